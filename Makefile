@@ -1,0 +1,163 @@
+# dlmscope — plain Makefile.
+#
+#   make            library (static + shared) and the dlmscope CLI, in build/release
+#   make check      unit suites + end-to-end CLI tests, plain and under ASan+UBSan
+#   make demo       decode the bundled sample traces
+#   make fuzz       libFuzzer targets (FUZZ_SECONDS each, default 60)
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# Missing build dependencies are installed with apt-get when running as root;
+# otherwise the exact command is printed.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+
+VERSION := $(shell sed -n 's/^#define DLMSCOPE_VERSION "\(.*\)"/\1/p' include/dlmscope/dlmscope.h)
+
+# Debian package -> a file whose presence proves it is installed
+DEPS := libxml2-dev:/usr/include/libxml2/libxml/parser.h \
+        libmbedtls-dev:/usr/include/mbedtls/gcm.h \
+        libpcap-dev:/usr/include/pcap/pcap.h \
+        check:/usr/include/check.h \
+        pkg-config:/usr/bin/pkg-config \
+        libxml2-utils:/usr/bin/xmllint
+FUZZ_DEPS := clang:/usr/bin/clang libclang-rt-14-dev:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
+
+define missing_pkgs
+$(strip $(foreach d,$(1),$(if $(wildcard $(lastword $(subst :, ,$(d)))),,$(firstword $(subst :, ,$(d))))))
+endef
+
+MISSING := $(call missing_pkgs,$(DEPS))
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla
+BASE_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) -Iinclude -Isrc \
+               $(shell pkg-config --cflags libxml-2.0 2>/dev/null)
+LIBS    := $(shell pkg-config --libs libxml-2.0 2>/dev/null) \
+           $(shell pkg-config --libs mbedcrypto 2>/dev/null || echo -lmbedcrypto) \
+           $(shell pkg-config --libs libpcap 2>/dev/null || echo -lpcap) -lm
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lpthread -lm)
+
+RELEASE_CFLAGS := $(BASE_CFLAGS) -O2 -g -fPIC
+ASAN_CFLAGS    := $(BASE_CFLAGS) -O1 -g -fPIC -fsanitize=address,undefined -fno-omit-frame-pointer \
+                  -fno-sanitize-recover=undefined
+ASAN_LDFLAGS   := -fsanitize=address,undefined
+
+LIB_SRC  := $(shell find src -name '*.c' -not -path 'src/cli/*' | sort)
+CLI_SRC  := $(shell find src/cli -name '*.c' | sort)
+UNIT_SRC := $(sort $(wildcard tests/unit/check_*.c))
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+HEADERS  := $(shell find include src -name '*.h')
+
+.PHONY: all deps check check-release check-asan unit e2e demo fuzz install clean
+
+all: deps build/release/dlmscope build/release/libdlmscope.a build/release/libdlmscope.so
+
+deps:
+ifneq ($(MISSING),)
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing build dependencies: $(MISSING)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(MISSING) >/dev/null || exit 1; \
+	else \
+	  echo "Missing build dependencies. Run:"; \
+	  echo "  sudo apt-get install -y $(MISSING)"; exit 1; \
+	fi
+endif
+
+# ---- object files, one tree per variant -------------------------------------------------
+define variant
+$(1)_OBJ := $$(patsubst src/%.c,build/$(1)/obj/%.o,$$(LIB_SRC))
+$(1)_CLI_OBJ := $$(patsubst src/%.c,build/$(1)/obj/%.o,$$(CLI_SRC))
+
+build/$(1)/obj/%.o: src/%.c $$(HEADERS) | deps
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$($(2)) -c $$< -o $$@
+
+build/$(1)/libdlmscope.a: $$($(1)_OBJ)
+	@rm -f $$@
+	ar rcs $$@ $$^
+
+build/$(1)/dlmscope: $$($(1)_CLI_OBJ) build/$(1)/libdlmscope.a
+	$$(CC) $$($(3)) -o $$@ $$($(1)_CLI_OBJ) build/$(1)/libdlmscope.a $$(LIBS)
+
+build/$(1)/tests/%: tests/unit/%.c build/$(1)/libdlmscope.a $$(HEADERS) | deps
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$($(2)) -Itests/unit $$< -o $$@ build/$(1)/libdlmscope.a $$(LIBS) $$(CHECK_LIBS) $$($(3))
+endef
+
+$(eval $(call variant,release,RELEASE_CFLAGS,RELEASE_LDFLAGS))
+$(eval $(call variant,asan,ASAN_CFLAGS,ASAN_LDFLAGS))
+
+build/release/libdlmscope.so: $(release_OBJ)
+	$(CC) -shared -Wl,-soname,libdlmscope.so.0 -o $@ $^ $(LIBS)
+
+RELEASE_UNIT := $(patsubst tests/unit/%.c,build/release/tests/%,$(UNIT_SRC))
+ASAN_UNIT    := $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRC))
+
+# ---- tests ---------------------------------------------------------------------------------
+check: deps
+	@$(MAKE) --no-print-directory check-release
+	@$(MAKE) --no-print-directory check-asan
+	@echo "make check: all suites passed (release and ASan+UBSan)"
+
+check-release: build/release/dlmscope $(RELEASE_UNIT)
+	@tests/run-units.sh release $(RELEASE_UNIT)
+	@tests/e2e/run.sh build/release/dlmscope
+
+check-asan: build/asan/dlmscope $(ASAN_UNIT)
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  tests/run-units.sh asan $(ASAN_UNIT)
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  tests/e2e/run.sh build/asan/dlmscope
+
+# ---- demo ----------------------------------------------------------------------------------
+demo: all
+	@echo "== dlmscope decode testdata/demo/session.log (a logged client/server session)"
+	@build/release/dlmscope decode testdata/demo/session.log; rc=$$?; \
+	  echo "== exit status $$rc"; \
+	  echo "== dlmscope decode testdata/demo/han-push.hex (a Norwegian Kaifa HAN push)"; \
+	  build/release/dlmscope decode testdata/demo/han-push.hex; \
+	  echo "== exit status $$?"
+
+# ---- fuzzing (clang libFuzzer) -----------------------------------------------------------------
+FUZZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc -g -O1 \
+               -fsanitize=fuzzer,address,undefined $(shell pkg-config --cflags libxml-2.0 2>/dev/null)
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
+
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(HEADERS)
+	@mkdir -p build/fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $< $(LIB_SRC) -o $@ $(LIBS)
+
+fuzz: deps
+	@missing="$(call missing_pkgs,$(FUZZ_DEPS))"; if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	  else echo "Run: sudo apt-get install -y $$missing"; exit 1; fi; fi
+	@$(MAKE) --no-print-directory $(FUZZ_BIN)
+	@for f in $(FUZZ_BIN); do \
+	  name=$$(basename $$f); mkdir -p build/fuzz/corpus-$$name; \
+	  seeds=tests/fuzz/seeds/$$name; [ -d $$seeds ] || seeds=testdata/corpus; \
+	  echo "== $$name for $(FUZZ_SECONDS)s"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
+	      build/fuzz/corpus-$$name $$seeds 2>&1 | grep -E 'stat::number_of_executed_units|ERROR|SUMMARY|Done' || exit 1; \
+	done
+
+# ---- install -------------------------------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	           $(DESTDIR)$(PREFIX)/include/dlmscope $(DESTDIR)$(PREFIX)/share/man/man1 \
+	           $(DESTDIR)$(PREFIX)/share/man/man5
+	install -m 755 build/release/dlmscope $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 build/release/libdlmscope.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 build/release/libdlmscope.so $(DESTDIR)$(PREFIX)/lib/libdlmscope.so.$(VERSION)
+	ln -sf libdlmscope.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libdlmscope.so.0
+	ln -sf libdlmscope.so.0 $(DESTDIR)$(PREFIX)/lib/libdlmscope.so
+	install -m 644 include/dlmscope/*.h $(DESTDIR)$(PREFIX)/include/dlmscope/
+	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	$(if $(wildcard man/*.5),install -m 644 man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/)
+	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: libdlmscope\nDescription: DLMS/COSEM frame translator and protocol analyzer\nVersion: %s\nRequires.private: libxml-2.0 libpcap\nLibs: -L$${libdir} -ldlmscope\nLibs.private: -lmbedcrypto -lm\nCflags: -I$${includedir}\n' \
+	  '$(PREFIX)' '$(VERSION)' > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libdlmscope.pc
+
+clean:
+	rm -rf build

@@ -1,0 +1,69 @@
+/* The decoding pipeline: stream bytes in, structured events out.
+ *
+ *   ds_reader (bytes in) -> ds_framer (link) -> reassembly per conversation
+ *   -> APDU + A-XDR decoding -> ds_sink (XML, JSON, ...)
+ *
+ * A decoder keeps per-conversation state (segment reassembly now; security
+ * context later) and works in bounded memory whatever the input size. */
+#ifndef DLMSCOPE_DECODER_H
+#define DLMSCOPE_DECODER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "dlmscope/diag.h"
+#include "dlmscope/frame.h"
+#include "dlmscope/input.h"
+#include "dlmscope/sink.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ds_options {
+    int decimal;        /* numbers in decimal instead of hex (Gurux "hex" off) */
+    int comments;       /* explanatory comments (OBIS names, dates, class names) */
+    int pdu_only;       /* no frame envelopes: APDU elements only */
+    ds_link_kind link;  /* DS_LINK_AUTO unless forced */
+} ds_options;
+
+void ds_options_init(ds_options *o);  /* defaults: hex, comments on, envelopes on, auto */
+
+typedef struct ds_stats {
+    uint64_t bytes;         /* input bytes seen */
+    uint64_t frames;        /* frames found */
+    uint64_t apdus;         /* APDUs decoded (fully or partly) */
+    uint64_t errors;        /* diagnostics of severity error */
+    uint64_t warnings;
+} ds_stats;
+
+typedef struct ds_decoder ds_decoder;
+
+/* The sink is borrowed, not owned. diag_fn may be NULL; diagnostics always also go to
+ * the sink, at the place they occur. */
+ds_decoder *ds_decoder_new(const ds_options *opt, ds_sink *sink, ds_diag_fn diag_fn, void *diag_user);
+/* Kept for symmetry; the document root (sink begin/end_document) belongs to the caller,
+ * which may decode several inputs into one document. */
+void ds_decoder_begin(ds_decoder *d);
+void ds_decoder_feed(ds_decoder *d, const uint8_t *data, size_t len, uint64_t offset, const ds_meta *meta);
+/* Record boundary: see ds_framer_flush(). */
+void ds_decoder_boundary(ds_decoder *d);
+/* Ends the input: flushes pending frames and reassembly, closes the document. */
+void ds_decoder_end(ds_decoder *d);
+const ds_stats *ds_decoder_stats(const ds_decoder *d);
+void ds_decoder_free(ds_decoder *d);
+
+/* Whole-stream convenience: read everything from `in` and decode it into the sink
+ * (without begin/end_document: the caller owns the document). Offsets start at 0.
+ * Returns 0 when everything decoded, 1 when something was not decodable, -1 on read error. */
+int ds_decode_stream(FILE *in, ds_input_mode mode, const ds_options *opt, ds_sink *sink,
+                     ds_diag_fn diag_fn, void *diag_user, ds_stats *stats_out);
+
+/* Decode one APDU held in memory (no framing) to the sink, without document begin/end.
+ * Returns the number of error diagnostics. */
+int ds_decode_apdu_buffer(const uint8_t *apdu, size_t len, const ds_options *opt, ds_sink *sink,
+                          ds_diag_fn diag_fn, void *diag_user);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,15 @@
+/* libdlmscope: DLMS/COSEM frame translator and protocol analyzer. */
+#ifndef DLMSCOPE_H
+#define DLMSCOPE_H
+
+#define DLMSCOPE_VERSION "0.1.0"
+
+#include "dlmscope/diag.h"
+#include "dlmscope/input.h"
+#include "dlmscope/frame.h"
+#include "dlmscope/sink.h"
+#include "dlmscope/decoder.h"
+
+const char *ds_version(void);
+
+#endif

@@ -1,0 +1,71 @@
+/* Bytes in: turning files and pasted logs into a byte stream.
+ *
+ * A reader pulls from a FILE in bounded chunks and hands out decoded bytes
+ * with what the text said about them (direction, timestamp, line). Text
+ * input is recognised without being told: bare hex in any common shape
+ * ("7E A0", "7ea0", "0x7E, 0xA0", wrapped lines) and log lines such as
+ * "TX: 18:29:59 7E A0 07 ..." or "<- 7E ...". Lines of prose are skipped.
+ * Anything that is not text is taken as a binary dump. */
+#ifndef DLMSCOPE_INPUT_H
+#define DLMSCOPE_INPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "dlmscope/diag.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    DS_DIR_UNKNOWN = 0,
+    DS_DIR_TX,      /* "TX", "->", ">>", "SEND", "client" ... : sent by the logging side */
+    DS_DIR_RX       /* "RX", "<-", "<<", "RECV" ... : received by the logging side */
+} ds_direction;
+
+#define DS_TIMESTAMP_MAX 40
+
+/* What the input said about the bytes that follow. */
+typedef struct ds_meta {
+    ds_direction dir;
+    char timestamp[DS_TIMESTAMP_MAX]; /* as written in the log, "" when none */
+    uint64_t line;                    /* 1-based line of text input; 0 for binary */
+} ds_meta;
+
+typedef enum {
+    DS_INPUT_AUTO = 0, /* sniff the first block: text (hex/log) or binary */
+    DS_INPUT_HEX,      /* force text: hex and log lines */
+    DS_INPUT_BINARY    /* force binary */
+} ds_input_mode;
+
+typedef struct ds_chunk {
+    const uint8_t *data;   /* valid until the next ds_reader_next() call */
+    size_t len;
+    uint64_t offset;       /* offset of data[0] in the decoded byte stream */
+    ds_meta meta;          /* applies to every byte of this chunk */
+    int record_start;      /* 1: a new record starts here (a log line with a direction or
+                              timestamp, or after a non-hex line): an unfinished frame
+                              before it is truncated */
+} ds_chunk;
+
+typedef struct ds_reader ds_reader;
+
+/* The reader does not own `in`. diag may be NULL. */
+ds_reader *ds_reader_new(FILE *in, ds_input_mode mode, ds_diag_fn diag, void *diag_user);
+/* 1: a chunk was produced; 0: end of input; -1: read error (errno set). Chunks may be empty
+ * only when record_start is set. */
+int ds_reader_next(ds_reader *r, ds_chunk *out);
+/* Detected or forced mode after the first call to ds_reader_next(). */
+ds_input_mode ds_reader_mode(const ds_reader *r);
+void ds_reader_free(ds_reader *r);
+
+/* Parses a whole in-memory text (hex or log) into bytes; helper for tests and
+ * command-line arguments. Returns a malloc'd buffer and its length, or NULL
+ * when the text holds no hex at all. */
+uint8_t *ds_hex_parse_text(const char *text, size_t text_len, size_t *out_len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,70 @@
+/* Output sinks: where decoded structure goes.
+ *
+ * The decoder never formats XML or JSON itself; it describes what it found
+ * as a stream of events (open a container, a leaf with a value, a comment,
+ * close) and a sink turns them into text. Values arrive already formatted
+ * as strings (hex or decimal per the options), so every sink shows the same
+ * numbers. Events arrive in document order and are always balanced: every
+ * open() has its close(), also when decoding fails half way. */
+#ifndef DLMSCOPE_SINK_H
+#define DLMSCOPE_SINK_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include "dlmscope/diag.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ds_attr {
+    const char *name;
+    const char *value;
+} ds_attr;
+
+/* open() flags */
+#define DS_OPEN_FLAT 0x1u  /* children are written at the parent's indentation (Gurux frame envelopes) */
+
+typedef struct ds_sink ds_sink;
+
+struct ds_sink {
+    void *ctx;
+    /* Start/end of the whole output (e.g. the <Messages> root). */
+    void (*begin_document)(ds_sink *s);
+    void (*end_document)(ds_sink *s);
+    /* <name a1="v1" a2="v2"> ... ; attrs may be NULL when nattrs is 0 */
+    void (*open)(ds_sink *s, const char *name, const ds_attr *attrs, size_t nattrs, unsigned flags);
+    void (*close)(ds_sink *s, const char *name);
+    /* <name attr="value" />. attr NULL: a bare leaf such as <None />. */
+    void (*leaf)(ds_sink *s, const char *name, const char *attr, const char *value, size_t value_len);
+    /* A human note placed before the element it describes; text is not escaped by the caller. */
+    void (*comment)(ds_sink *s, const char *text, size_t len);
+    /* A diagnostic at the place it occurs. */
+    void (*diagnostic)(ds_sink *s, const ds_diag *d);
+    /* Release the sink's resources; flushes pending output. */
+    void (*destroy)(ds_sink *s);
+    /* Non-zero once writing the output failed (short write, failed flush, out of
+     * memory); output after the failure is dropped. May be NULL (never fails). */
+    int (*error)(const ds_sink *s);
+};
+
+/* Gurux simple-XML writer on a stdio stream (not closed by the sink). */
+ds_sink *ds_xml_sink_new(FILE *out);
+/* JSON writer: one JSON object per top-level element (frame), one per line. */
+ds_sink *ds_json_sink_new(FILE *out);
+/* A sink that discards everything (benchmarks, fuzzing). */
+ds_sink *ds_null_sink_new(void);
+
+/* Convenience wrappers: call the sink's function if it has one. */
+void ds_sink_destroy(ds_sink *s);
+/* Non-zero after a write error (see ds_sink.error); 0 for sinks without one. */
+int ds_sink_error(const ds_sink *s);
+
+/* Writes one diagnostic as a JSON line:
+ * {"code": "...", "severity": "...", "offset": N, "frame": N, "line": N, "message": "..."} */
+void ds_diag_write_json(FILE *out, const ds_diag *d);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,26 @@
+/* APDU dispatch: which description decodes which first byte. */
+#ifndef DS_APDU_APDU_H
+#define DS_APDU_APDU_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "apdu/schema.h"
+#include "core/emit.h"
+#include "util/cursor.h"
+
+/* The description of the APDU with this tag, or NULL when the tag is not an APDU. */
+const ds_field *ds_apdu_lookup(uint8_t tag);
+
+/* Decodes one APDU that fills the cursor's remaining bytes and emits its element.
+ * Consumes everything: bytes that cannot be decoded are reported and written as
+ * <Undecoded>. Returns 0 when the APDU decoded cleanly, -1 otherwise. */
+int ds_apdu_decode(ds_emit *e, ds_cursor *c);
+
+/* Emits <Undecoded Value="HEX" /> for bytes [from, c->len) and moves the cursor to the end. */
+void ds_emit_undecoded(ds_emit *e, ds_cursor *c);
+
+/* Tables (pdu_xdlms.c, pdu_acse.c) */
+const ds_field *ds_xdlms_lookup(uint8_t tag);
+const ds_field *ds_acse_lookup(uint8_t tag);
+
+#endif

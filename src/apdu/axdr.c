@@ -1,0 +1,668 @@
+/* A-XDR Data decoding (Green Book Data CHOICE) to sink events.
+ *
+ * Failure contract: a diagnostic is reported, every container this code
+ * opened is closed again, c->pos is left at the tag of the element that could
+ * not be decoded, and -1 is returned. Lengths and counts are checked against
+ * the bytes that are left before anything is looped over or allocated.
+ *
+ * CompactArray output (the sink has no element text, so Gurux's
+ * <ArrayContents>5;0</ArrayContents> becomes an attribute):
+ *
+ *   <CompactArray>
+ *     <ContentsDescription>
+ *       <Structure Qty="02" >          nested Structure/Array containers (Array
+ *         <UInt8 />                    Qty = the declared element count) with one
+ *         <UInt16 />                   bare type leaf per simple type
+ *       </Structure>
+ *     </ContentsDescription>
+ *     <ArrayContents>
+ *       <Row Value="1;2" />            one Row per array element when the element
+ *       <Row Value="3;4" />            type is a structure or an array: its simple
+ *     </ArrayContents>                 values in order, ';'-separated
+ *   </CompactArray>
+ *
+ * When the element type is simple, all values go on one leaf:
+ * <ArrayContents Value="5;0" />. Row values follow Gurux: integers, enums and
+ * BCD in decimal in both modes, booleans True/False, bit strings as 0/1,
+ * floats as their value, octet strings and date/time bytes as spaced hex
+ * ("AA BB CC"), strings as their characters.
+ *
+ * A compact-array type description must describe values that take at least
+ * one content byte each: null, dont-care, nested compact arrays, empty
+ * structures and arrays of 0 elements are rejected. That keeps the work per
+ * content byte bounded (no loops over values that consume nothing). */
+#include "apdu/axdr.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "names/names.h"
+#include "util/fmt.h"
+
+/* ---- small helpers ---------------------------------------------------------------------- */
+
+static const char *const TYPE_NAMES[256] = {
+    [DS_T_NULL] = "None",
+    [DS_T_ARRAY] = "Array",
+    [DS_T_STRUCTURE] = "Structure",
+    [DS_T_BOOLEAN] = "Boolean",
+    [DS_T_BIT_STRING] = "BitString",
+    [DS_T_INT32] = "Int32",
+    [DS_T_UINT32] = "UInt32",
+    [DS_T_OCTET_STRING] = "OctetString",
+    [DS_T_VISIBLE_STRING] = "String",
+    [DS_T_UTF8_STRING] = "StringUTF8",
+    [DS_T_BCD] = "BCD",
+    [DS_T_INT8] = "Int8",
+    [DS_T_INT16] = "Int16",
+    [DS_T_UINT8] = "UInt8",
+    [DS_T_UINT16] = "UInt16",
+    [DS_T_COMPACT_ARRAY] = "CompactArray",
+    [DS_T_INT64] = "Int64",
+    [DS_T_UINT64] = "UInt64",
+    [DS_T_ENUM] = "Enum",
+    [DS_T_FLOAT32] = "Float32",
+    [DS_T_FLOAT64] = "Float64",
+    [DS_T_DATE_TIME] = "DateTime",
+    [DS_T_DATE] = "Date",
+    [DS_T_TIME] = "Time",
+    [DS_T_DONT_CARE] = "DontCare",
+};
+
+const char *ds_axdr_type_name(uint8_t tag) { return TYPE_NAMES[tag]; }
+
+static uint64_t be_uint(const uint8_t *p, size_t n)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++) v = (v << 8) | p[i];
+    return v;
+}
+
+/* Two's complement value of an n-byte (1..8) big-endian field, without
+ * implementation-defined conversions. */
+static int64_t sign_extend(uint64_t u, size_t n)
+{
+    if (n >= 8) return u <= (uint64_t)INT64_MAX ? (int64_t)u : -(int64_t)(~u) - 1;
+    uint64_t sign = (uint64_t)1 << (8 * n - 1);
+    return (int64_t)(u ^ sign) - (int64_t)sign;
+}
+
+static int is_printable(const uint8_t *p, size_t n)
+{
+    if (n == 0) return 0;
+    for (size_t i = 0; i < n; i++)
+        if (p[i] < 0x20 || p[i] > 0x7E) return 0;
+    return 1;
+}
+
+/* %g at the smallest precision that reads back as the same value (1.5, 0.1,
+ * 230.8); plain notation while the exponent is small, so -200 is not -2e+02. */
+static size_t format_real(char *buf, size_t size, const uint8_t *p, size_t n)
+{
+    double v;
+    int max_prec;
+    if (n == 4) {
+        uint32_t u = (uint32_t)be_uint(p, 4);
+        float f;
+        memcpy(&f, &u, sizeof f);
+        v = f;
+        max_prec = 9;
+    } else {
+        uint64_t u = be_uint(p, 8);
+        memcpy(&v, &u, sizeof v);
+        max_prec = 17;
+    }
+    if (!isfinite(v)) return (size_t)snprintf(buf, size, "%g", v);
+    int prec = 1;
+    for (; prec < max_prec; prec++) {
+        snprintf(buf, size, "%.*g", prec, v);
+        if (n == 4 ? strtof(buf, NULL) == (float)v : strtod(buf, NULL) == v) break;
+    }
+    const char *exp = strchr(buf, 'e');
+    if (exp) {
+        long x = strtol(exp + 1, NULL, 10);
+        if (x >= 0 && x < max_prec && x + 1 > prec) prec = (int)x + 1;
+    }
+    int len = snprintf(buf, size, "%.*g", prec, v);
+    return len < 0 ? 0 : (size_t)len;
+}
+
+/* ---- diagnostics shared by the decoders ---------------------------------------------------- */
+
+/* Reads an A-XDR length. Problems are reported at the length field. */
+static int read_len(ds_emit *e, ds_cursor *c, size_t *n, const char *what)
+{
+    size_t at = c->pos;
+    int non_minimal = 0;
+    int r = ds_cur_len(c, n, &non_minimal);
+    if (r == DS_CUR_TRUNCATED) {
+        ds_report(e, DS_D_APDU_TRUNCATED, DS_SEV_ERROR, at, "%s length field cut short", what);
+        return -1;
+    }
+    if (r != DS_CUR_OK) {
+        ds_report(e, DS_D_DATA_BAD_LENGTH, DS_SEV_ERROR, at, "%s length byte 0x%02X is not a valid length",
+                  what, c->p[at]);
+        return -1;
+    }
+    if (non_minimal)
+        ds_report(e, DS_D_DATA_NON_MINIMAL, DS_SEV_WARNING, at,
+                  "%s length %zu is encoded in more bytes than needed", what, *n);
+    return 0;
+}
+
+/* Takes the n bytes of a fixed-size value; on shortage reports apdu.truncated
+ * and rewinds to the element's tag. */
+static int take(ds_emit *e, ds_cursor *c, size_t start, size_t n, const char *what, const uint8_t **p)
+{
+    if (ds_cur_bytes(c, n, p)) {
+        ds_report(e, DS_D_APDU_TRUNCATED, DS_SEV_ERROR, c->pos, "%s needs %zu bytes, %zu left", what, n,
+                  ds_cur_left(c));
+        c->pos = start;
+        return -1;
+    }
+    return 0;
+}
+
+/* Checks our own depth first so the diagnostic carries the right offset. */
+static int open_container(ds_emit *e, const char *name, int counted, uint64_t qty, size_t at)
+{
+    if (e->depth >= DS_MAX_DEPTH) {
+        ds_report(e, DS_D_APDU_TOO_DEEP, DS_SEV_ERROR, at,
+                  "data nested deeper than %d levels; the rest is not decoded", DS_MAX_DEPTH);
+        return -1;
+    }
+    return counted ? ds_emit_open_qty(e, name, qty) : ds_emit_open(e, name);
+}
+
+/* ---- comments ------------------------------------------------------------------------------ */
+
+void ds_axdr_octets_comment(ds_emit *e, const uint8_t *p, size_t n)
+{
+    if (!ds_emit_comments_on(e)) return;
+    if (n == 6) {
+        const char *meaning = ds_obis_meaning(p);
+        if (p[5] == 0xFF || meaning) {
+            char buf[128];
+            size_t len = ds_obis_format(p, buf);
+            if (meaning) {
+                size_t m = strlen(meaning);
+                if (m > sizeof buf - len - 2) m = sizeof buf - len - 2;
+                buf[len++] = ' ';
+                memcpy(buf + len, meaning, m);
+                len += m;
+            }
+            ds_emit_comment_text(e, buf, len);
+            return;
+        }
+    }
+    if (n == 12) {
+        char buf[96];
+        size_t len = ds_datetime_format(p, n, buf, sizeof buf);
+        if (len) {
+            ds_emit_comment_text(e, buf, len);
+            return;
+        }
+    }
+    if (is_printable(p, n)) ds_emit_comment_text(e, (const char *)p, n);
+}
+
+static void date_comment(ds_emit *e, const uint8_t *p, size_t n)
+{
+    if (!ds_emit_comments_on(e)) return;
+    char buf[96];
+    size_t len = ds_datetime_format(p, n, buf, sizeof buf);
+    if (len) ds_emit_comment_text(e, buf, len);
+}
+
+/* ---- simple values ----------------------------------------------------------------------------- */
+
+static int decode_integer(ds_emit *e, ds_cursor *c, size_t start, const char *name, size_t size, int is_signed)
+{
+    const uint8_t *p;
+    if (take(e, c, start, size, name, &p)) return -1;
+    uint64_t u = be_uint(p, size);
+    if (is_signed) ds_emit_sint(e, name, sign_extend(u, size), (int)(2 * size));
+    else ds_emit_uint(e, name, u, (int)(2 * size));
+    return 0;
+}
+
+static int decode_boolean(ds_emit *e, ds_cursor *c, size_t start)
+{
+    const uint8_t *p;
+    if (take(e, c, start, 1, "Boolean", &p)) return -1;
+    ds_emit_leaf(e, "Boolean", p[0] ? "True" : "False");
+    return 0;
+}
+
+static int decode_real(ds_emit *e, ds_cursor *c, size_t start, const char *name, size_t size)
+{
+    const uint8_t *p;
+    if (take(e, c, start, size, name, &p)) return -1;
+    if (ds_emit_comments_on(e)) {
+        char buf[64];
+        size_t len = format_real(buf, sizeof buf, p, size);
+        if (len >= sizeof buf) len = sizeof buf - 1;
+        ds_emit_comment_text(e, buf, len);
+    }
+    ds_emit_hex(e, name, p, size);
+    return 0;
+}
+
+static int decode_date(ds_emit *e, ds_cursor *c, size_t start, const char *name, size_t size)
+{
+    const uint8_t *p;
+    if (take(e, c, start, size, name, &p)) return -1;
+    date_comment(e, p, size);
+    ds_emit_hex(e, name, p, size);
+    return 0;
+}
+
+/* Reads a byte-counted value (octet/visible/utf8 string) after its tag. */
+static int take_counted(ds_emit *e, ds_cursor *c, size_t start, const char *name, const uint8_t **p,
+                        size_t *n)
+{
+    size_t at = c->pos;
+    if (read_len(e, c, n, name)) {
+        c->pos = start;
+        return -1;
+    }
+    if (*n > ds_cur_left(c)) {
+        ds_report(e, DS_D_DATA_BAD_LENGTH, DS_SEV_ERROR, at, "%s declares %zu bytes, only %zu left", name, *n,
+                  ds_cur_left(c));
+        c->pos = start;
+        return -1;
+    }
+    (void)ds_cur_bytes(c, *n, p);
+    return 0;
+}
+
+static int decode_octets(ds_emit *e, ds_cursor *c, size_t start)
+{
+    const uint8_t *p;
+    size_t n;
+    if (take_counted(e, c, start, "OctetString", &p, &n)) return -1;
+    ds_axdr_octets_comment(e, p, n);
+    ds_emit_hex(e, "OctetString", p, n);
+    return 0;
+}
+
+static int decode_text(ds_emit *e, ds_cursor *c, size_t start, const char *name)
+{
+    const uint8_t *p;
+    size_t n;
+    if (take_counted(e, c, start, name, &p, &n)) return -1;
+    ds_emit_leaf_n(e, name, (const char *)p, n);
+    return 0;
+}
+
+static void bits_to_text(char *out, const uint8_t *p, size_t nbits)
+{
+    for (size_t i = 0; i < nbits; i++) out[i] = (char)('0' + ((p[i / 8] >> (7 - i % 8)) & 1));
+}
+
+/* Reads a bit-string after its tag: bit count, then the bytes holding them. */
+static int take_bits(ds_emit *e, ds_cursor *c, size_t start, const uint8_t **p, size_t *nbits)
+{
+    size_t at = c->pos;
+    if (read_len(e, c, nbits, "BitString")) {
+        c->pos = start;
+        return -1;
+    }
+    size_t bytes = *nbits / 8 + (*nbits % 8 != 0);
+    if (bytes > ds_cur_left(c)) {
+        ds_report(e, DS_D_DATA_BAD_LENGTH, DS_SEV_ERROR, at,
+                  "BitString declares %zu bits (%zu bytes), only %zu bytes left", *nbits, bytes, ds_cur_left(c));
+        c->pos = start;
+        return -1;
+    }
+    (void)ds_cur_bytes(c, bytes, p);
+    return 0;
+}
+
+static int decode_bit_string(ds_emit *e, ds_cursor *c, size_t start)
+{
+    const uint8_t *p;
+    size_t nbits;
+    if (take_bits(e, c, start, &p, &nbits)) return -1;
+    char small[256];
+    char *buf = small;
+    if (nbits > sizeof small) {
+        /* bounded: nbits <= 8 * the bytes of the input */
+        buf = malloc(nbits);
+        if (!buf) {
+            ds_report(e, DS_D_INPUT_TOO_LARGE, DS_SEV_ERROR, start, "out of memory for %zu bits", nbits);
+            c->pos = start;
+            return -1;
+        }
+    }
+    bits_to_text(buf, p, nbits);
+    ds_emit_leaf_n(e, "BitString", buf, nbits);
+    if (buf != small) free(buf);
+    return 0;
+}
+
+/* ---- compact array ------------------------------------------------------------------------------ */
+
+typedef struct text_buf {
+    char *p;
+    size_t len;
+    size_t cap;
+} text_buf;
+
+static int tb_put(text_buf *t, const char *s, size_t n)
+{
+    if (n > t->cap - t->len) return -1;
+    memcpy(t->p + t->len, s, n);
+    t->len += n;
+    return 0;
+}
+
+static int tb_spaced_hex(text_buf *t, const uint8_t *p, size_t n)
+{
+    static const char HEX[] = "0123456789ABCDEF";
+    if (n == 0) return 0;
+    if (3 * n - 1 > t->cap - t->len) return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (i) t->p[t->len++] = ' ';
+        t->p[t->len++] = HEX[p[i] >> 4];
+        t->p[t->len++] = HEX[p[i] & 0xF];
+    }
+    return 0;
+}
+
+/* Content bytes of a fixed-size simple type; 0 for variable or not fixed. */
+static size_t fixed_size(uint8_t tag)
+{
+    switch (tag) {
+    case DS_T_BOOLEAN: case DS_T_BCD: case DS_T_INT8: case DS_T_UINT8: case DS_T_ENUM: return 1;
+    case DS_T_INT16: case DS_T_UINT16: return 2;
+    case DS_T_INT32: case DS_T_UINT32: case DS_T_FLOAT32: case DS_T_TIME: return 4;
+    case DS_T_DATE: return 5;
+    case DS_T_INT64: case DS_T_UINT64: case DS_T_FLOAT64: return 8;
+    case DS_T_DATE_TIME: return 12;
+    default: return 0;
+    }
+}
+
+static int is_counted_type(uint8_t tag)
+{
+    return tag == DS_T_OCTET_STRING || tag == DS_T_VISIBLE_STRING || tag == DS_T_UTF8_STRING ||
+           tag == DS_T_BIT_STRING;
+}
+
+/* Checks one type description at d and shows it inside ContentsDescription. */
+static int describe_type(ds_emit *e, ds_cursor *d)
+{
+    size_t at = d->pos;
+    uint8_t tag;
+    if (ds_cur_u8(d, &tag)) {
+        ds_report(e, DS_D_APDU_TRUNCATED, DS_SEV_ERROR, at, "compact-array type description cut short");
+        return -1;
+    }
+    if (tag == DS_T_STRUCTURE) {
+        size_t n;
+        size_t len_at = d->pos;
+        if (read_len(e, d, &n, "compact-array structure")) return -1;
+        if (n == 0 || n > ds_cur_left(d)) {
+            ds_report(e, DS_D_DATA_BAD_LENGTH, DS_SEV_ERROR, len_at,
+                      "compact-array structure declares %zu fields, %zu description bytes left", n,
+                      ds_cur_left(d));
+            return -1;
+        }
+        if (open_container(e, "Structure", 1, n, at)) return -1;
+        for (size_t i = 0; i < n; i++) {
+            if (describe_type(e, d)) {
+                ds_emit_close(e, "Structure");
+                return -1;
+            }
+        }
+        ds_emit_close(e, "Structure");
+        return 0;
+    }
+    if (tag == DS_T_ARRAY) {
+        uint64_t count;
+        if (ds_cur_uint(d, 2, &count)) {
+            ds_report(e, DS_D_APDU_TRUNCATED, DS_SEV_ERROR, d->pos, "compact-array array count cut short");
+            return -1;
+        }
+        if (count == 0) {
+            ds_report(e, DS_D_DATA_BAD_LENGTH, DS_SEV_ERROR, at + 1,
+                      "compact-array type description has an array of 0 elements");
+            return -1;
+        }
+        if (open_container(e, "Array", 1, count, at)) return -1;
+        int r = describe_type(e, d);
+        ds_emit_close(e, "Array");
+        return r;
+    }
+    if (!fixed_size(tag) && !is_counted_type(tag)) {
+        ds_report(e, DS_D_DATA_UNKNOWN_TYPE, DS_SEV_ERROR, at,
+                  "type 0x%02X cannot be a compact-array element", tag);
+        return -1;
+    }
+    ds_emit_bare(e, TYPE_NAMES[tag]);
+    return 0;
+}
+
+/* Appends the text of one simple value read from v. -1 when v runs short. */
+static int value_text(uint8_t tag, ds_cursor *v, text_buf *t)
+{
+    char num[64];
+    const uint8_t *p;
+    size_t n = fixed_size(tag);
+    if (n) {
+        if (ds_cur_bytes(v, n, &p)) return -1;
+        uint64_t u = be_uint(p, n);
+        switch (tag) {
+        case DS_T_BOOLEAN: return u ? tb_put(t, "True", 4) : tb_put(t, "False", 5);
+        case DS_T_INT8: case DS_T_INT16: case DS_T_INT32: case DS_T_INT64:
+            return tb_put(t, num, ds_fmt_sdec(num, sign_extend(u, n)));
+        case DS_T_FLOAT32: case DS_T_FLOAT64: return tb_put(t, num, format_real(num, sizeof num, p, n));
+        case DS_T_DATE_TIME: case DS_T_DATE: case DS_T_TIME: return tb_spaced_hex(t, p, n);
+        default: return tb_put(t, num, ds_fmt_udec(num, u));
+        }
+    }
+    if (tag == DS_T_BIT_STRING) {
+        size_t nbits;
+        if (ds_cur_len(v, &nbits, NULL)) return -1;
+        size_t bytes = nbits / 8 + (nbits % 8 != 0);
+        if (bytes > ds_cur_left(v) || nbits > t->cap - t->len) return -1;
+        (void)ds_cur_bytes(v, bytes, &p);
+        bits_to_text(t->p + t->len, p, nbits);
+        t->len += nbits;
+        return 0;
+    }
+    if (ds_cur_len(v, &n, NULL) || n > ds_cur_left(v)) return -1;
+    (void)ds_cur_bytes(v, n, &p);
+    if (tag == DS_T_OCTET_STRING) return tb_spaced_hex(t, p, n);
+    return tb_put(t, (const char *)p, n);
+}
+
+/* Appends the values of one element of the (already checked) type at d. */
+static int element_text(ds_cursor *d, ds_cursor *v, text_buf *t, int *first)
+{
+    uint8_t tag;
+    if (ds_cur_u8(d, &tag)) return -1;
+    if (tag == DS_T_STRUCTURE) {
+        size_t n;
+        if (ds_cur_len(d, &n, NULL)) return -1;
+        for (size_t i = 0; i < n; i++)
+            if (element_text(d, v, t, first)) return -1;
+        return 0;
+    }
+    if (tag == DS_T_ARRAY) {
+        uint64_t count;
+        if (ds_cur_uint(d, 2, &count)) return -1;
+        size_t elem = d->pos;
+        for (uint64_t i = 0; i < count; i++) {
+            d->pos = elem; /* count >= 1, so d ends after the element type */
+            if (element_text(d, v, t, first)) return -1;
+        }
+        return 0;
+    }
+    if (!*first && tb_put(t, ";", 1)) return -1;
+    *first = 0;
+    return value_text(tag, v, t);
+}
+
+/* Decodes the contents (len bytes at c) as elements of the type described at desc. */
+static int compact_contents(ds_emit *e, ds_cursor *c, const ds_cursor *desc, size_t len, text_buf *t)
+{
+    uint8_t top = desc->p[desc->pos];
+    int rows = top == DS_T_STRUCTURE || top == DS_T_ARRAY;
+    ds_cursor v;
+    ds_cur_init(&v, c->p + c->pos, len);
+    if (rows && open_container(e, "ArrayContents", 0, 0, c->pos)) return -1;
+    int first = 1;
+    size_t index = 0;
+    while (v.pos < v.len) {
+        size_t element_start = v.pos;
+        size_t text_start = t->len;
+        ds_cursor d = *desc;
+        if (rows) {
+            t->len = 0;
+            first = 1;
+        }
+        if (element_text(&d, &v, t, &first)) {
+            t->len = rows ? 0 : text_start;
+            if (!rows) ds_emit_leaf_n(e, "ArrayContents", t->p, t->len);
+            ds_report(e, DS_D_DATA_BAD_LENGTH, DS_SEV_ERROR, c->pos + element_start,
+                      "compact-array contents end inside element %zu (%zu of %zu content bytes left)", index,
+                      len - element_start, len);
+            if (rows) ds_emit_close(e, "ArrayContents");
+            c->pos += element_start;
+            return -1;
+        }
+        if (rows) ds_emit_leaf_n(e, "Row", t->p, t->len);
+        index++;
+    }
+    if (rows) ds_emit_close(e, "ArrayContents");
+    else ds_emit_leaf_n(e, "ArrayContents", t->p, t->len);
+    c->pos += len;
+    return 0;
+}
+
+/* On failure c->pos is the tag when nothing of the values was shown, else the
+ * first element that could not be decoded. */
+static int compact_body(ds_emit *e, ds_cursor *c, size_t start)
+{
+    if (open_container(e, "ContentsDescription", 0, 0, c->pos)) return -1;
+    ds_cursor desc = *c;
+    int r = describe_type(e, c);
+    ds_emit_close(e, "ContentsDescription");
+    if (r) {
+        c->pos = start;
+        return -1;
+    }
+
+    size_t len_at = c->pos;
+    size_t len;
+    if (read_len(e, c, &len, "CompactArray contents")) {
+        c->pos = start;
+        return -1;
+    }
+    if (len > ds_cur_left(c)) {
+        ds_report(e, DS_D_DATA_BAD_LENGTH, DS_SEV_ERROR, len_at,
+                  "CompactArray declares %zu content bytes, only %zu left", len, ds_cur_left(c));
+        c->pos = start;
+        return -1;
+    }
+    /* Every content byte yields at most 8 characters (a bit of a bit-string plus
+     * separators stays below that), so this buffer cannot overflow. */
+    char small[8 * 64 + 32];
+    text_buf t = {small, 0, sizeof small};
+    if (len > 64) {
+        t.cap = (len > (SIZE_MAX - 32) / 8) ? 0 : 8 * len + 32;
+        t.p = t.cap ? malloc(t.cap) : NULL;
+        if (!t.p) {
+            ds_report(e, DS_D_INPUT_TOO_LARGE, DS_SEV_ERROR, start,
+                      "out of memory for a compact array of %zu bytes", len);
+            c->pos = start;
+            return -1;
+        }
+    }
+    size_t contents = c->pos;
+    r = compact_contents(e, c, &desc, len, &t);
+    if (t.p != small) free(t.p);
+    if (r && c->pos == contents) c->pos = start;
+    return r;
+}
+
+static int decode_compact_array(ds_emit *e, ds_cursor *c, size_t start)
+{
+    if (open_container(e, "CompactArray", 0, 0, start)) {
+        c->pos = start;
+        return -1;
+    }
+    int r = compact_body(e, c, start);
+    ds_emit_close(e, "CompactArray");
+    return r;
+}
+
+/* ---- containers and dispatch -------------------------------------------------------------------- */
+
+static int decode_value(ds_emit *e, ds_cursor *c);
+
+static int decode_container(ds_emit *e, ds_cursor *c, size_t start, const char *name)
+{
+    size_t at = c->pos;
+    size_t count;
+    if (read_len(e, c, &count, name)) {
+        c->pos = start;
+        return -1;
+    }
+    /* every element takes at least its tag byte: reject impossible counts before looping */
+    if (count > ds_cur_left(c)) {
+        ds_report(e, DS_D_DATA_BAD_LENGTH, DS_SEV_ERROR, at, "%s declares %zu elements, only %zu bytes left", name,
+                  count, ds_cur_left(c));
+        c->pos = start;
+        return -1;
+    }
+    if (open_container(e, name, 1, count, start)) {
+        c->pos = start;
+        return -1;
+    }
+    for (size_t i = 0; i < count; i++) {
+        if (decode_value(e, c)) {
+            ds_emit_close(e, name);
+            return -1;
+        }
+    }
+    ds_emit_close(e, name);
+    return 0;
+}
+
+static int decode_value(ds_emit *e, ds_cursor *c)
+{
+    size_t start = c->pos;
+    uint8_t tag;
+    if (ds_cur_u8(c, &tag)) {
+        ds_report(e, DS_D_APDU_TRUNCATED, DS_SEV_ERROR, start, "data type tag missing");
+        return -1;
+    }
+    switch (tag) {
+    case DS_T_NULL: ds_emit_bare(e, "None"); return 0;
+    case DS_T_DONT_CARE: ds_emit_bare(e, "DontCare"); return 0;
+    case DS_T_ARRAY: return decode_container(e, c, start, "Array");
+    case DS_T_STRUCTURE: return decode_container(e, c, start, "Structure");
+    case DS_T_BOOLEAN: return decode_boolean(e, c, start);
+    case DS_T_BIT_STRING: return decode_bit_string(e, c, start);
+    case DS_T_INT8: case DS_T_INT16: case DS_T_INT32: case DS_T_INT64:
+        return decode_integer(e, c, start, TYPE_NAMES[tag], fixed_size(tag), 1);
+    case DS_T_UINT8: case DS_T_UINT16: case DS_T_UINT32: case DS_T_UINT64: case DS_T_ENUM: case DS_T_BCD:
+        return decode_integer(e, c, start, TYPE_NAMES[tag], fixed_size(tag), 0);
+    case DS_T_FLOAT32: case DS_T_FLOAT64: return decode_real(e, c, start, TYPE_NAMES[tag], fixed_size(tag));
+    case DS_T_DATE_TIME: case DS_T_DATE: case DS_T_TIME:
+        return decode_date(e, c, start, TYPE_NAMES[tag], fixed_size(tag));
+    case DS_T_OCTET_STRING: return decode_octets(e, c, start);
+    case DS_T_VISIBLE_STRING: case DS_T_UTF8_STRING: return decode_text(e, c, start, TYPE_NAMES[tag]);
+    case DS_T_COMPACT_ARRAY: return decode_compact_array(e, c, start);
+    default:
+        ds_report(e, DS_D_DATA_UNKNOWN_TYPE, DS_SEV_ERROR, start, "unknown data type 0x%02X", tag);
+        c->pos = start;
+        return -1;
+    }
+}
+
+int ds_axdr_data(ds_emit *e, ds_cursor *c) { return decode_value(e, c); }

@@ -1,0 +1,34 @@
+/* A-XDR data (the Data CHOICE of the Green Book): decoding to sink events. */
+#ifndef DS_APDU_AXDR_H
+#define DS_APDU_AXDR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "core/emit.h"
+#include "util/cursor.h"
+
+/* A-XDR type tags */
+enum {
+    DS_T_NULL = 0, DS_T_ARRAY = 1, DS_T_STRUCTURE = 2, DS_T_BOOLEAN = 3, DS_T_BIT_STRING = 4,
+    DS_T_INT32 = 5, DS_T_UINT32 = 6, DS_T_FLOATING_POINT = 7, DS_T_OCTET_STRING = 9,
+    DS_T_VISIBLE_STRING = 10, DS_T_UTF8_STRING = 12, DS_T_BCD = 13, DS_T_INT8 = 15,
+    DS_T_INT16 = 16, DS_T_UINT8 = 17, DS_T_UINT16 = 18, DS_T_COMPACT_ARRAY = 19,
+    DS_T_INT64 = 20, DS_T_UINT64 = 21, DS_T_ENUM = 22, DS_T_FLOAT32 = 23, DS_T_FLOAT64 = 24,
+    DS_T_DATE_TIME = 25, DS_T_DATE = 26, DS_T_TIME = 27, DS_T_DONT_CARE = 255
+};
+
+/* Decodes one Data element at the cursor and emits it (comments included when on).
+ * Returns 0 on success. On failure returns -1 after reporting a diagnostic
+ * (data.bad-length, apdu.truncated, data.unknown-type, apdu.too-deep); every container
+ * it opened is closed, and c->pos is left at the first byte it could not decode. */
+int ds_axdr_data(ds_emit *e, ds_cursor *c);
+
+/* The Gurux element name for a type tag ("UInt8", "OctetString", ...), NULL if unknown. */
+const char *ds_axdr_type_name(uint8_t tag);
+
+/* Emits the comment that goes before an octet string value: OBIS code with its
+ * meaning for 6 bytes, a date for 12/5/4 bytes that parse as one, printable text.
+ * Nothing when comments are off or nothing fits. */
+void ds_axdr_octets_comment(ds_emit *e, const uint8_t *p, size_t n);
+
+#endif

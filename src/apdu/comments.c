@@ -1,0 +1,88 @@
+/* Comments that explain a field's value to a person. Only called when
+ * comments are on is not guaranteed, so each checks first: formatting a
+ * comment nobody reads is wasted work on the hot path. */
+#include "apdu/comments.h"
+
+#include "apdu/axdr.h"
+#include "apdu/enums.h"
+#include "names/names.h"
+
+void ds_c_class_id(ds_emit *e, const uint8_t *p, size_t n, uint64_t v)
+{
+    (void)p;
+    (void)n;
+    if (!ds_emit_comments_on(e)) return;
+    const char *name = ds_class_name((uint16_t)v);
+    if (name) ds_emit_comment(e, "%s", name);
+}
+
+void ds_c_obis(ds_emit *e, const uint8_t *p, size_t n, uint64_t v)
+{
+    (void)v;
+    if (!ds_emit_comments_on(e) || n != 6) return;
+    char dotted[32];
+    ds_obis_format(p, dotted);
+    const char *meaning = ds_obis_meaning(p);
+    if (meaning) ds_emit_comment(e, "%s %s", dotted, meaning);
+    else ds_emit_comment(e, "%s", dotted);
+}
+
+void ds_c_invoke_id(ds_emit *e, const uint8_t *p, size_t n, uint64_t v)
+{
+    (void)p;
+    (void)n;
+    if (!ds_emit_comments_on(e)) return;
+    ds_emit_comment(e, "invoke-id %u, %s, %s priority", (unsigned)(v & 0x0F),
+                    (v & 0x40) ? "confirmed" : "unconfirmed", (v & 0x80) ? "high" : "normal");
+}
+
+void ds_c_long_invoke_id(ds_emit *e, const uint8_t *p, size_t n, uint64_t v)
+{
+    (void)p;
+    (void)n;
+    if (!ds_emit_comments_on(e)) return;
+    ds_emit_comment(e, "invoke-id %lu, %s, %s priority%s%s", (unsigned long)(v & 0xFFFFFF),
+                    (v & 0x40000000u) ? "confirmed" : "unconfirmed", (v & 0x80000000u) ? "high" : "normal",
+                    (v & 0x10000000u) ? ", self-descriptive" : "", (v & 0x20000000u) ? ", break on error" : "");
+}
+
+void ds_c_octets(ds_emit *e, const uint8_t *p, size_t n, uint64_t v)
+{
+    (void)v;
+    ds_axdr_octets_comment(e, p, n);
+}
+
+static void enum_comment(ds_emit *e, const ds_enum *t, uint64_t v)
+{
+    if (!ds_emit_comments_on(e)) return;
+    const char *name = ds_enum_name(t, (uint32_t)v);
+    if (name) ds_emit_comment(e, "%s", name);
+}
+
+void ds_c_association_result(ds_emit *e, const uint8_t *p, size_t n, uint64_t v)
+{
+    (void)p;
+    (void)n;
+    enum_comment(e, DS_ASSOCIATION_RESULT, v);
+}
+
+void ds_c_acse_user(ds_emit *e, const uint8_t *p, size_t n, uint64_t v)
+{
+    (void)p;
+    (void)n;
+    enum_comment(e, DS_ACSE_USER_DIAG, v);
+}
+
+void ds_c_acse_provider(ds_emit *e, const uint8_t *p, size_t n, uint64_t v)
+{
+    (void)p;
+    (void)n;
+    enum_comment(e, DS_ACSE_PROVIDER_DIAG, v);
+}
+
+void ds_c_cse_service(ds_emit *e, const uint8_t *p, size_t n, uint64_t v)
+{
+    (void)p;
+    (void)n;
+    enum_comment(e, DS_CSE_SERVICE, v);
+}

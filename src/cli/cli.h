@@ -1,0 +1,14 @@
+/* dlmscope command-line interface: subcommands over libdlmscope. */
+#ifndef DS_CLI_H
+#define DS_CLI_H
+
+#include <stdio.h>
+
+#define DS_EXIT_OK 0
+#define DS_EXIT_UNDECODABLE 1
+#define DS_EXIT_USAGE 2
+
+int ds_cmd_decode(int argc, char **argv);
+void ds_cmd_decode_usage(FILE *out);
+
+#endif

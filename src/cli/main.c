@@ -1,0 +1,54 @@
+/* dlmscope: the command line. Parses the subcommand and hands over; all
+ * protocol work is in the library. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "dlmscope/dlmscope.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: dlmscope [--help] [--version] COMMAND [ARGS...]\n"
+            "\n"
+            "DLMS/COSEM frame translator and protocol analyzer.\n"
+            "\n"
+            "Commands:\n"
+            "  decode   translate DLMS bytes (hex, logs, binary dumps) to XML or JSON\n"
+            "  help     show the help of a command (dlmscope help decode)\n"
+            "\n"
+            "See dlmscope(1).\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return DS_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+        usage(stdout);
+        return DS_EXIT_OK;
+    }
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
+        printf("dlmscope %s\n", ds_version());
+        return DS_EXIT_OK;
+    }
+    if (!strcmp(cmd, "decode")) return ds_cmd_decode(argc - 1, argv + 1);
+    if (!strcmp(cmd, "help")) {
+        if (argc > 2 && !strcmp(argv[2], "decode")) {
+            ds_cmd_decode_usage(stdout);
+            return DS_EXIT_OK;
+        }
+        if (argc > 2) {
+            fprintf(stderr, "dlmscope: no help for unknown command '%s'\n", argv[2]);
+            return DS_EXIT_USAGE;
+        }
+        usage(stdout);
+        return DS_EXIT_OK;
+    }
+    fprintf(stderr, "dlmscope: unknown command '%s'\n", cmd);
+    usage(stderr);
+    return DS_EXIT_USAGE;
+}

@@ -1,0 +1,339 @@
+/* The decoding pipeline: frames from the framer, payloads reassembled per
+ * conversation, APDUs decoded into the sink.
+ *
+ * What this file decides, and nothing below it: which frame bytes form an
+ * APDU (LLC removal, HDLC and M-Bus segments), and how a frame's pieces are
+ * laid out in the output (envelope, <NextFrame> segments, <PDU>). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "apdu/apdu.h"
+#include "apdu/axdr.h"
+#include "core/emit.h"
+#include "core/reasm.h"
+#include "dlmscope/decoder.h"
+#include "dlmscope/dlmscope.h"
+#include "link/envelope.h"
+
+struct ds_decoder {
+    ds_options opt;
+    ds_emit emit;
+    ds_framer *framer;
+    ds_reasm reasm;
+    ds_stats stats;
+};
+
+void ds_options_init(ds_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->comments = 1;
+    o->link = DS_LINK_AUTO;
+}
+
+const char *ds_version(void)
+{
+    return DLMSCOPE_VERSION;
+}
+
+/* ---- APDU payloads ---------------------------------------------------------------------------- */
+
+static size_t llc_length(const uint8_t *p, size_t n)
+{
+    if (n >= 3 && p[0] == 0xE6 && (p[1] == 0xE6 || p[1] == 0xE7) && p[2] == 0x00) return 3;
+    return 0;
+}
+
+/* A payload of printable ASCII only is a message in words (some meters answer "NEXERROR..."),
+ * not an APDU: no APDU of 8 bytes or more consists of printable characters alone, because
+ * every one has a length, counter or tag byte outside that range. */
+static int looks_like_text(const uint8_t *p, size_t n)
+{
+    if (n < 8) return 0;
+    for (size_t i = 0; i < n; i++)
+        if (p[i] < 0x20 || p[i] > 0x7E) return 0;
+    return 1;
+}
+
+/* Decodes an APDU, inside <PDU> unless only PDUs are wanted. `framed`: the bytes came out of
+ * a valid frame, so a payload that is no APDU means the link carries something else. */
+static void emit_apdu(ds_decoder *d, const uint8_t *p, size_t n, uint64_t offset, int framed)
+{
+    ds_emit *e = &d->emit;
+    ds_cursor c;
+    ds_cur_init(&c, p, n);
+    uint64_t saved_base = e->base;
+    e->base = offset;
+    d->stats.apdus++;
+    if (framed && n > 0 && (!ds_apdu_lookup(p[0]) || looks_like_text(p, n))) {
+        ds_report(e, DS_D_FRAME_NOT_DLMS, DS_SEV_ERROR, 0,
+                  "the frame is valid but its payload is not DLMS (first byte 0x%02X)", p[0]);
+        if (!d->opt.pdu_only && ds_emit_open_flat(e, "PDU", NULL, 0) == 0) {
+            ds_axdr_octets_comment(e, p, n);
+            ds_emit_undecoded(e, &c);
+            ds_emit_close(e, "PDU");
+        } else {
+            ds_emit_undecoded(e, &c);
+        }
+        e->base = saved_base;
+        return;
+    }
+    if (d->opt.pdu_only) {
+        ds_apdu_decode(e, &c);
+    } else if (ds_emit_open_flat(e, "PDU", NULL, 0) == 0) {
+        ds_apdu_decode(e, &c);
+        ds_emit_close(e, "PDU");
+    }
+    e->base = saved_base;
+}
+
+static void emit_segment(ds_decoder *d, const uint8_t *p, size_t n)
+{
+    if (!d->opt.pdu_only) ds_emit_hex(&d->emit, "NextFrame", p, n);
+}
+
+/* One segment of a segmented APDU. Shows the segment, and the whole APDU once the last arrives. */
+static void add_segment(ds_decoder *d, const uint8_t *key, size_t key_len, const uint8_t *p, size_t n,
+                        uint64_t offset, int last, int seq)
+{
+    ds_emit *e = &d->emit;
+    ds_reasm_slot *s = ds_reasm_find(&d->reasm, key, key_len);
+    if (s && seq >= 0 && s->next_seq >= 0 && seq != s->next_seq) {
+        ds_report_abs(e, DS_D_FRAME_SEGMENT, DS_SEV_ERROR, offset,
+                      "segment %d arrived where %d was expected; the %zu byte(s) gathered so far are dropped",
+                      seq, s->next_seq, s->len);
+        ds_reasm_release(s);
+        s = NULL;
+    }
+    if (!s && seq > 0) {
+        ds_report_abs(e, DS_D_FRAME_SEGMENT, DS_SEV_ERROR, offset,
+                      "segment %d without the segments before it; shown but not reassembled", seq);
+        emit_segment(d, p, n);
+        return;
+    }
+    if (!s) {
+        int evicted;
+        s = ds_reasm_start(&d->reasm, key, key_len, offset, &evicted);
+        if (evicted)
+            ds_report_abs(e, DS_D_FRAME_SEGMENT, DS_SEV_WARNING, offset,
+                          "too many conversations with unfinished segments; the oldest was given up");
+    }
+    emit_segment(d, p, n);
+    if (ds_reasm_append(&d->reasm, s, p, n)) {
+        ds_report_abs(e, DS_D_FRAME_SEGMENT, DS_SEV_ERROR, offset,
+                      "reassembled APDU would exceed %u bytes; given up", (unsigned)DS_REASM_MAX);
+        ds_reasm_release(s);
+        return;
+    }
+    s->next_seq = seq >= 0 ? seq + 1 : -1;
+    if (last) {
+        emit_apdu(d, s->data, s->len, s->first_offset, 1);
+        ds_reasm_release(s);
+    }
+}
+
+/* ---- per link ------------------------------------------------------------------------------------ */
+
+static void hdlc_payload(ds_decoder *d, const ds_frame *f)
+{
+    const ds_hdlc_info *h = &f->u.hdlc;
+    uint8_t key[DS_REASM_KEY_MAX];
+    size_t k = 0;
+    key[k++] = DS_LINK_HDLC;
+    memcpy(key + k, h->dst.raw, h->dst.len);
+    k += h->dst.len;
+    memcpy(key + k, h->src.raw, h->src.len);
+    k += h->src.len;
+
+    const uint8_t *p = f->info;
+    size_t n = f->info_len;
+    uint64_t off = f->info_offset;
+    int continuing = ds_reasm_find(&d->reasm, key, k) != NULL;
+    if (!continuing) {
+        size_t llc = llc_length(p, n);
+        p += llc;
+        n -= llc;
+        off += llc;
+    }
+    if (h->segmented || continuing) add_segment(d, key, k, p, n, off, !h->segmented, -1);
+    else if (n > 0) emit_apdu(d, p, n, off, 1);
+}
+
+static void mbus_payload(ds_decoder *d, const ds_frame *f)
+{
+    const ds_mbus_info *m = &f->u.mbus;
+    if (!m->has_tsap) {
+        emit_apdu(d, f->info, f->info_len, f->info_offset, 1);
+        return;
+    }
+    uint8_t key[4] = {DS_LINK_MBUS, m->a, m->stsap, m->dtsap};
+    int single = m->fin && m->seq == 0 && !ds_reasm_find(&d->reasm, key, sizeof key);
+    if (single) emit_apdu(d, f->info, f->info_len, f->info_offset, 1);
+    else add_segment(d, key, sizeof key, f->info, f->info_len, f->info_offset, m->fin, m->seq);
+}
+
+static void raw_payload(ds_decoder *d, const ds_frame *f)
+{
+    if (f->meta.dir != DS_DIR_UNKNOWN)
+        ds_emit_comment(&d->emit, "%s%s%s", f->meta.dir == DS_DIR_TX ? "TX" : "RX",
+                        f->meta.timestamp[0] ? " " : "", f->meta.timestamp);
+    size_t llc = llc_length(f->info, f->info_len);
+    ds_cursor c;
+    ds_cur_init(&c, f->info + llc, f->info_len - llc);
+    uint64_t saved = d->emit.base;
+    d->emit.base = f->info_offset + llc;
+    d->stats.apdus++;
+    ds_apdu_decode(&d->emit, &c);
+    d->emit.base = saved;
+}
+
+static void broken_frame_body(ds_decoder *d, const ds_frame *f)
+{
+    ds_cursor c;
+    if (f->info_len > 0) ds_cur_init(&c, f->info, f->info_len);
+    else ds_cur_init(&c, f->wire, f->wire_len);
+    ds_emit_undecoded(&d->emit, &c);
+}
+
+static void on_frame(void *user, const ds_frame *f)
+{
+    ds_decoder *d = user;
+    ds_emit *e = &d->emit;
+    d->stats.frames++;
+    e->frame = f->number;
+    e->line = f->meta.line;
+
+    if (f->kind == DS_LINK_RAW) {
+        raw_payload(d, f);
+        return;
+    }
+    int enveloped = !d->opt.pdu_only && ds_envelope_open(e, f) == 0;
+    if (!f->checks_ok || !f->complete) {
+        broken_frame_body(d, f);
+    } else if (enveloped && ds_envelope_body(e, f)) {
+        /* a frame without APDU (SNRM, UA, RR, DISC, ...): the envelope wrote it */
+    } else if (f->kind == DS_LINK_HDLC) {
+        if (f->u.hdlc.type == DS_HDLC_I || f->u.hdlc.type == DS_HDLC_UI) hdlc_payload(d, f);
+    } else if (f->kind == DS_LINK_MBUS) {
+        mbus_payload(d, f);
+    } else if (f->info_len > 0) {
+        emit_apdu(d, f->info, f->info_len, f->info_offset, 1);
+    }
+    if (enveloped) ds_envelope_close(e, f);
+    e->frame = 0;
+}
+
+static void on_link_diag(void *user, const ds_diag *dg)
+{
+    ds_decoder *d = user;
+    ds_emit_diag(&d->emit, dg);
+}
+
+/* ---- public API ---------------------------------------------------------------------------------- */
+
+ds_decoder *ds_decoder_new(const ds_options *opt, ds_sink *sink, ds_diag_fn diag_fn, void *diag_user)
+{
+    ds_decoder *d = calloc(1, sizeof *d);
+    if (!d) return NULL;
+    if (opt) d->opt = *opt;
+    else ds_options_init(&d->opt);
+    ds_emit_init(&d->emit, sink, &d->opt, diag_fn, diag_user);
+    ds_reasm_init(&d->reasm);
+    d->framer = ds_framer_new(d->opt.link, on_frame, on_link_diag, d);
+    if (!d->framer) {
+        free(d);
+        return NULL;
+    }
+    return d;
+}
+
+void ds_decoder_begin(ds_decoder *d)
+{
+    (void)d; /* the document root belongs to the caller, which may decode several inputs */
+}
+
+void ds_decoder_feed(ds_decoder *d, const uint8_t *data, size_t len, uint64_t offset, const ds_meta *meta)
+{
+    d->stats.bytes += len;
+    ds_framer_feed(d->framer, data, len, offset, meta);
+}
+
+void ds_decoder_boundary(ds_decoder *d)
+{
+    ds_framer_flush(d->framer);
+}
+
+void ds_decoder_end(ds_decoder *d)
+{
+    ds_framer_flush(d->framer);
+    for (int i = 0; i < DS_REASM_SLOTS; i++) {
+        ds_reasm_slot *s = &d->reasm.slot[i];
+        if (!s->active) continue;
+        /* Not an error in the bytes: the capture simply stops before the APDU does (a single
+         * segment pasted on its own is the common case). Say so, without a diagnostic. */
+        ds_emit_comment(&d->emit, "input ended before the last segment: %zu byte(s) of an unfinished APDU",
+                        s->len);
+        ds_reasm_release(s);
+    }
+}
+
+const ds_stats *ds_decoder_stats(const ds_decoder *d)
+{
+    ds_stats *s = (ds_stats *)&d->stats;
+    s->errors = d->emit.errors;
+    s->warnings = d->emit.warnings;
+    return s;
+}
+
+void ds_decoder_free(ds_decoder *d)
+{
+    if (!d) return;
+    ds_framer_free(d->framer);
+    ds_reasm_free(&d->reasm);
+    free(d);
+}
+
+/* The reader's diagnostics (odd hex digits...) belong in the same output. */
+static void on_reader_diag(void *user, const ds_diag *dg)
+{
+    ds_decoder *d = user;
+    ds_emit_diag(&d->emit, dg);
+}
+
+int ds_decode_stream(FILE *in, ds_input_mode mode, const ds_options *opt, ds_sink *sink, ds_diag_fn diag_fn,
+                     void *diag_user, ds_stats *stats_out)
+{
+    ds_decoder *d = ds_decoder_new(opt, sink, diag_fn, diag_user);
+    if (!d) return -1;
+    ds_reader *r = ds_reader_new(in, mode, on_reader_diag, d);
+    if (!r) {
+        ds_decoder_free(d);
+        return -1;
+    }
+    ds_chunk chunk;
+    int rc;
+    while ((rc = ds_reader_next(r, &chunk)) > 0) {
+        if (chunk.record_start) ds_decoder_boundary(d);
+        if (chunk.len) ds_decoder_feed(d, chunk.data, chunk.len, chunk.offset, &chunk.meta);
+    }
+    ds_decoder_end(d);
+    const ds_stats *st = ds_decoder_stats(d);
+    if (stats_out) *stats_out = *st;
+    int result = rc < 0 ? -1 : st->errors ? 1 : 0;
+    ds_reader_free(r);
+    ds_decoder_free(d);
+    return result;
+}
+
+int ds_decode_apdu_buffer(const uint8_t *apdu, size_t len, const ds_options *opt, ds_sink *sink,
+                          ds_diag_fn diag_fn, void *diag_user)
+{
+    ds_options o;
+    if (opt) o = *opt;
+    else ds_options_init(&o);
+    ds_emit e;
+    ds_emit_init(&e, sink, &o, diag_fn, diag_user);
+    ds_cursor c;
+    ds_cur_init(&c, apdu, len);
+    ds_apdu_decode(&e, &c);
+    return (int)e.errors;
+}

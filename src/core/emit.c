@@ -1,0 +1,179 @@
+#include "core/emit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "util/fmt.h"
+
+void ds_emit_init(ds_emit *e, ds_sink *sink, const ds_options *opt, ds_diag_fn fn, void *user)
+{
+    memset(e, 0, sizeof *e);
+    e->sink = sink;
+    e->opt = opt;
+    e->diag_fn = fn;
+    e->diag_user = user;
+}
+
+static void report_v(ds_emit *e, const char *code, ds_severity sev, uint64_t offset,
+                     const char *fmt, va_list ap)
+{
+    ds_diag d;
+    d.code = code;
+    d.severity = sev;
+    d.offset = offset;
+    d.frame = e->frame;
+    d.line = e->line;
+    vsnprintf(d.message, sizeof d.message, fmt, ap);
+    if (sev == DS_SEV_ERROR) e->errors++;
+    else if (sev == DS_SEV_WARNING) e->warnings++;
+    if (e->sink && e->sink->diagnostic) e->sink->diagnostic(e->sink, &d);
+    if (e->diag_fn) e->diag_fn(e->diag_user, &d);
+}
+
+void ds_emit_diag(ds_emit *e, const ds_diag *d)
+{
+    if (d->severity == DS_SEV_ERROR) e->errors++;
+    else if (d->severity == DS_SEV_WARNING) e->warnings++;
+    if (e->sink && e->sink->diagnostic) e->sink->diagnostic(e->sink, d);
+    if (e->diag_fn) e->diag_fn(e->diag_user, d);
+}
+
+void ds_report(ds_emit *e, const char *code, ds_severity sev, uint64_t pos, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    report_v(e, code, sev, e->base + pos, fmt, ap);
+    va_end(ap);
+}
+
+void ds_report_abs(ds_emit *e, const char *code, ds_severity sev, uint64_t offset, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    report_v(e, code, sev, offset, fmt, ap);
+    va_end(ap);
+}
+
+static int enter(ds_emit *e)
+{
+    if (e->depth >= DS_MAX_DEPTH) {
+        ds_report(e, DS_D_APDU_TOO_DEEP, DS_SEV_ERROR, 0,
+                  "nesting deeper than %d levels; the rest is not decoded", DS_MAX_DEPTH);
+        return -1;
+    }
+    e->depth++;
+    return 0;
+}
+
+int ds_emit_open(ds_emit *e, const char *name)
+{
+    if (enter(e)) return -1;
+    e->sink->open(e->sink, name, NULL, 0, 0);
+    return 0;
+}
+
+int ds_emit_open_flat(ds_emit *e, const char *name, const ds_attr *attrs, size_t nattrs)
+{
+    if (enter(e)) return -1;
+    e->sink->open(e->sink, name, attrs, nattrs, DS_OPEN_FLAT);
+    return 0;
+}
+
+int ds_emit_open_qty(ds_emit *e, const char *name, uint64_t qty)
+{
+    char buf[24];
+    if (e->opt->decimal) ds_fmt_udec(buf, qty);
+    else ds_fmt_uhex(buf, qty, 2);
+    ds_attr a = {"Qty", buf};
+    if (enter(e)) return -1;
+    e->sink->open(e->sink, name, &a, 1, 0);
+    return 0;
+}
+
+void ds_emit_close(ds_emit *e, const char *name)
+{
+    e->depth--;
+    e->sink->close(e->sink, name);
+}
+
+void ds_emit_leaf_n(ds_emit *e, const char *name, const char *value, size_t len)
+{
+    e->sink->leaf(e->sink, name, "Value", value, len);
+}
+
+void ds_emit_leaf(ds_emit *e, const char *name, const char *value)
+{
+    ds_emit_leaf_n(e, name, value, strlen(value));
+}
+
+void ds_emit_bare(ds_emit *e, const char *name)
+{
+    e->sink->leaf(e->sink, name, NULL, NULL, 0);
+}
+
+void ds_emit_leaf_attr(ds_emit *e, const char *name, const char *attr, const char *value)
+{
+    e->sink->leaf(e->sink, name, attr, value, strlen(value));
+}
+
+void ds_emit_hex(ds_emit *e, const char *name, const uint8_t *p, size_t n)
+{
+    char small[2 * 64 + 1];
+    if (n <= 64) {
+        size_t len = ds_fmt_hex(small, p, n);
+        ds_emit_leaf_n(e, name, small, len);
+        return;
+    }
+    /* Long values (octet strings up to an APDU's size): format in pieces on the stack
+     * would need sink support; a heap buffer is simpler and bounded by the APDU size. */
+    char *buf = malloc(2 * n + 1);
+    if (!buf) {
+        ds_report(e, DS_D_INPUT_TOO_LARGE, DS_SEV_ERROR, 0, "out of memory formatting %zu bytes", n);
+        return;
+    }
+    size_t len = ds_fmt_hex(buf, p, n);
+    ds_emit_leaf_n(e, name, buf, len);
+    free(buf);
+}
+
+void ds_emit_uint(ds_emit *e, const char *name, uint64_t v, int hex_digits)
+{
+    char buf[24];
+    size_t n = e->opt->decimal ? ds_fmt_udec(buf, v) : ds_fmt_uhex(buf, v, hex_digits);
+    ds_emit_leaf_n(e, name, buf, n);
+}
+
+void ds_emit_sint(ds_emit *e, const char *name, int64_t v, int hex_digits)
+{
+    char buf[24];
+    size_t n = e->opt->decimal ? ds_fmt_sdec(buf, v) : ds_fmt_shex(buf, v, hex_digits);
+    ds_emit_leaf_n(e, name, buf, n);
+}
+
+void ds_emit_dec(ds_emit *e, const char *name, uint64_t v)
+{
+    char buf[24];
+    size_t n = ds_fmt_udec(buf, v);
+    ds_emit_leaf_n(e, name, buf, n);
+}
+
+int ds_emit_comments_on(const ds_emit *e) { return e->opt->comments; }
+
+void ds_emit_comment_text(ds_emit *e, const char *text, size_t len)
+{
+    if (!e->opt->comments) return;
+    e->sink->comment(e->sink, text, len);
+}
+
+void ds_emit_comment(ds_emit *e, const char *fmt, ...)
+{
+    if (!e->opt->comments) return;
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (n < 0) return;
+    if ((size_t)n >= sizeof buf) n = (int)sizeof buf - 1;
+    e->sink->comment(e->sink, buf, (size_t)n);
+}

@@ -1,0 +1,46 @@
+/* Reassembly of APDUs split over several frames, per conversation.
+ *
+ * A conversation is identified by a short key built from the link
+ * addresses (HDLC destination + source, M-Bus address + TSAPs); since the
+ * key includes the direction, each direction reassembles on its own.
+ * Memory is bounded: at most DS_REASM_SLOTS conversations in progress, each
+ * at most DS_REASM_MAX bytes; the least recently used slot is given up
+ * (and reported by the caller) when a new conversation needs room. */
+#ifndef DS_CORE_REASM_H
+#define DS_CORE_REASM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define DS_REASM_SLOTS 16
+#define DS_REASM_MAX (1u << 20)
+#define DS_REASM_KEY_MAX 12
+
+typedef struct ds_reasm_slot {
+    int active;
+    uint8_t key[DS_REASM_KEY_MAX];
+    size_t key_len;
+    uint8_t *data;
+    size_t len, cap;
+    uint64_t first_offset;  /* stream offset of the first segment's payload */
+    uint64_t last_use;
+    int next_seq;           /* next expected segment number (M-Bus), -1 when unused */
+} ds_reasm_slot;
+
+typedef struct ds_reasm {
+    ds_reasm_slot slot[DS_REASM_SLOTS];
+    uint64_t clock;
+} ds_reasm;
+
+void ds_reasm_init(ds_reasm *r);
+void ds_reasm_free(ds_reasm *r);
+/* The active slot for key, or NULL. */
+ds_reasm_slot *ds_reasm_find(ds_reasm *r, const uint8_t *key, size_t key_len);
+/* A fresh slot for key (reusing an idle one, or evicting the least recently used:
+ * *evicted is set to 1 then). */
+ds_reasm_slot *ds_reasm_start(ds_reasm *r, const uint8_t *key, size_t key_len, uint64_t offset, int *evicted);
+/* Appends bytes; returns -1 when the slot would exceed DS_REASM_MAX or memory runs out. */
+int ds_reasm_append(ds_reasm *r, ds_reasm_slot *s, const uint8_t *p, size_t n);
+void ds_reasm_release(ds_reasm_slot *s);
+
+#endif

@@ -1,0 +1,55 @@
+/* Line-level pieces of the text reader: the hex tokenizer and the prefix
+ * parser. Both work on plain memory and keep no global state, so the reader
+ * can run them over a buffered line head and then keep feeding the tokenizer
+ * the rest of a line that did not fit. */
+#ifndef DS_INPUT_LINESCAN_H
+#define DS_INPUT_LINESCAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "dlmscope/input.h"
+
+/* Events from ds_hexrun_feed() / ds_hexrun_end(). */
+#define DS_HEX_NONE 0
+#define DS_HEX_BYTE 1 /* *b holds a decoded byte */
+#define DS_HEX_LONE 2 /* a run had an odd digit count; *b holds the dropped digit's value */
+#define DS_HEX_BAD  3 /* the character cannot be part of a hex line */
+
+/* Incremental tokenizer: a run is a maximal sequence of hex digits, optionally
+ * introduced by 0x; separators end runs. Digits pair up from the left. */
+typedef struct ds_hexrun {
+    int nib;               /* pending high nibble, -1 when none */
+    unsigned digits;       /* digits in the current run (0x not counted) */
+    int prefixed;          /* the current run began with 0x */
+    int bad;               /* sticky: a DS_HEX_BAD event happened */
+    int run_has_number;    /* the current run holds a digit 0-9 */
+    uint64_t bytes;        /* bytes produced so far */
+    uint64_t even_runs;    /* finished runs of even length */
+    uint64_t word_runs;    /* finished odd runs of letters only ("a", "BAD", "Add") */
+} ds_hexrun;
+
+void ds_hexrun_init(ds_hexrun *h);
+int ds_hexrun_feed(ds_hexrun *h, int c, uint8_t *b);
+/* Closes the current run (end of line). */
+int ds_hexrun_end(ds_hexrun *h, uint8_t *b);
+int ds_hex_is_separator(int c);
+int ds_hex_is_space(int c);
+
+/* What the start of a line said. */
+typedef struct ds_line_prefix {
+    size_t rest;                      /* index of the first character after the prefix */
+    ds_direction dir;
+    int has_dir;
+    int has_time;
+    unsigned offset_width;            /* digits of a dump offset column, 0 when none */
+    char timestamp[DS_TIMESTAMP_MAX]; /* timestamp parts as written, joined by one space */
+} ds_line_prefix;
+
+/* Parses direction words/arrows, dates, times, bracketed timestamps or tags
+ * and an offset column at the start of s[0..n). pipe_column: the line ends in
+ * a hexdump -C |ascii| column (makes a bare leading number an offset).
+ * prev_offset_width: offset width of the previous line, 0 when none. */
+void ds_line_prefix_parse(const char *s, size_t n, int pipe_column,
+                          unsigned prev_offset_width, ds_line_prefix *pf);
+
+#endif

@@ -1,0 +1,572 @@
+/* The streaming reader behind include/dlmscope/input.h.
+ *
+ * Memory stays bounded whatever the input: binary input goes through one block
+ * buffer; text goes line by line through a fixed line-head buffer. A line that
+ * does not fit is classified by its head and the rest of it is then decoded
+ * character by character as it arrives, so a megabyte-long hex line needs no
+ * more memory than a short one. */
+#include "dlmscope/input.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "input/linescan.h"
+
+#define BLOCK_SIZE   65536 /* decoded bytes per chunk at most */
+#define LINE_HEAD    8192  /* text kept per line for classification */
+#define SNIFF_SIZE   4096  /* bytes looked at to tell text from binary */
+#define LONE_RECORDS 8     /* odd-digit diagnostics kept per buffered line */
+
+struct ds_reader {
+    FILE *in;
+    const unsigned char *mem; /* memory source instead of `in` (ds_hex_parse_text) */
+    size_t mem_len;
+    size_t mem_pos;
+    ds_input_mode mode;
+    int started;
+    ds_diag_fn diag;
+    void *diag_user;
+
+    uint8_t ahead[SNIFF_SIZE]; /* sniffed bytes, handed out before reading on */
+    size_t ahead_len;
+    size_t ahead_pos;
+    int error;
+    int raw_pushback;  /* -1 when empty */
+    int text_pushback; /* -1 when empty */
+    int after_cr;      /* swallow the LF of a CRLF */
+
+    uint64_t line_no;
+    uint64_t offset;
+    ds_meta meta;
+    int pending_start;
+    unsigned prev_offset_width;
+    int in_long_line;
+    int long_line_dead; /* rest of the current long line is not hex: skip it */
+    ds_hexrun run;
+
+    char line[LINE_HEAD];
+    uint8_t out[BLOCK_SIZE];
+    size_t out_len;
+};
+
+/* What a buffered line turned out to be. */
+enum line_kind { LINE_PROSE, LINE_HEX, LINE_PREFIX_ONLY, LINE_IGNORE };
+
+typedef struct lone_record {
+    size_t index; /* bytes of the line decoded before the lone digit */
+    uint8_t digit;
+} lone_record;
+
+typedef struct line_result {
+    enum line_kind kind;
+    ds_line_prefix prefix;
+    lone_record lone[LONE_RECORDS];
+    size_t lone_count; /* may exceed LONE_RECORDS */
+    int comment;       /* a "#" or "//" comment ended the hex part */
+} line_result;
+
+/* ---- diagnostics ----------------------------------------------------------------------------- */
+
+static void report_lone_digit(ds_reader *r, uint64_t offset, uint8_t digit, size_t more)
+{
+    if (!r->diag) return;
+    ds_diag d;
+    memset(&d, 0, sizeof d);
+    d.code = DS_D_INPUT_ODD_HEX;
+    d.severity = DS_SEV_WARNING;
+    d.offset = offset;
+    d.line = r->line_no;
+    if (more > 0)
+        snprintf(d.message, sizeof d.message,
+                 "odd number of hex digits: %zu more lone digits dropped on this line", more);
+    else
+        snprintf(d.message, sizeof d.message, "odd number of hex digits: lone digit '%c' dropped",
+                 "0123456789ABCDEF"[digit & 0x0F]);
+    r->diag(r->diag_user, &d);
+}
+
+/* ---- character sources ------------------------------------------------------------------------- */
+
+static int raw_getc(ds_reader *r)
+{
+    if (r->raw_pushback >= 0) {
+        int c = r->raw_pushback;
+        r->raw_pushback = -1;
+        return c;
+    }
+    if (r->ahead_pos < r->ahead_len) return r->ahead[r->ahead_pos++];
+    if (r->mem) return r->mem_pos < r->mem_len ? r->mem[r->mem_pos++] : -1;
+    int c = getc(r->in);
+    if (c == EOF) {
+        if (ferror(r->in)) r->error = 1;
+        return -1;
+    }
+    return c;
+}
+
+/* Skips an ANSI escape sequence (coloured terminal logs); ESC was just read. */
+static void skip_escape(ds_reader *r)
+{
+    int c = raw_getc(r);
+    if (c != '[') {
+        if (c == '\n' || c == '\r') r->raw_pushback = c;
+        return;
+    }
+    for (;;) {
+        c = raw_getc(r);
+        if (c < 0) return;
+        if (c == '\n' || c == '\r') {
+            r->raw_pushback = c;
+            return;
+        }
+        if (c >= 0x40 && c <= 0x7E) return;
+    }
+}
+
+/* Text characters with CR, CRLF and LF all turned into '\n'. */
+static int text_getc(ds_reader *r)
+{
+    if (r->text_pushback >= 0) {
+        int c = r->text_pushback;
+        r->text_pushback = -1;
+        return c;
+    }
+    for (;;) {
+        int c = raw_getc(r);
+        if (c < 0) return -1;
+        if (r->after_cr) {
+            r->after_cr = 0;
+            if (c == '\n') continue;
+        }
+        if (c == '\r') {
+            r->after_cr = 1;
+            return '\n';
+        }
+        if (c == 0x1B) {
+            skip_escape(r);
+            continue;
+        }
+        return c;
+    }
+}
+
+/* ---- sniffing ---------------------------------------------------------------------------------- */
+
+/* Length of a valid UTF-8 sequence at p[0..n), 0 when invalid. A sequence cut
+ * by the end of the sample counts as valid. */
+static size_t utf8_length(const uint8_t *p, size_t n)
+{
+    size_t need;
+    if (p[0] >= 0xC2 && p[0] <= 0xDF) need = 1;
+    else if (p[0] >= 0xE0 && p[0] <= 0xEF) need = 2;
+    else if (p[0] >= 0xF0 && p[0] <= 0xF4) need = 3;
+    else return 0;
+    for (size_t j = 1; j <= need; j++) {
+        if (j >= n) return n;
+        if ((p[j] & 0xC0) != 0x80) return 0;
+    }
+    return need + 1;
+}
+
+static int looks_binary(const uint8_t *p, size_t n)
+{
+    size_t odd = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = p[i];
+        if (c == 0) return 1;
+        if (c >= 0x80) {
+            size_t len = utf8_length(p + i, n - i);
+            if (len == 0) odd++;
+            else i += len - 1;
+        } else if ((c < 0x20 && !ds_hex_is_space(c) && c != 0x1B) || c == 0x7F) {
+            odd++;
+        }
+    }
+    /* text written by people has hardly any such bytes; a dump has plenty */
+    return odd * 20 > n;
+}
+
+static size_t read_block(ds_reader *r, uint8_t *dst, size_t cap)
+{
+    if (r->mem) {
+        size_t left = r->mem_len - r->mem_pos;
+        size_t n = left < cap ? left : cap;
+        memcpy(dst, r->mem + r->mem_pos, n);
+        r->mem_pos += n;
+        return n;
+    }
+    size_t n = fread(dst, 1, cap, r->in);
+    if (n < cap && ferror(r->in)) r->error = 1;
+    return n;
+}
+
+static void start(ds_reader *r)
+{
+    r->started = 1;
+    if (r->mode != DS_INPUT_AUTO) return;
+    r->ahead_len = read_block(r, r->ahead, sizeof r->ahead);
+    r->mode = looks_binary(r->ahead, r->ahead_len) ? DS_INPUT_BINARY : DS_INPUT_HEX;
+}
+
+/* ---- chunks ------------------------------------------------------------------------------------ */
+
+static int emit(ds_reader *r, ds_chunk *out, uint64_t line)
+{
+    out->data = r->out;
+    out->len = r->out_len;
+    out->offset = r->offset;
+    out->meta = r->meta;
+    out->meta.line = line;
+    out->record_start = r->pending_start;
+    r->pending_start = 0;
+    r->offset += r->out_len;
+    return 1;
+}
+
+static int fail(void)
+{
+    if (errno == 0) errno = EIO;
+    return -1;
+}
+
+static int next_binary(ds_reader *r, ds_chunk *out)
+{
+    size_t n = r->ahead_len - r->ahead_pos;
+    memcpy(r->out, r->ahead + r->ahead_pos, n);
+    r->ahead_pos = r->ahead_len;
+    if (!r->error) n += read_block(r, r->out + n, sizeof r->out - n);
+    if (n == 0) return r->error ? fail() : 0;
+    r->out_len = n;
+    memset(&r->meta, 0, sizeof r->meta);
+    return emit(r, out, 0);
+}
+
+/* ---- text lines -------------------------------------------------------------------------------- */
+
+static void trim_end(const char *s, size_t *n)
+{
+    while (*n > 0 && ds_hex_is_space((unsigned char)s[*n - 1])) (*n)--;
+}
+
+static size_t find_text(const char *s, size_t n, const char *needle)
+{
+    size_t k = strlen(needle);
+    for (size_t i = 0; i + k <= n; i++)
+        if (memcmp(s + i, needle, k) == 0) return i;
+    return n;
+}
+
+/* Drops a dump's text column: hexdump -C "|ascii|" or od -t x1z ">ascii<". It
+ * starts at the first opening mark after a gap (the hex part never holds one)
+ * and the line ends with the closing mark. */
+static size_t strip_text_column(const char *s, size_t n, int *text_column)
+{
+    *text_column = 0;
+    if (n < 4 || (s[n - 1] != '|' && s[n - 1] != '<')) return n;
+    size_t first = find_text(s, n - 1, s[n - 1] == '|' ? "|" : ">");
+    if (first < 2 || first >= n - 1 || !ds_hex_is_space((unsigned char)s[first - 1]) ||
+        (s[n - 1] == '|' && !ds_hex_is_space((unsigned char)s[first - 2])))
+        return n;
+    *text_column = 1;
+    trim_end(s, &first);
+    return first;
+}
+
+static int ascii_of(uint8_t b) { return (b >= 0x20 && b < 0x7F) ? b : '.'; }
+
+/* xxd prints the line's bytes again as text after two or more blanks: true
+ * when s[0..len) is exactly that rendering of bytes[0..count) (trailing
+ * blanks of the rendering may have been trimmed with the line). */
+static int is_ascii_column(const char *s, size_t len, const uint8_t *bytes, size_t count)
+{
+    if (len == 0 || len > count) return 0;
+    for (size_t j = len; j < count; j++)
+        if (bytes[j] != 0x20) return 0;
+    for (size_t j = 0; j < len; j++)
+        if ((unsigned char)s[j] != ascii_of(bytes[j])) return 0;
+    return 1;
+}
+
+static void note_lone(line_result *res, size_t index, uint8_t digit)
+{
+    if (res->lone_count < LONE_RECORDS) {
+        res->lone[res->lone_count].index = index;
+        res->lone[res->lone_count].digit = digit;
+    }
+    res->lone_count++;
+}
+
+/* Decodes s[a..n) into r->out. partial: the line goes on beyond n, so the
+ * current run is left open and no ascii column is looked for. Returns 0 when a
+ * character showed the text is not hex. */
+static int decode_span(ds_reader *r, const char *s, size_t a, size_t n, int partial,
+                       line_result *res)
+{
+    for (size_t i = a; i < n; i++) {
+        int c = (unsigned char)s[i];
+        uint8_t b;
+        if (c == '#' || (c == '/' && i + 1 < n && s[i + 1] == '/')) {
+            res->comment = 1; /* a trailing comment ends the hex */
+            partial = 0;
+            break;
+        }
+        int ev = ds_hexrun_feed(&r->run, c, &b);
+        if (ev == DS_HEX_BAD) return 0;
+        if (ev == DS_HEX_BYTE) r->out[r->out_len++] = b;
+        if (ev == DS_HEX_LONE) note_lone(res, r->out_len, b);
+        if (!partial && ds_hex_is_space(c) && i + 1 < n && ds_hex_is_space((unsigned char)s[i + 1]) &&
+            i > a && !ds_hex_is_space((unsigned char)s[i - 1])) {
+            size_t j = i + 1;
+            while (j < n && ds_hex_is_space((unsigned char)s[j])) j++;
+            /* the rendering begins with as many blanks as the data begins with 0x20 */
+            size_t lead = 0;
+            while (lead < r->out_len && r->out[lead] == 0x20) lead++;
+            if (lead > j - i - 1) lead = j - i - 1;
+            if (is_ascii_column(s + j - lead, n - j + lead, r->out, r->out_len)) return 1;
+        }
+    }
+    if (!partial) {
+        uint8_t b;
+        int ev = ds_hexrun_end(&r->run, &b);
+        if (ev == DS_HEX_BAD) return 0;
+        if (ev == DS_HEX_BYTE) r->out[r->out_len++] = b;
+        if (ev == DS_HEX_LONE) note_lone(res, r->out_len, b);
+    }
+    return 1;
+}
+
+/* Words such as "a", "BAD" or "face" are hex digits too. A line is hex when
+ * it gives whole bytes and odd-length letter-only runs (the words of a
+ * sentence) are rare among its runs; an odd run in data usually holds a
+ * digit 0-9 and gets the odd-hex diagnostic instead. */
+static int looks_like_data(const ds_hexrun *h, int partial)
+{
+    uint64_t even = h->even_runs;
+    if (partial && h->digits > 0) even++;
+    if (h->bytes == 0) return 0;
+    return h->word_runs == 0 || h->word_runs * 2 < even;
+}
+
+/* Classifies the buffered line s[0..n) and decodes its hex into r->out.
+ * partial: only the head of a longer line is in s. */
+static void classify_line(ds_reader *r, char *s, size_t n, int partial, line_result *res)
+{
+    memset(res, 0, sizeof *res);
+    r->out_len = 0;
+    size_t a = 0;
+    if (r->line_no == 1 && n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) a = 3; /* UTF-8 BOM */
+    int pipe_column = 0;
+    if (!partial) {
+        trim_end(s, &n);
+        n = strip_text_column(s, n, &pipe_column);
+        if (n <= a) {
+            res->kind = LINE_PROSE;
+            return;
+        }
+        if (n - a == 1 && s[a] == '*') {
+            res->kind = LINE_IGNORE; /* hexdump's "same as above" marker */
+            return;
+        }
+    }
+    ds_line_prefix_parse(s + a, n - a, pipe_column, r->prev_offset_width, &res->prefix);
+    size_t rest = a + res->prefix.rest;
+    if (rest >= n && !partial) {
+        if (res->prefix.has_dir || res->prefix.has_time) res->kind = LINE_PREFIX_ONLY;
+        else res->kind = res->prefix.offset_width ? LINE_IGNORE : LINE_PROSE;
+        return;
+    }
+    ds_hexrun_init(&r->run);
+    int ok = decode_span(r, s, rest, n, partial, res);
+    if (!ok || !looks_like_data(&r->run, partial && !res->comment)) {
+        r->out_len = 0;
+        res->kind = LINE_PROSE;
+        return;
+    }
+    res->kind = LINE_HEX;
+}
+
+static void report_lone_records(ds_reader *r, const line_result *res)
+{
+    size_t kept = res->lone_count < LONE_RECORDS ? res->lone_count : LONE_RECORDS;
+    for (size_t k = 0; k < kept; k++)
+        report_lone_digit(r, r->offset + res->lone[k].index, res->lone[k].digit, 0);
+    if (res->lone_count > kept)
+        report_lone_digit(r, r->offset + res->lone[kept - 1].index, 0, res->lone_count - kept);
+}
+
+/* Updates record boundaries and meta for a classified line. */
+static void apply_line(ds_reader *r, const line_result *res)
+{
+    const ds_line_prefix *pf = &res->prefix;
+    switch (res->kind) {
+    case LINE_PROSE:
+        memset(&r->meta, 0, sizeof r->meta);
+        r->pending_start = 1;
+        r->prev_offset_width = 0;
+        break;
+    case LINE_PREFIX_ONLY:
+    case LINE_HEX:
+        if (pf->has_dir || pf->has_time) {
+            memset(&r->meta, 0, sizeof r->meta);
+            r->meta.dir = pf->dir;
+            memcpy(r->meta.timestamp, pf->timestamp, sizeof r->meta.timestamp);
+            r->pending_start = 1;
+        }
+        r->prev_offset_width = pf->offset_width;
+        report_lone_records(r, res);
+        break;
+    case LINE_IGNORE:
+        break;
+    }
+}
+
+/* Reads one line into r->line. Returns 1 for a whole line, 2 when the head
+ * buffer filled before the line ended, 0 at end of input. */
+static int read_line_head(ds_reader *r, size_t *len)
+{
+    size_t n = 0;
+    int any = 0;
+    for (;;) {
+        int c = text_getc(r);
+        if (c < 0) {
+            *len = n;
+            return any ? 1 : 0;
+        }
+        any = 1;
+        if (c == '\n') {
+            *len = n;
+            return 1;
+        }
+        if (n == sizeof r->line) {
+            r->text_pushback = c;
+            *len = n;
+            return 2;
+        }
+        r->line[n++] = (char)c;
+    }
+}
+
+/* Decodes more of a long line; stops when the chunk buffer is full or the
+ * line ends. */
+static void continue_long_line(ds_reader *r)
+{
+    while (r->out_len < sizeof r->out) {
+        int c = text_getc(r);
+        uint8_t b;
+        int ev = DS_HEX_NONE;
+        if (c < 0 || c == '\n') {
+            if (!r->long_line_dead) ev = ds_hexrun_end(&r->run, &b);
+            r->in_long_line = 0;
+        } else if (!r->long_line_dead) {
+            ev = ds_hexrun_feed(&r->run, c, &b);
+        }
+        if (ev == DS_HEX_BYTE) r->out[r->out_len++] = b;
+        else if (ev == DS_HEX_LONE) report_lone_digit(r, r->offset + r->out_len, b, 0);
+        else if (ev == DS_HEX_BAD) r->long_line_dead = 1; /* trailing non-hex text: ignored */
+        if (!r->in_long_line) return;
+    }
+}
+
+static int next_text(ds_reader *r, ds_chunk *out)
+{
+    for (;;) {
+        if (r->in_long_line) {
+            continue_long_line(r);
+            if (r->out_len > 0) return emit(r, out, r->line_no);
+            continue;
+        }
+        size_t n;
+        int got = read_line_head(r, &n);
+        if (got == 0) return r->error ? fail() : 0;
+        r->line_no++;
+        line_result res;
+        classify_line(r, r->line, n, got == 2, &res);
+        apply_line(r, &res);
+        if (got == 2) {
+            r->in_long_line = 1;
+            r->long_line_dead = res.kind != LINE_HEX || res.comment;
+            continue; /* the head's bytes go out with the rest of the line */
+        }
+        if (r->out_len > 0) return emit(r, out, r->line_no);
+    }
+}
+
+/* ---- public API -------------------------------------------------------------------------------- */
+
+static ds_reader *reader_alloc(ds_input_mode mode, ds_diag_fn diag, void *diag_user)
+{
+    ds_reader *r = calloc(1, sizeof *r);
+    if (!r) return NULL;
+    r->mode = mode;
+    r->diag = diag;
+    r->diag_user = diag_user;
+    r->raw_pushback = -1;
+    r->text_pushback = -1;
+    r->pending_start = 1; /* the first bytes start a record */
+    return r;
+}
+
+ds_reader *ds_reader_new(FILE *in, ds_input_mode mode, ds_diag_fn diag, void *diag_user)
+{
+    if (!in) return NULL;
+    if (mode != DS_INPUT_AUTO && mode != DS_INPUT_HEX && mode != DS_INPUT_BINARY) return NULL;
+    ds_reader *r = reader_alloc(mode, diag, diag_user);
+    if (r) r->in = in;
+    return r;
+}
+
+int ds_reader_next(ds_reader *r, ds_chunk *out)
+{
+    if (!r || !out) {
+        errno = EINVAL;
+        return -1;
+    }
+    memset(out, 0, sizeof *out);
+    r->out_len = 0;
+    if (!r->started) start(r);
+    if (r->error && r->ahead_pos >= r->ahead_len) return fail();
+    if (r->mode == DS_INPUT_BINARY) return next_binary(r, out);
+    return next_text(r, out);
+}
+
+ds_input_mode ds_reader_mode(const ds_reader *r)
+{
+    return r ? r->mode : DS_INPUT_AUTO;
+}
+
+void ds_reader_free(ds_reader *r)
+{
+    free(r);
+}
+
+uint8_t *ds_hex_parse_text(const char *text, size_t text_len, size_t *out_len)
+{
+    if (out_len) *out_len = 0;
+    if (!text) return NULL;
+    ds_reader *r = reader_alloc(DS_INPUT_HEX, NULL, NULL);
+    if (!r) return NULL;
+    r->mem = (const unsigned char *)text;
+    r->mem_len = text_len;
+    /* every byte costs at least two characters ("7E") or three ("0x7") */
+    size_t cap = text_len / 2 + 1;
+    uint8_t *buf = malloc(cap);
+    size_t len = 0;
+    ds_chunk ch;
+    while (buf && ds_reader_next(r, &ch) == 1) {
+        if (ch.len > cap - len) { /* cannot happen by the bound above; stay safe anyway */
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        memcpy(buf + len, ch.data, ch.len);
+        len += ch.len;
+    }
+    ds_reader_free(r);
+    if (buf && len == 0) {
+        free(buf);
+        buf = NULL;
+    }
+    if (buf && out_len) *out_len = len;
+    return buf;
+}

@@ -1,0 +1,307 @@
+/* The framer core: buffering, record handling, garbage, dispatch to the
+ * per-framing readers (hdlc_read.c, wrapper.c, mbus.c). */
+#include "link/framer_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { DS_REC_UNDECIDED, DS_REC_FRAMED, DS_REC_RAW };
+
+/* The buffer only ever holds one unfinished frame plus the piece being fed;
+ * the largest frame is a raw record, so that bounds it. */
+#define BUF_MIN 4096u
+#define BUF_MAX ((size_t)DS_RAW_MAX)
+
+static const ds_meta no_meta;
+
+ds_framer *ds_framer_new(ds_link_kind kind, ds_frame_fn frame_fn, ds_diag_fn diag_fn, void *user)
+{
+    ds_framer *fr = calloc(1, sizeof *fr);
+    if (!fr) return NULL;
+    fr->kind = kind;
+    fr->frame_fn = frame_fn;
+    fr->diag_fn = diag_fn;
+    fr->user = user;
+    fr->record = DS_REC_UNDECIDED;
+    return fr;
+}
+
+void ds_framer_free(ds_framer *fr)
+{
+    if (!fr) return;
+    free(fr->buf);
+    free(fr);
+}
+
+uint64_t ds_framer_off(const ds_framer *fr, size_t i) { return fr->buf_off + i; }
+
+static size_t pending(const ds_framer *fr) { return fr->len - fr->pos; }
+
+/* ---- meta of the bytes (direction, timestamp, line) -------------------------------------- */
+
+static int meta_equal(const ds_meta *a, const ds_meta *b)
+{
+    return a->dir == b->dir && a->line == b->line && strcmp(a->timestamp, b->timestamp) == 0;
+}
+
+static const ds_meta *meta_at(const ds_framer *fr, uint64_t offset)
+{
+    if (fr->nmarks == 0) return &no_meta;
+    size_t i = fr->nmarks - 1;
+    while (i > 0 && fr->marks[i].offset > offset) i--;
+    return &fr->marks[i].meta;
+}
+
+/* Forgets marks that no byte still needs: everything before the last mark at
+ * or before the oldest byte we may still report on. */
+static void prune_marks(ds_framer *fr, uint64_t oldest)
+{
+    size_t keep = 0;
+    while (keep + 1 < fr->nmarks && fr->marks[keep + 1].offset <= oldest) keep++;
+    if (keep == 0) return;
+    memmove(fr->marks, fr->marks + keep, (fr->nmarks - keep) * sizeof fr->marks[0]);
+    fr->nmarks -= keep;
+}
+
+static void add_mark(ds_framer *fr, uint64_t offset, const ds_meta *meta)
+{
+    if (!meta) meta = &no_meta;
+    if (fr->nmarks > 0 && meta_equal(&fr->marks[fr->nmarks - 1].meta, meta)) return;
+    uint64_t oldest = pending(fr) ? ds_framer_off(fr, fr->pos) : offset;
+    if (fr->garbage_len && fr->garbage_off < oldest) oldest = fr->garbage_off;
+    prune_marks(fr, oldest);
+    if (fr->nmarks == DS_META_MARKS) fr->nmarks--;  /* very many lines inside one frame: merge the newest */
+    fr->marks[fr->nmarks].offset = offset;
+    fr->marks[fr->nmarks].meta = *meta;
+    fr->nmarks++;
+}
+
+/* ---- diagnostics -------------------------------------------------------------------------- */
+
+static void emit_diag(ds_framer *fr, const char *code, ds_severity sev, uint64_t offset, uint64_t frame,
+                      const char *fmt, va_list ap)
+{
+    ds_diag d;
+    d.code = code;
+    d.severity = sev;
+    d.offset = offset;
+    d.frame = frame;
+    d.line = meta_at(fr, offset)->line;
+    vsnprintf(d.message, sizeof d.message, fmt, ap);
+    if (fr->diag_fn) fr->diag_fn(fr->user, &d);
+}
+
+static void plain_diag(ds_framer *fr, const char *code, ds_severity sev, uint64_t offset, uint64_t frame,
+                       const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static void plain_diag(ds_framer *fr, const char *code, ds_severity sev, uint64_t offset, uint64_t frame,
+                       const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    emit_diag(fr, code, sev, offset, frame, fmt, ap);
+    va_end(ap);
+}
+
+static void flush_garbage(ds_framer *fr)
+{
+    if (!fr->garbage_len) return;
+    size_t n = fr->garbage_len;
+    fr->garbage_len = 0;
+    plain_diag(fr, DS_D_FRAME_GARBAGE, DS_SEV_ERROR, fr->garbage_off, 0,
+               "%zu byte%s at offset %llu start no frame; skipped", n, n == 1 ? "" : "s",
+               (unsigned long long)fr->garbage_off);
+}
+
+/* Consecutive garbage bytes make one report. */
+static void add_garbage(ds_framer *fr, uint64_t offset)
+{
+    if (fr->garbage_len && fr->garbage_off + fr->garbage_len == offset) {
+        fr->garbage_len++;
+        return;
+    }
+    flush_garbage(fr);
+    fr->garbage_off = offset;
+    fr->garbage_len = 1;
+}
+
+void ds_framer_frame_diag(ds_framer *fr, const char *code, ds_severity sev, uint64_t offset, const char *fmt, ...)
+{
+    va_list ap;
+    flush_garbage(fr);
+    va_start(ap, fmt);
+    emit_diag(fr, code, sev, offset, fr->delivered + 1, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- frames ------------------------------------------------------------------------------- */
+
+void ds_framer_frame_init(ds_framer *fr, ds_frame *f, ds_link_kind kind, size_t p, size_t wire_len)
+{
+    memset(f, 0, sizeof *f);
+    f->kind = kind;
+    f->offset = ds_framer_off(fr, p);
+    f->wire = fr->buf + p;
+    f->wire_len = wire_len;
+    f->meta = *meta_at(fr, f->offset);
+    f->complete = 1;
+    f->checks_ok = 1;
+}
+
+void ds_framer_deliver(ds_framer *fr, ds_frame *f)
+{
+    flush_garbage(fr);
+    f->number = ++fr->delivered;
+    if (fr->frame_fn) fr->frame_fn(fr->user, f);
+}
+
+static void deliver_raw(ds_framer *fr, size_t n, int cut)
+{
+    ds_frame f;
+    ds_framer_frame_init(fr, &f, DS_LINK_RAW, fr->pos, n);
+    f.info = f.wire;
+    f.info_len = n;
+    f.info_offset = f.offset;
+    f.complete = !cut;
+    ds_framer_deliver(fr, &f);
+    fr->pos += n;
+}
+
+/* ---- scanning ----------------------------------------------------------------------------- */
+
+/* In DS_LINK_AUTO the first bytes of a record say whether it is framed at all. */
+static void decide_record(ds_framer *fr, int final)
+{
+    if (fr->kind == DS_LINK_RAW) {
+        fr->record = DS_REC_RAW;
+        return;
+    }
+    if (fr->kind != DS_LINK_AUTO) {
+        fr->record = DS_REC_FRAMED;
+        return;
+    }
+    const uint8_t *s = fr->buf + fr->pos;
+    size_t avail = pending(fr);
+    size_t need = 1;
+    int framed = 0;
+    if (s[0] == DS_HDLC_FLAG) {
+        framed = 1;
+    } else if (s[0] == 0x68) {
+        need = 4;
+        framed = avail >= 4 && s[1] == s[2] && s[3] == 0x68;
+    } else if (s[0] == 0x00) {
+        need = avail >= 2 && s[1] == 0x01 ? 8 : 2;
+        framed = avail >= 8 && s[1] == 0x01 && (s[6] | s[7]) != 0;
+    }
+    if (avail < need && !final) return;  /* undecided: wait */
+    fr->record = framed ? DS_REC_FRAMED : DS_REC_RAW;
+}
+
+static ds_try_result scan_one(ds_framer *fr, size_t p, size_t avail, int final, size_t *consumed)
+{
+    uint8_t b = fr->buf[p];
+    ds_link_kind k = fr->kind;
+    if (b == DS_HDLC_FLAG && (k == DS_LINK_AUTO || k == DS_LINK_HDLC))
+        return ds_try_hdlc(fr, p, avail, final, consumed);
+    if (b == 0x68 && (k == DS_LINK_AUTO || k == DS_LINK_MBUS))
+        return ds_try_mbus(fr, p, avail, final, consumed);
+    if (b == 0x00 && (k == DS_LINK_AUTO || k == DS_LINK_WRAPPER))
+        return ds_try_wrapper(fr, p, avail, final, consumed);
+    return DS_TRY_NOT_FRAME;
+}
+
+static void process(ds_framer *fr, int final)
+{
+    while (pending(fr) > 0) {
+        if (fr->record == DS_REC_UNDECIDED) {
+            decide_record(fr, final);
+            if (fr->record == DS_REC_UNDECIDED) return;
+        }
+        if (fr->record == DS_REC_RAW) {
+            if (final) deliver_raw(fr, pending(fr), 0);
+            return;
+        }
+        size_t consumed = 0;
+        ds_try_result r = scan_one(fr, fr->pos, pending(fr), final, &consumed);
+        if (r == DS_TRY_NEED_MORE && !final) return;
+        if (r == DS_TRY_DONE && consumed > 0 && consumed <= pending(fr)) {
+            fr->pos += consumed;
+            continue;
+        }
+        int spare = fr->has_spare_flag && fr->spare_flag_off == ds_framer_off(fr, fr->pos);
+        if (r != DS_TRY_FLAG && !spare) add_garbage(fr, ds_framer_off(fr, fr->pos));
+        fr->pos++;
+    }
+}
+
+/* Room for more input: compacts the consumed prefix away, then grows up to BUF_MAX. */
+static size_t make_space(ds_framer *fr, size_t want)
+{
+    if (fr->cap - fr->len >= want) return want;
+    if (fr->pos > 0) {
+        memmove(fr->buf, fr->buf + fr->pos, pending(fr));
+        fr->buf_off += fr->pos;
+        fr->len -= fr->pos;
+        fr->pos = 0;
+    }
+    if (fr->cap - fr->len < want && fr->cap < BUF_MAX) {
+        size_t ncap = fr->cap ? fr->cap : BUF_MIN;
+        while (ncap - fr->len < want && ncap < BUF_MAX) ncap *= 2;
+        if (ncap > BUF_MAX) ncap = BUF_MAX;
+        uint8_t *nb = realloc(fr->buf, ncap);
+        if (nb) {
+            fr->buf = nb;
+            fr->cap = ncap;
+        }
+    }
+    return fr->cap - fr->len < want ? fr->cap - fr->len : want;
+}
+
+static void cut_raw_record(ds_framer *fr)
+{
+    ds_framer_frame_diag(fr, DS_D_INPUT_TOO_LARGE, DS_SEV_ERROR, ds_framer_off(fr, fr->pos + DS_RAW_MAX),
+                         "record longer than %u bytes; the rest of it is not decoded", (unsigned)DS_RAW_MAX);
+    deliver_raw(fr, DS_RAW_MAX, 1);
+    fr->discard = 1;
+}
+
+void ds_framer_feed(ds_framer *fr, const uint8_t *data, size_t len, uint64_t offset, const ds_meta *meta)
+{
+    if (!fr || !data) return;
+    while (len > 0 && !fr->discard) {
+        if (pending(fr) == 0) {
+            fr->pos = fr->len = 0;
+            fr->buf_off = offset;
+        }
+        if (fr->record == DS_REC_RAW && pending(fr) >= DS_RAW_MAX) {
+            cut_raw_record(fr);
+            break;
+        }
+        add_mark(fr, offset, meta);
+        size_t n = make_space(fr, len);
+        if (n == 0) {
+            /* Cannot happen with a frame-sized buffer, but never spin: decide on what is there. */
+            process(fr, 1);
+            if (pending(fr) > 0) fr->pos = fr->len;
+            continue;
+        }
+        memcpy(fr->buf + fr->len, data, n);
+        fr->len += n;
+        data += n;
+        len -= n;
+        offset += n;
+        process(fr, 0);
+    }
+}
+
+void ds_framer_flush(ds_framer *fr)
+{
+    if (!fr) return;
+    if (!fr->discard) process(fr, 1);
+    flush_garbage(fr);
+    fr->buf_off += fr->len;
+    fr->pos = fr->len = 0;
+    fr->record = DS_REC_UNDECIDED;
+    fr->discard = 0;
+}

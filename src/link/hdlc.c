@@ -1,0 +1,169 @@
+/* HDLC field decoding: addresses, control byte, SNRM/UA parameters, header. */
+#include "link/hdlc.h"
+
+#include <string.h>
+#include "util/cursor.h"
+
+size_t ds_hdlc_addr_decode(const uint8_t *p, size_t avail, ds_hdlc_addr *out)
+{
+    size_t n = 0;
+    memset(out, 0, sizeof *out);
+    /* The extension bit (b0) marks the last byte; only 1, 2 and 4 are legal sizes. */
+    while (n < avail && n < 4) {
+        if (p[n++] & 1u) break;
+        if (n == 4) return 0;
+    }
+    if (n == 0 || !(p[n - 1] & 1u) || n == 3) return 0;
+    memcpy(out->raw, p, n);
+    out->len = (uint8_t)n;
+    if (n == 1) {
+        out->upper = (uint16_t)(p[0] >> 1);
+    } else if (n == 2) {
+        out->upper = (uint16_t)(p[0] >> 1);
+        out->lower = (uint16_t)(p[1] >> 1);
+    } else {
+        out->upper = (uint16_t)(((p[0] >> 1) << 7) | (p[1] >> 1));
+        out->lower = (uint16_t)(((p[2] >> 1) << 7) | (p[3] >> 1));
+    }
+    if (n == 1) out->packed = out->upper;
+    else if (n == 2) out->packed = ((uint32_t)out->upper << 7) | out->lower;
+    else out->packed = ((uint32_t)out->upper << 14) | out->lower;
+    return n;
+}
+
+static ds_hdlc_type classify_u(uint8_t control)
+{
+    switch (control & 0xEFu) {  /* the P/F bit does not change the command */
+    case 0x83: return DS_HDLC_SNRM;
+    case 0x43: return DS_HDLC_DISC;
+    case 0x63: return DS_HDLC_UA;
+    case 0x0F: return DS_HDLC_DM;
+    case 0x87: return DS_HDLC_FRMR;
+    case 0x03: return DS_HDLC_UI;
+    default: return DS_HDLC_UNKNOWN_U;
+    }
+}
+
+ds_hdlc_type ds_hdlc_classify(uint8_t control, int *ns, int *nr, int *pf)
+{
+    static const ds_hdlc_type s_types[4] = {DS_HDLC_RR, DS_HDLC_RNR, DS_HDLC_REJ, DS_HDLC_SREJ};
+    int n_s = -1, n_r = -1;
+    ds_hdlc_type t;
+    if ((control & 0x01u) == 0) {
+        t = DS_HDLC_I;
+        n_s = (control >> 1) & 7;
+        n_r = control >> 5;
+    } else if ((control & 0x03u) == 0x01u) {
+        t = s_types[(control >> 2) & 3];
+        n_r = control >> 5;
+    } else {
+        t = classify_u(control);
+    }
+    if (ns) *ns = n_s;
+    if (nr) *nr = n_r;
+    if (pf) *pf = (control >> 4) & 1;
+    return t;
+}
+
+const char *ds_hdlc_type_name(ds_hdlc_type t)
+{
+    switch (t) {
+    case DS_HDLC_I: return "I";
+    case DS_HDLC_RR: return "RR";
+    case DS_HDLC_RNR: return "RNR";
+    case DS_HDLC_REJ: return "REJ";
+    case DS_HDLC_SREJ: return "SREJ";
+    case DS_HDLC_SNRM: return "SNRM";
+    case DS_HDLC_DISC: return "DISC";
+    case DS_HDLC_UA: return "UA";
+    case DS_HDLC_DM: return "DM";
+    case DS_HDLC_FRMR: return "FRMR";
+    case DS_HDLC_UI: return "UI";
+    case DS_HDLC_UNKNOWN_U: break;
+    }
+    return "U";
+}
+
+int ds_hdlc_params_walk(const uint8_t *p, size_t n, ds_hdlc_param_fn fn, void *user, size_t *stop)
+{
+    ds_cursor c;
+    uint8_t format, group, group_len;
+    ds_cur_init(&c, p, n);
+    *stop = 0;
+    if (ds_cur_u8(&c, &format) || format != 0x81u) return -1;
+    if (ds_cur_u8(&c, &group) || group != 0x80u) return -1;
+    if (ds_cur_u8(&c, &group_len)) return -1;
+    /* The group must fill the information field exactly; anything else is
+     * reported, but the parameters that do fit are still shown. */
+    size_t end = c.pos + group_len;
+    int ok = end == n;
+    if (end > n) end = n;
+    c.len = end;
+    while (ds_cur_left(&c) > 0) {
+        size_t at = c.pos;
+        uint8_t id, len;
+        uint64_t value;
+        if (ds_cur_u8(&c, &id) || ds_cur_u8(&c, &len) || len == 0 || len > 4 ||
+            ds_cur_uint(&c, len, &value)) {
+            *stop = at;
+            return -1;
+        }
+        if (fn) fn(user, id, (uint32_t)value);
+    }
+    *stop = c.pos;
+    return ok ? 0 : -1;
+}
+
+static void store_param(void *user, uint8_t id, uint32_t value)
+{
+    ds_hdlc_params *out = user;
+    switch (id) {
+    case DS_HDLC_PARAM_MAX_INFO_TX: out->max_info_tx = value; out->has_max_info_tx = 1; break;
+    case DS_HDLC_PARAM_MAX_INFO_RX: out->max_info_rx = value; out->has_max_info_rx = 1; break;
+    case DS_HDLC_PARAM_WINDOW_TX: out->window_tx = value; out->has_window_tx = 1; break;
+    case DS_HDLC_PARAM_WINDOW_RX: out->window_rx = value; out->has_window_rx = 1; break;
+    default: break;  /* other parameters are not negotiated by DLMS */
+    }
+}
+
+int ds_hdlc_params_parse(const uint8_t *p, size_t n, ds_hdlc_params *out)
+{
+    size_t stop;
+    memset(out, 0, sizeof *out);
+    /* Defaults from IEC 62056-46 apply to absent parameters. */
+    out->max_info_tx = out->max_info_rx = 128;
+    out->window_tx = out->window_rx = 1;
+    if (n >= 2 && p[0] == 0x81u && p[1] == 0x80u) out->present = 1;
+    return ds_hdlc_params_walk(p, n, store_param, out, &stop);
+}
+
+int ds_hdlc_parse_header(const uint8_t *content, size_t avail, ds_hdlc_info *h, ds_hdlc_layout *lay)
+{
+    memset(lay, 0, sizeof *lay);
+    if (avail < 2) return DS_HDLC_HDR_INCOMPLETE;
+    if ((content[0] & 0xF0u) != 0xA0u) return DS_HDLC_HDR_INVALID;
+    h->format = (uint16_t)((content[0] << 8) | content[1]);
+    h->segmented = (h->format >> 11) & 1;
+    h->frame_len = h->format & DS_HDLC_MAX_LEN;
+    size_t len = h->frame_len;
+    if (len < DS_HDLC_MIN_LEN) return DS_HDLC_HDR_INVALID;
+    /* Addresses and control must lie inside the frame, before the FCS. */
+    size_t limit = len - 2 < avail ? len - 2 : avail;
+    size_t pos = 2;
+    size_t n = ds_hdlc_addr_decode(content + pos, limit - pos, &h->dst);
+    if (n == 0) return limit < len - 2 && limit - pos < 4 ? DS_HDLC_HDR_INCOMPLETE : DS_HDLC_HDR_BAD_ADDRESS;
+    pos += n;
+    n = ds_hdlc_addr_decode(content + pos, limit - pos, &h->src);
+    if (n == 0) return limit < len - 2 && limit - pos < 4 ? DS_HDLC_HDR_INCOMPLETE : DS_HDLC_HDR_BAD_ADDRESS;
+    pos += n;
+    if (pos >= limit) return limit < len - 2 ? DS_HDLC_HDR_INCOMPLETE : DS_HDLC_HDR_INVALID;
+    h->control = content[pos++];
+    h->type = ds_hdlc_classify(h->control, &h->ns, &h->nr, &h->pf);
+    lay->header_len = pos;
+    size_t rest = len - 2 - pos;  /* bytes between CTRL and FCS */
+    if (rest == 1) return DS_HDLC_HDR_INVALID;  /* too short for an HCS */
+    lay->has_hcs = rest >= 2;
+    lay->info_pos = lay->has_hcs ? pos + 2 : pos;
+    lay->info_len = lay->has_hcs ? rest - 2 : 0;
+    return DS_HDLC_HDR_OK;
+}

@@ -1,0 +1,229 @@
+/* Reading one HDLC frame at the scan position: length-based delimiting,
+ * HCS/FCS checks, the 7D 7E abort, optional 7D un-stuffing, truncation. */
+#include "link/framer_int.h"
+
+#include <string.h>
+
+/* One candidate frame as read from the stream. */
+typedef struct hdlc_read {
+    size_t p;                 /* buffer index of the opening flag */
+    const uint8_t *content;   /* FMT .. FCS (unstuffed when stuffed) */
+    size_t content_avail;     /* content bytes present (< frame_len when truncated) */
+    size_t wire_len;
+    ds_hdlc_info h;
+    ds_hdlc_layout lay;
+} hdlc_read;
+
+static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
+
+static int fcs_ok(const uint8_t *content, size_t len)
+{
+    return ds_crc16_x25(content, len - 2) == le16(content + len - 2);
+}
+
+/* HCS result: 1 ok, 0 bad, -1 no HCS or not all of it present. */
+static int check_hcs(const hdlc_read *r)
+{
+    if (!r->lay.has_hcs || r->content_avail < r->lay.header_len + 2) return -1;
+    return ds_crc16_x25(r->content, r->lay.header_len) == le16(r->content + r->lay.header_len);
+}
+
+/* Stream offset of content index i; exact unless stuffing was undone. */
+static uint64_t content_off(const ds_framer *fr, const hdlc_read *r, size_t i)
+{
+    return ds_framer_off(fr, r->p + 1 + i);
+}
+
+static void parse_params(ds_framer *fr, const hdlc_read *r, ds_frame *f)
+{
+    ds_hdlc_params *pr = &f->u.hdlc.params;
+    memset(pr, 0, sizeof *pr);
+    pr->max_info_tx = pr->max_info_rx = 128;
+    pr->window_tx = pr->window_rx = 1;
+    if ((r->h.type != DS_HDLC_SNRM && r->h.type != DS_HDLC_UA) || f->info_len == 0 || !f->complete) return;
+    if (ds_hdlc_params_parse(f->info, f->info_len, pr) != 0)
+        ds_framer_frame_diag(fr, DS_D_FRAME_BAD_LENGTH, DS_SEV_WARNING, content_off(fr, r, r->lay.info_pos),
+                             "%s parameter field is malformed", ds_hdlc_type_name(r->h.type));
+}
+
+/* Reports what failed and hands the frame over. closing: 1 flag present,
+ * 0 missing, 2 replaced by the 7D 7E abort sequence. */
+static void deliver(ds_framer *fr, hdlc_read *r, int fcs, int closing, int stuffed, int complete)
+{
+    ds_frame f;
+    ds_hdlc_info *h = &r->h;
+    h->hcs_ok = check_hcs(r);
+    h->fcs_ok = fcs;
+    h->stuffed = stuffed;
+    ds_framer_frame_init(fr, &f, DS_LINK_HDLC, r->p, r->wire_len);
+    f.complete = complete;
+    if (stuffed)
+        ds_framer_frame_diag(fr, DS_D_FRAME_STUFFED, DS_SEV_INFO, f.offset,
+                             "7D byte stuffing undone (%zu bytes on the wire, %zu unstuffed)", r->wire_len,
+                             h->frame_len + 2);
+    if (h->hcs_ok == 0)
+        ds_framer_frame_diag(fr, DS_D_FRAME_HCS, DS_SEV_ERROR, content_off(fr, r, r->lay.header_len),
+                             "header check sequence %04X does not match the header (computed %04X)",
+                             le16(r->content + r->lay.header_len), ds_crc16_x25(r->content, r->lay.header_len));
+    if (fcs == 0)
+        ds_framer_frame_diag(fr, DS_D_FRAME_FCS, DS_SEV_ERROR, content_off(fr, r, h->frame_len - 2),
+                             "frame check sequence %04X does not match the frame (computed %04X)",
+                             le16(r->content + h->frame_len - 2), ds_crc16_x25(r->content, h->frame_len - 2));
+    if (closing == 2)
+        ds_framer_frame_diag(fr, DS_D_FRAME_ABORT, DS_SEV_ERROR, content_off(fr, r, h->frame_len),
+                             "frame aborted by the sender (7D 7E instead of the closing flag)");
+    else if (closing == 0 && complete)
+        ds_framer_frame_diag(fr, DS_D_FRAME_BAD_LENGTH, DS_SEV_WARNING, content_off(fr, r, h->frame_len),
+                             "no closing flag where the length field (%zu) ends the frame", h->frame_len);
+    if (!complete)
+        ds_framer_frame_diag(fr, DS_D_FRAME_TRUNCATED, DS_SEV_ERROR, f.offset,
+                             "frame of %zu bytes (length field %zu) cut after %zu bytes", h->frame_len + 2,
+                             h->frame_len, r->wire_len);
+    size_t info_end = r->lay.info_pos + r->lay.info_len;
+    if (info_end > r->content_avail) info_end = r->content_avail;
+    if (info_end > r->lay.info_pos) {
+        f.info = r->content + r->lay.info_pos;
+        f.info_len = info_end - r->lay.info_pos;
+    }
+    f.info_offset = content_off(fr, r, r->lay.info_pos);
+    f.u.hdlc = *h;
+    parse_params(fr, r, &f);
+    f.checks_ok = complete && fcs == 1 && h->hcs_ok != 0 && closing == 1;
+    ds_framer_deliver(fr, &f);
+}
+
+/* A frame whose format and length look right but whose address is not 1, 2
+ * or 4 bytes long; only delivered when its FCS and closing flag confirm it. */
+static void deliver_bad_address(ds_framer *fr, hdlc_read *r)
+{
+    ds_frame f;
+    ds_framer_frame_init(fr, &f, DS_LINK_HDLC, r->p, r->wire_len);
+    ds_framer_frame_diag(fr, DS_D_FRAME_BAD_ADDRESS, DS_SEV_ERROR, content_off(fr, r, 2),
+                         "address field is not 1, 2 or 4 bytes long");
+    r->h.type = DS_HDLC_UNKNOWN_U;
+    r->h.ns = r->h.nr = -1;
+    r->h.hcs_ok = -1;
+    r->h.fcs_ok = 1;
+    f.u.hdlc = r->h;
+    f.info = r->content + 2;
+    f.info_len = r->h.frame_len - 4;
+    f.info_offset = content_off(fr, r, 2);
+    f.checks_ok = 0;
+    ds_framer_deliver(fr, &f);
+}
+
+/* Undoes 7D stuffing of the bytes between the opening flag and the next 7E.
+ * Returns DS_TRY_DONE (delivered), DS_TRY_NEED_MORE, or DS_TRY_NOT_FRAME when
+ * stuffing does not explain the frame. */
+static ds_try_result try_unstuffed(ds_framer *fr, size_t p, size_t avail, int final, size_t frame_len,
+                                   size_t *consumed)
+{
+    const uint8_t *s = fr->buf + p;
+    const uint8_t *end = memchr(s + 1, DS_HDLC_FLAG, avail - 1);
+    if (!end) {
+        /* The stuffed frame is at most twice the plain one, plus flags. */
+        return !final && avail < 2 * frame_len + 2 ? DS_TRY_NEED_MORE : DS_TRY_NOT_FRAME;
+    }
+    size_t span = (size_t)(end - (s + 1));
+    if (!memchr(s + 1, DS_HDLC_ESCAPE, span)) return DS_TRY_NOT_FRAME;
+    size_t n = 0;
+    for (size_t i = 0; i < span; i++) {
+        uint8_t b = s[1 + i];
+        if (b == DS_HDLC_ESCAPE) {
+            if (++i >= span) return DS_TRY_NOT_FRAME;
+            b = (uint8_t)(s[1 + i] ^ 0x20u);
+        }
+        if (n >= frame_len) return DS_TRY_NOT_FRAME;
+        fr->unstuffed[n++] = b;
+    }
+    hdlc_read r;
+    memset(&r, 0, sizeof r);
+    r.p = p;
+    r.content = fr->unstuffed;
+    r.content_avail = n;
+    r.wire_len = span + 2;
+    if (n != frame_len || ds_hdlc_parse_header(r.content, n, &r.h, &r.lay) != DS_HDLC_HDR_OK ||
+        !fcs_ok(r.content, n))
+        return DS_TRY_NOT_FRAME;
+    deliver(fr, &r, 1, 1, 1, 1);
+    *consumed = span + 1;
+    fr->spare_flag_off = ds_framer_off(fr, p + span + 1);
+    fr->has_spare_flag = 1;  /* the closing flag may open the next frame */
+    return DS_TRY_DONE;
+}
+
+/* Does a complete frame with a good FCS start at buffer index q? */
+static int good_frame_at(const ds_framer *fr, size_t q, size_t avail)
+{
+    const uint8_t *s = fr->buf + q;
+    if (avail < 3 || s[0] != DS_HDLC_FLAG || (s[1] & 0xF0u) != 0xA0u) return 0;
+    size_t len = (size_t)((s[1] & 0x07u) << 8 | s[2]);
+    if (len < DS_HDLC_MIN_LEN || avail < len + 1) return 0;
+    ds_hdlc_info h;
+    ds_hdlc_layout lay;
+    return ds_hdlc_parse_header(s + 1, len, &h, &lay) == DS_HDLC_HDR_OK && fcs_ok(s + 1, len);
+}
+
+/* The record ended inside a frame: deliver what is there if the header is a
+ * real one and no complete frame follows (which would make this a false start). */
+static ds_try_result try_truncated(ds_framer *fr, size_t p, size_t avail, size_t *consumed)
+{
+    const uint8_t *s = fr->buf + p;
+    hdlc_read r;
+    memset(&r, 0, sizeof r);
+    r.p = p;
+    r.content = s + 1;
+    r.content_avail = avail - 1;
+    r.wire_len = avail;
+    if (ds_hdlc_parse_header(r.content, r.content_avail, &r.h, &r.lay) != DS_HDLC_HDR_OK) return DS_TRY_NOT_FRAME;
+    for (size_t q = p + 1; q < p + avail; q++)
+        if (good_frame_at(fr, q, p + avail - q)) return DS_TRY_NOT_FRAME;
+    /* A last 7E is most likely the closing flag that came too early. */
+    if (r.content_avail > 0 && s[avail - 1] == DS_HDLC_FLAG) r.content_avail--;
+    deliver(fr, &r, -1, 0, 0, 0);
+    *consumed = avail;
+    return DS_TRY_DONE;
+}
+
+ds_try_result ds_try_hdlc(ds_framer *fr, size_t p, size_t avail, int final, size_t *consumed)
+{
+    const uint8_t *s = fr->buf + p;
+    if (avail < 2) return final ? DS_TRY_FLAG : DS_TRY_NEED_MORE;
+    if (s[1] == DS_HDLC_FLAG) return DS_TRY_FLAG;  /* two flags in a row: inter-frame fill */
+    if ((s[1] & 0xF0u) != 0xA0u) return DS_TRY_NOT_FRAME;
+    if (avail < 3) return final ? DS_TRY_NOT_FRAME : DS_TRY_NEED_MORE;
+    size_t len = (size_t)((s[1] & 0x07u) << 8 | s[2]);
+    if (len < DS_HDLC_MIN_LEN) return DS_TRY_NOT_FRAME;
+    if (avail < len + 1) return final ? try_truncated(fr, p, avail, consumed) : DS_TRY_NEED_MORE;
+    /* Wait for the byte after the frame, and after a 7D for the one after that (abort). */
+    if (!final && (avail < len + 2 || (s[len + 1] == DS_HDLC_ESCAPE && avail < len + 3))) return DS_TRY_NEED_MORE;
+
+    hdlc_read r;
+    memset(&r, 0, sizeof r);
+    r.p = p;
+    r.content = s + 1;
+    r.content_avail = len;
+    int hdr = ds_hdlc_parse_header(r.content, len, &r.h, &r.lay);
+    int good = (hdr == DS_HDLC_HDR_OK || hdr == DS_HDLC_HDR_BAD_ADDRESS) && fcs_ok(r.content, len);
+    int closing = 0;
+    if (avail >= len + 2 && s[len + 1] == DS_HDLC_FLAG) closing = 1;
+    else if (avail >= len + 3 && s[len + 1] == DS_HDLC_ESCAPE && s[len + 2] == DS_HDLC_FLAG) closing = 2;
+    if (!good) {
+        /* A stuffed frame has at least one 7D among its first len bytes,
+         * otherwise the plain read above would have matched. */
+        if (memchr(s + 1, DS_HDLC_ESCAPE, len)) {
+            ds_try_result st = try_unstuffed(fr, p, avail, final, len, consumed);
+            if (st != DS_TRY_NOT_FRAME) return st;
+        }
+        if (final && avail < len + 2) return try_truncated(fr, p, avail, consumed);
+        if (hdr != DS_HDLC_HDR_OK || closing != 1) return DS_TRY_NOT_FRAME;  /* resynchronise */
+    }
+    r.wire_len = closing == 1 ? len + 2 : closing == 2 ? len + 3 : len + 1;
+    if (hdr == DS_HDLC_HDR_BAD_ADDRESS) deliver_bad_address(fr, &r);
+    else deliver(fr, &r, good, closing, 0, 1);
+    /* Leave the closing flag: it may be the opening flag of the next frame. */
+    *consumed = closing == 2 ? len + 2 : len + 1;
+    fr->spare_flag_off = ds_framer_off(fr, p + *consumed);
+    fr->has_spare_flag = closing != 0;
+    return DS_TRY_DONE;
+}

@@ -1,0 +1,25 @@
+/* Human names for protocol numbers: OBIS codes, interface classes, units, dates. */
+#ifndef DS_NAMES_H
+#define DS_NAMES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* "a.b.c.d.e.f" in decimal. buf >= 24. Returns length. */
+size_t ds_obis_format(const uint8_t obis[6], char *buf);
+/* Standard meaning of an OBIS code ("Clock", "Active energy import (+A), total"), or NULL. */
+const char *ds_obis_meaning(const uint8_t obis[6]);
+/* Interface class name ("Clock", "Register", "Association LN"), or NULL. */
+const char *ds_class_name(uint16_t class_id);
+/* Unit symbol for the scaler_unit enum ("Wh", "V"), or NULL. */
+const char *ds_unit_name(uint8_t unit);
+
+/* Date-time (12 bytes), date (5) or time (4) as ISO 8601 exactly as encoded, no time zone
+ * conversion: "2021-01-24T13:48:57.80" + deviation as "+01:00"-style offset when specified
+ * (deviation is minutes local->UTC, so -60 is written +01:00), unspecified fields as
+ * "*" (e.g. "*-*-05T..."), and status flags appended in words (" dst", " invalid" ...).
+ * Returns length written (< bufsz), or 0 when the bytes are not a plausible date/time
+ * (month 13, hour 25, ...). bufsz >= 80 recommended. */
+size_t ds_datetime_format(const uint8_t *p, size_t n, char *buf, size_t bufsz);
+
+#endif

@@ -1,0 +1,73 @@
+#include "out/wbuf.h"
+
+#include "util/fmt.h"
+
+void ds_wbuf_init(ds_wbuf *w, FILE *out, char *buf, size_t cap)
+{
+    w->out = out;
+    w->buf = buf;
+    w->len = 0;
+    w->cap = cap;
+    w->error = 0;
+}
+
+static void write_through(ds_wbuf *w, const void *p, size_t n)
+{
+    if (w->error || n == 0) return;
+    if (fwrite(p, 1, n, w->out) != n) w->error = 1;
+}
+
+void ds_wbuf_flush(ds_wbuf *w)
+{
+    write_through(w, w->buf, w->len);
+    w->len = 0;
+}
+
+int ds_wbuf_finish(ds_wbuf *w)
+{
+    ds_wbuf_flush(w);
+    if (!w->error && fflush(w->out) != 0) w->error = 1;
+    return w->error;
+}
+
+void ds_wbuf_write_slow(ds_wbuf *w, const void *p, size_t n)
+{
+    ds_wbuf_flush(w);
+    if (n >= w->cap) {
+        /* A piece as large as the block gains nothing from a copy. */
+        write_through(w, p, n);
+        return;
+    }
+    memcpy(w->buf, p, n);
+    w->len = n;
+}
+
+#define SPACES_RUN 64
+static const char spaces[] = "                                                                ";
+_Static_assert(sizeof spaces == SPACES_RUN + 1, "spaces must hold SPACES_RUN blanks");
+
+void ds_wbuf_spaces(ds_wbuf *w, size_t n)
+{
+    while (n > SPACES_RUN) {
+        ds_wbuf_write(w, spaces, SPACES_RUN);
+        n -= SPACES_RUN;
+    }
+    ds_wbuf_write(w, spaces, n);
+}
+
+void ds_wbuf_hex(ds_wbuf *w, const unsigned char *p, size_t n)
+{
+    static const char digits[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < n; i++) {
+        if (w->cap - w->len < 2) ds_wbuf_flush(w);
+        w->buf[w->len++] = digits[p[i] >> 4];
+        w->buf[w->len++] = digits[p[i] & 0x0F];
+    }
+}
+
+void ds_wbuf_udec(ds_wbuf *w, uint64_t v)
+{
+    char tmp[24];
+    size_t n = ds_fmt_udec(tmp, v);
+    ds_wbuf_write(w, tmp, n);
+}

@@ -1,0 +1,61 @@
+/* Buffered writer for the output sinks.
+ *
+ * Sinks produce many tiny pieces ("<", a name, a value, " />\n"); handing
+ * each to stdio would cost a call and a lock per piece. The writer collects
+ * them in one caller-provided block and passes full blocks to fwrite.
+ * A short fwrite is remembered (error) and later output is dropped, so a
+ * full disk is reported once by the caller instead of failing per event. */
+#ifndef DS_OUT_WBUF_H
+#define DS_OUT_WBUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#define DS_WBUF_SIZE (64u * 1024u)
+
+typedef struct ds_wbuf {
+    FILE *out;
+    char *buf;
+    size_t len;
+    size_t cap;   /* > 0 */
+    int error;    /* non-zero after a failed write; output is dropped from then on */
+} ds_wbuf;
+
+void ds_wbuf_init(ds_wbuf *w, FILE *out, char *buf, size_t cap);
+/* Hands the buffered bytes to the stream (no fflush). */
+void ds_wbuf_flush(ds_wbuf *w);
+/* ds_wbuf_flush() plus fflush() of the stream. Returns w->error. */
+int ds_wbuf_finish(ds_wbuf *w);
+/* Out-of-line part of ds_wbuf_write() for pieces that do not fit. */
+void ds_wbuf_write_slow(ds_wbuf *w, const void *p, size_t n);
+/* n spaces, from a precomputed run of spaces. */
+void ds_wbuf_spaces(ds_wbuf *w, size_t n);
+/* Bytes as uppercase hex, two digits each. */
+void ds_wbuf_hex(ds_wbuf *w, const unsigned char *p, size_t n);
+/* Unsigned decimal. */
+void ds_wbuf_udec(ds_wbuf *w, uint64_t v);
+
+static inline void ds_wbuf_write(ds_wbuf *w, const void *p, size_t n)
+{
+    if (n <= w->cap - w->len) {
+        memcpy(w->buf + w->len, p, n);
+        w->len += n;
+    } else {
+        ds_wbuf_write_slow(w, p, n);
+    }
+}
+
+static inline void ds_wbuf_putc(ds_wbuf *w, char c)
+{
+    if (w->len == w->cap) ds_wbuf_flush(w);
+    w->buf[w->len++] = c;
+}
+
+static inline void ds_wbuf_puts(ds_wbuf *w, const char *s)
+{
+    ds_wbuf_write(w, s, strlen(s));
+}
+
+#endif

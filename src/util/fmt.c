@@ -1,0 +1,65 @@
+#include "util/fmt.h"
+
+static const char HEXDIGITS[] = "0123456789ABCDEF";
+
+size_t ds_fmt_hex(char *out, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = HEXDIGITS[p[i] >> 4];
+        out[2 * i + 1] = HEXDIGITS[p[i] & 0xF];
+    }
+    out[2 * n] = '\0';
+    return 2 * n;
+}
+
+size_t ds_fmt_uhex(char *out, uint64_t v, int digits)
+{
+    char tmp[16];
+    int n = 0;
+    do {
+        tmp[n++] = HEXDIGITS[v & 0xF];
+        v >>= 4;
+    } while (v);
+    if (digits > 16) digits = 16;
+    while (n < digits) tmp[n++] = '0';
+    for (int i = 0; i < n; i++) out[i] = tmp[n - 1 - i];
+    out[n] = '\0';
+    return (size_t)n;
+}
+
+size_t ds_fmt_udec(char *out, uint64_t v)
+{
+    char tmp[20];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (int i = 0; i < n; i++) out[i] = tmp[n - 1 - i];
+    out[n] = '\0';
+    return (size_t)n;
+}
+
+size_t ds_fmt_sdec(char *out, int64_t v)
+{
+    if (v < 0) {
+        out[0] = '-';
+        /* negate in unsigned arithmetic: well defined for INT64_MIN too */
+        return 1 + ds_fmt_udec(out + 1, (uint64_t)0 - (uint64_t)v);
+    }
+    return ds_fmt_udec(out, (uint64_t)v);
+}
+
+size_t ds_fmt_shex(char *out, int64_t v, int digits)
+{
+    if (digits < 1) digits = 1;
+    if (digits > 16) digits = 16;
+    uint64_t u = (uint64_t)v;
+    if (digits < 16) u &= (((uint64_t)1) << (4 * digits)) - 1;
+    for (int i = digits - 1; i >= 0; i--) {
+        out[i] = HEXDIGITS[u & 0xF];
+        u >>= 4;
+    }
+    out[digits] = '\0';
+    return (size_t)digits;
+}

@@ -1,0 +1,19 @@
+/* Small, fast formatters for the output path (no printf on hot paths). */
+#ifndef DS_UTIL_FMT_H
+#define DS_UTIL_FMT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Uppercase hex of n bytes into out (2n chars + NUL). Returns 2n. */
+size_t ds_fmt_hex(char *out, const uint8_t *p, size_t n);
+/* Unsigned as uppercase hex, zero-padded to at least `digits`. out >= 17. Returns length. */
+size_t ds_fmt_uhex(char *out, uint64_t v, int digits);
+/* Unsigned decimal. out >= 21. */
+size_t ds_fmt_udec(char *out, uint64_t v);
+/* Signed decimal. out >= 21. */
+size_t ds_fmt_sdec(char *out, int64_t v);
+/* Signed value as two's complement hex in exactly `digits` digits (Gurux sN). */
+size_t ds_fmt_shex(char *out, int64_t v, int digits);
+
+#endif

@@ -1,0 +1,239 @@
+/* Names tables: OBIS formatting and meanings, class names, units, date texts.
+ * Expected strings come from REFERENCE.md §4.4/§8/§9 and dialect decision 7. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "names/names.h"
+
+static const char *dt(const char *hex)
+{
+    static char out[128];
+    uint8_t b[32];
+    size_t n = strlen(hex) / 2;
+    for (size_t i = 0; i < n; i++) {
+        unsigned v;
+        sscanf(hex + 2 * i, "%2x", &v);
+        b[i] = (uint8_t)v;
+    }
+    size_t len = ds_datetime_format(b, n, out, sizeof out);
+    if (len == 0) return NULL;
+    ck_assert_uint_eq(len, strlen(out));
+    return out;
+}
+
+#define ck_dt(hex, expected) ck_assert_str_eq(dt(hex), expected)
+#define ck_dt_bad(hex) ck_assert_ptr_null(dt(hex))
+
+START_TEST(obis_format)
+{
+    char buf[24];
+    const uint8_t clock[6] = {0, 0, 1, 0, 0, 255};
+    ck_assert_uint_eq(ds_obis_format(clock, buf), 13);
+    ck_assert_str_eq(buf, "0.0.1.0.0.255");
+    const uint8_t all[6] = {255, 255, 255, 255, 255, 255};
+    ck_assert_uint_eq(ds_obis_format(all, buf), 23);
+    ck_assert_str_eq(buf, "255.255.255.255.255.255");
+    const uint8_t energy[6] = {1, 0, 1, 8, 0, 255};
+    ds_obis_format(energy, buf);
+    ck_assert_str_eq(buf, "1.0.1.8.0.255");
+}
+END_TEST
+
+static const char *meaning(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint8_t e, uint8_t f)
+{
+    const uint8_t o[6] = {a, b, c, d, e, f};
+    return ds_obis_meaning(o);
+}
+
+START_TEST(obis_meanings)
+{
+    ck_assert_str_eq(meaning(0, 0, 1, 0, 0, 255), "Clock");
+    ck_assert_str_eq(meaning(0, 0, 40, 0, 0, 255), "Current association");
+    ck_assert_str_eq(meaning(0, 0, 40, 0, 3, 255), "Association");
+    ck_assert_str_eq(meaning(0, 0, 42, 0, 0, 255), "COSEM logical device name");
+    ck_assert_str_eq(meaning(0, 0, 43, 0, 2, 255), "Security setup");
+    ck_assert_str_eq(meaning(0, 0, 43, 1, 0, 255), "Invocation counter");
+    ck_assert_str_eq(meaning(0, 0, 44, 0, 0, 255), "Image transfer");
+    ck_assert_str_eq(meaning(0, 0, 96, 3, 10, 255), "Disconnect control");
+    ck_assert_str_eq(meaning(0, 0, 96, 1, 0, 255), "Device ID 1");
+    ck_assert_str_eq(meaning(0, 0, 25, 9, 0, 255), "Push setup");
+    ck_assert_str_eq(meaning(0, 2, 24, 1, 0, 255), "M-Bus client");
+    ck_assert_str_eq(meaning(1, 0, 1, 8, 0, 255), "Active energy import (+A) total");
+    ck_assert_str_eq(meaning(1, 0, 1, 8, 2, 255), "Active energy import (+A) tariff 2");
+    ck_assert_str_eq(meaning(1, 0, 2, 8, 0, 255), "Active energy export (-A) total");
+    ck_assert_str_eq(meaning(1, 0, 1, 7, 0, 255), "Active power import (+P)");
+    ck_assert_str_eq(meaning(1, 0, 32, 7, 0, 255), "Voltage L1");
+    ck_assert_str_eq(meaning(1, 0, 52, 7, 0, 255), "Voltage L2");
+    ck_assert_str_eq(meaning(1, 0, 71, 7, 0, 255), "Current L3");
+    ck_assert_str_eq(meaning(1, 0, 99, 1, 0, 255), "Load profile 1");
+    ck_assert_str_eq(meaning(1, 1, 0, 2, 129, 255), "List version identifier");
+    ck_assert_str_eq(meaning(1, 0, 0, 2, 129, 255), "List version identifier");
+    /* channel 1 electricity codes (Kamstrup) mean the same quantity */
+    ck_assert_str_eq(meaning(1, 1, 32, 7, 0, 255), "Voltage L1");
+    ck_assert_str_eq(meaning(1, 1, 1, 7, 0, 255), "Active power import (+P)");
+    /* but nothing else is guessed */
+    ck_assert_ptr_null(meaning(1, 2, 32, 7, 0, 255));
+    ck_assert_ptr_null(meaning(1, 0, 32, 7, 0, 0));
+    ck_assert_ptr_null(meaning(0, 1, 1, 0, 0, 255));
+    ck_assert_ptr_null(meaning(0, 0, 1, 0, 0, 0));
+    ck_assert_ptr_null(meaning(1, 2, 3, 4, 5, 255));
+    ck_assert_ptr_null(meaning(0, 0, 0, 0, 0, 0));
+}
+END_TEST
+
+START_TEST(class_names)
+{
+    ck_assert_str_eq(ds_class_name(1), "Data");
+    ck_assert_str_eq(ds_class_name(3), "Register");
+    ck_assert_str_eq(ds_class_name(4), "Extended register");
+    ck_assert_str_eq(ds_class_name(7), "Profile generic");
+    ck_assert_str_eq(ds_class_name(8), "Clock");
+    ck_assert_str_eq(ds_class_name(12), "Association SN");
+    ck_assert_str_eq(ds_class_name(15), "Association LN");
+    ck_assert_str_eq(ds_class_name(18), "Image transfer");
+    ck_assert_str_eq(ds_class_name(40), "Push setup");
+    ck_assert_str_eq(ds_class_name(64), "Security setup");
+    ck_assert_str_eq(ds_class_name(70), "Disconnect control");
+    ck_assert_str_eq(ds_class_name(71), "Limiter");
+    ck_assert_str_eq(ds_class_name(72), "M-Bus client");
+    ck_assert_str_eq(ds_class_name(124), "Communication port protection");
+    ck_assert_ptr_null(ds_class_name(0));
+    ck_assert_ptr_null(ds_class_name(2));
+    ck_assert_ptr_null(ds_class_name(13));
+    ck_assert_ptr_null(ds_class_name(125));
+    ck_assert_ptr_null(ds_class_name(65535));
+}
+END_TEST
+
+START_TEST(unit_names)
+{
+    ck_assert_str_eq(ds_unit_name(27), "W");
+    ck_assert_str_eq(ds_unit_name(29), "var");
+    ck_assert_str_eq(ds_unit_name(30), "Wh");
+    ck_assert_str_eq(ds_unit_name(32), "varh");
+    ck_assert_str_eq(ds_unit_name(33), "A");
+    ck_assert_str_eq(ds_unit_name(35), "V");
+    ck_assert_str_eq(ds_unit_name(44), "Hz");
+    ck_assert_str_eq(ds_unit_name(13), "m\xC2\xB3");
+    ck_assert_str_eq(ds_unit_name(9), "\xC2\xB0" "C");
+    ck_assert_str_eq(ds_unit_name(255), "count");
+    ck_assert_ptr_null(ds_unit_name(0));
+    ck_assert_ptr_null(ds_unit_name(58));
+    ck_assert_ptr_null(ds_unit_name(200));
+}
+END_TEST
+
+START_TEST(datetime_full)
+{
+    /* CS-u9n-set-request-clock: 2021-01-24 14:48:57.80, deviation -60 (UTC+1) */
+    ck_dt("07E50118FF0E303950FFC400", "2021-01-24T14:48:57.80+01:00");
+    /* deviation 0 and +120 (UTC-2), -330 (UTC+5:30), the +-720 limits */
+    ck_dt("07E50118070E303950000000", "2021-01-24T14:48:57.80+00:00");
+    ck_dt("07E50118070E303950007800", "2021-01-24T14:48:57.80-02:00");
+    ck_dt("07E50118070E303950FEB600", "2021-01-24T14:48:57.80+05:30");
+    ck_dt("07E50118070E30395002D000", "2021-01-24T14:48:57.80-12:00");
+    ck_dt("07E50118070E303950FD3000", "2021-01-24T14:48:57.80+12:00");
+    /* hundredths FF omitted, deviation 8000 = none, status 80 = dst */
+    ck_dt("07E4020FFF011922FF800080", "2020-02-15T01:25:34 dst");
+    /* status FF and 00 add nothing */
+    ck_dt("07E4020FFF011922FF8000FF", "2020-02-15T01:25:34");
+    ck_dt("07E4020FFF01192200800000", "2020-02-15T01:25:34.00");
+    /* HAN-NO-kaifa-list3-obis clock */
+    ck_dt("07E709040111132DFFFFC400", "2023-09-04T17:19:45+01:00");
+    /* year below 1000 is zero-padded */
+    ck_dt("000501010100000000800000", "0005-01-01T00:00:00.00");
+}
+END_TEST
+
+START_TEST(datetime_unspecified_and_special)
+{
+    ck_dt("FFFFFFFFFFFFFFFFFF8000FF", "****-**-**T**:**:**");
+    ck_dt("FFFF0C1FFF17FF00FF800000", "****-12-31T23:**:00");
+    ck_dt("07E5FEFD07020000FF800000", "2021-dst-begin-2nd-lastT02:00:00");
+    ck_dt("07E5FDFE07030000FF800000", "2021-dst-end-lastT03:00:00");
+}
+END_TEST
+
+START_TEST(datetime_status_words)
+{
+    ck_dt("07E4020FFF011922FF800083", "2020-02-15T01:25:34 dst,invalid,doubtful");
+    ck_dt("07E4020FFF011922FF80000C", "2020-02-15T01:25:34 different-base,invalid-status");
+    ck_dt("07E4020FFF011922FF800001", "2020-02-15T01:25:34 invalid");
+    /* only reserved bits: no word */
+    ck_dt("07E4020FFF011922FF800010", "2020-02-15T01:25:34");
+}
+END_TEST
+
+START_TEST(datetime_implausible)
+{
+    ck_dt_bad("07E50D18FF0E303950FFC400"); /* month 13 */
+    ck_dt_bad("07E50018FF0E303950FFC400"); /* month 0 */
+    ck_dt_bad("07E50120FF0E303950FFC400"); /* day 32 */
+    ck_dt_bad("07E50100FF0E303950FFC400"); /* day 0 */
+    ck_dt_bad("07E501E0FF0E303950FFC400"); /* reserved day E0 */
+    ck_dt_bad("07E50118FF18303950FFC400"); /* hour 24 */
+    ck_dt_bad("07E50118FF0E3C3950FFC400"); /* minute 60 */
+    ck_dt_bad("07E50118FF0E303C50FFC400"); /* second 60 */
+    ck_dt_bad("07E50118FF0E303964FFC400"); /* hundredths 100 */
+    ck_dt_bad("07E50118FF0E30395002D100"); /* deviation +721 */
+    ck_dt_bad("07E50118FF0E303950FD2F00"); /* deviation -721 */
+    ck_dt_bad("49534B313033303737373736"); /* the text "ISK103077776" */
+    ck_dt_bad("0000000000000000000000000000"); /* 14 bytes: not a date length */
+    ck_dt_bad("07E50118FF0E30"); /* 7 bytes */
+}
+END_TEST
+
+START_TEST(date_and_time_only)
+{
+    ck_dt("07E4020F06", "2020-02-15");
+    ck_dt("FFFFFFFFFF", "****-**-**");
+    ck_dt("07E4FE0106", "2020-dst-begin-01");
+    ck_dt_bad("07E40D0F06");
+    ck_dt_bad("07E4021F"); /* 4 bytes of a date are read as a time: 07 E4 -> hour 7, minute 228 */
+    ck_dt("01192200", "01:25:34.00");
+    ck_dt("011922FF", "01:25:34");
+    ck_dt("FFFFFFFF", "**:**:**");
+    ck_dt_bad("18000000");
+    ck_dt_bad("003C0000");
+}
+END_TEST
+
+START_TEST(datetime_small_buffer)
+{
+    const uint8_t b[12] = {0x07, 0xE5, 0x01, 0x18, 0xFF, 0x0E, 0x30, 0x39, 0x50, 0xFF, 0xC4, 0x00};
+    char buf[80];
+    ck_assert_uint_eq(ds_datetime_format(b, 12, buf, 10), 0);
+    /* exactly enough: 28 characters + NUL */
+    ck_assert_uint_eq(ds_datetime_format(b, 12, buf, 29), 28);
+    ck_assert_str_eq(buf, "2021-01-24T14:48:57.80+01:00");
+    ck_assert_uint_eq(ds_datetime_format(b, 12, buf, 28), 0);
+}
+END_TEST
+
+static Suite *names_suite(void)
+{
+    Suite *s = suite_create("names");
+    TCase *t = tcase_create("core");
+    tcase_add_test(t, obis_format);
+    tcase_add_test(t, obis_meanings);
+    tcase_add_test(t, class_names);
+    tcase_add_test(t, unit_names);
+    tcase_add_test(t, datetime_full);
+    tcase_add_test(t, datetime_unspecified_and_special);
+    tcase_add_test(t, datetime_status_words);
+    tcase_add_test(t, datetime_implausible);
+    tcase_add_test(t, date_and_time_only);
+    tcase_add_test(t, datetime_small_buffer);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *r = srunner_create(names_suite());
+    srunner_run_all(r, CK_NORMAL);
+    int failed = srunner_ntests_failed(r);
+    srunner_free(r);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,1077 @@
+/* Output sinks: exact XML/JSON text for event sequences, escaping of
+ * everything the input can put into values and comments, well-formedness
+ * (checked by libxml2 for XML, by a small syntax checker for JSON), write
+ * errors, and the one-line diagnostic JSON. */
+#include <check.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dlmscope/diag.h"
+#include "dlmscope/sink.h"
+
+/* ---- capturing output ------------------------------------------------------------ */
+
+typedef struct capture {
+    FILE *f;
+    char *buf;
+    size_t len;
+} capture;
+
+static ds_sink *capture_start(capture *c, ds_sink *(*make)(FILE *))
+{
+    c->buf = NULL;
+    c->len = 0;
+    c->f = open_memstream(&c->buf, &c->len);
+    ck_assert_ptr_nonnull(c->f);
+    ds_sink *s = make(c->f);
+    ck_assert_ptr_nonnull(s);
+    return s;
+}
+
+/* Destroys the sink (which flushes) and returns the text written. */
+static const char *capture_end(capture *c, ds_sink *s)
+{
+    ck_assert_int_eq(ds_sink_error(s), 0);
+    ds_sink_destroy(s);
+    ck_assert_int_eq(fclose(c->f), 0);
+    return c->buf;
+}
+
+static void capture_free(capture *c) { free(c->buf); }
+
+/* ---- event helpers ------------------------------------------------------------------- */
+
+static void leaf(ds_sink *s, const char *name, const char *value)
+{
+    s->leaf(s, name, "Value", value, strlen(value));
+}
+
+static void leaf_n(ds_sink *s, const char *name, const char *value, size_t n)
+{
+    s->leaf(s, name, "Value", value, n);
+}
+
+static void bare(ds_sink *s, const char *name) { s->leaf(s, name, NULL, NULL, 0); }
+
+static void open_plain(ds_sink *s, const char *name) { s->open(s, name, NULL, 0, 0); }
+
+static void open_flat1(ds_sink *s, const char *name, const char *attr, const char *value)
+{
+    ds_attr a = {attr, value};
+    s->open(s, name, attr ? &a : NULL, attr ? 1 : 0, DS_OPEN_FLAT);
+}
+
+static void open_qty(ds_sink *s, const char *name, const char *qty)
+{
+    ds_attr a = {"Qty", qty};
+    s->open(s, name, &a, 1, 0);
+}
+
+static void comment(ds_sink *s, const char *text) { s->comment(s, text, strlen(text)); }
+
+static ds_diag make_diag(const char *code, ds_severity sev, uint64_t offset, uint64_t frame,
+                         uint64_t line, const char *msg)
+{
+    ds_diag d;
+    memset(&d, 0, sizeof d);
+    d.code = code;
+    d.severity = sev;
+    d.offset = offset;
+    d.frame = frame;
+    d.line = line;
+    snprintf(d.message, sizeof d.message, "%s", msg);
+    return d;
+}
+
+/* ---- XML well-formedness via libxml2 ------------------------------------------------- */
+
+static int xml_errors;
+
+static void count_xml_error(void *ctx, const char *msg, ...)
+{
+    (void)ctx;
+    (void)msg;
+    xml_errors++;
+}
+
+/* Parses the text; returns the document (caller frees) and fails the test on any error. */
+static xmlDocPtr parse_xml(const char *text, size_t len)
+{
+    xml_errors = 0;
+    xmlSetGenericErrorFunc(NULL, count_xml_error);
+    xmlDocPtr doc = xmlReadMemory(text, (int)len, "sink.xml", NULL, XML_PARSE_NONET | XML_PARSE_HUGE);
+    xmlSetGenericErrorFunc(NULL, NULL);
+    ck_assert_msg(doc != NULL, "libxml2 rejected the output");
+    ck_assert_int_eq(xml_errors, 0);
+    return doc;
+}
+
+static void assert_well_formed(const char *text)
+{
+    xmlFreeDoc(parse_xml(text, strlen(text)));
+}
+
+/* The first element child of node. */
+static xmlNodePtr first_element(xmlNodePtr node)
+{
+    for (xmlNodePtr c = node->children; c; c = c->next)
+        if (c->type == XML_ELEMENT_NODE) return c;
+    return NULL;
+}
+
+/* ---- a small JSON syntax checker (one value, RFC 8259 grammar) ----------------------- */
+
+typedef struct jp {
+    const char *p;
+    const char *end;
+} jp;
+
+static int jp_value(jp *j, int depth);
+
+static void jp_ws(jp *j)
+{
+    while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r')) j->p++;
+}
+
+static int jp_lit(jp *j, const char *lit)
+{
+    size_t n = strlen(lit);
+    if ((size_t)(j->end - j->p) < n || memcmp(j->p, lit, n) != 0) return 0;
+    j->p += n;
+    return 1;
+}
+
+static int jp_string(jp *j)
+{
+    if (j->p >= j->end || *j->p != '"') return 0;
+    j->p++;
+    while (j->p < j->end) {
+        unsigned char c = (unsigned char)*j->p++;
+        if (c == '"') return 1;
+        if (c < 0x20) return 0;
+        if (c == '\\') {
+            if (j->p >= j->end) return 0;
+            char e = *j->p++;
+            if (e == 'u') {
+                for (int i = 0; i < 4; i++) {
+                    if (j->p >= j->end || !strchr("0123456789abcdefABCDEF", *j->p) || !*j->p) return 0;
+                    j->p++;
+                }
+            } else if (!strchr("\"\\/bfnrt", e) || e == 0) {
+                return 0;
+            }
+        }
+    }
+    return 0;
+}
+
+static int jp_number(jp *j)
+{
+    const char *start = j->p;
+    if (j->p < j->end && *j->p == '-') j->p++;
+    while (j->p < j->end && *j->p >= '0' && *j->p <= '9') j->p++;
+    return j->p > start;
+}
+
+static int jp_members(jp *j, char close, int depth, int keyed)
+{
+    j->p++;
+    jp_ws(j);
+    if (j->p < j->end && *j->p == close) {
+        j->p++;
+        return 1;
+    }
+    for (;;) {
+        jp_ws(j);
+        if (keyed) {
+            if (!jp_string(j)) return 0;
+            jp_ws(j);
+            if (j->p >= j->end || *j->p++ != ':') return 0;
+        }
+        if (!jp_value(j, depth + 1)) return 0;
+        jp_ws(j);
+        if (j->p >= j->end) return 0;
+        char c = *j->p++;
+        if (c == close) return 1;
+        if (c != ',') return 0;
+    }
+}
+
+static int jp_value(jp *j, int depth)
+{
+    if (depth > 1000) return 0;
+    jp_ws(j);
+    if (j->p >= j->end) return 0;
+    switch (*j->p) {
+    case '{': return jp_members(j, '}', depth, 1);
+    case '[': return jp_members(j, ']', depth, 0);
+    case '"': return jp_string(j);
+    case 't': return jp_lit(j, "true");
+    case 'f': return jp_lit(j, "false");
+    case 'n': return jp_lit(j, "null");
+    default: return jp_number(j);
+    }
+}
+
+/* Every line of text is exactly one JSON object; returns the number of lines. */
+static int assert_json_lines(const char *text)
+{
+    int lines = 0;
+    const char *p = text;
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        ck_assert_msg(nl != NULL, "JSON line without LF");
+        jp j = {p, nl};
+        ck_assert_msg(*p == '{', "JSON line is not an object: %.40s", p);
+        ck_assert_msg(jp_value(&j, 0) && j.p == nl, "invalid JSON line: %.80s", p);
+        lines++;
+        p = nl + 1;
+    }
+    return lines;
+}
+
+/* Output must be valid UTF-8 (JSON text is UTF-8). */
+static int utf8_ok(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        if (*p < 0x80) { p++; continue; }
+        int n = (*p >= 0xF0) ? 4 : (*p >= 0xE0) ? 3 : (*p >= 0xC2) ? 2 : 0;
+        if (n == 0 || *p > 0xF4) return 0;
+        for (int i = 1; i < n; i++)
+            if ((p[i] & 0xC0) != 0x80) return 0;
+        p += n;
+    }
+    return 1;
+}
+
+/* ==== XML: layout ======================================================================= */
+
+START_TEST(xml_brief_example)
+{
+    capture c;
+    ds_sink *s = capture_start(&c, ds_xml_sink_new);
+    s->begin_document(s);
+    open_flat1(s, "HDLC", "len", "1E");
+    leaf(s, "TargetAddress", "10");
+    open_flat1(s, "PDU", NULL, NULL);
+    open_plain(s, "GetRequest");
+    open_plain(s, "GetRequestNormal");
+    leaf(s, "InvokeIdAndPriority", "C1");
+    s->close(s, "GetRequestNormal");
+    s->close(s, "GetRequest");
+    s->close(s, "PDU");
+    s->close(s, "HDLC");
+    s->end_document(s);
+    const char *out = capture_end(&c, s);
+    ck_assert_str_eq(out,
+        "<Messages>\n"
+        "<HDLC len=\"1E\" >\n"
+        "<TargetAddress Value=\"10\" />\n"
+        "<PDU>\n"
+        "<GetRequest>\n"
+        "  <GetRequestNormal>\n"
+        "    <InvokeIdAndPriority Value=\"C1\" />\n"
+        "  </GetRequestNormal>\n"
+        "</GetRequest>\n"
+        "</PDU>\n"
+        "</HDLC>\n"
+        "</Messages>\n");
+    assert_well_formed(out);
+    capture_free(&c);
+}
+END_TEST
+
+START_TEST(xml_shapes)
+{
+    capture c;
+    ds_sink *s = capture_start(&c, ds_xml_sink_new);
+    s->begin_document(s);
+    comment(s, "TX 18:29:59");
+    open_plain(s, "GetResponse");
+    open_plain(s, "GetResponseNormal");
+    open_plain(s, "Result");
+    open_plain(s, "Data");
+    open_qty(s, "Array", "02");
+    open_qty(s, "Structure", "00");
+    s->close(s, "Structure");
+    bare(s, "None");
+    s->close(s, "Array");
+    s->close(s, "Data");
+    s->close(s, "Result");
+    s->close(s, "GetResponseNormal");
+    s->close(s, "GetResponse");
+    open_flat1(s, "HDLC", "len", "A");
+    comment(s, "SNRM frame P/F=1");
+    leaf(s, "FrameType", "93");
+    open_plain(s, "Snrm");
+    s->close(s, "Snrm");
+    s->close(s, "HDLC");
+    open_plain(s, "InitiateRequest");
+    open_plain(s, "Conformance");
+    s->leaf(s, "ConformanceBit", "Name", "Get", 3);
+    s->close(s, "Conformance");
+    leaf(s, "Empty", "");
+    s->close(s, "InitiateRequest");
+    s->end_document(s);
+    const char *out = capture_end(&c, s);
+    ck_assert_str_eq(out,
+        "<Messages>\n"
+        "<!--TX 18:29:59-->\n"
+        "<GetResponse>\n"
+        "  <GetResponseNormal>\n"
+        "    <Result>\n"
+        "      <Data>\n"
+        "        <Array Qty=\"02\" >\n"
+        "          <Structure Qty=\"00\" >\n"
+        "          </Structure>\n"
+        "          <None />\n"
+        "        </Array>\n"
+        "      </Data>\n"
+        "    </Result>\n"
+        "  </GetResponseNormal>\n"
+        "</GetResponse>\n"
+        "<HDLC len=\"A\" >\n"
+        "<!--SNRM frame P/F=1-->\n"
+        "<FrameType Value=\"93\" />\n"
+        "<Snrm>\n"
+        "</Snrm>\n"
+        "</HDLC>\n"
+        "<InitiateRequest>\n"
+        "  <Conformance>\n"
+        "    <ConformanceBit Name=\"Get\" />\n"
+        "  </Conformance>\n"
+        "  <Empty Value=\"\" />\n"
+        "</InitiateRequest>\n"
+        "</Messages>\n");
+    assert_well_formed(out);
+    capture_free(&c);
+}
+END_TEST
+
+START_TEST(xml_several_attributes_and_flat_inside_indented)
+{
+    capture c;
+    ds_sink *s = capture_start(&c, ds_xml_sink_new);
+    ds_attr attrs[3] = {{"len", "1E"}, {"Direction", "TX"}, {"Time", "18:29:59"}};
+    s->open(s, "HDLC", attrs, 3, DS_OPEN_FLAT);
+    open_plain(s, "A");
+    /* a flat container inside an indented one keeps its children at its own column */
+    s->open(s, "F", NULL, 0, DS_OPEN_FLAT);
+    leaf(s, "X", "1");
+    s->close(s, "F");
+    leaf(s, "Y", "2");
+    s->close(s, "A");
+    s->close(s, "HDLC");
+    const char *out = capture_end(&c, s);
+    ck_assert_str_eq(out,
+        "<HDLC len=\"1E\" Direction=\"TX\" Time=\"18:29:59\" >\n"
+        "<A>\n"
+        "  <F>\n"
+        "  <X Value=\"1\" />\n"
+        "  </F>\n"
+        "  <Y Value=\"2\" />\n"
+        "</A>\n"
+        "</HDLC>\n");
+    capture_free(&c);
+}
+END_TEST
+
+/* ds_decode_apdu_buffer() writes without begin/end: the APDU element is at column 0. */
+START_TEST(xml_without_document)
+{
+    capture c;
+    ds_sink *s = capture_start(&c, ds_xml_sink_new);
+    open_plain(s, "ReadRequest");
+    leaf(s, "VariableName", "FFF8");
+    s->close(s, "ReadRequest");
+    s->end_document(s);  /* no <Messages> was opened, so none is closed */
+    const char *out = capture_end(&c, s);
+    ck_assert_str_eq(out, "<ReadRequest>\n  <VariableName Value=\"FFF8\" />\n</ReadRequest>\n");
+    capture_free(&c);
+}
+END_TEST
+
+START_TEST(xml_unbalanced_close_is_dropped)
+{
+    capture c;
+    ds_sink *s = capture_start(&c, ds_xml_sink_new);
+    s->begin_document(s);
+    s->close(s, "Stray");
+    open_plain(s, "A");
+    s->close(s, "A");
+    s->close(s, "Stray");
+    s->end_document(s);
+    const char *out = capture_end(&c, s);
+    ck_assert_str_eq(out, "<Messages>\n<A>\n</A>\n</Messages>\n");
+    capture_free(&c);
+}
+END_TEST
+
+START_TEST(xml_deep_nesting)
+{
+    enum { DEPTH = 300 };  /* beyond the initial level stack and the 64-space run */
+    capture c;
+    ds_sink *s = capture_start(&c, ds_xml_sink_new);
+    s->begin_document(s);
+    for (int i = 0; i < DEPTH; i++) open_plain(s, "S");
+    leaf(s, "V", "1");
+    for (int i = 0; i < DEPTH; i++) s->close(s, "S");
+    s->end_document(s);
+    const char *out = capture_end(&c, s);
+    char expect[2 * DEPTH + 32];
+    memset(expect, ' ', 2 * DEPTH);
+    strcpy(expect + 2 * DEPTH, "<V Value=\"1\" />\n");
+    const char *line = strstr(out, "<V ");
+    ck_assert_ptr_nonnull(line);
+    ck_assert_int_ge(line - out, 2 * DEPTH);
+    ck_assert_int_eq(memcmp(line - 2 * DEPTH, expect, strlen(expect)), 0);
+    ck_assert_int_eq(line[-2 * DEPTH - 1], '\n');
+    /* the last S is closed at column 0 */
+    ck_assert_ptr_nonnull(strstr(out, "\n</S>\n</Messages>\n"));
+    assert_well_formed(out);
+    capture_free(&c);
+}
+END_TEST
+
+/* ==== XML: escaping ======================================================================= */
+
+START_TEST(xml_escapes_special_characters)
+{
+    capture c;
+    ds_sink *s = capture_start(&c, ds_xml_sink_new);
+    s->begin_document(s);
+    leaf(s, "String", "a&b<c>d\"e'f");
+    leaf(s, "String", "t\tl\nr\r");
+    leaf(s, "String", "&&");
+    ds_attr a = {"Time", "<&\">"};
+    s->open(s, "WRAPPER", &a, 1, DS_OPEN_FLAT);
+    s->close(s, "WRAPPER");
+    s->end_document(s);
+    const char *out = capture_end(&c, s);
+    ck_assert_str_eq(out,
+        "<Messages>\n"
+        "<String Value=\"a&amp;b&lt;c&gt;d&quot;e'f\" />\n"
+        "<String Value=\"t&#9;l&#10;r&#13;\" />\n"
+        "<String Value=\"&amp;&amp;\" />\n"
+        "<WRAPPER Time=\"&lt;&amp;&quot;&gt;\" >\n"
+        "</WRAPPER>\n"
+        "</Messages>\n");
+    capture_free(&c);
+}
+END_TEST
+
+/* The parser must give back exactly the bytes that went in. */
+START_TEST(xml_escaped_values_round_trip)
+{
+    static const char *values[] = {
+        "a&b<c>d\"e'f", "t\tl\nr\r", "  two  spaces ", "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80",
+        "\x7F\xC2\x80\xC2\x9F", "]]>", "&amp;", "",
+    };
+    size_t n = sizeof values / sizeof values[0];
+    capture c;
+    ds_sink *s = capture_start(&c, ds_xml_sink_new);
+    s->begin_document(s);
+    for (size_t i = 0; i < n; i++) leaf(s, "String", values[i]);
+    s->end_document(s);
+    const char *out = capture_end(&c, s);
+    xmlDocPtr doc = parse_xml(out, strlen(out));
+    xmlNodePtr node = first_element(xmlDocGetRootElement(doc));
+    for (size_t i = 0; i < n; i++, node = node->next) {
+        while (node && node->type != XML_ELEMENT_NODE) node = node->next;
+        ck_assert_ptr_nonnull(node);
+        xmlChar *v = xmlGetProp(node, BAD_CAST "Value");
+        ck_assert_msg(v != NULL, "value %zu lost", i);
+        ck_assert_str_eq((const char *)v, values[i]);
+        xmlFree(v);
+    }
+    xmlFreeDoc(doc);
+    capture_free(&c);
+}
+END_TEST
+
+START_TEST(xml_illegal_values_become_hex)
+{
+    capture c;
+    ds_sink *s = capture_start(&c, ds_xml_sink_new);
+    s->begin_document(s);
+    leaf_n(s, "String", "Hi\0\x01", 4);             /* NUL and SOH */
+    leaf(s, "String", "\x1B[0m");                    /* ESC */
+    leaf(s, "String", "\xC3\x28");                   /* bad continuation */
+    leaf(s, "String", "\xC0\xAF");                   /* overlong '/' */
+    leaf(s, "String", "\xED\xA0\x80");               /* surrogate U+D800 */
+    leaf(s, "String", "\xEF\xBF\xBE");               /* U+FFFE, not an XML character */
+    leaf(s, "String", "\xF4\x90\x80\x80");           /* above U+10FFFF */
+    leaf(s, "String", "ab\xE2\x82");                 /* cut short */
+    leaf(s, "String", "\xFF");
+    leaf(s, "String", "\x80");                       /* stray continuation */
+    s->leaf(s, "ConformanceBit", "Name", "\x02", 1); /* other attribute names too */
+    ds_attr a = {"Time", "18:\x07"};
+    s->open(s, "HDLC", &a, 1, DS_OPEN_FLAT);
+    s->close(s, "HDLC");
+    s->end_document(s);
+    const char *out = capture_end(&c, s);
+    ck_assert_str_eq(out,
+        "<Messages>\n"
+        "<String ValueHex=\"48690001\" />\n"
+        "<String ValueHex=\"1B5B306D\" />\n"
+        "<String ValueHex=\"C328\" />\n"
+        "<String ValueHex=\"C0AF\" />\n"
+        "<String ValueHex=\"EDA080\" />\n"
+        "<String ValueHex=\"EFBFBE\" />\n"
+        "<String ValueHex=\"F4908080\" />\n"
+        "<String ValueHex=\"6162E282\" />\n"
+        "<String ValueHex=\"FF\" />\n"
+        "<String ValueHex=\"80\" />\n"
+        "<ConformanceBit NameHex=\"02\" />\n"
+        "<HDLC TimeHex=\"31383A07\" >\n"
+        "</HDLC>\n"
+        "</Messages>\n");
+    assert_well_formed(out);
+    capture_free(&c);
+}
+END_TEST
+
+START_TEST(xml_legal_non_ascii_is_kept)
+{
+    capture c;
+    ds_sink *s = capture_start(&c, ds_xml_sink_new);
+    leaf(s, "S", "\xC3\xA9\xEF\xBF\xBD\xF0\x9F\x98\x80\xF4\x8F\xBF\xBF");  /* é U+FFFD 😀 U+10FFFF */
+    const char *out = capture_end(&c, s);
+    ck_assert_str_eq(out, "<S Value=\"\xC3\xA9\xEF\xBF\xBD\xF0\x9F\x98\x80\xF4\x8F\xBF\xBF\" />\n");
+    capture_free(&c);
+}
+END_TEST
+
+START_TEST(xml_comment_sanitising)
+{
+    capture c;
+    ds_sink *s = capture_start(&c, ds_xml_sink_new);
+    s->begin_document(s);
+    comment(s, "a--b");
+    comment(s, "---");
+    comment(s, "ends-");
+    comment(s, "-starts");
+    comment(s, "x\x01y\x1F");
+    comment(s, "line1\nline2\r");
+    comment(s, "tab\there");
+    comment(s, "bad \xFF utf8 \xC3");
+    comment(s, "caf\xC3\xA9");
+    s->comment(s, "n\0l", 3);
+    comment(s, "");
+    comment(s, "-->");
+    s->end_document(s);
+    const char *out = capture_end(&c, s);
+    ck_assert_str_eq(out,
+        "<Messages>\n"
+        "<!--a- -b-->\n"
+        "<!--- - - -->\n"
+        "<!--ends- -->\n"
+        "<!---starts-->\n"
+        "<!--x?y?-->\n"
+        "<!--line1 line2 -->\n"
+        "<!--tab\there-->\n"
+        "<!--bad ? utf8 ?-->\n"
+        "<!--caf\xC3\xA9-->\n"
+        "<!--n?l-->\n"
+        "<!---->\n"
+        "<!--- ->-->\n"
+        "</Messages>\n");
+    assert_well_formed(out);
+    capture_free(&c);
+}
+END_TEST
+
+START_TEST(xml_comment_indentation)
+{
+    capture c;
+    ds_sink *s = capture_start(&c, ds_xml_sink_new);
+    open_plain(s, "A");
+    open_plain(s, "B");
+    comment(s, "0.0.1.0.0.255 Clock");
+    s->close(s, "B");
+    s->close(s, "A");
+    const char *out = capture_end(&c, s);
+    ck_assert_str_eq(out, "<A>\n  <B>\n    <!--0.0.1.0.0.255 Clock-->\n  </B>\n</A>\n");
+    capture_free(&c);
+}
+END_TEST
+
+START_TEST(xml_diagnostics)
+{
+    capture c;
+    ds_sink *s = capture_start(&c, ds_xml_sink_new);
+    s->begin_document(s);
+    ds_diag d1 = make_diag(DS_D_FRAME_FCS, DS_SEV_ERROR, 12, 3, 7, "FCS is 1234, computed ABCD");
+    s->diagnostic(s, &d1);
+    open_plain(s, "GetRequest");
+    ds_diag d2 = make_diag(DS_D_APDU_TRAILING, DS_SEV_WARNING, 0, 1, 0, "x--y\x01z-");
+    s->diagnostic(s, &d2);
+    ds_diag d3 = make_diag(DS_D_FRAME_STUFFED, DS_SEV_INFO, UINT64_MAX, 1, 0, "");
+    s->diagnostic(s, &d3);
+    s->close(s, "GetRequest");
+    s->end_document(s);
+    const char *out = capture_end(&c, s);
+    ck_assert_str_eq(out,
+        "<Messages>\n"
+        "<!--error frame.fcs offset=12: FCS is 1234, computed ABCD-->\n"
+        "<GetRequest>\n"
+        "  <!--warning apdu.trailing-bytes offset=0: x- -y?z- -->\n"
+        "  <!--info frame.stuffed offset=18446744073709551615: -->\n"
+        "</GetRequest>\n"
+        "</Messages>\n");
+    assert_well_formed(out);
+    capture_free(&c);
+}
+END_TEST
+
+/* A message filling the whole array without a NUL must not be read past its end. */
+START_TEST(xml_diagnostic_unterminated_message)
+{
+    capture c;
+    ds_sink *s = capture_start(&c, ds_xml_sink_new);
+    ds_diag d = make_diag(DS_D_APDU_TRUNCATED, DS_SEV_ERROR, 5, 0, 0, "");
+    memset(d.message, 'm', sizeof d.message);
+    s->diagnostic(s, &d);
+    const char *out = capture_end(&c, s);
+    const char *prefix = "<!--error apdu.truncated offset=5: ";
+    ck_assert_uint_eq(strlen(out), strlen(prefix) + DS_DIAG_MESSAGE_MAX + 4);
+    ck_assert_int_eq(strncmp(out, prefix, strlen(prefix)), 0);
+    ck_assert_str_eq(out + strlen(out) - 5, "m-->\n");
+    capture_free(&c);
+}
+END_TEST
+
+START_TEST(xml_long_values)
+{
+    enum { N = 1 << 20 };
+    char *big = malloc(N + 1);
+    ck_assert_ptr_nonnull(big);
+    for (size_t i = 0; i < N; i++) big[i] = "0123456789ABCDEF"[i % 16];
+    big[N] = 0;
+    big[N / 2] = '&';  /* one escape in the middle of a block-sized value */
+    capture c;
+    ds_sink *s = capture_start(&c, ds_xml_sink_new);
+    s->begin_document(s);
+    leaf_n(s, "OctetString", big, N);
+    big[N / 2] = 0x01;  /* now illegal: the whole value goes out as hex */
+    leaf_n(s, "OctetString", big, N);
+    s->end_document(s);
+    const char *out = capture_end(&c, s);
+    size_t expect_len = strlen("<Messages>\n")
+                      + strlen("<OctetString Value=\"\" />\n") + (N - 1) + strlen("&amp;")
+                      + strlen("<OctetString ValueHex=\"\" />\n") + 2 * (size_t)N
+                      + strlen("</Messages>\n");
+    ck_assert_uint_eq(c.len, expect_len);
+    ck_assert_int_eq(memcmp(out + strlen("<Messages>\n<OctetString Value=\"") + N / 2, "&amp;", 5), 0);
+    const char *hex = strstr(out, "ValueHex=\"");
+    ck_assert_ptr_nonnull(hex);
+    ck_assert_int_eq(memcmp(hex + 10, "3031323334", 10), 0);
+    ck_assert_int_eq(memcmp(hex + 10 + 2 * (N / 2), "01", 2), 0);
+    xmlDocPtr doc = parse_xml(out, c.len);
+    xmlNodePtr node = first_element(xmlDocGetRootElement(doc));
+    xmlChar *v = xmlGetProp(node, BAD_CAST "Value");
+    big[N / 2] = '&';
+    ck_assert_uint_eq(strlen((const char *)v), N);
+    ck_assert_int_eq(memcmp(v, big, N), 0);
+    xmlFree(v);
+    xmlFreeDoc(doc);
+    free(big);
+    capture_free(&c);
+}
+END_TEST
+
+/* Deterministic random bytes in values, attributes and comments: always well-formed. */
+static uint32_t rng_state;
+static uint32_t rng(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 17;
+    rng_state ^= rng_state << 5;
+    return rng_state;
+}
+
+static size_t random_text(char *buf, size_t cap)
+{
+    static const unsigned char interesting[] = {0x00, 0x01, 0x09, 0x0A, 0x0D, 0x1F, '-', '&', '<', '>', '"',
+                                                '\'', '\\', 0x7F, 0x80, 0xBF, 0xC0, 0xC2, 0xE0, 0xED, 0xEF,
+                                                0xF0, 0xF4, 0xF5, 0xFF, 'A'};
+    size_t n = rng() % cap;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t r = rng();
+        buf[i] = (r & 1) ? (char)interesting[(r >> 1) % sizeof interesting] : (char)(r >> 8);
+    }
+    return n;
+}
+
+START_TEST(xml_random_input_is_well_formed)
+{
+    rng_state = 0x12345678u;
+    char text[64];
+    char attr_value[64];
+    capture c;
+    ds_sink *s = capture_start(&c, ds_xml_sink_new);
+    s->begin_document(s);
+    for (int i = 0; i < 4000; i++) {
+        size_t n = random_text(text, sizeof text);
+        switch (rng() % 4) {
+        case 0: leaf_n(s, "V", text, n); break;
+        case 1: s->comment(s, text, n); break;
+        case 2: {
+            ds_diag d = make_diag(DS_D_DATA_BAD_LENGTH, DS_SEV_ERROR, (uint64_t)i, 0, 0, "");
+            memcpy(d.message, text, n);  /* NUL bytes inside end the message early */
+            s->diagnostic(s, &d);
+            break;
+        }
+        default: {
+            size_t m = random_text(attr_value, sizeof attr_value - 1);
+            attr_value[m] = 0;
+            ds_attr a = {"Time", attr_value};
+            s->open(s, "E", &a, 1, (rng() & 1) ? DS_OPEN_FLAT : 0);
+            leaf_n(s, "V", text, n);
+            s->close(s, "E");
+        }
+        }
+    }
+    s->end_document(s);
+    const char *out = capture_end(&c, s);
+    xmlFreeDoc(parse_xml(out, c.len));
+    capture_free(&c);
+}
+END_TEST
+
+/* ==== write errors ======================================================================== */
+
+static void write_error_case(ds_sink *(*make)(FILE *))
+{
+    FILE *full = fopen("/dev/full", "w");
+    if (!full) return;  /* not on this system: nothing to test */
+    ds_sink *s = make(full);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_int_eq(ds_sink_error(s), 0);
+    s->begin_document(s);
+    open_plain(s, "A");
+    leaf(s, "B", "1");
+    s->close(s, "A");
+    ck_assert_int_eq(ds_sink_error(s), 0);  /* still buffered */
+    s->end_document(s);
+    ck_assert_int_ne(ds_sink_error(s), 0);
+    /* later output is dropped without crashing, the error stays */
+    for (int i = 0; i < 20000; i++) leaf(s, "B", "0123456789");
+    ck_assert_int_ne(ds_sink_error(s), 0);
+    ds_sink_destroy(s);
+    fclose(full);
+}
+
+START_TEST(xml_write_error_is_remembered) { write_error_case(ds_xml_sink_new); }
+END_TEST
+
+START_TEST(json_write_error_is_remembered) { write_error_case(ds_json_sink_new); }
+END_TEST
+
+/* A stream opened for reading: every fwrite fails, including block writes before the end. */
+START_TEST(xml_write_error_mid_stream)
+{
+    FILE *ro = tmpfile();
+    ck_assert_ptr_nonnull(ro);
+    FILE *rd = fdopen(dup(fileno(ro)), "r");
+    ck_assert_ptr_nonnull(rd);
+    ds_sink *s = ds_xml_sink_new(rd);
+    for (int i = 0; i < 20000 && !ds_sink_error(s); i++) leaf(s, "B", "0123456789");
+    ck_assert_int_ne(ds_sink_error(s), 0);
+    ds_sink_destroy(s);
+    fclose(rd);
+    fclose(ro);
+}
+END_TEST
+
+START_TEST(sink_error_and_destroy_on_edge_cases)
+{
+    ck_assert_int_eq(ds_sink_error(NULL), 0);
+    ds_sink_destroy(NULL);
+    ds_sink bare_sink;
+    memset(&bare_sink, 0, sizeof bare_sink);
+    ck_assert_int_eq(ds_sink_error(&bare_sink), 0);
+    ds_sink_destroy(&bare_sink);  /* no destroy function: nothing happens */
+    ck_assert_ptr_null(ds_xml_sink_new(NULL));
+    ck_assert_ptr_null(ds_json_sink_new(NULL));
+}
+END_TEST
+
+/* ==== null sink ============================================================================ */
+
+START_TEST(null_sink_accepts_everything)
+{
+    ds_sink *s = ds_null_sink_new();
+    ck_assert_ptr_nonnull(s);
+    s->begin_document(s);
+    open_flat1(s, "HDLC", "len", "1E");
+    leaf(s, "A", "\x01");
+    bare(s, "None");
+    comment(s, "--");
+    ds_diag d = make_diag(DS_D_FRAME_FCS, DS_SEV_ERROR, 1, 1, 1, "m");
+    s->diagnostic(s, &d);
+    s->close(s, "HDLC");
+    s->close(s, "Stray");
+    s->end_document(s);
+    ck_assert_int_eq(ds_sink_error(s), 0);
+    ds_sink_destroy(s);
+}
+END_TEST
+
+/* ==== JSON sink ============================================================================ */
+
+START_TEST(json_brief_example)
+{
+    capture c;
+    ds_sink *s = capture_start(&c, ds_json_sink_new);
+    s->begin_document(s);
+    comment(s, "TX 18:29:59");
+    open_flat1(s, "HDLC", "len", "1E");
+    leaf(s, "TargetAddress", "10");
+    open_flat1(s, "PDU", NULL, NULL);
+    open_plain(s, "GetRequest");
+    open_plain(s, "GetRequestNormal");
+    comment(s, "0.0.1.0.0.255 Clock");
+    leaf(s, "InvokeIdAndPriority", "C1");
+    s->close(s, "GetRequestNormal");
+    s->close(s, "GetRequest");
+    s->close(s, "PDU");
+    s->close(s, "HDLC");
+    ds_diag d = make_diag(DS_D_FRAME_GARBAGE, DS_SEV_WARNING, 40, 0, 2, "3 bytes skipped");
+    s->diagnostic(s, &d);
+    open_plain(s, "ReadRequest");
+    s->close(s, "ReadRequest");
+    s->end_document(s);
+    const char *out = capture_end(&c, s);
+    ck_assert_str_eq(out,
+        "{\"comment\":\"TX 18:29:59\"}\n"
+        "{\"name\":\"HDLC\",\"attrs\":{\"len\":\"1E\"},\"children\":["
+          "{\"name\":\"TargetAddress\",\"value\":\"10\"},"
+          "{\"name\":\"PDU\",\"children\":["
+            "{\"name\":\"GetRequest\",\"children\":["
+              "{\"name\":\"GetRequestNormal\",\"children\":["
+                "{\"comment\":\"0.0.1.0.0.255 Clock\"},"
+                "{\"name\":\"InvokeIdAndPriority\",\"value\":\"C1\"}"
+        "]}]}]}]}\n"
+        "{\"diagnostic\":{\"code\":\"frame.garbage\",\"severity\":\"warning\",\"offset\":40,"
+          "\"frame\":0,\"line\":2,\"message\":\"3 bytes skipped\"}}\n"
+        "{\"name\":\"ReadRequest\",\"children\":[]}\n");
+    ck_assert_int_eq(assert_json_lines(out), 4);
+    capture_free(&c);
+}
+END_TEST
+
+START_TEST(json_leaf_shapes_and_nested_diagnostic)
+{
+    capture c;
+    ds_sink *s = capture_start(&c, ds_json_sink_new);
+    open_qty(s, "Array", "02");
+    bare(s, "None");
+    s->leaf(s, "ConformanceBit", "Name", "Get", 3);
+    ds_diag d = make_diag(DS_D_DATA_BAD_LENGTH, DS_SEV_ERROR, 9, 2, 0, "short");
+    s->diagnostic(s, &d);
+    leaf(s, "Empty", "");
+    s->close(s, "Array");
+    bare(s, "Success");
+    const char *out = capture_end(&c, s);
+    ck_assert_str_eq(out,
+        "{\"name\":\"Array\",\"attrs\":{\"Qty\":\"02\"},\"children\":["
+          "{\"name\":\"None\"},"
+          "{\"name\":\"ConformanceBit\",\"attr\":\"Name\",\"value\":\"Get\"},"
+          "{\"diagnostic\":{\"code\":\"data.bad-length\",\"severity\":\"error\",\"offset\":9,"
+            "\"frame\":2,\"line\":0,\"message\":\"short\"}},"
+          "{\"name\":\"Empty\",\"value\":\"\"}"
+        "]}\n"
+        "{\"name\":\"Success\"}\n");
+    ck_assert_int_eq(assert_json_lines(out), 2);
+    capture_free(&c);
+}
+END_TEST
+
+START_TEST(json_string_escaping)
+{
+    capture c;
+    ds_sink *s = capture_start(&c, ds_json_sink_new);
+    leaf_n(s, "S", "q\"b\\n\nt\tr\rb\bf\f\x01\x1F\0\x7F/", 19);
+    leaf(s, "S", "caf\xC3\xA9");
+    leaf(s, "S", "bad\xFF");                 /* not UTF-8: lossless hex */
+    comment(s, "bad\xFF\xC3 and \x01");       /* text for people: U+FFFD per bad byte */
+    ds_attr a = {"Time", "\xC0\xAF"};
+    s->open(s, "E", &a, 1, 0);
+    s->close(s, "E");
+    const char *out = capture_end(&c, s);
+    ck_assert_str_eq(out,
+        "{\"name\":\"S\",\"value\":\"q\\\"b\\\\n\\nt\\tr\\rb\\bf\\f\\u0001\\u001F\\u0000\x7F/\"}\n"
+        "{\"name\":\"S\",\"value\":\"caf\xC3\xA9\"}\n"
+        "{\"name\":\"S\",\"valueHex\":\"626164FF\"}\n"
+        "{\"comment\":\"bad\\uFFFD\\uFFFD and \\u0001\"}\n"
+        "{\"name\":\"E\",\"attrs\":{\"TimeHex\":\"C0AF\"},\"children\":[]}\n");
+    ck_assert_int_eq(assert_json_lines(out), 5);
+    capture_free(&c);
+}
+END_TEST
+
+START_TEST(json_unbalanced_close_is_dropped)
+{
+    capture c;
+    ds_sink *s = capture_start(&c, ds_json_sink_new);
+    s->close(s, "Stray");
+    open_plain(s, "A");
+    s->close(s, "A");
+    s->close(s, "Stray");
+    const char *out = capture_end(&c, s);
+    ck_assert_str_eq(out, "{\"name\":\"A\",\"children\":[]}\n");
+    capture_free(&c);
+}
+END_TEST
+
+START_TEST(json_random_input_is_valid)
+{
+    rng_state = 0xCAFEF00Du;
+    char text[64];
+    char attr_value[64];
+    capture c;
+    ds_sink *s = capture_start(&c, ds_json_sink_new);
+    s->begin_document(s);
+    int depth = 0;
+    for (int i = 0; i < 4000; i++) {
+        size_t n = random_text(text, sizeof text);
+        switch (rng() % 6) {
+        case 0: leaf_n(s, "V", text, n); break;
+        case 1: s->comment(s, text, n); break;
+        case 2: {
+            ds_diag d = make_diag(DS_D_DATA_BAD_LENGTH, DS_SEV_WARNING, (uint64_t)i, 1, 2, "");
+            memcpy(d.message, text, n);
+            s->diagnostic(s, &d);
+            break;
+        }
+        case 3: {
+            size_t m = random_text(attr_value, sizeof attr_value - 1);
+            attr_value[m] = 0;
+            ds_attr a = {"Time", attr_value};
+            s->open(s, "E", &a, 1, 0);
+            depth++;
+            break;
+        }
+        case 4: bare(s, "None"); break;
+        default:
+            if (depth > 0) {
+                s->close(s, "E");
+                depth--;
+            }
+        }
+    }
+    while (depth-- > 0) s->close(s, "E");
+    s->end_document(s);
+    const char *out = capture_end(&c, s);
+    ck_assert_int_gt(assert_json_lines(out), 10);
+    ck_assert(utf8_ok(out));
+    capture_free(&c);
+}
+END_TEST
+
+/* ==== ds_diag_write_json and severity names ================================================== */
+
+static char *diag_json(const ds_diag *d)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ck_assert_ptr_nonnull(f);
+    ds_diag_write_json(f, d);
+    ck_assert_int_eq(fclose(f), 0);
+    return buf;
+}
+
+START_TEST(diag_json_exact)
+{
+    ds_diag d = make_diag(DS_D_FRAME_FCS, DS_SEV_ERROR, 12, 3, 7, "FCS 1234 != ABCD");
+    char *out = diag_json(&d);
+    ck_assert_str_eq(out, "{\"code\": \"frame.fcs\", \"severity\": \"error\", \"offset\": 12, \"frame\": 3, "
+                          "\"line\": 7, \"message\": \"FCS 1234 != ABCD\"}\n");
+    free(out);
+
+    d = make_diag(DS_D_INPUT_ODD_HEX, DS_SEV_INFO, UINT64_MAX, 0, 0, "a \"q\" \\ \n\t\x01 \xFF end");
+    out = diag_json(&d);
+    ck_assert_str_eq(out, "{\"code\": \"input.odd-hex\", \"severity\": \"info\", \"offset\": 18446744073709551615, "
+                          "\"frame\": 0, \"line\": 0, \"message\": \"a \\\"q\\\" \\\\ \\n\\t\\u0001 \\uFFFD end\"}\n");
+    ck_assert_int_eq(assert_json_lines(out), 1);
+    free(out);
+
+    d = make_diag(DS_D_FRAME_LENGTH_QUIRK, DS_SEV_WARNING, 0, 1, 0, "");
+    memset(d.message, 'x', sizeof d.message);  /* no NUL: read no further than the array */
+    out = diag_json(&d);
+    ck_assert_uint_eq(strlen(out), strlen("{\"code\": \"frame.length-quirk\", \"severity\": \"warning\", "
+                                          "\"offset\": 0, \"frame\": 1, \"line\": 0, \"message\": \"\"}\n")
+                                       + DS_DIAG_MESSAGE_MAX);
+    free(out);
+}
+END_TEST
+
+START_TEST(severity_names)
+{
+    ck_assert_str_eq(ds_severity_name(DS_SEV_INFO), "info");
+    ck_assert_str_eq(ds_severity_name(DS_SEV_WARNING), "warning");
+    ck_assert_str_eq(ds_severity_name(DS_SEV_ERROR), "error");
+    ck_assert_str_eq(ds_severity_name((ds_severity)7), "unknown");
+}
+END_TEST
+
+static Suite *sinks_suite(void)
+{
+    Suite *s = suite_create("sinks");
+    TCase *xml = tcase_create("xml");
+    tcase_set_timeout(xml, 60);
+    tcase_add_test(xml, xml_brief_example);
+    tcase_add_test(xml, xml_shapes);
+    tcase_add_test(xml, xml_several_attributes_and_flat_inside_indented);
+    tcase_add_test(xml, xml_without_document);
+    tcase_add_test(xml, xml_unbalanced_close_is_dropped);
+    tcase_add_test(xml, xml_deep_nesting);
+    tcase_add_test(xml, xml_escapes_special_characters);
+    tcase_add_test(xml, xml_escaped_values_round_trip);
+    tcase_add_test(xml, xml_illegal_values_become_hex);
+    tcase_add_test(xml, xml_legal_non_ascii_is_kept);
+    tcase_add_test(xml, xml_comment_sanitising);
+    tcase_add_test(xml, xml_comment_indentation);
+    tcase_add_test(xml, xml_diagnostics);
+    tcase_add_test(xml, xml_diagnostic_unterminated_message);
+    tcase_add_test(xml, xml_long_values);
+    tcase_add_test(xml, xml_random_input_is_well_formed);
+    suite_add_tcase(s, xml);
+
+    TCase *err = tcase_create("errors");
+    tcase_add_test(err, xml_write_error_is_remembered);
+    tcase_add_test(err, json_write_error_is_remembered);
+    tcase_add_test(err, xml_write_error_mid_stream);
+    tcase_add_test(err, sink_error_and_destroy_on_edge_cases);
+    tcase_add_test(err, null_sink_accepts_everything);
+    suite_add_tcase(s, err);
+
+    TCase *json = tcase_create("json");
+    tcase_add_test(json, json_brief_example);
+    tcase_add_test(json, json_leaf_shapes_and_nested_diagnostic);
+    tcase_add_test(json, json_string_escaping);
+    tcase_add_test(json, json_unbalanced_close_is_dropped);
+    tcase_add_test(json, json_random_input_is_valid);
+    tcase_add_test(json, diag_json_exact);
+    tcase_add_test(json, severity_names);
+    suite_add_tcase(s, json);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(sinks_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    xmlCleanupParser();
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
