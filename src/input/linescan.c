@@ -340,6 +340,7 @@ static size_t match_offset(const char *s, size_t n, size_t i, int pipe_column,
     if (k < 4 || k > 16) return 0;
     if (i + k < n && s[i + k] == ':' && at_boundary(s, n, i + k + 1)) {
         pf->offset_width = (unsigned)k;
+        pf->offset_pos = i;
         return k + 1;
     }
     if (!at_boundary(s, n, i + k)) return 0;
@@ -356,6 +357,7 @@ static size_t match_offset(const char *s, size_t n, size_t i, int pipe_column,
     int same_width = prev_width > 0 && (k == prev_width || k == prev_width + 1);
     if (same_width || pipe_column || (k == 7 && octal && i + k < n) || zero_then_gap) {
         pf->offset_width = (unsigned)k;
+        pf->offset_pos = i;
         return k;
     }
     return 0;

@@ -17,6 +17,8 @@
 #define LINE_HEAD    8192  /* text kept per line for classification */
 #define SNIFF_SIZE   4096  /* bytes looked at to tell text from binary */
 #define LONE_RECORDS 8     /* odd-digit diagnostics kept per buffered line */
+#define DUMP_LINE_MAX 256  /* widest dump line whose repetition ("*") is expanded */
+#define SQUEEZE_MAX  (16u * 1024 * 1024) /* most bytes one "*" line may stand for */
 
 struct ds_reader {
     FILE *in;
@@ -45,6 +47,23 @@ struct ds_reader {
     int long_line_dead; /* rest of the current long line is not hex: skip it */
     ds_hexrun run;
 
+    /* hexdump and od print "*" for lines equal to the one before; the next
+     * offset tells how many were left out */
+    uint8_t dump_line[DUMP_LINE_MAX];
+    size_t dump_line_len; /* 0: no line to repeat */
+    uint64_t dump_line_offset;
+    int offset_octal;     /* od's default offsets are octal */
+    int squeeze_pending;
+    uint64_t squeeze_line;
+    uint8_t repeat_src[DUMP_LINE_MAX];
+    size_t repeat_src_len;
+    uint64_t repeat_left; /* bytes of repetition still to hand out */
+    size_t repeat_phase;
+    uint64_t repeat_line;
+    uint8_t held[LINE_HEAD / 2 + 1]; /* the line after "*", out after the repetition */
+    size_t held_len;
+    uint64_t held_line;
+
     char line[LINE_HEAD];
     uint8_t out[BLOCK_SIZE];
     size_t out_len;
@@ -64,6 +83,10 @@ typedef struct line_result {
     lone_record lone[LONE_RECORDS];
     size_t lone_count; /* may exceed LONE_RECORDS */
     int comment;       /* a "#" or "//" comment ended the hex part */
+    int star;          /* the line is a dump's "*" */
+    int has_offset_value;
+    uint64_t offset_value; /* the offset column's value */
+    int offset_octal;
 } line_result;
 
 /* ---- diagnostics ----------------------------------------------------------------------------- */
@@ -348,6 +371,31 @@ static int looks_like_data(const ds_hexrun *h, int partial)
     return h->word_runs == 0 || h->word_runs * 2 < even;
 }
 
+/* The value of the offset column; od's 7-digit octal offsets are told from
+ * hex ones at the first line of a dump. */
+static void read_offset_value(const ds_reader *r, const char *s, line_result *res)
+{
+    const ds_line_prefix *pf = &res->prefix;
+    if (pf->offset_width == 0 || pf->offset_width > 15) return;
+    const char *digits = s + pf->offset_pos;
+    int octal = r->offset_octal;
+    if (r->prev_offset_width == 0) {
+        octal = pf->offset_width == 7;
+        for (unsigned j = 0; j < pf->offset_width; j++)
+            if (digits[j] < '0' || digits[j] > '7') octal = 0;
+    }
+    uint64_t v = 0;
+    for (unsigned j = 0; j < pf->offset_width; j++) {
+        int c = (unsigned char)digits[j];
+        int d = (c >= '0' && c <= '9') ? c - '0' : (c | 0x20) - 'a' + 10;
+        if (octal && d > 7) return;
+        v = v * (octal ? 8u : 16u) + (unsigned)d;
+    }
+    res->has_offset_value = 1;
+    res->offset_value = v;
+    res->offset_octal = octal;
+}
+
 /* Classifies the buffered line s[0..n) and decodes its hex into r->out.
  * partial: only the head of a longer line is in s. */
 static void classify_line(ds_reader *r, char *s, size_t n, int partial, line_result *res)
@@ -366,10 +414,12 @@ static void classify_line(ds_reader *r, char *s, size_t n, int partial, line_res
         }
         if (n - a == 1 && s[a] == '*') {
             res->kind = LINE_IGNORE; /* hexdump's "same as above" marker */
+            res->star = 1;
             return;
         }
     }
     ds_line_prefix_parse(s + a, n - a, pipe_column, r->prev_offset_width, &res->prefix);
+    read_offset_value(r, s + a, res);
     size_t rest = a + res->prefix.rest;
     if (rest >= n && !partial) {
         if (res->prefix.has_dir || res->prefix.has_time) res->kind = LINE_PREFIX_ONLY;
@@ -388,11 +438,53 @@ static void classify_line(ds_reader *r, char *s, size_t n, int partial, line_res
 
 static void report_lone_records(ds_reader *r, const line_result *res)
 {
+    /* bytes of a "*" repetition go out before this line's bytes */
+    uint64_t base = r->offset + r->repeat_left;
     size_t kept = res->lone_count < LONE_RECORDS ? res->lone_count : LONE_RECORDS;
     for (size_t k = 0; k < kept; k++)
-        report_lone_digit(r, r->offset + res->lone[k].index, res->lone[k].digit, 0);
+        report_lone_digit(r, base + res->lone[k].index, res->lone[k].digit, 0);
     if (res->lone_count > kept)
-        report_lone_digit(r, r->offset + res->lone[kept - 1].index, 0, res->lone_count - kept);
+        report_lone_digit(r, base + res->lone[kept - 1].index, 0, res->lone_count - kept);
+}
+
+/* A line with an offset after "*": repeat the line before the "*" up to that
+ * offset, then hand out this line's own bytes. */
+static void expand_squeeze(ds_reader *r, const line_result *res)
+{
+    if (!r->squeeze_pending) return;
+    r->squeeze_pending = 0;
+    uint64_t next = r->dump_line_offset + r->dump_line_len;
+    if (!res->has_offset_value || r->dump_line_len == 0 || res->offset_value <= next) return;
+    uint64_t missing = res->offset_value - next;
+    if (missing % r->dump_line_len != 0 || missing > SQUEEZE_MAX) return;
+    memcpy(r->repeat_src, r->dump_line, r->dump_line_len);
+    r->repeat_src_len = r->dump_line_len;
+    r->repeat_left = missing;
+    r->repeat_phase = 0;
+    r->repeat_line = r->squeeze_line;
+    memcpy(r->held, r->out, r->out_len);
+    r->held_len = r->out_len;
+    r->held_line = r->line_no;
+    r->out_len = 0;
+}
+
+static void remember_dump_line(ds_reader *r, const line_result *res)
+{
+    const uint8_t *bytes = r->held_len ? r->held : r->out;
+    size_t len = r->held_len ? r->held_len : r->out_len;
+    r->dump_line_len = 0;
+    if (!res->has_offset_value || len == 0 || len > sizeof r->dump_line) return;
+    memcpy(r->dump_line, bytes, len);
+    r->dump_line_len = len;
+    r->dump_line_offset = res->offset_value;
+    r->offset_octal = res->offset_octal;
+}
+
+static void forget_dump(ds_reader *r)
+{
+    r->dump_line_len = 0;
+    r->squeeze_pending = 0;
+    r->prev_offset_width = 0;
 }
 
 /* Updates record boundaries and meta for a classified line. */
@@ -403,7 +495,7 @@ static void apply_line(ds_reader *r, const line_result *res)
     case LINE_PROSE:
         memset(&r->meta, 0, sizeof r->meta);
         r->pending_start = 1;
-        r->prev_offset_width = 0;
+        forget_dump(r);
         break;
     case LINE_PREFIX_ONLY:
     case LINE_HEX:
@@ -413,12 +505,45 @@ static void apply_line(ds_reader *r, const line_result *res)
             memcpy(r->meta.timestamp, pf->timestamp, sizeof r->meta.timestamp);
             r->pending_start = 1;
         }
+        if (pf->offset_width) {
+            expand_squeeze(r, res);
+            remember_dump_line(r, res);
+        } else {
+            forget_dump(r);
+        }
         r->prev_offset_width = pf->offset_width;
         report_lone_records(r, res);
         break;
     case LINE_IGNORE:
+        if (res->star) {
+            r->squeeze_pending = r->dump_line_len > 0;
+            r->squeeze_line = r->line_no;
+        } else { /* the offset-only line that ends a dump */
+            expand_squeeze(r, res);
+            r->dump_line_len = 0;
+        }
         break;
     }
+}
+
+/* Hands out a "*" repetition, then the line that followed it. */
+static int next_repeated(ds_reader *r, ds_chunk *out)
+{
+    if (r->repeat_left > 0) {
+        size_t n = sizeof r->out;
+        if (n > r->repeat_left) n = (size_t)r->repeat_left;
+        for (size_t k = 0; k < n; k++) {
+            r->out[k] = r->repeat_src[r->repeat_phase];
+            if (++r->repeat_phase == r->repeat_src_len) r->repeat_phase = 0;
+        }
+        r->out_len = n;
+        r->repeat_left -= n;
+        return emit(r, out, r->repeat_line);
+    }
+    memcpy(r->out, r->held, r->held_len);
+    r->out_len = r->held_len;
+    r->held_len = 0;
+    return emit(r, out, r->held_line);
 }
 
 /* Reads one line into r->line. Returns 1 for a whole line, 2 when the head
@@ -471,6 +596,7 @@ static void continue_long_line(ds_reader *r)
 static int next_text(ds_reader *r, ds_chunk *out)
 {
     for (;;) {
+        if (r->repeat_left > 0 || r->held_len > 0) return next_repeated(r, out);
         if (r->in_long_line) {
             continue_long_line(r);
             if (r->out_len > 0) return emit(r, out, r->line_no);

@@ -152,6 +152,7 @@ void ds_framer_frame_init(ds_framer *fr, ds_frame *f, ds_link_kind kind, size_t 
 void ds_framer_deliver(ds_framer *fr, ds_frame *f)
 {
     flush_garbage(fr);
+    if (f->kind == DS_LINK_HDLC || f->kind == DS_LINK_MBUS) fr->record_had_checked_frame = 1;
     f->number = ++fr->delivered;
     if (fr->frame_fn) fr->frame_fn(fr->user, f);
 }
@@ -206,7 +207,7 @@ static ds_try_result scan_one(ds_framer *fr, size_t p, size_t avail, int final, 
         return ds_try_hdlc(fr, p, avail, final, consumed);
     if (b == 0x68 && (k == DS_LINK_AUTO || k == DS_LINK_MBUS))
         return ds_try_mbus(fr, p, avail, final, consumed);
-    if (b == 0x00 && (k == DS_LINK_AUTO || k == DS_LINK_WRAPPER))
+    if (b == 0x00 && (k == DS_LINK_WRAPPER || (k == DS_LINK_AUTO && !fr->record_had_checked_frame)))
         return ds_try_wrapper(fr, p, avail, final, consumed);
     return DS_TRY_NOT_FRAME;
 }
@@ -304,4 +305,5 @@ void ds_framer_flush(ds_framer *fr)
     fr->pos = fr->len = 0;
     fr->record = DS_REC_UNDECIDED;
     fr->discard = 0;
+    fr->record_had_checked_frame = 0;
 }

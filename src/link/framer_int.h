@@ -41,6 +41,16 @@ struct ds_framer {
     uint64_t spare_flag_off;
     int has_spare_flag;
 
+    /* In DS_LINK_AUTO a record that held an HDLC or M-Bus frame is not searched
+     * for wrapper headers: they carry no check, and a false one in line noise
+     * would swallow up to 64 KiB of good frames. */
+    int record_had_checked_frame;
+
+    /* Cache for the search of a complete frame after a truncated candidate
+     * (stream offsets; the data at an offset never changes). */
+    int good_valid;
+    uint64_t good_from, good_end, good_at;
+
     uint64_t garbage_off;
     size_t garbage_len;
 

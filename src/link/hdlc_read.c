@@ -164,6 +164,30 @@ static int good_frame_at(const ds_framer *fr, size_t q, size_t avail)
     return ds_hdlc_parse_header(s + 1, len, &h, &lay) == DS_HDLC_HDR_OK && fcs_ok(s + 1, len);
 }
 
+#define NO_GOOD_FRAME UINT64_MAX
+
+/* Is there a complete good frame starting in buffer indices [from, end)? Cached,
+ * so that a run of false starts does not rescan the same bytes each time. */
+static int good_frame_ahead(ds_framer *fr, size_t from, size_t end)
+{
+    uint64_t f = ds_framer_off(fr, from), e = ds_framer_off(fr, end);
+    if (fr->good_valid && fr->good_end == e && fr->good_from <= f) {
+        if (fr->good_at == NO_GOOD_FRAME) return 0;
+        if (fr->good_at >= f) return 1;
+    }
+    fr->good_valid = 1;
+    fr->good_from = f;
+    fr->good_end = e;
+    fr->good_at = NO_GOOD_FRAME;
+    for (size_t q = from; q < end; q++) {
+        if (good_frame_at(fr, q, end - q)) {
+            fr->good_at = ds_framer_off(fr, q);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* The record ended inside a frame: deliver what is there if the header is a
  * real one and no complete frame follows (which would make this a false start). */
 static ds_try_result try_truncated(ds_framer *fr, size_t p, size_t avail, size_t *consumed)
@@ -176,8 +200,7 @@ static ds_try_result try_truncated(ds_framer *fr, size_t p, size_t avail, size_t
     r.content_avail = avail - 1;
     r.wire_len = avail;
     if (ds_hdlc_parse_header(r.content, r.content_avail, &r.h, &r.lay) != DS_HDLC_HDR_OK) return DS_TRY_NOT_FRAME;
-    for (size_t q = p + 1; q < p + avail; q++)
-        if (good_frame_at(fr, q, p + avail - q)) return DS_TRY_NOT_FRAME;
+    if (good_frame_ahead(fr, p + 1, p + avail)) return DS_TRY_NOT_FRAME;
     /* A last 7E is most likely the closing flag that came too early. */
     if (r.content_avail > 0 && s[avail - 1] == DS_HDLC_FLAG) r.content_avail--;
     deliver(fr, &r, -1, 0, 0, 0);
@@ -204,10 +227,13 @@ ds_try_result ds_try_hdlc(ds_framer *fr, size_t p, size_t avail, int final, size
     r.content = s + 1;
     r.content_avail = len;
     int hdr = ds_hdlc_parse_header(r.content, len, &r.h, &r.lay);
-    int good = (hdr == DS_HDLC_HDR_OK || hdr == DS_HDLC_HDR_BAD_ADDRESS) && fcs_ok(r.content, len);
     int closing = 0;
     if (avail >= len + 2 && s[len + 1] == DS_HDLC_FLAG) closing = 1;
     else if (avail >= len + 3 && s[len + 1] == DS_HDLC_ESCAPE && s[len + 2] == DS_HDLC_FLAG) closing = 2;
+    /* Without a closing flag a bad HCS already rules the frame out; skipping
+     * the FCS keeps long runs of false starts cheap. */
+    int hopeless = hdr == DS_HDLC_HDR_OK && closing != 1 && check_hcs(&r) == 0;
+    int good = !hopeless && (hdr == DS_HDLC_HDR_OK || hdr == DS_HDLC_HDR_BAD_ADDRESS) && fcs_ok(r.content, len);
     if (!good) {
         /* A stuffed frame has at least one 7D among its first len bytes,
          * otherwise the plain read above would have matched. */

@@ -99,8 +99,8 @@ pass() {
 }
 
 run_golden() {
-    in=$1
-    name=$(basename "$in" .in)
+    input=$1
+    name=$(basename "$input" .in)
     base=$GOLDEN/$name
     out=$TMP/$name.out
     err=$TMP/$name.err
@@ -109,7 +109,7 @@ run_golden() {
         args=$(sed -n '1p' "$base.args")
     fi
     # shellcheck disable=SC2086  # args are meant to be split into words
-    $TIMEOUT "$BIN" decode --diagnostics=json $args "$in" >"$out" 2>"$err"
+    $TIMEOUT "$BIN" decode --diagnostics=json $args "$input" >"$out" 2>"$err"
     rc=$?
     problems=
 
@@ -235,9 +235,9 @@ sweep_one() {
     fi
 }
 
-for in in "$GOLDEN"/*.in; do
-    [ -f "$in" ] || continue
-    run_golden "$in"
+for input in "$GOLDEN"/*.in; do
+    [ -f "$input" ] || continue
+    run_golden "$input"
 done
 
 if [ ! -f "$CORPUS/expect.txt" ]; then

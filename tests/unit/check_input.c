@@ -243,10 +243,49 @@ START_TEST(hexdump_canonical)
 }
 END_TEST
 
+START_TEST(squeezed_dump_lines_expand)
+{
+    /* 8-byte lines; "*" stands for two more copies of line 1 (offsets 8 and 10) */
+    result res;
+    read_text("00000000  00 01 02 03 04 05 06 07  |........|\n"
+              "*\n"
+              "00000018  7e a0 07 03 21 93 0f 01  |~...!...|\n"
+              "*\n"
+              "00000030\n",
+              &res);
+    ck_assert_uint_eq(res.len, 48);
+    for (size_t k = 0; k < 24; k++) ck_assert_uint_eq(res.bytes[k], k % 8);
+    static const uint8_t tail[] = {0x7E, 0xA0, 0x07, 0x03, 0x21, 0x93, 0x0F, 0x01};
+    for (size_t k = 24; k < 48; k++) ck_assert_uint_eq(res.bytes[k], tail[k % 8]);
+    ck_assert_uint_eq(res.chunks[1].meta.line, 2); /* the repetition comes from the "*" line */
+    ck_assert_uint_eq(res.chunks[1].offset, 8);
+    ck_assert_uint_eq(res.chunks[2].meta.line, 3);
+    ck_assert_uint_eq(res.chunks[2].offset, 24);
+    free_result(&res);
+
+    /* od: octal offsets (0000020 = 16) */
+    read_text("0000000 41 41 41 41 41 41 41 41\n*\n0000020 42\n0000021\n", &res);
+    ck_assert_uint_eq(res.len, 17);
+    ck_assert_uint_eq(res.bytes[15], 0x41);
+    ck_assert_uint_eq(res.bytes[16], 0x42);
+    free_result(&res);
+}
+END_TEST
+
 START_TEST(od_lines)
 {
     result res;
     read_text("0000000 7e a0 08 02 23 21 93 bd 64 7e\n0000012\n", &res);
+    assert_bytes(&res, SNRM, sizeof SNRM);
+    free_result(&res);
+
+    /* od widens the offset to 8 digits after 2 MiB */
+    read_text("7777760 7e a0 08 02 23\n10000000 21 93 bd 64 7e\n10000012\n", &res);
+    assert_bytes(&res, SNRM, sizeof SNRM);
+    free_result(&res);
+
+    /* od -A x -t x1z: hex offset, >text< column */
+    read_text("000000 7e a0 08 02 23 21 93 bd 64 7e                    >~...#!..d~<\n00000a\n", &res);
     assert_bytes(&res, SNRM, sizeof SNRM);
     free_result(&res);
 }
@@ -828,6 +867,7 @@ static Suite *input_suite(void)
     tcase_add_test(shapes, xxd_lines);
     tcase_add_test(shapes, hexdump_canonical);
     tcase_add_test(shapes, od_lines);
+    tcase_add_test(shapes, squeezed_dump_lines_expand);
     tcase_add_test(shapes, wireshark_dump);
     suite_add_tcase(s, shapes);
 

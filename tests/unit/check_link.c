@@ -618,6 +618,34 @@ START_TEST(hdlc_resynchronise)
 }
 END_TEST
 
+START_TEST(false_starts_before_good_frames)
+{
+    collect c;
+    uint8_t b[128];
+    /* a frame start whose length (0x1E) runs past the end of the record, but a
+     * complete frame follows: the first is a false start, not a truncated frame */
+    size_t n = unhex("7EA01E03037340CC 7EA00802232193BD647E", b, sizeof b);
+    run(&c, DS_LINK_AUTO, b, n, 1, 0);
+    ck_assert_uint_eq(c.nframes, 1);
+    ck_assert_uint_eq(c.ndiags, 1);
+    assert_diag(&c, 0, "frame.garbage", DS_SEV_ERROR, 0, 0);
+    ck_assert_ptr_nonnull(strstr(c.diags[0].message, "8 bytes"));
+    ck_assert_uint_eq(frame_at(&c, 0)->f.offset, 8);
+    ck_assert_int_eq(frame_at(&c, 0)->f.checks_ok, 1);
+    collect_free(&c);
+
+    /* after an HDLC frame, 00 01 ... is noise, not a wrapper that would swallow the next frame */
+    n = unhex("7EA00802232193BD647E 0001000100010020 7EA00721037301407E", b, sizeof b);
+    run(&c, DS_LINK_AUTO, b, n, 0, 0);
+    ck_assert_uint_eq(c.nframes, 2);
+    ck_assert_uint_eq(c.ndiags, 1);
+    assert_diag(&c, 0, "frame.garbage", DS_SEV_ERROR, 10, 0);
+    ck_assert_int_eq(frame_at(&c, 1)->f.kind, DS_LINK_HDLC);
+    ck_assert_uint_eq(frame_at(&c, 1)->f.offset, 18);
+    collect_free(&c);
+}
+END_TEST
+
 START_TEST(hdlc_invalid_address_is_not_a_frame)
 {
     collect c;
@@ -1330,6 +1358,7 @@ static Suite *link_suite(void)
     tcase_add_test(t, hdlc_shared_flag_and_garbage);
     tcase_add_test(t, hdlc_resynchronise);
     tcase_add_test(t, hdlc_invalid_address_is_not_a_frame);
+    tcase_add_test(t, false_starts_before_good_frames);
     tcase_add_loop_test(t, pieces_give_identical_results, 0,
                         (int)(sizeof piece_vectors / sizeof piece_vectors[0]));
     tcase_add_test(t, gbt_three_frames_and_meta);
