@@ -113,6 +113,13 @@ void ds_framer_feed(ds_framer *fr, const uint8_t *data, size_t len, uint64_t off
 void ds_framer_flush(ds_framer *fr);
 void ds_framer_free(ds_framer *fr);
 
+#define DS_GARBAGE_SHOWN 256  /* bytes of a garbage run kept to show; the rest is only counted */
+
+/* Receives a run of garbage right after its frame.garbage diagnostic: its first n bytes
+ * (n <= DS_GARBAGE_SHOWN) out of `total`, starting at stream offset `offset`. */
+typedef void (*ds_garbage_fn)(void *user, const uint8_t *p, size_t n, uint64_t total, uint64_t offset);
+void ds_framer_set_garbage_fn(ds_framer *fr, ds_garbage_fn fn);
+
 /* CRC-16/X.25 as used for HCS and FCS. */
 uint16_t ds_crc16_x25(const uint8_t *p, size_t n);
 /* Decode an HDLC address field at p (at most avail bytes). Returns bytes used (1, 2 or 4) or 0. */

@@ -222,6 +222,16 @@ static void on_frame(void *user, const ds_frame *f)
     e->frame = 0;
 }
 
+/* Garbage between frames is shown, so that no byte of the input disappears silently. */
+static void on_garbage(void *user, const uint8_t *p, size_t n, uint64_t total, uint64_t offset)
+{
+    ds_decoder *d = user;
+    (void)offset;
+    ds_emit_hex(&d->emit, "Undecoded", p, n);
+    if (total > n)
+        ds_emit_comment(&d->emit, "%llu more garbage byte(s) not shown", (unsigned long long)(total - n));
+}
+
 static void on_link_diag(void *user, const ds_diag *dg)
 {
     ds_decoder *d = user;
@@ -243,6 +253,7 @@ ds_decoder *ds_decoder_new(const ds_options *opt, ds_sink *sink, ds_diag_fn diag
         free(d);
         return NULL;
     }
+    ds_framer_set_garbage_fn(d->framer, on_garbage);
     return d;
 }
 

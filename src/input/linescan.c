@@ -143,6 +143,8 @@ static size_t match_direction_word(const char *s, size_t n, size_t i, ds_directi
         {"TX", DS_DIR_TX},       {"SEND", DS_DIR_TX},     {"SENT", DS_DIR_TX},
         {"SENDING", DS_DIR_TX},  {"RX", DS_DIR_RX},       {"RECV", DS_DIR_RX},
         {"RECEIVE", DS_DIR_RX},  {"RECEIVED", DS_DIR_RX}, {"RECEIVING", DS_DIR_RX},
+        /* a DLMS log is written on the client side: what the client says is sent */
+        {"CLIENT", DS_DIR_TX},   {"SERVER", DS_DIR_RX},   {"METER", DS_DIR_RX},
     };
     size_t k = 0;
     while (i + k < n && is_alpha((unsigned char)s[i + k])) k++;
@@ -323,6 +325,12 @@ static size_t match_bracket(const char *s, size_t n, size_t i, ds_line_prefix *p
     return close + 1 - i;
 }
 
+static size_t skip_spaces(const char *s, size_t n, size_t i)
+{
+    while (i < n && ds_hex_is_space((unsigned char)s[i])) i++;
+    return i;
+}
+
 static size_t count_hex_digits(const char *s, size_t n, size_t i)
 {
     size_t k = 0;
@@ -351,8 +359,10 @@ static size_t match_offset(const char *s, size_t n, size_t i, int pipe_column,
     int zeros = 1;
     for (size_t j = 0; j < k; j++)
         if (s[i + j] != '0') zeros = 0;
-    int zero_then_gap = zeros && i + k + 1 < n &&
-                        (k >= 6 || ds_hex_is_space((unsigned char)s[i + k + 1]));
+    size_t next = skip_spaces(s, n, i + k);
+    size_t next_len = count_hex_digits(s, n, next);
+    int zero_then_gap = zeros && next < n &&
+                        (next - (i + k) >= 2 || (k >= 6 && next_len == 2 && at_boundary(s, n, next + 2)));
     /* od widens its offset from 7 to 8 digits after 2 MiB */
     int same_width = prev_width > 0 && (k == prev_width || k == prev_width + 1);
     if (same_width || pipe_column || (k == 7 && octal && i + k < n) || zero_then_gap) {
@@ -361,12 +371,6 @@ static size_t match_offset(const char *s, size_t n, size_t i, int pipe_column,
         return k;
     }
     return 0;
-}
-
-static size_t skip_spaces(const char *s, size_t n, size_t i)
-{
-    while (i < n && ds_hex_is_space((unsigned char)s[i])) i++;
-    return i;
 }
 
 void ds_line_prefix_parse(const char *s, size_t n, int pipe_column,

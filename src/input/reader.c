@@ -18,7 +18,7 @@
 #define SNIFF_SIZE   4096  /* bytes looked at to tell text from binary */
 #define LONE_RECORDS 8     /* odd-digit diagnostics kept per buffered line */
 #define DUMP_LINE_MAX 256  /* widest dump line whose repetition ("*") is expanded */
-#define SQUEEZE_MAX  (16u * 1024 * 1024) /* most bytes one "*" line may stand for */
+#define SQUEEZE_BUDGET (64u * 1024 * 1024) /* most bytes "*" lines may stand for in all */
 
 struct ds_reader {
     FILE *in;
@@ -58,6 +58,7 @@ struct ds_reader {
     uint8_t repeat_src[DUMP_LINE_MAX];
     size_t repeat_src_len;
     uint64_t repeat_left; /* bytes of repetition still to hand out */
+    uint64_t repeat_budget;
     size_t repeat_phase;
     uint64_t repeat_line;
     uint8_t held[LINE_HEAD / 2 + 1]; /* the line after "*", out after the repetition */
@@ -106,6 +107,21 @@ static void report_lone_digit(ds_reader *r, uint64_t offset, uint8_t digit, size
     else
         snprintf(d.message, sizeof d.message, "odd number of hex digits: lone digit '%c' dropped",
                  "0123456789ABCDEF"[digit & 0x0F]);
+    r->diag(r->diag_user, &d);
+}
+
+static void report_too_large(ds_reader *r, uint64_t bytes)
+{
+    if (!r->diag) return;
+    ds_diag d;
+    memset(&d, 0, sizeof d);
+    d.code = DS_D_INPUT_TOO_LARGE;
+    d.severity = DS_SEV_ERROR;
+    d.offset = r->offset;
+    d.line = r->line_no;
+    snprintf(d.message, sizeof d.message,
+             "dump line repeated (\"*\") for %llu bytes: over the limit, not expanded",
+             (unsigned long long)bytes);
     r->diag(r->diag_user, &d);
 }
 
@@ -456,7 +472,12 @@ static void expand_squeeze(ds_reader *r, const line_result *res)
     uint64_t next = r->dump_line_offset + r->dump_line_len;
     if (!res->has_offset_value || r->dump_line_len == 0 || res->offset_value <= next) return;
     uint64_t missing = res->offset_value - next;
-    if (missing % r->dump_line_len != 0 || missing > SQUEEZE_MAX) return;
+    if (missing % r->dump_line_len != 0) return;
+    if (missing > r->repeat_budget) {
+        report_too_large(r, missing);
+        return;
+    }
+    r->repeat_budget -= missing;
     memcpy(r->repeat_src, r->dump_line, r->dump_line_len);
     r->repeat_src_len = r->dump_line_len;
     r->repeat_left = missing;
@@ -630,6 +651,7 @@ static ds_reader *reader_alloc(ds_input_mode mode, ds_diag_fn diag, void *diag_u
     r->raw_pushback = -1;
     r->text_pushback = -1;
     r->pending_start = 1; /* the first bytes start a record */
+    r->repeat_budget = SQUEEZE_BUDGET;
     return r;
 }
 
@@ -674,16 +696,24 @@ uint8_t *ds_hex_parse_text(const char *text, size_t text_len, size_t *out_len)
     if (!r) return NULL;
     r->mem = (const unsigned char *)text;
     r->mem_len = text_len;
-    /* every byte costs at least two characters ("7E") or three ("0x7") */
+    /* text gives at most one byte per two characters, plus what "*" lines
+     * of a dump repeat, which this budget caps */
+    r->repeat_budget = 16u * 1024 * 1024;
     size_t cap = text_len / 2 + 1;
     uint8_t *buf = malloc(cap);
     size_t len = 0;
     ds_chunk ch;
     while (buf && ds_reader_next(r, &ch) == 1) {
-        if (ch.len > cap - len) { /* cannot happen by the bound above; stay safe anyway */
-            free(buf);
-            buf = NULL;
-            break;
+        if (ch.len > cap - len) {
+            size_t want = cap + (cap > ch.len ? cap : ch.len);
+            uint8_t *grown = realloc(buf, want);
+            if (!grown) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = grown;
+            cap = want;
         }
         memcpy(buf + len, ch.data, ch.len);
         len += ch.len;

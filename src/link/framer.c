@@ -112,17 +112,26 @@ static void flush_garbage(ds_framer *fr)
     plain_diag(fr, DS_D_FRAME_GARBAGE, DS_SEV_ERROR, fr->garbage_off, 0,
                "%zu byte%s at offset %llu start no frame; skipped", n, n == 1 ? "" : "s",
                (unsigned long long)fr->garbage_off);
+    if (fr->garbage_fn)
+        fr->garbage_fn(fr->user, fr->garbage_head, n < DS_GARBAGE_SHOWN ? n : DS_GARBAGE_SHOWN, n, fr->garbage_off);
+}
+
+void ds_framer_set_garbage_fn(ds_framer *fr, ds_garbage_fn fn)
+{
+    fr->garbage_fn = fn;
 }
 
 /* Consecutive garbage bytes make one report. */
-static void add_garbage(ds_framer *fr, uint64_t offset)
+static void add_garbage(ds_framer *fr, uint64_t offset, uint8_t byte)
 {
     if (fr->garbage_len && fr->garbage_off + fr->garbage_len == offset) {
+        if (fr->garbage_len < DS_GARBAGE_SHOWN) fr->garbage_head[fr->garbage_len] = byte;
         fr->garbage_len++;
         return;
     }
     flush_garbage(fr);
     fr->garbage_off = offset;
+    fr->garbage_head[0] = byte;
     fr->garbage_len = 1;
 }
 
@@ -231,7 +240,7 @@ static void process(ds_framer *fr, int final)
             continue;
         }
         int spare = fr->has_spare_flag && fr->spare_flag_off == ds_framer_off(fr, fr->pos);
-        if (r != DS_TRY_FLAG && !spare) add_garbage(fr, ds_framer_off(fr, fr->pos));
+        if (r != DS_TRY_FLAG && !spare) add_garbage(fr, ds_framer_off(fr, fr->pos), fr->buf[fr->pos]);
         fr->pos++;
     }
 }
@@ -282,10 +291,16 @@ void ds_framer_feed(ds_framer *fr, const uint8_t *data, size_t len, uint64_t off
         add_mark(fr, offset, meta);
         size_t n = make_space(fr, len);
         if (n == 0) {
-            /* Cannot happen with a frame-sized buffer, but never spin: decide on what is there. */
+            /* Only when memory runs out (a frame-sized buffer always lets the scan
+             * decide): settle what is there, and never spin. */
             process(fr, 1);
-            if (pending(fr) > 0) fr->pos = fr->len;
-            continue;
+            fr->pos = fr->len;
+            n = make_space(fr, len);
+            if (n == 0) {
+                ds_framer_frame_diag(fr, DS_D_INPUT_TOO_LARGE, DS_SEV_ERROR, offset,
+                                     "out of memory buffering the input; %zu bytes skipped", len);
+                return;
+            }
         }
         memcpy(fr->buf + fr->len, data, n);
         fr->len += n;

@@ -53,6 +53,8 @@ struct ds_framer {
 
     uint64_t garbage_off;
     size_t garbage_len;
+    ds_garbage_fn garbage_fn;
+    uint8_t garbage_head[DS_GARBAGE_SHOWN];  /* the first bytes of the current run, to show them */
 
     ds_meta_mark marks[DS_META_MARKS];
     size_t nmarks;

@@ -244,11 +244,13 @@ ds_try_result ds_try_hdlc(ds_framer *fr, size_t p, size_t avail, int final, size
         if (final && avail < len + 2) return try_truncated(fr, p, avail, consumed);
         if (hdr != DS_HDLC_HDR_OK || closing != 1) return DS_TRY_NOT_FRAME;  /* resynchronise */
     }
-    r.wire_len = closing == 1 ? len + 2 : closing == 2 ? len + 3 : len + 1;
+    /* A byte standing where the closing flag belongs goes with the frame; a
+     * closing flag stays: it may be the opening flag of the next frame. */
+    size_t after = avail >= len + 2 ? len + 2 : len + 1;
+    r.wire_len = closing == 2 ? len + 3 : after;
     if (hdr == DS_HDLC_HDR_BAD_ADDRESS) deliver_bad_address(fr, &r);
     else deliver(fr, &r, good, closing, 0, 1);
-    /* Leave the closing flag: it may be the opening flag of the next frame. */
-    *consumed = closing == 2 ? len + 2 : len + 1;
+    *consumed = closing == 2 ? len + 2 : closing == 1 ? len + 1 : after;
     fr->spare_flag_off = ds_framer_off(fr, p + *consumed);
     fr->has_spare_flag = closing != 0;
     return DS_TRY_DONE;

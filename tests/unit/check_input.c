@@ -269,6 +269,24 @@ START_TEST(squeezed_dump_lines_expand)
     ck_assert_uint_eq(res.bytes[15], 0x41);
     ck_assert_uint_eq(res.bytes[16], 0x42);
     free_result(&res);
+
+    /* a repetition beyond the budget is reported and not expanded */
+    read_text("00000000  00 01 02 03 04 05 06 07  |........|\n*\nfffffff8  01  |.|\n", &res);
+    ASSERT_BYTES(&res, 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x01);
+    ck_assert_uint_eq(res.ndiags, 1);
+    ck_assert_str_eq(res.diags[0].code, DS_D_INPUT_TOO_LARGE);
+    ck_assert_int_eq(res.diags[0].severity, DS_SEV_ERROR);
+    ck_assert_uint_eq(res.diags[0].line, 3);
+    free_result(&res);
+
+    /* ds_hex_parse_text returns repeated bytes too */
+    const char *dump = "00000000  41 42 43 44  |ABCD|\n*\n00000010\n";
+    size_t n = 0;
+    uint8_t *p = ds_hex_parse_text(dump, strlen(dump), &n);
+    ck_assert_ptr_nonnull(p);
+    ck_assert_uint_eq(n, 16);
+    ck_assert_mem_eq(p + 12, "ABCD", 4);
+    free(p);
 }
 END_TEST
 
@@ -330,6 +348,8 @@ START_TEST(log_prefixes)
         {"recv: 7E A0 08 02 23 21 93 BD 64 7E", DS_DIR_RX, ""},
         {"SEND 7E A0 08 02 23 21 93 BD 64 7E", DS_DIR_TX, ""},
         {"[RX] 7E A0 08 02 23 21 93 BD 64 7E", DS_DIR_RX, ""},
+        {"Client: 7E A0 08 02 23 21 93 BD 64 7E", DS_DIR_TX, ""},
+        {"meter: 7E A0 08 02 23 21 93 BD 64 7E", DS_DIR_RX, ""},
         {"12:00:01 -> 7E A0 08 02 23 21 93 BD 64 7E", DS_DIR_TX, "12:00:01"},
         {"2024-01-05T10:11:12Z RX: 7E A0 08 02 23 21 93 BD 64 7E", DS_DIR_RX,
          "2024-01-05T10:11:12Z"},

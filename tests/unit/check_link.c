@@ -507,6 +507,25 @@ START_TEST(hdlc_abort_sequence)
 }
 END_TEST
 
+START_TEST(hdlc_missing_closing_flag)
+{
+    collect c;
+    uint8_t b[64];
+    /* SNRM whose closing flag is replaced by 11, then a UA: the FCS vouches for the SNRM */
+    size_t n = unhex("7EA00802232193BD64 11 7EA00721037301407E", b, sizeof b);
+    run(&c, DS_LINK_AUTO, b, n, 0, 0);
+    ck_assert_uint_eq(c.nframes, 2);
+    ck_assert_uint_eq(c.ndiags, 1);
+    assert_diag(&c, 0, "frame.bad-length", DS_SEV_WARNING, 9, 1);
+    ck_assert_int_eq(frame_at(&c, 0)->f.checks_ok, 0);
+    ck_assert_int_eq(frame_at(&c, 0)->f.u.hdlc.fcs_ok, 1);
+    ck_assert_uint_eq(frame_at(&c, 0)->f.wire_len, 10);
+    ck_assert_uint_eq(frame_at(&c, 1)->f.offset, 10);
+    ck_assert_int_eq(frame_at(&c, 1)->f.checks_ok, 1);
+    collect_free(&c);
+}
+END_TEST
+
 START_TEST(hdlc_bad_fcs_delivered)
 {
     collect c;
@@ -881,6 +900,18 @@ START_TEST(mbus_bad_checksum)
     ck_assert_int_eq(frame_at(&c, 1)->f.checks_ok, 0);
     ck_assert_int_eq(frame_at(&c, 1)->f.u.mbus.checksum_ok, 0);
     ck_assert_int_eq(frame_at(&c, 0)->f.checks_ok, 1);
+    collect_free(&c);
+
+    /* stop byte replaced: the checksum vouches for the telegram, a warning says what is off */
+    n = corpus("HAN-AT-evn-sagemcom-mbus", buf, sizeof buf);
+    ck_assert_uint_eq(buf[n - 1], 0x16);
+    buf[n - 1] = 0x17;
+    run(&c, DS_LINK_AUTO, buf, n, 0, 0);
+    ck_assert_uint_eq(c.nframes, 2);
+    ck_assert_uint_eq(c.ndiags, 1);
+    assert_diag(&c, 0, "frame.bad-length", DS_SEV_WARNING, n - 1, 2);
+    ck_assert_int_eq(frame_at(&c, 1)->f.checks_ok, 0);
+    ck_assert_int_eq(frame_at(&c, 1)->f.u.mbus.checksum_ok, 1);
     collect_free(&c);
 
     /* cut inside the second telegram */
@@ -1354,6 +1385,7 @@ static Suite *link_suite(void)
     tcase_add_test(t, hdlc_truncated_vectors);
     tcase_add_test(t, hdlc_abort_sequence);
     tcase_add_test(t, hdlc_bad_fcs_delivered);
+    tcase_add_test(t, hdlc_missing_closing_flag);
     tcase_add_test(t, hdlc_stuffed);
     tcase_add_test(t, hdlc_shared_flag_and_garbage);
     tcase_add_test(t, hdlc_resynchronise);
