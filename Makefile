@@ -105,12 +105,15 @@ check: deps
 check-release: build/release/dlmscope $(RELEASE_UNIT)
 	@tests/run-units.sh release $(RELEASE_UNIT)
 	@tests/e2e/run.sh build/release/dlmscope
+	@tests/e2e/cli.sh build/release/dlmscope
 
 check-asan: build/asan/dlmscope $(ASAN_UNIT)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  tests/run-units.sh asan $(ASAN_UNIT)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  tests/e2e/run.sh build/asan/dlmscope
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  tests/e2e/cli.sh build/asan/dlmscope
 
 # ---- demo ----------------------------------------------------------------------------------
 demo: all
@@ -123,7 +126,8 @@ demo: all
 
 # ---- fuzzing (clang libFuzzer) -----------------------------------------------------------------
 FUZZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc -g -O1 \
-               -fsanitize=fuzzer,address,undefined $(shell pkg-config --cflags libxml-2.0 2>/dev/null)
+               -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+               $(shell pkg-config --cflags libxml-2.0 2>/dev/null)
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
 
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(HEADERS)

@@ -1,0 +1,58 @@
+#!/bin/sh
+# Command-line behaviour: options, exit statuses, stdin/stdout, files. Usage: cli.sh BIN
+BIN=${1:?usage: cli.sh BIN}
+pass=0
+fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# check NAME WANT_RC CMD...: runs CMD, compares its exit status
+check() {
+    name=$1; want=$2; shift 2
+    "$@" >"$tmp/out" 2>"$tmp/err"
+    got=$?
+    if [ "$got" = "$want" ]; then pass=$((pass + 1)); else
+        fail=$((fail + 1)); echo "FAIL cli $name: exit $got, want $want"; sed 's/^/    /' "$tmp/err" | head -5
+    fi
+}
+# expect NAME PATTERN FILE: FILE must contain PATTERN (grep -F)
+expect() {
+    if grep -qF -- "$2" "$3"; then pass=$((pass + 1)); else
+        fail=$((fail + 1)); echo "FAIL cli $1: '$2' not in $(basename "$3")"; fi
+}
+
+SNRM=testdata/corpus/CS-u9n-snrm.hex
+check version 0 "$BIN" --version
+expect version "dlmscope " "$tmp/out"
+check help 0 "$BIN" --help
+expect help "decode" "$tmp/out"
+check decode-help 0 "$BIN" decode --help
+expect decode-help "--diagnostics" "$tmp/out"
+check help-cmd 0 "$BIN" help decode
+check no-command 2 "$BIN"
+check unknown-command 2 "$BIN" frobnicate
+check unknown-option 2 "$BIN" decode --frobnicate
+check bad-format 2 "$BIN" decode --format=x25 "$SNRM"
+check bad-diagnostics 2 "$BIN" decode --diagnostics=yaml "$SNRM"
+check missing-value 2 "$BIN" decode --format
+check missing-file 1 "$BIN" decode "$tmp/does-not-exist"
+expect missing-file "does-not-exist" "$tmp/err"
+check stdin 0 sh -c "\"$BIN\" decode < $SNRM"
+expect stdin '<FrameType Value="93" />' "$tmp/out"
+check stdin-dash 0 sh -c "\"$BIN\" decode - < $SNRM"
+expect stdin-dash '<Snrm>' "$tmp/out"
+check output-file 0 "$BIN" decode -o "$tmp/o.xml" "$SNRM"
+expect output-file '<Snrm>' "$tmp/o.xml"
+check two-files 0 "$BIN" decode "$SNRM" testdata/corpus/CS-u9n-ua.hex
+expect two-files '<!--file: testdata/corpus/CS-u9n-ua.hex-->' "$tmp/out"
+if [ "$(grep -c '<Messages>' "$tmp/out")" = 1 ]; then pass=$((pass + 1)); else
+    fail=$((fail + 1)); echo "FAIL cli two-files: not one document"; fi
+check undecodable 1 "$BIN" decode --diagnostics=none testdata/corpus/BRK-gurux-bad-fcs-4byte.hex
+if [ ! -s "$tmp/err" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL cli diagnostics=none wrote to stderr"; fi
+check diag-text 1 "$BIN" decode testdata/corpus/BRK-gurux-bad-fcs-4byte.hex
+expect diag-text "error frame.fcs at offset" "$tmp/err"
+check write-error 1 "$BIN" decode -o /dev/full "$SNRM"
+check forced-binary 1 "$BIN" decode --binary "$SNRM"
+
+echo "cli: $pass passed, $fail failed"
+[ "$fail" = 0 ]
