@@ -50,6 +50,9 @@ struct ds_sink {
 
 /* Gurux simple-XML writer on a stdio stream (not closed by the sink). */
 ds_sink *ds_xml_sink_new(FILE *out);
+/* Marks the XML document's numbers as decimal: the root becomes <Messages Numbers="decimal" >,
+ * which `dlmscope encode` reads. Call before begin_document; no effect on other sinks. */
+void ds_xml_sink_set_decimal(ds_sink *s, int decimal);
 /* JSON writer: one JSON object per top-level element (frame), one per line. */
 ds_sink *ds_json_sink_new(FILE *out);
 /* A sink that discards everything (benchmarks, fuzzing). */

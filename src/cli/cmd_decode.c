@@ -162,6 +162,7 @@ int ds_cmd_decode(int argc, char **argv)
         if (out != stdout) fclose(out);
         return DS_EXIT_UNDECODABLE;
     }
+    ds_xml_sink_set_decimal(sink, opt.decimal);
     int status = DS_EXIT_OK;
     int nfiles = argc - optind;
     sink->begin_document(sink);

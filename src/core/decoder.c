@@ -14,6 +14,8 @@
 #include "dlmscope/decoder.h"
 #include "dlmscope/dlmscope.h"
 #include "link/envelope.h"
+#include "link/llc.h"
+#include "util/fmt.h"
 
 struct ds_decoder {
     ds_options opt;
@@ -37,11 +39,6 @@ const char *ds_version(void)
 
 /* ---- APDU payloads ---------------------------------------------------------------------------- */
 
-static size_t llc_length(const uint8_t *p, size_t n)
-{
-    if (n >= 3 && p[0] == 0xE6 && (p[1] == 0xE6 || p[1] == 0xE7) && p[2] == 0x00) return 3;
-    return 0;
-}
 
 /* A payload of printable ASCII only is a message in words (some meters answer "NEXERROR..."),
  * not an APDU: no APDU of 8 bytes or more consists of printable characters alone, because
@@ -56,7 +53,8 @@ static int looks_like_text(const uint8_t *p, size_t n)
 
 /* Decodes an APDU, inside <PDU> unless only PDUs are wanted. `framed`: the bytes came out of
  * a valid frame, so a payload that is no APDU means the link carries something else. */
-static void emit_apdu(ds_decoder *d, const uint8_t *p, size_t n, uint64_t offset, int framed)
+static void emit_apdu(ds_decoder *d, const uint8_t *p, size_t n, uint64_t offset, int framed,
+                      const ds_attr *pdu_attr)
 {
     ds_emit *e = &d->emit;
     ds_cursor c;
@@ -67,7 +65,7 @@ static void emit_apdu(ds_decoder *d, const uint8_t *p, size_t n, uint64_t offset
     if (framed && n > 0 && (!ds_apdu_lookup(p[0]) || looks_like_text(p, n))) {
         ds_report(e, DS_D_FRAME_NOT_DLMS, DS_SEV_ERROR, 0,
                   "the frame is valid but its payload is not DLMS (first byte 0x%02X)", p[0]);
-        if (!d->opt.pdu_only && ds_emit_open_flat(e, "PDU", NULL, 0) == 0) {
+        if (!d->opt.pdu_only && ds_emit_open_flat(e, "PDU", pdu_attr, pdu_attr ? 1 : 0) == 0) {
             ds_axdr_octets_comment(e, p, n);
             ds_emit_undecoded(e, &c);
             ds_emit_close(e, "PDU");
@@ -79,7 +77,7 @@ static void emit_apdu(ds_decoder *d, const uint8_t *p, size_t n, uint64_t offset
     }
     if (d->opt.pdu_only) {
         ds_apdu_decode(e, &c);
-    } else if (ds_emit_open_flat(e, "PDU", NULL, 0) == 0) {
+    } else if (ds_emit_open_flat(e, "PDU", pdu_attr, pdu_attr ? 1 : 0) == 0) {
         ds_apdu_decode(e, &c);
         ds_emit_close(e, "PDU");
     }
@@ -126,13 +124,18 @@ static void add_segment(ds_decoder *d, const uint8_t *key, size_t key_len, const
     }
     s->next_seq = seq >= 0 ? seq + 1 : -1;
     if (last) {
-        emit_apdu(d, s->data, s->len, s->first_offset, 1);
+        size_t llc = ds_llc_length(s->data, s->len);
+        emit_apdu(d, s->data + llc, s->len - llc, s->first_offset + llc, 1, NULL);
         ds_reasm_release(s);
     }
 }
 
 /* ---- per link ------------------------------------------------------------------------------------ */
 
+/* Segments are shown as their information field exactly as on the wire (the first keeps its
+ * LLC), so that they re-encode byte for byte; the reassembled APDU is shown without LLC. An
+ * unsegmented APDU is shown without its LLC; a PDU whose LLC is not the usual one for its
+ * direction (or missing) says so in an LLC attribute. */
 static void hdlc_payload(ds_decoder *d, const ds_frame *f)
 {
     const ds_hdlc_info *h = &f->u.hdlc;
@@ -146,44 +149,54 @@ static void hdlc_payload(ds_decoder *d, const ds_frame *f)
 
     const uint8_t *p = f->info;
     size_t n = f->info_len;
-    uint64_t off = f->info_offset;
     int continuing = ds_reasm_find(&d->reasm, key, k) != NULL;
-    if (!continuing) {
-        size_t llc = llc_length(p, n);
-        p += llc;
-        n -= llc;
-        off += llc;
+    if (h->segmented || continuing) {
+        add_segment(d, key, k, p, n, f->info_offset, !h->segmented, -1);
+        return;
     }
-    if (h->segmented || continuing) add_segment(d, key, k, p, n, off, !h->segmented, -1);
-    else if (n > 0) emit_apdu(d, p, n, off, 1);
+    if (n == 0) return;
+    size_t llc = ds_llc_length(p, n);
+    char hex[2 * DS_LLC_LEN + 1] = "";
+    ds_attr attr = {"LLC", hex};
+    int unusual = llc == 0 || (n > llc && memcmp(p, ds_llc_for_tag(p[llc]), llc) != 0);
+    if (llc) ds_fmt_hex(hex, p, llc);
+    emit_apdu(d, p + llc, n - llc, f->info_offset + llc, 1, unusual ? &attr : NULL);
 }
 
 static void mbus_payload(ds_decoder *d, const ds_frame *f)
 {
     const ds_mbus_info *m = &f->u.mbus;
     if (!m->has_tsap) {
-        emit_apdu(d, f->info, f->info_len, f->info_offset, 1);
+        emit_apdu(d, f->info, f->info_len, f->info_offset, 1, NULL);
         return;
     }
     uint8_t key[4] = {DS_LINK_MBUS, m->a, m->stsap, m->dtsap};
     int single = m->fin && m->seq == 0 && !ds_reasm_find(&d->reasm, key, sizeof key);
-    if (single) emit_apdu(d, f->info, f->info_len, f->info_offset, 1);
+    if (single) emit_apdu(d, f->info, f->info_len, f->info_offset, 1, NULL);
     else add_segment(d, key, sizeof key, f->info, f->info_len, f->info_offset, m->fin, m->seq);
 }
 
+/* A raw record: the APDU alone, or inside <PDU LLC=".."> when the record carried an LLC
+ * header, so that the header is not lost. */
 static void raw_payload(ds_decoder *d, const ds_frame *f)
 {
+    ds_emit *e = &d->emit;
     if (f->meta.dir != DS_DIR_UNKNOWN)
-        ds_emit_comment(&d->emit, "%s%s%s", f->meta.dir == DS_DIR_TX ? "TX" : "RX",
-                        f->meta.timestamp[0] ? " " : "", f->meta.timestamp);
-    size_t llc = llc_length(f->info, f->info_len);
+        ds_emit_comment(e, "%s%s%s", f->meta.dir == DS_DIR_TX ? "TX" : "RX", f->meta.timestamp[0] ? " " : "",
+                        f->meta.timestamp);
+    size_t llc = ds_llc_length(f->info, f->info_len);
+    char hex[2 * DS_LLC_LEN + 1];
+    ds_attr attr = {"LLC", hex};
+    ds_fmt_hex(hex, f->info, llc);
+    int wrapped = llc && !d->opt.pdu_only && ds_emit_open_flat(e, "PDU", &attr, 1) == 0;
     ds_cursor c;
     ds_cur_init(&c, f->info + llc, f->info_len - llc);
-    uint64_t saved = d->emit.base;
-    d->emit.base = f->info_offset + llc;
+    uint64_t saved = e->base;
+    e->base = f->info_offset + llc;
     d->stats.apdus++;
-    ds_apdu_decode(&d->emit, &c);
-    d->emit.base = saved;
+    ds_apdu_decode(e, &c);
+    e->base = saved;
+    if (wrapped) ds_emit_close(e, "PDU");
 }
 
 static void broken_frame_body(ds_decoder *d, const ds_frame *f)
@@ -216,7 +229,7 @@ static void on_frame(void *user, const ds_frame *f)
     } else if (f->kind == DS_LINK_MBUS) {
         mbus_payload(d, f);
     } else if (f->info_len > 0) {
-        emit_apdu(d, f->info, f->info_len, f->info_offset, 1);
+        emit_apdu(d, f->info, f->info_len, f->info_offset, 1, NULL);
     }
     if (enveloped) ds_envelope_close(e, f);
     e->frame = 0;

@@ -38,6 +38,7 @@ typedef struct xml_sink {
     ds_levels levels;   /* per open container: 1 when it was opened flat */
     size_t indent;      /* indentation level of the next line */
     int in_document;    /* begin_document wrote <Messages> */
+    int decimal;        /* the root says Numbers="decimal" so that a reader knows the convention */
     char block[DS_WBUF_SIZE];
 } xml_sink;
 
@@ -187,7 +188,13 @@ static void xml_begin_document(ds_sink *s)
     xml_sink *x = xml_of(s);
     if (x->in_document) return;
     x->in_document = 1;
-    ds_wbuf_write(&x->w, "<Messages>\n", 11);
+    if (x->decimal) ds_wbuf_write(&x->w, "<Messages Numbers=\"decimal\" >\n", 30);
+    else ds_wbuf_write(&x->w, "<Messages>\n", 11);
+}
+
+void ds_xml_sink_set_decimal(ds_sink *s, int decimal)
+{
+    if (s && s->begin_document == xml_begin_document) xml_of(s)->decimal = decimal;
 }
 
 static void xml_end_document(ds_sink *s)

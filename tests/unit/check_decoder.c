@@ -116,8 +116,8 @@ START_TEST(hdlc_segments_reassembled_once)
     run r = decode_bytes(buf, len, 0, 0);
     ck_assert_str_eq(r.codes, "");
     ck_assert_int_eq((int)r.stats.frames, 5);
-    /* first segment without its LLC, the others as they are */
-    ck_assert_ptr_nonnull(strstr(r.xml, "<NextFrame Value=\"C401C1000928000102030405060708090A\" />"));
+    /* segments as on the wire: the first keeps its LLC */
+    ck_assert_ptr_nonnull(strstr(r.xml, "<NextFrame Value=\"E6E700C401C1000928000102030405060708090A\" />"));
     ck_assert_ptr_nonnull(strstr(r.xml, "<NextFrame Value=\"0B0C0D0E0F101112131415161718191A1B1C1D1E\" />"));
     /* the reassembled APDU appears once, in the last frame */
     const char *pdu = strstr(r.xml, "<PDU>");

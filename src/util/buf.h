@@ -1,0 +1,29 @@
+/* Growable byte buffer with a hard cap (untrusted XML must not make us allocate without bound). */
+#ifndef DS_UTIL_BUF_H
+#define DS_UTIL_BUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define DS_BUF_MAX (16u << 20)  /* no encoded APDU or frame sequence grows past 16 MiB */
+
+typedef struct ds_buf {
+    uint8_t *p;
+    size_t len, cap;
+    int failed;   /* an append was refused (cap or memory); the content is incomplete */
+} ds_buf;
+
+void ds_buf_init(ds_buf *b);
+void ds_buf_free(ds_buf *b);
+void ds_buf_reset(ds_buf *b);
+/* 0 on success; -1 (and failed set) when the cap would be exceeded or memory runs out. */
+int ds_buf_append(ds_buf *b, const void *p, size_t n);
+int ds_buf_byte(ds_buf *b, uint8_t v);
+/* Big-endian unsigned of n bytes (1..8). */
+int ds_buf_uint(ds_buf *b, uint64_t v, size_t n);
+/* A-XDR / BER length in its shortest form. */
+int ds_buf_len(ds_buf *b, size_t n);
+/* Inserts bytes at position `at` (for length prefixes known only after the content). */
+int ds_buf_insert(ds_buf *b, size_t at, const void *p, size_t n);
+
+#endif
