@@ -9,6 +9,7 @@
 #include "dlmscope/frame.h"
 #include "dlmscope/sink.h"
 #include "dlmscope/decoder.h"
+#include "dlmscope/encoder.h"
 
 const char *ds_version(void);
 

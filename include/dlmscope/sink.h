@@ -46,6 +46,10 @@ struct ds_sink {
     /* Non-zero once writing the output failed (short write, failed flush, out of
      * memory); output after the failure is dropped. May be NULL (never fails). */
     int (*error)(const ds_sink *s);
+    /* <name a1="v1" a2="v2" />: a leaf with several attributes, the first being its value
+     * (e.g. <TargetAddress Value="11" Size="4" />). Added after the others; may be NULL,
+     * then ds_sink_leaf_attrs() falls back to leaf() with the first attribute only. */
+    void (*leaf_attrs)(ds_sink *s, const char *name, const ds_attr *attrs, size_t nattrs);
 };
 
 /* Gurux simple-XML writer on a stdio stream (not closed by the sink). */
@@ -62,6 +66,9 @@ ds_sink *ds_null_sink_new(void);
 void ds_sink_destroy(ds_sink *s);
 /* Non-zero after a write error (see ds_sink.error); 0 for sinks without one. */
 int ds_sink_error(const ds_sink *s);
+/* A leaf with nattrs >= 1 attributes through leaf_attrs(), or leaf() with attrs[0] when the
+ * sink has no leaf_attrs. */
+void ds_sink_leaf_attrs(ds_sink *s, const char *name, const ds_attr *attrs, size_t nattrs);
 
 /* Writes one diagnostic as a JSON line:
  * {"code": "...", "severity": "...", "offset": N, "frame": N, "line": N, "message": "..."} */

@@ -231,7 +231,16 @@ static int decode_boolean(ds_emit *e, ds_cursor *c, size_t start)
 {
     const uint8_t *p;
     if (take(e, c, start, 1, "Boolean", &p)) return -1;
-    ds_emit_leaf(e, "Boolean", p[0] ? "True" : "False");
+    if (p[0] <= 1) {
+        ds_emit_leaf(e, "Boolean", p[0] ? "True" : "False");
+        return 0;
+    }
+    /* TRUE sent as another byte than 01 (FF, as in BER, is common): the byte is kept in an
+     * attribute of its own so that it re-encodes as it was. */
+    char hex[3];
+    ds_fmt_hex(hex, p, 1);
+    const ds_attr attrs[2] = {{"Value", "True"}, {"Byte", hex}};
+    ds_sink_leaf_attrs(e->sink, "Boolean", attrs, 2);
     return 0;
 }
 

@@ -15,6 +15,7 @@ static void usage(FILE *out)
             "\n"
             "Commands:\n"
             "  decode   translate DLMS bytes (hex, logs, binary dumps) to XML or JSON\n"
+            "  encode   translate XML (decode output, Gurux XML, XmlClient scripts) to bytes\n"
             "  help     show the help of a command (dlmscope help decode)\n"
             "\n"
             "See dlmscope(1).\n");
@@ -36,9 +37,14 @@ int main(int argc, char **argv)
         return DS_EXIT_OK;
     }
     if (!strcmp(cmd, "decode")) return ds_cmd_decode(argc - 1, argv + 1);
+    if (!strcmp(cmd, "encode")) return ds_cmd_encode(argc - 1, argv + 1);
     if (!strcmp(cmd, "help")) {
         if (argc > 2 && !strcmp(argv[2], "decode")) {
             ds_cmd_decode_usage(stdout);
+            return DS_EXIT_OK;
+        }
+        if (argc > 2 && !strcmp(argv[2], "encode")) {
+            ds_cmd_encode_usage(stdout);
             return DS_EXIT_OK;
         }
         if (argc > 2) {

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include "link/hdlc.h"
+#include "util/cursor.h"
 #include "util/fmt.h"
 
 #define NUM_MAX 24
@@ -70,13 +71,45 @@ static void frame_label(ds_emit *e, const ds_hdlc_info *h)
     }
 }
 
+size_t ds_hdlc_addr_size_for(uint32_t packed)
+{
+    return packed < 0x80u ? 1 : packed < 0x4000u ? 2 : 4;
+}
+
+size_t ds_hdlc_param_size_for(uint8_t id, uint32_t value)
+{
+    if (id == DS_HDLC_PARAM_WINDOW_TX || id == DS_HDLC_PARAM_WINDOW_RX) return 4;
+    return value <= 0xFFu ? 1 : value <= 0xFFFFu ? 2 : 4;
+}
+
+/* <Name Value="v" />, or <Name Value="v" Size="n" /> when the wire used another size than
+ * the encoder would choose for v (the packed number does not say how it was written). */
+static void sized_leaf(ds_emit *e, const char *name, const char *value, size_t size, size_t canonical)
+{
+    if (size == canonical) {
+        ds_emit_leaf(e, name, value);
+        return;
+    }
+    char sz[NUM_MAX];
+    ds_fmt_udec(sz, size);
+    ds_attr attrs[2] = {{"Value", value}, {"Size", sz}};
+    ds_sink_leaf_attrs(e->sink, name, attrs, 2);
+}
+
+static void address_leaf(ds_emit *e, const char *name, const ds_hdlc_addr *a)
+{
+    char num[NUM_MAX];
+    address_comment(e, a);
+    fmt_num(e, num, a->packed);
+    if (a->len == 0) ds_emit_leaf(e, name, num);  /* unreadable address: nothing to size */
+    else sized_leaf(e, name, num, a->len, ds_hdlc_addr_size_for(a->packed));
+}
+
 static void hdlc_children(ds_emit *e, const ds_hdlc_info *h)
 {
     char num[NUM_MAX];
-    address_comment(e, &h->dst);
-    ds_emit_leaf(e, "TargetAddress", fmt_num(e, num, h->dst.packed));
-    address_comment(e, &h->src);
-    ds_emit_leaf(e, "SourceAddress", fmt_num(e, num, h->src.packed));
+    address_leaf(e, "TargetAddress", &h->dst);
+    address_leaf(e, "SourceAddress", &h->src);
     if (h->dst.len == 0 || h->src.len == 0) return;  /* no control byte known */
     frame_label(e, h);
     ds_fmt_uhex(num, h->control, 2);  /* two hex digits in both modes */
@@ -142,16 +175,64 @@ int ds_envelope_open(ds_emit *e, const ds_frame *f)
     return 0;
 }
 
-static void param_leaf(void *user, uint8_t id, uint32_t value)
+static const char *param_name(uint8_t id)
 {
-    ds_emit *e = user;
     switch (id) {
-    case DS_HDLC_PARAM_MAX_INFO_TX: ds_emit_dec(e, "MaxInfoTX", value); break;
-    case DS_HDLC_PARAM_MAX_INFO_RX: ds_emit_dec(e, "MaxInfoRX", value); break;
-    case DS_HDLC_PARAM_WINDOW_TX: ds_emit_dec(e, "WindowSizeTX", value); break;
-    case DS_HDLC_PARAM_WINDOW_RX: ds_emit_dec(e, "WindowSizeRX", value); break;
-    default: ds_emit_comment(e, "parameter %02X = %u", id, (unsigned)value); break;
+    case DS_HDLC_PARAM_MAX_INFO_TX: return "MaxInfoTX";
+    case DS_HDLC_PARAM_MAX_INFO_RX: return "MaxInfoRX";
+    case DS_HDLC_PARAM_WINDOW_TX: return "WindowSizeTX";
+    case DS_HDLC_PARAM_WINDOW_RX: return "WindowSizeRX";
+    default: return NULL;
     }
+}
+
+/* One parameter: the four DLMS ones in decimal (with Size when not the usual width), any
+ * other as <Parameter Id="09" Value="HEX" /> so that it re-encodes. */
+static void param_leaf(ds_emit *e, uint8_t id, const uint8_t *v, size_t len)
+{
+    const char *name = param_name(id);
+    if (!name) {
+        char idh[3], hex[2 * 4 + 1];
+        ds_fmt_hex(idh, &id, 1);
+        ds_fmt_hex(hex, v, len);
+        ds_attr attrs[2] = {{"Id", idh}, {"Value", hex}};
+        ds_sink_leaf_attrs(e->sink, "Parameter", attrs, 2);
+        return;
+    }
+    uint32_t value = 0;
+    for (size_t i = 0; i < len; i++) value = value << 8 | v[i];
+    char num[NUM_MAX];
+    ds_fmt_udec(num, value);
+    sized_leaf(e, name, num, len, ds_hdlc_param_size_for(id, value));
+}
+
+/* Writes the parameters of an 81 80 group. The same rules as ds_hdlc_params_walk(); returns
+ * 0 when the field was well formed, else -1 with *stop where the malformed part starts. */
+static int params_emit(ds_emit *e, const uint8_t *p, size_t n, size_t *stop)
+{
+    ds_cursor c;
+    uint8_t format, group, group_len;
+    ds_cur_init(&c, p, n);
+    *stop = 0;
+    if (ds_cur_u8(&c, &format) || format != 0x81u) return -1;
+    if (ds_cur_u8(&c, &group) || group != 0x80u) return -1;
+    if (ds_cur_u8(&c, &group_len)) return -1;
+    size_t end = c.pos + group_len;
+    int ok = end == n;
+    if (end > n) end = n;
+    c.len = end;
+    while (ds_cur_left(&c) > 0) {
+        size_t at = c.pos;
+        uint8_t id, len;
+        const uint8_t *v;
+        if (ds_cur_u8(&c, &id) || ds_cur_u8(&c, &len) || len == 0 || len > 4 || ds_cur_bytes(&c, len, &v)) {
+            *stop = at;
+            return -1;
+        }
+        param_leaf(e, id, v, len);
+    }
+    *stop = c.pos;
+    return ok ? 0 : -1;
 }
 
 /* <Snrm>/<Ua>: empty without parameters, else <PDU> holding one leaf per parameter. */
@@ -164,7 +245,7 @@ static void negotiation_body(ds_emit *e, const ds_frame *f, const char *name)
     if (ds_emit_open_flat(e, "PDU", NULL, 0) != 0) return;
     if (ds_emit_open(e, name) == 0) {
         size_t stop = 0;
-        if (ds_hdlc_params_walk(f->info, f->info_len, param_leaf, e, &stop) != 0)
+        if (params_emit(e, f->info, f->info_len, &stop) != 0)
             ds_emit_hex(e, "Undecoded", f->info + stop, f->info_len - stop);
         ds_emit_close(e, name);
     }

@@ -20,4 +20,11 @@ int ds_envelope_open(ds_emit *e, const ds_frame *f);
 int ds_envelope_body(ds_emit *e, const ds_frame *f);
 void ds_envelope_close(ds_emit *e, const ds_frame *f);
 
+/* The wire size the encoder chooses, shared with the decoder so that it can say when the
+ * wire differs (a Size attribute). HDLC address from its Gurux packed number: < 0x80 one
+ * byte, < 0x4000 two (upper = p>>7, lower = p&0x7F), else four (upper = p>>14, lower =
+ * p&0x3FFF). SNRM/UA parameter: max-info the smallest of 1, 2, 4 bytes, window 4 bytes. */
+size_t ds_hdlc_addr_size_for(uint32_t packed);
+size_t ds_hdlc_param_size_for(uint8_t id, uint32_t value);
+
 #endif

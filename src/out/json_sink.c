@@ -12,6 +12,8 @@
  *   named leaf  {"name":"ConformanceBit","attr":"Name","value":"Get"}
  *               ("attr" only when the attribute is not "Value")
  *   bare leaf   {"name":"None"}
+ *   more attrs  {"name":"TargetAddress","value":"11","attrs":{"Size":"4"}}
+ *               (leaf_attrs: the first attribute as above, the others in "attrs")
  *   comment     {"comment":"0.0.1.0.0.255 Clock"}
  *   diagnostic  {"diagnostic":{"code":"frame.fcs","severity":"error",
  *                "offset":12,"frame":3,"line":7,"message":"..."}}
@@ -142,6 +144,33 @@ static void json_leaf(ds_sink *s, const char *name, const char *attr, const char
     item_end(j);
 }
 
+/* The first attribute maps as for leaf(); the others go into "attrs". */
+static void json_leaf_attrs(ds_sink *s, const char *name, const ds_attr *attrs, size_t nattrs)
+{
+    json_sink *j = json_of(s);
+    const char *first = attrs[0].value ? attrs[0].value : "";
+    item_begin(j);
+    ds_wbuf_write(&j->w, "{\"name\":", 8);
+    write_cstring(&j->w, name);
+    if (strcmp(attrs[0].name, "Value") != 0) {
+        ds_wbuf_write(&j->w, ",\"attr\":", 8);
+        write_cstring(&j->w, attrs[0].name);
+    }
+    ds_wbuf_putc(&j->w, ',');
+    write_keyed_value(&j->w, "value", first, strlen(first));
+    if (nattrs > 1) {
+        ds_wbuf_write(&j->w, ",\"attrs\":{", 10);
+        for (size_t i = 1; i < nattrs; i++) {
+            const char *v = attrs[i].value ? attrs[i].value : "";
+            if (i > 1) ds_wbuf_putc(&j->w, ',');
+            write_keyed_value(&j->w, attrs[i].name, v, strlen(v));
+        }
+        ds_wbuf_putc(&j->w, '}');
+    }
+    ds_wbuf_putc(&j->w, '}');
+    item_end(j);
+}
+
 static void json_comment(ds_sink *s, const char *text, size_t len)
 {
     json_sink *j = json_of(s);
@@ -203,6 +232,7 @@ ds_sink *ds_json_sink_new(FILE *out)
     j->base.open = json_open;
     j->base.close = json_close;
     j->base.leaf = json_leaf;
+    j->base.leaf_attrs = json_leaf_attrs;
     j->base.comment = json_comment;
     j->base.diagnostic = json_diagnostic;
     j->base.destroy = json_destroy;

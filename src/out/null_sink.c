@@ -17,6 +17,11 @@ static void null_leaf(ds_sink *s, const char *name, const char *attr, const char
     (void)s; (void)name; (void)attr; (void)value; (void)value_len;
 }
 
+static void null_leaf_attrs(ds_sink *s, const char *name, const ds_attr *attrs, size_t nattrs)
+{
+    (void)s; (void)name; (void)attrs; (void)nattrs;
+}
+
 static void null_comment(ds_sink *s, const char *text, size_t len) { (void)s; (void)text; (void)len; }
 
 static void null_diagnostic(ds_sink *s, const ds_diag *d) { (void)s; (void)d; }
@@ -33,6 +38,7 @@ ds_sink *ds_null_sink_new(void)
     s->open = null_open;
     s->close = null_close;
     s->leaf = null_leaf;
+    s->leaf_attrs = null_leaf_attrs;
     s->comment = null_comment;
     s->diagnostic = null_diagnostic;
     s->destroy = null_destroy;

@@ -1,5 +1,7 @@
 #include "dlmscope/sink.h"
 
+#include <string.h>
+
 void ds_sink_destroy(ds_sink *s)
 {
     if (s && s->destroy) s->destroy(s);
@@ -9,4 +11,15 @@ int ds_sink_error(const ds_sink *s)
 {
     if (!s || !s->error) return 0;
     return s->error(s);
+}
+
+void ds_sink_leaf_attrs(ds_sink *s, const char *name, const ds_attr *attrs, size_t nattrs)
+{
+    if (!s || !attrs || nattrs == 0) return;
+    if (s->leaf_attrs) {
+        s->leaf_attrs(s, name, attrs, nattrs);
+        return;
+    }
+    const char *v = attrs[0].value ? attrs[0].value : "";
+    if (s->leaf) s->leaf(s, name, attrs[0].name, v, strlen(v));
 }

@@ -251,6 +251,19 @@ static void xml_leaf(ds_sink *s, const char *name, const char *attr, const char 
     ds_wbuf_write(&x->w, " />\n", 4);
 }
 
+static void xml_leaf_attrs(ds_sink *s, const char *name, const ds_attr *attrs, size_t nattrs)
+{
+    xml_sink *x = xml_of(s);
+    write_indent(x);
+    ds_wbuf_putc(&x->w, '<');
+    ds_wbuf_puts(&x->w, name);
+    for (size_t i = 0; i < nattrs; i++) {
+        const char *v = attrs[i].value ? attrs[i].value : "";
+        xml_write_attr(&x->w, attrs[i].name, v, strlen(v));
+    }
+    ds_wbuf_write(&x->w, " />\n", 4);
+}
+
 static void xml_comment(ds_sink *s, const char *text, size_t len)
 {
     xml_sink *x = xml_of(s);
@@ -309,12 +322,14 @@ ds_sink *ds_xml_sink_new(FILE *out)
     ds_wbuf_init(&x->w, out, x->block, sizeof x->block);
     x->indent = 0;
     x->in_document = 0;
+    x->decimal = 0;
     x->base.ctx = x;
     x->base.begin_document = xml_begin_document;
     x->base.end_document = xml_end_document;
     x->base.open = xml_open;
     x->base.close = xml_close;
     x->base.leaf = xml_leaf;
+    x->base.leaf_attrs = xml_leaf_attrs;
     x->base.comment = xml_comment;
     x->base.diagnostic = xml_diagnostic;
     x->base.destroy = xml_destroy;

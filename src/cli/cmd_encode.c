@@ -1,0 +1,221 @@
+/* dlmscope encode: XML in, bytes out. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "dlmscope/dlmscope.h"
+
+typedef struct out_ctx {
+    FILE *out;
+    int binary;
+} out_ctx;
+
+typedef struct err_ctx {
+    const char *file;
+} err_ctx;
+
+void ds_cmd_encode_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: dlmscope encode [OPTIONS] [FILE...]\n"
+            "\n"
+            "Encode DLMS/COSEM XML (dlmscope's decode output, the Gurux simple-XML dialect,\n"
+            "XmlClient scripts) into bytes. Frame elements (<HDLC>, <WRAPPER>, <WiredMBus>) are\n"
+            "encoded as given; bare APDUs are framed per --frame. Reads standard input when no FILE.\n"
+            "\n"
+            "Options:\n"
+            "  --decimal            numbers in the XML are decimal (XmlClient scripts); a root\n"
+            "                       attribute Numbers=\"decimal\" or \"hex\" takes precedence\n"
+            "  --frame KIND         framing of bare APDUs: pdu (none, default), hdlc, wrapper\n"
+            "  --client SAP         HDLC client address (default 16)\n"
+            "  --server L[:P]       HDLC server logical[:physical] address (default 1)\n"
+            "  --server-size N      HDLC server address bytes: 1, 2 or 4\n"
+            "  --max-info N         HDLC information field size for segmentation (default 128)\n"
+            "  --wport C:S          wrapper ports of client and server (default 16:1)\n"
+            "  --binary             write raw bytes instead of hex lines\n"
+            "  -o, --output FILE    write to FILE instead of standard output\n"
+            "  -h, --help           this help\n"
+            "\n"
+            "Output: one frame (or unframed APDU) per line, uppercase hex.\n"
+            "Exit status: 0 everything encoded, 1 something was not encodable, 2 usage error.\n");
+}
+
+static void write_frame(void *user, const uint8_t *p, size_t n)
+{
+    out_ctx *o = user;
+    if (o->binary) {
+        fwrite(p, 1, n, o->out);
+        return;
+    }
+    static const char HEX[] = "0123456789ABCDEF";
+    char line[4096];
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (w + 2 > sizeof line) {
+            fwrite(line, 1, w, o->out);
+            w = 0;
+        }
+        line[w++] = HEX[p[i] >> 4];
+        line[w++] = HEX[p[i] & 0xF];
+    }
+    fwrite(line, 1, w, o->out);
+    fputc('\n', o->out);
+}
+
+static void print_error(void *user, long line, const char *message)
+{
+    const err_ctx *e = user;
+    if (line > 0) fprintf(stderr, "dlmscope: %s:%ld: %s\n", e->file, line, message);
+    else fprintf(stderr, "dlmscope: %s: %s\n", e->file, message);
+}
+
+/* "N" or "N:M" of unsigned numbers within max. */
+static int parse_pair(const char *s, unsigned max, unsigned *a, unsigned *b, int *has_b)
+{
+    char *end;
+    errno = 0;
+    unsigned long x = strtoul(s, &end, 0);
+    if (errno || end == s || x > max) return -1;
+    *a = (unsigned)x;
+    *has_b = 0;
+    if (*end == ':') {
+        const char *t = end + 1;
+        unsigned long y = strtoul(t, &end, 0);
+        if (errno || end == t || y > max) return -1;
+        *b = (unsigned)y;
+        *has_b = 1;
+    }
+    return *end ? -1 : 0;
+}
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "dlmscope encode: ");
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return DS_EXIT_USAGE;
+}
+
+static int encode_one(const char *path, const ds_encode_options *o, out_ctx *out)
+{
+    int fd = STDIN_FILENO;
+    err_ctx e = {"(stdin)"};
+    if (path && strcmp(path, "-") != 0) {
+        fd = open(path, O_RDONLY);
+        if (fd < 0) {
+            fprintf(stderr, "dlmscope: %s: %s\n", path, strerror(errno));
+            return DS_EXIT_UNDECODABLE;
+        }
+        e.file = path;
+    }
+    ds_encode_stats st;
+    int rc = ds_encode_fd(fd, e.file, o, write_frame, out, print_error, &e, &st);
+    if (rc < 0) fprintf(stderr, "dlmscope: %s: cannot read or out of memory\n", e.file);
+    if (fd != STDIN_FILENO) close(fd);
+    return rc == 0 ? DS_EXIT_OK : DS_EXIT_UNDECODABLE;
+}
+
+int ds_cmd_encode(int argc, char **argv)
+{
+    enum { OPT_DECIMAL = 256, OPT_FRAME, OPT_CLIENT, OPT_SERVER, OPT_SERVER_SIZE, OPT_MAX_INFO, OPT_WPORT, OPT_BINARY };
+    static const struct option LONG[] = {
+        {"decimal", no_argument, NULL, OPT_DECIMAL},      {"frame", required_argument, NULL, OPT_FRAME},
+        {"client", required_argument, NULL, OPT_CLIENT},  {"server", required_argument, NULL, OPT_SERVER},
+        {"server-size", required_argument, NULL, OPT_SERVER_SIZE},
+        {"max-info", required_argument, NULL, OPT_MAX_INFO}, {"wport", required_argument, NULL, OPT_WPORT},
+        {"binary", no_argument, NULL, OPT_BINARY},        {"output", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},                 {NULL, 0, NULL, 0}};
+    ds_encode_options o;
+    ds_encode_options_init(&o);
+    out_ctx out = {stdout, 0};
+    const char *output = NULL;
+    unsigned a, b;
+    int has_b;
+
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":o:h", LONG, NULL)) != -1) {
+        switch (c) {
+        case OPT_DECIMAL: o.decimal = 1; break;
+        case OPT_FRAME:
+            if (!strcmp(optarg, "pdu") || !strcmp(optarg, "raw")) o.frame = DS_LINK_RAW;
+            else if (!strcmp(optarg, "hdlc")) o.frame = DS_LINK_HDLC;
+            else if (!strcmp(optarg, "wrapper")) o.frame = DS_LINK_WRAPPER;
+            else return usage_error("unknown --frame '%s' (pdu, hdlc, wrapper)", optarg);
+            break;
+        case OPT_CLIENT:
+            if (parse_pair(optarg, 0x7F, &a, &b, &has_b) || has_b)
+                return usage_error("--client takes a SAP from 0 to 127, not '%s'", optarg);
+            o.client_sap = a;
+            break;
+        case OPT_SERVER:
+            if (parse_pair(optarg, 0x3FFF, &a, &b, &has_b))
+                return usage_error("--server takes LOGICAL[:PHYSICAL] (0..16383), not '%s'", optarg);
+            o.server_logical = a;
+            o.server_physical = has_b ? b : 0;
+            o.has_physical = has_b;
+            break;
+        case OPT_SERVER_SIZE:
+            if (strcmp(optarg, "1") && strcmp(optarg, "2") && strcmp(optarg, "4"))
+                return usage_error("--server-size is 1, 2 or 4, not '%s'", optarg);
+            o.server_size = atoi(optarg);
+            break;
+        case OPT_MAX_INFO:
+            if (parse_pair(optarg, 2030, &a, &b, &has_b) || has_b || a < 16)
+                return usage_error("--max-info takes 16..2030, not '%s'", optarg);
+            o.max_info = a;
+            break;
+        case OPT_WPORT:
+            if (parse_pair(optarg, 0xFFFF, &a, &b, &has_b) || !has_b)
+                return usage_error("--wport takes CLIENT:SERVER ports, not '%s'", optarg);
+            o.wport_client = a;
+            o.wport_server = b;
+            break;
+        case OPT_BINARY: out.binary = 1; break;
+        case 'o': output = optarg; break;
+        case 'h': ds_cmd_encode_usage(stdout); return DS_EXIT_OK;
+        case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
+        default:
+            fprintf(stderr, "dlmscope encode: unknown option '%s'\n", argv[optind - 1]);
+            ds_cmd_encode_usage(stderr);
+            return DS_EXIT_USAGE;
+        }
+    }
+    if (o.server_size == 1 && (o.has_physical || o.server_logical > 0x7F))
+        return usage_error("a 1-byte server address holds a logical address up to 127 and no physical one");
+    if (o.server_size == 2 && (o.server_logical > 0x7F || o.server_physical > 0x7F))
+        return usage_error("a 2-byte server address holds addresses up to 127");
+    if (output && strcmp(output, "-") != 0) {
+        out.out = fopen(output, "wb");
+        if (!out.out) {
+            fprintf(stderr, "dlmscope: %s: %s\n", output, strerror(errno));
+            return DS_EXIT_UNDECODABLE;
+        }
+    }
+    int status = DS_EXIT_OK;
+    if (optind == argc) {
+        status = encode_one(NULL, &o, &out);
+    } else {
+        for (int i = optind; i < argc; i++) {
+            int rc = encode_one(argv[i], &o, &out);
+            if (rc > status) status = rc;
+        }
+    }
+    if (fflush(out.out) != 0 || ferror(out.out)) {
+        fprintf(stderr, "dlmscope: error writing output: %s\n", strerror(errno));
+        status = DS_EXIT_UNDECODABLE;
+    }
+    if (out.out != stdout) fclose(out.out);
+    return status;
+}

@@ -1,0 +1,586 @@
+/* A-XDR Data encoding from the XML dialect: the inverse of src/apdu/axdr.c.
+ *
+ * What is read back, per element (see the top of axdr.c for the decoder side):
+ *   - Array / Structure: the count is the number of child elements (Qty is
+ *     not read, as Gurux does not read it either);
+ *   - numbers in the document's convention (enc->decimal), signed ones as
+ *     two's complement hex in hex mode;
+ *   - OctetString, Float32/64, DateTime/Date/Time: hex in both modes;
+ *   - String / StringUTF8: the characters as libxml2 hands them over (UTF-8),
+ *     or ValueHex="..." holding the raw bytes the writer could not put in XML;
+ *   - CompactArray: ContentsDescription (type leaves and nested containers;
+ *     an Array's Qty IS read there, it is the declared element count) and
+ *     ArrayContents (Value="v;v;..." for a simple element type, one
+ *     <Row Value="v;v" /> per element otherwise; Gurux's element-text form
+ *     with one row per line is accepted too). Row values are decimal in both
+ *     modes, as the decoder writes them.
+ *
+ * Everything goes into a capped ds_buf; recursion is bounded by
+ * DS_ENC_MAX_DEPTH through enc->depth. */
+#include "encode/axdr_encode.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "apdu/axdr.h"
+
+typedef enum value_kind {
+    VK_BARE,       /* None, DontCare: the tag alone */
+    VK_CONTAINER,  /* Array, Structure */
+    VK_BOOLEAN,
+    VK_BITS,
+    VK_UINT,       /* UInt*, Enum, BCD */
+    VK_SINT,
+    VK_FIXED_HEX,  /* Float32/64, DateTime, Date, Time: exactly `size` bytes of hex */
+    VK_OCTETS,
+    VK_TEXT,       /* String, StringUTF8 */
+    VK_COMPACT
+} value_kind;
+
+typedef struct data_type {
+    const char *name;  /* compared case-insensitively, so Gurux C++ "Bcd" matches too */
+    uint8_t tag;
+    uint8_t size;      /* content bytes of fixed-size types */
+    value_kind kind;
+} data_type;
+
+static const data_type DATA_TYPES[] = {
+    {"None", DS_T_NULL, 0, VK_BARE},
+    {"Array", DS_T_ARRAY, 0, VK_CONTAINER},
+    {"Structure", DS_T_STRUCTURE, 0, VK_CONTAINER},
+    {"Boolean", DS_T_BOOLEAN, 1, VK_BOOLEAN},
+    {"BitString", DS_T_BIT_STRING, 0, VK_BITS},
+    {"Int32", DS_T_INT32, 4, VK_SINT},
+    {"UInt32", DS_T_UINT32, 4, VK_UINT},
+    {"OctetString", DS_T_OCTET_STRING, 0, VK_OCTETS},
+    {"String", DS_T_VISIBLE_STRING, 0, VK_TEXT},
+    {"StringUTF8", DS_T_UTF8_STRING, 0, VK_TEXT},
+    {"BCD", DS_T_BCD, 1, VK_UINT},
+    {"Int8", DS_T_INT8, 1, VK_SINT},
+    {"Int16", DS_T_INT16, 2, VK_SINT},
+    {"UInt8", DS_T_UINT8, 1, VK_UINT},
+    {"UInt16", DS_T_UINT16, 2, VK_UINT},
+    {"CompactArray", DS_T_COMPACT_ARRAY, 0, VK_COMPACT},
+    {"Int64", DS_T_INT64, 8, VK_SINT},
+    {"UInt64", DS_T_UINT64, 8, VK_UINT},
+    {"Enum", DS_T_ENUM, 1, VK_UINT},
+    {"Float32", DS_T_FLOAT32, 4, VK_FIXED_HEX},
+    {"Float64", DS_T_FLOAT64, 8, VK_FIXED_HEX},
+    {"DateTime", DS_T_DATE_TIME, 12, VK_FIXED_HEX},
+    {"Date", DS_T_DATE, 5, VK_FIXED_HEX},
+    {"Time", DS_T_TIME, 4, VK_FIXED_HEX},
+    {"DontCare", DS_T_DONT_CARE, 0, VK_BARE},
+};
+
+static const data_type *find_type(const xmlNode *node)
+{
+    if (!node || node->type != XML_ELEMENT_NODE) return NULL;
+    for (size_t i = 0; i < sizeof DATA_TYPES / sizeof DATA_TYPES[0]; i++)
+        if (ds_x_is(node, DATA_TYPES[i].name)) return &DATA_TYPES[i];
+    return NULL;
+}
+
+int ds_axdr_is_data(const xmlNode *node) { return find_type(node) != NULL; }
+
+/* ---- small helpers ------------------------------------------------------------------------ */
+
+/* Minimal A-XDR length of n into b (at most 5 bytes); returns the byte count. */
+static size_t len_bytes(size_t n, uint8_t b[5])
+{
+    if (n < 0x80) {
+        b[0] = (uint8_t)n;
+        return 1;
+    }
+    size_t k = n <= 0xFF ? 1 : n <= 0xFFFF ? 2 : n <= 0xFFFFFF ? 3 : 4;
+    b[0] = (uint8_t)(0x80 | k);
+    for (size_t i = 0; i < k; i++) b[k - i] = (uint8_t)(n >> (8 * i));
+    return k + 1;
+}
+
+/* The one place a refused append (16 MiB cap or no memory) becomes an error. */
+static int check_out(ds_enc *enc, const xmlNode *node, const ds_buf *out)
+{
+    if (!out->failed) return 0;
+    return ds_enc_fail(enc, node, "<%s>: the encoding does not fit (larger than %u MiB or out of memory)",
+                       ds_x_name(node), (unsigned)(DS_BUF_MAX >> 20));
+}
+
+/* Puts the length of the bytes written since `start` in front of them. */
+static int prefix_length(ds_enc *enc, const xmlNode *node, ds_buf *out, size_t start)
+{
+    uint8_t b[5];
+    size_t n = out->len - start;
+    if (ds_buf_insert(out, start, b, len_bytes(n, b))) return check_out(enc, node, out);
+    return 0;
+}
+
+static int enter(ds_enc *enc, const xmlNode *node)
+{
+    if (enc->depth >= DS_ENC_MAX_DEPTH)
+        return ds_enc_fail(enc, node, "<%s>: data nested deeper than %d levels", ds_x_name(node), DS_ENC_MAX_DEPTH);
+    enc->depth++;
+    return 0;
+}
+
+static void leave(ds_enc *enc) { enc->depth--; }
+
+static int parse_bool(const char *s, size_t n, uint8_t *v)
+{
+    if ((n == 4 && strncasecmp(s, "true", 4) == 0) || (n == 1 && s[0] == '1')) *v = 1;
+    else if ((n == 5 && strncasecmp(s, "false", 5) == 0) || (n == 1 && s[0] == '0')) *v = 0;
+    else return -1;
+    return 0;
+}
+
+static int put_boolean(ds_enc *enc, const xmlNode *node, const char *s, size_t n, ds_buf *out)
+{
+    uint8_t v;
+    if (parse_bool(s, n, &v))
+        return ds_enc_fail(enc, node, "<%s>: \"%.*s\" is not a boolean (True, False, 1 or 0)", ds_x_name(node),
+                           n > 40 ? 40 : (int)n, s);
+    ds_buf_byte(out, v);
+    return 0;
+}
+
+/* A Boolean element: Value, and a Byte attribute when TRUE was sent as another byte than 01
+ * (the decoder keeps it there so that the byte re-encodes as it was). */
+static int put_boolean_element(ds_enc *enc, const xmlNode *node, const char *v, ds_buf *out)
+{
+    const char *byte = ds_x_attr(node, "Byte");
+    if (!byte) return put_boolean(enc, node, v, strlen(v), out);
+    uint64_t b;
+    if (ds_enc_uint(enc, node, byte, 1, 1, &b)) return -1;
+    uint8_t meaning;
+    if (parse_bool(v, strlen(v), &meaning) || meaning != (b != 0))
+        return ds_enc_fail(enc, node, "<%s Value=\"%s\" Byte=\"%s\">: the byte contradicts the value", ds_x_name(node),
+                           v, byte);
+    ds_buf_byte(out, (uint8_t)b);
+    return 0;
+}
+
+/* Bit count, then the bits packed first bit = MSB, unused low bits 0. */
+static int put_bits(ds_enc *enc, const xmlNode *node, const char *s, size_t n, ds_buf *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '0' || s[i] == '1') continue;
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c < 0x7F)
+            return ds_enc_fail(enc, node, "<%s>: '%c' at position %zu is not a bit (0 or 1)", ds_x_name(node), c, i);
+        return ds_enc_fail(enc, node, "<%s>: byte 0x%02X at position %zu is not a bit (0 or 1)", ds_x_name(node), c,
+                           i);
+    }
+    if (n > DS_BUF_MAX) return ds_enc_fail(enc, node, "<%s>: too many bits", ds_x_name(node));
+    ds_buf_len(out, n);
+    uint8_t acc = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '1') acc |= (uint8_t)(0x80 >> (i % 8));
+        if (i % 8 == 7) {
+            ds_buf_byte(out, acc);
+            acc = 0;
+        }
+    }
+    if (n % 8) ds_buf_byte(out, acc);
+    return 0;
+}
+
+static int put_hex_counted(ds_enc *enc, const xmlNode *node, const char *text, ds_buf *out)
+{
+    size_t start = out->len;
+    if (ds_enc_hex(enc, node, text, -1, out)) return -1;
+    return prefix_length(enc, node, out, start);
+}
+
+static int put_text(ds_enc *enc, const xmlNode *node, const char *s, size_t n, ds_buf *out)
+{
+    if (n > DS_BUF_MAX) return ds_enc_fail(enc, node, "<%s>: string too long", ds_x_name(node));
+    ds_buf_len(out, n);
+    ds_buf_append(out, s, n);
+    return check_out(enc, node, out);
+}
+
+/* ---- plain (non-compact) values ----------------------------------------------------------- */
+
+static int encode_value(ds_enc *enc, const xmlNode *node, ds_buf *out);
+static int encode_compact(ds_enc *enc, const xmlNode *node, ds_buf *out);
+
+static int encode_container(ds_enc *enc, const xmlNode *node, ds_buf *out)
+{
+    size_t count = ds_x_count(node);
+    if (count > DS_BUF_MAX)
+        return ds_enc_fail(enc, node, "<%s>: %zu elements do not fit", ds_x_name(node), count);
+    if (enter(enc, node)) return -1;
+    ds_buf_len(out, count);
+    int r = check_out(enc, node, out);
+    for (xmlNode *child = ds_x_first(node); child && !r; child = ds_x_next(child)) r = encode_value(enc, child, out);
+    leave(enc);
+    return r;
+}
+
+/* The leaf's value; ValueHex only where raw bytes make sense. */
+static const char *leaf_value(ds_enc *enc, const xmlNode *node, const data_type *t, int *is_hex)
+{
+    const char *v = ds_x_value(node, is_hex);
+    if (!v) {
+        ds_enc_fail(enc, node, "<%s> has no Value", ds_x_name(node));
+        return NULL;
+    }
+    if (*is_hex && t->kind != VK_TEXT && t->kind != VK_OCTETS && t->kind != VK_FIXED_HEX) {
+        ds_enc_fail(enc, node, "<%s>: ValueHex is only read for strings and byte values", ds_x_name(node));
+        return NULL;
+    }
+    return v;
+}
+
+static int encode_simple(ds_enc *enc, const xmlNode *node, const data_type *t, ds_buf *out)
+{
+    int is_hex;
+    const char *v = leaf_value(enc, node, t, &is_hex);
+    if (!v) return -1;
+    switch (t->kind) {
+    case VK_BOOLEAN: return put_boolean_element(enc, node, v, out);
+    case VK_BITS: return put_bits(enc, node, v, strlen(v), out);
+    case VK_UINT: {
+        uint64_t u;
+        if (ds_enc_uint(enc, node, v, 0, t->size, &u)) return -1;
+        ds_buf_uint(out, u, t->size);
+        return 0;
+    }
+    case VK_SINT: {
+        int64_t s;
+        if (ds_enc_sint(enc, node, v, t->size, &s)) return -1;
+        ds_buf_uint(out, (uint64_t)s, t->size);  /* the low bytes are the two's complement */
+        return 0;
+    }
+    case VK_FIXED_HEX: return ds_enc_hex(enc, node, v, t->size, out);
+    case VK_OCTETS: return put_hex_counted(enc, node, v, out);
+    case VK_TEXT: return is_hex ? put_hex_counted(enc, node, v, out) : put_text(enc, node, v, strlen(v), out);
+    default: return ds_enc_fail(enc, node, "<%s>: internal: not a simple type", ds_x_name(node));
+    }
+}
+
+static int encode_value(ds_enc *enc, const xmlNode *node, ds_buf *out)
+{
+    const data_type *t = find_type(node);
+    if (!t) return ds_enc_fail(enc, node, "<%s> is not a known data type", ds_x_name(node));
+    if (ds_buf_byte(out, t->tag)) return check_out(enc, node, out);
+    int r;
+    switch (t->kind) {
+    case VK_BARE: r = 0; break;
+    case VK_CONTAINER: r = encode_container(enc, node, out); break;
+    case VK_COMPACT: r = encode_compact(enc, node, out); break;
+    default: r = encode_simple(enc, node, t, out); break;
+    }
+    return r ? r : check_out(enc, node, out);
+}
+
+/* ---- compact array -------------------------------------------------------------------------- */
+
+static int is_compact_element(const data_type *t)
+{
+    return t->kind != VK_BARE && t->kind != VK_CONTAINER && t->kind != VK_COMPACT;
+}
+
+/* The declared element count of an Array inside a ContentsDescription (u16, at least 1). */
+static int description_count(ds_enc *enc, const xmlNode *node, uint64_t *count)
+{
+    const char *qty = ds_x_attr(node, "Qty");
+    if (!qty) return ds_enc_fail(enc, node, "<%s> in a ContentsDescription needs Qty (the element count)",
+                                 ds_x_name(node));
+    if (ds_enc_uint(enc, node, qty, 0, 2, count)) return -1;
+    if (*count == 0)
+        return ds_enc_fail(enc, node, "<%s> in a ContentsDescription has 0 elements", ds_x_name(node));
+    return 0;
+}
+
+/* Writes one type description; rejects what the decoder rejects (types whose
+ * values take no content byte), so that what is written decodes again. */
+static int encode_type(ds_enc *enc, const xmlNode *type, ds_buf *out)
+{
+    const data_type *t = find_type(type);
+    if (!t) return ds_enc_fail(enc, type, "<%s> is not a known data type", ds_x_name(type));
+    if (t->tag == DS_T_STRUCTURE) {
+        size_t n = ds_x_count(type);
+        if (n == 0) return ds_enc_fail(enc, type, "<Structure> in a ContentsDescription has no fields");
+        if (enter(enc, type)) return -1;
+        ds_buf_byte(out, DS_T_STRUCTURE);
+        ds_buf_len(out, n);
+        int r = check_out(enc, type, out);
+        for (xmlNode *child = ds_x_first(type); child && !r; child = ds_x_next(child))
+            r = encode_type(enc, child, out);
+        leave(enc);
+        return r;
+    }
+    if (t->tag == DS_T_ARRAY) {
+        uint64_t count;
+        if (description_count(enc, type, &count)) return -1;
+        xmlNode *elem = ds_x_first(type);
+        if (!elem || ds_x_next(elem))
+            return ds_enc_fail(enc, type, "<Array> in a ContentsDescription must hold exactly one element type");
+        if (enter(enc, type)) return -1;
+        ds_buf_byte(out, DS_T_ARRAY);
+        ds_buf_uint(out, count, 2);
+        int r = encode_type(enc, elem, out);
+        leave(enc);
+        return r ? r : check_out(enc, type, out);
+    }
+    if (!is_compact_element(t))
+        return ds_enc_fail(enc, type, "<%s> cannot be a compact-array element type", ds_x_name(type));
+    ds_buf_byte(out, t->tag);
+    return check_out(enc, type, out);
+}
+
+/* ';'-separated values of one row (or of all elements of a simple type). */
+typedef struct pieces {
+    const char *p;
+    size_t len, pos;
+    int end;
+} pieces;
+
+static int next_piece(pieces *it, const char **p, size_t *n)
+{
+    if (it->end) return -1;
+    const char *start = it->p + it->pos;
+    const char *semi = memchr(start, ';', it->len - it->pos);
+    *p = start;
+    if (semi) {
+        *n = (size_t)(semi - start);
+        it->pos += *n + 1;
+    } else {
+        *n = it->len - it->pos;
+        it->pos = it->len;
+        it->end = 1;
+    }
+    return 0;
+}
+
+/* Scratch buffers for compact-array text, freed by encode_compact. */
+typedef struct compact_ctx {
+    ds_enc *enc;
+    ds_buf *out;
+    ds_buf text;    /* a ValueHex value decoded, or the element text */
+    ds_buf piece;   /* one value as a C string */
+} compact_ctx;
+
+static const char *piece_cstr(compact_ctx *cx, const xmlNode *node, const char *p, size_t n)
+{
+    if (memchr(p, '\0', n)) {
+        ds_enc_fail(cx->enc, node, "<%s>: a value holds a NUL byte", ds_x_name(node));
+        return NULL;
+    }
+    ds_buf_reset(&cx->piece);
+    if (ds_buf_append(&cx->piece, p, n) || ds_buf_byte(&cx->piece, 0)) {
+        check_out(cx->enc, node, &cx->piece);
+        return NULL;
+    }
+    return (const char *)cx->piece.p;
+}
+
+static int put_real(compact_ctx *cx, const xmlNode *node, const data_type *t, const char *s)
+{
+    char *end;
+    errno = 0;
+    double d = 0;
+    float f = 0;
+    if (t->size == 4) f = strtof(s, &end);
+    else d = strtod(s, &end);
+    double got = t->size == 4 ? (double)f : d;
+    if (end == s || *end || (errno == ERANGE && isinf(got)))
+        return ds_enc_fail(cx->enc, node, "<%s>: \"%s\" is not a %s value", ds_x_name(node), s, t->name);
+    uint64_t u = 0;
+    if (t->size == 4) {
+        uint32_t v;
+        memcpy(&v, &f, sizeof v);
+        u = v;
+    } else {
+        memcpy(&u, &d, sizeof u);
+    }
+    ds_buf_uint(cx->out, u, t->size);
+    return 0;
+}
+
+/* One value of a simple type inside the contents: no tag, row conventions. */
+static int put_piece(compact_ctx *cx, const xmlNode *node, const data_type *t, const char *p, size_t n)
+{
+    ds_enc *enc = cx->enc;
+    if (t->kind == VK_TEXT) return put_text(enc, node, p, n, cx->out);
+    if (t->kind == VK_BITS) return put_bits(enc, node, p, n, cx->out);
+    if (t->kind == VK_BOOLEAN) return put_boolean(enc, node, p, n, cx->out);
+    const char *s = piece_cstr(cx, node, p, n);
+    if (!s) return -1;
+    switch (t->kind) {
+    case VK_UINT: {
+        uint64_t u;
+        uint64_t max = t->size >= 8 ? UINT64_MAX : ((uint64_t)1 << (8 * t->size)) - 1;
+        if (ds_enc_dec(enc, node, s, max, &u)) return -1;
+        ds_buf_uint(cx->out, u, t->size);
+        return 0;
+    }
+    case VK_SINT: {
+        /* rows are decimal in both modes */
+        int64_t v;
+        int saved = enc->decimal;
+        enc->decimal = 1;
+        int r = ds_enc_sint(enc, node, s, t->size, &v);
+        enc->decimal = saved;
+        if (r) return r;
+        ds_buf_uint(cx->out, (uint64_t)v, t->size);
+        return 0;
+    }
+    case VK_FIXED_HEX:
+        if (t->tag == DS_T_FLOAT32 || t->tag == DS_T_FLOAT64) return put_real(cx, node, t, s);
+        return ds_enc_hex(enc, node, s, t->size, cx->out);
+    case VK_OCTETS: return put_hex_counted(enc, node, s, cx->out);
+    default: return ds_enc_fail(enc, node, "<%s>: internal: not a compact element type", ds_x_name(node));
+    }
+}
+
+/* The values of one element of the (already checked) type: walks the
+ * description as the decoder does. Every leaf takes one piece, and there are
+ * no empty containers, so the work is bounded by the length of the text. */
+static int element_values(compact_ctx *cx, const xmlNode *type, const xmlNode *row, pieces *it)
+{
+    const data_type *t = find_type(type);
+    if (t->tag == DS_T_STRUCTURE) {
+        for (xmlNode *child = ds_x_first(type); child; child = ds_x_next(child))
+            if (element_values(cx, child, row, it)) return -1;
+        return 0;
+    }
+    if (t->tag == DS_T_ARRAY) {
+        uint64_t count;
+        if (description_count(cx->enc, type, &count)) return -1;
+        for (uint64_t i = 0; i < count; i++)
+            if (element_values(cx, ds_x_first(type), row, it)) return -1;
+        return 0;
+    }
+    const char *p;
+    size_t n;
+    if (next_piece(it, &p, &n))
+        return ds_enc_fail(cx->enc, row, "<%s>: fewer values than the ContentsDescription needs", ds_x_name(row));
+    return put_piece(cx, row, t, p, n);
+}
+
+/* The value text of ArrayContents or a Row: the value attribute (ValueHex
+ * decoded), else the element's own text, trimmed. */
+static int value_text(compact_ctx *cx, const xmlNode *node, const char **p, size_t *n)
+{
+    int is_hex;
+    const char *v = ds_x_value(node, &is_hex);
+    ds_buf_reset(&cx->text);
+    if (v && !is_hex) {
+        *p = v;
+        *n = strlen(v);
+        return 0;
+    }
+    if (v) {
+        if (ds_enc_hex(cx->enc, node, v, -1, &cx->text)) return -1;
+    } else {
+        for (const xmlNode *c = node->children; c; c = c->next)
+            if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) && c->content)
+                ds_buf_append(&cx->text, c->content, strlen((const char *)c->content));
+        if (check_out(cx->enc, node, &cx->text)) return -1;
+    }
+    *p = cx->text.len ? (const char *)cx->text.p : "";
+    *n = cx->text.len;
+    if (!v) {
+        while (*n && strchr(" \t\r\n", (*p)[*n - 1])) (*n)--;
+        while (*n && strchr(" \t\r\n", **p)) (*p)++, (*n)--;
+    }
+    return 0;
+}
+
+static int encode_row(compact_ctx *cx, const xmlNode *type, const xmlNode *row, const char *p, size_t n)
+{
+    pieces it = {p, n, 0, 0};
+    if (element_values(cx, type, row, &it)) return -1;
+    if (!it.end)
+        return ds_enc_fail(cx->enc, row, "<%s>: more values than the ContentsDescription describes", ds_x_name(row));
+    return 0;
+}
+
+/* Gurux form: <ArrayContents> text with one row per line. */
+static int encode_text_rows(compact_ctx *cx, const xmlNode *type, const xmlNode *contents, const char *p, size_t n)
+{
+    while (n) {
+        const char *nl = memchr(p, '\n', n);
+        size_t line = nl ? (size_t)(nl - p) : n;
+        const char *s = p;
+        size_t k = line;
+        while (k && strchr(" \t\r", s[k - 1])) k--;
+        while (k && strchr(" \t\r", *s)) s++, k--;
+        if (k && encode_row(cx, type, contents, s, k)) return -1;
+        p += line;
+        n -= line;
+        if (nl) p++, n--;
+    }
+    return 0;
+}
+
+static int encode_contents(compact_ctx *cx, const xmlNode *type, const xmlNode *contents)
+{
+    const data_type *t = find_type(type);
+    const char *p;
+    size_t n;
+    if (t->tag != DS_T_STRUCTURE && t->tag != DS_T_ARRAY) {
+        if (value_text(cx, contents, &p, &n)) return -1;
+        if (n == 0) return 0; /* no elements */
+        pieces it = {p, n, 0, 0};
+        while (next_piece(&it, &p, &n) == 0)
+            if (put_piece(cx, contents, t, p, n)) return -1;
+        return 0;
+    }
+    xmlNode *row = ds_x_first(contents);
+    if (!row) {
+        if (value_text(cx, contents, &p, &n)) return -1;
+        return encode_text_rows(cx, type, contents, p, n);
+    }
+    for (; row; row = ds_x_next(row)) {
+        if (!ds_x_is(row, "Row"))
+            return ds_enc_fail(cx->enc, row, "<%s> is not expected in <ArrayContents> (only <Row>)", ds_x_name(row));
+        if (value_text(cx, row, &p, &n) || encode_row(cx, type, row, p, n)) return -1;
+        if (check_out(cx->enc, row, cx->out)) return -1;
+    }
+    return 0;
+}
+
+static int encode_compact(ds_enc *enc, const xmlNode *node, ds_buf *out)
+{
+    xmlNode *desc = ds_x_first(node);
+    xmlNode *contents = ds_x_next(desc);
+    if (!desc || !ds_x_is(desc, "ContentsDescription"))
+        return ds_enc_fail(enc, node, "<%s> needs <ContentsDescription> as its first child", ds_x_name(node));
+    if (!contents || !ds_x_is(contents, "ArrayContents"))
+        return ds_enc_fail(enc, node, "<%s> needs <ArrayContents> after <ContentsDescription>", ds_x_name(node));
+    if (ds_x_next(contents))
+        return ds_enc_fail(enc, ds_x_next(contents), "<%s> is not expected in <CompactArray>",
+                           ds_x_name(ds_x_next(contents)));
+    xmlNode *type = ds_x_first(desc);
+    if (!type || ds_x_next(type))
+        return ds_enc_fail(enc, desc, "<ContentsDescription> must hold exactly one type");
+    if (enter(enc, node)) return -1;
+    int r = encode_type(enc, type, out);
+    if (!r) {
+        compact_ctx cx = {enc, out, {0}, {0}};
+        ds_buf_init(&cx.text);
+        ds_buf_init(&cx.piece);
+        size_t start = out->len;
+        r = encode_contents(&cx, type, contents);
+        if (!r) r = check_out(enc, node, out);
+        if (!r) r = prefix_length(enc, node, out, start);
+        ds_buf_free(&cx.text);
+        ds_buf_free(&cx.piece);
+    }
+    leave(enc);
+    return r;
+}
+
+/* ---- entry point ------------------------------------------------------------------------------ */
+
+int ds_axdr_encode(ds_enc *enc, const xmlNode *node, ds_buf *out)
+{
+    if (!enc || !out) return -1;
+    if (!node) return ds_enc_fail(enc, NULL, "missing data element");
+    return encode_value(enc, node, out);
+}
