@@ -106,6 +106,8 @@ check-release: build/release/dlmscope $(RELEASE_UNIT)
 	@tests/run-units.sh release $(RELEASE_UNIT)
 	@tests/e2e/run.sh build/release/dlmscope
 	@tests/e2e/cli.sh build/release/dlmscope
+	@tests/e2e/encode.sh build/release/dlmscope
+	@tests/e2e/roundtrip.sh build/release/dlmscope
 
 check-asan: build/asan/dlmscope $(ASAN_UNIT)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
@@ -114,6 +116,10 @@ check-asan: build/asan/dlmscope $(ASAN_UNIT)
 	  tests/e2e/run.sh build/asan/dlmscope
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  tests/e2e/cli.sh build/asan/dlmscope
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  tests/e2e/encode.sh build/asan/dlmscope
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  tests/e2e/roundtrip.sh build/asan/dlmscope
 
 # ---- demo ----------------------------------------------------------------------------------
 demo: all

@@ -57,6 +57,10 @@ ds_sink *ds_xml_sink_new(FILE *out);
 /* Marks the XML document's numbers as decimal: the root becomes <Messages Numbers="decimal" >,
  * which `dlmscope encode` reads. Call before begin_document; no effect on other sinks. */
 void ds_xml_sink_set_decimal(ds_sink *s, int decimal);
+/* IEC 62056 standard XML writer (x:-prefixed ASN.1 names, namespace http://www.dlms.com/COSEMpdu,
+ * values as element text) on a stdio stream. Frame envelopes stay as in the Gurux writer,
+ * unprefixed. Integers are expected in decimal: decode with ds_options.decimal = 1. */
+ds_sink *ds_std_xml_sink_new(FILE *out);
 /* JSON writer: one JSON object per top-level element (frame), one per line. */
 ds_sink *ds_json_sink_new(FILE *out);
 /* A sink that discards everything (benchmarks, fuzzing). */

@@ -32,6 +32,7 @@ void ds_cmd_decode_usage(FILE *out)
             "  --no-comments        no explanatory comments (diagnostics are still written)\n"
             "  --pdu-only           APDUs only, without frame envelopes\n"
             "  --json               JSON Lines output, one object per frame\n"
+            "  --standard-xml       the IEC 62056 XML representation (x: names, decimal)\n"
             "  --diagnostics=MODE   diagnostics on stderr: text (default), json, none\n"
             "  -o, --output FILE    write to FILE instead of standard output\n"
             "  -h, --help           this help\n"
@@ -95,18 +96,19 @@ static int decode_one(const char *path, ds_input_mode mode, const ds_options *op
 
 int ds_cmd_decode(int argc, char **argv)
 {
-    enum { OPT_FORMAT = 256, OPT_HEX, OPT_BINARY, OPT_DECIMAL, OPT_NO_COMMENTS, OPT_PDU_ONLY, OPT_JSON, OPT_DIAG };
+    enum { OPT_FORMAT = 256, OPT_HEX, OPT_BINARY, OPT_DECIMAL, OPT_NO_COMMENTS, OPT_PDU_ONLY, OPT_JSON, OPT_DIAG, OPT_STD };
     static const struct option LONG[] = {
         {"format", required_argument, NULL, OPT_FORMAT}, {"hex", no_argument, NULL, OPT_HEX},
         {"binary", no_argument, NULL, OPT_BINARY},       {"decimal", no_argument, NULL, OPT_DECIMAL},
         {"no-comments", no_argument, NULL, OPT_NO_COMMENTS}, {"pdu-only", no_argument, NULL, OPT_PDU_ONLY},
         {"json", no_argument, NULL, OPT_JSON},           {"diagnostics", required_argument, NULL, OPT_DIAG},
+        {"standard-xml", no_argument, NULL, OPT_STD},
         {"output", required_argument, NULL, 'o'},        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     ds_options opt;
     ds_options_init(&opt);
     ds_input_mode mode = DS_INPUT_AUTO;
-    int json = 0;
+    int json = 0, standard = 0;
     const char *output = NULL;
     diag_ctx dctx = {DIAG_TEXT, "(stdin)"};
 
@@ -127,6 +129,7 @@ int ds_cmd_decode(int argc, char **argv)
         case OPT_NO_COMMENTS: opt.comments = 0; break;
         case OPT_PDU_ONLY: opt.pdu_only = 1; break;
         case OPT_JSON: json = 1; break;
+        case OPT_STD: standard = 1; break;
         case OPT_DIAG:
             if (!strcmp(optarg, "json")) dctx.mode = DIAG_JSON;
             else if (!strcmp(optarg, "text")) dctx.mode = DIAG_TEXT;
@@ -156,7 +159,13 @@ int ds_cmd_decode(int argc, char **argv)
             return DS_EXIT_UNDECODABLE;
         }
     }
-    ds_sink *sink = json ? ds_json_sink_new(out) : ds_xml_sink_new(out);
+    if (json && standard) {
+        fprintf(stderr, "dlmscope decode: --json and --standard-xml exclude each other\n");
+        if (out != stdout) fclose(out);
+        return DS_EXIT_USAGE;
+    }
+    if (standard) opt.decimal = 1; /* the standard representation writes integers in decimal */
+    ds_sink *sink = json ? ds_json_sink_new(out) : standard ? ds_std_xml_sink_new(out) : ds_xml_sink_new(out);
     if (!sink) {
         fprintf(stderr, "dlmscope: out of memory\n");
         if (out != stdout) fclose(out);

@@ -13,6 +13,7 @@
 #include "encode/enc.h"
 #include "encode/link_out.h"
 #include "encode/schema_encode.h"
+#include "encode/std_xml.h"
 #include "link/llc.h"
 
 void ds_encode_options_init(ds_encode_options *o)
@@ -31,6 +32,7 @@ typedef struct encoder {
     ds_link_opts link;
     ds_link_state state;
     int decimal;
+    int std_document;   /* the root declares the standard XML namespace */
     ds_encode_out_fn out;
     void *out_user;
     ds_encode_error_fn err;
@@ -60,7 +62,9 @@ static void ds_link_opts_from(ds_link_opts *l, const ds_encode_options *o)
     l->client_sap = o->client_sap;
     l->server_upper = o->server_logical;
     l->server_lower = o->has_physical ? o->server_physical : 0;
-    l->server_size = o->server_size ? o->server_size : o->has_physical ? 2 : 1;
+    if (o->server_size) l->server_size = o->server_size;
+    else if (!o->has_physical) l->server_size = 1;
+    else l->server_size = (o->server_logical < 0x80 && o->server_physical < 0x80) ? 2 : 4;
     l->max_info = o->max_info;
     l->wport_client = o->wport_client;
     l->wport_server = o->wport_server;
@@ -96,10 +100,13 @@ static int encode_raw_pdu(ds_enc *enc, const xmlNode *n, ds_buf *out)
 }
 
 /* Frames (or not) the bytes of a bare APDU per the options. */
-static void write_apdu(encoder *x, const uint8_t *p, size_t n)
+static int write_apdu(encoder *x, const uint8_t *p, size_t n)
 {
-    if (x->link.kind == DS_LINK_RAW) emit_bytes(x, p, n);
-    else ds_link_frame_apdu(&x->link, &x->state, p, n, emit_frame, x);
+    if (x->link.kind == DS_LINK_RAW) {
+        emit_bytes(x, p, n);
+        return 0;
+    }
+    return ds_link_frame_apdu(&x->link, &x->state, p, n, emit_frame, x);
 }
 
 static void encode_unit(encoder *x, const xmlNode *n)
@@ -113,6 +120,16 @@ static void encode_unit(encoder *x, const xmlNode *n)
     if (is_script_metadata(n)) {
         x->stats.units--;
         return;
+    }
+    /* The IEC 62056 standard representation is turned into our dialect first, so that one
+     * encoder serves both; its integers are always decimal. */
+    if (x->std_document || ds_std_xml_is_std(n)) {
+        if (ds_std_xml_is_std(n)) enc.decimal = 1;
+        if (ds_std_xml_to_simple(&enc, (xmlNode *)n)) {
+            x->stats.failed++;
+            report(x, enc.error_line, enc.error);
+            return;
+        }
     }
     if (ds_is_envelope(n)) {
         rc = ds_envelope_encode(&enc, &x->state, n, encode_inner_apdu, x, &x->buf);
@@ -134,9 +151,14 @@ static void encode_unit(encoder *x, const xmlNode *n)
         report(x, enc.error_line, enc.error);
         return;
     }
+    if (framed) {
+        emit_bytes(x, x->buf.p, x->buf.len);
+    } else if (write_apdu(x, x->buf.p, x->buf.len)) {
+        x->stats.failed++;
+        report(x, ds_x_line(n), "the framing options cannot carry this APDU (address sizes?)");
+        return;
+    }
     x->stats.encoded++;
-    if (framed) emit_bytes(x, x->buf.p, x->buf.len);
-    else write_apdu(x, x->buf.p, x->buf.len);
 }
 
 /* The root decides the number convention, and may itself be the only unit (a document
@@ -153,6 +175,11 @@ static int root_is_unit(const char *name)
 
 static void read_root_attributes(encoder *x, xmlTextReaderPtr r)
 {
+    xmlChar *ns = xmlTextReaderLookupNamespace(r, BAD_CAST "x");
+    if (ns) {
+        x->std_document = xmlStrcmp(ns, BAD_CAST "http://www.dlms.com/COSEMpdu") == 0;
+        xmlFree(ns);
+    }
     xmlChar *numbers = xmlTextReaderGetAttribute(r, BAD_CAST "Numbers");
     if (numbers) {
         if (strcasecmp((const char *)numbers, "decimal") == 0) x->decimal = 1;

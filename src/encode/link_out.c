@@ -467,7 +467,18 @@ static uint8_t next_i_control(ds_link_state *st, int from_client)
     uint8_t control = (uint8_t)(((*nr & 7u) << 5) | 0x10u | ((*ns & 7u) << 1));
     *ns = (*ns + 1) & 7u;
     *peer_nr = (*peer_nr + 1) & 7u;
+    if (!from_client) st->client_received++;
     return control;
+}
+
+/* A script of requests alone (no replies in the document) is framed as if each earlier
+ * request had been answered by one frame, as the meter will do: the client's N(R) counts
+ * at least one received frame per earlier request. */
+static void assume_replies(ds_link_state *st)
+{
+    if (st->client_received >= st->requests) return;
+    st->client_nr = (unsigned)((st->client_nr + (st->requests - st->client_received)) & 7u);
+    st->client_received = st->requests;
 }
 
 static int server_address(const ds_link_opts *o, uint8_t out[4], size_t *len)
@@ -487,6 +498,7 @@ static int frame_hdlc(const ds_link_opts *o, ds_link_state *st, const uint8_t *a
     if (!client_len || server_address(o, server, &server_len)) return -1;
     if (max_info + HDLC_FIXED + 2 + 4 + 4 > DS_HDLC_MAX_LEN + 2) return -1;
     int request = ds_apdu_is_request(apdu[0]);
+    if (request) assume_replies(st);
     ds_buf data, frame;
     ds_buf_init(&data);
     ds_buf_init(&frame);
@@ -505,6 +517,7 @@ static int frame_hdlc(const ds_link_opts *o, ds_link_state *st, const uint8_t *a
     }
     ds_buf_free(&data);
     ds_buf_free(&frame);
+    if (request) st->requests++;
     return rc;
 }
 

@@ -18,6 +18,8 @@
 typedef struct ds_link_state {
     unsigned client_ns, client_nr;  /* next N(S) / N(R) in frames the client sends */
     unsigned server_ns, server_nr;
+    uint64_t client_received;       /* I frames framed in the server-to-client direction */
+    uint64_t requests;              /* request APDUs framed so far */
 } ds_link_state;
 
 void ds_link_state_init(ds_link_state *st);

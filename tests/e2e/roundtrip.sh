@@ -5,7 +5,7 @@
 #
 # 1. Corpus: every testdata/corpus/*.hex that decodes without diagnostics
 #    (`decode --diagnostics=json F` exits 0 with an empty stderr) is piped
-#    `decode [OPT] F | encode` with OPT = none, --decimal, --no-comments; the
+#    `decode [OPT] F | encode` with OPT = none, --decimal, --no-comments, --standard-xml; the
 #    output lines, concatenated, must equal the input hex (white space removed,
 #    compared case-insensitively), and every output line must be uppercase hex.
 # 2. Goldens: every testdata/golden/NAME.xml whose case has no diagnostics
@@ -133,6 +133,7 @@ for hex in "$CORPUS"/*.hex; do
     corpus_one "$hex" default
     corpus_one "$hex" decimal --decimal
     corpus_one "$hex" no-comments --no-comments
+    corpus_one "$hex" standard-xml --standard-xml
 done
 
 # ---- 2. goldens: encode | decode gives the golden XML back ----

@@ -1,6 +1,8 @@
 /* Fuzz target: the XML reading path of the encoder.
  *
- * The input is parsed as XML (network off; no entity substitution, no DTD
+ * First the whole input goes through the document encoder (streaming reader, frame
+ * envelopes, APDU descriptions, framing of bare APDUs) as `dlmscope encode` runs it, in
+ * hex and decimal mode with HDLC framing. Then the input is parsed as XML (network off; no entity substitution, no DTD
  * loading: only XML_PARSE_NONET), then every element of the tree is handed to
  * ds_axdr_encode, alternately in hex and decimal mode. Elements that are not
  * Data must fail cleanly; the encoder must leave its depth balanced and set
@@ -9,12 +11,37 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "dlmscope/encoder.h"
 #include "encode/axdr_encode.h"
 
 static void quiet(void *ctx, const char *msg, ...)
 {
     (void)ctx;
     (void)msg;
+}
+
+static void ignore_bytes(void *user, const uint8_t *p, size_t n)
+{
+    size_t *total = user;
+    if (n == 0 && p == NULL) abort();
+    *total += n;
+}
+
+static void ignore_error(void *user, long line, const char *message)
+{
+    (void)user;
+    if (line < 0 || !message || !message[0]) abort();
+}
+
+static void encode_document(const uint8_t *data, size_t size, int decimal)
+{
+    ds_encode_options o;
+    ds_encode_options_init(&o);
+    o.decimal = decimal;
+    o.frame = decimal ? DS_LINK_HDLC : DS_LINK_RAW;
+    o.max_info = 32;
+    size_t total = 0;
+    ds_encode_memory((const char *)data, size, &o, ignore_bytes, &total, ignore_error, NULL, NULL);
 }
 
 static void encode_element(const xmlNode *node, int decimal)
@@ -40,6 +67,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         initialised = 1;
     }
     if (size > 1 << 20) return 0;
+    encode_document(data, size, 0);
+    encode_document(data, size, 1);
     xmlDoc *doc = xmlReadMemory((const char *)data, (int)size, "fuzz.xml", NULL, XML_PARSE_NONET);
     if (!doc) return 0;
     xmlNode *root = xmlDocGetRootElement(doc);

@@ -279,7 +279,7 @@ START_TEST(data_notification_decimal)
                   "  <DateTime Value=\"\" />\n"
                   "  <NotificationBody>\n"
                   "    <DataValue>\n"
-                  "      <Boolean Value=\"True\" />\n"
+                  "      <Boolean Value=\"True\" Byte=\"FF\" />\n"
                   "    </DataValue>\n"
                   "  </NotificationBody>\n"
                   "</DataNotification>\n");

@@ -1,0 +1,379 @@
+/* The IEC 62056 standard XML writer: the same events as the Gurux writer (xml_sink.c),
+ * written with the ASN.1 names of src/out/std_names.c.
+ *
+ *   <x:get-request>                           APDU elements: x: prefix, standard name
+ *     <x:get-request-normal>
+ *       <x:invoke-id-and-priority>193</x:invoke-id-and-priority>     values are element text
+ *   <x:proposed-conformance> <x:get /> ...    conformance bits: one empty element per set bit
+ *   <x:boolean Byte="FF">true</x:boolean>     extra attributes of a leaf stay attributes
+ *   <x:visible-string ValueHex="0001" />      a value XML cannot carry: hex in an attribute
+ *
+ * Counted containers lose their Qty (the count is the number of children), except inside a
+ * compact-array contents-description, where an array's Qty is its number-of-elements.
+ * The standard has no frame envelopes: everything the table does not know (Messages root, HDLC,
+ * WRAPPER, WiredMBus, TargetAddress, NextFrame, PDU, Undecoded ...) is written unprefixed exactly
+ * as the Gurux writer writes it, so that `encode` can rebuild the frames. The root declares the
+ * namespace and says Numbers="decimal": the standard writes integers in decimal, so this sink
+ * must be fed by a decoder in decimal mode (ds_options.decimal = 1). */
+#include "dlmscope/sink.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "out/levels.h"
+#include "out/std_names.h"
+#include "out/text.h"
+#include "out/wbuf.h"
+#include "util/fmt.h"
+
+enum { LV_FLAT = 1, LV_DESC = 2 };
+
+typedef struct std_sink {
+    ds_sink base;
+    ds_wbuf w;
+    ds_levels levels;   /* per open container: LV_FLAT, LV_DESC (inside a contents-description) */
+    size_t indent;
+    int in_document;
+    char block[DS_WBUF_SIZE];
+} std_sink;
+
+static std_sink *std_of(ds_sink *s) { return (std_sink *)s->ctx; }
+
+/* ---- escaping ---------------------------------------------------------------------------------- */
+
+/* Whether the bytes can be XML text: no C0 controls but TAB/LF/CR, well-formed UTF-8, no U+FFFE/F. */
+static int writable(const unsigned char *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        if (p[i] < 0x20 && p[i] != '\t' && p[i] != '\n' && p[i] != '\r') return 0;
+        if (p[i] < 0x80) {
+            i++;
+            continue;
+        }
+        uint32_t cp;
+        size_t len = ds_utf8_seq(p + i, n - i, &cp);
+        if (len == 0 || cp == 0xFFFE || cp == 0xFFFF) return 0;
+        i += len;
+    }
+    return 1;
+}
+
+/* Escaped for both text and attribute values; TAB/LF/CR as character references so that a
+ * parser gives them back unchanged. */
+static void write_escaped(ds_wbuf *w, const unsigned char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        switch (p[i]) {
+        case '&': ds_wbuf_write(w, "&amp;", 5); break;
+        case '<': ds_wbuf_write(w, "&lt;", 4); break;
+        case '>': ds_wbuf_write(w, "&gt;", 4); break;
+        case '"': ds_wbuf_write(w, "&quot;", 6); break;
+        case '\t': ds_wbuf_write(w, "&#9;", 4); break;
+        case '\n': ds_wbuf_write(w, "&#10;", 5); break;
+        case '\r': ds_wbuf_write(w, "&#13;", 5); break;
+        default: ds_wbuf_putc(w, (char)p[i]);
+        }
+    }
+}
+
+/* ` name="value"`, or ` nameHex="HEX"` when the value cannot be XML. */
+static void write_attr(ds_wbuf *w, const char *name, const char *value)
+{
+    const unsigned char *p = (const unsigned char *)(value ? value : "");
+    size_t n = strlen((const char *)p);
+    ds_wbuf_putc(w, ' ');
+    ds_wbuf_puts(w, name);
+    if (writable(p, n)) {
+        ds_wbuf_write(w, "=\"", 2);
+        write_escaped(w, p, n);
+    } else {
+        ds_wbuf_write(w, "Hex=\"", 5);
+        ds_wbuf_hex(w, p, n);
+    }
+    ds_wbuf_putc(w, '"');
+}
+
+/* Comment text: "--" broken up, no trailing '-', CR/LF as spaces, illegal characters as '?'. */
+static void write_comment_text(ds_wbuf *w, int *last_dash, const char *text, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    size_t i = 0;
+    while (i < n) {
+        unsigned char b = p[i];
+        if (b == '-') {
+            if (*last_dash) ds_wbuf_putc(w, ' ');
+            ds_wbuf_putc(w, '-');
+            *last_dash = 1;
+            i++;
+            continue;
+        }
+        *last_dash = 0;
+        if (b >= 0x80) {
+            uint32_t cp;
+            size_t len = ds_utf8_seq(p + i, n - i, &cp);
+            if (len && cp != 0xFFFE && cp != 0xFFFF) {
+                ds_wbuf_write(w, p + i, len);
+                i += len;
+            } else {
+                ds_wbuf_putc(w, '?');
+                i++;
+            }
+            continue;
+        }
+        if (b == '\n' || b == '\r') ds_wbuf_putc(w, ' ');
+        else if (b < 0x20 && b != '\t') ds_wbuf_putc(w, '?');
+        else ds_wbuf_putc(w, (char)b);
+        i++;
+    }
+}
+
+static void write_comment_end(ds_wbuf *w, int last_dash)
+{
+    if (last_dash) ds_wbuf_putc(w, ' ');
+    ds_wbuf_write(w, "-->\n", 4);
+}
+
+/* ---- element pieces ------------------------------------------------------------------------------ */
+
+static void write_indent(std_sink *x) { ds_wbuf_spaces(&x->w, 2 * x->indent); }
+
+static int in_desc(const std_sink *x)
+{
+    return x->levels.depth > 0 && (x->levels.v[x->levels.depth - 1] & LV_DESC);
+}
+
+static void write_std_name(ds_wbuf *w, const char *std)
+{
+    ds_wbuf_write(w, DS_STD_PREFIX ":", sizeof DS_STD_PREFIX);
+    ds_wbuf_puts(w, std);
+}
+
+/* The standard value of a leaf: its enumeration spelling when it has one. The value is
+ * `len` bytes, not necessarily NUL-terminated; enumeration names are short. */
+static const char *std_value(const ds_std_name *row, const char *gurux_name, const char *value, size_t len)
+{
+    char word[64];
+    if (!(row->flags & DS_STD_ENUM) || len >= sizeof word) return value;
+    memcpy(word, value, len);
+    word[len] = '\0';
+    const char *v = ds_std_value_to_std(word, gurux_name);
+    return v ? v : value;
+}
+
+/* <x:name extra="..">text</x:name>, or <x:name ValueHex="HEX" /> when the text cannot be XML. */
+static void write_std_leaf(std_sink *x, const ds_std_name *row, const char *gurux_name, const char *value,
+                           size_t len, const ds_attr *extra, size_t nextra)
+{
+    const char *v = value ? value : "";
+    const char *mapped = std_value(row, gurux_name, v, len);
+    if (mapped != v) len = strlen(mapped);
+    write_indent(x);
+    ds_wbuf_putc(&x->w, '<');
+    write_std_name(&x->w, row->std);
+    for (size_t i = 0; i < nextra; i++) write_attr(&x->w, extra[i].name, extra[i].value);
+    if (!writable((const unsigned char *)mapped, len)) {
+        ds_wbuf_write(&x->w, " ValueHex=\"", 11);
+        ds_wbuf_hex(&x->w, (const unsigned char *)mapped, len);
+        ds_wbuf_write(&x->w, "\" />\n", 5);
+        return;
+    }
+    ds_wbuf_putc(&x->w, '>');
+    write_escaped(&x->w, (const unsigned char *)mapped, len);
+    ds_wbuf_write(&x->w, "</", 2);
+    write_std_name(&x->w, row->std);
+    ds_wbuf_write(&x->w, ">\n", 2);
+}
+
+static void write_bare(std_sink *x, const ds_std_name *row)
+{
+    write_indent(x);
+    ds_wbuf_putc(&x->w, '<');
+    write_std_name(&x->w, row->std);
+    ds_wbuf_write(&x->w, " />\n", 4);
+}
+
+/* A Gurux-form leaf for names the table does not know (frame envelope fields). */
+static void write_gurux_leaf(std_sink *x, const char *name, const ds_attr *attrs, size_t nattrs)
+{
+    write_indent(x);
+    ds_wbuf_putc(&x->w, '<');
+    ds_wbuf_puts(&x->w, name);
+    for (size_t i = 0; i < nattrs; i++) write_attr(&x->w, attrs[i].name, attrs[i].value);
+    ds_wbuf_write(&x->w, " />\n", 4);
+}
+
+/* ---- sink callbacks ---------------------------------------------------------------------------------- */
+
+static void std_begin_document(ds_sink *s)
+{
+    std_sink *x = std_of(s);
+    if (x->in_document) return;
+    x->in_document = 1;
+    ds_wbuf_puts(&x->w, "<Messages xmlns:" DS_STD_PREFIX "=\"" DS_STD_NS "\" Numbers=\"decimal\" >\n");
+}
+
+static void std_end_document(ds_sink *s)
+{
+    std_sink *x = std_of(s);
+    if (x->in_document) ds_wbuf_write(&x->w, "</Messages>\n", 12);
+    x->in_document = 0;
+    ds_wbuf_finish(&x->w);
+}
+
+static void std_open(ds_sink *s, const char *name, const ds_attr *attrs, size_t nattrs, unsigned flags)
+{
+    std_sink *x = std_of(s);
+    const ds_std_name *row = ds_std_by_gurux(name);
+    int flat = (flags & DS_OPEN_FLAT) != 0;
+    int desc = in_desc(x) || (row && (row->flags & DS_STD_DESC));
+    if (ds_levels_push(&x->levels, (unsigned char)((flat ? LV_FLAT : 0) | (desc ? LV_DESC : 0))) != 0) {
+        x->w.error = 1;
+        return;
+    }
+    write_indent(x);
+    ds_wbuf_putc(&x->w, '<');
+    if (row) write_std_name(&x->w, row->std);
+    else ds_wbuf_puts(&x->w, name);
+    int wrote = 0;
+    for (size_t i = 0; attrs && i < nattrs; i++) {
+        /* the count is the number of children; only a type description's array count is data */
+        if (row && !desc && strcmp(attrs[i].name, "Qty") == 0) continue;
+        write_attr(&x->w, attrs[i].name, attrs[i].value);
+        wrote = 1;
+    }
+    ds_wbuf_write(&x->w, wrote ? " >\n" : ">\n", wrote ? 3 : 2);
+    if (!flat) x->indent++;
+}
+
+static void std_close(ds_sink *s, const char *name)
+{
+    std_sink *x = std_of(s);
+    unsigned char lv;
+    if (ds_levels_pop(&x->levels, &lv) != 0) return;
+    if (!(lv & LV_FLAT)) x->indent--;
+    const ds_std_name *row = ds_std_by_gurux(name);
+    write_indent(x);
+    ds_wbuf_write(&x->w, "</", 2);
+    if (row) write_std_name(&x->w, row->std);
+    else ds_wbuf_puts(&x->w, name);
+    ds_wbuf_write(&x->w, ">\n", 2);
+}
+
+static void std_leaf(ds_sink *s, const char *name, const char *attr, const char *value, size_t value_len)
+{
+    std_sink *x = std_of(s);
+    if (attr && strcmp(name, "ConformanceBit") == 0 && strcmp(attr, "Name") == 0) {
+        const char *bit = ds_std_bit_to_std(value);
+        if (bit) {
+            write_indent(x);
+            ds_wbuf_putc(&x->w, '<');
+            write_std_name(&x->w, bit);
+            ds_wbuf_write(&x->w, " />\n", 4);
+            return;
+        }
+    }
+    const ds_std_name *row = ds_std_by_gurux(name);
+    if (!row) {
+        /* value_len may end before a NUL: copy what the attribute writer needs */
+        char small[256];
+        char *copy = small;
+        if (attr && value_len >= sizeof small) copy = malloc(value_len + 1);
+        if (attr && !copy) {
+            x->w.error = 1;
+            return;
+        }
+        if (attr) {
+            memcpy(copy, value ? value : "", value ? value_len : 0);
+            copy[value ? value_len : 0] = '\0';
+        }
+        ds_attr a = {attr, copy};
+        write_gurux_leaf(x, name, &a, attr ? 1 : 0);
+        if (copy != small) free(copy);
+        return;
+    }
+    if (!attr) write_bare(x, row);
+    else write_std_leaf(x, row, name, value, value ? value_len : 0, NULL, 0);
+}
+
+static void std_leaf_attrs(ds_sink *s, const char *name, const ds_attr *attrs, size_t nattrs)
+{
+    std_sink *x = std_of(s);
+    const ds_std_name *row = ds_std_by_gurux(name);
+    if (!row || nattrs == 0) {
+        write_gurux_leaf(x, name, attrs, nattrs);
+        return;
+    }
+    const char *v = attrs[0].value ? attrs[0].value : "";
+    write_std_leaf(x, row, name, v, strlen(v), attrs + 1, nattrs - 1);
+}
+
+static void std_comment(ds_sink *s, const char *text, size_t len)
+{
+    std_sink *x = std_of(s);
+    int dash = 0;
+    write_indent(x);
+    ds_wbuf_write(&x->w, "<!--", 4);
+    write_comment_text(&x->w, &dash, text ? text : "", text ? len : 0);
+    write_comment_end(&x->w, dash);
+}
+
+static void std_diagnostic(ds_sink *s, const ds_diag *d)
+{
+    std_sink *x = std_of(s);
+    int dash = 0;
+    const char *sev = ds_severity_name(d->severity);
+    const char *code = d->code ? d->code : "";
+    char num[24];
+    size_t numlen = ds_fmt_udec(num, d->offset);
+    write_indent(x);
+    ds_wbuf_write(&x->w, "<!--", 4);
+    write_comment_text(&x->w, &dash, sev, strlen(sev));
+    write_comment_text(&x->w, &dash, " ", 1);
+    write_comment_text(&x->w, &dash, code, strlen(code));
+    write_comment_text(&x->w, &dash, " offset=", 8);
+    write_comment_text(&x->w, &dash, num, numlen);
+    write_comment_text(&x->w, &dash, ": ", 2);
+    write_comment_text(&x->w, &dash, d->message, strnlen(d->message, sizeof d->message));
+    write_comment_end(&x->w, dash);
+}
+
+static int std_error(const ds_sink *s)
+{
+    return ((const std_sink *)s->ctx)->w.error;
+}
+
+static void std_destroy(ds_sink *s)
+{
+    std_sink *x = std_of(s);
+    ds_wbuf_finish(&x->w);
+    ds_levels_free(&x->levels);
+    free(x);
+}
+
+ds_sink *ds_std_xml_sink_new(FILE *out)
+{
+    if (!out) return NULL;
+    std_sink *x = malloc(sizeof *x);
+    if (!x) return NULL;
+    memset(&x->base, 0, sizeof x->base);
+    if (ds_levels_init(&x->levels, 128) != 0) {
+        free(x);
+        return NULL;
+    }
+    ds_wbuf_init(&x->w, out, x->block, sizeof x->block);
+    x->indent = 0;
+    x->in_document = 0;
+    x->base.ctx = x;
+    x->base.begin_document = std_begin_document;
+    x->base.end_document = std_end_document;
+    x->base.open = std_open;
+    x->base.close = std_close;
+    x->base.leaf = std_leaf;
+    x->base.leaf_attrs = std_leaf_attrs;
+    x->base.comment = std_comment;
+    x->base.diagnostic = std_diagnostic;
+    x->base.destroy = std_destroy;
+    x->base.error = std_error;
+    return &x->base;
+}
