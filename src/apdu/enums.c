@@ -87,3 +87,10 @@ const ds_enum DS_CSE_TASK[] = {
     {0, "Other"}, {1, "NoRemoteControl"}, {2, "tiStopped"}, {3, "tiRunning"}, {4, "tiUnusable"}, {0, NULL}};
 
 const ds_enum DS_KEY_ID[] = {{0, "GlobalUnicastEncryptionKey"}, {1, "GlobalBroadcastEncryptionKey"}, {0, NULL}};
+
+const char *const DS_CONFORMANCE_BITS[24] = {
+    "ReservedZero", "GeneralProtection", "GeneralBlockTransfer", "Read", "Write", "UnconfirmedWrite",
+    "DeltaValueEncoding", "ReservedSeven", "Attribute0SupportedWithSet", "PriorityMgmtSupported",
+    "Attribute0SupportedWithGet", "BlockTransferWithGetOrRead", "BlockTransferWithSetOrWrite",
+    "BlockTransferWithAction", "MultipleReferences", "InformationReport", "DataNotification", "Access",
+    "ParameterizedAccess", "Get", "Set", "SelectiveAccess", "EventNotification", "Action"};

@@ -28,5 +28,7 @@ extern const ds_enum DS_CSE_LOAD_DATA_SET[];
 extern const ds_enum DS_CSE_OTHER_ONLY[];
 extern const ds_enum DS_CSE_TASK[];
 extern const ds_enum DS_KEY_ID[];
+/* Conformance bit names by bit number (bit 0 = most significant bit of the 24). */
+extern const char *const DS_CONFORMANCE_BITS[24];
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "apdu/apdu.h"
 #include "apdu/axdr.h"
+#include "apdu/enums.h"
 #include "apdu/schema.h"
 #include "util/fmt.h"
 
@@ -249,12 +250,6 @@ static int dec_seq_of(ds_emit *e, ds_cursor *c, const ds_field *f)
     return 0;
 }
 
-static const char *const CONFORMANCE_BITS[24] = {
-    "ReservedZero", "GeneralProtection", "GeneralBlockTransfer", "Read", "Write", "UnconfirmedWrite",
-    "DeltaValueEncoding", "ReservedSeven", "Attribute0SupportedWithSet", "PriorityMgmtSupported",
-    "Attribute0SupportedWithGet", "BlockTransferWithGetOrRead", "BlockTransferWithSetOrWrite",
-    "BlockTransferWithAction", "MultipleReferences", "InformationReport", "DataNotification", "Access",
-    "ParameterizedAccess", "Get", "Set", "SelectiveAccess", "EventNotification", "Action"};
 
 static int dec_conformance(ds_emit *e, ds_cursor *c, const ds_field *f)
 {
@@ -273,7 +268,7 @@ static int dec_conformance(ds_emit *e, ds_cursor *c, const ds_field *f)
     ds_emit_comment(e, "conformance 0x%06X", (unsigned)bits);
     if (ds_emit_open(e, f->name)) return -1;
     for (int i = 0; i < 24; i++)
-        if (bits & (0x800000u >> i)) ds_emit_leaf_attr(e, "ConformanceBit", "Name", CONFORMANCE_BITS[i]);
+        if (bits & (0x800000u >> i)) ds_emit_leaf_attr(e, "ConformanceBit", "Name", DS_CONFORMANCE_BITS[i]);
     ds_emit_close(e, f->name);
     return 0;
 }

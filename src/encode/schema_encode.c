@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "apdu/apdu.h"
+#include "apdu/enums.h"
 #include "encode/axdr_encode.h"
 #include "encode/schema_encode.h"
 
@@ -306,12 +307,6 @@ static int enc_seq_of(ds_enc *enc, const ds_field *f, xmlNode **cur, const xmlNo
     return rc;
 }
 
-static const char *const CONFORMANCE_BITS[24] = {
-    "ReservedZero", "GeneralProtection", "GeneralBlockTransfer", "Read", "Write", "UnconfirmedWrite",
-    "DeltaValueEncoding", "ReservedSeven", "Attribute0SupportedWithSet", "PriorityMgmtSupported",
-    "Attribute0SupportedWithGet", "BlockTransferWithGetOrRead", "BlockTransferWithSetOrWrite",
-    "BlockTransferWithAction", "MultipleReferences", "InformationReport", "DataNotification", "Access",
-    "ParameterizedAccess", "Get", "Set", "SelectiveAccess", "EventNotification", "Action"};
 
 static int enc_conformance(ds_enc *enc, const ds_field *f, xmlNode **cur, const xmlNode *parent, ds_buf *out)
 {
@@ -321,7 +316,7 @@ static int enc_conformance(ds_enc *enc, const ds_field *f, xmlNode **cur, const 
     for (xmlNode *b = ds_x_first(n); b; b = ds_x_next(b)) {
         const char *name = ds_x_is(b, "ConformanceBit") ? ds_x_attr(b, "Name") : NULL;
         int i = 0;
-        while (name && i < 24 && strcasecmp(CONFORMANCE_BITS[i], name) != 0) i++;
+        while (name && i < 24 && strcasecmp(DS_CONFORMANCE_BITS[i], name) != 0) i++;
         if (!name || i == 24)
             return ds_enc_fail(enc, b, "<%s%s%s%s> is not a conformance bit", ds_x_name(b), name ? " Name=\"" : "",
                                name ? name : "", name ? "\"" : "");
