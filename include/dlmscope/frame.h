@@ -113,6 +113,16 @@ void ds_framer_feed(ds_framer *fr, const uint8_t *data, size_t len, uint64_t off
 void ds_framer_flush(ds_framer *fr);
 void ds_framer_free(ds_framer *fr);
 
+/* In DS_LINK_AUTO, says whether a record that starts with this byte may be a raw APDU (the
+ * decoder answers with its APDU tags). Without it every unframed record is taken as raw. A
+ * record that cannot be raw is scanned for frames, its leading bytes reported as garbage. */
+typedef int (*ds_raw_start_fn)(uint8_t first_byte);
+void ds_framer_set_raw_start_fn(ds_framer *fr, ds_raw_start_fn fn);
+
+/* An unframed record longer than this in DS_LINK_AUTO is no APDU after all (a binary dump
+ * that happens to begin with an APDU tag): it is scanned for frames from its start. */
+#define DS_RAW_AUTO_MAX (64u << 10)
+
 #define DS_GARBAGE_SHOWN 256  /* bytes of a garbage run kept to show; the rest is only counted */
 
 /* Receives a run of garbage right after its frame.garbage diagnostic: its first n bytes

@@ -235,6 +235,11 @@ static void on_frame(void *user, const ds_frame *f)
     e->frame = 0;
 }
 
+static int may_start_apdu(uint8_t first)
+{
+    return ds_apdu_lookup(first) != NULL;
+}
+
 /* Garbage between frames is shown, so that no byte of the input disappears silently. */
 static void on_garbage(void *user, const uint8_t *p, size_t n, uint64_t total, uint64_t offset)
 {
@@ -335,7 +340,12 @@ int ds_decode_stream(FILE *in, ds_input_mode mode, const ds_options *opt, ds_sin
     }
     ds_chunk chunk;
     int rc;
+    int first = 1;
     while ((rc = ds_reader_next(r, &chunk)) > 0) {
+        /* A text record (a line) that is not framed is an APDU whatever its first byte;
+         * binary input has no lines, so only a byte that can begin an APDU makes it one. */
+        if (first && ds_reader_mode(r) == DS_INPUT_BINARY) ds_framer_set_raw_start_fn(d->framer, may_start_apdu);
+        first = 0;
         if (chunk.record_start) ds_decoder_boundary(d);
         if (chunk.len) ds_decoder_feed(d, chunk.data, chunk.len, chunk.offset, &chunk.meta);
     }

@@ -205,7 +205,13 @@ static void decide_record(ds_framer *fr, int final)
         framed = avail >= 8 && s[1] == 0x01 && (s[6] | s[7]) != 0;
     }
     if (avail < need && !final) return;  /* undecided: wait */
-    fr->record = framed ? DS_REC_FRAMED : DS_REC_RAW;
+    int may_be_raw = !fr->raw_start_fn || fr->raw_start_fn(s[0]) || s[0] == 0xE6; /* E6: an LLC header */
+    fr->record = framed || !may_be_raw ? DS_REC_FRAMED : DS_REC_RAW;
+}
+
+void ds_framer_set_raw_start_fn(ds_framer *fr, ds_raw_start_fn fn)
+{
+    fr->raw_start_fn = fn;
 }
 
 static ds_try_result scan_one(ds_framer *fr, size_t p, size_t avail, int final, size_t *consumed)
@@ -283,6 +289,12 @@ void ds_framer_feed(ds_framer *fr, const uint8_t *data, size_t len, uint64_t off
         if (pending(fr) == 0) {
             fr->pos = fr->len = 0;
             fr->buf_off = offset;
+        }
+        if (fr->record == DS_REC_RAW && fr->kind == DS_LINK_AUTO && pending(fr) >= DS_RAW_AUTO_MAX) {
+            /* too long for an APDU: a binary stream that began with a tag-like byte */
+            fr->record = DS_REC_FRAMED;
+            process(fr, 0);
+            continue;
         }
         if (fr->record == DS_REC_RAW && pending(fr) >= DS_RAW_MAX) {
             cut_raw_record(fr);

@@ -54,6 +54,7 @@ struct ds_framer {
     uint64_t garbage_off;
     size_t garbage_len;
     ds_garbage_fn garbage_fn;
+    ds_raw_start_fn raw_start_fn;
     uint8_t garbage_head[DS_GARBAGE_SHOWN];  /* the first bytes of the current run, to show them */
 
     ds_meta_mark marks[DS_META_MARKS];

@@ -243,6 +243,9 @@ ds_try_result ds_try_hdlc(ds_framer *fr, size_t p, size_t avail, int final, size
         }
         if (final && avail < len + 2) return try_truncated(fr, p, avail, consumed);
         if (hdr != DS_HDLC_HDR_OK || closing != 1) return DS_TRY_NOT_FRAME;  /* resynchronise */
+        /* Both checks failing means nothing vouches for these bytes being a frame: in
+         * noise, 7E A. with a 7E where the length points happens every few thousand flags. */
+        if (check_hcs(&r) == 0) return DS_TRY_NOT_FRAME;
     }
     /* A byte standing where the closing flag belongs goes with the frame; a
      * closing flag stays: it may be the opening flag of the next frame. */

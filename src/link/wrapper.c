@@ -3,6 +3,18 @@
 
 #define WRAPPER_HEADER 8u
 
+/* The wrapper carries no checksum, so in a stream of unknown bytes "00 01" alone would start
+ * a false frame every 64 KiB and swallow what follows. When not told that the stream is
+ * wrapped, ask for more: wPorts are SAPs (small numbers), and the payload starts with an
+ * APDU tag. */
+static int plausible_in_auto(const ds_framer *fr, const uint8_t *s, size_t avail)
+{
+    unsigned src = (unsigned)(s[2] << 8 | s[3]), dst = (unsigned)(s[4] << 8 | s[5]);
+    if (src > 0x3FF || dst > 0x3FF) return 0;
+    if (avail <= WRAPPER_HEADER) return 1; /* the payload has not arrived: decided later */
+    return !fr->raw_start_fn || fr->raw_start_fn(s[WRAPPER_HEADER]);
+}
+
 ds_try_result ds_try_wrapper(ds_framer *fr, size_t p, size_t avail, int final, size_t *consumed)
 {
     const uint8_t *s = fr->buf + p;
@@ -11,6 +23,7 @@ ds_try_result ds_try_wrapper(ds_framer *fr, size_t p, size_t avail, int final, s
     if (avail < WRAPPER_HEADER) return final ? DS_TRY_NOT_FRAME : DS_TRY_NEED_MORE;
     size_t length = (size_t)(s[6] << 8 | s[7]);
     if (length == 0) return DS_TRY_NOT_FRAME;  /* a wrapper always carries an APDU */
+    if (fr->kind == DS_LINK_AUTO && !plausible_in_auto(fr, s, avail)) return DS_TRY_NOT_FRAME;
     size_t total = WRAPPER_HEADER + length;
     if (avail < total && !final) return DS_TRY_NEED_MORE;
 

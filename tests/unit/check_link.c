@@ -986,7 +986,8 @@ START_TEST(raw_record_too_large)
     ck_assert_ptr_nonnull(big);
     memset(big, 0xC0, n);
     collect c;
-    run(&c, DS_LINK_AUTO, big, n, 4096, 0);
+    /* forced raw: the first DS_RAW_MAX bytes are delivered, the rest is reported */
+    run(&c, DS_LINK_RAW, big, n, 4096, 0);
     ck_assert_uint_eq(c.nframes, 1);
     ck_assert_uint_eq(c.ndiags, 1);
     assert_diag(&c, 0, "input.too-large", DS_SEV_ERROR, DS_RAW_MAX, 1);
@@ -994,10 +995,21 @@ START_TEST(raw_record_too_large)
     ck_assert_int_eq(frame_at(&c, 0)->f.complete, 0);
     collect_free(&c);
     /* exactly DS_RAW_MAX is fine */
-    run(&c, DS_LINK_AUTO, big, DS_RAW_MAX, 0, 0);
+    run(&c, DS_LINK_RAW, big, DS_RAW_MAX, 0, 0);
     ck_assert_uint_eq(c.nframes, 1);
     ck_assert_uint_eq(c.ndiags, 0);
     ck_assert_int_eq(frame_at(&c, 0)->f.complete, 1);
+    collect_free(&c);
+    /* auto: an unframed record up to DS_RAW_AUTO_MAX is a raw APDU ... */
+    run(&c, DS_LINK_AUTO, big, DS_RAW_AUTO_MAX - 1, 0, 0);
+    ck_assert_uint_eq(c.nframes, 1);
+    ck_assert_uint_eq(c.ndiags, 0);
+    collect_free(&c);
+    /* ... a longer one is no APDU: it is scanned for frames, here all garbage */
+    run(&c, DS_LINK_AUTO, big, n, 4096, 0);
+    ck_assert_uint_eq(c.nframes, 0);
+    ck_assert_uint_eq(c.ndiags, 1);
+    assert_diag(&c, 0, "frame.garbage", DS_SEV_ERROR, 0, 0);
     collect_free(&c);
     free(big);
 }

@@ -1,0 +1,659 @@
+/* dlmscope benchmark driver (`make bench`, issue 5).
+ *
+ * Generates its workloads deterministically under build/bench/ (nothing large lives in the
+ * repository), runs build/release/dlmscope on each one as a child process, and prints one table
+ * with wall time, throughput and the child's peak RSS, next to an in-process fread/fwrite
+ * baseline of the same byte counts so that the figures can be compared across machines.
+ *
+ * Environment: BENCH_SCALE (default 1.0) scales every workload size; BENCH_KEEP=1 keeps the
+ * generated files. Links nothing but libc. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* wait4() is BSD/GNU, not POSIX; declared here so that the strict POSIX build can use it. */
+pid_t wait4(pid_t pid, int *status, int options, struct rusage *rusage);
+
+#define BENCH_DIR "build/bench"
+#define CORPUS_DIR "testdata/corpus"
+#define MB 1000000.0 /* rates and sizes are reported in decimal megabytes */
+#define BLOCK (1u << 20)
+#define MAX_FRAMES 256
+#define MAX_FRAME_LEN 2048
+#define HDLC_MAX_INFO 128
+#define STARTUP_RUNS 20
+
+/* ---- errors ----------------------------------------------------------------------------------- */
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("bench: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    exit(1);
+}
+
+static void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) die("out of memory (%zu bytes)", n);
+    return p;
+}
+
+static FILE *xfopen(const char *path, const char *mode)
+{
+    FILE *f = fopen(path, mode);
+    if (!f) die("%s: %s", path, strerror(errno));
+    return f;
+}
+
+static void xfwrite(const void *p, size_t n, FILE *f, const char *path)
+{
+    if (n && fwrite(p, 1, n, f) != n) die("%s: write failed: %s", path, strerror(errno));
+}
+
+static void xfclose(FILE *f, const char *path)
+{
+    if (fclose(f) != 0) die("%s: close failed: %s", path, strerror(errno));
+}
+
+static uint64_t file_size(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) die("%s: %s", path, strerror(errno));
+    return (uint64_t)st.st_size;
+}
+
+static void remove_file(const char *path)
+{
+    if (unlink(path) != 0 && errno != ENOENT) die("%s: cannot remove: %s", path, strerror(errno));
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0) die("clock_gettime: %s", strerror(errno));
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- frames of the conversation mix ----------------------------------------------------------- */
+
+typedef struct {
+    uint8_t b[MAX_FRAME_LEN];
+    size_t n;
+    int tx; /* 1 = client to server (TX in the log), 0 = RX */
+} frame;
+
+typedef struct {
+    frame f[MAX_FRAMES];
+    size_t count;
+} frame_mix;
+
+static frame *mix_add(frame_mix *m, int tx)
+{
+    if (m->count == MAX_FRAMES) die("too many frames in the mix");
+    frame *f = &m->f[m->count++];
+    f->n = 0;
+    f->tx = tx;
+    return f;
+}
+
+static int hex_value(int c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* A corpus vector: one line of hex (whitespace ignored). */
+static size_t load_corpus_hex(const char *name, uint8_t *out, size_t cap)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s.hex", CORPUS_DIR, name);
+    FILE *f = xfopen(path, "r");
+    size_t n = 0;
+    int hi = -1, c;
+    while ((c = fgetc(f)) != EOF) {
+        int v = hex_value(c);
+        if (v < 0) {
+            if (c == ' ' || c == '\t' || c == '\r' || c == '\n') continue;
+            die("%s: unexpected character 0x%02X", path, (unsigned)c);
+        }
+        if (hi < 0) {
+            hi = v;
+            continue;
+        }
+        if (n == cap) die("%s: longer than %zu bytes", path, cap);
+        out[n++] = (uint8_t)(hi << 4 | v);
+        hi = -1;
+    }
+    if (ferror(f)) die("%s: read error", path);
+    fclose(f);
+    if (hi >= 0) die("%s: odd number of hex digits", path);
+    if (n == 0) die("%s: empty", path);
+    return n;
+}
+
+static void add_corpus_frame(frame_mix *m, const char *name, int tx)
+{
+    frame *f = mix_add(m, tx);
+    f->n = load_corpus_hex(name, f->b, sizeof f->b);
+}
+
+/* CRC-16/X.25 (HDLC HCS/FCS): reflected poly 0x8408, init 0xFFFF, xorout 0xFFFF. */
+static uint16_t crc16_x25(const uint8_t *p, size_t n)
+{
+    uint16_t crc = 0xFFFF;
+    for (size_t i = 0; i < n; i++) {
+        crc ^= p[i];
+        for (int bit = 0; bit < 8; bit++) crc = (crc & 1) ? (uint16_t)((crc >> 1) ^ 0x8408) : (uint16_t)(crc >> 1);
+    }
+    return (uint16_t)~crc;
+}
+
+static void put_crc(uint8_t *p, uint16_t crc)
+{
+    p[0] = (uint8_t)(crc & 0xFF); /* transmitted low byte first */
+    p[1] = (uint8_t)(crc >> 8);
+}
+
+typedef struct {
+    uint8_t a[4];
+    size_t n;
+} hdlc_addr;
+
+static const hdlc_addr CLIENT = {{0x21}, 1};      /* public client 0x10 */
+static const hdlc_addr SERVER = {{0x02, 0x23}, 2}; /* logical 1, physical 0x11 */
+
+/* One HDLC frame type 3; the HCS is present only when there is an information field. */
+static void hdlc_frame(frame *f, const hdlc_addr *dst, const hdlc_addr *src, uint8_t control, int segmented,
+                       const uint8_t *info, size_t info_len)
+{
+    size_t len = 2 + dst->n + src->n + 1 + (info_len ? 2 + info_len : 0) + 2;
+    if (len > 0x7FF || len + 2 > sizeof f->b) die("HDLC frame too long (%zu)", len);
+    uint8_t *b = f->b;
+    size_t k = 0;
+    b[k++] = 0x7E;
+    b[k++] = (uint8_t)(0xA0 | (segmented ? 0x08 : 0) | (len >> 8));
+    b[k++] = (uint8_t)(len & 0xFF);
+    memcpy(b + k, dst->a, dst->n);
+    k += dst->n;
+    memcpy(b + k, src->a, src->n);
+    k += src->n;
+    b[k++] = control;
+    if (info_len) {
+        put_crc(b + k, crc16_x25(b + 1, k - 1));
+        k += 2;
+        memcpy(b + k, info, info_len);
+        k += info_len;
+    }
+    put_crc(b + k, crc16_x25(b + 1, k - 1));
+    k += 2;
+    b[k++] = 0x7E;
+    f->n = k;
+}
+
+/* Send/receive sequence numbers of the HDLC conversation, modulo 8. */
+typedef struct {
+    unsigned client_ns; /* I-frames sent by the client */
+    unsigned server_ns; /* I-frames sent by the server */
+} hdlc_seq;
+
+static uint8_t i_control(unsigned nr, unsigned ns)
+{
+    return (uint8_t)(((nr & 7) << 5) | 0x10 | ((ns & 7) << 1));
+}
+
+static void client_request(frame_mix *m, hdlc_seq *s, const char *apdu_name)
+{
+    uint8_t info[MAX_FRAME_LEN];
+    static const uint8_t llc[3] = {0xE6, 0xE6, 0x00};
+    memcpy(info, llc, 3);
+    size_t n = 3 + load_corpus_hex(apdu_name, info + 3, sizeof info - 3);
+    hdlc_frame(mix_add(m, 1), &SERVER, &CLIENT, i_control(s->server_ns, s->client_ns), 0, info, n);
+    s->client_ns++;
+}
+
+/* A server reply; longer than one information field, it is split into I-frames with the
+ * segmentation bit, each acknowledged by the client with RR as a real client does. */
+static void server_reply(frame_mix *m, hdlc_seq *s, const char *apdu_name)
+{
+    uint8_t info[4096];
+    static const uint8_t llc[3] = {0xE6, 0xE7, 0x00};
+    memcpy(info, llc, 3);
+    size_t n = 3 + load_corpus_hex(apdu_name, info + 3, sizeof info - 3);
+    for (size_t off = 0; off < n; off += HDLC_MAX_INFO) {
+        size_t chunk = n - off < HDLC_MAX_INFO ? n - off : HDLC_MAX_INFO;
+        int more = off + chunk < n;
+        hdlc_frame(mix_add(m, 0), &CLIENT, &SERVER, i_control(s->client_ns, s->server_ns), more, info + off, chunk);
+        s->server_ns++;
+        if (more) hdlc_frame(mix_add(m, 1), &SERVER, &CLIENT, (uint8_t)(((s->server_ns & 7) << 5) | 0x11), 0, NULL, 0);
+    }
+}
+
+/* The self-built SNRM must equal the corpus one: proves the CRC and the frame layout. */
+static void check_hdlc_builder(void)
+{
+    frame mine, theirs;
+    hdlc_frame(&mine, &SERVER, &CLIENT, 0x93, 0, NULL, 0);
+    theirs.n = load_corpus_hex("CS-u9n-snrm", theirs.b, sizeof theirs.b);
+    if (mine.n != theirs.n || memcmp(mine.b, theirs.b, mine.n) != 0)
+        die("self-check failed: built SNRM differs from %s/CS-u9n-snrm.hex", CORPUS_DIR);
+}
+
+static const char *const HAN_PUSHES[] = {
+    "HAN-NO-aidon-list1-0x7D",      "HAN-NO-kaifa-list-noobis",        "HAN-NO-kaifa-list1-0x7E",
+    "HAN-NO-kaifa-list1",           "HAN-NO-kaifa-list2",              "HAN-NO-kaifa-list3-obis",
+    "HAN-SE-aidon-list-ui",         "HAN-SE-kamstrup-list",            "HAN-DK-kamstrup-list",
+    "HAN-AT-evn-sagemcom-mbus",     "HAN-AT-netznoe-kaifa-ma309-mbus", "HAN-AT-tinetz-kaifa-ma309-mbus",
+};
+
+/* A client session (connect, association, a profile read answered in segmented blocks, a few
+ * other services, disconnect), two wrapper frames and a round of HAN pushes. */
+static void build_mix(frame_mix *m)
+{
+    hdlc_seq s = {1, 1}; /* after AARQ (N(S)=0) and AARE (N(S)=0) from the corpus */
+    add_corpus_frame(m, "CS-u9n-snrm", 1);
+    add_corpus_frame(m, "CS-u9n-ua", 0);
+    add_corpus_frame(m, "CS-u9n-aarq-iframe", 1);
+    add_corpus_frame(m, "CS-u9n-aare-iframe", 0);
+    client_request(m, &s, "CS-u9n-get-request-selective-range");
+    server_reply(m, &s, "CS-u9n-get-response-datablock-1");
+    client_request(m, &s, "CS-u9n-get-request-next");
+    server_reply(m, &s, "CS-u9n-get-response-lastblock");
+    client_request(m, &s, "CS-u9n-get-request-with-list");
+    server_reply(m, &s, "CS-u9n-get-response-with-list");
+    client_request(m, &s, "CS-u9n-set-request-clock");
+    server_reply(m, &s, "CS-u9n-set-response");
+    client_request(m, &s, "CS-u9n-action-reply-to-hls");
+    server_reply(m, &s, "CS-u9n-action-response-hls");
+    hdlc_frame(mix_add(m, 1), &SERVER, &CLIENT, 0x53, 0, NULL, 0); /* DISC */
+    hdlc_frame(mix_add(m, 0), &CLIENT, &SERVER, 0x73, 0, NULL, 0); /* UA */
+    add_corpus_frame(m, "CS-wrapper-image-transfer-initiate", 1);
+    add_corpus_frame(m, "TR-u9n-udp-wrapper-ggc", 0);
+    for (size_t i = 0; i < sizeof HAN_PUSHES / sizeof HAN_PUSHES[0]; i++) add_corpus_frame(m, HAN_PUSHES[i], 0);
+}
+
+/* ---- workload files --------------------------------------------------------------------------- */
+
+static size_t log_line(char *out, const frame *f, uint64_t index)
+{
+    static const char digits[] = "0123456789ABCDEF";
+    uint64_t ms = (index * 20u) % (24u * 3600u * 1000u) + 12u * 3600u * 1000u;
+    ms %= 24u * 3600u * 1000u;
+    int k = snprintf(out, 32, "%s: %02u:%02u:%02u.%03u", f->tx ? "TX" : "RX", (unsigned)(ms / 3600000u),
+                     (unsigned)(ms / 60000u % 60u), (unsigned)(ms / 1000u % 60u), (unsigned)(ms % 1000u));
+    size_t n = (size_t)k;
+    for (size_t i = 0; i < f->n; i++) {
+        out[n++] = ' ';
+        out[n++] = digits[f->b[i] >> 4];
+        out[n++] = digits[f->b[i] & 15];
+    }
+    out[n++] = '\n';
+    return n;
+}
+
+static uint64_t mix_log_bytes(const frame_mix *m)
+{
+    char line[32 + 3 * MAX_FRAME_LEN + 2];
+    uint64_t total = 0;
+    for (size_t i = 0; i < m->count; i++) total += log_line(line, &m->f[i], i);
+    return total;
+}
+
+/* Writes `reps` repetitions of the mix, as a log (hex) or concatenated (binary). */
+static void write_mix(const frame_mix *m, uint64_t reps, int as_log, const char *path)
+{
+    FILE *f = xfopen(path, "wb");
+    char line[32 + 3 * MAX_FRAME_LEN + 2];
+    uint64_t index = 0;
+    for (uint64_t r = 0; r < reps; r++) {
+        for (size_t i = 0; i < m->count; i++, index++) {
+            if (as_log) xfwrite(line, log_line(line, &m->f[i], index), f, path);
+            else xfwrite(m->f[i].b, m->f[i].n, f, path);
+        }
+    }
+    xfclose(f, path);
+}
+
+/* xorshift64*: fixed seed, so the garbage is the same on every run and machine. */
+static void write_garbage(uint64_t size, const char *path)
+{
+    FILE *f = xfopen(path, "wb");
+    uint8_t *buf = xmalloc(BLOCK);
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    for (uint64_t done = 0; done < size;) {
+        size_t n = size - done < BLOCK ? (size_t)(size - done) : BLOCK;
+        for (size_t i = 0; i < n; i += 8) {
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            uint64_t v = x * 0x2545F4914F6CDD1Dull;
+            for (size_t j = 0; j < 8 && i + j < n; j++) buf[i + j] = (uint8_t)(v >> (8 * j));
+        }
+        xfwrite(buf, n, f, path);
+        done += n;
+    }
+    free(buf);
+    xfclose(f, path);
+}
+
+static uint64_t count_lines(const char *path)
+{
+    FILE *f = xfopen(path, "rb");
+    char *buf = xmalloc(BLOCK);
+    uint64_t lines = 0;
+    size_t n;
+    while ((n = fread(buf, 1, BLOCK, f)) > 0)
+        for (const char *p = buf; (p = memchr(p, '\n', (size_t)(buf + n - p))) != NULL; p++) lines++;
+    if (ferror(f)) die("%s: read error", path);
+    free(buf);
+    fclose(f);
+    return lines;
+}
+
+/* ---- running the tool ------------------------------------------------------------------------- */
+
+typedef struct {
+    double seconds;
+    long max_rss_kb;
+    int exit_code;
+} run_result;
+
+static void redirect(const char *path, int fd)
+{
+    int o = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (o < 0 || dup2(o, fd) < 0) _exit(126);
+    close(o);
+}
+
+static run_result run_tool(char *const argv[], const char *out_path, const char *err_path)
+{
+    run_result r = {0, 0, -1};
+    double t0 = now_seconds();
+    pid_t pid = fork();
+    if (pid < 0) die("fork: %s", strerror(errno));
+    if (pid == 0) {
+        redirect(out_path, 1);
+        redirect(err_path, 2);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    int status;
+    struct rusage ru;
+    pid_t w;
+    while ((w = wait4(pid, &status, 0, &ru)) < 0 && errno == EINTR) {}
+    if (w < 0) die("wait4: %s", strerror(errno));
+    r.seconds = now_seconds() - t0;
+    r.max_rss_kb = ru.ru_maxrss;
+    if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
+    else if (WIFSIGNALED(status)) die("%s killed by signal %d", argv[0], WTERMSIG(status));
+    if (r.exit_code == 127 || r.exit_code == 126) die("cannot run %s (exit %d)", argv[0], r.exit_code);
+    return r;
+}
+
+static void show_stderr_head(const char *err_path)
+{
+    FILE *f = fopen(err_path, "r");
+    if (!f) return;
+    char line[512];
+    for (int i = 0; i < 5 && fgets(line, sizeof line, f); i++) fprintf(stderr, "  | %s", line);
+    fclose(f);
+}
+
+static void expect_exit(const run_result *r, int ok_max, const char *what, const char *err_path)
+{
+    if (r->exit_code >= 0 && r->exit_code <= ok_max) return;
+    fprintf(stderr, "bench: %s: dlmscope exited with %d (expected %s); stderr (%s):\n", what, r->exit_code,
+            ok_max ? "0 or 1" : "0", err_path);
+    show_stderr_head(err_path);
+    exit(1);
+}
+
+/* Plain stdio doing the same I/O as the tool: read the input, write as many output bytes. */
+static double baseline_seconds(const char *in_path, uint64_t out_bytes, const char *out_path)
+{
+    char *buf = xmalloc(BLOCK);
+    memset(buf, 'x', BLOCK);
+    double t0 = now_seconds();
+    FILE *in = xfopen(in_path, "rb");
+    FILE *out = xfopen(out_path, "wb");
+    size_t n;
+    volatile unsigned sink = 0; /* touch the data so the read cannot be optimised away */
+    while ((n = fread(buf, 1, BLOCK, in)) > 0) sink += (unsigned char)buf[n - 1];
+    if (ferror(in)) die("%s: read error", in_path);
+    fclose(in);
+    memset(buf, 'x', BLOCK);
+    for (uint64_t done = 0; done < out_bytes;) {
+        size_t k = out_bytes - done < BLOCK ? (size_t)(out_bytes - done) : BLOCK;
+        xfwrite(buf, k, out, out_path);
+        done += k;
+    }
+    xfclose(out, out_path);
+    double t = now_seconds() - t0;
+    (void)sink;
+    free(buf);
+    remove_file(out_path);
+    return t;
+}
+
+/* ---- results ---------------------------------------------------------------------------------- */
+
+typedef struct {
+    const char *name;
+    uint64_t in_bytes, out_bytes, frames;
+    run_result run;
+    double base_seconds;
+} workload;
+
+static double safe_div(double a, double b)
+{
+    return b > 0 ? a / b : 0;
+}
+
+static void print_table(const workload *w, size_t n)
+{
+    printf("\n%-22s %9s %11s %8s %9s %12s %10s %8s %8s %6s\n", "workload", "input MB", "frames", "seconds",
+           "in MB/s", "frames/s", "out MB/s", "RSS MB", "base s", "ratio");
+    for (size_t i = 0; i < n; i++) {
+        const workload *x = &w[i];
+        printf("%-22s %9.1f %11llu %8.3f %9.1f %12.0f %10.1f %8.1f %8.3f %6.2f\n", x->name, x->in_bytes / MB,
+               (unsigned long long)x->frames, x->run.seconds, safe_div(x->in_bytes / MB, x->run.seconds),
+               safe_div((double)x->frames, x->run.seconds), safe_div(x->out_bytes / MB, x->run.seconds),
+               x->run.max_rss_kb / 1024.0, x->base_seconds, safe_div(x->run.seconds, x->base_seconds));
+    }
+}
+
+static int target(const char *what, double value, const char *unit, int below, double limit)
+{
+    int met = below ? value < limit : value >= limit;
+    printf("  %-46s %12.2f %-8s target %s %-10g %s\n", what, value, unit, below ? "< " : ">=", limit,
+           met ? "met" : "NOT met");
+    return met;
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* ---- main ------------------------------------------------------------------------------------- */
+
+static double env_scale(void)
+{
+    const char *s = getenv("BENCH_SCALE");
+    if (!s || !*s) return 1.0;
+    char *end;
+    double v = strtod(s, &end);
+    if (*end || !(v > 0) || v > 100) die("BENCH_SCALE must be a number in (0, 100], got '%s'", s);
+    return v;
+}
+
+static void one_frame_file(const frame *f, const char *path)
+{
+    FILE *o = xfopen(path, "w");
+    char line[32 + 3 * MAX_FRAME_LEN + 2];
+    xfwrite(line, log_line(line, f, 0), o, path);
+    xfclose(o, path);
+}
+
+/* The one-repetition mix must decode without any diagnostic, as hex and as binary, and its
+ * XML must encode back to exactly one line per frame. */
+static void check_mix(char *tool, const frame_mix *m)
+{
+    static const char *const hex = BENCH_DIR "/mix1.log", *const bin = BENCH_DIR "/mix1.bin",
+                             *const xml = BENCH_DIR "/mix1.xml", *const enc = BENCH_DIR "/mix1.enc",
+                             *const err = BENCH_DIR "/mix1.err";
+    write_mix(m, 1, 1, hex);
+    write_mix(m, 1, 0, bin);
+    char *dec_bin[] = {tool, "decode", "--binary", (char *)bin, NULL};
+    run_result r = run_tool(dec_bin, xml, err);
+    expect_exit(&r, 0, "check: binary mix", err);
+    if (file_size(err) != 0) die("check: binary mix produced diagnostics, see %s", err);
+    char *dec_hex[] = {tool, "decode", "--hex", (char *)hex, NULL};
+    r = run_tool(dec_hex, xml, err);
+    expect_exit(&r, 0, "check: hex log mix", err);
+    if (file_size(err) != 0) die("check: hex log mix produced diagnostics, see %s", err);
+    char *encode[] = {tool, "encode", (char *)xml, NULL};
+    r = run_tool(encode, enc, err);
+    expect_exit(&r, 0, "check: encode of the mix XML", err);
+    uint64_t lines = count_lines(enc);
+    if (lines != m->count)
+        die("check: encode of the mix XML gave %llu lines for %zu frames", (unsigned long long)lines, m->count);
+    const char *const files[] = {hex, bin, xml, enc, err};
+    for (size_t i = 0; i < 5; i++) remove_file(files[i]);
+}
+
+static double startup_ms(char *tool, const frame_mix *m)
+{
+    static const char *const in = BENCH_DIR "/one-frame.log", *const out = BENCH_DIR "/one-frame.xml",
+                             *const err = BENCH_DIR "/one-frame.err";
+    one_frame_file(&m->f[0], in);
+    char *argv[] = {tool, "decode", (char *)in, NULL};
+    double ms[STARTUP_RUNS];
+    for (int i = 0; i < STARTUP_RUNS; i++) {
+        run_result r = run_tool(argv, out, err);
+        expect_exit(&r, 0, "start-up (one frame)", err);
+        ms[i] = r.seconds * 1000.0;
+    }
+    qsort(ms, STARTUP_RUNS, sizeof ms[0], compare_doubles);
+    remove_file(in);
+    remove_file(out);
+    remove_file(err);
+    return (ms[STARTUP_RUNS / 2 - 1] + ms[STARTUP_RUNS / 2]) / 2;
+}
+
+static void run_workload(workload *w, char *const argv[], const char *in, const char *out, const char *err,
+                         int ok_max)
+{
+    printf("running %-22s (%.1f MB) ...\n", w->name, file_size(in) / MB);
+    fflush(stdout);
+    w->in_bytes = file_size(in);
+    w->run = run_tool(argv, out, err);
+    expect_exit(&w->run, ok_max, w->name, err);
+    w->out_bytes = file_size(out);
+    w->base_seconds = baseline_seconds(in, w->out_bytes, BENCH_DIR "/baseline.out");
+}
+
+int main(int argc, char **argv)
+{
+    char *tool = argc > 1 ? argv[1] : "build/release/dlmscope";
+    double scale = env_scale();
+    const char *keep_env = getenv("BENCH_KEEP");
+    int keep = keep_env && strcmp(keep_env, "1") == 0;
+    if (access(tool, X_OK) != 0) die("%s: not executable (build it with make build/release/dlmscope)", tool);
+    if (mkdir("build", 0755) != 0 && errno != EEXIST) die("build: %s", strerror(errno));
+    if (mkdir(BENCH_DIR, 0755) != 0 && errno != EEXIST) die("%s: %s", BENCH_DIR, strerror(errno));
+
+    check_hdlc_builder();
+    static frame_mix mix;
+    build_mix(&mix);
+    check_mix(tool, &mix);
+
+    uint64_t per_rep = mix_log_bytes(&mix);
+    uint64_t reps = (uint64_t)(100e6 * scale / (double)per_rep + 0.5);
+    if (reps == 0) reps = 1;
+    uint64_t garbage = (uint64_t)((double)(1ull << 30) * scale);
+    if (garbage == 0) garbage = 1;
+    printf("dlmscope bench: BENCH_SCALE=%g; mix of %zu frames (%llu bytes as a log), %llu repetitions\n", scale,
+           mix.count, (unsigned long long)per_rep, (unsigned long long)reps);
+    printf("generating workloads in %s/ ...\n", BENCH_DIR);
+    fflush(stdout);
+
+    static const char *const log_in = BENCH_DIR "/w1-mix.log", *const bin_in = BENCH_DIR "/w2-mix.bin",
+                             *const rnd_in = BENCH_DIR "/w3-random.bin", *const xml1 = BENCH_DIR "/w1-out.xml",
+                             *const xml2 = BENCH_DIR "/w2-out.xml", *const out3 = BENCH_DIR "/w3-out.xml",
+                             *const hex4 = BENCH_DIR "/w4-out.hex", *const err = BENCH_DIR "/stderr.txt";
+    write_mix(&mix, reps, 1, log_in);
+    write_mix(&mix, reps, 0, bin_in);
+    write_garbage(garbage, rnd_in);
+    uint64_t frames = reps * mix.count;
+
+    workload w[4] = {{.name = "1 decode hex log", .frames = frames},
+                     {.name = "2 decode binary HDLC", .frames = frames},
+                     {.name = "3 scan random bytes", .frames = 0},
+                     {.name = "4 encode XML of (1)", .frames = 0}};
+    char *a1[] = {tool, "decode", "--hex", (char *)log_in, NULL};
+    run_workload(&w[0], a1, log_in, xml1, err, 0);
+    char *a2[] = {tool, "decode", "--binary", (char *)bin_in, NULL};
+    run_workload(&w[1], a2, bin_in, xml2, err, 0);
+    if (!keep) remove_file(xml2);
+    /* Random bytes are not DLMS: exit 1 ("something was not decodable") is the expected answer. */
+    char *a3[] = {tool, "decode", "--binary", "--diagnostics=none", (char *)rnd_in, NULL};
+    run_workload(&w[2], a3, rnd_in, out3, err, 1);
+    if (!keep) remove_file(out3);
+    char *a4[] = {tool, "encode", (char *)xml1, NULL};
+    run_workload(&w[3], a4, xml1, hex4, err, 0);
+    w[3].frames = count_lines(hex4);
+    if (w[3].frames != frames)
+        fprintf(stderr, "bench: note: encode wrote %llu lines for %llu frames\n", (unsigned long long)w[3].frames,
+                (unsigned long long)frames);
+    double start_ms = startup_ms(tool, &mix);
+
+    print_table(w, 4);
+    printf("\nMB = 10^6 bytes; frames/s counts input frames (for (4): hex lines written); RSS = peak of the\n"
+           "child (wait4 ru_maxrss); base s = fread input + fwrite as many output bytes, same run; ratio =\n"
+           "seconds / base s. Workload (2) holds the frames of (1) in binary (about 1/3 of its size).\n"
+           "Start-up: median wall time of %d runs decoding one frame: %.2f ms\n",
+           STARTUP_RUNS, start_ms);
+
+    printf("\ntargets (one core):\n");
+    int all = 1;
+    all &= target("(2) decode binary, frames/s", safe_div((double)w[1].frames, w[1].run.seconds), "", 0, 1e6);
+    all &= target("(2) decode binary, input MB/s", safe_div(w[1].in_bytes / MB, w[1].run.seconds), "MB/s", 0, 100);
+    all &= target("(2) ratio to fread/fwrite baseline", safe_div(w[1].run.seconds, w[1].base_seconds), "", 1, 3);
+    all &= target("(3) scan random bytes", safe_div(w[2].in_bytes / 1e9, w[2].run.seconds), "GB/s", 0, 1);
+    all &= target("(4) encode, XML input MB/s", safe_div(w[3].in_bytes / MB, w[3].run.seconds), "MB/s", 0, 50);
+    for (size_t i = 0; i < 4; i++) {
+        char what[64];
+        snprintf(what, sizeof what, "peak RSS %s", w[i].name);
+        all &= target(what, w[i].run.max_rss_kb / 1024.0, "MB", 1, 64);
+    }
+    all &= target("start-up, one frame, median wall", start_ms, "ms", 1, 5);
+    printf("%s\n", all ? "all targets met" : "some targets NOT met");
+
+    if (!keep) {
+        const char *const files[] = {log_in, bin_in, rnd_in, xml1, hex4, err};
+        for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) remove_file(files[i]);
+    } else {
+        printf("files kept in %s/ (BENCH_KEEP=1)\n", BENCH_DIR);
+    }
+    return 0;
+}
