@@ -51,7 +51,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/check_*.c))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 HEADERS  := $(shell find include src -name '*.h')
 
-.PHONY: all deps check check-release check-asan unit e2e demo fuzz install clean
+.PHONY: all deps check check-release check-asan unit e2e demo fuzz install clean bench
 
 all: deps build/release/dlmscope build/release/libdlmscope.a build/release/libdlmscope.so
 
@@ -152,6 +152,14 @@ fuzz: deps
 	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
 	      build/fuzz/corpus-$$name $$seeds 2>&1 | grep -E 'stat::number_of_executed_units|ERROR|SUMMARY|Done' || exit 1; \
 	done
+
+# ---- benchmark (tests/bench/README.md; BENCH_SCALE=0.05 for a quick run, BENCH_KEEP=1) ----------
+build/release/dlmscope-bench: tests/bench/bench.c
+	@mkdir -p $(dir $@)
+	$(CC) $(RELEASE_CFLAGS) $< -o $@
+
+bench: build/release/dlmscope build/release/dlmscope-bench
+	@build/release/dlmscope-bench build/release/dlmscope
 
 # ---- install -------------------------------------------------------------------------------------
 install: all

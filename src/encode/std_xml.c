@@ -58,10 +58,14 @@ static void drop_text_children(xmlNode *node)
     }
 }
 
-/* Strings keep their spaces; everything else (numbers, hex, enumeration words) is trimmed. */
+/* Strings keep their spaces, also inside compact-array contents (whose values may be strings);
+ * everything else (numbers, hex, enumeration words) is trimmed. */
 static int keeps_spaces(const ds_std_name *row)
 {
-    return strcmp(row->gurux, "String") == 0 || strcmp(row->gurux, "StringUTF8") == 0;
+    static const char *const KEEP[] = {"String", "StringUTF8", "ArrayContents", "Row"};
+    for (size_t i = 0; i < sizeof KEEP / sizeof KEEP[0]; i++)
+        if (strcmp(row->gurux, KEEP[i]) == 0) return 1;
+    return 0;
 }
 
 static void trim(char *s)
