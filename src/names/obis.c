@@ -17,40 +17,13 @@ typedef struct obis_name {
     const char *name;
 } obis_name;
 
-/* Exact codes first; ANY_E rows after the exact rows they generalise. */
+/* Sorted by (A, B, C, D, F, E), ANY_E counting as 256, so that an exact row comes before the
+ * ANY_E row that generalises it and lookup can search by halves; check_names verifies the order. */
 static const obis_name OBIS_NAMES[] = {
-    /* abstract objects (A = 0) */
-    {0, 0, 1, 0, 0, 255, "Clock"},
-    {0, 0, 40, 0, 0, 255, "Current association"},
-    {0, 0, 40, 0, ANY_E, 255, "Association"},
-    {0, 0, 41, 0, 0, 255, "SAP assignment"},
-    {0, 0, 42, 0, 0, 255, "COSEM logical device name"},
-    {0, 0, 43, 0, ANY_E, 255, "Security setup"},
-    {0, 0, 43, 1, ANY_E, 255, "Invocation counter"},
-    {0, 0, 44, 0, ANY_E, 255, "Image transfer"},
-    {0, 0, 96, 3, 10, 255, "Disconnect control"},
     {0, 0, 0, 1, 0, 255, "Billing period counter"},
     {0, 0, 0, 2, 0, 255, "Active firmware identifier"},
     {0, 0, 0, 2, 8, 255, "Active firmware signature"},
-    {1, 0, 0, 2, 0, 255, "Active firmware identifier"},
-    {0, 0, 96, 1, 0, 255, "Device ID 1"},
-    {0, 0, 96, 1, 1, 255, "Device ID 2"},
-    {0, 0, 96, 1, 2, 255, "Device ID 3"},
-    {0, 0, 96, 1, 3, 255, "Device ID 4"},
-    {0, 0, 96, 1, 4, 255, "Device ID 5"},
-    {0, 0, 96, 1, 5, 255, "Device ID 6"},
-    {0, 0, 96, 1, 6, 255, "Device ID 7"},
-    {0, 0, 96, 1, 7, 255, "Device ID 8"},
-    {0, 0, 96, 1, 8, 255, "Device ID 9"},
-    {0, 0, 96, 1, 9, 255, "Device ID 10"},
-    {0, 0, 96, 1, 10, 255, "Metering point ID"},
-    {0, 0, 96, 7, 21, 255, "Number of power failures"},
-    {0, 0, 96, 11, 0, 255, "Event code"},
-    {0, 0, 96, 14, 0, 255, "Currently active tariff"},
-    {0, 0, 97, 98, 0, 255, "Alarm register 1"},
-    {0, 0, 97, 98, 10, 255, "Alarm filter 1"},
-    {0, 0, 99, 98, 0, 255, "Standard event log"},
-    {0, 0, 99, 98, ANY_E, 255, "Event log"},
+    {0, 0, 1, 0, 0, 255, "Clock"},
     {0, 0, 10, 0, 0, 255, "Global meter reset script table"},
     {0, 0, 10, 0, 1, 255, "End of billing period script table"},
     {0, 0, 10, 0, 100, 255, "Tariffication script table"},
@@ -70,10 +43,6 @@ static const obis_name OBIS_NAMES[] = {
     {0, 0, 17, 0, 0, 255, "Limiter"},
     {0, 0, 20, 0, 0, 255, "IEC optical port setup"},
     {0, 0, 22, 0, 0, 255, "IEC HDLC setup"},
-    {0, 1, 24, 1, 0, 255, "M-Bus client"},
-    {0, 2, 24, 1, 0, 255, "M-Bus client"},
-    {0, 3, 24, 1, 0, 255, "M-Bus client"},
-    {0, 4, 24, 1, 0, 255, "M-Bus client"},
     {0, 0, 25, 0, 0, 255, "TCP-UDP setup"},
     {0, 0, 25, 1, 0, 255, "IPv4 setup"},
     {0, 0, 25, 2, 0, 255, "MAC address setup"},
@@ -83,71 +52,98 @@ static const obis_name OBIS_NAMES[] = {
     {0, 0, 25, 6, 0, 255, "GSM diagnostic"},
     {0, 0, 25, 7, 0, 255, "IPv6 setup"},
     {0, 0, 25, 9, 0, 255, "Push setup"},
-    /* electricity profiles and HAN list identifiers */
-    {1, 0, 99, 1, 0, 255, "Load profile 1"},
-    {1, 0, 99, 2, 0, 255, "Load profile 2"},
-    {1, 0, 98, 1, 0, 255, "Data of billing period 1"},
+    {0, 0, 40, 0, 0, 255, "Current association"},
+    {0, 0, 40, 0, ANY_E, 255, "Association"},
+    {0, 0, 41, 0, 0, 255, "SAP assignment"},
+    {0, 0, 42, 0, 0, 255, "COSEM logical device name"},
+    {0, 0, 43, 0, ANY_E, 255, "Security setup"},
+    {0, 0, 43, 1, ANY_E, 255, "Invocation counter"},
+    {0, 0, 44, 0, ANY_E, 255, "Image transfer"},
+    {0, 0, 96, 1, 0, 255, "Device ID 1"},
+    {0, 0, 96, 1, 1, 255, "Device ID 2"},
+    {0, 0, 96, 1, 2, 255, "Device ID 3"},
+    {0, 0, 96, 1, 3, 255, "Device ID 4"},
+    {0, 0, 96, 1, 4, 255, "Device ID 5"},
+    {0, 0, 96, 1, 5, 255, "Device ID 6"},
+    {0, 0, 96, 1, 6, 255, "Device ID 7"},
+    {0, 0, 96, 1, 7, 255, "Device ID 8"},
+    {0, 0, 96, 1, 8, 255, "Device ID 9"},
+    {0, 0, 96, 1, 9, 255, "Device ID 10"},
+    {0, 0, 96, 1, 10, 255, "Metering point ID"},
+    {0, 0, 96, 3, 10, 255, "Disconnect control"},
+    {0, 0, 96, 7, 21, 255, "Number of power failures"},
+    {0, 0, 96, 11, 0, 255, "Event code"},
+    {0, 0, 96, 14, 0, 255, "Currently active tariff"},
+    {0, 0, 97, 98, 0, 255, "Alarm register 1"},
+    {0, 0, 97, 98, 10, 255, "Alarm filter 1"},
+    {0, 0, 99, 98, 0, 255, "Standard event log"},
+    {0, 0, 99, 98, ANY_E, 255, "Event log"},
+    {0, 1, 24, 1, 0, 255, "M-Bus client"},
+    {0, 2, 24, 1, 0, 255, "M-Bus client"},
+    {0, 3, 24, 1, 0, 255, "M-Bus client"},
+    {0, 4, 24, 1, 0, 255, "M-Bus client"},
+    {1, 0, 0, 2, 0, 255, "Active firmware identifier"},
     {1, 0, 0, 2, 129, 255, "List version identifier"},
-    {1, 1, 0, 2, 129, 255, "List version identifier"},
-    {1, 1, 0, 0, 5, 255, "Meter ID"},
-    {1, 1, 96, 1, 1, 255, "Meter type"},
-    /* energy registers */
+    {1, 0, 1, 4, 0, 255, "Active power import (+P) current average demand"},
+    {1, 0, 1, 5, 0, 255, "Active power import (+P) last average demand"},
+    {1, 0, 1, 6, 0, 255, "Active power import (+P) maximum demand"},
+    {1, 0, 1, 7, 0, 255, "Active power import (+P)"},
     {1, 0, 1, 8, 0, 255, "Active energy import (+A) total"},
     {1, 0, 1, 8, 1, 255, "Active energy import (+A) tariff 1"},
     {1, 0, 1, 8, 2, 255, "Active energy import (+A) tariff 2"},
     {1, 0, 1, 8, 3, 255, "Active energy import (+A) tariff 3"},
     {1, 0, 1, 8, 4, 255, "Active energy import (+A) tariff 4"},
+    {1, 0, 2, 4, 0, 255, "Active power export (-P) current average demand"},
+    {1, 0, 2, 5, 0, 255, "Active power export (-P) last average demand"},
+    {1, 0, 2, 6, 0, 255, "Active power export (-P) maximum demand"},
+    {1, 0, 2, 7, 0, 255, "Active power export (-P)"},
     {1, 0, 2, 8, 0, 255, "Active energy export (-A) total"},
     {1, 0, 2, 8, 1, 255, "Active energy export (-A) tariff 1"},
     {1, 0, 2, 8, 2, 255, "Active energy export (-A) tariff 2"},
     {1, 0, 2, 8, 3, 255, "Active energy export (-A) tariff 3"},
     {1, 0, 2, 8, 4, 255, "Active energy export (-A) tariff 4"},
+    {1, 0, 3, 7, 0, 255, "Reactive power import (+Q)"},
     {1, 0, 3, 8, 0, 255, "Reactive energy import (+R) total"},
+    {1, 0, 4, 7, 0, 255, "Reactive power export (-Q)"},
     {1, 0, 4, 8, 0, 255, "Reactive energy export (-R) total"},
     {1, 0, 5, 8, 0, 255, "Reactive energy QI total"},
     {1, 0, 6, 8, 0, 255, "Reactive energy QII total"},
     {1, 0, 7, 8, 0, 255, "Reactive energy QIII total"},
     {1, 0, 8, 8, 0, 255, "Reactive energy QIV total"},
-    /* instantaneous values */
-    {1, 0, 1, 7, 0, 255, "Active power import (+P)"},
-    {1, 0, 2, 7, 0, 255, "Active power export (-P)"},
-    {1, 0, 3, 7, 0, 255, "Reactive power import (+Q)"},
-    {1, 0, 4, 7, 0, 255, "Reactive power export (-Q)"},
     {1, 0, 9, 7, 0, 255, "Apparent power import (+S)"},
     {1, 0, 10, 7, 0, 255, "Apparent power export (-S)"},
-    {1, 0, 21, 7, 0, 255, "Active power import (+P) L1"},
-    {1, 0, 41, 7, 0, 255, "Active power import (+P) L2"},
-    {1, 0, 61, 7, 0, 255, "Active power import (+P) L3"},
-    {1, 0, 22, 7, 0, 255, "Active power export (-P) L1"},
-    {1, 0, 42, 7, 0, 255, "Active power export (-P) L2"},
-    {1, 0, 62, 7, 0, 255, "Active power export (-P) L3"},
-    {1, 0, 23, 7, 0, 255, "Reactive power import (+Q) L1"},
-    {1, 0, 43, 7, 0, 255, "Reactive power import (+Q) L2"},
-    {1, 0, 63, 7, 0, 255, "Reactive power import (+Q) L3"},
-    {1, 0, 24, 7, 0, 255, "Reactive power export (-Q) L1"},
-    {1, 0, 44, 7, 0, 255, "Reactive power export (-Q) L2"},
-    {1, 0, 64, 7, 0, 255, "Reactive power export (-Q) L3"},
     {1, 0, 11, 7, 0, 255, "Current"},
     {1, 0, 12, 7, 0, 255, "Voltage"},
-    {1, 0, 31, 7, 0, 255, "Current L1"},
-    {1, 0, 51, 7, 0, 255, "Current L2"},
-    {1, 0, 71, 7, 0, 255, "Current L3"},
-    {1, 0, 91, 7, 0, 255, "Neutral current"},
-    {1, 0, 32, 7, 0, 255, "Voltage L1"},
-    {1, 0, 52, 7, 0, 255, "Voltage L2"},
-    {1, 0, 72, 7, 0, 255, "Voltage L3"},
     {1, 0, 13, 7, 0, 255, "Power factor"},
-    {1, 0, 33, 7, 0, 255, "Power factor L1"},
-    {1, 0, 53, 7, 0, 255, "Power factor L2"},
-    {1, 0, 73, 7, 0, 255, "Power factor L3"},
     {1, 0, 14, 7, 0, 255, "Supply frequency"},
-    /* demand */
-    {1, 0, 1, 4, 0, 255, "Active power import (+P) current average demand"},
-    {1, 0, 1, 5, 0, 255, "Active power import (+P) last average demand"},
-    {1, 0, 1, 6, 0, 255, "Active power import (+P) maximum demand"},
-    {1, 0, 2, 4, 0, 255, "Active power export (-P) current average demand"},
-    {1, 0, 2, 5, 0, 255, "Active power export (-P) last average demand"},
-    {1, 0, 2, 6, 0, 255, "Active power export (-P) maximum demand"},
+    {1, 0, 21, 7, 0, 255, "Active power import (+P) L1"},
+    {1, 0, 22, 7, 0, 255, "Active power export (-P) L1"},
+    {1, 0, 23, 7, 0, 255, "Reactive power import (+Q) L1"},
+    {1, 0, 24, 7, 0, 255, "Reactive power export (-Q) L1"},
+    {1, 0, 31, 7, 0, 255, "Current L1"},
+    {1, 0, 32, 7, 0, 255, "Voltage L1"},
+    {1, 0, 33, 7, 0, 255, "Power factor L1"},
+    {1, 0, 41, 7, 0, 255, "Active power import (+P) L2"},
+    {1, 0, 42, 7, 0, 255, "Active power export (-P) L2"},
+    {1, 0, 43, 7, 0, 255, "Reactive power import (+Q) L2"},
+    {1, 0, 44, 7, 0, 255, "Reactive power export (-Q) L2"},
+    {1, 0, 51, 7, 0, 255, "Current L2"},
+    {1, 0, 52, 7, 0, 255, "Voltage L2"},
+    {1, 0, 53, 7, 0, 255, "Power factor L2"},
+    {1, 0, 61, 7, 0, 255, "Active power import (+P) L3"},
+    {1, 0, 62, 7, 0, 255, "Active power export (-P) L3"},
+    {1, 0, 63, 7, 0, 255, "Reactive power import (+Q) L3"},
+    {1, 0, 64, 7, 0, 255, "Reactive power export (-Q) L3"},
+    {1, 0, 71, 7, 0, 255, "Current L3"},
+    {1, 0, 72, 7, 0, 255, "Voltage L3"},
+    {1, 0, 73, 7, 0, 255, "Power factor L3"},
+    {1, 0, 91, 7, 0, 255, "Neutral current"},
+    {1, 0, 98, 1, 0, 255, "Data of billing period 1"},
+    {1, 0, 99, 1, 0, 255, "Load profile 1"},
+    {1, 0, 99, 2, 0, 255, "Load profile 2"},
+    {1, 1, 0, 0, 5, 255, "Meter ID"},
+    {1, 1, 0, 2, 129, 255, "List version identifier"},
+    {1, 1, 96, 1, 1, 255, "Meter type"},
 };
 
 size_t ds_obis_format(const uint8_t obis[6], char *buf)
@@ -161,15 +157,40 @@ size_t ds_obis_format(const uint8_t obis[6], char *buf)
     return n;
 }
 
+#define N_OBIS_NAMES (sizeof OBIS_NAMES / sizeof OBIS_NAMES[0])
+
+/* The row's code without E, in the sort order of the table. */
+static uint64_t row_key(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint8_t f)
+{
+    return (uint64_t)a << 32 | (uint64_t)b << 24 | (uint64_t)c << 16 | (uint64_t)d << 8 | f;
+}
+
+static uint64_t key_of(const obis_name *r)
+{
+    return row_key(r->a, r->b, r->c, r->d, r->f);
+}
+
 static const char *lookup(const uint8_t o[6])
 {
-    for (size_t i = 0; i < sizeof OBIS_NAMES / sizeof OBIS_NAMES[0]; i++) {
-        const obis_name *r = &OBIS_NAMES[i];
-        if (r->a == o[0] && r->b == o[1] && r->c == o[2] && r->d == o[3] && r->f == o[5] &&
-            (r->e == ANY_E || r->e == o[4]))
-            return r->name;
+    uint64_t want = row_key(o[0], o[1], o[2], o[3], o[5]);
+    size_t lo = 0, hi = N_OBIS_NAMES;
+    while (lo < hi) { /* first row whose key is not below want */
+        size_t mid = lo + (hi - lo) / 2;
+        if (key_of(&OBIS_NAMES[mid]) < want) lo = mid + 1;
+        else hi = mid;
     }
+    for (size_t i = lo; i < N_OBIS_NAMES && key_of(&OBIS_NAMES[i]) == want; i++)
+        if (OBIS_NAMES[i].e == o[4] || OBIS_NAMES[i].e == ANY_E) return OBIS_NAMES[i].name;
     return NULL;
+}
+
+int ds_obis_table_sorted(void)
+{
+    for (size_t i = 1; i < N_OBIS_NAMES; i++) {
+        uint64_t prev = key_of(&OBIS_NAMES[i - 1]), cur = key_of(&OBIS_NAMES[i]);
+        if (prev > cur || (prev == cur && OBIS_NAMES[i - 1].e >= OBIS_NAMES[i].e)) return 0;
+    }
+    return 1;
 }
 
 const char *ds_obis_meaning(const uint8_t obis[6])

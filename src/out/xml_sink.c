@@ -46,13 +46,29 @@ typedef struct xml_sink {
 
 enum { XC_PLAIN = 0, XC_ESCAPE = 1, XC_ILLEGAL = 2, XC_UTF8 = 3 };
 
+/* xml_class() for every byte, as a table: the hot loops index it directly. */
+static const unsigned char XML_CLASS[256] = {
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 1, 1, 2, 2, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+};
+
 static unsigned char xml_class(unsigned char b)
 {
-    if (b >= 0x80) return XC_UTF8;
-    if (b == '&' || b == '<' || b == '>' || b == '"' || b == '\t' || b == '\n' || b == '\r')
-        return XC_ESCAPE;
-    if (b < 0x20) return XC_ILLEGAL;
-    return XC_PLAIN;
+    return XML_CLASS[b];
+}
+
+/* Length of the leading run of bytes that need neither escape nor check. */
+static size_t plain_run(const unsigned char *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n && XML_CLASS[p[i]] == XC_PLAIN) i++;
+    return i;
 }
 
 /* Length of the XML-legal multi-byte character at p, 0 when it is not one. */
@@ -120,6 +136,12 @@ static void xml_write_attr(ds_wbuf *w, const char *attr, const char *value, size
     if (!value) len = 0;
     ds_wbuf_putc(w, ' ');
     ds_wbuf_puts(w, attr);
+    if (plain_run(p, len) == len) { /* the common case: hex digits, numbers, names */
+        ds_wbuf_write(w, "=\"", 2);
+        ds_wbuf_write(w, p, len);
+        ds_wbuf_putc(w, '"');
+        return;
+    }
     if (xml_value_writable(p, len)) {
         ds_wbuf_write(w, "=\"", 2);
         xml_write_escaped(w, p, len);
@@ -141,6 +163,15 @@ static void comment_text(ds_wbuf *w, comment_state *st, const char *text, size_t
     const unsigned char *p = (const unsigned char *)text;
     size_t i = 0;
     while (i < n) {
+        /* copy runs of plain characters in one piece; '-' and the rest one by one */
+        size_t run = i;
+        while (run < n && p[run] != '-' && XML_CLASS[p[run]] != XC_UTF8 && p[run] >= 0x20) run++;
+        if (run > i) {
+            ds_wbuf_write(w, p + i, run - i);
+            st->last_dash = 0;
+            i = run;
+            if (i >= n) break;
+        }
         unsigned char b = p[i];
         if (b == '-') {
             if (st->last_dash) ds_wbuf_putc(w, ' ');

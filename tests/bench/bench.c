@@ -507,17 +507,22 @@ static void print_table(const workload *w, size_t n)
            "in MB/s", "frames/s", "out MB/s", "RSS MB", "base s", "ratio");
     for (size_t i = 0; i < n; i++) {
         const workload *x = &w[i];
-        printf("%-22s %9.1f %11llu %8.3f %9.1f %12.0f %10.1f %8.1f %8.3f %6.2f\n", x->name, x->in_bytes / MB,
-               (unsigned long long)x->frames, x->run.seconds, safe_div(x->in_bytes / MB, x->run.seconds),
-               safe_div((double)x->frames, x->run.seconds), safe_div(x->out_bytes / MB, x->run.seconds),
-               x->run.max_rss_kb / 1024.0, x->base_seconds, safe_div(x->run.seconds, x->base_seconds));
+        char frames[24] = "-", rate[24] = "-";
+        if (x->frames) {
+            snprintf(frames, sizeof frames, "%llu", (unsigned long long)x->frames);
+            snprintf(rate, sizeof rate, "%.0f", safe_div((double)x->frames, x->run.seconds));
+        }
+        printf("%-22s %9.1f %11s %8.3f %9.1f %12s %10.1f %8.1f %8.3f %6.2f\n", x->name, x->in_bytes / MB, frames,
+               x->run.seconds, safe_div(x->in_bytes / MB, x->run.seconds), rate,
+               safe_div(x->out_bytes / MB, x->run.seconds), x->run.max_rss_kb / 1024.0, x->base_seconds,
+               safe_div(x->run.seconds, x->base_seconds));
     }
 }
 
 static int target(const char *what, double value, const char *unit, int below, double limit)
 {
     int met = below ? value < limit : value >= limit;
-    printf("  %-46s %12.2f %-8s target %s %-10g %s\n", what, value, unit, below ? "< " : ">=", limit,
+    printf("  %-40s %12.2f %-5s target %s %-8.10g %s\n", what, value, unit, below ? "< " : ">=", limit,
            met ? "met" : "NOT met");
     return met;
 }
@@ -662,7 +667,7 @@ int main(int argc, char **argv)
     double start_ms = startup_ms(tool, &mix);
 
     print_table(w, 4);
-    printf("\nMB = 10^6 bytes; frames/s counts input frames (for (4): hex lines written); RSS = peak of the\n"
+    printf("\nMB = 10^6 bytes (RSS: MiB); frames = input frames ((4): hex lines written); RSS = peak of the\n"
            "child (wait4 ru_maxrss); base s = fread input + fwrite as many output bytes, same run; ratio =\n"
            "seconds / base s. Workload (2) holds the frames of (1) in binary (about 1/3 of its size),\n"
            "without the 2 wrapper frames per mix (not looked for after HDLC in a binary dump).\n"

@@ -82,6 +82,13 @@ START_TEST(obis_meanings)
 }
 END_TEST
 
+START_TEST(obis_table_order)
+{
+    /* lookup searches by halves: the table must stay sorted */
+    ck_assert_int_eq(ds_obis_table_sorted(), 1);
+}
+END_TEST
+
 START_TEST(class_names)
 {
     ck_assert_str_eq(ds_class_name(1), "Data");
@@ -217,6 +224,7 @@ static Suite *names_suite(void)
     TCase *t = tcase_create("core");
     tcase_add_test(t, obis_format);
     tcase_add_test(t, obis_meanings);
+    tcase_add_test(t, obis_table_order);
     tcase_add_test(t, class_names);
     tcase_add_test(t, unit_names);
     tcase_add_test(t, datetime_full);
