@@ -6,6 +6,9 @@
 #include "apdu/axdr.h"
 #include "apdu/enums.h"
 #include "names/names.h"
+#include "util/fmt.h"
+
+#include <string.h>
 
 void ds_c_class_id(ds_emit *e, const uint8_t *p, size_t n, uint64_t v)
 {
@@ -13,18 +16,22 @@ void ds_c_class_id(ds_emit *e, const uint8_t *p, size_t n, uint64_t v)
     (void)n;
     if (!ds_emit_comments_on(e)) return;
     const char *name = ds_class_name((uint16_t)v);
-    if (name) ds_emit_comment(e, "%s", name);
+    if (name) ds_emit_comment_text(e, name, strlen(name));
 }
 
 void ds_c_obis(ds_emit *e, const uint8_t *p, size_t n, uint64_t v)
 {
     (void)v;
     if (!ds_emit_comments_on(e) || n != 6) return;
-    char dotted[32];
-    ds_obis_format(p, dotted);
+    ds_text t;
+    ds_text_init(&t);
+    t.len = ds_obis_format(p, t.buf);
     const char *meaning = ds_obis_meaning(p);
-    if (meaning) ds_emit_comment(e, "%s %s", dotted, meaning);
-    else ds_emit_comment(e, "%s", dotted);
+    if (meaning) {
+        ds_text_str(&t, " ");
+        ds_text_str(&t, meaning);
+    }
+    ds_emit_comment_text(e, t.buf, t.len);
 }
 
 void ds_c_invoke_id(ds_emit *e, const uint8_t *p, size_t n, uint64_t v)
@@ -32,8 +39,13 @@ void ds_c_invoke_id(ds_emit *e, const uint8_t *p, size_t n, uint64_t v)
     (void)p;
     (void)n;
     if (!ds_emit_comments_on(e)) return;
-    ds_emit_comment(e, "invoke-id %u, %s, %s priority", (unsigned)(v & 0x0F),
-                    (v & 0x40) ? "confirmed" : "unconfirmed", (v & 0x80) ? "high" : "normal");
+    ds_text t;
+    ds_text_init(&t);
+    ds_text_str(&t, "invoke-id ");
+    ds_text_uint(&t, v & 0x0F);
+    ds_text_str(&t, (v & 0x40) ? ", confirmed, " : ", unconfirmed, ");
+    ds_text_str(&t, (v & 0x80) ? "high priority" : "normal priority");
+    ds_emit_comment_text(e, t.buf, t.len);
 }
 
 void ds_c_long_invoke_id(ds_emit *e, const uint8_t *p, size_t n, uint64_t v)
@@ -56,7 +68,7 @@ static void enum_comment(ds_emit *e, const ds_enum *t, uint64_t v)
 {
     if (!ds_emit_comments_on(e)) return;
     const char *name = ds_enum_name(t, (uint32_t)v);
-    if (name) ds_emit_comment(e, "%s", name);
+    if (name) ds_emit_comment_text(e, name, strlen(name));
 }
 
 void ds_c_association_result(ds_emit *e, const uint8_t *p, size_t n, uint64_t v)

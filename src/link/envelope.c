@@ -47,28 +47,38 @@ static const char *element_name(ds_link_kind k)
     return k == DS_LINK_HDLC ? "HDLC" : k == DS_LINK_WRAPPER ? "WRAPPER" : k == DS_LINK_MBUS ? "WiredMBus" : NULL;
 }
 
+/* Comments here are written for every frame: built without printf, which would cost more
+ * than decoding the frame. */
 static void address_comment(ds_emit *e, const ds_hdlc_addr *a)
 {
-    if (a->len == 2 || a->len == 4) ds_emit_comment(e, "logical %u, physical %u", a->upper, a->lower);
+    if ((a->len != 2 && a->len != 4) || !ds_emit_comments_on(e)) return;
+    ds_text t;
+    ds_text_init(&t);
+    ds_text_str(&t, "logical ");
+    ds_text_uint(&t, a->upper);
+    ds_text_str(&t, ", physical ");
+    ds_text_uint(&t, a->lower);
+    ds_emit_comment_text(e, t.buf, t.len);
 }
 
 static void frame_label(ds_emit *e, const ds_hdlc_info *h)
 {
-    const char *name = ds_hdlc_type_name(h->type);
-    switch (h->type) {
-    case DS_HDLC_I:
-        ds_emit_comment(e, "I frame N(S)=%d N(R)=%d P/F=%d", h->ns, h->nr, h->pf);
-        break;
-    case DS_HDLC_RR:
-    case DS_HDLC_RNR:
-    case DS_HDLC_REJ:
-    case DS_HDLC_SREJ:
-        ds_emit_comment(e, "%s frame N(R)=%d P/F=%d", name, h->nr, h->pf);
-        break;
-    default:
-        ds_emit_comment(e, "%s frame P/F=%d", name, h->pf);
-        break;
+    if (!ds_emit_comments_on(e)) return;
+    ds_text t;
+    ds_text_init(&t);
+    ds_text_str(&t, ds_hdlc_type_name(h->type));
+    ds_text_str(&t, " frame");
+    if (h->type == DS_HDLC_I) {
+        ds_text_str(&t, " N(S)=");
+        ds_text_uint(&t, (uint64_t)h->ns);
     }
+    if (h->type == DS_HDLC_I || h->type == DS_HDLC_RR || h->type == DS_HDLC_RNR || h->type == DS_HDLC_REJ ||
+        h->type == DS_HDLC_SREJ) {
+        ds_text_str(&t, " N(R)=");
+        ds_text_uint(&t, (uint64_t)h->nr);
+    }
+    ds_text_str(&t, h->pf ? " P/F=1" : " P/F=0");
+    ds_emit_comment_text(e, t.buf, t.len);
 }
 
 size_t ds_hdlc_addr_size_for(uint32_t packed)

@@ -121,6 +121,23 @@ void ds_framer_set_garbage_fn(ds_framer *fr, ds_garbage_fn fn)
     fr->garbage_fn = fn;
 }
 
+/* A run of n garbage bytes at buffer index i, in one step (the scanner's fast path). */
+static void add_garbage_run(ds_framer *fr, size_t i, size_t n)
+{
+    uint64_t offset = ds_framer_off(fr, i);
+    if (!(fr->garbage_len && fr->garbage_off + fr->garbage_len == offset)) {
+        flush_garbage(fr);
+        fr->garbage_off = offset;
+        fr->garbage_len = 0;
+    }
+    if (fr->garbage_len < DS_GARBAGE_SHOWN) {
+        size_t keep = DS_GARBAGE_SHOWN - fr->garbage_len;
+        if (keep > n) keep = n;
+        memcpy(fr->garbage_head + fr->garbage_len, fr->buf + i, keep);
+    }
+    fr->garbage_len += n;
+}
+
 /* Consecutive garbage bytes make one report. */
 static void add_garbage(ds_framer *fr, uint64_t offset, uint8_t byte)
 {
@@ -227,9 +244,43 @@ static ds_try_result scan_one(ds_framer *fr, size_t p, size_t avail, int final, 
     return DS_TRY_NOT_FRAME;
 }
 
+/* Bytes that can begin a frame of the kinds looked for. Everything else is garbage without
+ * a closer look, which lets the scanner cross noise at memory speed. */
+static int may_begin_frame(const ds_framer *fr, uint8_t b)
+{
+    switch (fr->kind) {
+    case DS_LINK_HDLC: return b == DS_HDLC_FLAG;
+    case DS_LINK_MBUS: return b == 0x68;
+    case DS_LINK_WRAPPER: return b == 0x00;
+    default: return b == DS_HDLC_FLAG || b == 0x68 || (b == 0x00 && !fr->record_had_checked_frame);
+    }
+}
+
+/* Skips the bytes from fr->pos that cannot begin a frame, as one garbage run. */
+static void skip_noise(ds_framer *fr)
+{
+    size_t i = fr->pos, end = fr->len;
+    if (fr->has_spare_flag && fr->spare_flag_off == ds_framer_off(fr, i)) return; /* let the flag be seen */
+    /* the table is all zero but for these three, which depend on the state */
+    uint8_t *starts = fr->starts;
+    starts[DS_HDLC_FLAG] = (uint8_t)may_begin_frame(fr, DS_HDLC_FLAG);
+    starts[0x68] = (uint8_t)may_begin_frame(fr, 0x68);
+    starts[0x00] = (uint8_t)may_begin_frame(fr, 0x00);
+    const uint8_t *buf = fr->buf;
+    while (i < end && !starts[buf[i]]) i++;
+    if (i > fr->pos) {
+        add_garbage_run(fr, fr->pos, i - fr->pos);
+        fr->pos = i;
+    }
+}
+
 static void process(ds_framer *fr, int final)
 {
     while (pending(fr) > 0) {
+        if (fr->record == DS_REC_FRAMED) {
+            skip_noise(fr);
+            if (pending(fr) == 0) return;
+        }
         if (fr->record == DS_REC_UNDECIDED) {
             decide_record(fr, final);
             if (fr->record == DS_REC_UNDECIDED) return;

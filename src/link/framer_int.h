@@ -61,6 +61,7 @@ struct ds_framer {
     size_t nmarks;
 
     uint8_t unstuffed[DS_HDLC_MAX_LEN + 2];
+    uint8_t starts[256];  /* 1 for the bytes that may begin a frame (see skip_noise) */
 };
 
 /* Reports a diagnostic belonging to the next frame (garbage seen so far is

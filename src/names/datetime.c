@@ -6,6 +6,9 @@
  * Unspecified fields stay visible as asterisks instead of being guessed. */
 #include "names/names.h"
 
+#include <string.h>
+#include "util/fmt.h"
+
 #include <stdio.h>
 
 #define UNSPEC 0xFFu
@@ -35,8 +38,12 @@ static void put(text *t, const char *s)
 static void put_num(text *t, unsigned v, int width)
 {
     char tmp[16];
-    snprintf(tmp, sizeof tmp, "%0*u", width, v);
-    put(t, tmp);
+    size_t n = ds_fmt_udec(tmp, v);
+    char padded[24];
+    size_t pad = width > (int)n ? (size_t)width - n : 0;
+    memset(padded, '0', pad);
+    memcpy(padded + pad, tmp, n + 1);
+    put(t, padded);
 }
 
 static int month_ok(uint8_t m) { return (m >= 1 && m <= 12) || m >= 0xFD; }

@@ -1,5 +1,7 @@
 #include "util/fmt.h"
 
+#include <string.h>
+
 static const char HEXDIGITS[] = "0123456789ABCDEF";
 
 size_t ds_fmt_hex(char *out, const uint8_t *p, size_t n)
@@ -62,4 +64,41 @@ size_t ds_fmt_shex(char *out, int64_t v, int digits)
     }
     out[digits] = '\0';
     return (size_t)digits;
+}
+
+static void text_put(ds_text *t, const char *s, size_t n)
+{
+    size_t room = sizeof t->buf - 1 - t->len;
+    if (n > room) n = room;
+    memcpy(t->buf + t->len, s, n);
+    t->len += n;
+    t->buf[t->len] = '\0';
+}
+
+void ds_text_str(ds_text *t, const char *s)
+{
+    text_put(t, s, strlen(s));
+}
+
+void ds_text_uint(ds_text *t, uint64_t v)
+{
+    char tmp[24];
+    text_put(t, tmp, ds_fmt_udec(tmp, v));
+}
+
+void ds_text_uint_w(ds_text *t, uint64_t v, int width)
+{
+    char tmp[24];
+    size_t n = ds_fmt_udec(tmp, v);
+    while ((int)n < width && t->len < sizeof t->buf - 1) {
+        text_put(t, "0", 1);
+        width--;
+    }
+    text_put(t, tmp, n);
+}
+
+void ds_text_uhex(ds_text *t, uint64_t v, int digits)
+{
+    char tmp[24];
+    text_put(t, tmp, ds_fmt_uhex(tmp, v, digits));
 }

@@ -16,4 +16,23 @@ size_t ds_fmt_sdec(char *out, int64_t v);
 /* Signed value as two's complement hex in exactly `digits` digits (Gurux sN). */
 size_t ds_fmt_shex(char *out, int64_t v, int digits);
 
+
+/* A small text builder for comments on hot paths (printf costs more than the decoding it
+ * describes). Appends are cut silently at the buffer size. */
+typedef struct ds_text {
+    size_t len;
+    char buf[240];
+} ds_text;
+
+static inline void ds_text_init(ds_text *t)
+{
+    t->len = 0;
+    t->buf[0] = '\0';
+}
+void ds_text_str(ds_text *t, const char *s);
+void ds_text_uint(ds_text *t, uint64_t v);
+/* v as decimal, zero-padded to `width` digits */
+void ds_text_uint_w(ds_text *t, uint64_t v, int width);
+void ds_text_uhex(ds_text *t, uint64_t v, int digits);
+
 #endif
