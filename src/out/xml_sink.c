@@ -158,6 +158,18 @@ typedef struct comment_state {
     int last_dash;  /* the last byte written into the comment was '-' */
 } comment_state;
 
+/* Bytes a comment carries as they are: printable ASCII but '-' (a "--" must be split). */
+static const unsigned char COMMENT_PLAIN[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
 static void comment_text(ds_wbuf *w, comment_state *st, const char *text, size_t n)
 {
     const unsigned char *p = (const unsigned char *)text;
@@ -165,7 +177,7 @@ static void comment_text(ds_wbuf *w, comment_state *st, const char *text, size_t
     while (i < n) {
         /* copy runs of plain characters in one piece; '-' and the rest one by one */
         size_t run = i;
-        while (run < n && p[run] != '-' && XML_CLASS[p[run]] != XC_UTF8 && p[run] >= 0x20) run++;
+        while (run < n && COMMENT_PLAIN[p[run]]) run++;
         if (run > i) {
             ds_wbuf_write(w, p + i, run - i);
             st->last_dash = 0;
@@ -272,9 +284,37 @@ static void xml_close(ds_sink *s, const char *name)
     ds_wbuf_write(&x->w, ">\n", 2);
 }
 
+/* The common leaf, <Name Value="plain" />, written straight into the block in one pass
+ * when it fits: most of the output is made of these. */
+static int leaf_fast(xml_sink *x, const char *name, const char *attr, const char *value, size_t value_len)
+{
+    ds_wbuf *w = &x->w;
+    size_t ind = 2 * (size_t)x->indent, nlen = strlen(name), alen = strlen(attr);
+    size_t need = ind + 1 + nlen + 1 + alen + 2 + value_len + 5; /* <N A="V" />\n */
+    if (need > w->cap - w->len || plain_run((const unsigned char *)value, value_len) != value_len) return 0;
+    char *o = w->buf + w->len;
+    memset(o, ' ', ind);
+    o += ind;
+    *o++ = '<';
+    memcpy(o, name, nlen);
+    o += nlen;
+    *o++ = ' ';
+    memcpy(o, attr, alen);
+    o += alen;
+    *o++ = '=';
+    *o++ = '"';
+    memcpy(o, value, value_len);
+    o += value_len;
+    memcpy(o, "\" />\n", 5);
+    o += 5;
+    w->len = (size_t)(o - w->buf);
+    return 1;
+}
+
 static void xml_leaf(ds_sink *s, const char *name, const char *attr, const char *value, size_t value_len)
 {
     xml_sink *x = xml_of(s);
+    if (attr && value && leaf_fast(x, name, attr, value, value_len)) return;
     write_indent(x);
     ds_wbuf_putc(&x->w, '<');
     ds_wbuf_puts(&x->w, name);

@@ -16,30 +16,44 @@ size_t ds_fmt_hex(char *out, const uint8_t *p, size_t n)
 
 size_t ds_fmt_uhex(char *out, uint64_t v, int digits)
 {
-    char tmp[16];
-    int n = 0;
-    do {
-        tmp[n++] = HEXDIGITS[v & 0xF];
-        v >>= 4;
-    } while (v);
+    /* count the digits first, then fill from the right: no reversal pass */
+    int n = 1;
+    while (n < 16 && (v >> (4 * n)) != 0) n++;
     if (digits > 16) digits = 16;
-    while (n < digits) tmp[n++] = '0';
-    for (int i = 0; i < n; i++) out[i] = tmp[n - 1 - i];
+    if (n < digits) n = digits;
+    for (int i = n - 1; i >= 0; i--) {
+        out[i] = HEXDIGITS[v & 0xF];
+        v >>= 4;
+    }
     out[n] = '\0';
     return (size_t)n;
 }
 
+/* "00".."99": two digits per division */
+static const char DEC_PAIRS[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                                   "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                                   "8081828384858687888990919293949596979899";
+
 size_t ds_fmt_udec(char *out, uint64_t v)
 {
     char tmp[20];
-    int n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (int i = 0; i < n; i++) out[i] = tmp[n - 1 - i];
-    out[n] = '\0';
-    return (size_t)n;
+    int n = 20;
+    while (v >= 100) {
+        unsigned pair = (unsigned)(v % 100);
+        v /= 100;
+        tmp[--n] = DEC_PAIRS[2 * pair + 1];
+        tmp[--n] = DEC_PAIRS[2 * pair];
+    }
+    if (v >= 10) {
+        tmp[--n] = DEC_PAIRS[2 * v + 1];
+        tmp[--n] = DEC_PAIRS[2 * v];
+    } else {
+        tmp[--n] = (char)('0' + v);
+    }
+    size_t len = (size_t)(20 - n);
+    memcpy(out, tmp + n, len);
+    out[len] = '\0';
+    return len;
 }
 
 size_t ds_fmt_sdec(char *out, int64_t v)

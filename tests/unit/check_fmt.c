@@ -1,0 +1,100 @@
+/* Number and hex formatting used on the output path. */
+#include <check.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "util/fmt.h"
+
+START_TEST(udec_edges)
+{
+    static const struct {
+        uint64_t v;
+        const char *want;
+    } CASES[] = {{0, "0"}, {9, "9"}, {10, "10"}, {99, "99"}, {100, "100"}, {101, "101"}, {999, "999"},
+                 {1000, "1000"}, {65535, "65535"}, {4294967295u, "4294967295"},
+                 {UINT64_MAX, "18446744073709551615"}};
+    char buf[24];
+    for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
+        size_t n = ds_fmt_udec(buf, CASES[i].v);
+        ck_assert_str_eq(buf, CASES[i].want);
+        ck_assert_uint_eq(n, strlen(CASES[i].want));
+    }
+}
+END_TEST
+
+START_TEST(sdec_edges)
+{
+    char buf[24];
+    ds_fmt_sdec(buf, -1);
+    ck_assert_str_eq(buf, "-1");
+    ds_fmt_sdec(buf, INT64_MIN);
+    ck_assert_str_eq(buf, "-9223372036854775808");
+    ds_fmt_sdec(buf, 200);
+    ck_assert_str_eq(buf, "200");
+}
+END_TEST
+
+START_TEST(uhex_padding)
+{
+    char buf[24];
+    ck_assert_uint_eq(ds_fmt_uhex(buf, 0, 1), 1);
+    ck_assert_str_eq(buf, "0");
+    ds_fmt_uhex(buf, 0xC1, 2);
+    ck_assert_str_eq(buf, "C1");
+    ds_fmt_uhex(buf, 8, 4);
+    ck_assert_str_eq(buf, "0008");
+    ds_fmt_uhex(buf, 0x1FF, 2); /* wider than asked: all digits kept */
+    ck_assert_str_eq(buf, "1FF");
+    ds_fmt_uhex(buf, UINT64_MAX, 2);
+    ck_assert_str_eq(buf, "FFFFFFFFFFFFFFFF");
+    ds_fmt_uhex(buf, 0x12, 20); /* padding is capped at 16 digits */
+    ck_assert_str_eq(buf, "0000000000000012");
+}
+END_TEST
+
+START_TEST(shex_and_hex)
+{
+    char buf[40];
+    ds_fmt_shex(buf, -200, 4);
+    ck_assert_str_eq(buf, "FF38");
+    ds_fmt_shex(buf, -128, 2);
+    ck_assert_str_eq(buf, "80");
+    static const uint8_t B[3] = {0x00, 0xAB, 0x7E};
+    ck_assert_uint_eq(ds_fmt_hex(buf, B, 3), 6);
+    ck_assert_str_eq(buf, "00AB7E");
+}
+END_TEST
+
+START_TEST(text_builder_cuts_at_capacity)
+{
+    ds_text t;
+    ds_text_init(&t);
+    ds_text_str(&t, "id ");
+    ds_text_uint(&t, 42);
+    ds_text_str(&t, " ");
+    ds_text_uint_w(&t, 7, 3);
+    ds_text_str(&t, " ");
+    ds_text_uhex(&t, 0xA, 2);
+    ck_assert_str_eq(t.buf, "id 42 007 0A");
+    for (int i = 0; i < 100; i++) ds_text_str(&t, "abcdef");
+    ck_assert_uint_eq(t.len, sizeof t.buf - 1);
+    ck_assert_int_eq(t.buf[sizeof t.buf - 1], '\0');
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("fmt");
+    TCase *t = tcase_create("fmt");
+    tcase_add_test(t, udec_edges);
+    tcase_add_test(t, sdec_edges);
+    tcase_add_test(t, uhex_padding);
+    tcase_add_test(t, shex_and_hex);
+    tcase_add_test(t, text_builder_cuts_at_capacity);
+    suite_add_tcase(s, t);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
