@@ -19,11 +19,16 @@
 extern "C" {
 #endif
 
+struct ds_keyring;
+
 typedef struct ds_options {
     int decimal;        /* numbers in decimal instead of hex (Gurux "hex" off) */
     int comments;       /* explanatory comments (OBIS names, dates, class names) */
     int pdu_only;       /* no frame envelopes: APDU elements only */
     ds_link_kind link;  /* DS_LINK_AUTO unless forced */
+    const struct ds_keyring *keys; /* keys for deciphering (borrowed); NULL: ciphered APDUs are only shown */
+    int no_verify;      /* decipher without checking authentication tags (the output says so) */
+    int show_keys;      /* show key values found in deciphered APDUs (hidden otherwise) */
 } ds_options;
 
 void ds_options_init(ds_options *o);  /* defaults: hex, comments on, envelopes on, auto */

@@ -30,11 +30,14 @@ int ds_apdu_decode(ds_emit *e, ds_cursor *c)
         ds_emit_undecoded(e, c);
         return -1;
     }
+    size_t start = c->pos;
     c->pos++;
     if (ds_schema_decode(e, c, f)) {
         ds_emit_undecoded(e, c);
         return -1;
     }
+    /* a ciphered APDU, shown as such: the security layer may follow it with its plaintext */
+    if (e->on_ciphered) e->on_ciphered(e->security, e, c->p + start, c->pos - start, e->base + start);
     if (ds_cur_left(c)) {
         ds_report(e, DS_D_APDU_TRAILING, DS_SEV_ERROR, c->pos, "%zu byte(s) after the end of the APDU",
                   ds_cur_left(c));

@@ -12,14 +12,15 @@
 
 #define BER_WRAPPED(univ, ...) {.kind = SK_BER_TLV, .tag = (univ), .sub = DS_LIST(__VA_ARGS__)}
 #define OCTETS_IN(nm) BER_WRAPPED(0x04, {.kind = SK_REST_BYTES, .name = (nm), .comment = ds_c_octets})
+#define TITLE_IN(nm, obs) BER_WRAPPED(0x04, {.kind = SK_REST_BYTES, .name = (nm), .comment = ds_c_octets, .observe = (obs)})
 #define INTEGER_IN(nm) BER_WRAPPED(0x02, {.kind = SK_REST_UINT, .name = (nm)})
 #define BITS(nm) {.kind = SK_REST_BITS, .name = (nm)}
 #define APPLICATION_CONTEXT \
     BER_WRAPPED(0x06, {.kind = SK_REST_OID, .name = "ApplicationContextName", .size = 1, .names = DS_APPLICATION_CONTEXT})
-#define MECHANISM {.kind = SK_REST_OID, .name = "MechanismName", .size = 2, .names = DS_MECHANISM}
-#define AUTHENTICATION(nm)                                                                      \
+#define MECHANISM {.kind = SK_REST_OID, .name = "MechanismName", .size = 2, .names = DS_MECHANISM, .observe = DS_OBS_MECHANISM}
+#define AUTHENTICATION(nm, obs)                                                                 \
     {.kind = SK_BER_CHOICE,                                                                     \
-     .alts = DS_ALTS(DS_ALT(0x80, {.kind = SK_REST_BYTES, .name = (nm), .comment = ds_c_octets}), \
+     .alts = DS_ALTS(DS_ALT(0x80, {.kind = SK_REST_BYTES, .name = (nm), .comment = ds_c_octets, .observe = (obs)}), \
                      DS_ALT(0x81, BITS(nm "Bits")))}
 #define USER_INFORMATION BER_WRAPPED(0x04, {.kind = SK_APDU})
 
@@ -29,12 +30,12 @@ static const ds_field AARQ = {
     .alts = DS_ALTS(DS_ALT(0x80, BITS("ProtocolVersion")), DS_ALT(0xA1, APPLICATION_CONTEXT),
                     DS_ALT(0xA2, OCTETS_IN("CalledAPTitle")), DS_ALT(0xA3, OCTETS_IN("CalledAEQualifier")),
                     DS_ALT(0xA4, INTEGER_IN("CalledAPInvocationId")),
-                    DS_ALT(0xA5, INTEGER_IN("CalledAEInvocationId")), DS_ALT(0xA6, OCTETS_IN("CallingAPTitle")),
+                    DS_ALT(0xA5, INTEGER_IN("CalledAEInvocationId")), DS_ALT(0xA6, TITLE_IN("CallingAPTitle", DS_OBS_CALLING_TITLE)),
                     DS_ALT(0xA7, OCTETS_IN("CallingAEQualifier")),
                     DS_ALT(0xA8, INTEGER_IN("CallingApInvocationId")),
                     DS_ALT(0xA9, INTEGER_IN("CallingAEInvocationId")),
                     DS_ALT(0x8A, BITS("SenderACSERequirements")), DS_ALT(0x8B, MECHANISM),
-                    DS_ALT(0xAC, AUTHENTICATION("CallingAuthentication")),
+                    DS_ALT(0xAC, AUTHENTICATION("CallingAuthentication", DS_OBS_CTOS)),
                     DS_ALT(0xBD, {.kind = SK_REST_BYTES, .name = "ImplementationInformation"}),
                     DS_ALT(0xBE, USER_INFORMATION)),
 };
@@ -45,17 +46,17 @@ static const ds_field AARE = {
     .alts = DS_ALTS(
         DS_ALT(0x80, BITS("ProtocolVersion")), DS_ALT(0xA1, APPLICATION_CONTEXT),
         DS_ALT(0xA2, BER_WRAPPED(0x02, {.kind = SK_REST_UINT, .name = "AssociationResult",
-                                        .comment = ds_c_association_result})),
+                                        .comment = ds_c_association_result, .observe = DS_OBS_AARE_RESULT})),
         DS_ALT(0xA3, {.kind = SK_BER_CHOICE, .name = "ResultSourceDiagnostic",
                       .alts = DS_ALTS(DS_ALT(0xA1, BER_WRAPPED(0x02, {.kind = SK_REST_UINT, .name = "ACSEServiceUser",
                                                                      .comment = ds_c_acse_user})),
                                       DS_ALT(0xA2, BER_WRAPPED(0x02, {.kind = SK_REST_UINT,
                                                                      .name = "ACSEServiceProvider",
                                                                      .comment = ds_c_acse_provider})))}),
-        DS_ALT(0xA4, OCTETS_IN("RespondingAPTitle")), DS_ALT(0xA5, OCTETS_IN("RespondingAEQualifier")),
+        DS_ALT(0xA4, TITLE_IN("RespondingAPTitle", DS_OBS_RESPONDING_TITLE)), DS_ALT(0xA5, OCTETS_IN("RespondingAEQualifier")),
         DS_ALT(0xA6, INTEGER_IN("RespondingAPInvocationId")), DS_ALT(0xA7, INTEGER_IN("RespondingAEInvocationId")),
         DS_ALT(0x88, BITS("ResponderACSERequirement")), DS_ALT(0x89, MECHANISM),
-        DS_ALT(0xAA, AUTHENTICATION("RespondingAuthentication")),
+        DS_ALT(0xAA, AUTHENTICATION("RespondingAuthentication", DS_OBS_STOC)),
         DS_ALT(0xBD, {.kind = SK_REST_BYTES, .name = "ImplementationInformation"}),
         DS_ALT(0xBE, USER_INFORMATION)),
 };

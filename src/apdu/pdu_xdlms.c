@@ -170,7 +170,7 @@ static const ds_field CONFIRMED_SERVICE_ERROR = F_GROUP(
 /* ---- initiate ---------------------------------------------------------------------------------- */
 
 static const ds_field INITIATE_REQUEST =
-    F_GROUP("InitiateRequest", F_OPTIONAL(F_OCTETS("DedicatedKey")), F_OPTIONAL(F_U8("ResponseAllowed")),
+    F_GROUP("InitiateRequest", F_OPTIONAL({.kind = SK_OCTETS, .name = "DedicatedKey", .observe = DS_OBS_DEDICATED_KEY}), F_OPTIONAL(F_U8("ResponseAllowed")),
             F_OPTIONAL(F_DEC8("ProposedQualityOfService")), F_U8("ProposedDlmsVersionNumber"),
             {.kind = SK_CONFORMANCE, .name = "ProposedConformance"}, F_U16("ProposedMaxPduSize"));
 

@@ -90,6 +90,19 @@ struct ds_field {
     const char *tag_leaf;   /* CHOICE: write the tag byte as <tag_leaf Value=name/> before the body */
     ds_comment_fn comment;
     const char *len_error;  /* diagnostic code when a length exceeds what is left; default data.bad-length */
+    uint8_t observe;        /* DS_OBS_*: report the field's bytes to the security layer */
+};
+
+/* Fields the security layer learns from (ds_emit.observe) */
+enum {
+    DS_OBS_NONE = 0,
+    DS_OBS_CALLING_TITLE,     /* AARQ calling-AP-title: the client's system title */
+    DS_OBS_RESPONDING_TITLE,  /* AARE responding-AP-title: the server's system title */
+    DS_OBS_DEDICATED_KEY,     /* InitiateRequest dedicated-key */
+    DS_OBS_MECHANISM,         /* mechanism-name (OID bytes) */
+    DS_OBS_CTOS,              /* AARQ calling-authentication-value */
+    DS_OBS_STOC,              /* AARE responding-authentication-value */
+    DS_OBS_AARE_RESULT        /* AARE result */
 };
 
 /* Field list helpers for the tables (compound literals have static storage at file scope). */

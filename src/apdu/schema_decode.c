@@ -120,6 +120,12 @@ static int dec_octets(ds_emit *e, ds_cursor *c, const ds_field *f)
     if (read_length(e, c, f, f->len_error ? f->len_error : DS_D_DATA_BAD_LENGTH, &n)) return -1;
     const uint8_t *p = c->p + c->pos; /* read_length checked that n bytes are there */
     c->pos += n;
+    if (f->observe == DS_OBS_DEDICATED_KEY && e->hide_keys) {
+        /* a key found in a deciphered APDU: not written unless asked for */
+        ds_emit_comment(e, "%zu-byte key hidden; --show-keys shows it", n);
+        ds_emit_leaf(e, f->name, "hidden");
+        return 0;
+    }
     if (f->comment) f->comment(e, p, n, n);
     ds_emit_hex(e, f->name, p, n);
     return 0;
@@ -523,7 +529,30 @@ static int dec_rest_oid(ds_emit *e, ds_cursor *c, const ds_field *f)
     return 0;
 }
 
+static int decode_field(ds_emit *e, ds_cursor *c, const ds_field *f);
+
 int ds_schema_decode(ds_emit *e, ds_cursor *c, const ds_field *f)
+{
+    size_t start = c->pos;
+    int rc = decode_field(e, c, f);
+    if (rc == 0 && f->observe && e->observe) {
+        /* the field's value bytes: for length-prefixed octets, without the length */
+        const uint8_t *p = c->p + start;
+        size_t n = c->pos - start;
+        if (f->kind == SK_OCTETS) {
+            ds_cursor v = {c->p, c->pos, start};
+            size_t len;
+            if (ds_cur_len(&v, &len, NULL) == 0 && len == ds_cur_left(&v)) {
+                p = c->p + v.pos;
+                n = len;
+            }
+        }
+        e->observe(e->security, f->observe, p, n);
+    }
+    return rc;
+}
+
+static int decode_field(ds_emit *e, ds_cursor *c, const ds_field *f)
 {
     switch (f->kind) {
     case SK_END: return 0;

@@ -16,7 +16,9 @@
 
 #define DS_MAX_DEPTH 64  /* nesting limit for data and PDUs: deeper input is an error */
 
-typedef struct ds_emit {
+typedef struct ds_emit ds_emit;
+
+struct ds_emit {
     ds_sink *sink;
     const ds_options *opt;
     ds_diag_fn diag_fn;
@@ -27,7 +29,14 @@ typedef struct ds_emit {
     uint64_t errors;
     uint64_t warnings;
     int depth;          /* current container nesting, checked against DS_MAX_DEPTH */
-} ds_emit;
+    /* Security hooks (set by the decoder when it has a session): fields worth remembering
+     * (system titles, dedicated key, challenges) are reported as they are decoded, and a
+     * ciphered APDU, once shown, is handed over so that its deciphered view can follow it. */
+    void (*observe)(void *user, int what, const uint8_t *p, size_t n);
+    void (*on_ciphered)(void *user, struct ds_emit *e, const uint8_t *apdu, size_t n, uint64_t offset);
+    void *security;
+    int hide_keys;      /* key values in deciphered APDUs are not written (no --show-keys) */
+};
 
 void ds_emit_init(ds_emit *e, ds_sink *sink, const ds_options *opt, ds_diag_fn fn, void *user);
 

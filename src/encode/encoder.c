@@ -83,10 +83,12 @@ static int encode_inner_apdu(void *user, ds_enc *enc, const xmlNode *apdu, ds_bu
 }
 
 
-/* XmlClient scripts carry these between PDUs; they are instructions to a client, not bytes. */
+/* XmlClient scripts carry these between PDUs; they are instructions to a client, not bytes.
+ * <Decrypted> is our deciphered view of the ciphered APDU before it: not bytes either. */
 static int is_script_metadata(const xmlNode *n)
 {
-    return ds_x_is(n, "Description") || ds_x_is(n, "Error") || ds_x_is(n, "ErrorUrl") || ds_x_is(n, "Sleep");
+    return ds_x_is(n, "Description") || ds_x_is(n, "Error") || ds_x_is(n, "ErrorUrl") || ds_x_is(n, "Sleep") ||
+           ds_x_is(n, "Decrypted");
 }
 
 /* A top-level <PDU [LLC=".."]> (a raw record that had an LLC header): LLC + APDU. */

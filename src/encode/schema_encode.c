@@ -362,7 +362,9 @@ static int enc_ber_seq(ds_enc *enc, const ds_field *f, xmlNode **cur, const xmlN
     ds_buf_init(&body);
     int rc = 0;
     for (xmlNode *item = ds_x_first(n); item && rc == 0;) {
-        if (ds_x_is(item, "Undecoded")) { /* a field the decoder could not read, kept as it was */
+        if (ds_x_is(item, "Decrypted")) { /* the deciphered view of the field before it: not bytes */
+            item = ds_x_next(item);
+        } else if (ds_x_is(item, "Undecoded")) { /* a field the decoder could not read, kept as it was */
             rc = leaf_hex(enc, item, -1, &body);
             item = ds_x_next(item);
         } else {

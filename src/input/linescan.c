@@ -5,25 +5,43 @@
 
 /* ---- hex tokenizer ---------------------------------------------------------------------- */
 
+#define CC_SP (DS_CC_SPACE | DS_CC_SEP)
+#define CC_DEC(v) (DS_CC_HEX | DS_CC_DEC | (v))
+#define CC_HEX(v) (DS_CC_HEX | (v))
+
+const uint8_t ds_char_class[256] = {
+    ['0'] = CC_DEC(0), ['1'] = CC_DEC(1), ['2'] = CC_DEC(2), ['3'] = CC_DEC(3), ['4'] = CC_DEC(4),
+    ['5'] = CC_DEC(5), ['6'] = CC_DEC(6), ['7'] = CC_DEC(7), ['8'] = CC_DEC(8), ['9'] = CC_DEC(9),
+    ['a'] = CC_HEX(10), ['b'] = CC_HEX(11), ['c'] = CC_HEX(12), ['d'] = CC_HEX(13),
+    ['e'] = CC_HEX(14), ['f'] = CC_HEX(15),
+    ['A'] = CC_HEX(10), ['B'] = CC_HEX(11), ['C'] = CC_HEX(12), ['D'] = CC_HEX(13),
+    ['E'] = CC_HEX(14), ['F'] = CC_HEX(15),
+    [' '] = CC_SP, ['\t'] = CC_SP, ['\v'] = CC_SP, ['\f'] = CC_SP, ['\r'] = CC_SP, ['\n'] = CC_SP,
+    /* what people put between hex bytes besides blanks: list punctuation,
+     * MAC-style ':' and '-', and the brackets/braces of pasted arrays */
+    [','] = DS_CC_SEP, [';'] = DS_CC_SEP, [':'] = DS_CC_SEP, ['-'] = DS_CC_SEP,
+    ['{'] = DS_CC_SEP, ['}'] = DS_CC_SEP, ['['] = DS_CC_SEP, [']'] = DS_CC_SEP,
+};
+
+static unsigned char_class_of(int c)
+{
+    return (c >= 0 && c <= 255) ? ds_char_class[c] : 0u;
+}
+
 static int hex_value(int c)
 {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
+    unsigned cc = char_class_of(c);
+    return (cc & DS_CC_HEX) ? (int)(cc & DS_CC_VALUE) : -1;
 }
 
 int ds_hex_is_space(int c)
 {
-    return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r' || c == '\n';
+    return (char_class_of(c) & DS_CC_SPACE) != 0;
 }
 
-/* Characters people put between hex bytes: blanks, list punctuation, MAC-style
- * ':' and '-', and the brackets/braces of pasted arrays. */
 int ds_hex_is_separator(int c)
 {
-    return ds_hex_is_space(c) || c == ',' || c == ';' || c == ':' || c == '-' || c == '{' ||
-           c == '}' || c == '[' || c == ']';
+    return (char_class_of(c) & DS_CC_SEP) != 0;
 }
 
 void ds_hexrun_init(ds_hexrun *h)
@@ -94,6 +112,92 @@ int ds_hexrun_end(ds_hexrun *h, uint8_t *b)
     return close_run(h, b);
 }
 
+/* "XX XX XX " from a fresh run: each group is a whole run of two digits, so
+ * it gives one byte and one even run. A group is taken only when another hex
+ * digit follows its blank, which keeps double blanks (an xxd text column may
+ * follow them) out of this loop. Returns the end of the groups taken. */
+static size_t spaced_pairs(const unsigned char *s, size_t i, size_t n, uint8_t *out, size_t *len)
+{
+    size_t k = i;
+    size_t o = *len;
+    while (n - k > 3) {
+        unsigned hi = ds_char_class[s[k]];
+        unsigned lo = ds_char_class[s[k + 1]];
+        unsigned next = ds_char_class[s[k + 3]];
+        if (!(hi & lo & next & DS_CC_HEX) || s[k + 2] != ' ') break;
+        out[o++] = (uint8_t)(((hi & DS_CC_VALUE) << 4) | (lo & DS_CC_VALUE));
+        k += 3;
+    }
+    *len = o;
+    return k;
+}
+
+size_t ds_hexrun_feed_quick(ds_hexrun *h, const char *text, size_t n, uint8_t *out, size_t *out_len)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t i = 0;
+    size_t len = *out_len;
+    const size_t len_before = len;
+    int nib = h->nib;
+    unsigned digits = h->digits;
+    int prefixed = h->prefixed;
+    int has_number = h->run_has_number;
+    uint64_t even_runs = h->even_runs;
+
+    while (i < n) {
+        unsigned cc = ds_char_class[s[i]];
+        if (cc & DS_CC_HEX) {
+            if (digits == 0 && !prefixed) {
+                size_t k = spaced_pairs(s, i, n, out, &len);
+                even_runs += (k - i) / 3;
+                i = k;
+            }
+            /* whole pairs inside a run ("7EA008..." or the last pair of a line) */
+            while (nib < 0 && n - i >= 2) {
+                unsigned hi = ds_char_class[s[i]];
+                unsigned lo = ds_char_class[s[i + 1]];
+                if (!(hi & lo & DS_CC_HEX)) break;
+                out[len++] = (uint8_t)(((hi & DS_CC_VALUE) << 4) | (lo & DS_CC_VALUE));
+                if ((hi | lo) & DS_CC_DEC) has_number = 1;
+                digits += 2;
+                i += 2;
+            }
+            if (i >= n) break;
+            cc = ds_char_class[s[i]];
+            if (!(cc & DS_CC_HEX)) continue;
+            /* a single digit: the high nibble of a pair that goes on later, or
+             * the low one after an odd start */
+            digits++;
+            if (cc & DS_CC_DEC) has_number = 1;
+            if (nib < 0) {
+                nib = (int)(cc & DS_CC_VALUE);
+            } else {
+                out[len++] = (uint8_t)(((unsigned)nib << 4) | (cc & DS_CC_VALUE));
+                nib = -1;
+            }
+            i++;
+            continue;
+        }
+        /* a lone blank closing a run of whole bytes (or nothing) yields no event */
+        if (s[i] != ' ' || (n - i > 1 && (ds_char_class[s[i + 1]] & DS_CC_SPACE)) || digits % 2 != 0 ||
+            (digits == 0 && prefixed))
+            break;
+        if (digits > 0) even_runs++;
+        digits = 0;
+        prefixed = 0;
+        has_number = 0;
+        i++;
+    }
+    h->nib = nib;
+    h->digits = digits;
+    h->prefixed = prefixed;
+    h->run_has_number = has_number;
+    h->even_runs = even_runs;
+    h->bytes += len - len_before;
+    *out_len = len;
+    return i;
+}
+
 /* ---- prefix parser -------------------------------------------------------------------------- */
 
 static int is_digit(int c) { return c >= '0' && c <= '9'; }
@@ -104,7 +208,7 @@ static int to_upper(int c) { return (c >= 'a' && c <= 'z') ? c - 'a' + 'A' : c; 
 
 static int at_boundary(const char *s, size_t n, size_t i)
 {
-    return i >= n || ds_hex_is_space((unsigned char)s[i]);
+    return i >= n || ds_cc_is_space((unsigned char)s[i]);
 }
 
 static size_t count_digits(const char *s, size_t n, size_t i)
@@ -297,8 +401,8 @@ static int all_hexish(const char *s, size_t len)
 
 static void trim_span(const char *s, size_t *a, size_t *b)
 {
-    while (*a < *b && ds_hex_is_space((unsigned char)s[*a])) (*a)++;
-    while (*b > *a && ds_hex_is_space((unsigned char)s[*b - 1])) (*b)--;
+    while (*a < *b && ds_cc_is_space((unsigned char)s[*a])) (*a)++;
+    while (*b > *a && ds_cc_is_space((unsigned char)s[*b - 1])) (*b)--;
 }
 
 /* "[...]" at s[i]: a direction, a timestamp, or a tag such as "[DEBUG]" that is
@@ -327,14 +431,14 @@ static size_t match_bracket(const char *s, size_t n, size_t i, ds_line_prefix *p
 
 static size_t skip_spaces(const char *s, size_t n, size_t i)
 {
-    while (i < n && ds_hex_is_space((unsigned char)s[i])) i++;
+    while (i < n && ds_cc_is_space((unsigned char)s[i])) i++;
     return i;
 }
 
 static size_t count_hex_digits(const char *s, size_t n, size_t i)
 {
     size_t k = 0;
-    while (i + k < n && hex_value((unsigned char)s[i + k]) >= 0) k++;
+    while (i + k < n && (ds_char_class[(unsigned char)s[i + k]] & DS_CC_HEX)) k++;
     return k;
 }
 

@@ -32,8 +32,29 @@ void ds_hexrun_init(ds_hexrun *h);
 int ds_hexrun_feed(ds_hexrun *h, int c, uint8_t *b);
 /* Closes the current run (end of line). */
 int ds_hexrun_end(ds_hexrun *h, uint8_t *b);
+/* Feeds the longest start of s[0..n) that can only yield bytes: hex digits,
+ * and single ' ' blanks (not followed by another blank in s) that end a run
+ * of whole bytes. Same state and bytes as ds_hexrun_feed() one character at a
+ * time, but a whole "7E A0 08 " line costs a few instructions per character.
+ * The bytes go to out + *out_len, which needs room for n more. Returns the
+ * count of characters consumed; the caller feeds the next one the slow way. */
+size_t ds_hexrun_feed_quick(ds_hexrun *h, const char *s, size_t n, uint8_t *out, size_t *out_len);
 int ds_hex_is_separator(int c);
 int ds_hex_is_space(int c);
+
+/* Character classes for the hot loops: one table look-up instead of a chain
+ * of comparisons. */
+#define DS_CC_VALUE 0x0Fu /* the hex digit's value */
+#define DS_CC_HEX   0x10u /* 0-9 a-f A-F */
+#define DS_CC_SPACE 0x20u /* blank or line end, see ds_hex_is_space() */
+#define DS_CC_SEP   0x40u /* separator between bytes, see ds_hex_is_separator() */
+#define DS_CC_DEC   0x80u /* 0-9 */
+extern const uint8_t ds_char_class[256];
+
+static inline int ds_cc_is_space(unsigned char c)
+{
+    return (ds_char_class[c] & DS_CC_SPACE) != 0;
+}
 
 /* What the start of a line said. */
 typedef struct ds_line_prefix {

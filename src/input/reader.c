@@ -1,10 +1,15 @@
 /* The streaming reader behind include/dlmscope/input.h.
  *
  * Memory stays bounded whatever the input: binary input goes through one block
- * buffer; text goes line by line through a fixed line-head buffer. A line that
- * does not fit is classified by its head and the rest of it is then decoded
- * character by character as it arrives, so a megabyte-long hex line needs no
- * more memory than a short one. */
+ * buffer; text is read in blocks into a fixed input buffer and goes line by
+ * line through a fixed line-head buffer. A line that does not fit is
+ * classified by its head and the rest of it is then decoded as it arrives, so
+ * a megabyte-long hex line needs no more memory than a short one.
+ *
+ * Speed matters here (a log can be hundreds of megabytes): lines are found
+ * with memchr in the input block, copied whole, and their hex goes through
+ * ds_hexrun_feed_quick(); the character-at-a-time path (text_getc) only runs
+ * around CRs, ANSI escapes and line heads that filled the buffer. */
 #include "dlmscope/input.h"
 
 #include <errno.h>
@@ -14,6 +19,7 @@
 #include "input/linescan.h"
 
 #define BLOCK_SIZE   65536 /* decoded bytes per chunk at most */
+#define INPUT_BLOCK  65536 /* text read from the FILE at a time */
 #define LINE_HEAD    8192  /* text kept per line for classification */
 #define SNIFF_SIZE   4096  /* bytes looked at to tell text from binary */
 #define LONE_RECORDS 8     /* odd-digit diagnostics kept per buffered line */
@@ -33,6 +39,11 @@ struct ds_reader {
     uint8_t ahead[SNIFF_SIZE]; /* sniffed bytes, handed out before reading on */
     size_t ahead_len;
     size_t ahead_pos;
+    /* text not read yet: a window into ahead, mem or input */
+    const unsigned char *cur;
+    const unsigned char *end;
+    int in_done;   /* the FILE gave a short read: nothing more to ask it for */
+    int in_failed; /* ... because of a read error, reported once the window is used up */
     int error;
     int raw_pushback;  /* -1 when empty */
     int text_pushback; /* -1 when empty */
@@ -66,6 +77,7 @@ struct ds_reader {
     uint64_t held_line;
 
     char line[LINE_HEAD];
+    unsigned char input[INPUT_BLOCK];
     uint8_t out[BLOCK_SIZE];
     size_t out_len;
 };
@@ -127,6 +139,43 @@ static void report_too_large(ds_reader *r, uint64_t bytes)
 
 /* ---- character sources ------------------------------------------------------------------------- */
 
+/* Makes the window of unread text non-empty: the sniffed bytes first, then
+ * the memory source or the next block of the FILE. 0 at end of input; a read
+ * error sets r->error only once every byte read before it has been used. */
+static int fill(ds_reader *r)
+{
+    if (r->cur < r->end) return 1;
+    if (r->ahead_pos < r->ahead_len) {
+        r->cur = r->ahead + r->ahead_pos;
+        r->end = r->ahead + r->ahead_len;
+        r->ahead_pos = r->ahead_len;
+        return 1;
+    }
+    if (r->mem) {
+        if (r->mem_pos >= r->mem_len) return 0;
+        r->cur = r->mem + r->mem_pos;
+        r->end = r->mem + r->mem_len;
+        r->mem_pos = r->mem_len;
+        return 1;
+    }
+    if (r->in_done) {
+        if (r->in_failed) r->error = 1;
+        return 0;
+    }
+    size_t n = fread(r->input, 1, sizeof r->input, r->in);
+    if (n < sizeof r->input) {
+        r->in_done = 1;
+        r->in_failed = ferror(r->in) != 0;
+    }
+    if (n == 0) {
+        if (r->in_failed) r->error = 1;
+        return 0;
+    }
+    r->cur = r->input;
+    r->end = r->input + n;
+    return 1;
+}
+
 static int raw_getc(ds_reader *r)
 {
     if (r->raw_pushback >= 0) {
@@ -134,14 +183,8 @@ static int raw_getc(ds_reader *r)
         r->raw_pushback = -1;
         return c;
     }
-    if (r->ahead_pos < r->ahead_len) return r->ahead[r->ahead_pos++];
-    if (r->mem) return r->mem_pos < r->mem_len ? r->mem[r->mem_pos++] : -1;
-    int c = getc(r->in);
-    if (c == EOF) {
-        if (ferror(r->in)) r->error = 1;
-        return -1;
-    }
-    return c;
+    if (!fill(r)) return -1;
+    return *r->cur++;
 }
 
 /* Skips an ANSI escape sequence (coloured terminal logs); ESC was just read. */
@@ -285,7 +328,7 @@ static int next_binary(ds_reader *r, ds_chunk *out)
 
 static void trim_end(const char *s, size_t *n)
 {
-    while (*n > 0 && ds_hex_is_space((unsigned char)s[*n - 1])) (*n)--;
+    while (*n > 0 && ds_cc_is_space((unsigned char)s[*n - 1])) (*n)--;
 }
 
 static size_t find_text(const char *s, size_t n, const char *needle)
@@ -343,6 +386,10 @@ static int decode_span(ds_reader *r, const char *s, size_t a, size_t n, int part
                        line_result *res)
 {
     for (size_t i = a; i < n; i++) {
+        /* plain digits and single blanks cannot end the hex or start an
+         * ascii column: the quick tokenizer takes them */
+        i += ds_hexrun_feed_quick(&r->run, s + i, n - i, r->out, &r->out_len);
+        if (i >= n) break;
         int c = (unsigned char)s[i];
         uint8_t b;
         if (c == '#' || (c == '/' && i + 1 < n && s[i + 1] == '/')) {
@@ -567,6 +614,36 @@ static int next_repeated(ds_reader *r, ds_chunk *out)
     return emit(r, out, r->held_line);
 }
 
+/* A CR, CRLF or pushed-back character is waiting: text_getc() must go next. */
+static int slow_char_pending(const ds_reader *r)
+{
+    return r->text_pushback >= 0 || r->raw_pushback >= 0 || r->after_cr;
+}
+
+/* The first line end (LF or CR) or ESC in p[0..lim - p), or lim. */
+static const unsigned char *find_line_stop(const unsigned char *p, const unsigned char *lim)
+{
+    const unsigned char *stop = memchr(p, '\n', (size_t)(lim - p));
+    if (!stop) stop = lim;
+    const unsigned char *cr = memchr(p, '\r', (size_t)(stop - p));
+    if (cr) stop = cr;
+    const unsigned char *esc = memchr(p, 0x1B, (size_t)(stop - p));
+    return esc ? esc : stop;
+}
+
+/* Consumes the LF or CR at r->cur (and the LF of a CRLF), as text_getc()
+ * would turn it into one '\n'. */
+static void take_line_end(ds_reader *r)
+{
+    int c = *r->cur++;
+    if (c != '\r') return;
+    if (r->cur < r->end) {
+        if (*r->cur == '\n') r->cur++;
+    } else {
+        r->after_cr = 1; /* the LF, if any, is in the next block */
+    }
+}
+
 /* Reads one line into r->line. Returns 1 for a whole line, 2 when the head
  * buffer filled before the line ended, 0 at end of input. */
 static int read_line_head(ds_reader *r, size_t *len)
@@ -574,23 +651,82 @@ static int read_line_head(ds_reader *r, size_t *len)
     size_t n = 0;
     int any = 0;
     for (;;) {
-        int c = text_getc(r);
-        if (c < 0) {
+        if (slow_char_pending(r) || n == sizeof r->line) {
+            int c = text_getc(r);
+            if (c < 0) {
+                *len = n;
+                return any ? 1 : 0;
+            }
+            any = 1;
+            if (c == '\n') {
+                *len = n;
+                return 1;
+            }
+            if (n == sizeof r->line) {
+                r->text_pushback = c;
+                *len = n;
+                return 2;
+            }
+            r->line[n++] = (char)c;
+            continue;
+        }
+        if (!fill(r)) {
             *len = n;
             return any ? 1 : 0;
         }
-        any = 1;
-        if (c == '\n') {
-            *len = n;
-            return 1;
+        size_t room = sizeof r->line - n;
+        size_t avail = (size_t)(r->end - r->cur);
+        const unsigned char *lim = r->cur + (avail < room ? avail : room);
+        const unsigned char *stop = find_line_stop(r->cur, lim);
+        size_t k = (size_t)(stop - r->cur);
+        if (k > 0) {
+            memcpy(r->line + n, r->cur, k);
+            n += k;
+            any = 1;
+            r->cur = stop;
         }
-        if (n == sizeof r->line) {
-            r->text_pushback = c;
-            *len = n;
-            return 2;
+        if (stop == lim) continue;
+        if (*stop == 0x1B) {
+            r->cur++;
+            skip_escape(r);
+            continue;
         }
-        r->line[n++] = (char)c;
+        take_line_end(r);
+        *len = n;
+        return 1;
     }
+}
+
+/* Feeds s[0..n) of a long line to the tokenizer, appending to r->out (room
+ * for n more bytes is there). */
+static void feed_long_span(ds_reader *r, const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && !r->long_line_dead) {
+        i += ds_hexrun_feed_quick(&r->run, s + i, n - i, r->out, &r->out_len);
+        if (i >= n) break;
+        uint8_t b;
+        int ev = ds_hexrun_feed(&r->run, (unsigned char)s[i++], &b);
+        if (ev == DS_HEX_BYTE) r->out[r->out_len++] = b;
+        else if (ev == DS_HEX_LONE) report_lone_digit(r, r->offset + r->out_len, b, 0);
+        else if (ev == DS_HEX_BAD) r->long_line_dead = 1; /* trailing non-hex text: ignored */
+    }
+}
+
+/* One text character (or -1 at end of input) of a long line, the slow way. */
+static void long_line_char(ds_reader *r, int c)
+{
+    uint8_t b;
+    int ev = DS_HEX_NONE;
+    if (c < 0 || c == '\n') {
+        if (!r->long_line_dead) ev = ds_hexrun_end(&r->run, &b);
+        r->in_long_line = 0;
+    } else if (!r->long_line_dead) {
+        ev = ds_hexrun_feed(&r->run, c, &b);
+    }
+    if (ev == DS_HEX_BYTE) r->out[r->out_len++] = b;
+    else if (ev == DS_HEX_LONE) report_lone_digit(r, r->offset + r->out_len, b, 0);
+    else if (ev == DS_HEX_BAD) r->long_line_dead = 1;
 }
 
 /* Decodes more of a long line; stops when the chunk buffer is full or the
@@ -598,19 +734,27 @@ static int read_line_head(ds_reader *r, size_t *len)
 static void continue_long_line(ds_reader *r)
 {
     while (r->out_len < sizeof r->out) {
-        int c = text_getc(r);
-        uint8_t b;
-        int ev = DS_HEX_NONE;
-        if (c < 0 || c == '\n') {
-            if (!r->long_line_dead) ev = ds_hexrun_end(&r->run, &b);
-            r->in_long_line = 0;
-        } else if (!r->long_line_dead) {
-            ev = ds_hexrun_feed(&r->run, c, &b);
+        if (slow_char_pending(r) || !fill(r)) {
+            long_line_char(r, text_getc(r));
+            if (!r->in_long_line) return;
+            continue;
         }
-        if (ev == DS_HEX_BYTE) r->out[r->out_len++] = b;
-        else if (ev == DS_HEX_LONE) report_lone_digit(r, r->offset + r->out_len, b, 0);
-        else if (ev == DS_HEX_BAD) r->long_line_dead = 1; /* trailing non-hex text: ignored */
-        if (!r->in_long_line) return;
+        /* each character gives at most one byte: never more than fit */
+        size_t room = sizeof r->out - r->out_len;
+        size_t avail = (size_t)(r->end - r->cur);
+        const unsigned char *lim = r->cur + (avail < room ? avail : room);
+        const unsigned char *stop = find_line_stop(r->cur, lim);
+        feed_long_span(r, (const char *)r->cur, (size_t)(stop - r->cur));
+        r->cur = stop;
+        if (stop == lim) continue;
+        if (*stop == 0x1B) {
+            r->cur++;
+            skip_escape(r);
+            continue;
+        }
+        take_line_end(r);
+        long_line_char(r, '\n');
+        return;
     }
 }
 
@@ -673,7 +817,7 @@ int ds_reader_next(ds_reader *r, ds_chunk *out)
     memset(out, 0, sizeof *out);
     r->out_len = 0;
     if (!r->started) start(r);
-    if (r->error && r->ahead_pos >= r->ahead_len) return fail();
+    if (r->error && r->ahead_pos >= r->ahead_len && r->cur >= r->end) return fail();
     if (r->mode == DS_INPUT_BINARY) return next_binary(r, out);
     return next_text(r, out);
 }

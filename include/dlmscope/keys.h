@@ -1,0 +1,70 @@
+/* Keys for deciphering: which keys belong to which meter.
+ *
+ * A keyring holds global keys (used for any system title) and per-title keys
+ * (from a key file: one line per system title). Keys are given as hex; the text
+ * as typed is kept too, so that a key typed as ASCII instead of hex can be
+ * recognised when decryption fails. Keys are never written to any output unless
+ * the caller asks for it. */
+#ifndef DLMSCOPE_KEYS_H
+#define DLMSCOPE_KEYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DS_KEY_MAX 32        /* AES-256 (suite 2) */
+#define DS_KEY_TEXT_MAX 96   /* the key as typed */
+#define DS_TITLE_LEN 8
+
+typedef struct ds_key {
+    int set;
+    uint8_t bytes[DS_KEY_MAX];
+    size_t len;                        /* 16 or 32 when usable; other lengths are kept for diagnosis */
+    char text[DS_KEY_TEXT_MAX];        /* as typed */
+} ds_key;
+
+typedef struct ds_keyset {
+    ds_key ek;        /* block cipher key: global unicast encryption key (GUEK) */
+    ds_key ak;        /* authentication key */
+    ds_key dk;        /* dedicated key (normally learned from the AARQ) */
+    ds_key bk;        /* global broadcast encryption key (GBEK), security control b6 */
+} ds_keyset;
+
+typedef struct ds_keyring ds_keyring;
+
+ds_keyring *ds_keyring_new(void);
+void ds_keyring_free(ds_keyring *kr);
+
+/* Sets one key from text (hex; spaces and colons allowed). which: 'e' EK, 'a' AK, 'd' DK,
+ * 'b' broadcast key. title NULL: the global keyset. Returns 0, or -1 with a message in err
+ * (not hex at all). A hex text of the wrong length is kept (len not 16/32) so that
+ * decryption can say what is wrong with it. */
+int ds_keyring_set(ds_keyring *kr, const uint8_t *title, char which, const char *text, char *err, size_t errlen);
+/* Known system titles of the two sides (from the command line); NULL to leave unset. */
+void ds_keyring_set_titles(ds_keyring *kr, const uint8_t *client_title, const uint8_t *server_title);
+int ds_keyring_client_title(const ds_keyring *kr, uint8_t out[DS_TITLE_LEN]);
+int ds_keyring_server_title(const ds_keyring *kr, uint8_t out[DS_TITLE_LEN]);
+/* Reads a key file: one line per system title, documented in dlmscope(1):
+ *     # comment
+ *     <title hex, 16 digits or *> ek=<hex> ak=<hex> [dk=<hex>] [bk=<hex>]
+ * Returns 0, or -1 with "file:line: message" in err. */
+int ds_keyring_load_file(ds_keyring *kr, const char *path, char *err, size_t errlen);
+/* Global keys from DLMSCOPE_EK, DLMSCOPE_AK, DLMSCOPE_DK, DLMSCOPE_BK and titles from
+ * DLMSCOPE_CLIENT_TITLE, DLMSCOPE_SERVER_TITLE when set. Returns 0 or -1 with err. */
+int ds_keyring_from_env(ds_keyring *kr, char *err, size_t errlen);
+/* The keys for a sender's system title: that title's keyset, else the global one; never NULL. */
+const ds_keyset *ds_keyring_lookup(const ds_keyring *kr, const uint8_t *title);
+/* 1 when the keyring holds at least one usable key */
+int ds_keyring_has_keys(const ds_keyring *kr);
+
+/* Parses hex text (spaces, colons, a 0x prefix allowed) into out; returns the byte count or
+ * -1 when it is not hex or longer than cap. */
+int ds_hex_to_bytes(const char *text, uint8_t *out, size_t cap);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,89 @@
+/* Ciphered APDUs: their layouts, AES-GCM deciphering, and what went wrong when it fails. */
+#ifndef DS_SECURITY_CIPHER_H
+#define DS_SECURITY_CIPHER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "dlmscope/keys.h"
+
+typedef enum {
+    DS_CIPH_SERVICE_GLO = 1,   /* glo-get-request ... (tags 21-58 odd ones, C8-CF) */
+    DS_CIPH_SERVICE_DED,       /* ded-... (41-58, D0-D7) */
+    DS_CIPH_GENERAL_GLO,       /* DB */
+    DS_CIPH_GENERAL_DED,       /* DC */
+    DS_CIPH_GENERAL_CIPHERING  /* DD */
+} ds_ciph_kind;
+
+/* A ciphered APDU taken apart (pointers into the APDU bytes). */
+typedef struct ds_ciphered {
+    ds_ciph_kind kind;
+    uint8_t apdu_tag;          /* the ciphered APDU's own tag */
+    uint8_t sc;                /* security control: b0-3 suite, b4 auth, b5 enc, b6 broadcast key, b7 compression */
+    uint32_t ic;               /* invocation counter */
+    const uint8_t *title;      /* system title in the APDU (general forms), else NULL */
+    size_t title_len;
+    const uint8_t *body;       /* ciphertext (or plaintext when only authenticated) */
+    size_t body_len;
+    const uint8_t *tag;        /* authentication tag, NULL when SC has no authentication */
+    size_t tag_len;            /* 12 */
+    const uint8_t *protected_bytes; /* SC..end: what the IV/AAD computation starts from */
+    size_t protected_len;
+    size_t consumed;           /* bytes of the APDU used (tag .. end of the ciphered content);
+                                  less than n when something follows it */
+    /* general-ciphering (DD) only; title above = originator-title: */
+    const uint8_t *transaction_id, *recipient_title, *date_time, *other_info;
+    size_t transaction_id_len, recipient_title_len, date_time_len, other_info_len;
+    const uint8_t *gc_header;  /* transaction-id .. other-info with their lengths, as on the wire */
+    size_t gc_header_len;
+    int key_info;              /* -1 absent; CHOICE 0 identified-key, 1 wrapped-key, 2 agreed-key */
+    uint8_t key_id;            /* identified-key: 0 GUEK, 1 GBEK; wrapped-key: kek-id */
+} ds_ciphered;
+
+/* 1 for tags of ciphered APDUs this module handles. */
+int ds_cipher_is_ciphered_tag(uint8_t tag);
+/* 1 when the APDU tag is a request (sent by the client). */
+int ds_cipher_tag_is_request(uint8_t tag);
+/* Parses a whole ciphered APDU (tag included). 0 ok; -1 malformed (why in err, e.g. "length 48
+ * but 47 bytes", "shorter than its 12-byte tag"). */
+int ds_ciphered_parse(const uint8_t *apdu, size_t n, ds_ciphered *out, char *err, size_t errlen);
+
+typedef enum {
+    DS_DEC_OK = 0,
+    DS_DEC_NO_KEY,          /* no usable key for this sender / key kind */
+    DS_DEC_TAG_MISMATCH,    /* the GCM tag does not verify */
+    DS_DEC_TOO_SHORT,       /* not enough bytes for the tag */
+    DS_DEC_UNSUPPORTED      /* compression, unknown suite, general-ciphering with agreed key ... */
+} ds_dec_status;
+
+/* Deciphers with the given keys and the sender's system title (IV = title || IC). use_dedicated:
+ * the dedicated key instead of the global/broadcast one. verify 0 skips the tag check
+ * (--no-verify). plain must hold body_len bytes. */
+ds_dec_status ds_decipher(const ds_ciphered *c, const uint8_t title[DS_TITLE_LEN], const ds_keyset *keys,
+                          int use_dedicated, int verify, uint8_t *plain, size_t *plain_len);
+
+/* After a failed ds_decipher: tries the usual human mistakes and reports the one that makes
+ * the tag verify: the key typed as ASCII text instead of hex ("cipher.key-ascii"), block and
+ * authentication keys swapped ("cipher.keys-swapped"), client and server system titles
+ * swapped ("cipher.titles-swapped", other_title = the other side's title, may be NULL),
+ * dedicated key instead of global or the reverse ("cipher.wrong-key-kind"). On success fills
+ * plain and a sentence in why, and returns the diagnostic code; NULL when none works. */
+const char *ds_decipher_diagnose(const ds_ciphered *c, const uint8_t title[DS_TITLE_LEN],
+                                 const uint8_t *other_title, const ds_keyset *keys, int use_dedicated,
+                                 uint8_t *plain, size_t *plain_len, char *why, size_t whylen);
+
+/* ds_decipher_diagnose with a choice: show_keys 1 puts the key text as typed into the sentence
+ * for the ASCII case ("... is the ASCII text 1111111111111111"); 0 (what ds_decipher_diagnose
+ * does) only says how many characters it has. Returns NULL at once when the SC has no
+ * authentication: without a tag no guess can be confirmed. */
+const char *ds_decipher_diagnose_ex(const ds_ciphered *c, const uint8_t title[DS_TITLE_LEN],
+                                    const uint8_t *other_title, const ds_keyset *keys, int use_dedicated,
+                                    int show_keys, uint8_t *plain, size_t *plain_len, char *why, size_t whylen);
+
+/* AES-GCM primitives (mbedtls), shared with HLS: */
+/* GMAC tag (first tag_len bytes) over aad with key/iv. 0 ok. */
+int ds_gmac(const uint8_t *key, size_t key_len, const uint8_t iv[12], const uint8_t *aad, size_t aad_len,
+            uint8_t *tag, size_t tag_len);
+/* Constant-time comparison: 1 equal. */
+int ds_ct_equal(const uint8_t *a, const uint8_t *b, size_t n);
+
+#endif

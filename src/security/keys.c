@@ -1,0 +1,384 @@
+/* The key store: global keys, per-system-title keys, and where they come from
+ * (command line text, a key file, the environment). Error messages name the key
+ * and the place, never the key material itself. */
+#include "dlmscope/keys.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A key file is written by a person; a few thousand meters is plenty, and the cap
+ * keeps a runaway file from eating memory. */
+#define DS_KEYRING_MAX_TITLES 65536
+
+typedef struct ds_title_keys {
+    uint8_t title[DS_TITLE_LEN];
+    ds_keyset keys;
+} ds_title_keys;
+
+struct ds_keyring {
+    ds_keyset global;
+    ds_title_keys *titled;
+    size_t n_titled, cap_titled;
+    int has_client_title, has_server_title;
+    uint8_t client_title[DS_TITLE_LEN], server_title[DS_TITLE_LEN];
+};
+
+ds_keyring *ds_keyring_new(void)
+{
+    return calloc(1, sizeof(ds_keyring));
+}
+
+/* Keys should not linger in freed memory; volatile keeps the compiler from dropping the wipe. */
+static void wipe(void *p, size_t n)
+{
+    volatile uint8_t *v = p;
+    while (n--) *v++ = 0;
+}
+
+void ds_keyring_free(ds_keyring *kr)
+{
+    if (!kr) return;
+    if (kr->titled) wipe(kr->titled, kr->cap_titled * sizeof(ds_title_keys));
+    free(kr->titled);
+    wipe(kr, sizeof *kr);
+    free(kr);
+}
+
+static int hex_value(char ch)
+{
+    if (ch >= '0' && ch <= '9') return ch - '0';
+    if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
+    return -1;
+}
+
+static int is_separator(char ch)
+{
+    return ch == ' ' || ch == '\t' || ch == ':' || ch == '\r' || ch == '\n' || ch == '-';
+}
+
+int ds_hex_to_bytes(const char *text, uint8_t *out, size_t cap)
+{
+    if (!text) return -1;
+    size_t n = 0;
+    int high = -1;
+    const char *p = text;
+    while (*p) {
+        if (is_separator(*p)) {
+            p++;
+            continue;
+        }
+        /* a 0x prefix is allowed at the start of the text or of any separated group */
+        if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X') && high < 0 && (p == text || is_separator(p[-1]))) {
+            p += 2;
+            continue;
+        }
+        int v = hex_value(*p);
+        if (v < 0) return -1;
+        if (high < 0) {
+            high = v;
+        } else {
+            if (n >= cap) return -1;
+            out[n++] = (uint8_t)(high << 4 | v);
+            high = -1;
+        }
+        p++;
+    }
+    if (high >= 0) return -1; /* odd number of digits */
+    return (int)n;
+}
+
+static const char *key_name(char which)
+{
+    switch (which) {
+    case 'e': return "EK";
+    case 'a': return "AK";
+    case 'd': return "dedicated key";
+    case 'b': return "broadcast key";
+    default: return "key";
+    }
+}
+
+static ds_key *key_slot(ds_keyset *ks, char which)
+{
+    switch (which) {
+    case 'e': return &ks->ek;
+    case 'a': return &ks->ak;
+    case 'd': return &ks->dk;
+    case 'b': return &ks->bk;
+    default: return NULL;
+    }
+}
+
+static ds_title_keys *find_titled(const ds_keyring *kr, const uint8_t *title)
+{
+    for (size_t i = 0; i < kr->n_titled; i++)
+        if (memcmp(kr->titled[i].title, title, DS_TITLE_LEN) == 0) return &kr->titled[i];
+    return NULL;
+}
+
+static ds_keyset *keyset_for_writing(ds_keyring *kr, const uint8_t *title)
+{
+    if (!title) return &kr->global;
+    ds_title_keys *t = find_titled(kr, title);
+    if (t) return &t->keys;
+    if (kr->n_titled == kr->cap_titled) {
+        if (kr->cap_titled >= DS_KEYRING_MAX_TITLES) return NULL;
+        size_t cap = kr->cap_titled ? kr->cap_titled * 2 : 8;
+        ds_title_keys *grown = calloc(cap, sizeof *grown);
+        if (!grown) return NULL;
+        if (kr->titled) {
+            memcpy(grown, kr->titled, kr->n_titled * sizeof *grown);
+            wipe(kr->titled, kr->cap_titled * sizeof *grown);
+            free(kr->titled);
+        }
+        kr->titled = grown;
+        kr->cap_titled = cap;
+    }
+    t = &kr->titled[kr->n_titled++];
+    memset(t, 0, sizeof *t);
+    memcpy(t->title, title, DS_TITLE_LEN);
+    return &t->keys;
+}
+
+static void set_err(char *err, size_t errlen, const char *a, const char *b, const char *c)
+{
+    if (err && errlen) snprintf(err, errlen, "%s%s%s", a, b, c);
+}
+
+int ds_keyring_set(ds_keyring *kr, const uint8_t *title, char which, const char *text, char *err, size_t errlen)
+{
+    const char *name = key_name(which);
+    if (!kr || !text) {
+        set_err(err, errlen, "no ", name, " given");
+        return -1;
+    }
+    ds_keyset *ks = keyset_for_writing(kr, title);
+    ds_key *slot = ks ? key_slot(ks, which) : NULL;
+    if (!slot) {
+        set_err(err, errlen, "cannot store the ", name, ks ? " (unknown key kind)" : " (too many system titles)");
+        return -1;
+    }
+    if (strlen(text) >= DS_KEY_TEXT_MAX) {
+        set_err(err, errlen, "the ", name, " is too long");
+        return -1;
+    }
+    ds_key parsed;
+    memset(&parsed, 0, sizeof parsed);
+    int n = ds_hex_to_bytes(text, parsed.bytes, sizeof parsed.bytes);
+    if (n < 0) {
+        /* tell the two causes apart without showing the text */
+        uint8_t big[DS_KEY_TEXT_MAX];
+        if (ds_hex_to_bytes(text, big, sizeof big) > 0)
+            set_err(err, errlen, "the ", name, " is longer than 32 bytes");
+        else
+            set_err(err, errlen, "the ", name, " is not hex");
+        wipe(big, sizeof big);
+        wipe(&parsed, sizeof parsed);
+        return -1;
+    }
+    if (n == 0) {
+        set_err(err, errlen, "the ", name, " is empty");
+        return -1;
+    }
+    parsed.set = 1;
+    parsed.len = (size_t)n;
+    memcpy(parsed.text, text, strlen(text) + 1);
+    *slot = parsed;
+    wipe(&parsed, sizeof parsed);
+    return 0;
+}
+
+void ds_keyring_set_titles(ds_keyring *kr, const uint8_t *client_title, const uint8_t *server_title)
+{
+    if (!kr) return;
+    if (client_title) {
+        memcpy(kr->client_title, client_title, DS_TITLE_LEN);
+        kr->has_client_title = 1;
+    }
+    if (server_title) {
+        memcpy(kr->server_title, server_title, DS_TITLE_LEN);
+        kr->has_server_title = 1;
+    }
+}
+
+int ds_keyring_client_title(const ds_keyring *kr, uint8_t out[DS_TITLE_LEN])
+{
+    if (!kr || !kr->has_client_title) return 0;
+    memcpy(out, kr->client_title, DS_TITLE_LEN);
+    return 1;
+}
+
+int ds_keyring_server_title(const ds_keyring *kr, uint8_t out[DS_TITLE_LEN])
+{
+    if (!kr || !kr->has_server_title) return 0;
+    memcpy(out, kr->server_title, DS_TITLE_LEN);
+    return 1;
+}
+
+/* A system title is exactly 16 hex digits (separators allowed, as for keys). */
+static int parse_title(const char *text, uint8_t out[DS_TITLE_LEN])
+{
+    uint8_t buf[DS_TITLE_LEN + 1];
+    int n = ds_hex_to_bytes(text, buf, sizeof buf);
+    if (n != DS_TITLE_LEN) return -1;
+    memcpy(out, buf, DS_TITLE_LEN);
+    return 0;
+}
+
+static char key_letter(const char *name, size_t len)
+{
+    static const struct {
+        const char *name;
+        char which;
+    } NAMES[] = {{"ek", 'e'}, {"ak", 'a'}, {"dk", 'd'}, {"bk", 'b'}};
+    for (size_t i = 0; i < sizeof NAMES / sizeof NAMES[0]; i++)
+        if (len == 2 && (tolower((unsigned char)name[0]) == NAMES[i].name[0]) &&
+            (tolower((unsigned char)name[1]) == NAMES[i].name[1]))
+            return NAMES[i].which;
+    return 0;
+}
+
+/* One line of a key file, already stripped of its newline. 0 ok (or nothing on it), -1 with msg. */
+static int load_line(ds_keyring *kr, char *line, char *msg, size_t msglen)
+{
+    char *save = NULL;
+    char *tok = strtok_r(line, " \t\r", &save);
+    if (!tok || tok[0] == '#') return 0;
+    uint8_t title[DS_TITLE_LEN];
+    const uint8_t *tp = NULL;
+    if (strcmp(tok, "*") != 0) {
+        if (strlen(tok) != 2 * DS_TITLE_LEN || parse_title(tok, title) != 0) {
+            snprintf(msg, msglen, "the system title is not 16 hex digits or *");
+            return -1;
+        }
+        tp = title;
+    }
+    int keys_on_line = 0;
+    while ((tok = strtok_r(NULL, " \t\r", &save)) != NULL) {
+        if (tok[0] == '#') break;
+        char *eq = strchr(tok, '=');
+        if (!eq) {
+            snprintf(msg, msglen, "expected name=hex, e.g. ek=...; found a word without '='");
+            return -1;
+        }
+        char which = key_letter(tok, (size_t)(eq - tok));
+        if (!which) {
+            /* the name is not key material; show it, capped */
+            snprintf(msg, msglen, "unknown key name '%.*s' (known: ek ak dk bk)", (int)((eq - tok) > 16 ? 16 : (eq - tok)),
+                     tok);
+            return -1;
+        }
+        char inner[200];
+        if (ds_keyring_set(kr, tp, which, eq + 1, inner, sizeof inner) != 0) {
+            snprintf(msg, msglen, "%s", inner);
+            return -1;
+        }
+        keys_on_line++;
+    }
+    if (!keys_on_line) {
+        snprintf(msg, msglen, "no keys after the system title");
+        return -1;
+    }
+    return 0;
+}
+
+int ds_keyring_load_file(ds_keyring *kr, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        if (err && errlen) snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t got;
+    unsigned long lineno = 0;
+    int rc = 0;
+    while ((got = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        size_t len = (size_t)got;
+        if (len > 0 && line[len - 1] == '\n') line[--len] = '\0';
+        if (strlen(line) != len) {
+            if (err && errlen) snprintf(err, errlen, "%s:%lu: NUL byte in the line", path, lineno);
+            rc = -1;
+            break;
+        }
+        char msg[256];
+        if (load_line(kr, line, msg, sizeof msg) != 0) {
+            if (err && errlen) snprintf(err, errlen, "%s:%lu: %s", path, lineno, msg);
+            rc = -1;
+            break;
+        }
+    }
+    if (rc == 0 && ferror(f)) {
+        if (err && errlen) snprintf(err, errlen, "%s: read error", path);
+        rc = -1;
+    }
+    if (line) wipe(line, cap);
+    free(line);
+    fclose(f);
+    return rc;
+}
+
+int ds_keyring_from_env(ds_keyring *kr, char *err, size_t errlen)
+{
+    static const struct {
+        const char *var;
+        char which;
+    } KEYS[] = {{"DLMSCOPE_EK", 'e'}, {"DLMSCOPE_AK", 'a'}, {"DLMSCOPE_DK", 'd'}, {"DLMSCOPE_BK", 'b'}};
+    for (size_t i = 0; i < sizeof KEYS / sizeof KEYS[0]; i++) {
+        const char *v = getenv(KEYS[i].var);
+        if (!v || !*v) continue;
+        char inner[200];
+        if (ds_keyring_set(kr, NULL, KEYS[i].which, v, inner, sizeof inner) != 0) {
+            if (err && errlen) snprintf(err, errlen, "%s: %s", KEYS[i].var, inner);
+            return -1;
+        }
+    }
+    static const char *const TITLES[] = {"DLMSCOPE_CLIENT_TITLE", "DLMSCOPE_SERVER_TITLE"};
+    for (size_t i = 0; i < 2; i++) {
+        const char *v = getenv(TITLES[i]);
+        if (!v || !*v) continue;
+        uint8_t t[DS_TITLE_LEN];
+        if (parse_title(v, t) != 0) {
+            if (err && errlen) snprintf(err, errlen, "%s: not a system title (16 hex digits)", TITLES[i]);
+            return -1;
+        }
+        ds_keyring_set_titles(kr, i == 0 ? t : NULL, i == 1 ? t : NULL);
+    }
+    return 0;
+}
+
+const ds_keyset *ds_keyring_lookup(const ds_keyring *kr, const uint8_t *title)
+{
+    static const ds_keyset EMPTY;
+    if (!kr) return &EMPTY;
+    if (title) {
+        const ds_title_keys *t = find_titled(kr, title);
+        if (t) return &t->keys;
+    }
+    return &kr->global;
+}
+
+static int key_usable(const ds_key *k)
+{
+    return k->set && (k->len == 16 || k->len == 32);
+}
+
+static int keyset_has_keys(const ds_keyset *ks)
+{
+    return key_usable(&ks->ek) || key_usable(&ks->ak) || key_usable(&ks->dk) || key_usable(&ks->bk);
+}
+
+int ds_keyring_has_keys(const ds_keyring *kr)
+{
+    if (!kr) return 0;
+    if (keyset_has_keys(&kr->global)) return 1;
+    for (size_t i = 0; i < kr->n_titled; i++)
+        if (keyset_has_keys(&kr->titled[i].keys)) return 1;
+    return 0;
+}

@@ -1,0 +1,49 @@
+/* The security layer as the decoder sees it: per-conversation state (system titles,
+ * dedicated key, invocation counters, HLS challenges) learned from the traffic, and the
+ * deciphered view that follows each ciphered APDU in the output. */
+#ifndef DS_SECURITY_SECURITY_H
+#define DS_SECURITY_SECURITY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/emit.h"
+#include "dlmscope/keys.h"
+
+#define DS_SESSIONS 16
+#define DS_SESSION_KEY_MAX 12
+#define DS_CHALLENGE_MAX 64
+
+typedef struct ds_session {
+    int active;
+    uint8_t key[DS_SESSION_KEY_MAX]; /* the conversation: both link addresses, in a fixed order */
+    size_t key_len;
+    uint64_t last_use;
+    int has_client_title, has_server_title;
+    uint8_t client_title[DS_TITLE_LEN], server_title[DS_TITLE_LEN];
+    ds_key dedicated;                /* learned from a deciphered InitiateRequest */
+    int has_ic[2];                   /* per sender: 0 client, 1 server */
+    uint32_t last_ic[2];
+    int mechanism;                   /* authentication mechanism of the AARQ, -1 unknown */
+    uint8_t ctos[DS_CHALLENGE_MAX], stoc[DS_CHALLENGE_MAX];
+    size_t ctos_len, stoc_len;
+} ds_session;
+
+typedef struct ds_security {
+    const ds_keyring *keys;          /* borrowed; NULL: nothing is deciphered */
+    int verify;                      /* check tags (off with --no-verify) */
+    int show_keys;                   /* write key values found in deciphered APDUs */
+    ds_session sessions[DS_SESSIONS];
+    ds_session *current;
+    uint64_t clock;
+    int depth;                       /* nesting of deciphered views */
+} ds_security;
+
+void ds_security_init(ds_security *s, const ds_keyring *keys, int verify, int show_keys);
+/* Selects (or starts) the session of a conversation; key: the link addresses in a fixed
+ * order so that both directions share it. */
+void ds_security_select(ds_security *s, const uint8_t *key, size_t key_len);
+/* Installs the hooks into an emit context. */
+void ds_security_attach(ds_security *s, ds_emit *e);
+
+#endif
