@@ -29,6 +29,8 @@ typedef struct ds_options {
     const struct ds_keyring *keys; /* keys for deciphering (borrowed); NULL: ciphered APDUs are only shown */
     int no_verify;      /* decipher without checking authentication tags (the output says so) */
     int show_keys;      /* show key values found in deciphered APDUs (hidden otherwise) */
+    const uint8_t *hls_secret; /* HLS secret (mechanisms 2, 3, 4, 6) for checking the association */
+    size_t hls_secret_len;
 } ds_options;
 
 void ds_options_init(ds_options *o);  /* defaults: hex, comments on, envelopes on, auto */

@@ -10,6 +10,7 @@
 #include "dlmscope/sink.h"
 #include "dlmscope/decoder.h"
 #include "dlmscope/encoder.h"
+#include "dlmscope/keys.h"
 
 const char *ds_version(void);
 

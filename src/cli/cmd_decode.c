@@ -33,6 +33,14 @@ void ds_cmd_decode_usage(FILE *out)
             "  --pdu-only           APDUs only, without frame envelopes\n"
             "  --json               JSON Lines output, one object per frame\n"
             "  --standard-xml       the IEC 62056 XML representation (x: names, decimal)\n"
+            "  --ek HEX, --ak HEX   global block cipher / authentication key (also DLMSCOPE_EK, DLMSCOPE_AK)\n"
+            "  --dedicated-key HEX  dedicated key (normally learned from a deciphered AARQ)\n"
+            "  --broadcast-key HEX  global broadcast key\n"
+            "  --client-title HEX, --server-title HEX  system titles (learned from AARQ/AARE otherwise)\n"
+            "  --key-file FILE      keys per system title (see dlmscope(1))\n"
+            "  --no-verify          decipher without checking authentication tags\n"
+            "  --show-keys          show key values found in deciphered APDUs\n"
+            "  --hls-secret TEXT    HLS secret (mechanisms 2, 3, 4, 6) to check the association; hex:HEX for bytes\n"
             "  --diagnostics=MODE   diagnostics on stderr: text (default), json, none\n"
             "  -o, --output FILE    write to FILE instead of standard output\n"
             "  -h, --help           this help\n"
@@ -52,6 +60,20 @@ static void print_diag(void *user, const ds_diag *d)
         if (d->line) fprintf(stderr, ", line %llu", (unsigned long long)d->line);
         fprintf(stderr, ": %s\n", d->message);
     }
+}
+
+/* Every way out after the keyring exists goes through here, so that it is freed. */
+static int done(ds_keyring *keys, int status)
+{
+    ds_keyring_free(keys);
+    return status;
+}
+
+static int key_error(ds_keyring *keys, const char *message)
+{
+    fprintf(stderr, "dlmscope decode: %s\n", message);
+    ds_keyring_free(keys);
+    return DS_EXIT_USAGE;
 }
 
 static int parse_format(const char *s, ds_link_kind *out)
@@ -96,19 +118,41 @@ static int decode_one(const char *path, ds_input_mode mode, const ds_options *op
 
 int ds_cmd_decode(int argc, char **argv)
 {
-    enum { OPT_FORMAT = 256, OPT_HEX, OPT_BINARY, OPT_DECIMAL, OPT_NO_COMMENTS, OPT_PDU_ONLY, OPT_JSON, OPT_DIAG, OPT_STD };
+    enum {
+        OPT_FORMAT = 256, OPT_HEX, OPT_BINARY, OPT_DECIMAL, OPT_NO_COMMENTS, OPT_PDU_ONLY, OPT_JSON, OPT_DIAG, OPT_STD,
+        OPT_EK, OPT_AK, OPT_DK, OPT_BK, OPT_CLIENT_TITLE, OPT_SERVER_TITLE, OPT_KEY_FILE, OPT_SHOW_KEYS, OPT_NO_VERIFY,
+        OPT_HLS_SECRET
+    };
     static const struct option LONG[] = {
         {"format", required_argument, NULL, OPT_FORMAT}, {"hex", no_argument, NULL, OPT_HEX},
         {"binary", no_argument, NULL, OPT_BINARY},       {"decimal", no_argument, NULL, OPT_DECIMAL},
         {"no-comments", no_argument, NULL, OPT_NO_COMMENTS}, {"pdu-only", no_argument, NULL, OPT_PDU_ONLY},
         {"json", no_argument, NULL, OPT_JSON},           {"diagnostics", required_argument, NULL, OPT_DIAG},
         {"standard-xml", no_argument, NULL, OPT_STD},
+        {"ek", required_argument, NULL, OPT_EK},          {"ak", required_argument, NULL, OPT_AK},
+        {"dedicated-key", required_argument, NULL, OPT_DK}, {"broadcast-key", required_argument, NULL, OPT_BK},
+        {"client-title", required_argument, NULL, OPT_CLIENT_TITLE},
+        {"server-title", required_argument, NULL, OPT_SERVER_TITLE},
+        {"key-file", required_argument, NULL, OPT_KEY_FILE}, {"show-keys", no_argument, NULL, OPT_SHOW_KEYS},
+        {"no-verify", no_argument, NULL, OPT_NO_VERIFY}, {"hls-secret", required_argument, NULL, OPT_HLS_SECRET},
         {"output", required_argument, NULL, 'o'},        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     ds_options opt;
     ds_options_init(&opt);
     ds_input_mode mode = DS_INPUT_AUTO;
     int json = 0, standard = 0;
+    uint8_t secret[64];
+    ds_keyring *keys = ds_keyring_new();
+    char kerr[200];
+    if (!keys) {
+        fprintf(stderr, "dlmscope: out of memory\n");
+        return DS_EXIT_UNDECODABLE;
+    }
+    if (ds_keyring_from_env(keys, kerr, sizeof kerr)) {
+        fprintf(stderr, "dlmscope decode: %s\n", kerr);
+        ds_keyring_free(keys);
+        return DS_EXIT_USAGE;
+    }
     const char *output = NULL;
     diag_ctx dctx = {DIAG_TEXT, "(stdin)"};
 
@@ -120,7 +164,7 @@ int ds_cmd_decode(int argc, char **argv)
         case OPT_FORMAT:
             if (parse_format(optarg, &opt.link)) {
                 fprintf(stderr, "dlmscope decode: unknown --format '%s' (auto, hdlc, wrapper, mbus, pdu)\n", optarg);
-                return DS_EXIT_USAGE;
+                return done(keys, DS_EXIT_USAGE);
             }
             break;
         case OPT_HEX: mode = DS_INPUT_HEX; break;
@@ -129,6 +173,42 @@ int ds_cmd_decode(int argc, char **argv)
         case OPT_NO_COMMENTS: opt.comments = 0; break;
         case OPT_PDU_ONLY: opt.pdu_only = 1; break;
         case OPT_JSON: json = 1; break;
+        case OPT_EK:
+        case OPT_AK:
+        case OPT_DK:
+        case OPT_BK: {
+            char which = c == OPT_EK ? 'e' : c == OPT_AK ? 'a' : c == OPT_DK ? 'd' : 'b';
+            if (ds_keyring_set(keys, NULL, which, optarg, kerr, sizeof kerr)) return key_error(keys, kerr);
+            break;
+        }
+        case OPT_CLIENT_TITLE:
+        case OPT_SERVER_TITLE: {
+            uint8_t title[DS_TITLE_LEN];
+            if (ds_hex_to_bytes(optarg, title, sizeof title) != DS_TITLE_LEN)
+                return key_error(keys, "a system title is 8 bytes written as 16 hex digits");
+            if (c == OPT_CLIENT_TITLE) ds_keyring_set_titles(keys, title, NULL);
+            else ds_keyring_set_titles(keys, NULL, title);
+            break;
+        }
+        case OPT_KEY_FILE:
+            if (ds_keyring_load_file(keys, optarg, kerr, sizeof kerr)) return key_error(keys, kerr);
+            break;
+        case OPT_SHOW_KEYS: opt.show_keys = 1; break;
+        case OPT_NO_VERIFY: opt.no_verify = 1; break;
+        case OPT_HLS_SECRET:
+            /* the secret as text, as it is configured in meters ("Gurux"); hex:ABCD for bytes */
+            if (!strncmp(optarg, "hex:", 4)) {
+                int n = ds_hex_to_bytes(optarg + 4, secret, sizeof secret);
+                if (n < 0) return key_error(keys, "--hls-secret hex:... is not hex or longer than 64 bytes");
+                opt.hls_secret_len = (size_t)n;
+            } else {
+                size_t n = strlen(optarg);
+                if (n > sizeof secret) return key_error(keys, "--hls-secret is longer than 64 bytes");
+                memcpy(secret, optarg, n);
+                opt.hls_secret_len = n;
+            }
+            opt.hls_secret = secret;
+            break;
         case OPT_STD: standard = 1; break;
         case OPT_DIAG:
             if (!strcmp(optarg, "json")) dctx.mode = DIAG_JSON;
@@ -136,18 +216,18 @@ int ds_cmd_decode(int argc, char **argv)
             else if (!strcmp(optarg, "none")) dctx.mode = DIAG_NONE;
             else {
                 fprintf(stderr, "dlmscope decode: unknown --diagnostics '%s' (text, json, none)\n", optarg);
-                return DS_EXIT_USAGE;
+                return done(keys, DS_EXIT_USAGE);
             }
             break;
         case 'o': output = optarg; break;
-        case 'h': ds_cmd_decode_usage(stdout); return DS_EXIT_OK;
+        case 'h': ds_cmd_decode_usage(stdout); return done(keys, DS_EXIT_OK);
         case ':':
             fprintf(stderr, "dlmscope decode: option '%s' needs a value\n", argv[optind - 1]);
-            return DS_EXIT_USAGE;
+            return done(keys, DS_EXIT_USAGE);
         default:
             fprintf(stderr, "dlmscope decode: unknown option '%s'\n", argv[optind - 1]);
             ds_cmd_decode_usage(stderr);
-            return DS_EXIT_USAGE;
+            return done(keys, DS_EXIT_USAGE);
         }
     }
 
@@ -156,20 +236,21 @@ int ds_cmd_decode(int argc, char **argv)
         out = fopen(output, "wb");
         if (!out) {
             fprintf(stderr, "dlmscope: %s: %s\n", output, strerror(errno));
-            return DS_EXIT_UNDECODABLE;
+            return done(keys, DS_EXIT_UNDECODABLE);
         }
     }
+    opt.keys = ds_keyring_has_keys(keys) || opt.hls_secret ? keys : NULL;
     if (json && standard) {
         fprintf(stderr, "dlmscope decode: --json and --standard-xml exclude each other\n");
         if (out != stdout) fclose(out);
-        return DS_EXIT_USAGE;
+        return done(keys, DS_EXIT_USAGE);
     }
     if (standard) opt.decimal = 1; /* the standard representation writes integers in decimal */
     ds_sink *sink = json ? ds_json_sink_new(out) : standard ? ds_std_xml_sink_new(out) : ds_xml_sink_new(out);
     if (!sink) {
         fprintf(stderr, "dlmscope: out of memory\n");
         if (out != stdout) fclose(out);
-        return DS_EXIT_UNDECODABLE;
+        return done(keys, DS_EXIT_UNDECODABLE);
     }
     ds_xml_sink_set_decimal(sink, opt.decimal);
     int status = DS_EXIT_OK;
@@ -190,5 +271,6 @@ int ds_cmd_decode(int argc, char **argv)
         status = DS_EXIT_UNDECODABLE;
     }
     if (out != stdout) fclose(out);
+    ds_keyring_free(keys);
     return status;
 }

@@ -15,6 +15,7 @@
 #include "dlmscope/dlmscope.h"
 #include "link/envelope.h"
 #include "link/llc.h"
+#include "security/security.h"
 #include "util/fmt.h"
 
 struct ds_decoder {
@@ -22,8 +23,43 @@ struct ds_decoder {
     ds_emit emit;
     ds_framer *framer;
     ds_reasm reasm;
+    ds_security security;
     ds_stats stats;
 };
+
+/* The conversation a frame belongs to, the same for both directions: the link kind and the
+ * two addresses in a fixed order. */
+static void select_session(ds_decoder *d, const ds_frame *f)
+{
+    if (!d->opt.keys) return;
+    uint8_t key[DS_SESSION_KEY_MAX] = {(uint8_t)f->kind};
+    size_t k = 1;
+    const uint8_t *a = NULL, *b = NULL;
+    size_t al = 0, bl = 0;
+    uint8_t pa[2], pb[2];
+    if (f->kind == DS_LINK_HDLC) {
+        a = f->u.hdlc.dst.raw;
+        al = f->u.hdlc.dst.len;
+        b = f->u.hdlc.src.raw;
+        bl = f->u.hdlc.src.len;
+    } else if (f->kind == DS_LINK_WRAPPER) {
+        pa[0] = (uint8_t)(f->u.wrapper.dst_port >> 8), pa[1] = (uint8_t)f->u.wrapper.dst_port;
+        pb[0] = (uint8_t)(f->u.wrapper.src_port >> 8), pb[1] = (uint8_t)f->u.wrapper.src_port;
+        a = pa, al = 2, b = pb, bl = 2;
+    } else if (f->kind == DS_LINK_MBUS) {
+        key[k++] = f->u.mbus.a;
+    }
+    if (a && b) {
+        int swap = al > bl || (al == bl && memcmp(a, b, al) > 0);
+        const uint8_t *first = swap ? b : a, *second = swap ? a : b;
+        size_t fl = swap ? bl : al, sl = swap ? al : bl;
+        memcpy(key + k, first, fl);
+        k += fl;
+        memcpy(key + k, second, sl);
+        k += sl;
+    }
+    ds_security_select(&d->security, key, k);
+}
 
 void ds_options_init(ds_options *o)
 {
@@ -212,6 +248,7 @@ static void on_frame(void *user, const ds_frame *f)
     ds_decoder *d = user;
     ds_emit *e = &d->emit;
     d->stats.frames++;
+    select_session(d, f);
     e->frame = f->number;
     e->line = f->meta.line;
 
@@ -266,6 +303,9 @@ ds_decoder *ds_decoder_new(const ds_options *opt, ds_sink *sink, ds_diag_fn diag
     else ds_options_init(&d->opt);
     ds_emit_init(&d->emit, sink, &d->opt, diag_fn, diag_user);
     ds_reasm_init(&d->reasm);
+    ds_security_init(&d->security, d->opt.keys, !d->opt.no_verify, d->opt.show_keys);
+    if (d->opt.hls_secret) ds_security_set_hls_secret(&d->security, d->opt.hls_secret, d->opt.hls_secret_len);
+    if (d->opt.keys) ds_security_attach(&d->security, &d->emit);
     d->framer = ds_framer_new(d->opt.link, on_frame, on_link_diag, d);
     if (!d->framer) {
         free(d);
@@ -366,6 +406,13 @@ int ds_decode_apdu_buffer(const uint8_t *apdu, size_t len, const ds_options *opt
     else ds_options_init(&o);
     ds_emit e;
     ds_emit_init(&e, sink, &o, diag_fn, diag_user);
+    ds_security sec;
+    ds_security_init(&sec, o.keys, !o.no_verify, o.show_keys);
+    if (o.keys) {
+        static const uint8_t ONE_APDU[1] = {DS_LINK_RAW};
+        ds_security_attach(&sec, &e);
+        ds_security_select(&sec, ONE_APDU, sizeof ONE_APDU);
+    }
     ds_cursor c;
     ds_cur_init(&c, apdu, len);
     ds_apdu_decode(&e, &c);

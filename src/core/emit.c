@@ -79,6 +79,13 @@ int ds_emit_open_flat(ds_emit *e, const char *name, const ds_attr *attrs, size_t
     return 0;
 }
 
+int ds_emit_open_attrs(ds_emit *e, const char *name, const ds_attr *attrs, size_t nattrs)
+{
+    if (enter(e)) return -1;
+    e->sink->open(e->sink, name, attrs, nattrs, 0);
+    return 0;
+}
+
 int ds_emit_open_qty(ds_emit *e, const char *name, uint64_t qty)
 {
     char buf[24];

@@ -54,6 +54,7 @@ void ds_emit_diag(ds_emit *e, const ds_diag *d);
  * deep; the container is then NOT opened and must not be closed. */
 int ds_emit_open(ds_emit *e, const char *name);
 int ds_emit_open_flat(ds_emit *e, const char *name, const ds_attr *attrs, size_t nattrs);
+int ds_emit_open_attrs(ds_emit *e, const char *name, const ds_attr *attrs, size_t nattrs); /* indented children */
 int ds_emit_open_qty(ds_emit *e, const char *name, uint64_t qty);  /* Qty="h2" or decimal */
 void ds_emit_close(ds_emit *e, const char *name);
 

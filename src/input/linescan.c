@@ -23,6 +23,19 @@ const uint8_t ds_char_class[256] = {
     ['{'] = DS_CC_SEP, ['}'] = DS_CC_SEP, ['['] = DS_CC_SEP, [']'] = DS_CC_SEP,
 };
 
+/* For the "XX XX " loop: a digit as the high or the low half of a byte, with
+ * bit 8 set when the character is a hex digit at all, so the bytes of a pair
+ * OR together and their validity ANDs together. */
+#define NIBBLES(m)                                                                                 \
+    ['0'] = m(0), ['1'] = m(1), ['2'] = m(2), ['3'] = m(3), ['4'] = m(4), ['5'] = m(5),            \
+    ['6'] = m(6), ['7'] = m(7), ['8'] = m(8), ['9'] = m(9), ['a'] = m(10), ['b'] = m(11),          \
+    ['c'] = m(12), ['d'] = m(13), ['e'] = m(14), ['f'] = m(15), ['A'] = m(10), ['B'] = m(11),      \
+    ['C'] = m(12), ['D'] = m(13), ['E'] = m(14), ['F'] = m(15)
+#define AS_HIGH(v) (0x100u | ((v) << 4))
+#define AS_LOW(v) (0x100u | (v))
+static const uint16_t high_nibble[256] = {NIBBLES(AS_HIGH)};
+static const uint16_t low_nibble[256] = {NIBBLES(AS_LOW)};
+
 static unsigned char_class_of(int c)
 {
     return (c >= 0 && c <= 255) ? ds_char_class[c] : 0u;
@@ -116,20 +129,42 @@ int ds_hexrun_end(ds_hexrun *h, uint8_t *b)
  * it gives one byte and one even run. A group is taken only when another hex
  * digit follows its blank, which keeps double blanks (an xxd text column may
  * follow them) out of this loop. Returns the end of the groups taken. */
+#if defined(__GNUC__)
+#define KEEP_APART __attribute__((noinline)) /* inlined, the loop ran out of registers */
+#else
+#define KEEP_APART
+#endif
+KEEP_APART
 static size_t spaced_pairs(const unsigned char *s, size_t i, size_t n, uint8_t *out, size_t *len)
 {
-    size_t k = i;
-    size_t o = *len;
-    while (n - k > 3) {
-        unsigned hi = ds_char_class[s[k]];
-        unsigned lo = ds_char_class[s[k + 1]];
-        unsigned next = ds_char_class[s[k + 3]];
-        if (!(hi & lo & next & DS_CC_HEX) || s[k + 2] != ' ') break;
-        out[o++] = (uint8_t)(((hi & DS_CC_VALUE) << 4) | (lo & DS_CC_VALUE));
-        k += 3;
+    if (n - i < 4) return i;
+    const unsigned char *p = s + i;
+    const unsigned char *last = s + n - 4; /* the last group start with a digit after it */
+    uint8_t *o = out + *len;
+    unsigned hi = high_nibble[p[0]];
+    /* two groups at a time while six characters and a digit are left */
+    while (last - p >= 3) {
+        unsigned lo = low_nibble[p[1]];
+        unsigned hi2 = high_nibble[p[3]];
+        unsigned lo2 = low_nibble[p[4]];
+        unsigned next = high_nibble[p[6]];
+        if (!(hi & lo & hi2 & lo2 & next & 0x100u) || p[2] != ' ' || p[5] != ' ') break;
+        o[0] = (uint8_t)(hi | lo);
+        o[1] = (uint8_t)(hi2 | lo2);
+        o += 2;
+        hi = next;
+        p += 6;
     }
-    *len = o;
-    return k;
+    while (p <= last) {
+        unsigned lo = low_nibble[p[1]];
+        unsigned next = high_nibble[p[3]];
+        if (!(hi & lo & next & 0x100u) || p[2] != ' ') break;
+        *o++ = (uint8_t)(hi | lo); /* the cast drops the validity bit */
+        hi = next;
+        p += 3;
+    }
+    *len = (size_t)(o - out);
+    return (size_t)(p - s);
 }
 
 size_t ds_hexrun_feed_quick(ds_hexrun *h, const char *text, size_t n, uint8_t *out, size_t *out_len)
@@ -213,9 +248,19 @@ static int at_boundary(const char *s, size_t n, size_t i)
 
 static size_t count_digits(const char *s, size_t n, size_t i)
 {
-    size_t k = 0;
-    while (i + k < n && is_digit((unsigned char)s[i + k])) k++;
-    return k;
+    if (i >= n) return 0;
+    const unsigned char *start = (const unsigned char *)s + i;
+    const unsigned char *end = (const unsigned char *)s + n;
+    const unsigned char *p = start;
+    while (p < end && (ds_char_class[*p] & DS_CC_DEC)) p++;
+    return (size_t)(p - start);
+}
+
+/* Exactly two digits at s[i] (count_digits() == 2, without counting on). */
+static int two_digits(const char *s, size_t n, size_t i)
+{
+    return i < n && n - i >= 2 && is_digit((unsigned char)s[i]) && is_digit((unsigned char)s[i + 1]) &&
+           (n - i == 2 || !is_digit((unsigned char)s[i + 2]));
 }
 
 static unsigned small_number(const char *s, size_t i, size_t k)
@@ -227,7 +272,7 @@ static unsigned small_number(const char *s, size_t i, size_t k)
 
 static void append_timestamp(ds_line_prefix *pf, const char *text, size_t len)
 {
-    size_t used = strlen(pf->timestamp);
+    size_t used = pf->timestamp_len;
     size_t room = DS_TIMESTAMP_MAX - 1 - used;
     if (used > 0 && room > 0) {
         pf->timestamp[used++] = ' ';
@@ -236,6 +281,7 @@ static void append_timestamp(ds_line_prefix *pf, const char *text, size_t len)
     if (len > room) len = room;
     memcpy(pf->timestamp + used, text, len);
     pf->timestamp[used + len] = '\0';
+    pf->timestamp_len = used + len;
     pf->has_time = 1;
 }
 
@@ -243,19 +289,21 @@ static void append_timestamp(ds_line_prefix *pf, const char *text, size_t len)
  * as a whole word; returns its length or 0. */
 static size_t match_direction_word(const char *s, size_t n, size_t i, ds_direction *dir)
 {
-    static const struct { const char *word; ds_direction dir; } words[] = {
-        {"TX", DS_DIR_TX},       {"SEND", DS_DIR_TX},     {"SENT", DS_DIR_TX},
-        {"SENDING", DS_DIR_TX},  {"RX", DS_DIR_RX},       {"RECV", DS_DIR_RX},
-        {"RECEIVE", DS_DIR_RX},  {"RECEIVED", DS_DIR_RX}, {"RECEIVING", DS_DIR_RX},
+#define WORD(w, d) {w, sizeof w - 1, d}
+    static const struct { const char *word; size_t len; ds_direction dir; } words[] = {
+        WORD("TX", DS_DIR_TX),       WORD("SEND", DS_DIR_TX),     WORD("SENT", DS_DIR_TX),
+        WORD("SENDING", DS_DIR_TX),  WORD("RX", DS_DIR_RX),       WORD("RECV", DS_DIR_RX),
+        WORD("RECEIVE", DS_DIR_RX),  WORD("RECEIVED", DS_DIR_RX), WORD("RECEIVING", DS_DIR_RX),
         /* a DLMS log is written on the client side: what the client says is sent */
-        {"CLIENT", DS_DIR_TX},   {"SERVER", DS_DIR_RX},   {"METER", DS_DIR_RX},
+        WORD("CLIENT", DS_DIR_TX),   WORD("SERVER", DS_DIR_RX),   WORD("METER", DS_DIR_RX),
     };
+#undef WORD
     size_t k = 0;
     while (i + k < n && is_alpha((unsigned char)s[i + k])) k++;
     if (k == 0) return 0;
     for (size_t w = 0; w < sizeof words / sizeof words[0]; w++) {
         const char *word = words[w].word;
-        if (strlen(word) != k) continue;
+        if (words[w].len != k) continue;
         size_t j = 0;
         while (j < k && to_upper((unsigned char)s[i + j]) == word[j]) j++;
         if (j == k) {
@@ -295,6 +343,16 @@ static size_t match_arrow(const char *s, size_t n, size_t i, ds_direction *dir)
 /* A direction token, with an optional ':' after it. */
 static size_t match_direction(const char *s, size_t n, size_t i, ds_direction *dir)
 {
+    if (i >= n) return 0;
+    /* every arrow and direction word starts with one of these */
+    switch (s[i]) {
+    case '<': case '>': case '-': case '=':
+    case 'T': case 't': case 'S': case 's': case 'R': case 'r':
+    case 'C': case 'c': case 'M': case 'm':
+        break;
+    default:
+        return 0;
+    }
     size_t k = match_arrow(s, n, i, dir);
     if (k == 0) {
         k = match_direction_word(s, n, i, dir);
@@ -312,11 +370,11 @@ static size_t match_time(const char *s, size_t n, size_t i)
     size_t k = count_digits(s, n, i);
     if (k < 1 || k > 2 || small_number(s, i, k) > 23) return 0;
     size_t p = i + k;
-    if (p >= n || s[p] != ':' || count_digits(s, n, p + 1) != 2 || small_number(s, p + 1, 2) > 59)
+    if (p >= n || s[p] != ':' || !two_digits(s, n, p + 1) || small_number(s, p + 1, 2) > 59)
         return 0;
     p += 3;
     if (p < n && s[p] == ':') {
-        if (count_digits(s, n, p + 1) != 2 || small_number(s, p + 1, 2) > 60) return 0;
+        if (!two_digits(s, n, p + 1) || small_number(s, p + 1, 2) > 60) return 0;
         p += 3;
     }
     if (p < n && (s[p] == '.' || s[p] == ',')) {
@@ -485,16 +543,23 @@ void ds_line_prefix_parse(const char *s, size_t n, int pipe_column,
     for (int guard = 0; guard < 8 && i < n; guard++) {
         ds_direction dir;
         size_t k;
+        /* what the leading digits are followed by rules out most matchers
+         * cheaply (each would give 0 on its first test) */
+        size_t d = count_digits(s, n, i);
+        int after = i + d < n ? (unsigned char)s[i + d] : -1;
+        int maybe_date = d > 0 && (after == '-' || after == '/' || after == '.');
+        int maybe_epoch = d >= 6 && after == '.';
+        int maybe_time = d >= 1 && d <= 2 && after == ':';
         if ((k = match_bracket(s, n, i, pf)) > 0) {
             /* handled */
         } else if (!pf->has_dir && (k = match_direction(s, n, i, &dir)) > 0) {
             pf->dir = dir;
             pf->has_dir = 1;
-        } else if ((k = match_date(s, n, i)) > 0 && at_boundary(s, n, i + k)) {
+        } else if (maybe_date && (k = match_date(s, n, i)) > 0 && at_boundary(s, n, i + k)) {
             append_timestamp(pf, s + i, k);
-        } else if ((k = match_epoch(s, n, i)) > 0 && at_boundary(s, n, i + k)) {
+        } else if (maybe_epoch && (k = match_epoch(s, n, i)) > 0 && at_boundary(s, n, i + k)) {
             append_timestamp(pf, s + i, k);
-        } else if ((k = match_time(s, n, i)) > 0 && at_boundary(s, n, i + k) &&
+        } else if (maybe_time && (k = match_time(s, n, i)) > 0 && at_boundary(s, n, i + k) &&
                    (pf->has_dir || pf->has_time || skip_spaces(s, n, i + k) < n)) {
             /* a bare "12:34:56" line is taken as colon-separated hex, not a time */
             append_timestamp(pf, s + i, k);

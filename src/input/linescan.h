@@ -65,6 +65,7 @@ typedef struct ds_line_prefix {
     unsigned offset_width;            /* digits of a dump offset column, 0 when none */
     size_t offset_pos;                /* index of the offset column's first digit */
     char timestamp[DS_TIMESTAMP_MAX]; /* timestamp parts as written, joined by one space */
+    size_t timestamp_len;
 } ds_line_prefix;
 
 /* Parses direction words/arrows, dates, times, bracketed timestamps or tags

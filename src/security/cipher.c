@@ -310,6 +310,11 @@ ds_dec_status ds_decipher(const ds_ciphered *c, const uint8_t title[DS_TITLE_LEN
         *plain_len = c->body_len;
         return DS_DEC_OK;
     }
+    if (auth && !enc && !verify) { /* authenticated only: the content is in clear, no key needed to read it */
+        memcpy(plain, c->body, c->body_len);
+        *plain_len = c->body_len;
+        return DS_DEC_OK;
+    }
     if (!keys) return DS_DEC_NO_KEY;
     const ds_key *ek = cipher_key(c, keys, use_dedicated);
     if (!key_usable(ek) || ek->len != suite_key_len(suite)) return DS_DEC_NO_KEY;

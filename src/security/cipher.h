@@ -57,7 +57,12 @@ typedef enum {
 
 /* Deciphers with the given keys and the sender's system title (IV = title || IC). use_dedicated:
  * the dedicated key instead of the global/broadcast one. verify 0 skips the tag check
- * (--no-verify). plain must hold body_len bytes. */
+ * (--no-verify). plain must hold body_len bytes. Notes: title NULL uses the title carried in
+ * the APDU (DB/DC/DD; DS_DEC_NO_KEY when there is none of 8 bytes); the caller passes
+ * use_dedicated 1 for ded-* and DC APDUs, ds_decipher does not decide that from the tag; keys of
+ * a length other than the suite's (16, or 32 for suite 2) count as missing; on failure *plain_len
+ * is 0 and plain is zeroed. With verify 0, authenticated-only content is returned as is, and a
+ * missing AK does not stop deciphering. DD with wrapped/agreed key-info: DS_DEC_UNSUPPORTED. */
 ds_dec_status ds_decipher(const ds_ciphered *c, const uint8_t title[DS_TITLE_LEN], const ds_keyset *keys,
                           int use_dedicated, int verify, uint8_t *plain, size_t *plain_len);
 

@@ -536,6 +536,14 @@ static int secret_ascii_matches(const ds_hls_inputs *in, int server_side, const 
     return 0;
 }
 
+/* Sets an alternative AK; a zero length cannot be written as ak_len (0 means "key_len"), and
+ * no real AK is empty, so it becomes "no AK". */
+static void set_ak(ds_hls_inputs *alt, const uint8_t *ak, size_t len)
+{
+    alt->ak = len != 0 ? ak : NULL;
+    alt->ak_len = len;
+}
+
 /* Mechanism 5: EK, AK or both read the other way (the text as ASCII, or the reverse). */
 static int gmac_keys_ascii_match(const ds_hls_inputs *in, int server_side, const uint8_t *got, size_t got_len,
                                  const ds_hls_hints *hints)
@@ -553,13 +561,90 @@ static int gmac_keys_ascii_match(const ds_hls_inputs *in, int server_side, const
                 alt.ek = ek.bytes[i];
                 alt.key_len = ek.len[i];
             }
-            alt.ak_len = j < ak.n ? ak.len[j] : ak_length(in);
             if (j < ak.n)
-                alt.ak = ak.bytes[j];
+                set_ak(&alt, ak.bytes[j], ak.len[j]);
+            else
+                set_ak(&alt, in->ak, ak_length(in));
             if (alt.ek != NULL && alt.ak != NULL && matches(&alt, 5, server_side, got, got_len, 0))
                 return 1;
         }
     return 0;
+}
+
+/* Mechanism 5 key mistakes: ASCII/hex, EK and AK exchanged, the other key kind. */
+static const char *diagnose_gmac_keys(const ds_hls_inputs *in, int server_side, const uint8_t *got, size_t got_len,
+                                      const ds_hls_hints *hints, char *why, size_t whylen)
+{
+    const char *name = value_name(server_side);
+    if (gmac_keys_ascii_match(in, server_side, got, got_len, hints)) {
+        say(why, whylen, "%s matches when a key is read as ASCII text instead of hex, or the reverse", name);
+        return "key-ascii";
+    }
+    ds_hls_inputs alt = *in;
+    alt.ek = in->ak;
+    alt.key_len = ak_length(in);
+    set_ak(&alt, in->ek, in->key_len);
+    if (matches(&alt, 5, server_side, got, got_len, 0)) {
+        say(why, whylen, "%s matches with the encryption and authentication keys swapped", name);
+        return "keys-swapped";
+    }
+    if (hints == NULL || hints->other_ek == NULL)
+        return NULL;
+    alt = *in;
+    alt.ek = hints->other_ek;
+    alt.key_len = hints->other_ek_len;
+    set_ak(&alt, in->ak, ak_length(in));
+    if (!matches(&alt, 5, server_side, got, got_len, 0))
+        return NULL;
+    int ded = hints->other_ek_is_dedicated;
+    say(why, whylen, "%s matches with the %s key instead of the %s key", name, ded ? "dedicated" : "global",
+        ded ? "global" : "dedicated");
+    return ded ? "dedicated-key" : "global-key";
+}
+
+/* System titles or challenges exchanged. */
+static const char *diagnose_swaps(const ds_hls_inputs *in, int server_side, const uint8_t *got, size_t got_len,
+                                  char *why, size_t whylen)
+{
+    const int mech = in->mechanism;
+    ds_hls_inputs alt = *in;
+    alt.client_title = in->server_title;
+    alt.server_title = in->client_title;
+    if ((mech == 5 || mech == 6 || mech == 7) && in->client_title != NULL && in->server_title != NULL &&
+        matches(&alt, mech, server_side, got, got_len, 0)) {
+        say(why, whylen, "%s matches with the client and server system titles swapped", value_name(server_side));
+        return "titles-swapped";
+    }
+    alt = *in;
+    alt.ctos = in->stoc;
+    alt.ctos_len = in->stoc_len;
+    alt.stoc = in->ctos;
+    alt.stoc_len = in->ctos_len;
+    if (matches(&alt, mech, server_side, got, got_len, 0)) {
+        say(why, whylen, "%s matches when computed over its own challenge instead of the peer's",
+            value_name(server_side));
+        return "challenges-swapped";
+    }
+    return NULL;
+}
+
+/* The same inputs through another mechanism's formula. */
+static const char *diagnose_mechanism(const ds_hls_inputs *in, int server_side, const uint8_t *got, size_t got_len,
+                                      char *why, size_t whylen)
+{
+    static const char *const OTHER_MECHANISM[] = {"", "", "mechanism-2", "mechanism-3", "mechanism-4",
+                                                  "mechanism-5", "mechanism-6"};
+    const char *name = value_name(server_side);
+    for (int m = 2; m <= 6; m++)
+        if (m != in->mechanism && matches(in, m, server_side, got, got_len, 0)) {
+            say(why, whylen, "%s matches the formula of mechanism %d, not %d", name, m, in->mechanism);
+            return OTHER_MECHANISM[m];
+        }
+    if (matches(in, MECH_6_VARIANT, server_side, got, got_len, 0)) {
+        say(why, whylen, "%s matches SHA-256(challenge || secret), the title-less reading of mechanism 6", name);
+        return "mechanism-6-variant";
+    }
+    return NULL;
 }
 
 const char *ds_hls_diagnose(const ds_hls_inputs *in, int server_side, const uint8_t *got, size_t got_len,
@@ -569,78 +654,26 @@ const char *ds_hls_diagnose(const ds_hls_inputs *in, int server_side, const uint
     if (in == NULL || got == NULL)
         return NULL;
     const int mech = in->mechanism;
-    const char *name = value_name(server_side);
-
     if (mech == 5 && got_len == DS_HLS_GMAC_VALUE_LEN) {
         uint32_t carried = get_u32be(got + 1);
         for (int32_t d = -1; d <= 1; d += 2)
             if (matches(in, 5, server_side, got, got_len, d)) {
-                say(why, whylen, "%s matches with invocation counter %lu, not the %lu it carries", name,
-                    (unsigned long)(uint32_t)(carried + (uint32_t)d), (unsigned long)carried);
+                say(why, whylen, "%s matches with invocation counter %lu, not the %lu it carries",
+                    value_name(server_side), (unsigned long)(uint32_t)(carried + (uint32_t)d),
+                    (unsigned long)carried);
                 return "ic-off-by-one";
             }
     }
-    if ((mech == 5 || mech == 6 || mech == 7) && in->client_title != NULL && in->server_title != NULL) {
-        ds_hls_inputs alt = *in;
-        alt.client_title = in->server_title;
-        alt.server_title = in->client_title;
-        if (matches(&alt, mech, server_side, got, got_len, 0)) {
-            say(why, whylen, "%s matches with the client and server system titles swapped", name);
-            return "titles-swapped";
-        }
+    const char *code = diagnose_swaps(in, server_side, got, got_len, why, whylen);
+    if (code == NULL && (mech == 2 || mech == 3 || mech == 4 || mech == 6) &&
+        secret_ascii_matches(in, server_side, got, got_len, hints)) {
+        say(why, whylen, "%s matches when the secret is read as ASCII text instead of hex, or the reverse",
+            value_name(server_side));
+        code = "key-ascii";
     }
-    {
-        ds_hls_inputs alt = *in;
-        alt.ctos = in->stoc;
-        alt.ctos_len = in->stoc_len;
-        alt.stoc = in->ctos;
-        alt.stoc_len = in->ctos_len;
-        if (matches(&alt, mech, server_side, got, got_len, 0)) {
-            say(why, whylen, "%s matches when computed over its own challenge instead of the peer's", name);
-            return "challenges-swapped";
-        }
-    }
-    if ((mech == 2 || mech == 3 || mech == 4 || mech == 6) && secret_ascii_matches(in, server_side, got, got_len, hints)) {
-        say(why, whylen, "%s matches when the secret is read as ASCII text instead of hex, or the reverse", name);
-        return "key-ascii";
-    }
-    if (mech == 5) {
-        if (gmac_keys_ascii_match(in, server_side, got, got_len, hints)) {
-            say(why, whylen, "%s matches when a key is read as ASCII text instead of hex, or the reverse", name);
-            return "key-ascii";
-        }
-        ds_hls_inputs alt = *in;
-        alt.ek = in->ak;
-        alt.ak = in->ek;
-        alt.key_len = ak_length(in);
-        alt.ak_len = in->key_len;
-        if (matches(&alt, 5, server_side, got, got_len, 0)) {
-            say(why, whylen, "%s matches with the encryption and authentication keys swapped", name);
-            return "keys-swapped";
-        }
-        if (hints != NULL && hints->other_ek != NULL) {
-            alt = *in;
-            alt.ek = hints->other_ek;
-            alt.key_len = hints->other_ek_len;
-            alt.ak_len = ak_length(in);
-            if (matches(&alt, 5, server_side, got, got_len, 0)) {
-                int ded = hints->other_ek_is_dedicated;
-                say(why, whylen, "%s matches with the %s key instead of the %s key", name, ded ? "dedicated" : "global",
-                    ded ? "global" : "dedicated");
-                return ded ? "dedicated-key" : "global-key";
-            }
-        }
-    }
-    static const char *const OTHER_MECHANISM[] = {"", "", "mechanism-2", "mechanism-3", "mechanism-4",
-                                                  "mechanism-5", "mechanism-6"};
-    for (int m = 2; m <= 6; m++)
-        if (m != mech && matches(in, m, server_side, got, got_len, 0)) {
-            say(why, whylen, "%s matches the formula of mechanism %d, not %d", name, m, mech);
-            return OTHER_MECHANISM[m];
-        }
-    if (matches(in, MECH_6_VARIANT, server_side, got, got_len, 0)) {
-        say(why, whylen, "%s matches SHA-256(challenge || secret), the title-less reading of mechanism 6", name);
-        return "mechanism-6-variant";
-    }
-    return NULL;
+    if (code == NULL && mech == 5)
+        code = diagnose_gmac_keys(in, server_side, got, got_len, hints, why, whylen);
+    if (code == NULL)
+        code = diagnose_mechanism(in, server_side, got, got_len, why, whylen);
+    return code;
 }

@@ -22,11 +22,12 @@ typedef struct ds_session {
     int has_client_title, has_server_title;
     uint8_t client_title[DS_TITLE_LEN], server_title[DS_TITLE_LEN];
     ds_key dedicated;                /* learned from a deciphered InitiateRequest */
-    int has_ic[2];                   /* per sender: 0 client, 1 server */
-    uint32_t last_ic[2];
+    int has_ic[4];                   /* per sender and key: 0 client, 1 server; +2 dedicated key */
+    uint32_t last_ic[4];
     int mechanism;                   /* authentication mechanism of the AARQ, -1 unknown */
     uint8_t ctos[DS_CHALLENGE_MAX], stoc[DS_CHALLENGE_MAX];
     size_t ctos_len, stoc_len;
+    int hls_pending;                 /* a reply_to_HLS_authentication awaits its answer */
 } ds_session;
 
 typedef struct ds_security {
@@ -37,12 +38,15 @@ typedef struct ds_security {
     ds_session *current;
     uint64_t clock;
     int depth;                       /* nesting of deciphered views */
+    uint8_t hls_secret[64];          /* HLS mechanisms 2, 3, 4, 6 */
+    size_t hls_secret_len;
 } ds_security;
 
 void ds_security_init(ds_security *s, const ds_keyring *keys, int verify, int show_keys);
 /* Selects (or starts) the session of a conversation; key: the link addresses in a fixed
  * order so that both directions share it. */
 void ds_security_select(ds_security *s, const uint8_t *key, size_t key_len);
+void ds_security_set_hls_secret(ds_security *s, const uint8_t *secret, size_t n);
 /* Installs the hooks into an emit context. */
 void ds_security_attach(ds_security *s, ds_emit *e);
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "dlmscope/input.h"
+#include "input/linescan.h"
 
 #define MAX_CHUNKS 64
 #define MAX_DIAGS 16
@@ -780,6 +781,131 @@ START_TEST(read_error_reported)
 }
 END_TEST
 
+/* The reader takes text from the FILE in 64 KiB blocks: a CRLF, an ANSI
+ * escape and a line split by a block boundary must read as if whole. */
+START_TEST(text_split_across_input_blocks)
+{
+    const size_t block = 65536;
+    const char *tail = "01 02 \r\n03\r\n\x1B[1m04\x1B[0m 05\n";
+    size_t pad = block - 7; /* "01 02 " then the CR as the block's last byte */
+    size_t len = pad + strlen(tail);
+    char *text = malloc(len + 1);
+    ck_assert_ptr_nonnull(text);
+    memset(text, 'z', pad - 1); /* one long prose line */
+    text[pad - 1] = '\n';
+    memcpy(text + pad, tail, strlen(tail) + 1);
+    ck_assert_int_eq(text[block - 1], '\r');
+    for (int pass = 0; pass < 2; pass++) {
+        FILE *f = pass == 0 ? file_with(text, len) : fmemopen(text, len, "r");
+        ck_assert_ptr_nonnull(f);
+        result res;
+        drain(f, DS_INPUT_HEX, &res);
+        fclose(f);
+        ck_assert_int_eq(res.rc, 0);
+        ASSERT_BYTES(&res, 0x01, 0x02, 0x03, 0x04, 0x05);
+        ck_assert_uint_eq(res.nchunks, 3);
+        ck_assert_uint_eq(res.chunks[0].meta.line, 2);
+        ck_assert_uint_eq(res.chunks[1].meta.line, 3); /* the split CRLF is one line end */
+        ck_assert_uint_eq(res.chunks[2].meta.line, 4);
+        ck_assert_int_eq(res.chunks[1].record_start, 0);
+        ck_assert_uint_eq(res.chunks[2].len, 2);
+        free_result(&res);
+    }
+    /* a 1 MB log of many lines crosses blocks in every place of a line */
+    size_t lines = 20000;
+    char *log = malloc(lines * 32 + 1);
+    ck_assert_ptr_nonnull(log);
+    size_t p = 0;
+    for (size_t i = 0; i < lines; i++)
+        p += (size_t)sprintf(log + p, "%s: 10:00:%02u %02X %02X%s", i % 2 ? "RX" : "TX", (unsigned)(i % 60),
+                             (unsigned)(i & 0xFF), (unsigned)((i >> 8) & 0xFF), i % 3 ? "\n" : "\r\n");
+    FILE *f = file_with(log, p);
+    result res;
+    drain(f, DS_INPUT_AUTO, &res);
+    fclose(f);
+    ck_assert_uint_eq(res.len, 2 * lines);
+    ck_assert_uint_ge(res.nchunks, MAX_CHUNKS);
+    for (size_t i = 0; i < lines; i++)
+        if (res.bytes[2 * i] != (i & 0xFF) || res.bytes[2 * i + 1] != ((i >> 8) & 0xFF))
+            ck_abort_msg("line %zu decoded wrong", i + 1);
+    ck_assert_uint_eq(res.chunks[MAX_CHUNKS - 1].meta.line, MAX_CHUNKS);
+    ck_assert_int_eq(res.chunks[MAX_CHUNKS - 1].meta.dir, DS_DIR_RX);
+    ck_assert_str_eq(res.chunks[MAX_CHUNKS - 1].meta.timestamp, "10:00:03");
+    free_result(&res);
+    free(log);
+    free(text);
+}
+END_TEST
+
+/* Feeds text to a tokenizer one character at a time (the reference) and
+ * through ds_hexrun_feed_quick() with the same fallback the reader uses;
+ * both must end in the same state with the same bytes. */
+static void feed_both_ways(const char *text)
+{
+    size_t n = strlen(text);
+    uint8_t slow_out[256], quick_out[256];
+    size_t slow_len = 0, quick_len = 0;
+    ds_hexrun slow, quick;
+    ds_hexrun_init(&slow);
+    ds_hexrun_init(&quick);
+    ck_assert_uint_lt(n, sizeof slow_out);
+    for (size_t i = 0; i < n; i++) {
+        uint8_t b;
+        if (ds_hexrun_feed(&slow, (unsigned char)text[i], &b) == DS_HEX_BYTE) slow_out[slow_len++] = b;
+    }
+    for (size_t i = 0; i < n;) {
+        i += ds_hexrun_feed_quick(&quick, text + i, n - i, quick_out, &quick_len);
+        if (i >= n) break;
+        uint8_t b;
+        if (ds_hexrun_feed(&quick, (unsigned char)text[i++], &b) == DS_HEX_BYTE) quick_out[quick_len++] = b;
+    }
+    ck_assert_msg(slow_len == quick_len && memcmp(slow_out, quick_out, slow_len) == 0, "bytes of \"%s\"", text);
+    ck_assert_int_eq(quick.nib, slow.nib);
+    ck_assert_uint_eq(quick.digits, slow.digits);
+    ck_assert_int_eq(quick.prefixed, slow.prefixed);
+    ck_assert_int_eq(quick.bad, slow.bad);
+    ck_assert_int_eq(quick.run_has_number, slow.run_has_number);
+    ck_assert_uint_eq(quick.bytes, slow.bytes);
+    ck_assert_uint_eq(quick.even_runs, slow.even_runs);
+    ck_assert_uint_eq(quick.word_runs, slow.word_runs);
+}
+
+START_TEST(quick_tokenizer_matches_slow_one)
+{
+    static const char *const texts[] = {
+        "7E A0 08 0D", "7ea0080d", "7E A0  08", "0x7E 0xA0, 0x8", "7 E A 0", "ABC DE F00D 1",
+        "7E\tA0 08 ", "7E A0 BAD face 0", "0x 7E", "7E A0 08 02 23 21 93 BD 64 7E 7E A0", "a b c",
+        "00 11 22 33 44 55 66 77 88 99 aa bb cc dd ee ff", "12:34:56", "7E A0 # note", "7E A0 zz 01",
+    };
+    for (size_t t = 0; t < sizeof texts / sizeof texts[0]; t++) feed_both_ways(texts[t]);
+
+    /* hand-worked: three whole runs closed by blanks and one still open */
+    ds_hexrun h;
+    ds_hexrun_init(&h);
+    uint8_t out[16];
+    size_t len = 0;
+    ck_assert_uint_eq(ds_hexrun_feed_quick(&h, "7E A0 08 0D", 11, out, &len), 11);
+    ck_assert_uint_eq(len, 4);
+    ck_assert(out[0] == 0x7E && out[1] == 0xA0 && out[2] == 0x08 && out[3] == 0x0D);
+    ck_assert_uint_eq(h.bytes, 4);
+    ck_assert_uint_eq(h.even_runs, 3);
+    ck_assert_uint_eq(h.digits, 2);
+    /* it stops before what needs the slow path: a double blank (an xxd text
+     * column may follow), a blank after an odd digit, and the x of 0x */
+    ds_hexrun_init(&h);
+    len = 0;
+    ck_assert_uint_eq(ds_hexrun_feed_quick(&h, "7E  A0", 6, out, &len), 2);
+    ck_assert_uint_eq(len, 1);
+    ds_hexrun_init(&h);
+    len = 0;
+    ck_assert_uint_eq(ds_hexrun_feed_quick(&h, "7 E", 3, out, &len), 1);
+    ck_assert_uint_eq(len, 0);
+    ck_assert_int_eq(h.nib, 7);
+    ds_hexrun_init(&h);
+    ck_assert_uint_eq(ds_hexrun_feed_quick(&h, "0x7E", 4, out, &len), 1);
+}
+END_TEST
+
 /* ---- ds_hex_parse_text --------------------------------------------------------------------------- */
 
 START_TEST(parse_text)
@@ -917,6 +1043,8 @@ static Suite *input_suite(void)
     tcase_add_test(edges, forced_modes);
     tcase_add_test(edges, mode_before_and_bad_arguments);
     tcase_add_test(edges, read_error_reported);
+    tcase_add_test(edges, text_split_across_input_blocks);
+    tcase_add_test(edges, quick_tokenizer_matches_slow_one);
     tcase_add_test(edges, parse_text);
     tcase_add_test(edges, corpus_files_parse);
     suite_add_tcase(s, edges);

@@ -1,0 +1,352 @@
+/* Session awareness and the deciphered view.
+ *
+ * The decoder shows every ciphered APDU as it is on the wire; when keys are
+ * known, this layer follows it with a <Decrypted> element holding the
+ * plaintext APDU decoded like any other, so the output stays well-formed and
+ * searchable. What a conversation reveals along the way (system titles from
+ * the AARQ/AARE, the dedicated key from a deciphered InitiateRequest,
+ * invocation counters) is kept per conversation and used for what follows. */
+#include "security/security.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "apdu/apdu.h"
+#include "apdu/schema.h"
+#include "security/cipher.h"
+#include "security/hls.h"
+#include "util/fmt.h"
+
+#define DS_DECRYPT_DEPTH 2 /* a ciphered APDU inside a deciphered one is shown, not deciphered again */
+
+void ds_security_init(ds_security *s, const ds_keyring *keys, int verify, int show_keys)
+{
+    memset(s, 0, sizeof *s);
+    s->keys = keys;
+    s->verify = verify;
+    s->show_keys = show_keys;
+}
+
+void ds_security_set_hls_secret(ds_security *s, const uint8_t *secret, size_t n)
+{
+    if (n > sizeof s->hls_secret) n = sizeof s->hls_secret;
+    memcpy(s->hls_secret, secret, n);
+    s->hls_secret_len = n;
+}
+
+static void session_reset(ds_session *ss)
+{
+    memset(ss, 0, sizeof *ss);
+    ss->mechanism = -1;
+}
+
+void ds_security_select(ds_security *s, const uint8_t *key, size_t key_len)
+{
+    if (key_len > DS_SESSION_KEY_MAX) key_len = DS_SESSION_KEY_MAX;
+    ds_session *oldest = &s->sessions[0];
+    for (int i = 0; i < DS_SESSIONS; i++) {
+        ds_session *ss = &s->sessions[i];
+        if (ss->active && ss->key_len == key_len && memcmp(ss->key, key, key_len) == 0) {
+            ss->last_use = ++s->clock;
+            s->current = ss;
+            return;
+        }
+        if (!ss->active || (oldest->active && ss->last_use < oldest->last_use)) oldest = ss;
+    }
+    /* a new conversation: the least recently used one is forgotten */
+    session_reset(oldest);
+    oldest->active = 1;
+    memcpy(oldest->key, key, key_len);
+    oldest->key_len = key_len;
+    oldest->last_use = ++s->clock;
+    s->current = oldest;
+}
+
+/* ---- learning from the traffic ---------------------------------------------------------------- */
+
+static void keep_title(int *has, uint8_t *dst, const uint8_t *p, size_t n)
+{
+    if (n != DS_TITLE_LEN) return;
+    memcpy(dst, p, DS_TITLE_LEN);
+    *has = 1;
+}
+
+static void keep_challenge(uint8_t *dst, size_t *len, const uint8_t *p, size_t n)
+{
+    if (n > DS_CHALLENGE_MAX) n = DS_CHALLENGE_MAX;
+    memcpy(dst, p, n);
+    *len = n;
+}
+
+static void observe(void *user, int what, const uint8_t *p, size_t n)
+{
+    ds_security *s = user;
+    ds_session *ss = s->current;
+    if (!ss) return;
+    switch (what) {
+    case DS_OBS_CALLING_TITLE: keep_title(&ss->has_client_title, ss->client_title, p, n); break;
+    case DS_OBS_RESPONDING_TITLE: keep_title(&ss->has_server_title, ss->server_title, p, n); break;
+    case DS_OBS_DEDICATED_KEY:
+        if (n == 16 || n == 32) {
+            memset(&ss->dedicated, 0, sizeof ss->dedicated);
+            memcpy(ss->dedicated.bytes, p, n);
+            ss->dedicated.len = n;
+            ss->dedicated.set = 1;
+        }
+        break;
+    case DS_OBS_MECHANISM:
+        /* 2.16.756.5.8.2.M is 60 85 74 05 08 02 M */
+        if (n == 7 && p[5] == 2) ss->mechanism = p[6];
+        break;
+    case DS_OBS_CTOS: keep_challenge(ss->ctos, &ss->ctos_len, p, n); break;
+    case DS_OBS_STOC: keep_challenge(ss->stoc, &ss->stoc_len, p, n); break;
+    default: break;
+    }
+}
+
+/* ---- the deciphered view ------------------------------------------------------------------------ */
+
+/* The sender's system title: in the APDU for the general forms, else the side that sends this
+ * kind of APDU, as learned from the association or given on the command line. */
+static int sender_title(const ds_security *s, const ds_ciphered *c, int from_client, uint8_t out[DS_TITLE_LEN])
+{
+    const ds_session *ss = s->current;
+    if (c->title && c->title_len == DS_TITLE_LEN) {
+        memcpy(out, c->title, DS_TITLE_LEN);
+        return 1;
+    }
+    if (from_client) {
+        if (ss && ss->has_client_title) {
+            memcpy(out, ss->client_title, DS_TITLE_LEN);
+            return 1;
+        }
+        return ds_keyring_client_title(s->keys, out);
+    }
+    if (ss && ss->has_server_title) {
+        memcpy(out, ss->server_title, DS_TITLE_LEN);
+        return 1;
+    }
+    return ds_keyring_server_title(s->keys, out);
+}
+
+static int other_title(const ds_security *s, int from_client, uint8_t out[DS_TITLE_LEN])
+{
+    ds_ciphered none;
+    memset(&none, 0, sizeof none);
+    return sender_title(s, &none, !from_client, out);
+}
+
+/* The keys for this APDU: the title's keyset, with the conversation's dedicated key when one was learned. */
+static ds_keyset keys_for(const ds_security *s, const uint8_t title[DS_TITLE_LEN])
+{
+    ds_keyset ks = *ds_keyring_lookup(s->keys, title);
+    if (s->current && s->current->dedicated.set) ks.dk = s->current->dedicated;
+    return ks;
+}
+
+static void title_hex(char out[2 * DS_TITLE_LEN + 1], const uint8_t title[DS_TITLE_LEN])
+{
+    ds_fmt_hex(out, title, DS_TITLE_LEN);
+}
+
+/* An invocation counter that does not increase from the same sender is a replay (or a
+ * restarted meter): worth a warning either way. */
+static void check_counter(ds_security *s, ds_emit *e, const ds_ciphered *c, int from_client, int dedicated,
+                          uint64_t offset)
+{
+    ds_session *ss = s->current;
+    if (!ss || !(c->sc & 0x30)) return;
+    /* each key has its own counter: per sender and per key kind */
+    int who = (from_client ? 0 : 1) + (dedicated ? 2 : 0);
+    if (ss->has_ic[who] && c->ic <= ss->last_ic[who])
+        ds_report_abs(e, "cipher.ic-replay", DS_SEV_WARNING, offset,
+                      "invocation counter %lu does not increase (the %s's last was %lu): replayed or restarted",
+                      (unsigned long)c->ic, from_client ? "client" : "server", (unsigned long)ss->last_ic[who]);
+    if (ss->has_ic[who] && c->ic <= ss->last_ic[who]) return; /* keep the highest seen */
+    ss->has_ic[who] = 1;
+    ss->last_ic[who] = c->ic;
+}
+
+static void show_plaintext(ds_security *s, ds_emit *e, const ds_ciphered *c, const uint8_t title[DS_TITLE_LEN],
+                           const uint8_t *plain, size_t n, const char *assumed, uint64_t offset)
+{
+    char sc[3], ic[9], t[2 * DS_TITLE_LEN + 1];
+    ds_fmt_hex(sc, &c->sc, 1);
+    ds_fmt_uhex(ic, c->ic, 8);
+    title_hex(t, title);
+    ds_attr attrs[4] = {{"Security", sc}, {"InvocationCounter", ic}, {"SystemTitle", t}, {"Assumed", assumed}};
+    if (ds_emit_open_attrs(e, "Decrypted", attrs, assumed ? 4 : 3)) return;
+    ds_cursor cur;
+    ds_cur_init(&cur, plain, n);
+    uint64_t saved = e->base;
+    e->base = offset;
+    s->depth++;
+    int hide = e->hide_keys;
+    e->hide_keys = !s->show_keys;
+    ds_apdu_decode(e, &cur);
+    e->hide_keys = hide;
+    s->depth--;
+    e->base = saved;
+    ds_emit_close(e, "Decrypted");
+}
+
+static void on_ciphered(void *user, ds_emit *e, const uint8_t *apdu, size_t n, uint64_t offset)
+{
+    ds_security *s = user;
+    if (!s->keys || n == 0 || !ds_cipher_is_ciphered_tag(apdu[0]) || s->depth >= DS_DECRYPT_DEPTH) return;
+    if (!ds_keyring_has_keys(s->keys)) return; /* nothing to try: shown ciphered, as without keys */
+    ds_ciphered c;
+    char err[160];
+    if (ds_ciphered_parse(apdu, n, &c, err, sizeof err)) return; /* the walker reported the layout problem */
+    int from_client = ds_cipher_tag_is_request(apdu[0]);
+    uint8_t title[DS_TITLE_LEN];
+    if (!sender_title(s, &c, from_client, title)) {
+        ds_report_abs(e, "cipher.no-title", DS_SEV_ERROR, offset,
+                      "cannot decipher: the %s's system title is unknown: set it with the %s-title option, or include the AARQ/AARE",
+                      from_client ? "client" : "server", from_client ? "client" : "server");
+        return;
+    }
+    int dedicated = c.kind == DS_CIPH_SERVICE_DED || c.kind == DS_CIPH_GENERAL_DED;
+    check_counter(s, e, &c, from_client, dedicated, offset);
+    ds_keyset keys = keys_for(s, title);
+    uint8_t *plain = malloc(c.body_len ? c.body_len : 1);
+    if (!plain) return;
+    size_t plain_len = 0;
+    ds_dec_status st = ds_decipher(&c, title, &keys, dedicated, s->verify, plain, &plain_len);
+    if (st == DS_DEC_OK) {
+        show_plaintext(s, e, &c, title, plain, plain_len, s->verify ? NULL : "tag-not-checked", offset);
+        free(plain);
+        return;
+    }
+    char t[2 * DS_TITLE_LEN + 1];
+    title_hex(t, title);
+    if (st == DS_DEC_UNSUPPORTED) {
+        ds_report_abs(e, "cipher.unsupported", DS_SEV_WARNING, offset, "not deciphered: security control %02X is not supported",
+                      c.sc);
+        free(plain);
+        return;
+    }
+    if (st == DS_DEC_TOO_SHORT) {
+        ds_report_abs(e, "cipher.too-short", DS_SEV_ERROR, offset, "too short for its authentication tag");
+        free(plain);
+        return;
+    }
+    uint8_t other[DS_TITLE_LEN];
+    int has_other = other_title(s, from_client, other);
+    char why[200];
+    const char *mistake = ds_decipher_diagnose_ex(&c, title, has_other ? other : NULL, &keys, dedicated,
+                                                  s->show_keys, plain, &plain_len, why, sizeof why);
+    if (st == DS_DEC_NO_KEY)
+        ds_report_abs(e, "cipher.no-key", DS_SEV_ERROR, offset, "no usable %s key for system title %s",
+                      dedicated ? "dedicated" : "global", t);
+    else
+        ds_report_abs(e, "cipher.tag-mismatch", DS_SEV_ERROR, offset,
+                      "authentication tag does not verify with system title %s and invocation counter %08lX: wrong "
+                      "key, wrong system title or wrong counter",
+                      t, (unsigned long)c.ic);
+    if (mistake) {
+        ds_report_abs(e, mistake, DS_SEV_ERROR, offset, "%s", why);
+        show_plaintext(s, e, &c, title, plain, plain_len, mistake + strlen("cipher."), offset);
+    }
+    free(plain);
+}
+
+/* ---- HLS: the second pass of the association -------------------------------------------------- */
+
+/* reply_to_HLS_authentication of the current association (class 15, 0.0.40.0.0.255, method 1)
+ * with an octet-string parameter: C3 01 IIP 000F 0000280000FF 01 01 09 len f(StoC). */
+static int hls_request_value(const uint8_t *a, size_t n, const uint8_t **v, size_t *vlen)
+{
+    static const uint8_t HEAD[12] = {0x00, 0x0F, 0x00, 0x00, 0x28, 0x00, 0x00, 0xFF, 0x01, 0x01, 0x09, 0x00};
+    if (n < 15 || a[0] != 0xC3 || a[1] != 0x01 || memcmp(a + 3, HEAD, 11) != 0) return 0;
+    size_t len = a[14];
+    if (len >= 0x80 || 15 + len != n) return 0;
+    *v = a + 15;
+    *vlen = len;
+    return 1;
+}
+
+/* Its answer: C7 01 IIP 00 (success) 01 (return data) 00 (data) 09 len f(CtoS). */
+static int hls_response_value(const uint8_t *a, size_t n, const uint8_t **v, size_t *vlen)
+{
+    if (n < 8 || a[0] != 0xC7 || a[1] != 0x01 || a[3] != 0x00 || a[4] != 0x01 || a[5] != 0x00 || a[6] != 0x09)
+        return 0;
+    size_t len = a[7];
+    if (len >= 0x80 || 8 + len != n) return 0;
+    *v = a + 8;
+    *vlen = len;
+    return 1;
+}
+
+static void check_hls(ds_security *s, ds_emit *e, int server_side, const uint8_t *v, size_t vlen, uint64_t offset)
+{
+    ds_session *ss = s->current;
+    if (!ss || ss->mechanism < 2 || ss->mechanism > 7) return;
+    ds_hls_inputs in;
+    memset(&in, 0, sizeof in);
+    in.mechanism = ss->mechanism;
+    in.secret = s->hls_secret;
+    in.secret_len = s->hls_secret_len;
+    uint8_t ct[DS_TITLE_LEN], st[DS_TITLE_LEN];
+    ds_ciphered none;
+    memset(&none, 0, sizeof none);
+    if (sender_title(s, &none, 1, ct)) in.client_title = ct;
+    if (sender_title(s, &none, 0, st)) in.server_title = st;
+    const ds_keyset *ks = ds_keyring_lookup(s->keys, server_side ? st : ct);
+    if (ks->ek.set && ks->ak.set && (ks->ek.len == 16 || ks->ek.len == 32) && ks->ak.len == ks->ek.len) {
+        in.ek = ks->ek.bytes;
+        in.ak = ks->ak.bytes;
+        in.key_len = ks->ek.len;
+    }
+    in.ctos = ss->ctos;
+    in.ctos_len = ss->ctos_len;
+    in.stoc = ss->stoc;
+    in.stoc_len = ss->stoc_len;
+    char why[200];
+    int rc = ds_hls_verify(&in, server_side, v, vlen, why, sizeof why);
+    if (rc == 0) {
+        ds_emit_comment(e, "HLS mechanism %d: the %s verifies", ss->mechanism,
+                        server_side ? "server's f(CtoS)" : "client's f(StoC)");
+        return;
+    }
+    if (rc < 0) return; /* not enough known to check (no secret or keys given): nothing to say */
+    ds_report_abs(e, ds_hls_mismatch_code(server_side), DS_SEV_ERROR, offset, "%s", why);
+    ds_hls_hints hints;
+    memset(&hints, 0, sizeof hints);
+    hints.ek_text = ks->ek.text;
+    hints.ak_text = ks->ak.text;
+    if (s->current->dedicated.set) {
+        hints.other_ek = s->current->dedicated.bytes;
+        hints.other_ek_len = s->current->dedicated.len;
+        hints.other_ek_is_dedicated = 1;
+    }
+    char cause[200];
+    const char *code = ds_hls_diagnose(&in, server_side, v, vlen, &hints, cause, sizeof cause);
+    if (code) ds_report_abs(e, "hls.cause", DS_SEV_ERROR, offset, "%s: %s", code, cause);
+}
+
+/* Every decoded APDU passes here: ciphered ones get their deciphered view, the HLS exchange is
+ * checked when the secret or keys are known. */
+static void on_apdu(void *user, ds_emit *e, const uint8_t *apdu, size_t n, uint64_t offset)
+{
+    ds_security *s = user;
+    const uint8_t *v;
+    size_t vlen;
+    ds_session *ss = s->current;
+    if (ss && hls_request_value(apdu, n, &v, &vlen)) {
+        ss->hls_pending = 1; /* the answer is the next action-response with a value */
+        check_hls(s, e, 0, v, vlen, offset);
+    } else if (ss && ss->hls_pending && hls_response_value(apdu, n, &v, &vlen)) {
+        ss->hls_pending = 0;
+        check_hls(s, e, 1, v, vlen, offset);
+    } else {
+        on_ciphered(user, e, apdu, n, offset);
+    }
+}
+
+void ds_security_attach(ds_security *s, ds_emit *e)
+{
+    e->observe = observe;
+    e->on_ciphered = on_apdu;
+    e->security = s;
+}
