@@ -143,7 +143,7 @@ static size_t spaced_pairs(const unsigned char *s, size_t i, size_t n, uint8_t *
     uint8_t *o = out + *len;
     unsigned hi = high_nibble[p[0]];
     /* two groups at a time while six characters and a digit are left */
-    while (last - p >= 3) {
+    for (size_t twice = (n - i - 1) / 6; twice > 0; twice--) {
         unsigned lo = low_nibble[p[1]];
         unsigned hi2 = high_nibble[p[3]];
         unsigned lo2 = low_nibble[p[4]];
@@ -364,10 +364,10 @@ static size_t match_direction(const char *s, size_t n, size_t i, ds_direction *d
     return k;
 }
 
-/* hh:mm[:ss[.frac]] with sane ranges; returns its length or 0. */
-static size_t match_time(const char *s, size_t n, size_t i)
+/* hh:mm[:ss[.frac]] with sane ranges, k being the count of digits at s[i];
+ * returns its length or 0. */
+static size_t match_time_after_digits(const char *s, size_t n, size_t i, size_t k)
 {
-    size_t k = count_digits(s, n, i);
     if (k < 1 || k > 2 || small_number(s, i, k) > 23) return 0;
     size_t p = i + k;
     if (p >= n || s[p] != ':' || !two_digits(s, n, p + 1) || small_number(s, p + 1, 2) > 59)
@@ -383,6 +383,11 @@ static size_t match_time(const char *s, size_t n, size_t i)
     }
     if (p < n && s[p] == 'Z') p++;
     return p - i;
+}
+
+static size_t match_time(const char *s, size_t n, size_t i)
+{
+    return match_time_after_digits(s, n, i, count_digits(s, n, i));
 }
 
 /* yyyy-mm-dd, yyyy/mm/dd, dd.mm.yyyy, dd/mm/yyyy, optionally with an ISO "T..."
@@ -535,6 +540,36 @@ static size_t match_offset(const char *s, size_t n, size_t i, int pipe_column,
     return 0;
 }
 
+/* A date, epoch time, time of day or dump offset at s[i]; returns the length
+ * taken or 0. */
+static size_t match_number_token(const char *s, size_t n, size_t i, int pipe_column,
+                                 unsigned prev_offset_width, ds_line_prefix *pf)
+{
+    /* what the leading digits are followed by rules out most matchers
+     * cheaply (each would give 0 on its first test) */
+    size_t d = count_digits(s, n, i);
+    int after = i + d < n ? (unsigned char)s[i + d] : -1;
+    size_t k;
+    if (d > 0 && (after == '-' || after == '/' || after == '.') && (k = match_date(s, n, i)) > 0 &&
+        at_boundary(s, n, i + k)) {
+        append_timestamp(pf, s + i, k);
+        return k;
+    }
+    if (d >= 6 && after == '.' && (k = match_epoch(s, n, i)) > 0 && at_boundary(s, n, i + k)) {
+        append_timestamp(pf, s + i, k);
+        return k;
+    }
+    if (d >= 1 && d <= 2 && after == ':' && (k = match_time_after_digits(s, n, i, d)) > 0 &&
+        at_boundary(s, n, i + k) && (pf->has_dir || pf->has_time || skip_spaces(s, n, i + k) < n)) {
+        /* a bare "12:34:56" line is taken as colon-separated hex, not a time */
+        append_timestamp(pf, s + i, k);
+        return k;
+    }
+    if (pf->offset_width == 0 && (k = match_offset(s, n, i, pipe_column, prev_offset_width, pf)) > 0)
+        return k; /* offset column dropped */
+    return 0;
+}
+
 void ds_line_prefix_parse(const char *s, size_t n, int pipe_column,
                           unsigned prev_offset_width, ds_line_prefix *pf)
 {
@@ -543,30 +578,12 @@ void ds_line_prefix_parse(const char *s, size_t n, int pipe_column,
     for (int guard = 0; guard < 8 && i < n; guard++) {
         ds_direction dir;
         size_t k;
-        /* what the leading digits are followed by rules out most matchers
-         * cheaply (each would give 0 on its first test) */
-        size_t d = count_digits(s, n, i);
-        int after = i + d < n ? (unsigned char)s[i + d] : -1;
-        int maybe_date = d > 0 && (after == '-' || after == '/' || after == '.');
-        int maybe_epoch = d >= 6 && after == '.';
-        int maybe_time = d >= 1 && d <= 2 && after == ':';
         if ((k = match_bracket(s, n, i, pf)) > 0) {
             /* handled */
         } else if (!pf->has_dir && (k = match_direction(s, n, i, &dir)) > 0) {
             pf->dir = dir;
             pf->has_dir = 1;
-        } else if (maybe_date && (k = match_date(s, n, i)) > 0 && at_boundary(s, n, i + k)) {
-            append_timestamp(pf, s + i, k);
-        } else if (maybe_epoch && (k = match_epoch(s, n, i)) > 0 && at_boundary(s, n, i + k)) {
-            append_timestamp(pf, s + i, k);
-        } else if (maybe_time && (k = match_time(s, n, i)) > 0 && at_boundary(s, n, i + k) &&
-                   (pf->has_dir || pf->has_time || skip_spaces(s, n, i + k) < n)) {
-            /* a bare "12:34:56" line is taken as colon-separated hex, not a time */
-            append_timestamp(pf, s + i, k);
-        } else if (pf->offset_width == 0 &&
-                   (k = match_offset(s, n, i, pipe_column, prev_offset_width, pf)) > 0) {
-            /* offset column dropped */
-        } else {
+        } else if ((k = match_number_token(s, n, i, pipe_column, prev_offset_width, pf)) == 0) {
             break;
         }
         i = skip_spaces(s, n, i + k);

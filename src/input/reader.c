@@ -13,6 +13,7 @@
 #include "dlmscope/input.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,13 +94,13 @@ typedef struct lone_record {
 typedef struct line_result {
     enum line_kind kind;
     ds_line_prefix prefix;
-    lone_record lone[LONE_RECORDS];
     size_t lone_count; /* may exceed LONE_RECORDS */
     int comment;       /* a "#" or "//" comment ended the hex part */
     int star;          /* the line is a dump's "*" */
     int has_offset_value;
     uint64_t offset_value; /* the offset column's value */
     int offset_octal;
+    lone_record lone[LONE_RECORDS]; /* last: not cleared per line, lone_count tells what is set */
 } line_result;
 
 /* ---- diagnostics ----------------------------------------------------------------------------- */
@@ -463,7 +464,7 @@ static void read_offset_value(const ds_reader *r, const char *s, line_result *re
  * partial: only the head of a longer line is in s. */
 static void classify_line(ds_reader *r, char *s, size_t n, int partial, line_result *res)
 {
-    memset(res, 0, sizeof *res);
+    memset(res, 0, offsetof(line_result, lone));
     r->out_len = 0;
     size_t a = 0;
     if (r->line_no == 1 && n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) a = 3; /* UTF-8 BOM */

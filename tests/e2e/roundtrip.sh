@@ -183,8 +183,10 @@ golden_one() {
         skip "golden $name: exit status not 0"
         return
     fi
+    # One frame or APDU per line; a blank line after each makes each line its own record, so
+    # that several bare APDUs are not read as one (hex lines without a prefix continue a record).
     # shellcheck disable=SC2086  # args are meant to be split into words
-    { $TIMEOUT "$BIN" encode "$xml" 2>"$TMP/enc.err"; echo $? >"$TMP/enc.rc"; } |
+    { $TIMEOUT "$BIN" encode "$xml" 2>"$TMP/enc.err"; echo $? >"$TMP/enc.rc"; } | sed G |
         $TIMEOUT "$BIN" decode --no-comments $args >"$TMP/dec.out" 2>"$TMP/dec.err"
     drc=$?
     erc=$(cat "$TMP/enc.rc")
