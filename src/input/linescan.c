@@ -256,11 +256,13 @@ static size_t count_digits(const char *s, size_t n, size_t i)
     return (size_t)(p - start);
 }
 
-/* Exactly two digits at s[i] (count_digits() == 2, without counting on). */
-static int two_digits(const char *s, size_t n, size_t i)
+/* The value of exactly two digits at s[i] (count_digits() == 2), or -1. */
+static int two_digit_value(const char *s, size_t n, size_t i)
 {
-    return i < n && n - i >= 2 && is_digit((unsigned char)s[i]) && is_digit((unsigned char)s[i + 1]) &&
-           (n - i == 2 || !is_digit((unsigned char)s[i + 2]));
+    if (i >= n || n - i < 2 || !is_digit((unsigned char)s[i]) || !is_digit((unsigned char)s[i + 1]) ||
+        (n - i > 2 && is_digit((unsigned char)s[i + 2])))
+        return -1;
+    return (s[i] - '0') * 10 + (s[i + 1] - '0');
 }
 
 static unsigned small_number(const char *s, size_t i, size_t k)
@@ -353,7 +355,8 @@ static size_t match_direction(const char *s, size_t n, size_t i, ds_direction *d
     default:
         return 0;
     }
-    size_t k = match_arrow(s, n, i, dir);
+    int letter = is_alpha((unsigned char)s[i]);
+    size_t k = letter ? 0 : match_arrow(s, n, i, dir);
     if (k == 0) {
         k = match_direction_word(s, n, i, dir);
         if (k == 0) return 0;
@@ -370,11 +373,13 @@ static size_t match_time_after_digits(const char *s, size_t n, size_t i, size_t 
 {
     if (k < 1 || k > 2 || small_number(s, i, k) > 23) return 0;
     size_t p = i + k;
-    if (p >= n || s[p] != ':' || !two_digits(s, n, p + 1) || small_number(s, p + 1, 2) > 59)
-        return 0;
+    if (p >= n || s[p] != ':') return 0;
+    int minutes = two_digit_value(s, n, p + 1);
+    if (minutes < 0 || minutes > 59) return 0;
     p += 3;
     if (p < n && s[p] == ':') {
-        if (!two_digits(s, n, p + 1) || small_number(s, p + 1, 2) > 60) return 0;
+        int seconds = two_digit_value(s, n, p + 1);
+        if (seconds < 0 || seconds > 60) return 0;
         p += 3;
     }
     if (p < n && (s[p] == '.' || s[p] == ',')) {

@@ -20,7 +20,7 @@
 #include "input/linescan.h"
 
 #define BLOCK_SIZE   65536 /* decoded bytes per chunk at most */
-#define INPUT_BLOCK  65536 /* text read from the FILE at a time */
+#define INPUT_BLOCK  16384 /* text read from the FILE at a time */
 #define LINE_HEAD    8192  /* text kept per line for classification */
 #define SNIFF_SIZE   4096  /* bytes looked at to tell text from binary */
 #define LONE_RECORDS 8     /* odd-digit diagnostics kept per buffered line */

@@ -781,8 +781,9 @@ START_TEST(read_error_reported)
 }
 END_TEST
 
-/* The reader takes text from the FILE in 64 KiB blocks: a CRLF, an ANSI
- * escape and a line split by a block boundary must read as if whole. */
+/* The reader takes text from the FILE in blocks (16 KiB; 64 KiB is a
+ * boundary for any power-of-two size up to it): a CRLF, an ANSI escape and a
+ * line split by a block boundary must read as if whole. */
 START_TEST(text_split_across_input_blocks)
 {
     const size_t block = 65536;
