@@ -31,7 +31,6 @@ struct ds_decoder {
  * two addresses in a fixed order. */
 static void select_session(ds_decoder *d, const ds_frame *f)
 {
-    if (!d->opt.keys) return;
     uint8_t key[DS_SESSION_KEY_MAX] = {(uint8_t)f->kind};
     size_t k = 1;
     const uint8_t *a = NULL, *b = NULL;
@@ -58,7 +57,8 @@ static void select_session(ds_decoder *d, const ds_frame *f)
         memcpy(key + k, second, sl);
         k += sl;
     }
-    ds_security_select(&d->security, key, k);
+    /* the sender: the frame's source address (b) where the link has one */
+    ds_security_select(&d->security, key, k, b, b ? bl : 0);
 }
 
 void ds_options_init(ds_options *o)
@@ -305,7 +305,8 @@ ds_decoder *ds_decoder_new(const ds_options *opt, ds_sink *sink, ds_diag_fn diag
     ds_reasm_init(&d->reasm);
     ds_security_init(&d->security, d->opt.keys, !d->opt.no_verify, d->opt.show_keys);
     if (d->opt.hls_secret) ds_security_set_hls_secret(&d->security, d->opt.hls_secret, d->opt.hls_secret_len);
-    if (d->opt.keys) ds_security_attach(&d->security, &d->emit);
+    /* always on: block reassembly needs no keys; deciphering and HLS checks only act with them */
+    ds_security_attach(&d->security, &d->emit);
     d->framer = ds_framer_new(d->opt.link, on_frame, on_link_diag, d);
     if (!d->framer) {
         free(d);
@@ -358,6 +359,7 @@ void ds_decoder_free(ds_decoder *d)
     if (!d) return;
     ds_framer_free(d->framer);
     ds_reasm_free(&d->reasm);
+    ds_security_free(&d->security);
     free(d);
 }
 
@@ -408,13 +410,13 @@ int ds_decode_apdu_buffer(const uint8_t *apdu, size_t len, const ds_options *opt
     ds_emit_init(&e, sink, &o, diag_fn, diag_user);
     ds_security sec;
     ds_security_init(&sec, o.keys, !o.no_verify, o.show_keys);
-    if (o.keys) {
-        static const uint8_t ONE_APDU[1] = {DS_LINK_RAW};
-        ds_security_attach(&sec, &e);
-        ds_security_select(&sec, ONE_APDU, sizeof ONE_APDU);
-    }
+    if (o.hls_secret) ds_security_set_hls_secret(&sec, o.hls_secret, o.hls_secret_len);
+    static const uint8_t ONE_APDU[1] = {DS_LINK_RAW};
+    ds_security_attach(&sec, &e);
+    ds_security_select(&sec, ONE_APDU, sizeof ONE_APDU, NULL, 0);
     ds_cursor c;
     ds_cur_init(&c, apdu, len);
     ds_apdu_decode(&e, &c);
+    ds_security_free(&sec);
     return (int)e.errors;
 }

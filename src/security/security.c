@@ -36,12 +36,22 @@ void ds_security_set_hls_secret(ds_security *s, const uint8_t *secret, size_t n)
 
 static void session_reset(ds_session *ss)
 {
+    ds_blocks_free(&ss->blocks);
     memset(ss, 0, sizeof *ss);
     ss->mechanism = -1;
 }
 
-void ds_security_select(ds_security *s, const uint8_t *key, size_t key_len)
+void ds_security_free(ds_security *s)
 {
+    for (int i = 0; i < DS_SESSIONS; i++) ds_blocks_free(&s->sessions[i].blocks);
+}
+
+void ds_security_select(ds_security *s, const uint8_t *key, size_t key_len, const uint8_t *sender,
+                        size_t sender_len)
+{
+    if (sender_len > DS_SENDER_MAX) sender_len = DS_SENDER_MAX;
+    if (sender_len) memcpy(s->sender, sender, sender_len);
+    s->sender_len = sender_len;
     if (key_len > DS_SESSION_KEY_MAX) key_len = DS_SESSION_KEY_MAX;
     ds_session *oldest = &s->sessions[0];
     for (int i = 0; i < DS_SESSIONS; i++) {
@@ -120,13 +130,13 @@ static int sender_title(const ds_security *s, const ds_ciphered *c, int from_cli
             memcpy(out, ss->client_title, DS_TITLE_LEN);
             return 1;
         }
-        return ds_keyring_client_title(s->keys, out);
+        return s->keys && ds_keyring_client_title(s->keys, out);
     }
     if (ss && ss->has_server_title) {
         memcpy(out, ss->server_title, DS_TITLE_LEN);
         return 1;
     }
-    return ds_keyring_server_title(s->keys, out);
+    return s->keys && ds_keyring_server_title(s->keys, out);
 }
 
 static int other_title(const ds_security *s, int from_client, uint8_t out[DS_TITLE_LEN])
@@ -292,7 +302,8 @@ static void check_hls(ds_security *s, ds_emit *e, int server_side, const uint8_t
     memset(&none, 0, sizeof none);
     if (sender_title(s, &none, 1, ct)) in.client_title = ct;
     if (sender_title(s, &none, 0, st)) in.server_title = st;
-    const ds_keyset *ks = ds_keyring_lookup(s->keys, server_side ? st : ct);
+    static const ds_keyset NO_KEYS;
+    const ds_keyset *ks = s->keys ? ds_keyring_lookup(s->keys, server_side ? st : ct) : &NO_KEYS;
     if (ks->ek.set && ks->ak.set && (ks->ek.len == 16 || ks->ek.len == 32) && ks->ak.len == ks->ek.len) {
         in.ek = ks->ek.bytes;
         in.ak = ks->ak.bytes;
@@ -333,6 +344,7 @@ static void on_apdu(void *user, ds_emit *e, const uint8_t *apdu, size_t n, uint6
     const uint8_t *v;
     size_t vlen;
     ds_session *ss = s->current;
+    if (ss && ds_blocks_on_apdu(&ss->blocks, e, s->sender, s->sender_len, apdu, n, offset)) return;
     if (ss && hls_request_value(apdu, n, &v, &vlen)) {
         ss->hls_pending = 1; /* the answer is the next action-response with a value */
         check_hls(s, e, 0, v, vlen, offset);

@@ -9,6 +9,7 @@
 
 #include "core/emit.h"
 #include "dlmscope/keys.h"
+#include "security/blocks.h"
 
 #define DS_SESSIONS 16
 #define DS_SESSION_KEY_MAX 12
@@ -28,6 +29,7 @@ typedef struct ds_session {
     uint8_t ctos[DS_CHALLENGE_MAX], stoc[DS_CHALLENGE_MAX];
     size_t ctos_len, stoc_len;
     int hls_pending;                 /* a reply_to_HLS_authentication awaits its answer */
+    ds_blocks blocks;                /* GBT and datablock reassembly */
 } ds_session;
 
 typedef struct ds_security {
@@ -40,12 +42,16 @@ typedef struct ds_security {
     int depth;                       /* nesting of deciphered views */
     uint8_t hls_secret[64];          /* HLS mechanisms 2, 3, 4, 6 */
     size_t hls_secret_len;
+    uint8_t sender[DS_SENDER_MAX];   /* link address of the current frame's sender */
+    size_t sender_len;
 } ds_security;
 
 void ds_security_init(ds_security *s, const ds_keyring *keys, int verify, int show_keys);
 /* Selects (or starts) the session of a conversation; key: the link addresses in a fixed
- * order so that both directions share it. */
-void ds_security_select(ds_security *s, const uint8_t *key, size_t key_len);
+ * order so that both directions share it; sender: the link address of this frame's sender. */
+void ds_security_select(ds_security *s, const uint8_t *key, size_t key_len, const uint8_t *sender,
+                        size_t sender_len);
+void ds_security_free(ds_security *s);
 void ds_security_set_hls_secret(ds_security *s, const uint8_t *secret, size_t n);
 /* Installs the hooks into an emit context. */
 void ds_security_attach(ds_security *s, ds_emit *e);

@@ -1,0 +1,171 @@
+#include "security/blocks.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "apdu/apdu.h"
+#include "apdu/axdr.h"
+#include "util/cursor.h"
+
+void ds_blocks_reset(ds_blocks *b)
+{
+    ds_blocks_free(b);
+}
+
+static void stream_free(ds_block_stream *s)
+{
+    free(s->data);
+    memset(s, 0, sizeof *s);
+}
+
+void ds_blocks_free(ds_blocks *b)
+{
+    for (int i = 0; i < 2; i++) {
+        stream_free(&b->gbt[i]);
+        stream_free(&b->get[i]);
+    }
+}
+
+/* The stream of this sender (or a free one); the older direction's stream is reused last. */
+static ds_block_stream *stream_for(ds_block_stream pair[2], const uint8_t *sender, size_t sender_len)
+{
+    if (sender_len > DS_SENDER_MAX) sender_len = DS_SENDER_MAX;
+    for (int i = 0; i < 2; i++)
+        if (pair[i].active && pair[i].sender_len == sender_len && memcmp(pair[i].sender, sender, sender_len) == 0)
+            return &pair[i];
+    ds_block_stream *s = pair[0].active ? &pair[1] : &pair[0];
+    stream_free(s);
+    memcpy(s->sender, sender, sender_len);
+    s->sender_len = sender_len;
+    return s;
+}
+
+static int append(ds_block_stream *s, const uint8_t *p, size_t n)
+{
+    if (n > DS_BLOCKS_MAX - s->len) return -1;
+    if (s->len + n > s->cap) {
+        size_t cap = s->cap ? s->cap : 1024;
+        while (cap < s->len + n) cap *= 2;
+        if (cap > DS_BLOCKS_MAX) cap = DS_BLOCKS_MAX;
+        uint8_t *q = realloc(s->data, cap);
+        if (!q) return -1;
+        s->data = q;
+        s->cap = cap;
+    }
+    memcpy(s->data + s->len, p, n);
+    s->len += n;
+    return 0;
+}
+
+/* Adds block `number` (1-based); returns 1 when it completed the whole, 0 when more are to come,
+ * -1 when it did not fit (reported). */
+static int add_block(ds_block_stream *s, ds_emit *e, const char *what, uint32_t number, int last,
+                     const uint8_t *p, size_t n, uint64_t offset)
+{
+    if (!s->active) {
+        if (number != 1) {
+            /* the input starts in the middle of a transfer (a pasted frame): nothing is wrong with
+             * the bytes, so no diagnostic; say why no whole is shown */
+            (void)offset;
+            ds_emit_comment(e, "%s block %lu: the blocks before it are not in the input", what, (unsigned long)number);
+            return 0;
+        }
+        s->active = 1;
+        s->next = 1;
+        s->len = 0;
+        s->first_offset = offset;
+    }
+    if (number < s->next) {
+        ds_report_abs(e, "gbt.repeated-block", DS_SEV_WARNING, offset, "%s block %lu again: ignored", what,
+                      (unsigned long)number);
+        return 0;
+    }
+    if (number > s->next) {
+        ds_report_abs(e, "gbt.missing-block", DS_SEV_ERROR, offset,
+                      "%s block %lu arrived where %lu was expected: %zu byte(s) gathered so far are dropped", what,
+                      (unsigned long)number, (unsigned long)s->next, s->len);
+        s->active = 0;
+        return 0;
+    }
+    if (append(s, p, n)) {
+        ds_report_abs(e, "gbt.too-large", DS_SEV_ERROR, offset, "%s blocks exceed %u bytes: given up", what,
+                      (unsigned)DS_BLOCKS_MAX);
+        s->active = 0;
+        return -1;
+    }
+    s->next++;
+    if (!last) return 0;
+    s->active = 0;
+    return 1;
+}
+
+/* GBT: E0 control(1) number(2) ack(2) len data; control b7 = last block. */
+static int gbt(ds_blocks *b, ds_emit *e, const uint8_t *sender, size_t sender_len, const uint8_t *a, size_t n,
+               uint64_t offset)
+{
+    ds_cursor c;
+    ds_cur_init(&c, a, n);
+    uint64_t control, number, ack;
+    size_t len;
+    const uint8_t *data;
+    c.pos = 1;
+    if (ds_cur_uint(&c, 1, &control) || ds_cur_uint(&c, 2, &number) || ds_cur_uint(&c, 2, &ack) ||
+        ds_cur_len(&c, &len, NULL) || ds_cur_bytes(&c, len, &data))
+        return 1; /* malformed: the walker has said so */
+    ds_block_stream *s = stream_for(b->gbt, sender, sender_len);
+    if (add_block(s, e, "general block transfer", (uint32_t)number, (int)(control >> 7), data, len, offset) != 1)
+        return 1;
+    ds_attr attrs[1] = {{"Blocks", "GeneralBlockTransfer"}};
+    if (ds_emit_open_attrs(e, "Reassembled", attrs, 1) == 0) {
+        ds_cursor whole;
+        ds_cur_init(&whole, s->data, s->len);
+        uint64_t saved = e->base;
+        e->base = s->first_offset;
+        ds_apdu_decode(e, &whole);
+        e->base = saved;
+        ds_emit_close(e, "Reassembled");
+    }
+    return 1;
+}
+
+/* GET response with datablock: C4 02 IIP last(1) number(4) 00 len raw (01 DAR ends the transfer). */
+static int get_block(ds_blocks *b, ds_emit *e, const uint8_t *sender, size_t sender_len, const uint8_t *a, size_t n,
+                     uint64_t offset)
+{
+    ds_cursor c;
+    ds_cur_init(&c, a, n);
+    uint64_t last, number, choice;
+    size_t len;
+    const uint8_t *raw;
+    c.pos = 3;
+    if (ds_cur_uint(&c, 1, &last) || ds_cur_uint(&c, 4, &number) || ds_cur_uint(&c, 1, &choice)) return 1;
+    ds_block_stream *s = stream_for(b->get, sender, sender_len);
+    if (choice != 0) { /* an error instead of data: the transfer is over */
+        s->active = 0;
+        return 1;
+    }
+    if (ds_cur_len(&c, &len, NULL) || ds_cur_bytes(&c, len, &raw)) return 1;
+    if (add_block(s, e, "data", (uint32_t)number, last != 0, raw, len, offset) != 1) return 1;
+    ds_attr attrs[1] = {{"Blocks", "GetResponsewithDataBlock"}};
+    if (ds_emit_open_attrs(e, "Reassembled", attrs, 1) == 0) {
+        ds_cursor whole;
+        ds_cur_init(&whole, s->data, s->len);
+        uint64_t saved = e->base;
+        e->base = s->first_offset;
+        if (ds_axdr_data(e, &whole) == 0 && ds_cur_left(&whole))
+            ds_report(e, DS_D_APDU_TRAILING, DS_SEV_ERROR, whole.pos, "%zu byte(s) after the reassembled data",
+                      ds_cur_left(&whole));
+        if (ds_cur_left(&whole)) ds_emit_undecoded(e, &whole);
+        e->base = saved;
+        ds_emit_close(e, "Reassembled");
+    }
+    return 1;
+}
+
+int ds_blocks_on_apdu(ds_blocks *b, ds_emit *e, const uint8_t *sender, size_t sender_len, const uint8_t *apdu,
+                      size_t n, uint64_t offset)
+{
+    if (n >= 1 && apdu[0] == 0xE0) return gbt(b, e, sender, sender_len, apdu, n, offset);
+    if (n >= 2 && apdu[0] == 0xC4 && apdu[1] == 0x02) return get_block(b, e, sender, sender_len, apdu, n, offset);
+    return 0;
+}

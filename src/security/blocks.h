@@ -1,0 +1,36 @@
+/* Blocks reassembled per conversation: general block transfer (GBT, E0) and the data blocks of
+ * GET responses. Each block is shown as it came; once the last one is there, the whole is
+ * decoded once, as a <Reassembled> view (not bytes of its own: the encoder skips it). */
+#ifndef DS_SECURITY_BLOCKS_H
+#define DS_SECURITY_BLOCKS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/emit.h"
+
+#define DS_BLOCKS_MAX (1u << 20)  /* a reassembled APDU or data value may not grow past 1 MiB */
+#define DS_SENDER_MAX 6
+
+typedef struct ds_block_stream {
+    int active;
+    uint8_t sender[DS_SENDER_MAX];   /* who sends the blocks (link address), to keep directions apart */
+    size_t sender_len;
+    uint32_t next;                   /* the block number expected next */
+    uint8_t *data;
+    size_t len, cap;
+    uint64_t first_offset;
+} ds_block_stream;
+
+typedef struct ds_blocks {
+    ds_block_stream gbt[2];          /* one per direction */
+    ds_block_stream get[2];          /* GET datablocks, one per direction */
+} ds_blocks;
+
+void ds_blocks_reset(ds_blocks *b);
+void ds_blocks_free(ds_blocks *b);
+/* Looks at every decoded APDU; returns 1 when it was a block of one of the kinds handled. */
+int ds_blocks_on_apdu(ds_blocks *b, ds_emit *e, const uint8_t *sender, size_t sender_len, const uint8_t *apdu,
+                      size_t n, uint64_t offset);
+
+#endif
