@@ -51,7 +51,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/check_*.c))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 HEADERS  := $(shell find include src -name '*.h')
 
-.PHONY: all deps check check-release check-asan unit e2e demo fuzz install clean bench
+.PHONY: all deps check check-release check-asan demo fuzz install clean bench
 
 all: deps build/release/dlmscope build/release/libdlmscope.a build/release/libdlmscope.so
 
@@ -108,6 +108,7 @@ check-release: build/release/dlmscope $(RELEASE_UNIT)
 	@tests/e2e/cli.sh build/release/dlmscope
 	@tests/e2e/encode.sh build/release/dlmscope
 	@tests/e2e/roundtrip.sh build/release/dlmscope
+	@tests/e2e/security.sh build/release/dlmscope
 
 check-asan: build/asan/dlmscope $(ASAN_UNIT)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
@@ -120,6 +121,8 @@ check-asan: build/asan/dlmscope $(ASAN_UNIT)
 	  tests/e2e/encode.sh build/asan/dlmscope
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  tests/e2e/roundtrip.sh build/asan/dlmscope
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  tests/e2e/security.sh build/asan/dlmscope
 
 # ---- demo ----------------------------------------------------------------------------------
 demo: all
