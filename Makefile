@@ -76,8 +76,8 @@ build/$(1)/obj/%.o: src/%.c $$(HEADERS) | deps
 	$$(CC) $$($(2)) -c $$< -o $$@
 
 build/$(1)/libdlmscope.a: $$($(1)_OBJ)
-	@rm -f $$@
-	ar rcs $$@ $$^
+	@rm -f $$@.tmp.$$$$$$$$
+	ar rcs $$@.tmp.$$$$$$$$ $$^ && mv -f $$@.tmp.$$$$$$$$ $$@
 
 build/$(1)/dlmscope: $$($(1)_CLI_OBJ) build/$(1)/libdlmscope.a
 	$$(CC) $$($(3)) -o $$@ $$($(1)_CLI_OBJ) build/$(1)/libdlmscope.a $$(LIBS)

@@ -31,6 +31,9 @@ typedef struct ds_options {
     int show_keys;      /* show key values found in deciphered APDUs (hidden otherwise) */
     const uint8_t *hls_secret; /* HLS secret (mechanisms 2, 3, 4, 6) for checking the association */
     size_t hls_secret_len;
+    /* HLS mechanism 7 (ECDSA): the public keys, uncompressed points 04||X||Y (65 or 97 bytes) */
+    const uint8_t *client_public_key, *server_public_key;
+    size_t client_public_key_len, server_public_key_len;
 } ds_options;
 
 void ds_options_init(ds_options *o);  /* defaults: hex, comments on, envelopes on, auto */

@@ -41,6 +41,7 @@ void ds_cmd_decode_usage(FILE *out)
             "  --no-verify          decipher without checking authentication tags\n"
             "  --show-keys          show key values found in deciphered APDUs\n"
             "  --hls-secret TEXT    HLS secret (mechanisms 2, 3, 4, 6) to check the association; hex:HEX for bytes\n"
+            "  --client-public-key HEX, --server-public-key HEX  HLS mechanism 7 (ECDSA) public keys\n"
             "  --diagnostics=MODE   diagnostics on stderr: text (default), json, none\n"
             "  -o, --output FILE    write to FILE instead of standard output\n"
             "  -h, --help           this help\n"
@@ -121,7 +122,7 @@ int ds_cmd_decode(int argc, char **argv)
     enum {
         OPT_FORMAT = 256, OPT_HEX, OPT_BINARY, OPT_DECIMAL, OPT_NO_COMMENTS, OPT_PDU_ONLY, OPT_JSON, OPT_DIAG, OPT_STD,
         OPT_EK, OPT_AK, OPT_DK, OPT_BK, OPT_CLIENT_TITLE, OPT_SERVER_TITLE, OPT_KEY_FILE, OPT_SHOW_KEYS, OPT_NO_VERIFY,
-        OPT_HLS_SECRET
+        OPT_HLS_SECRET, OPT_CLIENT_PUB, OPT_SERVER_PUB
     };
     static const struct option LONG[] = {
         {"format", required_argument, NULL, OPT_FORMAT}, {"hex", no_argument, NULL, OPT_HEX},
@@ -135,13 +136,15 @@ int ds_cmd_decode(int argc, char **argv)
         {"server-title", required_argument, NULL, OPT_SERVER_TITLE},
         {"key-file", required_argument, NULL, OPT_KEY_FILE}, {"show-keys", no_argument, NULL, OPT_SHOW_KEYS},
         {"no-verify", no_argument, NULL, OPT_NO_VERIFY}, {"hls-secret", required_argument, NULL, OPT_HLS_SECRET},
+        {"client-public-key", required_argument, NULL, OPT_CLIENT_PUB},
+        {"server-public-key", required_argument, NULL, OPT_SERVER_PUB},
         {"output", required_argument, NULL, 'o'},        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     ds_options opt;
     ds_options_init(&opt);
     ds_input_mode mode = DS_INPUT_AUTO;
     int json = 0, standard = 0;
-    uint8_t secret[64];
+    uint8_t secret[64], client_pub[97], server_pub[97];
     ds_keyring *keys = ds_keyring_new();
     char kerr[200];
     if (!keys) {
@@ -209,6 +212,21 @@ int ds_cmd_decode(int argc, char **argv)
             }
             opt.hls_secret = secret;
             break;
+        case OPT_CLIENT_PUB:
+        case OPT_SERVER_PUB: {
+            uint8_t *dst = c == OPT_CLIENT_PUB ? client_pub : server_pub;
+            int n = ds_hex_to_bytes(optarg, dst, 97);
+            if (n != 65 && n != 97)
+                return key_error(keys, "a public key is an uncompressed point 04||X||Y: 65 (P-256) or 97 (P-384) bytes in hex");
+            if (c == OPT_CLIENT_PUB) {
+                opt.client_public_key = dst;
+                opt.client_public_key_len = (size_t)n;
+            } else {
+                opt.server_public_key = dst;
+                opt.server_public_key_len = (size_t)n;
+            }
+            break;
+        }
         case OPT_STD: standard = 1; break;
         case OPT_DIAG:
             if (!strcmp(optarg, "json")) dctx.mode = DIAG_JSON;
@@ -239,7 +257,7 @@ int ds_cmd_decode(int argc, char **argv)
             return done(keys, DS_EXIT_UNDECODABLE);
         }
     }
-    opt.keys = ds_keyring_has_keys(keys) || opt.hls_secret ? keys : NULL;
+    opt.keys = ds_keyring_has_keys(keys) || opt.hls_secret || opt.client_public_key ? keys : NULL;
     if (json && standard) {
         fprintf(stderr, "dlmscope decode: --json and --standard-xml exclude each other\n");
         if (out != stdout) fclose(out);

@@ -305,6 +305,10 @@ ds_decoder *ds_decoder_new(const ds_options *opt, ds_sink *sink, ds_diag_fn diag
     ds_reasm_init(&d->reasm);
     ds_security_init(&d->security, d->opt.keys, !d->opt.no_verify, d->opt.show_keys);
     if (d->opt.hls_secret) ds_security_set_hls_secret(&d->security, d->opt.hls_secret, d->opt.hls_secret_len);
+    d->security.client_pub = d->opt.client_public_key;
+    d->security.client_pub_len = d->opt.client_public_key_len;
+    d->security.server_pub = d->opt.server_public_key;
+    d->security.server_pub_len = d->opt.server_public_key_len;
     /* always on: block reassembly needs no keys; deciphering and HLS checks only act with them */
     ds_security_attach(&d->security, &d->emit);
     d->framer = ds_framer_new(d->opt.link, on_frame, on_link_diag, d);

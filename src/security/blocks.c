@@ -23,6 +23,9 @@ void ds_blocks_free(ds_blocks *b)
     for (int i = 0; i < 2; i++) {
         stream_free(&b->gbt[i]);
         stream_free(&b->get[i]);
+        stream_free(&b->set[i]);
+        stream_free(&b->action_req[i]);
+        stream_free(&b->action_resp[i]);
     }
 }
 
@@ -128,6 +131,24 @@ static int gbt(ds_blocks *b, ds_emit *e, const uint8_t *sender, size_t sender_le
     return 1;
 }
 
+/* The whole of a data-block transfer is one A-XDR Data: shown decoded, with whatever follows it
+ * flagged, under a <Reassembled> view named after the APDU that carried the blocks. */
+static void show_whole_data(ds_emit *e, const ds_block_stream *s, const char *label)
+{
+    ds_attr attrs[1] = {{"Blocks", label}};
+    if (ds_emit_open_attrs(e, "Reassembled", attrs, 1) != 0) return;
+    ds_cursor whole;
+    ds_cur_init(&whole, s->data, s->len);
+    uint64_t saved = e->base;
+    e->base = s->first_offset;
+    if (ds_axdr_data(e, &whole) == 0 && ds_cur_left(&whole))
+        ds_report(e, DS_D_APDU_TRAILING, DS_SEV_ERROR, whole.pos, "%zu byte(s) after the reassembled data",
+                  ds_cur_left(&whole));
+    if (ds_cur_left(&whole)) ds_emit_undecoded(e, &whole);
+    e->base = saved;
+    ds_emit_close(e, "Reassembled");
+}
+
 /* GET response with datablock: C4 02 IIP last(1) number(4) 00 len raw (01 DAR ends the transfer). */
 static int get_block(ds_blocks *b, ds_emit *e, const uint8_t *sender, size_t sender_len, const uint8_t *a, size_t n,
                      uint64_t offset)
@@ -146,19 +167,105 @@ static int get_block(ds_blocks *b, ds_emit *e, const uint8_t *sender, size_t sen
     }
     if (ds_cur_len(&c, &len, NULL) || ds_cur_bytes(&c, len, &raw)) return 1;
     if (add_block(s, e, "data", (uint32_t)number, last != 0, raw, len, offset) != 1) return 1;
-    ds_attr attrs[1] = {{"Blocks", "GetResponsewithDataBlock"}};
-    if (ds_emit_open_attrs(e, "Reassembled", attrs, 1) == 0) {
-        ds_cursor whole;
-        ds_cur_init(&whole, s->data, s->len);
-        uint64_t saved = e->base;
-        e->base = s->first_offset;
-        if (ds_axdr_data(e, &whole) == 0 && ds_cur_left(&whole))
-            ds_report(e, DS_D_APDU_TRAILING, DS_SEV_ERROR, whole.pos, "%zu byte(s) after the reassembled data",
-                      ds_cur_left(&whole));
-        if (ds_cur_left(&whole)) ds_emit_undecoded(e, &whole);
-        e->base = saved;
-        ds_emit_close(e, "Reassembled");
+    show_whole_data(e, s, "GetResponsewithDataBlock");
+    return 1;
+}
+
+/* Steps over one A-XDR Data without showing it (the selective access of a first SET block, which
+ * the APDU view has already shown). Returns 0 when it was stepped over; -1 for what it cannot
+ * step over (truncated, unknown type, compact array, too deep): the caller then gives up. */
+static int skip_data(ds_cursor *c, int depth)
+{
+    uint8_t tag;
+    size_t count;
+    const uint8_t *unused;
+    if (depth > DS_MAX_DEPTH || ds_cur_u8(c, &tag)) return -1;
+    switch (tag) {
+    case DS_T_NULL: case DS_T_DONT_CARE: return 0;
+    case DS_T_BOOLEAN: case DS_T_BCD: case DS_T_INT8: case DS_T_UINT8: case DS_T_ENUM:
+        return ds_cur_bytes(c, 1, &unused) ? -1 : 0;
+    case DS_T_INT16: case DS_T_UINT16: return ds_cur_bytes(c, 2, &unused) ? -1 : 0;
+    case DS_T_INT32: case DS_T_UINT32: case DS_T_FLOATING_POINT: case DS_T_FLOAT32: case DS_T_TIME:
+        return ds_cur_bytes(c, 4, &unused) ? -1 : 0;
+    case DS_T_DATE: return ds_cur_bytes(c, 5, &unused) ? -1 : 0;
+    case DS_T_INT64: case DS_T_UINT64: case DS_T_FLOAT64: return ds_cur_bytes(c, 8, &unused) ? -1 : 0;
+    case DS_T_DATE_TIME: return ds_cur_bytes(c, 12, &unused) ? -1 : 0;
+    case DS_T_OCTET_STRING: case DS_T_VISIBLE_STRING: case DS_T_UTF8_STRING:
+        return ds_cur_len(c, &count, NULL) || ds_cur_bytes(c, count, &unused) ? -1 : 0;
+    case DS_T_BIT_STRING: /* the length counts bits */
+        if (ds_cur_len(c, &count, NULL)) return -1;
+        return ds_cur_bytes(c, count / 8 + (count % 8 != 0), &unused) ? -1 : 0;
+    case DS_T_ARRAY: case DS_T_STRUCTURE:
+        /* every element takes at least its tag byte, so a huge count stops at the end of the input */
+        if (ds_cur_len(c, &count, NULL)) return -1;
+        for (size_t i = 0; i < count; i++)
+            if (skip_data(c, depth + 1)) return -1;
+        return 0;
+    default: return -1;
     }
+}
+
+/* DataBlock-SA / pblock at the cursor: last(1) block-number(4) len raw. Adds it to the stream and
+ * shows the whole as one Data once the last block is in. */
+static void data_block_sa(ds_block_stream *s, ds_emit *e, ds_cursor *c, const char *what, const char *label,
+                          uint64_t offset)
+{
+    uint64_t last, number;
+    size_t len;
+    const uint8_t *raw;
+    if (ds_cur_uint(c, 1, &last) || ds_cur_uint(c, 4, &number) || ds_cur_len(c, &len, NULL) ||
+        ds_cur_bytes(c, len, &raw))
+        return; /* malformed: the walker has said so */
+    if (add_block(s, e, what, (uint32_t)number, last != 0, raw, len, offset) == 1) show_whole_data(e, s, label);
+}
+
+/* set-request-with-first-datablock C1 02 IIP AD(9) SEL DataBlock and with-datablock C1 03 IIP
+ * DataBlock: the raw bytes of all blocks are the one value to be set. */
+static int set_block(ds_blocks *b, ds_emit *e, const uint8_t *sender, size_t sender_len, const uint8_t *a, size_t n,
+                     uint64_t offset)
+{
+    ds_cursor c;
+    ds_cur_init(&c, a, n);
+    c.pos = 3;
+    if (a[1] == 0x02) {
+        uint8_t has_selection, selector;
+        const uint8_t *descriptor;
+        if (ds_cur_bytes(&c, 9, &descriptor) || ds_cur_u8(&c, &has_selection)) return 1;
+        if (has_selection && (ds_cur_u8(&c, &selector) || skip_data(&c, 0))) {
+            ds_emit_comment(e, "the selective access could not be stepped over: the data blocks are not gathered");
+            return 1;
+        }
+    }
+    data_block_sa(stream_for(b->set, sender, sender_len), e, &c, "set data", "SetRequestWithDataBlock", offset);
+    return 1;
+}
+
+/* action-request-with-first-pblock C3 04 IIP MD(9) PBlock and with-pblock C3 06 IIP PBlock: the
+ * raw bytes of all blocks are the method invocation parameters, one Data. */
+static int action_request_block(ds_blocks *b, ds_emit *e, const uint8_t *sender, size_t sender_len,
+                                const uint8_t *a, size_t n, uint64_t offset)
+{
+    ds_cursor c;
+    ds_cur_init(&c, a, n);
+    c.pos = 3;
+    const uint8_t *descriptor;
+    if (a[1] == 0x04 && ds_cur_bytes(&c, 9, &descriptor)) return 1;
+    data_block_sa(stream_for(b->action_req, sender, sender_len), e, &c, "action parameter", "ActionRequestWithBlock",
+                  offset);
+    return 1;
+}
+
+/* action-response-with-pblock C7 02 IIP PBlock. The ASN.1 only says DataBlock-SA; what the
+ * concatenated raw data holds is not spelled out there, so it is decoded as one Data (the return
+ * parameters), and anything that does not fit shows up as trailing or undecoded bytes. */
+static int action_response_block(ds_blocks *b, ds_emit *e, const uint8_t *sender, size_t sender_len,
+                                 const uint8_t *a, size_t n, uint64_t offset)
+{
+    ds_cursor c;
+    ds_cur_init(&c, a, n);
+    c.pos = 3;
+    data_block_sa(stream_for(b->action_resp, sender, sender_len), e, &c, "action return", "ActionResponseWithPBlock",
+                  offset);
     return 1;
 }
 
@@ -166,6 +273,12 @@ int ds_blocks_on_apdu(ds_blocks *b, ds_emit *e, const uint8_t *sender, size_t se
                       size_t n, uint64_t offset)
 {
     if (n >= 1 && apdu[0] == 0xE0) return gbt(b, e, sender, sender_len, apdu, n, offset);
-    if (n >= 2 && apdu[0] == 0xC4 && apdu[1] == 0x02) return get_block(b, e, sender, sender_len, apdu, n, offset);
+    if (n < 2) return 0;
+    if (apdu[0] == 0xC4 && apdu[1] == 0x02) return get_block(b, e, sender, sender_len, apdu, n, offset);
+    if (apdu[0] == 0xC1 && (apdu[1] == 0x02 || apdu[1] == 0x03))
+        return set_block(b, e, sender, sender_len, apdu, n, offset);
+    if (apdu[0] == 0xC3 && (apdu[1] == 0x04 || apdu[1] == 0x06))
+        return action_request_block(b, e, sender, sender_len, apdu, n, offset);
+    if (apdu[0] == 0xC7 && apdu[1] == 0x02) return action_response_block(b, e, sender, sender_len, apdu, n, offset);
     return 0;
 }

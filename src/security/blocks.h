@@ -1,5 +1,6 @@
-/* Blocks reassembled per conversation: general block transfer (GBT, E0) and the data blocks of
- * GET responses. Each block is shown as it came; once the last one is there, the whole is
+/* Blocks reassembled per conversation: general block transfer (GBT, E0), the data blocks of
+ * GET responses and SET requests, and the parameter blocks (pblocks) of ACTION requests and
+ * responses. Each block is shown as it came; once the last one is there, the whole is
  * decoded once, as a <Reassembled> view (not bytes of its own: the encoder skips it). */
 #ifndef DS_SECURITY_BLOCKS_H
 #define DS_SECURITY_BLOCKS_H
@@ -25,6 +26,9 @@ typedef struct ds_block_stream {
 typedef struct ds_blocks {
     ds_block_stream gbt[2];          /* one per direction */
     ds_block_stream get[2];          /* GET datablocks, one per direction */
+    ds_block_stream set[2];          /* SET request datablocks */
+    ds_block_stream action_req[2];   /* ACTION request pblocks */
+    ds_block_stream action_resp[2];  /* ACTION response pblocks */
 } ds_blocks;
 
 void ds_blocks_reset(ds_blocks *b);

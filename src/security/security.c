@@ -276,6 +276,30 @@ static int hls_request_value(const uint8_t *a, size_t n, const uint8_t **v, size
     return 1;
 }
 
+/* The same method in short-name referencing: association SN (base name FA00) method 8 is short
+ * name FA58, invoked by a readRequest with parameterized access:
+ * 05 01 04 FA58 selector 09 len f(StoC); answered by 0C 01 00 09 len f(CtoS). */
+static int hls_sn_request_value(const uint8_t *a, size_t n, const uint8_t **v, size_t *vlen)
+{
+    if (n < 8 || a[0] != 0x05 || a[1] != 0x01 || a[2] != 0x04 || a[3] != 0xFA || a[4] != 0x58 || a[6] != 0x09)
+        return 0;
+    size_t len = a[7];
+    if (len >= 0x80 || 8 + len != n) return 0;
+    *v = a + 8;
+    *vlen = len;
+    return 1;
+}
+
+static int hls_sn_response_value(const uint8_t *a, size_t n, const uint8_t **v, size_t *vlen)
+{
+    if (n < 5 || a[0] != 0x0C || a[1] != 0x01 || a[2] != 0x00 || a[3] != 0x09) return 0;
+    size_t len = a[4];
+    if (len >= 0x80 || 5 + len != n) return 0;
+    *v = a + 5;
+    *vlen = len;
+    return 1;
+}
+
 /* Its answer: C7 01 IIP 00 (success) 01 (return data) 00 (data) 09 len f(CtoS). */
 static int hls_response_value(const uint8_t *a, size_t n, const uint8_t **v, size_t *vlen)
 {
@@ -308,6 +332,11 @@ static void check_hls(ds_security *s, ds_emit *e, int server_side, const uint8_t
         in.ek = ks->ek.bytes;
         in.ak = ks->ak.bytes;
         in.key_len = ks->ek.len;
+    }
+    if (s->client_pub && s->server_pub && s->client_pub_len == s->server_pub_len) {
+        in.client_pub = s->client_pub;
+        in.server_pub = s->server_pub;
+        in.pub_len = s->client_pub_len;
     }
     in.ctos = ss->ctos;
     in.ctos_len = ss->ctos_len;
@@ -345,10 +374,11 @@ static void on_apdu(void *user, ds_emit *e, const uint8_t *apdu, size_t n, uint6
     size_t vlen;
     ds_session *ss = s->current;
     if (ss && ds_blocks_on_apdu(&ss->blocks, e, s->sender, s->sender_len, apdu, n, offset)) return;
-    if (ss && hls_request_value(apdu, n, &v, &vlen)) {
-        ss->hls_pending = 1; /* the answer is the next action-response with a value */
+    if (ss && (hls_request_value(apdu, n, &v, &vlen) || hls_sn_request_value(apdu, n, &v, &vlen))) {
+        ss->hls_pending = 1; /* the answer is the next response with a value */
         check_hls(s, e, 0, v, vlen, offset);
-    } else if (ss && ss->hls_pending && hls_response_value(apdu, n, &v, &vlen)) {
+    } else if (ss && ss->hls_pending &&
+               (hls_response_value(apdu, n, &v, &vlen) || hls_sn_response_value(apdu, n, &v, &vlen))) {
         ss->hls_pending = 0;
         check_hls(s, e, 1, v, vlen, offset);
     } else {

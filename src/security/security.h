@@ -42,6 +42,8 @@ typedef struct ds_security {
     int depth;                       /* nesting of deciphered views */
     uint8_t hls_secret[64];          /* HLS mechanisms 2, 3, 4, 6 */
     size_t hls_secret_len;
+    const uint8_t *client_pub, *server_pub; /* HLS mechanism 7 public keys (borrowed) */
+    size_t client_pub_len, server_pub_len;
     uint8_t sender[DS_SENDER_MAX];   /* link address of the current frame's sender */
     size_t sender_len;
 } ds_security;

@@ -1,5 +1,5 @@
-/* Block reassembly in the decoder: general block transfer and GET data blocks, whole once the
- * last block is in, and what is said when blocks are missing or repeated. */
+/* Block reassembly in the decoder: general block transfer, GET and SET data blocks and ACTION
+ * pblocks, whole once the last block is in, and what is said when blocks are missing or repeated. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,6 +87,107 @@ START_TEST(missing_and_repeated_blocks)
 }
 END_TEST
 
+/* SET: the UInt32 06 00000102 split 2+2+1 bytes over a first block (class 1, 0.0.1.0.0.255,
+ * attribute 2, no selective access) and two more. */
+#define SET_1 "C102C100010000010000FF0200" "0000000001" "020600"
+#define SET_2 "C103C1" "0000000002" "020001"
+#define SET_3 "C103C1" "0100000003" "0102"
+#define SET_WHOLE "<Reassembled Blocks=\"SetRequestWithDataBlock\" >\n  <UInt32 Value=\"00000102\" />\n</Reassembled>"
+
+START_TEST(set_data_blocks_reassembled)
+{
+    static const char *const BLOCKS[] = {SET_1, SET_2, SET_3};
+    run r = decode(BLOCKS, 3);
+    ck_assert_str_eq(r.codes, "");
+    ck_assert_ptr_nonnull(strstr(r.xml, SET_WHOLE));
+    /* shown once only, after the last block */
+    ck_assert_ptr_null(strstr(strstr(r.xml, "<Reassembled") + 1, "<Reassembled"));
+    free(r.xml);
+}
+END_TEST
+
+START_TEST(set_first_block_with_selective_access)
+{
+    /* SEL 01, selector 02, parameters structure{UInt8 05, UInt16 0007}; one block holding UInt8 09 */
+    static const char *const BLOCKS[] = {"C102C100010000010000FF02" "0102" "0202110512 0007" "0100000001" "021109"};
+    char one[128];
+    size_t w = 0;
+    for (const char *p = BLOCKS[0]; *p; p++)
+        if (*p != ' ') one[w++] = *p;
+    one[w] = 0;
+    const char *const REC[] = {one};
+    run r = decode(REC, 1);
+    ck_assert_str_eq(r.codes, "");
+    ck_assert_ptr_nonnull(strstr(r.xml, "<Reassembled Blocks=\"SetRequestWithDataBlock\" >\n"
+                                        "  <UInt8 Value=\"09\" />\n</Reassembled>"));
+    free(r.xml);
+}
+END_TEST
+
+START_TEST(set_missing_and_repeated_blocks)
+{
+    static const char *const GAP[] = {SET_1, SET_3};
+    run r = decode(GAP, 2);
+    ck_assert_str_eq(r.codes, "gbt.missing-block ");
+    ck_assert_ptr_null(strstr(r.xml, "<Reassembled"));
+    free(r.xml);
+    static const char *const AGAIN[] = {SET_1, SET_2, SET_2, SET_3};
+    r = decode(AGAIN, 4);
+    ck_assert_str_eq(r.codes, "gbt.repeated-block ");
+    ck_assert_ptr_nonnull(strstr(r.xml, SET_WHOLE));
+    free(r.xml);
+}
+END_TEST
+
+START_TEST(get_transfer_interleaved_with_set)
+{
+    /* the GET response blocks of the first test, between the SET blocks */
+    static const char *const BLOCKS[] = {SET_1, "C402C100000000010003090401", SET_2, "C402C101000000020003020304",
+                                         SET_3};
+    run r = decode(BLOCKS, 5);
+    ck_assert_str_eq(r.codes, "");
+    ck_assert_ptr_nonnull(strstr(r.xml, SET_WHOLE));
+    ck_assert_ptr_nonnull(strstr(r.xml, "<Reassembled Blocks=\"GetResponsewithDataBlock\" >\n"
+                                        "  <OctetString Value=\"01020304\" />\n</Reassembled>"));
+    free(r.xml);
+}
+END_TEST
+
+START_TEST(action_request_pblocks_reassembled)
+{
+    /* method 1 of script table 0.0.10.0.0.255 (class 9); parameter UInt16 0005 over two pblocks */
+    static const char *const BLOCKS[] = {"C304C1000900000A0000FF01" "0000000001" "021200", "C306C1" "0100000002" "0105"};
+    run r = decode(BLOCKS, 2);
+    ck_assert_str_eq(r.codes, "");
+    ck_assert_ptr_nonnull(strstr(r.xml, "<Reassembled Blocks=\"ActionRequestWithBlock\" >\n"
+                                        "  <UInt16 Value=\"0005\" />\n</Reassembled>"));
+    free(r.xml);
+    static const char *const GAP[] = {"C304C1000900000A0000FF01" "0000000001" "021200", "C306C1" "0100000003" "0105"};
+    r = decode(GAP, 2);
+    ck_assert_str_eq(r.codes, "gbt.missing-block ");
+    ck_assert_ptr_null(strstr(r.xml, "<Reassembled"));
+    free(r.xml);
+}
+END_TEST
+
+START_TEST(action_response_pblocks_reassembled)
+{
+    /* return data: octet string 010203 split 3+2 bytes */
+    static const char *const BLOCKS[] = {"C702C1" "0000000001" "03090301", "C702C1" "0100000002" "020203"};
+    run r = decode(BLOCKS, 2);
+    ck_assert_str_eq(r.codes, "");
+    ck_assert_ptr_nonnull(strstr(r.xml, "<Reassembled Blocks=\"ActionResponseWithPBlock\" >\n"
+                                        "  <OctetString Value=\"010203\" />\n</Reassembled>"));
+    free(r.xml);
+    static const char *const AGAIN[] = {"C702C1" "0000000001" "03090301", "C702C1" "0000000001" "03090301",
+                                        "C702C1" "0100000002" "020203"};
+    r = decode(AGAIN, 3);
+    ck_assert_str_eq(r.codes, "gbt.repeated-block ");
+    ck_assert_ptr_nonnull(strstr(r.xml, "<OctetString Value=\"010203\" />\n</Reassembled>"));
+    free(r.xml);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("blocks");
@@ -94,6 +195,12 @@ int main(void)
     tcase_add_test(t, get_data_blocks_reassembled);
     tcase_add_test(t, gbt_blocks_reassembled);
     tcase_add_test(t, missing_and_repeated_blocks);
+    tcase_add_test(t, set_data_blocks_reassembled);
+    tcase_add_test(t, set_first_block_with_selective_access);
+    tcase_add_test(t, set_missing_and_repeated_blocks);
+    tcase_add_test(t, get_transfer_interleaved_with_set);
+    tcase_add_test(t, action_request_pblocks_reassembled);
+    tcase_add_test(t, action_response_pblocks_reassembled);
     suite_add_tcase(s, t);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -198,7 +198,15 @@ START_TEST(keys_found_in_plaintext_are_hidden)
 END_TEST
 
 /* AARQ with mechanism 3 (MD5) and CtoS, AARE with StoC, then the reply_to_HLS action and its answer. */
+static void hls_md5_exchange_sn(const char *secret, int sn, int break_client, char *codes, size_t codes_len);
+
 static void hls_md5_exchange(const char *secret, int break_client, char *codes, size_t codes_len)
+{
+    hls_md5_exchange_sn(secret, 0, break_client, codes, codes_len);
+}
+
+/* sn: the short-name form (readRequest of FA58 with parameterized access, readResponse) */
+static void hls_md5_exchange_sn(const char *secret, int sn, int break_client, char *codes, size_t codes_len)
 {
     static const uint8_t AARQ[] = {0x60, 0x36, 0xA1, 0x09, 0x06, 0x07, 0x60, 0x85, 0x74, 0x05, 0x08, 0x01, 0x01,
                                    0x8A, 0x02, 0x07, 0x80, 0x8B, 0x07, 0x60, 0x85, 0x74, 0x05, 0x08, 0x02, 0x03,
@@ -224,8 +232,12 @@ static void hls_md5_exchange(const char *secret, int break_client, char *codes, 
     memcpy(req + 15, fstoc, 16);
     uint8_t rsp[8 + 16] = {0xC7, 0x01, 0xC1, 0x00, 0x01, 0x00, 0x09, 16};
     memcpy(rsp + 8, fctos, 16);
-    const uint8_t *apdus[4] = {AARQ, AARE, req, rsp};
-    size_t lens[4] = {sizeof AARQ, sizeof AARE, sizeof req, sizeof rsp};
+    uint8_t sn_req[8 + 16] = {0x05, 0x01, 0x04, 0xFA, 0x58, 0x00, 0x09, 16};
+    memcpy(sn_req + 8, fstoc, 16);
+    uint8_t sn_rsp[5 + 16] = {0x0C, 0x01, 0x00, 0x09, 16};
+    memcpy(sn_rsp + 5, fctos, 16);
+    const uint8_t *apdus[4] = {AARQ, AARE, sn ? sn_req : req, sn ? sn_rsp : rsp};
+    size_t lens[4] = {sizeof AARQ, sizeof AARE, sn ? sizeof sn_req : sizeof req, sn ? sizeof sn_rsp : sizeof rsp};
     ds_keyring *kr = ds_keyring_new();
     run r = decode(apdus, lens, 4, kr, "hls-secret");
     snprintf(codes, codes_len, "%s", r.codes);
@@ -243,6 +255,11 @@ START_TEST(hls_md5_both_directions)
     /* the meter was configured with another secret: both values disagree with ours */
     hls_md5_exchange("other-secret", 0, codes, sizeof codes);
     ck_assert_str_eq(codes, "hls.stoc-mismatch hls.ctos-mismatch ");
+    /* the short-name form of the same exchange */
+    hls_md5_exchange_sn("hls-secret", 1, 0, codes, sizeof codes);
+    ck_assert_str_eq(codes, "");
+    hls_md5_exchange_sn("hls-secret", 1, 1, codes, sizeof codes);
+    ck_assert_str_eq(codes, "hls.stoc-mismatch ");
 }
 END_TEST
 

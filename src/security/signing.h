@@ -1,0 +1,51 @@
+/* general-signing (tag DF): splitting the APDU into its fields and checking its ECDSA signature
+ * against a public key the user supplies.
+ *
+ * Layout (REFERENCE.md 6.3), every field an A-XDR length followed by that many bytes:
+ *   DF  transaction-id  originator-system-title  recipient-system-title  date-time
+ *       other-information  content  signature
+ * content is an APDU (often a ciphered one); signature is the raw r || s pair, 64 bytes for
+ * P-256 / SHA-256 (security suite 1) and 96 bytes for P-384 / SHA-384 (suite 2).
+ *
+ * What is signed rests on one source only (REFERENCE.md footnote 13: the Green Book field order;
+ * no implementation was found). The primary reading is "the APDU bytes from the DF tag through the
+ * end of the content field"; when that does not verify, ds_signed_verify also tries "the content
+ * bytes only" and says which reading worked.
+ *
+ * Every function is pure: no I/O, no allocation by this module, input treated as untrusted. */
+#ifndef DS_SECURITY_SIGNING_H
+#define DS_SECURITY_SIGNING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define DS_SIGNING_TAG 0xDF
+
+/* The fields of one general-signing APDU. Every pointer points into the buffer given to
+ * ds_signed_parse (a zero-length field still gets a valid pointer). */
+typedef struct ds_signed {
+    const uint8_t *transaction_id, *originator, *recipient, *date_time, *other, *content, *signature;
+    size_t transaction_id_len, originator_len, recipient_len, date_time_len, other_len, content_len,
+        signature_len;
+    size_t signed_len; /* bytes from the tag through the content (the primary signed span) */
+    size_t apdu_len;   /* bytes the APDU occupies, tag through signature; bytes after it are
+                          left to the caller (addition to the brief's API) */
+} ds_signed;
+
+/* Splits apdu[0..n) into the fields above. Returns 0, or -1 when it is not a well-formed
+ * general-signing APDU (wrong tag, a length that is invalid or longer than what is left, or
+ * the APDU ends before the signature); err (may be NULL) then receives the field and the byte
+ * offset where it went wrong. Bytes after the signature are not an error (see apdu_len). */
+int ds_signed_parse(const uint8_t *apdu, size_t n, ds_signed *out, char *err, size_t errlen);
+
+/* Checks the signature of an APDU that ds_signed_parse split into s (apdu must be that same
+ * buffer). pub is the signer's public key as an uncompressed point 04 || X || Y: 65 bytes
+ * selects P-256 + SHA-256, 97 bytes P-384 + SHA-384.
+ * Returns 0 verified, 1 does not verify (under either reading), -1 cannot check (public key
+ * not a point on its curve, signature length not the one of the key's curve, ...; why in err).
+ * content_only (may be NULL) is set to 1 when only the "content only" reading verified, else 0.
+ * err (may be NULL) receives a sentence in every case; it never contains key material. */
+int ds_signed_verify(const uint8_t *apdu, const ds_signed *s, const uint8_t *pub, size_t pub_len,
+                     int *content_only, char *err, size_t errlen);
+
+#endif
