@@ -88,7 +88,7 @@ static int encode_inner_apdu(void *user, ds_enc *enc, const xmlNode *apdu, ds_bu
 static int is_script_metadata(const xmlNode *n)
 {
     return ds_x_is(n, "Description") || ds_x_is(n, "Error") || ds_x_is(n, "ErrorUrl") || ds_x_is(n, "Sleep") ||
-           ds_x_is(n, "Decrypted") || ds_x_is(n, "Reassembled");
+           ds_x_is(n, "Decrypted") || ds_x_is(n, "Reassembled") || ds_x_is(n, "Signed");
 }
 
 /* A top-level <PDU [LLC=".."]> (a raw record that had an LLC header): LLC + APDU. */

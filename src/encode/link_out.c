@@ -157,7 +157,7 @@ static int hdlc_address(ds_enc *enc, const xmlNode *n, uint8_t out[4], size_t *l
 static int pdu_content(ds_enc *enc, const xmlNode *pdu, ds_apdu_encode_fn apdu_fn, void *user, ds_buf *out)
 {
     for (const xmlNode *c = ds_x_first(pdu); c; c = ds_x_next(c)) {
-        if (ds_x_is(c, "Decrypted") || ds_x_is(c, "Reassembled")) continue; /* views of what precedes, not bytes */
+        if (ds_x_is(c, "Decrypted") || ds_x_is(c, "Reassembled") || ds_x_is(c, "Signed")) continue; /* views of what precedes, not bytes */
         if (ds_x_is(c, "Undecoded")) {
             if (leaf_hex(enc, c, out)) return -1;
         } else if (!apdu_fn) {

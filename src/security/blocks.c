@@ -45,6 +45,7 @@ static ds_block_stream *stream_for(ds_block_stream pair[2], const uint8_t *sende
 
 static int append(ds_block_stream *s, const uint8_t *p, size_t n)
 {
+    if (n == 0) return 0; /* an empty block: nothing to copy, and s->data may still be NULL */
     if (n > DS_BLOCKS_MAX - s->len) return -1;
     if (s->len + n > s->cap) {
         size_t cap = s->cap ? s->cap : 1024;
@@ -205,10 +206,19 @@ static int skip_data(ds_cursor *c, int depth)
     }
 }
 
+/* Whether the whole of a stream is exactly one A-XDR Data, as far as skip_data can tell. */
+static int is_one_data(const ds_block_stream *s)
+{
+    ds_cursor c;
+    ds_cur_init(&c, s->data, s->len);
+    return skip_data(&c, 0) == 0 && ds_cur_left(&c) == 0;
+}
+
 /* DataBlock-SA / pblock at the cursor: last(1) block-number(4) len raw. Adds it to the stream and
- * shows the whole as one Data once the last block is in. */
+ * shows the whole as one Data once the last block is in. When `must_be_data` is 0 the layout of
+ * the whole is not certain, so a whole that is not one Data is left undecoded, without a diagnostic. */
 static void data_block_sa(ds_block_stream *s, ds_emit *e, ds_cursor *c, const char *what, const char *label,
-                          uint64_t offset)
+                          int must_be_data, uint64_t offset)
 {
     uint64_t last, number;
     size_t len;
@@ -216,7 +226,11 @@ static void data_block_sa(ds_block_stream *s, ds_emit *e, ds_cursor *c, const ch
     if (ds_cur_uint(c, 1, &last) || ds_cur_uint(c, 4, &number) || ds_cur_len(c, &len, NULL) ||
         ds_cur_bytes(c, len, &raw))
         return; /* malformed: the walker has said so */
-    if (add_block(s, e, what, (uint32_t)number, last != 0, raw, len, offset) == 1) show_whole_data(e, s, label);
+    if (add_block(s, e, what, (uint32_t)number, last != 0, raw, len, offset) != 1) return;
+    if (must_be_data || is_one_data(s))
+        show_whole_data(e, s, label);
+    else
+        ds_emit_comment(e, "the %zu byte(s) of the %s blocks are not one A-XDR Data: not decoded", s->len, what);
 }
 
 /* set-request-with-first-datablock C1 02 IIP AD(9) SEL DataBlock and with-datablock C1 03 IIP
@@ -236,7 +250,7 @@ static int set_block(ds_blocks *b, ds_emit *e, const uint8_t *sender, size_t sen
             return 1;
         }
     }
-    data_block_sa(stream_for(b->set, sender, sender_len), e, &c, "set data", "SetRequestWithDataBlock", offset);
+    data_block_sa(stream_for(b->set, sender, sender_len), e, &c, "set data", "SetRequestWithDataBlock", 1, offset);
     return 1;
 }
 
@@ -251,13 +265,13 @@ static int action_request_block(ds_blocks *b, ds_emit *e, const uint8_t *sender,
     const uint8_t *descriptor;
     if (a[1] == 0x04 && ds_cur_bytes(&c, 9, &descriptor)) return 1;
     data_block_sa(stream_for(b->action_req, sender, sender_len), e, &c, "action parameter", "ActionRequestWithBlock",
-                  offset);
+                  1, offset);
     return 1;
 }
 
 /* action-response-with-pblock C7 02 IIP PBlock. The ASN.1 only says DataBlock-SA; what the
- * concatenated raw data holds is not spelled out there, so it is decoded as one Data (the return
- * parameters), and anything that does not fit shows up as trailing or undecoded bytes. */
+ * concatenated raw data holds (the return parameters as one Data, or a result with them) is not
+ * spelled out there, so the whole is decoded as one Data only when it is exactly one Data. */
 static int action_response_block(ds_blocks *b, ds_emit *e, const uint8_t *sender, size_t sender_len,
                                  const uint8_t *a, size_t n, uint64_t offset)
 {
@@ -265,7 +279,7 @@ static int action_response_block(ds_blocks *b, ds_emit *e, const uint8_t *sender
     ds_cur_init(&c, a, n);
     c.pos = 3;
     data_block_sa(stream_for(b->action_resp, sender, sender_len), e, &c, "action return", "ActionResponseWithPBlock",
-                  offset);
+                  0, offset);
     return 1;
 }
 

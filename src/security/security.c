@@ -15,6 +15,7 @@
 #include "apdu/schema.h"
 #include "security/cipher.h"
 #include "security/hls.h"
+#include "security/signing.h"
 #include "util/fmt.h"
 
 #define DS_DECRYPT_DEPTH 2 /* a ciphered APDU inside a deciphered one is shown, not deciphered again */
@@ -365,6 +366,49 @@ static void check_hls(ds_security *s, ds_emit *e, int server_side, const uint8_t
     if (code) ds_report_abs(e, "hls.cause", DS_SEV_ERROR, offset, "%s: %s", code, cause);
 }
 
+/* general-signing: the signature is checked with the originator's public key when it is known
+ * (the keys of HLS mechanism 7), and the signed content is decoded as a view of its own. */
+static void on_signed(ds_security *s, ds_emit *e, const uint8_t *apdu, size_t n, uint64_t offset)
+{
+    ds_signed sg;
+    char err[200];
+    if (ds_signed_parse(apdu, n, &sg, err, sizeof err)) return; /* the walker reported the layout */
+    const char *verdict = "unchecked";
+    const uint8_t *pub = NULL;
+    size_t pub_len = 0;
+    uint8_t ct[DS_TITLE_LEN], st[DS_TITLE_LEN];
+    ds_ciphered none;
+    memset(&none, 0, sizeof none);
+    int is_client = sg.originator_len == DS_TITLE_LEN && sender_title(s, &none, 1, ct) &&
+                    memcmp(ct, sg.originator, DS_TITLE_LEN) == 0;
+    int is_server = sg.originator_len == DS_TITLE_LEN && sender_title(s, &none, 0, st) &&
+                    memcmp(st, sg.originator, DS_TITLE_LEN) == 0;
+    if (is_client && s->client_pub) pub = s->client_pub, pub_len = s->client_pub_len;
+    else if (is_server && s->server_pub) pub = s->server_pub, pub_len = s->server_pub_len;
+    if (pub) {
+        int content_only = 0;
+        int rc = ds_signed_verify(apdu, &sg, pub, pub_len, &content_only, err, sizeof err);
+        if (rc == 0) verdict = content_only ? "content-only" : "verified";
+        else if (rc == 1) {
+            verdict = "mismatch";
+            ds_report_abs(e, "sign.mismatch", DS_SEV_ERROR, offset, "the signature does not verify: %s", err);
+        } else {
+            ds_report_abs(e, "sign.unchecked", DS_SEV_WARNING, offset, "the signature cannot be checked: %s", err);
+        }
+    }
+    ds_attr attrs[1] = {{"Signature", verdict}};
+    if (sg.content_len == 0 || ds_emit_open_attrs(e, "Signed", attrs, 1)) return;
+    ds_cursor cur;
+    ds_cur_init(&cur, sg.content, sg.content_len);
+    uint64_t saved = e->base;
+    e->base = offset;
+    s->depth++;
+    ds_apdu_decode(e, &cur);
+    s->depth--;
+    e->base = saved;
+    ds_emit_close(e, "Signed");
+}
+
 /* Every decoded APDU passes here: ciphered ones get their deciphered view, the HLS exchange is
  * checked when the secret or keys are known. */
 static void on_apdu(void *user, ds_emit *e, const uint8_t *apdu, size_t n, uint64_t offset)
@@ -374,6 +418,10 @@ static void on_apdu(void *user, ds_emit *e, const uint8_t *apdu, size_t n, uint6
     size_t vlen;
     ds_session *ss = s->current;
     if (ss && ds_blocks_on_apdu(&ss->blocks, e, s->sender, s->sender_len, apdu, n, offset)) return;
+    if (n > 0 && apdu[0] == DS_SIGNING_TAG && s->depth < DS_DECRYPT_DEPTH) {
+        on_signed(s, e, apdu, n, offset);
+        return;
+    }
     if (ss && (hls_request_value(apdu, n, &v, &vlen) || hls_sn_request_value(apdu, n, &v, &vlen))) {
         ss->hls_pending = 1; /* the answer is the next response with a value */
         check_hls(s, e, 0, v, vlen, offset);

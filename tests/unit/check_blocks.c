@@ -185,6 +185,13 @@ START_TEST(action_response_pblocks_reassembled)
     ck_assert_str_eq(r.codes, "gbt.repeated-block ");
     ck_assert_ptr_nonnull(strstr(r.xml, "<OctetString Value=\"010203\" />\n</Reassembled>"));
     free(r.xml);
+    /* the layout of the whole is not fixed: bytes that are not one Data (AA is no type tag) are left
+     * as they are, without a diagnostic */
+    static const char *const ODD[] = {"C702C1" "0100000001" "03AABBCC"};
+    r = decode(ODD, 1);
+    ck_assert_str_eq(r.codes, "");
+    ck_assert_ptr_null(strstr(r.xml, "<Reassembled"));
+    free(r.xml);
 }
 END_TEST
 
