@@ -131,6 +131,12 @@ START_TEST(set_missing_and_repeated_blocks)
     ck_assert_str_eq(r.codes, "gbt.missing-block ");
     ck_assert_ptr_null(strstr(r.xml, "<Reassembled"));
     free(r.xml);
+    /* one empty last block: the whole is no Data at all (and an empty block must not crash) */
+    static const char *const EMPTY[] = {"C102C100010000010000FF0200" "0100000001" "00"};
+    r = decode(EMPTY, 1);
+    ck_assert_str_eq(r.codes, "apdu.truncated ");
+    ck_assert_ptr_nonnull(strstr(r.xml, "<Reassembled Blocks=\"SetRequestWithDataBlock\" >"));
+    free(r.xml);
     static const char *const AGAIN[] = {SET_1, SET_2, SET_2, SET_3};
     r = decode(AGAIN, 4);
     ck_assert_str_eq(r.codes, "gbt.repeated-block ");
