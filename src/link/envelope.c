@@ -218,31 +218,15 @@ static void param_leaf(ds_emit *e, uint8_t id, const uint8_t *v, size_t len)
 
 /* Writes the parameters of an 81 80 group. The same rules as ds_hdlc_params_walk(); returns
  * 0 when the field was well formed, else -1 with *stop where the malformed part starts. */
+static void emit_param(void *user, uint8_t id, uint32_t value, const uint8_t *raw, size_t len)
+{
+    (void)value;
+    param_leaf(user, id, raw, len);
+}
+
 static int params_emit(ds_emit *e, const uint8_t *p, size_t n, size_t *stop)
 {
-    ds_cursor c;
-    uint8_t format, group, group_len;
-    ds_cur_init(&c, p, n);
-    *stop = 0;
-    if (ds_cur_u8(&c, &format) || format != 0x81u) return -1;
-    if (ds_cur_u8(&c, &group) || group != 0x80u) return -1;
-    if (ds_cur_u8(&c, &group_len)) return -1;
-    size_t end = c.pos + group_len;
-    int ok = end == n;
-    if (end > n) end = n;
-    c.len = end;
-    while (ds_cur_left(&c) > 0) {
-        size_t at = c.pos;
-        uint8_t id, len;
-        const uint8_t *v;
-        if (ds_cur_u8(&c, &id) || ds_cur_u8(&c, &len) || len == 0 || len > 4 || ds_cur_bytes(&c, len, &v)) {
-            *stop = at;
-            return -1;
-        }
-        param_leaf(e, id, v, len);
-    }
-    *stop = c.pos;
-    return ok ? 0 : -1;
+    return ds_hdlc_params_walk(p, n, emit_param, e, stop);
 }
 
 /* <Snrm>/<Ua>: empty without parameters, else <PDU> holding one leaf per parameter. */

@@ -103,19 +103,25 @@ int ds_hdlc_params_walk(const uint8_t *p, size_t n, ds_hdlc_param_fn fn, void *u
         size_t at = c.pos;
         uint8_t id, len;
         uint64_t value;
-        if (ds_cur_u8(&c, &id) || ds_cur_u8(&c, &len) || len == 0 || len > 4 ||
-            ds_cur_uint(&c, len, &value)) {
+        if (ds_cur_u8(&c, &id) || ds_cur_u8(&c, &len) || len == 0 || len > 4) {
             *stop = at;
             return -1;
         }
-        if (fn) fn(user, id, (uint32_t)value);
+        const uint8_t *raw = c.p + c.pos;
+        if (ds_cur_uint(&c, len, &value)) {
+            *stop = at;
+            return -1;
+        }
+        if (fn) fn(user, id, (uint32_t)value, raw, len);
     }
     *stop = c.pos;
     return ok ? 0 : -1;
 }
 
-static void store_param(void *user, uint8_t id, uint32_t value)
+static void store_param(void *user, uint8_t id, uint32_t value, const uint8_t *raw, size_t len)
 {
+    (void)raw;
+    (void)len;
     ds_hdlc_params *out = user;
     switch (id) {
     case DS_HDLC_PARAM_MAX_INFO_TX: out->max_info_tx = value; out->has_max_info_tx = 1; break;

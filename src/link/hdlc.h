@@ -39,7 +39,8 @@ int ds_hdlc_parse_header(const uint8_t *content, size_t avail, ds_hdlc_info *h, 
 /* Visits SNRM/UA parameters in wire order. Returns 0 when the whole field was
  * well formed; -1 otherwise, with *stop set to the index where the malformed
  * part starts (parameters before it were visited). */
-typedef void (*ds_hdlc_param_fn)(void *user, uint8_t id, uint32_t value);
+/* One parameter: its id, its value, and its bytes as on the wire (len 1..4). */
+typedef void (*ds_hdlc_param_fn)(void *user, uint8_t id, uint32_t value, const uint8_t *raw, size_t len);
 int ds_hdlc_params_walk(const uint8_t *p, size_t n, ds_hdlc_param_fn fn, void *user, size_t *stop);
 
 #endif
