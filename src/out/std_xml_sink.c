@@ -24,6 +24,7 @@
 #include "out/std_names.h"
 #include "out/text.h"
 #include "out/wbuf.h"
+#include "out/xml_text.h"
 #include "util/fmt.h"
 
 enum { LV_FLAT = 1, LV_DESC = 2 };
@@ -41,97 +42,11 @@ static std_sink *std_of(ds_sink *s) { return (std_sink *)s->ctx; }
 
 /* ---- escaping ---------------------------------------------------------------------------------- */
 
-/* Whether the bytes can be XML text: no C0 controls but TAB/LF/CR, well-formed UTF-8, no U+FFFE/F. */
-static int writable(const unsigned char *p, size_t n)
+/* ` name="value"` for a NUL-terminated value (NULL = empty) */
+static void attr_z(ds_wbuf *w, const char *name, const char *value)
 {
-    size_t i = 0;
-    while (i < n) {
-        if (p[i] < 0x20 && p[i] != '\t' && p[i] != '\n' && p[i] != '\r') return 0;
-        if (p[i] < 0x80) {
-            i++;
-            continue;
-        }
-        uint32_t cp;
-        size_t len = ds_utf8_seq(p + i, n - i, &cp);
-        if (len == 0 || cp == 0xFFFE || cp == 0xFFFF) return 0;
-        i += len;
-    }
-    return 1;
-}
-
-/* Escaped for both text and attribute values; TAB/LF/CR as character references so that a
- * parser gives them back unchanged. */
-static void write_escaped(ds_wbuf *w, const unsigned char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        switch (p[i]) {
-        case '&': ds_wbuf_write(w, "&amp;", 5); break;
-        case '<': ds_wbuf_write(w, "&lt;", 4); break;
-        case '>': ds_wbuf_write(w, "&gt;", 4); break;
-        case '"': ds_wbuf_write(w, "&quot;", 6); break;
-        case '\t': ds_wbuf_write(w, "&#9;", 4); break;
-        case '\n': ds_wbuf_write(w, "&#10;", 5); break;
-        case '\r': ds_wbuf_write(w, "&#13;", 5); break;
-        default: ds_wbuf_putc(w, (char)p[i]);
-        }
-    }
-}
-
-/* ` name="value"`, or ` nameHex="HEX"` when the value cannot be XML. */
-static void write_attr(ds_wbuf *w, const char *name, const char *value)
-{
-    const unsigned char *p = (const unsigned char *)(value ? value : "");
-    size_t n = strlen((const char *)p);
-    ds_wbuf_putc(w, ' ');
-    ds_wbuf_puts(w, name);
-    if (writable(p, n)) {
-        ds_wbuf_write(w, "=\"", 2);
-        write_escaped(w, p, n);
-    } else {
-        ds_wbuf_write(w, "Hex=\"", 5);
-        ds_wbuf_hex(w, p, n);
-    }
-    ds_wbuf_putc(w, '"');
-}
-
-/* Comment text: "--" broken up, no trailing '-', CR/LF as spaces, illegal characters as '?'. */
-static void write_comment_text(ds_wbuf *w, int *last_dash, const char *text, size_t n)
-{
-    const unsigned char *p = (const unsigned char *)text;
-    size_t i = 0;
-    while (i < n) {
-        unsigned char b = p[i];
-        if (b == '-') {
-            if (*last_dash) ds_wbuf_putc(w, ' ');
-            ds_wbuf_putc(w, '-');
-            *last_dash = 1;
-            i++;
-            continue;
-        }
-        *last_dash = 0;
-        if (b >= 0x80) {
-            uint32_t cp;
-            size_t len = ds_utf8_seq(p + i, n - i, &cp);
-            if (len && cp != 0xFFFE && cp != 0xFFFF) {
-                ds_wbuf_write(w, p + i, len);
-                i += len;
-            } else {
-                ds_wbuf_putc(w, '?');
-                i++;
-            }
-            continue;
-        }
-        if (b == '\n' || b == '\r') ds_wbuf_putc(w, ' ');
-        else if (b < 0x20 && b != '\t') ds_wbuf_putc(w, '?');
-        else ds_wbuf_putc(w, (char)b);
-        i++;
-    }
-}
-
-static void write_comment_end(ds_wbuf *w, int last_dash)
-{
-    if (last_dash) ds_wbuf_putc(w, ' ');
-    ds_wbuf_write(w, "-->\n", 4);
+    const char *v = value ? value : "";
+    ds_xml_attr(w, name, v, strlen(v));
 }
 
 /* ---- element pieces ------------------------------------------------------------------------------ */
@@ -171,15 +86,15 @@ static void write_std_leaf(std_sink *x, const ds_std_name *row, const char *guru
     write_indent(x);
     ds_wbuf_putc(&x->w, '<');
     write_std_name(&x->w, row->std);
-    for (size_t i = 0; i < nextra; i++) write_attr(&x->w, extra[i].name, extra[i].value);
-    if (!writable((const unsigned char *)mapped, len)) {
+    for (size_t i = 0; i < nextra; i++) attr_z(&x->w, extra[i].name, extra[i].value);
+    if (!ds_xml_writable((const unsigned char *)mapped, len)) {
         ds_wbuf_write(&x->w, " ValueHex=\"", 11);
         ds_wbuf_hex(&x->w, (const unsigned char *)mapped, len);
         ds_wbuf_write(&x->w, "\" />\n", 5);
         return;
     }
     ds_wbuf_putc(&x->w, '>');
-    write_escaped(&x->w, (const unsigned char *)mapped, len);
+    ds_xml_escaped(&x->w, (const unsigned char *)mapped, len);
     ds_wbuf_write(&x->w, "</", 2);
     write_std_name(&x->w, row->std);
     ds_wbuf_write(&x->w, ">\n", 2);
@@ -199,7 +114,7 @@ static void write_gurux_leaf(std_sink *x, const char *name, const ds_attr *attrs
     write_indent(x);
     ds_wbuf_putc(&x->w, '<');
     ds_wbuf_puts(&x->w, name);
-    for (size_t i = 0; i < nattrs; i++) write_attr(&x->w, attrs[i].name, attrs[i].value);
+    for (size_t i = 0; i < nattrs; i++) attr_z(&x->w, attrs[i].name, attrs[i].value);
     ds_wbuf_write(&x->w, " />\n", 4);
 }
 
@@ -239,7 +154,7 @@ static void std_open(ds_sink *s, const char *name, const ds_attr *attrs, size_t 
     for (size_t i = 0; attrs && i < nattrs; i++) {
         /* the count is the number of children; only a type description's array count is data */
         if (row && !desc && strcmp(attrs[i].name, "Qty") == 0) continue;
-        write_attr(&x->w, attrs[i].name, attrs[i].value);
+        attr_z(&x->w, attrs[i].name, attrs[i].value);
         wrote = 1;
     }
     ds_wbuf_write(&x->w, wrote ? " >\n" : ">\n", wrote ? 3 : 2);
@@ -311,31 +226,15 @@ static void std_leaf_attrs(ds_sink *s, const char *name, const ds_attr *attrs, s
 static void std_comment(ds_sink *s, const char *text, size_t len)
 {
     std_sink *x = std_of(s);
-    int dash = 0;
     write_indent(x);
-    ds_wbuf_write(&x->w, "<!--", 4);
-    write_comment_text(&x->w, &dash, text ? text : "", text ? len : 0);
-    write_comment_end(&x->w, dash);
+    ds_xml_comment(&x->w, text, len);
 }
 
 static void std_diagnostic(ds_sink *s, const ds_diag *d)
 {
     std_sink *x = std_of(s);
-    int dash = 0;
-    const char *sev = ds_severity_name(d->severity);
-    const char *code = d->code ? d->code : "";
-    char num[24];
-    size_t numlen = ds_fmt_udec(num, d->offset);
     write_indent(x);
-    ds_wbuf_write(&x->w, "<!--", 4);
-    write_comment_text(&x->w, &dash, sev, strlen(sev));
-    write_comment_text(&x->w, &dash, " ", 1);
-    write_comment_text(&x->w, &dash, code, strlen(code));
-    write_comment_text(&x->w, &dash, " offset=", 8);
-    write_comment_text(&x->w, &dash, num, numlen);
-    write_comment_text(&x->w, &dash, ": ", 2);
-    write_comment_text(&x->w, &dash, d->message, strnlen(d->message, sizeof d->message));
-    write_comment_end(&x->w, dash);
+    ds_xml_diagnostic(&x->w, d);
 }
 
 static int std_error(const ds_sink *s)

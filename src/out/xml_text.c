@@ -1,0 +1,209 @@
+/* XML text pieces shared by the XML writers (our dialect and the standard one): escaping of
+ * values, the Hex fallback for bytes XML cannot carry, comments that stay comments. */
+#include "out/xml_text.h"
+
+#include <string.h>
+
+#include "out/text.h"
+#include "util/fmt.h"
+
+enum { XC_PLAIN = 0, XC_ESCAPE = 1, XC_ILLEGAL = 2, XC_UTF8 = 3 };
+
+/* xml_class() for every byte, as a table: the hot loops index it directly. */
+static const unsigned char XML_CLASS[256] = {
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 1, 1, 2, 2, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+};
+
+static unsigned char xml_class(unsigned char b)
+{
+    return XML_CLASS[b];
+}
+
+/* Length of the leading run of bytes that need neither escape nor check. */
+size_t ds_xml_plain_run(const unsigned char *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n && XML_CLASS[p[i]] == XC_PLAIN) i++;
+    return i;
+}
+
+/* Length of the XML-legal multi-byte character at p, 0 when it is not one. */
+static size_t xml_utf8_char(const unsigned char *p, size_t n)
+{
+    uint32_t cp;
+    size_t len = ds_utf8_seq(p, n, &cp);
+    if (len && (cp == 0xFFFE || cp == 0xFFFF)) return 0;
+    return len;
+}
+
+/* Whether an attribute value can be written as escaped text. */
+int ds_xml_writable(const unsigned char *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        switch (xml_class(p[i])) {
+        case XC_ILLEGAL:
+            return 0;
+        case XC_UTF8: {
+            size_t len = xml_utf8_char(p + i, n - i);
+            if (len == 0) return 0;
+            i += len;
+            break;
+        }
+        default:
+            i++;
+        }
+    }
+    return 1;
+}
+
+static void xml_write_escape(ds_wbuf *w, unsigned char b)
+{
+    switch (b) {
+    case '&': ds_wbuf_write(w, "&amp;", 5); break;
+    case '<': ds_wbuf_write(w, "&lt;", 4); break;
+    case '>': ds_wbuf_write(w, "&gt;", 4); break;
+    case '"': ds_wbuf_write(w, "&quot;", 6); break;
+    case '\t': ds_wbuf_write(w, "&#9;", 4); break;
+    case '\n': ds_wbuf_write(w, "&#10;", 5); break;
+    default: ds_wbuf_write(w, "&#13;", 5); break;  /* '\r', the last XC_ESCAPE byte */
+    }
+}
+
+/* Writes a value already checked by xml_value_writable(): runs of bytes that
+ * need no escape are copied in one piece (the common case: hex digits). */
+void ds_xml_escaped(ds_wbuf *w, const unsigned char *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        size_t run = i;
+        while (run < n && xml_class(p[run]) != XC_ESCAPE) run++;
+        ds_wbuf_write(w, p + i, run - i);
+        if (run >= n) break;
+        xml_write_escape(w, p[run]);
+        i = run + 1;
+    }
+}
+
+/* ` attr="value"`, or ` attrHex="HEX"` when the value cannot be XML text. */
+void ds_xml_attr(ds_wbuf *w, const char *attr, const char *value, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)(value ? value : "");
+    if (!value) len = 0;
+    ds_wbuf_putc(w, ' ');
+    ds_wbuf_puts(w, attr);
+    if (ds_xml_plain_run(p, len) == len) { /* the common case: hex digits, numbers, names */
+        ds_wbuf_write(w, "=\"", 2);
+        ds_wbuf_write(w, p, len);
+        ds_wbuf_putc(w, '"');
+        return;
+    }
+    if (ds_xml_writable(p, len)) {
+        ds_wbuf_write(w, "=\"", 2);
+        ds_xml_escaped(w, p, len);
+    } else {
+        ds_wbuf_write(w, "Hex=\"", 5);
+        ds_wbuf_hex(w, p, len);
+    }
+    ds_wbuf_putc(w, '"');
+}
+
+/* ---- comments ----------------------------------------------------------------- */
+
+typedef struct comment_state {
+    int last_dash;  /* the last byte written into the comment was '-' */
+} comment_state;
+
+/* Bytes a comment carries as they are: printable ASCII but '-' (a "--" must be split). */
+static const unsigned char COMMENT_PLAIN[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
+static void comment_text(ds_wbuf *w, comment_state *st, const char *text, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    size_t i = 0;
+    while (i < n) {
+        /* copy runs of plain characters in one piece; '-' and the rest one by one */
+        size_t run = i;
+        while (run < n && COMMENT_PLAIN[p[run]]) run++;
+        if (run > i) {
+            ds_wbuf_write(w, p + i, run - i);
+            st->last_dash = 0;
+            i = run;
+            if (i >= n) break;
+        }
+        unsigned char b = p[i];
+        if (b == '-') {
+            if (st->last_dash) ds_wbuf_putc(w, ' ');
+            ds_wbuf_putc(w, '-');
+            st->last_dash = 1;
+            i++;
+            continue;
+        }
+        st->last_dash = 0;
+        if (b >= 0x80) {
+            size_t len = xml_utf8_char(p + i, n - i);
+            if (len) {
+                ds_wbuf_write(w, p + i, len);
+                i += len;
+            } else {
+                ds_wbuf_putc(w, '?');
+                i++;
+            }
+            continue;
+        }
+        if (b == '\n' || b == '\r') ds_wbuf_putc(w, ' ');
+        else if (b < 0x20 && b != '\t') ds_wbuf_putc(w, '?');
+        else ds_wbuf_putc(w, (char)b);
+        i++;
+    }
+}
+
+static void comment_end(ds_wbuf *w, comment_state *st)
+{
+    if (st->last_dash) ds_wbuf_putc(w, ' ');
+    ds_wbuf_write(w, "-->\n", 4);
+}
+
+
+void ds_xml_comment(ds_wbuf *w, const char *text, size_t len)
+{
+    comment_state st = {0};
+    ds_wbuf_write(w, "<!--", 4);
+    comment_text(w, &st, text ? text : "", text ? len : 0);
+    comment_end(w, &st);
+}
+
+/* <!--error frame.fcs offset=12: message--> */
+void ds_xml_diagnostic(ds_wbuf *w, const ds_diag *d)
+{
+    comment_state st = {0};
+    const char *sev = ds_severity_name(d->severity);
+    const char *code = d->code ? d->code : "";
+    char num[24];
+    size_t numlen = ds_fmt_udec(num, d->offset);
+    ds_wbuf_write(w, "<!--", 4);
+    comment_text(w, &st, sev, strlen(sev));
+    comment_text(w, &st, " ", 1);
+    comment_text(w, &st, code, strlen(code));
+    comment_text(w, &st, " offset=", 8);
+    comment_text(w, &st, num, numlen);
+    comment_text(w, &st, ": ", 2);
+    comment_text(w, &st, d->message, strnlen(d->message, sizeof d->message));
+    comment_end(w, &st);
+}
