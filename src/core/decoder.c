@@ -134,7 +134,7 @@ static void add_segment(ds_decoder *d, const uint8_t *key, size_t key_len, const
     if (s && seq >= 0 && s->next_seq >= 0 && seq != s->next_seq) {
         ds_report_abs(e, DS_D_FRAME_SEGMENT, DS_SEV_ERROR, offset,
                       "segment %d arrived where %d was expected; the %zu byte(s) gathered so far are dropped",
-                      seq, s->next_seq, s->len);
+                      seq, s->next_seq, s->data.len);
         ds_reasm_release(s);
         s = NULL;
     }
@@ -160,8 +160,8 @@ static void add_segment(ds_decoder *d, const uint8_t *key, size_t key_len, const
     }
     s->next_seq = seq >= 0 ? seq + 1 : -1;
     if (last) {
-        size_t llc = ds_llc_length(s->data, s->len);
-        emit_apdu(d, s->data + llc, s->len - llc, s->first_offset + llc, 1, NULL);
+        size_t llc = ds_llc_length(s->data.p, s->data.len);
+        emit_apdu(d, s->data.p + llc, s->data.len - llc, s->first_offset + llc, 1, NULL);
         ds_reasm_release(s);
     }
 }
@@ -345,7 +345,7 @@ void ds_decoder_end(ds_decoder *d)
         /* Not an error in the bytes: the capture simply stops before the APDU does (a single
          * segment pasted on its own is the common case). Say so, without a diagnostic. */
         ds_emit_comment(&d->emit, "input ended before the last segment: %zu byte(s) of an unfinished APDU",
-                        s->len);
+                        s->data.len);
         ds_reasm_release(s);
     }
 }

@@ -10,7 +10,7 @@ void ds_reasm_init(ds_reasm *r)
 
 void ds_reasm_free(ds_reasm *r)
 {
-    for (int i = 0; i < DS_REASM_SLOTS; i++) free(r->slot[i].data);
+    for (int i = 0; i < DS_REASM_SLOTS; i++) ds_buf_free(&r->slot[i].data);
     memset(r, 0, sizeof *r);
 }
 
@@ -42,7 +42,8 @@ ds_reasm_slot *ds_reasm_start(ds_reasm *r, const uint8_t *key, size_t key_len, u
     victim->active = 1;
     memcpy(victim->key, key, key_len);
     victim->key_len = key_len;
-    victim->len = 0;
+    ds_buf_reset(&victim->data);
+    victim->data.limit = DS_REASM_MAX;
     victim->first_offset = offset;
     victim->last_use = ++r->clock;
     victim->next_seq = -1;
@@ -52,24 +53,11 @@ ds_reasm_slot *ds_reasm_start(ds_reasm *r, const uint8_t *key, size_t key_len, u
 int ds_reasm_append(ds_reasm *r, ds_reasm_slot *s, const uint8_t *p, size_t n)
 {
     (void)r;
-    if (n > DS_REASM_MAX - s->len) return -1;
-    if (s->len + n > s->cap) {
-        size_t cap = s->cap ? s->cap : 512;
-        while (cap < s->len + n) cap *= 2;
-        if (cap > DS_REASM_MAX) cap = DS_REASM_MAX;
-        uint8_t *q = realloc(s->data, cap);
-        if (!q) return -1;
-        s->data = q;
-        s->cap = cap;
-    }
-    memcpy(s->data + s->len, p, n);
-    s->len += n;
-    return 0;
+    return ds_buf_append(&s->data, p, n);
 }
 
 void ds_reasm_release(ds_reasm_slot *s)
 {
     s->active = 0;
-    s->len = 0;
-    /* keep the buffer: the next conversation reuses it without allocating */
+    ds_buf_reset(&s->data); /* the buffer is kept: the next conversation reuses it */
 }

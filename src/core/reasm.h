@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/buf.h"
+
 #define DS_REASM_SLOTS 16
 #define DS_REASM_MAX (1u << 20)
 #define DS_REASM_KEY_MAX 12
@@ -20,8 +22,7 @@ typedef struct ds_reasm_slot {
     int active;
     uint8_t key[DS_REASM_KEY_MAX];
     size_t key_len;
-    uint8_t *data;
-    size_t len, cap;
+    ds_buf data;            /* the gathered bytes, at most DS_REASM_MAX */
     uint64_t first_offset;  /* stream offset of the first segment's payload */
     uint64_t last_use;
     int next_seq;           /* next expected segment number (M-Bus), -1 when unused */

@@ -14,7 +14,7 @@ void ds_blocks_reset(ds_blocks *b)
 
 static void stream_free(ds_block_stream *s)
 {
-    free(s->data);
+    ds_buf_free(&s->data);
     memset(s, 0, sizeof *s);
 }
 
@@ -45,20 +45,8 @@ static ds_block_stream *stream_for(ds_block_stream pair[2], const uint8_t *sende
 
 static int append(ds_block_stream *s, const uint8_t *p, size_t n)
 {
-    if (n == 0) return 0; /* an empty block: nothing to copy, and s->data may still be NULL */
-    if (n > DS_BLOCKS_MAX - s->len) return -1;
-    if (s->len + n > s->cap) {
-        size_t cap = s->cap ? s->cap : 1024;
-        while (cap < s->len + n) cap *= 2;
-        if (cap > DS_BLOCKS_MAX) cap = DS_BLOCKS_MAX;
-        uint8_t *q = realloc(s->data, cap);
-        if (!q) return -1;
-        s->data = q;
-        s->cap = cap;
-    }
-    memcpy(s->data + s->len, p, n);
-    s->len += n;
-    return 0;
+    s->data.limit = DS_BLOCKS_MAX;
+    return ds_buf_append(&s->data, p, n);
 }
 
 /* Adds block `number` (1-based); returns 1 when it completed the whole, 0 when more are to come,
@@ -76,7 +64,7 @@ static int add_block(ds_block_stream *s, ds_emit *e, const char *what, uint32_t 
         }
         s->active = 1;
         s->next = 1;
-        s->len = 0;
+        ds_buf_reset(&s->data);
         s->first_offset = offset;
     }
     if (number < s->next) {
@@ -87,7 +75,7 @@ static int add_block(ds_block_stream *s, ds_emit *e, const char *what, uint32_t 
     if (number > s->next) {
         ds_report_abs(e, "gbt.missing-block", DS_SEV_ERROR, offset,
                       "%s block %lu arrived where %lu was expected: %zu byte(s) gathered so far are dropped", what,
-                      (unsigned long)number, (unsigned long)s->next, s->len);
+                      (unsigned long)number, (unsigned long)s->next, s->data.len);
         s->active = 0;
         return 0;
     }
@@ -122,7 +110,7 @@ static int gbt(ds_blocks *b, ds_emit *e, const uint8_t *sender, size_t sender_le
     ds_attr attrs[1] = {{"Blocks", "GeneralBlockTransfer"}};
     if (ds_emit_open_attrs(e, "Reassembled", attrs, 1) == 0) {
         ds_cursor whole;
-        ds_cur_init(&whole, s->data, s->len);
+        ds_cur_init(&whole, s->data.p, s->data.len);
         uint64_t saved = e->base;
         e->base = s->first_offset;
         ds_apdu_decode(e, &whole);
@@ -139,7 +127,7 @@ static void show_whole_data(ds_emit *e, const ds_block_stream *s, const char *la
     ds_attr attrs[1] = {{"Blocks", label}};
     if (ds_emit_open_attrs(e, "Reassembled", attrs, 1) != 0) return;
     ds_cursor whole;
-    ds_cur_init(&whole, s->data, s->len);
+    ds_cur_init(&whole, s->data.p, s->data.len);
     uint64_t saved = e->base;
     e->base = s->first_offset;
     if (ds_axdr_data(e, &whole) == 0 && ds_cur_left(&whole))
@@ -210,7 +198,7 @@ static int skip_data(ds_cursor *c, int depth)
 static int is_one_data(const ds_block_stream *s)
 {
     ds_cursor c;
-    ds_cur_init(&c, s->data, s->len);
+    ds_cur_init(&c, s->data.p, s->data.len);
     return skip_data(&c, 0) == 0 && ds_cur_left(&c) == 0;
 }
 
@@ -230,7 +218,7 @@ static void data_block_sa(ds_block_stream *s, ds_emit *e, ds_cursor *c, const ch
     if (must_be_data || is_one_data(s))
         show_whole_data(e, s, label);
     else
-        ds_emit_comment(e, "the %zu byte(s) of the %s blocks are not one A-XDR Data: not decoded", s->len, what);
+        ds_emit_comment(e, "the %zu byte(s) of the %s blocks are not one A-XDR Data: not decoded", s->data.len, what);
 }
 
 /* set-request-with-first-datablock C1 02 IIP AD(9) SEL DataBlock and with-datablock C1 03 IIP

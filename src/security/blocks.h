@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "core/emit.h"
+#include "util/buf.h"
 
 #define DS_BLOCKS_MAX (1u << 20)  /* a reassembled APDU or data value may not grow past 1 MiB */
 #define DS_SENDER_MAX 6
@@ -18,8 +19,7 @@ typedef struct ds_block_stream {
     uint8_t sender[DS_SENDER_MAX];   /* who sends the blocks (link address), to keep directions apart */
     size_t sender_len;
     uint32_t next;                   /* the block number expected next */
-    uint8_t *data;
-    size_t len, cap;
+    ds_buf data;                     /* gathered so far, at most DS_BLOCKS_MAX */
     uint64_t first_offset;
 } ds_block_stream;
 

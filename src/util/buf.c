@@ -10,8 +10,10 @@ void ds_buf_init(ds_buf *b)
 
 void ds_buf_free(ds_buf *b)
 {
+    size_t limit = b->limit;
     free(b->p);
     memset(b, 0, sizeof *b);
+    b->limit = limit;
 }
 
 void ds_buf_reset(ds_buf *b)
@@ -22,8 +24,9 @@ void ds_buf_reset(ds_buf *b)
 
 static int reserve(ds_buf *b, size_t extra)
 {
+    size_t limit = b->limit && b->limit < DS_BUF_MAX ? b->limit : DS_BUF_MAX;
     if (b->failed) return -1;
-    if (extra > DS_BUF_MAX - b->len) {
+    if (extra > limit - b->len) {
         b->failed = 1;
         return -1;
     }
@@ -31,7 +34,7 @@ static int reserve(ds_buf *b, size_t extra)
     if (need <= b->cap) return 0;
     size_t cap = b->cap ? b->cap : 256;
     while (cap < need) cap *= 2;
-    if (cap > DS_BUF_MAX) cap = DS_BUF_MAX;
+    if (cap > limit) cap = limit;
     uint8_t *q = realloc(b->p, cap);
     if (!q) {
         b->failed = 1;

@@ -10,7 +10,8 @@
 typedef struct ds_buf {
     uint8_t *p;
     size_t len, cap;
-    int failed;   /* an append was refused (cap or memory); the content is incomplete */
+    size_t limit; /* most bytes it may hold; 0 = DS_BUF_MAX */
+    int failed;   /* an append was refused (limit or memory); the content is incomplete */
 } ds_buf;
 
 void ds_buf_init(ds_buf *b);
