@@ -252,12 +252,15 @@ static void client_request(frame_mix *m, hdlc_seq *s, const char *apdu_name)
 
 /* A server reply; longer than one information field, it is split into I-frames with the
  * segmentation bit, each acknowledged by the client with RR as a real client does. */
-static void server_reply(frame_mix *m, hdlc_seq *s, const char *apdu_name)
+/* A server reply of any size, segmented into I-frames with the client's RR polls between them. */
+static void server_reply_apdu(frame_mix *m, hdlc_seq *s, const uint8_t *apdu, size_t apdu_len)
 {
     uint8_t info[4096];
     static const uint8_t llc[3] = {0xE6, 0xE7, 0x00};
+    if (apdu_len > sizeof info - 3) die("reply APDU too large for the mix");
     memcpy(info, llc, 3);
-    size_t n = 3 + load_corpus_hex(apdu_name, info + 3, sizeof info - 3);
+    memcpy(info + 3, apdu, apdu_len);
+    size_t n = 3 + apdu_len;
     for (size_t off = 0; off < n; off += HDLC_MAX_INFO) {
         size_t chunk = n - off < HDLC_MAX_INFO ? n - off : HDLC_MAX_INFO;
         int more = off + chunk < n;
@@ -265,6 +268,31 @@ static void server_reply(frame_mix *m, hdlc_seq *s, const char *apdu_name)
         s->server_ns++;
         if (more) hdlc_frame(mix_add(m, 1), &SERVER, &CLIENT, (uint8_t)(((s->server_ns & 7) << 5) | 0x11), 0, NULL, 0);
     }
+}
+
+static void server_reply(frame_mix *m, hdlc_seq *s, const char *apdu_name)
+{
+    uint8_t apdu[4096];
+    size_t n = load_corpus_hex(apdu_name, apdu, sizeof apdu);
+    server_reply_apdu(m, s, apdu, n);
+}
+
+/* A GET answered in two data blocks that together hold one octet-string of 1500 bytes
+ * (09 82 05DC + a fixed pattern): block 1 carries 1000 raw bytes, block 2 (last) the other 504.
+ * The blocks of the corpus vectors come from different transfers, so they cannot be chained. */
+static void block_reply(frame_mix *m, hdlc_seq *s, uint32_t number)
+{
+    static uint8_t value[1504];
+    value[0] = 0x09, value[1] = 0x82, value[2] = 0x05, value[3] = 0xDC;
+    for (size_t i = 4; i < sizeof value; i++) value[i] = (uint8_t)(i * 7);
+    size_t from = number == 1 ? 0 : 1000, len = number == 1 ? 1000 : sizeof value - 1000;
+    uint8_t apdu[1100];
+    size_t n = 0;
+    apdu[n++] = 0xC4, apdu[n++] = 0x02, apdu[n++] = 0xC1, apdu[n++] = number == 1 ? 0x00 : 0x01;
+    apdu[n++] = 0, apdu[n++] = 0, apdu[n++] = 0, apdu[n++] = (uint8_t)number;
+    apdu[n++] = 0x00, apdu[n++] = 0x82, apdu[n++] = (uint8_t)(len >> 8), apdu[n++] = (uint8_t)len;
+    memcpy(apdu + n, value + from, len);
+    server_reply_apdu(m, s, apdu, n + len);
 }
 
 /* The self-built SNRM must equal the corpus one: proves the CRC and the frame layout. */
@@ -294,9 +322,9 @@ static void build_mix(frame_mix *m)
     add_corpus_frame(m, "CS-u9n-aarq-iframe", 1);
     add_corpus_frame(m, "CS-u9n-aare-iframe", 0);
     client_request(m, &s, "CS-u9n-get-request-selective-range");
-    server_reply(m, &s, "CS-u9n-get-response-datablock-1");
+    block_reply(m, &s, 1);
     client_request(m, &s, "CS-u9n-get-request-next");
-    server_reply(m, &s, "CS-u9n-get-response-lastblock");
+    block_reply(m, &s, 2);
     client_request(m, &s, "CS-u9n-get-request-with-list");
     server_reply(m, &s, "CS-u9n-get-response-with-list");
     client_request(m, &s, "CS-u9n-set-request-clock");
