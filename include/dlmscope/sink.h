@@ -50,6 +50,10 @@ struct ds_sink {
      * (e.g. <TargetAddress Value="11" Size="4" />). Added after the others; may be NULL,
      * then ds_sink_leaf_attrs() falls back to leaf() with the first attribute only. */
     void (*leaf_attrs)(ds_sink *s, const char *name, const ds_attr *attrs, size_t nattrs);
+    /* <name Value="HEX" /> for raw bytes, the sink writing the hex itself (no intermediate
+     * string: octet strings and segments are most of the output). May be NULL: the bytes are
+     * then formatted and passed to leaf(). */
+    void (*leaf_hex)(ds_sink *s, const char *name, const unsigned char *p, size_t n);
 };
 
 /* Gurux simple-XML writer on a stdio stream (not closed by the sink). */

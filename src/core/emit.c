@@ -125,6 +125,10 @@ void ds_emit_leaf_attr(ds_emit *e, const char *name, const char *attr, const cha
 
 void ds_emit_hex(ds_emit *e, const char *name, const uint8_t *p, size_t n)
 {
+    if (e->sink->leaf_hex) {
+        e->sink->leaf_hex(e->sink, name, p, n);
+        return;
+    }
     char small[2 * 64 + 1];
     if (n <= 64) {
         size_t len = ds_fmt_hex(small, p, n);

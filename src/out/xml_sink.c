@@ -150,6 +150,17 @@ static void xml_leaf(ds_sink *s, const char *name, const char *attr, const char 
     ds_wbuf_write(&x->w, " />\n", 4);
 }
 
+static void xml_leaf_hex(ds_sink *s, const char *name, const unsigned char *p, size_t n)
+{
+    xml_sink *x = xml_of(s);
+    write_indent(x);
+    ds_wbuf_putc(&x->w, '<');
+    ds_wbuf_puts(&x->w, name);
+    ds_wbuf_write(&x->w, " Value=\"", 8);
+    ds_wbuf_hex(&x->w, p, n);
+    ds_wbuf_write(&x->w, "\" />\n", 5);
+}
+
 static void xml_leaf_attrs(ds_sink *s, const char *name, const ds_attr *attrs, size_t nattrs)
 {
     xml_sink *x = xml_of(s);
@@ -212,6 +223,7 @@ ds_sink *ds_xml_sink_new(FILE *out)
     x->base.close = xml_close;
     x->base.leaf = xml_leaf;
     x->base.leaf_attrs = xml_leaf_attrs;
+    x->base.leaf_hex = xml_leaf_hex;
     x->base.comment = xml_comment;
     x->base.diagnostic = xml_diagnostic;
     x->base.destroy = xml_destroy;
