@@ -31,6 +31,7 @@ typedef struct ds_keyset {
     ds_key ak;        /* authentication key */
     ds_key dk;        /* dedicated key (normally learned from the AARQ) */
     ds_key bk;        /* global broadcast encryption key (GBEK), security control b6 */
+    ds_key kek;       /* master key (KEK): unwraps the key carried in a general-ciphering wrapped-key */
 } ds_keyset;
 
 typedef struct ds_keyring ds_keyring;
@@ -39,7 +40,7 @@ ds_keyring *ds_keyring_new(void);
 void ds_keyring_free(ds_keyring *kr);
 
 /* Sets one key from text (hex; spaces and colons allowed). which: 'e' EK, 'a' AK, 'd' DK,
- * 'b' broadcast key. title NULL: the global keyset. Returns 0, or -1 with a message in err
+ * 'b' broadcast key, 'k' master key (KEK). title NULL: the global keyset. Returns 0, or -1 with a message in err
  * (not hex at all). A hex text of the wrong length is kept (len not 16/32) so that
  * decryption can say what is wrong with it. */
 int ds_keyring_set(ds_keyring *kr, const uint8_t *title, char which, const char *text, char *err, size_t errlen);
@@ -49,10 +50,10 @@ int ds_keyring_client_title(const ds_keyring *kr, uint8_t out[DS_TITLE_LEN]);
 int ds_keyring_server_title(const ds_keyring *kr, uint8_t out[DS_TITLE_LEN]);
 /* Reads a key file: one line per system title, documented in dlmscope(1):
  *     # comment
- *     <title hex, 16 digits or *> ek=<hex> ak=<hex> [dk=<hex>] [bk=<hex>]
+ *     <title hex, 16 digits or *> ek=<hex> ak=<hex> [dk=<hex>] [bk=<hex>] [kek=<hex>]
  * Returns 0, or -1 with "file:line: message" in err. */
 int ds_keyring_load_file(ds_keyring *kr, const char *path, char *err, size_t errlen);
-/* Global keys from DLMSCOPE_EK, DLMSCOPE_AK, DLMSCOPE_DK, DLMSCOPE_BK and titles from
+/* Global keys from DLMSCOPE_EK, DLMSCOPE_AK, DLMSCOPE_DK, DLMSCOPE_BK, DLMSCOPE_KEK and titles from
  * DLMSCOPE_CLIENT_TITLE, DLMSCOPE_SERVER_TITLE when set. Returns 0 or -1 with err. */
 int ds_keyring_from_env(ds_keyring *kr, char *err, size_t errlen);
 /* The keys for a sender's system title: that title's keyset, else the global one; never NULL. */

@@ -36,6 +36,7 @@ void ds_cmd_decode_usage(FILE *out)
             "  --ek HEX, --ak HEX   global block cipher / authentication key (also DLMSCOPE_EK, DLMSCOPE_AK)\n"
             "  --dedicated-key HEX  dedicated key (normally learned from a deciphered AARQ)\n"
             "  --broadcast-key HEX  global broadcast key\n"
+            "  --kek HEX            master key (KEK) to unwrap general-ciphering wrapped keys (also DLMSCOPE_KEK)\n"
             "  --client-title HEX, --server-title HEX  system titles (learned from AARQ/AARE otherwise)\n"
             "  --key-file FILE      keys per system title (see dlmscope(1))\n"
             "  --no-verify          decipher without checking authentication tags\n"
@@ -121,7 +122,7 @@ int ds_cmd_decode(int argc, char **argv)
 {
     enum {
         OPT_FORMAT = 256, OPT_HEX, OPT_BINARY, OPT_DECIMAL, OPT_NO_COMMENTS, OPT_PDU_ONLY, OPT_JSON, OPT_DIAG, OPT_STD,
-        OPT_EK, OPT_AK, OPT_DK, OPT_BK, OPT_CLIENT_TITLE, OPT_SERVER_TITLE, OPT_KEY_FILE, OPT_SHOW_KEYS, OPT_NO_VERIFY,
+        OPT_EK, OPT_AK, OPT_DK, OPT_BK, OPT_KEK, OPT_CLIENT_TITLE, OPT_SERVER_TITLE, OPT_KEY_FILE, OPT_SHOW_KEYS, OPT_NO_VERIFY,
         OPT_HLS_SECRET, OPT_CLIENT_PUB, OPT_SERVER_PUB
     };
     static const struct option LONG[] = {
@@ -132,6 +133,7 @@ int ds_cmd_decode(int argc, char **argv)
         {"standard-xml", no_argument, NULL, OPT_STD},
         {"ek", required_argument, NULL, OPT_EK},          {"ak", required_argument, NULL, OPT_AK},
         {"dedicated-key", required_argument, NULL, OPT_DK}, {"broadcast-key", required_argument, NULL, OPT_BK},
+        {"kek", required_argument, NULL, OPT_KEK},
         {"client-title", required_argument, NULL, OPT_CLIENT_TITLE},
         {"server-title", required_argument, NULL, OPT_SERVER_TITLE},
         {"key-file", required_argument, NULL, OPT_KEY_FILE}, {"show-keys", no_argument, NULL, OPT_SHOW_KEYS},
@@ -179,8 +181,9 @@ int ds_cmd_decode(int argc, char **argv)
         case OPT_EK:
         case OPT_AK:
         case OPT_DK:
-        case OPT_BK: {
-            char which = c == OPT_EK ? 'e' : c == OPT_AK ? 'a' : c == OPT_DK ? 'd' : 'b';
+        case OPT_BK:
+        case OPT_KEK: {
+            char which = c == OPT_EK ? 'e' : c == OPT_AK ? 'a' : c == OPT_DK ? 'd' : c == OPT_BK ? 'b' : 'k';
             if (ds_keyring_set(keys, NULL, which, optarg, kerr, sizeof kerr)) return key_error(keys, kerr);
             break;
         }

@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include <mbedtls/gcm.h>
+#include <mbedtls/platform_util.h>
 
+#include "security/keywrap.h"
 #include "util/cursor.h"
 
 #define SC_SUITE_MASK 0x0Fu
@@ -132,7 +134,8 @@ static int parse_key_info(ds_cursor *cur, ds_ciphered *out, char *err, size_t er
         break;
     case 1: /* wrapped-key { kek-id, key-ciphered-data } */
         if (ds_cur_u8(cur, &out->key_id)) return fail(err, errlen, "general-ciphering: kek-id missing");
-        if (read_counted(cur, "key-ciphered-data", &skip, &skip_len, err, errlen)) return -1;
+        if (read_counted(cur, "key-ciphered-data", &out->wrapped_key, &out->wrapped_key_len, err, errlen))
+            return -1;
         break;
     case 2: /* agreed-key { key-parameters, key-ciphered-data } */
         if (read_counted(cur, "key-parameters", &skip, &skip_len, err, errlen)) return -1;
@@ -274,6 +277,24 @@ static const ds_key *cipher_key(const ds_ciphered *c, const ds_keyset *keys, int
     return &keys->ek;
 }
 
+/* wrapped-key: the content key is carried in the APDU, wrapped (RFC 3394) with the master key
+ * (kek-id 0, the only one defined). The caller wipes the unwrapped key after use; it is never
+ * shown. */
+static ds_dec_status unwrap_key(const ds_ciphered *c, const ds_keyset *keys, ds_key *out)
+{
+    memset(out, 0, sizeof *out);
+    if (c->key_id != 0 || !key_usable(&keys->kek)) return DS_DEC_NO_KEY;
+    if (c->wrapped_key_len != 24 && c->wrapped_key_len != 40) return DS_DEC_UNWRAP_FAILED;
+    size_t len = c->wrapped_key_len - 8;
+    if (ds_aes_key_unwrap(keys->kek.bytes, keys->kek.len, c->wrapped_key, c->wrapped_key_len, out->bytes) != 0) {
+        memset(out, 0, sizeof *out);
+        return DS_DEC_UNWRAP_FAILED;
+    }
+    out->set = 1;
+    out->len = len;
+    return DS_DEC_OK;
+}
+
 /* One attempt with one AAD form; DS_DEC_OK or DS_DEC_TAG_MISMATCH. */
 static ds_dec_status try_aad(const ds_ciphered *c, const ds_key *ek, const ds_key *ak, const uint8_t iv[12],
                              int with_gc_header, int verify, uint8_t *plain)
@@ -291,6 +312,9 @@ static ds_dec_status try_aad(const ds_ciphered *c, const ds_key *ek, const ds_ke
     return DS_DEC_OK;
 }
 
+static ds_dec_status decipher_with(const ds_ciphered *c, const uint8_t title[DS_TITLE_LEN], const ds_key *ek,
+                                   const ds_key *ak, int verify, uint8_t *plain, size_t *plain_len);
+
 ds_dec_status ds_decipher(const ds_ciphered *c, const uint8_t title[DS_TITLE_LEN], const ds_keyset *keys,
                           int use_dedicated, int verify, uint8_t *plain, size_t *plain_len)
 {
@@ -298,7 +322,7 @@ ds_dec_status ds_decipher(const ds_ciphered *c, const uint8_t title[DS_TITLE_LEN
     if (c->sc & SC_COMPRESSED) return DS_DEC_UNSUPPORTED;
     unsigned suite = c->sc & SC_SUITE_MASK;
     if (suite > 2) return DS_DEC_UNSUPPORTED;
-    if (c->kind == DS_CIPH_GENERAL_CIPHERING && c->key_info > 0) return DS_DEC_UNSUPPORTED; /* wrapped / agreed */
+    if (c->kind == DS_CIPH_GENERAL_CIPHERING && c->key_info == 2) return DS_DEC_UNSUPPORTED; /* agreed (ECDH) */
     int auth = (c->sc & SC_AUTH) != 0, enc = (c->sc & SC_ENC) != 0;
     if (auth && (!c->tag || c->tag_len < TAG_LEN)) return DS_DEC_TOO_SHORT;
     if (!title) {
@@ -316,9 +340,23 @@ ds_dec_status ds_decipher(const ds_ciphered *c, const uint8_t title[DS_TITLE_LEN
         return DS_DEC_OK;
     }
     if (!keys) return DS_DEC_NO_KEY;
-    const ds_key *ek = cipher_key(c, keys, use_dedicated);
+    if (c->kind == DS_CIPH_GENERAL_CIPHERING && c->key_info == 1) {
+        ds_key unwrapped;
+        ds_dec_status st = unwrap_key(c, keys, &unwrapped);
+        if (st == DS_DEC_OK) st = decipher_with(c, title, &unwrapped, &keys->ak, verify, plain, plain_len);
+        mbedtls_platform_zeroize(&unwrapped, sizeof unwrapped);
+        return st;
+    }
+    return decipher_with(c, title, cipher_key(c, keys, use_dedicated), &keys->ak, verify, plain, plain_len);
+}
+
+/* The GCM part of ds_decipher once the encryption key is chosen. */
+static ds_dec_status decipher_with(const ds_ciphered *c, const uint8_t title[DS_TITLE_LEN], const ds_key *ek,
+                                   const ds_key *ak, int verify, uint8_t *plain, size_t *plain_len)
+{
+    unsigned suite = c->sc & SC_SUITE_MASK;
+    int auth = (c->sc & SC_AUTH) != 0, enc = (c->sc & SC_ENC) != 0;
     if (!key_usable(ek) || ek->len != suite_key_len(suite)) return DS_DEC_NO_KEY;
-    const ds_key *ak = &keys->ak;
     static const ds_key NO_AK;
     if (auth && !key_usable(ak)) {
         /* the tag cannot be checked without AK; deciphering still works when it is not asked for */

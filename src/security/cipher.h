@@ -37,6 +37,8 @@ typedef struct ds_ciphered {
     size_t gc_header_len;
     int key_info;              /* -1 absent; CHOICE 0 identified-key, 1 wrapped-key, 2 agreed-key */
     uint8_t key_id;            /* identified-key: 0 GUEK, 1 GBEK; wrapped-key: kek-id */
+    const uint8_t *wrapped_key; /* wrapped-key: key-ciphered-data (RFC 3394 AES key wrap) */
+    size_t wrapped_key_len;
 } ds_ciphered;
 
 /* 1 for tags of ciphered APDUs this module handles. */
@@ -52,7 +54,8 @@ typedef enum {
     DS_DEC_NO_KEY,          /* no usable key for this sender / key kind */
     DS_DEC_TAG_MISMATCH,    /* the GCM tag does not verify */
     DS_DEC_TOO_SHORT,       /* not enough bytes for the tag */
-    DS_DEC_UNSUPPORTED      /* compression, unknown suite, general-ciphering with agreed key ... */
+    DS_DEC_UNSUPPORTED,     /* compression, unknown suite, general-ciphering with agreed key ... */
+    DS_DEC_UNWRAP_FAILED    /* wrapped-key: the key wrap's integrity check fails with the master key */
 } ds_dec_status;
 
 /* Deciphers with the given keys and the sender's system title (IV = title || IC). use_dedicated:
@@ -62,7 +65,10 @@ typedef enum {
  * use_dedicated 1 for ded-* and DC APDUs, ds_decipher does not decide that from the tag; keys of
  * a length other than the suite's (16, or 32 for suite 2) count as missing; on failure *plain_len
  * is 0 and plain is zeroed. With verify 0, authenticated-only content is returned as is, and a
- * missing AK does not stop deciphering. DD with wrapped/agreed key-info: DS_DEC_UNSUPPORTED. */
+ * missing AK does not stop deciphering. DD with wrapped-key: the key is unwrapped with keys->kek
+ * (kek-id 0, the master key; no KEK: DS_DEC_NO_KEY; the unwrap's check fails:
+ * DS_DEC_UNWRAP_FAILED) and used as the encryption key. DD with agreed-key (ECDH):
+ * DS_DEC_UNSUPPORTED. */
 ds_dec_status ds_decipher(const ds_ciphered *c, const uint8_t title[DS_TITLE_LEN], const ds_keyset *keys,
                           int use_dedicated, int verify, uint8_t *plain, size_t *plain_len);
 

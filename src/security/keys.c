@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* A key file is written by a person; a few thousand meters is plenty, and the cap
  * keeps a runaway file from eating memory. */
@@ -98,6 +99,7 @@ static const char *key_name(char which)
     case 'a': return "AK";
     case 'd': return "dedicated key";
     case 'b': return "broadcast key";
+    case 'k': return "master key (KEK)";
     default: return "key";
     }
 }
@@ -109,6 +111,7 @@ static ds_key *key_slot(ds_keyset *ks, char which)
     case 'a': return &ks->ak;
     case 'd': return &ks->dk;
     case 'b': return &ks->bk;
+    case 'k': return &ks->kek;
     default: return NULL;
     }
 }
@@ -234,11 +237,9 @@ static char key_letter(const char *name, size_t len)
     static const struct {
         const char *name;
         char which;
-    } NAMES[] = {{"ek", 'e'}, {"ak", 'a'}, {"dk", 'd'}, {"bk", 'b'}};
+    } NAMES[] = {{"ek", 'e'}, {"ak", 'a'}, {"dk", 'd'}, {"bk", 'b'}, {"kek", 'k'}};
     for (size_t i = 0; i < sizeof NAMES / sizeof NAMES[0]; i++)
-        if (len == 2 && (tolower((unsigned char)name[0]) == NAMES[i].name[0]) &&
-            (tolower((unsigned char)name[1]) == NAMES[i].name[1]))
-            return NAMES[i].which;
+        if (len == strlen(NAMES[i].name) && strncasecmp(name, NAMES[i].name, len) == 0) return NAMES[i].which;
     return 0;
 }
 
@@ -268,7 +269,7 @@ static int load_line(ds_keyring *kr, char *line, char *msg, size_t msglen)
         char which = key_letter(tok, (size_t)(eq - tok));
         if (!which) {
             /* the name is not key material; show it, capped */
-            snprintf(msg, msglen, "unknown key name '%.*s' (known: ek ak dk bk)", (int)((eq - tok) > 16 ? 16 : (eq - tok)),
+            snprintf(msg, msglen, "unknown key name '%.*s' (known: ek ak dk bk kek)", (int)((eq - tok) > 16 ? 16 : (eq - tok)),
                      tok);
             return -1;
         }
@@ -329,7 +330,7 @@ int ds_keyring_from_env(ds_keyring *kr, char *err, size_t errlen)
     static const struct {
         const char *var;
         char which;
-    } KEYS[] = {{"DLMSCOPE_EK", 'e'}, {"DLMSCOPE_AK", 'a'}, {"DLMSCOPE_DK", 'd'}, {"DLMSCOPE_BK", 'b'}};
+    } KEYS[] = {{"DLMSCOPE_EK", 'e'}, {"DLMSCOPE_AK", 'a'}, {"DLMSCOPE_DK", 'd'}, {"DLMSCOPE_BK", 'b'}, {"DLMSCOPE_KEK", 'k'}};
     for (size_t i = 0; i < sizeof KEYS / sizeof KEYS[0]; i++) {
         const char *v = getenv(KEYS[i].var);
         if (!v || !*v) continue;
@@ -371,7 +372,8 @@ static int key_usable(const ds_key *k)
 
 static int keyset_has_keys(const ds_keyset *ks)
 {
-    return key_usable(&ks->ek) || key_usable(&ks->ak) || key_usable(&ks->dk) || key_usable(&ks->bk);
+    return key_usable(&ks->ek) || key_usable(&ks->ak) || key_usable(&ks->dk) || key_usable(&ks->bk) ||
+           key_usable(&ks->kek);
 }
 
 int ds_keyring_has_keys(const ds_keyring *kr)

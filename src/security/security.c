@@ -201,6 +201,24 @@ static void show_plaintext(ds_security *s, ds_emit *e, const ds_ciphered *c, con
     ds_emit_close(e, "Decrypted");
 }
 
+/* general-ciphering with a wrapped key: the content key could not be had from the master key */
+static void report_unwrap_failure(ds_emit *e, const ds_ciphered *c, ds_dec_status st, const char *title_hex_text,
+                                  uint64_t offset)
+{
+    if (st == DS_DEC_UNWRAP_FAILED)
+        ds_report_abs(e, "cipher.key-unwrap", DS_SEV_ERROR, offset,
+                      "the wrapped key (%zu bytes) does not unwrap with the master key (KEK) for system title %s: "
+                      "wrong KEK or damaged key data",
+                      c->wrapped_key_len, title_hex_text);
+    else if (c->key_id != 0)
+        ds_report_abs(e, "cipher.no-key", DS_SEV_ERROR, offset,
+                      "the key is wrapped with kek-id %u; only kek-id 0 (the master key) is defined", (unsigned)c->key_id);
+    else
+        ds_report_abs(e, "cipher.no-key", DS_SEV_ERROR, offset,
+                      "the key is wrapped: no usable master key (KEK) for system title %s (give it with --kek)",
+                      title_hex_text);
+}
+
 static void on_ciphered(void *user, ds_emit *e, const uint8_t *apdu, size_t n, uint64_t offset)
 {
     ds_security *s = user;
@@ -239,6 +257,11 @@ static void on_ciphered(void *user, ds_emit *e, const uint8_t *apdu, size_t n, u
     }
     if (st == DS_DEC_TOO_SHORT) {
         ds_report_abs(e, "cipher.too-short", DS_SEV_ERROR, offset, "too short for its authentication tag");
+        free(plain);
+        return;
+    }
+    if (c.kind == DS_CIPH_GENERAL_CIPHERING && c.key_info == 1 && st != DS_DEC_TAG_MISMATCH) {
+        report_unwrap_failure(e, &c, st, t, offset);
         free(plain);
         return;
     }

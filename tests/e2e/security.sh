@@ -63,5 +63,15 @@ case_ BRK-gb-glo-initreq-wrongkey 1 "--ek 000002030405060708090A0B0C0D0E0F --ak 
     'cipher.tag-mismatch'
 if grep -q "<Decrypted" "$tmp/out"; then fail=$((fail + 1)); echo "FAIL security wrong key showed a plaintext"; else pass=$((pass + 1)); fi
 
+# general-ciphering with a wrapped key, built by testdata/security/make-gc-wrapped-key.py with a
+# second implementation (Python cryptography): unwrapped with the master key, then deciphered
+KEK="--kek 000102030405060708090A0B0C0D0E0F --ak D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF"
+case_ ../security/gc-wrapped-key 0 "$KEK" \
+    '<KekId Value="00" />|<Decrypted Security="30" InvocationCounter="00000101" SystemTitle="4D4D4D0000BC614E" >|<InstanceId Value="0000010000FF" />'
+case_ ../security/gc-wrapped-key 1 "--ak D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF" 'master key (KEK)|cipher.no-key'
+case_ ../security/gc-wrapped-key 1 "--kek D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF --ak D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF" \
+    'cipher.key-unwrap'
+if grep -q "<Decrypted" "$tmp/out"; then fail=$((fail + 1)); echo "FAIL security wrong KEK showed a plaintext"; else pass=$((pass + 1)); fi
+
 echo "security: $pass passed, $fail failed"
 [ "$fail" = 0 ]

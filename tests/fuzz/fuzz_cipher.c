@@ -1,7 +1,8 @@
 /* Fuzz target: ciphered APDU layouts, deciphering and the mistake diagnosis.
  * Input = one APDU. Keys are fixed (the Green Book ones, REFERENCE §6.2) so that
  * seeds built with them reach the GCM paths; the dedicated and broadcast keys are
- * typed "as ASCII" so that the diagnosis tries its alternatives too. */
+ * typed "as ASCII" so that the diagnosis tries its alternatives too; the master key lets
+ * general-ciphering wrapped keys reach the key unwrap. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,7 @@ static void setup(void)
     set_key(&keys.ak, "D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF");
     set_key(&keys.dk, "1111111111111111");
     set_key(&keys.bk, "00112233445566778899AABBCCDDEEFF");
+    set_key(&keys.kek, "000102030405060708090A0B0C0D0E0F"); /* seed gc-wrapped-key.bin unwraps with it */
     ready = 1;
 }
 

@@ -11,6 +11,7 @@
 
 #include "dlmscope/keys.h"
 #include "security/cipher.h"
+#include "security/keywrap.h"
 
 /* ---- helpers --------------------------------------------------------------------------------- */
 
@@ -494,6 +495,10 @@ static size_t build(uint8_t apdu_tag, uint8_t sc, uint32_t ic, const uint8_t *ke
     return pos;
 }
 
+#define RFC3394_KEK "000102030405060708090A0B0C0D0E0F"
+#define RFC3394_KEY "00112233445566778899AABBCCDDEEFF"
+#define RFC3394_WRAPPED "1FA68B0A8112B447AEF34BD8FB5A7B829D3E862371D2CFE5"
+
 static const uint8_t PT[] = {0xC0, 0x01, 0x00, 0x00, 0x08, 0x00, 0x00, 0x01, 0x00, 0x00, 0xFF, 0x02, 0x00};
 
 START_TEST(enc_only_is_ctr_from_counter_2)
@@ -954,12 +959,15 @@ START_TEST(general_ciphering_layout)
     ck_assert_int_eq(ds_decipher(&c, NULL, &ks, 0, 1, plain, &pl), DS_DEC_OK);
     ck_assert_mem_eq(plain, PT, sizeof PT);
 
-    /* wrapped key: parsed, not deciphered */
+    /* wrapped key with damaged key data: parsed; the unwrap's check fails (the KEK is there) */
     p2 = unhex("DD 00 08" GB_TITLE "00 00 00 01 01 00 03 AABBCC", apdu, 64);
     memcpy(apdu + p2, inner + 1, in - 1);
     ck_assert_int_eq(ds_ciphered_parse(apdu, p2 + in - 1, &c, err, sizeof err), 0);
     ck_assert_int_eq(c.key_info, 1);
-    ck_assert_int_eq(ds_decipher(&c, NULL, &ks, 0, 1, plain, &pl), DS_DEC_UNSUPPORTED);
+    expect_bytes(c.wrapped_key, c.wrapped_key_len, "AABBCC");
+    key_from_hex(&ks.kek, RFC3394_KEK);
+    ck_assert_int_eq(ds_decipher(&c, NULL, &ks, 0, 1, plain, &pl), DS_DEC_UNWRAP_FAILED);
+    memset(&ks.kek, 0, sizeof ks.kek);
     /* agreed key */
     p2 = unhex("DD 00 08" GB_TITLE "00 00 00 01 02 01 01 02 AABB", apdu, 64);
     memcpy(apdu + p2, inner + 1, in - 1);
@@ -983,6 +991,86 @@ START_TEST(general_ciphering_layout)
     p2 = unhex("DD 00 08" GB_TITLE "00 00 00 01 01 00 09 AABB", apdu, 64);
     ck_assert_int_eq(ds_ciphered_parse(apdu, p2, &c, err, sizeof err), -1);
     ck_assert_msg(strstr(err, "key-ciphered-data declares 9 bytes, 2 present") != NULL, "%s", err);
+}
+END_TEST
+
+/* RFC 3394 §4.1 and §4.6: the published wrap of a 128-bit key under a 128-bit KEK and of a
+ * 256-bit key under a 256-bit KEK */
+START_TEST(aes_key_wrap_rfc3394)
+{
+    uint8_t kek[32], key[32], want[40], out[40];
+    unhex(RFC3394_KEK, kek, 16);
+    unhex(RFC3394_KEY, key, 16);
+    unhex(RFC3394_WRAPPED, want, 24);
+    ck_assert_int_eq(ds_aes_key_wrap(kek, 16, key, 16, out), 0);
+    ck_assert_mem_eq(out, want, 24);
+    ck_assert_int_eq(ds_aes_key_unwrap(kek, 16, want, 24, out), 0);
+    ck_assert_mem_eq(out, key, 16);
+
+    unhex("000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F", kek, 32);
+    unhex("00112233445566778899AABBCCDDEEFF000102030405060708090A0B0C0D0E0F", key, 32);
+    unhex("28C9F404C4B810F4CBCCB35CFB87F8263F5786E2D80ED326CBC7F0E71A99F43BFB988B9B7A02DD21", want, 40);
+    ck_assert_int_eq(ds_aes_key_wrap(kek, 32, key, 32, out), 0);
+    ck_assert_mem_eq(out, want, 40);
+    ck_assert_int_eq(ds_aes_key_unwrap(kek, 32, want, 40, out), 0);
+    ck_assert_mem_eq(out, key, 32);
+
+    /* one flipped bit anywhere fails the integrity check and leaves nothing behind */
+    want[17] ^= 0x01;
+    memset(out, 0x55, sizeof out);
+    ck_assert_int_eq(ds_aes_key_unwrap(kek, 32, want, 40, out), -2);
+    for (size_t i = 0; i < 32; i++) ck_assert_uint_eq(out[i], 0);
+    /* lengths that are not a wrap */
+    ck_assert_int_eq(ds_aes_key_unwrap(kek, 32, want, 16, out), -1);
+    ck_assert_int_eq(ds_aes_key_unwrap(kek, 32, want, 39, out), -1);
+    ck_assert_int_eq(ds_aes_key_unwrap(kek, 15, want, 40, out), -1);
+    ck_assert_int_eq(ds_aes_key_wrap(kek, 16, key, 8, out), -1);
+}
+END_TEST
+
+/* general-ciphering with a wrapped key: the content key comes out of the APDU with the KEK */
+START_TEST(general_ciphering_wrapped_key)
+{
+    uint8_t content_key[16], kek[16], wrapped[24], ak[16], title[8], inner[64], apdu[160], plain[64];
+    unhex(RFC3394_KEY, content_key, 16);
+    unhex(RFC3394_KEK, kek, 16);
+    ck_assert_int_eq(ds_aes_key_wrap(kek, 16, content_key, 16, wrapped), 0);
+    unhex(GB_AK, ak, 16);
+    title_of(title, GB_TITLE);
+    size_t in = build(0xC8, 0x30, 0x00000101, content_key, 16, ak, 16, title, PT, sizeof PT, inner);
+    size_t pos = unhex("DD 00 08" GB_TITLE "00 00 00 01 01 00 18", apdu, 64);
+    memcpy(apdu + pos, wrapped, 24);
+    pos += 24;
+    memcpy(apdu + pos, inner + 1, in - 1);
+    pos += in - 1;
+    ds_ciphered c;
+    char err[160];
+    ck_assert_msg(ds_ciphered_parse(apdu, pos, &c, err, sizeof err) == 0, "%s", err);
+    ck_assert_int_eq(c.key_info, 1);
+    ck_assert_uint_eq(c.key_id, 0);
+    ck_assert_uint_eq(c.wrapped_key_len, 24);
+    ck_assert_uint_eq(c.consumed, pos);
+
+    ds_keyset ks;
+    keyset(&ks, GB_AK, GB_AK); /* the global EK is not the content key */
+    size_t pl = 99;
+    ck_assert_int_eq(ds_decipher(&c, NULL, &ks, 0, 1, plain, &pl), DS_DEC_NO_KEY); /* no KEK */
+    ck_assert_uint_eq(pl, 0);
+    key_from_hex(&ks.kek, GB_AK); /* a wrong KEK (GB_EK happens to equal the RFC 3394 KEK) */
+    ck_assert_int_eq(ds_decipher(&c, NULL, &ks, 0, 1, plain, &pl), DS_DEC_UNWRAP_FAILED);
+    key_from_hex(&ks.kek, RFC3394_KEK);
+    ck_assert_int_eq(ds_decipher(&c, NULL, &ks, 0, 1, plain, &pl), DS_DEC_OK);
+    ck_assert_uint_eq(pl, sizeof PT);
+    ck_assert_mem_eq(plain, PT, sizeof PT);
+    /* the unwrapped key is checked by the tag like any other: a wrong AK fails */
+    key_from_hex(&ks.ak, GB_EK);
+    ck_assert_int_eq(ds_decipher(&c, NULL, &ks, 0, 1, plain, &pl), DS_DEC_TAG_MISMATCH);
+    key_from_hex(&ks.ak, GB_AK);
+    /* kek-id 1 is not defined */
+    apdu[pos - (in - 1) - 24 - 2] = 0x01;
+    ck_assert_int_eq(ds_ciphered_parse(apdu, pos, &c, err, sizeof err), 0);
+    ck_assert_uint_eq(c.key_id, 1);
+    ck_assert_int_eq(ds_decipher(&c, NULL, &ks, 0, 1, plain, &pl), DS_DEC_NO_KEY);
 }
 END_TEST
 
@@ -1084,6 +1172,8 @@ int main(void)
     tcase_add_test(tc, mistake_real_ded_vector);
     tcase_add_test(tc, parse_errors);
     tcase_add_test(tc, general_ciphering_layout);
+    tcase_add_test(tc, aes_key_wrap_rfc3394);
+    tcase_add_test(tc, general_ciphering_wrapped_key);
     tcase_add_test(tc, general_ciphering_suite1_header_aad);
     tcase_add_test(tc, nothing_applied);
     suite_add_tcase(s, tc);

@@ -203,7 +203,7 @@ START_TEST(key_file_good)
                                "4D4D4D0000BC614E EK=00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF\tak=0xD0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF"
                                " dk=5E168412318BA71848C99B2B2AB33294 bk=F0F1F2F3F4F5F6F7F8F9FAFBFCFDFEFF # a comment\r\n"
                                "   # indented comment\n"
-                               "4B464D1010000023 ek=101112131415161718191A1B1C1D1E1F");
+                               "4B464D1010000023 ek=101112131415161718191A1B1C1D1E1F KEK=A0A1A2A3A4A5A6A7A8A9AAABACADAEAF");
     ds_keyring *kr = ds_keyring_new();
     char err[256];
     ck_assert_msg(ds_keyring_load_file(kr, path, err, sizeof err) == 0, "%s", err);
@@ -219,6 +219,9 @@ START_TEST(key_file_good)
     uint8_t kfm[8] = {0x4B, 0x46, 0x4D, 0x10, 0x10, 0x00, 0x00, 0x23};
     ck_assert_uint_eq(ds_keyring_lookup(kr, kfm)->ek.bytes[0], 0x10);
     ck_assert_int_eq(ds_keyring_lookup(kr, kfm)->ak.set, 0);
+    ck_assert_uint_eq(ds_keyring_lookup(kr, kfm)->kek.len, 16);
+    ck_assert_uint_eq(ds_keyring_lookup(kr, kfm)->kek.bytes[15], 0xAF);
+    ck_assert_int_eq(t->kek.set, 0);
     ck_assert_int_eq(ds_keyring_has_keys(kr), 1);
     ds_keyring_free(kr);
     remove_made();
@@ -250,7 +253,7 @@ START_TEST(key_file_errors)
     expect_file_error("\n\n* ek=00010203040506070809ZZ0B0C0D0E0F\n", 3, "the EK is not hex", "0809ZZ");
     expect_file_error("* ek=000102030405060708090A0B0C0D0E0F ak=D0D1D2D3D4D5D6D7D8D9DADBDCDDDEQQ\n", 1,
                       "the AK is not hex", "D0D1");
-    expect_file_error("* xk=000102030405060708090A0B0C0D0E0F\n", 1, "unknown key name 'xk' (known: ek ak dk bk)",
+    expect_file_error("* xk=000102030405060708090A0B0C0D0E0F\n", 1, "unknown key name 'xk' (known: ek ak dk bk kek)",
                       "0001");
     expect_file_error("* ek 000102030405060708090A0B0C0D0E0F\n", 1,
                       "expected name=hex, e.g. ek=...; found a word without '='", "0001");
@@ -296,6 +299,7 @@ static void clear_env(void)
     unsetenv("DLMSCOPE_AK");
     unsetenv("DLMSCOPE_DK");
     unsetenv("DLMSCOPE_BK");
+    unsetenv("DLMSCOPE_KEK");
     unsetenv("DLMSCOPE_CLIENT_TITLE");
     unsetenv("DLMSCOPE_SERVER_TITLE");
 }
@@ -311,6 +315,7 @@ START_TEST(env_keys)
     setenv("DLMSCOPE_AK", "D0:D1:D2:D3:D4:D5:D6:D7:D8:D9:DA:DB:DC:DD:DE:DF", 1);
     setenv("DLMSCOPE_DK", "5E168412318BA71848C99B2B2AB33294", 1);
     setenv("DLMSCOPE_BK", "F0F1F2F3F4F5F6F7F8F9FAFBFCFDFEFF", 1);
+    setenv("DLMSCOPE_KEK", "A0A1A2A3A4A5A6A7A8A9AAABACADAEAF", 1);
     setenv("DLMSCOPE_CLIENT_TITLE", "4349520000000001", 1);
     setenv("DLMSCOPE_SERVER_TITLE", "4D 4D 4D 00 00 BC 61 4E", 1);
     ck_assert_msg(ds_keyring_from_env(kr, err, sizeof err) == 0, "%s", err);
@@ -319,6 +324,7 @@ START_TEST(env_keys)
     ck_assert_uint_eq(g->ak.bytes[15], 0xDF);
     ck_assert_uint_eq(g->dk.bytes[0], 0x5E);
     ck_assert_uint_eq(g->bk.bytes[0], 0xF0);
+    ck_assert_uint_eq(g->kek.bytes[0], 0xA0);
     uint8_t out[8];
     ck_assert_int_eq(ds_keyring_server_title(kr, out), 1);
     ck_assert_mem_eq(out, TITLE, 8);
