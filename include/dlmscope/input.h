@@ -51,13 +51,18 @@ typedef struct ds_chunk {
 
 typedef struct ds_reader ds_reader;
 
-/* The reader does not own `in`. diag may be NULL. */
+/* The reader does not own `in`. diag may be NULL. A pipe, terminal or socket is read through
+ * its descriptor (read(2)), so that what has arrived is decoded without waiting for a full
+ * block: do not read from such a FILE through stdio before handing it over. */
 ds_reader *ds_reader_new(FILE *in, ds_input_mode mode, ds_diag_fn diag, void *diag_user);
 /* 1: a chunk was produced; 0: end of input; -1: read error (errno set). Chunks may be empty
  * only when record_start is set. */
 int ds_reader_next(ds_reader *r, ds_chunk *out);
 /* Detected or forced mode after the first call to ds_reader_next(). */
 ds_input_mode ds_reader_mode(const ds_reader *r);
+/* 1 once the input is known to be live (a pipe, terminal or socket): output should then be
+ * flushed after each chunk. */
+int ds_reader_is_live(const ds_reader *r);
 void ds_reader_free(ds_reader *r);
 
 /* Parses a whole in-memory text (hex or log) into bytes; helper for tests and

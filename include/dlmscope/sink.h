@@ -54,6 +54,8 @@ struct ds_sink {
      * string: octet strings and segments are most of the output). May be NULL: the bytes are
      * then formatted and passed to leaf(). */
     void (*leaf_hex)(ds_sink *s, const char *name, const unsigned char *p, size_t n);
+    /* Push what is buffered to the underlying stream now (live input). May be NULL. */
+    void (*flush)(ds_sink *s);
 };
 
 /* Gurux simple-XML writer on a stdio stream (not closed by the sink). */
@@ -74,6 +76,8 @@ ds_sink *ds_null_sink_new(void);
 void ds_sink_destroy(ds_sink *s);
 /* Non-zero after a write error (see ds_sink.error); 0 for sinks without one. */
 int ds_sink_error(const ds_sink *s);
+/* Calls the sink's flush when it has one. */
+void ds_sink_flush(ds_sink *s);
 /* A leaf with nattrs >= 1 attributes through leaf_attrs(), or leaf() with attrs[0] when the
  * sink has no leaf_attrs. */
 void ds_sink_leaf_attrs(ds_sink *s, const char *name, const ds_attr *attrs, size_t nattrs);

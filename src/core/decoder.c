@@ -394,6 +394,7 @@ int ds_decode_stream(FILE *in, ds_input_mode mode, const ds_options *opt, ds_sin
         first = 0;
         if (chunk.record_start) ds_decoder_boundary(d);
         if (chunk.len) ds_decoder_feed(d, chunk.data, chunk.len, chunk.offset, &chunk.meta);
+        if (ds_reader_is_live(r)) ds_sink_flush(sink); /* someone is watching: show each frame as it comes */
     }
     ds_decoder_end(d);
     const ds_stats *st = ds_decoder_stats(d);

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "input/linescan.h"
 
@@ -23,6 +25,7 @@
 #define INPUT_BLOCK  16384 /* text read from the FILE at a time */
 #define LINE_HEAD    8192  /* text kept per line for classification */
 #define SNIFF_SIZE   4096  /* bytes looked at to tell text from binary */
+#define LIVE_SNIFF   32    /* on a pipe or terminal: bytes awaited before sniffing, unless a line ends first */
 #define LONE_RECORDS 8     /* odd-digit diagnostics kept per buffered line */
 #define DUMP_LINE_MAX 256  /* widest dump line whose repetition ("*") is expanded */
 #define SQUEEZE_BUDGET (64u * 1024 * 1024) /* most bytes "*" lines may stand for in all */
@@ -43,8 +46,9 @@ struct ds_reader {
     /* text not read yet: a window into ahead, mem or input */
     const unsigned char *cur;
     const unsigned char *end;
-    int in_done;   /* the FILE gave a short read: nothing more to ask it for */
+    int in_done;   /* the FILE is at its end: nothing more to ask it for */
     int in_failed; /* ... because of a read error, reported once the window is used up */
+    int live;      /* -1 not known yet; 1 a pipe, terminal or socket: read what is there, do not wait */
     int error;
     int raw_pushback;  /* -1 when empty */
     int text_pushback; /* -1 when empty */
@@ -140,6 +144,36 @@ static void report_too_large(ds_reader *r, uint64_t bytes)
 
 /* ---- character sources ------------------------------------------------------------------------- */
 
+/* Reads up to cap bytes from the FILE. A regular file is read with fread, block by block. A
+ * pipe, terminal or socket is read with read(2) on its descriptor, which returns what has
+ * arrived instead of waiting for a whole block, so that `tail -f log | dlmscope decode` shows
+ * each frame as it comes. Sets in_done at the end and in_failed on an error. */
+static size_t read_some(ds_reader *r, void *dst, size_t cap)
+{
+    if (r->in_done || cap == 0) return 0;
+    if (r->live < 0) {
+        struct stat st;
+        int fd = fileno(r->in);
+        r->live = fd >= 0 && fstat(fd, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode);
+    }
+    if (!r->live) {
+        size_t n = fread(dst, 1, cap, r->in);
+        if (n < cap) {
+            r->in_done = 1;
+            r->in_failed = ferror(r->in) != 0;
+        }
+        return n;
+    }
+    for (;;) {
+        ssize_t n = read(fileno(r->in), dst, cap);
+        if (n > 0) return (size_t)n;
+        if (n < 0 && errno == EINTR) continue;
+        r->in_done = 1;
+        r->in_failed = n < 0;
+        return 0;
+    }
+}
+
 /* Makes the window of unread text non-empty: the sniffed bytes first, then
  * the memory source or the next block of the FILE. 0 at end of input; a read
  * error sets r->error only once every byte read before it has been used. */
@@ -163,11 +197,7 @@ static int fill(ds_reader *r)
         if (r->in_failed) r->error = 1;
         return 0;
     }
-    size_t n = fread(r->input, 1, sizeof r->input, r->in);
-    if (n < sizeof r->input) {
-        r->in_done = 1;
-        r->in_failed = ferror(r->in) != 0;
-    }
+    size_t n = read_some(r, r->input, sizeof r->input);
     if (n == 0) {
         if (r->in_failed) r->error = 1;
         return 0;
@@ -279,8 +309,8 @@ static size_t read_block(ds_reader *r, uint8_t *dst, size_t cap)
         r->mem_pos += n;
         return n;
     }
-    size_t n = fread(dst, 1, cap, r->in);
-    if (n < cap && ferror(r->in)) r->error = 1;
+    size_t n = read_some(r, dst, cap);
+    if (r->in_failed) r->error = 1;
     return n;
 }
 
@@ -289,6 +319,9 @@ static void start(ds_reader *r)
     r->started = 1;
     if (r->mode != DS_INPUT_AUTO) return;
     r->ahead_len = read_block(r, r->ahead, sizeof r->ahead);
+    /* a serial port may hand over one byte at a time: wait for enough to judge, or a whole line */
+    while (r->live == 1 && !r->in_done && r->ahead_len < LIVE_SNIFF && !memchr(r->ahead, '\n', r->ahead_len))
+        r->ahead_len += read_block(r, r->ahead + r->ahead_len, sizeof r->ahead - r->ahead_len);
     r->mode = looks_binary(r->ahead, r->ahead_len) ? DS_INPUT_BINARY : DS_INPUT_HEX;
 }
 
@@ -318,7 +351,8 @@ static int next_binary(ds_reader *r, ds_chunk *out)
     size_t n = r->ahead_len - r->ahead_pos;
     memcpy(r->out, r->ahead + r->ahead_pos, n);
     r->ahead_pos = r->ahead_len;
-    if (!r->error) n += read_block(r, r->out + n, sizeof r->out - n);
+    /* live input: what was sniffed goes out now, not after the next read */
+    if (!r->error && !(n > 0 && r->live == 1)) n += read_block(r, r->out + n, sizeof r->out - n);
     if (n == 0) return r->error ? fail() : 0;
     r->out_len = n;
     memset(&r->meta, 0, sizeof r->meta);
@@ -794,6 +828,7 @@ static ds_reader *reader_alloc(ds_input_mode mode, ds_diag_fn diag, void *diag_u
     r->diag = diag;
     r->diag_user = diag_user;
     r->raw_pushback = -1;
+    r->live = -1;
     r->text_pushback = -1;
     r->pending_start = 1; /* the first bytes start a record */
     r->repeat_budget = SQUEEZE_BUDGET;
@@ -826,6 +861,11 @@ int ds_reader_next(ds_reader *r, ds_chunk *out)
 ds_input_mode ds_reader_mode(const ds_reader *r)
 {
     return r ? r->mode : DS_INPUT_AUTO;
+}
+
+int ds_reader_is_live(const ds_reader *r)
+{
+    return r && r->live == 1;
 }
 
 void ds_reader_free(ds_reader *r)

@@ -207,6 +207,11 @@ static int json_error(const ds_sink *s)
     return j->w.error;
 }
 
+static void json_flush(ds_sink *s)
+{
+    ds_wbuf_finish(&((json_sink *)s->ctx)->w);
+}
+
 static void json_destroy(ds_sink *s)
 {
     json_sink *j = json_of(s);
@@ -237,5 +242,6 @@ ds_sink *ds_json_sink_new(FILE *out)
     j->base.diagnostic = json_diagnostic;
     j->base.destroy = json_destroy;
     j->base.error = json_error;
+    j->base.flush = json_flush;
     return &j->base;
 }

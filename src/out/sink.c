@@ -13,6 +13,11 @@ int ds_sink_error(const ds_sink *s)
     return s->error(s);
 }
 
+void ds_sink_flush(ds_sink *s)
+{
+    if (s && s->flush) s->flush(s);
+}
+
 void ds_sink_leaf_attrs(ds_sink *s, const char *name, const ds_attr *attrs, size_t nattrs)
 {
     if (!s || !attrs || nattrs == 0) return;

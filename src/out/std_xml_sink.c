@@ -242,6 +242,11 @@ static int std_error(const ds_sink *s)
     return ((const std_sink *)s->ctx)->w.error;
 }
 
+static void std_flush(ds_sink *s)
+{
+    ds_wbuf_finish(&((std_sink *)s->ctx)->w);
+}
+
 static void std_destroy(ds_sink *s)
 {
     std_sink *x = std_of(s);
@@ -274,5 +279,6 @@ ds_sink *ds_std_xml_sink_new(FILE *out)
     x->base.diagnostic = std_diagnostic;
     x->base.destroy = std_destroy;
     x->base.error = std_error;
+    x->base.flush = std_flush;
     return &x->base;
 }

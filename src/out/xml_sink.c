@@ -194,6 +194,11 @@ static int xml_error(const ds_sink *s)
     return x->w.error;
 }
 
+static void xml_flush(ds_sink *s)
+{
+    ds_wbuf_finish(&((xml_sink *)s->ctx)->w);
+}
+
 static void xml_destroy(ds_sink *s)
 {
     xml_sink *x = xml_of(s);
@@ -228,5 +233,6 @@ ds_sink *ds_xml_sink_new(FILE *out)
     x->base.diagnostic = xml_diagnostic;
     x->base.destroy = xml_destroy;
     x->base.error = xml_error;
+    x->base.flush = xml_flush;
     return &x->base;
 }

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "dlmscope/input.h"
 #include "input/linescan.h"
 
@@ -1002,6 +1004,83 @@ START_TEST(corpus_files_parse)
 }
 END_TEST
 
+/* A pipe is read as it fills: each line (text) or burst (binary) comes out while the writer
+ * still holds the pipe open. Were the reader waiting for a full block, these would hang until
+ * Check's timeout fails them. */
+static FILE *pipe_with(const void *data, size_t n, int *writer)
+{
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    ck_assert_int_eq(write(fds[1], data, n), (ssize_t)n);
+    *writer = fds[1];
+    FILE *in = fdopen(fds[0], "r");
+    ck_assert_ptr_nonnull(in);
+    return in;
+}
+
+START_TEST(live_pipe_text_line_by_line)
+{
+    int w;
+    FILE *in = pipe_with("TX: 7E A0 07 03 A1 93 C3 8D 7E\n", 31, &w);
+    ds_reader *r = ds_reader_new(in, DS_INPUT_AUTO, NULL, NULL);
+    ds_chunk c;
+    ck_assert_int_eq(ds_reader_next(r, &c), 1);
+    ck_assert_int_eq(ds_reader_is_live(r), 1);
+    ck_assert_int_eq(ds_reader_mode(r), DS_INPUT_HEX);
+    ck_assert_uint_eq(c.len, 9);
+    ck_assert_uint_eq(c.data[8], 0x7E);
+    /* the next line arrives later */
+    ck_assert_int_eq(write(w, "RX: 7E A0 07 03 A1 73 C5 4E 7E\n", 31), 31);
+    ck_assert_int_eq(ds_reader_next(r, &c), 1);
+    ck_assert_uint_eq(c.len, 9);
+    ck_assert_uint_eq(c.data[5], 0x73);
+    close(w);
+    ck_assert_int_eq(ds_reader_next(r, &c), 0);
+    ds_reader_free(r);
+    fclose(in);
+}
+END_TEST
+
+START_TEST(live_pipe_binary_burst)
+{
+    uint8_t frame[40];
+    for (size_t i = 0; i < sizeof frame; i++) frame[i] = (uint8_t)(i * 7); /* a NUL: binary */
+    int w;
+    FILE *in = pipe_with(frame, sizeof frame, &w);
+    ds_reader *r = ds_reader_new(in, DS_INPUT_AUTO, NULL, NULL);
+    ds_chunk c;
+    ck_assert_int_eq(ds_reader_next(r, &c), 1);
+    ck_assert_int_eq(ds_reader_mode(r), DS_INPUT_BINARY);
+    ck_assert_uint_eq(c.len, sizeof frame);
+    ck_assert_mem_eq(c.data, frame, sizeof frame);
+    ck_assert_int_eq(write(w, frame, 10), 10);
+    ck_assert_int_eq(ds_reader_next(r, &c), 1);
+    ck_assert_uint_eq(c.len, 10);
+    ck_assert_uint_eq(c.offset, sizeof frame);
+    close(w);
+    ck_assert_int_eq(ds_reader_next(r, &c), 0);
+    ds_reader_free(r);
+    fclose(in);
+}
+END_TEST
+
+/* a regular file is not live */
+START_TEST(regular_file_not_live)
+{
+    FILE *in = tmpfile();
+    ck_assert_ptr_nonnull(in);
+    fputs("7E A0 07 03 A1 93 C3 8D 7E\n", in);
+    rewind(in);
+    ds_reader *r = ds_reader_new(in, DS_INPUT_AUTO, NULL, NULL);
+    ds_chunk c;
+    ck_assert_int_eq(ds_reader_next(r, &c), 1);
+    ck_assert_int_eq(ds_reader_is_live(r), 0);
+    ck_assert_int_eq(ds_reader_next(r, &c), 0);
+    ds_reader_free(r);
+    fclose(in);
+}
+END_TEST
+
 static Suite *input_suite(void)
 {
     Suite *s = suite_create("input");
@@ -1048,6 +1127,9 @@ static Suite *input_suite(void)
     tcase_add_test(edges, quick_tokenizer_matches_slow_one);
     tcase_add_test(edges, parse_text);
     tcase_add_test(edges, corpus_files_parse);
+    tcase_add_test(edges, live_pipe_text_line_by_line);
+    tcase_add_test(edges, live_pipe_binary_burst);
+    tcase_add_test(edges, regular_file_not_live);
     suite_add_tcase(s, edges);
     return s;
 }
