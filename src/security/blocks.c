@@ -5,6 +5,7 @@
 
 #include "apdu/apdu.h"
 #include "apdu/axdr.h"
+#include "apdu/schema.h"
 #include "util/cursor.h"
 
 void ds_blocks_reset(ds_blocks *b)
@@ -202,6 +203,58 @@ static int is_one_data(const ds_block_stream *s)
     return skip_data(&c, 0) == 0 && ds_cur_left(&c) == 0;
 }
 
+/* The whole of a with-list transfer: one Data per descriptor of the first block, written as a
+ * SEQUENCE OF Data (count, then the values), like the value list of set-request-with-list.
+ * Shown only when it is exactly that; otherwise left undecoded with a comment, because the
+ * ASN.1 only says "raw-data" and a meter may differ. */
+static const ds_field SET_VALUE_LIST = F_SEQ_OF("ValueList", F_DATA);
+static const ds_field ACTION_PARAMETER_LIST = F_SEQ_OF("MethodInvocationParameters", F_DATA);
+
+static int is_list_of_data(const ds_block_stream *s)
+{
+    ds_cursor c;
+    ds_cur_init(&c, s->data.p, s->data.len);
+    size_t count;
+    if (ds_cur_len(&c, &count, NULL) || count != s->list_count) return 0;
+    for (size_t i = 0; i < count; i++)
+        if (skip_data(&c, 0)) return 0;
+    return ds_cur_left(&c) == 0;
+}
+
+static void show_whole_list(ds_emit *e, const ds_block_stream *s, const char *what, const char *label)
+{
+    if (!is_list_of_data(s)) {
+        ds_emit_comment(e, "the %zu byte(s) of the %s blocks are not a list of %zu A-XDR Data: not decoded",
+                        s->data.len, what, s->list_count);
+        return;
+    }
+    ds_attr attrs[1] = {{"Blocks", label}};
+    if (ds_emit_open_attrs(e, "Reassembled", attrs, 1) != 0) return;
+    ds_cursor whole;
+    ds_cur_init(&whole, s->data.p, s->data.len);
+    uint64_t saved = e->base;
+    e->base = s->first_offset;
+    ds_schema_decode(e, &whole, s->list_field);
+    e->base = saved;
+    ds_emit_close(e, "Reassembled");
+}
+
+/* Steps over the descriptor list of a with-list first block: count, then per item a 9-byte
+ * descriptor and, for attributes, an access selection (00, or 01 selector Data). */
+static int skip_descriptor_list(ds_cursor *c, int with_selection, size_t *count)
+{
+    if (ds_cur_len(c, count, NULL)) return -1;
+    for (size_t i = 0; i < *count; i++) {
+        const uint8_t *descriptor;
+        uint8_t has_selection, selector;
+        if (ds_cur_bytes(c, 9, &descriptor)) return -1;
+        if (!with_selection) continue;
+        if (ds_cur_u8(c, &has_selection)) return -1;
+        if (has_selection && (ds_cur_u8(c, &selector) || skip_data(c, 0))) return -1;
+    }
+    return 0;
+}
+
 /* DataBlock-SA / pblock at the cursor: last(1) block-number(4) len raw. Adds it to the stream and
  * shows the whole as one Data once the last block is in. When `must_be_data` is 0 the layout of
  * the whole is not certain, so a whole that is not one Data is left undecoded, without a diagnostic. */
@@ -215,6 +268,10 @@ static void data_block_sa(ds_block_stream *s, ds_emit *e, ds_cursor *c, const ch
         ds_cur_bytes(c, len, &raw))
         return; /* malformed: the walker has said so */
     if (add_block(s, e, what, (uint32_t)number, last != 0, raw, len, offset) != 1) return;
+    if (s->list_field) {
+        show_whole_list(e, s, what, label);
+        return;
+    }
     if (must_be_data || is_one_data(s))
         show_whole_data(e, s, label);
     else
@@ -222,13 +279,15 @@ static void data_block_sa(ds_block_stream *s, ds_emit *e, ds_cursor *c, const ch
 }
 
 /* set-request-with-first-datablock C1 02 IIP AD(9) SEL DataBlock and with-datablock C1 03 IIP
- * DataBlock: the raw bytes of all blocks are the one value to be set. */
+ * DataBlock: the raw bytes of all blocks are the one value to be set. With a list, C1 05 IIP
+ * count (AD SEL)* DataBlock: the values, one per descriptor. */
 static int set_block(ds_blocks *b, ds_emit *e, const uint8_t *sender, size_t sender_len, const uint8_t *a, size_t n,
                      uint64_t offset)
 {
     ds_cursor c;
     ds_cur_init(&c, a, n);
     c.pos = 3;
+    ds_block_stream *s = stream_for(b->set, sender, sender_len);
     if (a[1] == 0x02) {
         uint8_t has_selection, selector;
         const uint8_t *descriptor;
@@ -237,13 +296,24 @@ static int set_block(ds_blocks *b, ds_emit *e, const uint8_t *sender, size_t sen
             ds_emit_comment(e, "the selective access could not be stepped over: the data blocks are not gathered");
             return 1;
         }
+        s->list_field = NULL;
+    } else if (a[1] == 0x05) {
+        size_t count;
+        if (skip_descriptor_list(&c, 1, &count)) {
+            ds_emit_comment(e, "the attribute descriptor list could not be stepped over: the data blocks are not gathered");
+            return 1;
+        }
+        s->list_field = &SET_VALUE_LIST;
+        s->list_count = count;
     }
-    data_block_sa(stream_for(b->set, sender, sender_len), e, &c, "set data", "SetRequestWithDataBlock", 1, offset);
+    data_block_sa(s, e, &c, "set data", s->list_field ? "SetRequestWithListAndDataBlock" : "SetRequestWithDataBlock", 1,
+                  offset);
     return 1;
 }
 
 /* action-request-with-first-pblock C3 04 IIP MD(9) PBlock and with-pblock C3 06 IIP PBlock: the
- * raw bytes of all blocks are the method invocation parameters, one Data. */
+ * raw bytes of all blocks are the method invocation parameters, one Data. With a list, C3 05 IIP
+ * count MD(9)* PBlock: one parameter Data per method. */
 static int action_request_block(ds_blocks *b, ds_emit *e, const uint8_t *sender, size_t sender_len,
                                 const uint8_t *a, size_t n, uint64_t offset)
 {
@@ -251,8 +321,17 @@ static int action_request_block(ds_blocks *b, ds_emit *e, const uint8_t *sender,
     ds_cur_init(&c, a, n);
     c.pos = 3;
     const uint8_t *descriptor;
-    if (a[1] == 0x04 && ds_cur_bytes(&c, 9, &descriptor)) return 1;
-    data_block_sa(stream_for(b->action_req, sender, sender_len), e, &c, "action parameter", "ActionRequestWithBlock",
+    ds_block_stream *s = stream_for(b->action_req, sender, sender_len);
+    if (a[1] == 0x04) {
+        if (ds_cur_bytes(&c, 9, &descriptor)) return 1;
+        s->list_field = NULL;
+    } else if (a[1] == 0x05) {
+        size_t count;
+        if (skip_descriptor_list(&c, 0, &count)) return 1; /* truncated: the walker has said so */
+        s->list_field = &ACTION_PARAMETER_LIST;
+        s->list_count = count;
+    }
+    data_block_sa(s, e, &c, "action parameter", s->list_field ? "ActionRequestWithListAndBlock" : "ActionRequestWithBlock",
                   1, offset);
     return 1;
 }
@@ -277,9 +356,9 @@ int ds_blocks_on_apdu(ds_blocks *b, ds_emit *e, const uint8_t *sender, size_t se
     if (n >= 1 && apdu[0] == 0xE0) return gbt(b, e, sender, sender_len, apdu, n, offset);
     if (n < 2) return 0;
     if (apdu[0] == 0xC4 && apdu[1] == 0x02) return get_block(b, e, sender, sender_len, apdu, n, offset);
-    if (apdu[0] == 0xC1 && (apdu[1] == 0x02 || apdu[1] == 0x03))
+    if (apdu[0] == 0xC1 && (apdu[1] == 0x02 || apdu[1] == 0x03 || apdu[1] == 0x05))
         return set_block(b, e, sender, sender_len, apdu, n, offset);
-    if (apdu[0] == 0xC3 && (apdu[1] == 0x04 || apdu[1] == 0x06))
+    if (apdu[0] == 0xC3 && (apdu[1] == 0x04 || apdu[1] == 0x05 || apdu[1] == 0x06))
         return action_request_block(b, e, sender, sender_len, apdu, n, offset);
     if (apdu[0] == 0xC7 && apdu[1] == 0x02) return action_response_block(b, e, sender, sender_len, apdu, n, offset);
     return 0;

@@ -21,6 +21,10 @@ typedef struct ds_block_stream {
     uint32_t next;                   /* the block number expected next */
     ds_buf data;                     /* gathered so far, at most DS_BLOCKS_MAX */
     uint64_t first_offset;
+    /* started by a with-list first block (SET C1 05, ACTION C3 05): how to show the whole (a
+     * SEQUENCE OF Data) and how many descriptors it had; NULL for a single value */
+    const struct ds_field *list_field;
+    size_t list_count;
 } ds_block_stream;
 
 typedef struct ds_blocks {

@@ -201,6 +201,53 @@ START_TEST(action_response_pblocks_reassembled)
 }
 END_TEST
 
+/* with-list first blocks: SET C1 05 with two attribute descriptors (register 0.0.96.1.0.255 and
+ * 1.0.1.8.0.255, attribute 2, no selection) and ACTION C3 05 with two methods of disconnect
+ * control 0.0.96.3.0.255; the whole is count + one Data per descriptor, split over two blocks. */
+#define SET_LIST_1 "C105C102" "0001 0000600100FF 02 00" "0003 0100010800FF 02 00" "00 00000001 04 02090341"
+#define SET_LIST_2 "C103C1" "01 00000002 05 4243120005"
+#define ACT_LIST_1 "C305C102" "0046 0000600300FF 01" "0046 0000600300FF 02" "00 00000001 03 020F00"
+#define ACT_LIST_2 "C306C1" "01 00000002 02 0F00"
+
+START_TEST(with_list_blocks_reassembled)
+{
+    static const char *const BLOCKS[] = {SET_LIST_1, SET_LIST_2, ACT_LIST_1, ACT_LIST_2};
+    run r = decode(BLOCKS, 4);
+    ck_assert_str_eq(r.codes, "");
+    ck_assert_ptr_nonnull(strstr(r.xml, "<Reassembled Blocks=\"SetRequestWithListAndDataBlock\" >\n"
+                                        "  <ValueList Qty=\"02\" >\n"
+                                        "    <OctetString Value=\"414243\" />\n"
+                                        "    <UInt16 Value=\"0005\" />\n"
+                                        "  </ValueList>\n"
+                                        "</Reassembled>"));
+    ck_assert_ptr_nonnull(strstr(r.xml, "<Reassembled Blocks=\"ActionRequestWithListAndBlock\" >\n"
+                                        "  <MethodInvocationParameters Qty=\"02\" >\n"
+                                        "    <Int8 Value=\"00\" />\n"
+                                        "    <Int8 Value=\"00\" />\n"
+                                        "  </MethodInvocationParameters>\n"
+                                        "</Reassembled>"));
+    free(r.xml);
+}
+END_TEST
+
+START_TEST(with_list_whole_not_a_list)
+{
+    /* one value where the first block named two attributes: not shown as a list */
+    static const char *const SHORT[] = {"C105C102" "0001 0000600100FF 02 00" "0003 0100010800FF 02 00"
+                                        "01 00000001 03 01 0F00"};
+    run r = decode(SHORT, 1);
+    ck_assert_ptr_null(strstr(r.xml, "<Reassembled"));
+    free(r.xml);
+    /* a single-value first block after a list transfer is not taken for a list */
+    static const char *const AFTER[] = {SET_LIST_1, SET_LIST_2, SET_1, SET_2, SET_3};
+    r = decode(AFTER, 5);
+    ck_assert_str_eq(r.codes, "");
+    ck_assert_ptr_nonnull(strstr(r.xml, "SetRequestWithListAndDataBlock"));
+    ck_assert_ptr_nonnull(strstr(r.xml, SET_WHOLE));
+    free(r.xml);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("blocks");
@@ -214,6 +261,8 @@ int main(void)
     tcase_add_test(t, get_transfer_interleaved_with_set);
     tcase_add_test(t, action_request_pblocks_reassembled);
     tcase_add_test(t, action_response_pblocks_reassembled);
+    tcase_add_test(t, with_list_blocks_reassembled);
+    tcase_add_test(t, with_list_whole_not_a_list);
     suite_add_tcase(s, t);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
