@@ -121,8 +121,9 @@ static int gbt(ds_blocks *b, ds_emit *e, const uint8_t *sender, size_t sender_le
     return 1;
 }
 
-/* The whole of a data-block transfer is one A-XDR Data: shown decoded, with whatever follows it
- * flagged, under a <Reassembled> view named after the APDU that carried the blocks. */
+/* The whole of a data-block transfer is one A-XDR Data (or, after a with-list first block, the
+ * stream's list of them): shown decoded, with whatever follows it flagged, under a <Reassembled>
+ * view named after the APDU that carried the blocks. */
 static void show_whole_data(ds_emit *e, const ds_block_stream *s, const char *label)
 {
     ds_attr attrs[1] = {{"Blocks", label}};
@@ -131,7 +132,8 @@ static void show_whole_data(ds_emit *e, const ds_block_stream *s, const char *la
     ds_cur_init(&whole, s->data.p, s->data.len);
     uint64_t saved = e->base;
     e->base = s->first_offset;
-    if (ds_axdr_data(e, &whole) == 0 && ds_cur_left(&whole))
+    int rc = s->list_field ? ds_schema_decode(e, &whole, s->list_field) : ds_axdr_data(e, &whole);
+    if (rc == 0 && ds_cur_left(&whole))
         ds_report(e, DS_D_APDU_TRAILING, DS_SEV_ERROR, whole.pos, "%zu byte(s) after the reassembled data",
                   ds_cur_left(&whole));
     if (ds_cur_left(&whole)) ds_emit_undecoded(e, &whole);
@@ -228,15 +230,7 @@ static void show_whole_list(ds_emit *e, const ds_block_stream *s, const char *wh
                         s->data.len, what, s->list_count);
         return;
     }
-    ds_attr attrs[1] = {{"Blocks", label}};
-    if (ds_emit_open_attrs(e, "Reassembled", attrs, 1) != 0) return;
-    ds_cursor whole;
-    ds_cur_init(&whole, s->data.p, s->data.len);
-    uint64_t saved = e->base;
-    e->base = s->first_offset;
-    ds_schema_decode(e, &whole, s->list_field);
-    e->base = saved;
-    ds_emit_close(e, "Reassembled");
+    show_whole_data(e, s, label);
 }
 
 /* Steps over the descriptor list of a with-list first block: count, then per item a 9-byte
