@@ -90,8 +90,14 @@ endef
 $(eval $(call variant,release,RELEASE_CFLAGS,RELEASE_LDFLAGS))
 $(eval $(call variant,asan,ASAN_CFLAGS,ASAN_LDFLAGS))
 
-build/release/libdlmscope.so: $(release_OBJ)
-	$(CC) -shared -Wl,-soname,libdlmscope.so.0 -o $@ $^ $(LIBS)
+# Only the functions of the public headers are exported (tests/lib/exports.sh writes the list).
+build/release/libdlmscope.map: $(wildcard include/dlmscope/*.h) tests/lib/exports.sh
+	@mkdir -p $(dir $@)
+	tests/lib/exports.sh > $@.tmp && mv $@.tmp $@
+
+build/release/libdlmscope.so: $(release_OBJ) build/release/libdlmscope.map
+	$(CC) -shared -Wl,-soname,libdlmscope.so.0 -Wl,--version-script=build/release/libdlmscope.map \
+	  -o $@ $(release_OBJ) $(LIBS)
 
 RELEASE_UNIT := $(patsubst tests/unit/%.c,build/release/tests/%,$(UNIT_SRC))
 ASAN_UNIT    := $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRC))
@@ -102,8 +108,9 @@ check: deps
 	@$(MAKE) --no-print-directory check-asan
 	@echo "make check: all suites passed (release and ASan+UBSan)"
 
-check-release: build/release/dlmscope $(RELEASE_UNIT)
+check-release: build/release/dlmscope build/release/libdlmscope.so $(RELEASE_UNIT)
 	@tests/run-units.sh release $(RELEASE_UNIT)
+	@tests/lib/shared.sh build/release $(CC)
 	@tests/e2e/run.sh build/release/dlmscope
 	@tests/e2e/cli.sh build/release/dlmscope
 	@tests/e2e/encode.sh build/release/dlmscope
