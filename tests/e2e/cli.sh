@@ -52,6 +52,22 @@ if [ ! -s "$tmp/err" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "
 check diag-text 1 "$BIN" decode testdata/corpus/BRK-gurux-bad-fcs-4byte.hex
 expect diag-text "error frame.fcs at offset" "$tmp/err"
 check write-error 1 "$BIN" decode -o /dev/full "$SNRM"
+
+# A pipe is read as it fills (read(2), not whole blocks): the same bytes trickling in through
+# small writes must give exactly the output of the file, text and binary alike.
+cat testdata/corpus/*.hex >"$tmp/all.hex"
+"$BIN" decode "$tmp/all.hex" >"$tmp/from-file.xml" 2>/dev/null
+check pipe-trickle-text 1 sh -c "dd if=\"$tmp/all.hex\" bs=13 status=none | \"$BIN\" decode > \"$tmp/from-pipe.xml\""
+if cmp -s "$tmp/from-file.xml" "$tmp/from-pipe.xml"; then pass=$((pass + 1)); else
+    fail=$((fail + 1)); echo "FAIL cli pipe-trickle-text: output differs from the file's"; fi
+"$BIN" encode --binary <<EOX >"$tmp/han.bin" 2>/dev/null
+$("$BIN" decode testdata/corpus/HAN-NO-kaifa-list1-0x7E.hex 2>/dev/null)
+EOX
+cat "$tmp/han.bin" "$tmp/han.bin" "$tmp/han.bin" >"$tmp/han3.bin"
+"$BIN" decode "$tmp/han3.bin" >"$tmp/bin-file.xml" 2>/dev/null
+check pipe-trickle-binary 0 sh -c "dd if=\"$tmp/han3.bin\" bs=7 status=none | \"$BIN\" decode > \"$tmp/bin-pipe.xml\""
+if [ -s "$tmp/han.bin" ] && grep -q '<HDLC' "$tmp/bin-file.xml" && cmp -s "$tmp/bin-file.xml" "$tmp/bin-pipe.xml"; then
+    pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL cli pipe-trickle-binary: output differs from the file's"; fi
 check forced-binary 1 "$BIN" decode --binary "$SNRM"
 
 echo "cli: $pass passed, $fail failed"
