@@ -82,7 +82,7 @@ build/$(1)/libdlmscope.a: $$($(1)_OBJ)
 build/$(1)/dlmscope: $$($(1)_CLI_OBJ) build/$(1)/libdlmscope.a
 	$$(CC) $$($(3)) -o $$@ $$($(1)_CLI_OBJ) build/$(1)/libdlmscope.a $$(LIBS)
 
-build/$(1)/tests/%: tests/unit/%.c build/$(1)/libdlmscope.a $$(HEADERS) | deps
+build/$(1)/tests/%: tests/unit/%.c build/$(1)/libdlmscope.a $$(HEADERS) $$(wildcard tests/unit/*.h) | deps
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$($(2)) -Itests/unit $$< -o $$@ build/$(1)/libdlmscope.a $$(LIBS) $$(CHECK_LIBS) $$($(3))
 endef

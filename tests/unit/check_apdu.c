@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dlmscope/dlmscope.h"
+#include "test_hex.h"
 
 typedef struct result {
     char *xml;
@@ -20,24 +21,12 @@ static void collect(void *user, const ds_diag *d)
     snprintf(r->codes + n, sizeof r->codes - n, "%s@%llu ", d->code, (unsigned long long)d->offset);
 }
 
-static int unhex(const char *s, uint8_t *out)
-{
-    int n = 0;
-    while (s[0] && s[1]) {
-        unsigned v;
-        sscanf(s, "%2x", &v);
-        out[n++] = (uint8_t)v;
-        s += 2;
-    }
-    return n;
-}
-
 static result decode(const char *hex, int comments, int decimal)
 {
     static uint8_t buf[4096];
     result r;
     memset(&r, 0, sizeof r);
-    int n = unhex(hex, buf);
+    int n = (int)test_unhex(hex, buf, sizeof buf);
     char *text = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);

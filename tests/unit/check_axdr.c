@@ -11,6 +11,7 @@
 #include <string.h>
 #include "apdu/axdr.h"
 #include "core/emit.h"
+#include "test_hex.h"
 
 /* ---- recording sink ---------------------------------------------------------------------- */
 
@@ -120,27 +121,6 @@ static uint8_t BYTES[1 << 15];
 static int RC;
 static size_t POS;
 
-static size_t unhex(const char *hex, uint8_t *out, size_t cap)
-{
-    size_t n = 0;
-    int hi = -1;
-    for (; *hex; hex++) {
-        int v;
-        if (*hex >= '0' && *hex <= '9') v = *hex - '0';
-        else if (*hex >= 'A' && *hex <= 'F') v = *hex - 'A' + 10;
-        else if (*hex >= 'a' && *hex <= 'f') v = *hex - 'a' + 10;
-        else continue; /* spaces for readability */
-        if (hi < 0) hi = v;
-        else {
-            ck_assert_uint_lt(n, cap);
-            out[n++] = (uint8_t)(hi << 4 | v);
-            hi = -1;
-        }
-    }
-    ck_assert_int_eq(hi, -1);
-    return n;
-}
-
 static const char *run_bytes(const uint8_t *p, size_t n, int decimal, int comments, uint64_t base)
 {
     memset(&R, 0, sizeof R);
@@ -167,14 +147,14 @@ static const char *run_bytes(const uint8_t *p, size_t n, int decimal, int commen
 
 static const char *run(const char *hex, int decimal, int comments)
 {
-    size_t n = unhex(hex, BYTES, sizeof BYTES);
+    size_t n = test_unhex(hex, BYTES, sizeof BYTES);
     return run_bytes(BYTES, n, decimal, comments, 0);
 }
 
 /* decodes in hex and decimal mode (comments off), checks success and full consumption */
 static void ck_both(const char *hex, const char *in_hex, const char *in_dec)
 {
-    size_t n = unhex(hex, BYTES, sizeof BYTES);
+    size_t n = test_unhex(hex, BYTES, sizeof BYTES);
     ck_assert_str_eq(run(hex, 0, 0), in_hex);
     ck_assert_int_eq(RC, 0);
     ck_assert_uint_eq(POS, n);
@@ -526,7 +506,7 @@ START_TEST(message_and_base)
     memset(&R, 0, sizeof R);
     ds_emit_init(&e, &SINK, &opt, keep_diag, NULL);
     e.base = 1000;
-    size_t n = unhex("0202 1100 0905 0102", BYTES, sizeof BYTES);
+    size_t n = test_unhex("0202 1100 0905 0102", BYTES, sizeof BYTES);
     ds_cursor c;
     ds_cur_init(&c, BYTES, n);
     ck_assert_int_eq(ds_axdr_data(&e, &c), -1);

@@ -12,55 +12,12 @@
 #include "dlmscope/keys.h"
 #include "security/cipher.h"
 #include "security/keywrap.h"
-
-/* ---- helpers --------------------------------------------------------------------------------- */
-
-static int nib(char ch)
-{
-    if (ch >= '0' && ch <= '9') return ch - '0';
-    if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
-    return -1;
-}
-
-/* Hex text (whitespace ignored) to bytes; fails the test on anything else. */
-static size_t unhex(const char *text, uint8_t *out, size_t max)
-{
-    size_t n = 0;
-    int hi = -1;
-    for (const char *p = text; *p; p++) {
-        if (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t') continue;
-        int v = nib(*p);
-        ck_assert_msg(v >= 0, "bad hex in test data");
-        if (hi < 0) {
-            hi = v;
-        } else {
-            ck_assert_uint_lt(n, max);
-            out[n++] = (uint8_t)(hi << 4 | v);
-            hi = -1;
-        }
-    }
-    ck_assert_int_eq(hi, -1);
-    return n;
-}
-
-static size_t corpus(const char *name, uint8_t *out, size_t max)
-{
-    char path[256];
-    snprintf(path, sizeof path, "testdata/corpus/%s.hex", name);
-    FILE *f = fopen(path, "r");
-    ck_assert_msg(f != NULL, "cannot open %s (run from the repository root)", path);
-    static char text[16384];
-    size_t n = fread(text, 1, sizeof text - 1, f);
-    fclose(f);
-    text[n] = '\0';
-    return unhex(text, out, max);
-}
+#include "test_hex.h"
 
 static void key_from_hex(ds_key *k, const char *hex)
 {
     memset(k, 0, sizeof *k);
-    k->len = unhex(hex, k->bytes, sizeof k->bytes);
+    k->len = test_unhex(hex, k->bytes, sizeof k->bytes);
     k->set = 1;
     snprintf(k->text, sizeof k->text, "%s", hex);
 }
@@ -75,7 +32,7 @@ static void keyset(ds_keyset *ks, const char *ek, const char *ak)
 static void expect_bytes(const uint8_t *got, size_t got_len, const char *want_hex)
 {
     uint8_t want[1024];
-    size_t n = unhex(want_hex, want, sizeof want);
+    size_t n = test_unhex(want_hex, want, sizeof want);
     ck_assert_uint_eq(got_len, n);
     ck_assert_msg(memcmp(got, want, n) == 0, "bytes differ from %s", want_hex);
 }
@@ -93,7 +50,7 @@ static int contains(const uint8_t *hay, size_t n, const void *needle, size_t m)
 
 static void title_of(uint8_t t[DS_TITLE_LEN], const char *hex)
 {
-    ck_assert_uint_eq(unhex(hex, t, DS_TITLE_LEN), DS_TITLE_LEN);
+    ck_assert_uint_eq(test_unhex(hex, t, DS_TITLE_LEN), DS_TITLE_LEN);
 }
 
 /* Parses then deciphers with verification; returns the status. */
@@ -143,7 +100,7 @@ END_TEST
 START_TEST(gb_glo_get_request)
 {
     uint8_t apdu[64], plain[64];
-    size_t n = corpus("SEC-GB-glo-get-request", apdu, sizeof apdu), pl;
+    size_t n = test_corpus("SEC-GB-glo-get-request", apdu, sizeof apdu), pl;
     ds_ciphered c;
     char err[128];
     ck_assert_int_eq(ds_ciphered_parse(apdu, n, &c, err, sizeof err), 0);
@@ -169,7 +126,7 @@ END_TEST
 START_TEST(gb_glo_initiate_request)
 {
     uint8_t apdu[64], plain[64];
-    size_t n = corpus("SEC-GB-glo-initiate-request", apdu, sizeof apdu), pl;
+    size_t n = test_corpus("SEC-GB-glo-initiate-request", apdu, sizeof apdu), pl;
     ds_keyset ks;
     keyset(&ks, GB_EK, GB_AK);
     ck_assert_int_eq(run(apdu, n, GB_TITLE, &ks, 0, plain, &pl), DS_DEC_OK);
@@ -181,7 +138,7 @@ END_TEST
 START_TEST(gb_rlre_ciphered)
 {
     uint8_t apdu[64], plain[64];
-    size_t n = corpus("SEC-GB-rlre-ciphered", apdu, sizeof apdu), pl;
+    size_t n = test_corpus("SEC-GB-rlre-ciphered", apdu, sizeof apdu), pl;
     ck_assert_uint_eq(apdu[5], 0xBE);
     ck_assert_uint_eq(apdu[7], 0x04);
     size_t inner_len = apdu[8];
@@ -214,7 +171,7 @@ static void gosem_keys(ds_keyset *ks)
 START_TEST(gosem_ded_get_request)
 {
     uint8_t apdu[64], plain[64];
-    size_t n = corpus("SEC-gosem-ded-get-request", apdu, sizeof apdu), pl;
+    size_t n = test_corpus("SEC-gosem-ded-get-request", apdu, sizeof apdu), pl;
     ds_keyset ks;
     gosem_keys(&ks);
     ds_ciphered c;
@@ -234,7 +191,7 @@ END_TEST
 START_TEST(gosem_ded_get_response)
 {
     uint8_t apdu[64], plain[64];
-    size_t n = corpus("SEC-gosem-ded-get-response", apdu, sizeof apdu), pl;
+    size_t n = test_corpus("SEC-gosem-ded-get-response", apdu, sizeof apdu), pl;
     ds_keyset ks;
     gosem_keys(&ks);
     ck_assert_int_eq(run(apdu, n, GOSEM_SERVER, &ks, 1, plain, &pl), DS_DEC_OK);
@@ -246,7 +203,7 @@ END_TEST
 START_TEST(gosem_aarq_inner)
 {
     uint8_t apdu[128], plain[64];
-    size_t n = corpus("SEC-gosem-aarq-glo", apdu, sizeof apdu), pl;
+    size_t n = test_corpus("SEC-gosem-aarq-glo", apdu, sizeof apdu), pl;
     static const uint8_t UI[] = {0xBE, 0x34, 0x04, 0x32};
     size_t at = 0;
     while (at + 4 <= n && memcmp(apdu + at, UI, 4) != 0) at++;
@@ -263,7 +220,7 @@ END_TEST
 START_TEST(u9n_general_glo)
 {
     uint8_t apdu[128], plain[128];
-    size_t n = corpus("SEC-u9n-general-glo-ciphering", apdu, sizeof apdu), pl;
+    size_t n = test_corpus("SEC-u9n-general-glo-ciphering", apdu, sizeof apdu), pl;
     ds_ciphered c;
     char err[128];
     ck_assert_int_eq(ds_ciphered_parse(apdu, n, &c, err, sizeof err), 0);
@@ -306,7 +263,7 @@ static size_t mbus_apdu(const uint8_t *w, size_t n, uint8_t *out, size_t max)
 static void han_at(const char *name, const char *ek, uint8_t want_sc, uint8_t *plain, size_t *pl)
 {
     uint8_t wire[512], apdu[512];
-    size_t n = corpus(name, wire, sizeof wire);
+    size_t n = test_corpus(name, wire, sizeof wire);
     size_t an = mbus_apdu(wire, n, apdu, sizeof apdu);
     ds_ciphered c;
     char err[128];
@@ -377,7 +334,7 @@ END_TEST
 START_TEST(brk_wrong_key)
 {
     uint8_t apdu[64], plain[64];
-    size_t n = corpus("BRK-gb-glo-initreq-wrongkey", apdu, sizeof apdu), pl = 99;
+    size_t n = test_corpus("BRK-gb-glo-initreq-wrongkey", apdu, sizeof apdu), pl = 99;
     ds_keyset ks;
     keyset(&ks, "000002030405060708090A0B0C0D0E0F", GB_AK);
     ck_assert_int_eq(run(apdu, n, GB_TITLE, &ks, 0, plain, &pl), DS_DEC_TAG_MISMATCH);
@@ -396,7 +353,7 @@ END_TEST
 START_TEST(brk_truncated)
 {
     uint8_t apdu[64];
-    size_t n = corpus("BRK-gb-glo-initreq-truncated", apdu, sizeof apdu);
+    size_t n = test_corpus("BRK-gb-glo-initreq-truncated", apdu, sizeof apdu);
     ck_assert_uint_eq(n, 49);
     ds_ciphered c;
     char err[128];
@@ -404,7 +361,7 @@ START_TEST(brk_truncated)
     ck_assert_msg(strstr(err, "declares 48 bytes, 47 present") != NULL, "err: %s", err);
     /* even a hand-built view with the 11 bytes as tag is refused */
     uint8_t full[64], plain[64];
-    size_t fn = corpus("SEC-GB-glo-initiate-request", full, sizeof full), pl;
+    size_t fn = test_corpus("SEC-GB-glo-initiate-request", full, sizeof full), pl;
     ck_assert_int_eq(ds_ciphered_parse(full, fn, &c, err, sizeof err), 0);
     c.tag_len = 11;
     ds_keyset ks;
@@ -418,16 +375,16 @@ END_TEST
 START_TEST(hls_gmac_vectors)
 {
     uint8_t ek[16], ak[16], iv[12], aad[64], tag[12];
-    unhex(GB_EK, ek, 16);
-    unhex(GB_AK, ak, 16);
-    unhex("4D4D4D0000000001 00000001", iv, 12);
+    test_unhex(GB_EK, ek, 16);
+    test_unhex(GB_AK, ak, 16);
+    test_unhex("4D4D4D0000000001 00000001", iv, 12);
     aad[0] = 0x10;
     memcpy(aad + 1, ak, 16);
-    size_t m = unhex("503677524A323146", aad + 17, 8);
+    size_t m = test_unhex("503677524A323146", aad + 17, 8);
     ck_assert_int_eq(ds_gmac(ek, 16, iv, aad, 17 + m, tag, 12), 0);
     expect_bytes(tag, 12, "1A52FE7DD3E72748973C1E28");
-    unhex("4D4D4D0000BC614E 01234567", iv, 12);
-    unhex("4B35366956616759", aad + 17, 8);
+    test_unhex("4D4D4D0000BC614E 01234567", iv, 12);
+    test_unhex("4B35366956616759", aad + 17, 8);
     ck_assert_int_eq(ds_gmac(ek, 16, iv, aad, 25, tag, 12), 0);
     expect_bytes(tag, 12, "FE1466AFB3DBCD4F9389E2B7");
     ck_assert_int_eq(ds_gmac(ek, 15, iv, aad, 25, tag, 12), -1);
@@ -504,7 +461,7 @@ static const uint8_t PT[] = {0xC0, 0x01, 0x00, 0x00, 0x08, 0x00, 0x00, 0x01, 0x0
 START_TEST(enc_only_is_ctr_from_counter_2)
 {
     uint8_t key[16], title[8], apdu[64], plain[64];
-    unhex(GB_EK, key, 16);
+    test_unhex(GB_EK, key, 16);
     title_of(title, GB_TITLE);
     size_t n = build(0xC8, 0x20, 0x01234567, key, 16, NULL, 0, title, PT, sizeof PT, apdu);
     ck_assert_uint_eq(n, 2 + 5 + sizeof PT);
@@ -539,8 +496,8 @@ END_TEST
 START_TEST(auth_only_tag_covers_plaintext)
 {
     uint8_t key[16], ak[16], title[8], apdu[64], plain[64];
-    unhex(GB_EK, key, 16);
-    unhex(GB_AK, ak, 16);
+    test_unhex(GB_EK, key, 16);
+    test_unhex(GB_AK, ak, 16);
     title_of(title, GB_TITLE);
     size_t n = build(0xC8, 0x10, 7, key, 16, ak, 16, title, PT, sizeof PT, apdu);
     ck_assert_mem_eq(apdu + 7, PT, sizeof PT); /* sent in clear */
@@ -605,8 +562,8 @@ END_TEST
 START_TEST(broadcast_key)
 {
     uint8_t bk[16], ak[16], title[8], apdu[64], plain[64];
-    unhex("F0F1F2F3F4F5F6F7F8F9FAFBFCFDFEFF", bk, 16);
-    unhex(GB_AK, ak, 16);
+    test_unhex("F0F1F2F3F4F5F6F7F8F9FAFBFCFDFEFF", bk, 16);
+    test_unhex(GB_AK, ak, 16);
     title_of(title, GB_TITLE);
     size_t n = build(0xCA, 0x70, 5, bk, 16, ak, 16, title, PT, sizeof PT, apdu);
     ds_keyset ks;
@@ -622,8 +579,8 @@ END_TEST
 START_TEST(unsupported_sc)
 {
     uint8_t key[16], ak[16], title[8], apdu[64], plain[64];
-    unhex(GB_EK, key, 16);
-    unhex(GB_AK, ak, 16);
+    test_unhex(GB_EK, key, 16);
+    test_unhex(GB_AK, ak, 16);
     title_of(title, GB_TITLE);
     ds_keyset ks;
     keyset(&ks, GB_EK, GB_AK);
@@ -638,7 +595,7 @@ END_TEST
 START_TEST(no_verify_wrong_ak)
 {
     uint8_t apdu[64], plain[64];
-    size_t n = corpus("SEC-GB-glo-get-request", apdu, sizeof apdu), pl;
+    size_t n = test_corpus("SEC-GB-glo-get-request", apdu, sizeof apdu), pl;
     ds_keyset ks;
     keyset(&ks, GB_EK, "00000000000000000000000000000000");
     ds_ciphered c;
@@ -664,7 +621,7 @@ START_TEST(mistake_ascii_block_key)
 {
     uint8_t real_ek[16], ak[16], title[8], apdu[64], plain[64];
     memset(real_ek, '1', 16); /* the meter's key is the text 1111111111111111 */
-    unhex(GB_AK, ak, 16);
+    test_unhex(GB_AK, ak, 16);
     title_of(title, GB_TITLE);
     size_t n = build(0xC8, 0x30, 9, real_ek, 16, ak, 16, title, PT, sizeof PT, apdu);
     ds_keyring *kr = ds_keyring_new();
@@ -695,7 +652,7 @@ END_TEST
 START_TEST(mistake_ascii_auth_key)
 {
     uint8_t ek[16], real_ak[16], title[8], apdu[64], plain[64];
-    unhex(GB_EK, ek, 16);
+    test_unhex(GB_EK, ek, 16);
     memcpy(real_ak, "2222333344445555", 16);
     title_of(title, GB_TITLE);
     size_t n = build(0xC8, 0x30, 9, ek, 16, real_ak, 16, title, PT, sizeof PT, apdu);
@@ -740,8 +697,8 @@ END_TEST
 START_TEST(mistake_keys_swapped)
 {
     uint8_t ek[16], ak[16], title[8], apdu[64], plain[64];
-    unhex(GB_EK, ek, 16);
-    unhex(GB_AK, ak, 16);
+    test_unhex(GB_EK, ek, 16);
+    test_unhex(GB_AK, ak, 16);
     title_of(title, GB_TITLE);
     size_t n = build(0xCC, 0x30, 0x100, ek, 16, ak, 16, title, PT, sizeof PT, apdu);
     ds_keyset ks;
@@ -762,8 +719,8 @@ END_TEST
 START_TEST(mistake_titles_swapped)
 {
     uint8_t ek[16], ak[16], client[8], server[8], apdu[64], plain[64];
-    unhex(GB_EK, ek, 16);
-    unhex(GB_AK, ak, 16);
+    test_unhex(GB_EK, ek, 16);
+    test_unhex(GB_AK, ak, 16);
     title_of(client, GOSEM_CLIENT);
     title_of(server, GOSEM_SERVER);
     /* a response the server ciphered with the client's title (as if titles were set the wrong way round) */
@@ -787,9 +744,9 @@ END_TEST
 START_TEST(mistake_dedicated_vs_global)
 {
     uint8_t dk[16], ak[16], ek[16], title[8], apdu[64], plain[64];
-    unhex(GOSEM_DK, dk, 16);
-    unhex(GB_AK, ak, 16);
-    unhex(GB_EK, ek, 16);
+    test_unhex(GOSEM_DK, dk, 16);
+    test_unhex(GB_AK, ak, 16);
+    test_unhex(GB_EK, ek, 16);
     title_of(title, GB_TITLE);
     ds_keyset ks;
     keyset(&ks, GB_EK, GB_AK);
@@ -822,7 +779,7 @@ END_TEST
 START_TEST(mistake_real_ded_vector)
 {
     uint8_t apdu[64], plain[64];
-    size_t n = corpus("SEC-gosem-ded-get-request", apdu, sizeof apdu), pl;
+    size_t n = test_corpus("SEC-gosem-ded-get-request", apdu, sizeof apdu), pl;
     ds_keyset ks;
     gosem_keys(&ks);
     ds_ciphered c;
@@ -852,52 +809,52 @@ START_TEST(parse_errors)
     uint8_t b[64] = {0};
     ck_assert_int_eq(ds_ciphered_parse(b, 0, &c, err, sizeof err), -1);
     ck_assert_str_eq(err, "empty APDU");
-    size_t n = unhex("C0 01 00", b, sizeof b);
+    size_t n = test_unhex("C0 01 00", b, sizeof b);
     ck_assert_int_eq(ds_ciphered_parse(b, n, &c, err, sizeof err), -1);
     ck_assert_str_eq(err, "tag C0 is not a ciphered APDU");
-    n = unhex("C8", b, sizeof b);
+    n = test_unhex("C8", b, sizeof b);
     ck_assert_int_eq(ds_ciphered_parse(b, n, &c, err, sizeof err), -1);
     ck_assert_msg(strstr(err, "length missing") != NULL, "%s", err);
-    n = unhex("C8 05 30 00 00 00", b, sizeof b);
+    n = test_unhex("C8 05 30 00 00 00", b, sizeof b);
     ck_assert_int_eq(ds_ciphered_parse(b, n, &c, err, sizeof err), -1);
     ck_assert_msg(strstr(err, "declares 5 bytes, 4 present") != NULL, "%s", err);
-    n = unhex("C8 04 20 00 00 00", b, sizeof b);
+    n = test_unhex("C8 04 20 00 00 00", b, sizeof b);
     ck_assert_int_eq(ds_ciphered_parse(b, n, &c, err, sizeof err), -1);
     ck_assert_msg(strstr(err, "too short for security control") != NULL, "%s", err);
     /* authenticated with 11 bytes after IC */
-    n = unhex("C8 10 30 00000001 0102030405060708090A0B", b, sizeof b);
+    n = test_unhex("C8 10 30 00000001 0102030405060708090A0B", b, sizeof b);
     ck_assert_int_eq(ds_ciphered_parse(b, n, &c, err, sizeof err), -1);
     ck_assert_msg(strstr(err, "shorter than its 12-byte tag") != NULL, "%s", err);
     /* the same 16 bytes enc-only are fine: no tag */
-    n = unhex("C8 10 20 00000001 0102030405060708090A0B", b, sizeof b);
+    n = test_unhex("C8 10 20 00000001 0102030405060708090A0B", b, sizeof b);
     ck_assert_int_eq(ds_ciphered_parse(b, n, &c, err, sizeof err), 0);
     ck_assert_uint_eq(c.body_len, 11);
     /* exactly 12 after IC with auth: empty body */
-    n = unhex("C8 11 30 00000001 0102030405060708090A0B0C", b, sizeof b);
+    n = test_unhex("C8 11 30 00000001 0102030405060708090A0B0C", b, sizeof b);
     ck_assert_int_eq(ds_ciphered_parse(b, n, &c, err, sizeof err), 0);
     ck_assert_uint_eq(c.body_len, 0);
     ck_assert_uint_eq(c.tag_len, 12);
     /* trailing bytes are not part of it */
-    n = unhex("C8 06 20 00000001 AA BB CC", b, sizeof b);
+    n = test_unhex("C8 06 20 00000001 AA BB CC", b, sizeof b);
     ck_assert_int_eq(ds_ciphered_parse(b, n, &c, err, sizeof err), 0);
     ck_assert_uint_eq(c.consumed, 8);
     ck_assert_uint_eq(c.body_len, 1);
     /* general-glo: title length beyond the end */
-    n = unhex("DB 08 0102030405", b, sizeof b);
+    n = test_unhex("DB 08 0102030405", b, sizeof b);
     ck_assert_int_eq(ds_ciphered_parse(b, n, &c, err, sizeof err), -1);
     ck_assert_msg(strstr(err, "system-title declares 8 bytes, 5 present") != NULL, "%s", err);
     /* title length 00 (seen in the field): no title */
-    n = unhex("DB 00 06 20 00000001 AA", b, sizeof b);
+    n = test_unhex("DB 00 06 20 00000001 AA", b, sizeof b);
     ck_assert_int_eq(ds_ciphered_parse(b, n, &c, err, sizeof err), 0);
     ck_assert_ptr_null(c.title);
     ck_assert_int_eq(c.kind, DS_CIPH_GENERAL_GLO);
     /* general-ded */
-    n = unhex("DC 08 0102030405060708 06 20 00000001 AA", b, sizeof b);
+    n = test_unhex("DC 08 0102030405060708 06 20 00000001 AA", b, sizeof b);
     ck_assert_int_eq(ds_ciphered_parse(b, n, &c, err, sizeof err), 0);
     ck_assert_int_eq(c.kind, DS_CIPH_GENERAL_DED);
     expect_bytes(c.title, c.title_len, "0102030405060708");
     /* indefinite length byte */
-    n = unhex("C8 80 20", b, sizeof b);
+    n = test_unhex("C8 80 20", b, sizeof b);
     ck_assert_int_eq(ds_ciphered_parse(b, n, &c, err, sizeof err), -1);
     /* multi-byte length */
     uint8_t big[300];
@@ -917,13 +874,13 @@ END_TEST
 START_TEST(general_ciphering_layout)
 {
     uint8_t ek[16], ak[16], title[8], inner[64], apdu[128], plain[64];
-    unhex(GB_EK, ek, 16);
-    unhex(GB_AK, ak, 16);
+    test_unhex(GB_EK, ek, 16);
+    test_unhex(GB_AK, ak, 16);
     title_of(title, GB_TITLE);
     /* the protected part as a service-specific APDU, then re-wrapped */
     size_t in = build(0xC8, 0x30, 0x01234567, ek, 16, ak, 16, title, PT, sizeof PT, inner);
     size_t pos = 0;
-    pos += unhex("DD 08 0102030405060708 08" GB_TITLE "08 1112131415161718 00 00 01 00 00", apdu + pos, 64);
+    pos += test_unhex("DD 08 0102030405060708 08" GB_TITLE "08 1112131415161718 00 00 01 00 00", apdu + pos, 64);
     memcpy(apdu + pos, inner + 1, in - 1); /* len SC IC ct tag */
     pos += in - 1;
     ds_ciphered c;
@@ -952,7 +909,7 @@ START_TEST(general_ciphering_layout)
     ck_assert_int_eq(ds_decipher(&c, NULL, &ks, 0, 1, plain, &pl), DS_DEC_NO_KEY);
 
     /* key-info absent */
-    size_t p2 = unhex("DD 00 08" GB_TITLE "00 00 00 00", apdu, 64);
+    size_t p2 = test_unhex("DD 00 08" GB_TITLE "00 00 00 00", apdu, 64);
     memcpy(apdu + p2, inner + 1, in - 1);
     ck_assert_int_eq(ds_ciphered_parse(apdu, p2 + in - 1, &c, err, sizeof err), 0);
     ck_assert_int_eq(c.key_info, -1);
@@ -960,7 +917,7 @@ START_TEST(general_ciphering_layout)
     ck_assert_mem_eq(plain, PT, sizeof PT);
 
     /* wrapped key with damaged key data: parsed; the unwrap's check fails (the KEK is there) */
-    p2 = unhex("DD 00 08" GB_TITLE "00 00 00 01 01 00 03 AABBCC", apdu, 64);
+    p2 = test_unhex("DD 00 08" GB_TITLE "00 00 00 01 01 00 03 AABBCC", apdu, 64);
     memcpy(apdu + p2, inner + 1, in - 1);
     ck_assert_int_eq(ds_ciphered_parse(apdu, p2 + in - 1, &c, err, sizeof err), 0);
     ck_assert_int_eq(c.key_info, 1);
@@ -969,26 +926,26 @@ START_TEST(general_ciphering_layout)
     ck_assert_int_eq(ds_decipher(&c, NULL, &ks, 0, 1, plain, &pl), DS_DEC_UNWRAP_FAILED);
     memset(&ks.kek, 0, sizeof ks.kek);
     /* agreed key */
-    p2 = unhex("DD 00 08" GB_TITLE "00 00 00 01 02 01 01 02 AABB", apdu, 64);
+    p2 = test_unhex("DD 00 08" GB_TITLE "00 00 00 01 02 01 01 02 AABB", apdu, 64);
     memcpy(apdu + p2, inner + 1, in - 1);
     ck_assert_int_eq(ds_ciphered_parse(apdu, p2 + in - 1, &c, err, sizeof err), 0);
     ck_assert_int_eq(c.key_info, 2);
     ck_assert_int_eq(ds_decipher(&c, NULL, &ks, 0, 1, plain, &pl), DS_DEC_UNSUPPORTED);
 
     /* errors */
-    p2 = unhex("DD 00 08" GB_TITLE "00 00 00 01 05", apdu, 64);
+    p2 = test_unhex("DD 00 08" GB_TITLE "00 00 00 01 05", apdu, 64);
     ck_assert_int_eq(ds_ciphered_parse(apdu, p2, &c, err, sizeof err), -1);
     ck_assert_msg(strstr(err, "unknown key-info choice 5") != NULL, "%s", err);
-    p2 = unhex("DD 00 08" GB_TITLE "00 00 00 02", apdu, 64);
+    p2 = test_unhex("DD 00 08" GB_TITLE "00 00 00 02", apdu, 64);
     ck_assert_int_eq(ds_ciphered_parse(apdu, p2, &c, err, sizeof err), -1);
     ck_assert_msg(strstr(err, "presence flag") != NULL, "%s", err);
-    p2 = unhex("DD 00 08" GB_TITLE "00 00 05 0102", apdu, 64);
+    p2 = test_unhex("DD 00 08" GB_TITLE "00 00 05 0102", apdu, 64);
     ck_assert_int_eq(ds_ciphered_parse(apdu, p2, &c, err, sizeof err), -1);
     ck_assert_msg(strstr(err, "other-information declares 5 bytes, 2 present") != NULL, "%s", err);
-    p2 = unhex("DD 00 08" GB_TITLE "00 00 00", apdu, 64);
+    p2 = test_unhex("DD 00 08" GB_TITLE "00 00 00", apdu, 64);
     ck_assert_int_eq(ds_ciphered_parse(apdu, p2, &c, err, sizeof err), -1);
     ck_assert_msg(strstr(err, "key-info missing") != NULL, "%s", err);
-    p2 = unhex("DD 00 08" GB_TITLE "00 00 00 01 01 00 09 AABB", apdu, 64);
+    p2 = test_unhex("DD 00 08" GB_TITLE "00 00 00 01 01 00 09 AABB", apdu, 64);
     ck_assert_int_eq(ds_ciphered_parse(apdu, p2, &c, err, sizeof err), -1);
     ck_assert_msg(strstr(err, "key-ciphered-data declares 9 bytes, 2 present") != NULL, "%s", err);
 }
@@ -999,17 +956,17 @@ END_TEST
 START_TEST(aes_key_wrap_rfc3394)
 {
     uint8_t kek[32], key[32], want[40], out[40];
-    unhex(RFC3394_KEK, kek, 16);
-    unhex(RFC3394_KEY, key, 16);
-    unhex(RFC3394_WRAPPED, want, 24);
+    test_unhex(RFC3394_KEK, kek, 16);
+    test_unhex(RFC3394_KEY, key, 16);
+    test_unhex(RFC3394_WRAPPED, want, 24);
     ck_assert_int_eq(ds_aes_key_wrap(kek, 16, key, 16, out), 0);
     ck_assert_mem_eq(out, want, 24);
     ck_assert_int_eq(ds_aes_key_unwrap(kek, 16, want, 24, out), 0);
     ck_assert_mem_eq(out, key, 16);
 
-    unhex("000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F", kek, 32);
-    unhex("00112233445566778899AABBCCDDEEFF000102030405060708090A0B0C0D0E0F", key, 32);
-    unhex("28C9F404C4B810F4CBCCB35CFB87F8263F5786E2D80ED326CBC7F0E71A99F43BFB988B9B7A02DD21", want, 40);
+    test_unhex("000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F", kek, 32);
+    test_unhex("00112233445566778899AABBCCDDEEFF000102030405060708090A0B0C0D0E0F", key, 32);
+    test_unhex("28C9F404C4B810F4CBCCB35CFB87F8263F5786E2D80ED326CBC7F0E71A99F43BFB988B9B7A02DD21", want, 40);
     ck_assert_int_eq(ds_aes_key_wrap(kek, 32, key, 32, out), 0);
     ck_assert_mem_eq(out, want, 40);
     ck_assert_int_eq(ds_aes_key_unwrap(kek, 32, want, 40, out), 0);
@@ -1032,13 +989,13 @@ END_TEST
 START_TEST(general_ciphering_wrapped_key)
 {
     uint8_t content_key[16], kek[16], wrapped[24], ak[16], title[8], inner[64], apdu[160], plain[64];
-    unhex(RFC3394_KEY, content_key, 16);
-    unhex(RFC3394_KEK, kek, 16);
+    test_unhex(RFC3394_KEY, content_key, 16);
+    test_unhex(RFC3394_KEK, kek, 16);
     ck_assert_int_eq(ds_aes_key_wrap(kek, 16, content_key, 16, wrapped), 0);
-    unhex(GB_AK, ak, 16);
+    test_unhex(GB_AK, ak, 16);
     title_of(title, GB_TITLE);
     size_t in = build(0xC8, 0x30, 0x00000101, content_key, 16, ak, 16, title, PT, sizeof PT, inner);
-    size_t pos = unhex("DD 00 08" GB_TITLE "00 00 00 01 01 00 18", apdu, 64);
+    size_t pos = test_unhex("DD 00 08" GB_TITLE "00 00 00 01 01 00 18", apdu, 64);
     memcpy(apdu + pos, wrapped, 24);
     pos += 24;
     memcpy(apdu + pos, inner + 1, in - 1);
@@ -1078,10 +1035,10 @@ END_TEST
 START_TEST(general_ciphering_suite1_header_aad)
 {
     uint8_t ek[16], ak[16], title[8], apdu[128], plain[64];
-    unhex(GB_EK, ek, 16);
-    unhex(GB_AK, ak, 16);
+    test_unhex(GB_EK, ek, 16);
+    test_unhex(GB_AK, ak, 16);
     title_of(title, GB_TITLE);
-    size_t pos = unhex("DD 08 0102030405060708 08" GB_TITLE "08 1112131415161718 00 00 00", apdu, 64);
+    size_t pos = test_unhex("DD 08 0102030405060708 08" GB_TITLE "08 1112131415161718 00 00 00", apdu, 64);
     const uint8_t *hdr = apdu + 1;
     size_t hdr_len = pos - 2; /* without the key-info byte */
     uint8_t iv[12], aad[128], tag[16];
@@ -1119,7 +1076,7 @@ END_TEST
 START_TEST(nothing_applied)
 {
     uint8_t b[32], plain[32];
-    size_t n = unhex("C8 07 00 00000001 C0 01", b, sizeof b), pl;
+    size_t n = test_unhex("C8 07 00 00000001 C0 01", b, sizeof b), pl;
     ds_ciphered c;
     ck_assert_int_eq(ds_ciphered_parse(b, n, &c, NULL, 0), 0);
     uint8_t t[8];
@@ -1127,7 +1084,7 @@ START_TEST(nothing_applied)
     ck_assert_int_eq(ds_decipher(&c, t, NULL, 0, 1, plain, &pl), DS_DEC_OK);
     expect_bytes(plain, pl, "C0 01");
     /* enc-only with no keys at all */
-    n = unhex("C8 07 20 00000001 C0 01", b, sizeof b);
+    n = test_unhex("C8 07 20 00000001 C0 01", b, sizeof b);
     ck_assert_int_eq(ds_ciphered_parse(b, n, &c, NULL, 0), 0);
     ck_assert_int_eq(ds_decipher(&c, t, NULL, 0, 1, plain, &pl), DS_DEC_NO_KEY);
     ds_keyset ks;

@@ -15,6 +15,7 @@
 #include <mbedtls/sha512.h>
 
 #include "security/hls.h"
+#include "test_hex.h"
 
 static const uint8_t STOC[8] = {0x50, 0x36, 0x77, 0x52, 0x4A, 0x32, 0x31, 0x46}; /* "P6wRJ21F" */
 static const uint8_t CTOS[8] = {0x4B, 0x35, 0x36, 0x69, 0x56, 0x61, 0x67, 0x59}; /* "K56iVagY" */
@@ -25,16 +26,6 @@ static const uint8_t EK[16] = {0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
                                0x08, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F};
 static const uint8_t AK[16] = {0xD0, 0xD1, 0xD2, 0xD3, 0xD4, 0xD5, 0xD6, 0xD7,
                                0xD8, 0xD9, 0xDA, 0xDB, 0xDC, 0xDD, 0xDE, 0xDF};
-
-static size_t unhex(const char *h, uint8_t *out)
-{
-    size_t n = strlen(h) / 2;
-    for (size_t i = 0; i < n; i++) {
-        char b[3] = {h[2 * i], h[2 * i + 1], 0};
-        out[i] = (uint8_t)strtoul(b, NULL, 16);
-    }
-    return n;
-}
 
 static ds_hls_inputs base(int mechanism)
 {
@@ -69,7 +60,7 @@ static void check_match_and_mismatch(const ds_hls_inputs *in, int server_side, c
 {
     uint8_t v[128];
     char why[160];
-    size_t n = unhex(want_hex, v);
+    size_t n = test_unhex(want_hex, v, sizeof v);
     ck_assert_int_eq(ds_hls_verify(in, server_side, v, n, why, sizeof why), 0);
     v[n - 1] ^= 0x01;
     ck_assert_int_eq(ds_hls_verify(in, server_side, v, n, why, sizeof why), 1);
@@ -80,7 +71,7 @@ static void check_match_and_mismatch(const ds_hls_inputs *in, int server_side, c
 static void check_expected(const ds_hls_inputs *in, int server_side, uint32_t ic, const char *want_hex)
 {
     uint8_t want[128], out[DS_HLS_VALUE_MAX];
-    size_t n = unhex(want_hex, want), out_len = sizeof out;
+    size_t n = test_unhex(want_hex, want, sizeof want), out_len = sizeof out;
     ck_assert_int_eq(ds_hls_expected(in, server_side, ic, out, &out_len), 0);
     ck_assert_uint_eq(out_len, n);
     ck_assert_mem_eq(out, want, n);
@@ -101,7 +92,7 @@ static void check_diagnosis(const ds_hls_inputs *in, int server_side, const char
                             const char *want_code)
 {
     uint8_t got[128];
-    size_t n = unhex(got_hex, got);
+    size_t n = test_unhex(got_hex, got, sizeof got);
     check_diagnosis_raw(in, server_side, got, n, hints, want_code);
 }
 
@@ -128,7 +119,7 @@ START_TEST(gmac_wrong_direction_and_sc)
     ds_hls_inputs in = gmac_inputs();
     uint8_t v[17];
     char why[160];
-    unhex(GB_FSTOC, v);
+    test_unhex(GB_FSTOC, v, sizeof v);
     /* the client's value checked as the server's: other title and challenge */
     ck_assert_int_eq(ds_hls_verify(&in, 1, v, sizeof v, why, sizeof why), 1);
     ck_assert_ptr_nonnull(strstr(why, "f(CtoS)"));
@@ -162,11 +153,11 @@ START_TEST(gmac_diagnose_ic_off_by_one)
     check_diagnosis(&in, 1, "1001234566FE1466AFB3DBCD4F9389E2B7", NULL, "ic-off-by-one");
     char why[200];
     uint8_t v[17];
-    unhex("10000000021A52FE7DD3E72748973C1E28", v);
+    test_unhex("10000000021A52FE7DD3E72748973C1E28", v, sizeof v);
     ds_hls_diagnose(&in, 0, v, sizeof v, NULL, why, sizeof why);
     ck_assert_ptr_nonnull(strstr(why, "invocation counter 1,"));
     /* IC off by two is not explained */
-    unhex("10000000031A52FE7DD3E72748973C1E28", v);
+    test_unhex("10000000031A52FE7DD3E72748973C1E28", v, sizeof v);
     ck_assert_ptr_null(ds_hls_diagnose(&in, 0, v, sizeof v, NULL, why, sizeof why));
     ck_assert_str_eq(why, "");
 }
@@ -200,7 +191,7 @@ START_TEST(gmac_diagnose_titles_keys)
     /* without the other key nothing explains it */
     char why[200];
     uint8_t v[17];
-    unhex(GB_FSTOC, v);
+    test_unhex(GB_FSTOC, v, sizeof v);
     ck_assert_ptr_null(ds_hls_diagnose(&in, 0, v, sizeof v, NULL, why, sizeof why));
 }
 END_TEST
@@ -216,7 +207,7 @@ START_TEST(gmac_diagnose_key_ascii)
     in.ak_len = 16;
     char why[200];
     uint8_t v[17];
-    unhex("10000000011760ECFE64D59CA2604C661A", v);
+    test_unhex("10000000011760ECFE64D59CA2604C661A", v, sizeof v);
     ck_assert_int_eq(ds_hls_verify(&in, 0, v, sizeof v, why, sizeof why), -1);
     ck_assert_ptr_nonnull(strstr(why, "encryption key of 8 bytes"));
     ds_hls_hints h;

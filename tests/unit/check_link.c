@@ -7,50 +7,9 @@
 #include "core/emit.h"
 #include "dlmscope/frame.h"
 #include "link/envelope.h"
+#include "test_hex.h"
 
 /* ---- helpers -------------------------------------------------------------------------------- */
-
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-/* Hex text (whitespace ignored) to bytes; returns the count. */
-static size_t unhex(const char *text, uint8_t *out, size_t max)
-{
-    size_t n = 0;
-    int hi = -1;
-    for (const char *p = text; *p; p++) {
-        int v = hexval((unsigned char)*p);
-        if (v < 0) continue;
-        if (hi < 0) {
-            hi = v;
-        } else {
-            ck_assert_uint_lt(n, max);
-            out[n++] = (uint8_t)(hi << 4 | v);
-            hi = -1;
-        }
-    }
-    ck_assert_int_eq(hi, -1);
-    return n;
-}
-
-/* Reads testdata/corpus/NAME.hex (tests run from the repository root). */
-static size_t corpus(const char *name, uint8_t *out, size_t max)
-{
-    char path[256];
-    snprintf(path, sizeof path, "testdata/corpus/%s.hex", name);
-    FILE *f = fopen(path, "r");
-    ck_assert_msg(f != NULL, "cannot open %s (run from the repository root)", path);
-    static char text[16384];
-    size_t n = fread(text, 1, sizeof text - 1, f);
-    fclose(f);
-    text[n] = '\0';
-    return unhex(text, out, max);
-}
 
 #define MAXF 16
 #define MAXD 32
@@ -126,7 +85,7 @@ static void run(collect *c, ds_link_kind kind, const uint8_t *data, size_t len, 
 static void run_vector(collect *c, const char *name)
 {
     static uint8_t buf[4096];
-    size_t n = corpus(name, buf, sizeof buf);
+    size_t n = test_corpus(name, buf, sizeof buf);
     run(c, DS_LINK_AUTO, buf, n, 0, 0);
 }
 
@@ -150,8 +109,8 @@ static void assert_diag(const collect *c, size_t i, const char *code, ds_severit
 static size_t build_hdlc(const char *head_hex, const char *info_hex, uint8_t *b, size_t max)
 {
     uint8_t head[8], info[256];
-    size_t nh = unhex(head_hex, head, sizeof head);
-    size_t ni = unhex(info_hex, info, sizeof info);
+    size_t nh = test_unhex(head_hex, head, sizeof head);
+    size_t ni = test_unhex(info_hex, info, sizeof info);
     size_t len = 2 + nh + (ni ? 2 + ni : 0) + 2;
     ck_assert_uint_lt(len + 2, max);
     size_t n = 0;
@@ -261,7 +220,7 @@ START_TEST(snrm_ua_parameters)
 {
     ds_hdlc_params p;
     uint8_t b[64];
-    size_t n = unhex("81801205019A06019A070400000001080400000001", b, sizeof b);
+    size_t n = test_unhex("81801205019A06019A070400000001080400000001", b, sizeof b);
     ck_assert_int_eq(ds_hdlc_params_parse(b, n, &p), 0);
     ck_assert_int_eq(p.present, 1);
     ck_assert_uint_eq(p.max_info_tx, 154);
@@ -270,14 +229,14 @@ START_TEST(snrm_ua_parameters)
     ck_assert_uint_eq(p.window_rx, 1);
     ck_assert(p.has_max_info_tx && p.has_max_info_rx && p.has_window_tx && p.has_window_rx);
 
-    n = unhex("818014 0502 0080 0602 0100 070400000001 080400000007", b, sizeof b);
+    n = test_unhex("818014 0502 0080 0602 0100 070400000001 080400000007", b, sizeof b);
     ck_assert_int_eq(ds_hdlc_params_parse(b, n, &p), 0);
     ck_assert_uint_eq(p.max_info_tx, 128);
     ck_assert_uint_eq(p.max_info_rx, 256);
     ck_assert_uint_eq(p.window_rx, 7);
 
     /* only max-info RX: the rest keep their defaults and are marked absent */
-    n = unhex("818003 0601 40", b, sizeof b);
+    n = test_unhex("818003 0601 40", b, sizeof b);
     ck_assert_int_eq(ds_hdlc_params_parse(b, n, &p), 0);
     ck_assert_uint_eq(p.max_info_rx, 64);
     ck_assert_int_eq(p.has_max_info_tx, 0);
@@ -285,12 +244,12 @@ START_TEST(snrm_ua_parameters)
     ck_assert_uint_eq(p.window_tx, 1);
 
     /* group length beyond the field, a 5-byte value, a wrong format identifier */
-    n = unhex("818014 05019A", b, sizeof b);
+    n = test_unhex("818014 05019A", b, sizeof b);
     ck_assert_int_eq(ds_hdlc_params_parse(b, n, &p), -1);
     ck_assert_uint_eq(p.max_info_tx, 154);
-    n = unhex("818007 07050000000001", b, sizeof b);
+    n = test_unhex("818007 07050000000001", b, sizeof b);
     ck_assert_int_eq(ds_hdlc_params_parse(b, n, &p), -1);
-    n = unhex("828003 05019A", b, sizeof b);
+    n = test_unhex("828003 05019A", b, sizeof b);
     ck_assert_int_eq(ds_hdlc_params_parse(b, n, &p), -1);
     ck_assert_int_eq(ds_hdlc_params_parse(b, 0, &p), -1);
 }
@@ -512,7 +471,7 @@ START_TEST(hdlc_missing_closing_flag)
     collect c;
     uint8_t b[64];
     /* SNRM whose closing flag is replaced by 11, then a UA: the FCS vouches for the SNRM */
-    size_t n = unhex("7EA00802232193BD64 11 7EA00721037301407E", b, sizeof b);
+    size_t n = test_unhex("7EA00802232193BD64 11 7EA00721037301407E", b, sizeof b);
     run(&c, DS_LINK_AUTO, b, n, 0, 0);
     ck_assert_uint_eq(c.nframes, 2);
     ck_assert_uint_eq(c.ndiags, 1);
@@ -571,7 +530,7 @@ START_TEST(hdlc_shared_flag_and_garbage)
     collect c;
     uint8_t b[128];
     /* SNRM without its own closing flag: the UA's opening flag closes it */
-    size_t n = unhex("7EA00802232193BD64 7EA00721037301407E", b, sizeof b);
+    size_t n = test_unhex("7EA00802232193BD64 7EA00721037301407E", b, sizeof b);
     run(&c, DS_LINK_AUTO, b, n, 0, 0);
     ck_assert_uint_eq(c.nframes, 2);
     ck_assert_uint_eq(c.ndiags, 0);
@@ -581,7 +540,7 @@ START_TEST(hdlc_shared_flag_and_garbage)
     collect_free(&c);
 
     /* garbage between two frames: reported once with its offset and length */
-    n = unhex("7EA00802232193BD647E 445566 7EA00721037301407E", b, sizeof b);
+    n = test_unhex("7EA00802232193BD647E 445566 7EA00721037301407E", b, sizeof b);
     run(&c, DS_LINK_AUTO, b, n, 0, 0);
     ck_assert_uint_eq(c.nframes, 2);
     ck_assert_uint_eq(c.ndiags, 1);
@@ -593,7 +552,7 @@ START_TEST(hdlc_shared_flag_and_garbage)
     collect_free(&c);
 
     /* garbage before the first frame (forced HDLC: in auto mode it would be a raw record) */
-    n = unhex("112233 7EA00802232193BD647E", b, sizeof b);
+    n = test_unhex("112233 7EA00802232193BD647E", b, sizeof b);
     run(&c, DS_LINK_HDLC, b, n, 0, 0);
     ck_assert_uint_eq(c.nframes, 1);
     ck_assert_uint_eq(c.ndiags, 1);
@@ -602,7 +561,7 @@ START_TEST(hdlc_shared_flag_and_garbage)
     collect_free(&c);
 
     /* a frame then garbage up to the end of the record: garbage, not raw */
-    n = unhex("7EA00802232193BD647E C001", b, sizeof b);
+    n = test_unhex("7EA00802232193BD647E C001", b, sizeof b);
     run(&c, DS_LINK_AUTO, b, n, 0, 0);
     ck_assert_uint_eq(c.nframes, 1);
     ck_assert_uint_eq(c.ndiags, 1);
@@ -610,7 +569,7 @@ START_TEST(hdlc_shared_flag_and_garbage)
     collect_free(&c);
 
     /* double flags between frames are fill, not garbage */
-    n = unhex("7E7E7EA00802232193BD647E7E7EA00721037301407E7E", b, sizeof b);
+    n = test_unhex("7E7E7EA00802232193BD647E7E7EA00721037301407E7E", b, sizeof b);
     run(&c, DS_LINK_AUTO, b, n, 0, 0);
     ck_assert_uint_eq(c.nframes, 2);
     ck_assert_uint_eq(c.ndiags, 0);
@@ -625,7 +584,7 @@ START_TEST(hdlc_resynchronise)
     collect c;
     uint8_t b[128];
     /* 7E A0 0A looks like a frame start, but no flag where its length ends and no valid FCS */
-    size_t n = unhex("7EA00A010101 7EA00802232193BD647E", b, sizeof b);
+    size_t n = test_unhex("7EA00A010101 7EA00802232193BD647E", b, sizeof b);
     run(&c, DS_LINK_AUTO, b, n, 0, 0);
     ck_assert_uint_eq(c.nframes, 1);
     ck_assert_uint_eq(c.ndiags, 1);
@@ -643,7 +602,7 @@ START_TEST(false_starts_before_good_frames)
     uint8_t b[128];
     /* a frame start whose length (0x1E) runs past the end of the record, but a
      * complete frame follows: the first is a false start, not a truncated frame */
-    size_t n = unhex("7EA01E03037340CC 7EA00802232193BD647E", b, sizeof b);
+    size_t n = test_unhex("7EA01E03037340CC 7EA00802232193BD647E", b, sizeof b);
     run(&c, DS_LINK_AUTO, b, n, 1, 0);
     ck_assert_uint_eq(c.nframes, 1);
     ck_assert_uint_eq(c.ndiags, 1);
@@ -654,7 +613,7 @@ START_TEST(false_starts_before_good_frames)
     collect_free(&c);
 
     /* after an HDLC frame, 00 01 ... is noise, not a wrapper that would swallow the next frame */
-    n = unhex("7EA00802232193BD647E 0001000100010020 7EA00721037301407E", b, sizeof b);
+    n = test_unhex("7EA00802232193BD647E 0001000100010020 7EA00721037301407E", b, sizeof b);
     run(&c, DS_LINK_AUTO, b, n, 0, 0);
     ck_assert_uint_eq(c.nframes, 2);
     ck_assert_uint_eq(c.ndiags, 1);
@@ -728,7 +687,7 @@ START_TEST(pieces_give_identical_results)
 {
     static uint8_t buf[4096];
     const char *name = piece_vectors[_i];
-    size_t n = corpus(name, buf, sizeof buf);
+    size_t n = test_corpus(name, buf, sizeof buf);
     collect whole, piece;
     run(&whole, DS_LINK_AUTO, buf, n, 0, 0);
     ck_assert_uint_gt(whole.nframes, 0);
@@ -745,7 +704,7 @@ END_TEST
 START_TEST(gbt_three_frames_and_meta)
 {
     static uint8_t buf[4096];
-    size_t n = corpus("HAN-CY-lg-e450-hdlc-gbt-plain", buf, sizeof buf);
+    size_t n = test_corpus("HAN-CY-lg-e450-hdlc-gbt-plain", buf, sizeof buf);
     collect c;
     memset(&c, 0, sizeof c);
     ds_framer *fr = ds_framer_new(DS_LINK_AUTO, on_frame, on_diag, &c);
@@ -806,7 +765,7 @@ START_TEST(wrapper_vectors)
 
     /* ports not swapped: source 16, destination 1; then a second wrapper in the same record */
     uint8_t b[64];
-    size_t n = unhex("0001 0010 0001 0002 C001  0001 0001 0010 0001 C4", b, sizeof b);
+    size_t n = test_unhex("0001 0010 0001 0002 C001  0001 0001 0010 0001 C4", b, sizeof b);
     run(&c, DS_LINK_AUTO, b, n, 0, 0);
     ck_assert_uint_eq(c.nframes, 2);
     ck_assert_uint_eq(frame_at(&c, 0)->f.u.wrapper.src_port, 16);
@@ -816,7 +775,7 @@ START_TEST(wrapper_vectors)
     collect_free(&c);
 
     /* truncated payload */
-    n = unhex("0001 0001 0001 0005 C001", b, sizeof b);
+    n = test_unhex("0001 0001 0001 0005 C001", b, sizeof b);
     run(&c, DS_LINK_AUTO, b, n, 1, 0);
     ck_assert_uint_eq(c.nframes, 1);
     ck_assert_uint_eq(c.ndiags, 1);
@@ -890,7 +849,7 @@ END_TEST
 START_TEST(mbus_bad_checksum)
 {
     static uint8_t buf[4096];
-    size_t n = corpus("HAN-AT-evn-sagemcom-mbus", buf, sizeof buf);
+    size_t n = test_corpus("HAN-AT-evn-sagemcom-mbus", buf, sizeof buf);
     buf[256 + 12] ^= 0x01;  /* a data byte of the second telegram */
     collect c;
     run(&c, DS_LINK_AUTO, buf, n, 0, 0);
@@ -903,7 +862,7 @@ START_TEST(mbus_bad_checksum)
     collect_free(&c);
 
     /* stop byte replaced: the checksum vouches for the telegram, a warning says what is off */
-    n = corpus("HAN-AT-evn-sagemcom-mbus", buf, sizeof buf);
+    n = test_corpus("HAN-AT-evn-sagemcom-mbus", buf, sizeof buf);
     ck_assert_uint_eq(buf[n - 1], 0x16);
     buf[n - 1] = 0x17;
     run(&c, DS_LINK_AUTO, buf, n, 0, 0);
@@ -915,7 +874,7 @@ START_TEST(mbus_bad_checksum)
     collect_free(&c);
 
     /* cut inside the second telegram */
-    n = corpus("HAN-AT-evn-sagemcom-mbus", buf, sizeof buf);
+    n = test_corpus("HAN-AT-evn-sagemcom-mbus", buf, sizeof buf);
     run(&c, DS_LINK_AUTO, buf, n - 5, 0, 0);
     ck_assert_uint_eq(c.nframes, 2);
     ck_assert_uint_eq(c.ndiags, 1);
@@ -929,7 +888,7 @@ END_TEST
 START_TEST(raw_records)
 {
     static uint8_t buf[4096];
-    size_t n = corpus("HAN-SE-kaifa-list-llc", buf, sizeof buf);
+    size_t n = test_corpus("HAN-SE-kaifa-list-llc", buf, sizeof buf);
     collect c;
     run(&c, DS_LINK_AUTO, buf, n, 5, 0);
     ck_assert_uint_eq(c.nframes, 1);
@@ -945,13 +904,13 @@ START_TEST(raw_records)
     uint8_t b[64];
     memset(&c, 0, sizeof c);
     ds_framer *fr = ds_framer_new(DS_LINK_AUTO, on_frame, on_diag, &c);
-    n = unhex("C001C100080000010000FF0200", b, sizeof b);
+    n = test_unhex("C001C100080000010000FF0200", b, sizeof b);
     for (size_t i = 0; i < n; i++) ds_framer_feed(fr, b + i, 1, i, NULL);
     ck_assert_uint_eq(c.nframes, 0);
     ds_framer_flush(fr);
     ck_assert_uint_eq(c.nframes, 1);
     ck_assert_uint_eq(c.frames[0].f.info_len, 13);
-    size_t m = unhex("7EA00802232193BD647E", b, sizeof b);
+    size_t m = test_unhex("7EA00802232193BD647E", b, sizeof b);
     ds_framer_feed(fr, b, m, n, NULL);
     ds_framer_flush(fr);
     ds_framer_free(fr);
@@ -963,7 +922,7 @@ START_TEST(raw_records)
     collect_free(&c);
 
     /* forced kinds only look for their own framing */
-    n = unhex("7EA00802232193BD647E", b, sizeof b);
+    n = test_unhex("7EA00802232193BD647E", b, sizeof b);
     run(&c, DS_LINK_RAW, b, n, 0, 0);
     ck_assert_uint_eq(c.nframes, 1);
     ck_assert_int_eq(frame_at(&c, 0)->f.kind, DS_LINK_RAW);
@@ -1020,7 +979,7 @@ START_TEST(diag_line_from_meta)
     collect c;
     memset(&c, 0, sizeof c);
     uint8_t b[64];
-    size_t n = unhex("7EA00F21000204019727C5100004C6067E", b, sizeof b);
+    size_t n = test_unhex("7EA00F21000204019727C5100004C6067E", b, sizeof b);
     ds_meta m;
     memset(&m, 0, sizeof m);
     m.line = 42;
@@ -1147,7 +1106,7 @@ static void envelope_of(const char *hex, ds_link_kind kind, int decimal, int com
                         text_sink *t, int *body_ret)
 {
     static uint8_t b[4096];
-    size_t n = unhex(hex, b, sizeof b);
+    size_t n = test_unhex(hex, b, sizeof b);
     collect c;
     run(&c, kind, b, n, 0, 0);
     ck_assert_uint_ge(c.nframes, 1);
@@ -1253,7 +1212,7 @@ START_TEST(envelope_iframe_leaves_payload)
     static uint8_t b[512];
     text_sink t;
     int body;
-    size_t n = corpus("CS-u9n-segmented-iframe", b, sizeof b);
+    size_t n = test_corpus("CS-u9n-segmented-iframe", b, sizeof b);
     char hex[1100];
     for (size_t i = 0; i < n; i++) snprintf(hex + 2 * i, 3, "%02X", b[i]);
     envelope_of(hex, DS_LINK_AUTO, 0, 1, NULL, &t, &body);
@@ -1310,7 +1269,7 @@ START_TEST(envelope_wrapper_and_mbus)
 
     static uint8_t b[512];
     static char hex[1100];
-    size_t n = corpus("HAN-AT-evn-sagemcom-mbus-L01", b, sizeof b);
+    size_t n = test_corpus("HAN-AT-evn-sagemcom-mbus-L01", b, sizeof b);
     for (size_t i = 0; i < n; i++) snprintf(hex + 2 * i, 3, "%02X", b[i]);
     ds_meta m;
     memset(&m, 0, sizeof m);

@@ -12,47 +12,11 @@
 #include "dlmscope/dlmscope.h"
 #include "encode/link_out.h"
 #include "link/envelope.h"
+#include "test_hex.h"
 
 #ifndef CORPUS_DIR
 #define CORPUS_DIR "testdata/corpus"
 #endif
-
-/* ---- helpers ------------------------------------------------------------------------------------ */
-
-static size_t unhex(const char *hex, uint8_t *out, size_t cap)
-{
-    size_t n = 0;
-    int hi = -1;
-    for (const char *s = hex; *s; s++) {
-        int d;
-        if (*s >= '0' && *s <= '9') d = *s - '0';
-        else if (*s >= 'a' && *s <= 'f') d = *s - 'a' + 10;
-        else if (*s >= 'A' && *s <= 'F') d = *s - 'A' + 10;
-        else continue;
-        if (hi < 0) {
-            hi = d;
-        } else {
-            ck_assert_uint_lt(n, cap);
-            out[n++] = (uint8_t)(hi << 4 | d);
-            hi = -1;
-        }
-    }
-    return n;
-}
-
-/* Bytes of a corpus vector (one hex line). */
-static size_t corpus_bytes(const char *name, uint8_t *out, size_t cap)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s.hex", CORPUS_DIR, name);
-    FILE *f = fopen(path, "r");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    static char text[1 << 17];
-    size_t n = fread(text, 1, sizeof text - 1, f);
-    fclose(f);
-    text[n] = 0;
-    return unhex(text, out, cap);
-}
 
 static xmlDoc *parse(const char *xml)
 {
@@ -107,7 +71,7 @@ static int encode_doc(const char *xml, ds_enc *enc, ds_apdu_encode_fn fn, void *
 static void expect_corpus(const char *xml, int decimal, ds_apdu_encode_fn fn, void *user, const char *name)
 {
     static uint8_t want[1 << 16];
-    size_t n = corpus_bytes(name, want, sizeof want);
+    size_t n = test_corpus(name, want, sizeof want);
     ds_enc enc;
     ds_enc_init(&enc, decimal);
     ds_buf out;
@@ -140,7 +104,7 @@ START_TEST(address_encode_and_infer)
 {
     for (size_t i = 0; i < sizeof ADDRS / sizeof ADDRS[0]; i++) {
         uint8_t want[4], got[4];
-        size_t n = unhex(ADDRS[i].hex, want, 4);
+        size_t n = test_unhex(ADDRS[i].hex, want, 4);
         ck_assert_uint_eq(ds_hdlc_addr_size_for(ADDRS[i].packed), n);
         ck_assert_uint_eq(ds_hdlc_addr_encode(ADDRS[i].packed, 0, got), n);
         ck_assert_msg(memcmp(got, want, n) == 0, "address %s", ADDRS[i].hex);
@@ -250,7 +214,7 @@ END_TEST
 START_TEST(aarq_iframe_with_pdu)
 {
     uint8_t frame[256];
-    size_t n = corpus_bytes("CS-u9n-aarq-iframe", frame, sizeof frame);
+    size_t n = test_corpus("CS-u9n-aarq-iframe", frame, sizeof frame);
     /* 7E A0 2C 02 23 21 10 HCS(2) E6 E6 00 | APDU ... | FCS(2) 7E */
     fixed_apdu f = {frame + 12, n - 12 - 3, 0};
     ck_assert_uint_eq(frame[12], 0x60);
@@ -277,7 +241,7 @@ END_TEST
 START_TEST(kaifa_list1_iframe)
 {
     uint8_t frame[256];
-    size_t n = corpus_bytes("HAN-NO-kaifa-list1", frame, sizeof frame);
+    size_t n = test_corpus("HAN-NO-kaifa-list1", frame, sizeof frame);
     /* 7E A0 27 01 02 01 10 HCS(2) E6 E7 00 | 0F ... */
     fixed_apdu f = {frame + 12, n - 12 - 3, 0};
     ck_assert_uint_eq(frame[12], 0x0F);
@@ -290,7 +254,7 @@ END_TEST
 START_TEST(wrapper_frame)
 {
     uint8_t frame[256];
-    size_t n = corpus_bytes("CS-wrapper-image-transfer-initiate", frame, sizeof frame);
+    size_t n = test_corpus("CS-wrapper-image-transfer-initiate", frame, sizeof frame);
     fixed_apdu f = {frame + 8, n - 8, 0};
     expect_corpus("<WRAPPER len=\"45\"><TargetAddress Value=\"1\"/><SourceAddress Value=\"1\"/>"
                   "<PDU><ActionRequest/></PDU></WRAPPER>",
@@ -314,7 +278,7 @@ END_TEST
 START_TEST(mbus_two_telegrams)
 {
     static uint8_t bytes[1024];
-    size_t n = corpus_bytes("HAN-AT-netznoe-kaifa-ma309-mbus", bytes, sizeof bytes);
+    size_t n = test_corpus("HAN-AT-netznoe-kaifa-ma309-mbus", bytes, sizeof bytes);
     size_t first = (size_t)bytes[1] + 6;  /* 68 L L 68 ... CS 16 */
     ck_assert_uint_lt(first, n);
     static char xml[4096];
@@ -495,7 +459,7 @@ static int round_trip(const char *name, int decimal, int allow_diags)
 {
     static uint8_t bytes[1 << 16];
     static framed fs;
-    size_t n = corpus_bytes(name, bytes, sizeof bytes);
+    size_t n = test_corpus(name, bytes, sizeof bytes);
     memset(&fs, 0, sizeof fs);
     fs.all_framed = 1;
     ds_framer *fr = ds_framer_new(DS_LINK_AUTO, collect_frame, framer_diag, &fs);
@@ -669,7 +633,7 @@ static void hdlc_round_trip(uint8_t control, int segmented, const char *info_hex
 {
     static const uint8_t dst[] = {0x02, 0x23}, src[] = {0x21};
     uint8_t info[256];
-    size_t n = unhex(info_hex, info, sizeof info);
+    size_t n = test_unhex(info_hex, info, sizeof info);
     ds_buf frame;
     ds_buf_init(&frame);
     ck_assert_int_eq(ds_hdlc_build(&frame, dst, 2, src, 1, control, segmented, info, n), 0);

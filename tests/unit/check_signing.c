@@ -19,6 +19,7 @@
 #include <mbedtls/sha512.h>
 
 #include "security/signing.h"
+#include "test_hex.h"
 
 static const char CONTENT_HEX[] = "C81E3001234567411312FF935A47566827C467BC7D825C3BE4A77C3FCC056B6B";
 static const uint8_t TRANSACTION_ID[8] = {1, 2, 3, 4, 5, 6, 7, 8};
@@ -43,16 +44,6 @@ static const char PY_P384_APDU[] =
     "DF080102030405060708084D4D4D0000000001084D4D4D0000BC614E000020C81E3001234567411312FF935A47566827C467BC7D825C3BE4"
     "A77C3FCC056B6B6050449928C6E80F1AAF67DA468317C72727FB630FD25066663A50ADB16216E4120DD3DF82FD5F3663B967C7326EB54AF0"
     "BA00D9A9B3B6DB6186CF8D3D71E567F2ADC6F6AF7570E21E75060339F4D02D18F1E13A5FA3A1E5F0007C06BD1CF02B89";
-
-static size_t unhex(const char *h, uint8_t *out)
-{
-    size_t n = strlen(h) / 2;
-    for (size_t i = 0; i < n; i++) {
-        char b[3] = {h[2 * i], h[2 * i + 1], 0};
-        out[i] = (uint8_t)strtoul(b, NULL, 16);
-    }
-    return n;
-}
 
 /* ---- building APDUs --------------------------------------------------------------------------- */
 
@@ -161,7 +152,8 @@ static size_t build_signed(signer *sg, const uint8_t *content, size_t content_le
     return put_field(out, span, sig, sig_len);
 }
 
-static size_t glo_get_request(uint8_t *out) { return unhex(CONTENT_HEX, out); }
+/* the Green Book glo-get-request content; out holds at least 64 bytes */
+static size_t glo_get_request(uint8_t *out) { return test_unhex(CONTENT_HEX, out, 64); }
 
 /* parse + verify in one step; the parse must succeed */
 static int verify_apdu(const uint8_t *apdu, size_t n, const uint8_t *pub, size_t pub_len, int *content_only,
@@ -178,7 +170,7 @@ static int verify_apdu(const uint8_t *apdu, size_t n, const uint8_t *pub, size_t
 START_TEST(parse_splits_every_field)
 {
     uint8_t apdu[256];
-    size_t n = unhex(PY_P256_APDU, apdu);
+    size_t n = test_unhex(PY_P256_APDU, apdu, sizeof apdu);
     ck_assert_uint_eq(n, 128u); /* 63 signed + 40 + 64 */
     ds_signed s;
     char err[160] = "";
@@ -226,7 +218,7 @@ END_TEST
 START_TEST(parse_rejects_every_truncation)
 {
     uint8_t apdu[256];
-    size_t n = unhex(PY_P384_APDU, apdu);
+    size_t n = test_unhex(PY_P384_APDU, apdu, sizeof apdu);
     ck_assert_uint_eq(n, 160u);
     for (size_t cut = 0; cut < n; cut++) {
         /* an exactly-sized copy, so ASan sees any read past the end */
@@ -246,7 +238,7 @@ END_TEST
 START_TEST(parse_rejects_lying_and_invalid_lengths)
 {
     uint8_t apdu[256];
-    size_t n = unhex(PY_P256_APDU, apdu);
+    size_t n = test_unhex(PY_P256_APDU, apdu, sizeof apdu);
     ds_signed s;
     char err[160] = "";
 
@@ -286,14 +278,14 @@ START_TEST(python_vectors_verify)
     uint8_t apdu[256], pub[97];
     char err[160] = "";
     int content_only = -1;
-    size_t n = unhex(PY_P256_APDU, apdu);
-    size_t pub_len = unhex(PY_P256_PUB, pub);
+    size_t n = test_unhex(PY_P256_APDU, apdu, sizeof apdu);
+    size_t pub_len = test_unhex(PY_P256_PUB, pub, sizeof pub);
     ck_assert_int_eq(verify_apdu(apdu, n, pub, pub_len, &content_only, err, sizeof err), 0);
     ck_assert_int_eq(content_only, 0);
     ck_assert_ptr_nonnull(strstr(err, "P-256"));
 
-    n = unhex(PY_P384_APDU, apdu);
-    pub_len = unhex(PY_P384_PUB, pub);
+    n = test_unhex(PY_P384_APDU, apdu, sizeof apdu);
+    pub_len = test_unhex(PY_P384_PUB, pub, sizeof pub);
     content_only = -1;
     ck_assert_int_eq(verify_apdu(apdu, n, pub, pub_len, &content_only, err, sizeof err), 0);
     ck_assert_int_eq(content_only, 0);
@@ -304,8 +296,8 @@ END_TEST
 START_TEST(python_vector_with_flipped_bytes_fails)
 {
     uint8_t apdu[256], pub[97];
-    size_t n = unhex(PY_P256_APDU, apdu);
-    size_t pub_len = unhex(PY_P256_PUB, pub);
+    size_t n = test_unhex(PY_P256_APDU, apdu, sizeof apdu);
+    size_t pub_len = test_unhex(PY_P256_PUB, pub, sizeof pub);
     char err[160] = "";
     int content_only = -1;
     /* every byte whose change keeps the layout intact: field contents and the signature */
@@ -425,8 +417,8 @@ END_TEST
 START_TEST(unusable_public_keys_cannot_check)
 {
     uint8_t apdu[256], pub[97];
-    size_t n = unhex(PY_P256_APDU, apdu);
-    size_t pub_len = unhex(PY_P256_PUB, pub);
+    size_t n = test_unhex(PY_P256_APDU, apdu, sizeof apdu);
+    size_t pub_len = test_unhex(PY_P256_PUB, pub, sizeof pub);
     int content_only = -1;
     char err[160] = "";
 
@@ -447,11 +439,11 @@ START_TEST(unusable_public_keys_cannot_check)
 
     memset(pub + 1, 0xFF, 32); /* X >= p */
     ck_assert_int_eq(verify_apdu(apdu, n, pub, pub_len, &content_only, err, sizeof err), -1);
-    unhex(PY_P256_PUB, pub);
+    test_unhex(PY_P256_PUB, pub, sizeof pub);
 
     /* a P-384 key for a 64-byte signature: the suites do not match */
     uint8_t pub384[97];
-    size_t pub384_len = unhex(PY_P384_PUB, pub384);
+    size_t pub384_len = test_unhex(PY_P384_PUB, pub384, sizeof pub384);
     ck_assert_int_eq(verify_apdu(apdu, n, pub384, pub384_len, &content_only, err, sizeof err), -1);
     ck_assert_ptr_nonnull(strstr(err, "96-byte"));
     ck_assert_int_eq(content_only, 0);
@@ -463,8 +455,8 @@ END_TEST
 START_TEST(zero_signature_does_not_verify)
 {
     uint8_t apdu[256], pub[97];
-    size_t n = unhex(PY_P256_APDU, apdu);
-    size_t pub_len = unhex(PY_P256_PUB, pub);
+    size_t n = test_unhex(PY_P256_APDU, apdu, sizeof apdu);
+    size_t pub_len = test_unhex(PY_P256_PUB, pub, sizeof pub);
     memset(apdu + EXPECTED_SIGNED_LEN + 1, 0, 64); /* r = s = 0 is outside [1, n-1] */
     ck_assert_int_eq(verify_apdu(apdu, n, pub, pub_len, NULL, NULL, 0), 1);
     memset(apdu + EXPECTED_SIGNED_LEN + 1, 0xFF, 64); /* r, s >= n */
@@ -475,7 +467,7 @@ END_TEST
 START_TEST(unparsed_apdu_cannot_check)
 {
     uint8_t pub[97];
-    size_t pub_len = unhex(PY_P256_PUB, pub);
+    size_t pub_len = test_unhex(PY_P256_PUB, pub, sizeof pub);
     ds_signed s;
     memset(&s, 0, sizeof s);
     uint8_t apdu[1] = {0xDF};
