@@ -8,11 +8,6 @@
 #include "apdu/schema.h"
 #include "util/cursor.h"
 
-void ds_blocks_reset(ds_blocks *b)
-{
-    ds_blocks_free(b);
-}
-
 static void stream_free(ds_block_stream *s)
 {
     ds_buf_free(&s->data);
@@ -348,7 +343,7 @@ int ds_blocks_on_apdu(ds_blocks *b, ds_emit *e, const uint8_t *sender, size_t se
                       size_t n, uint64_t offset)
 {
     if (n >= 1 && apdu[0] == 0xE0) return gbt(b, e, sender, sender_len, apdu, n, offset);
-    if (n < 2) return 0;
+    if (n < 3) return 0; /* the handlers below start reading after tag, choice and invoke-id */
     if (apdu[0] == 0xC4 && apdu[1] == 0x02) return get_block(b, e, sender, sender_len, apdu, n, offset);
     if (apdu[0] == 0xC1 && (apdu[1] == 0x02 || apdu[1] == 0x03 || apdu[1] == 0x05))
         return set_block(b, e, sender, sender_len, apdu, n, offset);

@@ -35,7 +35,7 @@ typedef struct ds_blocks {
     ds_block_stream action_resp[2];  /* ACTION response pblocks */
 } ds_blocks;
 
-void ds_blocks_reset(ds_blocks *b);
+/* Drops every transfer in progress (the streams can be used again afterwards). */
 void ds_blocks_free(ds_blocks *b);
 /* Looks at every decoded APDU; returns 1 when it was a block of one of the kinds handled. */
 int ds_blocks_on_apdu(ds_blocks *b, ds_emit *e, const uint8_t *sender, size_t sender_len, const uint8_t *apdu,

@@ -13,6 +13,7 @@
 /* A key file is written by a person; a few thousand meters is plenty, and the cap
  * keeps a runaway file from eating memory. */
 #define DS_KEYRING_MAX_TITLES 65536
+#define KEY_LINE_MAX 4096
 
 typedef struct ds_title_keys {
     uint8_t title[DS_TITLE_LEN];
@@ -287,6 +288,28 @@ static int load_line(ds_keyring *kr, char *line, char *msg, size_t msglen)
     return 0;
 }
 
+/* One key-file line, without its newline, into buf (the line is a person's: a few hundred
+ * characters; the cap keeps a file that is not a key file from being read whole into memory).
+ * 1 a line, 0 end of file, -1 with *why: too long or a NUL byte in it. */
+static int read_key_line(FILE *f, char *buf, size_t cap, const char **why)
+{
+    size_t n = 0;
+    int c;
+    while ((c = getc(f)) != EOF && c != '\n') {
+        if (c == '\0') {
+            *why = "NUL byte in the line";
+            return -1;
+        }
+        if (n + 1 >= cap) {
+            *why = "line longer than 4095 characters";
+            return -1;
+        }
+        buf[n++] = (char)c;
+    }
+    buf[n] = '\0';
+    return c == EOF && n == 0 ? 0 : 1;
+}
+
 int ds_keyring_load_file(ds_keyring *kr, const char *path, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "r");
@@ -294,33 +317,27 @@ int ds_keyring_load_file(ds_keyring *kr, const char *path, char *err, size_t err
         if (err && errlen) snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return -1;
     }
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t got;
+    char line[KEY_LINE_MAX];
     unsigned long lineno = 0;
-    int rc = 0;
-    while ((got = getline(&line, &cap, f)) >= 0) {
+    int rc = 0, got;
+    const char *why = NULL;
+    while ((got = read_key_line(f, line, sizeof line, &why)) != 0) {
         lineno++;
-        size_t len = (size_t)got;
-        if (len > 0 && line[len - 1] == '\n') line[--len] = '\0';
-        if (strlen(line) != len) {
-            if (err && errlen) snprintf(err, errlen, "%s:%lu: NUL byte in the line", path, lineno);
-            rc = -1;
-            break;
-        }
         char msg[256];
-        if (load_line(kr, line, msg, sizeof msg) != 0) {
-            if (err && errlen) snprintf(err, errlen, "%s:%lu: %s", path, lineno, msg);
-            rc = -1;
-            break;
+        if (got < 0) {
+            snprintf(msg, sizeof msg, "%s", why);
+        } else if (load_line(kr, line, msg, sizeof msg) == 0) {
+            continue;
         }
+        if (err && errlen) snprintf(err, errlen, "%s:%lu: %s", path, lineno, msg);
+        rc = -1;
+        break;
     }
     if (rc == 0 && ferror(f)) {
         if (err && errlen) snprintf(err, errlen, "%s: read error", path);
         rc = -1;
     }
-    if (line) wipe(line, cap);
-    free(line);
+    wipe(line, sizeof line);
     fclose(f);
     return rc;
 }

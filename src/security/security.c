@@ -30,9 +30,10 @@ void ds_security_init(ds_security *s, const ds_keyring *keys, int verify, int sh
 
 void ds_security_set_hls_secret(ds_security *s, const uint8_t *secret, size_t n)
 {
-    if (n > sizeof s->hls_secret) n = sizeof s->hls_secret;
-    memcpy(s->hls_secret, secret, n);
-    s->hls_secret_len = n;
+    /* a longer secret is not used at all: checking with a cut one would report false mismatches */
+    s->has_hls_secret = n <= sizeof s->hls_secret;
+    s->hls_secret_len = s->has_hls_secret ? n : 0;
+    if (s->has_hls_secret && n) memcpy(s->hls_secret, secret, n);
 }
 
 static void session_reset(ds_session *ss)
@@ -82,11 +83,12 @@ static void keep_title(int *has, uint8_t *dst, const uint8_t *p, size_t n)
     *has = 1;
 }
 
+/* A challenge longer than HLS accepts is not kept: the exchange then cannot be checked,
+ * rather than checked against a cut challenge. */
 static void keep_challenge(uint8_t *dst, size_t *len, const uint8_t *p, size_t n)
 {
-    if (n > DS_CHALLENGE_MAX) n = DS_CHALLENGE_MAX;
-    memcpy(dst, p, n);
-    *len = n;
+    *len = n <= DS_CHALLENGE_MAX ? n : 0;
+    if (*len) memcpy(dst, p, n);
 }
 
 static void observe(void *user, int what, const uint8_t *p, size_t n)
@@ -343,7 +345,7 @@ static void check_hls(ds_security *s, ds_emit *e, int server_side, const uint8_t
     ds_hls_inputs in;
     memset(&in, 0, sizeof in);
     in.mechanism = ss->mechanism;
-    in.secret = s->hls_secret;
+    in.secret = s->has_hls_secret ? s->hls_secret : NULL;
     in.secret_len = s->hls_secret_len;
     uint8_t ct[DS_TITLE_LEN], st[DS_TITLE_LEN];
     ds_ciphered none;
@@ -351,7 +353,9 @@ static void check_hls(ds_security *s, ds_emit *e, int server_side, const uint8_t
     if (sender_title(s, &none, 1, ct)) in.client_title = ct;
     if (sender_title(s, &none, 0, st)) in.server_title = st;
     static const ds_keyset NO_KEYS;
-    const ds_keyset *ks = s->keys ? ds_keyring_lookup(s->keys, server_side ? st : ct) : &NO_KEYS;
+    /* an unknown title (NULL) looks up the global keys */
+    const uint8_t *own_title = server_side ? in.server_title : in.client_title;
+    const ds_keyset *ks = s->keys ? ds_keyring_lookup(s->keys, own_title) : &NO_KEYS;
     if (ks->ek.set && ks->ak.set && (ks->ek.len == 16 || ks->ek.len == 32) && ks->ak.len == ks->ek.len) {
         in.ek = ks->ek.bytes;
         in.ak = ks->ak.bytes;

@@ -10,10 +10,11 @@
 #include "core/emit.h"
 #include "dlmscope/keys.h"
 #include "security/blocks.h"
+#include "security/hls.h"
 
 #define DS_SESSIONS 16
 #define DS_SESSION_KEY_MAX 12
-#define DS_CHALLENGE_MAX 64
+#define DS_CHALLENGE_MAX DS_HLS_CHALLENGE_MAX
 
 typedef struct ds_session {
     int active;
@@ -40,8 +41,9 @@ typedef struct ds_security {
     ds_session *current;
     uint64_t clock;
     int depth;                       /* nesting of deciphered views */
-    uint8_t hls_secret[64];          /* HLS mechanisms 2, 3, 4, 6 */
+    uint8_t hls_secret[DS_HLS_SECRET_MAX]; /* HLS mechanisms 2, 3, 4, 6 */
     size_t hls_secret_len;
+    int has_hls_secret;              /* 0: none given (an empty secret is a secret) */
     const uint8_t *client_pub, *server_pub; /* HLS mechanism 7 public keys (borrowed) */
     size_t client_pub_len, server_pub_len;
     uint8_t sender[DS_SENDER_MAX];   /* link address of the current frame's sender */

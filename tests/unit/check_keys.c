@@ -251,6 +251,11 @@ START_TEST(key_file_errors)
     expect_file_error("4D4D4D0000BC614G ek=000102030405060708090A0B0C0D0E0F\n", 1,
                       "the system title is not 16 hex digits or *", NULL);
     expect_file_error("\n\n* ek=00010203040506070809ZZ0B0C0D0E0F\n", 3, "the EK is not hex", "0809ZZ");
+    /* a file that is not a key file: a line is not read whole into memory */
+    static char long_line[6000];
+    memset(long_line, 'A', sizeof long_line - 2);
+    long_line[sizeof long_line - 2] = '\n';
+    expect_file_error(long_line, 1, "line longer than 4095 characters", NULL);
     expect_file_error("* ek=000102030405060708090A0B0C0D0E0F ak=D0D1D2D3D4D5D6D7D8D9DADBDCDDDEQQ\n", 1,
                       "the AK is not hex", "D0D1");
     expect_file_error("* xk=000102030405060708090A0B0C0D0E0F\n", 1, "unknown key name 'xk' (known: ek ak dk bk kek)",

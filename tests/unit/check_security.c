@@ -198,15 +198,23 @@ START_TEST(keys_found_in_plaintext_are_hidden)
 END_TEST
 
 /* AARQ with mechanism 3 (MD5) and CtoS, AARE with StoC, then the reply_to_HLS action and its answer. */
-static void hls_md5_exchange_sn(const char *secret, int sn, int break_client, char *codes, size_t codes_len);
+static void hls_md5_exchange_given(const char *secret, const char *given, int sn, int break_client, char *codes,
+                                   size_t codes_len);
 
 static void hls_md5_exchange(const char *secret, int break_client, char *codes, size_t codes_len)
 {
-    hls_md5_exchange_sn(secret, 0, break_client, codes, codes_len);
+    hls_md5_exchange_given(secret, "hls-secret", 0, break_client, codes, codes_len);
 }
 
-/* sn: the short-name form (readRequest of FA58 with parameterized access, readResponse) */
 static void hls_md5_exchange_sn(const char *secret, int sn, int break_client, char *codes, size_t codes_len)
+{
+    hls_md5_exchange_given(secret, "hls-secret", sn, break_client, codes, codes_len);
+}
+
+/* secret: the meter's; given: what the analyzer is told (NULL: no --hls-secret).
+ * sn: the short-name form (readRequest of FA58 with parameterized access, readResponse) */
+static void hls_md5_exchange_given(const char *secret, const char *given, int sn, int break_client, char *codes,
+                                   size_t codes_len)
 {
     static const uint8_t AARQ[] = {0x60, 0x36, 0xA1, 0x09, 0x06, 0x07, 0x60, 0x85, 0x74, 0x05, 0x08, 0x01, 0x01,
                                    0x8A, 0x02, 0x07, 0x80, 0x8B, 0x07, 0x60, 0x85, 0x74, 0x05, 0x08, 0x02, 0x03,
@@ -239,7 +247,7 @@ static void hls_md5_exchange_sn(const char *secret, int sn, int break_client, ch
     const uint8_t *apdus[4] = {AARQ, AARE, sn ? sn_req : req, sn ? sn_rsp : rsp};
     size_t lens[4] = {sizeof AARQ, sizeof AARE, sn ? sizeof sn_req : sizeof req, sn ? sizeof sn_rsp : sizeof rsp};
     ds_keyring *kr = ds_keyring_new();
-    run r = decode(apdus, lens, 4, kr, "hls-secret");
+    run r = decode(apdus, lens, 4, kr, given);
     snprintf(codes, codes_len, "%s", r.codes);
     free(r.xml);
     ds_keyring_free(kr);
@@ -260,6 +268,14 @@ START_TEST(hls_md5_both_directions)
     ck_assert_str_eq(codes, "");
     hls_md5_exchange_sn("hls-secret", 1, 1, codes, sizeof codes);
     ck_assert_str_eq(codes, "hls.stoc-mismatch ");
+    /* no secret given: nothing can be checked, so nothing is said (not a mismatch against "") */
+    hls_md5_exchange_given("hls-secret", NULL, 0, 0, codes, sizeof codes);
+    ck_assert_str_eq(codes, "");
+    /* an empty secret is a secret: checked */
+    hls_md5_exchange_given("", "", 0, 0, codes, sizeof codes);
+    ck_assert_str_eq(codes, "");
+    hls_md5_exchange_given("hls-secret", "", 0, 0, codes, sizeof codes);
+    ck_assert_str_eq(codes, "hls.stoc-mismatch hls.ctos-mismatch ");
 }
 END_TEST
 
