@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,7 +26,7 @@
 #define INPUT_BLOCK  16384 /* text read from the FILE at a time */
 #define LINE_HEAD    8192  /* text kept per line for classification */
 #define SNIFF_SIZE   4096  /* bytes looked at to tell text from binary */
-#define LIVE_SNIFF   32    /* on a pipe or terminal: bytes awaited before sniffing, unless a line ends first */
+#define LIVE_SNIFF   32    /* on a pipe or terminal: bytes awaited before sniffing, unless a line ends first (LF or CR) */
 #define LONE_RECORDS 8     /* odd-digit diagnostics kept per buffered line */
 #define DUMP_LINE_MAX 256  /* widest dump line whose repetition ("*") is expanded */
 #define SQUEEZE_BUDGET (64u * 1024 * 1024) /* most bytes "*" lines may stand for in all */
@@ -168,6 +169,10 @@ static size_t read_some(ds_reader *r, void *dst, size_t cap)
         ssize_t n = read(fileno(r->in), dst, cap);
         if (n > 0) return (size_t)n;
         if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) { /* a descriptor left non-blocking */
+            struct pollfd pfd = {.fd = fileno(r->in), .events = POLLIN};
+            if (poll(&pfd, 1, -1) >= 0 || errno == EINTR) continue;
+        }
         r->in_done = 1;
         r->in_failed = n < 0;
         return 0;
@@ -320,7 +325,8 @@ static void start(ds_reader *r)
     if (r->mode != DS_INPUT_AUTO) return;
     r->ahead_len = read_block(r, r->ahead, sizeof r->ahead);
     /* a serial port may hand over one byte at a time: wait for enough to judge, or a whole line */
-    while (r->live == 1 && !r->in_done && r->ahead_len < LIVE_SNIFF && !memchr(r->ahead, '\n', r->ahead_len))
+    while (r->live == 1 && !r->in_done && r->ahead_len < LIVE_SNIFF && !memchr(r->ahead, '\n', r->ahead_len) &&
+           !memchr(r->ahead, '\r', r->ahead_len))
         r->ahead_len += read_block(r, r->ahead + r->ahead_len, sizeof r->ahead - r->ahead_len);
     r->mode = looks_binary(r->ahead, r->ahead_len) ? DS_INPUT_BINARY : DS_INPUT_HEX;
 }
