@@ -1,6 +1,5 @@
 /* HLS authentication values (mechanisms 2-7), their verification and the search for the
- * usual human mistakes. GMAC is done here with mbedtls directly so that this file does not
- * depend on the ciphering module. */
+ * usual human mistakes. GMAC and the constant-time compare come from the ciphering module. */
 #include "security/hls.h"
 
 #include <stdarg.h>
@@ -11,8 +10,10 @@
 #include <mbedtls/bignum.h>
 #include <mbedtls/ecdsa.h>
 #include <mbedtls/ecp.h>
-#include <mbedtls/gcm.h>
 #include <mbedtls/md.h>
+
+#include "dlmscope/keys.h"
+#include "security/cipher.h"
 
 /* Internal pseudo-mechanism: mechanism 6 read as SHA-256(challenge || secret) (REFERENCE [^14]). */
 #define MECH_6_VARIANT 106
@@ -56,14 +57,6 @@ static side_view view_of(const ds_hls_inputs *in, int server_side)
     v.answered = server_side ? ctos : stoc;
     v.own_challenge = server_side ? stoc : ctos;
     return v;
-}
-
-static int ct_equal(const uint8_t *a, const uint8_t *b, size_t n)
-{
-    uint8_t diff = 0;
-    for (size_t i = 0; i < n; i++)
-        diff |= (uint8_t)(a[i] ^ b[i]);
-    return diff == 0;
 }
 
 /* ---- input checks: say exactly what is missing ------------------------------------------ */
@@ -229,7 +222,7 @@ static uint32_t get_u32be(const uint8_t *p)
 static int gmac_value(const ds_hls_inputs *in, const uint8_t *title, uint32_t ic, uint8_t sc, byte_span challenge,
                       uint8_t out[DS_HLS_GMAC_VALUE_LEN])
 {
-    uint8_t iv[12], aad[1 + 32 + DS_HLS_CHALLENGE_MAX], tag[16];
+    uint8_t iv[12], aad[1 + 32 + DS_HLS_CHALLENGE_MAX];
     size_t ak_len = ak_length(in);
     if (in->key_len > 32 || ak_len > 32 || challenge.n > DS_HLS_CHALLENGE_MAX)
         return -1;
@@ -238,20 +231,10 @@ static int gmac_value(const ds_hls_inputs *in, const uint8_t *title, uint32_t ic
     aad[0] = sc;
     memcpy(aad + 1, in->ak, ak_len);
     memcpy(aad + 1 + ak_len, challenge.p, challenge.n);
-    size_t aad_len = 1 + ak_len + challenge.n;
-
-    mbedtls_gcm_context gcm;
-    mbedtls_gcm_init(&gcm);
-    int rc = mbedtls_gcm_setkey(&gcm, MBEDTLS_CIPHER_ID_AES, in->ek, (unsigned)(in->key_len * 8));
-    if (rc == 0)
-        rc = mbedtls_gcm_crypt_and_tag(&gcm, MBEDTLS_GCM_ENCRYPT, 0, iv, sizeof iv, aad, aad_len, NULL, NULL,
-                                       sizeof tag, tag);
-    mbedtls_gcm_free(&gcm);
-    if (rc != 0)
+    if (ds_gmac(in->ek, in->key_len, iv, aad, 1 + ak_len + challenge.n, out + 5, GMAC_TAG_LEN) != 0)
         return -1;
     out[0] = sc;
     put_u32be(out + 1, ic);
-    memcpy(out + 5, tag, GMAC_TAG_LEN);
     return 0;
 }
 
@@ -388,8 +371,8 @@ static int verify_as(const ds_hls_inputs *in, int mechanism, int server_side, co
             mechanism);
         return 1;
     }
-    int same = mechanism == 5 ? want[0] == got[0] && ct_equal(want + 5, got + 5, GMAC_TAG_LEN)
-                              : ct_equal(want, got, got_len);
+    int same = mechanism == 5 ? want[0] == got[0] && ds_ct_equal(want + 5, got + 5, GMAC_TAG_LEN)
+                              : ds_ct_equal(want, got, got_len);
     if (!same) {
         say(why, whylen, "%s does not match (mechanism %d)", value_name(server_side), mechanism);
         return 1;
@@ -440,41 +423,19 @@ typedef struct candidates {
     size_t n;
 } candidates;
 
-static int hex_digit(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Hex text (spaces and colons allowed between digits) to bytes; 0 ok. */
+/* Hex text of text_len bytes (not NUL-terminated: a secret's bytes) to bytes, as keys are
+ * read (ds_hex_to_bytes); 0 ok, -1 not hex, empty or too long. */
 static int parse_hex(const char *text, size_t text_len, uint8_t *out, size_t cap, size_t *n)
 {
-    size_t k = 0;
-    int high = -1;
-    for (size_t i = 0; i < text_len; i++) {
-        char c = text[i];
-        if (c == ' ' || c == ':')
-            continue;
-        int d = hex_digit((unsigned char)c);
-        if (d < 0)
-            return -1;
-        if (high < 0) {
-            high = d;
-            continue;
-        }
-        if (k >= cap)
-            return -1;
-        out[k++] = (uint8_t)(high << 4 | d);
-        high = -1;
-    }
-    if (high >= 0 || k == 0)
+    char z[2 * CANDIDATE_LEN + 1];
+    if (text_len >= sizeof z)
         return -1;
-    *n = k;
+    memcpy(z, text, text_len);
+    z[text_len] = '\0';
+    int got = ds_hex_to_bytes(z, out, cap);
+    if (got <= 0)
+        return -1;
+    *n = (size_t)got;
     return 0;
 }
 
