@@ -31,11 +31,7 @@ enum { LV_FLAT = 1, LV_DESC = 2 };
 
 typedef struct std_sink {
     ds_sink base;
-    ds_wbuf w;
-    ds_levels levels;   /* per open container: LV_FLAT, LV_DESC (inside a contents-description) */
-    size_t indent;
-    int in_document;
-    char block[DS_WBUF_SIZE];
+    ds_xml_state st;    /* output block, open containers, indentation */
 } std_sink;
 
 static std_sink *std_of(ds_sink *s) { return (std_sink *)s->ctx; }
@@ -51,11 +47,11 @@ static void attr_z(ds_wbuf *w, const char *name, const char *value)
 
 /* ---- element pieces ------------------------------------------------------------------------------ */
 
-static void write_indent(std_sink *x) { ds_wbuf_spaces(&x->w, 2 * x->indent); }
+static void write_indent(std_sink *x) { ds_wbuf_spaces(&x->st.w, 2 * x->st.indent); }
 
 static int in_desc(const std_sink *x)
 {
-    return x->levels.depth > 0 && (x->levels.v[x->levels.depth - 1] & LV_DESC);
+    return x->st.levels.depth > 0 && (x->st.levels.v[x->st.levels.depth - 1] & LV_DESC);
 }
 
 static void write_std_name(ds_wbuf *w, const char *std)
@@ -84,38 +80,38 @@ static void write_std_leaf(std_sink *x, const ds_std_name *row, const char *guru
     const char *mapped = std_value(row, gurux_name, v, len);
     if (mapped != v) len = strlen(mapped);
     write_indent(x);
-    ds_wbuf_putc(&x->w, '<');
-    write_std_name(&x->w, row->std);
-    for (size_t i = 0; i < nextra; i++) attr_z(&x->w, extra[i].name, extra[i].value);
+    ds_wbuf_putc(&x->st.w, '<');
+    write_std_name(&x->st.w, row->std);
+    for (size_t i = 0; i < nextra; i++) attr_z(&x->st.w, extra[i].name, extra[i].value);
     if (!ds_xml_writable((const unsigned char *)mapped, len)) {
-        ds_wbuf_write(&x->w, " ValueHex=\"", 11);
-        ds_wbuf_hex(&x->w, (const unsigned char *)mapped, len);
-        ds_wbuf_write(&x->w, "\" />\n", 5);
+        ds_wbuf_write(&x->st.w, " ValueHex=\"", 11);
+        ds_wbuf_hex(&x->st.w, (const unsigned char *)mapped, len);
+        ds_wbuf_write(&x->st.w, "\" />\n", 5);
         return;
     }
-    ds_wbuf_putc(&x->w, '>');
-    ds_xml_escaped(&x->w, (const unsigned char *)mapped, len);
-    ds_wbuf_write(&x->w, "</", 2);
-    write_std_name(&x->w, row->std);
-    ds_wbuf_write(&x->w, ">\n", 2);
+    ds_wbuf_putc(&x->st.w, '>');
+    ds_xml_escaped(&x->st.w, (const unsigned char *)mapped, len);
+    ds_wbuf_write(&x->st.w, "</", 2);
+    write_std_name(&x->st.w, row->std);
+    ds_wbuf_write(&x->st.w, ">\n", 2);
 }
 
 static void write_bare(std_sink *x, const ds_std_name *row)
 {
     write_indent(x);
-    ds_wbuf_putc(&x->w, '<');
-    write_std_name(&x->w, row->std);
-    ds_wbuf_write(&x->w, " />\n", 4);
+    ds_wbuf_putc(&x->st.w, '<');
+    write_std_name(&x->st.w, row->std);
+    ds_wbuf_write(&x->st.w, " />\n", 4);
 }
 
 /* A Gurux-form leaf for names the table does not know (frame envelope fields). */
 static void write_gurux_leaf(std_sink *x, const char *name, const ds_attr *attrs, size_t nattrs)
 {
     write_indent(x);
-    ds_wbuf_putc(&x->w, '<');
-    ds_wbuf_puts(&x->w, name);
-    for (size_t i = 0; i < nattrs; i++) attr_z(&x->w, attrs[i].name, attrs[i].value);
-    ds_wbuf_write(&x->w, " />\n", 4);
+    ds_wbuf_putc(&x->st.w, '<');
+    ds_wbuf_puts(&x->st.w, name);
+    for (size_t i = 0; i < nattrs; i++) attr_z(&x->st.w, attrs[i].name, attrs[i].value);
+    ds_wbuf_write(&x->st.w, " />\n", 4);
 }
 
 /* ---- sink callbacks ---------------------------------------------------------------------------------- */
@@ -123,17 +119,17 @@ static void write_gurux_leaf(std_sink *x, const char *name, const ds_attr *attrs
 static void std_begin_document(ds_sink *s)
 {
     std_sink *x = std_of(s);
-    if (x->in_document) return;
-    x->in_document = 1;
-    ds_wbuf_puts(&x->w, "<Messages xmlns:" DS_STD_PREFIX "=\"" DS_STD_NS "\" Numbers=\"decimal\" >\n");
+    if (x->st.in_document) return;
+    x->st.in_document = 1;
+    ds_wbuf_puts(&x->st.w, "<Messages xmlns:" DS_STD_PREFIX "=\"" DS_STD_NS "\" Numbers=\"decimal\" >\n");
 }
 
 static void std_end_document(ds_sink *s)
 {
     std_sink *x = std_of(s);
-    if (x->in_document) ds_wbuf_write(&x->w, "</Messages>\n", 12);
-    x->in_document = 0;
-    ds_wbuf_finish(&x->w);
+    if (x->st.in_document) ds_wbuf_write(&x->st.w, "</Messages>\n", 12);
+    x->st.in_document = 0;
+    ds_wbuf_finish(&x->st.w);
 }
 
 static void std_open(ds_sink *s, const char *name, const ds_attr *attrs, size_t nattrs, unsigned flags)
@@ -142,37 +138,37 @@ static void std_open(ds_sink *s, const char *name, const ds_attr *attrs, size_t 
     const ds_std_name *row = ds_std_by_gurux(name);
     int flat = (flags & DS_OPEN_FLAT) != 0;
     int desc = in_desc(x) || (row && (row->flags & DS_STD_DESC));
-    if (ds_levels_push(&x->levels, (unsigned char)((flat ? LV_FLAT : 0) | (desc ? LV_DESC : 0))) != 0) {
-        x->w.error = 1;
+    if (ds_levels_push(&x->st.levels, (unsigned char)((flat ? LV_FLAT : 0) | (desc ? LV_DESC : 0))) != 0) {
+        x->st.w.error = 1;
         return;
     }
     write_indent(x);
-    ds_wbuf_putc(&x->w, '<');
-    if (row) write_std_name(&x->w, row->std);
-    else ds_wbuf_puts(&x->w, name);
+    ds_wbuf_putc(&x->st.w, '<');
+    if (row) write_std_name(&x->st.w, row->std);
+    else ds_wbuf_puts(&x->st.w, name);
     int wrote = 0;
     for (size_t i = 0; attrs && i < nattrs; i++) {
         /* the count is the number of children; only a type description's array count is data */
         if (row && !desc && strcmp(attrs[i].name, "Qty") == 0) continue;
-        attr_z(&x->w, attrs[i].name, attrs[i].value);
+        attr_z(&x->st.w, attrs[i].name, attrs[i].value);
         wrote = 1;
     }
-    ds_wbuf_write(&x->w, wrote ? " >\n" : ">\n", wrote ? 3 : 2);
-    if (!flat) x->indent++;
+    ds_wbuf_write(&x->st.w, wrote ? " >\n" : ">\n", wrote ? 3 : 2);
+    if (!flat) x->st.indent++;
 }
 
 static void std_close(ds_sink *s, const char *name)
 {
     std_sink *x = std_of(s);
     unsigned char lv;
-    if (ds_levels_pop(&x->levels, &lv) != 0) return;
-    if (!(lv & LV_FLAT)) x->indent--;
+    if (ds_levels_pop(&x->st.levels, &lv) != 0) return;
+    if (!(lv & LV_FLAT)) x->st.indent--;
     const ds_std_name *row = ds_std_by_gurux(name);
     write_indent(x);
-    ds_wbuf_write(&x->w, "</", 2);
-    if (row) write_std_name(&x->w, row->std);
-    else ds_wbuf_puts(&x->w, name);
-    ds_wbuf_write(&x->w, ">\n", 2);
+    ds_wbuf_write(&x->st.w, "</", 2);
+    if (row) write_std_name(&x->st.w, row->std);
+    else ds_wbuf_puts(&x->st.w, name);
+    ds_wbuf_write(&x->st.w, ">\n", 2);
 }
 
 static void std_leaf(ds_sink *s, const char *name, const char *attr, const char *value, size_t value_len)
@@ -182,9 +178,9 @@ static void std_leaf(ds_sink *s, const char *name, const char *attr, const char 
         const char *bit = ds_std_bit_to_std(value);
         if (bit) {
             write_indent(x);
-            ds_wbuf_putc(&x->w, '<');
-            write_std_name(&x->w, bit);
-            ds_wbuf_write(&x->w, " />\n", 4);
+            ds_wbuf_putc(&x->st.w, '<');
+            write_std_name(&x->st.w, bit);
+            ds_wbuf_write(&x->st.w, " />\n", 4);
             return;
         }
     }
@@ -195,7 +191,7 @@ static void std_leaf(ds_sink *s, const char *name, const char *attr, const char 
         char *copy = small;
         if (attr && value_len >= sizeof small) copy = malloc(value_len + 1);
         if (attr && !copy) {
-            x->w.error = 1;
+            x->st.w.error = 1;
             return;
         }
         if (attr) {
@@ -227,31 +223,30 @@ static void std_comment(ds_sink *s, const char *text, size_t len)
 {
     std_sink *x = std_of(s);
     write_indent(x);
-    ds_xml_comment(&x->w, text, len);
+    ds_xml_comment(&x->st.w, text, len);
 }
 
 static void std_diagnostic(ds_sink *s, const ds_diag *d)
 {
     std_sink *x = std_of(s);
     write_indent(x);
-    ds_xml_diagnostic(&x->w, d);
+    ds_xml_diagnostic(&x->st.w, d);
 }
 
 static int std_error(const ds_sink *s)
 {
-    return ((const std_sink *)s->ctx)->w.error;
+    return ((const std_sink *)s->ctx)->st.w.error;
 }
 
 static void std_flush(ds_sink *s)
 {
-    ds_wbuf_finish(&((std_sink *)s->ctx)->w);
+    ds_wbuf_finish(&((std_sink *)s->ctx)->st.w);
 }
 
 static void std_destroy(ds_sink *s)
 {
     std_sink *x = std_of(s);
-    ds_wbuf_finish(&x->w);
-    ds_levels_free(&x->levels);
+    ds_xml_state_free(&x->st);
     free(x);
 }
 
@@ -261,13 +256,10 @@ ds_sink *ds_std_xml_sink_new(FILE *out)
     std_sink *x = malloc(sizeof *x);
     if (!x) return NULL;
     memset(&x->base, 0, sizeof x->base);
-    if (ds_levels_init(&x->levels, 128) != 0) {
+    if (ds_xml_state_init(&x->st, out) != 0) {
         free(x);
         return NULL;
     }
-    ds_wbuf_init(&x->w, out, x->block, sizeof x->block);
-    x->indent = 0;
-    x->in_document = 0;
     x->base.ctx = x;
     x->base.begin_document = std_begin_document;
     x->base.end_document = std_end_document;

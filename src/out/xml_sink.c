@@ -35,15 +35,9 @@
 
 typedef struct xml_sink {
     ds_sink base;
-    ds_wbuf w;
-    ds_levels levels;   /* per open container: 1 when it was opened flat */
-    size_t indent;      /* indentation level of the next line */
-    int in_document;    /* begin_document wrote <Messages> */
+    ds_xml_state st;    /* output block, open containers, indentation */
     int decimal;        /* the root says Numbers="decimal" so that a reader knows the convention */
-    char block[DS_WBUF_SIZE];
 } xml_sink;
-
-/* ---- attribute values ------------------------------------------------------ */
 
 /* ---- sink callbacks --------------------------------------------------------------- */
 
@@ -51,16 +45,16 @@ static xml_sink *xml_of(ds_sink *s) { return (xml_sink *)s->ctx; }
 
 static void write_indent(xml_sink *x)
 {
-    ds_wbuf_spaces(&x->w, 2 * x->indent);
+    ds_wbuf_spaces(&x->st.w, 2 * x->st.indent);
 }
 
 static void xml_begin_document(ds_sink *s)
 {
     xml_sink *x = xml_of(s);
-    if (x->in_document) return;
-    x->in_document = 1;
-    if (x->decimal) ds_wbuf_write(&x->w, "<Messages Numbers=\"decimal\" >\n", 30);
-    else ds_wbuf_write(&x->w, "<Messages>\n", 11);
+    if (x->st.in_document) return;
+    x->st.in_document = 1;
+    if (x->decimal) ds_wbuf_write(&x->st.w, "<Messages Numbers=\"decimal\" >\n", 30);
+    else ds_wbuf_write(&x->st.w, "<Messages>\n", 11);
 }
 
 void ds_xml_sink_set_decimal(ds_sink *s, int decimal)
@@ -71,32 +65,32 @@ void ds_xml_sink_set_decimal(ds_sink *s, int decimal)
 static void xml_end_document(ds_sink *s)
 {
     xml_sink *x = xml_of(s);
-    if (x->in_document) ds_wbuf_write(&x->w, "</Messages>\n", 12);
-    x->in_document = 0;
-    ds_wbuf_finish(&x->w);
+    if (x->st.in_document) ds_wbuf_write(&x->st.w, "</Messages>\n", 12);
+    x->st.in_document = 0;
+    ds_wbuf_finish(&x->st.w);
 }
 
 static void xml_open(ds_sink *s, const char *name, const ds_attr *attrs, size_t nattrs, unsigned flags)
 {
     xml_sink *x = xml_of(s);
     int flat = (flags & DS_OPEN_FLAT) != 0;
-    if (ds_levels_push(&x->levels, (unsigned char)flat) != 0) {
-        x->w.error = 1;  /* out of memory: stop, the error is reported by ds_sink_error */
+    if (ds_levels_push(&x->st.levels, (unsigned char)flat) != 0) {
+        x->st.w.error = 1;  /* out of memory: stop, the error is reported by ds_sink_error */
         return;
     }
     write_indent(x);
-    ds_wbuf_putc(&x->w, '<');
-    ds_wbuf_puts(&x->w, name);
+    ds_wbuf_putc(&x->st.w, '<');
+    ds_wbuf_puts(&x->st.w, name);
     if (attrs && nattrs) {
         for (size_t i = 0; i < nattrs; i++) {
             const char *v = attrs[i].value ? attrs[i].value : "";
-            ds_xml_attr(&x->w, attrs[i].name, v, strlen(v));
+            ds_xml_attr(&x->st.w, attrs[i].name, v, strlen(v));
         }
-        ds_wbuf_write(&x->w, " >\n", 3);
+        ds_wbuf_write(&x->st.w, " >\n", 3);
     } else {
-        ds_wbuf_write(&x->w, ">\n", 2);
+        ds_wbuf_write(&x->st.w, ">\n", 2);
     }
-    if (!flat) x->indent++;
+    if (!flat) x->st.indent++;
 }
 
 static void xml_close(ds_sink *s, const char *name)
@@ -104,20 +98,20 @@ static void xml_close(ds_sink *s, const char *name)
     xml_sink *x = xml_of(s);
     unsigned char flat;
     /* A close without an open would break the document: drop it. */
-    if (ds_levels_pop(&x->levels, &flat) != 0) return;
-    if (!flat) x->indent--;
+    if (ds_levels_pop(&x->st.levels, &flat) != 0) return;
+    if (!flat) x->st.indent--;
     write_indent(x);
-    ds_wbuf_write(&x->w, "</", 2);
-    ds_wbuf_puts(&x->w, name);
-    ds_wbuf_write(&x->w, ">\n", 2);
+    ds_wbuf_write(&x->st.w, "</", 2);
+    ds_wbuf_puts(&x->st.w, name);
+    ds_wbuf_write(&x->st.w, ">\n", 2);
 }
 
 /* The common leaf, <Name Value="plain" />, written straight into the block in one pass
  * when it fits: most of the output is made of these. */
 static int leaf_fast(xml_sink *x, const char *name, const char *attr, const char *value, size_t value_len)
 {
-    ds_wbuf *w = &x->w;
-    size_t ind = 2 * (size_t)x->indent, nlen = strlen(name), alen = strlen(attr);
+    ds_wbuf *w = &x->st.w;
+    size_t ind = 2 * (size_t)x->st.indent, nlen = strlen(name), alen = strlen(attr);
     size_t need = ind + 1 + nlen + 1 + alen + 2 + value_len + 5; /* <N A="V" />\n */
     if (need > w->cap - w->len || ds_xml_plain_run((const unsigned char *)value, value_len) != value_len) return 0;
     char *o = w->buf + w->len;
@@ -144,66 +138,65 @@ static void xml_leaf(ds_sink *s, const char *name, const char *attr, const char 
     xml_sink *x = xml_of(s);
     if (attr && value && leaf_fast(x, name, attr, value, value_len)) return;
     write_indent(x);
-    ds_wbuf_putc(&x->w, '<');
-    ds_wbuf_puts(&x->w, name);
-    if (attr) ds_xml_attr(&x->w, attr, value, value_len);
-    ds_wbuf_write(&x->w, " />\n", 4);
+    ds_wbuf_putc(&x->st.w, '<');
+    ds_wbuf_puts(&x->st.w, name);
+    if (attr) ds_xml_attr(&x->st.w, attr, value, value_len);
+    ds_wbuf_write(&x->st.w, " />\n", 4);
 }
 
 static void xml_leaf_hex(ds_sink *s, const char *name, const unsigned char *p, size_t n)
 {
     xml_sink *x = xml_of(s);
     write_indent(x);
-    ds_wbuf_putc(&x->w, '<');
-    ds_wbuf_puts(&x->w, name);
-    ds_wbuf_write(&x->w, " Value=\"", 8);
-    ds_wbuf_hex(&x->w, p, n);
-    ds_wbuf_write(&x->w, "\" />\n", 5);
+    ds_wbuf_putc(&x->st.w, '<');
+    ds_wbuf_puts(&x->st.w, name);
+    ds_wbuf_write(&x->st.w, " Value=\"", 8);
+    ds_wbuf_hex(&x->st.w, p, n);
+    ds_wbuf_write(&x->st.w, "\" />\n", 5);
 }
 
 static void xml_leaf_attrs(ds_sink *s, const char *name, const ds_attr *attrs, size_t nattrs)
 {
     xml_sink *x = xml_of(s);
     write_indent(x);
-    ds_wbuf_putc(&x->w, '<');
-    ds_wbuf_puts(&x->w, name);
+    ds_wbuf_putc(&x->st.w, '<');
+    ds_wbuf_puts(&x->st.w, name);
     for (size_t i = 0; i < nattrs; i++) {
         const char *v = attrs[i].value ? attrs[i].value : "";
-        ds_xml_attr(&x->w, attrs[i].name, v, strlen(v));
+        ds_xml_attr(&x->st.w, attrs[i].name, v, strlen(v));
     }
-    ds_wbuf_write(&x->w, " />\n", 4);
+    ds_wbuf_write(&x->st.w, " />\n", 4);
 }
 
 static void xml_comment(ds_sink *s, const char *text, size_t len)
 {
     xml_sink *x = xml_of(s);
     write_indent(x);
-    ds_xml_comment(&x->w, text, len);
+    ds_xml_comment(&x->st.w, text, len);
 }
 
 static void xml_diagnostic(ds_sink *s, const ds_diag *d)
 {
     xml_sink *x = xml_of(s);
     write_indent(x);
-    ds_xml_diagnostic(&x->w, d);
+    ds_xml_diagnostic(&x->st.w, d);
 }
 
 static int xml_error(const ds_sink *s)
 {
     const xml_sink *x = (const xml_sink *)s->ctx;
-    return x->w.error;
+    return x->st.w.error;
 }
 
 static void xml_flush(ds_sink *s)
 {
-    ds_wbuf_finish(&((xml_sink *)s->ctx)->w);
+    ds_wbuf_finish(&((xml_sink *)s->ctx)->st.w);
 }
 
 static void xml_destroy(ds_sink *s)
 {
     xml_sink *x = xml_of(s);
-    ds_wbuf_finish(&x->w);
-    ds_levels_free(&x->levels);
+    ds_xml_state_free(&x->st);
     free(x);
 }
 
@@ -213,13 +206,10 @@ ds_sink *ds_xml_sink_new(FILE *out)
     xml_sink *x = malloc(sizeof *x);
     if (!x) return NULL;
     memset(&x->base, 0, sizeof x->base);
-    if (ds_levels_init(&x->levels, 128) != 0) {
+    if (ds_xml_state_init(&x->st, out) != 0) {
         free(x);
         return NULL;
     }
-    ds_wbuf_init(&x->w, out, x->block, sizeof x->block);
-    x->indent = 0;
-    x->in_document = 0;
     x->decimal = 0;
     x->base.ctx = x;
     x->base.begin_document = xml_begin_document;

@@ -207,3 +207,18 @@ void ds_xml_diagnostic(ds_wbuf *w, const ds_diag *d)
     comment_text(w, &st, d->message, strnlen(d->message, sizeof d->message));
     comment_end(w, &st);
 }
+
+int ds_xml_state_init(ds_xml_state *st, FILE *out)
+{
+    if (ds_levels_init(&st->levels, 128) != 0) return -1;
+    ds_wbuf_init(&st->w, out, st->block, sizeof st->block);
+    st->indent = 0;
+    st->in_document = 0;
+    return 0;
+}
+
+void ds_xml_state_free(ds_xml_state *st)
+{
+    ds_wbuf_finish(&st->w);
+    ds_levels_free(&st->levels);
+}

@@ -4,8 +4,25 @@
 
 #include <stddef.h>
 
+#include <stdio.h>
+
 #include "dlmscope/diag.h"
+#include "out/levels.h"
 #include "out/wbuf.h"
+
+/* What both XML writers keep between calls. */
+typedef struct ds_xml_state {
+    ds_wbuf w;
+    ds_levels levels;   /* per open container, a writer's flags (e.g. opened flat) */
+    size_t indent;      /* indentation level of the next line */
+    int in_document;    /* the root element is open */
+    char block[DS_WBUF_SIZE];
+} ds_xml_state;
+
+/* 0, or -1 out of memory. */
+int ds_xml_state_init(ds_xml_state *st, FILE *out);
+/* Flushes the output and frees the state's memory (not st itself). */
+void ds_xml_state_free(ds_xml_state *st);
 
 /* Length of the leading run of bytes that need neither escaping nor checking. */
 size_t ds_xml_plain_run(const unsigned char *p, size_t n);
