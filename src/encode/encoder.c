@@ -91,13 +91,22 @@ static int is_script_metadata(const xmlNode *n)
            ds_x_is(n, "Decrypted") || ds_x_is(n, "Reassembled") || ds_x_is(n, "Signed");
 }
 
-/* A top-level <PDU [LLC=".."]> (a raw record that had an LLC header): LLC + APDU. */
-static int encode_raw_pdu(ds_enc *enc, const xmlNode *n, ds_buf *out)
+/* A top-level <PDU [LLC=".."]> (a raw record that had an LLC header): LLC + APDU. When the
+ * output is framed, the framer writes the LLC of the frame's direction itself, so the recorded
+ * one is only checked, not written (it would come out twice). */
+static int encode_raw_pdu(ds_enc *enc, const xmlNode *n, int keep_llc, ds_buf *out)
 {
     const char *llc = ds_x_attr(n, "LLC");
     xmlNode *apdu = ds_x_first(n);
     if (!apdu || ds_x_next(apdu)) return ds_enc_fail(enc, n, "<PDU> must hold exactly one APDU");
-    if (llc && ds_enc_hex(enc, n, llc, -1, out)) return -1;
+    if (llc && keep_llc && ds_enc_hex(enc, n, llc, -1, out)) return -1;
+    if (llc && !keep_llc) {
+        ds_buf unused;
+        ds_buf_init(&unused);
+        int rc = ds_enc_hex(enc, n, llc, -1, &unused);
+        ds_buf_free(&unused);
+        if (rc) return -1;
+    }
     return ds_apdu_encode(enc, apdu, out);
 }
 
@@ -141,8 +150,8 @@ static void encode_unit(encoder *x, const xmlNode *n)
         rc = v ? ds_enc_hex(&enc, n, v, -1, &x->buf) : -1;
         framed = 1; /* raw bytes go out as they are */
     } else if (ds_x_is(n, "PDU")) {
-        rc = encode_raw_pdu(&enc, n, &x->buf);
         framed = x->link.kind == DS_LINK_RAW;
+        rc = encode_raw_pdu(&enc, n, framed, &x->buf);
     } else if (ds_apdu_is_element(n)) {
         rc = ds_apdu_encode(&enc, n, &x->buf);
     } else {
