@@ -414,6 +414,8 @@ static int put_piece(compact_ctx *cx, const xmlNode *node, const data_type *t, c
     case VK_UINT: {
         uint64_t u;
         uint64_t max = t->size >= 8 ? UINT64_MAX : ((uint64_t)1 << (8 * t->size)) - 1;
+        /* an empty piece is a missing value here, not Gurux's "empty attribute is 0" */
+        if (!*s) return ds_enc_fail(enc, node, "<%s>: an empty value in the contents", ds_x_name(node));
         if (ds_enc_dec(enc, node, s, max, &u)) return -1;
         ds_buf_uint(cx->out, u, t->size);
         return 0;

@@ -321,7 +321,9 @@ static int encode_hdlc(ds_enc *enc, const xmlNode *env, ds_apdu_encode_fn apdu_f
     }
     if (rc == 0 && (!dst_len || !src_len || !have_control))
         rc = ds_enc_fail(enc, env, "<HDLC> needs TargetAddress, SourceAddress and FrameType");
-    if (rc == 0 && b.info.failed) rc = ds_enc_fail(enc, env, "<HDLC>: information field too large");
+    /* a refused append (the buffer cap) returns -1 without a message of its own */
+    if ((rc == 0 && b.info.failed) || (rc != 0 && !enc->error[0]))
+        rc = ds_enc_fail(enc, env, "<HDLC>: information field too large");
     if (rc == 0 && ds_hdlc_build(out, dst, dst_len, src, src_len, (uint8_t)control, b.has_next && !b.has_pdu,
                                  b.info.p, b.info.len))
         rc = ds_enc_fail(enc, env, "<HDLC>: %zu information bytes do not fit in one frame", b.info.len);
@@ -497,7 +499,7 @@ static int frame_hdlc(const ds_link_opts *o, ds_link_state *st, const uint8_t *a
     size_t client_len = ds_hdlc_addr_encode(o->client_sap, 1, client), server_len;
     size_t max_info = o->max_info ? o->max_info : 128;
     if (!client_len || server_address(o, server, &server_len)) return -1;
-    if (max_info + HDLC_FIXED + 2 + 4 + 4 > DS_HDLC_MAX_LEN + 2) return -1;
+    if (max_info > DS_HDLC_MAX_LEN + 2 - (HDLC_FIXED + 2 + 4 + 4)) return -1; /* written so that it cannot wrap */
     int request = ds_apdu_is_request(apdu[0]);
     if (request) assume_replies(st);
     ds_buf data, frame;

@@ -453,8 +453,8 @@ static int oid_from_text(const char *s, ds_buf *out)
             v = v * 10 + (uint64_t)(*s++ - '0');
         }
         arcs[n++] = v;
-        if (*s == '.') s++;
-        else if (*s) return -1;
+        if (*s == '.' && !*++s) return -1; /* a trailing dot */
+        if (*s && (*s < '0' || *s > '9')) return -1;
     }
     if (*s || n < 2 || arcs[0] > 2 || (arcs[0] < 2 && arcs[1] >= 40) || arcs[1] > UINT64_MAX - 80) return -1;
     arcs[1] += 40 * arcs[0];

@@ -170,6 +170,7 @@ int ds_enc_sint(ds_enc *enc, const xmlNode *node, const char *text, size_t bytes
         /* Two's complement in hex: at most 2*bytes digits, sign-extended from the top bit. */
         uint64_t u;
         const char *s = skip_space(text);
+        if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) s += 2; /* as ds_enc_uint reads it */
         size_t digits = 0;
         for (const char *q = s; *q && !isspace((unsigned char)*q); q++) digits++;
         if (digits > 2 * bytes || ds_enc_uint(enc, node, text, 1, bytes, &u))

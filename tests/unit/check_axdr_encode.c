@@ -98,6 +98,9 @@ START_TEST(integers)
     /* hex mode: fewer digits than the size are fine, the top bit of the field decides the sign */
     expect_bytes("<Int16 Value=\"FF\" />", 0, "10 00FF");
     expect_bytes("<Int8 Value=\"81\" />", 0, "0F 81"); /* = -127 */
+    /* a 0x prefix is read as for the unsigned types, not counted as digits */
+    expect_bytes("<Int8 Value=\"0x7F\" />", 0, "0F 7F");
+    expect_bytes("<UInt8 Value=\"0x7F\" />", 0, "11 7F");
     /* decimal: zero-padded values still read as decimal (GURUX-XML.md §8), empty = 0 */
     expect_bytes("<UInt16 Value=\"0008\" />", 1, "12 0008");
     expect_bytes("<UInt8 Value=\"\" />", 1, "11 00");
@@ -339,6 +342,8 @@ START_TEST(compact_errors)
     expect_error(CA("<UInt9 />", "<ArrayContents Value=\"\" />"), 0, 3, "<UInt9> is not a known");
     expect_error(CA("<UInt8 />", "<ArrayContents Value=\"1;256\" />"), 0, 5, "larger than 255");
     expect_error(CA("<UInt8 />", "<ArrayContents Value=\"1;x\" />"), 0, 5, "not a decimal number");
+    /* an empty piece is a missing value, not 0 (it was taken for 0 before) */
+    expect_error(CA("<UInt16 />", "<ArrayContents Value=\"1;;2\" />"), 0, 5, "empty value");
     expect_error(CA("<Int8 />", "<ArrayContents Value=\"-129\" />"), 0, 5, "does not fit");
     expect_error(CA("<Float32 />", "<ArrayContents Value=\"1.5x\" />"), 0, 5, "not a Float32 value");
     expect_error(CA("<Float32 />", "<ArrayContents Value=\"1e999\" />"), 0, 5, "not a Float32 value");

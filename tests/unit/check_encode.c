@@ -166,6 +166,19 @@ START_TEST(unknown_and_missing_elements)
     ck_assert_int_eq(b.errors, 1);
     ck_assert_ptr_nonnull(strstr(b.err, "AttributeDescriptor"));
     free(b.p);
+    /* a dotted object identifier: exact BER, and a trailing dot is not an identifier */
+    b = encode("<Messages>\n<AssociationRequest>\n<ApplicationContextName Value=\"2.16.756.5.8.1.1\" />\n"
+               "</AssociationRequest>\n</Messages>");
+    ck_assert_int_eq(b.errors, 0);
+    ck_assert_uint_eq(b.len, 13);
+    ck_assert_mem_eq(b.p, "\x60\x0B\xA1\x09\x06\x07\x60\x85\x74\x05\x08\x01\x01", 13);
+    free(b.p);
+    b = encode("<Messages>\n<AssociationRequest>\n<ApplicationContextName Value=\"2.16.756.5.8.1.\" />\n"
+               "</AssociationRequest>\n</Messages>");
+    ck_assert_int_eq(b.errors, 1);
+    ck_assert_int_eq(b.err_line, 3);
+    ck_assert_ptr_nonnull(strstr(b.err, "dotted object identifier"));
+    free(b.p);
 }
 END_TEST
 
