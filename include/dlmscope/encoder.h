@@ -50,7 +50,8 @@ typedef struct ds_encode_stats {
 } ds_encode_stats;
 
 /* Reads XML from the file descriptor until its end. Returns 0 when every unit was encoded,
- * 1 when some were not (or the XML was malformed), -1 on a read error or when out of memory. */
+ * 1 when some were not (a unit that does not fit in memory included) or the XML was malformed
+ * or could not be read to its end, -1 when the XML reader could not be set up. */
 int ds_encode_fd(int fd, const char *name, const ds_encode_options *o, ds_encode_out_fn out, void *out_user,
                  ds_encode_error_fn err, void *err_user, ds_encode_stats *stats);
 /* The same for a document in memory. */

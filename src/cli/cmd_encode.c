@@ -120,7 +120,7 @@ static int encode_one(const char *path, const ds_encode_options *o, out_ctx *out
     }
     ds_encode_stats st;
     int rc = ds_encode_fd(fd, e.file, o, write_frame, out, print_error, &e, &st);
-    if (rc < 0) fprintf(stderr, "dlmscope: %s: cannot read or out of memory\n", e.file);
+    if (rc < 0) fprintf(stderr, "dlmscope: %s: cannot set up the XML reader (out of memory)\n", e.file);
     if (fd != STDIN_FILENO) close(fd);
     return rc == 0 ? DS_EXIT_OK : DS_EXIT_UNDECODABLE;
 }

@@ -28,7 +28,6 @@ void ds_encode_options_init(ds_encode_options *o)
 }
 
 typedef struct encoder {
-    const ds_encode_options *opt;
     ds_link_opts link;
     ds_link_state state;
     int decimal;
@@ -244,7 +243,6 @@ static void encoder_init(encoder *x, const ds_encode_options *o, ds_encode_out_f
                          ds_encode_error_fn err, void *err_user)
 {
     memset(x, 0, sizeof *x);
-    x->opt = o;
     x->decimal = o->decimal;
     x->out = out;
     x->out_user = out_user;
@@ -257,10 +255,8 @@ static void encoder_init(encoder *x, const ds_encode_options *o, ds_encode_out_f
 
 static int finish(encoder *x, ds_encode_stats *stats)
 {
-    int oom = x->buf.failed && x->buf.len == 0;
     ds_buf_free(&x->buf);
     if (stats) *stats = x->stats;
-    if (oom) return -1;
     return (x->stats.failed || x->stats.xml_error) ? 1 : 0;
 }
 
