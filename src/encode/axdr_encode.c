@@ -40,65 +40,53 @@ typedef enum value_kind {
     VK_COMPACT
 } value_kind;
 
+/* How each data type is written; its element name is the decoder's (ds_axdr_type_name),
+ * compared case-insensitively so that Gurux C++ "Bcd" matches too. */
 typedef struct data_type {
-    const char *name;  /* compared case-insensitively, so Gurux C++ "Bcd" matches too */
     uint8_t tag;
     uint8_t size;      /* content bytes of fixed-size types */
     value_kind kind;
 } data_type;
 
 static const data_type DATA_TYPES[] = {
-    {"None", DS_T_NULL, 0, VK_BARE},
-    {"Array", DS_T_ARRAY, 0, VK_CONTAINER},
-    {"Structure", DS_T_STRUCTURE, 0, VK_CONTAINER},
-    {"Boolean", DS_T_BOOLEAN, 1, VK_BOOLEAN},
-    {"BitString", DS_T_BIT_STRING, 0, VK_BITS},
-    {"Int32", DS_T_INT32, 4, VK_SINT},
-    {"UInt32", DS_T_UINT32, 4, VK_UINT},
-    {"OctetString", DS_T_OCTET_STRING, 0, VK_OCTETS},
-    {"String", DS_T_VISIBLE_STRING, 0, VK_TEXT},
-    {"StringUTF8", DS_T_UTF8_STRING, 0, VK_TEXT},
-    {"BCD", DS_T_BCD, 1, VK_UINT},
-    {"Int8", DS_T_INT8, 1, VK_SINT},
-    {"Int16", DS_T_INT16, 2, VK_SINT},
-    {"UInt8", DS_T_UINT8, 1, VK_UINT},
-    {"UInt16", DS_T_UINT16, 2, VK_UINT},
-    {"CompactArray", DS_T_COMPACT_ARRAY, 0, VK_COMPACT},
-    {"Int64", DS_T_INT64, 8, VK_SINT},
-    {"UInt64", DS_T_UINT64, 8, VK_UINT},
-    {"Enum", DS_T_ENUM, 1, VK_UINT},
-    {"Float32", DS_T_FLOAT32, 4, VK_FIXED_HEX},
-    {"Float64", DS_T_FLOAT64, 8, VK_FIXED_HEX},
-    {"DateTime", DS_T_DATE_TIME, 12, VK_FIXED_HEX},
-    {"Date", DS_T_DATE, 5, VK_FIXED_HEX},
-    {"Time", DS_T_TIME, 4, VK_FIXED_HEX},
-    {"DontCare", DS_T_DONT_CARE, 0, VK_BARE},
+    {DS_T_NULL, 0, VK_BARE},
+    {DS_T_ARRAY, 0, VK_CONTAINER},
+    {DS_T_STRUCTURE, 0, VK_CONTAINER},
+    {DS_T_BOOLEAN, 1, VK_BOOLEAN},
+    {DS_T_BIT_STRING, 0, VK_BITS},
+    {DS_T_INT32, 4, VK_SINT},
+    {DS_T_UINT32, 4, VK_UINT},
+    {DS_T_OCTET_STRING, 0, VK_OCTETS},
+    {DS_T_VISIBLE_STRING, 0, VK_TEXT},
+    {DS_T_UTF8_STRING, 0, VK_TEXT},
+    {DS_T_BCD, 1, VK_UINT},
+    {DS_T_INT8, 1, VK_SINT},
+    {DS_T_INT16, 2, VK_SINT},
+    {DS_T_UINT8, 1, VK_UINT},
+    {DS_T_UINT16, 2, VK_UINT},
+    {DS_T_COMPACT_ARRAY, 0, VK_COMPACT},
+    {DS_T_INT64, 8, VK_SINT},
+    {DS_T_UINT64, 8, VK_UINT},
+    {DS_T_ENUM, 1, VK_UINT},
+    {DS_T_FLOAT32, 4, VK_FIXED_HEX},
+    {DS_T_FLOAT64, 8, VK_FIXED_HEX},
+    {DS_T_DATE_TIME, 12, VK_FIXED_HEX},
+    {DS_T_DATE, 5, VK_FIXED_HEX},
+    {DS_T_TIME, 4, VK_FIXED_HEX},
+    {DS_T_DONT_CARE, 0, VK_BARE},
 };
 
 static const data_type *find_type(const xmlNode *node)
 {
     if (!node || node->type != XML_ELEMENT_NODE) return NULL;
     for (size_t i = 0; i < sizeof DATA_TYPES / sizeof DATA_TYPES[0]; i++)
-        if (ds_x_is(node, DATA_TYPES[i].name)) return &DATA_TYPES[i];
+        if (ds_x_is(node, ds_axdr_type_name(DATA_TYPES[i].tag))) return &DATA_TYPES[i];
     return NULL;
 }
 
 int ds_axdr_is_data(const xmlNode *node) { return find_type(node) != NULL; }
 
 /* ---- small helpers ------------------------------------------------------------------------ */
-
-/* Minimal A-XDR length of n into b (at most 5 bytes); returns the byte count. */
-static size_t len_bytes(size_t n, uint8_t b[5])
-{
-    if (n < 0x80) {
-        b[0] = (uint8_t)n;
-        return 1;
-    }
-    size_t k = n <= 0xFF ? 1 : n <= 0xFFFF ? 2 : n <= 0xFFFFFF ? 3 : 4;
-    b[0] = (uint8_t)(0x80 | k);
-    for (size_t i = 0; i < k; i++) b[k - i] = (uint8_t)(n >> (8 * i));
-    return k + 1;
-}
 
 /* The one place a refused append (16 MiB cap or no memory) becomes an error. */
 static int check_out(ds_enc *enc, const xmlNode *node, const ds_buf *out)
@@ -113,7 +101,7 @@ static int prefix_length(ds_enc *enc, const xmlNode *node, ds_buf *out, size_t s
 {
     uint8_t b[5];
     size_t n = out->len - start;
-    if (ds_buf_insert(out, start, b, len_bytes(n, b))) return check_out(enc, node, out);
+    if (ds_buf_insert(out, start, b, ds_len_bytes(n, b))) return check_out(enc, node, out);
     return 0;
 }
 
@@ -388,7 +376,7 @@ static int put_real(compact_ctx *cx, const xmlNode *node, const data_type *t, co
     else d = strtod(s, &end);
     double got = t->size == 4 ? (double)f : d;
     if (end == s || *end || (errno == ERANGE && isinf(got)))
-        return ds_enc_fail(cx->enc, node, "<%s>: \"%s\" is not a %s value", ds_x_name(node), s, t->name);
+        return ds_enc_fail(cx->enc, node, "<%s>: \"%s\" is not a %s value", ds_x_name(node), s, ds_axdr_type_name(t->tag));
     uint64_t u = 0;
     if (t->size == 4) {
         uint32_t v;

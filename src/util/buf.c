@@ -67,12 +67,22 @@ int ds_buf_uint(ds_buf *b, uint64_t v, size_t n)
     return ds_buf_append(b, tmp, n);
 }
 
+size_t ds_len_bytes(size_t n, uint8_t out[5])
+{
+    if (n < 0x80) {
+        out[0] = (uint8_t)n;
+        return 1;
+    }
+    size_t k = n <= 0xFF ? 1 : n <= 0xFFFF ? 2 : n <= 0xFFFFFF ? 3 : 4;
+    out[0] = (uint8_t)(0x80 | k);
+    for (size_t i = 0; i < k; i++) out[k - i] = (uint8_t)(n >> (8 * i));
+    return k + 1;
+}
+
 int ds_buf_len(ds_buf *b, size_t n)
 {
-    if (n < 0x80) return ds_buf_byte(b, (uint8_t)n);
-    size_t k = n <= 0xFF ? 1 : n <= 0xFFFF ? 2 : n <= 0xFFFFFF ? 3 : 4;
-    if (ds_buf_byte(b, (uint8_t)(0x80 | k))) return -1;
-    return ds_buf_uint(b, n, k);
+    uint8_t tmp[5];
+    return ds_buf_append(b, tmp, ds_len_bytes(n, tmp));
 }
 
 int ds_buf_insert(ds_buf *b, size_t at, const void *p, size_t n)

@@ -24,6 +24,8 @@ int ds_buf_byte(ds_buf *b, uint8_t v);
 int ds_buf_uint(ds_buf *b, uint64_t v, size_t n);
 /* A-XDR / BER length in its shortest form. */
 int ds_buf_len(ds_buf *b, size_t n);
+/* The same length written into out (at most 5 bytes); returns the byte count. */
+size_t ds_len_bytes(size_t n, uint8_t out[5]);
 /* Inserts bytes at position `at` (for length prefixes known only after the content). */
 int ds_buf_insert(ds_buf *b, size_t at, const void *p, size_t n);
 
