@@ -53,9 +53,16 @@ void ds_c_long_invoke_id(ds_emit *e, const uint8_t *p, size_t n, uint64_t v)
     (void)p;
     (void)n;
     if (!ds_emit_comments_on(e)) return;
-    ds_emit_comment(e, "invoke-id %lu, %s, %s priority%s%s", (unsigned long)(v & 0xFFFFFF),
-                    (v & 0x40000000u) ? "confirmed" : "unconfirmed", (v & 0x80000000u) ? "high" : "normal",
-                    (v & 0x10000000u) ? ", self-descriptive" : "", (v & 0x20000000u) ? ", break on error" : "");
+    /* one per push notification: built without printf */
+    ds_text t;
+    ds_text_init(&t);
+    ds_text_str(&t, "invoke-id ");
+    ds_text_uint(&t, v & 0xFFFFFF);
+    ds_text_str(&t, (v & 0x40000000u) ? ", confirmed, " : ", unconfirmed, ");
+    ds_text_str(&t, (v & 0x80000000u) ? "high priority" : "normal priority");
+    if (v & 0x10000000u) ds_text_str(&t, ", self-descriptive");
+    if (v & 0x20000000u) ds_text_str(&t, ", break on error");
+    ds_emit_comment_text(e, t.buf, t.len);
 }
 
 void ds_c_octets(ds_emit *e, const uint8_t *p, size_t n, uint64_t v)

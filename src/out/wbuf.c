@@ -57,26 +57,14 @@ void ds_wbuf_spaces(ds_wbuf *w, size_t n)
     ds_wbuf_write(w, spaces, n);
 }
 
-/* The two hex digits of every byte value, so that a byte costs one 2-byte copy. */
-static const char HEX_PAIRS[513] =
-    "000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F"
-    "202122232425262728292A2B2C2D2E2F303132333435363738393A3B3C3D3E3F"
-    "404142434445464748494A4B4C4D4E4F505152535455565758595A5B5C5D5E5F"
-    "606162636465666768696A6B6C6D6E6F707172737475767778797A7B7C7D7E7F"
-    "808182838485868788898A8B8C8D8E8F909192939495969798999A9B9C9D9E9F"
-    "A0A1A2A3A4A5A6A7A8A9AAABACADAEAFB0B1B2B3B4B5B6B7B8B9BABBBCBDBEBF"
-    "C0C1C2C3C4C5C6C7C8C9CACBCCCDCECFD0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF"
-    "E0E1E2E3E4E5E6E7E8E9EAEBECEDEEEFF0F1F2F3F4F5F6F7F8F9FAFBFCFDFEFF";
-
 void ds_wbuf_hex(ds_wbuf *w, const unsigned char *p, size_t n)
 {
     while (n > 0) {
         if (w->cap - w->len < 2) ds_wbuf_flush(w);
-        /* as many bytes as fit in the block, in one tight loop */
+        /* as many bytes as fit in the block, in one piece */
         size_t room = (w->cap - w->len) / 2;
         size_t k = n < room ? n : room;
-        char *o = w->buf + w->len;
-        for (size_t i = 0; i < k; i++) memcpy(o + 2 * i, HEX_PAIRS + 2 * p[i], 2);
+        ds_hex_encode(w->buf + w->len, p, k);
         w->len += 2 * k;
         p += k;
         n -= k;
@@ -85,7 +73,11 @@ void ds_wbuf_hex(ds_wbuf *w, const unsigned char *p, size_t n)
 
 void ds_wbuf_udec(ds_wbuf *w, uint64_t v)
 {
+    if (ds_wbuf_reserve(w, 21) == 0) {  /* 20 digits and the formatter's NUL */
+        w->len += ds_fmt_udec(ds_wbuf_tail(w), v);
+        return;
+    }
     char tmp[24];
     size_t n = ds_fmt_udec(tmp, v);
-    ds_wbuf_write(w, tmp, n);
+    for (size_t i = 0; i < n; i++) ds_wbuf_putc(w, tmp[i]);
 }

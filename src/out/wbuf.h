@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/copy.h"
+
 #define DS_WBUF_SIZE (64u * 1024u)
 
 typedef struct ds_wbuf {
@@ -37,10 +39,19 @@ void ds_wbuf_hex(ds_wbuf *w, const unsigned char *p, size_t n);
 /* Unsigned decimal. */
 void ds_wbuf_udec(ds_wbuf *w, uint64_t v);
 
+/* n blanks at o (indentation); returns o + n. */
+static inline char *ds_put_spaces(char *o, size_t n)
+{
+    static const char blanks[] = "                                                                ";
+    if (n < sizeof blanks) ds_copy_short(o, blanks, n);
+    else memset(o, ' ', n);
+    return o + n;
+}
+
 static inline void ds_wbuf_write(ds_wbuf *w, const void *p, size_t n)
 {
     if (n <= w->cap - w->len) {
-        memcpy(w->buf + w->len, p, n);
+        ds_copy_short(w->buf + w->len, p, n);
         w->len += n;
     } else {
         ds_wbuf_write_slow(w, p, n);
@@ -57,5 +68,20 @@ static inline void ds_wbuf_puts(ds_wbuf *w, const char *s)
 {
     ds_wbuf_write(w, s, strlen(s));
 }
+
+/* Room for at least n more bytes (flushing when needed): the caller then writes at
+ * ds_wbuf_tail() and advances with ds_wbuf_commit(). Returns 0, or -1 when n is larger than
+ * the whole block (the caller takes the piecewise path). */
+static inline int ds_wbuf_reserve(ds_wbuf *w, size_t n)
+{
+    if (n <= w->cap - w->len) return 0;
+    if (n > w->cap) return -1;
+    ds_wbuf_flush(w);
+    return 0;
+}
+
+static inline char *ds_wbuf_tail(ds_wbuf *w) { return w->buf + w->len; }
+
+static inline void ds_wbuf_commit(ds_wbuf *w, char *end) { w->len = (size_t)(end - w->buf); }
 
 #endif

@@ -48,6 +48,27 @@ static void write_indent(xml_sink *x)
     ds_wbuf_spaces(&x->st.w, 2 * x->st.indent);
 }
 
+/* A whole line "<name>" or "</name>" at the current indentation, with one bounds check. */
+static void put_tag_line(xml_sink *x, const char *open, size_t open_len, const char *name)
+{
+    ds_wbuf *w = &x->st.w;
+    size_t ind = 2 * (size_t)x->st.indent, nlen = strlen(name);
+    if (ds_wbuf_reserve(w, ind + open_len + nlen + 2) == 0) {
+        char *o = ds_put_spaces(ds_wbuf_tail(w), ind);
+        ds_copy_short(o, open, open_len);
+        o += open_len;
+        ds_copy_short(o, name, nlen);
+        o += nlen;
+        memcpy(o, ">\n", 2);
+        ds_wbuf_commit(w, o + 2);
+        return;
+    }
+    write_indent(x);
+    ds_wbuf_write(w, open, open_len);
+    ds_wbuf_write(w, name, nlen);
+    ds_wbuf_write(w, ">\n", 2);
+}
+
 static void xml_begin_document(ds_sink *s)
 {
     xml_sink *x = xml_of(s);
@@ -78,6 +99,11 @@ static void xml_open(ds_sink *s, const char *name, const ds_attr *attrs, size_t 
         x->st.w.error = 1;  /* out of memory: stop, the error is reported by ds_sink_error */
         return;
     }
+    if (!attrs || !nattrs) {
+        put_tag_line(x, "<", 1, name);
+        if (!flat) x->st.indent++;
+        return;
+    }
     write_indent(x);
     ds_wbuf_putc(&x->st.w, '<');
     ds_wbuf_puts(&x->st.w, name);
@@ -100,10 +126,7 @@ static void xml_close(ds_sink *s, const char *name)
     /* A close without an open would break the document: drop it. */
     if (ds_levels_pop(&x->st.levels, &flat) != 0) return;
     if (!flat) x->st.indent--;
-    write_indent(x);
-    ds_wbuf_write(&x->st.w, "</", 2);
-    ds_wbuf_puts(&x->st.w, name);
-    ds_wbuf_write(&x->st.w, ">\n", 2);
+    put_tag_line(x, "</", 2, name);
 }
 
 /* The common leaf, <Name Value="plain" />, written straight into the block in one pass
@@ -113,23 +136,22 @@ static int leaf_fast(xml_sink *x, const char *name, const char *attr, const char
     ds_wbuf *w = &x->st.w;
     size_t ind = 2 * (size_t)x->st.indent, nlen = strlen(name), alen = strlen(attr);
     size_t need = ind + 1 + nlen + 1 + alen + 2 + value_len + 5; /* <N A="V" />\n */
-    if (need > w->cap - w->len || ds_xml_plain_run((const unsigned char *)value, value_len) != value_len) return 0;
-    char *o = w->buf + w->len;
-    memset(o, ' ', ind);
-    o += ind;
+    if (ds_xml_plain_run((const unsigned char *)value, value_len) != value_len || ds_wbuf_reserve(w, need) != 0)
+        return 0;
+    char *o = ds_wbuf_tail(w);
+    o = ds_put_spaces(o, ind);
     *o++ = '<';
-    memcpy(o, name, nlen);
+    ds_copy_short(o, name, nlen);
     o += nlen;
     *o++ = ' ';
-    memcpy(o, attr, alen);
+    ds_copy_short(o, attr, alen);
     o += alen;
     *o++ = '=';
     *o++ = '"';
-    memcpy(o, value, value_len);
+    ds_copy_short(o, value, value_len);
     o += value_len;
     memcpy(o, "\" />\n", 5);
-    o += 5;
-    w->len = (size_t)(o - w->buf);
+    ds_wbuf_commit(w, o + 5);
     return 1;
 }
 
@@ -171,8 +193,7 @@ static void xml_leaf_attrs(ds_sink *s, const char *name, const ds_attr *attrs, s
 static void xml_comment(ds_sink *s, const char *text, size_t len)
 {
     xml_sink *x = xml_of(s);
-    write_indent(x);
-    ds_xml_comment(&x->st.w, text, len);
+    ds_xml_comment_line(&x->st.w, 2 * x->st.indent, text, len);
 }
 
 static void xml_diagnostic(ds_sink *s, const ds_diag *d)

@@ -181,6 +181,61 @@ static void comment_end(ds_wbuf *w, comment_state *st)
 }
 
 
+/* 1 when the text can go into a comment as it is: printable ASCII, no "--", no '-' at the end.
+ * Nearly every comment (labels, OBIS names, dates) is such a text. */
+#if defined(__SSE2__)
+#include <emmintrin.h>
+
+/* Length of the leading 16-byte blocks made only of printable ASCII other than '-' (the bytes
+ * COMMENT_PLAIN accepts), checked a block at a time. */
+static size_t comment_plain_blocks(const unsigned char *p, size_t n)
+{
+    const __m128i space_minus_1 = _mm_set1_epi8(0x1F), del = _mm_set1_epi8(0x7F), dash = _mm_set1_epi8('-');
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        /* signed compare: bytes >= 0x80 are negative, so "> 0x1F" also rules them out */
+        __m128i ok = _mm_cmpgt_epi8(v, space_minus_1);
+        __m128i bad = _mm_or_si128(_mm_cmpeq_epi8(v, del), _mm_cmpeq_epi8(v, dash));
+        if (_mm_movemask_epi8(_mm_andnot_si128(bad, ok)) != 0xFFFF) break;
+    }
+    return i;
+}
+#else
+static size_t comment_plain_blocks(const unsigned char *p, size_t n)
+{
+    (void)p, (void)n;
+    return 0;
+}
+#endif
+
+static int comment_verbatim(const unsigned char *p, size_t n)
+{
+    for (size_t i = comment_plain_blocks(p, n); i < n; i++) {
+        if (COMMENT_PLAIN[p[i]]) continue;
+        if (p[i] != '-' || i + 1 == n || p[i + 1] == '-') return 0;
+    }
+    return 1;
+}
+
+void ds_xml_comment_line(ds_wbuf *w, size_t indent, const char *text, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)(text ? text : "");
+    if (!text) len = 0;
+    if (comment_verbatim(p, len) && ds_wbuf_reserve(w, indent + len + 8) == 0) {
+        char *o = ds_put_spaces(ds_wbuf_tail(w), indent);
+        memcpy(o, "<!--", 4);
+        o += 4;
+        ds_copy_short(o, p, len);
+        o += len;
+        memcpy(o, "-->\n", 4);
+        ds_wbuf_commit(w, o + 4);
+        return;
+    }
+    ds_wbuf_spaces(w, indent);
+    ds_xml_comment(w, text, len);
+}
+
 void ds_xml_comment(ds_wbuf *w, const char *text, size_t len)
 {
     comment_state st = {0};

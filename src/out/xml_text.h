@@ -34,6 +34,8 @@ void ds_xml_escaped(ds_wbuf *w, const unsigned char *p, size_t n);
 void ds_xml_attr(ds_wbuf *w, const char *attr, const char *value, size_t len);
 /* <!--text-->\n: "--" broken up, no trailing '-', CR/LF as spaces, illegal characters as '?'. */
 void ds_xml_comment(ds_wbuf *w, const char *text, size_t len);
+/* The same comment as a whole line, after `indent` blanks. */
+void ds_xml_comment_line(ds_wbuf *w, size_t indent, const char *text, size_t len);
 /* <!--severity code offset=N: message-->\n */
 void ds_xml_diagnostic(ds_wbuf *w, const ds_diag *d);
 

@@ -55,6 +55,12 @@ void ds_security_select(ds_security *s, const uint8_t *key, size_t key_len, cons
     if (sender_len) memcpy(s->sender, sender, sender_len);
     s->sender_len = sender_len;
     if (key_len > DS_SESSION_KEY_MAX) key_len = DS_SESSION_KEY_MAX;
+    /* Consecutive frames mostly belong to the same conversation: try it before the search. */
+    ds_session *cur = s->current;
+    if (cur && cur->active && cur->key_len == key_len && memcmp(cur->key, key, key_len) == 0) {
+        cur->last_use = ++s->clock;
+        return;
+    }
     ds_session *oldest = &s->sessions[0];
     for (int i = 0; i < DS_SESSIONS; i++) {
         ds_session *ss = &s->sessions[i];

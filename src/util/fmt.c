@@ -2,29 +2,72 @@
 
 #include <string.h>
 
+#include "util/copy.h"
+
 static const char HEXDIGITS[] = "0123456789ABCDEF";
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+
+/* 16 bytes to 32 uppercase hex digits: split the nibbles, interleave them high-first, then
+ * '0' + x, plus 7 more for x > 9 ('A' - '9' - 1). */
+static size_t hex_blocks(char *out, const uint8_t *p, size_t n)
+{
+    const __m128i low4 = _mm_set1_epi8(0x0F), nine = _mm_set1_epi8(9), zero = _mm_set1_epi8('0'),
+                  gap = _mm_set1_epi8(7);
+    size_t done = 0;
+    for (; done + 16 <= n; done += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + done));
+        __m128i hi = _mm_and_si128(_mm_srli_epi16(v, 4), low4), lo = _mm_and_si128(v, low4);
+        __m128i a = _mm_unpacklo_epi8(hi, lo), b = _mm_unpackhi_epi8(hi, lo);
+        a = _mm_add_epi8(a, _mm_add_epi8(zero, _mm_and_si128(_mm_cmpgt_epi8(a, nine), gap)));
+        b = _mm_add_epi8(b, _mm_add_epi8(zero, _mm_and_si128(_mm_cmpgt_epi8(b, nine), gap)));
+        _mm_storeu_si128((__m128i *)(void *)(out + 2 * done), a);
+        _mm_storeu_si128((__m128i *)(void *)(out + 2 * done + 16), b);
+    }
+    return done;
+}
+#else
+static size_t hex_blocks(char *out, const uint8_t *p, size_t n)
+{
+    (void)out, (void)p, (void)n;
+    return 0;
+}
+#endif
+
+/* The two hex digits of every byte value: the tail after the blocks costs one 2-byte copy a byte. */
+static const char HEX_PAIRS[513] =
+    "000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F"
+    "202122232425262728292A2B2C2D2E2F303132333435363738393A3B3C3D3E3F"
+    "404142434445464748494A4B4C4D4E4F505152535455565758595A5B5C5D5E5F"
+    "606162636465666768696A6B6C6D6E6F707172737475767778797A7B7C7D7E7F"
+    "808182838485868788898A8B8C8D8E8F909192939495969798999A9B9C9D9E9F"
+    "A0A1A2A3A4A5A6A7A8A9AAABACADAEAFB0B1B2B3B4B5B6B7B8B9BABBBCBDBEBF"
+    "C0C1C2C3C4C5C6C7C8C9CACBCCCDCECFD0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF"
+    "E0E1E2E3E4E5E6E7E8E9EAEBECEDEEEFF0F1F2F3F4F5F6F7F8F9FAFBFCFDFEFF";
+
+void ds_hex_encode(char *out, const uint8_t *p, size_t n)
+{
+    size_t i = hex_blocks(out, p, n);
+    for (; i < n; i++) memcpy(out + 2 * i, HEX_PAIRS + 2 * p[i], 2);
+}
 
 size_t ds_fmt_hex(char *out, const uint8_t *p, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = HEXDIGITS[p[i] >> 4];
-        out[2 * i + 1] = HEXDIGITS[p[i] & 0xF];
-    }
+    ds_hex_encode(out, p, n);
     out[2 * n] = '\0';
     return 2 * n;
 }
 
 size_t ds_fmt_uhex(char *out, uint64_t v, int digits)
 {
-    /* count the digits first, then fill from the right: no reversal pass */
-    int n = 1;
-    while (n < 16 && (v >> (4 * n)) != 0) n++;
+    /* count the digits first, then fill from the right a byte (two digits) at a time */
+    int n = (64 - __builtin_clzll(v | 1) + 3) / 4;
     if (digits > 16) digits = 16;
     if (n < digits) n = digits;
-    for (int i = n - 1; i >= 0; i--) {
-        out[i] = HEXDIGITS[v & 0xF];
-        v >>= 4;
-    }
+    int i = n;
+    for (; i >= 2; i -= 2, v >>= 8) memcpy(out + i - 2, HEX_PAIRS + 2 * (v & 0xFF), 2);
+    if (i) out[0] = HEXDIGITS[v & 0xF];
     out[n] = '\0';
     return (size_t)n;
 }
@@ -34,26 +77,43 @@ static const char DEC_PAIRS[201] = "00010203040506070809101112131415161718192021
                                    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
                                    "8081828384858687888990919293949596979899";
 
+static const uint64_t POW10[20] = {1u,
+                                   10u,
+                                   100u,
+                                   1000u,
+                                   10000u,
+                                   100000u,
+                                   1000000u,
+                                   10000000u,
+                                   100000000u,
+                                   1000000000u,
+                                   10000000000u,
+                                   100000000000u,
+                                   1000000000000u,
+                                   10000000000000u,
+                                   100000000000000u,
+                                   1000000000000000u,
+                                   10000000000000000u,
+                                   100000000000000000u,
+                                   1000000000000000000u,
+                                   10000000000000000000u};
+
 size_t ds_fmt_udec(char *out, uint64_t v)
 {
-    char tmp[20];
-    int n = 20;
+    /* the digit count first, so that the digits go straight to their place */
+    int n = 1;
+    while (n < 20 && v >= POW10[n]) n++;
+    int i = n;
     while (v >= 100) {
         unsigned pair = (unsigned)(v % 100);
         v /= 100;
-        tmp[--n] = DEC_PAIRS[2 * pair + 1];
-        tmp[--n] = DEC_PAIRS[2 * pair];
+        i -= 2;
+        memcpy(out + i, DEC_PAIRS + 2 * pair, 2);
     }
-    if (v >= 10) {
-        tmp[--n] = DEC_PAIRS[2 * v + 1];
-        tmp[--n] = DEC_PAIRS[2 * v];
-    } else {
-        tmp[--n] = (char)('0' + v);
-    }
-    size_t len = (size_t)(20 - n);
-    memcpy(out, tmp + n, len);
-    out[len] = '\0';
-    return len;
+    if (v >= 10) memcpy(out, DEC_PAIRS + 2 * v, 2);
+    else out[0] = (char)('0' + v);
+    out[n] = '\0';
+    return (size_t)n;
 }
 
 size_t ds_fmt_sdec(char *out, int64_t v)
@@ -80,39 +140,25 @@ size_t ds_fmt_shex(char *out, int64_t v, int digits)
     return (size_t)digits;
 }
 
-static void text_put(ds_text *t, const char *s, size_t n)
-{
-    size_t room = sizeof t->buf - 1 - t->len;
-    if (n > room) n = room;
-    memcpy(t->buf + t->len, s, n);
-    t->len += n;
-    t->buf[t->len] = '\0';
-}
-
-void ds_text_str(ds_text *t, const char *s)
-{
-    text_put(t, s, strlen(s));
-}
-
-void ds_text_uint(ds_text *t, uint64_t v)
-{
-    char tmp[24];
-    text_put(t, tmp, ds_fmt_udec(tmp, v));
-}
-
 void ds_text_uint_w(ds_text *t, uint64_t v, int width)
 {
     char tmp[24];
     size_t n = ds_fmt_udec(tmp, v);
     while ((int)n < width && t->len < sizeof t->buf - 1) {
-        text_put(t, "0", 1);
+        ds_text_put(t, "0", 1);
         width--;
     }
-    text_put(t, tmp, n);
+    ds_text_put_slow(t, tmp, n);
 }
 
 void ds_text_uhex(ds_text *t, uint64_t v, int digits)
 {
     char tmp[24];
-    text_put(t, tmp, ds_fmt_uhex(tmp, v, digits));
+    ds_text_put_slow(t, tmp, ds_fmt_uhex(tmp, v, digits));
+}
+
+void ds_text_put_slow(ds_text *t, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n && t->len < sizeof t->buf - 1; i++) t->buf[t->len++] = s[i];
+    t->buf[t->len] = '\0';
 }

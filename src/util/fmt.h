@@ -4,9 +4,14 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+
+#include "util/copy.h"
 
 /* Uppercase hex of n bytes into out (2n chars + NUL). Returns 2n. */
 size_t ds_fmt_hex(char *out, const uint8_t *p, size_t n);
+/* Uppercase hex, two digits a byte, exactly 2n bytes written (no NUL). */
+void ds_hex_encode(char *out, const uint8_t *p, size_t n);
 /* Unsigned as uppercase hex, zero-padded to at least `digits`. out >= 17. Returns length. */
 size_t ds_fmt_uhex(char *out, uint64_t v, int digits);
 /* Unsigned decimal. out >= 21. */
@@ -29,8 +34,34 @@ static inline void ds_text_init(ds_text *t)
     t->len = 0;
     t->buf[0] = '\0';
 }
-void ds_text_str(ds_text *t, const char *s);
-void ds_text_uint(ds_text *t, uint64_t v);
+/* Inline so that a literal's length is known at compile time and its copy is a few moves. */
+static inline void ds_text_put(ds_text *t, const char *s, size_t n)
+{
+    size_t room = sizeof t->buf - 1 - t->len;
+    if (n > room) n = room;
+    ds_copy_short(t->buf + t->len, s, n);
+    t->len += n;
+    t->buf[t->len] = '\0';
+}
+
+/* Digits formatted in a small scratch buffer, appended one by one: only used near the end of
+ * the buffer, where the number may have to be cut. */
+void ds_text_put_slow(ds_text *t, const char *s, size_t n);
+
+static inline void ds_text_str(ds_text *t, const char *s)
+{
+    ds_text_put(t, s, strlen(s));
+}
+
+static inline void ds_text_uint(ds_text *t, uint64_t v)
+{
+    if (sizeof t->buf - t->len >= 21) { /* room for 20 digits and the NUL: format in place */
+        t->len += ds_fmt_udec(t->buf + t->len, v);
+        return;
+    }
+    char tmp[24];
+    ds_text_put_slow(t, tmp, ds_fmt_udec(tmp, v));
+}
 /* v as decimal, zero-padded to `width` digits */
 void ds_text_uint_w(ds_text *t, uint64_t v, int width);
 void ds_text_uhex(ds_text *t, uint64_t v, int digits);

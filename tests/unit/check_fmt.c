@@ -2,7 +2,9 @@
 #include <check.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "util/copy.h"
 #include "util/fmt.h"
 
 START_TEST(udec_edges)
@@ -82,6 +84,63 @@ START_TEST(text_builder_cuts_at_capacity)
 }
 END_TEST
 
+/* Every length of every size class of the inline copy, at odd offsets, against memcpy; the bytes
+ * around the destination stay untouched. */
+START_TEST(copy_short_every_length)
+{
+    char src[80], dst[100], want[100];
+    for (size_t i = 0; i < sizeof src; i++) src[i] = (char)('a' + i % 26);
+    for (size_t n = 0; n <= 70; n++) {
+        memset(dst, '#', sizeof dst);
+        memset(want, '#', sizeof want);
+        ds_copy_short(dst + 3, src + 5, n);
+        memcpy(want + 3, src + 5, n);
+        ck_assert_msg(memcmp(dst, want, sizeof dst) == 0, "length %zu", n);
+    }
+}
+END_TEST
+
+/* The 16-byte block path and the byte tail give the same digits as a plain nibble loop, for
+ * lengths around the block size and all byte values. */
+START_TEST(hex_encode_blocks_and_tail)
+{
+    static const char D[] = "0123456789ABCDEF";
+    uint8_t in[300];
+    for (size_t i = 0; i < sizeof in; i++) in[i] = (uint8_t)(i * 37 + 11);
+    for (size_t i = 0; i < 256; i++) in[i] = (uint8_t)i;
+    char out[2 * sizeof in + 8], want[2 * sizeof in + 8];
+    size_t lengths[] = {0, 1, 15, 16, 17, 31, 32, 33, 255, 256, 300};
+    for (size_t k = 0; k < sizeof lengths / sizeof lengths[0]; k++) {
+        size_t n = lengths[k];
+        memset(out, '#', sizeof out);
+        for (size_t i = 0; i < n; i++) {
+            want[2 * i] = D[in[i] >> 4];
+            want[2 * i + 1] = D[in[i] & 15];
+        }
+        ds_hex_encode(out, in, n);
+        ck_assert_msg(memcmp(out, want, 2 * n) == 0, "length %zu", n);
+        ck_assert_int_eq(out[2 * n], '#'); /* exactly 2n bytes written */
+    }
+}
+END_TEST
+
+START_TEST(uhex_digit_counts)
+{
+    char buf[24];
+    static const struct {
+        uint64_t v;
+        int digits;
+        const char *want;
+    } CASES[] = {{0xF, 1, "F"}, {0x10, 1, "10"}, {0xFFF, 1, "FFF"}, {0x1000, 1, "1000"}, {0x1000, 6, "001000"},
+                 {0xABCDE, 1, "ABCDE"}, {0x123456789, 0, "123456789"}};
+    for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
+        size_t n = ds_fmt_uhex(buf, CASES[i].v, CASES[i].digits);
+        ck_assert_str_eq(buf, CASES[i].want);
+        ck_assert_uint_eq(n, strlen(CASES[i].want));
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("fmt");
@@ -91,6 +150,9 @@ int main(void)
     tcase_add_test(t, uhex_padding);
     tcase_add_test(t, shex_and_hex);
     tcase_add_test(t, text_builder_cuts_at_capacity);
+    tcase_add_test(t, copy_short_every_length);
+    tcase_add_test(t, hex_encode_blocks_and_tail);
+    tcase_add_test(t, uhex_digit_counts);
     suite_add_tcase(s, t);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -587,6 +587,39 @@ START_TEST(xml_comment_sanitising)
 }
 END_TEST
 
+/* Comments longer than one 16-byte block, with the character to handle inside a block, at a
+ * block's edge and at the end: the block check must hand them to the byte-wise path. */
+START_TEST(xml_comment_long_texts)
+{
+    capture c;
+    ds_sink *s = capture_start(&c, ds_xml_sink_new);
+    s->begin_document(s);
+    comment(s, "0123456789abcdefghijklmnopqrstuv");        /* two plain blocks */
+    comment(s, "0123456789abcdef--ghijklmnopqrstu");       /* "--" right after a block */
+    comment(s, "0123456789abcde--fghijklmnopqrstu");       /* "--" across a block edge */
+    comment(s, "2017-10-01T00:00:00.00+01:00 dst");        /* single dashes in the first block */
+    comment(s, "0123456789abcdefghijklmnopqrstu-");        /* '-' at the very end */
+    comment(s, "0123456789\x01" "bcdefghijklmnopqrstuv");    /* a control byte inside a block */
+    comment(s, "0123456789abcdefghijk\xC3\xA9mnopqrstuv"); /* UTF-8 in the second block */
+    comment(s, "0123456789abcdefghijklmnopqrstu\x7F");     /* DEL is legal XML */
+    s->end_document(s);
+    const char *out = capture_end(&c, s);
+    ck_assert_str_eq(out,
+        "<Messages>\n"
+        "<!--0123456789abcdefghijklmnopqrstuv-->\n"
+        "<!--0123456789abcdef- -ghijklmnopqrstu-->\n"
+        "<!--0123456789abcde- -fghijklmnopqrstu-->\n"
+        "<!--2017-10-01T00:00:00.00+01:00 dst-->\n"
+        "<!--0123456789abcdefghijklmnopqrstu- -->\n"
+        "<!--0123456789?bcdefghijklmnopqrstuv-->\n"
+        "<!--0123456789abcdefghijk\xC3\xA9mnopqrstuv-->\n"
+        "<!--0123456789abcdefghijklmnopqrstu\x7F-->\n"
+        "</Messages>\n");
+    assert_well_formed(out);
+    capture_free(&c);
+}
+END_TEST
+
 START_TEST(xml_comment_indentation)
 {
     capture c;
@@ -1039,6 +1072,7 @@ static Suite *sinks_suite(void)
     tcase_add_test(xml, xml_illegal_values_become_hex);
     tcase_add_test(xml, xml_legal_non_ascii_is_kept);
     tcase_add_test(xml, xml_comment_sanitising);
+    tcase_add_test(xml, xml_comment_long_texts);
     tcase_add_test(xml, xml_comment_indentation);
     tcase_add_test(xml, xml_diagnostics);
     tcase_add_test(xml, xml_diagnostic_unterminated_message);

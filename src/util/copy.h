@@ -1,0 +1,45 @@
+/* Copies of a few bytes without a call into the C library. */
+#ifndef DS_UTIL_COPY_H
+#define DS_UTIL_COPY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* Copies n bytes, n small, without a call into the C library: most pieces are a few bytes
+ * (names, "=\"", " />\n") and a call plus its size dispatch costs more than the copy. Two
+ * overlapping fixed-size copies cover every length of a class; no byte outside [s, s+n) is read. */
+static inline void ds_copy_short(char *d, const void *src, size_t n)
+{
+    const char *s = (const char *)src;
+    if (n >= 16) {
+        if (n > 32) {
+            memcpy(d, s, n);
+            return;
+        }
+        char a[16], b[16];
+        memcpy(a, s, 16);
+        memcpy(b, s + n - 16, 16);
+        memcpy(d, a, 16);
+        memcpy(d + n - 16, b, 16);
+    } else if (n >= 8) {
+        uint64_t a, b;
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+        memcpy(d, &a, 8);
+        memcpy(d + n - 8, &b, 8);
+    } else if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + n - 4, 4);
+        memcpy(d, &a, 4);
+        memcpy(d + n - 4, &b, 4);
+    } else if (n > 0) {
+        /* 1..3 bytes: first, middle and last (they coincide for short n) */
+        d[0] = s[0];
+        d[n / 2] = s[n / 2];
+        d[n - 1] = s[n - 1];
+    }
+}
+
+#endif
