@@ -55,12 +55,9 @@ static void put_tag_line(xml_sink *x, const char *open, size_t open_len, const c
     size_t ind = 2 * (size_t)x->st.indent, nlen = strlen(name);
     if (ds_wbuf_reserve(w, ind + open_len + nlen + 2) == 0) {
         char *o = ds_put_spaces(ds_wbuf_tail(w), ind);
-        ds_copy_short(o, open, open_len);
-        o += open_len;
-        ds_copy_short(o, name, nlen);
-        o += nlen;
-        memcpy(o, ">\n", 2);
-        ds_wbuf_commit(w, o + 2);
+        o = ds_put(o, open, open_len);
+        o = ds_put(o, name, nlen);
+        ds_wbuf_commit(w, ds_put(o, ">\n", 2));
         return;
     }
     write_indent(x);
@@ -138,20 +135,14 @@ static int leaf_fast(xml_sink *x, const char *name, const char *attr, const char
     size_t need = ind + 1 + nlen + 1 + alen + 2 + value_len + 5; /* <N A="V" />\n */
     if (ds_xml_plain_run((const unsigned char *)value, value_len) != value_len || ds_wbuf_reserve(w, need) != 0)
         return 0;
-    char *o = ds_wbuf_tail(w);
-    o = ds_put_spaces(o, ind);
+    char *o = ds_put_spaces(ds_wbuf_tail(w), ind);
     *o++ = '<';
-    ds_copy_short(o, name, nlen);
-    o += nlen;
+    o = ds_put(o, name, nlen);
     *o++ = ' ';
-    ds_copy_short(o, attr, alen);
-    o += alen;
-    *o++ = '=';
-    *o++ = '"';
-    ds_copy_short(o, value, value_len);
-    o += value_len;
-    memcpy(o, "\" />\n", 5);
-    ds_wbuf_commit(w, o + 5);
+    o = ds_put(o, attr, alen);
+    o = ds_put(o, "=\"", 2);
+    o = ds_put(o, value, value_len);
+    ds_wbuf_commit(w, ds_put(o, "\" />\n", 5));
     return 1;
 }
 

@@ -224,12 +224,9 @@ void ds_xml_comment_line(ds_wbuf *w, size_t indent, const char *text, size_t len
     if (!text) len = 0;
     if (comment_verbatim(p, len) && ds_wbuf_reserve(w, indent + len + 8) == 0) {
         char *o = ds_put_spaces(ds_wbuf_tail(w), indent);
-        memcpy(o, "<!--", 4);
-        o += 4;
-        ds_copy_short(o, p, len);
-        o += len;
-        memcpy(o, "-->\n", 4);
-        ds_wbuf_commit(w, o + 4);
+        o = ds_put(o, "<!--", 4);
+        o = ds_put(o, p, len);
+        ds_wbuf_commit(w, ds_put(o, "-->\n", 4));
         return;
     }
     ds_wbuf_spaces(w, indent);

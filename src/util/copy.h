@@ -42,4 +42,11 @@ static inline void ds_copy_short(char *d, const void *src, size_t n)
     }
 }
 
+/* ds_copy_short() at o; returns the end of the copy, so that a line is written as a chain. */
+static inline char *ds_put(char *o, const void *src, size_t n)
+{
+    ds_copy_short(o, src, n);
+    return o + n;
+}
+
 #endif
