@@ -37,12 +37,17 @@ void ds_cmd_decode_usage(FILE *out)
             "  --dedicated-key HEX  dedicated key (normally learned from a deciphered AARQ)\n"
             "  --broadcast-key HEX  global broadcast key\n"
             "  --kek HEX            master key (KEK) to unwrap general-ciphering wrapped keys (also DLMSCOPE_KEK)\n"
+            "  --private-key HEX    the recipient's key-agreement private key (32 bytes P-256, 48 P-384) for\n"
+            "                       general-ciphering agreed keys (ECDH) (also DLMSCOPE_PRIVATE_KEY)\n"
+            "  --agreement-public-key HEX  the originator's key-agreement public key (Static Unified Model)\n"
+            "                       (also DLMSCOPE_AGREEMENT_PUBLIC_KEY)\n"
             "  --client-title HEX, --server-title HEX  system titles (learned from AARQ/AARE otherwise)\n"
             "  --key-file FILE      keys per system title (see dlmscope(1))\n"
             "  --no-verify          decipher without checking authentication tags\n"
             "  --show-keys          show key values found in deciphered APDUs\n"
             "  --hls-secret TEXT    HLS secret (mechanisms 2, 3, 4, 6) to check the association; hex:HEX for bytes\n"
-            "  --client-public-key HEX, --server-public-key HEX  HLS mechanism 7 (ECDSA) public keys\n"
+            "  --client-public-key HEX, --server-public-key HEX  public signing keys (ECDSA): HLS mechanism 7,\n"
+            "                       general-signing, agreed-key ephemeral key signatures\n"
             "  --diagnostics=MODE   diagnostics on stderr: text (default), json, none\n"
             "  -o, --output FILE    write to FILE instead of standard output\n"
             "  -h, --help           this help\n"
@@ -123,7 +128,7 @@ int ds_cmd_decode(int argc, char **argv)
     enum {
         OPT_FORMAT = 256, OPT_HEX, OPT_BINARY, OPT_DECIMAL, OPT_NO_COMMENTS, OPT_PDU_ONLY, OPT_JSON, OPT_DIAG, OPT_STD,
         OPT_EK, OPT_AK, OPT_DK, OPT_BK, OPT_KEK, OPT_CLIENT_TITLE, OPT_SERVER_TITLE, OPT_KEY_FILE, OPT_SHOW_KEYS, OPT_NO_VERIFY,
-        OPT_HLS_SECRET, OPT_CLIENT_PUB, OPT_SERVER_PUB
+        OPT_HLS_SECRET, OPT_CLIENT_PUB, OPT_SERVER_PUB, OPT_PRIVATE_KEY, OPT_AGREEMENT_PUB
     };
     static const struct option LONG[] = {
         {"format", required_argument, NULL, OPT_FORMAT}, {"hex", no_argument, NULL, OPT_HEX},
@@ -134,6 +139,8 @@ int ds_cmd_decode(int argc, char **argv)
         {"ek", required_argument, NULL, OPT_EK},          {"ak", required_argument, NULL, OPT_AK},
         {"dedicated-key", required_argument, NULL, OPT_DK}, {"broadcast-key", required_argument, NULL, OPT_BK},
         {"kek", required_argument, NULL, OPT_KEK},
+        {"private-key", required_argument, NULL, OPT_PRIVATE_KEY},
+        {"agreement-public-key", required_argument, NULL, OPT_AGREEMENT_PUB},
         {"client-title", required_argument, NULL, OPT_CLIENT_TITLE},
         {"server-title", required_argument, NULL, OPT_SERVER_TITLE},
         {"key-file", required_argument, NULL, OPT_KEY_FILE}, {"show-keys", no_argument, NULL, OPT_SHOW_KEYS},
@@ -187,6 +194,11 @@ int ds_cmd_decode(int argc, char **argv)
             if (ds_keyring_set(keys, NULL, which, optarg, kerr, sizeof kerr)) return key_error(keys, kerr);
             break;
         }
+        case OPT_PRIVATE_KEY:
+        case OPT_AGREEMENT_PUB:
+            if (ds_keyring_set(keys, NULL, c == OPT_PRIVATE_KEY ? 'p' : 'q', optarg, kerr, sizeof kerr))
+                return key_error(keys, kerr);
+            break;
         case OPT_CLIENT_TITLE:
         case OPT_SERVER_TITLE: {
             uint8_t title[DS_TITLE_LEN];

@@ -9,6 +9,7 @@
 #include <mbedtls/gcm.h>
 #include <mbedtls/platform_util.h>
 
+#include "security/agree.h"
 #include "security/keywrap.h"
 #include "util/cursor.h"
 
@@ -126,8 +127,6 @@ static int parse_key_info(ds_cursor *cur, ds_ciphered *out, char *err, size_t er
     }
     if (present != 1) return fail(err, errlen, "general-ciphering: key-info presence flag is neither 00 nor 01");
     if (ds_cur_u8(cur, &choice)) return fail(err, errlen, "general-ciphering: key-info choice missing");
-    const uint8_t *skip;
-    size_t skip_len;
     switch (choice) {
     case 0: /* identified-key { key-id } */
         if (ds_cur_u8(cur, &out->key_id)) return fail(err, errlen, "general-ciphering: key-id missing");
@@ -137,9 +136,10 @@ static int parse_key_info(ds_cursor *cur, ds_ciphered *out, char *err, size_t er
         if (read_counted(cur, "key-ciphered-data", &out->wrapped_key, &out->wrapped_key_len, err, errlen))
             return -1;
         break;
-    case 2: /* agreed-key { key-parameters, key-ciphered-data } */
-        if (read_counted(cur, "key-parameters", &skip, &skip_len, err, errlen)) return -1;
-        if (read_counted(cur, "key-ciphered-data", &skip, &skip_len, err, errlen)) return -1;
+    case 2: /* agreed-key { key-parameters, key-ciphered-data }; their contents are judged by agree.c */
+        if (read_counted(cur, "key-parameters", &out->key_parameters, &out->key_parameters_len, err, errlen))
+            return -1;
+        if (read_counted(cur, "key-ciphered-data", &out->agreed_data, &out->agreed_data_len, err, errlen)) return -1;
         break;
     default:
         if (err && errlen) snprintf(err, errlen, "general-ciphering: unknown key-info choice %u", (unsigned)choice);
@@ -315,14 +315,34 @@ static ds_dec_status try_aad(const ds_ciphered *c, const ds_key *ek, const ds_ke
 static ds_dec_status decipher_with(const ds_ciphered *c, const uint8_t title[DS_TITLE_LEN], const ds_key *ek,
                                    const ds_key *ak, int verify, uint8_t *plain, size_t *plain_len);
 
+/* agreed-key: the content key comes from ECDH and the KDF (agree.c); it is wiped after use. */
+static ds_dec_status decipher_agreed(const ds_ciphered *c, const uint8_t title[DS_TITLE_LEN], const ds_keyset *keys,
+                                     int verify, uint8_t *plain, size_t *plain_len, ds_agree_report *rep)
+{
+    ds_key agreed;
+    ds_dec_status st = ds_agreed_key(c, title, keys, &agreed, rep);
+    if (st == DS_DEC_OK) st = decipher_with(c, title, &agreed, &keys->ak, verify, plain, plain_len); /* OK: keys given */
+    mbedtls_platform_zeroize(&agreed, sizeof agreed);
+    return st;
+}
+
 ds_dec_status ds_decipher(const ds_ciphered *c, const uint8_t title[DS_TITLE_LEN], const ds_keyset *keys,
                           int use_dedicated, int verify, uint8_t *plain, size_t *plain_len)
 {
+    return ds_decipher_ex(c, title, keys, use_dedicated, verify, plain, plain_len, NULL);
+}
+
+ds_dec_status ds_decipher_ex(const ds_ciphered *c, const uint8_t title[DS_TITLE_LEN], const ds_keyset *keys,
+                             int use_dedicated, int verify, uint8_t *plain, size_t *plain_len, ds_agree_report *rep)
+{
     *plain_len = 0;
+    if (rep) {
+        memset(rep, 0, sizeof *rep);
+        rep->scheme = -1;
+    }
     if (c->sc & SC_COMPRESSED) return DS_DEC_UNSUPPORTED;
     unsigned suite = c->sc & SC_SUITE_MASK;
     if (suite > 2) return DS_DEC_UNSUPPORTED;
-    if (c->kind == DS_CIPH_GENERAL_CIPHERING && c->key_info == 2) return DS_DEC_UNSUPPORTED; /* agreed (ECDH) */
     int auth = (c->sc & SC_AUTH) != 0, enc = (c->sc & SC_ENC) != 0;
     if (auth && (!c->tag || c->tag_len < TAG_LEN)) return DS_DEC_TOO_SHORT;
     if (!title) {
@@ -339,6 +359,8 @@ ds_dec_status ds_decipher(const ds_ciphered *c, const uint8_t title[DS_TITLE_LEN
         *plain_len = c->body_len;
         return DS_DEC_OK;
     }
+    if (c->kind == DS_CIPH_GENERAL_CIPHERING && c->key_info == 2)
+        return decipher_agreed(c, title, keys, verify, plain, plain_len, rep);
     if (!keys) return DS_DEC_NO_KEY;
     if (c->kind == DS_CIPH_GENERAL_CIPHERING && c->key_info == 1) {
         ds_key unwrapped;
@@ -465,6 +487,7 @@ const char *ds_decipher_diagnose_ex(const ds_ciphered *c, const uint8_t title[DS
     if (why && whylen) why[0] = '\0';
     /* without a tag nothing can be confirmed: any key "deciphers" encrypted-only content */
     if (!keys || !(c->sc & SC_AUTH) || !c->tag) return NULL;
+    if (c->kind == DS_CIPH_GENERAL_CIPHERING && c->key_info == 2) return NULL;
     const char *code = try_ascii(c, title, keys, use_dedicated, show_keys, plain, plain_len, why, whylen);
     if (code) return code;
 

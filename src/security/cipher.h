@@ -39,6 +39,12 @@ typedef struct ds_ciphered {
     uint8_t key_id;            /* identified-key: 0 GUEK, 1 GBEK; wrapped-key: kek-id */
     const uint8_t *wrapped_key; /* wrapped-key: key-ciphered-data (RFC 3394 AES key wrap) */
     size_t wrapped_key_len;
+    const uint8_t *key_parameters; /* agreed-key: key-parameters (01 One-Pass Diffie-Hellman,
+                                      02 Static Unified Model) */
+    size_t key_parameters_len;
+    const uint8_t *agreed_data;    /* agreed-key: key-ciphered-data (the ephemeral public key and
+                                      its signature, or nothing) */
+    size_t agreed_data_len;
 } ds_ciphered;
 
 /* 1 for tags of ciphered APDUs this module handles. */
@@ -54,8 +60,10 @@ typedef enum {
     DS_DEC_NO_KEY,          /* no usable key for this sender / key kind */
     DS_DEC_TAG_MISMATCH,    /* the GCM tag does not verify */
     DS_DEC_TOO_SHORT,       /* not enough bytes for the tag */
-    DS_DEC_UNSUPPORTED,     /* compression, unknown suite, general-ciphering with agreed key ... */
-    DS_DEC_UNWRAP_FAILED    /* wrapped-key: the key wrap's integrity check fails with the master key */
+    DS_DEC_UNSUPPORTED,     /* compression, unknown suite, agreed key with suite 0 or unknown scheme ... */
+    DS_DEC_UNWRAP_FAILED,   /* wrapped-key: the key wrap's integrity check fails with the master key */
+    DS_DEC_AGREEMENT_FAILED /* agreed-key: key-ciphered-data of the wrong length, a key or point not
+                               of the suite's curve (src/security/agree.h) */
 } ds_dec_status;
 
 /* Deciphers with the given keys and the sender's system title (IV = title || IC). use_dedicated:
@@ -67,10 +75,20 @@ typedef enum {
  * is 0 and plain is zeroed. With verify 0, authenticated-only content is returned as is, and a
  * missing AK does not stop deciphering. DD with wrapped-key: the key is unwrapped with keys->kek
  * (kek-id 0, the master key; no KEK: DS_DEC_NO_KEY; the unwrap's check fails:
- * DS_DEC_UNWRAP_FAILED) and used as the encryption key. DD with agreed-key (ECDH):
- * DS_DEC_UNSUPPORTED. */
+ * DS_DEC_UNWRAP_FAILED) and used as the encryption key. DD with agreed-key (ECDH): the key is
+ * agreed with keys->priv (the recipient's private key) and, in the Static Unified Model, keys->pub
+ * (the originator's public key), as ds_agreed_key (agree.h) says, and used as the encryption key
+ * with keys->ak; the ephemeral key's signature is not checked here (see ds_decipher_ex). */
 ds_dec_status ds_decipher(const ds_ciphered *c, const uint8_t title[DS_TITLE_LEN], const ds_keyset *keys,
                           int use_dedicated, int verify, uint8_t *plain, size_t *plain_len);
+
+struct ds_agree_report;
+/* ds_decipher that, for a DD with an agreed key and rep not NULL, also checks the One-Pass
+ * ephemeral key's signature with keys->sign and fills rep (agree.h): the scheme, the signature's
+ * fate and, when the key could not be agreed, why. rep is zeroed (scheme -1) for other APDUs. */
+ds_dec_status ds_decipher_ex(const ds_ciphered *c, const uint8_t title[DS_TITLE_LEN], const ds_keyset *keys,
+                             int use_dedicated, int verify, uint8_t *plain, size_t *plain_len,
+                             struct ds_agree_report *rep);
 
 /* After a failed ds_decipher: tries the usual human mistakes and reports the one that makes
  * the tag verify: the key typed as ASCII text instead of hex ("cipher.key-ascii"), block and
@@ -85,7 +103,8 @@ const char *ds_decipher_diagnose(const ds_ciphered *c, const uint8_t title[DS_TI
 /* ds_decipher_diagnose with a choice: show_keys 1 puts the key text as typed into the sentence
  * for the ASCII case ("... is the ASCII text 1111111111111111"); 0 (what ds_decipher_diagnose
  * does) only says how many characters it has. Returns NULL at once when the SC has no
- * authentication: without a tag no guess can be confirmed. */
+ * authentication: without a tag no guess can be confirmed, and for a DD with an agreed key: the
+ * guesses are about keys typed by hand, not about agreed ones. */
 const char *ds_decipher_diagnose_ex(const ds_ciphered *c, const uint8_t title[DS_TITLE_LEN],
                                     const uint8_t *other_title, const ds_keyset *keys, int use_dedicated,
                                     int show_keys, uint8_t *plain, size_t *plain_len, char *why, size_t whylen);

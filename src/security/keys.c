@@ -14,6 +14,11 @@
  * keeps a runaway file from eating memory. */
 #define DS_KEYRING_MAX_TITLES 65536
 #define KEY_LINE_MAX 4096
+/* A P-384 public key in hex with a separator after every byte, and room to spare; longer text is
+ * not a key. */
+#define EC_TEXT_MAX 400
+#define P256_LEN 32
+#define P384_LEN 48
 
 typedef struct ds_title_keys {
     uint8_t title[DS_TITLE_LEN];
@@ -101,6 +106,9 @@ static const char *key_name(char which)
     case 'd': return "dedicated key";
     case 'b': return "broadcast key";
     case 'k': return "master key (KEK)";
+    case 'p': return "private key";
+    case 'q': return "agreement public key";
+    case 's': return "signing public key";
     default: return "key";
     }
 }
@@ -153,6 +161,82 @@ static void set_err(char *err, size_t errlen, const char *a, const char *b, cons
     if (err && errlen) snprintf(err, errlen, "%s%s%s", a, b, c);
 }
 
+static ds_ec_key *ec_slot(ds_keyset *ks, char which)
+{
+    switch (which) {
+    case 'p': return &ks->priv;
+    case 'q': return &ks->pub;
+    case 's': return &ks->sign;
+    default: return NULL;
+    }
+}
+
+/* A private key is the bare scalar of its curve: its length names the curve. */
+static int take_private(const uint8_t *b, int n, ds_ec_key *out, char *err, size_t errlen)
+{
+    if (n != P256_LEN && n != P384_LEN) {
+        if (err && errlen)
+            snprintf(err, errlen, "the private key is %d bytes: a P-256 key (suite 1) is 32 bytes, a P-384 key (suite 2) 48", n);
+        return -1;
+    }
+    memcpy(out->bytes, b, (size_t)n);
+    out->len = (size_t)n;
+    return 0;
+}
+
+/* A public key as an uncompressed point 04||X||Y, or as X||Y alone (how DLMS carries points);
+ * kept as 04||X||Y, the form mbedtls reads. */
+static int take_public(const char *name, const uint8_t *b, int n, ds_ec_key *out, char *err, size_t errlen)
+{
+    if (n == 2 * P256_LEN || n == 2 * P384_LEN) {
+        out->bytes[0] = 0x04;
+        memcpy(out->bytes + 1, b, (size_t)n);
+        out->len = (size_t)n + 1;
+        return 0;
+    }
+    if ((n == 2 * P256_LEN + 1 || n == 2 * P384_LEN + 1) && b[0] == 0x04) {
+        memcpy(out->bytes, b, (size_t)n);
+        out->len = (size_t)n;
+        return 0;
+    }
+    if (err && errlen)
+        snprintf(err, errlen,
+                 "the %s is %d bytes%s: give an uncompressed point 04||X||Y of 65 (P-256) or 97 (P-384) bytes, or X||Y",
+                 name, n, n == 2 * P256_LEN + 1 || n == 2 * P384_LEN + 1 ? " and does not start with 04" : "");
+    return -1;
+}
+
+/* The three elliptic-curve keys: checked for a length of their curve here, for being a valid key
+ * of it when used (src/security/agree.c), so that a typo is caught before any traffic is read. */
+static int set_ec_key(ds_keyset *ks, char which, const char *text, char *err, size_t errlen)
+{
+    const char *name = key_name(which);
+    if (strlen(text) > EC_TEXT_MAX) {
+        set_err(err, errlen, "the ", name, " is too long");
+        return -1;
+    }
+    uint8_t raw[DS_EC_KEY_MAX + 1];
+    ds_ec_key parsed;
+    memset(&parsed, 0, sizeof parsed);
+    int n = ds_hex_to_bytes(text, raw, sizeof raw);
+    int rc = -1;
+    if (n < 0)
+        set_err(err, errlen, "the ", name, " is not hex or longer than 97 bytes");
+    else if (n == 0)
+        set_err(err, errlen, "the ", name, " is empty");
+    else if (which == 'p')
+        rc = take_private(raw, n, &parsed, err, errlen);
+    else
+        rc = take_public(name, raw, n, &parsed, err, errlen);
+    if (rc == 0) {
+        parsed.set = 1;
+        *ec_slot(ks, which) = parsed;
+    }
+    wipe(raw, sizeof raw);
+    wipe(&parsed, sizeof parsed);
+    return rc;
+}
+
 int ds_keyring_set(ds_keyring *kr, const uint8_t *title, char which, const char *text, char *err, size_t errlen)
 {
     const char *name = key_name(which);
@@ -161,6 +245,7 @@ int ds_keyring_set(ds_keyring *kr, const uint8_t *title, char which, const char 
         return -1;
     }
     ds_keyset *ks = keyset_for_writing(kr, title);
+    if (ks && ec_slot(ks, which)) return set_ec_key(ks, which, text, err, errlen);
     ds_key *slot = ks ? key_slot(ks, which) : NULL;
     if (!slot) {
         set_err(err, errlen, "cannot store the ", name, ks ? " (unknown key kind)" : " (too many system titles)");
@@ -238,7 +323,8 @@ static char key_letter(const char *name, size_t len)
     static const struct {
         const char *name;
         char which;
-    } NAMES[] = {{"ek", 'e'}, {"ak", 'a'}, {"dk", 'd'}, {"bk", 'b'}, {"kek", 'k'}};
+    } NAMES[] = {{"ek", 'e'}, {"ak", 'a'}, {"dk", 'd'}, {"bk", 'b'}, {"kek", 'k'},
+                 {"priv", 'p'}, {"pub", 'q'}, {"signpub", 's'}};
     for (size_t i = 0; i < sizeof NAMES / sizeof NAMES[0]; i++)
         if (len == strlen(NAMES[i].name) && strncasecmp(name, NAMES[i].name, len) == 0) return NAMES[i].which;
     return 0;
@@ -270,7 +356,7 @@ static int load_line(ds_keyring *kr, char *line, char *msg, size_t msglen)
         char which = key_letter(tok, (size_t)(eq - tok));
         if (!which) {
             /* the name is not key material; show it, capped */
-            snprintf(msg, msglen, "unknown key name '%.*s' (known: ek ak dk bk kek)", (int)((eq - tok) > 16 ? 16 : (eq - tok)),
+            snprintf(msg, msglen, "unknown key name '%.*s' (known: ek ak dk bk kek priv pub signpub)", (int)((eq - tok) > 16 ? 16 : (eq - tok)),
                      tok);
             return -1;
         }
@@ -347,7 +433,9 @@ int ds_keyring_from_env(ds_keyring *kr, char *err, size_t errlen)
     static const struct {
         const char *var;
         char which;
-    } KEYS[] = {{"DLMSCOPE_EK", 'e'}, {"DLMSCOPE_AK", 'a'}, {"DLMSCOPE_DK", 'd'}, {"DLMSCOPE_BK", 'b'}, {"DLMSCOPE_KEK", 'k'}};
+    } KEYS[] = {{"DLMSCOPE_EK", 'e'},          {"DLMSCOPE_AK", 'a'},  {"DLMSCOPE_DK", 'd'},
+                {"DLMSCOPE_BK", 'b'},          {"DLMSCOPE_KEK", 'k'}, {"DLMSCOPE_PRIVATE_KEY", 'p'},
+                {"DLMSCOPE_AGREEMENT_PUBLIC_KEY", 'q'}};
     for (size_t i = 0; i < sizeof KEYS / sizeof KEYS[0]; i++) {
         const char *v = getenv(KEYS[i].var);
         if (!v || !*v) continue;
@@ -390,7 +478,7 @@ static int key_usable(const ds_key *k)
 static int keyset_has_keys(const ds_keyset *ks)
 {
     return key_usable(&ks->ek) || key_usable(&ks->ak) || key_usable(&ks->dk) || key_usable(&ks->bk) ||
-           key_usable(&ks->kek);
+           key_usable(&ks->kek) || ks->priv.set;
 }
 
 int ds_keyring_has_keys(const ds_keyring *kr)

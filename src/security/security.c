@@ -11,8 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <mbedtls/platform_util.h>
+
 #include "apdu/apdu.h"
 #include "apdu/schema.h"
+#include "security/agree.h"
 #include "security/cipher.h"
 #include "security/hls.h"
 #include "security/signing.h"
@@ -186,15 +189,21 @@ static void check_counter(ds_security *s, ds_emit *e, const ds_ciphered *c, int 
     ss->last_ic[who] = c->ic;
 }
 
+/* assumed: why the plaintext is shown without a verified tag (NULL: verified); key_signature:
+ * the One-Pass ephemeral key's signature for an agreed key (NULL: not that kind of APDU). */
 static void show_plaintext(ds_security *s, ds_emit *e, const ds_ciphered *c, const uint8_t title[DS_TITLE_LEN],
-                           const uint8_t *plain, size_t n, const char *assumed, uint64_t offset)
+                           const uint8_t *plain, size_t n, const char *assumed, const char *key_signature,
+                           uint64_t offset)
 {
     char sc[3], ic[9], t[2 * DS_TITLE_LEN + 1];
     ds_fmt_hex(sc, &c->sc, 1);
     ds_fmt_uhex(ic, c->ic, 8);
     title_hex(t, title);
-    ds_attr attrs[4] = {{"Security", sc}, {"InvocationCounter", ic}, {"SystemTitle", t}, {"Assumed", assumed}};
-    if (ds_emit_open_attrs(e, "Decrypted", attrs, assumed ? 4 : 3)) return;
+    ds_attr attrs[5] = {{"Security", sc}, {"InvocationCounter", ic}, {"SystemTitle", t}};
+    size_t na = 3;
+    if (assumed) attrs[na++] = (ds_attr){"Assumed", assumed};
+    if (key_signature) attrs[na++] = (ds_attr){"KeySignature", key_signature};
+    if (ds_emit_open_attrs(e, "Decrypted", attrs, na)) return;
     ds_cursor cur;
     ds_cur_init(&cur, plain, n);
     uint64_t saved = e->base;
@@ -227,6 +236,127 @@ static void report_unwrap_failure(ds_emit *e, const ds_ciphered *c, ds_dec_statu
                       title_hex_text);
 }
 
+/* ---- general-ciphering with an agreed key ------------------------------------------------------ */
+
+/* The public signing key of the originator given as the client's or server's public key, when
+ * its title is that side's. */
+static const ds_ec_key *side_signing_key(const ds_security *s, const uint8_t title[DS_TITLE_LEN], ds_ec_key *out)
+{
+    uint8_t side[DS_TITLE_LEN];
+    ds_ciphered none;
+    memset(&none, 0, sizeof none);
+    const uint8_t *pub = NULL;
+    size_t len = 0;
+    if (s->client_pub && sender_title(s, &none, 1, side) && memcmp(side, title, DS_TITLE_LEN) == 0)
+        pub = s->client_pub, len = s->client_pub_len;
+    else if (s->server_pub && sender_title(s, &none, 0, side) && memcmp(side, title, DS_TITLE_LEN) == 0)
+        pub = s->server_pub, len = s->server_pub_len;
+    if (!pub || len > sizeof out->bytes) return NULL;
+    memset(out, 0, sizeof *out);
+    memcpy(out->bytes, pub, len);
+    out->len = len;
+    out->set = 1;
+    return out;
+}
+
+/* The keys an agreed key needs, each from its owner: the originator's keyset (AK, its static and
+ * signing public keys) with the private key of the recipient. A key a title's line lacks comes
+ * from the global keys, and the signing key also from --client/--server-public-key. Filled in
+ * place so that the private key has one copy, which the caller wipes. */
+static void agreement_keys(const ds_security *s, const ds_ciphered *c, const uint8_t title[DS_TITLE_LEN],
+                           ds_keyset *ks)
+{
+    *ks = keys_for(s, title);
+    const ds_keyset *global = ds_keyring_lookup(s->keys, NULL);
+    const uint8_t *recipient = c->recipient_title_len == DS_TITLE_LEN ? c->recipient_title : NULL;
+    const ds_keyset *theirs = ds_keyring_lookup(s->keys, recipient);
+    ks->priv = theirs->priv.set ? theirs->priv : global->priv;
+    if (!ks->pub.set) ks->pub = global->pub;
+    if (!ks->sign.set) ks->sign = global->sign;
+    ds_ec_key side;
+    if (!ks->sign.set && side_signing_key(s, title, &side)) ks->sign = side;
+}
+
+/* The signature verdict for the Decrypted element, and a diagnostic when it is bad or cannot be
+ * checked. NULL when there is no signature (Static Unified Model). */
+static const char *key_signature(ds_emit *e, const ds_agree_report *rep, uint64_t offset)
+{
+    switch (rep->signature) {
+    case DS_KEYSIG_VERIFIED: return "verified";
+    case DS_KEYSIG_KEY_ONLY: return "key-only";
+    case DS_KEYSIG_UNCHECKED: return "unchecked";
+    case DS_KEYSIG_MISMATCH:
+        ds_report_abs(e, "cipher.signature-mismatch", DS_SEV_ERROR, offset,
+                      "the signature of the ephemeral public key does not verify with the originator's signing key "
+                      "(neither over key-parameters||X||Y nor over X||Y): the key was not signed by it");
+        return "mismatch";
+    case DS_KEYSIG_UNUSABLE:
+        ds_report_abs(e, "cipher.signature-unchecked", DS_SEV_WARNING, offset,
+                      "the signature of the ephemeral public key cannot be checked with the originator's signing key: %s",
+                      rep->sig_why);
+        return "unchecked";
+    case DS_KEYSIG_NONE:
+    default: return NULL;
+    }
+}
+
+static void report_agreed_failure(ds_emit *e, const ds_ciphered *c, ds_dec_status st, const ds_agree_report *rep,
+                                  const char *title_hex_text, uint64_t offset)
+{
+    switch (st) {
+    case DS_DEC_NO_KEY:
+        if (rep->why[0]) ds_report_abs(e, "cipher.no-key", DS_SEV_ERROR, offset, "%s", rep->why);
+        else
+            ds_report_abs(e, "cipher.no-key", DS_SEV_ERROR, offset,
+                          "the key was agreed but there is no usable authentication key (AK) for system title %s",
+                          title_hex_text);
+        break;
+    case DS_DEC_AGREEMENT_FAILED:
+        ds_report_abs(e, "cipher.key-agreement", DS_SEV_ERROR, offset, "%s", rep->why);
+        break;
+    case DS_DEC_TOO_SHORT:
+        ds_report_abs(e, "cipher.too-short", DS_SEV_ERROR, offset, "too short for its authentication tag");
+        break;
+    case DS_DEC_TAG_MISMATCH:
+        ds_report_abs(e, "cipher.tag-mismatch", DS_SEV_ERROR, offset,
+                      "authentication tag does not verify with the agreed key (%s), system title %s and invocation "
+                      "counter %08lX: wrong private key%s or wrong authentication key",
+                      rep->scheme == 2 ? "Static Unified Model" : "One-Pass Diffie-Hellman", title_hex_text,
+                      (unsigned long)c->ic, rep->scheme == 2 ? ", wrong originator public key" : "");
+        break;
+    default:
+        if (rep->why[0]) ds_report_abs(e, "cipher.unsupported", DS_SEV_WARNING, offset, "not deciphered: %s", rep->why);
+        else
+            ds_report_abs(e, "cipher.unsupported", DS_SEV_WARNING, offset,
+                          "not deciphered: security control %02X is not supported", c->sc);
+        break;
+    }
+}
+
+/* A DD whose key-info is agreed-key: the key comes from ECDH with the recipient's private key;
+ * the usual-mistake guesses do not apply (they are about keys typed by hand). */
+static void on_agreed(ds_security *s, ds_emit *e, const ds_ciphered *c, const uint8_t title[DS_TITLE_LEN],
+                      uint64_t offset)
+{
+    uint8_t *plain = malloc(c->body_len ? c->body_len : 1);
+    if (!plain) return;
+    ds_keyset keys;
+    agreement_keys(s, c, title, &keys);
+    ds_agree_report rep;
+    size_t plain_len = 0;
+    ds_dec_status st = ds_decipher_ex(c, title, &keys, 0, s->verify, plain, &plain_len, &rep);
+    mbedtls_platform_zeroize(&keys, sizeof keys);
+    const char *verdict = key_signature(e, &rep, offset);
+    if (st == DS_DEC_OK) {
+        show_plaintext(s, e, c, title, plain, plain_len, s->verify ? NULL : "tag-not-checked", verdict, offset);
+    } else {
+        char t[2 * DS_TITLE_LEN + 1];
+        title_hex(t, title);
+        report_agreed_failure(e, c, st, &rep, t, offset);
+    }
+    free(plain);
+}
+
 static void on_ciphered(void *user, ds_emit *e, const uint8_t *apdu, size_t n, uint64_t offset)
 {
     ds_security *s = user;
@@ -245,13 +375,17 @@ static void on_ciphered(void *user, ds_emit *e, const uint8_t *apdu, size_t n, u
     }
     int dedicated = c.kind == DS_CIPH_SERVICE_DED || c.kind == DS_CIPH_GENERAL_DED;
     check_counter(s, e, &c, from_client, dedicated, offset);
+    if (c.kind == DS_CIPH_GENERAL_CIPHERING && c.key_info == 2) {
+        on_agreed(s, e, &c, title, offset);
+        return;
+    }
     ds_keyset keys = keys_for(s, title);
     uint8_t *plain = malloc(c.body_len ? c.body_len : 1);
     if (!plain) return;
     size_t plain_len = 0;
     ds_dec_status st = ds_decipher(&c, title, &keys, dedicated, s->verify, plain, &plain_len);
     if (st == DS_DEC_OK) {
-        show_plaintext(s, e, &c, title, plain, plain_len, s->verify ? NULL : "tag-not-checked", offset);
+        show_plaintext(s, e, &c, title, plain, plain_len, s->verify ? NULL : "tag-not-checked", NULL, offset);
         free(plain);
         return;
     }
@@ -288,7 +422,7 @@ static void on_ciphered(void *user, ds_emit *e, const uint8_t *apdu, size_t n, u
                       t, (unsigned long)c.ic);
     if (mistake) {
         ds_report_abs(e, mistake, DS_SEV_ERROR, offset, "%s", why);
-        show_plaintext(s, e, &c, title, plain, plain_len, mistake + strlen("cipher."), offset);
+        show_plaintext(s, e, &c, title, plain, plain_len, mistake + strlen("cipher."), NULL, offset);
     }
     free(plain);
 }

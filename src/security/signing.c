@@ -148,14 +148,10 @@ static int verify_span(mbedtls_ecp_group *grp, const mbedtls_ecp_point *q, const
     return mbedtls_ecdsa_verify(grp, hash, hash_len, q, r, sig_s) == 0 ? 0 : 1;
 }
 
-/* Checks what can be checked without the curve arithmetic; -1 with a reason when unusable. */
-static int check_inputs(const uint8_t *apdu, const ds_signed *s, const uint8_t *pub, size_t pub_len,
-                        curve_choice *cv, char *err, size_t errlen)
+/* The public key and the length of r||s, before any curve arithmetic; -1 with a reason. */
+static int check_key_and_signature(const uint8_t *pub, size_t pub_len, size_t sig_len, curve_choice *cv, char *err,
+                                   size_t errlen)
 {
-    if (apdu == NULL || s == NULL || s->signature == NULL || s->signed_len == 0) {
-        say(err, errlen, "general-signing: no parsed APDU to verify");
-        return -1;
-    }
     if (pub == NULL || curve_for_key_length(pub_len, cv) != 0) {
         say(err, errlen, "public key is %zu bytes; expected an uncompressed point of 65 (P-256) or 97 (P-384) bytes",
             pub == NULL ? (size_t)0 : pub_len);
@@ -165,12 +161,86 @@ static int check_inputs(const uint8_t *apdu, const ds_signed *s, const uint8_t *
         say(err, errlen, "public key starts with 0x%02X; expected 0x04 (uncompressed point)", pub[0]);
         return -1;
     }
-    if (s->signature_len != 2 * cv->coord_len) {
-        say(err, errlen, "signature is %zu bytes but a %s key needs a %zu-byte r||s (wrong key or suite?)",
-            s->signature_len, cv->name, 2 * cv->coord_len);
+    if (sig_len != 2 * cv->coord_len) {
+        say(err, errlen, "signature is %zu bytes but a %s key needs a %zu-byte r||s (wrong key or suite?)", sig_len,
+            cv->name, 2 * cv->coord_len);
         return -1;
     }
     return 0;
+}
+
+/* A public key and a signature in mbedtls form. */
+typedef struct ecdsa_check {
+    curve_choice cv;
+    mbedtls_ecp_group grp;
+    mbedtls_ecp_point q;
+    mbedtls_mpi r, s;
+} ecdsa_check;
+
+static void check_init(ecdsa_check *k)
+{
+    mbedtls_ecp_group_init(&k->grp);
+    mbedtls_ecp_point_init(&k->q);
+    mbedtls_mpi_init(&k->r);
+    mbedtls_mpi_init(&k->s);
+}
+
+static void check_free(ecdsa_check *k)
+{
+    mbedtls_mpi_free(&k->r);
+    mbedtls_mpi_free(&k->s);
+    mbedtls_ecp_point_free(&k->q);
+    mbedtls_ecp_group_free(&k->grp);
+}
+
+/* Loads the curve, the key (which must be a point on it) and r, s (already checked to be
+ * 2 * coord_len bytes). 0, or -1 with a reason. */
+static int check_load(ecdsa_check *k, const uint8_t *pub, size_t pub_len, const uint8_t *sig, char *err,
+                      size_t errlen)
+{
+    if (mbedtls_ecp_group_load(&k->grp, k->cv.id) != 0) {
+        say(err, errlen, "curve %s not available in mbedtls", k->cv.name);
+        return -1;
+    }
+    if (mbedtls_ecp_point_read_binary(&k->grp, &k->q, pub, pub_len) != 0 ||
+        mbedtls_ecp_check_pubkey(&k->grp, &k->q) != 0) {
+        say(err, errlen, "public key is not a point on %s", k->cv.name);
+        return -1;
+    }
+    if (mbedtls_mpi_read_binary(&k->r, sig, k->cv.coord_len) != 0 ||
+        mbedtls_mpi_read_binary(&k->s, sig + k->cv.coord_len, k->cv.coord_len) != 0) {
+        say(err, errlen, "out of memory reading the signature");
+        return -1;
+    }
+    return 0;
+}
+
+/* Both readings of what general-signing signs, the primary one first. */
+static int verify_readings(ecdsa_check *k, const uint8_t *apdu, const ds_signed *s, int *content_only, char *err,
+                           size_t errlen)
+{
+    const uint8_t *data;
+    size_t len;
+    signed_span_tag_through_content(apdu, s, &data, &len);
+    int result = verify_span(&k->grp, &k->q, &k->cv, data, len, &k->r, &k->s);
+    if (result == 0) {
+        say(err, errlen, "%s signature verifies over the APDU from tag through content", k->cv.name);
+    } else if (result == 1) {
+        signed_span_content_only(s, &data, &len);
+        result = verify_span(&k->grp, &k->q, &k->cv, data, len, &k->r, &k->s);
+        if (result == 0) {
+            if (content_only)
+                *content_only = 1;
+            say(err, errlen, "%s signature verifies over the content only, not over tag through content",
+                k->cv.name);
+        } else if (result == 1) {
+            say(err, errlen, "%s signature does not verify (neither over tag through content nor over the content only)",
+                k->cv.name);
+        }
+    }
+    if (result == -1)
+        say(err, errlen, "hash computation failed");
+    return result;
 }
 
 int ds_signed_verify(const uint8_t *apdu, const ds_signed *s, const uint8_t *pub, size_t pub_len,
@@ -178,53 +248,38 @@ int ds_signed_verify(const uint8_t *apdu, const ds_signed *s, const uint8_t *pub
 {
     if (content_only)
         *content_only = 0;
-    curve_choice cv;
-    if (check_inputs(apdu, s, pub, pub_len, &cv, err, errlen) != 0)
+    if (apdu == NULL || s == NULL || s->signature == NULL || s->signed_len == 0) {
+        say(err, errlen, "general-signing: no parsed APDU to verify");
         return -1;
-
-    mbedtls_ecp_group grp;
-    mbedtls_ecp_point q;
-    mbedtls_mpi r, sig_s;
-    mbedtls_ecp_group_init(&grp);
-    mbedtls_ecp_point_init(&q);
-    mbedtls_mpi_init(&r);
-    mbedtls_mpi_init(&sig_s);
+    }
+    ecdsa_check k;
+    if (check_key_and_signature(pub, pub_len, s->signature_len, &k.cv, err, errlen) != 0)
+        return -1;
+    check_init(&k);
     int result = -1;
-    if (mbedtls_ecp_group_load(&grp, cv.id) != 0) {
-        say(err, errlen, "curve %s not available in mbedtls", cv.name);
-    } else if (mbedtls_ecp_point_read_binary(&grp, &q, pub, pub_len) != 0 ||
-               mbedtls_ecp_check_pubkey(&grp, &q) != 0) {
-        say(err, errlen, "public key is not a point on %s", cv.name);
-    } else if (mbedtls_mpi_read_binary(&r, s->signature, cv.coord_len) != 0 ||
-               mbedtls_mpi_read_binary(&sig_s, s->signature + cv.coord_len, cv.coord_len) != 0) {
-        say(err, errlen, "out of memory reading the signature");
-    } else {
-        const uint8_t *data;
-        size_t len;
-        signed_span_tag_through_content(apdu, s, &data, &len);
-        result = verify_span(&grp, &q, &cv, data, len, &r, &sig_s);
-        if (result == 0) {
-            say(err, errlen, "%s signature verifies over the APDU from tag through content", cv.name);
-        } else if (result == 1) {
-            signed_span_content_only(s, &data, &len);
-            result = verify_span(&grp, &q, &cv, data, len, &r, &sig_s);
-            if (result == 0) {
-                if (content_only)
-                    *content_only = 1;
-                say(err, errlen, "%s signature verifies over the content only, not over tag through content",
-                    cv.name);
-            } else if (result == 1) {
-                say(err, errlen,
-                    "%s signature does not verify (neither over tag through content nor over the content only)",
-                    cv.name);
-            }
-        }
-        if (result == -1)
+    if (check_load(&k, pub, pub_len, s->signature, err, errlen) == 0)
+        result = verify_readings(&k, apdu, s, content_only, err, errlen);
+    check_free(&k);
+    return result;
+}
+
+int ds_ecdsa_verify(const uint8_t *pub, size_t pub_len, const uint8_t *data, size_t len, const uint8_t *sig,
+                    size_t sig_len, char *err, size_t errlen)
+{
+    ecdsa_check k;
+    if (sig == NULL || check_key_and_signature(pub, pub_len, sig_len, &k.cv, err, errlen) != 0)
+        return -1;
+    check_init(&k);
+    int result = -1;
+    if (check_load(&k, pub, pub_len, sig, err, errlen) == 0) {
+        result = verify_span(&k.grp, &k.q, &k.cv, data, len, &k.r, &k.s);
+        if (result == 0)
+            say(err, errlen, "%s signature verifies", k.cv.name);
+        else if (result == 1)
+            say(err, errlen, "%s signature does not verify", k.cv.name);
+        else
             say(err, errlen, "hash computation failed");
     }
-    mbedtls_mpi_free(&r);
-    mbedtls_mpi_free(&sig_s);
-    mbedtls_ecp_point_free(&q);
-    mbedtls_ecp_group_free(&grp);
+    check_free(&k);
     return result;
 }

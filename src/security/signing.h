@@ -48,4 +48,11 @@ int ds_signed_parse(const uint8_t *apdu, size_t n, ds_signed *out, char *err, si
 int ds_signed_verify(const uint8_t *apdu, const ds_signed *s, const uint8_t *pub, size_t pub_len,
                      int *content_only, char *err, size_t errlen);
 
+/* One ECDSA check, shared with the ephemeral-key signatures of general-ciphering agreed keys:
+ * data signed with the key pub (04 || X || Y: 65 bytes P-256 + SHA-256, 97 bytes P-384 + SHA-384),
+ * sig the raw r || s of that curve. Returns 0 verified, 1 does not verify, -1 cannot check (why
+ * in err, which may be NULL; never key material). */
+int ds_ecdsa_verify(const uint8_t *pub, size_t pub_len, const uint8_t *data, size_t len, const uint8_t *sig,
+                    size_t sig_len, char *err, size_t errlen);
+
 #endif

@@ -73,5 +73,54 @@ case_ ../security/gc-wrapped-key 1 "--kek D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF --ak 
     'cipher.key-unwrap'
 if grep -q "<Decrypted" "$tmp/out"; then fail=$((fail + 1)); echo "FAIL security wrong KEK showed a plaintext"; else pass=$((pass + 1)); fi
 
+# general-ciphering with an agreed key (ECDH), built by testdata/security/make-gc-agreed-key.py with
+# a second implementation (Python cryptography); the keys are listed there
+AK1=D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF
+AK2=${AK1}E0E1E2E3E4E5E6E7E8E9EAEBECEDEEEF
+PRIV256=7D7DC5F71EB29DDAF80D6214632EEAE03D9058AF1FB6D22ED80BADB62BC1A534
+PRIV384=3CC3122A68F0D95027AD38C067916BA0EB8C38894D22E1B15618B6818A661774AD463B205DA88CF699AB4D43C9CF98A1
+SIGN256=04720594FEE9B664B7D450234B53A12B667AC96278EC9A3FFF7BD8ED067EE22630135D68100698C1584B975A7E6DCF28009392486421B732B3CFF548DA0EE45623
+SIGN384=04197A3EBB496E62F2CBF9D3BB860561FBC54307FBB234163A07206CC7284FC482052E57DBEED651429DD3C4688965DD832411DE3367400ADC19DD151D5FEAEB74942A63641665E24CA3EC40D028214CAF829F8F0E097388EB7CFFA7D4AABEE3C1
+ORIGSTATIC=04A7A3E38CD3EA60B9B383EEB5734A43A02D2965F79C2F6374EE830FFB95513A4C8D62E6984FB7019A7AC46D593319ED09249BC5A5C03636BEFB72A0B73FEA6D05
+GET_CLOCK='<GetRequestNormal>|<ClassId Value="0008" />|<InstanceId Value="0000010000FF" />|<AttributeId Value="02" />'
+no_plaintext() { # after a case that must not show any plaintext
+    if grep -q "<Decrypted" "$tmp/out"; then fail=$((fail + 1)); echo "FAIL security $1 showed a plaintext"; else pass=$((pass + 1)); fi
+}
+A=../security/gc-agreed-key
+case_ $A 0 "--ak $AK1 --private-key $PRIV256" \
+    '<KeyParameters Value="01" />|<Decrypted Security="31" InvocationCounter="00000102" SystemTitle="4D4D4D0000BC614E" KeySignature="unchecked" >|'"$GET_CLOCK"
+case_ $A 0 "--ak $AK1 --private-key $PRIV256 --client-title 4D4D4D0000BC614E --client-public-key $SIGN256" \
+    'KeySignature="verified"|'"$GET_CLOCK"
+printf '# the meter receives, the client sends and signs\n4D4D4D0000000001 priv=%s\n4D4D4D0000BC614E ak=%s signpub=%s\n' \
+    "$PRIV256" "$AK1" "$SIGN256" >"$tmp/agreed.keys"
+case_ $A 0 "--key-file $tmp/agreed.keys" 'KeySignature="verified"|'"$GET_CLOCK"
+DLMSCOPE_PRIVATE_KEY=$PRIV256 DLMSCOPE_AK=$AK1; export DLMSCOPE_PRIVATE_KEY DLMSCOPE_AK
+case_ $A 0 "" 'KeySignature="unchecked"|'"$GET_CLOCK"
+unset DLMSCOPE_PRIVATE_KEY DLMSCOPE_AK
+case_ $A-suite2 0 "--ak $AK2 --private-key $PRIV384 --client-title 4D4D4D0000BC614E --client-public-key $SIGN384" \
+    '<Decrypted Security="32" InvocationCounter="00000103" SystemTitle="4D4D4D0000BC614E" KeySignature="key-only" >|'"$GET_CLOCK"
+case_ $A-static 0 "--ak $AK1 --private-key $PRIV256 --agreement-public-key $ORIGSTATIC" \
+    '<KeyParameters Value="02" />|<Decrypted Security="31" InvocationCounter="00000104" SystemTitle="4D4D4D0000BC614E" >|'"$GET_CLOCK"
+# what is missing or wrong is said, and nothing unauthenticated is shown
+case_ $A 1 "--ak $AK1" 'cipher.no-key|no key-agreement private key for the recipient 4D4D4D0000000001'
+no_plaintext "agreed key without a private key"
+case_ $A 1 "--ak $AK1 --private-key 38F65D6DCE47676044D58CE5139582D568F64BB16098D179DBAB07741DD5CAF5" \
+    'cipher.tag-mismatch|wrong private key'
+no_plaintext "agreed key with a wrong private key"
+case_ $A 1 "--ak $AK1 --private-key $PRIV384" 'cipher.key-agreement|the private key is a P-384 key but security suite 1'
+case_ $A 1 "--ak $AK1 --private-key $PRIV256 --client-title 4D4D4D0000BC614E --client-public-key $ORIGSTATIC" \
+    'cipher.signature-mismatch|KeySignature="mismatch"|'"$GET_CLOCK"
+case_ $A-static 1 "--ak $AK1 --private-key $PRIV256" 'cipher.no-key|no static key-agreement public key for the originator 4D4D4D0000BC614E'
+no_plaintext "static unified model without the originator's key"
+case_ $A-truncated 1 "--ak $AK1 --private-key $PRIV256" 'data.bad-length|KeyCipheredData: length 128 but only 40 byte(s) left'
+no_plaintext "truncated key-ciphered-data"
+case_ $A-short 1 "--ak $AK1 --private-key $PRIV256" 'cipher.key-agreement|key-ciphered-data is 100 bytes'
+no_plaintext "short key-ciphered-data"
+# a malformed key is a usage error that names the key, never its bytes
+"$BIN" decode --private-key 7D7DC5F71EB29DDAF80D6214632EEAE03D9058AF1FB6D22ED80BADB62BC1A5 "$C/$A.hex" >/dev/null 2>"$tmp/err"
+rc=$?
+if [ "$rc" = 2 ] && grep -q "the private key is 31 bytes" "$tmp/err" && ! grep -q 7D7DC5F7 "$tmp/err"; then
+    pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL security malformed --private-key (exit $rc)"; cat "$tmp/err"; fi
+
 echo "security: $pass passed, $fail failed"
 [ "$fail" = 0 ]

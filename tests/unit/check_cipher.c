@@ -925,11 +925,14 @@ START_TEST(general_ciphering_layout)
     key_from_hex(&ks.kek, RFC3394_KEK);
     ck_assert_int_eq(ds_decipher(&c, NULL, &ks, 0, 1, plain, &pl), DS_DEC_UNWRAP_FAILED);
     memset(&ks.kek, 0, sizeof ks.kek);
-    /* agreed key */
+    /* agreed key: its fields are kept for agree.c; with suite 0 there is no curve to agree on
+     * (check_agree.c deciphers real ones) */
     p2 = test_unhex("DD 00 08" GB_TITLE "00 00 00 01 02 01 01 02 AABB", apdu, 64);
     memcpy(apdu + p2, inner + 1, in - 1);
     ck_assert_int_eq(ds_ciphered_parse(apdu, p2 + in - 1, &c, err, sizeof err), 0);
     ck_assert_int_eq(c.key_info, 2);
+    expect_bytes(c.key_parameters, c.key_parameters_len, "01");
+    expect_bytes(c.agreed_data, c.agreed_data_len, "AABB");
     ck_assert_int_eq(ds_decipher(&c, NULL, &ks, 0, 1, plain, &pl), DS_DEC_UNSUPPORTED);
 
     /* errors */

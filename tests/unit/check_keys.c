@@ -194,6 +194,67 @@ static const char *file_of(const char *name, const char *text)
     return write_file(name, text, strlen(text));
 }
 
+/* Test keys: the NIST CAVS ECC CDH P-256 COUNT 0 private key and its public point (QIUT). */
+#define P256_PRIV "7D7DC5F71EB29DDAF80D6214632EEAE03D9058AF1FB6D22ED80BADB62BC1A534"
+#define P256_XY "EAD218590119E8876B29146FF89CA61770C4EDBBF97D38CE385ED281D8A6B230" \
+                "28AF61281FD35E2FA7002523ACC85A429CB06EE6648325389F59EDFCE1405141"
+
+START_TEST(ec_keys)
+{
+    ds_keyring *kr = ds_keyring_new();
+    char err[200];
+    ck_assert_int_eq(ds_keyring_set(kr, NULL, 'p', P256_PRIV, err, sizeof err), 0);
+    const ds_keyset *g = ds_keyring_lookup(kr, NULL);
+    ck_assert_int_eq(g->priv.set, 1);
+    ck_assert_uint_eq(g->priv.len, 32);
+    ck_assert_uint_eq(g->priv.bytes[0], 0x7D);
+    ck_assert_int_eq(ds_keyring_has_keys(kr), 1); /* a private key alone is something to decipher with */
+    /* a public key as X||Y is kept as 04||X||Y; as 04||X||Y it stays */
+    ck_assert_int_eq(ds_keyring_set(kr, TITLE, 'q', P256_XY, err, sizeof err), 0);
+    const ds_keyset *t = ds_keyring_lookup(kr, TITLE);
+    ck_assert_uint_eq(t->pub.len, 65);
+    ck_assert_uint_eq(t->pub.bytes[0], 0x04);
+    ck_assert_uint_eq(t->pub.bytes[1], 0xEA);
+    ck_assert_uint_eq(t->pub.bytes[64], 0x41);
+    ck_assert_int_eq(ds_keyring_set(kr, TITLE, 's', "04" P256_XY, err, sizeof err), 0);
+    ck_assert_uint_eq(t->sign.len, 65);
+    ck_assert_uint_eq(t->sign.bytes[1], 0xEA);
+    /* a P-384 private key is 48 bytes */
+    ck_assert_int_eq(ds_keyring_set(kr, TITLE, 'p', P256_PRIV "0102030405060708090A0B0C0D0E0F10", err, sizeof err), 0);
+    ck_assert_uint_eq(t->priv.len, 48);
+    ds_keyring_free(kr);
+}
+END_TEST
+
+START_TEST(ec_key_errors)
+{
+    ds_keyring *kr = ds_keyring_new();
+    char err[256];
+    ck_assert_int_eq(ds_keyring_set(kr, NULL, 'p', "7D7DC5F71EB29DDAF80D6214632EEAE03D9058AF1FB6D22ED80BADB62BC1A5", err,
+                                    sizeof err),
+                     -1);
+    ck_assert_str_eq(err, "the private key is 31 bytes: a P-256 key (suite 1) is 32 bytes, a P-384 key (suite 2) 48");
+    ck_assert_int_eq(ds_keyring_set(kr, NULL, 'p', "7D7DC5F7-not-hex", err, sizeof err), -1);
+    ck_assert_str_eq(err, "the private key is not hex or longer than 97 bytes");
+    ck_assert_int_eq(ds_keyring_set(kr, NULL, 'p', "", err, sizeof err), -1);
+    ck_assert_str_eq(err, "the private key is empty");
+    ck_assert_int_eq(ds_keyring_set(kr, NULL, 'q', "05" P256_XY, err, sizeof err), -1);
+    ck_assert_str_eq(err, "the agreement public key is 65 bytes and does not start with 04: give an uncompressed point "
+                          "04||X||Y of 65 (P-256) or 97 (P-384) bytes, or X||Y");
+    ck_assert_int_eq(ds_keyring_set(kr, NULL, 's', "04AABB", err, sizeof err), -1);
+    ck_assert_str_eq(err, "the signing public key is 3 bytes: give an uncompressed point 04||X||Y of 65 (P-256) or 97 "
+                          "(P-384) bytes, or X||Y");
+    static char huge[500];
+    memset(huge, 'A', sizeof huge - 1);
+    ck_assert_int_eq(ds_keyring_set(kr, NULL, 'p', huge, err, sizeof err), -1);
+    ck_assert_str_eq(err, "the private key is too long");
+    ck_assert_int_eq(ds_keyring_has_keys(kr), 0);
+    const ds_keyset *g = ds_keyring_lookup(kr, NULL);
+    ck_assert_int_eq(g->priv.set + g->pub.set + g->sign.set, 0); /* nothing half-stored */
+    ds_keyring_free(kr);
+}
+END_TEST
+
 START_TEST(key_file_good)
 {
     const char *path = file_of("good.keys",
@@ -203,7 +264,8 @@ START_TEST(key_file_good)
                                "4D4D4D0000BC614E EK=00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF\tak=0xD0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF"
                                " dk=5E168412318BA71848C99B2B2AB33294 bk=F0F1F2F3F4F5F6F7F8F9FAFBFCFDFEFF # a comment\r\n"
                                "   # indented comment\n"
-                               "4B464D1010000023 ek=101112131415161718191A1B1C1D1E1F KEK=A0A1A2A3A4A5A6A7A8A9AAABACADAEAF");
+                               "4B464D1010000023 ek=101112131415161718191A1B1C1D1E1F KEK=A0A1A2A3A4A5A6A7A8A9AAABACADAEAF\n"
+                               "4D4D4D0000000001 priv=" P256_PRIV " pub=" P256_XY " SignPub=04" P256_XY);
     ds_keyring *kr = ds_keyring_new();
     char err[256];
     ck_assert_msg(ds_keyring_load_file(kr, path, err, sizeof err) == 0, "%s", err);
@@ -222,6 +284,12 @@ START_TEST(key_file_good)
     ck_assert_uint_eq(ds_keyring_lookup(kr, kfm)->kek.len, 16);
     ck_assert_uint_eq(ds_keyring_lookup(kr, kfm)->kek.bytes[15], 0xAF);
     ck_assert_int_eq(t->kek.set, 0);
+    uint8_t server[8] = {0x4D, 0x4D, 0x4D, 0x00, 0x00, 0x00, 0x00, 0x01};
+    const ds_keyset *sv = ds_keyring_lookup(kr, server);
+    ck_assert_uint_eq(sv->priv.len, 32);
+    ck_assert_uint_eq(sv->pub.len, 65);
+    ck_assert_uint_eq(sv->sign.len, 65);
+    ck_assert_int_eq(sv->ek.set, 0);
     ck_assert_int_eq(ds_keyring_has_keys(kr), 1);
     ds_keyring_free(kr);
     remove_made();
@@ -258,7 +326,7 @@ START_TEST(key_file_errors)
     expect_file_error(long_line, 1, "line longer than 4095 characters", NULL);
     expect_file_error("* ek=000102030405060708090A0B0C0D0E0F ak=D0D1D2D3D4D5D6D7D8D9DADBDCDDDEQQ\n", 1,
                       "the AK is not hex", "D0D1");
-    expect_file_error("* xk=000102030405060708090A0B0C0D0E0F\n", 1, "unknown key name 'xk' (known: ek ak dk bk kek)",
+    expect_file_error("* xk=000102030405060708090A0B0C0D0E0F\n", 1, "unknown key name 'xk' (known: ek ak dk bk kek priv pub signpub)",
                       "0001");
     expect_file_error("* ek 000102030405060708090A0B0C0D0E0F\n", 1,
                       "expected name=hex, e.g. ek=...; found a word without '='", "0001");
@@ -267,6 +335,9 @@ START_TEST(key_file_errors)
     expect_file_error("* dk=\n", 1, "the dedicated key is empty", NULL);
     expect_file_error("* bk=000102030405060708090A0B0C0D0E0F000102030405060708090A0B0C0D0E0FAA\n", 1,
                       "the broadcast key is longer than 32 bytes", "0A0B");
+    expect_file_error("* priv=7D7DC5F71EB29DDAF80D6214632EEAE03D9058AF1FB6D22ED80BADB62BC1A5\n", 1,
+                      "the private key is 31 bytes: a P-256 key (suite 1) is 32 bytes, a P-384 key (suite 2) 48",
+                      "7D7DC5");
     remove_made();
 }
 END_TEST
@@ -305,6 +376,8 @@ static void clear_env(void)
     unsetenv("DLMSCOPE_DK");
     unsetenv("DLMSCOPE_BK");
     unsetenv("DLMSCOPE_KEK");
+    unsetenv("DLMSCOPE_PRIVATE_KEY");
+    unsetenv("DLMSCOPE_AGREEMENT_PUBLIC_KEY");
     unsetenv("DLMSCOPE_CLIENT_TITLE");
     unsetenv("DLMSCOPE_SERVER_TITLE");
 }
@@ -321,6 +394,8 @@ START_TEST(env_keys)
     setenv("DLMSCOPE_DK", "5E168412318BA71848C99B2B2AB33294", 1);
     setenv("DLMSCOPE_BK", "F0F1F2F3F4F5F6F7F8F9FAFBFCFDFEFF", 1);
     setenv("DLMSCOPE_KEK", "A0A1A2A3A4A5A6A7A8A9AAABACADAEAF", 1);
+    setenv("DLMSCOPE_PRIVATE_KEY", P256_PRIV, 1);
+    setenv("DLMSCOPE_AGREEMENT_PUBLIC_KEY", P256_XY, 1);
     setenv("DLMSCOPE_CLIENT_TITLE", "4349520000000001", 1);
     setenv("DLMSCOPE_SERVER_TITLE", "4D 4D 4D 00 00 BC 61 4E", 1);
     ck_assert_msg(ds_keyring_from_env(kr, err, sizeof err) == 0, "%s", err);
@@ -330,6 +405,8 @@ START_TEST(env_keys)
     ck_assert_uint_eq(g->dk.bytes[0], 0x5E);
     ck_assert_uint_eq(g->bk.bytes[0], 0xF0);
     ck_assert_uint_eq(g->kek.bytes[0], 0xA0);
+    ck_assert_uint_eq(g->priv.bytes[31], 0x34);
+    ck_assert_uint_eq(g->pub.len, 65);
     uint8_t out[8];
     ck_assert_int_eq(ds_keyring_server_title(kr, out), 1);
     ck_assert_mem_eq(out, TITLE, 8);
@@ -346,6 +423,13 @@ START_TEST(env_keys)
     ck_assert_int_eq(ds_keyring_from_env(kr, err, sizeof err), -1);
     ck_assert_str_eq(err, "DLMSCOPE_CLIENT_TITLE: not a system title (16 hex digits)");
     ds_keyring_free(kr);
+    kr = ds_keyring_new();
+    clear_env();
+    setenv("DLMSCOPE_PRIVATE_KEY", "7D7D", 1);
+    ck_assert_int_eq(ds_keyring_from_env(kr, err, sizeof err), -1);
+    ck_assert_str_eq(err,
+                     "DLMSCOPE_PRIVATE_KEY: the private key is 2 bytes: a P-256 key (suite 1) is 32 bytes, a P-384 key (suite 2) 48");
+    ds_keyring_free(kr);
     clear_env();
 }
 END_TEST
@@ -359,6 +443,8 @@ int main(void)
     tcase_add_test(tc, many_titles);
     tcase_add_test(tc, wrong_length_kept);
     tcase_add_test(tc, bad_keys_errors);
+    tcase_add_test(tc, ec_keys);
+    tcase_add_test(tc, ec_key_errors);
     tcase_add_test(tc, titles);
     tcase_add_test(tc, key_file_good);
     tcase_add_test(tc, key_file_errors);
