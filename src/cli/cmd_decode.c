@@ -272,7 +272,7 @@ int ds_cmd_decode(int argc, char **argv)
             return done(keys, DS_EXIT_UNDECODABLE);
         }
     }
-    /* The sinks hand over whole 64 KiB blocks: stdio's own buffer would only split each into
+    /* The sinks hand over whole blocks (DS_WBUF_SIZE): stdio's own buffer would only split each into
      * two write(2) calls (a partial fill, then the rest). Diagnostics go to stderr, not here. */
     setvbuf(out, NULL, _IONBF, 0);
     opt.keys = ds_keyring_has_keys(keys) || opt.hls_secret || opt.client_public_key ? keys : NULL;

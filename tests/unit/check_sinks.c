@@ -815,7 +815,8 @@ START_TEST(xml_write_error_mid_stream)
     FILE *rd = fdopen(dup(fileno(ro)), "r");
     ck_assert_ptr_nonnull(rd);
     ds_sink *s = ds_xml_sink_new(rd);
-    for (int i = 0; i < 20000 && !ds_sink_error(s); i++) leaf(s, "B", "0123456789");
+    /* more than one output block (DS_WBUF_SIZE) of leaves, so that a block write fails */
+    for (int i = 0; i < 200000 && !ds_sink_error(s); i++) leaf(s, "B", "0123456789");
     ck_assert_int_ne(ds_sink_error(s), 0);
     ds_sink_destroy(s);
     fclose(rd);
