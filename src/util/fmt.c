@@ -61,6 +61,11 @@ size_t ds_fmt_hex(char *out, const uint8_t *p, size_t n)
 
 size_t ds_fmt_uhex(char *out, uint64_t v, int digits)
 {
+    if (v <= 0xFF && digits == 2) { /* the most common case: one byte, two digits */
+        memcpy(out, HEX_PAIRS + 2 * v, 2);
+        out[2] = '\0';
+        return 2;
+    }
     /* count the digits first, then fill from the right a byte (two digits) at a time */
     int n = (64 - __builtin_clzll(v | 1) + 3) / 4;
     if (digits > 16) digits = 16;
@@ -100,6 +105,11 @@ static const uint64_t POW10[20] = {1u,
 
 size_t ds_fmt_udec(char *out, uint64_t v)
 {
+    if (v < 10) {
+        out[0] = (char)('0' + v);
+        out[1] = '\0';
+        return 1;
+    }
     /* the digit count first, so that the digits go straight to their place */
     int n = 1;
     while (n < 20 && v >= POW10[n]) n++;
