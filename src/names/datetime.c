@@ -35,15 +35,28 @@ static void put(text *t, const char *s)
     t->buf[t->len] = '\0';
 }
 
+static void put_char(text *t, char c)
+{
+    if (t->len + 1 >= t->size) {
+        t->ok = 0;
+        return;
+    }
+    t->buf[t->len++] = c;
+    t->buf[t->len] = '\0';
+}
+
+/* v in decimal, zero-padded to width: two digits straight from v below 100, the common case */
 static void put_num(text *t, unsigned v, int width)
 {
-    char tmp[16];
-    size_t n = ds_fmt_udec(tmp, v);
-    char padded[24];
-    size_t pad = width > (int)n ? (size_t)width - n : 0;
-    memset(padded, '0', pad);
-    memcpy(padded + pad, tmp, n + 1);
-    put(t, padded);
+    if (v < 100 && width == 2) {
+        put_char(t, (char)('0' + v / 10));
+        put_char(t, (char)('0' + v % 10));
+        return;
+    }
+    char digits[24];
+    size_t n = ds_fmt_udec(digits, v);
+    for (size_t k = n; (int)k < width; k++) put_char(t, '0');
+    for (size_t k = 0; k < n; k++) put_char(t, digits[k]);
 }
 
 static int month_ok(uint8_t m) { return (m >= 1 && m <= 12) || m >= 0xFD; }
