@@ -154,7 +154,7 @@ size_t ds_obis_format(const uint8_t obis[6], char *buf)
     size_t n = 0;
     for (int i = 0; i < 6; i++) {
         if (i) buf[n++] = '.';
-        n += ds_fmt_udec(buf + n, obis[i]);
+        n += ds_fmt_u8(buf + n, obis[i]);
     }
     buf[n] = '\0';
     return n;

@@ -103,6 +103,21 @@ static const uint64_t POW10[20] = {1u,
                                    1000000000000000000u,
                                    10000000000000000000u};
 
+size_t ds_fmt_u8(char *out, uint8_t v)
+{
+    if (v < 10) {
+        out[0] = (char)('0' + v);
+        return 1;
+    }
+    if (v < 100) {
+        memcpy(out, DEC_PAIRS + 2 * v, 2);
+        return 2;
+    }
+    out[0] = (char)('0' + v / 100);
+    memcpy(out + 1, DEC_PAIRS + 2 * (v % 100), 2);
+    return 3;
+}
+
 size_t ds_fmt_udec(char *out, uint64_t v)
 {
     if (v < 10) {

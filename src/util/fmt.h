@@ -16,6 +16,8 @@ void ds_hex_encode(char *out, const uint8_t *p, size_t n);
 size_t ds_fmt_uhex(char *out, uint64_t v, int digits);
 /* Unsigned decimal. out >= 21. */
 size_t ds_fmt_udec(char *out, uint64_t v);
+/* A byte in decimal, 1 to 3 digits, no NUL (OBIS codes, dates). Returns the length. */
+size_t ds_fmt_u8(char *out, uint8_t v);
 /* Signed decimal. out >= 21. */
 size_t ds_fmt_sdec(char *out, int64_t v);
 /* Signed value as two's complement hex in exactly `digits` digits (Gurux sN). */

@@ -1,6 +1,7 @@
 /* Number and hex formatting used on the output path. */
 #include <check.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -141,6 +142,18 @@ START_TEST(uhex_digit_counts)
 }
 END_TEST
 
+START_TEST(u8_every_value)
+{
+    for (unsigned v = 0; v < 256; v++) {
+        char got[8] = {0}, want[8];
+        size_t n = ds_fmt_u8(got, (uint8_t)v);
+        snprintf(want, sizeof want, "%u", v);
+        ck_assert_uint_eq(n, strlen(want));
+        ck_assert_msg(memcmp(got, want, n) == 0, "value %u", v);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("fmt");
@@ -153,6 +166,7 @@ int main(void)
     tcase_add_test(t, copy_short_every_length);
     tcase_add_test(t, hex_encode_blocks_and_tail);
     tcase_add_test(t, uhex_digit_counts);
+    tcase_add_test(t, u8_every_value);
     suite_add_tcase(s, t);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
