@@ -181,48 +181,73 @@ static void comment_end(ds_wbuf *w, comment_state *st)
 }
 
 
-/* 1 when the text can go into a comment as it is: printable ASCII, no "--", no '-' at the end.
+/* 1 when the text can go into a comment as it is: ASCII 0x20..0x7F, no "--", no '-' at the end.
  * Nearly every comment (labels, OBIS names, dates) is such a text. */
-#if defined(__SSE2__)
-#include <emmintrin.h>
-
-/* Length of the leading 16-byte blocks made only of printable ASCII other than '-' (the bytes
- * COMMENT_PLAIN accepts), checked a block at a time. */
-static size_t comment_plain_blocks(const unsigned char *p, size_t n)
+/* Byte-wise: 1 when the text can go into a comment as it is (printable ASCII, no "--", no '-'
+ * at the end). */
+int ds_xml_comment_verbatim_bytes(const unsigned char *p, size_t n)
 {
-    const __m128i space_minus_1 = _mm_set1_epi8(0x1F), del = _mm_set1_epi8(0x7F), dash = _mm_set1_epi8('-');
-    size_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-        /* signed compare: bytes >= 0x80 are negative, so "> 0x1F" also rules them out */
-        __m128i ok = _mm_cmpgt_epi8(v, space_minus_1);
-        __m128i bad = _mm_or_si128(_mm_cmpeq_epi8(v, del), _mm_cmpeq_epi8(v, dash));
-        if (_mm_movemask_epi8(_mm_andnot_si128(bad, ok)) != 0xFFFF) break;
-    }
-    return i;
-}
-#else
-static size_t comment_plain_blocks(const unsigned char *p, size_t n)
-{
-    (void)p, (void)n;
-    return 0;
-}
-#endif
-
-static int comment_verbatim(const unsigned char *p, size_t n)
-{
-    for (size_t i = comment_plain_blocks(p, n); i < n; i++) {
+    for (size_t i = 0; i < n; i++) {
         if (COMMENT_PLAIN[p[i]]) continue;
         if (p[i] != '-' || i + 1 == n || p[i + 1] == '-') return 0;
     }
     return 1;
 }
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+
+/* Per 16 bytes: bit i of *dash set when byte i is '-'; returns 1 when all 16 are ASCII from
+ * 0x20 to 0x7F (DEL is a legal XML character, as in COMMENT_PLAIN). */
+static int block_printable(const unsigned char *p, unsigned *dash)
+{
+    const __m128i below_space = _mm_set1_epi8(0x1F), minus = _mm_set1_epi8('-');
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    /* signed compare: bytes >= 0x80 are negative, so "> 0x1F" also rules them out */
+    __m128i ok = _mm_cmpgt_epi8(v, below_space);
+    *dash = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, minus));
+    return _mm_movemask_epi8(ok) == 0xFFFF;
+}
+
+/* The same answer as ds_xml_comment_verbatim_bytes, 16 bytes at a time. A text shorter than a block is
+ * checked in a copy padded with spaces; a longer one in consecutive blocks and a last block that
+ * ends with the text (it may overlap the one before). "--" is a '-' bit followed by another, inside
+ * a block or across the boundary to the next block. */
+int ds_xml_comment_verbatim(const unsigned char *p, size_t n)
+{
+    unsigned dash;
+    if (n < 16) {
+        unsigned char pad[16];
+        memset(pad, ' ', sizeof pad);
+        ds_copy_short((char *)pad, p, n);
+        return block_printable(pad, &dash) && !(dash & (dash >> 1)) && (n == 0 || p[n - 1] != '-');
+    }
+    unsigned carry = 0; /* the byte just before this block was '-' */
+    for (size_t i = 0;; i += 16) {
+        if (i + 16 > n) {
+            /* the last block, moved back to end with the text: it overlaps the one before, so
+             * a pair across the old boundary lies inside it and the carry does not apply */
+            i = n - 16;
+            carry = 0;
+        }
+        if (!block_printable(p + i, &dash) || (dash & (dash >> 1)) || (carry && (dash & 1))) return 0;
+        if (i + 16 == n) break;
+        carry = dash >> 15;
+    }
+    return p[n - 1] != '-';
+}
+#else
+int ds_xml_comment_verbatim(const unsigned char *p, size_t n)
+{
+    return ds_xml_comment_verbatim_bytes(p, n);
+}
+#endif
+
 void ds_xml_comment_line(ds_wbuf *w, size_t indent, const char *text, size_t len)
 {
     const unsigned char *p = (const unsigned char *)(text ? text : "");
     if (!text) len = 0;
-    if (comment_verbatim(p, len) && ds_wbuf_reserve(w, indent + len + 8) == 0) {
+    if (ds_xml_comment_verbatim(p, len) && ds_wbuf_reserve(w, indent + len + 8) == 0) {
         char *o = ds_put_spaces(ds_wbuf_tail(w), indent);
         o = ds_put(o, "<!--", 4);
         o = ds_put(o, p, len);

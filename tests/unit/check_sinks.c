@@ -13,6 +13,7 @@
 
 #include "dlmscope/diag.h"
 #include "dlmscope/sink.h"
+#include "out/xml_text.h"
 
 /* ---- capturing output ------------------------------------------------------------ */
 
@@ -620,6 +621,28 @@ START_TEST(xml_comment_long_texts)
 }
 END_TEST
 
+/* The block-wise check of comment texts gives the byte-wise answer on random texts made of the
+ * bytes that matter ('-', DEL, controls, non-ASCII, plain letters), at every length around the
+ * block size. */
+START_TEST(xml_comment_check_matches_bytewise)
+{
+    static const unsigned char ALPHABET[] = {'-', '-', '-', 'a', ' ', '~', 0x7F, 0x80, 0x1F, 0xC3, '\t', 'Z'};
+    uint32_t seed = 12345;
+    unsigned char text[80];
+    for (int round = 0; round < 200000; round++) {
+        seed = seed * 1103515245u + 12345u;
+        size_t n = (seed >> 16) % 70;
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned r = seed >> 16;
+            /* mostly plain letters, so that texts of every verdict occur */
+            text[i] = (r % 4) ? (unsigned char)('a' + r % 26) : ALPHABET[(r / 4) % sizeof ALPHABET];
+        }
+        ck_assert_msg(ds_xml_comment_verbatim(text, n) == ds_xml_comment_verbatim_bytes(text, n), "round %d", round);
+    }
+}
+END_TEST
+
 START_TEST(xml_comment_indentation)
 {
     capture c;
@@ -1074,6 +1097,7 @@ static Suite *sinks_suite(void)
     tcase_add_test(xml, xml_legal_non_ascii_is_kept);
     tcase_add_test(xml, xml_comment_sanitising);
     tcase_add_test(xml, xml_comment_long_texts);
+    tcase_add_test(xml, xml_comment_check_matches_bytewise);
     tcase_add_test(xml, xml_comment_indentation);
     tcase_add_test(xml, xml_diagnostics);
     tcase_add_test(xml, xml_diagnostic_unterminated_message);
