@@ -553,10 +553,12 @@ static void on_signed(ds_security *s, ds_emit *e, const uint8_t *apdu, size_t n,
     if (is_client && s->client_pub) pub = s->client_pub, pub_len = s->client_pub_len;
     else if (is_server && s->server_pub) pub = s->server_pub, pub_len = s->server_pub_len;
     if (pub) {
-        int content_only = 0;
-        int rc = ds_signed_verify(apdu, &sg, pub, pub_len, &content_only, err, sizeof err);
-        if (rc == 0) verdict = content_only ? "content-only" : "verified";
-        else if (rc == 1) {
+        ds_signed_reading reading = DS_SIGNED_NONE;
+        int rc = ds_signed_verify(apdu, &sg, pub, pub_len, &reading, err, sizeof err);
+        if (rc == 0) {
+            const char *which = ds_signed_verdict(reading); /* the reading of the signed bytes that verified */
+            verdict = which ? which : "verified";
+        } else if (rc == 1) {
             verdict = "mismatch";
             ds_report_abs(e, "sign.mismatch", DS_SEV_ERROR, offset, "the signature does not verify: %s", err);
         } else {

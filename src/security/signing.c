@@ -72,8 +72,10 @@ int ds_signed_parse(const uint8_t *apdu, size_t n, ds_signed *out, char *err, si
         take_field(&c, "originator-system-title", &out->originator, &out->originator_len, err, errlen) ||
         take_field(&c, "recipient-system-title", &out->recipient, &out->recipient_len, err, errlen) ||
         take_field(&c, "date-time", &out->date_time, &out->date_time_len, err, errlen) ||
-        take_field(&c, "other-information", &out->other, &out->other_len, err, errlen) ||
-        take_field(&c, "content", &out->content, &out->content_len, err, errlen))
+        take_field(&c, "other-information", &out->other, &out->other_len, err, errlen))
+        goto malformed;
+    out->content_field_at = c.pos; /* the Gurux reading stops here and skips the content's length */
+    if (take_field(&c, "content", &out->content, &out->content_len, err, errlen))
         goto malformed;
     out->signed_len = c.pos;
     if (take_field(&c, "signature", &out->signature, &out->signature_len, err, errlen))
@@ -85,22 +87,100 @@ malformed:
     return -1;
 }
 
-/* THE signed span of the primary reading. This rests on a single source (REFERENCE.md 6.3,
- * footnote 13: the Green Book field order; no implementation was found): the APDU bytes from
- * the DF tag through the end of the content field, i.e. everything before the signature's
- * length byte. Keep this the only place that decides it, so a correction is one edit. */
-static void signed_span_tag_through_content(const uint8_t *apdu, const ds_signed *s, const uint8_t **data,
-                                             size_t *len)
+/* ---- What general-signing signs ------------------------------------------------------------
+ *
+ * Sources (stored copies of public repositories, read for the facts; no code taken from them):
+ *
+ * 1. Gurux, two code bases of one vendor; the sending and the receiving side agree.
+ *    - Gurux/gurux.dlms.java development/src/main/java/gurux/dlms/secure/GXSecure.java
+ *      (decryptAesGcm, receiving side): notes where the content's length starts, and verifies
+ *      over the APDU bytes from offset 1 (after the DF tag) up to there, followed by the content
+ *      bytes without their length. Its ECDSA check is fixed to SHA-256 and a 64-byte r||s.
+ *    - Gurux/Gurux.DLMS.Net Development/Secure/GXSecure.cs (DecryptAesGcm, receiving side): the
+ *      same span; 64- or 96-byte signatures. Development/Ecdsa/GXEcdsa.cs hashes with SHA-256
+ *      for P-256 and SHA-384 for P-384 in its .NET Framework builds, SHA-256 for both in the
+ *      others (not tried here: a suite 2 signature is checked with SHA-384 only).
+ *    - Gurux/Gurux.DLMS.Net Development/GXDLMS.cs (sending side): signs the APDU after the tag
+ *      through other-information, then the ciphered content (glo/ded tag, its length, SC, IC,
+ *      ciphertext and tag) without the content field's own length.
+ *    Both receivers skip the check when the content is not a ciphered APDU.
+ *    Gurux/gxdlms-go: its stored GXSecure.go, GXCiphering.go, GXDLMS.go have no general-signing
+ *    signature code, so it is no source here.
+ * 2. Smart DCC, for GBCS (the GB smart metering profile): SmartDCCInnovation/gbcs-parser
+ *    src/parser.ts (parseGeneralSigning) verifies with SHA-256 over the APDU from the byte after
+ *    the DF tag through the end of the content, the content's length included. Its signer,
+ *    src/crypto.ts (signGroupingHeader), signs all bytes after the tag of the unsigned APDU,
+ *    whose last byte is the empty signature's length 00; its comment says the Green Book leaves
+ *    that byte out and their test system does not. That trailing-00 variant is not tried.
+ * 3. REFERENCE.md 6.3, footnote 13: from the tag through the content, stated from the Green
+ *    Book field order alone; no implementation of it was found, and the gbcs-parser comment
+ *    reads the Green Book as leaving the tag out.
+ * 4. The content alone: no source; dlmscope tried it before, and it costs one more check.
+ *
+ * They disagree on the tag (in 3 only) and on the content's length (in 2 and 3, not in 1).
+ * The Green Book text itself was not available. Tried in the order 1 (two code bases, both
+ * directions), 2 (one code base), 3, 4; the first that verifies is reported. Each reading is one
+ * function below and one row of READINGS, so a correction stays a small edit. */
+
+/* The signed bytes of one reading: at most two pieces of the APDU, hashed one after the other. */
+typedef struct signed_span {
+    const uint8_t *part[2];
+    size_t len[2];
+} signed_span;
+
+/* 1: transaction-id .. other-information (after the tag), then the content without its length */
+static signed_span span_gurux(const uint8_t *apdu, const ds_signed *s)
 {
-    *data = apdu;
-    *len = s->signed_len;
+    return (signed_span){{apdu + 1, s->content}, {s->content_field_at - 1, s->content_len}};
 }
 
-/* The fallback reading: the signature covers the content field's bytes only. */
-static void signed_span_content_only(const ds_signed *s, const uint8_t **data, size_t *len)
+/* 2: after the tag through the content, the content's length included */
+static signed_span span_with_length(const uint8_t *apdu, const ds_signed *s)
 {
-    *data = s->content;
-    *len = s->content_len;
+    return (signed_span){{apdu + 1, NULL}, {s->signed_len - 1, 0}};
+}
+
+/* 3: from the tag through the content */
+static signed_span span_with_tag(const uint8_t *apdu, const ds_signed *s)
+{
+    return (signed_span){{apdu, NULL}, {s->signed_len, 0}};
+}
+
+/* 4: the content bytes only */
+static signed_span span_content_only(const uint8_t *apdu, const ds_signed *s)
+{
+    (void)apdu;
+    return (signed_span){{s->content, NULL}, {s->content_len, 0}};
+}
+
+typedef struct reading_row {
+    ds_signed_reading reading;
+    const char *verdict; /* the Signature attribute */
+    const char *name;    /* short, for the list in the mismatch sentence */
+    const char *what;    /* for the sentence in err */
+    signed_span (*span)(const uint8_t *apdu, const ds_signed *s);
+} reading_row;
+
+static const reading_row READINGS[] = {
+    {DS_SIGNED_GURUX, "verified", "Gurux", "the fields after the tag and the content without its length (Gurux)",
+     span_gurux},
+    {DS_SIGNED_WITH_LENGTH, "with-length", "with-length",
+     "the APDU after the tag through the content, its length included (not the Gurux reading)", span_with_length},
+    {DS_SIGNED_WITH_TAG, "with-tag", "with-tag", "the APDU from the tag through the content (not the Gurux reading)",
+     span_with_tag},
+    {DS_SIGNED_CONTENT_ONLY, "content-only", "content-only", "the content only (not the Gurux reading)",
+     span_content_only},
+};
+
+#define READING_COUNT (sizeof READINGS / sizeof READINGS[0])
+_Static_assert(READING_COUNT == 4, "the mismatch sentence in verify_readings names four readings");
+
+const char *ds_signed_verdict(ds_signed_reading reading)
+{
+    for (size_t i = 0; i < READING_COUNT; i++)
+        if (READINGS[i].reading == reading)
+            return READINGS[i].verdict;
+    return NULL;
 }
 
 typedef struct curve_choice {
@@ -123,27 +203,49 @@ static int curve_for_key_length(size_t pub_len, curve_choice *cv)
     return -1;
 }
 
-/* SHA-256 for P-256 (suite 1), SHA-384 for P-384 (suite 2). */
-static int hash_for_curve(const curve_choice *cv, const uint8_t *data, size_t len, uint8_t out[64], size_t *out_len)
+static signed_span one_piece(const uint8_t *data, size_t len)
 {
-    static const uint8_t nothing[1] = {0};
-    if (data == NULL)
-        data = nothing; /* mbedtls wants a pointer even for zero bytes */
+    return (signed_span){{data, NULL}, {len, 0}};
+}
+
+/* SHA-256 for P-256 (suite 1), SHA-384 for P-384 (suite 2), over the pieces in order. Empty
+ * pieces are skipped, so a NULL pointer with length 0 never reaches mbedtls. 0, or -1. */
+static int hash_span(const curve_choice *cv, const signed_span *sp, uint8_t out[64], size_t *out_len)
+{
+    int rc = 0;
     if (cv->p384) {
+        mbedtls_sha512_context ctx;
+        mbedtls_sha512_init(&ctx);
+        rc = mbedtls_sha512_starts_ret(&ctx, 1);
+        for (size_t i = 0; i < 2 && rc == 0; i++)
+            if (sp->len[i] > 0)
+                rc = mbedtls_sha512_update_ret(&ctx, sp->part[i], sp->len[i]);
+        if (rc == 0)
+            rc = mbedtls_sha512_finish_ret(&ctx, out);
+        mbedtls_sha512_free(&ctx);
         *out_len = 48;
-        return mbedtls_sha512_ret(data, len, out, 1);
+    } else {
+        mbedtls_sha256_context ctx;
+        mbedtls_sha256_init(&ctx);
+        rc = mbedtls_sha256_starts_ret(&ctx, 0);
+        for (size_t i = 0; i < 2 && rc == 0; i++)
+            if (sp->len[i] > 0)
+                rc = mbedtls_sha256_update_ret(&ctx, sp->part[i], sp->len[i]);
+        if (rc == 0)
+            rc = mbedtls_sha256_finish_ret(&ctx, out);
+        mbedtls_sha256_free(&ctx);
+        *out_len = 32;
     }
-    *out_len = 32;
-    return mbedtls_sha256_ret(data, len, out, 0);
+    return rc == 0 ? 0 : -1;
 }
 
 /* 0 verifies, 1 does not, -1 hash failure. */
 static int verify_span(mbedtls_ecp_group *grp, const mbedtls_ecp_point *q, const curve_choice *cv,
-                       const uint8_t *data, size_t len, const mbedtls_mpi *r, const mbedtls_mpi *sig_s)
+                       const signed_span *sp, const mbedtls_mpi *r, const mbedtls_mpi *sig_s)
 {
     uint8_t hash[64];
     size_t hash_len = 0;
-    if (hash_for_curve(cv, data, len, hash, &hash_len) != 0)
+    if (hash_span(cv, sp, hash, &hash_len) != 0)
         return -1;
     return mbedtls_ecdsa_verify(grp, hash, hash_len, q, r, sig_s) == 0 ? 0 : 1;
 }
@@ -215,40 +317,44 @@ static int check_load(ecdsa_check *k, const uint8_t *pub, size_t pub_len, const 
     return 0;
 }
 
-/* Both readings of what general-signing signs, the primary one first. */
-static int verify_readings(ecdsa_check *k, const uint8_t *apdu, const ds_signed *s, int *content_only, char *err,
-                           size_t errlen)
+/* Every reading in READINGS order; the first that verifies is the answer. A hash failure stops
+ * the search: it would fail the same way for the next reading. */
+static int verify_readings(ecdsa_check *k, const uint8_t *apdu, const ds_signed *s, ds_signed_reading *reading,
+                           char *err, size_t errlen)
 {
-    const uint8_t *data;
-    size_t len;
-    signed_span_tag_through_content(apdu, s, &data, &len);
-    int result = verify_span(&k->grp, &k->q, &k->cv, data, len, &k->r, &k->s);
-    if (result == 0) {
-        say(err, errlen, "%s signature verifies over the APDU from tag through content", k->cv.name);
-    } else if (result == 1) {
-        signed_span_content_only(s, &data, &len);
-        result = verify_span(&k->grp, &k->q, &k->cv, data, len, &k->r, &k->s);
+    for (size_t i = 0; i < READING_COUNT; i++) {
+        signed_span sp = READINGS[i].span(apdu, s);
+        int result = verify_span(&k->grp, &k->q, &k->cv, &sp, &k->r, &k->s);
+        if (result == -1) {
+            say(err, errlen, "hash computation failed");
+            return -1;
+        }
         if (result == 0) {
-            if (content_only)
-                *content_only = 1;
-            say(err, errlen, "%s signature verifies over the content only, not over tag through content",
-                k->cv.name);
-        } else if (result == 1) {
-            say(err, errlen, "%s signature does not verify (neither over tag through content nor over the content only)",
-                k->cv.name);
+            if (reading)
+                *reading = READINGS[i].reading;
+            say(err, errlen, "%s signature verifies over %s", k->cv.name, READINGS[i].what);
+            return 0;
         }
     }
-    if (result == -1)
-        say(err, errlen, "hash computation failed");
-    return result;
+    say(err, errlen, "%s signature does not verify over any reading of the signed bytes (%s, %s, %s, %s)",
+        k->cv.name, READINGS[0].name, READINGS[1].name, READINGS[2].name, READINGS[3].name);
+    return 1;
+}
+
+/* The offsets ds_signed_parse recorded, checked again before the spans are cut from them:
+ * content_field_at lies after the tag, and the content fits between it and signed_len. */
+static int parsed_offsets_hold(const ds_signed *s)
+{
+    return s->content_field_at >= 1 && s->content_field_at <= s->signed_len &&
+           s->content_len <= s->signed_len - s->content_field_at && (s->content != NULL || s->content_len == 0);
 }
 
 int ds_signed_verify(const uint8_t *apdu, const ds_signed *s, const uint8_t *pub, size_t pub_len,
-                     int *content_only, char *err, size_t errlen)
+                     ds_signed_reading *reading, char *err, size_t errlen)
 {
-    if (content_only)
-        *content_only = 0;
-    if (apdu == NULL || s == NULL || s->signature == NULL || s->signed_len == 0) {
+    if (reading)
+        *reading = DS_SIGNED_NONE;
+    if (apdu == NULL || s == NULL || s->signature == NULL || s->signed_len == 0 || !parsed_offsets_hold(s)) {
         say(err, errlen, "general-signing: no parsed APDU to verify");
         return -1;
     }
@@ -258,7 +364,7 @@ int ds_signed_verify(const uint8_t *apdu, const ds_signed *s, const uint8_t *pub
     check_init(&k);
     int result = -1;
     if (check_load(&k, pub, pub_len, s->signature, err, errlen) == 0)
-        result = verify_readings(&k, apdu, s, content_only, err, errlen);
+        result = verify_readings(&k, apdu, s, reading, err, errlen);
     check_free(&k);
     return result;
 }
@@ -267,12 +373,17 @@ int ds_ecdsa_verify(const uint8_t *pub, size_t pub_len, const uint8_t *data, siz
                     size_t sig_len, char *err, size_t errlen)
 {
     ecdsa_check k;
+    if (data == NULL && len > 0) {
+        say(err, errlen, "no data to verify");
+        return -1;
+    }
     if (sig == NULL || check_key_and_signature(pub, pub_len, sig_len, &k.cv, err, errlen) != 0)
         return -1;
     check_init(&k);
     int result = -1;
     if (check_load(&k, pub, pub_len, sig, err, errlen) == 0) {
-        result = verify_span(&k.grp, &k.q, &k.cv, data, len, &k.r, &k.s);
+        signed_span sp = one_piece(data, len);
+        result = verify_span(&k.grp, &k.q, &k.cv, &sp, &k.r, &k.s);
         if (result == 0)
             say(err, errlen, "%s signature verifies", k.cv.name);
         else if (result == 1)

@@ -65,11 +65,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ds_signed s;
     char err[200];
     if (ds_signed_parse(apdu, size, &s, err, sizeof err) == 0) {
-        if (s.signed_len > s.apdu_len || s.apdu_len > size)
+        if (s.content_field_at < 1 || s.content_field_at > s.signed_len || s.signed_len > s.apdu_len ||
+            s.apdu_len > size)
             abort();
-        int content_only = 0;
-        int rc = ds_signed_verify(apdu, &s, pub, pub_len, &content_only, err, sizeof err);
-        if (rc < -1 || rc > 1 || (content_only && rc != 0))
+        ds_signed_reading reading = DS_SIGNED_NONE;
+        int rc = ds_signed_verify(apdu, &s, pub, pub_len, &reading, err, sizeof err);
+        /* a reading is named exactly when the signature verified */
+        if (rc < -1 || rc > 1 || (rc == 0) != (reading != DS_SIGNED_NONE) ||
+            (rc == 0 && ds_signed_verdict(reading) == NULL))
             abort();
     }
     free(apdu);
