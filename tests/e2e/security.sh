@@ -116,6 +116,33 @@ case_ $A-truncated 1 "--ak $AK1 --private-key $PRIV256" 'data.bad-length|KeyCiph
 no_plaintext "truncated key-ciphered-data"
 case_ $A-short 1 "--ak $AK1 --private-key $PRIV256" 'cipher.key-agreement|key-ciphered-data is 100 bytes'
 no_plaintext "short key-ciphered-data"
+
+# general-signing, built by testdata/security/make-general-signing.py with a second implementation
+# (Python cryptography); the originator 4D4D4D0000BC614E signs with the keys above. The Signature
+# attribute says which reading of the signed bytes verified (man page, KEYS).
+S=../security/gs
+GS="$GB --client-title 4D4D4D0000BC614E"
+GET_CLOCK_GB='<GetRequestNormal>|<ClassId Value="0008" />|<InstanceId Value="0000010000FF" />|<AttributeId Value="02" />'
+no_sign_diag() { # after a case whose signature verified: no sign.* diagnostic at all
+    if grep -q "sign\." "$tmp/out"; then fail=$((fail + 1)); echo "FAIL security $1: a sign.* diagnostic"; else pass=$((pass + 1)); fi
+}
+case_ $S-gurux 0 "$GS --client-public-key $SIGN256" '<Signed Signature="verified" >|'"$GET_CLOCK_GB"
+no_sign_diag "gs-gurux"
+case_ $S-gurux-suite2 0 "$GS --client-public-key $SIGN384" '<Signed Signature="verified" >|'"$GET_CLOCK_GB"
+no_sign_diag "gs-gurux-suite2"
+case_ $S-with-length 0 "$GS --client-public-key $SIGN256" '<Signed Signature="with-length" >|'"$GET_CLOCK_GB"
+case_ $S-with-tag 0 "$GS --client-public-key $SIGN256" '<Signed Signature="with-tag" >|'"$GET_CLOCK_GB"
+case_ $S-content-only 0 "$GS --client-public-key $SIGN256" '<Signed Signature="content-only" >|'"$GET_CLOCK_GB"
+# no key for the originator: shown, not checked
+case_ $S-gurux 0 "$GS" '<Signed Signature="unchecked" >|'"$GET_CLOCK_GB"
+# one content byte flipped: the signature matches no reading (and the content's GCM tag fails too)
+case_ $S-gurux-flipped 1 "$GS --client-public-key $SIGN256" \
+    'sign.mismatch|does not verify over any reading of the signed bytes (Gurux, with-length, with-tag, content-only)|<Signed Signature="mismatch" >'
+# the right signature with another key: a mismatch, not a different reading
+case_ $S-gurux 1 "$GS --client-public-key $ORIGSTATIC" 'sign.mismatch|<Signed Signature="mismatch" >'
+# a key of the other curve cannot check a 64-byte signature: a warning, exit 0
+case_ $S-gurux 0 "$GS --client-public-key $SIGN384" 'sign.unchecked|a P-384 key needs a 96-byte|<Signed Signature="unchecked" >'
+
 # a malformed key is a usage error that names the key, never its bytes
 "$BIN" decode --private-key 7D7DC5F71EB29DDAF80D6214632EEAE03D9058AF1FB6D22ED80BADB62BC1A5 "$C/$A.hex" >/dev/null 2>"$tmp/err"
 rc=$?
