@@ -21,6 +21,14 @@ extern "C" {
 
 struct ds_keyring;
 
+/* How the values of HLS mechanism 2 are checked. Mechanism 2 is manufacturer-specific: the
+ * standard leaves f(challenge) to the vendor, so only the user can say which one a meter uses. */
+typedef enum ds_hls2_method {
+    DS_HLS2_AES_ECB = 0, /* AES-128-ECB: the secret zero-padded to the key, the challenge
+                            zero-padded to whole blocks, each encrypted alone (the default) */
+    DS_HLS2_NONE = 1     /* not checked: the output says so instead of reporting a mismatch */
+} ds_hls2_method;
+
 typedef struct ds_options {
     int decimal;        /* numbers in decimal instead of hex (Gurux "hex" off) */
     int comments;       /* explanatory comments (OBIS names, dates, class names) */
@@ -34,9 +42,12 @@ typedef struct ds_options {
     /* HLS mechanism 7 (ECDSA): the public keys, uncompressed points 04||X||Y (65 or 97 bytes) */
     const uint8_t *client_public_key, *server_public_key;
     size_t client_public_key_len, server_public_key_len;
+    /* HLS mechanism 2: DS_HLS2_AES_ECB (default) or DS_HLS2_NONE; another value counts as none
+     * (an unknown method cannot be checked). Last, so that the struct only grows. */
+    ds_hls2_method hls2;
 } ds_options;
 
-void ds_options_init(ds_options *o);  /* defaults: hex, comments on, envelopes on, auto */
+void ds_options_init(ds_options *o);  /* defaults: hex, comments on, envelopes on, auto, HLS-2 AES-ECB */
 
 typedef struct ds_stats {
     uint64_t bytes;         /* input bytes seen */

@@ -46,6 +46,7 @@ void ds_cmd_decode_usage(FILE *out)
             "  --no-verify          decipher without checking authentication tags\n"
             "  --show-keys          show key values found in deciphered APDUs\n"
             "  --hls-secret TEXT    HLS secret (mechanisms 2, 3, 4, 6) to check the association; hex:HEX for bytes\n"
+            "  --hls2 METHOD        HLS mechanism 2 (manufacturer-specific): aes-ecb (default), or none (not checked)\n"
             "  --client-public-key HEX, --server-public-key HEX  public signing keys (ECDSA): HLS mechanism 7,\n"
             "                       general-signing, agreed-key ephemeral key signatures\n"
             "  --diagnostics=MODE   diagnostics on stderr: text (default), json, none\n"
@@ -98,6 +99,21 @@ static int parse_format(const char *s, ds_link_kind *out)
     return -1;
 }
 
+/* The names of --hls2; the first is the default. */
+static int parse_hls2(const char *s, ds_hls2_method *out)
+{
+    static const struct {
+        const char *name;
+        ds_hls2_method method;
+    } METHODS[] = {{"aes-ecb", DS_HLS2_AES_ECB}, {"none", DS_HLS2_NONE}};
+    for (size_t i = 0; i < sizeof METHODS / sizeof METHODS[0]; i++)
+        if (!strcmp(s, METHODS[i].name)) {
+            *out = METHODS[i].method;
+            return 0;
+        }
+    return -1;
+}
+
 static int decode_one(const char *path, ds_input_mode mode, const ds_options *opt, ds_sink *sink, diag_ctx *dctx,
                       int announce)
 {
@@ -128,7 +144,7 @@ int ds_cmd_decode(int argc, char **argv)
     enum {
         OPT_FORMAT = 256, OPT_HEX, OPT_BINARY, OPT_DECIMAL, OPT_NO_COMMENTS, OPT_PDU_ONLY, OPT_JSON, OPT_DIAG, OPT_STD,
         OPT_EK, OPT_AK, OPT_DK, OPT_BK, OPT_KEK, OPT_CLIENT_TITLE, OPT_SERVER_TITLE, OPT_KEY_FILE, OPT_SHOW_KEYS, OPT_NO_VERIFY,
-        OPT_HLS_SECRET, OPT_CLIENT_PUB, OPT_SERVER_PUB, OPT_PRIVATE_KEY, OPT_AGREEMENT_PUB
+        OPT_HLS_SECRET, OPT_CLIENT_PUB, OPT_SERVER_PUB, OPT_PRIVATE_KEY, OPT_AGREEMENT_PUB, OPT_HLS2
     };
     static const struct option LONG[] = {
         {"format", required_argument, NULL, OPT_FORMAT}, {"hex", no_argument, NULL, OPT_HEX},
@@ -145,6 +161,7 @@ int ds_cmd_decode(int argc, char **argv)
         {"server-title", required_argument, NULL, OPT_SERVER_TITLE},
         {"key-file", required_argument, NULL, OPT_KEY_FILE}, {"show-keys", no_argument, NULL, OPT_SHOW_KEYS},
         {"no-verify", no_argument, NULL, OPT_NO_VERIFY}, {"hls-secret", required_argument, NULL, OPT_HLS_SECRET},
+        {"hls2", required_argument, NULL, OPT_HLS2},
         {"client-public-key", required_argument, NULL, OPT_CLIENT_PUB},
         {"server-public-key", required_argument, NULL, OPT_SERVER_PUB},
         {"output", required_argument, NULL, 'o'},        {"help", no_argument, NULL, 'h'},
@@ -226,6 +243,12 @@ int ds_cmd_decode(int argc, char **argv)
                 opt.hls_secret_len = n;
             }
             opt.hls_secret = secret;
+            break;
+        case OPT_HLS2:
+            if (parse_hls2(optarg, &opt.hls2)) {
+                fprintf(stderr, "dlmscope decode: unknown --hls2 '%s' (aes-ecb, none)\n", optarg);
+                return done(keys, DS_EXIT_USAGE);
+            }
             break;
         case OPT_CLIENT_PUB:
         case OPT_SERVER_PUB: {

@@ -66,6 +66,7 @@ void ds_options_init(ds_options *o)
     memset(o, 0, sizeof *o);
     o->comments = 1;
     o->link = DS_LINK_AUTO;
+    o->hls2 = DS_HLS2_AES_ECB;
 }
 
 const char *ds_version(void)
@@ -305,6 +306,7 @@ ds_decoder *ds_decoder_new(const ds_options *opt, ds_sink *sink, ds_diag_fn diag
     ds_reasm_init(&d->reasm);
     ds_security_init(&d->security, d->opt.keys, !d->opt.no_verify, d->opt.show_keys);
     if (d->opt.hls_secret) ds_security_set_hls_secret(&d->security, d->opt.hls_secret, d->opt.hls_secret_len);
+    ds_security_set_hls2_method(&d->security, d->opt.hls2);
     d->security.client_pub = d->opt.client_public_key;
     d->security.client_pub_len = d->opt.client_public_key_len;
     d->security.server_pub = d->opt.server_public_key;
@@ -416,6 +418,7 @@ int ds_decode_apdu_buffer(const uint8_t *apdu, size_t len, const ds_options *opt
     ds_security sec;
     ds_security_init(&sec, o.keys, !o.no_verify, o.show_keys);
     if (o.hls_secret) ds_security_set_hls_secret(&sec, o.hls_secret, o.hls_secret_len);
+    ds_security_set_hls2_method(&sec, o.hls2);
     static const uint8_t ONE_APDU[1] = {DS_LINK_RAW};
     ds_security_attach(&sec, &e);
     ds_security_select(&sec, ONE_APDU, sizeof ONE_APDU, NULL, 0);

@@ -105,11 +105,23 @@ static size_t ak_length(const ds_hls_inputs *in)
     return in->ak_len != 0 ? in->ak_len : in->key_len;
 }
 
+/* Mechanism 2 has a formula only when its method is AES-ECB; an unknown method value is
+ * treated as "none" rather than guessed. */
+static int mech2_known(const ds_hls_inputs *in)
+{
+    return in->mech2 == DS_HLS_MECH2_AES_ECB;
+}
+
 /* Everything the formula of mechanism needs for this side is there and of a usable size. */
 static int inputs_ok(const ds_hls_inputs *in, int mechanism, int server_side, char *why, size_t whylen)
 {
     side_view v = view_of(in, server_side);
     const char *answered = server_side ? "CtoS" : "StoC", *own = server_side ? "StoC" : "CtoS";
+    /* first: whatever else is missing, a method that is not known cannot be checked at all */
+    if (mechanism == 2 && !mech2_known(in)) {
+        say(why, whylen, "HLS mechanism 2 is manufacturer-specific and its method is not known: not checked");
+        return 0;
+    }
     if (!challenge_ok(v.answered, answered, why, whylen))
         return 0;
     switch (mechanism) {
@@ -181,7 +193,10 @@ static int digest(mbedtls_md_type_t type, const byte_span *parts, size_t nparts,
 }
 
 /* Mechanism 2: the secret zero-padded to an AES-128 key; the challenge zero-padded to whole
- * blocks, each block encrypted on its own (ECB). */
+ * blocks, each block encrypted on its own (ECB). Gurux computes the same for secrets of up to
+ * 16 bytes (Gurux.DLMS.Python gurux_dlms/GXSecure.py and Gurux.DLMS.cpp CGXSecure::Secure; the
+ * .NET GXSecure.AesEncrypt takes whole blocks only); it differs only for longer secrets,
+ * which inputs_ok refuses. */
 static int aes_ecb_value(const uint8_t *secret, size_t secret_len, byte_span challenge, uint8_t *out, size_t cap,
                          size_t *out_len)
 {
@@ -596,6 +611,7 @@ static const char *diagnose_mechanism(const ds_hls_inputs *in, int server_side, 
     static const char *const OTHER_MECHANISM[] = {"", "", "mechanism-2", "mechanism-3", "mechanism-4",
                                                   "mechanism-5", "mechanism-6"};
     const char *name = value_name(server_side);
+    /* mechanism 2 without a known method never matches: inputs_ok refuses it */
     for (int m = 2; m <= 6; m++)
         if (m != in->mechanism && matches(in, m, server_side, got, got_len, 0)) {
             say(why, whylen, "%s matches the formula of mechanism %d, not %d", name, m, in->mechanism);
@@ -615,6 +631,10 @@ const char *ds_hls_diagnose(const ds_hls_inputs *in, int server_side, const uint
     if (in == NULL || got == NULL)
         return NULL;
     const int mech = in->mechanism;
+    /* Without a known method of mechanism 2 no value of it is wrong, so there is no cause to
+     * look for (another mechanism's formula matching would be a guess about the vendor's). */
+    if (mech == 2 && !mech2_known(in))
+        return NULL;
     if (mech == 5 && got_len == DS_HLS_GMAC_VALUE_LEN) {
         uint32_t carried = get_u32be(got + 1);
         for (int32_t d = -1; d <= 1; d += 2)

@@ -9,7 +9,8 @@
  *
  * Formulas (REFERENCE.md 6.5):
  *   2  AES-128-ECB(key = secret zero-padded to 16, data = challenge zero-padded to a multiple of
- *      16). Mechanism 2 is manufacturer-defined; this is the common vendor variant.
+ *      16). Mechanism 2 is manufacturer-defined; this is the common vendor variant, used unless
+ *      ds_hls_inputs.mech2 says otherwise (DS_HLS_MECH2_NONE: mechanism 2 is not computed).
  *   3  MD5(challenge || secret)             4  SHA-1(challenge || secret)
  *   5  SC || IC || GMAC(EK, IV = own title || IC, AAD = SC || AK || challenge), 17 bytes
  *   6  SHA-256(secret || own title || peer title || challenge || other challenge)
@@ -32,6 +33,14 @@
 #define DS_HLS_SECRET_MAX 64       /* longer secrets are refused (-1) */
 #define DS_HLS_VALUE_MAX 256       /* enough for any value ds_hls_expected produces */
 
+/* The method of mechanism 2 (ds_hls_inputs.mech2). Zero is AES-ECB, so that inputs cleared
+ * with memset keep the common variant. */
+enum {
+    DS_HLS_MECH2_AES_ECB = 0, /* the formula above */
+    DS_HLS_MECH2_NONE = 1     /* unknown: mechanism 2 can be neither computed nor verified (-1),
+                                 and is not tried as another mechanism's formula by ds_hls_diagnose */
+};
+
 typedef struct ds_hls_inputs {
     int mechanism;                               /* 2..7 */
     const uint8_t *secret; size_t secret_len;    /* mechanisms 2, 3, 4, 6 (LLS-style secret) */
@@ -45,6 +54,7 @@ typedef struct ds_hls_inputs {
     const uint8_t *ctos; size_t ctos_len;        /* challenge client -> server */
     const uint8_t *stoc; size_t stoc_len;        /* challenge server -> client */
     const uint8_t *client_pub, *server_pub; size_t pub_len; /* mechanism 7: 04 || X || Y, 65 or 97 bytes */
+    int mech2;                                   /* DS_HLS_MECH2_*; any other value counts as NONE */
 } ds_hls_inputs;
 
 /* The value the client must send (server_side 0: f(StoC)) or the server must return
@@ -86,7 +96,8 @@ typedef struct ds_hls_hints {
  *   "dedicated-key" / "global-key"  mechanism 5 with hints->other_ek
  *   "mechanism-N"          another mechanism's formula (2..6) matches with the same inputs
  *   "mechanism-6-variant"  SHA-256(challenge || secret) (the older, title-less reading)
- * Returns NULL (why = "") when nothing explains it. hints may be NULL. */
+ * Returns NULL (why = "") when nothing explains it, and always for mechanism 2 whose method is
+ * not AES-ECB (nothing is known about it to explain). hints may be NULL. */
 const char *ds_hls_diagnose(const ds_hls_inputs *in, int server_side, const uint8_t *got, size_t got_len,
                             const ds_hls_hints *hints, char *why, size_t whylen);
 

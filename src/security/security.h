@@ -44,6 +44,7 @@ typedef struct ds_security {
     uint8_t hls_secret[DS_HLS_SECRET_MAX]; /* HLS mechanisms 2, 3, 4, 6 */
     size_t hls_secret_len;
     int has_hls_secret;              /* 0: none given (an empty secret is a secret) */
+    int hls2_method;                 /* DS_HLS_MECH2_*: how mechanism 2 is checked */
     const uint8_t *client_pub, *server_pub; /* HLS mechanism 7 public keys (borrowed) */
     size_t client_pub_len, server_pub_len;
     uint8_t sender[DS_SENDER_MAX];   /* link address of the current frame's sender */
@@ -57,6 +58,8 @@ void ds_security_select(ds_security *s, const uint8_t *key, size_t key_len, cons
                         size_t sender_len);
 void ds_security_free(ds_security *s);
 void ds_security_set_hls_secret(ds_security *s, const uint8_t *secret, size_t n);
+/* The user's choice for HLS mechanism 2; a value outside ds_hls2_method counts as DS_HLS2_NONE. */
+void ds_security_set_hls2_method(ds_security *s, ds_hls2_method m);
 /* Installs the hooks into an emit context. */
 void ds_security_attach(ds_security *s, ds_emit *e);
 

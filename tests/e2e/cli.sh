@@ -34,6 +34,11 @@ check unknown-command 2 "$BIN" frobnicate
 check unknown-option 2 "$BIN" decode --frobnicate
 check bad-format 2 "$BIN" decode --format=x25 "$SNRM"
 check bad-diagnostics 2 "$BIN" decode --diagnostics=yaml "$SNRM"
+check bad-hls2 2 "$BIN" decode --hls2 bogus "$SNRM"
+expect bad-hls2 "unknown --hls2 'bogus' (aes-ecb, none)" "$tmp/err"
+check hls2-aes-ecb 0 "$BIN" decode --hls2 aes-ecb "$SNRM"
+check hls2-none 0 "$BIN" decode --hls2=none "$SNRM"
+check hls2-missing-value 2 "$BIN" decode --hls2
 check missing-value 2 "$BIN" decode --format
 check missing-file 1 "$BIN" decode "$tmp/does-not-exist"
 expect missing-file "does-not-exist" "$tmp/err"

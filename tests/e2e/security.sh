@@ -143,6 +143,37 @@ case_ $S-gurux 1 "$GS --client-public-key $ORIGSTATIC" 'sign.mismatch|<Signed Si
 # a key of the other curve cannot check a 64-byte signature: a warning, exit 0
 case_ $S-gurux 0 "$GS --client-public-key $SIGN384" 'sign.unchecked|a P-384 key needs a 96-byte|<Signed Signature="unchecked" >'
 
+# HLS mechanism 2, AES-128-ECB with FIPS-197 known answers (testdata/security/hls2-fips197.hex):
+# verified by default, a wrong value named, nothing checked with --hls2 none (and the output says so)
+H2=testdata/security/hls2-fips197.hex
+H2_SECRET="--hls-secret hex:000102030405060708090A0B0C0D0E0F"
+sed 's/69C4E0D86A7B0430D8CDB78070B4C55A$/69C4E0D86A7B0430D8CDB78070B4C55B/' "$H2" >"$tmp/hls2-broken.hex"
+# hls2 NAME WANT_RC FILE "OPTIONS" "STRING|..." ["ABSENT"]: decodes with comments, checks the exit
+# status, the strings, and that ABSENT is not in the output
+hls2() {
+    name=$1 want=$2 file=$3 opts=$4 strings=$5 absent=$6
+    # shellcheck disable=SC2086  # options are meant to be split
+    "$BIN" decode --diagnostics=json $opts "$file" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    problems=
+    [ "$rc" = "$want" ] || problems="$problems exit($rc, want $want)"
+    old_ifs=$IFS
+    IFS='|'
+    for s in $strings; do
+        grep -qF -- "$s" "$tmp/out" || problems="$problems missing($s)"
+    done
+    IFS=$old_ifs
+    [ -z "$absent" ] || ! grep -qF -- "$absent" "$tmp/out" || problems="$problems present($absent)"
+    if [ -z "$problems" ]; then pass=$((pass + 1)); else
+        fail=$((fail + 1)); echo "FAIL security hls2 $name:$problems"; head -3 "$tmp/err"; fi
+}
+hls2 default 0 "$H2" "$H2_SECRET" \
+    "HLS mechanism 2: the client's f(StoC) verifies|HLS mechanism 2: the server's f(CtoS) verifies" "hls."
+hls2 aes-ecb-broken 1 "$tmp/hls2-broken.hex" "$H2_SECRET --hls2 aes-ecb" \
+    "hls.stoc-mismatch|HLS mechanism 2: the server's f(CtoS) verifies" "hls.ctos-mismatch"
+hls2 none-broken 0 "$tmp/hls2-broken.hex" "$H2_SECRET --hls2 none" \
+    "the client's f(StoC) is not checked (hls2 option: none)|the server's f(CtoS) is not checked" "hls."
+
 # a malformed key is a usage error that names the key, never its bytes
 "$BIN" decode --private-key 7D7DC5F71EB29DDAF80D6214632EEAE03D9058AF1FB6D22ED80BADB62BC1A5 "$C/$A.hex" >/dev/null 2>"$tmp/err"
 rc=$?

@@ -46,6 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     in.mechanism = 2 + data[0] % 6;
     int server_side = data[1] & 1;
     in.sc = (data[1] & 2) ? 0 : 0x10;
+    in.mech2 = (data[1] & 4) ? DS_HLS_MECH2_NONE : DS_HLS_MECH2_AES_ECB;
     size_t secret_len = data[2] % 80, ctos_len = data[3], stoc_len = data[4];
     in.key_len = data[5] % 40;
     in.ak_len = data[6] % 40;

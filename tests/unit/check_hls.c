@@ -257,6 +257,40 @@ START_TEST(mechanism2_aes_ecb)
 }
 END_TEST
 
+/* Mechanism 2 with its method set to "none": nothing computed, verified or suggested. */
+START_TEST(mechanism2_method_none)
+{
+    static const int NOT_AES[2] = {DS_HLS_MECH2_NONE, 9}; /* an unknown value counts as none */
+    uint8_t aes[16], md5[16], out[DS_HLS_VALUE_MAX];
+    test_unhex("96011EF322EF023442A5636628BFB4C3", aes, sizeof aes); /* AES-ECB f(StoC) of base() */
+    test_unhex("B481209B439AD7B31C6852FB03655DD9", md5, sizeof md5);  /* MD5 f(StoC) of base() */
+    char why[200];
+    /* with AES-ECB, the MD5 value is explained as mechanism 3's formula ... */
+    ds_hls_inputs in = base(2);
+    check_diagnosis_raw(&in, 0, md5, sizeof md5, NULL, "mechanism-3");
+    for (size_t i = 0; i < 2; i++) {
+        in = base(2);
+        in.mech2 = NOT_AES[i];
+        ck_assert_int_eq(ds_hls_verify(&in, 0, aes, sizeof aes, why, sizeof why), -1);
+        ck_assert_ptr_nonnull(strstr(why, "not checked"));
+        size_t out_len = sizeof out;
+        ck_assert_int_eq(ds_hls_expected(&in, 1, 0, out, &out_len), -1);
+        /* ... without a method nothing is said about a mechanism 2 value */
+        ck_assert_ptr_null(ds_hls_diagnose(&in, 0, md5, sizeof md5, NULL, why, sizeof why));
+        ck_assert_str_eq(why, "");
+        /* and the AES value sent for mechanism 4 is no longer "mechanism-2" */
+        in = base(4);
+        in.mech2 = NOT_AES[i];
+        ck_assert_int_eq(ds_hls_verify(&in, 0, aes, sizeof aes, why, sizeof why), 1);
+        ck_assert_ptr_null(ds_hls_diagnose(&in, 0, aes, sizeof aes, NULL, why, sizeof why));
+        /* the other mechanisms are not affected */
+        in = base(3);
+        in.mech2 = NOT_AES[i];
+        check_match_and_mismatch(&in, 0, "B481209B439AD7B31C6852FB03655DD9");
+    }
+}
+END_TEST
+
 START_TEST(mechanism3_md5)
 {
     ds_hls_inputs in = base(3);
@@ -532,6 +566,7 @@ static Suite *hls_suite(void)
     tcase_add_test(tc, gmac_diagnose_titles_keys);
     tcase_add_test(tc, gmac_diagnose_key_ascii);
     tcase_add_test(tc, mechanism2_aes_ecb);
+    tcase_add_test(tc, mechanism2_method_none);
     tcase_add_test(tc, mechanism3_md5);
     tcase_add_test(tc, mechanism4_sha1);
     tcase_add_test(tc, mechanism6_sha256);

@@ -56,9 +56,8 @@ static void hex(char *out, const uint8_t *p, size_t n)
     for (size_t i = 0; i < n; i++) sprintf(out + 2 * i, "%02X", p[i]);
 }
 
-/* Decodes raw APDUs (one per line) with the keyring. */
-static run decode(const uint8_t *const *apdus, const size_t *lens, size_t count, const ds_keyring *keys,
-                  const char *secret)
+/* Decodes raw APDUs (one per line) with the options given. */
+static run decode_opt(const uint8_t *const *apdus, const size_t *lens, size_t count, const ds_options *opt)
 {
     run r;
     memset(&r, 0, sizeof r);
@@ -74,6 +73,17 @@ static run decode(const uint8_t *const *apdus, const size_t *lens, size_t count,
     size_t size = 0;
     FILE *out = open_memstream(&r.xml, &size);
     ds_sink *sink = ds_xml_sink_new(out);
+    ds_decode_stream(in, DS_INPUT_HEX, opt, sink, collect, &r, NULL);
+    ds_sink_destroy(sink);
+    fclose(out);
+    fclose(in);
+    return r;
+}
+
+/* Decodes raw APDUs (one per line) with the keyring, without comments. */
+static run decode(const uint8_t *const *apdus, const size_t *lens, size_t count, const ds_keyring *keys,
+                  const char *secret)
+{
     ds_options opt;
     ds_options_init(&opt);
     opt.comments = 0;
@@ -82,11 +92,7 @@ static run decode(const uint8_t *const *apdus, const size_t *lens, size_t count,
         opt.hls_secret = (const uint8_t *)secret;
         opt.hls_secret_len = strlen(secret);
     }
-    ds_decode_stream(in, DS_INPUT_HEX, &opt, sink, collect, &r, NULL);
-    ds_sink_destroy(sink);
-    fclose(out);
-    fclose(in);
-    return r;
+    return decode_opt(apdus, lens, count, &opt);
 }
 
 static ds_keyring *keyring(const char *ek, const char *ak, const uint8_t *client_title)
@@ -279,6 +285,115 @@ START_TEST(hls_md5_both_directions)
 }
 END_TEST
 
+/* ---- HLS mechanism 2 (manufacturer-specific, AES-128-ECB by default) ------------------------- */
+
+/* The expected values are not computed by this project. The secret is the FIPS-197 Appendix C.1
+ * AES-128 key and StoC its plaintext, so the client's f(StoC) is the ciphertext FIPS-197 gives.
+ * CtoS is the FIPS-197 Appendix B input block; its encryption under the C.1 key is published
+ * nowhere we know of, so it was computed with Python cryptography 48.0.0
+ * (Cipher(algorithms.AES(key), modes.ECB())) and checked with
+ * `openssl enc -aes-128-ecb -nopad -K 000102030405060708090A0B0C0D0E0F`. Both challenges are whole
+ * blocks: the values are AES-128 of the challenge itself, with no padding rule involved. */
+static const uint8_t FIPS197_KEY[16] = {0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
+                                        0x08, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F};
+static const uint8_t FIPS197_CIPHER[16] = {0x69, 0xC4, 0xE0, 0xD8, 0x6A, 0x7B, 0x04, 0x30,
+                                           0xD8, 0xCD, 0xB7, 0x80, 0x70, 0xB4, 0xC5, 0x5A};
+static const uint8_t CTOS_ANSWER[16] = {0x89, 0xED, 0x5E, 0x6A, 0x05, 0xCA, 0x76, 0x33,
+                                        0x81, 0x35, 0x08, 0x5F, 0xE2, 0x1C, 0x40, 0xBD};
+
+enum { BREAK_NONE, BREAK_CLIENT, BREAK_SERVER };
+
+/* AARQ with mechanism 2 and CtoS = 3243F6A8885A308D313198A2E0370734, AARE with StoC =
+ * 00112233445566778899AABBCCDDEEFF, then reply_to_HLS with f(StoC) and its answer f(CtoS).
+ * set_method 0 leaves opt.hls2 as ds_options_init sets it. Comments are on. */
+static run hls_aes_exchange(int set_method, ds_hls2_method method, int broken)
+{
+    static const uint8_t AARQ[] = {
+        0x60, 0x3E, 0xA1, 0x09, 0x06, 0x07, 0x60, 0x85, 0x74, 0x05, 0x08, 0x01, 0x01, 0x8A, 0x02, 0x07,
+        0x80, 0x8B, 0x07, 0x60, 0x85, 0x74, 0x05, 0x08, 0x02, 0x02, 0xAC, 0x12, 0x80, 0x10, 0x32, 0x43,
+        0xF6, 0xA8, 0x88, 0x5A, 0x30, 0x8D, 0x31, 0x31, 0x98, 0xA2, 0xE0, 0x37, 0x07, 0x34, 0xBE, 0x10,
+        0x04, 0x0E, 0x01, 0x00, 0x00, 0x00, 0x06, 0x5F, 0x1F, 0x04, 0x00, 0x00, 0x7E, 0x1F, 0x04, 0xB0};
+    static const uint8_t AARE[] = {
+        0x61, 0x4A, 0xA1, 0x09, 0x06, 0x07, 0x60, 0x85, 0x74, 0x05, 0x08, 0x01, 0x01, 0xA2, 0x03, 0x02,
+        0x01, 0x00, 0xA3, 0x05, 0xA1, 0x03, 0x02, 0x01, 0x0E, 0x88, 0x02, 0x07, 0x80, 0x89, 0x07, 0x60,
+        0x85, 0x74, 0x05, 0x08, 0x02, 0x02, 0xAA, 0x12, 0x80, 0x10, 0x00, 0x11, 0x22, 0x33, 0x44, 0x55,
+        0x66, 0x77, 0x88, 0x99, 0xAA, 0xBB, 0xCC, 0xDD, 0xEE, 0xFF, 0xBE, 0x10, 0x04, 0x0E, 0x08, 0x00,
+        0x06, 0x5F, 0x1F, 0x04, 0x00, 0x00, 0x50, 0x1F, 0x01, 0xF4, 0x00, 0x07};
+    uint8_t req[15 + 16] = {0xC3, 0x01, 0xC1, 0x00, 0x0F, 0x00, 0x00, 0x28, 0x00, 0x00, 0xFF, 0x01, 0x01, 0x09, 16};
+    memcpy(req + 15, FIPS197_CIPHER, 16);
+    uint8_t rsp[8 + 16] = {0xC7, 0x01, 0xC1, 0x00, 0x01, 0x00, 0x09, 16};
+    memcpy(rsp + 8, CTOS_ANSWER, 16);
+    if (broken == BREAK_CLIENT) req[15 + 7] ^= 0x80;
+    if (broken == BREAK_SERVER) rsp[8 + 15] ^= 0x01;
+    const uint8_t *apdus[4] = {AARQ, AARE, req, rsp};
+    size_t lens[4] = {sizeof AARQ, sizeof AARE, sizeof req, sizeof rsp};
+    ds_keyring *kr = ds_keyring_new();
+    ds_options opt;
+    ds_options_init(&opt);
+    opt.keys = kr;
+    opt.hls_secret = FIPS197_KEY; /* bytes, as --hls-secret hex:000102... gives them */
+    opt.hls_secret_len = sizeof FIPS197_KEY;
+    if (set_method) opt.hls2 = method;
+    run r = decode_opt(apdus, lens, 4, &opt);
+    ds_keyring_free(kr);
+    return r;
+}
+
+#define CLIENT_VERIFIES "HLS mechanism 2: the client's f(StoC) verifies"
+#define SERVER_VERIFIES "HLS mechanism 2: the server's f(CtoS) verifies"
+#define CLIENT_UNCHECKED "HLS mechanism 2 is manufacturer-specific: the client's f(StoC) is not checked (hls2 option: none)"
+#define SERVER_UNCHECKED "HLS mechanism 2 is manufacturer-specific: the server's f(CtoS) is not checked (hls2 option: none)"
+
+START_TEST(hls_aes_ecb_is_the_default)
+{
+    run r = hls_aes_exchange(0, DS_HLS2_AES_ECB, BREAK_NONE);
+    ck_assert_str_eq(r.codes, "");
+    ck_assert_ptr_nonnull(strstr(r.xml, CLIENT_VERIFIES));
+    ck_assert_ptr_nonnull(strstr(r.xml, SERVER_VERIFIES));
+    ck_assert_ptr_null(strstr(r.xml, "not checked"));
+    free(r.xml);
+    /* the same when asked for by name */
+    r = hls_aes_exchange(1, DS_HLS2_AES_ECB, BREAK_NONE);
+    ck_assert_str_eq(r.codes, "");
+    ck_assert_ptr_nonnull(strstr(r.xml, CLIENT_VERIFIES));
+    ck_assert_ptr_nonnull(strstr(r.xml, SERVER_VERIFIES));
+    free(r.xml);
+}
+END_TEST
+
+START_TEST(hls_aes_ecb_mismatch_names_the_side)
+{
+    run r = hls_aes_exchange(0, DS_HLS2_AES_ECB, BREAK_CLIENT);
+    ck_assert_str_eq(r.codes, "hls.stoc-mismatch ");
+    ck_assert_ptr_null(strstr(r.xml, CLIENT_VERIFIES));
+    ck_assert_ptr_nonnull(strstr(r.xml, SERVER_VERIFIES));
+    free(r.xml);
+    r = hls_aes_exchange(1, DS_HLS2_AES_ECB, BREAK_SERVER);
+    ck_assert_str_eq(r.codes, "hls.ctos-mismatch ");
+    ck_assert_ptr_nonnull(strstr(r.xml, CLIENT_VERIFIES));
+    ck_assert_ptr_null(strstr(r.xml, SERVER_VERIFIES));
+    free(r.xml);
+}
+END_TEST
+
+START_TEST(hls2_none_checks_nothing_and_says_so)
+{
+    for (int broken = BREAK_NONE; broken <= BREAK_SERVER; broken++) {
+        run r = hls_aes_exchange(1, DS_HLS2_NONE, broken);
+        ck_assert_str_eq(r.codes, "");
+        ck_assert_ptr_nonnull(strstr(r.xml, CLIENT_UNCHECKED));
+        ck_assert_ptr_nonnull(strstr(r.xml, SERVER_UNCHECKED));
+        ck_assert_ptr_null(strstr(r.xml, "verifies"));
+        free(r.xml);
+    }
+    /* a method this version does not know is not guessed to be AES-ECB */
+    run r = hls_aes_exchange(1, (ds_hls2_method)7, BREAK_CLIENT);
+    ck_assert_str_eq(r.codes, "");
+    ck_assert_ptr_nonnull(strstr(r.xml, CLIENT_UNCHECKED));
+    free(r.xml);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("security");
@@ -289,6 +404,9 @@ int main(void)
     tcase_add_test(t, counter_that_does_not_increase_is_a_replay);
     tcase_add_test(t, keys_found_in_plaintext_are_hidden);
     tcase_add_test(t, hls_md5_both_directions);
+    tcase_add_test(t, hls_aes_ecb_is_the_default);
+    tcase_add_test(t, hls_aes_ecb_mismatch_names_the_side);
+    tcase_add_test(t, hls2_none_checks_nothing_and_says_so);
     suite_add_tcase(s, t);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
