@@ -56,9 +56,8 @@
 #include <mbedtls/ecdh.h>
 #include <mbedtls/ecp.h>
 #include <mbedtls/platform_util.h>
-#include <mbedtls/sha256.h>
-#include <mbedtls/sha512.h>
 
+#include "security/hash.h"
 #include "security/signing.h"
 #include "util/fmt.h"
 
@@ -110,27 +109,10 @@ static int kdf_block(int sha384, uint32_t counter, const uint8_t *z, size_t z_le
 {
     uint8_t ctr[4];
     be32(ctr, counter);
-    int rc;
-    if (sha384) {
-        mbedtls_sha512_context h;
-        mbedtls_sha512_init(&h);
-        rc = mbedtls_sha512_starts_ret(&h, 1);
-        if (rc == 0) rc = mbedtls_sha512_update_ret(&h, ctr, sizeof ctr);
-        if (rc == 0 && z_len) rc = mbedtls_sha512_update_ret(&h, z, z_len);
-        if (rc == 0 && other_len) rc = mbedtls_sha512_update_ret(&h, other, other_len);
-        if (rc == 0) rc = mbedtls_sha512_finish_ret(&h, block);
-        mbedtls_sha512_free(&h);
-    } else {
-        mbedtls_sha256_context h;
-        mbedtls_sha256_init(&h);
-        rc = mbedtls_sha256_starts_ret(&h, 0);
-        if (rc == 0) rc = mbedtls_sha256_update_ret(&h, ctr, sizeof ctr);
-        if (rc == 0 && z_len) rc = mbedtls_sha256_update_ret(&h, z, z_len);
-        if (rc == 0 && other_len) rc = mbedtls_sha256_update_ret(&h, other, other_len);
-        if (rc == 0) rc = mbedtls_sha256_finish_ret(&h, block);
-        mbedtls_sha256_free(&h);
-    }
-    return rc;
+    const uint8_t *parts[3] = {ctr, z, other};
+    const size_t lens[3] = {sizeof ctr, z_len, other_len};
+    size_t len;
+    return ds_hash_parts(sha384, parts, lens, 3, block, &len);
 }
 
 int ds_kdf_concat(int sha384, const uint8_t *z, size_t z_len, const uint8_t *other_info, size_t other_len,

@@ -1,14 +1,14 @@
 /* general-signing (DF): field split and ECDSA verification. See signing.h. */
 #include "security/signing.h"
 
+#include "security/hash.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <mbedtls/ecdsa.h>
 #include <mbedtls/ecp.h>
-#include <mbedtls/sha256.h>
-#include <mbedtls/sha512.h>
 
 #include "util/cursor.h"
 
@@ -208,35 +208,10 @@ static signed_span one_piece(const uint8_t *data, size_t len)
     return (signed_span){{data, NULL}, {len, 0}};
 }
 
-/* SHA-256 for P-256 (suite 1), SHA-384 for P-384 (suite 2), over the pieces in order. Empty
- * pieces are skipped, so a NULL pointer with length 0 never reaches mbedtls. 0, or -1. */
+/* SHA-256 for P-256 (suite 1), SHA-384 for P-384 (suite 2), over the pieces in order. 0, or -1. */
 static int hash_span(const curve_choice *cv, const signed_span *sp, uint8_t out[64], size_t *out_len)
 {
-    int rc = 0;
-    if (cv->p384) {
-        mbedtls_sha512_context ctx;
-        mbedtls_sha512_init(&ctx);
-        rc = mbedtls_sha512_starts_ret(&ctx, 1);
-        for (size_t i = 0; i < 2 && rc == 0; i++)
-            if (sp->len[i] > 0)
-                rc = mbedtls_sha512_update_ret(&ctx, sp->part[i], sp->len[i]);
-        if (rc == 0)
-            rc = mbedtls_sha512_finish_ret(&ctx, out);
-        mbedtls_sha512_free(&ctx);
-        *out_len = 48;
-    } else {
-        mbedtls_sha256_context ctx;
-        mbedtls_sha256_init(&ctx);
-        rc = mbedtls_sha256_starts_ret(&ctx, 0);
-        for (size_t i = 0; i < 2 && rc == 0; i++)
-            if (sp->len[i] > 0)
-                rc = mbedtls_sha256_update_ret(&ctx, sp->part[i], sp->len[i]);
-        if (rc == 0)
-            rc = mbedtls_sha256_finish_ret(&ctx, out);
-        mbedtls_sha256_free(&ctx);
-        *out_len = 32;
-    }
-    return rc == 0 ? 0 : -1;
+    return ds_hash_parts(cv->p384, sp->part, sp->len, 2, out, out_len);
 }
 
 /* 0 verifies, 1 does not, -1 hash failure. */
