@@ -23,18 +23,6 @@ typedef struct text {
     int ok;
 } text;
 
-static void put(text *t, const char *s)
-{
-    for (; *s; s++) {
-        if (t->len + 1 >= t->size) {
-            t->ok = 0;
-            return;
-        }
-        t->buf[t->len++] = *s;
-    }
-    t->buf[t->len] = '\0';
-}
-
 static void put_char(text *t, char c)
 {
     if (t->len + 1 >= t->size) {
@@ -43,6 +31,11 @@ static void put_char(text *t, char c)
     }
     t->buf[t->len++] = c;
     t->buf[t->len] = '\0';
+}
+
+static void put(text *t, const char *s)
+{
+    for (; *s && t->ok; s++) put_char(t, *s);
 }
 
 /* v in decimal, zero-padded to width: two digits straight from v below 100, the common case */

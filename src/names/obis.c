@@ -162,21 +162,16 @@ size_t ds_obis_format(const uint8_t obis[6], char *buf)
 
 #define N_OBIS_NAMES (sizeof OBIS_NAMES / sizeof OBIS_NAMES[0])
 
-static uint64_t key_of(const obis_name *r)
-{
-    return r->key;
-}
-
 static const char *lookup(const uint8_t o[6])
 {
     uint64_t want = ROW_KEY(o[0], o[1], o[2], o[3], o[5]);
     size_t lo = 0, hi = N_OBIS_NAMES;
     while (lo < hi) { /* first row whose key is not below want */
         size_t mid = lo + (hi - lo) / 2;
-        if (key_of(&OBIS_NAMES[mid]) < want) lo = mid + 1;
+        if (OBIS_NAMES[mid].key < want) lo = mid + 1;
         else hi = mid;
     }
-    for (size_t i = lo; i < N_OBIS_NAMES && key_of(&OBIS_NAMES[i]) == want; i++)
+    for (size_t i = lo; i < N_OBIS_NAMES && OBIS_NAMES[i].key == want; i++)
         if (OBIS_NAMES[i].e == o[4] || OBIS_NAMES[i].e == ANY_E) return OBIS_NAMES[i].name;
     return NULL;
 }
@@ -184,7 +179,7 @@ static const char *lookup(const uint8_t o[6])
 int ds_obis_table_sorted(void)
 {
     for (size_t i = 1; i < N_OBIS_NAMES; i++) {
-        uint64_t prev = key_of(&OBIS_NAMES[i - 1]), cur = key_of(&OBIS_NAMES[i]);
+        uint64_t prev = OBIS_NAMES[i - 1].key, cur = OBIS_NAMES[i].key;
         if (prev > cur || (prev == cur && OBIS_NAMES[i - 1].e >= OBIS_NAMES[i].e)) return 0;
     }
     return 1;

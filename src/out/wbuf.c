@@ -44,17 +44,15 @@ void ds_wbuf_write_slow(ds_wbuf *w, const void *p, size_t n)
     w->len = n;
 }
 
-#define SPACES_RUN 64
-static const char spaces[] = "                                                                ";
-_Static_assert(sizeof spaces == SPACES_RUN + 1, "spaces must hold SPACES_RUN blanks");
-
 void ds_wbuf_spaces(ds_wbuf *w, size_t n)
 {
-    while (n > SPACES_RUN) {
-        ds_wbuf_write(w, spaces, SPACES_RUN);
-        n -= SPACES_RUN;
+    while (n > 0) {
+        if (w->len == w->cap) ds_wbuf_flush(w);
+        size_t k = n < w->cap - w->len ? n : w->cap - w->len;
+        ds_put_spaces(w->buf + w->len, k);
+        w->len += k;
+        n -= k;
     }
-    ds_wbuf_write(w, spaces, n);
 }
 
 void ds_wbuf_hex(ds_wbuf *w, const unsigned char *p, size_t n)

@@ -121,17 +121,11 @@ typedef struct comment_state {
     int last_dash;  /* the last byte written into the comment was '-' */
 } comment_state;
 
-/* Bytes a comment carries as they are: printable ASCII but '-' (a "--" must be split). */
-static const unsigned char COMMENT_PLAIN[256] = {
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-};
+/* Bytes a comment carries as they are: ASCII 0x20..0x7F but '-' (a "--" must be split). */
+static int comment_plain(unsigned char b)
+{
+    return b >= 0x20 && b < 0x80 && b != '-';
+}
 
 static void comment_text(ds_wbuf *w, comment_state *st, const char *text, size_t n)
 {
@@ -140,7 +134,7 @@ static void comment_text(ds_wbuf *w, comment_state *st, const char *text, size_t
     while (i < n) {
         /* copy runs of plain characters in one piece; '-' and the rest one by one */
         size_t run = i;
-        while (run < n && COMMENT_PLAIN[p[run]]) run++;
+        while (run < n && comment_plain(p[run])) run++;
         if (run > i) {
             ds_wbuf_write(w, p + i, run - i);
             st->last_dash = 0;
@@ -182,13 +176,11 @@ static void comment_end(ds_wbuf *w, comment_state *st)
 
 
 /* 1 when the text can go into a comment as it is: ASCII 0x20..0x7F, no "--", no '-' at the end.
- * Nearly every comment (labels, OBIS names, dates) is such a text. */
-/* Byte-wise: 1 when the text can go into a comment as it is (printable ASCII, no "--", no '-'
- * at the end). */
+ * Nearly every comment (labels, OBIS names, dates) is such a text. This one byte by byte. */
 int ds_xml_comment_verbatim_bytes(const unsigned char *p, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        if (COMMENT_PLAIN[p[i]]) continue;
+        if (comment_plain(p[i])) continue;
         if (p[i] != '-' || i + 1 == n || p[i + 1] == '-') return 0;
     }
     return 1;
@@ -198,7 +190,7 @@ int ds_xml_comment_verbatim_bytes(const unsigned char *p, size_t n)
 #include <emmintrin.h>
 
 /* Per 16 bytes: bit i of *dash set when byte i is '-'; returns 1 when all 16 are ASCII from
- * 0x20 to 0x7F (DEL is a legal XML character, as in COMMENT_PLAIN). */
+ * 0x20 to 0x7F (DEL is a legal XML character, as in comment_plain). */
 static int block_printable(const unsigned char *p, unsigned *dash)
 {
     const __m128i below_space = _mm_set1_epi8(0x1F), minus = _mm_set1_epi8('-');

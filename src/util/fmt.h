@@ -46,8 +46,8 @@ static inline void ds_text_put(ds_text *t, const char *s, size_t n)
     t->buf[t->len] = '\0';
 }
 
-/* Digits formatted in a small scratch buffer, appended one by one: only used near the end of
- * the buffer, where the number may have to be cut. */
+/* ds_text_put() byte by byte, for text formatted into a small scratch buffer (numbers): the
+ * inline copy's wide moves cannot be shown to stay inside such a buffer. */
 void ds_text_put_slow(ds_text *t, const char *s, size_t n);
 
 static inline void ds_text_str(ds_text *t, const char *s)
