@@ -15,38 +15,10 @@
 #
 # Prints "encode: N passed, N failed"; exits 1 when something failed.
 
-set -u
+E2E_NAME=encode
+. "$(dirname "$0")/common.sh"
 
-if [ $# -ne 1 ]; then
-    echo "usage: $0 BIN" >&2
-    exit 2
-fi
-BIN=$1
-case $BIN in
-    /*) ;;
-    *) BIN=$(pwd)/$BIN ;;
-esac
-if [ ! -x "$BIN" ]; then
-    echo "encode: $BIN is not an executable" >&2
-    exit 2
-fi
-
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 CASES=$ROOT/testdata/encode
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/dlmscope-encode.XXXXXX") || exit 2
-trap 'rm -rf "$TMP"' EXIT INT TERM
-
-TIMEOUT=
-if command -v timeout >/dev/null 2>&1; then
-    TIMEOUT="timeout 30"
-fi
-
-passed=0
-failed=0
-
-sanitizer_report() {
-    grep -E 'runtime error|AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer' "$1" >/dev/null 2>&1
-}
 
 # Checks stderr against NAME.err; prints the problems found (nothing = fine).
 check_stderr() {

@@ -24,54 +24,18 @@
 # The hand-made encode cases of testdata/encode/ are in tests/e2e/encode.sh.
 # Prints "roundtrip: N passed, N failed"; exits 1 when something failed.
 
-set -u
+E2E_NAME=roundtrip
+. "$(dirname "$0")/common.sh"
 
-if [ $# -ne 1 ]; then
-    echo "usage: $0 BIN" >&2
-    exit 2
-fi
-BIN=$1
-case $BIN in
-    /*) ;;
-    *) BIN=$(pwd)/$BIN ;;
-esac
-if [ ! -x "$BIN" ]; then
-    echo "roundtrip: $BIN is not an executable" >&2
-    exit 2
-fi
-
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 CORPUS=$ROOT/testdata/corpus
 GOLDEN=$ROOT/testdata/golden
 XMLCLIENT=$ROOT/testdata/xmlclient
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/dlmscope-roundtrip.XXXXXX") || exit 2
-trap 'rm -rf "$TMP"' EXIT INT TERM
 
-TIMEOUT=
-if command -v timeout >/dev/null 2>&1; then
-    TIMEOUT="timeout 30"
-fi
-
-passed=0
-failed=0
 skipped=0
-
-pass() {
-    passed=$((passed + 1))
-}
-
-fail() {
-    failed=$((failed + 1))
-    echo "FAIL $1"
-}
 
 skip() {
     skipped=$((skipped + 1))
     echo "skip $1"
-}
-
-sanitizer_report() {
-    grep -E 'runtime error|AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer' "$1" >/dev/null 2>&1
 }
 
 # Hex digits of a file, white space removed, upper case.

@@ -16,35 +16,11 @@
 #
 # Needs only sh, sed, grep, awk, diff, cmp and xmllint.
 
-set -u
+E2E_NAME=e2e
+. "$(dirname "$0")/common.sh"
 
-if [ $# -ne 1 ]; then
-    echo "usage: $0 BIN" >&2
-    exit 2
-fi
-BIN=$1
-case $BIN in
-    /*) ;;
-    *) BIN=$(pwd)/$BIN ;;
-esac
-if [ ! -x "$BIN" ]; then
-    echo "e2e: $BIN is not an executable" >&2
-    exit 2
-fi
-
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 GOLDEN=$ROOT/testdata/golden
 CORPUS=$ROOT/testdata/corpus
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/dlmscope-e2e.XXXXXX") || exit 2
-trap 'rm -rf "$TMP"' EXIT INT TERM
-
-passed=0
-failed=0
-
-TIMEOUT=
-if command -v timeout >/dev/null 2>&1; then
-    TIMEOUT="timeout 30"
-fi
 
 # Drops the free-text message of diagnostic comments: code, offset and place stay.
 normalise_xml() {
@@ -75,10 +51,6 @@ diag_code_set() {
     diag_pairs "$1" | awk '{print $1}' | sort -u | tr '\n' ' ' | sed 's/ $//'
 }
 
-sanitizer_report() {
-    grep -E 'runtime error|AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer' "$1" >/dev/null 2>&1
-}
-
 # Exit statuses that mean the program did not finish normally.
 is_crash() {
     [ "$1" -ge 124 ]
@@ -87,15 +59,6 @@ is_crash() {
 json_shape_ok() {
     # every non-empty line is one JSON object
     ! grep -v '^$' "$1" | grep -v -E '^\{.*\}$' >/dev/null
-}
-
-fail() {
-    failed=$((failed + 1))
-    echo "FAIL $1"
-}
-
-pass() {
-    passed=$((passed + 1))
 }
 
 run_golden() {
