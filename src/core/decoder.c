@@ -288,10 +288,24 @@ static void on_garbage(void *user, const uint8_t *p, size_t n, uint64_t total, u
         ds_emit_comment(&d->emit, "%llu more garbage byte(s) not shown", (unsigned long long)(total - n));
 }
 
-static void on_link_diag(void *user, const ds_diag *dg)
+/* Diagnostics of the framer and of the reader (odd hex digits...) belong in the same output. */
+static void on_lower_diag(void *user, const ds_diag *dg)
 {
     ds_decoder *d = user;
     ds_emit_diag(&d->emit, dg);
+}
+
+/* The security state as the options ask: keys, HLS secret and method, public keys. Both entry
+ * points (a stream, one APDU buffer) set it up here, so they check the same things. */
+static void security_from_options(ds_security *s, const ds_options *o)
+{
+    ds_security_init(s, o->keys, !o->no_verify, o->show_keys);
+    if (o->hls_secret) ds_security_set_hls_secret(s, o->hls_secret, o->hls_secret_len);
+    ds_security_set_hls2_method(s, o->hls2);
+    s->client_pub = o->client_public_key;
+    s->client_pub_len = o->client_public_key_len;
+    s->server_pub = o->server_public_key;
+    s->server_pub_len = o->server_public_key_len;
 }
 
 /* ---- public API ---------------------------------------------------------------------------------- */
@@ -304,16 +318,10 @@ ds_decoder *ds_decoder_new(const ds_options *opt, ds_sink *sink, ds_diag_fn diag
     else ds_options_init(&d->opt);
     ds_emit_init(&d->emit, sink, &d->opt, diag_fn, diag_user);
     ds_reasm_init(&d->reasm);
-    ds_security_init(&d->security, d->opt.keys, !d->opt.no_verify, d->opt.show_keys);
-    if (d->opt.hls_secret) ds_security_set_hls_secret(&d->security, d->opt.hls_secret, d->opt.hls_secret_len);
-    ds_security_set_hls2_method(&d->security, d->opt.hls2);
-    d->security.client_pub = d->opt.client_public_key;
-    d->security.client_pub_len = d->opt.client_public_key_len;
-    d->security.server_pub = d->opt.server_public_key;
-    d->security.server_pub_len = d->opt.server_public_key_len;
+    security_from_options(&d->security, &d->opt);
     /* always on: block reassembly needs no keys; deciphering and HLS checks only act with them */
     ds_security_attach(&d->security, &d->emit);
-    d->framer = ds_framer_new(d->opt.link, on_frame, on_link_diag, d);
+    d->framer = ds_framer_new(d->opt.link, on_frame, on_lower_diag, d);
     if (!d->framer) {
         free(d);
         return NULL;
@@ -369,19 +377,12 @@ void ds_decoder_free(ds_decoder *d)
     free(d);
 }
 
-/* The reader's diagnostics (odd hex digits...) belong in the same output. */
-static void on_reader_diag(void *user, const ds_diag *dg)
-{
-    ds_decoder *d = user;
-    ds_emit_diag(&d->emit, dg);
-}
-
 int ds_decode_stream(FILE *in, ds_input_mode mode, const ds_options *opt, ds_sink *sink, ds_diag_fn diag_fn,
                      void *diag_user, ds_stats *stats_out)
 {
     ds_decoder *d = ds_decoder_new(opt, sink, diag_fn, diag_user);
     if (!d) return -1;
-    ds_reader *r = ds_reader_new(in, mode, on_reader_diag, d);
+    ds_reader *r = ds_reader_new(in, mode, on_lower_diag, d);
     if (!r) {
         ds_decoder_free(d);
         return -1;
@@ -416,9 +417,7 @@ int ds_decode_apdu_buffer(const uint8_t *apdu, size_t len, const ds_options *opt
     ds_emit e;
     ds_emit_init(&e, sink, &o, diag_fn, diag_user);
     ds_security sec;
-    ds_security_init(&sec, o.keys, !o.no_verify, o.show_keys);
-    if (o.hls_secret) ds_security_set_hls_secret(&sec, o.hls_secret, o.hls_secret_len);
-    ds_security_set_hls2_method(&sec, o.hls2);
+    security_from_options(&sec, &o);
     static const uint8_t ONE_APDU[1] = {DS_LINK_RAW};
     ds_security_attach(&sec, &e);
     ds_security_select(&sec, ONE_APDU, sizeof ONE_APDU, NULL, 0);

@@ -24,10 +24,7 @@ static void report_v(ds_emit *e, const char *code, ds_severity sev, uint64_t off
     d.frame = e->frame;
     d.line = e->line;
     vsnprintf(d.message, sizeof d.message, fmt, ap);
-    if (sev == DS_SEV_ERROR) e->errors++;
-    else if (sev == DS_SEV_WARNING) e->warnings++;
-    if (e->sink && e->sink->diagnostic) e->sink->diagnostic(e->sink, &d);
-    if (e->diag_fn) e->diag_fn(e->diag_user, &d);
+    ds_emit_diag(e, &d);
 }
 
 void ds_emit_diag(ds_emit *e, const ds_diag *d)

@@ -447,9 +447,8 @@ static int decode_span(ds_reader *r, const char *s, size_t a, size_t n, int part
             size_t j = i + 1;
             while (j < n && ds_hex_is_space((unsigned char)s[j])) j++;
             /* the rendering begins with as many blanks as the data begins with 0x20 */
-            size_t lead = 0;
-            while (lead < r->out_len && r->out[lead] == 0x20) lead++;
-            if (lead > j - i - 1) lead = j - i - 1;
+            size_t lead = 0, gap = j - i - 1; /* no more than the blanks there are: a bounded count */
+            while (lead < gap && lead < r->out_len && r->out[lead] == 0x20) lead++;
             if (is_ascii_column(s + j - lead, n - j + lead, r->out, r->out_len)) return 1;
         }
     }

@@ -121,7 +121,7 @@ void ds_framer_set_garbage_fn(ds_framer *fr, ds_garbage_fn fn)
     fr->garbage_fn = fn;
 }
 
-/* A run of n garbage bytes at buffer index i, in one step (the scanner's fast path). */
+/* A run of n garbage bytes at buffer index i; consecutive garbage makes one report. */
 static void add_garbage_run(ds_framer *fr, size_t i, size_t n)
 {
     uint64_t offset = ds_framer_off(fr, i);
@@ -136,20 +136,6 @@ static void add_garbage_run(ds_framer *fr, size_t i, size_t n)
         memcpy(fr->garbage_head + fr->garbage_len, fr->buf + i, keep);
     }
     fr->garbage_len += n;
-}
-
-/* Consecutive garbage bytes make one report. */
-static void add_garbage(ds_framer *fr, uint64_t offset, uint8_t byte)
-{
-    if (fr->garbage_len && fr->garbage_off + fr->garbage_len == offset) {
-        if (fr->garbage_len < DS_GARBAGE_SHOWN) fr->garbage_head[fr->garbage_len] = byte;
-        fr->garbage_len++;
-        return;
-    }
-    flush_garbage(fr);
-    fr->garbage_off = offset;
-    fr->garbage_head[0] = byte;
-    fr->garbage_len = 1;
 }
 
 void ds_framer_frame_diag(ds_framer *fr, const char *code, ds_severity sev, uint64_t offset, const char *fmt, ...)
@@ -297,7 +283,7 @@ static void process(ds_framer *fr, int final)
             continue;
         }
         int spare = fr->has_spare_flag && fr->spare_flag_off == ds_framer_off(fr, fr->pos);
-        if (r != DS_TRY_FLAG && !spare) add_garbage(fr, ds_framer_off(fr, fr->pos), fr->buf[fr->pos]);
+        if (r != DS_TRY_FLAG && !spare) add_garbage_run(fr, fr->pos, 1);
         fr->pos++;
     }
 }
