@@ -46,9 +46,12 @@ static int append(ds_block_stream *s, const uint8_t *p, size_t n)
 }
 
 /* Adds block `number` (1-based); returns 1 when it completed the whole, 0 when more are to come,
- * -1 when it did not fit (reported). */
+ * -1 when it did not fit (reported). A completed whole is handed over in *done (the stream as it
+ * was, owning the bytes: the caller frees done->data) and the stream is left empty. Decoding the
+ * whole can start a transfer of its own (a GBT inside a GBT, a signed or ciphered block APDU),
+ * which may take this very stream: the bytes being decoded must no longer belong to it. */
 static int add_block(ds_block_stream *s, ds_emit *e, const char *what, uint32_t number, int last,
-                     const uint8_t *p, size_t n, uint64_t offset)
+                     const uint8_t *p, size_t n, uint64_t offset, ds_block_stream *done)
 {
     if (!s->active) {
         if (number != 1) {
@@ -84,6 +87,8 @@ static int add_block(ds_block_stream *s, ds_emit *e, const char *what, uint32_t 
     s->next++;
     if (!last) return 0;
     s->active = 0;
+    *done = *s;
+    ds_buf_init(&s->data);
     return 1;
 }
 
@@ -100,19 +105,21 @@ static int gbt(ds_blocks *b, ds_emit *e, const uint8_t *sender, size_t sender_le
     if (ds_cur_uint(&c, 1, &control) || ds_cur_uint(&c, 2, &number) || ds_cur_uint(&c, 2, &ack) ||
         ds_cur_len(&c, &len, NULL) || ds_cur_bytes(&c, len, &data))
         return 1; /* malformed: the walker has said so */
-    ds_block_stream *s = stream_for(b->gbt, sender, sender_len);
-    if (add_block(s, e, "general block transfer", (uint32_t)number, (int)(control >> 7), data, len, offset) != 1)
+    ds_block_stream done;
+    if (add_block(stream_for(b->gbt, sender, sender_len), e, "general block transfer", (uint32_t)number,
+                  (int)(control >> 7), data, len, offset, &done) != 1)
         return 1;
     ds_attr attrs[1] = {{"Blocks", "GeneralBlockTransfer"}};
     if (ds_emit_open_attrs(e, "Reassembled", attrs, 1) == 0) {
         ds_cursor whole;
-        ds_cur_init(&whole, s->data.p, s->data.len);
+        ds_cur_init(&whole, done.data.p, done.data.len);
         uint64_t saved = e->base;
-        e->base = s->first_offset;
+        e->base = done.first_offset;
         ds_apdu_decode(e, &whole);
         e->base = saved;
         ds_emit_close(e, "Reassembled");
     }
+    ds_buf_free(&done.data);
     return 1;
 }
 
@@ -153,8 +160,10 @@ static int get_block(ds_blocks *b, ds_emit *e, const uint8_t *sender, size_t sen
         return 1;
     }
     if (ds_cur_len(&c, &len, NULL) || ds_cur_bytes(&c, len, &raw)) return 1;
-    if (add_block(s, e, "data", (uint32_t)number, last != 0, raw, len, offset) != 1) return 1;
-    show_whole_data(e, s, "GetResponsewithDataBlock");
+    ds_block_stream done;
+    if (add_block(s, e, "data", (uint32_t)number, last != 0, raw, len, offset, &done) != 1) return 1;
+    show_whole_data(e, &done, "GetResponsewithDataBlock");
+    ds_buf_free(&done.data);
     return 1;
 }
 
@@ -256,15 +265,16 @@ static void data_block_sa(ds_block_stream *s, ds_emit *e, ds_cursor *c, const ch
     if (ds_cur_uint(c, 1, &last) || ds_cur_uint(c, 4, &number) || ds_cur_len(c, &len, NULL) ||
         ds_cur_bytes(c, len, &raw))
         return; /* malformed: the walker has said so */
-    if (add_block(s, e, what, (uint32_t)number, last != 0, raw, len, offset) != 1) return;
-    if (s->list_field) {
-        show_whole_list(e, s, what, label);
-        return;
-    }
-    if (must_be_data || is_one_data(s))
-        show_whole_data(e, s, label);
+    ds_block_stream done;
+    if (add_block(s, e, what, (uint32_t)number, last != 0, raw, len, offset, &done) != 1) return;
+    if (done.list_field)
+        show_whole_list(e, &done, what, label);
+    else if (must_be_data || is_one_data(&done))
+        show_whole_data(e, &done, label);
     else
-        ds_emit_comment(e, "the %zu byte(s) of the %s blocks are not one A-XDR Data: not decoded", s->data.len, what);
+        ds_emit_comment(e, "the %zu byte(s) of the %s blocks are not one A-XDR Data: not decoded", done.data.len,
+                        what);
+    ds_buf_free(&done.data);
 }
 
 /* set-request-with-first-datablock C1 02 IIP AD(9) SEL DataBlock and with-datablock C1 03 IIP

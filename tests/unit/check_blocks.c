@@ -66,6 +66,23 @@ START_TEST(gbt_blocks_reassembled)
 }
 END_TEST
 
+/* A reassembled GBT whose whole is itself a GBT block 1 (last): decoding the whole starts a
+ * transfer on the same stream. The whole must not belong to the stream any more (it was freed
+ * under the decoder before: a use after free, found in review, seen by ASan), and a second
+ * transfer after it still works. */
+START_TEST(gbt_inside_gbt)
+{
+    static const char *const BLOCKS[] = {"E08000010000" "09" "E08000010000" "02" "C501",
+                                         "E0400001000002C501", "E0C00002000002C100"};
+    run r = decode(BLOCKS, 3);
+    const char *outer = strstr(r.xml, "<Reassembled Blocks=\"GeneralBlockTransfer\" >\n  <GeneralBlockTransfer>");
+    ck_assert_ptr_nonnull(outer);
+    ck_assert_ptr_nonnull(strstr(outer, "  <Reassembled Blocks=\"GeneralBlockTransfer\" >\n"));
+    ck_assert_ptr_nonnull(strstr(r.xml, "<Result Value=\"Success\" />"));
+    free(r.xml);
+}
+END_TEST
+
 START_TEST(missing_and_repeated_blocks)
 {
     static const char *const GAP[] = {"E0400001000002C501", "E0C00003000002C100"};
@@ -254,6 +271,7 @@ int main(void)
     TCase *t = tcase_create("blocks");
     tcase_add_test(t, get_data_blocks_reassembled);
     tcase_add_test(t, gbt_blocks_reassembled);
+    tcase_add_test(t, gbt_inside_gbt);
     tcase_add_test(t, missing_and_repeated_blocks);
     tcase_add_test(t, set_data_blocks_reassembled);
     tcase_add_test(t, set_first_block_with_selective_access);
