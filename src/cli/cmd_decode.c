@@ -298,7 +298,7 @@ int ds_cmd_decode(int argc, char **argv)
     /* The sinks hand over whole blocks (DS_WBUF_SIZE): stdio's own buffer would only split each into
      * two write(2) calls (a partial fill, then the rest). Diagnostics go to stderr, not here. */
     setvbuf(out, NULL, _IONBF, 0);
-    opt.keys = ds_keyring_has_keys(keys) || opt.hls_secret || opt.client_public_key ? keys : NULL;
+    opt.keys = ds_keyring_has_keys(keys) || opt.hls_secret || opt.client_public_key || opt.server_public_key ? keys : NULL;
     if (json && standard) {
         fprintf(stderr, "dlmscope decode: --json and --standard-xml exclude each other\n");
         if (out != stdout) fclose(out);

@@ -75,18 +75,30 @@ static void print_error(void *user, long line, const char *message)
     else fprintf(stderr, "dlmscope: %s: %s\n", e->file, message);
 }
 
+/* One unsigned number: decimal, or hex after 0x. Not strtoul's base 0, which would read a
+ * leading 0 as octal (1:017 would be physical 15, 1:09 refused). */
+static unsigned long parse_unsigned(const char *s, char **end)
+{
+    if (s[0] == '-' || s[0] == '+') { /* strtoul would accept a sign */
+        *end = (char *)s;
+        return 0;
+    }
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) return strtoul(s + 2, end, 16);
+    return strtoul(s, end, 10);
+}
+
 /* "N" or "N:M" of unsigned numbers within max. */
 static int parse_pair(const char *s, unsigned max, unsigned *a, unsigned *b, int *has_b)
 {
     char *end;
     errno = 0;
-    unsigned long x = strtoul(s, &end, 0);
+    unsigned long x = parse_unsigned(s, &end);
     if (errno || end == s || x > max) return -1;
     *a = (unsigned)x;
     *has_b = 0;
     if (*end == ':') {
         const char *t = end + 1;
-        unsigned long y = strtoul(t, &end, 0);
+        unsigned long y = parse_unsigned(t, &end);
         if (errno || end == t || y > max) return -1;
         *b = (unsigned)y;
         *has_b = 1;

@@ -62,7 +62,9 @@ static void ds_link_opts_from(ds_link_opts *l, const ds_encode_options *o)
     l->server_upper = o->server_logical;
     l->server_lower = o->has_physical ? o->server_physical : 0;
     if (o->server_size) l->server_size = o->server_size;
-    else if (!o->has_physical) l->server_size = 1;
+    /* the smallest form that holds the address: one byte carries 7 bits of the logical address
+     * alone, two bytes 7 bits of each part, four bytes 14 bits of each */
+    else if (!o->has_physical) l->server_size = o->server_logical < 0x80 ? 1 : 4;
     else l->server_size = (o->server_logical < 0x80 && o->server_physical < 0x80) ? 2 : 4;
     l->max_info = o->max_info;
     l->wport_client = o->wport_client;

@@ -128,6 +128,8 @@ no_sign_diag() { # after a case whose signature verified: no sign.* diagnostic a
 }
 case_ $S-gurux 0 "$GS --client-public-key $SIGN256" '<Signed Signature="verified" >|'"$GET_CLOCK_GB"
 no_sign_diag "gs-gurux"
+# the signer as the server, and no other key given: the title and public key alone must be used
+case_ $S-gurux 0 "--server-title 4D4D4D0000BC614E --server-public-key $SIGN256" '<Signed Signature="verified" >'
 case_ $S-gurux-suite2 0 "$GS --client-public-key $SIGN384" '<Signed Signature="verified" >|'"$GET_CLOCK_GB"
 no_sign_diag "gs-gurux-suite2"
 case_ $S-with-length 0 "$GS --client-public-key $SIGN256" '<Signed Signature="with-length" >|'"$GET_CLOCK_GB"
