@@ -222,8 +222,7 @@ static void std_leaf_attrs(ds_sink *s, const char *name, const ds_attr *attrs, s
 static void std_comment(ds_sink *s, const char *text, size_t len)
 {
     std_sink *x = std_of(s);
-    write_indent(x);
-    ds_xml_comment(&x->st.w, text, len);
+    ds_xml_comment_line(&x->st.w, 2 * x->st.indent, text, len);
 }
 
 static void std_diagnostic(ds_sink *s, const ds_diag *d)

@@ -104,15 +104,11 @@ static void xml_open(ds_sink *s, const char *name, const ds_attr *attrs, size_t 
     write_indent(x);
     ds_wbuf_putc(&x->st.w, '<');
     ds_wbuf_puts(&x->st.w, name);
-    if (attrs && nattrs) {
-        for (size_t i = 0; i < nattrs; i++) {
-            const char *v = attrs[i].value ? attrs[i].value : "";
-            ds_xml_attr(&x->st.w, attrs[i].name, v, strlen(v));
-        }
-        ds_wbuf_write(&x->st.w, " >\n", 3);
-    } else {
-        ds_wbuf_write(&x->st.w, ">\n", 2);
+    for (size_t i = 0; i < nattrs; i++) {
+        const char *v = attrs[i].value ? attrs[i].value : "";
+        ds_xml_attr(&x->st.w, attrs[i].name, v, strlen(v));
     }
+    ds_wbuf_write(&x->st.w, " >\n", 3);
     if (!flat) x->st.indent++;
 }
 

@@ -235,6 +235,8 @@ int ds_xml_comment_verbatim(const unsigned char *p, size_t n)
 }
 #endif
 
+static void comment_escaped(ds_wbuf *w, const char *text, size_t len);
+
 void ds_xml_comment_line(ds_wbuf *w, size_t indent, const char *text, size_t len)
 {
     const unsigned char *p = (const unsigned char *)(text ? text : "");
@@ -247,10 +249,10 @@ void ds_xml_comment_line(ds_wbuf *w, size_t indent, const char *text, size_t len
         return;
     }
     ds_wbuf_spaces(w, indent);
-    ds_xml_comment(w, text, len);
+    comment_escaped(w, text, len);
 }
 
-void ds_xml_comment(ds_wbuf *w, const char *text, size_t len)
+static void comment_escaped(ds_wbuf *w, const char *text, size_t len)
 {
     comment_state st = {0};
     ds_wbuf_write(w, "<!--", 4);

@@ -32,14 +32,13 @@ int ds_xml_writable(const unsigned char *p, size_t n);
 void ds_xml_escaped(ds_wbuf *w, const unsigned char *p, size_t n);
 /* ` attr="value"`, or ` attrHex="HEX"` when the value cannot be XML text. */
 void ds_xml_attr(ds_wbuf *w, const char *attr, const char *value, size_t len);
-/* <!--text-->\n: "--" broken up, no trailing '-', CR/LF as spaces, illegal characters as '?'. */
-void ds_xml_comment(ds_wbuf *w, const char *text, size_t len);
 /* 1 when text can be a comment's content as it is: ASCII 0x20..0x7F, no "--", no '-' at the end.
  * The first checks 16 bytes at a time where the machine allows; the second byte by byte (the
  * reference the first is tested against). */
 int ds_xml_comment_verbatim(const unsigned char *p, size_t n);
 int ds_xml_comment_verbatim_bytes(const unsigned char *p, size_t n);
-/* The same comment as a whole line, after `indent` blanks. */
+/* <!--text-->\n after `indent` blanks: "--" broken up, no trailing '-', CR/LF as spaces,
+ * illegal characters as '?'. */
 void ds_xml_comment_line(ds_wbuf *w, size_t indent, const char *text, size_t len);
 /* <!--severity code offset=N: message-->\n */
 void ds_xml_diagnostic(ds_wbuf *w, const ds_diag *d);
