@@ -109,10 +109,9 @@ static int kdf_block(int sha384, uint32_t counter, const uint8_t *z, size_t z_le
 {
     uint8_t ctr[4];
     be32(ctr, counter);
-    const uint8_t *parts[3] = {ctr, z, other};
-    const size_t lens[3] = {sizeof ctr, z_len, other_len};
+    const ds_bytes parts[3] = {{ctr, sizeof ctr}, {z, z_len}, {other, other_len}};
     size_t len;
-    return ds_hash_parts(sha384, parts, lens, 3, block, &len);
+    return ds_hash_parts(sha384 ? MBEDTLS_MD_SHA384 : MBEDTLS_MD_SHA256, parts, 3, block, &len);
 }
 
 int ds_kdf_concat(int sha384, const uint8_t *z, size_t z_len, const uint8_t *other_info, size_t other_len,

@@ -440,12 +440,6 @@ static int verifies(const ds_ciphered *c, const uint8_t title[DS_TITLE_LEN], con
     return ds_decipher(c, title, ks, use_dedicated, 1, plain, plain_len) == DS_DEC_OK;
 }
 
-static void wipe_keyset(ds_keyset *ks)
-{
-    volatile uint8_t *v = (volatile uint8_t *)ks;
-    for (size_t i = 0; i < sizeof *ks; i++) v[i] = 0;
-}
-
 static const char *try_ascii(const ds_ciphered *c, const uint8_t *title, const ds_keyset *keys, int use_dedicated,
                              int show_keys, uint8_t *plain, size_t *plain_len, char *why, size_t whylen)
 {
@@ -462,7 +456,7 @@ static const char *try_ascii(const ds_ciphered *c, const uint8_t *title, const d
         if (which & 1) *slot = ek_ascii;
         if (which & 2) trial.ak = ak_ascii;
         int ok = verifies(c, title, &trial, use_dedicated, plain, plain_len);
-        wipe_keyset(&trial);
+        mbedtls_platform_zeroize(&trial, sizeof trial);
         if (!ok) continue;
         const char *role = which == 2 ? "authentication key" : key_role(c, keys, ek);
         const ds_key *typed = which == 2 ? &keys->ak : ek;
@@ -499,9 +493,8 @@ const char *ds_decipher_diagnose_ex(const ds_ciphered *c, const uint8_t title[DS
         *slot = trial.ak;
         trial.ak = tmp;
         int ok = verifies(c, title, &trial, use_dedicated, plain, plain_len);
-        wipe_keyset(&trial);
-        tmp.set = 0;
-        memset(tmp.bytes, 0, sizeof tmp.bytes);
+        mbedtls_platform_zeroize(&trial, sizeof trial);
+        mbedtls_platform_zeroize(&tmp, sizeof tmp);
         if (ok) {
             if (why && whylen)
                 snprintf(why, whylen, "the %s and the authentication key are swapped", key_role(c, keys, ek));

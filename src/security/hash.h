@@ -1,17 +1,24 @@
-/* SHA-256 or SHA-384 over a message given in pieces (the signed bytes of general-signing, the
- * KDF input of agreed keys): the two hashes of security suites 1 and 2. */
+/* A hash over a message given in pieces: the HLS values (MD5, SHA-1, SHA-256, and the ECDSA
+ * digests of mechanism 7), the signed bytes of general-signing, the KDF input of agreed keys. */
 #ifndef DS_SECURITY_HASH_H
 #define DS_SECURITY_HASH_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#define DS_HASH_MAX 48  /* SHA-384 */
+#include <mbedtls/md.h>
 
-/* Hashes parts[0..n) in order into out (32 bytes for SHA-256, 48 for SHA-384) and sets *out_len.
- * Empty pieces are skipped, so a NULL pointer with length 0 never reaches mbedtls.
- * Returns 0, or -1 when mbedtls fails. */
-int ds_hash_parts(int sha384, const uint8_t *const parts[], const size_t lens[], size_t n, uint8_t out[DS_HASH_MAX],
+#define DS_HASH_MAX 64  /* the largest digest of mbedtls md */
+
+/* A run of bytes; a NULL pointer is allowed with length 0. */
+typedef struct ds_bytes {
+    const uint8_t *p;
+    size_t n;
+} ds_bytes;
+
+/* Hashes parts[0..n) in order into out and sets *out_len (the digest size of `type`). Empty pieces
+ * are skipped, so a NULL pointer never reaches mbedtls. Returns 0, or -1 when mbedtls fails. */
+int ds_hash_parts(mbedtls_md_type_t type, const ds_bytes *parts, size_t n, uint8_t out[DS_HASH_MAX],
                   size_t *out_len);
 
 #endif

@@ -2,6 +2,8 @@
  * usual human mistakes. GMAC and the constant-time compare come from the ciphering module. */
 #include "security/hls.h"
 
+#include "security/hash.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,10 +23,7 @@
 #define CANDIDATE_MAX 5
 #define CANDIDATE_LEN (2 * DS_HLS_SECRET_MAX)
 
-typedef struct byte_span {
-    const uint8_t *p;
-    size_t n;
-} byte_span;
+typedef ds_bytes byte_span; /* a challenge, a secret, a title */
 
 /* The exchange seen from the side that computes the value: its own title first, the
  * challenge it answers first. This one shape covers both directions of 5, 6 and 7. */
@@ -174,23 +173,6 @@ static int inputs_ok(const ds_hls_inputs *in, int mechanism, int server_side, ch
 
 /* ---- primitives ------------------------------------------------------------------------- */
 
-static int digest(mbedtls_md_type_t type, const byte_span *parts, size_t nparts, uint8_t *out, size_t *out_len)
-{
-    const mbedtls_md_info_t *info = mbedtls_md_info_from_type(type);
-    if (info == NULL)
-        return -1;
-    mbedtls_md_context_t ctx;
-    mbedtls_md_init(&ctx);
-    int rc = mbedtls_md_setup(&ctx, info, 0) || mbedtls_md_starts(&ctx);
-    for (size_t i = 0; rc == 0 && i < nparts; i++)
-        if (parts[i].n > 0)
-            rc = mbedtls_md_update(&ctx, parts[i].p, parts[i].n);
-    if (rc == 0)
-        rc = mbedtls_md_finish(&ctx, out);
-    mbedtls_md_free(&ctx);
-    *out_len = mbedtls_md_get_size(info);
-    return rc == 0 ? 0 : -1;
-}
 
 /* Mechanism 2: the secret zero-padded to an AES-128 key; the challenge zero-padded to whole
  * blocks, each block encrypted on its own (ECB). Gurux computes the same for secrets of up to
@@ -278,7 +260,7 @@ static int compute(const ds_hls_inputs *in, int mechanism, int server_side, uint
     case MECH_6_VARIANT: {
         byte_span parts[2] = {v.answered, secret};
         mbedtls_md_type_t t = mechanism == 3 ? MBEDTLS_MD_MD5 : mechanism == 4 ? MBEDTLS_MD_SHA1 : MBEDTLS_MD_SHA256;
-        rc = digest(t, parts, 2, md, &md_len);
+        rc = ds_hash_parts(t, parts, 2, md, &md_len);
         break;
     }
     case 5:
@@ -289,7 +271,7 @@ static int compute(const ds_hls_inputs *in, int mechanism, int server_side, uint
     case 6: {
         byte_span parts[5] = {secret, {v.own_title, DS_HLS_TITLE_LEN}, {v.peer_title, DS_HLS_TITLE_LEN},
                               v.answered, v.own_challenge};
-        rc = digest(MBEDTLS_MD_SHA256, parts, 5, md, &md_len);
+        rc = ds_hash_parts(MBEDTLS_MD_SHA256, parts, 5, md, &md_len);
         break;
     }
     default:
@@ -319,7 +301,7 @@ static int verify_signature(const ds_hls_inputs *in, int server_side, const uint
                           v.own_challenge};
     uint8_t hash[64];
     size_t hash_len = 0;
-    if (digest(p384 ? MBEDTLS_MD_SHA384 : MBEDTLS_MD_SHA256, parts, 4, hash, &hash_len) != 0) {
+    if (ds_hash_parts(p384 ? MBEDTLS_MD_SHA384 : MBEDTLS_MD_SHA256, parts, 4, hash, &hash_len) != 0) {
         say(why, whylen, "hash failed");
         return -1;
     }

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <mbedtls/platform_util.h>
 #include <strings.h>
 
 /* A key file is written by a person; a few thousand meters is plenty, and the cap
@@ -38,19 +40,13 @@ ds_keyring *ds_keyring_new(void)
     return calloc(1, sizeof(ds_keyring));
 }
 
-/* Keys should not linger in freed memory; volatile keeps the compiler from dropping the wipe. */
-static void wipe(void *p, size_t n)
-{
-    volatile uint8_t *v = p;
-    while (n--) *v++ = 0;
-}
 
 void ds_keyring_free(ds_keyring *kr)
 {
     if (!kr) return;
-    if (kr->titled) wipe(kr->titled, kr->cap_titled * sizeof(ds_title_keys));
+    if (kr->titled) mbedtls_platform_zeroize(kr->titled, kr->cap_titled * sizeof(ds_title_keys));
     free(kr->titled);
-    wipe(kr, sizeof *kr);
+    mbedtls_platform_zeroize(kr, sizeof *kr);
     free(kr);
 }
 
@@ -144,7 +140,7 @@ static ds_keyset *keyset_for_writing(ds_keyring *kr, const uint8_t *title)
         if (!grown) return NULL;
         if (kr->titled) {
             memcpy(grown, kr->titled, kr->n_titled * sizeof *grown);
-            wipe(kr->titled, kr->cap_titled * sizeof *grown);
+            mbedtls_platform_zeroize(kr->titled, kr->cap_titled * sizeof *grown);
             free(kr->titled);
         }
         kr->titled = grown;
@@ -232,8 +228,8 @@ static int set_ec_key(ds_keyset *ks, char which, const char *text, char *err, si
         parsed.set = 1;
         *ec_slot(ks, which) = parsed;
     }
-    wipe(raw, sizeof raw);
-    wipe(&parsed, sizeof parsed);
+    mbedtls_platform_zeroize(raw, sizeof raw);
+    mbedtls_platform_zeroize(&parsed, sizeof parsed);
     return rc;
 }
 
@@ -265,8 +261,8 @@ int ds_keyring_set(ds_keyring *kr, const uint8_t *title, char which, const char 
             set_err(err, errlen, "the ", name, " is longer than 32 bytes");
         else
             set_err(err, errlen, "the ", name, " is not hex");
-        wipe(big, sizeof big);
-        wipe(&parsed, sizeof parsed);
+        mbedtls_platform_zeroize(big, sizeof big);
+        mbedtls_platform_zeroize(&parsed, sizeof parsed);
         return -1;
     }
     if (n == 0) {
@@ -277,7 +273,7 @@ int ds_keyring_set(ds_keyring *kr, const uint8_t *title, char which, const char 
     parsed.len = (size_t)n;
     memcpy(parsed.text, text, strlen(text) + 1);
     *slot = parsed;
-    wipe(&parsed, sizeof parsed);
+    mbedtls_platform_zeroize(&parsed, sizeof parsed);
     return 0;
 }
 
@@ -423,7 +419,7 @@ int ds_keyring_load_file(ds_keyring *kr, const char *path, char *err, size_t err
         if (err && errlen) snprintf(err, errlen, "%s: read error", path);
         rc = -1;
     }
-    wipe(line, sizeof line);
+    mbedtls_platform_zeroize(line, sizeof line);
     fclose(f);
     return rc;
 }

@@ -187,11 +187,12 @@ static void check_counter(ds_security *s, ds_emit *e, const ds_ciphered *c, int 
     if (!ss || !(c->sc & 0x30)) return;
     /* each key has its own counter: per sender and per key kind */
     int who = (from_client ? 0 : 1) + (dedicated ? 2 : 0);
-    if (ss->has_ic[who] && c->ic <= ss->last_ic[who])
+    if (ss->has_ic[who] && c->ic <= ss->last_ic[who]) {
         ds_report_abs(e, "cipher.ic-replay", DS_SEV_WARNING, offset,
                       "invocation counter %lu does not increase (the %s's last was %lu): replayed or restarted",
                       (unsigned long)c->ic, from_client ? "client" : "server", (unsigned long)ss->last_ic[who]);
-    if (ss->has_ic[who] && c->ic <= ss->last_ic[who]) return; /* keep the highest seen */
+        return; /* keep the highest seen */
+    }
     ss->has_ic[who] = 1;
     ss->last_ic[who] = c->ic;
 }
@@ -364,6 +365,51 @@ static void on_agreed(ds_security *s, ds_emit *e, const ds_ciphered *c, const ui
     free(plain);
 }
 
+/* Deciphers with the keys chosen and shows the plaintext, or says why not (and which usual
+ * mistake it was, when one of them works). plain has room for the body. */
+static void decipher_and_show(ds_security *s, ds_emit *e, const ds_ciphered *c, const uint8_t *title,
+                              const ds_keyset *keys, int dedicated, int from_client, uint8_t *plain, uint64_t offset)
+{
+    size_t plain_len = 0;
+    ds_dec_status st = ds_decipher(c, title, keys, dedicated, s->verify, plain, &plain_len);
+    if (st == DS_DEC_OK) {
+        show_plaintext(s, e, c, title, plain, plain_len, s->verify ? NULL : "tag-not-checked", NULL, offset);
+        return;
+    }
+    char t[2 * DS_TITLE_LEN + 1];
+    title_hex(t, title);
+    if (st == DS_DEC_UNSUPPORTED) {
+        ds_report_abs(e, "cipher.unsupported", DS_SEV_WARNING, offset, "not deciphered: security control %02X is not supported",
+                      c->sc);
+        return;
+    }
+    if (st == DS_DEC_TOO_SHORT) {
+        ds_report_abs(e, "cipher.too-short", DS_SEV_ERROR, offset, "too short for its authentication tag");
+        return;
+    }
+    if (c->kind == DS_CIPH_GENERAL_CIPHERING && c->key_info == 1 && st != DS_DEC_TAG_MISMATCH) {
+        report_unwrap_failure(e, c, st, t, offset);
+        return;
+    }
+    uint8_t other[DS_TITLE_LEN];
+    int has_other = other_title(s, from_client, other);
+    char why[200];
+    const char *mistake = ds_decipher_diagnose_ex(c, title, has_other ? other : NULL, keys, dedicated,
+                                                  s->show_keys, plain, &plain_len, why, sizeof why);
+    if (st == DS_DEC_NO_KEY)
+        ds_report_abs(e, "cipher.no-key", DS_SEV_ERROR, offset, "no usable %s key for system title %s",
+                      dedicated ? "dedicated" : "global", t);
+    else
+        ds_report_abs(e, "cipher.tag-mismatch", DS_SEV_ERROR, offset,
+                      "authentication tag does not verify with system title %s and invocation counter %08lX: wrong "
+                      "key, wrong system title or wrong counter",
+                      t, (unsigned long)c->ic);
+    if (mistake) {
+        ds_report_abs(e, mistake, DS_SEV_ERROR, offset, "%s", why);
+        show_plaintext(s, e, c, title, plain, plain_len, mistake + strlen("cipher."), NULL, offset);
+    }
+}
+
 static void on_ciphered(void *user, ds_emit *e, const uint8_t *apdu, size_t n, uint64_t offset)
 {
     ds_security *s = user;
@@ -388,50 +434,12 @@ static void on_ciphered(void *user, ds_emit *e, const uint8_t *apdu, size_t n, u
     }
     ds_keyset keys = keys_for(s, title);
     uint8_t *plain = malloc(c.body_len ? c.body_len : 1);
-    if (!plain) return;
-    size_t plain_len = 0;
-    ds_dec_status st = ds_decipher(&c, title, &keys, dedicated, s->verify, plain, &plain_len);
-    if (st == DS_DEC_OK) {
-        show_plaintext(s, e, &c, title, plain, plain_len, s->verify ? NULL : "tag-not-checked", NULL, offset);
+    if (plain) {
+        decipher_and_show(s, e, &c, title, &keys, dedicated, from_client, plain, offset);
+        mbedtls_platform_zeroize(plain, c.body_len ? c.body_len : 1);
         free(plain);
-        return;
     }
-    char t[2 * DS_TITLE_LEN + 1];
-    title_hex(t, title);
-    if (st == DS_DEC_UNSUPPORTED) {
-        ds_report_abs(e, "cipher.unsupported", DS_SEV_WARNING, offset, "not deciphered: security control %02X is not supported",
-                      c.sc);
-        free(plain);
-        return;
-    }
-    if (st == DS_DEC_TOO_SHORT) {
-        ds_report_abs(e, "cipher.too-short", DS_SEV_ERROR, offset, "too short for its authentication tag");
-        free(plain);
-        return;
-    }
-    if (c.kind == DS_CIPH_GENERAL_CIPHERING && c.key_info == 1 && st != DS_DEC_TAG_MISMATCH) {
-        report_unwrap_failure(e, &c, st, t, offset);
-        free(plain);
-        return;
-    }
-    uint8_t other[DS_TITLE_LEN];
-    int has_other = other_title(s, from_client, other);
-    char why[200];
-    const char *mistake = ds_decipher_diagnose_ex(&c, title, has_other ? other : NULL, &keys, dedicated,
-                                                  s->show_keys, plain, &plain_len, why, sizeof why);
-    if (st == DS_DEC_NO_KEY)
-        ds_report_abs(e, "cipher.no-key", DS_SEV_ERROR, offset, "no usable %s key for system title %s",
-                      dedicated ? "dedicated" : "global", t);
-    else
-        ds_report_abs(e, "cipher.tag-mismatch", DS_SEV_ERROR, offset,
-                      "authentication tag does not verify with system title %s and invocation counter %08lX: wrong "
-                      "key, wrong system title or wrong counter",
-                      t, (unsigned long)c.ic);
-    if (mistake) {
-        ds_report_abs(e, mistake, DS_SEV_ERROR, offset, "%s", why);
-        show_plaintext(s, e, &c, title, plain, plain_len, mistake + strlen("cipher."), NULL, offset);
-    }
-    free(plain);
+    mbedtls_platform_zeroize(&keys, sizeof keys); /* a copy of the keys: not left on the stack */
 }
 
 /* ---- HLS: the second pass of the association -------------------------------------------------- */

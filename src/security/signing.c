@@ -124,33 +124,32 @@ malformed:
 
 /* The signed bytes of one reading: at most two pieces of the APDU, hashed one after the other. */
 typedef struct signed_span {
-    const uint8_t *part[2];
-    size_t len[2];
+    ds_bytes piece[2];
 } signed_span;
 
 /* 1: transaction-id .. other-information (after the tag), then the content without its length */
 static signed_span span_gurux(const uint8_t *apdu, const ds_signed *s)
 {
-    return (signed_span){{apdu + 1, s->content}, {s->content_field_at - 1, s->content_len}};
+    return (signed_span){{{apdu + 1, s->content_field_at - 1}, {s->content, s->content_len}}};
 }
 
 /* 2: after the tag through the content, the content's length included */
 static signed_span span_with_length(const uint8_t *apdu, const ds_signed *s)
 {
-    return (signed_span){{apdu + 1, NULL}, {s->signed_len - 1, 0}};
+    return (signed_span){{{apdu + 1, s->signed_len - 1}, {NULL, 0}}};
 }
 
 /* 3: from the tag through the content */
 static signed_span span_with_tag(const uint8_t *apdu, const ds_signed *s)
 {
-    return (signed_span){{apdu, NULL}, {s->signed_len, 0}};
+    return (signed_span){{{apdu, s->signed_len}, {NULL, 0}}};
 }
 
 /* 4: the content bytes only */
 static signed_span span_content_only(const uint8_t *apdu, const ds_signed *s)
 {
     (void)apdu;
-    return (signed_span){{s->content, NULL}, {s->content_len, 0}};
+    return (signed_span){{{s->content, s->content_len}, {NULL, 0}}};
 }
 
 typedef struct reading_row {
@@ -205,13 +204,13 @@ static int curve_for_key_length(size_t pub_len, curve_choice *cv)
 
 static signed_span one_piece(const uint8_t *data, size_t len)
 {
-    return (signed_span){{data, NULL}, {len, 0}};
+    return (signed_span){{{data, len}, {NULL, 0}}};
 }
 
 /* SHA-256 for P-256 (suite 1), SHA-384 for P-384 (suite 2), over the pieces in order. 0, or -1. */
 static int hash_span(const curve_choice *cv, const signed_span *sp, uint8_t out[64], size_t *out_len)
 {
-    return ds_hash_parts(cv->p384, sp->part, sp->len, 2, out, out_len);
+    return ds_hash_parts(cv->p384 ? MBEDTLS_MD_SHA384 : MBEDTLS_MD_SHA256, sp->piece, 2, out, out_len);
 }
 
 /* 0 verifies, 1 does not, -1 hash failure. */
