@@ -123,10 +123,12 @@ static void observe(void *user, int what, const uint8_t *p, size_t n)
             ss->dedicated.set = 1;
         }
         break;
-    case DS_OBS_MECHANISM:
-        /* 2.16.756.5.8.2.M is 60 85 74 05 08 02 M */
-        if (n == 7 && p[5] == 2) ss->mechanism = p[6];
+    case DS_OBS_MECHANISM: {
+        /* 2.16.756.5.8.2.M is 60 85 74 05 08 02 M: any other OID names no DLMS mechanism */
+        static const uint8_t MECHANISM_ARCS[6] = {0x60, 0x85, 0x74, 0x05, 0x08, 0x02};
+        if (n == 7 && memcmp(p, MECHANISM_ARCS, sizeof MECHANISM_ARCS) == 0) ss->mechanism = p[6];
         break;
+    }
     case DS_OBS_CTOS: keep_challenge(ss->ctos, &ss->ctos_len, p, n); break;
     case DS_OBS_STOC: keep_challenge(ss->stoc, &ss->stoc_len, p, n); break;
     default: break;
