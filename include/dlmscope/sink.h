@@ -25,20 +25,32 @@ typedef struct ds_attr {
 /* open() flags */
 #define DS_OPEN_FLAT 0x1u  /* children are written at the parent's indentation (Gurux frame envelopes) */
 
+/* leaf() and comment() flags */
+#define DS_TEXT_PLAIN 0x1u  /* the value or text is printable ASCII (0x20..0x7E) without & < > " \,
+                             * without "--" and not ending in '-': every writer may copy it as it
+                             * is. Set by the decoder for what it formats itself (numbers, hex, its
+                             * own notes), never for bytes taken from the input. */
+
 typedef struct ds_sink ds_sink;
 
+/* Element and attribute names are program text (NUL-terminated). Elements also come with their
+ * length, so that a writer never has to measure them; attribute names and values in ds_attr do
+ * not (they are rarer). */
 struct ds_sink {
     void *ctx;
     /* Start/end of the whole output (e.g. the <Messages> root). */
     void (*begin_document)(ds_sink *s);
     void (*end_document)(ds_sink *s);
     /* <name a1="v1" a2="v2"> ... ; attrs may be NULL when nattrs is 0 */
-    void (*open)(ds_sink *s, const char *name, const ds_attr *attrs, size_t nattrs, unsigned flags);
-    void (*close)(ds_sink *s, const char *name);
-    /* <name attr="value" />. attr NULL: a bare leaf such as <None />. */
-    void (*leaf)(ds_sink *s, const char *name, const char *attr, const char *value, size_t value_len);
-    /* A human note placed before the element it describes; text is not escaped by the caller. */
-    void (*comment)(ds_sink *s, const char *text, size_t len);
+    void (*open)(ds_sink *s, const char *name, size_t name_len, const ds_attr *attrs, size_t nattrs,
+                 unsigned flags);
+    void (*close)(ds_sink *s, const char *name, size_t name_len);
+    /* <name Value="value" />, the common leaf. flags: DS_TEXT_PLAIN. */
+    void (*leaf)(ds_sink *s, const char *name, size_t name_len, const char *value, size_t value_len,
+                 unsigned flags);
+    /* A human note placed before the element it describes; text is not escaped by the caller.
+     * flags: DS_TEXT_PLAIN. */
+    void (*comment)(ds_sink *s, const char *text, size_t len, unsigned flags);
     /* A diagnostic at the place it occurs. */
     void (*diagnostic)(ds_sink *s, const ds_diag *d);
     /* Release the sink's resources; flushes pending output. */
@@ -46,14 +58,14 @@ struct ds_sink {
     /* Non-zero once writing the output failed (short write, failed flush, out of
      * memory); output after the failure is dropped. May be NULL (never fails). */
     int (*error)(const ds_sink *s);
-    /* <name a1="v1" a2="v2" />: a leaf with several attributes, the first being its value
-     * (e.g. <TargetAddress Value="11" Size="4" />). Added after the others; may be NULL,
-     * then ds_sink_leaf_attrs() falls back to leaf() with the first attribute only. */
-    void (*leaf_attrs)(ds_sink *s, const char *name, const ds_attr *attrs, size_t nattrs);
+    /* Every other leaf: <name a1="v1" a2="v2" />, the first attribute being its value
+     * (<TargetAddress Value="11" Size="4" />, <ConformanceBit Name="Get" />), or a bare leaf
+     * such as <None /> when nattrs is 0. */
+    void (*leaf_attrs)(ds_sink *s, const char *name, size_t name_len, const ds_attr *attrs, size_t nattrs);
     /* <name Value="HEX" /> for raw bytes, the sink writing the hex itself (no intermediate
      * string: octet strings and segments are most of the output). May be NULL: the bytes are
      * then formatted and passed to leaf(). */
-    void (*leaf_hex)(ds_sink *s, const char *name, const unsigned char *p, size_t n);
+    void (*leaf_hex)(ds_sink *s, const char *name, size_t name_len, const unsigned char *p, size_t n);
     /* Push what is buffered to the underlying stream now (live input). May be NULL. */
     void (*flush)(ds_sink *s);
 };
@@ -78,8 +90,7 @@ void ds_sink_destroy(ds_sink *s);
 int ds_sink_error(const ds_sink *s);
 /* Calls the sink's flush when it has one. */
 void ds_sink_flush(ds_sink *s);
-/* A leaf with nattrs >= 1 attributes through leaf_attrs(), or leaf() with attrs[0] when the
- * sink has no leaf_attrs. */
+/* leaf_attrs() when the sink has one. */
 void ds_sink_leaf_attrs(ds_sink *s, const char *name, const ds_attr *attrs, size_t nattrs);
 
 /* Writes one diagnostic as a JSON line:

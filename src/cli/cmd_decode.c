@@ -132,7 +132,7 @@ static int decode_one(const char *path, ds_input_mode mode, const ds_options *op
     if (announce && opt->comments && sink->comment) {
         char text[512];
         int n = snprintf(text, sizeof text, "file: %s", name);
-        if (n > 0) sink->comment(sink, text, (size_t)n < sizeof text ? (size_t)n : sizeof text - 1);
+        if (n > 0) sink->comment(sink, text, (size_t)n < sizeof text ? (size_t)n : sizeof text - 1, 0);
     }
     int rc = ds_decode_stream(in, mode, opt, sink, print_diag, dctx, NULL);
     if (rc < 0) fprintf(stderr, "dlmscope: %s: read error: %s\n", name, strerror(errno));

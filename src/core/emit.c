@@ -62,74 +62,76 @@ static int enter(ds_emit *e)
     return 0;
 }
 
-int ds_emit_open(ds_emit *e, const char *name)
+int ds_emit_open_len(ds_emit *e, const char *name, size_t name_len)
 {
     if (enter(e)) return -1;
-    e->sink->open(e->sink, name, NULL, 0, 0);
+    e->sink->open(e->sink, name, name_len, NULL, 0, 0);
     return 0;
 }
 
 int ds_emit_open_flat(ds_emit *e, const char *name, const ds_attr *attrs, size_t nattrs)
 {
     if (enter(e)) return -1;
-    e->sink->open(e->sink, name, attrs, nattrs, DS_OPEN_FLAT);
+    e->sink->open(e->sink, name, strlen(name), attrs, nattrs, DS_OPEN_FLAT);
     return 0;
 }
 
 int ds_emit_open_attrs(ds_emit *e, const char *name, const ds_attr *attrs, size_t nattrs)
 {
     if (enter(e)) return -1;
-    e->sink->open(e->sink, name, attrs, nattrs, 0);
+    e->sink->open(e->sink, name, strlen(name), attrs, nattrs, 0);
     return 0;
 }
 
-int ds_emit_open_qty(ds_emit *e, const char *name, uint64_t qty)
+int ds_emit_open_qty_len(ds_emit *e, const char *name, size_t name_len, uint64_t qty)
 {
     char buf[24];
     if (e->opt->decimal) ds_fmt_udec(buf, qty);
     else ds_fmt_uhex(buf, qty, 2);
     ds_attr a = {"Qty", buf};
     if (enter(e)) return -1;
-    e->sink->open(e->sink, name, &a, 1, 0);
+    e->sink->open(e->sink, name, name_len, &a, 1, 0);
     return 0;
 }
 
-void ds_emit_close(ds_emit *e, const char *name)
+void ds_emit_close_len(ds_emit *e, const char *name, size_t name_len)
 {
     e->depth--;
-    e->sink->close(e->sink, name);
+    e->sink->close(e->sink, name, name_len);
 }
 
-void ds_emit_leaf_n(ds_emit *e, const char *name, const char *value, size_t len)
+void ds_emit_value_len(ds_emit *e, const char *name, size_t name_len, const char *value, size_t len,
+                       unsigned flags)
 {
-    e->sink->leaf(e->sink, name, "Value", value, len);
+    e->sink->leaf(e->sink, name, name_len, value, len, flags);
 }
 
-void ds_emit_leaf(ds_emit *e, const char *name, const char *value)
+void ds_emit_bare_len(ds_emit *e, const char *name, size_t name_len)
 {
-    ds_emit_leaf_n(e, name, value, strlen(value));
-}
-
-void ds_emit_bare(ds_emit *e, const char *name)
-{
-    e->sink->leaf(e->sink, name, NULL, NULL, 0);
+    e->sink->leaf_attrs(e->sink, name, name_len, NULL, 0);
 }
 
 void ds_emit_leaf_attr(ds_emit *e, const char *name, const char *attr, const char *value)
 {
-    e->sink->leaf(e->sink, name, attr, value, strlen(value));
+    ds_attr a = {attr, value};
+    e->sink->leaf_attrs(e->sink, name, strlen(name), &a, 1);
 }
 
-void ds_emit_hex(ds_emit *e, const char *name, const uint8_t *p, size_t n)
+void ds_emit_leaf_attrs(ds_emit *e, const char *name, const ds_attr *attrs, size_t nattrs)
+{
+    e->sink->leaf_attrs(e->sink, name, strlen(name), attrs, nattrs);
+}
+
+void ds_emit_hex_len(ds_emit *e, const char *name, size_t name_len, const uint8_t *p, size_t n)
 {
     if (e->sink->leaf_hex) {
-        e->sink->leaf_hex(e->sink, name, p, n);
+        e->sink->leaf_hex(e->sink, name, name_len, p, n);
         return;
     }
     char small[2 * 64 + 1];
     if (n <= 64) {
         size_t len = ds_fmt_hex(small, p, n);
-        ds_emit_leaf_n(e, name, small, len);
+        ds_emit_value_len(e, name, name_len, small, len, DS_TEXT_PLAIN);
         return;
     }
     /* Long values (octet strings up to an APDU's size): format in pieces on the stack
@@ -140,37 +142,41 @@ void ds_emit_hex(ds_emit *e, const char *name, const uint8_t *p, size_t n)
         return;
     }
     size_t len = ds_fmt_hex(buf, p, n);
-    ds_emit_leaf_n(e, name, buf, len);
+    ds_emit_value_len(e, name, name_len, buf, len, DS_TEXT_PLAIN);
     free(buf);
 }
 
-void ds_emit_uint(ds_emit *e, const char *name, uint64_t v, int hex_digits)
+void ds_emit_uint_len(ds_emit *e, const char *name, size_t name_len, uint64_t v, int hex_digits)
 {
     char buf[24];
     size_t n = e->opt->decimal ? ds_fmt_udec(buf, v) : ds_fmt_uhex(buf, v, hex_digits);
-    ds_emit_leaf_n(e, name, buf, n);
+    ds_emit_value_len(e, name, name_len, buf, n, DS_TEXT_PLAIN);
 }
 
-void ds_emit_sint(ds_emit *e, const char *name, int64_t v, int hex_digits)
+void ds_emit_sint_len(ds_emit *e, const char *name, size_t name_len, int64_t v, int hex_digits)
 {
     char buf[24];
     size_t n = e->opt->decimal ? ds_fmt_sdec(buf, v) : ds_fmt_shex(buf, v, hex_digits);
-    ds_emit_leaf_n(e, name, buf, n);
+    ds_emit_value_len(e, name, name_len, buf, n, DS_TEXT_PLAIN);
 }
 
-void ds_emit_dec(ds_emit *e, const char *name, uint64_t v)
+void ds_emit_dec_len(ds_emit *e, const char *name, size_t name_len, uint64_t v)
 {
     char buf[24];
     size_t n = ds_fmt_udec(buf, v);
-    ds_emit_leaf_n(e, name, buf, n);
+    ds_emit_value_len(e, name, name_len, buf, n, DS_TEXT_PLAIN);
 }
-
-int ds_emit_comments_on(const ds_emit *e) { return e->opt->comments; }
 
 void ds_emit_comment_text(ds_emit *e, const char *text, size_t len)
 {
     if (!e->opt->comments) return;
-    e->sink->comment(e->sink, text, len);
+    e->sink->comment(e->sink, text, len, 0);
+}
+
+void ds_emit_note(ds_emit *e, const char *text, size_t len)
+{
+    if (!e->opt->comments) return;
+    e->sink->comment(e->sink, text, len, DS_TEXT_PLAIN);
 }
 
 void ds_emit_comment(ds_emit *e, const char *fmt, ...)
@@ -183,5 +189,5 @@ void ds_emit_comment(ds_emit *e, const char *fmt, ...)
     va_end(ap);
     if (n < 0) return;
     if ((size_t)n >= sizeof buf) n = (int)sizeof buf - 1;
-    e->sink->comment(e->sink, buf, (size_t)n);
+    e->sink->comment(e->sink, buf, (size_t)n, 0);
 }

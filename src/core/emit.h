@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include "dlmscope/decoder.h"
 #include "dlmscope/diag.h"
 #include "dlmscope/sink.h"
@@ -50,27 +51,80 @@ void ds_report_abs(ds_emit *e, const char *code, ds_severity sev, uint64_t offse
 /* Forward a diagnostic made elsewhere (framer, reader): counted, sent to the sink and listener. */
 void ds_emit_diag(ds_emit *e, const ds_diag *d);
 
+/* Names are program text: string literals or table entries. Each call that takes a name has a
+ * *_len form taking its length too, and an inline form that measures the name (which the
+ * compiler does at build time for a literal); tables of names keep the lengths and call the
+ * *_len forms, so that no writer measures a name at run time. */
+
 /* Containers. ds_emit_open() returns -1 (after reporting apdu.too-deep) when nesting is too
  * deep; the container is then NOT opened and must not be closed. */
-int ds_emit_open(ds_emit *e, const char *name);
+int ds_emit_open_len(ds_emit *e, const char *name, size_t name_len);
 int ds_emit_open_flat(ds_emit *e, const char *name, const ds_attr *attrs, size_t nattrs);
 int ds_emit_open_attrs(ds_emit *e, const char *name, const ds_attr *attrs, size_t nattrs); /* indented children */
-int ds_emit_open_qty(ds_emit *e, const char *name, uint64_t qty);  /* Qty="h2" or decimal */
-void ds_emit_close(ds_emit *e, const char *name);
+int ds_emit_open_qty_len(ds_emit *e, const char *name, size_t name_len, uint64_t qty);  /* Qty="h2" or decimal */
+void ds_emit_close_len(ds_emit *e, const char *name, size_t name_len);
 
-/* Leaves */
-void ds_emit_leaf(ds_emit *e, const char *name, const char *value);  /* Value="value" */
-void ds_emit_leaf_n(ds_emit *e, const char *name, const char *value, size_t len);
-void ds_emit_bare(ds_emit *e, const char *name);                      /* <name /> */
+/* Leaves. A value that comes from the input may need escaping; one the decoder formatted
+ * itself (numbers, hex) is passed as DS_TEXT_PLAIN so that no writer scans it again. */
+void ds_emit_value_len(ds_emit *e, const char *name, size_t name_len, const char *value, size_t len,
+                       unsigned flags);                                          /* Value="value" */
+void ds_emit_bare_len(ds_emit *e, const char *name, size_t name_len);          /* <name /> */
 void ds_emit_leaf_attr(ds_emit *e, const char *name, const char *attr, const char *value);
-void ds_emit_hex(ds_emit *e, const char *name, const uint8_t *p, size_t n);  /* HEX in both modes */
-void ds_emit_uint(ds_emit *e, const char *name, uint64_t v, int hex_digits); /* hN / decimal */
-void ds_emit_sint(ds_emit *e, const char *name, int64_t v, int hex_digits);  /* sN / decimal */
-void ds_emit_dec(ds_emit *e, const char *name, uint64_t v);                  /* decimal in both modes */
+void ds_emit_leaf_attrs(ds_emit *e, const char *name, const ds_attr *attrs, size_t nattrs);
+void ds_emit_hex_len(ds_emit *e, const char *name, size_t name_len, const uint8_t *p, size_t n); /* HEX */
+void ds_emit_uint_len(ds_emit *e, const char *name, size_t name_len, uint64_t v, int hex_digits);
+void ds_emit_sint_len(ds_emit *e, const char *name, size_t name_len, int64_t v, int hex_digits);
+void ds_emit_dec_len(ds_emit *e, const char *name, size_t name_len, uint64_t v); /* decimal in both modes */
 
-/* Comments: no-ops unless opt->comments. The text must not contain "--" (it is replaced). */
-int ds_emit_comments_on(const ds_emit *e);
+static inline int ds_emit_open(ds_emit *e, const char *name)
+{
+    return ds_emit_open_len(e, name, strlen(name));
+}
+static inline int ds_emit_open_qty(ds_emit *e, const char *name, uint64_t qty)
+{
+    return ds_emit_open_qty_len(e, name, strlen(name), qty);
+}
+static inline void ds_emit_close(ds_emit *e, const char *name) { ds_emit_close_len(e, name, strlen(name)); }
+/* Value="value" for a value that may come from the input. */
+static inline void ds_emit_leaf_n(ds_emit *e, const char *name, const char *value, size_t len)
+{
+    ds_emit_value_len(e, name, strlen(name), value, len, 0);
+}
+static inline void ds_emit_leaf(ds_emit *e, const char *name, const char *value)
+{
+    ds_emit_value_len(e, name, strlen(name), value, strlen(value), 0);
+}
+/* Value="value" for text the decoder made itself (see DS_TEXT_PLAIN). */
+static inline void ds_emit_leaf_plain(ds_emit *e, const char *name, const char *value, size_t len)
+{
+    ds_emit_value_len(e, name, strlen(name), value, len, DS_TEXT_PLAIN);
+}
+static inline void ds_emit_bare(ds_emit *e, const char *name) { ds_emit_bare_len(e, name, strlen(name)); }
+static inline void ds_emit_hex(ds_emit *e, const char *name, const uint8_t *p, size_t n)
+{
+    ds_emit_hex_len(e, name, strlen(name), p, n);
+}
+/* hN / decimal */
+static inline void ds_emit_uint(ds_emit *e, const char *name, uint64_t v, int hex_digits)
+{
+    ds_emit_uint_len(e, name, strlen(name), v, hex_digits);
+}
+/* sN / decimal */
+static inline void ds_emit_sint(ds_emit *e, const char *name, int64_t v, int hex_digits)
+{
+    ds_emit_sint_len(e, name, strlen(name), v, hex_digits);
+}
+static inline void ds_emit_dec(ds_emit *e, const char *name, uint64_t v)
+{
+    ds_emit_dec_len(e, name, strlen(name), v);
+}
+
+/* Comments: no-ops unless opt->comments. ds_emit_comment_text() and ds_emit_comment() may
+ * carry text from the input (the writer makes it safe: "--" broken up, ...); ds_emit_note() is
+ * for text the decoder composed from its own words and numbers, which must be DS_TEXT_PLAIN. */
+static inline int ds_emit_comments_on(const ds_emit *e) { return e->opt->comments; }
 void ds_emit_comment(ds_emit *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ds_emit_comment_text(ds_emit *e, const char *text, size_t len);
+void ds_emit_note(ds_emit *e, const char *text, size_t len);
 
 #endif

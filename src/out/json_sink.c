@@ -40,7 +40,7 @@ typedef struct json_sink {
     ds_sink base;
     ds_wbuf w;
     ds_levels levels;  /* per open container: 1 once it has a child (a comma is due) */
-    char block[DS_WBUF_SIZE];
+    char block[DS_WBUF_SIZE + DS_WBUF_SLACK];
 } json_sink;
 
 static json_sink *json_of(ds_sink *s) { return (json_sink *)s->ctx; }
@@ -92,7 +92,8 @@ static void json_end_document(ds_sink *s)
     ds_wbuf_finish(&json_of(s)->w);
 }
 
-static void json_open(ds_sink *s, const char *name, const ds_attr *attrs, size_t nattrs, unsigned flags)
+static void json_open(ds_sink *s, const char *name, size_t name_len, const ds_attr *attrs, size_t nattrs,
+                      unsigned flags)
 {
     json_sink *j = json_of(s);
     (void)flags;  /* indentation only matters to the XML */
@@ -102,7 +103,7 @@ static void json_open(ds_sink *s, const char *name, const ds_attr *attrs, size_t
         return;
     }
     ds_wbuf_write(&j->w, "{\"name\":", 8);
-    write_cstring(&j->w, name);
+    ds_json_write_string(&j->w, name, name_len);
     if (attrs && nattrs) {
         ds_wbuf_write(&j->w, ",\"attrs\":{", 10);
         for (size_t i = 0; i < nattrs; i++) {
@@ -115,43 +116,46 @@ static void json_open(ds_sink *s, const char *name, const ds_attr *attrs, size_t
     ds_wbuf_write(&j->w, ",\"children\":[", 13);
 }
 
-static void json_close(ds_sink *s, const char *name)
+static void json_close(ds_sink *s, const char *name, size_t name_len)
 {
     json_sink *j = json_of(s);
     unsigned char has_children;
     (void)name;
+    (void)name_len;
     /* A close without an open would break the line: drop it. */
     if (ds_levels_pop(&j->levels, &has_children) != 0) return;
     ds_wbuf_write(&j->w, "]}", 2);
     item_end(j);
 }
 
-static void json_leaf(ds_sink *s, const char *name, const char *attr, const char *value, size_t value_len)
+static void json_leaf(ds_sink *s, const char *name, size_t name_len, const char *value, size_t value_len,
+                      unsigned flags)
 {
     json_sink *j = json_of(s);
+    (void)flags;
     item_begin(j);
     ds_wbuf_write(&j->w, "{\"name\":", 8);
-    write_cstring(&j->w, name);
-    if (attr) {
-        if (strcmp(attr, "Value") != 0) {
-            ds_wbuf_write(&j->w, ",\"attr\":", 8);
-            write_cstring(&j->w, attr);
-        }
-        ds_wbuf_putc(&j->w, ',');
-        write_keyed_value(&j->w, "value", value, value_len);
-    }
+    ds_json_write_string(&j->w, name, name_len);
+    ds_wbuf_putc(&j->w, ',');
+    write_keyed_value(&j->w, "value", value, value_len);
     ds_wbuf_putc(&j->w, '}');
     item_end(j);
 }
 
-/* The first attribute maps as for leaf(); the others go into "attrs". */
-static void json_leaf_attrs(ds_sink *s, const char *name, const ds_attr *attrs, size_t nattrs)
+/* The first attribute maps as for leaf() ("attr" when it is not Value); the others go into
+ * "attrs"; without attributes, a bare leaf. */
+static void json_leaf_attrs(ds_sink *s, const char *name, size_t name_len, const ds_attr *attrs, size_t nattrs)
 {
     json_sink *j = json_of(s);
-    const char *first = attrs[0].value ? attrs[0].value : "";
     item_begin(j);
     ds_wbuf_write(&j->w, "{\"name\":", 8);
-    write_cstring(&j->w, name);
+    ds_json_write_string(&j->w, name, name_len);
+    if (nattrs == 0) {
+        ds_wbuf_putc(&j->w, '}');
+        item_end(j);
+        return;
+    }
+    const char *first = attrs[0].value ? attrs[0].value : "";
     if (strcmp(attrs[0].name, "Value") != 0) {
         ds_wbuf_write(&j->w, ",\"attr\":", 8);
         write_cstring(&j->w, attrs[0].name);
@@ -171,9 +175,10 @@ static void json_leaf_attrs(ds_sink *s, const char *name, const ds_attr *attrs, 
     item_end(j);
 }
 
-static void json_comment(ds_sink *s, const char *text, size_t len)
+static void json_comment(ds_sink *s, const char *text, size_t len, unsigned flags)
 {
     json_sink *j = json_of(s);
+    (void)flags;
     item_begin(j);
     ds_wbuf_write(&j->w, "{\"comment\":", 11);
     ds_json_write_string(&j->w, text ? text : "", text ? len : 0);

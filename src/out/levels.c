@@ -10,23 +10,13 @@ int ds_levels_init(ds_levels *l, size_t initial_cap)
     return l->v ? 0 : -1;
 }
 
-int ds_levels_push(ds_levels *l, unsigned char value)
+int ds_levels_grow(ds_levels *l)
 {
-    if (l->depth == l->cap) {
-        if (l->cap > ((size_t)-1) / 2) return -1;
-        unsigned char *grown = realloc(l->v, l->cap * 2);
-        if (!grown) return -1;
-        l->v = grown;
-        l->cap *= 2;
-    }
-    l->v[l->depth++] = value;
-    return 0;
-}
-
-int ds_levels_pop(ds_levels *l, unsigned char *value)
-{
-    if (l->depth == 0) return -1;
-    *value = l->v[--l->depth];
+    if (l->cap > ((size_t)-1) / 2) return -1;
+    unsigned char *grown = realloc(l->v, l->cap * 2);
+    if (!grown) return -1;
+    l->v = grown;
+    l->cap *= 2;
     return 0;
 }
 

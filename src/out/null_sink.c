@@ -5,24 +5,29 @@
 
 static void null_document(ds_sink *s) { (void)s; }
 
-static void null_open(ds_sink *s, const char *name, const ds_attr *attrs, size_t nattrs, unsigned flags)
+static void null_open(ds_sink *s, const char *name, size_t name_len, const ds_attr *attrs, size_t nattrs,
+                      unsigned flags)
 {
-    (void)s; (void)name; (void)attrs; (void)nattrs; (void)flags;
+    (void)s; (void)name; (void)name_len; (void)attrs; (void)nattrs; (void)flags;
 }
 
-static void null_close(ds_sink *s, const char *name) { (void)s; (void)name; }
+static void null_close(ds_sink *s, const char *name, size_t name_len) { (void)s; (void)name; (void)name_len; }
 
-static void null_leaf(ds_sink *s, const char *name, const char *attr, const char *value, size_t value_len)
+static void null_leaf(ds_sink *s, const char *name, size_t name_len, const char *value, size_t value_len,
+                      unsigned flags)
 {
-    (void)s; (void)name; (void)attr; (void)value; (void)value_len;
+    (void)s; (void)name; (void)name_len; (void)value; (void)value_len; (void)flags;
 }
 
-static void null_leaf_attrs(ds_sink *s, const char *name, const ds_attr *attrs, size_t nattrs)
+static void null_leaf_attrs(ds_sink *s, const char *name, size_t name_len, const ds_attr *attrs, size_t nattrs)
 {
-    (void)s; (void)name; (void)attrs; (void)nattrs;
+    (void)s; (void)name; (void)name_len; (void)attrs; (void)nattrs;
 }
 
-static void null_comment(ds_sink *s, const char *text, size_t len) { (void)s; (void)text; (void)len; }
+static void null_comment(ds_sink *s, const char *text, size_t len, unsigned flags)
+{
+    (void)s; (void)text; (void)len; (void)flags;
+}
 
 static void null_diagnostic(ds_sink *s, const ds_diag *d) { (void)s; (void)d; }
 

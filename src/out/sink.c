@@ -20,11 +20,6 @@ void ds_sink_flush(ds_sink *s)
 
 void ds_sink_leaf_attrs(ds_sink *s, const char *name, const ds_attr *attrs, size_t nattrs)
 {
-    if (!s || !attrs || nattrs == 0) return;
-    if (s->leaf_attrs) {
-        s->leaf_attrs(s, name, attrs, nattrs);
-        return;
-    }
-    const char *v = attrs[0].value ? attrs[0].value : "";
-    if (s->leaf) s->leaf(s, name, attrs[0].name, v, strlen(v));
+    if (!s || !name) return;
+    if (s->leaf_attrs) s->leaf_attrs(s, name, strlen(name), attrs, nattrs);
 }

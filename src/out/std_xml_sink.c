@@ -132,7 +132,8 @@ static void std_end_document(ds_sink *s)
     ds_wbuf_finish(&x->st.w);
 }
 
-static void std_open(ds_sink *s, const char *name, const ds_attr *attrs, size_t nattrs, unsigned flags)
+static void std_open(ds_sink *s, const char *name, size_t name_len, const ds_attr *attrs, size_t nattrs,
+                     unsigned flags)
 {
     std_sink *x = std_of(s);
     const ds_std_name *row = ds_std_by_gurux(name);
@@ -145,7 +146,7 @@ static void std_open(ds_sink *s, const char *name, const ds_attr *attrs, size_t 
     write_indent(x);
     ds_wbuf_putc(&x->st.w, '<');
     if (row) write_std_name(&x->st.w, row->std);
-    else ds_wbuf_puts(&x->st.w, name);
+    else ds_wbuf_write(&x->st.w, name, name_len);
     int wrote = 0;
     for (size_t i = 0; attrs && i < nattrs; i++) {
         /* the count is the number of children; only a type description's array count is data */
@@ -157,7 +158,7 @@ static void std_open(ds_sink *s, const char *name, const ds_attr *attrs, size_t 
     if (!flat) x->st.indent++;
 }
 
-static void std_close(ds_sink *s, const char *name)
+static void std_close(ds_sink *s, const char *name, size_t name_len)
 {
     std_sink *x = std_of(s);
     unsigned char lv;
@@ -167,51 +168,51 @@ static void std_close(ds_sink *s, const char *name)
     write_indent(x);
     ds_wbuf_write(&x->st.w, "</", 2);
     if (row) write_std_name(&x->st.w, row->std);
-    else ds_wbuf_puts(&x->st.w, name);
+    else ds_wbuf_write(&x->st.w, name, name_len);
     ds_wbuf_write(&x->st.w, ">\n", 2);
 }
 
-static void std_leaf(ds_sink *s, const char *name, const char *attr, const char *value, size_t value_len)
+static void std_leaf(ds_sink *s, const char *name, size_t name_len, const char *value, size_t value_len,
+                     unsigned flags)
 {
     std_sink *x = std_of(s);
-    if (attr && strcmp(name, "ConformanceBit") == 0 && strcmp(attr, "Name") == 0) {
-        const char *bit = ds_std_bit_to_std(value);
-        if (bit) {
-            write_indent(x);
-            ds_wbuf_putc(&x->st.w, '<');
-            write_std_name(&x->st.w, bit);
-            ds_wbuf_write(&x->st.w, " />\n", 4);
-            return;
-        }
-    }
+    (void)flags;  /* enumeration values are mapped, so every value is looked at anyway */
     const ds_std_name *row = ds_std_by_gurux(name);
-    if (!row) {
-        /* value_len may end before a NUL: copy what the attribute writer needs */
-        char small[256];
-        char *copy = small;
-        if (attr && value_len >= sizeof small) copy = malloc(value_len + 1);
-        if (attr && !copy) {
-            x->st.w.error = 1;
-            return;
-        }
-        if (attr) {
-            memcpy(copy, value ? value : "", value ? value_len : 0);
-            copy[value ? value_len : 0] = '\0';
-        }
-        ds_attr a = {attr, copy};
-        write_gurux_leaf(x, name, &a, attr ? 1 : 0);
-        if (copy != small) free(copy);
+    if (row) {
+        write_std_leaf(x, row, name, value, value ? value_len : 0, NULL, 0);
         return;
     }
-    if (!attr) write_bare(x, row);
-    else write_std_leaf(x, row, name, value, value ? value_len : 0, NULL, 0);
+    write_indent(x);
+    ds_wbuf_putc(&x->st.w, '<');
+    ds_wbuf_write(&x->st.w, name, name_len);
+    ds_xml_attr(&x->st.w, "Value", value, value_len);
+    ds_wbuf_write(&x->st.w, " />\n", 4);
 }
 
-static void std_leaf_attrs(ds_sink *s, const char *name, const ds_attr *attrs, size_t nattrs)
+/* A conformance bit is an element of its own in the standard form: <x:Get />. */
+static int write_std_conformance_bit(std_sink *x, const char *name, const ds_attr *attrs, size_t nattrs)
+{
+    if (nattrs != 1 || strcmp(name, "ConformanceBit") != 0 || strcmp(attrs[0].name, "Name") != 0) return 0;
+    const char *bit = attrs[0].value ? ds_std_bit_to_std(attrs[0].value) : NULL;
+    if (!bit) return 0;
+    write_indent(x);
+    ds_wbuf_putc(&x->st.w, '<');
+    write_std_name(&x->st.w, bit);
+    ds_wbuf_write(&x->st.w, " />\n", 4);
+    return 1;
+}
+
+static void std_leaf_attrs(ds_sink *s, const char *name, size_t name_len, const ds_attr *attrs, size_t nattrs)
 {
     std_sink *x = std_of(s);
+    (void)name_len;
+    if (write_std_conformance_bit(x, name, attrs, nattrs)) return;
     const ds_std_name *row = ds_std_by_gurux(name);
-    if (!row || nattrs == 0) {
+    if (row && nattrs == 0) {
+        write_bare(x, row);
+        return;
+    }
+    if (!row) {
         write_gurux_leaf(x, name, attrs, nattrs);
         return;
     }
@@ -219,10 +220,10 @@ static void std_leaf_attrs(ds_sink *s, const char *name, const ds_attr *attrs, s
     write_std_leaf(x, row, name, v, strlen(v), attrs + 1, nattrs - 1);
 }
 
-static void std_comment(ds_sink *s, const char *text, size_t len)
+static void std_comment(ds_sink *s, const char *text, size_t len, unsigned flags)
 {
     std_sink *x = std_of(s);
-    ds_xml_comment_line(&x->st.w, 2 * x->st.indent, text, len);
+    ds_xml_comment_line(&x->st.w, 2 * x->st.indent, text, len, flags);
 }
 
 static void std_diagnostic(ds_sink *s, const ds_diag *d)

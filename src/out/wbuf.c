@@ -4,12 +4,12 @@
 
 #include "util/fmt.h"
 
-void ds_wbuf_init(ds_wbuf *w, FILE *out, char *buf, size_t cap)
+void ds_wbuf_init(ds_wbuf *w, FILE *out, char *buf, size_t size)
 {
     w->out = out;
     w->buf = buf;
     w->len = 0;
-    w->cap = cap;
+    w->cap = size - DS_WBUF_SLACK;
     w->error = 0;
 }
 

@@ -20,6 +20,12 @@
  * 1 MiB blocks 0.05-0.08 s, for 298 MB of XML). */
 #define DS_WBUF_SIZE (1024u * 1024u)
 
+/* The last DS_WBUF_SLACK bytes of every block are scratch: after ds_wbuf_reserve(n), a writer
+ * may store up to DS_WBUF_SLACK bytes past the n it reserved, so that short pieces can be
+ * written with fixed-size stores (ds_put_indent) and the bytes beyond the piece are simply
+ * overwritten by what follows. */
+#define DS_WBUF_SLACK 64u
+
 typedef struct ds_wbuf {
     FILE *out;
     char *buf;
@@ -28,7 +34,9 @@ typedef struct ds_wbuf {
     int error;    /* non-zero after a failed write; output is dropped from then on */
 } ds_wbuf;
 
-void ds_wbuf_init(ds_wbuf *w, FILE *out, char *buf, size_t cap);
+/* buf holds size bytes, size > 2 * DS_WBUF_SLACK; the block proper is the first
+ * size - DS_WBUF_SLACK bytes. */
+void ds_wbuf_init(ds_wbuf *w, FILE *out, char *buf, size_t size);
 /* Hands the buffered bytes to the stream (no fflush). */
 void ds_wbuf_flush(ds_wbuf *w);
 /* ds_wbuf_flush() plus fflush() of the stream. Returns w->error. */
@@ -75,6 +83,16 @@ static inline void ds_wbuf_puts(ds_wbuf *w, const char *s)
 /* Room for at least n more bytes (flushing when needed): the caller then writes at
  * ds_wbuf_tail() and advances with ds_wbuf_commit(). Returns 0, or -1 when n is larger than
  * the whole block (the caller takes the piecewise path). */
+/* ds_put_spaces() for a writer that reserved the n bytes: up to 32 blanks are one fixed-size
+ * store into the block's slack. */
+static inline char *ds_put_indent(char *o, size_t n)
+{
+    static const char blanks32[32] = "                                ";
+    if (n > sizeof blanks32) return ds_put_spaces(o, n);
+    memcpy(o, blanks32, sizeof blanks32);
+    return o + n;
+}
+
 static inline int ds_wbuf_reserve(ds_wbuf *w, size_t n)
 {
     if (n <= w->cap - w->len) return 0;

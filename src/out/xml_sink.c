@@ -48,22 +48,32 @@ static void write_indent(xml_sink *x)
     ds_wbuf_spaces(&x->st.w, 2 * x->st.indent);
 }
 
-/* A whole line "<name>" or "</name>" at the current indentation, with one bounds check. */
-static void put_tag_line(xml_sink *x, const char *open, size_t open_len, const char *name)
+/* The piecewise way of writing a line, for a line larger than the room a block can give. Kept
+ * out of line so that the common paths below stay small leaf functions. */
+static void __attribute__((noinline)) put_tag_line_slow(xml_sink *x, const char *open, size_t open_len,
+                                                        const char *name, size_t nlen)
+{
+    write_indent(x);
+    ds_wbuf_write(&x->st.w, open, open_len);
+    ds_wbuf_write(&x->st.w, name, nlen);
+    ds_wbuf_write(&x->st.w, ">\n", 2);
+}
+
+/* A whole line "<name>" or "</name>" (open is "<" or "</") at the current indentation, with
+ * one bounds check. */
+static void put_tag_line(xml_sink *x, const char *open, size_t open_len, const char *name, size_t nlen)
 {
     ds_wbuf *w = &x->st.w;
-    size_t ind = 2 * (size_t)x->st.indent, nlen = strlen(name);
-    if (ds_wbuf_reserve(w, ind + open_len + nlen + 2) == 0) {
-        char *o = ds_put_spaces(ds_wbuf_tail(w), ind);
-        o = ds_put(o, open, open_len);
-        o = ds_put(o, name, nlen);
-        ds_wbuf_commit(w, ds_put(o, ">\n", 2));
+    size_t ind = 2 * (size_t)x->st.indent;
+    if (ds_wbuf_reserve(w, ind + 2 + nlen + 2) != 0) {
+        put_tag_line_slow(x, open, open_len, name, nlen);
         return;
     }
-    write_indent(x);
-    ds_wbuf_write(w, open, open_len);
-    ds_wbuf_write(w, name, nlen);
-    ds_wbuf_write(w, ">\n", 2);
+    char *o = ds_put_indent(ds_wbuf_tail(w), ind);
+    memcpy(o, open, 2);  /* "<" plus its NUL, or "</": the slack absorbs the extra byte */
+    o = ds_put(o + open_len, name, nlen);
+    memcpy(o, ">\n", 2);
+    ds_wbuf_commit(w, o + 2);
 }
 
 static void xml_begin_document(ds_sink *s)
@@ -88,7 +98,47 @@ static void xml_end_document(ds_sink *s)
     ds_wbuf_finish(&x->st.w);
 }
 
-static void xml_open(ds_sink *s, const char *name, const ds_attr *attrs, size_t nattrs, unsigned flags)
+/* "<name" at the current indentation. */
+static void put_start(xml_sink *x, const char *name, size_t nlen)
+{
+    write_indent(x);
+    ds_wbuf_putc(&x->st.w, '<');
+    ds_wbuf_write(&x->st.w, name, nlen);
+}
+
+/* "<name" then the attributes, each escaped or in its Hex form as needed (ds_xml_attr). */
+static void put_start_with_attrs(xml_sink *x, const char *name, size_t nlen, const ds_attr *attrs, size_t nattrs)
+{
+    put_start(x, name, nlen);
+    for (size_t i = 0; i < nattrs; i++) {
+        const char *v = attrs[i].value ? attrs[i].value : "";
+        ds_xml_attr(&x->st.w, attrs[i].name, v, strlen(v));
+    }
+}
+
+/* The usual container with one attribute, <Array Qty="02" > or <HDLC len="1E" >: one bounds
+ * check when the value needs no escaping. Returns 0 when the caller must take the general way. */
+static int open_one_attr_fast(xml_sink *x, const char *name, size_t nlen, const ds_attr *a)
+{
+    ds_wbuf *w = &x->st.w;
+    const char *v = a->value ? a->value : "";
+    size_t ind = 2 * (size_t)x->st.indent, alen = strlen(a->name), vlen = strlen(v);
+    if (ds_xml_plain_run((const unsigned char *)v, vlen) != vlen ||
+        ds_wbuf_reserve(w, ind + 1 + nlen + 1 + alen + 2 + vlen + 4) != 0)
+        return 0;
+    char *o = ds_put_indent(ds_wbuf_tail(w), ind);
+    *o++ = '<';
+    o = ds_put(o, name, nlen);
+    *o++ = ' ';
+    o = ds_put(o, a->name, alen);
+    o = ds_put(o, "=\"", 2);
+    o = ds_put(o, v, vlen);
+    ds_wbuf_commit(w, ds_put(o, "\" >\n", 4));
+    return 1;
+}
+
+static void xml_open(ds_sink *s, const char *name, size_t nlen, const ds_attr *attrs, size_t nattrs,
+                     unsigned flags)
 {
     xml_sink *x = xml_of(s);
     int flat = (flags & DS_OPEN_FLAT) != 0;
@@ -97,90 +147,74 @@ static void xml_open(ds_sink *s, const char *name, const ds_attr *attrs, size_t 
         return;
     }
     if (!attrs || !nattrs) {
-        put_tag_line(x, "<", 1, name);
-        if (!flat) x->st.indent++;
-        return;
+        put_tag_line(x, "<", 1, name, nlen);
+    } else if (nattrs > 1 || !open_one_attr_fast(x, name, nlen, attrs)) {
+        put_start_with_attrs(x, name, nlen, attrs, nattrs);
+        ds_wbuf_write(&x->st.w, " >\n", 3);
     }
-    write_indent(x);
-    ds_wbuf_putc(&x->st.w, '<');
-    ds_wbuf_puts(&x->st.w, name);
-    for (size_t i = 0; i < nattrs; i++) {
-        const char *v = attrs[i].value ? attrs[i].value : "";
-        ds_xml_attr(&x->st.w, attrs[i].name, v, strlen(v));
-    }
-    ds_wbuf_write(&x->st.w, " >\n", 3);
     if (!flat) x->st.indent++;
 }
 
-static void xml_close(ds_sink *s, const char *name)
+static void xml_close(ds_sink *s, const char *name, size_t nlen)
 {
     xml_sink *x = xml_of(s);
     unsigned char flat;
     /* A close without an open would break the document: drop it. */
     if (ds_levels_pop(&x->st.levels, &flat) != 0) return;
     if (!flat) x->st.indent--;
-    put_tag_line(x, "</", 2, name);
+    put_tag_line(x, "</", 2, name, nlen);
 }
 
-/* The common leaf, <Name Value="plain" />, written straight into the block in one pass
- * when it fits: most of the output is made of these. */
-static int leaf_fast(xml_sink *x, const char *name, const char *attr, const char *value, size_t value_len)
+/* A leaf whose value needs escaping, or that is larger than a block's room. */
+static void __attribute__((noinline)) xml_leaf_slow(xml_sink *x, const char *name, size_t nlen,
+                                                    const char *value, size_t vlen)
 {
-    ds_wbuf *w = &x->st.w;
-    size_t ind = 2 * (size_t)x->st.indent, nlen = strlen(name), alen = strlen(attr);
-    size_t need = ind + 1 + nlen + 1 + alen + 2 + value_len + 5; /* <N A="V" />\n */
-    if (ds_xml_plain_run((const unsigned char *)value, value_len) != value_len || ds_wbuf_reserve(w, need) != 0)
-        return 0;
-    char *o = ds_put_spaces(ds_wbuf_tail(w), ind);
-    *o++ = '<';
-    o = ds_put(o, name, nlen);
-    *o++ = ' ';
-    o = ds_put(o, attr, alen);
-    o = ds_put(o, "=\"", 2);
-    o = ds_put(o, value, value_len);
-    ds_wbuf_commit(w, ds_put(o, "\" />\n", 5));
-    return 1;
-}
-
-static void xml_leaf(ds_sink *s, const char *name, const char *attr, const char *value, size_t value_len)
-{
-    xml_sink *x = xml_of(s);
-    if (attr && value && leaf_fast(x, name, attr, value, value_len)) return;
-    write_indent(x);
-    ds_wbuf_putc(&x->st.w, '<');
-    ds_wbuf_puts(&x->st.w, name);
-    if (attr) ds_xml_attr(&x->st.w, attr, value, value_len);
+    put_start(x, name, nlen);
+    ds_xml_attr(&x->st.w, "Value", value, vlen);
     ds_wbuf_write(&x->st.w, " />\n", 4);
 }
 
-static void xml_leaf_hex(ds_sink *s, const char *name, const unsigned char *p, size_t n)
+/* <Name Value="v" />: most of the output is made of these. One bounds check and one pass when
+ * the value needs no escaping (always so for what the decoder formatted itself). */
+static void xml_leaf(ds_sink *s, const char *name, size_t nlen, const char *value, size_t vlen, unsigned flags)
 {
     xml_sink *x = xml_of(s);
-    write_indent(x);
-    ds_wbuf_putc(&x->st.w, '<');
-    ds_wbuf_puts(&x->st.w, name);
+    ds_wbuf *w = &x->st.w;
+    size_t ind = 2 * (size_t)x->st.indent;
+    int plain = (flags & DS_TEXT_PLAIN) || ds_xml_plain_run((const unsigned char *)value, vlen) == vlen;
+    if (!plain || ds_wbuf_reserve(w, ind + 1 + nlen + 8 + vlen + 5) != 0) {
+        xml_leaf_slow(x, name, nlen, value, vlen);
+        return;
+    }
+    char *o = ds_put_indent(ds_wbuf_tail(w), ind);
+    *o++ = '<';
+    o = ds_put(o, name, nlen);
+    memcpy(o, " Value=\"", 8);
+    o = ds_put(o + 8, value, vlen);
+    memcpy(o, "\" />\n", 5);
+    ds_wbuf_commit(w, o + 5);
+}
+
+static void xml_leaf_hex(ds_sink *s, const char *name, size_t nlen, const unsigned char *p, size_t n)
+{
+    xml_sink *x = xml_of(s);
+    put_start(x, name, nlen);
     ds_wbuf_write(&x->st.w, " Value=\"", 8);
     ds_wbuf_hex(&x->st.w, p, n);
     ds_wbuf_write(&x->st.w, "\" />\n", 5);
 }
 
-static void xml_leaf_attrs(ds_sink *s, const char *name, const ds_attr *attrs, size_t nattrs)
+static void xml_leaf_attrs(ds_sink *s, const char *name, size_t nlen, const ds_attr *attrs, size_t nattrs)
 {
     xml_sink *x = xml_of(s);
-    write_indent(x);
-    ds_wbuf_putc(&x->st.w, '<');
-    ds_wbuf_puts(&x->st.w, name);
-    for (size_t i = 0; i < nattrs; i++) {
-        const char *v = attrs[i].value ? attrs[i].value : "";
-        ds_xml_attr(&x->st.w, attrs[i].name, v, strlen(v));
-    }
+    put_start_with_attrs(x, name, nlen, attrs, nattrs);
     ds_wbuf_write(&x->st.w, " />\n", 4);
 }
 
-static void xml_comment(ds_sink *s, const char *text, size_t len)
+static void xml_comment(ds_sink *s, const char *text, size_t len, unsigned flags)
 {
     xml_sink *x = xml_of(s);
-    ds_xml_comment_line(&x->st.w, 2 * x->st.indent, text, len);
+    ds_xml_comment_line(&x->st.w, 2 * x->st.indent, text, len, flags);
 }
 
 static void xml_diagnostic(ds_sink *s, const ds_diag *d)

@@ -237,12 +237,13 @@ int ds_xml_comment_verbatim(const unsigned char *p, size_t n)
 
 static void comment_escaped(ds_wbuf *w, const char *text, size_t len);
 
-void ds_xml_comment_line(ds_wbuf *w, size_t indent, const char *text, size_t len)
+void ds_xml_comment_line(ds_wbuf *w, size_t indent, const char *text, size_t len, unsigned flags)
 {
     const unsigned char *p = (const unsigned char *)(text ? text : "");
     if (!text) len = 0;
-    if (ds_xml_comment_verbatim(p, len) && ds_wbuf_reserve(w, indent + len + 8) == 0) {
-        char *o = ds_put_spaces(ds_wbuf_tail(w), indent);
+    int verbatim = (flags & DS_TEXT_PLAIN) || ds_xml_comment_verbatim(p, len);
+    if (verbatim && ds_wbuf_reserve(w, indent + len + 8) == 0) {
+        char *o = ds_put_indent(ds_wbuf_tail(w), indent);
         o = ds_put(o, "<!--", 4);
         o = ds_put(o, p, len);
         ds_wbuf_commit(w, ds_put(o, "-->\n", 4));

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "dlmscope/diag.h"
+#include "dlmscope/sink.h"
 #include "out/levels.h"
 #include "out/wbuf.h"
 
@@ -16,7 +17,7 @@ typedef struct ds_xml_state {
     ds_levels levels;   /* per open container, a writer's flags (e.g. opened flat) */
     size_t indent;      /* indentation level of the next line */
     int in_document;    /* the root element is open */
-    char block[DS_WBUF_SIZE];
+    char block[DS_WBUF_SIZE + DS_WBUF_SLACK];
 } ds_xml_state;
 
 /* 0, or -1 out of memory. */
@@ -38,8 +39,8 @@ void ds_xml_attr(ds_wbuf *w, const char *attr, const char *value, size_t len);
 int ds_xml_comment_verbatim(const unsigned char *p, size_t n);
 int ds_xml_comment_verbatim_bytes(const unsigned char *p, size_t n);
 /* <!--text-->\n after `indent` blanks: "--" broken up, no trailing '-', CR/LF as spaces,
- * illegal characters as '?'. */
-void ds_xml_comment_line(ds_wbuf *w, size_t indent, const char *text, size_t len);
+ * illegal characters as '?'. flags DS_TEXT_PLAIN: the text is known to need none of that. */
+void ds_xml_comment_line(ds_wbuf *w, size_t indent, const char *text, size_t len, unsigned flags);
 /* <!--severity code offset=N: message-->\n */
 void ds_xml_diagnostic(ds_wbuf *w, const ds_diag *d);
 
