@@ -41,8 +41,9 @@ LIBS    := $(shell pkg-config --libs libxml-2.0 2>/dev/null) \
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lpthread -lm)
 
 RELEASE_CFLAGS := $(BASE_CFLAGS) -O2 -g -fPIC
+# DS_CHECK_CONTRACTS: the library checks its internal promises (e.g. DS_TEXT_PLAIN) and aborts
 ASAN_CFLAGS    := $(BASE_CFLAGS) -O1 -g -fPIC -fsanitize=address,undefined -fno-omit-frame-pointer \
-                  -fno-sanitize-recover=undefined
+                  -fno-sanitize-recover=undefined -DDS_CHECK_CONTRACTS
 ASAN_LDFLAGS   := -fsanitize=address,undefined
 
 LIB_SRC  := $(shell find src -name '*.c' -not -path 'src/cli/*' | sort)
@@ -141,7 +142,7 @@ demo: all
 	  echo "== exit status $$?"
 
 # ---- fuzzing (clang libFuzzer) -----------------------------------------------------------------
-FUZZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc -g -O1 \
+FUZZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -DDS_CHECK_CONTRACTS -Iinclude -Isrc -g -O1 \
                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
                $(shell pkg-config --cflags libxml-2.0 2>/dev/null)
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))

@@ -100,9 +100,24 @@ void ds_emit_close_len(ds_emit *e, const char *name, size_t name_len)
     e->sink->close(e->sink, name, name_len);
 }
 
+/* Sanitizer and fuzzing builds (DS_CHECK_CONTRACTS) check every DS_TEXT_PLAIN promise: a
+ * broken one would be malformed output in a release build. */
+static void check_plain(const char *text, size_t len, unsigned flags)
+{
+#ifdef DS_CHECK_CONTRACTS
+    if ((flags & DS_TEXT_PLAIN) && !ds_text_is_plain(text, len)) {
+        fprintf(stderr, "dlmscope: internal error: text marked plain is not: \"%.*s\"\n", (int)len, text);
+        abort();
+    }
+#else
+    (void)text, (void)len, (void)flags;
+#endif
+}
+
 void ds_emit_value_len(ds_emit *e, const char *name, size_t name_len, const char *value, size_t len,
                        unsigned flags)
 {
+    check_plain(value, len, flags);
     e->sink->leaf(e->sink, name, name_len, value, len, flags);
 }
 
@@ -176,6 +191,7 @@ void ds_emit_comment_text(ds_emit *e, const char *text, size_t len)
 void ds_emit_note(ds_emit *e, const char *text, size_t len)
 {
     if (!e->opt->comments) return;
+    check_plain(text, len, DS_TEXT_PLAIN);
     e->sink->comment(e->sink, text, len, DS_TEXT_PLAIN);
 }
 

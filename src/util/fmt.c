@@ -187,3 +187,13 @@ void ds_text_put_slow(ds_text *t, const char *s, size_t n)
     for (size_t i = 0; i < n && t->len < sizeof t->buf - 1; i++) t->buf[t->len++] = s[i];
     t->buf[t->len] = '\0';
 }
+
+int ds_text_is_plain(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char b = (unsigned char)p[i];
+        if (b < 0x20 || b > 0x7E || b == '&' || b == '<' || b == '>' || b == '"' || b == '\\') return 0;
+        if (b == '-' && (i + 1 == n || p[i + 1] == '-')) return 0;
+    }
+    return 1;
+}

@@ -68,4 +68,8 @@ static inline void ds_text_uint(ds_text *t, uint64_t v)
 void ds_text_uint_w(ds_text *t, uint64_t v, int width);
 void ds_text_uhex(ds_text *t, uint64_t v, int digits);
 
+/* 1 when the text meets DS_TEXT_PLAIN (sink.h): printable ASCII without & < > " \, without
+ * "--" and not ending in '-'. */
+int ds_text_is_plain(const char *p, size_t n);
+
 #endif

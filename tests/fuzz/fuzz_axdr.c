@@ -8,37 +8,45 @@
 
 static int depth;
 
-static void f_open(ds_sink *s, const char *name, const ds_attr *a, size_t n, unsigned flags)
+static void f_open(ds_sink *s, const char *name, size_t name_len, const ds_attr *a, size_t n, unsigned flags)
 {
     (void)s;
-    (void)name;
+    if (name_len != strlen(name)) abort();
     (void)a;
     (void)n;
     (void)flags;
     depth++;
 }
 
-static void f_close(ds_sink *s, const char *name)
+static void f_close(ds_sink *s, const char *name, size_t name_len)
 {
     (void)s;
-    (void)name;
+    if (name_len != strlen(name)) abort();
     if (--depth < 0) abort();
 }
 
 static volatile size_t sink_bytes;
 
-static void f_leaf(ds_sink *s, const char *name, const char *attr, const char *value, size_t len)
+static void f_leaf(ds_sink *s, const char *name, size_t name_len, const char *value, size_t len, unsigned flags)
 {
     (void)s;
-    (void)name;
-    (void)attr;
+    if (name_len != strlen(name)) abort();
+    (void)flags;  /* the library checks DS_TEXT_PLAIN itself in this build (DS_CHECK_CONTRACTS) */
     /* touch every byte so ASan sees out-of-bounds values */
     for (size_t i = 0; i < len; i++) sink_bytes += (unsigned char)value[i];
 }
 
-static void f_comment(ds_sink *s, const char *text, size_t len)
+static void f_leaf_attrs(ds_sink *s, const char *name, size_t name_len, const ds_attr *a, size_t n)
 {
     (void)s;
+    if (name_len != strlen(name)) abort();
+    for (size_t i = 0; i < n; i++) sink_bytes += strlen(a[i].name) + strlen(a[i].value);
+}
+
+static void f_comment(ds_sink *s, const char *text, size_t len, unsigned flags)
+{
+    (void)s;
+    (void)flags;
     for (size_t i = 0; i < len; i++) sink_bytes += (unsigned char)text[i];
 }
 
@@ -58,6 +66,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sink.open = f_open;
     sink.close = f_close;
     sink.leaf = f_leaf;
+    sink.leaf_attrs = f_leaf_attrs;
     sink.comment = f_comment;
     sink.diagnostic = f_diag;
     ds_options opt;

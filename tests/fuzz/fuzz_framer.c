@@ -25,23 +25,36 @@ typedef struct fuzz_ctx {
     unsigned sum;
 } fuzz_ctx;
 
-static void nop_open(ds_sink *s, const char *name, const ds_attr *a, size_t n, unsigned flags)
+static void nop_open(ds_sink *s, const char *name, size_t name_len, const ds_attr *a, size_t n, unsigned flags)
 {
     fuzz_ctx *c = s->ctx;
     (void)flags;
+    if (name_len != strlen(name)) abort();
     c->sum += (unsigned char)name[0];
     for (size_t i = 0; i < n; i++) c->sum += (unsigned)strlen(a[i].name) + (unsigned)strlen(a[i].value);
 }
-static void nop_close(ds_sink *s, const char *name) { (void)s; (void)name; }
-static void nop_leaf(ds_sink *s, const char *name, const char *attr, const char *value, size_t len)
+static void nop_close(ds_sink *s, const char *name, size_t name_len)
+{
+    (void)s;
+    if (name_len != strlen(name)) abort();
+}
+static void nop_leaf(ds_sink *s, const char *name, size_t name_len, const char *value, size_t len, unsigned flags)
 {
     fuzz_ctx *c = s->ctx;
-    (void)name; (void)attr;
+    if (name_len != strlen(name)) abort();
+    (void)flags;  /* the library checks DS_TEXT_PLAIN itself in this build (DS_CHECK_CONTRACTS) */
     for (size_t i = 0; i < len; i++) c->sum += (unsigned char)value[i];
 }
-static void nop_comment(ds_sink *s, const char *text, size_t len)
+static void nop_leaf_attrs(ds_sink *s, const char *name, size_t name_len, const ds_attr *a, size_t n)
 {
     fuzz_ctx *c = s->ctx;
+    if (name_len != strlen(name)) abort();
+    for (size_t i = 0; i < n; i++) c->sum += (unsigned)strlen(a[i].name) + (unsigned)strlen(a[i].value);
+}
+static void nop_comment(ds_sink *s, const char *text, size_t len, unsigned flags)
+{
+    fuzz_ctx *c = s->ctx;
+    (void)flags;
     for (size_t i = 0; i < len; i++) c->sum += (unsigned char)text[i];
 }
 static void nop_diag(ds_sink *s, const ds_diag *d) { (void)s; (void)d; }
@@ -80,6 +93,7 @@ static void run(const uint8_t *data, size_t size, ds_link_kind kind, uint32_t se
     c.sink.open = nop_open;
     c.sink.close = nop_close;
     c.sink.leaf = nop_leaf;
+    c.sink.leaf_attrs = nop_leaf_attrs;
     c.sink.comment = nop_comment;
     c.sink.diagnostic = nop_diag;
     c.opt.decimal = (int)(seed & 1);

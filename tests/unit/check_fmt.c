@@ -154,6 +154,22 @@ START_TEST(u8_every_value)
 }
 END_TEST
 
+START_TEST(plain_text_predicate)
+{
+    ck_assert_int_eq(ds_text_is_plain("", 0), 1);
+    ck_assert_int_eq(ds_text_is_plain("0.0.1.0.0.255 Clock", 19), 1);
+    ck_assert_int_eq(ds_text_is_plain("2017-10-01T00:00:00.00+01:00 dst", 32), 1);
+    ck_assert_int_eq(ds_text_is_plain("-7F", 3), 1);
+    /* each character a writer would have to escape, and the comment rules */
+    static const char *const refused[] = {"a&b", "a<b", "a>b", "a\"b", "a\\b", "a--b", "ab-", "-", "a\tb",
+                                          "a\x7F", "caf\xC3\xA9", "a\nb"};
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+        ck_assert_msg(ds_text_is_plain(refused[i], strlen(refused[i])) == 0, "%s", refused[i]);
+    ck_assert_int_eq(ds_text_is_plain("a\0b", 3), 0);  /* the length counts, not a NUL */
+    ck_assert_int_eq(ds_text_is_plain("ab-", 2), 1);    /* only the bytes given are judged */
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("fmt");
@@ -167,6 +183,7 @@ int main(void)
     tcase_add_test(t, hex_encode_blocks_and_tail);
     tcase_add_test(t, uhex_digit_counts);
     tcase_add_test(t, u8_every_value);
+    tcase_add_test(t, plain_text_predicate);
     suite_add_tcase(s, t);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -1020,9 +1020,11 @@ static void ts_pad(text_sink *t)
     for (int i = 0; i < cols; i++) ts_put(t, " ");
 }
 
-static void ts_open(ds_sink *s, const char *name, const ds_attr *attrs, size_t nattrs, unsigned flags)
+static void ts_open(ds_sink *s, const char *name, size_t name_len, const ds_attr *attrs, size_t nattrs,
+                    unsigned flags)
 {
     text_sink *t = (text_sink *)s;
+    ck_assert_uint_eq(name_len, strlen(name));
     ts_pad(t);
     ts_put(t, "<");
     ts_put(t, name);
@@ -1039,9 +1041,10 @@ static void ts_open(ds_sink *s, const char *name, const ds_attr *attrs, size_t n
     t->indent[++t->depth] = (flags & DS_OPEN_FLAT) ? cur : cur + 2;
 }
 
-static void ts_close(ds_sink *s, const char *name)
+static void ts_close(ds_sink *s, const char *name, size_t name_len)
 {
     text_sink *t = (text_sink *)s;
+    ck_assert_uint_eq(name_len, strlen(name));
     ck_assert_int_gt(t->depth, 0);
     t->depth--;
     ts_pad(t);
@@ -1050,28 +1053,44 @@ static void ts_close(ds_sink *s, const char *name)
     ts_put(t, ">\n");
 }
 
-static void ts_leaf(ds_sink *s, const char *name, const char *attr, const char *value, size_t value_len)
+static void ts_leaf(ds_sink *s, const char *name, size_t name_len, const char *value, size_t value_len,
+                    unsigned flags)
 {
     text_sink *t = (text_sink *)s;
     char v[512];
+    (void)flags;
+    ck_assert_uint_eq(name_len, strlen(name));
+    ck_assert_uint_lt(value_len, sizeof v);
+    memcpy(v, value, value_len);
+    v[value_len] = '\0';
     ts_pad(t);
     ts_put(t, "<");
     ts_put(t, name);
-    if (attr) {
-        ck_assert_uint_lt(value_len, sizeof v);
-        memcpy(v, value, value_len);
-        v[value_len] = '\0';
+    ts_put(t, " Value=\"");
+    ts_put(t, v);
+    ts_put(t, "\" />\n");
+}
+
+static void ts_leaf_attrs(ds_sink *s, const char *name, size_t name_len, const ds_attr *attrs, size_t nattrs)
+{
+    text_sink *t = (text_sink *)s;
+    ck_assert_uint_eq(name_len, strlen(name));
+    ts_pad(t);
+    ts_put(t, "<");
+    ts_put(t, name);
+    for (size_t i = 0; i < nattrs; i++) {
         ts_put(t, " ");
-        ts_put(t, attr);
+        ts_put(t, attrs[i].name);
         ts_put(t, "=\"");
-        ts_put(t, v);
+        ts_put(t, attrs[i].value);
         ts_put(t, "\"");
     }
     ts_put(t, " />\n");
 }
 
-static void ts_comment(ds_sink *s, const char *text, size_t len)
+static void ts_comment(ds_sink *s, const char *text, size_t len, unsigned flags)
 {
+    (void)flags;
     text_sink *t = (text_sink *)s;
     char v[512];
     ck_assert_uint_lt(len, sizeof v);
@@ -1097,6 +1116,7 @@ static void ts_init(text_sink *t)
     t->base.open = ts_open;
     t->base.close = ts_close;
     t->base.leaf = ts_leaf;
+    t->base.leaf_attrs = ts_leaf_attrs;
     t->base.comment = ts_comment;
     t->base.diagnostic = ts_diag;
 }

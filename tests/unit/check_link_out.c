@@ -690,10 +690,12 @@ static char *sink_text(ds_sink *(*make)(FILE *))
 
 static char LAST_LEAF[128];
 
-static void record_leaf(ds_sink *s, const char *name, const char *attr, const char *value, size_t value_len)
+static void record_leaf_attrs(ds_sink *s, const char *name, size_t name_len, const ds_attr *attrs, size_t nattrs)
 {
     (void)s;
-    snprintf(LAST_LEAF, sizeof LAST_LEAF, "%s %s=%.*s", name, attr ? attr : "-", (int)value_len, value);
+    ck_assert_uint_eq(name_len, strlen(name));
+    snprintf(LAST_LEAF, sizeof LAST_LEAF, "%s %zu %s=%s", name, nattrs, nattrs ? attrs[0].name : "-",
+             nattrs ? attrs[0].value : "-");
 }
 
 START_TEST(sink_leaf_attrs)
@@ -705,13 +707,18 @@ START_TEST(sink_leaf_attrs)
     ck_assert_ptr_nonnull(strstr(json, "{\"name\":\"TargetAddress\",\"value\":\"11\",\"attrs\":{\"Size\":\"4\"}}"));
     ck_assert_ptr_nonnull(strstr(json, "{\"name\":\"Parameter\",\"attr\":\"Id\",\"value\":\"09\",\"attrs\":{\"Value\":\"0102\"}}"));
     free(json);
-    /* a sink without leaf_attrs gets the first attribute through leaf() */
+    /* ds_sink_leaf_attrs() measures the name and hands everything over; a sink without
+     * leaf_attrs is left alone */
     ds_sink bare;
     memset(&bare, 0, sizeof bare);
-    bare.leaf = record_leaf;
+    bare.leaf_attrs = record_leaf_attrs;
     ds_attr attrs[2] = {{"Value", "11"}, {"Size", "4"}};
     ds_sink_leaf_attrs(&bare, "TargetAddress", attrs, 2);
-    ck_assert_str_eq(LAST_LEAF, "TargetAddress Value=11");
+    ck_assert_str_eq(LAST_LEAF, "TargetAddress 2 Value=11");
+    LAST_LEAF[0] = '\0';
+    bare.leaf_attrs = NULL;
+    ds_sink_leaf_attrs(&bare, "TargetAddress", attrs, 2);
+    ck_assert_str_eq(LAST_LEAF, "");
     ds_sink *null = ds_null_sink_new();
     ds_sink_leaf_attrs(null, "TargetAddress", attrs, 2);
     ds_sink_destroy(null);

@@ -49,31 +49,38 @@ static void capture_free(capture *c) { free(c->buf); }
 
 static void leaf(ds_sink *s, const char *name, const char *value)
 {
-    s->leaf(s, name, "Value", value, strlen(value));
+    s->leaf(s, name, strlen(name), value, strlen(value), 0);
 }
 
 static void leaf_n(ds_sink *s, const char *name, const char *value, size_t n)
 {
-    s->leaf(s, name, "Value", value, n);
+    s->leaf(s, name, strlen(name), value, n, 0);
 }
 
-static void bare(ds_sink *s, const char *name) { s->leaf(s, name, NULL, NULL, 0); }
+/* <name attr="value" />, a leaf whose attribute is not Value */
+static void named_leaf(ds_sink *s, const char *name, const char *attr, const char *value)
+{
+    ds_attr a = {attr, value};
+    s->leaf_attrs(s, name, strlen(name), &a, 1);
+}
 
-static void open_plain(ds_sink *s, const char *name) { s->open(s, name, NULL, 0, 0); }
+static void bare(ds_sink *s, const char *name) { s->leaf_attrs(s, name, strlen(name), NULL, 0); }
+
+static void open_plain(ds_sink *s, const char *name) { s->open(s, name, strlen(name), NULL, 0, 0); }
 
 static void open_flat1(ds_sink *s, const char *name, const char *attr, const char *value)
 {
     ds_attr a = {attr, value};
-    s->open(s, name, attr ? &a : NULL, attr ? 1 : 0, DS_OPEN_FLAT);
+    s->open(s, name, strlen(name), attr ? &a : NULL, attr ? 1 : 0, DS_OPEN_FLAT);
 }
 
 static void open_qty(ds_sink *s, const char *name, const char *qty)
 {
     ds_attr a = {"Qty", qty};
-    s->open(s, name, &a, 1, 0);
+    s->open(s, name, strlen(name), &a, 1, 0);
 }
 
-static void comment(ds_sink *s, const char *text) { s->comment(s, text, strlen(text)); }
+static void comment(ds_sink *s, const char *text) { s->comment(s, text, strlen(text), 0); }
 
 static ds_diag make_diag(const char *code, ds_severity sev, uint64_t offset, uint64_t frame,
                          uint64_t line, const char *msg)
@@ -264,10 +271,10 @@ START_TEST(xml_brief_example)
     open_plain(s, "GetRequest");
     open_plain(s, "GetRequestNormal");
     leaf(s, "InvokeIdAndPriority", "C1");
-    s->close(s, "GetRequestNormal");
-    s->close(s, "GetRequest");
-    s->close(s, "PDU");
-    s->close(s, "HDLC");
+    s->close(s, "GetRequestNormal", sizeof "GetRequestNormal" - 1);
+    s->close(s, "GetRequest", sizeof "GetRequest" - 1);
+    s->close(s, "PDU", sizeof "PDU" - 1);
+    s->close(s, "HDLC", sizeof "HDLC" - 1);
     s->end_document(s);
     const char *out = capture_end(&c, s);
     ck_assert_str_eq(out,
@@ -300,25 +307,25 @@ START_TEST(xml_shapes)
     open_plain(s, "Data");
     open_qty(s, "Array", "02");
     open_qty(s, "Structure", "00");
-    s->close(s, "Structure");
+    s->close(s, "Structure", sizeof "Structure" - 1);
     bare(s, "None");
-    s->close(s, "Array");
-    s->close(s, "Data");
-    s->close(s, "Result");
-    s->close(s, "GetResponseNormal");
-    s->close(s, "GetResponse");
+    s->close(s, "Array", sizeof "Array" - 1);
+    s->close(s, "Data", sizeof "Data" - 1);
+    s->close(s, "Result", sizeof "Result" - 1);
+    s->close(s, "GetResponseNormal", sizeof "GetResponseNormal" - 1);
+    s->close(s, "GetResponse", sizeof "GetResponse" - 1);
     open_flat1(s, "HDLC", "len", "A");
     comment(s, "SNRM frame P/F=1");
     leaf(s, "FrameType", "93");
     open_plain(s, "Snrm");
-    s->close(s, "Snrm");
-    s->close(s, "HDLC");
+    s->close(s, "Snrm", sizeof "Snrm" - 1);
+    s->close(s, "HDLC", sizeof "HDLC" - 1);
     open_plain(s, "InitiateRequest");
     open_plain(s, "Conformance");
-    s->leaf(s, "ConformanceBit", "Name", "Get", 3);
-    s->close(s, "Conformance");
+    named_leaf(s, "ConformanceBit", "Name", "Get");
+    s->close(s, "Conformance", sizeof "Conformance" - 1);
     leaf(s, "Empty", "");
-    s->close(s, "InitiateRequest");
+    s->close(s, "InitiateRequest", sizeof "InitiateRequest" - 1);
     s->end_document(s);
     const char *out = capture_end(&c, s);
     ck_assert_str_eq(out,
@@ -360,15 +367,15 @@ START_TEST(xml_several_attributes_and_flat_inside_indented)
     capture c;
     ds_sink *s = capture_start(&c, ds_xml_sink_new);
     ds_attr attrs[3] = {{"len", "1E"}, {"Direction", "TX"}, {"Time", "18:29:59"}};
-    s->open(s, "HDLC", attrs, 3, DS_OPEN_FLAT);
+    s->open(s, "HDLC", sizeof "HDLC" - 1, attrs, 3, DS_OPEN_FLAT);
     open_plain(s, "A");
     /* a flat container inside an indented one keeps its children at its own column */
-    s->open(s, "F", NULL, 0, DS_OPEN_FLAT);
+    s->open(s, "F", sizeof "F" - 1, NULL, 0, DS_OPEN_FLAT);
     leaf(s, "X", "1");
-    s->close(s, "F");
+    s->close(s, "F", sizeof "F" - 1);
     leaf(s, "Y", "2");
-    s->close(s, "A");
-    s->close(s, "HDLC");
+    s->close(s, "A", sizeof "A" - 1);
+    s->close(s, "HDLC", sizeof "HDLC" - 1);
     const char *out = capture_end(&c, s);
     ck_assert_str_eq(out,
         "<HDLC len=\"1E\" Direction=\"TX\" Time=\"18:29:59\" >\n"
@@ -390,7 +397,7 @@ START_TEST(xml_without_document)
     ds_sink *s = capture_start(&c, ds_xml_sink_new);
     open_plain(s, "ReadRequest");
     leaf(s, "VariableName", "FFF8");
-    s->close(s, "ReadRequest");
+    s->close(s, "ReadRequest", sizeof "ReadRequest" - 1);
     s->end_document(s);  /* no <Messages> was opened, so none is closed */
     const char *out = capture_end(&c, s);
     ck_assert_str_eq(out, "<ReadRequest>\n  <VariableName Value=\"FFF8\" />\n</ReadRequest>\n");
@@ -403,10 +410,10 @@ START_TEST(xml_unbalanced_close_is_dropped)
     capture c;
     ds_sink *s = capture_start(&c, ds_xml_sink_new);
     s->begin_document(s);
-    s->close(s, "Stray");
+    s->close(s, "Stray", sizeof "Stray" - 1);
     open_plain(s, "A");
-    s->close(s, "A");
-    s->close(s, "Stray");
+    s->close(s, "A", sizeof "A" - 1);
+    s->close(s, "Stray", sizeof "Stray" - 1);
     s->end_document(s);
     const char *out = capture_end(&c, s);
     ck_assert_str_eq(out, "<Messages>\n<A>\n</A>\n</Messages>\n");
@@ -422,7 +429,7 @@ START_TEST(xml_deep_nesting)
     s->begin_document(s);
     for (int i = 0; i < DEPTH; i++) open_plain(s, "S");
     leaf(s, "V", "1");
-    for (int i = 0; i < DEPTH; i++) s->close(s, "S");
+    for (int i = 0; i < DEPTH; i++) s->close(s, "S", sizeof "S" - 1);
     s->end_document(s);
     const char *out = capture_end(&c, s);
     char expect[2 * DEPTH + 32];
@@ -451,8 +458,8 @@ START_TEST(xml_escapes_special_characters)
     leaf(s, "String", "t\tl\nr\r");
     leaf(s, "String", "&&");
     ds_attr a = {"Time", "<&\">"};
-    s->open(s, "WRAPPER", &a, 1, DS_OPEN_FLAT);
-    s->close(s, "WRAPPER");
+    s->open(s, "WRAPPER", sizeof "WRAPPER" - 1, &a, 1, DS_OPEN_FLAT);
+    s->close(s, "WRAPPER", sizeof "WRAPPER" - 1);
     s->end_document(s);
     const char *out = capture_end(&c, s);
     ck_assert_str_eq(out,
@@ -511,10 +518,10 @@ START_TEST(xml_illegal_values_become_hex)
     leaf(s, "String", "ab\xE2\x82");                 /* cut short */
     leaf(s, "String", "\xFF");
     leaf(s, "String", "\x80");                       /* stray continuation */
-    s->leaf(s, "ConformanceBit", "Name", "\x02", 1); /* other attribute names too */
+    named_leaf(s, "ConformanceBit", "Name", "\x02"); /* other attribute names too */
     ds_attr a = {"Time", "18:\x07"};
-    s->open(s, "HDLC", &a, 1, DS_OPEN_FLAT);
-    s->close(s, "HDLC");
+    s->open(s, "HDLC", sizeof "HDLC" - 1, &a, 1, DS_OPEN_FLAT);
+    s->close(s, "HDLC", sizeof "HDLC" - 1);
     s->end_document(s);
     const char *out = capture_end(&c, s);
     ck_assert_str_eq(out,
@@ -563,7 +570,7 @@ START_TEST(xml_comment_sanitising)
     comment(s, "tab\there");
     comment(s, "bad \xFF utf8 \xC3");
     comment(s, "caf\xC3\xA9");
-    s->comment(s, "n\0l", 3);
+    s->comment(s, "n\0l", 3, 0);
     comment(s, "");
     comment(s, "-->");
     s->end_document(s);
@@ -650,8 +657,8 @@ START_TEST(xml_comment_indentation)
     open_plain(s, "A");
     open_plain(s, "B");
     comment(s, "0.0.1.0.0.255 Clock");
-    s->close(s, "B");
-    s->close(s, "A");
+    s->close(s, "B", sizeof "B" - 1);
+    s->close(s, "A", sizeof "A" - 1);
     const char *out = capture_end(&c, s);
     ck_assert_str_eq(out, "<A>\n  <B>\n    <!--0.0.1.0.0.255 Clock-->\n  </B>\n</A>\n");
     capture_free(&c);
@@ -670,7 +677,7 @@ START_TEST(xml_diagnostics)
     s->diagnostic(s, &d2);
     ds_diag d3 = make_diag(DS_D_FRAME_STUFFED, DS_SEV_INFO, UINT64_MAX, 1, 0, "");
     s->diagnostic(s, &d3);
-    s->close(s, "GetRequest");
+    s->close(s, "GetRequest", sizeof "GetRequest" - 1);
     s->end_document(s);
     const char *out = capture_end(&c, s);
     ck_assert_str_eq(out,
@@ -742,6 +749,36 @@ START_TEST(xml_long_values)
 }
 END_TEST
 
+/* Names are taken with the length given (not measured), and text marked DS_TEXT_PLAIN is
+ * copied as it is, by every writer. */
+START_TEST(names_by_length_and_plain_text)
+{
+    static ds_sink *(*const makers[])(FILE *) = {ds_xml_sink_new, ds_json_sink_new};
+    static const char *const want[] = {
+        "<Messages>\n<Array Qty=\"01\" >\n  <!--0.0.1.0.0.255 Clock-->\n  <UInt16 Value=\"0008\" />\n"
+        "  <OctetString Value=\"0102\" />\n  <None />\n</Array>\n</Messages>\n",
+        "{\"name\":\"Array\",\"attrs\":{\"Qty\":\"01\"},\"children\":[{\"comment\":\"0.0.1.0.0.255 Clock\"},"
+        "{\"name\":\"UInt16\",\"value\":\"0008\"},{\"name\":\"OctetString\",\"value\":\"0102\"},"
+        "{\"name\":\"None\"}]}\n"};
+    for (size_t i = 0; i < 2; i++) {
+        capture c;
+        ds_sink *s = capture_start(&c, makers[i]);
+        s->begin_document(s);
+        ds_attr qty = {"Qty", "01"};
+        s->open(s, "ArrayXYZ", 5, &qty, 1, 0);
+        s->comment(s, "0.0.1.0.0.255 Clock", 19, DS_TEXT_PLAIN);
+        s->leaf(s, "UInt16XYZ", 6, "0008", 4, DS_TEXT_PLAIN);
+        if (s->leaf_hex) s->leaf_hex(s, "OctetStringXYZ", 11, (const unsigned char *)"\x01\x02", 2);
+        else s->leaf(s, "OctetStringXYZ", 11, "0102", 4, DS_TEXT_PLAIN);
+        s->leaf_attrs(s, "NoneXYZ", 4, NULL, 0);
+        s->close(s, "ArrayXYZ", 5);
+        s->end_document(s);
+        ck_assert_str_eq(capture_end(&c, s), want[i]);
+        capture_free(&c);
+    }
+}
+END_TEST
+
 /* Deterministic random bytes in values, attributes and comments: always well-formed. */
 static uint32_t rng_state;
 static uint32_t rng(void)
@@ -777,7 +814,7 @@ START_TEST(xml_random_input_is_well_formed)
         size_t n = random_text(text, sizeof text);
         switch (rng() % 4) {
         case 0: leaf_n(s, "V", text, n); break;
-        case 1: s->comment(s, text, n); break;
+        case 1: s->comment(s, text, n, 0); break;
         case 2: {
             ds_diag d = make_diag(DS_D_DATA_BAD_LENGTH, DS_SEV_ERROR, (uint64_t)i, 0, 0, "");
             memcpy(d.message, text, n);  /* NUL bytes inside end the message early */
@@ -788,9 +825,9 @@ START_TEST(xml_random_input_is_well_formed)
             size_t m = random_text(attr_value, sizeof attr_value - 1);
             attr_value[m] = 0;
             ds_attr a = {"Time", attr_value};
-            s->open(s, "E", &a, 1, (rng() & 1) ? DS_OPEN_FLAT : 0);
+            s->open(s, "E", sizeof "E" - 1, &a, 1, (rng() & 1) ? DS_OPEN_FLAT : 0);
             leaf_n(s, "V", text, n);
-            s->close(s, "E");
+            s->close(s, "E", sizeof "E" - 1);
         }
         }
     }
@@ -813,7 +850,7 @@ static void write_error_case(ds_sink *(*make)(FILE *))
     s->begin_document(s);
     open_plain(s, "A");
     leaf(s, "B", "1");
-    s->close(s, "A");
+    s->close(s, "A", sizeof "A" - 1);
     ck_assert_int_eq(ds_sink_error(s), 0);  /* still buffered */
     s->end_document(s);
     ck_assert_int_ne(ds_sink_error(s), 0);
@@ -873,8 +910,8 @@ START_TEST(null_sink_accepts_everything)
     comment(s, "--");
     ds_diag d = make_diag(DS_D_FRAME_FCS, DS_SEV_ERROR, 1, 1, 1, "m");
     s->diagnostic(s, &d);
-    s->close(s, "HDLC");
-    s->close(s, "Stray");
+    s->close(s, "HDLC", sizeof "HDLC" - 1);
+    s->close(s, "Stray", sizeof "Stray" - 1);
     s->end_document(s);
     ck_assert_int_eq(ds_sink_error(s), 0);
     ds_sink_destroy(s);
@@ -896,14 +933,14 @@ START_TEST(json_brief_example)
     open_plain(s, "GetRequestNormal");
     comment(s, "0.0.1.0.0.255 Clock");
     leaf(s, "InvokeIdAndPriority", "C1");
-    s->close(s, "GetRequestNormal");
-    s->close(s, "GetRequest");
-    s->close(s, "PDU");
-    s->close(s, "HDLC");
+    s->close(s, "GetRequestNormal", sizeof "GetRequestNormal" - 1);
+    s->close(s, "GetRequest", sizeof "GetRequest" - 1);
+    s->close(s, "PDU", sizeof "PDU" - 1);
+    s->close(s, "HDLC", sizeof "HDLC" - 1);
     ds_diag d = make_diag(DS_D_FRAME_GARBAGE, DS_SEV_WARNING, 40, 0, 2, "3 bytes skipped");
     s->diagnostic(s, &d);
     open_plain(s, "ReadRequest");
-    s->close(s, "ReadRequest");
+    s->close(s, "ReadRequest", sizeof "ReadRequest" - 1);
     s->end_document(s);
     const char *out = capture_end(&c, s);
     ck_assert_str_eq(out,
@@ -930,11 +967,11 @@ START_TEST(json_leaf_shapes_and_nested_diagnostic)
     ds_sink *s = capture_start(&c, ds_json_sink_new);
     open_qty(s, "Array", "02");
     bare(s, "None");
-    s->leaf(s, "ConformanceBit", "Name", "Get", 3);
+    named_leaf(s, "ConformanceBit", "Name", "Get");
     ds_diag d = make_diag(DS_D_DATA_BAD_LENGTH, DS_SEV_ERROR, 9, 2, 0, "short");
     s->diagnostic(s, &d);
     leaf(s, "Empty", "");
-    s->close(s, "Array");
+    s->close(s, "Array", sizeof "Array" - 1);
     bare(s, "Success");
     const char *out = capture_end(&c, s);
     ck_assert_str_eq(out,
@@ -960,8 +997,8 @@ START_TEST(json_string_escaping)
     leaf(s, "S", "bad\xFF");                 /* not UTF-8: lossless hex */
     comment(s, "bad\xFF\xC3 and \x01");       /* text for people: U+FFFD per bad byte */
     ds_attr a = {"Time", "\xC0\xAF"};
-    s->open(s, "E", &a, 1, 0);
-    s->close(s, "E");
+    s->open(s, "E", sizeof "E" - 1, &a, 1, 0);
+    s->close(s, "E", sizeof "E" - 1);
     const char *out = capture_end(&c, s);
     ck_assert_str_eq(out,
         "{\"name\":\"S\",\"value\":\"q\\\"b\\\\n\\nt\\tr\\rb\\bf\\f\\u0001\\u001F\\u0000\x7F/\"}\n"
@@ -978,10 +1015,10 @@ START_TEST(json_unbalanced_close_is_dropped)
 {
     capture c;
     ds_sink *s = capture_start(&c, ds_json_sink_new);
-    s->close(s, "Stray");
+    s->close(s, "Stray", sizeof "Stray" - 1);
     open_plain(s, "A");
-    s->close(s, "A");
-    s->close(s, "Stray");
+    s->close(s, "A", sizeof "A" - 1);
+    s->close(s, "Stray", sizeof "Stray" - 1);
     const char *out = capture_end(&c, s);
     ck_assert_str_eq(out, "{\"name\":\"A\",\"children\":[]}\n");
     capture_free(&c);
@@ -1001,7 +1038,7 @@ START_TEST(json_random_input_is_valid)
         size_t n = random_text(text, sizeof text);
         switch (rng() % 6) {
         case 0: leaf_n(s, "V", text, n); break;
-        case 1: s->comment(s, text, n); break;
+        case 1: s->comment(s, text, n, 0); break;
         case 2: {
             ds_diag d = make_diag(DS_D_DATA_BAD_LENGTH, DS_SEV_WARNING, (uint64_t)i, 1, 2, "");
             memcpy(d.message, text, n);
@@ -1012,19 +1049,19 @@ START_TEST(json_random_input_is_valid)
             size_t m = random_text(attr_value, sizeof attr_value - 1);
             attr_value[m] = 0;
             ds_attr a = {"Time", attr_value};
-            s->open(s, "E", &a, 1, 0);
+            s->open(s, "E", sizeof "E" - 1, &a, 1, 0);
             depth++;
             break;
         }
         case 4: bare(s, "None"); break;
         default:
             if (depth > 0) {
-                s->close(s, "E");
+                s->close(s, "E", sizeof "E" - 1);
                 depth--;
             }
         }
     }
-    while (depth-- > 0) s->close(s, "E");
+    while (depth-- > 0) s->close(s, "E", sizeof "E" - 1);
     s->end_document(s);
     const char *out = capture_end(&c, s);
     ck_assert_int_gt(assert_json_lines(out), 10);
@@ -1102,6 +1139,7 @@ static Suite *sinks_suite(void)
     tcase_add_test(xml, xml_diagnostics);
     tcase_add_test(xml, xml_diagnostic_unterminated_message);
     tcase_add_test(xml, xml_long_values);
+    tcase_add_test(xml, names_by_length_and_plain_text);
     tcase_add_test(xml, xml_random_input_is_well_formed);
     suite_add_tcase(s, xml);
 
