@@ -181,17 +181,10 @@ void ds_axdr_octets_comment(ds_emit *e, const uint8_t *p, size_t n)
 {
     if (!ds_emit_comments_on(e)) return;
     if (n == 6) {
-        const char *meaning = ds_obis_meaning(p);
-        if (p[5] == 0xFF || meaning) {
-            char buf[128];
-            size_t len = ds_obis_format(p, buf);
-            if (meaning) {
-                size_t m = strlen(meaning);
-                if (m > sizeof buf - len - 2) m = sizeof buf - len - 2;
-                buf[len++] = ' ';
-                memcpy(buf + len, meaning, m);
-                len += m;
-            }
+        char buf[DS_OBIS_TEXT_MAX];
+        int named;
+        size_t len = ds_obis_text(p, buf, &named);
+        if (p[5] == 0xFF || named) {
             ds_emit_comment_text(e, buf, len);
             return;
         }
