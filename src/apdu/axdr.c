@@ -210,10 +210,17 @@ static void date_comment(ds_emit *e, const uint8_t *p, size_t n)
 
 /* ---- simple values ----------------------------------------------------------------------------- */
 
+/* In hex mode an integer is written as Gurux hN: 2 * size digits, zero-padded, two's
+ * complement when signed -- exactly its big-endian bytes in hex. So the bytes go to the sink
+ * as they are, and only decimal mode assembles the value. */
 static int decode_integer(ds_emit *e, ds_cursor *c, size_t start, const char *name, size_t size, int is_signed)
 {
     const uint8_t *p;
     if (take(e, c, start, size, name, &p)) return -1;
+    if (!e->opt->decimal) {
+        ds_emit_hex(e, name, p, size);
+        return 0;
+    }
     uint64_t u = be_uint(p, size);
     if (is_signed) ds_emit_sint(e, name, sign_extend(u, size), (int)(2 * size));
     else ds_emit_uint(e, name, u, (int)(2 * size));
