@@ -130,8 +130,9 @@ static size_t format_real(char *buf, size_t size, const uint8_t *p, size_t n)
 
 /* ---- diagnostics shared by the decoders ---------------------------------------------------- */
 
-/* Reads an A-XDR length. Problems are reported at the length field. */
-static int read_len(ds_emit *e, ds_cursor *c, size_t *n, const char *what)
+/* Reads an A-XDR length in its long form (or a length that is cut short or invalid).
+ * Problems are reported at the length field. */
+static int read_long_len(ds_emit *e, ds_cursor *c, size_t *n, const char *what)
 {
     size_t at = c->pos;
     int non_minimal = 0;
@@ -149,6 +150,17 @@ static int read_len(ds_emit *e, ds_cursor *c, size_t *n, const char *what)
         ds_report(e, DS_D_DATA_NON_MINIMAL, DS_SEV_WARNING, at,
                   "%s length %zu is encoded in more bytes than needed", what, *n);
     return 0;
+}
+
+/* Reads an A-XDR length. Nearly all lengths and counts take the one-byte form (below 0x80),
+ * which is read here; the others go through read_long_len. */
+static inline int read_len(ds_emit *e, ds_cursor *c, size_t *n, const char *what)
+{
+    if (c->pos < c->len && c->p[c->pos] < 0x80) {
+        *n = c->p[c->pos++];
+        return 0;
+    }
+    return read_long_len(e, c, n, what);
 }
 
 /* Takes the n bytes of a fixed-size value; on shortage reports apdu.truncated
