@@ -42,35 +42,59 @@
 
 /* ---- small helpers ---------------------------------------------------------------------- */
 
-static const char *const TYPE_NAMES[256] = {
-    [DS_T_NULL] = "None",
-    [DS_T_ARRAY] = "Array",
-    [DS_T_STRUCTURE] = "Structure",
-    [DS_T_BOOLEAN] = "Boolean",
-    [DS_T_BIT_STRING] = "BitString",
-    [DS_T_INT32] = "Int32",
-    [DS_T_UINT32] = "UInt32",
-    [DS_T_OCTET_STRING] = "OctetString",
-    [DS_T_VISIBLE_STRING] = "String",
-    [DS_T_UTF8_STRING] = "StringUTF8",
-    [DS_T_BCD] = "BCD",
-    [DS_T_INT8] = "Int8",
-    [DS_T_INT16] = "Int16",
-    [DS_T_UINT8] = "UInt8",
-    [DS_T_UINT16] = "UInt16",
-    [DS_T_COMPACT_ARRAY] = "CompactArray",
-    [DS_T_INT64] = "Int64",
-    [DS_T_UINT64] = "UInt64",
-    [DS_T_ENUM] = "Enum",
-    [DS_T_FLOAT32] = "Float32",
-    [DS_T_FLOAT64] = "Float64",
-    [DS_T_DATE_TIME] = "DateTime",
-    [DS_T_DATE] = "Date",
-    [DS_T_TIME] = "Time",
-    [DS_T_DONT_CARE] = "DontCare",
+/* One row per A-XDR Data type: its Gurux element name, its content size when fixed, and its
+ * decoder. decode_value() dispatches through the row of the tag it reads (a tail call, no
+ * switch); the compact-array code reads names and sizes from the same rows. */
+typedef struct axdr_type axdr_type;
+/* Decodes the value after its tag (at `start`); the failure contract of the file header. */
+typedef int (*decode_fn)(ds_emit *e, ds_cursor *c, size_t start, const axdr_type *t);
+struct axdr_type {
+    const char *name;  /* NULL: not a Data type */
+    uint8_t size;      /* content bytes of a fixed-size type; 0 for the others */
+    decode_fn decode;
 };
 
-const char *ds_axdr_type_name(uint8_t tag) { return TYPE_NAMES[tag]; }
+static int decode_bare(ds_emit *e, ds_cursor *c, size_t start, const axdr_type *t);
+static int decode_container(ds_emit *e, ds_cursor *c, size_t start, const axdr_type *t);
+static int decode_boolean(ds_emit *e, ds_cursor *c, size_t start, const axdr_type *t);
+static int decode_bit_string(ds_emit *e, ds_cursor *c, size_t start, const axdr_type *t);
+static int decode_signed(ds_emit *e, ds_cursor *c, size_t start, const axdr_type *t);
+static int decode_unsigned(ds_emit *e, ds_cursor *c, size_t start, const axdr_type *t);
+static int decode_real(ds_emit *e, ds_cursor *c, size_t start, const axdr_type *t);
+static int decode_date(ds_emit *e, ds_cursor *c, size_t start, const axdr_type *t);
+static int decode_octets(ds_emit *e, ds_cursor *c, size_t start, const axdr_type *t);
+static int decode_text(ds_emit *e, ds_cursor *c, size_t start, const axdr_type *t);
+static int decode_compact_array(ds_emit *e, ds_cursor *c, size_t start, const axdr_type *t);
+
+static const axdr_type TYPES[256] = {
+    [DS_T_NULL] = {"None", 0, decode_bare},
+    [DS_T_ARRAY] = {"Array", 0, decode_container},
+    [DS_T_STRUCTURE] = {"Structure", 0, decode_container},
+    [DS_T_BOOLEAN] = {"Boolean", 1, decode_boolean},
+    [DS_T_BIT_STRING] = {"BitString", 0, decode_bit_string},
+    [DS_T_INT32] = {"Int32", 4, decode_signed},
+    [DS_T_UINT32] = {"UInt32", 4, decode_unsigned},
+    [DS_T_OCTET_STRING] = {"OctetString", 0, decode_octets},
+    [DS_T_VISIBLE_STRING] = {"String", 0, decode_text},
+    [DS_T_UTF8_STRING] = {"StringUTF8", 0, decode_text},
+    [DS_T_BCD] = {"BCD", 1, decode_unsigned},
+    [DS_T_INT8] = {"Int8", 1, decode_signed},
+    [DS_T_INT16] = {"Int16", 2, decode_signed},
+    [DS_T_UINT8] = {"UInt8", 1, decode_unsigned},
+    [DS_T_UINT16] = {"UInt16", 2, decode_unsigned},
+    [DS_T_COMPACT_ARRAY] = {"CompactArray", 0, decode_compact_array},
+    [DS_T_INT64] = {"Int64", 8, decode_signed},
+    [DS_T_UINT64] = {"UInt64", 8, decode_unsigned},
+    [DS_T_ENUM] = {"Enum", 1, decode_unsigned},
+    [DS_T_FLOAT32] = {"Float32", 4, decode_real},
+    [DS_T_FLOAT64] = {"Float64", 8, decode_real},
+    [DS_T_DATE_TIME] = {"DateTime", 12, decode_date},
+    [DS_T_DATE] = {"Date", 5, decode_date},
+    [DS_T_TIME] = {"Time", 4, decode_date},
+    [DS_T_DONT_CARE] = {"DontCare", 0, decode_bare},
+};
+
+const char *ds_axdr_type_name(uint8_t tag) { return TYPES[tag].name; }
 
 static uint64_t be_uint(const uint8_t *p, size_t n)
 {
@@ -130,8 +154,9 @@ static size_t format_real(char *buf, size_t size, const uint8_t *p, size_t n)
 
 /* ---- diagnostics shared by the decoders ---------------------------------------------------- */
 
-/* Reads an A-XDR length. Problems are reported at the length field. */
-static int read_len(ds_emit *e, ds_cursor *c, size_t *n, const char *what)
+/* Reads an A-XDR length in its long form (or a length that is cut short or invalid).
+ * Problems are reported at the length field. */
+static int read_long_len(ds_emit *e, ds_cursor *c, size_t *n, const char *what)
 {
     size_t at = c->pos;
     int non_minimal = 0;
@@ -149,6 +174,17 @@ static int read_len(ds_emit *e, ds_cursor *c, size_t *n, const char *what)
         ds_report(e, DS_D_DATA_NON_MINIMAL, DS_SEV_WARNING, at,
                   "%s length %zu is encoded in more bytes than needed", what, *n);
     return 0;
+}
+
+/* Reads an A-XDR length. Nearly all lengths and counts take the one-byte form (below 0x80),
+ * which is read here; the others go through read_long_len. */
+static inline int read_len(ds_emit *e, ds_cursor *c, size_t *n, const char *what)
+{
+    if (c->pos < c->len && c->p[c->pos] < 0x80) {
+        *n = c->p[c->pos++];
+        return 0;
+    }
+    return read_long_len(e, c, n, what);
 }
 
 /* Takes the n bytes of a fixed-size value; on shortage reports apdu.truncated
@@ -181,17 +217,10 @@ void ds_axdr_octets_comment(ds_emit *e, const uint8_t *p, size_t n)
 {
     if (!ds_emit_comments_on(e)) return;
     if (n == 6) {
-        const char *meaning = ds_obis_meaning(p);
-        if (p[5] == 0xFF || meaning) {
-            char buf[128];
-            size_t len = ds_obis_format(p, buf);
-            if (meaning) {
-                size_t m = strlen(meaning);
-                if (m > sizeof buf - len - 2) m = sizeof buf - len - 2;
-                buf[len++] = ' ';
-                memcpy(buf + len, meaning, m);
-                len += m;
-            }
+        char buf[DS_OBIS_TEXT_MAX];
+        int named;
+        size_t len = ds_obis_text(p, buf, &named);
+        if (p[5] == 0xFF || named) {
             ds_emit_comment_text(e, buf, len);
             return;
         }
@@ -217,22 +246,47 @@ static void date_comment(ds_emit *e, const uint8_t *p, size_t n)
 
 /* ---- simple values ----------------------------------------------------------------------------- */
 
-static int decode_integer(ds_emit *e, ds_cursor *c, size_t start, const char *name, size_t size, int is_signed)
+static int decode_bare(ds_emit *e, ds_cursor *c, size_t start, const axdr_type *t)
 {
-    const uint8_t *p;
-    if (take(e, c, start, size, name, &p)) return -1;
-    uint64_t u = be_uint(p, size);
-    if (is_signed) ds_emit_sint(e, name, sign_extend(u, size), (int)(2 * size));
-    else ds_emit_uint(e, name, u, (int)(2 * size));
+    (void)c, (void)start;
+    ds_emit_bare(e, t->name);
     return 0;
 }
 
-static int decode_boolean(ds_emit *e, ds_cursor *c, size_t start)
+/* In hex mode an integer is written as Gurux hN/sN: 2 * size digits, zero-padded, two's
+ * complement when signed -- exactly its big-endian bytes in hex. So the bytes go to the sink
+ * as they are, and only decimal mode assembles the value. */
+static int decode_integer(ds_emit *e, ds_cursor *c, size_t start, const axdr_type *t, int is_signed)
 {
     const uint8_t *p;
-    if (take(e, c, start, 1, "Boolean", &p)) return -1;
+    if (take(e, c, start, t->size, t->name, &p)) return -1;
+    if (!e->opt->decimal) {
+        ds_emit_hex(e, t->name, p, t->size);
+        return 0;
+    }
+    uint64_t u = be_uint(p, t->size);
+    if (is_signed) ds_emit_sint(e, t->name, sign_extend(u, t->size), 2 * t->size);
+    else ds_emit_uint(e, t->name, u, 2 * t->size);
+    return 0;
+}
+
+static int decode_signed(ds_emit *e, ds_cursor *c, size_t start, const axdr_type *t)
+{
+    return decode_integer(e, c, start, t, 1);
+}
+
+/* unsigned integers, enums and BCD */
+static int decode_unsigned(ds_emit *e, ds_cursor *c, size_t start, const axdr_type *t)
+{
+    return decode_integer(e, c, start, t, 0);
+}
+
+static int decode_boolean(ds_emit *e, ds_cursor *c, size_t start, const axdr_type *t)
+{
+    const uint8_t *p;
+    if (take(e, c, start, 1, t->name, &p)) return -1;
     if (p[0] <= 1) {
-        ds_emit_leaf(e, "Boolean", p[0] ? "True" : "False");
+        ds_emit_leaf(e, t->name, p[0] ? "True" : "False");
         return 0;
     }
     /* TRUE sent as another byte than 01 (FF, as in BER, is common): the byte is kept in an
@@ -240,30 +294,30 @@ static int decode_boolean(ds_emit *e, ds_cursor *c, size_t start)
     char hex[3];
     ds_fmt_hex(hex, p, 1);
     const ds_attr attrs[2] = {{"Value", "True"}, {"Byte", hex}};
-    ds_sink_leaf_attrs(e->sink, "Boolean", attrs, 2);
+    ds_sink_leaf_attrs(e->sink, t->name, attrs, 2);
     return 0;
 }
 
-static int decode_real(ds_emit *e, ds_cursor *c, size_t start, const char *name, size_t size)
+static int decode_real(ds_emit *e, ds_cursor *c, size_t start, const axdr_type *t)
 {
     const uint8_t *p;
-    if (take(e, c, start, size, name, &p)) return -1;
+    if (take(e, c, start, t->size, t->name, &p)) return -1;
     if (ds_emit_comments_on(e)) {
         char buf[64];
-        size_t len = format_real(buf, sizeof buf, p, size);
+        size_t len = format_real(buf, sizeof buf, p, t->size);
         if (len >= sizeof buf) len = sizeof buf - 1;
         ds_emit_comment_text(e, buf, len);
     }
-    ds_emit_hex(e, name, p, size);
+    ds_emit_hex(e, t->name, p, t->size);
     return 0;
 }
 
-static int decode_date(ds_emit *e, ds_cursor *c, size_t start, const char *name, size_t size)
+static int decode_date(ds_emit *e, ds_cursor *c, size_t start, const axdr_type *t)
 {
     const uint8_t *p;
-    if (take(e, c, start, size, name, &p)) return -1;
-    date_comment(e, p, size);
-    ds_emit_hex(e, name, p, size);
+    if (take(e, c, start, t->size, t->name, &p)) return -1;
+    date_comment(e, p, t->size);
+    ds_emit_hex(e, t->name, p, t->size);
     return 0;
 }
 
@@ -286,22 +340,22 @@ static int take_counted(ds_emit *e, ds_cursor *c, size_t start, const char *name
     return 0;
 }
 
-static int decode_octets(ds_emit *e, ds_cursor *c, size_t start)
+static int decode_octets(ds_emit *e, ds_cursor *c, size_t start, const axdr_type *t)
 {
     const uint8_t *p;
     size_t n;
-    if (take_counted(e, c, start, "OctetString", &p, &n)) return -1;
+    if (take_counted(e, c, start, t->name, &p, &n)) return -1;
     ds_axdr_octets_comment(e, p, n);
-    ds_emit_hex(e, "OctetString", p, n);
+    ds_emit_hex(e, t->name, p, n);
     return 0;
 }
 
-static int decode_text(ds_emit *e, ds_cursor *c, size_t start, const char *name)
+static int decode_text(ds_emit *e, ds_cursor *c, size_t start, const axdr_type *t)
 {
     const uint8_t *p;
     size_t n;
-    if (take_counted(e, c, start, name, &p, &n)) return -1;
-    ds_emit_leaf_n(e, name, (const char *)p, n);
+    if (take_counted(e, c, start, t->name, &p, &n)) return -1;
+    ds_emit_leaf_n(e, t->name, (const char *)p, n);
     return 0;
 }
 
@@ -329,8 +383,9 @@ static int take_bits(ds_emit *e, ds_cursor *c, size_t start, const uint8_t **p, 
     return 0;
 }
 
-static int decode_bit_string(ds_emit *e, ds_cursor *c, size_t start)
+static int decode_bit_string(ds_emit *e, ds_cursor *c, size_t start, const axdr_type *t)
 {
+    (void)t;
     const uint8_t *p;
     size_t nbits;
     if (take_bits(e, c, start, &p, &nbits)) return -1;
@@ -378,20 +433,6 @@ static int tb_spaced_hex(text_buf *t, const uint8_t *p, size_t n)
         t->p[t->len++] = HEX[p[i] & 0xF];
     }
     return 0;
-}
-
-/* Content bytes of a fixed-size simple type; 0 for variable or not fixed. */
-static size_t fixed_size(uint8_t tag)
-{
-    switch (tag) {
-    case DS_T_BOOLEAN: case DS_T_BCD: case DS_T_INT8: case DS_T_UINT8: case DS_T_ENUM: return 1;
-    case DS_T_INT16: case DS_T_UINT16: return 2;
-    case DS_T_INT32: case DS_T_UINT32: case DS_T_FLOAT32: case DS_T_TIME: return 4;
-    case DS_T_DATE: return 5;
-    case DS_T_INT64: case DS_T_UINT64: case DS_T_FLOAT64: return 8;
-    case DS_T_DATE_TIME: return 12;
-    default: return 0;
-    }
 }
 
 static int is_counted_type(uint8_t tag)
@@ -445,12 +486,12 @@ static int describe_type(ds_emit *e, ds_cursor *d)
         ds_emit_close(e, "Array");
         return r;
     }
-    if (!fixed_size(tag) && !is_counted_type(tag)) {
+    if (!TYPES[tag].size && !is_counted_type(tag)) {
         ds_report(e, DS_D_DATA_UNKNOWN_TYPE, DS_SEV_ERROR, at,
                   "type 0x%02X cannot be a compact-array element", tag);
         return -1;
     }
-    ds_emit_bare(e, TYPE_NAMES[tag]);
+    ds_emit_bare(e, TYPES[tag].name);
     return 0;
 }
 
@@ -459,7 +500,7 @@ static int value_text(uint8_t tag, ds_cursor *v, text_buf *t)
 {
     char num[64];
     const uint8_t *p;
-    size_t n = fixed_size(tag);
+    size_t n = TYPES[tag].size;
     if (n) {
         if (ds_cur_bytes(v, n, &p)) return -1;
         uint64_t u = be_uint(p, n);
@@ -598,14 +639,14 @@ static int compact_body(ds_emit *e, ds_cursor *c, size_t start)
     return r;
 }
 
-static int decode_compact_array(ds_emit *e, ds_cursor *c, size_t start)
+static int decode_compact_array(ds_emit *e, ds_cursor *c, size_t start, const axdr_type *t)
 {
-    if (open_container(e, "CompactArray", 0, 0, start)) {
+    if (open_container(e, t->name, 0, 0, start)) {
         c->pos = start;
         return -1;
     }
     int r = compact_body(e, c, start);
-    ds_emit_close(e, "CompactArray");
+    ds_emit_close(e, t->name);
     return r;
 }
 
@@ -613,8 +654,9 @@ static int decode_compact_array(ds_emit *e, ds_cursor *c, size_t start)
 
 static int decode_value(ds_emit *e, ds_cursor *c);
 
-static int decode_container(ds_emit *e, ds_cursor *c, size_t start, const char *name)
+static int decode_container(ds_emit *e, ds_cursor *c, size_t start, const axdr_type *t)
 {
+    const char *name = t->name;
     size_t at = c->pos;
     size_t count;
     if (read_len(e, c, &count, name)) {
@@ -642,36 +684,27 @@ static int decode_container(ds_emit *e, ds_cursor *c, size_t start, const char *
     return 0;
 }
 
+static int missing_tag(ds_emit *e, size_t start)
+{
+    ds_report(e, DS_D_APDU_TRUNCATED, DS_SEV_ERROR, start, "data type tag missing");
+    return -1;
+}
+
+static int unknown_type(ds_emit *e, ds_cursor *c, size_t start, uint8_t tag)
+{
+    ds_report(e, DS_D_DATA_UNKNOWN_TYPE, DS_SEV_ERROR, start, "unknown data type 0x%02X", tag);
+    c->pos = start;
+    return -1;
+}
+
 static int decode_value(ds_emit *e, ds_cursor *c)
 {
     size_t start = c->pos;
     uint8_t tag;
-    if (ds_cur_u8(c, &tag)) {
-        ds_report(e, DS_D_APDU_TRUNCATED, DS_SEV_ERROR, start, "data type tag missing");
-        return -1;
-    }
-    switch (tag) {
-    case DS_T_NULL: ds_emit_bare(e, "None"); return 0;
-    case DS_T_DONT_CARE: ds_emit_bare(e, "DontCare"); return 0;
-    case DS_T_ARRAY: return decode_container(e, c, start, "Array");
-    case DS_T_STRUCTURE: return decode_container(e, c, start, "Structure");
-    case DS_T_BOOLEAN: return decode_boolean(e, c, start);
-    case DS_T_BIT_STRING: return decode_bit_string(e, c, start);
-    case DS_T_INT8: case DS_T_INT16: case DS_T_INT32: case DS_T_INT64:
-        return decode_integer(e, c, start, TYPE_NAMES[tag], fixed_size(tag), 1);
-    case DS_T_UINT8: case DS_T_UINT16: case DS_T_UINT32: case DS_T_UINT64: case DS_T_ENUM: case DS_T_BCD:
-        return decode_integer(e, c, start, TYPE_NAMES[tag], fixed_size(tag), 0);
-    case DS_T_FLOAT32: case DS_T_FLOAT64: return decode_real(e, c, start, TYPE_NAMES[tag], fixed_size(tag));
-    case DS_T_DATE_TIME: case DS_T_DATE: case DS_T_TIME:
-        return decode_date(e, c, start, TYPE_NAMES[tag], fixed_size(tag));
-    case DS_T_OCTET_STRING: return decode_octets(e, c, start);
-    case DS_T_VISIBLE_STRING: case DS_T_UTF8_STRING: return decode_text(e, c, start, TYPE_NAMES[tag]);
-    case DS_T_COMPACT_ARRAY: return decode_compact_array(e, c, start);
-    default:
-        ds_report(e, DS_D_DATA_UNKNOWN_TYPE, DS_SEV_ERROR, start, "unknown data type 0x%02X", tag);
-        c->pos = start;
-        return -1;
-    }
+    if (ds_cur_u8(c, &tag)) return missing_tag(e, start);
+    const axdr_type *t = &TYPES[tag];
+    if (!t->decode) return unknown_type(e, c, start, tag);
+    return t->decode(e, c, start, t);
 }
 
 int ds_axdr_data(ds_emit *e, ds_cursor *c) { return decode_value(e, c); }

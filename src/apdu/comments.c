@@ -23,15 +23,9 @@ void ds_c_obis(ds_emit *e, const uint8_t *p, size_t n, uint64_t v)
 {
     (void)v;
     if (!ds_emit_comments_on(e) || n != 6) return;
-    ds_text t;
-    ds_text_init(&t);
-    t.len = ds_obis_format(p, t.buf);
-    const char *meaning = ds_obis_meaning(p);
-    if (meaning) {
-        ds_text_str(&t, " ");
-        ds_text_str(&t, meaning);
-    }
-    ds_emit_comment_text(e, t.buf, t.len);
+    char buf[DS_OBIS_TEXT_MAX];
+    int named;
+    ds_emit_comment_text(e, buf, ds_obis_text(p, buf, &named));
 }
 
 void ds_c_invoke_id(ds_emit *e, const uint8_t *p, size_t n, uint64_t v)

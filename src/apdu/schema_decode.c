@@ -39,25 +39,17 @@ static ds_cursor sub_cursor(const ds_cursor *c, size_t n)
     return s;
 }
 
-static void emit_number(ds_emit *e, const ds_field *f, uint64_t v, size_t size)
+/* A number read from the `size` bytes at p (its value v). Padded hex (Gurux hN) is the bytes
+ * themselves in hex, so in that form they go to the sink as they are. */
+static void emit_number(ds_emit *e, const ds_field *f, const uint8_t *p, uint64_t v, size_t size)
 {
-    char buf[24];
-    size_t n;
-    switch ((ds_nfmt)f->fmt) {
-    case NF_DEC:
-        n = ds_fmt_udec(buf, v);
-        break;
-    case NF_HEX_ALWAYS:
-        n = ds_fmt_uhex(buf, v, (int)(2 * size));
-        break;
-    case NF_HEX_NOPAD:
-        n = e->opt->decimal ? ds_fmt_udec(buf, v) : ds_fmt_uhex(buf, v, 1);
-        break;
-    case NF_HEX:
-    default:
-        n = e->opt->decimal ? ds_fmt_udec(buf, v) : ds_fmt_uhex(buf, v, (int)(2 * size));
-        break;
+    int decimal = f->fmt == NF_DEC || (f->fmt != NF_HEX_ALWAYS && e->opt->decimal);
+    if (!decimal && f->fmt != NF_HEX_NOPAD) {
+        ds_emit_hex(e, f->name, p, size);
+        return;
     }
+    char buf[24];
+    size_t n = decimal ? ds_fmt_udec(buf, v) : ds_fmt_uhex(buf, v, 1);
     ds_emit_leaf_n(e, f->name, buf, n);
 }
 
@@ -67,14 +59,20 @@ static int dec_uint(ds_emit *e, ds_cursor *c, const ds_field *f)
     const uint8_t *p = c->p + c->pos;
     if (ds_cur_uint(c, f->size, &v)) return truncated(e, c, f, f->size);
     if (f->comment) f->comment(e, p, f->size, v);
-    emit_number(e, f, v, f->size);
+    emit_number(e, f, p, v, f->size);
     return 0;
 }
 
+/* Signed fields are written as Gurux sN: decimal, or in hex their bytes as they are. */
 static int dec_int(ds_emit *e, ds_cursor *c, const ds_field *f)
 {
     uint64_t u;
+    const uint8_t *p = c->p + c->pos;
     if (ds_cur_uint(c, f->size, &u)) return truncated(e, c, f, f->size);
+    if (!e->opt->decimal) {
+        ds_emit_hex(e, f->name, p, f->size);
+        return 0;
+    }
     unsigned bits = 8u * f->size;
     int64_t v = (bits < 64 && (u >> (bits - 1)) & 1) ? (int64_t)(u | (~(uint64_t)0 << bits)) : (int64_t)u;
     ds_emit_sint(e, f->name, v, (int)(2 * f->size));
@@ -424,7 +422,7 @@ static int dec_rest_uint(ds_emit *e, ds_cursor *c, const ds_field *f)
     const uint8_t *p = c->p + c->pos;
     ds_cur_uint(c, n, &v);
     if (f->comment) f->comment(e, p, n, v);
-    emit_number(e, f, v, n);
+    emit_number(e, f, p, v, n);
     return 0;
 }
 

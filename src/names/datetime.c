@@ -3,53 +3,47 @@
  * No time zone conversion: the text shows the meter's local time and, when
  * given, its offset from UTC. The wire deviation counts minutes from local
  * time to UTC, so it is negated for the ISO offset (-60 is "+01:00").
- * Unspecified fields stay visible as asterisks instead of being guessed. */
+ * Unspecified fields stay visible as asterisks instead of being guessed.
+ *
+ * The text is written without per-character bounds checks: every field has a
+ * fixed maximum width, so the whole text never exceeds DATETIME_MAX, and the
+ * caller's buffer is checked once (a buffer that is too small gets no text,
+ * rather than a cut one). */
 #include "names/names.h"
 
 #include <string.h>
-#include "util/fmt.h"
-
-#include <stdio.h>
 
 #define UNSPEC 0xFFu
 #define DEVIATION_UNSPEC 0x8000u
 #define DEVIATION_LIMIT 720
 
-/* Bounded appender: the text is dropped (ok = 0) rather than cut. */
-typedef struct text {
-    char *buf;
-    size_t size;
-    size_t len;
-    int ok;
-} text;
+/* The longest text: "65535-dst-begin-2nd-lastT**:**:**.99+12:00" (42) plus all status words
+ * " dst,invalid,doubtful,different-base,invalid-status" (51). */
+#define DATETIME_MAX 93
 
-static void put_char(text *t, char c)
+/* Each writer stores its text at w and returns the position after it. */
+static char *put_lit(char *w, const char *s, size_t n)
 {
-    if (t->len + 1 >= t->size) {
-        t->ok = 0;
-        return;
-    }
-    t->buf[t->len++] = c;
-    t->buf[t->len] = '\0';
+    memcpy(w, s, n);
+    return w + n;
+}
+#define PUT(w, lit) put_lit((w), (lit), sizeof(lit) - 1)
+
+/* v < 100 as two digits */
+static char *put2(char *w, unsigned v)
+{
+    w[0] = (char)('0' + v / 10);
+    w[1] = (char)('0' + v % 10);
+    return w + 2;
 }
 
-static void put(text *t, const char *s)
+/* a year (< 65535) with at least four digits */
+static char *put_year(char *w, unsigned v)
 {
-    for (; *s && t->ok; s++) put_char(t, *s);
-}
-
-/* v in decimal, zero-padded to width: two digits straight from v below 100, the common case */
-static void put_num(text *t, unsigned v, int width)
-{
-    if (v < 100 && width == 2) {
-        put_char(t, (char)('0' + v / 10));
-        put_char(t, (char)('0' + v % 10));
-        return;
-    }
-    char digits[24];
-    size_t n = ds_fmt_udec(digits, v);
-    for (size_t k = n; (int)k < width; k++) put_char(t, '0');
-    for (size_t k = 0; k < n; k++) put_char(t, digits[k]);
+    if (v >= 10000) *w++ = (char)('0' + v / 10000);
+    w[0] = (char)('0' + v / 1000 % 10);
+    w[1] = (char)('0' + v / 100 % 10);
+    return put2(w + 2, v % 100);
 }
 
 static int month_ok(uint8_t m) { return (m >= 1 && m <= 12) || m >= 0xFD; }
@@ -70,108 +64,119 @@ static int deviation_ok(uint16_t dev)
     return minutes >= -DEVIATION_LIMIT && minutes <= DEVIATION_LIMIT;
 }
 
-static void put_date(text *t, const uint8_t *p)
+/* The fields below are checked (date_ok, time_ok): numbers are < 100 except the year. */
+static char *put_date(char *w, const uint8_t *p)
 {
     unsigned year = (unsigned)p[0] << 8 | p[1];
-    if (year == 0xFFFFu) put(t, "****");
-    else put_num(t, year, 4);
-    put(t, "-");
+    w = year == 0xFFFFu ? PUT(w, "****") : put_year(w, year);
+    *w++ = '-';
     switch (p[2]) {
-    case 0xFD: put(t, "dst-end"); break;
-    case 0xFE: put(t, "dst-begin"); break;
-    case UNSPEC: put(t, "**"); break;
-    default: put_num(t, p[2], 2);
+    case 0xFD: w = PUT(w, "dst-end"); break;
+    case 0xFE: w = PUT(w, "dst-begin"); break;
+    case UNSPEC: w = PUT(w, "**"); break;
+    default: w = put2(w, p[2]);
     }
-    put(t, "-");
+    *w++ = '-';
     switch (p[3]) {
-    case 0xFD: put(t, "2nd-last"); break;
-    case 0xFE: put(t, "last"); break;
-    case UNSPEC: put(t, "**"); break;
-    default: put_num(t, p[3], 2);
+    case 0xFD: return PUT(w, "2nd-last");
+    case 0xFE: return PUT(w, "last");
+    case UNSPEC: return PUT(w, "**");
+    default: return put2(w, p[3]);
     }
 }
 
-static void put_field(text *t, uint8_t v)
-{
-    if (v == UNSPEC) put(t, "**");
-    else put_num(t, v, 2);
-}
+static char *put_field(char *w, uint8_t v) { return v == UNSPEC ? PUT(w, "**") : put2(w, v); }
 
-static void put_time(text *t, const uint8_t *p)
+static char *put_time(char *w, const uint8_t *p)
 {
-    put_field(t, p[0]);
-    put(t, ":");
-    put_field(t, p[1]);
-    put(t, ":");
-    put_field(t, p[2]);
+    w = put_field(w, p[0]);
+    *w++ = ':';
+    w = put_field(w, p[1]);
+    *w++ = ':';
+    w = put_field(w, p[2]);
     if (p[3] != UNSPEC) {
-        put(t, ".");
-        put_num(t, p[3], 2);
+        *w++ = '.';
+        w = put2(w, p[3]);
     }
+    return w;
 }
 
-static void put_deviation(text *t, uint16_t dev)
+/* dev is checked (deviation_ok): at most 720 minutes either way */
+static char *put_deviation(char *w, uint16_t dev)
 {
-    if (dev == DEVIATION_UNSPEC) return;
+    if (dev == DEVIATION_UNSPEC) return w;
     int minutes = dev >= 0x8000u ? (int)dev - 0x10000 : (int)dev;
     int offset = -minutes; /* deviation is local -> UTC; ISO offset is UTC -> local */
-    put(t, offset < 0 ? "-" : "+");
+    *w++ = offset < 0 ? '-' : '+';
     if (offset < 0) offset = -offset;
-    put_num(t, (unsigned)(offset / 60), 2);
-    put(t, ":");
-    put_num(t, (unsigned)(offset % 60), 2);
+    w = put2(w, (unsigned)(offset / 60));
+    *w++ = ':';
+    return put2(w, (unsigned)(offset % 60));
 }
 
-static void put_status(text *t, uint8_t status)
+static char *put_status(char *w, uint8_t status)
 {
     static const struct {
         uint8_t bit;
+        uint8_t len;
         const char *word;
     } FLAGS[] = {
-        {0x80, "dst"}, {0x01, "invalid"}, {0x02, "doubtful"}, {0x04, "different-base"},
-        {0x08, "invalid-status"},
+        {0x80, 3, "dst"}, {0x01, 7, "invalid"}, {0x02, 8, "doubtful"}, {0x04, 14, "different-base"},
+        {0x08, 14, "invalid-status"},
     };
-    if (status == 0x00 || status == UNSPEC) return;
-    const char *sep = " ";
+    if (status == 0x00 || status == UNSPEC) return w;
+    char sep = ' ';
     for (size_t i = 0; i < sizeof FLAGS / sizeof FLAGS[0]; i++) {
         if (status & FLAGS[i].bit) {
-            put(t, sep);
-            put(t, FLAGS[i].word);
-            sep = ",";
+            *w++ = sep;
+            w = put_lit(w, FLAGS[i].word, FLAGS[i].len);
+            sep = ',';
         }
     }
+    return w;
+}
+
+/* Writes the text into out (room for DATETIME_MAX characters); returns its length, or 0 when
+ * the bytes are no plausible date/time. */
+static size_t format(const uint8_t *p, size_t n, char *out)
+{
+    char *w = out;
+    switch (n) {
+    case 12: {
+        uint16_t dev = (uint16_t)(p[9] << 8 | p[10]);
+        if (!date_ok(p) || !time_ok(p + 5) || !deviation_ok(dev)) return 0;
+        w = put_date(w, p);
+        *w++ = 'T';
+        w = put_time(w, p + 5);
+        w = put_deviation(w, dev);
+        w = put_status(w, p[11]);
+        break;
+    }
+    case 5:
+        if (!date_ok(p)) return 0;
+        w = put_date(w, p);
+        break;
+    case 4:
+        if (!time_ok(p)) return 0;
+        w = put_time(w, p);
+        break;
+    default:
+        return 0;
+    }
+    return (size_t)(w - out);
 }
 
 size_t ds_datetime_format(const uint8_t *p, size_t n, char *buf, size_t bufsz)
 {
     if (!buf || bufsz == 0) return 0;
-    text t = {buf, bufsz, 0, 1};
-    buf[0] = '\0';
-    switch (n) {
-    case 12: {
-        uint16_t dev = (uint16_t)(p[9] << 8 | p[10]);
-        if (!date_ok(p) || !time_ok(p + 5) || !deviation_ok(dev)) return 0;
-        put_date(&t, p);
-        put(&t, "T");
-        put_time(&t, p + 5);
-        put_deviation(&t, dev);
-        put_status(&t, p[11]);
-        break;
-    }
-    case 5:
-        if (!date_ok(p)) return 0;
-        put_date(&t, p);
-        break;
-    case 4:
-        if (!time_ok(p)) return 0;
-        put_time(&t, p);
-        break;
-    default:
-        return 0;
-    }
-    if (!t.ok) {
+    char scratch[DATETIME_MAX];
+    char *out = bufsz > DATETIME_MAX ? buf : scratch; /* large buffers are written in place */
+    size_t len = format(p, n, out);
+    if (len == 0 || len >= bufsz) { /* implausible, or no room for the text and its NUL */
         buf[0] = '\0';
         return 0;
     }
-    return t.len;
+    if (out != buf) memcpy(buf, out, len);
+    buf[len] = '\0';
+    return len;
 }

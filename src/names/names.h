@@ -7,6 +7,14 @@
 
 /* "a.b.c.d.e.f" in decimal. buf >= 24. Returns length. */
 size_t ds_obis_format(const uint8_t obis[6], char *buf);
+/* Longest meaning of an OBIS code (the table is checked against it when compiled), and the
+ * room ds_obis_text() needs. */
+#define DS_OBIS_NAME_MAX 63
+#define DS_OBIS_TEXT_MAX (23 + 1 + DS_OBIS_NAME_MAX)
+/* "a.b.c.d.e.f" followed, when the code has a standard meaning, by a space and the meaning:
+ * the comment shown for an OBIS code. buf >= DS_OBIS_TEXT_MAX; no NUL. *named tells whether
+ * a meaning was found. Returns the length. */
+size_t ds_obis_text(const uint8_t obis[6], char *buf, int *named);
 /* Standard meaning of an OBIS code ("Clock", "Active energy import (+A), total"), or NULL. */
 const char *ds_obis_meaning(const uint8_t obis[6]);
 /* 1 when the OBIS table is in the order its search needs (for the tests). */

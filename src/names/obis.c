@@ -6,19 +6,21 @@
 #include "names/names.h"
 
 #include <string.h>
-#include "util/fmt.h"
 
 #define ANY_E 0x100u /* table marker: any value group E */
 
 typedef struct obis_name {
-    uint64_t key; /* A.B.C.D.F packed in the sort order (ROW_KEY), so that a search compares one number */
-    uint16_t e;   /* 0..255, or ANY_E */
+    uint64_t key;     /* A.B.C.D.F packed in the sort order (ROW_KEY), so that a search compares one number */
+    uint16_t e;       /* 0..255, or ANY_E */
+    uint8_t len;      /* strlen(name), known at compile time: comments copy the name without measuring it */
     const char *name;
 } obis_name;
 
 #define ROW_KEY(a, b, c, d, f) \
     ((uint64_t)(a) << 32 | (uint64_t)(b) << 24 | (uint64_t)(c) << 16 | (uint64_t)(d) << 8 | (uint64_t)(f))
-#define ROW(a, b, c, d, e, f, name) {ROW_KEY(a, b, c, d, f), (e), (name)}
+/* The array size term fails to compile for a name longer than DS_OBIS_NAME_MAX. */
+#define NAME_LEN(name) (sizeof(name) - 1 + 0 * sizeof(char[sizeof(name) <= DS_OBIS_NAME_MAX + 1 ? 1 : -1]))
+#define ROW(a, b, c, d, e, f, name) {ROW_KEY(a, b, c, d, f), (e), NAME_LEN(name), (name)}
 
 /* Sorted by (A, B, C, D, F, E), ANY_E counting as 256, so that an exact row comes before the
  * ANY_E row that generalises it and lookup can search by halves; check_names verifies the order. */
@@ -149,30 +151,60 @@ static const obis_name OBIS_NAMES[] = {
     ROW(1, 1, 96, 1, 1, 255, "Meter type"),
 };
 
+/* The decimal text of every byte value: up to three digits, then the number of digits. A byte is
+ * written as one 4-byte copy, so the buffer needs a byte of room after the last number. */
+#define U8_TEXT(n)                                                                         \
+    {(char)('0' + ((n) >= 100 ? (n) / 100 : (n) >= 10 ? (n) / 10 : (n))),                  \
+     (char)((n) >= 100 ? '0' + (n) / 10 % 10 : (n) >= 10 ? '0' + (n) % 10 : 0),             \
+     (char)((n) >= 100 ? '0' + (n) % 10 : 0), (char)((n) >= 100 ? 3 : (n) >= 10 ? 2 : 1)}
+#define U8_TEXT4(n) U8_TEXT(n), U8_TEXT((n) + 1), U8_TEXT((n) + 2), U8_TEXT((n) + 3)
+#define U8_TEXT16(n) U8_TEXT4(n), U8_TEXT4((n) + 4), U8_TEXT4((n) + 8), U8_TEXT4((n) + 12)
+#define U8_TEXT64(n) U8_TEXT16(n), U8_TEXT16((n) + 16), U8_TEXT16((n) + 32), U8_TEXT16((n) + 48)
+static const char U8_DEC[256][4] = {U8_TEXT64(0), U8_TEXT64(64), U8_TEXT64(128), U8_TEXT64(192)};
+
+static char *put_u8(char *w, uint8_t v)
+{
+    memcpy(w, U8_DEC[v], 4);
+    return w + U8_DEC[v][3];
+}
+
+/* "a.b.c.d.e.f" at buf, no NUL; returns the end. buf has room for 24 characters (23 + the
+ * spare byte put_u8 writes). */
+static char *put_obis(char *buf, const uint8_t o[6])
+{
+    char *w = put_u8(buf, o[0]);
+    for (int i = 1; i < 6; i++) {
+        *w++ = '.';
+        w = put_u8(w, o[i]);
+    }
+    return w;
+}
+
 size_t ds_obis_format(const uint8_t obis[6], char *buf)
 {
-    size_t n = 0;
-    for (int i = 0; i < 6; i++) {
-        if (i) buf[n++] = '.';
-        n += ds_fmt_u8(buf + n, obis[i]);
-    }
-    buf[n] = '\0';
-    return n;
+    char *end = put_obis(buf, obis);
+    *end = '\0';
+    return (size_t)(end - buf);
 }
 
 #define N_OBIS_NAMES (sizeof OBIS_NAMES / sizeof OBIS_NAMES[0])
 
-static const char *lookup(const uint8_t o[6])
+/* Halving steps that cover the table: the search reads one row per step. */
+#define SEARCH_STEPS 8
+_Static_assert(N_OBIS_NAMES < (1u << SEARCH_STEPS), "OBIS table too large for SEARCH_STEPS");
+
+/* The row naming o, or NULL. A search by halves with a fixed number of steps finds the first
+ * row whose key is not below o's (the steps are unrolled: each is a compare and a conditional
+ * move, with no loop counter), then the rows of equal key are walked, exact E before ANY_E. */
+static const obis_name *lookup(const uint8_t o[6])
 {
     uint64_t want = ROW_KEY(o[0], o[1], o[2], o[3], o[5]);
-    size_t lo = 0, hi = N_OBIS_NAMES;
-    while (lo < hi) { /* first row whose key is not below want */
-        size_t mid = lo + (hi - lo) / 2;
-        if (OBIS_NAMES[mid].key < want) lo = mid + 1;
-        else hi = mid;
-    }
-    for (size_t i = lo; i < N_OBIS_NAMES && OBIS_NAMES[i].key == want; i++)
-        if (OBIS_NAMES[i].e == o[4] || OBIS_NAMES[i].e == ANY_E) return OBIS_NAMES[i].name;
+    size_t below = 0; /* rows known to have a key below want */
+#pragma GCC unroll 8 /* = SEARCH_STEPS (the pragma takes no macro) */
+    for (size_t step = (size_t)1 << (SEARCH_STEPS - 1); step; step >>= 1)
+        if (below + step <= N_OBIS_NAMES && OBIS_NAMES[below + step - 1].key < want) below += step;
+    for (const obis_name *row = OBIS_NAMES + below; row < OBIS_NAMES + N_OBIS_NAMES && row->key == want; row++)
+        if (row->e == o[4] || row->e == ANY_E) return row;
     return NULL;
 }
 
@@ -185,14 +217,33 @@ int ds_obis_table_sorted(void)
     return 1;
 }
 
-const char *ds_obis_meaning(const uint8_t obis[6])
+static const obis_name *find(const uint8_t obis[6])
 {
-    const char *m = lookup(obis);
-    if (m || obis[0] != 1 || obis[1] != 1) return m;
+    const obis_name *row = lookup(obis);
+    if (row || obis[0] != 1 || obis[1] != 1) return row;
     /* Some meters (Kamstrup) number their electricity quantities on channel B=1
      * instead of B=0; the quantity is the same. */
     uint8_t channel0[6];
     memcpy(channel0, obis, 6);
     channel0[1] = 0;
     return lookup(channel0);
+}
+
+const char *ds_obis_meaning(const uint8_t obis[6])
+{
+    const obis_name *row = find(obis);
+    return row ? row->name : NULL;
+}
+
+size_t ds_obis_text(const uint8_t obis[6], char *buf, int *named)
+{
+    char *w = put_obis(buf, obis);
+    const obis_name *row = find(obis);
+    *named = row != NULL;
+    if (row) {
+        *w++ = ' ';
+        memcpy(w, row->name, row->len);
+        w += row->len;
+    }
+    return (size_t)(w - buf);
 }
