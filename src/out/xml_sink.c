@@ -195,13 +195,33 @@ static void xml_leaf(ds_sink *s, const char *name, size_t nlen, const char *valu
     ds_wbuf_commit(w, o + 5);
 }
 
-static void xml_leaf_hex(ds_sink *s, const char *name, size_t nlen, const unsigned char *p, size_t n)
+static void __attribute__((noinline)) xml_leaf_hex_slow(xml_sink *x, const char *name, size_t nlen,
+                                                        const unsigned char *p, size_t n)
 {
-    xml_sink *x = xml_of(s);
     put_start(x, name, nlen);
     ds_wbuf_write(&x->st.w, " Value=\"", 8);
     ds_wbuf_hex(&x->st.w, p, n);
     ds_wbuf_write(&x->st.w, "\" />\n", 5);
+}
+
+/* <Name Value="HEX" />, the hex written straight into the block when the line fits. */
+static void xml_leaf_hex(ds_sink *s, const char *name, size_t nlen, const unsigned char *p, size_t n)
+{
+    xml_sink *x = xml_of(s);
+    ds_wbuf *w = &x->st.w;
+    size_t ind = 2 * (size_t)x->st.indent;
+    if (n > DS_WBUF_SIZE / 4 || ds_wbuf_reserve(w, ind + 1 + nlen + 8 + 2 * n + 5) != 0) {
+        xml_leaf_hex_slow(x, name, nlen, p, n);
+        return;
+    }
+    char *o = ds_put_indent(ds_wbuf_tail(w), ind);
+    *o++ = '<';
+    o = ds_put(o, name, nlen);
+    memcpy(o, " Value=\"", 8);
+    ds_hex_encode(o + 8, p, n);
+    o += 8 + 2 * n;
+    memcpy(o, "\" />\n", 5);
+    ds_wbuf_commit(w, o + 5);
 }
 
 static void xml_leaf_attrs(ds_sink *s, const char *name, size_t nlen, const ds_attr *attrs, size_t nattrs)
