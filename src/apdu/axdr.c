@@ -221,7 +221,7 @@ void ds_axdr_octets_comment(ds_emit *e, const uint8_t *p, size_t n)
         int named;
         size_t len = ds_obis_text(p, buf, &named);
         if (p[5] == 0xFF || named) {
-            ds_emit_comment_text(e, buf, len);
+            ds_emit_note(e, buf, len);
             return;
         }
     }
@@ -229,7 +229,7 @@ void ds_axdr_octets_comment(ds_emit *e, const uint8_t *p, size_t n)
         char buf[96];
         size_t len = ds_datetime_format(p, n, buf, sizeof buf);
         if (len) {
-            ds_emit_comment_text(e, buf, len);
+            ds_emit_note(e, buf, len);
             return;
         }
     }
@@ -241,7 +241,7 @@ static void date_comment(ds_emit *e, const uint8_t *p, size_t n)
     if (!ds_emit_comments_on(e)) return;
     char buf[96];
     size_t len = ds_datetime_format(p, n, buf, sizeof buf);
-    if (len) ds_emit_comment_text(e, buf, len);
+    if (len) ds_emit_note(e, buf, len);
 }
 
 /* ---- simple values ----------------------------------------------------------------------------- */

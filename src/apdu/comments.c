@@ -16,7 +16,7 @@ void ds_c_class_id(ds_emit *e, const uint8_t *p, size_t n, uint64_t v)
     (void)n;
     if (!ds_emit_comments_on(e)) return;
     const char *name = ds_class_name((uint16_t)v);
-    if (name) ds_emit_comment_text(e, name, strlen(name));
+    if (name) ds_emit_note(e, name, strlen(name));
 }
 
 void ds_c_obis(ds_emit *e, const uint8_t *p, size_t n, uint64_t v)
@@ -25,7 +25,7 @@ void ds_c_obis(ds_emit *e, const uint8_t *p, size_t n, uint64_t v)
     if (!ds_emit_comments_on(e) || n != 6) return;
     char buf[DS_OBIS_TEXT_MAX];
     int named;
-    ds_emit_comment_text(e, buf, ds_obis_text(p, buf, &named));
+    ds_emit_note(e, buf, ds_obis_text(p, buf, &named));
 }
 
 void ds_c_invoke_id(ds_emit *e, const uint8_t *p, size_t n, uint64_t v)
@@ -39,7 +39,7 @@ void ds_c_invoke_id(ds_emit *e, const uint8_t *p, size_t n, uint64_t v)
     ds_text_uint(&t, v & 0x0F);
     ds_text_str(&t, (v & 0x40) ? ", confirmed, " : ", unconfirmed, ");
     ds_text_str(&t, (v & 0x80) ? "high priority" : "normal priority");
-    ds_emit_comment_text(e, t.buf, t.len);
+    ds_emit_note(e, t.buf, t.len);
 }
 
 void ds_c_long_invoke_id(ds_emit *e, const uint8_t *p, size_t n, uint64_t v)
@@ -56,7 +56,7 @@ void ds_c_long_invoke_id(ds_emit *e, const uint8_t *p, size_t n, uint64_t v)
     ds_text_str(&t, (v & 0x80000000u) ? "high priority" : "normal priority");
     if (v & 0x10000000u) ds_text_str(&t, ", self-descriptive");
     if (v & 0x20000000u) ds_text_str(&t, ", break on error");
-    ds_emit_comment_text(e, t.buf, t.len);
+    ds_emit_note(e, t.buf, t.len);
 }
 
 void ds_c_octets(ds_emit *e, const uint8_t *p, size_t n, uint64_t v)
@@ -69,7 +69,7 @@ static void enum_comment(ds_emit *e, const ds_enum *t, uint64_t v)
 {
     if (!ds_emit_comments_on(e)) return;
     const char *name = ds_enum_name(t, (uint32_t)v);
-    if (name) ds_emit_comment_text(e, name, strlen(name));
+    if (name) ds_emit_note(e, name, strlen(name));
 }
 
 void ds_c_association_result(ds_emit *e, const uint8_t *p, size_t n, uint64_t v)

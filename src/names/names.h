@@ -19,6 +19,8 @@ size_t ds_obis_text(const uint8_t obis[6], char *buf, int *named);
 const char *ds_obis_meaning(const uint8_t obis[6]);
 /* 1 when the OBIS table is in the order its search needs (for the tests). */
 int ds_obis_table_sorted(void);
+/* The i-th meaning of the OBIS table, NULL past its end (for the tests). */
+const char *ds_obis_table_name(size_t i);
 /* Interface class name ("Clock", "Register", "Association LN"), or NULL. */
 const char *ds_class_name(uint16_t class_id);
 /* Unit symbol for the scaler_unit enum ("Wh", "V"), or NULL. */

@@ -208,6 +208,11 @@ static const obis_name *lookup(const uint8_t o[6])
     return NULL;
 }
 
+const char *ds_obis_table_name(size_t i)
+{
+    return i < N_OBIS_NAMES ? OBIS_NAMES[i].name : NULL;
+}
+
 int ds_obis_table_sorted(void)
 {
     for (size_t i = 1; i < N_OBIS_NAMES; i++) {

@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "apdu/enums.h"
 #include "names/names.h"
+#include "util/fmt.h"
 
 static const char *dt(const char *hex)
 {
@@ -86,6 +88,44 @@ START_TEST(obis_table_order)
 {
     /* lookup searches by halves: the table must stay sorted */
     ck_assert_int_eq(ds_obis_table_sorted(), 1);
+}
+END_TEST
+
+/* The names that become comments are written without escaping (DS_TEXT_PLAIN): none may hold
+ * a character a writer would have to escape. Unit names (m³, °C) are not used in comments. */
+static void ck_plain(const char *name)
+{
+    ck_assert_msg(ds_text_is_plain(name, strlen(name)), "not plain: \"%s\"", name);
+}
+
+START_TEST(comment_names_are_plain)
+{
+    size_t n = 0;
+    for (const char *name; (name = ds_obis_table_name(n)) != NULL; n++) ck_plain(name);
+    ck_assert_uint_gt(n, 50);
+    for (unsigned id = 0; id <= 0xFFFF; id++)
+        if (ds_class_name((uint16_t)id)) ck_plain(ds_class_name((uint16_t)id));
+    static const ds_enum *const tables[] = {DS_ASSOCIATION_RESULT, DS_ACSE_USER_DIAG, DS_ACSE_PROVIDER_DIAG,
+                                            DS_CSE_SERVICE};
+    for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
+        for (const ds_enum *row = tables[t]; row->name; row++) ck_plain(row->name);
+    /* date texts, for dates with every special value in every field (xorshift bytes biased
+     * towards FF, FE, FD, 80 and 00) */
+    static const uint8_t special[] = {0xFF, 0xFE, 0xFD, 0x80, 0x00, 0x7F};
+    uint32_t x = 12345;
+    size_t formatted = 0;
+    for (int i = 0; i < 200000; i++) {
+        uint8_t d[12];
+        for (size_t k = 0; k < sizeof d; k++) {
+            x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+            d[k] = (x & 1) ? special[(x >> 1) % sizeof special] : (uint8_t)(x >> 8) % 64;
+        }
+        char buf[128];
+        size_t len = ds_datetime_format(d, sizeof d, buf, sizeof buf);
+        if (len) ck_assert_msg(ds_text_is_plain(buf, len), "not plain: \"%.*s\"", (int)len, buf);
+        formatted += len != 0;
+    }
+    ck_assert_uint_gt(formatted, 1000);
 }
 END_TEST
 
@@ -226,6 +266,7 @@ static Suite *names_suite(void)
     tcase_add_test(t, obis_meanings);
     tcase_add_test(t, obis_table_order);
     tcase_add_test(t, class_names);
+    tcase_add_test(t, comment_names_are_plain);
     tcase_add_test(t, unit_names);
     tcase_add_test(t, datetime_full);
     tcase_add_test(t, datetime_unspecified_and_special);
