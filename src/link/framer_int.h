@@ -28,9 +28,13 @@ struct ds_framer {
     ds_diag_fn diag_fn;
     void *user;
 
-    uint8_t *buf;        /* pending bytes are buf[pos..len) */
-    size_t cap, pos, len;
+    /* Pending bytes are buf[pos..len). buf is the framer's store, except while a piece fed
+     * with nothing pending is scanned in place (see scan_in_place). */
+    const uint8_t *buf;
+    size_t pos, len;
     uint64_t buf_off;    /* stream offset of buf[0] */
+    uint8_t *store;      /* cap bytes: what a piece left unfinished waits here for the next */
+    size_t cap;
 
     int record;          /* DS_REC_* */
     int discard;         /* raw record cut at DS_RAW_MAX: drop bytes until the flush */
