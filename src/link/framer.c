@@ -17,6 +17,33 @@ enum { DS_REC_UNDECIDED, DS_REC_FRAMED, DS_REC_RAW };
 
 static const ds_meta no_meta;
 
+/* Bytes that can begin a frame of the kinds looked for. Everything else is garbage without
+ * a closer look, which lets the scanner cross noise at memory speed. */
+static int may_begin_frame(const ds_framer *fr, uint8_t b)
+{
+    switch (fr->kind) {
+    case DS_LINK_HDLC: return b == DS_HDLC_FLAG;
+    case DS_LINK_MBUS: return b == 0x68;
+    case DS_LINK_WRAPPER: return b == 0x00;
+    default: return b == DS_HDLC_FLAG || b == 0x68 || (b == 0x00 && !fr->record_had_checked_frame);
+    }
+}
+
+/* The table of may_begin_frame(), set again whenever what it depends on changes. */
+static void set_starts(ds_framer *fr)
+{
+    fr->starts[DS_HDLC_FLAG] = (uint8_t)may_begin_frame(fr, DS_HDLC_FLAG);
+    fr->starts[0x68] = (uint8_t)may_begin_frame(fr, 0x68);
+    fr->starts[0x00] = (uint8_t)may_begin_frame(fr, 0x00);
+}
+
+static void set_record_had_checked_frame(ds_framer *fr, int v)
+{
+    if (fr->record_had_checked_frame == v) return;
+    fr->record_had_checked_frame = v;
+    set_starts(fr);
+}
+
 ds_framer *ds_framer_new(ds_link_kind kind, ds_frame_fn frame_fn, ds_diag_fn diag_fn, void *user)
 {
     ds_framer *fr = calloc(1, sizeof *fr);
@@ -26,6 +53,7 @@ ds_framer *ds_framer_new(ds_link_kind kind, ds_frame_fn frame_fn, ds_diag_fn dia
     fr->diag_fn = diag_fn;
     fr->user = user;
     fr->record = DS_REC_UNDECIDED;
+    set_starts(fr);
     return fr;
 }
 
@@ -35,8 +63,6 @@ void ds_framer_free(ds_framer *fr)
     free(fr->store);
     free(fr);
 }
-
-uint64_t ds_framer_off(const ds_framer *fr, size_t i) { return fr->buf_off + i; }
 
 static size_t pending(const ds_framer *fr) { return fr->len - fr->pos; }
 
@@ -165,7 +191,7 @@ void ds_framer_frame_init(ds_framer *fr, ds_frame *f, ds_link_kind kind, size_t 
 void ds_framer_deliver(ds_framer *fr, ds_frame *f)
 {
     flush_garbage(fr);
-    if (f->kind == DS_LINK_HDLC || f->kind == DS_LINK_MBUS) fr->record_had_checked_frame = 1;
+    if (f->kind == DS_LINK_HDLC || f->kind == DS_LINK_MBUS) set_record_had_checked_frame(fr, 1);
     f->number = ++fr->delivered;
     if (fr->frame_fn) fr->frame_fn(fr->user, f);
 }
@@ -231,29 +257,12 @@ static ds_try_result scan_one(ds_framer *fr, size_t p, size_t avail, int final, 
     return DS_TRY_NOT_FRAME;
 }
 
-/* Bytes that can begin a frame of the kinds looked for. Everything else is garbage without
- * a closer look, which lets the scanner cross noise at memory speed. */
-static int may_begin_frame(const ds_framer *fr, uint8_t b)
-{
-    switch (fr->kind) {
-    case DS_LINK_HDLC: return b == DS_HDLC_FLAG;
-    case DS_LINK_MBUS: return b == 0x68;
-    case DS_LINK_WRAPPER: return b == 0x00;
-    default: return b == DS_HDLC_FLAG || b == 0x68 || (b == 0x00 && !fr->record_had_checked_frame);
-    }
-}
-
 /* Skips the bytes from fr->pos that cannot begin a frame, as one garbage run. */
 static void skip_noise(ds_framer *fr)
 {
     size_t i = fr->pos, end = fr->len;
     if (fr->has_spare_flag && fr->spare_flag_off == ds_framer_off(fr, i)) return; /* let the flag be seen */
-    /* the table is all zero but for these three, which depend on the state */
-    uint8_t *starts = fr->starts;
-    starts[DS_HDLC_FLAG] = (uint8_t)may_begin_frame(fr, DS_HDLC_FLAG);
-    starts[0x68] = (uint8_t)may_begin_frame(fr, 0x68);
-    starts[0x00] = (uint8_t)may_begin_frame(fr, 0x00);
-    const uint8_t *buf = fr->buf;
+    const uint8_t *starts = fr->starts, *buf = fr->buf;
     while (i < end && !starts[buf[i]]) i++;
     if (i > fr->pos) {
         add_garbage_run(fr, fr->pos, i - fr->pos);
@@ -429,5 +438,5 @@ void ds_framer_flush(ds_framer *fr)
     fr->pos = fr->len = 0;
     fr->record = DS_REC_UNDECIDED;
     fr->discard = 0;
-    fr->record_had_checked_frame = 0;
+    set_record_had_checked_frame(fr, 0);
 }

@@ -65,7 +65,7 @@ struct ds_framer {
     size_t nmarks;
 
     uint8_t unstuffed[DS_HDLC_MAX_LEN + 2];
-    uint8_t starts[256];  /* 1 for the bytes that may begin a frame (see skip_noise) */
+    uint8_t starts[256];  /* 1 for the bytes that may begin a frame (see set_starts) */
 };
 
 /* Reports a diagnostic belonging to the next frame (garbage seen so far is
@@ -77,7 +77,7 @@ void ds_framer_frame_init(ds_framer *fr, ds_frame *f, ds_link_kind kind, size_t 
 /* Numbers the frame and hands it to the callback. */
 void ds_framer_deliver(ds_framer *fr, ds_frame *f);
 /* Stream offset of buffer index i. */
-uint64_t ds_framer_off(const ds_framer *fr, size_t i);
+static inline uint64_t ds_framer_off(const ds_framer *fr, size_t i) { return fr->buf_off + i; }
 
 /* Readers: the bytes at buffer index p (avail of them pending) start with
  * the framing's first byte. final: no more bytes will come for this record. */
