@@ -31,7 +31,7 @@ struct ds_decoder {
  * two addresses in a fixed order. */
 static void select_session(ds_decoder *d, const ds_frame *f)
 {
-    uint8_t key[DS_SESSION_KEY_MAX] = {(uint8_t)f->kind};
+    uint8_t key[DS_SESSION_KEY_MAX] = {(uint8_t)f->kind};  /* zero after the key, as select wants */
     size_t k = 1;
     const uint8_t *a = NULL, *b = NULL;
     size_t al = 0, bl = 0;
@@ -419,9 +419,9 @@ int ds_decode_apdu_buffer(const uint8_t *apdu, size_t len, const ds_options *opt
     ds_emit_init(&e, sink, &o, diag_fn, diag_user);
     ds_security sec;
     security_from_options(&sec, &o);
-    static const uint8_t ONE_APDU[1] = {DS_LINK_RAW};
+    static const uint8_t ONE_APDU[DS_SESSION_KEY_MAX] = {DS_LINK_RAW};
     ds_security_attach(&sec, &e);
-    ds_security_select(&sec, ONE_APDU, sizeof ONE_APDU, NULL, 0);
+    ds_security_select(&sec, ONE_APDU, 1, NULL, 0);
     ds_cursor c;
     ds_cur_init(&c, apdu, len);
     ds_apdu_decode(&e, &c);
