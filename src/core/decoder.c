@@ -31,7 +31,7 @@ struct ds_decoder {
  * two addresses in a fixed order. */
 static void select_session(ds_decoder *d, const ds_frame *f)
 {
-    uint8_t key[DS_SESSION_KEY_MAX] = {(uint8_t)f->kind};
+    uint8_t key[DS_SESSION_KEY_MAX] = {(uint8_t)f->kind};  /* zero after the key, as select wants */
     size_t k = 1;
     const uint8_t *a = NULL, *b = NULL;
     size_t al = 0, bl = 0;
@@ -126,17 +126,18 @@ static void emit_segment(ds_decoder *d, const uint8_t *p, size_t n)
     if (!d->opt.pdu_only) ds_emit_hex(&d->emit, "NextFrame", p, n);
 }
 
-/* One segment of a segmented APDU. Shows the segment, and the whole APDU once the last arrives. */
-static void add_segment(ds_decoder *d, const uint8_t *key, size_t key_len, const uint8_t *p, size_t n,
-                        uint64_t offset, int last, int seq)
+/* One segment of a segmented APDU, s being the conversation's slot when one is gathering (the
+ * caller looked it up once for both its own decision and this). Shows the segment, and the
+ * whole APDU once the last arrives. */
+static void add_segment(ds_decoder *d, ds_reasm_slot *s, const uint8_t *key, size_t key_len, const uint8_t *p,
+                        size_t n, uint64_t offset, int last, int seq)
 {
     ds_emit *e = &d->emit;
-    ds_reasm_slot *s = ds_reasm_find(&d->reasm, key, key_len);
     if (s && seq >= 0 && s->next_seq >= 0 && seq != s->next_seq) {
         ds_report_abs(e, DS_D_FRAME_SEGMENT, DS_SEV_ERROR, offset,
                       "segment %d arrived where %d was expected; the %zu byte(s) gathered so far are dropped",
                       seq, s->next_seq, s->data.len);
-        ds_reasm_release(s);
+        ds_reasm_release(&d->reasm, s);
         s = NULL;
     }
     if (!s && seq > 0) {
@@ -156,14 +157,14 @@ static void add_segment(ds_decoder *d, const uint8_t *key, size_t key_len, const
     if (ds_reasm_append(&d->reasm, s, p, n)) {
         ds_report_abs(e, DS_D_FRAME_SEGMENT, DS_SEV_ERROR, offset,
                       "reassembled APDU would exceed %u bytes; given up", (unsigned)DS_REASM_MAX);
-        ds_reasm_release(s);
+        ds_reasm_release(&d->reasm, s);
         return;
     }
     s->next_seq = seq >= 0 ? seq + 1 : -1;
     if (last) {
         size_t llc = ds_llc_length(s->data.p, s->data.len);
         emit_apdu(d, s->data.p + llc, s->data.len - llc, s->first_offset + llc, 1, NULL);
-        ds_reasm_release(s);
+        ds_reasm_release(&d->reasm, s);
     }
 }
 
@@ -186,9 +187,9 @@ static void hdlc_payload(ds_decoder *d, const ds_frame *f)
 
     const uint8_t *p = f->info;
     size_t n = f->info_len;
-    int continuing = ds_reasm_find(&d->reasm, key, k) != NULL;
-    if (h->segmented || continuing) {
-        add_segment(d, key, k, p, n, f->info_offset, !h->segmented, -1);
+    ds_reasm_slot *gathering = ds_reasm_find(&d->reasm, key, k);
+    if (h->segmented || gathering) {
+        add_segment(d, gathering, key, k, p, n, f->info_offset, !h->segmented, -1);
         return;
     }
     if (n == 0) return;
@@ -208,9 +209,9 @@ static void mbus_payload(ds_decoder *d, const ds_frame *f)
         return;
     }
     uint8_t key[4] = {DS_LINK_MBUS, m->a, m->stsap, m->dtsap};
-    int single = m->fin && m->seq == 0 && !ds_reasm_find(&d->reasm, key, sizeof key);
-    if (single) emit_apdu(d, f->info, f->info_len, f->info_offset, 1, NULL);
-    else add_segment(d, key, sizeof key, f->info, f->info_len, f->info_offset, m->fin, m->seq);
+    ds_reasm_slot *gathering = ds_reasm_find(&d->reasm, key, sizeof key);
+    if (m->fin && m->seq == 0 && !gathering) emit_apdu(d, f->info, f->info_len, f->info_offset, 1, NULL);
+    else add_segment(d, gathering, key, sizeof key, f->info, f->info_len, f->info_offset, m->fin, m->seq);
 }
 
 /* A raw record: the APDU alone, or inside <PDU LLC=".."> when the record carried an LLC
@@ -356,7 +357,7 @@ void ds_decoder_end(ds_decoder *d)
          * segment pasted on its own is the common case). Say so, without a diagnostic. */
         ds_emit_comment(&d->emit, "input ended before the last segment: %zu byte(s) of an unfinished APDU",
                         s->data.len);
-        ds_reasm_release(s);
+        ds_reasm_release(&d->reasm, s);
     }
 }
 
@@ -418,9 +419,9 @@ int ds_decode_apdu_buffer(const uint8_t *apdu, size_t len, const ds_options *opt
     ds_emit_init(&e, sink, &o, diag_fn, diag_user);
     ds_security sec;
     security_from_options(&sec, &o);
-    static const uint8_t ONE_APDU[1] = {DS_LINK_RAW};
+    static const uint8_t ONE_APDU[DS_SESSION_KEY_MAX] = {DS_LINK_RAW};
     ds_security_attach(&sec, &e);
-    ds_security_select(&sec, ONE_APDU, sizeof ONE_APDU, NULL, 0);
+    ds_security_select(&sec, ONE_APDU, 1, NULL, 0);
     ds_cursor c;
     ds_cur_init(&c, apdu, len);
     ds_apdu_decode(&e, &c);

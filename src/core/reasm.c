@@ -16,6 +16,7 @@ void ds_reasm_free(ds_reasm *r)
 
 ds_reasm_slot *ds_reasm_find(ds_reasm *r, const uint8_t *key, size_t key_len)
 {
+    if (r->active == 0) return NULL;
     for (int i = 0; i < DS_REASM_SLOTS; i++) {
         ds_reasm_slot *s = &r->slot[i];
         if (s->active && s->key_len == key_len && memcmp(s->key, key, key_len) == 0) {
@@ -32,7 +33,9 @@ ds_reasm_slot *ds_reasm_start(ds_reasm *r, const uint8_t *key, size_t key_len, u
     *evicted = 0;
     for (int i = 0; i < DS_REASM_SLOTS && !victim; i++)
         if (!r->slot[i].active) victim = &r->slot[i];
-    if (!victim) {
+    if (victim) {
+        r->active++;
+    } else {
         victim = &r->slot[0];
         for (int i = 1; i < DS_REASM_SLOTS; i++)
             if (r->slot[i].last_use < victim->last_use) victim = &r->slot[i];
@@ -56,8 +59,9 @@ int ds_reasm_append(ds_reasm *r, ds_reasm_slot *s, const uint8_t *p, size_t n)
     return ds_buf_append(&s->data, p, n);
 }
 
-void ds_reasm_release(ds_reasm_slot *s)
+void ds_reasm_release(ds_reasm *r, ds_reasm_slot *s)
 {
+    if (s->active) r->active--;
     s->active = 0;
     ds_buf_reset(&s->data); /* the buffer is kept: the next conversation reuses it */
 }

@@ -31,6 +31,7 @@ typedef struct ds_reasm_slot {
 typedef struct ds_reasm {
     ds_reasm_slot slot[DS_REASM_SLOTS];
     uint64_t clock;
+    size_t active;          /* slots in use: most frames are looked up while none is */
 } ds_reasm;
 
 void ds_reasm_init(ds_reasm *r);
@@ -42,6 +43,6 @@ ds_reasm_slot *ds_reasm_find(ds_reasm *r, const uint8_t *key, size_t key_len);
 ds_reasm_slot *ds_reasm_start(ds_reasm *r, const uint8_t *key, size_t key_len, uint64_t offset, int *evicted);
 /* Appends bytes; returns -1 when the slot would exceed DS_REASM_MAX or memory runs out. */
 int ds_reasm_append(ds_reasm *r, ds_reasm_slot *s, const uint8_t *p, size_t n);
-void ds_reasm_release(ds_reasm_slot *s);
+void ds_reasm_release(ds_reasm *r, ds_reasm_slot *s);
 
 #endif

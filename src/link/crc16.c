@@ -4,6 +4,8 @@
  * 8*(k+1) bit steps, so eight input bytes are folded in with eight independent lookups (the
  * CRC of every frame is on the decoder's critical path). Table 0 is the classic byte-wise table
  * for the reflected polynomial 0x1021 (0x8408); table k is table k-1 shifted by one more byte. */
+#include "link/crc16.h"
+
 #include "dlmscope/frame.h"
 
 static const uint16_t crc_tables[8][256] = {
@@ -281,9 +283,9 @@ static const uint16_t crc_tables[8][256] = {
     },
 };
 
-uint16_t ds_crc16_x25(const uint8_t *p, size_t n)
+uint16_t ds_crc16_x25_update(uint16_t reg, const uint8_t *p, size_t n)
 {
-    uint32_t crc = 0xFFFFu;
+    uint32_t crc = reg;
     const uint16_t(*t)[256] = crc_tables;
     while (n >= 8) {
         crc ^= (uint32_t)p[0] | (uint32_t)p[1] << 8;
@@ -292,6 +294,25 @@ uint16_t ds_crc16_x25(const uint8_t *p, size_t n)
         p += 8;
         n -= 8;
     }
-    while (n--) crc = (crc >> 8) ^ t[0][(crc ^ *p++) & 0xFFu];
-    return (uint16_t)(crc ^ 0xFFFFu);
+    /* The same folding for the last 0..7 bytes: four, two, then one at a time (short
+     * pieces such as an HDLC header are all tail). */
+    if (n >= 4) {
+        crc ^= (uint32_t)p[0] | (uint32_t)p[1] << 8;
+        crc = t[3][crc & 0xFF] ^ t[2][(crc >> 8) & 0xFF] ^ t[1][p[2]] ^ t[0][p[3]];
+        p += 4;
+        n -= 4;
+    }
+    if (n >= 2) {
+        crc ^= (uint32_t)p[0] | (uint32_t)p[1] << 8;
+        crc = t[1][crc & 0xFF] ^ t[0][(crc >> 8) & 0xFF];
+        p += 2;
+        n -= 2;
+    }
+    if (n) crc = (crc >> 8) ^ t[0][(crc ^ *p) & 0xFFu];
+    return (uint16_t)crc;
+}
+
+uint16_t ds_crc16_x25(const uint8_t *p, size_t n)
+{
+    return ds_crc16_x25_final(ds_crc16_x25_update(DS_CRC16_X25_INIT, p, n));
 }

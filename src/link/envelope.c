@@ -8,11 +8,15 @@
 
 #define NUM_MAX 24
 
-/* hx in hex mode (no padding), decimal otherwise */
+/* hx in hex mode (no padding), decimal otherwise; returns the length */
+static size_t fmt_num_len(const ds_emit *e, char *buf, uint64_t v)
+{
+    return e->opt->decimal ? ds_fmt_udec(buf, v) : ds_fmt_uhex(buf, v, 1);
+}
+
 static const char *fmt_num(const ds_emit *e, char *buf, uint64_t v)
 {
-    if (e->opt->decimal) ds_fmt_udec(buf, v);
-    else ds_fmt_uhex(buf, v, 1);
+    fmt_num_len(e, buf, v);
     return buf;
 }
 
@@ -81,9 +85,15 @@ static void frame_label(ds_emit *e, const ds_hdlc_info *h)
     ds_emit_comment_text(e, t.buf, t.len);
 }
 
-size_t ds_hdlc_addr_size_for(uint32_t packed)
+/* static, so that the envelope of every frame has it inline (the exported one is for the encoder) */
+static size_t addr_size_for(uint32_t packed)
 {
     return packed < 0x80u ? 1 : packed < 0x4000u ? 2 : 4;
+}
+
+size_t ds_hdlc_addr_size_for(uint32_t packed)
+{
+    return addr_size_for(packed);
 }
 
 size_t ds_hdlc_param_size_for(uint8_t id, uint32_t value)
@@ -94,10 +104,11 @@ size_t ds_hdlc_param_size_for(uint8_t id, uint32_t value)
 
 /* <Name Value="v" />, or <Name Value="v" Size="n" /> when the wire used another size than
  * the encoder would choose for v (the packed number does not say how it was written). */
-static void sized_leaf(ds_emit *e, const char *name, const char *value, size_t size, size_t canonical)
+static void sized_leaf(ds_emit *e, const char *name, const char *value, size_t value_len, size_t size,
+                       size_t canonical)
 {
     if (size == canonical) {
-        ds_emit_leaf(e, name, value);
+        ds_emit_leaf_n(e, name, value, value_len);
         return;
     }
     char sz[NUM_MAX];
@@ -110,9 +121,9 @@ static void address_leaf(ds_emit *e, const char *name, const ds_hdlc_addr *a)
 {
     char num[NUM_MAX];
     address_comment(e, a);
-    fmt_num(e, num, a->packed);
-    if (a->len == 0) ds_emit_leaf(e, name, num);  /* unreadable address: nothing to size */
-    else sized_leaf(e, name, num, a->len, ds_hdlc_addr_size_for(a->packed));
+    size_t len = fmt_num_len(e, num, a->packed);
+    if (a->len == 0) ds_emit_leaf_n(e, name, num, len);  /* unreadable address: nothing to size */
+    else sized_leaf(e, name, num, len, a->len, addr_size_for(a->packed));
 }
 
 static void hdlc_children(ds_emit *e, const ds_hdlc_info *h)
@@ -122,8 +133,7 @@ static void hdlc_children(ds_emit *e, const ds_hdlc_info *h)
     address_leaf(e, "SourceAddress", &h->src);
     if (h->dst.len == 0 || h->src.len == 0) return;  /* no control byte known */
     frame_label(e, h);
-    ds_fmt_uhex(num, h->control, 2);  /* two hex digits in both modes */
-    ds_emit_leaf(e, "FrameType", num);
+    ds_emit_leaf_n(e, "FrameType", num, ds_fmt_uhex(num, h->control, 2));  /* two hex digits in both modes */
 }
 
 static void mbus_children(ds_emit *e, const ds_mbus_info *m)
@@ -212,8 +222,8 @@ static void param_leaf(ds_emit *e, uint8_t id, const uint8_t *v, size_t len)
     uint32_t value = 0;
     for (size_t i = 0; i < len; i++) value = value << 8 | v[i];
     char num[NUM_MAX];
-    ds_fmt_udec(num, value);
-    sized_leaf(e, name, num, len, ds_hdlc_param_size_for(id, value));
+    size_t num_len = ds_fmt_udec(num, value);
+    sized_leaf(e, name, num, num_len, len, ds_hdlc_param_size_for(id, value));
 }
 
 /* Writes the parameters of an 81 80 group. The same rules as ds_hdlc_params_walk(); returns

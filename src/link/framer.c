@@ -13,8 +13,36 @@ enum { DS_REC_UNDECIDED, DS_REC_FRAMED, DS_REC_RAW };
  * the largest frame is a raw record, so that bounds it. */
 #define BUF_MIN 4096u
 #define BUF_MAX ((size_t)DS_RAW_MAX)
+#define TOP_UP 512u  /* see copy_size() */
 
 static const ds_meta no_meta;
+
+/* Bytes that can begin a frame of the kinds looked for. Everything else is garbage without
+ * a closer look, which lets the scanner cross noise at memory speed. */
+static int may_begin_frame(const ds_framer *fr, uint8_t b)
+{
+    switch (fr->kind) {
+    case DS_LINK_HDLC: return b == DS_HDLC_FLAG;
+    case DS_LINK_MBUS: return b == 0x68;
+    case DS_LINK_WRAPPER: return b == 0x00;
+    default: return b == DS_HDLC_FLAG || b == 0x68 || (b == 0x00 && !fr->record_had_checked_frame);
+    }
+}
+
+/* The table of may_begin_frame(), set again whenever what it depends on changes. */
+static void set_starts(ds_framer *fr)
+{
+    fr->starts[DS_HDLC_FLAG] = (uint8_t)may_begin_frame(fr, DS_HDLC_FLAG);
+    fr->starts[0x68] = (uint8_t)may_begin_frame(fr, 0x68);
+    fr->starts[0x00] = (uint8_t)may_begin_frame(fr, 0x00);
+}
+
+static void set_record_had_checked_frame(ds_framer *fr, int v)
+{
+    if (fr->record_had_checked_frame == v) return;
+    fr->record_had_checked_frame = v;
+    set_starts(fr);
+}
 
 ds_framer *ds_framer_new(ds_link_kind kind, ds_frame_fn frame_fn, ds_diag_fn diag_fn, void *user)
 {
@@ -25,17 +53,16 @@ ds_framer *ds_framer_new(ds_link_kind kind, ds_frame_fn frame_fn, ds_diag_fn dia
     fr->diag_fn = diag_fn;
     fr->user = user;
     fr->record = DS_REC_UNDECIDED;
+    set_starts(fr);
     return fr;
 }
 
 void ds_framer_free(ds_framer *fr)
 {
     if (!fr) return;
-    free(fr->buf);
+    free(fr->store);
     free(fr);
 }
-
-uint64_t ds_framer_off(const ds_framer *fr, size_t i) { return fr->buf_off + i; }
 
 static size_t pending(const ds_framer *fr) { return fr->len - fr->pos; }
 
@@ -164,7 +191,7 @@ void ds_framer_frame_init(ds_framer *fr, ds_frame *f, ds_link_kind kind, size_t 
 void ds_framer_deliver(ds_framer *fr, ds_frame *f)
 {
     flush_garbage(fr);
-    if (f->kind == DS_LINK_HDLC || f->kind == DS_LINK_MBUS) fr->record_had_checked_frame = 1;
+    if (f->kind == DS_LINK_HDLC || f->kind == DS_LINK_MBUS) set_record_had_checked_frame(fr, 1);
     f->number = ++fr->delivered;
     if (fr->frame_fn) fr->frame_fn(fr->user, f);
 }
@@ -230,29 +257,12 @@ static ds_try_result scan_one(ds_framer *fr, size_t p, size_t avail, int final, 
     return DS_TRY_NOT_FRAME;
 }
 
-/* Bytes that can begin a frame of the kinds looked for. Everything else is garbage without
- * a closer look, which lets the scanner cross noise at memory speed. */
-static int may_begin_frame(const ds_framer *fr, uint8_t b)
-{
-    switch (fr->kind) {
-    case DS_LINK_HDLC: return b == DS_HDLC_FLAG;
-    case DS_LINK_MBUS: return b == 0x68;
-    case DS_LINK_WRAPPER: return b == 0x00;
-    default: return b == DS_HDLC_FLAG || b == 0x68 || (b == 0x00 && !fr->record_had_checked_frame);
-    }
-}
-
 /* Skips the bytes from fr->pos that cannot begin a frame, as one garbage run. */
 static void skip_noise(ds_framer *fr)
 {
     size_t i = fr->pos, end = fr->len;
     if (fr->has_spare_flag && fr->spare_flag_off == ds_framer_off(fr, i)) return; /* let the flag be seen */
-    /* the table is all zero but for these three, which depend on the state */
-    uint8_t *starts = fr->starts;
-    starts[DS_HDLC_FLAG] = (uint8_t)may_begin_frame(fr, DS_HDLC_FLAG);
-    starts[0x68] = (uint8_t)may_begin_frame(fr, 0x68);
-    starts[0x00] = (uint8_t)may_begin_frame(fr, 0x00);
-    const uint8_t *buf = fr->buf;
+    const uint8_t *starts = fr->starts, *buf = fr->buf;
     while (i < end && !starts[buf[i]]) i++;
     if (i > fr->pos) {
         add_garbage_run(fr, fr->pos, i - fr->pos);
@@ -288,27 +298,72 @@ static void process(ds_framer *fr, int final)
     }
 }
 
-/* Room for more input: compacts the consumed prefix away, then grows up to BUF_MAX. */
+/* Grows the store towards `need` bytes, at most BUF_MAX; it stays as it was when memory runs out. */
+static void grow_store(ds_framer *fr, size_t need)
+{
+    if (fr->cap >= need || fr->cap >= BUF_MAX) return;
+    size_t ncap = fr->cap ? fr->cap : BUF_MIN;
+    while (ncap < need && ncap < BUF_MAX) ncap *= 2;
+    if (ncap > BUF_MAX) ncap = BUF_MAX;
+    uint8_t *nb = realloc(fr->store, ncap);
+    if (nb) {
+        fr->store = nb;
+        fr->cap = ncap;
+    }
+}
+
+/* Room for more input in the store: compacts the consumed prefix away, then grows up to BUF_MAX. */
 static size_t make_space(ds_framer *fr, size_t want)
 {
     if (fr->cap - fr->len >= want) return want;
     if (fr->pos > 0) {
-        memmove(fr->buf, fr->buf + fr->pos, pending(fr));
+        memmove(fr->store, fr->store + fr->pos, pending(fr));
         fr->buf_off += fr->pos;
         fr->len -= fr->pos;
         fr->pos = 0;
     }
-    if (fr->cap - fr->len < want && fr->cap < BUF_MAX) {
-        size_t ncap = fr->cap ? fr->cap : BUF_MIN;
-        while (ncap - fr->len < want && ncap < BUF_MAX) ncap *= 2;
-        if (ncap > BUF_MAX) ncap = BUF_MAX;
-        uint8_t *nb = realloc(fr->buf, ncap);
-        if (nb) {
-            fr->buf = nb;
-            fr->cap = ncap;
-        }
-    }
+    grow_store(fr, fr->len + want);
+    fr->buf = fr->store;
     return fr->cap - fr->len < want ? fr->cap - fr->len : want;
+}
+
+/* How much of a piece to copy in behind pending bytes. In a framed record they are the start
+ * of one frame, which mostly needs a few more bytes: they are copied a little at a time (at
+ * least as many as are pending, so that a long frame is retried a few times only), and once the
+ * frame is settled the rest of the piece is scanned in place (how the stream is cut into pieces
+ * does not change what the framer finds). A raw or undecided record takes the piece whole: its
+ * size limits are checked between pieces. */
+static size_t copy_size(const ds_framer *fr, size_t len)
+{
+    if (fr->record != DS_REC_FRAMED) return len;
+    size_t step = pending(fr) > TOP_UP ? pending(fr) : TOP_UP;
+    return step < len ? step : len;
+}
+
+/* A piece fed while nothing is pending is scanned where it is, and only what it leaves
+ * unfinished (a frame cut by the piece's end, a raw record) is copied into the store: the
+ * same as copying all of it in first, as a piece that fits the buffer would be, without the
+ * copy. buf_off is already the stream offset of data[0]. */
+static void scan_in_place(ds_framer *fr, const uint8_t *data, size_t len)
+{
+    fr->buf = data;
+    fr->pos = 0;
+    fr->len = len;
+    process(fr, 0);
+    size_t rest = pending(fr);
+    grow_store(fr, rest);
+    if (fr->cap < rest) {
+        /* Only when memory runs out: settle the rest where it is, as the copying path does. */
+        process(fr, 1);
+        fr->pos = fr->len;
+        rest = 0;
+    }
+    const uint8_t *tail = data + fr->pos;
+    fr->buf_off += fr->pos;
+    fr->buf = fr->store;
+    fr->pos = 0;
+    fr->len = rest;
+    if (rest) memcpy(fr->store, tail, rest);
 }
 
 static void cut_raw_record(ds_framer *fr)
@@ -338,7 +393,11 @@ void ds_framer_feed(ds_framer *fr, const uint8_t *data, size_t len, uint64_t off
             break;
         }
         add_mark(fr, offset, meta);
-        size_t n = make_space(fr, len);
+        if (pending(fr) == 0 && len <= BUF_MAX) {
+            scan_in_place(fr, data, len);
+            return;
+        }
+        size_t n = make_space(fr, copy_size(fr, len));
         if (n == 0) {
             /* Only when memory runs out (a frame-sized buffer always lets the scan
              * decide): settle what is there, and never spin. */
@@ -351,12 +410,22 @@ void ds_framer_feed(ds_framer *fr, const uint8_t *data, size_t len, uint64_t off
                 return;
             }
         }
-        memcpy(fr->buf + fr->len, data, n);
+        int had_pending = pending(fr) > 0;
+        size_t before = fr->len;
+        memcpy(fr->store + fr->len, data, n);
         fr->len += n;
-        data += n;
-        len -= n;
-        offset += n;
         process(fr, 0);
+        size_t used = n;
+        if (had_pending && fr->pos >= before) {
+            /* What was pending is settled: drop the rest of the copy, it is still in data
+             * and is scanned there. */
+            used = fr->pos - before;
+            fr->buf_off += fr->pos;
+            fr->pos = fr->len = 0;
+        }
+        data += used;
+        len -= used;
+        offset += used;
     }
 }
 
@@ -369,5 +438,5 @@ void ds_framer_flush(ds_framer *fr)
     fr->pos = fr->len = 0;
     fr->record = DS_REC_UNDECIDED;
     fr->discard = 0;
-    fr->record_had_checked_frame = 0;
+    set_record_had_checked_frame(fr, 0);
 }

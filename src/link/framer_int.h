@@ -28,9 +28,13 @@ struct ds_framer {
     ds_diag_fn diag_fn;
     void *user;
 
-    uint8_t *buf;        /* pending bytes are buf[pos..len) */
-    size_t cap, pos, len;
+    /* Pending bytes are buf[pos..len). buf is the framer's store, except while a piece fed
+     * with nothing pending is scanned in place (see scan_in_place). */
+    const uint8_t *buf;
+    size_t pos, len;
     uint64_t buf_off;    /* stream offset of buf[0] */
+    uint8_t *store;      /* cap bytes: what a piece left unfinished waits here for the next */
+    size_t cap;
 
     int record;          /* DS_REC_* */
     int discard;         /* raw record cut at DS_RAW_MAX: drop bytes until the flush */
@@ -61,7 +65,7 @@ struct ds_framer {
     size_t nmarks;
 
     uint8_t unstuffed[DS_HDLC_MAX_LEN + 2];
-    uint8_t starts[256];  /* 1 for the bytes that may begin a frame (see skip_noise) */
+    uint8_t starts[256];  /* 1 for the bytes that may begin a frame (see set_starts) */
 };
 
 /* Reports a diagnostic belonging to the next frame (garbage seen so far is
@@ -73,7 +77,7 @@ void ds_framer_frame_init(ds_framer *fr, ds_frame *f, ds_link_kind kind, size_t 
 /* Numbers the frame and hands it to the callback. */
 void ds_framer_deliver(ds_framer *fr, ds_frame *f);
 /* Stream offset of buffer index i. */
-uint64_t ds_framer_off(const ds_framer *fr, size_t i);
+static inline uint64_t ds_framer_off(const ds_framer *fr, size_t i) { return fr->buf_off + i; }
 
 /* Readers: the bytes at buffer index p (avail of them pending) start with
  * the framing's first byte. final: no more bytes will come for this record. */

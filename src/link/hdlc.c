@@ -4,31 +4,42 @@
 #include <string.h>
 #include "util/cursor.h"
 
-size_t ds_hdlc_addr_decode(const uint8_t *p, size_t avail, ds_hdlc_addr *out)
+/* The exported decoders below are wrappers of static functions, so that the header parse,
+ * which runs for every frame and every false start, has them inline. */
+
+static size_t addr_decode(const uint8_t *p, size_t avail, ds_hdlc_addr *out)
 {
-    size_t n = 0;
-    memset(out, 0, sizeof *out);
     /* The extension bit (b0) marks the last byte; only 1, 2 and 4 are legal sizes. */
-    while (n < avail && n < 4) {
-        if (p[n++] & 1u) break;
-        if (n == 4) return 0;
-    }
-    if (n == 0 || !(p[n - 1] & 1u) || n == 3) return 0;
-    memcpy(out->raw, p, n);
-    out->len = (uint8_t)n;
-    if (n == 1) {
+    size_t max = avail < 4 ? avail : 4, last = 0;
+    while (last < max && !(p[last] & 1u)) last++;
+    memset(out, 0, sizeof *out);
+    if (last == max || last == 2) return 0;  /* no last byte within 4 bytes, or 3 bytes */
+    switch (last + 1) {
+    case 1:
+        out->raw[0] = p[0];
         out->upper = (uint16_t)(p[0] >> 1);
-    } else if (n == 2) {
+        out->packed = out->upper;
+        break;
+    case 2:
+        memcpy(out->raw, p, 2);
         out->upper = (uint16_t)(p[0] >> 1);
         out->lower = (uint16_t)(p[1] >> 1);
-    } else {
+        out->packed = ((uint32_t)out->upper << 7) | out->lower;
+        break;
+    default:
+        memcpy(out->raw, p, 4);
         out->upper = (uint16_t)(((p[0] >> 1) << 7) | (p[1] >> 1));
         out->lower = (uint16_t)(((p[2] >> 1) << 7) | (p[3] >> 1));
+        out->packed = ((uint32_t)out->upper << 14) | out->lower;
+        break;
     }
-    if (n == 1) out->packed = out->upper;
-    else if (n == 2) out->packed = ((uint32_t)out->upper << 7) | out->lower;
-    else out->packed = ((uint32_t)out->upper << 14) | out->lower;
-    return n;
+    out->len = (uint8_t)(last + 1);
+    return last + 1;
+}
+
+size_t ds_hdlc_addr_decode(const uint8_t *p, size_t avail, ds_hdlc_addr *out)
+{
+    return addr_decode(p, avail, out);
 }
 
 static ds_hdlc_type classify_u(uint8_t control)
@@ -44,7 +55,7 @@ static ds_hdlc_type classify_u(uint8_t control)
     }
 }
 
-ds_hdlc_type ds_hdlc_classify(uint8_t control, int *ns, int *nr, int *pf)
+static ds_hdlc_type classify(uint8_t control, int *ns, int *nr, int *pf)
 {
     static const ds_hdlc_type s_types[4] = {DS_HDLC_RR, DS_HDLC_RNR, DS_HDLC_REJ, DS_HDLC_SREJ};
     int n_s = -1, n_r = -1;
@@ -63,6 +74,11 @@ ds_hdlc_type ds_hdlc_classify(uint8_t control, int *ns, int *nr, int *pf)
     if (nr) *nr = n_r;
     if (pf) *pf = (control >> 4) & 1;
     return t;
+}
+
+ds_hdlc_type ds_hdlc_classify(uint8_t control, int *ns, int *nr, int *pf)
+{
+    return classify(control, ns, nr, pf);
 }
 
 const char *ds_hdlc_type_name(ds_hdlc_type t)
@@ -156,15 +172,15 @@ int ds_hdlc_parse_header(const uint8_t *content, size_t avail, ds_hdlc_info *h, 
     /* Addresses and control must lie inside the frame, before the FCS. */
     size_t limit = len - 2 < avail ? len - 2 : avail;
     size_t pos = 2;
-    size_t n = ds_hdlc_addr_decode(content + pos, limit - pos, &h->dst);
+    size_t n = addr_decode(content + pos, limit - pos, &h->dst);
     if (n == 0) return limit < len - 2 && limit - pos < 4 ? DS_HDLC_HDR_INCOMPLETE : DS_HDLC_HDR_BAD_ADDRESS;
     pos += n;
-    n = ds_hdlc_addr_decode(content + pos, limit - pos, &h->src);
+    n = addr_decode(content + pos, limit - pos, &h->src);
     if (n == 0) return limit < len - 2 && limit - pos < 4 ? DS_HDLC_HDR_INCOMPLETE : DS_HDLC_HDR_BAD_ADDRESS;
     pos += n;
     if (pos >= limit) return limit < len - 2 ? DS_HDLC_HDR_INCOMPLETE : DS_HDLC_HDR_INVALID;
     h->control = content[pos++];
-    h->type = ds_hdlc_classify(h->control, &h->ns, &h->nr, &h->pf);
+    h->type = classify(h->control, &h->ns, &h->nr, &h->pf);
     lay->header_len = pos;
     size_t rest = len - 2 - pos;  /* bytes between CTRL and FCS */
     if (rest == 1) return DS_HDLC_HDR_INVALID;  /* too short for an HCS */

@@ -3,6 +3,7 @@
 #include "link/framer_int.h"
 
 #include <string.h>
+#include "link/crc16.h"
 
 /* One candidate frame as read from the stream. */
 typedef struct hdlc_read {
@@ -28,6 +29,26 @@ static int check_hcs(const hdlc_read *r)
     return ds_crc16_x25(r->content, r->lay.header_len) == le16(r->content + r->lay.header_len);
 }
 
+/* The checks of a frame whose content_avail bytes are all there: the HCS into *hcs (as
+ * check_hcs(), -1 unless the header parsed), and the FCS as the result (1 ok, 0 bad). One pass:
+ * the FCS register goes on from where the HCS one stopped. With stop_at_bad_hcs a bad HCS
+ * ends it there (0), which keeps long runs of false starts cheap. */
+static int check_whole(const hdlc_read *r, int hdr, int stop_at_bad_hcs, int *hcs)
+{
+    const uint8_t *c = r->content;
+    size_t len = r->content_avail, done = 0;
+    uint16_t reg = DS_CRC16_X25_INIT;
+    *hcs = -1;
+    if (hdr == DS_HDLC_HDR_OK && r->lay.has_hcs) {
+        done = r->lay.header_len;
+        reg = ds_crc16_x25_update(reg, c, done);
+        *hcs = ds_crc16_x25_final(reg) == le16(c + done);
+        if (*hcs == 0 && stop_at_bad_hcs) return 0;
+    }
+    reg = ds_crc16_x25_update(reg, c + done, len - 2 - done);
+    return ds_crc16_x25_final(reg) == le16(c + len - 2);
+}
+
 /* Stream offset of content index i; exact unless stuffing was undone. */
 static uint64_t content_off(const ds_framer *fr, const hdlc_read *r, size_t i)
 {
@@ -46,13 +67,13 @@ static void parse_params(ds_framer *fr, const hdlc_read *r, ds_frame *f)
                              "%s parameter field is malformed", ds_hdlc_type_name(r->h.type));
 }
 
-/* Reports what failed and hands the frame over. closing: 1 flag present,
- * 0 missing, 2 replaced by the 7D 7E abort sequence. */
-static void deliver(ds_framer *fr, hdlc_read *r, int fcs, int closing, int stuffed, int complete)
+/* Reports what failed and hands the frame over. hcs, fcs: the check results (see
+ * ds_hdlc_info). closing: 1 flag present, 0 missing, 2 replaced by the 7D 7E abort sequence. */
+static void deliver(ds_framer *fr, hdlc_read *r, int hcs, int fcs, int closing, int stuffed, int complete)
 {
     ds_frame f;
     ds_hdlc_info *h = &r->h;
-    h->hcs_ok = check_hcs(r);
+    h->hcs_ok = hcs;
     h->fcs_ok = fcs;
     h->stuffed = stuffed;
     ds_framer_frame_init(fr, &f, DS_LINK_HDLC, r->p, r->wire_len);
@@ -145,7 +166,7 @@ static ds_try_result try_unstuffed(ds_framer *fr, size_t p, size_t avail, int fi
     if (n != frame_len || ds_hdlc_parse_header(r.content, n, &r.h, &r.lay) != DS_HDLC_HDR_OK ||
         !fcs_ok(r.content, n))
         return DS_TRY_NOT_FRAME;
-    deliver(fr, &r, 1, 1, 1, 1);
+    deliver(fr, &r, check_hcs(&r), 1, 1, 1, 1);
     *consumed = span + 1;
     fr->spare_flag_off = ds_framer_off(fr, p + span + 1);
     fr->has_spare_flag = 1;  /* the closing flag may open the next frame */
@@ -203,7 +224,7 @@ static ds_try_result try_truncated(ds_framer *fr, size_t p, size_t avail, size_t
     if (good_frame_ahead(fr, p + 1, p + avail)) return DS_TRY_NOT_FRAME;
     /* A last 7E is most likely the closing flag that came too early. */
     if (r.content_avail > 0 && s[avail - 1] == DS_HDLC_FLAG) r.content_avail--;
-    deliver(fr, &r, -1, 0, 0, 0);
+    deliver(fr, &r, check_hcs(&r), -1, 0, 0, 0);
     *consumed = avail;
     return DS_TRY_DONE;
 }
@@ -230,10 +251,9 @@ ds_try_result ds_try_hdlc(ds_framer *fr, size_t p, size_t avail, int final, size
     int closing = 0;
     if (avail >= len + 2 && s[len + 1] == DS_HDLC_FLAG) closing = 1;
     else if (avail >= len + 3 && s[len + 1] == DS_HDLC_ESCAPE && s[len + 2] == DS_HDLC_FLAG) closing = 2;
-    /* Without a closing flag a bad HCS already rules the frame out; skipping
-     * the FCS keeps long runs of false starts cheap. */
-    int hopeless = hdr == DS_HDLC_HDR_OK && closing != 1 && check_hcs(&r) == 0;
-    int good = !hopeless && (hdr == DS_HDLC_HDR_OK || hdr == DS_HDLC_HDR_BAD_ADDRESS) && fcs_ok(r.content, len);
+    /* Without a closing flag a bad HCS already rules the frame out. */
+    int hcs = -1, good = 0;
+    if (hdr == DS_HDLC_HDR_OK || hdr == DS_HDLC_HDR_BAD_ADDRESS) good = check_whole(&r, hdr, closing != 1, &hcs);
     if (!good) {
         /* A stuffed frame has at least one 7D among its first len bytes,
          * otherwise the plain read above would have matched. */
@@ -245,14 +265,14 @@ ds_try_result ds_try_hdlc(ds_framer *fr, size_t p, size_t avail, int final, size
         if (hdr != DS_HDLC_HDR_OK || closing != 1) return DS_TRY_NOT_FRAME;  /* resynchronise */
         /* Both checks failing means nothing vouches for these bytes being a frame: in
          * noise, 7E A. with a 7E where the length points happens every few thousand flags. */
-        if (check_hcs(&r) == 0) return DS_TRY_NOT_FRAME;
+        if (hcs == 0) return DS_TRY_NOT_FRAME;
     }
     /* A byte standing where the closing flag belongs goes with the frame; a
      * closing flag stays: it may be the opening flag of the next frame. */
     size_t after = avail >= len + 2 ? len + 2 : len + 1;
     r.wire_len = closing == 2 ? len + 3 : after;
     if (hdr == DS_HDLC_HDR_BAD_ADDRESS) deliver_bad_address(fr, &r);
-    else deliver(fr, &r, good, closing, 0, 1);
+    else deliver(fr, &r, hcs, good, closing, 0, 1);
     *consumed = closing == 2 ? len + 2 : closing == 1 ? len + 1 : after;
     fr->spare_flag_off = ds_framer_off(fr, p + *consumed);
     fr->has_spare_flag = closing != 0;

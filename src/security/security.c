@@ -58,6 +58,13 @@ void ds_security_free(ds_security *s)
     for (int i = 0; i < DS_SESSIONS; i++) ds_blocks_free(&s->sessions[i].blocks);
 }
 
+/* Compares the whole key buffers: a fixed-size compare the compiler does in a few moves
+ * (a stored key is zero after key_len too: sessions start zeroed). */
+static int is_session_of(const ds_session *ss, const uint8_t *key, size_t key_len)
+{
+    return ss->active && ss->key_len == key_len && memcmp(ss->key, key, DS_SESSION_KEY_MAX) == 0;
+}
+
 void ds_security_select(ds_security *s, const uint8_t *key, size_t key_len, const uint8_t *sender,
                         size_t sender_len)
 {
@@ -67,14 +74,14 @@ void ds_security_select(ds_security *s, const uint8_t *key, size_t key_len, cons
     if (key_len > DS_SESSION_KEY_MAX) key_len = DS_SESSION_KEY_MAX;
     /* Consecutive frames mostly belong to the same conversation: try it before the search. */
     ds_session *cur = s->current;
-    if (cur && cur->active && cur->key_len == key_len && memcmp(cur->key, key, key_len) == 0) {
+    if (cur && is_session_of(cur, key, key_len)) {
         cur->last_use = ++s->clock;
         return;
     }
     ds_session *oldest = &s->sessions[0];
     for (int i = 0; i < DS_SESSIONS; i++) {
         ds_session *ss = &s->sessions[i];
-        if (ss->active && ss->key_len == key_len && memcmp(ss->key, key, key_len) == 0) {
+        if (is_session_of(ss, key, key_len)) {
             ss->last_use = ++s->clock;
             s->current = ss;
             return;

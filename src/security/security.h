@@ -53,7 +53,9 @@ typedef struct ds_security {
 
 void ds_security_init(ds_security *s, const ds_keyring *keys, int verify, int show_keys);
 /* Selects (or starts) the session of a conversation; key: the link addresses in a fixed
- * order so that both directions share it; sender: the link address of this frame's sender. */
+ * order so that both directions share it, in a buffer of DS_SESSION_KEY_MAX bytes that are
+ * zero after the first key_len (keys are compared whole, a frame at a time); sender: the link
+ * address of this frame's sender. */
 void ds_security_select(ds_security *s, const uint8_t *key, size_t key_len, const uint8_t *sender,
                         size_t sender_len);
 void ds_security_free(ds_security *s);
