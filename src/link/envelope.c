@@ -62,7 +62,7 @@ static void address_comment(ds_emit *e, const ds_hdlc_addr *a)
     ds_text_uint(&t, a->upper);
     ds_text_str(&t, ", physical ");
     ds_text_uint(&t, a->lower);
-    ds_emit_comment_text(e, t.buf, t.len);
+    ds_emit_note(e, t.buf, t.len);
 }
 
 static void frame_label(ds_emit *e, const ds_hdlc_info *h)
@@ -82,7 +82,7 @@ static void frame_label(ds_emit *e, const ds_hdlc_info *h)
         ds_text_uint(&t, (uint64_t)h->nr);
     }
     ds_text_str(&t, h->pf ? " P/F=1" : " P/F=0");
-    ds_emit_comment_text(e, t.buf, t.len);
+    ds_emit_note(e, t.buf, t.len);
 }
 
 /* static, so that the envelope of every frame has it inline (the exported one is for the encoder) */
@@ -108,7 +108,7 @@ static void sized_leaf(ds_emit *e, const char *name, const char *value, size_t v
                        size_t canonical)
 {
     if (size == canonical) {
-        ds_emit_leaf_n(e, name, value, value_len);
+        ds_emit_leaf_plain(e, name, value, value_len);
         return;
     }
     char sz[NUM_MAX];
@@ -122,7 +122,7 @@ static void address_leaf(ds_emit *e, const char *name, const ds_hdlc_addr *a)
     char num[NUM_MAX];
     address_comment(e, a);
     size_t len = fmt_num_len(e, num, a->packed);
-    if (a->len == 0) ds_emit_leaf_n(e, name, num, len);  /* unreadable address: nothing to size */
+    if (a->len == 0) ds_emit_leaf_plain(e, name, num, len);  /* unreadable address: nothing to size */
     else sized_leaf(e, name, num, len, a->len, addr_size_for(a->packed));
 }
 
@@ -133,7 +133,7 @@ static void hdlc_children(ds_emit *e, const ds_hdlc_info *h)
     address_leaf(e, "SourceAddress", &h->src);
     if (h->dst.len == 0 || h->src.len == 0) return;  /* no control byte known */
     frame_label(e, h);
-    ds_emit_leaf_n(e, "FrameType", num, ds_fmt_uhex(num, h->control, 2));  /* two hex digits in both modes */
+    ds_emit_leaf_plain(e, "FrameType", num, ds_fmt_uhex(num, h->control, 2));  /* two hex digits in both modes */
 }
 
 static void mbus_children(ds_emit *e, const ds_mbus_info *m)
