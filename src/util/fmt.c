@@ -36,7 +36,7 @@ static size_t hex_blocks(char *out, const uint8_t *p, size_t n)
 #endif
 
 /* The two hex digits of every byte value: the tail after the blocks costs one 2-byte copy a byte. */
-static const char HEX_PAIRS[513] =
+const char DS_HEX_PAIRS[513] =
     "000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F"
     "202122232425262728292A2B2C2D2E2F303132333435363738393A3B3C3D3E3F"
     "404142434445464748494A4B4C4D4E4F505152535455565758595A5B5C5D5E5F"
@@ -46,10 +46,23 @@ static const char HEX_PAIRS[513] =
     "C0C1C2C3C4C5C6C7C8C9CACBCCCDCECFD0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF"
     "E0E1E2E3E4E5E6E7E8E9EAEBECEDEEEFF0F1F2F3F4F5F6F7F8F9FAFBFCFDFEFF";
 
-void ds_hex_encode(char *out, const uint8_t *p, size_t n)
+void ds_hex_encode_any(char *out, const uint8_t *p, size_t n)
 {
     size_t i = hex_blocks(out, p, n);
-    for (; i < n; i++) memcpy(out + 2 * i, HEX_PAIRS + 2 * p[i], 2);
+#if defined(__SSE2__)
+    /* A tail of 4..15 bytes (and most values are that short) is one more block over a padded
+     * copy, cheaper than a pair copy per byte. */
+    size_t k = n - i;
+    if (k >= 4 && k < 16) {  /* (k < 16 always: said for the compiler) */
+        uint8_t pad[16] = {0};
+        char digits[32];
+        ds_copy_short((char *)pad, p + i, k);
+        hex_blocks(digits, pad, sizeof pad);
+        ds_copy_short(out + 2 * i, digits, 2 * k);
+        return;
+    }
+#endif
+    for (; i < n; i++) memcpy(out + 2 * i, DS_HEX_PAIRS + 2 * p[i], 2);
 }
 
 size_t ds_fmt_hex(char *out, const uint8_t *p, size_t n)
@@ -62,7 +75,7 @@ size_t ds_fmt_hex(char *out, const uint8_t *p, size_t n)
 size_t ds_fmt_uhex(char *out, uint64_t v, int digits)
 {
     if (v <= 0xFF && digits == 2) { /* the most common case: one byte, two digits */
-        memcpy(out, HEX_PAIRS + 2 * v, 2);
+        memcpy(out, DS_HEX_PAIRS + 2 * v, 2);
         out[2] = '\0';
         return 2;
     }
@@ -71,7 +84,7 @@ size_t ds_fmt_uhex(char *out, uint64_t v, int digits)
     if (digits > 16) digits = 16;
     if (n < digits) n = digits;
     int i = n;
-    for (; i >= 2; i -= 2, v >>= 8) memcpy(out + i - 2, HEX_PAIRS + 2 * (v & 0xFF), 2);
+    for (; i >= 2; i -= 2, v >>= 8) memcpy(out + i - 2, DS_HEX_PAIRS + 2 * (v & 0xFF), 2);
     if (i) out[0] = HEXDIGITS[v & 0xF];
     out[n] = '\0';
     return (size_t)n;

@@ -10,8 +10,20 @@
 
 /* Uppercase hex of n bytes into out (2n chars + NUL). Returns 2n. */
 size_t ds_fmt_hex(char *out, const uint8_t *p, size_t n);
-/* Uppercase hex, two digits a byte, exactly 2n bytes written (no NUL). */
-void ds_hex_encode(char *out, const uint8_t *p, size_t n);
+/* The two uppercase hex digits of every byte value, "000102...FF". */
+extern const char DS_HEX_PAIRS[513];
+/* ds_hex_encode() for any n. */
+void ds_hex_encode_any(char *out, const uint8_t *p, size_t n);
+/* Uppercase hex, two digits a byte, exactly 2n bytes written (no NUL). Inline for the values
+ * of one to four bytes that integers in hex mode are. */
+static inline void ds_hex_encode(char *out, const uint8_t *p, size_t n)
+{
+    if (n > 4) {
+        ds_hex_encode_any(out, p, n);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) memcpy(out + 2 * i, DS_HEX_PAIRS + 2 * p[i], 2);
+}
 /* Unsigned as uppercase hex, zero-padded to at least `digits`. out >= 17. Returns length. */
 size_t ds_fmt_uhex(char *out, uint64_t v, int digits);
 /* Unsigned decimal. out >= 21. */

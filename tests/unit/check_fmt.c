@@ -106,21 +106,29 @@ END_TEST
 START_TEST(hex_encode_blocks_and_tail)
 {
     static const char D[] = "0123456789ABCDEF";
-    uint8_t in[300];
+    uint8_t in[310];
     for (size_t i = 0; i < sizeof in; i++) in[i] = (uint8_t)(i * 37 + 11);
     for (size_t i = 0; i < 256; i++) in[i] = (uint8_t)i;
     char out[2 * sizeof in + 8], want[2 * sizeof in + 8];
-    size_t lengths[] = {0, 1, 15, 16, 17, 31, 32, 33, 255, 256, 300};
-    for (size_t k = 0; k < sizeof lengths / sizeof lengths[0]; k++) {
-        size_t n = lengths[k];
-        memset(out, '#', sizeof out);
-        for (size_t i = 0; i < n; i++) {
-            want[2 * i] = D[in[i] >> 4];
-            want[2 * i + 1] = D[in[i] & 15];
+    /* every length up to three blocks (the inline short path, whole blocks, the padded tail
+     * block and the byte-wise tail), and long ones; at two start offsets */
+    size_t lengths[52];
+    size_t count = 0;
+    for (size_t n = 0; n <= 48; n++) lengths[count++] = n;
+    lengths[count++] = 255, lengths[count++] = 256, lengths[count++] = 300;
+    for (size_t start = 0; start <= 7; start += 7) {
+        for (size_t k = 0; k < count; k++) {
+            size_t n = lengths[k];
+            const uint8_t *p = in + start;
+            memset(out, '#', sizeof out);
+            for (size_t i = 0; i < n; i++) {
+                want[2 * i] = D[p[i] >> 4];
+                want[2 * i + 1] = D[p[i] & 15];
+            }
+            ds_hex_encode(out, p, n);
+            ck_assert_msg(memcmp(out, want, 2 * n) == 0, "length %zu at %zu", n, start);
+            ck_assert_int_eq(out[2 * n], '#'); /* exactly 2n bytes written */
         }
-        ds_hex_encode(out, in, n);
-        ck_assert_msg(memcmp(out, want, 2 * n) == 0, "length %zu", n);
-        ck_assert_int_eq(out[2 * n], '#'); /* exactly 2n bytes written */
     }
 }
 END_TEST
