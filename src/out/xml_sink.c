@@ -116,15 +116,18 @@ static void put_start_with_attrs(xml_sink *x, const char *name, size_t nlen, con
     }
 }
 
-/* The usual container with one attribute, <Array Qty="02" > or <HDLC len="1E" >: one bounds
- * check when the value needs no escaping. Returns 0 when the caller must take the general way. */
-static int open_one_attr_fast(xml_sink *x, const char *name, size_t nlen, const ds_attr *a)
+/* A start tag with one attribute, <Array Qty="02" >, <HDLC len="1E" > or <ConformanceBit
+ * Name="Get" />, in one pass when the value needs no escaping; `end` is " >\n" or " />\n" (4
+ * bytes with the NUL, copied whole into the slack). Returns 0 when the caller must take the
+ * general way. */
+static inline __attribute__((always_inline)) int one_attr_tag_fast(xml_sink *x, const char *name, size_t nlen, const ds_attr *a, const char *end,
+                             size_t end_len)
 {
     ds_wbuf *w = &x->st.w;
     const char *v = a->value ? a->value : "";
     size_t ind = 2 * (size_t)x->st.indent, alen = strlen(a->name), vlen = strlen(v);
     if (ds_xml_plain_run((const unsigned char *)v, vlen) != vlen ||
-        ds_wbuf_reserve(w, ind + 1 + nlen + 1 + alen + 2 + vlen + 4) != 0)
+        ds_wbuf_reserve(w, ind + 1 + nlen + 1 + alen + 2 + vlen + 1 + end_len) != 0)
         return 0;
     char *o = ds_put_indent(ds_wbuf_tail(w), ind);
     *o++ = '<';
@@ -133,7 +136,9 @@ static int open_one_attr_fast(xml_sink *x, const char *name, size_t nlen, const 
     o = ds_put(o, a->name, alen);
     o = ds_put(o, "=\"", 2);
     o = ds_put(o, v, vlen);
-    ds_wbuf_commit(w, ds_put(o, "\" >\n", 4));
+    *o++ = '"';
+    memcpy(o, end, 4);
+    ds_wbuf_commit(w, o + end_len);
     return 1;
 }
 
@@ -148,7 +153,7 @@ static void xml_open(ds_sink *s, const char *name, size_t nlen, const ds_attr *a
     }
     if (!attrs || !nattrs) {
         put_tag_line(x, "<", 1, name, nlen);
-    } else if (nattrs > 1 || !open_one_attr_fast(x, name, nlen, attrs)) {
+    } else if (nattrs > 1 || !one_attr_tag_fast(x, name, nlen, attrs, " >\n", 3)) {
         put_start_with_attrs(x, name, nlen, attrs, nattrs);
         ds_wbuf_write(&x->st.w, " >\n", 3);
     }
@@ -227,6 +232,7 @@ static void xml_leaf_hex(ds_sink *s, const char *name, size_t nlen, const unsign
 static void xml_leaf_attrs(ds_sink *s, const char *name, size_t nlen, const ds_attr *attrs, size_t nattrs)
 {
     xml_sink *x = xml_of(s);
+    if (nattrs == 1 && one_attr_tag_fast(x, name, nlen, attrs, " />\n", 4)) return;
     put_start_with_attrs(x, name, nlen, attrs, nattrs);
     ds_wbuf_write(&x->st.w, " />\n", 4);
 }
