@@ -120,8 +120,9 @@ static void put_start_with_attrs(xml_sink *x, const char *name, size_t nlen, con
  * Name="Get" />, in one pass when the value needs no escaping; `end` is " >\n" or " />\n" (4
  * bytes with the NUL, copied whole into the slack). Returns 0 when the caller must take the
  * general way. */
-static inline __attribute__((always_inline)) int one_attr_tag_fast(xml_sink *x, const char *name, size_t nlen, const ds_attr *a, const char *end,
-                             size_t end_len)
+static inline __attribute__((always_inline)) int one_attr_tag_fast(xml_sink *x, const char *name, size_t nlen,
+                                                                   const ds_attr *a, const char *end,
+                                                                   size_t end_len)
 {
     ds_wbuf *w = &x->st.w;
     const char *v = a->value ? a->value : "";
