@@ -50,9 +50,11 @@ typedef struct axdr_type axdr_type;
 typedef int (*decode_fn)(ds_emit *e, ds_cursor *c, size_t start, const axdr_type *t);
 struct axdr_type {
     const char *name;  /* NULL: not a Data type */
+    uint8_t name_len;  /* strlen(name): the writers are given it, not left to measure it */
     uint8_t size;      /* content bytes of a fixed-size type; 0 for the others */
     decode_fn decode;
 };
+#define TYPE(name, size, decode) {"" name, sizeof(name) - 1, size, decode}
 
 static int decode_bare(ds_emit *e, ds_cursor *c, size_t start, const axdr_type *t);
 static int decode_container(ds_emit *e, ds_cursor *c, size_t start, const axdr_type *t);
@@ -67,31 +69,31 @@ static int decode_text(ds_emit *e, ds_cursor *c, size_t start, const axdr_type *
 static int decode_compact_array(ds_emit *e, ds_cursor *c, size_t start, const axdr_type *t);
 
 static const axdr_type TYPES[256] = {
-    [DS_T_NULL] = {"None", 0, decode_bare},
-    [DS_T_ARRAY] = {"Array", 0, decode_container},
-    [DS_T_STRUCTURE] = {"Structure", 0, decode_container},
-    [DS_T_BOOLEAN] = {"Boolean", 1, decode_boolean},
-    [DS_T_BIT_STRING] = {"BitString", 0, decode_bit_string},
-    [DS_T_INT32] = {"Int32", 4, decode_signed},
-    [DS_T_UINT32] = {"UInt32", 4, decode_unsigned},
-    [DS_T_OCTET_STRING] = {"OctetString", 0, decode_octets},
-    [DS_T_VISIBLE_STRING] = {"String", 0, decode_text},
-    [DS_T_UTF8_STRING] = {"StringUTF8", 0, decode_text},
-    [DS_T_BCD] = {"BCD", 1, decode_unsigned},
-    [DS_T_INT8] = {"Int8", 1, decode_signed},
-    [DS_T_INT16] = {"Int16", 2, decode_signed},
-    [DS_T_UINT8] = {"UInt8", 1, decode_unsigned},
-    [DS_T_UINT16] = {"UInt16", 2, decode_unsigned},
-    [DS_T_COMPACT_ARRAY] = {"CompactArray", 0, decode_compact_array},
-    [DS_T_INT64] = {"Int64", 8, decode_signed},
-    [DS_T_UINT64] = {"UInt64", 8, decode_unsigned},
-    [DS_T_ENUM] = {"Enum", 1, decode_unsigned},
-    [DS_T_FLOAT32] = {"Float32", 4, decode_real},
-    [DS_T_FLOAT64] = {"Float64", 8, decode_real},
-    [DS_T_DATE_TIME] = {"DateTime", 12, decode_date},
-    [DS_T_DATE] = {"Date", 5, decode_date},
-    [DS_T_TIME] = {"Time", 4, decode_date},
-    [DS_T_DONT_CARE] = {"DontCare", 0, decode_bare},
+    [DS_T_NULL] = TYPE("None", 0, decode_bare),
+    [DS_T_ARRAY] = TYPE("Array", 0, decode_container),
+    [DS_T_STRUCTURE] = TYPE("Structure", 0, decode_container),
+    [DS_T_BOOLEAN] = TYPE("Boolean", 1, decode_boolean),
+    [DS_T_BIT_STRING] = TYPE("BitString", 0, decode_bit_string),
+    [DS_T_INT32] = TYPE("Int32", 4, decode_signed),
+    [DS_T_UINT32] = TYPE("UInt32", 4, decode_unsigned),
+    [DS_T_OCTET_STRING] = TYPE("OctetString", 0, decode_octets),
+    [DS_T_VISIBLE_STRING] = TYPE("String", 0, decode_text),
+    [DS_T_UTF8_STRING] = TYPE("StringUTF8", 0, decode_text),
+    [DS_T_BCD] = TYPE("BCD", 1, decode_unsigned),
+    [DS_T_INT8] = TYPE("Int8", 1, decode_signed),
+    [DS_T_INT16] = TYPE("Int16", 2, decode_signed),
+    [DS_T_UINT8] = TYPE("UInt8", 1, decode_unsigned),
+    [DS_T_UINT16] = TYPE("UInt16", 2, decode_unsigned),
+    [DS_T_COMPACT_ARRAY] = TYPE("CompactArray", 0, decode_compact_array),
+    [DS_T_INT64] = TYPE("Int64", 8, decode_signed),
+    [DS_T_UINT64] = TYPE("UInt64", 8, decode_unsigned),
+    [DS_T_ENUM] = TYPE("Enum", 1, decode_unsigned),
+    [DS_T_FLOAT32] = TYPE("Float32", 4, decode_real),
+    [DS_T_FLOAT64] = TYPE("Float64", 8, decode_real),
+    [DS_T_DATE_TIME] = TYPE("DateTime", 12, decode_date),
+    [DS_T_DATE] = TYPE("Date", 5, decode_date),
+    [DS_T_TIME] = TYPE("Time", 4, decode_date),
+    [DS_T_DONT_CARE] = TYPE("DontCare", 0, decode_bare),
 };
 
 const char *ds_axdr_type_name(uint8_t tag) { return TYPES[tag].name; }
@@ -201,14 +203,14 @@ static int take(ds_emit *e, ds_cursor *c, size_t start, size_t n, const char *wh
 }
 
 /* Checks our own depth first so the diagnostic carries the right offset. */
-static int open_container(ds_emit *e, const char *name, int counted, uint64_t qty, size_t at)
+static int open_container(ds_emit *e, const char *name, size_t name_len, int counted, uint64_t qty, size_t at)
 {
     if (e->depth >= DS_MAX_DEPTH) {
         ds_report(e, DS_D_APDU_TOO_DEEP, DS_SEV_ERROR, at,
                   "data nested deeper than %d levels; the rest is not decoded", DS_MAX_DEPTH);
         return -1;
     }
-    return counted ? ds_emit_open_qty(e, name, qty) : ds_emit_open(e, name);
+    return counted ? ds_emit_open_qty_len(e, name, name_len, qty) : ds_emit_open_len(e, name, name_len);
 }
 
 /* ---- comments ------------------------------------------------------------------------------ */
@@ -249,7 +251,7 @@ static void date_comment(ds_emit *e, const uint8_t *p, size_t n)
 static int decode_bare(ds_emit *e, ds_cursor *c, size_t start, const axdr_type *t)
 {
     (void)c, (void)start;
-    ds_emit_bare(e, t->name);
+    ds_emit_bare_len(e, t->name, t->name_len);
     return 0;
 }
 
@@ -261,12 +263,12 @@ static int decode_integer(ds_emit *e, ds_cursor *c, size_t start, const axdr_typ
     const uint8_t *p;
     if (take(e, c, start, t->size, t->name, &p)) return -1;
     if (!e->opt->decimal) {
-        ds_emit_hex(e, t->name, p, t->size);
+        ds_emit_hex_len(e, t->name, t->name_len, p, t->size);
         return 0;
     }
     uint64_t u = be_uint(p, t->size);
-    if (is_signed) ds_emit_sint(e, t->name, sign_extend(u, t->size), 2 * t->size);
-    else ds_emit_uint(e, t->name, u, 2 * t->size);
+    if (is_signed) ds_emit_sint_len(e, t->name, t->name_len, sign_extend(u, t->size), 2 * t->size);
+    else ds_emit_uint_len(e, t->name, t->name_len, u, 2 * t->size);
     return 0;
 }
 
@@ -286,7 +288,8 @@ static int decode_boolean(ds_emit *e, ds_cursor *c, size_t start, const axdr_typ
     const uint8_t *p;
     if (take(e, c, start, 1, t->name, &p)) return -1;
     if (p[0] <= 1) {
-        ds_emit_leaf(e, t->name, p[0] ? "True" : "False");
+        if (p[0]) ds_emit_value_len(e, t->name, t->name_len, "True", 4, DS_TEXT_PLAIN);
+        else ds_emit_value_len(e, t->name, t->name_len, "False", 5, DS_TEXT_PLAIN);
         return 0;
     }
     /* TRUE sent as another byte than 01 (FF, as in BER, is common): the byte is kept in an
@@ -308,7 +311,7 @@ static int decode_real(ds_emit *e, ds_cursor *c, size_t start, const axdr_type *
         if (len >= sizeof buf) len = sizeof buf - 1;
         ds_emit_comment_text(e, buf, len);
     }
-    ds_emit_hex(e, t->name, p, t->size);
+    ds_emit_hex_len(e, t->name, t->name_len, p, t->size);
     return 0;
 }
 
@@ -317,7 +320,7 @@ static int decode_date(ds_emit *e, ds_cursor *c, size_t start, const axdr_type *
     const uint8_t *p;
     if (take(e, c, start, t->size, t->name, &p)) return -1;
     date_comment(e, p, t->size);
-    ds_emit_hex(e, t->name, p, t->size);
+    ds_emit_hex_len(e, t->name, t->name_len, p, t->size);
     return 0;
 }
 
@@ -346,7 +349,7 @@ static int decode_octets(ds_emit *e, ds_cursor *c, size_t start, const axdr_type
     size_t n;
     if (take_counted(e, c, start, t->name, &p, &n)) return -1;
     ds_axdr_octets_comment(e, p, n);
-    ds_emit_hex(e, t->name, p, n);
+    ds_emit_hex_len(e, t->name, t->name_len, p, n);
     return 0;
 }
 
@@ -355,7 +358,7 @@ static int decode_text(ds_emit *e, ds_cursor *c, size_t start, const axdr_type *
     const uint8_t *p;
     size_t n;
     if (take_counted(e, c, start, t->name, &p, &n)) return -1;
-    ds_emit_leaf_n(e, t->name, (const char *)p, n);
+    ds_emit_value_len(e, t->name, t->name_len, (const char *)p, n, 0);
     return 0;
 }
 
@@ -460,7 +463,7 @@ static int describe_type(ds_emit *e, ds_cursor *d)
                       ds_cur_left(d));
             return -1;
         }
-        if (open_container(e, "Structure", 1, n, at)) return -1;
+        if (open_container(e, "Structure", strlen("Structure"), 1, n, at)) return -1;
         for (size_t i = 0; i < n; i++) {
             if (describe_type(e, d)) {
                 ds_emit_close(e, "Structure");
@@ -481,7 +484,7 @@ static int describe_type(ds_emit *e, ds_cursor *d)
                       "compact-array type description has an array of 0 elements");
             return -1;
         }
-        if (open_container(e, "Array", 1, count, at)) return -1;
+        if (open_container(e, "Array", strlen("Array"), 1, count, at)) return -1;
         int r = describe_type(e, d);
         ds_emit_close(e, "Array");
         return r;
@@ -563,7 +566,7 @@ static int compact_contents(ds_emit *e, ds_cursor *c, const ds_cursor *desc, siz
     int rows = top == DS_T_STRUCTURE || top == DS_T_ARRAY;
     ds_cursor v;
     ds_cur_init(&v, c->p + c->pos, len);
-    if (rows && open_container(e, "ArrayContents", 0, 0, c->pos)) return -1;
+    if (rows && open_container(e, "ArrayContents", strlen("ArrayContents"), 0, 0, c->pos)) return -1;
     int first = 1;
     size_t index = 0;
     while (v.pos < v.len) {
@@ -597,7 +600,7 @@ static int compact_contents(ds_emit *e, ds_cursor *c, const ds_cursor *desc, siz
  * first element that could not be decoded. */
 static int compact_body(ds_emit *e, ds_cursor *c, size_t start)
 {
-    if (open_container(e, "ContentsDescription", 0, 0, c->pos)) return -1;
+    if (open_container(e, "ContentsDescription", strlen("ContentsDescription"), 0, 0, c->pos)) return -1;
     ds_cursor desc = *c;
     int r = describe_type(e, c);
     ds_emit_close(e, "ContentsDescription");
@@ -641,12 +644,12 @@ static int compact_body(ds_emit *e, ds_cursor *c, size_t start)
 
 static int decode_compact_array(ds_emit *e, ds_cursor *c, size_t start, const axdr_type *t)
 {
-    if (open_container(e, t->name, 0, 0, start)) {
+    if (open_container(e, t->name, t->name_len, 0, 0, start)) {
         c->pos = start;
         return -1;
     }
     int r = compact_body(e, c, start);
-    ds_emit_close(e, t->name);
+    ds_emit_close_len(e, t->name, t->name_len);
     return r;
 }
 
@@ -670,17 +673,17 @@ static int decode_container(ds_emit *e, ds_cursor *c, size_t start, const axdr_t
         c->pos = start;
         return -1;
     }
-    if (open_container(e, name, 1, count, start)) {
+    if (open_container(e, name, t->name_len, 1, count, start)) {
         c->pos = start;
         return -1;
     }
     for (size_t i = 0; i < count; i++) {
         if (decode_value(e, c)) {
-            ds_emit_close(e, name);
+            ds_emit_close_len(e, name, t->name_len);
             return -1;
         }
     }
-    ds_emit_close(e, name);
+    ds_emit_close_len(e, name, t->name_len);
     return 0;
 }
 
