@@ -1020,10 +1020,9 @@ static void ts_pad(text_sink *t)
     for (int i = 0; i < cols; i++) ts_put(t, " ");
 }
 
-static void ts_open(ds_sink *s, const char *name, size_t name_len, const ds_attr *attrs, size_t nattrs,
-                    unsigned flags)
+/* "<name a="v"..." at the current indentation; the name's length must be the one given */
+static void ts_start_tag(text_sink *t, const char *name, size_t name_len, const ds_attr *attrs, size_t nattrs)
 {
-    text_sink *t = (text_sink *)s;
     ck_assert_uint_eq(name_len, strlen(name));
     ts_pad(t);
     ts_put(t, "<");
@@ -1035,6 +1034,13 @@ static void ts_open(ds_sink *s, const char *name, size_t name_len, const ds_attr
         ts_put(t, attrs[i].value);
         ts_put(t, "\"");
     }
+}
+
+static void ts_open(ds_sink *s, const char *name, size_t name_len, const ds_attr *attrs, size_t nattrs,
+                    unsigned flags)
+{
+    text_sink *t = (text_sink *)s;
+    ts_start_tag(t, name, name_len, attrs, nattrs);
     ts_put(t, nattrs ? " >\n" : ">\n");
     int cur = t->depth ? t->indent[t->depth] : 0;
     ck_assert_int_lt(t->depth + 1, 32);
@@ -1074,17 +1080,7 @@ static void ts_leaf(ds_sink *s, const char *name, size_t name_len, const char *v
 static void ts_leaf_attrs(ds_sink *s, const char *name, size_t name_len, const ds_attr *attrs, size_t nattrs)
 {
     text_sink *t = (text_sink *)s;
-    ck_assert_uint_eq(name_len, strlen(name));
-    ts_pad(t);
-    ts_put(t, "<");
-    ts_put(t, name);
-    for (size_t i = 0; i < nattrs; i++) {
-        ts_put(t, " ");
-        ts_put(t, attrs[i].name);
-        ts_put(t, "=\"");
-        ts_put(t, attrs[i].value);
-        ts_put(t, "\"");
-    }
+    ts_start_tag(t, name, name_len, attrs, nattrs);
     ts_put(t, " />\n");
 }
 
