@@ -297,7 +297,7 @@ static int decode_boolean(ds_emit *e, ds_cursor *c, size_t start, const axdr_typ
     char hex[3];
     ds_fmt_hex(hex, p, 1);
     const ds_attr attrs[2] = {{"Value", "True"}, {"Byte", hex}};
-    ds_sink_leaf_attrs(e->sink, t->name, attrs, 2);
+    ds_emit_leaf_attrs(e, t->name, attrs, 2);
     return 0;
 }
 
@@ -494,7 +494,7 @@ static int describe_type(ds_emit *e, ds_cursor *d)
                   "type 0x%02X cannot be a compact-array element", tag);
         return -1;
     }
-    ds_emit_bare(e, TYPES[tag].name);
+    ds_emit_bare_len(e, TYPES[tag].name, TYPES[tag].name_len);
     return 0;
 }
 

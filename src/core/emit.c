@@ -129,7 +129,7 @@ void ds_emit_bare_len(ds_emit *e, const char *name, size_t name_len)
 void ds_emit_leaf_attr(ds_emit *e, const char *name, const char *attr, const char *value)
 {
     ds_attr a = {attr, value};
-    e->sink->leaf_attrs(e->sink, name, strlen(name), &a, 1);
+    ds_emit_leaf_attrs(e, name, &a, 1);
 }
 
 void ds_emit_leaf_attrs(ds_emit *e, const char *name, const ds_attr *attrs, size_t nattrs)
@@ -172,13 +172,6 @@ void ds_emit_sint_len(ds_emit *e, const char *name, size_t name_len, int64_t v, 
 {
     char buf[24];
     size_t n = e->opt->decimal ? ds_fmt_sdec(buf, v) : ds_fmt_shex(buf, v, hex_digits);
-    ds_emit_value_len(e, name, name_len, buf, n, DS_TEXT_PLAIN);
-}
-
-void ds_emit_dec_len(ds_emit *e, const char *name, size_t name_len, uint64_t v)
-{
-    char buf[24];
-    size_t n = ds_fmt_udec(buf, v);
     ds_emit_value_len(e, name, name_len, buf, n, DS_TEXT_PLAIN);
 }
 

@@ -74,7 +74,6 @@ void ds_emit_leaf_attrs(ds_emit *e, const char *name, const ds_attr *attrs, size
 void ds_emit_hex_len(ds_emit *e, const char *name, size_t name_len, const uint8_t *p, size_t n); /* HEX */
 void ds_emit_uint_len(ds_emit *e, const char *name, size_t name_len, uint64_t v, int hex_digits);
 void ds_emit_sint_len(ds_emit *e, const char *name, size_t name_len, int64_t v, int hex_digits);
-void ds_emit_dec_len(ds_emit *e, const char *name, size_t name_len, uint64_t v); /* decimal in both modes */
 
 static inline int ds_emit_open(ds_emit *e, const char *name)
 {
@@ -113,10 +112,6 @@ static inline void ds_emit_uint(ds_emit *e, const char *name, uint64_t v, int he
 static inline void ds_emit_sint(ds_emit *e, const char *name, int64_t v, int hex_digits)
 {
     ds_emit_sint_len(e, name, strlen(name), v, hex_digits);
-}
-static inline void ds_emit_dec(ds_emit *e, const char *name, uint64_t v)
-{
-    ds_emit_dec_len(e, name, strlen(name), v);
 }
 
 /* Comments: no-ops unless opt->comments. ds_emit_comment_text() and ds_emit_comment() may

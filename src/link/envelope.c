@@ -114,7 +114,7 @@ static void sized_leaf(ds_emit *e, const char *name, const char *value, size_t v
     char sz[NUM_MAX];
     ds_fmt_udec(sz, size);
     ds_attr attrs[2] = {{"Value", value}, {"Size", sz}};
-    ds_sink_leaf_attrs(e->sink, name, attrs, 2);
+    ds_emit_leaf_attrs(e, name, attrs, 2);
 }
 
 static void address_leaf(ds_emit *e, const char *name, const ds_hdlc_addr *a)
@@ -216,7 +216,7 @@ static void param_leaf(ds_emit *e, uint8_t id, const uint8_t *v, size_t len)
         ds_fmt_hex(idh, &id, 1);
         ds_fmt_hex(hex, v, len);
         ds_attr attrs[2] = {{"Id", idh}, {"Value", hex}};
-        ds_sink_leaf_attrs(e->sink, "Parameter", attrs, 2);
+        ds_emit_leaf_attrs(e, "Parameter", attrs, 2);
         return;
     }
     uint32_t value = 0;

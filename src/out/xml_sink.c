@@ -117,9 +117,9 @@ static void put_start_with_attrs(xml_sink *x, const char *name, size_t nlen, con
 }
 
 /* A start tag with one attribute, <Array Qty="02" >, <HDLC len="1E" > or <ConformanceBit
- * Name="Get" />, in one pass when the value needs no escaping; `end` is " >\n" or " />\n" (4
- * bytes with the NUL, copied whole into the slack). Returns 0 when the caller must take the
- * general way. */
+ * Name="Get" />, in one pass when the value needs no escaping. `end` is " >\n" or " />\n": four
+ * bytes are copied (the first's NUL included), a byte past end_len lands in the slack. Returns 0
+ * when the caller must take the general way. */
 static inline __attribute__((always_inline)) int one_attr_tag_fast(xml_sink *x, const char *name, size_t nlen,
                                                                    const ds_attr *a, const char *end,
                                                                    size_t end_len)
@@ -216,6 +216,7 @@ static void xml_leaf_hex(ds_sink *s, const char *name, size_t nlen, const unsign
     xml_sink *x = xml_of(s);
     ds_wbuf *w = &x->st.w;
     size_t ind = 2 * (size_t)x->st.indent;
+    /* (the bound on n first: it also keeps 2 * n from overflowing) */
     if (n > DS_WBUF_SIZE / 4 || ds_wbuf_reserve(w, ind + 1 + nlen + 8 + 2 * n + 5) != 0) {
         xml_leaf_hex_slow(x, name, nlen, p, n);
         return;

@@ -50,8 +50,8 @@ void ds_hex_encode_any(char *out, const uint8_t *p, size_t n)
 {
     size_t i = hex_blocks(out, p, n);
 #if defined(__SSE2__)
-    /* A tail of 4..15 bytes (and most values are that short) is one more block over a padded
-     * copy, cheaper than a pair copy per byte. */
+    /* A tail of 4..15 bytes (after the blocks, or a whole short value) is one more block over a
+     * padded copy, cheaper than a pair copy per byte. */
     size_t k = n - i;
     if (k >= 4 && k < 16) {  /* (k < 16 always: said for the compiler) */
         uint8_t pad[16] = {0};
