@@ -40,7 +40,7 @@ LIBS    := $(shell pkg-config --libs libxml-2.0 2>/dev/null) \
            $(shell pkg-config --libs libpcap 2>/dev/null || echo -lpcap) -lm
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lpthread -lm)
 
-RELEASE_CFLAGS := $(BASE_CFLAGS) -O2 -g -fPIC
+RELEASE_CFLAGS := $(BASE_CFLAGS) -O2 -g -fPIC -fno-semantic-interposition
 # DS_CHECK_CONTRACTS: the library checks its internal promises (e.g. DS_TEXT_PLAIN) and aborts
 ASAN_CFLAGS    := $(BASE_CFLAGS) -O1 -g -fPIC -fsanitize=address,undefined -fno-omit-frame-pointer \
                   -fno-sanitize-recover=undefined -DDS_CHECK_CONTRACTS

@@ -106,7 +106,9 @@ typedef struct ds_framer ds_framer;
 /* kind DS_LINK_AUTO recognises every framing per frame. frame_fn is called for every
  * frame, including broken ones (checks_ok 0) after their diagnostic. */
 ds_framer *ds_framer_new(ds_link_kind kind, ds_frame_fn frame_fn, ds_diag_fn diag_fn, void *user);
-/* Feed the next piece of the stream; offset is the stream offset of data[0]. */
+/* Feed the next piece of the stream; offset is the stream offset of data[0]. Pieces follow on:
+ * each offset is the previous one plus its length (offsets of the bytes of a frame that spans
+ * pieces are counted from the first). */
 void ds_framer_feed(ds_framer *fr, const uint8_t *data, size_t len, uint64_t offset, const ds_meta *meta);
 /* A record boundary (new log line with direction/timestamp, end of a file): an unfinished
  * frame is reported truncated, a pending raw record is delivered. */

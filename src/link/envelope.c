@@ -85,15 +85,9 @@ static void frame_label(ds_emit *e, const ds_hdlc_info *h)
     ds_emit_note(e, t.buf, t.len);
 }
 
-/* static, so that the envelope of every frame has it inline (the exported one is for the encoder) */
-static size_t addr_size_for(uint32_t packed)
-{
-    return packed < 0x80u ? 1 : packed < 0x4000u ? 2 : 4;
-}
-
 size_t ds_hdlc_addr_size_for(uint32_t packed)
 {
-    return addr_size_for(packed);
+    return packed < 0x80u ? 1 : packed < 0x4000u ? 2 : 4;
 }
 
 size_t ds_hdlc_param_size_for(uint8_t id, uint32_t value)
@@ -123,7 +117,7 @@ static void address_leaf(ds_emit *e, const char *name, const ds_hdlc_addr *a)
     address_comment(e, a);
     size_t len = fmt_num_len(e, num, a->packed);
     if (a->len == 0) ds_emit_leaf_plain(e, name, num, len);  /* unreadable address: nothing to size */
-    else sized_leaf(e, name, num, len, a->len, addr_size_for(a->packed));
+    else sized_leaf(e, name, num, len, a->len, ds_hdlc_addr_size_for(a->packed));
 }
 
 static void hdlc_children(ds_emit *e, const ds_hdlc_info *h)
@@ -183,8 +177,8 @@ int ds_envelope_open(ds_emit *e, const ds_frame *f)
         hdlc_children(e, &f->u.hdlc);
         break;
     case DS_LINK_WRAPPER:
-        ds_emit_leaf(e, "TargetAddress", fmt_num(e, num, f->u.wrapper.dst_port));
-        ds_emit_leaf(e, "SourceAddress", fmt_num(e, num, f->u.wrapper.src_port));
+        ds_emit_leaf_plain(e, "TargetAddress", num, fmt_num_len(e, num, f->u.wrapper.dst_port));
+        ds_emit_leaf_plain(e, "SourceAddress", num, fmt_num_len(e, num, f->u.wrapper.src_port));
         break;
     case DS_LINK_MBUS:
         mbus_children(e, &f->u.mbus);

@@ -9,8 +9,9 @@
 
 enum { DS_REC_UNDECIDED, DS_REC_FRAMED, DS_REC_RAW };
 
-/* The buffer only ever holds one unfinished frame plus the piece being fed;
- * the largest frame is a raw record, so that bounds it. */
+/* A piece is scanned where it lies; the store only holds what a piece left unfinished (one
+ * frame, or a raw or undecided record) plus the bytes copied in behind it (copy_size). The
+ * largest of those is a raw record, so BUF_MAX bounds it. */
 #define BUF_MIN 4096u
 #define BUF_MAX ((size_t)DS_RAW_MAX)
 #define TOP_UP 512u  /* see copy_size() */
@@ -315,6 +316,7 @@ static void grow_store(ds_framer *fr, size_t need)
 /* Room for more input in the store: compacts the consumed prefix away, then grows up to BUF_MAX. */
 static size_t make_space(ds_framer *fr, size_t want)
 {
+    fr->buf = fr->store;
     if (fr->cap - fr->len >= want) return want;
     if (fr->pos > 0) {
         memmove(fr->store, fr->store + fr->pos, pending(fr));
@@ -323,7 +325,7 @@ static size_t make_space(ds_framer *fr, size_t want)
         fr->pos = 0;
     }
     grow_store(fr, fr->len + want);
-    fr->buf = fr->store;
+    fr->buf = fr->store;  /* grow_store may have moved it */
     return fr->cap - fr->len < want ? fr->cap - fr->len : want;
 }
 
@@ -353,7 +355,10 @@ static void scan_in_place(ds_framer *fr, const uint8_t *data, size_t len)
     size_t rest = pending(fr);
     grow_store(fr, rest);
     if (fr->cap < rest) {
-        /* Only when memory runs out: settle the rest where it is, as the copying path does. */
+        /* Only when memory runs out: say so, and settle the rest where it is (a cut frame is
+         * reported truncated), as the copying path does. */
+        ds_framer_frame_diag(fr, DS_D_INPUT_TOO_LARGE, DS_SEV_ERROR, ds_framer_off(fr, fr->pos),
+                             "out of memory buffering the input; %zu unfinished bytes settled as they are", rest);
         process(fr, 1);
         fr->pos = fr->len;
         rest = 0;
@@ -420,8 +425,7 @@ void ds_framer_feed(ds_framer *fr, const uint8_t *data, size_t len, uint64_t off
             /* What was pending is settled: drop the rest of the copy, it is still in data
              * and is scanned there. */
             used = fr->pos - before;
-            fr->buf_off += fr->pos;
-            fr->pos = fr->len = 0;
+            fr->pos = fr->len = 0;  /* the next pass starts at offset + used */
         }
         data += used;
         len -= used;

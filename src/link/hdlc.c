@@ -4,10 +4,7 @@
 #include <string.h>
 #include "util/cursor.h"
 
-/* The exported decoders below are wrappers of static functions, so that the header parse,
- * which runs for every frame and every false start, has them inline. */
-
-static size_t addr_decode(const uint8_t *p, size_t avail, ds_hdlc_addr *out)
+size_t ds_hdlc_addr_decode(const uint8_t *p, size_t avail, ds_hdlc_addr *out)
 {
     /* The extension bit (b0) marks the last byte; only 1, 2 and 4 are legal sizes. */
     size_t max = avail < 4 ? avail : 4, last = 0;
@@ -37,11 +34,6 @@ static size_t addr_decode(const uint8_t *p, size_t avail, ds_hdlc_addr *out)
     return last + 1;
 }
 
-size_t ds_hdlc_addr_decode(const uint8_t *p, size_t avail, ds_hdlc_addr *out)
-{
-    return addr_decode(p, avail, out);
-}
-
 static ds_hdlc_type classify_u(uint8_t control)
 {
     switch (control & 0xEFu) {  /* the P/F bit does not change the command */
@@ -55,7 +47,7 @@ static ds_hdlc_type classify_u(uint8_t control)
     }
 }
 
-static ds_hdlc_type classify(uint8_t control, int *ns, int *nr, int *pf)
+ds_hdlc_type ds_hdlc_classify(uint8_t control, int *ns, int *nr, int *pf)
 {
     static const ds_hdlc_type s_types[4] = {DS_HDLC_RR, DS_HDLC_RNR, DS_HDLC_REJ, DS_HDLC_SREJ};
     int n_s = -1, n_r = -1;
@@ -74,11 +66,6 @@ static ds_hdlc_type classify(uint8_t control, int *ns, int *nr, int *pf)
     if (nr) *nr = n_r;
     if (pf) *pf = (control >> 4) & 1;
     return t;
-}
-
-ds_hdlc_type ds_hdlc_classify(uint8_t control, int *ns, int *nr, int *pf)
-{
-    return classify(control, ns, nr, pf);
 }
 
 const char *ds_hdlc_type_name(ds_hdlc_type t)
@@ -172,15 +159,15 @@ int ds_hdlc_parse_header(const uint8_t *content, size_t avail, ds_hdlc_info *h, 
     /* Addresses and control must lie inside the frame, before the FCS. */
     size_t limit = len - 2 < avail ? len - 2 : avail;
     size_t pos = 2;
-    size_t n = addr_decode(content + pos, limit - pos, &h->dst);
+    size_t n = ds_hdlc_addr_decode(content + pos, limit - pos, &h->dst);
     if (n == 0) return limit < len - 2 && limit - pos < 4 ? DS_HDLC_HDR_INCOMPLETE : DS_HDLC_HDR_BAD_ADDRESS;
     pos += n;
-    n = addr_decode(content + pos, limit - pos, &h->src);
+    n = ds_hdlc_addr_decode(content + pos, limit - pos, &h->src);
     if (n == 0) return limit < len - 2 && limit - pos < 4 ? DS_HDLC_HDR_INCOMPLETE : DS_HDLC_HDR_BAD_ADDRESS;
     pos += n;
     if (pos >= limit) return limit < len - 2 ? DS_HDLC_HDR_INCOMPLETE : DS_HDLC_HDR_INVALID;
     h->control = content[pos++];
-    h->type = classify(h->control, &h->ns, &h->nr, &h->pf);
+    h->type = ds_hdlc_classify(h->control, &h->ns, &h->nr, &h->pf);
     lay->header_len = pos;
     size_t rest = len - 2 - pos;  /* bytes between CTRL and FCS */
     if (rest == 1) return DS_HDLC_HDR_INVALID;  /* too short for an HCS */

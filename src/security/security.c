@@ -65,8 +65,8 @@ static int is_session_of(const ds_session *ss, const uint8_t *key, size_t key_le
     return ss->active && ss->key_len == key_len && memcmp(ss->key, key, DS_SESSION_KEY_MAX) == 0;
 }
 
-void ds_security_select(ds_security *s, const uint8_t *key, size_t key_len, const uint8_t *sender,
-                        size_t sender_len)
+void ds_security_select(ds_security *s, const uint8_t key[static DS_SESSION_KEY_MAX], size_t key_len,
+                        const uint8_t *sender, size_t sender_len)
 {
     if (sender_len > DS_SENDER_MAX) sender_len = DS_SENDER_MAX;
     if (sender_len) memcpy(s->sender, sender, sender_len);

@@ -56,8 +56,8 @@ void ds_security_init(ds_security *s, const ds_keyring *keys, int verify, int sh
  * order so that both directions share it, in a buffer of DS_SESSION_KEY_MAX bytes that are
  * zero after the first key_len (keys are compared whole, a frame at a time); sender: the link
  * address of this frame's sender. */
-void ds_security_select(ds_security *s, const uint8_t *key, size_t key_len, const uint8_t *sender,
-                        size_t sender_len);
+void ds_security_select(ds_security *s, const uint8_t key[static DS_SESSION_KEY_MAX], size_t key_len,
+                        const uint8_t *sender, size_t sender_len);
 void ds_security_free(ds_security *s);
 void ds_security_set_hls_secret(ds_security *s, const uint8_t *secret, size_t n);
 /* The user's choice for HLS mechanism 2; a value outside ds_hls2_method counts as DS_HLS2_NONE. */

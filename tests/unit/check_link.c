@@ -6,6 +6,7 @@
 
 #include "core/emit.h"
 #include "dlmscope/frame.h"
+#include "link/crc16.h"
 #include "link/envelope.h"
 #include "test_hex.h"
 
@@ -148,6 +149,33 @@ START_TEST(crc_check_value)
     const uint8_t hdr[] = {0xA0, 0x1F, 0x21, 0x02, 0x23, 0x73};
     ck_assert_uint_eq(ds_crc16_x25(hdr, sizeof hdr), 0xC7E6);
     ck_assert_uint_eq(ds_crc16_x25(hdr, 0), 0x0000);
+}
+END_TEST
+
+/* The sliced CRC and its 4/2/1-byte tail against a bit-at-a-time CRC-16/X.25 (reflected
+ * polynomial 0x8408), at every length up to 48 and every split into two pieces. */
+static uint16_t crc_bitwise(const uint8_t *p, size_t n)
+{
+    uint16_t crc = 0xFFFF;
+    for (size_t i = 0; i < n; i++) {
+        crc ^= p[i];
+        for (int b = 0; b < 8; b++) crc = (crc & 1) ? (uint16_t)((crc >> 1) ^ 0x8408) : (uint16_t)(crc >> 1);
+    }
+    return (uint16_t)(crc ^ 0xFFFF);
+}
+
+START_TEST(crc_in_pieces)
+{
+    uint8_t b[48];
+    for (size_t i = 0; i < sizeof b; i++) b[i] = (uint8_t)(i * 73 + 5);
+    for (size_t n = 0; n <= sizeof b; n++) {
+        uint16_t want = crc_bitwise(b, n);
+        ck_assert_uint_eq(ds_crc16_x25(b, n), want);
+        for (size_t k = 0; k <= n; k++) {
+            uint16_t reg = ds_crc16_x25_update(DS_CRC16_X25_INIT, b, k);
+            ck_assert_msg(ds_crc16_x25_final(ds_crc16_x25_update(reg, b + k, n - k)) == want, "n %zu k %zu", n, k);
+        }
+    }
 }
 END_TEST
 
@@ -1357,6 +1385,7 @@ static Suite *link_suite(void)
     Suite *s = suite_create("link");
     TCase *t = tcase_create("fields");
     tcase_add_test(t, crc_check_value);
+    tcase_add_test(t, crc_in_pieces);
     tcase_add_test(t, address_decoding);
     tcase_add_test(t, control_classification);
     tcase_add_test(t, snrm_ua_parameters);
