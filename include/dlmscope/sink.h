@@ -60,11 +60,11 @@ struct ds_sink {
     int (*error)(const ds_sink *s);
     /* Every other leaf: <name a1="v1" a2="v2" />, the first attribute being its value
      * (<TargetAddress Value="11" Size="4" />, <ConformanceBit Name="Get" />), or a bare leaf
-     * such as <None /> when nattrs is 0. */
+     * such as <None /> when nattrs is 0. Required, like open, close, leaf and comment. */
     void (*leaf_attrs)(ds_sink *s, const char *name, size_t name_len, const ds_attr *attrs, size_t nattrs);
     /* <name Value="HEX" /> for raw bytes, the sink writing the hex itself (no intermediate
-     * string: octet strings and segments are most of the output). May be NULL: the bytes are
-     * then formatted and passed to leaf(). */
+     * string: octet strings, segments, and integers in hex mode, whose text is their bytes, are
+     * most of the output). May be NULL: the bytes are then formatted and passed to leaf(). */
     void (*leaf_hex)(ds_sink *s, const char *name, size_t name_len, const unsigned char *p, size_t n);
     /* Push what is buffered to the underlying stream now (live input). May be NULL. */
     void (*flush)(ds_sink *s);

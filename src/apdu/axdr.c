@@ -228,7 +228,7 @@ void ds_axdr_octets_comment(ds_emit *e, const uint8_t *p, size_t n)
         }
     }
     if (n == 12) {
-        char buf[96];
+        char buf[DS_DATETIME_TEXT_MAX];
         size_t len = ds_datetime_format(p, n, buf, sizeof buf);
         if (len) {
             ds_emit_note(e, buf, len);
@@ -241,7 +241,7 @@ void ds_axdr_octets_comment(ds_emit *e, const uint8_t *p, size_t n)
 static void date_comment(ds_emit *e, const uint8_t *p, size_t n)
 {
     if (!ds_emit_comments_on(e)) return;
-    char buf[96];
+    char buf[DS_DATETIME_TEXT_MAX];
     size_t len = ds_datetime_format(p, n, buf, sizeof buf);
     if (len) ds_emit_note(e, buf, len);
 }

@@ -24,8 +24,7 @@ void ds_c_obis(ds_emit *e, const uint8_t *p, size_t n, uint64_t v)
     (void)v;
     if (!ds_emit_comments_on(e) || n != 6) return;
     char buf[DS_OBIS_TEXT_MAX];
-    int named;
-    ds_emit_note(e, buf, ds_obis_text(p, buf, &named));
+    ds_emit_note(e, buf, ds_obis_text(p, buf, NULL));
 }
 
 void ds_c_invoke_id(ds_emit *e, const uint8_t *p, size_t n, uint64_t v)

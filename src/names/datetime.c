@@ -17,9 +17,9 @@
 #define DEVIATION_UNSPEC 0x8000u
 #define DEVIATION_LIMIT 720
 
-/* The longest text: "65535-dst-begin-2nd-lastT**:**:**.99+12:00" (42) plus all status words
- * " dst,invalid,doubtful,different-base,invalid-status" (51). */
-#define DATETIME_MAX 93
+/* The longest text: "65534-dst-begin-2nd-lastT**:**:**.99+12:00" (42: year FFFF is "****")
+ * plus all status words " dst,invalid,doubtful,different-base,invalid-status" (51). */
+#define DATETIME_MAX (DS_DATETIME_TEXT_MAX - 1)
 
 /* Each writer stores its text at w and returns the position after it. */
 static char *put_lit(char *w, const char *s, size_t n)

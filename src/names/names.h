@@ -12,8 +12,8 @@ size_t ds_obis_format(const uint8_t obis[6], char *buf);
 #define DS_OBIS_NAME_MAX 63
 #define DS_OBIS_TEXT_MAX (23 + 1 + DS_OBIS_NAME_MAX)
 /* "a.b.c.d.e.f" followed, when the code has a standard meaning, by a space and the meaning:
- * the comment shown for an OBIS code. buf >= DS_OBIS_TEXT_MAX; no NUL. *named tells whether
- * a meaning was found. Returns the length. */
+ * the comment shown for an OBIS code. buf >= DS_OBIS_TEXT_MAX; no NUL. *named (when named is
+ * not NULL) tells whether a meaning was found. Returns the length. */
 size_t ds_obis_text(const uint8_t obis[6], char *buf, int *named);
 /* Standard meaning of an OBIS code ("Clock", "Active energy import (+A), total"), or NULL. */
 const char *ds_obis_meaning(const uint8_t obis[6]);
@@ -31,7 +31,9 @@ const char *ds_unit_name(uint8_t unit);
  * (deviation is minutes local->UTC, so -60 is written +01:00), unspecified fields as
  * "*" (e.g. "*-*-05T..."), and status flags appended in words (" dst", " invalid" ...).
  * Returns length written (< bufsz), or 0 when the bytes are not a plausible date/time
- * (month 13, hour 25, ...). bufsz >= 80 recommended. */
+ * (month 13, hour 25, ...), or when bufsz is too small for the text. */
 size_t ds_datetime_format(const uint8_t *p, size_t n, char *buf, size_t bufsz);
+/* A buffer this large holds every date text and its NUL (93 + 1). */
+#define DS_DATETIME_TEXT_MAX 94
 
 #endif

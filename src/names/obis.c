@@ -4,6 +4,7 @@
  * The table is deliberately short and exact: a wrong name is worse than none,
  * so codes that only match a pattern loosely get no meaning. */
 #include "names/names.h"
+#include "util/fmt.h"
 
 #include <string.h>
 
@@ -151,31 +152,14 @@ static const obis_name OBIS_NAMES[] = {
     ROW(1, 1, 96, 1, 1, 255, "Meter type"),
 };
 
-/* The decimal text of every byte value: up to three digits, then the number of digits. A byte is
- * written as one 4-byte copy, so the buffer needs a byte of room after the last number. */
-#define U8_TEXT(n)                                                                         \
-    {(char)('0' + ((n) >= 100 ? (n) / 100 : (n) >= 10 ? (n) / 10 : (n))),                  \
-     (char)((n) >= 100 ? '0' + (n) / 10 % 10 : (n) >= 10 ? '0' + (n) % 10 : 0),             \
-     (char)((n) >= 100 ? '0' + (n) % 10 : 0), (char)((n) >= 100 ? 3 : (n) >= 10 ? 2 : 1)}
-#define U8_TEXT4(n) U8_TEXT(n), U8_TEXT((n) + 1), U8_TEXT((n) + 2), U8_TEXT((n) + 3)
-#define U8_TEXT16(n) U8_TEXT4(n), U8_TEXT4((n) + 4), U8_TEXT4((n) + 8), U8_TEXT4((n) + 12)
-#define U8_TEXT64(n) U8_TEXT16(n), U8_TEXT16((n) + 16), U8_TEXT16((n) + 32), U8_TEXT16((n) + 48)
-static const char U8_DEC[256][4] = {U8_TEXT64(0), U8_TEXT64(64), U8_TEXT64(128), U8_TEXT64(192)};
-
-static char *put_u8(char *w, uint8_t v)
-{
-    memcpy(w, U8_DEC[v], 4);
-    return w + U8_DEC[v][3];
-}
-
-/* "a.b.c.d.e.f" at buf, no NUL; returns the end. buf has room for 24 characters (23 + the
- * spare byte put_u8 writes). */
+/* "a.b.c.d.e.f" at buf, no NUL; returns the end. buf has room for 24 characters: the last
+ * number starts at index 20 at the latest and ds_fmt_u8 stores 4 bytes. */
 static char *put_obis(char *buf, const uint8_t o[6])
 {
-    char *w = put_u8(buf, o[0]);
+    char *w = buf + ds_fmt_u8(buf, o[0]);
     for (int i = 1; i < 6; i++) {
         *w++ = '.';
-        w = put_u8(w, o[i]);
+        w += ds_fmt_u8(w, o[i]);
     }
     return w;
 }
@@ -244,7 +228,7 @@ size_t ds_obis_text(const uint8_t obis[6], char *buf, int *named)
 {
     char *w = put_obis(buf, obis);
     const obis_name *row = find(obis);
-    *named = row != NULL;
+    if (named) *named = row != NULL;
     if (row) {
         *w++ = ' ';
         memcpy(w, row->name, row->len);

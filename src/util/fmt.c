@@ -116,20 +116,14 @@ static const uint64_t POW10[20] = {1u,
                                    1000000000000000000u,
                                    10000000000000000000u};
 
-size_t ds_fmt_u8(char *out, uint8_t v)
-{
-    if (v < 10) {
-        out[0] = (char)('0' + v);
-        return 1;
-    }
-    if (v < 100) {
-        memcpy(out, DEC_PAIRS + 2 * v, 2);
-        return 2;
-    }
-    out[0] = (char)('0' + v / 100);
-    memcpy(out + 1, DEC_PAIRS + 2 * (v % 100), 2);
-    return 3;
-}
+#define U8_TEXT(n)                                                                         \
+    {(char)('0' + ((n) >= 100 ? (n) / 100 : (n) >= 10 ? (n) / 10 : (n))),                  \
+     (char)((n) >= 100 ? '0' + (n) / 10 % 10 : (n) >= 10 ? '0' + (n) % 10 : 0),             \
+     (char)((n) >= 100 ? '0' + (n) % 10 : 0), (char)((n) >= 100 ? 3 : (n) >= 10 ? 2 : 1)}
+#define U8_TEXT4(n) U8_TEXT(n), U8_TEXT((n) + 1), U8_TEXT((n) + 2), U8_TEXT((n) + 3)
+#define U8_TEXT16(n) U8_TEXT4(n), U8_TEXT4((n) + 4), U8_TEXT4((n) + 8), U8_TEXT4((n) + 12)
+#define U8_TEXT64(n) U8_TEXT16(n), U8_TEXT16((n) + 16), U8_TEXT16((n) + 32), U8_TEXT16((n) + 48)
+const char DS_U8_TEXT[256][4] = {U8_TEXT64(0), U8_TEXT64(64), U8_TEXT64(128), U8_TEXT64(192)};
 
 size_t ds_fmt_udec(char *out, uint64_t v)
 {

@@ -28,8 +28,15 @@ static inline void ds_hex_encode(char *out, const uint8_t *p, size_t n)
 size_t ds_fmt_uhex(char *out, uint64_t v, int digits);
 /* Unsigned decimal. out >= 21. */
 size_t ds_fmt_udec(char *out, uint64_t v);
-/* A byte in decimal, 1 to 3 digits, no NUL (OBIS codes, dates). Returns the length. */
-size_t ds_fmt_u8(char *out, uint8_t v);
+/* The decimal text of every byte value: up to three digits, then the number of digits. */
+extern const char DS_U8_TEXT[256][4];
+/* A byte in decimal, 1 to 3 digits, no NUL (OBIS codes). Returns the length. One 4-byte copy:
+ * out must have room for 4 bytes whatever the length. */
+static inline size_t ds_fmt_u8(char *out, uint8_t v)
+{
+    memcpy(out, DS_U8_TEXT[v], 4);
+    return (size_t)DS_U8_TEXT[v][3];
+}
 /* Signed decimal. out >= 21. */
 size_t ds_fmt_sdec(char *out, int64_t v);
 /* Signed value as two's complement hex in exactly `digits` digits (Gurux sN). */

@@ -98,6 +98,19 @@ static void ck_plain(const char *name)
     ck_assert_msg(ds_text_is_plain(name, strlen(name)), "not plain: \"%s\"", name);
 }
 
+/* The widest date text (year 65534, dst-begin month, second-last day, every field unspecified
+ * that can be, deviation +12:00, every status bit) fits DS_DATETIME_TEXT_MAX and no less. */
+START_TEST(datetime_widest_text)
+{
+    const uint8_t widest[12] = {0xFF, 0xFE, 0xFE, 0xFD, 0x01, 0xFF, 0xFF, 0xFF, 0x63, 0xFD, 0x30, 0x8F};
+    char buf[DS_DATETIME_TEXT_MAX];
+    size_t len = ds_datetime_format(widest, sizeof widest, buf, sizeof buf);
+    ck_assert_str_eq(buf, "65534-dst-begin-2nd-lastT**:**:**.99+12:00 dst,invalid,doubtful,different-base,invalid-status");
+    ck_assert_uint_eq(len, DS_DATETIME_TEXT_MAX - 1);
+    ck_assert_uint_eq(ds_datetime_format(widest, sizeof widest, buf, sizeof buf - 1), 0);
+}
+END_TEST
+
 START_TEST(comment_names_are_plain)
 {
     size_t n = 0;
@@ -267,6 +280,7 @@ static Suite *names_suite(void)
     tcase_add_test(t, obis_table_order);
     tcase_add_test(t, class_names);
     tcase_add_test(t, comment_names_are_plain);
+    tcase_add_test(t, datetime_widest_text);
     tcase_add_test(t, unit_names);
     tcase_add_test(t, datetime_full);
     tcase_add_test(t, datetime_unspecified_and_special);
