@@ -11,31 +11,55 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 #include "dlmscope/diag.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-typedef struct ds_attr {
-    const char *name;
-    const char *value;
-} ds_attr;
-
 /* open() flags */
 #define DS_OPEN_FLAT 0x1u  /* children are written at the parent's indentation (Gurux frame envelopes) */
 
-/* leaf() and comment() flags */
+/* leaf(), comment() and ds_attr flags */
 #define DS_TEXT_PLAIN 0x1u  /* the value or text is printable ASCII (0x20..0x7E) without & < > " \,
                              * without "--" and not ending in '-': every writer may copy it as it
                              * is. Set by the decoder for what it formats itself (numbers, hex, its
                              * own notes), never for bytes taken from the input. */
+#define DS_ATTR_SIZED 0x2u  /* ds_attr only: name_len and value_len are the strings' lengths */
+
+/* An attribute: name and value are NUL-terminated strings (value NULL = empty). DS_ATTR(name,
+ * value) is a complete attribute; the decoder's frequent ones (Qty, len) also say their lengths and
+ * that the value is plain (DS_ATTR_SIZED | DS_TEXT_PLAIN), so that a writer neither measures
+ * nor scans them. Read the lengths with ds_attr_name_len() / ds_attr_value_len(). */
+typedef struct ds_attr {
+    const char *name;
+    const char *value;
+    unsigned flags;       /* DS_ATTR_SIZED, DS_TEXT_PLAIN (of the value) */
+    unsigned name_len;    /* with DS_ATTR_SIZED */
+    size_t value_len;     /* with DS_ATTR_SIZED */
+} ds_attr;
+
+/* An attribute of NUL-terminated strings (designated, so that the other fields are zero). */
+#define DS_ATTR(nm, v) {.name = (nm), .value = (v)}
+/* An attribute made by the program: literal name, plain value of known length. */
+#define DS_ATTR_PLAIN(nm, v, vlen) {(nm), (v), DS_ATTR_SIZED | DS_TEXT_PLAIN, sizeof(nm) - 1, (vlen)}
+
+static inline size_t ds_attr_name_len(const ds_attr *a)
+{
+    return (a->flags & DS_ATTR_SIZED) ? a->name_len : strlen(a->name);
+}
+static inline size_t ds_attr_value_len(const ds_attr *a)
+{
+    if (a->flags & DS_ATTR_SIZED) return a->value_len;
+    return a->value ? strlen(a->value) : 0;
+}
+static inline const char *ds_attr_value(const ds_attr *a) { return a->value ? a->value : ""; }
 
 typedef struct ds_sink ds_sink;
 
 /* Element and attribute names are program text (NUL-terminated). Elements also come with their
- * length, so that a writer never has to measure them; attribute names and values in ds_attr do
- * not (they are rarer). */
+ * length, so that a writer never has to measure them; attributes may (see ds_attr). */
 struct ds_sink {
     void *ctx;
     /* Start/end of the whole output (e.g. the <Messages> root). */

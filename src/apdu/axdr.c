@@ -296,7 +296,7 @@ static int decode_boolean(ds_emit *e, ds_cursor *c, size_t start, const axdr_typ
      * attribute of its own so that it re-encodes as it was. */
     char hex[3];
     ds_fmt_hex(hex, p, 1);
-    const ds_attr attrs[2] = {{"Value", "True"}, {"Byte", hex}};
+    const ds_attr attrs[2] = {DS_ATTR("Value", "True"), DS_ATTR("Byte", hex)};
     ds_emit_leaf_attrs(e, t->name, attrs, 2);
     return 0;
 }

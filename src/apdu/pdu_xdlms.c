@@ -11,14 +11,14 @@
 
 /* ---- shared pieces ------------------------------------------------------------------------ */
 
-#define IIP {.kind = SK_UINT, .name = "InvokeIdAndPriority", .size = 1, .comment = ds_c_invoke_id}
-#define LONG_IIP {.kind = SK_UINT, .name = "LongInvokeIdAndPriority", .size = 4, .comment = ds_c_long_invoke_id}
-#define CLASS_ID {.kind = SK_UINT, .name = "ClassId", .size = 2, .comment = ds_c_class_id}
-#define INSTANCE_ID {.kind = SK_BYTES, .name = "InstanceId", .size = 6, .fmt = NF_HEX_ALWAYS, .comment = ds_c_obis}
+#define IIP {.kind = SK_UINT, DS_NAME("InvokeIdAndPriority"), .size = 1, .comment = ds_c_invoke_id}
+#define LONG_IIP {.kind = SK_UINT, DS_NAME("LongInvokeIdAndPriority"), .size = 4, .comment = ds_c_long_invoke_id}
+#define CLASS_ID {.kind = SK_UINT, DS_NAME("ClassId"), .size = 2, .comment = ds_c_class_id}
+#define INSTANCE_ID {.kind = SK_BYTES, DS_NAME("InstanceId"), .size = 6, .fmt = NF_HEX_ALWAYS, .comment = ds_c_obis}
 #define ATTRIBUTE_DESCRIPTOR F_GROUP("AttributeDescriptor", CLASS_ID, INSTANCE_ID, F_U8("AttributeId"))
 #define METHOD_DESCRIPTOR F_GROUP("MethodDescriptor", CLASS_ID, INSTANCE_ID, F_U8("MethodId"))
 #define BLOCK_NUMBER F_U32("BlockNumber")
-#define DATE_TIME_OCTETS(nm) {.kind = SK_OCTETS, .name = (nm), .comment = ds_c_octets}
+#define DATE_TIME_OCTETS(nm) {.kind = SK_OCTETS, DS_NAME(nm), .comment = ds_c_octets}
 #define RAW_DATA F_OCTETS("RawData")
 
 /* Selective-Access-Descriptor: selector + parameters */
@@ -157,7 +157,7 @@ static const ds_field EXCEPTION_RESPONSE = F_GROUP(
      .default_body = DS_EMPTY});
 
 static const ds_field CONFIRMED_SERVICE_ERROR = F_GROUP(
-    "ConfirmedServiceError", {.kind = SK_UINT, .name = "Service", .size = 1, .comment = ds_c_cse_service},
+    "ConfirmedServiceError", {.kind = SK_UINT, DS_NAME("Service"), .size = 1, .comment = ds_c_cse_service},
     F_CHOICE("ServiceError", DS_ALT(0, F_ENUM("ApplicationReference", DS_CSE_APPLICATION_REFERENCE)),
              DS_ALT(1, F_ENUM("HardwareResource", DS_CSE_HARDWARE_RESOURCE)),
              DS_ALT(2, F_ENUM("VdeStateError", DS_CSE_VDE_STATE)),
@@ -170,18 +170,18 @@ static const ds_field CONFIRMED_SERVICE_ERROR = F_GROUP(
 /* ---- initiate ---------------------------------------------------------------------------------- */
 
 static const ds_field INITIATE_REQUEST =
-    F_GROUP("InitiateRequest", F_OPTIONAL({.kind = SK_OCTETS, .name = "DedicatedKey", .observe = DS_OBS_DEDICATED_KEY}), F_OPTIONAL(F_U8("ResponseAllowed")),
+    F_GROUP("InitiateRequest", F_OPTIONAL({.kind = SK_OCTETS, DS_NAME("DedicatedKey"), .observe = DS_OBS_DEDICATED_KEY}), F_OPTIONAL(F_U8("ResponseAllowed")),
             F_OPTIONAL(F_DEC8("ProposedQualityOfService")), F_U8("ProposedDlmsVersionNumber"),
-            {.kind = SK_CONFORMANCE, .name = "ProposedConformance"}, F_U16("ProposedMaxPduSize"));
+            {.kind = SK_CONFORMANCE, DS_NAME("ProposedConformance")}, F_U16("ProposedMaxPduSize"));
 
 static const ds_field INITIATE_RESPONSE =
     F_GROUP("InitiateResponse", F_OPTIONAL(F_U8("NegotiatedQualityOfService")), F_U8("NegotiatedDlmsVersionNumber"),
-            {.kind = SK_CONFORMANCE, .name = "NegotiatedConformance"}, F_U16("NegotiatedMaxPduSize"),
+            {.kind = SK_CONFORMANCE, DS_NAME("NegotiatedConformance")}, F_U16("NegotiatedMaxPduSize"),
             F_U16("VaaName"));
 
 /* ---- short-name services ------------------------------------------------------------------------ */
 
-#define VARIABLE_NAME {.kind = SK_UINT, .name = "VariableName", .size = 2, .fmt = NF_HEX_ALWAYS}
+#define VARIABLE_NAME {.kind = SK_UINT, DS_NAME("VariableName"), .size = 2, .fmt = NF_HEX_ALWAYS}
 #define PARAMETERISED_ACCESS \
     F_GROUP("ParameterisedAccess", VARIABLE_NAME, F_U8("Selector"), F_GROUP("Parameter", F_DATA))
 
@@ -218,7 +218,7 @@ static const ds_field INFORMATION_REPORT = F_GROUP(
 
 /* ---- ciphered APDUs (shown ciphered; decryption is the security layer's) -------------------------- */
 
-#define CIPHERED(nm) {.kind = SK_OCTETS, .name = (nm), .len_error = DS_D_APDU_TRUNCATED}
+#define CIPHERED(nm) {.kind = SK_OCTETS, DS_NAME(nm), .len_error = DS_D_APDU_TRUNCATED}
 
 static const ds_field GENERAL_GLO_CIPHERING =
     F_GROUP("GeneralGloCiphering", F_OCTETS("SystemTitle"), CIPHERED("CipheredService"));

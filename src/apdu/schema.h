@@ -79,6 +79,7 @@ typedef struct ds_alt {
 struct ds_field {
     ds_fkind kind;
     const char *name;       /* element name; NULL where the kind allows it */
+    uint8_t name_len;       /* strlen(name), set with the name by DS_NAME: the writers are given it */
     uint8_t size;           /* bytes of fixed fields */
     uint8_t fmt;            /* ds_nfmt */
     uint8_t tag;            /* BER_TLV universal tag */
@@ -105,25 +106,30 @@ enum {
     DS_OBS_AARE_RESULT        /* AARE result */
 };
 
+/* A field's name and its length: `nm` is a string literal or NULL (no name; a pointer variable
+ * would not be a constant in a static table, so the length is that of the literal). */
+#define DS_NAME(nm) .name = (nm), .name_len = DS_LITERAL_LEN(nm)
+#define DS_LITERAL_LEN(nm) ((uint8_t)_Generic((nm), char *: sizeof(nm) - 1, const char *: sizeof(nm) - 1, default: 0))
+
 /* Field list helpers for the tables (compound literals have static storage at file scope). */
 #define DS_LIST(...) ((const ds_field[]){__VA_ARGS__, {.kind = SK_END}})
 #define DS_EMPTY ((const ds_field[]){{.kind = SK_END}})
 #define DS_ALTS(...) ((const ds_alt[]){__VA_ARGS__, {0, NULL}})
 #define DS_ALT(t, ...) {(t), DS_LIST(__VA_ARGS__)}
 
-#define F_U8(nm)       {.kind = SK_UINT, .name = (nm), .size = 1}
-#define F_U16(nm)      {.kind = SK_UINT, .name = (nm), .size = 2}
-#define F_U32(nm)      {.kind = SK_UINT, .name = (nm), .size = 4}
-#define F_DEC8(nm)     {.kind = SK_UINT, .name = (nm), .size = 1, .fmt = NF_DEC}
-#define F_BYTES(nm, n) {.kind = SK_BYTES, .name = (nm), .size = (n), .fmt = NF_HEX_ALWAYS}
-#define F_OCTETS(nm)   {.kind = SK_OCTETS, .name = (nm)}
-#define F_ENUM(nm, t)  {.kind = SK_ENUM, .name = (nm), .size = 1, .names = (t)}
+#define F_U8(nm)       {.kind = SK_UINT, DS_NAME(nm), .size = 1}
+#define F_U16(nm)      {.kind = SK_UINT, DS_NAME(nm), .size = 2}
+#define F_U32(nm)      {.kind = SK_UINT, DS_NAME(nm), .size = 4}
+#define F_DEC8(nm)     {.kind = SK_UINT, DS_NAME(nm), .size = 1, .fmt = NF_DEC}
+#define F_BYTES(nm, n) {.kind = SK_BYTES, DS_NAME(nm), .size = (n), .fmt = NF_HEX_ALWAYS}
+#define F_OCTETS(nm)   {.kind = SK_OCTETS, DS_NAME(nm)}
+#define F_ENUM(nm, t)  {.kind = SK_ENUM, DS_NAME(nm), .size = 1, .names = (t)}
 #define F_DATA         {.kind = SK_DATA}
-#define F_BARE(nm)     {.kind = SK_BARE, .name = (nm)}
-#define F_GROUP(nm, ...) {.kind = SK_GROUP, .name = (nm), .sub = DS_LIST(__VA_ARGS__)}
+#define F_BARE(nm)     {.kind = SK_BARE, DS_NAME(nm)}
+#define F_GROUP(nm, ...) {.kind = SK_GROUP, DS_NAME(nm), .sub = DS_LIST(__VA_ARGS__)}
 #define F_OPTIONAL(...)  {.kind = SK_OPTIONAL, .sub = DS_LIST(__VA_ARGS__)}
-#define F_SEQ_OF(nm, ...) {.kind = SK_SEQ_OF, .name = (nm), .sub = DS_LIST(__VA_ARGS__)}
-#define F_CHOICE(nm, ...) {.kind = SK_CHOICE, .name = (nm), .alts = DS_ALTS(__VA_ARGS__)}
+#define F_SEQ_OF(nm, ...) {.kind = SK_SEQ_OF, DS_NAME(nm), .sub = DS_LIST(__VA_ARGS__)}
+#define F_CHOICE(nm, ...) {.kind = SK_CHOICE, DS_NAME(nm), .alts = DS_ALTS(__VA_ARGS__)}
 
 /* Decodes one field at the cursor. 0 on success; -1 after a reported error, with every
  * container it opened closed and c->pos at the first byte it could not decode. */

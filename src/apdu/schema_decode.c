@@ -5,6 +5,7 @@
  * return -1. Callers above stop and show the rest as <Undecoded>, except
  * BER sequences, whose TLV lengths let decoding resume at the next field. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "apdu/apdu.h"
@@ -45,12 +46,12 @@ static void emit_number(ds_emit *e, const ds_field *f, const uint8_t *p, uint64_
 {
     int decimal = f->fmt == NF_DEC || (f->fmt != NF_HEX_ALWAYS && e->opt->decimal);
     if (!decimal && f->fmt != NF_HEX_NOPAD) {
-        ds_emit_hex(e, f->name, p, size);
+        ds_emit_hex_len(e, f->name, f->name_len, p, size);
         return;
     }
     char buf[24];
     size_t n = decimal ? ds_fmt_udec(buf, v) : ds_fmt_uhex(buf, v, 1);
-    ds_emit_leaf_n(e, f->name, buf, n);
+    ds_emit_value_len(e, f->name, f->name_len, buf, n, DS_TEXT_PLAIN);
 }
 
 static int dec_uint(ds_emit *e, ds_cursor *c, const ds_field *f)
@@ -70,12 +71,12 @@ static int dec_int(ds_emit *e, ds_cursor *c, const ds_field *f)
     const uint8_t *p = c->p + c->pos;
     if (ds_cur_uint(c, f->size, &u)) return truncated(e, c, f, f->size);
     if (!e->opt->decimal) {
-        ds_emit_hex(e, f->name, p, f->size);
+        ds_emit_hex_len(e, f->name, f->name_len, p, f->size);
         return 0;
     }
     unsigned bits = 8u * f->size;
     int64_t v = (bits < 64 && (u >> (bits - 1)) & 1) ? (int64_t)(u | (~(uint64_t)0 << bits)) : (int64_t)u;
-    ds_emit_sint(e, f->name, v, (int)(2 * f->size));
+    ds_emit_sint_len(e, f->name, f->name_len, v, (int)(2 * f->size));
     return 0;
 }
 
@@ -84,7 +85,7 @@ static int dec_bytes(ds_emit *e, ds_cursor *c, const ds_field *f)
     const uint8_t *p;
     if (ds_cur_bytes(c, f->size, &p)) return truncated(e, c, f, f->size);
     if (f->comment) f->comment(e, p, f->size, 0);
-    ds_emit_hex(e, f->name, p, f->size);
+    ds_emit_hex_len(e, f->name, f->name_len, p, f->size);
     return 0;
 }
 
@@ -121,41 +122,42 @@ static int dec_octets(ds_emit *e, ds_cursor *c, const ds_field *f)
     if (f->observe == DS_OBS_DEDICATED_KEY && e->hide_keys) {
         /* a key found in a deciphered APDU: not written unless asked for */
         ds_emit_comment(e, "%zu-byte key hidden; --show-keys shows it", n);
-        ds_emit_leaf(e, f->name, "hidden");
+        ds_emit_value_len(e, f->name, f->name_len, "hidden", 6, DS_TEXT_PLAIN);
         return 0;
     }
     if (f->comment) f->comment(e, p, n, n);
-    ds_emit_hex(e, f->name, p, n);
+    ds_emit_hex_len(e, f->name, f->name_len, p, n);
     return 0;
 }
 
-static void emit_enum(ds_emit *e, const char *name, const ds_enum *names, uint32_t v)
+/* An enumerated value as its name (program text) or, without one, its number. */
+static void emit_enum(ds_emit *e, const char *name, size_t name_len, const ds_enum *names, uint32_t v)
 {
     const char *s = ds_enum_name(names, v);
     if (s) {
-        ds_emit_leaf(e, name, s);
+        ds_emit_value_len(e, name, name_len, s, strlen(s), DS_TEXT_PLAIN);
         return;
     }
     /* No spelling for this value: write the number so nothing is lost. */
     char buf[24];
     size_t n = e->opt->decimal ? ds_fmt_udec(buf, v) : ds_fmt_uhex(buf, v, 2);
-    ds_emit_leaf_n(e, name, buf, n);
+    ds_emit_value_len(e, name, name_len, buf, n, DS_TEXT_PLAIN);
 }
 
 static int dec_enum(ds_emit *e, ds_cursor *c, const ds_field *f)
 {
     uint8_t v;
     if (ds_cur_u8(c, &v)) return truncated(e, c, f, 1);
-    emit_enum(e, f->name, f->names, v);
+    emit_enum(e, f->name, f->name_len, f->names, v);
     return 0;
 }
 
 static int dec_group(ds_emit *e, ds_cursor *c, const ds_field *f)
 {
     if (!f->name) return ds_schema_decode_list(e, c, f->sub);
-    if (ds_emit_open(e, f->name)) return -1;
+    if (ds_emit_open_len(e, f->name, f->name_len)) return -1;
     int rc = ds_schema_decode_list(e, c, f->sub);
-    ds_emit_close(e, f->name);
+    ds_emit_close_len(e, f->name, f->name_len);
     return rc;
 }
 
@@ -211,10 +213,10 @@ static int dec_choice(ds_emit *e, ds_cursor *c, const ds_field *f)
         return -1;
     }
     c->pos++;
-    if (f->name && ds_emit_open(e, f->name)) return -1;
-    if (f->tag_leaf) emit_enum(e, f->tag_leaf, f->names, tag);
+    if (f->name && ds_emit_open_len(e, f->name, f->name_len)) return -1;
+    if (f->tag_leaf) emit_enum(e, f->tag_leaf, strlen(f->tag_leaf), f->names, tag);
     int rc = ds_schema_decode_list(e, c, body);
-    if (f->name) ds_emit_close(e, f->name);
+    if (f->name) ds_emit_close_len(e, f->name, f->name_len);
     return rc;
 }
 
@@ -243,14 +245,14 @@ static int dec_seq_of(ds_emit *e, ds_cursor *c, const ds_field *f)
     if (non_minimal)
         ds_report(e, DS_D_DATA_NON_MINIMAL, DS_SEV_WARNING, at, "%s: count not in its shortest form",
                   label(f));
-    if (ds_emit_open_qty(e, f->name, count)) return -1;
+    if (ds_emit_open_qty_len(e, f->name, f->name_len, count)) return -1;
     for (size_t i = 0; i < count; i++) {
         if (ds_schema_decode_list(e, c, f->sub)) {
-            ds_emit_close(e, f->name);
+            ds_emit_close_len(e, f->name, f->name_len);
             return -1;
         }
     }
-    ds_emit_close(e, f->name);
+    ds_emit_close_len(e, f->name, f->name_len);
     return 0;
 }
 
@@ -269,11 +271,17 @@ static int dec_conformance(ds_emit *e, ds_cursor *c, const ds_field *f)
         return -1;
     }
     uint32_t bits = ((uint32_t)p[4] << 16) | ((uint32_t)p[5] << 8) | p[6];
-    ds_emit_comment(e, "conformance 0x%06X", (unsigned)bits);
-    if (ds_emit_open(e, f->name)) return -1;
-    for (int i = 0; i < 24; i++)
-        if (bits & (0x800000u >> i)) ds_emit_leaf_attr(e, "ConformanceBit", "Name", DS_CONFORMANCE_BITS[i]);
-    ds_emit_close(e, f->name);
+    char note[] = "conformance 0x000000";
+    ds_fmt_uhex(note + sizeof note - 7, bits, 6);
+    ds_emit_note(e, note, sizeof note - 1);
+    if (ds_emit_open_len(e, f->name, f->name_len)) return -1;
+    for (int i = 0; i < 24; i++) {
+        if (!(bits & (0x800000u >> i))) continue;
+        const char *bit = DS_CONFORMANCE_BITS[i];
+        ds_attr a = DS_ATTR_PLAIN("Name", bit, strlen(bit));
+        ds_emit_leaf_attrs_len(e, "ConformanceBit", strlen("ConformanceBit"), &a, 1);
+    }
+    ds_emit_close_len(e, f->name, f->name_len);
     return 0;
 }
 
@@ -352,7 +360,7 @@ static int dec_ber_seq(ds_emit *e, ds_cursor *c, const ds_field *f)
         result = -1;
     }
     ds_cursor body = sub_cursor(c, len);
-    if (ds_emit_open(e, f->name)) return -1;
+    if (ds_emit_open_len(e, f->name, f->name_len)) return -1;
     while (ds_cur_left(&body)) {
         size_t field_at = body.pos, vlen;
         uint8_t tag;
@@ -374,7 +382,7 @@ static int dec_ber_seq(ds_emit *e, ds_cursor *c, const ds_field *f)
         }
         if (dec_value(e, &body, alt->body, vlen)) result = -1;
     }
-    ds_emit_close(e, f->name);
+    ds_emit_close_len(e, f->name, f->name_len);
     c->pos = body.len;
     return result;
 }
@@ -405,9 +413,9 @@ static int dec_ber_choice(ds_emit *e, ds_cursor *c, const ds_field *f)
         c->pos = at;
         return -1;
     }
-    if (f->name && ds_emit_open(e, f->name)) return -1;
+    if (f->name && ds_emit_open_len(e, f->name, f->name_len)) return -1;
     int rc = dec_value(e, c, alt->body, len);
-    if (f->name) ds_emit_close(e, f->name);
+    if (f->name) ds_emit_close_len(e, f->name, f->name_len);
     return rc;
 }
 
@@ -435,7 +443,7 @@ static int dec_rest_enum(ds_emit *e, ds_cursor *c, const ds_field *f)
         return -1;
     }
     ds_cur_u8(c, &v);
-    emit_enum(e, f->name, f->names, v);
+    emit_enum(e, f->name, f->name_len, f->names, v);
     return 0;
 }
 
@@ -445,7 +453,7 @@ static int dec_rest_bytes(ds_emit *e, ds_cursor *c, const ds_field *f)
     const uint8_t *p = c->p + c->pos;
     c->pos += n;
     if (f->comment) f->comment(e, p, n, n);
-    ds_emit_hex(e, f->name, p, n);
+    ds_emit_hex_len(e, f->name, f->name_len, p, n);
     return 0;
 }
 
@@ -468,7 +476,7 @@ static int dec_rest_bits(ds_emit *e, ds_cursor *c, const ds_field *f)
     for (size_t i = 0; i < nbits; i++) buf[i] = (p[1 + i / 8] & (0x80 >> (i % 8))) ? '1' : '0';
     buf[nbits] = '\0';
     c->pos += n;
-    ds_emit_leaf_n(e, f->name, buf, nbits);
+    ds_emit_value_len(e, f->name, f->name_len, buf, nbits, DS_TEXT_PLAIN);  /* 0s and 1s */
     return 0;
 }
 
@@ -513,7 +521,7 @@ static int dec_rest_oid(ds_emit *e, ds_cursor *c, const ds_field *f)
         const char *name = ds_enum_name(f->names, p[6]);
         if (name) {
             c->pos += n;
-            ds_emit_leaf(e, f->name, name);
+            ds_emit_value_len(e, f->name, f->name_len, name, strlen(name), DS_TEXT_PLAIN);
             return 0;
         }
     }
@@ -523,7 +531,7 @@ static int dec_rest_oid(ds_emit *e, ds_cursor *c, const ds_field *f)
         return -1;
     }
     c->pos += n;
-    ds_emit_leaf(e, f->name, text);
+    ds_emit_value_len(e, f->name, f->name_len, text, strlen(text), DS_TEXT_PLAIN);  /* digits and dots */
     return 0;
 }
 
@@ -550,8 +558,22 @@ int ds_schema_decode(ds_emit *e, ds_cursor *c, const ds_field *f)
     return rc;
 }
 
+/* Sanitizer and fuzzing builds check that every table name came with its length (DS_NAME). */
+static void check_name_len(const ds_field *f)
+{
+#ifdef DS_CHECK_CONTRACTS
+    if ((f->name ? strlen(f->name) : 0) != f->name_len) {
+        fprintf(stderr, "dlmscope: internal error: schema field %s: name_len %u\n", label(f), f->name_len);
+        abort();
+    }
+#else
+    (void)f;
+#endif
+}
+
 static int decode_field(ds_emit *e, ds_cursor *c, const ds_field *f)
 {
+    check_name_len(f);
     switch (f->kind) {
     case SK_END: return 0;
     case SK_UINT: return dec_uint(e, c, f);
@@ -559,7 +581,7 @@ static int decode_field(ds_emit *e, ds_cursor *c, const ds_field *f)
     case SK_BYTES: return dec_bytes(e, c, f);
     case SK_OCTETS: return dec_octets(e, c, f);
     case SK_ENUM: return dec_enum(e, c, f);
-    case SK_BARE: ds_emit_bare(e, f->name); return 0;
+    case SK_BARE: ds_emit_bare_len(e, f->name, f->name_len); return 0;
     case SK_GROUP: return dec_group(e, c, f);
     case SK_OPTIONAL: return dec_optional(e, c, f);
     case SK_CHOICE: return dec_choice(e, c, f);

@@ -195,7 +195,7 @@ static void hdlc_payload(ds_decoder *d, const ds_frame *f)
     if (n == 0) return;
     size_t llc = ds_llc_length(p, n);
     char hex[2 * DS_LLC_LEN + 1] = "";
-    ds_attr attr = {"LLC", hex};
+    ds_attr attr = DS_ATTR("LLC", hex);
     int unusual = llc == 0 || (n > llc && memcmp(p, ds_llc_for_tag(p[llc]), llc) != 0);
     if (llc) ds_fmt_hex(hex, p, llc);
     emit_apdu(d, p + llc, n - llc, f->info_offset + llc, 1, unusual ? &attr : NULL);
@@ -224,7 +224,7 @@ static void raw_payload(ds_decoder *d, const ds_frame *f)
                         f->meta.timestamp);
     size_t llc = ds_llc_length(f->info, f->info_len);
     char hex[2 * DS_LLC_LEN + 1];
-    ds_attr attr = {"LLC", hex};
+    ds_attr attr = DS_ATTR("LLC", hex);
     ds_fmt_hex(hex, f->info, llc);
     int wrapped = llc && !d->opt.pdu_only && ds_emit_open_flat(e, "PDU", &attr, 1) == 0;
     ds_cursor c;

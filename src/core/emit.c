@@ -51,74 +51,73 @@ void ds_report_abs(ds_emit *e, const char *code, ds_severity sev, uint64_t offse
     va_end(ap);
 }
 
+int ds_emit_too_deep(ds_emit *e)
+{
+    ds_report(e, DS_D_APDU_TOO_DEEP, DS_SEV_ERROR, 0, "nesting deeper than %d levels; the rest is not decoded",
+              DS_MAX_DEPTH);
+    return -1;
+}
+
 static int enter(ds_emit *e)
 {
-    if (e->depth >= DS_MAX_DEPTH) {
-        ds_report(e, DS_D_APDU_TOO_DEEP, DS_SEV_ERROR, 0,
-                  "nesting deeper than %d levels; the rest is not decoded", DS_MAX_DEPTH);
-        return -1;
-    }
+    if (e->depth >= DS_MAX_DEPTH) return ds_emit_too_deep(e);
     e->depth++;
     return 0;
 }
 
-int ds_emit_open_len(ds_emit *e, const char *name, size_t name_len)
+#ifdef DS_CHECK_CONTRACTS
+void ds_emit_check_plain(const char *text, size_t len, unsigned flags)
 {
+    if ((flags & DS_TEXT_PLAIN) && !ds_text_is_plain(text, len)) {
+        fprintf(stderr, "dlmscope: internal error: text marked plain is not: \"%.*s\"\n", (int)len, text);
+        abort();
+    }
+}
+#endif
+
+/* The same for attributes, and their stated lengths (DS_ATTR_SIZED). */
+static void check_attrs(const ds_attr *attrs, size_t nattrs)
+{
+#ifdef DS_CHECK_CONTRACTS
+    for (size_t i = 0; i < nattrs; i++) {
+        const ds_attr *a = &attrs[i];
+        const char *v = ds_attr_value(a);
+        if ((a->flags & DS_ATTR_SIZED) && (strlen(a->name) != a->name_len || strlen(v) != a->value_len)) {
+            fprintf(stderr, "dlmscope: internal error: attribute %s: wrong stated length\n", a->name);
+            abort();
+        }
+        ds_emit_check_plain(v, strlen(v), a->flags);
+    }
+#else
+    (void)attrs, (void)nattrs;
+#endif
+}
+
+int ds_emit_open_flat_len(ds_emit *e, const char *name, size_t name_len, const ds_attr *attrs, size_t nattrs)
+{
+    check_attrs(attrs, nattrs);
     if (enter(e)) return -1;
-    e->sink->open(e->sink, name, name_len, NULL, 0, 0);
+    e->sink->open(e->sink, name, name_len, attrs, nattrs, DS_OPEN_FLAT);
     return 0;
 }
 
-int ds_emit_open_flat(ds_emit *e, const char *name, const ds_attr *attrs, size_t nattrs)
+int ds_emit_open_attrs_len(ds_emit *e, const char *name, size_t name_len, const ds_attr *attrs, size_t nattrs)
 {
+    check_attrs(attrs, nattrs);
     if (enter(e)) return -1;
-    e->sink->open(e->sink, name, strlen(name), attrs, nattrs, DS_OPEN_FLAT);
-    return 0;
-}
-
-int ds_emit_open_attrs(ds_emit *e, const char *name, const ds_attr *attrs, size_t nattrs)
-{
-    if (enter(e)) return -1;
-    e->sink->open(e->sink, name, strlen(name), attrs, nattrs, 0);
+    e->sink->open(e->sink, name, name_len, attrs, nattrs, 0);
     return 0;
 }
 
 int ds_emit_open_qty_len(ds_emit *e, const char *name, size_t name_len, uint64_t qty)
 {
     char buf[24];
-    if (e->opt->decimal) ds_fmt_udec(buf, qty);
-    else ds_fmt_uhex(buf, qty, 2);
-    ds_attr a = {"Qty", buf};
+    size_t len = e->opt->decimal ? ds_fmt_udec(buf, qty) : ds_fmt_uhex(buf, qty, 2);
+    ds_attr a = DS_ATTR_PLAIN("Qty", buf, len);
+    check_attrs(&a, 1);
     if (enter(e)) return -1;
     e->sink->open(e->sink, name, name_len, &a, 1, 0);
     return 0;
-}
-
-void ds_emit_close_len(ds_emit *e, const char *name, size_t name_len)
-{
-    e->depth--;
-    e->sink->close(e->sink, name, name_len);
-}
-
-/* Sanitizer and fuzzing builds (DS_CHECK_CONTRACTS) check every DS_TEXT_PLAIN promise: a
- * broken one would be malformed output in a release build. */
-static void check_plain(const char *text, size_t len, unsigned flags)
-{
-#ifdef DS_CHECK_CONTRACTS
-    if ((flags & DS_TEXT_PLAIN) && !ds_text_is_plain(text, len)) {
-        fprintf(stderr, "dlmscope: internal error: text marked plain is not: \"%.*s\"\n", (int)len, text);
-        abort();
-    }
-#else
-    (void)text, (void)len, (void)flags;
-#endif
-}
-
-void ds_emit_value_len(ds_emit *e, const char *name, size_t name_len, const char *value, size_t len,
-                       unsigned flags)
-{
-    check_plain(value, len, flags);
-    e->sink->leaf(e->sink, name, name_len, value, len, flags);
 }
 
 void ds_emit_bare_len(ds_emit *e, const char *name, size_t name_len)
@@ -128,21 +127,18 @@ void ds_emit_bare_len(ds_emit *e, const char *name, size_t name_len)
 
 void ds_emit_leaf_attr(ds_emit *e, const char *name, const char *attr, const char *value)
 {
-    ds_attr a = {attr, value};
+    ds_attr a = DS_ATTR(attr, value);
     ds_emit_leaf_attrs(e, name, &a, 1);
 }
 
-void ds_emit_leaf_attrs(ds_emit *e, const char *name, const ds_attr *attrs, size_t nattrs)
+void ds_emit_leaf_attrs_len(ds_emit *e, const char *name, size_t name_len, const ds_attr *attrs, size_t nattrs)
 {
-    e->sink->leaf_attrs(e->sink, name, strlen(name), attrs, nattrs);
+    check_attrs(attrs, nattrs);
+    e->sink->leaf_attrs(e->sink, name, name_len, attrs, nattrs);
 }
 
-void ds_emit_hex_len(ds_emit *e, const char *name, size_t name_len, const uint8_t *p, size_t n)
+void ds_emit_hex_formatted(ds_emit *e, const char *name, size_t name_len, const uint8_t *p, size_t n)
 {
-    if (e->sink->leaf_hex) {
-        e->sink->leaf_hex(e->sink, name, name_len, p, n);
-        return;
-    }
     char small[2 * 64 + 1];
     if (n <= 64) {
         size_t len = ds_fmt_hex(small, p, n);
@@ -179,13 +175,6 @@ void ds_emit_comment_text(ds_emit *e, const char *text, size_t len)
 {
     if (!e->opt->comments) return;
     e->sink->comment(e->sink, text, len, 0);
-}
-
-void ds_emit_note(ds_emit *e, const char *text, size_t len)
-{
-    if (!e->opt->comments) return;
-    check_plain(text, len, DS_TEXT_PLAIN);
-    e->sink->comment(e->sink, text, len, DS_TEXT_PLAIN);
 }
 
 void ds_emit_comment(ds_emit *e, const char *fmt, ...)

@@ -56,28 +56,81 @@ void ds_emit_diag(ds_emit *e, const ds_diag *d);
  * compiler does at build time for a literal); tables of names keep the lengths and call the
  * *_len forms, so that no writer measures a name at run time. */
 
+/* The calls made for every element (open, close, leaf, hex leaf, note) are inline: each is a
+ * check and a call into the sink, and an out-of-line layer in between cost about a tenth of the
+ * decoder's instructions. Their rare parts (too deep, no leaf_hex) are out of line. */
+
+/* Reports apdu.too-deep and returns -1: the container is not opened. */
+int ds_emit_too_deep(ds_emit *e);
+/* ds_emit_hex_len() for a sink without leaf_hex: formats the bytes and calls leaf(). */
+void ds_emit_hex_formatted(ds_emit *e, const char *name, size_t name_len, const uint8_t *p, size_t n);
+/* Sanitizer and fuzzing builds (DS_CHECK_CONTRACTS) check every DS_TEXT_PLAIN promise, and abort
+ * on a broken one: it would be malformed output in a release build. */
+#ifdef DS_CHECK_CONTRACTS
+void ds_emit_check_plain(const char *text, size_t len, unsigned flags);
+#else
+static inline void ds_emit_check_plain(const char *text, size_t len, unsigned flags)
+{
+    (void)text, (void)len, (void)flags;
+}
+#endif
+
 /* Containers. ds_emit_open() returns -1 (after reporting apdu.too-deep) when nesting is too
  * deep; the container is then NOT opened and must not be closed. */
-int ds_emit_open_len(ds_emit *e, const char *name, size_t name_len);
-int ds_emit_open_flat(ds_emit *e, const char *name, const ds_attr *attrs, size_t nattrs);
-int ds_emit_open_attrs(ds_emit *e, const char *name, const ds_attr *attrs, size_t nattrs); /* indented children */
+/* children written at this element's indentation (frame envelopes, <PDU>) */
+int ds_emit_open_flat_len(ds_emit *e, const char *name, size_t name_len, const ds_attr *attrs, size_t nattrs);
+int ds_emit_open_attrs_len(ds_emit *e, const char *name, size_t name_len, const ds_attr *attrs, size_t nattrs);
 int ds_emit_open_qty_len(ds_emit *e, const char *name, size_t name_len, uint64_t qty);  /* Qty="h2" or decimal */
-void ds_emit_close_len(ds_emit *e, const char *name, size_t name_len);
 
 /* Leaves. A value that comes from the input may need escaping; one the decoder formatted
  * itself (numbers, hex) is passed as DS_TEXT_PLAIN so that no writer scans it again. */
-void ds_emit_value_len(ds_emit *e, const char *name, size_t name_len, const char *value, size_t len,
-                       unsigned flags);                                          /* Value="value" */
 void ds_emit_bare_len(ds_emit *e, const char *name, size_t name_len);          /* <name /> */
 void ds_emit_leaf_attr(ds_emit *e, const char *name, const char *attr, const char *value);
-void ds_emit_leaf_attrs(ds_emit *e, const char *name, const ds_attr *attrs, size_t nattrs);
-void ds_emit_hex_len(ds_emit *e, const char *name, size_t name_len, const uint8_t *p, size_t n); /* HEX */
+void ds_emit_leaf_attrs_len(ds_emit *e, const char *name, size_t name_len, const ds_attr *attrs, size_t nattrs);
 void ds_emit_uint_len(ds_emit *e, const char *name, size_t name_len, uint64_t v, int hex_digits);
 void ds_emit_sint_len(ds_emit *e, const char *name, size_t name_len, int64_t v, int hex_digits);
+
+static inline int ds_emit_open_len(ds_emit *e, const char *name, size_t name_len)
+{
+    if (e->depth >= DS_MAX_DEPTH) return ds_emit_too_deep(e);
+    e->depth++;
+    e->sink->open(e->sink, name, name_len, NULL, 0, 0);
+    return 0;
+}
+static inline void ds_emit_close_len(ds_emit *e, const char *name, size_t name_len)
+{
+    e->depth--;
+    e->sink->close(e->sink, name, name_len);
+}
+/* Value="value" */
+static inline void ds_emit_value_len(ds_emit *e, const char *name, size_t name_len, const char *value, size_t len,
+                                     unsigned flags)
+{
+    ds_emit_check_plain(value, len, flags);
+    e->sink->leaf(e->sink, name, name_len, value, len, flags);
+}
+/* Value="HEX" */
+static inline void ds_emit_hex_len(ds_emit *e, const char *name, size_t name_len, const uint8_t *p, size_t n)
+{
+    if (e->sink->leaf_hex) e->sink->leaf_hex(e->sink, name, name_len, p, n);
+    else ds_emit_hex_formatted(e, name, name_len, p, n);
+}
 
 static inline int ds_emit_open(ds_emit *e, const char *name)
 {
     return ds_emit_open_len(e, name, strlen(name));
+}
+static inline int ds_emit_open_flat(ds_emit *e, const char *name, const ds_attr *attrs, size_t nattrs)
+{
+    return ds_emit_open_flat_len(e, name, strlen(name), attrs, nattrs);
+}
+static inline int ds_emit_open_attrs(ds_emit *e, const char *name, const ds_attr *attrs, size_t nattrs)
+{
+    return ds_emit_open_attrs_len(e, name, strlen(name), attrs, nattrs);
+}
+static inline void ds_emit_leaf_attrs(ds_emit *e, const char *name, const ds_attr *attrs, size_t nattrs)
+{
+    ds_emit_leaf_attrs_len(e, name, strlen(name), attrs, nattrs);
 }
 static inline int ds_emit_open_qty(ds_emit *e, const char *name, uint64_t qty)
 {
@@ -120,6 +173,11 @@ static inline void ds_emit_sint(ds_emit *e, const char *name, int64_t v, int hex
 static inline int ds_emit_comments_on(const ds_emit *e) { return e->opt->comments; }
 void ds_emit_comment(ds_emit *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ds_emit_comment_text(ds_emit *e, const char *text, size_t len);
-void ds_emit_note(ds_emit *e, const char *text, size_t len);
+static inline void ds_emit_note(ds_emit *e, const char *text, size_t len)
+{
+    if (!ds_emit_comments_on(e)) return;
+    ds_emit_check_plain(text, len, DS_TEXT_PLAIN);
+    e->sink->comment(e->sink, text, len, DS_TEXT_PLAIN);
+}
 
 #endif

@@ -14,12 +14,6 @@ static size_t fmt_num_len(const ds_emit *e, char *buf, uint64_t v)
     return e->opt->decimal ? ds_fmt_udec(buf, v) : ds_fmt_uhex(buf, v, 1);
 }
 
-static const char *fmt_num(const ds_emit *e, char *buf, uint64_t v)
-{
-    fmt_num_len(e, buf, v);
-    return buf;
-}
-
 static const char *direction_name(ds_direction d)
 {
     return d == DS_DIR_TX ? "TX" : d == DS_DIR_RX ? "RX" : NULL;
@@ -107,7 +101,7 @@ static void sized_leaf(ds_emit *e, const char *name, const char *value, size_t v
     }
     char sz[NUM_MAX];
     ds_fmt_udec(sz, size);
-    ds_attr attrs[2] = {{"Value", value}, {"Size", sz}};
+    ds_attr attrs[2] = {DS_ATTR("Value", value), DS_ATTR("Size", sz)};
     ds_emit_leaf_attrs(e, name, attrs, 2);
 }
 
@@ -157,19 +151,11 @@ int ds_envelope_open(ds_emit *e, const ds_frame *f)
         return 0;
     }
     char len[NUM_MAX];
-    ds_attr attrs[3];
-    size_t n = 0;
-    attrs[n].name = "len";
-    attrs[n++].value = fmt_num(e, len, frame_len_attr(f));
+    ds_attr attrs[3] = {DS_ATTR_PLAIN("len", len, fmt_num_len(e, len, frame_len_attr(f)))};
+    size_t n = 1;
     const char *dir = direction_name(f->meta.dir);
-    if (dir) {
-        attrs[n].name = "Direction";
-        attrs[n++].value = dir;
-    }
-    if (f->meta.timestamp[0]) {
-        attrs[n].name = "Time";
-        attrs[n++].value = f->meta.timestamp;
-    }
+    if (dir) attrs[n++] = (ds_attr)DS_ATTR_PLAIN("Direction", dir, 2);
+    if (f->meta.timestamp[0]) attrs[n++] = (ds_attr)DS_ATTR("Time", f->meta.timestamp);
     if (ds_emit_open_flat(e, name, attrs, n) != 0) return -1;
     char num[NUM_MAX];
     switch (f->kind) {
@@ -209,7 +195,7 @@ static void param_leaf(ds_emit *e, uint8_t id, const uint8_t *v, size_t len)
         char idh[3], hex[2 * 4 + 1];
         ds_fmt_hex(idh, &id, 1);
         ds_fmt_hex(hex, v, len);
-        ds_attr attrs[2] = {{"Id", idh}, {"Value", hex}};
+        ds_attr attrs[2] = {DS_ATTR("Id", idh), DS_ATTR("Value", hex)};
         ds_emit_leaf_attrs(e, "Parameter", attrs, 2);
         return;
     }

@@ -107,9 +107,8 @@ static void json_open(ds_sink *s, const char *name, size_t name_len, const ds_at
     if (attrs && nattrs) {
         ds_wbuf_write(&j->w, ",\"attrs\":{", 10);
         for (size_t i = 0; i < nattrs; i++) {
-            const char *v = attrs[i].value ? attrs[i].value : "";
             if (i) ds_wbuf_putc(&j->w, ',');
-            write_keyed_value(&j->w, attrs[i].name, v, strlen(v));
+            write_keyed_value(&j->w, attrs[i].name, ds_attr_value(&attrs[i]), ds_attr_value_len(&attrs[i]));
         }
         ds_wbuf_putc(&j->w, '}');
     }
@@ -155,19 +154,17 @@ static void json_leaf_attrs(ds_sink *s, const char *name, size_t name_len, const
         item_end(j);
         return;
     }
-    const char *first = attrs[0].value ? attrs[0].value : "";
     if (strcmp(attrs[0].name, "Value") != 0) {
         ds_wbuf_write(&j->w, ",\"attr\":", 8);
         write_cstring(&j->w, attrs[0].name);
     }
     ds_wbuf_putc(&j->w, ',');
-    write_keyed_value(&j->w, "value", first, strlen(first));
+    write_keyed_value(&j->w, "value", ds_attr_value(&attrs[0]), ds_attr_value_len(&attrs[0]));
     if (nattrs > 1) {
         ds_wbuf_write(&j->w, ",\"attrs\":{", 10);
         for (size_t i = 1; i < nattrs; i++) {
-            const char *v = attrs[i].value ? attrs[i].value : "";
             if (i > 1) ds_wbuf_putc(&j->w, ',');
-            write_keyed_value(&j->w, attrs[i].name, v, strlen(v));
+            write_keyed_value(&j->w, attrs[i].name, ds_attr_value(&attrs[i]), ds_attr_value_len(&attrs[i]));
         }
         ds_wbuf_putc(&j->w, '}');
     }

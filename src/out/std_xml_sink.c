@@ -38,11 +38,10 @@ static std_sink *std_of(ds_sink *s) { return (std_sink *)s->ctx; }
 
 /* ---- escaping ---------------------------------------------------------------------------------- */
 
-/* ` name="value"` for a NUL-terminated value (NULL = empty) */
-static void attr_z(ds_wbuf *w, const char *name, const char *value)
+/* ` name="value"` */
+static void put_attr(ds_wbuf *w, const ds_attr *a)
 {
-    const char *v = value ? value : "";
-    ds_xml_attr(w, name, v, strlen(v));
+    ds_xml_attr(w, a->name, ds_attr_value(a), ds_attr_value_len(a));
 }
 
 /* ---- element pieces ------------------------------------------------------------------------------ */
@@ -82,7 +81,7 @@ static void write_std_leaf(std_sink *x, const ds_std_name *row, const char *guru
     write_indent(x);
     ds_wbuf_putc(&x->st.w, '<');
     write_std_name(&x->st.w, row->std);
-    for (size_t i = 0; i < nextra; i++) attr_z(&x->st.w, extra[i].name, extra[i].value);
+    for (size_t i = 0; i < nextra; i++) put_attr(&x->st.w, &extra[i]);
     if (!ds_xml_writable((const unsigned char *)mapped, len)) {
         ds_wbuf_write(&x->st.w, " ValueHex=\"", 11);
         ds_wbuf_hex(&x->st.w, (const unsigned char *)mapped, len);
@@ -110,7 +109,7 @@ static void write_gurux_leaf(std_sink *x, const char *name, const ds_attr *attrs
     write_indent(x);
     ds_wbuf_putc(&x->st.w, '<');
     ds_wbuf_puts(&x->st.w, name);
-    for (size_t i = 0; i < nattrs; i++) attr_z(&x->st.w, attrs[i].name, attrs[i].value);
+    for (size_t i = 0; i < nattrs; i++) put_attr(&x->st.w, &attrs[i]);
     ds_wbuf_write(&x->st.w, " />\n", 4);
 }
 
@@ -151,7 +150,7 @@ static void std_open(ds_sink *s, const char *name, size_t name_len, const ds_att
     for (size_t i = 0; attrs && i < nattrs; i++) {
         /* the count is the number of children; only a type description's array count is data */
         if (row && !desc && strcmp(attrs[i].name, "Qty") == 0) continue;
-        attr_z(&x->st.w, attrs[i].name, attrs[i].value);
+        put_attr(&x->st.w, &attrs[i]);
         wrote = 1;
     }
     ds_wbuf_write(&x->st.w, wrote ? " >\n" : ">\n", wrote ? 3 : 2);
@@ -216,8 +215,7 @@ static void std_leaf_attrs(ds_sink *s, const char *name, size_t name_len, const 
         write_gurux_leaf(x, name, attrs, nattrs);
         return;
     }
-    const char *v = attrs[0].value ? attrs[0].value : "";
-    write_std_leaf(x, row, name, v, strlen(v), attrs + 1, nattrs - 1);
+    write_std_leaf(x, row, name, ds_attr_value(&attrs[0]), ds_attr_value_len(&attrs[0]), attrs + 1, nattrs - 1);
 }
 
 static void std_comment(ds_sink *s, const char *text, size_t len, unsigned flags)

@@ -110,10 +110,8 @@ static void put_start(xml_sink *x, const char *name, size_t nlen)
 static void put_start_with_attrs(xml_sink *x, const char *name, size_t nlen, const ds_attr *attrs, size_t nattrs)
 {
     put_start(x, name, nlen);
-    for (size_t i = 0; i < nattrs; i++) {
-        const char *v = attrs[i].value ? attrs[i].value : "";
-        ds_xml_attr(&x->st.w, attrs[i].name, v, strlen(v));
-    }
+    for (size_t i = 0; i < nattrs; i++)
+        ds_xml_attr(&x->st.w, attrs[i].name, ds_attr_value(&attrs[i]), ds_attr_value_len(&attrs[i]));
 }
 
 /* A start tag with one attribute, <Array Qty="02" >, <HDLC len="1E" > or <ConformanceBit
@@ -125,11 +123,10 @@ static inline __attribute__((always_inline)) int one_attr_tag_fast(xml_sink *x, 
                                                                    size_t end_len)
 {
     ds_wbuf *w = &x->st.w;
-    const char *v = a->value ? a->value : "";
-    size_t ind = 2 * (size_t)x->st.indent, alen = strlen(a->name), vlen = strlen(v);
-    if (ds_xml_plain_run((const unsigned char *)v, vlen) != vlen ||
-        ds_wbuf_reserve(w, ind + 1 + nlen + 1 + alen + 2 + vlen + 1 + end_len) != 0)
-        return 0;
+    const char *v = ds_attr_value(a);
+    size_t ind = 2 * (size_t)x->st.indent, alen = ds_attr_name_len(a), vlen = ds_attr_value_len(a);
+    int plain = (a->flags & DS_TEXT_PLAIN) || ds_xml_plain_run((const unsigned char *)v, vlen) == vlen;
+    if (!plain || ds_wbuf_reserve(w, ind + 1 + nlen + 1 + alen + 2 + vlen + 1 + end_len) != 0) return 0;
     char *o = ds_put_indent(ds_wbuf_tail(w), ind);
     *o++ = '<';
     o = ds_put(o, name, nlen);

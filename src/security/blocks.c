@@ -109,7 +109,7 @@ static int gbt(ds_blocks *b, ds_emit *e, const uint8_t *sender, size_t sender_le
     if (add_block(stream_for(b->gbt, sender, sender_len), e, "general block transfer", (uint32_t)number,
                   (int)(control >> 7), data, len, offset, &done) != 1)
         return 1;
-    ds_attr attrs[1] = {{"Blocks", "GeneralBlockTransfer"}};
+    ds_attr attrs[1] = {DS_ATTR("Blocks", "GeneralBlockTransfer")};
     if (ds_emit_open_attrs(e, "Reassembled", attrs, 1) == 0) {
         ds_cursor whole;
         ds_cur_init(&whole, done.data.p, done.data.len);
@@ -128,7 +128,7 @@ static int gbt(ds_blocks *b, ds_emit *e, const uint8_t *sender, size_t sender_le
  * view named after the APDU that carried the blocks. */
 static void show_whole_data(ds_emit *e, const ds_block_stream *s, const char *label)
 {
-    ds_attr attrs[1] = {{"Blocks", label}};
+    ds_attr attrs[1] = {DS_ATTR("Blocks", label)};
     if (ds_emit_open_attrs(e, "Reassembled", attrs, 1) != 0) return;
     ds_cursor whole;
     ds_cur_init(&whole, s->data.p, s->data.len);

@@ -216,10 +216,10 @@ static void show_plaintext(ds_security *s, ds_emit *e, const ds_ciphered *c, con
     ds_fmt_hex(sc, &c->sc, 1);
     ds_fmt_uhex(ic, c->ic, 8);
     title_hex(t, title);
-    ds_attr attrs[5] = {{"Security", sc}, {"InvocationCounter", ic}, {"SystemTitle", t}};
+    ds_attr attrs[5] = {DS_ATTR("Security", sc), DS_ATTR("InvocationCounter", ic), DS_ATTR("SystemTitle", t)};
     size_t na = 3;
-    if (assumed) attrs[na++] = (ds_attr){"Assumed", assumed};
-    if (key_signature) attrs[na++] = (ds_attr){"KeySignature", key_signature};
+    if (assumed) attrs[na++] = (ds_attr)DS_ATTR("Assumed", assumed);
+    if (key_signature) attrs[na++] = (ds_attr)DS_ATTR("KeySignature", key_signature);
     if (ds_emit_open_attrs(e, "Decrypted", attrs, na)) return;
     ds_cursor cur;
     ds_cur_init(&cur, plain, n);
@@ -597,7 +597,7 @@ static void on_signed(ds_security *s, ds_emit *e, const uint8_t *apdu, size_t n,
             ds_report_abs(e, "sign.unchecked", DS_SEV_WARNING, offset, "the signature cannot be checked: %s", err);
         }
     }
-    ds_attr attrs[1] = {{"Signature", verdict}};
+    ds_attr attrs[1] = {DS_ATTR("Signature", verdict)};
     if (sg.content_len == 0 || ds_emit_open_attrs(e, "Signed", attrs, 1)) return;
     ds_cursor cur;
     ds_cur_init(&cur, sg.content, sg.content_len);

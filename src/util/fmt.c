@@ -74,10 +74,15 @@ size_t ds_fmt_hex(char *out, const uint8_t *p, size_t n)
 
 size_t ds_fmt_uhex(char *out, uint64_t v, int digits)
 {
-    if (v <= 0xFF && digits == 2) { /* the most common case: one byte, two digits */
-        memcpy(out, DS_HEX_PAIRS + 2 * v, 2);
-        out[2] = '\0';
-        return 2;
+    if (v <= 0xFF && digits <= 2) { /* the most common case: one byte */
+        if (v > 0xF || digits == 2) {
+            memcpy(out, DS_HEX_PAIRS + 2 * v, 2);
+            out[2] = '\0';
+            return 2;
+        }
+        out[0] = HEXDIGITS[v];
+        out[1] = '\0';
+        return 1;
     }
     /* count the digits first, then fill from the right a byte (two digits) at a time */
     int n = (64 - __builtin_clzll(v | 1) + 3) / 4;

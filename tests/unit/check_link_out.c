@@ -679,9 +679,9 @@ static char *sink_text(ds_sink *(*make)(FILE *))
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
     ds_sink *s = make(out);
-    ds_attr attrs[2] = {{"Value", "11"}, {"Size", "4"}};
+    ds_attr attrs[2] = {DS_ATTR("Value", "11"), DS_ATTR("Size", "4")};
     ds_sink_leaf_attrs(s, "TargetAddress", attrs, 2);
-    ds_attr other[2] = {{"Id", "09"}, {"Value", "0102"}};
+    ds_attr other[2] = {DS_ATTR("Id", "09"), DS_ATTR("Value", "0102")};
     ds_sink_leaf_attrs(s, "Parameter", other, 2);
     ds_sink_destroy(s);
     fclose(out);
@@ -712,7 +712,7 @@ START_TEST(sink_leaf_attrs)
     ds_sink bare;
     memset(&bare, 0, sizeof bare);
     bare.leaf_attrs = record_leaf_attrs;
-    ds_attr attrs[2] = {{"Value", "11"}, {"Size", "4"}};
+    ds_attr attrs[2] = {DS_ATTR("Value", "11"), DS_ATTR("Size", "4")};
     ds_sink_leaf_attrs(&bare, "TargetAddress", attrs, 2);
     ck_assert_str_eq(LAST_LEAF, "TargetAddress 2 Value=11");
     LAST_LEAF[0] = '\0';

@@ -60,7 +60,7 @@ static void leaf_n(ds_sink *s, const char *name, const char *value, size_t n)
 /* <name attr="value" />, a leaf whose attribute is not Value */
 static void named_leaf(ds_sink *s, const char *name, const char *attr, const char *value)
 {
-    ds_attr a = {attr, value};
+    ds_attr a = DS_ATTR(attr, value);
     s->leaf_attrs(s, name, strlen(name), &a, 1);
 }
 
@@ -70,13 +70,13 @@ static void open_plain(ds_sink *s, const char *name) { s->open(s, name, strlen(n
 
 static void open_flat1(ds_sink *s, const char *name, const char *attr, const char *value)
 {
-    ds_attr a = {attr, value};
+    ds_attr a = DS_ATTR(attr, value);
     s->open(s, name, strlen(name), attr ? &a : NULL, attr ? 1 : 0, DS_OPEN_FLAT);
 }
 
 static void open_qty(ds_sink *s, const char *name, const char *qty)
 {
-    ds_attr a = {"Qty", qty};
+    ds_attr a = DS_ATTR("Qty", qty);
     s->open(s, name, strlen(name), &a, 1, 0);
 }
 
@@ -366,7 +366,7 @@ START_TEST(xml_several_attributes_and_flat_inside_indented)
 {
     capture c;
     ds_sink *s = capture_start(&c, ds_xml_sink_new);
-    ds_attr attrs[3] = {{"len", "1E"}, {"Direction", "TX"}, {"Time", "18:29:59"}};
+    ds_attr attrs[3] = {DS_ATTR("len", "1E"), DS_ATTR("Direction", "TX"), DS_ATTR("Time", "18:29:59")};
     s->open(s, "HDLC", sizeof "HDLC" - 1, attrs, 3, DS_OPEN_FLAT);
     open_plain(s, "A");
     /* a flat container inside an indented one keeps its children at its own column */
@@ -457,7 +457,7 @@ START_TEST(xml_escapes_special_characters)
     leaf(s, "String", "a&b<c>d\"e'f");
     leaf(s, "String", "t\tl\nr\r");
     leaf(s, "String", "&&");
-    ds_attr a = {"Time", "<&\">"};
+    ds_attr a = DS_ATTR("Time", "<&\">");
     s->open(s, "WRAPPER", sizeof "WRAPPER" - 1, &a, 1, DS_OPEN_FLAT);
     s->close(s, "WRAPPER", sizeof "WRAPPER" - 1);
     s->end_document(s);
@@ -519,7 +519,7 @@ START_TEST(xml_illegal_values_become_hex)
     leaf(s, "String", "\xFF");
     leaf(s, "String", "\x80");                       /* stray continuation */
     named_leaf(s, "ConformanceBit", "Name", "\x02"); /* other attribute names too */
-    ds_attr a = {"Time", "18:\x07"};
+    ds_attr a = DS_ATTR("Time", "18:\x07");
     s->open(s, "HDLC", sizeof "HDLC" - 1, &a, 1, DS_OPEN_FLAT);
     s->close(s, "HDLC", sizeof "HDLC" - 1);
     s->end_document(s);
@@ -764,7 +764,7 @@ START_TEST(names_by_length_and_plain_text)
         capture c;
         ds_sink *s = capture_start(&c, makers[i]);
         s->begin_document(s);
-        ds_attr qty = {"Qty", "01"};
+        ds_attr qty = DS_ATTR("Qty", "01");
         s->open(s, "ArrayXYZ", 5, &qty, 1, 0);
         s->comment(s, "0.0.1.0.0.255 Clock", 19, DS_TEXT_PLAIN);
         s->leaf(s, "UInt16XYZ", 6, "0008", 4, DS_TEXT_PLAIN);
@@ -824,7 +824,7 @@ START_TEST(xml_random_input_is_well_formed)
         default: {
             size_t m = random_text(attr_value, sizeof attr_value - 1);
             attr_value[m] = 0;
-            ds_attr a = {"Time", attr_value};
+            ds_attr a = DS_ATTR("Time", attr_value);
             s->open(s, "E", sizeof "E" - 1, &a, 1, (rng() & 1) ? DS_OPEN_FLAT : 0);
             leaf_n(s, "V", text, n);
             s->close(s, "E", sizeof "E" - 1);
@@ -996,7 +996,7 @@ START_TEST(json_string_escaping)
     leaf(s, "S", "caf\xC3\xA9");
     leaf(s, "S", "bad\xFF");                 /* not UTF-8: lossless hex */
     comment(s, "bad\xFF\xC3 and \x01");       /* text for people: U+FFFD per bad byte */
-    ds_attr a = {"Time", "\xC0\xAF"};
+    ds_attr a = DS_ATTR("Time", "\xC0\xAF");
     s->open(s, "E", sizeof "E" - 1, &a, 1, 0);
     s->close(s, "E", sizeof "E" - 1);
     const char *out = capture_end(&c, s);
@@ -1048,7 +1048,7 @@ START_TEST(json_random_input_is_valid)
         case 3: {
             size_t m = random_text(attr_value, sizeof attr_value - 1);
             attr_value[m] = 0;
-            ds_attr a = {"Time", attr_value};
+            ds_attr a = DS_ATTR("Time", attr_value);
             s->open(s, "E", sizeof "E" - 1, &a, 1, 0);
             depth++;
             break;

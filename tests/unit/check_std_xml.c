@@ -484,12 +484,12 @@ START_TEST(sink_envelope_and_escaping)
     FILE *out = open_memstream(&xml, &size);
     ds_sink *s = ds_std_xml_sink_new(out);
     s->begin_document(s);
-    const ds_attr len_attr[] = {{"len", "1E"}};
+    const ds_attr len_attr[] = {DS_ATTR("len", "1E")};
     s->open(s, "HDLC", sizeof "HDLC" - 1, len_attr, 1, DS_OPEN_FLAT);
-    const ds_attr addr[] = {{"Value", "11"}, {"Size", "4"}};
+    const ds_attr addr[] = {DS_ATTR("Value", "11"), DS_ATTR("Size", "4")};
     ds_sink_leaf_attrs(s, "TargetAddress", addr, 2);
     s->open(s, "PDU", sizeof "PDU" - 1, NULL, 0, DS_OPEN_FLAT);
-    const ds_attr qty[] = {{"Qty", "02"}};
+    const ds_attr qty[] = {DS_ATTR("Qty", "02")};
     s->open(s, "Array", sizeof "Array" - 1, qty, 1, 0);
     s->leaf(s, "String", sizeof "String" - 1, "a<b&c", 5, 0);
     s->leaf(s, "String", sizeof "String" - 1, "x\001y", 3, 0);
