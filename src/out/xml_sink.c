@@ -222,7 +222,7 @@ static void xml_leaf_hex(ds_sink *s, const char *name, size_t nlen, const unsign
     *o++ = '<';
     o = ds_put(o, name, nlen);
     memcpy(o, " Value=\"", 8);
-    ds_hex_encode(o + 8, p, n);
+    ds_hex_encode_spill(o + 8, p, n);  /* a spill past the digits stays in the slack */
     o += 8 + 2 * n;
     memcpy(o, "\" />\n", 5);
     ds_wbuf_commit(w, o + 5);

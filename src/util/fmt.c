@@ -7,24 +7,11 @@
 static const char HEXDIGITS[] = "0123456789ABCDEF";
 
 #if defined(__SSE2__)
-#include <emmintrin.h>
-
-/* 16 bytes to 32 uppercase hex digits: split the nibbles, interleave them high-first, then
- * '0' + x, plus 7 more for x > 9 ('A' - '9' - 1). */
+/* Whole blocks of 16 bytes (ds_hex_vec16); returns how many bytes were done. */
 static size_t hex_blocks(char *out, const uint8_t *p, size_t n)
 {
-    const __m128i low4 = _mm_set1_epi8(0x0F), nine = _mm_set1_epi8(9), zero = _mm_set1_epi8('0'),
-                  gap = _mm_set1_epi8(7);
     size_t done = 0;
-    for (; done + 16 <= n; done += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + done));
-        __m128i hi = _mm_and_si128(_mm_srli_epi16(v, 4), low4), lo = _mm_and_si128(v, low4);
-        __m128i a = _mm_unpacklo_epi8(hi, lo), b = _mm_unpackhi_epi8(hi, lo);
-        a = _mm_add_epi8(a, _mm_add_epi8(zero, _mm_and_si128(_mm_cmpgt_epi8(a, nine), gap)));
-        b = _mm_add_epi8(b, _mm_add_epi8(zero, _mm_and_si128(_mm_cmpgt_epi8(b, nine), gap)));
-        _mm_storeu_si128((__m128i *)(void *)(out + 2 * done), a);
-        _mm_storeu_si128((__m128i *)(void *)(out + 2 * done + 16), b);
-    }
+    for (; done + 16 <= n; done += 16) ds_hex_vec16(out + 2 * done, _mm_loadu_si128((const __m128i *)(const void *)(p + done)));
     return done;
 }
 #else
@@ -50,14 +37,12 @@ void ds_hex_encode_any(char *out, const uint8_t *p, size_t n)
 {
     size_t i = hex_blocks(out, p, n);
 #if defined(__SSE2__)
-    /* A tail of 4..15 bytes (after the blocks, or a whole short value) is one more block over a
-     * padded copy, cheaper than a pair copy per byte. */
+    /* A tail of 4..15 bytes (after the blocks, or a whole short value) is one more block,
+     * cheaper than a pair copy per byte; its digits are copied so that nothing past 2n is written. */
     size_t k = n - i;
     if (k >= 4 && k < 16) {  /* (k < 16 always: said for the compiler) */
-        uint8_t pad[16] = {0};
         char digits[32];
-        ds_copy_short((char *)pad, p + i, k);
-        hex_blocks(digits, pad, sizeof pad);
+        ds_hex_vec16(digits, ds_load_short16(p + i, k));
         ds_copy_short(out + 2 * i, digits, 2 * k);
         return;
     }

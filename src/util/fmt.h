@@ -7,6 +7,9 @@
 #include <string.h>
 
 #include "util/copy.h"
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /* Uppercase hex of n bytes into out (2n chars + NUL). Returns 2n. */
 size_t ds_fmt_hex(char *out, const uint8_t *p, size_t n);
@@ -24,6 +27,57 @@ static inline void ds_hex_encode(char *out, const uint8_t *p, size_t n)
     }
     for (size_t i = 0; i < n; i++) memcpy(out + 2 * i, DS_HEX_PAIRS + 2 * p[i], 2);
 }
+
+#if defined(__SSE2__)
+/* 16 bytes to 32 uppercase hex digits: split the nibbles, interleave them high-first, then
+ * '0' + x, plus 7 more for x > 9 ('A' - '9' - 1). */
+static inline void ds_hex_vec16(char *out, __m128i v)
+{
+    const __m128i low4 = _mm_set1_epi8(0x0F), nine = _mm_set1_epi8(9), zero = _mm_set1_epi8('0'),
+                  gap = _mm_set1_epi8(7);
+    __m128i hi = _mm_and_si128(_mm_srli_epi16(v, 4), low4), lo = _mm_and_si128(v, low4);
+    __m128i a = _mm_unpacklo_epi8(hi, lo), b = _mm_unpackhi_epi8(hi, lo);
+    a = _mm_add_epi8(a, _mm_add_epi8(zero, _mm_and_si128(_mm_cmpgt_epi8(a, nine), gap)));
+    b = _mm_add_epi8(b, _mm_add_epi8(zero, _mm_and_si128(_mm_cmpgt_epi8(b, nine), gap)));
+    _mm_storeu_si128((__m128i *)(void *)out, a);
+    _mm_storeu_si128((__m128i *)(void *)(out + 16), b);
+}
+
+/* The n bytes at p (4 <= n <= 16) in a vector, zeros after them, read with two overlapping
+ * loads that stay inside [p, p+n). Built in registers: bytes stored to a scratch array and read
+ * back as one vector would stall on the failed store-to-load forwarding. */
+static inline __m128i ds_load_short16(const uint8_t *p, size_t n)
+{
+    uint64_t lo, hi = 0;
+    if (n <= 8) {
+        uint32_t a, b;
+        memcpy(&a, p, 4);
+        memcpy(&b, p + n - 4, 4);
+        lo = (uint64_t)a | (uint64_t)b << (8 * (n - 4));  /* the overlap ORs equal bytes */
+    } else {
+        memcpy(&lo, p, 8);
+        memcpy(&hi, p + n - 8, 8);
+        hi >>= 8 * (16 - n);  /* drop the bytes lo already holds */
+    }
+    return _mm_set_epi64x((long long)hi, (long long)lo);
+}
+#endif
+
+/* ds_hex_encode() into a buffer with room to spare (an output block's slack): writes the 2n
+ * digits and, for 4 < n <= 16, up to 32 - 2n bytes after them, for the caller to overwrite.
+ * Most octet strings (OBIS codes, dates, system titles) are one such block: one SSE2 step
+ * straight into the output, without the copy of the digits that ds_hex_encode() needs. */
+static inline void ds_hex_encode_spill(char *out, const uint8_t *p, size_t n)
+{
+#if defined(__SSE2__)
+    if (n > 4 && n <= 16) {
+        ds_hex_vec16(out, ds_load_short16(p, n));
+        return;
+    }
+#endif
+    ds_hex_encode(out, p, n);
+}
+
 /* Unsigned as uppercase hex, zero-padded to at least `digits`. out >= 17. Returns length. */
 size_t ds_fmt_uhex(char *out, uint64_t v, int digits);
 /* Unsigned decimal. out >= 21. */

@@ -128,7 +128,36 @@ START_TEST(hex_encode_blocks_and_tail)
             ds_hex_encode(out, p, n);
             ck_assert_msg(memcmp(out, want, 2 * n) == 0, "length %zu at %zu", n, start);
             ck_assert_int_eq(out[2 * n], '#'); /* exactly 2n bytes written */
+            /* the spilling form: the same digits, and for 4 < n <= 16 nothing past 32 bytes */
+            memset(out, '#', sizeof out);
+            ds_hex_encode_spill(out, p, n);
+            ck_assert_msg(memcmp(out, want, 2 * n) == 0, "spill: length %zu at %zu", n, start);
+            size_t written = n > 4 && n <= 16 ? 32 : 2 * n;
+            ck_assert_msg(out[written] == '#', "spill: length %zu wrote past %zu", n, written);
         }
+    }
+}
+END_TEST
+
+/* The short-value loads stay inside the value: each length in a heap block of exactly its size
+ * (the sanitizer build reports a read past it). */
+START_TEST(hex_encode_reads_only_the_value)
+{
+    static const char D[] = "0123456789ABCDEF";
+    for (size_t n = 1; n <= 20; n++) {
+        uint8_t *p = malloc(n);
+        ck_assert_ptr_nonnull(p);
+        char out[64], want[64];
+        for (size_t i = 0; i < n; i++) {
+            p[i] = (uint8_t)(0xF1 - 13 * i);
+            want[2 * i] = D[p[i] >> 4];
+            want[2 * i + 1] = D[p[i] & 15];
+        }
+        ds_hex_encode(out, p, n);
+        ck_assert_msg(memcmp(out, want, 2 * n) == 0, "length %zu", n);
+        ds_hex_encode_spill(out, p, n);
+        ck_assert_msg(memcmp(out, want, 2 * n) == 0, "spill: length %zu", n);
+        free(p);
     }
 }
 END_TEST
@@ -140,7 +169,7 @@ START_TEST(uhex_digit_counts)
         uint64_t v;
         int digits;
         const char *want;
-    } CASES[] = {{0xF, 1, "F"}, {0x10, 1, "10"}, {0xFFF, 1, "FFF"}, {0x1000, 1, "1000"}, {0x1000, 6, "001000"},
+    } CASES[] = {{0, 0, "0"}, {5, 0, "5"}, {5, 2, "05"}, {0xAB, 1, "AB"}, {0, 2, "00"}, {0xF, 1, "F"}, {0x10, 1, "10"}, {0xFFF, 1, "FFF"}, {0x1000, 1, "1000"}, {0x1000, 6, "001000"},
                  {0xABCDE, 1, "ABCDE"}, {0x123456789, 0, "123456789"}};
     for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
         size_t n = ds_fmt_uhex(buf, CASES[i].v, CASES[i].digits);
@@ -189,6 +218,7 @@ int main(void)
     tcase_add_test(t, text_builder_cuts_at_capacity);
     tcase_add_test(t, copy_short_every_length);
     tcase_add_test(t, hex_encode_blocks_and_tail);
+    tcase_add_test(t, hex_encode_reads_only_the_value);
     tcase_add_test(t, uhex_digit_counts);
     tcase_add_test(t, u8_every_value);
     tcase_add_test(t, plain_text_predicate);
