@@ -60,20 +60,25 @@ static void __attribute__((noinline)) put_tag_line_slow(xml_sink *x, const char 
 }
 
 /* A whole line "<name>" or "</name>" (open is "<" or "</") at the current indentation, with
- * one bounds check. */
-static void put_tag_line(xml_sink *x, const char *open, size_t open_len, const char *name, size_t nlen)
+ * one bounds check and no call; 0 when the caller must take another way. */
+static inline __attribute__((always_inline)) int put_tag_line_fast(xml_sink *x, const char *open, size_t open_len,
+                                                                   const char *name, size_t nlen)
 {
     ds_wbuf *w = &x->st.w;
     size_t ind = 2 * (size_t)x->st.indent;
-    if (ds_wbuf_reserve(w, ind + 2 + nlen + 2) != 0) {
-        put_tag_line_slow(x, open, open_len, name, nlen);
-        return;
-    }
-    char *o = ds_put_indent(ds_wbuf_tail(w), ind);
+    if (ind > DS_PIECE_MAX || nlen > DS_PIECE_MAX || !ds_wbuf_fits(w, ind + 2 + nlen + 2)) return 0;
+    char *o = ds_put_indent32(ds_wbuf_tail(w), ind);
     memcpy(o, open, 2);  /* "<" plus its NUL, or "</": the slack absorbs the extra byte */
-    o = ds_put(o + open_len, name, nlen);
+    o = ds_put_upto32(o + open_len, name, nlen);
     memcpy(o, ">\n", 2);
     ds_wbuf_commit(w, o + 2);
+    return 1;
+}
+
+static inline __attribute__((always_inline)) void put_tag_line(xml_sink *x, const char *open, size_t open_len,
+                                                               const char *name, size_t nlen)
+{
+    if (!put_tag_line_fast(x, open, open_len, name, nlen)) put_tag_line_slow(x, open, open_len, name, nlen);
 }
 
 static void xml_begin_document(ds_sink *s)
@@ -115,46 +120,77 @@ static void put_start_with_attrs(xml_sink *x, const char *name, size_t nlen, con
 }
 
 /* A start tag with one attribute, <Array Qty="02" >, <HDLC len="1E" > or <ConformanceBit
- * Name="Get" />, in one pass when the value needs no escaping. `end` is " >\n" or " />\n": four
- * bytes are copied (the first's NUL included), a byte past end_len lands in the slack. Returns 0
- * when the caller must take the general way. */
+ * Name="Get" />, in one pass and no call, for a value said to be plain (DS_TEXT_PLAIN). `end`
+ * is " >\n" or " />\n": four bytes are copied (the first's NUL included), a byte past end_len
+ * lands in the slack. Returns 0 when the caller must take another way. */
 static inline __attribute__((always_inline)) int one_attr_tag_fast(xml_sink *x, const char *name, size_t nlen,
                                                                    const ds_attr *a, const char *end,
                                                                    size_t end_len)
 {
     ds_wbuf *w = &x->st.w;
-    const char *v = ds_attr_value(a);
+    if (!(a->flags & DS_TEXT_PLAIN)) return 0;
     size_t ind = 2 * (size_t)x->st.indent, alen = ds_attr_name_len(a), vlen = ds_attr_value_len(a);
-    int plain = (a->flags & DS_TEXT_PLAIN) || ds_xml_plain_run((const unsigned char *)v, vlen) == vlen;
-    if (!plain || ds_wbuf_reserve(w, ind + 1 + nlen + 1 + alen + 2 + vlen + 1 + end_len) != 0) return 0;
-    char *o = ds_put_indent(ds_wbuf_tail(w), ind);
+    if (ind > DS_PIECE_MAX || nlen > DS_PIECE_MAX || alen > DS_PIECE_MAX || vlen > DS_PIECE_MAX ||
+        !ds_wbuf_fits(w, ind + 1 + nlen + 1 + alen + 2 + vlen + 1 + end_len))
+        return 0;
+    char *o = ds_put_indent32(ds_wbuf_tail(w), ind);
     *o++ = '<';
-    o = ds_put(o, name, nlen);
+    o = ds_put_upto32(o, name, nlen);
     *o++ = ' ';
-    o = ds_put(o, a->name, alen);
-    o = ds_put(o, "=\"", 2);
-    o = ds_put(o, v, vlen);
+    o = ds_put_upto32(o, a->name, alen);
+    memcpy(o, "=\"", 2);
+    o = ds_put_upto32(o + 2, ds_attr_value(a), vlen);
     *o++ = '"';
     memcpy(o, end, 4);
     ds_wbuf_commit(w, o + end_len);
     return 1;
 }
 
+/* A tag with attributes, `end` closing it (" >\n" or " />\n"): in one pass when there is one
+ * attribute whose value needs no escaping, else piece by piece with escaping. */
+static void __attribute__((noinline)) put_attrs_tag(xml_sink *x, const char *name, size_t nlen, const ds_attr *attrs,
+                                                     size_t nattrs, const char *end, size_t end_len)
+{
+    if (nattrs == 1) {
+        ds_attr a = attrs[0];
+        size_t vlen = ds_attr_value_len(&a);
+        if (ds_xml_plain_run((const unsigned char *)ds_attr_value(&a), vlen) == vlen) {
+            a = (ds_attr){.name = a.name, .value = a.value, .flags = DS_ATTR_SIZED | DS_TEXT_PLAIN,
+                          .name_len = (unsigned)ds_attr_name_len(&a), .value_len = vlen};
+            if (one_attr_tag_fast(x, name, nlen, &a, end, end_len)) return;
+        }
+    }
+    put_start_with_attrs(x, name, nlen, attrs, nattrs);
+    ds_wbuf_write(&x->st.w, end, end_len);
+}
+
+/* Everything xml_open() does not do in its one pass: a stack to grow, attributes to escape or
+ * several of them, a line that does not fit the block. */
+static void __attribute__((noinline)) xml_open_general(xml_sink *x, const char *name, size_t nlen,
+                                                       const ds_attr *attrs, size_t nattrs, unsigned char flat)
+{
+    if (ds_levels_push(&x->st.levels, flat) != 0) {
+        x->st.w.error = 1;  /* out of memory: stop, the error is reported by ds_sink_error */
+        return;
+    }
+    if (!attrs || !nattrs) put_tag_line(x, "<", 1, name, nlen);
+    else put_attrs_tag(x, name, nlen, attrs, nattrs, " >\n", 3);
+    if (!flat) x->st.indent++;
+}
+
 static void xml_open(ds_sink *s, const char *name, size_t nlen, const ds_attr *attrs, size_t nattrs,
                      unsigned flags)
 {
     xml_sink *x = xml_of(s);
-    int flat = (flags & DS_OPEN_FLAT) != 0;
-    if (ds_levels_push(&x->st.levels, (unsigned char)flat) != 0) {
-        x->st.w.error = 1;  /* out of memory: stop, the error is reported by ds_sink_error */
+    unsigned char flat = (flags & DS_OPEN_FLAT) != 0;
+    ds_levels *l = &x->st.levels;
+    int written = l->depth < l->cap && (!attrs || !nattrs ? put_tag_line_fast(x, "<", 1, name, nlen)
+                                                          : nattrs == 1 && one_attr_tag_fast(x, name, nlen, attrs, " >\n", 3));
+    if (!written) {
+        xml_open_general(x, name, nlen, attrs, nattrs, flat);
         return;
     }
-    if (!attrs || !nattrs) {
-        put_tag_line(x, "<", 1, name, nlen);
-    } else if (nattrs > 1 || !one_attr_tag_fast(x, name, nlen, attrs, " >\n", 3)) {
-        put_start_with_attrs(x, name, nlen, attrs, nattrs);
-        ds_wbuf_write(&x->st.w, " >\n", 3);
-    }
+    l->v[l->depth++] = flat;  /* room checked above */
     if (!flat) x->st.indent++;
 }
 
@@ -177,25 +213,41 @@ static void __attribute__((noinline)) xml_leaf_slow(xml_sink *x, const char *nam
     ds_wbuf_write(&x->st.w, " />\n", 4);
 }
 
-/* <Name Value="v" />: most of the output is made of these. One bounds check and one pass when
- * the value needs no escaping (always so for what the decoder formatted itself). */
+/* <Name Value="v" /> in one pass when the value is plain and the line fits the block; 0 when
+ * the caller must take another way. */
+static inline __attribute__((always_inline)) int put_value_line(xml_sink *x, const char *name, size_t nlen,
+                                                                const char *value, size_t vlen)
+{
+    ds_wbuf *w = &x->st.w;
+    size_t ind = 2 * (size_t)x->st.indent;
+    if (ind > DS_PIECE_MAX || nlen > DS_PIECE_MAX || vlen > DS_PIECE_MAX || !ds_wbuf_fits(w, ind + 1 + nlen + 8 + vlen + 5))
+        return 0;
+    char *o = ds_put_indent32(ds_wbuf_tail(w), ind);
+    *o++ = '<';
+    o = ds_put_upto32(o, name, nlen);
+    memcpy(o, " Value=\"", 8);
+    o = ds_put_upto32(o + 8, value, vlen);
+    memcpy(o, "\" />\n", 5);
+    ds_wbuf_commit(w, o + 5);
+    return 1;
+}
+
+/* A leaf whose value must be scanned first (it may come from the input). */
+static void __attribute__((noinline)) xml_leaf_scanned(xml_sink *x, const char *name, size_t nlen,
+                                                       const char *value, size_t vlen)
+{
+    if (ds_xml_plain_run((const unsigned char *)value, vlen) == vlen && put_value_line(x, name, nlen, value, vlen))
+        return;
+    xml_leaf_slow(x, name, nlen, value, vlen);
+}
+
+/* <Name Value="v" />: most of the output is made of these. A value the decoder formatted
+ * itself (DS_TEXT_PLAIN) is copied with one bounds check and no call. */
 static void xml_leaf(ds_sink *s, const char *name, size_t nlen, const char *value, size_t vlen, unsigned flags)
 {
     xml_sink *x = xml_of(s);
-    ds_wbuf *w = &x->st.w;
-    size_t ind = 2 * (size_t)x->st.indent;
-    int plain = (flags & DS_TEXT_PLAIN) || ds_xml_plain_run((const unsigned char *)value, vlen) == vlen;
-    if (!plain || ds_wbuf_reserve(w, ind + 1 + nlen + 8 + vlen + 5) != 0) {
-        xml_leaf_slow(x, name, nlen, value, vlen);
-        return;
-    }
-    char *o = ds_put_indent(ds_wbuf_tail(w), ind);
-    *o++ = '<';
-    o = ds_put(o, name, nlen);
-    memcpy(o, " Value=\"", 8);
-    o = ds_put(o + 8, value, vlen);
-    memcpy(o, "\" />\n", 5);
-    ds_wbuf_commit(w, o + 5);
+    if (!(flags & DS_TEXT_PLAIN)) xml_leaf_scanned(x, name, nlen, value, vlen);
+    else if (!put_value_line(x, name, nlen, value, vlen)) xml_leaf_slow(x, name, nlen, value, vlen);
 }
 
 static void __attribute__((noinline)) xml_leaf_hex_slow(xml_sink *x, const char *name, size_t nlen,
@@ -207,10 +259,11 @@ static void __attribute__((noinline)) xml_leaf_hex_slow(xml_sink *x, const char 
     ds_wbuf_write(&x->st.w, "\" />\n", 5);
 }
 
-/* <Name Value="HEX" />, the hex written straight into the block when the line fits. */
-static void xml_leaf_hex(ds_sink *s, const char *name, size_t nlen, const unsigned char *p, size_t n)
+/* A hex leaf longer than 16 bytes (blocks of data, long strings): written straight into the
+ * block when it fits, else piecewise. */
+static void __attribute__((noinline)) xml_leaf_hex_long(xml_sink *x, const char *name, size_t nlen,
+                                                        const unsigned char *p, size_t n)
 {
-    xml_sink *x = xml_of(s);
     ds_wbuf *w = &x->st.w;
     size_t ind = 2 * (size_t)x->st.indent;
     /* (the bound on n first: it also keeps 2 * n from overflowing) */
@@ -222,7 +275,29 @@ static void xml_leaf_hex(ds_sink *s, const char *name, size_t nlen, const unsign
     *o++ = '<';
     o = ds_put(o, name, nlen);
     memcpy(o, " Value=\"", 8);
-    ds_hex_encode_spill(o + 8, p, n);  /* a spill past the digits stays in the slack */
+    ds_hex_encode(o + 8, p, n);
+    o += 8 + 2 * n;
+    memcpy(o, "\" />\n", 5);
+    ds_wbuf_commit(w, o + 5);
+}
+
+/* <Name Value="HEX" />: integers in hex mode and most octet strings are at most 16 bytes, written
+ * with one bounds check and no call. */
+static void xml_leaf_hex(ds_sink *s, const char *name, size_t nlen, const unsigned char *p, size_t n)
+{
+    xml_sink *x = xml_of(s);
+    ds_wbuf *w = &x->st.w;
+    size_t ind = 2 * (size_t)x->st.indent;
+    if (n > 16 || ind > DS_PIECE_MAX || nlen > DS_PIECE_MAX || !ds_wbuf_fits(w, ind + 1 + nlen + 8 + 2 * n + 5)) {
+        if (n > 16) xml_leaf_hex_long(x, name, nlen, p, n);
+        else xml_leaf_hex_slow(x, name, nlen, p, n);
+        return;
+    }
+    char *o = ds_put_indent32(ds_wbuf_tail(w), ind);
+    *o++ = '<';
+    o = ds_put_upto32(o, name, nlen);
+    memcpy(o, " Value=\"", 8);
+    ds_hex_encode_upto16(o + 8, p, n);  /* a spill past the digits stays in the slack */
     o += 8 + 2 * n;
     memcpy(o, "\" />\n", 5);
     ds_wbuf_commit(w, o + 5);
@@ -232,8 +307,7 @@ static void xml_leaf_attrs(ds_sink *s, const char *name, size_t nlen, const ds_a
 {
     xml_sink *x = xml_of(s);
     if (nattrs == 1 && one_attr_tag_fast(x, name, nlen, attrs, " />\n", 4)) return;
-    put_start_with_attrs(x, name, nlen, attrs, nattrs);
-    ds_wbuf_write(&x->st.w, " />\n", 4);
+    put_attrs_tag(x, name, nlen, attrs, nattrs, " />\n", 4);
 }
 
 static void xml_comment(ds_sink *s, const char *text, size_t len, unsigned flags)

@@ -237,20 +237,40 @@ int ds_xml_comment_verbatim(const unsigned char *p, size_t n)
 
 static void comment_escaped(ds_wbuf *w, const char *text, size_t len);
 
-void ds_xml_comment_line(ds_wbuf *w, size_t indent, const char *text, size_t len, unsigned flags)
+/* "<!--text-->" on its own line in one pass, for text of up to two pieces (64 bytes: nearly all
+ * comments) that needs no change and fits the block; 0 when the caller must take another way. */
+static inline __attribute__((always_inline)) int put_comment_line(ds_wbuf *w, size_t indent, const unsigned char *p,
+                                                                  size_t len)
+{
+    if (indent > DS_PIECE_MAX || len > 2 * DS_PIECE_MAX || !ds_wbuf_fits(w, indent + len + 8)) return 0;
+    char *o = ds_put_indent32(ds_wbuf_tail(w), indent);
+    memcpy(o, "<!--", 4);
+    o += 4;
+    if (len > DS_PIECE_MAX) {
+        o = ds_put_upto32(o, p, DS_PIECE_MAX);
+        o = ds_put_upto32(o, p + DS_PIECE_MAX, len - DS_PIECE_MAX);
+    } else {
+        o = ds_put_upto32(o, p, len);
+    }
+    memcpy(o, "-->\n", 4);
+    ds_wbuf_commit(w, o + 4);
+    return 1;
+}
+
+/* Text that may need changes (from the input), or a line that does not fit the block. */
+static void __attribute__((noinline)) comment_line_general(ds_wbuf *w, size_t indent, const char *text, size_t len)
 {
     const unsigned char *p = (const unsigned char *)(text ? text : "");
     if (!text) len = 0;
-    int verbatim = (flags & DS_TEXT_PLAIN) || ds_xml_comment_verbatim(p, len);
-    if (verbatim && ds_wbuf_reserve(w, indent + len + 8) == 0) {
-        char *o = ds_put_indent(ds_wbuf_tail(w), indent);
-        o = ds_put(o, "<!--", 4);
-        o = ds_put(o, p, len);
-        ds_wbuf_commit(w, ds_put(o, "-->\n", 4));
-        return;
-    }
+    if (ds_xml_comment_verbatim(p, len) && put_comment_line(w, indent, p, len)) return;
     ds_wbuf_spaces(w, indent);
     comment_escaped(w, text, len);
+}
+
+void ds_xml_comment_line(ds_wbuf *w, size_t indent, const char *text, size_t len, unsigned flags)
+{
+    if ((flags & DS_TEXT_PLAIN) && text && put_comment_line(w, indent, (const unsigned char *)text, len)) return;
+    comment_line_general(w, indent, text, len);
 }
 
 static void comment_escaped(ds_wbuf *w, const char *text, size_t len)

@@ -9,14 +9,12 @@
 /* Copies n bytes, n small, without a call into the C library: most pieces are a few bytes
  * (names, "=\"", " />\n") and a call plus its size dispatch costs more than the copy. Two
  * overlapping fixed-size copies cover every length of a class; no byte outside [s, s+n) is read. */
-static inline void ds_copy_short(char *d, const void *src, size_t n)
+/* ds_copy_short() for n <= 32: never a call, so that a writer using only this stays a leaf
+ * function (no registers to save). */
+static inline void ds_copy_upto32(char *d, const void *src, size_t n)
 {
     const char *s = (const char *)src;
     if (n >= 16) {
-        if (n > 32) {
-            memcpy(d, s, n);
-            return;
-        }
         char a[16], b[16];
         memcpy(a, s, 16);
         memcpy(b, s + n - 16, 16);
@@ -40,6 +38,19 @@ static inline void ds_copy_short(char *d, const void *src, size_t n)
         d[n / 2] = s[n / 2];
         d[n - 1] = s[n - 1];
     }
+}
+
+static inline void ds_copy_short(char *d, const void *src, size_t n)
+{
+    if (n > 32) memcpy(d, src, n);
+    else ds_copy_upto32(d, src, n);
+}
+
+/* ds_copy_upto32() at o (n <= 32); returns the end of the copy. */
+static inline char *ds_put_upto32(char *o, const void *src, size_t n)
+{
+    ds_copy_upto32(o, src, n);
+    return o + n;
 }
 
 /* ds_copy_short() at o; returns the end of the copy, so that a line is written as a chain. */

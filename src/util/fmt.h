@@ -63,19 +63,19 @@ static inline __m128i ds_load_short16(const uint8_t *p, size_t n)
 }
 #endif
 
-/* ds_hex_encode() into a buffer with room to spare (an output block's slack): writes the 2n
- * digits and, for 4 < n <= 16, up to 32 - 2n bytes after them, for the caller to overwrite.
- * Most octet strings (OBIS codes, dates, system titles) are one such block: one SSE2 step
- * straight into the output, without the copy of the digits that ds_hex_encode() needs. */
-static inline void ds_hex_encode_spill(char *out, const uint8_t *p, size_t n)
+/* ds_hex_encode() of n <= 16 bytes into a buffer with room to spare (an output block's slack):
+ * writes the 2n digits and, for n > 4, up to 32 - 2n bytes after them, for the caller to
+ * overwrite. Most octet strings (OBIS codes, dates, system titles) are one such block: one SSE2
+ * step straight into the output, without the copy of the digits that ds_hex_encode() needs. */
+static inline void ds_hex_encode_upto16(char *out, const uint8_t *p, size_t n)
 {
 #if defined(__SSE2__)
-    if (n > 4 && n <= 16) {
+    if (n > 4) {
         ds_hex_vec16(out, ds_load_short16(p, n));
         return;
     }
 #endif
-    ds_hex_encode(out, p, n);
+    for (size_t i = 0; i < n; i++) memcpy(out + 2 * i, DS_HEX_PAIRS + 2 * p[i], 2);
 }
 
 /* Unsigned as uppercase hex, zero-padded to at least `digits`. out >= 17. Returns length. */
