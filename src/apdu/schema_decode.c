@@ -535,14 +535,82 @@ static int dec_rest_oid(ds_emit *e, ds_cursor *c, const ds_field *f)
     return 0;
 }
 
-static int decode_field(ds_emit *e, ds_cursor *c, const ds_field *f);
+static int dec_end(ds_emit *e, ds_cursor *c, const ds_field *f)
+{
+    (void)e, (void)c, (void)f;
+    return 0;
+}
 
-int ds_schema_decode(ds_emit *e, ds_cursor *c, const ds_field *f)
+static int dec_bare(ds_emit *e, ds_cursor *c, const ds_field *f)
+{
+    (void)c;
+    ds_emit_bare_len(e, f->name, f->name_len);
+    return 0;
+}
+
+static int dec_data(ds_emit *e, ds_cursor *c, const ds_field *f)
+{
+    (void)f;
+    return ds_axdr_data(e, c);
+}
+
+static int dec_nested_apdu(ds_emit *e, ds_cursor *c, const ds_field *f)
+{
+    (void)f;
+    return dec_apdu(e, c);
+}
+
+/* One decoder per field kind. A table rather than a switch: each decoder stays a function of
+ * its own, so that the walk's recursion (group -> list -> field) passes through a small frame
+ * instead of one function holding every kind's locals. */
+typedef int (*field_decoder)(ds_emit *e, ds_cursor *c, const ds_field *f);
+static const field_decoder DECODERS[] = {
+    [SK_END] = dec_end,
+    [SK_UINT] = dec_uint,
+    [SK_INT] = dec_int,
+    [SK_BYTES] = dec_bytes,
+    [SK_OCTETS] = dec_octets,
+    [SK_ENUM] = dec_enum,
+    [SK_BARE] = dec_bare,
+    [SK_GROUP] = dec_group,
+    [SK_OPTIONAL] = dec_optional,
+    [SK_CHOICE] = dec_choice,
+    [SK_PEEK_CHOICE] = dec_peek_choice,
+    [SK_SEQ_OF] = dec_seq_of,
+    [SK_DATA] = dec_data,
+    [SK_CONFORMANCE] = dec_conformance,
+    [SK_APDU] = dec_nested_apdu,
+    [SK_BER_SEQ] = dec_ber_seq,
+    [SK_BER_TLV] = dec_ber_tlv,
+    [SK_BER_CHOICE] = dec_ber_choice,
+    [SK_REST_UINT] = dec_rest_uint,
+    [SK_REST_ENUM] = dec_rest_enum,
+    [SK_REST_BYTES] = dec_rest_bytes,
+    [SK_REST_BITS] = dec_rest_bits,
+    [SK_REST_OID] = dec_rest_oid,
+};
+_Static_assert(sizeof DECODERS / sizeof DECODERS[0] == SK_REST_OID + 1, "a decoder for every field kind");
+
+/* Sanitizer and fuzzing builds check that every table name came with its length (DS_NAME). */
+static void check_name_len(const ds_field *f)
+{
+#ifdef DS_CHECK_CONTRACTS
+    if ((f->name ? strlen(f->name) : 0) != f->name_len) {
+        fprintf(stderr, "dlmscope: internal error: schema field %s: name_len %u\n", label(f), f->name_len);
+        abort();
+    }
+#else
+    (void)f;
+#endif
+}
+
+/* A field that the security layer learns from (ds_field.observe): decoded, then its value bytes
+ * reported; for length-prefixed octets, without the length. */
+static int __attribute__((noinline)) decode_observed(ds_emit *e, ds_cursor *c, const ds_field *f)
 {
     size_t start = c->pos;
-    int rc = decode_field(e, c, f);
-    if (rc == 0 && f->observe && e->observe) {
-        /* the field's value bytes: for length-prefixed octets, without the length */
+    int rc = DECODERS[f->kind](e, c, f);
+    if (rc == 0 && e->observe) {
         const uint8_t *p = c->p + start;
         size_t n = c->pos - start;
         if (f->kind == SK_OCTETS) {
@@ -558,48 +626,12 @@ int ds_schema_decode(ds_emit *e, ds_cursor *c, const ds_field *f)
     return rc;
 }
 
-/* Sanitizer and fuzzing builds check that every table name came with its length (DS_NAME). */
-static void check_name_len(const ds_field *f)
-{
-#ifdef DS_CHECK_CONTRACTS
-    if ((f->name ? strlen(f->name) : 0) != f->name_len) {
-        fprintf(stderr, "dlmscope: internal error: schema field %s: name_len %u\n", label(f), f->name_len);
-        abort();
-    }
-#else
-    (void)f;
-#endif
-}
-
-static int decode_field(ds_emit *e, ds_cursor *c, const ds_field *f)
+int ds_schema_decode(ds_emit *e, ds_cursor *c, const ds_field *f)
 {
     check_name_len(f);
-    switch (f->kind) {
-    case SK_END: return 0;
-    case SK_UINT: return dec_uint(e, c, f);
-    case SK_INT: return dec_int(e, c, f);
-    case SK_BYTES: return dec_bytes(e, c, f);
-    case SK_OCTETS: return dec_octets(e, c, f);
-    case SK_ENUM: return dec_enum(e, c, f);
-    case SK_BARE: ds_emit_bare_len(e, f->name, f->name_len); return 0;
-    case SK_GROUP: return dec_group(e, c, f);
-    case SK_OPTIONAL: return dec_optional(e, c, f);
-    case SK_CHOICE: return dec_choice(e, c, f);
-    case SK_PEEK_CHOICE: return dec_peek_choice(e, c, f);
-    case SK_SEQ_OF: return dec_seq_of(e, c, f);
-    case SK_DATA: return ds_axdr_data(e, c);
-    case SK_CONFORMANCE: return dec_conformance(e, c, f);
-    case SK_APDU: return dec_apdu(e, c);
-    case SK_BER_SEQ: return dec_ber_seq(e, c, f);
-    case SK_BER_TLV: return dec_ber_tlv(e, c, f);
-    case SK_BER_CHOICE: return dec_ber_choice(e, c, f);
-    case SK_REST_UINT: return dec_rest_uint(e, c, f);
-    case SK_REST_ENUM: return dec_rest_enum(e, c, f);
-    case SK_REST_BYTES: return dec_rest_bytes(e, c, f);
-    case SK_REST_BITS: return dec_rest_bits(e, c, f);
-    case SK_REST_OID: return dec_rest_oid(e, c, f);
-    }
-    return -1;
+    if ((unsigned)f->kind > SK_REST_OID) return -1;  /* not a kind: a table error, never input */
+    if (f->observe) return decode_observed(e, c, f);
+    return DECODERS[f->kind](e, c, f);
 }
 
 int ds_schema_decode_list(ds_emit *e, ds_cursor *c, const ds_field *list)
