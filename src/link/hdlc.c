@@ -68,23 +68,30 @@ ds_hdlc_type ds_hdlc_classify(uint8_t control, int *ns, int *nr, int *pf)
     return t;
 }
 
+/* Indexed by ds_hdlc_type; an unknown U frame is shown as "U". */
+static const struct {
+    const char *text;
+    size_t len;
+} TYPE_NAMES[] = {
+#define TYPE_NAME(t, lit) [t] = {lit, sizeof lit - 1}
+    TYPE_NAME(DS_HDLC_I, "I"),       TYPE_NAME(DS_HDLC_RR, "RR"),     TYPE_NAME(DS_HDLC_RNR, "RNR"),
+    TYPE_NAME(DS_HDLC_REJ, "REJ"),   TYPE_NAME(DS_HDLC_SREJ, "SREJ"), TYPE_NAME(DS_HDLC_SNRM, "SNRM"),
+    TYPE_NAME(DS_HDLC_DISC, "DISC"), TYPE_NAME(DS_HDLC_UA, "UA"),     TYPE_NAME(DS_HDLC_DM, "DM"),
+    TYPE_NAME(DS_HDLC_FRMR, "FRMR"), TYPE_NAME(DS_HDLC_UI, "UI"),     TYPE_NAME(DS_HDLC_UNKNOWN_U, "U"),
+#undef TYPE_NAME
+};
+
+const char *ds_hdlc_type_name_len(ds_hdlc_type t, size_t *len)
+{
+    if ((size_t)t >= sizeof TYPE_NAMES / sizeof TYPE_NAMES[0]) t = DS_HDLC_UNKNOWN_U;
+    *len = TYPE_NAMES[t].len;
+    return TYPE_NAMES[t].text;
+}
+
 const char *ds_hdlc_type_name(ds_hdlc_type t)
 {
-    switch (t) {
-    case DS_HDLC_I: return "I";
-    case DS_HDLC_RR: return "RR";
-    case DS_HDLC_RNR: return "RNR";
-    case DS_HDLC_REJ: return "REJ";
-    case DS_HDLC_SREJ: return "SREJ";
-    case DS_HDLC_SNRM: return "SNRM";
-    case DS_HDLC_DISC: return "DISC";
-    case DS_HDLC_UA: return "UA";
-    case DS_HDLC_DM: return "DM";
-    case DS_HDLC_FRMR: return "FRMR";
-    case DS_HDLC_UI: return "UI";
-    case DS_HDLC_UNKNOWN_U: break;
-    }
-    return "U";
+    size_t len;
+    return ds_hdlc_type_name_len(t, &len);
 }
 
 int ds_hdlc_params_walk(const uint8_t *p, size_t n, ds_hdlc_param_fn fn, void *user, size_t *stop)

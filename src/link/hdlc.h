@@ -36,6 +36,9 @@ typedef struct ds_hdlc_layout {
  * (except the check results) and lay. Returns one of DS_HDLC_HDR_*. */
 int ds_hdlc_parse_header(const uint8_t *content, size_t avail, ds_hdlc_info *h, ds_hdlc_layout *lay);
 
+/* ds_hdlc_type_name() with the name's length in *len. */
+const char *ds_hdlc_type_name_len(ds_hdlc_type t, size_t *len);
+
 /* Visits SNRM/UA parameters in wire order. Returns 0 when the whole field was
  * well formed; -1 otherwise, with *stop set to the index where the malformed
  * part starts (parameters before it were visited). */
