@@ -179,7 +179,9 @@ void ds_framer_frame_diag(ds_framer *fr, const char *code, ds_severity sev, uint
 
 void ds_framer_frame_init(ds_framer *fr, ds_frame *f, ds_link_kind kind, size_t p, size_t wire_len)
 {
-    memset(f, 0, sizeof *f);
+    /* Everything before the union; the reader fills its member of it (the HDLC reader has
+     * parsed the header there already). */
+    memset(f, 0, offsetof(ds_frame, u));
     f->kind = kind;
     f->offset = ds_framer_off(fr, p);
     f->wire = fr->buf + p;
@@ -201,6 +203,7 @@ static void deliver_raw(ds_framer *fr, size_t n, int cut)
 {
     ds_frame f;
     ds_framer_frame_init(fr, &f, DS_LINK_RAW, fr->pos, n);
+    memset(&f.u, 0, sizeof f.u);  /* no link header */
     f.info = f.wire;
     f.info_len = n;
     f.info_offset = f.offset;
