@@ -228,6 +228,8 @@ static ds_try_result try_truncated(ds_framer *fr, size_t p, size_t avail, size_t
     return DS_TRY_DONE;
 }
 
+static ds_try_result try_whole(ds_framer *fr, size_t p, size_t avail, int final, size_t len, size_t *consumed);
+
 ds_try_result ds_try_hdlc(ds_framer *fr, size_t p, size_t avail, int final, size_t *consumed)
 {
     const uint8_t *s = fr->buf + p;
@@ -240,7 +242,16 @@ ds_try_result ds_try_hdlc(ds_framer *fr, size_t p, size_t avail, int final, size
     if (avail < len + 1) return final ? try_truncated(fr, p, avail, consumed) : DS_TRY_NEED_MORE;
     /* Wait for the byte after the frame, and after a 7D for the one after that (abort). */
     if (!final && (avail < len + 2 || (s[len + 1] == DS_HDLC_ESCAPE && avail < len + 3))) return DS_TRY_NEED_MORE;
+    return try_whole(fr, p, avail, final, len, consumed);
+}
 
+/* A frame of len content bytes, all of them present, starts at buffer index p. Out of line:
+ * senders commonly close a frame and open the next with flags of their own (7E 7E), and
+ * ds_try_hdlc() settles that fill flag with a few checks, without this function's stack frame. */
+__attribute__((noinline)) static ds_try_result try_whole(ds_framer *fr, size_t p, size_t avail, int final,
+                                                         size_t len, size_t *consumed)
+{
+    const uint8_t *s = fr->buf + p;
     hdlc_read r;
     int hdr = read_header(&r, p, s + 1, len);
     int closing = 0;
