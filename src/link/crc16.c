@@ -3,7 +3,9 @@
  * Slicing by eight: table k holds the register after shifting byte value i through
  * 8*(k+1) bit steps, so eight input bytes are folded in with eight independent lookups (the
  * CRC of every frame is on the decoder's critical path). Table 0 is the classic byte-wise table
- * for the reflected polynomial 0x1021 (0x8408); table k is table k-1 shifted by one more byte. */
+ * for the reflected polynomial 0x1021 (0x8408); table k is table k-1 shifted by one more byte.
+ * Frames of 32 bytes or more are first folded sixteen bytes at a time by carry-less
+ * multiplication where the CPU has it (see fold_update), which leaves 16 bytes for the tables. */
 #include "link/crc16.h"
 
 #include "dlmscope/frame.h"
@@ -283,7 +285,7 @@ static const uint16_t crc_tables[8][256] = {
     },
 };
 
-uint16_t ds_crc16_x25_update(uint16_t reg, const uint8_t *p, size_t n)
+static uint16_t table_update(uint16_t reg, const uint8_t *p, size_t n)
 {
     uint32_t crc = reg;
     const uint16_t(*t)[256] = crc_tables;
@@ -310,6 +312,57 @@ uint16_t ds_crc16_x25_update(uint16_t reg, const uint8_t *p, size_t n)
     }
     if (n) crc = (crc >> 8) ^ t[0][(crc ^ *p) & 0xFFu];
     return (uint16_t)crc;
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define HAVE_FOLDING 1
+#include <immintrin.h>
+
+/* Folding by carry-less multiplication, for frames of FOLD_MIN bytes or more where the CPU has
+ * PCLMULQDQ. A 16-byte block loaded little-endian is the reflected form of a polynomial of
+ * degree < 128 (bit j the coefficient of x^(127-j)); its low half H is the high-degree part.
+ * Moving a block X = H x^64 + L sixteen bytes on multiplies it by x^128:
+ *     X x^128 = H x^192 + L x^128 == H (x^192 mod P) + L (x^128 mod P)   (mod P),
+ * a value below 128 bits again, to which the next block is added. Each product is one
+ * carry-less multiply; its result lands in the same reflected form when the constant is stored
+ * as reflect64(x^(k-1) mod P), the reflected multiply supplying the last factor x. For
+ * P = x^16 + x^12 + x^5 + 1: x^191 mod P = 0xBA95, x^127 mod P = 0x577E.
+ * The CRC with a zero register depends only on the message modulo P, so the folded 16 bytes
+ * followed by the tail give the CRC of the whole; the starting register is added into the
+ * first two bytes, as the table update does. */
+#define FOLD_MIN 32u
+#define X191_MOD_P_REFLECTED 0xA95D000000000000ull
+#define X127_MOD_P_REFLECTED 0x7EEA000000000000ull
+
+__attribute__((target("pclmul"))) static uint16_t fold_update(uint16_t reg, const uint8_t *p, size_t n)
+{
+    const __m128i k = _mm_set_epi64x((long long)X127_MOD_P_REFLECTED, (long long)X191_MOD_P_REFLECTED);
+    __m128i x = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)p), _mm_cvtsi32_si128(reg));
+    p += 16;
+    n -= 16;
+    while (n >= 16) {
+        __m128i high = _mm_clmulepi64_si128(x, k, 0x00), low = _mm_clmulepi64_si128(x, k, 0x11);
+        x = _mm_xor_si128(_mm_xor_si128(high, low), _mm_loadu_si128((const __m128i *)(const void *)p));
+        p += 16;
+        n -= 16;
+    }
+    uint8_t folded[16];
+    _mm_storeu_si128((__m128i *)(void *)folded, x);
+    return table_update(table_update(0, folded, sizeof folded), p, n);
+}
+
+static int have_clmul(void)
+{
+    return __builtin_cpu_supports("pclmul");
+}
+#endif
+
+uint16_t ds_crc16_x25_update(uint16_t reg, const uint8_t *p, size_t n)
+{
+#ifdef HAVE_FOLDING
+    if (n >= FOLD_MIN && have_clmul()) return fold_update(reg, p, n);
+#endif
+    return table_update(reg, p, n);
 }
 
 uint16_t ds_crc16_x25(const uint8_t *p, size_t n)

@@ -2,16 +2,39 @@
 #include "link/envelope.h"
 
 #include <stdio.h>
+#include <string.h>
 #include "link/hdlc.h"
+#include "util/copy.h"
 #include "util/cursor.h"
 #include "util/fmt.h"
 
 #define NUM_MAX 24
 
-/* hx in hex mode (no padding), decimal otherwise; returns the length */
+/* A name with its length: the writers take both, and nothing here measures a name at run time. */
+typedef struct known_name {
+    const char *text;
+    size_t len;
+} known_name;
+#define NAME(lit) ((known_name){lit, sizeof lit - 1})
+
+/* Appends a string literal at o; returns the new end. */
+#define PUT_LIT(o, lit) ds_put(o, lit, sizeof lit - 1)
+
+/* hx in hex mode (no padding), decimal otherwise, NUL-terminated; returns the length. Envelope
+ * numbers (lengths, addresses, ports) are mostly below 256: those are table look-ups. */
 static size_t fmt_num_len(const ds_emit *e, char *buf, uint64_t v)
 {
-    return e->opt->decimal ? ds_fmt_udec(buf, v) : ds_fmt_uhex(buf, v, 1);
+    if (!e->opt->decimal) return ds_fmt_uhex(buf, v, 1);
+    if (v > 0xFFu) return ds_fmt_udec(buf, v);
+    size_t n = ds_fmt_u8(buf, (uint8_t)v);
+    buf[n] = '\0';
+    return n;
+}
+
+/* Decimal without a NUL; out needs room for 21 bytes (4 for a value below 256). */
+static size_t put_dec(char *out, uint64_t v)
+{
+    return v <= 0xFFu ? ds_fmt_u8(out, (uint8_t)v) : ds_fmt_udec(out, v);
 }
 
 static const char *direction_name(ds_direction d)
@@ -40,43 +63,55 @@ static size_t frame_len_attr(const ds_frame *f)
     }
 }
 
-static const char *element_name(ds_link_kind k)
+/* The envelope element of each framing; a raw record has none. */
+static const known_name ENVELOPE_NAMES[] = {
+    [DS_LINK_AUTO] = {NULL, 0},
+    [DS_LINK_HDLC] = NAME("HDLC"),
+    [DS_LINK_WRAPPER] = NAME("WRAPPER"),
+    [DS_LINK_MBUS] = NAME("WiredMBus"),
+    [DS_LINK_RAW] = {NULL, 0},
+};
+
+static const known_name *element_name(ds_link_kind k)
 {
-    return k == DS_LINK_HDLC ? "HDLC" : k == DS_LINK_WRAPPER ? "WRAPPER" : k == DS_LINK_MBUS ? "WiredMBus" : NULL;
+    if ((size_t)k >= sizeof ENVELOPE_NAMES / sizeof ENVELOPE_NAMES[0] || !ENVELOPE_NAMES[k].text) return NULL;
+    return &ENVELOPE_NAMES[k];
 }
 
-/* Comments here are written for every frame: built without printf, which would cost more
- * than decoding the frame. */
+/* Comments here are written for every frame: composed in place from pieces of known length,
+ * without printf (which would cost more than decoding the frame). */
 static void address_comment(ds_emit *e, const ds_hdlc_addr *a)
 {
     if ((a->len != 2 && a->len != 4) || !ds_emit_comments_on(e)) return;
-    ds_text t;
-    ds_text_init(&t);
-    ds_text_str(&t, "logical ");
-    ds_text_uint(&t, a->upper);
-    ds_text_str(&t, ", physical ");
-    ds_text_uint(&t, a->lower);
-    ds_emit_note(e, t.buf, t.len);
+    char t[48];  /* "logical " 65535 ", physical " 65535, with the slack put_dec needs */
+    char *o = PUT_LIT(t, "logical ");
+    o += put_dec(o, a->upper);
+    o = PUT_LIT(o, ", physical ");
+    o += put_dec(o, a->lower);
+    ds_emit_note(e, t, (size_t)(o - t));
 }
 
+/* "I frame N(S)=0 N(R)=1 P/F=1": N(S) for I frames, N(R) for I and S frames. */
 static void frame_label(ds_emit *e, const ds_hdlc_info *h)
 {
     if (!ds_emit_comments_on(e)) return;
-    ds_text t;
-    ds_text_init(&t);
-    ds_text_str(&t, ds_hdlc_type_name(h->type));
-    ds_text_str(&t, " frame");
+    char t[96];  /* name, " frame", two 20-digit numbers with their labels, " P/F=1" */
+    size_t name_len;
+    const char *name = ds_hdlc_type_name_len(h->type, &name_len);
+    char *o = ds_put(t, name, name_len);
+    o = PUT_LIT(o, " frame");
     if (h->type == DS_HDLC_I) {
-        ds_text_str(&t, " N(S)=");
-        ds_text_uint(&t, (uint64_t)h->ns);
+        o = PUT_LIT(o, " N(S)=");
+        o += put_dec(o, (uint64_t)h->ns);
     }
     if (h->type == DS_HDLC_I || h->type == DS_HDLC_RR || h->type == DS_HDLC_RNR || h->type == DS_HDLC_REJ ||
         h->type == DS_HDLC_SREJ) {
-        ds_text_str(&t, " N(R)=");
-        ds_text_uint(&t, (uint64_t)h->nr);
+        o = PUT_LIT(o, " N(R)=");
+        o += put_dec(o, (uint64_t)h->nr);
     }
-    ds_text_str(&t, h->pf ? " P/F=1" : " P/F=0");
-    ds_emit_note(e, t.buf, t.len);
+    o = PUT_LIT(o, " P/F=");
+    *o++ = h->pf ? '1' : '0';
+    ds_emit_note(e, t, (size_t)(o - t));
 }
 
 size_t ds_hdlc_addr_size_for(uint32_t packed)
@@ -92,36 +127,38 @@ size_t ds_hdlc_param_size_for(uint8_t id, uint32_t value)
 
 /* <Name Value="v" />, or <Name Value="v" Size="n" /> when the wire used another size than
  * the encoder would choose for v (the packed number does not say how it was written). */
-static void sized_leaf(ds_emit *e, const char *name, const char *value, size_t value_len, size_t size,
+static void sized_leaf(ds_emit *e, known_name name, const char *value, size_t value_len, size_t size,
                        size_t canonical)
 {
     if (size == canonical) {
-        ds_emit_leaf_plain(e, name, value, value_len);
+        ds_emit_value_len(e, name.text, name.len, value, value_len, DS_TEXT_PLAIN);
         return;
     }
     char sz[NUM_MAX];
-    ds_fmt_udec(sz, size);
-    ds_attr attrs[2] = {DS_ATTR("Value", value), DS_ATTR("Size", sz)};
-    ds_emit_leaf_attrs(e, name, attrs, 2);
+    ds_attr attrs[2] = {DS_ATTR_PLAIN("Value", value, value_len), DS_ATTR_PLAIN("Size", sz, ds_fmt_udec(sz, size))};
+    ds_emit_leaf_attrs_len(e, name.text, name.len, attrs, 2);
 }
 
-static void address_leaf(ds_emit *e, const char *name, const ds_hdlc_addr *a)
+static void address_leaf(ds_emit *e, known_name name, const ds_hdlc_addr *a)
 {
     char num[NUM_MAX];
     address_comment(e, a);
     size_t len = fmt_num_len(e, num, a->packed);
-    if (a->len == 0) ds_emit_leaf_plain(e, name, num, len);  /* unreadable address: nothing to size */
-    else sized_leaf(e, name, num, len, a->len, ds_hdlc_addr_size_for(a->packed));
+    if (a->len == 0) /* unreadable address: nothing to size */
+        ds_emit_value_len(e, name.text, name.len, num, len, DS_TEXT_PLAIN);
+    else
+        sized_leaf(e, name, num, len, a->len, ds_hdlc_addr_size_for(a->packed));
 }
 
 static void hdlc_children(ds_emit *e, const ds_hdlc_info *h)
 {
-    char num[NUM_MAX];
-    address_leaf(e, "TargetAddress", &h->dst);
-    address_leaf(e, "SourceAddress", &h->src);
+    address_leaf(e, NAME("TargetAddress"), &h->dst);
+    address_leaf(e, NAME("SourceAddress"), &h->src);
     if (h->dst.len == 0 || h->src.len == 0) return;  /* no control byte known */
     frame_label(e, h);
-    ds_emit_leaf_plain(e, "FrameType", num, ds_fmt_uhex(num, h->control, 2));  /* two hex digits in both modes */
+    char control[2];  /* two hex digits in both modes */
+    ds_hex_encode(control, &h->control, 1);
+    ds_emit_leaf_plain(e, "FrameType", control, sizeof control);
 }
 
 static void mbus_children(ds_emit *e, const ds_mbus_info *m)
@@ -145,7 +182,7 @@ static void raw_comment(ds_emit *e, const ds_frame *f)
 
 int ds_envelope_open(ds_emit *e, const ds_frame *f)
 {
-    const char *name = element_name(f->kind);
+    const known_name *name = element_name(f->kind);
     if (!name) {
         raw_comment(e, f);
         return 0;
@@ -156,7 +193,7 @@ int ds_envelope_open(ds_emit *e, const ds_frame *f)
     const char *dir = direction_name(f->meta.dir);
     if (dir) attrs[n++] = (ds_attr)DS_ATTR_PLAIN("Direction", dir, 2);
     if (f->meta.timestamp[0]) attrs[n++] = (ds_attr)DS_ATTR("Time", f->meta.timestamp);
-    if (ds_emit_open_flat(e, name, attrs, n) != 0) return -1;
+    if (ds_emit_open_flat_len(e, name->text, name->len, attrs, n) != 0) return -1;
     char num[NUM_MAX];
     switch (f->kind) {
     case DS_LINK_HDLC:
@@ -175,14 +212,15 @@ int ds_envelope_open(ds_emit *e, const ds_frame *f)
     return 0;
 }
 
-static const char *param_name(uint8_t id)
+/* The leaf name of a DLMS parameter; text NULL for any other. */
+static known_name param_name(uint8_t id)
 {
     switch (id) {
-    case DS_HDLC_PARAM_MAX_INFO_TX: return "MaxInfoTX";
-    case DS_HDLC_PARAM_MAX_INFO_RX: return "MaxInfoRX";
-    case DS_HDLC_PARAM_WINDOW_TX: return "WindowSizeTX";
-    case DS_HDLC_PARAM_WINDOW_RX: return "WindowSizeRX";
-    default: return NULL;
+    case DS_HDLC_PARAM_MAX_INFO_TX: return NAME("MaxInfoTX");
+    case DS_HDLC_PARAM_MAX_INFO_RX: return NAME("MaxInfoRX");
+    case DS_HDLC_PARAM_WINDOW_TX: return NAME("WindowSizeTX");
+    case DS_HDLC_PARAM_WINDOW_RX: return NAME("WindowSizeRX");
+    default: return (known_name){NULL, 0};
     }
 }
 
@@ -190,8 +228,8 @@ static const char *param_name(uint8_t id)
  * other as <Parameter Id="09" Value="HEX" /> so that it re-encodes. */
 static void param_leaf(ds_emit *e, uint8_t id, const uint8_t *v, size_t len)
 {
-    const char *name = param_name(id);
-    if (!name) {
+    known_name name = param_name(id);
+    if (!name.text) {
         char idh[3], hex[2 * 4 + 1];
         ds_fmt_hex(idh, &id, 1);
         ds_fmt_hex(hex, v, len);
@@ -220,28 +258,28 @@ static int params_emit(ds_emit *e, const uint8_t *p, size_t n, size_t *stop)
 }
 
 /* <Snrm>/<Ua>: empty without parameters, else <PDU> holding one leaf per parameter. */
-static void negotiation_body(ds_emit *e, const ds_frame *f, const char *name)
+static void negotiation_body(ds_emit *e, const ds_frame *f, known_name name)
 {
     if (f->info_len == 0) {
-        if (ds_emit_open(e, name) == 0) ds_emit_close(e, name);
+        if (ds_emit_open_len(e, name.text, name.len) == 0) ds_emit_close_len(e, name.text, name.len);
         return;
     }
     if (ds_emit_open_flat(e, "PDU", NULL, 0) != 0) return;
-    if (ds_emit_open(e, name) == 0) {
+    if (ds_emit_open_len(e, name.text, name.len) == 0) {
         size_t stop = 0;
         if (params_emit(e, f->info, f->info_len, &stop) != 0)
             ds_emit_hex(e, "Undecoded", f->info + stop, f->info_len - stop);
-        ds_emit_close(e, name);
+        ds_emit_close_len(e, name.text, name.len);
     }
     ds_emit_close(e, "PDU");
 }
 
-static void empty_body(ds_emit *e, const ds_frame *f, const char *name)
+static void empty_body(ds_emit *e, const ds_frame *f, known_name name)
 {
-    if (ds_emit_open(e, name) != 0) return;
+    if (ds_emit_open_len(e, name.text, name.len) != 0) return;
     /* These frames carry nothing for DLMS; an FRMR reason field is kept visible. */
     if (f->info_len > 0) ds_emit_hex(e, "Undecoded", f->info, f->info_len);
-    ds_emit_close(e, name);
+    ds_emit_close_len(e, name.text, name.len);
 }
 
 int ds_envelope_body(ds_emit *e, const ds_frame *f)
@@ -250,11 +288,11 @@ int ds_envelope_body(ds_emit *e, const ds_frame *f)
     const ds_hdlc_info *h = &f->u.hdlc;
     if (h->dst.len == 0 || h->src.len == 0) return 0;
     switch (h->type) {
-    case DS_HDLC_SNRM: negotiation_body(e, f, "Snrm"); return 1;
-    case DS_HDLC_UA: negotiation_body(e, f, "Ua"); return 1;
-    case DS_HDLC_DISC: empty_body(e, f, "DisconnectRequest"); return 1;
-    case DS_HDLC_DM: empty_body(e, f, "DisconnectMode"); return 1;
-    case DS_HDLC_FRMR: empty_body(e, f, "UnacceptableFrame"); return 1;
+    case DS_HDLC_SNRM: negotiation_body(e, f, NAME("Snrm")); return 1;
+    case DS_HDLC_UA: negotiation_body(e, f, NAME("Ua")); return 1;
+    case DS_HDLC_DISC: empty_body(e, f, NAME("DisconnectRequest")); return 1;
+    case DS_HDLC_DM: empty_body(e, f, NAME("DisconnectMode")); return 1;
+    case DS_HDLC_FRMR: empty_body(e, f, NAME("UnacceptableFrame")); return 1;
     case DS_HDLC_RR:
     case DS_HDLC_RNR:
     case DS_HDLC_REJ:
@@ -270,6 +308,6 @@ int ds_envelope_body(ds_emit *e, const ds_frame *f)
 
 void ds_envelope_close(ds_emit *e, const ds_frame *f)
 {
-    const char *name = element_name(f->kind);
-    if (name) ds_emit_close(e, name);
+    const known_name *name = element_name(f->kind);
+    if (name) ds_emit_close_len(e, name->text, name->len);
 }

@@ -72,7 +72,8 @@ struct ds_framer {
  * reported first, so diagnostics stay in stream order). */
 void ds_framer_frame_diag(ds_framer *fr, const char *code, ds_severity sev, uint64_t offset,
                           const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-/* Fills the common fields of a frame starting at buffer index p. */
+/* Fills the common fields of a frame starting at buffer index p: all but the union, which
+ * the caller fills (the whole member of its kind). */
 void ds_framer_frame_init(ds_framer *fr, ds_frame *f, ds_link_kind kind, size_t p, size_t wire_len);
 /* Numbers the frame and hands it to the callback. */
 void ds_framer_deliver(ds_framer *fr, ds_frame *f);

@@ -4,34 +4,57 @@
 #include <string.h>
 #include "util/cursor.h"
 
-size_t ds_hdlc_addr_decode(const uint8_t *p, size_t avail, ds_hdlc_addr *out)
+/* The size of the address field at p: the extension bit (b0) marks its last byte, and only
+ * 1, 2 and 4 are legal sizes. 0 when no legal size fits in avail bytes. */
+static size_t addr_size(const uint8_t *p, size_t avail)
 {
-    /* The extension bit (b0) marks the last byte; only 1, 2 and 4 are legal sizes. */
-    size_t max = avail < 4 ? avail : 4, last = 0;
-    while (last < max && !(p[last] & 1u)) last++;
-    memset(out, 0, sizeof *out);
-    if (last == max || last == 2) return 0;  /* no last byte within 4 bytes, or 3 bytes */
-    switch (last + 1) {
+    if (avail >= 1 && (p[0] & 1u)) return 1;
+    if (avail >= 2 && (p[1] & 1u)) return 2;
+    if (avail >= 4 && !(p[2] & 1u) && (p[3] & 1u)) return 4;
+    return 0;  /* 3 bytes, or no last byte within 4 */
+}
+
+/* Writes all of *out (zero when unreadable); inline so that the header parser fills the
+ * frame's addresses in place. The fields are worked out first and stored once. */
+static inline size_t addr_decode(const uint8_t *p, size_t avail, ds_hdlc_addr *out)
+{
+    size_t n = addr_size(p, avail);
+    uint8_t raw[4] = {0};
+    uint16_t upper = 0, lower = 0;
+    uint32_t packed = 0;
+    switch (n) {
     case 1:
-        out->raw[0] = p[0];
-        out->upper = (uint16_t)(p[0] >> 1);
-        out->packed = out->upper;
+        raw[0] = p[0];
+        upper = (uint16_t)(p[0] >> 1);
+        packed = upper;
         break;
     case 2:
-        memcpy(out->raw, p, 2);
-        out->upper = (uint16_t)(p[0] >> 1);
-        out->lower = (uint16_t)(p[1] >> 1);
-        out->packed = ((uint32_t)out->upper << 7) | out->lower;
+        raw[0] = p[0];
+        raw[1] = p[1];
+        upper = (uint16_t)(p[0] >> 1);
+        lower = (uint16_t)(p[1] >> 1);
+        packed = ((uint32_t)upper << 7) | lower;
+        break;
+    case 4:
+        memcpy(raw, p, 4);
+        upper = (uint16_t)(((p[0] >> 1) << 7) | (p[1] >> 1));
+        lower = (uint16_t)(((p[2] >> 1) << 7) | (p[3] >> 1));
+        packed = ((uint32_t)upper << 14) | lower;
         break;
     default:
-        memcpy(out->raw, p, 4);
-        out->upper = (uint16_t)(((p[0] >> 1) << 7) | (p[1] >> 1));
-        out->lower = (uint16_t)(((p[2] >> 1) << 7) | (p[3] >> 1));
-        out->packed = ((uint32_t)out->upper << 14) | out->lower;
         break;
     }
-    out->len = (uint8_t)(last + 1);
-    return last + 1;
+    memcpy(out->raw, raw, sizeof raw);
+    out->len = (uint8_t)n;
+    out->upper = upper;
+    out->lower = lower;
+    out->packed = packed;
+    return n;
+}
+
+size_t ds_hdlc_addr_decode(const uint8_t *p, size_t avail, ds_hdlc_addr *out)
+{
+    return addr_decode(p, avail, out);
 }
 
 static ds_hdlc_type classify_u(uint8_t control)
@@ -47,44 +70,61 @@ static ds_hdlc_type classify_u(uint8_t control)
     }
 }
 
-ds_hdlc_type ds_hdlc_classify(uint8_t control, int *ns, int *nr, int *pf)
+/* The type, N(S) and N(R) (-1 where the type has none) and P/F of a control byte; inline
+ * so that the header parser stores them straight into the frame. */
+static inline ds_hdlc_type classify(uint8_t control, int *ns, int *nr, int *pf)
 {
     static const ds_hdlc_type s_types[4] = {DS_HDLC_RR, DS_HDLC_RNR, DS_HDLC_REJ, DS_HDLC_SREJ};
-    int n_s = -1, n_r = -1;
     ds_hdlc_type t;
+    *ns = *nr = -1;
     if ((control & 0x01u) == 0) {
         t = DS_HDLC_I;
-        n_s = (control >> 1) & 7;
-        n_r = control >> 5;
+        *ns = (control >> 1) & 7;
+        *nr = control >> 5;
     } else if ((control & 0x03u) == 0x01u) {
         t = s_types[(control >> 2) & 3];
-        n_r = control >> 5;
+        *nr = control >> 5;
     } else {
         t = classify_u(control);
     }
+    *pf = (control >> 4) & 1;
+    return t;
+}
+
+ds_hdlc_type ds_hdlc_classify(uint8_t control, int *ns, int *nr, int *pf)
+{
+    int n_s, n_r, p_f;
+    ds_hdlc_type t = classify(control, &n_s, &n_r, &p_f);
     if (ns) *ns = n_s;
     if (nr) *nr = n_r;
-    if (pf) *pf = (control >> 4) & 1;
+    if (pf) *pf = p_f;
     return t;
+}
+
+/* Indexed by ds_hdlc_type; an unknown U frame is shown as "U". */
+static const struct {
+    const char *text;
+    size_t len;
+} TYPE_NAMES[] = {
+#define TYPE_NAME(t, lit) [t] = {lit, sizeof lit - 1}
+    TYPE_NAME(DS_HDLC_I, "I"),       TYPE_NAME(DS_HDLC_RR, "RR"),     TYPE_NAME(DS_HDLC_RNR, "RNR"),
+    TYPE_NAME(DS_HDLC_REJ, "REJ"),   TYPE_NAME(DS_HDLC_SREJ, "SREJ"), TYPE_NAME(DS_HDLC_SNRM, "SNRM"),
+    TYPE_NAME(DS_HDLC_DISC, "DISC"), TYPE_NAME(DS_HDLC_UA, "UA"),     TYPE_NAME(DS_HDLC_DM, "DM"),
+    TYPE_NAME(DS_HDLC_FRMR, "FRMR"), TYPE_NAME(DS_HDLC_UI, "UI"),     TYPE_NAME(DS_HDLC_UNKNOWN_U, "U"),
+#undef TYPE_NAME
+};
+
+const char *ds_hdlc_type_name_len(ds_hdlc_type t, size_t *len)
+{
+    if ((size_t)t >= sizeof TYPE_NAMES / sizeof TYPE_NAMES[0]) t = DS_HDLC_UNKNOWN_U;
+    *len = TYPE_NAMES[t].len;
+    return TYPE_NAMES[t].text;
 }
 
 const char *ds_hdlc_type_name(ds_hdlc_type t)
 {
-    switch (t) {
-    case DS_HDLC_I: return "I";
-    case DS_HDLC_RR: return "RR";
-    case DS_HDLC_RNR: return "RNR";
-    case DS_HDLC_REJ: return "REJ";
-    case DS_HDLC_SREJ: return "SREJ";
-    case DS_HDLC_SNRM: return "SNRM";
-    case DS_HDLC_DISC: return "DISC";
-    case DS_HDLC_UA: return "UA";
-    case DS_HDLC_DM: return "DM";
-    case DS_HDLC_FRMR: return "FRMR";
-    case DS_HDLC_UI: return "UI";
-    case DS_HDLC_UNKNOWN_U: break;
-    }
-    return "U";
+    size_t len;
+    return ds_hdlc_type_name_len(t, &len);
 }
 
 int ds_hdlc_params_walk(const uint8_t *p, size_t n, ds_hdlc_param_fn fn, void *user, size_t *stop)
@@ -146,8 +186,28 @@ int ds_hdlc_params_parse(const uint8_t *p, size_t n, ds_hdlc_params *out)
     return ds_hdlc_params_walk(p, n, store_param, out, &stop);
 }
 
+/* What a header says before anything is decoded: set field by field, which costs less than
+ * having the whole struct cleared first. A field added to ds_hdlc_info must be set here. */
+static void header_defaults(ds_hdlc_info *h)
+{
+    h->format = 0;
+    h->segmented = 0;
+    h->frame_len = 0;
+    h->dst = h->src = (ds_hdlc_addr){0};
+    h->control = 0;
+    h->type = DS_HDLC_UNKNOWN_U;
+    h->ns = h->nr = -1;
+    h->pf = 0;
+    h->hcs_ok = h->fcs_ok = -1;
+    h->stuffed = 0;
+    h->params = (ds_hdlc_params){0};
+}
+
 int ds_hdlc_parse_header(const uint8_t *content, size_t avail, ds_hdlc_info *h, ds_hdlc_layout *lay)
 {
+    /* Every field is defined whatever the result: the framer builds the frame's header here
+     * and fills in only the check results after. */
+    header_defaults(h);
     memset(lay, 0, sizeof *lay);
     if (avail < 2) return DS_HDLC_HDR_INCOMPLETE;
     if ((content[0] & 0xF0u) != 0xA0u) return DS_HDLC_HDR_INVALID;
@@ -159,15 +219,15 @@ int ds_hdlc_parse_header(const uint8_t *content, size_t avail, ds_hdlc_info *h, 
     /* Addresses and control must lie inside the frame, before the FCS. */
     size_t limit = len - 2 < avail ? len - 2 : avail;
     size_t pos = 2;
-    size_t n = ds_hdlc_addr_decode(content + pos, limit - pos, &h->dst);
+    size_t n = addr_decode(content + pos, limit - pos, &h->dst);
     if (n == 0) return limit < len - 2 && limit - pos < 4 ? DS_HDLC_HDR_INCOMPLETE : DS_HDLC_HDR_BAD_ADDRESS;
     pos += n;
-    n = ds_hdlc_addr_decode(content + pos, limit - pos, &h->src);
+    n = addr_decode(content + pos, limit - pos, &h->src);
     if (n == 0) return limit < len - 2 && limit - pos < 4 ? DS_HDLC_HDR_INCOMPLETE : DS_HDLC_HDR_BAD_ADDRESS;
     pos += n;
     if (pos >= limit) return limit < len - 2 ? DS_HDLC_HDR_INCOMPLETE : DS_HDLC_HDR_INVALID;
     h->control = content[pos++];
-    h->type = ds_hdlc_classify(h->control, &h->ns, &h->nr, &h->pf);
+    h->type = classify(h->control, &h->ns, &h->nr, &h->pf);
     lay->header_len = pos;
     size_t rest = len - 2 - pos;  /* bytes between CTRL and FCS */
     if (rest == 1) return DS_HDLC_HDR_INVALID;  /* too short for an HCS */

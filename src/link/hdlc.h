@@ -32,9 +32,13 @@ typedef struct ds_hdlc_layout {
 #define DS_HDLC_HDR_INCOMPLETE (-2)  /* too few bytes to tell */
 #define DS_HDLC_HDR_BAD_ADDRESS (-3) /* format and length fine, an address is not 1, 2 or 4 bytes */
 
-/* Decodes format, addresses and control from `avail` content bytes. Fills h
- * (except the check results) and lay. Returns one of DS_HDLC_HDR_*. */
+/* Decodes format, addresses and control from `avail` content bytes into h and lay. Every
+ * field of h is written whatever the result: what was not decoded is zero, the type
+ * DS_HDLC_UNKNOWN_U, N(S)/N(R) and both check results -1. Returns one of DS_HDLC_HDR_*. */
 int ds_hdlc_parse_header(const uint8_t *content, size_t avail, ds_hdlc_info *h, ds_hdlc_layout *lay);
+
+/* ds_hdlc_type_name() with the name's length in *len. */
+const char *ds_hdlc_type_name_len(ds_hdlc_type t, size_t *len);
 
 /* Visits SNRM/UA parameters in wire order. Returns 0 when the whole field was
  * well formed; -1 otherwise, with *stop set to the index where the malformed

@@ -5,15 +5,27 @@
 #include <string.h>
 #include "link/crc16.h"
 
-/* One candidate frame as read from the stream. */
+/* One candidate frame as read from the stream. The header is parsed straight into the frame
+ * that is delivered (f.u.hdlc, every field written by ds_hdlc_parse_header); the common
+ * fields are set only when the candidate turns out to be a frame. */
 typedef struct hdlc_read {
     size_t p;                 /* buffer index of the opening flag */
     const uint8_t *content;   /* FMT .. FCS (unstuffed when stuffed) */
     size_t content_avail;     /* content bytes present (< frame_len when truncated) */
     size_t wire_len;
-    ds_hdlc_info h;
     ds_hdlc_layout lay;
+    ds_frame f;
 } hdlc_read;
+
+/* Reads the header of a candidate at buffer index p with `avail` content bytes at content. */
+static int read_header(hdlc_read *r, size_t p, const uint8_t *content, size_t avail)
+{
+    r->p = p;
+    r->content = content;
+    r->content_avail = avail;
+    r->wire_len = 0;
+    return ds_hdlc_parse_header(content, avail, &r->f.u.hdlc, &r->lay);
+}
 
 static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
 
@@ -55,31 +67,31 @@ static uint64_t content_off(const ds_framer *fr, const hdlc_read *r, size_t i)
     return ds_framer_off(fr, r->p + 1 + i);
 }
 
-static void parse_params(ds_framer *fr, const hdlc_read *r, ds_frame *f)
+static void parse_params(ds_framer *fr, hdlc_read *r)
 {
+    ds_frame *f = &r->f;
     ds_hdlc_params *pr = &f->u.hdlc.params;
-    memset(pr, 0, sizeof *pr);
-    pr->max_info_tx = pr->max_info_rx = 128;
-    pr->window_tx = pr->window_rx = 1;
-    if ((r->h.type != DS_HDLC_SNRM && r->h.type != DS_HDLC_UA) || f->info_len == 0 || !f->complete) return;
+    *pr = (ds_hdlc_params){.max_info_tx = 128, .max_info_rx = 128, .window_tx = 1, .window_rx = 1};
+    ds_hdlc_type t = f->u.hdlc.type;
+    if ((t != DS_HDLC_SNRM && t != DS_HDLC_UA) || f->info_len == 0 || !f->complete) return;
     if (ds_hdlc_params_parse(f->info, f->info_len, pr) != 0)
         ds_framer_frame_diag(fr, DS_D_FRAME_BAD_LENGTH, DS_SEV_WARNING, content_off(fr, r, r->lay.info_pos),
-                             "%s parameter field is malformed", ds_hdlc_type_name(r->h.type));
+                             "%s parameter field is malformed", ds_hdlc_type_name(t));
 }
 
 /* Reports what failed and hands the frame over. hcs, fcs: the check results (see
  * ds_hdlc_info). closing: 1 flag present, 0 missing, 2 replaced by the 7D 7E abort sequence. */
 static void deliver(ds_framer *fr, hdlc_read *r, int hcs, int fcs, int closing, int stuffed, int complete)
 {
-    ds_frame f;
-    ds_hdlc_info *h = &r->h;
+    ds_frame *f = &r->f;
+    ds_hdlc_info *h = &f->u.hdlc;
     h->hcs_ok = hcs;
     h->fcs_ok = fcs;
     h->stuffed = stuffed;
-    ds_framer_frame_init(fr, &f, DS_LINK_HDLC, r->p, r->wire_len);
-    f.complete = complete;
+    ds_framer_frame_init(fr, f, DS_LINK_HDLC, r->p, r->wire_len);
+    f->complete = complete;
     if (stuffed)
-        ds_framer_frame_diag(fr, DS_D_FRAME_STUFFED, DS_SEV_INFO, f.offset,
+        ds_framer_frame_diag(fr, DS_D_FRAME_STUFFED, DS_SEV_INFO, f->offset,
                              "7D byte stuffing undone (%zu bytes on the wire, %zu unstuffed)", r->wire_len,
                              h->frame_len + 2);
     if (h->hcs_ok == 0)
@@ -97,40 +109,36 @@ static void deliver(ds_framer *fr, hdlc_read *r, int hcs, int fcs, int closing, 
         ds_framer_frame_diag(fr, DS_D_FRAME_BAD_LENGTH, DS_SEV_WARNING, content_off(fr, r, h->frame_len),
                              "no closing flag where the length field (%zu) ends the frame", h->frame_len);
     if (!complete)
-        ds_framer_frame_diag(fr, DS_D_FRAME_TRUNCATED, DS_SEV_ERROR, f.offset,
+        ds_framer_frame_diag(fr, DS_D_FRAME_TRUNCATED, DS_SEV_ERROR, f->offset,
                              "frame of %zu bytes (length field %zu) cut after %zu bytes", h->frame_len + 2,
                              h->frame_len, r->wire_len);
     size_t info_end = r->lay.info_pos + r->lay.info_len;
     if (info_end > r->content_avail) info_end = r->content_avail;
     if (info_end > r->lay.info_pos) {
-        f.info = r->content + r->lay.info_pos;
-        f.info_len = info_end - r->lay.info_pos;
+        f->info = r->content + r->lay.info_pos;
+        f->info_len = info_end - r->lay.info_pos;
     }
-    f.info_offset = content_off(fr, r, r->lay.info_pos);
-    f.u.hdlc = *h;
-    parse_params(fr, r, &f);
-    f.checks_ok = complete && fcs == 1 && h->hcs_ok != 0 && closing == 1;
-    ds_framer_deliver(fr, &f);
+    f->info_offset = content_off(fr, r, r->lay.info_pos);
+    parse_params(fr, r);
+    f->checks_ok = complete && fcs == 1 && h->hcs_ok != 0 && closing == 1;
+    ds_framer_deliver(fr, f);
 }
 
 /* A frame whose format and length look right but whose address is not 1, 2
  * or 4 bytes long; only delivered when its FCS and closing flag confirm it. */
 static void deliver_bad_address(ds_framer *fr, hdlc_read *r)
 {
-    ds_frame f;
-    ds_framer_frame_init(fr, &f, DS_LINK_HDLC, r->p, r->wire_len);
+    ds_frame *f = &r->f;
+    ds_hdlc_info *h = &f->u.hdlc;  /* no control byte: type unknown, no N(S)/N(R), no HCS */
+    ds_framer_frame_init(fr, f, DS_LINK_HDLC, r->p, r->wire_len);
     ds_framer_frame_diag(fr, DS_D_FRAME_BAD_ADDRESS, DS_SEV_ERROR, content_off(fr, r, 2),
                          "address field is not 1, 2 or 4 bytes long");
-    r->h.type = DS_HDLC_UNKNOWN_U;
-    r->h.ns = r->h.nr = -1;
-    r->h.hcs_ok = -1;
-    r->h.fcs_ok = 1;
-    f.u.hdlc = r->h;
-    f.info = r->content + 2;
-    f.info_len = r->h.frame_len - 4;
-    f.info_offset = content_off(fr, r, 2);
-    f.checks_ok = 0;
-    ds_framer_deliver(fr, &f);
+    h->fcs_ok = 1;
+    f->info = r->content + 2;
+    f->info_len = h->frame_len - 4;
+    f->info_offset = content_off(fr, r, 2);
+    f->checks_ok = 0;
+    ds_framer_deliver(fr, f);
 }
 
 /* Undoes 7D stuffing of the bytes between the opening flag and the next 7E.
@@ -158,14 +166,9 @@ static ds_try_result try_unstuffed(ds_framer *fr, size_t p, size_t avail, int fi
         fr->unstuffed[n++] = b;
     }
     hdlc_read r;
-    memset(&r, 0, sizeof r);
-    r.p = p;
-    r.content = fr->unstuffed;
-    r.content_avail = n;
-    r.wire_len = span + 2;
-    if (n != frame_len || ds_hdlc_parse_header(r.content, n, &r.h, &r.lay) != DS_HDLC_HDR_OK ||
-        !fcs_ok(r.content, n))
+    if (n != frame_len || read_header(&r, p, fr->unstuffed, n) != DS_HDLC_HDR_OK || !fcs_ok(r.content, n))
         return DS_TRY_NOT_FRAME;
+    r.wire_len = span + 2;
     deliver(fr, &r, check_hcs(&r), 1, 1, 1, 1);
     *consumed = span + 1;
     fr->spare_flag_off = ds_framer_off(fr, p + span + 1);
@@ -215,12 +218,8 @@ static ds_try_result try_truncated(ds_framer *fr, size_t p, size_t avail, size_t
 {
     const uint8_t *s = fr->buf + p;
     hdlc_read r;
-    memset(&r, 0, sizeof r);
-    r.p = p;
-    r.content = s + 1;
-    r.content_avail = avail - 1;
+    if (read_header(&r, p, s + 1, avail - 1) != DS_HDLC_HDR_OK) return DS_TRY_NOT_FRAME;
     r.wire_len = avail;
-    if (ds_hdlc_parse_header(r.content, r.content_avail, &r.h, &r.lay) != DS_HDLC_HDR_OK) return DS_TRY_NOT_FRAME;
     if (good_frame_ahead(fr, p + 1, p + avail)) return DS_TRY_NOT_FRAME;
     /* A last 7E is most likely the closing flag that came too early. */
     if (r.content_avail > 0 && s[avail - 1] == DS_HDLC_FLAG) r.content_avail--;
@@ -228,6 +227,8 @@ static ds_try_result try_truncated(ds_framer *fr, size_t p, size_t avail, size_t
     *consumed = avail;
     return DS_TRY_DONE;
 }
+
+static ds_try_result try_whole(ds_framer *fr, size_t p, size_t avail, int final, size_t len, size_t *consumed);
 
 ds_try_result ds_try_hdlc(ds_framer *fr, size_t p, size_t avail, int final, size_t *consumed)
 {
@@ -241,13 +242,18 @@ ds_try_result ds_try_hdlc(ds_framer *fr, size_t p, size_t avail, int final, size
     if (avail < len + 1) return final ? try_truncated(fr, p, avail, consumed) : DS_TRY_NEED_MORE;
     /* Wait for the byte after the frame, and after a 7D for the one after that (abort). */
     if (!final && (avail < len + 2 || (s[len + 1] == DS_HDLC_ESCAPE && avail < len + 3))) return DS_TRY_NEED_MORE;
+    return try_whole(fr, p, avail, final, len, consumed);
+}
 
+/* A frame of len content bytes, all of them present, starts at buffer index p. Out of line:
+ * senders commonly close a frame and open the next with flags of their own (7E 7E), and
+ * ds_try_hdlc() settles that fill flag with a few checks, without this function's stack frame. */
+__attribute__((noinline)) static ds_try_result try_whole(ds_framer *fr, size_t p, size_t avail, int final,
+                                                         size_t len, size_t *consumed)
+{
+    const uint8_t *s = fr->buf + p;
     hdlc_read r;
-    memset(&r, 0, sizeof r);
-    r.p = p;
-    r.content = s + 1;
-    r.content_avail = len;
-    int hdr = ds_hdlc_parse_header(r.content, len, &r.h, &r.lay);
+    int hdr = read_header(&r, p, s + 1, len);
     int closing = 0;
     if (avail >= len + 2 && s[len + 1] == DS_HDLC_FLAG) closing = 1;
     else if (avail >= len + 3 && s[len + 1] == DS_HDLC_ESCAPE && s[len + 2] == DS_HDLC_FLAG) closing = 2;

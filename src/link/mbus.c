@@ -46,6 +46,7 @@ static void deliver(ds_framer *fr, size_t p, size_t have, size_t user_len, int q
     ds_frame f;
     ds_framer_frame_init(fr, &f, DS_LINK_MBUS, p, have);
     ds_mbus_info *m = &f.u.mbus;
+    *m = (ds_mbus_info){0};
     m->l_field = s[1];
     m->l_quirk = quirk;
     m->c = have > 4 ? s[4] : 0;

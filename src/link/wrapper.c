@@ -30,10 +30,12 @@ ds_try_result ds_try_wrapper(ds_framer *fr, size_t p, size_t avail, int final, s
     size_t have = avail < total ? avail : total;
     ds_frame f;
     ds_framer_frame_init(fr, &f, DS_LINK_WRAPPER, p, have);
-    f.u.wrapper.version = 1;
-    f.u.wrapper.src_port = (uint16_t)(s[2] << 8 | s[3]);
-    f.u.wrapper.dst_port = (uint16_t)(s[4] << 8 | s[5]);
-    f.u.wrapper.length = (uint16_t)length;
+    f.u.wrapper = (ds_wrapper_info){
+        .version = 1,
+        .src_port = (uint16_t)(s[2] << 8 | s[3]),
+        .dst_port = (uint16_t)(s[4] << 8 | s[5]),
+        .length = (uint16_t)length,
+    };
     f.info = s + WRAPPER_HEADER;
     f.info_len = have - WRAPPER_HEADER;
     f.info_offset = f.offset + WRAPPER_HEADER;

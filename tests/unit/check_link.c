@@ -152,8 +152,9 @@ START_TEST(crc_check_value)
 }
 END_TEST
 
-/* The sliced CRC and its 4/2/1-byte tail against a bit-at-a-time CRC-16/X.25 (reflected
- * polynomial 0x8408), at every length up to 48 and every split into two pieces. */
+/* The sliced CRC and its 4/2/1-byte tail, and from 32 bytes on the carry-less folding (where
+ * the CPU has it), against a bit-at-a-time CRC-16/X.25 (reflected polynomial 0x8408), at every
+ * length up to 160 (several folds, every tail length) and every split into two pieces. */
 static uint16_t crc_bitwise(const uint8_t *p, size_t n)
 {
     uint16_t crc = 0xFFFF;
@@ -166,8 +167,8 @@ static uint16_t crc_bitwise(const uint8_t *p, size_t n)
 
 START_TEST(crc_in_pieces)
 {
-    uint8_t b[48];
-    for (size_t i = 0; i < sizeof b; i++) b[i] = (uint8_t)(i * 73 + 5);
+    uint8_t b[160];
+    for (size_t i = 0; i < sizeof b; i++) b[i] = (uint8_t)(i * 73 + 5 + (i * i >> 3));
     for (size_t n = 0; n <= sizeof b; n++) {
         uint16_t want = crc_bitwise(b, n);
         ck_assert_uint_eq(ds_crc16_x25(b, n), want);
@@ -208,6 +209,34 @@ START_TEST(address_decoding)
     /* the terminating byte is not there yet */
     ck_assert_uint_eq(ds_hdlc_addr_decode(two, 1, &a), 0);
     ck_assert_uint_eq(ds_hdlc_addr_decode(two, 0, &a), 0);
+}
+END_TEST
+
+/* The size rule against its statement (the first byte with b0 set ends the field; 1, 2 or 4
+ * bytes only) for every pattern of extension bits in five bytes and every avail up to 5; a
+ * failed decode leaves the whole address zero. */
+START_TEST(address_sizes_all_patterns)
+{
+    for (unsigned bits = 0; bits < 32; bits++) {
+        uint8_t p[5];
+        for (size_t i = 0; i < 5; i++) p[i] = (uint8_t)(0x40 + 2 * i + ((bits >> i) & 1));
+        for (size_t avail = 0; avail <= 5; avail++) {
+            size_t last = 0, max = avail < 4 ? avail : 4;
+            while (last < max && !(p[last] & 1)) last++;
+            size_t want = last == max || last == 2 ? 0 : last + 1;
+            ds_hdlc_addr a;
+            memset(&a, 0xA5, sizeof a);
+            ck_assert_uint_eq(ds_hdlc_addr_decode(p, avail, &a), want);
+            ck_assert_uint_eq(a.len, want);
+            if (want == 0) {
+                ck_assert(a.upper == 0 && a.lower == 0 && a.packed == 0);
+                ck_assert(a.raw[0] == 0 && a.raw[1] == 0 && a.raw[2] == 0 && a.raw[3] == 0);
+            } else {
+                ck_assert_int_eq(memcmp(a.raw, p, want), 0);
+                for (size_t i = want; i < 4; i++) ck_assert_uint_eq(a.raw[i], 0);
+            }
+        }
+    }
 }
 END_TEST
 
@@ -1387,6 +1416,7 @@ static Suite *link_suite(void)
     tcase_add_test(t, crc_check_value);
     tcase_add_test(t, crc_in_pieces);
     tcase_add_test(t, address_decoding);
+    tcase_add_test(t, address_sizes_all_patterns);
     tcase_add_test(t, control_classification);
     tcase_add_test(t, snrm_ua_parameters);
     suite_add_tcase(s, t);
