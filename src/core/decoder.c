@@ -167,6 +167,17 @@ static void add_segment(ds_decoder *d, ds_reasm_slot *s, const uint8_t *key, siz
 
 /* ---- per link ------------------------------------------------------------------------------------ */
 
+/* The conversation of an HDLC frame for reassembly: its direction counts. */
+static size_t hdlc_reasm_key(const ds_hdlc_info *h, uint8_t key[static DS_REASM_KEY_MAX])
+{
+    size_t k = 0;
+    key[k++] = DS_LINK_HDLC;
+    memcpy(key + k, h->dst.raw, h->dst.len);
+    k += h->dst.len;
+    memcpy(key + k, h->src.raw, h->src.len);
+    return k + h->src.len;
+}
+
 /* Segments are shown as their information field exactly as on the wire (the first keeps its
  * LLC), so that they re-encode byte for byte; the reassembled APDU is shown without LLC. An
  * unsegmented APDU is shown without its LLC; a PDU whose LLC is not the usual one for its
@@ -174,20 +185,17 @@ static void add_segment(ds_decoder *d, ds_reasm_slot *s, const uint8_t *key, siz
 static void hdlc_payload(ds_decoder *d, const ds_frame *f)
 {
     const ds_hdlc_info *h = &f->u.hdlc;
-    uint8_t key[DS_REASM_KEY_MAX];
-    size_t k = 0;
-    key[k++] = DS_LINK_HDLC;
-    memcpy(key + k, h->dst.raw, h->dst.len);
-    k += h->dst.len;
-    memcpy(key + k, h->src.raw, h->src.len);
-    k += h->src.len;
-
     const uint8_t *p = f->info;
     size_t n = f->info_len;
-    ds_reasm_slot *gathering = ds_reasm_find(&d->reasm, key, k);
-    if (h->segmented || gathering) {
-        add_segment(d, gathering, key, k, p, n, f->info_offset, !h->segmented, -1);
-        return;
+    /* the key is only needed while segments are gathered, which most frames are not part of */
+    if (h->segmented || ds_reasm_gathering(&d->reasm)) {
+        uint8_t key[DS_REASM_KEY_MAX];
+        size_t k = hdlc_reasm_key(h, key);
+        ds_reasm_slot *gathering = ds_reasm_find(&d->reasm, key, k);
+        if (h->segmented || gathering) {
+            add_segment(d, gathering, key, k, p, n, f->info_offset, !h->segmented, -1);
+            return;
+        }
     }
     if (n == 0) return;
     size_t llc = ds_llc_length(p, n);
