@@ -198,12 +198,16 @@ static void hdlc_payload(ds_decoder *d, const ds_frame *f)
         }
     }
     if (n == 0) return;
-    size_t llc = ds_llc_length(p, n);
+    size_t llc = ds_llc_length(p, n); /* DS_LLC_LEN or 0 */
+    int usual = llc && (n == llc || memcmp(p, ds_llc_for_tag(p[llc]), DS_LLC_LEN) == 0);
+    if (usual) {
+        emit_apdu(d, p + llc, n - llc, f->info_offset + llc, 1, NULL);
+        return;
+    }
     char hex[2 * DS_LLC_LEN + 1] = "";
-    ds_attr attr = {"LLC", hex};
-    int unusual = llc == 0 || (n > llc && memcmp(p, ds_llc_for_tag(p[llc]), llc) != 0);
     if (llc) ds_fmt_hex(hex, p, llc);
-    emit_apdu(d, p + llc, n - llc, f->info_offset + llc, 1, unusual ? &attr : NULL);
+    ds_attr attr = {"LLC", hex};
+    emit_apdu(d, p + llc, n - llc, f->info_offset + llc, 1, &attr);
 }
 
 static void mbus_payload(ds_decoder *d, const ds_frame *f)
