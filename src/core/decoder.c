@@ -27,38 +27,35 @@ struct ds_decoder {
     ds_stats stats;
 };
 
-/* The conversation a frame belongs to, the same for both directions: the link kind and the
- * two addresses in a fixed order. */
+/* An HDLC address as a number: its length and its value. The value leaves out the extension
+ * bits, but the length fixes them, so equal numbers are equal addresses. */
+static ds_link_addr hdlc_addr(const ds_hdlc_addr *a)
+{
+    return (ds_link_addr)a->len << 32 | a->packed;
+}
+
+static ds_link_addr wrapper_port(uint16_t port)
+{
+    const uint8_t bytes[2] = {(uint8_t)(port >> 8), (uint8_t)port};
+    return ds_link_addr_of(bytes, 2);
+}
+
+/* The conversation a frame belongs to, the same for both directions, and its sender: the
+ * frame's source address where the link has one. */
 static void select_session(ds_decoder *d, const ds_frame *f)
 {
-    uint8_t key[DS_SESSION_KEY_MAX] = {(uint8_t)f->kind};  /* zero after the key, as select wants */
-    size_t k = 1;
-    const uint8_t *a = NULL, *b = NULL;
-    size_t al = 0, bl = 0;
-    uint8_t pa[2], pb[2];
+    ds_link_addr a = 0, b = 0; /* destination and source */
     if (f->kind == DS_LINK_HDLC) {
-        a = f->u.hdlc.dst.raw;
-        al = f->u.hdlc.dst.len;
-        b = f->u.hdlc.src.raw;
-        bl = f->u.hdlc.src.len;
+        a = hdlc_addr(&f->u.hdlc.dst);
+        b = hdlc_addr(&f->u.hdlc.src);
     } else if (f->kind == DS_LINK_WRAPPER) {
-        pa[0] = (uint8_t)(f->u.wrapper.dst_port >> 8), pa[1] = (uint8_t)f->u.wrapper.dst_port;
-        pb[0] = (uint8_t)(f->u.wrapper.src_port >> 8), pb[1] = (uint8_t)f->u.wrapper.src_port;
-        a = pa, al = 2, b = pb, bl = 2;
+        a = wrapper_port(f->u.wrapper.dst_port);
+        b = wrapper_port(f->u.wrapper.src_port);
     } else if (f->kind == DS_LINK_MBUS) {
-        key[k++] = f->u.mbus.a;
+        a = ds_link_addr_of(&f->u.mbus.a, 1); /* the meter; the sender is not known */
     }
-    if (a && b) {
-        int swap = al > bl || (al == bl && memcmp(a, b, al) > 0);
-        const uint8_t *first = swap ? b : a, *second = swap ? a : b;
-        size_t fl = swap ? bl : al, sl = swap ? al : bl;
-        memcpy(key + k, first, fl);
-        k += fl;
-        memcpy(key + k, second, sl);
-        k += sl;
-    }
-    /* the sender: the frame's source address (b) where the link has one */
-    ds_security_select(&d->security, key, k, b, b ? bl : 0);
+    ds_conversation c = {f->kind, a < b ? a : b, a < b ? b : a};
+    ds_security_select(&d->security, &c, b);
 }
 
 void ds_options_init(ds_options *o)
@@ -170,6 +167,17 @@ static void add_segment(ds_decoder *d, ds_reasm_slot *s, const uint8_t *key, siz
 
 /* ---- per link ------------------------------------------------------------------------------------ */
 
+/* The conversation of an HDLC frame for reassembly: its direction counts. */
+static size_t hdlc_reasm_key(const ds_hdlc_info *h, uint8_t key[static DS_REASM_KEY_MAX])
+{
+    size_t k = 0;
+    key[k++] = DS_LINK_HDLC;
+    memcpy(key + k, h->dst.raw, h->dst.len);
+    k += h->dst.len;
+    memcpy(key + k, h->src.raw, h->src.len);
+    return k + h->src.len;
+}
+
 /* Segments are shown as their information field exactly as on the wire (the first keeps its
  * LLC), so that they re-encode byte for byte; the reassembled APDU is shown without LLC. An
  * unsegmented APDU is shown without its LLC; a PDU whose LLC is not the usual one for its
@@ -177,28 +185,29 @@ static void add_segment(ds_decoder *d, ds_reasm_slot *s, const uint8_t *key, siz
 static void hdlc_payload(ds_decoder *d, const ds_frame *f)
 {
     const ds_hdlc_info *h = &f->u.hdlc;
-    uint8_t key[DS_REASM_KEY_MAX];
-    size_t k = 0;
-    key[k++] = DS_LINK_HDLC;
-    memcpy(key + k, h->dst.raw, h->dst.len);
-    k += h->dst.len;
-    memcpy(key + k, h->src.raw, h->src.len);
-    k += h->src.len;
-
     const uint8_t *p = f->info;
     size_t n = f->info_len;
-    ds_reasm_slot *gathering = ds_reasm_find(&d->reasm, key, k);
-    if (h->segmented || gathering) {
-        add_segment(d, gathering, key, k, p, n, f->info_offset, !h->segmented, -1);
-        return;
+    /* the key is only needed while segments are gathered, which most frames are not part of */
+    if (h->segmented || ds_reasm_gathering(&d->reasm)) {
+        uint8_t key[DS_REASM_KEY_MAX];
+        size_t k = hdlc_reasm_key(h, key);
+        ds_reasm_slot *gathering = ds_reasm_find(&d->reasm, key, k);
+        if (h->segmented || gathering) {
+            add_segment(d, gathering, key, k, p, n, f->info_offset, !h->segmented, -1);
+            return;
+        }
     }
     if (n == 0) return;
-    size_t llc = ds_llc_length(p, n);
+    size_t llc = ds_llc_length(p, n); /* DS_LLC_LEN or 0 */
+    int usual = llc && (n == llc || memcmp(p, ds_llc_for_tag(p[llc]), DS_LLC_LEN) == 0);
+    if (usual) {
+        emit_apdu(d, p + llc, n - llc, f->info_offset + llc, 1, NULL);
+        return;
+    }
     char hex[2 * DS_LLC_LEN + 1] = "";
-    ds_attr attr = DS_ATTR("LLC", hex);
-    int unusual = llc == 0 || (n > llc && memcmp(p, ds_llc_for_tag(p[llc]), llc) != 0);
     if (llc) ds_fmt_hex(hex, p, llc);
-    emit_apdu(d, p + llc, n - llc, f->info_offset + llc, 1, unusual ? &attr : NULL);
+    ds_attr attr = DS_ATTR("LLC", hex);
+    emit_apdu(d, p + llc, n - llc, f->info_offset + llc, 1, &attr);
 }
 
 static void mbus_payload(ds_decoder *d, const ds_frame *f)
@@ -419,9 +428,9 @@ int ds_decode_apdu_buffer(const uint8_t *apdu, size_t len, const ds_options *opt
     ds_emit_init(&e, sink, &o, diag_fn, diag_user);
     ds_security sec;
     security_from_options(&sec, &o);
-    static const uint8_t ONE_APDU[DS_SESSION_KEY_MAX] = {DS_LINK_RAW};
+    static const ds_conversation ONE_APDU = {DS_LINK_RAW, 0, 0};
     ds_security_attach(&sec, &e);
-    ds_security_select(&sec, ONE_APDU, 1, NULL, 0);
+    ds_security_select(&sec, &ONE_APDU, 0);
     ds_cursor c;
     ds_cur_init(&c, apdu, len);
     ds_apdu_decode(&e, &c);

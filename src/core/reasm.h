@@ -36,6 +36,11 @@ typedef struct ds_reasm {
 
 void ds_reasm_init(ds_reasm *r);
 void ds_reasm_free(ds_reasm *r);
+/* 1 when some conversation is gathering segments. */
+static inline int ds_reasm_gathering(const ds_reasm *r)
+{
+    return r->active != 0;
+}
 /* The active slot for key, or NULL. */
 ds_reasm_slot *ds_reasm_find(ds_reasm *r, const uint8_t *key, size_t key_len);
 /* A fresh slot for key (reusing an idle one, or evicting the least recently used:

@@ -13,6 +13,8 @@
 
 #include <string.h>
 
+#include "util/fmt.h"
+
 #define UNSPEC 0xFFu
 #define DEVIATION_UNSPEC 0x8000u
 #define DEVIATION_LIMIT 720
@@ -29,11 +31,15 @@ static char *put_lit(char *w, const char *s, size_t n)
 }
 #define PUT(w, lit) put_lit((w), (lit), sizeof(lit) - 1)
 
-/* v < 100 as two digits */
+/* v < 100 as two digits: the decimal text of the byte (ds_fmt_u8's table), zero-padded */
 static char *put2(char *w, unsigned v)
 {
-    w[0] = (char)('0' + v / 10);
-    w[1] = (char)('0' + v % 10);
+    if (v < 10) {
+        w[0] = '0';
+        w[1] = (char)('0' + v);
+    } else {
+        memcpy(w, DS_U8_TEXT[v], 2);
+    }
     return w + 2;
 }
 
@@ -41,9 +47,7 @@ static char *put2(char *w, unsigned v)
 static char *put_year(char *w, unsigned v)
 {
     if (v >= 10000) *w++ = (char)('0' + v / 10000);
-    w[0] = (char)('0' + v / 1000 % 10);
-    w[1] = (char)('0' + v / 100 % 10);
-    return put2(w + 2, v % 100);
+    return put2(put2(w, v / 100 % 100), v % 100);
 }
 
 static int month_ok(uint8_t m) { return (m >= 1 && m <= 12) || m >= 0xFD; }

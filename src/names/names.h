@@ -17,8 +17,10 @@ size_t ds_obis_format(const uint8_t obis[6], char *buf);
 size_t ds_obis_text(const uint8_t obis[6], char *buf, int *named);
 /* Standard meaning of an OBIS code ("Clock", "Active energy import (+A), total"), or NULL. */
 const char *ds_obis_meaning(const uint8_t obis[6]);
-/* 1 when the OBIS table is in the order its search needs (for the tests). */
+/* 1 when the OBIS table is sorted, without a code twice (for the tests). */
 int ds_obis_table_sorted(void);
+/* 1 when the OBIS index finds every row of the table under its own code (for the tests). */
+int ds_obis_table_indexed(void);
 /* The i-th meaning of the OBIS table, NULL past its end (for the tests). */
 const char *ds_obis_table_name(size_t i);
 /* Interface class name ("Clock", "Register", "Association LN"), or NULL. */

@@ -4,6 +4,7 @@
  * The table is deliberately short and exact: a wrong name is worse than none,
  * so codes that only match a pattern loosely get no meaning. */
 #include "names/names.h"
+#include "util/copy.h"
 #include "util/fmt.h"
 
 #include <string.h>
@@ -23,8 +24,9 @@ typedef struct obis_name {
 #define NAME_LEN(name) (sizeof(name) - 1 + 0 * sizeof(char[sizeof(name) <= DS_OBIS_NAME_MAX + 1 ? 1 : -1]))
 #define ROW(a, b, c, d, e, f, name) {ROW_KEY(a, b, c, d, f), (e), NAME_LEN(name), (name)}
 
-/* Sorted by (A, B, C, D, F, E), ANY_E counting as 256, so that an exact row comes before the
- * ANY_E row that generalises it and lookup can search by halves; check_names verifies the order. */
+/* Sorted by (A, B, C, D, F, E), ANY_E counting as 256, for the reader (an exact row comes before
+ * the ANY_E row that generalises it) and so that a repeated code stands out: check_names
+ * verifies the order, strictly. */
 static const obis_name OBIS_NAMES[] = {
     ROW(0, 0, 0, 1, 0, 255, "Billing period counter"),
     ROW(0, 0, 0, 2, 0, 255, "Active firmware identifier"),
@@ -157,6 +159,7 @@ static const obis_name OBIS_NAMES[] = {
 static char *put_obis(char *buf, const uint8_t o[6])
 {
     char *w = buf + ds_fmt_u8(buf, o[0]);
+#pragma GCC unroll 5 /* five fixed steps: no loop counter */
     for (int i = 1; i < 6; i++) {
         *w++ = '.';
         w += ds_fmt_u8(w, o[i]);
@@ -173,23 +176,76 @@ size_t ds_obis_format(const uint8_t obis[6], char *buf)
 
 #define N_OBIS_NAMES (sizeof OBIS_NAMES / sizeof OBIS_NAMES[0])
 
-/* Halving steps that cover the table: the search reads one row per step. */
-#define SEARCH_STEPS 8
-_Static_assert(N_OBIS_NAMES < (1u << SEARCH_STEPS), "OBIS table too large for SEARCH_STEPS");
+/* An index over the table, so that a lookup reads a slot or two instead of searching the table
+ * by halves: open addressing on the whole code as one number (index_key). At most a quarter
+ * full, so that most probes read one slot; an empty slot has no row. */
+#define INDEX_BITS 9
+#define INDEX_SLOTS (1u << INDEX_BITS)
+_Static_assert(4 * N_OBIS_NAMES <= INDEX_SLOTS, "OBIS index more than a quarter full: raise INDEX_BITS");
 
-/* The row naming o, or NULL. A search by halves with a fixed number of steps finds the first
- * row whose key is not below o's (the steps are unrolled: each is a compare and a conditional
- * move, with no loop counter), then the rows of equal key are walked, exact E before ANY_E. */
+typedef struct index_slot {
+    uint64_t key;
+    const obis_name *row;
+} index_slot;
+
+static index_slot INDEX[INDEX_SLOTS];
+
+/* The code as one number: its six bytes, E zero and a mark in a seventh byte for a row that
+ * stands for any E, as the bytes of a uint64_t. Host order is fine: the number is only hashed
+ * and compared, and a 6-byte load is cheaper than packing the fields. */
+static uint64_t index_key(const uint8_t o[6], int any_e)
+{
+    uint8_t b[8] = {0};
+    memcpy(b, o, 6);
+    if (any_e) b[4] = 0, b[6] = 1;
+    uint64_t key;
+    memcpy(&key, b, sizeof key);
+    return key;
+}
+
+static size_t first_slot(uint64_t key)
+{
+    /* Fibonacci hashing: the multiply spreads every byte over the top bits */
+    return (size_t)((key * 0x9E3779B97F4A7C15u) >> (64 - INDEX_BITS));
+}
+
+static size_t next_slot(size_t slot)
+{
+    return (slot + 1) & (INDEX_SLOTS - 1);
+}
+
+static const obis_name *probe(uint64_t key)
+{
+    for (size_t slot = first_slot(key);; slot = next_slot(slot)) {
+        const index_slot *s = &INDEX[slot];
+        if (!s->row || s->key == key) return s->row;
+    }
+}
+
+static uint64_t row_key(const obis_name *row)
+{
+    const uint8_t code[6] = {(uint8_t)(row->key >> 32), (uint8_t)(row->key >> 24), (uint8_t)(row->key >> 16),
+                             (uint8_t)(row->key >> 8), (uint8_t)row->e, (uint8_t)row->key};
+    return index_key(code, row->e == ANY_E);
+}
+
+/* Built when the program (or library) is loaded, before anything can look a code up: the
+ * table is constant, and an index built on first use would need a lock for threads. */
+__attribute__((constructor)) static void build_index(void)
+{
+    for (size_t i = 0; i < N_OBIS_NAMES; i++) {
+        uint64_t key = row_key(&OBIS_NAMES[i]);
+        size_t slot = first_slot(key);
+        while (INDEX[slot].row) slot = next_slot(slot);
+        INDEX[slot] = (index_slot){key, &OBIS_NAMES[i]};
+    }
+}
+
+/* The row naming o, or NULL: the row of its exact E first, else the row for any E. */
 static const obis_name *lookup(const uint8_t o[6])
 {
-    uint64_t want = ROW_KEY(o[0], o[1], o[2], o[3], o[5]);
-    size_t below = 0; /* rows known to have a key below want */
-#pragma GCC unroll 8 /* = SEARCH_STEPS (the pragma takes no macro) */
-    for (size_t step = (size_t)1 << (SEARCH_STEPS - 1); step; step >>= 1)
-        if (below + step <= N_OBIS_NAMES && OBIS_NAMES[below + step - 1].key < want) below += step;
-    for (const obis_name *row = OBIS_NAMES + below; row < OBIS_NAMES + N_OBIS_NAMES && row->key == want; row++)
-        if (row->e == o[4] || row->e == ANY_E) return row;
-    return NULL;
+    const obis_name *row = probe(index_key(o, 0));
+    return row ? row : probe(index_key(o, 1));
 }
 
 const char *ds_obis_table_name(size_t i)
@@ -203,6 +259,13 @@ int ds_obis_table_sorted(void)
         uint64_t prev = OBIS_NAMES[i - 1].key, cur = OBIS_NAMES[i].key;
         if (prev > cur || (prev == cur && OBIS_NAMES[i - 1].e >= OBIS_NAMES[i].e)) return 0;
     }
+    return 1;
+}
+
+int ds_obis_table_indexed(void)
+{
+    for (size_t i = 0; i < N_OBIS_NAMES; i++)
+        if (probe(row_key(&OBIS_NAMES[i])) != &OBIS_NAMES[i]) return 0;
     return 1;
 }
 
@@ -231,8 +294,7 @@ size_t ds_obis_text(const uint8_t obis[6], char *buf, int *named)
     if (named) *named = row != NULL;
     if (row) {
         *w++ = ' ';
-        memcpy(w, row->name, row->len);
-        w += row->len;
+        w = ds_put(w, row->name, row->len);
     }
     return (size_t)(w - buf);
 }

@@ -26,16 +26,13 @@ void ds_blocks_free(ds_blocks *b)
 }
 
 /* The stream of this sender (or a free one); the older direction's stream is reused last. */
-static ds_block_stream *stream_for(ds_block_stream pair[2], const uint8_t *sender, size_t sender_len)
+static ds_block_stream *stream_for(ds_block_stream pair[2], ds_link_addr sender)
 {
-    if (sender_len > DS_SENDER_MAX) sender_len = DS_SENDER_MAX;
     for (int i = 0; i < 2; i++)
-        if (pair[i].active && pair[i].sender_len == sender_len && memcmp(pair[i].sender, sender, sender_len) == 0)
-            return &pair[i];
+        if (pair[i].active && pair[i].sender == sender) return &pair[i];
     ds_block_stream *s = pair[0].active ? &pair[1] : &pair[0];
     stream_free(s);
-    memcpy(s->sender, sender, sender_len);
-    s->sender_len = sender_len;
+    s->sender = sender;
     return s;
 }
 
@@ -93,7 +90,7 @@ static int add_block(ds_block_stream *s, ds_emit *e, const char *what, uint32_t 
 }
 
 /* GBT: E0 control(1) number(2) ack(2) len data; control b7 = last block. */
-static int gbt(ds_blocks *b, ds_emit *e, const uint8_t *sender, size_t sender_len, const uint8_t *a, size_t n,
+static int gbt(ds_blocks *b, ds_emit *e, ds_link_addr sender, const uint8_t *a, size_t n,
                uint64_t offset)
 {
     ds_cursor c;
@@ -106,7 +103,7 @@ static int gbt(ds_blocks *b, ds_emit *e, const uint8_t *sender, size_t sender_le
         ds_cur_len(&c, &len, NULL) || ds_cur_bytes(&c, len, &data))
         return 1; /* malformed: the walker has said so */
     ds_block_stream done;
-    if (add_block(stream_for(b->gbt, sender, sender_len), e, "general block transfer", (uint32_t)number,
+    if (add_block(stream_for(b->gbt, sender), e, "general block transfer", (uint32_t)number,
                   (int)(control >> 7), data, len, offset, &done) != 1)
         return 1;
     ds_attr attrs[1] = {DS_ATTR("Blocks", "GeneralBlockTransfer")};
@@ -144,7 +141,7 @@ static void show_whole_data(ds_emit *e, const ds_block_stream *s, const char *la
 }
 
 /* GET response with datablock: C4 02 IIP last(1) number(4) 00 len raw (01 DAR ends the transfer). */
-static int get_block(ds_blocks *b, ds_emit *e, const uint8_t *sender, size_t sender_len, const uint8_t *a, size_t n,
+static int get_block(ds_blocks *b, ds_emit *e, ds_link_addr sender, const uint8_t *a, size_t n,
                      uint64_t offset)
 {
     ds_cursor c;
@@ -154,7 +151,7 @@ static int get_block(ds_blocks *b, ds_emit *e, const uint8_t *sender, size_t sen
     const uint8_t *raw;
     c.pos = 3;
     if (ds_cur_uint(&c, 1, &last) || ds_cur_uint(&c, 4, &number) || ds_cur_uint(&c, 1, &choice)) return 1;
-    ds_block_stream *s = stream_for(b->get, sender, sender_len);
+    ds_block_stream *s = stream_for(b->get, sender);
     if (choice != 0) { /* an error instead of data: the transfer is over */
         s->active = 0;
         return 1;
@@ -280,13 +277,13 @@ static void data_block_sa(ds_block_stream *s, ds_emit *e, ds_cursor *c, const ch
 /* set-request-with-first-datablock C1 02 IIP AD(9) SEL DataBlock and with-datablock C1 03 IIP
  * DataBlock: the raw bytes of all blocks are the one value to be set. With a list, C1 05 IIP
  * count (AD SEL)* DataBlock: the values, one per descriptor. */
-static int set_block(ds_blocks *b, ds_emit *e, const uint8_t *sender, size_t sender_len, const uint8_t *a, size_t n,
+static int set_block(ds_blocks *b, ds_emit *e, ds_link_addr sender, const uint8_t *a, size_t n,
                      uint64_t offset)
 {
     ds_cursor c;
     ds_cur_init(&c, a, n);
     c.pos = 3;
-    ds_block_stream *s = stream_for(b->set, sender, sender_len);
+    ds_block_stream *s = stream_for(b->set, sender);
     if (a[1] == 0x02) {
         uint8_t has_selection, selector;
         const uint8_t *descriptor;
@@ -313,14 +310,14 @@ static int set_block(ds_blocks *b, ds_emit *e, const uint8_t *sender, size_t sen
 /* action-request-with-first-pblock C3 04 IIP MD(9) PBlock and with-pblock C3 06 IIP PBlock: the
  * raw bytes of all blocks are the method invocation parameters, one Data. With a list, C3 05 IIP
  * count MD(9)* PBlock: one parameter Data per method. */
-static int action_request_block(ds_blocks *b, ds_emit *e, const uint8_t *sender, size_t sender_len,
+static int action_request_block(ds_blocks *b, ds_emit *e, ds_link_addr sender,
                                 const uint8_t *a, size_t n, uint64_t offset)
 {
     ds_cursor c;
     ds_cur_init(&c, a, n);
     c.pos = 3;
     const uint8_t *descriptor;
-    ds_block_stream *s = stream_for(b->action_req, sender, sender_len);
+    ds_block_stream *s = stream_for(b->action_req, sender);
     if (a[1] == 0x04) {
         if (ds_cur_bytes(&c, 9, &descriptor)) return 1;
         s->list_field = NULL;
@@ -338,27 +335,27 @@ static int action_request_block(ds_blocks *b, ds_emit *e, const uint8_t *sender,
 /* action-response-with-pblock C7 02 IIP PBlock. The ASN.1 only says DataBlock-SA; what the
  * concatenated raw data holds (the return parameters as one Data, or a result with them) is not
  * spelled out there, so the whole is decoded as one Data only when it is exactly one Data. */
-static int action_response_block(ds_blocks *b, ds_emit *e, const uint8_t *sender, size_t sender_len,
+static int action_response_block(ds_blocks *b, ds_emit *e, ds_link_addr sender,
                                  const uint8_t *a, size_t n, uint64_t offset)
 {
     ds_cursor c;
     ds_cur_init(&c, a, n);
     c.pos = 3;
-    data_block_sa(stream_for(b->action_resp, sender, sender_len), e, &c, "action return", "ActionResponseWithPBlock",
+    data_block_sa(stream_for(b->action_resp, sender), e, &c, "action return", "ActionResponseWithPBlock",
                   0, offset);
     return 1;
 }
 
-int ds_blocks_on_apdu(ds_blocks *b, ds_emit *e, const uint8_t *sender, size_t sender_len, const uint8_t *apdu,
+int ds_blocks_on_apdu(ds_blocks *b, ds_emit *e, ds_link_addr sender, const uint8_t *apdu,
                       size_t n, uint64_t offset)
 {
-    if (n >= 1 && apdu[0] == 0xE0) return gbt(b, e, sender, sender_len, apdu, n, offset);
+    if (n >= 1 && apdu[0] == 0xE0) return gbt(b, e, sender, apdu, n, offset);
     if (n < 3) return 0; /* the handlers below start reading after tag, choice and invoke-id */
-    if (apdu[0] == 0xC4 && apdu[1] == 0x02) return get_block(b, e, sender, sender_len, apdu, n, offset);
+    if (apdu[0] == 0xC4 && apdu[1] == 0x02) return get_block(b, e, sender, apdu, n, offset);
     if (apdu[0] == 0xC1 && (apdu[1] == 0x02 || apdu[1] == 0x03 || apdu[1] == 0x05))
-        return set_block(b, e, sender, sender_len, apdu, n, offset);
+        return set_block(b, e, sender, apdu, n, offset);
     if (apdu[0] == 0xC3 && (apdu[1] == 0x04 || apdu[1] == 0x05 || apdu[1] == 0x06))
-        return action_request_block(b, e, sender, sender_len, apdu, n, offset);
-    if (apdu[0] == 0xC7 && apdu[1] == 0x02) return action_response_block(b, e, sender, sender_len, apdu, n, offset);
+        return action_request_block(b, e, sender, apdu, n, offset);
+    if (apdu[0] == 0xC7 && apdu[1] == 0x02) return action_response_block(b, e, sender, apdu, n, offset);
     return 0;
 }

@@ -12,12 +12,25 @@
 #include "util/buf.h"
 
 #define DS_BLOCKS_MAX (1u << 20)  /* a reassembled APDU or data value may not grow past 1 MiB */
-#define DS_SENDER_MAX 6
+
+/* A link address as a number, so that senders and conversations compare in a move: within a
+ * link kind, equal numbers are equal addresses. 0 is no address. */
+typedef uint64_t ds_link_addr;
+#define DS_LINK_ADDR_MAX 7 /* bytes for ds_link_addr_of: the count goes in the top byte */
+
+/* The number of the address p[0..n): its bytes big-endian and, above them, how many there
+ * were (so that 01 and 00 01 differ). n <= DS_LINK_ADDR_MAX: longer addresses are cut. */
+static inline ds_link_addr ds_link_addr_of(const uint8_t *p, size_t n)
+{
+    if (n > DS_LINK_ADDR_MAX) n = DS_LINK_ADDR_MAX;
+    ds_link_addr v = 0;
+    for (size_t i = 0; i < n; i++) v = v << 8 | p[i];
+    return v | (ds_link_addr)n << 8 * DS_LINK_ADDR_MAX;
+}
 
 typedef struct ds_block_stream {
     int active;
-    uint8_t sender[DS_SENDER_MAX];   /* who sends the blocks (link address), to keep directions apart */
-    size_t sender_len;
+    ds_link_addr sender;             /* who sends the blocks, to keep directions apart */
     uint32_t next;                   /* the block number expected next */
     ds_buf data;                     /* gathered so far, at most DS_BLOCKS_MAX */
     uint64_t first_offset;
@@ -38,7 +51,7 @@ typedef struct ds_blocks {
 /* Drops every transfer in progress (the streams can be used again afterwards). */
 void ds_blocks_free(ds_blocks *b);
 /* Looks at every decoded APDU; returns 1 when it was a block of one of the kinds handled. */
-int ds_blocks_on_apdu(ds_blocks *b, ds_emit *e, const uint8_t *sender, size_t sender_len, const uint8_t *apdu,
-                      size_t n, uint64_t offset);
+int ds_blocks_on_apdu(ds_blocks *b, ds_emit *e, ds_link_addr sender, const uint8_t *apdu, size_t n,
+                      uint64_t offset);
 
 #endif

@@ -58,30 +58,24 @@ void ds_security_free(ds_security *s)
     for (int i = 0; i < DS_SESSIONS; i++) ds_blocks_free(&s->sessions[i].blocks);
 }
 
-/* Compares the whole key buffers: a fixed-size compare the compiler does in a few moves
- * (a stored key is zero after key_len too: sessions start zeroed). */
-static int is_session_of(const ds_session *ss, const uint8_t *key, size_t key_len)
+static int is_session_of(const ds_session *ss, const ds_conversation *c)
 {
-    return ss->active && ss->key_len == key_len && memcmp(ss->key, key, DS_SESSION_KEY_MAX) == 0;
+    return ss->active && ss->id.low == c->low && ss->id.high == c->high && ss->id.kind == c->kind;
 }
 
-void ds_security_select(ds_security *s, const uint8_t key[static DS_SESSION_KEY_MAX], size_t key_len,
-                        const uint8_t *sender, size_t sender_len)
+void ds_security_select(ds_security *s, const ds_conversation *c, ds_link_addr sender)
 {
-    if (sender_len > DS_SENDER_MAX) sender_len = DS_SENDER_MAX;
-    if (sender_len) memcpy(s->sender, sender, sender_len);
-    s->sender_len = sender_len;
-    if (key_len > DS_SESSION_KEY_MAX) key_len = DS_SESSION_KEY_MAX;
+    s->sender = sender;
     /* Consecutive frames mostly belong to the same conversation: try it before the search. */
     ds_session *cur = s->current;
-    if (cur && is_session_of(cur, key, key_len)) {
+    if (cur && is_session_of(cur, c)) {
         cur->last_use = ++s->clock;
         return;
     }
     ds_session *oldest = &s->sessions[0];
     for (int i = 0; i < DS_SESSIONS; i++) {
         ds_session *ss = &s->sessions[i];
-        if (is_session_of(ss, key, key_len)) {
+        if (is_session_of(ss, c)) {
             ss->last_use = ++s->clock;
             s->current = ss;
             return;
@@ -91,8 +85,7 @@ void ds_security_select(ds_security *s, const uint8_t key[static DS_SESSION_KEY_
     /* a new conversation: the least recently used one is forgotten */
     session_reset(oldest);
     oldest->active = 1;
-    memcpy(oldest->key, key, key_len);
-    oldest->key_len = key_len;
+    oldest->id = *c;
     oldest->last_use = ++s->clock;
     s->current = oldest;
 }
@@ -618,7 +611,7 @@ static void on_apdu(void *user, ds_emit *e, const uint8_t *apdu, size_t n, uint6
     const uint8_t *v;
     size_t vlen;
     ds_session *ss = s->current;
-    if (ss && ds_blocks_on_apdu(&ss->blocks, e, s->sender, s->sender_len, apdu, n, offset)) return;
+    if (ss && ds_blocks_on_apdu(&ss->blocks, e, s->sender, apdu, n, offset)) return;
     if (n > 0 && apdu[0] == DS_SIGNING_TAG && s->depth < DS_DECRYPT_DEPTH) {
         on_signed(s, e, apdu, n, offset);
         return;

@@ -13,13 +13,19 @@
 #include "security/hls.h"
 
 #define DS_SESSIONS 16
-#define DS_SESSION_KEY_MAX 12
 #define DS_CHALLENGE_MAX DS_HLS_CHALLENGE_MAX
+
+/* A conversation, the same for both directions: the link kind and the addresses of its two
+ * ends, the smaller first (an end without address is 0). Numbers rather than bytes, so that
+ * finding the session of a frame takes a few compares. */
+typedef struct ds_conversation {
+    int kind;                        /* ds_link_kind */
+    ds_link_addr low, high;
+} ds_conversation;
 
 typedef struct ds_session {
     int active;
-    uint8_t key[DS_SESSION_KEY_MAX]; /* the conversation: both link addresses, in a fixed order */
-    size_t key_len;
+    ds_conversation id;
     uint64_t last_use;
     int has_client_title, has_server_title;
     uint8_t client_title[DS_TITLE_LEN], server_title[DS_TITLE_LEN];
@@ -47,17 +53,13 @@ typedef struct ds_security {
     int hls2_method;                 /* DS_HLS_MECH2_*: how mechanism 2 is checked */
     const uint8_t *client_pub, *server_pub; /* HLS mechanism 7 public keys (borrowed) */
     size_t client_pub_len, server_pub_len;
-    uint8_t sender[DS_SENDER_MAX];   /* link address of the current frame's sender */
-    size_t sender_len;
+    ds_link_addr sender;             /* link address of the current frame's sender, 0: none */
 } ds_security;
 
 void ds_security_init(ds_security *s, const ds_keyring *keys, int verify, int show_keys);
-/* Selects (or starts) the session of a conversation; key: the link addresses in a fixed
- * order so that both directions share it, in a buffer of DS_SESSION_KEY_MAX bytes that are
- * zero after the first key_len (keys are compared whole, a frame at a time); sender: the link
- * address of this frame's sender. */
-void ds_security_select(ds_security *s, const uint8_t key[static DS_SESSION_KEY_MAX], size_t key_len,
-                        const uint8_t *sender, size_t sender_len);
+/* Selects (or starts) the session of a conversation, a frame at a time; sender: the link
+ * address of this frame's sender (0: none). */
+void ds_security_select(ds_security *s, const ds_conversation *c, ds_link_addr sender);
 void ds_security_free(ds_security *s);
 void ds_security_set_hls_secret(ds_security *s, const uint8_t *secret, size_t n);
 /* The user's choice for HLS mechanism 2; a value outside ds_hls2_method counts as DS_HLS2_NONE. */

@@ -86,8 +86,9 @@ END_TEST
 
 START_TEST(obis_table_order)
 {
-    /* lookup searches by halves: the table must stay sorted */
+    /* sorted strictly: no code twice, so that the index holds one row per code */
     ck_assert_int_eq(ds_obis_table_sorted(), 1);
+    ck_assert_int_eq(ds_obis_table_indexed(), 1);
 }
 END_TEST
 
