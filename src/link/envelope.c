@@ -20,21 +20,10 @@ typedef struct known_name {
 /* Appends a string literal at o; returns the new end. */
 #define PUT_LIT(o, lit) ds_put(o, lit, sizeof lit - 1)
 
-/* hx in hex mode (no padding), decimal otherwise, NUL-terminated; returns the length. Envelope
- * numbers (lengths, addresses, ports) are mostly below 256: those are table look-ups. */
+/* hx in hex mode (no padding), decimal otherwise, NUL-terminated; returns the length. */
 static size_t fmt_num_len(const ds_emit *e, char *buf, uint64_t v)
 {
-    if (!e->opt->decimal) return ds_fmt_uhex(buf, v, 1);
-    if (v > 0xFFu) return ds_fmt_udec(buf, v);
-    size_t n = ds_fmt_u8(buf, (uint8_t)v);
-    buf[n] = '\0';
-    return n;
-}
-
-/* Decimal without a NUL; out needs room for 21 bytes (4 for a value below 256). */
-static size_t put_dec(char *out, uint64_t v)
-{
-    return v <= 0xFFu ? ds_fmt_u8(out, (uint8_t)v) : ds_fmt_udec(out, v);
+    return e->opt->decimal ? ds_fmt_udec(buf, v) : ds_fmt_uhex(buf, v, 1);
 }
 
 static const char *direction_name(ds_direction d)
@@ -83,11 +72,11 @@ static const known_name *element_name(ds_link_kind k)
 static void address_comment(ds_emit *e, const ds_hdlc_addr *a)
 {
     if ((a->len != 2 && a->len != 4) || !ds_emit_comments_on(e)) return;
-    char t[48];  /* "logical " 65535 ", physical " 65535, with the slack put_dec needs */
+    char t[48];  /* "logical " 65535 ", physical ", then ds_fmt_udec's 21 bytes */
     char *o = PUT_LIT(t, "logical ");
-    o += put_dec(o, a->upper);
+    o += ds_fmt_udec(o, a->upper);
     o = PUT_LIT(o, ", physical ");
-    o += put_dec(o, a->lower);
+    o += ds_fmt_udec(o, a->lower);
     ds_emit_note(e, t, (size_t)(o - t));
 }
 
@@ -102,12 +91,12 @@ static void frame_label(ds_emit *e, const ds_hdlc_info *h)
     o = PUT_LIT(o, " frame");
     if (h->type == DS_HDLC_I) {
         o = PUT_LIT(o, " N(S)=");
-        o += put_dec(o, (uint64_t)h->ns);
+        o += ds_fmt_udec(o, (uint64_t)h->ns);
     }
     if (h->type == DS_HDLC_I || h->type == DS_HDLC_RR || h->type == DS_HDLC_RNR || h->type == DS_HDLC_REJ ||
         h->type == DS_HDLC_SREJ) {
         o = PUT_LIT(o, " N(R)=");
-        o += put_dec(o, (uint64_t)h->nr);
+        o += ds_fmt_udec(o, (uint64_t)h->nr);
     }
     o = PUT_LIT(o, " P/F=");
     *o++ = h->pf ? '1' : '0';

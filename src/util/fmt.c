@@ -115,13 +115,8 @@ static const uint64_t POW10[20] = {1u,
 #define U8_TEXT64(n) U8_TEXT16(n), U8_TEXT16((n) + 16), U8_TEXT16((n) + 32), U8_TEXT16((n) + 48)
 const char DS_U8_TEXT[256][4] = {U8_TEXT64(0), U8_TEXT64(64), U8_TEXT64(128), U8_TEXT64(192)};
 
-size_t ds_fmt_udec(char *out, uint64_t v)
+size_t ds_fmt_udec_wide(char *out, uint64_t v)
 {
-    if (v < 10) {
-        out[0] = (char)('0' + v);
-        out[1] = '\0';
-        return 1;
-    }
     /* the digit count first, so that the digits go straight to their place */
     int n = 1;
     while (n < 20 && v >= POW10[n]) n++;

@@ -80,8 +80,6 @@ static inline void ds_hex_encode_upto16(char *out, const uint8_t *p, size_t n)
 
 /* Unsigned as uppercase hex, zero-padded to at least `digits`. out >= 17. Returns length. */
 size_t ds_fmt_uhex(char *out, uint64_t v, int digits);
-/* Unsigned decimal. out >= 21. */
-size_t ds_fmt_udec(char *out, uint64_t v);
 /* The decimal text of every byte value: up to three digits, then the number of digits. */
 extern const char DS_U8_TEXT[256][4];
 /* A byte in decimal, 1 to 3 digits, no NUL (OBIS codes). Returns the length. One 4-byte copy:
@@ -90,6 +88,17 @@ static inline size_t ds_fmt_u8(char *out, uint8_t v)
 {
     memcpy(out, DS_U8_TEXT[v], 4);
     return (size_t)DS_U8_TEXT[v][3];
+}
+/* ds_fmt_udec() for any value. */
+size_t ds_fmt_udec_wide(char *out, uint64_t v);
+/* Unsigned decimal, NUL-terminated; returns the length. out >= 21. Inline for the one-byte
+ * values that most numbers written are (a table look-up). */
+static inline size_t ds_fmt_udec(char *out, uint64_t v)
+{
+    if (v > 0xFF) return ds_fmt_udec_wide(out, v);
+    size_t n = ds_fmt_u8(out, (uint8_t)v);
+    out[n] = '\0';
+    return n;
 }
 /* Signed decimal. out >= 21. */
 size_t ds_fmt_sdec(char *out, int64_t v);
