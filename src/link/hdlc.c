@@ -186,21 +186,10 @@ int ds_hdlc_params_parse(const uint8_t *p, size_t n, ds_hdlc_params *out)
     return ds_hdlc_params_walk(p, n, store_param, out, &stop);
 }
 
-/* What a header says before anything is decoded: set field by field, which costs less than
- * having the whole struct cleared first. A field added to ds_hdlc_info must be set here. */
+/* What a header says before anything is decoded: every field not named is zero. */
 static void header_defaults(ds_hdlc_info *h)
 {
-    h->format = 0;
-    h->segmented = 0;
-    h->frame_len = 0;
-    h->dst = h->src = (ds_hdlc_addr){0};
-    h->control = 0;
-    h->type = DS_HDLC_UNKNOWN_U;
-    h->ns = h->nr = -1;
-    h->pf = 0;
-    h->hcs_ok = h->fcs_ok = -1;
-    h->stuffed = 0;
-    h->params = (ds_hdlc_params){0};
+    *h = (ds_hdlc_info){.type = DS_HDLC_UNKNOWN_U, .ns = -1, .nr = -1, .hcs_ok = -1, .fcs_ok = -1};
 }
 
 int ds_hdlc_parse_header(const uint8_t *content, size_t avail, ds_hdlc_info *h, ds_hdlc_layout *lay)
