@@ -50,6 +50,15 @@ static int append(ds_block_stream *s, const uint8_t *p, size_t n)
 static int add_block(ds_block_stream *s, ds_emit *e, const char *what, uint32_t number, int last,
                      const uint8_t *p, size_t n, uint64_t offset, ds_block_stream *done)
 {
+    /* Block 1 while a transfer is open starts a new one, unless it is block 1 sent again (the
+     * only block gathered, the same bytes): the unfinished transfer is dropped, never joined. */
+    int resent = s->next == 2 && s->data.len == n && (n == 0 || memcmp(s->data.p, p, n) == 0);
+    if (s->active && number == 1 && !resent) {
+        ds_report_abs(e, "gbt.restarted", DS_SEV_WARNING, offset,
+                      "%s block 1 again with other bytes: a new transfer; the %zu byte(s) of the unfinished one "
+                      "are dropped", what, s->data.len);
+        s->active = 0;
+    }
     if (!s->active) {
         if (number != 1) {
             /* the input starts in the middle of a transfer (a pasted frame): nothing is wrong with

@@ -95,6 +95,14 @@ START_TEST(missing_and_repeated_blocks)
     ck_assert_str_eq(r.codes, "gbt.repeated-block ");
     ck_assert_ptr_nonnull(strstr(r.xml, "<Reassembled"));
     free(r.xml);
+    /* block 1 again with other bytes: a new transfer, the old one dropped and never joined to it
+     * (found in review: AB then QR then the last block gave AB + the new block 2) */
+    static const char *const RESTART[] = {"E0400001000002C501", "E04000010000" "01" "C5", "E0C00002000003" "01C100"};
+    r = decode(RESTART, 3);
+    ck_assert_str_eq(r.codes, "gbt.restarted ");
+    ck_assert_ptr_nonnull(strstr(r.xml, "<Reassembled Blocks=\"GeneralBlockTransfer\" >\n  <SetResponse>"));
+    ck_assert_ptr_nonnull(strstr(r.xml, "<Result Value=\"Success\" />"));
+    free(r.xml);
     /* a transfer that starts before the input: no diagnostic, no whole */
     static const char *const LATE[] = {"E0C00003000002C100"};
     r = decode(LATE, 1);
