@@ -43,7 +43,7 @@ typedef struct ds_attr {
 /* An attribute of NUL-terminated strings (designated, so that the other fields are zero). */
 #define DS_ATTR(nm, v) {.name = (nm), .value = (v)}
 /* An attribute made by the program: literal name, plain value of known length. */
-#define DS_ATTR_PLAIN(nm, v, vlen) {(nm), (v), DS_ATTR_SIZED | DS_TEXT_PLAIN, sizeof(nm) - 1, (vlen)}
+#define DS_ATTR_PLAIN(nm, v, vlen) {(nm), (v), DS_ATTR_SIZED | DS_TEXT_PLAIN, sizeof("" nm) - 1, (vlen)}
 
 static inline size_t ds_attr_name_len(const ds_attr *a)
 {
@@ -114,7 +114,7 @@ void ds_sink_destroy(ds_sink *s);
 int ds_sink_error(const ds_sink *s);
 /* Calls the sink's flush when it has one. */
 void ds_sink_flush(ds_sink *s);
-/* leaf_attrs() when the sink has one. */
+/* leaf_attrs() with the name measured (nothing for a NULL sink or name). */
 void ds_sink_leaf_attrs(ds_sink *s, const char *name, const ds_attr *attrs, size_t nattrs);
 
 /* Writes one diagnostic as a JSON line:

@@ -206,7 +206,7 @@ static void hdlc_payload(ds_decoder *d, const ds_frame *f)
     }
     char hex[2 * DS_LLC_LEN + 1] = "";
     if (llc) ds_fmt_hex(hex, p, llc);
-    ds_attr attr = DS_ATTR("LLC", hex);
+    ds_attr attr = DS_ATTR_PLAIN("LLC", hex, 2 * llc);
     emit_apdu(d, p + llc, n - llc, f->info_offset + llc, 1, &attr);
 }
 
@@ -233,8 +233,7 @@ static void raw_payload(ds_decoder *d, const ds_frame *f)
                         f->meta.timestamp);
     size_t llc = ds_llc_length(f->info, f->info_len);
     char hex[2 * DS_LLC_LEN + 1];
-    ds_attr attr = DS_ATTR("LLC", hex);
-    ds_fmt_hex(hex, f->info, llc);
+    ds_attr attr = DS_ATTR_PLAIN("LLC", hex, ds_fmt_hex(hex, f->info, llc));
     int wrapped = llc && !d->opt.pdu_only && ds_emit_open_flat(e, "PDU", &attr, 1) == 0;
     ds_cursor c;
     ds_cur_init(&c, f->info + llc, f->info_len - llc);

@@ -58,13 +58,6 @@ int ds_emit_too_deep(ds_emit *e)
     return -1;
 }
 
-static int enter(ds_emit *e)
-{
-    if (e->depth >= DS_MAX_DEPTH) return ds_emit_too_deep(e);
-    e->depth++;
-    return 0;
-}
-
 #ifdef DS_CHECK_CONTRACTS
 void ds_emit_check_plain(const char *text, size_t len, unsigned flags)
 {
@@ -96,7 +89,7 @@ static void check_attrs(const ds_attr *attrs, size_t nattrs)
 int ds_emit_open_flat_len(ds_emit *e, const char *name, size_t name_len, const ds_attr *attrs, size_t nattrs)
 {
     check_attrs(attrs, nattrs);
-    if (enter(e)) return -1;
+    if (ds_emit_enter(e)) return -1;
     e->sink->open(e->sink, name, name_len, attrs, nattrs, DS_OPEN_FLAT);
     return 0;
 }
@@ -104,7 +97,7 @@ int ds_emit_open_flat_len(ds_emit *e, const char *name, size_t name_len, const d
 int ds_emit_open_attrs_len(ds_emit *e, const char *name, size_t name_len, const ds_attr *attrs, size_t nattrs)
 {
     check_attrs(attrs, nattrs);
-    if (enter(e)) return -1;
+    if (ds_emit_enter(e)) return -1;
     e->sink->open(e->sink, name, name_len, attrs, nattrs, 0);
     return 0;
 }
@@ -115,7 +108,7 @@ int ds_emit_open_qty_len(ds_emit *e, const char *name, size_t name_len, uint64_t
     size_t len = e->opt->decimal ? ds_fmt_udec(buf, qty) : ds_fmt_uhex(buf, qty, 2);
     ds_attr a = DS_ATTR_PLAIN("Qty", buf, len);
     check_attrs(&a, 1);
-    if (enter(e)) return -1;
+    if (ds_emit_enter(e)) return -1;
     e->sink->open(e->sink, name, name_len, &a, 1, 0);
     return 0;
 }
@@ -123,12 +116,6 @@ int ds_emit_open_qty_len(ds_emit *e, const char *name, size_t name_len, uint64_t
 void ds_emit_bare_len(ds_emit *e, const char *name, size_t name_len)
 {
     e->sink->leaf_attrs(e->sink, name, name_len, NULL, 0);
-}
-
-void ds_emit_leaf_attr(ds_emit *e, const char *name, const char *attr, const char *value)
-{
-    ds_attr a = DS_ATTR(attr, value);
-    ds_emit_leaf_attrs(e, name, &a, 1);
 }
 
 void ds_emit_leaf_attrs_len(ds_emit *e, const char *name, size_t name_len, const ds_attr *attrs, size_t nattrs)

@@ -75,7 +75,7 @@ static inline void ds_emit_check_plain(const char *text, size_t len, unsigned fl
 }
 #endif
 
-/* Containers. ds_emit_open() returns -1 (after reporting apdu.too-deep) when nesting is too
+/* Containers. The open calls return -1 (after reporting apdu.too-deep) when nesting is too
  * deep; the container is then NOT opened and must not be closed. */
 /* children written at this element's indentation (frame envelopes, <PDU>) */
 int ds_emit_open_flat_len(ds_emit *e, const char *name, size_t name_len, const ds_attr *attrs, size_t nattrs);
@@ -85,15 +85,20 @@ int ds_emit_open_qty_len(ds_emit *e, const char *name, size_t name_len, uint64_t
 /* Leaves. A value that comes from the input may need escaping; one the decoder formatted
  * itself (numbers, hex) is passed as DS_TEXT_PLAIN so that no writer scans it again. */
 void ds_emit_bare_len(ds_emit *e, const char *name, size_t name_len);          /* <name /> */
-void ds_emit_leaf_attr(ds_emit *e, const char *name, const char *attr, const char *value);
 void ds_emit_leaf_attrs_len(ds_emit *e, const char *name, size_t name_len, const ds_attr *attrs, size_t nattrs);
 void ds_emit_uint_len(ds_emit *e, const char *name, size_t name_len, uint64_t v, int hex_digits);
 void ds_emit_sint_len(ds_emit *e, const char *name, size_t name_len, int64_t v, int hex_digits);
 
-static inline int ds_emit_open_len(ds_emit *e, const char *name, size_t name_len)
+/* One more level of nesting, or -1 (reported) when that is too deep. */
+static inline int ds_emit_enter(ds_emit *e)
 {
     if (e->depth >= DS_MAX_DEPTH) return ds_emit_too_deep(e);
     e->depth++;
+    return 0;
+}
+static inline int ds_emit_open_len(ds_emit *e, const char *name, size_t name_len)
+{
+    if (ds_emit_enter(e)) return -1;
     e->sink->open(e->sink, name, name_len, NULL, 0, 0);
     return 0;
 }
@@ -116,10 +121,6 @@ static inline void ds_emit_hex_len(ds_emit *e, const char *name, size_t name_len
     else ds_emit_hex_formatted(e, name, name_len, p, n);
 }
 
-static inline int ds_emit_open(ds_emit *e, const char *name)
-{
-    return ds_emit_open_len(e, name, strlen(name));
-}
 static inline int ds_emit_open_flat(ds_emit *e, const char *name, const ds_attr *attrs, size_t nattrs)
 {
     return ds_emit_open_flat_len(e, name, strlen(name), attrs, nattrs);
@@ -131,10 +132,6 @@ static inline int ds_emit_open_attrs(ds_emit *e, const char *name, const ds_attr
 static inline void ds_emit_leaf_attrs(ds_emit *e, const char *name, const ds_attr *attrs, size_t nattrs)
 {
     ds_emit_leaf_attrs_len(e, name, strlen(name), attrs, nattrs);
-}
-static inline int ds_emit_open_qty(ds_emit *e, const char *name, uint64_t qty)
-{
-    return ds_emit_open_qty_len(e, name, strlen(name), qty);
 }
 static inline void ds_emit_close(ds_emit *e, const char *name) { ds_emit_close_len(e, name, strlen(name)); }
 /* Value="value" for a value that may come from the input. */
@@ -151,7 +148,6 @@ static inline void ds_emit_leaf_plain(ds_emit *e, const char *name, const char *
 {
     ds_emit_value_len(e, name, strlen(name), value, len, DS_TEXT_PLAIN);
 }
-static inline void ds_emit_bare(ds_emit *e, const char *name) { ds_emit_bare_len(e, name, strlen(name)); }
 static inline void ds_emit_hex(ds_emit *e, const char *name, const uint8_t *p, size_t n)
 {
     ds_emit_hex_len(e, name, strlen(name), p, n);
@@ -160,11 +156,6 @@ static inline void ds_emit_hex(ds_emit *e, const char *name, const uint8_t *p, s
 static inline void ds_emit_uint(ds_emit *e, const char *name, uint64_t v, int hex_digits)
 {
     ds_emit_uint_len(e, name, strlen(name), v, hex_digits);
-}
-/* sN / decimal */
-static inline void ds_emit_sint(ds_emit *e, const char *name, int64_t v, int hex_digits)
-{
-    ds_emit_sint_len(e, name, strlen(name), v, hex_digits);
 }
 
 /* Comments: no-ops unless opt->comments. ds_emit_comment_text() and ds_emit_comment() may

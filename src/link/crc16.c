@@ -5,7 +5,8 @@
  * CRC of every frame is on the decoder's critical path). Table 0 is the classic byte-wise table
  * for the reflected polynomial 0x1021 (0x8408); table k is table k-1 shifted by one more byte.
  * Frames of 32 bytes or more are first folded sixteen bytes at a time by carry-less
- * multiplication where the CPU has it (see fold_update), which leaves 16 bytes for the tables. */
+ * multiplication where the CPU has it (see fold_update), which leaves the 16 folded bytes and
+ * a tail of up to 15 for the tables. */
 #include "link/crc16.h"
 
 #include "dlmscope/frame.h"

@@ -14,9 +14,8 @@ static size_t addr_size(const uint8_t *p, size_t avail)
     return 0;  /* 3 bytes, or no last byte within 4 */
 }
 
-/* Writes all of *out (zero when unreadable); inline so that the header parser fills the
- * frame's addresses in place. The fields are worked out first and stored once. */
-static inline size_t addr_decode(const uint8_t *p, size_t avail, ds_hdlc_addr *out)
+/* Writes all of *out (zero when unreadable): the fields are worked out first and stored once. */
+size_t ds_hdlc_addr_decode(const uint8_t *p, size_t avail, ds_hdlc_addr *out)
 {
     size_t n = addr_size(p, avail);
     uint8_t raw[4] = {0};
@@ -52,11 +51,6 @@ static inline size_t addr_decode(const uint8_t *p, size_t avail, ds_hdlc_addr *o
     return n;
 }
 
-size_t ds_hdlc_addr_decode(const uint8_t *p, size_t avail, ds_hdlc_addr *out)
-{
-    return addr_decode(p, avail, out);
-}
-
 static ds_hdlc_type classify_u(uint8_t control)
 {
     switch (control & 0xEFu) {  /* the P/F bit does not change the command */
@@ -70,34 +64,24 @@ static ds_hdlc_type classify_u(uint8_t control)
     }
 }
 
-/* The type, N(S) and N(R) (-1 where the type has none) and P/F of a control byte; inline
- * so that the header parser stores them straight into the frame. */
-static inline ds_hdlc_type classify(uint8_t control, int *ns, int *nr, int *pf)
+ds_hdlc_type ds_hdlc_classify(uint8_t control, int *ns, int *nr, int *pf)
 {
     static const ds_hdlc_type s_types[4] = {DS_HDLC_RR, DS_HDLC_RNR, DS_HDLC_REJ, DS_HDLC_SREJ};
+    int n_s = -1, n_r = -1;
     ds_hdlc_type t;
-    *ns = *nr = -1;
     if ((control & 0x01u) == 0) {
         t = DS_HDLC_I;
-        *ns = (control >> 1) & 7;
-        *nr = control >> 5;
+        n_s = (control >> 1) & 7;
+        n_r = control >> 5;
     } else if ((control & 0x03u) == 0x01u) {
         t = s_types[(control >> 2) & 3];
-        *nr = control >> 5;
+        n_r = control >> 5;
     } else {
         t = classify_u(control);
     }
-    *pf = (control >> 4) & 1;
-    return t;
-}
-
-ds_hdlc_type ds_hdlc_classify(uint8_t control, int *ns, int *nr, int *pf)
-{
-    int n_s, n_r, p_f;
-    ds_hdlc_type t = classify(control, &n_s, &n_r, &p_f);
     if (ns) *ns = n_s;
     if (nr) *nr = n_r;
-    if (pf) *pf = p_f;
+    if (pf) *pf = (control >> 4) & 1;
     return t;
 }
 
@@ -116,7 +100,7 @@ static const struct {
 
 const char *ds_hdlc_type_name_len(ds_hdlc_type t, size_t *len)
 {
-    if ((size_t)t >= sizeof TYPE_NAMES / sizeof TYPE_NAMES[0]) t = DS_HDLC_UNKNOWN_U;
+    if ((size_t)t >= sizeof TYPE_NAMES / sizeof TYPE_NAMES[0] || !TYPE_NAMES[t].text) t = DS_HDLC_UNKNOWN_U;
     *len = TYPE_NAMES[t].len;
     return TYPE_NAMES[t].text;
 }
@@ -175,13 +159,15 @@ static void store_param(void *user, uint8_t id, uint32_t value, const uint8_t *r
     }
 }
 
+void ds_hdlc_params_defaults(ds_hdlc_params *out)
+{
+    *out = (ds_hdlc_params){.max_info_tx = 128, .max_info_rx = 128, .window_tx = 1, .window_rx = 1};
+}
+
 int ds_hdlc_params_parse(const uint8_t *p, size_t n, ds_hdlc_params *out)
 {
     size_t stop;
-    memset(out, 0, sizeof *out);
-    /* Defaults from IEC 62056-46 apply to absent parameters. */
-    out->max_info_tx = out->max_info_rx = 128;
-    out->window_tx = out->window_rx = 1;
+    ds_hdlc_params_defaults(out);
     if (n >= 2 && p[0] == 0x81u && p[1] == 0x80u) out->present = 1;
     return ds_hdlc_params_walk(p, n, store_param, out, &stop);
 }
@@ -192,7 +178,9 @@ static void header_defaults(ds_hdlc_info *h)
     *h = (ds_hdlc_info){.type = DS_HDLC_UNKNOWN_U, .ns = -1, .nr = -1, .hcs_ok = -1, .fcs_ok = -1};
 }
 
-int ds_hdlc_parse_header(const uint8_t *content, size_t avail, ds_hdlc_info *h, ds_hdlc_layout *lay)
+/* (flatten: the address and control decoders are inlined here, where every frame passes) */
+__attribute__((flatten)) int ds_hdlc_parse_header(const uint8_t *content, size_t avail, ds_hdlc_info *h,
+                                                  ds_hdlc_layout *lay)
 {
     /* Every field is defined whatever the result: the framer builds the frame's header here
      * and fills in only the check results after. */
@@ -208,15 +196,15 @@ int ds_hdlc_parse_header(const uint8_t *content, size_t avail, ds_hdlc_info *h, 
     /* Addresses and control must lie inside the frame, before the FCS. */
     size_t limit = len - 2 < avail ? len - 2 : avail;
     size_t pos = 2;
-    size_t n = addr_decode(content + pos, limit - pos, &h->dst);
+    size_t n = ds_hdlc_addr_decode(content + pos, limit - pos, &h->dst);
     if (n == 0) return limit < len - 2 && limit - pos < 4 ? DS_HDLC_HDR_INCOMPLETE : DS_HDLC_HDR_BAD_ADDRESS;
     pos += n;
-    n = addr_decode(content + pos, limit - pos, &h->src);
+    n = ds_hdlc_addr_decode(content + pos, limit - pos, &h->src);
     if (n == 0) return limit < len - 2 && limit - pos < 4 ? DS_HDLC_HDR_INCOMPLETE : DS_HDLC_HDR_BAD_ADDRESS;
     pos += n;
     if (pos >= limit) return limit < len - 2 ? DS_HDLC_HDR_INCOMPLETE : DS_HDLC_HDR_INVALID;
     h->control = content[pos++];
-    h->type = classify(h->control, &h->ns, &h->nr, &h->pf);
+    h->type = ds_hdlc_classify(h->control, &h->ns, &h->nr, &h->pf);
     lay->header_len = pos;
     size_t rest = len - 2 - pos;  /* bytes between CTRL and FCS */
     if (rest == 1) return DS_HDLC_HDR_INVALID;  /* too short for an HCS */

@@ -37,6 +37,9 @@ typedef struct ds_hdlc_layout {
  * DS_HDLC_UNKNOWN_U, N(S)/N(R) and both check results -1. Returns one of DS_HDLC_HDR_*. */
 int ds_hdlc_parse_header(const uint8_t *content, size_t avail, ds_hdlc_info *h, ds_hdlc_layout *lay);
 
+/* The IEC 62056-46 values of absent SNRM/UA parameters (128-byte information fields, window 1). */
+void ds_hdlc_params_defaults(ds_hdlc_params *out);
+
 /* ds_hdlc_type_name() with the name's length in *len. */
 const char *ds_hdlc_type_name_len(ds_hdlc_type t, size_t *len);
 

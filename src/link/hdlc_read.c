@@ -45,7 +45,7 @@ static int check_hcs(const hdlc_read *r)
  * check_hcs(), -1 unless the header parsed), and the FCS as the result (1 ok, 0 bad). One pass:
  * the FCS register goes on from where the HCS one stopped. With stop_at_bad_hcs a bad HCS
  * ends it there (0), which keeps long runs of false starts cheap. */
-static int check_whole(const hdlc_read *r, int hdr, int stop_at_bad_hcs, int *hcs)
+static inline int check_whole(const hdlc_read *r, int hdr, int stop_at_bad_hcs, int *hcs)
 {
     const uint8_t *c = r->content;
     size_t len = r->content_avail, done = 0;
@@ -71,7 +71,7 @@ static void parse_params(ds_framer *fr, hdlc_read *r)
 {
     ds_frame *f = &r->f;
     ds_hdlc_params *pr = &f->u.hdlc.params;
-    *pr = (ds_hdlc_params){.max_info_tx = 128, .max_info_rx = 128, .window_tx = 1, .window_rx = 1};
+    ds_hdlc_params_defaults(pr);
     ds_hdlc_type t = f->u.hdlc.type;
     if ((t != DS_HDLC_SNRM && t != DS_HDLC_UA) || f->info_len == 0 || !f->complete) return;
     if (ds_hdlc_params_parse(f->info, f->info_len, pr) != 0)
@@ -166,10 +166,12 @@ static ds_try_result try_unstuffed(ds_framer *fr, size_t p, size_t avail, int fi
         fr->unstuffed[n++] = b;
     }
     hdlc_read r;
-    if (n != frame_len || read_header(&r, p, fr->unstuffed, n) != DS_HDLC_HDR_OK || !fcs_ok(r.content, n))
+    int hcs;
+    if (n != frame_len || read_header(&r, p, fr->unstuffed, n) != DS_HDLC_HDR_OK ||
+        check_whole(&r, DS_HDLC_HDR_OK, 0, &hcs) != 1)
         return DS_TRY_NOT_FRAME;
     r.wire_len = span + 2;
-    deliver(fr, &r, check_hcs(&r), 1, 1, 1, 1);
+    deliver(fr, &r, hcs, 1, 1, 1, 1);
     *consumed = span + 1;
     fr->spare_flag_off = ds_framer_off(fr, p + span + 1);
     fr->has_spare_flag = 1;  /* the closing flag may open the next frame */
