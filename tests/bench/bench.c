@@ -254,7 +254,6 @@ static void client_request(frame_mix *m, hdlc_seq *s, const char *apdu_name)
 
 /* A server reply; longer than one information field, it is split into I-frames with the
  * segmentation bit, each acknowledged by the client with RR as a real client does. */
-/* A server reply of any size, segmented into I-frames with the client's RR polls between them. */
 static void server_reply_apdu(frame_mix *m, hdlc_seq *s, const uint8_t *apdu, size_t apdu_len)
 {
     uint8_t info[4096];
