@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Wraps key_len bytes (a multiple of 8, 16 to 32) with the KEK (an AES key: 16, 24 or 32 bytes; DLMS uses 16 or 32) into
- * key_len + 8 bytes at out. 0 ok, -1 bad lengths. */
+/* Wraps key_len bytes (a multiple of 8, 16 to 32) with the KEK (an AES key: 16, 24 or 32
+ * bytes; DLMS uses 16 or 32) into key_len + 8 bytes at out. 0 ok, -1 bad lengths. */
 int ds_aes_key_wrap(const uint8_t *kek, size_t kek_len, const uint8_t *key, size_t key_len, uint8_t *out);
 
 /* Unwraps wrapped_len bytes (24 to 40, a multiple of 8) into wrapped_len - 8 bytes at out.
