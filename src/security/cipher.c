@@ -218,11 +218,6 @@ int ds_gmac(const uint8_t *key, size_t key_len, const uint8_t iv[12], const uint
     return 0;
 }
 
-static int key_usable(const ds_key *k)
-{
-    return k->set && (k->len == 16 || k->len == 32);
-}
-
 static size_t suite_key_len(unsigned suite)
 {
     return suite == 2 ? 32 : 16;
@@ -283,7 +278,7 @@ static const ds_key *cipher_key(const ds_ciphered *c, const ds_keyset *keys, int
 static ds_dec_status unwrap_key(const ds_ciphered *c, const ds_keyset *keys, ds_key *out)
 {
     memset(out, 0, sizeof *out);
-    if (c->key_id != 0 || !key_usable(&keys->kek)) return DS_DEC_NO_KEY;
+    if (c->key_id != 0 || !ds_key_usable(&keys->kek)) return DS_DEC_NO_KEY;
     if (c->wrapped_key_len != 24 && c->wrapped_key_len != 40) return DS_DEC_UNWRAP_FAILED;
     size_t len = c->wrapped_key_len - 8;
     if (ds_aes_key_unwrap(keys->kek.bytes, keys->kek.len, c->wrapped_key, c->wrapped_key_len, out->bytes) != 0) {
@@ -378,9 +373,9 @@ static ds_dec_status decipher_with(const ds_ciphered *c, const uint8_t title[DS_
 {
     unsigned suite = c->sc & SC_SUITE_MASK;
     int auth = (c->sc & SC_AUTH) != 0, enc = (c->sc & SC_ENC) != 0;
-    if (!key_usable(ek) || ek->len != suite_key_len(suite)) return DS_DEC_NO_KEY;
+    if (!ds_key_usable(ek) || ek->len != suite_key_len(suite)) return DS_DEC_NO_KEY;
     static const ds_key NO_AK;
-    if (auth && !key_usable(ak)) {
+    if (auth && !ds_key_usable(ak)) {
         /* the tag cannot be checked without AK; deciphering still works when it is not asked for */
         if (verify || !enc) return DS_DEC_NO_KEY;
         ak = &NO_AK;
@@ -486,7 +481,7 @@ const char *ds_decipher_diagnose_ex(const ds_ciphered *c, const uint8_t title[DS
     if (code) return code;
 
     const ds_key *ek = cipher_key(c, keys, use_dedicated);
-    if (key_usable(ek) && key_usable(&keys->ak)) {
+    if (ds_key_usable(ek) && ds_key_usable(&keys->ak)) {
         ds_keyset trial = *keys;
         ds_key *slot = use_dedicated ? &trial.dk : (ek == &keys->bk ? &trial.bk : &trial.ek);
         ds_key tmp = *slot;

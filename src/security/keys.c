@@ -466,15 +466,15 @@ const ds_keyset *ds_keyring_lookup(const ds_keyring *kr, const uint8_t *title)
     return &kr->global;
 }
 
-static int key_usable(const ds_key *k)
+int ds_key_usable(const ds_key *k)
 {
     return k->set && (k->len == 16 || k->len == 32);
 }
 
 static int keyset_has_keys(const ds_keyset *ks)
 {
-    return key_usable(&ks->ek) || key_usable(&ks->ak) || key_usable(&ks->dk) || key_usable(&ks->bk) ||
-           key_usable(&ks->kek) || ks->priv.set;
+    return ds_key_usable(&ks->ek) || ds_key_usable(&ks->ak) || ds_key_usable(&ks->dk) || ds_key_usable(&ks->bk) ||
+           ds_key_usable(&ks->kek) || ks->priv.set;
 }
 
 int ds_keyring_has_keys(const ds_keyring *kr)

@@ -389,8 +389,23 @@ static void decipher_and_show(ds_security *s, ds_emit *e, const ds_ciphered *c, 
         ds_report_abs(e, "cipher.too-short", DS_SEV_ERROR, offset, "too short for its authentication tag");
         return;
     }
-    if (c->kind == DS_CIPH_GENERAL_CIPHERING && c->key_info == 1 && st != DS_DEC_TAG_MISMATCH) {
-        report_unwrap_failure(e, c, st, t, offset);
+    if (c->kind == DS_CIPH_GENERAL_CIPHERING && c->key_info == 1) {
+        /* The key came (or not) from the master key: the usual mistakes with the global keys do
+         * not apply. A missing key is the KEK only when the KEK is what is missing. */
+        int kek_missing = c->key_id != 0 || !ds_key_usable(&keys->kek);
+        if (st == DS_DEC_UNWRAP_FAILED || (st == DS_DEC_NO_KEY && kek_missing))
+            report_unwrap_failure(e, c, st, t, offset);
+        else if (st == DS_DEC_NO_KEY)
+            ds_report_abs(e, "cipher.no-key", DS_SEV_ERROR, offset,
+                          "the wrapped key unwraps with the master key (KEK), but there is no usable "
+                          "authentication key (AK) for system title %s, or the unwrapped key is not the size "
+                          "of security suite %u",
+                          t, (unsigned)(c->sc & 0x0F));
+        else
+            ds_report_abs(e, "cipher.tag-mismatch", DS_SEV_ERROR, offset,
+                          "the key unwrapped with the master key (KEK) does not verify the authentication tag "
+                          "with system title %s: wrong AK, wrong KEK key data or wrong system title",
+                          t);
         return;
     }
     uint8_t other[DS_TITLE_LEN];

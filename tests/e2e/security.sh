@@ -69,6 +69,11 @@ KEK="--kek 000102030405060708090A0B0C0D0E0F --ak D0D1D2D3D4D5D6D7D8D9DADBDCDDDED
 case_ ../security/gc-wrapped-key 0 "$KEK" \
     '<KekId Value="00" />|<Decrypted Security="30" InvocationCounter="00000101" SystemTitle="4D4D4D0000BC614E" >|<InstanceId Value="0000010000FF" />'
 case_ ../security/gc-wrapped-key 1 "--ak D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF" 'master key (KEK)|cipher.no-key'
+# the KEK is there but the AK is not, or is wrong: not blamed on the KEK (found in review)
+case_ ../security/gc-wrapped-key 1 "--kek 000102030405060708090A0B0C0D0E0F" \
+    'cipher.no-key|unwraps with the master key (KEK), but there is no usable authentication key (AK)'
+case_ ../security/gc-wrapped-key 1 "--kek 000102030405060708090A0B0C0D0E0F --ak 000102030405060708090A0B0C0D0E0F" \
+    'cipher.tag-mismatch|the key unwrapped with the master key (KEK) does not verify'
 case_ ../security/gc-wrapped-key 1 "--kek D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF --ak D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF" \
     'cipher.key-unwrap'
 if grep -q "<Decrypted" "$tmp/out"; then fail=$((fail + 1)); echo "FAIL security wrong KEK showed a plaintext"; else pass=$((pass + 1)); fi
