@@ -269,10 +269,22 @@ static const ds_ec_key *side_signing_key(const ds_security *s, const uint8_t tit
     return out;
 }
 
+/* The public signing key of an originator (general-signing, agreed-key ephemeral keys): its
+ * key-file line's signpub=, else the global one, else --client/--server-public-key when the
+ * originator is that side. NULL when there is none. */
+static const ds_ec_key *originator_signing_key(const ds_security *s, const uint8_t title[DS_TITLE_LEN],
+                                               ds_ec_key *side)
+{
+    const ds_keyset *own = ds_keyring_lookup(s->keys, title), *global = ds_keyring_lookup(s->keys, NULL);
+    if (own->sign.set) return &own->sign;
+    if (global->sign.set) return &global->sign;
+    return side_signing_key(s, title, side);
+}
+
 /* The keys an agreed key needs, each from its owner: the originator's keyset (AK, its static and
  * signing public keys) with the private key of the recipient. A key a title's line lacks comes
- * from the global keys, and the signing key also from --client/--server-public-key. Filled in
- * place so that the private key has one copy, which the caller wipes. */
+ * from the global keys, the signing key as originator_signing_key() says. Filled in place so
+ * that the private key has one copy, which the caller wipes. */
 static void agreement_keys(const ds_security *s, const ds_ciphered *c, const uint8_t title[DS_TITLE_LEN],
                            ds_keyset *ks)
 {
@@ -282,9 +294,9 @@ static void agreement_keys(const ds_security *s, const ds_ciphered *c, const uin
     const ds_keyset *theirs = ds_keyring_lookup(s->keys, recipient);
     ks->priv = theirs->priv.set ? theirs->priv : global->priv;
     if (!ks->pub.set) ks->pub = global->pub;
-    if (!ks->sign.set) ks->sign = global->sign;
     ds_ec_key side;
-    if (!ks->sign.set && side_signing_key(s, title, &side)) ks->sign = side;
+    const ds_ec_key *sign = originator_signing_key(s, title, &side);
+    if (sign) ks->sign = *sign;
 }
 
 /* The signature verdict for the Decrypted element, and a diagnostic when it is bad or cannot be
@@ -581,20 +593,12 @@ static void on_signed(ds_security *s, ds_emit *e, const uint8_t *apdu, size_t n,
     char err[200];
     if (ds_signed_parse(apdu, n, &sg, err, sizeof err)) return; /* the walker reported the layout */
     const char *verdict = "unchecked";
-    const uint8_t *pub = NULL;
-    size_t pub_len = 0;
-    uint8_t ct[DS_TITLE_LEN], st[DS_TITLE_LEN];
-    ds_ciphered none;
-    memset(&none, 0, sizeof none);
-    int is_client = sg.originator_len == DS_TITLE_LEN && sender_title(s, &none, 1, ct) &&
-                    memcmp(ct, sg.originator, DS_TITLE_LEN) == 0;
-    int is_server = sg.originator_len == DS_TITLE_LEN && sender_title(s, &none, 0, st) &&
-                    memcmp(st, sg.originator, DS_TITLE_LEN) == 0;
-    if (is_client && s->client_pub) pub = s->client_pub, pub_len = s->client_pub_len;
-    else if (is_server && s->server_pub) pub = s->server_pub, pub_len = s->server_pub_len;
+    ds_ec_key side;
+    const ds_ec_key *pub =
+        sg.originator_len == DS_TITLE_LEN ? originator_signing_key(s, sg.originator, &side) : NULL;
     if (pub) {
         ds_signed_reading reading = DS_SIGNED_NONE;
-        int rc = ds_signed_verify(apdu, &sg, pub, pub_len, &reading, err, sizeof err);
+        int rc = ds_signed_verify(apdu, &sg, pub->bytes, pub->len, &reading, err, sizeof err);
         if (rc == 0) {
             const char *which = ds_signed_verdict(reading); /* the reading of the signed bytes that verified */
             verdict = which ? which : "verified";

@@ -133,6 +133,12 @@ no_sign_diag() { # after a case whose signature verified: no sign.* diagnostic a
 }
 case_ $S-gurux 0 "$GS --client-public-key $SIGN256" '<Signed Signature="verified" >|'"$GET_CLOCK_GB"
 no_sign_diag "gs-gurux"
+# the signing key from the key file's signpub= for the originator, as for agreed keys (it was
+# ignored here, found in review); the line is used as a whole, so it carries the EK and AK too
+printf '4D4D4D0000BC614E ek=000102030405060708090A0B0C0D0E0F ak=D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF signpub=%s\n' \
+    "$SIGN256" >"$tmp/signer.keys"
+case_ $S-gurux 0 "--client-title 4D4D4D0000BC614E --key-file $tmp/signer.keys" \
+    '<Signed Signature="verified" >|'"$GET_CLOCK_GB"
 # the signer as the server, and no other key given: the title and public key alone must be used
 case_ $S-gurux 0 "--server-title 4D4D4D0000BC614E --server-public-key $SIGN256" '<Signed Signature="verified" >'
 case_ $S-gurux-suite2 0 "$GS --client-public-key $SIGN384" '<Signed Signature="verified" >|'"$GET_CLOCK_GB"
