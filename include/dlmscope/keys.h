@@ -76,6 +76,9 @@ int ds_keyring_load_file(ds_keyring *kr, const char *path, char *err, size_t err
 int ds_keyring_from_env(ds_keyring *kr, char *err, size_t errlen);
 /* The keys for a sender's system title: that title's keyset, else the global one; never NULL. */
 const ds_keyset *ds_keyring_lookup(const ds_keyring *kr, const uint8_t *title);
+/* A public signing key in hex, as the key file's signpub= takes it (04||X||Y or X||Y, P-256 or
+ * P-384); *out is kept as 04||X||Y. 0, or -1 with err. */
+int ds_ec_public_key_parse(const char *text, ds_ec_key *out, char *err, size_t errlen);
 /* 1 when k is set and of an AES key size DLMS uses (16 or 32 bytes). */
 int ds_key_usable(const ds_key *k);
 /* 1 when the keyring holds at least one usable key (a key-agreement private key counts) */

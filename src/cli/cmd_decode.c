@@ -171,7 +171,8 @@ int ds_cmd_decode(int argc, char **argv)
     ds_options_init(&opt);
     ds_input_mode mode = DS_INPUT_AUTO;
     int json = 0, standard = 0;
-    uint8_t secret[64], client_pub[97], server_pub[97];
+    uint8_t secret[64];
+    ds_ec_key client_pub, server_pub;
     ds_keyring *keys = ds_keyring_new();
     char kerr[200];
     if (!keys) {
@@ -253,16 +254,14 @@ int ds_cmd_decode(int argc, char **argv)
             break;
         case OPT_CLIENT_PUB:
         case OPT_SERVER_PUB: {
-            uint8_t *dst = c == OPT_CLIENT_PUB ? client_pub : server_pub;
-            int n = ds_hex_to_bytes(optarg, dst, 97);
-            if (n != 65 && n != 97)
-                return key_error(keys, "a public key is an uncompressed point 04||X||Y: 65 (P-256) or 97 (P-384) bytes in hex");
+            ds_ec_key *dst = c == OPT_CLIENT_PUB ? &client_pub : &server_pub;
+            if (ds_ec_public_key_parse(optarg, dst, kerr, sizeof kerr)) return key_error(keys, kerr);
             if (c == OPT_CLIENT_PUB) {
-                opt.client_public_key = dst;
-                opt.client_public_key_len = (size_t)n;
+                opt.client_public_key = dst->bytes;
+                opt.client_public_key_len = dst->len;
             } else {
-                opt.server_public_key = dst;
-                opt.server_public_key_len = (size_t)n;
+                opt.server_public_key = dst->bytes;
+                opt.server_public_key_len = dst->len;
             }
             break;
         }

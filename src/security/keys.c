@@ -203,8 +203,9 @@ static int take_public(const char *name, const uint8_t *b, int n, ds_ec_key *out
 }
 
 /* The three elliptic-curve keys: checked for a length of their curve here, for being a valid key
- * of it when used (src/security/agree.c), so that a typo is caught before any traffic is read. */
-static int set_ec_key(ds_keyset *ks, char which, const char *text, char *err, size_t errlen)
+ * of it when used (src/security/agree.c), so that a typo is caught before any traffic is read.
+ * *out is set only on success. */
+static int parse_ec_key(char which, const char *text, ds_ec_key *out, char *err, size_t errlen)
 {
     const char *name = key_name(which);
     if (strlen(text) > EC_TEXT_MAX) {
@@ -226,11 +227,21 @@ static int set_ec_key(ds_keyset *ks, char which, const char *text, char *err, si
         rc = take_public(name, raw, n, &parsed, err, errlen);
     if (rc == 0) {
         parsed.set = 1;
-        *ec_slot(ks, which) = parsed;
+        *out = parsed;
     }
     mbedtls_platform_zeroize(raw, sizeof raw);
     mbedtls_platform_zeroize(&parsed, sizeof parsed);
     return rc;
+}
+
+static int set_ec_key(ds_keyset *ks, char which, const char *text, char *err, size_t errlen)
+{
+    return parse_ec_key(which, text, ec_slot(ks, which), err, errlen);
+}
+
+int ds_ec_public_key_parse(const char *text, ds_ec_key *out, char *err, size_t errlen)
+{
+    return parse_ec_key('s', text, out, err, errlen);
 }
 
 int ds_keyring_set(ds_keyring *kr, const uint8_t *title, char which, const char *text, char *err, size_t errlen)

@@ -139,6 +139,13 @@ printf '4D4D4D0000BC614E ek=000102030405060708090A0B0C0D0E0F ak=D0D1D2D3D4D5D6D7
     "$SIGN256" >"$tmp/signer.keys"
 case_ $S-gurux 0 "--client-title 4D4D4D0000BC614E --key-file $tmp/signer.keys" \
     '<Signed Signature="verified" >|'"$GET_CLOCK_GB"
+# --client-public-key takes a key as signpub= does: X||Y alone too, and a point that does not
+# start with 04 is refused at once (it was accepted, then failed on every APDU)
+case_ $S-gurux 0 "$GS --client-public-key ${SIGN256#04}" '<Signed Signature="verified" >'
+if "$BIN" decode --client-public-key "05${SIGN256#04}" "$C/$S-gurux.hex" >/dev/null 2>"$tmp/err"; then
+    fail=$((fail + 1)); echo "FAIL security: a public key starting with 05 was accepted"
+elif grep -q "does not start with 04" "$tmp/err"; then pass=$((pass + 1)); else
+    fail=$((fail + 1)); echo "FAIL security: public key 05..: $(head -1 "$tmp/err")"; fi
 # the signer as the server, and no other key given: the title and public key alone must be used
 case_ $S-gurux 0 "--server-title 4D4D4D0000BC614E --server-public-key $SIGN256" '<Signed Signature="verified" >'
 case_ $S-gurux-suite2 0 "$GS --client-public-key $SIGN384" '<Signed Signature="verified" >|'"$GET_CLOCK_GB"
