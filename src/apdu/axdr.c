@@ -388,7 +388,6 @@ static int take_bits(ds_emit *e, ds_cursor *c, size_t start, const uint8_t **p, 
 
 static int decode_bit_string(ds_emit *e, ds_cursor *c, size_t start, const axdr_type *t)
 {
-    (void)t;
     const uint8_t *p;
     size_t nbits;
     if (take_bits(e, c, start, &p, &nbits)) return -1;
@@ -404,7 +403,7 @@ static int decode_bit_string(ds_emit *e, ds_cursor *c, size_t start, const axdr_
         }
     }
     bits_to_text(buf, p, nbits);
-    ds_emit_leaf_n(e, "BitString", buf, nbits);
+    ds_emit_value_len(e, t->name, t->name_len, buf, nbits, DS_TEXT_PLAIN);  /* 0s and 1s */
     if (buf != small) free(buf);
     return 0;
 }

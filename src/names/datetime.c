@@ -31,15 +31,10 @@ static char *put_lit(char *w, const char *s, size_t n)
 }
 #define PUT(w, lit) put_lit((w), (lit), sizeof(lit) - 1)
 
-/* v < 100 as two digits: the decimal text of the byte (ds_fmt_u8's table), zero-padded */
+/* v < 100 as two digits, zero-padded */
 static char *put2(char *w, unsigned v)
 {
-    if (v < 10) {
-        w[0] = '0';
-        w[1] = (char)('0' + v);
-    } else {
-        memcpy(w, DS_U8_TEXT[v], 2);
-    }
+    memcpy(w, DS_DEC_PAIRS + 2 * (v % 100), 2); /* (v < 100 for checked fields: the % keeps any v inside) */
     return w + 2;
 }
 

@@ -20,10 +20,11 @@
  * 1 MiB blocks 0.05-0.08 s, for 298 MB of XML). */
 #define DS_WBUF_SIZE (1024u * 1024u)
 
-/* The last DS_WBUF_SLACK bytes of every block are scratch: after ds_wbuf_reserve(n), a writer
- * may store up to DS_WBUF_SLACK bytes past the n it reserved, so that short pieces can be
- * written with fixed-size stores (ds_put_indent) and the bytes beyond the piece are simply
- * overwritten by what follows. */
+/* The last DS_WBUF_SLACK bytes of every block are scratch: once n bytes are known to fit
+ * (ds_wbuf_fits, ds_wbuf_reserve), a writer may store up to DS_WBUF_SLACK bytes past them, so
+ * that short pieces can be written with fixed-size stores (ds_put_indent32, ds_put_upto32, the
+ * hex of ds_hex_encode_upto16) and the bytes beyond a piece are simply overwritten by what
+ * follows. */
 #define DS_WBUF_SLACK 64u
 
 typedef struct ds_wbuf {
@@ -80,9 +81,6 @@ static inline void ds_wbuf_puts(ds_wbuf *w, const char *s)
     ds_wbuf_write(w, s, strlen(s));
 }
 
-/* Room for at least n more bytes (flushing when needed): the caller then writes at
- * ds_wbuf_tail() and advances with ds_wbuf_commit(). Returns 0, or -1 when n is larger than
- * the whole block (the caller takes the piecewise path). */
 /* The line writers' fast paths take lines whose pieces (indentation, names, short values) are
  * at most DS_PIECE_MAX bytes each: every piece is then moved with fixed-size copies and no call
  * (ds_put_indent32, ds_put_upto32); other lines go the out-of-line way. */
@@ -108,6 +106,9 @@ static inline char *ds_put_indent(char *o, size_t n)
  * no call needs no registers saved and restored, which was a fifth of its cost. */
 static inline int ds_wbuf_fits(const ds_wbuf *w, size_t n) { return n <= w->cap - w->len; }
 
+/* Room for at least n more bytes (flushing when needed): the caller then writes at
+ * ds_wbuf_tail() and advances with ds_wbuf_commit(). Returns 0, or -1 when n is larger than
+ * the whole block (the caller takes the piecewise path). */
 static inline int ds_wbuf_reserve(ds_wbuf *w, size_t n)
 {
     if (n <= w->cap - w->len) return 0;

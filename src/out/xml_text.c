@@ -77,7 +77,7 @@ static void xml_write_escape(ds_wbuf *w, unsigned char b)
     }
 }
 
-/* Writes a value already checked by xml_value_writable(): runs of bytes that
+/* Writes a value already checked by ds_xml_writable(): runs of bytes that
  * need no escape are copied in one piece (the common case: hex digits). */
 void ds_xml_escaped(ds_wbuf *w, const unsigned char *p, size_t n)
 {
@@ -257,12 +257,20 @@ static inline __attribute__((always_inline)) int put_comment_line(ds_wbuf *w, si
     return 1;
 }
 
-/* Text that may need changes (from the input), or a line that does not fit the block. */
-static void __attribute__((noinline)) comment_line_general(ds_wbuf *w, size_t indent, const char *text, size_t len)
+/* Text that may need changes (from the input), or a line the fast path does not take. */
+static void __attribute__((noinline)) comment_line_general(ds_wbuf *w, size_t indent, const char *text, size_t len,
+                                                           unsigned flags)
 {
     const unsigned char *p = (const unsigned char *)(text ? text : "");
     if (!text) len = 0;
-    if (ds_xml_comment_verbatim(p, len) && put_comment_line(w, indent, p, len)) return;
+    int verbatim = (flags & DS_TEXT_PLAIN) || ds_xml_comment_verbatim(p, len);
+    if (verbatim && ds_wbuf_reserve(w, indent + len + 8) == 0) {
+        char *o = ds_put_indent(ds_wbuf_tail(w), indent);
+        o = ds_put(o, "<!--", 4);
+        o = ds_put(o, p, len);
+        ds_wbuf_commit(w, ds_put(o, "-->\n", 4));
+        return;
+    }
     ds_wbuf_spaces(w, indent);
     comment_escaped(w, text, len);
 }
@@ -270,7 +278,7 @@ static void __attribute__((noinline)) comment_line_general(ds_wbuf *w, size_t in
 void ds_xml_comment_line(ds_wbuf *w, size_t indent, const char *text, size_t len, unsigned flags)
 {
     if ((flags & DS_TEXT_PLAIN) && text && put_comment_line(w, indent, (const unsigned char *)text, len)) return;
-    comment_line_general(w, indent, text, len);
+    comment_line_general(w, indent, text, len, flags);
 }
 
 static void comment_escaped(ds_wbuf *w, const char *text, size_t len)

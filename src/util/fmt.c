@@ -47,7 +47,7 @@ void ds_hex_encode_any(char *out, const uint8_t *p, size_t n)
         return;
     }
 #endif
-    for (; i < n; i++) memcpy(out + 2 * i, DS_HEX_PAIRS + 2 * p[i], 2);
+    ds_hex_pairs(out + 2 * i, p + i, n - i);
 }
 
 size_t ds_fmt_hex(char *out, const uint8_t *p, size_t n)
@@ -81,7 +81,7 @@ size_t ds_fmt_uhex(char *out, uint64_t v, int digits)
 }
 
 /* "00".."99": two digits per division */
-static const char DEC_PAIRS[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+const char DS_DEC_PAIRS[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
                                    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
                                    "8081828384858687888990919293949596979899";
 
@@ -125,9 +125,9 @@ size_t ds_fmt_udec_wide(char *out, uint64_t v)
         unsigned pair = (unsigned)(v % 100);
         v /= 100;
         i -= 2;
-        memcpy(out + i, DEC_PAIRS + 2 * pair, 2);
+        memcpy(out + i, DS_DEC_PAIRS + 2 * pair, 2);
     }
-    if (v >= 10) memcpy(out, DEC_PAIRS + 2 * v, 2);
+    if (v >= 10) memcpy(out, DS_DEC_PAIRS + 2 * v, 2);
     else out[0] = (char)('0' + v);
     out[n] = '\0';
     return (size_t)n;

@@ -17,15 +17,17 @@ size_t ds_fmt_hex(char *out, const uint8_t *p, size_t n);
 extern const char DS_HEX_PAIRS[513];
 /* ds_hex_encode() for any n. */
 void ds_hex_encode_any(char *out, const uint8_t *p, size_t n);
+/* Hex a byte at a time from DS_HEX_PAIRS: the way for a few bytes. */
+static inline void ds_hex_pairs(char *out, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) memcpy(out + 2 * i, DS_HEX_PAIRS + 2 * p[i], 2);
+}
 /* Uppercase hex, two digits a byte, exactly 2n bytes written (no NUL). Inline for the values
  * of one to four bytes that integers in hex mode are. */
 static inline void ds_hex_encode(char *out, const uint8_t *p, size_t n)
 {
-    if (n > 4) {
-        ds_hex_encode_any(out, p, n);
-        return;
-    }
-    for (size_t i = 0; i < n; i++) memcpy(out + 2 * i, DS_HEX_PAIRS + 2 * p[i], 2);
+    if (n > 4) ds_hex_encode_any(out, p, n);
+    else ds_hex_pairs(out, p, n);
 }
 
 #if defined(__SSE2__)
@@ -75,11 +77,13 @@ static inline void ds_hex_encode_upto16(char *out, const uint8_t *p, size_t n)
         return;
     }
 #endif
-    for (size_t i = 0; i < n; i++) memcpy(out + 2 * i, DS_HEX_PAIRS + 2 * p[i], 2);
+    ds_hex_pairs(out, p, n);
 }
 
 /* Unsigned as uppercase hex, zero-padded to at least `digits`. out >= 17. Returns length. */
 size_t ds_fmt_uhex(char *out, uint64_t v, int digits);
+/* "00" to "99": the two decimal digits of every value below 100. */
+extern const char DS_DEC_PAIRS[201];
 /* The decimal text of every byte value: up to three digits, then the number of digits. */
 extern const char DS_U8_TEXT[256][4];
 /* A byte in decimal, 1 to 3 digits, no NUL (OBIS codes). Returns the length. One 4-byte copy:
