@@ -636,6 +636,28 @@ START_TEST(hdlc_shared_flag_and_garbage)
 }
 END_TEST
 
+/* Noise of every length up to three vector widths before a frame, made of bytes that begin a
+ * frame of another kind only (68, 00) and others: skipped as one garbage run, the frame found at
+ * its offset, whatever the noise's length and alignment. */
+START_TEST(noise_of_every_length_before_a_frame)
+{
+    static const uint8_t NOISE[4] = {0x11, 0x68, 0x00, 0xA0};
+    uint8_t frame[16], b[80];
+    size_t fl = test_unhex("7EA00802232193BD647E", frame, sizeof frame);
+    for (size_t k = 0; k <= 48; k++) {
+        for (size_t i = 0; i < k; i++) b[i] = NOISE[i % 4];
+        memcpy(b + k, frame, fl);
+        collect c;
+        run(&c, DS_LINK_HDLC, b, k + fl, 0, 0);
+        ck_assert_msg(c.nframes == 1, "noise %zu: %zu frames", k, c.nframes);
+        ck_assert_uint_eq(frame_at(&c, 0)->f.offset, k);
+        ck_assert_uint_eq(c.ndiags, k ? 1 : 0);
+        if (k) assert_diag(&c, 0, "frame.garbage", DS_SEV_ERROR, 0, 0);
+        collect_free(&c);
+    }
+}
+END_TEST
+
 START_TEST(hdlc_resynchronise)
 {
     collect c;
@@ -1434,6 +1456,7 @@ static Suite *link_suite(void)
     tcase_add_test(t, hdlc_missing_closing_flag);
     tcase_add_test(t, hdlc_stuffed);
     tcase_add_test(t, hdlc_shared_flag_and_garbage);
+    tcase_add_test(t, noise_of_every_length_before_a_frame);
     tcase_add_test(t, hdlc_resynchronise);
     tcase_add_test(t, hdlc_invalid_address_is_not_a_frame);
     tcase_add_test(t, false_starts_before_good_frames);
