@@ -23,7 +23,8 @@ DEPS := libxml2-dev:/usr/include/libxml2/libxml/parser.h \
         libpcap-dev:/usr/include/pcap/pcap.h \
         check:/usr/include/check.h \
         pkg-config:/usr/bin/pkg-config \
-        libxml2-utils:/usr/bin/xmllint
+        libxml2-utils:/usr/bin/xmllint \
+        groff-base:/usr/bin/groff
 FUZZ_DEPS := clang:/usr/bin/clang libclang-rt-14-dev:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 
 define missing_pkgs
@@ -112,6 +113,7 @@ check: deps
 check-release: build/release/dlmscope build/release/libdlmscope.so $(RELEASE_UNIT)
 	@tests/run-units.sh release $(RELEASE_UNIT)
 	@tests/lib/shared.sh build/release $(CC)
+	@tests/lib/manpages.sh man/*.1 man/*.5
 	@tests/e2e/run.sh build/release/dlmscope
 	@tests/e2e/cli.sh build/release/dlmscope
 	@tests/e2e/encode.sh build/release/dlmscope
