@@ -25,11 +25,15 @@ void ds_blocks_free(ds_blocks *b)
     }
 }
 
-/* The stream of this sender (or a free one); the older direction's stream is reused last. */
+/* The stream of this sender (or a free one); the older direction's stream is reused last. A
+ * sender's ended transfer is found again too: its highest block number tells a block that goes
+ * back. */
 static ds_block_stream *stream_for(ds_block_stream pair[2], ds_link_addr sender)
 {
     for (int i = 0; i < 2; i++)
         if (pair[i].active && pair[i].sender == sender) return &pair[i];
+    for (int i = 0; i < 2; i++)
+        if (!pair[i].active && pair[i].highest && pair[i].sender == sender) return &pair[i];
     ds_block_stream *s = pair[0].active ? &pair[1] : &pair[0];
     stream_free(s);
     s->sender = sender;
@@ -51,27 +55,42 @@ static int add_block(ds_block_stream *s, ds_emit *e, const char *what, uint32_t 
                      const uint8_t *p, size_t n, uint64_t offset, ds_block_stream *done)
 {
     /* Block 1 while a transfer is open starts a new one, unless it is block 1 sent again (the
-     * only block gathered, the same bytes): the unfinished transfer is dropped, never joined. */
-    int resent = s->next == 2 && s->data.len == n && (n == 0 || memcmp(s->data.p, p, n) == 0);
-    if (s->active && number == 1 && !resent) {
-        ds_report_abs(e, "gbt.restarted", DS_SEV_WARNING, offset,
-                      "%s block 1 again with other bytes: a new transfer; the %zu byte(s) of the unfinished one "
-                      "are dropped", what, s->data.len);
+     * only block gathered, the same bytes): the unfinished transfer is dropped, never joined. An
+     * open transfer's data begins with its block 1 (first_len bytes). */
+    int same_first = s->active && s->first_len == n && (n == 0 || memcmp(s->data.p, p, n) == 0);
+    if (s->active && number == 1 && !(same_first && s->next == 2)) {
+        if (same_first)
+            ds_report_abs(e, "gbt.restarted", DS_SEV_WARNING, offset,
+                          "%s block 1 again, with the same bytes, after block %lu: a new transfer; the %zu byte(s) "
+                          "of the unfinished one are dropped", what, (unsigned long)(s->next - 1), s->data.len);
+        else
+            ds_report_abs(e, "gbt.restarted", DS_SEV_WARNING, offset,
+                          "%s block 1 again with other bytes: a new transfer; the %zu byte(s) of the unfinished one "
+                          "are dropped", what, s->data.len);
         s->active = 0;
     }
     if (!s->active) {
+        if (number != 1 && number <= s->highest) {
+            ds_report_abs(e, "gbt.out-of-order", DS_SEV_WARNING, offset,
+                          "%s block %lu after block %lu, with no block 1 between: out of order, ignored", what,
+                          (unsigned long)number, (unsigned long)s->highest);
+            return 0;
+        }
         if (number != 1) {
             /* the input starts in the middle of a transfer (a pasted frame): nothing is wrong with
              * the bytes, so no diagnostic; say why no whole is shown */
-            (void)offset;
+            s->highest = number;
             ds_emit_comment(e, "%s block %lu: the blocks before it are not in the input", what, (unsigned long)number);
             return 0;
         }
         s->active = 1;
         s->next = 1;
+        s->highest = 0;
+        s->first_len = n;
         ds_buf_reset(&s->data);
         s->first_offset = offset;
     }
+    if (number > s->highest) s->highest = number;
     if (number < s->next) {
         ds_report_abs(e, "gbt.repeated-block", DS_SEV_WARNING, offset, "%s block %lu again: ignored", what,
                       (unsigned long)number);

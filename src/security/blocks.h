@@ -32,6 +32,11 @@ typedef struct ds_block_stream {
     int active;
     ds_link_addr sender;             /* who sends the blocks, to keep directions apart */
     uint32_t next;                   /* the block number expected next */
+    /* the highest block number this sender sent since its last block 1, kept after the transfer
+     * ended (completed or given up), so that a block number going back is told from one whose
+     * earlier blocks are not in the input; 0 before any block */
+    uint32_t highest;
+    size_t first_len;                /* bytes of block 1: the start of data */
     ds_buf data;                     /* gathered so far, at most DS_BLOCKS_MAX */
     uint64_t first_offset;
     /* started by a with-list first block (SET C1 05, ACTION C3 05): how to show the whole (a

@@ -103,6 +103,23 @@ START_TEST(missing_and_repeated_blocks)
     ck_assert_ptr_nonnull(strstr(r.xml, "<Reassembled Blocks=\"GeneralBlockTransfer\" >\n  <SetResponse>"));
     ck_assert_ptr_nonnull(strstr(r.xml, "<Result Value=\"Success\" />"));
     free(r.xml);
+    /* block 1 again with its first bytes, but after block 2: still a new transfer (the message
+     * says so); the old blocks are not joined to it */
+    static const char *const SAME[] = {"E0400001000002C501", "E0400002000002C501", "E0400001000002C501",
+                                       "E0C00002000002C100"};
+    r = decode(SAME, 4);
+    ck_assert_str_eq(r.codes, "gbt.restarted ");
+    ck_assert_ptr_nonnull(strstr(r.xml, "<Result Value=\"Success\" />"));
+    free(r.xml);
+    /* a block number going back once the transfer was given up, or after a late start */
+    static const char *const BACK[] = {"E0400001000002C501", "E0400003000002C501", "E0400002000002C501"};
+    r = decode(BACK, 3);
+    ck_assert_str_eq(r.codes, "gbt.missing-block gbt.out-of-order ");
+    free(r.xml);
+    static const char *const LATE_BACK[] = {"E04000050000020102", "E04000040000020102"};
+    r = decode(LATE_BACK, 2);
+    ck_assert_str_eq(r.codes, "gbt.out-of-order ");
+    free(r.xml);
     /* a transfer that starts before the input: no diagnostic, no whole */
     static const char *const LATE[] = {"E0C00003000002C100"};
     r = decode(LATE, 1);
