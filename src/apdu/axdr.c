@@ -206,8 +206,7 @@ static int take(ds_emit *e, ds_cursor *c, size_t start, size_t n, const char *wh
 static int open_container(ds_emit *e, const char *name, size_t name_len, int counted, uint64_t qty, size_t at)
 {
     if (e->depth >= DS_MAX_DEPTH) {
-        ds_report(e, DS_D_APDU_TOO_DEEP, DS_SEV_ERROR, at,
-                  "data nested deeper than %d levels; the rest is not decoded", DS_MAX_DEPTH);
+        ds_report(e, DS_D_APDU_TOO_DEEP, DS_SEV_ERROR, at, DS_TOO_DEEP_MESSAGE, DS_MAX_DEPTH);
         return -1;
     }
     return counted ? ds_emit_open_qty_len(e, name, name_len, qty) : ds_emit_open_len(e, name, name_len);

@@ -53,8 +53,7 @@ void ds_report_abs(ds_emit *e, const char *code, ds_severity sev, uint64_t offse
 
 int ds_emit_too_deep(ds_emit *e)
 {
-    ds_report(e, DS_D_APDU_TOO_DEEP, DS_SEV_ERROR, 0, "nesting deeper than %d levels; the rest is not decoded",
-              DS_MAX_DEPTH);
+    ds_report(e, DS_D_APDU_TOO_DEEP, DS_SEV_ERROR, 0, DS_TOO_DEEP_MESSAGE, DS_MAX_DEPTH);
     return -1;
 }
 

@@ -16,6 +16,11 @@
 #include "dlmscope/sink.h"
 
 #define DS_MAX_DEPTH 64  /* nesting limit for data and PDUs: deeper input is an error */
+/* The limit counts every element from the outermost one of a frame (envelope, APDU, views), so
+ * data inside them gets fewer levels of its own (61 in a bare DataNotification): the message
+ * says what is counted. */
+#define DS_TOO_DEEP_MESSAGE "elements nested deeper than %d levels, counted from the outermost (the envelope's and " \
+                            "the APDU's own included); the rest is not decoded"
 
 typedef struct ds_emit ds_emit;
 

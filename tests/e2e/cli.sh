@@ -75,5 +75,14 @@ if [ -s "$tmp/han.bin" ] && grep -q '<HDLC' "$tmp/bin-file.xml" && cmp -s "$tmp/
     pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL cli pipe-trickle-binary: output differs from the file's"; fi
 check forced-binary 1 "$BIN" decode --binary "$SNRM"
 
+# Diagnostic messages say what happened (the golden cases check code and offset only; these texts
+# were written by hand from the inputs).
+check gbt-restarted-same-bytes 0 "$BIN" decode testdata/golden/gbt-restarted-same-bytes.in
+expect gbt-restarted-same-bytes "general block transfer block 1 again, with the same bytes, after block 2: a new transfer; the 4 byte(s) of the unfinished one are dropped" "$tmp/err"
+check gbt-out-of-order 1 "$BIN" decode testdata/golden/gbt-out-of-order.in
+expect gbt-out-of-order "warning gbt.out-of-order at offset 18, frame 3, line 5: general block transfer block 2 after block 3, with no block 1 between: out of order, ignored" "$tmp/err"
+check data-too-deep 1 "$BIN" decode testdata/golden/data-too-deep.in
+expect data-too-deep "error apdu.too-deep at offset 128, frame 1, line 1: elements nested deeper than 64 levels, counted from the outermost (the envelope's and the APDU's own included); the rest is not decoded" "$tmp/err"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" = 0 ]
