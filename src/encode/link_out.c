@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "apdu/apdu_tags.h"
 #include "link/envelope.h"
 #include "link/hdlc.h"
 #include "link/llc.h"
@@ -500,7 +501,7 @@ static int frame_hdlc(const ds_link_opts *o, ds_link_state *st, const uint8_t *a
     size_t max_info = o->max_info ? o->max_info : 128;
     if (!client_len || server_address(o, server, &server_len)) return -1;
     if (max_info > DS_HDLC_MAX_LEN + 2 - (HDLC_FIXED + 2 + 4 + 4)) return -1; /* written so that it cannot wrap */
-    int request = ds_apdu_is_request(apdu[0]);
+    int request = ds_apdu_tag_is_request(apdu[0]);
     if (request) assume_replies(st);
     ds_buf data, frame;
     ds_buf_init(&data);
@@ -527,7 +528,7 @@ static int frame_hdlc(const ds_link_opts *o, ds_link_state *st, const uint8_t *a
 static int frame_wrapper(const ds_link_opts *o, const uint8_t *apdu, size_t n, ds_frame_sink_fn emit, void *user)
 {
     if (n > 0xFFFFu || o->wport_client > 0xFFFFu || o->wport_server > 0xFFFFu) return -1;
-    int request = ds_apdu_is_request(apdu[0]);
+    int request = ds_apdu_tag_is_request(apdu[0]);
     unsigned src = request ? o->wport_client : o->wport_server;
     unsigned dst = request ? o->wport_server : o->wport_client;
     uint8_t head[WRAPPER_HEADER] = {0x00, 0x01, (uint8_t)(src >> 8), (uint8_t)src, (uint8_t)(dst >> 8),

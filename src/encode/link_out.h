@@ -67,7 +67,7 @@ void ds_link_opts_init(ds_link_opts *o);
 typedef int (*ds_frame_sink_fn)(void *user, const uint8_t *frame, size_t n);
 
 /* Frames one APDU. HDLC: I frames with the LLC of ds_llc_for_tag() in the first one,
- * requests (ds_apdu_is_request) go server <- client, others client <- server. N(S)/N(R):
+ * requests (ds_apdu_tag_is_request) go server <- client, others client <- server. N(S)/N(R):
  * each direction counts its own I frames in N(S); N(R) is the number of I frames received
  * from the other side so far, assuming one reply frame per request frame (first request 0x10,
  * its reply 0x30, then 0x32, 0x52, ...; P/F always 1). Segments carry at most max_info info

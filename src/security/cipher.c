@@ -9,6 +9,7 @@
 #include <mbedtls/gcm.h>
 #include <mbedtls/platform_util.h>
 
+#include "apdu/apdu_tags.h"
 #include "security/agree.h"
 #include "security/keywrap.h"
 #include "util/cursor.h"
@@ -23,16 +24,7 @@
 
 int ds_cipher_is_ciphered_tag(uint8_t tag)
 {
-    switch (tag) {
-    case 0x21: case 0x25: case 0x26: case 0x28: case 0x2C: case 0x2D: case 0x2E: case 0x36: case 0x38:
-    case 0x41: case 0x45: case 0x46: case 0x48: case 0x4C: case 0x4D: case 0x4E: case 0x56: case 0x58:
-    case 0xC8: case 0xC9: case 0xCA: case 0xCB: case 0xCC: case 0xCD: case 0xCF:
-    case 0xD0: case 0xD1: case 0xD2: case 0xD3: case 0xD4: case 0xD5: case 0xD7:
-    case 0xDB: case 0xDC: case 0xDD:
-        return 1;
-    default:
-        return 0;
-    }
+    return ds_apdu_tag_is_ciphered(tag);
 }
 
 /* The sender decides the IV title. Event notifications and information reports are
@@ -40,25 +32,19 @@ int ds_cipher_is_ciphered_tag(uint8_t tag)
  * The general forms carry their own title: 0. */
 int ds_cipher_tag_is_request(uint8_t tag)
 {
-    switch (tag) {
-    case 0x21: case 0x25: case 0x26: case 0x36:       /* glo initiate, read, write, unconfirmed write */
-    case 0x41: case 0x45: case 0x46: case 0x56:       /* ded- forms of the same */
-    case 0xC8: case 0xC9: case 0xCB:                  /* glo get, set, action request */
-    case 0xD0: case 0xD1: case 0xD3:                  /* ded get, set, action request */
-        return 1;
-    default:
-        return 0;
-    }
+    const ds_apdu_tag_info *t = ds_apdu_tag(tag);
+    return t->role == DS_APDU_REQUEST && (t->protection == DS_APDU_GLO || t->protection == DS_APDU_DED);
 }
 
 static int is_service_specific(uint8_t tag)
 {
-    return ds_cipher_is_ciphered_tag(tag) && tag != 0xDB && tag != 0xDC && tag != 0xDD;
+    uint8_t p = ds_apdu_tag(tag)->protection;
+    return p == DS_APDU_GLO || p == DS_APDU_DED;
 }
 
 static int is_dedicated_tag(uint8_t tag)
 {
-    return (tag >= 0x41 && tag <= 0x58) || (tag >= 0xD0 && tag <= 0xD7);
+    return ds_apdu_tag(tag)->protection == DS_APDU_DED;
 }
 
 static int fail(char *err, size_t errlen, const char *msg)
