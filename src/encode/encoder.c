@@ -54,23 +54,6 @@ static int emit_frame(void *user, const uint8_t *p, size_t n)
     return 0;
 }
 
-static void ds_link_opts_from(ds_link_opts *l, const ds_encode_options *o)
-{
-    ds_link_opts_init(l);
-    l->kind = o->frame == DS_LINK_HDLC || o->frame == DS_LINK_WRAPPER ? o->frame : DS_LINK_RAW;
-    l->client_sap = o->client_sap;
-    l->server_upper = o->server_logical;
-    l->server_lower = o->has_physical ? o->server_physical : 0;
-    if (o->server_size) l->server_size = o->server_size;
-    /* the smallest form that holds the address: one byte carries 7 bits of the logical address
-     * alone, two bytes 7 bits of each part, four bytes 14 bits of each */
-    else if (!o->has_physical) l->server_size = o->server_logical < 0x80 ? 1 : 4;
-    else l->server_size = (o->server_logical < 0x80 && o->server_physical < 0x80) ? 2 : 4;
-    l->max_info = o->max_info;
-    l->wport_client = o->wport_client;
-    l->wport_server = o->wport_server;
-}
-
 static void report(encoder *x, long line, const char *msg)
 {
     if (x->err) x->err(x->err_user, line, msg);
@@ -251,7 +234,7 @@ static void encoder_init(encoder *x, const ds_encode_options *o, ds_encode_out_f
     x->err = err;
     x->err_user = err_user;
     ds_buf_init(&x->buf);
-    ds_link_opts_from(&x->link, o);
+    ds_link_opts_from_encode_options(&x->link, o);
     ds_link_state_init(&x->state);
 }
 

@@ -18,16 +18,29 @@ void ds_link_state_init(ds_link_state *st)
     memset(st, 0, sizeof *st);
 }
 
+void ds_link_opts_from_encode_options(ds_link_opts *l, const ds_encode_options *o)
+{
+    memset(l, 0, sizeof *l);
+    l->kind = o->frame == DS_LINK_HDLC || o->frame == DS_LINK_WRAPPER ? o->frame : DS_LINK_RAW;
+    l->client_sap = o->client_sap;
+    l->server_upper = o->server_logical;
+    l->server_lower = o->has_physical ? o->server_physical : 0;
+    if (o->server_size) l->server_size = o->server_size;
+    /* the smallest form that holds the address: one byte carries 7 bits of the logical address
+     * alone, two bytes 7 bits of each part, four bytes 14 bits of each */
+    else if (!o->has_physical) l->server_size = o->server_logical < 0x80 ? 1 : 4;
+    else l->server_size = (o->server_logical < 0x80 && o->server_physical < 0x80) ? 2 : 4;
+    l->max_info = o->max_info;
+    l->wport_client = o->wport_client;
+    l->wport_server = o->wport_server;
+}
+
+/* The defaults are ds_encode_options_init's: one place for them. */
 void ds_link_opts_init(ds_link_opts *o)
 {
-    memset(o, 0, sizeof *o);
-    o->kind = DS_LINK_RAW;
-    o->client_sap = 0x10;
-    o->server_upper = 1;
-    o->server_lower = 0x11;
-    o->max_info = 128;
-    o->wport_client = 1;
-    o->wport_server = 1;
+    ds_encode_options defaults;
+    ds_encode_options_init(&defaults);
+    ds_link_opts_from_encode_options(o, &defaults);
 }
 
 int ds_is_envelope(const xmlNode *node)

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dlmscope/encoder.h"
 #include "dlmscope/frame.h"
 #include "encode/enc.h"
 #include "util/buf.h"
@@ -60,7 +61,10 @@ typedef struct ds_link_opts {
     unsigned wport_client, wport_server;
 } ds_link_opts;
 
-/* Defaults: RAW, client 0x10, server 1/0x11 (size inferred), max_info 128, wPorts 1/1. */
+/* The framing the encoder's options ask for (the server address size inferred when not given). */
+void ds_link_opts_from_encode_options(ds_link_opts *l, const ds_encode_options *o);
+/* The defaults of ds_encode_options_init: RAW, client 16, server 1 in one byte, max_info 128,
+ * wPorts 16 (public client, REFERENCE §2.1) and 1 (management logical device). */
 void ds_link_opts_init(ds_link_opts *o);
 
 /* Called once per frame; returns 0 to go on, non-zero to stop. */

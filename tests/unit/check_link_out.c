@@ -766,6 +766,8 @@ START_TEST(segmentation)
     ds_link_opts o;
     ds_link_opts_init(&o);
     o.kind = DS_LINK_HDLC;
+    o.server_lower = 0x11;
+    o.server_size = 2;
     ds_link_state st;
     ds_link_state_init(&st);
     static frames_out fo;
@@ -826,6 +828,8 @@ START_TEST(sequence_numbers)
     ds_link_opts o;
     ds_link_opts_init(&o);
     o.kind = DS_LINK_HDLC;
+    o.server_lower = 0x11;
+    o.server_size = 2;
     ds_link_state st;
     ds_link_state_init(&st);
     static frames_out fo;
@@ -869,6 +873,45 @@ static int stop_at_first(void *user, const uint8_t *p, size_t n)
     (*(int *)user)++;
     return 7;
 }
+
+/* One set of defaults: the framing's are the encoder options' (they disagreed on the client
+ * wPort: 1, the management client, against 16). REFERENCE §2.1: wPort 16 = public client, 1 =
+ * management logical device; so a default wrapper request is 00 01 | 00 10 | 00 01 | length. */
+START_TEST(defaults_are_the_encoder_options)
+{
+    ds_link_opts o;
+    ds_link_opts_init(&o);
+    ck_assert_int_eq(o.kind, DS_LINK_RAW);
+    ck_assert_uint_eq(o.wport_client, 16);
+    ck_assert_uint_eq(o.wport_server, 1);
+    ck_assert_uint_eq(o.client_sap, 16);
+    ck_assert_uint_eq(o.server_upper, 1);
+    ck_assert_uint_eq(o.server_lower, 0);
+    ck_assert_int_eq(o.server_size, 1);
+    ck_assert_uint_eq(o.max_info, 128);
+    ds_encode_options eo;
+    ds_encode_options_init(&eo);
+    ds_link_opts from;
+    ds_link_opts_from_encode_options(&from, &eo);
+    ck_assert_int_eq(memcmp(&o, &from, sizeof o), 0);
+
+    static const uint8_t req[] = {0xC0, 0x01, 0x81};
+    o.kind = DS_LINK_WRAPPER;
+    ds_link_state st;
+    ds_link_state_init(&st);
+    static frames_out fo;
+    memset(&fo, 0, sizeof fo);
+    ck_assert_int_eq(ds_link_frame_apdu(&o, &st, req, sizeof req, keep_frame, &fo), 0);
+    ck_assert_uint_eq(fo.len[0], 11);
+    ck_assert_int_eq(memcmp(fo.f[0], "\x00\x01\x00\x10\x00\x01\x00\x03\xC0\x01\x81", 11), 0);
+    /* HDLC: server 1 in one byte (1<<1|1 = 03), client 16 (16<<1|1 = 21) */
+    o.kind = DS_LINK_HDLC;
+    memset(&fo, 0, sizeof fo);
+    ck_assert_int_eq(ds_link_frame_apdu(&o, &st, req, sizeof req, keep_frame, &fo), 0);
+    ck_assert_uint_eq(fo.f[0][3], 0x03);
+    ck_assert_uint_eq(fo.f[0][4], 0x21);
+}
+END_TEST
 
 START_TEST(wrapper_and_raw_framing)
 {
@@ -929,6 +972,7 @@ static Suite *link_out_suite(void)
     tcase_add_test(t, segmentation);
     tcase_add_test(t, sequence_numbers);
     tcase_add_test(t, wrapper_and_raw_framing);
+    tcase_add_test(t, defaults_are_the_encoder_options);
     suite_add_tcase(s, t);
     return s;
 }
