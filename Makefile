@@ -114,6 +114,7 @@ check-release: build/release/dlmscope build/release/libdlmscope.so $(RELEASE_UNI
 	@tests/run-units.sh release $(RELEASE_UNIT)
 	@tests/lib/shared.sh build/release $(CC)
 	@tests/lib/manpages.sh man/*.1 man/*.5
+	@tests/lib/layers.sh
 	@tests/e2e/run.sh build/release/dlmscope
 	@tests/e2e/cli.sh build/release/dlmscope
 	@tests/e2e/encode.sh build/release/dlmscope
