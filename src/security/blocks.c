@@ -33,7 +33,13 @@ static ds_block_stream *stream_for(ds_block_stream pair[2], ds_link_addr sender)
     for (int i = 0; i < 2; i++)
         if (pair[i].active && pair[i].sender == sender) return &pair[i];
     for (int i = 0; i < 2; i++)
-        if (!pair[i].active && pair[i].highest && pair[i].sender == sender) return &pair[i];
+        if (!pair[i].active && pair[i].highest && pair[i].sender == sender) {
+            uint32_t highest = pair[i].highest; /* all else starts afresh, as in a free stream */
+            stream_free(&pair[i]);
+            pair[i].sender = sender;
+            pair[i].highest = highest;
+            return &pair[i];
+        }
     ds_block_stream *s = pair[0].active ? &pair[1] : &pair[0];
     stream_free(s);
     s->sender = sender;
