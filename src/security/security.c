@@ -49,13 +49,16 @@ void ds_security_set_hls2_method(ds_security *s, ds_hls2_method m)
 static void session_reset(ds_session *ss)
 {
     ds_blocks_free(&ss->blocks);
-    memset(ss, 0, sizeof *ss);
+    mbedtls_platform_zeroize(ss, sizeof *ss); /* a forgotten conversation's dedicated key */
     ss->mechanism = -1;
 }
 
 void ds_security_free(ds_security *s)
 {
     for (int i = 0; i < DS_SESSIONS; i++) ds_blocks_free(&s->sessions[i].blocks);
+    /* the dedicated keys learned and the HLS secret */
+    mbedtls_platform_zeroize(s->sessions, sizeof s->sessions);
+    mbedtls_platform_zeroize(s->hls_secret, sizeof s->hls_secret);
 }
 
 static int is_session_of(const ds_session *ss, const ds_conversation *c)
@@ -376,6 +379,7 @@ static void on_agreed(ds_security *s, ds_emit *e, const ds_ciphered *c, const ui
         title_hex(t, title);
         report_agreed_failure(e, c, st, &rep, t, offset);
     }
+    mbedtls_platform_zeroize(plain, c->body_len ? c->body_len : 1);
     free(plain);
 }
 
@@ -425,10 +429,11 @@ static void decipher_and_show(ds_security *s, ds_emit *e, const ds_ciphered *c, 
     char why[200];
     const char *mistake = ds_decipher_diagnose_ex(c, title, has_other ? other : NULL, keys, dedicated,
                                                   s->show_keys, plain, &plain_len, why, sizeof why);
-    if (st == DS_DEC_NO_KEY)
-        ds_report_abs(e, "cipher.no-key", DS_SEV_ERROR, offset, "no usable %s key for system title %s",
-                      dedicated ? "dedicated" : "global", t);
-    else
+    if (st == DS_DEC_NO_KEY) {
+        char missing[200];
+        ds_decipher_missing_key(c, keys, dedicated, missing, sizeof missing);
+        ds_report_abs(e, "cipher.no-key", DS_SEV_ERROR, offset, "cannot decipher for system title %s: %s", t, missing);
+    } else
         ds_report_abs(e, "cipher.tag-mismatch", DS_SEV_ERROR, offset,
                       "authentication tag does not verify with system title %s and invocation counter %08lX: wrong "
                       "key, wrong system title or wrong counter",
@@ -569,7 +574,13 @@ static void check_hls(ds_security *s, ds_emit *e, int server_side, const uint8_t
                         server_side ? "server's f(CtoS)" : "client's f(StoC)");
         return;
     }
-    if (rc < 0) return; /* not enough known to check (no secret or keys given): nothing to say */
+    if (rc < 0) {
+        /* not enough known to check: nothing to say, unless a key was given and its partner is missing */
+        if (ss->mechanism == 5 && (ks->ek.set || ks->ak.set))
+            ds_emit_comment(e, "HLS mechanism 5: the %s is not checked: %s",
+                            server_side ? "server's f(CtoS)" : "client's f(StoC)", why);
+        return;
+    }
     ds_report_abs(e, ds_hls_mismatch_code(server_side), DS_SEV_ERROR, offset, "%s", why);
     ds_hls_hints hints;
     memset(&hints, 0, sizeof hints);
