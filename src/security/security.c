@@ -553,10 +553,14 @@ static void check_hls(ds_security *s, ds_emit *e, int server_side, const uint8_t
     /* an unknown title (NULL) looks up the global keys */
     const uint8_t *own_title = server_side ? in.server_title : in.client_title;
     const ds_keyset *ks = s->keys ? ds_keyring_lookup(s->keys, own_title) : &NO_KEYS;
-    if (ks->ek.set && ks->ak.set && (ks->ek.len == 16 || ks->ek.len == 32) && ks->ak.len == ks->ek.len) {
+    /* each key on its own, so that a missing one can be named */
+    if (ds_key_usable(&ks->ek)) {
         in.ek = ks->ek.bytes;
-        in.ak = ks->ak.bytes;
         in.key_len = ks->ek.len;
+    }
+    if (ds_key_usable(&ks->ak)) {
+        in.ak = ks->ak.bytes;
+        in.ak_len = ks->ak.len;
     }
     if (s->client_pub && s->server_pub && s->client_pub_len == s->server_pub_len) {
         in.client_pub = s->client_pub;
