@@ -442,6 +442,7 @@ static void decipher_and_show(ds_security *s, ds_emit *e, const ds_ciphered *c, 
         ds_report_abs(e, mistake, DS_SEV_ERROR, offset, "%s", why);
         show_plaintext(s, e, c, title, plain, plain_len, mistake + strlen("cipher."), NULL, offset);
     }
+    mbedtls_platform_zeroize(why, sizeof why); /* the key's text, with --show-keys */
 }
 
 static void on_ciphered(void *user, ds_emit *e, const uint8_t *apdu, size_t n, uint64_t offset)
