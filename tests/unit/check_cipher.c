@@ -12,6 +12,7 @@
 #include "dlmscope/keys.h"
 #include "security/cipher.h"
 #include "security/keywrap.h"
+#include "security/mistakes.h"
 #include "test_hex.h"
 
 static void key_from_hex(ds_key *k, const char *hex)
@@ -694,6 +695,40 @@ START_TEST(mistake_ascii_32_chars)
 }
 END_TEST
 
+/* The other readings of a key, worked out by hand from the rules in mistakes.h. */
+START_TEST(key_readings)
+{
+    ds_reading r[DS_READINGS_MAX];
+    uint8_t ek[16];
+    test_unhex(GB_EK, ek, 16);
+    /* 32 hex digits for a 16-byte key: only the first 16 characters as ASCII have its length */
+    ck_assert_uint_eq(ds_key_readings(ek, 16, GB_EK, 16, r), 1);
+    ck_assert_int_eq(r[0].kind, DS_READ_ASCII_PREFIX);
+    ck_assert_mem_eq(r[0].bytes, "0001020304050607", 16);
+    /* for a suite 2 key, all 32 characters */
+    ck_assert_uint_eq(ds_key_readings(ek, 16, GB_EK, 32, r), 1);
+    ck_assert_int_eq(r[0].kind, DS_READ_ASCII);
+    ck_assert_mem_eq(r[0].bytes, GB_EK, 32);
+    /* bytes that are ASCII hex digits: the digits as hex */
+    static const uint8_t DIGITS[32] = "000102030405060708090A0B0C0D0E0F";
+    /* (after the first 16 characters of their hex spelling, 3030303130323033, as ASCII) */
+    ck_assert_uint_eq(ds_key_readings(DIGITS, 32, NULL, 16, r), 2);
+    ck_assert_int_eq(r[0].kind, DS_READ_ASCII_PREFIX);
+    ck_assert_mem_eq(r[0].bytes, "3030303130323033", 16);
+    ck_assert_int_eq(r[1].kind, DS_READ_HEX_DIGITS);
+    ck_assert_mem_eq(r[1].bytes, ek, 16);
+    /* any length (a secret): the text as ASCII; its hex reading equals the bytes and is left out */
+    static const uint8_t ELEVENS[8] = {0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11};
+    ck_assert_uint_eq(ds_key_readings(ELEVENS, 8, "1111111111111111", 0, r), 1);
+    ck_assert_int_eq(r[0].kind, DS_READ_ASCII);
+    ck_assert_uint_eq(r[0].len, 16);
+    /* a text that is not hex and too long for a key yields nothing of a key's length */
+    ck_assert_uint_eq(ds_key_readings(ek, 16, "not a key at all, not hex either!", 16, r), 1);
+    ck_assert_int_eq(r[0].kind, DS_READ_ASCII_PREFIX);
+    ck_assert_uint_eq(ds_key_readings(NULL, 0, NULL, 16, r), 0);
+}
+END_TEST
+
 START_TEST(mistake_keys_swapped)
 {
     uint8_t ek[16], ak[16], title[8], apdu[64], plain[64];
@@ -1126,6 +1161,7 @@ int main(void)
     tcase_add_test(tc, mistake_ascii_block_key);
     tcase_add_test(tc, mistake_ascii_auth_key);
     tcase_add_test(tc, mistake_ascii_32_chars);
+    tcase_add_test(tc, key_readings);
     tcase_add_test(tc, mistake_keys_swapped);
     tcase_add_test(tc, mistake_titles_swapped);
     tcase_add_test(tc, mistake_dedicated_vs_global);
