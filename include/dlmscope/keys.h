@@ -23,7 +23,7 @@ extern "C" {
 typedef struct ds_key {
     int set;
     uint8_t bytes[DS_KEY_MAX];
-    size_t len;                        /* 16 or 32 when usable; other lengths are kept for diagnosis */
+    size_t len;                        /* 16 or 32 (ds_keyring_set takes no other) */
     char text[DS_KEY_TEXT_MAX];        /* as typed */
 } ds_key;
 
@@ -53,12 +53,19 @@ typedef struct ds_keyring ds_keyring;
 ds_keyring *ds_keyring_new(void);
 void ds_keyring_free(ds_keyring *kr);
 
+/* Told of a key that is taken but looks mistyped (its bytes are all ASCII codes of hex digits):
+ * one sentence, with where the key came from ("DLMSCOPE_EK: ...", "file:3: ..."). */
+typedef void (*ds_keyring_warn_fn)(void *user, const char *message);
+/* Where ds_keyring_load_file and ds_keyring_from_env send such warnings (none by default). */
+void ds_keyring_on_warning(ds_keyring *kr, ds_keyring_warn_fn fn, void *user);
+
 /* Sets one key from text (hex; spaces and colons allowed). which: 'e' EK, 'a' AK, 'd' DK,
  * 'b' broadcast key, 'k' master key (KEK); 'p' key-agreement private key, 'q' key-agreement
  * public key, 's' public signing key. title NULL: the global keyset. Returns 0, or -1 with a
  * message in err (not hex at all; for the three EC keys also a length that is no P-256 or P-384
- * key). A symmetric key of the wrong length is kept (len not 16/32) so that decryption can say
- * what is wrong with it. Public keys are taken as 04||X||Y or as X||Y (stored as 04||X||Y). */
+ * key; a symmetric key of a length no security suite uses: 16 and 32 bytes are the only ones).
+ * On success err holds a warning, or "" (a key whose bytes are all ASCII codes of hex digits is
+ * taken, but said). Public keys are taken as 04||X||Y or as X||Y (stored as 04||X||Y). */
 int ds_keyring_set(ds_keyring *kr, const uint8_t *title, char which, const char *text, char *err, size_t errlen);
 /* Known system titles of the two sides (from the command line); NULL to leave unset. */
 void ds_keyring_set_titles(ds_keyring *kr, const uint8_t *client_title, const uint8_t *server_title);

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <mbedtls/platform_util.h>
+
 #include "cli/cli.h"
 #include "dlmscope/dlmscope.h"
 
@@ -76,6 +78,13 @@ static int done(ds_keyring *keys, int status)
 {
     ds_keyring_free(keys);
     return status;
+}
+
+/* A key taken that looks mistyped: said once, at start, before any traffic is read. */
+static void key_warning(void *user, const char *message)
+{
+    (void)user;
+    fprintf(stderr, "dlmscope decode: warning: %s\n", message);
 }
 
 static int key_error(ds_keyring *keys, const char *message)
@@ -179,6 +188,7 @@ int ds_cmd_decode(int argc, char **argv)
         fprintf(stderr, "dlmscope: out of memory\n");
         return DS_EXIT_UNDECODABLE;
     }
+    ds_keyring_on_warning(keys, key_warning, NULL);
     if (ds_keyring_from_env(keys, kerr, sizeof kerr)) {
         fprintf(stderr, "dlmscope decode: %s\n", kerr);
         ds_keyring_free(keys);
@@ -210,7 +220,14 @@ int ds_cmd_decode(int argc, char **argv)
         case OPT_BK:
         case OPT_KEK: {
             char which = c == OPT_EK ? 'e' : c == OPT_AK ? 'a' : c == OPT_DK ? 'd' : c == OPT_BK ? 'b' : 'k';
-            if (ds_keyring_set(keys, NULL, which, optarg, kerr, sizeof kerr)) return key_error(keys, kerr);
+            char msg[sizeof kerr + 64];
+            int rc = ds_keyring_set(keys, NULL, which, optarg, kerr, sizeof kerr);
+            /* the option as the user wrote it names where the key came from */
+            static const char *const OPTION[] = {"--ek", "--ak", "--dedicated-key", "--broadcast-key", "--kek"};
+            const char *option = OPTION[c == OPT_EK ? 0 : c == OPT_AK ? 1 : c == OPT_DK ? 2 : c == OPT_BK ? 3 : 4];
+            snprintf(msg, sizeof msg, "%s: %s", option, kerr);
+            if (rc) return key_error(keys, msg);
+            if (kerr[0]) key_warning(NULL, msg);
             break;
         }
         case OPT_PRIVATE_KEY:
@@ -331,5 +348,6 @@ int ds_cmd_decode(int argc, char **argv)
     }
     if (out != stdout) fclose(out);
     ds_keyring_free(keys);
+    mbedtls_platform_zeroize(secret, sizeof secret);
     return status;
 }

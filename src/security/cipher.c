@@ -12,6 +12,7 @@
 #include "apdu/apdu_tags.h"
 #include "security/agree.h"
 #include "security/keywrap.h"
+#include "security/mistakes.h"
 #include "util/cursor.h"
 
 #define SC_SUITE_MASK 0x0Fu
@@ -286,6 +287,7 @@ static ds_dec_status try_aad(const ds_ciphered *c, const ds_key *ek, const ds_ke
     uint8_t full[16];
     int enc = (c->sc & SC_ENC) != 0;
     int rc = gcm_run(ek->bytes, ek->len, iv, aad, aad_len, c->body, c->body_len, enc, plain, full);
+    mbedtls_platform_zeroize(aad, aad_len); /* it holds the AK */
     free(aad);
     if (rc != 0) return DS_DEC_UNSUPPORTED;
     if (!enc) memcpy(plain, c->body, c->body_len);
@@ -391,67 +393,85 @@ static ds_dec_status decipher_with(const ds_ciphered *c, const uint8_t title[DS_
     return DS_DEC_OK;
 }
 
+void ds_decipher_missing_key(const ds_ciphered *c, const ds_keyset *keys, int use_dedicated, char *why, size_t whylen)
+{
+    static const ds_keyset NONE;
+    if (!keys) keys = &NONE;
+    const ds_key *ek = cipher_key(c, keys, use_dedicated);
+    const char *name = ek == &keys->dk ? "dedicated key" : ek == &keys->bk ? "broadcast key" : "global key (EK)";
+    size_t need = suite_key_len(c->sc & SC_SUITE_MASK);
+    if (!ds_key_usable(ek))
+        snprintf(why, whylen, "no %s", name);
+    else if (ek->len != need)
+        snprintf(why, whylen, "the %s is %zu bytes, security suite %u needs %zu", name, ek->len,
+                 (unsigned)(c->sc & SC_SUITE_MASK), need);
+    else if ((c->sc & SC_AUTH) && !ds_key_usable(&keys->ak))
+        snprintf(why, whylen,
+                 "no authentication key (AK), which security control %02X needs for its tag (give it, or decipher "
+                 "unchecked with --no-verify)",
+                 c->sc);
+    else
+        snprintf(why, whylen, "no usable %s", name);
+}
+
 /* ---- diagnosis of the usual human mistakes -------------------------------------------------- */
 
-static const char *key_role(const ds_ciphered *c, const ds_keyset *keys, const ds_key *k)
+static const char *key_role(const ds_keyset *keys, const ds_key *k)
 {
-    if (k == &keys->ak) return "authentication key";
     if (k == &keys->dk) return "dedicated key";
     if (k == &keys->bk) return "broadcast key";
-    (void)c;
-    return "block key";
+    return "EK";
 }
 
-/* The text typed for k read as ASCII: only when it has a usable key length. */
-static int ascii_reading(const ds_key *k, ds_key *out)
+/* A guess of the mistake search (mistakes.h) tried on one ciphered APDU. */
+typedef struct cipher_trial {
+    const ds_ciphered *c;
+    const ds_keyset *keys;
+    int use_dedicated;
+    uint8_t *plain;
+    size_t *plain_len;
+} cipher_trial;
+
+static void put_key(ds_key *slot, const uint8_t *p, size_t n)
 {
-    if (!k->set) return 0;
-    size_t n = strlen(k->text);
-    if (n != 16 && n != 32) return 0;
-    if (k->len == n && memcmp(k->bytes, k->text, n) == 0) return 0; /* already that */
-    *out = *k;
-    memcpy(out->bytes, k->text, n);
-    out->len = n;
-    return 1;
+    memset(slot, 0, sizeof *slot);
+    if (!p || n == 0 || n > sizeof slot->bytes) return;
+    memcpy(slot->bytes, p, n);
+    slot->len = n;
+    slot->set = 1;
 }
 
-static int verifies(const ds_ciphered *c, const uint8_t title[DS_TITLE_LEN], const ds_keyset *ks, int use_dedicated,
-                    uint8_t *plain, size_t *plain_len)
+static int cipher_guess_works(void *ctx, const ds_guess *g)
 {
-    return ds_decipher(c, title, ks, use_dedicated, 1, plain, plain_len) == DS_DEC_OK;
+    const cipher_trial *t = ctx;
+    ds_keyset trial = *t->keys;
+    const ds_key *ek = cipher_key(t->c, t->keys, t->use_dedicated);
+    ds_key *slot = t->use_dedicated ? &trial.dk : (ek == &t->keys->bk ? &trial.bk : &trial.ek);
+    put_key(slot, g->ek, g->ek_len);
+    put_key(&trial.ak, g->ak, g->ak_len);
+    ds_ciphered c = *t->c;
+    c.ic += (uint32_t)g->ic_delta; /* the IV's counter; the carried bytes are not part of the AAD */
+    int ok = ds_decipher(&c, g->title, &trial, t->use_dedicated, 1, t->plain, t->plain_len) == DS_DEC_OK;
+    mbedtls_platform_zeroize(&trial, sizeof trial);
+    return ok;
 }
 
-static const char *try_ascii(const ds_ciphered *c, const uint8_t *title, const ds_keyset *keys, int use_dedicated,
-                             int show_keys, uint8_t *plain, size_t *plain_len, char *why, size_t whylen)
+/* The search's names with this module's prefix; the kind of key has one name here. */
+static const char *cipher_code(const char *mistake)
 {
-    const ds_key *ek = cipher_key(c, keys, use_dedicated);
-    ds_keyset trial;
-    ds_key ek_ascii, ak_ascii;
-    int ek_ok = ascii_reading(ek, &ek_ascii), ak_ok = ascii_reading(&keys->ak, &ak_ascii);
-    /* 1: the cipher key alone, 2: AK alone, 3: both */
-    for (int which = 1; which <= 3; which++) {
-        if ((which & 1) && !ek_ok) continue;
-        if ((which & 2) && !ak_ok) continue;
-        trial = *keys;
-        ds_key *slot = use_dedicated ? &trial.dk : (ek == &keys->bk ? &trial.bk : &trial.ek);
-        if (which & 1) *slot = ek_ascii;
-        if (which & 2) trial.ak = ak_ascii;
-        int ok = verifies(c, title, &trial, use_dedicated, plain, plain_len);
-        mbedtls_platform_zeroize(&trial, sizeof trial);
-        if (!ok) continue;
-        const char *role = which == 2 ? "authentication key" : key_role(c, keys, ek);
-        const ds_key *typed = which == 2 ? &keys->ak : ek;
-        const char *also = which == 3 ? " (and so was the authentication key)" : "";
-        if (why && whylen) {
-            if (show_keys)
-                snprintf(why, whylen, "the %s was given as hex but is the ASCII text %s%s", role, typed->text, also);
-            else
-                snprintf(why, whylen, "the %s was given as hex but is the ASCII text of its %zu characters%s", role,
-                         strlen(typed->text), also);
-        }
-        return "cipher.key-ascii";
-    }
+    static const char *const CODES[][2] = {
+        {"key-ascii", "cipher.key-ascii"},         {"key-ascii-prefix", "cipher.key-ascii-prefix"},
+        {"key-hex-digits", "cipher.key-hex-digits"}, {"keys-swapped", "cipher.keys-swapped"},
+        {"titles-swapped", "cipher.titles-swapped"}, {"ic-off-by-one", "cipher.ic-off-by-one"},
+        {"dedicated-key", "cipher.wrong-key-kind"},  {"global-key", "cipher.wrong-key-kind"}};
+    for (size_t i = 0; mistake && i < sizeof CODES / sizeof CODES[0]; i++)
+        if (strcmp(mistake, CODES[i][0]) == 0) return CODES[i][1];
     return NULL;
+}
+
+static const char *typed_text(const ds_key *k)
+{
+    return k->set && k->text[0] ? k->text : NULL;
 }
 
 const char *ds_decipher_diagnose_ex(const ds_ciphered *c, const uint8_t title[DS_TITLE_LEN],
@@ -463,39 +483,44 @@ const char *ds_decipher_diagnose_ex(const ds_ciphered *c, const uint8_t title[DS
     /* without a tag nothing can be confirmed: any key "deciphers" encrypted-only content */
     if (!keys || !(c->sc & SC_AUTH) || !c->tag) return NULL;
     if (c->kind == DS_CIPH_GENERAL_CIPHERING && c->key_info == 2) return NULL;
-    const char *code = try_ascii(c, title, keys, use_dedicated, show_keys, plain, plain_len, why, whylen);
-    if (code) return code;
-
-    const ds_key *ek = cipher_key(c, keys, use_dedicated);
-    if (ds_key_usable(ek) && ds_key_usable(&keys->ak)) {
-        ds_keyset trial = *keys;
-        ds_key *slot = use_dedicated ? &trial.dk : (ek == &keys->bk ? &trial.bk : &trial.ek);
-        ds_key tmp = *slot;
-        *slot = trial.ak;
-        trial.ak = tmp;
-        int ok = verifies(c, title, &trial, use_dedicated, plain, plain_len);
-        mbedtls_platform_zeroize(&trial, sizeof trial);
-        mbedtls_platform_zeroize(&tmp, sizeof tmp);
-        if (ok) {
-            if (why && whylen)
-                snprintf(why, whylen, "the %s and the authentication key are swapped", key_role(c, keys, ek));
-            return "cipher.keys-swapped";
-        }
+    if (!title) {
+        if (!c->title || c->title_len != DS_TITLE_LEN) return NULL;
+        title = c->title;
     }
-    if (other_title && (!title || memcmp(other_title, title, DS_TITLE_LEN) != 0) &&
-        verifies(c, other_title, keys, use_dedicated, plain, plain_len)) {
-        if (why && whylen)
-            snprintf(why, whylen, "the client and server system titles are swapped: the sender used the other one");
-        return "cipher.titles-swapped";
+    const ds_key *ek = cipher_key(c, keys, use_dedicated), *other = cipher_key(c, keys, !use_dedicated);
+    ds_mistake_inputs in;
+    memset(&in, 0, sizeof in);
+    if (ek->set) {
+        in.ek = ek->bytes;
+        in.ek_len = ek->len;
+        in.ek_text = typed_text(ek);
     }
-    if (verifies(c, title, keys, !use_dedicated, plain, plain_len)) {
-        if (why && whylen)
-            snprintf(why, whylen, use_dedicated ? "this APDU was ciphered with the global key, not the dedicated key"
-                                                : "this APDU was ciphered with the dedicated key, not the global key");
-        return "cipher.wrong-key-kind";
+    in.ek_role = key_role(keys, ek);
+    if (keys->ak.set) {
+        in.ak = keys->ak.bytes;
+        in.ak_len = keys->ak.len;
+        in.ak_text = typed_text(&keys->ak);
     }
-    *plain_len = 0;
-    return NULL;
+    in.key_len = suite_key_len(c->sc & SC_SUITE_MASK);
+    in.title = title;
+    in.other_title = other_title;
+    in.ic = c->ic;
+    if (ds_key_usable(other)) {
+        in.other_ek = other->bytes;
+        in.other_ek_len = other->len;
+        in.other_ek_is_dedicated = !use_dedicated;
+    }
+    in.show_keys = show_keys;
+    cipher_trial t = {c, keys, use_dedicated, plain, plain_len};
+    char clause[300];
+    const char *code = cipher_code(ds_mistake_search(&in, cipher_guess_works, &t, clause, sizeof clause));
+    if (!code) {
+        *plain_len = 0;
+        return NULL;
+    }
+    if (why && whylen) snprintf(why, whylen, "the authentication tag verifies %s", clause);
+    mbedtls_platform_zeroize(clause, sizeof clause);
+    return code;
 }
 
 const char *ds_decipher_diagnose(const ds_ciphered *c, const uint8_t title[DS_TITLE_LEN],

@@ -90,18 +90,26 @@ ds_dec_status ds_decipher_ex(const ds_ciphered *c, const uint8_t title[DS_TITLE_
                              int use_dedicated, int verify, uint8_t *plain, size_t *plain_len,
                              struct ds_agree_report *rep);
 
+/* After ds_decipher said DS_DEC_NO_KEY for a service-specific or general-glo/ded APDU: which key
+ * is missing, in a phrase for "cannot decipher: ..." (the block key, one of the wrong length for
+ * the suite, or the AK the security control needs). */
+void ds_decipher_missing_key(const ds_ciphered *c, const ds_keyset *keys, int use_dedicated, char *why, size_t whylen);
+
 /* After a failed ds_decipher: tries the usual human mistakes and reports the one that makes
- * the tag verify: the key typed as ASCII text instead of hex ("cipher.key-ascii"), block and
- * authentication keys swapped ("cipher.keys-swapped"), client and server system titles
- * swapped ("cipher.titles-swapped", other_title = the other side's title, may be NULL),
- * dedicated key instead of global or the reverse ("cipher.wrong-key-kind"). On success fills
+ * the tag verify: the search of src/security/mistakes.h: a key typed as ASCII text instead of hex, or the
+ * reverse ("cipher.key-ascii"), only its first 16 (32) characters as ASCII
+ * ("cipher.key-ascii-prefix"), its bytes ASCII codes of the key's hex digits
+ * ("cipher.key-hex-digits"), block and authentication keys swapped ("cipher.keys-swapped"),
+ * the other side's system title ("cipher.titles-swapped", other_title = the other side's title,
+ * may be NULL), the invocation counter off by one ("cipher.ic-off-by-one"), dedicated key
+ * instead of global or the reverse ("cipher.wrong-key-kind"). On success fills
  * plain and a sentence in why, and returns the diagnostic code; NULL when none works. */
 const char *ds_decipher_diagnose(const ds_ciphered *c, const uint8_t title[DS_TITLE_LEN],
                                  const uint8_t *other_title, const ds_keyset *keys, int use_dedicated,
                                  uint8_t *plain, size_t *plain_len, char *why, size_t whylen);
 
 /* ds_decipher_diagnose with a choice: show_keys 1 puts the key text as typed into the sentence
- * for the ASCII case ("... is the ASCII text 1111111111111111"); 0 (what ds_decipher_diagnose
+ * for the ASCII cases ("... is read as the ASCII text 1111111111111111, not as hex"); 0 (what ds_decipher_diagnose
  * does) only says how many characters it has. Returns NULL at once when the SC has no
  * authentication: without a tag no guess can be confirmed, and for a DD with an agreed key: the
  * guesses are about keys typed by hand, not about agreed ones. */

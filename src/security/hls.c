@@ -13,15 +13,15 @@
 #include <mbedtls/ecdsa.h>
 #include <mbedtls/ecp.h>
 #include <mbedtls/md.h>
+#include <mbedtls/platform_util.h>
 
 #include "dlmscope/keys.h"
 #include "security/cipher.h"
+#include "security/mistakes.h"
 
 /* Internal pseudo-mechanism: mechanism 6 read as SHA-256(challenge || secret) (REFERENCE [^14]). */
 #define MECH_6_VARIANT 106
 #define GMAC_TAG_LEN 12
-#define CANDIDATE_MAX 5
-#define CANDIDATE_LEN (2 * DS_HLS_SECRET_MAX)
 
 typedef ds_bytes byte_span; /* a challenge, a secret, a title */
 
@@ -198,6 +198,7 @@ static int aes_ecb_value(const uint8_t *secret, size_t secret_len, byte_span cha
         rc = mbedtls_aes_crypt_ecb(&aes, MBEDTLS_AES_ENCRYPT, block, out + b * 16);
     }
     mbedtls_aes_free(&aes);
+    mbedtls_platform_zeroize(key, sizeof key);
     *out_len = blocks * 16;
     return rc == 0 ? 0 : -1;
 }
@@ -228,7 +229,9 @@ static int gmac_value(const ds_hls_inputs *in, const uint8_t *title, uint32_t ic
     aad[0] = sc;
     memcpy(aad + 1, in->ak, ak_len);
     memcpy(aad + 1 + ak_len, challenge.p, challenge.n);
-    if (ds_gmac(in->ek, in->key_len, iv, aad, 1 + ak_len + challenge.n, out + 5, GMAC_TAG_LEN) != 0)
+    int rc = ds_gmac(in->ek, in->key_len, iv, aad, 1 + ak_len + challenge.n, out + 5, GMAC_TAG_LEN);
+    mbedtls_platform_zeroize(aad, sizeof aad); /* it holds the AK */
+    if (rc != 0)
         return -1;
     out[0] = sc;
     put_u32be(out + 1, ic);
@@ -414,84 +417,26 @@ static int matches(const ds_hls_inputs *in, int mechanism, int server_side, cons
     return verify_as(in, mechanism, server_side, got, got_len, ic_delta, NULL, 0) == 0;
 }
 
-typedef struct candidates {
-    uint8_t bytes[CANDIDATE_MAX][CANDIDATE_LEN];
-    size_t len[CANDIDATE_MAX];
-    size_t n;
-} candidates;
-
-/* Hex text of text_len bytes (not NUL-terminated: a secret's bytes) to bytes, as keys are
- * read (ds_hex_to_bytes); 0 ok, -1 not hex, empty or too long. */
-static int parse_hex(const char *text, size_t text_len, uint8_t *out, size_t cap, size_t *n)
+static size_t gmac_suite_key_len(const ds_hls_inputs *in, const uint8_t *got)
 {
-    char z[2 * CANDIDATE_LEN + 1];
-    if (text_len >= sizeof z)
-        return -1;
-    memcpy(z, text, text_len);
-    z[text_len] = '\0';
-    int got = ds_hex_to_bytes(z, out, cap);
-    if (got <= 0)
-        return -1;
-    *n = (size_t)got;
-    return 0;
-}
-
-static void add_candidate(candidates *c, const uint8_t *bytes, size_t len, const uint8_t *orig, size_t orig_len)
-{
-    if (c->n >= CANDIDATE_MAX || len > CANDIDATE_LEN || len == 0)
-        return;
-    if (len == orig_len && memcmp(bytes, orig, len) == 0)
-        return;
-    memcpy(c->bytes[c->n], bytes, len);
-    c->len[c->n++] = len;
-}
-
-/* The other readings of a key or secret: its typed text taken as ASCII or as hex, and, without
- * the text, the bytes' hex spelling taken as ASCII or ASCII hex digits taken as hex. */
-static void ascii_candidates(const uint8_t *orig, size_t orig_len, const char *text, candidates *c)
-{
-    uint8_t tmp[CANDIDATE_LEN];
-    size_t n = 0;
-    c->n = 0;
-    if (text != NULL) {
-        size_t tl = strnlen(text, CANDIDATE_LEN + 1);
-        add_candidate(c, (const uint8_t *)text, tl, orig, orig_len);
-        if (parse_hex(text, tl, tmp, sizeof tmp, &n) == 0)
-            add_candidate(c, tmp, n, orig, orig_len);
-    }
-    if (orig == NULL)
-        return;
-    if (orig_len * 2 <= sizeof tmp) {
-        static const char UPPER[] = "0123456789ABCDEF", LOWER[] = "0123456789abcdef";
-        for (size_t i = 0; i < orig_len; i++) {
-            tmp[2 * i] = (uint8_t)UPPER[orig[i] >> 4];
-            tmp[2 * i + 1] = (uint8_t)UPPER[orig[i] & 15];
-        }
-        add_candidate(c, tmp, orig_len * 2, orig, orig_len);
-        for (size_t i = 0; i < orig_len; i++) {
-            tmp[2 * i] = (uint8_t)LOWER[orig[i] >> 4];
-            tmp[2 * i + 1] = (uint8_t)LOWER[orig[i] & 15];
-        }
-        if (c->n == 0 || memcmp(tmp, c->bytes[c->n - 1], orig_len * 2) != 0)
-            add_candidate(c, tmp, orig_len * 2, orig, orig_len);
-    }
-    if (parse_hex((const char *)orig, orig_len, tmp, sizeof tmp, &n) == 0)
-        add_candidate(c, tmp, n, orig, orig_len);
+    uint8_t sc = in->sc != 0 ? in->sc : got[0];
+    return (sc & 0x0F) == 2 ? 32 : 16;
 }
 
 static int secret_ascii_matches(const ds_hls_inputs *in, int server_side, const uint8_t *got, size_t got_len,
                                 const ds_hls_hints *hints)
 {
-    candidates c;
-    ascii_candidates(in->secret, in->secret_len, hints ? hints->secret_text : NULL, &c);
-    for (size_t i = 0; i < c.n; i++) {
+    ds_reading r[DS_READINGS_MAX];
+    size_t n = ds_key_readings(in->secret, in->secret_len, hints ? hints->secret_text : NULL, 0, r);
+    int found = 0;
+    for (size_t i = 0; i < n && !found; i++) {
         ds_hls_inputs alt = *in;
-        alt.secret = c.bytes[i];
-        alt.secret_len = c.len[i];
-        if (matches(&alt, in->mechanism, server_side, got, got_len, 0))
-            return 1;
+        alt.secret = r[i].bytes;
+        alt.secret_len = r[i].len;
+        found = matches(&alt, in->mechanism, server_side, got, got_len, 0);
     }
-    return 0;
+    mbedtls_platform_zeroize(r, sizeof r);
+    return found;
 }
 
 /* Sets an alternative AK; a zero length cannot be written as ak_len (0 means "key_len"), and
@@ -502,62 +447,59 @@ static void set_ak(ds_hls_inputs *alt, const uint8_t *ak, size_t len)
     alt->ak_len = len;
 }
 
-/* Mechanism 5: EK, AK or both read the other way (the text as ASCII, or the reverse). */
-static int gmac_keys_ascii_match(const ds_hls_inputs *in, int server_side, const uint8_t *got, size_t got_len,
-                                 const ds_hls_hints *hints)
+/* A guess of the mistake search (mistakes.h) tried on one mechanism 5 value. */
+typedef struct gmac_trial {
+    const ds_hls_inputs *in;
+    int server_side;
+    const uint8_t *got;
+    size_t got_len;
+} gmac_trial;
+
+static int gmac_guess_works(void *ctx, const ds_guess *g)
 {
-    candidates ek, ak;
-    ascii_candidates(in->ek, in->ek ? in->key_len : 0, hints ? hints->ek_text : NULL, &ek);
-    ascii_candidates(in->ak, in->ak ? ak_length(in) : 0, hints ? hints->ak_text : NULL, &ak);
-    /* index n stands for "the key as given" */
-    for (size_t i = 0; i <= ek.n; i++)
-        for (size_t j = 0; j <= ak.n; j++) {
-            if (i == ek.n && j == ak.n)
-                continue;
-            ds_hls_inputs alt = *in;
-            if (i < ek.n) {
-                alt.ek = ek.bytes[i];
-                alt.key_len = ek.len[i];
-            }
-            if (j < ak.n)
-                set_ak(&alt, ak.bytes[j], ak.len[j]);
-            else
-                set_ak(&alt, in->ak, ak_length(in));
-            if (alt.ek != NULL && alt.ak != NULL && matches(&alt, 5, server_side, got, got_len, 0))
-                return 1;
-        }
-    return 0;
+    const gmac_trial *t = ctx;
+    ds_hls_inputs alt = *t->in;
+    alt.ek = g->ek;
+    alt.key_len = g->ek_len;
+    set_ak(&alt, g->ak, g->ak_len);
+    if (t->server_side)
+        alt.server_title = g->title;
+    else
+        alt.client_title = g->title;
+    return alt.ek != NULL && alt.ak != NULL && matches(&alt, 5, t->server_side, t->got, t->got_len, g->ic_delta);
 }
 
-/* Mechanism 5 key mistakes: ASCII/hex, EK and AK exchanged, the other key kind. */
-static const char *diagnose_gmac_keys(const ds_hls_inputs *in, int server_side, const uint8_t *got, size_t got_len,
-                                      const ds_hls_hints *hints, char *why, size_t whylen)
+/* Mechanism 5: the search shared with ciphering: keys read otherwise or swapped, the other
+ * side's title (the only title in the IV), the counter off by one, the other kind of key. */
+static const char *diagnose_gmac(const ds_hls_inputs *in, int server_side, const uint8_t *got, size_t got_len,
+                                 const ds_hls_hints *hints, char *why, size_t whylen)
 {
-    const char *name = value_name(server_side);
-    if (gmac_keys_ascii_match(in, server_side, got, got_len, hints)) {
-        say(why, whylen, "%s matches when a key is read as ASCII text instead of hex, or the reverse", name);
-        return "key-ascii";
-    }
-    ds_hls_inputs alt = *in;
-    alt.ek = in->ak;
-    alt.key_len = ak_length(in);
-    set_ak(&alt, in->ek, in->key_len);
-    if (matches(&alt, 5, server_side, got, got_len, 0)) {
-        say(why, whylen, "%s matches with the encryption and authentication keys swapped", name);
-        return "keys-swapped";
-    }
-    if (hints == NULL || hints->other_ek == NULL)
+    if (got_len != DS_HLS_GMAC_VALUE_LEN)
         return NULL;
-    alt = *in;
-    alt.ek = hints->other_ek;
-    alt.key_len = hints->other_ek_len;
-    set_ak(&alt, in->ak, ak_length(in));
-    if (!matches(&alt, 5, server_side, got, got_len, 0))
-        return NULL;
-    int ded = hints->other_ek_is_dedicated;
-    say(why, whylen, "%s matches with the %s key instead of the %s key", name, ded ? "dedicated" : "global",
-        ded ? "global" : "dedicated");
-    return ded ? "dedicated-key" : "global-key";
+    ds_mistake_inputs m;
+    memset(&m, 0, sizeof m);
+    m.ek = in->ek;
+    m.ek_len = in->key_len;
+    m.ek_role = "EK";
+    m.ak = in->ak;
+    m.ak_len = ak_length(in);
+    m.key_len = gmac_suite_key_len(in, got);
+    m.title = server_side ? in->server_title : in->client_title;
+    m.other_title = server_side ? in->client_title : in->server_title;
+    m.ic = get_u32be(got + 1);
+    if (hints != NULL) {
+        m.ek_text = hints->ek_text;
+        m.ak_text = hints->ak_text;
+        m.other_ek = hints->other_ek;
+        m.other_ek_len = hints->other_ek_len;
+        m.other_ek_is_dedicated = hints->other_ek_is_dedicated;
+    }
+    gmac_trial t = {in, server_side, got, got_len};
+    char clause[300];
+    const char *code = ds_mistake_search(&m, gmac_guess_works, &t, clause, sizeof clause);
+    if (code != NULL)
+        say(why, whylen, "%s matches %s", value_name(server_side), clause);
+    return code;
 }
 
 /* System titles or challenges exchanged. */
@@ -568,7 +510,7 @@ static const char *diagnose_swaps(const ds_hls_inputs *in, int server_side, cons
     ds_hls_inputs alt = *in;
     alt.client_title = in->server_title;
     alt.server_title = in->client_title;
-    if ((mech == 5 || mech == 6 || mech == 7) && in->client_title != NULL && in->server_title != NULL &&
+    if ((mech == 6 || mech == 7) && in->client_title != NULL && in->server_title != NULL &&
         matches(&alt, mech, server_side, got, got_len, 0)) {
         say(why, whylen, "%s matches with the client and server system titles swapped", value_name(server_side));
         return "titles-swapped";
@@ -617,25 +559,17 @@ const char *ds_hls_diagnose(const ds_hls_inputs *in, int server_side, const uint
      * look for (another mechanism's formula matching would be a guess about the vendor's). */
     if (mech == 2 && !mech2_known(in))
         return NULL;
-    if (mech == 5 && got_len == DS_HLS_GMAC_VALUE_LEN) {
-        uint32_t carried = get_u32be(got + 1);
-        for (int32_t d = -1; d <= 1; d += 2)
-            if (matches(in, 5, server_side, got, got_len, d)) {
-                say(why, whylen, "%s matches with invocation counter %lu, not the %lu it carries",
-                    value_name(server_side), (unsigned long)(uint32_t)(carried + (uint32_t)d),
-                    (unsigned long)carried);
-                return "ic-off-by-one";
-            }
-    }
-    const char *code = diagnose_swaps(in, server_side, got, got_len, why, whylen);
+    const char *code = NULL;
+    if (mech == 5)
+        code = diagnose_gmac(in, server_side, got, got_len, hints, why, whylen);
+    if (code == NULL)
+        code = diagnose_swaps(in, server_side, got, got_len, why, whylen);
     if (code == NULL && (mech == 2 || mech == 3 || mech == 4 || mech == 6) &&
         secret_ascii_matches(in, server_side, got, got_len, hints)) {
         say(why, whylen, "%s matches when the secret is read as ASCII text instead of hex, or the reverse",
             value_name(server_side));
         code = "key-ascii";
     }
-    if (code == NULL && mech == 5)
-        code = diagnose_gmac_keys(in, server_side, got, got_len, hints, why, whylen);
     if (code == NULL)
         code = diagnose_mechanism(in, server_side, got, got_len, why, whylen);
     return code;

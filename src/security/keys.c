@@ -29,6 +29,8 @@ typedef struct ds_title_keys {
 
 struct ds_keyring {
     ds_keyset global;
+    ds_keyring_warn_fn warn; /* told of keys that are taken but look mistyped */
+    void *warn_user;
     ds_title_keys *titled;
     size_t n_titled, cap_titled;
     int has_client_title, has_server_title;
@@ -40,6 +42,22 @@ ds_keyring *ds_keyring_new(void)
     return calloc(1, sizeof(ds_keyring));
 }
 
+
+void ds_keyring_on_warning(ds_keyring *kr, ds_keyring_warn_fn fn, void *user)
+{
+    if (!kr) return;
+    kr->warn = fn;
+    kr->warn_user = user;
+}
+
+static void warn_from(const ds_keyring *kr, const char *place, const char *msg)
+{
+    if (kr->warn && msg[0]) {
+        char line[512];
+        snprintf(line, sizeof line, "%s: %s", place, msg);
+        kr->warn(kr->warn_user, line);
+    }
+}
 
 void ds_keyring_free(ds_keyring *kr)
 {
@@ -244,9 +262,50 @@ int ds_ec_public_key_parse(const char *text, ds_ec_key *out, char *err, size_t e
     return parse_ec_key('s', text, out, err, errlen);
 }
 
+/* Every security suite's block cipher and authentication keys are AES-128 (16 bytes) or AES-256
+ * (32): any other length is a typing mistake, said at start rather than as a failure to decipher.
+ * A 16-digit text (8 bytes) is mostly a key meant as ASCII text. */
+static int key_length_ok(const char *name, int n, char *err, size_t errlen)
+{
+    if (n == 16 || n == 32) return 1;
+    if (err && errlen)
+        snprintf(err, errlen, "the %s is %d bytes: a key is 16 bytes (security suites 0 and 1) or 32 (suite 2)%s", name,
+                 n,
+                 n == 8 ? "; if its 16 characters are the key as ASCII text, give the hex of their codes "
+                          "(32 digits: 1 is 31, A is 41)"
+                        : "");
+    return 0;
+}
+
+static int all_hex_digit_codes(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isxdigit(p[i])) return 0;
+    return 1;
+}
+
+/* A key whose bytes are all ASCII codes of hex digits (31 31 ... for "11...") is mostly hex text
+ * converted to ASCII once too often. It is kept (a meter's key may be such a text), but said. */
+static void hex_digit_codes_warning(const char *name, int n, char *err, size_t errlen)
+{
+    if (!err || !errlen) return;
+    if (n == 32)
+        snprintf(err, errlen,
+                 "the %s's 32 bytes are all ASCII codes of hex digits: if those 32 digits are the key in hex, give "
+                 "them; the key is used as given and they are tried when a tag does not verify",
+                 name);
+    else
+        snprintf(err, errlen,
+                 "the %s's 16 bytes are all ASCII codes of hex digits: if those digits are the key in hex, they "
+                 "were converted to ASCII once too often and are only the first half of a key; the key is used "
+                 "as given",
+                 name);
+}
+
 int ds_keyring_set(ds_keyring *kr, const uint8_t *title, char which, const char *text, char *err, size_t errlen)
 {
     const char *name = key_name(which);
+    if (err && errlen) err[0] = '\0';
     if (!kr || !text) {
         set_err(err, errlen, "no ", name, " given");
         return -1;
@@ -280,6 +339,11 @@ int ds_keyring_set(ds_keyring *kr, const uint8_t *title, char which, const char 
         set_err(err, errlen, "the ", name, " is empty");
         return -1;
     }
+    if (!key_length_ok(name, n, err, errlen)) {
+        mbedtls_platform_zeroize(&parsed, sizeof parsed);
+        return -1;
+    }
+    if (all_hex_digit_codes(parsed.bytes, (size_t)n)) hex_digit_codes_warning(name, n, err, errlen);
     parsed.set = 1;
     parsed.len = (size_t)n;
     memcpy(parsed.text, text, strlen(text) + 1);
@@ -337,8 +401,9 @@ static char key_letter(const char *name, size_t len)
     return 0;
 }
 
-/* One line of a key file, already stripped of its newline. 0 ok (or nothing on it), -1 with msg. */
-static int load_line(ds_keyring *kr, char *line, char *msg, size_t msglen)
+/* One line of a key file, already stripped of its newline. 0 ok (or nothing on it), -1 with msg;
+ * place ("file:line") prefixes the warnings. */
+static int load_line(ds_keyring *kr, char *line, const char *place, char *msg, size_t msglen)
 {
     char *save = NULL;
     char *tok = strtok_r(line, " \t\r", &save);
@@ -372,6 +437,7 @@ static int load_line(ds_keyring *kr, char *line, char *msg, size_t msglen)
             snprintf(msg, msglen, "%s", inner);
             return -1;
         }
+        warn_from(kr, place, inner);
         keys_on_line++;
     }
     if (!keys_on_line) {
@@ -416,10 +482,11 @@ int ds_keyring_load_file(ds_keyring *kr, const char *path, char *err, size_t err
     const char *why = NULL;
     while ((got = read_key_line(f, line, sizeof line, &why)) != 0) {
         lineno++;
-        char msg[256];
+        char msg[256], place[200];
+        snprintf(place, sizeof place, "%s:%lu", path, lineno);
         if (got < 0) {
             snprintf(msg, sizeof msg, "%s", why);
-        } else if (load_line(kr, line, msg, sizeof msg) == 0) {
+        } else if (load_line(kr, line, place, msg, sizeof msg) == 0) {
             continue;
         }
         if (err && errlen) snprintf(err, errlen, "%s:%lu: %s", path, lineno, msg);
@@ -451,6 +518,7 @@ int ds_keyring_from_env(ds_keyring *kr, char *err, size_t errlen)
             if (err && errlen) snprintf(err, errlen, "%s: %s", KEYS[i].var, inner);
             return -1;
         }
+        warn_from(kr, KEYS[i].var, inner);
     }
     static const char *const TITLES[] = {"DLMSCOPE_CLIENT_TITLE", "DLMSCOPE_SERVER_TITLE"};
     for (size_t i = 0; i < 2; i++) {

@@ -49,13 +49,16 @@ void ds_security_set_hls2_method(ds_security *s, ds_hls2_method m)
 static void session_reset(ds_session *ss)
 {
     ds_blocks_free(&ss->blocks);
-    memset(ss, 0, sizeof *ss);
+    mbedtls_platform_zeroize(ss, sizeof *ss); /* a forgotten conversation's dedicated key */
     ss->mechanism = -1;
 }
 
 void ds_security_free(ds_security *s)
 {
     for (int i = 0; i < DS_SESSIONS; i++) ds_blocks_free(&s->sessions[i].blocks);
+    /* the dedicated keys learned and the HLS secret */
+    mbedtls_platform_zeroize(s->sessions, sizeof s->sessions);
+    mbedtls_platform_zeroize(s->hls_secret, sizeof s->hls_secret);
 }
 
 static int is_session_of(const ds_session *ss, const ds_conversation *c)
@@ -376,6 +379,7 @@ static void on_agreed(ds_security *s, ds_emit *e, const ds_ciphered *c, const ui
         title_hex(t, title);
         report_agreed_failure(e, c, st, &rep, t, offset);
     }
+    mbedtls_platform_zeroize(plain, c->body_len ? c->body_len : 1);
     free(plain);
 }
 
@@ -425,10 +429,11 @@ static void decipher_and_show(ds_security *s, ds_emit *e, const ds_ciphered *c, 
     char why[200];
     const char *mistake = ds_decipher_diagnose_ex(c, title, has_other ? other : NULL, keys, dedicated,
                                                   s->show_keys, plain, &plain_len, why, sizeof why);
-    if (st == DS_DEC_NO_KEY)
-        ds_report_abs(e, "cipher.no-key", DS_SEV_ERROR, offset, "no usable %s key for system title %s",
-                      dedicated ? "dedicated" : "global", t);
-    else
+    if (st == DS_DEC_NO_KEY) {
+        char missing[200];
+        ds_decipher_missing_key(c, keys, dedicated, missing, sizeof missing);
+        ds_report_abs(e, "cipher.no-key", DS_SEV_ERROR, offset, "cannot decipher for system title %s: %s", t, missing);
+    } else
         ds_report_abs(e, "cipher.tag-mismatch", DS_SEV_ERROR, offset,
                       "authentication tag does not verify with system title %s and invocation counter %08lX: wrong "
                       "key, wrong system title or wrong counter",
@@ -437,6 +442,7 @@ static void decipher_and_show(ds_security *s, ds_emit *e, const ds_ciphered *c, 
         ds_report_abs(e, mistake, DS_SEV_ERROR, offset, "%s", why);
         show_plaintext(s, e, c, title, plain, plain_len, mistake + strlen("cipher."), NULL, offset);
     }
+    mbedtls_platform_zeroize(why, sizeof why); /* the key's text, with --show-keys */
 }
 
 static void on_ciphered(void *user, ds_emit *e, const uint8_t *apdu, size_t n, uint64_t offset)
@@ -548,10 +554,14 @@ static void check_hls(ds_security *s, ds_emit *e, int server_side, const uint8_t
     /* an unknown title (NULL) looks up the global keys */
     const uint8_t *own_title = server_side ? in.server_title : in.client_title;
     const ds_keyset *ks = s->keys ? ds_keyring_lookup(s->keys, own_title) : &NO_KEYS;
-    if (ks->ek.set && ks->ak.set && (ks->ek.len == 16 || ks->ek.len == 32) && ks->ak.len == ks->ek.len) {
+    /* each key on its own, so that a missing one can be named */
+    if (ds_key_usable(&ks->ek)) {
         in.ek = ks->ek.bytes;
-        in.ak = ks->ak.bytes;
         in.key_len = ks->ek.len;
+    }
+    if (ds_key_usable(&ks->ak)) {
+        in.ak = ks->ak.bytes;
+        in.ak_len = ks->ak.len;
     }
     if (s->client_pub && s->server_pub && s->client_pub_len == s->server_pub_len) {
         in.client_pub = s->client_pub;
@@ -569,7 +579,13 @@ static void check_hls(ds_security *s, ds_emit *e, int server_side, const uint8_t
                         server_side ? "server's f(CtoS)" : "client's f(StoC)");
         return;
     }
-    if (rc < 0) return; /* not enough known to check (no secret or keys given): nothing to say */
+    if (rc < 0) {
+        /* not enough known to check: nothing to say, unless a key was given and its partner is missing */
+        if (ss->mechanism == 5 && (ks->ek.set || ks->ak.set))
+            ds_emit_comment(e, "HLS mechanism 5: the %s is not checked: %s",
+                            server_side ? "server's f(CtoS)" : "client's f(StoC)", why);
+        return;
+    }
     ds_report_abs(e, ds_hls_mismatch_code(server_side), DS_SEV_ERROR, offset, "%s", why);
     ds_hls_hints hints;
     memset(&hints, 0, sizeof hints);

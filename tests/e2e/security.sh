@@ -200,5 +200,90 @@ rc=$?
 if [ "$rc" = 2 ] && grep -q "the private key is 31 bytes" "$tmp/err" && ! grep -q 7D7DC5F7 "$tmp/err"; then
     pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL security malformed --private-key (exit $rc)"; cat "$tmp/err"; fi
 
+# ---- keys checked when they are given (issue 13) ----
+# err_case NAME WANT_RC "STRING|..." "ABSENT" CMD...: runs CMD, checks its exit status, that each
+# STRING is on standard error and that ABSENT (the key's digits) is not
+err_case() {
+    name=$1 want=$2 strings=$3 absent=$4
+    shift 4
+    "$@" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    problems=
+    [ "$rc" = "$want" ] || problems="$problems exit($rc, want $want)"
+    old_ifs=$IFS
+    IFS='|'
+    for s in $strings; do
+        grep -qF -- "$s" "$tmp/err" || problems="$problems missing($s)"
+    done
+    IFS=$old_ifs
+    [ -z "$absent" ] || ! grep -qF -- "$absent" "$tmp/err" || problems="$problems present($absent)"
+    grep -q "Sanitizer\|runtime error" "$tmp/err" && problems="$problems sanitizer"
+    if [ -z "$problems" ]; then pass=$((pass + 1)); else
+        fail=$((fail + 1)); echo "FAIL security keys $name:$problems"; head -3 "$tmp/err"; fi
+}
+GBGET=$C/SEC-GB-glo-get-request.hex
+LEN_RULE="a key is 16 bytes (security suites 0 and 1) or 32 (suite 2)"
+# a length no suite uses is a usage error naming the key and its length (it was exit 0 or 1 with
+# "no usable global key"); the key's digits are never echoed
+err_case ek-8 2 "--ek: the EK is 8 bytes: $LEN_RULE; if its 16 characters are the key as ASCII text" "1111111111111111" \
+    "$BIN" decode --ek 1111111111111111 "$GBGET"
+err_case ak-15 2 "--ak: the AK is 15 bytes: $LEN_RULE" "D0D1D2D3" \
+    "$BIN" decode --ek 000102030405060708090A0B0C0D0E0F --ak D0D1D2D3D4D5D6D7D8D9DADBDCDDDE "$GBGET"
+err_case bk-17 2 "--broadcast-key: the broadcast key is 17 bytes: $LEN_RULE" "0102030405" \
+    "$BIN" decode --broadcast-key 000102030405060708090A0B0C0D0E0F10 "$GBGET"
+err_case kek-8 2 "--kek: the master key (KEK) is 8 bytes: $LEN_RULE" "0001020304" \
+    "$BIN" decode --kek 0001020304050607 "$GBGET"
+printf '# meter\n4D4D4D0000BC614E ek=000102030405060708090A0B0C0D0E0F ak=D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF00\n' >"$tmp/long-ak.keys"
+err_case key-file-ak-17 2 "$tmp/long-ak.keys:2: the AK is 17 bytes: $LEN_RULE" "D0D1D2D3" \
+    "$BIN" decode --key-file "$tmp/long-ak.keys" "$GBGET"
+err_case env-ak-15 2 "DLMSCOPE_AK: the AK is 15 bytes: $LEN_RULE" "D0D1D2D3" \
+    env DLMSCOPE_AK=D0D1D2D3D4D5D6D7D8D9DADBDCDDDE "$BIN" decode "$GBGET"
+err_case env-ek-8 2 "DLMSCOPE_EK: the EK is 8 bytes: $LEN_RULE" "1111111111111111" \
+    env DLMSCOPE_EK=1111111111111111 "$BIN" decode "$GBGET"
+# a key of ASCII codes of hex digits is said at start (it was silent), from every source
+HEXDIGITS16="the EK's 16 bytes are all ASCII codes of hex digits"
+err_case ascii-hex-ek 1 "dlmscope decode: warning: --ek: $HEXDIGITS16" "31313131" \
+    "$BIN" decode --ek 31313131313131313131313131313131 --ak D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF --client-title 4D4D4D0000BC614E "$GBGET"
+printf '* ek=31313131313131313131313131313131\n' >"$tmp/ascii-hex.keys"
+err_case ascii-hex-key-file 1 "dlmscope decode: warning: $tmp/ascii-hex.keys:1: $HEXDIGITS16" "31313131" \
+    "$BIN" decode --key-file "$tmp/ascii-hex.keys" --client-title 4D4D4D0000BC614E "$GBGET"
+err_case ascii-hex-env 1 "dlmscope decode: warning: DLMSCOPE_EK: $HEXDIGITS16" "31313131" \
+    env DLMSCOPE_EK=31313131313131313131313131313131 "$BIN" decode --client-title 4D4D4D0000BC614E "$GBGET"
+# the 64 digits of the hex of the ASCII text "000102030405060708090A0B0C0D0E0F" (python3:
+# b"000102030405060708090A0B0C0D0E0F".hex()): said at start, and read as hex it is the Green Book
+# EK that ciphered the corpus APDU
+HEXOFTEXT=3030303130323033303430353036303730383039304130423043304430453046
+err_case ascii-hex-ek-32 1 "dlmscope decode: warning: --ek: the EK's 32 bytes are all ASCII codes of hex digits" "30303031" \
+    "$BIN" decode --ek $HEXOFTEXT --ak D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF --client-title 4D4D4D0000BC614E "$GBGET"
+case_ SEC-GB-glo-get-request 1 "--ek $HEXOFTEXT --ak D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF --client-title 4D4D4D0000BC614E" \
+    'cipher.no-key|cannot decipher for system title 4D4D4D0000BC614E: the global key (EK) is 32 bytes, security suite 0 needs 16|cipher.key-hex-digits|the authentication tag verifies when the EK is read as hex: its 32 bytes are the ASCII codes of the 32 hex digits of the key|Assumed="key-hex-digits"|<InstanceId Value="0000010000FF" />'
+# an AK that the security control needs is named as missing (it was "no usable global key")
+case_ SEC-GB-glo-get-request 1 "--ek 000102030405060708090A0B0C0D0E0F --client-title 4D4D4D0000BC614E" \
+    'cipher.no-key|cannot decipher for system title 4D4D4D0000BC614E: no authentication key (AK), which security control 30 needs for its tag'
+no_plaintext "AK missing"
+
+# ---- mismatch causes (issue 13), traces built by testdata/security/make-key-mistakes.py with a
+# second implementation (Python cryptography), which first reproduces the Green Book values; the
+# user always gives the Green Book EK and AK ----
+GBK="--ek 000102030405060708090A0B0C0D0E0F --ak D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF --client-title 4D4D4D0000000001 --server-title 4D4D4D0000BC614E"
+M=../security
+# the forum case: the meter's EK is the ASCII text of the first 16 characters, "0001020304050607"
+case_ $M/ek-ascii-prefix 1 "$GBK" \
+    'cipher.tag-mismatch|cipher.key-ascii-prefix|the authentication tag verifies when the EK is the ASCII text of its first 16 characters, not the hex of all 32|<Decrypted Security="30" InvocationCounter="00000201" SystemTitle="4D4D4D0000000001" Assumed="key-ascii-prefix" >|<InstanceId Value="0000010000FF" />'
+case_ $M/ek-ascii-prefix 1 "$GBK --show-keys" \
+    'the authentication tag verifies when the EK is the ASCII text of its first 16 characters, 0001020304050607, not the hex of all 32'
+# suite 2: the whole 32-character text as ASCII is the 32-byte EK
+case_ $M/ek-ascii-suite2 1 "--ek 000102030405060708090A0B0C0D0E0F --ak D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDFE0E1E2E3E4E5E6E7E8E9EAEBECEDEEEF --client-title 4D4D4D0000000001" \
+    'cipher.no-key|the global key (EK) is 16 bytes, security suite 2 needs 32|cipher.key-ascii|the authentication tag verifies when the EK is read as the ASCII text of its 32 characters, not as hex|Assumed="key-ascii"'
+# the sender ciphered with IC 00000204 but carries 00000203
+case_ $M/ic-off-by-one 1 "$GBK" \
+    'cipher.tag-mismatch|cipher.ic-off-by-one|the authentication tag verifies with invocation counter 00000204, not the 00000203 it carries|Assumed="ic-off-by-one"'
+# HLS-GMAC with the same EK mistake: the same search names it for both values
+hls2 gmac-ascii-prefix 1 testdata/security/hls-gmac-ascii-prefix.hex "$GBK" \
+    "hls.stoc-mismatch|key-ascii-prefix: the client's f(StoC) matches when the EK is the ASCII text of its first 16 characters, not the hex of all 32|hls.ctos-mismatch|key-ascii-prefix: the server's f(CtoS) matches when the EK is the ASCII text of its first 16 characters"
+# HLS-GMAC with the EK alone: why it is not checked is said (it was silent)
+hls2 gmac-no-ak 0 testdata/security/hls-gmac-ascii-prefix.hex "--ek 000102030405060708090A0B0C0D0E0F --client-title 4D4D4D0000000001 --server-title 4D4D4D0000BC614E" \
+    "HLS mechanism 5: the client's f(StoC) is not checked: no authentication key for HLS-GMAC|HLS mechanism 5: the server's f(CtoS) is not checked: no authentication key for HLS-GMAC" "hls."
+
 echo "security: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -12,6 +12,7 @@
 #include "dlmscope/keys.h"
 #include "security/cipher.h"
 #include "security/keywrap.h"
+#include "security/mistakes.h"
 #include "test_hex.h"
 
 static void key_from_hex(ds_key *k, const char *hex)
@@ -624,11 +625,11 @@ START_TEST(mistake_ascii_block_key)
     test_unhex(GB_AK, ak, 16);
     title_of(title, GB_TITLE);
     size_t n = build(0xC8, 0x30, 9, real_ek, 16, ak, 16, title, PT, sizeof PT, apdu);
-    ds_keyring *kr = ds_keyring_new();
-    char err[128];
-    ck_assert_int_eq(ds_keyring_set(kr, NULL, 'e', "1111111111111111", err, sizeof err), 0);
-    ck_assert_int_eq(ds_keyring_set(kr, NULL, 'a', GB_AK, err, sizeof err), 0);
-    const ds_keyset *ks = ds_keyring_lookup(kr, NULL);
+    /* the key store refuses an 8-byte key at start (check_keys.c); the diagnosis still
+     * recognises one made by hand */
+    ds_keyset typed;
+    keyset(&typed, "1111111111111111", GB_AK);
+    const ds_keyset *ks = &typed;
     ck_assert_uint_eq(ks->ek.len, 8);
     ds_ciphered c;
     ck_assert_int_eq(ds_ciphered_parse(apdu, n, &c, NULL, 0), 0);
@@ -640,12 +641,12 @@ START_TEST(mistake_ascii_block_key)
     ck_assert_str_eq(code, "cipher.key-ascii");
     ck_assert_uint_eq(pl, sizeof PT);
     ck_assert_mem_eq(plain, PT, sizeof PT);
-    ck_assert_msg(strstr(why, "block key") && strstr(why, "ASCII"), "why: %s", why);
+    ck_assert_msg(strstr(why, "EK") && strstr(why, "ASCII"), "why: %s", why);
     ck_assert_msg(strstr(why, "1111") == NULL, "key text leaked: %s", why);
     code = ds_decipher_diagnose_ex(&c, title, NULL, ks, 0, 1, plain, &pl, why, sizeof why);
     ck_assert_str_eq(code, "cipher.key-ascii");
-    ck_assert_str_eq(why, "the block key was given as hex but is the ASCII text 1111111111111111");
-    ds_keyring_free(kr);
+    ck_assert_str_eq(why, "the authentication tag verifies when the EK is read as the ASCII text 1111111111111111, "
+                          "not as hex");
 }
 END_TEST
 
@@ -667,7 +668,7 @@ START_TEST(mistake_ascii_auth_key)
     ck_assert_ptr_nonnull(code);
     ck_assert_str_eq(code, "cipher.key-ascii");
     ck_assert_mem_eq(plain, PT, sizeof PT);
-    ck_assert_str_eq(why, "the authentication key was given as hex but is the ASCII text 2222333344445555");
+    ck_assert_str_eq(why, "the authentication tag verifies when the AK is read as the ASCII text 2222333344445555, not as hex");
 }
 END_TEST
 
@@ -690,7 +691,41 @@ START_TEST(mistake_ascii_32_chars)
     ck_assert_ptr_nonnull(code);
     ck_assert_str_eq(code, "cipher.key-ascii");
     ck_assert_mem_eq(plain, PT, sizeof PT);
-    ck_assert_msg(strstr(why, "and so was the authentication key") != NULL, "why: %s", why);
+    ck_assert_msg(strstr(why, "and the AK is read as the ASCII text of its 32 characters") != NULL, "why: %s", why);
+}
+END_TEST
+
+/* The other readings of a key, worked out by hand from the rules in mistakes.h. */
+START_TEST(key_readings)
+{
+    ds_reading r[DS_READINGS_MAX];
+    uint8_t ek[16];
+    test_unhex(GB_EK, ek, 16);
+    /* 32 hex digits for a 16-byte key: only the first 16 characters as ASCII have its length */
+    ck_assert_uint_eq(ds_key_readings(ek, 16, GB_EK, 16, r), 1);
+    ck_assert_int_eq(r[0].kind, DS_READ_ASCII_PREFIX);
+    ck_assert_mem_eq(r[0].bytes, "0001020304050607", 16);
+    /* for a suite 2 key, all 32 characters */
+    ck_assert_uint_eq(ds_key_readings(ek, 16, GB_EK, 32, r), 1);
+    ck_assert_int_eq(r[0].kind, DS_READ_ASCII);
+    ck_assert_mem_eq(r[0].bytes, GB_EK, 32);
+    /* bytes that are ASCII hex digits: the digits as hex */
+    static const uint8_t DIGITS[32] = "000102030405060708090A0B0C0D0E0F";
+    /* (after the first 16 characters of their hex spelling, 3030303130323033, as ASCII) */
+    ck_assert_uint_eq(ds_key_readings(DIGITS, 32, NULL, 16, r), 2);
+    ck_assert_int_eq(r[0].kind, DS_READ_ASCII_PREFIX);
+    ck_assert_mem_eq(r[0].bytes, "3030303130323033", 16);
+    ck_assert_int_eq(r[1].kind, DS_READ_HEX_DIGITS);
+    ck_assert_mem_eq(r[1].bytes, ek, 16);
+    /* any length (a secret): the text as ASCII; its hex reading equals the bytes and is left out */
+    static const uint8_t ELEVENS[8] = {0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11};
+    ck_assert_uint_eq(ds_key_readings(ELEVENS, 8, "1111111111111111", 0, r), 1);
+    ck_assert_int_eq(r[0].kind, DS_READ_ASCII);
+    ck_assert_uint_eq(r[0].len, 16);
+    /* a text that is not hex and too long for a key yields nothing of a key's length */
+    ck_assert_uint_eq(ds_key_readings(ek, 16, "not a key at all, not hex either!", 16, r), 1);
+    ck_assert_int_eq(r[0].kind, DS_READ_ASCII_PREFIX);
+    ck_assert_uint_eq(ds_key_readings(NULL, 0, NULL, 16, r), 0);
 }
 END_TEST
 
@@ -712,7 +747,7 @@ START_TEST(mistake_keys_swapped)
     ck_assert_ptr_nonnull(code);
     ck_assert_str_eq(code, "cipher.keys-swapped");
     ck_assert_mem_eq(plain, PT, sizeof PT);
-    ck_assert_str_eq(why, "the block key and the authentication key are swapped");
+    ck_assert_str_eq(why, "the authentication tag verifies with the EK and the AK swapped");
 }
 END_TEST
 
@@ -762,7 +797,7 @@ START_TEST(mistake_dedicated_vs_global)
     ck_assert_ptr_nonnull(code);
     ck_assert_str_eq(code, "cipher.wrong-key-kind");
     ck_assert_mem_eq(plain, PT, sizeof PT);
-    ck_assert_msg(strstr(why, "dedicated key, not the global") != NULL, "why: %s", why);
+    ck_assert_msg(strstr(why, "with the dedicated key instead of the global key") != NULL, "why: %s", why);
     /* and the reverse: a ded- APDU ciphered with the global key */
     n = build(0xD0, 0x30, 12, ek, 16, ak, 16, title, PT, sizeof PT, apdu);
     ck_assert_int_eq(ds_ciphered_parse(apdu, n, &c, NULL, 0), 0);
@@ -771,7 +806,7 @@ START_TEST(mistake_dedicated_vs_global)
     ck_assert_ptr_nonnull(code);
     ck_assert_str_eq(code, "cipher.wrong-key-kind");
     ck_assert_mem_eq(plain, PT, sizeof PT);
-    ck_assert_msg(strstr(why, "global key, not the dedicated") != NULL, "why: %s", why);
+    ck_assert_msg(strstr(why, "with the global key instead of the dedicated key") != NULL, "why: %s", why);
 }
 END_TEST
 
@@ -1126,6 +1161,7 @@ int main(void)
     tcase_add_test(tc, mistake_ascii_block_key);
     tcase_add_test(tc, mistake_ascii_auth_key);
     tcase_add_test(tc, mistake_ascii_32_chars);
+    tcase_add_test(tc, key_readings);
     tcase_add_test(tc, mistake_keys_swapped);
     tcase_add_test(tc, mistake_titles_swapped);
     tcase_add_test(tc, mistake_dedicated_vs_global);

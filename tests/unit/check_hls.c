@@ -155,7 +155,7 @@ START_TEST(gmac_diagnose_ic_off_by_one)
     uint8_t v[17];
     test_unhex("10000000021A52FE7DD3E72748973C1E28", v, sizeof v);
     ds_hls_diagnose(&in, 0, v, sizeof v, NULL, why, sizeof why);
-    ck_assert_ptr_nonnull(strstr(why, "invocation counter 1,"));
+    ck_assert_ptr_nonnull(strstr(why, "invocation counter 00000001,"));
     /* IC off by two is not explained */
     test_unhex("10000000031A52FE7DD3E72748973C1E28", v, sizeof v);
     ck_assert_ptr_null(ds_hls_diagnose(&in, 0, v, sizeof v, NULL, why, sizeof why));
@@ -227,6 +227,38 @@ START_TEST(gmac_diagnose_key_ascii)
     in.key_len = 16;
     in.ak_len = 0;
     ck_assert_int_eq(ds_hls_verify(&in, 0, v, sizeof v, why, sizeof why), 0);
+}
+END_TEST
+
+/* The forum case: the meter's EK is the ASCII text of the first 16 characters of the EK's hex,
+ * "0001020304050607". f(StoC) computed with Python cryptography (testdata/security/
+ * make-key-mistakes.py, hls-gmac-ascii-prefix.hex). */
+START_TEST(gmac_diagnose_key_ascii_prefix)
+{
+    ds_hls_inputs in = gmac_inputs();
+    ds_hls_hints h;
+    memset(&h, 0, sizeof h);
+    h.ek_text = "000102030405060708090A0B0C0D0E0F";
+    check_diagnosis(&in, 0, "1000000001C6F24DBB8DC11B56CB8B6059", &h, "key-ascii-prefix");
+    char why[200];
+    uint8_t v[17];
+    test_unhex("1000000001C6F24DBB8DC11B56CB8B6059", v, sizeof v);
+    ck_assert_ptr_nonnull(ds_hls_diagnose(&in, 0, v, sizeof v, &h, why, sizeof why));
+    ck_assert_str_eq(why, "the client's f(StoC) matches when the EK is the ASCII text of its first 16 characters, "
+                          "not the hex of all 32");
+}
+END_TEST
+
+/* The reverse: the user gives the ASCII codes of the EK's 32 hex digits (64 digits typed); the
+ * meter uses the Green Book EK, so the Green Book f(StoC) is what it sends. */
+START_TEST(gmac_diagnose_key_hex_digits)
+{
+    static const uint8_t EK_DIGITS[32] = "000102030405060708090A0B0C0D0E0F";
+    ds_hls_inputs in = gmac_inputs();
+    in.ek = EK_DIGITS;
+    in.key_len = 32;
+    in.ak_len = 16;
+    check_diagnosis(&in, 0, GB_FSTOC, NULL, "key-hex-digits");
 }
 END_TEST
 
@@ -565,6 +597,8 @@ static Suite *hls_suite(void)
     tcase_add_test(tc, gmac_diagnose_ic_off_by_one);
     tcase_add_test(tc, gmac_diagnose_titles_keys);
     tcase_add_test(tc, gmac_diagnose_key_ascii);
+    tcase_add_test(tc, gmac_diagnose_key_ascii_prefix);
+    tcase_add_test(tc, gmac_diagnose_key_hex_digits);
     tcase_add_test(tc, mechanism2_aes_ecb);
     tcase_add_test(tc, mechanism2_method_none);
     tcase_add_test(tc, mechanism3_md5);

@@ -98,17 +98,28 @@ START_TEST(many_titles)
 }
 END_TEST
 
-START_TEST(wrong_length_kept)
+START_TEST(wrong_length_refused)
 {
+    /* no security suite has keys of other lengths than 16 and 32 bytes: a usage error naming
+     * the key and its length, with a hint when 16 characters look like an ASCII key */
     ds_keyring *kr = ds_keyring_new();
-    char err[128];
-    ck_assert_int_eq(ds_keyring_set(kr, NULL, 'e', "1111111111111111", err, sizeof err), 0);
-    const ds_keyset *g = ds_keyring_lookup(kr, NULL);
-    ck_assert_int_eq(g->ek.set, 1);
-    ck_assert_uint_eq(g->ek.len, 8);
-    ck_assert_uint_eq(g->ek.bytes[0], 0x11);
-    ck_assert_str_eq(g->ek.text, "1111111111111111");
-    ck_assert_int_eq(ds_keyring_has_keys(kr), 0); /* not usable */
+    char err[300];
+    ck_assert_int_eq(ds_keyring_set(kr, NULL, 'e', "1111111111111111", err, sizeof err), -1);
+    ck_assert_str_eq(err, "the EK is 8 bytes: a key is 16 bytes (security suites 0 and 1) or 32 (suite 2); if its 16 "
+                          "characters are the key as ASCII text, give the hex of their codes (32 digits: 1 is 31, A is 41)");
+    ck_assert_int_eq(ds_keyring_set(kr, NULL, 'a', "000102030405060708090A0B0C0D0E", err, sizeof err), -1);
+    ck_assert_str_eq(err, "the AK is 15 bytes: a key is 16 bytes (security suites 0 and 1) or 32 (suite 2)");
+    ck_assert_int_eq(ds_keyring_set(kr, NULL, 'b', "000102030405060708090A0B0C0D0E0F10", err, sizeof err), -1);
+    ck_assert_str_eq(err, "the broadcast key is 17 bytes: a key is 16 bytes (security suites 0 and 1) or 32 (suite 2)");
+    ck_assert_int_eq(ds_keyring_set(kr, NULL, 'k', "000102030405060708090A0B0C0D0E0F1011121314151617", err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "the master key (KEK) is 24 bytes"));
+    ck_assert_int_eq(ds_keyring_has_keys(kr), 0);
+    /* a key of ASCII codes of hex digits is taken, with a warning */
+    ck_assert_int_eq(ds_keyring_set(kr, NULL, 'e', "31313131313131313131313131313131", err, sizeof err), 0);
+    ck_assert_ptr_nonnull(strstr(err, "the EK's 16 bytes are all ASCII codes of hex digits"));
+    ck_assert_int_eq(ds_keyring_set(kr, NULL, 'a', "D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF", err, sizeof err), 0);
+    ck_assert_str_eq(err, "");
+    ck_assert_int_eq(ds_keyring_has_keys(kr), 1);
     ds_keyring_free(kr);
 }
 END_TEST
@@ -354,11 +365,11 @@ START_TEST(key_file_nul_and_missing)
     ck_assert_str_eq(err, want);
     ck_assert_int_eq(ds_keyring_load_file(kr, "/nonexistent/dir/k.keys", err, sizeof err), -1);
     ck_assert_msg(strncmp(err, "/nonexistent/dir/k.keys: cannot open", 36) == 0, "%s", err);
-    /* a wrong-length key in a file is kept, as on the command line */
-    path = file_of("short.keys", "* ek=1111111111111111\n");
-    ck_assert_int_eq(ds_keyring_load_file(kr, path, err, sizeof err), 0);
-    ck_assert_uint_eq(ds_keyring_lookup(kr, NULL)->ek.len, 8);
-    ck_assert_str_eq(ds_keyring_lookup(kr, NULL)->ek.text, "1111111111111111");
+    /* a wrong-length key in a file is refused, as on the command line, with its line */
+    path = file_of("short.keys", "# meter 1\n* ek=1111111111111111\n");
+    ck_assert_int_eq(ds_keyring_load_file(kr, path, err, sizeof err), -1);
+    snprintf(want, sizeof want, "%s:2: the EK is 8 bytes: a key is 16 bytes", path);
+    ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "%s", err);
     /* an empty file is fine */
     path = file_of("empty.keys", "");
     ck_assert_int_eq(ds_keyring_load_file(kr, path, err, sizeof err), 0);
@@ -441,7 +452,7 @@ int main(void)
     tcase_add_test(tc, hex_forms);
     tcase_add_test(tc, set_and_lookup);
     tcase_add_test(tc, many_titles);
-    tcase_add_test(tc, wrong_length_kept);
+    tcase_add_test(tc, wrong_length_refused);
     tcase_add_test(tc, bad_keys_errors);
     tcase_add_test(tc, ec_keys);
     tcase_add_test(tc, ec_key_errors);

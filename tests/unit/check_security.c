@@ -130,16 +130,17 @@ END_TEST
 
 START_TEST(key_typed_as_ascii_is_recognised)
 {
-    /* the meter's key is the ASCII text "1111111111111111"; the user gives it as hex */
+    /* the meter's key is the ASCII text of the first 16 characters of the key's hex,
+     * "0001020304050607"; the user gives the hex */
     uint8_t ascii[16];
-    memset(ascii, '1', sizeof ascii);
+    memcpy(ascii, EK_HEX, sizeof ascii);
     uint8_t a[64];
     size_t n = glo_get(a, ascii, AK, TITLE_C, 7);
     const uint8_t *apdus[1] = {a};
-    ds_keyring *kr = keyring("1111111111111111", AK_HEX, TITLE_C);
+    ds_keyring *kr = keyring(EK_HEX, AK_HEX, TITLE_C);
     run r = decode(apdus, &n, 1, kr, NULL);
-    ck_assert_str_eq(r.codes, "cipher.no-key cipher.key-ascii ");
-    ck_assert_ptr_nonnull(strstr(r.xml, "Assumed=\"key-ascii\""));
+    ck_assert_str_eq(r.codes, "cipher.tag-mismatch cipher.key-ascii-prefix ");
+    ck_assert_ptr_nonnull(strstr(r.xml, "Assumed=\"key-ascii-prefix\""));
     ck_assert_ptr_nonnull(strstr(r.xml, "<GetRequestNormal>"));
     free(r.xml);
     ds_keyring_free(kr);
