@@ -2,8 +2,8 @@
  *
  * The framer eats a stream in arbitrary pieces and calls back once per
  * frame it finds: HDLC (IEC 62056-46 format type 3), the IEC 62056-47
- * wrapper, wired M-Bus long frames (EN 13757-2), or a raw APDU when a
- * record starts with an APDU tag. Bytes that belong to no frame are
+ * wrapper, wired M-Bus frames (EN 13757-2: long, short and the E5
+ * acknowledgement), or a raw APDU when a record holds no checked frame. Bytes that belong to no frame are
  * reported as garbage and skipped. Memory is bounded by the largest frame
  * (a raw APDU record is capped at DS_RAW_MAX). */
 #ifndef DLMSCOPE_FRAME_H
@@ -67,7 +67,15 @@ typedef struct ds_wrapper_info {
     uint16_t version, src_port, dst_port, length;
 } ds_wrapper_info;
 
+/* The three wired M-Bus frame forms that can appear in a DLMS stream (EN 13757-2). */
+typedef enum {
+    DS_MBUS_LONG = 0, /* 68 L L 68 C A CI data CS 16 */
+    DS_MBUS_SHORT,    /* 10 C A CS 16: no CI, no data */
+    DS_MBUS_ACK       /* the single character E5 */
+} ds_mbus_form;
+
 typedef struct ds_mbus_info {
+    ds_mbus_form form;    /* DS_MBUS_SHORT and DS_MBUS_ACK carry no CI and no data */
     uint8_t c, a, ci;
     uint8_t l_field;      /* as on the wire */
     int l_quirk;          /* L was wrong (e.g. 0x01 for 257 user bytes) and the frame was read anyway */
