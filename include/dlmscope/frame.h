@@ -124,8 +124,12 @@ void ds_framer_flush(ds_framer *fr);
 void ds_framer_free(ds_framer *fr);
 
 /* In DS_LINK_AUTO, says whether a record that starts with this byte may be a raw APDU (the
- * decoder answers with its APDU tags). Without it every unframed record is taken as raw. A
- * record that cannot be raw is scanned for frames, its leading bytes reported as garbage. */
+ * decoder answers with its APDU tags). Without it every record that holds no checked frame is
+ * taken as raw. A record that cannot be raw is scanned for frames, its leading bytes reported
+ * as garbage; one that may be raw is searched for a checked frame first (HDLC with a good FCS,
+ * M-Bus with a good checksum), and scanned for frames from its start when it holds one.
+ * Text input feeds each line with its meta.line: a record goes on over a line break only
+ * while a frame is unfinished or the lines look wrapped at one width (see framer.c). */
 typedef int (*ds_raw_start_fn)(uint8_t first_byte);
 void ds_framer_set_raw_start_fn(ds_framer *fr, ds_raw_start_fn fn);
 
