@@ -538,6 +538,30 @@ static int has_byte_run(const char *s, size_t n)
     return 0;
 }
 
+/* Words that end in '.' or ':' and then nothing but hex to the end of the line, as the
+ * Gurux example clients print a frame ("Send SNRM request.7E A0 07 03 21 93 ..."): the
+ * words are a label. Only the first few marks are tried, so a long line costs little. */
+static int hex_after_words(ds_reader *r, const char *s, size_t from, size_t n, line_result *res)
+{
+    int tries = 0;
+    for (size_t q = from; q < n && tries < 8; q++) {
+        if (s[q] != '.' && s[q] != ':') continue;
+        tries++;
+        size_t t = q + 1;
+        while (t < n && ds_cc_is_space((unsigned char)s[t])) t++;
+        if (t >= n) break;
+        res->lone_count = 0;
+        res->comment = 0;
+        r->out_len = 0;
+        ds_hexrun_init(&r->run);
+        if (decode_span(r, s, t, n, 0, res) && !res->comment && r->run.word_runs == 0 && r->run.bytes >= 4 &&
+            res->lone_count == 0)
+            return 1;
+    }
+    r->out_len = 0;
+    return 0;
+}
+
 /* The value of the offset column; od's 7-digit octal offsets are told from
  * hex ones at the first line of a dump. */
 static void read_offset_value(const ds_reader *r, const char *s, line_result *res)
@@ -599,6 +623,11 @@ static void classify_line(ds_reader *r, char *s, size_t n, int partial, line_res
         r->out_len = 0;
         res->kind = LINE_PROSE;
         res->hex_in_text = has_byte_run(s + a, n - a);
+        if (res->hex_in_text && !partial && hex_after_words(r, s, rest, n, res)) {
+            res->kind = LINE_HEX;
+            res->prefix.has_label = 1;
+            res->hex_in_text = 0;
+        }
         return;
     }
     res->kind = LINE_HEX;

@@ -450,6 +450,8 @@ START_TEST(labels_and_single_arrows)
         {"18:29:59.120 RX Data: 7E A0 08 02 23 21 93 BD 64 7E", DS_DIR_RX, "18:29:59.120"},
         {"2:02:11 PM RX: 7E A0 08 02 23 21 93 BD 64 7E", DS_DIR_RX, "2:02:11 PM"},
         {"TX:\t 7E A0 08 02 23 21 93 BD 64 7E", DS_DIR_TX, ""},
+        {"Send SNRM request.7E A0 08 02 23 21 93 BD 64 7E", DS_DIR_TX, ""},
+        {"Parsing UA reply: 7E A0 08 02 23 21 93 BD 64 7E", DS_DIR_UNKNOWN, ""},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char text[256];
