@@ -43,6 +43,8 @@ typedef enum {
 #define DS_D_DATA_NON_MINIMAL     "data.non-minimal-length"
 #define DS_D_INPUT_ODD_HEX        "input.odd-hex"
 #define DS_D_INPUT_TOO_LARGE      "input.too-large"
+#define DS_D_INPUT_UNREAD_HEX     "input.unread-hex"     /* hex bytes in a line read as text */
+#define DS_D_INPUT_NO_DATA        "input.no-data"        /* not one byte of hex (or an empty input) */
 
 #define DS_DIAG_MESSAGE_MAX 240
 

@@ -2,8 +2,8 @@
  *
  * The framer eats a stream in arbitrary pieces and calls back once per
  * frame it finds: HDLC (IEC 62056-46 format type 3), the IEC 62056-47
- * wrapper, wired M-Bus long frames (EN 13757-2), or a raw APDU when a
- * record starts with an APDU tag. Bytes that belong to no frame are
+ * wrapper, wired M-Bus frames (EN 13757-2: long, short and the E5
+ * acknowledgement), or a raw APDU when a record holds no checked frame. Bytes that belong to no frame are
  * reported as garbage and skipped. Memory is bounded by the largest frame
  * (a raw APDU record is capped at DS_RAW_MAX). */
 #ifndef DLMSCOPE_FRAME_H
@@ -67,7 +67,15 @@ typedef struct ds_wrapper_info {
     uint16_t version, src_port, dst_port, length;
 } ds_wrapper_info;
 
+/* The three wired M-Bus frame forms that can appear in a DLMS stream (EN 13757-2). */
+typedef enum {
+    DS_MBUS_LONG = 0, /* 68 L L 68 C A CI data CS 16 */
+    DS_MBUS_SHORT,    /* 10 C A CS 16: no CI, no data */
+    DS_MBUS_ACK       /* the single character E5 */
+} ds_mbus_form;
+
 typedef struct ds_mbus_info {
+    ds_mbus_form form;    /* DS_MBUS_SHORT and DS_MBUS_ACK carry no CI and no data */
     uint8_t c, a, ci;
     uint8_t l_field;      /* as on the wire */
     int l_quirk;          /* L was wrong (e.g. 0x01 for 257 user bytes) and the frame was read anyway */
@@ -116,8 +124,12 @@ void ds_framer_flush(ds_framer *fr);
 void ds_framer_free(ds_framer *fr);
 
 /* In DS_LINK_AUTO, says whether a record that starts with this byte may be a raw APDU (the
- * decoder answers with its APDU tags). Without it every unframed record is taken as raw. A
- * record that cannot be raw is scanned for frames, its leading bytes reported as garbage. */
+ * decoder answers with its APDU tags). Without it every record that holds no checked frame is
+ * taken as raw. A record that cannot be raw is scanned for frames, its leading bytes reported
+ * as garbage; one that may be raw is searched for a checked frame first (HDLC with a good FCS,
+ * M-Bus with a good checksum), and scanned for frames from its start when it holds one.
+ * Text input feeds each line with its meta.line: a record goes on over a line break only
+ * while a frame is unfinished or the lines look wrapped at one width (see framer.c). */
 typedef int (*ds_raw_start_fn)(uint8_t first_byte);
 void ds_framer_set_raw_start_fn(ds_framer *fr, ds_raw_start_fn fn);
 

@@ -274,7 +274,7 @@ static void on_frame(void *user, const ds_frame *f)
     } else if (f->kind == DS_LINK_HDLC) {
         if (f->u.hdlc.type == DS_HDLC_I || f->u.hdlc.type == DS_HDLC_UI) hdlc_payload(d, f);
     } else if (f->kind == DS_LINK_MBUS) {
-        mbus_payload(d, f);
+        if (f->u.mbus.form == DS_MBUS_LONG) mbus_payload(d, f); /* short frames and E5 carry no APDU */
     } else if (f->info_len > 0) {
         emit_apdu(d, f->info, f->info_len, f->info_offset, 1, NULL);
     }

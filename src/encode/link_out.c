@@ -431,6 +431,17 @@ static int encode_mbus(ds_enc *enc, const xmlNode *env, ds_apdu_encode_fn apdu_f
             rc = ds_enc_fail(enc, c, "<%s>: not expected in a WiredMBus frame", ds_x_name(c));
         }
     }
+    int bare = !have_ci && !have_s && !have_d && !has_next && payload.len == 0 && !payload.failed;
+    if (rc == 0 && bare && !have_c && !have_a) { /* the single character E5 */
+        static const uint8_t ack = 0xE5;
+        ds_buf_free(&payload);
+        return ds_buf_append(out, &ack, 1) ? ds_enc_fail(enc, env, "<WiredMBus>: output too large") : 0;
+    }
+    if (rc == 0 && bare && have_c && have_a) { /* short frame 10 C A CS 16 */
+        const uint8_t frame[5] = {0x10, c_field, a_field, (uint8_t)(c_field + a_field), MBUS_STOP};
+        ds_buf_free(&payload);
+        return ds_buf_append(out, frame, sizeof frame) ? ds_enc_fail(enc, env, "<WiredMBus>: output too large") : 0;
+    }
     if (rc == 0 && (!have_c || !have_a || !have_ci))
         rc = ds_enc_fail(enc, env, "<WiredMBus> needs Control, Address and CI");
     if (rc == 0 && have_s != have_d)

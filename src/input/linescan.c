@@ -316,6 +316,37 @@ static size_t match_direction_word(const char *s, size_t n, size_t i, ds_directi
     return 0;
 }
 
+/* Labels that tools and forum posts write before the hex of a frame or an APDU, each ending
+ * in ':'. Words are matched case-insensitively, one blank between them. */
+static size_t match_label(const char *s, size_t n, size_t i, ds_line_prefix *pf)
+{
+#define LABEL(w, d) {w, sizeof w - 1, d}
+    static const struct { const char *text; size_t len; ds_direction dir; } labels[] = {
+        LABEL("DECRYPTED PDU", DS_DIR_UNKNOWN), LABEL("DECRYPTED APDU", DS_DIR_UNKNOWN),
+        LABEL("ENCRYPTED PDU", DS_DIR_UNKNOWN), LABEL("PLAIN PDU", DS_DIR_UNKNOWN),
+        LABEL("APDU", DS_DIR_UNKNOWN),          LABEL("PDU", DS_DIR_UNKNOWN),
+        LABEL("DATA", DS_DIR_UNKNOWN),          LABEL("FRAME", DS_DIR_UNKNOWN),
+        LABEL("SEND DATA", DS_DIR_TX),          LABEL("SENT DATA", DS_DIR_TX),
+        LABEL("RECEIVED DATA", DS_DIR_RX),      LABEL("RECEIVE DATA", DS_DIR_RX),
+    };
+#undef LABEL
+    if (i >= n || !is_alpha((unsigned char)s[i])) return 0;
+    for (size_t l = 0; l < sizeof labels / sizeof labels[0]; l++) {
+        size_t k = labels[l].len;
+        if (n - i <= k || s[i + k] != ':') continue;
+        size_t j = 0;
+        while (j < k && to_upper((unsigned char)s[i + j]) == labels[l].text[j]) j++;
+        if (j < k) continue;
+        if (labels[l].dir != DS_DIR_UNKNOWN && !pf->has_dir) {
+            pf->dir = labels[l].dir;
+            pf->has_dir = 1;
+        }
+        pf->has_label = 1;
+        return k + 1;
+    }
+    return 0;
+}
+
 /* Arrows: "->", "-->", "=>", ">>" are TX; "<-", "<--", "<=", "<<" are RX. */
 static size_t match_arrow(const char *s, size_t n, size_t i, ds_direction *dir)
 {
@@ -328,6 +359,10 @@ static size_t match_arrow(const char *s, size_t n, size_t i, ds_direction *dir)
     if (s[i] == '<' && s[i + 1] == '<') {
         *dir = DS_DIR_RX;
         return 2;
+    }
+    if ((s[i] == '<' || s[i] == '>') && ds_cc_is_space((unsigned char)s[i + 1])) {
+        *dir = s[i] == '>' ? DS_DIR_TX : DS_DIR_RX; /* "> 7E A0 ..." as quoted in mails and forums */
+        return 1;
     }
     if (s[i] == '<') {
         k = 1;
@@ -393,6 +428,15 @@ static size_t match_time_after_digits(const char *s, size_t n, size_t i, size_t 
 static size_t match_time(const char *s, size_t n, size_t i)
 {
     return match_time_after_digits(s, n, i, count_digits(s, n, i));
+}
+
+/* " AM" / " PM" after a time (.NET's long time string in an English locale): its length. */
+static size_t am_pm_length(const char *s, size_t n, size_t i)
+{
+    if (n - i < 3 || s[i] != ' ' || (to_upper((unsigned char)s[i + 1]) != 'A' && to_upper((unsigned char)s[i + 1]) != 'P') ||
+        to_upper((unsigned char)s[i + 2]) != 'M' || !at_boundary(s, n, i + 3))
+        return 0;
+    return 3;
 }
 
 /* yyyy-mm-dd, yyyy/mm/dd, dd.mm.yyyy, dd/mm/yyyy, optionally with an ISO "T..."
@@ -564,11 +608,17 @@ static size_t match_number_token(const char *s, size_t n, size_t i, int pipe_col
         append_timestamp(pf, s + i, k);
         return k;
     }
-    if (d >= 1 && d <= 2 && after == ':' && (k = match_time_after_digits(s, n, i, d)) > 0 &&
-        at_boundary(s, n, i + k) && (pf->has_dir || pf->has_time || skip_spaces(s, n, i + k) < n)) {
-        /* a bare "12:34:56" line is taken as colon-separated hex, not a time */
-        append_timestamp(pf, s + i, k);
-        return k;
+    if (d >= 1 && d <= 2 && after == ':' && (k = match_time_after_digits(s, n, i, d)) > 0) {
+        size_t end = i + k + am_pm_length(s, n, i + k);
+        int colon = end < n && s[end] == ':' && at_boundary(s, n, end + 1); /* "TX 18:29:59.120: 7E ..." */
+        /* a bare "12:34" line is taken as colon-separated hex; "12:34:56" alone on its line is
+         * the time GXDLMSDirector's trace writes before an RX line */
+        int alone = skip_spaces(s, n, end + (size_t)colon) >= n;
+        if ((at_boundary(s, n, end) || colon) &&
+            (pf->has_dir || pf->has_time || !alone || end - i > 5 || pf->has_label)) {
+            append_timestamp(pf, s + i, end - i);
+            return end - i + (size_t)colon;
+        }
     }
     if (pf->offset_width == 0 && (k = match_offset(s, n, i, pipe_column, prev_offset_width, pf)) > 0)
         return k; /* offset column dropped */
@@ -588,6 +638,8 @@ void ds_line_prefix_parse(const char *s, size_t n, int pipe_column,
         } else if (!pf->has_dir && (k = match_direction(s, n, i, &dir)) > 0) {
             pf->dir = dir;
             pf->has_dir = 1;
+        } else if (!pf->has_label && (k = match_label(s, n, i, pf)) > 0) {
+            /* handled */
         } else if ((k = match_number_token(s, n, i, pipe_column, prev_offset_width, pf)) == 0) {
             break;
         }

@@ -62,6 +62,7 @@ typedef struct ds_line_prefix {
     ds_direction dir;
     int has_dir;
     int has_time;
+    int has_label;                    /* "PDU:", "Decrypted PDU:", "Send data:" ... */
     unsigned offset_width;            /* digits of a dump offset column, 0 when none */
     size_t offset_pos;                /* index of the offset column's first digit */
     char timestamp[DS_TIMESTAMP_MAX]; /* timestamp parts as written, joined by one space */

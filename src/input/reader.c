@@ -59,6 +59,8 @@ struct ds_reader {
     uint64_t offset;
     ds_meta meta;
     int pending_start;
+    int time_only_line; /* the last line held a time and nothing else */
+    int no_data_said;   /* the input held no hex at all, and the diagnostic says so */
     unsigned prev_offset_width;
     int in_long_line;
     int long_line_dead; /* rest of the current long line is not hex: skip it */
@@ -102,6 +104,7 @@ typedef struct line_result {
     size_t lone_count; /* may exceed LONE_RECORDS */
     int comment;       /* a "#" or "//" comment ended the hex part */
     int star;          /* the line is a dump's "*" */
+    int hex_in_text;   /* a line taken as text holds a run of hex bytes ("... 7E A0 07 03 ...") */
     int has_offset_value;
     uint64_t offset_value; /* the offset column's value */
     int offset_octal;
@@ -140,6 +143,39 @@ static void report_too_large(ds_reader *r, uint64_t bytes)
     snprintf(d.message, sizeof d.message,
              "dump line repeated (\"*\") for %llu bytes: over the limit, not expanded",
              (unsigned long long)bytes);
+    r->diag(r->diag_user, &d);
+}
+
+/* Nothing is dropped without a word: a line read as text that holds hex bytes says so. */
+static void report_unread_hex(ds_reader *r)
+{
+    if (!r->diag) return;
+    ds_diag d;
+    memset(&d, 0, sizeof d);
+    d.code = DS_D_INPUT_UNREAD_HEX;
+    d.severity = DS_SEV_WARNING;
+    d.offset = r->offset;
+    d.line = r->line_no;
+    snprintf(d.message, sizeof d.message,
+             "line %llu holds hex bytes among words; it was read as text and not decoded",
+             (unsigned long long)r->line_no);
+    r->diag(r->diag_user, &d);
+}
+
+/* An input without a single byte of hex (or an empty file) holds no DLMS data at all. */
+static void report_no_data(ds_reader *r)
+{
+    if (r->no_data_said || r->offset > 0 || r->error) return;
+    r->no_data_said = 1;
+    if (!r->diag) return;
+    ds_diag d;
+    memset(&d, 0, sizeof d);
+    d.code = DS_D_INPUT_NO_DATA;
+    d.severity = DS_SEV_ERROR;
+    d.line = r->line_no;
+    snprintf(d.message, sizeof d.message, "%s", r->mode == DS_INPUT_BINARY || r->line_no == 0
+                                                    ? "the input is empty: no DLMS data"
+                                                    : "no hex bytes in the input: no DLMS data");
     r->diag(r->diag_user, &d);
 }
 
@@ -359,7 +395,11 @@ static int next_binary(ds_reader *r, ds_chunk *out)
     r->ahead_pos = r->ahead_len;
     /* live input: what was sniffed goes out now, not after the next read */
     if (!r->error && !(n > 0 && r->live == 1)) n += read_block(r, r->out + n, sizeof r->out - n);
-    if (n == 0) return r->error ? fail() : 0;
+    if (n == 0) {
+        if (r->error) return fail();
+        report_no_data(r);
+        return 0;
+    }
     r->out_len = n;
     memset(&r->meta, 0, sizeof r->meta);
     return emit(r, out, 0);
@@ -474,6 +514,54 @@ static int looks_like_data(const ds_hexrun *h, int partial)
     return h->word_runs == 0 || h->word_runs * 2 < even;
 }
 
+/* Four or more two-digit hex groups in a row, one blank apart ("7E A0 07 03"): bytes
+ * written among words. Groups of letters only ("BE AD FE ED") are words. */
+static int has_byte_run(const char *s, size_t n)
+{
+    size_t run = 0;
+    int digit = 0;
+    for (size_t i = 0; i + 1 < n; ) {
+        unsigned a = ds_char_class[(unsigned char)s[i]], b = ds_char_class[(unsigned char)s[i + 1]];
+        int starts_group = i == 0 || ds_cc_is_space((unsigned char)s[i - 1]);
+        int ends_group = i + 2 >= n || ds_cc_is_space((unsigned char)s[i + 2]);
+        if (starts_group && ends_group && (a & b & DS_CC_HEX)) {
+            run++;
+            digit |= ((a | b) & DS_CC_DEC) != 0;
+            if (run >= 4 && digit) return 1;
+            i += 3;
+            continue;
+        }
+        run = 0;
+        digit = 0;
+        i++;
+    }
+    return 0;
+}
+
+/* Words that end in '.' or ':' and then nothing but hex to the end of the line, as the
+ * Gurux example clients print a frame ("Send SNRM request.7E A0 07 03 21 93 ..."): the
+ * words are a label. Only the first few marks are tried, so a long line costs little. */
+static int hex_after_words(ds_reader *r, const char *s, size_t from, size_t n, line_result *res)
+{
+    int tries = 0;
+    for (size_t q = from; q < n && tries < 8; q++) {
+        if (s[q] != '.' && s[q] != ':') continue;
+        tries++;
+        size_t t = q + 1;
+        while (t < n && ds_cc_is_space((unsigned char)s[t])) t++;
+        if (t >= n) break;
+        res->lone_count = 0;
+        res->comment = 0;
+        r->out_len = 0;
+        ds_hexrun_init(&r->run);
+        if (decode_span(r, s, t, n, 0, res) && !res->comment && r->run.word_runs == 0 && r->run.bytes >= 4 &&
+            res->lone_count == 0)
+            return 1;
+    }
+    r->out_len = 0;
+    return 0;
+}
+
 /* The value of the offset column; od's 7-digit octal offsets are told from
  * hex ones at the first line of a dump. */
 static void read_offset_value(const ds_reader *r, const char *s, line_result *res)
@@ -525,7 +613,7 @@ static void classify_line(ds_reader *r, char *s, size_t n, int partial, line_res
     read_offset_value(r, s + a, res);
     size_t rest = a + res->prefix.rest;
     if (rest >= n && !partial) {
-        if (res->prefix.has_dir || res->prefix.has_time) res->kind = LINE_PREFIX_ONLY;
+        if (res->prefix.has_dir || res->prefix.has_time || res->prefix.has_label) res->kind = LINE_PREFIX_ONLY;
         else res->kind = res->prefix.offset_width ? LINE_IGNORE : LINE_PROSE;
         return;
     }
@@ -534,6 +622,12 @@ static void classify_line(ds_reader *r, char *s, size_t n, int partial, line_res
     if (!ok || !looks_like_data(&r->run, partial && !res->comment)) {
         r->out_len = 0;
         res->kind = LINE_PROSE;
+        res->hex_in_text = has_byte_run(s + a, n - a);
+        if (res->hex_in_text && !partial && hex_after_words(r, s, rest, n, res)) {
+            res->kind = LINE_HEX;
+            res->prefix.has_label = 1;
+            res->hex_in_text = 0;
+        }
         return;
     }
     res->kind = LINE_HEX;
@@ -603,16 +697,24 @@ static void apply_line(ds_reader *r, const line_result *res)
     case LINE_PROSE:
         memset(&r->meta, 0, sizeof r->meta);
         r->pending_start = 1;
+        r->time_only_line = 0;
         forget_dump(r);
+        if (res->hex_in_text) report_unread_hex(r);
         break;
     case LINE_PREFIX_ONLY:
     case LINE_HEX:
-        if (pf->has_dir || pf->has_time) {
+        if (pf->has_dir || pf->has_time || pf->has_label) {
+            /* a line holding only a time (GXDLMSDirector's trace: "14:02:11" then "RX:\t 7E ...")
+             * gives its time to the direction line that follows it */
+            int keep_time = r->time_only_line && pf->has_dir && !pf->has_time;
+            char time[DS_TIMESTAMP_MAX];
+            memcpy(time, r->meta.timestamp, sizeof time);
             memset(&r->meta, 0, sizeof r->meta);
             r->meta.dir = pf->dir;
-            memcpy(r->meta.timestamp, pf->timestamp, sizeof r->meta.timestamp);
+            memcpy(r->meta.timestamp, keep_time ? time : pf->timestamp, sizeof r->meta.timestamp);
             r->pending_start = 1;
         }
+        r->time_only_line = res->kind == LINE_PREFIX_ONLY && pf->has_time && !pf->has_dir;
         if (pf->offset_width) {
             expand_squeeze(r, res);
             remember_dump_line(r, res);
@@ -809,7 +911,11 @@ static int next_text(ds_reader *r, ds_chunk *out)
         }
         size_t n;
         int got = read_line_head(r, &n);
-        if (got == 0) return r->error ? fail() : 0;
+        if (got == 0) {
+            if (r->error) return fail();
+            report_no_data(r);
+            return 0;
+        }
         r->line_no++;
         line_result res;
         classify_line(r, r->line, n, got == 2, &res);

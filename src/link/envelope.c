@@ -47,7 +47,9 @@ static size_t frame_len_attr(const ds_frame *f)
     switch (f->kind) {
     case DS_LINK_HDLC: return hdlc_len_attr(&f->u.hdlc);
     case DS_LINK_WRAPPER: return 8u + f->u.wrapper.length;
-    case DS_LINK_MBUS: return (size_t)f->u.mbus.l_field + (f->u.mbus.l_quirk ? 256u : 0u) + 6u;
+    case DS_LINK_MBUS:
+        if (f->u.mbus.form != DS_MBUS_LONG) return f->wire_len;  /* 5 or 1 */
+        return (size_t)f->u.mbus.l_field + (f->u.mbus.l_quirk ? 256u : 0u) + 6u;
     default: return f->wire_len;
     }
 }
@@ -152,8 +154,10 @@ static void hdlc_children(ds_emit *e, const ds_hdlc_info *h)
 
 static void mbus_children(ds_emit *e, const ds_mbus_info *m)
 {
+    if (m->form == DS_MBUS_ACK) return;  /* one byte, E5: the len="1" says it all */
     ds_emit_uint(e, "Control", m->c, 2);
     ds_emit_uint(e, "Address", m->a, 2);
+    if (m->form == DS_MBUS_SHORT) return;  /* no CI: len="5" */
     ds_emit_uint(e, "CI", m->ci, 2);
     if (!m->has_tsap) return;
     ds_emit_uint(e, "SourceAddress", m->stsap, 2);
@@ -271,8 +275,18 @@ static void empty_body(ds_emit *e, const ds_frame *f, known_name name)
     ds_emit_close_len(e, name.text, name.len);
 }
 
+/* The M-Bus frames that carry no data: a comment says what they are. */
+static int mbus_control_body(ds_emit *e, const ds_mbus_info *m)
+{
+    if (m->form == DS_MBUS_SHORT) ds_emit_comment(e, "M-Bus short frame: no data");
+    else if (m->form == DS_MBUS_ACK) ds_emit_comment(e, "M-Bus single character E5: acknowledgement");
+    else return 0;
+    return 1;
+}
+
 int ds_envelope_body(ds_emit *e, const ds_frame *f)
 {
+    if (f->kind == DS_LINK_MBUS) return mbus_control_body(e, &f->u.mbus);
     if (f->kind != DS_LINK_HDLC) return 0;
     const ds_hdlc_info *h = &f->u.hdlc;
     if (h->dst.len == 0 || h->src.len == 0) return 0;

@@ -22,31 +22,35 @@ enum { DS_REC_UNDECIDED, DS_REC_FRAMED, DS_REC_RAW };
 static const ds_meta no_meta;
 
 /* Bytes that can begin a frame of the kinds looked for. Everything else is garbage without
- * a closer look, which lets the scanner cross noise at memory speed. */
+ * a closer look, which lets the scanner cross noise at memory speed. (E5, which has no check,
+ * is only looked at right after a frame: see process().) */
 static int may_begin_frame(const ds_framer *fr, uint8_t b)
 {
     switch (fr->kind) {
     case DS_LINK_HDLC: return b == DS_HDLC_FLAG;
-    case DS_LINK_MBUS: return b == 0x68;
+    case DS_LINK_MBUS: return b == 0x68 || b == DS_MBUS_SHORT_START;
     case DS_LINK_WRAPPER: return b == 0x00;
-    default: return b == DS_HDLC_FLAG || b == 0x68 || (b == 0x00 && !fr->record_had_checked_frame);
+    default: return b == DS_HDLC_FLAG || b == 0x68 || b == DS_MBUS_SHORT_START || b == 0x00;
     }
 }
 
-/* The table of may_begin_frame(), set again whenever what it depends on changes. Only these
- * three bytes are ever set (find_start() relies on it). */
+int ds_framer_is_sync(uint8_t b)
+{
+    return b == DS_HDLC_FLAG || b == 0x68 || b == DS_MBUS_SHORT_START || b == 0x00 || b == DS_MBUS_ACK_CHAR;
+}
+
+/* The table of may_begin_frame(). Only these four bytes are ever set (find_start() relies
+ * on it). */
 static void set_starts(ds_framer *fr)
 {
-    fr->starts[DS_HDLC_FLAG] = (uint8_t)may_begin_frame(fr, DS_HDLC_FLAG);
-    fr->starts[0x68] = (uint8_t)may_begin_frame(fr, 0x68);
-    fr->starts[0x00] = (uint8_t)may_begin_frame(fr, 0x00);
+    static const uint8_t candidates[] = {DS_HDLC_FLAG, 0x68, DS_MBUS_SHORT_START, 0x00};
+    for (size_t i = 0; i < sizeof candidates; i++)
+        fr->starts[candidates[i]] = (uint8_t)may_begin_frame(fr, candidates[i]);
 }
 
 static void set_record_had_checked_frame(ds_framer *fr, int v)
 {
-    if (fr->record_had_checked_frame == v) return;
     fr->record_had_checked_frame = v;
-    set_starts(fr);
 }
 
 ds_framer *ds_framer_new(ds_link_kind kind, ds_frame_fn frame_fn, ds_diag_fn diag_fn, void *user)
@@ -202,6 +206,7 @@ void ds_framer_frame_init(ds_framer *fr, ds_frame *f, ds_link_kind kind, size_t 
 void ds_framer_deliver(ds_framer *fr, ds_frame *f)
 {
     flush_garbage(fr);
+    fr->after_frame_off = f->offset + f->wire_len;
     if (f->kind == DS_LINK_HDLC || f->kind == DS_LINK_MBUS) set_record_had_checked_frame(fr, 1);
     f->number = ++fr->delivered;
     if (fr->frame_fn) fr->frame_fn(fr->user, f);
@@ -222,7 +227,34 @@ static void deliver_raw(ds_framer *fr, size_t n, int cut)
 
 /* ---- scanning ----------------------------------------------------------------------------- */
 
-/* In DS_LINK_AUTO the first bytes of a record say whether it is framed at all. */
+/* Looks for a checked frame (HDLC with a good FCS, M-Bus with a good checksum) in the
+ * pending bytes of an undecided record, from where the last look stopped. 1: one is there;
+ * 0: none (yet); -1: a frame may start at search_off, and more bytes will tell. */
+static int search_frame(ds_framer *fr, int final)
+{
+    size_t i = fr->pos, end = fr->len;
+    if (fr->search_off > ds_framer_off(fr, i)) i = (size_t)(fr->search_off - fr->buf_off);
+    fr->search_maybe = 0;
+    for (; i < end; i++) {
+        uint8_t b = fr->buf[i];
+        ds_probe_result r;
+        if (b == DS_HDLC_FLAG) r = ds_probe_hdlc(fr->buf + i, end - i);
+        else if (b == 0x68 || b == DS_MBUS_SHORT_START) r = ds_probe_mbus(fr->buf + i, end - i);
+        else continue;
+        if (r == DS_PROBE_FRAME) return 1;
+        if (r == DS_PROBE_MAYBE && !final) {
+            fr->search_off = ds_framer_off(fr, i);
+            fr->search_maybe = 1;
+            return -1;
+        }
+    }
+    fr->search_off = ds_framer_off(fr, end);
+    return 0;
+}
+
+/* In DS_LINK_AUTO the first bytes of a record say whether it is framed at all; a record
+ * that does not begin with a frame is framed when a checked frame follows anywhere in it
+ * (junk before a frame, a dump that starts inside one), and a raw APDU otherwise. */
 static void decide_record(ds_framer *fr, int final)
 {
     if (fr->kind == DS_LINK_RAW) {
@@ -245,10 +277,20 @@ static void decide_record(ds_framer *fr, int final)
     } else if (s[0] == 0x00) {
         need = avail >= 2 && s[1] == 0x01 ? 8 : 2;
         framed = avail >= 8 && s[1] == 0x01 && (s[6] | s[7]) != 0;
+    } else if (s[0] == DS_MBUS_ACK_CHAR) {
+        need = 2;
+        framed = avail == 1 ? final : ds_framer_is_sync(s[1]);
     }
     if (avail < need && !final) return;  /* undecided: wait */
     int may_be_raw = !fr->raw_start_fn || fr->raw_start_fn(s[0]) || s[0] == 0xE6; /* E6: an LLC header */
-    fr->record = framed || !may_be_raw ? DS_REC_FRAMED : DS_REC_RAW;
+    if (framed || !may_be_raw || avail >= DS_RAW_AUTO_MAX) {
+        /* (too long for an APDU: a binary stream that began with a tag-like byte) */
+        fr->record = DS_REC_FRAMED;
+        return;
+    }
+    int found = search_frame(fr, final);
+    if (found > 0) fr->record = DS_REC_FRAMED;
+    else if (final) fr->record = DS_REC_RAW;
 }
 
 void ds_framer_set_raw_start_fn(ds_framer *fr, ds_raw_start_fn fn)
@@ -262,31 +304,41 @@ static ds_try_result scan_one(ds_framer *fr, size_t p, size_t avail, int final, 
     ds_link_kind k = fr->kind;
     if (b == DS_HDLC_FLAG && (k == DS_LINK_AUTO || k == DS_LINK_HDLC))
         return ds_try_hdlc(fr, p, avail, final, consumed);
-    if (b == 0x68 && (k == DS_LINK_AUTO || k == DS_LINK_MBUS))
-        return ds_try_mbus(fr, p, avail, final, consumed);
-    if (b == 0x00 && (k == DS_LINK_WRAPPER || (k == DS_LINK_AUTO && !fr->record_had_checked_frame)))
-        return ds_try_wrapper(fr, p, avail, final, consumed);
+    int mbus = k == DS_LINK_AUTO || k == DS_LINK_MBUS;
+    if (b == 0x68 && mbus) return ds_try_mbus(fr, p, avail, final, consumed);
+    if (b == DS_MBUS_SHORT_START && mbus) return ds_try_mbus_short(fr, p, avail, final, consumed);
+    if (b == DS_MBUS_ACK_CHAR && mbus) return ds_try_mbus_ack(fr, p, avail, final, consumed);
+    if (b == 0x00 && (k == DS_LINK_WRAPPER || k == DS_LINK_AUTO)) return ds_try_wrapper(fr, p, avail, final, consumed);
     return DS_TRY_NOT_FRAME;
 }
 
-/* The index of the first byte in buf[i, end) that may begin a frame, else end. Only the three
+/* The index of the first byte in buf[i, end) that may begin a frame, else end. Only the four
  * bytes set_starts() looks at can; sixteen bytes are compared with them at a time (a byte loop
  * over the table crossed noise at half the speed, and its speed moved with where the linker
- * happened to place the loop). */
+ * happened to place the loop). The two starts that are common in noise are only taken with
+ * the byte that must go with them: 00 before 01 (wrapper version), 10 four bytes before 16
+ * (the short frame's stop byte); ds_try_wrapper() and ds_try_mbus_short() would turn the
+ * others down anyway, one call each. */
 static size_t find_start(const uint8_t *buf, size_t i, size_t end, const uint8_t starts[256])
 {
     if (i < end && starts[buf[i]]) return i; /* the common case between frames: no noise at all */
 #if defined(__SSE2__)
     const __m128i flag = _mm_set1_epi8((char)DS_HDLC_FLAG), mbus = _mm_set1_epi8(0x68);
-    const __m128i zero = _mm_setzero_si128();
+    const __m128i zero = _mm_setzero_si128(), one = _mm_set1_epi8(0x01);
+    const __m128i short_start = _mm_set1_epi8((char)DS_MBUS_SHORT_START), stop = _mm_set1_epi8(0x16);
     const __m128i use_flag = _mm_set1_epi8(starts[DS_HDLC_FLAG] ? -1 : 0);
     const __m128i use_mbus = _mm_set1_epi8(starts[0x68] ? -1 : 0), use_zero = _mm_set1_epi8(starts[0x00] ? -1 : 0);
-    for (; end - i >= 16; i += 16) {
+    const __m128i use_short = _mm_set1_epi8(starts[DS_MBUS_SHORT_START] ? -1 : 0);
+    for (; end - i >= 20; i += 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(buf + i));
-        __m128i hit = _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(v, flag), use_flag),
-                                   _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(v, mbus), use_mbus),
-                                                _mm_and_si128(_mm_cmpeq_epi8(v, zero), use_zero)));
-        unsigned mask = (unsigned)_mm_movemask_epi8(hit);
+        __m128i next = _mm_loadu_si128((const __m128i *)(const void *)(buf + i + 1));
+        __m128i fourth = _mm_loadu_si128((const __m128i *)(const void *)(buf + i + 4));
+        __m128i hdlc_or_long = _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(v, flag), use_flag),
+                                            _mm_and_si128(_mm_cmpeq_epi8(v, mbus), use_mbus));
+        __m128i wrapper = _mm_and_si128(_mm_and_si128(_mm_cmpeq_epi8(v, zero), _mm_cmpeq_epi8(next, one)), use_zero);
+        __m128i short_frame =
+            _mm_and_si128(_mm_and_si128(_mm_cmpeq_epi8(v, short_start), _mm_cmpeq_epi8(fourth, stop)), use_short);
+        unsigned mask = (unsigned)_mm_movemask_epi8(_mm_or_si128(hdlc_or_long, _mm_or_si128(wrapper, short_frame)));
         if (mask) return i + (size_t)__builtin_ctz(mask);
     }
 #endif
@@ -306,10 +358,18 @@ static void skip_noise(ds_framer *fr)
     }
 }
 
+/* E5 right where a frame may begin (after a frame, at the record's start) is looked at
+ * before noise is skipped: it is no start byte, as it has no check of its own. */
+static int ack_here(const ds_framer *fr)
+{
+    return fr->buf[fr->pos] == DS_MBUS_ACK_CHAR && ds_framer_off(fr, fr->pos) == fr->after_frame_off &&
+           (fr->kind == DS_LINK_AUTO || fr->kind == DS_LINK_MBUS);
+}
+
 static void process(ds_framer *fr, int final)
 {
     while (pending(fr) > 0) {
-        if (fr->record == DS_REC_FRAMED) {
+        if (fr->record == DS_REC_FRAMED && !ack_here(fr)) {
             skip_noise(fr);
             if (pending(fr) == 0) return;
         }
@@ -406,6 +466,35 @@ static void scan_in_place(ds_framer *fr, const uint8_t *data, size_t len)
     if (rest) memcpy(fr->store, tail, rest);
 }
 
+/* Text input, a new line of the same record: does the record go on over it? A frame that is
+ * not finished does (frames wrap over lines as in a dump), and so does the search for one that
+ * may have begun. An undecided record (an APDU, or junk) goes on only while its lines look
+ * wrapped at a fixed width: every finished line as wide as the first, a width of whole
+ * 8-byte groups (16, 32, 48 ... bytes: dumps and wrapped pastes), so that lines of one APDU
+ * each, which differ in width, stay records of their own. */
+static int record_goes_on(const ds_framer *fr)
+{
+    size_t n = pending(fr);
+    if (n == 0) return 0;
+    switch (fr->record) {
+    case DS_REC_FRAMED: {
+        uint8_t b = fr->buf[fr->pos];  /* a closing flag, or E5 waiting for its follower */
+        return n > 1 || (b != DS_HDLC_FLAG && b != DS_MBUS_ACK_CHAR);
+    }
+    case DS_REC_RAW: return 1;
+    default: return fr->search_maybe || (!fr->wrap_broken && fr->wrap_width >= 16 && fr->wrap_width % 8 == 0);
+    }
+}
+
+static void line_break(ds_framer *fr)
+{
+    if (fr->rec_lines == 0) fr->wrap_width = fr->line_bytes;
+    else if (fr->line_bytes != fr->wrap_width) fr->wrap_broken = 1;
+    fr->rec_lines++;
+    fr->line_bytes = 0;
+    if (!record_goes_on(fr)) ds_framer_flush(fr);
+}
+
 static void cut_raw_record(ds_framer *fr)
 {
     ds_framer_frame_diag(fr, DS_D_INPUT_TOO_LARGE, DS_SEV_ERROR, ds_framer_off(fr, fr->pos + DS_RAW_MAX),
@@ -417,6 +506,11 @@ static void cut_raw_record(ds_framer *fr)
 void ds_framer_feed(ds_framer *fr, const uint8_t *data, size_t len, uint64_t offset, const ds_meta *meta)
 {
     if (!fr || !data) return;
+    if (meta && meta->line != 0) {
+        if (fr->cur_line != 0 && meta->line != fr->cur_line) line_break(fr);
+        fr->cur_line = meta->line;
+        fr->line_bytes += len;
+    }
     while (len > 0 && !fr->discard) {
         if (pending(fr) == 0) {
             fr->pos = fr->len = 0;
@@ -468,6 +562,22 @@ void ds_framer_feed(ds_framer *fr, const uint8_t *data, size_t len, uint64_t off
     }
 }
 
+/* Forgets what the record being finished said about itself; the next starts at buf_off. */
+static void start_record(ds_framer *fr)
+{
+    fr->record = DS_REC_UNDECIDED;
+    fr->discard = 0;
+    set_record_had_checked_frame(fr, 0);
+    fr->after_frame_off = fr->buf_off;
+    fr->search_off = fr->buf_off;
+    fr->search_maybe = 0;
+    fr->cur_line = 0;
+    fr->line_bytes = 0;
+    fr->wrap_width = 0;
+    fr->rec_lines = 0;
+    fr->wrap_broken = 0;
+}
+
 void ds_framer_flush(ds_framer *fr)
 {
     if (!fr) return;
@@ -475,7 +585,5 @@ void ds_framer_flush(ds_framer *fr)
     flush_garbage(fr);
     fr->buf_off += fr->len;
     fr->pos = fr->len = 0;
-    fr->record = DS_REC_UNDECIDED;
-    fr->discard = 0;
-    set_record_had_checked_frame(fr, 0);
+    start_record(fr);
 }

@@ -45,10 +45,28 @@ struct ds_framer {
     uint64_t spare_flag_off;
     int has_spare_flag;
 
-    /* In DS_LINK_AUTO a record that held an HDLC or M-Bus frame is not searched
-     * for wrapper headers: they carry no check, and a false one in line noise
-     * would swallow up to 64 KiB of good frames. */
+    /* In DS_LINK_AUTO a wrapper header after an HDLC or M-Bus frame of the same record
+     * must prove itself by where it ends (see wrapper.c): it carries no check, and a false
+     * one in line noise would swallow up to 64 KiB of good frames. */
     int record_had_checked_frame;
+
+    /* Stream offset right after the last frame delivered, or of the record's first byte: the
+     * only places where the unchecked single character E5 is taken as an M-Bus frame. */
+    uint64_t after_frame_off;
+
+    /* A record that does not begin with a frame is searched for a checked one before it is
+     * taken as a raw APDU: search_off is where the search goes on, search_maybe says that it
+     * stopped at a frame start that needs more bytes to be told. */
+    uint64_t search_off;
+    int search_maybe;
+
+    /* Text input: the lines of the current record (meta.line of the pieces), to tell a
+     * record wrapped over lines of one width from lines that each hold their own. */
+    uint64_t cur_line;    /* 0: no line yet in this record */
+    size_t line_bytes;    /* bytes of the current line so far */
+    size_t wrap_width;    /* bytes of the record's first line */
+    unsigned rec_lines;   /* finished lines of the record */
+    int wrap_broken;      /* a finished line differed from the first one in width */
 
     /* Cache for the search of a complete frame after a truncated candidate
      * (stream offsets; the data at an offset never changes). */
@@ -80,10 +98,31 @@ void ds_framer_deliver(ds_framer *fr, ds_frame *f);
 /* Stream offset of buffer index i. */
 static inline uint64_t ds_framer_off(const ds_framer *fr, size_t i) { return fr->buf_off + i; }
 
+/* What a look at the bytes at s (avail of them) says without delivering anything. */
+typedef enum {
+    DS_PROBE_NO,     /* no checked frame starts here */
+    DS_PROBE_MAYBE,  /* a frame may start here: more bytes are needed to tell */
+    DS_PROBE_FRAME   /* a complete frame whose checks pass starts here */
+} ds_probe_result;
+
+/* s[0] is 7E: a frame with a good FCS (MAYBE while its header, and its HCS when present, are
+ * good so far). */
+ds_probe_result ds_probe_hdlc(const uint8_t *s, size_t avail);
+/* s[0] is 68 (long frame) or 10 (short frame): checksum and stop byte. */
+ds_probe_result ds_probe_mbus(const uint8_t *s, size_t avail);
+
+#define DS_MBUS_ACK_CHAR 0xE5u
+#define DS_MBUS_SHORT_START 0x10u
+
 /* Readers: the bytes at buffer index p (avail of them pending) start with
  * the framing's first byte. final: no more bytes will come for this record. */
 ds_try_result ds_try_hdlc(ds_framer *fr, size_t p, size_t avail, int final, size_t *consumed);
 ds_try_result ds_try_wrapper(ds_framer *fr, size_t p, size_t avail, int final, size_t *consumed);
 ds_try_result ds_try_mbus(ds_framer *fr, size_t p, size_t avail, int final, size_t *consumed);
+ds_try_result ds_try_mbus_short(ds_framer *fr, size_t p, size_t avail, int final, size_t *consumed);
+ds_try_result ds_try_mbus_ack(ds_framer *fr, size_t p, size_t avail, int final, size_t *consumed);
+/* A byte that can begin a frame where a frame may follow another (used by the unchecked
+ * forms, the wrapper header and E5, to prove themselves by what follows them). */
+int ds_framer_is_sync(uint8_t b);
 
 #endif

@@ -286,3 +286,24 @@ __attribute__((noinline)) static ds_try_result try_whole(ds_framer *fr, size_t p
     fr->has_spare_flag = closing != 0;
     return DS_TRY_DONE;
 }
+
+ds_probe_result ds_probe_hdlc(const uint8_t *s, size_t avail)
+{
+    if (avail < 2) return DS_PROBE_MAYBE;
+    if ((s[1] & 0xF0u) != 0xA0u) return DS_PROBE_NO;
+    if (avail < 3) return DS_PROBE_MAYBE;
+    size_t len = (size_t)((s[1] & 0x07u) << 8 | s[2]);
+    if (len < DS_HDLC_MIN_LEN) return DS_PROBE_NO;
+    ds_hdlc_info h;
+    ds_hdlc_layout lay;
+    size_t have = avail - 1 < len ? avail - 1 : len;
+    int hdr = ds_hdlc_parse_header(s + 1, have, &h, &lay);
+    if (have == len) return hdr == DS_HDLC_HDR_OK && fcs_ok(s + 1, len) ? DS_PROBE_FRAME : DS_PROBE_NO;
+    if (hdr == DS_HDLC_HDR_INCOMPLETE) return DS_PROBE_MAYBE;
+    if (hdr != DS_HDLC_HDR_OK) return DS_PROBE_NO;
+    /* the HCS, once it is there, already tells a header from chance */
+    if (lay.has_hcs && have >= lay.header_len + 2 &&
+        ds_crc16_x25(s + 1, lay.header_len) != le16(s + 1 + lay.header_len))
+        return DS_PROBE_NO;
+    return DS_PROBE_MAYBE;
+}

@@ -1,4 +1,6 @@
-/* Wired M-Bus long frames (EN 13757-2): 68 L L 68 C A CI data CS 16. */
+/* Wired M-Bus frames (EN 13757-2): long frames 68 L L 68 C A CI data CS 16, which carry
+ * DLMS, and the short frame 10 C A CS 16 and single character E5 that a master and a meter
+ * exchange around them (requests, acknowledgements). */
 #include "link/framer_int.h"
 
 #include <string.h>
@@ -8,6 +10,7 @@
 #define MBUS_OVERHEAD 6u      /* 68 L L 68 ... CS 16 */
 #define MBUS_MIN_L 3u         /* C A CI */
 #define MBUS_DLMS_MIN_L 5u    /* C A CI STSAP DTSAP */
+#define MBUS_SHORT_LEN 5u     /* 10 C A CS 16 */
 
 /* Sum of n bytes, modulo 256. Eight bytes are added at a time as four 16-bit lanes (even
  * and odd bytes apart); a lane gains at most 2 * 255 a step, so it cannot overflow within
@@ -135,4 +138,68 @@ ds_try_result ds_try_mbus(ds_framer *fr, size_t p, size_t avail, int final, size
         return DS_TRY_DONE;
     }
     return DS_TRY_NOT_FRAME;
+}
+
+ds_probe_result ds_probe_mbus(const uint8_t *s, size_t avail)
+{
+    if (s[0] == DS_MBUS_SHORT_START) {
+        if (avail < MBUS_SHORT_LEN) return DS_PROBE_MAYBE;
+        return (uint8_t)(s[1] + s[2]) == s[3] && s[4] == MBUS_STOP ? DS_PROBE_FRAME : DS_PROBE_NO;
+    }
+    if (avail < 4) return DS_PROBE_MAYBE;
+    if (s[1] != s[2] || s[3] != MBUS_START || s[1] < MBUS_MIN_L) return DS_PROBE_NO;
+    size_t l = s[1];
+    if (avail < l + MBUS_OVERHEAD) return DS_PROBE_MAYBE;
+    return checksum_ok(s, l) && stop_ok(s, l) ? DS_PROBE_FRAME : DS_PROBE_NO;
+}
+
+/* Delivers a short frame or the E5 character: no CI, no data, nothing to check but what
+ * the caller checked. */
+static void deliver_control(ds_framer *fr, size_t p, ds_mbus_form form, size_t len)
+{
+    const uint8_t *s = fr->buf + p;
+    ds_frame f;
+    ds_framer_frame_init(fr, &f, DS_LINK_MBUS, p, len);
+    f.u.mbus = (ds_mbus_info){.form = form, .checksum_ok = 1, .seq = -1, .fin = 1};
+    if (form == DS_MBUS_SHORT) {
+        f.u.mbus.c = s[1];
+        f.u.mbus.a = s[2];
+    }
+    f.info_offset = f.offset + len;
+    ds_framer_deliver(fr, &f);
+}
+
+/* The unchecked forms, and the short frame that only a one-byte sum checks, must be followed
+ * by the end of the record or by another frame when the stream is not known to be M-Bus:
+ * 1 yes, 0 no, -1 not known yet. */
+static int followed_well(const ds_framer *fr, size_t p, size_t avail, size_t len, int final)
+{
+    if (fr->kind == DS_LINK_MBUS) return 1;
+    if (avail == len) return final ? 1 : -1;
+    return ds_framer_is_sync(fr->buf[p + len]);
+}
+
+ds_try_result ds_try_mbus_short(ds_framer *fr, size_t p, size_t avail, int final, size_t *consumed)
+{
+    if (avail < MBUS_SHORT_LEN) return final ? DS_TRY_NOT_FRAME : DS_TRY_NEED_MORE;
+    if (ds_probe_mbus(fr->buf + p, avail) != DS_PROBE_FRAME) return DS_TRY_NOT_FRAME;
+    int ok = ds_framer_off(fr, p) == fr->after_frame_off ? 1 : followed_well(fr, p, avail, MBUS_SHORT_LEN, final);
+    if (ok < 0) return DS_TRY_NEED_MORE;
+    if (!ok) return DS_TRY_NOT_FRAME;
+    deliver_control(fr, p, DS_MBUS_SHORT, MBUS_SHORT_LEN);
+    *consumed = MBUS_SHORT_LEN;
+    return DS_TRY_DONE;
+}
+
+ds_try_result ds_try_mbus_ack(ds_framer *fr, size_t p, size_t avail, int final, size_t *consumed)
+{
+    /* E5 carries no check at all: only where a frame may begin (see after_frame_off) and
+     * followed by the end or another frame */
+    if (ds_framer_off(fr, p) != fr->after_frame_off) return DS_TRY_NOT_FRAME;
+    int ok = followed_well(fr, p, avail, 1, final);
+    if (ok < 0) return DS_TRY_NEED_MORE;
+    if (!ok) return DS_TRY_NOT_FRAME;
+    deliver_control(fr, p, DS_MBUS_ACK, 1);
+    *consumed = 1;
+    return DS_TRY_DONE;
 }

@@ -26,6 +26,13 @@ ds_try_result ds_try_wrapper(ds_framer *fr, size_t p, size_t avail, int final, s
     if (fr->kind == DS_LINK_AUTO && !plausible_in_auto(fr, s, avail)) return DS_TRY_NOT_FRAME;
     size_t total = WRAPPER_HEADER + length;
     if (avail < total && !final) return DS_TRY_NEED_MORE;
+    if (fr->kind == DS_LINK_AUTO && fr->record_had_checked_frame) {
+        /* Among checked frames a wrapper proves itself by ending where the record ends or
+         * where the next frame begins; a false header in noise almost never does. */
+        if (avail < total) return DS_TRY_NOT_FRAME;
+        if (avail == total && !final) return DS_TRY_NEED_MORE;
+        if (avail > total && !ds_framer_is_sync(s[total])) return DS_TRY_NOT_FRAME;
+    }
 
     size_t have = avail < total ? avail : total;
     ds_frame f;

@@ -17,8 +17,8 @@
 #    and Time="..." attributes, which come from log text and not from bytes.
 #    Skipped (listed in the output): --json cases (not XML) and --pdu-only cases
 #    (the envelope, and so the bytes, are not in the XML); cases without .xml.
-#    Documents holding several bare APDUs would need one record per line, which
-#    hex input does not give (lines are joined); no golden case has that.
+#    Documents holding several bare APDUs come back as one APDU a line, and each
+#    line is a record of its own (input-apdu-lines, input-labels).
 # 3. XmlClient scripts: `encode --decimal testdata/xmlclient/X.xml` prints exactly X.hex.
 #
 # The hand-made encode cases of testdata/encode/ are in tests/e2e/encode.sh.

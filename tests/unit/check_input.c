@@ -434,6 +434,81 @@ START_TEST(timestamp_truncated)
 }
 END_TEST
 
+
+START_TEST(labels_and_single_arrows)
+{
+    static const log_case cases[] = {
+        {"Decrypted PDU: 7E A0 08 02 23 21 93 BD 64 7E", DS_DIR_UNKNOWN, ""},
+        {"PDU: 7E A0 08 02 23 21 93 BD 64 7E", DS_DIR_UNKNOWN, ""},
+        {"Data: 7E A0 08 02 23 21 93 BD 64 7E", DS_DIR_UNKNOWN, ""},
+        {"frame: 7EA00802232193BD647E", DS_DIR_UNKNOWN, ""},
+        {"Send data: 7E A0 08 02 23 21 93 BD 64 7E", DS_DIR_TX, ""},
+        {"Received data: 7E A0 08 02 23 21 93 BD 64 7E", DS_DIR_RX, ""},
+        {"> 7E A0 08 02 23 21 93 BD 64 7E", DS_DIR_TX, ""},
+        {"< 7E A0 08 02 23 21 93 BD 64 7E", DS_DIR_RX, ""},
+        {"TX 18:29:59.120: 7E A0 08 02 23 21 93 BD 64 7E", DS_DIR_TX, "18:29:59.120"},
+        {"18:29:59.120 RX Data: 7E A0 08 02 23 21 93 BD 64 7E", DS_DIR_RX, "18:29:59.120"},
+        {"2:02:11 PM RX: 7E A0 08 02 23 21 93 BD 64 7E", DS_DIR_RX, "2:02:11 PM"},
+        {"TX:\t 7E A0 08 02 23 21 93 BD 64 7E", DS_DIR_TX, ""},
+        {"Send SNRM request.7E A0 08 02 23 21 93 BD 64 7E", DS_DIR_TX, ""},
+        {"Parsing UA reply: 7E A0 08 02 23 21 93 BD 64 7E", DS_DIR_UNKNOWN, ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[256];
+        snprintf(text, sizeof text, "7E 01\n%s\n", cases[i].line);
+        result res;
+        read_text(text, &res);
+        ck_assert_msg(res.len == 2 + sizeof SNRM && memcmp(res.bytes + 2, SNRM, sizeof SNRM) == 0,
+                      "bytes of case %zu: %s", i, cases[i].line);
+        ck_assert_uint_eq(res.nchunks, 2);
+        ck_assert_msg(res.chunks[1].meta.dir == cases[i].dir, "dir of case %zu", i);
+        ck_assert_str_eq(res.chunks[1].meta.timestamp, cases[i].timestamp);
+        ck_assert_msg(res.chunks[1].record_start == 1, "a label starts a record: case %zu", i);
+        ck_assert_uint_eq(res.ndiags, 0);
+        free_result(&res);
+    }
+}
+END_TEST
+
+START_TEST(director_time_line_gives_its_time)
+{
+    result res;
+    read_text("14:02:10 Send SNRM request.\r\nTX:\t 7E 01\r\n14:02:10 \r\nRX:\t 7E 02\r\n12:34\n", &res);
+    /* "12:34" alone (no seconds) stays colon-separated hex */
+    ASSERT_BYTES(&res, 0x7E, 0x01, 0x7E, 0x02, 0x12, 0x34);
+    ck_assert_uint_eq(res.nchunks, 3);
+    ck_assert_int_eq(res.chunks[0].meta.dir, DS_DIR_TX);
+    ck_assert_str_eq(res.chunks[0].meta.timestamp, "");
+    ck_assert_int_eq(res.chunks[1].meta.dir, DS_DIR_RX);
+    ck_assert_str_eq(res.chunks[1].meta.timestamp, "14:02:10");
+    ck_assert_uint_eq(res.ndiags, 0);
+    free_result(&res);
+}
+END_TEST
+
+START_TEST(unread_hex_and_no_data_reported)
+{
+    result res;
+    read_text("Meter log\nthe meter sent 7E A0 07 03 21 73 and stopped\nWe saw DEAD BEEF\n", &res);
+    ck_assert_uint_eq(res.len, 0);
+    ck_assert_uint_eq(res.ndiags, 2);
+    ck_assert_str_eq(res.diags[0].code, "input.unread-hex");
+    ck_assert_int_eq(res.diags[0].severity, DS_SEV_WARNING);
+    ck_assert_uint_eq(res.diags[0].line, 2);
+    ck_assert_str_eq(res.diags[1].code, "input.no-data");
+    ck_assert_int_eq(res.diags[1].severity, DS_SEV_ERROR);
+    free_result(&res);
+    /* an empty input says so as well; an input with bytes does not */
+    read_text("", &res);
+    ck_assert_uint_eq(res.ndiags, 1);
+    ck_assert_str_eq(res.diags[0].code, "input.no-data");
+    free_result(&res);
+    read_text("7E 01\nno hex in this line\n", &res);
+    ck_assert_uint_eq(res.ndiags, 0);
+    free_result(&res);
+}
+END_TEST
+
 /* ---- prose -------------------------------------------------------------------------------------- */
 
 START_TEST(prose_is_skipped)
@@ -1102,6 +1177,9 @@ static Suite *input_suite(void)
     tcase_add_test(logs, log_session_records);
     tcase_add_test(logs, prefix_only_line_announces_record);
     tcase_add_test(logs, timestamp_truncated);
+    tcase_add_test(logs, labels_and_single_arrows);
+    tcase_add_test(logs, director_time_line_gives_its_time);
+    tcase_add_test(logs, unread_hex_and_no_data_reported);
     tcase_add_test(logs, prose_is_skipped);
     tcase_add_test(logs, hex_words_alone_are_hex);
     tcase_add_test(logs, prose_and_blank_lines_reset_record_and_meta);

@@ -1074,6 +1074,212 @@ START_TEST(diag_line_from_meta)
 }
 END_TEST
 
+
+/* ---- issue 12: frames anywhere, lines, every framing, M-Bus short frame and E5 ----------------- */
+
+/* Feeds text lines (hex, one string each) as the reader hands them out: one piece a line, with
+ * its line number in the meta, and flushes at the end. */
+static void run_lines(collect *c, const char *const *lines, size_t nlines)
+{
+    memset(c, 0, sizeof *c);
+    ds_framer *fr = ds_framer_new(DS_LINK_AUTO, on_frame, on_diag, c);
+    ck_assert_ptr_nonnull(fr);
+    uint64_t off = 0;
+    for (size_t i = 0; i < nlines; i++) {
+        uint8_t b[256];
+        size_t n = test_unhex(lines[i], b, sizeof b);
+        ds_meta m;
+        memset(&m, 0, sizeof m);
+        m.line = i + 1;
+        ds_framer_feed(fr, b, n, off, &m);
+        off += n;
+    }
+    ds_framer_flush(fr);
+    ds_framer_free(fr);
+}
+
+START_TEST(frame_after_junk_in_a_record)
+{
+    /* a record that begins with junk (not an APDU tag, then an APDU tag) holds a checked frame */
+    static const char *const starts[] = {"FF", "C4", "C40102"};
+    for (size_t k = 0; k < 3; k++) {
+        char line[64];
+        snprintf(line, sizeof line, "%s 7EA00802232193BD647E", starts[k]);
+        const char *const lines[] = {line};
+        collect c;
+        run_lines(&c, lines, 1);
+        ck_assert_uint_eq(c.nframes, 1);
+        ck_assert_int_eq(frame_at(&c, 0)->f.kind, DS_LINK_HDLC);
+        ck_assert_uint_eq(frame_at(&c, 0)->f.offset, strlen(starts[k]) / 2);
+        ck_assert_uint_eq(c.ndiags, 1);
+        assert_diag(&c, 0, "frame.garbage", DS_SEV_ERROR, 0, 0);
+        ck_assert_uint_eq(c.diags[0].line, 1);
+        collect_free(&c);
+    }
+}
+END_TEST
+
+START_TEST(frame_across_line_break_after_junk)
+{
+    const char *const lines[] = {"112233 7EA007", "21037301407E 44", "7EA00802232193BD647E"};
+    collect c;
+    run_lines(&c, lines, 3);
+    ck_assert_uint_eq(c.nframes, 2);
+    ck_assert_uint_eq(frame_at(&c, 0)->f.offset, 3);
+    ck_assert_uint_eq(frame_at(&c, 0)->f.wire_len, 9);
+    ck_assert_uint_eq(frame_at(&c, 1)->f.offset, 13);
+    ck_assert_uint_eq(c.ndiags, 2);
+    assert_diag(&c, 0, "frame.garbage", DS_SEV_ERROR, 0, 0);
+    assert_diag(&c, 1, "frame.garbage", DS_SEV_ERROR, 12, 0);
+    ck_assert_uint_eq(c.diags[1].line, 2);
+    collect_free(&c);
+}
+END_TEST
+
+START_TEST(lines_of_one_apdu_each_stay_apart)
+{
+    const char *const lines[] = {"C001C1000100002B0100FF0200", "C501C100", "D80102", "C002C100000001"};
+    collect c;
+    run_lines(&c, lines, 4);
+    ck_assert_uint_eq(c.nframes, 4);
+    static const size_t lens[] = {13, 4, 3, 7};
+    uint64_t off = 0;
+    for (size_t i = 0; i < 4; i++) {
+        ck_assert_int_eq(frame_at(&c, i)->f.kind, DS_LINK_RAW);
+        ck_assert_uint_eq(frame_at(&c, i)->f.info_len, lens[i]);
+        ck_assert_uint_eq(frame_at(&c, i)->f.offset, off);
+        ck_assert_uint_eq(frame_at(&c, i)->f.meta.line, i + 1);
+        off += lens[i];
+    }
+    ck_assert_uint_eq(c.ndiags, 0);
+    collect_free(&c);
+}
+END_TEST
+
+START_TEST(wrapped_apdu_lines_join)
+{
+    /* 16 + 16 + 5 bytes: wrapped at a width of whole 8-byte groups, one record */
+    const char *const wrapped[] = {"C001C1000100002B0100FF0200C001C1", "000100002B0100FF0200C001C1000100", "002B0100FF"};
+    collect c;
+    run_lines(&c, wrapped, 3);
+    ck_assert_uint_eq(c.nframes, 1);
+    ck_assert_uint_eq(frame_at(&c, 0)->f.info_len, 37);
+    collect_free(&c);
+    /* 12 + 12 bytes: not a wrap width, two records; 16 + 20 + 4: the second line is wider, so the
+     * third starts a record of its own */
+    const char *const apart[] = {"C001C1000100002B0100FF02", "C001C1000100002B0100FF02"};
+    run_lines(&c, apart, 2);
+    ck_assert_uint_eq(c.nframes, 2);
+    collect_free(&c);
+    const char *const wider[] = {"C001C1000100002B0100FF0200C001C1", "000100002B0100FF0200C001C1000100AABBCCDD",
+                                 "C501C100"};
+    run_lines(&c, wider, 3);
+    ck_assert_uint_eq(c.nframes, 2);
+    ck_assert_uint_eq(frame_at(&c, 0)->f.info_len, 36);
+    ck_assert_uint_eq(frame_at(&c, 1)->f.info_len, 4);
+    collect_free(&c);
+}
+END_TEST
+
+START_TEST(binary_wrapper_after_hdlc)
+{
+    uint8_t b[256];
+    /* SNRM, a wrapper of 5 APDU bytes (00 05), the empty UA */
+    size_t n = test_unhex("7EA00802232193BD647E"
+                   "0001000100010005C501C10000"
+                   "7EA00721037301407E",
+                   b, sizeof b);
+    collect c;
+    run(&c, DS_LINK_AUTO, b, n, 0, 0);
+    ck_assert_uint_eq(c.nframes, 3);
+    ck_assert_int_eq(frame_at(&c, 1)->f.kind, DS_LINK_WRAPPER);
+    ck_assert_uint_eq(frame_at(&c, 1)->f.offset, 10);
+    ck_assert_uint_eq(frame_at(&c, 1)->f.info_len, 5);
+    ck_assert_int_eq(frame_at(&c, 2)->f.kind, DS_LINK_HDLC);
+    ck_assert_uint_eq(c.ndiags, 0);
+    collect_free(&c);
+    /* the same in pieces of one byte */
+    run(&c, DS_LINK_AUTO, b, n, 1, 0);
+    ck_assert_uint_eq(c.nframes, 3);
+    ck_assert_uint_eq(c.ndiags, 0);
+    collect_free(&c);
+    /* a header whose length does not end where a frame begins is garbage after a checked frame */
+    n = test_unhex("7EA00802232193BD647E"
+                   "0001000100010002C501C10000"
+                   "7EA00721037301407E",
+                   b, sizeof b);
+    run(&c, DS_LINK_AUTO, b, n, 0, 0);
+    ck_assert_uint_eq(c.nframes, 2);
+    ck_assert_uint_eq(c.ndiags, 1);
+    assert_diag(&c, 0, "frame.garbage", DS_SEV_ERROR, 10, 0);
+    collect_free(&c);
+}
+END_TEST
+
+START_TEST(mbus_short_frame_and_ack)
+{
+    uint8_t b[64];
+    /* REQ_UD2 (5B+FE = 159 -> 59), E5, SND_NKE (40+FE = 13E -> 3E) */
+    size_t n = test_unhex("105BFE5916 E5 1040FE3E16", b, sizeof b);
+    collect c;
+    for (size_t piece = 0; piece <= 1; piece++) {
+        run(&c, DS_LINK_AUTO, b, n, piece, 0);
+        ck_assert_uint_eq(c.nframes, 3);
+        ck_assert_uint_eq(c.ndiags, 0);
+        ck_assert_int_eq(frame_at(&c, 0)->f.kind, DS_LINK_MBUS);
+        ck_assert_int_eq(frame_at(&c, 0)->f.u.mbus.form, DS_MBUS_SHORT);
+        ck_assert_uint_eq(frame_at(&c, 0)->f.u.mbus.c, 0x5B);
+        ck_assert_uint_eq(frame_at(&c, 0)->f.u.mbus.a, 0xFE);
+        ck_assert_uint_eq(frame_at(&c, 0)->f.wire_len, 5);
+        ck_assert_uint_eq(frame_at(&c, 0)->f.info_len, 0);
+        ck_assert_int_eq(frame_at(&c, 1)->f.u.mbus.form, DS_MBUS_ACK);
+        ck_assert_uint_eq(frame_at(&c, 1)->f.offset, 5);
+        ck_assert_uint_eq(frame_at(&c, 1)->f.wire_len, 1);
+        ck_assert_int_eq(frame_at(&c, 2)->f.u.mbus.form, DS_MBUS_SHORT);
+        ck_assert_uint_eq(frame_at(&c, 2)->f.u.mbus.c, 0x40);
+        collect_free(&c);
+    }
+    /* bad checksum; E5 in the middle of noise; a good short frame amid noise (the record's
+     * start and the end of a frame are the places where it needs no frame after it) */
+    static const char *const no[] = {"105BFE5816", "1122E53344", "33 105BFE5916 33"};
+    for (size_t k = 0; k < 3; k++) {
+        n = test_unhex(no[k], b, sizeof b);
+        run(&c, DS_LINK_AUTO, b, n, 0, 0);
+        for (size_t i = 0; i < c.nframes; i++) ck_assert_int_ne(frame_at(&c, i)->f.kind, DS_LINK_MBUS);
+        collect_free(&c);
+    }
+    /* told it is M-Bus, a short frame needs no follower */
+    n = test_unhex("33 105BFE5916 33", b, sizeof b);
+    run(&c, DS_LINK_MBUS, b, n, 0, 0);
+    ck_assert_uint_eq(c.nframes, 1);
+    ck_assert_uint_eq(frame_at(&c, 0)->f.offset, 1);
+    ck_assert_uint_eq(c.ndiags, 2);
+    assert_diag(&c, 1, "frame.garbage", DS_SEV_ERROR, 6, 0);
+    collect_free(&c);
+}
+END_TEST
+
+START_TEST(noise_with_weak_starts_before_a_frame)
+{
+    /* 00 and 10 are starts only with 01 / a 16 four bytes on: noise full of them, in every
+     * alignment against the sixteen-byte scan, still leaves the frame where it is */
+    static const uint8_t NOISE[6] = {0x00, 0x10, 0x00, 0x02, 0x10, 0x16};
+    uint8_t frame[16], b[96];
+    size_t fl = test_unhex("7EA00802232193BD647E", frame, sizeof frame);
+    for (size_t k = 1; k <= 64; k++) {
+        for (size_t i = 0; i < k; i++) b[i] = NOISE[i % 6];
+        memcpy(b + k, frame, fl);
+        collect c;
+        run(&c, DS_LINK_AUTO, b, k + fl, 0, 0);
+        ck_assert_msg(c.nframes == 1, "noise %zu: %zu frames", k, c.nframes);
+        ck_assert_uint_eq(frame_at(&c, 0)->f.offset, k);
+        ck_assert_uint_eq(c.ndiags, 1);
+        assert_diag(&c, 0, "frame.garbage", DS_SEV_ERROR, 0, 0);
+        collect_free(&c);
+    }
+}
+END_TEST
+
 /* ---- envelope ------------------------------------------------------------------------------------ */
 
 /* A sink that writes a simplified XML text: flat containers keep their children at their own column. */
@@ -1473,6 +1679,13 @@ static Suite *link_suite(void)
     tcase_add_test(t, mbus_bad_checksum);
     tcase_add_test(t, raw_records);
     tcase_add_test(t, raw_record_too_large);
+    tcase_add_test(t, frame_after_junk_in_a_record);
+    tcase_add_test(t, frame_across_line_break_after_junk);
+    tcase_add_test(t, lines_of_one_apdu_each_stay_apart);
+    tcase_add_test(t, wrapped_apdu_lines_join);
+    tcase_add_test(t, binary_wrapper_after_hdlc);
+    tcase_add_test(t, mbus_short_frame_and_ack);
+    tcase_add_test(t, noise_with_weak_starts_before_a_frame);
     tcase_set_timeout(t, 30);
     suite_add_tcase(s, t);
 

@@ -297,6 +297,24 @@ START_TEST(mbus_two_telegrams)
 }
 END_TEST
 
+START_TEST(mbus_short_frame_and_ack)
+{
+    /* REQ_UD2 to FE: 10 5B FE (5B+FE = 0x159 -> 59) 16; the single character E5 */
+    ds_enc enc;
+    ds_enc_init(&enc, 0);
+    ds_buf out;
+    ds_buf_init(&out);
+    ck_assert_int_eq(encode_doc("<Messages><WiredMBus len=\"5\"><Control Value=\"5B\"/><Address Value=\"FE\"/>"
+                                "</WiredMBus><WiredMBus len=\"1\"></WiredMBus></Messages>",
+                                &enc, failing_apdu_fn, NULL, &out),
+                     2);
+    static const uint8_t want[] = {0x10, 0x5B, 0xFE, 0x59, 0x16, 0xE5};
+    ck_assert_uint_eq(out.len, sizeof want);
+    ck_assert(memcmp(out.p, want, sizeof want) == 0);
+    ds_buf_free(&out);
+}
+END_TEST
+
 /* ---- error paths ------------------------------------------------------------------------------------ */
 
 static void expect_error(const char *xml, int decimal, const char *needle)
@@ -348,7 +366,10 @@ START_TEST(envelope_errors)
                  0, "second");
     expect_error("<WRAPPER><TargetAddress Value=\"10000\"/><SourceAddress Value=\"1\"/></WRAPPER>", 0, "does not fit");
     expect_error("<WRAPPER><SourceAddress Value=\"1\"/></WRAPPER>", 0, "TargetAddress");
-    expect_error("<WiredMBus><Control Value=\"53\"/><Address Value=\"FF\"/></WiredMBus>", 0, "CI");
+    /* Control and Address alone are a short frame (mbus_short_frame_and_ack); with data, CI is missing */
+    expect_error("<WiredMBus><Control Value=\"53\"/><Address Value=\"FF\"/><Undecoded Value=\"01\"/></WiredMBus>", 0,
+                 "CI");
+    expect_error("<WiredMBus><Control Value=\"53\"/></WiredMBus>", 0, "CI");
     expect_error("<WiredMBus><Control Value=\"53\"/><Address Value=\"FF\"/><CI Value=\"00\"/>"
                  "<SourceAddress Value=\"01\"/></WiredMBus>",
                  0, "go together");
@@ -963,6 +984,7 @@ static Suite *link_out_suite(void)
     tcase_add_test(t, wrapper_frame);
     tcase_add_test(t, mbus_two_telegrams);
     tcase_add_test(t, envelope_errors);
+    tcase_add_test(t, mbus_short_frame_and_ack);
     tcase_add_test(t, not_an_envelope_and_big_info);
     tcase_add_test(t, corpus_round_trip);
     tcase_add_test(t, mbus_l_quirk_round_trip);
