@@ -507,7 +507,13 @@ static void xml_error(void *arg, xmlErrorPtr error)
     encoder *x = arg;
     if (!error || error->level < XML_ERR_ERROR) return;
     char text[256];
-    snprintf(text, sizeof text, "XML: %s", error->message ? error->message : "error");
+    const char *msg = error->message ? error->message : "error";
+    const char *root = strstr(msg, " and " DS_XML_PREP_ROOT);
+    const char *open = strstr(msg, "mismatch: ");
+    if (root && open && open < root) /* the end of the input met an element still open */
+        snprintf(text, sizeof text, "XML: Premature end of data in tag %.*s", (int)(root - open - 10), open + 10);
+    else
+        snprintf(text, sizeof text, "XML: %s", msg);
     size_t len = strlen(text);
     while (len && (text[len - 1] == '\n' || text[len - 1] == ' ')) text[--len] = '\0';
     x->stats.xml_error = 1;
@@ -528,6 +534,11 @@ static void stray_text(encoder *x, xmlTextReaderPtr r)
     if (only_space(v)) return;
     xmlNode *n = xmlTextReaderCurrentNode(r);
     long line = n ? xmlGetLineNo(n) : xmlTextReaderGetParserLineNumber(r);
+    /* the node carries the line where the text ends: back to where its first letter is */
+    const xmlChar *c = v;
+    while (*c == ' ' || *c == '\t' || *c == '\r' || *c == '\n') c++;
+    for (; *c; c++)
+        if (*c == '\n' && line > 1) line--;
     x->stats.xml_error = 1;
     report(x, line, "XML: text outside any element");
 }
@@ -579,7 +590,7 @@ static void report_prep(encoder *x, const ds_xml_prep *p)
     case DS_PREP_READ_ERROR: snprintf(text, sizeof text, "cannot read the input: %s", strerror(p->read_errno)); break;
     }
     x->stats.xml_error = 1;
-    report(x, p->status == DS_PREP_EMPTY ? 0 : p->status_line, text);
+    report(x, p->status_line, text);
 }
 
 static int read_document(encoder *x, ds_xml_source_fn source, void *user, const char *name)
