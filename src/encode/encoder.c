@@ -58,6 +58,10 @@ typedef struct encoder {
     int option_numbers; /* DS_NUMBERS_* from the options */
     int numbers;        /* for the current top-level element */
     int std_document;   /* the top-level element declares the standard XML namespace */
+    long xml_error_line; /* the first XML error's line */
+    int xml_errors;
+    const ds_xml_prep *prep;
+    uint64_t top_seen, child_seen; /* top-level elements met, children of the current one */
     ds_encode_out_fn out;
     void *out_user;
     ds_encode_error_fn err;
@@ -252,6 +256,12 @@ static int encode_inferred(encoder *x, const xmlNode *n, ds_enc *enc, int *frame
     ds_enc_init(&dec, 1);
     dec.ev = &ev;
     int rc_h = encode_once(x, n, enc, &x->buf, framed, info);
+    /* No number read differently and none looked decimal: the decimal reading could only give
+     * the same bytes or fail, and hex is kept either way (most of decode's own output). */
+    if (rc_h == 0 && !ev.differ_line && !ev.frame_differ && !ev.dec_votes) {
+        enc->ev = NULL;
+        return 0;
+    }
     int rc_d = encode_once(x, n, &dec, &x->other, &dec_framed, &dec_info);
     enc->ev = dec.ev = NULL;
     if (rc_h == 0 && rc_d == 0 && x->buf.len == x->other.len && memcmp(x->buf.p, x->other.p, x->buf.len) == 0)
@@ -506,6 +516,11 @@ static void xml_error(void *arg, xmlErrorPtr error)
 {
     encoder *x = arg;
     if (!error || error->level < XML_ERR_ERROR) return;
+    /* the errors of the first bad line; what recovery finds after it would be consequences */
+    long line = error->line > 0 ? error->line : 1;
+    if (x->xml_error_line && (line != x->xml_error_line || x->xml_errors >= 3)) return;
+    x->xml_error_line = line;
+    x->xml_errors++;
     char text[256];
     const char *msg = error->message ? error->message : "error";
     const char *root = strstr(msg, " and " DS_XML_PREP_ROOT);
@@ -543,10 +558,21 @@ static void stray_text(encoder *x, xmlTextReaderPtr r)
     report(x, line, "XML: text outside any element");
 }
 
-static void encode_expanded(encoder *x, xmlTextReaderPtr r)
+/* Encodes the unit at the reader (depth 1: a top-level element, 2: a child of one); returns
+ * -1 when the reader cannot go on. At an XML error libxml2's reader gives up before handing
+ * over the unit that ended just before it: the unit is taken from the tree then, when the text
+ * pass saw it end. */
+static int encode_expanded(encoder *x, xmlTextReaderPtr r, int depth)
 {
     xmlNode *n = xmlTextReaderExpand(r);
-    if (n) encode_unit(x, n);
+    if (n) {
+        encode_unit(x, n);
+        return 0;
+    }
+    n = xmlTextReaderCurrentNode(r);
+    if (n && n->type == XML_ELEMENT_NODE && x->prep && ds_xml_prep_closed(x->prep, depth - 1, x->top_seen, x->child_seen))
+        encode_unit(x, n);
+    return -1;
 }
 
 /* The synthetic root of xml_prep.c is depth 0: the file's top-level elements are depth 1,
@@ -560,13 +586,16 @@ static void run_reader(encoder *x, xmlTextReaderPtr r)
         int depth = xmlTextReaderDepth(r);
         if (type == XML_READER_TYPE_ELEMENT && depth == 1) {
             read_top_attributes(x, r);
+            x->top_seen++;
+            x->child_seen = 0;
             if (top_is_unit((const char *)xmlTextReaderConstLocalName(r))) {
-                encode_expanded(x, r);
+                if (encode_expanded(x, r, 1)) break;
                 rc = xmlTextReaderNext(r);
                 continue;
             }
         } else if (type == XML_READER_TYPE_ELEMENT && depth == 2) {
-            encode_expanded(x, r);
+            x->child_seen++;
+            if (encode_expanded(x, r, 2)) break;
             rc = xmlTextReaderNext(r);
             continue;
         } else if ((type == XML_READER_TYPE_TEXT || type == XML_READER_TYPE_CDATA) && depth == 1) {
@@ -598,6 +627,7 @@ static int read_document(encoder *x, ds_xml_source_fn source, void *user, const 
     ds_xml_prep *prep = malloc(sizeof *prep);
     if (!prep) return -1;
     ds_xml_prep_init(prep, source, user);
+    x->prep = prep;
     xmlTextReaderPtr r = xmlReaderForIO(ds_xml_prep_read, NULL, prep, name, NULL, READER_OPTIONS);
     if (!r) {
         free(prep);
@@ -606,6 +636,7 @@ static int read_document(encoder *x, ds_xml_source_fn source, void *user, const 
     run_reader(x, r);
     xmlFreeTextReader(r);
     report_prep(x, prep);
+    x->prep = NULL;
     free(prep);
     return 0;
 }

@@ -163,7 +163,40 @@ static size_t text_step(ds_xml_prep *p, size_t i)
         return 9;
     }
     p->state = ST_TAG;
+    p->end_tag = at(p, i, "</");
+    p->tag_last = '<';
     return 1;
+}
+
+/* A tag ends: the depth in the file's elements follows it, and the end of a top-level element
+ * or of a child of one (a unit) is where the text handed on stops for this time. */
+static void count_start(ds_xml_prep *p)
+{
+    if (p->elem_depth == 0) {
+        p->top_starts++;
+        p->child_starts = p->child_ends = 0;
+    } else if (p->elem_depth == 1) {
+        p->child_starts++;
+    }
+}
+
+static void count_end(ds_xml_prep *p)
+{
+    if (p->elem_depth == 0) p->top_ends++;
+    else if (p->elem_depth == 1) p->child_ends++;
+    if (p->elem_depth <= 1) p->unit_end = 1;
+}
+
+static void tag_ends(ds_xml_prep *p)
+{
+    if (p->end_tag) {
+        if (p->elem_depth) p->elem_depth--;
+        count_end(p);
+        return;
+    }
+    count_start(p);
+    if (p->tag_last == '/') count_end(p); /* <Name ... /> */
+    else p->elem_depth++;
 }
 
 static size_t tag_step(ds_xml_prep *p, size_t i)
@@ -175,7 +208,9 @@ static size_t tag_step(ds_xml_prep *p, size_t i)
         p->quote = (char)c;
     } else if (c == '>') {
         p->state = ST_TEXT;
+        tag_ends(p);
     }
+    if (!is_space(c)) p->tag_last = c;
     return 1;
 }
 
@@ -266,6 +301,7 @@ static size_t scan(ds_xml_prep *p, char *out, size_t room, int first)
         if (n == 0) break;
         if (n > p->end - p->start) n = p->end - p->start;
         w += pass_on(p, n, out + w, room - w);
+        if (p->unit_end) break;
     }
     return w;
 }
@@ -274,7 +310,9 @@ int ds_xml_prep_read(void *ctx, char *out, int len)
 {
     ds_xml_prep *p = ctx;
     size_t room = len > 0 ? (size_t)len : 0, w = 0;
-    while (w < room) {
+    if (room > DS_XML_PREP_HANDOUT) room = DS_XML_PREP_HANDOUT;
+    p->unit_end = 0;
+    while (w < room && !p->unit_end) {
         if (p->insert_left) {
             w += take_insert(p, out + w, room - w);
             continue;
@@ -295,4 +333,10 @@ int ds_xml_prep_read(void *ctx, char *out, int len)
         w += n;
     }
     return (int)w;
+}
+
+int ds_xml_prep_closed(const ds_xml_prep *p, int depth, uint64_t top_index, uint64_t child_index)
+{
+    if (depth == 0) return p->top_ends >= top_index;
+    return p->top_starts > top_index || (p->top_starts == top_index && p->child_ends >= child_index);
 }
