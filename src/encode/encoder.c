@@ -331,12 +331,38 @@ static void mbus_segment_ci(encoder *x, const ds_env_info *info, ds_buf *frame)
     frame->p[frame->len - 2] = (uint8_t)sum;
 }
 
-/* Held-back frames are records: kind (0 = as it is, 1 = a segment), then its bytes. */
+#define RECORD_HEAD 7u
+
+/* Held-back frames are records: kind (0 = as it is, 1 = a segment), length (4 bytes), the
+ * sizes of the destination and source address fields, then the frame. */
 static int queue_frame(pending_segments *q, int segment, const ds_env_info *info, const uint8_t *p, size_t n)
 {
-    uint8_t head[1 + 4 + 2] = {(uint8_t)segment, (uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8),
+    uint8_t head[RECORD_HEAD] = {(uint8_t)segment, (uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8),
                                (uint8_t)n, (uint8_t)(info ? info->dst_len : 0), (uint8_t)(info ? info->src_len : 0)};
     return ds_buf_append(&q->queue, head, sizeof head) || ds_buf_append(&q->queue, p, n) ? -1 : 0;
+}
+
+static size_t record_len(const uint8_t *h)
+{
+    return (size_t)h[1] << 24 | (size_t)h[2] << 16 | (size_t)h[3] << 8 | h[4];
+}
+
+/* A held-back segment sent again: the LLC put back in front (first), the segment bit as
+ * `more` says; the frame as it was when it cannot be rebuilt. */
+static void send_segment(encoder *x, const uint8_t *h, int first, int more, ds_buf *frame)
+{
+    size_t n = record_len(h), dl = h[5], sl = h[6], off = 3 + dl + sl + 1 + 2;
+    const uint8_t *f = h + RECORD_HEAD, *body = f + off;
+    ds_buf info;
+    ds_buf_init(&info);
+    if (first) ds_buf_append(&info, ds_llc_for_tag(body[0]), DS_LLC_LEN);
+    ds_buf_append(&info, body, n - off - 3);
+    ds_buf_reset(frame);
+    if (!info.failed && ds_hdlc_build(frame, f + 3, dl, f + 3 + dl, sl, f[3 + dl + sl], more, info.p, info.len) == 0)
+        emit_bytes(x, frame->p, frame->len);
+    else
+        emit_bytes(x, f, n);
+    ds_buf_free(&info);
 }
 
 /* Sends the held-back frames: as they were, or (whole = 1) with the LLC put back in front
@@ -344,36 +370,20 @@ static int queue_frame(pending_segments *q, int segment, const ds_env_info *info
 static void release_pending(encoder *x, int whole)
 {
     pending_segments *q = &x->pending;
+    const uint8_t *p = q->queue.p, *end = q->queue.p + q->queue.len;
+    const uint8_t *last_segment = NULL;
+    for (const uint8_t *h = p; h + RECORD_HEAD <= end; h += RECORD_HEAD + record_len(h))
+        if (h[0]) last_segment = h;
     ds_buf frame;
     ds_buf_init(&frame);
-    size_t last_segment = 0, pos = 0;
-    for (size_t at = 0; at + 7 <= q->queue.len; at += 7 + ((size_t)q->queue.p[at + 1] << 24 | (size_t)q->queue.p[at + 2] << 16 | (size_t)q->queue.p[at + 3] << 8 | q->queue.p[at + 4]))
-        if (q->queue.p[at]) last_segment = at;
     int first = 1;
-    while (pos + 7 <= q->queue.len) {
-        const uint8_t *h = q->queue.p + pos;
-        size_t n = (size_t)h[1] << 24 | (size_t)h[2] << 16 | (size_t)h[3] << 8 | h[4];
-        const uint8_t *f = h + 7;
+    for (const uint8_t *h = p; h + RECORD_HEAD <= end; h += RECORD_HEAD + record_len(h)) {
         if (!h[0] || !whole) {
-            emit_bytes(x, f, n);
-        } else {
-            size_t dl = h[5], sl = h[6], off = 3 + dl + sl + 1 + 2;
-            const uint8_t *body = f + off;
-            size_t body_len = n - off - 3;
-            ds_buf info;
-            ds_buf_init(&info);
-            if (first) ds_buf_append(&info, ds_llc_for_tag(body[0]), DS_LLC_LEN);
-            ds_buf_append(&info, body, body_len);
-            ds_buf_reset(&frame);
-            if (!info.failed && ds_hdlc_build(&frame, f + 3, dl, f + 3 + dl, sl, f[3 + dl + sl], pos != last_segment,
-                                              info.p, info.len) == 0)
-                emit_bytes(x, frame.p, frame.len);
-            else
-                emit_bytes(x, f, n);
-            ds_buf_free(&info);
-            first = 0;
+            emit_bytes(x, h + RECORD_HEAD, record_len(h));
+            continue;
         }
-        pos += 7 + n;
+        send_segment(x, h, first, h != last_segment, &frame);
+        first = 0;
     }
     ds_buf_free(&frame);
     ds_buf_reset(&q->queue);
