@@ -22,6 +22,10 @@ extern "C" {
 typedef struct ds_encode_options {
     int decimal;              /* numbers are decimal (XmlClient scripts); a root attribute
                                  Numbers="decimal" or Numbers="hex" takes precedence */
+    int hex;                  /* numbers are hex (Gurux's translator default). With neither
+                                 option nor a Numbers attribute, each unit's notation is
+                                 inferred from its numbers, and a unit that could be either
+                                 (with different bytes) is refused */
     ds_link_kind frame;       /* framing of bare APDUs: DS_LINK_RAW (none, default), DS_LINK_HDLC, DS_LINK_WRAPPER */
     unsigned client_sap;      /* HDLC client address (default 16) */
     unsigned server_logical;  /* HDLC server upper address (default 1) */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -32,6 +33,8 @@ void ds_cmd_encode_usage(FILE *out)
             "Options:\n"
             "  --decimal            numbers in the XML are decimal (XmlClient scripts); a root\n"
             "                       attribute Numbers=\"decimal\" or \"hex\" takes precedence\n"
+            "  --hex                numbers in the XML are hex (Gurux translator default). Without\n"
+            "                       either, each unit's numbers tell; one that could be both is refused\n"
             "  --frame KIND         framing of bare APDUs: pdu (none, default), hdlc, wrapper\n"
             "  --client SAP         HDLC client address (default 16)\n"
             "  --server L[:P]       HDLC server logical[:physical] address (default 1)\n"
@@ -129,6 +132,12 @@ static int encode_one(const char *path, const ds_encode_options *o, out_ctx *out
             return DS_EXIT_UNDECODABLE;
         }
         e.file = path;
+        struct stat st;
+        if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+            fprintf(stderr, "dlmscope: %s: is a directory, not an XML file\n", path);
+            close(fd);
+            return DS_EXIT_UNDECODABLE;
+        }
     }
     ds_encode_stats st;
     int rc = ds_encode_fd(fd, e.file, o, write_frame, out, print_error, &e, &st);
@@ -139,9 +148,10 @@ static int encode_one(const char *path, const ds_encode_options *o, out_ctx *out
 
 int ds_cmd_encode(int argc, char **argv)
 {
-    enum { OPT_DECIMAL = 256, OPT_FRAME, OPT_CLIENT, OPT_SERVER, OPT_SERVER_SIZE, OPT_MAX_INFO, OPT_WPORT, OPT_BINARY };
+    enum { OPT_DECIMAL = 256, OPT_HEX, OPT_FRAME, OPT_CLIENT, OPT_SERVER, OPT_SERVER_SIZE, OPT_MAX_INFO, OPT_WPORT, OPT_BINARY };
     static const struct option LONG[] = {
-        {"decimal", no_argument, NULL, OPT_DECIMAL},      {"frame", required_argument, NULL, OPT_FRAME},
+        {"decimal", no_argument, NULL, OPT_DECIMAL},      {"hex", no_argument, NULL, OPT_HEX},
+        {"frame", required_argument, NULL, OPT_FRAME},
         {"client", required_argument, NULL, OPT_CLIENT},  {"server", required_argument, NULL, OPT_SERVER},
         {"server-size", required_argument, NULL, OPT_SERVER_SIZE},
         {"max-info", required_argument, NULL, OPT_MAX_INFO}, {"wport", required_argument, NULL, OPT_WPORT},
@@ -160,6 +170,7 @@ int ds_cmd_encode(int argc, char **argv)
     while ((c = getopt_long(argc, argv, ":o:h", LONG, NULL)) != -1) {
         switch (c) {
         case OPT_DECIMAL: o.decimal = 1; break;
+        case OPT_HEX: o.hex = 1; break;
         case OPT_FRAME:
             if (!strcmp(optarg, "pdu") || !strcmp(optarg, "raw")) o.frame = DS_LINK_RAW;
             else if (!strcmp(optarg, "hdlc")) o.frame = DS_LINK_HDLC;
@@ -204,6 +215,7 @@ int ds_cmd_encode(int argc, char **argv)
             return DS_EXIT_USAGE;
         }
     }
+    if (o.decimal && o.hex) return usage_error("--hex and --decimal exclude each other");
     if (o.server_size == 1 && (o.has_physical || o.server_logical > 0x7F))
         return usage_error("a 1-byte server address holds a logical address up to 127 and no physical one");
     if (o.server_size == 2 && (o.server_logical > 0x7F || o.server_physical > 0x7F))

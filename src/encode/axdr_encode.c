@@ -200,6 +200,7 @@ static int encode_container(ds_enc *enc, const xmlNode *node, ds_buf *out)
     if (count > DS_BUF_MAX)
         return ds_enc_fail(enc, node, "<%s>: %zu elements do not fit", ds_x_name(node), count);
     if (enter(enc, node)) return -1;
+    ds_enc_note_count(enc, node, ds_x_attr(node, "Qty"), count);
     ds_buf_len(out, count);
     int r = check_out(enc, node, out);
     for (xmlNode *child = ds_x_first(node); child && !r; child = ds_x_next(child)) r = encode_value(enc, child, out);
@@ -232,7 +233,7 @@ static int encode_simple(ds_enc *enc, const xmlNode *node, const data_type *t, d
     case VK_BITS: return put_bits(enc, node, v, strlen(v), out);
     case VK_UINT: {
         uint64_t u;
-        if (ds_enc_uint(enc, node, v, 0, t->size, &u)) return -1;
+        if (ds_enc_uint(enc, node, v, DS_NUM_PADDED, t->size, &u)) return -1;
         ds_buf_uint(out, u, t->size);
         return 0;
     }
@@ -412,9 +413,12 @@ static int put_piece(compact_ctx *cx, const xmlNode *node, const data_type *t, c
         /* rows are decimal in both modes */
         int64_t v;
         int saved = enc->decimal;
+        ds_num_evidence *ev = enc->ev; /* not a hint: decimal whatever the document's notation */
         enc->decimal = 1;
+        enc->ev = NULL;
         int r = ds_enc_sint(enc, node, s, t->size, &v);
         enc->decimal = saved;
+        enc->ev = ev;
         if (r) return r;
         ds_buf_uint(cx->out, (uint64_t)v, t->size);
         return 0;

@@ -17,8 +17,22 @@
 
 #define DS_ENC_MAX_DEPTH 64
 
+/* What the numbers of a unit say about their notation, gathered while it is encoded when the
+ * document does not say (GURUX-XML.md §1 notation, §5, §8). Whether each reading works at
+ * all is seen from encoding the unit both ways; these are the hints on top: Gurux's hex mode
+ * pads fixed-size numbers to two digits per byte, its decimal mode never pads. */
+typedef struct ds_num_evidence {
+    int hex_votes, dec_votes;
+    long hex_line, dec_line;          /* the first of each, for the message */
+    char hex_why[96], dec_why[96];
+    long differ_line;                 /* the first APDU number that reads differently, 0 = none */
+    int frame_differ;                 /* a frame field reads differently */
+    char differ_why[128];
+} ds_num_evidence;
+
 typedef struct ds_enc {
     int decimal;            /* numbers are decimal (Gurux XmlClient scripts); hex otherwise */
+    ds_num_evidence *ev;    /* notes on the notation when it is being inferred, else NULL */
     int depth;
     char error[256];        /* first error, "" when none */
     long error_line;
@@ -47,9 +61,17 @@ const char *ds_x_attr(const xmlNode *node, const char *name);
 const char *ds_x_value(const xmlNode *node, int *is_hex);
 
 /* ---- values ---- */
-/* Unsigned number in the document's convention (hex or decimal), or in `force_hex` when
- * the field is hex in both modes. Checks it fits in `bytes` bytes. */
-int ds_enc_uint(ds_enc *enc, const xmlNode *node, const char *text, int force_hex, size_t bytes, uint64_t *out);
+/* Flags of ds_enc_uint(). */
+#define DS_NUM_HEX_ALWAYS 1 /* hex in both modes (FrameType, a Boolean's byte) */
+#define DS_NUM_PADDED 2     /* Gurux's hex mode writes 2 digits per byte (hN fields, data) */
+#define DS_NUM_FRAME 4      /* a frame envelope's field (addresses, M-Bus header) */
+
+/* Unsigned number in the document's convention (hex or decimal), or hex when flags hold
+ * DS_NUM_HEX_ALWAYS. Checks it fits in `bytes` bytes. */
+int ds_enc_uint(ds_enc *enc, const xmlNode *node, const char *text, int flags, size_t bytes, uint64_t *out);
+/* An element count written as Qty (not read for the bytes): which reading gives the true
+ * count is a hint on the notation. */
+void ds_enc_note_count(ds_enc *enc, const xmlNode *node, const char *qty, size_t count);
 /* Signed: decimal with '-' in decimal mode, two's complement hex of exactly `bytes` bytes
  * (or fewer digits) in hex mode. */
 int ds_enc_sint(ds_enc *enc, const xmlNode *node, const char *text, size_t bytes, int64_t *out);

@@ -11,6 +11,8 @@
 
 #define WRAPPER_HEADER 8u
 #define MBUS_STOP 0x16u
+#define MBUS_PUSH_CONTROL 0x53u /* SND_UD */
+#define MBUS_BROADCAST 0xFFu
 #define HDLC_FIXED 7u   /* FMT(2) + CTRL + FCS(2) + the two flags */
 
 void ds_link_state_init(ds_link_state *st)
@@ -132,7 +134,7 @@ static int leaf_uint(ds_enc *enc, const xmlNode *n, int force_hex, size_t bytes,
 {
     const char *text = ds_enc_need_value(enc, n);
     if (!text) return -1;
-    return ds_enc_uint(enc, n, text, force_hex, bytes, v);
+    return ds_enc_uint(enc, n, text, force_hex ? DS_NUM_HEX_ALWAYS : DS_NUM_FRAME, bytes, v);
 }
 
 static int leaf_hex(ds_enc *enc, const xmlNode *n, ds_buf *out)
@@ -312,7 +314,8 @@ static int hdlc_body_element(ds_enc *enc, const xmlNode *c, ds_apdu_encode_fn ap
     return ds_enc_fail(enc, c, "<%s>: not expected in an HDLC frame", ds_x_name(c));
 }
 
-static int encode_hdlc(ds_enc *enc, const xmlNode *env, ds_apdu_encode_fn apdu_fn, void *user, ds_buf *out)
+static int encode_hdlc(ds_enc *enc, const xmlNode *env, ds_apdu_encode_fn apdu_fn, void *user, ds_buf *out,
+                       ds_env_info *info)
 {
     uint8_t dst[4], src[4];
     size_t dst_len = 0, src_len = 0;
@@ -338,9 +341,21 @@ static int encode_hdlc(ds_enc *enc, const xmlNode *env, ds_apdu_encode_fn apdu_f
     /* a refused append (the buffer cap) returns -1 without a message of its own */
     if ((rc == 0 && b.info.failed) || (rc != 0 && !enc->error[0]))
         rc = ds_enc_fail(enc, env, "<HDLC>: information field too large");
+    size_t start = out->len;
     if (rc == 0 && ds_hdlc_build(out, dst, dst_len, src, src_len, (uint8_t)control, b.has_next && !b.has_pdu,
                                  b.info.p, b.info.len))
         rc = ds_enc_fail(enc, env, "<HDLC>: %zu information bytes do not fit in one frame", b.info.len);
+    if (rc == 0) {
+        info->has_next = b.has_next;
+        info->has_pdu = b.has_pdu;
+        memcpy(info->dst, dst, dst_len);
+        memcpy(info->src, src, src_len);
+        info->dst_len = dst_len;
+        info->src_len = src_len;
+        info->control = (uint8_t)control;
+        info->body_len = b.info.len;
+        info->body_offset = start + 1 + 2 + dst_len + src_len + 1 + 2; /* flag, format, addresses, control, HCS */
+    }
     ds_buf_free(&b.info);
     return rc;
 }
@@ -408,7 +423,8 @@ static int mbus_field(ds_enc *enc, const xmlNode *c, uint8_t *v, int *have)
     return 0;
 }
 
-static int encode_mbus(ds_enc *enc, const xmlNode *env, ds_apdu_encode_fn apdu_fn, void *user, ds_buf *out)
+static int encode_mbus(ds_enc *enc, const xmlNode *env, ds_apdu_encode_fn apdu_fn, void *user, ds_buf *out,
+                       ds_env_info *info)
 {
     uint8_t c_field = 0, a_field = 0, ci = 0, stsap = 0, dtsap = 0;
     int have_c = 0, have_a = 0, have_ci = 0, have_s = 0, have_d = 0, has_next = 0, rc = 0;
@@ -424,6 +440,7 @@ static int encode_mbus(ds_enc *enc, const xmlNode *env, ds_apdu_encode_fn apdu_f
             has_next = 1;
             rc = leaf_hex(enc, c, &payload);
         } else if (ds_x_is(c, "PDU")) {
+            info->has_pdu = 1;
             if (!has_next) rc = pdu_content(enc, c, apdu_fn, user, &payload);  /* else: reassembled view */
         } else if (ds_x_is(c, "Undecoded")) {
             rc = leaf_hex(enc, c, &payload);
@@ -442,8 +459,15 @@ static int encode_mbus(ds_enc *enc, const xmlNode *env, ds_apdu_encode_fn apdu_f
         ds_buf_free(&payload);
         return ds_buf_append(out, frame, sizeof frame) ? ds_enc_fail(enc, env, "<WiredMBus>: output too large") : 0;
     }
-    if (rc == 0 && (!have_c || !have_a || !have_ci))
-        rc = ds_enc_fail(enc, env, "<WiredMBus> needs Control, Address and CI");
+    if (rc == 0 && !have_c && !have_a && !have_ci) {
+        /* Gurux writes none of them: a meter's push (SND_UD to the broadcast address, REFERENCE
+         * §2.2); the CI, a segment's number, is set by the caller, who sees the frames around */
+        c_field = MBUS_PUSH_CONTROL;
+        a_field = MBUS_BROADCAST;
+        info->mbus_defaults = 1;
+    } else if (rc == 0 && (!have_c || !have_a || !have_ci)) {
+        rc = ds_enc_fail(enc, env, "<WiredMBus> needs Control, Address and CI (or none of them)");
+    }
     if (rc == 0 && have_s != have_d)
         rc = ds_enc_fail(enc, env, "<WiredMBus>: SourceAddress and TargetAddress go together");
     size_t user_len = 3u + (have_s ? 2u : 0u) + payload.len;
@@ -458,6 +482,9 @@ static int encode_mbus(ds_enc *enc, const xmlNode *env, ds_apdu_encode_fn apdu_f
         for (size_t i = 4; i < head_len; i++) sum += head[i];
         for (size_t i = 0; i < payload.len; i++) sum += payload.p[i];
         uint8_t tail[2] = {(uint8_t)sum, MBUS_STOP};
+        info->has_next = has_next;
+        info->body_offset = start + head_len;
+        info->body_len = payload.len;
         if (ds_buf_append(out, head, head_len) || ds_buf_append(out, payload.p, payload.len) ||
             ds_buf_append(out, tail, 2)) {
             if (out->len > start) out->len = start;
@@ -471,15 +498,32 @@ static int encode_mbus(ds_enc *enc, const xmlNode *env, ds_apdu_encode_fn apdu_f
 int ds_envelope_encode(ds_enc *enc, ds_link_state *st, const xmlNode *env, ds_apdu_encode_fn apdu_fn, void *user,
                        ds_buf *frame_out)
 {
+    return ds_envelope_encode_info(enc, st, env, apdu_fn, user, frame_out, NULL);
+}
+
+int ds_envelope_encode_info(ds_enc *enc, ds_link_state *st, const xmlNode *env, ds_apdu_encode_fn apdu_fn,
+                            void *user, ds_buf *frame_out, ds_env_info *info)
+{
     (void)st;
+    ds_env_info unused;
+    if (!info) info = &unused;
+    memset(info, 0, sizeof *info);
     if (!enc || !env || !frame_out) return -1;
     if (enc->depth >= DS_ENC_MAX_DEPTH) return ds_enc_fail(enc, env, "nesting too deep");
     enc->depth++;
     int rc;
-    if (ds_x_is(env, "HDLC")) rc = encode_hdlc(enc, env, apdu_fn, user, frame_out);
-    else if (ds_x_is(env, "WRAPPER")) rc = encode_wrapper(enc, env, apdu_fn, user, frame_out);
-    else if (ds_x_is(env, "WiredMBus")) rc = encode_mbus(enc, env, apdu_fn, user, frame_out);
-    else rc = ds_enc_fail(enc, env, "<%s>: not a frame envelope", ds_x_name(env));
+    if (ds_x_is(env, "HDLC")) {
+        info->kind = DS_LINK_HDLC;
+        rc = encode_hdlc(enc, env, apdu_fn, user, frame_out, info);
+    } else if (ds_x_is(env, "WRAPPER")) {
+        info->kind = DS_LINK_WRAPPER;
+        rc = encode_wrapper(enc, env, apdu_fn, user, frame_out);
+    } else if (ds_x_is(env, "WiredMBus")) {
+        info->kind = DS_LINK_MBUS;
+        rc = encode_mbus(enc, env, apdu_fn, user, frame_out, info);
+    } else {
+        rc = ds_enc_fail(enc, env, "<%s>: not a frame envelope", ds_x_name(env));
+    }
     enc->depth--;
     return rc;
 }

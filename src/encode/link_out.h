@@ -42,12 +42,30 @@ int ds_is_envelope(const xmlNode *node);
  * <Snrm>/<Ua> (bare or inside <PDU>), <DisconnectRequest>, <DisconnectMode>,
  * <UnacceptableFrame> (an <Undecoded> inside = info), <Command Value="NextFrame"/>,
  * <Undecoded Value=HEX/>. WRAPPER: version 1, source = SourceAddress, destination =
- * TargetAddress. WiredMBus: Control, Address, CI, [SourceAddress (STSAP), TargetAddress
- * (DTSAP)], payload. Attributes len/Direction/Time are ignored. st is not used by envelopes
+ * TargetAddress. WiredMBus: Control, Address, CI (all three, or none as Gurux writes it:
+ * then 53, FF and CI 00, see ds_env_info), [SourceAddress (STSAP), TargetAddress (DTSAP)],
+ * payload. Attributes len/Direction/Time are ignored. st is not used by envelopes
  * (their control bytes are explicit) and may be NULL.
  * Returns 0, or -1 after ds_enc_fail() (frame_out then holds what it held before). */
 int ds_envelope_encode(ds_enc *enc, ds_link_state *st, const xmlNode *env, ds_apdu_encode_fn apdu_fn, void *user,
                        ds_buf *frame_out);
+
+/* What ds_envelope_encode_info() tells about the frame it wrote, for the steps that need
+ * the frames around it (encoder.c): Gurux's segments and M-Bus telegrams without header. */
+typedef struct ds_env_info {
+    ds_link_kind kind;
+    int has_next;         /* <NextFrame> segment(s) */
+    int has_pdu;          /* a <PDU> (after <NextFrame>: the reassembled view, i.e. the last segment) */
+    int mbus_defaults;    /* <WiredMBus> without Control, Address and CI: 53, FF and CI 00 were written */
+    uint8_t dst[4], src[4]; /* HDLC address fields as written */
+    size_t dst_len, src_len;
+    uint8_t control;
+    size_t body_offset, body_len; /* HDLC information field / M-Bus data after the header, in the frame */
+} ds_env_info;
+
+/* ds_envelope_encode() that also fills *info (may be NULL). */
+int ds_envelope_encode_info(ds_enc *enc, ds_link_state *st, const xmlNode *env, ds_apdu_encode_fn apdu_fn,
+                            void *user, ds_buf *frame_out, ds_env_info *info);
 
 /* ---- framing bare APDUs ---- */
 

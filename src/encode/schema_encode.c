@@ -153,7 +153,8 @@ static int enc_number(ds_enc *enc, const ds_field *f, const xmlNode *n, size_t s
         uint64_t max = size >= 8 ? UINT64_MAX : ((uint64_t)1 << (8 * size)) - 1;
         return ds_enc_dec(enc, n, text, max, v);
     }
-    return ds_enc_uint(enc, n, text, f->fmt == NF_HEX_ALWAYS, size, v);
+    int flags = f->fmt == NF_HEX_ALWAYS ? DS_NUM_HEX_ALWAYS : f->fmt == NF_HEX ? DS_NUM_PADDED : 0;
+    return ds_enc_uint(enc, n, text, flags, size, v);
 }
 
 static int enc_uint(ds_enc *enc, const ds_field *f, xmlNode **cur, const xmlNode *parent, ds_buf *out)

@@ -150,8 +150,78 @@ static int parse_digits(const char *s, int base, uint64_t *out)
     return 0;
 }
 
-int ds_enc_uint(ds_enc *enc, const xmlNode *node, const char *text, int force_hex, size_t bytes, uint64_t *out)
+/* ---- notes on the notation ---- */
+
+static void vote(ds_num_evidence *ev, int hex, const xmlNode *node, const char *text, const char *why)
 {
+    int *votes = hex ? &ev->hex_votes : &ev->dec_votes;
+    if ((*votes)++) return;
+    long *line = hex ? &ev->hex_line : &ev->dec_line;
+    char *out = hex ? ev->hex_why : ev->dec_why;
+    *line = ds_x_line(node);
+    snprintf(out, sizeof ev->hex_why, "<%s Value=\"%.24s\"> %s", ds_x_name(node), text, why);
+}
+
+static void note_differ(ds_num_evidence *ev, const xmlNode *node, const char *text, const char *as_hex,
+                        const char *as_dec)
+{
+    if (ev->differ_line) return;
+    ev->differ_line = ds_x_line(node);
+    snprintf(ev->differ_why, sizeof ev->differ_why, "<%s Value=\"%.24s\"> is %s as hex, %s as decimal",
+             ds_x_name(node), text, as_hex, as_dec);
+}
+
+/* Digits of a number as written (after white space; 0 when it has a 0x prefix or a sign). */
+static size_t digit_count(const char *s, int *leading_zero)
+{
+    s = skip_space(s);
+    *leading_zero = s[0] == '0';
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) return 0;
+    size_t n = 0;
+    while (s[n] && !isspace((unsigned char)s[n])) n++;
+    return n;
+}
+
+/* The padding hint of a fixed-size number: more than one digit with a leading zero is hex
+ * (decimal is never padded); fewer digits than two per byte is decimal (hex always is). */
+static void padding_hint(ds_num_evidence *ev, const xmlNode *node, const char *text, size_t bytes)
+{
+    int zero;
+    size_t d = digit_count(text, &zero);
+    if (d >= 2 && zero) vote(ev, 1, node, text, "is zero-padded as in hex");
+    else if (d > 0 && d < 2 * bytes) vote(ev, 0, node, text, "is not padded as hex would be");
+}
+
+static void note_uint(ds_enc *enc, const xmlNode *node, const char *text, int flags, size_t bytes)
+{
+    uint64_t h, d, max = bytes >= 8 ? UINT64_MAX : ((uint64_t)1 << (8 * bytes)) - 1;
+    int ok_h = parse_digits(text, 16, &h) == 0 && h <= max;
+    int ok_d = parse_digits(text, 10, &d) == 0 && d <= max;
+    if (ok_h && ok_d && h != d && (flags & DS_NUM_FRAME)) {
+        enc->ev->frame_differ = 1;
+    } else if (ok_h && ok_d && h != d) {
+        char a[24], b[24];
+        snprintf(a, sizeof a, "%llu", (unsigned long long)h);
+        snprintf(b, sizeof b, "%llu", (unsigned long long)d);
+        note_differ(enc->ev, node, text, a, b);
+    }
+    if (flags & DS_NUM_PADDED) padding_hint(enc->ev, node, text, bytes);
+}
+
+void ds_enc_note_count(ds_enc *enc, const xmlNode *node, const char *qty, size_t count)
+{
+    if (!enc->ev || !qty) return;
+    uint64_t h, d;
+    /* Gurux's hex mode cuts Qty to 8 bits (GURUX-XML.md §10 #9) */
+    int by_hex = parse_digits(qty, 16, &h) == 0 && (h == count || (count > 0xFF && h == (count & 0xFF)));
+    int by_dec = parse_digits(qty, 10, &d) == 0 && d == count;
+    if (by_hex != by_dec) vote(enc->ev, by_hex, node, qty, by_hex ? "counts the elements in hex" : "counts the elements in decimal");
+}
+
+int ds_enc_uint(ds_enc *enc, const xmlNode *node, const char *text, int flags, size_t bytes, uint64_t *out)
+{
+    int force_hex = flags & DS_NUM_HEX_ALWAYS;
+    if (enc->ev && !force_hex) note_uint(enc, node, text, flags, bytes);
     int base = (force_hex || !enc->decimal) ? 16 : 10;
     int rc = parse_digits(text, base, out);
     if (rc == -1)
@@ -163,22 +233,54 @@ int ds_enc_uint(ds_enc *enc, const xmlNode *node, const char *text, int force_he
     return 0;
 }
 
+static int sint_hex(ds_enc *enc, const xmlNode *node, const char *text, size_t bytes, int64_t *out);
+static int sint_dec(ds_enc *enc, const xmlNode *node, const char *text, size_t bytes, int64_t *out);
+
+/* Both readings of a signed number, without failing the unit. */
+static void note_sint(ds_enc *enc, const xmlNode *node, const char *text, size_t bytes)
+{
+    ds_enc probe;
+    ds_enc_init(&probe, 0);
+    int64_t h, d;
+    int ok_h = sint_hex(&probe, node, text, bytes, &h) == 0;
+    int ok_d = sint_dec(&probe, node, text, bytes, &d) == 0;
+    if (ok_h && ok_d && h != d) {
+        char a[24], b[24];
+        snprintf(a, sizeof a, "%lld", (long long)h);
+        snprintf(b, sizeof b, "%lld", (long long)d);
+        note_differ(enc->ev, node, text, a, b);
+    }
+    padding_hint(enc->ev, node, text, bytes);
+}
+
 int ds_enc_sint(ds_enc *enc, const xmlNode *node, const char *text, size_t bytes, int64_t *out)
 {
+    if (enc->ev) note_sint(enc, node, text, bytes);
+    return enc->decimal ? sint_dec(enc, node, text, bytes, out) : sint_hex(enc, node, text, bytes, out);
+}
+
+/* Two's complement in hex: at most 2*bytes digits, sign-extended from the top bit. */
+static int sint_hex(ds_enc *enc, const xmlNode *node, const char *text, size_t bytes, int64_t *out)
+{
     unsigned bits = (unsigned)(8 * bytes);
-    if (!enc->decimal) {
-        /* Two's complement in hex: at most 2*bytes digits, sign-extended from the top bit. */
-        uint64_t u;
-        const char *s = skip_space(text);
-        if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) s += 2; /* as ds_enc_uint reads it */
-        size_t digits = 0;
-        for (const char *q = s; *q && !isspace((unsigned char)*q); q++) digits++;
-        if (digits > 2 * bytes || ds_enc_uint(enc, node, text, 1, bytes, &u))
-            return ds_enc_fail(enc, node, "<%s Value=\"%s\">: not a %zu-byte hex value", ds_x_name(node), text, bytes);
-        if (bits < 64 && (u >> (bits - 1)) & 1) u |= ~(uint64_t)0 << bits;
-        *out = (int64_t)u;
-        return 0;
-    }
+    uint64_t u;
+    const char *s = skip_space(text);
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) s += 2; /* as ds_enc_uint reads it */
+    size_t digits = 0;
+    for (const char *q = s; *q && !isspace((unsigned char)*q); q++) digits++;
+    ds_num_evidence *ev = enc->ev;
+    enc->ev = NULL; /* noted by the caller already */
+    int bad = digits > 2 * bytes || ds_enc_uint(enc, node, text, DS_NUM_HEX_ALWAYS, bytes, &u);
+    enc->ev = ev;
+    if (bad) return ds_enc_fail(enc, node, "<%s Value=\"%s\">: not a %zu-byte hex value", ds_x_name(node), text, bytes);
+    if (bits < 64 && (u >> (bits - 1)) & 1) u |= ~(uint64_t)0 << bits;
+    *out = (int64_t)u;
+    return 0;
+}
+
+static int sint_dec(ds_enc *enc, const xmlNode *node, const char *text, size_t bytes, int64_t *out)
+{
+    unsigned bits = (unsigned)(8 * bytes);
     const char *s = skip_space(text);
     int neg = *s == '-';
     if (neg || *s == '+') s++;

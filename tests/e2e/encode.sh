@@ -144,5 +144,27 @@ else
     failed=$((failed + 1)); echo "FAIL encode --binary: got '$gotbin'"
 fi
 
+# XML errors: the line in the message is the one xmllint gives for the same file
+if command -v xmllint >/dev/null 2>&1; then
+    for xml in "$CASES"/xml-error-*.xml; do
+        name=$(basename "$xml" .xml)
+        want=$(xmllint --noout "$xml" 2>&1 | sed -n 's/^.*\.xml:\([0-9][0-9]*\): parser error.*$/\1/p' | head -n 1)
+        $TIMEOUT "$BIN" encode "$xml" >/dev/null 2>"$TMP/$name.lint.err"
+        if [ -n "$want" ] && grep -qF -- "$xml:$want:" "$TMP/$name.lint.err"; then
+            passed=$((passed + 1))
+        else
+            failed=$((failed + 1)); echo "FAIL encode $name: xmllint says line '$want', we say: $(head -n 1 "$TMP/$name.lint.err")"
+        fi
+    done
+fi
+# a directory is not read as XML, and says so
+mkdir -p "$TMP/a-directory"
+if ! $TIMEOUT "$BIN" encode "$TMP/a-directory" >"$TMP/dir.out" 2>"$TMP/dir.err" && [ ! -s "$TMP/dir.out" ] &&
+    grep -q "is a directory" "$TMP/dir.err"; then
+    passed=$((passed + 1))
+else
+    failed=$((failed + 1)); echo "FAIL encode directory: $(head -n 1 "$TMP/dir.err")"
+fi
+
 echo "encode: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

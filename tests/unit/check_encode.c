@@ -213,6 +213,43 @@ START_TEST(malformed_xml_is_reported)
 }
 END_TEST
 
+/* The text pass before libxml2 (xml_prep.c) works on a 64 KiB buffer and libxml2 asks for a
+ * few KiB at a time: comment marks, the nested ones it changes and the first element must be
+ * found wherever those boundaries fall, and the line numbers must stay true. */
+START_TEST(rootless_nested_comments_across_buffers)
+{
+    static const char UNIT[] = "<GetRequest><GetRequestNormal><InvokeIdAndPriority Value=\"C1\" /><AttributeDescriptor>"
+                               "<ClassId Value=\"0008\" /><InstanceId Value=\"0000010000FF\" /><AttributeId Value=\"02\" />"
+                               "</AttributeDescriptor></GetRequestNormal></GetRequest>";
+    static const char COMMENT[] = "<!--Decrypt data: <!--8--> <!--0.0.1.0.0.255-->-->";
+    size_t cap = 1u << 20, w = 0;
+    char *xml = malloc(cap);
+    ck_assert_ptr_nonnull(xml);
+    int units = 0;
+    long line = 1;
+    while (w + 512 < cap - 64) {
+        int pad = (units * 37) % 61;
+        memset(xml + w, ' ', (size_t)pad);
+        w += (size_t)pad;
+        w += (size_t)snprintf(xml + w, cap - w, "%s%s\n", COMMENT, UNIT);
+        units++;
+        line++;
+    }
+    w += (size_t)snprintf(xml + w, cap - w, "<GetRequest>\n</GetRequestX>\n"); /* an error on line `line + 1` */
+    bytes b;
+    memset(&b, 0, sizeof b);
+    ds_encode_options o;
+    ds_encode_options_init(&o);
+    ds_encode_memory(xml, w, &o, collect_bytes, &b, collect_error, &b, NULL);
+    ck_assert_int_eq((int)b.len, units * 13);
+    ck_assert_int_eq(b.errors, 1);
+    ck_assert_int_eq(b.err_line, line + 1);
+    ck_assert_int_eq(memcmp(b.p + b.len - 13, "\xC0\x01\xC1\x00\x08\x00\x00\x01\x00\x00\xFF\x02\x00", 13), 0);
+    free(b.p);
+    free(xml);
+}
+END_TEST
+
 static Suite *encode_suite(void)
 {
     Suite *s = suite_create("encode");
@@ -223,6 +260,7 @@ static Suite *encode_suite(void)
     tcase_add_test(t, unknown_and_missing_elements);
     tcase_add_test(t, decimal_scripts_and_root_attribute);
     tcase_add_test(t, malformed_xml_is_reported);
+    tcase_add_test(t, rootless_nested_comments_across_buffers);
     suite_add_tcase(s, t);
     return s;
 }
