@@ -32,6 +32,7 @@
  * structures and arrays of 0 elements are rejected. That keeps the work per
  * content byte bounded (no loops over values that consume nothing). */
 #include "apdu/axdr.h"
+#include "apdu/apdu.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -648,6 +649,12 @@ static int decode_compact_array(ds_emit *e, ds_cursor *c, size_t start, const ax
         return -1;
     }
     int r = compact_body(e, c, start);
+    if (r && !e->rest_shown) {
+        /* what was written of it cannot be encoded back: all its bytes after the tag go in the
+         * rest, which the encoder then writes instead of the description and contents */
+        c->pos = start + 1;
+        ds_emit_rest(e, c);
+    }
     ds_emit_close_len(e, t->name, t->name_len);
     return r;
 }
@@ -678,6 +685,7 @@ static int decode_container(ds_emit *e, ds_cursor *c, size_t start, const axdr_t
     }
     for (size_t i = 0; i < count; i++) {
         if (decode_value(e, c)) {
+            ds_emit_rest(e, c); /* in the container: the encoder takes its count from Qty then */
             ds_emit_close_len(e, name, t->name_len);
             return -1;
         }

@@ -20,6 +20,8 @@
 typedef struct ds_enc {
     int decimal;            /* numbers are decimal (Gurux XmlClient scripts); hex otherwise */
     int depth;
+    int stopped;            /* an <Undecoded> was written: the rest of its scope (the APDU, or the
+                               BER field) is in it, so the fields after it are not encoded */
     char error[256];        /* first error, "" when none */
     long error_line;
 } ds_enc;
