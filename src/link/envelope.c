@@ -47,7 +47,8 @@ static size_t frame_len_attr(const ds_frame *f)
     switch (f->kind) {
     case DS_LINK_HDLC: return hdlc_len_attr(&f->u.hdlc);
     case DS_LINK_WRAPPER: return 8u + f->u.wrapper.length;
-    case DS_LINK_MBUS: return (size_t)f->u.mbus.l_field + (f->u.mbus.l_quirk ? 256u : 0u) + 6u;
+    /* as for HDLC, all bytes but the check and the end: 68 L L 68, then the L bytes counted by L */
+    case DS_LINK_MBUS: return (size_t)f->u.mbus.l_field + (f->u.mbus.l_quirk ? 256u : 0u) + 4u;
     default: return f->wire_len;
     }
 }
@@ -150,14 +151,16 @@ static void hdlc_children(ds_emit *e, const ds_hdlc_info *h)
     ds_emit_leaf_plain(e, "FrameType", control, sizeof control);
 }
 
+/* Target (DTSAP) before source (STSAP) and unpadded, as Gurux writes its frame addresses. */
 static void mbus_children(ds_emit *e, const ds_mbus_info *m)
 {
     ds_emit_uint(e, "Control", m->c, 2);
     ds_emit_uint(e, "Address", m->a, 2);
     ds_emit_uint(e, "CI", m->ci, 2);
     if (!m->has_tsap) return;
-    ds_emit_uint(e, "SourceAddress", m->stsap, 2);
-    ds_emit_uint(e, "TargetAddress", m->dtsap, 2);
+    char num[NUM_MAX];
+    ds_emit_leaf_plain(e, "TargetAddress", num, fmt_num_len(e, num, m->dtsap));
+    ds_emit_leaf_plain(e, "SourceAddress", num, fmt_num_len(e, num, m->stsap));
 }
 
 static void raw_comment(ds_emit *e, const ds_frame *f)
