@@ -218,12 +218,11 @@ static const ds_field INFORMATION_REPORT = F_GROUP(
 
 /* ---- ciphered APDUs (shown ciphered; decryption is the security layer's) -------------------------- */
 
-#define CIPHERED(nm) {.kind = SK_OCTETS, DS_NAME(nm), .len_error = DS_D_APDU_TRUNCATED}
+#define CIPHERED(nm) {.kind = SK_OCTETS, DS_NAME(nm), .len_error = DS_D_APDU_TRUNCATED, .comment = ds_c_ciphered}
+#define SYSTEM_TITLE {.kind = SK_OCTETS, DS_NAME("SystemTitle"), .comment = ds_c_system_title}
 
-static const ds_field GENERAL_GLO_CIPHERING =
-    F_GROUP("GeneralGloCiphering", F_OCTETS("SystemTitle"), CIPHERED("CipheredService"));
-static const ds_field GENERAL_DED_CIPHERING =
-    F_GROUP("GeneralDedCiphering", F_OCTETS("SystemTitle"), CIPHERED("CipheredService"));
+static const ds_field GENERAL_GLO_CIPHERING = F_GROUP("GeneralGloCiphering", SYSTEM_TITLE, CIPHERED("CipheredService"));
+static const ds_field GENERAL_DED_CIPHERING = F_GROUP("GeneralDedCiphering", SYSTEM_TITLE, CIPHERED("CipheredService"));
 
 #define GENERAL_HEADER                                                                           \
     F_OCTETS("TransactionId"), F_OCTETS("OriginatorSystemTitle"), F_OCTETS("RecipientSystemTitle"), \

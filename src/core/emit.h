@@ -41,6 +41,8 @@ struct ds_emit {
      * containers that close on the way out must not write them again. Cleared for each APDU
      * and for each BER field, the scopes in which decoding stops at the first error. */
     int rest_shown;
+    int no_keys;        /* no deciphering key was given: ciphered APDUs get the comments that
+                           explain their security header, and a hint at --ek/--ak */
 };
 
 void ds_emit_init(ds_emit *e, ds_sink *sink, const ds_options *opt, ds_diag_fn fn, void *user);
