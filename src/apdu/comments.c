@@ -15,7 +15,26 @@ void ds_c_class_id(ds_emit *e, const uint8_t *p, size_t n, uint64_t v)
     (void)p;
     (void)n;
     if (!ds_emit_comments_on(e)) return;
+    e->class_id = (uint16_t)v; /* for the AttributeId or MethodId after it */
     const char *name = ds_class_name((uint16_t)v);
+    if (name) ds_emit_note(e, name, strlen(name));
+}
+
+void ds_c_attribute_id(ds_emit *e, const uint8_t *p, size_t n, uint64_t v)
+{
+    (void)p;
+    (void)n;
+    if (!ds_emit_comments_on(e)) return;
+    const char *name = ds_attribute_name(e->class_id, (unsigned)v);
+    if (name) ds_emit_note(e, name, strlen(name));
+}
+
+void ds_c_method_id(ds_emit *e, const uint8_t *p, size_t n, uint64_t v)
+{
+    (void)p;
+    (void)n;
+    if (!ds_emit_comments_on(e)) return;
+    const char *name = ds_method_name(e->class_id, (unsigned)v);
     if (name) ds_emit_note(e, name, strlen(name));
 }
 

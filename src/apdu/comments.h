@@ -5,6 +5,9 @@
 #include "apdu/schema.h"
 
 void ds_c_class_id(ds_emit *e, const uint8_t *p, size_t n, uint64_t v);
+/* After ds_c_class_id: the attribute or method name of that class. */
+void ds_c_attribute_id(ds_emit *e, const uint8_t *p, size_t n, uint64_t v);
+void ds_c_method_id(ds_emit *e, const uint8_t *p, size_t n, uint64_t v);
 void ds_c_obis(ds_emit *e, const uint8_t *p, size_t n, uint64_t v);
 void ds_c_invoke_id(ds_emit *e, const uint8_t *p, size_t n, uint64_t v);
 void ds_c_long_invoke_id(ds_emit *e, const uint8_t *p, size_t n, uint64_t v);

@@ -41,6 +41,7 @@ struct ds_emit {
      * containers that close on the way out must not write them again. Cleared for each APDU
      * and for each BER field, the scopes in which decoding stops at the first error. */
     int rest_shown;
+    uint16_t class_id;  /* the last ClassId decoded with comments on: names its attribute or method */
     int no_keys;        /* no deciphering key was given: ciphered APDUs get the comments that
                            explain their security header, and a hint at --ek/--ak */
 };
