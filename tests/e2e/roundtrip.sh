@@ -248,6 +248,7 @@ for hex in "$CORPUS"/*.hex; do
     apdu_errors_only "$TMP/probe.err" || continue
     malformed_one "$hex" "corpus $(basename "$hex" .hex)"
     malformed_one "$hex" "corpus $(basename "$hex" .hex) [no-comments]" --no-comments
+    malformed_one "$hex" "corpus $(basename "$hex" .hex) [decimal]" --decimal
 done
 
 for input in "$GOLDEN"/*.in; do

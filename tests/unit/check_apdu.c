@@ -92,6 +92,7 @@ START_TEST(get_request_normal_decimal_with_comments)
     ck_assert_ptr_nonnull(strstr(r.xml, "      <!--Data-->\n      <ClassId Value=\"1\" />\n"));
     ck_assert_ptr_nonnull(strstr(r.xml, "      <!--0.0.43.1.0.255"));
     ck_assert_ptr_nonnull(strstr(r.xml, "      <InstanceId Value=\"00002B0100FF\" />\n"
+                                        "      <!--value-->\n"
                                         "      <AttributeId Value=\"2\" />\n"));
     free(r.xml);
 }
