@@ -221,11 +221,25 @@ static int put_undecoded(ds_enc *enc, const xmlNode *node, ds_buf *out)
     return 0;
 }
 
+/* 1 when the decoder cut this container short: an <Undecoded> ends it, or ends the container
+ * that ends it, and so on (the decoder writes the rest in the innermost one, as its last child). */
+static int cut_short(const xmlNode *node)
+{
+    for (int depth = 0; node && depth <= DS_ENC_MAX_DEPTH; depth++) {
+        const xmlNode *last = NULL;
+        for (xmlNode *c = ds_x_first(node); c; c = ds_x_next(c)) last = c;
+        if (!last) return 0;
+        if (ds_x_is(last, "Undecoded")) return 1;
+        node = last;
+    }
+    return 0;
+}
+
 static int encode_container(ds_enc *enc, const xmlNode *node, ds_buf *out)
 {
     const xmlNode *cut = undecoded_child(node);
     size_t count = ds_x_count(node);
-    if (cut && ds_enc_qty(enc, node, &count)) return -1;
+    if (cut_short(node) && ds_enc_qty(enc, node, &count)) return -1;
     if (count > DS_BUF_MAX)
         return ds_enc_fail(enc, node, "<%s>: %zu elements do not fit", ds_x_name(node), count);
     if (enter(enc, node)) return -1;

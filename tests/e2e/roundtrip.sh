@@ -267,6 +267,15 @@ for input in "$GOLDEN"/*.in; do
     malformed_one "$input" "golden $name" $args
 done
 
+# Hand-made ones: trailing bytes (raw and after an LLC header), a structure cut inside a nested
+# array (both counts from Qty), an LLC header before no APDU or an unknown tag, a BER field
+# whose value holds an unknown APDU, an absent-optional run, a wrong presence flag.
+for h in C501C100FFEE E6E600C501C100FFEE C401C1000203010103 E6E600 E6E6009901C1 \
+    6012A109060760857405080101BE050403FF0102 01000000 C701C10402 C301C10046000060030AFF010F00; do
+    printf '%s\n' "$h" >"$TMP/hand.hex"
+    malformed_one "$TMP/hand.hex" "hand-made $h"
+done
+
 echo "roundtrip: $skipped skipped (corpus vectors with diagnostics, golden cases listed above)"
 echo "roundtrip: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
