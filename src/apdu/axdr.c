@@ -32,6 +32,7 @@
  * structures and arrays of 0 elements are rejected. That keeps the work per
  * content byte bounded (no loops over values that consume nothing). */
 #include "apdu/axdr.h"
+#include "apdu/apdu.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -210,6 +211,15 @@ static int open_container(ds_emit *e, const char *name, size_t name_len, int cou
         return -1;
     }
     return counted ? ds_emit_open_qty_len(e, name, name_len, qty) : ds_emit_open_len(e, name, name_len);
+}
+
+/* After an error inside a container: the rest of the APDU written where decoding stopped
+ * (ds_emit_rest), the cursor left where the failure contract of the file header says. */
+static void show_rest(ds_emit *e, ds_cursor *c)
+{
+    size_t at = c->pos;
+    ds_emit_rest(e, c);
+    c->pos = at;
 }
 
 /* ---- comments ------------------------------------------------------------------------------ */
@@ -647,11 +657,20 @@ static int decode_compact_array(ds_emit *e, ds_cursor *c, size_t start, const ax
         return -1;
     }
     int r = compact_body(e, c, start);
+    if (r && !e->rest_shown) {
+        /* what was written of it cannot be encoded back: all its bytes after the tag go in the
+         * rest, which the encoder then writes instead of the description and contents */
+        size_t at = c->pos;
+        c->pos = start + 1;
+        show_rest(e, c);
+        c->pos = at;
+    }
     ds_emit_close_len(e, t->name, t->name_len);
     return r;
 }
 
 /* ---- containers and dispatch -------------------------------------------------------------------- */
+
 
 static int decode_value(ds_emit *e, ds_cursor *c);
 
@@ -677,6 +696,7 @@ static int decode_container(ds_emit *e, ds_cursor *c, size_t start, const axdr_t
     }
     for (size_t i = 0; i < count; i++) {
         if (decode_value(e, c)) {
+            show_rest(e, c); /* in the container: the encoder takes its count from Qty then */
             ds_emit_close_len(e, name, t->name_len);
             return -1;
         }

@@ -15,8 +15,10 @@
 #define LONG_IIP {.kind = SK_UINT, DS_NAME("LongInvokeIdAndPriority"), .size = 4, .comment = ds_c_long_invoke_id}
 #define CLASS_ID {.kind = SK_UINT, DS_NAME("ClassId"), .size = 2, .comment = ds_c_class_id}
 #define INSTANCE_ID {.kind = SK_BYTES, DS_NAME("InstanceId"), .size = 6, .fmt = NF_HEX_ALWAYS, .comment = ds_c_obis}
-#define ATTRIBUTE_DESCRIPTOR F_GROUP("AttributeDescriptor", CLASS_ID, INSTANCE_ID, F_U8("AttributeId"))
-#define METHOD_DESCRIPTOR F_GROUP("MethodDescriptor", CLASS_ID, INSTANCE_ID, F_U8("MethodId"))
+#define ATTRIBUTE_ID {.kind = SK_UINT, DS_NAME("AttributeId"), .size = 1, .comment = ds_c_attribute_id}
+#define METHOD_ID {.kind = SK_UINT, DS_NAME("MethodId"), .size = 1, .comment = ds_c_method_id}
+#define ATTRIBUTE_DESCRIPTOR F_GROUP("AttributeDescriptor", CLASS_ID, INSTANCE_ID, ATTRIBUTE_ID)
+#define METHOD_DESCRIPTOR F_GROUP("MethodDescriptor", CLASS_ID, INSTANCE_ID, METHOD_ID)
 #define BLOCK_NUMBER F_U32("BlockNumber")
 #define DATE_TIME_OCTETS(nm) {.kind = SK_OCTETS, DS_NAME(nm), .comment = ds_c_octets}
 #define RAW_DATA F_OCTETS("RawData")
@@ -218,12 +220,11 @@ static const ds_field INFORMATION_REPORT = F_GROUP(
 
 /* ---- ciphered APDUs (shown ciphered; decryption is the security layer's) -------------------------- */
 
-#define CIPHERED(nm) {.kind = SK_OCTETS, DS_NAME(nm), .len_error = DS_D_APDU_TRUNCATED}
+#define CIPHERED(nm) {.kind = SK_OCTETS, DS_NAME(nm), .len_error = DS_D_APDU_TRUNCATED, .comment = ds_c_ciphered}
+#define SYSTEM_TITLE {.kind = SK_OCTETS, DS_NAME("SystemTitle"), .comment = ds_c_system_title}
 
-static const ds_field GENERAL_GLO_CIPHERING =
-    F_GROUP("GeneralGloCiphering", F_OCTETS("SystemTitle"), CIPHERED("CipheredService"));
-static const ds_field GENERAL_DED_CIPHERING =
-    F_GROUP("GeneralDedCiphering", F_OCTETS("SystemTitle"), CIPHERED("CipheredService"));
+static const ds_field GENERAL_GLO_CIPHERING = F_GROUP("GeneralGloCiphering", SYSTEM_TITLE, CIPHERED("CipheredService"));
+static const ds_field GENERAL_DED_CIPHERING = F_GROUP("GeneralDedCiphering", SYSTEM_TITLE, CIPHERED("CipheredService"));
 
 #define GENERAL_HEADER                                                                           \
     F_OCTETS("TransactionId"), F_OCTETS("OriginatorSystemTitle"), F_OCTETS("RecipientSystemTitle"), \

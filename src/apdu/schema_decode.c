@@ -1,9 +1,14 @@
 /* Walks a PDU description (schema.h) over bytes and emits the elements.
  *
- * Error discipline, the same for every kind: report once, close what was
- * opened, leave the cursor at the first byte that could not be decoded and
- * return -1. Callers above stop and show the rest as <Undecoded>, except
- * BER sequences, whose TLV lengths let decoding resume at the next field. */
+ * Error discipline, the same for every kind: report once, leave the cursor at
+ * the first byte that could not be decoded and return -1. The innermost
+ * element still open then writes the rest of the APDU as <Undecoded> before
+ * it closes (ds_emit_rest), so that the encoder finds those bytes where they
+ * were. Bytes the encoder writes without an element of their own (an
+ * OPTIONAL's presence flag, a CHOICE's tag, absent OPTIONALs before the
+ * failing field) go back into the rest when nothing after them was written.
+ * BER sequences are the exception: their TLV lengths let decoding resume at
+ * the next field, so each field is a scope of its own. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,6 +162,7 @@ static int dec_group(ds_emit *e, ds_cursor *c, const ds_field *f)
     if (!f->name) return ds_schema_decode_list(e, c, f->sub);
     if (ds_emit_open_len(e, f->name, f->name_len)) return -1;
     int rc = ds_schema_decode_list(e, c, f->sub);
+    if (rc) ds_emit_rest(e, c);
     ds_emit_close_len(e, f->name, f->name_len);
     return rc;
 }
@@ -175,8 +181,10 @@ static int dec_optional(ds_emit *e, ds_cursor *c, const ds_field *f)
                   f->sub[0].name ? f->sub[0].name : "an optional field", flag);
         return -1;
     }
-    c->pos++;
-    return ds_schema_decode_list(e, c, f->sub);
+    size_t at = c->pos++;
+    int rc = ds_schema_decode_list(e, c, f->sub);
+    if (rc && !e->rest_shown && c->pos == at + 1) c->pos = at; /* nothing written: the flag goes with the rest */
+    return rc;
 }
 
 static const ds_alt *find_alt(const ds_alt *alts, uint8_t tag)
@@ -212,10 +220,16 @@ static int dec_choice(ds_emit *e, ds_cursor *c, const ds_field *f)
                   valid);
         return -1;
     }
-    c->pos++;
+    size_t at = c->pos++;
     if (f->name && ds_emit_open_len(e, f->name, f->name_len)) return -1;
     if (f->tag_leaf) emit_enum(e, f->tag_leaf, strlen(f->tag_leaf), f->names, tag);
     int rc = ds_schema_decode_list(e, c, body);
+    if (rc) {
+        /* nothing of the alternative written: the encoder cannot tell it, so the tag goes with
+         * the rest (unless a tag leaf wrote it) */
+        if (!f->tag_leaf && !e->rest_shown && c->pos == at + 1) c->pos = at;
+        if (f->name) ds_emit_rest(e, c);
+    }
     if (f->name) ds_emit_close_len(e, f->name, f->name_len);
     return rc;
 }
@@ -248,6 +262,7 @@ static int dec_seq_of(ds_emit *e, ds_cursor *c, const ds_field *f)
     if (ds_emit_open_qty_len(e, f->name, f->name_len, count)) return -1;
     for (size_t i = 0; i < count; i++) {
         if (ds_schema_decode_list(e, c, f->sub)) {
+            ds_emit_rest(e, c); /* the encoder takes the count from Qty then */
             ds_emit_close_len(e, f->name, f->name_len);
             return -1;
         }
@@ -288,9 +303,9 @@ static int dec_conformance(ds_emit *e, ds_cursor *c, const ds_field *f)
 static int dec_apdu(ds_emit *e, ds_cursor *c)
 {
     ds_cursor sub = sub_cursor(c, ds_cur_left(c));
-    ds_apdu_decode(e, &sub); /* consumes everything and reports its own problems */
-    c->pos = c->len;
-    return 0;
+    int rc = ds_apdu_decode_nested(e, &sub); /* reports its own problems */
+    c->pos = sub.pos; /* the end, or its tag when nothing of it was written */
+    return rc;
 }
 
 /* ---- BER (ACSE) ------------------------------------------------------------------------ */
@@ -328,19 +343,35 @@ static int read_tlv(ds_emit *e, ds_cursor *c, const ds_field *f, uint8_t *tag, s
     return 0;
 }
 
-/* Decodes `body` over a TLV value of n bytes; shows what it could not decode. */
-static int dec_value(ds_emit *e, ds_cursor *c, const ds_field *body, size_t n)
+/* Decodes `body` over a TLV value of n bytes, a scope of its own: after an error its rest is
+ * shown where decoding stopped. When nothing of the value was written, nothing is shown and
+ * the cursor goes back to the TLV's tag at `tlv_at`: the caller shows the whole TLV, which is
+ * what the encoder reads in place of the field. */
+static int dec_value(ds_emit *e, ds_cursor *c, const ds_field *body, size_t n, size_t tlv_at)
 {
     ds_cursor v = sub_cursor(c, n);
+    size_t value_at = v.pos;
+    e->rest_shown = 0;
     int rc = ds_schema_decode_list(e, &v, body);
     if (rc == 0 && ds_cur_left(&v)) {
         ds_report(e, DS_D_APDU_TRAILING, DS_SEV_ERROR, v.pos, "%zu byte(s) left over in a BER field",
                   ds_cur_left(&v));
         rc = -1;
     }
-    if (ds_cur_left(&v)) ds_emit_undecoded(e, &v);
+    if (rc && !e->rest_shown && v.pos == value_at) {
+        c->pos = tlv_at;
+        return -1;
+    }
+    if (rc) ds_emit_rest(e, &v);
     c->pos = v.len;
     return rc;
+}
+
+/* A TLV [at, end) shown whole, in place of the field it should have been. */
+static void show_tlv(ds_emit *e, const ds_cursor *c, size_t at, size_t end)
+{
+    ds_cursor t = {c->p, end, at};
+    ds_emit_undecoded(e, &t);
 }
 
 static int dec_ber_seq(ds_emit *e, ds_cursor *c, const ds_field *f)
@@ -380,10 +411,16 @@ static int dec_ber_seq(ds_emit *e, ds_cursor *c, const ds_field *f)
             result = -1;
             continue;
         }
-        if (dec_value(e, &body, alt->body, vlen)) result = -1;
+        size_t value_end = body.pos + vlen;
+        if (dec_value(e, &body, alt->body, vlen, field_at)) {
+            result = -1;
+            if (body.pos == field_at) show_tlv(e, &body, field_at, value_end);
+            body.pos = value_end;
+        }
     }
     ds_emit_close_len(e, f->name, f->name_len);
     c->pos = body.len;
+    if (result) e->rest_shown = 1; /* every byte of the sequence is written */
     return result;
 }
 
@@ -398,7 +435,7 @@ static int dec_ber_tlv(ds_emit *e, ds_cursor *c, const ds_field *f)
         c->pos = at;
         return -1;
     }
-    return dec_value(e, c, f->sub, len);
+    return dec_value(e, c, f->sub, len, at);
 }
 
 static int dec_ber_choice(ds_emit *e, ds_cursor *c, const ds_field *f)
@@ -414,7 +451,13 @@ static int dec_ber_choice(ds_emit *e, ds_cursor *c, const ds_field *f)
         return -1;
     }
     if (f->name && ds_emit_open_len(e, f->name, f->name_len)) return -1;
-    int rc = dec_value(e, c, alt->body, len);
+    size_t end = c->pos + len;
+    int rc = dec_value(e, c, alt->body, len, at);
+    if (rc && f->name && c->pos == at) { /* inside the element already open: the whole TLV */
+        show_tlv(e, c, at, end);
+        c->pos = end;
+        e->rest_shown = 1;
+    }
     if (f->name) ds_emit_close_len(e, f->name, f->name_len);
     return rc;
 }
@@ -636,7 +679,16 @@ int ds_schema_decode(ds_emit *e, ds_cursor *c, const ds_field *f)
 
 int ds_schema_decode_list(ds_emit *e, ds_cursor *c, const ds_field *list)
 {
-    for (; list && list->kind != SK_END; list++)
-        if (ds_schema_decode(e, c, list)) return -1;
+    size_t absent_from = SIZE_MAX; /* where a run of absent OPTIONALs (00 flags, no element) began */
+    for (; list && list->kind != SK_END; list++) {
+        size_t at = c->pos;
+        if (ds_schema_decode(e, c, list)) {
+            /* failed with nothing written: the flags before it go with the rest */
+            if (absent_from != SIZE_MAX && c->pos == at && !e->rest_shown) c->pos = absent_from;
+            return -1;
+        }
+        if (list->kind != SK_OPTIONAL || c->pos != at + 1) absent_from = SIZE_MAX;
+        else if (absent_from == SIZE_MAX) absent_from = at;
+    }
     return 0;
 }

@@ -12,6 +12,7 @@
 #include "core/emit.h"
 #include "core/reasm.h"
 #include "dlmscope/decoder.h"
+#include "dlmscope/keys.h"
 #include "dlmscope/dlmscope.h"
 #include "link/envelope.h"
 #include "link/llc.h"
@@ -330,6 +331,7 @@ ds_decoder *ds_decoder_new(const ds_options *opt, ds_sink *sink, ds_diag_fn diag
     security_from_options(&d->security, &d->opt);
     /* always on: block reassembly needs no keys; deciphering and HLS checks only act with them */
     ds_security_attach(&d->security, &d->emit);
+    d->emit.no_keys = !(d->opt.keys && ds_keyring_has_keys(d->opt.keys));
     d->framer = ds_framer_new(d->opt.link, on_frame, on_lower_diag, d);
     if (!d->framer) {
         free(d);
@@ -429,6 +431,7 @@ int ds_decode_apdu_buffer(const uint8_t *apdu, size_t len, const ds_options *opt
     security_from_options(&sec, &o);
     static const ds_conversation ONE_APDU = {DS_LINK_RAW, 0, 0};
     ds_security_attach(&sec, &e);
+    e.no_keys = !(o.keys && ds_keyring_has_keys(o.keys));
     ds_security_select(&sec, &ONE_APDU, 0);
     ds_cursor c;
     ds_cur_init(&c, apdu, len);

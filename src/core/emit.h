@@ -42,6 +42,13 @@ struct ds_emit {
     void (*on_ciphered)(void *user, struct ds_emit *e, const uint8_t *apdu, size_t n, uint64_t offset);
     void *security;
     int hide_keys;      /* key values in deciphered APDUs are not written (no --show-keys) */
+    /* Set once the bytes after a decoding error are written as <Undecoded> (ds_emit_rest): the
+     * containers that close on the way out must not write them again. Cleared for each APDU
+     * and for each BER field, the scopes in which decoding stops at the first error. */
+    int rest_shown;
+    uint16_t class_id;  /* the last ClassId decoded with comments on: names its attribute or method */
+    int no_keys;        /* no deciphering key was given: ciphered APDUs get the comments that
+                           explain their security header, and a hint at --ek/--ak */
 };
 
 void ds_emit_init(ds_emit *e, ds_sink *sink, const ds_options *opt, ds_diag_fn fn, void *user);

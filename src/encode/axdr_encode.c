@@ -194,16 +194,60 @@ static int put_text(ds_enc *enc, const xmlNode *node, const char *s, size_t n, d
 static int encode_value(ds_enc *enc, const xmlNode *node, ds_buf *out);
 static int encode_compact(ds_enc *enc, const xmlNode *node, ds_buf *out);
 
+int ds_enc_qty(ds_enc *enc, const xmlNode *node, size_t *count)
+{
+    const char *qty = ds_x_attr(node, "Qty");
+    uint64_t v;
+    if (!qty) return ds_enc_fail(enc, node, "<%s> holds <Undecoded> bytes: it needs its Qty", ds_x_name(node));
+    if (ds_enc_uint(enc, node, qty, 0, 4, &v)) return -1;
+    *count = (size_t)v;
+    return 0;
+}
+
+/* The <Undecoded> child of a container, or NULL. */
+static const xmlNode *undecoded_child(const xmlNode *node)
+{
+    for (xmlNode *c = ds_x_first(node); c; c = ds_x_next(c))
+        if (ds_x_is(c, "Undecoded")) return c;
+    return NULL;
+}
+
+/* Bytes the decoder could not read, as they are; the rest of the APDU is in them. */
+static int put_undecoded(ds_enc *enc, const xmlNode *node, ds_buf *out)
+{
+    const char *v = ds_enc_need_value(enc, node);
+    if (!v || ds_enc_hex(enc, node, v, -1, out)) return -1;
+    enc->stopped = 1;
+    return 0;
+}
+
+/* 1 when the decoder cut this container short: an <Undecoded> ends it, or ends the container
+ * that ends it, and so on (the decoder writes the rest in the innermost one, as its last child). */
+static int cut_short(const xmlNode *node)
+{
+    for (int depth = 0; node && depth <= DS_ENC_MAX_DEPTH; depth++) {
+        const xmlNode *last = NULL;
+        for (xmlNode *c = ds_x_first(node); c; c = ds_x_next(c)) last = c;
+        if (!last) return 0;
+        if (ds_x_is(last, "Undecoded")) return 1;
+        node = last;
+    }
+    return 0;
+}
+
 static int encode_container(ds_enc *enc, const xmlNode *node, ds_buf *out)
 {
+    const xmlNode *cut = undecoded_child(node);
     size_t count = ds_x_count(node);
+    if (cut_short(node) && ds_enc_qty(enc, node, &count)) return -1;
     if (count > DS_BUF_MAX)
         return ds_enc_fail(enc, node, "<%s>: %zu elements do not fit", ds_x_name(node), count);
     if (enter(enc, node)) return -1;
     ds_enc_note_count(enc, node, ds_x_attr(node, "Qty"), count);
     ds_buf_len(out, count);
     int r = check_out(enc, node, out);
-    for (xmlNode *child = ds_x_first(node); child && !r; child = ds_x_next(child)) r = encode_value(enc, child, out);
+    for (xmlNode *child = ds_x_first(node); child && !r && !enc->stopped; child = ds_x_next(child))
+        r = child == cut ? put_undecoded(enc, child, out) : encode_value(enc, child, out);
     leave(enc);
     return r;
 }
@@ -541,6 +585,9 @@ static int encode_contents(compact_ctx *cx, const xmlNode *type, const xmlNode *
 
 static int encode_compact(ds_enc *enc, const xmlNode *node, ds_buf *out)
 {
+    /* one the decoder could not read: all its bytes after the tag are in <Undecoded> */
+    const xmlNode *cut = undecoded_child(node);
+    if (cut) return put_undecoded(enc, cut, out);
     xmlNode *desc = ds_x_first(node);
     xmlNode *contents = ds_x_next(desc);
     if (!desc || !ds_x_is(desc, "ContentsDescription"))

@@ -4,7 +4,9 @@
  * <Array Qty="02" > ... </Array>, <CompactArray> ... ) and appends its A-XDR
  * bytes, type tag included. Numbers follow enc->decimal (hex otherwise);
  * octet strings, floats and date/time bytes are hex in both modes; Qty of
- * Array/Structure is not read (the count is the number of child elements). */
+ * Array/Structure is not read (the count is the number of child elements),
+ * except in a container cut short by an <Undecoded> (the bytes the decoder
+ * could not read, written back as they are): its items are not all there. */
 #ifndef DS_ENCODE_AXDR_ENCODE_H
 #define DS_ENCODE_AXDR_ENCODE_H
 
@@ -19,5 +21,9 @@ int ds_axdr_is_data(const xmlNode *node);
 /* Appends the A-XDR encoding (type tag included) of the Data element `node` to out.
  * 0 ok; -1 after ds_enc_fail() (out may then hold a partial encoding). */
 int ds_axdr_encode(ds_enc *enc, const xmlNode *node, ds_buf *out);
+
+/* The count a container announced (its Qty, in the document's number convention), for one
+ * whose items an <Undecoded> cut short. */
+int ds_enc_qty(ds_enc *enc, const xmlNode *node, size_t *count);
 
 #endif

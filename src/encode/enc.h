@@ -34,6 +34,8 @@ typedef struct ds_enc {
     int decimal;            /* numbers are decimal (Gurux XmlClient scripts); hex otherwise */
     ds_num_evidence *ev;    /* notes on the notation when it is being inferred, else NULL */
     int depth;
+    int stopped;            /* an <Undecoded> was written: the rest of its scope (the APDU, or the
+                               BER field) is in it, so the fields after it are not encoded */
     char error[256];        /* first error, "" when none */
     long error_line;
 } ds_enc;

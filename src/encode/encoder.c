@@ -117,7 +117,13 @@ static int encode_raw_pdu(ds_enc *enc, const xmlNode *n, int keep_llc, ds_buf *o
 {
     const char *llc = ds_x_attr(n, "LLC");
     xmlNode *apdu = ds_x_first(n);
-    if (!apdu || ds_x_next(apdu)) return ds_enc_fail(enc, n, "<PDU> must hold exactly one APDU");
+    xmlNode *rest = apdu ? ds_x_next(apdu) : NULL; /* bytes after the APDU, kept by the decoder */
+    if (apdu && ds_x_is(apdu, "Undecoded") && !rest) { /* bytes that were no APDU */
+        rest = apdu;
+        apdu = NULL;
+    } else if (apdu && (ds_x_is(apdu, "Undecoded") || (rest && (!ds_x_is(rest, "Undecoded") || ds_x_next(rest))))) {
+        return ds_enc_fail(enc, n, "<PDU> must hold one APDU and then <Undecoded> bytes, <Undecoded> bytes alone, or nothing");
+    }
     if (llc && keep_llc && ds_enc_hex(enc, n, llc, -1, out)) return -1;
     if (llc && !keep_llc) {
         ds_buf unused;
@@ -126,7 +132,9 @@ static int encode_raw_pdu(ds_enc *enc, const xmlNode *n, int keep_llc, ds_buf *o
         ds_buf_free(&unused);
         if (rc) return -1;
     }
-    return ds_apdu_encode(enc, apdu, out);
+    if (apdu && ds_apdu_encode(enc, apdu, out)) return -1;
+    const char *v = rest ? ds_enc_need_value(enc, rest) : "";
+    return v ? ds_enc_hex(enc, rest, v, -1, out) : -1;
 }
 
 /* Frames (or not) the bytes of a bare APDU per the options. */

@@ -113,6 +113,35 @@ static int no_leftovers(ds_enc *enc, const xmlNode *left, const xmlNode *parent)
     return ds_enc_fail(enc, left, "unexpected <%s> in <%s>", ds_x_name(left), ds_x_name(parent));
 }
 
+/* Hex value of a leaf into out; expect < 0 for any length. */
+static int leaf_hex(ds_enc *enc, const xmlNode *n, long expect, ds_buf *out)
+{
+    const char *text = ds_enc_need_value(enc, n);
+    return text ? ds_enc_hex(enc, n, text, expect, out) : -1;
+}
+
+/* An <Undecoded> where a field is expected: the bytes the decoder could not read, from that
+ * place to the end of the APDU (or of the BER field), flags and tags included. They are
+ * written as they are, and nothing more is encoded in that scope (enc->stopped). Returns 1
+ * when taken, 0 when the next element is something else, -1 on error. */
+static int take_undecoded(ds_enc *enc, xmlNode **cur, ds_buf *out)
+{
+    xmlNode *n = *cur;
+    if (!n || !ds_x_is(n, "Undecoded")) return 0;
+    if (leaf_hex(enc, n, -1, out)) return -1;
+    *cur = ds_x_next(n);
+    enc->stopped = 1;
+    return 1;
+}
+
+/* The end of a container: an <Undecoded> may still follow its fields (bytes after an APDU
+ * carried in a field), then nothing. */
+static int finish_children(ds_enc *enc, xmlNode *left, const xmlNode *parent, ds_buf *out)
+{
+    if (!enc->stopped && take_undecoded(enc, &left, out) < 0) return -1;
+    return no_leftovers(enc, left, parent);
+}
+
 static int enter(ds_enc *enc, const xmlNode *node)
 {
     if (enc->depth >= DS_ENC_MAX_DEPTH) return ds_enc_fail(enc, node, "nesting deeper than %d", DS_ENC_MAX_DEPTH);
@@ -126,7 +155,7 @@ static int encode_children(ds_enc *enc, const ds_field *list, const xmlNode *nod
     if (enter(enc, node)) return -1;
     xmlNode *cur = ds_x_first(node);
     int rc = ds_schema_encode_list(enc, list, &cur, node, out);
-    if (rc == 0) rc = no_leftovers(enc, cur, node);
+    if (rc == 0) rc = finish_children(enc, cur, node, out);
     enc->depth--;
     return rc;
 }
@@ -173,13 +202,6 @@ static int enc_int(ds_enc *enc, const ds_field *f, xmlNode **cur, const xmlNode 
     int64_t v;
     if (!text || ds_enc_sint(enc, n, text, f->size, &v)) return -1;
     return ds_buf_uint(out, (uint64_t)v, f->size) ? nomem(enc, n) : 0;
-}
-
-/* Hex value of a leaf into out; expect < 0 for any length. */
-static int leaf_hex(ds_enc *enc, const xmlNode *n, long expect, ds_buf *out)
-{
-    const char *text = ds_enc_need_value(enc, n);
-    return text ? ds_enc_hex(enc, n, text, expect, out) : -1;
 }
 
 static int enc_bytes(ds_enc *enc, const ds_field *f, xmlNode **cur, const xmlNode *parent, ds_buf *out)
@@ -249,6 +271,8 @@ static int choice_body(ds_enc *enc, const ds_field *f, xmlNode **cur, const xmlN
 {
     const ds_field *body = NULL;
     uint8_t tag = 0;
+    int u = take_undecoded(enc, cur, out); /* the tag could not be read: it is in there */
+    if (u) return u < 0 ? -1 : 0;
     if (f->tag_leaf) {
         xmlNode *leaf = *cur;
         if (!leaf || !ds_x_is(leaf, f->tag_leaf))
@@ -278,7 +302,7 @@ static int enc_choice(ds_enc *enc, const ds_field *f, xmlNode **cur, const xmlNo
     if (!n || enter(enc, n)) return -1;
     xmlNode *inner = ds_x_first(n);
     int rc = choice_body(enc, f, &inner, n, out);
-    if (rc == 0) rc = no_leftovers(enc, inner, n);
+    if (rc == 0) rc = finish_children(enc, inner, n, out);
     enc->depth--;
     return rc;
 }
@@ -297,11 +321,13 @@ static int enc_seq_of(ds_enc *enc, const ds_field *f, xmlNode **cur, const xmlNo
     ds_buf_init(&items);
     size_t count = 0;
     int rc = 0;
-    for (xmlNode *item = ds_x_first(n); item && rc == 0; count++) {
+    for (xmlNode *item = ds_x_first(n); item && rc == 0 && !enc->stopped; count++) {
         xmlNode *before = item;
         rc = ds_schema_encode_list(enc, f->sub, &item, n, &items);
         if (rc == 0 && item == before) rc = ds_enc_fail(enc, item, "<%s> is not an item of <%s>", ds_x_name(item), ds_x_name(n));
     }
+    /* cut short by undecoded bytes: the items are not all there, Qty says how many were announced */
+    if (rc == 0 && enc->stopped) rc = ds_enc_qty(enc, n, &count);
     if (rc == 0 && (ds_buf_len(out, count) || ds_buf_append(out, items.p, items.len))) rc = nomem(enc, n);
     ds_buf_free(&items);
     enc->depth--;
@@ -349,7 +375,10 @@ static int enc_ber_field(ds_enc *enc, const ds_field *f, xmlNode **cur, const xm
     if (!alt) return ds_enc_fail(enc, *cur, "<%s> is not a field of <%s>", ds_x_name(*cur), ds_x_name(parent));
     ds_buf content;
     ds_buf_init(&content);
+    int stopped = enc->stopped; /* a BER field is a scope of its own */
+    enc->stopped = 0;
     int rc = ds_schema_encode_list(enc, alt->body, cur, parent, &content);
+    enc->stopped = stopped;
     if (rc == 0) rc = put_tlv(enc, parent, out, alt->tag, &content);
     ds_buf_free(&content);
     return rc;
@@ -382,7 +411,10 @@ static int enc_ber_tlv(ds_enc *enc, const ds_field *f, xmlNode **cur, const xmlN
 {
     ds_buf content;
     ds_buf_init(&content);
+    int stopped = enc->stopped;
+    enc->stopped = 0;
     int rc = ds_schema_encode_list(enc, f->sub, cur, parent, &content);
+    enc->stopped = stopped;
     if (rc == 0) rc = put_tlv(enc, parent, out, f->tag, &content);
     ds_buf_free(&content);
     return rc;
@@ -394,7 +426,13 @@ static int enc_ber_choice(ds_enc *enc, const ds_field *f, xmlNode **cur, const x
     xmlNode *n = take(enc, f, cur, parent);
     if (!n || enter(enc, n)) return -1;
     xmlNode *inner = ds_x_first(n);
-    int rc = inner ? enc_ber_field(enc, f, &inner, n, out) : ds_enc_fail(enc, n, "<%s> is empty", ds_x_name(n));
+    int rc;
+    if (inner && ds_x_is(inner, "Undecoded")) { /* a field the decoder could not read: the whole TLV */
+        rc = leaf_hex(enc, inner, -1, out);
+        inner = ds_x_next(inner);
+    } else {
+        rc = inner ? enc_ber_field(enc, f, &inner, n, out) : ds_enc_fail(enc, n, "<%s> is empty", ds_x_name(n));
+    }
     if (rc == 0) rc = no_leftovers(enc, inner, n);
     enc->depth--;
     return rc;
@@ -525,8 +563,11 @@ int ds_schema_encode(ds_enc *enc, const ds_field *f, xmlNode **cur, const xmlNod
 
 int ds_schema_encode_list(ds_enc *enc, const ds_field *list, xmlNode **cur, const xmlNode *parent, ds_buf *out)
 {
-    for (; list && list->kind != SK_END; list++)
+    for (; list && list->kind != SK_END && !enc->stopped; list++) {
+        int u = take_undecoded(enc, cur, out);
+        if (u) return u < 0 ? -1 : 0;
         if (ds_schema_encode(enc, list, cur, parent, out)) return -1;
+    }
     return 0;
 }
 
@@ -562,6 +603,7 @@ int ds_apdu_encode(ds_enc *enc, const xmlNode *node, ds_buf *out)
     int tag = apdu_tag_of(node);
     if (tag < 0) return ds_enc_fail(enc, node, "<%s> is not an APDU", ds_x_name(node));
     if (ds_buf_byte(out, (uint8_t)tag)) return nomem(enc, node);
+    enc->stopped = 0;
     xmlNode *cur = (xmlNode *)node;
     return ds_schema_encode(enc, ds_apdu_lookup((uint8_t)tag), &cur, node->parent, out);
 }

@@ -47,9 +47,11 @@ static size_t frame_len_attr(const ds_frame *f)
     switch (f->kind) {
     case DS_LINK_HDLC: return hdlc_len_attr(&f->u.hdlc);
     case DS_LINK_WRAPPER: return 8u + f->u.wrapper.length;
+    /* as for HDLC, all bytes but the check and the end: 68 L L 68, then the L bytes counted by L;
+     * the short frame and E5 have no such pair and count every byte */
     case DS_LINK_MBUS:
         if (f->u.mbus.form != DS_MBUS_LONG) return f->wire_len;  /* 5 or 1 */
-        return (size_t)f->u.mbus.l_field + (f->u.mbus.l_quirk ? 256u : 0u) + 6u;
+        return (size_t)f->u.mbus.l_field + (f->u.mbus.l_quirk ? 256u : 0u) + 4u;
     default: return f->wire_len;
     }
 }
@@ -152,6 +154,7 @@ static void hdlc_children(ds_emit *e, const ds_hdlc_info *h)
     ds_emit_leaf_plain(e, "FrameType", control, sizeof control);
 }
 
+/* Target (DTSAP) before source (STSAP) and unpadded, as Gurux writes its frame addresses. */
 static void mbus_children(ds_emit *e, const ds_mbus_info *m)
 {
     if (m->form == DS_MBUS_ACK) return;  /* one byte, E5: the len="1" says it all */
@@ -160,8 +163,9 @@ static void mbus_children(ds_emit *e, const ds_mbus_info *m)
     if (m->form == DS_MBUS_SHORT) return;  /* no CI: len="5" */
     ds_emit_uint(e, "CI", m->ci, 2);
     if (!m->has_tsap) return;
-    ds_emit_uint(e, "SourceAddress", m->stsap, 2);
-    ds_emit_uint(e, "TargetAddress", m->dtsap, 2);
+    char num[NUM_MAX];
+    ds_emit_leaf_plain(e, "TargetAddress", num, fmt_num_len(e, num, m->dtsap));
+    ds_emit_leaf_plain(e, "SourceAddress", num, fmt_num_len(e, num, m->stsap));
 }
 
 static void raw_comment(ds_emit *e, const ds_frame *f)

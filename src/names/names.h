@@ -25,6 +25,12 @@ int ds_obis_table_indexed(void);
 const char *ds_obis_table_name(size_t i);
 /* Interface class name ("Clock", "Register", "Association LN"), or NULL. */
 const char *ds_class_name(uint16_t class_id);
+/* Name of an attribute or a method (numbered from 1) of an interface class ("time" for Clock
+ * attribute 2, "remote_disconnect" for Disconnect control method 1), or NULL when the class or
+ * the number is not in the table (the common classes of REFERENCE.md §8; attribute 1,
+ * logical_name, for every known class). */
+const char *ds_attribute_name(uint16_t class_id, unsigned attribute);
+const char *ds_method_name(uint16_t class_id, unsigned method);
 /* Unit symbol for the scaler_unit enum ("Wh", "V"), or NULL. */
 const char *ds_unit_name(uint8_t unit);
 

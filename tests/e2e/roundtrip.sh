@@ -20,6 +20,10 @@
 #    Documents holding several bare APDUs come back as one APDU a line, and each
 #    line is a record of its own (input-apdu-lines, input-labels).
 # 3. XmlClient scripts: `encode --decimal testdata/xmlclient/X.xml` prints exactly X.hex.
+# 4. Malformed APDUs: every corpus vector and every golden case with plain hex input whose
+#    diagnostics are all about the APDU (apdu.*, data.*; not frame.*, whose broken frames the
+#    encoder does not rebuild) is piped `decode [ARGS] F | encode`; the output must be the input
+#    bytes, the undecoded rest being written back where the decoder stopped (<Undecoded>).
 #
 # The hand-made encode cases of testdata/encode/ are in tests/e2e/encode.sh.
 # Prints "roundtrip: N passed, N failed"; exits 1 when something failed.
@@ -207,6 +211,69 @@ for xml in "$XMLCLIENT"/*.xml; do
         diff "$XMLCLIENT/$name.hex" "$TMP/xc.out" | sed 's/^/    /' | head -n 10
         head -n 3 "$TMP/xc.err" | sed 's/^/    stderr: /'
     fi
+done
+
+# ---- 4. malformed APDUs: decode | encode gives the input bytes back ----
+
+# 0 when every diagnostic code of `decode --diagnostics=json` is an APDU one, and there is one.
+apdu_errors_only() {
+    codes=$(grep -o '"code": *"[^"]*"' "$1" | sed 's/"code": *"//; s/"$//')
+    [ -n "$codes" ] || return 1
+    for code in $codes; do
+        case $code in apdu.*|data.*) ;; *) return 1 ;; esac
+    done
+    return 0
+}
+
+malformed_one() {
+    src=$1
+    label=$2
+    shift 2
+    { $TIMEOUT "$BIN" decode "$@" "$src" 2>/dev/null; } | $TIMEOUT "$BIN" encode >"$TMP/enc.out" 2>"$TMP/enc.err"
+    want=$(grep -v '^#' "$src" | tr -d ' \t\r\n' | tr 'a-f' 'A-F')
+    got=$(hex_of "$TMP/enc.out")
+    if [ "$want" = "$got" ] && ! sanitizer_report "$TMP/enc.err"; then
+        pass
+        return
+    fi
+    fail "malformed $label"
+    echo "    want $(printf '%s' "$want" | cut -c1-160)"
+    echo "    got  $(printf '%s' "$got" | cut -c1-160)"
+    head -n 3 "$TMP/enc.err" | sed 's/^/    encode: /'
+}
+
+for hex in "$CORPUS"/*.hex; do
+    [ -f "$hex" ] || continue
+    $TIMEOUT "$BIN" decode --diagnostics=json "$hex" >/dev/null 2>"$TMP/probe.err"
+    apdu_errors_only "$TMP/probe.err" || continue
+    malformed_one "$hex" "corpus $(basename "$hex" .hex)"
+    malformed_one "$hex" "corpus $(basename "$hex" .hex) [no-comments]" --no-comments
+    malformed_one "$hex" "corpus $(basename "$hex" .hex) [decimal]" --decimal
+done
+
+for input in "$GOLDEN"/*.in; do
+    [ -f "$input" ] || continue
+    base=${input%.in}
+    name=$(basename "$base")
+    [ -s "$base.diag" ] || continue
+    grep -q -v -E '^(#.*|[0-9A-Fa-f[:space:]]*)$' "$input" && continue # only plain hex input
+    args=
+    [ -f "$base.args" ] && args=$(decode_args "$base.args")
+    case " $(sed -n '1p' "$base.args" 2>/dev/null) " in *" --json "*|*" --pdu-only "*|*" --format "*) continue ;; esac
+    # shellcheck disable=SC2086  # args are meant to be split into words
+    $TIMEOUT "$BIN" decode --diagnostics=json $args "$input" >/dev/null 2>"$TMP/probe.err"
+    apdu_errors_only "$TMP/probe.err" || continue
+    # shellcheck disable=SC2086
+    malformed_one "$input" "golden $name" $args
+done
+
+# Hand-made ones: trailing bytes (raw and after an LLC header), a structure cut inside a nested
+# array (both counts from Qty), an LLC header before no APDU or an unknown tag, a BER field
+# whose value holds an unknown APDU, an absent-optional run, a wrong presence flag.
+for h in C501C100FFEE E6E600C501C100FFEE C401C1000203010103 E6E600 E6E6009901C1 \
+    6012A109060760857405080101BE050403FF0102 01000000 C701C10402 C301C10046000060030AFF010F00; do
+    printf '%s\n' "$h" >"$TMP/hand.hex"
+    malformed_one "$TMP/hand.hex" "hand-made $h"
 done
 
 echo "roundtrip: $skipped skipped (corpus vectors with diagnostics, golden cases listed above)"

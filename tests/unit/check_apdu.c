@@ -92,6 +92,7 @@ START_TEST(get_request_normal_decimal_with_comments)
     ck_assert_ptr_nonnull(strstr(r.xml, "      <!--Data-->\n      <ClassId Value=\"1\" />\n"));
     ck_assert_ptr_nonnull(strstr(r.xml, "      <!--0.0.43.1.0.255"));
     ck_assert_ptr_nonnull(strstr(r.xml, "      <InstanceId Value=\"00002B0100FF\" />\n"
+                                        "      <!--value-->\n"
                                         "      <AttributeId Value=\"2\" />\n"));
     free(r.xml);
 }
@@ -100,7 +101,8 @@ END_TEST
 START_TEST(action_response_invalid_choice)
 {
     /* The issue's example: result hardware-fault (01), return-parameters present (01),
-     * Get-Data-Result choice 02 does not exist: error at offset 5, rest shown. */
+     * Get-Data-Result choice 02 does not exist: error at offset 5, the rest shown where
+     * decoding stopped, choice byte included (the encoder writes it back there). */
     result r = decode("C701C1010102114373F23ADF37A31D0DECB749D496DBD1CA", 0, 0);
     ck_assert_int_eq(r.errors, 1);
     ck_assert_str_eq(r.codes, "apdu.invalid-choice@5 ");
@@ -110,10 +112,10 @@ START_TEST(action_response_invalid_choice)
                   "    <Result Value=\"HardwareFault\" />\n"
                   "    <ReturnParameters>\n"
                   "      <!--error apdu.invalid-choice offset=5-->\n"
+                  "      <Undecoded Value=\"02114373F23ADF37A31D0DECB749D496DBD1CA\" />\n"
                   "    </ReturnParameters>\n"
                   "  </ActionResponseNormal>\n"
-                  "</ActionResponse>\n"
-                  "<Undecoded Value=\"02114373F23ADF37A31D0DECB749D496DBD1CA\" />\n");
+                  "</ActionResponse>\n");
 }
 END_TEST
 

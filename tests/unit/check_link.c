@@ -1578,12 +1578,12 @@ START_TEST(envelope_wrapper_and_mbus)
     envelope_of(hex, DS_LINK_AUTO, 0, 1, &m, &t, &body);
     ck_assert_int_eq(body, 0);
     ck_assert_str_eq(t.out,
-                     "<WiredMBus len=\"107\" Direction=\"RX\" >\n"
+                     "<WiredMBus len=\"105\" Direction=\"RX\" >\n"
                      "<Control Value=\"53\" />\n"
                      "<Address Value=\"FF\" />\n"
                      "<CI Value=\"00\" />\n"
-                     "<SourceAddress Value=\"01\" />\n"
                      "<TargetAddress Value=\"67\" />\n"
+                     "<SourceAddress Value=\"1\" />\n"
                      "</WiredMBus>\n");
 }
 END_TEST

@@ -167,6 +167,34 @@ START_TEST(class_names)
 }
 END_TEST
 
+/* REFERENCE.md §8.5, 8.6, 8.8, 8.4 and 8.2, read by hand */
+START_TEST(member_names)
+{
+    ck_assert_str_eq(ds_method_name(15, 1), "reply_to_HLS_authentication");
+    ck_assert_str_eq(ds_method_name(18, 1), "image_transfer_initiate");
+    ck_assert_str_eq(ds_method_name(18, 2), "image_block_transfer");
+    ck_assert_str_eq(ds_method_name(18, 3), "image_verify");
+    ck_assert_str_eq(ds_method_name(18, 4), "image_activate");
+    ck_assert_ptr_null(ds_method_name(18, 5));
+    ck_assert_ptr_null(ds_method_name(18, 0));
+    ck_assert_str_eq(ds_method_name(70, 1), "remote_disconnect");
+    ck_assert_str_eq(ds_method_name(70, 2), "remote_reconnect");
+    ck_assert_ptr_null(ds_method_name(70, 3));
+    ck_assert_str_eq(ds_attribute_name(8, 2), "time");
+    ck_assert_str_eq(ds_attribute_name(8, 9), "clock_base");
+    ck_assert_ptr_null(ds_attribute_name(8, 10));
+    ck_assert_str_eq(ds_attribute_name(3, 3), "scaler_unit");
+    ck_assert_str_eq(ds_attribute_name(15, 11), "current_user");
+    ck_assert_str_eq(ds_attribute_name(1, 2), "value");
+    /* attribute 1 of every known class; nothing for an unknown class */
+    ck_assert_str_eq(ds_attribute_name(71, 1), "logical_name");
+    ck_assert_ptr_null(ds_attribute_name(71, 2));
+    ck_assert_ptr_null(ds_attribute_name(2, 1));
+    ck_assert_ptr_null(ds_method_name(2, 1));
+    ck_assert_ptr_null(ds_method_name(1, 1));
+}
+END_TEST
+
 START_TEST(unit_names)
 {
     ck_assert_str_eq(ds_unit_name(27), "W");
@@ -280,6 +308,7 @@ static Suite *names_suite(void)
     tcase_add_test(t, obis_meanings);
     tcase_add_test(t, obis_table_order);
     tcase_add_test(t, class_names);
+    tcase_add_test(t, member_names);
     tcase_add_test(t, comment_names_are_plain);
     tcase_add_test(t, datetime_widest_text);
     tcase_add_test(t, unit_names);
