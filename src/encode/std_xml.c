@@ -1,12 +1,12 @@
 /* Standard XML -> Gurux dialect, in place (see std_xml.h). The inverse of
- * src/out/std_xml_sink.c, driven by the same table. */
+ * src/sinks/std_xml_sink.c, driven by the same table. */
 #include "encode/std_xml.h"
 
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "out/std_names.h"
+#include "sinks/std_names.h"
 
 /* The XML tree is walked recursively; libxml2 limits a document's depth to 256 itself, this
  * keeps our own recursion bounded whatever parser options the caller used. */

@@ -1,7 +1,7 @@
 /* Reading the IEC 62056 standard XML representation (x:-prefixed ASN.1 names in the namespace
  * http://www.dlms.com/COSEMpdu, values as element text) by turning it into our Gurux dialect,
  * so that the one encoder (schema_encode.c, axdr_encode.c) encodes it unchanged.
- * The names come from the table in src/out/std_names.c, which the standard XML writer uses too. */
+ * The names come from the table in src/sinks/std_names.c, which the standard XML writer uses too. */
 #ifndef DS_ENCODE_STD_XML_H
 #define DS_ENCODE_STD_XML_H
 

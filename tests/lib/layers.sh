@@ -1,13 +1,13 @@
 #!/bin/sh
 # The modules of src/ include each other only downwards, in the order of src/README.md:
 #
-#     util < names < input < out < apdu < link < security < core < encode < cli
+#     util < names < input < sinks < apdu < link < security < core < encode < cli
 #
 # A file in src/M/ may include "M/x.h", "dlmscope/x.h" (the public API) and "L/x.h" of any module
 # L below M; src/cli/ only the public API. Every #include "dir/x.h" in src/ is checked; a module
 # that is not in the order fails too (place it first). Usage: layers.sh [SRC_DIR]  (default src)
 SRC=${1:-src}
-ORDER="util names input out apdu link security core encode cli"
+ORDER="util names input sinks apdu link security core encode cli"
 
 # Edges against the order that exist today. Issue 11 removes them: core/emit.h (the decoder's
 # output and diagnostics) belongs to the pipeline at the top, but the APDU walker, the frame

@@ -13,7 +13,7 @@
 
 #include "dlmscope/diag.h"
 #include "dlmscope/sink.h"
-#include "out/xml_text.h"
+#include "sinks/xml_text.h"
 
 /* ---- capturing output ------------------------------------------------------------ */
 

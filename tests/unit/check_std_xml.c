@@ -10,7 +10,7 @@
 #include "dlmscope/dlmscope.h"
 #include "encode/schema_encode.h"
 #include "encode/std_xml.h"
-#include "out/std_names.h"
+#include "sinks/std_names.h"
 
 #define ROOT_OPEN "<Messages xmlns:x=\"http://www.dlms.com/COSEMpdu\" Numbers=\"decimal\" >\n"
 #define ROOT_CLOSE "</Messages>\n"

@@ -3,7 +3,7 @@
  * written as x:-prefixed elements in the namespace DS_STD_NS).
  *
  * Both directions read these tables: the standard XML sink (decode output,
- * src/out/std_xml_sink.c) maps Gurux -> standard, ds_std_xml_to_simple
+ * src/sinks/std_xml_sink.c) maps Gurux -> standard, ds_std_xml_to_simple
  * (encode input, src/encode/std_xml.c) maps standard -> Gurux. Sources and
  * decisions are documented at the top of std_names.c. */
 #ifndef DS_OUT_STD_NAMES_H

@@ -32,9 +32,9 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include "out/levels.h"
-#include "out/text.h"
-#include "out/wbuf.h"
+#include "sinks/levels.h"
+#include "sinks/text.h"
+#include "sinks/wbuf.h"
 
 typedef struct json_sink {
     ds_sink base;

@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "out/wbuf.h"
+#include "sinks/wbuf.h"
 
 /* Length (2..4) of the well-formed UTF-8 sequence at p, whose first byte is >= 0x80;
  * 0 when it is not well-formed (stray continuation byte, overlong form, surrogate,

@@ -8,8 +8,8 @@
 
 #include "dlmscope/diag.h"
 #include "dlmscope/sink.h"
-#include "out/levels.h"
-#include "out/wbuf.h"
+#include "sinks/levels.h"
+#include "sinks/wbuf.h"
 
 /* What both XML writers keep between calls. */
 typedef struct ds_xml_state {

@@ -35,7 +35,7 @@
  * Ambiguities on the standard side are resolved by the parent (the `parent` column) or by a
  * distinct spelling: DataAccessResult (items of result lists and the DataBlock-G alternative) is
  * "Data-Access-Result", DataAccessError (the Get-Data-Result alternative) "data-access-result". */
-#include "out/std_names.h"
+#include "sinks/std_names.h"
 
 #include <stddef.h>
 #include <string.h>

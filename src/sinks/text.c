@@ -1,4 +1,4 @@
-#include "out/text.h"
+#include "sinks/text.h"
 
 size_t ds_utf8_seq(const unsigned char *p, size_t n, uint32_t *cp)
 {

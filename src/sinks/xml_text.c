@@ -1,10 +1,10 @@
 /* XML text pieces shared by the XML writers (our dialect and the standard one): escaping of
  * values, the Hex fallback for bytes XML cannot carry, comments that stay comments. */
-#include "out/xml_text.h"
+#include "sinks/xml_text.h"
 
 #include <string.h>
 
-#include "out/text.h"
+#include "sinks/text.h"
 #include "util/fmt.h"
 
 enum { XC_PLAIN = 0, XC_ESCAPE = 1, XC_ILLEGAL = 2, XC_UTF8 = 3 };

@@ -27,10 +27,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "out/levels.h"
-#include "out/text.h"
-#include "out/wbuf.h"
-#include "out/xml_text.h"
+#include "sinks/levels.h"
+#include "sinks/text.h"
+#include "sinks/wbuf.h"
+#include "sinks/xml_text.h"
 #include "util/fmt.h"
 
 typedef struct xml_sink {

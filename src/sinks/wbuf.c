@@ -1,4 +1,4 @@
-#include "out/wbuf.h"
+#include "sinks/wbuf.h"
 
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /* The IEC 62056 standard XML writer: the same events as the Gurux writer (xml_sink.c),
- * written with the ASN.1 names of src/out/std_names.c.
+ * written with the ASN.1 names of src/sinks/std_names.c.
  *
  *   <x:get-request>                           APDU elements: x: prefix, standard name
  *     <x:get-request-normal>
@@ -20,11 +20,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "out/levels.h"
-#include "out/std_names.h"
-#include "out/text.h"
-#include "out/wbuf.h"
-#include "out/xml_text.h"
+#include "sinks/levels.h"
+#include "sinks/std_names.h"
+#include "sinks/text.h"
+#include "sinks/wbuf.h"
+#include "sinks/xml_text.h"
 #include "util/fmt.h"
 
 enum { LV_FLAT = 1, LV_DESC = 2 };

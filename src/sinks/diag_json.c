@@ -4,8 +4,8 @@
 #include "dlmscope/sink.h"
 
 #include <string.h>
-#include "out/text.h"
-#include "out/wbuf.h"
+#include "sinks/text.h"
+#include "sinks/wbuf.h"
 
 const char *ds_severity_name(ds_severity s)
 {

@@ -1,4 +1,4 @@
-#include "out/levels.h"
+#include "sinks/levels.h"
 
 #include <stdlib.h>
 
