@@ -73,13 +73,6 @@ static void print_diag(void *user, const ds_diag *d)
     }
 }
 
-/* Every way out after the keyring exists goes through here, so that it is freed. */
-static int done(ds_keyring *keys, int status)
-{
-    ds_keyring_free(keys);
-    return status;
-}
-
 /* A key taken that looks mistyped: said once, at start, before any traffic is read. */
 static void key_warning(void *user, const char *message)
 {
@@ -87,10 +80,10 @@ static void key_warning(void *user, const char *message)
     fprintf(stderr, "dlmscope decode: warning: %s\n", message);
 }
 
-static int key_error(ds_keyring *keys, const char *message)
+/* A key, title or secret refused: a usage error, said before any traffic is read. */
+static int key_error(const char *message)
 {
     fprintf(stderr, "dlmscope decode: %s\n", message);
-    ds_keyring_free(keys);
     return DS_EXIT_USAGE;
 }
 
@@ -149,205 +142,290 @@ static int decode_one(const char *path, ds_input_mode mode, const ds_options *op
     return rc < 0 ? DS_EXIT_UNDECODABLE : rc;
 }
 
-int ds_cmd_decode(int argc, char **argv)
-{
-    enum {
-        OPT_FORMAT = 256, OPT_HEX, OPT_BINARY, OPT_DECIMAL, OPT_NO_COMMENTS, OPT_PDU_ONLY, OPT_JSON, OPT_DIAG, OPT_STD,
-        OPT_EK, OPT_AK, OPT_DK, OPT_BK, OPT_KEK, OPT_CLIENT_TITLE, OPT_SERVER_TITLE, OPT_KEY_FILE, OPT_SHOW_KEYS, OPT_NO_VERIFY,
-        OPT_HLS_SECRET, OPT_CLIENT_PUB, OPT_SERVER_PUB, OPT_PRIVATE_KEY, OPT_AGREEMENT_PUB, OPT_HLS2
-    };
-    static const struct option LONG[] = {
-        {"format", required_argument, NULL, OPT_FORMAT}, {"hex", no_argument, NULL, OPT_HEX},
-        {"binary", no_argument, NULL, OPT_BINARY},       {"decimal", no_argument, NULL, OPT_DECIMAL},
-        {"no-comments", no_argument, NULL, OPT_NO_COMMENTS}, {"pdu-only", no_argument, NULL, OPT_PDU_ONLY},
-        {"json", no_argument, NULL, OPT_JSON},           {"diagnostics", required_argument, NULL, OPT_DIAG},
-        {"standard-xml", no_argument, NULL, OPT_STD},
-        {"ek", required_argument, NULL, OPT_EK},          {"ak", required_argument, NULL, OPT_AK},
-        {"dedicated-key", required_argument, NULL, OPT_DK}, {"broadcast-key", required_argument, NULL, OPT_BK},
-        {"kek", required_argument, NULL, OPT_KEK},
-        {"private-key", required_argument, NULL, OPT_PRIVATE_KEY},
-        {"agreement-public-key", required_argument, NULL, OPT_AGREEMENT_PUB},
-        {"client-title", required_argument, NULL, OPT_CLIENT_TITLE},
-        {"server-title", required_argument, NULL, OPT_SERVER_TITLE},
-        {"key-file", required_argument, NULL, OPT_KEY_FILE}, {"show-keys", no_argument, NULL, OPT_SHOW_KEYS},
-        {"no-verify", no_argument, NULL, OPT_NO_VERIFY}, {"hls-secret", required_argument, NULL, OPT_HLS_SECRET},
-        {"hls2", required_argument, NULL, OPT_HLS2},
-        {"client-public-key", required_argument, NULL, OPT_CLIENT_PUB},
-        {"server-public-key", required_argument, NULL, OPT_SERVER_PUB},
-        {"output", required_argument, NULL, 'o'},        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+/* A step of the command either lets it go on or ends it with an exit status (>= 0). */
+enum { GO_ON = -1, NOT_A_KEY_OPTION = -2 };
+
+/* What the command line asked for. opt points into secret, client_pub and server_pub, so this
+ * stays where it was made (on ds_cmd_decode's stack). */
+typedef struct decode_args {
     ds_options opt;
-    ds_options_init(&opt);
-    ds_input_mode mode = DS_INPUT_AUTO;
-    int json = 0, standard = 0;
+    ds_input_mode mode;
+    int json, standard;
+    const char *output;
+    diag_ctx dctx;
+    ds_keyring *keys;
     uint8_t secret[64];
     ds_ec_key client_pub, server_pub;
-    ds_keyring *keys = ds_keyring_new();
+} decode_args;
+
+enum {
+    OPT_FORMAT = 256, OPT_HEX, OPT_BINARY, OPT_DECIMAL, OPT_NO_COMMENTS, OPT_PDU_ONLY, OPT_JSON, OPT_DIAG, OPT_STD,
+    OPT_EK, OPT_AK, OPT_DK, OPT_BK, OPT_KEK, OPT_CLIENT_TITLE, OPT_SERVER_TITLE, OPT_KEY_FILE, OPT_SHOW_KEYS, OPT_NO_VERIFY,
+    OPT_HLS_SECRET, OPT_CLIENT_PUB, OPT_SERVER_PUB, OPT_PRIVATE_KEY, OPT_AGREEMENT_PUB, OPT_HLS2
+};
+
+static const struct option LONG_OPTIONS[] = {
+    {"format", required_argument, NULL, OPT_FORMAT}, {"hex", no_argument, NULL, OPT_HEX},
+    {"binary", no_argument, NULL, OPT_BINARY},       {"decimal", no_argument, NULL, OPT_DECIMAL},
+    {"no-comments", no_argument, NULL, OPT_NO_COMMENTS}, {"pdu-only", no_argument, NULL, OPT_PDU_ONLY},
+    {"json", no_argument, NULL, OPT_JSON},           {"diagnostics", required_argument, NULL, OPT_DIAG},
+    {"standard-xml", no_argument, NULL, OPT_STD},
+    {"ek", required_argument, NULL, OPT_EK},          {"ak", required_argument, NULL, OPT_AK},
+    {"dedicated-key", required_argument, NULL, OPT_DK}, {"broadcast-key", required_argument, NULL, OPT_BK},
+    {"kek", required_argument, NULL, OPT_KEK},
+    {"private-key", required_argument, NULL, OPT_PRIVATE_KEY},
+    {"agreement-public-key", required_argument, NULL, OPT_AGREEMENT_PUB},
+    {"client-title", required_argument, NULL, OPT_CLIENT_TITLE},
+    {"server-title", required_argument, NULL, OPT_SERVER_TITLE},
+    {"key-file", required_argument, NULL, OPT_KEY_FILE}, {"show-keys", no_argument, NULL, OPT_SHOW_KEYS},
+    {"no-verify", no_argument, NULL, OPT_NO_VERIFY}, {"hls-secret", required_argument, NULL, OPT_HLS_SECRET},
+    {"hls2", required_argument, NULL, OPT_HLS2},
+    {"client-public-key", required_argument, NULL, OPT_CLIENT_PUB},
+    {"server-public-key", required_argument, NULL, OPT_SERVER_PUB},
+    {"output", required_argument, NULL, 'o'},        {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0}};
+
+/* The defaults, then the keys of the environment: the options given later add to them or replace them. */
+static int set_defaults_and_env_keys(decode_args *a)
+{
     char kerr[200];
-    if (!keys) {
+    memset(a, 0, sizeof *a);
+    ds_options_init(&a->opt);
+    a->mode = DS_INPUT_AUTO;
+    a->dctx = (diag_ctx){DIAG_TEXT, "(stdin)"};
+    a->keys = ds_keyring_new();
+    if (!a->keys) {
         fprintf(stderr, "dlmscope: out of memory\n");
         return DS_EXIT_UNDECODABLE;
     }
-    ds_keyring_on_warning(keys, key_warning, NULL);
-    if (ds_keyring_from_env(keys, kerr, sizeof kerr)) {
-        fprintf(stderr, "dlmscope decode: %s\n", kerr);
-        ds_keyring_free(keys);
+    ds_keyring_on_warning(a->keys, key_warning, NULL);
+    if (ds_keyring_from_env(a->keys, kerr, sizeof kerr)) return key_error(kerr);
+    return GO_ON;
+}
+
+/* --ek, --ak, --dedicated-key, --broadcast-key, --kek: the message names the option as the user wrote it. */
+static int take_symmetric_key(decode_args *a, int c, const char *arg)
+{
+    static const char *const OPTION[] = {"--ek", "--ak", "--dedicated-key", "--broadcast-key", "--kek"};
+    static const char WHICH[] = {'e', 'a', 'd', 'b', 'k'};
+    size_t i = c == OPT_EK ? 0 : c == OPT_AK ? 1 : c == OPT_DK ? 2 : c == OPT_BK ? 3 : 4;
+    char kerr[200], msg[sizeof kerr + 64];
+    int rc = ds_keyring_set(a->keys, NULL, WHICH[i], arg, kerr, sizeof kerr);
+    snprintf(msg, sizeof msg, "%s: %s", OPTION[i], kerr);
+    if (rc) return key_error(msg);
+    if (kerr[0]) key_warning(NULL, msg);
+    return GO_ON;
+}
+
+static int take_system_title(decode_args *a, int c, const char *arg)
+{
+    uint8_t title[DS_TITLE_LEN];
+    if (ds_hex_to_bytes(arg, title, sizeof title) != DS_TITLE_LEN)
+        return key_error("a system title is 8 bytes written as 16 hex digits");
+    if (c == OPT_CLIENT_TITLE) ds_keyring_set_titles(a->keys, title, NULL);
+    else ds_keyring_set_titles(a->keys, NULL, title);
+    return GO_ON;
+}
+
+/* The secret as text, as it is configured in meters ("Gurux"); hex:ABCD for bytes. */
+static int take_hls_secret(decode_args *a, const char *arg)
+{
+    if (!strncmp(arg, "hex:", 4)) {
+        int n = ds_hex_to_bytes(arg + 4, a->secret, sizeof a->secret);
+        if (n < 0) return key_error("--hls-secret hex:... is not hex or longer than 64 bytes");
+        a->opt.hls_secret_len = (size_t)n;
+    } else {
+        size_t n = strlen(arg);
+        if (n > sizeof a->secret) return key_error("--hls-secret is longer than 64 bytes");
+        memcpy(a->secret, arg, n);
+        a->opt.hls_secret_len = n;
+    }
+    a->opt.hls_secret = a->secret;
+    return GO_ON;
+}
+
+static int take_signing_public_key(decode_args *a, int c, const char *arg)
+{
+    char kerr[200];
+    ds_ec_key *dst = c == OPT_CLIENT_PUB ? &a->client_pub : &a->server_pub;
+    if (ds_ec_public_key_parse(arg, dst, kerr, sizeof kerr)) return key_error(kerr);
+    if (c == OPT_CLIENT_PUB) {
+        a->opt.client_public_key = dst->bytes;
+        a->opt.client_public_key_len = dst->len;
+    } else {
+        a->opt.server_public_key = dst->bytes;
+        a->opt.server_public_key_len = dst->len;
+    }
+    return GO_ON;
+}
+
+/* The options that set up keys, titles and secrets; NOT_A_KEY_OPTION for any other. */
+static int take_key_option(decode_args *a, int c, const char *arg)
+{
+    char kerr[200];
+    switch (c) {
+    case OPT_EK:
+    case OPT_AK:
+    case OPT_DK:
+    case OPT_BK:
+    case OPT_KEK: return take_symmetric_key(a, c, arg);
+    case OPT_PRIVATE_KEY:
+    case OPT_AGREEMENT_PUB:
+        if (ds_keyring_set(a->keys, NULL, c == OPT_PRIVATE_KEY ? 'p' : 'q', arg, kerr, sizeof kerr))
+            return key_error(kerr);
+        return GO_ON;
+    case OPT_CLIENT_TITLE:
+    case OPT_SERVER_TITLE: return take_system_title(a, c, arg);
+    case OPT_KEY_FILE:
+        if (ds_keyring_load_file(a->keys, arg, kerr, sizeof kerr)) return key_error(kerr);
+        return GO_ON;
+    case OPT_HLS_SECRET: return take_hls_secret(a, arg);
+    case OPT_CLIENT_PUB:
+    case OPT_SERVER_PUB: return take_signing_public_key(a, c, arg);
+    default: return NOT_A_KEY_OPTION;
+    }
+}
+
+static int take_diagnostics_mode(decode_args *a, const char *arg)
+{
+    if (!strcmp(arg, "json")) a->dctx.mode = DIAG_JSON;
+    else if (!strcmp(arg, "text")) a->dctx.mode = DIAG_TEXT;
+    else if (!strcmp(arg, "none")) a->dctx.mode = DIAG_NONE;
+    else {
+        fprintf(stderr, "dlmscope decode: unknown --diagnostics '%s' (text, json, none)\n", arg);
         return DS_EXIT_USAGE;
     }
-    const char *output = NULL;
-    diag_ctx dctx = {DIAG_TEXT, "(stdin)"};
+    return GO_ON;
+}
 
+/* One option that says how to read, decode or write (not a key); --help ends the command here. */
+static int take_decoding_option(decode_args *a, int c, const char *arg, char **argv)
+{
+    switch (c) {
+    case OPT_FORMAT:
+        if (parse_format(arg, &a->opt.link)) {
+            fprintf(stderr, "dlmscope decode: unknown --format '%s' (auto, hdlc, wrapper, mbus, pdu)\n", arg);
+            return DS_EXIT_USAGE;
+        }
+        return GO_ON;
+    case OPT_HEX: a->mode = DS_INPUT_HEX; return GO_ON;
+    case OPT_BINARY: a->mode = DS_INPUT_BINARY; return GO_ON;
+    case OPT_DECIMAL: a->opt.decimal = 1; return GO_ON;
+    case OPT_NO_COMMENTS: a->opt.comments = 0; return GO_ON;
+    case OPT_PDU_ONLY: a->opt.pdu_only = 1; return GO_ON;
+    case OPT_JSON: a->json = 1; return GO_ON;
+    case OPT_STD: a->standard = 1; return GO_ON;
+    case OPT_SHOW_KEYS: a->opt.show_keys = 1; return GO_ON;
+    case OPT_NO_VERIFY: a->opt.no_verify = 1; return GO_ON;
+    case OPT_HLS2:
+        if (parse_hls2(arg, &a->opt.hls2)) {
+            fprintf(stderr, "dlmscope decode: unknown --hls2 '%s' (aes-ecb, none)\n", arg);
+            return DS_EXIT_USAGE;
+        }
+        return GO_ON;
+    case OPT_DIAG: return take_diagnostics_mode(a, arg);
+    case 'o': a->output = arg; return GO_ON;
+    case 'h': ds_cmd_decode_usage(stdout); return DS_EXIT_OK;
+    case ':':
+        fprintf(stderr, "dlmscope decode: option '%s' needs a value\n", argv[optind - 1]);
+        return DS_EXIT_USAGE;
+    default:
+        fprintf(stderr, "dlmscope decode: unknown option '%s'\n", argv[optind - 1]);
+        ds_cmd_decode_usage(stderr);
+        return DS_EXIT_USAGE;
+    }
+}
+
+/* The options in the order given (a later key replaces an earlier one); the files start at optind. */
+static int parse_options(decode_args *a, int argc, char **argv)
+{
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, ":o:h", LONG, NULL)) != -1) {
-        switch (c) {
-        case OPT_FORMAT:
-            if (parse_format(optarg, &opt.link)) {
-                fprintf(stderr, "dlmscope decode: unknown --format '%s' (auto, hdlc, wrapper, mbus, pdu)\n", optarg);
-                return done(keys, DS_EXIT_USAGE);
-            }
-            break;
-        case OPT_HEX: mode = DS_INPUT_HEX; break;
-        case OPT_BINARY: mode = DS_INPUT_BINARY; break;
-        case OPT_DECIMAL: opt.decimal = 1; break;
-        case OPT_NO_COMMENTS: opt.comments = 0; break;
-        case OPT_PDU_ONLY: opt.pdu_only = 1; break;
-        case OPT_JSON: json = 1; break;
-        case OPT_EK:
-        case OPT_AK:
-        case OPT_DK:
-        case OPT_BK:
-        case OPT_KEK: {
-            char which = c == OPT_EK ? 'e' : c == OPT_AK ? 'a' : c == OPT_DK ? 'd' : c == OPT_BK ? 'b' : 'k';
-            char msg[sizeof kerr + 64];
-            int rc = ds_keyring_set(keys, NULL, which, optarg, kerr, sizeof kerr);
-            /* the option as the user wrote it names where the key came from */
-            static const char *const OPTION[] = {"--ek", "--ak", "--dedicated-key", "--broadcast-key", "--kek"};
-            const char *option = OPTION[c == OPT_EK ? 0 : c == OPT_AK ? 1 : c == OPT_DK ? 2 : c == OPT_BK ? 3 : 4];
-            snprintf(msg, sizeof msg, "%s: %s", option, kerr);
-            if (rc) return key_error(keys, msg);
-            if (kerr[0]) key_warning(NULL, msg);
-            break;
-        }
-        case OPT_PRIVATE_KEY:
-        case OPT_AGREEMENT_PUB:
-            if (ds_keyring_set(keys, NULL, c == OPT_PRIVATE_KEY ? 'p' : 'q', optarg, kerr, sizeof kerr))
-                return key_error(keys, kerr);
-            break;
-        case OPT_CLIENT_TITLE:
-        case OPT_SERVER_TITLE: {
-            uint8_t title[DS_TITLE_LEN];
-            if (ds_hex_to_bytes(optarg, title, sizeof title) != DS_TITLE_LEN)
-                return key_error(keys, "a system title is 8 bytes written as 16 hex digits");
-            if (c == OPT_CLIENT_TITLE) ds_keyring_set_titles(keys, title, NULL);
-            else ds_keyring_set_titles(keys, NULL, title);
-            break;
-        }
-        case OPT_KEY_FILE:
-            if (ds_keyring_load_file(keys, optarg, kerr, sizeof kerr)) return key_error(keys, kerr);
-            break;
-        case OPT_SHOW_KEYS: opt.show_keys = 1; break;
-        case OPT_NO_VERIFY: opt.no_verify = 1; break;
-        case OPT_HLS_SECRET:
-            /* the secret as text, as it is configured in meters ("Gurux"); hex:ABCD for bytes */
-            if (!strncmp(optarg, "hex:", 4)) {
-                int n = ds_hex_to_bytes(optarg + 4, secret, sizeof secret);
-                if (n < 0) return key_error(keys, "--hls-secret hex:... is not hex or longer than 64 bytes");
-                opt.hls_secret_len = (size_t)n;
-            } else {
-                size_t n = strlen(optarg);
-                if (n > sizeof secret) return key_error(keys, "--hls-secret is longer than 64 bytes");
-                memcpy(secret, optarg, n);
-                opt.hls_secret_len = n;
-            }
-            opt.hls_secret = secret;
-            break;
-        case OPT_HLS2:
-            if (parse_hls2(optarg, &opt.hls2)) {
-                fprintf(stderr, "dlmscope decode: unknown --hls2 '%s' (aes-ecb, none)\n", optarg);
-                return done(keys, DS_EXIT_USAGE);
-            }
-            break;
-        case OPT_CLIENT_PUB:
-        case OPT_SERVER_PUB: {
-            ds_ec_key *dst = c == OPT_CLIENT_PUB ? &client_pub : &server_pub;
-            if (ds_ec_public_key_parse(optarg, dst, kerr, sizeof kerr)) return key_error(keys, kerr);
-            if (c == OPT_CLIENT_PUB) {
-                opt.client_public_key = dst->bytes;
-                opt.client_public_key_len = dst->len;
-            } else {
-                opt.server_public_key = dst->bytes;
-                opt.server_public_key_len = dst->len;
-            }
-            break;
-        }
-        case OPT_STD: standard = 1; break;
-        case OPT_DIAG:
-            if (!strcmp(optarg, "json")) dctx.mode = DIAG_JSON;
-            else if (!strcmp(optarg, "text")) dctx.mode = DIAG_TEXT;
-            else if (!strcmp(optarg, "none")) dctx.mode = DIAG_NONE;
-            else {
-                fprintf(stderr, "dlmscope decode: unknown --diagnostics '%s' (text, json, none)\n", optarg);
-                return done(keys, DS_EXIT_USAGE);
-            }
-            break;
-        case 'o': output = optarg; break;
-        case 'h': ds_cmd_decode_usage(stdout); return done(keys, DS_EXIT_OK);
-        case ':':
-            fprintf(stderr, "dlmscope decode: option '%s' needs a value\n", argv[optind - 1]);
-            return done(keys, DS_EXIT_USAGE);
-        default:
-            fprintf(stderr, "dlmscope decode: unknown option '%s'\n", argv[optind - 1]);
-            ds_cmd_decode_usage(stderr);
-            return done(keys, DS_EXIT_USAGE);
-        }
+    while ((c = getopt_long(argc, argv, ":o:h", LONG_OPTIONS, NULL)) != -1) {
+        int status = take_key_option(a, c, optarg);
+        if (status == NOT_A_KEY_OPTION) status = take_decoding_option(a, c, optarg, argv);
+        if (status != GO_ON) return status;
     }
+    /* the keyring takes part only when something can be checked or deciphered with it */
+    if (ds_keyring_has_keys(a->keys) || a->opt.hls_secret || a->opt.client_public_key || a->opt.server_public_key)
+        a->opt.keys = a->keys;
+    return GO_ON;
+}
 
-    FILE *out = stdout;
-    if (output && strcmp(output, "-") != 0) {
-        out = fopen(output, "wb");
-        if (!out) {
-            fprintf(stderr, "dlmscope: %s: %s\n", output, strerror(errno));
-            return done(keys, DS_EXIT_UNDECODABLE);
-        }
-    }
-    /* The sinks hand over whole blocks (DS_WBUF_SIZE): stdio's own buffer would only split each into
-     * two write(2) calls (a partial fill, then the rest). Diagnostics go to stderr, not here. */
-    setvbuf(out, NULL, _IONBF, 0);
-    opt.keys = ds_keyring_has_keys(keys) || opt.hls_secret || opt.client_public_key || opt.server_public_key ? keys : NULL;
-    if (json && standard) {
+/* Standard output for none or "-"; NULL (said) when the file cannot be made. */
+static FILE *open_output(const char *output)
+{
+    if (!output || !strcmp(output, "-")) return stdout;
+    FILE *out = fopen(output, "wb");
+    if (!out) fprintf(stderr, "dlmscope: %s: %s\n", output, strerror(errno));
+    return out;
+}
+
+/* XML (the default), JSON Lines or the standard XML; the last writes integers in decimal. */
+static int choose_sink(decode_args *a, FILE *out, ds_sink **sink)
+{
+    if (a->json && a->standard) {
         fprintf(stderr, "dlmscope decode: --json and --standard-xml exclude each other\n");
-        if (out != stdout) fclose(out);
-        return done(keys, DS_EXIT_USAGE);
+        return DS_EXIT_USAGE;
     }
-    if (standard) opt.decimal = 1; /* the standard representation writes integers in decimal */
-    ds_sink *sink = json ? ds_json_sink_new(out) : standard ? ds_std_xml_sink_new(out) : ds_xml_sink_new(out);
-    if (!sink) {
+    if (a->standard) a->opt.decimal = 1;
+    *sink = a->json ? ds_json_sink_new(out) : a->standard ? ds_std_xml_sink_new(out) : ds_xml_sink_new(out);
+    if (!*sink) {
         fprintf(stderr, "dlmscope: out of memory\n");
-        if (out != stdout) fclose(out);
-        return done(keys, DS_EXIT_UNDECODABLE);
+        return DS_EXIT_UNDECODABLE;
     }
-    ds_xml_sink_set_decimal(sink, opt.decimal);
+    ds_xml_sink_set_decimal(*sink, a->opt.decimal);
+    return GO_ON;
+}
+
+/* Every file into one document (standard input when there are none); the worst status of them all.
+ * With more than one file each starts with a comment naming it. */
+static int decode_files(decode_args *a, ds_sink *sink, char **files, int nfiles)
+{
     int status = DS_EXIT_OK;
-    int nfiles = argc - optind;
     sink->begin_document(sink);
     if (nfiles == 0) {
-        status = decode_one(NULL, mode, &opt, sink, &dctx, 0);
+        status = decode_one(NULL, a->mode, &a->opt, sink, &a->dctx, 0);
     } else {
-        for (int i = optind; i < argc; i++) {
-            int rc = decode_one(argv[i], mode, &opt, sink, &dctx, nfiles > 1);
+        for (int i = 0; i < nfiles; i++) {
+            int rc = decode_one(files[i], a->mode, &a->opt, sink, &a->dctx, nfiles > 1);
             if (rc > status) status = rc;
         }
     }
     sink->end_document(sink);
-    ds_sink_destroy(sink);
-    if (fflush(out) != 0 || ferror(out)) {
-        fprintf(stderr, "dlmscope: error writing output: %s\n", strerror(errno));
-        status = DS_EXIT_UNDECODABLE;
+    return status;
+}
+
+static int decode_to_output(decode_args *a, char **files, int nfiles)
+{
+    FILE *out = open_output(a->output);
+    if (!out) return DS_EXIT_UNDECODABLE;
+    /* The sinks hand over whole blocks (DS_WBUF_SIZE): stdio's own buffer would only split each into
+     * two write(2) calls (a partial fill, then the rest). Diagnostics go to stderr, not here. */
+    setvbuf(out, NULL, _IONBF, 0);
+    ds_sink *sink = NULL;
+    int status = choose_sink(a, out, &sink);
+    if (status == GO_ON) {
+        status = decode_files(a, sink, files, nfiles);
+        ds_sink_destroy(sink);
+        if (fflush(out) != 0 || ferror(out)) {
+            fprintf(stderr, "dlmscope: error writing output: %s\n", strerror(errno));
+            status = DS_EXIT_UNDECODABLE;
+        }
     }
     if (out != stdout) fclose(out);
-    ds_keyring_free(keys);
-    mbedtls_platform_zeroize(secret, sizeof secret);
+    return status;
+}
+
+int ds_cmd_decode(int argc, char **argv)
+{
+    decode_args a;
+    int status = set_defaults_and_env_keys(&a);
+    if (status == GO_ON) status = parse_options(&a, argc, argv);
+    if (status == GO_ON) status = decode_to_output(&a, argv + optind, argc - optind);
+    /* every way out passes here, so the keys and the secret never outlive the command */
+    ds_keyring_free(a.keys);
+    mbedtls_platform_zeroize(a.secret, sizeof a.secret);
     return status;
 }
