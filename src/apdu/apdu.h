@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "apdu/schema.h"
-#include "core/emit.h"
+#include "event/emit.h"
 #include "util/cursor.h"
 
 /* The description of the APDU with this tag, or NULL when the tag is not an APDU. */

@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "core/emit.h"
+#include "event/emit.h"
 #include "util/cursor.h"
 
 /* A-XDR type tags */

@@ -22,7 +22,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "core/emit.h"
+#include "event/emit.h"
 #include "util/cursor.h"
 
 typedef enum ds_fkind {

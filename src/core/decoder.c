@@ -9,11 +9,11 @@
 
 #include "apdu/apdu.h"
 #include "apdu/axdr.h"
-#include "core/emit.h"
 #include "core/reasm.h"
 #include "dlmscope/decoder.h"
 #include "dlmscope/keys.h"
 #include "dlmscope/dlmscope.h"
+#include "event/emit.h"
 #include "link/envelope.h"
 #include "link/llc.h"
 #include "security/security.h"

@@ -6,8 +6,8 @@
 #ifndef DS_LINK_ENVELOPE_H
 #define DS_LINK_ENVELOPE_H
 
-#include "core/emit.h"
 #include "dlmscope/frame.h"
+#include "event/emit.h"
 
 /* Opens <HDLC len=.. [Direction Time]> (flat) or <WRAPPER>/<WiredMBus> and writes
  * the children before the payload (comments, TargetAddress, SourceAddress,

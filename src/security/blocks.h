@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/emit.h"
+#include "event/emit.h"
 #include "util/buf.h"
 
 #define DS_BLOCKS_MAX (1u << 20)  /* a reassembled APDU or data value may not grow past 1 MiB */

@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/emit.h"
 #include "dlmscope/keys.h"
+#include "event/emit.h"
 #include "security/blocks.h"
 #include "security/hls.h"
 

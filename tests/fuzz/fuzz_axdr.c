@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "apdu/axdr.h"
-#include "core/emit.h"
+#include "event/emit.h"
 
 static int depth;
 

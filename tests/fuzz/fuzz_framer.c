@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/emit.h"
 #include "dlmscope/frame.h"
+#include "event/emit.h"
 #include "link/envelope.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

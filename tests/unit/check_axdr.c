@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "apdu/axdr.h"
-#include "core/emit.h"
+#include "event/emit.h"
 #include "test_hex.h"
 
 /* ---- recording sink ---------------------------------------------------------------------- */

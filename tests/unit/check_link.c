@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/emit.h"
 #include "dlmscope/frame.h"
+#include "event/emit.h"
 #include "link/crc16.h"
 #include "link/envelope.h"
 #include "test_hex.h"

@@ -1,4 +1,4 @@
-#include "core/emit.h"
+#include "event/emit.h"
 
 #include <stdio.h>
 #include <stdlib.h>

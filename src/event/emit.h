@@ -4,8 +4,8 @@
  * formats numbers the way the options ask (hex or decimal), writes comments
  * only when they are wanted, and turns problems into diagnostics that go
  * both to the sink (at the place they occur) and to the diagnostic listener. */
-#ifndef DS_CORE_EMIT_H
-#define DS_CORE_EMIT_H
+#ifndef DS_EVENT_EMIT_H
+#define DS_EVENT_EMIT_H
 
 #include <stdarg.h>
 #include <stddef.h>
