@@ -67,6 +67,12 @@ struct ds_reader {
      * as one line, until the direction changes */
     int serial_run;
     uint64_t serial_line; /* the line the run began on */
+    /* a bare hex line ended in a lone digit: maybe the first half of a byte that a terminal
+     * wrapped onto the next line */
+    int split_pending;
+    uint8_t split_digit;
+    uint64_t split_offset;
+    uint64_t split_line;
     int in_long_line;
     int long_line_dead; /* rest of the current long line is not hex: skip it */
     ds_hexrun run;
@@ -667,6 +673,55 @@ static void classify_line(ds_reader *r, char *s, size_t n, int partial, line_res
     res->kind = LINE_HEX;
 }
 
+/* A line of hex and nothing else: no direction, time, label, offset column or comment. */
+static int bare_hex_line(const line_result *res)
+{
+    const ds_line_prefix *pf = &res->prefix;
+    return res->kind == LINE_HEX && !pf->has_dir && !pf->has_time && !pf->has_label && !pf->offset_width &&
+           !res->comment && res->lone_count <= LONE_RECORDS;
+}
+
+static void report_split_digit(ds_reader *r)
+{
+    if (!r->split_pending) return;
+    r->split_pending = 0;
+    uint64_t line = r->line_no;
+    r->line_no = r->split_line; /* the warning names the line the digit is on */
+    report_lone_digit(r, r->split_offset, r->split_digit, 0);
+    r->line_no = line;
+}
+
+/* A terminal's hex display (minicom, picocom) wraps its lines at the screen's width, which
+ * can fall between the two digits of a byte: "... 64 7" then "e 7e a0 ...". The lone digit
+ * that ends a bare hex line waits for the next line; a lone digit at the very start of that
+ * line makes the byte with it. Any other next line gets the odd-digit warning said first. */
+static void join_split_byte(ds_reader *r, const char *s, size_t n, int partial, line_result *res)
+{
+    int bare = !partial && bare_hex_line(res);
+    if (r->split_pending && bare && res->lone_count > 0 && res->lone[0].index == 0 && n >= 2 &&
+        (ds_char_class[(unsigned char)s[0]] & DS_CC_HEX) && ds_cc_is_space((unsigned char)s[1])) {
+        r->split_pending = 0;
+        memmove(r->out + 1, r->out, r->out_len);
+        r->out[0] = (uint8_t)((r->split_digit << 4) | res->lone[0].digit);
+        r->out_len++;
+        res->lone_count--;
+        for (size_t k = 0; k < res->lone_count; k++) {
+            res->lone[k] = res->lone[k + 1];
+            res->lone[k].index++;
+        }
+    }
+    report_split_digit(r);
+    while (n > 0 && ds_cc_is_space((unsigned char)s[n - 1])) n--;
+    if (!bare || res->lone_count == 0 || n < 2 || res->lone[res->lone_count - 1].index != r->out_len ||
+        !(ds_char_class[(unsigned char)s[n - 1]] & DS_CC_HEX) || !ds_cc_is_space((unsigned char)s[n - 2]))
+        return;
+    res->lone_count--;
+    r->split_pending = 1;
+    r->split_digit = res->lone[res->lone_count].digit;
+    r->split_offset = r->offset + r->out_len;
+    r->split_line = r->line_no;
+}
+
 static void report_lone_records(ds_reader *r, const line_result *res)
 {
     /* bytes of a "*" repetition go out before this line's bytes */
@@ -966,6 +1021,7 @@ static int next_text(ds_reader *r, ds_chunk *out)
         size_t n;
         int got = read_line_head(r, &n);
         if (got == 0) {
+            report_split_digit(r);
             if (r->error) return fail();
             report_no_data(r);
             return 0;
@@ -973,6 +1029,7 @@ static int next_text(ds_reader *r, ds_chunk *out)
         r->line_no++;
         line_result res;
         classify_line(r, r->line, n, got == 2, &res);
+        join_split_byte(r, r->line, n, got == 2, &res);
         apply_line(r, &res);
         if (got == 2) {
             r->in_long_line = 1;

@@ -684,6 +684,34 @@ END_TEST
 
 /* ---- odd digits --------------------------------------------------------------------------------- */
 
+/* A terminal's hex display wraps at the screen's width, between the digits of a byte too. */
+START_TEST(wrap_between_digits_joins_the_byte)
+{
+    result res;
+    read_text("7e a0 0\n8 02 2\n3 21\n", &res);
+    ASSERT_BYTES(&res, 0x7E, 0xA0, 0x08, 0x02, 0x23, 0x21);
+    ck_assert_uint_eq(res.ndiags, 0);
+    free_result(&res);
+
+    /* the next line does not begin with a lone digit: the warning names the first line */
+    read_text("7e 0\nbc 01\n", &res);
+    ASSERT_BYTES(&res, 0x7E, 0xBC, 0x01);
+    ck_assert_uint_eq(res.ndiags, 1);
+    ck_assert_str_eq(res.diags[0].code, DS_D_INPUT_ODD_HEX);
+    ck_assert_uint_eq(res.diags[0].line, 1);
+    ck_assert_uint_eq(res.diags[0].offset, 1);
+    free_result(&res);
+
+    /* a line in between, or a direction on the next line, keeps them apart */
+    read_text("7e 0\nTX: 1 02\n", &res);
+    ASSERT_BYTES(&res, 0x7E, 0x02);
+    ck_assert_uint_eq(res.ndiags, 2);
+    ck_assert_uint_eq(res.diags[0].line, 1);
+    ck_assert_uint_eq(res.diags[1].line, 2);
+    free_result(&res);
+}
+END_TEST
+
 START_TEST(odd_hex_digit_reported)
 {
     result res;
@@ -1255,6 +1283,7 @@ static Suite *input_suite(void)
     tcase_add_test(logs, serial_socat_blocks);
     tcase_add_test(logs, serial_interceptty_bytes);
     tcase_add_test(logs, serial_slsnif_blocks);
+    tcase_add_test(logs, wrap_between_digits_joins_the_byte);
     tcase_add_test(logs, director_time_line_gives_its_time);
     tcase_add_test(logs, unread_hex_and_no_data_reported);
     tcase_add_test(logs, prose_is_skipped);
