@@ -625,6 +625,65 @@ static size_t match_number_token(const char *s, size_t n, size_t i, int pipe_col
     return 0;
 }
 
+/* "name=digits" at s[i] followed by a blank or the line end; returns its length or 0. */
+static size_t match_count_field(const char *s, size_t n, size_t i, const char *name)
+{
+    size_t k = strlen(name);
+    if (n - i <= k || memcmp(s + i, name, k) != 0 || s[i + k] != '=') return 0;
+    size_t d = count_digits(s, n, i + k + 1);
+    if (d == 0 || d > 20 || !at_boundary(s, n, i + k + 1 + d)) return 0;
+    return k + 1 + d;
+}
+
+/* The tail of socat's -v block header, "length=7 from=0 to=6", after its direction mark and
+ * time: the counts say nothing the bytes do not, so they are skipped. */
+static size_t match_socat_counts(const char *s, size_t n, size_t i)
+{
+    static const char *const fields[] = {"length", "from", "to"};
+    size_t p = i;
+    for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
+        size_t k = match_count_field(s, n, p, fields[f]);
+        if (k == 0) return 0;
+        p = skip_spaces(s, n, p + k);
+    }
+    return p - i;
+}
+
+/* slsnif's block header: "Host" (the program's side: what it sends, TX) or "Device" (what
+ * the port answers, RX), blanks, then "-->". Returns its length or 0. */
+static size_t match_port_header(const char *s, size_t n, size_t i, ds_direction *dir)
+{
+    static const struct { const char *word; size_t len; ds_direction dir; } ports[] = {
+        {"Host", 4, DS_DIR_TX}, {"Device", 6, DS_DIR_RX},
+    };
+    for (size_t w = 0; w < sizeof ports / sizeof ports[0]; w++) {
+        size_t k = ports[w].len;
+        if (n - i <= k || memcmp(s + i, ports[w].word, k) != 0 || !ds_cc_is_space((unsigned char)s[i + k]))
+            continue;
+        size_t p = skip_spaces(s, n, i + k);
+        if (n - p < 3 || memcmp(s + p, "-->", 3) != 0 || !at_boundary(s, n, p + 3)) return 0;
+        *dir = ports[w].dir;
+        return p + 3 - i;
+    }
+    return 0;
+}
+
+int ds_match_byte_line(const char *s, size_t n, uint8_t *b)
+{
+    if (n < 4 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) return 0;
+    int hi = hex_value((unsigned char)s[2]);
+    int lo = hex_value((unsigned char)s[3]);
+    if (hi < 0 || lo < 0) return 0;
+    uint8_t v = (uint8_t)((hi << 4) | lo);
+    if (n > 4) {
+        /* the character column: " (c)", written only for a printable byte */
+        if (n != 8 || s[4] != ' ' || s[5] != '(' || s[7] != ')' || (unsigned char)s[6] != v || v < 0x20 || v > 0x7E)
+            return 0;
+    }
+    *b = v;
+    return 1;
+}
+
 void ds_line_prefix_parse(const char *s, size_t n, int pipe_column,
                           unsigned prev_offset_width, ds_line_prefix *pf)
 {
@@ -640,6 +699,12 @@ void ds_line_prefix_parse(const char *s, size_t n, int pipe_column,
             pf->has_dir = 1;
         } else if (!pf->has_label && (k = match_label(s, n, i, pf)) > 0) {
             /* handled */
+        } else if (!pf->has_dir && (k = match_port_header(s, n, i, &dir)) > 0) {
+            pf->dir = dir;
+            pf->has_dir = 1;
+            pf->serial = 1;
+        } else if (pf->has_dir && pf->has_time && !pf->serial && (k = match_socat_counts(s, n, i)) > 0) {
+            pf->serial = 1;
         } else if ((k = match_number_token(s, n, i, pipe_column, prev_offset_width, pf)) == 0) {
             break;
         }

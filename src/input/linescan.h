@@ -63,6 +63,8 @@ typedef struct ds_line_prefix {
     int has_dir;
     int has_time;
     int has_label;                    /* "PDU:", "Decrypted PDU:", "Send data:" ... */
+    int serial;                       /* a serial capture's block header: socat's "> date time  length=N
+                                         from=N to=N", slsnif's "Host   -->" / "Device -->" */
     unsigned offset_width;            /* digits of a dump offset column, 0 when none */
     size_t offset_pos;                /* index of the offset column's first digit */
     char timestamp[DS_TIMESTAMP_MAX]; /* timestamp parts as written, joined by one space */
@@ -75,5 +77,9 @@ typedef struct ds_line_prefix {
  * prev_offset_width: offset width of the previous line, 0 when none. */
 void ds_line_prefix_parse(const char *s, size_t n, int pipe_column,
                           unsigned prev_offset_width, ds_line_prefix *pf);
+
+/* interceptty's one byte per line after its direction mark: "0x7e" or "0x7e (~)", the
+ * character shown only when printable. 1 and *b set when s[0..n) is exactly that. */
+int ds_match_byte_line(const char *s, size_t n, uint8_t *b);
 
 #endif

@@ -62,6 +62,17 @@ struct ds_reader {
     int time_only_line; /* the last line held a time and nothing else */
     int no_data_said;   /* the input held no hex at all, and the diagnostic says so */
     unsigned prev_offset_width;
+    /* a serial capture (socat, interceptty, slsnif) cuts the stream where the tool read it,
+     * not where frames end: the bytes of one direction are one record, given to the framer
+     * as one line, until the direction changes */
+    int serial_run;
+    uint64_t serial_line; /* the line the run began on */
+    /* a bare hex line ended in a lone digit: maybe the first half of a byte that a terminal
+     * wrapped onto the next line */
+    int split_pending;
+    uint8_t split_digit;
+    uint64_t split_offset;
+    uint64_t split_line;
     int in_long_line;
     int long_line_dead; /* rest of the current long line is not hex: skip it */
     ds_hexrun run;
@@ -371,6 +382,7 @@ static void start(ds_reader *r)
 
 static int emit(ds_reader *r, ds_chunk *out, uint64_t line)
 {
+    if (r->serial_run && line != 0) line = r->serial_line;
     out->data = r->out;
     out->len = r->out_len;
     out->offset = r->offset;
@@ -587,6 +599,29 @@ static void read_offset_value(const ds_reader *r, const char *s, line_result *re
     res->offset_octal = octal;
 }
 
+/* interceptty writes each byte on a line of its own: "> 0x7e (~)". */
+static int serial_byte_line(ds_reader *r, const char *s, size_t n, line_result *res)
+{
+    const ds_line_prefix *pf = &res->prefix;
+    uint8_t b;
+    if (!pf->has_dir || pf->has_time || pf->has_label || pf->offset_width || !ds_match_byte_line(s, n, &b))
+        return 0;
+    r->out[0] = b;
+    r->out_len = 1;
+    res->kind = LINE_HEX;
+    res->prefix.serial = 1;
+    return 1;
+}
+
+/* Lines a serial capture puts between its blocks: socat's "--" and blank lines. */
+static int serial_filler(const ds_reader *r, const char *s, size_t n)
+{
+    size_t a = 0;
+    while (a < n && ds_cc_is_space((unsigned char)s[a])) a++;
+    while (n > a && ds_cc_is_space((unsigned char)s[n - 1])) n--;
+    return r->serial_run && (n == a || (n - a == 2 && s[a] == '-' && s[a + 1] == '-'));
+}
+
 /* Classifies the buffered line s[0..n) and decodes its hex into r->out.
  * partial: only the head of a longer line is in s. */
 static void classify_line(ds_reader *r, char *s, size_t n, int partial, line_result *res)
@@ -596,6 +631,10 @@ static void classify_line(ds_reader *r, char *s, size_t n, int partial, line_res
     size_t a = 0;
     if (r->line_no == 1 && n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) a = 3; /* UTF-8 BOM */
     int pipe_column = 0;
+    if (!partial && serial_filler(r, s, n)) {
+        res->kind = LINE_IGNORE;
+        return;
+    }
     if (!partial) {
         trim_end(s, &n);
         n = strip_text_column(s, n, &pipe_column);
@@ -612,6 +651,7 @@ static void classify_line(ds_reader *r, char *s, size_t n, int partial, line_res
     ds_line_prefix_parse(s + a, n - a, pipe_column, r->prev_offset_width, &res->prefix);
     read_offset_value(r, s + a, res);
     size_t rest = a + res->prefix.rest;
+    if (!partial && serial_byte_line(r, s + rest, n - rest, res)) return;
     if (rest >= n && !partial) {
         if (res->prefix.has_dir || res->prefix.has_time || res->prefix.has_label) res->kind = LINE_PREFIX_ONLY;
         else res->kind = res->prefix.offset_width ? LINE_IGNORE : LINE_PROSE;
@@ -631,6 +671,55 @@ static void classify_line(ds_reader *r, char *s, size_t n, int partial, line_res
         return;
     }
     res->kind = LINE_HEX;
+}
+
+/* A line of hex and nothing else: no direction, time, label, offset column or comment. */
+static int bare_hex_line(const line_result *res)
+{
+    const ds_line_prefix *pf = &res->prefix;
+    return res->kind == LINE_HEX && !pf->has_dir && !pf->has_time && !pf->has_label && !pf->offset_width &&
+           !res->comment && res->lone_count <= LONE_RECORDS;
+}
+
+static void report_split_digit(ds_reader *r)
+{
+    if (!r->split_pending) return;
+    r->split_pending = 0;
+    uint64_t line = r->line_no;
+    r->line_no = r->split_line; /* the warning names the line the digit is on */
+    report_lone_digit(r, r->split_offset, r->split_digit, 0);
+    r->line_no = line;
+}
+
+/* A terminal's hex display (minicom, picocom) wraps its lines at the screen's width, which
+ * can fall between the two digits of a byte: "... 64 7" then "e 7e a0 ...". The lone digit
+ * that ends a bare hex line waits for the next line; a lone digit at the very start of that
+ * line makes the byte with it. Any other next line gets the odd-digit warning said first. */
+static void join_split_byte(ds_reader *r, const char *s, size_t n, int partial, line_result *res)
+{
+    int bare = !partial && bare_hex_line(res);
+    if (r->split_pending && bare && res->lone_count > 0 && res->lone[0].index == 0 && n >= 2 &&
+        (ds_char_class[(unsigned char)s[0]] & DS_CC_HEX) && ds_cc_is_space((unsigned char)s[1])) {
+        r->split_pending = 0;
+        memmove(r->out + 1, r->out, r->out_len);
+        r->out[0] = (uint8_t)((r->split_digit << 4) | res->lone[0].digit);
+        r->out_len++;
+        res->lone_count--;
+        for (size_t k = 0; k < res->lone_count; k++) {
+            res->lone[k] = res->lone[k + 1];
+            res->lone[k].index++;
+        }
+    }
+    report_split_digit(r);
+    while (n > 0 && ds_cc_is_space((unsigned char)s[n - 1])) n--;
+    if (!bare || res->lone_count == 0 || n < 2 || res->lone[res->lone_count - 1].index != r->out_len ||
+        !(ds_char_class[(unsigned char)s[n - 1]] & DS_CC_HEX) || !ds_cc_is_space((unsigned char)s[n - 2]))
+        return;
+    res->lone_count--;
+    r->split_pending = 1;
+    r->split_digit = res->lone[res->lone_count].digit;
+    r->split_offset = r->offset + r->out_len;
+    r->split_line = r->line_no;
 }
 
 static void report_lone_records(ds_reader *r, const line_result *res)
@@ -689,12 +778,29 @@ static void forget_dump(ds_reader *r)
     r->prev_offset_width = 0;
 }
 
+/* A serial capture's block of one direction: the same direction as the run goes on with it
+ * (its time, when it has one, marks the bytes from here on); another one starts a record. */
+static void serial_block(ds_reader *r, const ds_line_prefix *pf)
+{
+    if (r->serial_run && pf->dir == r->meta.dir) {
+        if (pf->has_time) memcpy(r->meta.timestamp, pf->timestamp, sizeof r->meta.timestamp);
+        return;
+    }
+    memset(&r->meta, 0, sizeof r->meta);
+    r->meta.dir = pf->dir;
+    memcpy(r->meta.timestamp, pf->timestamp, sizeof r->meta.timestamp);
+    r->pending_start = 1;
+    r->serial_run = 1;
+    r->serial_line = r->line_no;
+}
+
 /* Updates record boundaries and meta for a classified line. */
 static void apply_line(ds_reader *r, const line_result *res)
 {
     const ds_line_prefix *pf = &res->prefix;
     switch (res->kind) {
     case LINE_PROSE:
+        r->serial_run = 0;
         memset(&r->meta, 0, sizeof r->meta);
         r->pending_start = 1;
         r->time_only_line = 0;
@@ -703,7 +809,10 @@ static void apply_line(ds_reader *r, const line_result *res)
         break;
     case LINE_PREFIX_ONLY:
     case LINE_HEX:
-        if (pf->has_dir || pf->has_time || pf->has_label) {
+        if (pf->serial) {
+            serial_block(r, pf);
+        } else if (pf->has_dir || pf->has_time || pf->has_label) {
+            r->serial_run = 0;
             /* a line holding only a time (GXDLMSDirector's trace: "14:02:11" then "RX:\t 7E ...")
              * gives its time to the direction line that follows it */
             int keep_time = r->time_only_line && pf->has_dir && !pf->has_time;
@@ -912,6 +1021,7 @@ static int next_text(ds_reader *r, ds_chunk *out)
         size_t n;
         int got = read_line_head(r, &n);
         if (got == 0) {
+            report_split_digit(r);
             if (r->error) return fail();
             report_no_data(r);
             return 0;
@@ -919,6 +1029,7 @@ static int next_text(ds_reader *r, ds_chunk *out)
         r->line_no++;
         line_result res;
         classify_line(r, r->line, n, got == 2, &res);
+        join_split_byte(r, r->line, n, got == 2, &res);
         apply_line(r, &res);
         if (got == 2) {
             r->in_long_line = 1;

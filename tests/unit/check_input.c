@@ -470,6 +470,80 @@ START_TEST(labels_and_single_arrows)
 }
 END_TEST
 
+/* socat -x -v: a header per block, hex lines with a text column, "--" after each block. Blocks
+ * of one direction make one record; the time of each block marks its bytes. */
+START_TEST(serial_socat_blocks)
+{
+    result res;
+    read_text("> 2024/01/01 12:00:00.000000  length=3 from=0 to=2\n"
+              " 7e a0 08                                         ~..\n"
+              "--\n"
+              "> 2024/01/01 12:00:00.010000  length=2 from=3 to=4\n"
+              " 02 23                                            .#\n"
+              "--\n"
+              "< 2024/01/01 12:00:00.050000  length=1 from=0 to=0\n"
+              " 7e                                               ~\n"
+              "--\n",
+              &res);
+    ASSERT_BYTES(&res, 0x7E, 0xA0, 0x08, 0x02, 0x23, 0x7E);
+    ck_assert_uint_eq(res.nchunks, 3);
+    ck_assert_int_eq(res.chunks[0].meta.dir, DS_DIR_TX);
+    ck_assert_str_eq(res.chunks[0].meta.timestamp, "2024/01/01 12:00:00.000000");
+    ck_assert_int_eq(res.chunks[0].record_start, 1);
+    ck_assert_int_eq(res.chunks[1].meta.dir, DS_DIR_TX);
+    ck_assert_str_eq(res.chunks[1].meta.timestamp, "2024/01/01 12:00:00.010000");
+    ck_assert_int_eq(res.chunks[1].record_start, 0); /* same direction: the record goes on */
+    ck_assert_uint_eq(res.chunks[1].meta.line, res.chunks[0].meta.line); /* ... as one line */
+    ck_assert_int_eq(res.chunks[2].meta.dir, DS_DIR_RX);
+    ck_assert_int_eq(res.chunks[2].record_start, 1);
+    ck_assert_uint_eq(res.chunks[2].meta.line, 7); /* its header's line */
+    ck_assert_uint_eq(res.ndiags, 0);
+    free_result(&res);
+}
+END_TEST
+
+/* interceptty: one byte per line, with its character when printable. */
+START_TEST(serial_interceptty_bytes)
+{
+    result res;
+    read_text("> 0x7e (~)\n> 0xa0\n> 0x23 (#)\n< 0x7e (~)\n< 0x28 (()\n", &res);
+    ASSERT_BYTES(&res, 0x7E, 0xA0, 0x23, 0x7E, 0x28);
+    ck_assert_uint_eq(res.nchunks, 5);
+    for (size_t k = 0; k < 5; k++) {
+        ck_assert_int_eq(res.chunks[k].meta.dir, k < 3 ? DS_DIR_TX : DS_DIR_RX);
+        ck_assert_int_eq(res.chunks[k].record_start, k == 0 || k == 3);
+        ck_assert_uint_eq(res.chunks[k].meta.line, k < 3 ? 1 : 4);
+    }
+    ck_assert_uint_eq(res.ndiags, 0);
+    free_result(&res);
+    /* a character that is not the byte's: not interceptty's line, so text */
+    read_text("> 0x7e (x)\n", &res);
+    ck_assert_uint_eq(res.len, 0);
+    free_result(&res);
+}
+END_TEST
+
+/* slsnif: "Host   -->" is what the program sent (TX), "Device -->" what came back (RX); the
+ * hex may go on over lines, blank lines come between blocks. */
+START_TEST(serial_slsnif_blocks)
+{
+    result res;
+    read_text("Host   --> 7e a0\n08\n\nHost   --> 02\n\nDevice --> 7e\n", &res);
+    ASSERT_BYTES(&res, 0x7E, 0xA0, 0x08, 0x02, 0x7E);
+    ck_assert_uint_eq(res.nchunks, 4);
+    ck_assert_int_eq(res.chunks[0].meta.dir, DS_DIR_TX);
+    ck_assert_int_eq(res.chunks[0].record_start, 1);
+    ck_assert_int_eq(res.chunks[1].record_start, 0);
+    ck_assert_int_eq(res.chunks[2].meta.dir, DS_DIR_TX);
+    ck_assert_int_eq(res.chunks[2].record_start, 0);
+    ck_assert_uint_eq(res.chunks[2].meta.line, 1);
+    ck_assert_int_eq(res.chunks[3].meta.dir, DS_DIR_RX);
+    ck_assert_int_eq(res.chunks[3].record_start, 1);
+    ck_assert_uint_eq(res.ndiags, 0);
+    free_result(&res);
+}
+END_TEST
+
 START_TEST(director_time_line_gives_its_time)
 {
     result res;
@@ -609,6 +683,34 @@ START_TEST(empty_input)
 END_TEST
 
 /* ---- odd digits --------------------------------------------------------------------------------- */
+
+/* A terminal's hex display wraps at the screen's width, between the digits of a byte too. */
+START_TEST(wrap_between_digits_joins_the_byte)
+{
+    result res;
+    read_text("7e a0 0\n8 02 2\n3 21\n", &res);
+    ASSERT_BYTES(&res, 0x7E, 0xA0, 0x08, 0x02, 0x23, 0x21);
+    ck_assert_uint_eq(res.ndiags, 0);
+    free_result(&res);
+
+    /* the next line does not begin with a lone digit: the warning names the first line */
+    read_text("7e 0\nbc 01\n", &res);
+    ASSERT_BYTES(&res, 0x7E, 0xBC, 0x01);
+    ck_assert_uint_eq(res.ndiags, 1);
+    ck_assert_str_eq(res.diags[0].code, DS_D_INPUT_ODD_HEX);
+    ck_assert_uint_eq(res.diags[0].line, 1);
+    ck_assert_uint_eq(res.diags[0].offset, 1);
+    free_result(&res);
+
+    /* a line in between, or a direction on the next line, keeps them apart */
+    read_text("7e 0\nTX: 1 02\n", &res);
+    ASSERT_BYTES(&res, 0x7E, 0x02);
+    ck_assert_uint_eq(res.ndiags, 2);
+    ck_assert_uint_eq(res.diags[0].line, 1);
+    ck_assert_uint_eq(res.diags[1].line, 2);
+    free_result(&res);
+}
+END_TEST
 
 START_TEST(odd_hex_digit_reported)
 {
@@ -1178,6 +1280,10 @@ static Suite *input_suite(void)
     tcase_add_test(logs, prefix_only_line_announces_record);
     tcase_add_test(logs, timestamp_truncated);
     tcase_add_test(logs, labels_and_single_arrows);
+    tcase_add_test(logs, serial_socat_blocks);
+    tcase_add_test(logs, serial_interceptty_bytes);
+    tcase_add_test(logs, serial_slsnif_blocks);
+    tcase_add_test(logs, wrap_between_digits_joins_the_byte);
     tcase_add_test(logs, director_time_line_gives_its_time);
     tcase_add_test(logs, unread_hex_and_no_data_reported);
     tcase_add_test(logs, prose_is_skipped);
