@@ -13,6 +13,8 @@
 #include "dlmscope/input.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,53 +126,49 @@ typedef struct line_result {
 
 /* ---- diagnostics ----------------------------------------------------------------------------- */
 
-static void report_lone_digit(ds_reader *r, uint64_t offset, uint8_t digit, size_t more)
+/* One diagnostic of the reader's, on the current line; the message is formatted in place. */
+static void reader_report(ds_reader *r, const char *code, ds_severity sev, uint64_t offset,
+                          const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void reader_report(ds_reader *r, const char *code, ds_severity sev, uint64_t offset,
+                          const char *fmt, ...)
 {
     if (!r->diag) return;
     ds_diag d;
     memset(&d, 0, sizeof d);
-    d.code = DS_D_INPUT_ODD_HEX;
-    d.severity = DS_SEV_WARNING;
+    d.code = code;
+    d.severity = sev;
     d.offset = offset;
     d.line = r->line_no;
-    if (more > 0)
-        snprintf(d.message, sizeof d.message,
-                 "odd number of hex digits: %zu more lone digits dropped on this line", more);
-    else
-        snprintf(d.message, sizeof d.message, "odd number of hex digits: lone digit '%c' dropped",
-                 "0123456789ABCDEF"[digit & 0x0F]);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(d.message, sizeof d.message, fmt, ap);
+    va_end(ap);
     r->diag(r->diag_user, &d);
+}
+
+static void report_lone_digit(ds_reader *r, uint64_t offset, uint8_t digit, size_t more)
+{
+    if (more > 0)
+        reader_report(r, DS_D_INPUT_ODD_HEX, DS_SEV_WARNING, offset,
+                      "odd number of hex digits: %zu more lone digits dropped on this line", more);
+    else
+        reader_report(r, DS_D_INPUT_ODD_HEX, DS_SEV_WARNING, offset,
+                      "odd number of hex digits: lone digit '%c' dropped", "0123456789ABCDEF"[digit & 0x0F]);
 }
 
 static void report_too_large(ds_reader *r, uint64_t bytes)
 {
-    if (!r->diag) return;
-    ds_diag d;
-    memset(&d, 0, sizeof d);
-    d.code = DS_D_INPUT_TOO_LARGE;
-    d.severity = DS_SEV_ERROR;
-    d.offset = r->offset;
-    d.line = r->line_no;
-    snprintf(d.message, sizeof d.message,
-             "dump line repeated (\"*\") for %llu bytes: over the limit, not expanded",
-             (unsigned long long)bytes);
-    r->diag(r->diag_user, &d);
+    reader_report(r, DS_D_INPUT_TOO_LARGE, DS_SEV_ERROR, r->offset,
+                  "dump line repeated (\"*\") for %llu bytes: over the limit, not expanded",
+                  (unsigned long long)bytes);
 }
 
 /* Nothing is dropped without a word: a line read as text that holds hex bytes says so. */
 static void report_unread_hex(ds_reader *r)
 {
-    if (!r->diag) return;
-    ds_diag d;
-    memset(&d, 0, sizeof d);
-    d.code = DS_D_INPUT_UNREAD_HEX;
-    d.severity = DS_SEV_WARNING;
-    d.offset = r->offset;
-    d.line = r->line_no;
-    snprintf(d.message, sizeof d.message,
-             "line %llu holds hex bytes among words; it was read as text and not decoded",
-             (unsigned long long)r->line_no);
-    r->diag(r->diag_user, &d);
+    reader_report(r, DS_D_INPUT_UNREAD_HEX, DS_SEV_WARNING, r->offset,
+                  "line %llu holds hex bytes among words; it was read as text and not decoded",
+                  (unsigned long long)r->line_no);
 }
 
 /* An input without a single byte of hex (or an empty file) holds no DLMS data at all. */
@@ -178,16 +176,9 @@ static void report_no_data(ds_reader *r)
 {
     if (r->no_data_said || r->offset > 0 || r->error) return;
     r->no_data_said = 1;
-    if (!r->diag) return;
-    ds_diag d;
-    memset(&d, 0, sizeof d);
-    d.code = DS_D_INPUT_NO_DATA;
-    d.severity = DS_SEV_ERROR;
-    d.line = r->line_no;
-    snprintf(d.message, sizeof d.message, "%s", r->mode == DS_INPUT_BINARY || r->line_no == 0
-                                                    ? "the input is empty: no DLMS data"
-                                                    : "no hex bytes in the input: no DLMS data");
-    r->diag(r->diag_user, &d);
+    reader_report(r, DS_D_INPUT_NO_DATA, DS_SEV_ERROR, 0, "%s",
+                  r->mode == DS_INPUT_BINARY || r->line_no == 0 ? "the input is empty: no DLMS data"
+                                                                 : "no hex bytes in the input: no DLMS data");
 }
 
 /* ---- character sources ------------------------------------------------------------------------- */
