@@ -275,12 +275,51 @@ static size_t take_insert(ds_xml_prep *p, char *out, size_t room)
 /* Hands on n bytes from start (fewer when out is full), counting lines. */
 static size_t pass_on(ds_xml_prep *p, size_t n, char *out, size_t room)
 {
-    size_t k = 0;
-    for (; k < n && k < room; k++) {
-        if (p->buf[p->start] == '\n') p->line++;
-        out[k] = (char)p->buf[p->start++];
-    }
+    size_t k = n < room ? n : room;
+    const uint8_t *from = p->buf + p->start, *end = from + k;
+    memcpy(out, from, k);
+    for (const uint8_t *nl = memchr(from, '\n', k); nl; nl = memchr(nl + 1, '\n', (size_t)(end - nl - 1)))
+        p->line++;
+    p->start += k;
     return k;
+}
+
+/* A tag remembers its last byte other than white space ("/" before ">" closes an empty element). */
+static void note_tag_last(ds_xml_prep *p, size_t from, size_t to)
+{
+    for (size_t k = to; k > from; k--)
+        if (!is_space(p->buf[k - 1])) {
+            p->tag_last = p->buf[k - 1];
+            return;
+        }
+}
+
+/* How many bytes from i on are plain in the current state: bytes for which step() would hand
+ * on one byte and change nothing. Handing such a run on at once keeps the pass from costing a
+ * call per byte; only content, comments and tags (the bulk of a file) are sped up. */
+static size_t plain_run(ds_xml_prep *p, size_t i, size_t limit)
+{
+    const uint8_t *b = p->buf;
+    size_t j = i;
+    switch (p->state) {
+    case ST_TEXT:
+        while (j < limit && b[j] != '<') j++;
+        break;
+    case ST_COMMENT:
+        while (j < limit && b[j] != '<' && b[j] != '-') j++;
+        break;
+    case ST_TAG:
+        if (p->quote) {
+            while (j < limit && b[j] != (uint8_t)p->quote) j++;
+        } else {
+            while (j < limit && b[j] != '"' && b[j] != '\'' && b[j] != '>') j++;
+        }
+        note_tag_last(p, i, j);
+        break;
+    default:
+        break;
+    }
+    return j - i;
 }
 
 /* Scans what is buffered into out; stops early when a token might not fit. */
@@ -297,6 +336,11 @@ static size_t scan(ds_xml_prep *p, char *out, size_t room, int first)
             continue;
         }
         if (room - w < LOOKAHEAD && (w > 0 || !first)) break; /* a token is never split between two calls */
+        size_t run = plain_run(p, p->start, limit);
+        if (run > 0) {
+            w += pass_on(p, run, out + w, room - w);
+            continue;
+        }
         size_t n = step(p, p->start);
         if (n == 0) break;
         if (n > p->end - p->start) n = p->end - p->start;
