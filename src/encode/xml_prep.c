@@ -277,10 +277,17 @@ static size_t pass_on(ds_xml_prep *p, size_t n, char *out, size_t room)
 {
     size_t k = n < room ? n : room;
     const uint8_t *from = p->buf + p->start, *end = from + k;
+    p->start += k;
+    if (k < 32) { /* most runs are short: a library call costs more than the loop */
+        for (size_t j = 0; j < k; j++) {
+            out[j] = (char)from[j];
+            p->line += from[j] == '\n';
+        }
+        return k;
+    }
     memcpy(out, from, k);
     for (const uint8_t *nl = memchr(from, '\n', k); nl; nl = memchr(nl + 1, '\n', (size_t)(end - nl - 1)))
         p->line++;
-    p->start += k;
     return k;
 }
 
@@ -302,15 +309,18 @@ static size_t plain_run(ds_xml_prep *p, size_t i, size_t limit)
     const uint8_t *b = p->buf;
     size_t j = i;
     switch (p->state) {
-    case ST_TEXT:
-        while (j < limit && b[j] != '<') j++;
+    case ST_TEXT: {
+        const uint8_t *lt = memchr(b + i, '<', limit - i);
+        j = lt ? (size_t)(lt - b) : limit;
         break;
+    }
     case ST_COMMENT:
         while (j < limit && b[j] != '<' && b[j] != '-') j++;
         break;
     case ST_TAG:
         if (p->quote) {
-            while (j < limit && b[j] != (uint8_t)p->quote) j++;
+            const uint8_t *q = memchr(b + i, p->quote, limit - i); /* values are long: hex strings */
+            j = q ? (size_t)(q - b) : limit;
         } else {
             while (j < limit && b[j] != '"' && b[j] != '\'' && b[j] != '>') j++;
         }
