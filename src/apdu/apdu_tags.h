@@ -11,6 +11,12 @@
 
 #include <stdint.h>
 
+/* REFERENCE §3.1's derivation rule: a service-specific ciphered tag is its plain tag plus these */
+enum {
+    DS_APDU_LN_GLO_STEP = 0x08, DS_APDU_LN_DED_STEP = 0x10,  /* get/set/action/event: C0 -> C8, D0 */
+    DS_APDU_SN_GLO_STEP = 0x20, DS_APDU_SN_DED_STEP = 0x40   /* initiate, short names, error: 05 -> 25, 45 */
+};
+
 typedef enum ds_apdu_role {
     DS_APDU_NOT_AN_APDU = 0,
     DS_APDU_REQUEST,      /* sent by the client (AARQ, get-request, readRequest, access-request, ...) */

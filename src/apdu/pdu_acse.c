@@ -75,13 +75,19 @@ static const ds_field RLRE = {
                     DS_ALT(0xBE, USER_INFORMATION)),
 };
 
+/* ---- dispatch by tag, from the one list of tags ---------------------------------------------------- */
+
+#define APDU_ACSE(tag, name, layout, role, conf, ans, ansd) [tag] = &layout,
+#define APDU_LN(tag, name, layout, gn, dn, role, conf, ans, ansd) /* pdu_xdlms.c */
+#define APDU_SN(tag, name, layout, gn, dn, role, conf, ans, ansd)
+#define APDU_PLAIN(tag, name, layout, role, conf, ans, ansd)
+#define APDU_CARRIER(tag, name, layout, prot)
+
+static const ds_field *const ACSE[256] = {
+#include "apdu/apdu_list.h"
+};
+
 const ds_field *ds_acse_lookup(uint8_t tag)
 {
-    switch (tag) {
-    case 0x60: return &AARQ;
-    case 0x61: return &AARE;
-    case 0x62: return &RLRQ;
-    case 0x63: return &RLRE;
-    default: return NULL;
-    }
+    return ACSE[tag];
 }

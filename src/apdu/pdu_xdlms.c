@@ -6,6 +6,7 @@
  * items of with-list responses) so that every byte has a place in the XML.
  * The layouts are those of REFERENCE.md §3.3–3.4. */
 #include "apdu/apdu.h"
+#include "apdu/apdu_tags.h"
 #include "apdu/comments.h"
 #include "apdu/enums.h"
 
@@ -240,99 +241,21 @@ static const ds_field GENERAL_CIPHERING = F_GROUP(
 static const ds_field GENERAL_SIGNING =
     F_GROUP("GeneralSigning", GENERAL_HEADER, F_OCTETS("Content"), F_OCTETS("Signature"));
 
-static const ds_field C_GLO_GET_REQUEST = CIPHERED("glo_GetRequest");
-static const ds_field C_GLO_SET_REQUEST = CIPHERED("glo_SetRequest");
-static const ds_field C_GLO_EVENT = CIPHERED("glo_EventNotificationRequest");
-static const ds_field C_GLO_ACTION_REQUEST = CIPHERED("glo_ActionRequest");
-static const ds_field C_GLO_GET_RESPONSE = CIPHERED("glo_GetResponse");
-static const ds_field C_GLO_SET_RESPONSE = CIPHERED("glo_SetResponse");
-static const ds_field C_GLO_ACTION_RESPONSE = CIPHERED("glo_ActionResponse");
-static const ds_field C_GLO_INITIATE_REQUEST = CIPHERED("glo_InitiateRequest");
-static const ds_field C_GLO_READ_REQUEST = CIPHERED("glo_ReadRequest");
-static const ds_field C_GLO_WRITE_REQUEST = CIPHERED("glo_WriteRequest");
-static const ds_field C_GLO_INITIATE_RESPONSE = CIPHERED("glo_InitiateResponse");
-static const ds_field C_GLO_READ_RESPONSE = CIPHERED("glo_ReadResponse");
-static const ds_field C_GLO_WRITE_RESPONSE = CIPHERED("glo_WriteResponse");
-static const ds_field C_GLO_CSE = CIPHERED("glo_GloConfirmedServiceError");
-static const ds_field C_GLO_UNCONFIRMED_WRITE = CIPHERED("glo_UnconfirmedWriteRequest");
-static const ds_field C_GLO_INFORMATION_REPORT = CIPHERED("glo_InformationReportRequest");
-static const ds_field C_DED_GET_REQUEST = CIPHERED("ded_GetRequest");
-static const ds_field C_DED_SET_REQUEST = CIPHERED("ded_SetRequest");
-static const ds_field C_DED_EVENT = CIPHERED("ded_EventNotificationRequest");
-static const ds_field C_DED_ACTION_REQUEST = CIPHERED("ded_ActionRequest");
-static const ds_field C_DED_GET_RESPONSE = CIPHERED("ded_GetResponse");
-static const ds_field C_DED_SET_RESPONSE = CIPHERED("ded_SetResponse");
-static const ds_field C_DED_ACTION_RESPONSE = CIPHERED("ded_ActionResponse");
-static const ds_field C_DED_INITIATE_REQUEST = CIPHERED("ded_InitiateRequest");
-static const ds_field C_DED_READ_REQUEST = CIPHERED("ded_ReadRequest");
-static const ds_field C_DED_WRITE_REQUEST = CIPHERED("ded_WriteRequest");
-static const ds_field C_DED_INITIATE_RESPONSE = CIPHERED("ded_InitiateResponse");
-static const ds_field C_DED_READ_RESPONSE = CIPHERED("ded_ReadResponse");
-static const ds_field C_DED_WRITE_RESPONSE = CIPHERED("ded_WriteResponse");
-static const ds_field C_DED_CSE = CIPHERED("ded_GloConfirmedServiceError");
-static const ds_field C_DED_UNCONFIRMED_WRITE = CIPHERED("ded_UnconfirmedWriteRequest");
-static const ds_field C_DED_INFORMATION_REPORT = CIPHERED("ded_InformationReportRequest");
+/* ---- dispatch by tag, from the one list of tags ---------------------------------------------------- */
 
-/* ---- dispatch by tag ----------------------------------------------------------------------------- */
+/* A ciphered form's layout is its content as one octet string, named as Gurux names the element. */
+#define CIPHERED_FORMS(tag, gn, dn, g, d) \
+    [(tag) + (g)] = &(const ds_field)CIPHERED(gn), [(tag) + (d)] = &(const ds_field)CIPHERED(dn),
+#define APDU_LN(tag, name, layout, gn, dn, role, conf, ans, ansd) \
+    [tag] = &layout, CIPHERED_FORMS(tag, gn, dn, DS_APDU_LN_GLO_STEP, DS_APDU_LN_DED_STEP)
+#define APDU_SN(tag, name, layout, gn, dn, role, conf, ans, ansd) \
+    [tag] = &layout, CIPHERED_FORMS(tag, gn, dn, DS_APDU_SN_GLO_STEP, DS_APDU_SN_DED_STEP)
+#define APDU_PLAIN(tag, name, layout, role, conf, ans, ansd) [tag] = &layout,
+#define APDU_ACSE(tag, name, layout, role, conf, ans, ansd) /* pdu_acse.c */
+#define APDU_CARRIER(tag, name, layout, prot) [tag] = &layout,
 
 static const ds_field *const XDLMS[256] = {
-    [0x01] = &INITIATE_REQUEST,
-    [0x05] = &READ_REQUEST,
-    [0x06] = &WRITE_REQUEST,
-    [0x08] = &INITIATE_RESPONSE,
-    [0x0C] = &READ_RESPONSE,
-    [0x0D] = &WRITE_RESPONSE,
-    [0x0E] = &CONFIRMED_SERVICE_ERROR,
-    [0x0F] = &DATA_NOTIFICATION,
-    [0x16] = &UNCONFIRMED_WRITE_REQUEST,
-    [0x18] = &INFORMATION_REPORT,
-    [0x21] = &C_GLO_INITIATE_REQUEST,
-    [0x25] = &C_GLO_READ_REQUEST,
-    [0x26] = &C_GLO_WRITE_REQUEST,
-    [0x28] = &C_GLO_INITIATE_RESPONSE,
-    [0x2C] = &C_GLO_READ_RESPONSE,
-    [0x2D] = &C_GLO_WRITE_RESPONSE,
-    [0x2E] = &C_GLO_CSE,
-    [0x36] = &C_GLO_UNCONFIRMED_WRITE,
-    [0x38] = &C_GLO_INFORMATION_REPORT,
-    [0x41] = &C_DED_INITIATE_REQUEST,
-    [0x45] = &C_DED_READ_REQUEST,
-    [0x46] = &C_DED_WRITE_REQUEST,
-    [0x48] = &C_DED_INITIATE_RESPONSE,
-    [0x4C] = &C_DED_READ_RESPONSE,
-    [0x4D] = &C_DED_WRITE_RESPONSE,
-    [0x4E] = &C_DED_CSE,
-    [0x56] = &C_DED_UNCONFIRMED_WRITE,
-    [0x58] = &C_DED_INFORMATION_REPORT,
-    [0xC0] = &GET_REQUEST,
-    [0xC1] = &SET_REQUEST,
-    [0xC2] = &EVENT_NOTIFICATION,
-    [0xC3] = &ACTION_REQUEST,
-    [0xC4] = &GET_RESPONSE,
-    [0xC5] = &SET_RESPONSE,
-    [0xC7] = &ACTION_RESPONSE,
-    [0xC8] = &C_GLO_GET_REQUEST,
-    [0xC9] = &C_GLO_SET_REQUEST,
-    [0xCA] = &C_GLO_EVENT,
-    [0xCB] = &C_GLO_ACTION_REQUEST,
-    [0xCC] = &C_GLO_GET_RESPONSE,
-    [0xCD] = &C_GLO_SET_RESPONSE,
-    [0xCF] = &C_GLO_ACTION_RESPONSE,
-    [0xD0] = &C_DED_GET_REQUEST,
-    [0xD1] = &C_DED_SET_REQUEST,
-    [0xD2] = &C_DED_EVENT,
-    [0xD3] = &C_DED_ACTION_REQUEST,
-    [0xD4] = &C_DED_GET_RESPONSE,
-    [0xD5] = &C_DED_SET_RESPONSE,
-    [0xD7] = &C_DED_ACTION_RESPONSE,
-    [0xD8] = &EXCEPTION_RESPONSE,
-    [0xD9] = &ACCESS_REQUEST,
-    [0xDA] = &ACCESS_RESPONSE,
-    [0xDB] = &GENERAL_GLO_CIPHERING,
-    [0xDC] = &GENERAL_DED_CIPHERING,
-    [0xDD] = &GENERAL_CIPHERING,
-    [0xDF] = &GENERAL_SIGNING,
-    [0xE0] = &GENERAL_BLOCK_TRANSFER,
+#include "apdu/apdu_list.h"
 };
 
 const ds_field *ds_xdlms_lookup(uint8_t tag)
