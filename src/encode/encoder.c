@@ -50,7 +50,13 @@ typedef struct pending_segments {
     ds_buf queue;       /* frames held back, as records (queue_frame) */
 } pending_segments;
 
-#define PENDING_MAX (1u << 20) /* held back at most: beyond, the frames go out as they are */
+/* Held back at most. Segmentation carries one APDU of at most the negotiated max PDU size, an
+ * Unsigned16 in the InitiateRequest/Response, so a run beyond 64 KiB (plus the other side's RR
+ * frames in between) is no APDU: its frames go out as they are. The bound matters for speed too:
+ * whole_apdu() decodes the gathered bytes after each segment, so the cost of a run grows with the
+ * square of its length (64 KiB in 128-byte segments: 16 MB decoded, a few hundredths of a second). */
+#define PENDING_APDU_MAX 65535u
+#define PENDING_MAX (PENDING_APDU_MAX + (64u << 10))
 
 typedef struct encoder {
     ds_link_opts link;
@@ -405,7 +411,7 @@ static void hdlc_frame(encoder *x, const ds_env_info *info, const uint8_t *frame
     int same = q->active && key_len == q->key_len && memcmp(key, q->key, key_len) == 0;
     if (q->active && segment && same) {
         if (queue_frame(q, 1, info, frame, n) || ds_buf_append(&q->apdu, body, info->body_len) ||
-            q->queue.len > PENDING_MAX) {
+            q->queue.len > PENDING_MAX || q->apdu.len > PENDING_APDU_MAX) {
             release_pending(x, 0);
             return;
         }
