@@ -6,10 +6,12 @@
  * begins with an element of its own name, which is the rule that makes a
  * description invertible. Lengths and counts are recomputed, always in their
  * shortest form. */
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
 #include "apdu/apdu.h"
+#include "apdu/apdu_tags.h"
 #include "apdu/enums.h"
 #include "encode/axdr_encode.h"
 #include "encode/schema_encode.h"
@@ -576,9 +578,14 @@ int ds_schema_encode_list(ds_enc *enc, const ds_field *list, xmlNode **cur, cons
 /* The APDU tag whose description's root element has this name, or -1. */
 static int apdu_tag_of_name(const char *name)
 {
+    /* asked for every element at the top of a unit: the tags that are no APDU, and names that
+     * differ in their first letter, are passed over without a lookup or a string compare */
+    int first = tolower((unsigned char)name[0]);
     for (int t = 0; t < 256; t++) {
+        if (DS_APDU_TAGS[t].role == DS_APDU_NOT_AN_APDU) continue;
         const ds_field *f = ds_apdu_lookup((uint8_t)t);
-        if (f && f->name && strcasecmp(f->name, name) == 0) return t;
+        if (f && f->name && tolower((unsigned char)f->name[0]) == first && strcasecmp(f->name, name) == 0)
+            return t;
     }
     return -1;
 }

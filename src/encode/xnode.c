@@ -59,9 +59,16 @@ const char *ds_x_name(const xmlNode *node)
     return node ? (const char *)node->name : "";
 }
 
+/* Element and attribute names compare without case (Gurux writes some in other cases). Most
+ * compares fail, and most failures differ in the first letter: that is checked before the call. */
+static int same_name(const char *a, const char *b)
+{
+    return tolower((unsigned char)a[0]) == tolower((unsigned char)b[0]) && strcasecmp(a, b) == 0;
+}
+
 int ds_x_is(const xmlNode *node, const char *name)
 {
-    return node && name && strcasecmp((const char *)node->name, name) == 0;
+    return node && name && same_name((const char *)node->name, name);
 }
 
 long ds_x_line(const xmlNode *node)
@@ -80,7 +87,7 @@ const char *ds_x_attr(const xmlNode *node, const char *name)
 {
     if (!node) return NULL;
     for (const xmlAttr *a = node->properties; a; a = a->next)
-        if (strcasecmp((const char *)a->name, name) == 0) return attr_text(a);
+        if (same_name((const char *)a->name, name)) return attr_text(a);
     return NULL;
 }
 

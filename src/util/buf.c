@@ -54,11 +54,6 @@ int ds_buf_append(ds_buf *b, const void *p, size_t n)
     return 0;
 }
 
-int ds_buf_byte(ds_buf *b, uint8_t v)
-{
-    return ds_buf_append(b, &v, 1);
-}
-
 int ds_buf_uint(ds_buf *b, uint64_t v, size_t n)
 {
     uint8_t tmp[8];

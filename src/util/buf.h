@@ -19,7 +19,16 @@ void ds_buf_free(ds_buf *b);
 void ds_buf_reset(ds_buf *b);
 /* 0 on success; -1 (and failed set) when the cap would be exceeded or memory runs out. */
 int ds_buf_append(ds_buf *b, const void *p, size_t n);
-int ds_buf_byte(ds_buf *b, uint8_t v);
+/* One byte; inline, since the encoder writes most bytes one at a time (hex text, numbers): the
+ * room already there is used without a call, anything else goes through ds_buf_append. */
+static inline int ds_buf_byte(ds_buf *b, uint8_t v)
+{
+    if (!b->failed && b->len < b->cap) {
+        b->p[b->len++] = v;
+        return 0;
+    }
+    return ds_buf_append(b, &v, 1);
+}
 /* Big-endian unsigned of n bytes (1..8). */
 int ds_buf_uint(ds_buf *b, uint64_t v, size_t n);
 /* A-XDR / BER length in its shortest form. */
