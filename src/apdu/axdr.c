@@ -99,6 +99,24 @@ static const axdr_type TYPES[256] = {
 
 const char *ds_axdr_type_name(uint8_t tag) { return TYPES[tag].name; }
 
+/* The layout of a type follows from its row's decoder, so that the table stays the one place
+ * that says which types exist and how long they are. */
+ds_axdr_form ds_axdr_type_form(uint8_t tag)
+{
+    decode_fn d = TYPES[tag].decode;
+    if (!d) return DS_AXDR_NONE;
+    if (d == decode_bare) return DS_AXDR_BARE;
+    if (d == decode_container) return DS_AXDR_CONTAINER;
+    if (d == decode_bit_string) return DS_AXDR_BITS;
+    if (d == decode_octets || d == decode_text) return DS_AXDR_COUNTED;
+    if (d == decode_compact_array) return DS_AXDR_COMPACT;
+    return DS_AXDR_FIXED;
+}
+
+size_t ds_axdr_type_size(uint8_t tag) { return TYPES[tag].size; }
+
+int ds_axdr_type_signed(uint8_t tag) { return TYPES[tag].decode == decode_signed; }
+
 static uint64_t be_uint(const uint8_t *p, size_t n)
 {
     uint64_t v = 0;

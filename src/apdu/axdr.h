@@ -23,6 +23,22 @@ enum {
  * it opened is closed, and c->pos is left at the first byte it could not decode. */
 int ds_axdr_data(ds_emit *e, ds_cursor *c);
 
+/* How a type's value is laid out after its tag, from the one type table (axdr.c): */
+typedef enum ds_axdr_form {
+    DS_AXDR_NONE = 0,      /* not a Data type */
+    DS_AXDR_BARE,          /* nothing (null, dont-care) */
+    DS_AXDR_FIXED,         /* ds_axdr_type_size() bytes */
+    DS_AXDR_COUNTED,       /* a length, then that many bytes (octet, visible, utf8 string) */
+    DS_AXDR_BITS,          /* a bit count, then the bytes holding the bits */
+    DS_AXDR_CONTAINER,     /* a count, then that many Data (array, structure) */
+    DS_AXDR_COMPACT        /* a type description, a length, the contents (compact-array) */
+} ds_axdr_form;
+ds_axdr_form ds_axdr_type_form(uint8_t tag);
+/* Content bytes of a fixed-size type, 0 for the others. */
+size_t ds_axdr_type_size(uint8_t tag);
+/* 1 for the signed integer types. */
+int ds_axdr_type_signed(uint8_t tag);
+
 /* The Gurux element name for a type tag ("UInt8", "OctetString", ...), NULL if unknown. */
 const char *ds_axdr_type_name(uint8_t tag);
 
