@@ -171,9 +171,9 @@ fuzz: deps
 	done
 
 # ---- benchmark (tests/bench/README.md; BENCH_SCALE=0.05 for a quick run, BENCH_KEEP=1) ----------
-build/release/dlmscope-bench: tests/bench/bench.c
+build/release/dlmscope-bench: tests/bench/bench.c build/release/libdlmscope.a
 	@mkdir -p $(dir $@)
-	$(CC) $(RELEASE_CFLAGS) $< -o $@
+	$(CC) $(RELEASE_CFLAGS) $< -o $@ build/release/libdlmscope.a $(LIBS)
 
 bench: build/release/dlmscope build/release/dlmscope-bench
 	@build/release/dlmscope-bench build/release/dlmscope
