@@ -113,6 +113,7 @@ check: deps
 check-release: build/release/dlmscope build/release/libdlmscope.so $(RELEASE_UNIT)
 	@tests/run-units.sh release $(RELEASE_UNIT)
 	@tests/lib/shared.sh build/release $(CC)
+	@tests/lib/installed.sh $(CC)
 	@tests/lib/manpages.sh man/*.1 man/*.5
 	@tests/lib/layers.sh
 	@tests/e2e/run.sh build/release/dlmscope
