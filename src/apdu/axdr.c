@@ -117,6 +117,57 @@ size_t ds_axdr_type_size(uint8_t tag) { return TYPES[tag].size; }
 
 int ds_axdr_type_signed(uint8_t tag) { return TYPES[tag].decode == decode_signed; }
 
+/* A compact-array element type, by the rules of describe_type (below). */
+static int skip_type_description(ds_cursor *c, int depth)
+{
+    uint8_t tag;
+    size_t n;
+    uint64_t count;
+    if (depth > DS_MAX_DEPTH || ds_cur_u8(c, &tag)) return -1;
+    if (tag == DS_T_STRUCTURE) {
+        if (ds_cur_len(c, &n, NULL) || n == 0 || n > ds_cur_left(c)) return -1;
+        for (size_t i = 0; i < n; i++)
+            if (skip_type_description(c, depth + 1)) return -1;
+        return 0;
+    }
+    if (tag == DS_T_ARRAY) {
+        if (ds_cur_uint(c, 2, &count) || count == 0) return -1;
+        return skip_type_description(c, depth + 1);
+    }
+    ds_axdr_form form = ds_axdr_type_form(tag);
+    return TYPES[tag].size || form == DS_AXDR_COUNTED || form == DS_AXDR_BITS ? 0 : -1;
+}
+
+int ds_axdr_skip(ds_cursor *c, int depth)
+{
+    uint8_t tag;
+    size_t count;
+    const uint8_t *unused;
+    if (depth > DS_MAX_DEPTH || ds_cur_u8(c, &tag)) return -1;
+    switch (ds_axdr_type_form(tag)) {
+    case DS_AXDR_BARE:
+        return 0;
+    case DS_AXDR_FIXED:
+        return ds_cur_bytes(c, TYPES[tag].size, &unused) ? -1 : 0;
+    case DS_AXDR_COUNTED:
+        return ds_cur_len(c, &count, NULL) || ds_cur_bytes(c, count, &unused) ? -1 : 0;
+    case DS_AXDR_BITS: /* the length counts bits */
+        if (ds_cur_len(c, &count, NULL)) return -1;
+        return ds_cur_bytes(c, count / 8 + (count % 8 != 0), &unused) ? -1 : 0;
+    case DS_AXDR_CONTAINER:
+        /* every element takes at least its tag byte, so a huge count stops at the end of the input */
+        if (ds_cur_len(c, &count, NULL)) return -1;
+        for (size_t i = 0; i < count; i++)
+            if (ds_axdr_skip(c, depth + 1)) return -1;
+        return 0;
+    case DS_AXDR_COMPACT:
+        if (skip_type_description(c, depth + 1)) return -1;
+        return ds_cur_len(c, &count, NULL) || ds_cur_bytes(c, count, &unused) ? -1 : 0;
+    default:
+        return -1;
+    }
+}
+
 static uint64_t be_uint(const uint8_t *p, size_t n)
 {
     uint64_t v = 0;

@@ -39,6 +39,11 @@ size_t ds_axdr_type_size(uint8_t tag);
 /* 1 for the signed integer types. */
 int ds_axdr_type_signed(uint8_t tag);
 
+/* Steps over one Data at the cursor without decoding it, by the same type table; a compact
+ * array's type description is checked as the decoder checks it, its contents are stepped over
+ * by their length. 0, or -1 when the bytes are not one Data (the cursor is then anywhere). */
+int ds_axdr_skip(ds_cursor *c, int depth);
+
 /* The Gurux element name for a type tag ("UInt8", "OctetString", ...), NULL if unknown. */
 const char *ds_axdr_type_name(uint8_t tag);
 

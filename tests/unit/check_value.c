@@ -12,6 +12,7 @@
 
 #include "dlmscope/dlmscope.h"
 #include "dlmscope/value.h"
+#include "apdu/axdr.h"
 #include "test_hex.h"
 
 static ds_value_arena *A;
@@ -220,6 +221,30 @@ START_TEST(date_time_views)
     /* an unsigned is no date */
     v = data_roundtrip("11 05");
     ck_assert_int_eq(ds_value_datetime(v, &dt), -1);
+}
+END_TEST
+
+/* ds_axdr_skip (blocks.c's stepping over Data) reads the same type table as the decoders */
+static long skipped(const char *hex)
+{
+    uint8_t in[64];
+    size_t n = test_unhex(hex, in, sizeof in);
+    ds_cursor c;
+    ds_cur_init(&c, in, n);
+    return ds_axdr_skip(&c, 0) ? -1 : (long)c.pos;
+}
+
+START_TEST(skip_by_the_type_table)
+{
+    ck_assert_int_eq(skipped("00 AA"), 1);                       /* null: the tag */
+    ck_assert_int_eq(skipped("19 07 E8 03 1F 07 17 3B 3A 00 FF C4 00 AA"), 13); /* date-time: 1 + 12 */
+    ck_assert_int_eq(skipped("04 0A C0 40 AA"), 4);              /* 10 bits in 2 bytes */
+    ck_assert_int_eq(skipped("02 02 09 01 41 11 05 AA"), 7);     /* structure {octets "A", unsigned 5} */
+    ck_assert_int_eq(skipped("13 02 02 12 03 06 00 01 01 00 02 00 AA"), 12); /* compact array: 1+4+1+6 */
+    ck_assert_int_eq(skipped("13 00 01 00"), -1);                /* null cannot be an element type */
+    ck_assert_int_eq(skipped("07 00 00 00 00"), -1);             /* 07 is no Data type for the decoder */
+    ck_assert_int_eq(skipped("12 00"), -1);                      /* long-unsigned cut short */
+    ck_assert_int_eq(skipped("01 05 00"), -1);                   /* 5 elements, 1 byte */
 }
 END_TEST
 
@@ -523,6 +548,7 @@ int main(void)
     tcase_add_test(t, containers_and_length_forms);
     tcase_add_test(t, compact_array_views);
     tcase_add_test(t, date_time_views);
+    tcase_add_test(t, skip_by_the_type_table);
     suite_add_tcase(s, t);
     t = tcase_create("apdu");
     tcase_add_checked_fixture(t, setup, teardown);
