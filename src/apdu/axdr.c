@@ -38,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "names/names.h"
 #include "util/fmt.h"
 
@@ -99,18 +100,47 @@ static const axdr_type TYPES[256] = {
 
 const char *ds_axdr_type_name(uint8_t tag) { return TYPES[tag].name; }
 
-/* The layout of a type follows from its row's decoder, so that the table stays the one place
- * that says which types exist and how long they are. */
-ds_axdr_form ds_axdr_type_form(uint8_t tag)
+/* What a type is follows from its row's decoder, so that the table stays the one place that
+ * says which types exist, how long they are and how they are read. */
+ds_axdr_kind ds_axdr_type_kind(uint8_t tag)
 {
     decode_fn d = TYPES[tag].decode;
-    if (!d) return DS_AXDR_NONE;
-    if (d == decode_bare) return DS_AXDR_BARE;
-    if (d == decode_container) return DS_AXDR_CONTAINER;
-    if (d == decode_bit_string) return DS_AXDR_BITS;
-    if (d == decode_octets || d == decode_text) return DS_AXDR_COUNTED;
-    if (d == decode_compact_array) return DS_AXDR_COMPACT;
-    return DS_AXDR_FIXED;
+    if (!d) return DS_AXDR_K_NONE;
+    if (d == decode_bare) return DS_AXDR_K_BARE;
+    if (d == decode_container) return DS_AXDR_K_CONTAINER;
+    if (d == decode_boolean) return DS_AXDR_K_BOOLEAN;
+    if (d == decode_bit_string) return DS_AXDR_K_BITS;
+    if (d == decode_signed) return DS_AXDR_K_SIGNED;
+    if (d == decode_real) return DS_AXDR_K_REAL;
+    if (d == decode_date) return DS_AXDR_K_DATE;
+    if (d == decode_octets) return DS_AXDR_K_OCTETS;
+    if (d == decode_text) return DS_AXDR_K_TEXT;
+    if (d == decode_compact_array) return DS_AXDR_K_COMPACT;
+    return DS_AXDR_K_UNSIGNED;
+}
+
+ds_axdr_form ds_axdr_type_form(uint8_t tag)
+{
+    switch (ds_axdr_type_kind(tag)) {
+    case DS_AXDR_K_NONE: return DS_AXDR_NONE;
+    case DS_AXDR_K_BARE: return DS_AXDR_BARE;
+    case DS_AXDR_K_CONTAINER: return DS_AXDR_CONTAINER;
+    case DS_AXDR_K_BITS: return DS_AXDR_BITS;
+    case DS_AXDR_K_OCTETS: case DS_AXDR_K_TEXT: return DS_AXDR_COUNTED;
+    case DS_AXDR_K_COMPACT: return DS_AXDR_COMPACT;
+    default: return DS_AXDR_FIXED;
+    }
+}
+
+int ds_axdr_type_named(const char *name)
+{
+    /* the first letter, case folded, before the whole name: most rows are passed over by it */
+    int first = name[0] | 0x20;
+    for (int tag = 0; tag < 256; tag++) {
+        const char *n = TYPES[tag].name;
+        if (n && (n[0] | 0x20) == first && strcasecmp(n, name) == 0) return tag;
+    }
+    return -1;
 }
 
 size_t ds_axdr_type_size(uint8_t tag) { return TYPES[tag].size; }

@@ -34,6 +34,18 @@ typedef enum ds_axdr_form {
     DS_AXDR_COMPACT        /* a type description, a length, the contents (compact-array) */
 } ds_axdr_form;
 ds_axdr_form ds_axdr_type_form(uint8_t tag);
+/* What a type's value is, finer than its form (for the encoders): */
+typedef enum ds_axdr_kind {
+    DS_AXDR_K_NONE = 0, DS_AXDR_K_BARE, DS_AXDR_K_CONTAINER, DS_AXDR_K_BOOLEAN, DS_AXDR_K_BITS,
+    DS_AXDR_K_UNSIGNED,   /* unsigned integers, enum, BCD */
+    DS_AXDR_K_SIGNED,
+    DS_AXDR_K_REAL,       /* float32, float64 */
+    DS_AXDR_K_DATE,       /* date-time, date, time */
+    DS_AXDR_K_OCTETS, DS_AXDR_K_TEXT, DS_AXDR_K_COMPACT
+} ds_axdr_kind;
+ds_axdr_kind ds_axdr_type_kind(uint8_t tag);
+/* The tag of the type whose element name is `name` (case-insensitive), or -1. */
+int ds_axdr_type_named(const char *name);
 /* Content bytes of a fixed-size type, 0 for the others. */
 size_t ds_axdr_type_size(uint8_t tag);
 /* 1 for the signed integer types. */
