@@ -236,6 +236,32 @@ int ds_build_exception_response(uint8_t state_error, uint8_t service_error, uint
 int ds_build_data_notification(uint32_t long_iip, const uint8_t *date_time, size_t n, const ds_value *data,
                                uint8_t *buf, size_t cap, size_t *len, char *err, size_t errsz);
 
+/* An association request or response (AARQ, AARE): the ACSE fields and the xDLMS
+ * InitiateRequest/InitiateResponse that rides in its user-information. */
+typedef struct ds_association {
+    uint8_t context;        /* application context name, last arc: 1 LN, 2 SN, 3 LN ciphered, 4 SN ciphered */
+    int mechanism;          /* mechanism name, last arc (0..7); < 0: none (no ACSE requirements either) */
+    const uint8_t *title;   /* calling (AARQ) or responding (AARE) AP title; NULL: none */
+    size_t title_len;
+    const uint8_t *auth;    /* calling (AARQ) or responding (AARE) authentication value; NULL: none */
+    size_t auth_len;
+    uint8_t result;         /* AARE: association-result (0 accepted, 1 rejected-permanent, 2 rejected-transient) */
+    uint8_t diagnostic;     /* AARE: acse-service-user diagnostic */
+    /* the InitiateRequest (AARQ) or InitiateResponse (AARE), when user_information is NULL */
+    uint8_t dlms_version;   /* 6 */
+    uint32_t conformance;   /* the 24 conformance bits */
+    uint16_t max_pdu;       /* proposed (AARQ) or negotiated (AARE) max PDU size */
+    uint16_t vaa_name;      /* AARE: 0x0007 for LN, 0xFA00 for SN */
+    const uint8_t *dedicated_key; /* AARQ: NULL for none */
+    size_t dedicated_key_len;
+    /* or the user-information APDU as bytes (a ciphered InitiateRequest, a ConfirmedServiceError) */
+    const uint8_t *user_information;
+    size_t user_information_len;
+} ds_association;
+
+int ds_build_aarq(const ds_association *as, uint8_t *buf, size_t cap, size_t *len, char *err, size_t errsz);
+int ds_build_aare(const ds_association *as, uint8_t *buf, size_t cap, size_t *len, char *err, size_t errsz);
+
 #ifdef __cplusplus
 }
 #endif

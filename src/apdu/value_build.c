@@ -304,3 +304,112 @@ int ds_build_data_notification(uint32_t long_iip, const uint8_t *date_time, size
     }
     return build_end(&b, buf, cap, len);
 }
+
+/* ---- association ---- */
+
+/* DLMS UA object identifiers: 2.16.756.5.8.<kind>.<arc> = 60 85 74 05 08 <kind> <arc> */
+static void set_dlms_oid(build *b, ds_value *at, const char *path, uint8_t kind, uint8_t arc)
+{
+    const uint8_t oid[7] = {0x60, 0x85, 0x74, 0x05, 0x08, kind, arc};
+    set_bytes(b, at, path, oid, sizeof oid);
+}
+
+/* A BER field of the sequence, its fields at their defaults; NULL after reporting. */
+static ds_value *ber_field(build *b, ds_value *seq, uint8_t tag)
+{
+    if (b->failed) return NULL;
+    ds_value *t = ds_value_add_tagged(b->a, seq, tag);
+    if (!t) build_fail(b, "%s: %s", seq->name, ds_value_arena_error(b->a));
+    return t;
+}
+
+/* The xDLMS APDU of the user-information: the caller's bytes decoded, or an InitiateRequest
+ * (AARQ) / InitiateResponse (AARE) made from the parameters. */
+static ds_value *initiate(build *b, const ds_association *as, int request)
+{
+    ds_value *apdu = NULL;
+    if (as->user_information) {
+        ds_diag d;
+        if (ds_value_decode_apdu(b->a, as->user_information, as->user_information_len, &apdu, &d)) {
+            build_fail(b, "user-information: %s at byte %llu: %s", d.code, (unsigned long long)d.offset, d.message);
+            return NULL;
+        }
+        return apdu;
+    }
+    apdu = ds_value_new_apdu(b->a, request ? 0x01 : 0x08);
+    if (!apdu) {
+        build_fail(b, "%s", ds_value_arena_error(b->a));
+        return NULL;
+    }
+    ds_value *init = apdu->child;
+    if (request) {
+        if (as->dedicated_key) {
+            set_present(b, init, "DedicatedKey");
+            set_bytes(b, init, "DedicatedKey", as->dedicated_key, as->dedicated_key_len);
+        }
+        set_u(b, init, "ProposedDlmsVersionNumber", as->dlms_version);
+        set_u(b, init, "ProposedConformance", as->conformance);
+        set_u(b, init, "ProposedMaxPduSize", as->max_pdu);
+    } else {
+        set_u(b, init, "NegotiatedDlmsVersionNumber", as->dlms_version);
+        set_u(b, init, "NegotiatedConformance", as->conformance);
+        set_u(b, init, "NegotiatedMaxPduSize", as->max_pdu);
+        set_u(b, init, "VaaName", as->vaa_name);
+    }
+    return apdu;
+}
+
+/* The fields both have, in the order of the Green Book's examples. The tags differ: AARQ
+ * title A6, requirements 8A, mechanism 8B, authentication AC; AARE A4, 88, 89, AA. */
+static void association(build *b, const ds_association *as, int request)
+{
+    const char *name = request ? "AssociationRequest" : "AssociationResponse";
+    ds_value *seq = at_path(b, NULL, name);
+    if (!seq) return;
+    ds_value *t = ber_field(b, seq, 0xA1);
+    if (t) set_dlms_oid(b, t, "ApplicationContextName", 1, as->context);
+    if (!request) {
+        if ((t = ber_field(b, seq, 0xA2))) set_u(b, t, "AssociationResult", as->result);
+        if ((t = ber_field(b, seq, 0xA3))) {
+            ds_value *diag = ds_value_find(t, "ResultSourceDiagnostic");
+            if (!diag || ds_value_choose(b->a, diag, 0xA1)) build_fail(b, "AssociationResponse: diagnostic");
+            else set_u(b, diag, "ACSEServiceUser", as->diagnostic);
+        }
+    }
+    if (as->title && (t = ber_field(b, seq, request ? 0xA6 : 0xA4)))
+        set_bytes(b, t, request ? "CallingAPTitle" : "RespondingAPTitle", as->title, as->title_len);
+    if (as->mechanism >= 0) {
+        static const uint8_t AUTHENTICATION_BIT[2] = {0x07, 0x80}; /* 7 unused bits, bit 0 set */
+        if ((t = ber_field(b, seq, request ? 0x8A : 0x88)))
+            set_bytes(b, t, request ? "SenderACSERequirements" : "ResponderACSERequirement", AUTHENTICATION_BIT, 2);
+        if ((t = ber_field(b, seq, request ? 0x8B : 0x89))) set_dlms_oid(b, t, "MechanismName", 2, (uint8_t)as->mechanism);
+    }
+    if (as->auth && (t = ber_field(b, seq, request ? 0xAC : 0xAA))) {
+        ds_value *choice = t->child; /* the unnamed authentication-value choice: 80 = charstring */
+        if (!choice || ds_value_choose(b->a, choice, 0x80)) build_fail(b, "%s: authentication value", name);
+        else set_bytes(b, choice, request ? "CallingAuthentication" : "RespondingAuthentication", as->auth, as->auth_len);
+    }
+    if ((t = ber_field(b, seq, 0xBE))) {
+        ds_value *apdu = initiate(b, as, request);
+        ds_value *holder = ds_value_child(t, 0); /* the 04 TLV around the APDU */
+        if (apdu && holder) {
+            apdu->next = NULL;
+            holder->child = apdu;
+            holder->count = 1;
+        }
+    }
+}
+
+int ds_build_aarq(const ds_association *as, uint8_t *buf, size_t cap, size_t *len, char *err, size_t errsz)
+{
+    build b;
+    if (!build_start(&b, 0x60, err, errsz)) association(&b, as, 1);
+    return build_end(&b, buf, cap, len);
+}
+
+int ds_build_aare(const ds_association *as, uint8_t *buf, size_t cap, size_t *len, char *err, size_t errsz)
+{
+    build b;
+    if (!build_start(&b, 0x61, err, errsz)) association(&b, as, 0);
+    return build_end(&b, buf, cap, len);
+}

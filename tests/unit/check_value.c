@@ -381,6 +381,46 @@ START_TEST(builders)
 }
 END_TEST
 
+START_TEST(association_builders)
+{
+    uint8_t buf[256];
+    size_t n;
+    char err[256];
+    /* AARQ, LN without security: 60 len | A1 09 06 07 60857405080101 (2.16.756.5.8.1.1) |
+     * BE 10 04 0E + InitiateRequest 01 00 00 00 06 5F1F0400 007E1F 04B0; 11 + 18 = 29 = 0x1D */
+    ds_association as = {.context = 1, .mechanism = -1, .dlms_version = 6, .conformance = 0x007E1F, .max_pdu = 1200};
+    ck_assert_int_eq(ds_build_aarq(&as, buf, sizeof buf, &n, err, sizeof err), 0);
+    expect_bytes(buf, n, "60 1D A1 09 06 07 60 85 74 05 08 01 01 BE 10 04 0E 01 00 00 00 06 5F 1F 04 00 00 7E 1F 04 B0");
+    /* with a password (LLS, mechanism 1): + 8A 02 0780, 8B 07 60857405080201, AC 0A 80 08 "12345678";
+     * 11 + 4 + 9 + 12 + 18 = 54 = 0x36 */
+    as.mechanism = 1;
+    as.auth = (const uint8_t *)"12345678";
+    as.auth_len = 8;
+    ck_assert_int_eq(ds_build_aarq(&as, buf, sizeof buf, &n, err, sizeof err), 0);
+    expect_bytes(buf, n, "60 36 A1 09 06 07 60 85 74 05 08 01 01 8A 02 07 80 8B 07 60 85 74 05 08 02 01 "
+                         "AC 0A 80 08 31 32 33 34 35 36 37 38 BE 10 04 0E 01 00 00 00 06 5F 1F 04 00 00 7E 1F 04 B0");
+    /* AARE accepted: A1 ..., A2 03 02 01 00 (accepted), A3 05 A1 03 02 01 00 (user: null),
+     * BE 10 04 0E + InitiateResponse 08 00 06 5F1F0400 00501F 01F4 0007; 11 + 5 + 7 + 18 = 41 = 0x29 */
+    ds_association re = {.context = 1, .mechanism = -1, .dlms_version = 6, .conformance = 0x00501F, .max_pdu = 500,
+                         .vaa_name = 7};
+    ck_assert_int_eq(ds_build_aare(&re, buf, sizeof buf, &n, err, sizeof err), 0);
+    expect_bytes(buf, n, "61 29 A1 09 06 07 60 85 74 05 08 01 01 A2 03 02 01 00 A3 05 A1 03 02 01 00 "
+                         "BE 10 04 0E 08 00 06 5F 1F 04 00 00 50 1F 01 F4 00 07");
+    /* the user-information given as bytes: a confirmed-service-error 0E 01 06 00 (initiate, other) */
+    const uint8_t cse[] = {0x0E, 0x01, 0x06, 0x00};
+    re.result = 1;
+    re.diagnostic = 1;
+    re.user_information = cse;
+    re.user_information_len = sizeof cse;
+    ck_assert_int_eq(ds_build_aare(&re, buf, sizeof buf, &n, err, sizeof err), 0);
+    expect_bytes(buf, n, "61 1F A1 09 06 07 60 85 74 05 08 01 01 A2 03 02 01 01 A3 05 A1 03 02 01 01 BE 06 04 04 0E 01 06 00");
+    /* what is built decodes back to the same values */
+    ds_value *v;
+    ck_assert_int_eq(ds_value_decode_apdu(A, buf, n, &v, NULL), 0);
+    ck_assert_uint_eq(ds_value_find_any(v, "AssociationResult")->u, 1);
+}
+END_TEST
+
 /* ---- refusals ------------------------------------------------------------------------------------ */
 
 static void expect_refusal(const ds_value *apdu, const char *part)
@@ -554,6 +594,7 @@ int main(void)
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, paths_and_getters);
     tcase_add_test(t, builders);
+    tcase_add_test(t, association_builders);
     tcase_add_test(t, refusals_name_the_field);
     tcase_add_test(t, arena_limits);
     suite_add_tcase(s, t);
