@@ -262,6 +262,35 @@ typedef struct ds_association {
 int ds_build_aarq(const ds_association *as, uint8_t *buf, size_t cap, size_t *len, char *err, size_t errsz);
 int ds_build_aare(const ds_association *as, uint8_t *buf, size_t cap, size_t *len, char *err, size_t errsz);
 
+/* ---- block transfer (DataBlock-SA: last-block, block-number, raw-data) ---- */
+
+/* Receives one APDU of a split; a non-zero return stops the split (and is returned). */
+typedef int (*ds_block_fn)(void *user, const uint8_t *apdu, size_t len);
+
+/* Splits the encoded Data `data` (n bytes, tag included) into get-response-with-datablock APDUs
+ * of at most block_size raw bytes each, numbered from 1, the last marked; fn gets each. 0, or -1
+ * with err. */
+int ds_split_get_response(uint8_t iip, const uint8_t *data, size_t n, size_t block_size, ds_block_fn fn,
+                          void *user, char *err, size_t errsz);
+/* The same for a set-request: set-request-with-first-datablock (with the attribute), then
+ * set-request-with-datablock. */
+int ds_split_set_request(uint8_t iip, const ds_cosem_ref *ref, const uint8_t *data, size_t n, size_t block_size,
+                         ds_block_fn fn, void *user, char *err, size_t errsz);
+
+/* Joins the raw data of the blocks of one transfer, in order, into the caller's buffer. */
+typedef struct ds_block_join {
+    uint8_t *out;        /* the caller's buffer */
+    size_t cap, len;
+    uint32_t next;       /* the block number expected next (from 1) */
+    int done;            /* the last block is in */
+} ds_block_join;
+
+void ds_block_join_init(ds_block_join *j, uint8_t *out, size_t cap);
+/* Adds the block of a decoded APDU (any form with LastBlock, BlockNumber and RawData: GET/SET
+ * data blocks, ACTION pblocks). 1 when it was the last, 0 when more are to come, -1 with err (a
+ * block out of order, a data-access-result instead of data, no room). */
+int ds_block_join_add(ds_block_join *j, const ds_value *apdu, char *err, size_t errsz);
+
 #ifdef __cplusplus
 }
 #endif

@@ -413,3 +413,128 @@ int ds_build_aare(const ds_association *as, uint8_t *buf, size_t cap, size_t *le
     if (!build_start(&b, 0x61, err, errsz)) association(&b, as, 0);
     return build_end(&b, buf, cap, len);
 }
+
+/* ---- block transfer ---- */
+
+/* One data block of an APDU whose default tree holds LastBlock, BlockNumber and RawData somewhere
+ * below `holder` (set here), encoded and handed to fn. */
+static int send_block(build *b, ds_value *holder, int last, uint32_t number, const uint8_t *p, size_t n,
+                      ds_block_fn fn, void *user)
+{
+    ds_value *l = holder ? ds_value_find_any(holder, "LastBlock") : NULL;
+    ds_value *num = holder ? ds_value_find_any(holder, "BlockNumber") : NULL;
+    ds_value *raw = holder ? ds_value_find_any(holder, "RawData") : NULL;
+    if (!l || !num || !raw) build_fail(b, "no data block fields");
+    else {
+        l->u = last ? 1 : 0;
+        num->u = number;
+        if (ds_value_set_bytes(b->a, raw, p, n)) build_fail(b, "RawData: %s", ds_value_arena_error(b->a));
+    }
+    uint8_t apdu[65536 + 64];
+    size_t len;
+    int rc = build_end(b, apdu, sizeof apdu, &len);
+    if (rc) return rc;
+    return fn(user, apdu, len);
+}
+
+/* The number of blocks of n bytes in pieces of size (at least one block, even for n = 0). */
+static int block_count(size_t n, size_t size, char *err, size_t errsz, uint32_t *count)
+{
+    if (size == 0 || size > 65536) {
+        if (err && errsz) snprintf(err, errsz, "block size %zu (1..65536)", size);
+        return -1;
+    }
+    size_t c = n ? (n + size - 1) / size : 1;
+    if (c > UINT32_MAX) {
+        if (err && errsz) snprintf(err, errsz, "%zu blocks are more than a block number counts", c);
+        return -1;
+    }
+    *count = (uint32_t)c;
+    return 0;
+}
+
+int ds_split_get_response(uint8_t iip, const uint8_t *data, size_t n, size_t block_size, ds_block_fn fn,
+                          void *user, char *err, size_t errsz)
+{
+    uint32_t count;
+    if (block_count(n, block_size, err, errsz, &count)) return -1;
+    for (uint32_t i = 0; i < count; i++) {
+        size_t from = (size_t)i * block_size, len = n - from < block_size ? n - from : block_size;
+        build b;
+        if (build_start(&b, 0xC4, err, errsz)) return build_end(&b, NULL, 0, NULL);
+        ds_value *resp = choose(&b, NULL, "GetResponse", 2);
+        ds_value *block = at_path(&b, resp, "GetResponsewithDataBlock");
+        set_u(&b, block, "InvokeIdAndPriority", iip);
+        ds_value *result = at_path(&b, block, "Result");
+        choose(&b, result, "Result", 0);
+        int rc = send_block(&b, result, i + 1 == count, i + 1, data + from, len, fn, user);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+int ds_split_set_request(uint8_t iip, const ds_cosem_ref *ref, const uint8_t *data, size_t n, size_t block_size,
+                         ds_block_fn fn, void *user, char *err, size_t errsz)
+{
+    uint32_t count;
+    if (block_count(n, block_size, err, errsz, &count)) return -1;
+    for (uint32_t i = 0; i < count; i++) {
+        size_t from = (size_t)i * block_size, len = n - from < block_size ? n - from : block_size;
+        build b;
+        if (build_start(&b, 0xC1, err, errsz)) return build_end(&b, NULL, 0, NULL);
+        ds_value *req = choose(&b, NULL, "SetRequest", i == 0 ? 2 : 3);
+        ds_value *form = at_path(&b, req, i == 0 ? "SetRequestFirstDataBlock" : "SetRequestWithDataBlock");
+        set_u(&b, form, "InvokeIdAndPriority", iip);
+        if (i == 0) set_ref(&b, at_path(&b, form, "AttributeDescriptor"), ref, "AttributeId");
+        int rc = send_block(&b, at_path(&b, form, "DataBlock"), i + 1 == count, i + 1, data + from, len, fn, user);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+void ds_block_join_init(ds_block_join *j, uint8_t *out, size_t cap)
+{
+    memset(j, 0, sizeof *j);
+    j->out = out;
+    j->cap = cap;
+    j->next = 1;
+}
+
+static int join_fail(char *err, size_t errsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int join_fail(char *err, size_t errsz, const char *fmt, ...)
+{
+    if (err && errsz) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errsz, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+int ds_block_join_add(ds_block_join *j, const ds_value *apdu, char *err, size_t errsz)
+{
+    if (j->done) return join_fail(err, errsz, "the transfer is complete: block after the last");
+    const ds_value *last = ds_value_find_any(apdu, "LastBlock");
+    const ds_value *number = ds_value_find_any(apdu, "BlockNumber");
+    const ds_value *raw = ds_value_find_any(apdu, "RawData");
+    if (!last || !number) return join_fail(err, errsz, "not a data block (no LastBlock and BlockNumber)");
+    if (!raw) {
+        const ds_value *dar = ds_value_find_any(apdu, "DataAccessResult");
+        if (dar) return join_fail(err, errsz, "block %llu carries data-access-result %llu instead of data",
+                                  (unsigned long long)number->u, (unsigned long long)dar->u);
+        return join_fail(err, errsz, "block %llu carries no raw data", (unsigned long long)number->u);
+    }
+    if (number->u != j->next)
+        return join_fail(err, errsz, "block %llu where block %lu was expected", (unsigned long long)number->u,
+                         (unsigned long)j->next);
+    if (raw->len > j->cap - j->len)
+        return join_fail(err, errsz, "block %llu: %zu more bytes do not fit the %zu of the buffer",
+                         (unsigned long long)number->u, raw->len, j->cap);
+    if (raw->len) memcpy(j->out + j->len, raw->bytes, raw->len);
+    j->len += raw->len;
+    j->next++;
+    j->done = last->u != 0;
+    return j->done;
+}

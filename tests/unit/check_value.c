@@ -421,6 +421,72 @@ START_TEST(association_builders)
 }
 END_TEST
 
+/* block transfer: the APDUs of a split, kept for the test */
+typedef struct blocks {
+    uint8_t apdu[4][1200];
+    size_t len[4];
+    int n;
+} blocks;
+
+static int keep_block(void *user, const uint8_t *apdu, size_t len)
+{
+    blocks *b = user;
+    ck_assert_int_lt(b->n, 4);
+    ck_assert_uint_le(len, sizeof b->apdu[0]);
+    memcpy(b->apdu[b->n], apdu, len);
+    b->len[b->n++] = len;
+    return 0;
+}
+
+START_TEST(block_transfer)
+{
+    /* an octet-string of 1500 bytes: 09 82 05DC + 1500 bytes = 1504 bytes of Data */
+    static uint8_t data[1504], joined[2000];
+    data[0] = 0x09, data[1] = 0x82, data[2] = 0x05, data[3] = 0xDC;
+    for (size_t i = 4; i < sizeof data; i++) data[i] = (uint8_t)(i * 7);
+    blocks b = {.n = 0};
+    char err[256];
+    ck_assert_int_eq(ds_split_get_response(0xC1, data, sizeof data, 1000, keep_block, &b, err, sizeof err), 0);
+    ck_assert_int_eq(b.n, 2);
+    /* block 1: C4 02 C1, last 00, number 00000001, raw-data choice 00, length 82 03E8 (1000) */
+    ck_assert_uint_eq(b.len[0], 12 + 1000);
+    expect_bytes(b.apdu[0], 12, "C4 02 C1 00 00 00 00 01 00 82 03 E8");
+    ck_assert_mem_eq(b.apdu[0] + 12, data, 1000);
+    /* block 2: last 01, number 2, length 82 01F8 (504) */
+    ck_assert_uint_eq(b.len[1], 12 + 504);
+    expect_bytes(b.apdu[1], 12, "C4 02 C1 01 00 00 00 02 00 82 01 F8");
+
+    ds_block_join j;
+    ds_block_join_init(&j, joined, sizeof joined);
+    ds_value *v;
+    /* out of order: block 2 first */
+    ck_assert_int_eq(ds_value_decode_apdu(A, b.apdu[1], b.len[1], &v, NULL), 0);
+    ck_assert_int_eq(ds_block_join_add(&j, v, err, sizeof err), -1);
+    ck_assert_str_eq(err, "block 2 where block 1 was expected");
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(ds_value_decode_apdu(A, b.apdu[i], b.len[i], &v, NULL), 0);
+        ck_assert_int_eq(ds_block_join_add(&j, v, err, sizeof err), i == 1);
+    }
+    ck_assert_uint_eq(j.len, sizeof data);
+    ck_assert_mem_eq(joined, data, sizeof data);
+
+    /* set-request: long-unsigned 16 (12 00 10) in blocks of 2: first block with the attribute,
+     * C1 02 C1 AD 00 | last 00, number 1, 02 12 00; then C1 03 C1 | 01, 2, 01 10 */
+    const uint8_t lu16[] = {0x12, 0x00, 0x10};
+    b.n = 0;
+    ck_assert_int_eq(ds_split_set_request(0xC1, &ENERGY, lu16, 3, 2, keep_block, &b, err, sizeof err), 0);
+    ck_assert_int_eq(b.n, 2);
+    expect_bytes(b.apdu[0], b.len[0], "C1 02 C1 00 03 01 00 01 08 00 FF 02 00 00 00 00 00 01 02 12 00");
+    expect_bytes(b.apdu[1], b.len[1], "C1 03 C1 01 00 00 00 02 01 10");
+    /* a data-access-result instead of data ends a join: C4 02 C1 01 00000001 01 04 */
+    ds_block_join_init(&j, joined, sizeof joined);
+    const uint8_t refused[] = {0xC4, 0x02, 0xC1, 0x01, 0x00, 0x00, 0x00, 0x01, 0x01, 0x04};
+    ck_assert_int_eq(ds_value_decode_apdu(A, refused, sizeof refused, &v, NULL), 0);
+    ck_assert_int_eq(ds_block_join_add(&j, v, err, sizeof err), -1);
+    ck_assert_str_eq(err, "block 1 carries data-access-result 4 instead of data");
+}
+END_TEST
+
 /* ---- refusals ------------------------------------------------------------------------------------ */
 
 static void expect_refusal(const ds_value *apdu, const char *part)
@@ -595,6 +661,7 @@ int main(void)
     tcase_add_test(t, paths_and_getters);
     tcase_add_test(t, builders);
     tcase_add_test(t, association_builders);
+    tcase_add_test(t, block_transfer);
     tcase_add_test(t, refusals_name_the_field);
     tcase_add_test(t, arena_limits);
     suite_add_tcase(s, t);
