@@ -8,7 +8,7 @@
 # Every input file (testdata/corpus/*.hex, testdata/golden/*.in, testdata/security/*.hex,
 # testdata/demo/*, ../shared/corpus/*.hex) is decoded `--pdu-only` and encoded back: the
 # encoder writes one APDU a line, as the decoder found it (ciphered APDUs in their ciphered
-# form). That list goes to check_value's "corpus" case (DS_VALUE_APDUS), which decodes each APDU
+# form), and the plaintext of the ciphered APDUs of the golden cases that have keys. That list goes to check_value's "corpus" case (DS_VALUE_APDUS), which decodes each APDU
 # to values and, where that had no error, encodes the values back and compares the bytes; it
 # also checks that the value decoder finds an error exactly where the XML decoder does.
 # Prints "values: N passed, N failed".
@@ -26,6 +26,17 @@ for f in "$ROOT"/testdata/corpus/*.hex "$ROOT"/testdata/golden/*.in "$ROOT"/test
     files=$((files + 1))
     $TIMEOUT "$BIN" decode --pdu-only "$f" 2>/dev/null | $TIMEOUT "$BIN" encode 2>/dev/null |
         grep -E '^[0-9A-F]+$' >>"$list"
+done
+# the plaintext of the ciphered APDUs of the golden cases that come with keys: the elements of
+# <Decrypted>, encoded on their own
+for args in "$ROOT"/testdata/golden/*.args; do
+    grep -q -- '--ek' "$args" || continue
+    in=${args%.args}.in
+    [ -f "$in" ] || continue
+    # shellcheck disable=SC2046 # the options are words
+    $TIMEOUT "$BIN" decode --pdu-only --show-keys $(sed 's/--json//' "$args") "$in" >"$TMP/keyed.xml" 2>/dev/null
+    { echo '<Messages>'; xmllint --xpath '//Decrypted/*' "$TMP/keyed.xml" 2>/dev/null; echo; echo '</Messages>'; } |
+        $TIMEOUT "$BIN" encode 2>/dev/null | grep -E '^[0-9A-F]+$' >>"$list"
 done
 sort -u "$list" >"$list.u"
 n=$(wc -l <"$list.u")
