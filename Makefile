@@ -113,6 +113,7 @@ check: deps
 check-release: build/release/dlmscope build/release/libdlmscope.so $(RELEASE_UNIT)
 	@tests/run-units.sh release $(RELEASE_UNIT)
 	@tests/lib/shared.sh build/release $(CC)
+	@tests/lib/installed.sh $(CC)
 	@tests/lib/manpages.sh man/*.1 man/*.5
 	@tests/lib/layers.sh
 	@tests/e2e/run.sh build/release/dlmscope
@@ -120,6 +121,7 @@ check-release: build/release/dlmscope build/release/libdlmscope.so $(RELEASE_UNI
 	@tests/e2e/encode.sh build/release/dlmscope
 	@tests/e2e/roundtrip.sh build/release/dlmscope
 	@tests/e2e/security.sh build/release/dlmscope
+	@tests/e2e/values.sh build/release/dlmscope build/release/tests/check_value
 
 check-asan: build/asan/dlmscope $(ASAN_UNIT)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
@@ -134,6 +136,8 @@ check-asan: build/asan/dlmscope $(ASAN_UNIT)
 	  tests/e2e/roundtrip.sh build/asan/dlmscope
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  tests/e2e/security.sh build/asan/dlmscope
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  tests/e2e/values.sh build/asan/dlmscope build/asan/tests/check_value
 
 # ---- demo ----------------------------------------------------------------------------------
 demo: all
@@ -168,9 +172,9 @@ fuzz: deps
 	done
 
 # ---- benchmark (tests/bench/README.md; BENCH_SCALE=0.05 for a quick run, BENCH_KEEP=1) ----------
-build/release/dlmscope-bench: tests/bench/bench.c
+build/release/dlmscope-bench: tests/bench/bench.c build/release/libdlmscope.a
 	@mkdir -p $(dir $@)
-	$(CC) $(RELEASE_CFLAGS) $< -o $@
+	$(CC) $(RELEASE_CFLAGS) $< -o $@ build/release/libdlmscope.a $(LIBS)
 
 bench: build/release/dlmscope build/release/dlmscope-bench
 	@build/release/dlmscope-bench build/release/dlmscope

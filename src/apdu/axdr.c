@@ -38,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "names/names.h"
 #include "util/fmt.h"
 
@@ -98,6 +99,104 @@ static const axdr_type TYPES[256] = {
 };
 
 const char *ds_axdr_type_name(uint8_t tag) { return TYPES[tag].name; }
+
+/* What a type is follows from its row's decoder, so that the table stays the one place that
+ * says which types exist, how long they are and how they are read. */
+ds_axdr_kind ds_axdr_type_kind(uint8_t tag)
+{
+    decode_fn d = TYPES[tag].decode;
+    if (!d) return DS_AXDR_K_NONE;
+    if (d == decode_bare) return DS_AXDR_K_BARE;
+    if (d == decode_container) return DS_AXDR_K_CONTAINER;
+    if (d == decode_boolean) return DS_AXDR_K_BOOLEAN;
+    if (d == decode_bit_string) return DS_AXDR_K_BITS;
+    if (d == decode_signed) return DS_AXDR_K_SIGNED;
+    if (d == decode_real) return DS_AXDR_K_REAL;
+    if (d == decode_date) return DS_AXDR_K_DATE;
+    if (d == decode_octets) return DS_AXDR_K_OCTETS;
+    if (d == decode_text) return DS_AXDR_K_TEXT;
+    if (d == decode_compact_array) return DS_AXDR_K_COMPACT;
+    return DS_AXDR_K_UNSIGNED;
+}
+
+ds_axdr_form ds_axdr_type_form(uint8_t tag)
+{
+    switch (ds_axdr_type_kind(tag)) {
+    case DS_AXDR_K_NONE: return DS_AXDR_NONE;
+    case DS_AXDR_K_BARE: return DS_AXDR_BARE;
+    case DS_AXDR_K_CONTAINER: return DS_AXDR_CONTAINER;
+    case DS_AXDR_K_BITS: return DS_AXDR_BITS;
+    case DS_AXDR_K_OCTETS: case DS_AXDR_K_TEXT: return DS_AXDR_COUNTED;
+    case DS_AXDR_K_COMPACT: return DS_AXDR_COMPACT;
+    default: return DS_AXDR_FIXED;
+    }
+}
+
+int ds_axdr_type_named(const char *name)
+{
+    /* the first letter, case folded, before the whole name: most rows are passed over by it */
+    int first = name[0] | 0x20;
+    for (int tag = 0; tag < 256; tag++) {
+        const char *n = TYPES[tag].name;
+        if (n && (n[0] | 0x20) == first && strcasecmp(n, name) == 0) return tag;
+    }
+    return -1;
+}
+
+size_t ds_axdr_type_size(uint8_t tag) { return TYPES[tag].size; }
+
+int ds_axdr_type_signed(uint8_t tag) { return TYPES[tag].decode == decode_signed; }
+
+/* A compact-array element type, by the rules of describe_type (below). */
+static int skip_type_description(ds_cursor *c, int depth)
+{
+    uint8_t tag;
+    size_t n;
+    uint64_t count;
+    if (depth > DS_MAX_DEPTH || ds_cur_u8(c, &tag)) return -1;
+    if (tag == DS_T_STRUCTURE) {
+        if (ds_cur_len(c, &n, NULL) || n == 0 || n > ds_cur_left(c)) return -1;
+        for (size_t i = 0; i < n; i++)
+            if (skip_type_description(c, depth + 1)) return -1;
+        return 0;
+    }
+    if (tag == DS_T_ARRAY) {
+        if (ds_cur_uint(c, 2, &count) || count == 0) return -1;
+        return skip_type_description(c, depth + 1);
+    }
+    ds_axdr_form form = ds_axdr_type_form(tag);
+    return TYPES[tag].size || form == DS_AXDR_COUNTED || form == DS_AXDR_BITS ? 0 : -1;
+}
+
+int ds_axdr_skip(ds_cursor *c, int depth)
+{
+    uint8_t tag;
+    size_t count;
+    const uint8_t *unused;
+    if (depth > DS_MAX_DEPTH || ds_cur_u8(c, &tag)) return -1;
+    switch (ds_axdr_type_form(tag)) {
+    case DS_AXDR_BARE:
+        return 0;
+    case DS_AXDR_FIXED:
+        return ds_cur_bytes(c, TYPES[tag].size, &unused) ? -1 : 0;
+    case DS_AXDR_COUNTED:
+        return ds_cur_len(c, &count, NULL) || ds_cur_bytes(c, count, &unused) ? -1 : 0;
+    case DS_AXDR_BITS: /* the length counts bits */
+        if (ds_cur_len(c, &count, NULL)) return -1;
+        return ds_cur_bytes(c, count / 8 + (count % 8 != 0), &unused) ? -1 : 0;
+    case DS_AXDR_CONTAINER:
+        /* every element takes at least its tag byte, so a huge count stops at the end of the input */
+        if (ds_cur_len(c, &count, NULL)) return -1;
+        for (size_t i = 0; i < count; i++)
+            if (ds_axdr_skip(c, depth + 1)) return -1;
+        return 0;
+    case DS_AXDR_COMPACT:
+        if (skip_type_description(c, depth + 1)) return -1;
+        return ds_cur_len(c, &count, NULL) || ds_cur_bytes(c, count, &unused) ? -1 : 0;
+    default:
+        return -1;
+    }
+}
 
 static uint64_t be_uint(const uint8_t *p, size_t n)
 {

@@ -40,51 +40,43 @@ typedef enum value_kind {
     VK_COMPACT
 } value_kind;
 
-/* How each data type is written; its element name is the decoder's (ds_axdr_type_name),
- * compared case-insensitively so that Gurux C++ "Bcd" matches too. */
+/* How a data type is written: its tag, content size and kind, all from axdr.c's type table (the
+ * decoder's), found by the decoder's element name, compared case-insensitively so that Gurux
+ * C++ "Bcd" matches too. */
 typedef struct data_type {
     uint8_t tag;
     uint8_t size;      /* content bytes of fixed-size types */
     value_kind kind;
 } data_type;
 
-static const data_type DATA_TYPES[] = {
-    {DS_T_NULL, 0, VK_BARE},
-    {DS_T_ARRAY, 0, VK_CONTAINER},
-    {DS_T_STRUCTURE, 0, VK_CONTAINER},
-    {DS_T_BOOLEAN, 1, VK_BOOLEAN},
-    {DS_T_BIT_STRING, 0, VK_BITS},
-    {DS_T_INT32, 4, VK_SINT},
-    {DS_T_UINT32, 4, VK_UINT},
-    {DS_T_OCTET_STRING, 0, VK_OCTETS},
-    {DS_T_VISIBLE_STRING, 0, VK_TEXT},
-    {DS_T_UTF8_STRING, 0, VK_TEXT},
-    {DS_T_BCD, 1, VK_UINT},
-    {DS_T_INT8, 1, VK_SINT},
-    {DS_T_INT16, 2, VK_SINT},
-    {DS_T_UINT8, 1, VK_UINT},
-    {DS_T_UINT16, 2, VK_UINT},
-    {DS_T_COMPACT_ARRAY, 0, VK_COMPACT},
-    {DS_T_INT64, 8, VK_SINT},
-    {DS_T_UINT64, 8, VK_UINT},
-    {DS_T_ENUM, 1, VK_UINT},
-    {DS_T_FLOAT32, 4, VK_FIXED_HEX},
-    {DS_T_FLOAT64, 8, VK_FIXED_HEX},
-    {DS_T_DATE_TIME, 12, VK_FIXED_HEX},
-    {DS_T_DATE, 5, VK_FIXED_HEX},
-    {DS_T_TIME, 4, VK_FIXED_HEX},
-    {DS_T_DONT_CARE, 0, VK_BARE},
-};
-
-static const data_type *find_type(const xmlNode *node)
+/* The type of an element, written into *room; NULL when the element is no data type. */
+static const data_type *find_type(const xmlNode *node, data_type *room)
 {
     if (!node || node->type != XML_ELEMENT_NODE) return NULL;
-    for (size_t i = 0; i < sizeof DATA_TYPES / sizeof DATA_TYPES[0]; i++)
-        if (ds_x_is(node, ds_axdr_type_name(DATA_TYPES[i].tag))) return &DATA_TYPES[i];
-    return NULL;
+    int tag = ds_axdr_type_named((const char *)node->name);
+    if (tag < 0) return NULL;
+    room->tag = (uint8_t)tag;
+    room->size = (uint8_t)ds_axdr_type_size((uint8_t)tag);
+    switch (ds_axdr_type_kind((uint8_t)tag)) {
+    case DS_AXDR_K_BARE: room->kind = VK_BARE; break;
+    case DS_AXDR_K_CONTAINER: room->kind = VK_CONTAINER; break;
+    case DS_AXDR_K_BOOLEAN: room->kind = VK_BOOLEAN; break;
+    case DS_AXDR_K_BITS: room->kind = VK_BITS; break;
+    case DS_AXDR_K_SIGNED: room->kind = VK_SINT; break;
+    case DS_AXDR_K_REAL: case DS_AXDR_K_DATE: room->kind = VK_FIXED_HEX; break;
+    case DS_AXDR_K_OCTETS: room->kind = VK_OCTETS; break;
+    case DS_AXDR_K_TEXT: room->kind = VK_TEXT; break;
+    case DS_AXDR_K_COMPACT: room->kind = VK_COMPACT; break;
+    default: room->kind = VK_UINT; break;
+    }
+    return room;
 }
 
-int ds_axdr_is_data(const xmlNode *node) { return find_type(node) != NULL; }
+int ds_axdr_is_data(const xmlNode *node)
+{
+    data_type room;
+    return find_type(node, &room) != NULL;
+}
 
 /* ---- small helpers ------------------------------------------------------------------------ */
 
@@ -296,7 +288,8 @@ static int encode_simple(ds_enc *enc, const xmlNode *node, const data_type *t, d
 
 static int encode_value(ds_enc *enc, const xmlNode *node, ds_buf *out)
 {
-    const data_type *t = find_type(node);
+    data_type room;
+    const data_type *t = find_type(node, &room);
     if (!t) return ds_enc_fail(enc, node, "<%s> is not a known data type", ds_x_name(node));
     if (ds_buf_byte(out, t->tag)) return check_out(enc, node, out);
     int r;
@@ -332,7 +325,8 @@ static int description_count(ds_enc *enc, const xmlNode *node, uint64_t *count)
  * values take no content byte), so that what is written decodes again. */
 static int encode_type(ds_enc *enc, const xmlNode *type, ds_buf *out)
 {
-    const data_type *t = find_type(type);
+    data_type room;
+    const data_type *t = find_type(type, &room);
     if (!t) return ds_enc_fail(enc, type, "<%s> is not a known data type", ds_x_name(type));
     if (t->tag == DS_T_STRUCTURE) {
         size_t n = ds_x_count(type);
@@ -480,7 +474,8 @@ static int put_piece(compact_ctx *cx, const xmlNode *node, const data_type *t, c
  * no empty containers, so the work is bounded by the length of the text. */
 static int element_values(compact_ctx *cx, const xmlNode *type, const xmlNode *row, pieces *it)
 {
-    const data_type *t = find_type(type);
+    data_type room;
+    const data_type *t = find_type(type, &room);
     if (t->tag == DS_T_STRUCTURE) {
         for (xmlNode *child = ds_x_first(type); child; child = ds_x_next(child))
             if (element_values(cx, child, row, it)) return -1;
@@ -558,7 +553,8 @@ static int encode_text_rows(compact_ctx *cx, const xmlNode *type, const xmlNode 
 
 static int encode_contents(compact_ctx *cx, const xmlNode *type, const xmlNode *contents)
 {
-    const data_type *t = find_type(type);
+    data_type room;
+    const data_type *t = find_type(type, &room);
     const char *p;
     size_t n;
     if (t->tag != DS_T_STRUCTURE && t->tag != DS_T_ARRAY) {

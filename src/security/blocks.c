@@ -198,46 +198,12 @@ static int get_block(ds_blocks *b, ds_emit *e, ds_link_addr sender, const uint8_
     return 1;
 }
 
-/* Steps over one A-XDR Data without showing it (the selective access of a first SET block, which
- * the APDU view has already shown). Returns 0 when it was stepped over; -1 for what it cannot
- * step over (truncated, unknown type, compact array, too deep): the caller then gives up. */
-static int skip_data(ds_cursor *c, int depth)
-{
-    uint8_t tag;
-    size_t count;
-    const uint8_t *unused;
-    if (depth > DS_MAX_DEPTH || ds_cur_u8(c, &tag)) return -1;
-    switch (tag) {
-    case DS_T_NULL: case DS_T_DONT_CARE: return 0;
-    case DS_T_BOOLEAN: case DS_T_BCD: case DS_T_INT8: case DS_T_UINT8: case DS_T_ENUM:
-        return ds_cur_bytes(c, 1, &unused) ? -1 : 0;
-    case DS_T_INT16: case DS_T_UINT16: return ds_cur_bytes(c, 2, &unused) ? -1 : 0;
-    case DS_T_INT32: case DS_T_UINT32: case DS_T_FLOATING_POINT: case DS_T_FLOAT32: case DS_T_TIME:
-        return ds_cur_bytes(c, 4, &unused) ? -1 : 0;
-    case DS_T_DATE: return ds_cur_bytes(c, 5, &unused) ? -1 : 0;
-    case DS_T_INT64: case DS_T_UINT64: case DS_T_FLOAT64: return ds_cur_bytes(c, 8, &unused) ? -1 : 0;
-    case DS_T_DATE_TIME: return ds_cur_bytes(c, 12, &unused) ? -1 : 0;
-    case DS_T_OCTET_STRING: case DS_T_VISIBLE_STRING: case DS_T_UTF8_STRING:
-        return ds_cur_len(c, &count, NULL) || ds_cur_bytes(c, count, &unused) ? -1 : 0;
-    case DS_T_BIT_STRING: /* the length counts bits */
-        if (ds_cur_len(c, &count, NULL)) return -1;
-        return ds_cur_bytes(c, count / 8 + (count % 8 != 0), &unused) ? -1 : 0;
-    case DS_T_ARRAY: case DS_T_STRUCTURE:
-        /* every element takes at least its tag byte, so a huge count stops at the end of the input */
-        if (ds_cur_len(c, &count, NULL)) return -1;
-        for (size_t i = 0; i < count; i++)
-            if (skip_data(c, depth + 1)) return -1;
-        return 0;
-    default: return -1;
-    }
-}
-
-/* Whether the whole of a stream is exactly one A-XDR Data, as far as skip_data can tell. */
+/* Whether the whole of a stream is exactly one A-XDR Data, as far as ds_axdr_skip (axdr.c's type table) can tell. */
 static int is_one_data(const ds_block_stream *s)
 {
     ds_cursor c;
     ds_cur_init(&c, s->data.p, s->data.len);
-    return skip_data(&c, 0) == 0 && ds_cur_left(&c) == 0;
+    return ds_axdr_skip(&c, 0) == 0 && ds_cur_left(&c) == 0;
 }
 
 /* The whole of a with-list transfer: one Data per descriptor of the first block, written as a
@@ -254,7 +220,7 @@ static int is_list_of_data(const ds_block_stream *s)
     size_t count;
     if (ds_cur_len(&c, &count, NULL) || count != s->list_count) return 0;
     for (size_t i = 0; i < count; i++)
-        if (skip_data(&c, 0)) return 0;
+        if (ds_axdr_skip(&c, 0)) return 0;
     return ds_cur_left(&c) == 0;
 }
 
@@ -279,7 +245,7 @@ static int skip_descriptor_list(ds_cursor *c, int with_selection, size_t *count)
         if (ds_cur_bytes(c, 9, &descriptor)) return -1;
         if (!with_selection) continue;
         if (ds_cur_u8(c, &has_selection)) return -1;
-        if (has_selection && (ds_cur_u8(c, &selector) || skip_data(c, 0))) return -1;
+        if (has_selection && (ds_cur_u8(c, &selector) || ds_axdr_skip(c, 0))) return -1;
     }
     return 0;
 }
@@ -322,7 +288,7 @@ static int set_block(ds_blocks *b, ds_emit *e, ds_link_addr sender, const uint8_
         uint8_t has_selection, selector;
         const uint8_t *descriptor;
         if (ds_cur_bytes(&c, 9, &descriptor) || ds_cur_u8(&c, &has_selection)) return 1;
-        if (has_selection && (ds_cur_u8(&c, &selector) || skip_data(&c, 0))) {
+        if (has_selection && (ds_cur_u8(&c, &selector) || ds_axdr_skip(&c, 0))) {
             ds_emit_comment(e, "the selective access could not be stepped over: the data blocks are not gathered");
             return 1;
         }

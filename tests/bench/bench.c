@@ -7,7 +7,8 @@
  *
  * Environment: BENCH_SCALE (default 1.0) scales every workload size; BENCH_RUNS (default 3) runs
  * each workload and baseline that many times, keeping the fastest; BENCH_KEEP=1 keeps the
- * generated files. Links nothing but libc. */
+ * generated files. Links libdlmscope.a for one in-process figure: the APDUs of the mix decoded to
+ * values and encoded back (include/dlmscope/value.h); everything else runs the command. */
 #define _DEFAULT_SOURCE 1 /* sync(2) */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +24,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "dlmscope/value.h"
 
 /* wait4() is BSD/GNU, not POSIX; declared here so that the strict POSIX build can use it. */
 pid_t wait4(pid_t pid, int *status, int options, struct rusage *rusage);
@@ -242,12 +245,28 @@ static uint8_t i_control(unsigned nr, unsigned ns)
     return (uint8_t)(((nr & 7) << 5) | 0x10 | ((ns & 7) << 1));
 }
 
+/* The APDUs of the mix's client session, for the values figure. */
+#define MAX_APDUS 32
+static struct {
+    uint8_t b[4096];
+    size_t n;
+} mix_apdus[MAX_APDUS];
+static size_t mix_apdu_count;
+
+static void record_apdu(const uint8_t *p, size_t n)
+{
+    if (mix_apdu_count == MAX_APDUS || n > sizeof mix_apdus[0].b) die("too many APDUs in the mix");
+    memcpy(mix_apdus[mix_apdu_count].b, p, n);
+    mix_apdus[mix_apdu_count++].n = n;
+}
+
 static void client_request(frame_mix *m, hdlc_seq *s, const char *apdu_name)
 {
     uint8_t info[MAX_FRAME_LEN];
     static const uint8_t llc[3] = {0xE6, 0xE6, 0x00};
     memcpy(info, llc, 3);
     size_t n = 3 + load_corpus_hex(apdu_name, info + 3, sizeof info - 3);
+    record_apdu(info + 3, n - 3);
     hdlc_frame(mix_add(m, 1), &SERVER, &CLIENT, i_control(s->server_ns, s->client_ns), 0, info, n);
     s->client_ns++;
 }
@@ -261,6 +280,7 @@ static void server_reply_apdu(frame_mix *m, hdlc_seq *s, const uint8_t *apdu, si
     if (apdu_len > sizeof info - 3) die("reply APDU too large for the mix");
     memcpy(info, llc, 3);
     memcpy(info + 3, apdu, apdu_len);
+    record_apdu(apdu, apdu_len);
     size_t n = 3 + apdu_len;
     for (size_t off = 0; off < n; off += HDLC_MAX_INFO) {
         size_t chunk = n - off < HDLC_MAX_INFO ? n - off : HDLC_MAX_INFO;
@@ -630,6 +650,33 @@ static double startup_ms(char *tool, const frame_mix *m)
 
 /* BENCH_RUNS (default 3, 1..20): each workload and its baseline are run that many times and the
  * fastest of each is kept, so that one run disturbed by another process does not decide. */
+/* The mix's APDUs decoded to values and encoded back (each checked to come back exactly), in
+ * rounds for at least `seconds`: APDUs per second. */
+static double values_rate(double seconds, size_t *apdus_out)
+{
+    ds_value_arena *a = ds_value_arena_new(1 << 16, 1 << 22);
+    static uint8_t out[4096];
+    if (!a) die("out of memory for the value arena");
+    uint64_t done = 0;
+    double start = now_seconds(), elapsed = 0;
+    while (elapsed < seconds) {
+        for (size_t i = 0; i < mix_apdu_count; i++) {
+            ds_value *v;
+            size_t len;
+            ds_value_arena_reset(a);
+            if (ds_value_decode_apdu(a, mix_apdus[i].b, mix_apdus[i].n, &v, NULL) ||
+                ds_value_encode_apdu(v, out, sizeof out, &len, NULL, 0) || len != mix_apdus[i].n ||
+                memcmp(out, mix_apdus[i].b, len) != 0)
+                die("values: APDU %zu of the mix does not come back exactly", i);
+        }
+        done += mix_apdu_count;
+        elapsed = now_seconds() - start;
+    }
+    ds_value_arena_free(a);
+    *apdus_out = mix_apdu_count;
+    return safe_div((double)done, elapsed);
+}
+
 static int env_runs(void)
 {
     const char *v = getenv("BENCH_RUNS");
@@ -723,6 +770,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench: note: encode wrote %llu lines for %llu frames\n", (unsigned long long)w[3].frames,
                 (unsigned long long)frames);
     double start_ms = startup_ms(tool, &mix);
+    size_t value_apdus;
+    double value_rate = values_rate(scale < 1 ? 0.2 : 1.0, &value_apdus);
 
     print_table(w, 4);
     printf("\nMB = 10^6 bytes (RSS: MiB); frames = input frames ((4): hex lines written); RSS = peak of the\n"
@@ -732,6 +781,9 @@ int main(int argc, char **argv)
            "without the 2 wrapper frames per mix (not looked for after HDLC in a binary dump).\n"
            "Start-up: median wall time of %d runs decoding one frame: %.2f ms\n",
            STARTUP_RUNS, start_ms);
+    printf("Values: the %zu APDUs of the mix's client session decoded to values and encoded back (in process,\n"
+           "each checked to come back exactly): %.0f APDUs/s\n",
+           value_apdus, value_rate);
 
     printf("\ntargets (one core):\n");
     int all = 1;

@@ -1,0 +1,298 @@
+/* Values: APDUs and A-XDR Data as a tree, both ways.
+ *
+ * ds_value_decode_apdu() turns the bytes of one APDU into a tree of ds_value nodes, one node per
+ * field of the APDU's description (the same tables that drive the XML decoder: a node's `name`
+ * is the element name of the XML output); ds_value_encode_apdu() writes such a tree back to
+ * bytes. Whatever decoded without an error encodes back to the same bytes (length forms that
+ * are longer than needed included: `len_bytes` keeps them).
+ *
+ * The tree of an APDU:
+ *   APDU (tag = the APDU tag)
+ *     the APDU's layout: CHOICE "GetResponse" (tag = 01) -> GROUP "GetResponseNormal" -> ...
+ * Fields without a name (an OPTIONAL, an unnamed CHOICE, a BER TLV, a Data value) are nodes too;
+ * ds_value_find() looks through them, so a path names only named fields:
+ *   "GetResponse/GetResponseNormal/Result/Data".
+ *
+ * A-XDR Data is a DS_VALUE_DATA node whose `tag` is the A-XDR type (DS_DATA_*):
+ *   null, dont-care          nothing
+ *   array, structure         children (count)
+ *   boolean                  u (the byte as sent: 00, 01, or another byte meaning true)
+ *   bit-string               bytes (the bits, first bit in the high bit of bytes[0]), u = bit count
+ *   integers, enum, bcd      u (the bytes as an unsigned number); signed types also in i
+ *   float32, float64         bytes (4 or 8, big-endian IEEE 754), f = the value
+ *   octet/visible/utf8       bytes
+ *   date-time, date, time    bytes (12, 5, 4); ds_value_datetime() gives the parsed view
+ *   compact-array            child 1: DS_VALUE_TYPE "ContentsDescription" (the element type:
+ *                            tag = A-XDR type, structure: children; array: u = count, child =
+ *                            element type); child 2: GROUP "ArrayContents" whose children are
+ *                            the elements as Data nodes (written without their tags).
+ *
+ * Memory: every node and every byte string lives in an arena with caller-given limits; nothing
+ * is allocated beyond them (the call that would is refused with a message). One call frees it. */
+#ifndef DLMSCOPE_VALUE_H
+#define DLMSCOPE_VALUE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "dlmscope/diag.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum ds_value_kind {
+    DS_VALUE_NUMBER = 1, /* unsigned number: u (len = its byte count where the wire form varies) */
+    DS_VALUE_SIGNED,     /* signed number: i (u holds its bytes) */
+    DS_VALUE_BYTES,      /* bytes, len: fixed-size, length-prefixed or a whole BER value */
+    DS_VALUE_ENUM,       /* enumerated value: u; ds_value_enum_name() spells it */
+    DS_VALUE_BARE,       /* an alternative without content */
+    DS_VALUE_GROUP,      /* a sequence of fields: children */
+    DS_VALUE_OPTIONAL,   /* u = 1: present, children = its fields; u = 0: absent */
+    DS_VALUE_CHOICE,     /* tag = the chosen alternative; children = its fields */
+    DS_VALUE_LIST,       /* SEQUENCE OF: children = the items */
+    DS_VALUE_DATA,       /* A-XDR Data: tag = its type (see above) */
+    DS_VALUE_CONFORMANCE,/* u = the 24 conformance bits (bit 0 of the block = 0x800000) */
+    DS_VALUE_APDU,       /* an APDU: tag; child = its layout */
+    DS_VALUE_TAGGED,     /* a BER TLV: tag; children = the fields of its value */
+    DS_VALUE_BITS,       /* a BER bit string: bytes = unused-bits count byte + the bits; u = bit count */
+    DS_VALUE_OID,        /* an object identifier: bytes = its BER content */
+    DS_VALUE_TYPE        /* a compact-array type description (see above) */
+} ds_value_kind;
+
+/* A-XDR Data types (Green Book Data CHOICE tags) */
+enum {
+    DS_DATA_NULL = 0, DS_DATA_ARRAY = 1, DS_DATA_STRUCTURE = 2, DS_DATA_BOOLEAN = 3, DS_DATA_BIT_STRING = 4,
+    DS_DATA_DOUBLE_LONG = 5, DS_DATA_DOUBLE_LONG_UNSIGNED = 6, DS_DATA_OCTET_STRING = 9,
+    DS_DATA_VISIBLE_STRING = 10, DS_DATA_UTF8_STRING = 12, DS_DATA_BCD = 13, DS_DATA_INTEGER = 15,
+    DS_DATA_LONG = 16, DS_DATA_UNSIGNED = 17, DS_DATA_LONG_UNSIGNED = 18, DS_DATA_COMPACT_ARRAY = 19,
+    DS_DATA_LONG64 = 20, DS_DATA_LONG64_UNSIGNED = 21, DS_DATA_ENUM = 22, DS_DATA_FLOAT32 = 23,
+    DS_DATA_FLOAT64 = 24, DS_DATA_DATE_TIME = 25, DS_DATA_DATE = 26, DS_DATA_TIME = 27,
+    DS_DATA_DONT_CARE = 255
+};
+
+/* value flags */
+#define DS_VALUE_UNCHOSEN 0x01 /* a CHOICE (or BER choice, nested APDU) without an alternative yet */
+#define DS_VALUE_DEFAULT  0x02 /* a CHOICE whose alternative is the description's default */
+
+typedef struct ds_value ds_value;
+struct ds_value {
+    ds_value_kind kind;
+    const char *name;     /* the field's element name, NULL for unnamed fields; Data: NULL */
+    uint8_t tag;          /* CHOICE, TAGGED, APDU: the tag; DATA, TYPE: the A-XDR type */
+    uint8_t len_bytes;    /* bytes its length or count took on the wire; 0 or too few: shortest form */
+    uint8_t flags;        /* DS_VALUE_* */
+    uint64_t u;
+    int64_t i;
+    double f;
+    const uint8_t *bytes; /* in the arena */
+    size_t len;
+    size_t count;         /* children */
+    ds_value *child;      /* first child */
+    ds_value *next;       /* next sibling */
+    size_t offset;        /* decoded: byte offset of the field in the decoded buffer */
+    const void *field;    /* the library's description of the field (internal) */
+};
+
+typedef struct ds_value_arena ds_value_arena;
+
+/* An arena for at most max_nodes nodes and max_bytes bytes of byte strings; NULL without memory. */
+ds_value_arena *ds_value_arena_new(size_t max_nodes, size_t max_bytes);
+/* Frees every node of the arena and the arena. */
+void ds_value_arena_free(ds_value_arena *a);
+/* Drops every node, keeps the arena (its memory) for the next APDU. */
+void ds_value_arena_reset(ds_value_arena *a);
+/* Why the last allocation was refused ("" when none was). */
+const char *ds_value_arena_error(const ds_value_arena *a);
+
+/* ---- bytes -> values ---- */
+
+/* Decodes the APDU in p[0..n) into a tree. Returns 0 when all of it decoded; -1 after an error,
+ * described in *err (code, offset into p, message; err may be NULL), with *out holding what
+ * decoded (NULL when nothing did). Warnings (a length longer than needed) are not errors. */
+int ds_value_decode_apdu(ds_value_arena *a, const uint8_t *p, size_t n, ds_value **out, ds_diag *err);
+/* Decodes one A-XDR Data at p; *used = its bytes. Same contract. */
+int ds_value_decode_data(ds_value_arena *a, const uint8_t *p, size_t n, size_t *used, ds_value **out,
+                         ds_diag *err);
+
+/* ---- values -> bytes ---- */
+
+/* Writes the APDU (a DS_VALUE_APDU tree) into buf, never more than cap bytes; *len = bytes written.
+ * Returns 0, or -1 with a message naming the field's path in err (a value of the wrong kind, too
+ * long for its length form, an unknown choice, too many elements, or buf too small). */
+int ds_value_encode_apdu(const ds_value *apdu, uint8_t *buf, size_t cap, size_t *len, char *err, size_t errsz);
+/* The same for one A-XDR Data value (with its tag). */
+int ds_value_encode_data(const ds_value *data, uint8_t *buf, size_t cap, size_t *len, char *err, size_t errsz);
+
+/* ---- finding values ---- */
+
+/* The field at a '/'-separated path of names below node (unnamed fields are looked through),
+ * or NULL. */
+ds_value *ds_value_find(const ds_value *node, const char *path);
+/* The first field named `name` anywhere below node (depth first), or NULL. */
+ds_value *ds_value_find_any(const ds_value *node, const char *name);
+/* The i-th child (0-based), or NULL. */
+ds_value *ds_value_child(const ds_value *node, size_t i);
+/* The first Data value at or below node, or NULL. */
+ds_value *ds_value_data(const ds_value *node);
+/* The name of an ENUM value in its field's table, or NULL. */
+const char *ds_value_enum_name(const ds_value *v);
+
+/* Convenience getters over an APDU tree: 0 when found, -1 when the APDU has no such field. */
+int ds_value_invoke_id(const ds_value *apdu, uint32_t *out);      /* the invoke-id-and-priority byte(s) */
+int ds_value_class_id(const ds_value *apdu, uint16_t *out);
+int ds_value_instance_id(const ds_value *apdu, uint8_t out[6]);   /* the OBIS code */
+int ds_value_attribute_id(const ds_value *apdu, uint8_t *out);    /* attribute or method id */
+/* The result: a data-access-result or action-result; 0 (success) for a response carrying data. */
+int ds_value_result(const ds_value *apdu, uint32_t *out);
+
+/* ---- date-time, date, time ---- */
+
+#define DS_DT_UNSPECIFIED_YEAR 0xFFFF
+#define DS_DT_UNSPECIFIED 0xFF            /* month, day, weekday, hour, ...: not specified */
+#define DS_DT_UNSPECIFIED_DEVIATION (-32768)
+#define DS_DT_DST_END 0xFD                /* month: daylight saving ends */
+#define DS_DT_DST_BEGIN 0xFE              /* month: daylight saving begins */
+#define DS_DT_LAST_DAY 0xFE               /* day of month: the last; 0xFD the second last */
+
+/* The fields of a date-time (12 bytes), date (5) or time (4); a field the form does not have is
+ * 'not specified'. */
+typedef struct ds_datetime {
+    uint16_t year;
+    uint8_t month, day, weekday;
+    uint8_t hour, minute, second, hundredths;
+    int16_t deviation;     /* minutes from local time to UTC */
+    uint8_t clock_status;  /* DS_DT_UNSPECIFIED when not specified */
+} ds_datetime;
+
+/* The view of a date-time, date or time Data value (or of 12/5/4 bytes in an octet string): 0,
+ * or -1 when v is neither. */
+int ds_value_datetime(const ds_value *v, ds_datetime *out);
+/* The bytes of a date-time (size 12), date (5) or time (4) from a view: returns size, 0 for other sizes. */
+size_t ds_datetime_bytes(const ds_datetime *dt, uint8_t *out, size_t size);
+
+/* ---- building values ---- */
+
+/* An APDU of this tag with every field at its default (numbers 0, optionals absent, lists
+ * empty, choices unchosen, Data null); NULL when the tag is not an APDU or the arena is full. */
+ds_value *ds_value_new_apdu(ds_value_arena *a, uint8_t tag);
+/* Chooses alternative `tag` of a CHOICE (or BER choice): its fields at their defaults. 0, or -1
+ * when the choice has no such alternative (or the arena is full). */
+int ds_value_choose(ds_value_arena *a, ds_value *choice, uint8_t tag);
+/* Makes an OPTIONAL present (its fields at their defaults) or absent. */
+int ds_value_set_present(ds_value_arena *a, ds_value *optional, int present);
+/* Appends a default item to a LIST, or a field of BER tag `tag` to a BER sequence (a GROUP of
+ * TAGGED fields); returns it, or NULL. */
+ds_value *ds_value_add_item(ds_value_arena *a, ds_value *list);
+ds_value *ds_value_add_tagged(ds_value_arena *a, ds_value *sequence, uint8_t tag);
+/* Copies n bytes into the arena as v's bytes. */
+int ds_value_set_bytes(ds_value_arena *a, ds_value *v, const uint8_t *p, size_t n);
+/* Puts Data `data` in place of the first Data value below v (the node is copied into the arena,
+ * its children are shared, not copied). */
+int ds_value_set_data(ds_value_arena *a, ds_value *v, const ds_value *data);
+
+/* Data values */
+ds_value *ds_value_new_data(ds_value_arena *a, uint8_t type);          /* null, array, structure, ... */
+ds_value *ds_value_new_uint(ds_value_arena *a, uint8_t type, uint64_t u); /* unsigned, enum, bcd, boolean */
+ds_value *ds_value_new_int(ds_value_arena *a, uint8_t type, int64_t i);
+ds_value *ds_value_new_bytes(ds_value_arena *a, uint8_t type, const uint8_t *p, size_t n); /* strings, dates, floats */
+/* Appends child to an array, structure or list; returns 0. */
+int ds_value_append(ds_value *container, ds_value *child);
+
+/* ---- builders: what a client or a server sends ---- */
+
+/* A COSEM attribute or method reference */
+typedef struct ds_cosem_ref {
+    uint16_t class_id;
+    uint8_t instance[6];   /* OBIS code */
+    uint8_t id;            /* attribute or method */
+} ds_cosem_ref;
+
+/* Each writes one APDU into buf (at most cap bytes), *len = its size; 0, or -1 with err. */
+int ds_build_get_request_normal(uint8_t iip, const ds_cosem_ref *ref, uint8_t *buf, size_t cap, size_t *len,
+                                char *err, size_t errsz);
+int ds_build_get_request_next(uint8_t iip, uint32_t block_number, uint8_t *buf, size_t cap, size_t *len,
+                              char *err, size_t errsz);
+int ds_build_get_request_with_list(uint8_t iip, const ds_cosem_ref *refs, size_t n, uint8_t *buf, size_t cap,
+                                   size_t *len, char *err, size_t errsz);
+/* data NULL: the response carries data-access-result `result` instead */
+int ds_build_get_response_normal(uint8_t iip, const ds_value *data, uint8_t result, uint8_t *buf, size_t cap,
+                                 size_t *len, char *err, size_t errsz);
+int ds_build_set_request_normal(uint8_t iip, const ds_cosem_ref *ref, const ds_value *data, uint8_t *buf,
+                                size_t cap, size_t *len, char *err, size_t errsz);
+int ds_build_set_response_normal(uint8_t iip, uint8_t result, uint8_t *buf, size_t cap, size_t *len, char *err,
+                                 size_t errsz);
+/* params NULL: no method invocation parameters */
+int ds_build_action_request_normal(uint8_t iip, const ds_cosem_ref *ref, const ds_value *params, uint8_t *buf,
+                                   size_t cap, size_t *len, char *err, size_t errsz);
+/* data NULL: no return parameters */
+int ds_build_action_response_normal(uint8_t iip, uint8_t result, const ds_value *data, uint8_t *buf, size_t cap,
+                                    size_t *len, char *err, size_t errsz);
+/* reason < 0: without a reason field */
+int ds_build_release_request(int reason, uint8_t *buf, size_t cap, size_t *len, char *err, size_t errsz);
+int ds_build_release_response(int reason, uint8_t *buf, size_t cap, size_t *len, char *err, size_t errsz);
+int ds_build_exception_response(uint8_t state_error, uint8_t service_error, uint8_t *buf, size_t cap, size_t *len,
+                                char *err, size_t errsz);
+/* date_time NULL or n == 0: none (a 00 length) */
+int ds_build_data_notification(uint32_t long_iip, const uint8_t *date_time, size_t n, const ds_value *data,
+                               uint8_t *buf, size_t cap, size_t *len, char *err, size_t errsz);
+
+/* An association request or response (AARQ, AARE): the ACSE fields and the xDLMS
+ * InitiateRequest/InitiateResponse that rides in its user-information. */
+typedef struct ds_association {
+    uint8_t context;        /* application context name, last arc: 1 LN, 2 SN, 3 LN ciphered, 4 SN ciphered */
+    int mechanism;          /* mechanism name, last arc (0..7); < 0: none (no ACSE requirements either) */
+    const uint8_t *title;   /* calling (AARQ) or responding (AARE) AP title; NULL: none */
+    size_t title_len;
+    const uint8_t *auth;    /* calling (AARQ) or responding (AARE) authentication value; NULL: none */
+    size_t auth_len;
+    uint8_t result;         /* AARE: association-result (0 accepted, 1 rejected-permanent, 2 rejected-transient) */
+    uint8_t diagnostic;     /* AARE: acse-service-user diagnostic */
+    /* the InitiateRequest (AARQ) or InitiateResponse (AARE), when user_information is NULL */
+    uint8_t dlms_version;   /* 6 */
+    uint32_t conformance;   /* the 24 conformance bits */
+    uint16_t max_pdu;       /* proposed (AARQ) or negotiated (AARE) max PDU size */
+    uint16_t vaa_name;      /* AARE: 0x0007 for LN, 0xFA00 for SN */
+    const uint8_t *dedicated_key; /* AARQ: NULL for none */
+    size_t dedicated_key_len;
+    /* or the user-information APDU as bytes (a ciphered InitiateRequest, a ConfirmedServiceError) */
+    const uint8_t *user_information;
+    size_t user_information_len;
+} ds_association;
+
+int ds_build_aarq(const ds_association *as, uint8_t *buf, size_t cap, size_t *len, char *err, size_t errsz);
+int ds_build_aare(const ds_association *as, uint8_t *buf, size_t cap, size_t *len, char *err, size_t errsz);
+
+/* ---- block transfer (DataBlock-SA: last-block, block-number, raw-data) ---- */
+
+/* Receives one APDU of a split; a non-zero return stops the split (and is returned). */
+typedef int (*ds_block_fn)(void *user, const uint8_t *apdu, size_t len);
+
+/* Splits the encoded Data `data` (n bytes, tag included) into get-response-with-datablock APDUs
+ * of at most block_size raw bytes each, numbered from 1, the last marked; fn gets each. 0, or -1
+ * with err. */
+int ds_split_get_response(uint8_t iip, const uint8_t *data, size_t n, size_t block_size, ds_block_fn fn,
+                          void *user, char *err, size_t errsz);
+/* The same for a set-request: set-request-with-first-datablock (with the attribute), then
+ * set-request-with-datablock. */
+int ds_split_set_request(uint8_t iip, const ds_cosem_ref *ref, const uint8_t *data, size_t n, size_t block_size,
+                         ds_block_fn fn, void *user, char *err, size_t errsz);
+
+/* Joins the raw data of the blocks of one transfer, in order, into the caller's buffer. */
+typedef struct ds_block_join {
+    uint8_t *out;        /* the caller's buffer */
+    size_t cap, len;
+    uint32_t next;       /* the block number expected next (from 1) */
+    int done;            /* the last block is in */
+} ds_block_join;
+
+void ds_block_join_init(ds_block_join *j, uint8_t *out, size_t cap);
+/* Adds the block of a decoded APDU (any form with LastBlock, BlockNumber and RawData: GET/SET
+ * data blocks, ACTION pblocks). 1 when it was the last, 0 when more are to come, -1 with err (a
+ * block out of order, a data-access-result instead of data, no room). */
+int ds_block_join_add(ds_block_join *j, const ds_value *apdu, char *err, size_t errsz);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
