@@ -9,6 +9,8 @@
 
 #include <mbedtls/ecdsa.h>
 #include <mbedtls/ecp.h>
+#include <mbedtls/hmac_drbg.h>
+#include <mbedtls/platform_util.h>
 
 #include "util/cursor.h"
 
@@ -367,4 +369,64 @@ int ds_ecdsa_verify(const uint8_t *pub, size_t pub_len, const uint8_t *data, siz
     }
     check_free(&k);
     return result;
+}
+
+/* ---- making signatures -------------------------------------------------------------------- */
+
+/* The blinding of mbedtls's deterministic signing needs a random source; it changes nothing in
+ * the signature (k comes from RFC 6979), so a DRBG seeded from the message hash serves. */
+static int sign_hash(const curve_choice *cv, const uint8_t *priv, const uint8_t *hash, size_t hash_len, uint8_t *sig)
+{
+    mbedtls_ecp_group grp;
+    mbedtls_mpi d, r, s;
+    mbedtls_hmac_drbg_context blind;
+    mbedtls_ecp_group_init(&grp);
+    mbedtls_mpi_init(&d);
+    mbedtls_mpi_init(&r);
+    mbedtls_mpi_init(&s);
+    mbedtls_hmac_drbg_init(&blind);
+    mbedtls_md_type_t md = cv->p384 ? MBEDTLS_MD_SHA384 : MBEDTLS_MD_SHA256;
+    int rc = mbedtls_ecp_group_load(&grp, cv->id);
+    if (rc == 0) rc = mbedtls_mpi_read_binary(&d, priv, cv->coord_len);
+    if (rc == 0) rc = mbedtls_ecp_check_privkey(&grp, &d) ? 1 : 0;
+    if (rc == 0) rc = mbedtls_hmac_drbg_seed_buf(&blind, mbedtls_md_info_from_type(md), hash, hash_len);
+    if (rc == 0) rc = mbedtls_ecdsa_sign_det_ext(&grp, &r, &s, &d, hash, hash_len, md, mbedtls_hmac_drbg_random, &blind);
+    if (rc == 0) rc = mbedtls_mpi_write_binary(&r, sig, cv->coord_len);
+    if (rc == 0) rc = mbedtls_mpi_write_binary(&s, sig + cv->coord_len, cv->coord_len);
+    mbedtls_hmac_drbg_free(&blind);
+    mbedtls_mpi_free(&d); /* mbedtls wipes it */
+    mbedtls_mpi_free(&r);
+    mbedtls_mpi_free(&s);
+    mbedtls_ecp_group_free(&grp);
+    return rc;
+}
+
+int ds_ecdsa_sign_parts(const uint8_t *priv, size_t priv_len, const ds_bytes *parts, size_t n, uint8_t *sig,
+                        size_t cap, size_t *sig_len, char *err, size_t errlen)
+{
+    curve_choice cv;
+    if (sig_len) *sig_len = 0;
+    if (!priv || curve_for_key_length(priv_len == 32 ? P256_PUB_LEN : priv_len == 48 ? P384_PUB_LEN : 0, &cv)) {
+        say(err, errlen, "private key: %zu bytes, 32 (P-256) or 48 (P-384) needed", priv ? priv_len : (size_t)0);
+        return -1;
+    }
+    if (!sig || !sig_len || cap < 2 * cv.coord_len) {
+        say(err, errlen, "signature buffer: %zu bytes, a %s signature needs %zu", sig ? cap : (size_t)0, cv.name,
+            2 * cv.coord_len);
+        return -1;
+    }
+    uint8_t hash[DS_HASH_MAX];
+    size_t hash_len = 0;
+    if (ds_hash_parts(cv.p384 ? MBEDTLS_MD_SHA384 : MBEDTLS_MD_SHA256, parts, n, hash, &hash_len) != 0) {
+        say(err, errlen, "hash computation failed");
+        return -1;
+    }
+    int rc = sign_hash(&cv, priv, hash, hash_len, sig);
+    if (rc != 0) {
+        mbedtls_platform_zeroize(sig, 2 * cv.coord_len);
+        say(err, errlen, rc == 1 ? "private key: not a private key of %s" : "%s signing failed", cv.name);
+        return -1;
+    }
+    *sig_len = 2 * cv.coord_len;
+    return 0;
 }
