@@ -85,6 +85,25 @@ int ds_encipher(const ds_encipher_params *p, const ds_keyset *keys, const uint8_
 int ds_decipher_apdu(const uint8_t *apdu, size_t n, const uint8_t *title, const ds_keyset *keys, uint8_t *plain,
                      size_t cap, size_t *plain_len, char *err, size_t errlen);
 
+/* ---- general-signing (DF) ------------------------------------------------------------------
+ * DF transaction-id originator-system-title recipient-system-title date-time other-information
+ * content signature, each an A-XDR length and its bytes; the signature is ECDSA, raw r || s, over
+ * the fields after the tag through other-information and the content without its length (the
+ * reading decode checks first). */
+typedef struct ds_sign_params {
+    const uint8_t *transaction_id, *originator_title, *recipient_title, *date_time, *other_info;
+    size_t transaction_id_len, originator_title_len, recipient_title_len, date_time_len, other_info_len;
+    const uint8_t *priv;          /* the signer's private key, the bare scalar: 32 bytes P-256 +
+                                     SHA-256 (suite 1), 48 bytes P-384 + SHA-384 (suite 2) */
+    size_t priv_len;
+} ds_sign_params;
+
+/* Signs content[0..n) (an APDU, often a ciphered one) into a general-signing APDU at out (at most
+ * cap bytes). Deterministic (RFC 6979). 0 and *out_len, or -1 with a message in err naming the
+ * field (private key of another length or not of the curve, output buffer too small). */
+int ds_sign_apdu(const ds_sign_params *p, const uint8_t *content, size_t n, uint8_t *out, size_t cap,
+                 size_t *out_len, char *err, size_t errlen);
+
 /* ---- invocation counters ----------------------------------------------------------------
  * One per session: the next IC this side sends, and the last IC seen from each sender and key
  * (the client's and the server's, with the global and the dedicated key: four counters). The

@@ -12,6 +12,8 @@
 #include "dlmscope/cipher.h"
 #include "dlmscope/keys.h"
 #include "security/cipher.h"
+#include "security/signing.h"
+#include <mbedtls/ecp.h>
 #include "test_hex.h"
 
 #define GB_EK "000102030405060708090A0B0C0D0E0F"
@@ -366,6 +368,77 @@ START_TEST(invocation_counters)
 }
 END_TEST
 
+/* the public key d*G of a private key, 04 || X || Y */
+static size_t public_of(const uint8_t *priv, size_t len, uint8_t *pub)
+{
+    mbedtls_ecp_group grp;
+    mbedtls_ecp_point q;
+    mbedtls_mpi d;
+    mbedtls_ecp_group_init(&grp);
+    mbedtls_ecp_point_init(&q);
+    mbedtls_mpi_init(&d);
+    size_t out = 0;
+    ck_assert_int_eq(mbedtls_ecp_group_load(&grp, len == 48 ? MBEDTLS_ECP_DP_SECP384R1 : MBEDTLS_ECP_DP_SECP256R1), 0);
+    ck_assert_int_eq(mbedtls_mpi_read_binary(&d, priv, len), 0);
+    ck_assert_int_eq(mbedtls_ecp_mul(&grp, &q, &d, &grp.G, NULL, NULL), 0);
+    ck_assert_int_eq(mbedtls_ecp_point_write_binary(&grp, &q, MBEDTLS_ECP_PF_UNCOMPRESSED, &out, pub, 97), 0);
+    mbedtls_mpi_free(&d);
+    mbedtls_ecp_point_free(&q);
+    mbedtls_ecp_group_free(&grp);
+    return out;
+}
+
+/* general-signing made over the published glo-get-request, checked by the decoder's verifier */
+static void signing(size_t key_len)
+{
+    uint8_t priv[48], pub[97], content[64], out[256], tid[4] = {0, 0, 0, 7}, title[8];
+    for (size_t i = 0; i < key_len; i++) priv[i] = (uint8_t)(0x31 + 5 * i);
+    size_t pub_len = public_of(priv, key_len, pub);
+    size_t n = test_unhex("C81E3001234567411312FF935A47566827C467BC7D825C3BE4A77C3FCC056B6B", content, sizeof content);
+    test_unhex(GB_TITLE, title, 8);
+    ds_sign_params p;
+    memset(&p, 0, sizeof p);
+    p.transaction_id = tid;
+    p.transaction_id_len = sizeof tid;
+    p.originator_title = title;
+    p.originator_title_len = 8;
+    p.priv = priv;
+    p.priv_len = key_len;
+    size_t got = 0;
+    char err[200];
+    ck_assert_msg(ds_sign_apdu(&p, content, n, out, sizeof out, &got, err, sizeof err) == 0, "%s", err);
+    /* DF 04 00000007 08 title 00 00 00 20 content 40|60 signature */
+    ck_assert_uint_eq(got, 1 + 5 + 9 + 3 + 1 + n + 1 + 2 * key_len);
+    expect_bytes(out, 19, "DF 04 00000007 08" GB_TITLE "00 00 00 20");
+    ds_signed s;
+    ck_assert_int_eq(ds_signed_parse(out, got, &s, err, sizeof err), 0);
+    ck_assert_uint_eq(s.apdu_len, got);
+    ck_assert_mem_eq(s.content, content, n);
+    ds_signed_reading reading = DS_SIGNED_NONE;
+    ck_assert_msg(ds_signed_verify(out, &s, pub, pub_len, &reading, err, sizeof err) == 0, "%s", err);
+    ck_assert_int_eq(reading, DS_SIGNED_GURUX);
+    out[25] ^= 1; /* a content byte */
+    ck_assert_int_eq(ds_signed_verify(out, &s, pub, pub_len, &reading, err, sizeof err), 1);
+    /* refusals name the field, and nothing is written past the limit */
+    ck_assert_int_eq(ds_sign_apdu(&p, content, n, out, got - 1, &got, err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "output buffer"));
+    p.priv_len = 33;
+    ck_assert_int_eq(ds_sign_apdu(&p, content, n, out, sizeof out, &got, err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "private key: 33 bytes"));
+}
+
+START_TEST(general_signing_p256)
+{
+    signing(32);
+}
+END_TEST
+
+START_TEST(general_signing_p384)
+{
+    signing(48);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("encipher");
@@ -382,6 +455,8 @@ int main(void)
     tcase_add_test(tc, refusals);
     tcase_add_test(tc, decipher_apdu_errors);
     tcase_add_test(tc, invocation_counters);
+    tcase_add_test(tc, general_signing_p256);
+    tcase_add_test(tc, general_signing_p384);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
