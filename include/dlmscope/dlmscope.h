@@ -11,6 +11,8 @@
 #include "dlmscope/decoder.h"
 #include "dlmscope/encoder.h"
 #include "dlmscope/keys.h"
+#include "dlmscope/cipher.h"
+#include "dlmscope/hls.h"
 
 const char *ds_version(void);
 
