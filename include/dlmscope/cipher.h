@@ -48,7 +48,7 @@ enum {
     DS_KEY_INFO_NONE = -1,
     DS_KEY_INFO_IDENTIFIED = 0,   /* key-id 0: global unicast key (ek), 1: global broadcast key (bk) */
     DS_KEY_INFO_WRAPPED = 1,      /* the content key, wrapped (RFC 3394) with the master key (kek) */
-    DS_KEY_INFO_AGREED = 2        /* ECDH: deciphered only (not made by ds_encipher) */
+    DS_KEY_INFO_AGREED = 2        /* ECDH (suites 1 and 2): the key agreed with the recipient's key */
 };
 
 typedef struct ds_encipher_params {
@@ -60,10 +60,23 @@ typedef struct ds_encipher_params {
     /* general-ciphering only (NULL / 0 for empty fields): */
     const uint8_t *transaction_id, *recipient_title, *date_time, *other_info;
     size_t transaction_id_len, recipient_title_len, date_time_len, other_info_len;
-    int key_info;                 /* DS_KEY_INFO_*: NONE, IDENTIFIED or WRAPPED */
+    int key_info;                 /* DS_KEY_INFO_* */
     uint8_t key_id;               /* identified: 0 or 1; wrapped: kek-id (0, the master key) */
     const uint8_t *content_key;   /* wrapped: the key the APDU is enciphered with (16 or 32) */
     size_t content_key_len;
+    /* agreed (suite 1: P-256, suite 2: P-384; curve points 04 || X || Y, private keys the scalar): */
+    int agreement_scheme;         /* 1 One-Pass Diffie-Hellman, 2 Static Unified Model */
+    const uint8_t *own_priv;      /* One-Pass: the ephemeral private key (the caller draws it);
+                                     Static Unified: the originator's static key-agreement key */
+    size_t own_priv_len;
+    const uint8_t *recipient_pub; /* the recipient's static key-agreement public key */
+    size_t recipient_pub_len;
+    const uint8_t *signing_priv;  /* One-Pass: the originator's signing key; it signs
+                                     key-parameters || X || Y of the ephemeral key */
+    size_t signing_priv_len;
+    int header_not_in_aad;        /* general-ciphering, suites 1 and 2 with a recipient title: the
+                                     header is in the AAD (the reading decode tries first) unless
+                                     this is 1 (the other reading it accepts) */
 } ds_encipher_params;
 
 /* Clears p and sets an absent key-info (the other fields 0/NULL). */

@@ -15,6 +15,8 @@
 #include "security/agree.h"
 #include "security/keywrap.h"
 #include "security/mistakes.h"
+#include "security/signing.h"
+#include "security/hash.h"
 #include "util/buf.h"
 #include "util/cursor.h"
 
@@ -557,9 +559,14 @@ static int describe(const ds_encipher_params *p, uint8_t tag, ds_ciphered *c, ch
     c->date_time_len = p->date_time ? p->date_time_len : 0;
     c->other_info = p->other_info;
     c->other_info_len = p->other_info ? p->other_info_len : 0;
-    if (p->key_info != DS_KEY_INFO_NONE && p->key_info != DS_KEY_INFO_IDENTIFIED && p->key_info != DS_KEY_INFO_WRAPPED)
-        return refuse(err, errlen, "key-info: choice %d cannot be enciphered (identified-key 0 or wrapped-key 1)",
+    if (p->key_info < DS_KEY_INFO_NONE || p->key_info > DS_KEY_INFO_AGREED)
+        return refuse(err, errlen, "key-info: choice %d is none of identified-key 0, wrapped-key 1, agreed-key 2",
                       p->key_info);
+    if (p->key_info == DS_KEY_INFO_AGREED && (c->sc & SC_SUITE_MASK) == 0)
+        return refuse(err, errlen, "key-info: an agreed key needs security suite 1 or 2, the security control says 0");
+    if (p->key_info == DS_KEY_INFO_AGREED && p->agreement_scheme != 1 && p->agreement_scheme != 2)
+        return refuse(err, errlen, "key-parameters: scheme %d is neither 1 (One-Pass) nor 2 (Static Unified Model)",
+                      p->agreement_scheme);
     if (p->key_info == DS_KEY_INFO_IDENTIFIED && p->key_id > 1)
         return refuse(err, errlen, "key-info: key-id %u is neither 0 (global unicast) nor 1 (global broadcast)",
                       (unsigned)p->key_id);
@@ -575,7 +582,9 @@ static int encipher_key(const ds_encipher_params *p, const ds_ciphered *c, const
     static const ds_keyset NONE;
     size_t need = suite_key_len(c->sc & SC_SUITE_MASK);
     if (!keys) keys = &NONE;
-    if (c->key_info == DS_KEY_INFO_WRAPPED) {
+    if (c->key_info == DS_KEY_INFO_AGREED) {
+        *ek = wrapped_key; /* agreed once the header is written (its transaction-id is in the KDF) */
+    } else if (c->key_info == DS_KEY_INFO_WRAPPED) {
         if (!p->content_key || p->content_key_len != need)
             return refuse(err, errlen, "content key: %zu bytes, security suite %u needs %zu",
                           p->content_key ? p->content_key_len : 0, (unsigned)(c->sc & SC_SUITE_MASK), need);
@@ -635,6 +644,16 @@ static void key_info_bytes(const ds_ciphered *c, uint8_t *out, size_t *n)
     } else {
         out[k++] = 1;
         out[k++] = (uint8_t)c->key_info;
+        if (c->key_info == DS_KEY_INFO_AGREED) {
+            k += ds_len_bytes(c->key_parameters_len, out + k);
+            memcpy(out + k, c->key_parameters, c->key_parameters_len);
+            k += c->key_parameters_len;
+            k += ds_len_bytes(c->agreed_data_len, out + k);
+            memcpy(out + k, c->agreed_data, c->agreed_data_len);
+            k += c->agreed_data_len;
+            *n = k;
+            return;
+        }
         out[k++] = c->key_id;
         if (c->key_info == DS_KEY_INFO_WRAPPED) {
             k += ds_len_bytes(c->wrapped_key_len, out + k);
@@ -667,8 +686,8 @@ static int check_field_sizes(ds_ciphered *c, ciph_layout l, size_t n, char *err,
 
 /* The GCM step once the layout is written up to the body: encrypts (or copies) plain into body
  * and writes the tag after it. c->gc_header points at the written header. */
-static int seal(const ds_ciphered *c, const ds_key *ek, const ds_key *ak, const uint8_t title[DS_TITLE_LEN],
-                const uint8_t *plain, size_t n, uint8_t *body)
+static int seal(const ds_ciphered *c, int header_in_aad, const ds_key *ek, const ds_key *ak,
+                const uint8_t title[DS_TITLE_LEN], const uint8_t *plain, size_t n, uint8_t *body)
 {
     int auth = (c->sc & SC_AUTH) != 0, enc = (c->sc & SC_ENC) != 0;
     uint8_t iv[12], full[16];
@@ -682,7 +701,7 @@ static int seal(const ds_ciphered *c, const ds_key *ek, const ds_key *ak, const 
     view.body = plain; /* the AAD of authentication only ends with the plaintext */
     view.body_len = n;
     size_t aad_len = 0;
-    uint8_t *aad = build_aad(&view, ak, gc_header_in_aad(c), &aad_len);
+    uint8_t *aad = build_aad(&view, ak, header_in_aad, &aad_len);
     if (!aad) return -1;
     int rc = gcm_run(ek->bytes, ek->len, iv, aad, aad_len, plain, n, enc ? GCM_ENCRYPT : GCM_AUTH_ONLY, body, full);
     mbedtls_platform_zeroize(aad, aad_len); /* it holds the AK */
@@ -694,18 +713,68 @@ static int seal(const ds_ciphered *c, const ds_key *ek, const ds_key *ak, const 
     return 0;
 }
 
+#define COORD_MAX 48u
+
+static void ec_key_of(ds_ec_key *k, const uint8_t *p, size_t n)
+{
+    memset(k, 0, sizeof *k);
+    if (!p || n == 0 || n > sizeof k->bytes) return;
+    memcpy(k->bytes, p, n);
+    k->len = n;
+    k->set = 1;
+}
+
+/* agreed-key's key-ciphered-data: One-Pass: the ephemeral public key X || Y and the signature
+ * of key-parameters || X || Y (what agree.c checks first); Static Unified Model: nothing. */
+static int agreed_data(const ds_encipher_params *p, const uint8_t *scheme, uint8_t *data, size_t *len, char *err,
+                       size_t errlen)
+{
+    *len = 0;
+    if (p->agreement_scheme != 1) return 0;
+    size_t coord = (p->sc & SC_SUITE_MASK) == 2 ? 48 : 32, pub_len = 0, sig_len = 0;
+    uint8_t pub[1 + 2 * COORD_MAX];
+    if (!p->own_priv || p->own_priv_len != coord || ds_ec_public_of(p->own_priv, coord, pub, &pub_len))
+        return refuse(err, errlen, "ephemeral private key: not a %s private key of %zu bytes", coord == 32 ? "P-256" : "P-384",
+                      coord);
+    memcpy(data, pub + 1, 2 * coord);
+    const ds_bytes signed_parts[2] = {{scheme, 1}, {data, 2 * coord}};
+    char why[160];
+    if (!p->signing_priv || p->signing_priv_len != coord ||
+        ds_ecdsa_sign_parts(p->signing_priv, coord, signed_parts, 2, data + 2 * coord, 2 * coord, &sig_len, why,
+                            sizeof why))
+        return refuse(err, errlen, "signing key: the originator's %s signing private key of %zu bytes is needed",
+                      coord == 32 ? "P-256" : "P-384", coord);
+    *len = 4 * coord;
+    return 0;
+}
+
+/* agreed-key: the content key, from the written header (c->gc_header set). */
+static int agree_content_key(const ds_encipher_params *p, const ds_ciphered *c, ds_key *key, char *err, size_t errlen)
+{
+    ds_ec_key own, rpub;
+    ec_key_of(&own, p->own_priv, p->own_priv_len);
+    ec_key_of(&rpub, p->recipient_pub, p->recipient_pub_len);
+    ds_agree_report rep;
+    ds_dec_status st = ds_agreed_key_originator(c, p->title, &own, &rpub, key, &rep);
+    mbedtls_platform_zeroize(&own, sizeof own);
+    if (st != DS_DEC_OK) return refuse(err, errlen, "agreed key: %s", rep.why);
+    return 0;
+}
+
 int ds_encipher(const ds_encipher_params *p, const ds_keyset *keys, const uint8_t *plain, size_t n, uint8_t *out,
                 size_t cap, size_t *out_len, char *err, size_t errlen)
 {
+    static const ds_keyset NO_KEYS;
     if (err && errlen) err[0] = '\0';
     if (out_len) *out_len = 0;
     if (!p || !out_len || (!plain && n) || (!out && cap)) return refuse(err, errlen, "arguments: NULL pointer");
+    if (!keys) keys = &NO_KEYS;
     uint8_t tag;
     ds_ciphered c;
     if (check_sc(p->sc, err, errlen) || cipher_tag(p->form, plain, n, &tag, err, errlen)) return -1;
     if (!p->title) return refuse(err, errlen, "system title: none (8 bytes needed for the IV)");
     if (describe(p, tag, &c, err, errlen)) return -1;
-    const ds_key *ek;
+    const ds_key *ek = NULL;
     ds_key content_key;
     uint8_t wrapped[DS_KEY_MAX + 8];
     if (encipher_key(p, &c, keys, &ek, &content_key, err, errlen)) return -1;
@@ -717,8 +786,15 @@ int ds_encipher(const ds_encipher_params *p, const ds_keyset *keys, const uint8_
         c.wrapped_key = wrapped;
         c.wrapped_key_len = content_key.len + 8;
     }
+    uint8_t scheme = (uint8_t)p->agreement_scheme, agreed[4 * COORD_MAX];
+    if (c.key_info == DS_KEY_INFO_AGREED) {
+        c.key_parameters = &scheme;
+        c.key_parameters_len = 1;
+        c.agreed_data = agreed;
+        if (agreed_data(p, &scheme, agreed, &c.agreed_data_len, err, errlen)) return -1;
+    }
     ciph_layout l = layout_of(c.kind);
-    uint8_t key_info[3 + 5 + sizeof wrapped];
+    uint8_t key_info[2 + 6 + 5 + sizeof agreed];
     size_t key_info_len = 0;
     key_info_bytes(&c, key_info, &key_info_len);
     int rc = check_field_sizes(&c, l, n, err, errlen);
@@ -733,12 +809,20 @@ int ds_encipher(const ds_encipher_params *p, const ds_keyset *keys, const uint8_
         for (size_t i = 0; i < l.fields; i++) put_counted(&o, *field_ptr(&c, &l.header[i]), *field_len(&c, &l.header[i]));
         c.gc_header = out + header_start;
         c.gc_header_len = o.pos - header_start;
-        if (l.key_info) put(&o, key_info, key_info_len);
+        if (l.key_info) { /* the written transaction-id: the Static Unified Model's KDF takes it from here */
+            c.transaction_id = c.gc_header + counted_size(c.transaction_id_len) - c.transaction_id_len;
+            put(&o, key_info, key_info_len);
+        }
+        if (c.key_info == DS_KEY_INFO_AGREED && agree_content_key(p, &c, &content_key, err, errlen)) {
+            memset(out, 0, total);
+            mbedtls_platform_zeroize(&content_key, sizeof content_key);
+            return -1;
+        }
         uint8_t len[5], sc_ic[1 + IC_LEN] = {c.sc, (uint8_t)(c.ic >> 24), (uint8_t)(c.ic >> 16), (uint8_t)(c.ic >> 8),
                                              (uint8_t)c.ic};
         put(&o, len, ds_len_bytes(content_len, len));
         put(&o, sc_ic, sizeof sc_ic);
-        if (seal(&c, ek, &keys->ak, p->title, plain, n, out + o.pos)) {
+        if (seal(&c, gc_header_in_aad(&c) && !p->header_not_in_aad, ek, &keys->ak, p->title, plain, n, out + o.pos)) {
             memset(out, 0, total);
             rc = refuse(err, errlen, "AES-GCM failed");
         } else {

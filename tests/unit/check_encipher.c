@@ -13,6 +13,7 @@
 #include "dlmscope/keys.h"
 #include "security/cipher.h"
 #include "security/signing.h"
+#include "security/agree.h"
 #include <mbedtls/ecp.h>
 #include "test_hex.h"
 
@@ -439,6 +440,128 @@ START_TEST(general_signing_p384)
 }
 END_TEST
 
+/* agreed keys. The Static Unified Model vector testdata/security/gc-agreed-key-static.hex was
+ * made by make-gc-agreed-key.py with Python cryptography (keys listed there): the originator's
+ * static key and the recipient's public key give it exactly (the AAD without the header, as the
+ * script writes it). */
+#define RECIP_PRIV_256 "7D7DC5F71EB29DDAF80D6214632EEAE03D9058AF1FB6D22ED80BADB62BC1A534"
+#define ORIG_STATIC_256 "5A4B3C2D1E0F5A4B3C2D1E0F5A4B3C2D1E0F5A4B3C2D1E0F5A4B3C2D1E0F5A4B"
+
+START_TEST(agreed_static_unified_vector)
+{
+    uint8_t recip_priv[32], orig_priv[32], recip_pub[97], title[8], recipient[8], tid[8], plain[32], out[256];
+    test_unhex(RECIP_PRIV_256, recip_priv, 32);
+    test_unhex(ORIG_STATIC_256, orig_priv, 32);
+    size_t pub_len = public_of(recip_priv, 32, recip_pub);
+    test_unhex(GB_TITLE, title, 8);
+    test_unhex("4D4D4D0000000001", recipient, 8);
+    test_unhex("0102030405060708", tid, 8);
+    size_t n = test_unhex("C001C100080000010000FF0200", plain, sizeof plain), got = 0;
+    ds_keyset ks;
+    keyset(&ks, NULL, GB_AK);
+    ds_encipher_params p;
+    ds_encipher_params_init(&p, DS_CIPHER_GENERAL_CIPHERING, 0x31, 0x104, title);
+    p.transaction_id = tid, p.transaction_id_len = 8;
+    p.recipient_title = recipient, p.recipient_title_len = 8;
+    p.key_info = DS_KEY_INFO_AGREED;
+    p.agreement_scheme = 2;
+    p.own_priv = orig_priv, p.own_priv_len = 32;
+    p.recipient_pub = recip_pub, p.recipient_pub_len = pub_len;
+    p.header_not_in_aad = 1;
+    char err[300];
+    ck_assert_msg(ds_encipher(&p, &ks, plain, n, out, sizeof out, &got, err, sizeof err) == 0, "%s", err);
+    expect_bytes(out, got, "DD080102030405060708084D4D4D0000BC614E084D4D4D0000000001000001020102001E310000010423D975AC"
+                           "FB9F7DABAE9678C20016E65BD9C08DF8D47149829E");
+    /* the AAD with the header (the default): the recipient deciphers it too */
+    p.header_not_in_aad = 0;
+    ck_assert_int_eq(ds_encipher(&p, &ks, plain, n, out, sizeof out, &got, err, sizeof err), 0);
+    ds_keyset recip;
+    keyset(&recip, NULL, GB_AK);
+    recip.priv.set = 1, recip.priv.len = 32;
+    memcpy(recip.priv.bytes, recip_priv, 32);
+    recip.pub.set = 1;
+    recip.pub.len = public_of(orig_priv, 32, recip.pub.bytes);
+    uint8_t back[64];
+    size_t pl = 0;
+    ck_assert_msg(ds_decipher_apdu(out, got, NULL, &recip, back, sizeof back, &pl, err, sizeof err) == 0, "%s", err);
+    ck_assert_uint_eq(pl, n);
+    ck_assert_mem_eq(back, plain, n);
+    /* suite 0 has no agreed keys; no recipient key */
+    ds_encipher_params_init(&p, DS_CIPHER_GENERAL_CIPHERING, 0x30, 1, title);
+    p.key_info = DS_KEY_INFO_AGREED;
+    p.agreement_scheme = 2;
+    ck_assert_int_eq(ds_encipher(&p, &ks, plain, n, out, sizeof out, &got, err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "suite 1 or 2"));
+    p.sc = 0x31;
+    p.own_priv = orig_priv, p.own_priv_len = 32;
+    ck_assert_int_eq(ds_encipher(&p, &ks, plain, n, out, sizeof out, &got, err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "recipient's key-agreement public key"));
+}
+END_TEST
+
+/* One-Pass Diffie-Hellman, suites 1 and 2: the recipient deciphers with its static key and
+ * checks the ephemeral key's signature with the originator's signing key. */
+static void one_pass(unsigned suite)
+{
+    size_t coord = suite == 2 ? 48 : 32;
+    uint8_t recip_priv[48], eph[48], sign_priv[48], recip_pub[97], title[8], recipient[8], plain[40], out[512];
+    for (size_t i = 0; i < coord; i++) {
+        recip_priv[i] = (uint8_t)(0x41 + i);
+        eph[i] = (uint8_t)(0x17 + 3 * i);
+        sign_priv[i] = (uint8_t)(0x29 + 7 * i);
+    }
+    size_t pub_len = public_of(recip_priv, coord, recip_pub);
+    test_unhex(GB_TITLE, title, 8);
+    test_unhex("4D4D4D0000000001", recipient, 8);
+    size_t n = test_unhex("C001C100080000010000FF0200", plain, sizeof plain), got = 0;
+    ds_keyset ks;
+    memset(&ks, 0, sizeof ks);
+    key_from_hex(&ks.ak, suite == 2 ? "D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDFE0E1E2E3E4E5E6E7E8E9EAEBECEDEEEF" : GB_AK);
+    ds_encipher_params p;
+    ds_encipher_params_init(&p, DS_CIPHER_GENERAL_CIPHERING, (uint8_t)(0x30 | suite), 0x200, title);
+    p.recipient_title = recipient, p.recipient_title_len = 8;
+    p.key_info = DS_KEY_INFO_AGREED;
+    p.agreement_scheme = 1;
+    p.own_priv = eph, p.own_priv_len = coord;
+    p.recipient_pub = recip_pub, p.recipient_pub_len = pub_len;
+    p.signing_priv = sign_priv, p.signing_priv_len = coord;
+    char err[300];
+    ck_assert_msg(ds_encipher(&p, &ks, plain, n, out, sizeof out, &got, err, sizeof err) == 0, "%s", err);
+    ds_keyset recip = ks;
+    recip.priv.set = 1, recip.priv.len = coord;
+    memcpy(recip.priv.bytes, recip_priv, coord);
+    recip.sign.set = 1;
+    recip.sign.len = public_of(sign_priv, coord, recip.sign.bytes);
+    ds_ciphered c;
+    ck_assert_int_eq(ds_ciphered_parse(out, got, &c, err, sizeof err), 0);
+    ck_assert_int_eq(c.key_info, DS_KEY_INFO_AGREED);
+    ck_assert_uint_eq(c.agreed_data_len, 4 * coord);
+    uint8_t back[64];
+    size_t pl = 0;
+    ds_agree_report rep;
+    ck_assert_int_eq(ds_decipher_ex(&c, NULL, &recip, 0, 1, back, &pl, &rep), DS_DEC_OK);
+    ck_assert_int_eq(rep.scheme, 1);
+    ck_assert_int_eq(rep.signature, DS_KEYSIG_VERIFIED);
+    ck_assert_uint_eq(pl, n);
+    ck_assert_mem_eq(back, plain, n);
+    /* without the signing key the ephemeral key cannot be signed */
+    p.signing_priv = NULL;
+    ck_assert_int_eq(ds_encipher(&p, &ks, plain, n, out, sizeof out, &got, err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "signing key"));
+}
+
+START_TEST(agreed_one_pass_suite1)
+{
+    one_pass(1);
+}
+END_TEST
+
+START_TEST(agreed_one_pass_suite2)
+{
+    one_pass(2);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("encipher");
@@ -457,6 +580,9 @@ int main(void)
     tcase_add_test(tc, invocation_counters);
     tcase_add_test(tc, general_signing_p256);
     tcase_add_test(tc, general_signing_p384);
+    tcase_add_test(tc, agreed_static_unified_vector);
+    tcase_add_test(tc, agreed_one_pass_suite1);
+    tcase_add_test(tc, agreed_one_pass_suite2);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
