@@ -12,6 +12,8 @@
 #include "dlmscope/encoder.h"
 #include "dlmscope/keys.h"
 #include "dlmscope/value.h"
+#include "dlmscope/cipher.h"
+#include "dlmscope/hls.h"
 
 const char *ds_version(void);
 

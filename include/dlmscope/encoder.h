@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "dlmscope/frame.h"
+#include "dlmscope/keys.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -35,6 +36,16 @@ typedef struct ds_encode_options {
     size_t max_info;          /* HDLC information field limit for segmentation (default 128) */
     unsigned wport_client;    /* wrapper port of the client (default 16) */
     unsigned wport_server;    /* wrapper port of the server (default 1) */
+    /* Enciphering (dlmscope/cipher.h). With keys, a ciphered APDU followed by its deciphered view
+     * (<Decrypted>, as decode writes it) is enciphered again from the view's APDU: same form,
+     * header, security control, IC and title, unless sc or ic below say otherwise. */
+    const ds_keyring *keys;   /* borrowed; NULL: nothing is enciphered */
+    int cipher_form;          /* DS_CIPHER_*: bare plain APDUs are enciphered in this form, with
+                                 the client's title for requests, the server's otherwise; 0: not */
+    int has_ic;               /* ic is the IC of the first APDU enciphered, +1 for each next */
+    uint32_t ic;
+    int has_sc;               /* sc replaces the security control (default: the APDU's; 30 for cipher_form) */
+    uint8_t sc;
 } ds_encode_options;
 
 void ds_encode_options_init(ds_encode_options *o);

@@ -30,3 +30,11 @@ enum { REQ = DS_APDU_REQUEST, RESP = DS_APDU_RESPONSE, PUSH = DS_APDU_UNSOLICITE
 const ds_apdu_tag_info DS_APDU_TAGS[256] = {
 #include "apdu/apdu_list.h"
 };
+
+uint8_t ds_apdu_carrier_tag(uint8_t protection)
+{
+    if (protection == DS_APDU_PLAIN) return 0; /* general-block-transfer carries, but protects nothing */
+    for (unsigned t = 0; t < 256; t++)
+        if (DS_APDU_TAGS[t].role == DS_APDU_EITHER && DS_APDU_TAGS[t].protection == protection) return (uint8_t)t;
+    return 0;
+}

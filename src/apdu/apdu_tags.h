@@ -68,6 +68,10 @@ static inline int ds_apdu_tag_is_request(uint8_t tag)
     return DS_APDU_TAGS[tag].role == DS_APDU_REQUEST;
 }
 
+/* The tag of the carrier APDU of a general protection (DS_APDU_GENERAL_GLO -> DB, DS_APDU_GENERAL_DED
+ * -> DC, DS_APDU_GENERAL -> DD, DS_APDU_SIGNED -> DF), from the table; 0 for any other. */
+uint8_t ds_apdu_carrier_tag(uint8_t protection);
+
 /* 1 for a ciphered APDU, service-specific (glo, ded) or general (DB, DC, DD); not general-signing. */
 static inline int ds_apdu_tag_is_ciphered(uint8_t tag)
 {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "dlmscope/cipher.h"
 #include "dlmscope/dlmscope.h"
 
 typedef struct out_ctx {
@@ -42,6 +43,21 @@ void ds_cmd_encode_usage(FILE *out)
             "  --max-info N         HDLC information field size for segmentation (default 128)\n"
             "  --wport C:S          wrapper ports of client and server (default 16:1)\n"
             "  --binary             write raw bytes instead of hex lines\n"
+            "\n"
+            "Enciphering (with keys, a ciphered APDU followed by its <Decrypted> view, as decode\n"
+            "writes it, is enciphered again from the view: same form, header, SC, IC and title):\n"
+            "  --ek HEX, --ak HEX   global block cipher / authentication key\n"
+            "  --dedicated-key HEX  dedicated key (ded- and general-ded forms)\n"
+            "  --broadcast-key HEX  global broadcast key (security control bit 40)\n"
+            "  --kek HEX            master key: general-ciphering wrapped keys\n"
+            "  --key-file FILE      keys per system title (see dlmscope(1))\n"
+            "  --client-title HEX, --server-title HEX  the senders' system titles (for views\n"
+            "                       without SystemTitle and for --cipher)\n"
+            "  --ic N               invocation counter of the first APDU enciphered, +1 for each\n"
+            "                       next (default: each APDU's own); decimal, or hex after 0x\n"
+            "  --sc HEX             security control instead of each APDU's own (30: A+E, suite 0)\n"
+            "  --cipher FORM        encipher bare plain APDUs too: glo, ded, general-glo,\n"
+            "                       general-ded or general-ciphering (SC 30 unless --sc)\n"
             "  -o, --output FILE    write to FILE instead of standard output\n"
             "  -h, --help           this help\n"
             "\n"
@@ -121,6 +137,65 @@ static int usage_error(const char *fmt, ...)
     return DS_EXIT_USAGE;
 }
 
+/* --ek, --ak, --dedicated-key, --broadcast-key, --kek, --key-file, --client-title, --server-title:
+ * the same names and key loading as decode (ds_keyring). */
+enum { OPT_EK = 300, OPT_AK, OPT_DK, OPT_BK, OPT_KEK, OPT_KEY_FILE, OPT_CLIENT_TITLE, OPT_SERVER_TITLE, OPT_IC, OPT_SC,
+       OPT_CIPHER };
+
+static int take_cipher_option(ds_encode_options *o, ds_keyring *kr, int c, const char *arg)
+{
+    static const struct {
+        const char *name;
+        ds_cipher_form form;
+    } FORMS[] = {{"glo", DS_CIPHER_GLO},
+                 {"ded", DS_CIPHER_DED},
+                 {"general-glo", DS_CIPHER_GENERAL_GLO},
+                 {"general-ded", DS_CIPHER_GENERAL_DED},
+                 {"general-ciphering", DS_CIPHER_GENERAL_CIPHERING}};
+    static const char *const KEY_OPTION[] = {"--ek", "--ak", "--dedicated-key", "--broadcast-key", "--kek"};
+    static const char WHICH[] = {'e', 'a', 'd', 'b', 'k'};
+    char kerr[200];
+    uint8_t title[DS_TITLE_LEN], sc;
+    char *end;
+    unsigned long long v;
+    switch (c) {
+    case OPT_EK: case OPT_AK: case OPT_DK: case OPT_BK: case OPT_KEK:
+        if (ds_keyring_set(kr, NULL, WHICH[c - OPT_EK], arg, kerr, sizeof kerr))
+            return usage_error("%s: %s", KEY_OPTION[c - OPT_EK], kerr);
+        if (kerr[0]) fprintf(stderr, "dlmscope encode: warning: %s: %s\n", KEY_OPTION[c - OPT_EK], kerr);
+        return 0;
+    case OPT_KEY_FILE:
+        return ds_keyring_load_file(kr, arg, kerr, sizeof kerr) ? usage_error("%s", kerr) : 0;
+    case OPT_CLIENT_TITLE: case OPT_SERVER_TITLE:
+        if (ds_hex_to_bytes(arg, title, sizeof title) != DS_TITLE_LEN)
+            return usage_error("a system title is 8 bytes written as 16 hex digits");
+        ds_keyring_set_titles(kr, c == OPT_CLIENT_TITLE ? title : NULL, c == OPT_SERVER_TITLE ? title : NULL);
+        return 0;
+    case OPT_IC:
+        errno = 0;
+        v = arg[0] == '-' || arg[0] == '+' ? ~0ULL
+            : (arg[0] == '0' && (arg[1] == 'x' || arg[1] == 'X')) ? strtoull(arg + 2, &end, 16) : strtoull(arg, &end, 10);
+        if (errno || end == arg || *end || v > 0xFFFFFFFFULL)
+            return usage_error("--ic takes an invocation counter from 0 to 4294967295 (or 0x...), not '%s'", arg);
+        o->has_ic = 1;
+        o->ic = (uint32_t)v;
+        return 0;
+    case OPT_SC:
+        if (ds_hex_to_bytes(arg, &sc, 1) != 1) return usage_error("--sc takes one byte in hex (30, 10, 20, 31 ...), not '%s'", arg);
+        o->has_sc = 1;
+        o->sc = sc;
+        return 0;
+    case OPT_CIPHER:
+        for (size_t i = 0; i < sizeof FORMS / sizeof FORMS[0]; i++)
+            if (!strcmp(arg, FORMS[i].name)) {
+                o->cipher_form = FORMS[i].form;
+                return 0;
+            }
+        return usage_error("unknown --cipher '%s' (glo, ded, general-glo, general-ded, general-ciphering)", arg);
+    default: return -1;
+    }
+}
+
 static int encode_one(const char *path, const ds_encode_options *o, out_ctx *out)
 {
     int fd = STDIN_FILENO;
@@ -146,17 +221,27 @@ static int encode_one(const char *path, const ds_encode_options *o, out_ctx *out
     return rc == 0 ? DS_EXIT_OK : DS_EXIT_UNDECODABLE;
 }
 
-int ds_cmd_encode(int argc, char **argv)
+enum { OPT_DECIMAL = 256, OPT_HEX, OPT_FRAME, OPT_CLIENT, OPT_SERVER, OPT_SERVER_SIZE, OPT_MAX_INFO, OPT_WPORT, OPT_BINARY };
+
+static const struct option LONG[] = {
+    {"decimal", no_argument, NULL, OPT_DECIMAL},      {"hex", no_argument, NULL, OPT_HEX},
+    {"frame", required_argument, NULL, OPT_FRAME},
+    {"client", required_argument, NULL, OPT_CLIENT},  {"server", required_argument, NULL, OPT_SERVER},
+    {"server-size", required_argument, NULL, OPT_SERVER_SIZE},
+    {"max-info", required_argument, NULL, OPT_MAX_INFO}, {"wport", required_argument, NULL, OPT_WPORT},
+    {"binary", no_argument, NULL, OPT_BINARY},        {"output", required_argument, NULL, 'o'},
+    {"ek", required_argument, NULL, OPT_EK},          {"ak", required_argument, NULL, OPT_AK},
+    {"dedicated-key", required_argument, NULL, OPT_DK}, {"broadcast-key", required_argument, NULL, OPT_BK},
+    {"kek", required_argument, NULL, OPT_KEK},        {"key-file", required_argument, NULL, OPT_KEY_FILE},
+    {"client-title", required_argument, NULL, OPT_CLIENT_TITLE},
+    {"server-title", required_argument, NULL, OPT_SERVER_TITLE},
+    {"ic", required_argument, NULL, OPT_IC},          {"sc", required_argument, NULL, OPT_SC},
+    {"cipher", required_argument, NULL, OPT_CIPHER},
+    {"help", no_argument, NULL, 'h'},                 {NULL, 0, NULL, 0}};
+
+/* The command, with the keyring the key options fill. */
+static int run_encode(int argc, char **argv, ds_keyring *keys)
 {
-    enum { OPT_DECIMAL = 256, OPT_HEX, OPT_FRAME, OPT_CLIENT, OPT_SERVER, OPT_SERVER_SIZE, OPT_MAX_INFO, OPT_WPORT, OPT_BINARY };
-    static const struct option LONG[] = {
-        {"decimal", no_argument, NULL, OPT_DECIMAL},      {"hex", no_argument, NULL, OPT_HEX},
-        {"frame", required_argument, NULL, OPT_FRAME},
-        {"client", required_argument, NULL, OPT_CLIENT},  {"server", required_argument, NULL, OPT_SERVER},
-        {"server-size", required_argument, NULL, OPT_SERVER_SIZE},
-        {"max-info", required_argument, NULL, OPT_MAX_INFO}, {"wport", required_argument, NULL, OPT_WPORT},
-        {"binary", no_argument, NULL, OPT_BINARY},        {"output", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},                 {NULL, 0, NULL, 0}};
     ds_encode_options o;
     ds_encode_options_init(&o);
     out_ctx out = {stdout, 0};
@@ -209,6 +294,10 @@ int ds_cmd_encode(int argc, char **argv)
         case 'o': output = optarg; break;
         case 'h': ds_cmd_encode_usage(stdout); return DS_EXIT_OK;
         case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
+        case OPT_EK: case OPT_AK: case OPT_DK: case OPT_BK: case OPT_KEK: case OPT_KEY_FILE:
+        case OPT_CLIENT_TITLE: case OPT_SERVER_TITLE: case OPT_IC: case OPT_SC: case OPT_CIPHER:
+            if (take_cipher_option(&o, keys, c, optarg)) return DS_EXIT_USAGE;
+            break;
         default:
             fprintf(stderr, "dlmscope encode: unknown option '%s'\n", argv[optind - 1]);
             ds_cmd_encode_usage(stderr);
@@ -216,6 +305,9 @@ int ds_cmd_encode(int argc, char **argv)
         }
     }
     if (o.decimal && o.hex) return usage_error("--hex and --decimal exclude each other");
+    if (ds_keyring_has_keys(keys)) o.keys = keys;
+    else if (o.cipher_form || o.has_ic || o.has_sc)
+        return usage_error("--cipher, --ic and --sc encipher: give the keys (--ek, --ak, ... or --key-file)");
     if (o.server_size == 1 && (o.has_physical || o.server_logical > 0x7F))
         return usage_error("a 1-byte server address holds a logical address up to 127 and no physical one");
     if (o.server_size == 2 && (o.server_logical > 0x7F || o.server_physical > 0x7F))
@@ -241,5 +333,17 @@ int ds_cmd_encode(int argc, char **argv)
         status = DS_EXIT_UNDECODABLE;
     }
     if (out.out != stdout) fclose(out.out);
+    return status;
+}
+
+int ds_cmd_encode(int argc, char **argv)
+{
+    ds_keyring *keys = ds_keyring_new();
+    if (!keys) {
+        fprintf(stderr, "dlmscope: out of memory\n");
+        return DS_EXIT_UNDECODABLE;
+    }
+    int status = run_encode(argc, argv, keys);
+    ds_keyring_free(keys); /* the keys never outlive the command */
     return status;
 }

@@ -16,10 +16,12 @@
 #include "dlmscope/encoder.h"
 #include "dlmscope/sink.h"
 #include "encode/enc.h"
+#include "encode/encipher.h"
 #include "encode/link_out.h"
 #include "encode/schema_encode.h"
 #include "encode/std_xml.h"
 #include "encode/xml_prep.h"
+#include "apdu/apdu_tags.h"
 #include "link/llc.h"
 
 /* Parsing options: no network, no entity substitution or DTD loading (untrusted input),
@@ -79,6 +81,10 @@ typedef struct encoder {
     ds_buf mbus_apdu;
     pending_segments pending;
     ds_sink *null_sink; /* for "is this a whole APDU?" */
+    ds_enc_cipher cipher; /* enciphering with the options' keys */
+    ds_buf held;        /* a bare ciphered APDU written once it is known whether its <Decrypted>
+                           view follows (then the view is enciphered in its place) */
+    int held_active;
 } encoder;
 
 static void emit_bytes(void *user, const uint8_t *p, size_t n)
@@ -100,11 +106,45 @@ static void report(encoder *x, long line, const char *msg)
     if (x->err) x->err(x->err_user, line, msg);
 }
 
+/* A ciphered APDU just encoded at out[at..]: with keys and its <Decrypted> view after it, the
+ * view enciphered in its place. */
+static int encipher_from_view(encoder *x, ds_enc *enc, const xmlNode *apdu, ds_buf *out, size_t at)
+{
+    const xmlNode *view = ds_x_next(apdu);
+    if (!ds_enc_cipher_on(&x->cipher) || !view || !ds_x_is(view, "Decrypted") || out->len <= at ||
+        !ds_apdu_tag_is_ciphered(out->p[at]))
+        return 0;
+    ds_buf ciphered;
+    ds_buf_init(&ciphered);
+    int rc = ds_buf_append(&ciphered, out->p + at, out->len - at);
+    out->len = at;
+    if (rc == 0) rc = ds_enc_cipher_view(enc, &x->cipher, ciphered.p, ciphered.len, view, out);
+    else ds_enc_fail(enc, apdu, "out of memory");
+    ds_buf_free(&ciphered);
+    return rc;
+}
+
 /* The APDU inside an envelope's <PDU>. */
 static int encode_inner_apdu(void *user, ds_enc *enc, const xmlNode *apdu, ds_buf *out)
 {
-    (void)user;
-    return ds_apdu_encode(enc, apdu, out);
+    size_t at = out->len;
+    if (ds_apdu_encode(enc, apdu, out)) return -1;
+    return encipher_from_view(user, enc, apdu, out, at);
+}
+
+/* A bare APDU; with --cipher a plain one is enciphered in that form. */
+static int encode_bare_apdu(encoder *x, ds_enc *enc, const xmlNode *n, ds_buf *out)
+{
+    if (!ds_enc_cipher_on(&x->cipher) || !x->cipher.o->cipher_form) return ds_apdu_encode(enc, n, out);
+    ds_buf plain;
+    ds_buf_init(&plain);
+    int rc = ds_apdu_encode(enc, n, &plain);
+    if (rc == 0 && plain.len && ds_apdu_tag(plain.p[0])->protection == DS_APDU_PLAIN)
+        rc = ds_enc_cipher_plain(enc, &x->cipher, n, plain.p, plain.len, out);
+    else if (rc == 0 && ds_buf_append(out, plain.p, plain.len))
+        rc = ds_enc_fail(enc, n, "out of memory");
+    ds_buf_free(&plain);
+    return rc;
 }
 
 
@@ -194,6 +234,9 @@ static int encode_once(encoder *x, const xmlNode *n, ds_enc *enc, ds_buf *out, i
     ds_buf_reset(out);
     memset(info, 0, sizeof *info);
     *framed = 0;
+    ds_enc_cipher_unit_start(&x->cipher);
+    if (ds_x_is(n, "Decrypted")) /* the view of the held ciphered APDU: enciphered in its place */
+        return ds_enc_cipher_view(enc, &x->cipher, x->held.p, x->held.len, n, out);
     if (ds_is_envelope(n)) {
         *framed = 1;
         return ds_envelope_encode_info(enc, NULL, n, encode_inner_apdu, x, out, info);
@@ -207,7 +250,7 @@ static int encode_once(encoder *x, const xmlNode *n, ds_enc *enc, ds_buf *out, i
         *framed = x->link.kind == DS_LINK_RAW;
         return encode_raw_pdu(enc, n, *framed, out);
     }
-    if (ds_apdu_is_element(n)) return ds_apdu_encode(enc, n, out);
+    if (ds_apdu_is_element(n)) return encode_bare_apdu(x, enc, n, out);
     return ds_enc_fail(enc, n, "<%s> is neither a frame, an APDU nor raw bytes", ds_x_name(n));
 }
 
@@ -440,9 +483,29 @@ static void unit_failed(encoder *x, long line, const char *msg)
     report(x, line, msg);
 }
 
+/* Frames (or writes) a bare APDU of a unit; 0, or -1 when the framing cannot carry it. */
+static int write_unit_apdu(encoder *x, const xmlNode *n, const uint8_t *p, size_t len)
+{
+    flush_pending(x);
+    if (write_apdu(x, p, len) == 0) return 0;
+    x->stats.encoded--;
+    unit_failed(x, ds_x_line(n), "the framing options cannot carry this APDU (address sizes?)");
+    return -1;
+}
+
+/* The held ciphered APDU goes out as it was: no view came after it. */
+static void release_held(encoder *x, const xmlNode *n)
+{
+    if (!x->held_active) return;
+    x->held_active = 0;
+    write_unit_apdu(x, n, x->held.p, x->held.len);
+}
+
 static void encode_unit(encoder *x, const xmlNode *n)
 {
-    if (is_script_metadata(n)) return;
+    int view = x->held_active && ds_x_is(n, "Decrypted");
+    if (!view) release_held(x, n);
+    if (!view && is_script_metadata(n)) return;
     x->stats.units++;
     ds_enc enc;
     ds_enc_init(&enc, x->numbers == DS_NUMBERS_DECIMAL);
@@ -467,22 +530,36 @@ static void encode_unit(encoder *x, const xmlNode *n)
     ds_env_info info;
     if (infer) rc = encode_inferred(x, n, &enc, &framed, &info);
     else rc = encode_once(x, n, &enc, &x->buf, &framed, &info);
+    if (view) { /* it stands for the held APDU, which was counted */
+        x->stats.units--;
+        x->held_active = 0;
+        if (rc) x->stats.encoded--;
+    }
     if (rc) {
         unit_failed(x, enc.error_line, enc.error);
         return;
     }
     x->stats.encoded++;
+    if (view) x->stats.encoded--;
+    ds_enc_cipher_unit_done(&x->cipher);
     if (info.kind == DS_LINK_MBUS && info.mbus_defaults) mbus_segment_ci(x, &info, &x->buf);
     if (info.kind == DS_LINK_HDLC) {
         hdlc_frame(x, &info, x->buf.p, x->buf.len);
         return;
     }
-    flush_pending(x);
+    if (!framed && !view && ds_enc_cipher_on(&x->cipher) && x->buf.len && ds_apdu_tag_is_ciphered(x->buf.p[0])) {
+        flush_pending(x); /* held until the next unit says whether a view follows */
+        ds_buf_reset(&x->held);
+        if (ds_buf_append(&x->held, x->buf.p, x->buf.len) == 0) {
+            x->held_active = 1;
+            return;
+        }
+    }
     if (framed) {
+        flush_pending(x);
         emit_bytes(x, x->buf.p, x->buf.len);
-    } else if (write_apdu(x, x->buf.p, x->buf.len)) {
-        x->stats.encoded--;
-        unit_failed(x, ds_x_line(n), "the framing options cannot carry this APDU (address sizes?)");
+    } else {
+        write_unit_apdu(x, n, x->buf.p, x->buf.len);
     }
 }
 
@@ -611,6 +688,7 @@ static void run_reader(encoder *x, xmlTextReaderPtr r)
         rc = xmlTextReaderRead(r);
     }
     if (rc < 0) x->stats.xml_error = 1;
+    release_held(x, NULL);
     flush_pending(x);
 }
 
@@ -664,6 +742,8 @@ static void encoder_init(encoder *x, const ds_encode_options *o, ds_encode_out_f
     ds_buf_init(&x->pending.apdu);
     ds_buf_init(&x->pending.queue);
     x->null_sink = ds_null_sink_new();
+    ds_enc_cipher_init(&x->cipher, o);
+    ds_buf_init(&x->held);
     ds_link_opts_from_encode_options(&x->link, o);
     ds_link_state_init(&x->state);
 }
@@ -675,6 +755,7 @@ static void encoder_free(encoder *x)
     ds_buf_free(&x->mbus_apdu);
     ds_buf_free(&x->pending.apdu);
     ds_buf_free(&x->pending.queue);
+    ds_buf_free(&x->held);
     if (x->null_sink) ds_sink_destroy(x->null_sink);
 }
 

@@ -373,3 +373,55 @@ ds_dec_status ds_agreed_key(const ds_ciphered *c, const uint8_t title[DS_TITLE_L
     if (scheme == ONE_PASS && rep) check_signature(c, keys, &sp, rep);
     return DS_DEC_OK;
 }
+
+/* ---- the originator's side ------------------------------------------------------------------- */
+
+int ds_ec_public_of(const uint8_t *priv, size_t priv_len, uint8_t *pub, size_t *pub_len)
+{
+    if (!priv || (priv_len != 32 && priv_len != 48) || !pub || !pub_len) return -1;
+    mbedtls_ecp_group grp;
+    mbedtls_ecp_point q;
+    mbedtls_mpi d;
+    mbedtls_ecp_group_init(&grp);
+    mbedtls_ecp_point_init(&q);
+    mbedtls_mpi_init(&d);
+    size_t n = 0;
+    int rc = mbedtls_ecp_group_load(&grp, priv_len == 32 ? MBEDTLS_ECP_DP_SECP256R1 : MBEDTLS_ECP_DP_SECP384R1);
+    if (rc == 0) rc = mbedtls_mpi_read_binary(&d, priv, priv_len);
+    if (rc == 0) rc = mbedtls_ecp_check_privkey(&grp, &d);
+    /* no RNG: mbedtls blinds with its internal one */
+    if (rc == 0) rc = mbedtls_ecp_mul(&grp, &q, &d, &grp.G, NULL, NULL);
+    if (rc == 0) rc = mbedtls_ecp_point_write_binary(&grp, &q, MBEDTLS_ECP_PF_UNCOMPRESSED, &n, pub, 1 + 2 * priv_len);
+    mbedtls_mpi_free(&d);
+    mbedtls_ecp_point_free(&q);
+    mbedtls_ecp_group_free(&grp);
+    if (rc != 0) return -1;
+    *pub_len = n;
+    return 0;
+}
+
+ds_dec_status ds_agreed_key_originator(const ds_ciphered *c, const uint8_t title[DS_TITLE_LEN], const ds_ec_key *own_priv,
+                                       const ds_ec_key *recipient_pub, ds_key *out, ds_agree_report *rep)
+{
+    memset(out, 0, sizeof *out);
+    if (rep) {
+        memset(rep, 0, sizeof *rep);
+        rep->scheme = scheme_of(c);
+    }
+    /* ECDH is symmetric: the originator's private key with the recipient's public key gives the
+     * Z the recipient gets; the setup checks and the KDF are the recipient's own */
+    ds_keyset own;
+    memset(&own, 0, sizeof own);
+    if (own_priv) own.priv = *own_priv;
+    suite_params sp;
+    ds_dec_status st = check_setup(c, &own, &sp, scheme_of(c), rep);
+    if (st == DS_DEC_OK && (!recipient_pub || !recipient_pub->set || recipient_pub->len != 2 * sp.coord + 1)) {
+        say(rep, "the recipient's key-agreement public key is missing or not a %s key", sp.curve);
+        st = recipient_pub && recipient_pub->set ? DS_DEC_AGREEMENT_FAILED : DS_DEC_NO_KEY;
+    }
+    if (st == DS_DEC_OK)
+        st = derive(c, title, &own, &sp, scheme_of(c), recipient_pub->bytes, recipient_pub->len, out, rep);
+    mbedtls_platform_zeroize(&own, sizeof own);
+    if (st != DS_DEC_OK) mbedtls_platform_zeroize(out, sizeof *out);
+    return st;
+}

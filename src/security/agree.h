@@ -53,4 +53,15 @@ int ds_ecdh_shared(size_t coord_len, const uint8_t *priv, size_t priv_len, const
 ds_dec_status ds_agreed_key(const ds_ciphered *c, const uint8_t title[DS_TITLE_LEN], const ds_keyset *keys,
                             ds_key *out, ds_agree_report *rep);
 
+/* The originator's side of ds_agreed_key: the content key of c (its key-parameters set, and for
+ * One-Pass its key-ciphered-data) from the originator's private key (One-Pass: the ephemeral one;
+ * Static Unified Model: its static key-agreement key) and the recipient's static public key
+ * (04 || X || Y). The same checks, ECDH and KDF; the same statuses and rep. */
+ds_dec_status ds_agreed_key_originator(const ds_ciphered *c, const uint8_t title[DS_TITLE_LEN], const ds_ec_key *own_priv,
+                                       const ds_ec_key *recipient_pub, ds_key *out, ds_agree_report *rep);
+
+/* The public key d*G (04 || X || Y, 65 or 97 bytes at pub) of a private key of 32 (P-256) or 48
+ * (P-384) bytes. 0, or -1 (not a private key of the curve). */
+int ds_ec_public_of(const uint8_t *priv, size_t priv_len, uint8_t *pub, size_t *pub_len);
+
 #endif

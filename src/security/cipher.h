@@ -4,15 +4,16 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "dlmscope/cipher.h"
 #include "dlmscope/keys.h"
 
-typedef enum {
-    DS_CIPH_SERVICE_GLO = 1,   /* glo-get-request ... (tags 21-58 odd ones, C8-CF) */
-    DS_CIPH_SERVICE_DED,       /* ded-... (41-58, D0-D7) */
-    DS_CIPH_GENERAL_GLO,       /* DB */
-    DS_CIPH_GENERAL_DED,       /* DC */
-    DS_CIPH_GENERAL_CIPHERING  /* DD */
-} ds_ciph_kind;
+/* The five forms, as the public API names them (dlmscope/cipher.h). */
+typedef ds_cipher_form ds_ciph_kind;
+#define DS_CIPH_SERVICE_GLO DS_CIPHER_GLO                 /* glo-get-request C8, glo-initiateRequest 21 ... */
+#define DS_CIPH_SERVICE_DED DS_CIPHER_DED                 /* ded-... D0, 41 ... */
+#define DS_CIPH_GENERAL_GLO DS_CIPHER_GENERAL_GLO         /* DB */
+#define DS_CIPH_GENERAL_DED DS_CIPHER_GENERAL_DED         /* DC */
+#define DS_CIPH_GENERAL_CIPHERING DS_CIPHER_GENERAL_CIPHERING /* DD */
 
 /* A ciphered APDU taken apart (pointers into the APDU bytes). */
 typedef struct ds_ciphered {

@@ -18,6 +18,7 @@
 #include "dlmscope/keys.h"
 #include "security/cipher.h"
 #include "security/mistakes.h"
+#include "security/signing.h"
 
 /* Internal pseudo-mechanism: mechanism 6 read as SHA-256(challenge || secret) (REFERENCE [^14]). */
 #define MECH_6_VARIANT 106
@@ -287,6 +288,30 @@ static int compute(const ds_hls_inputs *in, int mechanism, int server_side, uint
     return 0;
 }
 
+/* Mechanism 7's signed message, for the signer and the check alike: own title, peer title, the
+ * challenge answered, the own challenge. */
+static void mech7_message(const side_view *v, byte_span parts[4])
+{
+    parts[0] = (byte_span){v->own_title, DS_HLS_TITLE_LEN};
+    parts[1] = (byte_span){v->peer_title, DS_HLS_TITLE_LEN};
+    parts[2] = v->answered;
+    parts[3] = v->own_challenge;
+}
+
+/* Mechanism 7 made: the side's signature with its private key (signing.c). */
+static int sign_value(const ds_hls_inputs *in, int server_side, uint8_t *out, size_t *out_len)
+{
+    side_view v = view_of(in, server_side);
+    const uint8_t *priv = server_side ? in->server_priv : in->client_priv;
+    if (priv == NULL || !titles_ok(&v, server_side, 1, NULL, 0) || !challenge_ok(v.answered, "", NULL, 0) ||
+        !challenge_ok(v.own_challenge, "", NULL, 0))
+        return -1;
+    byte_span parts[4];
+    mech7_message(&v, parts);
+    size_t cap = *out_len;
+    return ds_ecdsa_sign_parts(priv, in->priv_len, parts, 4, out, cap, out_len, NULL, 0);
+}
+
 /* Mechanism 7: 0 the raw r || s signature verifies, 1 it does not, -1 the key is unusable. */
 static int verify_signature(const ds_hls_inputs *in, int server_side, const uint8_t *sig, size_t sig_len,
                             char *why, size_t whylen)
@@ -300,8 +325,8 @@ static int verify_signature(const ds_hls_inputs *in, int server_side, const uint
             2 * coord);
         return 1;
     }
-    byte_span parts[4] = {{v.own_title, DS_HLS_TITLE_LEN}, {v.peer_title, DS_HLS_TITLE_LEN}, v.answered,
-                          v.own_challenge};
+    byte_span parts[4];
+    mech7_message(&v, parts);
     uint8_t hash[64];
     size_t hash_len = 0;
     if (ds_hash_parts(p384 ? MBEDTLS_MD_SHA384 : MBEDTLS_MD_SHA256, parts, 4, hash, &hash_len) != 0) {
@@ -385,8 +410,10 @@ static int verify_as(const ds_hls_inputs *in, int mechanism, int server_side, co
 
 int ds_hls_expected(const ds_hls_inputs *in, int server_side, uint32_t ic, uint8_t *out, size_t *out_len)
 {
-    if (in == NULL || out == NULL || out_len == NULL || in->mechanism == 7)
+    if (in == NULL || out == NULL || out_len == NULL)
         return -1;
+    if (in->mechanism == 7)
+        return sign_value(in, server_side, out, out_len);
     if (!inputs_ok(in, in->mechanism, server_side, NULL, 0))
         return -1;
     size_t cap = *out_len;

@@ -191,15 +191,12 @@ static void check_counter(ds_security *s, ds_emit *e, const ds_ciphered *c, int 
     ds_session *ss = s->current;
     if (!ss || !(c->sc & 0x30)) return;
     /* each key has its own counter: per sender and per key kind */
-    int who = (from_client ? 0 : 1) + (dedicated ? 2 : 0);
-    if (ss->has_ic[who] && c->ic <= ss->last_ic[who]) {
+    int who = (from_client ? DS_IC_CLIENT : DS_IC_SERVER) + (dedicated ? DS_IC_CLIENT_DEDICATED : 0);
+    uint32_t last = ss->ic.last[who];
+    if (ds_ic_seen(&ss->ic, who, c->ic) != DS_IC_FRESH) /* the highest seen is kept */
         ds_report_abs(e, "cipher.ic-replay", DS_SEV_WARNING, offset,
                       "invocation counter %lu does not increase (the %s's last was %lu): replayed or restarted",
-                      (unsigned long)c->ic, from_client ? "client" : "server", (unsigned long)ss->last_ic[who]);
-        return; /* keep the highest seen */
-    }
-    ss->has_ic[who] = 1;
-    ss->last_ic[who] = c->ic;
+                      (unsigned long)c->ic, from_client ? "client" : "server", (unsigned long)last);
 }
 
 /* assumed: why the plaintext is shown without a verified tag (NULL: verified); key_signature:

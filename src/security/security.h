@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dlmscope/cipher.h"
 #include "dlmscope/keys.h"
 #include "event/emit.h"
 #include "security/blocks.h"
@@ -30,8 +31,7 @@ typedef struct ds_session {
     int has_client_title, has_server_title;
     uint8_t client_title[DS_TITLE_LEN], server_title[DS_TITLE_LEN];
     ds_key dedicated;                /* learned from a deciphered InitiateRequest */
-    int has_ic[4];                   /* per sender and key: 0 client, 1 server; +2 dedicated key */
-    uint32_t last_ic[4];
+    ds_ic_counters ic;               /* the last IC seen per sender and key (dlmscope/cipher.h) */
     int mechanism;                   /* authentication mechanism of the AARQ, -1 unknown */
     uint8_t ctos[DS_CHALLENGE_MAX], stoc[DS_CHALLENGE_MAX];
     size_t ctos_len, stoc_len;

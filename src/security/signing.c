@@ -4,12 +4,17 @@
 #include "security/hash.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <mbedtls/ecdsa.h>
 #include <mbedtls/ecp.h>
+#include <mbedtls/hmac_drbg.h>
+#include <mbedtls/platform_util.h>
 
+#include "dlmscope/cipher.h"
+#include "util/buf.h"
 #include "util/cursor.h"
 
 #define P256_PUB_LEN 65
@@ -53,6 +58,40 @@ static int take_field(ds_cursor *c, const char *name, const uint8_t **p, size_t 
     return 0;
 }
 
+/* The layout after the DF tag, in wire order, for the parser and the builder alike: every field
+ * an A-XDR length and that many bytes. */
+typedef struct signed_field {
+    const char *name;
+    size_t ptr, len; /* offsetof into ds_signed */
+} signed_field;
+
+#define FIELD(name, p, n) {name, offsetof(ds_signed, p), offsetof(ds_signed, n)}
+static const signed_field HEADER_FIELDS[] = {
+    FIELD("transaction-id", transaction_id, transaction_id_len),
+    FIELD("originator-system-title", originator, originator_len),
+    FIELD("recipient-system-title", recipient, recipient_len),
+    FIELD("date-time", date_time, date_time_len),
+    FIELD("other-information", other, other_len)};
+static const signed_field CONTENT_FIELD = FIELD("content", content, content_len);
+static const signed_field SIGNATURE_FIELD = FIELD("signature", signature, signature_len);
+#undef FIELD
+#define HEADER_COUNT (sizeof HEADER_FIELDS / sizeof HEADER_FIELDS[0])
+
+static const uint8_t **field_ptr(ds_signed *s, const signed_field *f)
+{
+    return (const uint8_t **)(void *)((char *)s + f->ptr);
+}
+
+static size_t *field_len(ds_signed *s, const signed_field *f)
+{
+    return (size_t *)(void *)((char *)s + f->len);
+}
+
+static int take(ds_cursor *c, ds_signed *out, const signed_field *f, char *err, size_t errlen)
+{
+    return take_field(c, f->name, field_ptr(out, f), field_len(out, f), err, errlen);
+}
+
 int ds_signed_parse(const uint8_t *apdu, size_t n, ds_signed *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
@@ -68,17 +107,14 @@ int ds_signed_parse(const uint8_t *apdu, size_t n, ds_signed *out, char *err, si
         say(err, errlen, "general-signing: tag 0x%02X at offset 0 is not 0xDF", tag);
         return -1;
     }
-    if (take_field(&c, "transaction-id", &out->transaction_id, &out->transaction_id_len, err, errlen) ||
-        take_field(&c, "originator-system-title", &out->originator, &out->originator_len, err, errlen) ||
-        take_field(&c, "recipient-system-title", &out->recipient, &out->recipient_len, err, errlen) ||
-        take_field(&c, "date-time", &out->date_time, &out->date_time_len, err, errlen) ||
-        take_field(&c, "other-information", &out->other, &out->other_len, err, errlen))
-        goto malformed;
+    for (size_t i = 0; i < HEADER_COUNT; i++)
+        if (take(&c, out, &HEADER_FIELDS[i], err, errlen))
+            goto malformed;
     out->content_field_at = c.pos; /* the Gurux reading stops here and skips the content's length */
-    if (take_field(&c, "content", &out->content, &out->content_len, err, errlen))
+    if (take(&c, out, &CONTENT_FIELD, err, errlen))
         goto malformed;
     out->signed_len = c.pos;
-    if (take_field(&c, "signature", &out->signature, &out->signature_len, err, errlen))
+    if (take(&c, out, &SIGNATURE_FIELD, err, errlen))
         goto malformed;
     out->apdu_len = c.pos;
     return 0;
@@ -367,4 +403,134 @@ int ds_ecdsa_verify(const uint8_t *pub, size_t pub_len, const uint8_t *data, siz
     }
     check_free(&k);
     return result;
+}
+
+/* ---- making signatures -------------------------------------------------------------------- */
+
+/* The blinding of mbedtls's deterministic signing needs a random source; it changes nothing in
+ * the signature (k comes from RFC 6979), so a DRBG seeded from the message hash serves. */
+static int sign_hash(const curve_choice *cv, const uint8_t *priv, const uint8_t *hash, size_t hash_len, uint8_t *sig)
+{
+    mbedtls_ecp_group grp;
+    mbedtls_mpi d, r, s;
+    mbedtls_hmac_drbg_context blind;
+    mbedtls_ecp_group_init(&grp);
+    mbedtls_mpi_init(&d);
+    mbedtls_mpi_init(&r);
+    mbedtls_mpi_init(&s);
+    mbedtls_hmac_drbg_init(&blind);
+    mbedtls_md_type_t md = cv->p384 ? MBEDTLS_MD_SHA384 : MBEDTLS_MD_SHA256;
+    int rc = mbedtls_ecp_group_load(&grp, cv->id);
+    if (rc == 0) rc = mbedtls_mpi_read_binary(&d, priv, cv->coord_len);
+    if (rc == 0) rc = mbedtls_ecp_check_privkey(&grp, &d) ? 1 : 0;
+    if (rc == 0) rc = mbedtls_hmac_drbg_seed_buf(&blind, mbedtls_md_info_from_type(md), hash, hash_len);
+    if (rc == 0) rc = mbedtls_ecdsa_sign_det_ext(&grp, &r, &s, &d, hash, hash_len, md, mbedtls_hmac_drbg_random, &blind);
+    if (rc == 0) rc = mbedtls_mpi_write_binary(&r, sig, cv->coord_len);
+    if (rc == 0) rc = mbedtls_mpi_write_binary(&s, sig + cv->coord_len, cv->coord_len);
+    mbedtls_hmac_drbg_free(&blind);
+    mbedtls_mpi_free(&d); /* mbedtls wipes it */
+    mbedtls_mpi_free(&r);
+    mbedtls_mpi_free(&s);
+    mbedtls_ecp_group_free(&grp);
+    return rc;
+}
+
+int ds_ecdsa_sign_parts(const uint8_t *priv, size_t priv_len, const ds_bytes *parts, size_t n, uint8_t *sig,
+                        size_t cap, size_t *sig_len, char *err, size_t errlen)
+{
+    curve_choice cv;
+    if (sig_len) *sig_len = 0;
+    if (!priv || curve_for_key_length(priv_len == 32 ? P256_PUB_LEN : priv_len == 48 ? P384_PUB_LEN : 0, &cv)) {
+        say(err, errlen, "private key: %zu bytes, 32 (P-256) or 48 (P-384) needed", priv ? priv_len : (size_t)0);
+        return -1;
+    }
+    if (!sig || !sig_len || cap < 2 * cv.coord_len) {
+        say(err, errlen, "signature buffer: %zu bytes, a %s signature needs %zu", sig ? cap : (size_t)0, cv.name,
+            2 * cv.coord_len);
+        return -1;
+    }
+    uint8_t hash[DS_HASH_MAX];
+    size_t hash_len = 0;
+    if (ds_hash_parts(cv.p384 ? MBEDTLS_MD_SHA384 : MBEDTLS_MD_SHA256, parts, n, hash, &hash_len) != 0) {
+        say(err, errlen, "hash computation failed");
+        return -1;
+    }
+    int rc = sign_hash(&cv, priv, hash, hash_len, sig);
+    if (rc != 0) {
+        mbedtls_platform_zeroize(sig, 2 * cv.coord_len);
+        say(err, errlen, rc == 1 ? "private key: not a private key of %s" : "%s signing failed", cv.name);
+        return -1;
+    }
+    *sig_len = 2 * cv.coord_len;
+    return 0;
+}
+
+/* ---- making general-signing APDUs ---------------------------------------------------------- */
+
+static size_t counted(size_t n)
+{
+    uint8_t len[5];
+    return ds_len_bytes(n, len) + n;
+}
+
+static size_t put_counted(uint8_t *out, const uint8_t *p, size_t n)
+{
+    size_t k = ds_len_bytes(n, out);
+    if (n) memcpy(out + k, p, n);
+    return k + n;
+}
+
+int ds_sign_apdu(const ds_sign_params *p, const uint8_t *content, size_t n, uint8_t *out, size_t cap,
+                 size_t *out_len, char *err, size_t errlen)
+{
+    if (out_len) *out_len = 0;
+    if (!p || !out_len || (!content && n) || (!out && cap)) {
+        say(err, errlen, "arguments: NULL pointer");
+        return -1;
+    }
+    size_t sig_len = p->priv_len == 32 ? 64 : p->priv_len == 48 ? 96 : 0;
+    if (!p->priv || !sig_len) {
+        say(err, errlen, "private key: %zu bytes, 32 (P-256) or 48 (P-384) needed", p->priv ? p->priv_len : (size_t)0);
+        return -1;
+    }
+    ds_signed want; /* the fields as they will be written */
+    memset(&want, 0, sizeof want);
+    want.transaction_id = p->transaction_id, want.transaction_id_len = p->transaction_id ? p->transaction_id_len : 0;
+    want.originator = p->originator_title, want.originator_len = p->originator_title ? p->originator_title_len : 0;
+    want.recipient = p->recipient_title, want.recipient_len = p->recipient_title ? p->recipient_title_len : 0;
+    want.date_time = p->date_time, want.date_time_len = p->date_time ? p->date_time_len : 0;
+    want.other = p->other_info, want.other_len = p->other_info ? p->other_info_len : 0;
+    size_t total = 1 + counted(n) + counted(sig_len);
+    for (size_t i = 0; i < HEADER_COUNT; i++) {
+        size_t len = *field_len(&want, &HEADER_FIELDS[i]);
+        if (len > 0xFFFFFFFFu) {
+            say(err, errlen, "%s: %zu bytes, longer than a length can say", HEADER_FIELDS[i].name, len);
+            return -1;
+        }
+        total += counted(len);
+    }
+    if (n > 0xFFFFFFFFu || total > cap) {
+        say(err, errlen, "output buffer: %zu bytes, the general-signing APDU needs %zu", cap, total);
+        return -1;
+    }
+    size_t pos = 0;
+    out[pos++] = DS_SIGNING_TAG;
+    for (size_t i = 0; i < HEADER_COUNT; i++)
+        pos += put_counted(out + pos, *field_ptr(&want, &HEADER_FIELDS[i]), *field_len(&want, &HEADER_FIELDS[i]));
+    pos += put_counted(out + pos, content, n);
+    pos += ds_len_bytes(sig_len, out + pos);
+    memset(out + pos, 0, sig_len);
+    /* the signed bytes are cut from the written APDU by the verifier's own reading (Gurux's, the
+     * one it tries first) */
+    ds_signed s;
+    if (ds_signed_parse(out, total, &s, err, errlen) != 0)
+        return -1;
+    signed_span sp = span_gurux(out, &s);
+    size_t got = 0;
+    if (ds_ecdsa_sign_parts(p->priv, p->priv_len, sp.piece, 2, out + pos, sig_len, &got, err, errlen) != 0) {
+        memset(out, 0, total);
+        return -1;
+    }
+    *out_len = total;
+    return 0;
 }

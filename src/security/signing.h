@@ -70,4 +70,14 @@ int ds_signed_verify(const uint8_t *apdu, const ds_signed *s, const uint8_t *pub
 int ds_ecdsa_verify(const uint8_t *pub, size_t pub_len, const uint8_t *data, size_t len, const uint8_t *sig,
                     size_t sig_len, char *err, size_t errlen);
 
+/* Makes an ECDSA signature over the pieces of a message (hashed one after the other; empty ones
+ * skipped) with the private key priv, the bare scalar: 32 bytes sign with P-256 + SHA-256, 48
+ * with P-384 + SHA-384. Deterministic (RFC 6979): the same key and message give the same
+ * signature. sig receives the raw r || s (64 or 96 bytes, at most cap). 0 and *sig_len, or -1
+ * with why in err (a key of another length or not a scalar of the curve, cap too small). What
+ * ds_ecdsa_verify and the HLS mechanism 7 check accept. */
+struct ds_bytes;
+int ds_ecdsa_sign_parts(const uint8_t *priv, size_t priv_len, const struct ds_bytes *parts, size_t n, uint8_t *sig,
+                        size_t cap, size_t *sig_len, char *err, size_t errlen);
+
 #endif
