@@ -77,6 +77,8 @@ void ds_decoder_feed_side(ds_decoder *d, int side, const uint8_t *data, size_t l
                           const ds_meta *meta);
 /* Record boundary on one side (a UDP datagram ends, the bytes after a TCP gap). */
 void ds_decoder_boundary_side(ds_decoder *d, int side);
+/* Bytes of a side were lost (a TCP gap): see ds_framer_resync(). */
+void ds_decoder_resync_side(ds_decoder *d, int side);
 /* Ends the input: flushes pending frames and reassembly, closes the document. */
 void ds_decoder_end(ds_decoder *d);
 const ds_stats *ds_decoder_stats(const ds_decoder *d);

@@ -23,7 +23,8 @@
 
 #define DLMS_PORT_FIRST 4059
 #define DLMS_PORT_LAST 4069
-#define ENDPOINT_TEXT 56  /* "[" + 39 + "]:" + 5 + NUL, rounded up */
+#define ENDPOINT_TEXT 56
+#define HEAD_MAX 64       /* a SNRM and the start of the AARQ frame after it */  /* "[" + 39 + "]:" + 5 + NUL, rounded up */
 
 typedef struct endpoint {
     uint8_t addr[16];
@@ -58,6 +59,9 @@ struct conn {
     int server;              /* the side that is the server, -1 while unknown */
     int server_from_apdu;    /* learned from an AARQ/AARE: the port no longer decides */
     int fin[2];
+    uint8_t head[2][HEAD_MAX];  /* the first bytes of each side, until they tell who sent them */
+    size_t head_len[2];
+    int head_done[2];
 };
 
 struct capture {
@@ -107,28 +111,50 @@ static int is_dlms_port(const capture *cap, uint16_t port)
     return 0;
 }
 
-/* The tag of an association APDU at the start of a piece of stream: in a wrapper (version 00 01,
- * then ports and length), after an HDLC LLC header (E6 E6 00 / E6 E7 00), or bare. 0 otherwise. */
-static uint8_t association_tag(const uint8_t *p, size_t n)
+/* Who sent the first bytes of a side's stream, as they say themselves: 1 the client, 0 the
+ * server, -1 not known (yet: *wait set when more bytes could tell). A wrapper's APDU is at its
+ * offset 8: an AARQ comes from the client, an AARE from the server; in HDLC the LLC header of the
+ * first information frame says it (E6 E6 00 to the server, E6 E7 00 back); a bare APDU is its own
+ * first byte. */
+static int sent_by_client(const uint8_t *p, size_t n, int *wait)
 {
-    uint8_t tag = 0;
-    if (n >= 9 && p[0] == 0x00 && p[1] == 0x01) tag = p[8];
-    else if (n >= 1 && p[0] != 0x7E) tag = p[0];
-    else
-        for (size_t i = 3; i + 3 < n && i < 16; i++)
-            if (p[i] == 0xE6 && (p[i + 1] == 0xE6 || p[i + 1] == 0xE7) && p[i + 2] == 0x00) {
-                tag = p[i + 3];
-                break;
-            }
-    return tag == 0x60 || tag == 0x61 ? tag : 0;
+    *wait = 0;
+    if (n >= 1 && p[0] == 0x7E) {
+        for (size_t i = 3; i + 2 < n; i++)
+            if (p[i] == 0xE6 && (p[i + 1] == 0xE6 || p[i + 1] == 0xE7) && p[i + 2] == 0x00) return p[i + 1] == 0xE6;
+        *wait = 1;
+        return -1;
+    }
+    uint8_t tag;
+    if (n >= 2 && p[0] == 0x00 && p[1] == 0x01) {
+        if (n < 9) {
+            *wait = 1;
+            return -1;
+        }
+        tag = p[8];
+    } else if (n >= 1) {
+        tag = p[0];
+    } else {
+        *wait = 1;
+        return -1;
+    }
+    return tag == 0x60 ? 1 : tag == 0x61 ? 0 : -1;
 }
 
+/* The start of each side's stream is kept (HEAD_MAX bytes) until it says who sent it. */
 static void learn_server(conn *c, int side, const uint8_t *p, size_t n)
 {
-    if (c->server_from_apdu) return;
-    uint8_t tag = association_tag(p, n);
-    if (!tag) return;
-    c->server = tag == 0x60 ? 1 - side : side; /* the AARQ comes from the client, the AARE from the server */
+    if (c->server_from_apdu || c->head_done[side]) return;
+    size_t take = HEAD_MAX - c->head_len[side];
+    if (take > n) take = n;
+    memcpy(c->head[side] + c->head_len[side], p, take);
+    c->head_len[side] += take;
+    int wait;
+    int client = sent_by_client(c->head[side], c->head_len[side], &wait);
+    if (wait && c->head_len[side] < HEAD_MAX) return;
+    c->head_done[side] = 1;
+    if (client < 0) return;
+    c->server = client ? 1 - side : side;
     c->server_from_apdu = 1;
 }
 
@@ -163,7 +189,7 @@ static void on_tcp_gap(void *user, uint64_t offset, uint64_t missing)
 {
     side_ctx *s = user;
     conn *c = s->c;
-    ds_decoder_boundary_side(c->dec, s->side);
+    ds_decoder_resync_side(c->dec, s->side);
     report(c->cap, DS_D_TCP_GAP, DS_SEV_ERROR, offset,
            "%llu byte(s) from %s to %s are not in the capture (seen by packet %llu); decoding goes on after them",
            (unsigned long long)missing, c->name[s->side], c->name[1 - s->side], (unsigned long long)c->cap->packet);
@@ -314,6 +340,10 @@ static void tcp_packet(capture *cap, conn *c, int side, const ds_pkt *pk)
         c->server = 1 - side; /* a SYN without ACK opens the connection: its sender is the client */
     ds_tcp_out o = tcp_out(c, side);
     ds_tcp_stream_segment(&c->tcp[side], pk->seq, flags, pk->payload, pk->len, pk->wire_len, &o);
+    if (pk->tcp_flags & 0x10u) { /* the peer's bytes this acknowledges were received: a hole there is the capture's */
+        ds_tcp_out peer = tcp_out(c, 1 - side);
+        ds_tcp_stream_ack(&c->tcp[1 - side], pk->ack, &peer);
+    }
     if (pk->tcp_flags & DS_TCP_RST) {
         close_conn(cap, c);
         return;

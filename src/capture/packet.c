@@ -33,6 +33,7 @@ static ds_pkt_result transport(uint8_t proto, const uint8_t *p, size_t avail, si
         out->sport = be16(p);
         out->dport = be16(p + 2);
         out->seq = be32(p + 4);
+        out->ack = be32(p + 8);
         out->tcp_flags = p[13];
         out->payload = p + hl;
         out->len = avail - hl;

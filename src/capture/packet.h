@@ -36,7 +36,7 @@ typedef struct ds_pkt {
     uint8_t src[16], dst[16]; /* IPv4: the first 4 bytes */
     uint8_t proto;           /* 6 TCP, 17 UDP */
     uint16_t sport, dport;
-    uint32_t seq;            /* TCP */
+    uint32_t seq, ack;       /* TCP (ack valid with the ACK flag) */
     uint8_t tcp_flags;       /* TCP: DS_TCP_SYN, DS_TCP_FIN, DS_TCP_RST, 0x10 ACK */
     const uint8_t *payload;  /* the captured payload */
     size_t len;              /* its captured length */

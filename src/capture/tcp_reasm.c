@@ -83,6 +83,8 @@ static void wait_for_hole(ds_tcp_stream *s, uint32_t seq, const uint8_t *p, size
     s->waiting_bytes += n;
 }
 
+static void give_up_acked(ds_tcp_stream *s, const ds_tcp_out *out);
+
 /* A segment's payload is accepted only this far ahead of the stream: anything beyond is not of
  * this stream (a reused port, a corrupted header) and would only fill the buffer. */
 #define DS_TCP_WINDOW_MAX (1L << 30)
@@ -102,6 +104,7 @@ void ds_tcp_stream_segment(ds_tcp_stream *s, uint32_t seq, unsigned flags, const
     if (rel > 0) {
         if (n) wait_for_hole(s, data_seq, p, n);
         while (s->waiting && s->waiting_bytes > s->cap) skip_hole(s, out);
+        give_up_acked(s, out);
         return;
     }
     deliver_new_part(s, data_seq, p, n, out);
@@ -114,6 +117,22 @@ void ds_tcp_stream_segment(ds_tcp_stream *s, uint32_t seq, unsigned flags, const
         s->next_seq = end;
     }
     drain(s, out);
+}
+
+/* Holes below what the peer acknowledged are lost to the capture: nothing will fill them. */
+static void give_up_acked(ds_tcp_stream *s, const ds_tcp_out *out)
+{
+    while (s->acked && s->waiting && ahead(s, s->ack_seq) > 0) skip_hole(s, out);
+}
+
+void ds_tcp_stream_ack(ds_tcp_stream *s, uint32_t ack, const ds_tcp_out *out)
+{
+    if (!s->started) return;
+    if (!s->acked || (int32_t)(ack - s->ack_seq) > 0) {
+        s->acked = 1;
+        s->ack_seq = ack;
+    }
+    give_up_acked(s, out);
 }
 
 void ds_tcp_stream_flush(ds_tcp_stream *s, const ds_tcp_out *out)

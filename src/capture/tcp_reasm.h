@@ -36,6 +36,8 @@ typedef struct ds_tcp_stream {
     size_t waiting_bytes; /* their data bytes, overlaps counted */
     size_t cap;           /* most waiting bytes before the hole is given up */
     uint64_t gaps;        /* holes given up so far */
+    int acked;            /* ack_seq is set */
+    uint32_t ack_seq;     /* the highest acknowledgement the peer sent */
 } ds_tcp_stream;
 
 void ds_tcp_stream_init(ds_tcp_stream *s, size_t cap);
@@ -44,6 +46,9 @@ void ds_tcp_stream_init(ds_tcp_stream *s, size_t cap);
  * the rest, reported as a gap at once when the segment is the next expected one). */
 void ds_tcp_stream_segment(ds_tcp_stream *s, uint32_t seq, unsigned flags, const uint8_t *p, size_t n,
                            size_t wire_len, const ds_tcp_out *out);
+/* The peer acknowledged every byte before `ack`: a hole below it reached the peer but not the
+ * capture, so it is given up at once instead of being waited for. */
+void ds_tcp_stream_ack(ds_tcp_stream *s, uint32_t ack, const ds_tcp_out *out);
 /* Gives up every hole: what waits is delivered after its gap reports. */
 void ds_tcp_stream_flush(ds_tcp_stream *s, const ds_tcp_out *out);
 void ds_tcp_stream_free(ds_tcp_stream *s);

@@ -390,6 +390,11 @@ void ds_decoder_boundary_side(ds_decoder *d, int side)
     ds_framer_flush(side == 0 ? d->framer : d->other_side);
 }
 
+void ds_decoder_resync_side(ds_decoder *d, int side)
+{
+    ds_framer_resync(side == 0 ? d->framer : d->other_side);
+}
+
 void ds_decoder_end(ds_decoder *d)
 {
     ds_framer_flush(d->framer);

@@ -588,3 +588,10 @@ void ds_framer_flush(ds_framer *fr)
     fr->pos = fr->len = 0;
     start_record(fr);
 }
+
+void ds_framer_resync(ds_framer *fr)
+{
+    if (!fr) return;
+    ds_framer_flush(fr);
+    if (fr->kind == DS_LINK_AUTO) fr->record = DS_REC_FRAMED; /* what follows is searched for frames */
+}
