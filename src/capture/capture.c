@@ -372,9 +372,15 @@ static int reopens(const conn *c, int side, const ds_pkt *pk)
     return s->started && s->next_seq != pk->seq + 1;
 }
 
+/* DLMS traffic: a DLMS port at either end, or any port when asked */
+static int wanted(const capture *cap, const ds_pkt *pk)
+{
+    return cap->copt.any_port || is_dlms_port(cap, pk->sport) || is_dlms_port(cap, pk->dport);
+}
+
 static void take_packet(capture *cap, const ds_pkt *pk)
 {
-    if (!cap->copt.any_port && !is_dlms_port(cap, pk->sport) && !is_dlms_port(cap, pk->dport)) return;
+    if (!wanted(cap, pk)) return;
     conn_key k;
     int side = key_of(pk, &k);
     conn *c = find_conn(cap, &k);
@@ -415,8 +421,12 @@ static void one_packet(capture *cap, int linktype, const struct pcap_pkthdr *h, 
     switch (ds_pkt_parse(linktype, data, h->caplen, &pk, &why)) {
     case DS_PKT_OURS: take_packet(cap, &pk); break;
     case DS_PKT_FRAGMENT:
-        report(cap, DS_D_CAPTURE_FRAGMENT, DS_SEV_ERROR, cap->packet,
-               "packet %llu: %s; fragments are not reassembled", (unsigned long long)cap->packet, why);
+        /* said once per datagram, by its first fragment, when it is DLMS traffic (the others
+         * carry no ports to tell) */
+        if (pk.first_fragment && (pk.proto == 6 || pk.proto == 17) && wanted(cap, &pk))
+            report(cap, DS_D_CAPTURE_FRAGMENT, DS_SEV_ERROR, cap->packet,
+                   "packet %llu: %s; fragments are not reassembled, the datagram is not decoded",
+                   (unsigned long long)cap->packet, why);
         break;
     case DS_PKT_BROKEN:
         report(cap, DS_D_CAPTURE_BAD_PACKET, DS_SEV_ERROR, cap->packet, "packet %llu: %s",

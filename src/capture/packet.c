@@ -65,11 +65,17 @@ static ds_pkt_result ipv4(const uint8_t *p, size_t avail, ds_pkt *out, const cha
     memcpy(out->src, p + 12, 4);
     memcpy(out->dst, p + 16, 4);
     uint16_t frag = be16(p + 6);
+    size_t have = total < avail ? total : avail; /* Ethernet pads short frames: the IP length rules */
     if (frag & 0x3FFFu) {  /* MF set or an offset: one piece of a fragmented datagram */
+        if ((frag & 0x1FFFu) == 0 && have - ihl >= 4) { /* the first holds the ports: whose it is */
+            out->proto = p[9];
+            out->sport = be16(p + ihl);
+            out->dport = be16(p + ihl + 2);
+            out->first_fragment = 1;
+        }
         *why = (frag & 0x1FFFu) ? "an IPv4 fragment (not the first)" : "the first IPv4 fragment of a datagram";
         return DS_PKT_FRAGMENT;
     }
-    size_t have = total < avail ? total : avail; /* Ethernet pads short frames: the IP length rules */
     return transport(p[9], p + ihl, have - ihl, total - ihl, out, why);
 }
 
@@ -92,6 +98,12 @@ static ds_pkt_result ipv6(const uint8_t *p, size_t avail, ds_pkt *out, const cha
         } else if (next == 44) {
             if (have < 8) return broken(why, "an IPv6 fragment header is cut short");
             if ((be16(q + 2) & 0xFFF9u) != 0) {  /* an offset or M set: a fragment */
+                if ((be16(q + 2) & 0xFFF8u) == 0 && have >= 12) { /* the first holds the ports */
+                    out->proto = q[0];
+                    out->sport = be16(q + 8);
+                    out->dport = be16(q + 10);
+                    out->first_fragment = 1;
+                }
                 *why = "an IPv6 fragment";
                 return DS_PKT_FRAGMENT;
             }

@@ -26,7 +26,7 @@ enum {
 typedef enum {
     DS_PKT_OURS = 0,     /* TCP or UDP over IP: the fields are set */
     DS_PKT_OTHER,        /* not IP, or IP without TCP/UDP (ARP, ICMP ...): skipped quietly */
-    DS_PKT_FRAGMENT,     /* an IP fragment: not reassembled */
+    DS_PKT_FRAGMENT,     /* an IP fragment: not reassembled (proto and ports set in the first) */
     DS_PKT_BROKEN,       /* a header does not fit or says something impossible */
     DS_PKT_LINKTYPE      /* a link type this reader does not know */
 } ds_pkt_result;
@@ -41,6 +41,7 @@ typedef struct ds_pkt {
     const uint8_t *payload;  /* the captured payload */
     size_t len;              /* its captured length */
     size_t wire_len;         /* its length on the wire (IP lengths say): > len when cut by snaplen */
+    int first_fragment;      /* DS_PKT_FRAGMENT: the first fragment, proto and ports are set */
 } ds_pkt;
 
 /* Takes a packet apart; on DS_PKT_FRAGMENT and DS_PKT_BROKEN *why says what (static text). */

@@ -285,6 +285,28 @@ def hdlc_session():
     return t.out
 
 
+def on_port(port):
+    """The gosem session with the meter on another TCP port."""
+    t = Tcp("10.0.0.1", "10.0.0.2", 50001, port, "ethernet", [T0 * 1000000])
+    t.open()
+    for i, name in enumerate(GOSEM):
+        t.send(i % 2, wrapped(name, i % 2))
+    t.close()
+    return t.out
+
+
+def fragments():
+    """The UDP wrapper datagram cut into two IPv4 fragments (MF, then offset 16 x 8 bytes)."""
+    src, dst = ip4("192.168.1.20"), ip4("192.168.1.10")
+    data = udp_header(src, dst, 4059, 40000, S["TR-u9n-udp-wrapper-ggc"])
+    out = []
+    for off, flags, piece in ((0, 0x2000, data[:128]), (16, 0, data[128:])):
+        hdr = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(piece), 7, flags | off, 64, 17, 0, src, dst)
+        hdr = hdr[:10] + struct.pack(">H", csum(hdr)) + hdr[12:]
+        out.append((T0 * 1000000 + len(out), link("ethernet", hdr + piece)))
+    return out
+
+
 def udp_push():
     """The wrapper datagram from the meter (port 4059) to a client port, Linux cooked capture."""
     src, dst = ip4("192.168.1.20"), ip4("192.168.1.10")
@@ -315,6 +337,8 @@ def main():
     # the other link types, one each, for the same session (tests/e2e/pcap.sh compares them)
     for kind in ("sll2", "null"):
         write_pcap(os.path.join(HERE, "wrapper-tcp-%s.pcap" % kind), LINKTYPE[kind], gosem_session(kind))
+    write_pcap(os.path.join(HERE, "wrapper-tcp-port5000.pcap"), 1, on_port(5000))
+    write_pcap(os.path.join(HERE, "fragments.pcap"), 1, fragments())
     write_pcap(os.path.join(HERE, "wrapper-tcp-ipv6-null.pcap"), 0,
                gosem_session("null", cli="2001:db8::1", srv="2001:db8::2"))
 
