@@ -20,8 +20,11 @@ extern "C" {
 #endif
 
 #define DS_CAPTURE_PORTS_MAX 32
-#define DS_CAPTURE_CONNECTIONS_DEFAULT 1024       /* live connections before the oldest is dropped */
+/* Live connections before the oldest is dropped: a connection's decoder takes about 55 KB
+ * (mostly its security sessions), so 512 of them stay below 32 MB. */
+#define DS_CAPTURE_CONNECTIONS_DEFAULT 512
 #define DS_CAPTURE_WAITING_DEFAULT (256u << 10)   /* out-of-order bytes held per direction */
+#define DS_CAPTURE_WAITING_TOTAL (16u << 20)      /* out-of-order bytes held in all connections */
 
 typedef struct ds_capture_options {
     uint16_t ports[DS_CAPTURE_PORTS_MAX]; /* DLMS ports besides 4059..4069 (TCP and UDP) */

@@ -35,7 +35,8 @@ typedef struct ds_meta {
     char timestamp[DS_TIMESTAMP_MAX]; /* as written in the log, "" when none */
     uint64_t line;                    /* 1-based line of text input; 0 for binary */
     /* Capture input: the sender and the receiver as "addr:port" ("[v6addr]:port"); NULL
-     * otherwise. Borrowed: they stay valid while the decoder may still deliver these bytes. */
+     * otherwise. Borrowed: they stay valid while the decoder may still deliver these bytes.
+     * Plain text only (hex digits, '.', ':', '[', ']'): the writers copy them as they are. */
     const char *from, *to;
 } ds_meta;
 

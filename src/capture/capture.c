@@ -76,6 +76,9 @@ struct capture {
     size_t live;
     uint64_t packet;         /* 1-based number of the packet being read */
     char timestamp[DS_TIMESTAMP_MAX];
+    int ts_valid;            /* timestamp[0..19) holds the date and time of ts_second */
+    long ts_second;
+    size_t waiting_total;    /* bytes waiting beyond holes in all connections */
     ds_stats stats;
 };
 
@@ -205,10 +208,20 @@ static ds_tcp_out tcp_out(conn *c, int side)
 
 static size_t key_hash(const capture *cap, const conn_key *k)
 {
-    const uint8_t *p = (const uint8_t *)k;
-    uint64_t h = 1469598103934665603ull;  /* FNV-1a */
-    for (size_t i = 0; i < sizeof *k; i++) h = (h ^ p[i]) * 1099511628211ull;
-    return (size_t)(h ^ h >> 29) & (cap->nbuckets - 1);
+    /* the ports and the last 8 bytes of each address (all of an IPv4 address) tell connections
+     * apart well enough for a bucket; the key comparison decides */
+    uint64_t a, b;
+    memcpy(&a, k->e[0].addr + 8, 8);
+    memcpy(&b, k->e[1].addr + 8, 8);
+    uint64_t a4, b4;
+    uint32_t x, y;
+    memcpy(&x, k->e[0].addr, 4);
+    memcpy(&y, k->e[1].addr, 4);
+    a4 = x;
+    b4 = y;
+    uint64_t h = (a ^ a4 * 0x9E3779B97F4A7C15ull) + (b ^ b4) * 0xC2B2AE3D27D4EB4Full;
+    h ^= ((uint64_t)k->e[0].port << 16 | k->e[1].port | (uint64_t)k->proto << 32) * 0x165667B19E3779F9ull;
+    return (size_t)(h ^ h >> 31) & (cap->nbuckets - 1);
 }
 
 static void endpoint_text(char *out, int ip_version, const endpoint *e)
@@ -254,6 +267,7 @@ static void add_stats(ds_stats *to, const ds_stats *from)
 /* Ends a connection: what waits beyond holes is decoded after its gaps, then the decoder ends. */
 static void close_conn(capture *cap, conn *c)
 {
+    cap->waiting_total -= c->tcp[0].waiting_bytes + c->tcp[1].waiting_bytes;
     for (int side = 0; side < 2; side++) {
         ds_tcp_out o = tcp_out(c, side);
         ds_tcp_stream_flush(&c->tcp[side], &o);
@@ -333,8 +347,23 @@ static int key_of(const ds_pkt *pk, conn_key *k)
     return src_first ? 0 : 1;
 }
 
+/* What waits beyond holes, all connections together, is capped too (DS_CAPTURE_WAITING_TOTAL):
+ * past it the holes of the stream that grew are given up. */
+static void account_waiting(capture *cap, conn *c, size_t before)
+{
+    size_t after = c->tcp[0].waiting_bytes + c->tcp[1].waiting_bytes;
+    cap->waiting_total += after - before; /* wraps back when it shrank: unsigned arithmetic */
+    for (int side = 0; side < 2 && cap->waiting_total > DS_CAPTURE_WAITING_TOTAL; side++) {
+        size_t had = c->tcp[side].waiting_bytes;
+        ds_tcp_out o = tcp_out(c, side);
+        ds_tcp_stream_flush(&c->tcp[side], &o);
+        cap->waiting_total -= had;
+    }
+}
+
 static void tcp_packet(capture *cap, conn *c, int side, const ds_pkt *pk)
 {
+    size_t before = c->tcp[0].waiting_bytes + c->tcp[1].waiting_bytes;
     unsigned flags = pk->tcp_flags & (DS_TCP_SYN | DS_TCP_FIN);
     if ((pk->tcp_flags & DS_TCP_SYN) && !(pk->tcp_flags & 0x10u) && !c->server_from_apdu)
         c->server = 1 - side; /* a SYN without ACK opens the connection: its sender is the client */
@@ -344,6 +373,7 @@ static void tcp_packet(capture *cap, conn *c, int side, const ds_pkt *pk)
         ds_tcp_out peer = tcp_out(c, 1 - side);
         ds_tcp_stream_ack(&c->tcp[1 - side], pk->ack, &peer);
     }
+    account_waiting(cap, c, before);
     if (pk->tcp_flags & DS_TCP_RST) {
         close_conn(cap, c);
         return;
@@ -400,17 +430,26 @@ static void take_packet(capture *cap, const ds_pkt *pk)
     else udp_packet(cap, c, side, pk);
 }
 
+/* The packet's time as ISO 8601 UTC with microseconds. The date and time of day are formatted
+ * only when the second changes (most packets share theirs with the one before). */
 static void set_timestamp(capture *cap, const struct timeval *tv)
 {
-    time_t t = (time_t)tv->tv_sec;
-    struct tm tm;
-    if (!gmtime_r(&t, &tm)) {
-        cap->timestamp[0] = '\0';
-        return;
+    char *ts = cap->timestamp;
+    if (!cap->ts_valid || tv->tv_sec != cap->ts_second) {
+        time_t t = (time_t)tv->tv_sec;
+        struct tm tm;
+        cap->ts_valid = gmtime_r(&t, &tm) && strftime(ts, sizeof cap->timestamp, "%Y-%m-%dT%H:%M:%S", &tm) == 19;
+        cap->ts_second = tv->tv_sec;
+        if (!cap->ts_valid) {
+            ts[0] = '\0';
+            return;
+        }
     }
-    char seconds[24];
-    if (strftime(seconds, sizeof seconds, "%Y-%m-%dT%H:%M:%S", &tm) == 0) seconds[0] = '\0';
-    snprintf(cap->timestamp, sizeof cap->timestamp, "%.23s.%06uZ", seconds, (unsigned)(tv->tv_usec % 1000000));
+    unsigned long us = (unsigned long)tv->tv_usec % 1000000u;
+    ts[19] = '.';
+    for (int i = 25; i >= 20; i--, us /= 10) ts[i] = (char)('0' + us % 10);
+    ts[26] = 'Z';
+    ts[27] = '\0';
 }
 
 static void one_packet(capture *cap, int linktype, const struct pcap_pkthdr *h, const uint8_t *data)

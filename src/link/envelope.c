@@ -198,8 +198,9 @@ int ds_envelope_open(ds_emit *e, const ds_frame *f)
     if (dir) attrs[n++] = (ds_attr)DS_ATTR_PLAIN("Direction", dir, strlen(dir));
     if (f->meta.timestamp[0]) attrs[n++] = (ds_attr)DS_ATTR("Time", f->meta.timestamp);
     if (f->meta.from && f->meta.to) {
-        attrs[n++] = (ds_attr)DS_ATTR("From", f->meta.from);
-        attrs[n++] = (ds_attr)DS_ATTR("To", f->meta.to);
+        /* plain by contract (ds_meta): written as they are */
+        attrs[n++] = (ds_attr)DS_ATTR_PLAIN("From", f->meta.from, strlen(f->meta.from));
+        attrs[n++] = (ds_attr)DS_ATTR_PLAIN("To", f->meta.to, strlen(f->meta.to));
     }
     if (ds_emit_open_flat_len(e, name->text, name->len, attrs, n) != 0) return -1;
     char num[NUM_MAX];
