@@ -285,6 +285,19 @@ def hdlc_session():
     return t.out
 
 
+HLS = ["HLS-aarq-titled", "HLS-aare-titled", "HLS-reply-to-hls", "HLS-reply-response"]
+
+
+def hls_session():
+    """The HLS-GMAC association over TCP port 4060, Ethernet."""
+    t = Tcp("10.0.0.5", "10.0.0.6", 50020, 4060, "ethernet", [T0 * 1000000])
+    t.open()
+    for i, name in enumerate(HLS):
+        t.send(i % 2, wrapped(name, i % 2))
+    t.close()
+    return t.out
+
+
 def on_port(port):
     """The gosem session with the meter on another TCP port."""
     t = Tcp("10.0.0.1", "10.0.0.2", 50001, port, "ethernet", [T0 * 1000000])
@@ -325,6 +338,7 @@ def main():
         "pcap-two-connections": ("raw", two_connections()),
         "pcap-hdlc-tcp": ("vlan", hdlc_session()),
         "pcap-wrapper-udp": ("sll", udp_push()),
+        "pcap-hls-gmac": ("ethernet", hls_session()),
     }
     for name, (kind, packets) in cases.items():
         if name == "pcap-hdlc-tcp":  # big-endian writer, nanosecond timestamps
