@@ -67,6 +67,16 @@ run hex 0 $KEYS "$tmp/gosem.hex"
 sed -E 's/ (Direction|Time|From|To)="[^"]*"//g' $G/pcap-wrapper-tcp.xml >"$tmp/stripped.xml"
 same hex "$tmp/stripped.xml"
 
+# and the bytes sent come back: the decoded frames encoded again are the streams the captures carry
+grep '^CS-u9n-' $P/streams.txt | cut -d' ' -f2 >"$tmp/hdlc.want"
+"$BIN" decode $G/pcap-hdlc-tcp.in | "$BIN" encode >"$tmp/hdlc.got" 2>"$tmp/hdlc.err"
+if cmp -s "$tmp/hdlc.want" "$tmp/hdlc.got"; then ok; else bad "hdlc round trip: frames differ from streams.txt"; fi
+for v in reordered split; do
+    "$BIN" decode $G/pcap-wrapper-tcp-$v.in | "$BIN" encode >"$tmp/$v.got" 2>/dev/null
+done
+if cmp -s "$tmp/gosem.hex" "$tmp/reordered.got" && cmp -s "$tmp/gosem.hex" "$tmp/split.got"; then ok; else
+    bad "wrapper round trip: reordered or split segments do not give the frames sent"; fi
+
 # standard input: sniffed when it can seek back, --pcap for a pipe
 run stdin 0 $KEYS - <$G/pcap-wrapper-tcp.in
 same stdin $G/pcap-wrapper-tcp.xml
