@@ -352,6 +352,12 @@ def main():
     for kind in ("sll2", "null"):
         write_pcap(os.path.join(HERE, "wrapper-tcp-%s.pcap" % kind), LINKTYPE[kind], gosem_session(kind))
     write_pcap(os.path.join(HERE, "wrapper-tcp-port5000.pcap"), 1, on_port(5000))
+    # seen mid-stream: the capture starts after the handshake, and it ends with an RST instead of FINs
+    midstream = gosem_session()[3:-3]
+    t = Tcp("10.0.0.1", "10.0.0.2", 50001, 4059, "ethernet", [midstream[-1][0]])
+    t.seq = [1001 + sum(len(wrapped(n, 0)) for n in GOSEM[0::2]), 5000001 + sum(len(wrapped(n, 1)) for n in GOSEM[1::2])]
+    t.packet(0, 0x14)
+    write_pcap(os.path.join(HERE, "wrapper-tcp-midstream.pcap"), 1, midstream + t.out)
     write_pcap(os.path.join(HERE, "fragments.pcap"), 1, fragments())
     write_pcap(os.path.join(HERE, "wrapper-tcp-ipv6-null.pcap"), 0,
                gosem_session("null", cli="2001:db8::1", srv="2001:db8::2"))

@@ -53,6 +53,10 @@ run ipv6-null 0 $KEYS $P/wrapper-tcp-ipv6-null.pcap
 sed 's/\[2001:db8:0:0:0:0:0:1\]/10.0.0.1/g; s/\[2001:db8:0:0:0:0:0:2\]/10.0.0.2/g' "$tmp/ipv6-null.xml" >"$tmp/ipv6-as-v4.xml"
 if cmp -s "$tmp/ipv6-as-v4.xml" $G/pcap-wrapper-tcp.xml; then ok; else bad "ipv6-null: differs beyond the addresses"; fi
 
+# a connection seen without its handshake and ended by an RST decodes the same
+run midstream 0 $KEYS $P/wrapper-tcp-midstream.pcap
+same midstream $G/pcap-wrapper-tcp.xml
+
 # the capture path decodes the bytes sent: the same APDUs as the wrapped bytes given as hex
 python3 - "$tmp/gosem.hex" <<'PY' || bad "hex: cannot write the wrapped stream"
 import importlib.util, sys
