@@ -122,6 +122,7 @@ check-release: build/release/dlmscope build/release/libdlmscope.so $(RELEASE_UNI
 	@tests/e2e/roundtrip.sh build/release/dlmscope
 	@tests/e2e/security.sh build/release/dlmscope
 	@tests/e2e/values.sh build/release/dlmscope build/release/tests/check_value
+	@tests/e2e/pcap.sh build/release/dlmscope
 
 check-asan: build/asan/dlmscope $(ASAN_UNIT)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
@@ -138,6 +139,8 @@ check-asan: build/asan/dlmscope $(ASAN_UNIT)
 	  tests/e2e/security.sh build/asan/dlmscope
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  tests/e2e/values.sh build/asan/dlmscope build/asan/tests/check_value
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  tests/e2e/pcap.sh build/asan/dlmscope
 
 # ---- demo ----------------------------------------------------------------------------------
 demo: all

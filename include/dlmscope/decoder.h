@@ -68,6 +68,17 @@ void ds_decoder_begin(ds_decoder *d);
 void ds_decoder_feed(ds_decoder *d, const uint8_t *data, size_t len, uint64_t offset, const ds_meta *meta);
 /* Record boundary: see ds_framer_flush(). */
 void ds_decoder_boundary(ds_decoder *d);
+/* Two-sided input (a capture: the two directions of one TCP connection or UDP conversation):
+ * side 0 and side 1 are framed apart, so that their bytes never meet in one frame, while the
+ * rest of the state (segment reassembly, security sessions with the titles and keys learned from
+ * the AARQ/AARE) is shared. Offsets count per side. The bytes are taken as binary: an unframed
+ * record is an APDU only when its first byte can begin one. Do not mix with ds_decoder_feed(). */
+void ds_decoder_feed_side(ds_decoder *d, int side, const uint8_t *data, size_t len, uint64_t offset,
+                          const ds_meta *meta);
+/* Record boundary on one side (a UDP datagram ends, the bytes after a TCP gap). */
+void ds_decoder_boundary_side(ds_decoder *d, int side);
+/* Bytes of a side were lost (a TCP gap): see ds_framer_resync(). */
+void ds_decoder_resync_side(ds_decoder *d, int side);
 /* Ends the input: flushes pending frames and reassembly, closes the document. */
 void ds_decoder_end(ds_decoder *d);
 const ds_stats *ds_decoder_stats(const ds_decoder *d);

@@ -45,6 +45,12 @@ typedef enum {
 #define DS_D_INPUT_TOO_LARGE      "input.too-large"
 #define DS_D_INPUT_UNREAD_HEX     "input.unread-hex"     /* hex bytes in a line read as text */
 #define DS_D_INPUT_NO_DATA        "input.no-data"        /* not one byte of hex (or an empty input) */
+#define DS_D_TCP_GAP              "tcp.gap"              /* bytes of a TCP stream not in the capture */
+#define DS_D_CAPTURE_FRAGMENT     "capture.fragment"     /* an IP fragment (not reassembled) */
+#define DS_D_CAPTURE_BAD_PACKET   "capture.bad-packet"   /* a link, IP, TCP or UDP header that does not fit */
+#define DS_D_CAPTURE_SNAPLEN      "capture.snaplen"      /* a datagram cut short by the capture's snaplen */
+#define DS_D_CAPTURE_EVICTED      "capture.evicted"      /* a connection dropped for a newer one */
+#define DS_D_CAPTURE_READ         "capture.read"         /* the capture file breaks off or is damaged */
 
 #define DS_DIAG_MESSAGE_MAX 240
 

@@ -14,6 +14,7 @@
 #include "dlmscope/value.h"
 #include "dlmscope/cipher.h"
 #include "dlmscope/hls.h"
+#include "dlmscope/capture.h"
 
 const char *ds_version(void);
 

@@ -121,6 +121,10 @@ void ds_framer_feed(ds_framer *fr, const uint8_t *data, size_t len, uint64_t off
 /* A record boundary (new log line with direction/timestamp, end of a file): an unfinished
  * frame is reported truncated, a pending raw record is delivered. */
 void ds_framer_flush(ds_framer *fr);
+/* Bytes were lost before what comes next (a hole in a TCP stream): as ds_framer_flush, and in
+ * DS_LINK_AUTO the following bytes are searched for frames (garbage reported), never taken as a
+ * raw APDU because of their first byte, which is any byte of a frame cut in two. */
+void ds_framer_resync(ds_framer *fr);
 void ds_framer_free(ds_framer *fr);
 
 /* In DS_LINK_AUTO, says whether a record that starts with this byte may be a raw APDU (the

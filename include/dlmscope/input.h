@@ -21,7 +21,10 @@ extern "C" {
 typedef enum {
     DS_DIR_UNKNOWN = 0,
     DS_DIR_TX,      /* "TX", "->", ">>", "SEND", "client" ... : sent by the logging side */
-    DS_DIR_RX       /* "RX", "<-", "<<", "RECV" ... : received by the logging side */
+    DS_DIR_RX,      /* "RX", "<-", "<<", "RECV" ... : received by the logging side */
+    DS_DIR_TO_SERVER, /* capture input: sent by the client (the side that sent the AARQ, or
+                         else the side away from the DLMS port) */
+    DS_DIR_TO_CLIENT  /* capture input: sent by the server */
 } ds_direction;
 
 #define DS_TIMESTAMP_MAX 40
@@ -31,6 +34,10 @@ typedef struct ds_meta {
     ds_direction dir;
     char timestamp[DS_TIMESTAMP_MAX]; /* as written in the log, "" when none */
     uint64_t line;                    /* 1-based line of text input; 0 for binary */
+    /* Capture input: the sender and the receiver as "addr:port" ("[v6addr]:port"); NULL
+     * otherwise. Borrowed: they stay valid while the decoder may still deliver these bytes.
+     * Plain text only (hex digits, '.', ':', '[', ']'): the writers copy them as they are. */
+    const char *from, *to;
 } ds_meta;
 
 typedef enum {

@@ -24,12 +24,18 @@ void ds_cmd_decode_usage(FILE *out)
             "\n"
             "Decode DLMS/COSEM traffic into Gurux-style XML. FILEs (or standard input when none,\n"
             "or '-') may hold hex in any common shape, pasted log lines (TX:/RX:, timestamps)\n"
-            "or binary dumps; the framing (HDLC, wrapper, M-Bus, raw APDU) is recognised per frame.\n"
+            "or binary dumps, or packet captures (pcap, pcapng: DLMS over TCP and UDP); the framing\n"
+            "(HDLC, wrapper, M-Bus, raw APDU) is recognised per frame.\n"
             "\n"
             "Options:\n"
             "  --format KIND        framing: auto (default), hdlc, wrapper, mbus, pdu\n"
             "  --hex                input is text (hex or log), do not sniff\n"
             "  --binary             input is binary, do not sniff\n"
+            "  --pcap               input is a pcap or pcapng capture, do not sniff (a capture file is\n"
+            "                       recognised by itself; a capture on a pipe needs this)\n"
+            "  --port N             a DLMS port besides 4059-4069 (TCP and UDP) in captures; repeatable\n"
+            "  --any-port           in captures, try every TCP and UDP payload\n"
+            "  --filter EXPR        in captures, only the packets this BPF filter takes (pcap-filter(7))\n"
             "  --decimal            numbers in decimal instead of hex\n"
             "  --no-comments        no explanatory comments (diagnostics are still written)\n"
             "  --pdu-only           APDUs only, without frame envelopes\n"
@@ -117,31 +123,6 @@ static int parse_hls2(const char *s, ds_hls2_method *out)
     return -1;
 }
 
-static int decode_one(const char *path, ds_input_mode mode, const ds_options *opt, ds_sink *sink, diag_ctx *dctx,
-                      int announce)
-{
-    FILE *in = stdin;
-    const char *name = "(stdin)";
-    if (path && strcmp(path, "-") != 0) {
-        in = fopen(path, "rb");
-        if (!in) {
-            fprintf(stderr, "dlmscope: %s: %s\n", path, strerror(errno));
-            return DS_EXIT_UNDECODABLE;
-        }
-        name = path;
-    }
-    dctx->file = name;
-    if (announce && opt->comments && sink->comment) {
-        char text[512];
-        int n = snprintf(text, sizeof text, "file: %s", name);
-        if (n > 0) sink->comment(sink, text, (size_t)n < sizeof text ? (size_t)n : sizeof text - 1, 0);
-    }
-    int rc = ds_decode_stream(in, mode, opt, sink, print_diag, dctx, NULL);
-    if (rc < 0) fprintf(stderr, "dlmscope: %s: read error: %s\n", name, strerror(errno));
-    if (in != stdin) fclose(in);
-    return rc < 0 ? DS_EXIT_UNDECODABLE : rc;
-}
-
 /* A step of the command either lets it go on or ends it with an exit status (>= 0). */
 enum { GO_ON = -1, NOT_A_KEY_OPTION = -2 };
 
@@ -156,12 +137,73 @@ typedef struct decode_args {
     ds_keyring *keys;
     uint8_t secret[64];
     ds_ec_key client_pub, server_pub;
+    int pcap;                        /* --pcap: the input is a capture */
+    ds_capture_options capture;      /* --port, --any-port, --filter */
 } decode_args;
+
+#define PCAP_ERR_MAX 512
+
+/* 1 when the input starts with a capture's magic. Only an input that can seek back is looked at
+ * (a file, standard input redirected from one): the bytes of a pipe could not be given back. */
+static int sniff_capture(FILE *in)
+{
+    long start = ftell(in);
+    if (start < 0) return 0;
+    uint8_t magic[4];
+    size_t n = fread(magic, 1, sizeof magic, in);
+    if (fseek(in, start, SEEK_SET) != 0) return 0;
+    return ds_capture_magic(magic, n);
+}
+
+static int decode_capture(FILE *in, const char *name, const decode_args *a, ds_sink *sink, diag_ctx *dctx)
+{
+    char err[PCAP_ERR_MAX];
+    int rc = ds_decode_capture(in, &a->capture, &a->opt, sink, print_diag, dctx, NULL, err, sizeof err);
+    if (rc < 0) {
+        fprintf(stderr, "dlmscope: %s: %s\n", name, err);
+        return rc == -2 ? DS_EXIT_USAGE : DS_EXIT_UNDECODABLE; /* a bad filter is the command line's */
+    }
+    return rc;
+}
+
+static int decode_one(const char *path, decode_args *a, ds_sink *sink, int announce)
+{
+    FILE *in = stdin;
+    const char *name = "(stdin)";
+    diag_ctx *dctx = &a->dctx;
+    const ds_options *opt = &a->opt;
+    if (path && strcmp(path, "-") != 0) {
+        in = fopen(path, "rb");
+        if (!in) {
+            fprintf(stderr, "dlmscope: %s: %s\n", path, strerror(errno));
+            return DS_EXIT_UNDECODABLE;
+        }
+        name = path;
+    }
+    dctx->file = name;
+    if (announce && opt->comments && sink->comment) {
+        char text[512];
+        int n = snprintf(text, sizeof text, "file: %s", name);
+        if (n > 0) sink->comment(sink, text, (size_t)n < sizeof text ? (size_t)n : sizeof text - 1, 0);
+    }
+    int rc;
+    if (a->pcap || (a->mode == DS_INPUT_AUTO && sniff_capture(in))) {
+        rc = decode_capture(in, name, a, sink, dctx);
+    } else {
+        rc = ds_decode_stream(in, a->mode, opt, sink, print_diag, dctx, NULL);
+        if (rc < 0) fprintf(stderr, "dlmscope: %s: read error: %s\n", name, strerror(errno));
+        if (rc < 0) rc = DS_EXIT_UNDECODABLE;
+    }
+    if (in != stdin) fclose(in);
+    return rc;
+}
+
 
 enum {
     OPT_FORMAT = 256, OPT_HEX, OPT_BINARY, OPT_DECIMAL, OPT_NO_COMMENTS, OPT_PDU_ONLY, OPT_JSON, OPT_DIAG, OPT_STD,
     OPT_EK, OPT_AK, OPT_DK, OPT_BK, OPT_KEK, OPT_CLIENT_TITLE, OPT_SERVER_TITLE, OPT_KEY_FILE, OPT_SHOW_KEYS, OPT_NO_VERIFY,
-    OPT_HLS_SECRET, OPT_CLIENT_PUB, OPT_SERVER_PUB, OPT_PRIVATE_KEY, OPT_AGREEMENT_PUB, OPT_HLS2
+    OPT_HLS_SECRET, OPT_CLIENT_PUB, OPT_SERVER_PUB, OPT_PRIVATE_KEY, OPT_AGREEMENT_PUB, OPT_HLS2,
+    OPT_PCAP, OPT_PORT, OPT_ANY_PORT, OPT_FILTER
 };
 
 static const struct option LONG_OPTIONS[] = {
@@ -180,6 +222,8 @@ static const struct option LONG_OPTIONS[] = {
     {"key-file", required_argument, NULL, OPT_KEY_FILE}, {"show-keys", no_argument, NULL, OPT_SHOW_KEYS},
     {"no-verify", no_argument, NULL, OPT_NO_VERIFY}, {"hls-secret", required_argument, NULL, OPT_HLS_SECRET},
     {"hls2", required_argument, NULL, OPT_HLS2},
+    {"pcap", no_argument, NULL, OPT_PCAP},           {"port", required_argument, NULL, OPT_PORT},
+    {"any-port", no_argument, NULL, OPT_ANY_PORT},   {"filter", required_argument, NULL, OPT_FILTER},
     {"client-public-key", required_argument, NULL, OPT_CLIENT_PUB},
     {"server-public-key", required_argument, NULL, OPT_SERVER_PUB},
     {"output", required_argument, NULL, 'o'},        {"help", no_argument, NULL, 'h'},
@@ -192,6 +236,7 @@ static int set_defaults_and_env_keys(decode_args *a)
     memset(a, 0, sizeof *a);
     ds_options_init(&a->opt);
     a->mode = DS_INPUT_AUTO;
+    ds_capture_options_init(&a->capture);
     a->dctx = (diag_ctx){DIAG_TEXT, "(stdin)"};
     a->keys = ds_keyring_new();
     if (!a->keys) {
@@ -286,6 +331,24 @@ static int take_key_option(decode_args *a, int c, const char *arg)
     }
 }
 
+/* --port N: 1..65535, at most DS_CAPTURE_PORTS_MAX of them */
+static int take_port(decode_args *a, const char *arg)
+{
+    char *end;
+    errno = 0;
+    unsigned long port = strtoul(arg, &end, 10);
+    if (errno || end == arg || *end || port == 0 || port > 65535 || arg[0] == '-' || arg[0] == '+') {
+        fprintf(stderr, "dlmscope decode: --port '%s' is not a port number (1-65535)\n", arg);
+        return DS_EXIT_USAGE;
+    }
+    if (a->capture.nports == DS_CAPTURE_PORTS_MAX) {
+        fprintf(stderr, "dlmscope decode: more than %d --port options\n", DS_CAPTURE_PORTS_MAX);
+        return DS_EXIT_USAGE;
+    }
+    a->capture.ports[a->capture.nports++] = (uint16_t)port;
+    return GO_ON;
+}
+
 static int take_diagnostics_mode(decode_args *a, const char *arg)
 {
     if (!strcmp(arg, "json")) a->dctx.mode = DIAG_JSON;
@@ -310,6 +373,10 @@ static int take_decoding_option(decode_args *a, int c, const char *arg, char **a
         return GO_ON;
     case OPT_HEX: a->mode = DS_INPUT_HEX; return GO_ON;
     case OPT_BINARY: a->mode = DS_INPUT_BINARY; return GO_ON;
+    case OPT_PCAP: a->pcap = 1; return GO_ON;
+    case OPT_PORT: return take_port(a, arg);
+    case OPT_ANY_PORT: a->capture.any_port = 1; return GO_ON;
+    case OPT_FILTER: a->capture.filter = arg; return GO_ON;
     case OPT_DECIMAL: a->opt.decimal = 1; return GO_ON;
     case OPT_NO_COMMENTS: a->opt.comments = 0; return GO_ON;
     case OPT_PDU_ONLY: a->opt.pdu_only = 1; return GO_ON;
@@ -386,10 +453,10 @@ static int decode_files(decode_args *a, ds_sink *sink, char **files, int nfiles)
     int status = DS_EXIT_OK;
     sink->begin_document(sink);
     if (nfiles == 0) {
-        status = decode_one(NULL, a->mode, &a->opt, sink, &a->dctx, 0);
+        status = decode_one(NULL, a, sink, 0);
     } else {
         for (int i = 0; i < nfiles; i++) {
-            int rc = decode_one(files[i], a->mode, &a->opt, sink, &a->dctx, nfiles > 1);
+            int rc = decode_one(files[i], a, sink, nfiles > 1);
             if (rc > status) status = rc;
         }
     }

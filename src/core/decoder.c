@@ -23,6 +23,7 @@ struct ds_decoder {
     ds_options opt;
     ds_emit emit;
     ds_framer *framer;
+    ds_framer *other_side;  /* side 1 of two-sided input (ds_decoder_feed_side); NULL until used */
     ds_reasm reasm;
     ds_security security;
     ds_stats stats;
@@ -230,8 +231,9 @@ static void raw_payload(ds_decoder *d, const ds_frame *f)
 {
     ds_emit *e = &d->emit;
     if (f->meta.dir != DS_DIR_UNKNOWN)
-        ds_emit_comment(e, "%s%s%s", f->meta.dir == DS_DIR_TX ? "TX" : "RX", f->meta.timestamp[0] ? " " : "",
+        ds_emit_comment(e, "%s%s%s", ds_envelope_direction_name(f->meta.dir), f->meta.timestamp[0] ? " " : "",
                         f->meta.timestamp);
+    if (f->meta.from && f->meta.to) ds_emit_comment(e, "from %s to %s", f->meta.from, f->meta.to);
     size_t llc = ds_llc_length(f->info, f->info_len);
     char hex[2 * DS_LLC_LEN + 1];
     ds_attr attr = DS_ATTR_PLAIN("LLC", hex, ds_fmt_hex(hex, f->info, llc));
@@ -357,9 +359,46 @@ void ds_decoder_boundary(ds_decoder *d)
     ds_framer_flush(d->framer);
 }
 
+/* The framer of a side, made on first use; NULL when memory ran out. Both read binary bytes:
+ * an unframed record is an APDU only when its first byte can begin one. */
+static ds_framer *side_framer(ds_decoder *d, int side)
+{
+    if (side == 0) {
+        ds_framer_set_raw_start_fn(d->framer, may_start_apdu);
+        return d->framer;
+    }
+    if (!d->other_side) {
+        d->other_side = ds_framer_new(d->opt.link, on_frame, on_lower_diag, d);
+        if (!d->other_side) return NULL;
+        ds_framer_set_garbage_fn(d->other_side, on_garbage);
+        ds_framer_set_raw_start_fn(d->other_side, may_start_apdu);
+    }
+    return d->other_side;
+}
+
+void ds_decoder_feed_side(ds_decoder *d, int side, const uint8_t *data, size_t len, uint64_t offset,
+                          const ds_meta *meta)
+{
+    ds_framer *fr = side_framer(d, side);
+    if (!fr) return;
+    d->stats.bytes += len;
+    ds_framer_feed(fr, data, len, offset, meta);
+}
+
+void ds_decoder_boundary_side(ds_decoder *d, int side)
+{
+    ds_framer_flush(side == 0 ? d->framer : d->other_side);
+}
+
+void ds_decoder_resync_side(ds_decoder *d, int side)
+{
+    ds_framer_resync(side == 0 ? d->framer : d->other_side);
+}
+
 void ds_decoder_end(ds_decoder *d)
 {
     ds_framer_flush(d->framer);
+    ds_framer_flush(d->other_side);
     for (int i = 0; i < DS_REASM_SLOTS; i++) {
         ds_reasm_slot *s = &d->reasm.slot[i];
         if (!s->active) continue;
@@ -383,6 +422,7 @@ void ds_decoder_free(ds_decoder *d)
 {
     if (!d) return;
     ds_framer_free(d->framer);
+    ds_framer_free(d->other_side);
     ds_reasm_free(&d->reasm);
     ds_security_free(&d->security);
     free(d);

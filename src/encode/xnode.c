@@ -94,7 +94,7 @@ const char *ds_x_attr(const xmlNode *node, const char *name)
 /* Attributes that are never a leaf's value. */
 static int extra_attribute(const char *name)
 {
-    static const char *const EXTRA[] = {"Qty", "Size", "Direction", "Time", "len", "LLC", "Byte"};
+    static const char *const EXTRA[] = {"Qty", "Size", "Direction", "Time", "From", "To", "len", "LLC", "Byte"};
     for (size_t i = 0; i < sizeof EXTRA / sizeof EXTRA[0]; i++)
         if (strcasecmp(name, EXTRA[i]) == 0) return 1;
     return 0;

@@ -26,9 +26,15 @@ static size_t fmt_num_len(const ds_emit *e, char *buf, uint64_t v)
     return e->opt->decimal ? ds_fmt_udec(buf, v) : ds_fmt_uhex(buf, v, 1);
 }
 
-static const char *direction_name(ds_direction d)
+const char *ds_envelope_direction_name(ds_direction d)
 {
-    return d == DS_DIR_TX ? "TX" : d == DS_DIR_RX ? "RX" : NULL;
+    switch (d) {
+    case DS_DIR_TX: return "TX";
+    case DS_DIR_RX: return "RX";
+    case DS_DIR_TO_SERVER: return "ToServer";
+    case DS_DIR_TO_CLIENT: return "ToClient";
+    default: return NULL;
+    }
 }
 
 /* Gurux counts from the opening flag to the end of the information field
@@ -170,11 +176,12 @@ static void mbus_children(ds_emit *e, const ds_mbus_info *m)
 
 static void raw_comment(ds_emit *e, const ds_frame *f)
 {
-    const char *dir = direction_name(f->meta.dir);
+    const char *dir = ds_envelope_direction_name(f->meta.dir);
     const char *time = f->meta.timestamp;
     if (dir && time[0]) ds_emit_comment(e, "%s %s", dir, time);
     else if (dir) ds_emit_comment(e, "%s", dir);
     else if (time[0]) ds_emit_comment(e, "%s", time);
+    if (f->meta.from && f->meta.to) ds_emit_comment(e, "from %s to %s", f->meta.from, f->meta.to);
 }
 
 int ds_envelope_open(ds_emit *e, const ds_frame *f)
@@ -185,11 +192,16 @@ int ds_envelope_open(ds_emit *e, const ds_frame *f)
         return 0;
     }
     char len[NUM_MAX];
-    ds_attr attrs[3] = {DS_ATTR_PLAIN("len", len, fmt_num_len(e, len, frame_len_attr(f)))};
+    ds_attr attrs[5] = {DS_ATTR_PLAIN("len", len, fmt_num_len(e, len, frame_len_attr(f)))};
     size_t n = 1;
-    const char *dir = direction_name(f->meta.dir);
-    if (dir) attrs[n++] = (ds_attr)DS_ATTR_PLAIN("Direction", dir, 2);
+    const char *dir = ds_envelope_direction_name(f->meta.dir);
+    if (dir) attrs[n++] = (ds_attr)DS_ATTR_PLAIN("Direction", dir, strlen(dir));
     if (f->meta.timestamp[0]) attrs[n++] = (ds_attr)DS_ATTR("Time", f->meta.timestamp);
+    if (f->meta.from && f->meta.to) {
+        /* plain by contract (ds_meta): written as they are */
+        attrs[n++] = (ds_attr)DS_ATTR_PLAIN("From", f->meta.from, strlen(f->meta.from));
+        attrs[n++] = (ds_attr)DS_ATTR_PLAIN("To", f->meta.to, strlen(f->meta.to));
+    }
     if (ds_emit_open_flat_len(e, name->text, name->len, attrs, n) != 0) return -1;
     char num[NUM_MAX];
     switch (f->kind) {

@@ -27,4 +27,7 @@ void ds_envelope_close(ds_emit *e, const ds_frame *f);
 size_t ds_hdlc_addr_size_for(uint32_t packed);
 size_t ds_hdlc_param_size_for(uint8_t id, uint32_t value);
 
+/* "TX", "RX", "ToServer", "ToClient" as the Direction attribute writes them; NULL when unknown. */
+const char *ds_envelope_direction_name(ds_direction d);
+
 #endif

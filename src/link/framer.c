@@ -79,7 +79,8 @@ static size_t pending(const ds_framer *fr) { return fr->len - fr->pos; }
 
 static int meta_equal(const ds_meta *a, const ds_meta *b)
 {
-    return a->dir == b->dir && a->line == b->line && strcmp(a->timestamp, b->timestamp) == 0;
+    return a->dir == b->dir && a->line == b->line && a->from == b->from && a->to == b->to &&
+           strcmp(a->timestamp, b->timestamp) == 0;
 }
 
 static const ds_meta *meta_at(const ds_framer *fr, uint64_t offset)
@@ -586,4 +587,11 @@ void ds_framer_flush(ds_framer *fr)
     fr->buf_off += fr->len;
     fr->pos = fr->len = 0;
     start_record(fr);
+}
+
+void ds_framer_resync(ds_framer *fr)
+{
+    if (!fr) return;
+    ds_framer_flush(fr);
+    if (fr->kind == DS_LINK_AUTO) fr->record = DS_REC_FRAMED; /* what follows is searched for frames */
 }

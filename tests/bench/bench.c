@@ -415,6 +415,92 @@ static void write_mix(const frame_mix *m, uint64_t reps, int as_log, const char 
     xfclose(f, path);
 }
 
+/* ---- workload (5): the frames of (2) in a capture, over many TCP connections ------------------- */
+
+#define PCAP_CONNECTIONS 64  /* connections open at once; their packets take turns */
+#define PCAP_HEADERS (14 + 20 + 20) /* Ethernet, IPv4, TCP */
+
+static void be16_at(uint8_t *p, unsigned v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+static void be32_at(uint8_t *p, uint32_t v)
+{
+    be16_at(p, v >> 16);
+    be16_at(p + 2, v & 0xFFFF);
+}
+
+/* One Ethernet/IPv4/TCP packet of connection c carrying payload (checksums left 0: nothing
+ * checks them), into out; returns its length. */
+static size_t tcp_packet(uint8_t *out, unsigned c, int from_client, uint32_t seq, uint32_t ack, const uint8_t *payload,
+                         size_t n)
+{
+    static const uint8_t ETH[14] = {2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00};
+    uint8_t client[4] = {10, 1, (uint8_t)(c >> 8), (uint8_t)c}, server[4] = {10, 0, 0, 1};
+    memcpy(out, ETH, 14);
+    uint8_t *ip = out + 14, *tcp = ip + 20;
+    memset(ip, 0, 40);
+    ip[0] = 0x45;
+    be16_at(ip + 2, (unsigned)(40 + n));
+    ip[8] = 64;
+    ip[9] = 6;
+    memcpy(ip + 12, from_client ? client : server, 4);
+    memcpy(ip + 16, from_client ? server : client, 4);
+    be16_at(tcp, from_client ? 40000 + c : 4059);
+    be16_at(tcp + 2, from_client ? 4059 : 40000 + c);
+    be32_at(tcp + 4, seq);
+    be32_at(tcp + 8, ack);
+    tcp[12] = 5 << 4;
+    tcp[13] = 0x18; /* PSH ACK */
+    be16_at(tcp + 14, 65535);
+    memcpy(tcp + 20, payload, n);
+    return PCAP_HEADERS + n;
+}
+
+static void write_mix(const frame_mix *m, uint64_t reps, int as_log, const char *path);
+
+/* A pcap of about `size` bytes (whole passes through the mix): the binary frames of the mix,
+ * each sent on every one of PCAP_CONNECTIONS connections in turn (seen mid-stream: no SYN), one
+ * frame per segment; and the same frames as a binary dump, each connection's sequence after the
+ * other (the same frames and sequences, so the same decoding work). Returns the frame count. */
+static uint64_t write_capture(const frame_mix *m, uint64_t size, const char *pcap_path, const char *bin_path)
+{
+    FILE *f = xfopen(pcap_path, "wb");
+    static const uint8_t HEADER[24] = {0xD4, 0xC3, 0xB2, 0xA1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                       0xFF, 0xFF, 0, 0, 1, 0, 0, 0};
+    xfwrite(HEADER, sizeof HEADER, f, pcap_path);
+    static uint32_t seq[PCAP_CONNECTIONS][2];
+    for (unsigned c = 0; c < PCAP_CONNECTIONS; c++) {
+        seq[c][0] = 1000u + c * 7919u;
+        seq[c][1] = 0xFFFFF000u + c; /* some wrap around 2^32 */
+    }
+    uint8_t pkt[16 + PCAP_HEADERS + MAX_FRAME_LEN];
+    uint64_t written = sizeof HEADER, frames = 0, us = 0, rounds = 0;
+    for (; written < size; rounds++) {
+        for (size_t i = 0; i < m->count; i++) {
+            const frame *fr = &m->f[i];
+            if (fr->wrapper) continue;
+            for (unsigned c = 0; c < PCAP_CONNECTIONS; c++) {
+                int dir = fr->tx ? 0 : 1;
+                size_t n = tcp_packet(pkt + 16, c, fr->tx, seq[c][dir], seq[c][1 - dir], fr->b, fr->n);
+                seq[c][dir] += (uint32_t)fr->n;
+                us++;
+                uint32_t rec[4] = {(uint32_t)(1767323045u + us / 1000000), (uint32_t)(us % 1000000), (uint32_t)n,
+                                   (uint32_t)n}; /* little-endian host, as the header says */
+                memcpy(pkt, rec, 16);
+                xfwrite(pkt, 16 + n, f, pcap_path);
+                written += 16 + n;
+                frames++;
+            }
+        }
+    }
+    xfclose(f, pcap_path);
+    write_mix(m, rounds * PCAP_CONNECTIONS, 0, bin_path);
+    return frames;
+}
+
 /* xorshift64*: fixed seed, so the garbage is the same on every run and machine. */
 static void write_garbage(uint64_t size, const char *path)
 {
@@ -750,10 +836,16 @@ int main(int argc, char **argv)
     write_garbage(garbage, rnd_in);
     uint64_t frames = reps * mix_frames(&mix, 1), bin_frames = reps * mix_frames(&mix, 0);
 
-    workload w[4] = {{.name = "1 decode hex log", .frames = frames},
+    static const char *const pcap_in = BENCH_DIR "/w5-tcp.pcap", *const pcap_bin = BENCH_DIR "/w6-same.bin",
+                             *const out5 = BENCH_DIR "/w5-out.xml", *const out6 = BENCH_DIR "/w6-out.xml";
+    uint64_t pcap_frames = write_capture(&mix, (uint64_t)((double)(1ull << 30) * scale), pcap_in, pcap_bin);
+
+    workload w[6] = {{.name = "1 decode hex log", .frames = frames},
                      {.name = "2 decode binary HDLC", .frames = bin_frames},
                      {.name = "3 scan random bytes", .frames = 0},
-                     {.name = "4 encode XML of (1)", .frames = 0}};
+                     {.name = "4 encode XML of (1)", .frames = 0},
+                     {.name = "5 decode pcap TCP", .frames = pcap_frames},
+                     {.name = "6 same frames binary", .frames = pcap_frames}};
     char *a1[] = {tool, "decode", "--hex", (char *)log_in, NULL};
     run_workload(&w[0], a1, log_in, xml1, err, 0, runs);
     char *a2[] = {tool, "decode", "--binary", (char *)bin_in, NULL};
@@ -769,18 +861,26 @@ int main(int argc, char **argv)
     if (w[3].frames != frames)
         fprintf(stderr, "bench: note: encode wrote %llu lines for %llu frames\n", (unsigned long long)w[3].frames,
                 (unsigned long long)frames);
+    char *a5[] = {tool, "decode", (char *)pcap_in, NULL};
+    run_workload(&w[4], a5, pcap_in, out5, err, 0, runs);
+    if (!keep) remove_file(out5);
+    char *a6[] = {tool, "decode", "--binary", (char *)pcap_bin, NULL};
+    run_workload(&w[5], a6, pcap_bin, out6, err, 0, runs);
+    if (!keep) remove_file(out6);
     double start_ms = startup_ms(tool, &mix);
     size_t value_apdus;
     double value_rate = values_rate(scale < 1 ? 0.2 : 1.0, &value_apdus);
 
-    print_table(w, 4);
+    print_table(w, 6);
     printf("\nMB = 10^6 bytes (RSS: MiB); frames = input frames ((4): hex lines written); RSS = peak of the\n"
            "child (wait4 ru_maxrss); base s = fread input + fwrite as many output bytes, same run; seconds and\n"
            "base s are the fastest of BENCH_RUNS runs each, after sync(); ratio =\n"
            "seconds / base s. Workload (2) holds the frames of (1) in binary (about 1/3 of its size),\n"
            "without the 2 wrapper frames per mix (not looked for after HDLC in a binary dump).\n"
+           "Workload (5) is a pcap (about 1 GB at scale 1) of those frames, one per TCP segment, each sent\n"
+           "on %d connections in turn; (6) is the same frames in the same order as a binary dump.\n"
            "Start-up: median wall time of %d runs decoding one frame: %.2f ms\n",
-           STARTUP_RUNS, start_ms);
+           PCAP_CONNECTIONS, STARTUP_RUNS, start_ms);
     printf("Values: the %zu APDUs of the mix's client session decoded to values and encoded back (in process,\n"
            "each checked to come back exactly): %.0f APDUs/s\n",
            value_apdus, value_rate);
@@ -792,7 +892,8 @@ int main(int argc, char **argv)
     all &= target("(2) ratio to fread/fwrite baseline", safe_div(w[1].run.seconds, w[1].base_seconds), "", 1, 3);
     all &= target("(3) scan random bytes", safe_div(w[2].in_bytes / 1e9, w[2].run.seconds), "GB/s", 0, 1);
     all &= target("(4) encode, XML input MB/s", safe_div(w[3].in_bytes / MB, w[3].run.seconds), "MB/s", 0, 50);
-    for (size_t i = 0; i < 4; i++) {
+    all &= target("(5) pcap time / (6) same frames binary", safe_div(w[4].run.seconds, w[5].run.seconds), "", 1, 1.25);
+    for (size_t i = 0; i < 6; i++) {
         char what[64];
         snprintf(what, sizeof what, "peak RSS %s", w[i].name);
         all &= target(what, w[i].run.max_rss_kb / 1024.0, "MB", 1, 64);
@@ -801,7 +902,7 @@ int main(int argc, char **argv)
     printf("%s\n", all ? "all targets met" : "some targets NOT met");
 
     if (!keep) {
-        const char *const files[] = {log_in, bin_in, rnd_in, xml1, hex4, err};
+        const char *const files[] = {log_in, bin_in, rnd_in, xml1, hex4, err, pcap_in, pcap_bin};
         for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) remove_file(files[i]);
     } else {
         printf("files kept in %s/ (BENCH_KEEP=1)\n", BENCH_DIR);

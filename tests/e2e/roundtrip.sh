@@ -13,8 +13,9 @@
 #    `encode NAME.xml | decode --no-comments ARGS`, ARGS = the case's options
 #    without the input-forcing ones (--hex, --binary, --format) and without
 #    --no-comments/--diagnostics; the result must equal NAME.xml. Both sides
-#    lose their comment lines (<!--...--> alone on a line) and the Direction="..."
-#    and Time="..." attributes, which come from log text and not from bytes.
+#    lose their comment lines (<!--...--> alone on a line) and the Direction="...",
+#    Time="...", From="..." and To="..." attributes, which come from log text or from a
+#    capture's packets and not from the frame bytes.
 #    Skipped (listed in the output): --json cases (not XML) and --pdu-only cases
 #    (the envelope, and so the bytes, are not in the XML); cases without .xml.
 #    Documents holding several bare APDUs come back as one APDU a line, and each
@@ -109,7 +110,7 @@ done
 # Golden XML without comment lines and without the log-only attributes.
 strip_xml() {
     grep -v -E '^[[:space:]]*<!--.*-->[[:space:]]*$' "$1" |
-        sed -E 's/ (Direction|Time)="[^"]*"//g'
+        sed -E 's/ (Direction|Time|From|To)="[^"]*"//g'
 }
 
 # The case's options minus the ones about the input and about comments/diagnostics.

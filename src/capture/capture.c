@@ -1,0 +1,589 @@
+/* Captures in: libpcap reads the file (pcap or pcapng), packet.c takes each packet apart, and
+ * every connection gets its own decoder, fed per direction through its own TCP reassembly.
+ *
+ * Why a decoder per connection: it holds everything a conversation learns (framing state,
+ * segment reassembly, the security session with titles and keys from the AARQ/AARE), so two
+ * connections never mix even when their wrapper ports or HDLC addresses are the same. The two
+ * directions are two sides of that decoder (ds_decoder_feed_side): framed apart, sharing the
+ * session. A decoder writes whole frames into the sink inside its feed, so all of them can
+ * share the one sink. */
+#define _DEFAULT_SOURCE /* pcap.h uses the BSD type names (u_char, u_int) */
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture/packet.h"
+#include "capture/tcp_reasm.h"
+#include "dlmscope/capture.h"
+
+#define DLMS_PORT_FIRST 4059
+#define DLMS_PORT_LAST 4069
+#define ENDPOINT_TEXT 56
+#define HEAD_MAX 64       /* a SNRM and the start of the AARQ frame after it */  /* "[" + 39 + "]:" + 5 + NUL, rounded up */
+
+typedef struct endpoint {
+    uint8_t addr[16];
+    uint16_t port;
+} endpoint;
+
+/* A conversation: the protocol and its two endpoints, the lower first, so that both directions
+ * find the same one. */
+typedef struct conn_key {
+    uint8_t ip_version, proto;
+    endpoint e[2];
+} conn_key;
+
+typedef struct capture capture;
+typedef struct conn conn;
+
+typedef struct side_ctx {
+    conn *c;
+    int side;  /* 0: sent by e[0], 1: sent by e[1] */
+} side_ctx;
+
+struct conn {
+    conn_key key;
+    conn *hnext;             /* hash chain */
+    conn *older, *newer;     /* by last packet: the oldest is evicted first */
+    capture *cap;
+    ds_decoder *dec;
+    ds_tcp_stream tcp[2];
+    uint64_t udp_offset[2];
+    side_ctx ctx[2];
+    char name[2][ENDPOINT_TEXT];
+    int server;              /* the side that is the server, -1 while unknown */
+    int server_from_apdu;    /* learned from an AARQ/AARE: the port no longer decides */
+    int fin[2];
+    uint8_t head[2][HEAD_MAX];  /* the first bytes of each side, until they tell who sent them */
+    size_t head_len[2];
+    int head_done[2];
+};
+
+struct capture {
+    ds_capture_options copt;
+    const ds_options *opt;
+    ds_sink *sink;
+    ds_diag_fn diag_fn;
+    void *diag_user;
+    conn **buckets;
+    size_t nbuckets;         /* a power of two */
+    conn *oldest, *newest;
+    size_t live;
+    uint64_t packet;         /* 1-based number of the packet being read */
+    char timestamp[DS_TIMESTAMP_MAX];
+    int ts_valid;            /* timestamp[0..19) holds the date and time of ts_second */
+    long ts_second;
+    size_t waiting_total;    /* bytes waiting beyond holes in all connections */
+    ds_stats stats;
+};
+
+/* ---- diagnostics of the capture itself --------------------------------------------------------- */
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 5, 6)))
+#endif
+static void report(capture *cap, const char *code, ds_severity sev, uint64_t offset, const char *fmt, ...)
+{
+    ds_diag d;
+    memset(&d, 0, sizeof d);
+    d.code = code;
+    d.severity = sev;
+    d.offset = offset;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(d.message, sizeof d.message, fmt, ap);
+    va_end(ap);
+    if (sev == DS_SEV_ERROR) cap->stats.errors++;
+    else if (sev == DS_SEV_WARNING) cap->stats.warnings++;
+    if (cap->sink && cap->sink->diagnostic) cap->sink->diagnostic(cap->sink, &d);
+    if (cap->diag_fn) cap->diag_fn(cap->diag_user, &d);
+}
+
+/* ---- who is the server ------------------------------------------------------------------------- */
+
+static int is_dlms_port(const capture *cap, uint16_t port)
+{
+    if (port >= DLMS_PORT_FIRST && port <= DLMS_PORT_LAST) return 1;
+    for (size_t i = 0; i < cap->copt.nports; i++)
+        if (cap->copt.ports[i] == port) return 1;
+    return 0;
+}
+
+/* Who sent the first bytes of a side's stream, as they say themselves: 1 the client, 0 the
+ * server, -1 not known (yet: *wait set when more bytes could tell). A wrapper's APDU is at its
+ * offset 8: an AARQ comes from the client, an AARE from the server; in HDLC the LLC header of the
+ * first information frame says it (E6 E6 00 to the server, E6 E7 00 back); a bare APDU is its own
+ * first byte. */
+static int sent_by_client(const uint8_t *p, size_t n, int *wait)
+{
+    *wait = 0;
+    if (n >= 1 && p[0] == 0x7E) {
+        for (size_t i = 3; i + 2 < n; i++)
+            if (p[i] == 0xE6 && (p[i + 1] == 0xE6 || p[i + 1] == 0xE7) && p[i + 2] == 0x00) return p[i + 1] == 0xE6;
+        *wait = 1;
+        return -1;
+    }
+    uint8_t tag;
+    if (n >= 2 && p[0] == 0x00 && p[1] == 0x01) {
+        if (n < 9) {
+            *wait = 1;
+            return -1;
+        }
+        tag = p[8];
+    } else if (n >= 1) {
+        tag = p[0];
+    } else {
+        *wait = 1;
+        return -1;
+    }
+    return tag == 0x60 ? 1 : tag == 0x61 ? 0 : -1;
+}
+
+/* The start of each side's stream is kept (HEAD_MAX bytes) until it says who sent it. */
+static void learn_server(conn *c, int side, const uint8_t *p, size_t n)
+{
+    if (c->server_from_apdu || c->head_done[side]) return;
+    size_t take = HEAD_MAX - c->head_len[side];
+    if (take > n) take = n;
+    memcpy(c->head[side] + c->head_len[side], p, take);
+    c->head_len[side] += take;
+    int wait;
+    int client = sent_by_client(c->head[side], c->head_len[side], &wait);
+    if (wait && c->head_len[side] < HEAD_MAX) return;
+    c->head_done[side] = 1;
+    if (client < 0) return;
+    c->server = client ? 1 - side : side;
+    c->server_from_apdu = 1;
+}
+
+static ds_direction direction_of(const conn *c, int side)
+{
+    if (c->server < 0) return DS_DIR_UNKNOWN;
+    return side == c->server ? DS_DIR_TO_CLIENT : DS_DIR_TO_SERVER;
+}
+
+/* ---- bytes into a connection's decoder --------------------------------------------------------- */
+
+static void feed(conn *c, int side, const uint8_t *p, size_t n, uint64_t offset)
+{
+    learn_server(c, side, p, n);
+    ds_meta m;
+    memset(&m, 0, sizeof m);
+    m.dir = direction_of(c, side);
+    memcpy(m.timestamp, c->cap->timestamp, sizeof m.timestamp);
+    m.from = c->name[side];
+    m.to = c->name[1 - side];
+    ds_decoder_feed_side(c->dec, side, p, n, offset, &m);
+}
+
+static void on_tcp_data(void *user, const uint8_t *p, size_t n, uint64_t offset)
+{
+    side_ctx *s = user;
+    feed(s->c, s->side, p, n, offset);
+}
+
+/* The frame the hole cut is closed (truncated) first; what follows is searched for a frame. */
+static void on_tcp_gap(void *user, uint64_t offset, uint64_t missing)
+{
+    side_ctx *s = user;
+    conn *c = s->c;
+    ds_decoder_resync_side(c->dec, s->side);
+    report(c->cap, DS_D_TCP_GAP, DS_SEV_ERROR, offset,
+           "%llu byte(s) from %s to %s are not in the capture (seen by packet %llu); decoding goes on after them",
+           (unsigned long long)missing, c->name[s->side], c->name[1 - s->side], (unsigned long long)c->cap->packet);
+}
+
+static ds_tcp_out tcp_out(conn *c, int side)
+{
+    ds_tcp_out o = {on_tcp_data, on_tcp_gap, &c->ctx[side]};
+    return o;
+}
+
+/* ---- the connection table ---------------------------------------------------------------------- */
+
+static size_t key_hash(const capture *cap, const conn_key *k)
+{
+    /* the ports and the last 8 bytes of each address (all of an IPv4 address) tell connections
+     * apart well enough for a bucket; the key comparison decides */
+    uint64_t a, b;
+    memcpy(&a, k->e[0].addr + 8, 8);
+    memcpy(&b, k->e[1].addr + 8, 8);
+    uint64_t a4, b4;
+    uint32_t x, y;
+    memcpy(&x, k->e[0].addr, 4);
+    memcpy(&y, k->e[1].addr, 4);
+    a4 = x;
+    b4 = y;
+    uint64_t h = (a ^ a4 * 0x9E3779B97F4A7C15ull) + (b ^ b4) * 0xC2B2AE3D27D4EB4Full;
+    h ^= ((uint64_t)k->e[0].port << 16 | k->e[1].port | (uint64_t)k->proto << 32) * 0x165667B19E3779F9ull;
+    return (size_t)(h ^ h >> 31) & (cap->nbuckets - 1);
+}
+
+static void endpoint_text(char *out, int ip_version, const endpoint *e)
+{
+    const uint8_t *a = e->addr;
+    if (ip_version == 4) {
+        snprintf(out, ENDPOINT_TEXT, "%u.%u.%u.%u:%u", a[0], a[1], a[2], a[3], e->port);
+        return;
+    }
+    /* RFC 5952 shortening is not needed to identify a host: every group is written */
+    snprintf(out, ENDPOINT_TEXT, "[%x:%x:%x:%x:%x:%x:%x:%x]:%u", a[0] << 8 | a[1], a[2] << 8 | a[3],
+             a[4] << 8 | a[5], a[6] << 8 | a[7], a[8] << 8 | a[9], a[10] << 8 | a[11], a[12] << 8 | a[13],
+             a[14] << 8 | a[15], e->port);
+}
+
+static void lru_unlink(capture *cap, conn *c)
+{
+    if (c->older) c->older->newer = c->newer;
+    else cap->oldest = c->newer;
+    if (c->newer) c->newer->older = c->older;
+    else cap->newest = c->older;
+    c->older = c->newer = NULL;
+}
+
+static void lru_push_newest(capture *cap, conn *c)
+{
+    c->older = cap->newest;
+    c->newer = NULL;
+    if (cap->newest) cap->newest->newer = c;
+    else cap->oldest = c;
+    cap->newest = c;
+}
+
+static void add_stats(ds_stats *to, const ds_stats *from)
+{
+    to->bytes += from->bytes;
+    to->frames += from->frames;
+    to->apdus += from->apdus;
+    to->errors += from->errors;
+    to->warnings += from->warnings;
+}
+
+/* Ends a connection: what waits beyond holes is decoded after its gaps, then the decoder ends. */
+static void close_conn(capture *cap, conn *c)
+{
+    cap->waiting_total -= c->tcp[0].waiting_bytes + c->tcp[1].waiting_bytes;
+    for (int side = 0; side < 2; side++) {
+        ds_tcp_out o = tcp_out(c, side);
+        ds_tcp_stream_flush(&c->tcp[side], &o);
+    }
+    ds_decoder_end(c->dec);
+    add_stats(&cap->stats, ds_decoder_stats(c->dec));
+    ds_decoder_free(c->dec);
+    for (int side = 0; side < 2; side++) ds_tcp_stream_free(&c->tcp[side]);
+    conn **at = &cap->buckets[key_hash(cap, &c->key)];
+    while (*at != c) at = &(*at)->hnext;
+    *at = c->hnext;
+    lru_unlink(cap, c);
+    cap->live--;
+    free(c);
+}
+
+static conn *find_conn(capture *cap, const conn_key *k)
+{
+    for (conn *c = cap->buckets[key_hash(cap, k)]; c; c = c->hnext)
+        if (memcmp(&c->key, k, sizeof *k) == 0) return c;
+    return NULL;
+}
+
+static conn *new_conn(capture *cap, const conn_key *k)
+{
+    if (cap->live >= cap->copt.max_connections && cap->oldest) {
+        conn *old = cap->oldest;
+        report(cap, DS_D_CAPTURE_EVICTED, DS_SEV_WARNING, cap->packet,
+               "more than %zu connections at once: %s - %s is dropped at packet %llu (what it held is decoded now)",
+               cap->copt.max_connections, old->name[0], old->name[1], (unsigned long long)cap->packet);
+        close_conn(cap, old);
+    }
+    conn *c = calloc(1, sizeof *c);
+    if (!c) return NULL;
+    c->dec = ds_decoder_new(cap->opt, cap->sink, cap->diag_fn, cap->diag_user);
+    if (!c->dec) {
+        free(c);
+        return NULL;
+    }
+    c->key = *k;
+    c->cap = cap;
+    c->server = -1;
+    for (int side = 0; side < 2; side++) {
+        c->ctx[side] = (side_ctx){c, side};
+        ds_tcp_stream_init(&c->tcp[side], cap->copt.max_waiting);
+        endpoint_text(c->name[side], k->ip_version, &k->e[side]);
+    }
+    int dlms0 = is_dlms_port(cap, k->e[0].port), dlms1 = is_dlms_port(cap, k->e[1].port);
+    if (dlms0 != dlms1) c->server = dlms0 ? 0 : 1;
+    size_t h = key_hash(cap, k);
+    c->hnext = cap->buckets[h];
+    cap->buckets[h] = c;
+    lru_push_newest(cap, c);
+    cap->live++;
+    return c;
+}
+
+/* ---- packets ------------------------------------------------------------------------------------ */
+
+/* The key of a packet's conversation and the side its sender is. */
+static int key_of(const ds_pkt *pk, conn_key *k)
+{
+    memset(k, 0, sizeof *k);
+    k->ip_version = (uint8_t)pk->ip_version;
+    k->proto = pk->proto;
+    endpoint src, dst;
+    memset(&src, 0, sizeof src);
+    memset(&dst, 0, sizeof dst);
+    memcpy(src.addr, pk->src, 16);
+    memcpy(dst.addr, pk->dst, 16);
+    src.port = pk->sport;
+    dst.port = pk->dport;
+    int order = memcmp(src.addr, dst.addr, 16);
+    int src_first = order < 0 || (order == 0 && src.port <= dst.port);
+    k->e[0] = src_first ? src : dst;
+    k->e[1] = src_first ? dst : src;
+    return src_first ? 0 : 1;
+}
+
+/* What waits beyond holes, all connections together, is capped too (DS_CAPTURE_WAITING_TOTAL):
+ * past it the holes of the stream that grew are given up. */
+static void account_waiting(capture *cap, conn *c, size_t before)
+{
+    size_t after = c->tcp[0].waiting_bytes + c->tcp[1].waiting_bytes;
+    cap->waiting_total += after - before; /* wraps back when it shrank: unsigned arithmetic */
+    for (int side = 0; side < 2 && cap->waiting_total > DS_CAPTURE_WAITING_TOTAL; side++) {
+        size_t had = c->tcp[side].waiting_bytes;
+        ds_tcp_out o = tcp_out(c, side);
+        ds_tcp_stream_flush(&c->tcp[side], &o);
+        cap->waiting_total -= had;
+    }
+}
+
+static void tcp_packet(capture *cap, conn *c, int side, const ds_pkt *pk)
+{
+    size_t before = c->tcp[0].waiting_bytes + c->tcp[1].waiting_bytes;
+    unsigned flags = pk->tcp_flags & (DS_TCP_SYN | DS_TCP_FIN);
+    if ((pk->tcp_flags & DS_TCP_SYN) && !(pk->tcp_flags & 0x10u) && !c->server_from_apdu)
+        c->server = 1 - side; /* a SYN without ACK opens the connection: its sender is the client */
+    ds_tcp_out o = tcp_out(c, side);
+    ds_tcp_stream_segment(&c->tcp[side], pk->seq, flags, pk->payload, pk->len, pk->wire_len, &o);
+    if (pk->tcp_flags & 0x10u) { /* the peer's bytes this acknowledges were received: a hole there is the capture's */
+        ds_tcp_out peer = tcp_out(c, 1 - side);
+        ds_tcp_stream_ack(&c->tcp[1 - side], pk->ack, &peer);
+    }
+    account_waiting(cap, c, before);
+    if (pk->tcp_flags & DS_TCP_RST) {
+        close_conn(cap, c);
+        return;
+    }
+    if (pk->tcp_flags & DS_TCP_FIN) c->fin[side] = 1;
+    if (c->fin[0] && c->fin[1] && !c->tcp[0].waiting && !c->tcp[1].waiting) close_conn(cap, c);
+}
+
+static void udp_packet(capture *cap, conn *c, int side, const ds_pkt *pk)
+{
+    if (pk->len) feed(c, side, pk->payload, pk->len, c->udp_offset[side]);
+    if (pk->wire_len > pk->len)
+        report(cap, DS_D_CAPTURE_SNAPLEN, DS_SEV_ERROR, c->udp_offset[side] + pk->len,
+               "packet %llu: the capture kept %zu of the datagram's %zu byte(s)", (unsigned long long)cap->packet,
+               pk->len, pk->wire_len);
+    c->udp_offset[side] += pk->len;
+    ds_decoder_boundary_side(c->dec, side); /* a datagram is a record of its own */
+}
+
+/* A new SYN on a known conversation whose sequence does not go on from it: the ports are reused
+ * by a new connection, which starts afresh. */
+static int reopens(const conn *c, int side, const ds_pkt *pk)
+{
+    if (pk->proto != 6 || !(pk->tcp_flags & DS_TCP_SYN) || (pk->tcp_flags & 0x10u)) return 0;
+    const ds_tcp_stream *s = &c->tcp[side];
+    return s->started && s->next_seq != pk->seq + 1;
+}
+
+/* DLMS traffic: a DLMS port at either end, or any port when asked */
+static int wanted(const capture *cap, const ds_pkt *pk)
+{
+    return cap->copt.any_port || is_dlms_port(cap, pk->sport) || is_dlms_port(cap, pk->dport);
+}
+
+static void take_packet(capture *cap, const ds_pkt *pk)
+{
+    if (!wanted(cap, pk)) return;
+    conn_key k;
+    int side = key_of(pk, &k);
+    conn *c = find_conn(cap, &k);
+    if (c && reopens(c, side, pk)) {
+        close_conn(cap, c);
+        c = NULL;
+    }
+    if (!c) c = new_conn(cap, &k);
+    if (!c) {
+        report(cap, DS_D_CAPTURE_READ, DS_SEV_ERROR, cap->packet, "packet %llu: out of memory for a connection",
+               (unsigned long long)cap->packet);
+        return;
+    }
+    lru_unlink(cap, c);
+    lru_push_newest(cap, c);
+    if (pk->proto == 6) tcp_packet(cap, c, side, pk);
+    else udp_packet(cap, c, side, pk);
+}
+
+/* The packet's time as ISO 8601 UTC with microseconds. The date and time of day are formatted
+ * only when the second changes (most packets share theirs with the one before). */
+static void set_timestamp(capture *cap, const struct timeval *tv)
+{
+    char *ts = cap->timestamp;
+    if (!cap->ts_valid || tv->tv_sec != cap->ts_second) {
+        time_t t = (time_t)tv->tv_sec;
+        struct tm tm;
+        cap->ts_valid = gmtime_r(&t, &tm) && strftime(ts, sizeof cap->timestamp, "%Y-%m-%dT%H:%M:%S", &tm) == 19;
+        cap->ts_second = tv->tv_sec;
+        if (!cap->ts_valid) {
+            ts[0] = '\0';
+            return;
+        }
+    }
+    unsigned long us = (unsigned long)tv->tv_usec % 1000000u;
+    ts[19] = '.';
+    for (int i = 25; i >= 20; i--, us /= 10) ts[i] = (char)('0' + us % 10);
+    ts[26] = 'Z';
+    ts[27] = '\0';
+}
+
+static void one_packet(capture *cap, int linktype, const struct pcap_pkthdr *h, const uint8_t *data)
+{
+    set_timestamp(cap, &h->ts);
+    ds_pkt pk;
+    const char *why;
+    switch (ds_pkt_parse(linktype, data, h->caplen, &pk, &why)) {
+    case DS_PKT_OURS: take_packet(cap, &pk); break;
+    case DS_PKT_FRAGMENT:
+        /* said once per datagram, by its first fragment, when it is DLMS traffic (the others
+         * carry no ports to tell) */
+        if (pk.first_fragment && (pk.proto == 6 || pk.proto == 17) && wanted(cap, &pk))
+            report(cap, DS_D_CAPTURE_FRAGMENT, DS_SEV_ERROR, cap->packet,
+                   "packet %llu: %s; fragments are not reassembled, the datagram is not decoded",
+                   (unsigned long long)cap->packet, why);
+        break;
+    case DS_PKT_BROKEN:
+        report(cap, DS_D_CAPTURE_BAD_PACKET, DS_SEV_ERROR, cap->packet, "packet %llu: %s",
+               (unsigned long long)cap->packet, why);
+        break;
+    default: break; /* not IP, or IP without TCP or UDP */
+    }
+}
+
+/* ---- public API --------------------------------------------------------------------------------- */
+
+void ds_capture_options_init(ds_capture_options *c)
+{
+    memset(c, 0, sizeof *c);
+    c->max_connections = DS_CAPTURE_CONNECTIONS_DEFAULT;
+    c->max_waiting = DS_CAPTURE_WAITING_DEFAULT;
+}
+
+int ds_capture_magic(const uint8_t *p, size_t n)
+{
+    static const uint8_t MAGICS[][4] = {
+        {0xA1, 0xB2, 0xC3, 0xD4}, {0xD4, 0xC3, 0xB2, 0xA1}, /* pcap, microseconds, both byte orders */
+        {0xA1, 0xB2, 0x3C, 0x4D}, {0x4D, 0x3C, 0xB2, 0xA1}, /* pcap, nanoseconds */
+        {0x0A, 0x0D, 0x0D, 0x0A},                           /* pcapng section header block */
+    };
+    if (!p || n < 4) return 0;
+    for (size_t i = 0; i < sizeof MAGICS / sizeof MAGICS[0]; i++)
+        if (memcmp(p, MAGICS[i], 4) == 0) return 1;
+    return 0;
+}
+
+static pcap_t *open_capture(FILE *in, char *err, size_t errlen)
+{
+    char errbuf[PCAP_ERRBUF_SIZE] = "";
+    int fd = dup(fileno(in));  /* libpcap closes what it is given; the caller's FILE stays open */
+    FILE *own = fd >= 0 ? fdopen(fd, "rb") : NULL;
+    if (!own) {
+        if (fd >= 0) close(fd);
+        snprintf(err, errlen, "cannot read the capture: %s", strerror(errno));
+        return NULL;
+    }
+    pcap_t *pc = pcap_fopen_offline_with_tstamp_precision(own, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
+    if (!pc) {
+        fclose(own);
+        snprintf(err, errlen, "not a capture that can be read: %s", errbuf);
+    }
+    return pc;
+}
+
+static int set_filter(pcap_t *pc, const char *filter, char *err, size_t errlen)
+{
+    struct bpf_program prog;
+    if (pcap_compile(pc, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+        snprintf(err, errlen, "bad --filter '%s': %s", filter, pcap_geterr(pc));
+        return -1;
+    }
+    int rc = pcap_setfilter(pc, &prog);
+    if (rc != 0) snprintf(err, errlen, "--filter '%s' cannot be applied: %s", filter, pcap_geterr(pc));
+    pcap_freecode(&prog);
+    return rc == 0 ? 0 : -1;
+}
+
+static int read_packets(capture *cap, pcap_t *pc)
+{
+    int linktype = pcap_datalink(pc);
+    struct pcap_pkthdr *h;
+    const u_char *data;
+    int rc;
+    while ((rc = pcap_next_ex(pc, &h, &data)) == 1) {
+        cap->packet++;
+        one_packet(cap, linktype, h, data);
+    }
+    if (rc == PCAP_ERROR)
+        report(cap, DS_D_CAPTURE_READ, DS_SEV_ERROR, cap->packet + 1, "after packet %llu: %s",
+               (unsigned long long)cap->packet, pcap_geterr(pc));
+    return 0;
+}
+
+int ds_decode_capture(FILE *in, const ds_capture_options *copt, const ds_options *opt, ds_sink *sink,
+                      ds_diag_fn diag_fn, void *diag_user, ds_stats *stats_out, char *err, size_t errlen)
+{
+    capture cap;
+    memset(&cap, 0, sizeof cap);
+    if (copt) cap.copt = *copt;
+    else ds_capture_options_init(&cap.copt);
+    if (cap.copt.max_connections == 0) cap.copt.max_connections = DS_CAPTURE_CONNECTIONS_DEFAULT;
+    if (cap.copt.nports > DS_CAPTURE_PORTS_MAX) cap.copt.nports = DS_CAPTURE_PORTS_MAX;
+    ds_options defaults;
+    ds_options_init(&defaults);
+    cap.opt = opt ? opt : &defaults;
+    cap.sink = sink;
+    cap.diag_fn = diag_fn;
+    cap.diag_user = diag_user;
+    pcap_t *pc = open_capture(in, err, errlen);
+    if (!pc) return -1;
+    int linktype = pcap_datalink(pc);
+    if (!ds_pkt_linktype_known(linktype)) {
+        const char *name = pcap_datalink_val_to_name(linktype);
+        snprintf(err, errlen, "the capture's link type %d (%s) is not one that is read", linktype, name ? name : "?");
+        pcap_close(pc);
+        return -1;
+    }
+    if (cap.copt.filter && set_filter(pc, cap.copt.filter, err, errlen)) {
+        pcap_close(pc);
+        return -2;
+    }
+    for (cap.nbuckets = 64; cap.nbuckets < 2 * cap.copt.max_connections && cap.nbuckets < (1u << 20);)
+        cap.nbuckets *= 2;
+    cap.buckets = calloc(cap.nbuckets, sizeof *cap.buckets);
+    if (!cap.buckets) {
+        snprintf(err, errlen, "out of memory");
+        pcap_close(pc);
+        return -1;
+    }
+    read_packets(&cap, pc);
+    while (cap.oldest) close_conn(&cap, cap.oldest);
+    free(cap.buckets);
+    pcap_close(pc);
+    if (stats_out) *stats_out = cap.stats;
+    return cap.stats.errors ? 1 : 0;
+}

@@ -1,0 +1,123 @@
+#!/bin/sh
+# Captures (pcap, pcapng): what the golden cases (testdata/golden/pcap-*) do not show alone.
+# Run from the top of the source tree. Usage: pcap.sh BIN
+#   - a pcapng, the other link types and IPv6 give the same frames as the pcap golden output
+#   - the APDUs decoded from a capture are those of the same wrapped bytes decoded from hex
+#   - stdin, --pcap on a pipe, --filter (and a bad one), --port, --any-port, fragments, a cut file
+BIN=${1:?usage: pcap.sh BIN}
+pass=0
+fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+G=testdata/golden
+P=testdata/pcap
+KEYS="--ek 00112233445566778899AABBCCDDEEFF --ak 00112233445566778899AABBCCDDEEFF"
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL pcap $1"; }
+
+# run NAME WANT_RC ARGS...: dlmscope decode ARGS into $tmp/NAME.xml and .err, exit status checked
+run() {
+    name=$1; want=$2; shift 2
+    # shellcheck disable=SC2086
+    "$BIN" decode "$@" >"$tmp/$name.xml" 2>"$tmp/$name.err"
+    got=$?
+    if [ "$got" = "$want" ]; then ok; else bad "$name: exit $got, want $want"; sed 's/^/    /' "$tmp/$name.err" | head -5; fi
+}
+# same NAME FILE: $tmp/NAME.xml is FILE byte for byte
+same() {
+    if cmp -s "$tmp/$1.xml" "$2"; then ok; else bad "$1: output differs from $2"; diff "$2" "$tmp/$1.xml" | head -10; fi
+}
+# has NAME PATTERN FILE
+has() {
+    if grep -qF -- "$2" "$3"; then ok; else bad "$1: '$2' not in $(basename "$3")"; fi
+}
+# count NAME WANT PATTERN FILE: PATTERN (grep -F) on WANT lines
+count() {
+    got=$(grep -cF -- "$3" "$4")
+    if [ "$got" = "$2" ]; then ok; else bad "$1: $got lines with '$3', want $2"; fi
+}
+
+# pcapng twins and other link types: the same output as the pcap golden case
+run pcapng 0 $KEYS $P/wrapper-tcp.pcapng
+same pcapng $G/pcap-wrapper-tcp.xml
+run pcapng-reordered 0 $KEYS $P/wrapper-tcp-reordered.pcapng
+same pcapng-reordered $G/pcap-wrapper-tcp-reordered.xml
+run pcapng-hdlc 0 $P/hdlc-tcp.pcapng
+same pcapng-hdlc $G/pcap-hdlc-tcp.xml
+run sll2 0 $KEYS $P/wrapper-tcp-sll2.pcap
+same sll2 $G/pcap-wrapper-tcp.xml
+run null 0 $KEYS $P/wrapper-tcp-null.pcap
+same null $G/pcap-wrapper-tcp.xml
+run ipv6-null 0 $KEYS $P/wrapper-tcp-ipv6-null.pcap
+sed 's/\[2001:db8:0:0:0:0:0:1\]/10.0.0.1/g; s/\[2001:db8:0:0:0:0:0:2\]/10.0.0.2/g' "$tmp/ipv6-null.xml" >"$tmp/ipv6-as-v4.xml"
+if cmp -s "$tmp/ipv6-as-v4.xml" $G/pcap-wrapper-tcp.xml; then ok; else bad "ipv6-null: differs beyond the addresses"; fi
+
+# a connection seen without its handshake and ended by an RST decodes the same
+run midstream 0 $KEYS $P/wrapper-tcp-midstream.pcap
+same midstream $G/pcap-wrapper-tcp.xml
+
+# the capture path decodes the bytes sent: the same APDUs as the wrapped bytes given as hex
+python3 - "$tmp/gosem.hex" <<'PY' || bad "hex: cannot write the wrapped stream"
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("mk", "testdata/pcap/make-pcaps.py")
+mk = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(mk)
+with open(sys.argv[1], "w") as f:
+    for i, name in enumerate(mk.GOSEM):
+        f.write(mk.wrapped(name, i % 2).hex().upper() + "\n")
+PY
+run hex 0 $KEYS "$tmp/gosem.hex"
+sed -E 's/ (Direction|Time|From|To)="[^"]*"//g' $G/pcap-wrapper-tcp.xml >"$tmp/stripped.xml"
+same hex "$tmp/stripped.xml"
+
+# and the bytes sent come back: the decoded frames encoded again are the streams the captures carry
+grep '^CS-u9n-' $P/streams.txt | cut -d' ' -f2 >"$tmp/hdlc.want"
+"$BIN" decode $G/pcap-hdlc-tcp.in | "$BIN" encode >"$tmp/hdlc.got" 2>"$tmp/hdlc.err"
+if cmp -s "$tmp/hdlc.want" "$tmp/hdlc.got"; then ok; else bad "hdlc round trip: frames differ from streams.txt"; fi
+for v in reordered split; do
+    "$BIN" decode $G/pcap-wrapper-tcp-$v.in | "$BIN" encode >"$tmp/$v.got" 2>/dev/null
+done
+if cmp -s "$tmp/gosem.hex" "$tmp/reordered.got" && cmp -s "$tmp/gosem.hex" "$tmp/split.got"; then ok; else
+    bad "wrapper round trip: reordered or split segments do not give the frames sent"; fi
+
+# standard input: sniffed when it can seek back, --pcap for a pipe
+run stdin 0 $KEYS - <$G/pcap-wrapper-tcp.in
+same stdin $G/pcap-wrapper-tcp.xml
+cat $G/pcap-wrapper-tcp.in | "$BIN" decode --pcap $KEYS >"$tmp/pipe.xml" 2>"$tmp/pipe.err"
+if [ $? = 0 ] && cmp -s "$tmp/pipe.xml" $G/pcap-wrapper-tcp.xml; then ok; else bad "pipe --pcap: output differs"; fi
+run not-a-capture 1 --pcap testdata/corpus/CS-u9n-snrm.hex
+has not-a-capture "not a capture that can be read" "$tmp/not-a-capture.err"
+
+# --filter: only the connection on port 50002; a filter that does not compile is a usage error
+run filter 0 --key-file $P/keys.txt --filter "tcp port 50002" $G/pcap-two-connections.in
+count filter 3 'From="10.0.0.1:50002"' "$tmp/filter.xml"
+count filter-answer 1 'To="10.0.0.1:50002"' "$tmp/filter.xml"
+count filter-other 0 '10.0.0.1:50001' "$tmp/filter.xml"
+run bad-filter 2 --filter "tcp port banana" $G/pcap-two-connections.in
+has bad-filter "bad --filter 'tcp port banana'" "$tmp/bad-filter.err"
+count bad-filter-nothing 0 '<WRAPPER' "$tmp/bad-filter.xml"
+
+# ports: 5000 is not a DLMS port until named
+run port-default 0 $KEYS $P/wrapper-tcp-port5000.pcap
+count port-default 0 '<WRAPPER' "$tmp/port-default.xml"
+run port-5000 0 $KEYS --port 5000 $P/wrapper-tcp-port5000.pcap
+sed 's/:5000"/:4059"/' "$tmp/port-5000.xml" >"$tmp/port-as-4059.xml"
+if cmp -s "$tmp/port-as-4059.xml" $G/pcap-wrapper-tcp.xml; then ok; else bad "port-5000: differs beyond the port"; fi
+run any-port 0 $KEYS --any-port $P/wrapper-tcp-port5000.pcap
+count any-port 6 '<WRAPPER' "$tmp/any-port.xml"
+run bad-port 2 --port 70000 $P/wrapper-tcp-port5000.pcap
+
+# an IP fragment is said (once per datagram) and not decoded
+run fragments 1 --diagnostics=json $P/fragments.pcap
+count fragments 1 '"code": "capture.fragment"' "$tmp/fragments.err"
+
+# a file cut inside a record: what was read is decoded, the break is said
+head -c 1000 $G/pcap-wrapper-tcp.in >"$tmp/cut.pcap"
+run cut 1 --diagnostics=json $KEYS "$tmp/cut.pcap"
+has cut '"code": "capture.read"' "$tmp/cut.err"
+has cut-decoded '<AssociationRequest>' "$tmp/cut.xml"
+if xmllint --noout "$tmp/cut.xml" 2>/dev/null; then ok; else bad "cut: not well-formed"; fi
+
+echo "pcap: $pass passed, $fail failed"
+[ "$fail" = 0 ]
