@@ -68,6 +68,8 @@ void ds_decoder_begin(ds_decoder *d);
 void ds_decoder_feed(ds_decoder *d, const uint8_t *data, size_t len, uint64_t offset, const ds_meta *meta);
 /* Record boundary: see ds_framer_flush(). */
 void ds_decoder_boundary(ds_decoder *d);
+/* What the framing holds unfinished (see ds_framer_pending()). */
+ds_pending ds_decoder_pending(const ds_decoder *d);
 /* Ends the input: flushes pending frames and reassembly, closes the document. */
 void ds_decoder_end(ds_decoder *d);
 const ds_stats *ds_decoder_stats(const ds_decoder *d);

@@ -11,6 +11,7 @@
 #include "dlmscope/decoder.h"
 #include "dlmscope/encoder.h"
 #include "dlmscope/keys.h"
+#include "dlmscope/serial.h"
 
 const char *ds_version(void);
 

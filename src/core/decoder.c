@@ -357,6 +357,11 @@ void ds_decoder_boundary(ds_decoder *d)
     ds_framer_flush(d->framer);
 }
 
+ds_pending ds_decoder_pending(const ds_decoder *d)
+{
+    return ds_framer_pending(d->framer);
+}
+
 void ds_decoder_end(ds_decoder *d)
 {
     ds_framer_flush(d->framer);
