@@ -170,7 +170,8 @@ int ds_iec_mode_e_open(int fd, const ds_serial_settings *after, int timeout_ms, 
     int m = read_line(fd, echo, sizeof echo, 1, timeout_ms);
     if (m >= 4 && echo[0] == 0x06 && echo[2] == out->baud_char) note(l, "IEC 62056-21: the meter confirmed");
     else note(l, "IEC 62056-21: no confirmation from the meter; going on");
-    if (ds_serial_configure(fd, &switched, 1, why, sizeof why)) {
+    /* nothing is dropped here: what the meter sends next is the answer to the client's SNRM */
+    if (ds_serial_configure(fd, &switched, 0, why, sizeof why)) {
         snprintf(err, err_len, "IEC 62056-21: %s: %s", text, why);
         return -1;
     }

@@ -81,7 +81,7 @@ live() {
     while [ "$1" != -- ]; do opts="$opts $1"; shift; done
     shift
     # shellcheck disable=SC2086
-    "$PTYW" $opts "$STREAM" "$TMP/$name.sent" -- "$BIN" listen "${PTY_ARG:-@PTY@}" --raw "$TMP/$name.raw" "$@" \
+    "$PTYW" $opts "${ANSWER:-$STREAM}" "$TMP/$name.sent" -- "$BIN" listen "${PTY_ARG:-@PTY@}" --raw "$TMP/$name.raw" "$@" \
         >"$TMP/$name.xml" 2>"$TMP/$name.err"
     rc=$?
 }
@@ -119,6 +119,32 @@ PTY_ARG=
 same_as_file hangup "$TMP/hangup.xml" "$TMP/hangup.sent" "$rc"
 same_as_raw hangup "$TMP/hangup.xml" "$TMP/hangup.raw"
 if grep -q "ended by hang-up" "$TMP/hangup.err"; then pass; else fail "listen hangup: summary does not say a hang-up ended it"; fi
+
+# --send: the request goes out first (ptywriter checks the bytes), then the answer is read; the
+# output holds both, the request marked as sent. The request as hex, then as XML (encode's path).
+ANSWER=$ROOT/testdata/listen/ua.hex
+"$BIN" decode "$ROOT/testdata/listen/snrm.hex" >"$TMP/snrm.xml" 2>/dev/null
+for form in hex xml; do
+    req=$ROOT/testdata/listen/snrm.hex
+    [ $form = xml ] && req=$TMP/snrm.xml
+    live send-$form -q "$ROOT/testdata/listen/snrm.hex" -- --timeout 1 --send "$req"
+    same_as_raw send-$form "$TMP/send-$form.xml" "$TMP/send-$form.raw"
+    well_formed send-$form "$TMP/send-$form.xml"
+    if [ "$rc" = 0 ] && grep -q "<HDLC len=\"A\" Direction=\"TX\"" "$TMP/send-$form.xml" &&
+        grep -q "<HDLC len=\"1E\" Direction=\"RX\"" "$TMP/send-$form.xml" &&
+        grep -q '^> .*length=10 from=0 to=9$' "$TMP/send-$form.raw"; then pass
+    else fail "listen send-$form: exit $rc, or no SNRM sent (TX, 10 bytes) and UA received (RX)"; fi
+done
+ANSWER=
+
+# --iec: ptywriter plays a meter's mode E opening (identification /KFM5\2KAIFA: 9600 baud, HDLC),
+# checks the ACK 2 5 2, confirms; then the stream, decoded as from a file
+live iec -m 'KFM5\2KAIFA' -- --iec --timeout 1
+same_as_file iec "$TMP/iec.xml" "$TMP/iec.sent" "$rc"
+same_as_raw iec "$TMP/iec.xml" "$TMP/iec.raw"
+if grep -qF '# IEC 62056-21: identification /KFM5\2KAIFA' "$TMP/iec.raw" &&
+    grep -qF 'switching to 9600:8N1' "$TMP/iec.raw"; then pass
+else fail "listen iec: the raw log does not note the identification and the switch to 9600:8N1"; fi
 
 summary=$(printf 'listen: %d passed, %d failed' "$passed" "$failed")
 echo "$summary"
