@@ -28,6 +28,14 @@ usage_case() {
     else pass; fi
 }
 
+# help: every option of listen is in --help, which `dlmscope help listen` shows too
+for opt in --serial --timeout --gap --raw --send --iec --format --decimal --no-comments --pdu-only --json \
+    --standard-xml --diagnostics --output --help; do
+    if "$BIN" listen --help | grep -q -- "$opt"; then pass; else fail "listen --help does not name $opt"; fi
+done
+if "$BIN" help listen | cmp -s - "$TMP/help" 2>/dev/null || "$BIN" help listen | grep -q "DEVICE\[:BAUD:DPS\]"; then pass
+else fail "dlmscope help listen does not show listen's usage"; fi
+
 usage_case no-device 2 "no DEVICE given"
 usage_case bad-data-bits 2 "data bits '9N1'" /dev/null --serial 9600:9N1
 usage_case bad-parity 2 "parity 'X'" /dev/null --serial 9600:8X1
