@@ -154,6 +154,19 @@ if grep -qF '# IEC 62056-21: identification /KFM5\2KAIFA' "$TMP/iec.raw" &&
     grep -qF 'switching to 9600:8N1' "$TMP/iec.raw"; then pass
 else fail "listen iec: the raw log does not note the identification and the switch to 9600:8N1"; fi
 
+# --gap: an unframed APDU waits for the end of its record; 0.3 s of silence gives it one (the raw
+# log notes it, so decode of the log cuts there too); the APDU is decoded as decode reads it from
+# the hex file (listen adds only the comment with the direction and time of the record)
+ANSWER=$ROOT/testdata/listen/datanotification.hex
+live gap -- --gap 0.3 --timeout 1.5
+ANSWER=
+same_as_raw gap "$TMP/gap.xml" "$TMP/gap.raw"
+"$BIN" decode "$ROOT/testdata/listen/datanotification.hex" >"$TMP/gap.file.xml" 2>/dev/null
+grep -v '^<!--RX ' "$TMP/gap.xml" >"$TMP/gap.stripped"
+if [ "$rc" = 0 ] && cmp -s "$TMP/gap.stripped" "$TMP/gap.file.xml" &&
+    tail -1 "$TMP/gap.raw" | grep -q '^# silence: no byte for 300 ms$'; then pass
+else fail "listen gap: exit $rc, output differs from decode of the hex file, or no silence noted in the raw log"; fi
+
 summary=$(printf 'listen: %d passed, %d failed' "$passed" "$failed")
 echo "$summary"
 [ "$failed" = 0 ]
