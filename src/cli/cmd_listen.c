@@ -44,6 +44,8 @@ void ds_cmd_listen_usage(FILE *out)
             "  --send FILE          write the request in FILE (hex, or XML as encode reads it) first\n"
             "  --iec                IEC 62056-21 mode E opening first: /?! at 300 baud 7E1, then the\n"
             "                       baud rate the meter offers (data bits, parity, stop bits of --serial)\n"
+            "  --ek HEX, --ak HEX   global block cipher / authentication key (also DLMSCOPE_EK, DLMSCOPE_AK)\n"
+            "  --key-file FILE      keys per system title (see dlmscope(1))\n"
             "  --format KIND        framing: auto (default), hdlc, wrapper, mbus, pdu\n"
             "  --decimal            numbers in decimal instead of hex\n"
             "  --no-comments        no explanatory comments (diagnostics are still written)\n"
@@ -69,6 +71,7 @@ typedef struct listen_args {
     const char *raw, *send, *output;
     int iec, json, standard;
     diag_mode diag;
+    ds_keyring *keys; /* --ek, --ak, --key-file and the environment's keys, as decode takes them */
 } listen_args;
 
 static int usage_error(const char *fmt, const char *what)
@@ -102,7 +105,7 @@ static void print_diag(void *user, const ds_diag *d)
 }
 
 enum { OPT_SERIAL = 256, OPT_TIMEOUT, OPT_GAP, OPT_RAW, OPT_SEND, OPT_IEC, OPT_FORMAT, OPT_DECIMAL, OPT_NO_COMMENTS,
-       OPT_PDU_ONLY, OPT_JSON, OPT_STD, OPT_DIAG };
+       OPT_PDU_ONLY, OPT_JSON, OPT_STD, OPT_DIAG, OPT_EK, OPT_AK, OPT_KEY_FILE };
 
 static const struct option LONG_OPTIONS[] = {
     {"serial", required_argument, NULL, OPT_SERIAL},   {"timeout", required_argument, NULL, OPT_TIMEOUT},
@@ -112,7 +115,9 @@ static const struct option LONG_OPTIONS[] = {
     {"no-comments", no_argument, NULL, OPT_NO_COMMENTS}, {"pdu-only", no_argument, NULL, OPT_PDU_ONLY},
     {"json", no_argument, NULL, OPT_JSON},             {"standard-xml", no_argument, NULL, OPT_STD},
     {"diagnostics", required_argument, NULL, OPT_DIAG}, {"output", required_argument, NULL, 'o'},
-    {"help", no_argument, NULL, 'h'},                  {NULL, 0, NULL, 0}};
+    {"ek", required_argument, NULL, OPT_EK},           {"ak", required_argument, NULL, OPT_AK},
+    {"key-file", required_argument, NULL, OPT_KEY_FILE}, {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0}};
 
 static int parse_format(const char *s, ds_link_kind *out)
 {
@@ -160,6 +165,15 @@ static int take_option(listen_args *a, int c, const char *arg, char **argv)
         else if (!strcmp(arg, "none")) a->diag = DIAG_NONE;
         else return usage_error("unknown --diagnostics (text, json, none): ", arg);
         return -1;
+    case OPT_EK:
+    case OPT_AK:
+        if (ds_keyring_set(a->keys, NULL, c == OPT_EK ? 'e' : 'a', arg, err, sizeof err))
+            return usage_error(c == OPT_EK ? "--ek: " : "--ak: ", err);
+        if (err[0]) fprintf(stderr, "dlmscope listen: warning: %s: %s\n", c == OPT_EK ? "--ek" : "--ak", err);
+        return -1;
+    case OPT_KEY_FILE:
+        if (ds_keyring_load_file(a->keys, arg, err, sizeof err)) return usage_error("", err);
+        return -1;
     case 'o': a->output = arg; return -1;
     case 'h': ds_cmd_listen_usage(stdout); return DS_EXIT_OK;
     case ':': return usage_error("this option needs a value: ", argv[optind - 1]);
@@ -176,6 +190,9 @@ static int parse_args(listen_args *a, int argc, char **argv)
     a->timeout_ms = -1;
     a->gap_ms = 1000;
     a->diag = DIAG_TEXT;
+    char kerr[200];
+    if (!(a->keys = ds_keyring_new())) return usage_error("out of memory", "");
+    if (ds_keyring_from_env(a->keys, kerr, sizeof kerr)) return usage_error("", kerr);
     optind = 1;
     opterr = 0;
     int c;
@@ -196,6 +213,7 @@ static int parse_args(listen_args *a, int argc, char **argv)
     if (has) a->serial = in_name;
     if (a->json && a->standard) return usage_error("--json and --standard-xml exclude each other", "");
     if (a->standard) a->opt.decimal = 1;
+    if (ds_keyring_has_keys(a->keys)) a->opt.keys = a->keys;
     return -1;
 }
 
@@ -390,19 +408,25 @@ static int listen_with_output(listen_args *a, int fd)
     return status;
 }
 
-int ds_cmd_listen(int argc, char **argv)
+static int open_and_listen(listen_args *a)
 {
-    listen_args a;
-    int status = parse_args(&a, argc, argv);
-    if (status >= 0) return status;
     install_signals();
     char err[600];
-    int fd = ds_serial_open(a.device, &a.serial, err, sizeof err);
+    int fd = ds_serial_open(a->device, &a->serial, err, sizeof err);
     if (fd < 0) {
         fprintf(stderr, "dlmscope listen: %s\n", err);
         return DS_EXIT_UNDECODABLE;
     }
-    status = listen_with_output(&a, fd);
+    int status = listen_with_output(a, fd);
     close(fd);
+    return status;
+}
+
+int ds_cmd_listen(int argc, char **argv)
+{
+    listen_args a;
+    int status = parse_args(&a, argc, argv);
+    if (status < 0) status = open_and_listen(&a);
+    ds_keyring_free(a.keys); /* every way out passes here: the keys never outlive the command */
     return status;
 }

@@ -30,7 +30,7 @@ usage_case() {
 
 # help: every option of listen is in --help, which `dlmscope help listen` shows too
 for opt in --serial --timeout --gap --raw --send --iec --format --decimal --no-comments --pdu-only --json \
-    --standard-xml --diagnostics --output --help; do
+    --standard-xml --diagnostics --output --help --ek --ak --key-file; do
     if "$BIN" listen --help | grep -q -- "$opt"; then pass; else fail "listen --help does not name $opt"; fi
 done
 if "$BIN" help listen | cmp -s - "$TMP/help" 2>/dev/null || "$BIN" help listen | grep -q "DEVICE\[:BAUD:DPS\]"; then pass
@@ -53,7 +53,8 @@ usage_case gurux-odd-baud 1 "baud 12345 is not supported" /dev/ptmx:12345:7Even1
 # makes of the bytes SENT as a binary file, with the same exit status
 same_as_file() {
     name=$1 out=$2 sent=$3 rc=$4
-    "$BIN" decode --binary "$sent" >"$TMP/$name.file.xml" 2>/dev/null
+    # shellcheck disable=SC2086
+    "$BIN" decode --binary ${DECODE_ARGS:-} "$sent" >"$TMP/$name.file.xml" 2>/dev/null
     frc=$?
     sed 's/ Direction="RX" Time="[^"]*"//' "$out" >"$TMP/$name.stripped"
     if ! cmp -s "$TMP/$name.stripped" "$TMP/$name.file.xml"; then
@@ -166,6 +167,21 @@ grep -v '^<!--RX ' "$TMP/gap.xml" >"$TMP/gap.stripped"
 if [ "$rc" = 0 ] && cmp -s "$TMP/gap.stripped" "$TMP/gap.file.xml" &&
     tail -1 "$TMP/gap.raw" | grep -q '^# silence: no byte for 300 ms$'; then pass
 else fail "listen gap: exit $rc, output differs from decode of the hex file, or no silence noted in the raw log"; fi
+
+# keys: an Austrian M-Bus push (testdata/corpus/HAN-AT-tinetz-kaifa-ma309-mbus.hex, key from the
+# corpus) deciphered with --ek as decode deciphers the same bytes; and the key from the environment
+ANSWER=$ROOT/testdata/corpus/HAN-AT-tinetz-kaifa-ma309-mbus.hex
+DECODE_ARGS="--ek 101112131415161718191A1B1C1D1E1F"
+live ek -- --timeout 1 --serial 2400:8E1 --ek 101112131415161718191A1B1C1D1E1F
+same_as_file ek "$TMP/ek.xml" "$TMP/ek.sent" "$rc"
+if [ "$rc" = 0 ] && grep -q '<UInt32 Value="00002394" />' "$TMP/ek.xml"; then pass
+else fail "listen ek: exit $rc, or the deciphered value 00002394 is not in the output"; fi
+export DLMSCOPE_EK=101112131415161718191A1B1C1D1E1F
+live ek-env -- --timeout 1
+unset DLMSCOPE_EK
+same_as_file ek-env "$TMP/ek-env.xml" "$TMP/ek-env.sent" "$rc"
+ANSWER= DECODE_ARGS=
+usage_case bad-ek 2 "--ek: " /dev/null --ek 0011
 
 summary=$(printf 'listen: %d passed, %d failed' "$passed" "$failed")
 echo "$summary"
