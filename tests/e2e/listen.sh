@@ -95,9 +95,10 @@ live() {
     rc=$?
 }
 
-# the stream ends, and a second of silence ends listen; two seeds, two ways of cutting it up
+# the stream ends, and two seconds of silence end listen (a margin for a loaded machine); two
+# seeds, two ways of cutting it up
 for seed in 1 2; do
-    live silence-$seed -s $seed -- --serial 9600:8N1 --timeout 1
+    live silence-$seed -s $seed -- --serial 9600:8N1 --timeout 2
     same_as_file silence-$seed "$TMP/silence-$seed.xml" "$TMP/silence-$seed.sent" "$rc"
     same_as_raw silence-$seed "$TMP/silence-$seed.xml" "$TMP/silence-$seed.raw"
     well_formed silence-$seed "$TMP/silence-$seed.xml"
@@ -136,7 +137,7 @@ ANSWER=$ROOT/testdata/listen/ua.hex
 for form in hex xml; do
     req=$ROOT/testdata/listen/snrm.hex
     [ $form = xml ] && req=$TMP/snrm.xml
-    live send-$form -q "$ROOT/testdata/listen/snrm.hex" -- --timeout 1 --send "$req"
+    live send-$form -q "$ROOT/testdata/listen/snrm.hex" -- --timeout 2 --send "$req"
     same_as_raw send-$form "$TMP/send-$form.xml" "$TMP/send-$form.raw"
     well_formed send-$form "$TMP/send-$form.xml"
     if [ "$rc" = 0 ] && grep -q "<HDLC len=\"A\" Direction=\"TX\"" "$TMP/send-$form.xml" &&
@@ -148,7 +149,7 @@ ANSWER=
 
 # --iec: ptywriter plays a meter's mode E opening (identification /KFM5\2KAIFA: 9600 baud, HDLC),
 # checks the ACK 2 5 2, confirms; then the stream, decoded as from a file
-live iec -m 'KFM5\2KAIFA' -- --iec --timeout 1
+live iec -m 'KFM5\2KAIFA' -- --iec --timeout 2
 same_as_file iec "$TMP/iec.xml" "$TMP/iec.sent" "$rc"
 same_as_raw iec "$TMP/iec.xml" "$TMP/iec.raw"
 if grep -qF '# IEC 62056-21: identification /KFM5\2KAIFA' "$TMP/iec.raw" &&
@@ -159,7 +160,7 @@ else fail "listen iec: the raw log does not note the identification and the swit
 # log notes it, so decode of the log cuts there too); the APDU is decoded as decode reads it from
 # the hex file (listen adds only the comment with the direction and time of the record)
 ANSWER=$ROOT/testdata/listen/datanotification.hex
-live gap -- --gap 0.3 --timeout 1.5
+live gap -- --gap 0.3 --timeout 2
 ANSWER=
 same_as_raw gap "$TMP/gap.xml" "$TMP/gap.raw"
 "$BIN" decode "$ROOT/testdata/listen/datanotification.hex" >"$TMP/gap.file.xml" 2>/dev/null
@@ -172,12 +173,12 @@ else fail "listen gap: exit $rc, output differs from decode of the hex file, or 
 # corpus) deciphered with --ek as decode deciphers the same bytes; and the key from the environment
 ANSWER=$ROOT/testdata/corpus/HAN-AT-tinetz-kaifa-ma309-mbus.hex
 DECODE_ARGS="--ek 101112131415161718191A1B1C1D1E1F"
-live ek -- --timeout 1 --serial 2400:8E1 --ek 101112131415161718191A1B1C1D1E1F
+live ek -- --timeout 2 --serial 2400:8E1 --ek 101112131415161718191A1B1C1D1E1F
 same_as_file ek "$TMP/ek.xml" "$TMP/ek.sent" "$rc"
 if [ "$rc" = 0 ] && grep -q '<UInt32 Value="00002394" />' "$TMP/ek.xml"; then pass
 else fail "listen ek: exit $rc, or the deciphered value 00002394 is not in the output"; fi
 export DLMSCOPE_EK=101112131415161718191A1B1C1D1E1F
-live ek-env -- --timeout 1
+live ek-env -- --timeout 2
 unset DLMSCOPE_EK
 same_as_file ek-env "$TMP/ek-env.xml" "$TMP/ek-env.sent" "$rc"
 ANSWER= DECODE_ARGS=
