@@ -110,7 +110,12 @@ check: deps
 	@$(MAKE) --no-print-directory check-asan
 	@echo "make check: all suites passed (release and ASan+UBSan)"
 
-check-release: build/release/dlmscope build/release/libdlmscope.so $(RELEASE_UNIT)
+# the serial port played on a pseudo-terminal for tests/e2e/listen.sh
+build/release/ptywriter: tests/e2e/ptywriter.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(RELEASE_CFLAGS) $< -o $@ -lutil
+
+check-release: build/release/dlmscope build/release/libdlmscope.so build/release/ptywriter $(RELEASE_UNIT)
 	@tests/run-units.sh release $(RELEASE_UNIT)
 	@tests/lib/shared.sh build/release $(CC)
 	@tests/lib/installed.sh $(CC)
@@ -123,8 +128,9 @@ check-release: build/release/dlmscope build/release/libdlmscope.so $(RELEASE_UNI
 	@tests/e2e/security.sh build/release/dlmscope
 	@tests/e2e/values.sh build/release/dlmscope build/release/tests/check_value
 	@tests/e2e/pcap.sh build/release/dlmscope
+	@tests/e2e/listen.sh build/release/dlmscope build/release/ptywriter
 
-check-asan: build/asan/dlmscope $(ASAN_UNIT)
+check-asan: build/asan/dlmscope build/release/ptywriter $(ASAN_UNIT)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  tests/run-units.sh asan $(ASAN_UNIT)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
@@ -141,6 +147,8 @@ check-asan: build/asan/dlmscope $(ASAN_UNIT)
 	  tests/e2e/values.sh build/asan/dlmscope build/asan/tests/check_value
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  tests/e2e/pcap.sh build/asan/dlmscope
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  tests/e2e/listen.sh build/asan/dlmscope build/release/ptywriter
 
 # ---- demo ----------------------------------------------------------------------------------
 demo: all

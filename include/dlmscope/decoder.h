@@ -79,6 +79,8 @@ void ds_decoder_feed_side(ds_decoder *d, int side, const uint8_t *data, size_t l
 void ds_decoder_boundary_side(ds_decoder *d, int side);
 /* Bytes of a side were lost (a TCP gap): see ds_framer_resync(). */
 void ds_decoder_resync_side(ds_decoder *d, int side);
+/* What the framing holds unfinished (see ds_framer_pending()). */
+ds_pending ds_decoder_pending(const ds_decoder *d);
 /* Ends the input: flushes pending frames and reassembly, closes the document. */
 void ds_decoder_end(ds_decoder *d);
 const ds_stats *ds_decoder_stats(const ds_decoder *d);

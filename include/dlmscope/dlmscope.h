@@ -15,6 +15,7 @@
 #include "dlmscope/cipher.h"
 #include "dlmscope/hls.h"
 #include "dlmscope/capture.h"
+#include "dlmscope/serial.h"
 
 const char *ds_version(void);
 

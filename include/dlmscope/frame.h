@@ -127,6 +127,17 @@ void ds_framer_flush(ds_framer *fr);
 void ds_framer_resync(ds_framer *fr);
 void ds_framer_free(ds_framer *fr);
 
+/* What the framer holds unfinished. A live reader asks it after a silence: a frame begun is
+ * left to its next bytes (a slow line is no reason to cut it), while a record not known to be
+ * framed (an unframed APDU, or bytes not yet judged) is settled only by its end, which a
+ * long silence may give it (ds_framer_flush). */
+typedef enum ds_pending {
+    DS_PENDING_NONE = 0,  /* nothing */
+    DS_PENDING_FRAME,     /* bytes of a framed record: a frame begun */
+    DS_PENDING_RECORD     /* bytes of a record not (yet) known to be framed */
+} ds_pending;
+ds_pending ds_framer_pending(const ds_framer *fr);
+
 /* In DS_LINK_AUTO, says whether a record that starts with this byte may be a raw APDU (the
  * decoder answers with its APDU tags). Without it every record that holds no checked frame is
  * taken as raw. A record that cannot be raw is scanned for frames, its leading bytes reported

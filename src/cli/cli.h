@@ -12,5 +12,7 @@ int ds_cmd_decode(int argc, char **argv);
 void ds_cmd_decode_usage(FILE *out);
 int ds_cmd_encode(int argc, char **argv);
 void ds_cmd_encode_usage(FILE *out);
+int ds_cmd_listen(int argc, char **argv);
+void ds_cmd_listen_usage(FILE *out);
 
 #endif

@@ -395,6 +395,11 @@ void ds_decoder_resync_side(ds_decoder *d, int side)
     ds_framer_resync(side == 0 ? d->framer : d->other_side);
 }
 
+ds_pending ds_decoder_pending(const ds_decoder *d)
+{
+    return ds_framer_pending(d->framer);
+}
+
 void ds_decoder_end(ds_decoder *d)
 {
     ds_framer_flush(d->framer);

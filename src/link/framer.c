@@ -294,6 +294,12 @@ static void decide_record(ds_framer *fr, int final)
     else if (final) fr->record = DS_REC_RAW;
 }
 
+ds_pending ds_framer_pending(const ds_framer *fr)
+{
+    if (!fr || pending(fr) == 0) return DS_PENDING_NONE;
+    return fr->record == DS_REC_FRAMED ? DS_PENDING_FRAME : DS_PENDING_RECORD;
+}
+
 void ds_framer_set_raw_start_fn(ds_framer *fr, ds_raw_start_fn fn)
 {
     fr->raw_start_fn = fn;
