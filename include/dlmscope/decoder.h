@@ -59,6 +59,42 @@ typedef struct ds_stats {
 
 typedef struct ds_decoder ds_decoder;
 
+struct ds_value;
+
+/* Where an APDU handed to ds_apdu_fn came from. */
+typedef enum ds_apdu_source {
+    DS_APDU_FROM_FRAME = 0,      /* a frame's payload (or a raw record, or reassembled segments) */
+    DS_APDU_FROM_DECIPHERED,     /* the plaintext of the ciphered APDU before it */
+    DS_APDU_FROM_REASSEMBLED,    /* the APDU a finished block transfer (GBT) carried */
+    DS_APDU_FROM_SIGNED          /* the content of a general-signing APDU */
+} ds_apdu_source;
+
+/* What the decoder knows of the conversation an APDU belongs to (learned from the traffic:
+ * the AARQ/AARE and the ciphered APDUs seen so far). */
+typedef struct ds_session_view {
+    int has_client_title, has_server_title;
+    uint8_t client_title[8], server_title[8];
+    int has_dedicated_key;       /* learned from a deciphered InitiateRequest (the key is not given) */
+    int mechanism;               /* the AARQ's authentication mechanism, -1 unknown */
+    int ic_seen[4];              /* an invocation counter was seen: from the client, the server, */
+    uint32_t ic_last[4];         /* then the same two under the dedicated key; the highest seen */
+} ds_session_view;
+
+/* One APDU, as the decoder found it. Everything is valid during the call only. */
+typedef struct ds_apdu_event {
+    const uint8_t *apdu;         /* its bytes (all that was left when it did not decode) */
+    size_t len;
+    uint64_t offset;             /* stream offset of apdu[0]; of the ciphered APDU for a plaintext */
+    ds_apdu_source source;
+    const struct ds_value *value; /* the APDU as values (dlmscope/value.h); NULL when nothing decoded */
+    const char *value_error;     /* why the values stop short, or NULL when all of it decoded */
+    const ds_meta *meta;         /* of the frame or record it came in; NULL when none */
+    uint64_t frame;              /* the frame's number (1-based), 0 outside frames */
+    const ds_session_view *session; /* never NULL */
+} ds_apdu_event;
+
+typedef void (*ds_apdu_fn)(void *user, const ds_apdu_event *ev);
+
 /* The sink is borrowed, not owned. diag_fn may be NULL; diagnostics always also go to
  * the sink, at the place they occur. */
 ds_decoder *ds_decoder_new(const ds_options *opt, ds_sink *sink, ds_diag_fn diag_fn, void *diag_user);
@@ -68,6 +104,10 @@ void ds_decoder_begin(ds_decoder *d);
 void ds_decoder_feed(ds_decoder *d, const uint8_t *data, size_t len, uint64_t offset, const ds_meta *meta);
 /* Record boundary: see ds_framer_flush(). */
 void ds_decoder_boundary(ds_decoder *d);
+/* Every APDU decoded on its own (not those inside another APDU's fields) is also given to fn,
+ * as values, beside the sink's events, in the order of the output. NULL turns it off.
+ * Returns 0, or -1 when the memory for the values cannot be had. */
+int ds_decoder_on_apdu(ds_decoder *d, ds_apdu_fn fn, void *user);
 /* Two-sided input (a capture: the two directions of one TCP connection or UDP conversation):
  * side 0 and side 1 are framed apart, so that their bytes never meet in one frame, while the
  * rest of the state (segment reassembly, security sessions with the titles and keys learned from

@@ -49,8 +49,10 @@ static int decode_apdu(ds_emit *e, ds_cursor *c, int nested)
     if (ds_schema_decode(e, c, f)) {
         if (!e->rest_shown && c->pos == start + 1) c->pos = start;
         if (!nested || c->pos != start) ds_emit_rest(e, c);
+        if (!nested && e->on_apdu) e->on_apdu(e->apdu_user, c->p + start, c->len - start, e->base + start, e->apdu_source);
         return -1;
     }
+    if (!nested && e->on_apdu) e->on_apdu(e->apdu_user, c->p + start, c->pos - start, e->base + start, e->apdu_source);
     /* a ciphered APDU, shown as such: the security layer may follow it with its plaintext */
     if (e->on_ciphered) e->on_ciphered(e->security, e, c->p + start, c->pos - start, e->base + start);
     if (ds_cur_left(c)) {

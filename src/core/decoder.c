@@ -27,7 +27,73 @@ struct ds_decoder {
     ds_reasm reasm;
     ds_security security;
     ds_stats stats;
+    /* the caller's APDU callback (ds_decoder_on_apdu) and what it needs */
+    ds_apdu_fn apdu_fn;
+    void *apdu_user;
+    ds_value_arena *values;
+    const ds_meta *frame_meta;  /* of the frame being decoded, NULL outside on_frame */
 };
+
+/* Bounds of the values of one APDU: an APDU is at most 64 KiB (max PDU size is an Unsigned16),
+ * and a reassembled block transfer at most the blocks' cap; its nodes cannot outnumber its bytes
+ * by much (every Data element takes at least one byte). */
+#define DS_VALUE_NODES_MAX (1u << 20)
+#define DS_VALUE_BYTES_MAX (16u << 20)
+
+/* What the current session knows, for the caller. */
+static void session_view(const ds_decoder *d, ds_session_view *v)
+{
+    memset(v, 0, sizeof *v);
+    v->mechanism = -1;
+    const ds_session *s = d->security.current;
+    if (!s) return;
+    v->has_client_title = s->has_client_title;
+    v->has_server_title = s->has_server_title;
+    memcpy(v->client_title, s->client_title, sizeof v->client_title);
+    memcpy(v->server_title, s->server_title, sizeof v->server_title);
+    v->has_dedicated_key = s->dedicated.set;
+    v->mechanism = s->mechanism;
+    for (int i = 0; i < 4 && i < (int)DS_IC_SENDERS; i++) {
+        v->ic_seen[i] = s->ic.seen[i];
+        v->ic_last[i] = s->ic.last[i];
+    }
+}
+
+/* The emitter's hook: an APDU was decoded on its own; the caller gets it as values. */
+static void on_apdu(void *user, const uint8_t *apdu, size_t n, uint64_t offset, int source)
+{
+    ds_decoder *d = user;
+    ds_value_arena_reset(d->values);
+    ds_value *value = NULL;
+    ds_diag err;
+    memset(&err, 0, sizeof err);
+    int rc = ds_value_decode_apdu(d->values, apdu, n, &value, &err);
+    ds_session_view view;
+    session_view(d, &view);
+    ds_apdu_event ev = {.apdu = apdu,
+                        .len = n,
+                        .offset = offset,
+                        .source = (ds_apdu_source)source,
+                        .value = value,
+                        .value_error = rc == 0 ? NULL : err.message[0] ? err.message : "not decoded",
+                        .meta = d->frame_meta,
+                        .frame = d->emit.frame,
+                        .session = &view};
+    d->apdu_fn(d->apdu_user, &ev);
+}
+
+int ds_decoder_on_apdu(ds_decoder *d, ds_apdu_fn fn, void *user)
+{
+    if (fn && !d->values) {
+        d->values = ds_value_arena_new(DS_VALUE_NODES_MAX, DS_VALUE_BYTES_MAX);
+        if (!d->values) return -1;
+    }
+    d->apdu_fn = fn;
+    d->apdu_user = user;
+    d->emit.on_apdu = fn ? on_apdu : NULL;
+    d->emit.apdu_user = d;
+    return 0;
+}
 
 /* An HDLC address as a number: its length and its value. The value leaves out the extension
  * bits, but the length fixes them, so equal numbers are equal addresses. */
@@ -262,6 +328,7 @@ static void on_frame(void *user, const ds_frame *f)
     ds_emit *e = &d->emit;
     d->stats.frames++;
     select_session(d, f);
+    d->frame_meta = &f->meta;
     e->frame = f->number;
     e->line = f->meta.line;
 
@@ -283,6 +350,7 @@ static void on_frame(void *user, const ds_frame *f)
     }
     if (enveloped) ds_envelope_close(e, f);
     e->frame = 0;
+    d->frame_meta = NULL;
 }
 
 static int may_start_apdu(uint8_t first)
@@ -430,6 +498,7 @@ void ds_decoder_free(ds_decoder *d)
     ds_framer_free(d->other_side);
     ds_reasm_free(&d->reasm);
     ds_security_free(&d->security);
+    ds_value_arena_free(d->values);
     free(d);
 }
 

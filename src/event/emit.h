@@ -41,6 +41,14 @@ struct ds_emit {
     void (*observe)(void *user, int what, const uint8_t *p, size_t n);
     void (*on_ciphered)(void *user, struct ds_emit *e, const uint8_t *apdu, size_t n, uint64_t offset);
     void *security;
+    /* Every APDU decoded on its own (a frame's, a deciphered plaintext, a reassembled block
+     * transfer, a signed content), not those that are a field of another APDU: handed over once
+     * decoded, so that the decoder can give it to its caller as values (ds_decoder_on_apdu).
+     * apdu_source says which of those it is (ds_apdu_source); the security layer sets it around
+     * the views it decodes. */
+    void (*on_apdu)(void *user, const uint8_t *apdu, size_t n, uint64_t offset, int source);
+    void *apdu_user;
+    int apdu_source;
     int hide_keys;      /* key values in deciphered APDUs are not written (no --show-keys) */
     /* Set once the bytes after a decoding error are written as <Undecoded> (ds_emit_rest): the
      * containers that close on the way out must not write them again. Cleared for each APDU

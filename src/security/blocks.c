@@ -146,7 +146,10 @@ static int gbt(ds_blocks *b, ds_emit *e, ds_link_addr sender, const uint8_t *a, 
         ds_cur_init(&whole, done.data.p, done.data.len);
         uint64_t saved = e->base;
         e->base = done.first_offset;
+        int source = e->apdu_source;
+        e->apdu_source = DS_APDU_FROM_REASSEMBLED;
         ds_apdu_decode(e, &whole);
+        e->apdu_source = source;
         e->base = saved;
         ds_emit_close(e, "Reassembled");
     }

@@ -221,7 +221,10 @@ static void show_plaintext(ds_security *s, ds_emit *e, const ds_ciphered *c, con
     s->depth++;
     int hide = e->hide_keys;
     e->hide_keys = !s->show_keys;
+    int source = e->apdu_source;
+    e->apdu_source = DS_APDU_FROM_DECIPHERED;
     ds_apdu_decode(e, &cur);
+    e->apdu_source = source;
     e->hide_keys = hide;
     s->depth--;
     e->base = saved;
@@ -629,7 +632,10 @@ static void on_signed(ds_security *s, ds_emit *e, const uint8_t *apdu, size_t n,
     uint64_t saved = e->base;
     e->base = offset;
     s->depth++;
+    int source = e->apdu_source;
+    e->apdu_source = DS_APDU_FROM_SIGNED;
     ds_apdu_decode(e, &cur);
+    e->apdu_source = source;
     s->depth--;
     e->base = saved;
     ds_emit_close(e, "Signed");
