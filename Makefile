@@ -24,7 +24,8 @@ DEPS := libxml2-dev:/usr/include/libxml2/libxml/parser.h \
         check:/usr/include/check.h \
         pkg-config:/usr/bin/pkg-config \
         libxml2-utils:/usr/bin/xmllint \
-        groff-base:/usr/bin/groff
+        groff-base:/usr/bin/groff \
+        python3-minimal:/usr/bin/python3
 FUZZ_DEPS := clang:/usr/bin/clang libclang-rt-14-dev:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 
 define missing_pkgs
