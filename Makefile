@@ -120,6 +120,7 @@ check-release: build/release/dlmscope build/release/libdlmscope.so $(RELEASE_UNI
 	@tests/e2e/cli.sh build/release/dlmscope
 	@tests/e2e/encode.sh build/release/dlmscope
 	@tests/e2e/roundtrip.sh build/release/dlmscope
+	@tests/e2e/roundtrip_json.sh build/release/dlmscope
 	@tests/e2e/security.sh build/release/dlmscope
 
 check-asan: build/asan/dlmscope $(ASAN_UNIT)
@@ -133,6 +134,8 @@ check-asan: build/asan/dlmscope $(ASAN_UNIT)
 	  tests/e2e/encode.sh build/asan/dlmscope
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  tests/e2e/roundtrip.sh build/asan/dlmscope
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  tests/e2e/roundtrip_json.sh build/asan/dlmscope
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  tests/e2e/security.sh build/asan/dlmscope
 

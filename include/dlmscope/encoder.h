@@ -7,7 +7,8 @@
  * (<HDLC>, <WRAPPER>, <WiredMBus>) gives one frame, a bare APDU gives one
  * APDU (or the frames that carry it, per the framing options). A unit that
  * cannot be encoded is reported with its XML line and nothing is written for
- * it; the next unit is encoded as usual. */
+ * it; the next unit is encoded as usual. The JSON Lines of `decode --json`
+ * are read back the same way, each line's elements being the units. */
 #ifndef DLMSCOPE_ENCODER_H
 #define DLMSCOPE_ENCODER_H
 
@@ -35,6 +36,8 @@ typedef struct ds_encode_options {
     size_t max_info;          /* HDLC information field limit for segmentation (default 128) */
     unsigned wport_client;    /* wrapper port of the client (default 16) */
     unsigned wport_server;    /* wrapper port of the server (default 1) */
+    int json;                 /* the input is decode --json's JSON Lines; without it, input whose
+                                 first character (after white space) is '{' is read as JSON */
 } ds_encode_options;
 
 void ds_encode_options_init(ds_encode_options *o);

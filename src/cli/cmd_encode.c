@@ -27,7 +27,7 @@ void ds_cmd_encode_usage(FILE *out)
             "usage: dlmscope encode [OPTIONS] [FILE...]\n"
             "\n"
             "Encode DLMS/COSEM XML (dlmscope's decode output, the Gurux simple-XML dialect,\n"
-            "XmlClient scripts) into bytes. Frame elements (<HDLC>, <WRAPPER>, <WiredMBus>) are\n"
+            "XmlClient scripts) or decode --json's JSON Lines into bytes. Frame elements (<HDLC>, <WRAPPER>, <WiredMBus>) are\n"
             "encoded as given; bare APDUs are framed per --frame. Reads standard input when no FILE.\n"
             "\n"
             "Options:\n"
@@ -41,6 +41,8 @@ void ds_cmd_encode_usage(FILE *out)
             "  --server-size N      HDLC server address bytes: 1, 2 or 4\n"
             "  --max-info N         HDLC information field size for segmentation (default 128)\n"
             "  --wport C:S          wrapper ports of client and server (default 16:1)\n"
+            "  --from-json          the input is decode --json's JSON Lines (found without it when\n"
+            "                       the input begins with '{'); their numbers are decimal\n"
             "  --binary             write raw bytes instead of hex lines\n"
             "  -o, --output FILE    write to FILE instead of standard output\n"
             "  -h, --help           this help\n"
@@ -148,14 +150,14 @@ static int encode_one(const char *path, const ds_encode_options *o, out_ctx *out
 
 int ds_cmd_encode(int argc, char **argv)
 {
-    enum { OPT_DECIMAL = 256, OPT_HEX, OPT_FRAME, OPT_CLIENT, OPT_SERVER, OPT_SERVER_SIZE, OPT_MAX_INFO, OPT_WPORT, OPT_BINARY };
+    enum { OPT_DECIMAL = 256, OPT_HEX, OPT_FRAME, OPT_CLIENT, OPT_SERVER, OPT_SERVER_SIZE, OPT_MAX_INFO, OPT_WPORT, OPT_BINARY, OPT_JSON };
     static const struct option LONG[] = {
         {"decimal", no_argument, NULL, OPT_DECIMAL},      {"hex", no_argument, NULL, OPT_HEX},
         {"frame", required_argument, NULL, OPT_FRAME},
         {"client", required_argument, NULL, OPT_CLIENT},  {"server", required_argument, NULL, OPT_SERVER},
         {"server-size", required_argument, NULL, OPT_SERVER_SIZE},
         {"max-info", required_argument, NULL, OPT_MAX_INFO}, {"wport", required_argument, NULL, OPT_WPORT},
-        {"binary", no_argument, NULL, OPT_BINARY},        {"output", required_argument, NULL, 'o'},
+        {"binary", no_argument, NULL, OPT_BINARY},        {"from-json", no_argument, NULL, OPT_JSON},        {"output", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},                 {NULL, 0, NULL, 0}};
     ds_encode_options o;
     ds_encode_options_init(&o);
@@ -206,6 +208,7 @@ int ds_cmd_encode(int argc, char **argv)
             o.wport_server = b;
             break;
         case OPT_BINARY: out.binary = 1; break;
+        case OPT_JSON: o.json = 1; break;
         case 'o': output = optarg; break;
         case 'h': ds_cmd_encode_usage(stdout); return DS_EXIT_OK;
         case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);

@@ -14,8 +14,9 @@
  *
  * Facts: lower-case keys (frame, offset, frame_type, time, direction, service, plain_service,
  * invoke_id, class_id, obis, attribute, method, result, diagnostics), each present when known.
- * The elements: keys that begin with an upper-case letter, in document order (the frame's
- * envelope or APDU, then the views that follow it: Decrypted, Reassembled, Signed).
+ * The elements: keys with an upper-case letter (HDLC, GetResponse, glo_GetRequest), in
+ * document order (the frame's envelope or APDU, then the views that follow it: Decrypted,
+ * Reassembled, Signed).
  *
  * An element's value (reading it back into the element tree is exact; see man dlmscope):
  *   number     a leaf whose value is an integer (decimal mode): 193, -5; beyond 2^53 a
