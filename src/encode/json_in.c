@@ -617,6 +617,7 @@ static void drain(reader *r, pending *p)
         p->skipping = 1;
     }
     /* keep only the unread text */
+    if (p->at == 0) return;
     memmove(p->buf, p->buf + p->at, p->len - p->at);
     p->len -= p->at;
     p->at = 0;
