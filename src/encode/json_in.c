@@ -483,8 +483,8 @@ static int has_upper(const char *s, size_t n)
     return 0;
 }
 
-/* One top-level value: text[0..len) starting at line/col. */
-static void handle_value(reader *r, const char *text, size_t len, long line, long col)
+/* One top-level value: text[0..len) starting at line/col. Returns -1 when it is not JSON. */
+static int handle_value(reader *r, const char *text, size_t len, long line, long col)
 {
     parser *ps = &r->ps;
     ps->p = text;
@@ -499,21 +499,21 @@ static void handle_value(reader *r, const char *text, size_t len, long line, lon
     uint32_t root;
     if (!ps->v && !new_value(ps, JV_NULL)) {
         report(r->cb, line, col, ps->error);
-        return;
+        return -1;
     }
     if (parse_value(ps, &root)) {
         report(r->cb, ps->err_line, ps->err_col, ps->error);
-        return;
+        return -1;
     }
     skip_space(ps);
     if (ps->p != ps->end) {
         report(r->cb, ps->line, column(ps, ps->p), "text after the value");
-        return;
+        return -1;
     }
     const jv *top = &ps->v[root];
     if (top->type != JV_OBJECT) {
         report(r->cb, line, col, "each line is an object (one frame: {\"HDLC\": ...})");
-        return;
+        return -1;
     }
     /* keys without an upper-case letter are the facts and diagnostics; the others elements */
     for (uint32_t m = top->first; m; m = ps->v[m].next) {
@@ -530,6 +530,7 @@ static void handle_value(reader *r, const char *text, size_t len, long line, lon
         if (r->cb->unit) r->cb->unit(r->cb->user, unit);
         xmlFreeNode(unit);
     }
+    return 0;
 }
 
 /* Finds where the value that starts at text[0] ends: *end_len its length, 0 when it is not
@@ -603,8 +604,10 @@ static void drain(reader *r, pending *p)
         if (left == 0) break;
         size_t n = value_end(p->buf + p->at, left);
         if (n) {
-            handle_value(r, p->buf + p->at, n, p->line, p->col);
+            int bad = handle_value(r, p->buf + p->at, n, p->line, p->col);
             consume(p, n);
+            /* what follows a broken value on its line is part of it: one error a line */
+            if (bad && !skip_line(p)) p->skipping = 1;
             continue;
         }
         if (!p->eof && left <= DS_JSON_MAX_VALUE) break; /* wait for the rest */
