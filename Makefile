@@ -24,7 +24,8 @@ DEPS := libxml2-dev:/usr/include/libxml2/libxml/parser.h \
         check:/usr/include/check.h \
         pkg-config:/usr/bin/pkg-config \
         libxml2-utils:/usr/bin/xmllint \
-        groff-base:/usr/bin/groff
+        groff-base:/usr/bin/groff \
+        python3-minimal:/usr/bin/python3
 FUZZ_DEPS := clang:/usr/bin/clang libclang-rt-14-dev:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 
 define missing_pkgs
@@ -125,6 +126,7 @@ check-release: build/release/dlmscope build/release/libdlmscope.so build/release
 	@tests/e2e/cli.sh build/release/dlmscope
 	@tests/e2e/encode.sh build/release/dlmscope
 	@tests/e2e/roundtrip.sh build/release/dlmscope
+	@tests/e2e/roundtrip_json.sh build/release/dlmscope
 	@tests/e2e/security.sh build/release/dlmscope
 	@tests/e2e/values.sh build/release/dlmscope build/release/tests/check_value
 	@tests/e2e/pcap.sh build/release/dlmscope
@@ -141,6 +143,8 @@ check-asan: build/asan/dlmscope build/release/ptywriter $(ASAN_UNIT)
 	  tests/e2e/encode.sh build/asan/dlmscope
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  tests/e2e/roundtrip.sh build/asan/dlmscope
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  tests/e2e/roundtrip_json.sh build/asan/dlmscope
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  tests/e2e/security.sh build/asan/dlmscope
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

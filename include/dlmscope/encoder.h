@@ -7,7 +7,8 @@
  * (<HDLC>, <WRAPPER>, <WiredMBus>) gives one frame, a bare APDU gives one
  * APDU (or the frames that carry it, per the framing options). A unit that
  * cannot be encoded is reported with its XML line and nothing is written for
- * it; the next unit is encoded as usual. */
+ * it; the next unit is encoded as usual. The JSON Lines of `decode --json`
+ * are read back the same way, each line's elements being the units. */
 #ifndef DLMSCOPE_ENCODER_H
 #define DLMSCOPE_ENCODER_H
 
@@ -46,6 +47,8 @@ typedef struct ds_encode_options {
     uint32_t ic;
     int has_sc;               /* sc replaces the security control (default: the APDU's; 30 for cipher_form) */
     uint8_t sc;
+    int json;                 /* the input is decode --json's JSON Lines; without it, input whose
+                                 first character (after white space) is '{' is read as JSON */
 } ds_encode_options;
 
 void ds_encode_options_init(ds_encode_options *o);

@@ -10,6 +10,7 @@
 #define DLMSCOPE_SINK_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include "dlmscope/diag.h"
@@ -27,6 +28,8 @@ extern "C" {
                              * is. Set by the decoder for what it formats itself (numbers, hex, its
                              * own notes), never for bytes taken from the input. */
 #define DS_ATTR_SIZED 0x2u  /* ds_attr only: name_len and value_len are the strings' lengths */
+#define DS_VALUE_NUMBER 0x4u /* leaf() only: the value is an integer in decimal (-?[0-9]+), so that
+                              * a typed writer (JSON) can write it as a number; set in decimal mode */
 
 /* An attribute: name and value are NUL-terminated strings (value NULL = empty). DS_ATTR(name,
  * value) is a complete attribute; the decoder's frequent ones (Qty, len) also say their lengths and
@@ -57,6 +60,13 @@ static inline size_t ds_attr_value_len(const ds_attr *a)
 static inline const char *ds_attr_value(const ds_attr *a) { return a->value ? a->value : ""; }
 
 typedef struct ds_sink ds_sink;
+
+/* What the decoder knows about a frame before its elements: given to frame_begin(). */
+typedef struct ds_sink_frame {
+    uint64_t number;   /* 1-based frame number */
+    uint64_t offset;   /* stream offset of the frame's first byte */
+    const char *type;  /* "HDLC", "wrapper", "M-Bus" or "raw" */
+} ds_sink_frame;
 
 /* Element and attribute names are program text (NUL-terminated). Elements also come with their
  * length, so that a writer never has to measure them; attributes may (see ds_attr). */
@@ -92,6 +102,8 @@ struct ds_sink {
     void (*leaf_hex)(ds_sink *s, const char *name, size_t name_len, const unsigned char *p, size_t n);
     /* Push what is buffered to the underlying stream now (live input). May be NULL. */
     void (*flush)(ds_sink *s);
+    /* A frame begins: its elements follow. May be NULL (the XML writers need nothing). */
+    void (*frame_begin)(ds_sink *s, const ds_sink_frame *f);
 };
 
 /* Gurux simple-XML writer on a stdio stream (not closed by the sink). */

@@ -429,14 +429,16 @@ static FILE *open_output(const char *output)
     return out;
 }
 
-/* XML (the default), JSON Lines or the standard XML; the last writes integers in decimal. */
+/* XML (the default), JSON Lines or the standard XML. The last two take integers in decimal:
+ * JSON writes them as numbers; JSON has no comments (its values say what they are). */
 static int choose_sink(decode_args *a, FILE *out, ds_sink **sink)
 {
     if (a->json && a->standard) {
         fprintf(stderr, "dlmscope decode: --json and --standard-xml exclude each other\n");
         return DS_EXIT_USAGE;
     }
-    if (a->standard) a->opt.decimal = 1;
+    if (a->standard || a->json) a->opt.decimal = 1;
+    if (a->json) a->opt.comments = 0;
     *sink = a->json ? ds_json_sink_new(out) : a->standard ? ds_std_xml_sink_new(out) : ds_xml_sink_new(out);
     if (!*sink) {
         fprintf(stderr, "dlmscope: out of memory\n");

@@ -28,7 +28,7 @@ void ds_cmd_encode_usage(FILE *out)
             "usage: dlmscope encode [OPTIONS] [FILE...]\n"
             "\n"
             "Encode DLMS/COSEM XML (dlmscope's decode output, the Gurux simple-XML dialect,\n"
-            "XmlClient scripts) into bytes. Frame elements (<HDLC>, <WRAPPER>, <WiredMBus>) are\n"
+            "XmlClient scripts) or decode --json's JSON Lines into bytes. Frame elements (<HDLC>, <WRAPPER>, <WiredMBus>) are\n"
             "encoded as given; bare APDUs are framed per --frame. Reads standard input when no FILE.\n"
             "\n"
             "Options:\n"
@@ -42,6 +42,8 @@ void ds_cmd_encode_usage(FILE *out)
             "  --server-size N      HDLC server address bytes: 1, 2 or 4\n"
             "  --max-info N         HDLC information field size for segmentation (default 128)\n"
             "  --wport C:S          wrapper ports of client and server (default 16:1)\n"
+            "  --from-json          the input is decode --json's JSON Lines (found without it when\n"
+            "                       the input begins with '{'); their numbers are decimal\n"
             "  --binary             write raw bytes instead of hex lines\n"
             "\n"
             "Enciphering (with keys, a ciphered APDU followed by its <Decrypted> view, as decode\n"
@@ -221,7 +223,8 @@ static int encode_one(const char *path, const ds_encode_options *o, out_ctx *out
     return rc == 0 ? DS_EXIT_OK : DS_EXIT_UNDECODABLE;
 }
 
-enum { OPT_DECIMAL = 256, OPT_HEX, OPT_FRAME, OPT_CLIENT, OPT_SERVER, OPT_SERVER_SIZE, OPT_MAX_INFO, OPT_WPORT, OPT_BINARY };
+enum { OPT_DECIMAL = 256, OPT_HEX, OPT_FRAME, OPT_CLIENT, OPT_SERVER, OPT_SERVER_SIZE, OPT_MAX_INFO, OPT_WPORT, OPT_BINARY,
+       OPT_JSON };
 
 static const struct option LONG[] = {
     {"decimal", no_argument, NULL, OPT_DECIMAL},      {"hex", no_argument, NULL, OPT_HEX},
@@ -230,6 +233,7 @@ static const struct option LONG[] = {
     {"server-size", required_argument, NULL, OPT_SERVER_SIZE},
     {"max-info", required_argument, NULL, OPT_MAX_INFO}, {"wport", required_argument, NULL, OPT_WPORT},
     {"binary", no_argument, NULL, OPT_BINARY},        {"output", required_argument, NULL, 'o'},
+    {"from-json", no_argument, NULL, OPT_JSON},
     {"ek", required_argument, NULL, OPT_EK},          {"ak", required_argument, NULL, OPT_AK},
     {"dedicated-key", required_argument, NULL, OPT_DK}, {"broadcast-key", required_argument, NULL, OPT_BK},
     {"kek", required_argument, NULL, OPT_KEK},        {"key-file", required_argument, NULL, OPT_KEY_FILE},
@@ -291,6 +295,7 @@ static int run_encode(int argc, char **argv, ds_keyring *keys)
             o.wport_server = b;
             break;
         case OPT_BINARY: out.binary = 1; break;
+        case OPT_JSON: o.json = 1; break;
         case 'o': output = optarg; break;
         case 'h': ds_cmd_encode_usage(stdout); return DS_EXIT_OK;
         case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);

@@ -322,6 +322,17 @@ static void broken_frame_body(ds_decoder *d, const ds_frame *f)
     ds_emit_undecoded(&d->emit, &c);
 }
 
+/* Tells a sink that wants it (JSON: the facts at the top of each line) where a frame begins. */
+static void announce_frame(ds_emit *e, const ds_frame *f)
+{
+    if (!e->sink->frame_begin) return;
+    static const char *const TYPES[] = {[DS_LINK_HDLC] = "HDLC", [DS_LINK_WRAPPER] = "wrapper",
+                                        [DS_LINK_MBUS] = "M-Bus", [DS_LINK_RAW] = "raw"};
+    const char *type = (unsigned)f->kind < sizeof TYPES / sizeof TYPES[0] ? TYPES[f->kind] : NULL;
+    const ds_sink_frame info = {.number = f->number, .offset = f->offset, .type = type ? type : "raw"};
+    e->sink->frame_begin(e->sink, &info);
+}
+
 static void on_frame(void *user, const ds_frame *f)
 {
     ds_decoder *d = user;
@@ -331,6 +342,7 @@ static void on_frame(void *user, const ds_frame *f)
     d->frame_meta = &f->meta;
     e->frame = f->number;
     e->line = f->meta.line;
+    announce_frame(e, f);
 
     if (f->kind == DS_LINK_RAW) {
         raw_payload(d, f);

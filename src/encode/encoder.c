@@ -17,6 +17,7 @@
 #include "dlmscope/sink.h"
 #include "encode/enc.h"
 #include "encode/encipher.h"
+#include "encode/json_in.h"
 #include "encode/link_out.h"
 #include "encode/schema_encode.h"
 #include "encode/std_xml.h"
@@ -726,6 +727,79 @@ static int read_document(encoder *x, ds_xml_source_fn source, void *user, const 
     return 0;
 }
 
+/* ---- JSON in: decode --json's lines, their elements encoded as the XML's ------------------------ */
+
+static void json_unit(void *user, xmlNode *unit)
+{
+    encoder *x = user;
+    x->numbers = DS_NUMBERS_DECIMAL; /* decode --json writes its integers in decimal */
+    x->std_document = 0;
+    encode_unit(x, unit);
+}
+
+static void json_error(void *user, long line, const char *message)
+{
+    encoder *x = user;
+    x->stats.xml_error = 1;
+    report(x, line, message);
+}
+
+/* The first bytes, read to tell JSON from XML, are handed on before the rest of the source. */
+typedef struct peeked_source {
+    ds_xml_source_fn source;
+    void *user;
+    uint8_t head[4096];
+    size_t len, pos;
+} peeked_source;
+
+static long peeked_read(void *user, uint8_t *buf, size_t cap)
+{
+    peeked_source *s = user;
+    if (s->pos < s->len) {
+        size_t n = s->len - s->pos < cap ? s->len - s->pos : cap;
+        memcpy(buf, s->head + s->pos, n);
+        s->pos += n;
+        return (long)n;
+    }
+    return s->source(s->user, buf, cap);
+}
+
+/* Reads until a character other than white space is seen (or the head is full, or the end);
+ * 1 when it is '{'. */
+static int peek_is_json(peeked_source *s)
+{
+    for (;;) {
+        for (size_t i = 0; i < s->len; i++) {
+            uint8_t c = s->head[i];
+            if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return c == '{';
+        }
+        if (s->len == sizeof s->head) return 0;
+        long got = s->source(s->user, s->head + s->len, sizeof s->head - s->len);
+        if (got <= 0) return 0;
+        s->len += (size_t)got;
+    }
+}
+
+/* XML or JSON, as the options or the first character say. */
+static int read_input(encoder *x, const ds_encode_options *o, ds_xml_source_fn source, void *user, const char *name)
+{
+    peeked_source *s = malloc(sizeof *s);
+    if (!s) return -1;
+    s->source = source;
+    s->user = user;
+    s->len = s->pos = 0;
+    int rc;
+    if (peek_is_json(s) || o->json) {
+        const ds_json_callbacks cb = {json_unit, json_error, x};
+        rc = ds_json_read(s->head, s->len, source, user, &cb);
+        flush_pending(x);
+    } else {
+        rc = read_document(x, peeked_read, s, name);
+    }
+    free(s);
+    return rc;
+}
+
 static void encoder_init(encoder *x, const ds_encode_options *o, ds_encode_out_fn out, void *out_user,
                          ds_encode_error_fn err, void *err_user)
 {
@@ -800,7 +874,7 @@ int ds_encode_fd(int fd, const char *name, const ds_encode_options *o, ds_encode
     }
     encoder x;
     encoder_init(&x, o, out, out_user, err, err_user);
-    if (read_document(&x, read_fd, &fd, name)) {
+    if (read_input(&x, o, read_fd, &fd, name)) {
         encoder_free(&x);
         return -1;
     }
@@ -818,7 +892,7 @@ int ds_encode_memory(const char *xml, size_t len, const ds_encode_options *o, ds
     encoder x;
     encoder_init(&x, o, out, out_user, err, err_user);
     memory_source m = {xml, xml ? len : 0};
-    if (read_document(&x, read_memory, &m, NULL)) {
+    if (read_input(&x, o, read_memory, &m, NULL)) {
         encoder_free(&x);
         return -1;
     }

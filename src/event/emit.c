@@ -147,14 +147,14 @@ void ds_emit_uint_len(ds_emit *e, const char *name, size_t name_len, uint64_t v,
 {
     char buf[24];
     size_t n = e->opt->decimal ? ds_fmt_udec(buf, v) : ds_fmt_uhex(buf, v, hex_digits);
-    ds_emit_value_len(e, name, name_len, buf, n, DS_TEXT_PLAIN);
+    ds_emit_value_len(e, name, name_len, buf, n, ds_emit_number_flags(e));
 }
 
 void ds_emit_sint_len(ds_emit *e, const char *name, size_t name_len, int64_t v, int hex_digits)
 {
     char buf[24];
     size_t n = e->opt->decimal ? ds_fmt_sdec(buf, v) : ds_fmt_shex(buf, v, hex_digits);
-    ds_emit_value_len(e, name, name_len, buf, n, DS_TEXT_PLAIN);
+    ds_emit_value_len(e, name, name_len, buf, n, ds_emit_number_flags(e));
 }
 
 void ds_emit_comment_text(ds_emit *e, const char *text, size_t len)

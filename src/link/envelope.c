@@ -127,10 +127,10 @@ size_t ds_hdlc_param_size_for(uint8_t id, uint32_t value)
 /* <Name Value="v" />, or <Name Value="v" Size="n" /> when the wire used another size than
  * the encoder would choose for v (the packed number does not say how it was written). */
 static void sized_leaf(ds_emit *e, known_name name, const char *value, size_t value_len, size_t size,
-                       size_t canonical)
+                       size_t canonical, unsigned flags)
 {
     if (size == canonical) {
-        ds_emit_value_len(e, name.text, name.len, value, value_len, DS_TEXT_PLAIN);
+        ds_emit_value_len(e, name.text, name.len, value, value_len, flags);
         return;
     }
     char sz[NUM_MAX];
@@ -144,9 +144,9 @@ static void address_leaf(ds_emit *e, known_name name, const ds_hdlc_addr *a)
     address_comment(e, a);
     size_t len = fmt_num_len(e, num, a->packed);
     if (a->len == 0) /* unreadable address: nothing to size */
-        ds_emit_value_len(e, name.text, name.len, num, len, DS_TEXT_PLAIN);
+        ds_emit_value_len(e, name.text, name.len, num, len, ds_emit_number_flags(e));
     else
-        sized_leaf(e, name, num, len, a->len, ds_hdlc_addr_size_for(a->packed));
+        sized_leaf(e, name, num, len, a->len, ds_hdlc_addr_size_for(a->packed), ds_emit_number_flags(e));
 }
 
 static void hdlc_children(ds_emit *e, const ds_hdlc_info *h)
@@ -170,8 +170,8 @@ static void mbus_children(ds_emit *e, const ds_mbus_info *m)
     ds_emit_uint(e, "CI", m->ci, 2);
     if (!m->has_tsap) return;
     char num[NUM_MAX];
-    ds_emit_leaf_plain(e, "TargetAddress", num, fmt_num_len(e, num, m->dtsap));
-    ds_emit_leaf_plain(e, "SourceAddress", num, fmt_num_len(e, num, m->stsap));
+    ds_emit_value_len(e, "TargetAddress", sizeof "TargetAddress" - 1, num, fmt_num_len(e, num, m->dtsap), ds_emit_number_flags(e));
+    ds_emit_value_len(e, "SourceAddress", sizeof "SourceAddress" - 1, num, fmt_num_len(e, num, m->stsap), ds_emit_number_flags(e));
 }
 
 static void raw_comment(ds_emit *e, const ds_frame *f)
@@ -209,8 +209,8 @@ int ds_envelope_open(ds_emit *e, const ds_frame *f)
         hdlc_children(e, &f->u.hdlc);
         break;
     case DS_LINK_WRAPPER:
-        ds_emit_leaf_plain(e, "TargetAddress", num, fmt_num_len(e, num, f->u.wrapper.dst_port));
-        ds_emit_leaf_plain(e, "SourceAddress", num, fmt_num_len(e, num, f->u.wrapper.src_port));
+        ds_emit_value_len(e, "TargetAddress", sizeof "TargetAddress" - 1, num, fmt_num_len(e, num, f->u.wrapper.dst_port), ds_emit_number_flags(e));
+        ds_emit_value_len(e, "SourceAddress", sizeof "SourceAddress" - 1, num, fmt_num_len(e, num, f->u.wrapper.src_port), ds_emit_number_flags(e));
         break;
     case DS_LINK_MBUS:
         mbus_children(e, &f->u.mbus);
@@ -250,7 +250,7 @@ static void param_leaf(ds_emit *e, uint8_t id, const uint8_t *v, size_t len)
     for (size_t i = 0; i < len; i++) value = value << 8 | v[i];
     char num[NUM_MAX];
     size_t num_len = ds_fmt_udec(num, value);
-    sized_leaf(e, name, num, num_len, len, ds_hdlc_param_size_for(id, value));
+    sized_leaf(e, name, num, num_len, len, ds_hdlc_param_size_for(id, value), DS_TEXT_PLAIN | DS_VALUE_NUMBER);
 }
 
 /* Writes the parameters of an 81 80 group. The same rules as ds_hdlc_params_walk(); returns

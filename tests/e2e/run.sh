@@ -14,7 +14,7 @@
 # Corpus sweep: every testdata/corpus/*.hex with default options and with
 # --no-comments --decimal; diagnostic code sets must match testdata/corpus/expect.txt.
 #
-# Needs only sh, sed, grep, awk, diff, cmp and xmllint.
+# Needs only sh, sed, grep, awk, diff, cmp, xmllint and python3 (JSON lines).
 
 E2E_NAME=e2e
 . "$(dirname "$0")/common.sh"
@@ -57,8 +57,11 @@ is_crash() {
 }
 
 json_shape_ok() {
-    # every non-empty line is one JSON object
-    ! grep -v '^$' "$1" | grep -v -E '^\{.*\}$' >/dev/null
+    # every non-empty line is one JSON object, and valid JSON (python3's reader)
+    ! grep -v '^$' "$1" | grep -v -E '^\{.*\}$' >/dev/null || return 1
+    python3 -c 'import json, sys
+for line in open(sys.argv[1], encoding="utf-8"):
+    if line.strip() and not isinstance(json.loads(line), dict): sys.exit(1)' "$1" 2>/dev/null
 }
 
 run_golden() {

@@ -250,6 +250,68 @@ START_TEST(rootless_nested_comments_across_buffers)
 }
 END_TEST
 
+/* ==== JSON in (decode --json's lines) ========================================================== */
+
+START_TEST(json_values_to_bytes)
+{
+    /* written by hand: facts, "#" notes and diagnostics are skipped; a dotted InstanceId is the
+     * OBIS code's 6 bytes; a list without @Qty counts its items */
+    bytes b = encode("{\"frame\":1,\"service\":\"get-request\",\"GetRequest\":{\"GetRequestNormal\":{"
+                     "\"InvokeIdAndPriority\":193,\"AttributeDescriptor\":{\"ClassId\":1,"
+                     "\"InstanceId\":\"0.0.43.1.0.255\",\"AttributeId\":2}}},\"diagnostics\":[]}\n"
+                     "{\"GetResponse\":{\"GetResponseNormal\":{\"InvokeIdAndPriority\":193,\"Result\":{\"Data\":"
+                     "{\"Structure\":[{\"UInt16\":230},{\"OctetString\":\"0102\",\"#OctetString\":\"x\"}]}}}}}\n");
+    ck_assert_int_eq(b.errors, 0);
+    /* C0 01 C1 | 0001 | 00 00 2B 01 00 FF | 02 | 00 (no selective access), then
+     * C4 01 C1 00 | 02 02 | 12 00E6 | 09 02 0102 */
+    static const uint8_t want[] = {0xC0, 0x01, 0xC1, 0x00, 0x01, 0x00, 0x00, 0x2B, 0x01, 0x00, 0xFF, 0x02, 0x00,
+                                   0xC4, 0x01, 0xC1, 0x00, 0x02, 0x02, 0x12, 0x00, 0xE6, 0x09, 0x02, 0x01, 0x02};
+    ck_assert_int_eq((int)b.len, (int)sizeof want);
+    ck_assert_mem_eq(b.p, want, sizeof want);
+    free(b.p);
+}
+END_TEST
+
+START_TEST(json_errors_have_line_and_column)
+{
+    /* line 1: '1' where ':' belongs, at column 36; line 2 is still encoded (C5 01 C1 00) */
+    bytes b = encode("{\"GetRequest\": {\"GetRequestNormal\" 1}}\n"
+                     "{\"SetResponse\":{\"SetResponseNormal\":{\"InvokeIdAndPriority\":193,\"Result\":\"Success\"}}}\n");
+    ck_assert_int_eq(b.errors, 1);
+    ck_assert_int_eq(b.err_line, 1);
+    ck_assert_str_eq(b.err, "column 36: JSON: expected ':'");
+    ck_assert_int_eq((int)b.len, 4);
+    ck_assert_int_eq(b.p[0], 0xC5);
+    ck_assert_int_eq(b.p[3], 0x00);
+    free(b.p);
+}
+END_TEST
+
+START_TEST(json_untrusted_shapes_are_refused)
+{
+    /* nesting beyond the limit, a bad escape, a NUL, an element name that is no name, a list
+     * item that is no object, text after the value: one error each, no bytes, no crash */
+    char deep[2 * 300 + 16];
+    size_t n = 0;
+    n += (size_t)sprintf(deep, "{\"A\":");
+    for (int i = 0; i < 300; i++) deep[n++] = '[';
+    for (int i = 0; i < 300; i++) deep[n++] = ']';
+    deep[n++] = '}';
+    deep[n] = '\0';
+    const char *bad[] = {deep, "{\"A\":\"\\x\"}", "{\"A\":\"\\u0000\"}", "{\"A b\":1}", "{\"A\":[1]}", "{\"A\":1} x",
+                         "{\"A\":\"\\ud800\"}", "{\"A\":01}", "[1]", "{\"A\":{\"@Qty\":[]}}"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        bytes b = encode(bad[i]);
+        ck_assert_msg(b.errors >= 1, "no error for %s", bad[i]);
+        ck_assert_int_eq((int)b.len, 0);
+        free(b.p);
+    }
+    bytes b = encode(deep);
+    ck_assert_ptr_nonnull(strstr(b.err, "nested too deeply"));
+    free(b.p);
+}
+END_TEST
+
 static Suite *encode_suite(void)
 {
     Suite *s = suite_create("encode");
@@ -261,6 +323,9 @@ static Suite *encode_suite(void)
     tcase_add_test(t, decimal_scripts_and_root_attribute);
     tcase_add_test(t, malformed_xml_is_reported);
     tcase_add_test(t, rootless_nested_comments_across_buffers);
+    tcase_add_test(t, json_values_to_bytes);
+    tcase_add_test(t, json_errors_have_line_and_column);
+    tcase_add_test(t, json_untrusted_shapes_are_refused);
     suite_add_tcase(s, t);
     return s;
 }

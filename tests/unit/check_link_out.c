@@ -725,8 +725,8 @@ START_TEST(sink_leaf_attrs)
     ck_assert_str_eq(xml, "<TargetAddress Value=\"11\" Size=\"4\" />\n<Parameter Id=\"09\" Value=\"0102\" />\n");
     free(xml);
     char *json = sink_text(ds_json_sink_new);
-    ck_assert_ptr_nonnull(strstr(json, "{\"name\":\"TargetAddress\",\"value\":\"11\",\"attrs\":{\"Size\":\"4\"}}"));
-    ck_assert_ptr_nonnull(strstr(json, "{\"name\":\"Parameter\",\"attr\":\"Id\",\"value\":\"09\",\"attrs\":{\"Value\":\"0102\"}}"));
+    ck_assert_ptr_nonnull(strstr(json, "\"TargetAddress\":{\"@Value\":\"11\",\"@Size\":\"4\"}"));
+    ck_assert_ptr_nonnull(strstr(json, "\"Parameter\":{\"@Id\":\"09\",\"@Value\":\"0102\"}"));
     free(json);
     /* ds_sink_leaf_attrs() measures the name and hands everything over; a sink without
      * leaf_attrs is left alone */

@@ -757,9 +757,9 @@ START_TEST(names_by_length_and_plain_text)
     static const char *const want[] = {
         "<Messages>\n<Array Qty=\"01\" >\n  <!--0.0.1.0.0.255 Clock-->\n  <UInt16 Value=\"0008\" />\n"
         "  <OctetString Value=\"0102\" />\n  <None />\n</Array>\n</Messages>\n",
-        "{\"name\":\"Array\",\"attrs\":{\"Qty\":\"01\"},\"children\":[{\"comment\":\"0.0.1.0.0.255 Clock\"},"
-        "{\"name\":\"UInt16\",\"value\":\"0008\"},{\"name\":\"OctetString\",\"value\":\"0102\"},"
-        "{\"name\":\"None\"}]}\n"};
+        /* Qty 01 is not the 3 children: it stays; the comment is not written */
+        "{\"service\":\"array\",\"Array\":[{\"@Qty\":\"01\"},{\"UInt16\":\"0008\"},{\"OctetString\":\"0102\"},"
+        "{\"None\":null}]}\n"};
     for (size_t i = 0; i < 2; i++) {
         capture c;
         ds_sink *s = capture_start(&c, makers[i]);
@@ -943,20 +943,14 @@ START_TEST(json_brief_example)
     s->close(s, "ReadRequest", sizeof "ReadRequest" - 1);
     s->end_document(s);
     const char *out = capture_end(&c, s);
+    /* comments are not written; a value not marked as a number stays a string (no invoke_id) */
     ck_assert_str_eq(out,
-        "{\"comment\":\"TX 18:29:59\"}\n"
-        "{\"name\":\"HDLC\",\"attrs\":{\"len\":\"1E\"},\"children\":["
-          "{\"name\":\"TargetAddress\",\"value\":\"10\"},"
-          "{\"name\":\"PDU\",\"children\":["
-            "{\"name\":\"GetRequest\",\"children\":["
-              "{\"name\":\"GetRequestNormal\",\"children\":["
-                "{\"comment\":\"0.0.1.0.0.255 Clock\"},"
-                "{\"name\":\"InvokeIdAndPriority\",\"value\":\"C1\"}"
-        "]}]}]}]}\n"
+        "{\"service\":\"get-request\",\"HDLC\":{\"@len\":\"1E\",\"TargetAddress\":\"10\","
+          "\"PDU\":{\"GetRequest\":{\"GetRequestNormal\":{\"InvokeIdAndPriority\":\"C1\"}}}}}\n"
         "{\"diagnostic\":{\"code\":\"frame.garbage\",\"severity\":\"warning\",\"offset\":40,"
           "\"frame\":0,\"line\":2,\"message\":\"3 bytes skipped\"}}\n"
-        "{\"name\":\"ReadRequest\",\"children\":[]}\n");
-    ck_assert_int_eq(assert_json_lines(out), 4);
+        "{\"service\":\"read-request\",\"ReadRequest\":{}}\n");
+    ck_assert_int_eq(assert_json_lines(out), 3);
     capture_free(&c);
 }
 END_TEST
@@ -974,15 +968,13 @@ START_TEST(json_leaf_shapes_and_nested_diagnostic)
     s->close(s, "Array", sizeof "Array" - 1);
     bare(s, "Success");
     const char *out = capture_end(&c, s);
+    /* Qty 02 is not the 3 children: it leads the list; the diagnostic goes to the line's list */
     ck_assert_str_eq(out,
-        "{\"name\":\"Array\",\"attrs\":{\"Qty\":\"02\"},\"children\":["
-          "{\"name\":\"None\"},"
-          "{\"name\":\"ConformanceBit\",\"attr\":\"Name\",\"value\":\"Get\"},"
-          "{\"diagnostic\":{\"code\":\"data.bad-length\",\"severity\":\"error\",\"offset\":9,"
-            "\"frame\":2,\"line\":0,\"message\":\"short\"}},"
-          "{\"name\":\"Empty\",\"value\":\"\"}"
-        "]}\n"
-        "{\"name\":\"Success\"}\n");
+        "{\"service\":\"array\",\"Array\":[{\"@Qty\":\"02\"},{\"None\":null},"
+          "{\"ConformanceBit\":{\"@Name\":\"Get\"}},{\"Empty\":\"\"}],"
+          "\"diagnostics\":[{\"code\":\"data.bad-length\",\"severity\":\"error\",\"offset\":9,"
+            "\"frame\":2,\"line\":0,\"message\":\"short\"}]}\n"
+        "{\"service\":\"success\",\"Success\":null}\n");
     ck_assert_int_eq(assert_json_lines(out), 2);
     capture_free(&c);
 }
@@ -1000,13 +992,13 @@ START_TEST(json_string_escaping)
     s->open(s, "E", sizeof "E" - 1, &a, 1, 0);
     s->close(s, "E", sizeof "E" - 1);
     const char *out = capture_end(&c, s);
+    /* the Time fact is text for people (U+FFFD per bad byte); the element keeps the bytes */
     ck_assert_str_eq(out,
-        "{\"name\":\"S\",\"value\":\"q\\\"b\\\\n\\nt\\tr\\rb\\bf\\f\\u0001\\u001F\\u0000\x7F/\"}\n"
-        "{\"name\":\"S\",\"value\":\"caf\xC3\xA9\"}\n"
-        "{\"name\":\"S\",\"valueHex\":\"626164FF\"}\n"
-        "{\"comment\":\"bad\\uFFFD\\uFFFD and \\u0001\"}\n"
-        "{\"name\":\"E\",\"attrs\":{\"TimeHex\":\"C0AF\"},\"children\":[]}\n");
-    ck_assert_int_eq(assert_json_lines(out), 5);
+        "{\"service\":\"s\",\"S\":\"q\\\"b\\\\n\\nt\\tr\\rb\\bf\\f\\u0001\\u001F\\u0000\x7F/\"}\n"
+        "{\"service\":\"s\",\"S\":\"caf\xC3\xA9\"}\n"
+        "{\"service\":\"s\",\"S\":{\"@ValueHex\":\"626164FF\"}}\n"
+        "{\"time\":\"\\uFFFD\\uFFFD\",\"service\":\"e\",\"E\":{\"@TimeHex\":\"C0AF\"}}\n");
+    ck_assert_int_eq(assert_json_lines(out), 4);
     capture_free(&c);
 }
 END_TEST
@@ -1020,7 +1012,46 @@ START_TEST(json_unbalanced_close_is_dropped)
     s->close(s, "A", sizeof "A" - 1);
     s->close(s, "Stray", sizeof "Stray" - 1);
     const char *out = capture_end(&c, s);
-    ck_assert_str_eq(out, "{\"name\":\"A\",\"children\":[]}\n");
+    ck_assert_str_eq(out, "{\"service\":\"a\",\"A\":{}}\n");
+    capture_free(&c);
+}
+END_TEST
+
+/* Numbers, facts from the frame and from anywhere in it, views joining the line, annotations. */
+START_TEST(json_numbers_facts_and_views)
+{
+    capture c;
+    ds_sink *s = capture_start(&c, ds_json_sink_new);
+    const ds_sink_frame f = {.number = 7, .offset = 120, .type = "raw"};
+    s->frame_begin(s, &f);
+    open_plain(s, "GetResponse");
+    open_plain(s, "GetResponseNormal");
+    s->leaf(s, "InvokeIdAndPriority", 19, "193", 3, DS_TEXT_PLAIN | DS_VALUE_NUMBER);
+    open_plain(s, "Result");
+    open_plain(s, "Data");
+    open_qty(s, "Structure", "4");
+    s->leaf(s, "Int8", 4, "-5", 2, DS_TEXT_PLAIN | DS_VALUE_NUMBER);
+    s->leaf(s, "UInt64", 6, "9007199254740992", 16, DS_TEXT_PLAIN | DS_VALUE_NUMBER);  /* 2^53: a number */
+    s->leaf(s, "UInt64", 6, "9007199254740993", 16, DS_TEXT_PLAIN | DS_VALUE_NUMBER);  /* beyond: a string */
+    s->leaf_hex(s, "OctetString", 11, (const unsigned char *)"\x01\x00\x01\x08\x00\xFF", 6);
+    s->close(s, "Structure", 9);
+    s->close(s, "Data", 4);
+    s->close(s, "Result", 6);
+    s->close(s, "GetResponseNormal", 17);
+    s->close(s, "GetResponse", 11);
+    open_plain(s, "Decrypted");  /* a view of the APDU before it: the same line */
+    s->leaf_hex(s, "InstanceId", 10, (const unsigned char *)"\x00\x00\x01\x00\x00\xFF", 6);
+    s->close(s, "Decrypted", 9);
+    s->end_document(s);
+    const char *out = capture_end(&c, s);
+    ck_assert_str_eq(out,
+        "{\"frame\":7,\"offset\":120,\"frame_type\":\"raw\",\"service\":\"get-response\","
+        "\"plain_service\":\"instance-id\",\"invoke_id\":1,\"obis\":\"0.0.1.0.0.255\",\"result\":\"Success\","
+        "\"GetResponse\":{\"GetResponseNormal\":{\"InvokeIdAndPriority\":193,\"Result\":{\"Data\":{\"Structure\":["
+        "{\"Int8\":-5},{\"UInt64\":9007199254740992},{\"UInt64\":\"9007199254740993\"},"
+        "{\"OctetString\":\"01000108" "00FF\",\"#OctetString\":\"1.0.1.8.0.255\"}]}}}},"
+        "\"Decrypted\":{\"InstanceId\":\"0.0.1.0.0.255\"}}\n");
+    ck_assert_int_eq(assert_json_lines(out), 1);
     capture_free(&c);
 }
 END_TEST
@@ -1157,6 +1188,7 @@ static Suite *sinks_suite(void)
     tcase_add_test(json, json_string_escaping);
     tcase_add_test(json, json_unbalanced_close_is_dropped);
     tcase_add_test(json, json_random_input_is_valid);
+    tcase_add_test(json, json_numbers_facts_and_views);
     tcase_add_test(json, diag_json_exact);
     tcase_add_test(json, severity_names);
     suite_add_tcase(s, json);
