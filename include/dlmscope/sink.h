@@ -28,7 +28,7 @@ extern "C" {
                              * is. Set by the decoder for what it formats itself (numbers, hex, its
                              * own notes), never for bytes taken from the input. */
 #define DS_ATTR_SIZED 0x2u  /* ds_attr only: name_len and value_len are the strings' lengths */
-#define DS_VALUE_NUMBER 0x4u /* leaf() only: the value is an integer in decimal (-?[0-9]+), so that
+#define DS_LEAF_NUMBER 0x4u /* leaf() only: the value is an integer in decimal (-?[0-9]+), so that
                               * a typed writer (JSON) can write it as a number; set in decimal mode */
 
 /* An attribute: name and value are NUL-terminated strings (value NULL = empty). DS_ATTR(name,

@@ -56,7 +56,7 @@ static void emit_number(ds_emit *e, const ds_field *f, const uint8_t *p, uint64_
     }
     char buf[24];
     size_t n = decimal ? ds_fmt_udec(buf, v) : ds_fmt_uhex(buf, v, 1);
-    ds_emit_value_len(e, f->name, f->name_len, buf, n, decimal ? DS_TEXT_PLAIN | DS_VALUE_NUMBER : DS_TEXT_PLAIN);
+    ds_emit_value_len(e, f->name, f->name_len, buf, n, decimal ? DS_TEXT_PLAIN | DS_LEAF_NUMBER : DS_TEXT_PLAIN);
 }
 
 static int dec_uint(ds_emit *e, ds_cursor *c, const ds_field *f)

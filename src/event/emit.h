@@ -110,10 +110,10 @@ void ds_emit_uint_len(ds_emit *e, const char *name, size_t name_len, uint64_t v,
 void ds_emit_sint_len(ds_emit *e, const char *name, size_t name_len, int64_t v, int hex_digits);
 
 /* Leaf flags for a number formatted per the options: decimal text is marked as a number (see
- * DS_VALUE_NUMBER), hex text is not (it reads as a string of digits). */
+ * DS_LEAF_NUMBER), hex text is not (it reads as a string of digits). */
 static inline unsigned ds_emit_number_flags(const ds_emit *e)
 {
-    return e->opt->decimal ? DS_TEXT_PLAIN | DS_VALUE_NUMBER : DS_TEXT_PLAIN;
+    return e->opt->decimal ? DS_TEXT_PLAIN | DS_LEAF_NUMBER : DS_TEXT_PLAIN;
 }
 
 /* One more level of nesting, or -1 (reported) when that is too deep. */

@@ -250,7 +250,7 @@ static void param_leaf(ds_emit *e, uint8_t id, const uint8_t *v, size_t len)
     for (size_t i = 0; i < len; i++) value = value << 8 | v[i];
     char num[NUM_MAX];
     size_t num_len = ds_fmt_udec(num, value);
-    sized_leaf(e, name, num, num_len, len, ds_hdlc_param_size_for(id, value), DS_TEXT_PLAIN | DS_VALUE_NUMBER);
+    sized_leaf(e, name, num, num_len, len, ds_hdlc_param_size_for(id, value), DS_TEXT_PLAIN | DS_LEAF_NUMBER);
 }
 
 /* Writes the parameters of an 81 80 group. The same rules as ds_hdlc_params_walk(); returns

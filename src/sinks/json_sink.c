@@ -58,7 +58,7 @@ typedef struct jnode {
     uint32_t attr, nattrs;     /* attrs[attr .. attr + nattrs) */
     uint32_t parent, first, last, next, nchildren; /* node indices, 0 = none (node 0 is the line) */
     uint8_t kind;
-    uint8_t number;            /* DS_VALUE_NUMBER was given */
+    uint8_t number;            /* DS_LEAF_NUMBER was given */
 } jnode;
 
 typedef struct jattr {
@@ -679,7 +679,7 @@ static void json_leaf(ds_sink *s, const char *name, size_t name_len, const char 
     element_begins(j, name, name_len);
     uint32_t id = add_node(j, JN_LEAF, name, name_len);
     keep_value(j, id, value ? value : "", value ? value_len : 0);
-    if (id) j->nodes[id].number = (flags & DS_VALUE_NUMBER) != 0;
+    if (id) j->nodes[id].number = (flags & DS_LEAF_NUMBER) != 0;
 }
 
 static void json_leaf_hex(ds_sink *s, const char *name, size_t name_len, const unsigned char *p, size_t n)

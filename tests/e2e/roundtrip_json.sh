@@ -14,7 +14,7 @@
 #    roundtrip.sh) and no frame-level diagnostics. Plain hex input: `decode --json ARGS | encode`
 #    must give the input bytes. Other input (logs, dumps, binary): the bytes are compared through
 #    the XML, `decode --json ARGS IN | encode | decode ARGS` against `decode ARGS IN`, both
-#    without comments and without the log-only Direction/Time attributes. --pdu-only cases are
+#    without comments and without the Direction/Time/From/To attributes (log text or capture packets, not frame bytes). --pdu-only cases are
 #    skipped (the envelope is not in the output).
 # 3. Every JSON output of 1 and 2 is read with python3's json: one object per line.
 #
@@ -122,7 +122,7 @@ decode_args() {
 }
 
 strip_xml() {
-    grep -v -E '^[[:space:]]*<!--.*-->[[:space:]]*$' "$1" | sed -E 's/ (Direction|Time)="[^"]*"//g'
+    grep -v -E '^[[:space:]]*<!--.*-->[[:space:]]*$' "$1" | sed -E 's/ (Direction|Time|From|To)="[^"]*"//g'
 }
 
 golden_one() {

@@ -1026,13 +1026,13 @@ START_TEST(json_numbers_facts_and_views)
     s->frame_begin(s, &f);
     open_plain(s, "GetResponse");
     open_plain(s, "GetResponseNormal");
-    s->leaf(s, "InvokeIdAndPriority", 19, "193", 3, DS_TEXT_PLAIN | DS_VALUE_NUMBER);
+    s->leaf(s, "InvokeIdAndPriority", 19, "193", 3, DS_TEXT_PLAIN | DS_LEAF_NUMBER);
     open_plain(s, "Result");
     open_plain(s, "Data");
     open_qty(s, "Structure", "4");
-    s->leaf(s, "Int8", 4, "-5", 2, DS_TEXT_PLAIN | DS_VALUE_NUMBER);
-    s->leaf(s, "UInt64", 6, "9007199254740992", 16, DS_TEXT_PLAIN | DS_VALUE_NUMBER);  /* 2^53: a number */
-    s->leaf(s, "UInt64", 6, "9007199254740993", 16, DS_TEXT_PLAIN | DS_VALUE_NUMBER);  /* beyond: a string */
+    s->leaf(s, "Int8", 4, "-5", 2, DS_TEXT_PLAIN | DS_LEAF_NUMBER);
+    s->leaf(s, "UInt64", 6, "9007199254740992", 16, DS_TEXT_PLAIN | DS_LEAF_NUMBER);  /* 2^53: a number */
+    s->leaf(s, "UInt64", 6, "9007199254740993", 16, DS_TEXT_PLAIN | DS_LEAF_NUMBER);  /* beyond: a string */
     s->leaf_hex(s, "OctetString", 11, (const unsigned char *)"\x01\x00\x01\x08\x00\xFF", 6);
     s->close(s, "Structure", 9);
     s->close(s, "Data", 4);
