@@ -12,7 +12,7 @@
  *    "diagnostics":[{"code":"...","severity":"error","offset":12,"frame":3,"line":7,
  *                    "message":"..."}]}
  *
- * Facts: lower-case keys (frame, offset, frame_type, time, direction, service, plain_service,
+ * Facts: lower-case keys (frame, offset, frame_type, time, direction, from, to, service, plain_service,
  * invoke_id, class_id, obis, attribute, method, result, diagnostics), each present when known.
  * The elements: keys with an upper-case letter (HDLC, GetResponse, glo_GetRequest), in
  * document order (the frame's envelope or APDU, then the views that follow it: Decrypted,
@@ -533,6 +533,8 @@ static void write_facts(json_sink *j)
     const jnode *root = &j->nodes[j->nodes[0].first];
     write_attr_fact(j, "time", root, "Time");
     write_attr_fact(j, "direction", root, "Direction");
+    write_attr_fact(j, "from", root, "From");  /* a capture's connection (ds_meta from/to) */
+    write_attr_fact(j, "to", root, "To");
     if (f.service) write_service(j, "service", &j->nodes[f.service]);
     if (f.plain_service) write_service(j, "plain_service", &j->nodes[f.plain_service]);
     if (f.invoke && leaf_number(j, &j->nodes[f.invoke], &v))

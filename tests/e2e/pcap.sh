@@ -119,5 +119,18 @@ has cut '"code": "capture.read"' "$tmp/cut.err"
 has cut-decoded '<AssociationRequest>' "$tmp/cut.xml"
 if xmllint --noout "$tmp/cut.xml" 2>/dev/null; then ok; else bad "cut: not well-formed"; fi
 
+# --json: each frame's line says the connection at the top (from, to), with the time and the
+# direction, the same as the envelope's attributes of the reviewed XML golden
+run json 0 $KEYS --json $G/pcap-wrapper-tcp.in
+if python3 - "$tmp/json.xml" "$G/pcap-wrapper-tcp.xml" <<'PY'
+import json, re, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+xml = open(sys.argv[2]).read()
+envs = re.findall(r'<WRAPPER len="[0-9A-F]+" Direction="([^"]*)" Time="([^"]*)" From="([^"]*)" To="([^"]*)"', xml)
+facts = [(o.get("direction"), o.get("time"), o.get("from"), o.get("to")) for o in lines if "WRAPPER" in o]
+sys.exit(0 if envs and facts == envs else 1)
+PY
+then ok; else bad "json: from/to/time/direction facts differ from the XML golden's envelopes"; fi
+
 echo "pcap: $pass passed, $fail failed"
 [ "$fail" = 0 ]
