@@ -198,21 +198,6 @@ int ds_axdr_skip(ds_cursor *c, int depth)
     }
 }
 
-static uint64_t be_uint(const uint8_t *p, size_t n)
-{
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; i++) v = (v << 8) | p[i];
-    return v;
-}
-
-/* Two's complement value of an n-byte (1..8) big-endian field, without
- * implementation-defined conversions. */
-static int64_t sign_extend(uint64_t u, size_t n)
-{
-    if (n >= 8) return u <= (uint64_t)INT64_MAX ? (int64_t)u : -(int64_t)(~u) - 1;
-    uint64_t sign = (uint64_t)1 << (8 * n - 1);
-    return (int64_t)(u ^ sign) - (int64_t)sign;
-}
 
 static int is_printable(const uint8_t *p, size_t n)
 {
@@ -229,13 +214,13 @@ static size_t format_real(char *buf, size_t size, const uint8_t *p, size_t n)
     double v;
     int max_prec;
     if (n == 4) {
-        uint32_t u = (uint32_t)be_uint(p, 4);
+        uint32_t u = (uint32_t)ds_be_uint(p, 4);
         float f;
         memcpy(&f, &u, sizeof f);
         v = f;
         max_prec = 9;
     } else {
-        uint64_t u = be_uint(p, 8);
+        uint64_t u = ds_be_uint(p, 8);
         memcpy(&v, &u, sizeof v);
         max_prec = 17;
     }
@@ -374,8 +359,8 @@ static int decode_integer(ds_emit *e, ds_cursor *c, size_t start, const axdr_typ
         ds_emit_hex_len(e, t->name, t->name_len, p, t->size);
         return 0;
     }
-    uint64_t u = be_uint(p, t->size);
-    if (is_signed) ds_emit_sint_len(e, t->name, t->name_len, sign_extend(u, t->size), 2 * t->size);
+    uint64_t u = ds_be_uint(p, t->size);
+    if (is_signed) ds_emit_sint_len(e, t->name, t->name_len, ds_sign_extend(u, t->size), 2 * t->size);
     else ds_emit_uint_len(e, t->name, t->name_len, u, 2 * t->size);
     return 0;
 }
@@ -613,11 +598,11 @@ static int value_text(uint8_t tag, ds_cursor *v, text_buf *t)
     size_t n = TYPES[tag].size;
     if (n) {
         if (ds_cur_bytes(v, n, &p)) return -1;
-        uint64_t u = be_uint(p, n);
+        uint64_t u = ds_be_uint(p, n);
         switch (tag) {
         case DS_T_BOOLEAN: return u ? tb_put(t, "True", 4) : tb_put(t, "False", 5);
         case DS_T_INT8: case DS_T_INT16: case DS_T_INT32: case DS_T_INT64:
-            return tb_put(t, num, ds_fmt_sdec(num, sign_extend(u, n)));
+            return tb_put(t, num, ds_fmt_sdec(num, ds_sign_extend(u, n)));
         case DS_T_FLOAT32: case DS_T_FLOAT64: return tb_put(t, num, format_real(num, sizeof num, p, n));
         case DS_T_DATE_TIME: case DS_T_DATE: case DS_T_TIME: return tb_spaced_hex(t, p, n);
         default: return tb_put(t, num, ds_fmt_udec(num, u));

@@ -85,19 +85,6 @@ static int read_len(vdec *d, ds_cursor *c, const char *what, size_t *n, uint8_t 
     return 0;
 }
 
-static uint64_t be(const uint8_t *p, size_t n)
-{
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; i++) v = (v << 8) | p[i];
-    return v;
-}
-
-static int64_t sign_extend(uint64_t u, size_t n)
-{
-    if (n >= 8) return u <= (uint64_t)INT64_MAX ? (int64_t)u : -(int64_t)(~u) - 1;
-    uint64_t sign = (uint64_t)1 << (8 * n - 1);
-    return (int64_t)(u ^ sign) - (int64_t)sign;
-}
 
 /* ---- A-XDR Data --------------------------------------------------------------------------- */
 
@@ -109,8 +96,8 @@ static int fixed_content(vdec *d, ds_cursor *c, ds_value *v, size_t size)
     const uint8_t *p;
     const char *name = ds_axdr_type_name(v->tag);
     if (ds_cur_bytes(c, size, &p)) return truncated(d, c, name, size);
-    v->u = be(p, size);
-    if (ds_axdr_type_signed(v->tag)) v->i = sign_extend(v->u, size);
+    v->u = ds_be_uint(p, size);
+    if (ds_axdr_type_signed(v->tag)) v->i = ds_sign_extend(v->u, size);
     else v->i = (int64_t)(v->u & INT64_MAX);
     switch (v->tag) {
     case DS_DATA_FLOAT32: {
@@ -310,7 +297,7 @@ static int number(vdec *d, ds_cursor *c, const ds_field *f, ds_value *parent)
     if (!v) return -1;
     if (ds_cur_uint(c, f->size, &v->u)) return truncated(d, c, label(f), f->size);
     v->len = f->size;
-    if (f->kind == SK_INT) v->i = sign_extend(v->u, f->size);
+    if (f->kind == SK_INT) v->i = ds_sign_extend(v->u, f->size);
     return 0;
 }
 
@@ -400,7 +387,7 @@ static int conformance(vdec *d, ds_cursor *c, const ds_field *f, ds_value *paren
         return fail(d, DS_D_APDU_INVALID_CHOICE, at, "%s: a conformance block starts 5F 1F 04 00", label(f));
     ds_value *v = add(d, parent, DS_VALUE_CONFORMANCE, f, at);
     if (!v) return -1;
-    v->u = be(p + 4, 3);
+    v->u = ds_be_uint(p + 4, 3);
     return 0;
 }
 
@@ -501,7 +488,7 @@ static int rest(vdec *d, ds_cursor *c, const ds_field *f, ds_value *parent)
     case SK_REST_UINT:
         if (n == 0 || n > 4) return fail(d, DS_D_DATA_BAD_LENGTH, at, "%s: integer of %zu byte(s)", label(f), n);
         if (!(v = add(d, parent, DS_VALUE_NUMBER, f, at))) return -1;
-        v->u = be(p, n);
+        v->u = ds_be_uint(p, n);
         v->len = n;
         break;
     case SK_REST_ENUM:

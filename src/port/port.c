@@ -9,16 +9,8 @@
 #include <unistd.h>
 
 #include "dlmscope/serial.h"
+#include "port/say.h"
 
-static void say(char *err, size_t err_len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void say(char *err, size_t err_len, const char *fmt, ...)
-{
-    if (!err || err_len == 0) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, err_len, fmt, ap);
-    va_end(ap);
-}
 
 /* The speed constant of a baud rate; 0 (B0, hang up) when the system has none for it. */
 static speed_t speed_of(unsigned long baud)
@@ -125,16 +117,16 @@ static void make_raw(struct termios *t)
 static int set_frame(struct termios *t, const ds_serial_settings *s, char *err, size_t err_len)
 {
     if (s->data_bits < 5 || s->data_bits > 8) {
-        say(err, err_len, "data bits %d cannot be set: 5 to 8", s->data_bits);
+        ds_port_say(err, err_len, "data bits %d cannot be set: 5 to 8", s->data_bits);
         return -1;
     }
     if (s->stop_bits != 1 && s->stop_bits != 2) {
-        say(err, err_len, "stop bits %d cannot be set: 1 or 2", s->stop_bits);
+        ds_port_say(err, err_len, "stop bits %d cannot be set: 1 or 2", s->stop_bits);
         return -1;
     }
     tcflag_t parity;
     if (parity_flags(s->parity, &parity)) {
-        say(err, err_len, "%s parity is not supported by this system's termios",
+        ds_port_say(err, err_len, "%s parity is not supported by this system's termios",
             s->parity == DS_PARITY_MARK ? "mark" : s->parity == DS_PARITY_SPACE ? "space" : "this");
         return -1;
     }
@@ -156,30 +148,30 @@ int ds_serial_configure(int fd, const ds_serial_settings *s, int discard, char *
 {
     speed_t speed = speed_of(s->baud);
     if (speed == B0) {
-        say(err, err_len, "baud %lu is not supported", s->baud);
+        ds_port_say(err, err_len, "baud %lu is not supported", s->baud);
         return -1;
     }
     struct termios t;
     if (tcgetattr(fd, &t) != 0) {
-        say(err, err_len, "not a serial port or terminal (%s)", strerror(errno));
+        ds_port_say(err, err_len, "not a serial port or terminal (%s)", strerror(errno));
         return -1;
     }
     make_raw(&t);
     if (set_frame(&t, s, err, err_len)) return -1;
     if (cfsetispeed(&t, speed) != 0 || cfsetospeed(&t, speed) != 0) {
-        say(err, err_len, "baud %lu is not supported (%s)", s->baud, strerror(errno));
+        ds_port_say(err, err_len, "baud %lu is not supported (%s)", s->baud, strerror(errno));
         return -1;
     }
     if (discard) tcflush(fd, TCIOFLUSH);
     if (tcsetattr(fd, TCSANOW, &t) != 0) {
-        say(err, err_len, "settings %lu:%d%c%d could not be set (%s)", s->baud, s->data_bits, "NEOMS"[s->parity % 5],
+        ds_port_say(err, err_len, "settings %lu:%d%c%d could not be set (%s)", s->baud, s->data_bits, "NEOMS"[s->parity % 5],
             s->stop_bits, strerror(errno));
         return -1;
     }
     /* tcsetattr succeeds when any one change was made: read back what the driver took */
     struct termios got;
     if (tcgetattr(fd, &got) == 0 && cfgetospeed(&got) != speed) {
-        say(err, err_len, "baud %lu is not supported by the driver", s->baud);
+        ds_port_say(err, err_len, "baud %lu is not supported by the driver", s->baud);
         return -1;
     }
     return 0;
@@ -189,13 +181,13 @@ int ds_serial_open(const char *device, const ds_serial_settings *s, char *err, s
 {
     int fd = open(device, O_RDWR | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
-        say(err, err_len, "%s: cannot open: %s", device, strerror(errno));
+        ds_port_say(err, err_len, "%s: cannot open: %s", device, strerror(errno));
         return -1;
     }
     char why[200];
     if (ds_serial_configure(fd, s, 0, why, sizeof why)) {
         char text[DS_SERIAL_SETTINGS_TEXT];
-        say(err, err_len, "%s: cannot configure %s: %s", device, ds_serial_settings_format(s, text, sizeof text), why);
+        ds_port_say(err, err_len, "%s: cannot configure %s: %s", device, ds_serial_settings_format(s, text, sizeof text), why);
         close(fd);
         return -1;
     }

@@ -6,12 +6,12 @@
 #include <string.h>
 
 #include "dlmscope/serial.h"
+#include "port/say.h"
 
 /* The highest baud rate read at all; what the system can set is checked when configuring. */
 #define BAUD_MAX 100000000ul
 
-static void say(char *err, size_t err_len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void say(char *err, size_t err_len, const char *fmt, ...)
+void ds_port_say(char *err, size_t err_len, const char *fmt, ...)
 {
     if (!err || err_len == 0) return;
     va_list ap;
@@ -77,25 +77,25 @@ static int read_parity(const char *s, size_t n, ds_parity *out)
 static int read_frame(const char *s, size_t n, ds_serial_settings *out, char *err, size_t err_len)
 {
     if (n < 3) {
-        say(err, err_len, "'%.*s' is not data bits, parity and stop bits (as in 8N1 or 8None1)", clip(n), s);
+        ds_port_say(err, err_len, "'%.*s' is not data bits, parity and stop bits (as in 8N1 or 8None1)", clip(n), s);
         return -1;
     }
     if (s[0] < '5' || s[0] > '8' || (n > 1 && s[1] >= '0' && s[1] <= '9')) {
-        say(err, err_len, "data bits '%.*s': 5, 6, 7 or 8 (as in 8N1)", clip(n), s);
+        ds_port_say(err, err_len, "data bits '%.*s': 5, 6, 7 or 8 (as in 8N1)", clip(n), s);
         return -1;
     }
     size_t stop_at = n - 1;
     if (n >= 5 && !memcmp(s + n - 3, "1.5", 3)) {
-        say(err, err_len, "stop bits 1.5 in '%.*s' cannot be set: 1 or 2", clip(n), s);
+        ds_port_say(err, err_len, "stop bits 1.5 in '%.*s' cannot be set: 1 or 2", clip(n), s);
         return -1;
     }
     if (s[stop_at] != '1' && s[stop_at] != '2') {
-        say(err, err_len, "stop bits in '%.*s': 1 or 2 (as in 8N1)", clip(n), s);
+        ds_port_say(err, err_len, "stop bits in '%.*s': 1 or 2 (as in 8N1)", clip(n), s);
         return -1;
     }
     ds_parity parity;
     if (read_parity(s + 1, stop_at - 1, &parity)) {
-        say(err, err_len, "parity '%.*s': N, E, O, M, S or None, Even, Odd, Mark, Space", clip(stop_at - 1), s + 1);
+        ds_port_say(err, err_len, "parity '%.*s': N, E, O, M, S or None, Even, Odd, Mark, Space", clip(stop_at - 1), s + 1);
         return -1;
     }
     out->data_bits = s[0] - '0';
@@ -108,7 +108,7 @@ int ds_serial_settings_parse(const char *text, ds_serial_settings *out, char *er
 {
     if (err && err_len) err[0] = '\0';
     if (!text || !out) {
-        say(err, err_len, "no serial settings");
+        ds_port_say(err, err_len, "no serial settings");
         return -1;
     }
     ds_serial_settings s;
@@ -117,7 +117,7 @@ int ds_serial_settings_parse(const char *text, ds_serial_settings *out, char *er
     const char *colon = memchr(text, ':', n);
     size_t baud_len = colon ? (size_t)(colon - text) : n;
     if (read_baud(text, baud_len, &s.baud)) {
-        say(err, err_len, "baud '%.*s' is not a baud rate (as in 9600:8N1)", clip(baud_len), text);
+        ds_port_say(err, err_len, "baud '%.*s' is not a baud rate (as in 9600:8N1)", clip(baud_len), text);
         return -1;
     }
     if (colon && read_frame(colon + 1, n - baud_len - 1, &s, err, err_len)) return -1;
@@ -132,7 +132,7 @@ int ds_serial_target_parse(const char *text, char *device, size_t device_len, ds
     if (has_settings) *has_settings = 0;
     size_t n = text ? strlen(text) : 0;
     if (n == 0) {
-        say(err, err_len, "no device given");
+        ds_port_say(err, err_len, "no device given");
         return -1;
     }
     /* DEVICE:BAUD:DPS: the two last fields, when both read as settings */
@@ -149,7 +149,7 @@ int ds_serial_target_parse(const char *text, char *device, size_t device_len, ds
         }
     }
     if (dev_len + 1 > device_len) {
-        say(err, err_len, "device name '%.*s...' is too long", clip(dev_len), text);
+        ds_port_say(err, err_len, "device name '%.*s...' is too long", clip(dev_len), text);
         return -1;
     }
     memcpy(device, text, dev_len);

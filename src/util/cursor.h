@@ -42,6 +42,23 @@ static inline int ds_cur_u8(ds_cursor *c, uint8_t *v)
     return DS_CUR_OK;
 }
 
+/* The big-endian unsigned number of p[0..n), n <= 8 (the caller has checked the bytes are there). */
+static inline uint64_t ds_be_uint(const uint8_t *p, size_t n)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++) v = (v << 8) | p[i];
+    return v;
+}
+
+/* The two's complement value of an n-byte (1..8) big-endian field read as u, without
+ * implementation-defined conversions. */
+static inline int64_t ds_sign_extend(uint64_t u, size_t n)
+{
+    if (n >= 8) return u <= (uint64_t)INT64_MAX ? (int64_t)u : -(int64_t)(~u) - 1;
+    uint64_t sign = (uint64_t)1 << (8 * n - 1);
+    return (int64_t)(u ^ sign) - (int64_t)sign;
+}
+
 /* Big-endian unsigned integer of n bytes (1..8). */
 static inline int ds_cur_uint(ds_cursor *c, size_t n, uint64_t *v)
 {
