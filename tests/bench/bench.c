@@ -876,7 +876,7 @@ int main(int argc, char **argv)
            "child (wait4 ru_maxrss); base s = fread input + fwrite as many output bytes, same run; seconds and\n"
            "base s are the fastest of BENCH_RUNS runs each, after sync(); ratio =\n"
            "seconds / base s. Workload (2) holds the frames of (1) in binary (about 1/3 of its size),\n"
-           "without the 2 wrapper frames per mix (not looked for after HDLC in a binary dump).\n"
+           "without the 2 wrapper frames per mix (left out since the first figures, see README.md).\n"
            "Workload (5) is a pcap (about 1 GB at scale 1) of those frames, one per TCP segment, each sent\n"
            "on %d connections in turn; (6) is the same frames in the same order as a binary dump.\n"
            "Start-up: median wall time of %d runs decoding one frame: %.2f ms\n",
