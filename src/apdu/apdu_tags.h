@@ -17,6 +17,22 @@ enum {
     DS_APDU_SN_GLO_STEP = 0x20, DS_APDU_SN_DED_STEP = 0x40   /* initiate, short names, error: 05 -> 25, 45 */
 };
 
+/* Each plain tag by name (DS_APDU_TAG_GET_REQUEST = C0 ...), made from the one list, for code that
+ * builds or tests one APDU kind: a builder names what it writes instead of repeating a number. */
+enum {
+#define APDU_ACSE(tag, name, layout, role, conf, ans, ansd) DS_APDU_TAG_##layout = (tag),
+#define APDU_LN(tag, name, layout, gn, dn, role, conf, ans, ansd) DS_APDU_TAG_##layout = (tag),
+#define APDU_SN(tag, name, layout, gn, dn, role, conf, ans, ansd) DS_APDU_TAG_##layout = (tag),
+#define APDU_PLAIN(tag, name, layout, role, conf, ans, ansd) DS_APDU_TAG_##layout = (tag),
+#define APDU_CARRIER(tag, name, layout, prot) DS_APDU_TAG_##layout = (tag),
+#include "apdu/apdu_list.h"
+#undef APDU_ACSE
+#undef APDU_LN
+#undef APDU_SN
+#undef APDU_PLAIN
+#undef APDU_CARRIER
+};
+
 typedef enum ds_apdu_role {
     DS_APDU_NOT_AN_APDU = 0,
     DS_APDU_REQUEST,      /* sent by the client (AARQ, get-request, readRequest, access-request, ...) */

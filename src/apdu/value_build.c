@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "apdu/apdu_tags.h"
 #include "apdu/value_int.h"
 
 /* Room for the few nodes a builder makes (the caller's Data is linked, not copied). */
@@ -127,7 +128,7 @@ int ds_build_get_request_normal(uint8_t iip, const ds_cosem_ref *ref, uint8_t *b
                                 char *err, size_t errsz)
 {
     build b;
-    if (!build_start(&b, 0xC0, err, errsz)) {
+    if (!build_start(&b, DS_APDU_TAG_GET_REQUEST, err, errsz)) {
         ds_value *req = choose(&b, NULL, "GetRequest", 1);
         set_u(&b, req, "GetRequestNormal/InvokeIdAndPriority", iip);
         set_ref(&b, at_path(&b, req, "GetRequestNormal/AttributeDescriptor"), ref, "AttributeId");
@@ -139,7 +140,7 @@ int ds_build_get_request_next(uint8_t iip, uint32_t block_number, uint8_t *buf, 
                               char *err, size_t errsz)
 {
     build b;
-    if (!build_start(&b, 0xC0, err, errsz)) {
+    if (!build_start(&b, DS_APDU_TAG_GET_REQUEST, err, errsz)) {
         ds_value *req = choose(&b, NULL, "GetRequest", 2);
         set_u(&b, req, "GetRequestForNextDataBlock/InvokeIdAndPriority", iip);
         set_u(&b, req, "GetRequestForNextDataBlock/BlockNumber", block_number);
@@ -151,7 +152,7 @@ int ds_build_get_request_with_list(uint8_t iip, const ds_cosem_ref *refs, size_t
                                    size_t *len, char *err, size_t errsz)
 {
     build b;
-    if (!build_start(&b, 0xC0, err, errsz)) {
+    if (!build_start(&b, DS_APDU_TAG_GET_REQUEST, err, errsz)) {
         ds_value *req = choose(&b, NULL, "GetRequest", 3);
         set_u(&b, req, "GetRequestWithList/InvokeIdAndPriority", iip);
         ds_value *list = at_path(&b, req, "GetRequestWithList/AttributeDescriptorList");
@@ -171,7 +172,7 @@ int ds_build_get_response_normal(uint8_t iip, const ds_value *data, uint8_t resu
                                  size_t *len, char *err, size_t errsz)
 {
     build b;
-    if (!build_start(&b, 0xC4, err, errsz)) {
+    if (!build_start(&b, DS_APDU_TAG_GET_RESPONSE, err, errsz)) {
         ds_value *resp = choose(&b, NULL, "GetResponse", 1);
         set_u(&b, resp, "GetResponseNormal/InvokeIdAndPriority", iip);
         ds_value *r = choose(&b, resp, "GetResponseNormal/Result", data ? 0 : 1);
@@ -187,7 +188,7 @@ int ds_build_set_request_normal(uint8_t iip, const ds_cosem_ref *ref, const ds_v
                                 size_t cap, size_t *len, char *err, size_t errsz)
 {
     build b;
-    if (!build_start(&b, 0xC1, err, errsz)) {
+    if (!build_start(&b, DS_APDU_TAG_SET_REQUEST, err, errsz)) {
         ds_value *req = choose(&b, NULL, "SetRequest", 1);
         set_u(&b, req, "SetRequestNormal/InvokeIdAndPriority", iip);
         set_ref(&b, at_path(&b, req, "SetRequestNormal/AttributeDescriptor"), ref, "AttributeId");
@@ -201,7 +202,7 @@ int ds_build_set_response_normal(uint8_t iip, uint8_t result, uint8_t *buf, size
                                  size_t errsz)
 {
     build b;
-    if (!build_start(&b, 0xC5, err, errsz)) {
+    if (!build_start(&b, DS_APDU_TAG_SET_RESPONSE, err, errsz)) {
         ds_value *resp = choose(&b, NULL, "SetResponse", 1);
         set_u(&b, resp, "SetResponseNormal/InvokeIdAndPriority", iip);
         set_u(&b, resp, "SetResponseNormal/Result", result);
@@ -215,7 +216,7 @@ int ds_build_action_request_normal(uint8_t iip, const ds_cosem_ref *ref, const d
                                    size_t cap, size_t *len, char *err, size_t errsz)
 {
     build b;
-    if (!build_start(&b, 0xC3, err, errsz)) {
+    if (!build_start(&b, DS_APDU_TAG_ACTION_REQUEST, err, errsz)) {
         ds_value *req = choose(&b, NULL, "ActionRequest", 1);
         ds_value *normal = at_path(&b, req, "ActionRequestNormal");
         set_u(&b, normal, "InvokeIdAndPriority", iip);
@@ -232,7 +233,7 @@ int ds_build_action_response_normal(uint8_t iip, uint8_t result, const ds_value 
                                     size_t *len, char *err, size_t errsz)
 {
     build b;
-    if (!build_start(&b, 0xC7, err, errsz)) {
+    if (!build_start(&b, DS_APDU_TAG_ACTION_RESPONSE, err, errsz)) {
         ds_value *resp = choose(&b, NULL, "ActionResponse", 1);
         ds_value *normal = at_path(&b, resp, "ActionResponseNormal");
         set_u(&b, normal, "InvokeIdAndPriority", iip);
@@ -265,19 +266,19 @@ static int release(uint8_t tag, const char *name, int reason, uint8_t *buf, size
 
 int ds_build_release_request(int reason, uint8_t *buf, size_t cap, size_t *len, char *err, size_t errsz)
 {
-    return release(0x62, "ReleaseRequest", reason, buf, cap, len, err, errsz);
+    return release(DS_APDU_TAG_RLRQ, "ReleaseRequest", reason, buf, cap, len, err, errsz);
 }
 
 int ds_build_release_response(int reason, uint8_t *buf, size_t cap, size_t *len, char *err, size_t errsz)
 {
-    return release(0x63, "ReleaseResponse", reason, buf, cap, len, err, errsz);
+    return release(DS_APDU_TAG_RLRE, "ReleaseResponse", reason, buf, cap, len, err, errsz);
 }
 
 int ds_build_exception_response(uint8_t state_error, uint8_t service_error, uint8_t *buf, size_t cap, size_t *len,
                                 char *err, size_t errsz)
 {
     build b;
-    if (!build_start(&b, 0xD8, err, errsz)) {
+    if (!build_start(&b, DS_APDU_TAG_EXCEPTION_RESPONSE, err, errsz)) {
         ds_value *ex = at_path(&b, NULL, "ExceptionResponse");
         set_u(&b, ex, "StateError", state_error);
         /* the service error is the tag of the unnamed choice after it */
@@ -291,7 +292,7 @@ int ds_build_data_notification(uint32_t long_iip, const uint8_t *date_time, size
                                uint8_t *buf, size_t cap, size_t *len, char *err, size_t errsz)
 {
     build b;
-    if (!build_start(&b, 0x0F, err, errsz)) {
+    if (!build_start(&b, DS_APDU_TAG_DATA_NOTIFICATION, err, errsz)) {
         ds_value *dn = at_path(&b, NULL, "DataNotification");
         set_u(&b, dn, "LongInvokeIdAndPriority", long_iip);
         /* the date-time as an octet string: the peeked choice's default alternative */
@@ -336,7 +337,7 @@ static ds_value *initiate(build *b, const ds_association *as, int request)
         }
         return apdu;
     }
-    apdu = ds_value_new_apdu(b->a, request ? 0x01 : 0x08);
+    apdu = ds_value_new_apdu(b->a, request ? DS_APDU_TAG_INITIATE_REQUEST : DS_APDU_TAG_INITIATE_RESPONSE);
     if (!apdu) {
         build_fail(b, "%s", ds_value_arena_error(b->a));
         return NULL;
@@ -403,14 +404,14 @@ static void association(build *b, const ds_association *as, int request)
 int ds_build_aarq(const ds_association *as, uint8_t *buf, size_t cap, size_t *len, char *err, size_t errsz)
 {
     build b;
-    if (!build_start(&b, 0x60, err, errsz)) association(&b, as, 1);
+    if (!build_start(&b, DS_APDU_TAG_AARQ, err, errsz)) association(&b, as, 1);
     return build_end(&b, buf, cap, len);
 }
 
 int ds_build_aare(const ds_association *as, uint8_t *buf, size_t cap, size_t *len, char *err, size_t errsz)
 {
     build b;
-    if (!build_start(&b, 0x61, err, errsz)) association(&b, as, 0);
+    if (!build_start(&b, DS_APDU_TAG_AARE, err, errsz)) association(&b, as, 0);
     return build_end(&b, buf, cap, len);
 }
 
@@ -461,7 +462,7 @@ int ds_split_get_response(uint8_t iip, const uint8_t *data, size_t n, size_t blo
     for (uint32_t i = 0; i < count; i++) {
         size_t from = (size_t)i * block_size, len = n - from < block_size ? n - from : block_size;
         build b;
-        if (build_start(&b, 0xC4, err, errsz)) return build_end(&b, NULL, 0, NULL);
+        if (build_start(&b, DS_APDU_TAG_GET_RESPONSE, err, errsz)) return build_end(&b, NULL, 0, NULL);
         ds_value *resp = choose(&b, NULL, "GetResponse", 2);
         ds_value *block = at_path(&b, resp, "GetResponsewithDataBlock");
         set_u(&b, block, "InvokeIdAndPriority", iip);
@@ -481,7 +482,7 @@ int ds_split_set_request(uint8_t iip, const ds_cosem_ref *ref, const uint8_t *da
     for (uint32_t i = 0; i < count; i++) {
         size_t from = (size_t)i * block_size, len = n - from < block_size ? n - from : block_size;
         build b;
-        if (build_start(&b, 0xC1, err, errsz)) return build_end(&b, NULL, 0, NULL);
+        if (build_start(&b, DS_APDU_TAG_SET_REQUEST, err, errsz)) return build_end(&b, NULL, 0, NULL);
         ds_value *req = choose(&b, NULL, "SetRequest", i == 0 ? 2 : 3);
         ds_value *form = at_path(&b, req, i == 0 ? "SetRequestFirstDataBlock" : "SetRequestWithDataBlock");
         set_u(&b, form, "InvokeIdAndPriority", iip);

@@ -17,9 +17,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "apdu/apdu_tags.h"
 #include "capture/packet.h"
 #include "capture/tcp_reasm.h"
 #include "dlmscope/capture.h"
+#include "link/llc.h"
 
 #define DLMS_PORT_FIRST 4059
 #define DLMS_PORT_LAST 4069
@@ -114,17 +116,28 @@ static int is_dlms_port(const capture *cap, uint16_t port)
     return 0;
 }
 
+/* Who sends an APDU that starts with tag, from the one table of tag facts: 1 the client (AARQ,
+ * get-request ...), 0 the server (AARE, responses, pushes), -1 either (the general carriers). */
+static int tag_sent_by_client(uint8_t tag)
+{
+    switch (ds_apdu_tag(tag)->role) {
+    case DS_APDU_REQUEST: return 1;
+    case DS_APDU_RESPONSE: case DS_APDU_UNSOLICITED: return 0;
+    default: return -1;
+    }
+}
+
 /* Who sent the first bytes of a side's stream, as they say themselves: 1 the client, 0 the
  * server, -1 not known (yet: *wait set when more bytes could tell). A wrapper's APDU is at its
- * offset 8: an AARQ comes from the client, an AARE from the server; in HDLC the LLC header of the
- * first information frame says it (E6 E6 00 to the server, E6 E7 00 back); a bare APDU is its own
- * first byte. */
+ * offset 8 and says it by its tag; in HDLC the LLC header of the first information frame says it
+ * (DS_LLC_COMMAND to the server, DS_LLC_RESPONSE back); a bare APDU is its own first byte. */
 static int sent_by_client(const uint8_t *p, size_t n, int *wait)
 {
     *wait = 0;
     if (n >= 1 && p[0] == 0x7E) {
-        for (size_t i = 3; i + 2 < n; i++)
-            if (p[i] == 0xE6 && (p[i + 1] == 0xE6 || p[i + 1] == 0xE7) && p[i + 2] == 0x00) return p[i + 1] == 0xE6;
+        for (size_t i = 3; i + DS_LLC_LEN <= n; i++)
+            if (memcmp(p + i, DS_LLC_COMMAND, DS_LLC_LEN) == 0 || memcmp(p + i, DS_LLC_RESPONSE, DS_LLC_LEN) == 0)
+                return memcmp(p + i, DS_LLC_COMMAND, DS_LLC_LEN) == 0;
         *wait = 1;
         return -1;
     }
@@ -141,7 +154,7 @@ static int sent_by_client(const uint8_t *p, size_t n, int *wait)
         *wait = 1;
         return -1;
     }
-    return tag == 0x60 ? 1 : tag == 0x61 ? 0 : -1;
+    return tag_sent_by_client(tag);
 }
 
 /* The start of each side's stream is kept (HEAD_MAX bytes) until it says who sent it. */
