@@ -1,13 +1,14 @@
 #!/bin/sh
 # The modules of src/ include each other only downwards, in the order of src/README.md:
 #
-#     util < names < input < sinks < event < apdu < link < security < core < capture < port < encode < cli
+#     util < names < input < sinks < event < apdu < link < security < core < capture < port < encode < diagnose < conn
+#     < client < meter < cli
 #
 # A file in src/M/ may include "M/x.h", "dlmscope/x.h" (the public API) and "L/x.h" of any module
 # L below M; src/cli/ only the public API. Every #include "dir/x.h" in src/ is checked; a module
 # that is not in the order fails too (place it first). Usage: layers.sh [SRC_DIR]  (default src)
 SRC=${1:-src}
-ORDER="util names input sinks event apdu link security core capture port encode cli"
+ORDER="util names input sinks event apdu link security core capture port encode diagnose conn client meter cli"
 # No exceptions: an include against the order is fixed by moving code, not by listing it here.
 
 rank() {
