@@ -1,0 +1,97 @@
+/* The application association and its services without I/O, both roles.
+ *
+ * A ds_assoc sits above a link (dlmscope/conn.h) and below a script runner or a meter: it takes
+ * whole APDUs in and gives whole APDUs out. It builds every APDU with the builders of
+ * dlmscope/value.h, reads every APDU with the value model, enciphers and deciphers with
+ * dlmscope/cipher.h, and computes and checks HLS with dlmscope/hls.h, so that the client and the
+ * server are one code in two roles.
+ *
+ * Client role: ds_assoc_request() turns one service (AARQ, GET/SET/ACTION, RLRQ) into the APDU(s)
+ * to send; each answer given to ds_assoc_receive() is checked (invoke id, the answer the tag facts
+ * give for the request), blocks are asked for (get-request-next) or sent (set/action with
+ * datablocks) until the service completes, and the result comes back as a ds_assoc_result.
+ *
+ * Server role: each request given to ds_assoc_receive() is checked against the association
+ * (accepted? ciphered as the policy says? HLS pass done?), the object operations are asked of the
+ * ds_server_objects callbacks, and the answers (split into blocks when longer than the client's
+ * max PDU) come out through the output callback.
+ *
+ * Every APDU from the peer is untrusted; values are built in an arena of bounded size. */
+#ifndef DLMSCOPE_ASSOC_H
+#define DLMSCOPE_ASSOC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dlmscope/keys.h"
+#include "dlmscope/value.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum { DS_ASSOC_CLIENT = 0, DS_ASSOC_SERVER = 1 } ds_assoc_role;
+
+/* Authentication (mechanism id): 0 none, 1 LOW, 2 HIGH, 3 MD5, 4 SHA-1, 5 GMAC, 6 SHA-256,
+ * 7 ECDSA. */
+typedef struct ds_assoc_settings {
+    ds_assoc_role role;
+    int logical_names;            /* 1 LN referencing, 0 SN */
+    int mechanism;                /* 0..7 */
+    const uint8_t *secret; size_t secret_len; /* LLS password or HLS secret (2, 3, 4, 6) */
+    const ds_keyset *keys;        /* ek, ak, (dk) for ciphering and mechanism 5; NULL: none */
+    int security_suite;           /* 0, 1, 2 */
+    uint8_t security_policy;      /* 0 none; bits: 0x04 authenticated, 0x08 encrypted requests,
+                                     0x10/0x20 responses (the IC version 1 policy as in the
+                                     security setup object); 0 with keys = plain */
+    int dedicated;                /* 1: use the dedicated key (ded-xxx) after the association */
+    int general_ciphering;        /* 1: general-glo/-ded forms instead of glo/ded */
+    const uint8_t *own_title;     /* 8 bytes (client title / server title); NULL: none */
+    uint32_t conformance;         /* proposed (client) or offered (server) conformance bits */
+    uint16_t max_pdu;             /* proposed (client) or the server's max receive PDU size */
+    uint32_t first_ic;            /* the first invocation counter to send */
+    const uint8_t *ecdsa_priv; size_t ecdsa_priv_len; /* mechanism 7: own signing key */
+    const uint8_t *peer_pub; size_t peer_pub_len;     /* mechanism 7: peer's public key */
+    size_t max_values;            /* arena bound for one APDU's values; 0 = a sensible default */
+} ds_assoc_settings;
+
+/* Server role: the meter's objects. Each returns a data-access-result (GET/SET) or an
+ * action-result (ACTION): 0 success. Values come and go through the arena a. access: the
+ * selective access descriptor (a ds_value structure: selector and parameters) or NULL. */
+typedef struct ds_server_objects {
+    void *user;
+    /* the association a client asks for (client SAP known to the caller): 0 to accept, or an
+       AARE acse-service-user diagnostic; fills *out with the association's settings */
+    int (*accept)(void *user, int client_sap, const ds_association *aarq, ds_assoc_settings *out);
+    int (*get)(void *user, int client_sap, const ds_cosem_ref *ref, const ds_value *access, ds_value_arena *a,
+               ds_value **out);
+    int (*set)(void *user, int client_sap, const ds_cosem_ref *ref, const ds_value *access, const ds_value *data);
+    int (*action)(void *user, int client_sap, const ds_cosem_ref *ref, const ds_value *params, ds_value_arena *a,
+                  ds_value **ret);
+} ds_server_objects;
+
+typedef struct ds_assoc ds_assoc;
+
+/* One APDU to send (client: a request; server: an answer). Non-zero stops. */
+typedef int (*ds_assoc_output_fn)(void *user, const uint8_t *apdu, size_t len);
+
+ds_assoc *ds_assoc_new(const ds_assoc_settings *s, ds_assoc_output_fn out, void *user);
+void ds_assoc_free(ds_assoc *as);
+
+/* Server role: the objects and the client SAP of this link. */
+void ds_assoc_serve(ds_assoc *as, const ds_server_objects *objects, int client_sap);
+
+/* Whole APDUs from the peer (after link reassembly). 0, or -1 with a diagnostic (see
+ * ds_assoc_error). */
+int ds_assoc_receive(ds_assoc *as, const uint8_t *apdu, size_t len);
+
+const char *ds_assoc_error(const ds_assoc *as);   /* the last problem in plain words, or "" */
+int ds_assoc_is_open(const ds_assoc *as);         /* AARE accepted (and HLS pass done) */
+uint16_t ds_assoc_peer_max_pdu(const ds_assoc *as);
+uint32_t ds_assoc_negotiated_conformance(const ds_assoc *as);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
