@@ -291,6 +291,71 @@ void ds_block_join_init(ds_block_join *j, uint8_t *out, size_t cap);
  * block out of order, a data-access-result instead of data, no room). */
 int ds_block_join_add(ds_block_join *j, const ds_value *apdu, char *err, size_t errsz);
 
+/* ---- more builders (same contract as above: one APDU into buf, 0 or -1 with err) ---- */
+
+/* confirmed-service-error (0E): the service that failed (1 initiate, 5 read, 6 write ...), the
+ * ServiceError kind (the choice's tag: 0 application-reference ... 6 initiate ... 10 other) and its
+ * enumerated value. */
+int ds_build_confirmed_service_error(uint8_t service, uint8_t error_kind, uint8_t error, uint8_t *buf, size_t cap,
+                                     size_t *len, char *err, size_t errsz);
+/* event-notification-request (C2): time NULL or n == 0: none; else 12 bytes of date-time. */
+int ds_build_event_notification(const uint8_t *time, size_t n, const ds_cosem_ref *ref, const ds_value *value,
+                                uint8_t *buf, size_t cap, size_t *len, char *err, size_t errsz);
+/* get-response-with-list: n results; data[i] NULL (or data NULL): data-access-result results[i]. */
+int ds_build_get_response_with_list(uint8_t iip, const ds_value *const *data, const uint8_t *results, size_t n,
+                                    uint8_t *buf, size_t cap, size_t *len, char *err, size_t errsz);
+/* set-request-with-list: n attributes and their n values (each required). */
+int ds_build_set_request_with_list(uint8_t iip, const ds_cosem_ref *refs, const ds_value *const *values, size_t n,
+                                   uint8_t *buf, size_t cap, size_t *len, char *err, size_t errsz);
+int ds_build_set_response_with_list(uint8_t iip, const uint8_t *results, size_t n, uint8_t *buf, size_t cap,
+                                    size_t *len, char *err, size_t errsz);
+/* action-request-with-list: n methods; params[i] NULL (or params NULL): null-data. */
+int ds_build_action_request_with_list(uint8_t iip, const ds_cosem_ref *refs, const ds_value *const *params, size_t n,
+                                      uint8_t *buf, size_t cap, size_t *len, char *err, size_t errsz);
+/* action-response-with-list: n action results; data[i] NULL (or data NULL): no return parameters. */
+int ds_build_action_response_with_list(uint8_t iip, const uint8_t *results, const ds_value *const *data, size_t n,
+                                       uint8_t *buf, size_t cap, size_t *len, char *err, size_t errsz);
+
+/* ACTION with pblocks (DataBlock-SA: last, number, raw data): the first block names the method. */
+int ds_build_action_request_with_first_pblock(uint8_t iip, const ds_cosem_ref *ref, int last, uint32_t number,
+                                              const uint8_t *raw, size_t n, uint8_t *buf, size_t cap, size_t *len,
+                                              char *err, size_t errsz);
+int ds_build_action_request_with_pblock(uint8_t iip, int last, uint32_t number, const uint8_t *raw, size_t n,
+                                        uint8_t *buf, size_t cap, size_t *len, char *err, size_t errsz);
+int ds_build_action_response_with_pblock(uint8_t iip, int last, uint32_t number, const uint8_t *raw, size_t n,
+                                         uint8_t *buf, size_t cap, size_t *len, char *err, size_t errsz);
+/* The acknowledgements of a block transfer: the number of the block just received. */
+int ds_build_action_request_next_pblock(uint8_t iip, uint32_t number, uint8_t *buf, size_t cap, size_t *len,
+                                        char *err, size_t errsz);
+int ds_build_action_response_next_pblock(uint8_t iip, uint32_t number, uint8_t *buf, size_t cap, size_t *len,
+                                         char *err, size_t errsz);
+int ds_build_set_response_datablock(uint8_t iip, uint32_t number, uint8_t *buf, size_t cap, size_t *len,
+                                    char *err, size_t errsz);
+int ds_build_set_response_last_datablock(uint8_t iip, uint8_t result, uint32_t number, uint8_t *buf, size_t cap,
+                                         size_t *len, char *err, size_t errsz);
+/* Like ds_split_set_request: action-request-with-first-pblock (with the method), then
+ * action-request-with-pblock; data is the encoded method invocation parameters. */
+int ds_split_action_request(uint8_t iip, const ds_cosem_ref *ref, const uint8_t *data, size_t n, size_t block_size,
+                            ds_block_fn fn, void *user, char *err, size_t errsz);
+
+/* General block transfer (E0): block-control (b7 last block, b6 streaming, b5..b0 window),
+ * block number, block number acknowledged, block data. ds_block_join_add joins its blocks too. */
+#define DS_GBT_LAST 0x80
+#define DS_GBT_STREAMING 0x40
+#define DS_GBT_WINDOW 0x3F
+int ds_build_general_block_transfer(uint8_t control, uint16_t number, uint16_t ack, const uint8_t *data, size_t n,
+                                    uint8_t *buf, size_t cap, size_t *len, char *err, size_t errsz);
+typedef struct ds_gbt_params {
+    uint16_t first_number; /* the number of the first block (1 opens an exchange) */
+    uint16_t ack;          /* the block number acknowledged, the same in every block (0 with block 1: a new exchange) */
+    uint8_t window;        /* 0..63: how many blocks this sender can receive in one stream */
+    int streaming;         /* 1: every block but the last carries STR (the caller sends them without waiting) */
+} ds_gbt_params;
+/* Splits an encoded APDU (n bytes) into GBT blocks of at most block_size data bytes, numbered from
+ * p->first_number, the last with the last-block bit; fn gets each. 0, or -1 with err. */
+int ds_split_general_block_transfer(const uint8_t *apdu, size_t n, size_t block_size, const ds_gbt_params *p,
+                                    ds_block_fn fn, void *user, char *err, size_t errsz);
+
 #ifdef __cplusplus
 }
 #endif

@@ -229,6 +229,17 @@ int ds_build_action_request_normal(uint8_t iip, const ds_cosem_ref *ref, const d
     return build_end(&b, buf, cap, len);
 }
 
+/* The optional return parameters of an action result (the Get-Data-Result choice as data). */
+static void set_return_parameters(build *b, ds_value *holder, const ds_value *data)
+{
+    if (!data || !holder || b->failed) return;
+    set_present(b, holder, "ReturnParameters");
+    ds_value *r = at_path(b, holder, "ReturnParameters");
+    ds_value *c = r ? r->child : NULL; /* the unnamed Get-Data-Result choice */
+    if (c && !ds_value_choose(b->a, c, 0)) set_data(b, c, "Data", data);
+    else build_fail(b, "ReturnParameters: cannot choose data");
+}
+
 int ds_build_action_response_normal(uint8_t iip, uint8_t result, const ds_value *data, uint8_t *buf, size_t cap,
                                     size_t *len, char *err, size_t errsz)
 {
@@ -238,13 +249,7 @@ int ds_build_action_response_normal(uint8_t iip, uint8_t result, const ds_value 
         ds_value *normal = at_path(&b, resp, "ActionResponseNormal");
         set_u(&b, normal, "InvokeIdAndPriority", iip);
         set_u(&b, normal, "Result", result);
-        if (data && normal) {
-            set_present(&b, normal, "ReturnParameters");
-            ds_value *r = at_path(&b, normal, "ReturnParameters");
-            ds_value *c = r ? r->child : NULL; /* the unnamed Get-Data-Result choice */
-            if (c && !ds_value_choose(b.a, c, 0)) set_data(&b, c, "Data", data);
-            else build_fail(&b, "ReturnParameters: cannot choose data");
-        }
+        set_return_parameters(&b, normal, data);
     }
     return build_end(&b, buf, cap, len);
 }
@@ -517,9 +522,16 @@ static int join_fail(char *err, size_t errsz, const char *fmt, ...)
 int ds_block_join_add(ds_block_join *j, const ds_value *apdu, char *err, size_t errsz)
 {
     if (j->done) return join_fail(err, errsz, "the transfer is complete: block after the last");
-    const ds_value *last = ds_value_find_any(apdu, "LastBlock");
     const ds_value *number = ds_value_find_any(apdu, "BlockNumber");
+    const ds_value *last = ds_value_find_any(apdu, "LastBlock");
     const ds_value *raw = ds_value_find_any(apdu, "RawData");
+    int is_last = last && last->u != 0;
+    const ds_value *control = last ? NULL : ds_value_find_any(apdu, "BlockControl");
+    if (control) { /* a general block transfer: the last-block bit of the control byte, the block data */
+        is_last = (control->u & DS_GBT_LAST) != 0;
+        raw = ds_value_find_any(apdu, "BlockData");
+        last = control;
+    }
     if (!last || !number) return join_fail(err, errsz, "not a data block (no LastBlock and BlockNumber)");
     if (!raw) {
         const ds_value *dar = ds_value_find_any(apdu, "DataAccessResult");
@@ -536,6 +548,327 @@ int ds_block_join_add(ds_block_join *j, const ds_value *apdu, char *err, size_t 
     if (raw->len) memcpy(j->out + j->len, raw->bytes, raw->len);
     j->len += raw->len;
     j->next++;
-    j->done = last->u != 0;
+    j->done = is_last;
     return j->done;
+}
+
+/* ---- lists: one item per element of the caller's arrays ---- */
+
+/* A new item of the list at path below `at`; NULL after reporting. */
+static ds_value *add_item(build *b, ds_value *list, const char *what)
+{
+    if (b->failed || !list) return NULL;
+    ds_value *item = ds_value_add_item(b->a, list);
+    if (!item) build_fail(b, "%s: %s", what, ds_value_arena_error(b->a));
+    return item;
+}
+
+/* A Data item of a SEQUENCE OF Data: the caller's value (linked, not copied) or null-data. */
+static void add_data_item(build *b, ds_value *list, const char *what, const ds_value *data)
+{
+    ds_value *item = add_item(b, list, what);
+    if (!item || !data) return;
+    if (data->kind != DS_VALUE_DATA) {
+        build_fail(b, "%s: not a Data value", what);
+        return;
+    }
+    *item = *data; /* the item is the list's last child: nothing follows it */
+    item->next = NULL;
+}
+
+static void add_attribute_items(build *b, ds_value *list, const ds_cosem_ref *refs, size_t n)
+{
+    for (size_t i = 0; i < n && !b->failed; i++) {
+        ds_value *item = add_item(b, list, "AttributeDescriptorList");
+        if (item) set_ref(b, at_path(b, item, "AttributeDescriptor"), &refs[i], "AttributeId");
+    }
+}
+
+/* ---- confirmed-service-error, event-notification ---- */
+
+int ds_build_confirmed_service_error(uint8_t service, uint8_t error_kind, uint8_t error, uint8_t *buf, size_t cap,
+                                     size_t *len, char *err, size_t errsz)
+{
+    build b;
+    if (!build_start(&b, DS_APDU_TAG_CONFIRMED_SERVICE_ERROR, err, errsz)) {
+        ds_value *cse = at_path(&b, NULL, "ConfirmedServiceError");
+        set_u(&b, cse, "Service", service);
+        ds_value *kind = choose(&b, cse, "ServiceError", error_kind);
+        ds_value *value = kind ? kind->child : NULL; /* the chosen alternative's enumerated value */
+        if (kind && !value) build_fail(&b, "ConfirmedServiceError/ServiceError: kind %u", error_kind);
+        else if (value) value->u = error;
+    }
+    return build_end(&b, buf, cap, len);
+}
+
+int ds_build_event_notification(const uint8_t *time, size_t n, const ds_cosem_ref *ref, const ds_value *value,
+                                uint8_t *buf, size_t cap, size_t *len, char *err, size_t errsz)
+{
+    build b;
+    if (!build_start(&b, DS_APDU_TAG_EVENT_NOTIFICATION, err, errsz)) {
+        ds_value *ev = at_path(&b, NULL, "EventNotificationRequest");
+        if (time && n) {
+            if (n != 12) build_fail(&b, "EventNotificationRequest/Time: %zu bytes (a date-time is 12)", n);
+            set_present(&b, ev, "Time");
+            set_bytes(&b, ev, "Time", time, n);
+        }
+        set_ref(&b, at_path(&b, ev, "AttributeDescriptor"), ref, "AttributeId");
+        if (!value) build_fail(&b, "EventNotificationRequest/AttributeValue: no value given");
+        else set_data(&b, ev, "AttributeValue", value);
+    }
+    return build_end(&b, buf, cap, len);
+}
+
+/* ---- with-list services ---- */
+
+int ds_build_get_response_with_list(uint8_t iip, const ds_value *const *data, const uint8_t *results, size_t n,
+                                    uint8_t *buf, size_t cap, size_t *len, char *err, size_t errsz)
+{
+    build b;
+    if (!build_start(&b, DS_APDU_TAG_GET_RESPONSE, err, errsz)) {
+        ds_value *resp = choose(&b, NULL, "GetResponse", 3);
+        set_u(&b, resp, "GetResponseWithList/InvokeIdAndPriority", iip);
+        ds_value *list = at_path(&b, resp, "GetResponseWithList/Result");
+        for (size_t i = 0; i < n && !b.failed; i++) {
+            const ds_value *d = data ? data[i] : NULL;
+            ds_value *item = add_item(&b, list, "GetResponseWithList/Result"); /* the Get-Data-Result choice */
+            if (!item) break;
+            if (ds_value_choose(b.a, item, d ? 0 : 1)) build_fail(&b, "Result %zu: %s", i, ds_value_arena_error(b.a));
+            else if (d) set_data(&b, item, "Data", d);
+            else if (!results) build_fail(&b, "Result %zu: neither data nor a data-access-result given", i);
+            else set_u(&b, item, "DataAccessError", results[i]);
+        }
+    }
+    return build_end(&b, buf, cap, len);
+}
+
+int ds_build_set_request_with_list(uint8_t iip, const ds_cosem_ref *refs, const ds_value *const *values, size_t n,
+                                   uint8_t *buf, size_t cap, size_t *len, char *err, size_t errsz)
+{
+    build b;
+    if (!build_start(&b, DS_APDU_TAG_SET_REQUEST, err, errsz)) {
+        ds_value *req = choose(&b, NULL, "SetRequest", 4);
+        ds_value *form = at_path(&b, req, "SetRequestWithList");
+        set_u(&b, form, "InvokeIdAndPriority", iip);
+        add_attribute_items(&b, at_path(&b, form, "AttributeDescriptorList"), refs, n);
+        ds_value *list = at_path(&b, form, "ValueList");
+        for (size_t i = 0; i < n && !b.failed; i++) {
+            if (!values || !values[i]) build_fail(&b, "SetRequestWithList/ValueList: no value %zu given", i);
+            else add_data_item(&b, list, "SetRequestWithList/ValueList", values[i]);
+        }
+    }
+    return build_end(&b, buf, cap, len);
+}
+
+int ds_build_set_response_with_list(uint8_t iip, const uint8_t *results, size_t n, uint8_t *buf, size_t cap,
+                                    size_t *len, char *err, size_t errsz)
+{
+    build b;
+    if (!build_start(&b, DS_APDU_TAG_SET_RESPONSE, err, errsz)) {
+        ds_value *resp = choose(&b, NULL, "SetResponse", 5);
+        set_u(&b, resp, "SetResponseWithList/InvokeIdAndPriority", iip);
+        ds_value *list = at_path(&b, resp, "SetResponseWithList/Result");
+        for (size_t i = 0; i < n && !b.failed; i++) {
+            ds_value *item = add_item(&b, list, "SetResponseWithList/Result");
+            if (item) item->u = results[i];
+        }
+    }
+    return build_end(&b, buf, cap, len);
+}
+
+/* params NULL or params[i] NULL: null-data (the list has one Data per method) */
+int ds_build_action_request_with_list(uint8_t iip, const ds_cosem_ref *refs, const ds_value *const *params, size_t n,
+                                      uint8_t *buf, size_t cap, size_t *len, char *err, size_t errsz)
+{
+    build b;
+    if (!build_start(&b, DS_APDU_TAG_ACTION_REQUEST, err, errsz)) {
+        ds_value *req = choose(&b, NULL, "ActionRequest", 3);
+        ds_value *form = at_path(&b, req, "ActionRequestWithList");
+        set_u(&b, form, "InvokeIdAndPriority", iip);
+        ds_value *methods = at_path(&b, form, "MethodDescriptorList");
+        for (size_t i = 0; i < n && !b.failed; i++) {
+            ds_value *item = add_item(&b, methods, "MethodDescriptorList"); /* the MethodDescriptor itself */
+            set_ref(&b, item, &refs[i], "MethodId");
+        }
+        ds_value *list = at_path(&b, form, "MethodInvocationParameters");
+        for (size_t i = 0; i < n && !b.failed; i++)
+            add_data_item(&b, list, "ActionRequestWithList/MethodInvocationParameters", params ? params[i] : NULL);
+    }
+    return build_end(&b, buf, cap, len);
+}
+
+int ds_build_action_response_with_list(uint8_t iip, const uint8_t *results, const ds_value *const *data, size_t n,
+                                       uint8_t *buf, size_t cap, size_t *len, char *err, size_t errsz)
+{
+    build b;
+    if (!build_start(&b, DS_APDU_TAG_ACTION_RESPONSE, err, errsz)) {
+        ds_value *resp = choose(&b, NULL, "ActionResponse", 3);
+        set_u(&b, resp, "ActionResponseWithList/InvokeIdAndPriority", iip);
+        ds_value *list = at_path(&b, resp, "ActionResponseWithList/Result");
+        for (size_t i = 0; i < n && !b.failed; i++) {
+            ds_value *item = add_item(&b, list, "ActionResponseWithList/Result");
+            set_u(&b, item, "Result", results[i]);
+            set_return_parameters(&b, item, data ? data[i] : NULL);
+        }
+    }
+    return build_end(&b, buf, cap, len);
+}
+
+/* ---- ACTION pblocks ---- */
+
+/* The DataBlock-SA fields of the block at path below `at`. */
+static void set_block(build *b, ds_value *at, const char *path, int last, uint32_t number, const uint8_t *raw,
+                      size_t n)
+{
+    ds_value *block = at_path(b, at, path);
+    set_u(b, block, "LastBlock", last ? 1 : 0);
+    set_u(b, block, "BlockNumber", number);
+    set_bytes(b, block, "RawData", raw, n);
+}
+
+int ds_build_action_request_with_first_pblock(uint8_t iip, const ds_cosem_ref *ref, int last, uint32_t number,
+                                              const uint8_t *raw, size_t n, uint8_t *buf, size_t cap, size_t *len,
+                                              char *err, size_t errsz)
+{
+    build b;
+    if (!build_start(&b, DS_APDU_TAG_ACTION_REQUEST, err, errsz)) {
+        ds_value *form = at_path(&b, choose(&b, NULL, "ActionRequest", 4), "ActionRequestWithFirstBlock");
+        set_u(&b, form, "InvokeIdAndPriority", iip);
+        set_ref(&b, at_path(&b, form, "MethodDescriptor"), ref, "MethodId");
+        set_block(&b, form, "PBlock", last, number, raw, n);
+    }
+    return build_end(&b, buf, cap, len);
+}
+
+int ds_build_action_request_with_pblock(uint8_t iip, int last, uint32_t number, const uint8_t *raw, size_t n,
+                                        uint8_t *buf, size_t cap, size_t *len, char *err, size_t errsz)
+{
+    build b;
+    if (!build_start(&b, DS_APDU_TAG_ACTION_REQUEST, err, errsz)) {
+        ds_value *form = at_path(&b, choose(&b, NULL, "ActionRequest", 6), "ActionRequestWithBlock");
+        set_u(&b, form, "InvokeIdAndPriority", iip);
+        set_block(&b, form, "PBlock", last, number, raw, n);
+    }
+    return build_end(&b, buf, cap, len);
+}
+
+int ds_build_action_response_with_pblock(uint8_t iip, int last, uint32_t number, const uint8_t *raw, size_t n,
+                                         uint8_t *buf, size_t cap, size_t *len, char *err, size_t errsz)
+{
+    build b;
+    if (!build_start(&b, DS_APDU_TAG_ACTION_RESPONSE, err, errsz)) {
+        ds_value *form = at_path(&b, choose(&b, NULL, "ActionResponse", 2), "ActionResponseWithPBlock");
+        set_u(&b, form, "InvokeIdAndPriority", iip);
+        set_block(&b, form, "PBlock", last, number, raw, n);
+    }
+    return build_end(&b, buf, cap, len);
+}
+
+/* The acknowledgements of the block directions: the block number just received. */
+static int next_block(uint8_t tag, const char *service, uint8_t alt, const char *form_name, uint8_t iip,
+                      uint32_t number, uint8_t *buf, size_t cap, size_t *len, char *err, size_t errsz)
+{
+    build b;
+    if (!build_start(&b, tag, err, errsz)) {
+        ds_value *form = at_path(&b, choose(&b, NULL, service, alt), form_name);
+        set_u(&b, form, "InvokeIdAndPriority", iip);
+        set_u(&b, form, "BlockNumber", number);
+    }
+    return build_end(&b, buf, cap, len);
+}
+
+int ds_build_action_request_next_pblock(uint8_t iip, uint32_t number, uint8_t *buf, size_t cap, size_t *len,
+                                        char *err, size_t errsz)
+{
+    return next_block(DS_APDU_TAG_ACTION_REQUEST, "ActionRequest", 2, "ActionRequestForNextDataBlock", iip, number,
+                      buf, cap, len, err, errsz);
+}
+
+int ds_build_action_response_next_pblock(uint8_t iip, uint32_t number, uint8_t *buf, size_t cap, size_t *len,
+                                         char *err, size_t errsz)
+{
+    return next_block(DS_APDU_TAG_ACTION_RESPONSE, "ActionResponse", 4, "ActionResponseNextBlock", iip, number, buf,
+                      cap, len, err, errsz);
+}
+
+int ds_build_set_response_datablock(uint8_t iip, uint32_t number, uint8_t *buf, size_t cap, size_t *len,
+                                    char *err, size_t errsz)
+{
+    return next_block(DS_APDU_TAG_SET_RESPONSE, "SetResponse", 2, "SetResponseDataBlock", iip, number, buf, cap,
+                      len, err, errsz);
+}
+
+int ds_build_set_response_last_datablock(uint8_t iip, uint8_t result, uint32_t number, uint8_t *buf, size_t cap,
+                                         size_t *len, char *err, size_t errsz)
+{
+    build b;
+    if (!build_start(&b, DS_APDU_TAG_SET_RESPONSE, err, errsz)) {
+        ds_value *form = at_path(&b, choose(&b, NULL, "SetResponse", 3), "SetResponseWithLastDataBlock");
+        set_u(&b, form, "InvokeIdAndPriority", iip);
+        set_u(&b, form, "Result", result);
+        set_u(&b, form, "BlockNumber", number);
+    }
+    return build_end(&b, buf, cap, len);
+}
+
+int ds_split_action_request(uint8_t iip, const ds_cosem_ref *ref, const uint8_t *data, size_t n, size_t block_size,
+                            ds_block_fn fn, void *user, char *err, size_t errsz)
+{
+    uint32_t count;
+    if (block_count(n, block_size, err, errsz, &count)) return -1;
+    for (uint32_t i = 0; i < count; i++) {
+        size_t from = (size_t)i * block_size, len = n - from < block_size ? n - from : block_size;
+        build b;
+        if (build_start(&b, DS_APDU_TAG_ACTION_REQUEST, err, errsz)) return build_end(&b, NULL, 0, NULL);
+        ds_value *req = choose(&b, NULL, "ActionRequest", i == 0 ? 4 : 6);
+        ds_value *form = at_path(&b, req, i == 0 ? "ActionRequestWithFirstBlock" : "ActionRequestWithBlock");
+        set_u(&b, form, "InvokeIdAndPriority", iip);
+        if (i == 0) set_ref(&b, at_path(&b, form, "MethodDescriptor"), ref, "MethodId");
+        int rc = send_block(&b, at_path(&b, form, "PBlock"), i + 1 == count, i + 1, data + from, len, fn, user);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+/* ---- general block transfer ---- */
+
+int ds_build_general_block_transfer(uint8_t control, uint16_t number, uint16_t ack, const uint8_t *data, size_t n,
+                                    uint8_t *buf, size_t cap, size_t *len, char *err, size_t errsz)
+{
+    build b;
+    if (!build_start(&b, DS_APDU_TAG_GENERAL_BLOCK_TRANSFER, err, errsz)) {
+        ds_value *gbt = at_path(&b, NULL, "GeneralBlockTransfer");
+        set_u(&b, gbt, "BlockControl", control);
+        set_u(&b, gbt, "BlockNumber", number);
+        set_u(&b, gbt, "BlockNumberAck", ack);
+        set_bytes(&b, gbt, "BlockData", data, data ? n : 0);
+    }
+    return build_end(&b, buf, cap, len);
+}
+
+int ds_split_general_block_transfer(const uint8_t *apdu, size_t n, size_t block_size, const ds_gbt_params *p,
+                                    ds_block_fn fn, void *user, char *err, size_t errsz)
+{
+    uint32_t count;
+    if (block_count(n, block_size, err, errsz, &count)) return -1;
+    if (p->window > DS_GBT_WINDOW || p->first_number == 0 || count > 0x10000u - p->first_number) {
+        if (err && errsz)
+            snprintf(err, errsz, "general block transfer: window %u (0..%u), blocks %lu from number %u (1..65535)",
+                     p->window, DS_GBT_WINDOW, (unsigned long)count, p->first_number);
+        return -1;
+    }
+    uint8_t block[65536 + 16]; /* one block APDU: control, numbers, length and data */
+    for (uint32_t i = 0; i < count; i++) {
+        size_t from = (size_t)i * block_size, part = n - from < block_size ? n - from : block_size;
+        int last = i + 1 == count;
+        /* the last block never streams (REFERENCE.md 10.3: LB = 1 with STR = 1 is invalid) */
+        uint8_t control = (uint8_t)((last ? DS_GBT_LAST : 0) | (p->streaming && !last ? DS_GBT_STREAMING : 0) |
+                                    p->window);
+        size_t len;
+        int rc = ds_build_general_block_transfer(control, (uint16_t)(p->first_number + i), p->ack, apdu + from, part,
+                                                 block, sizeof block, &len, err, errsz);
+        if (!rc) rc = fn(user, block, len);
+        if (rc) return rc;
+    }
+    return 0;
 }
