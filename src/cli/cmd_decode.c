@@ -5,8 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <mbedtls/platform_util.h>
-
 #include "cli/cli.h"
 #include "dlmscope/dlmscope.h"
 
@@ -79,20 +77,6 @@ static void print_diag(void *user, const ds_diag *d)
     }
 }
 
-/* A key taken that looks mistyped: said once, at start, before any traffic is read. */
-static void key_warning(void *user, const char *message)
-{
-    (void)user;
-    fprintf(stderr, "dlmscope decode: warning: %s\n", message);
-}
-
-/* A key, title or secret refused: a usage error, said before any traffic is read. */
-static int key_error(const char *message)
-{
-    fprintf(stderr, "dlmscope decode: %s\n", message);
-    return DS_EXIT_USAGE;
-}
-
 static int parse_format(const char *s, ds_link_kind *out)
 {
     static const struct {
@@ -124,7 +108,7 @@ static int parse_hls2(const char *s, ds_hls2_method *out)
 }
 
 /* A step of the command either lets it go on or ends it with an exit status (>= 0). */
-enum { GO_ON = -1, NOT_A_KEY_OPTION = -2 };
+enum { GO_ON = -1 };
 
 /* What the command line asked for. opt points into secret, client_pub and server_pub, so this
  * stays where it was made (on ds_cmd_decode's stack). */
@@ -134,9 +118,7 @@ typedef struct decode_args {
     int json, standard;
     const char *output;
     diag_ctx dctx;
-    ds_keyring *keys;
-    uint8_t secret[64];
-    ds_ec_key client_pub, server_pub;
+    ds_cli_keys keys;                /* --ek, --key-file ... and the environment's keys */
     int pcap;                        /* --pcap: the input is a capture */
     ds_capture_options capture;      /* --port, --any-port, --filter */
 } decode_args;
@@ -201,9 +183,7 @@ static int decode_one(const char *path, decode_args *a, ds_sink *sink, int annou
 
 enum {
     OPT_FORMAT = 256, OPT_HEX, OPT_BINARY, OPT_DECIMAL, OPT_NO_COMMENTS, OPT_PDU_ONLY, OPT_JSON, OPT_DIAG, OPT_STD,
-    OPT_EK, OPT_AK, OPT_DK, OPT_BK, OPT_KEK, OPT_CLIENT_TITLE, OPT_SERVER_TITLE, OPT_KEY_FILE, OPT_SHOW_KEYS, OPT_NO_VERIFY,
-    OPT_HLS_SECRET, OPT_CLIENT_PUB, OPT_SERVER_PUB, OPT_PRIVATE_KEY, OPT_AGREEMENT_PUB, OPT_HLS2,
-    OPT_PCAP, OPT_PORT, OPT_ANY_PORT, OPT_FILTER
+    OPT_SHOW_KEYS, OPT_NO_VERIFY, OPT_HLS2, OPT_PCAP, OPT_PORT, OPT_ANY_PORT, OPT_FILTER
 };
 
 static const struct option LONG_OPTIONS[] = {
@@ -212,123 +192,29 @@ static const struct option LONG_OPTIONS[] = {
     {"no-comments", no_argument, NULL, OPT_NO_COMMENTS}, {"pdu-only", no_argument, NULL, OPT_PDU_ONLY},
     {"json", no_argument, NULL, OPT_JSON},           {"diagnostics", required_argument, NULL, OPT_DIAG},
     {"standard-xml", no_argument, NULL, OPT_STD},
-    {"ek", required_argument, NULL, OPT_EK},          {"ak", required_argument, NULL, OPT_AK},
-    {"dedicated-key", required_argument, NULL, OPT_DK}, {"broadcast-key", required_argument, NULL, OPT_BK},
-    {"kek", required_argument, NULL, OPT_KEK},
-    {"private-key", required_argument, NULL, OPT_PRIVATE_KEY},
-    {"agreement-public-key", required_argument, NULL, OPT_AGREEMENT_PUB},
-    {"client-title", required_argument, NULL, OPT_CLIENT_TITLE},
-    {"server-title", required_argument, NULL, OPT_SERVER_TITLE},
-    {"key-file", required_argument, NULL, OPT_KEY_FILE}, {"show-keys", no_argument, NULL, OPT_SHOW_KEYS},
-    {"no-verify", no_argument, NULL, OPT_NO_VERIFY}, {"hls-secret", required_argument, NULL, OPT_HLS_SECRET},
+    DS_CLI_DECODER_KEY_OPTIONS,
+    {"show-keys", no_argument, NULL, OPT_SHOW_KEYS},
+    {"no-verify", no_argument, NULL, OPT_NO_VERIFY},
     {"hls2", required_argument, NULL, OPT_HLS2},
     {"pcap", no_argument, NULL, OPT_PCAP},           {"port", required_argument, NULL, OPT_PORT},
     {"any-port", no_argument, NULL, OPT_ANY_PORT},   {"filter", required_argument, NULL, OPT_FILTER},
-    {"client-public-key", required_argument, NULL, OPT_CLIENT_PUB},
-    {"server-public-key", required_argument, NULL, OPT_SERVER_PUB},
     {"output", required_argument, NULL, 'o'},        {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
 
 /* The defaults, then the keys of the environment: the options given later add to them or replace them. */
 static int set_defaults_and_env_keys(decode_args *a)
 {
-    char kerr[200];
     memset(a, 0, sizeof *a);
     ds_options_init(&a->opt);
     a->mode = DS_INPUT_AUTO;
     ds_capture_options_init(&a->capture);
     a->dctx = (diag_ctx){DIAG_TEXT, "(stdin)"};
-    a->keys = ds_keyring_new();
-    if (!a->keys) {
+    int rc = ds_cli_keys_init(&a->keys, "decode", 1);
+    if (rc < 0) {
         fprintf(stderr, "dlmscope: out of memory\n");
         return DS_EXIT_UNDECODABLE;
     }
-    ds_keyring_on_warning(a->keys, key_warning, NULL);
-    if (ds_keyring_from_env(a->keys, kerr, sizeof kerr)) return key_error(kerr);
-    return GO_ON;
-}
-
-/* --ek, --ak, --dedicated-key, --broadcast-key, --kek: the message names the option as the user wrote it. */
-static int take_symmetric_key(decode_args *a, int c, const char *arg)
-{
-    static const char *const OPTION[] = {"--ek", "--ak", "--dedicated-key", "--broadcast-key", "--kek"};
-    static const char WHICH[] = {'e', 'a', 'd', 'b', 'k'};
-    size_t i = c == OPT_EK ? 0 : c == OPT_AK ? 1 : c == OPT_DK ? 2 : c == OPT_BK ? 3 : 4;
-    char kerr[200], msg[sizeof kerr + 64];
-    int rc = ds_keyring_set(a->keys, NULL, WHICH[i], arg, kerr, sizeof kerr);
-    snprintf(msg, sizeof msg, "%s: %s", OPTION[i], kerr);
-    if (rc) return key_error(msg);
-    if (kerr[0]) key_warning(NULL, msg);
-    return GO_ON;
-}
-
-static int take_system_title(decode_args *a, int c, const char *arg)
-{
-    uint8_t title[DS_TITLE_LEN];
-    if (ds_hex_to_bytes(arg, title, sizeof title) != DS_TITLE_LEN)
-        return key_error("a system title is 8 bytes written as 16 hex digits");
-    if (c == OPT_CLIENT_TITLE) ds_keyring_set_titles(a->keys, title, NULL);
-    else ds_keyring_set_titles(a->keys, NULL, title);
-    return GO_ON;
-}
-
-/* The secret as text, as it is configured in meters ("Gurux"); hex:ABCD for bytes. */
-static int take_hls_secret(decode_args *a, const char *arg)
-{
-    if (!strncmp(arg, "hex:", 4)) {
-        int n = ds_hex_to_bytes(arg + 4, a->secret, sizeof a->secret);
-        if (n < 0) return key_error("--hls-secret hex:... is not hex or longer than 64 bytes");
-        a->opt.hls_secret_len = (size_t)n;
-    } else {
-        size_t n = strlen(arg);
-        if (n > sizeof a->secret) return key_error("--hls-secret is longer than 64 bytes");
-        memcpy(a->secret, arg, n);
-        a->opt.hls_secret_len = n;
-    }
-    a->opt.hls_secret = a->secret;
-    return GO_ON;
-}
-
-static int take_signing_public_key(decode_args *a, int c, const char *arg)
-{
-    char kerr[200];
-    ds_ec_key *dst = c == OPT_CLIENT_PUB ? &a->client_pub : &a->server_pub;
-    if (ds_ec_public_key_parse(arg, dst, kerr, sizeof kerr)) return key_error(kerr);
-    if (c == OPT_CLIENT_PUB) {
-        a->opt.client_public_key = dst->bytes;
-        a->opt.client_public_key_len = dst->len;
-    } else {
-        a->opt.server_public_key = dst->bytes;
-        a->opt.server_public_key_len = dst->len;
-    }
-    return GO_ON;
-}
-
-/* The options that set up keys, titles and secrets; NOT_A_KEY_OPTION for any other. */
-static int take_key_option(decode_args *a, int c, const char *arg)
-{
-    char kerr[200];
-    switch (c) {
-    case OPT_EK:
-    case OPT_AK:
-    case OPT_DK:
-    case OPT_BK:
-    case OPT_KEK: return take_symmetric_key(a, c, arg);
-    case OPT_PRIVATE_KEY:
-    case OPT_AGREEMENT_PUB:
-        if (ds_keyring_set(a->keys, NULL, c == OPT_PRIVATE_KEY ? 'p' : 'q', arg, kerr, sizeof kerr))
-            return key_error(kerr);
-        return GO_ON;
-    case OPT_CLIENT_TITLE:
-    case OPT_SERVER_TITLE: return take_system_title(a, c, arg);
-    case OPT_KEY_FILE:
-        if (ds_keyring_load_file(a->keys, arg, kerr, sizeof kerr)) return key_error(kerr);
-        return GO_ON;
-    case OPT_HLS_SECRET: return take_hls_secret(a, arg);
-    case OPT_CLIENT_PUB:
-    case OPT_SERVER_PUB: return take_signing_public_key(a, c, arg);
-    default: return NOT_A_KEY_OPTION;
-    }
+    return rc ? rc : GO_ON;
 }
 
 /* --port N: 1..65535, at most DS_CAPTURE_PORTS_MAX of them */
@@ -410,13 +296,12 @@ static int parse_options(decode_args *a, int argc, char **argv)
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, ":o:h", LONG_OPTIONS, NULL)) != -1) {
-        int status = take_key_option(a, c, optarg);
-        if (status == NOT_A_KEY_OPTION) status = take_decoding_option(a, c, optarg, argv);
+        int status = ds_cli_keys_take(&a->keys, c, optarg);
+        if (status == DS_CLI_NOT_A_KEY_OPTION) status = take_decoding_option(a, c, optarg, argv);
+        else if (status == 0) status = GO_ON;
         if (status != GO_ON) return status;
     }
-    /* the keyring takes part only when something can be checked or deciphered with it */
-    if (ds_keyring_has_keys(a->keys) || a->opt.hls_secret || a->opt.client_public_key || a->opt.server_public_key)
-        a->opt.keys = a->keys;
+    ds_cli_keys_apply(&a->keys, &a->opt);
     return GO_ON;
 }
 
@@ -494,7 +379,6 @@ int ds_cmd_decode(int argc, char **argv)
     if (status == GO_ON) status = parse_options(&a, argc, argv);
     if (status == GO_ON) status = decode_to_output(&a, argv + optind, argc - optind);
     /* every way out passes here, so the keys and the secret never outlive the command */
-    ds_keyring_free(a.keys);
-    mbedtls_platform_zeroize(a.secret, sizeof a.secret);
+    ds_cli_keys_free(&a.keys);
     return status;
 }

@@ -139,12 +139,11 @@ static int usage_error(const char *fmt, ...)
     return DS_EXIT_USAGE;
 }
 
-/* --ek, --ak, --dedicated-key, --broadcast-key, --kek, --key-file, --client-title, --server-title:
- * the same names and key loading as decode (ds_keyring). */
-enum { OPT_EK = 300, OPT_AK, OPT_DK, OPT_BK, OPT_KEK, OPT_KEY_FILE, OPT_CLIENT_TITLE, OPT_SERVER_TITLE, OPT_IC, OPT_SC,
-       OPT_CIPHER };
+/* The key options (--ek ... --key-file, the titles) are the commands' shared ones (cmd_keys.c);
+ * these say how to encipher. */
+enum { OPT_IC = 300, OPT_SC, OPT_CIPHER };
 
-static int take_cipher_option(ds_encode_options *o, ds_keyring *kr, int c, const char *arg)
+static int take_cipher_option(ds_encode_options *o, int c, const char *arg)
 {
     static const struct {
         const char *name;
@@ -154,25 +153,10 @@ static int take_cipher_option(ds_encode_options *o, ds_keyring *kr, int c, const
                  {"general-glo", DS_CIPHER_GENERAL_GLO},
                  {"general-ded", DS_CIPHER_GENERAL_DED},
                  {"general-ciphering", DS_CIPHER_GENERAL_CIPHERING}};
-    static const char *const KEY_OPTION[] = {"--ek", "--ak", "--dedicated-key", "--broadcast-key", "--kek"};
-    static const char WHICH[] = {'e', 'a', 'd', 'b', 'k'};
-    char kerr[200];
-    uint8_t title[DS_TITLE_LEN], sc;
+    uint8_t sc;
     char *end;
     unsigned long long v;
     switch (c) {
-    case OPT_EK: case OPT_AK: case OPT_DK: case OPT_BK: case OPT_KEK:
-        if (ds_keyring_set(kr, NULL, WHICH[c - OPT_EK], arg, kerr, sizeof kerr))
-            return usage_error("%s: %s", KEY_OPTION[c - OPT_EK], kerr);
-        if (kerr[0]) fprintf(stderr, "dlmscope encode: warning: %s: %s\n", KEY_OPTION[c - OPT_EK], kerr);
-        return 0;
-    case OPT_KEY_FILE:
-        return ds_keyring_load_file(kr, arg, kerr, sizeof kerr) ? usage_error("%s", kerr) : 0;
-    case OPT_CLIENT_TITLE: case OPT_SERVER_TITLE:
-        if (ds_hex_to_bytes(arg, title, sizeof title) != DS_TITLE_LEN)
-            return usage_error("a system title is 8 bytes written as 16 hex digits");
-        ds_keyring_set_titles(kr, c == OPT_CLIENT_TITLE ? title : NULL, c == OPT_SERVER_TITLE ? title : NULL);
-        return 0;
     case OPT_IC:
         errno = 0;
         v = arg[0] == '-' || arg[0] == '+' ? ~0ULL
@@ -234,24 +218,20 @@ static const struct option LONG[] = {
     {"max-info", required_argument, NULL, OPT_MAX_INFO}, {"wport", required_argument, NULL, OPT_WPORT},
     {"binary", no_argument, NULL, OPT_BINARY},        {"output", required_argument, NULL, 'o'},
     {"from-json", no_argument, NULL, OPT_JSON},
-    {"ek", required_argument, NULL, OPT_EK},          {"ak", required_argument, NULL, OPT_AK},
-    {"dedicated-key", required_argument, NULL, OPT_DK}, {"broadcast-key", required_argument, NULL, OPT_BK},
-    {"kek", required_argument, NULL, OPT_KEK},        {"key-file", required_argument, NULL, OPT_KEY_FILE},
-    {"client-title", required_argument, NULL, OPT_CLIENT_TITLE},
-    {"server-title", required_argument, NULL, OPT_SERVER_TITLE},
+    DS_CLI_KEY_OPTIONS,
     {"ic", required_argument, NULL, OPT_IC},          {"sc", required_argument, NULL, OPT_SC},
     {"cipher", required_argument, NULL, OPT_CIPHER},
     {"help", no_argument, NULL, 'h'},                 {NULL, 0, NULL, 0}};
 
 /* The command, with the keyring the key options fill. */
-static int run_encode(int argc, char **argv, ds_keyring *keys)
+static int run_encode(int argc, char **argv, ds_cli_keys *keys)
 {
     ds_encode_options o;
     ds_encode_options_init(&o);
     out_ctx out = {stdout, 0};
     const char *output = NULL;
     unsigned a, b;
-    int has_b;
+    int has_b, key_status;
 
     optind = 1;
     opterr = 0;
@@ -299,18 +279,20 @@ static int run_encode(int argc, char **argv, ds_keyring *keys)
         case 'o': output = optarg; break;
         case 'h': ds_cmd_encode_usage(stdout); return DS_EXIT_OK;
         case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
-        case OPT_EK: case OPT_AK: case OPT_DK: case OPT_BK: case OPT_KEK: case OPT_KEY_FILE:
-        case OPT_CLIENT_TITLE: case OPT_SERVER_TITLE: case OPT_IC: case OPT_SC: case OPT_CIPHER:
-            if (take_cipher_option(&o, keys, c, optarg)) return DS_EXIT_USAGE;
+        case OPT_IC: case OPT_SC: case OPT_CIPHER:
+            if (take_cipher_option(&o, c, optarg)) return DS_EXIT_USAGE;
             break;
         default:
+            key_status = ds_cli_keys_take(keys, c, optarg);
+            if (key_status == 0) break;
+            if (key_status != DS_CLI_NOT_A_KEY_OPTION) return key_status;
             fprintf(stderr, "dlmscope encode: unknown option '%s'\n", argv[optind - 1]);
             ds_cmd_encode_usage(stderr);
             return DS_EXIT_USAGE;
         }
     }
     if (o.decimal && o.hex) return usage_error("--hex and --decimal exclude each other");
-    if (ds_keyring_has_keys(keys)) o.keys = keys;
+    if (ds_keyring_has_keys(keys->keys)) o.keys = keys->keys;
     else if (o.cipher_form || o.has_ic || o.has_sc)
         return usage_error("--cipher, --ic and --sc encipher: give the keys (--ek, --ak, ... or --key-file)");
     if (o.server_size == 1 && (o.has_physical || o.server_logical > 0x7F))
@@ -343,12 +325,13 @@ static int run_encode(int argc, char **argv, ds_keyring *keys)
 
 int ds_cmd_encode(int argc, char **argv)
 {
-    ds_keyring *keys = ds_keyring_new();
-    if (!keys) {
+    /* keys from the options only: encode has never read the DLMSCOPE_* keys of the environment */
+    ds_cli_keys keys;
+    if (ds_cli_keys_init(&keys, "encode", 0)) {
         fprintf(stderr, "dlmscope: out of memory\n");
         return DS_EXIT_UNDECODABLE;
     }
-    int status = run_encode(argc, argv, keys);
-    ds_keyring_free(keys); /* the keys never outlive the command */
+    int status = run_encode(argc, argv, &keys);
+    ds_cli_keys_free(&keys); /* the keys never outlive the command */
     return status;
 }

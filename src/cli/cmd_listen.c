@@ -45,7 +45,8 @@ void ds_cmd_listen_usage(FILE *out)
             "  --iec                IEC 62056-21 mode E opening first: /?! at 300 baud 7E1, then the\n"
             "                       baud rate the meter offers (data bits, parity, stop bits of --serial)\n"
             "  --ek HEX, --ak HEX   global block cipher / authentication key (also DLMSCOPE_EK, DLMSCOPE_AK)\n"
-            "  --key-file FILE      keys per system title (see dlmscope(1))\n"
+            "  --key-file FILE      keys per system title (see dlmscope(1)); the other key, title and\n"
+            "                       secret options of decode are taken too\n"
             "  --format KIND        framing: auto (default), hdlc, wrapper, mbus, pdu\n"
             "  --decimal            numbers in decimal instead of hex\n"
             "  --no-comments        no explanatory comments (diagnostics are still written)\n"
@@ -71,7 +72,7 @@ typedef struct listen_args {
     const char *raw, *send, *output;
     int iec, json, standard;
     diag_mode diag;
-    ds_keyring *keys; /* --ek, --ak, --key-file and the environment's keys, as decode takes them */
+    ds_cli_keys keys; /* the key options and the environment's keys, as decode takes them */
 } listen_args;
 
 static int usage_error(const char *fmt, const char *what)
@@ -105,7 +106,7 @@ static void print_diag(void *user, const ds_diag *d)
 }
 
 enum { OPT_SERIAL = 256, OPT_TIMEOUT, OPT_GAP, OPT_RAW, OPT_SEND, OPT_IEC, OPT_FORMAT, OPT_DECIMAL, OPT_NO_COMMENTS,
-       OPT_PDU_ONLY, OPT_JSON, OPT_STD, OPT_DIAG, OPT_EK, OPT_AK, OPT_KEY_FILE };
+       OPT_PDU_ONLY, OPT_JSON, OPT_STD, OPT_DIAG };
 
 static const struct option LONG_OPTIONS[] = {
     {"serial", required_argument, NULL, OPT_SERIAL},   {"timeout", required_argument, NULL, OPT_TIMEOUT},
@@ -115,8 +116,7 @@ static const struct option LONG_OPTIONS[] = {
     {"no-comments", no_argument, NULL, OPT_NO_COMMENTS}, {"pdu-only", no_argument, NULL, OPT_PDU_ONLY},
     {"json", no_argument, NULL, OPT_JSON},             {"standard-xml", no_argument, NULL, OPT_STD},
     {"diagnostics", required_argument, NULL, OPT_DIAG}, {"output", required_argument, NULL, 'o'},
-    {"ek", required_argument, NULL, OPT_EK},           {"ak", required_argument, NULL, OPT_AK},
-    {"key-file", required_argument, NULL, OPT_KEY_FILE}, {"help", no_argument, NULL, 'h'},
+    DS_CLI_DECODER_KEY_OPTIONS,                        {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
 
 static int parse_format(const char *s, ds_link_kind *out)
@@ -165,19 +165,14 @@ static int take_option(listen_args *a, int c, const char *arg, char **argv)
         else if (!strcmp(arg, "none")) a->diag = DIAG_NONE;
         else return usage_error("unknown --diagnostics (text, json, none): ", arg);
         return -1;
-    case OPT_EK:
-    case OPT_AK:
-        if (ds_keyring_set(a->keys, NULL, c == OPT_EK ? 'e' : 'a', arg, err, sizeof err))
-            return usage_error(c == OPT_EK ? "--ek: " : "--ak: ", err);
-        if (err[0]) fprintf(stderr, "dlmscope listen: warning: %s: %s\n", c == OPT_EK ? "--ek" : "--ak", err);
-        return -1;
-    case OPT_KEY_FILE:
-        if (ds_keyring_load_file(a->keys, arg, err, sizeof err)) return usage_error("", err);
-        return -1;
     case 'o': a->output = arg; return -1;
     case 'h': ds_cmd_listen_usage(stdout); return DS_EXIT_OK;
     case ':': return usage_error("this option needs a value: ", argv[optind - 1]);
-    default: return usage_error("unknown option: ", argv[optind - 1]);
+    default: {
+        int status = ds_cli_keys_take(&a->keys, c, arg);
+        if (status == DS_CLI_NOT_A_KEY_OPTION) return usage_error("unknown option: ", argv[optind - 1]);
+        return status == 0 ? -1 : status;
+    }
     }
 }
 
@@ -190,9 +185,8 @@ static int parse_args(listen_args *a, int argc, char **argv)
     a->timeout_ms = -1;
     a->gap_ms = 1000;
     a->diag = DIAG_TEXT;
-    char kerr[200];
-    if (!(a->keys = ds_keyring_new())) return usage_error("out of memory", "");
-    if (ds_keyring_from_env(a->keys, kerr, sizeof kerr)) return usage_error("", kerr);
+    int key_status = ds_cli_keys_init(&a->keys, "listen", 1);
+    if (key_status) return key_status < 0 ? usage_error("out of memory", "") : key_status;
     optind = 1;
     opterr = 0;
     int c;
@@ -213,7 +207,7 @@ static int parse_args(listen_args *a, int argc, char **argv)
     if (has) a->serial = in_name;
     if (a->json && a->standard) return usage_error("--json and --standard-xml exclude each other", "");
     if (a->standard) a->opt.decimal = 1;
-    if (ds_keyring_has_keys(a->keys)) a->opt.keys = a->keys;
+    ds_cli_keys_apply(&a->keys, &a->opt);
     return -1;
 }
 
@@ -427,6 +421,6 @@ int ds_cmd_listen(int argc, char **argv)
     listen_args a;
     int status = parse_args(&a, argc, argv);
     if (status < 0) status = open_and_listen(&a);
-    ds_keyring_free(a.keys); /* every way out passes here: the keys never outlive the command */
+    ds_cli_keys_free(&a.keys); /* every way out passes here: the keys never outlive the command */
     return status;
 }

@@ -84,5 +84,19 @@ expect gbt-out-of-order "warning gbt.out-of-order at offset 18, frame 3, line 5:
 check data-too-deep 1 "$BIN" decode testdata/golden/data-too-deep.in
 expect data-too-deep "error apdu.too-deep at offset 128, frame 1, line 1: elements nested deeper than 64 levels, counted from the outermost (the envelope's and the APDU's own included); the rest is not decoded" "$tmp/err"
 
+# One parser of the key options (cmd_keys.c) for decode, encode and listen: the same option gets the
+# same words from each (texts from the key rules of dlmscope(1): 16 or 32 bytes; an EK of ASCII hex digits).
+check key-decode-dk 2 "$BIN" decode --dedicated-key 00 "$SNRM"
+expect key-decode-dk "dlmscope decode: --dedicated-key: the dedicated key is 1 bytes: a key is 16 bytes" "$tmp/err"
+check key-encode-dk 2 "$BIN" encode --dedicated-key 00 /dev/null
+expect key-encode-dk "dlmscope encode: --dedicated-key: the dedicated key is 1 bytes: a key is 16 bytes" "$tmp/err"
+check key-listen-dk 2 "$BIN" listen --dedicated-key 00 /dev/null
+expect key-listen-dk "dlmscope listen: --dedicated-key: the dedicated key is 1 bytes: a key is 16 bytes" "$tmp/err"
+check key-listen-title 2 "$BIN" listen --client-title 00 /dev/null
+expect key-listen-title "dlmscope listen: a system title is 8 bytes written as 16 hex digits" "$tmp/err"
+echo "4D4D4D0000BC614E ek=30313233343536373839414243444546" >"$tmp/ascii.keys"
+check key-file-warning-encode 1 "$BIN" encode --key-file "$tmp/ascii.keys" /dev/null
+expect key-file-warning-encode "dlmscope encode: warning: $tmp/ascii.keys:1: the EK's 16 bytes are all ASCII codes of hex digits" "$tmp/err"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" = 0 ]
