@@ -39,7 +39,9 @@ BASE_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) -Iinclude -Isrc \
                $(shell pkg-config --cflags libxml-2.0 2>/dev/null)
 LIBS    := $(shell pkg-config --libs libxml-2.0 2>/dev/null) \
            $(shell pkg-config --libs mbedcrypto 2>/dev/null || echo -lmbedcrypto) \
-           $(shell pkg-config --libs libpcap 2>/dev/null || echo -lpcap) -lm
+           -lm
+# libpcap is not linked: src/capture/pcap_load.c loads it when a capture is read (its headers
+# are still needed to build, hence libpcap-dev above)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lpthread -lm)
 
 RELEASE_CFLAGS := $(BASE_CFLAGS) -O2 -g -fPIC -fno-semantic-interposition
@@ -207,7 +209,7 @@ install: all
 	install -m 644 include/dlmscope/*.h $(DESTDIR)$(PREFIX)/include/dlmscope/
 	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	$(if $(wildcard man/*.5),install -m 644 man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/)
-	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: libdlmscope\nDescription: DLMS/COSEM frame translator and protocol analyzer\nVersion: %s\nRequires.private: libxml-2.0 libpcap\nLibs: -L$${libdir} -ldlmscope\nLibs.private: -lmbedcrypto -lm\nCflags: -I$${includedir}\n' \
+	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: libdlmscope\nDescription: DLMS/COSEM frame translator and protocol analyzer\nVersion: %s\nRequires.private: libxml-2.0\nLibs: -L$${libdir} -ldlmscope\nLibs.private: -lmbedcrypto -lm\nCflags: -I$${includedir}\n' \
 	  '$(PREFIX)' '$(VERSION)' > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libdlmscope.pc
 
 clean:

@@ -9,7 +9,6 @@
  * share the one sink. */
 #define _DEFAULT_SOURCE /* pcap.h uses the BSD type names (u_char, u_int) */
 #include <errno.h>
-#include <pcap/pcap.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 #include <unistd.h>
 
 #include "apdu/apdu_tags.h"
+#include "capture/pcap_load.h"
 #include "capture/packet.h"
 #include "capture/tcp_reasm.h"
 #include "dlmscope/capture.h"
@@ -510,7 +510,7 @@ int ds_capture_magic(const uint8_t *p, size_t n)
     return 0;
 }
 
-static pcap_t *open_capture(FILE *in, char *err, size_t errlen)
+static pcap_t *open_capture(const ds_pcap_api *pcap, FILE *in, char *err, size_t errlen)
 {
     char errbuf[PCAP_ERRBUF_SIZE] = "";
     int fd = dup(fileno(in));  /* libpcap closes what it is given; the caller's FILE stays open */
@@ -520,7 +520,7 @@ static pcap_t *open_capture(FILE *in, char *err, size_t errlen)
         snprintf(err, errlen, "cannot read the capture: %s", strerror(errno));
         return NULL;
     }
-    pcap_t *pc = pcap_fopen_offline_with_tstamp_precision(own, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
+    pcap_t *pc = pcap->fopen_offline_with_tstamp_precision(own, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
     if (!pc) {
         fclose(own);
         snprintf(err, errlen, "not a capture that can be read: %s", errbuf);
@@ -528,32 +528,32 @@ static pcap_t *open_capture(FILE *in, char *err, size_t errlen)
     return pc;
 }
 
-static int set_filter(pcap_t *pc, const char *filter, char *err, size_t errlen)
+static int set_filter(const ds_pcap_api *pcap, pcap_t *pc, const char *filter, char *err, size_t errlen)
 {
     struct bpf_program prog;
-    if (pcap_compile(pc, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
-        snprintf(err, errlen, "bad --filter '%s': %s", filter, pcap_geterr(pc));
+    if (pcap->compile(pc, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+        snprintf(err, errlen, "bad --filter '%s': %s", filter, pcap->geterr(pc));
         return -1;
     }
-    int rc = pcap_setfilter(pc, &prog);
-    if (rc != 0) snprintf(err, errlen, "--filter '%s' cannot be applied: %s", filter, pcap_geterr(pc));
-    pcap_freecode(&prog);
+    int rc = pcap->setfilter(pc, &prog);
+    if (rc != 0) snprintf(err, errlen, "--filter '%s' cannot be applied: %s", filter, pcap->geterr(pc));
+    pcap->freecode(&prog);
     return rc == 0 ? 0 : -1;
 }
 
-static int read_packets(capture *cap, pcap_t *pc)
+static int read_packets(const ds_pcap_api *pcap, capture *cap, pcap_t *pc)
 {
-    int linktype = pcap_datalink(pc);
+    int linktype = pcap->datalink(pc);
     struct pcap_pkthdr *h;
     const u_char *data;
     int rc;
-    while ((rc = pcap_next_ex(pc, &h, &data)) == 1) {
+    while ((rc = pcap->next_ex(pc, &h, &data)) == 1) {
         cap->packet++;
         one_packet(cap, linktype, h, data);
     }
     if (rc == PCAP_ERROR)
         report(cap, DS_D_CAPTURE_READ, DS_SEV_ERROR, cap->packet + 1, "after packet %llu: %s",
-               (unsigned long long)cap->packet, pcap_geterr(pc));
+               (unsigned long long)cap->packet, pcap->geterr(pc));
     return 0;
 }
 
@@ -572,17 +572,19 @@ int ds_decode_capture(FILE *in, const ds_capture_options *copt, const ds_options
     cap.sink = sink;
     cap.diag_fn = diag_fn;
     cap.diag_user = diag_user;
-    pcap_t *pc = open_capture(in, err, errlen);
+    const ds_pcap_api *pcap = ds_pcap_load(err, errlen);
+    if (!pcap) return -1;
+    pcap_t *pc = open_capture(pcap, in, err, errlen);
     if (!pc) return -1;
-    int linktype = pcap_datalink(pc);
+    int linktype = pcap->datalink(pc);
     if (!ds_pkt_linktype_known(linktype)) {
-        const char *name = pcap_datalink_val_to_name(linktype);
+        const char *name = pcap->datalink_val_to_name(linktype);
         snprintf(err, errlen, "the capture's link type %d (%s) is not one that is read", linktype, name ? name : "?");
-        pcap_close(pc);
+        pcap->close(pc);
         return -1;
     }
-    if (cap.copt.filter && set_filter(pc, cap.copt.filter, err, errlen)) {
-        pcap_close(pc);
+    if (cap.copt.filter && set_filter(pcap, pc, cap.copt.filter, err, errlen)) {
+        pcap->close(pc);
         return -2;
     }
     for (cap.nbuckets = 64; cap.nbuckets < 2 * cap.copt.max_connections && cap.nbuckets < (1u << 20);)
@@ -590,13 +592,13 @@ int ds_decode_capture(FILE *in, const ds_capture_options *copt, const ds_options
     cap.buckets = calloc(cap.nbuckets, sizeof *cap.buckets);
     if (!cap.buckets) {
         snprintf(err, errlen, "out of memory");
-        pcap_close(pc);
+        pcap->close(pc);
         return -1;
     }
-    read_packets(&cap, pc);
+    read_packets(pcap, &cap, pc);
     while (cap.oldest) close_conn(&cap, cap.oldest);
     free(cap.buckets);
-    pcap_close(pc);
+    pcap->close(pc);
     if (stats_out) *stats_out = cap.stats;
     return cap.stats.errors ? 1 : 0;
 }

@@ -132,5 +132,14 @@ sys.exit(0 if envs and facts == envs else 1)
 PY
 then ok; else bad "json: from/to/time/direction facts differ from the XML golden's envelopes"; fi
 
+# libpcap is loaded when a capture is read, not linked: without it a capture gets a clear error
+# (DLMSCOPE_LIBPCAP names the one library to try), and the other input still decodes
+DLMSCOPE_LIBPCAP=/nonexistent/libpcap.so run no-libpcap 1 $G/pcap-wrapper-tcp.in
+has no-libpcap "libpcap is needed to read captures and cannot be loaded (/nonexistent/libpcap.so: " "$tmp/no-libpcap.err"
+DLMSCOPE_LIBPCAP=/nonexistent/libpcap.so run no-libpcap-hex 0 testdata/corpus/CS-u9n-snrm.hex
+unset DLMSCOPE_LIBPCAP
+has no-libpcap-hex "<Snrm>" "$tmp/no-libpcap-hex.xml"
+if command -v ldd >/dev/null && ! ldd "$BIN" 2>/dev/null | grep -q libpcap; then ok; else bad "the binary is linked with libpcap"; fi
+
 echo "pcap: $pass passed, $fail failed"
 [ "$fail" = 0 ]
