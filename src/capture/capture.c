@@ -244,10 +244,10 @@ static void endpoint_text(char *out, int ip_version, const endpoint *e)
         snprintf(out, ENDPOINT_TEXT, "%u.%u.%u.%u:%u", a[0], a[1], a[2], a[3], e->port);
         return;
     }
-    /* RFC 5952 shortening is not needed to identify a host: every group is written */
-    snprintf(out, ENDPOINT_TEXT, "[%x:%x:%x:%x:%x:%x:%x:%x]:%u", a[0] << 8 | a[1], a[2] << 8 | a[3],
-             a[4] << 8 | a[5], a[6] << 8 | a[7], a[8] << 8 | a[9], a[10] << 8 | a[11], a[12] << 8 | a[13],
-             a[14] << 8 | a[15], e->port);
+    /* the text people and tools compare addresses by: RFC 5952's short form */
+    char text[DS_IPV6_TEXT];
+    ds_pkt_ipv6_text(a, text);
+    snprintf(out, ENDPOINT_TEXT, "[%s]:%u", text, e->port);
 }
 
 static void lru_unlink(capture *cap, conn *c)

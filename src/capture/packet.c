@@ -1,6 +1,7 @@
 /* Link, network and transport headers (see packet.h; facts from REFERENCE.md 10.6). */
 #include "capture/packet.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "capture/tcp_reasm.h"
@@ -201,4 +202,30 @@ ds_pkt_result ds_pkt_parse(int linktype, const uint8_t *p, size_t caplen, ds_pkt
     default:
         return DS_PKT_LINKTYPE;
     }
+}
+
+void ds_pkt_ipv6_text(const uint8_t a[16], char *out)
+{
+    unsigned group[8];
+    for (int i = 0; i < 8; i++) group[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
+    /* the longest run of zero groups; a single zero group is written, not shortened (4.2.2) */
+    int best = -1, best_len = 1;
+    for (int i = 0; i < 8;) {
+        int j = i;
+        while (j < 8 && group[j] == 0) j++;
+        if (j - i > best_len) best = i, best_len = j - i;
+        i = j > i ? j : i + 1;
+    }
+    char *p = out;
+    for (int i = 0; i < 8; i++) {
+        if (i == best) {
+            *p++ = ':';
+            if (i == 0) *p++ = ':';
+            i += best_len - 1;
+            continue;
+        }
+        p += snprintf(p, 5, "%x", group[i]); /* at most 4 digits */
+        if (i < 7) *p++ = ':';
+    }
+    *p = '\0';
 }

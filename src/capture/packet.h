@@ -49,4 +49,10 @@ ds_pkt_result ds_pkt_parse(int linktype, const uint8_t *p, size_t caplen, ds_pkt
 /* 1 when the link type is one ds_pkt_parse knows */
 int ds_pkt_linktype_known(int linktype);
 
+/* An IPv6 address as RFC 5952 text (section 4): lower-case hex groups without leading zeros,
+ * the longest run of two or more zero groups (the first of equal runs) written "::". out holds
+ * at least DS_IPV6_TEXT bytes. */
+#define DS_IPV6_TEXT 40
+void ds_pkt_ipv6_text(const uint8_t a[16], char *out);
+
 #endif

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "dlmscope/dlmscope.h"
+#include "capture/packet.h"
+#include "test_hex.h"
 
 typedef struct counts {
     int evicted, gaps, errors;
@@ -36,6 +38,33 @@ static int decode(const char *path, const ds_capture_options *copt, counts *c, d
     fclose(in);
     return rc;
 }
+
+/* IPv6 text (RFC 5952 section 4); every expected text is Python's ipaddress.IPv6Address(...).compressed */
+START_TEST(ipv6_text)
+{
+    static const char *const CASES[][2] = {
+        {"20010db8000000000000000000000001", "2001:db8::1"},
+        {"20010db8000000000000000000000002", "2001:db8::2"},
+        {"00000000000000000000000000000000", "::"},
+        {"00000000000000000000000000000001", "::1"},
+        {"fe800000000000000202b3fffe1e8329", "fe80::202:b3ff:fe1e:8329"},
+        {"20010db8000000010001000100010001", "2001:db8:0:1:1:1:1:1"},   /* one zero group stays */
+        {"20010db8000000000001000000000001", "2001:db8::1:0:0:1"},      /* the first of equal runs */
+        {"20010db8000100000000000000000000", "2001:db8:1::"},
+        {"20010DB8AAAABBBBCCCCDDDDEEEE0001", "2001:db8:aaaa:bbbb:cccc:dddd:eeee:1"},
+        {"00000001000000010000000100000001", "0:1:0:1:0:1:0:1"},
+        {"00000000000100000000000000010000", "0:0:1::1:0"},             /* the longest run, not the first */
+        {"20010db8000000000000000000010000", "2001:db8::1:0"},
+    };
+    for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
+        uint8_t a[16];
+        ck_assert_uint_eq(test_unhex(CASES[i][0], a, sizeof a), 16);
+        char text[DS_IPV6_TEXT];
+        ds_pkt_ipv6_text(a, text);
+        ck_assert_str_eq(text, CASES[i][1]);
+    }
+}
+END_TEST
 
 START_TEST(magic_numbers)
 {
@@ -100,6 +129,7 @@ int main(void)
     Suite *s = suite_create("capture");
     TCase *t = tcase_create("capture");
     tcase_add_test(t, magic_numbers);
+    tcase_add_test(t, ipv6_text);
     tcase_add_test(t, eviction);
     tcase_add_test(t, bad_filter_and_not_a_capture);
     tcase_add_test(t, gap_counted);
