@@ -131,6 +131,9 @@ void ds_decoder_free(ds_decoder *d);
  * Returns 0 when everything decoded, 1 when something was not decodable, -1 on read error. */
 int ds_decode_stream(FILE *in, ds_input_mode mode, const ds_options *opt, ds_sink *sink,
                      ds_diag_fn diag_fn, void *diag_user, ds_stats *stats_out);
+/* The same for an input whose first n bytes the caller has read already (ds_reader_new_after). */
+int ds_decode_stream_after(const uint8_t *first, size_t n, FILE *in, ds_input_mode mode, const ds_options *opt,
+                           ds_sink *sink, ds_diag_fn diag_fn, void *diag_user, ds_stats *stats_out);
 
 /* Decode one APDU held in memory (no framing) to the sink, without document begin/end.
  * Returns the number of error diagnostics. */

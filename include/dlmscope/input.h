@@ -62,6 +62,11 @@ typedef struct ds_reader ds_reader;
  * its descriptor (read(2)), so that what has arrived is decoded without waiting for a full
  * block: do not read from such a FILE through stdio before handing it over. */
 ds_reader *ds_reader_new(FILE *in, ds_input_mode mode, ds_diag_fn diag, void *diag_user);
+/* The same for an input whose first n bytes (at most DS_READER_AFTER_MAX) the caller has read
+ * already, with read(2) (to look at a magic number, say): they are read first, then `in`. */
+#define DS_READER_AFTER_MAX 64
+ds_reader *ds_reader_new_after(const uint8_t *first, size_t n, FILE *in, ds_input_mode mode, ds_diag_fn diag,
+                               void *diag_user);
 /* 1: a chunk was produced; 0: end of input; -1: read error (errno set). Chunks may be empty
  * only when record_start is set. */
 int ds_reader_next(ds_reader *r, ds_chunk *out);

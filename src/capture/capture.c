@@ -7,7 +7,7 @@
  * directions are two sides of that decoder (ds_decoder_feed_side): framed apart, sharing the
  * session. A decoder writes whole frames into the sink inside its feed, so all of them can
  * share the one sink. */
-#define _DEFAULT_SOURCE /* pcap.h uses the BSD type names (u_char, u_int) */
+#define _GNU_SOURCE /* pcap.h uses the BSD type names (u_char, u_int); fopencookie */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -510,13 +510,39 @@ int ds_capture_magic(const uint8_t *p, size_t n)
     return 0;
 }
 
+/* A FILE without a descriptor (fopencookie, fmemopen: a stream whose first bytes were looked at)
+ * is read through stdio by a stream that libpcap may close without closing the caller's. */
+static ssize_t through_read(void *cookie, char *buf, size_t size)
+{
+    FILE *in = cookie;
+    size_t n = fread(buf, 1, size, in);
+    return n == 0 && ferror(in) ? -1 : (ssize_t)n;
+}
+
+static int through_close(void *cookie)
+{
+    (void)cookie; /* the caller's FILE stays open */
+    return 0;
+}
+
+static FILE *own_stream(FILE *in)
+{
+    int fd = fileno(in);
+    if (fd < 0) {
+        cookie_io_functions_t io = {.read = through_read, .close = through_close};
+        return fopencookie(in, "rb", io);
+    }
+    fd = dup(fd); /* libpcap closes what it is given; the caller's FILE stays open */
+    FILE *own = fd >= 0 ? fdopen(fd, "rb") : NULL;
+    if (!own && fd >= 0) close(fd);
+    return own;
+}
+
 static pcap_t *open_capture(const ds_pcap_api *pcap, FILE *in, char *err, size_t errlen)
 {
     char errbuf[PCAP_ERRBUF_SIZE] = "";
-    int fd = dup(fileno(in));  /* libpcap closes what it is given; the caller's FILE stays open */
-    FILE *own = fd >= 0 ? fdopen(fd, "rb") : NULL;
+    FILE *own = own_stream(in);
     if (!own) {
-        if (fd >= 0) close(fd);
         snprintf(err, errlen, "cannot read the capture: %s", strerror(errno));
         return NULL;
     }

@@ -1,9 +1,12 @@
 /* dlmscope decode: bytes in, XML or JSON out. */
+#define _GNU_SOURCE /* fopencookie: a pipe's first bytes handed back to libpcap */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "dlmscope/dlmscope.h"
@@ -29,8 +32,8 @@ void ds_cmd_decode_usage(FILE *out)
             "  --format KIND        framing: auto (default), hdlc, wrapper, mbus, pdu\n"
             "  --hex                input is text (hex or log), do not sniff\n"
             "  --binary             input is binary, do not sniff\n"
-            "  --pcap               input is a pcap or pcapng capture, do not sniff (a capture file is\n"
-            "                       recognised by itself; a capture on a pipe needs this)\n"
+            "  --pcap               input is a pcap or pcapng capture, do not sniff (a capture is\n"
+            "                       recognised by itself, on a pipe too)\n"
             "  --port N             a DLMS port besides 4059-4069 (TCP and UDP) in captures; repeatable\n"
             "  --any-port           in captures, try every TCP and UDP payload\n"
             "  --filter EXPR        in captures, only the packets this BPF filter takes (pcap-filter(7))\n"
@@ -125,8 +128,9 @@ typedef struct decode_args {
 
 #define PCAP_ERR_MAX 512
 
-/* 1 when the input starts with a capture's magic. Only an input that can seek back is looked at
- * (a file, standard input redirected from one): the bytes of a pipe could not be given back. */
+/* 1 when the input starts with a capture's magic; only an input that can seek back is looked at
+ * here (a file, standard input redirected from one): a pipe's bytes are taken and given back
+ * (decode_input). */
 static int sniff_capture(FILE *in)
 {
     long start = ftell(in);
@@ -146,6 +150,84 @@ static int decode_capture(FILE *in, const char *name, const decode_args *a, ds_s
         return rc == -2 ? DS_EXIT_USAGE : DS_EXIT_UNDECODABLE; /* a bad filter is the command line's */
     }
     return rc;
+}
+
+/* The first bytes of a pipe (up to n: a capture's magic), read with read(2) so that nothing more is
+ * taken from it; fewer at its end or on an error, which the reading after them meets again. */
+static size_t take_first_bytes(int fd, uint8_t *p, size_t n)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = read(fd, p + got, n - got);
+        if (r > 0) {
+            got += (size_t)r;
+            continue;
+        }
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) { /* a descriptor left non-blocking */
+            struct pollfd pfd = {.fd = fd, .events = POLLIN};
+            if (poll(&pfd, 1, -1) >= 0 || errno == EINTR) continue;
+        }
+        break;
+    }
+    return got;
+}
+
+/* A pipe's stream again from its start: the bytes taken, then the rest of the descriptor. */
+typedef struct taken_stream {
+    const uint8_t *first;
+    size_t n, pos;
+    int fd;
+} taken_stream;
+
+static ssize_t taken_read(void *cookie, char *buf, size_t size)
+{
+    taken_stream *t = cookie;
+    if (t->pos < t->n) {
+        size_t k = t->n - t->pos < size ? t->n - t->pos : size;
+        memcpy(buf, t->first + t->pos, k);
+        t->pos += k;
+        return (ssize_t)k;
+    }
+    for (;;) {
+        ssize_t r = read(t->fd, buf, size);
+        if (r >= 0 || errno != EINTR) return r;
+    }
+}
+
+static int taken_close(void *cookie)
+{
+    (void)cookie; /* the descriptor is the caller's */
+    return 0;
+}
+
+/* A capture or not, told by its first bytes; a pipe's are read and given back (a capture needs
+ * no --pcap on a pipe). */
+static int decode_input(FILE *in, const char *name, decode_args *a, ds_sink *sink, diag_ctx *dctx)
+{
+    const ds_options *opt = &a->opt;
+    uint8_t first[4];
+    size_t n = 0;
+    int rc;
+    if (a->pcap || (a->mode == DS_INPUT_AUTO && sniff_capture(in))) return decode_capture(in, name, a, sink, dctx);
+    if (a->mode == DS_INPUT_AUTO && ftell(in) < 0 && fileno(in) >= 0) { /* a pipe, terminal or socket */
+        n = take_first_bytes(fileno(in), first, sizeof first);
+        if (ds_capture_magic(first, n)) {
+            taken_stream t = {first, n, 0, fileno(in)};
+            cookie_io_functions_t io = {.read = taken_read, .close = taken_close};
+            FILE *whole = fopencookie(&t, "rb", io);
+            if (!whole) {
+                fprintf(stderr, "dlmscope: %s: %s\n", name, strerror(errno));
+                return DS_EXIT_UNDECODABLE;
+            }
+            rc = decode_capture(whole, name, a, sink, dctx);
+            fclose(whole);
+            return rc;
+        }
+    }
+    rc = ds_decode_stream_after(first, n, in, a->mode, opt, sink, print_diag, dctx, NULL);
+    if (rc < 0) fprintf(stderr, "dlmscope: %s: read error: %s\n", name, strerror(errno));
+    return rc < 0 ? DS_EXIT_UNDECODABLE : rc;
 }
 
 static int decode_one(const char *path, decode_args *a, ds_sink *sink, int announce)
@@ -168,14 +250,7 @@ static int decode_one(const char *path, decode_args *a, ds_sink *sink, int annou
         int n = snprintf(text, sizeof text, "file: %s", name);
         if (n > 0) sink->comment(sink, text, (size_t)n < sizeof text ? (size_t)n : sizeof text - 1, 0);
     }
-    int rc;
-    if (a->pcap || (a->mode == DS_INPUT_AUTO && sniff_capture(in))) {
-        rc = decode_capture(in, name, a, sink, dctx);
-    } else {
-        rc = ds_decode_stream(in, a->mode, opt, sink, print_diag, dctx, NULL);
-        if (rc < 0) fprintf(stderr, "dlmscope: %s: read error: %s\n", name, strerror(errno));
-        if (rc < 0) rc = DS_EXIT_UNDECODABLE;
-    }
+    int rc = decode_input(in, name, a, sink, dctx);
     if (in != stdin) fclose(in);
     return rc;
 }

@@ -517,9 +517,15 @@ void ds_decoder_free(ds_decoder *d)
 int ds_decode_stream(FILE *in, ds_input_mode mode, const ds_options *opt, ds_sink *sink, ds_diag_fn diag_fn,
                      void *diag_user, ds_stats *stats_out)
 {
+    return ds_decode_stream_after(NULL, 0, in, mode, opt, sink, diag_fn, diag_user, stats_out);
+}
+
+int ds_decode_stream_after(const uint8_t *taken, size_t n, FILE *in, ds_input_mode mode, const ds_options *opt,
+                           ds_sink *sink, ds_diag_fn diag_fn, void *diag_user, ds_stats *stats_out)
+{
     ds_decoder *d = ds_decoder_new(opt, sink, diag_fn, diag_user);
     if (!d) return -1;
-    ds_reader *r = ds_reader_new(in, mode, on_lower_diag, d);
+    ds_reader *r = ds_reader_new_after(taken, n, in, mode, on_lower_diag, d);
     if (!r) {
         ds_decoder_free(d);
         return -1;

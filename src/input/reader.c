@@ -361,7 +361,8 @@ static void start(ds_reader *r)
 {
     r->started = 1;
     if (r->mode != DS_INPUT_AUTO) return;
-    r->ahead_len = read_block(r, r->ahead, sizeof r->ahead);
+    /* after the bytes the caller took from the input already (ds_reader_new_after), if any */
+    r->ahead_len += read_block(r, r->ahead + r->ahead_len, sizeof r->ahead - r->ahead_len);
     /* a serial port may hand over one byte at a time: wait for enough to judge, or a whole line */
     while (r->live == 1 && !r->in_done && r->ahead_len < LIVE_SNIFF && !memchr(r->ahead, '\n', r->ahead_len) &&
            !memchr(r->ahead, '\r', r->ahead_len))
@@ -1054,6 +1055,18 @@ ds_reader *ds_reader_new(FILE *in, ds_input_mode mode, ds_diag_fn diag, void *di
     if (mode != DS_INPUT_AUTO && mode != DS_INPUT_HEX && mode != DS_INPUT_BINARY) return NULL;
     ds_reader *r = reader_alloc(mode, diag, diag_user);
     if (r) r->in = in;
+    return r;
+}
+
+ds_reader *ds_reader_new_after(const uint8_t *first, size_t n, FILE *in, ds_input_mode mode, ds_diag_fn diag,
+                               void *diag_user)
+{
+    if (n > DS_READER_AFTER_MAX || (n && !first)) return NULL;
+    ds_reader *r = ds_reader_new(in, mode, diag, diag_user);
+    if (r && n) {
+        memcpy(r->ahead, first, n); /* handed out first, as sniffed bytes are */
+        r->ahead_len = n;
+    }
     return r;
 }
 

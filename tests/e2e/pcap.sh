@@ -81,11 +81,19 @@ done
 if cmp -s "$tmp/gosem.hex" "$tmp/reordered.got" && cmp -s "$tmp/gosem.hex" "$tmp/split.got"; then ok; else
     bad "wrapper round trip: reordered or split segments do not give the frames sent"; fi
 
-# standard input: sniffed when it can seek back, --pcap for a pipe
+# standard input: sniffed when it can seek back; a pipe too, or --pcap
 run stdin 0 $KEYS - <$G/pcap-wrapper-tcp.in
 same stdin $G/pcap-wrapper-tcp.xml
 cat $G/pcap-wrapper-tcp.in | "$BIN" decode --pcap $KEYS >"$tmp/pipe.xml" 2>"$tmp/pipe.err"
 if [ $? = 0 ] && cmp -s "$tmp/pipe.xml" $G/pcap-wrapper-tcp.xml; then ok; else bad "pipe --pcap: output differs"; fi
+# ... and without --pcap: a pipe's first bytes are read, found to be a capture's magic and given back
+cat $G/pcap-wrapper-tcp.in | "$BIN" decode $KEYS >"$tmp/pipe-sniffed.xml" 2>"$tmp/pipe-sniffed.err"
+if [ $? = 0 ] && cmp -s "$tmp/pipe-sniffed.xml" $G/pcap-wrapper-tcp.xml; then ok; else bad "pipe without --pcap: output differs"; fi
+cat $P/hdlc-tcp.pcapng | "$BIN" decode >"$tmp/pipe-sniffed-hdlc.xml" 2>"$tmp/pipe-sniffed-hdlc.err"
+if [ $? = 0 ] && cmp -s "$tmp/pipe-sniffed-hdlc.xml" $G/pcap-hdlc-tcp.xml; then ok; else bad "pipe without --pcap (pcapng): output differs"; fi
+# a pipe too short to hold a magic, and hex on a pipe, still decode as text
+printf 'C0' | "$BIN" decode >"$tmp/pipe-short.xml" 2>&1
+if grep -qF 'C0' "$tmp/pipe-short.xml"; then ok; else bad "pipe of 2 characters: not decoded as text"; fi
 run not-a-capture 1 --pcap testdata/corpus/CS-u9n-snrm.hex
 has not-a-capture "not a capture that can be read" "$tmp/not-a-capture.err"
 

@@ -66,6 +66,39 @@ START_TEST(ipv6_text)
 }
 END_TEST
 
+/* A capture in a FILE without a descriptor (fmemopen) is read through stdio: the same frames and
+ * APDUs as from the file (the dup of a descriptor it used before had none to dup) */
+START_TEST(stream_without_descriptor)
+{
+    static const char PATH[] = "testdata/golden/pcap-wrapper-tcp.in";
+    counts c1 = {0}, c2 = {0};
+    ds_stats from_file, from_memory;
+    char err[256];
+    ck_assert_int_eq(decode(PATH, NULL, &c1, &from_file, err, sizeof err), 0);
+    FILE *f = fopen(PATH, "rb");
+    ck_assert_ptr_nonnull(f);
+    static uint8_t bytes[1 << 16];
+    size_t n = fread(bytes, 1, sizeof bytes, f);
+    fclose(f);
+    ck_assert_uint_gt(n, 0);
+    ck_assert_uint_lt(n, sizeof bytes);
+    FILE *mem = fmemopen(bytes, n, "rb");
+    ck_assert_ptr_nonnull(mem);
+    ds_sink *sink = ds_null_sink_new();
+    ds_options opt;
+    ds_options_init(&opt);
+    sink->begin_document(sink);
+    ck_assert_int_eq(ds_decode_capture(mem, NULL, &opt, sink, on_diag, &c2, &from_memory, err, sizeof err), 0);
+    sink->end_document(sink);
+    ds_sink_destroy(sink);
+    fclose(mem);
+    ck_assert_uint_gt(from_file.frames, 0);
+    ck_assert_uint_eq(from_memory.frames, from_file.frames);
+    ck_assert_uint_eq(from_memory.apdus, from_file.apdus);
+    ck_assert_uint_eq(from_memory.bytes, from_file.bytes);
+}
+END_TEST
+
 START_TEST(magic_numbers)
 {
     static const uint8_t YES[][4] = {{0xD4, 0xC3, 0xB2, 0xA1}, {0xA1, 0xB2, 0xC3, 0xD4}, {0x4D, 0x3C, 0xB2, 0xA1},
@@ -130,6 +163,7 @@ int main(void)
     TCase *t = tcase_create("capture");
     tcase_add_test(t, magic_numbers);
     tcase_add_test(t, ipv6_text);
+    tcase_add_test(t, stream_without_descriptor);
     tcase_add_test(t, eviction);
     tcase_add_test(t, bad_filter_and_not_a_capture);
     tcase_add_test(t, gap_counted);

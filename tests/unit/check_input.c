@@ -1258,6 +1258,40 @@ START_TEST(regular_file_not_live)
 }
 END_TEST
 
+/* Bytes the caller took from the input first (ds_reader_new_after): read before the rest, in the
+ * auto mode (sniffed with the rest: text here) and in binary */
+static void drain_after(const char *first, const char *rest, ds_input_mode mode, result *res)
+{
+    memset(res, 0, sizeof *res);
+    res->contiguous = 1;
+    FILE *f = fmemopen((void *)rest, strlen(rest), "r");
+    ck_assert_ptr_nonnull(f);
+    ds_reader *r = ds_reader_new_after((const uint8_t *)first, strlen(first), f, mode, collect_diag, res);
+    ck_assert_ptr_nonnull(r);
+    ds_chunk ch;
+    while ((res->rc = ds_reader_next(r, &ch)) == 1) append(res, &ch);
+    res->mode = ds_reader_mode(r);
+    ds_reader_free(r);
+    fclose(f);
+}
+
+START_TEST(bytes_taken_first)
+{
+    result res;
+    drain_after("7E A0", " 08 02 23 21 93 BD 64 7E\n", DS_INPUT_AUTO, &res);
+    ck_assert_int_eq(res.rc, 0);
+    ck_assert_int_eq(res.mode, DS_INPUT_HEX);
+    assert_bytes(&res, SNRM, sizeof SNRM);
+    free_result(&res);
+    drain_after("~", "A", DS_INPUT_BINARY, &res); /* 7E 41 */
+    ASSERT_BYTES(&res, 0x7E, 0x41);
+    free_result(&res);
+    /* more than DS_READER_AFTER_MAX bytes are refused */
+    static const uint8_t many[DS_READER_AFTER_MAX + 1];
+    ck_assert_ptr_null(ds_reader_new_after(many, sizeof many, stdin, DS_INPUT_AUTO, NULL, NULL));
+}
+END_TEST
+
 static Suite *input_suite(void)
 {
     Suite *s = suite_create("input");
@@ -1292,6 +1326,7 @@ static Suite *input_suite(void)
     suite_add_tcase(s, logs);
 
     TCase *edges = tcase_create("edges");
+    tcase_add_test(edges, bytes_taken_first);
     tcase_set_timeout(edges, 30);
     tcase_add_test(edges, crlf_line_endings);
     tcase_add_test(edges, bom_is_ignored);
