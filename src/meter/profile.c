@@ -206,10 +206,16 @@ static int by_range(const ds_meter *m, const meter_object *o, const ds_value *p,
     return METER_OK;
 }
 
-/* The selector and its parameters from the access descriptor (the AccessSelection of the
- * request: AccessSelector and AccessParameters). */
+/* The selector and its parameters from the access descriptor: the structure {selector,
+ * parameters} of assoc.h, or the request's AccessSelection group itself. */
 static int read_access(const ds_value *access, uint64_t *selector, const ds_value **params)
 {
+    if (access->kind == DS_VALUE_DATA) {
+        if (access->tag != DS_DATA_STRUCTURE || access->count != 2 || !access->child->next) return -1;
+        *selector = access->child->u;
+        *params = access->child->next;
+        return 0;
+    }
     const ds_value *s = ds_value_find(access, "AccessSelector");
     const ds_value *p = ds_value_find(access, "AccessParameters");
     if (!s || !p) return -1;

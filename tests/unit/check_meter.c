@@ -268,9 +268,16 @@ START_TEST(image_transfer_attributes)
 }
 END_TEST
 
-/* The AccessSelection of a get-request-normal for 7/1.0.99.1.0.255/2 with this selector and
- * parameters, as the association machine hands it over. */
+/* The selective access as assoc.h hands it over: a structure {selector, parameters}. */
 static const ds_value *selection(const char *selector_and_params)
+{
+    char hex[1024];
+    snprintf(hex, sizeof hex, "02 02 11 %s", selector_and_params);
+    return data(hex);
+}
+
+/* The same as the AccessSelection group of a decoded get-request-normal. */
+static const ds_value *selection_group(const char *selector_and_params)
 {
     char hex[1024];
     snprintf(hex, sizeof hex, "C0 01 C1 0007 0100630100FF 02 01 %s", selector_and_params);
@@ -317,6 +324,8 @@ START_TEST(profile_generic)
                                " 09 0C 07EA0C0102020000 00FFC400 09 0C 07EA0C0102021E00 00FFC400"
                                " 01 01 02 04 12 0003 09 06 0100010800FF 0F 02 12 0000";
     ck_assert_int_eq(get(16, 7, pg, 2, selection(range_energy), out, sizeof out), 0);
+    ck_assert_str_eq(out, "0103020106000000320201060000003C02010600000046");
+    ck_assert_int_eq(get(16, 7, pg, 2, selection_group(range_energy), out, sizeof out), 0);
     ck_assert_str_eq(out, "0103020106000000320201060000003C02010600000046");
     /* a restricting object that is no column; an unknown selector; wrong parameter types */
     const char *not_a_column = "01 02 04 02 04 12 0003 09 06 0100020800FF 0F 02 12 0000"
