@@ -482,6 +482,30 @@ def run_pty(tmp):
     check("pty no sanitizer report", "Sanitizer" not in err and "runtime error" not in err, err[:300])
 
 
+def run_serial():
+    """--serial on the slave side of a pty that we open (openpty: no real port needed)"""
+    master, slave = os.openpty()
+    name = os.ttyname(slave)
+    e = Emulator("--serial", name + ":19200:8E1")
+    check("serial listening line", e.line == "listening on serial %s 19200:8E1" % name, e.line)
+    tty.setraw(master)
+
+    class MasterIo(FdIo):
+        def __init__(self, fd):
+            self.fd = fd
+
+    io = MasterIo(master)
+    l = Hdlc(io, 16)
+    l.connect()
+    eq("serial aare", Plain(l).x(AARQ_16), AARE_16)
+    eq("serial register", Plain(l).x(get(3, "0100010800FF", 2)), h("C401C100 060001E240"))
+    eq("serial disc", l.disconnect(), 0x73)
+    rc, err = e.stop()
+    os.close(master)
+    os.close(slave)
+    eq("serial sigterm exit", rc, 0)
+
+
 def run_udp():
     e = Emulator("--udp", "0")
     check("udp listening line", e.line.startswith("listening on udp 127.0.0.1:"), e.line)
@@ -606,7 +630,7 @@ def run_corpus():
 
 def main():
     tmp = os.environ.get("TMPDIR", "/tmp")
-    for fn in (run_tcp, run_hdlc_tcp, lambda: run_pty(tmp), run_udp, run_corpus):
+    for fn in (run_tcp, run_hdlc_tcp, lambda: run_pty(tmp), run_udp, run_serial, run_corpus):
         try:
             fn()
         except Exception as ex:  # a failure to talk is a failed check, not a crash of the script
