@@ -250,9 +250,14 @@ int ds_run_setting(ds_run_settings *s, const char *name, const char *value, char
     if (is(n, "dryrun")) return s->dry_run = flag(value), 0;
     if (is(n, "decimal")) return s->decimal = flag(value), 0;
     if (is(n, "hex")) return s->decimal = !flag(value), 0;
-    if (is(n, "timeout") || is(n, "waittime")) {
+    if (is(n, "timeout")) {
         if (number(v, 3600, &x) || !x) return fail(err, errlen, "timeout '%s': 1..3600 seconds", v);
         s->timeout_ms = (int)x * 1000;
+        return 0;
+    }
+    if (is(n, "waittime")) { /* Gurux's, in milliseconds */
+        if (number(v, 3600000, &x) || !x) return fail(err, errlen, "WaitTime '%s': 1..3600000 milliseconds", v);
+        s->timeout_ms = (int)x;
         return 0;
     }
     if (is(n, "maxpdu") || is(n, "pdusize") || is(n, "maxreceivepdusize")) {
