@@ -202,7 +202,7 @@ static void shuttle(runner *r)
 typedef int (*done_fn)(runner *r);
 
 static int is_connected(runner *r) { return r->connected; }
-static int is_disconnected(runner *r) { return r->disconnected || !ds_conn_is_up(r->conn); }
+static int is_disconnected(runner *r) { return r->disconnected; }
 static int is_answered(runner *r) { return !ds_assoc_busy(r->as); }
 
 /* Pumps until done, the link breaks or the timeout passes: 0, -1 broken, -2 timeout. */
