@@ -125,6 +125,14 @@ int ds_assoc_release(ds_assoc *as);
 int ds_assoc_busy(const ds_assoc *as);
 /* Client: the last service's outcome. */
 const ds_assoc_result *ds_assoc_last_result(const ds_assoc *as);
+/* Client: gives up the service that waits (its answer did not come in time); a late answer to
+ * it is then refused as unasked. */
+void ds_assoc_abandon(ds_assoc *as);
+/* Client: a pre-established association (no AARQ): services may be asked at once, the server
+ * taking APDUs of at most peer_max_pdu bytes. */
+void ds_assoc_assume_open(ds_assoc *as, uint16_t peer_max_pdu);
+/* Both roles: the invocation counter the next ciphered APDU will carry (to store after a run). */
+uint32_t ds_assoc_next_ic(const ds_assoc *as);
 
 /* Both roles: each plain APDU as it is sent (sent = 1, before ciphering) or received (sent = 0,
  * after deciphering), for printing. */

@@ -14,6 +14,8 @@ int ds_cmd_encode(int argc, char **argv);
 void ds_cmd_encode_usage(FILE *out);
 int ds_cmd_listen(int argc, char **argv);
 void ds_cmd_listen_usage(FILE *out);
+int ds_cmd_run(int argc, char **argv);
+void ds_cmd_run_usage(FILE *out);
 int ds_cmd_emulate(int argc, char **argv);
 void ds_cmd_emulate_usage(FILE *out);
 

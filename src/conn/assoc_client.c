@@ -280,6 +280,25 @@ int ds_assoc_release(ds_assoc *as)
 }
 
 int ds_assoc_busy(const ds_assoc *as) { return as->wait != AS_WAIT_NONE; }
+
+void ds_assoc_abandon(ds_assoc *as)
+{
+    if (as->wait == AS_WAIT_NONE) return;
+    if (as->wait == AS_WAIT_AARE || as->wait == AS_WAIT_HLS) as->state = AS_CLOSED;
+    as->wait = AS_WAIT_NONE;
+    as->result.done = 1;
+    as->result.status = DS_ASSOC_MISMATCH;
+    as_fail(as, "no answer came in time");
+}
+
+void ds_assoc_assume_open(ds_assoc *as, uint16_t peer_max_pdu)
+{
+    as->wait = AS_WAIT_NONE;
+    as->state = AS_OPEN;
+    as->peer_max_pdu = peer_max_pdu ? peer_max_pdu : 0xFFFF;
+}
+
+uint32_t ds_assoc_next_ic(const ds_assoc *as) { return as->ic.next; }
 const ds_assoc_result *ds_assoc_last_result(const ds_assoc *as) { return &as->result; }
 
 /* Any error result in a with-list answer's results (data-access-result or action-result). */

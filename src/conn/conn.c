@@ -48,6 +48,7 @@ static void fill_defaults(ds_conn_settings *s)
 void conn_event(ds_conn *c, ds_conn_event_kind kind, const uint8_t *data, size_t len)
 {
     ds_conn_event ev = {.kind = kind, .data = data, .len = len};
+    if (kind != DS_CONN_EV_FRAME_IN && kind != DS_CONN_EV_FRAME_OUT) c->notices++;
     c->fn(c->user, &ev);
 }
 
@@ -65,6 +66,7 @@ void conn_error(ds_conn *c, const char *code, int broken, const char *fmt, ...)
         c->awaiting_reply = 0;
     }
     ds_conn_event ev = {.kind = DS_CONN_EV_ERROR, .code = code, .message = c->msg, .broken = broken};
+    c->notices++;
     c->fn(c->user, &ev);
 }
 
@@ -89,6 +91,46 @@ const char *conn_apdu_words(const ds_conn *c, char *buf, size_t cap)
     else
         snprintf(buf, cap, "the %zu-byte APDU (tag %02X)", c->last_len, c->last_tag);
     return buf;
+}
+
+void conn_describe_in_flight(const ds_conn *c, char *buf, size_t cap)
+{
+    char words[96];
+    if (c->state == LINK_CONNECTING) {
+        snprintf(buf, cap, "SNRM unanswered");
+    } else if (c->state == LINK_DISCONNECTING) {
+        snprintf(buf, cap, "DISC unanswered");
+    } else if (c->n_unacked) {
+        const sent_frame *sf = &c->unacked[0];
+        size_t from = sf->off >= DS_LLC_LEN ? sf->off - DS_LLC_LEN : 0;
+        snprintf(buf, cap, "I-frame N(S)=%u (APDU bytes %zu..%zu of %s) not acknowledged", sf->ns, from,
+                 sf->off + sf->len - DS_LLC_LEN, conn_apdu_words(c, words, sizeof words));
+    } else if (c->tx_active) {
+        snprintf(buf, cap, "%s half sent (%zu bytes framed)", conn_apdu_words(c, words, sizeof words),
+                 c->tx_next > DS_LLC_LEN ? c->tx_next - DS_LLC_LEN : 0);
+    } else if (c->rx_active) {
+        snprintf(buf, cap, "a segmented answer to %s being received (%zu bytes so far)",
+                 conn_apdu_words(c, words, sizeof words), c->rx_len);
+    } else if (c->awaiting_reply) {
+        snprintf(buf, cap, "no answer to %s", conn_apdu_words(c, words, sizeof words));
+    } else {
+        snprintf(buf, cap, "nothing");
+    }
+}
+
+void conn_link_lost(ds_conn *c, const char *why)
+{
+    if (c->state == LINK_BROKEN) return;
+    if (c->state == LINK_DOWN && c->s.role == DS_CONN_SERVER) return;
+    char in_flight[200];
+    conn_describe_in_flight(c, in_flight, sizeof in_flight);
+    conn_error(c, "link.closed", 1, "%s (in flight: %s)", why, in_flight);
+    if (c->s.role == DS_CONN_SERVER) c->peer_known = 0;
+}
+
+uint64_t conn_notices(const ds_conn *c)
+{
+    return c->notices;
 }
 
 static void on_frame(void *user, const ds_frame *f)

@@ -66,6 +66,7 @@ struct ds_conn {
     uint16_t peer_address;       /* server: the client SAP / wPort the link is with */
     int peer_known;
 
+    uint64_t notices;            /* events other than FRAME_IN/OUT so far (ds_conn_pump) */
     char msg[256];
 };
 
@@ -79,6 +80,12 @@ void conn_error(ds_conn *c, const char *code, int broken, const char *fmt, ...)
 int conn_queue_frame(ds_conn *c, const uint8_t *frame, size_t n);
 /* "the 13-byte get-request" (what was sent last), for messages. */
 const char *conn_apdu_words(const ds_conn *c, char *buf, size_t cap);
+
+/* What was going on, for the message of a broken link: "no answer to the 13-byte get-request". */
+void conn_describe_in_flight(const ds_conn *c, char *buf, size_t cap);
+/* The transport lost the peer (closed, failed): DS_CONN_EV_ERROR "link.closed", broken. */
+void conn_link_lost(ds_conn *c, const char *why);
+uint64_t conn_notices(const ds_conn *c);
 
 /* ---- link_hdlc.c ---- */
 void hdlc_frame_in(ds_conn *c, const ds_frame *f);

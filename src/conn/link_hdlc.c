@@ -254,35 +254,10 @@ static void on_s_frame(ds_conn *c, const ds_hdlc_info *h)
     if (h->pf) answer_turn(c);
 }
 
-static void describe_in_flight(const ds_conn *c, char *buf, size_t cap)
-{
-    char words[96];
-    if (c->state == LINK_CONNECTING) {
-        snprintf(buf, cap, "SNRM unanswered");
-    } else if (c->state == LINK_DISCONNECTING) {
-        snprintf(buf, cap, "DISC unanswered");
-    } else if (c->n_unacked) {
-        const sent_frame *sf = &c->unacked[0];
-        size_t from = sf->off >= DS_LLC_LEN ? sf->off - DS_LLC_LEN : 0;
-        snprintf(buf, cap, "I-frame N(S)=%u (APDU bytes %zu..%zu of %s) not acknowledged", sf->ns, from,
-                 sf->off + sf->len - DS_LLC_LEN, conn_apdu_words(c, words, sizeof words));
-    } else if (c->tx_active) {
-        snprintf(buf, cap, "%s half sent (%zu bytes framed)", conn_apdu_words(c, words, sizeof words),
-                 c->tx_next > DS_LLC_LEN ? c->tx_next - DS_LLC_LEN : 0);
-    } else if (c->rx_active) {
-        snprintf(buf, cap, "a segmented answer to %s being received (%zu bytes so far)",
-                 conn_apdu_words(c, words, sizeof words), c->rx_len);
-    } else if (c->awaiting_reply) {
-        snprintf(buf, cap, "no answer to %s", conn_apdu_words(c, words, sizeof words));
-    } else {
-        snprintf(buf, cap, "nothing");
-    }
-}
-
 static void peer_ended(ds_conn *c, const char *code, const char *what)
 {
     char in_flight[200];
-    describe_in_flight(c, in_flight, sizeof in_flight);
+    conn_describe_in_flight(c, in_flight, sizeof in_flight);
     conn_error(c, code, 1, "the server answered %s: the link is down (in flight: %s)", what, in_flight);
 }
 
@@ -468,7 +443,7 @@ void hdlc_tick(ds_conn *c)
     if (!client_waits(c) || c->now < c->poll_at + c->s.response_timeout_ms) return;
     if (c->retries >= c->s.max_retries) {
         char in_flight[200];
-        describe_in_flight(c, in_flight, sizeof in_flight);
+        conn_describe_in_flight(c, in_flight, sizeof in_flight);
         conn_error(c, "link.timeout", 1, "no answer from the server after %u sends %u ms apart: %s",
                    (unsigned)c->retries + 1, (unsigned)c->s.response_timeout_ms, in_flight);
         return;
