@@ -90,6 +90,58 @@ int ds_assoc_is_open(const ds_assoc *as);         /* AARE accepted (and HLS pass
 uint16_t ds_assoc_peer_max_pdu(const ds_assoc *as);
 uint32_t ds_assoc_negotiated_conformance(const ds_assoc *as);
 
+
+/* ---- client role ---- */
+
+/* The outcome of the last service the client asked for. */
+typedef struct ds_assoc_result {
+    int done;               /* 1: the service is complete (its last answer is in) */
+    int status;             /* DS_ASSOC_OK, DS_ASSOC_ERROR_ANSWER or DS_ASSOC_MISMATCH */
+    uint8_t request_tag;    /* the plain tag of the request (AARQ 60, get-request C0, ...) */
+    uint32_t result;        /* the data-access-result / action-result / AARE diagnostic / exception
+                               service error of an error answer; 0 otherwise */
+    const uint8_t *answer;  /* the plain answer APDU; after a block transfer of GET the whole
+                               Data in one get-response-normal (valid until the next call) */
+    size_t answer_len;
+} ds_assoc_result;
+
+enum {
+    DS_ASSOC_OK = 0,            /* every answer said success */
+    DS_ASSOC_ERROR_ANSWER = 1,  /* an answer carried an error (a result, a rejection, an exception) */
+    DS_ASSOC_MISMATCH = 2       /* an answer did not fit the request (wrong invoke id, an answer of
+                                   another service, undecipherable, a block out of order) */
+};
+
+/* Client: sends the AARQ (ciphered InitiateRequest when the settings have keys and a policy);
+ * the AARE and, for HLS, the reply_to_HLS_authentication pass follow from ds_assoc_receive. */
+int ds_assoc_open(ds_assoc *as);
+/* Client: one plain xDLMS request (GET/SET/ACTION of any form, read/write) as bytes, as the
+ * encoder made it: its invoke id is replaced by a fresh one, it is ciphered by the policy and
+ * sent, split into blocks when longer than the server's max PDU (set with datablocks). */
+int ds_assoc_request(ds_assoc *as, const uint8_t *apdu, size_t len);
+/* Client: RLRQ. */
+int ds_assoc_release(ds_assoc *as);
+/* Client: 1 while a service waits for an answer. */
+int ds_assoc_busy(const ds_assoc *as);
+/* Client: the last service's outcome. */
+const ds_assoc_result *ds_assoc_last_result(const ds_assoc *as);
+/* Client: gives up the service that waits (its answer did not come in time); a late answer to
+ * it is then refused as unasked. */
+void ds_assoc_abandon(ds_assoc *as);
+/* Client: a pre-established association (no AARQ): services may be asked at once, the server
+ * taking APDUs of at most peer_max_pdu bytes. */
+void ds_assoc_assume_open(ds_assoc *as, uint16_t peer_max_pdu);
+/* Both roles: the invocation counter the next ciphered APDU will carry (to store after a run). */
+uint32_t ds_assoc_next_ic(const ds_assoc *as);
+
+/* Both roles: each plain APDU as it is sent (sent = 1, before ciphering) or received (sent = 0,
+ * after deciphering), for printing. */
+typedef void (*ds_assoc_trace_fn)(void *user, int sent, const uint8_t *plain, size_t len);
+void ds_assoc_set_trace(ds_assoc *as, ds_assoc_trace_fn fn, void *user);
+/* Both roles: this side's HLS challenge (CtoS / StoC), 8..64 bytes, instead of one drawn from
+ * the system's random source (tests use it for repeatable runs). */
+int ds_assoc_set_challenge(ds_assoc *as, const uint8_t *challenge, size_t len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -74,6 +74,10 @@ typedef struct ds_conn_params {
     uint8_t window_tx, window_rx;
 } ds_conn_params;
 
+/* NULL on bad settings (an address that does not fit its field) or no memory. All buffers are
+ * allocated here, bounded by the settings; nothing is allocated per byte afterwards. A server
+ * with client_address 0 takes a link with any client SAP / wPort (ds_conn_peer_address).
+ * The callback may call ds_conn_send_apdu, ds_conn_output and the getters; not ds_conn_free. */
 ds_conn *ds_conn_new(const ds_conn_settings *s, ds_conn_event_fn fn, void *user);
 void ds_conn_free(ds_conn *c);
 
@@ -81,8 +85,10 @@ void ds_conn_free(ds_conn *c);
  * Server: nothing to do (the client's SNRM opens the link); returns 0. */
 int ds_conn_open(ds_conn *c, uint64_t now_ms);
 
-/* Queues one APDU (segmented over HDLC frames as max info needs). -1 if the link is not up or
- * the APDU is longer than settings.max_apdu. */
+/* Queues one APDU (segmented over HDLC frames as max info needs). -1 if the link is not up,
+ * the APDU is longer than settings.max_apdu, or the previous APDU is still being sent (one at a
+ * time: a client sends its next request after the answer, a server answers what it got). May be
+ * called from inside the event callback (e.g. a server answering DS_CONN_EV_APDU at once). */
 int ds_conn_send_apdu(ds_conn *c, const uint8_t *apdu, size_t len, uint64_t now_ms);
 
 /* Bytes from the peer, any split. Events fire from inside. Returns 0, or -1 once broken. */
@@ -104,6 +110,14 @@ int ds_conn_is_up(const ds_conn *c);
 /* 1 while an APDU we sent, or a segmented one we receive, is not complete. */
 int ds_conn_busy(const ds_conn *c);
 void ds_conn_get_params(const ds_conn *c, ds_conn_params *out);
+
+/* The peer's address: a server gives the client SAP (HDLC) or wPort (wrapper) of the link it
+ * has (learnt from the SNRM or the first wrapper frame; settings.client_address 0 accepts any
+ * client), a client the server's logical address. */
+uint16_t ds_conn_peer_address(const ds_conn *c);
+
+/* Bytes queued for the peer that ds_conn_output has not taken yet. */
+size_t ds_conn_pending_output(const ds_conn *c);
 
 #ifdef __cplusplus
 }

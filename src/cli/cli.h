@@ -14,6 +14,10 @@ int ds_cmd_encode(int argc, char **argv);
 void ds_cmd_encode_usage(FILE *out);
 int ds_cmd_listen(int argc, char **argv);
 void ds_cmd_listen_usage(FILE *out);
+int ds_cmd_run(int argc, char **argv);
+void ds_cmd_run_usage(FILE *out);
+int ds_cmd_emulate(int argc, char **argv);
+void ds_cmd_emulate_usage(FILE *out);
 
 /* ---- the key options (cmd_keys.c): one parser for every command that takes keys ---- */
 

@@ -17,6 +17,8 @@ static void usage(FILE *out)
             "  decode   translate DLMS bytes (hex, logs, binary dumps) to XML or JSON\n"
             "  encode   translate XML (decode output, Gurux XML, XmlClient scripts) to bytes\n"
             "  listen   decode what arrives on a serial port, as it arrives\n"
+            "  run      send the requests of a script to a meter, print the answers\n"
+            "  emulate  be a meter (a model in XML) for clients over TCP, UDP or serial\n"
             "  help     show the help of a command (dlmscope help decode)\n"
             "\n"
             "See dlmscope(1).\n");
@@ -40,6 +42,8 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "decode")) return ds_cmd_decode(argc - 1, argv + 1);
     if (!strcmp(cmd, "encode")) return ds_cmd_encode(argc - 1, argv + 1);
     if (!strcmp(cmd, "listen")) return ds_cmd_listen(argc - 1, argv + 1);
+    if (!strcmp(cmd, "run")) return ds_cmd_run(argc - 1, argv + 1);
+    if (!strcmp(cmd, "emulate")) return ds_cmd_emulate(argc - 1, argv + 1);
     if (!strcmp(cmd, "help")) {
         if (argc > 2 && !strcmp(argv[2], "decode")) {
             ds_cmd_decode_usage(stdout);
@@ -51,6 +55,14 @@ int main(int argc, char **argv)
         }
         if (argc > 2 && !strcmp(argv[2], "listen")) {
             ds_cmd_listen_usage(stdout);
+            return DS_EXIT_OK;
+        }
+        if (argc > 2 && !strcmp(argv[2], "run")) {
+            ds_cmd_run_usage(stdout);
+            return DS_EXIT_OK;
+        }
+        if (argc > 2 && !strcmp(argv[2], "emulate")) {
+            ds_cmd_emulate_usage(stdout);
             return DS_EXIT_OK;
         }
         if (argc > 2) {

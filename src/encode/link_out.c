@@ -50,83 +50,6 @@ int ds_is_envelope(const xmlNode *node)
     return ds_x_is(node, "HDLC") || ds_x_is(node, "WRAPPER") || ds_x_is(node, "WiredMBus");
 }
 
-/* ---- HDLC building blocks -------------------------------------------------------------------- */
-
-/* Address bytes from logical (upper) and physical (lower) parts; 0 when they do not fit. */
-static size_t addr_from_parts(uint32_t upper, uint32_t lower, int size, uint8_t out[4])
-{
-    switch (size) {
-    case 1:
-        if (upper >= 0x80u || lower != 0) return 0;
-        out[0] = (uint8_t)(upper << 1 | 1u);
-        return 1;
-    case 2:
-        if (upper >= 0x80u || lower >= 0x80u) return 0;
-        out[0] = (uint8_t)(upper << 1);
-        out[1] = (uint8_t)(lower << 1 | 1u);
-        return 2;
-    case 4:
-        if (upper >= 0x4000u || lower >= 0x4000u) return 0;
-        out[0] = (uint8_t)((upper >> 7) << 1);
-        out[1] = (uint8_t)((upper & 0x7Fu) << 1);
-        out[2] = (uint8_t)((lower >> 7) << 1);
-        out[3] = (uint8_t)((lower & 0x7Fu) << 1 | 1u);
-        return 4;
-    default:
-        return 0;
-    }
-}
-
-size_t ds_hdlc_addr_encode(uint32_t packed, int size, uint8_t out[4])
-{
-    if (size == 0) size = (int)ds_hdlc_addr_size_for(packed);
-    switch (size) {
-    case 1: return addr_from_parts(packed, 0, 1, out);
-    case 2: return packed >= 0x4000u ? 0 : addr_from_parts(packed >> 7, packed & 0x7Fu, 2, out);
-    case 4: return addr_from_parts(packed >> 14, packed & 0x3FFFu, 4, out);
-    default: return 0;
-    }
-}
-
-static void put_le16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v & 0xFFu);
-    p[1] = (uint8_t)(v >> 8);
-}
-
-int ds_hdlc_build(ds_buf *out, const uint8_t *dst, size_t dst_len, const uint8_t *src, size_t src_len,
-                  uint8_t control, int segmented, const uint8_t *info, size_t info_len)
-{
-    size_t header = 2 + dst_len + src_len + 1;
-    if (dst_len > 4 || src_len > 4 || info_len > DS_HDLC_MAX_LEN) return -1;
-    size_t frame_len = header + (info_len ? 2 + info_len : 0) + 2;
-    if (frame_len > DS_HDLC_MAX_LEN) return -1;
-    uint8_t head[2 + 4 + 4 + 1 + 2];
-    uint16_t format = (uint16_t)(0xA000u | (segmented ? 0x0800u : 0u) | frame_len);
-    head[0] = (uint8_t)(format >> 8);
-    head[1] = (uint8_t)(format & 0xFFu);
-    memcpy(head + 2, dst, dst_len);
-    memcpy(head + 2 + dst_len, src, src_len);
-    head[header - 1] = control;
-    size_t head_len = header;
-    if (info_len) {
-        put_le16(head + header, ds_crc16_x25(head, header));
-        head_len += 2;
-    }
-    size_t start = out->len;
-    /* The FCS covers everything between the flags; compute it over the bytes as appended. */
-    if (ds_buf_byte(out, DS_HDLC_FLAG) || ds_buf_append(out, head, head_len) ||
-        (info_len && ds_buf_append(out, info, info_len)))
-        goto fail;
-    uint8_t tail[3];
-    put_le16(tail, ds_crc16_x25(out->p + start + 1, out->len - start - 1));
-    tail[2] = DS_HDLC_FLAG;
-    if (ds_buf_append(out, tail, 3)) goto fail;
-    return 0;
-fail:
-    if (out->len > start) out->len = start;
-    return -1;
-}
 
 /* ---- reading envelope leaves ----------------------------------------------------------------- */
 
@@ -557,7 +480,7 @@ static int server_address(const ds_link_opts *o, uint8_t out[4], size_t *len)
 {
     int size = o->server_size;
     if (size == 0) size = o->server_upper < 0x80u && o->server_lower < 0x80u ? 2 : 4;
-    *len = addr_from_parts(o->server_upper, o->server_lower, size, out);
+    *len = ds_hdlc_addr_from_parts(o->server_upper, o->server_lower, size, out);
     return *len ? 0 : -1;
 }
 

@@ -13,6 +13,7 @@
 #include "dlmscope/encoder.h"
 #include "dlmscope/frame.h"
 #include "encode/enc.h"
+#include "link/hdlc_write.h"
 #include "util/buf.h"
 
 /* HDLC sequence numbers per direction for framing bare APDUs. */
@@ -98,17 +99,5 @@ typedef int (*ds_frame_sink_fn)(void *user, const uint8_t *frame, size_t n);
  * Returns 0, -1 on bad options/arguments, or the non-zero value emit returned. */
 int ds_link_frame_apdu(const ds_link_opts *o, ds_link_state *st, const uint8_t *apdu, size_t n,
                        ds_frame_sink_fn emit, void *user);
-
-/* ---- building blocks (also used by the tests) ---- */
-
-/* Writes the HDLC address field for packed number p in `size` bytes (1, 2, 4; 0 = infer).
- * Returns the bytes written, 0 when p does not fit that size. */
-size_t ds_hdlc_addr_encode(uint32_t packed, int size, uint8_t out[4]);
-
-/* A whole HDLC frame (flags, format with S bit and length, HCS when there is info, FCS)
- * appended to out. dst/src are address fields as on the wire. Returns 0, -1 when the frame
- * would exceed the 11-bit length or out is full. */
-int ds_hdlc_build(ds_buf *out, const uint8_t *dst, size_t dst_len, const uint8_t *src, size_t src_len,
-                  uint8_t control, int segmented, const uint8_t *info, size_t info_len);
 
 #endif

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dlmscope/value.h"
+
 /* "a.b.c.d.e.f" in decimal. buf >= 24. Returns length. */
 size_t ds_obis_format(const uint8_t obis[6], char *buf);
 /* Longest meaning of an OBIS code (the table is checked against it when compiled), and the
@@ -23,6 +25,44 @@ int ds_obis_table_sorted(void);
 int ds_obis_table_indexed(void);
 /* The i-th meaning of the OBIS table, NULL past its end (for the tests). */
 const char *ds_obis_table_name(size_t i);
+/* ---- COSEM interface classes ----
+ *
+ * A type description is a few bytes in prefix form, made of A-XDR type tags (DS_DATA_* of
+ * dlmscope/value.h): a simple type is its tag; a structure is DS_DATA_STRUCTURE, the number of
+ * its elements, then each element's description; an array is DS_DATA_ARRAY then its element's
+ * description (any count). DS_TYPE_ANY stands for any type (a register's value, a CHOICE). So
+ * image transfer's method 1 parameter, structure {octet-string, double-long-unsigned}, is
+ * 02 02 09 06. */
+#define DS_TYPE_ANY 0xFE
+#define DS_TYPE_SPEC_MAX_DEPTH 8
+
+typedef struct ds_member_def {
+    const char *name;      /* "time", "remote_disconnect"; NULL ends a list */
+    const uint8_t *type;   /* attribute type or method parameter type, prefix form */
+} ds_member_def;
+
+typedef struct ds_class_def {
+    uint16_t id;
+    uint8_t version;              /* the version this program implements (REFERENCE.md §8.1) */
+    const char *name;
+    const ds_member_def *attributes; /* attribute i is attributes[i - 1]; NULL: not described */
+    const ds_member_def *methods;    /* method i is methods[i - 1]; NULL: none described */
+} ds_class_def;
+
+/* The definition of a class, or NULL. */
+const ds_class_def *ds_class_find(uint16_t class_id);
+/* The i-th row of the table (from 0), NULL past its end (for the tests). */
+const ds_class_def *ds_class_at(size_t i);
+/* Attribute or method (from 1) of a class, or NULL; attribute 1 (logical_name, an octet
+ * string) for every class. */
+const ds_member_def *ds_class_attribute(const ds_class_def *c, unsigned attribute);
+const ds_member_def *ds_class_method(const ds_class_def *c, unsigned method);
+/* How many attributes (at least 1) and methods the table describes. */
+unsigned ds_class_attribute_count(const ds_class_def *c);
+unsigned ds_class_method_count(const ds_class_def *c);
+/* Bytes of the type description at spec (n bytes available), 0 when it is malformed. */
+size_t ds_type_spec_len(const uint8_t *spec, size_t n);
+
 /* Interface class name ("Clock", "Register", "Association LN"), or NULL. */
 const char *ds_class_name(uint16_t class_id);
 /* Name of an attribute or a method (numbered from 1) of an interface class ("time" for Clock

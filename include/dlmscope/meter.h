@@ -1,0 +1,80 @@
+/* The meter emulator: a meter model read from XML, its COSEM objects, and the loop that serves
+ * clients over TCP, UDP, HDLC over TCP or a serial line.
+ *
+ * The model (man/dlmscope-model.5) describes the objects (class, OBIS code, attribute values,
+ * access rights per association), the associations (client SAP, authentication, keys, security
+ * policy) and the link (HDLC or wrapper, max info, window, PDU size). The objects answer
+ * through the ds_server_objects callbacks of dlmscope/assoc.h, so the association machine,
+ * not the meter, reads and writes the APDUs. */
+#ifndef DLMSCOPE_METER_H
+#define DLMSCOPE_METER_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dlmscope/assoc.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ds_meter ds_meter;
+
+/* Reads a model. NULL with "file:line: message" in err when it cannot be used. */
+ds_meter *ds_meter_load(const char *path, char *err, size_t errsz);
+ds_meter *ds_meter_load_memory(const char *xml, size_t len, const char *name, char *err, size_t errsz);
+void ds_meter_free(ds_meter *m);
+
+/* The callbacks of dlmscope/assoc.h answered by this meter (objects->user = m). */
+void ds_meter_objects(ds_meter *m, ds_server_objects *objects);
+
+/* The link of the model. */
+typedef struct ds_meter_link {
+    int hdlc;                 /* 1 HDLC, 0 the TCP/UDP wrapper */
+    uint16_t max_info;        /* HDLC max info field, both directions */
+    uint8_t window;           /* HDLC window, both directions */
+    uint16_t max_pdu;         /* the server's max receive PDU size */
+    uint16_t server_logical;  /* HDLC upper address / wrapper wPort */
+    uint16_t server_physical; /* HDLC lower address, 0 = none */
+} ds_meter_link;
+void ds_meter_get_link(const ds_meter *m, ds_meter_link *out);
+
+/* The meter's clock: 0 (the default) follows the real clock; otherwise the meter's "now" is
+ * this Unix time and stays there (for tests). */
+void ds_meter_set_time(ds_meter *m, int64_t unix_seconds);
+
+/* ---- emulate: serving the meter ---- */
+
+typedef enum {
+    DS_EMULATE_TCP = 0,   /* TCP with the wrapper */
+    DS_EMULATE_UDP,       /* UDP with the wrapper */
+    DS_EMULATE_HDLC_TCP,  /* HDLC frames over TCP */
+    DS_EMULATE_PTY,       /* HDLC on a new pseudo-terminal; link = a symlink to its slave */
+    DS_EMULATE_SERIAL     /* HDLC on a serial device with termios settings */
+} ds_emulate_transport;
+
+typedef struct ds_emulate_options {
+    ds_emulate_transport transport;
+    int port;                 /* TCP/UDP port on 127.0.0.1 (and ::1); 0 = any free one */
+    const char *path;         /* pty link or serial device */
+    const char *serial_settings; /* "9600:8N1"; NULL = 9600 8N1 */
+    uint16_t max_info;        /* 0 = the model's */
+    uint8_t window;           /* 0 = the model's */
+    int max_clients;          /* 0 = 64 */
+    uint32_t idle_timeout_ms; /* a client silent this long is dropped; 0 = 120000 */
+    /* told once the meter listens: "listening on tcp 127.0.0.1:4059" */
+    void (*ready)(void *user, const char *where);
+    void *user;
+    /* set to non-zero (e.g. by a signal handler) to stop the loop */
+    volatile sig_atomic_t *stop;
+} ds_emulate_options;
+
+/* Serves until *stop becomes non-zero. 0 on a clean stop, -1 with err (cannot listen, ...). */
+int ds_emulate_run(ds_meter *m, const ds_emulate_options *o, char *err, size_t errsz);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

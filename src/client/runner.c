@@ -1,0 +1,504 @@
+/* `dlmscope run`: a script through the machines. The transport (transport.h) carries bytes,
+ * the link machine (conn.h) frames them, the association machine (assoc.h) makes and checks
+ * the APDUs; this file connects them, waits (every wait bounded by the settings' timeout),
+ * prints each answer with the decoder, and keeps the transcript and the invocation counter.
+ *
+ * --dry-run puts a server-side link machine in memory in place of the meter, so that the
+ * frames printed are those the link machine would send (SNRM, the I-frames, DISC); the
+ * association is then taken as pre-established, since no AARE can come. */
+#define _DEFAULT_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client/script.h"
+#include "dlmscope/assoc.h"
+#include "dlmscope/conn.h"
+#include "dlmscope/decoder.h"
+#include "dlmscope/serial.h"
+#include "dlmscope/transport.h"
+#include "dlmscope/value.h"
+
+#define INBOX_MAX 64
+#define HEX_PER_LINE 16
+
+typedef struct runner {
+    const ds_run_settings *s;
+    FILE *out, *log;
+    int fd;
+    ds_conn *conn, *mirror;       /* mirror: the meter's side in a dry run */
+    ds_assoc *as;
+    FILE *transcript;
+    uint64_t sent_bytes, received_bytes;
+    uint8_t *inbox[INBOX_MAX];
+    size_t inbox_len[INBOX_MAX];
+    size_t in_head, in_tail;
+    int connected, disconnected, broken;
+    char link_error[300];
+    ds_decoder *dec;
+    ds_sink *sink;
+    ds_keyset keys;
+    int dry;
+} runner;
+
+static void say(runner *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void say(runner *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("dlmscope run: ", r->log);
+    vfprintf(r->log, fmt, ap);
+    fputc('\n', r->log);
+    va_end(ap);
+}
+
+/* ---- transcript: socat's -x -v form, which decode reads with times and directions ---- */
+
+static void wall_time(char *buf, size_t cap)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    struct tm tm;
+    time_t t = tv.tv_sec;
+    localtime_r(&t, &tm);
+    char day[32];
+    if (strftime(day, sizeof day, "%Y/%m/%d %H:%M:%S", &tm) == 0) day[0] = '\0';
+    snprintf(buf, cap, "%s.%06ld", day, (long)tv.tv_usec);
+}
+
+static void transcript_block(runner *r, int sent, const uint8_t *p, size_t n)
+{
+    if (!r->transcript || n == 0) return;
+    char when[64];
+    wall_time(when, sizeof when);
+    uint64_t *count = sent ? &r->sent_bytes : &r->received_bytes;
+    fprintf(r->transcript, "%c %s  length=%zu from=%llu to=%llu\n", sent ? '>' : '<', when, n,
+            (unsigned long long)*count, (unsigned long long)(*count + n - 1));
+    *count += n;
+    for (size_t i = 0; i < n; i += HEX_PER_LINE) {
+        for (size_t j = i; j < n && j < i + HEX_PER_LINE; j++) fprintf(r->transcript, " %02x", p[j]);
+        fputc('\n', r->transcript);
+    }
+    fputs("--\n", r->transcript);
+    fflush(r->transcript);
+}
+
+/* ---- dry run: the bytes as an XML comment ---- */
+
+static void hex_comment(runner *r, const char *what, const uint8_t *p, size_t n)
+{
+    ds_sink_flush(r->sink);
+    fflush(r->out);
+    fprintf(r->out, "<!-- %s:", what);
+    for (size_t i = 0; i < n; i++) fprintf(r->out, " %02X", p[i]);
+    fputs(" -->\n", r->out);
+}
+
+/* ---- the link machine's events ---- */
+
+static void on_link(void *user, const ds_conn_event *ev)
+{
+    runner *r = user;
+    switch (ev->kind) {
+    case DS_CONN_EV_CONNECTED: r->connected = 1; break;
+    case DS_CONN_EV_DISCONNECTED: r->disconnected = 1; break;
+    case DS_CONN_EV_APDU:
+        if (r->in_tail - r->in_head >= INBOX_MAX) break;
+        r->inbox[r->in_tail % INBOX_MAX] = malloc(ev->len ? ev->len : 1);
+        if (!r->inbox[r->in_tail % INBOX_MAX]) break;
+        memcpy(r->inbox[r->in_tail % INBOX_MAX], ev->data, ev->len);
+        r->inbox_len[r->in_tail % INBOX_MAX] = ev->len;
+        r->in_tail++;
+        break;
+    case DS_CONN_EV_ERROR:
+        snprintf(r->link_error, sizeof r->link_error, "%s: %s", ev->code ? ev->code : "link", ev->message ? ev->message : "");
+        if (ev->broken) r->broken = 1;
+        say(r, "link %s%s", r->link_error, ev->broken ? " (the link is down)" : "");
+        break;
+    case DS_CONN_EV_FRAME_OUT:
+        transcript_block(r, 1, ev->data, ev->len);
+        if (r->dry) hex_comment(r, "frame", ev->data, ev->len);
+        break;
+    case DS_CONN_EV_FRAME_IN:
+        if (!r->dry) transcript_block(r, 0, ev->data, ev->len);
+        break;
+    }
+}
+
+/* The meter's side of a dry run answers every APDU with an exception-response, only so that
+ * the client's link (which waits for an answer before its next I-frame) goes on; what it
+ * answers is neither shown nor kept. */
+static void on_mirror(void *user, const ds_conn_event *ev)
+{
+    runner *r = user;
+    if (ev->kind != DS_CONN_EV_APDU) return;
+    uint8_t apdu[8];
+    size_t n = 0;
+    char err[100];
+    if (!ds_build_exception_response(1, 2, apdu, sizeof apdu, &n, err, sizeof err))
+        ds_conn_send_apdu(r->mirror, apdu, n, ds_clock_ms());
+}
+
+/* The association machine's APDUs go to the link (or, unframed, straight out). */
+static int to_link(void *user, const uint8_t *apdu, size_t len)
+{
+    runner *r = user;
+    if (!r->conn) {
+        if (r->dry) hex_comment(r, "apdu", apdu, len);
+        transcript_block(r, 1, apdu, len);
+        return 0;
+    }
+    if (ds_conn_send_apdu(r->conn, apdu, len, ds_clock_ms())) {
+        say(r, "the link does not take an APDU of %zu bytes", len);
+        return -1;
+    }
+    return 0;
+}
+
+/* Each plain APDU: the requests in a dry run, the answers always, in the decode format. */
+static void show(void *user, int sent, const uint8_t *plain, size_t len)
+{
+    runner *r = user;
+    if (sent && !r->dry) return;
+    ds_decoder_feed(r->dec, plain, len, 0, NULL);
+    ds_decoder_boundary(r->dec);
+    ds_sink_flush(r->sink);
+}
+
+/* ---- moving bytes ---- */
+
+static void deliver_inbox(runner *r)
+{
+    while (r->in_head != r->in_tail) {
+        size_t i = r->in_head % INBOX_MAX;
+        r->in_head++;
+        if (ds_assoc_receive(r->as, r->inbox[i], r->inbox_len[i]) && ds_assoc_error(r->as)[0])
+            say(r, "%s", ds_assoc_error(r->as));
+        free(r->inbox[i]);
+        r->inbox[i] = NULL;
+    }
+}
+
+/* Dry run: the bytes between the two link machines in memory. */
+static void shuttle(runner *r)
+{
+    uint8_t buf[4096];
+    for (int round = 0; round < 1000; round++) {
+        size_t a = ds_conn_output(r->conn, buf, sizeof buf), b = 0;
+        uint64_t now = ds_clock_ms();
+        if (a) ds_conn_recv(r->mirror, buf, a, now);
+        b = ds_conn_output(r->mirror, buf, sizeof buf);
+        if (b) ds_conn_recv(r->conn, buf, b, now);
+        if (!a && !b) return;
+    }
+}
+
+typedef int (*done_fn)(runner *r);
+
+static int is_connected(runner *r) { return r->connected; }
+static int is_disconnected(runner *r) { return r->disconnected; }
+static int is_answered(runner *r) { return !ds_assoc_busy(r->as); }
+
+/* Pumps until done, the link breaks or the timeout passes: 0, -1 broken, -2 timeout. */
+static int wait_for(runner *r, done_fn done)
+{
+    uint64_t deadline = ds_clock_ms() + (uint64_t)r->s->timeout_ms;
+    while (!done(r)) {
+        if (r->broken) return -1;
+        if (r->dry) {
+            shuttle(r);
+            return done(r) ? 0 : -2;
+        }
+        if (ds_clock_ms() >= deadline) return -2;
+        if (ds_conn_pump(r->conn, r->fd, deadline) == DS_PUMP_CLOSED) r->broken = 1;
+        deliver_inbox(r);
+    }
+    return 0;
+}
+
+/* ---- setting up ---- */
+
+static int open_transport(runner *r, ds_conn_framing *framing, char *err, size_t errlen)
+{
+    const ds_run_settings *s = r->s;
+    char target[DS_RUN_TEXT_MAX + 16];
+    ds_run_transport t = s->transport;
+    snprintf(target, sizeof target, "%s", s->target);
+    if (t == DS_RUN_NO_TRANSPORT && s->host[0]) {
+        t = s->wrapper ? DS_RUN_TCP : DS_RUN_HDLC_TCP;
+        snprintf(target, sizeof target, "%s:%u", s->host, s->port ? s->port : 4059);
+    }
+    *framing = (t == DS_RUN_TCP || t == DS_RUN_UDP) ? DS_CONN_WRAPPER : DS_CONN_HDLC;
+    if (r->dry) return t == DS_RUN_NO_TRANSPORT ? 1 : 0;
+    switch (t) {
+    case DS_RUN_TCP:
+    case DS_RUN_HDLC_TCP: r->fd = ds_tcp_connect(target, s->timeout_ms, err, errlen); break;
+    case DS_RUN_UDP: r->fd = ds_udp_connect(target, err, errlen); break;
+    case DS_RUN_SERIAL: r->fd = ds_serial_target_open(target, err, errlen); break;
+    default: snprintf(err, errlen, "no meter given: --tcp, --udp, --hdlc-tcp or --serial (or --dry-run)"); return -1;
+    }
+    if (r->fd < 0) return -1;
+    if (t == DS_RUN_SERIAL && s->iec) {
+        char dev[DS_RUN_TEXT_MAX];
+        ds_serial_settings after;
+        int has = 0;
+        ds_iec_result res;
+        if (ds_serial_target_parse(target, dev, sizeof dev, &after, &has, err, errlen)) return -1;
+        if (!has) ds_serial_settings_init(&after);
+        if (ds_iec_mode_e_open(r->fd, &after, s->timeout_ms, NULL, &res, err, errlen)) return -1;
+        say(r, "IEC opening: %s, %lu baud", res.ident, res.baud);
+    }
+    return 0;
+}
+
+static int make_link(runner *r, ds_conn_framing framing)
+{
+    ds_conn_settings cs;
+    memset(&cs, 0, sizeof cs);
+    cs.role = DS_CONN_CLIENT;
+    cs.framing = framing;
+    cs.client_address = (uint16_t)r->s->client_sap;
+    cs.server_logical = (uint16_t)r->s->server_logical;
+    cs.server_physical = (uint16_t)r->s->server_physical;
+    cs.max_info_tx = cs.max_info_rx = (uint16_t)r->s->max_info;
+    cs.response_timeout_ms = (uint32_t)(r->s->timeout_ms > 3000 ? 3000 : r->s->timeout_ms);
+    r->conn = ds_conn_new(&cs, on_link, r);
+    if (!r->conn) return -1;
+    if (r->dry) {
+        cs.role = DS_CONN_SERVER;
+        r->mirror = ds_conn_new(&cs, on_mirror, r);
+        if (!r->mirror) return -1;
+    }
+    return 0;
+}
+
+static int read_ic_file(const ds_run_settings *s, uint32_t *ic)
+{
+    if (!s->ic_file[0]) return 0;
+    FILE *f = fopen(s->ic_file, "r");
+    if (!f) return errno == ENOENT ? 0 : -1; /* no file yet: the settings' IC */
+    unsigned long v = 0;
+    int ok = fscanf(f, "%lu", &v) == 1 && v <= 0xFFFFFFFFul;
+    fclose(f);
+    if (!ok) return -1;
+    *ic = (uint32_t)v;
+    return 0;
+}
+
+static void write_ic_file(runner *r)
+{
+    if (!r->s->ic_file[0] || r->dry || !r->as) return;
+    FILE *f = fopen(r->s->ic_file, "w");
+    if (!f || fprintf(f, "%lu\n", (unsigned long)ds_assoc_next_ic(r->as)) < 0 || fclose(f))
+        say(r, "cannot write the invocation counter to %s", r->s->ic_file);
+}
+
+static int make_assoc(runner *r, char *err, size_t errlen)
+{
+    const ds_run_settings *s = r->s;
+    ds_assoc_settings a;
+    memset(&a, 0, sizeof a);
+    a.role = DS_ASSOC_CLIENT;
+    a.logical_names = s->logical_names;
+    a.mechanism = s->mechanism;
+    a.secret = s->secret;
+    a.secret_len = s->secret_len;
+    r->keys = s->keys;
+    int ciphering = s->keys.ek.set && s->security_policy != 0;
+    if (s->keys.ek.set || s->keys.ak.set) a.keys = &r->keys;
+    a.security_policy = (uint8_t)(s->security_policy < 0 ? (s->keys.ek.set ? 3 : 0) : s->security_policy);
+    a.security_suite = s->security_suite;
+    a.dedicated = s->dedicated;
+    a.general_ciphering = s->general_ciphering;
+    a.own_title = s->has_client_title ? s->client_title : NULL;
+    a.conformance = s->conformance;
+    a.max_pdu = (uint16_t)s->max_pdu;
+    a.first_ic = s->ic;
+    if (read_ic_file(s, &a.first_ic)) return snprintf(err, errlen, "%.200s: not an invocation counter", s->ic_file), -1;
+    if ((ciphering || s->mechanism >= 5) && !s->has_client_title)
+        return snprintf(err, errlen, "ciphering and HLS 5-7 need the client's system title (--client-title)"), -1;
+    if (s->mechanism == 5 && (!s->keys.ek.set || !s->keys.ak.set))
+        return snprintf(err, errlen, "high-gmac needs --ek and --ak"), -1;
+    if (s->mechanism == 7) return snprintf(err, errlen, "high-ecdsa: run takes no signing keys yet"), -1;
+    if (s->mechanism >= 1 && s->mechanism != 5 && !s->secret_len)
+        return snprintf(err, errlen, "this authentication needs --password or --hls-secret"), -1;
+    r->as = ds_assoc_new(&a, to_link, r);
+    if (!r->as) return snprintf(err, errlen, "out of memory"), -1;
+    ds_assoc_set_trace(r->as, show, r);
+    return 0;
+}
+
+static int make_printer(runner *r)
+{
+    ds_options o;
+    ds_options_init(&o);
+    o.pdu_only = 1;
+    o.link = DS_LINK_RAW;
+    r->sink = ds_xml_sink_new(r->out);
+    r->dec = r->sink ? ds_decoder_new(&o, r->sink, NULL, NULL) : NULL;
+    if (!r->dec) return -1;
+    r->sink->begin_document(r->sink);
+    ds_decoder_begin(r->dec);
+    return 0;
+}
+
+/* ---- the run ---- */
+
+static const char *status_text(const ds_assoc_result *res)
+{
+    return res->status == DS_ASSOC_OK ? "ok" : res->status == DS_ASSOC_ERROR_ANSWER ? "error answer" : "answer does not fit";
+}
+
+static int run_steps(runner *r, ds_run_script *sc)
+{
+    int worst = 0;
+    for (size_t i = 0; i < sc->count; i++) {
+        ds_run_step *st = &sc->steps[i];
+        if (st->pause_ms && !r->dry) usleep(st->pause_ms * 1000u);
+        if (ds_assoc_request(r->as, st->apdu, st->len)) {
+            say(r, "step %zu (line %ld, <%s>): not sent: %s", i + 1, st->line, st->name, ds_assoc_error(r->as));
+            worst = worst > 1 ? worst : 1;
+            continue;
+        }
+        if (r->dry) {
+            shuttle(r);
+            ds_assoc_abandon(r->as);
+            continue;
+        }
+        int w = wait_for(r, is_answered);
+        if (w) {
+            ds_assoc_abandon(r->as);
+            say(r, "step %zu (line %ld, <%s>): %s", i + 1, st->line, st->name,
+                w == -1 ? "the link broke" : "no answer in time");
+            return 2;
+        }
+        const ds_assoc_result *res = ds_assoc_last_result(r->as);
+        if (res->status == DS_ASSOC_OK) say(r, "step %zu (line %ld, <%s>): ok", i + 1, st->line, st->name);
+        else {
+            say(r, "step %zu (line %ld, <%s>): %s: %s", i + 1, st->line, st->name, status_text(res), ds_assoc_error(r->as));
+            worst = worst > 1 ? worst : 1;
+        }
+    }
+    return worst;
+}
+
+static int associate(runner *r)
+{
+    if (ds_assoc_open(r->as)) {
+        say(r, "AARQ: %s", ds_assoc_error(r->as));
+        return 2;
+    }
+    if (r->dry) {
+        shuttle(r);
+        ds_assoc_abandon(r->as);
+        ds_assoc_assume_open(r->as, (uint16_t)r->s->max_pdu);
+        return 0;
+    }
+    int w = wait_for(r, is_answered);
+    if (w) {
+        ds_assoc_abandon(r->as);
+        say(r, "association: %s", w == -1 ? "the link broke" : "no AARE in time");
+        return 2;
+    }
+    const ds_assoc_result *res = ds_assoc_last_result(r->as);
+    if (res->status != DS_ASSOC_OK || !ds_assoc_is_open(r->as)) {
+        say(r, "association refused: %s", ds_assoc_error(r->as));
+        return 2;
+    }
+    say(r, "associated (max PDU %u, conformance 0x%06lX)", ds_assoc_peer_max_pdu(r->as),
+        (unsigned long)ds_assoc_negotiated_conformance(r->as));
+    return 0;
+}
+
+static void release(runner *r)
+{
+    if (!ds_assoc_is_open(r->as) || ds_assoc_release(r->as)) return;
+    if (r->dry) {
+        shuttle(r);
+        ds_assoc_abandon(r->as);
+        return;
+    }
+    if (wait_for(r, is_answered)) {
+        ds_assoc_abandon(r->as);
+        say(r, "release: no RLRE in time");
+    }
+}
+
+static void disconnect(runner *r)
+{
+    if (!r->conn || !ds_conn_is_up(r->conn) || r->broken) return;
+    if (ds_conn_close(r->conn, ds_clock_ms())) return;
+    if (wait_for(r, is_disconnected)) say(r, "disconnect: no answer in time");
+}
+
+static void runner_free(runner *r)
+{
+    while (r->in_head != r->in_tail) free(r->inbox[r->in_head++ % INBOX_MAX]);
+    if (r->dec) {
+        ds_decoder_end(r->dec);
+        r->sink->end_document(r->sink);
+        ds_decoder_free(r->dec);
+    }
+    if (r->sink) ds_sink_destroy(r->sink);
+    ds_assoc_free(r->as);
+    ds_conn_free(r->conn);
+    ds_conn_free(r->mirror);
+    if (r->fd >= 0) close(r->fd);
+    if (r->transcript) fclose(r->transcript);
+    memset(&r->keys, 0, sizeof r->keys);
+}
+
+int ds_run_script_execute(ds_run_script *sc, const ds_run_settings *s, FILE *out, FILE *log)
+{
+    runner r;
+    memset(&r, 0, sizeof r);
+    r.s = s;
+    r.out = out;
+    r.log = log;
+    r.fd = -1;
+    r.dry = s->dry_run;
+    char err[400] = "";
+    ds_conn_framing framing;
+    int unframed = open_transport(&r, &framing, err, sizeof err);
+    int rc = 2;
+    if (unframed < 0) {
+        say(&r, "%s", err);
+        runner_free(&r);
+        return 2;
+    }
+    if (s->transcript[0] && !(r.transcript = fopen(s->transcript, "w"))) {
+        say(&r, "cannot write the transcript %s: %s", s->transcript, strerror(errno));
+        runner_free(&r);
+        return 2;
+    }
+    if (make_printer(&r) || make_assoc(&r, err, sizeof err) || (!unframed && make_link(&r, framing))) {
+        say(&r, "%s", err[0] ? err : "out of memory");
+        runner_free(&r);
+        return 2;
+    }
+    if (sc->skipped) say(&r, "%zu association or link request(s) of the script left to the machines", sc->skipped);
+    if (r.conn) {
+        ds_conn_open(r.conn, ds_clock_ms());
+        int w = wait_for(&r, is_connected);
+        if (w) {
+            say(&r, "the link did not come up: %s", w == -1 ? r.link_error : "no answer in time");
+            runner_free(&r);
+            return 2;
+        }
+    }
+    rc = associate(&r);
+    if (rc == 0) {
+        rc = run_steps(&r, sc);
+        release(&r);
+    }
+    disconnect(&r);
+    write_ic_file(&r);
+    runner_free(&r);
+    return rc;
+}

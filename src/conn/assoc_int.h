@@ -1,0 +1,136 @@
+/* Internals of the association machine (assoc.c: shared parts and ciphering; assoc_client.c and
+ * assoc_server.c: the two roles). */
+#ifndef DS_CONN_ASSOC_INT_H
+#define DS_CONN_ASSOC_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dlmscope/assoc.h"
+#include "dlmscope/cipher.h"
+#include "dlmscope/hls.h"
+
+/* The largest APDU either side handles (a max PDU size is 16 bits) plus ciphering overhead. */
+#define AS_APDU_MAX (65535u + 512u)
+/* The largest Data reassembled from blocks or split into blocks. */
+#define AS_DATA_MAX (1024u * 1024u)
+#define AS_CHALLENGE_MAX 64u
+#define AS_ERROR_MAX 256u
+/* Bytes a data block APDU needs around its raw data: tag, choice, invoke id, last-block, block
+ * number, result choice, a 3-byte length, the attribute of a first SET block; and the ciphering around it (tag, 3-byte length, SC,
+ * IC, authentication tag; general forms a title). */
+#define AS_BLOCK_OVERHEAD 24u
+#define AS_CIPHER_OVERHEAD 32u
+
+/* The association's state, both roles. */
+typedef enum {
+    AS_IDLE = 0,       /* nothing asked yet */
+    AS_AARQ_SENT,      /* client: waiting for the AARE */
+    AS_HLS_PENDING,    /* the AARE accepted with authentication-required: the HLS pass is due */
+    AS_OPEN,           /* associated */
+    AS_RELEASING,      /* client: RLRQ sent */
+    AS_CLOSED          /* released or refused */
+} as_state;
+
+/* What the client waits for. */
+typedef enum {
+    AS_WAIT_NONE = 0,
+    AS_WAIT_AARE,
+    AS_WAIT_HLS,       /* the answer to reply_to_HLS_authentication */
+    AS_WAIT_SERVICE,   /* the answer to a GET/SET/ACTION/read/write */
+    AS_WAIT_RLRE
+} as_wait;
+
+struct ds_assoc {
+    ds_assoc_settings s;                 /* pointers below point into this structure */
+    uint8_t secret[DS_HLS_SECRET_MAX];
+    uint8_t own_title[DS_HLS_TITLE_LEN];
+    int has_own_title;
+    uint8_t peer_title[DS_HLS_TITLE_LEN];
+    int has_peer_title;
+    ds_keyset keys;
+    int has_keys;
+    uint8_t ecdsa_priv[64], peer_pub[128];
+    ds_assoc_output_fn out;
+    void *out_user;
+    ds_assoc_trace_fn trace;
+    void *trace_user;
+    ds_value_arena *arena;
+    ds_ic_counters ic;
+    as_state state;
+    int ciphered;                        /* the association uses ciphering (keys and a policy) */
+    uint16_t peer_max_pdu;               /* what the peer receives at most */
+    uint32_t conformance;
+    uint8_t ctos[AS_CHALLENGE_MAX], stoc[AS_CHALLENGE_MAX];
+    size_t ctos_len, stoc_len;
+    uint8_t own_challenge[AS_CHALLENGE_MAX];
+    size_t own_challenge_len;            /* 0: drawn from the system */
+    ds_cipher_form reply_form;           /* the form the peer's last APDU came in; 0 plain */
+    uint8_t reply_sc;                    /* and its security control (the server answers alike) */
+    uint8_t kept_title[DS_HLS_TITLE_LEN], kept_auth[AS_CHALLENGE_MAX]; /* as_read_association's copies */
+    uint8_t *tx, *ctx, *rx;              /* plain out, ciphered out, deciphered in (AS_APDU_MAX) */
+    char error[AS_ERROR_MAX];
+
+    /* client */
+    as_wait wait;
+    uint8_t request_tag;                 /* plain tag of the pending request */
+    uint8_t invoke_id;                   /* the pending request's invoke id (low 4 bits) */
+    uint8_t iip;                         /* its invoke-id-and-priority byte */
+    uint8_t next_invoke;
+    ds_assoc_result result;
+    uint8_t *answer;                     /* result.answer points here (AS_APDU_MAX) */
+    uint8_t *data;                       /* blocks joined (client GET) or to split (AS_DATA_MAX) */
+    size_t data_len;
+    ds_block_join join;
+    int joining;
+    /* blocks we send (client SET, server GET): the split is redone and block `block_next` taken */
+    ds_cosem_ref block_ref;
+    size_t block_size;
+    uint32_t block_next;                 /* the number of the next block to send (from 1) */
+    uint32_t block_count;
+
+    /* server */
+    const ds_server_objects *objects;
+    int client_sap;
+    uint8_t get_iip;
+    int get_running;                     /* a long GET is being answered block by block */
+    int set_running;                     /* a long SET is being received */
+};
+
+/* shared (assoc.c) */
+int as_fail(ds_assoc *as, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Sends one plain APDU, ciphered when the association says so and the tag has a ciphered form. */
+int as_send(ds_assoc *as, const uint8_t *plain, size_t n, int may_cipher);
+/* The plain form of an APDU from the peer: deciphered into as->rx when ciphered (reply_form set).
+ * 0, or -1 with the error set (*why: the exception-response service error it deserves). */
+int as_unwrap(ds_assoc *as, const uint8_t *apdu, size_t n, const uint8_t **plain, size_t *plain_len, int *why);
+/* Decodes an APDU into the (reset) arena: the tree, or NULL with the error set. */
+ds_value *as_decode(ds_assoc *as, const uint8_t *apdu, size_t n);
+/* The HLS inputs of this association (the challenges and titles as they stand). */
+void as_hls_inputs(const ds_assoc *as, ds_hls_inputs *in);
+/* Fills buf with this side's challenge (the one set, or drawn from the system). */
+int as_challenge(ds_assoc *as, uint8_t *buf, size_t *len);
+/* Takes settings into the machine (copies secrets, keys and titles). */
+void as_take_settings(ds_assoc *as, const ds_assoc_settings *s);
+/* Encodes a built APDU tree into as->tx; its length, or 0 with the error set. */
+size_t as_encode(ds_assoc *as, const ds_value *apdu);
+/* The xDLMS InitiateRequest/-Response as bytes into out (ciphered glo when the association is),
+ * from the fields of ds_association. */
+int as_initiate_bytes(ds_assoc *as, const ds_association *a, int request, uint8_t *out, size_t cap, size_t *len);
+/* Reads an AARQ/AARE tree into a ds_association (pointers into the tree); the user-information's
+ * xDLMS APDU is deciphered when it is ciphered (into as->rx) and its fields read. */
+int as_read_acse(ds_assoc *as, const ds_value *apdu, ds_association *a, int request);
+int as_read_initiate(ds_assoc *as, ds_association *a, int request);
+int as_read_association(ds_assoc *as, const ds_value *apdu, ds_association *a, int request);
+/* The 16-bit-safe block size for the peer's max PDU. */
+size_t as_block_size(const ds_assoc *as);
+/* Chooses alternative tag of the CHOICE at path below node. */
+ds_value *as_choose(ds_assoc *as, ds_value *node, const char *path, uint8_t tag);
+/* Sets a number field; -1 when it is not there. */
+int as_set_u(ds_value *node, const char *path, uint64_t u);
+
+/* roles */
+int as_client_receive(ds_assoc *as, const uint8_t *apdu, size_t n);
+int as_server_receive(ds_assoc *as, const uint8_t *apdu, size_t n);
+
+#endif

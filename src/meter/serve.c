@@ -1,0 +1,528 @@
+/* dlmscope emulate's loop: one poll loop that serves the meter to several clients at once.
+ *
+ * Each client is a session: its own link machine (conn.h, server role, any client address) and
+ * its own association machine (assoc.h, server role) that asks the meter's objects. TCP gives
+ * one session per connection; UDP one per sender address; a pseudo-terminal or a serial line
+ * one session on the one descriptor. Bytes go in with ds_conn_recv, answers come out with
+ * ds_conn_output; every wait is bounded: poll wakes for the links' own deadlines (retransmission,
+ * inactivity) and at least every POLL_MS to see the stop flag. A client that stays silent for
+ * idle_timeout_ms is dropped. */
+#define _DEFAULT_SOURCE /* cfmakeraw */
+#define _XOPEN_SOURCE 700 /* posix_openpt, grantpt, unlockpt, ptsname */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dlmscope/conn.h"
+#include "dlmscope/serial.h"
+#include "meter/meter_int.h"
+
+#define POLL_MS 200
+#define IO_CHUNK 4096
+#define OUT_MAX (1u << 20)     /* bytes waiting for a slow client before it is dropped */
+#define DEFAULT_CLIENTS 64
+#define DEFAULT_IDLE_MS 120000
+
+typedef struct session session;
+
+typedef struct server {
+    ds_meter *m;
+    const ds_emulate_options *o;
+    ds_server_objects objects;
+    ds_conn_settings link;
+    int listen_fd;               /* TCP listener, UDP socket, pty master or serial fd */
+    int pty_slave;               /* pty: the slave side kept open so the master never reads EIO */
+    char pty_link[512];
+    session **sessions;
+    size_t max_sessions;
+} server;
+
+struct session {
+    server *srv;
+    int fd;                      /* TCP: its socket; others: the shared descriptor */
+    struct sockaddr_storage peer;/* UDP: the sender */
+    socklen_t peer_len;
+    ds_conn *conn;
+    ds_assoc *assoc;
+    uint8_t *out;                /* bytes to write (a stream's backlog) */
+    size_t out_len;
+    uint64_t last_ms;
+    int dead;
+};
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static int fail(char *err, size_t errsz, const char *what)
+{
+    if (errsz) snprintf(err, errsz, "%s: %s", what, strerror(errno));
+    return -1;
+}
+
+static void set_nonblocking(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0) fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+/* ---- a session: link + association ---- */
+
+static int assoc_out(void *user, const uint8_t *apdu, size_t len)
+{
+    session *s = user;
+    return ds_conn_send_apdu(s->conn, apdu, len, now_ms());
+}
+
+/* The invocation counter goes on from association to association of a client, as a meter's
+ * does: the next one starts where this one stopped (the frame counter object shows it). */
+static void keep_ic(session *s)
+{
+    if (!s->assoc || !ds_assoc_is_open(s->assoc)) return;
+    meter_assoc *as = meter_find_assoc(s->srv->m, ds_conn_peer_address(s->conn));
+    uint32_t next = ds_assoc_next_ic(s->assoc);
+    if (as && next > as->ic) as->ic = next;
+}
+
+static void drop_assoc(session *s)
+{
+    keep_ic(s);
+    ds_assoc_free(s->assoc);
+    s->assoc = NULL;
+}
+
+/* A new association for each link: which one the client gets is decided by the meter's accept
+ * callback from its client address and AARQ. */
+static int start_assoc(session *s)
+{
+    ds_assoc_settings st;
+    memset(&st, 0, sizeof st);
+    st.role = DS_ASSOC_SERVER;
+    st.logical_names = 1;
+    st.max_pdu = s->srv->m->link.max_pdu;
+    s->assoc = ds_assoc_new(&st, assoc_out, s);
+    if (!s->assoc) return -1;
+    ds_assoc_serve(s->assoc, &s->srv->objects, ds_conn_peer_address(s->conn));
+    return 0;
+}
+
+static void on_link_event(void *user, const ds_conn_event *ev)
+{
+    session *s = user;
+    switch (ev->kind) {
+    case DS_CONN_EV_APDU:
+        if (!s->assoc && start_assoc(s)) {
+            s->dead = 1;
+            return;
+        }
+        /* an APDU the association cannot take is answered by it (exception, AARE rejected) or
+           dropped; the link stays */
+        ds_assoc_receive(s->assoc, ev->data, ev->len);
+        keep_ic(s);
+        break;
+    case DS_CONN_EV_DISCONNECTED:
+        drop_assoc(s); /* DISC: the association ends with its link */
+        break;
+    case DS_CONN_EV_ERROR:
+        if (ev->broken) s->dead = 1;
+        break;
+    default:
+        break;
+    }
+}
+
+static session *session_new(server *srv, int fd)
+{
+    session *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->srv = srv;
+    s->fd = fd;
+    s->last_ms = now_ms();
+    s->conn = ds_conn_new(&srv->link, on_link_event, s);
+    if (!s->conn) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+static void session_free(session *s)
+{
+    if (!s) return;
+    drop_assoc(s);
+    ds_conn_free(s->conn);
+    free(s->out);
+    free(s);
+}
+
+/* Moves what the link queued into the session's backlog, then writes as much as the
+ * descriptor takes (a datagram per output for UDP). */
+static void session_flush(session *s)
+{
+    server *srv = s->srv;
+    uint8_t chunk[IO_CHUNK];
+    size_t n;
+    while ((n = ds_conn_output(s->conn, chunk, sizeof chunk)) > 0) {
+        if (srv->o->transport == DS_EMULATE_UDP) {
+            /* one wrapper frame per datagram: the link queues whole frames, and one APDU's frame
+               fits a chunk unless it is longer, then it goes in pieces as TCP would */
+            if (sendto(s->fd, chunk, n, 0, (struct sockaddr *)&s->peer, s->peer_len) < 0 && errno != EAGAIN)
+                s->dead = 1;
+            continue;
+        }
+        if (s->out_len + n > OUT_MAX) {
+            s->dead = 1; /* the client does not read */
+            return;
+        }
+        uint8_t *p = realloc(s->out, s->out_len + n);
+        if (!p) {
+            s->dead = 1;
+            return;
+        }
+        s->out = p;
+        memcpy(s->out + s->out_len, chunk, n);
+        s->out_len += n;
+    }
+    while (s->out_len) {
+        ssize_t w = srv->o->transport == DS_EMULATE_TCP || srv->o->transport == DS_EMULATE_HDLC_TCP
+                        ? send(s->fd, s->out, s->out_len, MSG_NOSIGNAL)
+                        : write(s->fd, s->out, s->out_len);
+        if (w < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) s->dead = 1;
+            return;
+        }
+        memmove(s->out, s->out + w, s->out_len - (size_t)w);
+        s->out_len -= (size_t)w;
+    }
+}
+
+static void session_input(session *s, const uint8_t *p, size_t n)
+{
+    s->last_ms = now_ms();
+    if (ds_conn_recv(s->conn, p, n, s->last_ms) < 0) s->dead = 1;
+    session_flush(s);
+}
+
+/* ---- the listening side ---- */
+
+static int add_session(server *srv, session *s)
+{
+    for (size_t i = 0; i < srv->max_sessions; i++)
+        if (!srv->sessions[i]) {
+            srv->sessions[i] = s;
+            return 0;
+        }
+    return -1;
+}
+
+static void remove_session(server *srv, size_t i)
+{
+    session *s = srv->sessions[i];
+    if (s->fd >= 0 && s->fd != srv->listen_fd) close(s->fd);
+    session_free(s);
+    srv->sessions[i] = NULL;
+}
+
+static int listen_socket(server *srv, int type, char *where, size_t wsz, char *err, size_t errsz)
+{
+    int fd = socket(AF_INET, type, 0);
+    if (fd < 0) return fail(err, errsz, "socket");
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (srv->o->port < 0 || srv->o->port > 65535) {
+        close(fd);
+        if (errsz) snprintf(err, errsz, "port %d: use 0 to 65535", srv->o->port);
+        return -1;
+    }
+    a.sin_port = htons((uint16_t)srv->o->port);
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) || (type == SOCK_STREAM && listen(fd, 64))) {
+        char what[64];
+        snprintf(what, sizeof what, "127.0.0.1:%d", srv->o->port);
+        close(fd);
+        return fail(err, errsz, what);
+    }
+    socklen_t len = sizeof a;
+    getsockname(fd, (struct sockaddr *)&a, &len);
+    set_nonblocking(fd);
+    const char *kind = srv->o->transport == DS_EMULATE_UDP ? "udp" : srv->o->transport == DS_EMULATE_TCP ? "tcp" : "hdlc-tcp";
+    snprintf(where, wsz, "%s 127.0.0.1:%u", kind, ntohs(a.sin_port));
+    srv->listen_fd = fd;
+    return 0;
+}
+
+static int open_pty(server *srv, char *where, size_t wsz, char *err, size_t errsz)
+{
+    int master = posix_openpt(O_RDWR | O_NOCTTY);
+    if (master < 0) return fail(err, errsz, "posix_openpt");
+    if (grantpt(master) || unlockpt(master)) {
+        close(master);
+        return fail(err, errsz, "pty");
+    }
+    const char *slave = ptsname(master);
+    int hold = slave ? open(slave, O_RDWR | O_NOCTTY) : -1;
+    if (hold < 0) {
+        close(master);
+        return fail(err, errsz, "pty slave");
+    }
+    struct termios t;
+    if (!tcgetattr(hold, &t)) {
+        cfmakeraw(&t);
+        tcsetattr(hold, TCSANOW, &t);
+    }
+    /* the link: an existing symlink is replaced, any other file left alone */
+    struct stat st;
+    if (!lstat(srv->o->path, &st)) {
+        if (!S_ISLNK(st.st_mode)) {
+            close(hold);
+            close(master);
+            if (errsz) snprintf(err, errsz, "%s: exists and is not a symlink", srv->o->path);
+            return -1;
+        }
+        unlink(srv->o->path);
+    }
+    if (symlink(slave, srv->o->path)) {
+        close(hold);
+        close(master);
+        return fail(err, errsz, srv->o->path);
+    }
+    snprintf(srv->pty_link, sizeof srv->pty_link, "%s", srv->o->path);
+    set_nonblocking(master);
+    srv->listen_fd = master;
+    srv->pty_slave = hold;
+    snprintf(where, wsz, "pty %s (%s)", srv->o->path, slave);
+    return 0;
+}
+
+static int open_serial(server *srv, char *where, size_t wsz, char *err, size_t errsz)
+{
+    ds_serial_settings ss;
+    char device[512];
+    ds_serial_settings_init(&ss);
+    int has_settings = 0;
+    if (ds_serial_target_parse(srv->o->path, device, sizeof device, &ss, &has_settings, err, errsz)) return -1;
+    int fd = ds_serial_open(device, &ss, err, errsz);
+    if (fd < 0) return -1;
+    set_nonblocking(fd);
+    srv->listen_fd = fd;
+    char text[64];
+    snprintf(where, wsz, "serial %s %s", device, ds_serial_settings_format(&ss, text, sizeof text));
+    return 0;
+}
+
+/* ---- the loop ---- */
+
+static void accept_tcp(server *srv)
+{
+    for (;;) {
+        int fd = accept(srv->listen_fd, NULL, NULL);
+        if (fd < 0) return;
+        set_nonblocking(fd);
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        session *s = session_new(srv, fd);
+        if (!s || add_session(srv, s)) { /* full: the client is turned away */
+            session_free(s);
+            close(fd);
+        }
+    }
+}
+
+static session *udp_session(server *srv, const struct sockaddr_storage *peer, socklen_t len)
+{
+    for (size_t i = 0; i < srv->max_sessions; i++) {
+        session *s = srv->sessions[i];
+        if (s && s->peer_len == len && !memcmp(&s->peer, peer, len)) return s;
+    }
+    session *s = session_new(srv, srv->listen_fd);
+    if (!s) return NULL;
+    memcpy(&s->peer, peer, len);
+    s->peer_len = len;
+    if (add_session(srv, s)) {
+        session_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+static void read_udp(server *srv)
+{
+    uint8_t buf[65536];
+    for (;;) {
+        struct sockaddr_storage peer;
+        socklen_t len = sizeof peer;
+        ssize_t n = recvfrom(srv->listen_fd, buf, sizeof buf, 0, (struct sockaddr *)&peer, &len);
+        if (n < 0) return;
+        session *s = udp_session(srv, &peer, len);
+        if (s) session_input(s, buf, (size_t)n);
+    }
+}
+
+static void read_stream(session *s)
+{
+    uint8_t buf[IO_CHUNK];
+    for (int rounds = 0; rounds < 64 && !s->dead; rounds++) {
+        ssize_t n = read(s->fd, buf, sizeof buf);
+        if (n > 0) {
+            session_input(s, buf, (size_t)n);
+            continue;
+        }
+        if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != EIO))
+            s->dead = s->srv->o->transport == DS_EMULATE_TCP || s->srv->o->transport == DS_EMULATE_HDLC_TCP;
+        return;
+    }
+}
+
+static int single_stream(const server *srv)
+{
+    return srv->o->transport == DS_EMULATE_PTY || srv->o->transport == DS_EMULATE_SERIAL;
+}
+
+/* Time passes for every session: link deadlines, idle clients, dead ones. */
+static void tick_sessions(server *srv, uint64_t now)
+{
+    uint32_t idle = srv->o->idle_timeout_ms ? srv->o->idle_timeout_ms : DEFAULT_IDLE_MS;
+    for (size_t i = 0; i < srv->max_sessions; i++) {
+        session *s = srv->sessions[i];
+        if (!s) continue;
+        if (ds_conn_next_deadline(s->conn) <= now && ds_conn_tick(s->conn, now) < 0) s->dead = 1;
+        session_flush(s);
+        if (!single_stream(srv) && now - s->last_ms > idle) s->dead = 1;
+        if (s->dead) {
+            if (single_stream(srv)) {
+                /* the one line stays: a fresh link waits for the next SNRM */
+                session *fresh = session_new(srv, srv->listen_fd);
+                if (fresh) {
+                    session_free(s);
+                    srv->sessions[i] = fresh;
+                    continue;
+                }
+            }
+            remove_session(srv, i);
+        }
+    }
+}
+
+static int poll_timeout(const server *srv, uint64_t now)
+{
+    uint64_t next = now + POLL_MS;
+    for (size_t i = 0; i < srv->max_sessions; i++) {
+        const session *s = srv->sessions[i];
+        if (s && ds_conn_next_deadline(s->conn) < next) next = ds_conn_next_deadline(s->conn);
+    }
+    return next <= now ? 0 : (int)(next - now);
+}
+
+static void serve(server *srv, struct pollfd *fds)
+{
+    const ds_emulate_options *o = srv->o;
+    while (!o->stop || !*o->stop) {
+        size_t n = 0;
+        fds[n++] = (struct pollfd){.fd = srv->listen_fd, .events = POLLIN};
+        session *owner[DEFAULT_CLIENTS * 64];
+        int streams = o->transport == DS_EMULATE_TCP || o->transport == DS_EMULATE_HDLC_TCP;
+        for (size_t i = 0; streams && i < srv->max_sessions; i++) {
+            session *s = srv->sessions[i];
+            if (!s) continue;
+            owner[n] = s;
+            fds[n++] = (struct pollfd){.fd = s->fd, .events = (short)(POLLIN | (s->out_len ? POLLOUT : 0))};
+        }
+        if (single_stream(srv) && srv->sessions[0] && srv->sessions[0]->out_len) fds[0].events |= POLLOUT;
+        int rc = poll(fds, n, poll_timeout(srv, now_ms()));
+        if (rc < 0 && errno != EINTR) break;
+        if (rc > 0) {
+            if (fds[0].revents & (POLLIN | POLLERR | POLLHUP)) {
+                if (o->transport == DS_EMULATE_UDP) read_udp(srv);
+                else if (streams) accept_tcp(srv);
+                else if (srv->sessions[0]) read_stream(srv->sessions[0]);
+            }
+            if (single_stream(srv) && srv->sessions[0] && (fds[0].revents & POLLOUT)) session_flush(srv->sessions[0]);
+            for (size_t k = 1; k < n; k++) {
+                if (fds[k].revents & (POLLIN | POLLERR | POLLHUP)) read_stream(owner[k]);
+                if (fds[k].revents & POLLOUT) session_flush(owner[k]);
+            }
+        }
+        tick_sessions(srv, now_ms());
+    }
+}
+
+int ds_emulate_run(ds_meter *m, const ds_emulate_options *o, char *err, size_t errsz)
+{
+    server srv;
+    memset(&srv, 0, sizeof srv);
+    srv.m = m;
+    srv.o = o;
+    srv.listen_fd = -1;
+    srv.pty_slave = -1;
+    srv.max_sessions = o->max_clients > 0 ? (size_t)o->max_clients : DEFAULT_CLIENTS;
+    if (srv.max_sessions > DEFAULT_CLIENTS * 64 - 1) srv.max_sessions = DEFAULT_CLIENTS * 64 - 1;
+    if (single_stream(&srv)) srv.max_sessions = 1;
+    ds_meter_objects(m, &srv.objects);
+
+    ds_conn_settings *l = &srv.link;
+    l->role = DS_CONN_SERVER;
+    l->framing = o->transport == DS_EMULATE_TCP || o->transport == DS_EMULATE_UDP ? DS_CONN_WRAPPER : DS_CONN_HDLC;
+    l->client_address = 0; /* any client: the association decides */
+    l->server_logical = m->link.server_logical;
+    l->server_physical = m->link.server_physical;
+    l->max_info_tx = l->max_info_rx = o->max_info ? o->max_info : m->link.max_info;
+    l->window_tx = l->window_rx = o->window ? o->window : m->link.window;
+
+    char where[700];
+    int rc;
+    switch (o->transport) {
+    case DS_EMULATE_TCP:
+    case DS_EMULATE_HDLC_TCP: rc = listen_socket(&srv, SOCK_STREAM, where, sizeof where, err, errsz); break;
+    case DS_EMULATE_UDP: rc = listen_socket(&srv, SOCK_DGRAM, where, sizeof where, err, errsz); break;
+    case DS_EMULATE_PTY: rc = open_pty(&srv, where, sizeof where, err, errsz); break;
+    case DS_EMULATE_SERIAL: rc = open_serial(&srv, where, sizeof where, err, errsz); break;
+    default:
+        if (errsz) snprintf(err, errsz, "unknown transport");
+        rc = -1;
+    }
+    if (rc) return -1;
+    srv.sessions = calloc(srv.max_sessions, sizeof *srv.sessions);
+    struct pollfd *fds = calloc(srv.max_sessions + 1, sizeof *fds);
+    if (!srv.sessions || !fds) {
+        free(srv.sessions);
+        free(fds);
+        close(srv.listen_fd);
+        if (errsz) snprintf(err, errsz, "out of memory");
+        return -1;
+    }
+    rc = 0;
+    if (single_stream(&srv) && !(srv.sessions[0] = session_new(&srv, srv.listen_fd))) {
+        if (errsz) snprintf(err, errsz, "the link machine could not be made (settings?)");
+        rc = -1;
+    }
+    if (!rc) {
+        if (o->ready) o->ready(o->user, where);
+        serve(&srv, fds);
+    }
+    for (size_t i = 0; i < srv.max_sessions; i++)
+        if (srv.sessions[i]) remove_session(&srv, i);
+    free(srv.sessions);
+    free(fds);
+    close(srv.listen_fd);
+    if (srv.pty_slave >= 0) close(srv.pty_slave);
+    if (srv.pty_link[0]) unlink(srv.pty_link);
+    return rc;
+}

@@ -1,0 +1,114 @@
+#!/bin/sh
+# `dlmscope run` against `dlmscope emulate` (testdata/emulate/meter.xml), on loopback TCP with
+# the wrapper and on a pseudo-terminal with HDLC (max info 128): the clock, the +A register's
+# value and scaler/unit, the load profile by range in blocks (the client offers a max PDU of
+# 512), a remote disconnect with integer(0) refused to the LOW client 17 and done for the
+# HLS-GMAC client 1 with ciphering. Each transcript decodes without an error diagnostic.
+# Every wait is bounded (timeout 30 on each command, 5 s for the emulator's first line); the
+# emulators are stopped by their process ids at the end.
+#
+# Expected values, from the model (worked out by hand):
+#   +A register: UInt32 123456 = 0001E240; scaler/unit structure {Int8 1, Enum 30 = 1E}
+#   profile by range 2026-12-01 00:00 to 12:00 UTC, a row every 900 s from 00:00: 12 * 4 + 1
+#   = 49 rows of {date-time, UInt32}: with the scaler/unit, 50 two-element structures in all;
+#   49 rows of 2 + 14 + 5 = 21 bytes and the array header 01 31 are 1031 bytes: more than 512,
+#   so the answer comes in get-response-with-datablock pieces.
+#   disconnect: client 17's association calls no method (action-result 3, read-write-denied:
+#   exit 1); client 1 may (exit 0).
+#
+# Usage: tests/e2e/run_emulate.sh BIN
+E2E_NAME=run_emulate
+. "$(dirname "$0")/common.sh"
+
+MODEL=$ROOT/testdata/emulate/meter.xml
+S=$ROOT/testdata/run
+EK=000102030405060708090A0B0C0D0E0F
+AK=D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF
+GMAC="-c 1 -a HighGmac --ek $EK --ak $AK --client-title 4D4D4D0000000001"
+PIDS=
+trap 'for p in $PIDS; do kill "$p" 2>/dev/null; done; rm -rf "$TMP"' EXIT INT TERM
+
+# start NAME ARGS...: an emulator in the background; sets LISTEN to its first line
+start() {
+    name=$1
+    shift
+    "$BIN" emulate --model "$MODEL" "$@" >"$TMP/$name.emu" 2>&1 &
+    PIDS="$PIDS $!"
+    LISTEN=
+    for _ in $(seq 50); do
+        LISTEN=$(head -1 "$TMP/$name.emu")
+        [ -n "$LISTEN" ] && break
+        sleep 0.1
+    done
+}
+
+# run NAME WANT_RC ARGS...: a run with its transcript; exit status, well-formed output, no
+# sanitizer report, and the transcript decoded without an error diagnostic
+run() {
+    name=$1 want=$2
+    shift 2
+    $TIMEOUT "$BIN" run --transcript "$TMP/$name.log" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err"
+    rc=$?
+    if [ "$rc" != "$want" ]; then fail "$name: exit $rc, want $want: $(tail -2 "$TMP/$name.err")"
+    elif ! xmllint --noout "$TMP/$name.out" 2>/dev/null; then fail "$name: output is not well-formed XML"
+    elif sanitizer_report "$TMP/$name.err"; then fail "$name: sanitizer report"
+    else pass; fi
+    "$BIN" decode --ek $EK --ak $AK "$TMP/$name.log" >"$TMP/$name.dec" 2>"$TMP/$name.decerr"
+    if [ $? != 0 ] || grep -qi 'error' "$TMP/$name.decerr"; then fail "$name: transcript: $(head -1 "$TMP/$name.decerr")"
+    else pass; fi
+    if grep -qi "$EK\|$AK" "$TMP/$name.out" "$TMP/$name.err" "$TMP/$name.log"; then fail "$name: a key is printed"
+    else pass; fi
+}
+
+# reads NAME: the answers of emulate-read.xml
+reads() {
+    name=$1
+    if grep -q '<UInt32 Value="0001E240" />' "$TMP/$name.out" && grep -q '<Int8 Value="01" />' "$TMP/$name.out" &&
+        grep -q '<Enum Value="1E" />' "$TMP/$name.out"; then pass
+    else fail "$name: the register's value or scaler/unit is missing"; fi
+    n=$(grep -c '<Structure Qty="02" >' "$TMP/$name.out")
+    if [ "$n" = 50 ]; then pass; else fail "$name: $n two-element structures, want 50"; fi
+    if grep -q '<GetResponsewithDataBlock>' "$TMP/$name.dec" && grep -q '<GetRequestForNextDataBlock>' "$TMP/$name.dec"; then pass
+    else fail "$name: the profile did not come in blocks"; fi
+    if [ "$(grep -c '<OctetString Value="07EA' "$TMP/$name.out")" -ge 50 ]; then pass
+    else fail "$name: the clock's and the rows' date-times are missing"; fi
+}
+
+# ---- TCP with the wrapper ----
+start tcp --tcp 0
+PORT=$(echo "$LISTEN" | sed -n 's/^listening on tcp 127\.0\.0\.1:\([0-9]*\).*/\1/p')
+if [ -z "$PORT" ]; then
+    fail "emulate --tcp 0: no listening line: $(head -2 "$TMP/tcp.emu")"
+else
+    run tcp-read 0 --tcp 127.0.0.1:$PORT --max-pdu 512 "$S/emulate-read.xml"
+    reads tcp-read
+    run tcp-low 1 --tcp 127.0.0.1:$PORT -c 17 -a low -P 12345678 "$S/disconnect.xml"
+    if grep -q 'result 3' "$TMP/tcp-low.err"; then pass; else fail "tcp-low: $(tail -1 "$TMP/tcp-low.err")"; fi
+    # shellcheck disable=SC2086
+    run tcp-gmac 0 --tcp 127.0.0.1:$PORT $GMAC --ic-file "$TMP/ic" "$S/disconnect.xml"
+    if grep -q '^<ActionResponse>' "$TMP/tcp-gmac.out" && grep -q '<glo_ActionRequest\|<GeneralGloCiphering\|glo_ActionRequest' "$TMP/tcp-gmac.dec"; then pass
+    else fail "tcp-gmac: no ciphered action and answer"; fi
+    # the IC file holds the next counter; a second run starts from it and is accepted
+    ic1=$(cat "$TMP/ic" 2>/dev/null)
+    # shellcheck disable=SC2086
+    run tcp-gmac-again 0 --tcp 127.0.0.1:$PORT $GMAC --ic-file "$TMP/ic" "$S/disconnect.xml"
+    ic2=$(cat "$TMP/ic" 2>/dev/null)
+    if [ -n "$ic1" ] && [ -n "$ic2" ] && [ "$ic2" -gt "$ic1" ]; then pass; else fail "ic-file: $ic1 then $ic2"; fi
+fi
+
+# ---- a pseudo-terminal with HDLC, max info 128 ----
+start pty --pty "$TMP/meter.pty" --max-info 128
+case $LISTEN in
+    "listening on pty $TMP/meter.pty"*)
+        run pty-read 0 --serial "$TMP/meter.pty" --max-pdu 512 "$S/emulate-read.xml"
+        reads pty-read
+        if grep -q '<HDLC' "$TMP/pty-read.dec"; then pass; else fail "pty-read: no HDLC frames in the transcript"; fi
+        run pty-low 1 --serial "$TMP/meter.pty" -c 17 -a low -P 12345678 "$S/disconnect.xml"
+        # shellcheck disable=SC2086
+        run pty-gmac 0 --serial "$TMP/meter.pty" $GMAC "$S/disconnect.xml"
+        ;;
+    *) fail "emulate --pty: $(head -2 "$TMP/pty.emu")" ;;
+esac
+
+echo "run_emulate: $passed passed, $failed failed"
+[ "$failed" = 0 ]
