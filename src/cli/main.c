@@ -17,6 +17,7 @@ static void usage(FILE *out)
             "  decode   translate DLMS bytes (hex, logs, binary dumps) to XML or JSON\n"
             "  encode   translate XML (decode output, Gurux XML, XmlClient scripts) to bytes\n"
             "  listen   decode what arrives on a serial port, as it arrives\n"
+            "  diagnose explain what went wrong in a trace: summary and findings with hints\n"
             "  help     show the help of a command (dlmscope help decode)\n"
             "\n"
             "See dlmscope(1).\n");
@@ -40,6 +41,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "decode")) return ds_cmd_decode(argc - 1, argv + 1);
     if (!strcmp(cmd, "encode")) return ds_cmd_encode(argc - 1, argv + 1);
     if (!strcmp(cmd, "listen")) return ds_cmd_listen(argc - 1, argv + 1);
+    if (!strcmp(cmd, "diagnose")) return ds_cmd_diagnose(argc - 1, argv + 1);
     if (!strcmp(cmd, "help")) {
         if (argc > 2 && !strcmp(argv[2], "decode")) {
             ds_cmd_decode_usage(stdout);
@@ -47,6 +49,10 @@ int main(int argc, char **argv)
         }
         if (argc > 2 && !strcmp(argv[2], "encode")) {
             ds_cmd_encode_usage(stdout);
+            return DS_EXIT_OK;
+        }
+        if (argc > 2 && !strcmp(argv[2], "diagnose")) {
+            ds_cmd_diagnose_usage(stdout);
             return DS_EXIT_OK;
         }
         if (argc > 2 && !strcmp(argv[2], "listen")) {

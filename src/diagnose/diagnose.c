@@ -68,7 +68,8 @@ void dg_hint(dg_finding *b, const char *fmt, ...)
 void dg_hint_add(dg_finding *b, const char *fmt, ...)
 {
     size_t n = strlen(b->hint);
-    if (n + 2 >= sizeof b->hint) return;
+    if (n + 3 >= sizeof b->hint) return;
+    if (n && b->hint[n - 1] != '.') b->hint[n++] = '.';
     if (n) b->hint[n++] = ' ';
     va_list ap;
     va_start(ap, fmt);
@@ -417,6 +418,7 @@ static void hook(void *user, ds_decoder *d, int ended)
     }
     ds_decoder_on_frame(d, on_frame, c);
     g->convs[g->nconvs++] = c;
+    g->current = c; /* a broken first frame is reported before any frame is delivered */
 }
 
 ds_diagnoser *ds_diagnoser_new(ds_finding_fn fn, void *user)

@@ -132,10 +132,10 @@ static void too_large(dg_conv *c, uint64_t number, size_t len, size_t apdu_len)
     else
         snprintf(frames, sizeof frames, "it came in one frame");
     dg_message(&b, "image block %llu carries %zu bytes%s%s; %s", (unsigned long long)number, len, size, pdu, frames);
-    dg_hint(&b, "%s%s", over_pdu ? "the meter cannot take an APDU above the max PDU size of its AARE: send blocks of "
-                                   "image_block_size, or use block transfer with action. "
-                                 : "",
-            over_size ? "send blocks of exactly image_block_size (attribute 2); the last may be shorter. " : "");
+    if (over_pdu)
+        dg_hint_add(&b, "The meter cannot take an APDU above the max PDU size of its AARE: send smaller blocks "
+                        "(image_block_size should fit it), or use block transfer with action.");
+    if (over_size) dg_hint_add(&b, "Send blocks of exactly image_block_size (attribute 2); the last may be shorter.");
     dg_hint_add(&b, "A block longer than the HDLC max info is normal: the APDU is split into several frames by "
                     "segmentation; only the PDU size and the block size limit it.");
     dg_num(&b, "block", number);

@@ -226,7 +226,8 @@ static void request(dg_conv *c, uint8_t tag, const ds_apdu_event *ev, int invoke
 static void usual_cause(dg_conv *c, dg_finding *b, const dg_request *r, uint32_t result)
 {
     if (!r || !r->has_ref) return;
-    int refused = result == 3 || result == 4 || result == 13 || result == 250 || result == 12 || result == 1;
+    /* refusals that access rights explain (not a wrong type or a failure in the meter) */
+    int refused = result == 3 || result == 4 || result == 13 || result == 250;
     if (r->class_id == CLASS_DISCONNECT_CONTROL && r->tag == DS_APDU_TAG_ACTION_REQUEST) {
         if (r->param_bad)
             dg_hint_add(b, "Usual cause here: the method's parameter was not integer(0) (see app.method-parameter).");
@@ -289,10 +290,12 @@ static void exception(dg_conv *c, const ds_value *v, const dg_request *r)
     dg_begin(&b, c, DG_APP_EXCEPTION, DS_SEV_ERROR);
     dg_message(&b, "exception-response: state error %s, service error %s%s%s", sn ? sn : "unknown",
                en ? en : "unknown", r ? " for " : "", ref);
-    dg_hint(&b, "%s%s", state == 1 ? "service not allowed: the request came outside an association or in a state "
-                                     "that does not take it (e.g. before the AARE, or after release). "
-                                   : state == 2 ? "service unknown to the meter. " : "",
-            exception_hint(service));
+    if (state == 1)
+        dg_hint(&b, "Service not allowed: the request came outside an association or in a state that does not take "
+                    "it (before the AARE, after the release).");
+    else if (state == 2)
+        dg_hint(&b, "Service unknown to the meter.");
+    dg_hint_add(&b, "%s", exception_hint(service));
     dg_str(&b, "state_error", sn ? sn : "unknown");
     dg_str(&b, "service_error", en ? en : "unknown");
     add_ref_fields(&b, r);
@@ -424,7 +427,10 @@ static void response(dg_conv *c, uint8_t tag, const ds_apdu_event *ev, int invok
         return;
     uint32_t result = 0;
     if (!v || ds_value_result(v, &result)) return;
-    if (result != 0) result_finding(c, have ? &r : NULL, tag, result);
+    /* the image transfer's own steps (block, verify, activate) are said by image.c, in its terms */
+    int image_step = have && r.has_ref && r.class_id == CLASS_IMAGE_TRANSFER && tag == DS_APDU_TAG_ACTION_RESPONSE &&
+                     r.id >= 2 && r.id <= 4;
+    if (result != 0 && !image_step) result_finding(c, have ? &r : NULL, tag, result);
     if (have && r.has_ref && r.class_id == CLASS_IMAGE_TRANSFER) dg_image_response(c, &r, result, v);
 }
 
