@@ -267,3 +267,20 @@ unchanged (frame 6: a retransmission); the server answers N(S)=1 N(R)=3.
       "TX: " + hexline(hdlc(SERVER, CLIENT, i_control(2, 1), g1)),
       "TX: " + hexline(hdlc(SERVER, CLIENT, i_control(2, 1), g1)),
       "RX: " + hexline(hdlc(CLIENT, SERVER, i_control(1, 3), r1))])
+
+# 9. an answer with another invoke-id than its request (C1 = invoke-id 1, C2 = invoke-id 2), with times
+clock = bytes.fromhex("0000010000FF")
+write("invoke-id.hex", """
+synthetic (make-traces.py): get-request (clock, class 8 0.0.1.0.0.255 attribute 2) with invoke-id 1 (C1),
+answered by a get-response with invoke-id 2 (C2).
+""", ["TX: 10:00:00.000 " + hexline(get(8, clock, 2, iip=0xC1)),
+      "RX: 10:00:00.250 " + hexline(get_resp(bytes.fromhex("090C07E7020F0311371500800000"), iip=0xC2))])
+
+# 10. FRMR: the server rejects an I frame as too long (Y bit, 04); information field: the rejected
+#     control byte (10: I frame N(S)=0 N(R)=0 P), V(S)/V(R) byte 00, the W X Y Z bits 04
+write("link-frmr.hex", """
+synthetic (make-traces.py): SNRM/UA, then an I frame answered by FRMR (control 97) whose information field
+10 00 04 says: control byte 10 rejected, reason Y (information field too long).
+""", ["TX: " + hexline(snrm), "RX: " + hexline(ua),
+      "TX: " + hexline(hdlc(SERVER, CLIENT, i_control(0, 0), g1)),
+      "RX: " + hexline(hdlc(CLIENT, SERVER, 0x97, bytes.fromhex("100004")))])
