@@ -341,7 +341,10 @@ static void on_frame(void *user, const ds_frame *f)
     c->dir = f->meta.dir;
     memcpy(c->time, f->meta.timestamp, sizeof c->time);
     c->time[sizeof c->time - 1] = 0;
-    c->frames++;
+    if (c->frames++ == 0 && f->meta.from && f->meta.to) {
+        snprintf(c->endpoints[0], sizeof c->endpoints[0], "%s", f->meta.from);
+        snprintf(c->endpoints[1], sizeof c->endpoints[1], "%s", f->meta.to);
+    }
     if ((unsigned)f->kind < 16) c->kinds |= 1u << f->kind;
     if (f->checks_ok && f->complete) c->good_frames++;
     c->apdu_frames = c->segments + 1;
@@ -574,7 +577,8 @@ uint64_t ds_diagnoser_count(const ds_diagnoser *g, ds_severity s)
 
 void ds_diagnoser_write_summary(const ds_diagnoser *g, FILE *out)
 {
-    for (size_t i = 0; i < g->nconvs; i++) dg_summary(g->convs[i], out);
+    for (size_t i = 0; i < g->nconvs; i++)
+        if (g->convs[i]->frames > 0) dg_summary(g->convs[i], out); /* a connection without DLMS says nothing */
 }
 
 void ds_diagnoser_free(ds_diagnoser *g)

@@ -134,6 +134,7 @@ struct dg_conv {
     uint64_t frame, offset, line;
     char time[DS_TIMESTAMP_MAX];
     ds_direction dir;
+    char endpoints[2][64];     /* a capture's two ends ("addr:port"), from the first frame */
     /* link */
     uint64_t frames, good_frames, bytes;
     unsigned kinds;            /* 1 << ds_link_kind seen */

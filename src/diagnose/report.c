@@ -168,7 +168,9 @@ static void ending(const dg_conv *c, FILE *out)
 
 void dg_summary(const dg_conv *c, FILE *out)
 {
-    fprintf(out, "conversation %u\n", c->number);
+    fprintf(out, "conversation %u", c->number);
+    if (c->endpoints[0][0]) fprintf(out, ": %s - %s", c->endpoints[0], c->endpoints[1]);
+    fprintf(out, "\n");
     framing(c, out);
     link(c, out);
     association(c, out);
