@@ -131,7 +131,7 @@ check-release: build/release/dlmscope build/release/libdlmscope.so build/release
 	@tests/e2e/values.sh build/release/dlmscope build/release/tests/check_value
 	@tests/e2e/pcap.sh build/release/dlmscope
 	@tests/e2e/listen.sh build/release/dlmscope build/release/ptywriter
-	@tests/e2e/diagnose.sh build/release/dlmscope
+	@tests/e2e/diagnose.sh build/release/dlmscope build/release/ptywriter
 
 check-asan: build/asan/dlmscope build/release/ptywriter $(ASAN_UNIT)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
@@ -155,7 +155,7 @@ check-asan: build/asan/dlmscope build/release/ptywriter $(ASAN_UNIT)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  tests/e2e/listen.sh build/asan/dlmscope build/release/ptywriter
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  tests/e2e/diagnose.sh build/asan/dlmscope
+	  tests/e2e/diagnose.sh build/asan/dlmscope build/release/ptywriter
 
 # ---- demo ----------------------------------------------------------------------------------
 demo: all

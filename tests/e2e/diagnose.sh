@@ -8,8 +8,13 @@
 #     --list-codes, is described in the manual pages
 #   - the summary's lines on the demo session and the HDLC image transfer
 #   - usage: a missing file and an unknown option end with 2
+#   - with PTYWRITER (tests/e2e/ptywriter.c): listen --diagnose on a pty gives the findings of the file
+# Usage: diagnose.sh BIN [PTYWRITER]
+PTYW=${2:-}
+set -- "$1"
 E2E_NAME=diagnose
 . "$(dirname "$0")/common.sh"
+case $PTYW in /*|"") ;; *) PTYW=$(pwd)/$PTYW ;; esac
 cd "$ROOT" || exit 2
 D=testdata/diagnose
 C=testdata/corpus
@@ -171,6 +176,21 @@ if [ $? = 2 ]; then pass; else fail "a missing file: exit status is not 2"; fi
 "$BIN" diagnose --no-such-option >/dev/null 2>&1
 if [ $? = 2 ]; then pass; else fail "an unknown option: exit status is not 2"; fi
 "$BIN" help diagnose | grep -q -- "--json" && pass || fail "help diagnose"
+
+# ---- listen --diagnose: the HDLC image transfer played on a pty, findings and summary on stderr ----
+if [ -n "$PTYW" ]; then
+    sed -n '/^[TR]X: /s/^[TR]X: //p' "$D/image-block-too-large.hex" >"$TMP/big.hex"
+    "$PTYW" "$TMP/big.hex" "$TMP/big.sent" -- "$BIN" listen @PTY@ --diagnose --timeout 1 -o "$TMP/big.xml" \
+        2>"$TMP/big.err"
+    rc=$?
+    if [ "$rc" = 1 ]; then pass; else fail "listen --diagnose: exit $rc, want 1"; fi
+    for want in "error image.block-too-large at frame 13 (offset 585" "info image.transfer at frame 24 (offset 1053" \
+        "  ended: link disconnected (DISC/UA) (frame 24)" \
+        "    largest block 256 bytes in a 280-byte APDU, carried in 3 frame(s), larger than the negotiated max PDU"; do
+        if grep -qF -- "$want" "$TMP/big.err"; then pass; else fail "listen --diagnose: no '$want'"; fi
+    done
+    if sanitizer_report "$TMP/big.err"; then fail "listen --diagnose: sanitizer report"; else pass; fi
+fi
 
 echo "diagnose: $passed passed, $failed failed"
 [ "$failed" = 0 ]
