@@ -56,8 +56,6 @@ ds_diagnoser *ds_diagnoser_new(ds_finding_fn fn, void *user);
 void ds_diagnoser_options(ds_diagnoser *g, ds_options *o);
 /* A ds_diag_fn (user = the diagnoser): the decoder's diagnostics become findings. */
 void ds_diagnoser_diag(void *user, const ds_diag *d);
-/* Something about the input as a whole (a read error, a file that cannot be opened). */
-void ds_diagnoser_note_input(ds_diagnoser *g, const char *name, uint64_t bytes);
 /* Ends every conversation still open and makes the findings of the trace as a whole
  * (input.no-frames when the input held no or few valid frames). */
 void ds_diagnoser_end(ds_diagnoser *g);

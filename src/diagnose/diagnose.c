@@ -346,7 +346,9 @@ static void on_frame(void *user, const ds_frame *f)
         snprintf(c->endpoints[1], sizeof c->endpoints[1], "%s", f->meta.to);
     }
     if ((unsigned)f->kind < 16) c->kinds |= 1u << f->kind;
-    if (f->checks_ok && f->complete) c->good_frames++;
+    /* a raw record has no check of its own: it counts as valid once its APDU decodes (on_apdu) */
+    if (f->checks_ok && f->complete && f->kind != DS_LINK_RAW) c->good_frames++;
+    c->raw_pending = f->kind == DS_LINK_RAW;
     c->apdu_frames = c->segments + 1;
     echo_check(c, f);
     if (f->kind == DS_LINK_HDLC) {
@@ -367,6 +369,10 @@ static void on_apdu(void *user, const ds_apdu_event *ev)
 {
     dg_conv *c = user;
     c->g->current = c;
+    if (c->raw_pending && ev->source == DS_APDU_FROM_FRAME) {
+        if (!ev->value_error) c->good_frames++;
+        c->raw_pending = 0;
+    }
     dg_service_apdu(c, ev);
 }
 
@@ -492,6 +498,9 @@ static const code_hint HINTS[] = {
     {"frame.not-dlms", "the frame is good but carries no DLMS: another protocol on the link (e.g. a meter "
                        "answering in text), or the wrong port"},
     {"frame.garbage", "bytes outside frames: line noise, wrong serial settings, or another protocol on the port"},
+    {"apdu.unknown-tag", "the bytes do not begin with an APDU: on a serial port a wrong setting (baud rate, parity, "
+                         "data bits) makes such bytes; otherwise a framing that was not recognised (see "
+                         "input.no-frames)"},
     {"apdu.", "the APDU does not follow its description: a meter quirk or a damaged frame"},
     {"data.", "a value does not follow A-XDR: a meter quirk or a damaged frame"},
 };
@@ -516,6 +525,9 @@ void ds_diagnoser_diag(void *user, const ds_diag *d)
             hint = RENAMES[i].hint;
         }
     if (!hint) hint = hint_for(code);
+    /* a key or secret that does not check: the usual cause of a refusal that may follow */
+    if (c && d->severity == DS_SEV_ERROR && (!strncmp(code, "hls.", 4) || !strncmp(code, "cipher.", 7)))
+        c->key_problem = d->code;
     dg_begin(&b, c, code, d->severity);
     b.f.frame = d->frame;
     b.f.offset = d->offset;
@@ -548,12 +560,6 @@ static void input_no_frames(ds_diagnoser *g, uint64_t frames, uint64_t good, uin
     dg_num(&b, "valid_frames", good);
     dg_num(&b, "bytes", bytes);
     deliver(g, &b.f);
-}
-
-void ds_diagnoser_note_input(ds_diagnoser *g, const char *name, uint64_t bytes)
-{
-    (void)name;
-    g->input_bytes += bytes;
 }
 
 void ds_diagnoser_end(ds_diagnoser *g)

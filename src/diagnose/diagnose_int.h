@@ -137,6 +137,7 @@ struct dg_conv {
     char endpoints[2][64];     /* a capture's two ends ("addr:port"), from the first frame */
     /* link */
     uint64_t frames, good_frames, bytes;
+    int raw_pending;           /* a raw record whose APDU has not come yet: valid only if it decodes */
     unsigned kinds;            /* 1 << ds_link_kind seen */
     int has_hdlc_addr;
     ds_hdlc_addr client, server;
@@ -165,6 +166,7 @@ struct dg_conv {
     uint32_t conf_proposed, conf_negotiated;
     unsigned max_pdu_client, max_pdu_server;
     int assoc_result, assoc_diag;
+    const char *key_problem;   /* the code of the last hls.* or cipher.* diagnostic, NULL none */
     int sc_seen;
     uint8_t sc;                /* the security control byte of the last ciphered APDU */
     /* services */

@@ -84,7 +84,8 @@ static void no_answer(dg_conv *c, const dg_request *r, const char *why, ds_sever
     dg_begin(&b, c, DG_SERVICE_NO_ANSWER, sev);
     dg_at(&b, r->frame, r->offset);
     const char *svc = ds_apdu_tag(r->tag)->service;
-    dg_message(&b, "%s (%s) got no answer %s", svc ? svc : "request", ref, why);
+    if (r->has_ref) dg_message(&b, "%s (%s) got no answer %s", svc ? svc : "request", ref, why);
+    else dg_message(&b, "%s got no answer %s", svc ? svc : "request", why);
     dg_hint(&b, "the meter did not answer in time or its answer was lost: a timeout shorter than the meter's "
                 "answer time, a request it silently drops (wrong address, ciphered with wrong keys, outside an "
                 "association), or a link that broke down");
@@ -296,6 +297,8 @@ static void exception(dg_conv *c, const ds_value *v, const dg_request *r)
     else if (state == 2)
         dg_hint(&b, "Service unknown to the meter.");
     dg_hint_add(&b, "%s", exception_hint(service));
+    if (c->key_problem && (service == 5 || service == 6))
+        dg_hint_add(&b, "Usual cause here: a key problem shown before it (%s).", c->key_problem);
     dg_str(&b, "state_error", sn ? sn : "unknown");
     dg_str(&b, "service_error", en ? en : "unknown");
     add_ref_fields(&b, r);
@@ -395,6 +398,7 @@ static void association_response(dg_conv *c, const ds_value *v)
         const char *mn = ds_enum_name(DS_MECHANISM, (uint32_t)c->mechanism);
         dg_hint_add(&b, "The AARQ asked for mechanism %s (%d).", mn ? mn : "?", c->mechanism);
     }
+    if (c->key_problem) dg_hint_add(&b, "Usual cause here: a key problem shown before it (%s).", c->key_problem);
     dg_str(&b, "result", rn ? rn : "rejected");
     dg_str(&b, "diagnostic", dn ? dn : "");
     if (c->mechanism >= 0) dg_num(&b, "mechanism", (uint64_t)c->mechanism);
@@ -456,6 +460,10 @@ static void handle(dg_conv *c, uint8_t tag, const ds_apdu_event *ev)
         if (pdu) c->max_pdu_server = (unsigned)pdu->u;
         return;
     }
+    /* a request that does not decode is not waited for: bytes that only look like one (noise
+     * on a line at the wrong setting) would make false no-answer findings; its diagnostic says
+     * what is wrong with it */
+    if (t->role == DS_APDU_REQUEST && ev->value_error) return;
     if (t->role == DS_APDU_REQUEST && t->confirmed) request(c, tag, ev, tag == DS_APDU_TAG_AARQ ? -1 : invoke);
     else if (t->role == DS_APDU_RESPONSE) response(c, tag, ev, invoke);
 }

@@ -284,3 +284,21 @@ synthetic (make-traces.py): SNRM/UA, then an I frame answered by FRMR (control 9
 """, ["TX: " + hexline(snrm), "RX: " + hexline(ua),
       "TX: " + hexline(hdlc(SERVER, CLIENT, i_control(0, 0), g1)),
       "RX: " + hexline(hdlc(CLIENT, SERVER, 0x97, bytes.fromhex("100004")))])
+
+# 11. noise: 8 records of 24, 23, ... 17 bytes (lines of one width would be read as one wrapped
+#     record) from a fixed linear congruential generator (not DLMS), as a receiver at the wrong
+#     serial setting delivers them; the first byte of each is made C1 (set-request), so that each
+#     is taken as an APDU and fails
+seed = 12345
+lines = []
+for i in range(8):
+    rec = []
+    for _ in range(24 - i):
+        seed = (seed * 1103515245 + 12345) & 0x7FFFFFFF
+        rec.append(seed >> 16 & 0xFF)
+    rec[0] = 0xC1
+    lines.append(hexline(bytes(rec)))
+write("noise.hex", """
+synthetic (make-traces.py): 8 lines of 24 to 17 bytes of noise (an LCG with a fixed seed), each beginning with C1:
+no valid frame or APDU at all.
+""", lines)

@@ -108,6 +108,14 @@ case_ invoke-id 1 "service.invoke-id-mismatch error 2" "$D/invoke-id.hex"
 has invoke-id '"time": "10:00:00.250"'
 has invoke-id '"invoke_id": 2, "request_invoke_id": 1, "request_frame": 1'
 
+# noise taken as raw records (8 lines, 164 bytes; the reader joins some lines it takes for wrapped ones),
+# none decodes: the input as a whole has no valid frame
+"$BIN" diagnose --json "$D/noise.hex" >"$TMP/noise.json" 2>&1
+if [ $? = 1 ]; then pass; else fail "noise: exit status is not 1"; fi
+has noise '"code": "input.no-frames", "severity": "error"'
+has noise '"valid_frames": 0, "bytes": 164'
+hasnt noise 'service.no-answer'
+
 # f(StoC) mismatch with the keys typed as ASCII (testdata/security/make-key-mistakes.py): the decoder's
 # hls.* diagnostics come through under their codes, with hints
 case_ hls-ascii 1 "hls.stoc-mismatch error 3; hls.cause error 3; hls.ctos-mismatch error 4; hls.cause error 4" \
