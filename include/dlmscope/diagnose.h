@@ -62,6 +62,9 @@ void ds_diagnoser_end(ds_diagnoser *g);
 /* The human summary of each conversation (framing, addresses, HDLC parameters, association,
  * services, image transfer, how it ended). After ds_diagnoser_end(). */
 void ds_diagnoser_write_summary(const ds_diagnoser *g, FILE *out);
+/* 1 when ds_diagnoser_end() found no or few valid frames in the input (input.no-frames): the
+ * caller may then look at the bytes for wrong serial settings. */
+int ds_diagnoser_no_frames(const ds_diagnoser *g);
 /* Counts of findings by severity (DS_SEV_INFO .. DS_SEV_ERROR). */
 uint64_t ds_diagnoser_count(const ds_diagnoser *g, ds_severity s);
 void ds_diagnoser_free(ds_diagnoser *g);

@@ -133,6 +133,9 @@ static int diagnose(ds_decode_args *a, char **files, int nfiles)
         /* what does not decode is a finding; only a bad filter or the like ends as usage (2) */
         int rc = read_inputs(a, files, nfiles);
         ds_diagnoser_end(g);
+        /* Here ds_diagnoser_no_frames(g) tells that the input held no or few valid frames
+         * (input.no-frames): the place to ask the inference of wrong serial settings
+         * (serial_infer.h) about the files' bytes and report its setting. */
         if (!r.json) write_text_report(g, &r);
         status = rc == DS_EXIT_USAGE ? DS_EXIT_USAGE
                  : ds_diagnoser_count(g, DS_SEV_ERROR) ? DS_EXIT_UNDECODABLE : DS_EXIT_OK;

@@ -545,6 +545,7 @@ void ds_diagnoser_diag(void *user, const ds_diag *d)
  * to name the likely setting instead of the general hint. */
 static void input_no_frames(ds_diagnoser *g, uint64_t frames, uint64_t good, uint64_t bytes)
 {
+    g->no_frames = 1;
     dg_finding b;
     dg_begin(&b, NULL, DG_INPUT_NO_FRAMES, DS_SEV_ERROR);
     b.c = NULL;
@@ -574,6 +575,11 @@ void ds_diagnoser_end(ds_diagnoser *g)
     /* "few": fewer than one frame in two good, and not one good frame per kilobyte */
     if (bytes > 0 && (good == 0 || (good * 2 < frames && good * 1024 < bytes)))
         input_no_frames(g, frames, good, bytes);
+}
+
+int ds_diagnoser_no_frames(const ds_diagnoser *g)
+{
+    return g->no_frames;
 }
 
 uint64_t ds_diagnoser_count(const ds_diagnoser *g, ds_severity s)

@@ -123,6 +123,7 @@ struct ds_diagnoser {
     size_t nconvs, cap;
     dg_conv *current;          /* the one whose frame is being decoded (diagnostics go there) */
     uint64_t input_bytes;
+    int no_frames;             /* input.no-frames was said */
 };
 
 struct dg_conv {

@@ -10,6 +10,7 @@
 typedef struct seen {
     char codes[2048];
     size_t n;
+    int no_frames;
 } seen;
 
 static void collect(void *user, const ds_finding *f)
@@ -50,6 +51,7 @@ static seen diagnose_records(const char *const *hex, size_t n)
     ds_decoder_free(d);
     ds_sink_destroy(sink);
     ds_diagnoser_end(g);
+    s.no_frames = ds_diagnoser_no_frames(g);
     ds_diagnoser_free(g);
     return s;
 }
@@ -67,6 +69,7 @@ START_TEST(disconnect_refused_on_low)
 {
     seen s = diagnose_records(LOW_DISCONNECT, 4);
     ck_assert_str_eq(s.codes, "app.action-result@4 ");
+    ck_assert_int_eq(s.no_frames, 0);
 }
 END_TEST
 
@@ -140,6 +143,16 @@ START_TEST(same_findings_in_any_pieces)
 }
 END_TEST
 
+/* Records that do not decode: no valid frame, said once for the input */
+START_TEST(noise_has_no_frames)
+{
+    static const char *const NOISE[] = {"00112233", "FF00FF00FF"};
+    seen s = diagnose_records(NOISE, 2);
+    ck_assert_int_eq(s.no_frames, 1);
+    ck_assert_ptr_nonnull(strstr(s.codes, "input.no-frames@0"));
+}
+END_TEST
+
 START_TEST(codes_are_listed)
 {
     size_t n = 0;
@@ -158,6 +171,7 @@ static Suite *diagnose_suite(void)
     tcase_add_test(t, request_without_answer_at_end);
     tcase_add_test(t, image_block_numbers_out_of_range);
     tcase_add_test(t, same_findings_in_any_pieces);
+    tcase_add_test(t, noise_has_no_frames);
     tcase_add_test(t, codes_are_listed);
     suite_add_tcase(s, t);
     return s;
