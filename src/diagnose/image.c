@@ -111,18 +111,28 @@ static void initiate(dg_conv *c, const ds_value *apdu)
         im->has_size = 1, im->size = size->u;
 }
 
+/* The PDU size the block's APDU must fit: the AARE's negotiated size; without an AARE in the
+ * trace, the client's own budget (the AARQ's proposed size); 0 when neither was seen. */
+static unsigned pdu_limit(const dg_conv *c, const char **what)
+{
+    *what = c->max_pdu_server ? "the negotiated max PDU size" : "the client's proposed max PDU size (no AARE seen)";
+    return c->max_pdu_server ? c->max_pdu_server : c->max_pdu_client;
+}
+
 static void too_large(dg_conv *c, uint64_t number, size_t len, size_t apdu_len)
 {
     dg_image *im = &c->image;
-    int over_pdu = c->max_pdu_server && apdu_len > c->max_pdu_server;
+    const char *limit_name;
+    unsigned limit = pdu_limit(c, &limit_name);
+    int over_pdu = limit && apdu_len > limit;
     int over_size = im->has_block_size && len > im->block_size;
     if (!over_pdu && !over_size) return;
     dg_finding b;
     dg_begin(&b, c, DG_IMAGE_BLOCK_TOO_LARGE, DS_SEV_ERROR);
-    char pdu[120] = "", size[100] = "", frames[100];
-    if (c->max_pdu_server)
-        snprintf(pdu, sizeof pdu, "; the %zu-byte APDU %s the negotiated max PDU size of %u", apdu_len,
-                 over_pdu ? "is larger than" : "fits", c->max_pdu_server);
+    char pdu[140] = "", size[100] = "", frames[100];
+    if (limit)
+        snprintf(pdu, sizeof pdu, "; the %zu-byte APDU %s %s of %u", apdu_len, over_pdu ? "is larger than" : "fits",
+                 limit_name, limit);
     else
         snprintf(pdu, sizeof pdu, "; the negotiated max PDU size is not in the trace");
     if (im->has_block_size)
@@ -141,7 +151,7 @@ static void too_large(dg_conv *c, uint64_t number, size_t len, size_t apdu_len)
     dg_num(&b, "block", number);
     dg_num(&b, "block_length", len);
     dg_num(&b, "apdu_length", apdu_len);
-    if (c->max_pdu_server) dg_num(&b, "max_pdu", c->max_pdu_server);
+    if (limit) dg_num(&b, "max_pdu", limit);
     if (im->has_block_size) dg_num(&b, "image_block_size", im->block_size);
     dg_num(&b, "frames", c->apdu_frames);
     dg_emit(&b);
