@@ -20,6 +20,7 @@ extern "C" {
 #endif
 
 struct ds_keyring;
+struct ds_decoder;
 
 /* How the values of HLS mechanism 2 are checked. Mechanism 2 is manufacturer-specific: the
  * standard leaves f(challenge) to the vendor, so only the user can say which one a meter uses. */
@@ -45,6 +46,13 @@ typedef struct ds_options {
     /* HLS mechanism 2: DS_HLS2_AES_ECB (default) or DS_HLS2_NONE; another value counts as none
      * (an unknown method cannot be checked). Last, so that the struct only grows. */
     ds_hls2_method hls2;
+    /* Called with every decoder made with these options (ds_decoder_new: one for a stream, one
+     * per connection of a capture, the one of a live port) once it is ready and before any byte
+     * is fed (ended 0), and again at the end of ds_decoder_end() (ended 1): a diagnoser attaches
+     * its callbacks (ds_decoder_on_apdu, ds_decoder_on_frame) here and closes its conversation.
+     * NULL: none. */
+    void (*decoder_hook)(void *user, struct ds_decoder *d, int ended);
+    void *decoder_hook_user;
 } ds_options;
 
 void ds_options_init(ds_options *o);  /* defaults: hex, comments on, envelopes on, auto, HLS-2 AES-ECB */
@@ -108,6 +116,10 @@ void ds_decoder_boundary(ds_decoder *d);
  * as values, beside the sink's events, in the order of the output. NULL turns it off.
  * Returns 0, or -1 when the memory for the values cannot be had. */
 int ds_decoder_on_apdu(ds_decoder *d, ds_apdu_fn fn, void *user);
+/* Every frame (broken ones included, after their diagnostic) is also given to fn, before its
+ * APDU is decoded (so before the ds_apdu_fn calls of the APDUs it holds or completes). NULL
+ * turns it off. */
+void ds_decoder_on_frame(ds_decoder *d, ds_frame_fn fn, void *user);
 /* Two-sided input (a capture: the two directions of one TCP connection or UDP conversation):
  * side 0 and side 1 are framed apart, so that their bytes never meet in one frame, while the
  * rest of the state (segment reassembly, security sessions with the titles and keys learned from

@@ -2,7 +2,11 @@
 #ifndef DS_CLI_H
 #define DS_CLI_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
+
+#include "dlmscope/dlmscope.h"
 
 #define DS_EXIT_OK 0
 #define DS_EXIT_UNDECODABLE 1
@@ -18,12 +22,10 @@ int ds_cmd_run(int argc, char **argv);
 void ds_cmd_run_usage(FILE *out);
 int ds_cmd_emulate(int argc, char **argv);
 void ds_cmd_emulate_usage(FILE *out);
+int ds_cmd_diagnose(int argc, char **argv);
+void ds_cmd_diagnose_usage(FILE *out);
 
 /* ---- the key options (cmd_keys.c): one parser for every command that takes keys ---- */
-
-#include <stddef.h>
-#include <stdint.h>
-#include "dlmscope/dlmscope.h"
 
 /* getopt_long values of the key options, above any command's own. */
 enum {
@@ -70,5 +72,43 @@ int ds_cli_keys_take(ds_cli_keys *k, int c, const char *arg);
 void ds_cli_keys_apply(ds_cli_keys *k, ds_options *opt);
 /* Frees the keyring and wipes the secret: every way out of a command passes here. */
 void ds_cli_keys_free(ds_cli_keys *k);
+
+/* ---- the inputs and options of `decode`, shared with the commands that read what it reads ---- */
+
+typedef enum { DS_DIAG_OUT_NONE, DS_DIAG_OUT_TEXT, DS_DIAG_OUT_JSON } ds_diag_out;
+
+typedef struct ds_diag_ctx {
+    ds_diag_out mode;
+    const char *file;
+} ds_diag_ctx;
+
+/* A step of a command either lets it go on or ends it with an exit status (>= 0). */
+#define DS_GO_ON (-1)
+
+/* What the command line asked for. opt points into keys (the secret and the public keys), so
+ * this stays where it was made (on the command's stack). */
+typedef struct ds_decode_args {
+    ds_options opt;
+    ds_input_mode mode;
+    int json, standard;
+    const char *output;
+    ds_diag_ctx dctx;
+    ds_cli_keys keys;                /* --ek, --key-file ... and the environment's keys */
+    int pcap;                        /* --pcap: the input is a capture */
+    ds_capture_options capture;      /* --port, --any-port, --filter */
+    void (*usage)(FILE *out);        /* the command's help */
+    ds_diag_fn diag_fn;              /* NULL: diagnostics printed as --diagnostics says */
+    void *diag_user;
+} ds_decode_args;
+
+/* Defaults and the keys of the environment; DS_GO_ON or an exit status. `command` names the
+ * command in messages. */
+int ds_decode_args_init(ds_decode_args *a, const char *command);
+/* decode's options (the files start at optind); DS_GO_ON or an exit status (--help: 0). */
+int ds_decode_args_parse(ds_decode_args *a, int argc, char **argv, void (*usage)(FILE *out));
+/* Decodes one input (a file, "-" or NULL for standard input) into the sink; the exit status. */
+int ds_decode_input(const char *path, ds_decode_args *a, ds_sink *sink, int announce);
+/* Frees the keys and wipes the secret. */
+void ds_decode_args_free(ds_decode_args *a);
 
 #endif

@@ -11,12 +11,8 @@
 #include "cli/cli.h"
 #include "dlmscope/dlmscope.h"
 
-typedef enum { DIAG_NONE, DIAG_TEXT, DIAG_JSON } diag_mode;
-
-typedef struct diag_ctx {
-    diag_mode mode;
-    const char *file;
-} diag_ctx;
+/* The command whose options are being read (decode, diagnose): messages name it */
+static const char *command_name = "decode";
 
 void ds_cmd_decode_usage(FILE *out)
 {
@@ -68,10 +64,10 @@ void ds_cmd_decode_usage(FILE *out)
 
 static void print_diag(void *user, const ds_diag *d)
 {
-    const diag_ctx *ctx = user;
-    if (ctx->mode == DIAG_JSON) {
+    const ds_diag_ctx *ctx = user;
+    if (ctx->mode == DS_DIAG_OUT_JSON) {
         ds_diag_write_json(stderr, d);
-    } else if (ctx->mode == DIAG_TEXT) {
+    } else if (ctx->mode == DS_DIAG_OUT_TEXT) {
         fprintf(stderr, "dlmscope: %s: %s %s at offset %llu", ctx->file, ds_severity_name(d->severity), d->code,
                 (unsigned long long)d->offset);
         if (d->frame) fprintf(stderr, ", frame %llu", (unsigned long long)d->frame);
@@ -110,21 +106,7 @@ static int parse_hls2(const char *s, ds_hls2_method *out)
     return -1;
 }
 
-/* A step of the command either lets it go on or ends it with an exit status (>= 0). */
-enum { GO_ON = -1 };
-
-/* What the command line asked for. opt points into secret, client_pub and server_pub, so this
- * stays where it was made (on ds_cmd_decode's stack). */
-typedef struct decode_args {
-    ds_options opt;
-    ds_input_mode mode;
-    int json, standard;
-    const char *output;
-    diag_ctx dctx;
-    ds_cli_keys keys;                /* --ek, --key-file ... and the environment's keys */
-    int pcap;                        /* --pcap: the input is a capture */
-    ds_capture_options capture;      /* --port, --any-port, --filter */
-} decode_args;
+enum { GO_ON = DS_GO_ON };
 
 #define PCAP_ERR_MAX 512
 
@@ -141,10 +123,19 @@ static int sniff_capture(FILE *in)
     return ds_capture_magic(magic, n);
 }
 
-static int decode_capture(FILE *in, const char *name, const decode_args *a, ds_sink *sink, diag_ctx *dctx)
+/* The diagnostics' receiver: the caller's (diagnose) or the printer of --diagnostics */
+static ds_diag_fn diag_fn_of(const ds_decode_args *a, void **user)
+{
+    *user = a->diag_fn ? a->diag_user : (void *)&a->dctx;
+    return a->diag_fn ? a->diag_fn : print_diag;
+}
+
+static int decode_capture(FILE *in, const char *name, const ds_decode_args *a, ds_sink *sink)
 {
     char err[PCAP_ERR_MAX];
-    int rc = ds_decode_capture(in, &a->capture, &a->opt, sink, print_diag, dctx, NULL, err, sizeof err);
+    void *user;
+    ds_diag_fn fn = diag_fn_of(a, &user);
+    int rc = ds_decode_capture(in, &a->capture, &a->opt, sink, fn, user, NULL, err, sizeof err);
     if (rc < 0) {
         fprintf(stderr, "dlmscope: %s: %s\n", name, err);
         return rc == -2 ? DS_EXIT_USAGE : DS_EXIT_UNDECODABLE; /* a bad filter is the command line's */
@@ -203,13 +194,13 @@ static int taken_close(void *cookie)
 
 /* A capture or not, told by its first bytes; a pipe's are read and given back (a capture needs
  * no --pcap on a pipe). */
-static int decode_input(FILE *in, const char *name, decode_args *a, ds_sink *sink, diag_ctx *dctx)
+static int decode_input(FILE *in, const char *name, ds_decode_args *a, ds_sink *sink)
 {
     const ds_options *opt = &a->opt;
     uint8_t first[4];
     size_t n = 0;
     int rc;
-    if (a->pcap || (a->mode == DS_INPUT_AUTO && sniff_capture(in))) return decode_capture(in, name, a, sink, dctx);
+    if (a->pcap || (a->mode == DS_INPUT_AUTO && sniff_capture(in))) return decode_capture(in, name, a, sink);
     if (a->mode == DS_INPUT_AUTO && ftell(in) < 0 && fileno(in) >= 0) { /* a pipe, terminal or socket */
         n = take_first_bytes(fileno(in), first, sizeof first);
         if (ds_capture_magic(first, n)) {
@@ -220,21 +211,23 @@ static int decode_input(FILE *in, const char *name, decode_args *a, ds_sink *sin
                 fprintf(stderr, "dlmscope: %s: %s\n", name, strerror(errno));
                 return DS_EXIT_UNDECODABLE;
             }
-            rc = decode_capture(whole, name, a, sink, dctx);
+            rc = decode_capture(whole, name, a, sink);
             fclose(whole);
             return rc;
         }
     }
-    rc = ds_decode_stream_after(first, n, in, a->mode, opt, sink, print_diag, dctx, NULL);
+    void *user;
+    ds_diag_fn fn = diag_fn_of(a, &user);
+    rc = ds_decode_stream_after(first, n, in, a->mode, opt, sink, fn, user, NULL);
     if (rc < 0) fprintf(stderr, "dlmscope: %s: read error: %s\n", name, strerror(errno));
     return rc < 0 ? DS_EXIT_UNDECODABLE : rc;
 }
 
-static int decode_one(const char *path, decode_args *a, ds_sink *sink, int announce)
+int ds_decode_input(const char *path, ds_decode_args *a, ds_sink *sink, int announce)
 {
     FILE *in = stdin;
     const char *name = "(stdin)";
-    diag_ctx *dctx = &a->dctx;
+    ds_diag_ctx *dctx = &a->dctx;
     const ds_options *opt = &a->opt;
     if (path && strcmp(path, "-") != 0) {
         in = fopen(path, "rb");
@@ -250,7 +243,7 @@ static int decode_one(const char *path, decode_args *a, ds_sink *sink, int annou
         int n = snprintf(text, sizeof text, "file: %s", name);
         if (n > 0) sink->comment(sink, text, (size_t)n < sizeof text ? (size_t)n : sizeof text - 1, 0);
     }
-    int rc = decode_input(in, name, a, sink, dctx);
+    int rc = decode_input(in, name, a, sink);
     if (in != stdin) fclose(in);
     return rc;
 }
@@ -277,14 +270,15 @@ static const struct option LONG_OPTIONS[] = {
     {NULL, 0, NULL, 0}};
 
 /* The defaults, then the keys of the environment: the options given later add to them or replace them. */
-static int set_defaults_and_env_keys(decode_args *a)
+int ds_decode_args_init(ds_decode_args *a, const char *command)
 {
+    command_name = command;
     memset(a, 0, sizeof *a);
     ds_options_init(&a->opt);
     a->mode = DS_INPUT_AUTO;
     ds_capture_options_init(&a->capture);
-    a->dctx = (diag_ctx){DIAG_TEXT, "(stdin)"};
-    int rc = ds_cli_keys_init(&a->keys, "decode", 1);
+    a->dctx = (ds_diag_ctx){DS_DIAG_OUT_TEXT, "(stdin)"};
+    int rc = ds_cli_keys_init(&a->keys, command, 1);
     if (rc < 0) {
         fprintf(stderr, "dlmscope: out of memory\n");
         return DS_EXIT_UNDECODABLE;
@@ -293,42 +287,42 @@ static int set_defaults_and_env_keys(decode_args *a)
 }
 
 /* --port N: 1..65535, at most DS_CAPTURE_PORTS_MAX of them */
-static int take_port(decode_args *a, const char *arg)
+static int take_port(ds_decode_args *a, const char *arg)
 {
     char *end;
     errno = 0;
     unsigned long port = strtoul(arg, &end, 10);
     if (errno || end == arg || *end || port == 0 || port > 65535 || arg[0] == '-' || arg[0] == '+') {
-        fprintf(stderr, "dlmscope decode: --port '%s' is not a port number (1-65535)\n", arg);
+        fprintf(stderr, "dlmscope %s: --port '%s' is not a port number (1-65535)\n", command_name, arg);
         return DS_EXIT_USAGE;
     }
     if (a->capture.nports == DS_CAPTURE_PORTS_MAX) {
-        fprintf(stderr, "dlmscope decode: more than %d --port options\n", DS_CAPTURE_PORTS_MAX);
+        fprintf(stderr, "dlmscope %s: more than %d --port options\n", command_name, DS_CAPTURE_PORTS_MAX);
         return DS_EXIT_USAGE;
     }
     a->capture.ports[a->capture.nports++] = (uint16_t)port;
     return GO_ON;
 }
 
-static int take_diagnostics_mode(decode_args *a, const char *arg)
+static int take_diagnostics_mode(ds_decode_args *a, const char *arg)
 {
-    if (!strcmp(arg, "json")) a->dctx.mode = DIAG_JSON;
-    else if (!strcmp(arg, "text")) a->dctx.mode = DIAG_TEXT;
-    else if (!strcmp(arg, "none")) a->dctx.mode = DIAG_NONE;
+    if (!strcmp(arg, "json")) a->dctx.mode = DS_DIAG_OUT_JSON;
+    else if (!strcmp(arg, "text")) a->dctx.mode = DS_DIAG_OUT_TEXT;
+    else if (!strcmp(arg, "none")) a->dctx.mode = DS_DIAG_OUT_NONE;
     else {
-        fprintf(stderr, "dlmscope decode: unknown --diagnostics '%s' (text, json, none)\n", arg);
+        fprintf(stderr, "dlmscope %s: unknown --diagnostics '%s' (text, json, none)\n", command_name, arg);
         return DS_EXIT_USAGE;
     }
     return GO_ON;
 }
 
 /* One option that says how to read, decode or write (not a key); --help ends the command here. */
-static int take_decoding_option(decode_args *a, int c, const char *arg, char **argv)
+static int take_decoding_option(ds_decode_args *a, int c, const char *arg, char **argv)
 {
     switch (c) {
     case OPT_FORMAT:
         if (parse_format(arg, &a->opt.link)) {
-            fprintf(stderr, "dlmscope decode: unknown --format '%s' (auto, hdlc, wrapper, mbus, pdu)\n", arg);
+            fprintf(stderr, "dlmscope %s: unknown --format '%s' (auto, hdlc, wrapper, mbus, pdu)\n", command_name, arg);
             return DS_EXIT_USAGE;
         }
         return GO_ON;
@@ -347,26 +341,27 @@ static int take_decoding_option(decode_args *a, int c, const char *arg, char **a
     case OPT_NO_VERIFY: a->opt.no_verify = 1; return GO_ON;
     case OPT_HLS2:
         if (parse_hls2(arg, &a->opt.hls2)) {
-            fprintf(stderr, "dlmscope decode: unknown --hls2 '%s' (aes-ecb, none)\n", arg);
+            fprintf(stderr, "dlmscope %s: unknown --hls2 '%s' (aes-ecb, none)\n", command_name, arg);
             return DS_EXIT_USAGE;
         }
         return GO_ON;
     case OPT_DIAG: return take_diagnostics_mode(a, arg);
     case 'o': a->output = arg; return GO_ON;
-    case 'h': ds_cmd_decode_usage(stdout); return DS_EXIT_OK;
+    case 'h': a->usage(stdout); return DS_EXIT_OK;
     case ':':
-        fprintf(stderr, "dlmscope decode: option '%s' needs a value\n", argv[optind - 1]);
+        fprintf(stderr, "dlmscope %s: option '%s' needs a value\n", command_name, argv[optind - 1]);
         return DS_EXIT_USAGE;
     default:
-        fprintf(stderr, "dlmscope decode: unknown option '%s'\n", argv[optind - 1]);
-        ds_cmd_decode_usage(stderr);
+        fprintf(stderr, "dlmscope %s: unknown option '%s'\n", command_name, argv[optind - 1]);
+        a->usage(stderr);
         return DS_EXIT_USAGE;
     }
 }
 
 /* The options in the order given (a later key replaces an earlier one); the files start at optind. */
-static int parse_options(decode_args *a, int argc, char **argv)
+int ds_decode_args_parse(ds_decode_args *a, int argc, char **argv, void (*usage)(FILE *out))
 {
+    a->usage = usage;
     optind = 1;
     opterr = 0;
     int c;
@@ -391,10 +386,10 @@ static FILE *open_output(const char *output)
 
 /* XML (the default), JSON Lines or the standard XML. The last two take integers in decimal:
  * JSON writes them as numbers; JSON has no comments (its values say what they are). */
-static int choose_sink(decode_args *a, FILE *out, ds_sink **sink)
+static int choose_sink(ds_decode_args *a, FILE *out, ds_sink **sink)
 {
     if (a->json && a->standard) {
-        fprintf(stderr, "dlmscope decode: --json and --standard-xml exclude each other\n");
+        fprintf(stderr, "dlmscope %s: --json and --standard-xml exclude each other\n", command_name);
         return DS_EXIT_USAGE;
     }
     if (a->standard || a->json) a->opt.decimal = 1;
@@ -410,15 +405,15 @@ static int choose_sink(decode_args *a, FILE *out, ds_sink **sink)
 
 /* Every file into one document (standard input when there are none); the worst status of them all.
  * With more than one file each starts with a comment naming it. */
-static int decode_files(decode_args *a, ds_sink *sink, char **files, int nfiles)
+static int decode_files(ds_decode_args *a, ds_sink *sink, char **files, int nfiles)
 {
     int status = DS_EXIT_OK;
     sink->begin_document(sink);
     if (nfiles == 0) {
-        status = decode_one(NULL, a, sink, 0);
+        status = ds_decode_input(NULL, a, sink, 0);
     } else {
         for (int i = 0; i < nfiles; i++) {
-            int rc = decode_one(files[i], a, sink, nfiles > 1);
+            int rc = ds_decode_input(files[i], a, sink, nfiles > 1);
             if (rc > status) status = rc;
         }
     }
@@ -426,7 +421,7 @@ static int decode_files(decode_args *a, ds_sink *sink, char **files, int nfiles)
     return status;
 }
 
-static int decode_to_output(decode_args *a, char **files, int nfiles)
+static int decode_to_output(ds_decode_args *a, char **files, int nfiles)
 {
     FILE *out = open_output(a->output);
     if (!out) return DS_EXIT_UNDECODABLE;
@@ -449,11 +444,16 @@ static int decode_to_output(decode_args *a, char **files, int nfiles)
 
 int ds_cmd_decode(int argc, char **argv)
 {
-    decode_args a;
-    int status = set_defaults_and_env_keys(&a);
-    if (status == GO_ON) status = parse_options(&a, argc, argv);
+    ds_decode_args a;
+    int status = ds_decode_args_init(&a, "decode");
+    if (status == GO_ON) status = ds_decode_args_parse(&a, argc, argv, ds_cmd_decode_usage);
     if (status == GO_ON) status = decode_to_output(&a, argv + optind, argc - optind);
-    /* every way out passes here, so the keys and the secret never outlive the command */
-    ds_cli_keys_free(&a.keys);
+    ds_decode_args_free(&a);
     return status;
+}
+
+void ds_decode_args_free(ds_decode_args *a)
+{
+    /* every way out passes here, so the keys and the secret never outlive the command */
+    ds_cli_keys_free(&a->keys);
 }

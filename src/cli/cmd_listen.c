@@ -54,6 +54,8 @@ void ds_cmd_listen_usage(FILE *out)
             "  --json               JSON Lines output, one object per frame\n"
             "  --standard-xml       the IEC 62056 XML representation; not with --json\n"
             "  --diagnostics=MODE   diagnostics on stderr: text (default), json, none\n"
+            "  --diagnose           diagnose as it listens: findings with hints on stderr (as --diagnostics\n"
+            "                       says), the summary at the end (see dlmscope-diagnose(1))\n"
             "  -o, --output FILE    write to FILE instead of standard output\n"
             "  -h, --help           this help\n"
             "\n"
@@ -72,6 +74,7 @@ typedef struct listen_args {
     const char *raw, *send, *output;
     int iec, json, standard;
     diag_mode diag;
+    int diagnose;     /* --diagnose: findings instead of bare diagnostics, a summary at the end */
     ds_cli_keys keys; /* the key options and the environment's keys, as decode takes them */
 } listen_args;
 
@@ -106,7 +109,7 @@ static void print_diag(void *user, const ds_diag *d)
 }
 
 enum { OPT_SERIAL = 256, OPT_TIMEOUT, OPT_GAP, OPT_RAW, OPT_SEND, OPT_IEC, OPT_FORMAT, OPT_DECIMAL, OPT_NO_COMMENTS,
-       OPT_PDU_ONLY, OPT_JSON, OPT_STD, OPT_DIAG };
+       OPT_PDU_ONLY, OPT_JSON, OPT_STD, OPT_DIAG, OPT_DIAGNOSE };
 
 static const struct option LONG_OPTIONS[] = {
     {"serial", required_argument, NULL, OPT_SERIAL},   {"timeout", required_argument, NULL, OPT_TIMEOUT},
@@ -117,6 +120,7 @@ static const struct option LONG_OPTIONS[] = {
     {"json", no_argument, NULL, OPT_JSON},             {"standard-xml", no_argument, NULL, OPT_STD},
     {"diagnostics", required_argument, NULL, OPT_DIAG}, {"output", required_argument, NULL, 'o'},
     DS_CLI_DECODER_KEY_OPTIONS,                        {"help", no_argument, NULL, 'h'},
+    {"diagnose", no_argument, NULL, OPT_DIAGNOSE},
     {NULL, 0, NULL, 0}};
 
 static int parse_format(const char *s, ds_link_kind *out)
@@ -165,6 +169,7 @@ static int take_option(listen_args *a, int c, const char *arg, char **argv)
         else if (!strcmp(arg, "none")) a->diag = DIAG_NONE;
         else return usage_error("unknown --diagnostics (text, json, none): ", arg);
         return -1;
+    case OPT_DIAGNOSE: a->diagnose = 1; return -1;
     case 'o': a->output = arg; return -1;
     case 'h': ds_cmd_listen_usage(stdout); return DS_EXIT_OK;
     case ':': return usage_error("this option needs a value: ", argv[optind - 1]);
@@ -306,17 +311,28 @@ static const char *end_reason(ds_listen_end e)
     }
 }
 
+/* --diagnose: each finding on stderr as it is made, in the form --diagnostics asks */
+static void print_finding(void *user, const ds_finding *f)
+{
+    const listen_args *a = user;
+    if (a->diag == DIAG_JSON) ds_finding_write_json(stderr, f);
+    else if (a->diag == DIAG_TEXT) ds_finding_write_text(stderr, f);
+}
+
 /* Everything after the port is open: the opening, the request, the reading, the summary. */
 static int listen_on(listen_args *a, int fd, FILE *raw, ds_sink *sink)
 {
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    ds_decoder *d = ds_decoder_new(&a->opt, sink, print_diag, a);
+    ds_diagnoser *g = a->diagnose ? ds_diagnoser_new(print_finding, a) : NULL;
+    if (g) ds_diagnoser_options(g, &a->opt);
+    ds_decoder *d = ds_decoder_new(&a->opt, sink, g ? ds_diagnoser_diag : print_diag, g ? (void *)g : (void *)a);
     ds_listen_config cfg = {fd, a->timeout_ms, a->gap_ms, raw, &stop_requested, a->device};
     ds_listener *l = d ? ds_listener_new(&cfg, d, sink) : NULL;
     if (!l) {
         fprintf(stderr, "dlmscope: out of memory\n");
         ds_decoder_free(d);
+        ds_diagnoser_free(g);
         return DS_EXIT_UNDECODABLE;
     }
     char err[300], text[DS_SERIAL_SETTINGS_TEXT], note[400];
@@ -358,6 +374,12 @@ static int listen_on(listen_args *a, int fd, FILE *raw, ds_sink *sink)
             a->device, (unsigned long long)ds_listener_bytes_received(l), (unsigned long long)st->frames,
             (unsigned long long)st->apdus, (unsigned long long)st->errors, (unsigned long long)st->warnings,
             seconds_since(&t0), ran ? ", ended by " : "", ran ? end_reason(end) : "");
+    if (g) {
+        ds_diagnoser_end(g);
+        ds_diagnoser_write_summary(g, stderr);
+        if (ds_diagnoser_count(g, DS_SEV_ERROR) && status == DS_EXIT_OK) status = DS_EXIT_UNDECODABLE;
+        ds_diagnoser_free(g);
+    }
     ds_listener_free(l);
     ds_decoder_free(d);
     return status;

@@ -32,6 +32,9 @@ struct ds_decoder {
     void *apdu_user;
     ds_value_arena *values;
     const ds_meta *frame_meta;  /* of the frame being decoded, NULL outside on_frame */
+    /* the caller's frame callback (ds_decoder_on_frame) */
+    ds_frame_fn frame_fn;
+    void *frame_user;
 };
 
 /* Bounds of the values of one APDU: an APDU is at most 64 KiB (max PDU size is an Unsigned16),
@@ -93,6 +96,12 @@ int ds_decoder_on_apdu(ds_decoder *d, ds_apdu_fn fn, void *user)
     d->emit.on_apdu = fn ? on_apdu : NULL;
     d->emit.apdu_user = d;
     return 0;
+}
+
+void ds_decoder_on_frame(ds_decoder *d, ds_frame_fn fn, void *user)
+{
+    d->frame_fn = fn;
+    d->frame_user = user;
 }
 
 /* An HDLC address as a number: its length and its value. The value leaves out the extension
@@ -343,6 +352,7 @@ static void on_frame(void *user, const ds_frame *f)
     e->frame = f->number;
     e->line = f->meta.line;
     announce_frame(e, f);
+    if (d->frame_fn) d->frame_fn(d->frame_user, f);
 
     if (f->kind == DS_LINK_RAW) {
         raw_payload(d, f);
@@ -420,6 +430,7 @@ ds_decoder *ds_decoder_new(const ds_options *opt, ds_sink *sink, ds_diag_fn diag
         return NULL;
     }
     ds_framer_set_garbage_fn(d->framer, on_garbage);
+    if (d->opt.decoder_hook) d->opt.decoder_hook(d->opt.decoder_hook_user, d, 0);
     return d;
 }
 
@@ -493,6 +504,7 @@ void ds_decoder_end(ds_decoder *d)
                         s->data.len);
         ds_reasm_release(&d->reasm, s);
     }
+    if (d->opt.decoder_hook) d->opt.decoder_hook(d->opt.decoder_hook_user, d, 1);
 }
 
 const ds_stats *ds_decoder_stats(const ds_decoder *d)

@@ -840,12 +840,13 @@ int main(int argc, char **argv)
                              *const out5 = BENCH_DIR "/w5-out.xml", *const out6 = BENCH_DIR "/w6-out.xml";
     uint64_t pcap_frames = write_capture(&mix, (uint64_t)((double)(1ull << 30) * scale), pcap_in, pcap_bin);
 
-    workload w[6] = {{.name = "1 decode hex log", .frames = frames},
+    workload w[7] = {{.name = "1 decode hex log", .frames = frames},
                      {.name = "2 decode binary HDLC", .frames = bin_frames},
                      {.name = "3 scan random bytes", .frames = 0},
                      {.name = "4 encode XML of (1)", .frames = 0},
                      {.name = "5 decode pcap TCP", .frames = pcap_frames},
-                     {.name = "6 same frames binary", .frames = pcap_frames}};
+                     {.name = "6 same frames binary", .frames = pcap_frames},
+                     {.name = "7 diagnose binary (2)", .frames = bin_frames}};
     char *a1[] = {tool, "decode", "--hex", (char *)log_in, NULL};
     run_workload(&w[0], a1, log_in, xml1, err, 0, runs);
     char *a2[] = {tool, "decode", "--binary", (char *)bin_in, NULL};
@@ -867,11 +868,17 @@ int main(int argc, char **argv)
     char *a6[] = {tool, "decode", "--binary", (char *)pcap_bin, NULL};
     run_workload(&w[5], a6, pcap_bin, out6, err, 0, runs);
     if (!keep) remove_file(out6);
+    /* diagnose over the input of (2): the decoder with values for every APDU and the diagnoser,
+     * into no XML; findings (if the mix has any) make exit 1 */
+    static const char *const out7 = BENCH_DIR "/w7-out.txt";
+    char *a7[] = {tool, "diagnose", "--binary", (char *)bin_in, NULL};
+    run_workload(&w[6], a7, bin_in, out7, err, 1, runs);
+    if (!keep) remove_file(out7);
     double start_ms = startup_ms(tool, &mix);
     size_t value_apdus;
     double value_rate = values_rate(scale < 1 ? 0.2 : 1.0, &value_apdus);
 
-    print_table(w, 6);
+    print_table(w, 7);
     printf("\nMB = 10^6 bytes (RSS: MiB); frames = input frames ((4): hex lines written); RSS = peak of the\n"
            "child (wait4 ru_maxrss); base s = fread input + fwrite as many output bytes, same run; seconds and\n"
            "base s are the fastest of BENCH_RUNS runs each, after sync(); ratio =\n"
@@ -879,6 +886,7 @@ int main(int argc, char **argv)
            "without the 2 wrapper frames per mix (left out since the first figures, see README.md).\n"
            "Workload (5) is a pcap (about 1 GB at scale 1) of those frames, one per TCP segment, each sent\n"
            "on %d connections in turn; (6) is the same frames in the same order as a binary dump.\n"
+           "Workload (7) is `diagnose` over the input of (2) (its output: the summary and findings).\n"
            "Start-up: median wall time of %d runs decoding one frame: %.2f ms\n",
            PCAP_CONNECTIONS, STARTUP_RUNS, start_ms);
     printf("Values: the %zu APDUs of the mix's client session decoded to values and encoded back (in process,\n"
@@ -893,7 +901,8 @@ int main(int argc, char **argv)
     all &= target("(3) scan random bytes", safe_div(w[2].in_bytes / 1e9, w[2].run.seconds), "GB/s", 0, 1);
     all &= target("(4) encode, XML input MB/s", safe_div(w[3].in_bytes / MB, w[3].run.seconds), "MB/s", 0, 50);
     all &= target("(5) pcap time / (6) same frames binary", safe_div(w[4].run.seconds, w[5].run.seconds), "", 1, 1.25);
-    for (size_t i = 0; i < 6; i++) {
+    all &= target("(7) diagnose speed / (2) decode speed", safe_div(w[1].run.seconds, w[6].run.seconds), "", 0, 0.5);
+    for (size_t i = 0; i < 7; i++) {
         char what[64];
         snprintf(what, sizeof what, "peak RSS %s", w[i].name);
         all &= target(what, w[i].run.max_rss_kb / 1024.0, "MB", 1, 64);

@@ -1,0 +1,533 @@
+/* Requests and their answers: which request an answer belongs to, the association (AARQ/AARE),
+ * and every error result in words with its usual cause. The result names are the decoder's
+ * (apdu/enums.c); this file adds what they mean and what to do. */
+#include <stdio.h>
+#include <string.h>
+
+#include "apdu/apdu_tags.h"
+#include "apdu/enums.h"
+#include "diagnose/diagnose_int.h"
+
+#define CLASS_DISCONNECT_CONTROL 70
+#define CLASS_IMAGE_TRANSFER 18
+#define IIP_CONFIRMED 0x40  /* invoke-id-and-priority: service-class bit, 1 = confirmed */
+#define IIP_INVOKE_ID 0x0F
+
+const char *dg_data_access_name(uint32_t v)
+{
+    const char *n = ds_enum_name(DS_DATA_ACCESS_RESULT, v);
+    return n ? n : "unknown";
+}
+
+const char *dg_action_result_name(uint32_t v)
+{
+    const char *n = ds_enum_name(DS_ACTION_RESULT, v);
+    return n ? n : "unknown";
+}
+
+/* What a data-access-result or action-result usually means (the two share their values) */
+const char *dg_result_hint(uint32_t v)
+{
+    switch (v) {
+    case 1: return "the meter could not carry it out (hardware, storage, a state that does not allow it); retry, "
+                   "and read the object's status attributes to see what was done";
+    case 2: return "the meter is busy (e.g. writing flash, another operation running); wait and retry the same "
+                   "request";
+    case 3: return "the association's access rights do not allow it: use the client address (SAP) and "
+                   "authentication level that have the right (often HLS instead of LOW), see the association's "
+                   "object list (0.0.40.0.0.255, attribute 2)";
+    case 4: return "the meter has no such object, attribute or method: check the OBIS code, class and index "
+                   "against the association's object list";
+    case 9: return "the class id does not match the object with this OBIS code: use the class the object list gives";
+    case 11: return "the object exists but cannot be used now (e.g. a profile being reset); retry later";
+    case 12: return "the value or parameter has the wrong data type: use the type the attribute or method expects";
+    case 13: return "scope of access violated: this association may not use the object that way; use a client "
+                    "with the right, or a higher authentication level";
+    case 14: case 15: case 16: case 17: case 18: case 19:
+        return "block transfer out of step: restart the long get/set/action from its first block";
+    case 250: return "the meter gives no reason: check the value sent against the object's description and the "
+                     "meter's manual";
+    default: return "";
+    }
+}
+
+/* ---- requests ---------------------------------------------------------------------------------- */
+
+void dg_ref_text(const dg_request *r, char *out, size_t size)
+{
+    const char *kind = r->tag == DS_APDU_TAG_ACTION_REQUEST ? "method" : "attribute";
+    if (!r->has_ref) {
+        const char *svc = ds_apdu_tag(r->tag)->service;
+        snprintf(out, size, "%s", svc ? svc : "request");
+        return;
+    }
+    snprintf(out, size, "class %u %u.%u.%u.%u.%u.%u %s %u", r->class_id, r->obis[0], r->obis[1], r->obis[2],
+             r->obis[3], r->obis[4], r->obis[5], kind, r->id);
+}
+
+static void add_ref_fields(dg_finding *b, const dg_request *r)
+{
+    if (!r || !r->has_ref) return;
+    char obis[32];
+    snprintf(obis, sizeof obis, "%u.%u.%u.%u.%u.%u", r->obis[0], r->obis[1], r->obis[2], r->obis[3], r->obis[4],
+             r->obis[5]);
+    dg_num(b, "class_id", r->class_id);
+    dg_str(b, "obis", obis);
+    dg_num(b, r->tag == DS_APDU_TAG_ACTION_REQUEST ? "method" : "attribute", r->id);
+}
+
+static void no_answer(dg_conv *c, const dg_request *r, const char *why, ds_severity sev)
+{
+    dg_finding b;
+    char ref[80];
+    dg_ref_text(r, ref, sizeof ref);
+    dg_begin(&b, c, DG_SERVICE_NO_ANSWER, sev);
+    dg_at(&b, r->frame, r->offset);
+    const char *svc = ds_apdu_tag(r->tag)->service;
+    if (r->has_ref) dg_message(&b, "%s (%s) got no answer %s", svc ? svc : "request", ref, why);
+    else dg_message(&b, "%s got no answer %s", svc ? svc : "request", why);
+    dg_hint(&b, "the meter did not answer in time or its answer was lost: a timeout shorter than the meter's "
+                "answer time, a request it silently drops (wrong address, ciphered with wrong keys, outside an "
+                "association), or a link that broke down");
+    if (r->invoke >= 0) dg_num(&b, "invoke_id", (uint64_t)r->invoke);
+    add_ref_fields(&b, r);
+    dg_emit(&b);
+}
+
+static void add_pending(dg_conv *c, const dg_request *r)
+{
+    for (size_t i = 0; i < c->npending; i++)
+        no_answer(c, &c->pending[i], "before the next request", DS_SEV_WARNING);
+    c->npending = 0;
+    c->pending[c->npending++] = *r;
+}
+
+static void drop_pending(dg_conv *c, size_t i)
+{
+    memmove(&c->pending[i], &c->pending[i + 1], (c->npending - i - 1) * sizeof c->pending[0]);
+    c->npending--;
+}
+
+/* The request an answer belongs to (copied to *out and removed); 0 none. An answer with another
+ * invoke-id than its request's is said here. */
+static int take_pending(dg_conv *c, uint8_t resp_tag, int invoke, dg_request *out)
+{
+    const ds_apdu_tag_info *t = ds_apdu_tag(resp_tag);
+    int any = resp_tag == DS_APDU_TAG_EXCEPTION_RESPONSE || resp_tag == DS_APDU_TAG_CONFIRMED_SERVICE_ERROR;
+    size_t found = c->npending;
+    for (size_t i = 0; i < c->npending; i++) {
+        if (!any && c->pending[i].tag != t->answers) continue;
+        if (found == c->npending) found = i;
+        if (invoke < 0 || c->pending[i].invoke < 0 || c->pending[i].invoke == invoke) {
+            found = i;
+            break;
+        }
+    }
+    if (found == c->npending) {
+        dg_finding b;
+        dg_begin(&b, c, DG_SERVICE_UNANSWERED, DS_SEV_WARNING);
+        dg_message(&b, "%s without a request before it", t->service ? t->service : "response");
+        dg_hint(&b, "the trace starts after the request, the request was in a frame that did not decode, or the "
+                    "meter answers a request that was sent earlier (a late answer after a retry)");
+        if (invoke >= 0) dg_num(&b, "invoke_id", (uint64_t)invoke);
+        dg_emit(&b);
+        return 0;
+    }
+    *out = c->pending[found];
+    drop_pending(c, found);
+    if (invoke >= 0 && out->invoke >= 0 && out->invoke != invoke) {
+        dg_finding b;
+        dg_begin(&b, c, DG_SERVICE_INVOKE_ID, DS_SEV_ERROR);
+        dg_message(&b, "%s with invoke-id %d answers a request with invoke-id %d (frame %llu)",
+                   t->service ? t->service : "response", invoke, out->invoke, (unsigned long long)out->frame);
+        dg_hint(&b, "the answer belongs to another (earlier) request: the client gave up waiting and sent a new "
+                    "one, so request and answer are out of step; a client should drop answers whose invoke-id "
+                    "is not the one it waits for");
+        dg_num(&b, "invoke_id", (uint64_t)invoke);
+        dg_num(&b, "request_invoke_id", (uint64_t)out->invoke);
+        dg_num(&b, "request_frame", out->frame);
+        dg_emit(&b);
+    }
+    return 1;
+}
+
+static int invoke_of(const ds_value *apdu)
+{
+    uint32_t iip;
+    if (ds_value_invoke_id(apdu, &iip)) return -1;
+    return (int)(iip & IIP_INVOKE_ID);
+}
+
+/* Disconnect control methods take integer(0) (remote_disconnect, remote_reconnect) */
+static int disconnect_param_ok(const ds_value *apdu)
+{
+    const ds_value *params = ds_value_find_any(apdu, "MethodInvocationParameters");
+    const ds_value *d = params ? ds_value_data(params) : NULL;
+    return d && d->kind == DS_VALUE_DATA && d->tag == DS_DATA_INTEGER && d->i == 0;
+}
+
+static const char *data_type_text(const ds_value *apdu)
+{
+    const ds_value *params = ds_value_find_any(apdu, "MethodInvocationParameters");
+    const ds_value *d = params ? ds_value_data(params) : NULL;
+    if (!d) return "no parameter";
+    switch (d->tag) {
+    case DS_DATA_INTEGER: return "integer, not 0";
+    case DS_DATA_UNSIGNED: return "unsigned";
+    case DS_DATA_ENUM: return "enum";
+    case DS_DATA_BOOLEAN: return "boolean";
+    case DS_DATA_NULL: return "null-data";
+    case DS_DATA_LONG: return "long";
+    case DS_DATA_LONG_UNSIGNED: return "long-unsigned";
+    default: return "another data type";
+    }
+}
+
+static void method_parameter(dg_conv *c, const dg_request *r, const ds_value *apdu)
+{
+    dg_finding b;
+    dg_begin(&b, c, DG_APP_METHOD_PARAMETER, DS_SEV_WARNING);
+    dg_message(&b, "disconnect control method %u called with %s", r->id, data_type_text(apdu));
+    dg_hint(&b, "remote_disconnect (method 1) and remote_reconnect (method 2) take integer(0) (data type 0F, "
+                "value 00); many meters refuse anything else with type-unmatched or other-reason");
+    add_ref_fields(&b, r);
+    dg_emit(&b);
+}
+
+static void request(dg_conv *c, uint8_t tag, const ds_apdu_event *ev, int invoke)
+{
+    dg_request r;
+    memset(&r, 0, sizeof r);
+    r.tag = tag;
+    r.invoke = invoke;
+    r.frame = c->frame;
+    r.offset = ev->offset;
+    r.image_block = -1;
+    const ds_value *v = ev->value;
+    if (v && ds_value_class_id(v, &r.class_id) == 0 && ds_value_instance_id(v, r.obis) == 0 &&
+        ds_value_attribute_id(v, &r.id) == 0)
+        r.has_ref = 1;
+    if (r.has_ref && tag == DS_APDU_TAG_ACTION_REQUEST && r.class_id == CLASS_DISCONNECT_CONTROL &&
+        (r.id == 1 || r.id == 2) && !disconnect_param_ok(v)) {
+        r.param_bad = 1;
+        method_parameter(c, &r, v);
+    }
+    if (r.has_ref && r.class_id == CLASS_IMAGE_TRANSFER) dg_image_request(c, &r, v, ev->len);
+    if (v) {
+        uint32_t iip;
+        /* an unconfirmed get/set/action waits for nothing */
+        if (ds_value_invoke_id(v, &iip) == 0 && !(iip & IIP_CONFIRMED) && tag != DS_APDU_TAG_ACCESS_REQUEST) return;
+    }
+    add_pending(c, &r);
+}
+
+/* ---- answers ----------------------------------------------------------------------------------- */
+
+/* The usual cause of a refused method or attribute, where the trace shows it */
+static void usual_cause(dg_conv *c, dg_finding *b, const dg_request *r, uint32_t result)
+{
+    if (!r || !r->has_ref) return;
+    /* refusals that access rights explain (not a wrong type or a failure in the meter) */
+    int refused = result == 3 || result == 4 || result == 13 || result == 250;
+    if (r->class_id == CLASS_DISCONNECT_CONTROL && r->tag == DS_APDU_TAG_ACTION_REQUEST) {
+        if (r->param_bad)
+            dg_hint_add(b, "Usual cause here: the method's parameter was not integer(0) (see app.method-parameter).");
+        if (refused && c->mechanism >= 0 && c->mechanism <= 1)
+            dg_hint_add(b, "Usual cause here: the association is %s (mechanism %d), and disconnect control methods "
+                           "are normally open only to an HLS association (e.g. the management client with HLS-GMAC); "
+                           "associate with HLS to operate the disconnector.",
+                        c->mechanism == 1 ? "LOW" : "without authentication", c->mechanism);
+    } else if ((result == 3 || result == 13) && c->mechanism >= 0 && c->mechanism <= 1) {
+        dg_hint_add(b, "This association is %s: the object may need HLS.",
+                    c->mechanism == 1 ? "LOW" : "without authentication");
+    }
+}
+
+static void result_finding(dg_conv *c, const dg_request *r, uint8_t tag, uint32_t result)
+{
+    dg_finding b;
+    int action = tag == DS_APDU_TAG_ACTION_RESPONSE;
+    const char *name = action ? dg_action_result_name(result) : dg_data_access_name(result);
+    char ref[80] = "";
+    if (r) dg_ref_text(r, ref, sizeof ref);
+    dg_begin(&b, c, action ? DG_APP_ACTION : DG_APP_DATA_ACCESS, DS_SEV_ERROR);
+    const char *svc = ds_apdu_tag(tag)->service;
+    dg_message(&b, "%s: %s (%u)%s%s", svc ? svc : "response", name, (unsigned)result, r ? " for " : "", ref);
+    dg_hint(&b, "%s", dg_result_hint(result));
+    usual_cause(c, &b, r, result);
+    dg_str(&b, "result", name);
+    dg_num(&b, "result_value", result);
+    add_ref_fields(&b, r);
+    if (r) dg_num(&b, "request_frame", r->frame);
+    dg_emit(&b);
+}
+
+static const char *exception_hint(uint32_t service_error)
+{
+    switch (service_error) {
+    case 1: return "the meter cannot do it in its present state";
+    case 2: return "the service is not in the negotiated conformance, or the meter does not know it: check the "
+                   "conformance block of the AARE";
+    case 4: return "the request is longer than the meter's max PDU size (AARE): use block transfer or shorter "
+                   "requests";
+    case 5: return "the meter could not decipher or authenticate the request: wrong keys (EK/AK), wrong system "
+                   "title, or a security suite/policy it does not accept";
+    case 6: return "the invocation counter is not above the last one the meter saw: read the meter's frame "
+                   "counter (0.0.43.1.x.255) and continue above it";
+    default: return "the meter refuses the request without saying more";
+    }
+}
+
+static void exception(dg_conv *c, const ds_value *v, const dg_request *r)
+{
+    const ds_value *st = ds_value_find_any(v, "StateError");
+    /* the service error is the CHOICE after the state error (unnamed: its tag is the value) */
+    const ds_value *er = st ? st->next : NULL;
+    uint32_t state = st ? (uint32_t)st->u : 0, service = er && er->kind == DS_VALUE_CHOICE ? er->tag : 0;
+    const char *sn = ds_enum_name(DS_STATE_ERROR, state), *en = ds_enum_name(DS_EXCEPTION_SERVICE_ERROR, service);
+    char ref[80] = "";
+    if (r) dg_ref_text(r, ref, sizeof ref);
+    dg_finding b;
+    dg_begin(&b, c, DG_APP_EXCEPTION, DS_SEV_ERROR);
+    dg_message(&b, "exception-response: state error %s, service error %s%s%s", sn ? sn : "unknown",
+               en ? en : "unknown", r ? " for " : "", ref);
+    if (state == 1)
+        dg_hint(&b, "Service not allowed: the request came outside an association or in a state that does not take "
+                    "it (before the AARE, after the release).");
+    else if (state == 2)
+        dg_hint(&b, "Service unknown to the meter.");
+    dg_hint_add(&b, "%s", exception_hint(service));
+    if (c->key_problem && (service == 5 || service == 6))
+        dg_hint_add(&b, "Usual cause here: a key problem shown before it (%s).", c->key_problem);
+    dg_str(&b, "state_error", sn ? sn : "unknown");
+    dg_str(&b, "service_error", en ? en : "unknown");
+    add_ref_fields(&b, r);
+    dg_emit(&b);
+}
+
+static void confirmed_service_error(dg_conv *c, const ds_value *cse)
+{
+    const ds_value *svc = ds_value_find_any(cse, "Service");
+    const ds_value *err = ds_value_find_any(cse, "ServiceError");
+    const ds_value *val = err ? err->child : NULL;
+    const char *sname = svc ? ds_enum_name(DS_CSE_SERVICE, (uint32_t)svc->u) : NULL;
+    const char *ename = val && val->kind == DS_VALUE_ENUM ? ds_value_enum_name(val) : NULL;
+    dg_finding b;
+    dg_begin(&b, c, DG_APP_CSE, DS_SEV_ERROR);
+    dg_message(&b, "confirmed-service-error: service %s, error %s", sname ? sname : "unknown",
+               ename ? ename : "unknown");
+    if (err && err->tag == 6)
+        dg_hint(&b, "the meter refuses the association's xDLMS part: DLMS version (6), conformance the meter does "
+                    "not offer, or a max PDU size below its minimum; with ciphering, a wrong key or title also "
+                    "ends here (the InitiateRequest cannot be deciphered)");
+    else if (err && err->tag == 0 && val && val->u == 6)
+        dg_hint(&b, "deciphering error: the meter could not decipher the request (wrong EK/AK or system title)");
+    else
+        dg_hint(&b, "the meter refuses the service (short-name read/write or initiate)");
+    dg_str(&b, "service", sname ? sname : "unknown");
+    dg_str(&b, "error", ename ? ename : "unknown");
+    dg_emit(&b);
+}
+
+static const char *acse_hint(int diag)
+{
+    switch (diag) {
+    case 1: return "the meter gives no reason: check the client address (SAP), the application context (LN or "
+                   "SN, ciphered or not), the mechanism and the password or keys";
+    case 2: return "the meter wants another application context: with or without ciphering (LN vs "
+                   "LN_WITH_CIPHERING), or LN vs SN referencing";
+    case 3: return "the calling AP title (the client's system title) is not known to the meter";
+    case 11: return "the meter does not know this authentication mechanism for this client";
+    case 12: return "this client address needs authentication: give a mechanism (LOW password or HLS)";
+    case 13: return "authentication failure: the password (LOW) or the HLS secret or keys differ from the meter's; "
+                    "a key typed as text instead of hex is a common cause";
+    case 14: return "authentication required: this client address needs a higher authentication level (e.g. HLS "
+                    "instead of LOW or none)";
+    default: return "the association was refused";
+    }
+}
+
+static void association_request(dg_conv *c, const ds_apdu_event *ev)
+{
+    const ds_value *v = ev->value;
+    c->associations++;
+    c->has_aarq = 1;
+    c->has_aare = 0;
+    c->assoc_result = c->assoc_diag = -1;
+    c->has_conf_negotiated = 0;
+    c->max_pdu_server = 0;
+    const ds_value *ctx = ds_value_find_any(v, "ApplicationContextName");
+    c->context = ctx && ctx->len > 0 && ctx->bytes ? ctx->bytes[ctx->len - 1] : -1;
+    c->mechanism = ev->session->mechanism;
+    const ds_value *conf = ds_value_find_any(v, "ProposedConformance");
+    if (conf) c->has_conf_proposed = 1, c->conf_proposed = (uint32_t)conf->u;
+    const ds_value *pdu = ds_value_find_any(v, "ProposedMaxPduSize");
+    if (pdu) c->max_pdu_client = (unsigned)pdu->u;
+    c->end = DG_END_OPEN;
+}
+
+static void association_response(dg_conv *c, const ds_value *v)
+{
+    c->has_aare = 1;
+    const ds_value *res = ds_value_find_any(v, "AssociationResult");
+    const ds_value *user = ds_value_find_any(v, "ACSEServiceUser");
+    const ds_value *prov = ds_value_find_any(v, "ACSEServiceProvider");
+    c->assoc_result = res ? (int)res->u : -1;
+    c->assoc_diag = user ? (int)user->u : -1;
+    const ds_value *conf = ds_value_find_any(v, "NegotiatedConformance");
+    if (conf) c->has_conf_negotiated = 1, c->conf_negotiated = (uint32_t)conf->u;
+    const ds_value *pdu = ds_value_find_any(v, "NegotiatedMaxPduSize");
+    if (pdu) c->max_pdu_server = (unsigned)pdu->u;
+    if (c->context < 0) {
+        const ds_value *ctx = ds_value_find_any(v, "ApplicationContextName");
+        if (ctx && ctx->len > 0 && ctx->bytes) c->context = ctx->bytes[ctx->len - 1];
+    }
+    const ds_value *cse = ds_value_find_any(v, "ConfirmedServiceError");
+    if (cse) confirmed_service_error(c, cse);
+    if (c->assoc_result <= 0) return;
+    c->end = DG_END_REJECTED;
+    c->end_frame = c->frame;
+    const char *rn = ds_enum_name(DS_ASSOCIATION_RESULT, (uint32_t)c->assoc_result);
+    const char *dn = user ? ds_enum_name(DS_ACSE_USER_DIAG, (uint32_t)user->u)
+                          : prov ? ds_enum_name(DS_ACSE_PROVIDER_DIAG, (uint32_t)prov->u) : NULL;
+    dg_finding b;
+    dg_begin(&b, c, DG_ASSOC_REJECTED, DS_SEV_ERROR);
+    dg_message(&b, "the association was refused: %s, %s", rn ? rn : "rejected", dn ? dn : "no diagnostic");
+    dg_hint(&b, "%s", user ? acse_hint((int)user->u) : "the ACSE provider refused the association");
+    if (c->mechanism >= 0) {
+        const char *mn = ds_enum_name(DS_MECHANISM, (uint32_t)c->mechanism);
+        dg_hint_add(&b, "The AARQ asked for mechanism %s (%d).", mn ? mn : "?", c->mechanism);
+    }
+    if (c->key_problem) dg_hint_add(&b, "Usual cause here: a key problem shown before it (%s).", c->key_problem);
+    dg_str(&b, "result", rn ? rn : "rejected");
+    dg_str(&b, "diagnostic", dn ? dn : "");
+    if (c->mechanism >= 0) dg_num(&b, "mechanism", (uint64_t)c->mechanism);
+    dg_emit(&b);
+}
+
+static void response(dg_conv *c, uint8_t tag, const ds_apdu_event *ev, int invoke)
+{
+    dg_request r;
+    int have = take_pending(c, tag, invoke, &r);
+    const ds_value *v = ev->value;
+    if (tag == DS_APDU_TAG_EXCEPTION_RESPONSE) {
+        exception(c, v, have ? &r : NULL);
+        return;
+    }
+    if (tag == DS_APDU_TAG_CONFIRMED_SERVICE_ERROR) {
+        confirmed_service_error(c, v);
+        return;
+    }
+    if (tag == DS_APDU_TAG_AARE) {
+        association_response(c, v);
+        return;
+    }
+    if (tag == DS_APDU_TAG_RLRE) {
+        c->end = DG_END_RELEASED;
+        c->end_frame = c->frame;
+        return;
+    }
+    if (tag != DS_APDU_TAG_GET_RESPONSE && tag != DS_APDU_TAG_SET_RESPONSE && tag != DS_APDU_TAG_ACTION_RESPONSE)
+        return;
+    uint32_t result = 0;
+    if (!v || ds_value_result(v, &result)) return;
+    /* the image transfer's own steps (block, verify, activate) are said by image.c, in its terms */
+    int image_step = have && r.has_ref && r.class_id == CLASS_IMAGE_TRANSFER && tag == DS_APDU_TAG_ACTION_RESPONSE &&
+                     r.id >= 2 && r.id <= 4;
+    if (result != 0 && !image_step) result_finding(c, have ? &r : NULL, tag, result);
+    if (have && r.has_ref && r.class_id == CLASS_IMAGE_TRANSFER) dg_image_response(c, &r, result, v);
+}
+
+/* ---- APDUs --------------------------------------------------------------------------------------- */
+
+static void handle(dg_conv *c, uint8_t tag, const ds_apdu_event *ev)
+{
+    const ds_apdu_tag_info *t = ds_apdu_tag(tag);
+    int invoke = ev->value ? invoke_of(ev->value) : -1;
+    if (tag == DS_APDU_TAG_AARQ) {
+        if (ev->value) association_request(c, ev);
+    } else if (tag == DS_APDU_TAG_INITIATE_REQUEST && ev->value) {
+        /* the plaintext of a ciphered AARQ's user-information */
+        const ds_value *conf = ds_value_find_any(ev->value, "ProposedConformance");
+        const ds_value *pdu = ds_value_find_any(ev->value, "ProposedMaxPduSize");
+        if (conf) c->has_conf_proposed = 1, c->conf_proposed = (uint32_t)conf->u;
+        if (pdu) c->max_pdu_client = (unsigned)pdu->u;
+        return;
+    } else if (tag == DS_APDU_TAG_INITIATE_RESPONSE && ev->value) {
+        const ds_value *conf = ds_value_find_any(ev->value, "NegotiatedConformance");
+        const ds_value *pdu = ds_value_find_any(ev->value, "NegotiatedMaxPduSize");
+        if (conf) c->has_conf_negotiated = 1, c->conf_negotiated = (uint32_t)conf->u;
+        if (pdu) c->max_pdu_server = (unsigned)pdu->u;
+        return;
+    }
+    /* a request that does not decode is not waited for: bytes that only look like one (noise
+     * on a line at the wrong setting) would make false no-answer findings; its diagnostic says
+     * what is wrong with it */
+    if (t->role == DS_APDU_REQUEST && ev->value_error) return;
+    if (t->role == DS_APDU_REQUEST && t->confirmed) request(c, tag, ev, tag == DS_APDU_TAG_AARQ ? -1 : invoke);
+    else if (t->role == DS_APDU_RESPONSE) response(c, tag, ev, invoke);
+}
+
+/* The security control byte of a ciphered APDU: after the tag and length (service-specific
+ * glo/ded), or after the system title and length (general-glo/ded). */
+static void security_control(dg_conv *c, const uint8_t *p, size_t n)
+{
+    size_t i = 1;
+    uint8_t prot = ds_apdu_tag(p[0])->protection;
+    if (prot == DS_APDU_GENERAL_GLO || prot == DS_APDU_GENERAL_DED) {
+        if (i >= n) return;
+        i += 1 + (size_t)p[i]; /* system title */
+    } else if (prot != DS_APDU_GLO && prot != DS_APDU_DED) {
+        return;
+    }
+    if (i >= n) return;
+    if (p[i] & 0x80) i += 1 + (p[i] & 0x7F); /* a long length form */
+    else i += 1;
+    if (i >= n) return;
+    c->sc = p[i];
+    c->sc_seen = 1;
+}
+
+/* A ciphered APDU whose plaintext did not follow (no keys, or it did not decipher): paired by
+ * its plain tag, without invoke-id. */
+void dg_service_flush_stash(dg_conv *c)
+{
+    if (!c->stash) return;
+    c->stash = 0;
+    uint8_t plain = ds_apdu_tag(c->stash_tag)->plain;
+    const ds_apdu_tag_info *t = ds_apdu_tag(plain);
+    if (!plain || !t->confirmed) return;
+    ds_session_view view;
+    memset(&view, 0, sizeof view);
+    view.mechanism = c->mechanism;
+    ds_apdu_event ev = {.offset = c->stash_offset, .session = &view};
+    if (t->role == DS_APDU_REQUEST) request(c, plain, &ev, -1);
+    else if (t->role == DS_APDU_RESPONSE) response(c, plain, &ev, -1);
+}
+
+void dg_service_apdu(dg_conv *c, const ds_apdu_event *ev)
+{
+    if (ev->len == 0) return;
+    uint8_t tag = ev->apdu[0];
+    if (ev->source == DS_APDU_FROM_DECIPHERED && c->stash && ev->offset == c->stash_offset) {
+        c->stash = 0; /* the plaintext is here: it is the one to pair */
+    } else {
+        dg_service_flush_stash(c);
+    }
+    c->services[tag]++;
+    if (ev->source == DS_APDU_FROM_FRAME && ds_apdu_tag_is_ciphered(tag)) {
+        security_control(c, ev->apdu, ev->len);
+        c->stash = 1;
+        c->stash_tag = tag;
+        c->stash_offset = ev->offset;
+        return;
+    }
+    handle(c, tag, ev);
+}
+
+void dg_service_end(dg_conv *c)
+{
+    for (size_t i = 0; i < c->npending; i++)
+        no_answer(c, &c->pending[i], "before the trace ends", DS_SEV_WARNING);
+    c->npending = 0;
+}

@@ -1,0 +1,204 @@
+#!/bin/sh
+# dlmscope diagnose: the findings of conversation traces, worked out by hand from the traces
+# (testdata/diagnose/*.hex say what each holds, frame by frame; testdata/corpus/ for the corpus
+# streams). Usage: diagnose.sh BIN
+#   - each trace's findings as "code severity frame", in the order made, and its exit status
+#   - words that must be in a finding's message or hint (the usual cause, the seed cases' advice)
+#   - every --json line parses (python3 json), and every code in them, and every code of
+#     --list-codes, is described in the manual pages
+#   - the summary's lines on the demo session and the HDLC image transfer
+#   - usage: a missing file and an unknown option end with 2
+#   - with PTYWRITER (tests/e2e/ptywriter.c): listen --diagnose on a pty gives the findings of the file
+# Usage: diagnose.sh BIN [PTYWRITER]
+PTYW=${2:-}
+set -- "$1"
+E2E_NAME=diagnose
+. "$(dirname "$0")/common.sh"
+case $PTYW in /*|"") ;; *) PTYW=$(pwd)/$PTYW ;; esac
+cd "$ROOT" || exit 2
+D=testdata/diagnose
+C=testdata/corpus
+GBK="--ek 000102030405060708090A0B0C0D0E0F --ak D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF --client-title 4D4D4D0000000001 --server-title 4D4D4D0000BC614E"
+
+# The JSON lines parse; prints "code severity frame" per line, or fails
+tuples() {
+    python3 -c '
+import json, sys
+for n, line in enumerate(sys.stdin, 1):
+    try:
+        d = json.loads(line)
+    except ValueError as e:
+        print("UNPARSABLE line %d: %s" % (n, e)); sys.exit(1)
+    for k in ("code", "severity", "conversation", "frame", "offset", "line", "time", "message", "hint"):
+        if k not in d:
+            print("MISSING %s in line %d" % (k, n)); sys.exit(1)
+    print(d["code"], d["severity"], d["frame"])
+'
+}
+
+# case NAME WANT_RC "EXPECTED TUPLES (; separated)" ARGS...: diagnose --json ARGS
+case_() {
+    name=$1; want_rc=$2; want=$3; shift 3
+    # shellcheck disable=SC2086
+    $TIMEOUT "$BIN" diagnose --json "$@" >"$TMP/$name.json" 2>"$TMP/$name.err"
+    rc=$?
+    if sanitizer_report "$TMP/$name.err"; then fail "$name: sanitizer report"; head -5 "$TMP/$name.err"; return; fi
+    if [ "$rc" != "$want_rc" ]; then fail "$name: exit $rc, want $want_rc"; fi
+    if ! tuples <"$TMP/$name.json" >"$TMP/$name.got"; then fail "$name: $(cat "$TMP/$name.got")"; return; fi
+    printf '%s\n' "$want" | tr ';' '\n' | sed 's/^ *//; s/ *$//' | grep -v '^$' >"$TMP/$name.want"
+    if cmp -s "$TMP/$name.want" "$TMP/$name.got"; then pass; else
+        fail "$name: findings differ"; diff "$TMP/$name.want" "$TMP/$name.got" | sed 's/^/    /' | head -10; fi
+    # every code of the output is in a manual page
+    for code in $(cut -d' ' -f1 "$TMP/$name.got" | sort -u); do
+        if grep -qF -e "$code" -e "$(echo "$code" | sed 's/-/\\-/g')" man/dlmscope-diagnose.1 man/dlmscope.1; then pass
+        else fail "$name: code $code is not in the manual"; fi
+    done
+}
+
+# has NAME TEXT: TEXT (grep -F) is in the case's JSON output
+has() {
+    if grep -qF -- "$2" "$TMP/$1.json"; then pass; else fail "$1: '$2' not in the findings"; fi
+}
+hasnt() {
+    if grep -qF -- "$2" "$TMP/$1.json"; then fail "$1: '$2' in the findings"; else pass; fi
+}
+
+# ---- made for the purpose (testdata/diagnose/make-traces.py) ----
+case_ disconnect-low 1 "app.action-result error 4" "$D/disconnect-low.hex"
+has disconnect-low '"result": "ReadWriteDenied", "result_value": 3'
+has disconnect-low 'Usual cause here: the association is LOW (mechanism 1)'
+has disconnect-low '"class_id": 70, "obis": "0.0.96.3.10.255", "method": 1'
+
+case_ disconnect-bad-param 1 "app.method-parameter warning 3; app.action-result error 4" "$D/disconnect-bad-param.hex"
+has disconnect-bad-param 'disconnect control method 1 called with unsigned'
+has disconnect-bad-param 'the method'"'"'s parameter was not integer(0)'
+hasnt disconnect-bad-param 'the association is LOW'
+
+case_ image-missing-block 1 "image.missing-block error 11; image.verify info 12; image.status error 14;
+    image.transfer info 16" "$D/image-missing-block.hex"
+has image-missing-block "1 of the image's 3 block(s) were never acknowledged: 1"
+has image-missing-block 'image_transfer_status read back: image verification failed (4)'
+has image-missing-block '"identifier": "IMG1", "size": 192, "block_size": 64, "blocks_sent": 2, "blocks_acknowledged": 2'
+
+case_ image-initiate-repeated 0 "image.block-size-not-read info 3; image.initiate-repeated warning 9;
+    image.transfer info 14" "$D/image-initiate-repeated.hex"
+has image-initiate-repeated 'image_transfer_initiate again after 2 block(s) were sent (last block 1)'
+has image-initiate-repeated '"blocks_sent": 1, "blocks_acknowledged": 1, "initiates": 2'
+
+case_ image-hardware-fault 1 "image.block-failed error 12; image.blocks-status info 14; image.missing-block error 16;
+    image.transfer info 16" "$D/image-hardware-fault.hex"
+has image-hardware-fault 'image block 2 answered with HardwareFault (1)'
+has image-hardware-fault "Read image_transferred_blocks_status (attribute 3) and see whether block 1's bit is set"
+has image-hardware-fault 'block 1 (before the one that failed) is set: it was stored'
+
+# 256-byte blocks: 280-byte APDUs in 3 HDLC frames (frames 9-13 carry block 0): normal with max PDU 1024,
+# too large with 128
+case_ image-block-split 0 "image.transfer info 24" "$D/image-block-split.hex"
+case_ image-block-too-large 1 "image.block-too-large error 13; image.transfer info 24" "$D/image-block-too-large.hex"
+has image-block-too-large 'the 280-byte APDU is larger than the negotiated max PDU size of 128; it was split over 3 HDLC frames'
+has image-block-too-large '"block": 0, "block_length": 256, "apdu_length": 280, "max_pdu": 128, "image_block_size": 256, "frames": 3'
+
+case_ link-echo 0 "link.echo warning 2" "$D/link-echo.hex"
+case_ link-sequence 1 "link.sequence error 5; link.retransmission warning 6; service.no-answer warning 5" \
+    "$D/link-sequence.hex"
+has link-sequence 'I frame with N(S)=2 where 1 was expected'
+case_ link-frmr 1 "link.frmr error 4; service.no-answer warning 3" "$D/link-frmr.hex"
+has link-frmr 'rejected control byte 0x10; Y: information field too long'
+case_ invoke-id 1 "service.invoke-id-mismatch error 2" "$D/invoke-id.hex"
+has invoke-id '"time": "10:00:00.250"'
+has invoke-id '"invoke_id": 2, "request_invoke_id": 1, "request_frame": 1'
+
+# noise taken as raw records (8 lines, 164 bytes; the reader joins some lines it takes for wrapped ones),
+# none decodes: the input as a whole has no valid frame
+"$BIN" diagnose --json "$D/noise.hex" >"$TMP/noise.json" 2>&1
+if [ $? = 1 ]; then pass; else fail "noise: exit status is not 1"; fi
+has noise '"code": "input.no-frames", "severity": "error"'
+has noise '"valid_frames": 0, "bytes": 164'
+hasnt noise 'service.no-answer'
+
+# f(StoC) mismatch with the keys typed as ASCII (testdata/security/make-key-mistakes.py): the decoder's
+# hls.* diagnostics come through under their codes, with hints
+case_ hls-ascii 1 "hls.stoc-mismatch error 3; hls.cause error 3; hls.ctos-mismatch error 4; hls.cause error 4" \
+    $GBK testdata/security/hls-gmac-ascii-prefix.hex
+has hls-ascii 'key-ascii-prefix: the client'"'"'s f(StoC) matches when the EK is the ASCII text of its first 16 characters'
+
+# ---- corpus streams (testdata/corpus/README.md) ----
+case_ corpus-dm 0 "link.dm warning 1" "$C/CS-gurux-dm-4byte.hex"
+case_ corpus-bad-fcs 1 "link.fcs error 1; input.no-frames error 0" "$C/BRK-gurux-bad-fcs-4byte.hex"
+case_ corpus-truncated 1 "link.truncated error 1; input.no-frames error 0" "$C/BRK-amshan-truncated.hex"
+case_ corpus-exception 1 "service.unanswered-response warning 1; app.exception error 1" "$C/CS-gosem-exception-response.hex"
+has corpus-exception '"state_error": "ServiceNotAllowed", "service_error": "ServiceNotSupported"'
+case_ corpus-cse 1 "service.unanswered-response warning 1; app.confirmed-service-error error 1" \
+    "$C/CS-gosem-confirmed-service-error.hex"
+has corpus-cse '"service": "initiateError", "error": "DlmsVersionTooLow"'
+case_ corpus-appctx 1 "service.unanswered-response warning 1; assoc.rejected error 1" "$C/CS-GB-aare-rejected-appctx.hex"
+has corpus-appctx '"result": "rejected-permanent", "diagnostic": "application-context-name-not-supported"'
+case_ corpus-auth 1 "service.unanswered-response warning 1; assoc.rejected error 1" "$C/CS-gosem-aare-auth-failure.hex"
+has corpus-auth 'authentication-failure'
+case_ corpus-dar 1 "service.unanswered-response warning 1; app.data-access-result error 1" "$C/CS-gosem-get-response-dar.hex"
+has corpus-dar '"result": "InconsistentClass", "result_value": 9'
+case_ corpus-not-dlms 1 "frame.not-dlms error 1" "$C/BRK-gurux-nexerror-nondlms.hex"
+case_ demo-session 0 "" testdata/demo/session.log
+
+# ---- every code the diagnoser can make is in its manual page ----
+"$BIN" diagnose --list-codes >"$TMP/codes" 2>&1
+if [ "$(wc -l <"$TMP/codes")" -ge 30 ]; then pass; else fail "--list-codes: $(wc -l <"$TMP/codes") codes"; fi
+while read -r code; do
+    if grep -q "^\.B $(echo "$code" | sed 's/-/\\\\-/g')\$" man/dlmscope-diagnose.1; then pass
+    else fail "--list-codes: $code has no entry in man/dlmscope-diagnose.1"; fi
+done <"$TMP/codes"
+# and the sources make no code that --list-codes leaves out
+for code in $(sed -n 's/^#define DG_[A-Z_]* "\(.*\)"$/\1/p' src/diagnose/diagnose_int.h); do
+    if grep -qx -- "$code" "$TMP/codes"; then pass; else fail "$code is not listed by --list-codes"; fi
+done
+
+# ---- the summary ----
+summary() {
+    name=$1; shift
+    $TIMEOUT "$BIN" diagnose "$@" >"$TMP/$name.txt" 2>"$TMP/$name.err"
+}
+line() {
+    if grep -qxF -- "$2" "$TMP/$1.txt"; then pass; else fail "$1: no line '$2'"; sed 's/^/    /' "$TMP/$1.txt" | head -20; fi
+}
+summary demo testdata/demo/session.log
+line demo "conversation 1"
+line demo "  framing: HDLC; 8 frame(s), 8 valid; 228 byte(s)"
+line demo "  addresses: client 16, server 145 (logical 1, physical 17)"
+line demo "  HDLC parameters: SNRM proposes max info TX 128 RX 128, window TX 1 RX 1 (defaults: no parameters sent); UA negotiates max info TX 154 RX 154, window TX 1 RX 1"
+line demo "  association: context LN, mechanism none, accepted"
+line demo "  max PDU size: client 65535, negotiated (server) 1224"
+line demo "  services: AARQ 1, AARE 1, get-request 1, get-response 1"
+line demo "  ended: link disconnected (DISC/UA) (frame 8)"
+line demo "findings: 0 error(s), 0 warning(s), 0 info"
+summary split "$D/image-block-split.hex"
+line split "  image transfer: identifier IMG2, size 512, block size 256 (read before initiate), 1 initiate(s), 2 block(s) sent, 2 acknowledged, 0 repeated, 0 failed"
+line split "    largest block 256 bytes in a 280-byte APDU, carried in 3 frame(s), fits the negotiated max PDU"
+line split "  association: context LN, mechanism Low (1), accepted"
+summary low "$D/disconnect-low.hex"
+line low "error app.action-result at frame 4 (offset 114, line 6): action-response: ReadWriteDenied (3) for class 70 0.0.96.3.10.255 method 1"
+line low "  ended: released (RLRQ/RLRE) (frame 6)"
+
+# ---- usage ----
+"$BIN" diagnose "$TMP/does-not-exist" >/dev/null 2>&1
+if [ $? = 2 ]; then pass; else fail "a missing file: exit status is not 2"; fi
+"$BIN" diagnose --no-such-option >/dev/null 2>&1
+if [ $? = 2 ]; then pass; else fail "an unknown option: exit status is not 2"; fi
+"$BIN" help diagnose | grep -q -- "--json" && pass || fail "help diagnose"
+
+# ---- listen --diagnose: the HDLC image transfer played on a pty, findings and summary on stderr ----
+if [ -n "$PTYW" ]; then
+    sed -n '/^[TR]X: /s/^[TR]X: //p' "$D/image-block-too-large.hex" >"$TMP/big.hex"
+    "$PTYW" "$TMP/big.hex" "$TMP/big.sent" -- "$BIN" listen @PTY@ --diagnose --timeout 1 -o "$TMP/big.xml" \
+        2>"$TMP/big.err"
+    rc=$?
+    if [ "$rc" = 1 ]; then pass; else fail "listen --diagnose: exit $rc, want 1"; fi
+    for want in "error image.block-too-large at frame 13 (offset 585" "info image.transfer at frame 24 (offset 1053" \
+        "  ended: link disconnected (DISC/UA) (frame 24)" \
+        "    largest block 256 bytes in a 280-byte APDU, carried in 3 frame(s), larger than the negotiated max PDU"; do
+        if grep -qF -- "$want" "$TMP/big.err"; then pass; else fail "listen --diagnose: no '$want'"; fi
+    done
+    if sanitizer_report "$TMP/big.err"; then fail "listen --diagnose: sanitizer report"; else pass; fi
+fi
+
+echo "diagnose: $passed passed, $failed failed"
+[ "$failed" = 0 ]
