@@ -16,6 +16,7 @@
 #include "dlmscope/hls.h"
 #include "dlmscope/capture.h"
 #include "dlmscope/serial.h"
+#include "dlmscope/serial_infer.h"
 
 const char *ds_version(void);
 
