@@ -21,7 +21,7 @@
 #define MBUS_OVERHEAD 6u
 
 /* Every hypothesis is scored on this many bytes first; the best few on the whole capture. */
-#define PREFIX_BYTES 6144u
+#define PREFIX_BYTES 3072u
 #define FINALISTS 4
 
 /* A single frame is evidence enough when it is at least this long and covers this share of
@@ -277,20 +277,40 @@ static int enumerate(hyp_list *hl, const ds_serial_settings *told, int seven)
     return 0;
 }
 
-/* Scores h on p[0..n): rebuild, re-sample, count frames. The re-sampled bytes stay in *buf. */
-static int score(hypothesis *h, const uint8_t *p, size_t n, ds_uart_line *line, uint8_t **buf, size_t *cap)
+/* The line rebuilt for one receiver and sender bit length, kept while hypotheses that share
+ * them (they differ in the sender's frame format and polarity only) are scored. */
+typedef struct rebuilt {
+    ds_uart_line line;
+    int valid;
+    ds_serial_settings receiver;
+    uint64_t sender_bit;
+    size_t n;
+} rebuilt;
+
+/* Scores h on p[0..n): rebuild (unless already there), re-sample, count frames. The
+ * re-sampled bytes stay in *buf. */
+static int score(hypothesis *h, const uint8_t *p, size_t n, rebuilt *rb, uint8_t **buf, size_t *cap)
 {
-    if (rebuild(line, p, n, &h->receiver, ds_uart_bit_ticks(h->sender.baud)) != 0) return -1;
-    long got = ds_uart_receive_bytes(line, &h->sender, h->inverted, DS_UART_KEEP, NULL, 0);
-    if (got < 0) return -1;
-    if ((size_t)got > *cap) {
-        uint8_t *nb = realloc(*buf, (size_t)got);
+    uint64_t sbit = ds_uart_bit_ticks(h->sender.baud);
+    if (!rb->valid || rb->sender_bit != sbit || rb->n != n || memcmp(&rb->receiver, &h->receiver, sizeof rb->receiver)) {
+        rb->valid = 0;
+        if (rebuild(&rb->line, p, n, &h->receiver, sbit) != 0) return -1;
+        rb->valid = 1;
+        rb->receiver = h->receiver;
+        rb->sender_bit = sbit;
+        rb->n = n;
+    }
+    /* a character starts at a mark-to-space edge: at most one per two runs */
+    size_t most = rb->line.n / 2 + 1;
+    if (most > *cap) {
+        uint8_t *nb = realloc(*buf, most);
         if (!nb) return -1;
         *buf = nb;
-        *cap = (size_t)got;
+        *cap = most;
     }
-    ds_uart_receive_bytes(line, &h->sender, h->inverted, DS_UART_KEEP, *buf, *cap);
-    h->resampled = (size_t)got;
+    long got = ds_uart_receive_bytes(&rb->line, &h->sender, h->inverted, DS_UART_KEEP, *buf, *cap);
+    if (got < 0) return -1;
+    h->resampled = (size_t)got < *cap ? (size_t)got : *cap;
     count_frames(*buf, h->resampled, h->sender.data_bits < 8 ? SEVEN_BIT_TELEGRAMS : EIGHT_BIT_FRAMES, &h->fc);
     return 0;
 }
@@ -377,20 +397,36 @@ typedef struct alpha_set {
 
 static void mark_byte(void *user, const ds_uart_char *c) { ((alpha_set *)user)->in[c->byte] = 1; }
 
+static unsigned set_size(const alpha_set *set)
+{
+    unsigned k = 0;
+    for (int b = 0; b < 256; b++) k += set->in[b];
+    return k;
+}
+
+/* Sent in pieces (each from an idle line, as pushes are), so that a set that grows past any
+ * use is given up early: most hypotheses make one. */
+#define ALPHA_PIECE 100u
+
 static int synth_alphabet(const hypothesis *h, ds_uart_error_policy policy, ds_uart_line *line, alpha_set *set)
 {
     uint64_t bit = ds_uart_bit_ticks(h->sender.baud);
     uint32_t x = 0x9E3779B9u;
     memset(set, 0, sizeof *set);
-    ds_uart_line_clear(line);
-    if (ds_uart_line_add(line, 1, 20 * bit) != 0) return -1;
-    for (unsigned i = 0; i < ALPHA_SYNTH_BYTES; i++) {
-        if (ds_uart_put_char(line, &h->sender, next_random(&x) & 0xFFu) != 0) return -1;
-        uint32_t r = next_random(&x);
-        if ((r & 15u) == 0 && ds_uart_line_add(line, 1, ((r >> 4) % 40u) * bit + (r >> 12) % bit) != 0) return -1;
+    for (unsigned done = 0; done < ALPHA_SYNTH_BYTES; done += ALPHA_PIECE) {
+        ds_uart_line_clear(line);
+        if (ds_uart_line_add(line, 1, 20 * bit) != 0) return -1;
+        for (unsigned i = 0; i < ALPHA_PIECE; i++) {
+            if (ds_uart_put_char(line, &h->sender, next_random(&x) & 0xFFu) != 0) return -1;
+            uint32_t r = next_random(&x);
+            if ((r & 15u) == 0 && ds_uart_line_add(line, 1, ((r >> 4) % 40u) * bit + (r >> 12) % bit) != 0)
+                return -1;
+        }
+        if (ds_uart_line_add(line, 1, 20 * bit) != 0) return -1;
+        if (ds_uart_receive(line, &h->receiver, h->inverted, policy, mark_byte, set) < 0) return -1;
+        if (set_size(set) > ALPHA_MAX_SIZE) break;
     }
-    if (ds_uart_line_add(line, 1, 20 * bit) != 0) return -1;
-    return ds_uart_receive(line, &h->receiver, h->inverted, policy, mark_byte, set) < 0 ? -1 : 0;
+    return 0;
 }
 
 /* A capture fits a set when at most 0.5 % of its bytes lie outside it. The evidence is then
@@ -487,15 +523,15 @@ static void no_frames_verdict(ds_serial_inference *out, const uint8_t *p, size_t
 
 static int keep_recovered(ds_serial_inference *out, const hypothesis *h, const uint8_t *p, size_t n)
 {
-    /* only a receiver faster than the sender saw every sender bit */
-    if (h->sender.baud > h->receiver.baud && !(h->sender.baud == h->receiver.baud)) return 0;
-    ds_uart_line line;
-    ds_uart_line_init(&line);
+    /* only a receiver at least as fast as the sender saw every sender bit */
+    if (h->sender.baud > h->receiver.baud) return 0;
+    rebuilt rb = {0};
+    ds_uart_line_init(&rb.line);
     uint8_t *buf = NULL;
     size_t cap = 0;
     hypothesis copy = *h;
-    int rc = score(&copy, p, n, &line, &buf, &cap);
-    ds_uart_line_free(&line);
+    int rc = score(&copy, p, n, &rb, &buf, &cap);
+    ds_uart_line_free(&rb.line);
     if (rc != 0) {
         free(buf);
         return -1;
@@ -511,6 +547,9 @@ static int statistical_verdict(ds_serial_inference *out, const hyp_list *hl, con
 {
     size_t hist[256];
     (void)entropy_bits(p, n, hist);
+    unsigned distinct = 0;
+    for (int b = 0; b < 256; b++) distinct += hist[b] != 0;
+    if (n == 0 || distinct > ALPHA_MAX_SIZE) return 0; /* no set that tells anything holds them */
     ds_uart_line line;
     ds_uart_line_init(&line);
     alpha_hyp best = {0}, cur;
@@ -616,13 +655,13 @@ int ds_serial_infer(const uint8_t *p, size_t n, const ds_serial_settings *receiv
     if (enumerate(&hl, receiver, seven) != 0) goto nomem;
     out->hypotheses = hl.n + 1;
 
-    ds_uart_line line;
-    ds_uart_line_init(&line);
+    rebuilt rb = {0};
+    ds_uart_line_init(&rb.line);
     uint8_t *buf = NULL;
     size_t cap = 0;
     size_t prefix = n < PREFIX_BYTES ? n : PREFIX_BYTES;
     for (size_t i = 0; i < hl.n; i++)
-        if (score(&hl.h[i], p, prefix, &line, &buf, &cap) != 0) goto nomem_line;
+        if (score(&hl.h[i], p, prefix, &rb, &buf, &cap) != 0) goto nomem_line;
 
     /* the finalists, on the whole capture */
     size_t best_idx[FINALISTS];
@@ -643,10 +682,10 @@ int ds_serial_infer(const uint8_t *p, size_t n, const ds_serial_settings *receiv
     hypothesis *best = NULL;
     for (size_t k = 0; k < nbest; k++) {
         hypothesis *h = &hl.h[best_idx[k]];
-        if (prefix < n && score(h, p, n, &line, &buf, &cap) != 0) goto nomem_line;
+        if (prefix < n && score(h, p, n, &rb, &buf, &cap) != 0) goto nomem_line;
         if (convincing(&h->fc, h->resampled) && (!best || better(h, best))) best = h;
     }
-    ds_uart_line_free(&line);
+    ds_uart_line_free(&rb.line);
     free(buf);
 
     if (convincing(&as_is, n) && (!best || as_is.bytes >= best->fc.bytes)) {
@@ -675,7 +714,7 @@ int ds_serial_infer(const uint8_t *p, size_t n, const ds_serial_settings *receiv
     return 0;
 
 nomem_line:
-    ds_uart_line_free(&line);
+    ds_uart_line_free(&rb.line);
     free(buf);
 nomem_list:
     free(hl.h);
