@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "diagnose/uart.h"
+#include "link/checked.h"
 #include "link/framer_int.h"
 #include "link/hdlc.h"
 #include "link/iec21.h"
@@ -41,21 +42,6 @@ typedef struct frame_count {
     size_t frames, bytes, longest;
 } frame_count;
 
-/* The length of a checked frame starting at s, or 0. */
-static size_t checked_frame_at(const uint8_t *s, size_t avail)
-{
-    if (s[0] == DS_HDLC_FLAG) {
-        if (avail < 3 || ds_probe_hdlc(s, avail) != DS_PROBE_FRAME) return 0;
-        return (size_t)((s[1] & 0x07u) << 8 | s[2]) + 2; /* both flags */
-    }
-    if (s[0] == MBUS_LONG_START) {
-        if (avail < 4 || ds_probe_mbus(s, avail) != DS_PROBE_FRAME) return 0;
-        return (size_t)s[1] + MBUS_OVERHEAD;
-    }
-    if (s[0] == DS_IEC21_STX) return ds_iec21_telegram_len(s, avail);
-    return 0;
-}
-
 /* A receiver of 7 data bits drops bit 7 of every byte: an 8-bit M-Bus frame read so keeps its
  * 68 L L 68 and 16 bytes and the low 7 bits of its checksum (the dropped bits add multiples of
  * 128 to the sum). The length of such a frame at s, or 0. */
@@ -84,7 +70,7 @@ static void count_frames(const uint8_t *p, size_t n, frame_kinds kinds, frame_co
         uint8_t b = p[i];
         if (b != DS_HDLC_FLAG && b != MBUS_LONG_START && b != DS_IEC21_STX) continue;
         size_t len;
-        if (kinds == EIGHT_BIT_FRAMES) len = checked_frame_at(p + i, n - i);
+        if (kinds == EIGHT_BIT_FRAMES) len = ds_checked_frame_at(p + i, n - i);
         else if (kinds == SEVEN_BIT_TELEGRAMS) len = b == DS_IEC21_STX ? ds_iec21_telegram_len(p + i, n - i) : 0;
         else len = b == MBUS_LONG_START ? seven_bit_mbus_at(p + i, n - i) : 0;
         if (!len) continue;
