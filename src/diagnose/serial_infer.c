@@ -366,6 +366,7 @@ typedef struct alpha_hyp {
     hypothesis h;
     ds_uart_error_policy policy;
     unsigned size;
+    uint8_t only;      /* the value, when size is 1 */
     double evidence;
 } alpha_hyp;
 
@@ -430,6 +431,7 @@ static void weigh_alphabet(alpha_hyp *a, const alpha_set *set, const size_t hist
     for (int b = 0; b < 256; b++) {
         if (set->in[b]) {
             size++;
+            a->only = (uint8_t)b;
             covered += hist[b];
             if (hist[b]) distinct++;
         }
@@ -588,10 +590,17 @@ static int statistical_verdict(ds_serial_inference *out, const hyp_list *hl, con
     verdict_of(out, &best.h);
     out->statistical = 1;
     out->receiver_zeroes_errors = best.policy == DS_UART_ZERO;
-    snprintf(out->why, sizeof out->why,
-             "no setting gives frames with good checks, but every byte (%zu) is one of the %u values a receiver "
-             "at the capture's setting%s can deliver from this sender, whatever it sends (%.0f bits of evidence)",
-             n, best.size, best.policy == DS_UART_ZERO ? " that reads bad characters as 00" : "", best.evidence);
+    const char *zeroing = best.policy == DS_UART_ZERO ? " that reads bad characters as 00" : "";
+    if (best.size == 1)
+        snprintf(out->why, sizeof out->why,
+                 "no setting gives frames with good checks, but every byte (%zu) is %02X, the only value a receiver "
+                 "at the capture's setting%s delivers from this sender, whatever it sends (%.0f bits of evidence)",
+                 n, best.only, zeroing, best.evidence);
+    else
+        snprintf(out->why, sizeof out->why,
+                 "no setting gives frames with good checks, but every byte (%zu) is one of the %u values a receiver "
+                 "at the capture's setting%s can deliver from this sender, whatever it sends (%.0f bits of evidence)",
+                 n, best.size, zeroing, best.evidence);
     return 1;
 }
 
@@ -674,7 +683,8 @@ int ds_serial_infer(const uint8_t *p, size_t n, const ds_serial_settings *receiv
     ds_uart_line_free(&rb.line);
     free(buf);
 
-    if (convincing(&as_is, n) && (!best || as_is.bytes >= best->fc.bytes)) {
+    /* the bytes as they are get one try, not hundreds: one frame with good checks is enough */
+    if (as_is.frames >= 1 && (!best || as_is.bytes >= best->fc.bytes)) {
         out->verdict = DS_SERIAL_FINE;
         out->code = DS_D_SERIAL_OK;
         out->frames = as_is.frames;

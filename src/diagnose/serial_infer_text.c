@@ -78,6 +78,12 @@ static void hint(out_text *o, const ds_serial_inference *r)
 {
     char tx[DS_SERIAL_SETTINGS_TEXT];
     ds_serial_settings_format(&r->sender, tx, sizeof tx);
+    if (is_setting_verdict(r) && r->n_other_bauds) {
+        put(o, "the sender's rate cannot be told from these bytes: try %lu", r->sender.baud);
+        for (size_t i = 0; i < r->n_other_bauds; i++) put(o, ", %lu", r->other_bauds[i]);
+        put(o, " (dlmscope listen --probe tries them)");
+        return;
+    }
     if (is_setting_verdict(r)) {
         put(o, "set the port to %s%s and capture again", tx, r->inverted ? " with the line inverted" : "");
         if (r->statistical) put(o, " (the bytes lost to framing errors cannot be recovered from this capture)");
@@ -93,7 +99,11 @@ static void hint(out_text *o, const ds_serial_inference *r)
         put(o, "if this is a meter port, the data may be ciphered below the framing or the port is not a DLMS "
                "one; otherwise try dlmscope listen --probe");
         break;
-    default: put(o, "check that this port carries DLMS (HDLC, M-Bus or IEC 62056-21), and its settings"); break;
+    default:
+        put(o, "check that this port carries DLMS (HDLC, M-Bus or IEC 62056-21); a sender faster than the capture, an "
+               "inverted line, or 8N1 read with a parity bit lose bits that bytes without their timing cannot give "
+               "back: try dlmscope listen --probe");
+        break;
     }
 }
 

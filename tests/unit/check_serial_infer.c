@@ -256,6 +256,9 @@ START_TEST(receiver_faster_names_the_rate)
                 for (size_t i = 0; i < r.n_other_bauds; i++) rate_named |= r.other_bauds[i] == tx.baud;
                 ck_assert_msg(rate_named, "%s -> %s: %s", CASES[k].tx, CASES[k].rx, text);
                 if (!CASES[k].ambiguous) ck_assert_msg(r.sender.baud == tx.baud && r.n_other_bauds == 0, "%s", text);
+                else ck_assert_msg(strstr(text, "cannot be told from these bytes") && strstr(text, "every byte") &&
+                                       strstr(text, "is 00, the only value"),
+                                   "%s", text);
                 ck_assert_int_eq(r.statistical, 1);
                 ds_serial_inference_free(&r);
                 free(c.b);
@@ -350,14 +353,22 @@ START_TEST(random_bytes_are_never_a_setting_problem)
 }
 END_TEST
 
-/* 68 L L 68 whose checksum is wrong (one payload byte changed in each push): a near miss. */
+/* 68 L L 68 whose checksums are wrong (a payload byte changed in each of the push's two frames:
+ * the first is 256 bytes long, L = FA): a near miss. With one frame left whole, the settings
+ * are right (serial.ok): a damaged frame is the decoder's frame.checksum, not a setting. */
 START_TEST(damaged_mbus_is_a_near_miss)
 {
     vector v;
     load(MBUS[0], &v);
     v.b[40] ^= 0x01;
-    capture c = {v.b, v.n};
     ds_serial_inference r;
+    capture one = {v.b, v.n};
+    infer(&one, "2400:8N1", &r);
+    ck_assert_str_eq(r.code, DS_D_SERIAL_OK);
+    ck_assert_uint_eq(r.frames, 1);
+    ds_serial_inference_free(&r);
+    v.b[256 + 12] ^= 0x01;
+    capture c = {v.b, v.n};
     infer(&c, "2400:8N1", &r);
     ck_assert_str_eq(r.code, DS_D_SERIAL_NEAR_MISS);
     ck_assert_uint_eq(r.near_miss_offset, 0);
