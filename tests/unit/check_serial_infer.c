@@ -376,6 +376,28 @@ START_TEST(damaged_mbus_is_a_near_miss)
 }
 END_TEST
 
+/* Three HDLC frames whose closing flag is where their length says, each with one payload byte
+ * changed (FCS wrong): a near miss at the first; one such frame alone could be noise. */
+START_TEST(damaged_hdlc_is_a_near_miss)
+{
+    vector v;
+    load(HDLC[0], &v);
+    uint8_t b[3 * MAX_FRAME];
+    for (int k = 0; k < 3; k++) {
+        memcpy(b + (size_t)k * v.n, v.b, v.n);
+        b[(size_t)k * v.n + 30] ^= 0x10;
+    }
+    ds_serial_inference r;
+    ck_assert_int_eq(ds_serial_infer(b, v.n, NULL, &r), 0);
+    ck_assert_str_ne(r.code, DS_D_SERIAL_NEAR_MISS);
+    ds_serial_inference_free(&r);
+    ck_assert_int_eq(ds_serial_infer(b, 3 * v.n, NULL, &r), 0);
+    ck_assert_str_eq(r.code, DS_D_SERIAL_NEAR_MISS);
+    ck_assert_uint_eq(r.near_miss_offset, 0);
+    ds_serial_inference_free(&r);
+}
+END_TEST
+
 /* Text without any frame: not DLMS (and not random: its byte histogram is far from flat). */
 START_TEST(text_is_not_dlms)
 {
@@ -442,6 +464,7 @@ static Suite *suite(void)
     tcase_add_test(tc, lost_bits_give_no_wrong_answer);
     tcase_add_test(tc, random_bytes_are_never_a_setting_problem);
     tcase_add_test(tc, damaged_mbus_is_a_near_miss);
+    tcase_add_test(tc, damaged_hdlc_is_a_near_miss);
     tcase_add_test(tc, text_is_not_dlms);
     tcase_add_test(tc, finding_text_and_json);
     suite_add_tcase(s, tc);
