@@ -17,6 +17,7 @@
 #include "dlmscope/capture.h"
 #include "dlmscope/serial.h"
 #include "dlmscope/diagnose.h"
+#include "dlmscope/serial_infer.h"
 
 const char *ds_version(void);
 

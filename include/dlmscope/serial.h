@@ -129,6 +129,44 @@ int ds_iec_ident_parse(const char *line, size_t len, ds_iec_result *out, char *e
 int ds_iec_mode_e_open(int fd, const ds_serial_settings *after, int timeout_ms, ds_listener *l,
                        ds_iec_result *out, char *err, size_t err_len);
 
+/* ---- probing a port for its settings ----------------------------------------------------------- */
+
+/* One setting tried by ds_serial_probe. */
+typedef struct ds_probe_try {
+    ds_serial_settings settings;
+    uint64_t bytes;        /* received while listening at it */
+    size_t frames;         /* HDLC, M-Bus or IEC 62056-21 frames with good checks among them */
+    int failed;            /* the port refused the setting (the rest are 0) */
+} ds_probe_try;
+
+typedef struct ds_probe_config {
+    int fd;                            /* an open port (ds_serial_open) */
+    int listen_ms;                     /* how long each setting is listened to, > 0 */
+    const uint8_t *request;            /* NULL, or sent after each switch (an SNRM) */
+    size_t request_len;
+    const volatile sig_atomic_t *stop; /* NULL, or a flag a signal handler sets to end */
+    /* NULL, or called after each setting (to say how it went as it goes) */
+    void (*tried)(void *user, const ds_probe_try *t);
+    void *user;
+} ds_probe_config;
+
+/* The settings tried, in order (the HAN and customer ports' 2400 8E1 and 8N1, HDLC's 9600 8N1,
+ * P1's 115200 8N1, then the other usual rates; 300 7E1 for IEC 62056-21): how many, copied into
+ * out (up to cap). */
+size_t ds_probe_settings(ds_serial_settings *out, size_t cap);
+
+/* A plain SNRM to the all-station address from client 16 (the bytes IEC 62056-46 gives, FCS
+ * included), for --send-snrm: *len gets its length. */
+const uint8_t *ds_probe_snrm(size_t *len);
+
+/* Tries the n settings one after another on cfg->fd: switches the port (pending bytes dropped),
+ * sends the request if any, and listens for up to listen_ms, stopping early once a frame with
+ * good checks has come. Stops at the first setting that gives one. tries gets one entry per
+ * setting tried (n at most); *ntried says how many. Returns the index of the setting that gave
+ * frames, -1 when none did, -2 on a read or write error (message in err). */
+int ds_serial_probe(const ds_probe_config *cfg, const ds_serial_settings *settings, size_t n, ds_probe_try *tries,
+                    size_t *ntried, char *err, size_t err_len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -42,6 +42,11 @@ void ds_cmd_listen_usage(FILE *out)
             "                       a frame begun is never cut\n"
             "  --raw FILE           save every byte with its time, in a form decode reads back\n"
             "  --send FILE          write the request in FILE (hex, or XML as encode reads it) first\n"
+            "  --probe              find the port's settings: try the usual ones one after another (each\n"
+            "                       for --timeout seconds, default 3) until one gives frames with good\n"
+            "                       checks, and say which; nothing is decoded\n"
+            "  --send-snrm          with --probe: send an SNRM at each setting (for a meter that does\n"
+            "                       not push) and listen for its answer\n"
             "  --iec                IEC 62056-21 mode E opening first: /?! at 300 baud 7E1, then the\n"
             "                       baud rate the meter offers (data bits, parity, stop bits of --serial)\n"
             "  --ek HEX, --ak HEX   global block cipher / authentication key (also DLMSCOPE_EK, DLMSCOPE_AK)\n"
@@ -73,6 +78,7 @@ typedef struct listen_args {
     int timeout_ms, gap_ms;
     const char *raw, *send, *output;
     int iec, json, standard;
+    int probe, send_snrm; /* --probe: find the port's settings instead of listening */
     diag_mode diag;
     int diagnose;     /* --diagnose: findings instead of bare diagnostics, a summary at the end */
     ds_cli_keys keys; /* the key options and the environment's keys, as decode takes them */
@@ -109,7 +115,7 @@ static void print_diag(void *user, const ds_diag *d)
 }
 
 enum { OPT_SERIAL = 256, OPT_TIMEOUT, OPT_GAP, OPT_RAW, OPT_SEND, OPT_IEC, OPT_FORMAT, OPT_DECIMAL, OPT_NO_COMMENTS,
-       OPT_PDU_ONLY, OPT_JSON, OPT_STD, OPT_DIAG, OPT_DIAGNOSE };
+       OPT_PDU_ONLY, OPT_JSON, OPT_STD, OPT_DIAG, OPT_DIAGNOSE, OPT_PROBE, OPT_SEND_SNRM };
 
 static const struct option LONG_OPTIONS[] = {
     {"serial", required_argument, NULL, OPT_SERIAL},   {"timeout", required_argument, NULL, OPT_TIMEOUT},
@@ -121,6 +127,7 @@ static const struct option LONG_OPTIONS[] = {
     {"diagnostics", required_argument, NULL, OPT_DIAG}, {"output", required_argument, NULL, 'o'},
     DS_CLI_DECODER_KEY_OPTIONS,                        {"help", no_argument, NULL, 'h'},
     {"diagnose", no_argument, NULL, OPT_DIAGNOSE},
+    {"probe", no_argument, NULL, OPT_PROBE},           {"send-snrm", no_argument, NULL, OPT_SEND_SNRM},
     {NULL, 0, NULL, 0}};
 
 static int parse_format(const char *s, ds_link_kind *out)
@@ -155,6 +162,8 @@ static int take_option(listen_args *a, int c, const char *arg, char **argv)
     case OPT_RAW: a->raw = arg; return -1;
     case OPT_SEND: a->send = arg; return -1;
     case OPT_IEC: a->iec = 1; return -1;
+    case OPT_PROBE: a->probe = 1; return -1;
+    case OPT_SEND_SNRM: a->send_snrm = 1; return -1;
     case OPT_FORMAT:
         if (parse_format(arg, &a->opt.link)) return usage_error("unknown --format (auto, hdlc, wrapper, mbus, pdu): ", arg);
         return -1;
@@ -211,6 +220,8 @@ static int parse_args(listen_args *a, int argc, char **argv)
     if (has && a->have_serial) return usage_error("settings both in the device name and --serial: ", argv[optind]);
     if (has) a->serial = in_name;
     if (a->json && a->standard) return usage_error("--json and --standard-xml exclude each other", "");
+    if (a->send_snrm && !a->probe) return usage_error("--send-snrm goes with --probe", "");
+    if (a->probe && (has || a->have_serial)) return usage_error("--probe tries the settings itself: no --serial", "");
     if (a->standard) a->opt.decimal = 1;
     ds_cli_keys_apply(&a->keys, &a->opt);
     return -1;
@@ -424,6 +435,41 @@ static int listen_with_output(listen_args *a, int fd)
     return status;
 }
 
+/* --probe: one line per setting tried as it goes, then the verdict. */
+static void say_tried(void *user, const ds_probe_try *t)
+{
+    (void)user;
+    char text[DS_SERIAL_SETTINGS_TEXT];
+    ds_serial_settings_format(&t->settings, text, sizeof text);
+    if (t->failed) printf("%-12s the port refused this setting\n", text);
+    else printf("%-12s %8llu bytes  %zu frames with good checks\n", text, (unsigned long long)t->bytes, t->frames);
+    fflush(stdout);
+}
+
+static int probe_port(listen_args *a, int fd)
+{
+    ds_serial_settings settings[32];
+    ds_probe_try tries[32];
+    size_t n = ds_probe_settings(settings, 32), ntried = 0;
+    ds_probe_config cfg = {fd, a->timeout_ms > 0 ? a->timeout_ms : 3000, NULL, 0, &stop_requested, say_tried, NULL};
+    if (a->send_snrm) cfg.request = ds_probe_snrm(&cfg.request_len);
+    char err[300];
+    int found = ds_serial_probe(&cfg, settings, n < 32 ? n : 32, tries, &ntried, err, sizeof err);
+    if (found == -2) {
+        fprintf(stderr, "dlmscope listen: %s: %s\n", a->device, err);
+        return DS_EXIT_UNDECODABLE;
+    }
+    if (found < 0) {
+        fprintf(stderr, "dlmscope listen: %s: none of the %zu settings tried gave a frame with good checks\n",
+                a->device, ntried);
+        return DS_EXIT_UNDECODABLE;
+    }
+    char text[DS_SERIAL_SETTINGS_TEXT];
+    ds_serial_settings_format(&settings[found], text, sizeof text);
+    printf("%s: frames with good checks at %s: listen with --serial %s\n", a->device, text, text);
+    return DS_EXIT_OK;
+}
+
 static int open_and_listen(listen_args *a)
 {
     install_signals();
@@ -433,7 +479,7 @@ static int open_and_listen(listen_args *a)
         fprintf(stderr, "dlmscope listen: %s\n", err);
         return DS_EXIT_UNDECODABLE;
     }
-    int status = listen_with_output(a, fd);
+    int status = a->probe ? probe_port(a, fd) : listen_with_output(a, fd);
     close(fd);
     return status;
 }

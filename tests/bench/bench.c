@@ -25,6 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "diagnose/uart.h"
+#include "dlmscope/serial_infer.h"
 #include "dlmscope/value.h"
 
 /* wait4() is BSD/GNU, not POSIX; declared here so that the strict POSIX build can use it. */
@@ -763,6 +765,49 @@ static double values_rate(double seconds, size_t *apdus_out)
     return safe_div((double)done, elapsed);
 }
 
+/* Serial-settings inference (include/dlmscope/serial_infer.h) over 1 MB (10^6 bytes) of
+ * mis-sampled bytes: the mix's frames (not wrappers) sent through the UART model at `tx` as pushes
+ * with idle gaps, read at `rx` (INPCK-style zeroing when zero), until a megabyte has arrived;
+ * then the fastest of `runs` inferences, with the capture's setting told or not. The verdict
+ * must be `expect`, or the figure would time the wrong path. */
+static double serial_infer_seconds(const frame_mix *m, const char *tx, const char *rx, int zero, int told,
+                                   const char *expect, int runs)
+{
+    ds_serial_settings t, r;
+    if (ds_serial_settings_parse(tx, &t, NULL, 0) || ds_serial_settings_parse(rx, &r, NULL, 0)) die("serial: settings");
+    size_t want = 1000000, have = 0;
+    uint8_t *cap = xmalloc(want);
+    ds_uart_line l;
+    ds_uart_line_init(&l);
+    uint64_t bit = ds_uart_bit_ticks(t.baud);
+    for (unsigned k = 0; have < want; k++) {
+        ds_uart_line_clear(&l);
+        if (ds_uart_line_add(&l, 1, 30 * bit + k % 97)) die("serial: out of memory");
+        for (size_t i = 0; i < m->count; i++) {
+            if (m->f[i].wrapper) continue;
+            for (size_t j = 0; j < m->f[i].n; j++)
+                if (ds_uart_put_char(&l, &t, m->f[i].b[j])) die("serial: out of memory");
+            if (ds_uart_line_add(&l, 1, (25 + i % 11) * bit + 1 + i)) die("serial: out of memory");
+        }
+        long got = ds_uart_receive_bytes(&l, &r, 0, zero ? DS_UART_ZERO : DS_UART_KEEP, cap + have, want - have);
+        if (got <= 0) die("serial: the receiver delivered nothing");
+        have += (size_t)got < want - have ? (size_t)got : want - have;
+    }
+    ds_uart_line_free(&l);
+    double best = 0;
+    for (int i = 0; i < runs; i++) {
+        ds_serial_inference res;
+        double start = now_seconds();
+        if (ds_serial_infer(cap, have, told ? &r : NULL, &res) != 0) die("serial: out of memory");
+        double s = now_seconds() - start;
+        if (strcmp(res.code, expect) != 0) die("serial: %s read at %s gave %s, not %s", tx, rx, res.code, expect);
+        ds_serial_inference_free(&res);
+        if (i == 0 || s < best) best = s;
+    }
+    free(cap);
+    return best;
+}
+
 static int env_runs(void)
 {
     const char *v = getenv("BENCH_RUNS");
@@ -877,6 +922,18 @@ int main(int argc, char **argv)
     double start_ms = startup_ms(tool, &mix);
     size_t value_apdus;
     double value_rate = values_rate(scale < 1 ? 0.2 : 1.0, &value_apdus);
+    printf("running serial-settings inference (1.0 MB each) ...\n");
+    fflush(stdout);
+    double serial_parity = serial_infer_seconds(&mix, "2400:8E1", "2400:8N1", 1, 1, DS_D_SERIAL_PARITY_MISMATCH, runs);
+    double serial_parity_untold =
+        serial_infer_seconds(&mix, "2400:8E1", "2400:8N1", 1, 0, DS_D_SERIAL_PARITY_MISMATCH, runs);
+    double serial_baud = serial_infer_seconds(&mix, "2400:8N1", "9600:8N1", 0, 1, DS_D_SERIAL_BAUD_MISMATCH, runs);
+    double serial_baud_untold =
+        serial_infer_seconds(&mix, "2400:8N1", "9600:8N1", 0, 0, DS_D_SERIAL_BAUD_MISMATCH, runs);
+    double serial_worst = serial_parity;
+    if (serial_parity_untold > serial_worst) serial_worst = serial_parity_untold;
+    if (serial_baud > serial_worst) serial_worst = serial_baud;
+    if (serial_baud_untold > serial_worst) serial_worst = serial_baud_untold;
 
     print_table(w, 7);
     printf("\nMB = 10^6 bytes (RSS: MiB); frames = input frames ((4): hex lines written); RSS = peak of the\n"
@@ -893,6 +950,11 @@ int main(int argc, char **argv)
            "each checked to come back exactly): %.0f APDUs/s\n",
            value_apdus, value_rate);
 
+    printf("Serial settings: inference over 1.0 MB of mis-sampled bytes (the mix's frames through the UART\n"
+           "model): 2400 8E1 read as 8N1 with INPCK %.2f s (capture's setting told) / %.2f s (not told);\n"
+           "2400 8N1 read at 9600 %.2f s / %.2f s\n",
+           serial_parity, serial_parity_untold, serial_baud, serial_baud_untold);
+
     printf("\ntargets (one core):\n");
     int all = 1;
     all &= target("(2) decode binary, frames/s", safe_div((double)w[1].frames, w[1].run.seconds), "", 0, 1e6);
@@ -900,6 +962,7 @@ int main(int argc, char **argv)
     all &= target("(2) ratio to fread/fwrite baseline", safe_div(w[1].run.seconds, w[1].base_seconds), "", 1, 3);
     all &= target("(3) scan random bytes", safe_div(w[2].in_bytes / 1e9, w[2].run.seconds), "GB/s", 0, 1);
     all &= target("(4) encode, XML input MB/s", safe_div(w[3].in_bytes / MB, w[3].run.seconds), "MB/s", 0, 50);
+    all &= target("serial inference, 1 MB, slowest case", serial_worst, "s", 1, 2);
     all &= target("(5) pcap time / (6) same frames binary", safe_div(w[4].run.seconds, w[5].run.seconds), "", 1, 1.25);
     all &= target("(7) diagnose speed / (2) decode speed", safe_div(w[1].run.seconds, w[6].run.seconds), "", 0, 0.5);
     for (size_t i = 0; i < 7; i++) {

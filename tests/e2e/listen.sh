@@ -29,7 +29,7 @@ usage_case() {
 }
 
 # help: every option of listen is in --help, which `dlmscope help listen` shows too
-for opt in --serial --timeout --gap --raw --send --iec --format --decimal --no-comments --pdu-only --json \
+for opt in --serial --timeout --gap --raw --send --iec --probe --send-snrm --format --decimal --no-comments --pdu-only --json \
     --standard-xml --diagnostics --output --help --ek --ak --key-file; do
     if "$BIN" listen --help | grep -q -- "$opt"; then pass; else fail "listen --help does not name $opt"; fi
 done
@@ -183,6 +183,41 @@ unset DLMSCOPE_EK
 same_as_file ek-env "$TMP/ek-env.xml" "$TMP/ek-env.sent" "$rc"
 ANSWER= DECODE_ARGS=
 usage_case bad-ek 2 "--ek: " /dev/null --ek 0011
+
+# --probe: ptywriter -b plays a meter that pushes good frames only at its own rate (the rate
+# is all a pty keeps of the settings) and their bytes XORed with 55 at any other. The probe
+# tries 2400 8E1, 2400 8N1, 9600 8N1 ... (src/port/probe.c) and must stop at the meter's rate.
+# probe NAME WANT_RC PTYWRITER_ARGS... -- LISTEN_ARGS...
+probe() {
+    name=$1 want=$2
+    shift 2
+    pargs=
+    while [ "$1" != -- ]; do pargs="$pargs $1"; shift; done
+    shift
+    # shellcheck disable=SC2086
+    $TIMEOUT "$PTYW" $pargs "$TMP/$name.sent" -- "$BIN" listen --probe "$@" @PTY@ >"$TMP/$name.out" 2>"$TMP/$name.err"
+    rc=$?
+    if [ "$rc" != "$want" ]; then fail "listen $name: exit $rc, want $want: $(head -2 "$TMP/$name.err")"
+    elif sanitizer_report "$TMP/$name.err"; then fail "listen $name: sanitizer report"
+    else pass; fi
+}
+probe probe-push 0 -b 9600 "$ROOT/testdata/corpus/HAN-AT-tinetz-kaifa-ma309-mbus.hex" -- --timeout 0.5
+# the two 2400 settings gave bytes but no frame; 9600 8N1 gave the push's two M-Bus frames
+if [ "$(grep -c ' 0 frames with good checks$' "$TMP/probe-push.out")" = 2 ] &&
+    grep -q '^9600:8N1 .* 2 frames with good checks$' "$TMP/probe-push.out" &&
+    tail -1 "$TMP/probe-push.out" | grep -q 'frames with good checks at 9600:8N1: listen with --serial 9600:8N1$'
+then pass; else fail "listen probe-push: $(cat "$TMP/probe-push.out")"; fi
+# --send-snrm: the meter answers the SNRM (testdata/listen/snrm-probe.hex) with a UA at 2400 only
+probe probe-snrm 0 -b 2400 -q "$ROOT/testdata/listen/snrm-probe.hex" "$ROOT/testdata/listen/ua.hex" -- --send-snrm --timeout 0.5
+if tail -1 "$TMP/probe-snrm.out" | grep -q 'frames with good checks at 2400:8E1:'; then pass
+else fail "listen probe-snrm: $(cat "$TMP/probe-snrm.out")"; fi
+# a port that never gives a frame: every setting tried, exit 1 and why
+probe probe-none 1 -b 2400 "$ROOT/testdata/listen/noise.hex" -- --timeout 0.2
+if [ "$(grep -c 'frames with good checks$' "$TMP/probe-none.out")" = 14 ] &&
+    grep -q 'none of the 14 settings tried gave a frame with good checks' "$TMP/probe-none.err"; then pass
+else fail "listen probe-none: $(cat "$TMP/probe-none.out" "$TMP/probe-none.err" | head -3)"; fi
+usage_case probe-serial 2 "--probe tries the settings itself" /dev/null --probe --serial 2400:8N1
+usage_case snrm-alone 2 "--send-snrm goes with --probe" /dev/null --send-snrm
 
 summary=$(printf 'listen: %d passed, %d failed' "$passed" "$failed")
 echo "$summary"

@@ -16,6 +16,12 @@
  *   -r RAWFILE before ending it, wait until RAWFILE (the command's --raw log) shows every byte
  *   -q FILE    first read the request the command sends and check it is the hex of FILE
  *   -m IDENT   first play the IEC 62056-21 mode E opening with the identification "/IDENT"
+ *   -b BAUD    play a meter at BAUD for `listen --probe`: until the command ends, every 150 ms
+ *              write HEXFILE (a push) when the rate the command set on the port (the slave's
+ *              termios, read on the master) is BAUD, and the same bytes each XORed with 55 at any
+ *              other rate (what a port at a wrong rate delivers: nothing passes a check); with -q,
+ *              answer with HEXFILE only when the request arrives at BAUD, and stay silent else.
+ *              (A pty keeps the rate but no data bits or parity: only the rate can be told.)
  *
  * Every wait is bounded: the whole run takes a few seconds and at most about 30 s, after
  * which the command is killed. Exit status: the command's, 97 when it was killed, 98 when
@@ -173,6 +179,58 @@ static void wait_raw(const char *path, size_t total)
     }
 }
 
+static speed_t speed_of(long baud)
+{
+    switch (baud) {
+    case 300: return B300;
+    case 1200: return B1200;
+    case 2400: return B2400;
+    case 4800: return B4800;
+    case 9600: return B9600;
+    case 19200: return B19200;
+    case 38400: return B38400;
+    case 57600: return B57600;
+    case 115200: return B115200;
+    default: return B0;
+    }
+}
+
+/* -b: the meter that answers only at its own rate, until the command ends (or `end`). */
+static int play_meter(int master, pid_t pid, speed_t want, const unsigned char *data, size_t len,
+                      const unsigned char *req, size_t req_len, long long end)
+{
+    static unsigned char wrong[MAX_BYTES], got[4096];
+    for (size_t i = 0; i < len; i++) wrong[i] = data[i] ^ 0x55u;
+    size_t have = 0;
+    while (now_ms() < end) {
+        int st;
+        if (waitpid(pid, &st, WNOHANG) == pid) return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        struct termios t;
+        int right = tcgetattr(master, &t) == 0 && cfgetispeed(&t) == want;
+        if (!req) {
+            write_all(master, right ? data : wrong, len);
+            sleep_us(150000);
+            continue;
+        }
+        struct pollfd p = {master, POLLIN, 0};
+        if (poll(&p, 1, 50) <= 0) continue;
+        ssize_t r = read(master, got + have, sizeof got - have);
+        if (r <= 0) continue;
+        have += (size_t)r;
+        if (have >= req_len && memcmp(got + have - req_len, req, req_len) == 0) {
+            if (right) write_all(master, data, len);
+            have = 0;
+        } else if (have == sizeof got) {
+            have = 0;
+        }
+    }
+    kill(pid, SIGKILL);
+    int st;
+    waitpid(pid, &st, 0);
+    fprintf(stderr, "ptywriter: the command did not end in time; killed\n");
+    return 97;
+}
+
 /* Waits for the child at most until `end`; kills it after that. */
 static int reap(pid_t pid, long long end)
 {
@@ -211,8 +269,9 @@ int main(int argc, char **argv)
     unsigned seed = 1;
     long limit = -1;
     const char *end_how = "self", *raw = NULL, *request = NULL, *ident = NULL;
+    long meter_baud = 0;
     int c;
-    while ((c = getopt(argc, argv, "+s:n:e:r:q:m:")) != -1) {
+    while ((c = getopt(argc, argv, "+s:n:e:r:q:m:b:")) != -1) {
         switch (c) {
         case 's': seed = (unsigned)strtoul(optarg, NULL, 10); break;
         case 'n': limit = strtol(optarg, NULL, 10); break;
@@ -220,11 +279,12 @@ int main(int argc, char **argv)
         case 'r': raw = optarg; break;
         case 'q': request = optarg; break;
         case 'm': ident = optarg; break;
+        case 'b': meter_baud = strtol(optarg, NULL, 10); break;
         default: return 2;
         }
     }
     if (argc - optind < 4 || strcmp(argv[optind + 2], "--") != 0) {
-        fprintf(stderr, "usage: ptywriter [-s SEED] [-n N] [-e self|int|term|hangup] [-r RAW] [-q REQ] [-m IDENT] "
+        fprintf(stderr, "usage: ptywriter [-s SEED] [-n N] [-e self|int|term|hangup] [-r RAW] [-q REQ] [-m IDENT] [-b BAUD] "
                         "HEXFILE SENTFILE -- COMMAND [ARGS...]\n");
         return 2;
     }
@@ -242,6 +302,16 @@ int main(int argc, char **argv)
     if (pid < 0) return fail("fork failed");
     int rc = 0;
     if (wait_raw_mode(master, 10000)) rc = fail("listen did not put the port in raw mode");
+    if (!rc && meter_baud) {
+        size_t req_len = 0;
+        unsigned char *req = request ? read_hex(request, &req_len) : NULL;
+        if (speed_of(meter_baud) == B0 || (request && !req)) return fail("-b: not a usual rate, or no request");
+        rc = play_meter(master, pid, speed_of(meter_baud), data, len, req, req_len, deadline);
+        free(req);
+        free(data);
+        close(slave);
+        return rc;
+    }
     if (!rc && request) {
         size_t want_len;
         unsigned char *want = read_hex(request, &want_len), got[4096];

@@ -1,0 +1,746 @@
+/* Wrong serial settings, found from the bits (include/dlmscope/serial_infer.h).
+ *
+ * The capture is what a receiver at one setting delivered. Each hypothesis names the sender's
+ * setting; the line is rebuilt as the receiver sampled it, sampled again by a UART at the
+ * sender's setting (diagnose/uart.c), and the result is scanned with the link layer's own frame
+ * checks (HDLC FCS, M-Bus checksum and stop byte, IEC 62056-21 BCC). Frames with good checks
+ * are the only evidence a hypothesis gets: chance cannot make two of them, nor a long one. */
+#include "dlmscope/serial_infer.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diagnose/uart.h"
+#include "link/checked.h"
+#include "link/framer_int.h"
+#include "link/hdlc.h"
+#include "link/iec21.h"
+
+#define MBUS_LONG_START 0x68u
+#define MBUS_STOP 0x16u
+#define MBUS_OVERHEAD 6u
+
+/* Every hypothesis is scored on this many bytes first; the best few on the whole capture. */
+#define PREFIX_BYTES 3072u
+#define FINALISTS 4
+
+/* A single frame is evidence enough when it is at least this long and covers this share of
+ * the bytes (a whole push frame); otherwise two frames are needed. */
+#define LONE_FRAME_MIN 32u
+#define LONE_FRAME_SHARE 0.5
+
+static const unsigned long USUAL_BAUDS[] = {300, 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200};
+/* A capture of unknown baud is tried as these receivers, so that a ratio is shown against the
+ * most likely one first. */
+static const unsigned long RX_BAUDS[] = {9600, 2400, 115200, 19200, 4800, 38400, 57600, 1200, 300};
+#define N_USUAL (sizeof USUAL_BAUDS / sizeof USUAL_BAUDS[0])
+
+/* ---- frames with good checks ------------------------------------------------------------- */
+
+typedef struct frame_count {
+    size_t frames, bytes, longest;
+} frame_count;
+
+/* A receiver of 7 data bits drops bit 7 of every byte: an 8-bit M-Bus frame read so keeps its
+ * 68 L L 68 and 16 bytes and the low 7 bits of its checksum (the dropped bits add multiples of
+ * 128 to the sum). The length of such a frame at s, or 0. */
+static size_t seven_bit_mbus_at(const uint8_t *s, size_t avail)
+{
+    if (avail < 4 || s[0] != MBUS_LONG_START || s[3] != MBUS_LONG_START || s[1] != s[2]) return 0;
+    for (unsigned high = 0; high <= 0x80u; high += 0x80u) {
+        size_t l = (size_t)(s[1] | high);
+        if (l < 3 || avail < l + MBUS_OVERHEAD || s[l + 5] != MBUS_STOP) continue;
+        unsigned sum = 0;
+        for (size_t i = 0; i < l; i++) sum += s[4 + i];
+        if (((sum ^ s[4 + l]) & 0x7Fu) == 0) return l + MBUS_OVERHEAD;
+    }
+    return 0;
+}
+
+/* Which frames count. A receiver of 7 data bits cannot deliver HDLC or M-Bus bytes whole: from
+ * it only IEC 62056-21 telegrams count as frames, and M-Bus frames by what is left of their
+ * checks (seven_bit_mbus_at) are counted apart, as evidence without recovery. */
+typedef enum frame_kinds { EIGHT_BIT_FRAMES, SEVEN_BIT_TELEGRAMS, SEVEN_BIT_MBUS } frame_kinds;
+
+static void count_frames(const uint8_t *p, size_t n, frame_kinds kinds, frame_count *fc)
+{
+    memset(fc, 0, sizeof *fc);
+    for (size_t i = 0; i < n; i++) {
+        uint8_t b = p[i];
+        if (b != DS_HDLC_FLAG && b != MBUS_LONG_START && b != DS_IEC21_STX) continue;
+        size_t len;
+        if (kinds == EIGHT_BIT_FRAMES) len = ds_checked_frame_at(p + i, n - i);
+        else if (kinds == SEVEN_BIT_TELEGRAMS) len = b == DS_IEC21_STX ? ds_iec21_telegram_len(p + i, n - i) : 0;
+        else len = b == MBUS_LONG_START ? seven_bit_mbus_at(p + i, n - i) : 0;
+        if (!len) continue;
+        fc->frames++;
+        fc->bytes += len;
+        if (len > fc->longest) fc->longest = len;
+        /* an HDLC closing flag may open the next frame */
+        i += b == DS_HDLC_FLAG ? len - 2 : len - 1;
+    }
+}
+
+/* Frames that chance cannot explain. */
+static int convincing(const frame_count *fc, size_t n)
+{
+    if (fc->frames >= 2) return 1;
+    return fc->frames == 1 && fc->longest >= LONE_FRAME_MIN && (double)fc->longest >= LONE_FRAME_SHARE * (double)n;
+}
+
+/* ---- rebuilding the line a receiver sampled --------------------------------------------- */
+
+/* Appends the line that made the receiver at r deliver byte v, for a sender whose bit lasts
+ * sender_bit ticks. The start, data and parity bits are as sampled (the parity bit as r
+ * expects it: a mismatch leaves no trace in the byte). What lies between the stop sample and
+ * the next start edge was not seen; when the sender is at least twice as slow, its bit grid
+ * says where the next edge can be: at the first sender bit boundary after the stop sample, and
+ * when that sample fell in a space bit (the bit before it read space, in the same sender bit:
+ * a framing error) the receiver waited for a mark first, at least one sender bit. */
+static int rebuild_char(ds_uart_line *l, const ds_serial_settings *r, uint64_t rbit, uint64_t sender_bit, unsigned v)
+{
+    int rc = ds_uart_line_add(l, 0, rbit);
+    int last = 0;
+    for (int i = 0; i < r->data_bits && rc == 0; i++) {
+        last = (int)((v >> i) & 1u);
+        rc = ds_uart_line_add(l, last, rbit);
+    }
+    if (rc == 0 && r->parity != DS_PARITY_NONE) {
+        last = ds_uart_parity_bit(v, r->data_bits, r->parity);
+        rc = ds_uart_line_add(l, last, rbit);
+    }
+    if (rc) return rc;
+    int stop_index = 1 + r->data_bits + (r->parity != DS_PARITY_NONE);
+    if (sender_bit < 2 * rbit) return ds_uart_line_add(l, 1, rbit * (uint64_t)r->stop_bits);
+    uint64_t stop_sample = (uint64_t)stop_index * rbit + rbit / 2;
+    uint64_t boundary = (stop_sample / sender_bit + 1) * sender_bit;
+    uint64_t so_far = (uint64_t)stop_index * rbit;
+    int same_sender_bit = (so_far - rbit / 2) / sender_bit == stop_sample / sender_bit;
+    if (same_sender_bit && last == 0) {
+        rc = ds_uart_line_add(l, 0, boundary - so_far);
+        return rc ? rc : ds_uart_line_add(l, 1, sender_bit);
+    }
+    return ds_uart_line_add(l, 1, boundary - so_far);
+}
+
+static int rebuild(ds_uart_line *l, const uint8_t *p, size_t n, const ds_serial_settings *r, uint64_t sender_bit)
+{
+    uint64_t rbit = ds_uart_bit_ticks(r->baud);
+    ds_uart_line_clear(l);
+    if (ds_uart_line_add(l, 1, 16 * (rbit > sender_bit ? rbit : sender_bit)) != 0) return -1; /* idle before */
+    for (size_t i = 0; i < n; i++)
+        if (rebuild_char(l, r, rbit, sender_bit, p[i]) != 0) return -1;
+    return ds_uart_line_add(l, 1, 16 * (rbit > sender_bit ? rbit : sender_bit));
+}
+
+/* ---- hypotheses --------------------------------------------------------------------------- */
+
+typedef struct hypothesis {
+    ds_serial_settings receiver, sender;
+    int inverted;
+    frame_count fc;
+    size_t resampled;  /* bytes the sender-side UART delivered */
+} hypothesis;
+
+typedef struct hyp_list {
+    hypothesis *h;
+    size_t n, cap;
+} hyp_list;
+
+static int add_hyp(hyp_list *hl, const ds_serial_settings *r, const ds_serial_settings *s, int inverted)
+{
+    if (hl->n == hl->cap) {
+        size_t cap = hl->cap ? hl->cap * 2 : 256;
+        hypothesis *h = realloc(hl->h, cap * sizeof *h);
+        if (!h) return -1;
+        hl->h = h;
+        hl->cap = cap;
+    }
+    hypothesis *h = &hl->h[hl->n++];
+    memset(h, 0, sizeof *h);
+    h->receiver = *r;
+    h->sender = *s;
+    h->inverted = inverted;
+    return 0;
+}
+
+static unsigned long gcd(unsigned long a, unsigned long b)
+{
+    while (b) {
+        unsigned long t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+static void settings_of(ds_serial_settings *s, unsigned long baud, int data_bits, ds_parity parity)
+{
+    s->baud = baud;
+    s->data_bits = data_bits;
+    s->parity = parity;
+    s->stop_bits = 1;
+}
+
+/* The sender baud rates tried against a receiver at rbaud: the usual ones and rbaud times
+ * 2, 4, 8, 16 and their inverses (where the tick grid can hold them). */
+static size_t sender_bauds(unsigned long rbaud, unsigned long *out)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < N_USUAL; i++) out[k++] = USUAL_BAUDS[i];
+    for (unsigned f = 2; f <= 16; f *= 2) {
+        out[k++] = rbaud * f;
+        if (rbaud % f == 0) out[k++] = rbaud / f;
+    }
+    size_t m = 0;
+    for (size_t i = 0; i < k; i++) {
+        if (!ds_uart_bit_ticks(out[i])) continue;
+        int dup = 0;
+        for (size_t j = 0; j < m; j++) dup |= out[j] == out[i];
+        if (!dup) out[m++] = out[i];
+    }
+    return m;
+}
+
+static const struct {
+    int data_bits;
+    ds_parity parity;
+} FORMATS[] = {{8, DS_PARITY_NONE}, {8, DS_PARITY_EVEN}, {8, DS_PARITY_ODD}, {7, DS_PARITY_EVEN}, {7, DS_PARITY_ODD}};
+#define N_FORMATS (sizeof FORMATS / sizeof FORMATS[0])
+
+/* Receiver formats tried when the capture's setting is not told. */
+static const struct {
+    int data_bits;
+    ds_parity parity;
+} RX_FORMATS[] = {{8, DS_PARITY_NONE}, {8, DS_PARITY_EVEN}, {7, DS_PARITY_EVEN}};
+#define N_RX_FORMATS (sizeof RX_FORMATS / sizeof RX_FORMATS[0])
+
+static int same_frame_format(const ds_serial_settings *a, const ds_serial_settings *b)
+{
+    return a->data_bits == b->data_bits && a->parity == b->parity;
+}
+
+/* Ratio classes already present (sender/receiver), so that a receiver of unknown baud is not
+ * tried twice at the same ratio. */
+static int ratio_seen(const hyp_list *hl, const ds_serial_settings *r, unsigned long sbaud)
+{
+    for (size_t i = 0; i < hl->n; i++) {
+        const hypothesis *h = &hl->h[i];
+        if (!same_frame_format(&h->receiver, r)) continue;
+        if ((unsigned long long)h->sender.baud * r->baud == (unsigned long long)sbaud * h->receiver.baud &&
+            h->receiver.baud != r->baud)
+            return 1;
+    }
+    return 0;
+}
+
+/* seven: the capture holds no byte with bit 7 set; an unknown receiver is then taken to have 7
+ * data bits, and otherwise 8 (a 7-bit receiver cannot deliver such a byte). */
+static int enumerate(hyp_list *hl, const ds_serial_settings *told, int seven)
+{
+    size_t nr = told ? 1 : N_USUAL * N_RX_FORMATS;
+    for (size_t ri = 0; ri < nr; ri++) {
+        ds_serial_settings r;
+        if (told) r = *told;
+        else settings_of(&r, RX_BAUDS[ri / N_RX_FORMATS], RX_FORMATS[ri % N_RX_FORMATS].data_bits,
+                         RX_FORMATS[ri % N_RX_FORMATS].parity);
+        if (!ds_uart_bit_ticks(r.baud)) continue;
+        if (!told && (r.data_bits < 8) != (seven != 0)) continue;
+        unsigned long bauds[N_USUAL + 8];
+        size_t nb = sender_bauds(r.baud, bauds);
+        for (size_t b = 0; b < nb; b++) {
+            if (!told && ratio_seen(hl, &r, bauds[b])) continue;
+            for (size_t f = 0; f < N_FORMATS; f++)
+                for (int inv = 0; inv <= 1; inv++) {
+                    ds_serial_settings s;
+                    settings_of(&s, bauds[b], FORMATS[f].data_bits, FORMATS[f].parity);
+                    if (s.baud == r.baud && same_frame_format(&s, &r) && !inv) continue; /* as captured */
+                    if (add_hyp(hl, &r, &s, inv) != 0) return -1;
+                }
+        }
+    }
+    return 0;
+}
+
+/* The line rebuilt for one receiver and sender bit length, kept while hypotheses that share
+ * them (they differ in the sender's frame format and polarity only) are scored. */
+typedef struct rebuilt {
+    ds_uart_line line;
+    int valid;
+    ds_serial_settings receiver;
+    uint64_t sender_bit;
+    size_t n;
+} rebuilt;
+
+/* Scores h on p[0..n): rebuild (unless already there), re-sample, count frames. The
+ * re-sampled bytes stay in *buf. */
+static int score(hypothesis *h, const uint8_t *p, size_t n, rebuilt *rb, uint8_t **buf, size_t *cap)
+{
+    uint64_t sbit = ds_uart_bit_ticks(h->sender.baud);
+    if (!rb->valid || rb->sender_bit != sbit || rb->n != n || memcmp(&rb->receiver, &h->receiver, sizeof rb->receiver)) {
+        rb->valid = 0;
+        if (rebuild(&rb->line, p, n, &h->receiver, sbit) != 0) return -1;
+        rb->valid = 1;
+        rb->receiver = h->receiver;
+        rb->sender_bit = sbit;
+        rb->n = n;
+    }
+    /* a character starts at a mark-to-space edge: at most one per two runs */
+    size_t most = rb->line.n / 2 + 1;
+    if (most > *cap) {
+        uint8_t *nb = realloc(*buf, most);
+        if (!nb) return -1;
+        *buf = nb;
+        *cap = most;
+    }
+    long got = ds_uart_receive_bytes(&rb->line, &h->sender, h->inverted, DS_UART_KEEP, *buf, *cap);
+    if (got < 0) return -1;
+    h->resampled = (size_t)got < *cap ? (size_t)got : *cap;
+    count_frames(*buf, h->resampled, h->sender.data_bits < 8 ? SEVEN_BIT_TELEGRAMS : EIGHT_BIT_FRAMES, &h->fc);
+    return 0;
+}
+
+/* How far a hypothesis is from the capture's setting: among equal evidence the nearest wins. */
+static int distance(const hypothesis *h)
+{
+    int d = 0;
+    if (h->sender.baud != h->receiver.baud) d += 8;
+    if (h->inverted) d += 4;
+    if (h->sender.data_bits != h->receiver.data_bits) d += 2;
+    if (h->sender.parity != h->receiver.parity) d += 1;
+    return d;
+}
+
+static int better(const hypothesis *a, const hypothesis *b)
+{
+    if (a->fc.bytes != b->fc.bytes) return a->fc.bytes > b->fc.bytes;
+    return distance(a) < distance(b);
+}
+
+/* ---- when no hypothesis gives frames: why the bytes are not DLMS ------------------------ */
+
+static double entropy_bits(const uint8_t *p, size_t n, size_t hist[256])
+{
+    memset(hist, 0, 256 * sizeof hist[0]);
+    for (size_t i = 0; i < n; i++) hist[p[i]]++;
+    double h = 0;
+    for (int b = 0; b < 256; b++)
+        if (hist[b]) {
+            double q = (double)hist[b] / (double)n;
+            h -= q * log2(q);
+        }
+    return h;
+}
+
+/* Frame starts whose structure is there but whose checks fail: 68 L L 68 with a bad checksum or
+ * stop byte (chance gives such a header once in 16 MB), or 7E A. L whose closing flag stands
+ * where L says but whose FCS fails (once in 2 MB of noise: three are asked for). The first
+ * offset goes to *at. */
+#define HDLC_NEAR_MISSES 3
+
+static int find_near_miss(const uint8_t *p, size_t n, uint64_t *at)
+{
+    size_t hdlc = 0;
+    uint64_t first_hdlc = 0;
+    for (size_t i = 0; i + 4 <= n; i++) {
+        if (p[i] == MBUS_LONG_START && p[i + 3] == MBUS_LONG_START && p[i + 1] == p[i + 2] && p[i + 1] >= 3 &&
+            ds_probe_mbus(p + i, n - i) != DS_PROBE_FRAME) {
+            *at = i;
+            return 1;
+        }
+        if (p[i] == DS_HDLC_FLAG && (p[i + 1] & 0xF0u) == 0xA0u) {
+            size_t len = (size_t)((p[i + 1] & 0x07u) << 8 | p[i + 2]);
+            if (len >= DS_HDLC_MIN_LEN && i + len + 1 < n && p[i + len + 1] == DS_HDLC_FLAG &&
+                ds_probe_hdlc(p + i, n - i) != DS_PROBE_FRAME && hdlc++ == 0)
+                first_hdlc = i;
+        }
+    }
+    if (hdlc < HDLC_NEAR_MISSES) return 0;
+    *at = first_hdlc;
+    return 1;
+}
+
+/* ---- what a receiver can deliver at all --------------------------------------------------
+ *
+ * Where the receiver's characters do not hold every bit the sender sent (it samples several
+ * times faster, or reads the parity bit as a stop bit and drops the character), no frame can
+ * be rebuilt; but such a receiver delivers only some byte values whatever the sender sends
+ * (a receiver 4 times faster: 00, 78, 80 and F8). The set is found by sending random bytes
+ * with idle gaps of any length through the pair of settings; a capture whose bytes all lie in
+ * a small set is evidence for the hypotheses that make that set, weighed as the bits its
+ * values save against any byte at all (log2(256 / size) per byte). */
+
+#define ALPHA_SYNTH_BYTES 1500u
+#define ALPHA_MAX_SIZE 160u      /* a bigger set tells too little */
+#define ALPHA_MIN_EVIDENCE 64.0  /* bits */
+
+typedef struct alpha_hyp {
+    hypothesis h;
+    ds_uart_error_policy policy;
+    unsigned size;
+    uint8_t only;      /* the value, when size is 1 */
+    double evidence;
+} alpha_hyp;
+
+static uint32_t next_random(uint32_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 17;
+    *x ^= *x << 5;
+    return *x;
+}
+
+typedef struct alpha_set {
+    uint8_t in[256];
+} alpha_set;
+
+static void mark_byte(void *user, const ds_uart_char *c) { ((alpha_set *)user)->in[c->byte] = 1; }
+
+static unsigned set_size(const alpha_set *set)
+{
+    unsigned k = 0;
+    for (int b = 0; b < 256; b++) k += set->in[b];
+    return k;
+}
+
+/* Sent in pieces (each from an idle line, as pushes are), so that a set that grows past any
+ * use is given up early: most hypotheses make one. */
+#define ALPHA_PIECE 100u
+
+static int synth_alphabet(const hypothesis *h, ds_uart_error_policy policy, ds_uart_line *line, alpha_set *set)
+{
+    uint64_t bit = ds_uart_bit_ticks(h->sender.baud);
+    uint32_t x = 0x9E3779B9u;
+    memset(set, 0, sizeof *set);
+    for (unsigned done = 0; done < ALPHA_SYNTH_BYTES; done += ALPHA_PIECE) {
+        ds_uart_line_clear(line);
+        if (ds_uart_line_add(line, 1, 20 * bit) != 0) return -1;
+        for (unsigned i = 0; i < ALPHA_PIECE; i++) {
+            if (ds_uart_put_char(line, &h->sender, next_random(&x) & 0xFFu) != 0) return -1;
+            uint32_t r = next_random(&x);
+            if ((r & 15u) == 0 && ds_uart_line_add(line, 1, ((r >> 4) % 40u) * bit + (r >> 12) % bit) != 0)
+                return -1;
+        }
+        if (ds_uart_line_add(line, 1, 20 * bit) != 0) return -1;
+        if (ds_uart_receive(line, &h->receiver, h->inverted, policy, mark_byte, set) < 0) return -1;
+        if (set_size(set) > ALPHA_MAX_SIZE) break;
+    }
+    return 0;
+}
+
+/* A capture fits a set when at most 0.5 % of its bytes lie outside it. The evidence is then
+ * the bits its values save against any byte at all; it counts when the set is small (32 values
+ * or fewer: a handful of values repeated is not chance), or when the capture's distinct values
+ * are many and would all fall in a set that size by chance only once in 2^40 (so that text or
+ * other structured bytes with few distinct values are not taken for a mis-set port). */
+#define ALPHA_SMALL 32u
+#define ALPHA_DISTINCT_EVIDENCE 40.0
+
+static void weigh_alphabet(alpha_hyp *a, const alpha_set *set, const size_t hist[256], size_t n)
+{
+    unsigned size = 0, distinct = 0;
+    size_t covered = 0;
+    for (int b = 0; b < 256; b++) {
+        if (set->in[b]) {
+            size++;
+            a->only = (uint8_t)b;
+            covered += hist[b];
+            if (hist[b]) distinct++;
+        }
+    }
+    a->size = size;
+    a->evidence = 0;
+    if (size == 0 || size > ALPHA_MAX_SIZE) return;
+    size_t missed = n - covered;
+    if (missed * 200 > n) return;
+    double per_value = log2(256.0 / size);
+    if (size > ALPHA_SMALL && distinct * per_value < ALPHA_DISTINCT_EVIDENCE) return;
+    a->evidence = (double)covered * per_value - 8.0 * (double)missed;
+}
+
+/* ---- the verdict --------------------------------------------------------------------------- */
+
+static void set_ratio(ds_serial_inference *out)
+{
+    unsigned long g = gcd(out->sender.baud, out->receiver.baud);
+    out->ratio_num = (unsigned)(out->sender.baud / g);
+    out->ratio_den = (unsigned)(out->receiver.baud / g);
+}
+
+static void verdict_of(ds_serial_inference *out, const hypothesis *h)
+{
+    out->receiver = h->receiver;
+    out->sender = h->sender;
+    out->inverted = h->inverted;
+    set_ratio(out);
+    if (h->sender.baud != h->receiver.baud) {
+        out->verdict = DS_SERIAL_BAUD;
+        out->code = DS_D_SERIAL_BAUD_MISMATCH;
+    } else if (h->inverted) {
+        out->verdict = DS_SERIAL_INVERTED;
+        out->code = DS_D_SERIAL_INVERTED;
+    } else if (h->sender.data_bits != h->receiver.data_bits) {
+        out->verdict = DS_SERIAL_DATA_BITS;
+        out->code = DS_D_SERIAL_DATA_BITS_MISMATCH;
+    } else {
+        out->verdict = DS_SERIAL_PARITY;
+        out->code = DS_D_SERIAL_PARITY_MISMATCH;
+    }
+}
+
+static void no_frames_verdict(ds_serial_inference *out, const uint8_t *p, size_t n)
+{
+    size_t hist[256];
+    out->entropy = entropy_bits(p, n, hist);
+    out->flag_bytes = hist[DS_HDLC_FLAG] + hist[MBUS_LONG_START] + hist[DS_IEC21_STX];
+    /* the entropy of n bytes drawn evenly falls short of 8 bits by about 255 / (2 n ln 2) */
+    double corrected = n ? out->entropy + 255.0 / (2.0 * (double)n * log(2.0)) : 0;
+    uint64_t at;
+    if (find_near_miss(p, n, &at)) {
+        out->verdict = DS_SERIAL_NEAR_MISS;
+        out->code = DS_D_SERIAL_NEAR_MISS;
+        out->near_miss_offset = at;
+        if (p[at] == MBUS_LONG_START)
+            snprintf(out->why, sizeof out->why,
+                     "an M-Bus header 68 %02X %02X 68 at offset %llu, but its checksum or stop byte is wrong, and no "
+                     "setting tried gives frames with good checks",
+                     p[at + 1], p[at + 2], (unsigned long long)at);
+        else
+            snprintf(out->why, sizeof out->why,
+                     "HDLC frames (the first at offset %llu, 7E %02X %02X) whose closing flag stands where their "
+                     "length says but whose FCS is wrong, and no setting tried gives frames with good checks",
+                     (unsigned long long)at, p[at + 1], p[at + 2]);
+    } else if (n >= 512 && corrected >= 7.8) {
+        out->verdict = DS_SERIAL_RANDOM;
+        out->code = DS_D_SERIAL_RANDOM;
+        snprintf(out->why, sizeof out->why,
+                 "the bytes are spread evenly (%.2f bits per byte), as ciphered data without framing or noise "
+                 "are; no setting tried gives frames with good checks",
+                 out->entropy);
+    } else {
+        out->verdict = DS_SERIAL_NOT_DLMS;
+        out->code = DS_D_SERIAL_NOT_DLMS;
+        snprintf(out->why, sizeof out->why,
+                 "%zu flag or start bytes (7E, 68, STX) in %zu bytes, no frame with good checks, and no setting "
+                 "tried gives any",
+                 out->flag_bytes, n);
+    }
+}
+
+static int keep_recovered(ds_serial_inference *out, const hypothesis *h, const uint8_t *p, size_t n)
+{
+    /* only a receiver at least as fast as the sender saw every sender bit */
+    if (h->sender.baud > h->receiver.baud) return 0;
+    rebuilt rb = {0};
+    ds_uart_line_init(&rb.line);
+    uint8_t *buf = NULL;
+    size_t cap = 0;
+    hypothesis copy = *h;
+    int rc = score(&copy, p, n, &rb, &buf, &cap);
+    ds_uart_line_free(&rb.line);
+    if (rc != 0) {
+        free(buf);
+        return -1;
+    }
+    out->recovered = buf;
+    out->recovered_len = copy.resampled;
+    return 0;
+}
+
+/* The alphabets of every hypothesis, with a receiver that keeps or zeroes bad characters. 1
+ * when one explains the capture (out is filled), 0 when none does, -1 on no memory. */
+static int statistical_verdict(ds_serial_inference *out, const hyp_list *hl, const uint8_t *p, size_t n)
+{
+    size_t hist[256];
+    (void)entropy_bits(p, n, hist);
+    unsigned distinct = 0;
+    for (int b = 0; b < 256; b++) distinct += hist[b] != 0;
+    if (n == 0 || distinct > ALPHA_MAX_SIZE) return 0; /* no set that tells anything holds them */
+    ds_uart_line line;
+    ds_uart_line_init(&line);
+    alpha_hyp best = {0}, cur;
+    alpha_set set;
+    int found = 0;
+    for (size_t i = 0; i < hl->n; i++)
+        for (int pol = DS_UART_KEEP; pol <= DS_UART_ZERO; pol++) {
+            cur.h = hl->h[i];
+            cur.policy = (ds_uart_error_policy)pol;
+            if (synth_alphabet(&cur.h, cur.policy, &line, &set) != 0) {
+                ds_uart_line_free(&line);
+                return -1;
+            }
+            weigh_alphabet(&cur, &set, hist, n);
+            if (cur.evidence < ALPHA_MIN_EVIDENCE) continue;
+            /* among equal evidence: a receiver that keeps bad characters (the common case), then
+             * the hypothesis nearest to the capture's setting */
+            int wins = !found || cur.evidence > best.evidence + 1e-9 ||
+                       (cur.evidence > best.evidence - 1e-9 &&
+                        (cur.policy < best.policy ||
+                         (cur.policy == best.policy && distance(&cur.h) < distance(&best.h))));
+            if (wins) {
+                best = cur;
+                found = 1;
+            }
+        }
+    if (!found) {
+        ds_uart_line_free(&line);
+        return 0;
+    }
+    /* the other sender rates that explain the bytes as well, in the same frame format */
+    for (size_t i = 0; i < hl->n && out->n_other_bauds < sizeof out->other_bauds / sizeof out->other_bauds[0]; i++) {
+        const hypothesis *h = &hl->h[i];
+        if (h->sender.baud == best.h.sender.baud || !same_frame_format(&h->sender, &best.h.sender) ||
+            h->inverted != best.h.inverted || !same_frame_format(&h->receiver, &best.h.receiver) ||
+            h->receiver.baud != best.h.receiver.baud)
+            continue;
+        cur.h = *h;
+        cur.policy = best.policy;
+        if (synth_alphabet(&cur.h, cur.policy, &line, &set) != 0) {
+            ds_uart_line_free(&line);
+            return -1;
+        }
+        weigh_alphabet(&cur, &set, hist, n);
+        int dup = 0;
+        for (size_t k = 0; k < out->n_other_bauds; k++) dup |= out->other_bauds[k] == h->sender.baud;
+        if (!dup && cur.evidence > best.evidence - 1e-9) out->other_bauds[out->n_other_bauds++] = h->sender.baud;
+    }
+    ds_uart_line_free(&line);
+    verdict_of(out, &best.h);
+    out->statistical = 1;
+    out->receiver_zeroes_errors = best.policy == DS_UART_ZERO;
+    const char *zeroing = best.policy == DS_UART_ZERO ? " that reads bad characters as 00" : "";
+    if (best.size == 1)
+        snprintf(out->why, sizeof out->why,
+                 "no setting gives frames with good checks, but every byte (%zu) is %02X, the only value a receiver "
+                 "at the capture's setting%s delivers from this sender, whatever it sends (%.0f bits of evidence)",
+                 n, best.only, zeroing, best.evidence);
+    else
+        snprintf(out->why, sizeof out->why,
+                 "no setting gives frames with good checks, but every byte (%zu) is one of the %u values a receiver "
+                 "at the capture's setting%s can deliver from this sender, whatever it sends (%.0f bits of evidence)",
+                 n, best.size, zeroing, best.evidence);
+    return 1;
+}
+
+static int all_below_128(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] & 0x80u) return 0;
+    return 1;
+}
+
+/* M-Bus frames that a 7-bit receiver left with good 7-bit checks: the sender sends 8 data bits. */
+static void seven_bit_verdict(ds_serial_inference *out, const frame_count *fc)
+{
+    if (!out->receiver_known) {
+        out->receiver.data_bits = 7;
+        out->receiver.parity = DS_PARITY_EVEN;
+    }
+    out->sender = out->receiver;
+    out->sender.data_bits = 8;
+    out->sender.parity = DS_PARITY_NONE;
+    out->verdict = DS_SERIAL_DATA_BITS;
+    out->code = DS_D_SERIAL_DATA_BITS_MISMATCH;
+    out->frames = fc->frames;
+    out->frame_bytes = fc->bytes;
+    snprintf(out->why, sizeof out->why,
+             "%zu M-Bus frames whose start, length, stop byte and the low 7 bits of the checksum hold, with bit 7 "
+             "of every byte missing: the sender sends 8 data bits (its parity cannot be told from these bytes)",
+             fc->frames);
+}
+
+int ds_serial_infer(const uint8_t *p, size_t n, const ds_serial_settings *receiver, ds_serial_inference *out)
+{
+    memset(out, 0, sizeof *out);
+    out->receiver_known = receiver != NULL;
+    if (receiver) out->receiver = *receiver;
+    else ds_serial_settings_init(&out->receiver);
+    out->sender = out->receiver;
+    out->ratio_num = out->ratio_den = 1;
+
+    int seven = receiver ? receiver->data_bits < 8 : n >= 64 && all_below_128(p, n);
+    frame_count as_is, seven_bit_mbus = {0};
+    count_frames(p, n, seven ? SEVEN_BIT_TELEGRAMS : EIGHT_BIT_FRAMES, &as_is);
+    if (seven) count_frames(p, n, SEVEN_BIT_MBUS, &seven_bit_mbus);
+    out->frames_as_captured = as_is.frames;
+
+    hyp_list hl = {0};
+    if (enumerate(&hl, receiver, seven) != 0) goto nomem;
+    out->hypotheses = hl.n + 1;
+
+    rebuilt rb = {0};
+    ds_uart_line_init(&rb.line);
+    uint8_t *buf = NULL;
+    size_t cap = 0;
+    size_t prefix = n < PREFIX_BYTES ? n : PREFIX_BYTES;
+    for (size_t i = 0; i < hl.n; i++)
+        if (score(&hl.h[i], p, prefix, &rb, &buf, &cap) != 0) goto nomem_line;
+
+    /* the finalists, on the whole capture */
+    size_t best_idx[FINALISTS];
+    size_t nbest = 0;
+    for (size_t i = 0; i < hl.n; i++) {
+        if (!hl.h[i].fc.frames) continue;
+        size_t k;
+        if (nbest < FINALISTS) k = nbest++;
+        else if (better(&hl.h[i], &hl.h[best_idx[FINALISTS - 1]])) k = FINALISTS - 1;
+        else continue;
+        best_idx[k] = i;
+        for (; k > 0 && better(&hl.h[best_idx[k]], &hl.h[best_idx[k - 1]]); k--) {
+            size_t t = best_idx[k];
+            best_idx[k] = best_idx[k - 1];
+            best_idx[k - 1] = t;
+        }
+    }
+    hypothesis *best = NULL;
+    for (size_t k = 0; k < nbest; k++) {
+        hypothesis *h = &hl.h[best_idx[k]];
+        if (prefix < n && score(h, p, n, &rb, &buf, &cap) != 0) goto nomem_line;
+        if (convincing(&h->fc, h->resampled) && (!best || better(h, best))) best = h;
+    }
+    ds_uart_line_free(&rb.line);
+    free(buf);
+
+    /* the bytes as they are get one try, not hundreds: one frame with good checks is enough */
+    if (as_is.frames >= 1 && (!best || as_is.bytes >= best->fc.bytes)) {
+        out->verdict = DS_SERIAL_FINE;
+        out->code = DS_D_SERIAL_OK;
+        out->frames = as_is.frames;
+        out->frame_bytes = as_is.bytes;
+        snprintf(out->why, sizeof out->why, "%zu frames with good checks in the bytes as captured", as_is.frames);
+    } else if (best) {
+        verdict_of(out, best);
+        out->frames = best->fc.frames;
+        out->frame_bytes = best->fc.bytes;
+        snprintf(out->why, sizeof out->why,
+                 "%zu frames with good checks (%zu bytes) when the line is read at the sender's setting, %zu as "
+                 "captured; %zu hypotheses tried",
+                 best->fc.frames, best->fc.bytes, as_is.frames, out->hypotheses);
+        if (keep_recovered(out, best, p, n) != 0) goto nomem_list;
+    } else if (convincing(&seven_bit_mbus, n)) {
+        seven_bit_verdict(out, &seven_bit_mbus);
+    } else {
+        int rc = statistical_verdict(out, &hl, p, n);
+        if (rc < 0) goto nomem_list;
+        if (rc == 0) no_frames_verdict(out, p, n);
+    }
+    free(hl.h);
+    return 0;
+
+nomem_line:
+    ds_uart_line_free(&rb.line);
+    free(buf);
+nomem_list:
+    free(hl.h);
+nomem:
+    ds_serial_inference_free(out);
+    return -1;
+}
+
+void ds_serial_inference_free(ds_serial_inference *r)
+{
+    free(r->recovered);
+    r->recovered = NULL;
+    r->recovered_len = 0;
+}

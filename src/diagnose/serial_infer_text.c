@@ -1,0 +1,168 @@
+/* The serial-settings finding in words and as JSON members (serial_infer.h), so that the
+ * diagnose report can print it like its other findings. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dlmscope/serial_infer.h"
+
+int ds_serial_inference_severity(const ds_serial_inference *r)
+{
+    switch (r->verdict) {
+    case DS_SERIAL_FINE: return 0;
+    case DS_SERIAL_NOT_DLMS:
+    case DS_SERIAL_NEAR_MISS:
+    case DS_SERIAL_RANDOM: return 1;
+    default: return 2;
+    }
+}
+
+static int is_setting_verdict(const ds_serial_inference *r)
+{
+    return r->verdict == DS_SERIAL_BAUD || r->verdict == DS_SERIAL_PARITY || r->verdict == DS_SERIAL_DATA_BITS ||
+           r->verdict == DS_SERIAL_INVERTED;
+}
+
+/* A growing text in a caller's buffer that counts what it would need, like snprintf. */
+typedef struct out_text {
+    char *buf;
+    size_t len, used;
+} out_text;
+
+static void put(out_text *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(out_text *o, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    size_t room = o->used < o->len ? o->len - o->used : 0;
+    int k = vsnprintf(room ? o->buf + o->used : NULL, room, fmt, ap);
+    va_end(ap);
+    if (k > 0) o->used += (size_t)k;
+}
+
+static const char *what_is_wrong(const ds_serial_inference *r)
+{
+    switch (r->verdict) {
+    case DS_SERIAL_BAUD: return "the capture's baud rate is not the sender's";
+    case DS_SERIAL_PARITY: return "the capture's parity is not the sender's";
+    case DS_SERIAL_DATA_BITS: return "the capture's data bits are not the sender's";
+    case DS_SERIAL_INVERTED: return "the line is inverted (a P1 or open-collector port read without an inverter)";
+    case DS_SERIAL_FINE: return "the serial settings are right";
+    case DS_SERIAL_NEAR_MISS: return "frame starts are there but their checks fail";
+    case DS_SERIAL_RANDOM: return "the bytes look random, not like DLMS frames";
+    default: return "the bytes are not DLMS frames";
+    }
+}
+
+static void message(out_text *o, const ds_serial_inference *r)
+{
+    char rx[DS_SERIAL_SETTINGS_TEXT], tx[DS_SERIAL_SETTINGS_TEXT];
+    ds_serial_settings_format(&r->receiver, rx, sizeof rx);
+    ds_serial_settings_format(&r->sender, tx, sizeof tx);
+    put(o, "%s: %s", what_is_wrong(r), r->why);
+    if (!is_setting_verdict(r)) return;
+    if (r->verdict == DS_SERIAL_BAUD && !r->receiver_known)
+        put(o, "; the sender's rate is %u/%u of the capture's (%lu if the capture was at %lu)", r->ratio_num,
+            r->ratio_den, r->sender.baud, r->receiver.baud);
+    else put(o, "; captured at %s, sent at %s", rx, tx);
+    if (r->inverted && r->verdict != DS_SERIAL_INVERTED) put(o, ", inverted");
+    if (r->n_other_bauds) {
+        put(o, "; sender rates of");
+        for (size_t i = 0; i < r->n_other_bauds; i++) put(o, "%s %lu", i ? "," : "", r->other_bauds[i]);
+        put(o, " explain the bytes as well");
+    }
+    if (r->recovered) put(o, "; %zu bytes recovered from the bits", r->recovered_len);
+}
+
+static void hint(out_text *o, const ds_serial_inference *r)
+{
+    char tx[DS_SERIAL_SETTINGS_TEXT];
+    ds_serial_settings_format(&r->sender, tx, sizeof tx);
+    if (is_setting_verdict(r) && r->n_other_bauds) {
+        put(o, "the sender's rate cannot be told from these bytes: try %lu", r->sender.baud);
+        for (size_t i = 0; i < r->n_other_bauds; i++) put(o, ", %lu", r->other_bauds[i]);
+        put(o, " (dlmscope listen --probe tries them)");
+        return;
+    }
+    if (is_setting_verdict(r)) {
+        put(o, "set the port to %s%s and capture again", tx, r->inverted ? " with the line inverted" : "");
+        if (r->statistical) put(o, " (the bytes lost to framing errors cannot be recovered from this capture)");
+        return;
+    }
+    switch (r->verdict) {
+    case DS_SERIAL_FINE: put(o, "decode the capture as it is"); break;
+    case DS_SERIAL_NEAR_MISS:
+        put(o, "check the wiring and the settings (try dlmscope listen --probe); a frame cut or damaged in the "
+               "capture also looks like this");
+        break;
+    case DS_SERIAL_RANDOM:
+        put(o, "if this is a meter port, the data may be ciphered below the framing or the port is not a DLMS "
+               "one; otherwise try dlmscope listen --probe");
+        break;
+    default:
+        put(o, "check that this port carries DLMS (HDLC, M-Bus or IEC 62056-21); a sender faster than the capture, an "
+               "inverted line, or 8N1 read with a parity bit lose bits that bytes without their timing cannot give "
+               "back: try dlmscope listen --probe");
+        break;
+    }
+}
+
+int ds_serial_inference_text(const ds_serial_inference *r, char *buf, size_t len)
+{
+    out_text o = {buf, len, 0};
+    if (len) buf[0] = 0;
+    put(&o, "%s: ", r->code ? r->code : DS_D_SERIAL_NOT_DLMS);
+    message(&o, r);
+    put(&o, ". Hint: ");
+    hint(&o, r);
+    put(&o, ".");
+    return (int)o.used;
+}
+
+/* A JSON string of text (escaped). */
+static void put_json_string(out_text *o, const char *s)
+{
+    put(o, "\"");
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') put(o, "\\%c", c);
+        else if (c < 0x20) put(o, "\\u%04x", c);
+        else put(o, "%c", c);
+    }
+    put(o, "\"");
+}
+
+static void put_part_as_json(out_text *o, void (*part)(out_text *, const ds_serial_inference *),
+                             const ds_serial_inference *r)
+{
+    char tmp[1024];
+    out_text t = {tmp, sizeof tmp, 0};
+    part(&t, r);
+    put_json_string(o, tmp);
+}
+
+int ds_serial_inference_json(const ds_serial_inference *r, char *buf, size_t len)
+{
+    static const char *const SEVERITY[] = {"info", "warning", "error"};
+    out_text o = {buf, len, 0};
+    if (len) buf[0] = 0;
+    char rx[DS_SERIAL_SETTINGS_TEXT], tx[DS_SERIAL_SETTINGS_TEXT];
+    ds_serial_settings_format(&r->receiver, rx, sizeof rx);
+    ds_serial_settings_format(&r->sender, tx, sizeof tx);
+    put(&o, "\"code\":\"%s\",\"severity\":\"%s\",\"message\":", r->code ? r->code : DS_D_SERIAL_NOT_DLMS,
+        SEVERITY[ds_serial_inference_severity(r)]);
+    put_part_as_json(&o, message, r);
+    put(&o, ",\"hint\":");
+    put_part_as_json(&o, hint, r);
+    put(&o, ",\"capture_settings\":\"%s\",\"capture_settings_known\":%s", rx, r->receiver_known ? "true" : "false");
+    if (is_setting_verdict(r) || r->verdict == DS_SERIAL_FINE)
+        put(&o, ",\"sender_settings\":\"%s\",\"ratio\":\"%u/%u\",\"inverted\":%s,\"statistical\":%s", tx,
+            r->ratio_num, r->ratio_den, r->inverted ? "true" : "false", r->statistical ? "true" : "false");
+    put(&o, ",\"frames\":%zu,\"frame_bytes\":%zu,\"frames_as_captured\":%zu,\"hypotheses\":%zu", r->frames,
+        r->frame_bytes, r->frames_as_captured, r->hypotheses);
+    if (r->recovered) put(&o, ",\"recovered_bytes\":%zu", r->recovered_len);
+    if (r->verdict == DS_SERIAL_NEAR_MISS) put(&o, ",\"offset\":%llu", (unsigned long long)r->near_miss_offset);
+    if (r->verdict == DS_SERIAL_RANDOM || r->verdict == DS_SERIAL_NOT_DLMS)
+        put(&o, ",\"entropy\":%.2f,\"flag_bytes\":%zu", r->entropy, r->flag_bytes);
+    return (int)o.used;
+}
