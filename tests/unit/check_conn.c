@@ -126,6 +126,11 @@ static size_t move(pair *p, int dir)
         int fault = p->fault ? p->fault(dir, p->sent[dir]) : 0;
         p->sent[dir]++;
         if (fault == 2) wire[pos + len - 2] ^= 0x01;
+        if (fault == 4) {
+            /* noise that looks like the start of a long frame, before this one */
+            static const uint8_t noise[] = {0x7E, 0xA7, 0xFF, 0x03, 0x21};
+            feed(p, dir, noise, sizeof noise);
+        }
         if (fault == 3) {
             ck_assert_uint_le(len, sizeof p->held);
             memcpy(p->held, wire + pos, len);
@@ -431,6 +436,14 @@ START_TEST(test_fault_delayed)
 }
 END_TEST
 
+START_TEST(test_fault_noise)
+{
+    /* a false frame start swallows what follows until the reader gives it up */
+    for (int dir = 0; dir < 2; dir++)
+        for (int i = 0; i < 4; i++) faulty_exchange(dir, i, 4, 1, 300, 300);
+}
+END_TEST
+
 START_TEST(test_fault_link_reset)
 {
     pair p;
@@ -680,6 +693,7 @@ static Suite *conn_suite(void)
     tcase_add_test(tc, test_fault_dropped);
     tcase_add_test(tc, test_fault_fcs);
     tcase_add_test(tc, test_fault_delayed);
+    tcase_add_test(tc, test_fault_noise);
     tcase_add_test(tc, test_fault_link_reset);
     tcase_add_test(tc, test_fault_retries_exhausted);
     tcase_add_test(tc, test_frmr_and_garbage);
