@@ -3,7 +3,7 @@
  * The first three bytes choose the settings; the rest is a script of steps: peer bytes for one
  * machine alone, or two machines (client and server) talking with the script corrupting,
  * dropping and delaying what goes between them, plus clock steps, APDUs to send, opens and
- * closes. Checked: no crash, no hang (every step is bounded), every frame a machine writes is a
+ * closes, and frames with good checks built around script bytes (any control byte, info). Checked: no crash, no hang (every step is bounded), every frame a machine writes is a
  * frame the library's reader takes with good checks, and every APDU delivered is within
  * max_apdu. */
 #include <stdint.h>
@@ -12,6 +12,7 @@
 
 #include "dlmscope/conn.h"
 #include "dlmscope/frame.h"
+#include "link/hdlc_write.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -157,6 +158,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             uint64_t d = ds_conn_next_deadline(s1.c);
             if (pair && ds_conn_next_deadline(s2.c) < d) d = ds_conn_next_deadline(s2.c);
             if (d != UINT64_MAX && d > now) now = d;
+            break;
+        }
+        case 7: { /* a well-formed frame around script bytes, so that the checks do not stop
+                     the search at the CRC: HDLC with the control byte given, or a wrapper */
+            unsigned control = take(&cur), len = take(&cur);
+            if (len > cur.n) len = (unsigned)cur.n;
+            if (a.framing == DS_CONN_HDLC) {
+                static const uint8_t client16 = 0x21, server1 = 0x03, server1_17[2] = {0x02, 0x23};
+                const uint8_t *server = a.server_physical ? server1_17 : &server1;
+                size_t server_len = a.server_physical ? 2 : 1;
+                int to_server = a.role == DS_CONN_SERVER;
+                uint8_t frame[DS_HDLC_WIRE_MAX];
+                size_t n = ds_hdlc_write(frame, sizeof frame, to_server ? server : &client16, to_server ? server_len : 1,
+                                         to_server ? &client16 : server, to_server ? 1 : server_len, (uint8_t)control,
+                                         op >> 3 & 1u, cur.p, len);
+                if (n) ds_conn_recv(s1.c, frame, n, now);
+            } else {
+                uint8_t head[8] = {0, 1, 0, (uint8_t)(a.role == DS_CONN_SERVER ? 16 : 1), 0,
+                                   (uint8_t)(a.role == DS_CONN_SERVER ? 1 : 16), 0, (uint8_t)len};
+                ds_conn_recv(s1.c, head, sizeof head, now);
+                ds_conn_recv(s1.c, cur.p, len, now);
+            }
+            cur.p += len;
+            cur.n -= len;
             break;
         }
         default: break;
