@@ -625,6 +625,41 @@ START_TEST(test_hdlc_server_bytes)
 }
 END_TEST
 
+START_TEST(test_hdlc_rnr)
+{
+    /* the server says RNR (receiver not ready) to the first segment: the client holds the next
+     * one, polls with RR after the response timeout, and goes on once RR comes */
+    ds_conn_settings cs = settings(DS_CONN_CLIENT, DS_CONN_HDLC);
+    side cl = {0};
+    cl.c = ds_conn_new(&cs, on_event, &cl);
+    uint8_t f[512], out[512], apdu[300];
+    ds_conn_open(cl.c, 0);
+    ds_conn_output(cl.c, out, sizeof out);
+    size_t n = test_unhex("7EA01E210373C37A818012050180060180070400000001080400000001533B7E", f, sizeof f);
+    ds_conn_recv(cl.c, f, n, 0);
+    fill(apdu, sizeof apdu, 0xC1);
+    ck_assert_int_eq(ds_conn_send_apdu(cl.c, apdu, sizeof apdu, 0), 0);
+    size_t m = ds_conn_output(cl.c, out, sizeof out);
+    ck_assert_uint_eq(m, 128 + 11);
+    ck_assert_uint_eq(out[1], 0xA8); /* S=1 */
+    ck_assert_uint_eq(out[5], 0x10); /* N(S)=0 N(R)=0 P */
+    n = test_unhex("7EA00721033533677E", f, sizeof f); /* RNR N(R)=1 F */
+    ds_conn_recv(cl.c, f, n, 10);
+    ck_assert_uint_eq(ds_conn_pending_output(cl.c), 0);
+    ck_assert_uint_eq(ds_conn_next_deadline(cl.c), 1010);
+    ds_conn_tick(cl.c, 1010);
+    expect_output(cl.c, "7EA00703211115A67E"); /* RR N(R)=0 P */
+    n = test_unhex("7EA00721033117217E", f, sizeof f); /* RR N(R)=1 F */
+    ds_conn_recv(cl.c, f, n, 1020);
+    m = ds_conn_output(cl.c, out, sizeof out);
+    ck_assert_uint_eq(m, 128 + 11);
+    ck_assert_uint_eq(out[1], 0xA8);
+    ck_assert_uint_eq(out[5], 0x12); /* N(S)=1 N(R)=0 P */
+    ck_assert_int_eq(cl.errors, 0);
+    ds_conn_free(cl.c);
+}
+END_TEST
+
 /* ---- corpus frames -------------------------------------------------------------------------- */
 
 typedef struct decoded {
@@ -752,6 +787,7 @@ static Suite *conn_suite(void)
     tcase_add_test(tc, test_frmr_and_garbage);
     tcase_add_test(tc, test_max_apdu);
     tcase_add_test(tc, test_hdlc_server_bytes);
+    tcase_add_test(tc, test_hdlc_rnr);
     tcase_add_test(tc, test_corpus_server_answers_snrm);
     tcase_add_test(tc, test_corpus_client_takes_ua_and_iframe);
     suite_add_tcase(s, tc);
