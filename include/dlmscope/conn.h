@@ -107,7 +107,11 @@ size_t ds_conn_output(ds_conn *c, uint8_t *buf, size_t cap);
 int ds_conn_close(ds_conn *c, uint64_t now_ms);
 
 int ds_conn_is_up(const ds_conn *c);
-/* 1 while an APDU we sent, or a segmented one we receive, is not complete. */
+/* 1 while an APDU we sent, or a segmented one we receive, is not complete. A client's APDU is
+ * complete when acknowledged (over HDLC with window 1 that is its answer's N(R)); a server's
+ * answer once it is all sent (its last frame is acknowledged only by the client's next one).
+ * A client also waits for an answer to each APDU it sent, polling for it (HDLC) until it
+ * comes or the retries run out (link.timeout): ds_conn_next_deadline covers that wait. */
 int ds_conn_busy(const ds_conn *c);
 void ds_conn_get_params(const ds_conn *c, ds_conn_params *out);
 
