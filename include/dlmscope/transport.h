@@ -87,7 +87,8 @@ typedef enum ds_pump_result {
     DS_PUMP_EVENT = 1,    /* the machine reported DS_CONN_EV_CONNECTED, APDU, DISCONNECTED or ERROR */
     DS_PUMP_TIMEOUT = 0,  /* deadline_ms came first */
     DS_PUMP_CLOSED = -1   /* the descriptor failed or the peer closed it: a DS_CONN_EV_ERROR
-                             "link.closed" (broken, with what was in flight) was reported */
+                             "link.closed" (broken, with what was in flight) was reported,
+                             unless the link was down already (a server after DISC) */
 } ds_pump_result;
 
 /* Moves bytes between fd and c: writes what c queued, polls fd until the earlier of deadline_ms
@@ -96,6 +97,13 @@ typedef enum ds_pump_result {
  * in answer), or when deadline_ms passes. A write that finds no room waits for it within the
  * same deadline. */
 ds_pump_result ds_conn_pump(ds_conn *c, int fd, uint64_t deadline_ms);
+
+/* One step for a program that polls many descriptors itself (an emulator with many clients):
+ * reads what fd has now (without waiting), feeds it to c, ticks c, and writes what c queued
+ * (waiting for room up to 1 s). Call it when poll() says fd is readable or when
+ * ds_conn_next_deadline(c) has passed. DS_PUMP_EVENT when an event fired, DS_PUMP_TIMEOUT when
+ * none did, DS_PUMP_CLOSED as for ds_conn_pump. */
+ds_pump_result ds_conn_serve_ready(ds_conn *c, int fd);
 
 #ifdef __cplusplus
 }

@@ -244,6 +244,16 @@ static void check_inactivity(ds_conn *c)
                (unsigned)c->s.inactivity_timeout_ms);
 }
 
+/* Bytes that begin a frame and then stop for half a response timeout are no frame: a false
+ * start in noise (7E A7 FF ...) would otherwise hold back every frame behind it until 2047
+ * bytes have come. The reader then looks for good frames inside what it held. */
+static void give_up_stalled_frame(ds_conn *c)
+{
+    if (c->now - c->last_byte_at < c->s.response_timeout_ms / 2) return;
+    if (ds_framer_pending(c->framer) == DS_PENDING_NONE) return;
+    ds_framer_flush(c->framer);
+}
+
 int ds_conn_recv(ds_conn *c, const uint8_t *p, size_t n, uint64_t now_ms)
 {
     if (!c) return -1;
@@ -251,8 +261,10 @@ int ds_conn_recv(ds_conn *c, const uint8_t *p, size_t n, uint64_t now_ms)
     check_inactivity(c);
     if (c->state == LINK_BROKEN) return -1;
     if (p && n) {
+        give_up_stalled_frame(c);
         ds_framer_feed(c->framer, p, n, c->in_off, NULL);
         c->in_off += n;
+        c->last_byte_at = now_ms;
     }
     return c->state == LINK_BROKEN ? -1 : 0;
 }
@@ -262,6 +274,8 @@ int ds_conn_tick(ds_conn *c, uint64_t now_ms)
     if (!c) return -1;
     c->now = now_ms;
     check_inactivity(c);
+    if (c->state == LINK_BROKEN) return -1;
+    give_up_stalled_frame(c);
     if (c->state == LINK_BROKEN) return -1;
     if (c->s.framing == DS_CONN_HDLC)
         hdlc_tick(c);

@@ -33,6 +33,7 @@ struct ds_conn {
     void *user;
     ds_framer *framer;           /* the library's frame reader, forced to the one framing */
     uint64_t in_off;             /* stream offset of the next byte fed to the framer */
+    uint64_t last_byte_at;       /* when the last peer byte came */
     uint64_t now;                /* the time of the call being served */
     link_state state;
     ds_conn_params params;

@@ -191,7 +191,7 @@ static void deliver(ds_conn *c)
     if (is_client(c)) c->awaiting_reply = 0; /* the answer came, whole or too long */
     if (c->rx_overflow) {
         conn_error(c, "link.too_long", 0, "a reassembled APDU exceeds %zu bytes and was dropped", c->s.max_apdu);
-    } else {
+    } else if (c->rx_len) { /* I-frames with no APDU (no info, or the LLC alone) carry nothing up */
         conn_event(c, DS_CONN_EV_APDU, c->rx, c->rx_len);
     }
     c->rx_len = 0;
@@ -203,6 +203,9 @@ static void take_info(ds_conn *c, const uint8_t *info, size_t len)
     if (!c->rx_active) {
         c->rx_len = 0;
         c->rx_overflow = 0;
+    }
+    if (!info || !len) return; /* an I-frame without an information field */
+    if (!c->rx_active) {
         size_t llc = ds_llc_length(info, len);
         info += llc;
         len -= llc;

@@ -520,3 +520,26 @@ ds_pump_result ds_conn_pump(ds_conn *c, int fd, uint64_t deadline_ms)
         ds_conn_tick(c, now);
     }
 }
+
+ds_pump_result ds_conn_serve_ready(ds_conn *c, int fd)
+{
+    uint64_t notices = conn_notices(c);
+    uint8_t buf[PUMP_READ_CHUNK];
+    for (int reads = 0; reads < 16; reads++) { /* bounded: one busy peer does not starve the rest */
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n > 0) {
+            ds_conn_recv(c, buf, (size_t)n, ds_clock_ms());
+            if ((size_t)n < sizeof buf) break;
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) break;
+        int e = n == 0 ? 0 : errno;
+        return lost(c, n == 0 || e == EIO ? "the peer closed the connection" : "reading from the peer failed",
+                    e == EIO ? 0 : e);
+    }
+    ds_conn_tick(c, ds_clock_ms());
+    size_t n;
+    while ((n = ds_conn_output(c, buf, sizeof buf)) > 0)
+        if (ds_fd_write_all(fd, buf, n, 1000) != 0) return lost(c, "writing to the peer failed", errno);
+    return conn_notices(c) != notices ? DS_PUMP_EVENT : DS_PUMP_TIMEOUT;
+}

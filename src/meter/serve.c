@@ -89,8 +89,19 @@ static int assoc_out(void *user, const uint8_t *apdu, size_t len)
     return ds_conn_send_apdu(s->conn, apdu, len, now_ms());
 }
 
+/* The invocation counter goes on from association to association of a client, as a meter's
+ * does: the next one starts where this one stopped (the frame counter object shows it). */
+static void keep_ic(session *s)
+{
+    if (!s->assoc || !ds_assoc_is_open(s->assoc)) return;
+    meter_assoc *as = meter_find_assoc(s->srv->m, ds_conn_peer_address(s->conn));
+    uint32_t next = ds_assoc_next_ic(s->assoc);
+    if (as && next > as->ic) as->ic = next;
+}
+
 static void drop_assoc(session *s)
 {
+    keep_ic(s);
     ds_assoc_free(s->assoc);
     s->assoc = NULL;
 }
@@ -122,6 +133,7 @@ static void on_link_event(void *user, const ds_conn_event *ev)
         /* an APDU the association cannot take is answered by it (exception, AARE rejected) or
            dropped; the link stays */
         ds_assoc_receive(s->assoc, ev->data, ev->len);
+        keep_ic(s);
         break;
     case DS_CONN_EV_DISCONNECTED:
         drop_assoc(s); /* DISC: the association ends with its link */

@@ -376,6 +376,9 @@ def glo(tag, plain, ic, title=CLIENT_TITLE):
     return bytes([tag, len(body)]) + body
 
 
+SERVER_IC = []  # the invocation counters of the emulator's ciphered answers, in order
+
+
 def unglo(apdu, title=SERVER_TITLE):
     n, at = apdu[1], 2
     if n & 0x80:
@@ -383,6 +386,7 @@ def unglo(apdu, title=SERVER_TITLE):
         n, at = int.from_bytes(apdu[2:2 + k], "big"), 2 + k
     body = apdu[at:at + n]
     sc, ic, rest = body[0], body[1:5], body[5:]
+    SERVER_IC.append(int.from_bytes(ic, "big"))
     assert sc == 0x30, "SC %02X" % sc
     ct, tag = rest[:-12], rest[-12:]
     # GCM with a 12-byte tag: decrypt by checking the tag ourselves
@@ -404,6 +408,22 @@ def hls(e):
     except ImportError:
         check("hls skipped (no python3-cryptography)", True)
         return
+    hls_session(e, "hls")
+    first = list(SERVER_IC)
+    check("hls server ICs increase", first == sorted(set(first)) and len(first) == 7, first)
+    del SERVER_IC[:]
+    # a second association goes on from the IC the first one reached: no IC is used twice
+    hls_session(e, "hls again")
+    check("hls again: ICs go on", SERVER_IC and SERVER_IC[0] > first[-1], (first, SERVER_IC))
+    # the frame counter object shows where the counter stands (read by the public client)
+    w = Wrapper(e.port(), 16)
+    c = Plain(w)
+    c.x(AARQ_16)
+    eq("hls frame counter", c.x(get(1, "00002B0100FF", 2)), h("C401C100 06") + (SERVER_IC[-1] + 1).to_bytes(4, "big"))
+    w.close()
+
+
+def hls_session(e, tag):
     w = Wrapper(e.port(), 1)
     c = Plain(w)
     ctos = h("4B35366C4B53476F")
@@ -413,22 +433,22 @@ def hls(e):
             h("AC0A8008") + ctos + bytes([0xBE, len(uinfo) + 2, 0x04, len(uinfo)]) + uinfo)
     aare = c.x(bytes([0x60, len(body)]) + body)
     res, diag, f = aare_result(aare)
-    eq("hls aare accepted, authentication required", (res, diag), (0, 14))
-    check("hls aare server title", f.get(0xA4, b"")[-8:] == SERVER_TITLE, f.get(0xA4, b"").hex())
+    eq(tag + " aare accepted, authentication required", (res, diag), (0, 14))
+    check(tag + " aare server title", f.get(0xA4, b"")[-8:] == SERVER_TITLE, f.get(0xA4, b"").hex())
     stoc = f.get(0xAA, b"")[2:]
-    check("hls aare challenge", len(stoc) >= 8, stoc.hex())
+    check(tag + " aare challenge", len(stoc) >= 8, stoc.hex())
     ui = f.get(0xBE, b"")[2:]
-    check("hls aare glo-initiateResponse", ui[:1] == h("28") and unglo(ui)[:1] == h("08"), ui.hex())
+    check(tag + " aare glo-initiateResponse", ui[:1] == h("28") and unglo(ui)[:1] == h("08"), ui.hex())
     reply = h("C301C1 000F 0000280000FF 01 01 09 11") + gmac(CLIENT_TITLE, 2, stoc)
     a = unglo(c.x(glo(0xCB, reply, 2)))
-    check("hls f(StoC) accepted", a[:8] == h("C701C100 01 00 0911"), a.hex())
+    check(tag + " f(StoC) accepted", a[:8] == h("C701C100 01 00 0911"), a.hex())
     fctos = a[8:]
-    check("hls f(CtoS) checks", fctos == gmac(SERVER_TITLE, int.from_bytes(fctos[1:5], "big"), ctos), fctos.hex())
-    eq("hls remote disconnect", unglo(c.x(glo(0xCB, h("C301C1 0046 000060030AFF 01 01 0F00"), 3))), h("C701C1 00 00"))
-    eq("hls output off", unglo(c.x(glo(0xC8, get(70, "000060030AFF", 2), 4))), h("C401C100 0300"))
-    eq("hls wrong type", unglo(c.x(glo(0xCB, h("C301C1 0046 000060030AFF 02 01 1100"), 5))), h("C701C1 0C 00"))
-    eq("hls remote reconnect", unglo(c.x(glo(0xCB, h("C301C1 0046 000060030AFF 02 01 0F00"), 6))), h("C701C1 00 00"))
-    eq("hls control state connected", unglo(c.x(glo(0xC8, get(70, "000060030AFF", 3), 7))), h("C401C100 1601"))
+    check(tag + " f(CtoS) checks", fctos == gmac(SERVER_TITLE, int.from_bytes(fctos[1:5], "big"), ctos), fctos.hex())
+    eq(tag + " remote disconnect", unglo(c.x(glo(0xCB, h("C301C1 0046 000060030AFF 01 01 0F00"), 3))), h("C701C1 00 00"))
+    eq(tag + " output off", unglo(c.x(glo(0xC8, get(70, "000060030AFF", 2), 4))), h("C401C100 0300"))
+    eq(tag + " wrong type", unglo(c.x(glo(0xCB, h("C301C1 0046 000060030AFF 02 01 1100"), 5))), h("C701C1 0C 00"))
+    eq(tag + " remote reconnect", unglo(c.x(glo(0xCB, h("C301C1 0046 000060030AFF 02 01 0F00"), 6))), h("C701C1 00 00"))
+    eq(tag + " control state connected", unglo(c.x(glo(0xC8, get(70, "000060030AFF", 3), 7))), h("C401C100 1601"))
     w.close()
 
 

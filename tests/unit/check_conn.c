@@ -126,6 +126,11 @@ static size_t move(pair *p, int dir)
         int fault = p->fault ? p->fault(dir, p->sent[dir]) : 0;
         p->sent[dir]++;
         if (fault == 2) wire[pos + len - 2] ^= 0x01;
+        if (fault == 4) {
+            /* noise that looks like the start of a long frame, before this one */
+            static const uint8_t noise[] = {0x7E, 0xA7, 0xFF, 0x03, 0x21};
+            feed(p, dir, noise, sizeof noise);
+        }
         if (fault == 3) {
             ck_assert_uint_le(len, sizeof p->held);
             memcpy(p->held, wire + pos, len);
@@ -431,6 +436,14 @@ START_TEST(test_fault_delayed)
 }
 END_TEST
 
+START_TEST(test_fault_noise)
+{
+    /* a false frame start swallows what follows until the reader gives it up */
+    for (int dir = 0; dir < 2; dir++)
+        for (int i = 0; i < 4; i++) faulty_exchange(dir, i, 4, 1, 300, 300);
+}
+END_TEST
+
 START_TEST(test_fault_link_reset)
 {
     pair p;
@@ -559,6 +572,59 @@ START_TEST(test_max_apdu)
 }
 END_TEST
 
+START_TEST(test_hdlc_server_bytes)
+{
+    /* the server's answers, frame by frame (REFERENCE §10.1) */
+    ds_conn_settings ss = settings(DS_CONN_SERVER, DS_CONN_HDLC);
+    side sv = {0};
+    sv.c = ds_conn_new(&ss, on_event, &sv);
+    uint8_t f[512];
+    size_t n;
+    /* not connected: DISC and an I-frame get DM */
+    n = test_unhex("7EA00703215303C77E", f, sizeof f);
+    ds_conn_recv(sv.c, f, n, 0);
+    expect_output(sv.c, "7EA00721031F6BE97E");
+    n = test_unhex("7EA0190321107FDAE6E600C001C1000100002B0100FF02007D8F7E", f, sizeof f);
+    ds_conn_recv(sv.c, f, n, 0);
+    expect_output(sv.c, "7EA00721031F6BE97E");
+    ck_assert_int_eq(sv.apdus, 0);
+    /* an SNRM for server 2 is not for us; none from client 17 either when client 16 is set */
+    n = test_unhex("7EA007052193D6D77E", f, sizeof f);
+    ds_conn_recv(sv.c, f, n, 0);
+    n = test_unhex("7EA007032393BF327E", f, sizeof f);
+    ds_conn_recv(sv.c, f, n, 0);
+    ck_assert_uint_eq(ds_conn_pending_output(sv.c), 0);
+    ck_assert_int_eq(sv.connected, 0);
+    /* an SNRM without parameters: UA with the defaults */
+    n = test_unhex("7EA0070321930F017E", f, sizeof f);
+    ds_conn_recv(sv.c, f, n, 0);
+    ck_assert_int_eq(sv.connected, 1);
+    expect_output(sv.c, "7EA01E210373C37A818012050180060180070400000001080400000001533B7E");
+    /* an RR poll with nothing to send: RR with N(R)=0 */
+    n = test_unhex("7EA00703211115A67E", f, sizeof f);
+    ds_conn_recv(sv.c, f, n, 0);
+    expect_output(sv.c, "7EA00721031115007E");
+    /* a GET; answered later, outside the callback: I-frame N(S)=0 N(R)=1 F, response LLC */
+    n = test_unhex("7EA0190321107FDAE6E600C001C1000100002B0100FF02007D8F7E", f, sizeof f);
+    ds_conn_recv(sv.c, f, n, 0);
+    ck_assert_int_eq(sv.apdus, 1);
+    ck_assert_uint_eq(sv.apdu_len, 13);
+    ck_assert_uint_eq(ds_conn_pending_output(sv.c), 0);
+    uint8_t resp[18];
+    test_unhex("C401C1000906083132333435363738", resp, sizeof resp);
+    ck_assert_int_eq(ds_conn_send_apdu(sv.c, resp, 15, 0), 0);
+    expect_output(sv.c, "7EA01B2103300B64E6E700C401C10009060831323334353637387CE97E");
+    ck_assert_uint_eq(ds_conn_peer_address(sv.c), 16);
+    /* DISC: UA, and the link is down */
+    n = test_unhex("7EA00703215303C77E", f, sizeof f);
+    ds_conn_recv(sv.c, f, n, 0);
+    expect_output(sv.c, "7EA00721037301407E");
+    ck_assert_int_eq(sv.disconnected, 1);
+    ck_assert(!ds_conn_is_up(sv.c));
+    ds_conn_free(sv.c);
+}
+END_TEST
+
 /* ---- corpus frames -------------------------------------------------------------------------- */
 
 typedef struct decoded {
@@ -680,10 +746,12 @@ static Suite *conn_suite(void)
     tcase_add_test(tc, test_fault_dropped);
     tcase_add_test(tc, test_fault_fcs);
     tcase_add_test(tc, test_fault_delayed);
+    tcase_add_test(tc, test_fault_noise);
     tcase_add_test(tc, test_fault_link_reset);
     tcase_add_test(tc, test_fault_retries_exhausted);
     tcase_add_test(tc, test_frmr_and_garbage);
     tcase_add_test(tc, test_max_apdu);
+    tcase_add_test(tc, test_hdlc_server_bytes);
     tcase_add_test(tc, test_corpus_server_answers_snrm);
     tcase_add_test(tc, test_corpus_client_takes_ua_and_iframe);
     suite_add_tcase(s, tc);

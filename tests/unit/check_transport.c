@@ -4,6 +4,7 @@
 #define _DEFAULT_SOURCE
 #include <check.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,6 +229,47 @@ START_TEST(test_pump_timeout_and_broken_link)
 }
 END_TEST
 
+START_TEST(test_serve_ready)
+{
+    /* a server loop of its own: poll(), then ds_conn_serve_ready on the readable descriptor */
+    char err[256], addr[64];
+    uint16_t port = 0;
+    int lfd = ds_tcp_listen("127.0.0.1", 0, &port, err, sizeof err);
+    snprintf(addr, sizeof addr, "127.0.0.1:%u", (unsigned)port);
+    int fc = ds_tcp_connect(addr, 1000, err, sizeof err);
+    int fs = ds_tcp_accept(lfd, 1000, NULL, 0, err, sizeof err);
+    ck_assert_int_ge(fs, 0);
+    side cl, sv;
+    new_pair(&cl, &sv, DS_CONN_HDLC);
+    uint8_t req[700], resp[900];
+    fill(req, sizeof req, 0xC0);
+    fill(resp, sizeof resp, 0xC4);
+    sv.auto_reply = resp;
+    sv.auto_reply_len = sizeof resp;
+    ds_conn_open(cl.c, ds_clock_ms());
+    uint64_t end = ds_clock_ms() + TEST_BUDGET_MS;
+    int sent = 0;
+    while (cl.apdus == 0 && ds_clock_ms() < end) {
+        ds_conn_pump(cl.c, fc, ds_clock_ms() + 2);
+        if (cl.connected && !sent) sent = ds_conn_send_apdu(cl.c, req, sizeof req, ds_clock_ms()) == 0;
+        struct pollfd pfd = {.fd = fs, .events = POLLIN};
+        if (poll(&pfd, 1, 2) > 0) ck_assert_int_ne(ds_conn_serve_ready(sv.c, fs), DS_PUMP_CLOSED);
+    }
+    ck_assert_uint_eq(sv.apdu_len, sizeof req);
+    ck_assert_uint_eq(cl.apdu_len, sizeof resp);
+    ck_assert_mem_eq(cl.apdu, resp, sizeof resp);
+    close(fc);
+    struct pollfd pfd = {.fd = fs, .events = POLLIN};
+    ck_assert_int_eq(poll(&pfd, 1, 2000), 1);
+    ck_assert_int_eq(ds_conn_serve_ready(sv.c, fs), DS_PUMP_CLOSED);
+    ck_assert_str_eq(sv.last_code, "link.closed");
+    ds_conn_free(cl.c);
+    ds_conn_free(sv.c);
+    close(fs);
+    close(lfd);
+}
+END_TEST
+
 START_TEST(test_udp)
 {
     char err[256], addr[64], peer[128];
@@ -301,6 +343,7 @@ static Suite *transport_suite(void)
     tcase_add_test(tc, test_tcp);
     tcase_add_test(tc, test_tcp_refused_and_timeout);
     tcase_add_test(tc, test_pump_timeout_and_broken_link);
+    tcase_add_test(tc, test_serve_ready);
     tcase_add_test(tc, test_udp);
     tcase_add_test(tc, test_pty);
     suite_add_tcase(s, tc);
