@@ -191,15 +191,33 @@ size_t as_block_size(const ds_assoc *as)
 
 /* ---- ciphering ---- */
 
-/* The security control of what this side sends: the request's bits (client) from the policy
- * (version 1 bits 0x04 authenticated and 0x08 encrypted requests; version 0 values 1, 2, 3),
- * or the bits of the request being answered (server). */
+/* The security bits the policy asks of requests (client) or of responses (server). Version 1
+ * bits (security setup, as dlmscope/assoc.h says): 0x04 authenticated and 0x08 encrypted
+ * requests, 0x10 authenticated and 0x20 encrypted responses; the values 1, 2 and 3 are read
+ * as version 0 (authenticated, encrypted, both, for both directions). 0 when the policy names
+ * none of them: the caller decides. */
+static uint8_t policy_bits(uint8_t p, int responses)
+{
+    if (p <= 3) return (uint8_t)((p & 1 ? DS_SC_AUTH : 0) | (p & 2 ? DS_SC_ENC : 0));
+    if (responses) return (uint8_t)((p & 0x10 ? DS_SC_AUTH : 0) | (p & 0x20 ? DS_SC_ENC : 0));
+    return (uint8_t)((p & 0x04 ? DS_SC_AUTH : 0) | (p & 0x08 ? DS_SC_ENC : 0));
+}
+
+uint8_t as_required_request_bits(const ds_assoc *as)
+{
+    if (!as->ciphered) return 0;
+    uint8_t bits = policy_bits(as->s.security_policy, 0);
+    return bits ? bits : (uint8_t)(DS_SC_AUTH | DS_SC_ENC);
+}
+
+/* The security control of what this side sends: the policy's bits for its direction; a server
+ * whose policy says nothing of responses answers with the bits of the request it answers. */
 static uint8_t send_sc(const ds_assoc *as, uint8_t answered_sc)
 {
-    uint8_t suite = (uint8_t)(as->s.security_suite & 0x0F), p = as->s.security_policy, bits = 0;
-    if (as->s.role == DS_ASSOC_SERVER && answered_sc) return (uint8_t)(suite | (answered_sc & (DS_SC_AUTH | DS_SC_ENC)));
-    if (p <= 3) bits = (uint8_t)((p & 1 ? DS_SC_AUTH : 0) | (p & 2 ? DS_SC_ENC : 0));
-    else bits = (uint8_t)((p & 0x04 ? DS_SC_AUTH : 0) | (p & 0x08 ? DS_SC_ENC : 0));
+    uint8_t suite = (uint8_t)(as->s.security_suite & 0x0F);
+    int server = as->s.role == DS_ASSOC_SERVER;
+    uint8_t bits = policy_bits(as->s.security_policy, server);
+    if (!bits && server && answered_sc) bits = answered_sc & (DS_SC_AUTH | DS_SC_ENC);
     if (!bits) bits = DS_SC_AUTH | DS_SC_ENC;
     return (uint8_t)(suite | bits);
 }
@@ -447,6 +465,13 @@ int as_read_initiate(ds_assoc *as, ds_association *a, int request)
         if (!as->has_keys || !as->has_peer_title) return as_fail(as, "a ciphered initiate APDU and no keys or title");
         if (ds_decipher_apdu(buf, n, as->peer_title, &as->keys, as->rx, AS_APDU_MAX, &plain_len, err, sizeof err))
             return as_fail(as, "the initiate APDU does not decipher: %s", err);
+        uint8_t sc = 0;
+        uint32_t ic = 0;
+        const uint8_t *title = NULL;
+        if (cipher_header(as, buf, n, &sc, &ic, &title)) return -1;
+        if (ds_ic_seen(&as->ic, request ? DS_IC_CLIENT : DS_IC_SERVER, ic) != DS_IC_FRESH)
+            return as_fail(as, "the initiate APDU's invocation counter %lu is not above the last one: a replay",
+                           (unsigned long)ic);
         plain = as->rx;
         as->reply_form = DS_CIPHER_GLO;
     }

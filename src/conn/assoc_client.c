@@ -29,6 +29,7 @@ static void begin(ds_assoc *as, as_wait wait, uint8_t tag)
     as->request_tag = tag;
     as->joining = 0;
     as->block_count = 0;
+    as->long_action = 0;
 }
 
 /* The service is complete: its outcome and the plain answer. */
@@ -214,11 +215,61 @@ static int send_set_block(ds_assoc *as)
     return as_send(as, as->tx, p.len, 1);
 }
 
+/* Block `block_next` of the long ACTION's parameters: action-request-with-first-pblock (with
+ * the method) or action-request-with-pblock, built from the description's default tree. */
+static int send_action_block(ds_assoc *as)
+{
+    uint32_t number = as->block_next;
+    size_t from = (size_t)(number - 1) * as->block_size;
+    size_t len = as->data_len - from < as->block_size ? as->data_len - from : as->block_size;
+    int first = number == 1, last = number == as->block_count;
+    ds_value_arena_reset(as->arena);
+    ds_value *req = ds_value_new_apdu(as->arena, DS_APDU_TAG_ACTION_REQUEST);
+    ds_value *c = req ? as_choose(as, req->child, NULL, first ? 4 : 6) : NULL;
+    ds_value *g = c ? ds_value_find(c, first ? "ActionRequestWithFirstBlock" : "ActionRequestWithBlock") : NULL;
+    ds_value *raw = g ? ds_value_find(g, "PBlock/RawData") : NULL;
+    if (!raw || as_set_u(g, "InvokeIdAndPriority", as->iip) || as_set_u(g, "PBlock/LastBlock", last ? 1 : 0) ||
+        as_set_u(g, "PBlock/BlockNumber", number) || ds_value_set_bytes(as->arena, raw, as->data + from, len))
+        return as_fail(as, "action pblock %lu: cannot build", (unsigned long)number);
+    if (first) {
+        ds_value *id = ds_value_find(g, "MethodDescriptor/InstanceId");
+        if (!id || as_set_u(g, "MethodDescriptor/ClassId", as->block_ref.class_id) ||
+            as_set_u(g, "MethodDescriptor/MethodId", as->block_ref.id) ||
+            ds_value_set_bytes(as->arena, id, as->block_ref.instance, 6))
+            return as_fail(as, "action pblock 1: cannot build the method descriptor");
+    }
+    size_t n = as_encode(as, req);
+    if (!n) return -1;
+    as->block_next++;
+    return as_send(as, as->tx, n, 1);
+}
+
 /* A SET too long for the server: its Data goes out in set-request-with-datablock pieces. */
+/* An ACTION too long for the server: its parameters go out in pblocks. */
+static int start_long_action(ds_assoc *as, const ds_value *apdu)
+{
+    const ds_value *normal = ds_value_find(apdu, "ActionRequest/ActionRequestNormal");
+    const ds_value *params = normal ? ds_value_data(ds_value_find(normal, "MethodInvocationParameters")) : NULL;
+    uint16_t cls;
+    if (!params) return as_fail(as, "the request is longer than the server's max PDU %u", as->peer_max_pdu);
+    if (ds_value_class_id(apdu, &cls) || ds_value_instance_id(apdu, as->block_ref.instance) ||
+        ds_value_attribute_id(apdu, &as->block_ref.id))
+        return as_fail(as, "the ACTION names no method");
+    as->block_ref.class_id = cls;
+    char err[200];
+    if (ds_value_encode_data(params, as->data, AS_DATA_MAX, &as->data_len, err, sizeof err))
+        return as_fail(as, "the ACTION's parameters: %s", err);
+    as->block_size = as_block_size(as);
+    as->block_count = (uint32_t)((as->data_len + as->block_size - 1) / as->block_size);
+    as->block_next = 1;
+    as->long_action = 1;
+    return send_action_block(as);
+}
+
 static int start_long_set(ds_assoc *as, const ds_value *apdu)
 {
     const ds_value *normal = ds_value_find(apdu, "SetRequest/SetRequestNormal");
-    if (!normal) return as_fail(as, "the request is longer than the server's max PDU %u", as->peer_max_pdu);
+    if (!normal) return start_long_action(as, apdu);
     if (ds_value_find(normal, "AccessSelection") && ds_value_find(normal, "AccessSelection")->count)
         return as_fail(as, "a long SET with selective access is not split");
     uint16_t cls;
@@ -410,6 +461,12 @@ static int on_service_answer(ds_assoc *as, const ds_value *apdu, const uint8_t *
     uint32_t result = 0;
     if (tag == DS_APDU_TAG_GET_RESPONSE && form == 2) return on_get_block(as, apdu, plain, n);
     if (tag == DS_APDU_TAG_ACTION_RESPONSE && form == 2) return on_action_block(as, apdu, plain, n);
+    if (tag == DS_APDU_TAG_ACTION_RESPONSE && form == 4) { /* the server asks for the next pblock */
+        const ds_value *num = ds_value_find_any(apdu, "BlockNumber");
+        if (!as->long_action || !num || num->u != as->block_next - 1 || as->block_next > as->block_count)
+            return mismatch(as, plain, n, "%s", "action-response-next-pblock for a block not sent");
+        return send_action_block(as);
+    }
     if (tag == DS_APDU_TAG_SET_RESPONSE && form == 2) {
         const ds_value *num = ds_value_find_any(apdu, "BlockNumber");
         if (!num || num->u != as->block_next - 1 || as->block_next > as->block_count)

@@ -88,6 +88,7 @@ struct ds_assoc {
     size_t block_size;
     uint32_t block_next;                 /* the number of the next block to send (from 1) */
     uint32_t block_count;
+    int long_action;                     /* the blocks sent are an ACTION's pblocks (else a SET's) */
 
     /* server */
     const ds_server_objects *objects;
@@ -104,6 +105,8 @@ int as_send(ds_assoc *as, const uint8_t *plain, size_t n, int may_cipher);
 /* The plain form of an APDU from the peer: deciphered into as->rx when ciphered (reply_form set).
  * 0, or -1 with the error set (*why: the exception-response service error it deserves). */
 int as_unwrap(ds_assoc *as, const uint8_t *apdu, size_t n, const uint8_t **plain, size_t *plain_len, int *why);
+/* The SC bits a request must carry in this (server's) association; 0 when it is not ciphered. */
+uint8_t as_required_request_bits(const ds_assoc *as);
 /* Decodes an APDU into the (reset) arena: the tree, or NULL with the error set. */
 ds_value *as_decode(ds_assoc *as, const uint8_t *apdu, size_t n);
 /* The HLS inputs of this association (the challenges and titles as they stand). */

@@ -138,7 +138,11 @@ static int on_aarq(ds_assoc *as, const ds_value *tree)
     if (!as->objects || !as->objects->accept) return refuse(as, &aarq, DIAG_NO_REASON, "no association is served");
     int diag = as->objects->accept(as->objects->user, as->client_sap, &aarq, &chosen);
     chosen.role = DS_ASSOC_SERVER;
+    /* the ICs seen from the client stay: a new association does not make an old IC fresh */
+    ds_ic_counters seen = as->ic;
     as_take_settings(as, &chosen);
+    memcpy(as->ic.seen, seen.seen, sizeof seen.seen);
+    memcpy(as->ic.last, seen.last, sizeof seen.last);
     as->conformance = 0;
     if (diag) return refuse(as, &aarq, (uint8_t)diag, "the meter does not accept this client");
     int ciphered_context = aarq.context == 3 || aarq.context == 4;
@@ -517,8 +521,11 @@ int as_server_receive(ds_assoc *as, const uint8_t *apdu, size_t n)
         as_fail(as, "%s outside an association", ds_apdu_tag(tag)->service ? ds_apdu_tag(tag)->service : "a request");
         return send_exception(as, STATE_SERVICE_NOT_ALLOWED, SERVICE_OPERATION_NOT_POSSIBLE);
     }
-    if (as->ciphered && !as->reply_form) {
-        as_fail(as, "a plain %s in a ciphered association", ds_apdu_tag(tag)->service ? ds_apdu_tag(tag)->service : "request");
+    uint8_t required = as_required_request_bits(as);
+    if (as->ciphered && (!as->reply_form || (as->reply_sc & required) != required)) {
+        as_fail(as, "a %s %s in an association whose policy asks for %s%s", as->reply_form ? "less protected" : "plain",
+                ds_apdu_tag(tag)->service ? ds_apdu_tag(tag)->service : "request",
+                required & DS_SC_AUTH ? "authentication" : "", required & DS_SC_ENC ? (required & DS_SC_AUTH ? " and encryption" : "encryption") : "");
         return send_exception(as, STATE_SERVICE_NOT_ALLOWED, SERVICE_OPERATION_NOT_POSSIBLE);
     }
     const ds_value *body = tree->child;

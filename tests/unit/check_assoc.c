@@ -170,6 +170,12 @@ static int m_action(void *user, int client_sap, const ds_cosem_ref *ref, const d
     (void)user;
     (void)a;
     (void)ret;
+    if (same(ref, 1, DATA, 1)) { /* a long parameter: 1000 bytes i & FF, whole after the pblocks */
+        if (!params || params->tag != DS_DATA_OCTET_STRING || params->len != 1000) return 12;
+        for (size_t i = 0; i < 1000; i++)
+            if (params->bytes[i] != (uint8_t)i) return 12;
+        return 0;
+    }
     if (!same(ref, 70, DISCONNECT, 1) && !same(ref, 70, DISCONNECT, 2)) return 4;
     if (client_sap == 17) return 3;                       /* the LOW client may not switch */
     if (!params || params->tag != DS_DATA_INTEGER || params->i != 0) return 12; /* integer(0) only */
@@ -577,6 +583,19 @@ START_TEST(blocks)
     ck_assert_msg(r->status == DS_ASSOC_OK, "%s / %s", ds_assoc_error(p.client), ds_assoc_error(p.server));
     ck_assert_uint_eq(M.stored_len, 1000);
     ck_assert_int_eq(memcmp(M.stored, big, 1000), 0);
+    /* the same 1000 bytes as an ACTION's parameter, in pblocks (the object checks every byte) */
+    {
+        ds_value_arena *a = ds_value_arena_new(16, 4096);
+        static uint8_t req2[2048];
+        size_t n2;
+        char err[128];
+        ds_cosem_ref ref = {1, {0, 0, 96, 1, 0, 255}, 1};
+        ck_assert_int_eq(ds_build_action_request_normal(0xC1, &ref, ds_value_new_bytes(a, DS_DATA_OCTET_STRING, big, sizeof big),
+                                                        req2, sizeof req2, &n2, err, sizeof err), 0);
+        ds_value_arena_free(a);
+        r = run(&p, req2, n2);
+        ck_assert_msg(r->status == DS_ASSOC_OK, "%s / %s", ds_assoc_error(p.client), ds_assoc_error(p.server));
+    }
     /* selective access by entry: rows 3..5 (to_entry inclusive) */
     uint8_t req[128];
     size_t n = test_unhex("C001C1000701006301 00FF0201 02 0204 0600000003 0600000005 120001 120000", req, sizeof req);
@@ -615,8 +634,11 @@ START_TEST(errors)
     uint8_t *out = q_pop(&TO_CLIENT, &on);
     assert_hex(out, on, "D80104"); /* pdu-too-long */
     free(out);
-    /* the client does not send it either (no blocks for an action here) */
-    ck_assert_int_eq(ds_assoc_request(p.client, req, n), -1);
+    /* the client sends it in pblocks; reassembled, it reaches the object, which wants integer(0) */
+    ck_assert_int_eq(ds_assoc_request(p.client, req, n), 0);
+    pump(&p);
+    ck_assert_int_eq(ds_assoc_last_result(p.client)->status, DS_ASSOC_ERROR_ANSWER);
+    ck_assert_uint_eq(ds_assoc_last_result(p.client)->result, 12);
     /* a get-response to the server: not a request */
     ds_assoc_receive(p.server, (const uint8_t *)"\xC4\x01\xC1\x00\x11\x01", 6);
     out = q_pop(&TO_CLIENT, &on);
@@ -649,6 +671,45 @@ START_TEST(errors)
     ck_assert_ptr_nonnull(out);
     ck_assert_uint_eq(out[0], 0xD8);
     free(out);
+    free_pair(&p);
+}
+END_TEST
+
+/* The server holds the client to its policy and to fresh invocation counters. */
+START_TEST(policy_and_replay)
+{
+    keys_suite(0);
+    ds_assoc_settings cs = base(DS_ASSOC_CLIENT, 1, "12345678"), ss = base(DS_ASSOC_SERVER, 1, "12345678");
+    with_keys(&cs, 1, CLIENT_TITLE); /* authenticated only (version 0 policy 1) */
+    with_keys(&ss, 3, SERVER_TITLE); /* authenticated and encrypted */
+    pair p = make_pair(&cs, &ss, 17);
+    ck_assert_int_eq(open_pair(&p)->status, DS_ASSOC_OK); /* the initiate is always both */
+    const ds_assoc_result *r = get(&p, 8, CLOCK, 2);
+    ck_assert_int_eq(r->status, DS_ASSOC_ERROR_ANSWER); /* D8 01 01 */
+    ck_assert_uint_eq(r->result, 1);
+    free_pair(&p);
+
+    cs.security_policy = 3;
+    p = make_pair(&cs, &ss, 17);
+    ck_assert_int_eq(open_pair(&p)->status, DS_ASSOC_OK);
+    uint8_t req[64];
+    size_t n, on = 0;
+    char err[128];
+    ds_build_get_request_normal(0xC1, &(ds_cosem_ref){8, {0, 0, 1, 0, 0, 255}, 2}, req, sizeof req, &n, err, sizeof err);
+    ck_assert_int_eq(ds_assoc_request(p.client, req, n), 0);
+    uint8_t *sent = q_pop(&TO_SERVER, &on);
+    ck_assert_uint_eq(sent[0], 0xC8);
+    ds_assoc_receive(p.server, sent, on);
+    uint8_t *out = q_pop(&TO_CLIENT, &n);
+    ck_assert_uint_eq(out[0], 0xCC); /* glo-get-response */
+    free(out);
+    /* the same APDU again: a replay, refused with invocation-counter-error (6), which carries an
+       Unsigned32 (the builder leaves it 0) */
+    ds_assoc_receive(p.server, sent, on);
+    out = q_pop(&TO_CLIENT, &n);
+    assert_hex(out, n, "D8010600000000");
+    free(out);
+    free(sent);
     free_pair(&p);
 }
 END_TEST
@@ -876,6 +937,7 @@ static Suite *assoc_suite(void)
     tcase_add_loop_test(t, ciphered, 0, 8);
     tcase_add_test(t, blocks);
     tcase_add_test(t, errors);
+    tcase_add_test(t, policy_and_replay);
     suite_add_tcase(s, t);
     TCase *c = tcase_create("corpus");
     tcase_add_test(c, corpus_client);
