@@ -18,6 +18,11 @@
 #include "dlmscope/serial.h"
 #include "dlmscope/diagnose.h"
 #include "dlmscope/serial_infer.h"
+#include "dlmscope/conn.h"
+#include "dlmscope/transport.h"
+#include "dlmscope/assoc.h"
+#include "dlmscope/run.h"
+#include "dlmscope/meter.h"
 
 const char *ds_version(void);
 
