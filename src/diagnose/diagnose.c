@@ -252,6 +252,16 @@ static void dm(dg_conv *c)
     c->end_frame = c->frame;
 }
 
+/* 1 for a frame between the client and the server of the link set up by SNRM/UA. Other
+ * stations on the same stream (HAN pushes of other meters, mostly with a constant N(S) and no
+ * link set up) are not held to that link's counts and sizes. */
+static int on_the_link(const dg_conv *c, const ds_hdlc_info *h)
+{
+    if (!c->link_up || !c->client_known) return 0;
+    uint64_t s = addr_key(&h->src), d = addr_key(&h->dst), cl = addr_key(&c->client), sv = addr_key(&c->server);
+    return (s == cl && d == sv) || (s == sv && d == cl);
+}
+
 static void hdlc_frame(dg_conv *c, const ds_frame *f)
 {
     const ds_hdlc_info *h = &f->u.hdlc;
@@ -267,8 +277,10 @@ static void hdlc_frame(dg_conv *c, const ds_frame *f)
         if (c->last_was_disc) {
             c->end = DG_END_DISC;
             c->end_frame = c->frame;
+            c->link_up = 0;
         } else {
             c->has_ua = 1;
+            c->link_up = c->has_snrm;
             c->ua = h->params;
             seq_of(c, &h->src, 1);
             seq_of(c, &h->dst, 1);
@@ -276,20 +288,27 @@ static void hdlc_frame(dg_conv *c, const ds_frame *f)
             c->end = DG_END_OPEN;
         }
         break;
-    case DS_HDLC_DM: dm(c); break;
+    case DS_HDLC_DM:
+        dm(c);
+        c->link_up = 0;
+        break;
     case DS_HDLC_FRMR: frmr(c, f); break;
     case DS_HDLC_I:
-        ns_check(c, f);
-        nr_check(c, h);
+        if (on_the_link(c, h)) {
+            ns_check(c, f);
+            nr_check(c, h);
+        }
         break;
     case DS_HDLC_RR:
     case DS_HDLC_RNR:
-    case DS_HDLC_REJ: nr_check(c, h); break;
+    case DS_HDLC_REJ:
+        if (on_the_link(c, h)) nr_check(c, h);
+        break;
     default: break;
     }
     c->last_was_disc = h->type == DS_HDLC_DISC;
     /* the information field against the UA's max info of the sender's direction (default 128) */
-    if ((h->type == DS_HDLC_I || h->type == DS_HDLC_UI) && c->has_ua && c->client_known) {
+    if ((h->type == DS_HDLC_I || h->type == DS_HDLC_UI) && on_the_link(c, h)) {
         int from_client = addr_key(&h->src) == addr_key(&c->client);
         uint32_t max = from_client ? (c->ua.has_max_info_rx ? c->ua.max_info_rx : 128)
                                    : (c->ua.has_max_info_tx ? c->ua.max_info_tx : 128);

@@ -147,6 +147,7 @@ struct dg_conv {
     int has_wrapper;
     ds_hdlc_params snrm, ua;
     int has_snrm, has_ua;
+    int link_up;               /* between the UA that answered an SNRM and DISC/UA or DM */
     dg_seq seq[2];
     uint64_t last_wire_hash;
     size_t last_wire_len;

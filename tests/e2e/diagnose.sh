@@ -122,6 +122,14 @@ case_ hls-ascii 1 "hls.stoc-mismatch error 3; hls.cause error 3; hls.ctos-mismat
     $GBK testdata/security/hls-gmac-ascii-prefix.hex
 has hls-ascii 'key-ascii-prefix: the client'"'"'s f(StoC) matches when the EK is the ASCII text of its first 16 characters'
 
+# HAN pushes of another station (testdata/demo/han-push.hex, an I frame from address 01 with N(S)=0 and 155
+# bytes of information) inside the demo session's link (client 16, server 1/17, UA max info 154), twice:
+# other stations are not held to that link's N(S) count or max info, so no finding
+PUSH=$(grep -v '^#' testdata/demo/han-push.hex)
+{ sed -n '5,8p' testdata/demo/session.log; echo "RX: $PUSH"; echo "RX: $PUSH"; sed -n '9,$p' testdata/demo/session.log; } \
+    >"$TMP/session-with-pushes.log"
+case_ session-with-pushes 0 "" "$TMP/session-with-pushes.log"
+
 # ---- corpus streams (testdata/corpus/README.md) ----
 case_ corpus-dm 0 "link.dm warning 1" "$C/CS-gurux-dm-4byte.hex"
 case_ corpus-bad-fcs 1 "link.fcs error 1; input.no-frames error 0" "$C/BRK-gurux-bad-fcs-4byte.hex"
