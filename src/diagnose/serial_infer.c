@@ -430,7 +430,7 @@ static int synth_alphabet(const hypothesis *h, ds_uart_error_policy policy, ds_u
 }
 
 /* A capture fits a set when at most 0.5 % of its bytes lie outside it. The evidence is then
- * the bits its values save against any byte at all; it counts when the set is small (32 values
+ * the bits its values save against any byte the receiver can deliver; it counts when the set is small (32 values
  * or fewer: a handful of values repeated is not chance), or when the capture's distinct values
  * are many and would all fall in a set that size by chance only once in 2^40 (so that text or
  * other structured bytes with few distinct values are not taken for a mis-set port). */
@@ -454,7 +454,11 @@ static void weigh_alphabet(alpha_hyp *a, const alpha_set *set, const size_t hist
     if (size == 0 || size > ALPHA_MAX_SIZE) return;
     size_t missed = n - covered;
     if (missed * 200 > n) return;
-    double per_value = log2(256.0 / size);
+    /* against the values the receiver can deliver at all: a 7-bit port's bytes below 80 say
+     * nothing of the sender */
+    double deliverable = (double)(1u << a->h.receiver.data_bits);
+    if ((double)size >= deliverable) return;
+    double per_value = log2(deliverable / size);
     if (size > ALPHA_SMALL && distinct * per_value < ALPHA_DISTINCT_EVIDENCE) return;
     a->evidence = (double)covered * per_value - 8.0 * (double)missed;
 }
