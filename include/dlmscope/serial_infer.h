@@ -95,6 +95,11 @@ int ds_serial_inference_severity(const ds_serial_inference *r);
  * use). Returns the length it needed, like snprintf. */
 int ds_serial_inference_text(const ds_serial_inference *r, char *buf, size_t len);
 
+/* Its two parts alone, for a report that lays findings out itself (diagnose): what is wrong
+ * with the evidence, and the hint with the settings to use. Like snprintf. */
+int ds_serial_inference_message(const ds_serial_inference *r, char *buf, size_t len);
+int ds_serial_inference_hint(const ds_serial_inference *r, char *buf, size_t len);
+
 /* The finding as JSON members, without braces, for a finding line: "code":..,"severity":..,
  * "message":..,"hint":.., then the fields of the code (capture_settings, sender_settings,
  * ratio, inverted, frames, frame_bytes, recovered_bytes, statistical). Returns the length it

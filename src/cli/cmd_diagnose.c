@@ -9,6 +9,11 @@
 
 #include "cli/cli.h"
 #include "dlmscope/dlmscope.h"
+#include "dlmscope/serial_infer.h"
+
+/* The bytes of an input the serial inference looks at: its verdict is clear long before this,
+ * and memory stays bounded whatever the input's size. */
+#define SERIAL_SCAN_MAX ((size_t)4 << 20)
 
 void ds_cmd_diagnose_usage(FILE *out)
 {
@@ -24,6 +29,9 @@ void ds_cmd_diagnose_usage(FILE *out)
             "  --json               the findings as JSON lines (code, severity, frame, offset, time, message,\n"
             "                       hint and the code's own fields), without the summary\n"
             "  --list-codes         the codes diagnose makes itself, one a line (see dlmscope(1))\n"
+            "  --serial BAUD:DPS    the setting the capture's port had (2400:8N1): when an input holds no\n"
+            "                       valid frame, its bytes are looked at for a wrong baud rate, parity, data\n"
+            "                       bits or polarity with this as the receiver's (without: common ones)\n"
             "  -o, --output FILE    write to FILE instead of standard output\n"
             "  decode's input and key options: --format, --hex, --binary, --pcap, --port, --any-port,\n"
             "  --filter, --ek, --ak, --dedicated-key, --broadcast-key, --kek, --private-key,\n"
@@ -38,7 +46,14 @@ typedef struct report {
     int json;
     FILE *out;        /* JSON lines go straight here */
     FILE *findings;   /* text: findings wait here until the summary is written */
+    uint64_t serial_counts[3]; /* the serial findings, made here, by severity */
 } report;
+
+/* --serial: the receiver's setting, when told */
+typedef struct serial_told {
+    ds_serial_settings settings;
+    int known;
+} serial_told;
 
 static void on_finding(void *user, const ds_finding *f)
 {
@@ -58,13 +73,17 @@ static int copy_findings(FILE *from, FILE *to)
     return ferror(from) ? -1 : 0;
 }
 
+static uint64_t count_of(const ds_diagnoser *g, const report *r, ds_severity s)
+{
+    return ds_diagnoser_count(g, s) + r->serial_counts[s];
+}
+
 static void write_text_report(const ds_diagnoser *g, report *r)
 {
     ds_diagnoser_write_summary(g, r->out);
     fprintf(r->out, "findings: %llu error(s), %llu warning(s), %llu info\n",
-            (unsigned long long)ds_diagnoser_count(g, DS_SEV_ERROR),
-            (unsigned long long)ds_diagnoser_count(g, DS_SEV_WARNING),
-            (unsigned long long)ds_diagnoser_count(g, DS_SEV_INFO));
+            (unsigned long long)count_of(g, r, DS_SEV_ERROR), (unsigned long long)count_of(g, r, DS_SEV_WARNING),
+            (unsigned long long)count_of(g, r, DS_SEV_INFO));
     if (copy_findings(r->findings, r->out)) fprintf(stderr, "dlmscope diagnose: cannot read back the findings\n");
 }
 
@@ -109,14 +128,133 @@ static int check_files(char **files, int nfiles)
     return DS_GO_ON;
 }
 
-static int diagnose(ds_decode_args *a, char **files, int nfiles)
+/* ---- wrong serial settings: the inference over an input without valid frames ---------------- */
+
+/* The first SERIAL_SCAN_MAX bytes the input delivers (hex or log text turned into its bytes, a
+ * binary dump as it is), read again from the start; NULL for a capture (not a serial line), a
+ * pipe already read, or no memory. */
+static uint8_t *input_bytes(const char *path, ds_input_mode mode, size_t *n)
+{
+    *n = 0;
+    FILE *in = stdin;
+    if (path && strcmp(path, "-") != 0) in = fopen(path, "rb");
+    else if (fseek(stdin, 0, SEEK_SET) != 0) return NULL; /* a pipe: its bytes are gone */
+    if (!in) return NULL;
+    uint8_t magic[4];
+    size_t got = fread(magic, 1, sizeof magic, in);
+    uint8_t *buf = NULL;
+    ds_reader *rd = NULL;
+    if (ds_capture_magic(magic, got) || fseek(in, 0, SEEK_SET) != 0) goto done;
+    rd = ds_reader_new(in, mode, NULL, NULL);
+    size_t cap = 0;
+    ds_chunk c;
+    while (rd && *n < SERIAL_SCAN_MAX && ds_reader_next(rd, &c) == 1) {
+        size_t take = c.len < SERIAL_SCAN_MAX - *n ? c.len : SERIAL_SCAN_MAX - *n;
+        if (*n + take > cap) {
+            size_t want = cap ? cap : 65536;
+            while (want < *n + take) want *= 2;
+            uint8_t *grown = realloc(buf, want);
+            if (!grown) break;
+            buf = grown;
+            cap = want;
+        }
+        memcpy(buf + *n, c.data, take);
+        *n += take;
+    }
+done:
+    ds_reader_free(rd);
+    if (in != stdin) fclose(in);
+    return buf;
+}
+
+static int is_setting(const ds_serial_inference *inf)
+{
+    return inf->verdict == DS_SERIAL_BAUD || inf->verdict == DS_SERIAL_PARITY ||
+           inf->verdict == DS_SERIAL_DATA_BITS || inf->verdict == DS_SERIAL_INVERTED;
+}
+
+/* The recovered bytes decoded as decode would (XML), below the finding in the text report. */
+static void write_recovered(const ds_decode_args *a, const ds_serial_inference *inf, FILE *out)
+{
+    char tx[DS_SERIAL_SETTINGS_TEXT];
+    fprintf(out, "  the %zu byte(s) re-read at %s decode as:\n", inf->recovered_len,
+            ds_serial_settings_format(&inf->sender, tx, sizeof tx));
+    FILE *mem = fmemopen(inf->recovered, inf->recovered_len, "rb");
+    ds_sink *xml = mem ? ds_xml_sink_new(out) : NULL;
+    if (xml) {
+        ds_options opt = a->opt;
+        opt.decoder_hook = NULL; /* the diagnoser has ended: these frames are shown, not diagnosed again */
+        opt.decoder_hook_user = NULL;
+        ds_decode_stream(mem, DS_INPUT_BINARY, &opt, xml, NULL, NULL, NULL);
+        ds_sink_destroy(xml);
+    }
+    if (mem) fclose(mem);
+}
+
+static void serial_finding(report *r, const ds_decode_args *a, const char *file, const ds_serial_inference *inf)
+{
+    char message[1024], hint[1024], rx[DS_SERIAL_SETTINGS_TEXT], tx[DS_SERIAL_SETTINGS_TEXT], ratio[32];
+    char frames[24], recovered[24];
+    ds_serial_inference_message(inf, message, sizeof message);
+    ds_serial_inference_hint(inf, hint, sizeof hint);
+    ds_serial_settings_format(&inf->receiver, rx, sizeof rx);
+    ds_serial_settings_format(&inf->sender, tx, sizeof tx);
+    snprintf(ratio, sizeof ratio, "%u/%u", inf->ratio_num, inf->ratio_den);
+    snprintf(frames, sizeof frames, "%zu", inf->frames);
+    snprintf(recovered, sizeof recovered, "%zu", inf->recovered ? inf->recovered_len : 0);
+    ds_finding_field fields[DS_FINDING_FIELDS_MAX];
+    size_t k = 0;
+    fields[k++] = (ds_finding_field){"file", file, 0};
+    fields[k++] = (ds_finding_field){"capture_settings", rx, 0};
+    fields[k++] = (ds_finding_field){"capture_settings_known", inf->receiver_known ? "true" : "false", 1};
+    if (is_setting(inf)) {
+        fields[k++] = (ds_finding_field){"sender_settings", tx, 0};
+        fields[k++] = (ds_finding_field){"ratio", ratio, 0};
+        fields[k++] = (ds_finding_field){"inverted", inf->inverted ? "true" : "false", 1};
+    }
+    fields[k++] = (ds_finding_field){"frames", frames, 1};
+    fields[k++] = (ds_finding_field){"recovered_bytes", recovered, 1};
+    int sev = ds_serial_inference_severity(inf);
+    ds_finding f = {.code = inf->code ? inf->code : DS_D_SERIAL_NOT_DLMS,
+                    .severity = (ds_severity)sev,
+                    .offset = inf->verdict == DS_SERIAL_NEAR_MISS ? inf->near_miss_offset : 0,
+                    .time = "",
+                    .message = message,
+                    .hint = hint,
+                    .fields = fields,
+                    .nfields = k};
+    r->serial_counts[sev]++;
+    on_finding(r, &f);
+    if (!r->json && r->findings && inf->recovered && inf->recovered_len) write_recovered(a, inf, r->findings);
+}
+
+/* Each input (not a capture) without valid frames: which setting would have given frames. */
+static void infer_serial(report *r, const ds_decode_args *a, const serial_told *told, char **files, int nfiles)
+{
+    for (int i = 0; i < (nfiles ? nfiles : 1); i++) {
+        const char *path = nfiles ? files[i] : NULL;
+        size_t n;
+        uint8_t *bytes = a->pcap ? NULL : input_bytes(path, a->mode, &n);
+        if (!bytes) continue;
+        ds_serial_inference inf;
+        if (ds_serial_infer(bytes, n, told->known ? &told->settings : NULL, &inf) == 0) {
+            serial_finding(r, a, path && strcmp(path, "-") ? path : "(stdin)", &inf);
+            ds_serial_inference_free(&inf);
+        } else {
+            fprintf(stderr, "dlmscope diagnose: out of memory for the serial inference\n");
+        }
+        free(bytes);
+    }
+}
+
+static int diagnose(ds_decode_args *a, const serial_told *told, char **files, int nfiles)
 {
     if (check_files(files, nfiles) != DS_GO_ON) return DS_EXIT_USAGE;
     if (a->standard) {
         fprintf(stderr, "dlmscope diagnose: --standard-xml has no meaning here\n");
         return DS_EXIT_USAGE;
     }
-    report r = {a->json, NULL, NULL};
+    report r = {a->json, NULL, NULL, {0, 0, 0}};
     r.out = open_output(a->output);
     if (!r.out) return DS_EXIT_USAGE;
     if (!r.json && !(r.findings = tmpfile())) {
@@ -133,12 +271,11 @@ static int diagnose(ds_decode_args *a, char **files, int nfiles)
         /* what does not decode is a finding; only a bad filter or the like ends as usage (2) */
         int rc = read_inputs(a, files, nfiles);
         ds_diagnoser_end(g);
-        /* Here ds_diagnoser_no_frames(g) tells that the input held no or few valid frames
-         * (input.no-frames): the place to ask the inference of wrong serial settings
-         * (serial_infer.h) about the files' bytes and report its setting. */
+        /* no or few valid frames (input.no-frames): the bytes may tell which setting was wrong */
+        if (rc != DS_EXIT_USAGE && ds_diagnoser_no_frames(g)) infer_serial(&r, a, told, files, nfiles);
         if (!r.json) write_text_report(g, &r);
         status = rc == DS_EXIT_USAGE ? DS_EXIT_USAGE
-                 : ds_diagnoser_count(g, DS_SEV_ERROR) ? DS_EXIT_UNDECODABLE : DS_EXIT_OK;
+                 : count_of(g, &r, DS_SEV_ERROR) ? DS_EXIT_UNDECODABLE : DS_EXIT_OK;
         ds_diagnoser_free(g);
     }
     if (r.findings) fclose(r.findings);
@@ -156,14 +293,51 @@ static int list_codes(void)
     return DS_EXIT_OK;
 }
 
+/* Takes --serial SETTINGS (or --serial=SETTINGS) out of argv, which keeps decode's options:
+ * diagnose alone has it. The new argc, or -1 when its value is refused (said). */
+static int take_serial(int argc, char **argv, serial_told *told)
+{
+    int out = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *v = NULL;
+        if (!strcmp(argv[i], "--")) {
+            while (i < argc) argv[out++] = argv[i++];
+            break;
+        }
+        if (!strcmp(argv[i], "--serial")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "dlmscope diagnose: --serial needs BAUD:DPS (e.g. 2400:8N1)\n");
+                return -1;
+            }
+            v = argv[++i];
+        } else if (!strncmp(argv[i], "--serial=", 9)) {
+            v = argv[i] + 9;
+        } else {
+            argv[out++] = argv[i];
+            continue;
+        }
+        char err[128];
+        if (ds_serial_settings_parse(v, &told->settings, err, sizeof err) != 0) {
+            fprintf(stderr, "dlmscope diagnose: --serial: %s\n", err);
+            return -1;
+        }
+        told->known = 1;
+    }
+    argv[out] = NULL;
+    return out;
+}
+
 int ds_cmd_diagnose(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--list-codes")) return list_codes();
+    serial_told told = {{0, 0, DS_PARITY_NONE, 0}, 0};
+    argc = take_serial(argc, argv, &told);
+    if (argc < 0) return DS_EXIT_USAGE;
     ds_decode_args a;
     int status = ds_decode_args_init(&a, "diagnose");
     if (status == DS_GO_ON) status = ds_decode_args_parse(&a, argc, argv, ds_cmd_diagnose_usage);
-    if (status == DS_GO_ON) status = diagnose(&a, argv + optind, argc - optind);
+    if (status == DS_GO_ON) status = diagnose(&a, &told, argv + optind, argc - optind);
     ds_decode_args_free(&a);
     return status;
 }

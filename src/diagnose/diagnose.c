@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "diagnose/diagnose_int.h"
+#include "dlmscope/serial_infer.h"
 
 /* Every code the diagnoser itself makes, for ds_diagnose_code() (and the man page's test) */
 static const char *const CODES[] = {
@@ -15,7 +16,10 @@ static const char *const CODES[] = {
     DG_APP_METHOD_PARAMETER, DG_ASSOC_REJECTED, DG_IMAGE_TRANSFER, DG_IMAGE_BLOCK_SIZE_NOT_READ,
     DG_IMAGE_BLOCK_TOO_LARGE, DG_IMAGE_INITIATE_REPEATED, DG_IMAGE_MISSING_BLOCK, DG_IMAGE_REPEATED_BLOCK,
     DG_IMAGE_BLOCK_FAILED, DG_IMAGE_VERIFY, DG_IMAGE_ACTIVATE, DG_IMAGE_STATUS, DG_IMAGE_BLOCKS_STATUS,
-    DG_INPUT_NO_FRAMES};
+    DG_INPUT_NO_FRAMES,
+    /* made by the inference of wrong serial settings on an input without valid frames */
+    DS_D_SERIAL_OK, DS_D_SERIAL_BAUD_MISMATCH, DS_D_SERIAL_PARITY_MISMATCH, DS_D_SERIAL_DATA_BITS_MISMATCH,
+    DS_D_SERIAL_INVERTED, DS_D_SERIAL_NOT_DLMS, DS_D_SERIAL_NEAR_MISS, DS_D_SERIAL_RANDOM};
 
 const char *ds_diagnose_code(size_t i)
 {
@@ -368,6 +372,7 @@ static void on_frame(void *user, const ds_frame *f)
     /* a raw record has no check of its own: it counts as valid once its APDU decodes (on_apdu) */
     if (f->checks_ok && f->complete && f->kind != DS_LINK_RAW) c->good_frames++;
     c->raw_pending = f->kind == DS_LINK_RAW;
+    c->raw_counted = c->raw_bad = 0;
     c->apdu_frames = c->segments + 1;
     echo_check(c, f);
     if (f->kind == DS_LINK_HDLC) {
@@ -389,7 +394,10 @@ static void on_apdu(void *user, const ds_apdu_event *ev)
     dg_conv *c = user;
     c->g->current = c;
     if (c->raw_pending && ev->source == DS_APDU_FROM_FRAME) {
-        if (!ev->value_error) c->good_frames++;
+        if (!ev->value_error && !c->raw_bad) {
+            c->good_frames++;
+            c->raw_counted = 1;
+        }
         c->raw_pending = 0;
     }
     dg_service_apdu(c, ev);
@@ -544,6 +552,11 @@ void ds_diagnoser_diag(void *user, const ds_diag *d)
             hint = RENAMES[i].hint;
         }
     if (!hint) hint = hint_for(code);
+    if (c && d->severity == DS_SEV_ERROR && d->frame == c->frame && (c->raw_pending || c->raw_counted)) {
+        if (c->raw_counted) c->good_frames--;
+        c->raw_counted = 0;
+        c->raw_bad = 1;
+    }
     /* a key or secret that does not check: the usual cause of a refusal that may follow */
     if (c && d->severity == DS_SEV_ERROR && (!strncmp(code, "hls.", 4) || !strncmp(code, "cipher.", 7)))
         c->key_problem = d->code;

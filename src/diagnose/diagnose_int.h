@@ -139,6 +139,9 @@ struct dg_conv {
     /* link */
     uint64_t frames, good_frames, bytes;
     int raw_pending;           /* a raw record whose APDU has not come yet: valid only if it decodes */
+    int raw_counted;           /* the current raw record was counted valid (an error after its APDU undoes it) */
+    int raw_bad;               /* an error came on the current raw record: it is not valid (random bytes
+                                  taken for an APDU with trailing bytes are not a frame) */
     unsigned kinds;            /* 1 << ds_link_kind seen */
     int has_hdlc_addr;
     ds_hdlc_addr client, server;

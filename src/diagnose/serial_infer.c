@@ -430,7 +430,7 @@ static int synth_alphabet(const hypothesis *h, ds_uart_error_policy policy, ds_u
 }
 
 /* A capture fits a set when at most 0.5 % of its bytes lie outside it. The evidence is then
- * the bits its values save against any byte at all; it counts when the set is small (32 values
+ * the bits its values save against any byte the receiver can deliver; it counts when the set is small (32 values
  * or fewer: a handful of values repeated is not chance), or when the capture's distinct values
  * are many and would all fall in a set that size by chance only once in 2^40 (so that text or
  * other structured bytes with few distinct values are not taken for a mis-set port). */
@@ -454,7 +454,11 @@ static void weigh_alphabet(alpha_hyp *a, const alpha_set *set, const size_t hist
     if (size == 0 || size > ALPHA_MAX_SIZE) return;
     size_t missed = n - covered;
     if (missed * 200 > n) return;
-    double per_value = log2(256.0 / size);
+    /* against the values the receiver can deliver at all: a 7-bit port's bytes below 80 say
+     * nothing of the sender */
+    double deliverable = (double)(1u << a->h.receiver.data_bits);
+    if ((double)size >= deliverable) return;
+    double per_value = log2(deliverable / size);
     if (size > ALPHA_SMALL && distinct * per_value < ALPHA_DISTINCT_EVIDENCE) return;
     a->evidence = (double)covered * per_value - 8.0 * (double)missed;
 }
@@ -587,6 +591,30 @@ static int statistical_verdict(ds_serial_inference *out, const hyp_list *hl, con
         ds_uart_line_free(&line);
         return 0;
     }
+    /* One value only (00) from a port that checks parity: a sender at the capture's rate with the
+     * other parity, read by a port that zeroes bad characters, explains it exactly as well as a
+     * much slower sender. The nearer setting is named, the rate is listed as the alternative. */
+    unsigned long slow_alternative = 0;
+    if (best.size == 1 && best.h.sender.baud != best.h.receiver.baud && best.h.receiver.parity != DS_PARITY_NONE) {
+        for (size_t i = 0; i < hl->n; i++) {
+            const hypothesis *h = &hl->h[i];
+            if (h->inverted || h->sender.baud != h->receiver.baud || h->sender.parity == h->receiver.parity ||
+                h->sender.data_bits != h->receiver.data_bits)
+                continue;
+            cur.h = *h;
+            cur.policy = DS_UART_ZERO;
+            if (synth_alphabet(&cur.h, cur.policy, &line, &set) != 0) {
+                ds_uart_line_free(&line);
+                return -1;
+            }
+            weigh_alphabet(&cur, &set, hist, n);
+            if (cur.evidence > best.evidence - 1e-9) {
+                slow_alternative = best.h.sender.baud;
+                best = cur;
+                break;
+            }
+        }
+    }
     /* the other sender rates that explain the bytes as well, in the same frame format */
     for (size_t i = 0; i < hl->n && out->n_other_bauds < sizeof out->other_bauds / sizeof out->other_bauds[0]; i++) {
         const hypothesis *h = &hl->h[i];
@@ -605,6 +633,10 @@ static int statistical_verdict(ds_serial_inference *out, const hyp_list *hl, con
         for (size_t k = 0; k < out->n_other_bauds; k++) dup |= out->other_bauds[k] == h->sender.baud;
         if (!dup && cur.evidence > best.evidence - 1e-9) out->other_bauds[out->n_other_bauds++] = h->sender.baud;
     }
+    for (size_t k = 0; slow_alternative && k < out->n_other_bauds; k++)
+        if (out->other_bauds[k] == slow_alternative) slow_alternative = 0;
+    if (slow_alternative && out->n_other_bauds < sizeof out->other_bauds / sizeof out->other_bauds[0])
+        out->other_bauds[out->n_other_bauds++] = slow_alternative;
     ds_uart_line_free(&line);
     verdict_of(out, &best.h);
     out->statistical = 1;

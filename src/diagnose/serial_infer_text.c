@@ -119,6 +119,22 @@ int ds_serial_inference_text(const ds_serial_inference *r, char *buf, size_t len
     return (int)o.used;
 }
 
+int ds_serial_inference_message(const ds_serial_inference *r, char *buf, size_t len)
+{
+    out_text o = {buf, len, 0};
+    if (len) buf[0] = 0;
+    message(&o, r);
+    return (int)o.used;
+}
+
+int ds_serial_inference_hint(const ds_serial_inference *r, char *buf, size_t len)
+{
+    out_text o = {buf, len, 0};
+    if (len) buf[0] = 0;
+    hint(&o, r);
+    return (int)o.used;
+}
+
 /* A JSON string of text (escaped). */
 static void put_json_string(out_text *o, const char *s)
 {
