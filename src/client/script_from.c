@@ -279,8 +279,6 @@ int ds_script_from_write(ds_script_from *w, FILE *out)
     ds_sink_flush(s);
     fwrite(w->body_text, 1, w->body_len, out);
     s->end_document(s);
-    ds_sink_flush(s);
-    fputc('\n', out);
     int bad = s->error ? s->error(s) : 0;
     ds_sink_destroy(s);
     if (w->log)
