@@ -90,6 +90,24 @@ void ds_run_script_free(ds_run_script *sc);
  * connection or the association could not be made or broke. */
 int ds_run_script_execute(ds_run_script *sc, const ds_run_settings *s, FILE *out, FILE *log);
 
+/* `dlmscope script-from`: the requests of a captured session as a script. Give the decoder
+ * options to ds_script_from_options (it sets their decoder_hook) with the keys that decipher the
+ * session, decode the capture with them (any input `decode` takes), then write the script. Each
+ * request is the decode output of its plain APDU (deciphered when it was ciphered); requests for
+ * the next block are left out (`run` makes them), as are the association and its release: the
+ * captured AARQ's settings (client and server address, mechanism, the security policy of the
+ * ciphered requests) go into <Settings>, never a secret or a key. What could not be deciphered
+ * is said on log (when not NULL) with its offset, and left out. */
+typedef struct ds_script_from ds_script_from;
+ds_script_from *ds_script_from_new(int decimal, FILE *log);
+struct ds_options;
+void ds_script_from_options(ds_script_from *w, struct ds_options *opt);
+/* The whole script to out: 0, or -1 on a write error. */
+int ds_script_from_write(ds_script_from *w, FILE *out);
+/* How many ciphered requests could not be deciphered (left out of the script). */
+size_t ds_script_from_undeciphered(const ds_script_from *w);
+void ds_script_from_free(ds_script_from *w);
+
 #ifdef __cplusplus
 }
 #endif

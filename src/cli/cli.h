@@ -24,6 +24,8 @@ int ds_cmd_emulate(int argc, char **argv);
 void ds_cmd_emulate_usage(FILE *out);
 int ds_cmd_diagnose(int argc, char **argv);
 void ds_cmd_diagnose_usage(FILE *out);
+int ds_cmd_script_from(int argc, char **argv);
+void ds_cmd_script_from_usage(FILE *out);
 
 /* ---- the key options (cmd_keys.c): one parser for every command that takes keys ---- */
 

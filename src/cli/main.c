@@ -20,6 +20,7 @@ static void usage(FILE *out)
             "  run      send the requests of a script to a meter, print the answers\n"
             "  emulate  be a meter (a model in XML) for clients over TCP, UDP or serial\n"
             "  diagnose explain what went wrong in a trace: summary and findings with hints\n"
+            "  script-from  the requests of a captured session as a script for run (replay)\n"
             "  help     show the help of a command (dlmscope help decode)\n"
             "\n"
             "See dlmscope(1).\n");
@@ -46,6 +47,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "run")) return ds_cmd_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "emulate")) return ds_cmd_emulate(argc - 1, argv + 1);
     if (!strcmp(cmd, "diagnose")) return ds_cmd_diagnose(argc - 1, argv + 1);
+    if (!strcmp(cmd, "script-from")) return ds_cmd_script_from(argc - 1, argv + 1);
     if (!strcmp(cmd, "help")) {
         if (argc > 2 && !strcmp(argv[2], "decode")) {
             ds_cmd_decode_usage(stdout);
@@ -53,6 +55,10 @@ int main(int argc, char **argv)
         }
         if (argc > 2 && !strcmp(argv[2], "encode")) {
             ds_cmd_encode_usage(stdout);
+            return DS_EXIT_OK;
+        }
+        if (argc > 2 && !strcmp(argv[2], "script-from")) {
+            ds_cmd_script_from_usage(stdout);
             return DS_EXIT_OK;
         }
         if (argc > 2 && !strcmp(argv[2], "diagnose")) {
