@@ -82,6 +82,16 @@ typedef struct ds_emulate_options {
     uint8_t window;           /* 0 = the model's */
     int max_clients;          /* 0 = 64 */
     uint32_t idle_timeout_ms; /* a client silent this long is dropped; 0 = 120000 */
+    /* fault injection and the link-speed model (all 0: off). Frames count from 1 over the
+       meter's whole run, every client together. */
+    uint32_t drop_frame;      /* the nth frame the meter would send is not sent */
+    uint32_t corrupt_frame;   /* the nth frame is sent with a byte inverted */
+    uint32_t delay_ms;        /* every frame is sent this much later */
+    uint32_t reset_after_blocks; /* after this many image blocks taken, the link drops (once) */
+    uint32_t silent_after_activate_ms; /* after an image is activated the meter is silent this
+                                          long, then the links of the time are dropped */
+    uint32_t baud;            /* frames take as long as on a serial line at this speed (10 bits a byte) */
+    uint32_t turnaround_ms;   /* and the line turns around this long before an answer */
     /* told once the meter listens: "listening on tcp 127.0.0.1:4059" */
     void (*ready)(void *user, const char *where);
     void *user;

@@ -51,6 +51,16 @@ void ds_cmd_emulate_usage(FILE *out)
             "  --activate-fail      activation ends in activation failed (7)\n"
             "  --refuse-block N     answer block N once with hardware-fault\n"
             "  --verify-busy N      answer image_verify with temporary-failure N times first\n"
+            "\n"
+            "Faults and the link-speed model (frames count from 1, all clients together):\n"
+            "  --drop-frame N       do not send the Nth frame\n"
+            "  --corrupt-frame N    send the Nth frame with a byte inverted\n"
+            "  --delay-ms MS        send every frame MS later\n"
+            "  --reset-after-blocks N  drop the link once, on the Nth image block taken (unanswered)\n"
+            "  --silent-after-activate MS  after an image is activated, answer nothing for MS,\n"
+            "                       then drop the links of the time (a reboot)\n"
+            "  --baud N             send frames as a serial line of N baud would (10 bits a byte)\n"
+            "  --turnaround-ms MS   and turn the line around MS before an answer\n"
             "  -h, --help           this help\n"
             "\n"
             "Exit status: 0 stopped by a signal, 1 the model or the transport could not be used,\n"
@@ -82,7 +92,8 @@ static void print_ready(void *user, const char *where)
 
 enum { OPT_MODEL = 256, OPT_TCP, OPT_UDP, OPT_HDLC_TCP, OPT_PTY, OPT_SERIAL, OPT_MAX_INFO, OPT_WINDOW,
        OPT_MAX_CLIENTS, OPT_IDLE, OPT_STORE_IMAGES, OPT_MAX_IMAGE, OPT_VERIFY_DELAY, OPT_VERIFY_FAIL,
-       OPT_ACTIVATE_DELAY, OPT_ACTIVATE_FAIL, OPT_REFUSE_BLOCK, OPT_VERIFY_BUSY };
+       OPT_ACTIVATE_DELAY, OPT_ACTIVATE_FAIL, OPT_REFUSE_BLOCK, OPT_VERIFY_BUSY, OPT_DROP_FRAME, OPT_CORRUPT_FRAME, OPT_DELAY_MS,
+       OPT_RESET_AFTER_BLOCKS, OPT_SILENT_AFTER_ACTIVATE, OPT_BAUD, OPT_TURNAROUND_MS };
 
 static const struct option LONG_OPTIONS[] = {
     {"model", required_argument, NULL, OPT_MODEL},       {"tcp", required_argument, NULL, OPT_TCP},
@@ -95,6 +106,11 @@ static const struct option LONG_OPTIONS[] = {
     {"activate-delay-ms", required_argument, NULL, OPT_ACTIVATE_DELAY},
     {"activate-fail", no_argument, NULL, OPT_ACTIVATE_FAIL}, {"refuse-block", required_argument, NULL, OPT_REFUSE_BLOCK},
     {"verify-busy", required_argument, NULL, OPT_VERIFY_BUSY},
+    {"drop-frame", required_argument, NULL, OPT_DROP_FRAME}, {"corrupt-frame", required_argument, NULL, OPT_CORRUPT_FRAME},
+    {"delay-ms", required_argument, NULL, OPT_DELAY_MS},
+    {"reset-after-blocks", required_argument, NULL, OPT_RESET_AFTER_BLOCKS},
+    {"silent-after-activate", required_argument, NULL, OPT_SILENT_AFTER_ACTIVATE},
+    {"baud", required_argument, NULL, OPT_BAUD}, {"turnaround-ms", required_argument, NULL, OPT_TURNAROUND_MS},
     {"help", no_argument, NULL, 'h'},                    {NULL, 0, NULL, 0}};
 
 /* The image transfer options: 1 when c is not one, 0 taken, else the usage error's exit status. */
@@ -130,6 +146,42 @@ static int image_option(int c, const char *arg, ds_meter_image_options *img)
     }
 }
 
+/* The fault and link-speed options: 1 when c is not one, 0 taken, else the usage error's exit
+ * status. */
+static int fault_option(int c, const char *arg, ds_emulate_options *o)
+{
+    static const struct {
+        int opt;
+        long lo, hi;
+        const char *msg;
+    } RANGES[] = {
+        {OPT_DROP_FRAME, 1, 0x7FFFFFFFL, "--drop-frame takes a frame number from 1: "},
+        {OPT_CORRUPT_FRAME, 1, 0x7FFFFFFFL, "--corrupt-frame takes a frame number from 1: "},
+        {OPT_DELAY_MS, 0, 600000, "--delay-ms takes 0..600000: "},
+        {OPT_RESET_AFTER_BLOCKS, 1, 0x7FFFFFFFL, "--reset-after-blocks takes a count from 1: "},
+        {OPT_SILENT_AFTER_ACTIVATE, 1, 3600000, "--silent-after-activate takes 1..3600000 ms: "},
+        {OPT_BAUD, 50, 10000000, "--baud takes 50..10000000: "},
+        {OPT_TURNAROUND_MS, 0, 600000, "--turnaround-ms takes 0..600000: "},
+    };
+    for (size_t i = 0; i < sizeof RANGES / sizeof RANGES[0]; i++) {
+        if (RANGES[i].opt != c) continue;
+        long v;
+        if (parse_int(arg, RANGES[i].lo, RANGES[i].hi, &v)) return usage_error(RANGES[i].msg, arg);
+        uint32_t u = (uint32_t)v;
+        switch (c) {
+        case OPT_DROP_FRAME: o->drop_frame = u; break;
+        case OPT_CORRUPT_FRAME: o->corrupt_frame = u; break;
+        case OPT_DELAY_MS: o->delay_ms = u; break;
+        case OPT_RESET_AFTER_BLOCKS: o->reset_after_blocks = u; break;
+        case OPT_SILENT_AFTER_ACTIVATE: o->silent_after_activate_ms = u; break;
+        case OPT_BAUD: o->baud = u; break;
+        default: o->turnaround_ms = u; break;
+        }
+        return 0;
+    }
+    return 1;
+}
+
 int ds_cmd_emulate(int argc, char **argv)
 {
     ds_emulate_options o;
@@ -146,6 +198,7 @@ int ds_cmd_emulate(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, ":h", LONG_OPTIONS, NULL)) != -1) {
         int rc = image_option(c, optarg, &img);
+        if (rc == 1) rc = fault_option(c, optarg, &o);
         if (rc == 0) continue;
         if (rc != 1) return rc;
         switch (c) {
