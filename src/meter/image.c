@@ -241,7 +241,6 @@ static int initiate(ds_meter *m, meter_object *o, meter_image *img, const ds_val
     memcpy(img->id, ident->bytes, ident->len);
     img->id_len = ident->len;
     img->status = TRANSFER_INITIATED;
-    m->image_refused_done = 0;
     return METER_OK;
 }
 

@@ -317,8 +317,10 @@ static void shape_output(session *s, uint64_t now)
         shape_frame(s, s->staged + off, len, now);
         off += len;
     }
-    memmove(s->staged, s->staged + off, s->staged_len - off);
-    s->staged_len -= off;
+    if (off) {
+        memmove(s->staged, s->staged + off, s->staged_len - off);
+        s->staged_len -= off;
+    }
     while (s->queue && s->queue->due_ms <= now && !s->dead) {
         queued_frame *f = s->queue;
         s->queue = f->next;
@@ -381,10 +383,10 @@ static void after_request(session *s, uint64_t now)
         s->dead = 1;
     }
     if (o->silent_after_activate_ms && srv->m->image_activated && !srv->activation_seen) {
-        srv->activation_seen = 1;
-        srv->silent_until = now + o->silent_after_activate_ms;
         /* the activation's own answer still goes; what comes after is lost */
         session_flush(s);
+        srv->activation_seen = 1;
+        srv->silent_until = now + o->silent_after_activate_ms;
         for (size_t i = 0; i < srv->max_sessions; i++)
             if (srv->sessions[i]) srv->sessions[i]->before_reboot = 1;
     }
