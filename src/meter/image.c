@@ -190,6 +190,11 @@ static ds_value *to_activate_info(const meter_image *img, ds_value_arena *a)
 
 int meter_image_get(ds_meter *m, meter_object *o, uint8_t id, ds_value_arena *a, ds_value **out)
 {
+    if (id == 2) {
+        /* the block size initiate uses, also when the model gives none */
+        *out = ds_value_new_uint(a, DS_DATA_DOUBLE_LONG_UNSIGNED, block_size_of(o));
+        return *out ? METER_OK : METER_TEMPORARY_FAILURE;
+    }
     if (id != 3 && id != 4 && id != 6 && id != 7) return DS_METER_NOT_MINE;
     meter_image *img = image_of(o);
     if (!img) return METER_TEMPORARY_FAILURE;

@@ -325,6 +325,22 @@ START_TEST(stored_images)
 }
 END_TEST
 
+/* A model without image_block_size: 256, as initiate uses it (512 bytes = 2 blocks). */
+START_TEST(default_block_size)
+{
+    static const char xml[] = "<meter><association client=\"16\" methods=\"access\"/>"
+                              "<object class=\"18\" obis=\"0.0.44.0.0.255\"/></meter>";
+    ds_meter *mm = ds_meter_load_memory(xml, strlen(xml), "t.xml", err, sizeof err);
+    ck_assert_msg(mm != NULL, "%s", err);
+    ds_meter_objects(mm, &ob);
+    get_is(2, "06 00000100");
+    ck_assert_int_eq(act(1, "02 02 09 02 4142 06 00000200"), 0);
+    get_is(3, "04 02 00");
+    ds_meter_free(mm);
+    ds_meter_objects(m, &ob);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("meter_image");
@@ -338,6 +354,7 @@ int main(void)
     tcase_add_test(t, verification_fails);
     tcase_add_test(t, fault_options);
     tcase_add_test(t, stored_images);
+    tcase_add_test(t, default_block_size);
     suite_add_tcase(s, t);
     SRunner *r = srunner_create(s);
     srunner_run_all(r, CK_NORMAL);
