@@ -6,7 +6,11 @@
  * one session on the one descriptor. Bytes go in with ds_conn_recv, answers come out with
  * ds_conn_output; every wait is bounded: poll wakes for the links' own deadlines (retransmission,
  * inactivity) and at least every POLL_MS to see the stop flag. A client that stays silent for
- * idle_timeout_ms is dropped. */
+ * idle_timeout_ms is dropped.
+ *
+ * With fault injection or the link-speed model on (ds_emulate_options), the output is cut into
+ * frames; each is counted (dropped, corrupted) and queued with the time it is due: the line is
+ * modelled, never slept on; poll wakes for the first frame due. */
 #define _DEFAULT_SOURCE /* cfmakeraw */
 #define _XOPEN_SOURCE 700 /* posix_openpt, grantpt, unlockpt, ptsname */
 #include <arpa/inet.h>
@@ -46,7 +50,20 @@ typedef struct server {
     char pty_link[512];
     session **sessions;
     size_t max_sessions;
+    /* fault injection */
+    uint32_t frames_made;        /* frames the meter would have sent */
+    int reset_done;              /* the link was dropped after reset_after_blocks */
+    int activation_seen;         /* silent_after_activate: the activation that started it */
+    uint64_t silent_until;
 } server;
+
+/* a frame waiting for its time on the modelled line */
+typedef struct queued_frame {
+    struct queued_frame *next;
+    uint64_t due_ms;
+    size_t len;
+    uint8_t data[];
+} queued_frame;
 
 struct session {
     server *srv;
@@ -59,6 +76,13 @@ struct session {
     size_t out_len;
     uint64_t last_ms;
     int dead;
+    /* shaped output: bytes not yet cut into frames, frames not yet due */
+    uint8_t *staged;
+    size_t staged_len;
+    queued_frame *queue, *queue_tail;
+    size_t queued_bytes;
+    uint64_t line_free_ms;       /* when the modelled line has sent all queued frames */
+    int before_reboot;           /* existed when an activation made the meter silent */
 };
 
 static uint64_t now_ms(void)
@@ -161,13 +185,156 @@ static session *session_new(server *srv, int fd)
     return s;
 }
 
+static void clear_queue(session *s)
+{
+    while (s->queue) {
+        queued_frame *f = s->queue;
+        s->queue = f->next;
+        free(f);
+    }
+    s->queue_tail = NULL;
+    s->queued_bytes = 0;
+}
+
 static void session_free(session *s)
 {
     if (!s) return;
     drop_assoc(s);
     ds_conn_free(s->conn);
+    clear_queue(s);
+    free(s->staged);
     free(s->out);
     free(s);
+}
+
+static int shaping(const ds_emulate_options *o)
+{
+    return o->drop_frame || o->corrupt_frame || o->delay_ms || o->baud || o->turnaround_ms;
+}
+
+static int is_stream(const server *srv)
+{
+    return srv->o->transport != DS_EMULATE_UDP;
+}
+
+/* Appends bytes to the stream backlog; 0, or -1 (the session dies) when the client does not
+ * read or memory is out. */
+static int backlog_add(session *s, const uint8_t *p, size_t n)
+{
+    if (s->out_len + n > OUT_MAX) return -1;
+    uint8_t *q = realloc(s->out, s->out_len + n ? s->out_len + n : 1);
+    if (!q) return -1;
+    s->out = q;
+    memcpy(s->out + s->out_len, p, n);
+    s->out_len += n;
+    return 0;
+}
+
+static void deliver(session *s, const uint8_t *p, size_t n)
+{
+    if (!is_stream(s->srv)) {
+        if (sendto(s->fd, p, n, 0, (struct sockaddr *)&s->peer, s->peer_len) < 0 && errno != EAGAIN) s->dead = 1;
+        return;
+    }
+    if (backlog_add(s, p, n)) s->dead = 1;
+}
+
+/* The length of the frame at the start of p (REFERENCE.md §2): HDLC the format field's length
+ * + the two flags, the wrapper its 8-byte header + length; 0 while incomplete. Bytes that are
+ * no frame (the link machine makes none) go as one piece. */
+static size_t frame_length(const server *srv, const uint8_t *p, size_t n)
+{
+    size_t total;
+    if (srv->link.framing == DS_CONN_HDLC) {
+        if (n < 3) return 0;
+        if (p[0] != 0x7E) return n;
+        total = (((size_t)p[1] & 0x07) << 8 | p[2]) + 2;
+    } else {
+        if (n < 8) return 0;
+        total = 8 + ((size_t)p[6] << 8 | p[7]);
+    }
+    return total <= n ? total : 0;
+}
+
+/* One frame the meter sends: counted, perhaps dropped or corrupted, then queued for when the
+ * modelled line has carried it (10 bits a byte at baud, after the turnaround when the line
+ * was quiet, and the delay). */
+static void shape_frame(session *s, const uint8_t *p, size_t n, uint64_t now)
+{
+    const ds_emulate_options *o = s->srv->o;
+    uint32_t k = ++s->srv->frames_made;
+    if (k == o->drop_frame) return;
+    if (s->queued_bytes + n > OUT_MAX) {
+        s->dead = 1;
+        return;
+    }
+    queued_frame *f = malloc(sizeof *f + n);
+    if (!f) {
+        s->dead = 1;
+        return;
+    }
+    memcpy(f->data, p, n);
+    /* HDLC: a byte of the header or information field, so the checks fail; wrapper: the APDU's
+       last byte */
+    if (k == o->corrupt_frame) f->data[s->srv->link.framing == DS_CONN_HDLC ? n / 2 : n - 1] ^= 0xFF;
+    uint64_t start = now + o->delay_ms;
+    if (s->line_free_ms <= now) start += o->turnaround_ms;
+    if (start < s->line_free_ms) start = s->line_free_ms;
+    uint64_t line_ms = o->baud ? ((uint64_t)n * 10u * 1000u + o->baud - 1) / o->baud : 0;
+    f->due_ms = start + line_ms;
+    s->line_free_ms = f->due_ms;
+    f->len = n;
+    f->next = NULL;
+    if (s->queue_tail)
+        s->queue_tail->next = f;
+    else
+        s->queue = f;
+    s->queue_tail = f;
+    s->queued_bytes += n;
+}
+
+/* Cuts what the link queued into frames and releases the frames that are due. */
+static void shape_output(session *s, uint64_t now)
+{
+    uint8_t chunk[IO_CHUNK];
+    size_t n;
+    while ((n = ds_conn_output(s->conn, chunk, sizeof chunk)) > 0) {
+        if (s->staged_len + n > OUT_MAX) {
+            s->dead = 1;
+            return;
+        }
+        uint8_t *p = realloc(s->staged, s->staged_len + n);
+        if (!p) {
+            s->dead = 1;
+            return;
+        }
+        s->staged = p;
+        memcpy(s->staged + s->staged_len, chunk, n);
+        s->staged_len += n;
+    }
+    size_t off = 0, len;
+    while ((len = frame_length(s->srv, s->staged + off, s->staged_len - off)) > 0) {
+        shape_frame(s, s->staged + off, len, now);
+        off += len;
+    }
+    if (off) {
+        memmove(s->staged, s->staged + off, s->staged_len - off);
+        s->staged_len -= off;
+    }
+    while (s->queue && s->queue->due_ms <= now && !s->dead) {
+        queued_frame *f = s->queue;
+        s->queue = f->next;
+        if (!s->queue) s->queue_tail = NULL;
+        s->queued_bytes -= f->len;
+        deliver(s, f->data, f->len);
+        free(f);
+    }
+}
+
+/* While the meter is silent (rebooting after an activation), what the link makes is lost. */
+static int silent(const server *srv, uint64_t now)
+{
+    return srv->activation_seen && now < srv->silent_until;
 }
 
 /* Moves what the link queued into the session's backlog, then writes as much as the
@@ -177,26 +344,18 @@ static void session_flush(session *s)
     server *srv = s->srv;
     uint8_t chunk[IO_CHUNK];
     size_t n;
-    while ((n = ds_conn_output(s->conn, chunk, sizeof chunk)) > 0) {
-        if (srv->o->transport == DS_EMULATE_UDP) {
+    uint64_t now = now_ms();
+    if (silent(srv, now)) {
+        while (ds_conn_output(s->conn, chunk, sizeof chunk) > 0) continue;
+    } else if (shaping(srv->o)) {
+        shape_output(s, now);
+    } else {
+        while ((n = ds_conn_output(s->conn, chunk, sizeof chunk)) > 0) {
             /* one wrapper frame per datagram: the link queues whole frames, and one APDU's frame
                fits a chunk unless it is longer, then it goes in pieces as TCP would */
-            if (sendto(s->fd, chunk, n, 0, (struct sockaddr *)&s->peer, s->peer_len) < 0 && errno != EAGAIN)
-                s->dead = 1;
-            continue;
+            deliver(s, chunk, n);
+            if (s->dead) return;
         }
-        if (s->out_len + n > OUT_MAX) {
-            s->dead = 1; /* the client does not read */
-            return;
-        }
-        uint8_t *p = realloc(s->out, s->out_len + n);
-        if (!p) {
-            s->dead = 1;
-            return;
-        }
-        s->out = p;
-        memcpy(s->out + s->out_len, chunk, n);
-        s->out_len += n;
     }
     while (s->out_len) {
         ssize_t w = srv->o->transport == DS_EMULATE_TCP || srv->o->transport == DS_EMULATE_HDLC_TCP
@@ -211,11 +370,35 @@ static void session_flush(session *s)
     }
 }
 
+/* The faults that follow what the meter did: the link dropped after so many image blocks
+ * (the answer to the last one lost with it), silence once an image is activated. */
+static void after_request(session *s, uint64_t now)
+{
+    server *srv = s->srv;
+    const ds_emulate_options *o = srv->o;
+    if (o->reset_after_blocks && !srv->reset_done && srv->m->image_blocks_taken >= o->reset_after_blocks) {
+        uint8_t chunk[IO_CHUNK];
+        srv->reset_done = 1;
+        while (ds_conn_output(s->conn, chunk, sizeof chunk) > 0) continue;
+        s->dead = 1;
+    }
+    if (o->silent_after_activate_ms && srv->m->image_activated && !srv->activation_seen) {
+        /* the activation's own answer still goes; what comes after is lost */
+        session_flush(s);
+        srv->activation_seen = 1;
+        srv->silent_until = now + o->silent_after_activate_ms;
+        for (size_t i = 0; i < srv->max_sessions; i++)
+            if (srv->sessions[i]) srv->sessions[i]->before_reboot = 1;
+    }
+}
+
 static void session_input(session *s, const uint8_t *p, size_t n)
 {
     s->last_ms = now_ms();
+    if (silent(s->srv, s->last_ms)) return; /* rebooting: nothing heard */
     if (ds_conn_recv(s->conn, p, n, s->last_ms) < 0) s->dead = 1;
-    session_flush(s);
+    after_request(s, s->last_ms);
+    if (!s->dead) session_flush(s);
 }
 
 /* ---- the listening side ---- */
@@ -405,7 +588,8 @@ static void tick_sessions(server *srv, uint64_t now)
         if (!s) continue;
         if (ds_conn_next_deadline(s->conn) <= now && ds_conn_tick(s->conn, now) < 0) s->dead = 1;
         session_flush(s);
-        if (!single_stream(srv) && now - s->last_ms > idle) s->dead = 1;
+        if (!single_stream(srv) && now - s->last_ms > idle && !s->queue) s->dead = 1;
+        if (s->before_reboot && !silent(srv, now)) s->dead = 1; /* the reboot ended its link */
         if (s->dead) {
             if (single_stream(srv)) {
                 /* the one line stays: a fresh link waits for the next SNRM */
@@ -427,6 +611,8 @@ static int poll_timeout(const server *srv, uint64_t now)
     for (size_t i = 0; i < srv->max_sessions; i++) {
         const session *s = srv->sessions[i];
         if (s && ds_conn_next_deadline(s->conn) < next) next = ds_conn_next_deadline(s->conn);
+        if (s && s->queue && s->queue->due_ms < next) next = s->queue->due_ms;
+        if (s && s->before_reboot && srv->silent_until < next) next = srv->silent_until;
     }
     return next <= now ? 0 : (int)(next - now);
 }
