@@ -44,6 +44,25 @@ void ds_meter_get_link(const ds_meter *m, ds_meter_link *out);
  * this Unix time and stays there (for tests). */
 void ds_meter_set_time(ds_meter *m, int64_t unix_seconds);
 
+/* Image transfer (class 18): how the meter takes, verifies, stores and activates images. */
+typedef struct ds_meter_image_options {
+    uint32_t max_image_size;     /* image_transfer_initiate refuses a larger image; 0 = 16 MiB */
+    const char *store_dir;       /* a verified image is written to DIR/IDENTIFIER; NULL: kept in memory */
+    int verify_fails;            /* 1: verification ends in verification-failed (4) */
+    uint32_t verify_delay_ms;    /* verification takes this long: status 2, image_verify temporary-failure */
+    int activate_fails;          /* 1: activation ends in activation-failed (7) */
+    uint32_t activate_delay_ms;  /* activation takes this long: status 5, image_activate temporary-failure */
+    /* fault injection */
+    int has_refuse_block;
+    uint32_t refuse_block;       /* this block number is answered once with hardware-fault */
+    uint32_t verify_busy;        /* image_verify answers temporary-failure this many times first */
+} ds_meter_image_options;
+void ds_meter_set_image_options(ds_meter *m, const ds_meter_image_options *o);
+
+/* The meter's monotonic clock in milliseconds: 0 (the default) follows the real one; otherwise
+ * it stands at ms (for tests of verification and activation delays). */
+void ds_meter_set_mono_ms(ds_meter *m, int64_t ms);
+
 /* ---- emulate: serving the meter ---- */
 
 typedef enum {

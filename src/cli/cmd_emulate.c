@@ -41,6 +41,16 @@ void ds_cmd_emulate_usage(FILE *out)
             "  --window N           HDLC window, 1..7 (default: the model's, 1)\n"
             "  --max-clients N      clients served at once over TCP or UDP (default 64)\n"
             "  --idle SECONDS       drop a client silent this long (default 120)\n"
+            "\n"
+            "Image transfer (class 18):\n"
+            "  --store-images DIR   write each verified image to DIR/IDENTIFIER (hex when not plain)\n"
+            "  --max-image BYTES    refuse larger images at image_transfer_initiate (default 16777216)\n"
+            "  --verify-delay-ms MS verification takes MS (status 2, image_verify temporary-failure)\n"
+            "  --verify-fail        verification ends in verification failed (4)\n"
+            "  --activate-delay-ms MS  activation takes MS (status 5, image_activate temporary-failure)\n"
+            "  --activate-fail      activation ends in activation failed (7)\n"
+            "  --refuse-block N     answer block N once with hardware-fault\n"
+            "  --verify-busy N      answer image_verify with temporary-failure N times first\n"
             "  -h, --help           this help\n"
             "\n"
             "Exit status: 0 stopped by a signal, 1 the model or the transport could not be used,\n"
@@ -71,7 +81,8 @@ static void print_ready(void *user, const char *where)
 }
 
 enum { OPT_MODEL = 256, OPT_TCP, OPT_UDP, OPT_HDLC_TCP, OPT_PTY, OPT_SERIAL, OPT_MAX_INFO, OPT_WINDOW,
-       OPT_MAX_CLIENTS, OPT_IDLE };
+       OPT_MAX_CLIENTS, OPT_IDLE, OPT_STORE_IMAGES, OPT_MAX_IMAGE, OPT_VERIFY_DELAY, OPT_VERIFY_FAIL,
+       OPT_ACTIVATE_DELAY, OPT_ACTIVATE_FAIL, OPT_REFUSE_BLOCK, OPT_VERIFY_BUSY };
 
 static const struct option LONG_OPTIONS[] = {
     {"model", required_argument, NULL, OPT_MODEL},       {"tcp", required_argument, NULL, OPT_TCP},
@@ -79,7 +90,45 @@ static const struct option LONG_OPTIONS[] = {
     {"pty", required_argument, NULL, OPT_PTY},           {"serial", required_argument, NULL, OPT_SERIAL},
     {"max-info", required_argument, NULL, OPT_MAX_INFO}, {"window", required_argument, NULL, OPT_WINDOW},
     {"max-clients", required_argument, NULL, OPT_MAX_CLIENTS}, {"idle", required_argument, NULL, OPT_IDLE},
+    {"store-images", required_argument, NULL, OPT_STORE_IMAGES}, {"max-image", required_argument, NULL, OPT_MAX_IMAGE},
+    {"verify-delay-ms", required_argument, NULL, OPT_VERIFY_DELAY}, {"verify-fail", no_argument, NULL, OPT_VERIFY_FAIL},
+    {"activate-delay-ms", required_argument, NULL, OPT_ACTIVATE_DELAY},
+    {"activate-fail", no_argument, NULL, OPT_ACTIVATE_FAIL}, {"refuse-block", required_argument, NULL, OPT_REFUSE_BLOCK},
+    {"verify-busy", required_argument, NULL, OPT_VERIFY_BUSY},
     {"help", no_argument, NULL, 'h'},                    {NULL, 0, NULL, 0}};
+
+/* The image transfer options: 1 when c is not one, 0 taken, else the usage error's exit status. */
+static int image_option(int c, const char *arg, ds_meter_image_options *img)
+{
+    long v;
+    switch (c) {
+    case OPT_STORE_IMAGES: img->store_dir = arg; return 0;
+    case OPT_MAX_IMAGE:
+        if (parse_int(arg, 1, 0x7FFFFFFFL, &v)) return usage_error("--max-image takes 1..2147483647 bytes: ", arg);
+        img->max_image_size = (uint32_t)v;
+        return 0;
+    case OPT_VERIFY_DELAY:
+    case OPT_ACTIVATE_DELAY:
+        if (parse_int(arg, 0, 3600000, &v)) return usage_error("a delay takes 0..3600000 ms: ", arg);
+        if (c == OPT_VERIFY_DELAY)
+            img->verify_delay_ms = (uint32_t)v;
+        else
+            img->activate_delay_ms = (uint32_t)v;
+        return 0;
+    case OPT_VERIFY_FAIL: img->verify_fails = 1; return 0;
+    case OPT_ACTIVATE_FAIL: img->activate_fails = 1; return 0;
+    case OPT_REFUSE_BLOCK:
+        if (parse_int(arg, 0, 0x7FFFFFFFL, &v)) return usage_error("--refuse-block takes a block number: ", arg);
+        img->has_refuse_block = 1;
+        img->refuse_block = (uint32_t)v;
+        return 0;
+    case OPT_VERIFY_BUSY:
+        if (parse_int(arg, 0, 1000, &v)) return usage_error("--verify-busy takes 0..1000: ", arg);
+        img->verify_busy = (uint32_t)v;
+        return 0;
+    default: return 1;
+    }
+}
 
 int ds_cmd_emulate(int argc, char **argv)
 {
@@ -90,10 +139,15 @@ int ds_cmd_emulate(int argc, char **argv)
     const char *model = NULL;
     int transports = 0;
     long v;
+    ds_meter_image_options img;
+    memset(&img, 0, sizeof img);
     optind = 1;
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, ":h", LONG_OPTIONS, NULL)) != -1) {
+        int rc = image_option(c, optarg, &img);
+        if (rc == 0) continue;
+        if (rc != 1) return rc;
         switch (c) {
         case OPT_MODEL: model = optarg; break;
         case OPT_TCP:
@@ -141,6 +195,7 @@ int ds_cmd_emulate(int argc, char **argv)
         fprintf(stderr, "dlmscope emulate: %s\n", err);
         return DS_EXIT_UNDECODABLE;
     }
+    ds_meter_set_image_options(m, &img);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_stop_signal; /* no SA_RESTART: poll returns at once */

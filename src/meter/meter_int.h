@@ -65,6 +65,8 @@ typedef struct meter_profile {
     uint32_t increment;            /* what a numeric column grows by from row to row */
 } meter_profile;
 
+typedef struct meter_image meter_image; /* image.c */
+
 typedef struct meter_object {
     uint16_t class_id;
     uint8_t version;
@@ -84,6 +86,8 @@ typedef struct meter_object {
     meter_profile profile;
     /* disconnect control */
     uint8_t control_state, control_mode;
+    /* image transfer: the image under way; NULL until a client asks */
+    meter_image *image;
 } meter_object;
 
 struct ds_meter {
@@ -93,12 +97,21 @@ struct ds_meter {
     size_t n_assocs;
     ds_meter_link link;
     int64_t fixed_now;             /* 0: the real clock */
+    int64_t fixed_mono_ms;         /* 0: the monotonic clock */
+    /* image transfer: the options, and what the fault options and the serving loop count */
+    ds_meter_image_options image_opts;
+    uint32_t image_verify_busy_left; /* image_verify answers temporary-failure this often yet */
+    int image_refused_done;        /* the refused block has been refused */
+    uint32_t image_blocks_taken;   /* blocks accepted since the meter started */
+    int image_activated;           /* an image was activated */
 };
 
 /* ---- model.c ---- */
 meter_object *meter_find_object(const ds_meter *m, const uint8_t obis[6]);
 meter_assoc *meter_find_assoc(const ds_meter *m, int client);
 int64_t meter_now(const ds_meter *m);
+/* the monotonic clock in milliseconds (or the one tests set) */
+int64_t meter_mono_ms(const ds_meter *m);
 /* Unix time <-> civil UTC fields */
 int64_t meter_days_from_civil(int64_t y, unsigned mo, unsigned d);
 /* "YYYY-MM-DDTHH:MM:SS" (UTC) -> Unix time; -1 when it is not one */
@@ -134,6 +147,10 @@ int meter_assoc_ln_get(ds_meter *m, meter_object *o, const meter_assoc *current,
 int meter_disconnect_get(meter_object *o, uint8_t id, ds_value_arena *a, ds_value **out);
 int meter_disconnect_set(meter_object *o, uint8_t id, const ds_value *v);
 int meter_disconnect_action(meter_object *o, uint8_t id, const ds_value *p);
+int meter_image_get(ds_meter *m, meter_object *o, uint8_t id, ds_value_arena *a, ds_value **out);
+int meter_image_set(meter_object *o, uint8_t id, const ds_value *v);
+int meter_image_action(ds_meter *m, meter_object *o, uint8_t id, const ds_value *p);
+void meter_image_free(meter_object *o);
 
 /* data-access-result / action-result values (REFERENCE.md §7.1) */
 enum {

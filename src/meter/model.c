@@ -127,6 +127,14 @@ int64_t meter_now(const ds_meter *m)
     return m->fixed_now ? m->fixed_now : (int64_t)time(NULL);
 }
 
+int64_t meter_mono_ms(const ds_meter *m)
+{
+    if (m->fixed_mono_ms) return m->fixed_mono_ms;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* ---- lookups ---- */
 
 meter_object *meter_find_object(const ds_meter *m, const uint8_t obis[6])
@@ -464,6 +472,18 @@ static int finish_object(loader *ld, meter_object *o, const xmlNode *n)
             o->attr[id].len = 0;
         }
     }
+    if (o->class_id == 18) {
+        uint64_t bs = stored_uint(o, 2, 256);
+        if (o->attr[2].p && (o->attr[2].p[0] != DS_DATA_DOUBLE_LONG_UNSIGNED || bs == 0))
+            return fail(ld, n, "image transfer: image_block_size must be a double-long-unsigned above 0");
+        /* the progress, the status and the image to activate are the transfer's, not values */
+        static const uint8_t kept_by_transfer[] = {3, 4, 6, 7};
+        for (size_t i = 0; i < sizeof kept_by_transfer; i++) {
+            free(o->attr[kept_by_transfer[i]].p);
+            o->attr[kept_by_transfer[i]].p = NULL;
+            o->attr[kept_by_transfer[i]].len = 0;
+        }
+    }
     if (o->class_id == 7) {
         if (!o->attr[3].p) return fail(ld, n, "profile generic: attribute 3 (capture_objects) is needed");
         uint64_t cap = stored_uint(o, 8, o->profile.rows);
@@ -554,8 +574,10 @@ static int load_root(loader *ld, const xmlNode *root)
 void ds_meter_free(ds_meter *m)
 {
     if (!m) return;
-    for (size_t i = 0; i < m->n_objects; i++)
+    for (size_t i = 0; i < m->n_objects; i++) {
         for (int k = 0; k <= METER_MAX_ATTR; k++) free(m->objects[i].attr[k].p);
+        meter_image_free(&m->objects[i]);
+    }
     free(m->objects);
     free(m);
 }
@@ -624,4 +646,16 @@ void ds_meter_get_link(const ds_meter *m, ds_meter_link *out)
 void ds_meter_set_time(ds_meter *m, int64_t unix_seconds)
 {
     m->fixed_now = unix_seconds;
+}
+
+void ds_meter_set_mono_ms(ds_meter *m, int64_t ms)
+{
+    m->fixed_mono_ms = ms;
+}
+
+void ds_meter_set_image_options(ds_meter *m, const ds_meter_image_options *o)
+{
+    m->image_opts = *o;
+    m->image_verify_busy_left = o->verify_busy;
+    m->image_refused_done = 0;
 }

@@ -116,6 +116,7 @@ static int class_get(ds_meter *m, meter_object *o, const meter_assoc *as, uint8_
     case 7: return meter_profile_get(m, o, id, access, a, out);
     case 8: return meter_clock_get(m, o, id, a, out);
     case 15: return meter_assoc_ln_get(m, o, as, id, a, out);
+    case 18: return meter_image_get(m, o, id, a, out);
     case 70: return meter_disconnect_get(o, id, a, out);
     default: break;
     }
@@ -168,6 +169,7 @@ static int class_set(ds_meter *m, meter_object *o, uint8_t id, const ds_value *v
         /* what the association is, not values to write */
         if (id != 7) return METER_READ_WRITE_DENIED;
         break;
+    case 18: return meter_image_set(o, id, v);
     case 70: return meter_disconnect_set(o, id, v);
     default: break;
     }
@@ -231,10 +233,10 @@ static int class_action(ds_meter *m, meter_object *o, uint8_t id, const ds_value
         /* reply_to_HLS_authentication is the association machine's; reaching here, the
            association is in no state to take it */
         return METER_READ_WRITE_DENIED;
+    case 18: return meter_image_action(m, o, id, p);
     case 70: return meter_disconnect_action(o, id, p);
     default:
-        /* image transfer's methods come with the image transfer work; the others are not
-           emulated */
+        /* the other classes' methods are not emulated */
         return METER_OBJECT_UNAVAILABLE;
     }
 }
