@@ -14,8 +14,7 @@
 # 5 s for the emulator's first line); the emulators are stopped by their process ids.
 #
 # Worked out by hand: 244748 bytes / 256 = 956.05: 957 blocks, the last of 244748 - 956 * 256
-# = 12 bytes. The ASan build takes a smaller image (IMAGE_BYTES=61440: 240 blocks) to keep
-# its run short.
+# = 12 bytes. IMAGE_BYTES=N in the environment takes another size.
 #
 # Usage: tests/e2e/run_image.sh BIN
 E2E_NAME=run_image
