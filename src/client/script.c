@@ -261,6 +261,22 @@ static const ds_value *request_data(ds_value_arena *a, const uint8_t *apdu, size
     return f ? ds_value_data(f) : NULL;
 }
 
+/* A variable's name from attribute `attr` (letters, digits, '_'; at most cap - 1): 0 (empty
+ * when absent), or -1. */
+static int variable_name(loader *L, xmlNode *n, const char *attr, char *out, size_t cap)
+{
+    char text[64];
+    out[0] = '\0';
+    const char *v = prop(n, attr, text, sizeof text);
+    if (!v) return 0;
+    size_t len = strlen(v);
+    if (!len || len >= cap || strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != len)
+        return fail(L->err, L->errlen, "line %ld: variable name \"%.40s\": letters, digits and _, at most %zu",
+                    (long)xmlGetLineNo(n), v, cap - 1);
+    memcpy(out, v, len + 1);
+    return 0;
+}
+
 static int typed_step(loader *L, xmlNode *n, int kind /* 0 get, 1 set, 2 method */)
 {
     typed_ref ref;
@@ -273,6 +289,13 @@ static int typed_step(loader *L, xmlNode *n, int kind /* 0 get, 1 set, 2 method 
     if (kind == 1 && !value) return fail(L->err, L->errlen, "line %ld: <Set> needs a value element", line);
     ds_run_step *st = new_step(L, n);
     if (!st) return -1;
+    st->ref = ref;
+    st->typed_kind = kind;
+    if (kind == 0 && variable_name(L, n, "Variable", st->store_var, sizeof st->store_var)) return -1;
+    if (value && !strcmp((const char *)value->name, "Variable")) /* built when it runs */
+        return variable_name(L, value, "Name", st->value_var, sizeof st->value_var) || !st->value_var[0]
+                   ? fail(L->err, L->errlen, "line %ld: <Variable Name=\"x\"/>", line)
+                   : 0;
     xmlBuffer *b = xmlBufferCreate();
     if (!b) return fail(L->err, L->errlen, "out of memory");
     static const char *const SERVICE[] = {"GetRequest", "SetRequest", "ActionRequest"};
@@ -337,6 +360,10 @@ static int expect_step(loader *L, xmlNode *n)
     st->has_expect = 1;
     st->expect_line = line;
     if (!value) return 0;
+    if (!strcmp((const char *)value->name, "Variable"))
+        return variable_name(L, value, "Name", st->expect_var, sizeof st->expect_var) || !st->expect_var[0]
+                   ? fail(L->err, L->errlen, "line %ld: <Variable Name=\"x\"/>", line)
+                   : 0;
     /* the value's bytes: the encoder writes it as a Set's value, the Data is taken back out */
     xmlBuffer *b = xmlBufferCreate();
     if (!b) return fail(L->err, L->errlen, "out of memory");

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "client/typed.h"
 #include "dlmscope/run.h"
 
 /* <ImageTransfer>: the whole firmware update of image.c */
@@ -33,6 +34,14 @@ typedef struct ds_run_step {
     long expect_result;
     uint8_t *expect_data;
     size_t expect_len;
+    /* variables: a <Get Variable="x"/> keeps its answer's Data under x; a <Set>, <Method> or
+     * <Expect> whose value is <Variable Name="x"/> takes it (a Set or Method is then built and
+     * checked against the class table when it runs) */
+    char store_var[32];
+    char value_var[32];
+    char expect_var[32];
+    typed_ref ref;
+    int typed_kind;            /* 0 get, 1 set, 2 method */
 } ds_run_step;
 
 struct ds_run_script {

@@ -15,7 +15,11 @@ int typed_parse_uint(const char *text, unsigned long max, unsigned long *out)
 {
     if (!text || !*text || *text == '-' || *text == '+') return -1;
     char *end = NULL;
-    unsigned long v = strtoul(text, &end, 0);
+    int hex = text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
+    /* decimal unless 0x: a leading zero is not octal ("08" is eight) */
+    unsigned long v = strtoul(hex ? text + 2 : text, &end, hex ? 16 : 10);
+    const char *digits = hex ? text + 2 : text;
+    if (!strchr("0123456789abcdefABCDEF", *digits) || !*digits || (!hex && (*digits < '0' || *digits > '9'))) return -1;
     if (!end || *end || v > max) return -1;
     *out = v;
     return 0;

@@ -9,7 +9,9 @@
 #     answered temporary-failure three times (--verify-busy 3);
 #   - a <Method> whose parameter is UInt8 where Int8 is taken: refused before sending (exit 2,
 #     the message names Int8, no transcript is even opened);
-#   - <Expect> and <Repeat>: passes (exit 0), and a failing expectation (exit 1).
+#   - <Expect> and <Repeat>: passes (exit 0), and a failing expectation (exit 1);
+#   - variables: a value read earlier expected and written back, and given to a method of
+#     another type: refused when it runs, no ACTION of class 70 (0046) in the transcript (exit 1).
 # Each transcript decodes without an error diagnostic. Every command is bounded (timeout 30,
 # 5 s for the emulator's first line); the emulators are stopped by their process ids.
 #
@@ -96,6 +98,12 @@ else
     run tcp-wrong-type 2 --tcp 127.0.0.1:$PORT "$S/method-wrong-type.xml"
     if grep -q 'takes Int8: UInt8 given' "$TMP/tcp-wrong-type.err" && [ ! -f "$TMP/tcp-wrong-type.log" ]; then pass
     else fail "tcp-wrong-type: not refused before sending: $(tail -1 "$TMP/tcp-wrong-type.err")"; fi
+    # shellcheck disable=SC2086
+    run tcp-variables 1 --tcp 127.0.0.1:$PORT $GMAC "$S/variables.xml"
+    if [ "$(grep -c 'expect pass' "$TMP/tcp-variables.err")" = 2 ] &&
+        grep -q 'line 13: <Method> not sent: .* takes Int8: UInt32 given' "$TMP/tcp-variables.err" &&
+        ! grep -q '<ClassId Value="0046"' "$TMP/tcp-variables.dec"; then pass
+    else fail "tcp-variables: $(grep 'expect\|not sent' "$TMP/tcp-variables.err" | head -3)"; fi
     # the typed steps first: the image transfer changes attribute 6
     # shellcheck disable=SC2086
     run tcp-image 0 --tcp 127.0.0.1:$PORT $GMAC "$TMP/image.xml"
