@@ -138,6 +138,7 @@ check-release: build/release/dlmscope build/release/libdlmscope.so build/release
 	@tests/e2e/run_emulate.sh build/release/dlmscope
 	@tests/e2e/replay.sh build/release/dlmscope
 	@tests/e2e/emulate_faults.sh build/release/dlmscope
+	@tests/e2e/run_image.sh build/release/dlmscope
 	@tests/e2e/diagnose.sh build/release/dlmscope build/release/ptywriter
 
 check-asan: build/asan/dlmscope build/release/ptywriter $(ASAN_UNIT)
@@ -171,6 +172,8 @@ check-asan: build/asan/dlmscope build/release/ptywriter $(ASAN_UNIT)
 	  tests/e2e/replay.sh build/asan/dlmscope
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  tests/e2e/emulate_faults.sh build/asan/dlmscope
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  tests/e2e/run_image.sh build/asan/dlmscope
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  tests/e2e/diagnose.sh build/asan/dlmscope build/release/ptywriter
 

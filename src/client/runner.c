@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "client/image.h"
 #include "client/script.h"
 #include "dlmscope/assoc.h"
 #include "dlmscope/conn.h"
@@ -26,6 +27,8 @@
 
 #define INBOX_MAX 64
 #define HEX_PER_LINE 16
+#define RUN_MAX_VARIABLES 64
+#define RUN_MAX_VARIABLE_BYTES 65536
 
 typedef struct runner {
     const ds_run_settings *s;
@@ -44,6 +47,13 @@ typedef struct runner {
     ds_sink *sink;
     ds_keyset keys;
     int dry;
+    int quiet;                    /* answers not printed (the blocks of an image transfer) */
+    struct {                      /* the script's variables: a value read earlier */
+        char name[32];
+        uint8_t *data;
+        size_t len;
+    } vars[RUN_MAX_VARIABLES];
+    size_t n_vars;
 } runner;
 
 static void say(runner *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -165,7 +175,7 @@ static int to_link(void *user, const uint8_t *apdu, size_t len)
 static void show(void *user, int sent, const uint8_t *plain, size_t len)
 {
     runner *r = user;
-    if (sent && !r->dry) return;
+    if ((sent && !r->dry) || r->quiet) return;
     ds_decoder_feed(r->dec, plain, len, 0, NULL);
     ds_decoder_boundary(r->dec);
     ds_sink_flush(r->sink);
@@ -355,13 +365,184 @@ static const char *status_text(const ds_assoc_result *res)
     return res->status == DS_ASSOC_OK ? "ok" : res->status == DS_ASSOC_ERROR_ANSWER ? "error answer" : "answer does not fit";
 }
 
+/* ---- <ImageTransfer> ---- */
+
+static int image_call(void *user, const uint8_t *apdu, size_t len, const ds_assoc_result **res)
+{
+    runner *r = user;
+    if (ds_assoc_request(r->as, apdu, len)) {
+        say(r, "image: not sent: %s", ds_assoc_error(r->as));
+        return 1;
+    }
+    int w = wait_for(r, is_answered);
+    if (w) {
+        ds_assoc_abandon(r->as);
+        say(r, "image: %s", w == -1 ? "the link broke" : "no answer in time");
+        return 2;
+    }
+    *res = ds_assoc_last_result(r->as);
+    return 0;
+}
+
+static void image_pause(void *user, unsigned ms)
+{
+    (void)user;
+    usleep(ms * 1000u);
+}
+
+static void image_say(void *user, const char *line) { say(user, "%s", line); }
+
+static int run_image(runner *r, const ds_run_step *st)
+{
+    if (r->dry) {
+        say(r, "line %ld: <ImageTransfer> is not run in a dry run", st->line);
+        return 0;
+    }
+    image_io io = {r, image_call, image_pause, image_say, ds_assoc_peer_max_pdu(r->as), r->log,
+                   isatty(fileno(r->log)), 3, 20, 200};
+    r->quiet = 1;
+    int rc = image_transfer(&io, st->image);
+    r->quiet = 0;
+    return rc;
+}
+
+/* ---- <Expect> ---- */
+
+/* The answer's Data (a get answer's value, an action's return parameters) as bytes. */
+static int answer_bytes(const ds_assoc_result *res, uint8_t *out, size_t cap, size_t *len)
+{
+    ds_value_arena *a = ds_value_arena_new(100000, 1u << 22);
+    ds_value *tree = NULL;
+    ds_diag d;
+    memset(&d, 0, sizeof d);
+    char err[100];
+    int rc = !a || ds_value_decode_apdu(a, res->answer, res->answer_len, &tree, &d) || !ds_value_data(tree) ||
+             ds_value_encode_data(ds_value_data(tree), out, cap, len, err, sizeof err);
+    ds_value_arena_free(a);
+    return rc ? -1 : 0;
+}
+
+/* ---- variables ---- */
+
+static const uint8_t *variable(const runner *r, const char *name, size_t *len)
+{
+    for (size_t i = 0; i < r->n_vars; i++)
+        if (!strcmp(r->vars[i].name, name)) {
+            *len = r->vars[i].len;
+            return r->vars[i].data;
+        }
+    return NULL;
+}
+
+/* Keeps the answer's Data under the step's variable name. */
+static void store_variable(runner *r, const ds_run_step *st, const ds_assoc_result *res)
+{
+    uint8_t *buf = malloc(res->answer_len + 16);
+    size_t len = 0, i;
+    if (!buf || answer_bytes(res, buf, res->answer_len + 16, &len) || len > RUN_MAX_VARIABLE_BYTES) {
+        free(buf);
+        say(r, "line %ld: no value for the variable %s", st->line, st->store_var);
+        return;
+    }
+    for (i = 0; i < r->n_vars && strcmp(r->vars[i].name, st->store_var); i++) continue;
+    if (i == RUN_MAX_VARIABLES) {
+        free(buf);
+        say(r, "line %ld: more than %d variables", st->line, RUN_MAX_VARIABLES);
+        return;
+    }
+    if (i == r->n_vars) r->n_vars++;
+    free(r->vars[i].data);
+    snprintf(r->vars[i].name, sizeof r->vars[i].name, "%s", st->store_var);
+    r->vars[i].data = buf;
+    r->vars[i].len = len;
+}
+
+/* A <Set> or <Method> whose value is a variable: built now, checked against the class table. */
+static int build_with_variable(runner *r, const ds_run_step *st, uint8_t **apdu, size_t *len)
+{
+    size_t n = 0;
+    const uint8_t *bytes = variable(r, st->value_var, &n);
+    if (!bytes) return say(r, "line %ld: the variable %s holds no value", st->line, st->value_var), -1;
+    ds_value_arena *a = ds_value_arena_new(100000, 1u << 22);
+    ds_value *v = NULL;
+    ds_diag d;
+    memset(&d, 0, sizeof d);
+    size_t used = 0, cap = n + 64;
+    char err[300];
+    *apdu = malloc(cap);
+    ds_cosem_ref ref = {st->ref.class_id, {0}, (uint8_t)st->ref.index};
+    memcpy(ref.instance, st->ref.obis, 6);
+    int rc = !a || !*apdu || ds_value_decode_data(a, bytes, n, &used, &v, &d) || !v ? -1 : 0;
+    if (!rc && typed_check(&st->ref, st->typed_kind == 2, v, err, sizeof err)) {
+        say(r, "line %ld: <%s> not sent: %s", st->line, st->name, err);
+        rc = -1;
+    } else if (!rc) {
+        rc = st->typed_kind == 1 ? ds_build_set_request_normal(0xC1, &ref, v, *apdu, cap, len, err, sizeof err)
+                                 : ds_build_action_request_normal(0xC1, &ref, v, *apdu, cap, len, err, sizeof err);
+        if (rc) say(r, "line %ld: <%s>: %s", st->line, st->name, err);
+    }
+    ds_value_arena_free(a);
+    if (rc) {
+        free(*apdu);
+        *apdu = NULL;
+    }
+    return rc;
+}
+
+/* 0 when the answer is as the step's <Expect> says (or it has none), 1 when not (reported). */
+static int check_expect(runner *r, const ds_run_step *st, size_t i)
+{
+    if (!st->has_expect) return 0;
+    const ds_assoc_result *res = ds_assoc_last_result(r->as);
+    long got = res->status == DS_ASSOC_OK ? 0 : (long)res->result;
+    int ok = 1;
+    if (st->expect_result >= 0 && got != st->expect_result) {
+        say(r, "step %zu (line %ld): expect FAIL: result %ld, want %ld", i + 1, st->expect_line, got, st->expect_result);
+        ok = 0;
+    }
+    size_t want_len = st->expect_len;
+    const uint8_t *want = st->expect_var[0] ? variable(r, st->expect_var, &want_len) : st->expect_data;
+    if (st->expect_var[0] && !want) {
+        say(r, "step %zu (line %ld): expect FAIL: the variable %s holds no value", i + 1, st->expect_line, st->expect_var);
+        ok = 0;
+    } else if (want) {
+        size_t len = 0;
+        uint8_t *buf = malloc(res->answer_len + 16);
+        int same = buf && !answer_bytes(res, buf, res->answer_len + 16, &len) && len == want_len &&
+                   !memcmp(buf, want, len);
+        free(buf);
+        if (!same) {
+            say(r, "step %zu (line %ld): expect FAIL: the value differs", i + 1, st->expect_line);
+            ok = 0;
+        }
+    }
+    if (ok) say(r, "step %zu (line %ld): expect pass", i + 1, st->expect_line);
+    return ok ? 0 : 1;
+}
+
 static int run_steps(runner *r, ds_run_script *sc)
 {
     int worst = 0;
     for (size_t i = 0; i < sc->count; i++) {
         ds_run_step *st = &sc->steps[i];
         if (st->pause_ms && !r->dry) usleep(st->pause_ms * 1000u);
-        if (ds_assoc_request(r->as, st->apdu, st->len)) {
+        if (st->kind == STEP_IMAGE) {
+            int rc = run_image(r, st);
+            say(r, "step %zu (line %ld, <%s>): %s", i + 1, st->line, st->name, rc == 0 ? "ok" : "failed");
+            if (rc == 2) return 2;
+            worst = worst > rc ? worst : rc;
+            continue;
+        }
+        uint8_t *built = NULL;
+        size_t built_len = 0;
+        if (st->value_var[0] && (r->dry || build_with_variable(r, st, &built, &built_len))) {
+            if (!r->dry) worst = worst > 1 ? worst : 1;
+            else say(r, "step %zu (line %ld, <%s>): its variable is known only when run", i + 1, st->line, st->name);
+            continue;
+        }
+        int sent = ds_assoc_request(r->as, built ? built : st->apdu, built ? built_len : st->len);
+        free(built);
+        if (sent) {
             say(r, "step %zu (line %ld, <%s>): not sent: %s", i + 1, st->line, st->name, ds_assoc_error(r->as));
             worst = worst > 1 ? worst : 1;
             continue;
@@ -379,7 +560,12 @@ static int run_steps(runner *r, ds_run_script *sc)
             return 2;
         }
         const ds_assoc_result *res = ds_assoc_last_result(r->as);
-        if (res->status == DS_ASSOC_OK) say(r, "step %zu (line %ld, <%s>): ok", i + 1, st->line, st->name);
+        if (st->store_var[0] && res->status == DS_ASSOC_OK) store_variable(r, st, res);
+        if (st->has_expect) {
+            /* an answer the script expects is judged by its <Expect> alone (an error result may be wanted) */
+            say(r, "step %zu (line %ld, <%s>): %s", i + 1, st->line, st->name, status_text(res));
+            if (check_expect(r, st, i)) worst = worst > 1 ? worst : 1;
+        } else if (res->status == DS_ASSOC_OK) say(r, "step %zu (line %ld, <%s>): ok", i + 1, st->line, st->name);
         else {
             say(r, "step %zu (line %ld, <%s>): %s: %s", i + 1, st->line, st->name, status_text(res), ds_assoc_error(r->as));
             worst = worst > 1 ? worst : 1;
@@ -439,6 +625,7 @@ static void disconnect(runner *r)
 
 static void runner_free(runner *r)
 {
+    for (size_t i = 0; i < r->n_vars; i++) free(r->vars[i].data);
     while (r->in_head != r->in_tail) free(r->inbox[r->in_head++ % INBOX_MAX]);
     if (r->dec) {
         ds_decoder_end(r->dec);

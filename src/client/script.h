@@ -5,15 +5,43 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "client/typed.h"
 #include "dlmscope/run.h"
 
+/* <ImageTransfer>: the whole firmware update of image.c */
+typedef struct ds_run_image {
+    char file[DS_RUN_TEXT_MAX];
+    uint8_t identifier[128];
+    size_t identifier_len;
+    uint8_t obis[6];   /* the image transfer object, default 0.0.44.0.0.255 */
+    int verify, activate, resume;
+} ds_run_image;
+
+typedef enum { STEP_REQUEST = 0, STEP_IMAGE } ds_run_step_kind;
+
 typedef struct ds_run_step {
+    ds_run_step_kind kind;
     char name[64];     /* the request element */
     long line;         /* its line in the script */
     char *xml;         /* the element as written */
     uint8_t *apdu;     /* what the encoder made of it */
     size_t len;
     unsigned pause_ms; /* a <Sleep> before it */
+    ds_run_image *image;       /* STEP_IMAGE */
+    /* an <Expect> after it: the result code (-1: any) and/or the Data of the answer */
+    int has_expect;
+    long expect_line;
+    long expect_result;
+    uint8_t *expect_data;
+    size_t expect_len;
+    /* variables: a <Get Variable="x"/> keeps its answer's Data under x; a <Set>, <Method> or
+     * <Expect> whose value is <Variable Name="x"/> takes it (a Set or Method is then built and
+     * checked against the class table when it runs) */
+    char store_var[32];
+    char value_var[32];
+    char expect_var[32];
+    typed_ref ref;
+    int typed_kind;            /* 0 get, 1 set, 2 method */
 } ds_run_step;
 
 struct ds_run_script {

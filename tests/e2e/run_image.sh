@@ -1,0 +1,144 @@
+#!/bin/sh
+# `dlmscope run` with typed steps and <ImageTransfer> against `dlmscope emulate`
+# (testdata/emulate/meter.xml, --store-images): on loopback TCP with the wrapper and on a
+# pseudo-terminal with HDLC, max info 128.
+#   - a whole image transfer of IMAGE_BYTES bytes in the model's 256-byte blocks, verified and
+#     activated, the stored image byte-identical (cmp) to the file; over HDLC every block's
+#     ACTION (about 280 bytes) takes more than one I-frame of 128 bytes of information;
+#   - the same with block 2 refused once with hardware-fault (--refuse-block 2) and verify
+#     answered temporary-failure three times (--verify-busy 3);
+#   - a <Method> whose parameter is UInt8 where Int8 is taken: refused before sending (exit 2,
+#     the message names Int8, no transcript is even opened);
+#   - <Expect> and <Repeat>: passes (exit 0), and a failing expectation (exit 1);
+#   - variables: a value read earlier expected and written back, and given to a method of
+#     another type: refused when it runs, no ACTION of class 70 (0046) in the transcript (exit 1).
+# Each transcript decodes without an error diagnostic. Every command is bounded (timeout 30,
+# 5 s for the emulator's first line); the emulators are stopped by their process ids.
+#
+# Worked out by hand: 244748 bytes / 256 = 956.05: 957 blocks, the last of 244748 - 956 * 256
+# = 12 bytes. IMAGE_BYTES=N in the environment takes another size.
+#
+# Usage: tests/e2e/run_image.sh BIN
+E2E_NAME=run_image
+. "$(dirname "$0")/common.sh"
+
+MODEL=$ROOT/testdata/emulate/meter.xml
+S=$ROOT/testdata/run
+EK=000102030405060708090A0B0C0D0E0F
+AK=D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF
+GMAC="-c 1 -a HighGmac --ek $EK --ak $AK --client-title 4D4D4D0000000001"
+IMAGE_BYTES=${IMAGE_BYTES:-244748}
+PIDS=
+trap 'for p in $PIDS; do kill "$p" 2>/dev/null; done; rm -rf "$TMP"' EXIT INT TERM
+
+# the image: bytes i * 7 mod 251, not random, so that a failure can be repeated
+python3 -c "import sys; sys.stdout.buffer.write(bytes((i * 7) % 251 for i in range($IMAGE_BYTES)))" >"$TMP/fw.bin"
+cat >"$TMP/image.xml" <<XML
+<Messages>
+  <ImageTransfer File="$TMP/fw.bin" Identifier="fw-2.0" Verify="true" Activate="true"/>
+</Messages>
+XML
+
+# start NAME ARGS...: an emulator in the background; sets LISTEN to its first line
+start() {
+    name=$1
+    shift
+    "$BIN" emulate --model "$MODEL" "$@" >"$TMP/$name.emu" 2>&1 &
+    PIDS="$PIDS $!"
+    LISTEN=
+    for _ in $(seq 50); do
+        LISTEN=$(head -1 "$TMP/$name.emu")
+        [ -n "$LISTEN" ] && break
+        sleep 0.1
+    done
+}
+
+# run NAME WANT_RC ARGS...: exit status, well-formed output, no sanitizer report, the
+# transcript decoded without an error diagnostic
+run() {
+    name=$1 want=$2
+    shift 2
+    $TIMEOUT "$BIN" run --transcript "$TMP/$name.log" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err"
+    rc=$?
+    if [ "$rc" != "$want" ]; then fail "$name: exit $rc, want $want: $(tail -2 "$TMP/$name.err")"
+    elif [ -s "$TMP/$name.out" ] && ! xmllint --noout "$TMP/$name.out" 2>/dev/null; then fail "$name: output is not well-formed XML"
+    elif sanitizer_report "$TMP/$name.err"; then fail "$name: sanitizer report"
+    else pass; fi
+    [ -f "$TMP/$name.log" ] || return 0
+    "$BIN" decode --ek $EK --ak $AK "$TMP/$name.log" >"$TMP/$name.dec" 2>"$TMP/$name.decerr"
+    if [ $? != 0 ] || grep -qi 'error' "$TMP/$name.decerr"; then fail "$name: transcript: $(head -1 "$TMP/$name.decerr")"
+    else pass; fi
+}
+
+# stored NAME STORE: the transfer verified and activated, the stored image the file's bytes
+stored() {
+    name=$1 store=$2
+    if grep -q 'image: verified' "$TMP/$name.err" && grep -q 'image: activated' "$TMP/$name.err"; then pass
+    else fail "$name: not verified and activated: $(tail -1 "$TMP/$name.err")"; fi
+    if cmp -s "$store/fw-2.0" "$TMP/fw.bin"; then pass; else fail "$name: the stored image differs from the file"; fi
+    blocks=$(( (IMAGE_BYTES + 255) / 256 ))
+    if grep -q "image: $blocks/$blocks blocks" "$TMP/$name.err"; then pass; else fail "$name: not $blocks blocks"; fi
+}
+
+tcp_port() { echo "$LISTEN" | sed -n 's/^listening on tcp 127\.0\.0\.1:\([0-9]*\).*/\1/p'; }
+
+# ---- TCP with the wrapper ----
+mkdir -p "$TMP/store-tcp" "$TMP/store-faults"
+start tcp --tcp 0 --store-images "$TMP/store-tcp"
+PORT=$(tcp_port)
+if [ -z "$PORT" ]; then
+    fail "emulate --tcp 0: no listening line: $(head -2 "$TMP/tcp.emu")"
+else
+    # shellcheck disable=SC2086
+    run tcp-typed 0 --tcp 127.0.0.1:$PORT $GMAC "$S/typed-expect.xml"
+    if [ "$(grep -c 'expect pass' "$TMP/tcp-typed.err")" = 4 ]; then pass
+    else fail "tcp-typed: not 4 expectations passed: $(grep expect "$TMP/tcp-typed.err" | head -3)"; fi
+    run tcp-expect-fail 1 --tcp 127.0.0.1:$PORT "$S/expect-fail.xml"
+    if grep -q 'expect FAIL' "$TMP/tcp-expect-fail.err"; then pass; else fail "tcp-expect-fail: no FAIL reported"; fi
+    run tcp-wrong-type 2 --tcp 127.0.0.1:$PORT "$S/method-wrong-type.xml"
+    if grep -q 'takes Int8: UInt8 given' "$TMP/tcp-wrong-type.err" && [ ! -f "$TMP/tcp-wrong-type.log" ]; then pass
+    else fail "tcp-wrong-type: not refused before sending: $(tail -1 "$TMP/tcp-wrong-type.err")"; fi
+    # shellcheck disable=SC2086
+    run tcp-variables 1 --tcp 127.0.0.1:$PORT $GMAC "$S/variables.xml"
+    if [ "$(grep -c 'expect pass' "$TMP/tcp-variables.err")" = 2 ] &&
+        grep -q 'line 13: <Method> not sent: .* takes Int8: UInt32 given' "$TMP/tcp-variables.err" &&
+        ! grep -q '<ClassId Value="0046"' "$TMP/tcp-variables.dec"; then pass
+    else fail "tcp-variables: $(grep 'expect\|not sent' "$TMP/tcp-variables.err" | head -3)"; fi
+    # the typed steps first: the image transfer changes attribute 6
+    # shellcheck disable=SC2086
+    run tcp-image 0 --tcp 127.0.0.1:$PORT $GMAC "$TMP/image.xml"
+    stored tcp-image "$TMP/store-tcp"
+fi
+
+start faults --tcp 0 --store-images "$TMP/store-faults" --refuse-block 2 --verify-busy 3
+PORT=$(tcp_port)
+if [ -z "$PORT" ]; then
+    fail "emulate --tcp 0 (faults): no listening line: $(head -2 "$TMP/faults.emu")"
+else
+    # shellcheck disable=SC2086
+    run tcp-faults 0 --tcp 127.0.0.1:$PORT $GMAC "$TMP/image.xml"
+    stored tcp-faults "$TMP/store-faults"
+    if grep -q 'block 2 refused (action-result 1), sent again' "$TMP/tcp-faults.err"; then pass
+    else fail "tcp-faults: block 2 not refused and sent again"; fi
+    if [ "$(grep -c 'verify answered temporary-failure' "$TMP/tcp-faults.err")" = 3 ]; then pass
+    else fail "tcp-faults: verify not answered temporary-failure three times"; fi
+fi
+
+# ---- a pseudo-terminal with HDLC, max info 128 ----
+mkdir -p "$TMP/store-pty"
+start pty --pty "$TMP/meter.pty" --max-info 128 --store-images "$TMP/store-pty"
+case $LISTEN in
+    "listening on pty $TMP/meter.pty"*)
+        # shellcheck disable=SC2086
+        run pty-image 0 --serial "$TMP/meter.pty" --max-info 128 $GMAC "$TMP/image.xml"
+        stored pty-image "$TMP/store-pty"
+        # a block's ACTION does not fit one frame: more I-frames to the meter than blocks
+        frames=$(grep -c '^>' "$TMP/pty-image.log")
+        if [ "$frames" -gt $(( 2 * (IMAGE_BYTES / 256) )) ]; then pass
+        else fail "pty-image: $frames frames sent for $(( IMAGE_BYTES / 256 )) blocks"; fi
+        ;;
+    *) fail "emulate --pty: $(head -2 "$TMP/pty.emu")" ;;
+esac
+
+echo "run_image: $passed passed, $failed failed"
+[ "$failed" = 0 ]
