@@ -118,7 +118,12 @@ build/release/ptywriter: tests/e2e/ptywriter.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(RELEASE_CFLAGS) $< -o $@ -lutil
 
-check-release: build/release/dlmscope build/release/libdlmscope.so build/release/ptywriter $(RELEASE_UNIT)
+# the fault-injecting loopback relay of tests/e2e/faults.sh
+build/release/faultrelay: tests/e2e/faultrelay.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(RELEASE_CFLAGS) $< -o $@
+
+check-release: build/release/dlmscope build/release/libdlmscope.so build/release/ptywriter build/release/faultrelay $(RELEASE_UNIT)
 	@tests/run-units.sh release $(RELEASE_UNIT)
 	@tests/lib/shared.sh build/release $(CC)
 	@tests/lib/installed.sh $(CC)
@@ -137,8 +142,9 @@ check-release: build/release/dlmscope build/release/libdlmscope.so build/release
 	@tests/e2e/emulate.sh build/release/dlmscope
 	@tests/e2e/run_emulate.sh build/release/dlmscope
 	@tests/e2e/diagnose.sh build/release/dlmscope build/release/ptywriter
+	@tests/e2e/faults.sh build/release/dlmscope build/release/faultrelay
 
-check-asan: build/asan/dlmscope build/release/ptywriter $(ASAN_UNIT)
+check-asan: build/asan/dlmscope build/release/ptywriter build/release/faultrelay $(ASAN_UNIT)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  tests/run-units.sh asan $(ASAN_UNIT)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
@@ -167,6 +173,8 @@ check-asan: build/asan/dlmscope build/release/ptywriter $(ASAN_UNIT)
 	  tests/e2e/run_emulate.sh build/asan/dlmscope
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  tests/e2e/diagnose.sh build/asan/dlmscope build/release/ptywriter
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  tests/e2e/faults.sh build/asan/dlmscope build/release/faultrelay
 
 # ---- demo ----------------------------------------------------------------------------------
 demo: all
