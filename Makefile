@@ -143,6 +143,7 @@ check-release: build/release/dlmscope build/release/libdlmscope.so build/release
 	@tests/e2e/run_emulate.sh build/release/dlmscope
 	@tests/e2e/diagnose.sh build/release/dlmscope build/release/ptywriter
 	@tests/e2e/faults.sh build/release/dlmscope build/release/faultrelay
+	@tests/e2e/load.sh build/release/dlmscope 50 100
 
 check-asan: build/asan/dlmscope build/release/ptywriter build/release/faultrelay $(ASAN_UNIT)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
@@ -175,6 +176,8 @@ check-asan: build/asan/dlmscope build/release/ptywriter build/release/faultrelay
 	  tests/e2e/diagnose.sh build/asan/dlmscope build/release/ptywriter
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  tests/e2e/faults.sh build/asan/dlmscope build/release/faultrelay
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  tests/e2e/load.sh build/asan/dlmscope 50 50
 
 # ---- demo ----------------------------------------------------------------------------------
 demo: all
@@ -215,6 +218,7 @@ build/release/dlmscope-bench: tests/bench/bench.c build/release/libdlmscope.a
 
 bench: build/release/dlmscope build/release/dlmscope-bench
 	@build/release/dlmscope-bench build/release/dlmscope
+	@tests/e2e/load.sh build/release/dlmscope 50 1000
 
 # ---- install -------------------------------------------------------------------------------------
 install: all
