@@ -118,7 +118,12 @@ build/release/ptywriter: tests/e2e/ptywriter.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(RELEASE_CFLAGS) $< -o $@ -lutil
 
-check-release: build/release/dlmscope build/release/libdlmscope.so build/release/ptywriter $(RELEASE_UNIT)
+# the fault-injecting loopback relay of tests/e2e/faults.sh
+build/release/faultrelay: tests/e2e/faultrelay.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(RELEASE_CFLAGS) $< -o $@
+
+check-release: build/release/dlmscope build/release/libdlmscope.so build/release/ptywriter build/release/faultrelay $(RELEASE_UNIT)
 	@tests/run-units.sh release $(RELEASE_UNIT)
 	@tests/lib/shared.sh build/release $(CC)
 	@tests/lib/installed.sh $(CC)
@@ -140,8 +145,10 @@ check-release: build/release/dlmscope build/release/libdlmscope.so build/release
 	@tests/e2e/emulate_faults.sh build/release/dlmscope
 	@tests/e2e/run_image.sh build/release/dlmscope
 	@tests/e2e/diagnose.sh build/release/dlmscope build/release/ptywriter
+	@tests/e2e/faults.sh build/release/dlmscope build/release/faultrelay
+	@tests/e2e/load.sh build/release/dlmscope 50 100
 
-check-asan: build/asan/dlmscope build/release/ptywriter $(ASAN_UNIT)
+check-asan: build/asan/dlmscope build/release/ptywriter build/release/faultrelay $(ASAN_UNIT)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  tests/run-units.sh asan $(ASAN_UNIT)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
@@ -176,6 +183,10 @@ check-asan: build/asan/dlmscope build/release/ptywriter $(ASAN_UNIT)
 	  tests/e2e/run_image.sh build/asan/dlmscope
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  tests/e2e/diagnose.sh build/asan/dlmscope build/release/ptywriter
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  tests/e2e/faults.sh build/asan/dlmscope build/release/faultrelay
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  tests/e2e/load.sh build/asan/dlmscope 50 50
 
 # ---- demo ----------------------------------------------------------------------------------
 demo: all
@@ -216,6 +227,7 @@ build/release/dlmscope-bench: tests/bench/bench.c build/release/libdlmscope.a
 
 bench: build/release/dlmscope build/release/dlmscope-bench
 	@build/release/dlmscope-bench build/release/dlmscope
+	@tests/e2e/load.sh build/release/dlmscope 50 1000
 
 # ---- install -------------------------------------------------------------------------------------
 install: all

@@ -555,8 +555,8 @@ static int run_steps(runner *r, ds_run_script *sc)
         int w = wait_for(r, is_answered);
         if (w) {
             ds_assoc_abandon(r->as);
-            say(r, "step %zu (line %ld, <%s>): %s", i + 1, st->line, st->name,
-                w == -1 ? "the link broke" : "no answer in time");
+            if (w == -1) say(r, "step %zu (line %ld, <%s>): the link broke", i + 1, st->line, st->name);
+            else say(r, "step %zu (line %ld, <%s>): no answer within %d ms", i + 1, st->line, st->name, r->s->timeout_ms);
             return 2;
         }
         const ds_assoc_result *res = ds_assoc_last_result(r->as);
@@ -604,7 +604,9 @@ static int associate(runner *r)
 
 static void release(runner *r)
 {
-    if (!ds_assoc_is_open(r->as) || ds_assoc_release(r->as)) return;
+    /* over a broken link there is nobody to release with: saying so again would only bury
+     * the message that told what was in flight */
+    if (r->broken || !ds_assoc_is_open(r->as) || ds_assoc_release(r->as)) return;
     if (r->dry) {
         shuttle(r);
         ds_assoc_abandon(r->as);

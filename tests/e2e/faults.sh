@@ -1,0 +1,152 @@
+#!/bin/sh
+# `dlmscope run` against `dlmscope emulate` (testdata/emulate/meter.xml) with one fault injected
+# between them by faultrelay (tests/e2e/faultrelay.c, loopback TCP), over HDLC (max info 128)
+# and over the wrapper:
+#   HDLC: a dropped answer (a single frame, and one segment of the segmented profile), a dropped
+#         request, a corrupted FCS (single frame and segment), an answer delayed 3.5 s (beyond the
+#         client's 3 s response timeout: the client sends its request again, and both answers
+#         come): the client recovers by retransmission and polling, every step is ok (exit 0)
+#         and every answer is there; a link reset (the relay closes both connections with a
+#         request in flight): exit 2, with the I-frame in flight named.
+#   wrapper (TCP has no retransmission of ours to do): a dropped answer and an answer delayed
+#         beyond --timeout 2: exit 2, "no answer within 2000 ms" for that step; a link reset:
+#         exit 2 with "in flight: no answer to the 13-byte get-request".
+# Each transcript decodes without an error diagnostic, except the corrupted-FCS runs: there the
+# transcript holds the corrupted frame as it came, and decode must report it, as exactly one
+# frame.fcs error and no other.
+#
+# Expected values (worked out by hand from emulate-read.xml and the model, as in
+# run_emulate.sh): 50 two-element structures in the output of a whole run. Frames are counted
+# per direction from 1 (down: UA, AARE, the clock's answer is 3; the profile's answer of 1031
+# bytes in frames of max info 128 starts at 6; up: SNRM, AARQ, the four GETs are 3 to 6).
+# Every wait is bounded: timeout 30 on each command, faultrelay gives up after 40 s.
+#
+# Usage: tests/e2e/faults.sh BIN FAULTRELAY
+E2E_NAME=faults
+RELAY=${2:-}
+set -- "$1"
+. "$(dirname "$0")/common.sh"
+case $RELAY in /*) ;; *) RELAY=$(pwd)/$RELAY ;; esac
+[ -x "$RELAY" ] || { echo "faults: $RELAY is not an executable" >&2; exit 2; }
+
+MODEL=$ROOT/testdata/emulate/meter.xml
+SCRIPT=$ROOT/testdata/run/emulate-read.xml
+PIDS=
+trap 'for p in $PIDS; do kill "$p" 2>/dev/null; done; rm -rf "$TMP"' EXIT INT TERM
+
+# start NAME ARGS...: an emulator in the background; sets PORT from its first line
+start() {
+    name=$1
+    shift
+    "$BIN" emulate --model "$MODEL" "$@" >"$TMP/$name.emu" 2>&1 &
+    PIDS="$PIDS $!"
+    PORT=
+    for _ in $(seq 50); do
+        PORT=$(sed -n 's/^listening on [a-z-]* 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$TMP/$name.emu")
+        [ -n "$PORT" ] && break
+        sleep 0.1
+    done
+}
+
+# faulty NAME WANT_RC FRAMING FAULT DIR NTH DELAY RUN_ARGS...: one run through the relay; checks
+# the exit status, that the relay applied its fault, well-formed output and no sanitizer report
+faulty() {
+    name=$1 want=$2 framing=$3 fault=$4 dir=$5 nth=$6 delay=$7
+    shift 7
+    # shellcheck disable=SC2086
+    $TIMEOUT "$RELAY" "$framing" "$PORT" "$fault" "$dir" "$nth" $delay >"$TMP/$name.relay" 2>"$TMP/$name.rerr" &
+    rpid=$!
+    rport=
+    for _ in $(seq 50); do
+        rport=$(sed -n 's/^listening on //p' "$TMP/$name.relay")
+        [ -n "$rport" ] && break
+        sleep 0.1
+    done
+    transport=--tcp
+    [ "$framing" = hdlc ] && transport=--hdlc-tcp
+    $TIMEOUT "$BIN" run --transcript "$TMP/$name.log" "$transport" "127.0.0.1:$rport" --max-pdu 512 "$@" "$SCRIPT" \
+        >"$TMP/$name.out" 2>"$TMP/$name.err"
+    rc=$?
+    wait "$rpid"
+    relay_rc=$?
+    if [ "$rc" != "$want" ]; then fail "$name: exit $rc, want $want: $(tail -2 "$TMP/$name.err")"
+    elif [ "$relay_rc" != 0 ] || ! grep -q '^fault: ' "$TMP/$name.rerr"; then fail "$name: the fault was not applied: $(cat "$TMP/$name.rerr")"
+    elif ! xmllint --noout "$TMP/$name.out" 2>/dev/null; then fail "$name: output is not well-formed XML"
+    elif sanitizer_report "$TMP/$name.err"; then fail "$name: sanitizer report"
+    else pass; fi
+    "$BIN" decode "$TMP/$name.log" >"$TMP/$name.dec" 2>"$TMP/$name.decerr"
+    DEC_RC=$?
+}
+
+# clean NAME: the transcript decoded without an error diagnostic
+clean() {
+    if [ "$DEC_RC" = 0 ] && ! grep -qi 'error' "$TMP/$1.decerr"; then pass
+    else fail "$1: transcript: $(head -1 "$TMP/$1.decerr")"; fi
+}
+
+# whole NAME: every answer of the script is there
+whole() {
+    n=$(grep -c '<Structure Qty="02" >' "$TMP/$1.out")
+    if [ "$n" = 50 ] && grep -q '<UInt32 Value="0001E240" />' "$TMP/$1.out"; then pass
+    else fail "$1: $n two-element structures, want 50, or the register is missing"; fi
+}
+
+# says NAME TEXT: the client's messages say TEXT
+says() {
+    if grep -qF "$2" "$TMP/$1.err"; then pass; else fail "$1: no '$2' in: $(cat "$TMP/$1.err")"; fi
+}
+
+# ---- HDLC over TCP, max info 128: recovered by the link ----
+start hdlc --hdlc-tcp 0 --max-info 128
+if [ -z "$PORT" ]; then
+    fail "emulate --hdlc-tcp 0: no listening line: $(head -2 "$TMP/hdlc.emu")"
+else
+    faulty hdlc-drop 0 hdlc drop down 3 ""
+    clean hdlc-drop
+    whole hdlc-drop
+    faulty hdlc-drop-segment 0 hdlc drop down 10 ""
+    clean hdlc-drop-segment
+    whole hdlc-drop-segment
+    faulty hdlc-drop-request 0 hdlc drop up 6 ""
+    clean hdlc-drop-request
+    whole hdlc-drop-request
+    for nth in 3 12; do
+        faulty hdlc-fcs-$nth 0 hdlc fcs down $nth ""
+        whole hdlc-fcs-$nth
+        if [ "$DEC_RC" = 1 ] && [ "$(grep -ci 'error' "$TMP/hdlc-fcs-$nth.decerr")" = 1 ] &&
+            grep -q 'error frame.fcs' "$TMP/hdlc-fcs-$nth.decerr"; then pass
+        else fail "hdlc-fcs-$nth: want exactly one frame.fcs error from decode: $(cat "$TMP/hdlc-fcs-$nth.decerr")"; fi
+    done
+    faulty hdlc-delay 0 hdlc delay down 3 3500
+    clean hdlc-delay
+    whole hdlc-delay
+    # the late answer and the answer to the retransmission are both in the transcript: the
+    # client takes one and the conversation goes on one frame per poll (no doubled frames)
+    n=$(grep -c '^[<>]' "$TMP/hdlc-delay.log")
+    if [ "$n" -le 36 ]; then pass; else fail "hdlc-delay: $n frames in the transcript, want at most 36"; fi
+    faulty hdlc-reset 2 hdlc reset up 4 ""
+    clean hdlc-reset
+    says hdlc-reset 'in flight: I-frame N(S)=2 (APDU bytes 0..13 of the 13-byte get-request) not acknowledged'
+    says hdlc-reset 'step 2 (line 17, <GetRequest>): the link broke'
+fi
+
+# ---- the wrapper over TCP: nothing to recover with; reported ----
+start wrapper --tcp 0
+if [ -z "$PORT" ]; then
+    fail "emulate --tcp 0: no listening line: $(head -2 "$TMP/wrapper.emu")"
+else
+    faulty wrapper-drop 2 wrapper drop down 2 "" --timeout 2
+    clean wrapper-drop
+    says wrapper-drop 'step 1 (line 7, <GetRequest>): no answer within 2000 ms'
+    faulty wrapper-delay 2 wrapper delay down 3 2500 --timeout 2
+    clean wrapper-delay
+    says wrapper-delay 'step 2 (line 17, <GetRequest>): no answer within 2000 ms'
+    faulty wrapper-reset 2 wrapper reset up 3 ""
+    clean wrapper-reset
+    says wrapper-reset 'in flight: no answer to the 13-byte get-request'
+    if grep -q 'does not take an APDU' "$TMP/wrapper-reset.err"; then fail "wrapper-reset: a release tried over the broken link"
+    else pass; fi
+fi
+
+echo "faults: $passed passed, $failed failed"
+[ "$failed" = 0 ]
