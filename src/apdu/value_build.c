@@ -479,23 +479,46 @@ int ds_split_get_response(uint8_t iip, const uint8_t *data, size_t n, size_t blo
     return 0;
 }
 
-int ds_split_set_request(uint8_t iip, const ds_cosem_ref *ref, const uint8_t *data, size_t n, size_t block_size,
-                         ds_block_fn fn, void *user, char *err, size_t errsz)
+/* The names of a long request's block forms: SET with datablocks, ACTION with pblocks. */
+typedef struct split_form {
+    uint8_t tag;
+    const char *apdu;                 /* the CHOICE */
+    int first_choice, next_choice;    /* its alternatives for the first block and the others */
+    const char *first, *next;         /* their element names */
+    const char *descriptor, *id;      /* the descriptor (first block only) and its id field */
+    const char *block;                /* DataBlock-SA */
+} split_form;
+
+static const split_form SET_SPLIT = {DS_APDU_TAG_SET_REQUEST, "SetRequest", 2, 3, "SetRequestFirstDataBlock",
+                                     "SetRequestWithDataBlock", "AttributeDescriptor", "AttributeId", "DataBlock"};
+static const split_form ACTION_SPLIT = {DS_APDU_TAG_ACTION_REQUEST, "ActionRequest", 4, 6,
+                                        "ActionRequestWithFirstBlock", "ActionRequestWithBlock", "MethodDescriptor",
+                                        "MethodId", "PBlock"};
+
+/* Splits data into the blocks of f (the first carries the descriptor); fn gets each APDU. */
+static int split_request(const split_form *f, uint8_t iip, const ds_cosem_ref *ref, const uint8_t *data, size_t n,
+                         size_t block_size, ds_block_fn fn, void *user, char *err, size_t errsz)
 {
     uint32_t count;
     if (block_count(n, block_size, err, errsz, &count)) return -1;
     for (uint32_t i = 0; i < count; i++) {
         size_t from = (size_t)i * block_size, len = n - from < block_size ? n - from : block_size;
         build b;
-        if (build_start(&b, DS_APDU_TAG_SET_REQUEST, err, errsz)) return build_end(&b, NULL, 0, NULL);
-        ds_value *req = choose(&b, NULL, "SetRequest", i == 0 ? 2 : 3);
-        ds_value *form = at_path(&b, req, i == 0 ? "SetRequestFirstDataBlock" : "SetRequestWithDataBlock");
+        if (build_start(&b, f->tag, err, errsz)) return build_end(&b, NULL, 0, NULL);
+        ds_value *req = choose(&b, NULL, f->apdu, i == 0 ? f->first_choice : f->next_choice);
+        ds_value *form = at_path(&b, req, i == 0 ? f->first : f->next);
         set_u(&b, form, "InvokeIdAndPriority", iip);
-        if (i == 0) set_ref(&b, at_path(&b, form, "AttributeDescriptor"), ref, "AttributeId");
-        int rc = send_block(&b, at_path(&b, form, "DataBlock"), i + 1 == count, i + 1, data + from, len, fn, user);
+        if (i == 0) set_ref(&b, at_path(&b, form, f->descriptor), ref, f->id);
+        int rc = send_block(&b, at_path(&b, form, f->block), i + 1 == count, i + 1, data + from, len, fn, user);
         if (rc) return rc;
     }
     return 0;
+}
+
+int ds_split_set_request(uint8_t iip, const ds_cosem_ref *ref, const uint8_t *data, size_t n, size_t block_size,
+                         ds_block_fn fn, void *user, char *err, size_t errsz)
+{
+    return split_request(&SET_SPLIT, iip, ref, data, n, block_size, fn, user, err, errsz);
 }
 
 void ds_block_join_init(ds_block_join *j, uint8_t *out, size_t cap)
@@ -814,20 +837,7 @@ int ds_build_set_response_last_datablock(uint8_t iip, uint8_t result, uint32_t n
 int ds_split_action_request(uint8_t iip, const ds_cosem_ref *ref, const uint8_t *data, size_t n, size_t block_size,
                             ds_block_fn fn, void *user, char *err, size_t errsz)
 {
-    uint32_t count;
-    if (block_count(n, block_size, err, errsz, &count)) return -1;
-    for (uint32_t i = 0; i < count; i++) {
-        size_t from = (size_t)i * block_size, len = n - from < block_size ? n - from : block_size;
-        build b;
-        if (build_start(&b, DS_APDU_TAG_ACTION_REQUEST, err, errsz)) return build_end(&b, NULL, 0, NULL);
-        ds_value *req = choose(&b, NULL, "ActionRequest", i == 0 ? 4 : 6);
-        ds_value *form = at_path(&b, req, i == 0 ? "ActionRequestWithFirstBlock" : "ActionRequestWithBlock");
-        set_u(&b, form, "InvokeIdAndPriority", iip);
-        if (i == 0) set_ref(&b, at_path(&b, form, "MethodDescriptor"), ref, "MethodId");
-        int rc = send_block(&b, at_path(&b, form, "PBlock"), i + 1 == count, i + 1, data + from, len, fn, user);
-        if (rc) return rc;
-    }
-    return 0;
+    return split_request(&ACTION_SPLIT, iip, ref, data, n, block_size, fn, user, err, errsz);
 }
 
 /* ---- general block transfer ---- */

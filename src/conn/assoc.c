@@ -502,3 +502,13 @@ int as_read_association(ds_assoc *as, const ds_value *apdu, ds_association *a, i
     if (as_read_acse(as, apdu, a, request)) return -1;
     return as_read_initiate(as, a, request);
 }
+
+int as_pick_block(void *user, const uint8_t *apdu, size_t len)
+{
+    as_pick *p = user;
+    if (++p->seen != p->want) return 0;
+    if (len > AS_APDU_MAX) return -1;
+    memcpy(p->out, apdu, len);
+    p->len = len;
+    return 1; /* stop: the block is caught */
+}

@@ -187,29 +187,12 @@ static int on_hls_answer(ds_assoc *as, const ds_value *apdu, const uint8_t *plai
 
 /* ---- services ---- */
 
-/* Block `want` (from 1) of the split of the pending long SET, caught from the splitter. */
-typedef struct pick {
-    uint32_t want, seen;
-    uint8_t *out;
-    size_t len;
-} pick;
-
-static int pick_block(void *user, const uint8_t *apdu, size_t len)
-{
-    pick *p = user;
-    if (++p->seen != p->want) return 0;
-    if (len > AS_APDU_MAX) return -1;
-    memcpy(p->out, apdu, len);
-    p->len = len;
-    return 1; /* stop: the block is caught */
-}
-
 static int send_set_block(ds_assoc *as)
 {
-    pick p = {as->block_next, 0, as->tx, 0};
+    as_pick p = {as->block_next, 0, as->tx, 0};
     char err[200] = "";
-    int rc = ds_split_set_request(as->iip, &as->block_ref, as->data, as->data_len, as->block_size, pick_block, &p, err,
-                                  sizeof err);
+    int rc = ds_split_set_request(as->iip, &as->block_ref, as->data, as->data_len, as->block_size, as_pick_block, &p,
+                                  err, sizeof err);
     if (rc != 1 || !p.len) return as_fail(as, "set block %lu: %s", (unsigned long)as->block_next, err);
     as->block_next++;
     return as_send(as, as->tx, p.len, 1);

@@ -132,6 +132,17 @@ ds_value *as_choose(ds_assoc *as, ds_value *node, const char *path, uint8_t tag)
 /* Sets a number field; -1 when it is not there. */
 int as_set_u(ds_value *node, const char *path, uint64_t u);
 
+/* Block `want` (from 1) of a split (ds_split_get_response, ds_split_set_request ...), caught from
+ * the splitter: the machines send one block at a time, each when the peer asks for it. */
+typedef struct as_pick {
+    uint32_t want, seen;
+    uint8_t *out;     /* AS_APDU_MAX bytes */
+    size_t len;
+} as_pick;
+
+/* A ds_block_fn: copies block `want` into out and stops the split (1); -1 if it does not fit. */
+int as_pick_block(void *user, const uint8_t *apdu, size_t len);
+
 /* roles */
 int as_client_receive(ds_assoc *as, const uint8_t *apdu, size_t n);
 int as_server_receive(ds_assoc *as, const uint8_t *apdu, size_t n);

@@ -202,29 +202,12 @@ static int on_hls_reply(ds_assoc *as, uint8_t iip, const ds_value *params)
 
 /* ---- GET ---- */
 
-static int pick_block(void *user, const uint8_t *apdu, size_t len);
-
-typedef struct pick {
-    uint32_t want, seen;
-    uint8_t *out;
-    size_t len;
-} pick;
-
-static int pick_block(void *user, const uint8_t *apdu, size_t len)
-{
-    pick *p = user;
-    if (++p->seen != p->want) return 0;
-    if (len > AS_APDU_MAX) return -1;
-    memcpy(p->out, apdu, len);
-    p->len = len;
-    return 1;
-}
-
 static int send_get_block(ds_assoc *as)
 {
-    pick p = {as->block_next, 0, as->tx, 0};
+    as_pick p = {as->block_next, 0, as->tx, 0};
     char err[200] = "";
-    int rc = ds_split_get_response(as->get_iip, as->data, as->data_len, as->block_size, pick_block, &p, err, sizeof err);
+    int rc =
+        ds_split_get_response(as->get_iip, as->data, as->data_len, as->block_size, as_pick_block, &p, err, sizeof err);
     if (rc != 1 || !p.len) return as_fail(as, "get block %lu: %s", (unsigned long)as->block_next, err);
     if (as->block_next >= as->block_count) as->get_running = 0;
     as->block_next++;
