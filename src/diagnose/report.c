@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dlmscope/cipher.h"
 #include "apdu/apdu_tags.h"
 #include "apdu/enums.h"
 #include "diagnose/diagnose_int.h"
@@ -97,9 +98,10 @@ static void association(const dg_conv *c, FILE *out)
     }
     if (c->sc_seen) {
         uint8_t sc = c->sc;
-        fprintf(out, "  security: suite %u, %s%s%s%s (security control 0x%02X)\n", sc & 0x0F,
-                sc & 0x10 ? "authenticated" : "", (sc & 0x30) == 0x30 ? " and " : "", sc & 0x20 ? "encrypted" : "",
-                (sc & 0x30) == 0 ? "neither authenticated nor encrypted" : "", sc);
+        unsigned both = DS_SC_AUTH | DS_SC_ENC;
+        fprintf(out, "  security: suite %u, %s%s%s%s (security control 0x%02X)\n", sc & DS_SC_SUITE_MASK,
+                sc & DS_SC_AUTH ? "authenticated" : "", (sc & both) == both ? " and " : "",
+                sc & DS_SC_ENC ? "encrypted" : "", (sc & both) == 0 ? "neither authenticated nor encrypted" : "", sc);
     } else {
         fprintf(out, "  security: no ciphered APDU\n");
     }
