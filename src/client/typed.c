@@ -91,46 +91,23 @@ const char *typed_spec_text(const uint8_t *spec, size_t n, char *buf, size_t cap
     return buf;
 }
 
-/* 1 when v has the type at spec; else *where says which part (the path of elements) differs. */
-static int fits(const uint8_t *spec, size_t n, const ds_value *v, char *where, size_t cap, int depth)
+/* 1 when v has the type at spec (the one check of names/, which the emulator uses too); else
+ * *where says which part differs, as a path of elements from the outside in. */
+static int fits(const uint8_t *spec, size_t n, const ds_value *v, char *where, size_t cap)
 {
-    if (!n || !v || v->kind != DS_VALUE_DATA || depth > DS_TYPE_SPEC_MAX_DEPTH) return 0;
-    if (spec[0] == DS_TYPE_ANY) return 1;
-    const char *got = ds_axdr_type_name(v->tag);
-    if (v->tag != spec[0]) {
-        snprintf(where, cap, "%s given", got ? got : "an unknown type");
-        return 0;
-    }
-    if (spec[0] == DS_DATA_ARRAY) {
-        size_t i = 0;
-        for (const ds_value *c = v->child; c; c = c->next, i++)
-            if (!fits(spec + 1, n - 1, c, where, cap, depth + 1)) {
-                char inner[200];
-                snprintf(inner, sizeof inner, "%s", where);
-                snprintf(where, cap, "element %zu of the array: %s", i + 1, inner);
-                return 0;
-            }
-        return 1;
-    }
-    if (spec[0] != DS_DATA_STRUCTURE) return 1;
-    if (n < 2) return 0;
-    if (v->count != spec[1]) {
-        snprintf(where, cap, "a Structure of %zu element(s) given, not %u", (size_t)v->count, spec[1]);
-        return 0;
-    }
-    size_t at = 2, i = 0;
-    for (const ds_value *c = v->child; c; c = c->next, i++) {
-        size_t len = ds_type_spec_len(spec + at, n - at);
-        if (!len) return 0;
-        if (!fits(spec + at, len, c, where, cap, depth + 1)) {
-            char inner[200];
-            snprintf(inner, sizeof inner, "%s", where);
-            snprintf(where, cap, "element %zu of the structure: %s", i + 1, inner);
-            return 0;
-        }
-        at += len;
-    }
-    return 1;
+    ds_type_misfit why;
+    if (ds_type_fits(spec, n, v, &why)) return 1;
+    size_t at = 0;
+#define PUT(...) (at += (size_t)snprintf(where + (at < cap ? at : cap - 1), at < cap ? cap - at : 1, __VA_ARGS__))
+    for (size_t i = 0; i < why.depth; i++)
+        PUT("element %zu of the %s: ", why.path[i].element, why.path[i].container == DS_DATA_ARRAY ? "array" : "structure");
+    const ds_value *part = why.value;
+    const char *got = part && part->kind == DS_VALUE_DATA ? ds_axdr_type_name(part->tag) : NULL;
+    if (!part || part->kind != DS_VALUE_DATA) PUT("the value does not fit");
+    else if (why.count_differs) PUT("a Structure of %zu element(s) given, not %zu", (size_t)part->count, why.want_count);
+    else PUT("%s given", got ? got : "an unknown type");
+#undef PUT
+    return 0;
 }
 
 int typed_check(const typed_ref *ref, int method, const ds_value *v, char *err, size_t errlen)
@@ -156,7 +133,7 @@ int typed_check(const typed_ref *ref, int method, const ds_value *v, char *err, 
     typed_spec_text(m->type, n, want, sizeof want);
     char where[240] = "";
     if (!v) snprintf(where, sizeof where, "no value given");
-    else if (fits(m->type, n, v, where, sizeof where, 0)) return 0;
+    else if (fits(m->type, n, v, where, sizeof where)) return 0;
     snprintf(err, errlen, "%s %u (%s) of class %u (%s) at %s takes %s: %s", what, ref->index, m->name, ref->class_id,
              c->name, obis, want, where[0] ? where : "the value does not fit");
     return -1;

@@ -116,8 +116,6 @@ int64_t meter_mono_ms(const ds_meter *m);
 int64_t meter_days_from_civil(int64_t y, unsigned mo, unsigned d);
 /* "YYYY-MM-DDTHH:MM:SS" (UTC) -> Unix time; -1 when it is not one */
 int meter_parse_time(const char *text, int64_t *out);
-/* 1 when the Data value v has the shape of type description spec */
-int meter_type_matches(const uint8_t *spec, size_t n, const ds_value *v);
 
 /* ---- objects.c ---- */
 /* The access mode of an attribute (method = 0) or a method for a client. */

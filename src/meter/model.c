@@ -151,34 +151,6 @@ meter_assoc *meter_find_assoc(const ds_meter *m, int client)
     return NULL;
 }
 
-/* ---- type check (the class table's type descriptions, names.h) ---- */
-
-static int matches(const uint8_t *spec, size_t n, const ds_value *v, int depth)
-{
-    if (!n || !v || v->kind != DS_VALUE_DATA || depth > DS_TYPE_SPEC_MAX_DEPTH) return 0;
-    if (spec[0] == DS_TYPE_ANY) return 1;
-    if (v->tag != spec[0]) return 0;
-    if (spec[0] == DS_DATA_ARRAY) {
-        for (const ds_value *c = v->child; c; c = c->next)
-            if (!matches(spec + 1, n - 1, c, depth + 1)) return 0;
-        return 1;
-    }
-    if (spec[0] != DS_DATA_STRUCTURE) return 1;
-    if (n < 2 || v->count != spec[1]) return 0;
-    size_t at = 2;
-    for (const ds_value *c = v->child; c; c = c->next) {
-        size_t len = ds_type_spec_len(spec + at, n - at);
-        if (!len || !matches(spec + at, len, c, depth + 1)) return 0;
-        at += len;
-    }
-    return 1;
-}
-
-int meter_type_matches(const uint8_t *spec, size_t n, const ds_value *v)
-{
-    return matches(spec, n, v, 0);
-}
-
 /* ---- the elements ---- */
 
 static const struct {
@@ -359,7 +331,7 @@ static int load_value(loader *ld, meter_object *o, const xmlNode *n, uint8_t id)
         rc = fail(ld, data, "attribute %u: the value does not read back", id);
     } else {
         const ds_member_def *def = ds_class_attribute(o->def, id);
-        if (def && !meter_type_matches(def->type, ds_type_spec_len(def->type, 64), v))
+        if (def && !ds_type_fits(def->type, ds_type_spec_len(def->type, 64), v, NULL))
             rc = fail(ld, data, "attribute %u (%s) of class %u: the value is not of the attribute's type", id,
                       def->name, o->class_id);
     }

@@ -190,7 +190,7 @@ static int meter_set(void *user, int client_sap, const ds_cosem_ref *ref, const 
     if (access) return METER_OBJECT_UNAVAILABLE;
     if (!data || data->kind != DS_VALUE_DATA) return METER_TYPE_UNMATCHED;
     const ds_member_def *def = ds_class_attribute(o->def, ref->id);
-    if (def && !meter_type_matches(def->type, ds_type_spec_len(def->type, 64), data)) return METER_TYPE_UNMATCHED;
+    if (def && !ds_type_fits(def->type, ds_type_spec_len(def->type, 64), data, NULL)) return METER_TYPE_UNMATCHED;
     rc = class_set(m, o, ref->id, data);
     if (rc != DS_METER_NOT_MINE) return rc;
     /* a value of any type (a register's value): it keeps the type it has */
@@ -256,7 +256,7 @@ static int meter_action(void *user, int client_sap, const ds_cosem_ref *ref, con
     if (!def) return METER_OBJECT_UNDEFINED;
     if ((rc = check_access(o, as, 1, ref->id, METER_READ))) return rc;
     /* the parameter's type is the class table's (integer(0) for most methods) */
-    if (!params || !meter_type_matches(def->type, ds_type_spec_len(def->type, 64), params))
+    if (!params || !ds_type_fits(def->type, ds_type_spec_len(def->type, 64), params, NULL))
         return METER_TYPE_UNMATCHED;
     return class_action(m, o, ref->id, params);
 }

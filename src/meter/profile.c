@@ -134,7 +134,7 @@ static int by_entry(const meter_object *o, const ds_value *p, const columns *col
 {
     static const uint8_t TYPE[] = {DS_DATA_STRUCTURE, 4, DS_DATA_DOUBLE_LONG_UNSIGNED, DS_DATA_DOUBLE_LONG_UNSIGNED,
                                    DS_DATA_LONG_UNSIGNED, DS_DATA_LONG_UNSIGNED};
-    if (!meter_type_matches(TYPE, sizeof TYPE, p)) return METER_TYPE_UNMATCHED;
+    if (!ds_type_fits(TYPE, sizeof TYPE, p, NULL)) return METER_TYPE_UNMATCHED;
     const ds_value *f = p->child;
     uint64_t from = f->u, to = f->next->u, cfrom = f->next->next->u, cto = f->next->next->next->u;
     if (from == 0) from = 1;
@@ -176,7 +176,7 @@ static int by_range(const ds_meter *m, const meter_object *o, const ds_value *p,
                                    DS_DATA_OCTET_STRING, DS_DATA_INTEGER, DS_DATA_LONG_UNSIGNED, DS_TYPE_ANY,
                                    DS_TYPE_ANY, DS_DATA_ARRAY, DS_DATA_STRUCTURE, 4, DS_DATA_LONG_UNSIGNED,
                                    DS_DATA_OCTET_STRING, DS_DATA_INTEGER, DS_DATA_LONG_UNSIGNED};
-    if (!meter_type_matches(TYPE, sizeof TYPE, p)) return METER_TYPE_UNMATCHED;
+    if (!ds_type_fits(TYPE, sizeof TYPE, p, NULL)) return METER_TYPE_UNMATCHED;
     const ds_value *restricting = p->child, *from = restricting->next, *to = from->next, *selected = to->next;
     long k = find_column(cols, restricting);
     if (k < 0) return METER_OBJECT_UNAVAILABLE;

@@ -5,6 +5,9 @@
 #include "names/names.h"
 
 #include <stddef.h>
+#include <string.h>
+
+#include "dlmscope/value.h"
 
 /* The definitions of the COSEM interface classes this program knows: one row per class with
  * its name, its version and, for the classes that the decoder comments and the emulator
@@ -242,4 +245,45 @@ const char *ds_method_name(uint16_t class_id, unsigned method)
 size_t ds_type_spec_len(const uint8_t *spec, size_t n)
 {
     return type_len(spec, n, 0);
+}
+
+static int misfit(ds_type_misfit *why, const ds_value *v, int count_differs, size_t want_count)
+{
+    if (why) {
+        why->value = v;
+        why->count_differs = count_differs;
+        why->want_count = want_count;
+    }
+    return 0;
+}
+
+static int fits(const uint8_t *spec, size_t n, const ds_value *v, ds_type_misfit *why, size_t depth)
+{
+    if (!n || depth > DS_TYPE_SPEC_MAX_DEPTH) return misfit(why, NULL, 0, 0);
+    if (!v || v->kind != DS_VALUE_DATA) return misfit(why, v, 0, 0);
+    if (why) why->depth = depth;
+    if (spec[0] == DS_TYPE_ANY) return 1;
+    if (v->tag != spec[0]) return misfit(why, v, 0, 0);
+    if (spec[0] != DS_DATA_ARRAY && spec[0] != DS_DATA_STRUCTURE) return 1;
+    size_t at = 1, i = 0;
+    if (spec[0] == DS_DATA_STRUCTURE) {
+        if (n < 2) return misfit(why, NULL, 0, 0);
+        if (v->count != spec[1]) return misfit(why, v, 1, spec[1]);
+        at = 2;
+    }
+    for (const ds_value *c = v->child; c; c = c->next, i++) {
+        size_t len = ds_type_spec_len(spec + at, n - at);
+        if (!len) return misfit(why, NULL, 0, 0);
+        if (why) why->path[depth] = (ds_type_step){spec[0], i + 1};
+        if (!fits(spec + at, len, c, why, depth + 1)) return 0;
+        if (spec[0] == DS_DATA_STRUCTURE) at += len;
+    }
+    if (why) why->depth = depth;
+    return 1;
+}
+
+int ds_type_fits(const uint8_t *spec, size_t n, const ds_value *v, ds_type_misfit *why)
+{
+    if (why) memset(why, 0, sizeof *why);
+    return fits(spec, n, v, why, 0);
 }

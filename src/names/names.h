@@ -63,6 +63,29 @@ unsigned ds_class_method_count(const ds_class_def *c);
 /* Bytes of the type description at spec (n bytes available), 0 when it is malformed. */
 size_t ds_type_spec_len(const uint8_t *spec, size_t n);
 
+/* Where a value does not fit a type description: the elements from the outside in (the
+ * container's A-XDR tag, structure or array, and the element's number from 1), the part that
+ * differs (NULL when the description is malformed or nests too deep), and, when that part is a
+ * structure of another count, the count the description wants. */
+struct ds_value;
+typedef struct ds_type_step {
+    uint8_t container;
+    size_t element;
+} ds_type_step;
+typedef struct ds_type_misfit {
+    size_t depth;
+    ds_type_step path[DS_TYPE_SPEC_MAX_DEPTH + 1];
+    const struct ds_value *value;
+    int count_differs;
+    size_t want_count;
+} ds_type_misfit;
+
+/* The one value-type check, for the emulator (values of its model, parameters it is called
+ * with) and the client (typed steps before they are sent): 1 when v (a DATA value of
+ * dlmscope/value.h) has the type described at spec (n bytes), else 0 and, when why is not NULL,
+ * where it differs. */
+int ds_type_fits(const uint8_t *spec, size_t n, const struct ds_value *v, ds_type_misfit *why);
+
 /* Interface class name ("Clock", "Register", "Association LN"), or NULL. */
 const char *ds_class_name(uint16_t class_id);
 /* Name of an attribute or a method (numbered from 1) of an interface class ("time" for Clock

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "apdu/enums.h"
+#include "dlmscope/value.h"
 #include "names/names.h"
 #include "util/fmt.h"
 
@@ -300,6 +301,78 @@ START_TEST(datetime_small_buffer)
 }
 END_TEST
 
+/* The one value-type check (the emulator's and the typed steps'): image transfer's method 1
+ * takes structure{octet-string, double-long-unsigned} (REFERENCE.md section 8, class 18) and
+ * disconnect control's method 1 integer(0) (class 70); what differs is said as a path. */
+static ds_value *image_initiate(ds_value_arena *a, uint8_t size_type, int elements)
+{
+    ds_value *s = ds_value_new_data(a, DS_DATA_STRUCTURE);
+    ck_assert_int_eq(ds_value_append(s, ds_value_new_bytes(a, DS_DATA_OCTET_STRING, (const uint8_t *)"fw", 2)), 0);
+    if (elements > 1) ck_assert_int_eq(ds_value_append(s, ds_value_new_uint(a, size_type, 1000)), 0);
+    return s;
+}
+
+START_TEST(type_fits)
+{
+    ds_value_arena *a = ds_value_arena_new(100, 4096);
+    ck_assert_ptr_nonnull(a);
+    const ds_member_def *initiate = ds_class_method(ds_class_find(18), 1);
+    ck_assert_ptr_nonnull(initiate);
+    size_t n = ds_type_spec_len(initiate->type, 64);
+    ck_assert_uint_eq(n, 4);
+    ds_type_misfit why;
+    ck_assert_int_eq(ds_type_fits(initiate->type, n, image_initiate(a, DS_DATA_DOUBLE_LONG_UNSIGNED, 2), &why), 1);
+    /* the size as UInt16: element 2 of the structure */
+    ds_value *bad = image_initiate(a, DS_DATA_LONG_UNSIGNED, 2);
+    ck_assert_int_eq(ds_type_fits(initiate->type, n, bad, &why), 0);
+    ck_assert_uint_eq(why.depth, 1);
+    ck_assert_uint_eq(why.path[0].container, DS_DATA_STRUCTURE);
+    ck_assert_uint_eq(why.path[0].element, 2);
+    ck_assert_ptr_eq(why.value, bad->child->next);
+    ck_assert_int_eq(why.count_differs, 0);
+    /* a structure of one element: the count differs, at the top */
+    bad = image_initiate(a, DS_DATA_DOUBLE_LONG_UNSIGNED, 1);
+    ck_assert_int_eq(ds_type_fits(initiate->type, n, bad, &why), 0);
+    ck_assert_uint_eq(why.depth, 0);
+    ck_assert_ptr_eq(why.value, bad);
+    ck_assert_int_eq(why.count_differs, 1);
+    ck_assert_uint_eq(why.want_count, 2);
+    /* no misfit record wanted */
+    ck_assert_int_eq(ds_type_fits(initiate->type, n, bad, NULL), 0);
+
+    const ds_member_def *disconnect = ds_class_method(ds_class_find(70), 1);
+    ck_assert_ptr_nonnull(disconnect);
+    n = ds_type_spec_len(disconnect->type, 64);
+    ck_assert_int_eq(ds_type_fits(disconnect->type, n, ds_value_new_int(a, DS_DATA_INTEGER, 0), &why), 1);
+    ds_value *u8 = ds_value_new_uint(a, DS_DATA_UNSIGNED, 0);
+    ck_assert_int_eq(ds_type_fits(disconnect->type, n, u8, &why), 0);
+    ck_assert_ptr_eq(why.value, u8);
+    ck_assert_uint_eq(why.depth, 0);
+
+    /* an array of UInt8 whose third element is Int8 */
+    const uint8_t array_of_u8[] = {DS_DATA_ARRAY, DS_DATA_UNSIGNED};
+    ds_value *arr = ds_value_new_data(a, DS_DATA_ARRAY);
+    ds_value_append(arr, ds_value_new_uint(a, DS_DATA_UNSIGNED, 1));
+    ds_value_append(arr, ds_value_new_uint(a, DS_DATA_UNSIGNED, 2));
+    ck_assert_int_eq(ds_type_fits(array_of_u8, sizeof array_of_u8, arr, &why), 1);
+    ds_value *third = ds_value_new_int(a, DS_DATA_INTEGER, 3);
+    ds_value_append(arr, third);
+    ck_assert_int_eq(ds_type_fits(array_of_u8, sizeof array_of_u8, arr, &why), 0);
+    ck_assert_uint_eq(why.depth, 1);
+    ck_assert_uint_eq(why.path[0].container, DS_DATA_ARRAY);
+    ck_assert_uint_eq(why.path[0].element, 3);
+    ck_assert_ptr_eq(why.value, third);
+
+    /* any type; no value; a malformed description */
+    const uint8_t any[] = {DS_TYPE_ANY}, cut[] = {DS_DATA_STRUCTURE};
+    ck_assert_int_eq(ds_type_fits(any, 1, arr, &why), 1);
+    ck_assert_int_eq(ds_type_fits(any, 1, NULL, &why), 0);
+    ck_assert_int_eq(ds_type_fits(cut, 1, bad, &why), 0);
+    ck_assert_ptr_null(why.value);
+    ds_value_arena_free(a);
+}
+END_TEST
+
 static Suite *names_suite(void)
 {
     Suite *s = suite_create("names");
@@ -318,6 +391,7 @@ static Suite *names_suite(void)
     tcase_add_test(t, datetime_implausible);
     tcase_add_test(t, date_and_time_only);
     tcase_add_test(t, datetime_small_buffer);
+    tcase_add_test(t, type_fits);
     suite_add_tcase(s, t);
     return s;
 }
