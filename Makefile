@@ -228,6 +228,7 @@ build/release/dlmscope-bench: tests/bench/bench.c build/release/libdlmscope.a
 bench: build/release/dlmscope build/release/dlmscope-bench
 	@build/release/dlmscope-bench build/release/dlmscope
 	@tests/e2e/load.sh build/release/dlmscope 50 1000
+	@tests/bench/image.sh build/release/dlmscope
 
 # ---- install -------------------------------------------------------------------------------------
 install: all

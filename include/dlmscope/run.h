@@ -62,6 +62,9 @@ typedef struct ds_run_settings {
     unsigned max_pdu;                 /* proposed (default 65535) */
     uint32_t conformance;             /* proposed (default 0x007E1F) */
     unsigned max_info;                /* HDLC max info field (default 128) */
+    unsigned window;                  /* HDLC window proposed, 1..7 (default 1) */
+    int stats;                        /* at the end, the bytes, frames and round trips each way */
+    int continue_on_error;            /* run the next step after a failed one (default: stop) */
 } ds_run_settings;
 
 void ds_run_settings_init(ds_run_settings *s);

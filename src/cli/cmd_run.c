@@ -51,6 +51,9 @@ void ds_cmd_run_usage(FILE *out)
             "  --timeout SECONDS      every wait on the meter (default 5)\n"
             "  --max-pdu N            proposed max PDU size (default 65535)\n"
             "  --max-info N           HDLC max information field (default 128)\n"
+            "  --window N             HDLC window proposed, 1..7 (default 1)\n"
+            "  --stats                at the end: bytes and frames each way, and round trips\n"
+            "  --continue-on-error    run the steps after a failed one (default: stop there)\n"
             "  -h, --help             this help\n"
             "\n"
             "Keys and passwords are never printed nor written to the transcript in clear.\n"
@@ -92,6 +95,8 @@ int ds_cmd_run(int argc, char **argv)
         {"hex", no_argument, 0, 0},              {"decimal", no_argument, 0, 0},
         {"timeout", required_argument, 0, 0},    {"max-pdu", required_argument, 0, 0},
         {"max-info", required_argument, 0, 0},   {"sn", no_argument, 0, 0},
+        {"window", required_argument, 0, 0},     {"stats", no_argument, 0, 0},
+        {"continue-on-error", no_argument, 0, 0},
         {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
     pair opts[MAX_OPTIONS];
     size_t n = 0;

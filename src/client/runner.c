@@ -48,6 +48,11 @@ typedef struct runner {
     ds_keyset keys;
     int dry;
     int quiet;                    /* answers not printed (the blocks of an image transfer) */
+    struct {                      /* --stats: the whole run's traffic, as the link carried it */
+        uint64_t bytes[2], frames[2]; /* [0] to the meter, [1] from it */
+        uint64_t round_trips;     /* turns of the line to the meter: a frame out after one in */
+        int last;                 /* direction of the last frame: 0 none, 1 out, 2 in */
+    } stats;
     struct {                      /* the script's variables: a value read earlier */
         char name[32];
         uint8_t *data;
@@ -99,6 +104,28 @@ static void transcript_block(runner *r, int sent, const uint8_t *p, size_t n)
     fflush(r->transcript);
 }
 
+/* ---- --stats ---- */
+
+/* A round trip is counted when the client sends after the meter had the line (or first): the
+ * frames of one window burst are one turn, and so are a block's pblocks streamed without an
+ * answer between them. */
+static void count_frame(runner *r, int sent, size_t n)
+{
+    r->stats.bytes[!sent] += n;
+    r->stats.frames[!sent]++;
+    if (sent && r->stats.last != 1) r->stats.round_trips++;
+    r->stats.last = sent ? 1 : 2;
+}
+
+static void print_stats(runner *r)
+{
+    if (!r->s->stats) return;
+    say(r, "stats: sent %llu bytes in %llu frames, received %llu bytes in %llu frames, %llu round trips",
+        (unsigned long long)r->stats.bytes[0], (unsigned long long)r->stats.frames[0],
+        (unsigned long long)r->stats.bytes[1], (unsigned long long)r->stats.frames[1],
+        (unsigned long long)r->stats.round_trips);
+}
+
 /* ---- dry run: the bytes as an XML comment ---- */
 
 static void hex_comment(runner *r, const char *what, const uint8_t *p, size_t n)
@@ -132,11 +159,14 @@ static void on_link(void *user, const ds_conn_event *ev)
         say(r, "link %s%s", r->link_error, ev->broken ? " (the link is down)" : "");
         break;
     case DS_CONN_EV_FRAME_OUT:
+        count_frame(r, 1, ev->len);
         transcript_block(r, 1, ev->data, ev->len);
         if (r->dry) hex_comment(r, "frame", ev->data, ev->len);
         break;
     case DS_CONN_EV_FRAME_IN:
-        if (!r->dry) transcript_block(r, 0, ev->data, ev->len);
+        if (r->dry) break;
+        count_frame(r, 0, ev->len);
+        transcript_block(r, 0, ev->data, ev->len);
         break;
     }
 }
@@ -277,6 +307,7 @@ static int make_link(runner *r, ds_conn_framing framing)
     cs.server_logical = (uint16_t)r->s->server_logical;
     cs.server_physical = (uint16_t)r->s->server_physical;
     cs.max_info_tx = cs.max_info_rx = (uint16_t)r->s->max_info;
+    cs.window_tx = cs.window_rx = (uint8_t)r->s->window;
     cs.response_timeout_ms = (uint32_t)(r->s->timeout_ms > 3000 ? 3000 : r->s->timeout_ms);
     r->conn = ds_conn_new(&cs, on_link, r);
     if (!r->conn) return -1;
@@ -520,56 +551,71 @@ static int check_expect(runner *r, const ds_run_step *st, size_t i)
     return ok ? 0 : 1;
 }
 
+/* One step: 0 done, 1 failed (reported), 2 the link broke or no answer came. */
+static int run_step(runner *r, ds_run_step *st, size_t i)
+{
+    if (st->pause_ms && !r->dry) usleep(st->pause_ms * 1000u);
+    if (st->kind == STEP_IMAGE) {
+        int rc = run_image(r, st);
+        say(r, "step %zu (line %ld, <%s>): %s", i + 1, st->line, st->name, rc == 0 ? "ok" : "failed");
+        return rc;
+    }
+    uint8_t *built = NULL;
+    size_t built_len = 0;
+    if (st->value_var[0] && (r->dry || build_with_variable(r, st, &built, &built_len))) {
+        if (!r->dry) return 1;
+        say(r, "step %zu (line %ld, <%s>): its variable is known only when run", i + 1, st->line, st->name);
+        return 0;
+    }
+    int sent = ds_assoc_request(r->as, built ? built : st->apdu, built ? built_len : st->len);
+    free(built);
+    if (sent) {
+        say(r, "step %zu (line %ld, <%s>): not sent: %s", i + 1, st->line, st->name, ds_assoc_error(r->as));
+        return 1;
+    }
+    if (r->dry) {
+        shuttle(r);
+        ds_assoc_abandon(r->as);
+        return 0;
+    }
+    int w = wait_for(r, is_answered);
+    if (w) {
+        ds_assoc_abandon(r->as);
+        if (w == -1) say(r, "step %zu (line %ld, <%s>): the link broke", i + 1, st->line, st->name);
+        else say(r, "step %zu (line %ld, <%s>): no answer within %d ms", i + 1, st->line, st->name, r->s->timeout_ms);
+        return 2;
+    }
+    const ds_assoc_result *res = ds_assoc_last_result(r->as);
+    if (st->store_var[0] && res->status == DS_ASSOC_OK) store_variable(r, st, res);
+    if (st->has_expect) {
+        /* an answer the script expects is judged by its <Expect> alone (an error result may be wanted) */
+        say(r, "step %zu (line %ld, <%s>): %s", i + 1, st->line, st->name, status_text(res));
+        return check_expect(r, st, i);
+    }
+    if (res->status == DS_ASSOC_OK) {
+        say(r, "step %zu (line %ld, <%s>): ok", i + 1, st->line, st->name);
+        return 0;
+    }
+    say(r, "step %zu (line %ld, <%s>): %s: %s", i + 1, st->line, st->name, status_text(res), ds_assoc_error(r->as));
+    return 1;
+}
+
+/* The steps in order. A failed step stops the run (what came after it may well depend on it:
+ * a verify after a refused block, a write after a failed read), unless the settings say
+ * ContinueOnError; a broken link always stops it. */
 static int run_steps(runner *r, ds_run_script *sc)
 {
     int worst = 0;
     for (size_t i = 0; i < sc->count; i++) {
-        ds_run_step *st = &sc->steps[i];
-        if (st->pause_ms && !r->dry) usleep(st->pause_ms * 1000u);
-        if (st->kind == STEP_IMAGE) {
-            int rc = run_image(r, st);
-            say(r, "step %zu (line %ld, <%s>): %s", i + 1, st->line, st->name, rc == 0 ? "ok" : "failed");
-            if (rc == 2) return 2;
-            worst = worst > rc ? worst : rc;
-            continue;
-        }
-        uint8_t *built = NULL;
-        size_t built_len = 0;
-        if (st->value_var[0] && (r->dry || build_with_variable(r, st, &built, &built_len))) {
-            if (!r->dry) worst = worst > 1 ? worst : 1;
-            else say(r, "step %zu (line %ld, <%s>): its variable is known only when run", i + 1, st->line, st->name);
-            continue;
-        }
-        int sent = ds_assoc_request(r->as, built ? built : st->apdu, built ? built_len : st->len);
-        free(built);
-        if (sent) {
-            say(r, "step %zu (line %ld, <%s>): not sent: %s", i + 1, st->line, st->name, ds_assoc_error(r->as));
-            worst = worst > 1 ? worst : 1;
-            continue;
-        }
-        if (r->dry) {
-            shuttle(r);
-            ds_assoc_abandon(r->as);
-            continue;
-        }
-        int w = wait_for(r, is_answered);
-        if (w) {
-            ds_assoc_abandon(r->as);
-            if (w == -1) say(r, "step %zu (line %ld, <%s>): the link broke", i + 1, st->line, st->name);
-            else say(r, "step %zu (line %ld, <%s>): no answer within %d ms", i + 1, st->line, st->name, r->s->timeout_ms);
-            return 2;
-        }
-        const ds_assoc_result *res = ds_assoc_last_result(r->as);
-        if (st->store_var[0] && res->status == DS_ASSOC_OK) store_variable(r, st, res);
-        if (st->has_expect) {
-            /* an answer the script expects is judged by its <Expect> alone (an error result may be wanted) */
-            say(r, "step %zu (line %ld, <%s>): %s", i + 1, st->line, st->name, status_text(res));
-            if (check_expect(r, st, i)) worst = worst > 1 ? worst : 1;
-        } else if (res->status == DS_ASSOC_OK) say(r, "step %zu (line %ld, <%s>): ok", i + 1, st->line, st->name);
-        else {
-            say(r, "step %zu (line %ld, <%s>): %s: %s", i + 1, st->line, st->name, status_text(res), ds_assoc_error(r->as));
-            worst = worst > 1 ? worst : 1;
-        }
+        int rc = run_step(r, &sc->steps[i], i);
+        if (rc == 2) return 2;
+        if (rc == 0) continue;
+        worst = 1;
+        if (r->s->continue_on_error) continue;
+        if (i + 1 < sc->count)
+            say(r, "stopped after step %zu: %zu step(s) not run (ContinueOnError=\"true\" runs them)", i + 1,
+                sc->count - i - 1);
+        break;
     }
     return worst;
 }
@@ -687,6 +733,7 @@ int ds_run_script_execute(ds_run_script *sc, const ds_run_settings *s, FILE *out
         release(&r);
     }
     disconnect(&r);
+    print_stats(&r);
     write_ic_file(&r);
     runner_free(&r);
     return rc;

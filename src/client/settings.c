@@ -21,6 +21,7 @@ void ds_run_settings_init(ds_run_settings *s)
     s->max_pdu = 0xFFFF;
     s->conformance = 0x007E1F;
     s->max_info = 128;
+    s->window = 1;
     s->ic = 1;
 }
 
@@ -275,5 +276,12 @@ int ds_run_setting(ds_run_settings *s, const char *name, const char *value, char
         s->max_info = (unsigned)x;
         return 0;
     }
+    if (is(n, "window") || is(n, "windowsize") || is(n, "windowsizetx") || is(n, "windowsizerx")) {
+        if (number(v, 7, &x) || x < 1) return fail(err, errlen, "HDLC window '%s': 1..7", v);
+        s->window = (unsigned)x;
+        return 0;
+    }
+    if (is(n, "stats")) return s->stats = flag(value), 0;
+    if (is(n, "continueonerror")) return s->continue_on_error = flag(value), 0;
     return fail(err, errlen, "unknown setting '%s'", name);
 }

@@ -10,6 +10,8 @@
 #   - a <Method> whose parameter is UInt8 where Int8 is taken: refused before sending (exit 2,
 #     the message names Int8, no transcript is even opened);
 #   - <Expect> and <Repeat>: passes (exit 0), and a failing expectation (exit 1);
+#   - a failed step stops the run (the step after it not sent, "stopped after step 1"), and
+#     --continue-on-error runs it (exit 1 both ways);
 #   - variables: a value read earlier expected and written back, and given to a method of
 #     another type: refused when it runs, no ACTION of class 70 (0046) in the transcript (exit 1).
 # Each transcript decodes without an error diagnostic. Every command is bounded (timeout 30,
@@ -95,6 +97,15 @@ else
     else fail "tcp-typed: not 4 expectations passed: $(grep expect "$TMP/tcp-typed.err" | head -3)"; fi
     run tcp-expect-fail 1 --tcp 127.0.0.1:$PORT "$S/expect-fail.xml"
     if grep -q 'expect FAIL' "$TMP/tcp-expect-fail.err"; then pass; else fail "tcp-expect-fail: no FAIL reported"; fi
+    run tcp-stop 1 --tcp 127.0.0.1:$PORT "$S/stop-on-error.xml"
+    if grep -q 'stopped after step 1: 1 step(s) not run' "$TMP/tcp-stop.err" && ! grep -q '^dlmscope run: step 2' "$TMP/tcp-stop.err"; then pass
+    else fail "tcp-stop: the run did not stop after the failed step: $(tail -2 "$TMP/tcp-stop.err")"; fi
+    run tcp-continue 1 --tcp 127.0.0.1:$PORT --continue-on-error "$S/stop-on-error.xml"
+    if grep -q 'step 2 (line 7, <Get>): ok' "$TMP/tcp-continue.err" && ! grep -q 'stopped after' "$TMP/tcp-continue.err"; then pass
+    else fail "tcp-continue: the step after the failed one not run: $(tail -2 "$TMP/tcp-continue.err")"; fi
+    # the transcripts: one frame more to the meter (the second Get) when the run goes on
+    if [ "$(grep -c '^>' "$TMP/tcp-continue.log")" = $(( $(grep -c '^>' "$TMP/tcp-stop.log") + 1 )) ]; then pass
+    else fail "tcp-stop: $(grep -c '^>' "$TMP/tcp-stop.log") frames sent, $(grep -c '^>' "$TMP/tcp-continue.log") when going on"; fi
     run tcp-wrong-type 2 --tcp 127.0.0.1:$PORT "$S/method-wrong-type.xml"
     if grep -q 'takes Int8: UInt8 given' "$TMP/tcp-wrong-type.err" && [ ! -f "$TMP/tcp-wrong-type.log" ]; then pass
     else fail "tcp-wrong-type: not refused before sending: $(tail -1 "$TMP/tcp-wrong-type.err")"; fi
