@@ -56,6 +56,10 @@ typedef struct ds_meter_image_options {
     int has_refuse_block;
     uint32_t refuse_block;       /* this block number is answered once with hardware-fault */
     uint32_t verify_busy;        /* image_verify answers temporary-failure this many times first */
+    /* image_to_activate_signature of attribute 7 for a verified image (default: empty); the
+     * bytes are the caller's and must outlive the meter */
+    const uint8_t *signature;
+    size_t signature_len;
 } ds_meter_image_options;
 void ds_meter_set_image_options(ds_meter *m, const ds_meter_image_options *o);
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "dlmscope/keys.h"
 #include "dlmscope/meter.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -51,6 +52,7 @@ void ds_cmd_emulate_usage(FILE *out)
             "  --activate-fail      activation ends in activation failed (7)\n"
             "  --refuse-block N     answer block N once with hardware-fault\n"
             "  --verify-busy N      answer image_verify with temporary-failure N times first\n"
+            "  --image-signature HEX  the signature attribute 7 gives a verified image (default none)\n"
             "\n"
             "Faults and the link-speed model (frames count from 1, all clients together):\n"
             "  --drop-frame N       do not send the Nth frame\n"
@@ -92,7 +94,7 @@ static void print_ready(void *user, const char *where)
 
 enum { OPT_MODEL = 256, OPT_TCP, OPT_UDP, OPT_HDLC_TCP, OPT_PTY, OPT_SERIAL, OPT_MAX_INFO, OPT_WINDOW,
        OPT_MAX_CLIENTS, OPT_IDLE, OPT_STORE_IMAGES, OPT_MAX_IMAGE, OPT_VERIFY_DELAY, OPT_VERIFY_FAIL,
-       OPT_ACTIVATE_DELAY, OPT_ACTIVATE_FAIL, OPT_REFUSE_BLOCK, OPT_VERIFY_BUSY, OPT_DROP_FRAME, OPT_CORRUPT_FRAME, OPT_DELAY_MS,
+       OPT_ACTIVATE_DELAY, OPT_ACTIVATE_FAIL, OPT_REFUSE_BLOCK, OPT_VERIFY_BUSY, OPT_IMAGE_SIGNATURE, OPT_DROP_FRAME, OPT_CORRUPT_FRAME, OPT_DELAY_MS,
        OPT_RESET_AFTER_BLOCKS, OPT_SILENT_AFTER_ACTIVATE, OPT_BAUD, OPT_TURNAROUND_MS };
 
 static const struct option LONG_OPTIONS[] = {
@@ -106,6 +108,7 @@ static const struct option LONG_OPTIONS[] = {
     {"activate-delay-ms", required_argument, NULL, OPT_ACTIVATE_DELAY},
     {"activate-fail", no_argument, NULL, OPT_ACTIVATE_FAIL}, {"refuse-block", required_argument, NULL, OPT_REFUSE_BLOCK},
     {"verify-busy", required_argument, NULL, OPT_VERIFY_BUSY},
+    {"image-signature", required_argument, NULL, OPT_IMAGE_SIGNATURE},
     {"drop-frame", required_argument, NULL, OPT_DROP_FRAME}, {"corrupt-frame", required_argument, NULL, OPT_CORRUPT_FRAME},
     {"delay-ms", required_argument, NULL, OPT_DELAY_MS},
     {"reset-after-blocks", required_argument, NULL, OPT_RESET_AFTER_BLOCKS},
@@ -138,6 +141,14 @@ static int image_option(int c, const char *arg, ds_meter_image_options *img)
         img->has_refuse_block = 1;
         img->refuse_block = (uint32_t)v;
         return 0;
+    case OPT_IMAGE_SIGNATURE: {
+        static uint8_t signature[255];
+        int n = ds_hex_to_bytes(arg, signature, sizeof signature);
+        if (n <= 0) return usage_error("--image-signature takes 1..255 bytes in hex: ", arg);
+        img->signature = signature;
+        img->signature_len = (size_t)n;
+        return 0;
+    }
     case OPT_VERIFY_BUSY:
         if (parse_int(arg, 0, 1000, &v)) return usage_error("--verify-busy takes 0..1000: ", arg);
         img->verify_busy = (uint32_t)v;

@@ -263,7 +263,11 @@ static int send_missing(image_run *r, uint32_t from)
 
 static int names_this_image(const image_run *r, const ds_value *v);
 
-/* Resume? The same image (identifier and size, attribute 7) under way (attribute 6 initiated). */
+/* Resume? A transfer under way (attribute 6 initiated) of the same image: attribute 7 naming
+ * its identifier and size. A meter fills attribute 7 only once it has verified an image (the
+ * Blue Book makes it the result of verification), so when it names none, the transfer under way
+ * is taken as this image when its blocks bitmap (attribute 3) counts this image's blocks; the
+ * check of attribute 7 after verify then tells a different image. */
 static int under_way(image_run *r, int *yes)
 {
     *yes = 0;
@@ -275,6 +279,12 @@ static int under_way(image_run *r, int *yes)
     rc = get_attribute(r, 7, &v);
     if (rc) return rc;
     *yes = names_this_image(r, v);
+    if (*yes || (v && v->child)) return 0;
+    const ds_value *bits;
+    if ((rc = get_attribute(r, 3, &bits)) != 0) return rc;
+    if (bits->tag != DS_DATA_BIT_STRING || bits->u != r->blocks) return 0;
+    note(r, "image: attribute 7 names no image yet; the transfer under way has this image's %u blocks (attribute 3)", r->blocks);
+    *yes = 1;
     return 0;
 }
 
@@ -309,26 +319,76 @@ static int verify(image_run *r)
     return note(r, "image: not verified after %u polls", r->io->verify_polls), 1;
 }
 
-/* 1 when attribute 7 (array of {size, identifier, signature}) names the file's image. */
-static int names_this_image(const image_run *r, const ds_value *v)
+/* The entry of attribute 7 (array of {size, identifier, signature}) that names the file's
+ * image (its size and identifier), or NULL. */
+static const ds_value *entry_of_this_image(const image_run *r, const ds_value *v)
 {
     for (const ds_value *e = v ? v->child : NULL; e; e = e->next) {
         const ds_value *size = ds_value_child(e, 0), *id = ds_value_child(e, 1);
         if (size && id && size->u == r->size && id->len == r->im->identifier_len &&
             !memcmp(id->bytes, r->im->identifier, id->len))
-            return 1;
+            return e;
     }
-    return 0;
+    return NULL;
 }
 
-/* Attribute 7 names the image the meter would activate: its size and identifier must be ours. */
+static int names_this_image(const image_run *r, const ds_value *v)
+{
+    return entry_of_this_image(r, v) != NULL;
+}
+
+/* Up to 32 bytes of p as hex, "..." after when there are more. */
+static const char *hex_head(const uint8_t *p, size_t n, char *buf, size_t cap)
+{
+    size_t at = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && i < 32 && at + 3 < cap; i++) at += (size_t)snprintf(buf + at, cap - at, "%02X", p[i]);
+    if (n > 32 && at + 4 < cap) snprintf(buf + at, cap - at, "...");
+    return buf;
+}
+
+/* Attribute 7 names the image the meter would activate: its size and identifier must be ours,
+ * and its signature (image_to_activate_signature) the script's Signature when it gives one. */
 static int check_to_activate(image_run *r)
 {
     const ds_value *v;
     int rc = get_attribute(r, 7, &v);
     if (rc) return rc;
-    if (!names_this_image(r, v)) return note(r, "image: attribute 7 does not name this image (its size and identifier)"), 1;
+    const ds_value *e = entry_of_this_image(r, v);
+    if (!e) return note(r, "image: attribute 7 does not name this image (its size and identifier)"), 1;
+    if (!r->im->has_signature) return 0;
+    const ds_value *sig = ds_value_child(e, 2);
+    char got[80], want[80];
+    if (!sig || sig->tag != DS_DATA_OCTET_STRING)
+        return note(r, "image: attribute 7 gives no signature (an octet-string) to compare with Signature"), 1;
+    if (sig->len != r->im->signature_len || memcmp(sig->bytes, r->im->signature, sig->len))
+        return note(r, "image: signature mismatch: attribute 7 gives %zu byte(s) %s, Signature is %zu byte(s) %s", sig->len,
+                    hex_head(sig->bytes, sig->len, got, sizeof got), r->im->signature_len,
+                    hex_head(r->im->signature, r->im->signature_len, want, sizeof want)),
+               1;
+    note(r, "image: attribute 7's signature is the script's (%zu bytes)", sig->len);
     return 0;
+}
+
+/* After activate with Reconnect: the status (attribute 6), reconnecting first when the meter
+ * has gone silent (rebooting into the new image), then polled while activation is under way. */
+static int activation_status(image_run *r)
+{
+    uint64_t status = 0;
+    int rc = get_uint(r, 6, DS_DATA_ENUM, &status);
+    if (rc == 2) {
+        note(r, "image: the meter is silent after activate (rebooting?): reconnecting");
+        if (r->io->reconnect(r->io->user)) return note(r, "image: could not reconnect after activate"), 2;
+        note(r, "image: reconnected");
+        rc = get_uint(r, 6, DS_DATA_ENUM, &status);
+    }
+    for (unsigned poll = 0; rc == 0 && status == ST_ACTIVATE_INITIATED && poll < r->io->verify_polls; poll++) {
+        r->io->pause(r->io->user, r->io->poll_ms);
+        rc = get_uint(r, 6, DS_DATA_ENUM, &status);
+    }
+    if (rc) return rc;
+    if (status == ST_ACTIVATE_OK) return note(r, "image: activation successful (attribute 6 = 6)"), 0;
+    return note(r, "image: activation not successful (attribute 6 = %lu)", (unsigned long)status), 1;
 }
 
 static int activate(image_run *r)
@@ -338,10 +398,13 @@ static int activate(image_run *r)
     if (!zero) return 1;
     uint32_t result;
     int rc = call_method(r, 4, zero, &result);
+    /* a meter that reboots at once may not even answer: the status after reconnecting tells */
+    if (rc == 2 && r->im->reconnect) return activation_status(r);
     if (rc) return rc;
+    if (result == R_TEMPORARY_FAILURE && r->im->reconnect) return activation_status(r);
     if (result) return note(r, "image: activate refused (action-result %lu)", (unsigned long)result), 1;
     note(r, "image: activated");
-    return 0;
+    return r->im->reconnect ? activation_status(r) : 0;
 }
 
 static int steps(image_run *r)

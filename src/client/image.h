@@ -22,6 +22,9 @@ typedef struct image_io {
     unsigned retries;          /* a block refused with hardware-fault or temporary-failure: tries */
     unsigned verify_polls;     /* polls of the status while the meter verifies */
     unsigned poll_ms;          /* between them */
+    /* Reconnect="true": the link and the association made again after the meter went silent
+     * (rebooting after activate), with bounded tries and waits: 0 associated again, 2 not */
+    int (*reconnect)(void *user);
 } image_io;
 
 /* 0 done, 1 the meter refused or answered wrong (reported), 2 the link broke. */

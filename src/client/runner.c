@@ -48,6 +48,8 @@ typedef struct runner {
     ds_keyset keys;
     int dry;
     int quiet;                    /* answers not printed (the blocks of an image transfer) */
+    int has_next_ic;              /* an association made again: it goes on with this IC */
+    uint32_t next_ic;
     struct {                      /* --stats: the whole run's traffic, as the link carried it */
         uint64_t bytes[2], frames[2]; /* [0] to the meter, [1] from it */
         uint64_t round_trips;     /* turns of the line to the meter: a frame out after one in */
@@ -334,9 +336,11 @@ static int read_ic_file(const ds_run_settings *s, uint32_t *ic)
 
 static void write_ic_file(runner *r)
 {
-    if (!r->s->ic_file[0] || r->dry || !r->as) return;
+    if (!r->s->ic_file[0] || r->dry || (!r->as && !r->has_next_ic)) return;
+    /* without an association, a reconnect that failed: the IC the dropped one had reached */
+    uint32_t next = r->as ? ds_assoc_next_ic(r->as) : r->next_ic;
     FILE *f = fopen(r->s->ic_file, "w");
-    if (!f || fprintf(f, "%lu\n", (unsigned long)ds_assoc_next_ic(r->as)) < 0 || fclose(f))
+    if (!f || fprintf(f, "%lu\n", (unsigned long)next) < 0 || fclose(f))
         say(r, "cannot write the invocation counter to %s", r->s->ic_file);
 }
 
@@ -362,6 +366,7 @@ static int make_assoc(runner *r, char *err, size_t errlen)
     a.max_pdu = (uint16_t)s->max_pdu;
     a.first_ic = s->ic;
     if (read_ic_file(s, &a.first_ic)) return snprintf(err, errlen, "%.200s: not an invocation counter", s->ic_file), -1;
+    if (r->has_next_ic) a.first_ic = r->next_ic;
     if ((ciphering || s->mechanism >= 5) && !s->has_client_title)
         return snprintf(err, errlen, "ciphering and HLS 5-7 need the client's system title (--client-title)"), -1;
     if (s->mechanism == 5 && (!s->keys.ek.set || !s->keys.ak.set))
@@ -415,6 +420,66 @@ static int image_call(void *user, const uint8_t *apdu, size_t len, const ds_asso
     return 0;
 }
 
+static int associate(runner *r);
+
+/* The link, the association and the transport of the run dropped, without a word to the
+ * meter (which is gone); the IC carries on. */
+static void drop_connection(runner *r)
+{
+    if (r->as) {
+        r->next_ic = ds_assoc_next_ic(r->as);
+        r->has_next_ic = 1;
+    }
+    ds_assoc_free(r->as);
+    r->as = NULL;
+    ds_conn_free(r->conn);
+    r->conn = NULL;
+    if (r->fd >= 0) close(r->fd);
+    r->fd = -1;
+    while (r->in_head != r->in_tail) {
+        free(r->inbox[r->in_head % INBOX_MAX]);
+        r->inbox[r->in_head++ % INBOX_MAX] = NULL;
+    }
+    r->connected = r->disconnected = r->broken = 0;
+    r->link_error[0] = '\0';
+}
+
+/* One try at the transport, the link and the association again: 0, or -1 (said why). */
+static int connect_again(runner *r)
+{
+    char err[400] = "";
+    ds_conn_framing framing;
+    if (open_transport(r, &framing, err, sizeof err) || make_assoc(r, err, sizeof err) || make_link(r, framing)) {
+        say(r, "reconnect: %s", err[0] ? err : "out of memory");
+        return -1;
+    }
+    ds_conn_open(r->conn, ds_clock_ms());
+    int w = wait_for(r, is_connected);
+    if (w) {
+        say(r, "reconnect: the link did not come up: %s", w == -1 ? r->link_error : "no answer in time");
+        return -1;
+    }
+    return associate(r) ? -1 : 0;
+}
+
+#define RECONNECT_TRIES 10
+#define RECONNECT_PAUSE_MS 1000
+
+/* Reconnect="true" after activate: the meter reboots, so its old link is dead; a new one is
+ * tried RECONNECT_TRIES times, RECONNECT_PAUSE_MS apart, each wait bounded by the timeout. */
+static int image_reconnect(void *user)
+{
+    runner *r = user;
+    for (int i = 1; i <= RECONNECT_TRIES; i++) {
+        drop_connection(r);
+        usleep(RECONNECT_PAUSE_MS * 1000u);
+        say(r, "reconnect: try %d of %d", i, RECONNECT_TRIES);
+        if (connect_again(r) == 0) return 0;
+    }
+    drop_connection(r);
+    return 2;
+}
+
 static void image_pause(void *user, unsigned ms)
 {
     (void)user;
@@ -430,7 +495,7 @@ static int run_image(runner *r, const ds_run_step *st)
         return 0;
     }
     image_io io = {r, image_call, image_pause, image_say, ds_assoc_peer_max_pdu(r->as), r->log,
-                   isatty(fileno(r->log)), 3, 20, 200};
+                   isatty(fileno(r->log)), 3, 20, 200, image_reconnect};
     r->quiet = 1;
     int rc = image_transfer(&io, st->image);
     r->quiet = 0;
@@ -652,7 +717,7 @@ static void release(runner *r)
 {
     /* over a broken link there is nobody to release with: saying so again would only bury
      * the message that told what was in flight */
-    if (r->broken || !ds_assoc_is_open(r->as) || ds_assoc_release(r->as)) return;
+    if (r->broken || !r->as || !ds_assoc_is_open(r->as) || ds_assoc_release(r->as)) return;
     if (r->dry) {
         shuttle(r);
         ds_assoc_abandon(r->as);

@@ -12,6 +12,7 @@
 #include "client/script.h"
 #include "client/typed.h"
 #include "dlmscope/encoder.h"
+#include "dlmscope/keys.h"
 
 #define SCRIPT_MAX_STEPS 10000
 #define SCRIPT_MAX_APDU 65535u
@@ -394,12 +395,46 @@ static int expect_step(loader *L, xmlNode *n)
     return 0;
 }
 
-/* <ImageTransfer File=... Identifier=... [LogicalName=...] [Verify] [Activate] [Resume]/> */
+/* <ImageTransfer File=... Identifier=...|IdentifierHex=... [LogicalName=...] [Signature=HEX]
+ * [Verify] [Activate] [Resume] [Reconnect]/> */
 static int yes(xmlNode *n, const char *name)
 {
     char t[16];
     const char *v = prop(n, name, t, sizeof t);
     return v && (!strcasecmp(v, "true") || !strcmp(v, "1") || !strcasecmp(v, "yes") || !*v);
+}
+
+/* Hex text into out (at most cap bytes; "" is no byte): 0, or -1. */
+static int hex_attribute(const char *text, uint8_t *out, size_t cap, size_t *len)
+{
+    if (!*text) return *len = 0, 0;
+    int n = ds_hex_to_bytes(text, out, cap);
+    if (n <= 0) return -1;
+    *len = (size_t)n;
+    return 0;
+}
+
+/* The identifier: Identifier="TEXT" (its bytes as written) or IdentifierHex="HEX" (any bytes),
+ * one of them. */
+static int image_identifier(loader *L, xmlNode *n, ds_run_image *im, long line)
+{
+    char text[DS_RUN_TEXT_MAX];
+    char hex[DS_RUN_TEXT_MAX];
+    const char *id = prop(n, "Identifier", text, sizeof text);
+    const char *idhex = prop(n, "IdentifierHex", hex, sizeof hex);
+    if (id && idhex) return fail(L->err, L->errlen, "line %ld: <ImageTransfer> takes Identifier or IdentifierHex, not both", line);
+    if (idhex) {
+        if (hex_attribute(idhex, im->identifier, sizeof im->identifier, &im->identifier_len) || !im->identifier_len)
+            return fail(L->err, L->errlen, "line %ld: <ImageTransfer IdentifierHex=\"HEX\"> (1..%zu bytes)", line,
+                        sizeof im->identifier);
+        return 0;
+    }
+    if (!id || !*id || strlen(id) > sizeof im->identifier)
+        return fail(L->err, L->errlen, "line %ld: <ImageTransfer> needs Identifier=\"TEXT\" or IdentifierHex=\"HEX\" (1..%zu bytes)",
+                    line, sizeof im->identifier);
+    im->identifier_len = strlen(id);
+    memcpy(im->identifier, id, im->identifier_len);
+    return 0;
 }
 
 static int image_step(loader *L, xmlNode *n)
@@ -409,26 +444,27 @@ static int image_step(loader *L, xmlNode *n)
     if (!im) return fail(L->err, L->errlen, "out of memory");
     char text[DS_RUN_TEXT_MAX];
     const char *file = prop(n, "File", im->file, sizeof im->file);
-    const char *id = prop(n, "Identifier", text, sizeof text);
     const uint8_t default_ln[6] = {0, 0, 44, 0, 0, 255};
     memcpy(im->obis, default_ln, 6);
-    const char *ln = prop(n, "LogicalName", text + 256, 64);
+    const char *ln = prop(n, "LogicalName", text, 64);
+    const char *sig = prop(n, "Signature", text + 64, sizeof text - 64);
     int bad = !file || !*file ? fail(L->err, L->errlen, "line %ld: <ImageTransfer> needs File=\"PATH\"", line)
-              : !id || !*id || strlen(id) > sizeof im->identifier
-                  ? fail(L->err, L->errlen, "line %ld: <ImageTransfer> needs Identifier=\"TEXT\" (1..%zu bytes)", line,
-                         sizeof im->identifier)
+              : image_identifier(L, n, im, line) ? -1
               : ln && typed_parse_obis(ln, im->obis)
                   ? fail(L->err, L->errlen, "line %ld: <ImageTransfer LogicalName=\"A.B.C.D.E.F\">", line)
+              : sig && hex_attribute(sig, im->signature, sizeof im->signature, &im->signature_len)
+                  ? fail(L->err, L->errlen, "line %ld: <ImageTransfer Signature=\"HEX\"> (0..%zu bytes)", line,
+                         sizeof im->signature)
                   : 0;
     if (bad) {
         free(im);
         return -1;
     }
-    im->identifier_len = strlen(id);
-    memcpy(im->identifier, id, im->identifier_len);
+    im->has_signature = sig != NULL;
     im->verify = yes(n, "Verify");
     im->activate = yes(n, "Activate");
     im->resume = yes(n, "Resume");
+    im->reconnect = yes(n, "Reconnect");
     ds_run_step *st = new_step(L, n);
     if (!st) {
         free(im);

@@ -15,6 +15,14 @@ typedef struct ds_run_image {
     size_t identifier_len;
     uint8_t obis[6];   /* the image transfer object, default 0.0.44.0.0.255 */
     int verify, activate, resume;
+    /* Signature="HEX": the image's signature as attribute 7 (image_to_activate_signature) must
+     * give it; without it the signature is not compared */
+    int has_signature;
+    uint8_t signature[255];
+    size_t signature_len;
+    /* Reconnect="true": after activate, a meter gone silent (rebooting) is reconnected to and
+     * attribute 6 read for the activation's result */
+    int reconnect;
 } ds_run_image;
 
 typedef enum { STEP_REQUEST = 0, STEP_IMAGE } ds_run_step_kind;

@@ -176,14 +176,15 @@ static ds_value *blocks_status(const meter_image *img, ds_value_arena *a)
     return v;
 }
 
-static ds_value *to_activate_info(const meter_image *img, ds_value_arena *a)
+static ds_value *to_activate_info(const ds_meter *m, const meter_image *img, ds_value_arena *a)
 {
+    const ds_meter_image_options *o = &m->image_opts;
     ds_value *arr = ds_value_new_data(a, DS_DATA_ARRAY);
     if (!arr || !img->verified) return arr;
     ds_value *s = ds_value_new_data(a, DS_DATA_STRUCTURE);
     if (ds_value_append(s, ds_value_new_uint(a, DS_DATA_DOUBLE_LONG_UNSIGNED, img->size)) ||
         ds_value_append(s, ds_value_new_bytes(a, DS_DATA_OCTET_STRING, img->id, img->id_len)) ||
-        ds_value_append(s, ds_value_new_bytes(a, DS_DATA_OCTET_STRING, NULL, 0)) || ds_value_append(arr, s))
+        ds_value_append(s, ds_value_new_bytes(a, DS_DATA_OCTET_STRING, o->signature, o->signature_len)) || ds_value_append(arr, s))
         return NULL;
     return arr;
 }
@@ -203,7 +204,7 @@ int meter_image_get(ds_meter *m, meter_object *o, uint8_t id, ds_value_arena *a,
     case 3: *out = blocks_status(img, a); break;
     case 4: *out = ds_value_new_uint(a, DS_DATA_DOUBLE_LONG_UNSIGNED, img->bitmap ? first_missing(img) : 0); break;
     case 6: *out = ds_value_new_uint(a, DS_DATA_ENUM, img->status); break;
-    default: *out = to_activate_info(img, a); break;
+    default: *out = to_activate_info(m, img, a); break;
     }
     return *out ? METER_OK : METER_TEMPORARY_FAILURE;
 }

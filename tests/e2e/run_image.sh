@@ -7,6 +7,14 @@
 #     ACTION (about 280 bytes) takes more than one I-frame of 128 bytes of information;
 #   - the same with block 2 refused once with hardware-fault (--refuse-block 2) and verify
 #     answered temporary-failure three times (--verify-busy 3);
+#   - interrupted: the emulator drops the link on a block chosen at random (--reset-after-blocks
+#     N), the run stops (exit 2); a second run with Resume="true" completes without initiating
+#     again (no ACTION method 1 of class 18 in its transcript) and sends only the blocks the
+#     meter lacks (blocks - N image ACTIONs method 2 in its transcript); the stored image cmp;
+#   - Reconnect="true": the emulator goes silent after activate (--silent-after-activate), the
+#     run reconnects and reads attribute 6 (activation successful); IdentifierHex="HEX" for the
+#     identifier, Signature="HEX" equal to the emulator's --image-signature;
+#   - Signature="HEX" where attribute 7 gives another: mismatch reported, not activated (exit 1);
 #   - a <Method> whose parameter is UInt8 where Int8 is taken: refused before sending (exit 2,
 #     the message names Int8, no transcript is even opened);
 #   - <Expect> and <Repeat>: passes (exit 0), and a failing expectation (exit 1);
@@ -31,7 +39,7 @@ AK=D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF
 GMAC="-c 1 -a HighGmac --ek $EK --ak $AK --client-title 4D4D4D0000000001"
 IMAGE_BYTES=${IMAGE_BYTES:-244748}
 PIDS=
-trap 'for p in $PIDS; do kill "$p" 2>/dev/null; done; rm -rf "$TMP"' EXIT INT TERM
+trap 'for p in $PIDS; do kill "$p" 2>/dev/null; done; [ -n "${KEEP:-}" ] || rm -rf "$TMP"' EXIT INT TERM
 
 # the image: bytes i * 7 mod 251, not random, so that a failure can be repeated
 python3 -c "import sys; sys.stdout.buffer.write(bytes((i * 7) % 251 for i in range($IMAGE_BYTES)))" >"$TMP/fw.bin"
@@ -133,6 +141,68 @@ else
     else fail "tcp-faults: block 2 not refused and sent again"; fi
     if [ "$(grep -c 'verify answered temporary-failure' "$TMP/tcp-faults.err")" = 3 ]; then pass
     else fail "tcp-faults: verify not answered temporary-failure three times"; fi
+fi
+
+# image_actions NAME METHOD: the image transfer ACTIONs (class 18) of METHOD in the decoded transcript
+image_actions() {
+    awk -v m="$2" '/<ClassId Value=/ { c = $0 } /<MethodId Value=/ && c ~ /"0012"/ && $0 ~ "\"0" m "\"" { n++ } END { print n + 0 }' \
+        "$TMP/$1.dec"
+}
+
+# ---- resume after the link is cut at a random block ----
+blocks=$(( (IMAGE_BYTES + 255) / 256 ))
+CUT=$(awk -v b="$blocks" 'BEGIN { srand(); n = 2 + int(rand() * (b - 3)); print (n < 2 ? 2 : n) }')
+mkdir -p "$TMP/store-resume"
+start resume --tcp 0 --store-images "$TMP/store-resume" --reset-after-blocks "$CUT"
+PORT=$(tcp_port)
+if [ -z "$PORT" ]; then
+    fail "emulate --reset-after-blocks: no listening line: $(head -2 "$TMP/resume.emu")"
+else
+    sed 's|Activate="true"|Activate="true" Resume="true"|' "$TMP/image.xml" >"$TMP/resume.xml"
+    # shellcheck disable=SC2086
+    run resume-cut 2 --tcp 127.0.0.1:$PORT $GMAC "$TMP/resume.xml"
+    # shellcheck disable=SC2086
+    run resume-again 0 --tcp 127.0.0.1:$PORT $GMAC "$TMP/resume.xml"
+    stored resume-again "$TMP/store-resume"
+    if grep -q "image: the same image is under way: resumed at block $CUT, not initiated again" "$TMP/resume-again.err" &&
+        [ "$(image_actions resume-again 1)" = 0 ]; then pass
+    else fail "resume (cut at block $CUT): initiated again or not resumed at $CUT: $(grep 'resumed\|initiated' "$TMP/resume-again.err")"; fi
+    sent=$(image_actions resume-again 2)
+    if [ "$sent" = $(( blocks - CUT )) ] && [ "$(image_actions resume-cut 2)" = "$CUT" ]; then pass
+    else fail "resume (cut at block $CUT): $(image_actions resume-cut 2) blocks before the cut, $sent after, want $CUT and $(( blocks - CUT ))"; fi
+fi
+
+# ---- reconnect after activate; the identifier in hex; the signature of attribute 7 ----
+python3 -c "import sys; sys.stdout.buffer.write(bytes((i * 7) % 251 for i in range(3000)))" >"$TMP/small.bin"
+mkdir -p "$TMP/store-reboot"
+start reboot --tcp 0 --store-images "$TMP/store-reboot" --silent-after-activate 2500 --image-signature A1B2C3
+PORT=$(tcp_port)
+if [ -z "$PORT" ]; then
+    fail "emulate --silent-after-activate: no listening line: $(head -2 "$TMP/reboot.emu")"
+else
+    cat >"$TMP/reboot.xml" <<XML
+<Messages>
+  <ImageTransfer File="$TMP/small.bin" IdentifierHex="66 77 2D 73 6D 61 6C 6C" Signature="A1B2C3" Verify="true"
+                 Activate="true" Reconnect="true"/>
+</Messages>
+XML
+    # shellcheck disable=SC2086
+    run reboot 0 --tcp 127.0.0.1:$PORT $GMAC --timeout 1 "$TMP/reboot.xml"
+    if grep -q "image: attribute 7's signature is the script's (3 bytes)" "$TMP/reboot.err" &&
+        grep -q 'image: reconnected' "$TMP/reboot.err" &&
+        grep -q 'image: activation successful (attribute 6 = 6)' "$TMP/reboot.err" &&
+        cmp -s "$TMP/store-reboot/fw-small" "$TMP/small.bin"; then pass
+    else fail "reboot: not reconnected and confirmed: $(tail -3 "$TMP/reboot.err")"; fi
+fi
+# the emulator of the typed steps gives no signature in attribute 7
+PORT=$(echo "$PIDS" >/dev/null; sed -n 's/^listening on tcp 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$TMP/tcp.emu")
+if [ -n "$PORT" ]; then
+    sed 's|Signature="A1B2C3"|Signature="FFFF"|; s|Reconnect="true"||' "$TMP/reboot.xml" >"$TMP/badsig.xml"
+    # shellcheck disable=SC2086
+    run badsig 1 --tcp 127.0.0.1:$PORT $GMAC "$TMP/badsig.xml"
+    if grep -q 'image: signature mismatch: attribute 7 gives 0 byte(s) , Signature is 2 byte(s) FFFF' "$TMP/badsig.err" &&
+        ! grep -q 'image: activated' "$TMP/badsig.err" && [ "$(image_actions badsig 4)" = 0 ]; then pass
+    else fail "badsig: mismatch not reported or activated all the same: $(tail -2 "$TMP/badsig.err")"; fi
 fi
 
 # ---- a pseudo-terminal with HDLC, max info 128 ----

@@ -4,7 +4,11 @@
  * byte-identical; a block refused with hardware-fault once and then accepted; verify answered
  * temporary-failure three times; a transfer cut after block 7 and resumed without initiating
  * again and without sending a block the meter holds; a block size whose ACTION is longer than
- * the meter's max PDU (sent in pblocks, not cut to it).
+ * the meter's max PDU (sent in pblocks, not cut to it); a block refused for good stops the
+ * transfer before verify and activate; resumed when attribute 7 names no image before
+ * verification (as the Blue Book has it) by the bitmap's block count; the signature of
+ * attribute 7 against the script's (equal, different); Reconnect after activate: the meter
+ * silent, reconnected once, the status read (activation successful), or no reconnection (2).
  *
  * The expected counts are worked out from the sizes: 5000 bytes in blocks of 256 are
  * ceil(5000 / 256) = 20 blocks, the last of 5000 - 19 * 256 = 136 bytes. */
@@ -63,6 +67,10 @@ typedef struct meter {
     int fault_block;            /* refuse this block with hardware-fault once (-1: none) */
     int temporary_verifies;     /* answer verify with temporary-failure this often */
     int cut_after;              /* the link breaks after this block (-1: never) */
+    int info_when_verified;     /* attribute 7 lists the image only once verified */
+    uint8_t signature[8];       /* attribute 7's signature */
+    size_t signature_len;
+    int silent_after_activate;  /* the link goes down once activate is answered */
 } meter;
 
 static meter M;
@@ -114,8 +122,8 @@ static int m_get(void *user, int client_sap, const ds_cosem_ref *ref, const ds_v
         ds_value *arr = ds_value_new_data(a, DS_DATA_ARRAY), *s = ds_value_new_data(a, DS_DATA_STRUCTURE);
         ds_value_append(s, ds_value_new_uint(a, DS_DATA_DOUBLE_LONG_UNSIGNED, M.size));
         ds_value_append(s, ds_value_new_bytes(a, DS_DATA_OCTET_STRING, M.id, M.id_len));
-        ds_value_append(s, ds_value_new_bytes(a, DS_DATA_OCTET_STRING, NULL, 0));
-        if (M.status >= 1) ds_value_append(arr, s);
+        ds_value_append(s, ds_value_new_bytes(a, DS_DATA_OCTET_STRING, M.signature, M.signature_len));
+        if (M.status >= (M.info_when_verified ? 3u : 1u)) ds_value_append(arr, s);
         *out = arr;
         break;
     }
@@ -176,6 +184,7 @@ static int m_action(void *user, int client_sap, const ds_cosem_ref *ref, const d
         if (M.status != 3) return 250;
         M.activates++;
         M.status = 6;
+        if (M.silent_after_activate) CUT = 1;
         return 0;
     }
     return 11;
@@ -228,6 +237,18 @@ static void say(void *user, const char *line)
     snprintf(LAST, sizeof LAST, "%s", line);
 }
 
+static int RECONNECTS, RECONNECT_WORKS;
+static int reconnect(void *user)
+{
+    (void)user;
+    RECONNECTS++;
+    if (!RECONNECT_WORKS) return 2;
+    CUT = 0;
+    return 0;
+}
+
+static ds_run_image IM;
+
 static uint8_t FILE_BYTES[5000];
 static char PATH[64];
 
@@ -239,6 +260,9 @@ static void setup(void)
     M.cut_after = -1;
     CUT = 0;
     PAUSES = 0;
+    RECONNECTS = 0;
+    RECONNECT_WORKS = 1;
+    memset(&IM, 0, sizeof IM);
     for (size_t i = 0; i < sizeof FILE_BYTES; i++) FILE_BYTES[i] = (uint8_t)(i * 7 + (i >> 8));
     snprintf(PATH, sizeof PATH, "/tmp/check_image.%ld.bin", (long)getpid());
     FILE *f = fopen(PATH, "wb");
@@ -284,7 +308,11 @@ static int transfer(int resume)
     memcpy(im.obis, IMAGE_LN, 6);
     im.verify = im.activate = 1;
     im.resume = resume;
-    image_io io = {NULL, call, pause_ms, say, ds_assoc_peer_max_pdu(CLIENT), NULL, 0, 3, 20, 10};
+    im.has_signature = IM.has_signature;
+    im.signature_len = IM.signature_len;
+    memcpy(im.signature, IM.signature, sizeof im.signature);
+    im.reconnect = IM.reconnect;
+    image_io io = {NULL, call, pause_ms, say, ds_assoc_peer_max_pdu(CLIENT), NULL, 0, 3, 20, 10, reconnect};
     return image_transfer(&io, &im);
 }
 
@@ -319,16 +347,21 @@ END_TEST
 START_TEST(hardware_fault_always)
 {
     M.fault_block = 2;
-    image_io io = {NULL, call, pause_ms, say, 1024, NULL, 0, 1, 20, 10}; /* one try: no retry */
+    image_io io = {NULL, call, pause_ms, say, 1024, NULL, 0, 1, 20, 10, reconnect}; /* one try: no retry */
     ds_run_image im;
     memset(&im, 0, sizeof im);
     snprintf(im.file, sizeof im.file, "%s", PATH);
     memcpy(im.identifier, "fw", 2);
     im.identifier_len = 2;
     memcpy(im.obis, IMAGE_LN, 6);
+    im.verify = im.activate = 1;
     ck_assert_int_eq(image_transfer(&io, &im), 1);
     /* the meter's status read back: it holds blocks 0 and 1 */
     ck_assert_msg(strstr(LAST, "before 2") != NULL, "last message: %s", LAST);
+    /* the failed stage stops the transfer: no further block, no verify, no activate */
+    ck_assert_uint_eq(M.block_sends[3], 0);
+    ck_assert_int_eq(M.verifies, 0);
+    ck_assert_int_eq(M.activates, 0);
 }
 END_TEST
 
@@ -356,6 +389,69 @@ START_TEST(cut_and_resumed)
 }
 END_TEST
 
+START_TEST(resumed_before_attribute_7)
+{
+    M.info_when_verified = 1;
+    M.cut_after = 11;
+    ck_assert_int_eq(transfer(1), 2);
+    CUT = 0;
+    M.cut_after = -1;
+    ck_assert_int_eq(transfer(1), 0);
+    whole_image_held();
+    ck_assert_int_eq(M.initiates, 1);
+    for (int k = 0; k < 20; k++) ck_assert_uint_eq(M.block_sends[k], 1);
+}
+END_TEST
+
+START_TEST(signature_equal)
+{
+    memcpy(M.signature, "\xA1\xB2\xC3", 3);
+    M.signature_len = 3;
+    IM.has_signature = 1;
+    memcpy(IM.signature, "\xA1\xB2\xC3", 3);
+    IM.signature_len = 3;
+    ck_assert_int_eq(transfer(0), 0);
+    whole_image_held();
+}
+END_TEST
+
+START_TEST(signature_differs)
+{
+    memcpy(M.signature, "\xA1\xB2\xC3", 3);
+    M.signature_len = 3;
+    IM.has_signature = 1;
+    memcpy(IM.signature, "\xA1\xB2\xC4", 3);
+    IM.signature_len = 3;
+    ck_assert_int_eq(transfer(0), 1);
+    ck_assert_msg(strstr(LAST, "signature mismatch: attribute 7 gives 3 byte(s) A1B2C3, Signature is 3 byte(s) A1B2C4"),
+                  "last message: %s", LAST);
+    ck_assert_int_eq(M.activates, 0);
+    ck_assert_uint_eq(M.status, 3);
+}
+END_TEST
+
+START_TEST(reconnect_after_activate)
+{
+    M.silent_after_activate = 1;
+    IM.reconnect = 1;
+    ck_assert_int_eq(transfer(0), 0);
+    whole_image_held();
+    ck_assert_int_eq(RECONNECTS, 1);
+    ck_assert_msg(strstr(LAST, "activation successful") != NULL, "last message: %s", LAST);
+}
+END_TEST
+
+START_TEST(reconnect_fails)
+{
+    M.silent_after_activate = 1;
+    IM.reconnect = 1;
+    RECONNECT_WORKS = 0;
+    ck_assert_int_eq(transfer(0), 2);
+    ck_assert_int_eq(RECONNECTS, 1);
+    ck_assert_msg(strstr(LAST, "could not reconnect") != NULL, "last message: %s", LAST);
+}
+END_TEST
+
 START_TEST(block_longer_than_max_pdu)
 {
     M.block_size = 2000; /* an ACTION of about 2024 bytes against a max PDU of 1024: pblocks */
@@ -377,6 +473,11 @@ static Suite *image_suite(void)
     tcase_add_test(t, verify_temporary_failure);
     tcase_add_test(t, cut_and_resumed);
     tcase_add_test(t, block_longer_than_max_pdu);
+    tcase_add_test(t, resumed_before_attribute_7);
+    tcase_add_test(t, signature_equal);
+    tcase_add_test(t, signature_differs);
+    tcase_add_test(t, reconnect_after_activate);
+    tcase_add_test(t, reconnect_fails);
     suite_add_tcase(s, t);
     return s;
 }
