@@ -22,7 +22,7 @@
 #     --continue-on-error runs it (exit 1 both ways);
 #   - variables: a value read earlier expected and written back, and given to a method of
 #     another type: refused when it runs, no ACTION of class 70 (0046) in the transcript (exit 1).
-# Each transcript decodes without an error diagnostic. Every command is bounded (timeout 30,
+# --stats (over the pty) says what the transcript holds. Each transcript decodes without an error diagnostic. Every command is bounded (timeout 30,
 # 5 s for the emulator's first line); the emulators are stopped by their process ids.
 #
 # Worked out by hand: 244748 bytes / 256 = 956.05: 957 blocks, the last of 244748 - 956 * 256
@@ -211,12 +211,20 @@ start pty --pty "$TMP/meter.pty" --max-info 128 --store-images "$TMP/store-pty"
 case $LISTEN in
     "listening on pty $TMP/meter.pty"*)
         # shellcheck disable=SC2086
-        run pty-image 0 --serial "$TMP/meter.pty" --max-info 128 $GMAC "$TMP/image.xml"
+        run pty-image 0 --serial "$TMP/meter.pty" --max-info 128 --stats $GMAC "$TMP/image.xml"
         stored pty-image "$TMP/store-pty"
         # a block's ACTION does not fit one frame: more I-frames to the meter than blocks
         frames=$(grep -c '^>' "$TMP/pty-image.log")
         if [ "$frames" -gt $(( 2 * (IMAGE_BYTES / 256) )) ]; then pass
         else fail "pty-image: $frames frames sent for $(( IMAGE_BYTES / 256 )) blocks"; fi
+        # --stats against the transcript: bytes and frames each way, and the turns of the line
+        # to the meter (a frame sent first or after one received)
+        want=$(awk '/^[<>] / { d = substr($0, 1, 1); sub(/.*length=/, ""); n = $1 + 0
+                      if (d == ">") { bo += n; fo++; if (last != ">") rt++ } else { bi += n; fi_++ }; last = d }
+                    END { printf "sent %d bytes in %d frames, received %d bytes in %d frames, %d round trips", bo, fo, bi, fi_, rt }' \
+            "$TMP/pty-image.log")
+        if grep -q "^dlmscope run: stats: $want\$" "$TMP/pty-image.err"; then pass
+        else fail "pty-image: --stats says '$(grep 'stats:' "$TMP/pty-image.err")', the transcript '$want'"; fi
         ;;
     *) fail "emulate --pty: $(head -2 "$TMP/pty.emu")" ;;
 esac
