@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apdu/apdu_tags.h"
 #include "diagnose/diagnose_int.h"
 #include "dlmscope/serial_infer.h"
 
@@ -335,6 +336,12 @@ static void hdlc_frame(dg_conv *c, const ds_frame *f)
  * read back (optical heads echo what they send on a half-duplex line). */
 static void echo_check(dg_conv *c, const ds_frame *f)
 {
+    /* without directions (a binary dump, a hex log without TX/RX) nothing is an echo: the
+     * frame's bytes are not even hashed */
+    if (f->meta.dir == DS_DIR_UNKNOWN) {
+        c->has_last_wire = 0;
+        return;
+    }
     uint64_t hash = hash_bytes(f->wire, f->wire_len);
     int same = c->has_last_wire && c->last_wire_len == f->wire_len && c->last_wire_hash == hash;
     if (same && f->meta.dir != DS_DIR_UNKNOWN && c->last_dir != DS_DIR_UNKNOWN && f->meta.dir != c->last_dir) {
@@ -387,6 +394,21 @@ static void on_frame(void *user, const ds_frame *f)
             c->has_wrapper = 1;
         }
     }
+}
+
+/* The APDUs read as values: requests and answers (their references, invoke-ids and results),
+ * and a raw record's APDU (whether it decodes says whether the record is a frame). Pushes and
+ * ciphered APDUs are only counted: not decoding them into values is most of what makes diagnose
+ * about as fast as decode on a push-heavy trace. */
+static int wants_values(void *user, const uint8_t *apdu, size_t n, int source)
+{
+    const dg_conv *c = user;
+    if (n == 0) return 0;
+    if (c->raw_pending && source == DS_APDU_FROM_FRAME) return 1;
+    if (source == DS_APDU_FROM_FRAME && ds_apdu_tag_is_ciphered(apdu[0])) return 0;
+    uint8_t role = ds_apdu_tag(apdu[0])->role;
+    return role == DS_APDU_REQUEST || role == DS_APDU_RESPONSE || apdu[0] == DS_APDU_TAG_INITIATE_REQUEST ||
+           apdu[0] == DS_APDU_TAG_INITIATE_RESPONSE;
 }
 
 static void on_apdu(void *user, const ds_apdu_event *ev)
@@ -452,6 +474,7 @@ static void hook(void *user, ds_decoder *d, int ended)
         free(c);
         return;
     }
+    ds_decoder_apdu_values_for(d, wants_values);
     ds_decoder_on_frame(d, on_frame, c);
     g->convs[g->nconvs++] = c;
     g->current = c; /* a broken first frame is reported before any frame is delivered */

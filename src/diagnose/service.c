@@ -443,7 +443,6 @@ static void response(dg_conv *c, uint8_t tag, const ds_apdu_event *ev, int invok
 static void handle(dg_conv *c, uint8_t tag, const ds_apdu_event *ev)
 {
     const ds_apdu_tag_info *t = ds_apdu_tag(tag);
-    int invoke = ev->value ? invoke_of(ev->value) : -1;
     if (tag == DS_APDU_TAG_AARQ) {
         if (ev->value) association_request(c, ev);
     } else if (tag == DS_APDU_TAG_INITIATE_REQUEST && ev->value) {
@@ -464,6 +463,8 @@ static void handle(dg_conv *c, uint8_t tag, const ds_apdu_event *ev)
      * on a line at the wrong setting) would make false no-answer findings; its diagnostic says
      * what is wrong with it */
     if (t->role == DS_APDU_REQUEST && ev->value_error) return;
+    if (t->role != DS_APDU_REQUEST && t->role != DS_APDU_RESPONSE) return; /* pushes: counted only */
+    int invoke = ev->value ? invoke_of(ev->value) : -1;
     if (t->role == DS_APDU_REQUEST && t->confirmed) request(c, tag, ev, tag == DS_APDU_TAG_AARQ ? -1 : invoke);
     else if (t->role == DS_APDU_RESPONSE) response(c, tag, ev, invoke);
 }
