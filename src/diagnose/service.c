@@ -495,6 +495,7 @@ void dg_service_flush_stash(dg_conv *c)
 {
     if (!c->stash) return;
     c->stash = 0;
+    dg_security_unread(c, c->stash_offset);
     uint8_t plain = ds_apdu_tag(c->stash_tag)->plain;
     const ds_apdu_tag_info *t = ds_apdu_tag(plain);
     if (!plain || !t->confirmed) return;
@@ -518,6 +519,7 @@ void dg_service_apdu(dg_conv *c, const ds_apdu_event *ev)
     c->services[tag]++;
     if (ev->source == DS_APDU_FROM_FRAME && ds_apdu_tag_is_ciphered(tag)) {
         security_control(c, ev->apdu, ev->len);
+        dg_security_ciphered(c, ev);
         c->stash = 1;
         c->stash_tag = tag;
         c->stash_offset = ev->offset;
