@@ -319,6 +319,13 @@ if [ -n "$PTYW" ]; then
         "    largest block 256 bytes in a 280-byte APDU, carried in 3 frame(s), larger than the negotiated max PDU"; do
         if grep -qF -- "$want" "$TMP/big.err"; then pass; else fail "listen --diagnose: no '$want'"; fi
     done
+    # live findings are named by frame and offset: the listener's line numbers are the raw log's
+    if grep -q "^[a-z]* [a-z.-]* .*, line [0-9]" "$TMP/big.err"; then fail "listen --diagnose: a finding names a line"
+    else pass; fi
+    "$PTYW" "$TMP/big.hex" "$TMP/big.sent" -- "$BIN" listen @PTY@ --diagnose --diagnostics=json --timeout 1 \
+        -o "$TMP/big.xml" 2>"$TMP/big-json.err"
+    if grep -qF '"code": "image.block-too-large", "severity": "error", "conversation": 1, "frame": 13, "offset": 585, "line": 0,' \
+        "$TMP/big-json.err"; then pass; else fail "listen --diagnose --diagnostics=json: no line-less image.block-too-large"; fi
     if sanitizer_report "$TMP/big.err"; then fail "listen --diagnose: sanitizer report"; else pass; fi
 fi
 
