@@ -105,6 +105,7 @@ typedef struct dg_ic_sender {
     int has_title;
     uint8_t title[8];
     ds_ic_counters counters; /* its slot 0: the highest IC seen */
+    uint64_t repeated, decreased; /* counters not above the last; the first of each is a finding */
 } dg_ic_sender;
 
 typedef struct dg_image {

@@ -274,6 +274,7 @@ static void ic_finding(dg_conv *c, const dg_ic_sender *s, ds_ic_verdict v, uint3
     dg_num(&b, "ic", ic);
     dg_num(&b, "last_ic", last);
     dg_str(&b, "key", s->dedicated ? "dedicated" : "global");
+    dg_hint_add(&b, "Only the first of each kind per sender is a finding: the summary counts them all");
     dg_emit(&b);
 }
 
@@ -303,7 +304,10 @@ void dg_security_ciphered(dg_conv *c, const ds_apdu_event *ev)
     if (!s) return;
     uint32_t last = s->counters.last[0];
     ds_ic_verdict v = ds_ic_seen(&s->counters, 0, k.ic);
-    if (v != DS_IC_FRESH) ic_finding(c, s, v, k.ic, last);
+    /* the first of each kind per sender is a finding; the others are counted in the summary (a
+     * replayed trace would otherwise bury everything else) */
+    uint64_t *count = v == DS_IC_REPEATED ? &s->repeated : v == DS_IC_DECREASED ? &s->decreased : NULL;
+    if (count && (*count)++ == 0) ic_finding(c, s, v, k.ic, last);
 }
 
 /* ---- ciphered APDUs nobody could read ----------------------------------------------------------- */

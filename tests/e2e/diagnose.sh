@@ -282,6 +282,9 @@ summary() {
 line() {
     if grep -qxF -- "$2" "$TMP/$1.txt"; then pass; else fail "$1: no line '$2'"; sed 's/^/    /' "$TMP/$1.txt" | head -20; fi
 }
+# the replayed request: the counters in the summary (each kind once a finding, all counted here)
+summary ic-replay "$D/ic-replay.hex"
+line ic-replay "  invocation counters: 1 repeated, 1 below the sender's last (security.ic-*)"
 summary demo testdata/demo/session.log
 line demo "conversation 1"
 line demo "  framing: HDLC; 8 frame(s), 8 valid; 228 byte(s)"
