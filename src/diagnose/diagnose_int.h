@@ -225,7 +225,7 @@ struct dg_conv {
     uint8_t ciph_sc;
     int ciph_sender;
     int ciph_has_title;
-    char ciph_title[17];
+    uint8_t ciph_title[8];       /* when ciph_has_title */
     int has_sec_diag;          /* the offset of the APDU of the last security diagnostic */
     uint64_t sec_diag_offset;
     uint64_t ciphered_unread, unread_first_frame, unread_first_offset; /* ciphered APDUs not read without a diagnostic */

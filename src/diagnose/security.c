@@ -18,6 +18,15 @@
 #define SENDER_SERVER 1
 #define SENDER_UNKNOWN 2
 
+/* A system title in hex: made only for a finding (a printf per byte for every APDU is most of
+ * what the counters would cost) */
+static void title_text(char out[2 * DS_TITLE_LEN + 1], const uint8_t title[DS_TITLE_LEN])
+{
+    static const char HEX[] = "0123456789ABCDEF";
+    for (int i = 0; i < DS_TITLE_LEN; i++) out[2 * i] = HEX[title[i] >> 4], out[2 * i + 1] = HEX[title[i] & 15];
+    out[2 * DS_TITLE_LEN] = 0;
+}
+
 static const char *sender_name(int sender)
 {
     return sender == SENDER_CLIENT ? "client" : sender == SENDER_SERVER ? "server" : "unknown";
@@ -153,7 +162,11 @@ static void add_ciphered_fields(dg_finding *b, const dg_conv *c, uint64_t offset
     if (c->ciph_sender != SENDER_UNKNOWN) dg_str(b, "sender", sender_name(c->ciph_sender));
     dg_num(b, "ic", c->ciph_ic);
     dg_num(b, "security_control", c->ciph_sc);
-    if (c->ciph_has_title) dg_str(b, "system_title", c->ciph_title);
+    if (c->ciph_has_title) {
+        char t[2 * DS_TITLE_LEN + 1];
+        title_text(t, c->ciph_title);
+        dg_str(b, "system_title", t);
+    }
 }
 
 /* The cause diagnostic's text is "cause: sentence" (hls.cause) or the sentence alone, its cause
@@ -251,10 +264,9 @@ static void ic_finding(dg_conv *c, const dg_ic_sender *s, ds_ic_verdict v, uint3
     dg_finding b;
     int repeated = v == DS_IC_REPEATED;
     dg_begin(&b, c, repeated ? DG_SECURITY_IC_REPEATED : DG_SECURITY_IC_DECREASING, DS_SEV_WARNING);
-    char who[48];
+    char who[48], t[2 * DS_TITLE_LEN + 1];
+    title_text(t, s->title);
     if (s->has_title) {
-        char t[2 * DS_TITLE_LEN + 1];
-        for (int i = 0; i < DS_TITLE_LEN; i++) snprintf(t + 2 * i, 3, "%02X", s->title[i]);
         snprintf(who, sizeof who, "the sender with system title %s", t);
     } else {
         snprintf(who, sizeof who, "the %s", sender_name(s->sender));
@@ -270,7 +282,7 @@ static void ic_finding(dg_conv *c, const dg_ic_sender *s, ds_ic_verdict v, uint3
                     "does not keep it, a meter reset) or two clients share the key; read the frame counter "
                     "(class 1, 0.0.43.1.x.255) and continue above it");
     if (s->sender != SENDER_UNKNOWN) dg_str(&b, "sender", sender_name(s->sender));
-    if (s->has_title) dg_str(&b, "system_title", c->ciph_title);
+    if (s->has_title) dg_str(&b, "system_title", t);
     dg_num(&b, "ic", ic);
     dg_num(&b, "last_ic", last);
     dg_str(&b, "key", s->dedicated ? "dedicated" : "global");
@@ -296,8 +308,7 @@ void dg_security_ciphered(dg_conv *c, const ds_apdu_event *ev)
     c->ciph_sc = k.sc;
     c->ciph_sender = sender;
     c->ciph_has_title = k.title && k.title_len == DS_TITLE_LEN;
-    if (c->ciph_has_title)
-        for (int i = 0; i < DS_TITLE_LEN; i++) snprintf(c->ciph_title + 2 * i, 3, "%02X", k.title[i]);
+    if (c->ciph_has_title) memcpy(c->ciph_title, k.title, DS_TITLE_LEN);
     if (!(k.sc & (DS_SC_AUTH | DS_SC_ENC))) return; /* no protection: no counter to keep */
     int dedicated = k.kind == DS_CIPH_SERVICE_DED || k.kind == DS_CIPH_GENERAL_DED;
     dg_ic_sender *s = ic_sender(c, sender, dedicated, &k);
