@@ -567,7 +567,8 @@ void ds_diagnoser_diag(void *user, const ds_diag *d)
             hint = RENAMES[i].hint;
         }
     if (!hint) hint = hint_for(code);
-    if (c && !security && d->severity == DS_SEV_ERROR && d->frame == c->frame && (c->raw_pending || c->raw_counted)) {
+    int malformed = !security || !strcmp(code, "cipher.too-short");
+    if (c && malformed && d->severity == DS_SEV_ERROR && d->frame == c->frame && (c->raw_pending || c->raw_counted)) {
         if (c->raw_counted) c->good_frames--;
         c->raw_counted = 0;
         c->raw_bad = 1;
@@ -614,6 +615,7 @@ static void input_no_frames(ds_diagnoser *g, uint64_t frames, uint64_t good, uin
 
 void ds_diagnoser_end(ds_diagnoser *g)
 {
+    dg_security_flush(g); /* held while no conversation was current */
     uint64_t frames = 0, good = 0, bytes = 0;
     for (size_t i = 0; i < g->nconvs; i++) {
         conv_end(g->convs[i]);

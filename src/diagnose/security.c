@@ -214,9 +214,9 @@ int dg_security_diag(ds_diagnoser *g, dg_conv *c, const ds_diag *d)
     }
     dg_security_flush(g);
     if (r->kind == SEC_DROPPED) return 1;
+    if (c && d->severity == DS_SEV_ERROR) c->key_problem = r->to; /* the usual cause of a refusal that may follow */
     if (c) {
-        c->key_problem = r->to;
-        c->sec_diag_offset = d->offset;
+        c->sec_diag_offset = d->offset; /* the APDU is not "unread without a word" */
         c->has_sec_diag = 1;
     }
     dg_finding *b = &g->held;
@@ -378,8 +378,9 @@ static void key_looks_ascii(dg_conv *c, const ds_key *k, const char *name)
                hex ? ", and each the ASCII code of a hex digit" : "");
     if (hex)
         dg_hint(&b, "if the key was written down in hex, its digits were turned into characters once too "
-                    "often: these bytes are the first half of its text, give the hex digits themselves; a meter "
-                    "that does take the key's text (some do) deciphers with it as given");
+                    "often (these bytes are %s of the digits): give the hex digits themselves; a meter that does "
+                    "take the key's text (some do) deciphers with it as given",
+                k->len == 16 ? "only the first 16" : "all");
     else
         dg_hint(&b, "some meters do use a text as key (its characters' codes are the key, as given here); if "
                     "the meter's key is hex digits, give those instead; a security.auth-tag-mismatch or "

@@ -126,6 +126,16 @@ has hls-ascii '"value": "f(CtoS)", "sender": "server", "mechanism": 5, "decoder_
 has hls-ascii 'configure the key as 16 bytes given in hex, not as text'
 hasnt hls-ascii '"code": "hls.'
 
+# The Green Book HLS-GMAC exchange (testdata/diagnose/hls-gmac-gb.hex, from the corpus): with the right EK
+# nothing to say; with the EK given as the ASCII codes of its 32 hex digits, both values mismatch and the
+# cause is named (and the key is said to read as text before the trace)
+case_ hls-gb 0 "" $GBK "$D/hls-gmac-gb.hex"
+case_ hls-gb-ascii 1 "security.key-looks-ascii warning 0; security.hls-mismatch error 3; security.hls-mismatch error 4" \
+    --ek 3030303130323033303430353036303730383039304130423043304430453046 --ak D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF \
+    --client-title 4D4D4D0000000001 --server-title 4D4D4D0000BC614E "$D/hls-gmac-gb.hex"
+has hls-gb-ascii '"value": "f(StoC)", "sender": "client", "mechanism": 5, "decoder_code": "hls.stoc-mismatch", "cause": "key-hex-digits"'
+has hls-gb-ascii 'its 32 bytes are the ASCII codes of the 32 hex digits of the key'
+
 # Security findings on the Green Book glo-get-request (testdata/corpus/SEC-GB-glo-get-request.hex: title
 # 4D4D4D0000BC614E, IC 01234567 = 19088743, SC 30 = 48; Green Book EK and AK)
 GBT="--client-title 4D4D4D0000BC614E"
