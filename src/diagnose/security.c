@@ -116,7 +116,8 @@ static const char *cause_hint(const char *cause)
                       "32 hex digits of the key (for a secret: the form the meter was configured with)"},
         {"key-ascii-prefix", "the other side took the first 16 characters of the key's hex text as the key: "
                              "configure the key as 16 bytes given in hex, not as text"},
-        {"key-hex-digits", "the key's bytes are the ASCII codes of hex digits: give the hex text itself"},
+        {"key-hex-digits", "the key's bytes are the ASCII codes of hex digits: the key is those digits read as "
+                           "hex (half as many bytes); give the digits themselves as the key"},
         {"keys-swapped", "the block cipher key (EK) and the authentication key (AK) are swapped"},
         {"titles-swapped", "the client's and the server's system titles are swapped"},
         {"challenges-swapped", "the sender computed its answer over its own challenge instead of the peer's: "
