@@ -259,6 +259,8 @@ int dg_security_diag(ds_diagnoser *g, dg_conv *c, const ds_diag *d);
 void dg_security_flush(ds_diagnoser *g);
 /* A ciphered APDU from a frame: its header (IC per sender) */
 void dg_security_ciphered(dg_conv *c, const ds_apdu_event *ev);
+/* A new association (AARQ): it brings its own dedicated key, whose counter starts again */
+void dg_security_association(dg_conv *c);
 /* A ciphered APDU whose plaintext did not follow */
 void dg_security_unread(dg_conv *c, uint64_t offset);
 void dg_security_end(dg_conv *c);

@@ -322,6 +322,14 @@ void dg_security_ciphered(dg_conv *c, const ds_apdu_event *ev)
     if (count && (*count)++ == 0) ic_finding(c, s, v, k.ic, last);
 }
 
+/* The dedicated key lives for one association (the AARQ carries a new one), so its counter may
+ * start again; the global keys' counters go on across associations and are kept. */
+void dg_security_association(dg_conv *c)
+{
+    for (size_t i = 0; i < DG_IC_SENDERS_MAX; i++)
+        if (c->ic[i].used && c->ic[i].dedicated) ds_ic_init(&c->ic[i].counters, 0);
+}
+
 /* ---- ciphered APDUs nobody could read ----------------------------------------------------------- */
 
 void dg_security_unread(dg_conv *c, uint64_t offset)

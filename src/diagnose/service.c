@@ -444,6 +444,7 @@ static void handle(dg_conv *c, uint8_t tag, const ds_apdu_event *ev)
 {
     const ds_apdu_tag_info *t = ds_apdu_tag(tag);
     if (tag == DS_APDU_TAG_AARQ) {
+        dg_security_association(c);
         if (ev->value) association_request(c, ev);
     } else if (tag == DS_APDU_TAG_INITIATE_REQUEST && ev->value) {
         /* the plaintext of a ciphered AARQ's user-information */

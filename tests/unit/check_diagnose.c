@@ -201,6 +201,28 @@ START_TEST(invocation_counters_without_keys)
 }
 END_TEST
 
+/* ded-get-requests (D0: SC 30, IC, 2 bytes, a 12-byte tag; not deciphered) around a new AARQ: the
+ * dedicated key's counter starts again with the association, the global key's does not */
+START_TEST(dedicated_counter_starts_again_with_an_association)
+{
+    static const char *const RECORDS[] = {
+        "D01330000000050102112233445566778899AABBCC", "D01330000000060102112233445566778899AABBCC",
+        "6036A1090607608574050801018A0207808B0760857405080201AC0A80083132333435363738"
+        "BE10040E01000000065F1F0400001E1DFFFF",
+        "D01330000000010102112233445566778899AABBCC",
+        /* the same three with glo-get-request (C8): the global counter goes back */
+        "C81330000000050102112233445566778899AABBCC", "C81330000000060102112233445566778899AABBCC",
+        "6036A1090607608574050801018A0207808B0760857405080201AC0A80083132333435363738"
+        "BE10040E01000000065F1F0400001E1DFFFF",
+        "C81330000000010102112233445566778899AABBCC",
+    };
+    seen s = diagnose_records(RECORDS, 8);
+    ck_assert_ptr_null(strstr(s.codes, "security.ic-decreasing@4 "));
+    ck_assert_ptr_nonnull(strstr(s.codes, "security.ic-decreasing@8 "));
+    ck_assert_ptr_nonnull(strstr(s.fields, "security.ic-decreasing: sender=client ic=1 last_ic=6 key=global;"));
+}
+END_TEST
+
 static ds_keyring *green_book_keys(const char *ak)
 {
     ds_keyring *kr = ds_keyring_new();
@@ -296,6 +318,7 @@ static Suite *diagnose_suite(void)
     tcase_add_test(t, noise_has_no_frames);
     tcase_add_test(t, codes_are_listed);
     tcase_add_test(t, invocation_counters_without_keys);
+    tcase_add_test(t, dedicated_counter_starts_again_with_an_association);
     tcase_add_test(t, tag_mismatch_with_a_wrong_ak);
     tcase_add_test(t, right_keys_say_nothing);
     tcase_add_test(t, a_mismatch_and_its_cause_are_one_finding);
