@@ -99,9 +99,14 @@ typedef struct ds_apdu_event {
     const ds_meta *meta;         /* of the frame or record it came in; NULL when none */
     uint64_t frame;              /* the frame's number (1-based), 0 outside frames */
     const ds_session_view *session; /* never NULL */
+    int value_skipped;           /* the want function (ds_decoder_apdu_values_for) declined its
+                                    values: value and value_error are NULL */
 } ds_apdu_event;
 
 typedef void (*ds_apdu_fn)(void *user, const ds_apdu_event *ev);
+/* Whether the APDU callback needs this APDU as values (apdu[0..n) its bytes, source a
+ * ds_apdu_source): 0 spares the decoding into values of APDUs it only counts. */
+typedef int (*ds_apdu_want_fn)(void *user, const uint8_t *apdu, size_t n, int source);
 
 /* The sink is borrowed, not owned. diag_fn may be NULL; diagnostics always also go to
  * the sink, at the place they occur. */
@@ -116,6 +121,9 @@ void ds_decoder_boundary(ds_decoder *d);
  * as values, beside the sink's events, in the order of the output. NULL turns it off.
  * Returns 0, or -1 when the memory for the values cannot be had. */
 int ds_decoder_on_apdu(ds_decoder *d, ds_apdu_fn fn, void *user);
+/* Values only for the APDUs want() accepts (called with the APDU callback's user before each
+ * one); the others come with value_skipped set. NULL (the default): values for all. */
+void ds_decoder_apdu_values_for(ds_decoder *d, ds_apdu_want_fn want);
 /* Every frame (broken ones included, after their diagnostic) is also given to fn, before its
  * APDU is decoded (so before the ds_apdu_fn calls of the APDUs it holds or completes). NULL
  * turns it off. */

@@ -322,12 +322,17 @@ static const char *end_reason(ds_listen_end e)
     }
 }
 
-/* --diagnose: each finding on stderr as it is made, in the form --diagnostics asks */
+/* --diagnose: each finding on stderr as it is made, in the form --diagnostics asks. Named by its
+ * frame and byte offset (and time), not by the line the listener gives the decoder: that is a
+ * line of the raw log, which a live reader does not see (and decode of the raw log gives the
+ * same frames and offsets). */
 static void print_finding(void *user, const ds_finding *f)
 {
     const listen_args *a = user;
-    if (a->diag == DIAG_JSON) ds_finding_write_json(stderr, f);
-    else if (a->diag == DIAG_TEXT) ds_finding_write_text(stderr, f);
+    ds_finding live = *f;
+    live.line = 0;
+    if (a->diag == DIAG_JSON) ds_finding_write_json(stderr, &live);
+    else if (a->diag == DIAG_TEXT) ds_finding_write_text(stderr, &live);
 }
 
 /* Everything after the port is open: the opening, the request, the reading, the summary. */

@@ -29,6 +29,7 @@ struct ds_decoder {
     ds_stats stats;
     /* the caller's APDU callback (ds_decoder_on_apdu) and what it needs */
     ds_apdu_fn apdu_fn;
+    ds_apdu_want_fn apdu_want; /* NULL: values for every APDU */
     void *apdu_user;
     ds_value_arena *values;
     const ds_meta *frame_meta;  /* of the frame being decoded, NULL outside on_frame */
@@ -70,7 +71,8 @@ static void on_apdu(void *user, const uint8_t *apdu, size_t n, uint64_t offset, 
     ds_value *value = NULL;
     ds_diag err;
     memset(&err, 0, sizeof err);
-    int rc = ds_value_decode_apdu(d->values, apdu, n, &value, &err);
+    int skipped = d->apdu_want && !d->apdu_want(d->apdu_user, apdu, n, source);
+    int rc = skipped ? 0 : ds_value_decode_apdu(d->values, apdu, n, &value, &err);
     ds_session_view view;
     session_view(d, &view);
     ds_apdu_event ev = {.apdu = apdu,
@@ -81,7 +83,8 @@ static void on_apdu(void *user, const uint8_t *apdu, size_t n, uint64_t offset, 
                         .value_error = rc == 0 ? NULL : err.message[0] ? err.message : "not decoded",
                         .meta = d->frame_meta,
                         .frame = d->emit.frame,
-                        .session = &view};
+                        .session = &view,
+                        .value_skipped = skipped};
     d->apdu_fn(d->apdu_user, &ev);
 }
 
@@ -96,6 +99,11 @@ int ds_decoder_on_apdu(ds_decoder *d, ds_apdu_fn fn, void *user)
     d->emit.on_apdu = fn ? on_apdu : NULL;
     d->emit.apdu_user = d;
     return 0;
+}
+
+void ds_decoder_apdu_values_for(ds_decoder *d, ds_apdu_want_fn want)
+{
+    d->apdu_want = want;
 }
 
 void ds_decoder_on_frame(ds_decoder *d, ds_frame_fn fn, void *user)

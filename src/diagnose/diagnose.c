@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apdu/apdu_tags.h"
 #include "diagnose/diagnose_int.h"
 #include "dlmscope/serial_infer.h"
 
@@ -16,7 +17,10 @@ static const char *const CODES[] = {
     DG_APP_METHOD_PARAMETER, DG_ASSOC_REJECTED, DG_IMAGE_TRANSFER, DG_IMAGE_BLOCK_SIZE_NOT_READ,
     DG_IMAGE_BLOCK_TOO_LARGE, DG_IMAGE_INITIATE_REPEATED, DG_IMAGE_MISSING_BLOCK, DG_IMAGE_REPEATED_BLOCK,
     DG_IMAGE_BLOCK_FAILED, DG_IMAGE_VERIFY, DG_IMAGE_ACTIVATE, DG_IMAGE_STATUS, DG_IMAGE_BLOCKS_STATUS,
-    DG_INPUT_NO_FRAMES,
+    DG_INPUT_NO_FRAMES, DG_SECURITY_HLS_MISMATCH, DG_SECURITY_AUTH_TAG_MISMATCH, DG_SECURITY_IC_REPEATED,
+    DG_SECURITY_IC_DECREASING, DG_SECURITY_NO_KEY, DG_SECURITY_KEY_LOOKS_ASCII, DG_SECURITY_NO_TITLE,
+    DG_SECURITY_TOO_SHORT, DG_SECURITY_UNSUPPORTED, DG_SECURITY_KEY_UNWRAP, DG_SECURITY_KEY_AGREEMENT,
+    DG_SECURITY_SIGNATURE_MISMATCH, DG_SECURITY_SIGNATURE_UNCHECKED,
     /* made by the inference of wrong serial settings on an input without valid frames */
     DS_D_SERIAL_OK, DS_D_SERIAL_BAUD_MISMATCH, DS_D_SERIAL_PARITY_MISMATCH, DS_D_SERIAL_DATA_BITS_MISMATCH,
     DS_D_SERIAL_INVERTED, DS_D_SERIAL_NOT_DLMS, DS_D_SERIAL_NEAR_MISS, DS_D_SERIAL_RANDOM};
@@ -97,7 +101,7 @@ void dg_str(dg_finding *b, const char *key, const char *v)
     b->fields[i] = (ds_finding_field){key, b->values[i], 0};
 }
 
-static void deliver(ds_diagnoser *g, const ds_finding *f)
+void dg_deliver(ds_diagnoser *g, const ds_finding *f)
 {
     if ((unsigned)f->severity < 3) g->counts[f->severity]++;
     if (g->fn) g->fn(g->user, f);
@@ -106,7 +110,8 @@ static void deliver(ds_diagnoser *g, const ds_finding *f)
 void dg_emit(dg_finding *b)
 {
     b->f.nfields = b->f.nfields > DS_FINDING_FIELDS_MAX ? DS_FINDING_FIELDS_MAX : b->f.nfields;
-    deliver(b->c->g, &b->f);
+    dg_security_flush(b->c->g); /* a held security finding came first */
+    dg_deliver(b->c->g, &b->f);
 }
 
 /* ---- the link --------------------------------------------------------------------------------- */
@@ -335,6 +340,12 @@ static void hdlc_frame(dg_conv *c, const ds_frame *f)
  * read back (optical heads echo what they send on a half-duplex line). */
 static void echo_check(dg_conv *c, const ds_frame *f)
 {
+    /* without directions (a binary dump, a hex log without TX/RX) nothing is an echo: the
+     * frame's bytes are not even hashed */
+    if (f->meta.dir == DS_DIR_UNKNOWN) {
+        c->has_last_wire = 0;
+        return;
+    }
     uint64_t hash = hash_bytes(f->wire, f->wire_len);
     int same = c->has_last_wire && c->last_wire_len == f->wire_len && c->last_wire_hash == hash;
     if (same && f->meta.dir != DS_DIR_UNKNOWN && c->last_dir != DS_DIR_UNKNOWN && f->meta.dir != c->last_dir) {
@@ -357,6 +368,7 @@ static void on_frame(void *user, const ds_frame *f)
 {
     dg_conv *c = user;
     c->g->current = c;
+    dg_security_flush(c->g);
     dg_service_flush_stash(c);
     c->frame = f->number;
     c->offset = f->offset;
@@ -389,10 +401,26 @@ static void on_frame(void *user, const ds_frame *f)
     }
 }
 
+/* The APDUs read as values: requests and answers (their references, invoke-ids and results),
+ * and a raw record's APDU (whether it decodes says whether the record is a frame). Pushes and
+ * ciphered APDUs are only counted: not decoding them into values is most of what makes diagnose
+ * about as fast as decode on a push-heavy trace. */
+static int wants_values(void *user, const uint8_t *apdu, size_t n, int source)
+{
+    const dg_conv *c = user;
+    if (n == 0) return 0;
+    if (c->raw_pending && source == DS_APDU_FROM_FRAME) return 1;
+    if (source == DS_APDU_FROM_FRAME && ds_apdu_tag_is_ciphered(apdu[0])) return 0;
+    uint8_t role = ds_apdu_tag(apdu[0])->role;
+    return role == DS_APDU_REQUEST || role == DS_APDU_RESPONSE || apdu[0] == DS_APDU_TAG_INITIATE_REQUEST ||
+           apdu[0] == DS_APDU_TAG_INITIATE_RESPONSE;
+}
+
 static void on_apdu(void *user, const ds_apdu_event *ev)
 {
     dg_conv *c = user;
     c->g->current = c;
+    dg_security_flush(c->g);
     if (c->raw_pending && ev->source == DS_APDU_FROM_FRAME) {
         if (!ev->value_error && !c->raw_bad) {
             c->good_frames++;
@@ -408,9 +436,11 @@ static void on_apdu(void *user, const ds_apdu_event *ev)
 static void conv_end(dg_conv *c)
 {
     if (!c->open) return;
+    dg_security_flush(c->g);
     dg_service_flush_stash(c);
     dg_service_end(c);
     dg_image_end(c);
+    dg_security_end(c);
     const ds_stats *st = ds_decoder_stats(c->dec);
     c->bytes = st->bytes;
     c->g->input_bytes += st->bytes;
@@ -452,9 +482,11 @@ static void hook(void *user, ds_decoder *d, int ended)
         free(c);
         return;
     }
+    ds_decoder_apdu_values_for(d, wants_values);
     ds_decoder_on_frame(d, on_frame, c);
     g->convs[g->nconvs++] = c;
     g->current = c; /* a broken first frame is reported before any frame is delivered */
+    dg_security_keys(g, c);
 }
 
 ds_diagnoser *ds_diagnoser_new(ds_finding_fn fn, void *user)
@@ -470,6 +502,7 @@ void ds_diagnoser_options(ds_diagnoser *g, ds_options *o)
 {
     o->decoder_hook = hook;
     o->decoder_hook_user = g;
+    g->keys = o->keys && ds_keyring_has_keys(o->keys) ? o->keys : NULL;
 }
 
 /* ---- the decoder's diagnostics ----------------------------------------------------------------- */
@@ -497,29 +530,9 @@ typedef struct code_hint {
 
 /* Hints for the codes of the decoder that are passed on as they are */
 static const code_hint HINTS[] = {
-    {"hls.stoc-mismatch", "the client's answer to the server's challenge does not check with the secret or keys "
-                          "given: the client uses another secret or key, or the one given here is wrong (see "
-                          "hls.cause for a likely mistake)"},
-    {"hls.ctos-mismatch", "the server's answer to the client's challenge does not check: the meter holds another "
-                          "secret or key than the one given (see hls.cause)"},
-    {"hls.cause", "the likely mistake in the key or secret: correct it where it is configured"},
-    {"cipher.tag-mismatch", "the authentication tag does not verify: wrong AK or EK, wrong system title, or the "
-                            "APDU was changed; see the cipher.* finding that may follow for a likely typing mistake"},
-    {"cipher.key-ascii", "the key was typed as text: give the 32 hex digits of the key, not its characters"},
-    {"cipher.key-ascii-prefix", "the key is its text's first 16 characters: configure the key as hex bytes"},
-    {"cipher.key-hex-digits", "the key's bytes are the ASCII codes of hex digits: give the hex text itself"},
-    {"cipher.keys-swapped", "the block cipher key (EK) and the authentication key (AK) are swapped"},
-    {"cipher.titles-swapped", "the client's and server's system titles are swapped"},
-    {"cipher.ic-off-by-one", "the invocation counter is off by one: the sender uses the counter before or after "
-                             "incrementing it"},
-    {"cipher.ic-replay", "an invocation counter not above the last one: the meter refuses it as a replay; read "
-                         "the frame counter and continue above it"},
-    {"cipher.wrong-key-kind", "the dedicated key is used where the global one is expected, or the reverse"},
-    {"cipher.no-key", "no key was given for this APDU: give --ek/--ak (or a key file) to read it"},
-    {"cipher.no-title", "the sender's system title is unknown: give --client-title/--server-title or include "
-                        "the AARQ/AARE in the trace"},
     {"cipher.", "see dlmscope(1) for the security diagnostics"},
-    {"sign.", "the signature does not check with the public key given: wrong key, or the content was changed"},
+    {"hls.", "see dlmscope(1) for the security diagnostics"},
+    {"sign.", "see dlmscope(1) for the security diagnostics"},
     {"gbt.", "general block transfer out of step: a block lost or resent; the receiver asks again with its "
              "block-number-ack"},
     {"frame.not-dlms", "the frame is good but carries no DLMS: another protocol on the link (e.g. a meter "
@@ -546,20 +559,24 @@ void ds_diagnoser_diag(void *user, const ds_diag *d)
     dg_finding b;
     const char *code = d->code ? d->code : "unknown";
     const char *hint = NULL;
+    /* a key problem is not a framing problem: a raw record that does not decipher is still a frame */
+    int security = !strncmp(code, "hls.", 4) || !strncmp(code, "cipher.", 7) || !strncmp(code, "sign.", 5);
     for (size_t i = 0; i < sizeof RENAMES / sizeof RENAMES[0]; i++)
         if (!strcmp(code, RENAMES[i].from)) {
             code = RENAMES[i].to;
             hint = RENAMES[i].hint;
         }
     if (!hint) hint = hint_for(code);
-    if (c && d->severity == DS_SEV_ERROR && d->frame == c->frame && (c->raw_pending || c->raw_counted)) {
+    int malformed = !security || !strcmp(code, "cipher.too-short");
+    if (c && malformed && d->severity == DS_SEV_ERROR && d->frame == c->frame && (c->raw_pending || c->raw_counted)) {
         if (c->raw_counted) c->good_frames--;
         c->raw_counted = 0;
         c->raw_bad = 1;
     }
-    /* a key or secret that does not check: the usual cause of a refusal that may follow */
-    if (c && d->severity == DS_SEV_ERROR && (!strncmp(code, "hls.", 4) || !strncmp(code, "cipher.", 7)))
-        c->key_problem = d->code;
+    /* under security.*, with the cause merged in (security.c); it keeps the key problem for the
+     * refusal that may follow */
+    if (security && dg_security_diag(g, c, d)) return;
+    dg_security_flush(g);
     dg_begin(&b, c, code, d->severity);
     b.f.frame = d->frame;
     b.f.offset = d->offset;
@@ -567,7 +584,7 @@ void ds_diagnoser_diag(void *user, const ds_diag *d)
     if (c && d->frame != c->frame) b.f.time = "";
     snprintf(b.message, sizeof b.message, "%.*s", (int)strnlen(d->message, sizeof d->message), d->message);
     snprintf(b.hint, sizeof b.hint, "%s", hint);
-    deliver(g, &b.f);
+    dg_deliver(g, &b.f);
 }
 
 /* ---- the end ----------------------------------------------------------------------------------- */
@@ -577,6 +594,7 @@ void ds_diagnoser_diag(void *user, const ds_diag *d)
  * to name the likely setting instead of the general hint. */
 static void input_no_frames(ds_diagnoser *g, uint64_t frames, uint64_t good, uint64_t bytes)
 {
+    dg_security_flush(g);
     g->no_frames = 1;
     dg_finding b;
     dg_begin(&b, NULL, DG_INPUT_NO_FRAMES, DS_SEV_ERROR);
@@ -592,11 +610,12 @@ static void input_no_frames(ds_diagnoser *g, uint64_t frames, uint64_t good, uin
     dg_num(&b, "frames", frames);
     dg_num(&b, "valid_frames", good);
     dg_num(&b, "bytes", bytes);
-    deliver(g, &b.f);
+    dg_deliver(g, &b.f);
 }
 
 void ds_diagnoser_end(ds_diagnoser *g)
 {
+    dg_security_flush(g); /* held while no conversation was current */
     uint64_t frames = 0, good = 0, bytes = 0;
     for (size_t i = 0; i < g->nconvs; i++) {
         conv_end(g->convs[i]);

@@ -4,6 +4,8 @@
  * service.c   requests and their answers, the association, result codes in words
  * image.c     image transfer (class 18) reconstructed from the requests and answers
  * report.c    the summary and the finding writers (text, JSON)
+ * security.c  security findings: the decoder's hls.*, cipher.*, sign.* under security.*, the
+ *             invocation counters per sender, ciphered APDUs not read, keys that read as text
  *
  * Memory per conversation is fixed (a few KiB) plus an image transfer's block bitmap, itself
  * capped: nothing grows with the length of the trace. */
@@ -12,6 +14,7 @@
 
 #include <stdarg.h>
 #include <stdint.h>
+#include "dlmscope/cipher.h"
 #include "dlmscope/diagnose.h"
 #include "dlmscope/frame.h"
 #include "dlmscope/input.h"
@@ -49,10 +52,24 @@
 #define DG_IMAGE_STATUS "image.status"
 #define DG_IMAGE_BLOCKS_STATUS "image.blocks-status"
 #define DG_INPUT_NO_FRAMES "input.no-frames"
+#define DG_SECURITY_HLS_MISMATCH "security.hls-mismatch"
+#define DG_SECURITY_AUTH_TAG_MISMATCH "security.auth-tag-mismatch"
+#define DG_SECURITY_IC_REPEATED "security.ic-repeated"
+#define DG_SECURITY_IC_DECREASING "security.ic-decreasing"
+#define DG_SECURITY_NO_KEY "security.no-key"
+#define DG_SECURITY_KEY_LOOKS_ASCII "security.key-looks-ascii"
+#define DG_SECURITY_NO_TITLE "security.no-title"
+#define DG_SECURITY_TOO_SHORT "security.too-short"
+#define DG_SECURITY_UNSUPPORTED "security.unsupported"
+#define DG_SECURITY_KEY_UNWRAP "security.key-unwrap"
+#define DG_SECURITY_KEY_AGREEMENT "security.key-agreement"
+#define DG_SECURITY_SIGNATURE_MISMATCH "security.signature-mismatch"
+#define DG_SECURITY_SIGNATURE_UNCHECKED "security.signature-unchecked"
 
 #define DG_PENDING_MAX 8        /* open requests kept per conversation */
 #define DG_IMAGE_BLOCKS_MAX (1u << 16) /* block numbers tracked per transfer (8 KiB per bitmap) */
 #define DG_ID_MAX 64            /* bytes of an image identifier kept */
+#define DG_IC_SENDERS_MAX 8     /* invocation counters kept per conversation (sender and key) */
 
 /* One sender of HDLC I frames: its address, the N(S) it should send next, the last N(R) the
  * other side gave it (what of its frames is acknowledged), and its last I frame. */
@@ -78,6 +95,18 @@ typedef struct dg_request {
     int image_block;   /* an image_block_transfer: its block number, else -1 */
     int param_bad;     /* a disconnect method's parameter that is not integer(0) */
 } dg_request;
+
+/* The invocation counter of one sender and key: the client's or the server's (service-specific
+ * forms), or a system title's (the general forms carry their sender's title) */
+typedef struct dg_ic_sender {
+    int used;
+    int sender;        /* 0 client, 1 server, 2 unknown */
+    int dedicated;     /* the dedicated key's counter, else the global key's */
+    int has_title;
+    uint8_t title[8];
+    ds_ic_counters counters; /* its slot 0: the highest IC seen */
+    uint64_t repeated, decreased; /* counters not above the last; the first of each is a finding */
+} dg_ic_sender;
 
 typedef struct dg_image {
     int active;                 /* class 18 traffic was seen */
@@ -115,6 +144,16 @@ typedef enum dg_end {
 
 typedef struct dg_conv dg_conv;
 
+/* A finding being made */
+typedef struct dg_finding {
+    ds_finding f;
+    ds_finding_field fields[DS_FINDING_FIELDS_MAX];
+    char values[DS_FINDING_FIELDS_MAX][80];
+    char message[640];
+    char hint[640];
+    dg_conv *c;
+} dg_finding;
+
 struct ds_diagnoser {
     ds_finding_fn fn;
     void *user;
@@ -124,6 +163,10 @@ struct ds_diagnoser {
     dg_conv *current;          /* the one whose frame is being decoded (diagnostics go there) */
     uint64_t input_bytes;
     int no_frames;             /* input.no-frames was said */
+    const struct ds_keyring *keys; /* the keys given (borrowed from the options), NULL none */
+    int keys_checked;          /* security.key-looks-ascii was looked for */
+    int has_held;              /* held: a security mismatch waiting for its cause (security.c) */
+    dg_finding held;
 };
 
 struct dg_conv {
@@ -174,6 +217,18 @@ struct dg_conv {
     const char *key_problem;   /* the code of the last hls.* or cipher.* diagnostic, NULL none */
     int sc_seen;
     uint8_t sc;                /* the security control byte of the last ciphered APDU */
+    /* security (security.c) */
+    dg_ic_sender ic[DG_IC_SENDERS_MAX];
+    int ciph_known;            /* the header of the ciphered APDU at ciph_offset: */
+    uint64_t ciph_offset;
+    uint32_t ciph_ic;
+    uint8_t ciph_sc;
+    int ciph_sender;
+    int ciph_has_title;
+    uint8_t ciph_title[8];       /* when ciph_has_title */
+    int has_sec_diag;          /* the offset of the APDU of the last security diagnostic */
+    uint64_t sec_diag_offset;
+    uint64_t ciphered_unread, unread_first_frame, unread_first_offset; /* ciphered APDUs not read without a diagnostic */
     /* services */
     uint32_t services[256];    /* APDUs per tag */
     dg_request pending[DG_PENDING_MAX];
@@ -182,16 +237,6 @@ struct dg_conv {
     uint64_t end_frame;
     dg_image image;
 };
-
-/* ---- making findings (diagnose.c) ---- */
-typedef struct dg_finding {
-    ds_finding f;
-    ds_finding_field fields[DS_FINDING_FIELDS_MAX];
-    char values[DS_FINDING_FIELDS_MAX][80];
-    char message[640];
-    char hint[640];
-    dg_conv *c;
-} dg_finding;
 
 /* A finding at the conversation's current frame */
 void dg_begin(dg_finding *b, dg_conv *c, const char *code, ds_severity sev);
@@ -203,6 +248,24 @@ void dg_hint_add(dg_finding *b, const char *fmt, ...) __attribute__((format(prin
 void dg_num(dg_finding *b, const char *key, uint64_t v);
 void dg_str(dg_finding *b, const char *key, const char *v);
 void dg_emit(dg_finding *b);
+/* Counts a finding and gives it to the caller */
+void dg_deliver(ds_diagnoser *g, const ds_finding *f);
+
+/* ---- security (security.c) ---- */
+/* A decoder diagnostic of the security family (hls.*, cipher.*, sign.* that security.* names):
+ * made a finding, held or dropped; 1 when it was one, 0 for other codes */
+int dg_security_diag(ds_diagnoser *g, dg_conv *c, const ds_diag *d);
+/* Delivers the held mismatch: before anything else is said */
+void dg_security_flush(ds_diagnoser *g);
+/* A ciphered APDU from a frame: its header (IC per sender) */
+void dg_security_ciphered(dg_conv *c, const ds_apdu_event *ev);
+/* A new association (AARQ): it brings its own dedicated key, whose counter starts again */
+void dg_security_association(dg_conv *c);
+/* A ciphered APDU whose plaintext did not follow */
+void dg_security_unread(dg_conv *c, uint64_t offset);
+void dg_security_end(dg_conv *c);
+/* The keys given that read as text, once per diagnoser */
+void dg_security_keys(ds_diagnoser *g, dg_conv *c);
 
 /* ---- services (service.c) ---- */
 void dg_service_apdu(dg_conv *c, const ds_apdu_event *ev);

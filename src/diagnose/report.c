@@ -105,6 +105,11 @@ static void association(const dg_conv *c, FILE *out)
     } else {
         fprintf(out, "  security: no ciphered APDU\n");
     }
+    uint64_t repeated = 0, decreased = 0;
+    for (size_t i = 0; i < DG_IC_SENDERS_MAX; i++) repeated += c->ic[i].repeated, decreased += c->ic[i].decreased;
+    if (repeated || decreased)
+        fprintf(out, "  invocation counters: %llu repeated, %llu below the sender's last (security.ic-*)\n",
+                (unsigned long long)repeated, (unsigned long long)decreased);
 }
 
 static void services(const dg_conv *c, FILE *out)

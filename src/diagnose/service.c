@@ -443,8 +443,8 @@ static void response(dg_conv *c, uint8_t tag, const ds_apdu_event *ev, int invok
 static void handle(dg_conv *c, uint8_t tag, const ds_apdu_event *ev)
 {
     const ds_apdu_tag_info *t = ds_apdu_tag(tag);
-    int invoke = ev->value ? invoke_of(ev->value) : -1;
     if (tag == DS_APDU_TAG_AARQ) {
+        dg_security_association(c);
         if (ev->value) association_request(c, ev);
     } else if (tag == DS_APDU_TAG_INITIATE_REQUEST && ev->value) {
         /* the plaintext of a ciphered AARQ's user-information */
@@ -464,6 +464,8 @@ static void handle(dg_conv *c, uint8_t tag, const ds_apdu_event *ev)
      * on a line at the wrong setting) would make false no-answer findings; its diagnostic says
      * what is wrong with it */
     if (t->role == DS_APDU_REQUEST && ev->value_error) return;
+    if (t->role != DS_APDU_REQUEST && t->role != DS_APDU_RESPONSE) return; /* pushes: counted only */
+    int invoke = ev->value ? invoke_of(ev->value) : -1;
     if (t->role == DS_APDU_REQUEST && t->confirmed) request(c, tag, ev, tag == DS_APDU_TAG_AARQ ? -1 : invoke);
     else if (t->role == DS_APDU_RESPONSE) response(c, tag, ev, invoke);
 }
@@ -494,6 +496,7 @@ void dg_service_flush_stash(dg_conv *c)
 {
     if (!c->stash) return;
     c->stash = 0;
+    dg_security_unread(c, c->stash_offset);
     uint8_t plain = ds_apdu_tag(c->stash_tag)->plain;
     const ds_apdu_tag_info *t = ds_apdu_tag(plain);
     if (!plain || !t->confirmed) return;
@@ -517,6 +520,7 @@ void dg_service_apdu(dg_conv *c, const ds_apdu_event *ev)
     c->services[tag]++;
     if (ev->source == DS_APDU_FROM_FRAME && ds_apdu_tag_is_ciphered(tag)) {
         security_control(c, ev->apdu, ev->len);
+        dg_security_ciphered(c, ev);
         c->stash = 1;
         c->stash_tag = tag;
         c->stash_offset = ev->offset;

@@ -117,10 +117,64 @@ has noise '"valid_frames": 0, "bytes": 164'
 hasnt noise 'service.no-answer'
 
 # f(StoC) mismatch with the keys typed as ASCII (testdata/security/make-key-mistakes.py): the decoder's
-# hls.* diagnostics come through under their codes, with hints
-case_ hls-ascii 1 "hls.stoc-mismatch error 3; hls.cause error 3; hls.ctos-mismatch error 4; hls.cause error 4" \
+# hls.stoc-mismatch and the hls.cause after it are one security.hls-mismatch, its cause in words, hint and field
+case_ hls-ascii 1 "security.hls-mismatch error 3; security.hls-mismatch error 4" \
     $GBK testdata/security/hls-gmac-ascii-prefix.hex
-has hls-ascii 'key-ascii-prefix: the client'"'"'s f(StoC) matches when the EK is the ASCII text of its first 16 characters'
+has hls-ascii 'likely cause: the client'"'"'s f(StoC) matches when the EK is the ASCII text of its first 16 characters'
+has hls-ascii '"value": "f(StoC)", "sender": "client", "mechanism": 5, "decoder_code": "hls.stoc-mismatch", "cause": "key-ascii-prefix"'
+has hls-ascii '"value": "f(CtoS)", "sender": "server", "mechanism": 5, "decoder_code": "hls.ctos-mismatch", "cause": "key-ascii-prefix"'
+has hls-ascii 'configure the key as 16 bytes given in hex, not as text'
+hasnt hls-ascii '"code": "hls.'
+
+# The Green Book HLS-GMAC exchange (testdata/diagnose/hls-gmac-gb.hex, from the corpus): with the right EK
+# nothing to say; with the EK given as the ASCII codes of its 32 hex digits, both values mismatch and the
+# cause is named (and the key is said to read as text before the trace)
+case_ hls-gb 0 "" $GBK "$D/hls-gmac-gb.hex"
+case_ hls-gb-ascii 1 "security.key-looks-ascii warning 0; security.hls-mismatch error 3; security.hls-mismatch error 4" \
+    --ek 3030303130323033303430353036303730383039304130423043304430453046 --ak D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF \
+    --client-title 4D4D4D0000000001 --server-title 4D4D4D0000BC614E "$D/hls-gmac-gb.hex"
+has hls-gb-ascii '"value": "f(StoC)", "sender": "client", "mechanism": 5, "decoder_code": "hls.stoc-mismatch", "cause": "key-hex-digits"'
+has hls-gb-ascii 'its 32 bytes are the ASCII codes of the 32 hex digits of the key'
+
+# Security findings on the Green Book glo-get-request (testdata/corpus/SEC-GB-glo-get-request.hex: title
+# 4D4D4D0000BC614E, IC 01234567 = 19088743, SC 30 = 48; Green Book EK and AK)
+GBT="--client-title 4D4D4D0000BC614E"
+GBEK="--ek 000102030405060708090A0B0C0D0E0F"
+GBAK="--ak D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF"
+# a wrong AK (its last byte changed): the tag fails, no typing mistake explains it
+case_ tag-wrong-ak 1 "security.auth-tag-mismatch error 1; service.no-answer warning 1" \
+    $GBEK --ak D0D1D2D3D4D5D6D7D8D9DADBDCDDDE00 $GBT "$C/SEC-GB-glo-get-request.hex"
+has tag-wrong-ak '"sender": "client", "ic": 19088743, "security_control": 48, "decoder_code": "cipher.tag-mismatch"}'
+has tag-wrong-ak 'a wrong AK or EK, a wrong system title'
+# EK and AK swapped: the decoder's cipher.keys-swapped is the finding's cause
+case_ tag-keys-swapped 1 "security.auth-tag-mismatch error 1" \
+    --ek D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF --ak 000102030405060708090A0B0C0D0E0F $GBT "$C/SEC-GB-glo-get-request.hex"
+has tag-keys-swapped '"decoder_code": "cipher.tag-mismatch", "cause": "keys-swapped"'
+has tag-keys-swapped 'likely cause: the authentication tag verifies with the EK and the AK swapped'
+# no keys: the ciphered APDU is not read, said once for the conversation
+case_ no-key 0 "service.no-answer warning 1; security.no-key warning 1" "$C/SEC-GB-glo-get-request.hex"
+has no-key '1 ciphered APDU(s) were not read: no key was given for them'
+has no-key '"apdus": 1, "first_frame": 1'
+# keys but no title (the trace has no AARQ)
+case_ no-title 1 "security.no-title error 1; service.no-answer warning 1" $GBEK $GBAK "$C/SEC-GB-glo-get-request.hex"
+# The replayed request (testdata/diagnose/ic-replay.hex): the Green Book request twice, then one with IC
+# 00000203 = 515. The counters come from the headers, keys or not; with keys the third one's tag fails too.
+case_ ic-replay 0 "security.ic-repeated warning 2; service.no-answer warning 1; security.ic-decreasing warning 3;
+    service.no-answer warning 2; service.no-answer warning 3; security.no-key warning 1" "$D/ic-replay.hex"
+has ic-replay '"sender": "client", "ic": 19088743, "last_ic": 19088743, "key": "global"'
+has ic-replay '"sender": "client", "ic": 515, "last_ic": 19088743, "key": "global"'
+has ic-replay 'the client'"'"'s invocation counter 00000203 (global key) is below its last one, 01234567'
+has ic-replay '"apdus": 3'
+case_ ic-replay-keys 1 "security.ic-repeated warning 2; security.ic-decreasing warning 3;
+    security.auth-tag-mismatch error 3; service.no-answer warning 3" \
+    $GBEK $GBAK $GBT --server-title 4D4D4D0000000001 "$D/ic-replay.hex"
+hasnt ic-replay-keys 'cipher.ic-replay'
+# a key given as the ASCII codes of hex digits (testdata/security/ek-ascii-prefix.hex is ciphered with
+# exactly that key, the forum case): said before the trace, and the APDU deciphers
+case_ key-ascii 0 "security.key-looks-ascii warning 0" \
+    --ek 30303031303230333034303530363037 $GBAK --client-title 4D4D4D0000000001 testdata/security/ek-ascii-prefix.hex
+has key-ascii 'the EK given (16 bytes) reads as text: every byte is a printable character, and each the ASCII code of a hex digit'
+has key-ascii '"key": "EK", "length": 16'
 
 # HAN pushes of another station (testdata/demo/han-push.hex, an I frame from address 01 with N(S)=0 and 155
 # bytes of information) inside the demo session's link (client 16, server 1/17, UA max info 154), twice:
@@ -238,6 +292,9 @@ summary() {
 line() {
     if grep -qxF -- "$2" "$TMP/$1.txt"; then pass; else fail "$1: no line '$2'"; sed 's/^/    /' "$TMP/$1.txt" | head -20; fi
 }
+# the replayed request: the counters in the summary (each kind once a finding, all counted here)
+summary ic-replay "$D/ic-replay.hex"
+line ic-replay "  invocation counters: 1 repeated, 1 below the sender's last (security.ic-*)"
 summary demo testdata/demo/session.log
 line demo "conversation 1"
 line demo "  framing: HDLC; 8 frame(s), 8 valid; 228 byte(s)"
@@ -275,6 +332,13 @@ if [ -n "$PTYW" ]; then
         "    largest block 256 bytes in a 280-byte APDU, carried in 3 frame(s), larger than the negotiated max PDU"; do
         if grep -qF -- "$want" "$TMP/big.err"; then pass; else fail "listen --diagnose: no '$want'"; fi
     done
+    # live findings are named by frame and offset: the listener's line numbers are the raw log's
+    if grep -q "^[a-z]* [a-z.-]* .*, line [0-9]" "$TMP/big.err"; then fail "listen --diagnose: a finding names a line"
+    else pass; fi
+    "$PTYW" "$TMP/big.hex" "$TMP/big.sent" -- "$BIN" listen @PTY@ --diagnose --diagnostics=json --timeout 1 \
+        -o "$TMP/big.xml" 2>"$TMP/big-json.err"
+    if grep -qF '"code": "image.block-too-large", "severity": "error", "conversation": 1, "frame": 13, "offset": 585, "line": 0,' \
+        "$TMP/big-json.err"; then pass; else fail "listen --diagnose --diagnostics=json: no line-less image.block-too-large"; fi
     if sanitizer_report "$TMP/big.err"; then fail "listen --diagnose: sanitizer report"; else pass; fi
 fi
 

@@ -34,6 +34,7 @@ typedef struct seen_apdu {
     int client_title;            /* the session knew the client's title */
     int ic_seen_client;
     uint32_t ic_client;
+    int skipped;                 /* value_skipped: the want function declined its values */
 } seen_apdu;
 
 typedef struct seen {
@@ -56,6 +57,8 @@ static void on_apdu(void *user, const ds_apdu_event *ev)
     a->client_title = ev->session->has_client_title;
     a->ic_seen_client = ev->session->ic_seen[0];
     a->ic_client = ev->session->ic_last[0];
+    a->skipped = ev->value_skipped;
+    if (ev->value_skipped) ck_assert(!ev->value && !ev->value_error);
     if (!ev->value) return;
     a->has_class = ds_value_class_id(ev->value, &a->class_id) == 0;
     a->has_obis = ds_value_instance_id(ev->value, a->obis) == 0;
@@ -180,6 +183,45 @@ START_TEST(off_by_default_and_when_turned_off)
 }
 END_TEST
 
+/* The want function: values for get-requests only */
+static int wants_get_requests(void *user, const uint8_t *apdu, size_t n, int source)
+{
+    (void)user;
+    (void)source;
+    return n > 0 && apdu[0] == 0xC0;
+}
+
+START_TEST(values_only_for_the_apdus_wanted)
+{
+    /* a get-request, its get-response, a data-notification */
+    static const char *const RECORDS[] = {"C001C1000100002B0100FF0200", "C401C10109", "0F0000000100090101"};
+    seen s = {0};
+    ds_sink *sink = ds_null_sink_new();
+    ds_decoder *d = ds_decoder_new(NULL, sink, NULL, NULL);
+    ck_assert_int_eq(ds_decoder_on_apdu(d, on_apdu, &s), 0);
+    ds_decoder_apdu_values_for(d, wants_get_requests);
+    uint64_t offset = 0;
+    for (size_t i = 0; i < 3; i++) {
+        uint8_t b[32];
+        size_t len = test_unhex(RECORDS[i], b, sizeof b);
+        ds_decoder_feed(d, b, len, offset, NULL);
+        ds_decoder_boundary(d);
+        offset += len;
+    }
+    ds_decoder_end(d);
+    ds_decoder_free(d);
+    ds_sink_destroy(sink);
+    ck_assert_uint_eq(s.n, 3);                        /* every APDU still reaches the callback */
+    ck_assert(s.a[0].decoded && !s.a[0].skipped);
+    ck_assert(s.a[0].has_class);
+    ck_assert_uint_eq(s.a[1].tag, 0xC4);
+    ck_assert(!s.a[1].decoded && s.a[1].skipped && !s.a[1].has_result);
+    ck_assert_uint_eq(s.a[2].tag, 0x0F);
+    ck_assert(s.a[2].skipped);
+    ck_assert_uint_eq(s.a[2].len, 9);                 /* with its bytes */
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("decoder_apdus");
@@ -188,6 +230,7 @@ int main(void)
     tcase_add_test(t, deciphered_plaintext_follows_the_ciphered_apdu);
     tcase_add_test(t, a_cut_apdu_comes_with_what_decoded);
     tcase_add_test(t, off_by_default_and_when_turned_off);
+    tcase_add_test(t, values_only_for_the_apdus_wanted);
     suite_add_tcase(s, t);
     SRunner *r = srunner_create(s);
     srunner_run_all(r, CK_NORMAL);

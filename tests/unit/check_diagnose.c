@@ -9,6 +9,7 @@
 
 typedef struct seen {
     char codes[2048];
+    char fields[4096];         /* "code: key=value ...;" of every finding */
     size_t n;
     int no_frames;
 } seen;
@@ -18,11 +19,19 @@ static void collect(void *user, const ds_finding *f)
     seen *s = user;
     size_t len = strlen(s->codes);
     snprintf(s->codes + len, sizeof s->codes - len, "%s@%llu ", f->code, (unsigned long long)f->frame);
+    len = strlen(s->fields);
+    snprintf(s->fields + len, sizeof s->fields - len, "%s:", f->code);
+    for (size_t i = 0; i < f->nfields; i++) {
+        len = strlen(s->fields);
+        snprintf(s->fields + len, sizeof s->fields - len, " %s=%s", f->fields[i].key, f->fields[i].value);
+    }
+    len = strlen(s->fields);
+    snprintf(s->fields + len, sizeof s->fields - len, ";");
     s->n++;
 }
 
-/* Each hex string is one record (a raw APDU), as the lines of a log */
-static seen diagnose_records(const char *const *hex, size_t n)
+/* Each hex string is one record (a raw APDU), as the lines of a log; keys may be NULL */
+static seen diagnose_records_keys(const char *const *hex, size_t n, const ds_keyring *keys)
 {
     seen s;
     memset(&s, 0, sizeof s);
@@ -31,6 +40,7 @@ static seen diagnose_records(const char *const *hex, size_t n)
     ds_options opt;
     ds_options_init(&opt);
     opt.link = DS_LINK_RAW;
+    opt.keys = keys;
     ds_diagnoser_options(g, &opt);
     ds_sink *sink = ds_null_sink_new();
     ds_decoder *d = ds_decoder_new(&opt, sink, ds_diagnoser_diag, g);
@@ -54,6 +64,11 @@ static seen diagnose_records(const char *const *hex, size_t n)
     s.no_frames = ds_diagnoser_no_frames(g);
     ds_diagnoser_free(g);
     return s;
+}
+
+static seen diagnose_records(const char *const *hex, size_t n)
+{
+    return diagnose_records_keys(hex, n, NULL);
 }
 
 /* AARQ with mechanism LOW, AARE accepted (REFERENCE §5), a disconnect refused (action-result 3) */
@@ -163,6 +178,135 @@ START_TEST(codes_are_listed)
 }
 END_TEST
 
+/* The Green Book glo-get-request (testdata/corpus/SEC-GB-glo-get-request.hex: IC 01234567, title
+ * 4D4D4D0000BC614E, Green Book EK and AK) twice, then one with IC 00000203 (testdata/security/
+ * ic-off-by-one.hex): the counters come from the headers, without keys */
+static const char *const REPLAY[] = {
+    "C81E3001234567411312FF935A47566827C467BC7D825C3BE4A77C3FCC056B6B",
+    "C81E3001234567411312FF935A47566827C467BC7D825C3BE4A77C3FCC056B6B",
+    "C81E30000002031540C8BB2ABF3ABE5DDF443BBC09B23396F04C02891973AA06",
+};
+
+START_TEST(invocation_counters_without_keys)
+{
+    seen s = diagnose_records(REPLAY, 3);
+    ck_assert_ptr_nonnull(strstr(s.codes, "security.ic-repeated@2 "));
+    ck_assert_ptr_nonnull(strstr(s.codes, "security.ic-decreasing@3 "));
+    ck_assert_ptr_nonnull(strstr(s.codes, "security.no-key@1 ")); /* once, for the three */
+    ck_assert_ptr_null(strstr(strstr(s.codes, "security.no-key@1 ") + 1, "security.no-key"));
+    ck_assert_ptr_nonnull(strstr(s.fields, "security.ic-repeated: sender=client ic=19088743 last_ic=19088743 key=global;"));
+    ck_assert_ptr_nonnull(strstr(s.fields, "security.ic-decreasing: sender=client ic=515 last_ic=19088743 key=global;"));
+    ck_assert_ptr_nonnull(strstr(s.fields, "security.no-key: apdus=3 first_frame=1;"));
+    ck_assert_int_eq(s.no_frames, 0);
+}
+END_TEST
+
+/* ded-get-requests (D0: SC 30, IC, 2 bytes, a 12-byte tag; not deciphered) around a new AARQ: the
+ * dedicated key's counter starts again with the association, the global key's does not */
+START_TEST(dedicated_counter_starts_again_with_an_association)
+{
+    static const char *const RECORDS[] = {
+        "D01330000000050102112233445566778899AABBCC", "D01330000000060102112233445566778899AABBCC",
+        "6036A1090607608574050801018A0207808B0760857405080201AC0A80083132333435363738"
+        "BE10040E01000000065F1F0400001E1DFFFF",
+        "D01330000000010102112233445566778899AABBCC",
+        /* the same three with glo-get-request (C8): the global counter goes back */
+        "C81330000000050102112233445566778899AABBCC", "C81330000000060102112233445566778899AABBCC",
+        "6036A1090607608574050801018A0207808B0760857405080201AC0A80083132333435363738"
+        "BE10040E01000000065F1F0400001E1DFFFF",
+        "C81330000000010102112233445566778899AABBCC",
+    };
+    seen s = diagnose_records(RECORDS, 8);
+    ck_assert_ptr_null(strstr(s.codes, "security.ic-decreasing@4 "));
+    ck_assert_ptr_nonnull(strstr(s.codes, "security.ic-decreasing@8 "));
+    ck_assert_ptr_nonnull(strstr(s.fields, "security.ic-decreasing: sender=client ic=1 last_ic=6 key=global;"));
+}
+END_TEST
+
+static ds_keyring *green_book_keys(const char *ak)
+{
+    ds_keyring *kr = ds_keyring_new();
+    ck_assert_ptr_nonnull(kr);
+    char err[200];
+    ck_assert_int_eq(ds_keyring_set(kr, NULL, 'e', "000102030405060708090A0B0C0D0E0F", err, sizeof err), 0);
+    ck_assert_int_eq(ds_keyring_set(kr, NULL, 'a', ak, err, sizeof err), 0);
+    static const uint8_t CLIENT[8] = {0x4D, 0x4D, 0x4D, 0x00, 0x00, 0xBC, 0x61, 0x4E};
+    ds_keyring_set_titles(kr, CLIENT, NULL);
+    return kr;
+}
+
+START_TEST(tag_mismatch_with_a_wrong_ak)
+{
+    ds_keyring *kr = green_book_keys("D0D1D2D3D4D5D6D7D8D9DADBDCDDDE00");
+    seen s = diagnose_records_keys(REPLAY, 1, kr);
+    ds_keyring_free(kr);
+    ck_assert_str_eq(s.codes, "security.auth-tag-mismatch@1 service.no-answer@1 ");
+    ck_assert_ptr_nonnull(
+        strstr(s.fields, "security.auth-tag-mismatch: sender=client ic=19088743 security_control=48 "
+                         "decoder_code=cipher.tag-mismatch;")); /* no cause: no typing mistake explains it */
+    ck_assert_int_eq(s.no_frames, 0); /* a record that does not decipher is still a frame */
+}
+END_TEST
+
+START_TEST(right_keys_say_nothing)
+{
+    ds_keyring *kr = green_book_keys("D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF");
+    seen s = diagnose_records_keys(REPLAY, 2, kr);
+    ds_keyring_free(kr);
+    /* deciphered: no tag finding; the decoder's cipher.ic-replay is not repeated (the records go in
+     * turns TX and RX here, so the identical second one is also an echo) */
+    ck_assert_str_eq(s.codes, "link.echo@2 security.ic-repeated@2 ");
+}
+END_TEST
+
+/* The decoder's diagnostics straight to the diagnoser: a mismatch and its cause at the same offset
+ * are one finding; a cause elsewhere is not merged into it */
+static void diag(ds_diagnoser *g, const char *code, uint64_t offset, const char *message)
+{
+    ds_diag d;
+    memset(&d, 0, sizeof d);
+    d.code = code;
+    d.severity = DS_SEV_ERROR;
+    d.offset = offset;
+    snprintf(d.message, sizeof d.message, "%s", message);
+    ds_diagnoser_diag(g, &d);
+}
+
+START_TEST(a_mismatch_and_its_cause_are_one_finding)
+{
+    seen s;
+    memset(&s, 0, sizeof s);
+    ds_diagnoser *g = ds_diagnoser_new(collect, &s);
+    diag(g, "hls.stoc-mismatch", 10, "the client's f(StoC) does not match (mechanism 3)");
+    diag(g, "hls.cause", 10, "key-ascii: the client's f(StoC) matches when the secret is read as ASCII");
+    diag(g, "hls.ctos-mismatch", 20, "the server's f(CtoS) does not match (mechanism 3)");
+    diag(g, "cipher.keys-swapped", 30, "the tag verifies with EK and AK swapped");
+    diag(g, "cipher.ic-replay", 40, "invocation counter 1 does not increase");
+    ds_diagnoser_end(g);
+    ds_diagnoser_free(g);
+    ck_assert_str_eq(s.codes, "security.hls-mismatch@0 security.hls-mismatch@0 security.auth-tag-mismatch@0 ");
+    ck_assert_ptr_nonnull(strstr(s.fields, "security.hls-mismatch: value=f(StoC) sender=client "
+                                           "decoder_code=hls.stoc-mismatch cause=key-ascii;"));
+    ck_assert_ptr_nonnull(strstr(s.fields, "security.hls-mismatch: value=f(CtoS) sender=server "
+                                           "decoder_code=hls.ctos-mismatch;"));
+    ck_assert_ptr_nonnull(strstr(s.fields, "security.auth-tag-mismatch: decoder_code=cipher.keys-swapped "
+                                           "cause=keys-swapped;"));
+}
+END_TEST
+
+START_TEST(a_key_that_reads_as_text)
+{
+    ds_keyring *kr = ds_keyring_new();
+    char err[200];
+    ck_assert_int_eq(ds_keyring_set(kr, NULL, 'e', "30303031303230333034303530363037", err, sizeof err), 0);
+    ck_assert_int_eq(ds_keyring_set(kr, NULL, 'a', "D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF", err, sizeof err), 0);
+    seen s = diagnose_records_keys(LOW_DISCONNECT, 4, kr);
+    ds_keyring_free(kr);
+    ck_assert_str_eq(s.codes, "security.key-looks-ascii@0 app.action-result@4 "); /* the AK is not text */
+    ck_assert_ptr_nonnull(strstr(s.fields, "security.key-looks-ascii: key=EK length=16;"));
+}
+END_TEST
+
 static Suite *diagnose_suite(void)
 {
     Suite *s = suite_create("diagnose");
@@ -173,6 +317,12 @@ static Suite *diagnose_suite(void)
     tcase_add_test(t, same_findings_in_any_pieces);
     tcase_add_test(t, noise_has_no_frames);
     tcase_add_test(t, codes_are_listed);
+    tcase_add_test(t, invocation_counters_without_keys);
+    tcase_add_test(t, dedicated_counter_starts_again_with_an_association);
+    tcase_add_test(t, tag_mismatch_with_a_wrong_ak);
+    tcase_add_test(t, right_keys_say_nothing);
+    tcase_add_test(t, a_mismatch_and_its_cause_are_one_finding);
+    tcase_add_test(t, a_key_that_reads_as_text);
     suite_add_tcase(s, t);
     return s;
 }
