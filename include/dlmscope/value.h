@@ -207,6 +207,13 @@ typedef struct ds_cosem_ref {
     uint8_t id;            /* attribute or method */
 } ds_cosem_ref;
 
+/* Invoke-id-and-priority (iip): the invoke id in bits 0-3, bit 6 the service class (1 confirmed),
+ * bit 7 the priority (1 high). DS_IIP_DEFAULT (C1) is invoke id 1, confirmed, high priority: what
+ * a client sends when it has no reason to choose. */
+#define DS_IIP_CONFIRMED 0x40u
+#define DS_IIP_HIGH_PRIORITY 0x80u
+#define DS_IIP_DEFAULT (DS_IIP_HIGH_PRIORITY | DS_IIP_CONFIRMED | 1u)
+
 /* Each writes one APDU into buf (at most cap bytes), *len = its size; 0, or -1 with err. */
 int ds_build_get_request_normal(uint8_t iip, const ds_cosem_ref *ref, uint8_t *buf, size_t cap, size_t *len,
                                 char *err, size_t errsz);

@@ -10,6 +10,7 @@
 
 #include "apdu/apdu_tags.h"
 #include "apdu/value_int.h"
+#include "util/fail.h"
 
 /* Room for the few nodes a builder makes (the caller's Data is linked, not copied). */
 #define BUILD_NODES 4096
@@ -395,7 +396,7 @@ static void association(build *b, const ds_association *as, int request)
         if (!choice || ds_value_choose(b->a, choice, 0x80)) build_fail(b, "%s: authentication value", name);
         else set_bytes(b, choice, request ? "CallingAuthentication" : "RespondingAuthentication", as->auth, as->auth_len);
     }
-    if ((t = ber_field(b, seq, 0xBE))) {
+    if ((t = ber_field(b, seq, DS_ACSE_TAG_USER_INFORMATION))) {
         ds_value *apdu = initiate(b, as, request);
         ds_value *holder = ds_value_child(t, 0); /* the 04 TLV around the APDU */
         if (apdu && holder) {
@@ -529,22 +530,9 @@ void ds_block_join_init(ds_block_join *j, uint8_t *out, size_t cap)
     j->next = 1;
 }
 
-static int join_fail(char *err, size_t errsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int join_fail(char *err, size_t errsz, const char *fmt, ...)
-{
-    if (err && errsz) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errsz, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
-
 int ds_block_join_add(ds_block_join *j, const ds_value *apdu, char *err, size_t errsz)
 {
-    if (j->done) return join_fail(err, errsz, "the transfer is complete: block after the last");
+    if (j->done) return ds_fail(err, errsz, "the transfer is complete: block after the last");
     const ds_value *number = ds_value_find_any(apdu, "BlockNumber");
     const ds_value *last = ds_value_find_any(apdu, "LastBlock");
     const ds_value *raw = ds_value_find_any(apdu, "RawData");
@@ -555,18 +543,18 @@ int ds_block_join_add(ds_block_join *j, const ds_value *apdu, char *err, size_t 
         raw = ds_value_find_any(apdu, "BlockData");
         last = control;
     }
-    if (!last || !number) return join_fail(err, errsz, "not a data block (no LastBlock and BlockNumber)");
+    if (!last || !number) return ds_fail(err, errsz, "not a data block (no LastBlock and BlockNumber)");
     if (!raw) {
         const ds_value *dar = ds_value_find_any(apdu, "DataAccessResult");
-        if (dar) return join_fail(err, errsz, "block %llu carries data-access-result %llu instead of data",
+        if (dar) return ds_fail(err, errsz, "block %llu carries data-access-result %llu instead of data",
                                   (unsigned long long)number->u, (unsigned long long)dar->u);
-        return join_fail(err, errsz, "block %llu carries no raw data", (unsigned long long)number->u);
+        return ds_fail(err, errsz, "block %llu carries no raw data", (unsigned long long)number->u);
     }
     if (number->u != j->next)
-        return join_fail(err, errsz, "block %llu where block %lu was expected", (unsigned long long)number->u,
+        return ds_fail(err, errsz, "block %llu where block %lu was expected", (unsigned long long)number->u,
                          (unsigned long)j->next);
     if (raw->len > j->cap - j->len)
-        return join_fail(err, errsz, "block %llu: %zu more bytes do not fit the %zu of the buffer",
+        return ds_fail(err, errsz, "block %llu: %zu more bytes do not fit the %zu of the buffer",
                          (unsigned long long)number->u, raw->len, j->cap);
     if (raw->len) memcpy(j->out + j->len, raw->bytes, raw->len);
     j->len += raw->len;
