@@ -6,6 +6,7 @@
  * never bytes. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "apdu/apdu_tags.h"
@@ -530,6 +531,117 @@ void ds_block_join_init(ds_block_join *j, uint8_t *out, size_t cap)
     j->next = 1;
 }
 
+void ds_block_join_init_growing(ds_block_join *j, size_t cap)
+{
+    ds_block_join_init(j, NULL, cap);
+    j->grows = 1;
+}
+
+void ds_block_join_free(ds_block_join *j)
+{
+    if (j->grows) free(j->out);
+    j->out = NULL;
+    j->len = 0;
+    j->open = 0;
+}
+
+/* Room for n more bytes: a growing join doubles its buffer, up to cap. */
+static int join_room(ds_block_join *j, size_t n)
+{
+    if (n > j->cap - j->len) return -1;
+    if (!j->grows || n == 0) return 0;
+    static const size_t FIRST = 256;
+    size_t have = j->out ? j->allocated : 0;
+    if (j->len + n <= have) return 0;
+    size_t want = have ? have : FIRST;
+    while (want < j->len + n) want = want > j->cap / 2 ? j->cap : 2 * want;
+    uint8_t *p = realloc(j->out, want);
+    if (!p) return -1;
+    j->out = p;
+    j->allocated = want;
+    return 0;
+}
+
+static void join_append(ds_block_join *j, const uint8_t *p, size_t n)
+{
+    if (n) memcpy(j->out + j->len, p, n);
+    j->len += n;
+    j->next++;
+}
+
+/* An open transfer's bytes begin with its block 1 (first_len bytes): the same block again? */
+static int same_first_block(const ds_block_join *j, const uint8_t *p, size_t n)
+{
+    return j->open && j->first_len == n && (n == 0 || memcmp(j->out, p, n) == 0);
+}
+
+ds_block_step ds_block_join_take(ds_block_join *j, uint32_t number, int last, const uint8_t *p, size_t n)
+{
+    ds_block_step st = {.outcome = DS_BLOCK_TAKEN, .expected = j->next, .highest = j->highest};
+    /* Block 1 while a transfer is open starts a new one, unless it is block 1 sent again (the
+     * only block gathered, the same bytes): the unfinished transfer is dropped, never joined. */
+    int same_first = same_first_block(j, p, n);
+    if (j->open && number == 1 && !(same_first && j->next == 2)) {
+        st.restarted = same_first ? 1 : 2;
+        st.dropped = j->len;
+        j->open = 0;
+    }
+    if (!j->open) {
+        if (number != 1 && number <= j->highest) {
+            st.outcome = DS_BLOCK_BACKWARDS;
+            return st;
+        }
+        if (number != 1) { /* the transfer began before what is there */
+            j->highest = number;
+            st.outcome = DS_BLOCK_NO_START;
+            return st;
+        }
+        j->open = 1;
+        j->done = 0;
+        j->next = 1;
+        j->highest = 0;
+        j->first_len = n;
+        j->len = 0;
+    }
+    if (number > j->highest) j->highest = number;
+    if (number < j->next) {
+        st.outcome = DS_BLOCK_REPEATED;
+        return st;
+    }
+    if (number > j->next) {
+        st.outcome = DS_BLOCK_GAP;
+        st.expected = j->next;
+        st.dropped = j->len;
+        j->open = 0;
+        return st;
+    }
+    if (join_room(j, n)) {
+        st.outcome = DS_BLOCK_TOO_LARGE;
+        j->open = 0;
+        return st;
+    }
+    join_append(j, p, n);
+    if (!last) return st;
+    j->open = 0;
+    j->done = 1;
+    st.outcome = DS_BLOCK_COMPLETE;
+    return st;
+}
+
+void ds_block_join_abandon(ds_block_join *j) { j->open = 0; }
+
+size_t ds_block_join_detach(ds_block_join *j, uint8_t **out)
+{
+    size_t n = j->len;
+    *out = j->out;
+    if (j->grows) {
+        j->out = NULL;
+        j->allocated = 0;
+    }
+    j->len = 0;
+    return n;
+}
+
 int ds_block_join_add(ds_block_join *j, const ds_value *apdu, char *err, size_t errsz)
 {
     if (j->done) return ds_fail(err, errsz, "the transfer is complete: block after the last");
@@ -550,17 +662,15 @@ int ds_block_join_add(ds_block_join *j, const ds_value *apdu, char *err, size_t 
                                   (unsigned long long)number->u, (unsigned long long)dar->u);
         return ds_fail(err, errsz, "block %llu carries no raw data", (unsigned long long)number->u);
     }
+    /* strict: only the block expected, and only when it fits (the join is then left as it was) */
     if (number->u != j->next)
         return ds_fail(err, errsz, "block %llu where block %lu was expected", (unsigned long long)number->u,
-                         (unsigned long)j->next);
-    if (raw->len > j->cap - j->len)
+                       (unsigned long)j->next);
+    if (join_room(j, raw->len))
         return ds_fail(err, errsz, "block %llu: %zu more bytes do not fit the %zu of the buffer",
-                         (unsigned long long)number->u, raw->len, j->cap);
-    if (raw->len) memcpy(j->out + j->len, raw->bytes, raw->len);
-    j->len += raw->len;
-    j->next++;
-    j->done = is_last;
-    return j->done;
+                       (unsigned long long)number->u, raw->len, j->cap);
+    ds_block_step st = ds_block_join_take(j, (uint32_t)number->u, is_last, raw->bytes, raw->len);
+    return st.outcome == DS_BLOCK_COMPLETE;
 }
 
 /* ---- lists: one item per element of the caller's arrays ---- */
