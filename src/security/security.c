@@ -25,7 +25,7 @@
 
 void ds_security_init(ds_security *s, const ds_keyring *keys, int verify, int show_keys)
 {
-    memset(s, 0, sizeof *s);
+    memset(s, 0, offsetof(ds_security, sessions)); /* the sessions are cleared as they are handed out */
     s->keys = keys;
     s->verify = verify;
     s->show_keys = show_keys;
@@ -55,9 +55,11 @@ static void session_reset(ds_session *ss)
 
 void ds_security_free(ds_security *s)
 {
-    for (int i = 0; i < DS_SESSIONS; i++) ds_blocks_free(&s->sessions[i].blocks);
+    for (int i = 0; i < s->used; i++) ds_blocks_free(&s->sessions[i].blocks);
     /* the dedicated keys learned and the HLS secret */
-    mbedtls_platform_zeroize(s->sessions, sizeof s->sessions);
+    mbedtls_platform_zeroize(s->sessions, (size_t)s->used * sizeof s->sessions[0]);
+    s->used = 0;
+    s->current = NULL;
     mbedtls_platform_zeroize(s->hls_secret, sizeof s->hls_secret);
 }
 
@@ -76,7 +78,7 @@ void ds_security_select(ds_security *s, const ds_conversation *c, ds_link_addr s
         return;
     }
     ds_session *oldest = &s->sessions[0];
-    for (int i = 0; i < DS_SESSIONS; i++) {
+    for (int i = 0; i < s->used; i++) {
         ds_session *ss = &s->sessions[i];
         if (is_session_of(ss, c)) {
             ss->last_use = ++s->clock;
@@ -84,6 +86,10 @@ void ds_security_select(ds_security *s, const ds_conversation *c, ds_link_addr s
             return;
         }
         if (!ss->active || (oldest->active && ss->last_use < oldest->last_use)) oldest = ss;
+    }
+    if (s->used < DS_SESSIONS && (s->used == 0 || oldest->active)) { /* a slot not used yet */
+        oldest = &s->sessions[s->used++];
+        memset(oldest, 0, sizeof *oldest);
     }
     /* a new conversation: the least recently used one is forgotten */
     session_reset(oldest);
