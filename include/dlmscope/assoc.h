@@ -32,6 +32,17 @@ extern "C" {
 
 typedef enum { DS_ASSOC_CLIENT = 0, DS_ASSOC_SERVER = 1 } ds_assoc_role;
 
+/* The bits of a security policy (version 1, as in the security setup object, class 64): which
+ * messages must be authenticated or encrypted. The values 1, 2 and 3 are read as version 0
+ * (authenticated, encrypted, both, for both directions). */
+#define DS_POLICY_AUTH_REQUESTS 0x04u
+#define DS_POLICY_ENC_REQUESTS 0x08u
+#define DS_POLICY_AUTH_RESPONSES 0x10u
+#define DS_POLICY_ENC_RESPONSES 0x20u
+/* both directions */
+#define DS_POLICY_AUTHENTICATED (DS_POLICY_AUTH_REQUESTS | DS_POLICY_AUTH_RESPONSES)
+#define DS_POLICY_ENCRYPTED (DS_POLICY_ENC_REQUESTS | DS_POLICY_ENC_RESPONSES)
+
 /* Authentication (mechanism id): 0 none, 1 LOW, 2 HIGH, 3 MD5, 4 SHA-1, 5 GMAC, 6 SHA-256,
  * 7 ECDSA. */
 typedef struct ds_assoc_settings {
@@ -41,8 +52,7 @@ typedef struct ds_assoc_settings {
     const uint8_t *secret; size_t secret_len; /* LLS password or HLS secret (2, 3, 4, 6) */
     const ds_keyset *keys;        /* ek, ak, (dk) for ciphering and mechanism 5; NULL: none */
     int security_suite;           /* 0, 1, 2 */
-    uint8_t security_policy;      /* 0 none; bits: 0x04 authenticated, 0x08 encrypted requests,
-                                     0x10/0x20 responses (the IC version 1 policy as in the
+    uint8_t security_policy;      /* 0 none; bits DS_POLICY_* (the version 1 policy as in the
                                      security setup object); 0 with keys = plain */
     int dedicated;                /* 1: use the dedicated key (ded-xxx) after the association */
     int general_ciphering;        /* 1: general-glo/-ded forms instead of glo/ded */

@@ -77,8 +77,27 @@ typedef enum ds_apdu_source {
     DS_APDU_FROM_SIGNED          /* the content of a general-signing APDU */
 } ds_apdu_source;
 
+/* What a connection negotiated, as seen in its traffic. The xDLMS part comes from the
+ * InitiateRequest (in the AARQ's user-information, plain, or deciphered when the keys are given)
+ * and the InitiateResponse (in the AARE); a new InitiateRequest forgets the last answer. The
+ * HDLC part comes from the SNRM and the UA that answers it (not the UA of a DISC); a new SNRM
+ * forgets the last UA. Conformance: the 24 bits, bit 0 of the block = 0x800000. */
+typedef struct ds_negotiated {
+    int has_proposed;                 /* the InitiateRequest's conformance was seen */
+    uint32_t proposed_conformance;
+    uint16_t proposed_max_pdu;        /* the client's max receive PDU size; 0: not seen */
+    int has_negotiated;               /* the InitiateResponse's conformance was seen */
+    uint32_t negotiated_conformance;
+    uint16_t negotiated_max_pdu;      /* the server's max receive PDU size; 0: not seen */
+    int has_snrm, has_ua;             /* an SNRM was seen; the UA that answered it */
+    /* their parameter groups as sent: max info field TX/RX and windows TX/RX, each with has_* (the
+     * HDLC defaults apply where absent: 128 bytes, window 1); TX/RX as the sender of the frame
+     * names them */
+    ds_hdlc_params snrm, ua;
+} ds_negotiated;
+
 /* What the decoder knows of the conversation an APDU belongs to (learned from the traffic:
- * the AARQ/AARE and the ciphered APDUs seen so far). */
+ * the SNRM/UA, the AARQ/AARE and the ciphered APDUs seen so far). */
 typedef struct ds_session_view {
     int has_client_title, has_server_title;
     uint8_t client_title[8], server_title[8];
@@ -86,6 +105,7 @@ typedef struct ds_session_view {
     int mechanism;               /* the AARQ's authentication mechanism, -1 unknown */
     int ic_seen[4];              /* an invocation counter was seen: from the client, the server, */
     uint32_t ic_last[4];         /* then the same two under the dedicated key; the highest seen */
+    ds_negotiated negotiated;    /* max PDU sizes, conformance, HDLC parameters */
 } ds_session_view;
 
 /* One APDU, as the decoder found it. Everything is valid during the call only. */

@@ -207,6 +207,13 @@ typedef struct ds_cosem_ref {
     uint8_t id;            /* attribute or method */
 } ds_cosem_ref;
 
+/* Invoke-id-and-priority (iip): the invoke id in bits 0-3, bit 6 the service class (1 confirmed),
+ * bit 7 the priority (1 high). DS_IIP_DEFAULT (C1) is invoke id 1, confirmed, high priority: what
+ * a client sends when it has no reason to choose. */
+#define DS_IIP_CONFIRMED 0x40u
+#define DS_IIP_HIGH_PRIORITY 0x80u
+#define DS_IIP_DEFAULT (DS_IIP_HIGH_PRIORITY | DS_IIP_CONFIRMED | 1u)
+
 /* Each writes one APDU into buf (at most cap bytes), *len = its size; 0, or -1 with err. */
 int ds_build_get_request_normal(uint8_t iip, const ds_cosem_ref *ref, uint8_t *buf, size_t cap, size_t *len,
                                 char *err, size_t errsz);
@@ -277,19 +284,64 @@ int ds_split_get_response(uint8_t iip, const uint8_t *data, size_t n, size_t blo
 int ds_split_set_request(uint8_t iip, const ds_cosem_ref *ref, const uint8_t *data, size_t n, size_t block_size,
                          ds_block_fn fn, void *user, char *err, size_t errsz);
 
-/* Joins the raw data of the blocks of one transfer, in order, into the caller's buffer. */
+/* Joins the raw data of the blocks of one transfer, in order. The one reassembly for both uses:
+ * a party to the transfer (client, server) joins strictly with ds_block_join_add, which refuses
+ * a block out of order; the decoder, which shows a trace as it is, joins one per sender with
+ * ds_block_join_take, which says what happened (a restart, a repeated block, a gap) and goes on. */
 typedef struct ds_block_join {
-    uint8_t *out;        /* the caller's buffer */
-    size_t cap, len;
+    uint8_t *out;        /* the caller's buffer, or the join's own (ds_block_join_init_growing) */
+    size_t cap, len;     /* cap: the most bytes the whole may take */
     uint32_t next;       /* the block number expected next (from 1) */
     int done;            /* the last block is in */
+    int open;            /* a transfer is in progress: its block 1 is in, its last is not */
+    /* the highest block number since the last block 1, kept after the transfer ended (completed or
+     * given up), so that a number going back is told from one whose earlier blocks are not there */
+    uint32_t highest;
+    size_t first_len;    /* bytes of block 1 (the start of out) */
+    int grows;           /* out belongs to the join and grows as needed, up to cap */
+    size_t allocated;    /* growing: the size of out */
 } ds_block_join;
 
 void ds_block_join_init(ds_block_join *j, uint8_t *out, size_t cap);
+/* A join that keeps the bytes itself, allocating as blocks come, never more than cap bytes;
+ * ds_block_join_free releases them. */
+void ds_block_join_init_growing(ds_block_join *j, size_t cap);
+void ds_block_join_free(ds_block_join *j);
 /* Adds the block of a decoded APDU (any form with LastBlock, BlockNumber and RawData: GET/SET
  * data blocks, ACTION pblocks). 1 when it was the last, 0 when more are to come, -1 with err (a
  * block out of order, a data-access-result instead of data, no room). */
 int ds_block_join_add(ds_block_join *j, const ds_value *apdu, char *err, size_t errsz);
+
+/* What ds_block_join_take did with a block. */
+typedef enum ds_block_outcome {
+    DS_BLOCK_TAKEN = 0,     /* added; more are to come */
+    DS_BLOCK_COMPLETE,      /* added, and it was the last: the whole is out[0..len) */
+    DS_BLOCK_REPEATED,      /* its number was taken before: ignored */
+    DS_BLOCK_GAP,           /* its number is past the one expected: the transfer is given up */
+    DS_BLOCK_BACKWARDS,     /* no transfer open, and its number is not past the highest seen: ignored */
+    DS_BLOCK_NO_START,      /* no transfer open: the blocks before it are not there; ignored */
+    DS_BLOCK_TOO_LARGE      /* the whole would pass cap (or no memory): the transfer is given up */
+} ds_block_outcome;
+
+typedef struct ds_block_step {
+    ds_block_outcome outcome;
+    /* block 1 came while a transfer was open, which is dropped and a new one begun with this block
+     * (whose outcome follows): 1 with the same bytes as the open transfer's block 1, 2 with others */
+    int restarted;
+    uint32_t expected;      /* the number expected before this block (restart, gap) */
+    uint32_t highest;       /* the highest number seen before this block (backwards) */
+    size_t dropped;         /* bytes of a transfer given up (restart, gap) */
+} ds_block_step;
+
+/* Adds block `number` (from 1; last: the last-block flag) of the data p[0..n), the lenient way:
+ * block 1 (again) starts a transfer, a repeated block is ignored, a gap gives the transfer up. */
+ds_block_step ds_block_join_take(ds_block_join *j, uint32_t number, int last, const uint8_t *p, size_t n);
+/* Ends the open transfer, if any, without completing it (the sender gave up: a data-access-result
+ * instead of data). */
+void ds_block_join_abandon(ds_block_join *j);
+/* Takes the joined bytes away from a growing join after DS_BLOCK_COMPLETE: *out (free() it; NULL
+ * when empty), the count returned. The join is then empty, its block numbers kept. */
+size_t ds_block_join_detach(ds_block_join *j, uint8_t **out);
 
 /* ---- more builders (same contract as above: one APDU into buf, 0 or -1 with err) ---- */
 

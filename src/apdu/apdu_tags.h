@@ -33,6 +33,11 @@ enum {
 #undef APDU_CARRIER
 };
 
+/* The context tag of the ACSE user-information field ([30] constructed; REFERENCE §5.1-5.3), in
+ * AARQ, AARE, RLRQ and RLRE alike: it holds the xDLMS APDU (an InitiateRequest, ...) of the
+ * association. */
+#define DS_ACSE_TAG_USER_INFORMATION 0xBEu
+
 typedef enum ds_apdu_role {
     DS_APDU_NOT_AN_APDU = 0,
     DS_APDU_REQUEST,      /* sent by the client (AARQ, get-request, readRequest, access-request, ...) */

@@ -7,6 +7,7 @@
  * (InitiateRequest, a ciphered one, or ConfirmedServiceError) decoded with
  * the xDLMS descriptions. */
 #include "apdu/apdu.h"
+#include "apdu/apdu_tags.h"
 #include "apdu/comments.h"
 #include "apdu/enums.h"
 
@@ -37,7 +38,7 @@ static const ds_field AARQ = {
                     DS_ALT(0x8A, BITS("SenderACSERequirements")), DS_ALT(0x8B, MECHANISM),
                     DS_ALT(0xAC, AUTHENTICATION("CallingAuthentication", DS_OBS_CTOS)),
                     DS_ALT(0xBD, {.kind = SK_REST_BYTES, DS_NAME("ImplementationInformation")}),
-                    DS_ALT(0xBE, USER_INFORMATION)),
+                    DS_ALT(DS_ACSE_TAG_USER_INFORMATION, USER_INFORMATION)),
 };
 
 static const ds_field AARE = {
@@ -58,21 +59,21 @@ static const ds_field AARE = {
         DS_ALT(0x88, BITS("ResponderACSERequirement")), DS_ALT(0x89, MECHANISM),
         DS_ALT(0xAA, AUTHENTICATION("RespondingAuthentication", DS_OBS_STOC)),
         DS_ALT(0xBD, {.kind = SK_REST_BYTES, DS_NAME("ImplementationInformation")}),
-        DS_ALT(0xBE, USER_INFORMATION)),
+        DS_ALT(DS_ACSE_TAG_USER_INFORMATION, USER_INFORMATION)),
 };
 
 static const ds_field RLRQ = {
     .kind = SK_BER_SEQ,
     DS_NAME("ReleaseRequest"),
     .alts = DS_ALTS(DS_ALT(0x80, {.kind = SK_REST_ENUM, DS_NAME("Reason"), .names = DS_RELEASE_REQUEST_REASON}),
-                    DS_ALT(0xBE, USER_INFORMATION)),
+                    DS_ALT(DS_ACSE_TAG_USER_INFORMATION, USER_INFORMATION)),
 };
 
 static const ds_field RLRE = {
     .kind = SK_BER_SEQ,
     DS_NAME("ReleaseResponse"),
     .alts = DS_ALTS(DS_ALT(0x80, {.kind = SK_REST_ENUM, DS_NAME("Reason"), .names = DS_RELEASE_RESPONSE_REASON}),
-                    DS_ALT(0xBE, USER_INFORMATION)),
+                    DS_ALT(DS_ACSE_TAG_USER_INFORMATION, USER_INFORMATION)),
 };
 
 /* ---- dispatch by tag, from the one list of tags ---------------------------------------------------- */

@@ -175,11 +175,13 @@ static const ds_field CONFIRMED_SERVICE_ERROR = F_GROUP(
 static const ds_field INITIATE_REQUEST =
     F_GROUP("InitiateRequest", F_OPTIONAL({.kind = SK_OCTETS, DS_NAME("DedicatedKey"), .observe = DS_OBS_DEDICATED_KEY}), F_OPTIONAL(F_U8("ResponseAllowed")),
             F_OPTIONAL(F_DEC8("ProposedQualityOfService")), F_U8("ProposedDlmsVersionNumber"),
-            {.kind = SK_CONFORMANCE, DS_NAME("ProposedConformance")}, F_U16("ProposedMaxPduSize"));
+            {.kind = SK_CONFORMANCE, DS_NAME("ProposedConformance"), .observe = DS_OBS_PROPOSED_CONFORMANCE},
+            {.kind = SK_UINT, DS_NAME("ProposedMaxPduSize"), .size = 2, .observe = DS_OBS_PROPOSED_MAX_PDU});
 
 static const ds_field INITIATE_RESPONSE =
     F_GROUP("InitiateResponse", F_OPTIONAL(F_U8("NegotiatedQualityOfService")), F_U8("NegotiatedDlmsVersionNumber"),
-            {.kind = SK_CONFORMANCE, DS_NAME("NegotiatedConformance")}, F_U16("NegotiatedMaxPduSize"),
+            {.kind = SK_CONFORMANCE, DS_NAME("NegotiatedConformance"), .observe = DS_OBS_NEGOTIATED_CONFORMANCE},
+            {.kind = SK_UINT, DS_NAME("NegotiatedMaxPduSize"), .size = 2, .observe = DS_OBS_NEGOTIATED_MAX_PDU},
             F_U16("VaaName"));
 
 /* ---- short-name services ------------------------------------------------------------------------ */

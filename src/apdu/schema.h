@@ -103,7 +103,11 @@ enum {
     DS_OBS_MECHANISM,         /* mechanism-name (OID bytes) */
     DS_OBS_CTOS,              /* AARQ calling-authentication-value */
     DS_OBS_STOC,              /* AARE responding-authentication-value */
-    DS_OBS_AARE_RESULT        /* AARE result */
+    DS_OBS_AARE_RESULT,       /* AARE result */
+    DS_OBS_PROPOSED_CONFORMANCE,   /* InitiateRequest proposed-conformance (5F 1F 04 00 + 3 bytes) */
+    DS_OBS_PROPOSED_MAX_PDU,       /* InitiateRequest client-max-receive-pdu-size (2 bytes) */
+    DS_OBS_NEGOTIATED_CONFORMANCE, /* InitiateResponse negotiated-conformance */
+    DS_OBS_NEGOTIATED_MAX_PDU      /* InitiateResponse server-max-receive-pdu-size */
 };
 
 /* A field's name and its length: `nm` is a string literal or NULL (no name; a pointer variable

@@ -6,10 +6,12 @@
  * never bytes. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "apdu/apdu_tags.h"
 #include "apdu/value_int.h"
+#include "util/fail.h"
 
 /* Room for the few nodes a builder makes (the caller's Data is linked, not copied). */
 #define BUILD_NODES 4096
@@ -395,7 +397,7 @@ static void association(build *b, const ds_association *as, int request)
         if (!choice || ds_value_choose(b->a, choice, 0x80)) build_fail(b, "%s: authentication value", name);
         else set_bytes(b, choice, request ? "CallingAuthentication" : "RespondingAuthentication", as->auth, as->auth_len);
     }
-    if ((t = ber_field(b, seq, 0xBE))) {
+    if ((t = ber_field(b, seq, DS_ACSE_TAG_USER_INFORMATION))) {
         ds_value *apdu = initiate(b, as, request);
         ds_value *holder = ds_value_child(t, 0); /* the 04 TLV around the APDU */
         if (apdu && holder) {
@@ -529,22 +531,120 @@ void ds_block_join_init(ds_block_join *j, uint8_t *out, size_t cap)
     j->next = 1;
 }
 
-static int join_fail(char *err, size_t errsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int join_fail(char *err, size_t errsz, const char *fmt, ...)
+void ds_block_join_init_growing(ds_block_join *j, size_t cap)
 {
-    if (err && errsz) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errsz, fmt, ap);
-        va_end(ap);
+    ds_block_join_init(j, NULL, cap);
+    j->grows = 1;
+}
+
+void ds_block_join_free(ds_block_join *j)
+{
+    if (j->grows) free(j->out);
+    j->out = NULL;
+    j->len = 0;
+    j->open = 0;
+}
+
+/* Room for n more bytes: a growing join doubles its buffer, up to cap. */
+static int join_room(ds_block_join *j, size_t n)
+{
+    if (n > j->cap - j->len) return -1;
+    if (!j->grows || n == 0) return 0;
+    static const size_t FIRST = 256;
+    size_t have = j->out ? j->allocated : 0;
+    if (j->len + n <= have) return 0;
+    size_t want = have ? have : FIRST;
+    while (want < j->len + n) want = want > j->cap / 2 ? j->cap : 2 * want;
+    uint8_t *p = realloc(j->out, want);
+    if (!p) return -1;
+    j->out = p;
+    j->allocated = want;
+    return 0;
+}
+
+static void join_append(ds_block_join *j, const uint8_t *p, size_t n)
+{
+    if (n) memcpy(j->out + j->len, p, n);
+    j->len += n;
+    j->next++;
+}
+
+/* An open transfer's bytes begin with its block 1 (first_len bytes): the same block again? */
+static int same_first_block(const ds_block_join *j, const uint8_t *p, size_t n)
+{
+    return j->open && j->first_len == n && (n == 0 || memcmp(j->out, p, n) == 0);
+}
+
+ds_block_step ds_block_join_take(ds_block_join *j, uint32_t number, int last, const uint8_t *p, size_t n)
+{
+    ds_block_step st = {.outcome = DS_BLOCK_TAKEN, .expected = j->next, .highest = j->highest};
+    /* Block 1 while a transfer is open starts a new one, unless it is block 1 sent again (the
+     * only block gathered, the same bytes): the unfinished transfer is dropped, never joined. */
+    int same_first = same_first_block(j, p, n);
+    if (j->open && number == 1 && !(same_first && j->next == 2)) {
+        st.restarted = same_first ? 1 : 2;
+        st.dropped = j->len;
+        j->open = 0;
     }
-    return -1;
+    if (!j->open) {
+        if (number != 1 && number <= j->highest) {
+            st.outcome = DS_BLOCK_BACKWARDS;
+            return st;
+        }
+        if (number != 1) { /* the transfer began before what is there */
+            j->highest = number;
+            st.outcome = DS_BLOCK_NO_START;
+            return st;
+        }
+        j->open = 1;
+        j->done = 0;
+        j->next = 1;
+        j->highest = 0;
+        j->first_len = n;
+        j->len = 0;
+    }
+    if (number > j->highest) j->highest = number;
+    if (number < j->next) {
+        st.outcome = DS_BLOCK_REPEATED;
+        return st;
+    }
+    if (number > j->next) {
+        st.outcome = DS_BLOCK_GAP;
+        st.expected = j->next;
+        st.dropped = j->len;
+        j->open = 0;
+        return st;
+    }
+    if (join_room(j, n)) {
+        st.outcome = DS_BLOCK_TOO_LARGE;
+        j->open = 0;
+        return st;
+    }
+    join_append(j, p, n);
+    if (!last) return st;
+    j->open = 0;
+    j->done = 1;
+    st.outcome = DS_BLOCK_COMPLETE;
+    return st;
+}
+
+void ds_block_join_abandon(ds_block_join *j) { j->open = 0; }
+
+size_t ds_block_join_detach(ds_block_join *j, uint8_t **out)
+{
+    size_t n = j->len;
+    *out = j->out;
+    if (j->grows) {
+        j->out = NULL;
+        j->allocated = 0;
+    }
+    j->len = 0;
+    return n;
 }
 
 int ds_block_join_add(ds_block_join *j, const ds_value *apdu, char *err, size_t errsz)
 {
-    if (j->done) return join_fail(err, errsz, "the transfer is complete: block after the last");
+    if (j->done) return ds_fail(err, errsz, "the transfer is complete: block after the last");
     const ds_value *number = ds_value_find_any(apdu, "BlockNumber");
     const ds_value *last = ds_value_find_any(apdu, "LastBlock");
     const ds_value *raw = ds_value_find_any(apdu, "RawData");
@@ -555,24 +655,22 @@ int ds_block_join_add(ds_block_join *j, const ds_value *apdu, char *err, size_t 
         raw = ds_value_find_any(apdu, "BlockData");
         last = control;
     }
-    if (!last || !number) return join_fail(err, errsz, "not a data block (no LastBlock and BlockNumber)");
+    if (!last || !number) return ds_fail(err, errsz, "not a data block (no LastBlock and BlockNumber)");
     if (!raw) {
         const ds_value *dar = ds_value_find_any(apdu, "DataAccessResult");
-        if (dar) return join_fail(err, errsz, "block %llu carries data-access-result %llu instead of data",
+        if (dar) return ds_fail(err, errsz, "block %llu carries data-access-result %llu instead of data",
                                   (unsigned long long)number->u, (unsigned long long)dar->u);
-        return join_fail(err, errsz, "block %llu carries no raw data", (unsigned long long)number->u);
+        return ds_fail(err, errsz, "block %llu carries no raw data", (unsigned long long)number->u);
     }
+    /* strict: only the block expected, and only when it fits (the join is then left as it was) */
     if (number->u != j->next)
-        return join_fail(err, errsz, "block %llu where block %lu was expected", (unsigned long long)number->u,
-                         (unsigned long)j->next);
-    if (raw->len > j->cap - j->len)
-        return join_fail(err, errsz, "block %llu: %zu more bytes do not fit the %zu of the buffer",
-                         (unsigned long long)number->u, raw->len, j->cap);
-    if (raw->len) memcpy(j->out + j->len, raw->bytes, raw->len);
-    j->len += raw->len;
-    j->next++;
-    j->done = is_last;
-    return j->done;
+        return ds_fail(err, errsz, "block %llu where block %lu was expected", (unsigned long long)number->u,
+                       (unsigned long)j->next);
+    if (join_room(j, raw->len))
+        return ds_fail(err, errsz, "block %llu: %zu more bytes do not fit the %zu of the buffer",
+                       (unsigned long long)number->u, raw->len, j->cap);
+    ds_block_step st = ds_block_join_take(j, (uint32_t)number->u, is_last, raw->bytes, raw->len);
+    return st.outcome == DS_BLOCK_COMPLETE;
 }
 
 /* ---- lists: one item per element of the caller's arrays ---- */

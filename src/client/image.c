@@ -103,7 +103,7 @@ static int get_attribute(image_run *r, unsigned attribute, const ds_value **v)
     memcpy(ref.instance, r->im->obis, 6);
     size_t len;
     char err[200];
-    if (ds_build_get_request_normal(0xC1, &ref, r->buf, r->cap, &len, err, sizeof err))
+    if (ds_build_get_request_normal(DS_IIP_DEFAULT, &ref, r->buf, r->cap, &len, err, sizeof err))
         return note(r, "image: get attribute %u: %s", attribute, err), 1;
     const ds_assoc_result *res;
     int rc = r->io->call(r->io->user, r->buf, len, &res);
@@ -131,7 +131,7 @@ static int call_method(image_run *r, unsigned method, const ds_value *params, ui
     memcpy(ref.instance, r->im->obis, 6);
     size_t len;
     char err[200];
-    if (ds_build_action_request_normal(0xC1, &ref, params, r->buf, r->cap, &len, err, sizeof err))
+    if (ds_build_action_request_normal(DS_IIP_DEFAULT, &ref, params, r->buf, r->cap, &len, err, sizeof err))
         return note(r, "image: method %u: %s", method, err), 1;
     const ds_assoc_result *res;
     int rc = r->io->call(r->io->user, r->buf, len, &res);

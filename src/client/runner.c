@@ -573,8 +573,8 @@ static int build_with_variable(runner *r, const ds_run_step *st, uint8_t **apdu,
         say(r, "line %ld: <%s> not sent: %s", st->line, st->name, err);
         rc = -1;
     } else if (!rc) {
-        rc = st->typed_kind == 1 ? ds_build_set_request_normal(0xC1, &ref, v, *apdu, cap, len, err, sizeof err)
-                                 : ds_build_action_request_normal(0xC1, &ref, v, *apdu, cap, len, err, sizeof err);
+        rc = st->typed_kind == 1 ? ds_build_set_request_normal(DS_IIP_DEFAULT, &ref, v, *apdu, cap, len, err, sizeof err)
+                                 : ds_build_action_request_normal(DS_IIP_DEFAULT, &ref, v, *apdu, cap, len, err, sizeof err);
         if (rc) say(r, "line %ld: <%s>: %s", st->line, st->name, err);
     }
     ds_value_arena_free(a);

@@ -13,22 +13,12 @@
 #include "client/typed.h"
 #include "dlmscope/encoder.h"
 #include "dlmscope/keys.h"
+#include "util/fail.h"
 
 #define SCRIPT_MAX_STEPS 10000
 #define SCRIPT_MAX_APDU 65535u
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
+#define fail ds_fail /* util/fail.h: the one helper, under the short name used here */
 
 size_t ds_run_script_steps(const ds_run_script *sc) { return sc ? sc->count : 0; }
 
@@ -302,7 +292,7 @@ static int typed_step(loader *L, xmlNode *n, int kind /* 0 get, 1 set, 2 method 
     static const char *const SERVICE[] = {"GetRequest", "SetRequest", "ActionRequest"};
     xmlBufferCCat(b, kind == 0 ? "<GetRequest><GetRequestNormal>" : kind == 1 ? "<SetRequest><SetRequestNormal>"
                                                                               : "<ActionRequest><ActionRequestNormal>");
-    number(b, L, "InvokeIdAndPriority", 0xC1, 2);
+    number(b, L, "InvokeIdAndPriority", DS_IIP_DEFAULT, 2);
     descriptor(b, L, kind == 2 ? "MethodDescriptor" : "AttributeDescriptor", &ref,
                kind == 2 ? "MethodId" : "AttributeId");
     const char *field = kind == 1 ? "Value" : "MethodInvocationParameters";
@@ -370,7 +360,7 @@ static int expect_step(loader *L, xmlNode *n)
     if (!b) return fail(L->err, L->errlen, "out of memory");
     typed_ref any = {1, {0, 0, 0, 0, 0, 0}, 2};
     xmlBufferCCat(b, "<SetRequest><SetRequestNormal>");
-    number(b, L, "InvokeIdAndPriority", 0xC1, 2);
+    number(b, L, "InvokeIdAndPriority", DS_IIP_DEFAULT, 2);
     descriptor(b, L, "AttributeDescriptor", &any, "AttributeId");
     xmlBufferCCat(b, "<Value>");
     xmlNodeDump(b, L->doc, value, 0, 0);

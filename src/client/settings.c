@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "dlmscope/run.h"
+#include "util/fail.h"
 
 void ds_run_settings_init(ds_run_settings *s)
 {
@@ -25,18 +26,7 @@ void ds_run_settings_init(ds_run_settings *s)
     s->ic = 1;
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
+#define fail ds_fail /* util/fail.h: the one helper, under the short name used here */
 
 /* The name without case, '-', '_' and spaces: "hdlc-tcp", "HdlcTcp" -> "hdlctcp". */
 static void squeeze(const char *in, char *out, size_t cap)

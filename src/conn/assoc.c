@@ -404,7 +404,7 @@ static int oid_arc(const ds_value *v)
 static ds_value *user_information_apdu(const ds_value *apdu)
 {
     for (ds_value *t = apdu->child ? apdu->child->child : NULL; t; t = t->next) {
-        if (t->kind != DS_VALUE_TAGGED || t->tag != 0xBE) continue;
+        if (t->kind != DS_VALUE_TAGGED || t->tag != DS_ACSE_TAG_USER_INFORMATION) continue;
         ds_value *holder = t->child;
         return holder ? holder->child : NULL;
     }

@@ -61,6 +61,7 @@ static void session_view(const ds_decoder *d, ds_session_view *v)
         v->ic_seen[i] = s->ic.seen[i];
         v->ic_last[i] = s->ic.last[i];
     }
+    v->negotiated = s->negotiated;
 }
 
 /* The emitter's hook: an APDU was decoded on its own; the caller gets it as values. */
@@ -141,6 +142,7 @@ static void select_session(ds_decoder *d, const ds_frame *f)
     }
     ds_conversation c = {f->kind, a < b ? a : b, a < b ? b : a};
     ds_security_select(&d->security, &c, b);
+    ds_security_on_frame(&d->security, f);
 }
 
 void ds_options_init(ds_options *o)

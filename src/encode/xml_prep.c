@@ -332,32 +332,43 @@ static size_t plain_run(ds_xml_prep *p, size_t i, size_t limit)
     return j - i;
 }
 
-/* Scans what is buffered into out; stops early when a token might not fit. */
+/* Scans what is buffered into out; stops early when a token might not fit. The bytes scanned
+ * are handed on in one piece at the end (most runs between tokens are a few bytes: copying and
+ * counting lines a run at a time cost more than the scan), and before a prolog step, which
+ * needs the line count up to date for its message. */
 static size_t scan(ds_xml_prep *p, char *out, size_t room, int first)
 {
-    size_t w = 0;
+    size_t w = 0, i = p->start;
     size_t limit = p->eof ? p->end : p->end - LOOKAHEAD + 1;
-    while (p->start < limit && w < room && !p->insert_left && p->status == DS_PREP_OK) {
-        if (p->passthrough || p->bom_left) {
-            size_t n = p->passthrough ? p->end - p->start : p->bom_left;
-            n = pass_on(p, n, out + w, room - w);
-            if (p->bom_left) p->bom_left -= n;
-            w += n;
-            continue;
+    while (i < limit && w + (i - p->start) < room && !p->insert_left && p->status == DS_PREP_OK) {
+        size_t taken = i - p->start; /* scanned, not yet handed on */
+        if (p->passthrough || p->bom_left || p->state == ST_PROLOG) {
+            w += pass_on(p, taken, out + w, room - w);
+            i = p->start;
+            if (p->passthrough || p->bom_left) {
+                size_t n = p->passthrough ? p->end - p->start : p->bom_left;
+                n = pass_on(p, n, out + w, room - w);
+                if (p->bom_left) p->bom_left -= n;
+                w += n;
+                i = p->start;
+                continue;
+            }
+            taken = 0;
         }
-        if (room - w < LOOKAHEAD && (w > 0 || !first)) break; /* a token is never split between two calls */
-        size_t run = plain_run(p, p->start, limit);
+        size_t left = room - w - taken;
+        if (left < LOOKAHEAD && (w + taken > 0 || !first)) break; /* a token is never split between two calls */
+        size_t run = plain_run(p, i, limit);
         if (run > 0) {
-            w += pass_on(p, run, out + w, room - w);
+            i += run < left ? run : left;
             continue;
         }
-        size_t n = step(p, p->start);
+        size_t n = step(p, i);
         if (n == 0) break;
-        if (n > p->end - p->start) n = p->end - p->start;
-        w += pass_on(p, n, out + w, room - w);
+        if (n > p->end - i) n = p->end - i;
+        i += n < left ? n : left;
         if (p->unit_end) break;
     }
-    return w;
+    return w + pass_on(p, i - p->start, out + w, room - w);
 }
 
 int ds_xml_prep_read(void *ctx, char *out, int len)

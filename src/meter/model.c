@@ -210,9 +210,9 @@ static int parse_security(loader *ld, const xmlNode *n, uint8_t *out)
     const char *s = ds_x_attr(n, "security");
     uint64_t v;
     if (!s || !strcasecmp(s, "none")) *out = 0;
-    else if (!strcasecmp(s, "authenticated")) *out = 0x04 | 0x10;
-    else if (!strcasecmp(s, "encrypted")) *out = 0x08 | 0x20;
-    else if (!strcasecmp(s, "authenticated-encrypted")) *out = 0x04 | 0x08 | 0x10 | 0x20;
+    else if (!strcasecmp(s, "authenticated")) *out = DS_POLICY_AUTHENTICATED;
+    else if (!strcasecmp(s, "encrypted")) *out = DS_POLICY_ENCRYPTED;
+    else if (!strcasecmp(s, "authenticated-encrypted")) *out = DS_POLICY_AUTHENTICATED | DS_POLICY_ENCRYPTED;
     else if (!parse_uint(s, 255, &v)) *out = (uint8_t)v;
     else return fail(ld, n, "security=\"%.40s\": use none, authenticated, encrypted, authenticated-encrypted "
                             "or a number", s);

@@ -10,7 +10,7 @@
 
 static void stream_free(ds_block_stream *s)
 {
-    ds_buf_free(&s->data);
+    ds_block_join_free(&s->join);
     memset(s, 0, sizeof *s);
 }
 
@@ -25,101 +25,87 @@ void ds_blocks_free(ds_blocks *b)
     }
 }
 
+/* A stream for this sender, starting afresh; a sender's highest block number is kept when given. */
+static ds_block_stream *fresh_stream(ds_block_stream *s, ds_link_addr sender, uint32_t highest)
+{
+    stream_free(s);
+    ds_block_join_init_growing(&s->join, DS_BLOCKS_MAX);
+    s->join.highest = highest;
+    s->sender = sender;
+    return s;
+}
+
 /* The stream of this sender (or a free one); the older direction's stream is reused last. A
  * sender's ended transfer is found again too: its highest block number tells a block that goes
  * back. */
 static ds_block_stream *stream_for(ds_block_stream pair[2], ds_link_addr sender)
 {
     for (int i = 0; i < 2; i++)
-        if (pair[i].active && pair[i].sender == sender) return &pair[i];
+        if (pair[i].join.open && pair[i].sender == sender) return &pair[i];
     for (int i = 0; i < 2; i++)
-        if (!pair[i].active && pair[i].highest && pair[i].sender == sender) {
-            uint32_t highest = pair[i].highest; /* all else starts afresh, as in a free stream */
-            stream_free(&pair[i]);
-            pair[i].sender = sender;
-            pair[i].highest = highest;
-            return &pair[i];
-        }
-    ds_block_stream *s = pair[0].active ? &pair[1] : &pair[0];
-    stream_free(s);
-    s->sender = sender;
-    return s;
+        if (!pair[i].join.open && pair[i].join.highest && pair[i].sender == sender) /* all else starts afresh */
+            return fresh_stream(&pair[i], sender, pair[i].join.highest);
+    return fresh_stream(pair[0].join.open ? &pair[1] : &pair[0], sender, 0);
 }
 
-static int append(ds_block_stream *s, const uint8_t *p, size_t n)
-{
-    s->data.limit = DS_BLOCKS_MAX;
-    return ds_buf_append(&s->data, p, n);
-}
+/* A completed transfer, owning its bytes (free them), and what its stream knew of it. */
+typedef struct block_whole {
+    uint8_t *bytes;
+    size_t len;
+    uint64_t first_offset;
+    const struct ds_field *list_field;
+    size_t list_count;
+} block_whole;
 
-/* Adds block `number` (1-based); returns 1 when it completed the whole, 0 when more are to come,
- * -1 when it did not fit (reported). A completed whole is handed over in *done (the stream as it
- * was, owning the bytes: the caller frees done->data) and the stream is left empty. Decoding the
- * whole can start a transfer of its own (a GBT inside a GBT, a signed or ciphered block APDU),
- * which may take this very stream: the bytes being decoded must no longer belong to it. */
+/* Adds block `number` (1-based) to the stream's join and says what the join found; returns 1
+ * when it completed the whole, 0 when more are to come or it was not taken, -1 when it did not
+ * fit (reported). A completed whole is handed over in *done, its bytes no longer the stream's:
+ * decoding the whole can start a transfer of its own (a GBT inside a GBT, a signed or ciphered
+ * block APDU), which may take this very stream. */
 static int add_block(ds_block_stream *s, ds_emit *e, const char *what, uint32_t number, int last,
-                     const uint8_t *p, size_t n, uint64_t offset, ds_block_stream *done)
+                     const uint8_t *p, size_t n, uint64_t offset, block_whole *done)
 {
-    /* Block 1 while a transfer is open starts a new one, unless it is block 1 sent again (the
-     * only block gathered, the same bytes): the unfinished transfer is dropped, never joined. An
-     * open transfer's data begins with its block 1 (first_len bytes). */
-    int same_first = s->active && s->first_len == n && (n == 0 || memcmp(s->data.p, p, n) == 0);
-    if (s->active && number == 1 && !(same_first && s->next == 2)) {
-        if (same_first)
-            ds_report_abs(e, "gbt.restarted", DS_SEV_WARNING, offset,
-                          "%s block 1 again, with the same bytes, after block %lu: a new transfer; the %zu byte(s) "
-                          "of the unfinished one are dropped", what, (unsigned long)(s->next - 1), s->data.len);
-        else
-            ds_report_abs(e, "gbt.restarted", DS_SEV_WARNING, offset,
-                          "%s block 1 again with other bytes: a new transfer; the %zu byte(s) of the unfinished one "
-                          "are dropped", what, s->data.len);
-        s->active = 0;
-    }
-    if (!s->active) {
-        if (number != 1 && number <= s->highest) {
-            ds_report_abs(e, "gbt.out-of-order", DS_SEV_WARNING, offset,
-                          "%s block %lu after block %lu, with no block 1 between: out of order, ignored", what,
-                          (unsigned long)number, (unsigned long)s->highest);
-            return 0;
-        }
-        if (number != 1) {
-            /* the input starts in the middle of a transfer (a pasted frame): nothing is wrong with
-             * the bytes, so no diagnostic; say why no whole is shown */
-            s->highest = number;
-            ds_emit_comment(e, "%s block %lu: the blocks before it are not in the input", what, (unsigned long)number);
-            return 0;
-        }
-        s->active = 1;
-        s->next = 1;
-        s->highest = 0;
-        s->first_len = n;
-        ds_buf_reset(&s->data);
-        s->first_offset = offset;
-    }
-    if (number > s->highest) s->highest = number;
-    if (number < s->next) {
+    ds_block_step st = ds_block_join_take(&s->join, number, last, p, n);
+    if (st.restarted == 1)
+        ds_report_abs(e, "gbt.restarted", DS_SEV_WARNING, offset,
+                      "%s block 1 again, with the same bytes, after block %lu: a new transfer; the %zu byte(s) "
+                      "of the unfinished one are dropped", what, (unsigned long)(st.expected - 1), st.dropped);
+    else if (st.restarted)
+        ds_report_abs(e, "gbt.restarted", DS_SEV_WARNING, offset,
+                      "%s block 1 again with other bytes: a new transfer; the %zu byte(s) of the unfinished one "
+                      "are dropped", what, st.dropped);
+    if (number == 1 && (st.outcome == DS_BLOCK_TAKEN || st.outcome == DS_BLOCK_COMPLETE)) s->first_offset = offset;
+    switch (st.outcome) {
+    case DS_BLOCK_BACKWARDS:
+        ds_report_abs(e, "gbt.out-of-order", DS_SEV_WARNING, offset,
+                      "%s block %lu after block %lu, with no block 1 between: out of order, ignored", what,
+                      (unsigned long)number, (unsigned long)st.highest);
+        return 0;
+    case DS_BLOCK_NO_START:
+        /* the input starts in the middle of a transfer (a pasted frame): nothing is wrong with the
+         * bytes, so no diagnostic; say why no whole is shown */
+        ds_emit_comment(e, "%s block %lu: the blocks before it are not in the input", what, (unsigned long)number);
+        return 0;
+    case DS_BLOCK_REPEATED:
         ds_report_abs(e, "gbt.repeated-block", DS_SEV_WARNING, offset, "%s block %lu again: ignored", what,
                       (unsigned long)number);
         return 0;
-    }
-    if (number > s->next) {
+    case DS_BLOCK_GAP:
         ds_report_abs(e, "gbt.missing-block", DS_SEV_ERROR, offset,
                       "%s block %lu arrived where %lu was expected: %zu byte(s) gathered so far are dropped", what,
-                      (unsigned long)number, (unsigned long)s->next, s->data.len);
-        s->active = 0;
+                      (unsigned long)number, (unsigned long)st.expected, st.dropped);
         return 0;
-    }
-    if (append(s, p, n)) {
+    case DS_BLOCK_TOO_LARGE:
         ds_report_abs(e, "gbt.too-large", DS_SEV_ERROR, offset, "%s blocks exceed %u bytes: given up", what,
                       (unsigned)DS_BLOCKS_MAX);
-        s->active = 0;
         return -1;
+    case DS_BLOCK_TAKEN: return 0;
+    case DS_BLOCK_COMPLETE: break;
     }
-    s->next++;
-    if (!last) return 0;
-    s->active = 0;
-    *done = *s;
-    ds_buf_init(&s->data);
+    done->first_offset = s->first_offset;
+    done->list_field = s->list_field;
+    done->list_count = s->list_count;
+    done->len = ds_block_join_detach(&s->join, &done->bytes);
     return 1;
 }
 
@@ -136,14 +122,14 @@ static int gbt(ds_blocks *b, ds_emit *e, ds_link_addr sender, const uint8_t *a, 
     if (ds_cur_uint(&c, 1, &control) || ds_cur_uint(&c, 2, &number) || ds_cur_uint(&c, 2, &ack) ||
         ds_cur_len(&c, &len, NULL) || ds_cur_bytes(&c, len, &data))
         return 1; /* malformed: the walker has said so */
-    ds_block_stream done;
+    block_whole done;
     if (add_block(stream_for(b->gbt, sender), e, "general block transfer", (uint32_t)number,
                   (int)(control >> 7), data, len, offset, &done) != 1)
         return 1;
     ds_attr attrs[1] = {DS_ATTR("Blocks", "GeneralBlockTransfer")};
     if (ds_emit_open_attrs(e, "Reassembled", attrs, 1) == 0) {
         ds_cursor whole;
-        ds_cur_init(&whole, done.data.p, done.data.len);
+        ds_cur_init(&whole, done.bytes, done.len);
         uint64_t saved = e->base;
         e->base = done.first_offset;
         int source = e->apdu_source;
@@ -153,19 +139,19 @@ static int gbt(ds_blocks *b, ds_emit *e, ds_link_addr sender, const uint8_t *a, 
         e->base = saved;
         ds_emit_close(e, "Reassembled");
     }
-    ds_buf_free(&done.data);
+    free(done.bytes);
     return 1;
 }
 
 /* The whole of a data-block transfer is one A-XDR Data (or, after a with-list first block, the
  * stream's list of them): shown decoded, with whatever follows it flagged, under a <Reassembled>
  * view named after the APDU that carried the blocks. */
-static void show_whole_data(ds_emit *e, const ds_block_stream *s, const char *label)
+static void show_whole_data(ds_emit *e, const block_whole *s, const char *label)
 {
     ds_attr attrs[1] = {DS_ATTR("Blocks", label)};
     if (ds_emit_open_attrs(e, "Reassembled", attrs, 1) != 0) return;
     ds_cursor whole;
-    ds_cur_init(&whole, s->data.p, s->data.len);
+    ds_cur_init(&whole, s->bytes, s->len);
     uint64_t saved = e->base;
     e->base = s->first_offset;
     int rc = s->list_field ? ds_schema_decode(e, &whole, s->list_field) : ds_axdr_data(e, &whole);
@@ -190,22 +176,22 @@ static int get_block(ds_blocks *b, ds_emit *e, ds_link_addr sender, const uint8_
     if (ds_cur_uint(&c, 1, &last) || ds_cur_uint(&c, 4, &number) || ds_cur_uint(&c, 1, &choice)) return 1;
     ds_block_stream *s = stream_for(b->get, sender);
     if (choice != 0) { /* an error instead of data: the transfer is over */
-        s->active = 0;
+        ds_block_join_abandon(&s->join);
         return 1;
     }
     if (ds_cur_len(&c, &len, NULL) || ds_cur_bytes(&c, len, &raw)) return 1;
-    ds_block_stream done;
+    block_whole done;
     if (add_block(s, e, "data", (uint32_t)number, last != 0, raw, len, offset, &done) != 1) return 1;
     show_whole_data(e, &done, "GetResponsewithDataBlock");
-    ds_buf_free(&done.data);
+    free(done.bytes);
     return 1;
 }
 
 /* Whether the whole of a stream is exactly one A-XDR Data, as far as ds_axdr_skip (axdr.c's type table) can tell. */
-static int is_one_data(const ds_block_stream *s)
+static int is_one_data(const block_whole *s)
 {
     ds_cursor c;
-    ds_cur_init(&c, s->data.p, s->data.len);
+    ds_cur_init(&c, s->bytes, s->len);
     return ds_axdr_skip(&c, 0) == 0 && ds_cur_left(&c) == 0;
 }
 
@@ -216,10 +202,10 @@ static int is_one_data(const ds_block_stream *s)
 static const ds_field SET_VALUE_LIST = F_SEQ_OF("ValueList", F_DATA);
 static const ds_field ACTION_PARAMETER_LIST = F_SEQ_OF("MethodInvocationParameters", F_DATA);
 
-static int is_list_of_data(const ds_block_stream *s)
+static int is_list_of_data(const block_whole *s)
 {
     ds_cursor c;
-    ds_cur_init(&c, s->data.p, s->data.len);
+    ds_cur_init(&c, s->bytes, s->len);
     size_t count;
     if (ds_cur_len(&c, &count, NULL) || count != s->list_count) return 0;
     for (size_t i = 0; i < count; i++)
@@ -227,11 +213,11 @@ static int is_list_of_data(const ds_block_stream *s)
     return ds_cur_left(&c) == 0;
 }
 
-static void show_whole_list(ds_emit *e, const ds_block_stream *s, const char *what, const char *label)
+static void show_whole_list(ds_emit *e, const block_whole *s, const char *what, const char *label)
 {
     if (!is_list_of_data(s)) {
         ds_emit_comment(e, "the %zu byte(s) of the %s blocks are not a list of %zu A-XDR Data: not decoded",
-                        s->data.len, what, s->list_count);
+                        s->len, what, s->list_count);
         return;
     }
     show_whole_data(e, s, label);
@@ -265,16 +251,16 @@ static void data_block_sa(ds_block_stream *s, ds_emit *e, ds_cursor *c, const ch
     if (ds_cur_uint(c, 1, &last) || ds_cur_uint(c, 4, &number) || ds_cur_len(c, &len, NULL) ||
         ds_cur_bytes(c, len, &raw))
         return; /* malformed: the walker has said so */
-    ds_block_stream done;
+    block_whole done;
     if (add_block(s, e, what, (uint32_t)number, last != 0, raw, len, offset, &done) != 1) return;
     if (done.list_field)
         show_whole_list(e, &done, what, label);
     else if (must_be_data || is_one_data(&done))
         show_whole_data(e, &done, label);
     else
-        ds_emit_comment(e, "the %zu byte(s) of the %s blocks are not one A-XDR Data: not decoded", done.data.len,
+        ds_emit_comment(e, "the %zu byte(s) of the %s blocks are not one A-XDR Data: not decoded", done.len,
                         what);
-    ds_buf_free(&done.data);
+    free(done.bytes);
 }
 
 /* set-request-with-first-datablock C1 02 IIP AD(9) SEL DataBlock and with-datablock C1 03 IIP

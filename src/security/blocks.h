@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dlmscope/value.h"
 #include "event/emit.h"
-#include "util/buf.h"
 
 #define DS_BLOCKS_MAX (1u << 20)  /* a reassembled APDU or data value may not grow past 1 MiB */
 
@@ -28,17 +28,12 @@ static inline ds_link_addr ds_link_addr_of(const uint8_t *p, size_t n)
     return v | (ds_link_addr)n << 8 * DS_LINK_ADDR_MAX;
 }
 
+/* One sender's transfers of one kind: the builders' join (dlmscope/value.h), the lenient way,
+ * and what the output needs beside the bytes. */
 typedef struct ds_block_stream {
-    int active;
     ds_link_addr sender;             /* who sends the blocks, to keep directions apart */
-    uint32_t next;                   /* the block number expected next */
-    /* the highest block number this sender sent since its last block 1, kept after the transfer
-     * ended (completed or given up), so that a block number going back is told from one whose
-     * earlier blocks are not in the input; 0 before any block */
-    uint32_t highest;
-    size_t first_len;                /* bytes of block 1: the start of data */
-    ds_buf data;                     /* gathered so far, at most DS_BLOCKS_MAX */
-    uint64_t first_offset;
+    ds_block_join join;              /* growing, up to DS_BLOCKS_MAX; join.open: a transfer in progress */
+    uint64_t first_offset;           /* of the APDU with block 1 */
     /* started by a with-list first block (SET C1 05, ACTION C3 05): how to show the whole (a
      * SEQUENCE OF Data) and how many descriptors it had; NULL for a single value */
     const struct ds_field *list_field;

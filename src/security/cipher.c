@@ -19,6 +19,7 @@
 #include "security/hash.h"
 #include "util/buf.h"
 #include "util/cursor.h"
+#include "util/fail.h"
 
 #define SC_SUITE_MASK DS_SC_SUITE_MASK
 #define SC_AUTH DS_SC_AUTH
@@ -42,11 +43,7 @@ int ds_cipher_tag_is_request(uint8_t tag)
     return t->role == DS_APDU_REQUEST && (t->protection == DS_APDU_GLO || t->protection == DS_APDU_DED);
 }
 
-static int fail(char *err, size_t errlen, const char *msg)
-{
-    if (err && errlen) snprintf(err, errlen, "%s", msg);
-    return -1;
-}
+#define fail ds_fail /* util/fail.h: the one helper, under the short name used here */
 
 /* A length-prefixed field; "what" names it in the error. */
 static int read_counted(ds_cursor *cur, const char *what, const uint8_t **out, size_t *out_len, char *err,
@@ -482,16 +479,7 @@ void ds_decipher_missing_key(const ds_ciphered *c, const ds_keyset *keys, int us
 
 /* ---- enciphering ---------------------------------------------------------------------------- */
 
-__attribute__((format(printf, 3, 4))) static int refuse(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
+#define refuse ds_fail /* util/fail.h */
 
 void ds_encipher_params_init(ds_encipher_params *p, ds_cipher_form form, uint8_t sc, uint32_t ic,
                              const uint8_t *title)

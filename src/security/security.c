@@ -25,7 +25,7 @@
 
 void ds_security_init(ds_security *s, const ds_keyring *keys, int verify, int show_keys)
 {
-    memset(s, 0, sizeof *s);
+    memset(s, 0, offsetof(ds_security, sessions)); /* the sessions are cleared as they are handed out */
     s->keys = keys;
     s->verify = verify;
     s->show_keys = show_keys;
@@ -55,9 +55,11 @@ static void session_reset(ds_session *ss)
 
 void ds_security_free(ds_security *s)
 {
-    for (int i = 0; i < DS_SESSIONS; i++) ds_blocks_free(&s->sessions[i].blocks);
+    for (int i = 0; i < s->used; i++) ds_blocks_free(&s->sessions[i].blocks);
     /* the dedicated keys learned and the HLS secret */
-    mbedtls_platform_zeroize(s->sessions, sizeof s->sessions);
+    mbedtls_platform_zeroize(s->sessions, (size_t)s->used * sizeof s->sessions[0]);
+    s->used = 0;
+    s->current = NULL;
     mbedtls_platform_zeroize(s->hls_secret, sizeof s->hls_secret);
 }
 
@@ -76,7 +78,7 @@ void ds_security_select(ds_security *s, const ds_conversation *c, ds_link_addr s
         return;
     }
     ds_session *oldest = &s->sessions[0];
-    for (int i = 0; i < DS_SESSIONS; i++) {
+    for (int i = 0; i < s->used; i++) {
         ds_session *ss = &s->sessions[i];
         if (is_session_of(ss, c)) {
             ss->last_use = ++s->clock;
@@ -84,6 +86,10 @@ void ds_security_select(ds_security *s, const ds_conversation *c, ds_link_addr s
             return;
         }
         if (!ss->active || (oldest->active && ss->last_use < oldest->last_use)) oldest = ss;
+    }
+    if (s->used < DS_SESSIONS && (s->used == 0 || oldest->active)) { /* a slot not used yet */
+        oldest = &s->sessions[s->used++];
+        memset(oldest, 0, sizeof *oldest);
     }
     /* a new conversation: the least recently used one is forgotten */
     session_reset(oldest);
@@ -110,6 +116,57 @@ static void keep_challenge(uint8_t *dst, size_t *len, const uint8_t *p, size_t n
     if (*len) memcpy(dst, p, n);
 }
 
+/* The last n bytes of p (n <= 4) as a big-endian number: a conformance block's 24 bits after its
+ * 5F 1F 04 00 head, a max PDU size. */
+static uint32_t tail_number(const uint8_t *p, size_t len, size_t n)
+{
+    uint32_t v = 0;
+    for (size_t i = len - n; i < len; i++) v = v << 8 | p[i];
+    return v;
+}
+
+/* The xDLMS negotiation, from the InitiateRequest and InitiateResponse fields as they decode. */
+static void observe_initiate(ds_negotiated *ng, int what, const uint8_t *p, size_t n)
+{
+    switch (what) {
+    case DS_OBS_PROPOSED_CONFORMANCE:
+        if (n < 3) return;
+        memset(ng, 0, offsetof(ds_negotiated, has_snrm)); /* a new proposal: the last answer is void */
+        ng->has_proposed = 1;
+        ng->proposed_conformance = tail_number(p, n, 3);
+        break;
+    case DS_OBS_PROPOSED_MAX_PDU:
+        if (n == 2) ng->proposed_max_pdu = (uint16_t)tail_number(p, n, 2);
+        break;
+    case DS_OBS_NEGOTIATED_CONFORMANCE:
+        if (n < 3) return;
+        ng->has_negotiated = 1;
+        ng->negotiated_conformance = tail_number(p, n, 3);
+        ng->negotiated_max_pdu = 0;
+        break;
+    case DS_OBS_NEGOTIATED_MAX_PDU:
+        if (n == 2) ng->negotiated_max_pdu = (uint16_t)tail_number(p, n, 2);
+        break;
+    default: break;
+    }
+}
+
+void ds_security_on_frame(ds_security *s, const ds_frame *f)
+{
+    ds_session *ss = s->current;
+    if (!ss || f->kind != DS_LINK_HDLC || !f->checks_ok || !f->complete) return;
+    ds_negotiated *ng = &ss->negotiated;
+    if (f->u.hdlc.type == DS_HDLC_SNRM) {
+        ng->has_snrm = 1;
+        ng->snrm = f->u.hdlc.params;
+        ng->has_ua = 0; /* a new link: the UA that answers this SNRM is the one to keep */
+        memset(&ng->ua, 0, sizeof ng->ua);
+    } else if (f->u.hdlc.type == DS_HDLC_UA && ng->has_snrm && !ng->has_ua) {
+        ng->has_ua = 1; /* later UAs answer a DISC: they negotiate nothing */
+        ng->ua = f->u.hdlc.params;
+    }
+}
+
 static void observe(void *user, int what, const uint8_t *p, size_t n)
 {
     ds_security *s = user;
@@ -134,7 +191,7 @@ static void observe(void *user, int what, const uint8_t *p, size_t n)
     }
     case DS_OBS_CTOS: keep_challenge(ss->ctos, &ss->ctos_len, p, n); break;
     case DS_OBS_STOC: keep_challenge(ss->stoc, &ss->stoc_len, p, n); break;
-    default: break;
+    default: observe_initiate(&ss->negotiated, what, p, n); break;
     }
 }
 

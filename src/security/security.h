@@ -8,6 +8,8 @@
 #include <stdint.h>
 
 #include "dlmscope/cipher.h"
+#include "dlmscope/decoder.h"
+#include "dlmscope/frame.h"
 #include "dlmscope/keys.h"
 #include "event/emit.h"
 #include "security/blocks.h"
@@ -37,13 +39,13 @@ typedef struct ds_session {
     size_t ctos_len, stoc_len;
     int hls_pending;                 /* a reply_to_HLS_authentication awaits its answer */
     ds_blocks blocks;                /* GBT and datablock reassembly */
+    ds_negotiated negotiated;        /* max PDU sizes, conformance, HDLC parameters */
 } ds_session;
 
 typedef struct ds_security {
     const ds_keyring *keys;          /* borrowed; NULL: nothing is deciphered */
     int verify;                      /* check tags (off with --no-verify) */
     int show_keys;                   /* write key values found in deciphered APDUs */
-    ds_session sessions[DS_SESSIONS];
     ds_session *current;
     uint64_t clock;
     int depth;                       /* nesting of deciphered views */
@@ -54,6 +56,10 @@ typedef struct ds_security {
     const uint8_t *client_pub, *server_pub; /* HLS mechanism 7 public keys (borrowed) */
     size_t client_pub_len, server_pub_len;
     ds_link_addr sender;             /* link address of the current frame's sender, 0: none */
+    /* sessions[0..used) have been handed out; the rest are not even cleared (a decoder of one APDU
+     * uses one), so the struct ends with them */
+    int used;
+    ds_session sessions[DS_SESSIONS];
 } ds_security;
 
 void ds_security_init(ds_security *s, const ds_keyring *keys, int verify, int show_keys);
@@ -61,6 +67,9 @@ void ds_security_init(ds_security *s, const ds_keyring *keys, int verify, int sh
  * address of this frame's sender (0: none). */
 void ds_security_select(ds_security *s, const ds_conversation *c, ds_link_addr sender);
 void ds_security_free(ds_security *s);
+/* Learns the HDLC parameters of the current session from a frame (SNRM, and the UA that answers
+ * it); call after ds_security_select. Frames that failed their checks are passed over. */
+void ds_security_on_frame(ds_security *s, const ds_frame *f);
 void ds_security_set_hls_secret(ds_security *s, const uint8_t *secret, size_t n);
 /* The user's choice for HLS mechanism 2; a value outside ds_hls2_method counts as DS_HLS2_NONE. */
 void ds_security_set_hls2_method(ds_security *s, ds_hls2_method m);

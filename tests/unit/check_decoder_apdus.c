@@ -8,7 +8,13 @@
  *    (object-unavailable);
  *  - SEC-GB-glo-get-request: C8 1E 30 01234567 ..., glo-get-request, SC 30, IC 0x01234567, keys
  *    EK 000102..0F, AK D0D1..DF, sender title 4D4D4D0000BC614E; plaintext C0 01 00 0008
- *    0000010000FF 02 00 (clock 0.0.1.0.0.255, attribute 2, invoke id 00). */
+ *    0000010000FF 02 00 (clock 0.0.1.0.0.255, attribute 2, invoke id 00);
+ *  - CS-u9n-snrm, CS-u9n-ua, CS-u9n-aarq-iframe, CS-u9n-aare-iframe: one HDLC connection between
+ *    client 0x10 (address 21) and server 1/17 (02 23). The SNRM has no parameters; the UA's are
+ *    81 80 12 05 01 9A 06 01 9A 07 04 00000001 08 04 00000001 (max info TX and RX 154, windows TX
+ *    and RX 1); the AARQ's InitiateRequest proposes conformance 00 1E 1D and max PDU FFFF; the
+ *    AARE's InitiateResponse gives conformance 00 1E 1D and max PDU 04 C8 (1224), checked by hand
+ *    against REFERENCE §1.6 (SNRM / UA parameters) and §5.6 (InitiateRequest / InitiateResponse). */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +41,7 @@ typedef struct seen_apdu {
     int ic_seen_client;
     uint32_t ic_client;
     int skipped;                 /* value_skipped: the want function declined its values */
+    ds_negotiated negotiated;    /* the session's view of the negotiation */
 } seen_apdu;
 
 typedef struct seen {
@@ -59,6 +66,7 @@ static void on_apdu(void *user, const ds_apdu_event *ev)
     a->ic_client = ev->session->ic_last[0];
     a->skipped = ev->value_skipped;
     if (ev->value_skipped) ck_assert(!ev->value && !ev->value_error);
+    a->negotiated = ev->session->negotiated;
     if (!ev->value) return;
     a->has_class = ds_value_class_id(ev->value, &a->class_id) == 0;
     a->has_obis = ds_value_instance_id(ev->value, a->obis) == 0;
@@ -115,6 +123,62 @@ START_TEST(plain_apdus_as_values)
     ck_assert(s.a[1].has_result);
     ck_assert_uint_eq(s.a[1].result, 9);
     ck_assert_uint_eq(s.a[1].offset, 13);
+    ck_assert(!s.a[1].negotiated.has_proposed);      /* no AARQ, no SNRM: nothing negotiated */
+    ck_assert(!s.a[1].negotiated.has_snrm);
+}
+END_TEST
+
+static const char SNRM[] = "7EA00802232193BD647E";
+static const char UA[] = "7EA01F21022373E6C781801205019A06019A070400000001080400000001CCA27E";
+static const char AARQ[] = "7EA02C02232110AF9FE6E600601DA109060760857405080101BE10040E01000000065F1F0400001E1DFFFFC5E47E";
+static const char AARE[] =
+    "7EA0382102233034E7E6E7006129A109060760857405080101A203020100A305A103020100BE10040E0800065F1F0400001E1D04C80007B86A7E";
+
+START_TEST(session_shows_what_the_connection_negotiated)
+{
+    const char *const RECORDS[] = {SNRM, UA, AARQ, AARE};
+    seen s = {0};
+    decode_records(RECORDS, 4, NULL, &s);
+    ck_assert_uint_eq(s.n, 2);
+    const ds_negotiated *q = &s.a[0].negotiated, *r = &s.a[1].negotiated;
+    ck_assert_uint_eq(s.a[0].tag, 0x60);
+    ck_assert(q->has_proposed);                       /* the AARQ's own InitiateRequest */
+    ck_assert_uint_eq(q->proposed_conformance, 0x001E1D);
+    ck_assert_uint_eq(q->proposed_max_pdu, 0xFFFF);
+    ck_assert(!q->has_negotiated);                    /* no answer yet */
+    ck_assert_uint_eq(q->negotiated_max_pdu, 0);
+    ck_assert_uint_eq(s.a[1].tag, 0x61);
+    ck_assert(r->has_proposed);
+    ck_assert_uint_eq(r->proposed_max_pdu, 0xFFFF);
+    ck_assert(r->has_negotiated);
+    ck_assert_uint_eq(r->negotiated_conformance, 0x001E1D);
+    ck_assert_uint_eq(r->negotiated_max_pdu, 1224);
+    ck_assert(r->has_snrm);
+    ck_assert(!r->snrm.present);                      /* an SNRM without parameters */
+    ck_assert(r->has_ua);
+    ck_assert(r->ua.present);
+    ck_assert(r->ua.has_max_info_tx && r->ua.has_max_info_rx && r->ua.has_window_tx && r->ua.has_window_rx);
+    ck_assert_uint_eq(r->ua.max_info_tx, 154);
+    ck_assert_uint_eq(r->ua.max_info_rx, 154);
+    ck_assert_uint_eq(r->ua.window_tx, 1);
+    ck_assert_uint_eq(r->ua.window_rx, 1);
+}
+END_TEST
+
+START_TEST(a_new_snrm_and_aarq_start_the_negotiation_again)
+{
+    const char *const RECORDS[] = {SNRM, UA, AARQ, AARE, SNRM, AARQ};
+    seen s = {0};
+    decode_records(RECORDS, 6, NULL, &s);
+    ck_assert_uint_eq(s.n, 3);
+    const ds_negotiated *again = &s.a[2].negotiated;
+    ck_assert_uint_eq(s.a[2].tag, 0x60);
+    ck_assert(again->has_snrm);
+    ck_assert(!again->has_ua);                        /* the new link is not answered yet */
+    ck_assert(!again->ua.present);
+    ck_assert(again->has_proposed);
+    ck_assert(!again->has_negotiated);                /* the last AARE answered the last AARQ */
+    ck_assert_uint_eq(again->negotiated_max_pdu, 0);
 }
 END_TEST
 
@@ -231,6 +295,8 @@ int main(void)
     tcase_add_test(t, a_cut_apdu_comes_with_what_decoded);
     tcase_add_test(t, off_by_default_and_when_turned_off);
     tcase_add_test(t, values_only_for_the_apdus_wanted);
+    tcase_add_test(t, session_shows_what_the_connection_negotiated);
+    tcase_add_test(t, a_new_snrm_and_aarq_start_the_negotiation_again);
     suite_add_tcase(s, t);
     SRunner *r = srunner_create(s);
     srunner_run_all(r, CK_NORMAL);

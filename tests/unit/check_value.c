@@ -487,6 +487,51 @@ START_TEST(block_transfer)
 }
 END_TEST
 
+/* The lenient join the decoder uses, one per sender: what a trace shows is said, not refused. */
+START_TEST(lenient_join_says_what_came)
+{
+    static const uint8_t B1[] = {0x01, 0x02}, B1B[] = {0x09}, B2[] = {0x03}, B3[] = {0x04, 0x05};
+    ds_block_join j;
+    ds_block_join_init_growing(&j, 6);
+    ds_block_step st = ds_block_join_take(&j, 2, 0, B2, 1); /* the input starts mid-transfer */
+    ck_assert_int_eq(st.outcome, DS_BLOCK_NO_START);
+    st = ds_block_join_take(&j, 1, 0, B1, 2);
+    ck_assert_int_eq(st.outcome, DS_BLOCK_TAKEN);
+    ck_assert_int_eq(st.restarted, 0);
+    st = ds_block_join_take(&j, 1, 0, B1, 2); /* block 1 sent again, the only one so far */
+    ck_assert_int_eq(st.outcome, DS_BLOCK_REPEATED);
+    st = ds_block_join_take(&j, 3, 0, B3, 2); /* block 2 lost */
+    ck_assert_int_eq(st.outcome, DS_BLOCK_GAP);
+    ck_assert_uint_eq(st.expected, 2);
+    ck_assert_uint_eq(st.dropped, 2);
+    ck_assert(!j.open);
+    st = ds_block_join_take(&j, 2, 0, B2, 1); /* after block 3, with no block 1 between */
+    ck_assert_int_eq(st.outcome, DS_BLOCK_BACKWARDS);
+    ck_assert_uint_eq(st.highest, 3);
+    ck_assert_int_eq(ds_block_join_take(&j, 1, 0, B1, 2).outcome, DS_BLOCK_TAKEN);
+    ck_assert_int_eq(ds_block_join_take(&j, 2, 0, B2, 1).outcome, DS_BLOCK_TAKEN);
+    st = ds_block_join_take(&j, 1, 0, B1B, 1); /* block 1 with other bytes: a new transfer */
+    ck_assert_int_eq(st.restarted, 2);
+    ck_assert_uint_eq(st.dropped, 3);
+    ck_assert_int_eq(st.outcome, DS_BLOCK_TAKEN);
+    st = ds_block_join_take(&j, 2, 1, B3, 2);
+    ck_assert_int_eq(st.outcome, DS_BLOCK_COMPLETE);
+    uint8_t *bytes = NULL;
+    size_t n = ds_block_join_detach(&j, &bytes);
+    ck_assert_uint_eq(n, 3);
+    static const uint8_t WHOLE[] = {0x09, 0x04, 0x05};
+    ck_assert_mem_eq(bytes, WHOLE, 3);
+    free(bytes);
+    /* past the cap of 6 bytes: given up */
+    ck_assert_int_eq(ds_block_join_take(&j, 1, 0, B1, 2).outcome, DS_BLOCK_TAKEN);
+    ck_assert_int_eq(ds_block_join_take(&j, 2, 0, B3, 2).outcome, DS_BLOCK_TAKEN);
+    ck_assert_int_eq(ds_block_join_take(&j, 3, 0, B3, 2).outcome, DS_BLOCK_TAKEN);
+    ck_assert_int_eq(ds_block_join_take(&j, 4, 1, B2, 1).outcome, DS_BLOCK_TOO_LARGE);
+    ck_assert(!j.open);
+    ds_block_join_free(&j);
+}
+END_TEST
+
 /* ---- refusals ------------------------------------------------------------------------------------ */
 
 static void expect_refusal(const ds_value *apdu, const char *part)
@@ -662,6 +707,7 @@ int main(void)
     tcase_add_test(t, builders);
     tcase_add_test(t, association_builders);
     tcase_add_test(t, block_transfer);
+    tcase_add_test(t, lenient_join_says_what_came);
     tcase_add_test(t, refusals_name_the_field);
     tcase_add_test(t, arena_limits);
     suite_add_tcase(s, t);
