@@ -64,7 +64,11 @@ ds_assoc *ds_assoc_new(const ds_assoc_settings *s, ds_assoc_output_fn out, void 
     as->rx = malloc(AS_APDU_MAX);
     as->answer = malloc(AS_APDU_MAX);
     as->data = malloc(AS_DATA_MAX);
-    if (!as->arena || !as->tx || !as->ctx || !as->rx || !as->answer || !as->data) {
+    as->gbt_out = malloc(AS_APDU_MAX);
+    as->gbt_in = malloc(AS_APDU_MAX);
+    as->gbt_blk = malloc(0x10000u + 64u);
+    if (!as->arena || !as->tx || !as->ctx || !as->rx || !as->answer || !as->data || !as->gbt_out || !as->gbt_in ||
+        !as->gbt_blk) {
         ds_assoc_free(as);
         return NULL;
     }
@@ -85,6 +89,9 @@ void ds_assoc_free(ds_assoc *as)
     free(as->rx);
     free(as->answer);
     free(as->data);
+    free(as->gbt_out);
+    free(as->gbt_in);
+    free(as->gbt_blk);
     /* secrets and keys do not outlive the machine in freed memory */
     memset(as, 0, sizeof *as);
     free(as);
@@ -129,6 +136,8 @@ int ds_assoc_receive(ds_assoc *as, const uint8_t *apdu, size_t len)
 {
     as->error[0] = '\0';
     if (!apdu || len == 0) return as_fail(as, "an empty APDU");
+    if (apdu[0] == DS_APDU_TAG_GENERAL_BLOCK_TRANSFER && as->gbt) return as_gbt_receive(as, apdu, len);
+    as->gbt_joined = 0;
     return as->s.role == DS_ASSOC_SERVER ? as_server_receive(as, apdu, len) : as_client_receive(as, apdu, len);
 }
 
@@ -236,7 +245,7 @@ int as_send(ds_assoc *as, const uint8_t *plain, size_t n, int may_cipher)
     const ds_apdu_tag_info *t = ds_apdu_tag(plain[0]);
     ds_cipher_form form = send_form(as);
     int has_form = form >= DS_CIPHER_GENERAL_GLO || (form == DS_CIPHER_DED ? t->ded : t->glo) != 0;
-    if (!may_cipher || !as->ciphered || !has_form) return as->out(as->out_user, plain, n) ? as_fail(as, "output refused") : 0;
+    if (!may_cipher || !as->ciphered || !has_form) return as_output(as, plain, n);
     uint32_t ic;
     if (ds_ic_take(&as->ic, &ic)) return as_fail(as, "the invocation counter is exhausted");
     ds_encipher_params p;
@@ -245,7 +254,7 @@ int as_send(ds_assoc *as, const uint8_t *plain, size_t n, int may_cipher)
     char err[200];
     if (ds_encipher(&p, &as->keys, plain, n, as->ctx, AS_APDU_MAX, &len, err, sizeof err))
         return as_fail(as, "cannot encipher: %s", err);
-    return as->out(as->out_user, as->ctx, len) ? as_fail(as, "output refused") : 0;
+    return as_output(as, as->ctx, len);
 }
 
 /* The SC and IC of a ciphered APDU and the sender's title of the general forms, from its tree. */

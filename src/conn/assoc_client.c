@@ -145,6 +145,7 @@ static int on_aare(ds_assoc *as, const ds_value *apdu, const uint8_t *plain, siz
     if (rc) return finish(as, DS_ASSOC_MISMATCH, 0, as->answer, n), -1;
     as->peer_max_pdu = a.max_pdu;
     as->conformance = a.conformance;
+    as_gbt_negotiated(as);
     if (as->s.mechanism >= 2) {
         if (!a.auth || a.auth_len == 0 || a.auth_len > AS_CHALLENGE_MAX)
             return mismatch(as, as->answer, n, "%s", "the AARE carries no server challenge (StoC) for HLS");
@@ -291,8 +292,14 @@ int ds_assoc_request(ds_assoc *as, const uint8_t *apdu, size_t len)
     size_t n = as_encode(as, tree);
     if (!n) return -1;
     begin(as, AS_WAIT_SERVICE, apdu[0]);
+    as_gbt_reset(as);
     size_t limit = as->peer_max_pdu - (as->ciphered ? AS_CIPHER_OVERHEAD : 0);
-    if (n > limit) {
+    /* Too long for the server: in general block transfer when it is negotiated (as_send cuts
+     * the ciphered APDU into blocks), else in the service's own blocks. GBT first because it
+     * covers every service alike, streams a window of blocks per round trip and asks for lost
+     * blocks again, which the service-specific blocks cannot (REFERENCE.md 10.3; GX prefers it
+     * too when both sides have it). */
+    if (n > limit && !as->gbt) {
         if (start_long_set(as, tree)) {
             as->wait = AS_WAIT_NONE;
             return -1;
@@ -327,6 +334,8 @@ void ds_assoc_abandon(ds_assoc *as)
 
 void ds_assoc_assume_open(ds_assoc *as, uint16_t peer_max_pdu)
 {
+    as->conformance = as->s.conformance;
+    as_gbt_negotiated(as);
     as->wait = AS_WAIT_NONE;
     as->state = AS_OPEN;
     as->peer_max_pdu = peer_max_pdu ? peer_max_pdu : 0xFFFF;

@@ -10,10 +10,12 @@
 #include "dlmscope/cipher.h"
 #include "dlmscope/hls.h"
 
-/* The largest APDU either side handles (a max PDU size is 16 bits) plus ciphering overhead. */
-#define AS_APDU_MAX (65535u + 512u)
 /* The largest Data reassembled from blocks or split into blocks. */
 #define AS_DATA_MAX (1024u * 1024u)
+/* The largest APDU either side handles: one APDU of the link is at most a max PDU size (16 bits),
+ * but a general block transfer joins (or splits) a whole APDU around Data of AS_DATA_MAX bytes,
+ * with its header and the ciphering around it. */
+#define AS_APDU_MAX (AS_DATA_MAX + 1024u)
 #define AS_CHALLENGE_MAX 64u
 #define AS_ERROR_MAX 256u
 /* Bytes a data block APDU needs around its raw data: tag, choice, invoke id, last-block, block
@@ -96,6 +98,21 @@ struct ds_assoc {
     uint8_t get_iip;
     int get_running;                     /* a long GET is being answered block by block */
     int set_running;                     /* a long SET is being received */
+
+    /* general block transfer, both roles (assoc_gbt.c) */
+    int gbt;                             /* negotiated: both conformances have it, gbt_window set */
+    uint8_t gbt_peer_window;             /* the window in the peer's last GBT (1 until one came) */
+    uint16_t gbt_own_bn;                 /* the number of the last GBT APDU sent in the exchange */
+    uint16_t gbt_peer_bn;                /* the peer's last GBT APDU taken in order */
+    int gbt_answer_in_gbt;               /* server: the request came in GBT, so does the answer */
+    int gbt_joined;                      /* the APDU being handled was joined from GBT blocks */
+    uint8_t *gbt_out;                    /* the APDU being sent in blocks (AS_APDU_MAX) */
+    size_t gbt_out_len, gbt_block;
+    uint16_t gbt_first, gbt_last;        /* the block numbers it goes in */
+    int gbt_sending;
+    uint8_t *gbt_in;                     /* the peer's blocks joined (AS_APDU_MAX) */
+    size_t gbt_in_len;
+    uint8_t *gbt_blk;                    /* one block APDU being built */
 };
 
 /* shared (assoc.c) */
@@ -142,6 +159,19 @@ typedef struct as_pick {
 
 /* A ds_block_fn: copies block `want` into out and stops the split (1); -1 if it does not fit. */
 int as_pick_block(void *user, const uint8_t *apdu, size_t len);
+
+/* general block transfer (assoc_gbt.c) */
+/* Hands a whole APDU (as it goes on the wire, ciphered or not) to the output, in GBT blocks when
+ * it is longer than the peer's max PDU and GBT is negotiated, or when the server answers a GBT
+ * request. */
+int as_output(ds_assoc *as, const uint8_t *wire, size_t n);
+/* A GBT APDU from the peer: its blocks joined, its acknowledgement taken, lost blocks asked for
+ * again; a whole APDU joined is handed to the role's receive. */
+int as_gbt_receive(ds_assoc *as, const uint8_t *apdu, size_t n);
+/* A new exchange starts (client: a new request; server: a request not in GBT): counters reset. */
+void as_gbt_reset(ds_assoc *as);
+/* After the AARE: is GBT negotiated? */
+void as_gbt_negotiated(ds_assoc *as);
 
 /* roles */
 int as_client_receive(ds_assoc *as, const uint8_t *apdu, size_t n);

@@ -133,6 +133,7 @@ static int on_aarq(ds_assoc *as, const ds_value *tree)
     ds_assoc_settings chosen = as->s;
     as->has_peer_title = 0;
     as->get_running = as->set_running = 0;
+    as->gbt = 0;
     if (as_read_acse(as, tree, &aarq, 1)) return refuse(as, &aarq, DIAG_NO_REASON, as->error);
     int mechanism = aarq.mechanism < 0 ? 0 : aarq.mechanism;
     if (!as->objects || !as->objects->accept) return refuse(as, &aarq, DIAG_NO_REASON, "no association is served");
@@ -170,7 +171,9 @@ static int on_aarq(ds_assoc *as, const ds_value *tree)
     if (as->peer_max_pdu < 12) return refuse(as, &aarq, DIAG_NO_REASON, "client max PDU below 12");
     uint16_t own_max = as->s.max_pdu ? as->s.max_pdu : 0xFFFF;
     as->state = mechanism >= 2 ? AS_HLS_PENDING : AS_OPEN;
-    return send_aare(as, &aarq, 0, mechanism >= 2 ? DIAG_AUTHENTICATION_REQUIRED : 0, own_max);
+    int rc = send_aare(as, &aarq, 0, mechanism >= 2 ? DIAG_AUTHENTICATION_REQUIRED : 0, own_max);
+    as_gbt_negotiated(as); /* the AARE itself never goes in GBT */
+    return rc;
 }
 
 /* reply_to_HLS_authentication: the client's f(StoC) checked, our f(CtoS) returned. */
@@ -227,6 +230,9 @@ static int answer_get(ds_assoc *as, uint8_t iip, int result, const ds_value *dat
     if (ds_value_encode_data(data, as->data, AS_DATA_MAX, &as->data_len, err, sizeof err))
         return answer_get(as, iip, DAR_OTHER, NULL);
     size_t limit = as->peer_max_pdu - (as->ciphered ? AS_CIPHER_OVERHEAD : 0);
+    /* with general block transfer the whole answer goes (as_send cuts it into GBT blocks) */
+    if (as->gbt && !ds_build_get_response_normal(iip, data, 0, as->tx, AS_APDU_MAX, &n, err, sizeof err))
+        return as_send(as, as->tx, n, 1);
     if (as->data_len + AS_BLOCK_OVERHEAD <= limit &&
         !ds_build_get_response_normal(iip, data, 0, as->tx, AS_APDU_MAX, &n, err, sizeof err) && n <= limit)
         return as_send(as, as->tx, n, 1);
@@ -478,7 +484,8 @@ int as_server_receive(ds_assoc *as, const uint8_t *apdu, size_t n)
         as_fail(as, "%s is not a request", t->service ? t->service : "an unknown APDU");
         return send_exception(as, STATE_SERVICE_UNKNOWN, SERVICE_NOT_SUPPORTED);
     }
-    if (apdu[0] != DS_APDU_TAG_AARQ && n > own_max) {
+    if (!as->gbt_joined) as_gbt_reset(as); /* a request not in GBT: its answer is not either */
+    if (apdu[0] != DS_APDU_TAG_AARQ && n > own_max && !as->gbt_joined) {
         as_fail(as, "a request of %zu bytes, longer than the max PDU %u", n, own_max);
         return send_exception(as, STATE_SERVICE_NOT_ALLOWED, SERVICE_PDU_TOO_LONG);
     }
