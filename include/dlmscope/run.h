@@ -62,6 +62,8 @@ typedef struct ds_run_settings {
     unsigned max_pdu;                 /* proposed (default 65535) */
     uint32_t conformance;             /* proposed (default 0x007E1F) */
     unsigned max_info;                /* HDLC max info field (default 128) */
+    unsigned gbt_window;              /* general block transfer proposed with this receive window,
+                                         1..63; 0 (default): not proposed */
 } ds_run_settings;
 
 void ds_run_settings_init(ds_run_settings *s);

@@ -51,6 +51,8 @@ void ds_cmd_run_usage(FILE *out)
             "  --timeout SECONDS      every wait on the meter (default 5)\n"
             "  --max-pdu N            proposed max PDU size (default 65535)\n"
             "  --max-info N           HDLC max information field (default 128)\n"
+            "  --gbt-window N         propose general block transfer, taking N blocks (1..63) in\n"
+            "                         one stream; 0 (default): not proposed\n"
             "  -h, --help             this help\n"
             "\n"
             "Keys and passwords are never printed nor written to the transcript in clear.\n"
@@ -92,6 +94,7 @@ int ds_cmd_run(int argc, char **argv)
         {"hex", no_argument, 0, 0},              {"decimal", no_argument, 0, 0},
         {"timeout", required_argument, 0, 0},    {"max-pdu", required_argument, 0, 0},
         {"max-info", required_argument, 0, 0},   {"sn", no_argument, 0, 0},
+        {"gbt-window", required_argument, 0, 0},
         {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
     pair opts[MAX_OPTIONS];
     size_t n = 0;

@@ -228,6 +228,9 @@ static int wait_for(runner *r, done_fn done)
         if (ds_clock_ms() >= deadline) return -2;
         if (ds_conn_pump(r->conn, r->fd, deadline) == DS_PUMP_CLOSED) r->broken = 1;
         deliver_inbox(r);
+        /* a service still waits and the link is quiet: the server holds the next block of a
+         * general block transfer stream, which over HDLC it sends only when polled */
+        if (r->as && ds_assoc_busy(r->as)) ds_conn_poll(r->conn, ds_clock_ms());
     }
     return 0;
 }
@@ -327,7 +330,9 @@ static int make_assoc(runner *r, char *err, size_t errlen)
     a.dedicated = s->dedicated;
     a.general_ciphering = s->general_ciphering;
     a.own_title = s->has_client_title ? s->client_title : NULL;
-    a.conformance = s->conformance;
+    /* general block transfer is proposed only with a window (--gbt-window) */
+    a.gbt_window = (uint8_t)s->gbt_window;
+    a.conformance = s->gbt_window ? s->conformance | DS_CONFORMANCE_GBT : s->conformance & ~DS_CONFORMANCE_GBT;
     a.max_pdu = (uint16_t)s->max_pdu;
     a.first_ic = s->ic;
     if (read_ic_file(s, &a.first_ic)) return snprintf(err, errlen, "%.200s: not an invocation counter", s->ic_file), -1;

@@ -182,6 +182,7 @@ static void answer_turn(ds_conn *c)
         pump_tx(c);
         return;
     }
+    if (conn_next_queued(c)) return; /* an APDU that waited for the turn (a GBT stream) */
     if (!is_client(c)) send_rr(c);
 }
 
@@ -414,6 +415,15 @@ int hdlc_open(ds_conn *c)
 int hdlc_send(ds_conn *c)
 {
     pump_tx(c);
+    return 0;
+}
+
+int hdlc_poll(ds_conn *c)
+{
+    if (c->state != LINK_UP || c->tx_active || c->n_unacked || c->rx_active || c->awaiting_reply) return 0;
+    if (conn_next_queued(c)) return 0;
+    send_rr(c);
+    c->awaiting_reply = 1;
     return 0;
 }
 

@@ -34,10 +34,11 @@ static ds_block_stream *stream_for(ds_block_stream pair[2], ds_link_addr sender)
         if (pair[i].active && pair[i].sender == sender) return &pair[i];
     for (int i = 0; i < 2; i++)
         if (!pair[i].active && pair[i].highest && pair[i].sender == sender) {
-            uint32_t highest = pair[i].highest; /* all else starts afresh, as in a free stream */
+            uint32_t highest = pair[i].highest, start_at = pair[i].start_at; /* all else starts afresh */
             stream_free(&pair[i]);
             pair[i].sender = sender;
             pair[i].highest = highest;
+            pair[i].start_at = start_at;
             return &pair[i];
         }
     ds_block_stream *s = pair[0].active ? &pair[1] : &pair[0];
@@ -75,14 +76,15 @@ static int add_block(ds_block_stream *s, ds_emit *e, const char *what, uint32_t 
                           "are dropped", what, s->data.len);
         s->active = 0;
     }
+    int starts = number == 1 || (s->start_at && number == s->start_at);
     if (!s->active) {
-        if (number != 1 && number <= s->highest) {
+        if (!starts && number <= s->highest) {
             ds_report_abs(e, "gbt.out-of-order", DS_SEV_WARNING, offset,
                           "%s block %lu after block %lu, with no block 1 between: out of order, ignored", what,
                           (unsigned long)number, (unsigned long)s->highest);
             return 0;
         }
-        if (number != 1) {
+        if (!starts) {
             /* the input starts in the middle of a transfer (a pasted frame): nothing is wrong with
              * the bytes, so no diagnostic; say why no whole is shown */
             s->highest = number;
@@ -90,7 +92,8 @@ static int add_block(ds_block_stream *s, ds_emit *e, const char *what, uint32_t 
             return 0;
         }
         s->active = 1;
-        s->next = 1;
+        s->next = number;
+        s->start_at = 0;
         s->highest = 0;
         s->first_len = n;
         ds_buf_reset(&s->data);
@@ -136,6 +139,15 @@ static int gbt(ds_blocks *b, ds_emit *e, ds_link_addr sender, const uint8_t *a, 
     if (ds_cur_uint(&c, 1, &control) || ds_cur_uint(&c, 2, &number) || ds_cur_uint(&c, 2, &ack) ||
         ds_cur_len(&c, &len, NULL) || ds_cur_bytes(&c, len, &data))
         return 1; /* malformed: the walker has said so */
+    if (len == 0) {
+        /* an acknowledgement (REFERENCE.md 10.3: block data empty, BNA = the last block taken):
+         * no block to join; its number is of its sender's counter, so that sender's next data
+         * block may start a transfer after it */
+        ds_block_stream *s = stream_for(b->gbt, sender);
+        if (!s->active) s->start_at = (uint32_t)number + 1;
+        ds_emit_comment(e, "general block transfer: acknowledges block %lu", (unsigned long)ack);
+        return 1;
+    }
     ds_block_stream done;
     if (add_block(stream_for(b->gbt, sender), e, "general block transfer", (uint32_t)number,
                   (int)(control >> 7), data, len, offset, &done) != 1)

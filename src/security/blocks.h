@@ -36,6 +36,9 @@ typedef struct ds_block_stream {
      * ended (completed or given up), so that a block number going back is told from one whose
      * earlier blocks are not in the input; 0 before any block */
     uint32_t highest;
+    /* GBT: the number a transfer of this sender may start at besides 1: the one after its own
+     * acknowledgement (an acknowledgement takes a number of the sender's counter); 0: none */
+    uint32_t start_at;
     size_t first_len;                /* bytes of block 1: the start of data */
     ds_buf data;                     /* gathered so far, at most DS_BLOCKS_MAX */
     uint64_t first_offset;
