@@ -105,6 +105,10 @@ uint64_t ds_conn_next_deadline(const ds_conn *c);
 /* Client, HDLC: polls the server (RR) for an APDU it holds, when nothing is in flight: a server
  * streaming several APDUs (general block transfer) sends each only when polled. No-op otherwise. */
 int ds_conn_poll(ds_conn *c, uint64_t now_ms);
+/* Server, HDLC: the APDU that polled it needs no answer (a block inside a general block
+ * transfer stream): an RR gives the turn back at once, instead of keeping it until an answer.
+ * No-op when it answered, or otherwise. */
+int ds_conn_release_turn(ds_conn *c, uint64_t now_ms);
 /* Moves up to cap queued output bytes into buf; returns how many. */
 size_t ds_conn_output(ds_conn *c, uint8_t *buf, size_t cap);
 

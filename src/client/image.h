@@ -22,6 +22,7 @@ typedef struct image_io {
     unsigned retries;          /* a block refused with hardware-fault or temporary-failure: tries */
     unsigned verify_polls;     /* polls of the status while the meter verifies */
     unsigned poll_ms;          /* between them */
+    int gbt;                   /* general block transfer negotiated: a long ACTION goes in GBT blocks */
 } image_io;
 
 /* 0 done, 1 the meter refused or answered wrong (reported), 2 the link broke. */

@@ -404,7 +404,8 @@ static int run_image(runner *r, const ds_run_step *st)
         return 0;
     }
     image_io io = {r, image_call, image_pause, image_say, ds_assoc_peer_max_pdu(r->as), r->log,
-                   isatty(fileno(r->log)), 3, 20, 200};
+                   isatty(fileno(r->log)), 3, 20, 200, 0};
+    io.gbt = (ds_assoc_negotiated_conformance(r->as) & DS_CONFORMANCE_GBT) != 0 && r->s->gbt_window != 0;
     r->quiet = 1;
     int rc = image_transfer(&io, st->image);
     r->quiet = 0;

@@ -288,6 +288,14 @@ int ds_conn_send_apdu(ds_conn *c, const uint8_t *apdu, size_t len, uint64_t now_
     return start_apdu(c, apdu, len);
 }
 
+int ds_conn_release_turn(ds_conn *c, uint64_t now_ms)
+{
+    if (!c) return -1;
+    c->now = now_ms;
+    if (c->s.framing != DS_CONN_HDLC || c->s.role != DS_CONN_SERVER) return 0;
+    return hdlc_release_turn(c);
+}
+
 int ds_conn_poll(ds_conn *c, uint64_t now_ms)
 {
     if (!c) return -1;

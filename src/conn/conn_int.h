@@ -64,6 +64,7 @@ struct ds_conn {
     unsigned vs, vr;             /* HDLC V(S), V(R), mod 8 */
     int awaiting_reply;          /* client: an APDU went out, its answer has not come */
     int peer_busy;               /* the peer sent RNR */
+    int turn_held;               /* server: polled by a complete APDU and not answered yet */
     uint64_t poll_at;            /* client: when the frame now waited for was sent */
     unsigned retries;            /* sends again since the last progress */
     uint64_t last_heard;         /* server: the last frame for us (inactivity) */
@@ -104,6 +105,8 @@ void conn_drop_queue(ds_conn *c);
 int hdlc_send(ds_conn *c);
 /* Client: an RR poll for what the server holds, when nothing is in flight. */
 int hdlc_poll(ds_conn *c);
+/* Server: an RR when it holds the turn with nothing to say. */
+int hdlc_release_turn(ds_conn *c);
 int hdlc_close(ds_conn *c);
 void hdlc_tick(ds_conn *c);
 uint64_t hdlc_deadline(const ds_conn *c);

@@ -33,7 +33,7 @@ static ds_block_stream *stream_for(ds_block_stream pair[2], ds_link_addr sender)
     for (int i = 0; i < 2; i++)
         if (pair[i].active && pair[i].sender == sender) return &pair[i];
     for (int i = 0; i < 2; i++)
-        if (!pair[i].active && pair[i].highest && pair[i].sender == sender) {
+        if (!pair[i].active && (pair[i].highest || pair[i].start_at) && pair[i].sender == sender) {
             uint32_t highest = pair[i].highest, start_at = pair[i].start_at; /* all else starts afresh */
             stream_free(&pair[i]);
             pair[i].sender = sender;

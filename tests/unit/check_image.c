@@ -284,7 +284,7 @@ static int transfer(int resume)
     memcpy(im.obis, IMAGE_LN, 6);
     im.verify = im.activate = 1;
     im.resume = resume;
-    image_io io = {NULL, call, pause_ms, say, ds_assoc_peer_max_pdu(CLIENT), NULL, 0, 3, 20, 10};
+    image_io io = {NULL, call, pause_ms, say, ds_assoc_peer_max_pdu(CLIENT), NULL, 0, 3, 20, 10, 0};
     return image_transfer(&io, &im);
 }
 
@@ -319,7 +319,7 @@ END_TEST
 START_TEST(hardware_fault_always)
 {
     M.fault_block = 2;
-    image_io io = {NULL, call, pause_ms, say, 1024, NULL, 0, 1, 20, 10}; /* one try: no retry */
+    image_io io = {NULL, call, pause_ms, say, 1024, NULL, 0, 1, 20, 10, 0}; /* one try: no retry */
     ds_run_image im;
     memset(&im, 0, sizeof im);
     snprintf(im.file, sizeof im.file, "%s", PATH);
