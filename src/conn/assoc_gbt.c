@@ -8,8 +8,8 @@
  *
  * Numbering: each side counts the GBT APDUs it sends in one exchange from 1 (its data blocks and
  * its acknowledgements alike); BN = 1 with BNA = 0 opens an exchange. A sender streams up to the
- * window the peer gave in its last GBT (1 before any came), the blocks inside the window with the
- * streaming bit, and waits for the acknowledgement at the window's end: a GBT with no data whose
+ * window the peer gave in its last GBT (1 before any came), no more than its own window, the
+ * blocks inside the window with the streaming bit, and waits for the acknowledgement at the window's end: a GBT with no data whose
  * BNA is the last block taken in order. The blocks after BNA go again: so a lost block is asked
  * for again at the end of its window. Blocks already taken are dropped. The last block ends the
  * stream and is answered by the service's answer (or acknowledged when a block before it is
@@ -57,7 +57,11 @@ static int send_gbt(ds_assoc *as, uint8_t control, uint16_t number, const uint8_
  * block's window starts in the middle.) */
 static int send_window(ds_assoc *as, uint16_t from)
 {
-    uint32_t to = (uint32_t)from + (as->gbt_peer_window ? as->gbt_peer_window : 1) - 1;
+    /* the peer's window, and no more than this side's own (the emulator's --gbt-window says how
+       many blocks it streams at most) */
+    uint32_t window = as->gbt_peer_window ? as->gbt_peer_window : 1;
+    if (own_window(as) && own_window(as) < window) window = own_window(as);
+    uint32_t to = (uint32_t)from + window - 1;
     if (to > as->gbt_last) to = as->gbt_last;
     for (uint32_t bn = from; bn <= to; bn++) {
         size_t off = (size_t)(bn - as->gbt_first) * as->gbt_block;
