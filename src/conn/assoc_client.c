@@ -358,7 +358,8 @@ static uint32_t first_error_in_list(const ds_value *apdu)
     return 0;
 }
 
-/* The long GET is complete: the Data joined from the blocks, answered as one get-response-normal. */
+/* The long GET (or ACTION return) is complete: the Data joined from the blocks, answered as one
+ * get-response-normal (action-response-normal with the Data as return parameters). */
 static int finish_long_get(ds_assoc *as)
 {
     ds_value_arena_reset(as->arena);
@@ -373,7 +374,9 @@ static int finish_long_get(ds_assoc *as)
     }
     size_t n = 0;
     char err[200];
-    if (ds_build_get_response_normal(as->iip, data, 0, as->answer, AS_APDU_MAX, &n, err, sizeof err)) {
+    int action = as->request_tag == DS_APDU_TAG_ACTION_REQUEST;
+    if (action ? ds_build_action_response_normal(as->iip, 0, data, as->answer, AS_APDU_MAX, &n, err, sizeof err)
+               : ds_build_get_response_normal(as->iip, data, 0, as->answer, AS_APDU_MAX, &n, err, sizeof err)) {
         /* longer than one APDU can be: the answer stays the last block */
         as_fail(as, "the joined Data (%zu bytes) is too long to show as one response: %s", as->join.len, err);
         return finish(as, DS_ASSOC_OK, 0, NULL, 0);
@@ -412,7 +415,7 @@ static int on_action_block(ds_assoc *as, const ds_value *apdu, const uint8_t *pl
     }
     int rc = ds_block_join_add(&as->join, apdu, err, sizeof err);
     if (rc < 0) return mismatch(as, plain, n, "action pblock: %s", err);
-    if (rc == 1) return finish(as, DS_ASSOC_OK, 0, plain, n);
+    if (rc == 1) return finish_long_get(as);
     uint32_t number = as->join.next - 1;
     ds_value_arena_reset(as->arena);
     ds_value *req = ds_value_new_apdu(as->arena, DS_APDU_TAG_ACTION_REQUEST);

@@ -98,6 +98,7 @@ struct ds_assoc {
     uint8_t get_iip;
     int get_running;                     /* a long GET is being answered block by block */
     int set_running;                     /* a long SET is being received */
+    int action_running;                  /* a long ACTION's return is being answered in pblocks */
 
     /* general block transfer, both roles (assoc_gbt.c) */
     int gbt;                             /* negotiated: both conformances have it, gbt_window set */

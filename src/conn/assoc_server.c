@@ -132,7 +132,7 @@ static int on_aarq(ds_assoc *as, const ds_value *tree)
     ds_association aarq;
     ds_assoc_settings chosen = as->s;
     as->has_peer_title = 0;
-    as->get_running = as->set_running = 0;
+    as->get_running = as->set_running = as->action_running = 0;
     as->gbt = 0;
     if (as_read_acse(as, tree, &aarq, 1)) return refuse(as, &aarq, DIAG_NO_REASON, as->error);
     int mechanism = aarq.mechanism < 0 ? 0 : aarq.mechanism;
@@ -369,13 +369,43 @@ static int on_set(ds_assoc *as, const ds_value *tree, uint8_t form, uint8_t iip)
 
 /* ---- ACTION ---- */
 
+/* Block `block_next` of a long ACTION's return parameters: action-response-with-pblock, each
+ * asked for by the client's action-request-next-pblock. */
+static int send_action_return_block(ds_assoc *as)
+{
+    uint32_t number = as->block_next;
+    size_t from = (size_t)(number - 1) * as->block_size;
+    size_t len = as->data_len - from < as->block_size ? as->data_len - from : as->block_size;
+    int last = number >= as->block_count;
+    size_t n = 0;
+    char err[200];
+    if (ds_build_action_response_with_pblock(as->get_iip, last, number, as->data + from, len, as->tx, AS_APDU_MAX, &n,
+                                             err, sizeof err))
+        return as_fail(as, "action pblock %lu: %s", (unsigned long)number, err);
+    if (last) as->action_running = 0;
+    as->block_next++;
+    return as_send(as, as->tx, n, 1);
+}
+
 static int answer_action(ds_assoc *as, uint8_t iip, int result, const ds_value *ret)
 {
     size_t n = 0;
     char err[200];
+    as->action_running = 0;
     if (ds_build_action_response_normal(iip, (uint8_t)result, result ? NULL : ret, as->tx, AS_APDU_MAX, &n, err, sizeof err))
         return as_fail(as, "action-response: %s", err);
-    return as_send(as, as->tx, n, 1);
+    size_t limit = as->peer_max_pdu - (as->ciphered ? AS_CIPHER_OVERHEAD : 0);
+    if (n <= limit || as->gbt || result || !ret) return as_send(as, as->tx, n, 1); /* GBT: as_send cuts it */
+    /* longer than the client takes, and no GBT: the return parameters (their encoded Data) in
+       pblocks, as the service's own block form */
+    if (ds_value_encode_data(ret, as->data, AS_DATA_MAX, &as->data_len, err, sizeof err))
+        return answer_action(as, iip, DAR_OTHER, NULL);
+    as->get_iip = iip;
+    as->block_size = as_block_size(as);
+    as->block_count = (uint32_t)((as->data_len + as->block_size - 1) / as->block_size);
+    as->block_next = 1;
+    as->action_running = 1;
+    return send_action_return_block(as);
 }
 
 static int is_hls_reply(const ds_cosem_ref *r)
@@ -405,6 +435,11 @@ static int on_action(ds_assoc *as, const ds_value *tree, uint8_t form, uint8_t i
         return invoke(as, iip, &ref, ds_value_data(ds_value_find(normal, "MethodInvocationParameters")));
     }
     if (as->state != AS_OPEN) return send_exception(as, STATE_SERVICE_NOT_ALLOWED, SERVICE_OPERATION_NOT_POSSIBLE);
+    if (form == 2) { /* action-request-next-pblock: the next block of a long return */
+        const ds_value *num = ds_value_find_any(tree, "BlockNumber");
+        if (!as->action_running || !num || num->u != as->block_next - 1) return answer_action(as, iip, DAR_OTHER, NULL);
+        return send_action_return_block(as);
+    }
     if (form == 4 || form == 6) {
         const ds_value *num = ds_value_find_any(tree, "BlockNumber");
         if (form == 4) {

@@ -168,12 +168,16 @@ static int m_action(void *user, int client_sap, const ds_cosem_ref *ref, const d
                     ds_value **ret)
 {
     (void)user;
-    (void)a;
-    (void)ret;
     if (same(ref, 1, DATA, 1)) { /* a long parameter: 1000 bytes i & FF, whole after the pblocks */
         if (!params || params->tag != DS_DATA_OCTET_STRING || params->len != 1000) return 12;
         for (size_t i = 0; i < 1000; i++)
             if (params->bytes[i] != (uint8_t)i) return 12;
+        return 0;
+    }
+    if (same(ref, 1, DATA, 3)) { /* a long return: 1000 bytes i & FF */
+        uint8_t big[1000];
+        for (size_t i = 0; i < sizeof big; i++) big[i] = (uint8_t)i;
+        *ret = ds_value_new_bytes(a, DS_DATA_OCTET_STRING, big, sizeof big);
         return 0;
     }
     if (!same(ref, 70, DISCONNECT, 1) && !same(ref, 70, DISCONNECT, 2)) return 4;
@@ -564,6 +568,22 @@ START_TEST(ciphered)
 END_TEST
 
 /* Blocks both ways, plain: a long GET answer asked for block by block, a long SET sent in blocks */
+/* What a machine sent (its trace): how many APDUs, the longest, and how many
+ * action-response-with-pblock (C7 02). */
+static struct {
+    unsigned count, pblocks;
+    size_t longest;
+} SENT;
+
+static void count_sent(void *user, int sent, const uint8_t *plain, size_t len)
+{
+    (void)user;
+    if (!sent) return;
+    SENT.count++;
+    if (len > SENT.longest) SENT.longest = len;
+    if (len > 1 && plain[0] == 0xC7 && plain[1] == 0x02) SENT.pblocks++;
+}
+
 START_TEST(blocks)
 {
     ds_assoc_settings cs = base(DS_ASSOC_CLIENT, 0, NULL), ss = base(DS_ASSOC_SERVER, 0, NULL);
@@ -595,6 +615,30 @@ START_TEST(blocks)
         ds_value_arena_free(a);
         r = run(&p, req2, n2);
         ck_assert_msg(r->status == DS_ASSOC_OK, "%s / %s", ds_assoc_error(p.client), ds_assoc_error(p.server));
+    }
+    /* every APDU the server sends fits the client's max PDU: counted, and the longest kept */
+    ds_assoc_set_trace(p.server, count_sent, NULL);
+    SENT.count = SENT.longest = SENT.pblocks = 0;
+    /* an ACTION whose return (a 1000-byte octet string) is longer than the client's 128: in
+       action-response-with-pblock pieces, joined into one action-response-normal: C7 01 C1,
+       result 00, return parameters present 01, data 00, 09 82 03E8 and the 1000 bytes = 1010 */
+    {
+        ds_value_arena *a = ds_value_arena_new(16, 256);
+        uint8_t req3[64];
+        size_t n3;
+        char err[128];
+        ds_cosem_ref ref = {1, {0, 0, 96, 1, 0, 255}, 3};
+        ck_assert_int_eq(ds_build_action_request_normal(0xC1, &ref, ds_value_new_int(a, DS_DATA_INTEGER, 0), req3,
+                                                        sizeof req3, &n3, err, sizeof err), 0);
+        ds_value_arena_free(a);
+        r = run(&p, req3, n3);
+        ck_assert_msg(r->status == DS_ASSOC_OK, "%s / %s", ds_assoc_error(p.client), ds_assoc_error(p.server));
+        ck_assert_uint_eq(r->answer_len, 1010);
+        ck_assert_uint_eq(r->answer[0], 0xC7);
+        ck_assert_uint_eq(r->answer[1], 0x01);
+        for (size_t i = 0; i < 1000; i++) ck_assert_uint_eq(r->answer[10 + i], (uint8_t)i);
+        ck_assert_uint_ge(SENT.pblocks, 9); /* 1004 bytes of Data in blocks of 128 - 24 = 104 */
+        ck_assert_uint_le(SENT.longest, 128);
     }
     /* selective access by entry: rows 3..5 (to_entry inclusive) */
     uint8_t req[128];
