@@ -64,11 +64,7 @@ ds_assoc *ds_assoc_new(const ds_assoc_settings *s, ds_assoc_output_fn out, void 
     as->rx = malloc(AS_APDU_MAX);
     as->answer = malloc(AS_APDU_MAX);
     as->data = malloc(AS_DATA_MAX);
-    as->gbt_out = malloc(AS_APDU_MAX);
-    as->gbt_in = malloc(AS_APDU_MAX);
-    as->gbt_blk = malloc(0x10000u + 64u);
-    if (!as->arena || !as->tx || !as->ctx || !as->rx || !as->answer || !as->data || !as->gbt_out || !as->gbt_in ||
-        !as->gbt_blk) {
+    if (!as->arena || !as->tx || !as->ctx || !as->rx || !as->answer || !as->data) {
         ds_assoc_free(as);
         return NULL;
     }

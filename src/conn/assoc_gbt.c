@@ -14,6 +14,7 @@
  * for again at the end of its window. Blocks already taken are dropped. The last block ends the
  * stream and is answered by the service's answer (or acknowledged when a block before it is
  * missing). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "apdu/apdu_tags.h"
@@ -26,6 +27,18 @@ void as_gbt_negotiated(ds_assoc *as)
 {
     as->gbt = as->s.gbt_window != 0 && (as->conformance & DS_CONFORMANCE_GBT) != 0;
     as->gbt_peer_window = 1;
+    if (as->gbt && !as->gbt_blk) { /* the buffers only for an association that uses GBT */
+        as->gbt_out = malloc(AS_APDU_MAX);
+        as->gbt_in = malloc(AS_APDU_MAX);
+        as->gbt_blk = malloc(0x10000u + 64u);
+        if (!as->gbt_out || !as->gbt_in || !as->gbt_blk) {
+            free(as->gbt_out);
+            free(as->gbt_in);
+            free(as->gbt_blk);
+            as->gbt_out = as->gbt_in = as->gbt_blk = NULL;
+            as->gbt = 0; /* no memory: the service-specific blocks remain */
+        }
+    }
 }
 
 void as_gbt_reset(ds_assoc *as)
