@@ -23,22 +23,39 @@
 /* GBT APDU header: tag, control, two numbers, a length of up to 3 bytes */
 #define GBT_HEADER 10u
 
+/* The buffers only an association that uses GBT needs: whole APDUs of up to AS_APDU_MAX bytes
+ * (tx, ctx, rx and answer grown; the blocks' own buffers). realloc keeps what they hold (the
+ * AARE being read). */
+static int grow(uint8_t **buf)
+{
+    uint8_t *p = realloc(*buf, AS_APDU_MAX);
+    if (!p) return -1;
+    *buf = p;
+    return 0;
+}
+
+static int grow_buffers(ds_assoc *as)
+{
+    if (grow(&as->tx) || grow(&as->ctx) || grow(&as->rx) || grow(&as->answer)) return -1;
+    as->gbt_out = malloc(AS_APDU_MAX);
+    as->gbt_in = malloc(AS_APDU_MAX);
+    as->gbt_blk = malloc(0x10000u + 64u);
+    if (!as->gbt_out || !as->gbt_in || !as->gbt_blk) {
+        free(as->gbt_out);
+        free(as->gbt_in);
+        free(as->gbt_blk);
+        as->gbt_out = as->gbt_in = as->gbt_blk = NULL;
+        return -1;
+    }
+    as->apdu_cap = AS_APDU_MAX;
+    return 0;
+}
+
 void as_gbt_negotiated(ds_assoc *as)
 {
     as->gbt = as->s.gbt_window != 0 && (as->conformance & DS_CONFORMANCE_GBT) != 0;
     as->gbt_peer_window = 1;
-    if (as->gbt && !as->gbt_blk) { /* the buffers only for an association that uses GBT */
-        as->gbt_out = malloc(AS_APDU_MAX);
-        as->gbt_in = malloc(AS_APDU_MAX);
-        as->gbt_blk = malloc(0x10000u + 64u);
-        if (!as->gbt_out || !as->gbt_in || !as->gbt_blk) {
-            free(as->gbt_out);
-            free(as->gbt_in);
-            free(as->gbt_blk);
-            as->gbt_out = as->gbt_in = as->gbt_blk = NULL;
-            as->gbt = 0; /* no memory: the service-specific blocks remain */
-        }
-    }
+    if (as->gbt && !as->gbt_blk && grow_buffers(as)) as->gbt = 0; /* no memory: service blocks remain */
 }
 
 void as_gbt_reset(ds_assoc *as)

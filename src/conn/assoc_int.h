@@ -12,9 +12,10 @@
 
 /* The largest Data reassembled from blocks or split into blocks. */
 #define AS_DATA_MAX (1024u * 1024u)
-/* The largest APDU either side handles: one APDU of the link is at most a max PDU size (16 bits),
- * but a general block transfer joins (or splits) a whole APDU around Data of AS_DATA_MAX bytes,
- * with its header and the ciphering around it. */
+/* The largest APDU either side handles (a max PDU size is 16 bits) plus ciphering overhead... */
+#define AS_APDU_BASE (65535u + 512u)
+/* ...and once general block transfer is negotiated, which joins (or splits) a whole APDU around
+ * Data of AS_DATA_MAX bytes, with its header and the ciphering around it. */
 #define AS_APDU_MAX (AS_DATA_MAX + 1024u)
 #define AS_CHALLENGE_MAX 64u
 #define AS_ERROR_MAX 256u
@@ -70,7 +71,8 @@ struct ds_assoc {
     ds_cipher_form reply_form;           /* the form the peer's last APDU came in; 0 plain */
     uint8_t reply_sc;                    /* and its security control (the server answers alike) */
     uint8_t kept_title[DS_HLS_TITLE_LEN], kept_auth[AS_CHALLENGE_MAX]; /* as_read_association's copies */
-    uint8_t *tx, *ctx, *rx;              /* plain out, ciphered out, deciphered in (AS_APDU_MAX) */
+    uint8_t *tx, *ctx, *rx;              /* plain out, ciphered out, deciphered in (apdu_cap) */
+    size_t apdu_cap;                     /* AS_APDU_BASE; AS_APDU_MAX once GBT is negotiated */
     char error[AS_ERROR_MAX];
 
     /* client */
@@ -80,7 +82,7 @@ struct ds_assoc {
     uint8_t iip;                         /* its invoke-id-and-priority byte */
     uint8_t next_invoke;
     ds_assoc_result result;
-    uint8_t *answer;                     /* result.answer points here (AS_APDU_MAX) */
+    uint8_t *answer;                     /* result.answer points here (apdu_cap) */
     uint8_t *data;                       /* blocks joined (client GET) or to split (AS_DATA_MAX) */
     size_t data_len;
     ds_block_join join;
@@ -154,8 +156,9 @@ int as_set_u(ds_value *node, const char *path, uint64_t u);
  * the splitter: the machines send one block at a time, each when the peer asks for it. */
 typedef struct as_pick {
     uint32_t want, seen;
-    uint8_t *out;     /* AS_APDU_MAX bytes */
+    uint8_t *out;
     size_t len;
+    size_t cap;       /* out's size */
 } as_pick;
 
 /* A ds_block_fn: copies block `want` into out and stops the split (1); -1 if it does not fit. */

@@ -29,7 +29,7 @@ static int send_exception(ds_assoc *as, uint8_t state_error, uint8_t service_err
 {
     size_t n = 0;
     char err[200];
-    if (ds_build_exception_response(state_error, service_error, as->tx, AS_APDU_MAX, &n, err, sizeof err))
+    if (ds_build_exception_response(state_error, service_error, as->tx, as->apdu_cap, &n, err, sizeof err))
         return as_fail(as, "exception-response: %s", err);
     return as_send(as, as->tx, n, 0);
 }
@@ -107,13 +107,13 @@ static int send_aare(ds_assoc *as, const ds_association *aarq, uint8_t result, u
     size_t ilen = 0;
     int cipher_initiate = result == 0 && as->ciphered && as->reply_form;
     if (cipher_initiate) {
-        if (as_initiate_bytes(as, &a, 0, initiate, AS_APDU_MAX, &ilen)) return -1;
+        if (as_initiate_bytes(as, &a, 0, initiate, as->apdu_cap, &ilen)) return -1;
         a.user_information = initiate;
         a.user_information_len = ilen;
     }
     size_t n = 0;
     char err[200];
-    if (ds_build_aare(&a, as->tx, AS_APDU_MAX, &n, err, sizeof err)) return as_fail(as, "AARE: %s", err);
+    if (ds_build_aare(&a, as->tx, as->apdu_cap, &n, err, sizeof err)) return as_fail(as, "AARE: %s", err);
     return as_send(as, as->tx, n, 0);
 }
 
@@ -187,7 +187,7 @@ static int on_hls_reply(ds_assoc *as, uint8_t iip, const ds_value *params)
     if (!params || params->tag != DS_DATA_OCTET_STRING || ds_hls_verify(&in, 0, params->bytes, params->len, why, sizeof why) != 0) {
         as->state = AS_CLOSED;
         as_fail(as, "the client's f(StoC) does not match");
-        if (ds_build_action_response_normal(iip, DAR_READ_WRITE_DENIED, NULL, as->tx, AS_APDU_MAX, &n, err, sizeof err))
+        if (ds_build_action_response_normal(iip, DAR_READ_WRITE_DENIED, NULL, as->tx, as->apdu_cap, &n, err, sizeof err))
             return as_fail(as, "action-response: %s", err);
         return as_send(as, as->tx, n, 1);
     }
@@ -197,7 +197,7 @@ static int on_hls_reply(ds_assoc *as, uint8_t iip, const ds_value *params)
     if (as->s.mechanism == 5 && ds_ic_take(&as->ic, &ic)) return as_fail(as, "the invocation counter is exhausted");
     if (ds_hls_expected(&in, 1, ic, value, &len)) return as_fail(as, "cannot compute f(CtoS)");
     ds_value *d = ds_value_new_bytes(as->arena, DS_DATA_OCTET_STRING, value, len);
-    if (!d || ds_build_action_response_normal(iip, 0, d, as->tx, AS_APDU_MAX, &n, err, sizeof err))
+    if (!d || ds_build_action_response_normal(iip, 0, d, as->tx, as->apdu_cap, &n, err, sizeof err))
         return as_fail(as, "action-response: %s", d ? err : "no room");
     as->state = AS_OPEN;
     return as_send(as, as->tx, n, 1);
@@ -207,7 +207,7 @@ static int on_hls_reply(ds_assoc *as, uint8_t iip, const ds_value *params)
 
 static int send_get_block(ds_assoc *as)
 {
-    as_pick p = {as->block_next, 0, as->tx, 0};
+    as_pick p = {as->block_next, 0, as->tx, 0, as->apdu_cap};
     char err[200] = "";
     int rc =
         ds_split_get_response(as->get_iip, as->data, as->data_len, as->block_size, as_pick_block, &p, err, sizeof err);
@@ -222,7 +222,7 @@ static int answer_get(ds_assoc *as, uint8_t iip, int result, const ds_value *dat
     size_t n = 0;
     char err[200];
     if (result || !data) {
-        if (ds_build_get_response_normal(iip, NULL, (uint8_t)(result ? result : DAR_OTHER), as->tx, AS_APDU_MAX, &n, err,
+        if (ds_build_get_response_normal(iip, NULL, (uint8_t)(result ? result : DAR_OTHER), as->tx, as->apdu_cap, &n, err,
                                          sizeof err))
             return as_fail(as, "get-response: %s", err);
         return as_send(as, as->tx, n, 1);
@@ -231,10 +231,10 @@ static int answer_get(ds_assoc *as, uint8_t iip, int result, const ds_value *dat
         return answer_get(as, iip, DAR_OTHER, NULL);
     size_t limit = as->peer_max_pdu - (as->ciphered ? AS_CIPHER_OVERHEAD : 0);
     /* with general block transfer the whole answer goes (as_send cuts it into GBT blocks) */
-    if (as->gbt && !ds_build_get_response_normal(iip, data, 0, as->tx, AS_APDU_MAX, &n, err, sizeof err))
+    if (as->gbt && !ds_build_get_response_normal(iip, data, 0, as->tx, as->apdu_cap, &n, err, sizeof err))
         return as_send(as, as->tx, n, 1);
     if (as->data_len + AS_BLOCK_OVERHEAD <= limit &&
-        !ds_build_get_response_normal(iip, data, 0, as->tx, AS_APDU_MAX, &n, err, sizeof err) && n <= limit)
+        !ds_build_get_response_normal(iip, data, 0, as->tx, as->apdu_cap, &n, err, sizeof err) && n <= limit)
         return as_send(as, as->tx, n, 1);
     /* longer than the client takes: the encoded Data in blocks, asked for one by one */
     as->get_iip = iip;
@@ -291,7 +291,7 @@ static int answer_set(ds_assoc *as, uint8_t iip, int result)
 {
     size_t n = 0;
     char err[200];
-    if (ds_build_set_response_normal(iip, (uint8_t)result, as->tx, AS_APDU_MAX, &n, err, sizeof err))
+    if (ds_build_set_response_normal(iip, (uint8_t)result, as->tx, as->apdu_cap, &n, err, sizeof err))
         return as_fail(as, "set-response: %s", err);
     return as_send(as, as->tx, n, 1);
 }
@@ -379,7 +379,7 @@ static int send_action_return_block(ds_assoc *as)
     int last = number >= as->block_count;
     size_t n = 0;
     char err[200];
-    if (ds_build_action_response_with_pblock(as->get_iip, last, number, as->data + from, len, as->tx, AS_APDU_MAX, &n,
+    if (ds_build_action_response_with_pblock(as->get_iip, last, number, as->data + from, len, as->tx, as->apdu_cap, &n,
                                              err, sizeof err))
         return as_fail(as, "action pblock %lu: %s", (unsigned long)number, err);
     if (last) as->action_running = 0;
@@ -392,7 +392,7 @@ static int answer_action(ds_assoc *as, uint8_t iip, int result, const ds_value *
     size_t n = 0;
     char err[200];
     as->action_running = 0;
-    if (ds_build_action_response_normal(iip, (uint8_t)result, result ? NULL : ret, as->tx, AS_APDU_MAX, &n, err, sizeof err))
+    if (ds_build_action_response_normal(iip, (uint8_t)result, result ? NULL : ret, as->tx, as->apdu_cap, &n, err, sizeof err))
         return as_fail(as, "action-response: %s", err);
     size_t limit = as->peer_max_pdu - (as->ciphered ? AS_CIPHER_OVERHEAD : 0);
     if (n <= limit || as->gbt || result || !ret) return as_send(as, as->tx, n, 1); /* GBT: as_send cuts it */
@@ -504,7 +504,7 @@ static int on_rlrq(ds_assoc *as)
     char err[200];
     as->state = AS_CLOSED;
     as->get_running = as->set_running = 0;
-    if (ds_build_release_response(0, as->tx, AS_APDU_MAX, &n, err, sizeof err)) return as_fail(as, "RLRE: %s", err);
+    if (ds_build_release_response(0, as->tx, as->apdu_cap, &n, err, sizeof err)) return as_fail(as, "RLRE: %s", err);
     return as_send(as, as->tx, n, 0);
 }
 
