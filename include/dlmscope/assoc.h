@@ -62,9 +62,6 @@ typedef struct ds_assoc_settings {
                                      1..63 proposed/offered, and the blocks this side takes in one stream */
 } ds_assoc_settings;
 
-/* Conformance bit 2, general-block-transfer (bit 0 = the MSB of the 24-bit block). */
-#define DS_CONFORMANCE_GBT 0x200000u
-
 /* Server role: the meter's objects. Each returns a data-access-result (GET/SET) or an
  * action-result (ACTION): 0 success. Values come and go through the arena a. access: the
  * selective access descriptor (a ds_value structure: selector and parameters) or NULL. */

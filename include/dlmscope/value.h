@@ -343,6 +343,8 @@ int ds_split_action_request(uint8_t iip, const ds_cosem_ref *ref, const uint8_t 
 #define DS_GBT_LAST 0x80
 #define DS_GBT_STREAMING 0x40
 #define DS_GBT_WINDOW 0x3F
+/* Conformance bit 2, general-block-transfer (bit 0 = the MSB of the 24-bit block). */
+#define DS_CONFORMANCE_GBT 0x200000u
 int ds_build_general_block_transfer(uint8_t control, uint16_t number, uint16_t ack, const uint8_t *data, size_t n,
                                     uint8_t *buf, size_t cap, size_t *len, char *err, size_t errsz);
 typedef struct ds_gbt_params {
