@@ -159,6 +159,10 @@ gbt_image() {
     blocks=$(( (IMAGE_BYTES + 255) / 256 ))
     if [ "$streamed" -eq $(( 1 + 2 * (blocks - 2) )) ] && ! grep -q 'PBlock' "$TMP/$name.dec"; then pass
     else fail "$name: $streamed streamed GBT blocks for $blocks image blocks (or pblocks seen)"; fi
+    # the decoder joins each direction's blocks apart (client 1 and server 1 share their
+    # addresses: the transcript's direction tells them apart) and takes acknowledgements as such
+    if ! grep -q 'gbt\.' "$TMP/$name.decerr"; then pass
+    else fail "$name: $(grep 'gbt\.' "$TMP/$name.decerr" | head -1)"; fi
 }
 SAVED_MODEL=$MODEL
 MODEL=$TMP/meter-pdu128.xml
@@ -172,6 +176,11 @@ else
     run tcp-gbt-image 0 --tcp 127.0.0.1:$PORT --gbt-window 8 $GMAC "$TMP/image.xml"
     stored tcp-gbt-image "$TMP/store-gbt-tcp"
     gbt_image tcp-gbt-image
+    # diagnose pairs the joined ciphered ACTIONs with their answers, no block is too large
+    "$BIN" diagnose --ek $EK --ak $AK "$TMP/tcp-gbt-image.log" >"$TMP/tcp-gbt-image.diag" 2>&1
+    if grep -q 'findings: 0 error(s), 0 warning(s)' "$TMP/tcp-gbt-image.diag" &&
+        grep -q '957 block(s) sent' "$TMP/tcp-gbt-image.diag"; then pass
+    else fail "tcp-gbt-image: diagnose: $(grep -m2 'findings\|^error\|^warning' "$TMP/tcp-gbt-image.diag")"; fi
 fi
 start gbt-pty --pty "$TMP/gbt.pty" --max-info 128 --gbt-window 8 --store-images "$TMP/store-gbt-pty"
 case $LISTEN in
