@@ -16,6 +16,11 @@
  * ds_server_objects callbacks, and the answers (split into blocks when longer than the client's
  * max PDU) come out through the output callback.
  *
+ * General block transfer (both roles, when both conformances have it and gbt_window is set): an
+ * APDU (ciphered first, when the association is) longer than the peer's max PDU goes out in GBT
+ * blocks, streamed up to the window the peer gave, each window acknowledged and its lost blocks
+ * sent again; blocks from the peer are joined and the whole APDU taken as if it came at once.
+ *
  * Every APDU from the peer is untrusted; values are built in an arena of bounded size. */
 #ifndef DLMSCOPE_ASSOC_H
 #define DLMSCOPE_ASSOC_H
@@ -63,6 +68,8 @@ typedef struct ds_assoc_settings {
     const uint8_t *ecdsa_priv; size_t ecdsa_priv_len; /* mechanism 7: own signing key */
     const uint8_t *peer_pub; size_t peer_pub_len;     /* mechanism 7: peer's public key */
     size_t max_values;            /* arena bound for one APDU's values; 0 = a sensible default */
+    uint8_t gbt_window;           /* general block transfer: 0 not proposed (client) / offered (server);
+                                     1..63 proposed/offered, and the blocks this side takes in one stream */
 } ds_assoc_settings;
 
 /* Server role: the meter's objects. Each returns a data-access-result (GET/SET) or an

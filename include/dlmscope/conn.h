@@ -75,7 +75,8 @@ typedef struct ds_conn_params {
 } ds_conn_params;
 
 /* NULL on bad settings (an address that does not fit its field) or no memory. All buffers are
- * allocated here, bounded by the settings; nothing is allocated per byte afterwards. A server
+ * allocated here, bounded by the settings (besides the copies of queued APDUs, at most 64);
+ * nothing is allocated per byte afterwards. A server
  * with client_address 0 takes a link with any client SAP / wPort (ds_conn_peer_address).
  * The callback may call ds_conn_send_apdu, ds_conn_output and the getters; not ds_conn_free. */
 ds_conn *ds_conn_new(const ds_conn_settings *s, ds_conn_event_fn fn, void *user);
@@ -86,9 +87,10 @@ void ds_conn_free(ds_conn *c);
 int ds_conn_open(ds_conn *c, uint64_t now_ms);
 
 /* Queues one APDU (segmented over HDLC frames as max info needs). -1 if the link is not up,
- * the APDU is longer than settings.max_apdu, or the previous APDU is still being sent (one at a
- * time: a client sends its next request after the answer, a server answers what it got). May be
- * called from inside the event callback (e.g. a server answering DS_CONN_EV_APDU at once). */
+ * the APDU is longer than settings.max_apdu, or 64 APDUs already wait. APDUs are sent one at a
+ * time: one given while another is being sent is kept (a copy) and goes after it (over HDLC, a
+ * server's next APDU when the client polls). May be called from inside the event callback
+ * (e.g. a server answering DS_CONN_EV_APDU at once). */
 int ds_conn_send_apdu(ds_conn *c, const uint8_t *apdu, size_t len, uint64_t now_ms);
 
 /* Bytes from the peer, any split. Events fire from inside. Returns 0, or -1 once broken. */
@@ -100,6 +102,13 @@ int ds_conn_tick(ds_conn *c, uint64_t now_ms);
 /* The next time ds_conn_tick has something to do; UINT64_MAX if none. */
 uint64_t ds_conn_next_deadline(const ds_conn *c);
 
+/* Client, HDLC: polls the server (RR) for an APDU it holds, when nothing is in flight: a server
+ * streaming several APDUs (general block transfer) sends each only when polled. No-op otherwise. */
+int ds_conn_poll(ds_conn *c, uint64_t now_ms);
+/* Server, HDLC: the APDU that polled it needs no answer (a block inside a general block
+ * transfer stream): an RR gives the turn back at once, instead of keeping it until an answer.
+ * No-op when it answered, or otherwise. */
+int ds_conn_release_turn(ds_conn *c, uint64_t now_ms);
 /* Moves up to cap queued output bytes into buf; returns how many. */
 size_t ds_conn_output(ds_conn *c, uint8_t *buf, size_t cap);
 

@@ -37,8 +37,12 @@ typedef struct ds_meter_link {
     uint16_t max_pdu;         /* the server's max receive PDU size */
     uint16_t server_logical;  /* HDLC upper address / wrapper wPort */
     uint16_t server_physical; /* HDLC lower address, 0 = none */
+    uint8_t gbt_window;       /* general block transfer offered, streaming up to this many blocks
+                                 (1..63); 0 = not offered */
 } ds_meter_link;
 void ds_meter_get_link(const ds_meter *m, ds_meter_link *out);
+/* Offers general block transfer in every association with this window (1..63), or not (0). */
+void ds_meter_set_gbt_window(ds_meter *m, uint8_t window);
 
 /* The meter's clock: 0 (the default) follows the real clock; otherwise the meter's "now" is
  * this Unix time and stays there (for tests). */

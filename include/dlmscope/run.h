@@ -65,6 +65,8 @@ typedef struct ds_run_settings {
     unsigned window;                  /* HDLC window proposed, 1..7 (default 1) */
     int stats;                        /* at the end, the bytes, frames and round trips each way */
     int continue_on_error;            /* run the next step after a failed one (default: stop) */
+    unsigned gbt_window;              /* general block transfer proposed with this receive window,
+                                         1..63; 0 (default): not proposed */
 } ds_run_settings;
 
 void ds_run_settings_init(ds_run_settings *s);

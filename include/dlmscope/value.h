@@ -297,6 +297,10 @@ typedef struct ds_block_join {
     /* the highest block number since the last block 1, kept after the transfer ended (completed or
      * given up), so that a number going back is told from one whose earlier blocks are not there */
     uint32_t highest;
+    /* GBT: a number a transfer may start at besides 1, the one after the sender's own
+     * acknowledgement (an acknowledgement takes a number of the sender's counter); 0: none.
+     * Set by the caller, kept while no transfer is open (ds_block_join_take) */
+    uint32_t start_at;
     size_t first_len;    /* bytes of block 1 (the start of out) */
     int grows;           /* out belongs to the join and grows as needed, up to cap */
     size_t allocated;    /* growing: the size of out */
@@ -395,6 +399,8 @@ int ds_split_action_request(uint8_t iip, const ds_cosem_ref *ref, const uint8_t 
 #define DS_GBT_LAST 0x80
 #define DS_GBT_STREAMING 0x40
 #define DS_GBT_WINDOW 0x3F
+/* Conformance bit 2, general-block-transfer (bit 0 = the MSB of the 24-bit block). */
+#define DS_CONFORMANCE_GBT 0x200000u
 int ds_build_general_block_transfer(uint8_t control, uint16_t number, uint16_t ack, const uint8_t *data, size_t n,
                                     uint8_t *buf, size_t cap, size_t *len, char *err, size_t errsz);
 typedef struct ds_gbt_params {

@@ -587,18 +587,20 @@ ds_block_step ds_block_join_take(ds_block_join *j, uint32_t number, int last, co
         j->open = 0;
     }
     if (!j->open) {
-        if (number != 1 && number <= j->highest) {
+        int starts = number == 1 || (j->start_at && number == j->start_at);
+        if (!starts && number <= j->highest) {
             st.outcome = DS_BLOCK_BACKWARDS;
             return st;
         }
-        if (number != 1) { /* the transfer began before what is there */
+        if (!starts) { /* the transfer began before what is there */
             j->highest = number;
             st.outcome = DS_BLOCK_NO_START;
             return st;
         }
         j->open = 1;
         j->done = 0;
-        j->next = 1;
+        j->next = number;
+        j->start_at = 0;
         j->highest = 0;
         j->first_len = n;
         j->len = 0;

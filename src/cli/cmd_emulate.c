@@ -40,6 +40,8 @@ void ds_cmd_emulate_usage(FILE *out)
             "  --model FILE         the meter model (required)\n"
             "  --max-info N         HDLC max info field, 32..2030 (default: the model's, 128)\n"
             "  --window N           HDLC window, 1..7 (default: the model's, 1)\n"
+            "  --gbt-window N       offer general block transfer, streaming up to N blocks\n"
+            "                       (1..63); 0: not offered (default: the model's, 0)\n"
             "  --max-clients N      clients served at once over TCP or UDP (default 64)\n"
             "  --idle SECONDS       drop a client silent this long (default 120)\n"
             "\n"
@@ -95,13 +97,14 @@ static void print_ready(void *user, const char *where)
 enum { OPT_MODEL = 256, OPT_TCP, OPT_UDP, OPT_HDLC_TCP, OPT_PTY, OPT_SERIAL, OPT_MAX_INFO, OPT_WINDOW,
        OPT_MAX_CLIENTS, OPT_IDLE, OPT_STORE_IMAGES, OPT_MAX_IMAGE, OPT_VERIFY_DELAY, OPT_VERIFY_FAIL,
        OPT_ACTIVATE_DELAY, OPT_ACTIVATE_FAIL, OPT_REFUSE_BLOCK, OPT_VERIFY_BUSY, OPT_IMAGE_SIGNATURE, OPT_DROP_FRAME, OPT_CORRUPT_FRAME, OPT_DELAY_MS,
-       OPT_RESET_AFTER_BLOCKS, OPT_SILENT_AFTER_ACTIVATE, OPT_BAUD, OPT_TURNAROUND_MS };
+       OPT_RESET_AFTER_BLOCKS, OPT_SILENT_AFTER_ACTIVATE, OPT_BAUD, OPT_TURNAROUND_MS, OPT_GBT_WINDOW };
 
 static const struct option LONG_OPTIONS[] = {
     {"model", required_argument, NULL, OPT_MODEL},       {"tcp", required_argument, NULL, OPT_TCP},
     {"udp", required_argument, NULL, OPT_UDP},           {"hdlc-tcp", required_argument, NULL, OPT_HDLC_TCP},
     {"pty", required_argument, NULL, OPT_PTY},           {"serial", required_argument, NULL, OPT_SERIAL},
     {"max-info", required_argument, NULL, OPT_MAX_INFO}, {"window", required_argument, NULL, OPT_WINDOW},
+    {"gbt-window", required_argument, NULL, OPT_GBT_WINDOW},
     {"max-clients", required_argument, NULL, OPT_MAX_CLIENTS}, {"idle", required_argument, NULL, OPT_IDLE},
     {"store-images", required_argument, NULL, OPT_STORE_IMAGES}, {"max-image", required_argument, NULL, OPT_MAX_IMAGE},
     {"verify-delay-ms", required_argument, NULL, OPT_VERIFY_DELAY}, {"verify-fail", no_argument, NULL, OPT_VERIFY_FAIL},
@@ -201,6 +204,7 @@ int ds_cmd_emulate(int argc, char **argv)
     o.port = 4059;
     const char *model = NULL;
     int transports = 0;
+    int gbt_window = -1; /* -1: the model's */
     long v;
     ds_meter_image_options img;
     memset(&img, 0, sizeof img);
@@ -236,6 +240,10 @@ int ds_cmd_emulate(int argc, char **argv)
             if (parse_int(optarg, 1, 7, &v)) return usage_error("--window takes 1..7: ", optarg);
             o.window = (uint8_t)v;
             break;
+        case OPT_GBT_WINDOW:
+            if (parse_int(optarg, 0, 63, &v)) return usage_error("--gbt-window takes 0..63: ", optarg);
+            gbt_window = (int)v;
+            break;
         case OPT_MAX_CLIENTS:
             if (parse_int(optarg, 1, 4000, &v)) return usage_error("--max-clients takes 1..4000: ", optarg);
             o.max_clients = (int)v;
@@ -260,6 +268,7 @@ int ds_cmd_emulate(int argc, char **argv)
         return DS_EXIT_UNDECODABLE;
     }
     ds_meter_set_image_options(m, &img);
+    if (gbt_window >= 0) ds_meter_set_gbt_window(m, (uint8_t)gbt_window);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_stop_signal; /* no SA_RESTART: poll returns at once */

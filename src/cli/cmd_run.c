@@ -54,6 +54,8 @@ void ds_cmd_run_usage(FILE *out)
             "  --window N             HDLC window proposed, 1..7 (default 1)\n"
             "  --stats                at the end: bytes and frames each way, and round trips\n"
             "  --continue-on-error    run the steps after a failed one (default: stop there)\n"
+            "  --gbt-window N         propose general block transfer, taking N blocks (1..63) in\n"
+            "                         one stream; 0 (default): not proposed\n"
             "  -h, --help             this help\n"
             "\n"
             "Keys and passwords are never printed nor written to the transcript in clear.\n"
@@ -97,6 +99,7 @@ int ds_cmd_run(int argc, char **argv)
         {"max-info", required_argument, 0, 0},   {"sn", no_argument, 0, 0},
         {"window", required_argument, 0, 0},     {"stats", no_argument, 0, 0},
         {"continue-on-error", no_argument, 0, 0},
+        {"gbt-window", required_argument, 0, 0},
         {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
     pair opts[MAX_OPTIONS];
     size_t n = 0;

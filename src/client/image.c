@@ -420,11 +420,12 @@ static int steps(image_run *r)
     r->block_size = (uint32_t)v;
     r->blocks = (uint32_t)((r->size + r->block_size - 1) / r->block_size);
     /* the block's ACTION: about 24 bytes of header and the block; longer than the meter's max
-     * PDU it goes in pblocks, which the association machine does */
+     * PDU it goes in GBT blocks streamed in the meter's window when general block transfer is
+     * negotiated, else in pblocks: the association machine does either */
     size_t action = 24 + (size_t)r->block_size;
     note(r, "image: block size %lu, %u blocks; an ACTION of %zu bytes against the meter's max PDU %u%s",
          (unsigned long)r->block_size, r->blocks, action, r->io->peer_max_pdu,
-         action > r->io->peer_max_pdu ? ": sent in pblocks" : "");
+         action <= r->io->peer_max_pdu ? "" : r->io->gbt ? ": sent in general block transfer blocks" : ": sent in pblocks");
     int resume = 0;
     if (r->im->resume && (rc = under_way(r, &resume)) != 0) return rc;
     uint32_t from = 0;

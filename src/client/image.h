@@ -25,6 +25,7 @@ typedef struct image_io {
     /* Reconnect="true": the link and the association made again after the meter went silent
      * (rebooting after activate), with bounded tries and waits: 0 associated again, 2 not */
     int (*reconnect)(void *user);
+    int gbt;                   /* general block transfer negotiated: a long ACTION goes in GBT blocks */
 } image_io;
 
 /* 0 done, 1 the meter refused or answered wrong (reported), 2 the link broke. */

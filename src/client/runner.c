@@ -260,6 +260,9 @@ static int wait_for(runner *r, done_fn done)
         if (ds_clock_ms() >= deadline) return -2;
         if (ds_conn_pump(r->conn, r->fd, deadline) == DS_PUMP_CLOSED) r->broken = 1;
         deliver_inbox(r);
+        /* a service still waits and the link is quiet: the server holds the next block of a
+         * general block transfer stream, which over HDLC it sends only when polled */
+        if (r->as && ds_assoc_busy(r->as)) ds_conn_poll(r->conn, ds_clock_ms());
     }
     return 0;
 }
@@ -362,7 +365,9 @@ static int make_assoc(runner *r, char *err, size_t errlen)
     a.dedicated = s->dedicated;
     a.general_ciphering = s->general_ciphering;
     a.own_title = s->has_client_title ? s->client_title : NULL;
-    a.conformance = s->conformance;
+    /* general block transfer is proposed only with a window (--gbt-window) */
+    a.gbt_window = (uint8_t)s->gbt_window;
+    a.conformance = s->gbt_window ? s->conformance | DS_CONFORMANCE_GBT : s->conformance & ~DS_CONFORMANCE_GBT;
     a.max_pdu = (uint16_t)s->max_pdu;
     a.first_ic = s->ic;
     if (read_ic_file(s, &a.first_ic)) return snprintf(err, errlen, "%.200s: not an invocation counter", s->ic_file), -1;
@@ -495,7 +500,8 @@ static int run_image(runner *r, const ds_run_step *st)
         return 0;
     }
     image_io io = {r, image_call, image_pause, image_say, ds_assoc_peer_max_pdu(r->as), r->log,
-                   isatty(fileno(r->log)), 3, 20, 200, image_reconnect};
+                   isatty(fileno(r->log)), 3, 20, 200, image_reconnect, 0};
+    io.gbt = (ds_assoc_negotiated_conformance(r->as) & DS_CONFORMANCE_GBT) != 0 && r->s->gbt_window != 0;
     r->quiet = 1;
     int rc = image_transfer(&io, st->image);
     r->quiet = 0;

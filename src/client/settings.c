@@ -256,6 +256,11 @@ int ds_run_setting(ds_run_settings *s, const char *name, const char *value, char
         s->max_pdu = (unsigned)x;
         return 0;
     }
+    if (is(n, "gbtwindow")) {
+        if (number(v, 63, &x)) return fail(err, errlen, "GBT window '%s': 0..63 (0: no general block transfer)", v);
+        s->gbt_window = (unsigned)x;
+        return 0;
+    }
     if (is(n, "conformance") || is(n, "proposedconformance")) {
         if (number(v, 0xFFFFFF, &x)) return fail(err, errlen, "conformance '%s': 24 bits", v);
         s->conformance = (uint32_t)x;

@@ -59,15 +59,16 @@ ds_assoc *ds_assoc_new(const ds_assoc_settings *s, ds_assoc_output_fn out, void 
     if (!as) return NULL;
     size_t nodes = s->max_values ? s->max_values : AS_DEFAULT_NODES;
     as->arena = ds_value_arena_new(nodes, AS_DATA_MAX + nodes * AS_BYTES_PER_NODE);
-    as->tx = malloc(AS_APDU_MAX);
-    as->ctx = malloc(AS_APDU_MAX);
-    as->rx = malloc(AS_APDU_MAX);
-    as->answer = malloc(AS_APDU_MAX);
+    as->tx = malloc(AS_APDU_BASE);
+    as->ctx = malloc(AS_APDU_BASE);
+    as->rx = malloc(AS_APDU_BASE);
+    as->answer = malloc(AS_APDU_BASE);
     as->data = malloc(AS_DATA_MAX);
     if (!as->arena || !as->tx || !as->ctx || !as->rx || !as->answer || !as->data) {
         ds_assoc_free(as);
         return NULL;
     }
+    as->apdu_cap = AS_APDU_BASE;
     as_take_settings(as, s);
     as->out = out;
     as->out_user = user;
@@ -85,6 +86,9 @@ void ds_assoc_free(ds_assoc *as)
     free(as->rx);
     free(as->answer);
     free(as->data);
+    free(as->gbt_out);
+    free(as->gbt_in);
+    free(as->gbt_blk);
     /* secrets and keys do not outlive the machine in freed memory */
     memset(as, 0, sizeof *as);
     free(as);
@@ -129,6 +133,8 @@ int ds_assoc_receive(ds_assoc *as, const uint8_t *apdu, size_t len)
 {
     as->error[0] = '\0';
     if (!apdu || len == 0) return as_fail(as, "an empty APDU");
+    if (apdu[0] == DS_APDU_TAG_GENERAL_BLOCK_TRANSFER && as->gbt) return as_gbt_receive(as, apdu, len);
+    as->gbt_joined = 0;
     return as->s.role == DS_ASSOC_SERVER ? as_server_receive(as, apdu, len) : as_client_receive(as, apdu, len);
 }
 
@@ -157,7 +163,7 @@ size_t as_encode(ds_assoc *as, const ds_value *apdu)
 {
     size_t len = 0;
     char err[200];
-    if (ds_value_encode_apdu(apdu, as->tx, AS_APDU_MAX, &len, err, sizeof err)) {
+    if (ds_value_encode_apdu(apdu, as->tx, as->apdu_cap, &len, err, sizeof err)) {
         as_fail(as, "cannot encode the APDU: %s", err);
         return 0;
     }
@@ -236,16 +242,16 @@ int as_send(ds_assoc *as, const uint8_t *plain, size_t n, int may_cipher)
     const ds_apdu_tag_info *t = ds_apdu_tag(plain[0]);
     ds_cipher_form form = send_form(as);
     int has_form = form >= DS_CIPHER_GENERAL_GLO || (form == DS_CIPHER_DED ? t->ded : t->glo) != 0;
-    if (!may_cipher || !as->ciphered || !has_form) return as->out(as->out_user, plain, n) ? as_fail(as, "output refused") : 0;
+    if (!may_cipher || !as->ciphered || !has_form) return as_output(as, plain, n);
     uint32_t ic;
     if (ds_ic_take(&as->ic, &ic)) return as_fail(as, "the invocation counter is exhausted");
     ds_encipher_params p;
     ds_encipher_params_init(&p, form, send_sc(as, as->s.role == DS_ASSOC_SERVER ? as->reply_sc : 0), ic, as->own_title);
     size_t len = 0;
     char err[200];
-    if (ds_encipher(&p, &as->keys, plain, n, as->ctx, AS_APDU_MAX, &len, err, sizeof err))
+    if (ds_encipher(&p, &as->keys, plain, n, as->ctx, as->apdu_cap, &len, err, sizeof err))
         return as_fail(as, "cannot encipher: %s", err);
-    return as->out(as->out_user, as->ctx, len) ? as_fail(as, "output refused") : 0;
+    return as_output(as, as->ctx, len);
 }
 
 /* The SC and IC of a ciphered APDU and the sender's title of the general forms, from its tree. */
@@ -291,7 +297,7 @@ int as_unwrap(ds_assoc *as, const uint8_t *apdu, size_t n, const uint8_t **plain
     }
     if (!as->has_peer_title) return as_fail(as, "a ciphered %s and no system title of its sender", t->service);
     char err[200];
-    if (ds_decipher_apdu(apdu, n, title ? NULL : as->peer_title, &as->keys, as->rx, AS_APDU_MAX, plain_len, err,
+    if (ds_decipher_apdu(apdu, n, title ? NULL : as->peer_title, &as->keys, as->rx, as->apdu_cap, plain_len, err,
                          sizeof err))
         return as_fail(as, "%s does not decipher: %s", t->service, err);
     int ded = t->protection == DS_APDU_DED || t->protection == DS_APDU_GENERAL_DED;
@@ -442,7 +448,7 @@ int as_read_acse(ds_assoc *as, const ds_value *apdu, ds_association *a, int requ
     /* the xDLMS APDU's bytes: re-encoded from its tree (what decoded encodes back the same) */
     size_t n = 0;
     char err[200];
-    if (ds_value_encode_apdu(x, as->ctx, AS_APDU_MAX, &n, err, sizeof err) || n == 0)
+    if (ds_value_encode_apdu(x, as->ctx, as->apdu_cap, &n, err, sizeof err) || n == 0)
         return as_fail(as, "user-information: %s", err);
     a->user_information = as->ctx;
     a->user_information_len = n;
@@ -463,7 +469,7 @@ int as_read_initiate(ds_assoc *as, ds_association *a, int request)
     as->reply_form = 0;
     if (ds_apdu_tag_is_ciphered(buf[0])) {
         if (!as->has_keys || !as->has_peer_title) return as_fail(as, "a ciphered initiate APDU and no keys or title");
-        if (ds_decipher_apdu(buf, n, as->peer_title, &as->keys, as->rx, AS_APDU_MAX, &plain_len, err, sizeof err))
+        if (ds_decipher_apdu(buf, n, as->peer_title, &as->keys, as->rx, as->apdu_cap, &plain_len, err, sizeof err))
             return as_fail(as, "the initiate APDU does not decipher: %s", err);
         uint8_t sc = 0;
         uint32_t ic = 0;
@@ -507,7 +513,7 @@ int as_pick_block(void *user, const uint8_t *apdu, size_t len)
 {
     as_pick *p = user;
     if (++p->seen != p->want) return 0;
-    if (len > AS_APDU_MAX) return -1;
+    if (len > p->cap) return -1;
     memcpy(p->out, apdu, len);
     p->len = len;
     return 1; /* stop: the block is caught */

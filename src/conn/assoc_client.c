@@ -39,7 +39,7 @@ static int finish(ds_assoc *as, int status, uint32_t result, const uint8_t *answ
     as->result.done = 1;
     as->result.status = status;
     as->result.result = result;
-    if (answer && n <= AS_APDU_MAX) {
+    if (answer && n <= as->apdu_cap) {
         if (answer != as->answer) memmove(as->answer, answer, n);
         as->result.answer = as->answer;
         as->result.answer_len = n;
@@ -93,13 +93,13 @@ int ds_assoc_open(ds_assoc *as)
     uint8_t *initiate = as->answer; /* free until the answer comes */
     size_t initiate_len = 0;
     if (as->ciphered) {
-        if (as_initiate_bytes(as, &a, 1, initiate, AS_APDU_MAX, &initiate_len)) return -1;
+        if (as_initiate_bytes(as, &a, 1, initiate, as->apdu_cap, &initiate_len)) return -1;
         a.user_information = initiate;
         a.user_information_len = initiate_len;
     }
     size_t n = 0;
     char err[200];
-    if (ds_build_aarq(&a, as->tx, AS_APDU_MAX, &n, err, sizeof err)) return as_fail(as, "AARQ: %s", err);
+    if (ds_build_aarq(&a, as->tx, as->apdu_cap, &n, err, sizeof err)) return as_fail(as, "AARQ: %s", err);
     begin(as, AS_WAIT_AARE, DS_APDU_TAG_AARQ);
     as->state = AS_AARQ_SENT;
     as->has_peer_title = 0;
@@ -124,7 +124,7 @@ static int send_hls_reply(ds_assoc *as)
     as->iip = (uint8_t)(0xC0 | as->invoke_id);
     size_t n = 0;
     char err[200];
-    if (!param || ds_build_action_request_normal(as->iip, &HLS_REPLY, param, as->tx, AS_APDU_MAX, &n, err, sizeof err))
+    if (!param || ds_build_action_request_normal(as->iip, &HLS_REPLY, param, as->tx, as->apdu_cap, &n, err, sizeof err))
         return as_fail(as, "reply_to_HLS_authentication: %s", param ? err : "no room");
     as->wait = AS_WAIT_HLS;
     as->request_tag = DS_APDU_TAG_ACTION_REQUEST;
@@ -145,6 +145,7 @@ static int on_aare(ds_assoc *as, const ds_value *apdu, const uint8_t *plain, siz
     if (rc) return finish(as, DS_ASSOC_MISMATCH, 0, as->answer, n), -1;
     as->peer_max_pdu = a.max_pdu;
     as->conformance = a.conformance;
+    as_gbt_negotiated(as);
     if (as->s.mechanism >= 2) {
         if (!a.auth || a.auth_len == 0 || a.auth_len > AS_CHALLENGE_MAX)
             return mismatch(as, as->answer, n, "%s", "the AARE carries no server challenge (StoC) for HLS");
@@ -189,7 +190,7 @@ static int on_hls_answer(ds_assoc *as, const ds_value *apdu, const uint8_t *plai
 
 static int send_set_block(ds_assoc *as)
 {
-    as_pick p = {as->block_next, 0, as->tx, 0};
+    as_pick p = {as->block_next, 0, as->tx, 0, as->apdu_cap};
     char err[200] = "";
     int rc = ds_split_set_request(as->iip, &as->block_ref, as->data, as->data_len, as->block_size, as_pick_block, &p,
                                   err, sizeof err);
@@ -291,8 +292,14 @@ int ds_assoc_request(ds_assoc *as, const uint8_t *apdu, size_t len)
     size_t n = as_encode(as, tree);
     if (!n) return -1;
     begin(as, AS_WAIT_SERVICE, apdu[0]);
+    as_gbt_reset(as);
     size_t limit = as->peer_max_pdu - (as->ciphered ? AS_CIPHER_OVERHEAD : 0);
-    if (n > limit) {
+    /* Too long for the server: in general block transfer when it is negotiated (as_send cuts
+     * the ciphered APDU into blocks), else in the service's own blocks. GBT first because it
+     * covers every service alike, streams a window of blocks per round trip and asks for lost
+     * blocks again, which the service-specific blocks cannot (REFERENCE.md 10.3; GX prefers it
+     * too when both sides have it). */
+    if (n > limit && !as->gbt) {
         if (start_long_set(as, tree)) {
             as->wait = AS_WAIT_NONE;
             return -1;
@@ -307,7 +314,7 @@ int ds_assoc_release(ds_assoc *as)
     if (client_only(as)) return -1;
     size_t n = 0;
     char err[200];
-    if (ds_build_release_request(0, as->tx, AS_APDU_MAX, &n, err, sizeof err)) return as_fail(as, "RLRQ: %s", err);
+    if (ds_build_release_request(0, as->tx, as->apdu_cap, &n, err, sizeof err)) return as_fail(as, "RLRQ: %s", err);
     begin(as, AS_WAIT_RLRE, DS_APDU_TAG_RLRQ);
     as->state = AS_RELEASING;
     return as_send(as, as->tx, n, 0);
@@ -327,6 +334,8 @@ void ds_assoc_abandon(ds_assoc *as)
 
 void ds_assoc_assume_open(ds_assoc *as, uint16_t peer_max_pdu)
 {
+    as->conformance = as->s.conformance;
+    as_gbt_negotiated(as);
     as->wait = AS_WAIT_NONE;
     as->state = AS_OPEN;
     as->peer_max_pdu = peer_max_pdu ? peer_max_pdu : 0xFFFF;
@@ -349,7 +358,8 @@ static uint32_t first_error_in_list(const ds_value *apdu)
     return 0;
 }
 
-/* The long GET is complete: the Data joined from the blocks, answered as one get-response-normal. */
+/* The long GET (or ACTION return) is complete: the Data joined from the blocks, answered as one
+ * get-response-normal (action-response-normal with the Data as return parameters). */
 static int finish_long_get(ds_assoc *as)
 {
     ds_value_arena_reset(as->arena);
@@ -364,7 +374,9 @@ static int finish_long_get(ds_assoc *as)
     }
     size_t n = 0;
     char err[200];
-    if (ds_build_get_response_normal(as->iip, data, 0, as->answer, AS_APDU_MAX, &n, err, sizeof err)) {
+    int action = as->request_tag == DS_APDU_TAG_ACTION_REQUEST;
+    if (action ? ds_build_action_response_normal(as->iip, 0, data, as->answer, as->apdu_cap, &n, err, sizeof err)
+               : ds_build_get_response_normal(as->iip, data, 0, as->answer, as->apdu_cap, &n, err, sizeof err)) {
         /* longer than one APDU can be: the answer stays the last block */
         as_fail(as, "the joined Data (%zu bytes) is too long to show as one response: %s", as->join.len, err);
         return finish(as, DS_ASSOC_OK, 0, NULL, 0);
@@ -388,7 +400,7 @@ static int on_get_block(ds_assoc *as, const ds_value *apdu, const uint8_t *plain
     if (rc < 0) return mismatch(as, plain, n, "get block: %s", err);
     if (rc == 1) return finish_long_get(as);
     size_t len = 0;
-    if (ds_build_get_request_next(as->iip, as->join.next - 1, as->tx, AS_APDU_MAX, &len, err, sizeof err))
+    if (ds_build_get_request_next(as->iip, as->join.next - 1, as->tx, as->apdu_cap, &len, err, sizeof err))
         return as_fail(as, "get-request-next: %s", err);
     return as_send(as, as->tx, len, 1);
 }
@@ -403,7 +415,7 @@ static int on_action_block(ds_assoc *as, const ds_value *apdu, const uint8_t *pl
     }
     int rc = ds_block_join_add(&as->join, apdu, err, sizeof err);
     if (rc < 0) return mismatch(as, plain, n, "action pblock: %s", err);
-    if (rc == 1) return finish(as, DS_ASSOC_OK, 0, plain, n);
+    if (rc == 1) return finish_long_get(as);
     uint32_t number = as->join.next - 1;
     ds_value_arena_reset(as->arena);
     ds_value *req = ds_value_new_apdu(as->arena, DS_APDU_TAG_ACTION_REQUEST);

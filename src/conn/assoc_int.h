@@ -10,10 +10,13 @@
 #include "dlmscope/cipher.h"
 #include "dlmscope/hls.h"
 
-/* The largest APDU either side handles (a max PDU size is 16 bits) plus ciphering overhead. */
-#define AS_APDU_MAX (65535u + 512u)
 /* The largest Data reassembled from blocks or split into blocks. */
 #define AS_DATA_MAX (1024u * 1024u)
+/* The largest APDU either side handles (a max PDU size is 16 bits) plus ciphering overhead... */
+#define AS_APDU_BASE (65535u + 512u)
+/* ...and once general block transfer is negotiated, which joins (or splits) a whole APDU around
+ * Data of AS_DATA_MAX bytes, with its header and the ciphering around it. */
+#define AS_APDU_MAX (AS_DATA_MAX + 1024u)
 #define AS_CHALLENGE_MAX 64u
 #define AS_ERROR_MAX 256u
 /* Bytes a data block APDU needs around its raw data: tag, choice, invoke id, last-block, block
@@ -68,7 +71,8 @@ struct ds_assoc {
     ds_cipher_form reply_form;           /* the form the peer's last APDU came in; 0 plain */
     uint8_t reply_sc;                    /* and its security control (the server answers alike) */
     uint8_t kept_title[DS_HLS_TITLE_LEN], kept_auth[AS_CHALLENGE_MAX]; /* as_read_association's copies */
-    uint8_t *tx, *ctx, *rx;              /* plain out, ciphered out, deciphered in (AS_APDU_MAX) */
+    uint8_t *tx, *ctx, *rx;              /* plain out, ciphered out, deciphered in (apdu_cap) */
+    size_t apdu_cap;                     /* AS_APDU_BASE; AS_APDU_MAX once GBT is negotiated */
     char error[AS_ERROR_MAX];
 
     /* client */
@@ -78,7 +82,7 @@ struct ds_assoc {
     uint8_t iip;                         /* its invoke-id-and-priority byte */
     uint8_t next_invoke;
     ds_assoc_result result;
-    uint8_t *answer;                     /* result.answer points here (AS_APDU_MAX) */
+    uint8_t *answer;                     /* result.answer points here (apdu_cap) */
     uint8_t *data;                       /* blocks joined (client GET) or to split (AS_DATA_MAX) */
     size_t data_len;
     ds_block_join join;
@@ -96,6 +100,22 @@ struct ds_assoc {
     uint8_t get_iip;
     int get_running;                     /* a long GET is being answered block by block */
     int set_running;                     /* a long SET is being received */
+    int action_running;                  /* a long ACTION's return is being answered in pblocks */
+
+    /* general block transfer, both roles (assoc_gbt.c) */
+    int gbt;                             /* negotiated: both conformances have it, gbt_window set */
+    uint8_t gbt_peer_window;             /* the window in the peer's last GBT (1 until one came) */
+    uint16_t gbt_own_bn;                 /* the number of the last GBT APDU sent in the exchange */
+    uint16_t gbt_peer_bn;                /* the peer's last GBT APDU taken in order */
+    int gbt_answer_in_gbt;               /* server: the request came in GBT, so does the answer */
+    int gbt_joined;                      /* the APDU being handled was joined from GBT blocks */
+    uint8_t *gbt_out;                    /* the APDU being sent in blocks (AS_APDU_MAX) */
+    size_t gbt_out_len, gbt_block;
+    uint16_t gbt_first, gbt_last;        /* the block numbers it goes in */
+    int gbt_sending;
+    uint8_t *gbt_in;                     /* the peer's blocks joined (AS_APDU_MAX) */
+    size_t gbt_in_len;
+    uint8_t *gbt_blk;                    /* one block APDU being built */
 };
 
 /* shared (assoc.c) */
@@ -136,12 +156,26 @@ int as_set_u(ds_value *node, const char *path, uint64_t u);
  * the splitter: the machines send one block at a time, each when the peer asks for it. */
 typedef struct as_pick {
     uint32_t want, seen;
-    uint8_t *out;     /* AS_APDU_MAX bytes */
+    uint8_t *out;
     size_t len;
+    size_t cap;       /* out's size */
 } as_pick;
 
 /* A ds_block_fn: copies block `want` into out and stops the split (1); -1 if it does not fit. */
 int as_pick_block(void *user, const uint8_t *apdu, size_t len);
+
+/* general block transfer (assoc_gbt.c) */
+/* Hands a whole APDU (as it goes on the wire, ciphered or not) to the output, in GBT blocks when
+ * it is longer than the peer's max PDU and GBT is negotiated, or when the server answers a GBT
+ * request. */
+int as_output(ds_assoc *as, const uint8_t *wire, size_t n);
+/* A GBT APDU from the peer: its blocks joined, its acknowledgement taken, lost blocks asked for
+ * again; a whole APDU joined is handed to the role's receive. */
+int as_gbt_receive(ds_assoc *as, const uint8_t *apdu, size_t n);
+/* A new exchange starts (client: a new request; server: a request not in GBT): counters reset. */
+void as_gbt_reset(ds_assoc *as);
+/* After the AARE: is GBT negotiated? */
+void as_gbt_negotiated(ds_assoc *as);
 
 /* roles */
 int as_client_receive(ds_assoc *as, const uint8_t *apdu, size_t n);

@@ -29,7 +29,7 @@ static int send_exception(ds_assoc *as, uint8_t state_error, uint8_t service_err
 {
     size_t n = 0;
     char err[200];
-    if (ds_build_exception_response(state_error, service_error, as->tx, AS_APDU_MAX, &n, err, sizeof err))
+    if (ds_build_exception_response(state_error, service_error, as->tx, as->apdu_cap, &n, err, sizeof err))
         return as_fail(as, "exception-response: %s", err);
     return as_send(as, as->tx, n, 0);
 }
@@ -107,13 +107,13 @@ static int send_aare(ds_assoc *as, const ds_association *aarq, uint8_t result, u
     size_t ilen = 0;
     int cipher_initiate = result == 0 && as->ciphered && as->reply_form;
     if (cipher_initiate) {
-        if (as_initiate_bytes(as, &a, 0, initiate, AS_APDU_MAX, &ilen)) return -1;
+        if (as_initiate_bytes(as, &a, 0, initiate, as->apdu_cap, &ilen)) return -1;
         a.user_information = initiate;
         a.user_information_len = ilen;
     }
     size_t n = 0;
     char err[200];
-    if (ds_build_aare(&a, as->tx, AS_APDU_MAX, &n, err, sizeof err)) return as_fail(as, "AARE: %s", err);
+    if (ds_build_aare(&a, as->tx, as->apdu_cap, &n, err, sizeof err)) return as_fail(as, "AARE: %s", err);
     return as_send(as, as->tx, n, 0);
 }
 
@@ -132,7 +132,8 @@ static int on_aarq(ds_assoc *as, const ds_value *tree)
     ds_association aarq;
     ds_assoc_settings chosen = as->s;
     as->has_peer_title = 0;
-    as->get_running = as->set_running = 0;
+    as->get_running = as->set_running = as->action_running = 0;
+    as->gbt = 0;
     if (as_read_acse(as, tree, &aarq, 1)) return refuse(as, &aarq, DIAG_NO_REASON, as->error);
     int mechanism = aarq.mechanism < 0 ? 0 : aarq.mechanism;
     if (!as->objects || !as->objects->accept) return refuse(as, &aarq, DIAG_NO_REASON, "no association is served");
@@ -170,7 +171,9 @@ static int on_aarq(ds_assoc *as, const ds_value *tree)
     if (as->peer_max_pdu < 12) return refuse(as, &aarq, DIAG_NO_REASON, "client max PDU below 12");
     uint16_t own_max = as->s.max_pdu ? as->s.max_pdu : 0xFFFF;
     as->state = mechanism >= 2 ? AS_HLS_PENDING : AS_OPEN;
-    return send_aare(as, &aarq, 0, mechanism >= 2 ? DIAG_AUTHENTICATION_REQUIRED : 0, own_max);
+    int rc = send_aare(as, &aarq, 0, mechanism >= 2 ? DIAG_AUTHENTICATION_REQUIRED : 0, own_max);
+    as_gbt_negotiated(as); /* the AARE itself never goes in GBT */
+    return rc;
 }
 
 /* reply_to_HLS_authentication: the client's f(StoC) checked, our f(CtoS) returned. */
@@ -184,7 +187,7 @@ static int on_hls_reply(ds_assoc *as, uint8_t iip, const ds_value *params)
     if (!params || params->tag != DS_DATA_OCTET_STRING || ds_hls_verify(&in, 0, params->bytes, params->len, why, sizeof why) != 0) {
         as->state = AS_CLOSED;
         as_fail(as, "the client's f(StoC) does not match");
-        if (ds_build_action_response_normal(iip, DAR_READ_WRITE_DENIED, NULL, as->tx, AS_APDU_MAX, &n, err, sizeof err))
+        if (ds_build_action_response_normal(iip, DAR_READ_WRITE_DENIED, NULL, as->tx, as->apdu_cap, &n, err, sizeof err))
             return as_fail(as, "action-response: %s", err);
         return as_send(as, as->tx, n, 1);
     }
@@ -194,7 +197,7 @@ static int on_hls_reply(ds_assoc *as, uint8_t iip, const ds_value *params)
     if (as->s.mechanism == 5 && ds_ic_take(&as->ic, &ic)) return as_fail(as, "the invocation counter is exhausted");
     if (ds_hls_expected(&in, 1, ic, value, &len)) return as_fail(as, "cannot compute f(CtoS)");
     ds_value *d = ds_value_new_bytes(as->arena, DS_DATA_OCTET_STRING, value, len);
-    if (!d || ds_build_action_response_normal(iip, 0, d, as->tx, AS_APDU_MAX, &n, err, sizeof err))
+    if (!d || ds_build_action_response_normal(iip, 0, d, as->tx, as->apdu_cap, &n, err, sizeof err))
         return as_fail(as, "action-response: %s", d ? err : "no room");
     as->state = AS_OPEN;
     return as_send(as, as->tx, n, 1);
@@ -204,7 +207,7 @@ static int on_hls_reply(ds_assoc *as, uint8_t iip, const ds_value *params)
 
 static int send_get_block(ds_assoc *as)
 {
-    as_pick p = {as->block_next, 0, as->tx, 0};
+    as_pick p = {as->block_next, 0, as->tx, 0, as->apdu_cap};
     char err[200] = "";
     int rc =
         ds_split_get_response(as->get_iip, as->data, as->data_len, as->block_size, as_pick_block, &p, err, sizeof err);
@@ -219,7 +222,7 @@ static int answer_get(ds_assoc *as, uint8_t iip, int result, const ds_value *dat
     size_t n = 0;
     char err[200];
     if (result || !data) {
-        if (ds_build_get_response_normal(iip, NULL, (uint8_t)(result ? result : DAR_OTHER), as->tx, AS_APDU_MAX, &n, err,
+        if (ds_build_get_response_normal(iip, NULL, (uint8_t)(result ? result : DAR_OTHER), as->tx, as->apdu_cap, &n, err,
                                          sizeof err))
             return as_fail(as, "get-response: %s", err);
         return as_send(as, as->tx, n, 1);
@@ -227,8 +230,11 @@ static int answer_get(ds_assoc *as, uint8_t iip, int result, const ds_value *dat
     if (ds_value_encode_data(data, as->data, AS_DATA_MAX, &as->data_len, err, sizeof err))
         return answer_get(as, iip, DAR_OTHER, NULL);
     size_t limit = as->peer_max_pdu - (as->ciphered ? AS_CIPHER_OVERHEAD : 0);
+    /* with general block transfer the whole answer goes (as_send cuts it into GBT blocks) */
+    if (as->gbt && !ds_build_get_response_normal(iip, data, 0, as->tx, as->apdu_cap, &n, err, sizeof err))
+        return as_send(as, as->tx, n, 1);
     if (as->data_len + AS_BLOCK_OVERHEAD <= limit &&
-        !ds_build_get_response_normal(iip, data, 0, as->tx, AS_APDU_MAX, &n, err, sizeof err) && n <= limit)
+        !ds_build_get_response_normal(iip, data, 0, as->tx, as->apdu_cap, &n, err, sizeof err) && n <= limit)
         return as_send(as, as->tx, n, 1);
     /* longer than the client takes: the encoded Data in blocks, asked for one by one */
     as->get_iip = iip;
@@ -285,7 +291,7 @@ static int answer_set(ds_assoc *as, uint8_t iip, int result)
 {
     size_t n = 0;
     char err[200];
-    if (ds_build_set_response_normal(iip, (uint8_t)result, as->tx, AS_APDU_MAX, &n, err, sizeof err))
+    if (ds_build_set_response_normal(iip, (uint8_t)result, as->tx, as->apdu_cap, &n, err, sizeof err))
         return as_fail(as, "set-response: %s", err);
     return as_send(as, as->tx, n, 1);
 }
@@ -363,13 +369,43 @@ static int on_set(ds_assoc *as, const ds_value *tree, uint8_t form, uint8_t iip)
 
 /* ---- ACTION ---- */
 
+/* Block `block_next` of a long ACTION's return parameters: action-response-with-pblock, each
+ * asked for by the client's action-request-next-pblock. */
+static int send_action_return_block(ds_assoc *as)
+{
+    uint32_t number = as->block_next;
+    size_t from = (size_t)(number - 1) * as->block_size;
+    size_t len = as->data_len - from < as->block_size ? as->data_len - from : as->block_size;
+    int last = number >= as->block_count;
+    size_t n = 0;
+    char err[200];
+    if (ds_build_action_response_with_pblock(as->get_iip, last, number, as->data + from, len, as->tx, as->apdu_cap, &n,
+                                             err, sizeof err))
+        return as_fail(as, "action pblock %lu: %s", (unsigned long)number, err);
+    if (last) as->action_running = 0;
+    as->block_next++;
+    return as_send(as, as->tx, n, 1);
+}
+
 static int answer_action(ds_assoc *as, uint8_t iip, int result, const ds_value *ret)
 {
     size_t n = 0;
     char err[200];
-    if (ds_build_action_response_normal(iip, (uint8_t)result, result ? NULL : ret, as->tx, AS_APDU_MAX, &n, err, sizeof err))
+    as->action_running = 0;
+    if (ds_build_action_response_normal(iip, (uint8_t)result, result ? NULL : ret, as->tx, as->apdu_cap, &n, err, sizeof err))
         return as_fail(as, "action-response: %s", err);
-    return as_send(as, as->tx, n, 1);
+    size_t limit = as->peer_max_pdu - (as->ciphered ? AS_CIPHER_OVERHEAD : 0);
+    if (n <= limit || as->gbt || result || !ret) return as_send(as, as->tx, n, 1); /* GBT: as_send cuts it */
+    /* longer than the client takes, and no GBT: the return parameters (their encoded Data) in
+       pblocks, as the service's own block form */
+    if (ds_value_encode_data(ret, as->data, AS_DATA_MAX, &as->data_len, err, sizeof err))
+        return answer_action(as, iip, DAR_OTHER, NULL);
+    as->get_iip = iip;
+    as->block_size = as_block_size(as);
+    as->block_count = (uint32_t)((as->data_len + as->block_size - 1) / as->block_size);
+    as->block_next = 1;
+    as->action_running = 1;
+    return send_action_return_block(as);
 }
 
 static int is_hls_reply(const ds_cosem_ref *r)
@@ -399,6 +435,11 @@ static int on_action(ds_assoc *as, const ds_value *tree, uint8_t form, uint8_t i
         return invoke(as, iip, &ref, ds_value_data(ds_value_find(normal, "MethodInvocationParameters")));
     }
     if (as->state != AS_OPEN) return send_exception(as, STATE_SERVICE_NOT_ALLOWED, SERVICE_OPERATION_NOT_POSSIBLE);
+    if (form == 2) { /* action-request-next-pblock: the next block of a long return */
+        const ds_value *num = ds_value_find_any(tree, "BlockNumber");
+        if (!as->action_running || !num || num->u != as->block_next - 1) return answer_action(as, iip, DAR_OTHER, NULL);
+        return send_action_return_block(as);
+    }
     if (form == 4 || form == 6) {
         const ds_value *num = ds_value_find_any(tree, "BlockNumber");
         if (form == 4) {
@@ -463,7 +504,7 @@ static int on_rlrq(ds_assoc *as)
     char err[200];
     as->state = AS_CLOSED;
     as->get_running = as->set_running = 0;
-    if (ds_build_release_response(0, as->tx, AS_APDU_MAX, &n, err, sizeof err)) return as_fail(as, "RLRE: %s", err);
+    if (ds_build_release_response(0, as->tx, as->apdu_cap, &n, err, sizeof err)) return as_fail(as, "RLRE: %s", err);
     return as_send(as, as->tx, n, 0);
 }
 
@@ -478,7 +519,8 @@ int as_server_receive(ds_assoc *as, const uint8_t *apdu, size_t n)
         as_fail(as, "%s is not a request", t->service ? t->service : "an unknown APDU");
         return send_exception(as, STATE_SERVICE_UNKNOWN, SERVICE_NOT_SUPPORTED);
     }
-    if (apdu[0] != DS_APDU_TAG_AARQ && n > own_max) {
+    if (!as->gbt_joined) as_gbt_reset(as); /* a request not in GBT: its answer is not either */
+    if (apdu[0] != DS_APDU_TAG_AARQ && n > own_max && !as->gbt_joined) {
         as_fail(as, "a request of %zu bytes, longer than the max PDU %u", n, own_max);
         return send_exception(as, STATE_SERVICE_NOT_ALLOWED, SERVICE_PDU_TOO_LONG);
     }

@@ -64,6 +64,7 @@ void conn_error(ds_conn *c, const char *code, int broken, const char *fmt, ...)
         c->n_unacked = 0;
         c->rx_active = 0;
         c->awaiting_reply = 0;
+        conn_drop_queue(c);
     }
     ds_conn_event ev = {.kind = DS_CONN_EV_ERROR, .code = code, .message = c->msg, .broken = broken};
     c->notices++;
@@ -201,6 +202,7 @@ void ds_conn_free(ds_conn *c)
 {
     if (!c) return;
     if (c->framer) ds_framer_free(c->framer);
+    conn_drop_queue(c);
     free(c->out);
     free(c->tx);
     free(c->rx);
@@ -216,11 +218,9 @@ int ds_conn_open(ds_conn *c, uint64_t now_ms)
     return c->s.framing == DS_CONN_HDLC ? hdlc_open(c) : wrapper_open(c);
 }
 
-int ds_conn_send_apdu(ds_conn *c, const uint8_t *apdu, size_t len, uint64_t now_ms)
+/* The APDU goes now: into tx, framed from its start. */
+static int start_apdu(ds_conn *c, const uint8_t *apdu, size_t len)
 {
-    if (!c || !apdu || len == 0) return -1;
-    c->now = now_ms;
-    if (c->state != LINK_UP || len > c->s.max_apdu || c->tx_active || c->n_unacked) return -1;
     size_t head = 0;
     if (c->s.framing == DS_CONN_HDLC) {
         memcpy(c->tx, c->s.role == DS_CONN_CLIENT ? DS_LLC_COMMAND : DS_LLC_RESPONSE, DS_LLC_LEN);
@@ -233,6 +233,75 @@ int ds_conn_send_apdu(ds_conn *c, const uint8_t *apdu, size_t len, uint64_t now_
     c->last_tag = apdu[0];
     c->last_len = len;
     return c->s.framing == DS_CONN_HDLC ? hdlc_send(c) : wrapper_send(c);
+}
+
+void conn_drop_queue(ds_conn *c)
+{
+    while (c->q_count) {
+        free(c->queue[c->q_head]);
+        c->queue[c->q_head] = NULL;
+        c->q_head = (c->q_head + 1) % CONN_QUEUE_MAX;
+        c->q_count--;
+    }
+    c->q_head = 0;
+}
+
+int conn_next_queued(ds_conn *c)
+{
+    if (!c->q_count || c->tx_active || c->n_unacked || c->state != LINK_UP) return 0;
+    size_t len = c->queue_len[c->q_head];
+    if (c->s.framing == DS_CONN_WRAPPER && len + 8 > c->out_cap - c->out_len) return 0; /* not drained yet */
+    uint8_t *apdu = c->queue[c->q_head];
+    c->queue[c->q_head] = NULL;
+    c->q_head = (c->q_head + 1) % CONN_QUEUE_MAX;
+    c->q_count--;
+    start_apdu(c, apdu, len);
+    free(apdu);
+    return 1;
+}
+
+/* Keeps a copy of an APDU given while another is being sent (or, with the wrapper, while the
+ * output has no room for it yet); -1 when the queue is full. */
+static int enqueue(ds_conn *c, const uint8_t *apdu, size_t len)
+{
+    if (c->q_count == CONN_QUEUE_MAX) {
+        conn_error(c, "link.output_full", 0, "%u APDUs wait to be sent: the APDU was not queued", CONN_QUEUE_MAX);
+        return -1;
+    }
+    uint8_t *copy = malloc(len);
+    if (!copy) return -1;
+    memcpy(copy, apdu, len);
+    size_t i = (c->q_head + c->q_count) % CONN_QUEUE_MAX;
+    c->queue[i] = copy;
+    c->queue_len[i] = len;
+    c->q_count++;
+    return 0;
+}
+
+int ds_conn_send_apdu(ds_conn *c, const uint8_t *apdu, size_t len, uint64_t now_ms)
+{
+    if (!c || !apdu || len == 0) return -1;
+    c->now = now_ms;
+    if (c->state != LINK_UP || len > c->s.max_apdu) return -1;
+    int no_room = c->s.framing == DS_CONN_WRAPPER && len + 8 > c->out_cap - c->out_len;
+    if (c->tx_active || c->n_unacked || c->q_count || no_room) return enqueue(c, apdu, len);
+    return start_apdu(c, apdu, len);
+}
+
+int ds_conn_release_turn(ds_conn *c, uint64_t now_ms)
+{
+    if (!c) return -1;
+    c->now = now_ms;
+    if (c->s.framing != DS_CONN_HDLC || c->s.role != DS_CONN_SERVER) return 0;
+    return hdlc_release_turn(c);
+}
+
+int ds_conn_poll(ds_conn *c, uint64_t now_ms)
+{
+    if (!c) return -1;
+    c->now = now_ms;
+    if (c->s.framing != DS_CONN_HDLC || c->s.role != DS_CONN_CLIENT) return 0;
+    return hdlc_poll(c);
 }
 
 static void check_inactivity(ds_conn *c)
@@ -302,6 +371,9 @@ size_t ds_conn_output(ds_conn *c, uint8_t *buf, size_t cap)
     memcpy(buf, c->out, n);
     memmove(c->out, c->out + n, c->out_len - n);
     c->out_len -= n;
+    if (c->s.framing == DS_CONN_WRAPPER)
+        while (conn_next_queued(c)) {
+        } /* the room made takes what waited */
     return n;
 }
 

@@ -26,6 +26,9 @@ typedef struct sent_frame {
 } sent_frame;
 
 #define CONN_WINDOW_MAX 7u
+/* APDUs given while one is being sent wait in a queue (a general block transfer streams a window
+ * of up to 63 blocks at once) */
+#define CONN_QUEUE_MAX 64u
 
 struct ds_conn {
     ds_conn_settings s;          /* defaults filled in */
@@ -47,6 +50,9 @@ struct ds_conn {
     int tx_active;
     sent_frame unacked[CONN_WINDOW_MAX];
     size_t n_unacked;
+    uint8_t *queue[CONN_QUEUE_MAX]; /* APDUs waiting for the one being sent (copies) */
+    size_t queue_len[CONN_QUEUE_MAX];
+    size_t q_head, q_count;
     uint8_t last_tag;            /* the first APDU byte of what was sent last, for messages */
     size_t last_len;
 
@@ -58,6 +64,7 @@ struct ds_conn {
     unsigned vs, vr;             /* HDLC V(S), V(R), mod 8 */
     int awaiting_reply;          /* client: an APDU went out, its answer has not come */
     int peer_busy;               /* the peer sent RNR */
+    int turn_held;               /* server: polled by a complete APDU and not answered yet */
     uint64_t poll_at;            /* client: when the frame now waited for was sent */
     unsigned retries;            /* sends again since the last progress */
     uint64_t last_heard;         /* server: the last frame for us (inactivity) */
@@ -91,7 +98,15 @@ uint64_t conn_notices(const ds_conn *c);
 /* ---- link_hdlc.c ---- */
 void hdlc_frame_in(ds_conn *c, const ds_frame *f);
 int hdlc_open(ds_conn *c);
+/* Starts the next queued APDU when nothing is being sent: 1 when one was started. */
+int conn_next_queued(ds_conn *c);
+/* Drops the queued APDUs (the link broke or closed). */
+void conn_drop_queue(ds_conn *c);
 int hdlc_send(ds_conn *c);
+/* Client: an RR poll for what the server holds, when nothing is in flight. */
+int hdlc_poll(ds_conn *c);
+/* Server: an RR when it holds the turn with nothing to say. */
+int hdlc_release_turn(ds_conn *c);
 int hdlc_close(ds_conn *c);
 void hdlc_tick(ds_conn *c);
 uint64_t hdlc_deadline(const ds_conn *c);

@@ -41,6 +41,7 @@ static int send_frame(ds_conn *c, uint8_t control, int segmented, const uint8_t 
                              segmented, info, len);
     if (!n) return -1;
     if (is_client(c) && (control & CTRL_PF)) c->poll_at = c->now;
+    if (!is_client(c) && (control & CTRL_PF)) c->turn_held = 0; /* the final bit hands the turn back */
     return conn_queue_frame(c, frame, n);
 }
 
@@ -182,6 +183,7 @@ static void answer_turn(ds_conn *c)
         pump_tx(c);
         return;
     }
+    if (conn_next_queued(c)) return; /* an APDU that waited for the turn (a GBT stream) */
     if (!is_client(c)) send_rr(c);
 }
 
@@ -247,7 +249,9 @@ static void on_i_frame(ds_conn *c, const ds_frame *f)
         return;
     }
     /* the APDU callback may queue the answer at once (ds_conn_send_apdu sends it); else the
-     * server keeps the turn until it has one, and the client's poll asks for it */
+     * server keeps the turn until it has one (or gives it back, ds_conn_release_turn), and the
+     * client's poll asks for it */
+    if (!is_client(c) && h->pf) c->turn_held = 1;
     deliver(c);
 }
 
@@ -414,6 +418,22 @@ int hdlc_open(ds_conn *c)
 int hdlc_send(ds_conn *c)
 {
     pump_tx(c);
+    return 0;
+}
+
+int hdlc_release_turn(ds_conn *c)
+{
+    if (is_client(c) || !c->turn_held || c->state != LINK_UP || c->tx_active || c->n_unacked) return 0;
+    if (!conn_next_queued(c)) send_rr(c);
+    return 0;
+}
+
+int hdlc_poll(ds_conn *c)
+{
+    if (c->state != LINK_UP || c->tx_active || c->n_unacked || c->rx_active || c->awaiting_reply) return 0;
+    if (conn_next_queued(c)) return 0;
+    send_rr(c);
+    c->awaiting_reply = 1;
     return 0;
 }
 

@@ -141,7 +141,12 @@ static void select_session(ds_decoder *d, const ds_frame *f)
         a = ds_link_addr_of(&f->u.mbus.a, 1); /* the meter; the sender is not known */
     }
     ds_conversation c = {f->kind, a < b ? a : b, a < b ? b : a};
-    ds_security_select(&d->security, &c, b);
+    /* the sender keeps the block transfers of the two directions apart; where the input says the
+     * direction, it counts too: client SAP 1 and server 1 have the same wrapper port and HDLC
+     * address, and their GBT blocks must not be joined into one stream */
+    ds_link_addr sender = b;
+    if (f->meta.dir != DS_DIR_UNKNOWN) sender |= (ds_link_addr)f->meta.dir << 61;
+    ds_security_select(&d->security, &c, sender);
     ds_security_on_frame(&d->security, f);
 }
 

@@ -124,7 +124,9 @@ static void too_large(dg_conv *c, uint64_t number, size_t len, size_t apdu_len)
     dg_image *im = &c->image;
     const char *limit_name;
     unsigned limit = pdu_limit(c, &limit_name);
-    int over_pdu = limit && apdu_len > limit;
+    /* with general block transfer negotiated, a longer APDU goes in GBT blocks (REFERENCE.md 10.3) */
+    int gbt = c->has_conf_negotiated && (c->conf_negotiated & DS_CONFORMANCE_GBT);
+    int over_pdu = limit && apdu_len > limit && !gbt;
     int over_size = im->has_block_size && len > im->block_size;
     if (!over_pdu && !over_size) return;
     dg_finding b;

@@ -518,7 +518,8 @@ void dg_service_apdu(dg_conv *c, const ds_apdu_event *ev)
         dg_service_flush_stash(c);
     }
     c->services[tag]++;
-    if (ev->source == DS_APDU_FROM_FRAME && ds_apdu_tag_is_ciphered(tag)) {
+    /* a ciphered APDU as it came (in a frame, or joined from GBT blocks), its plaintext next */
+    if ((ev->source == DS_APDU_FROM_FRAME || ev->source == DS_APDU_FROM_REASSEMBLED) && ds_apdu_tag_is_ciphered(tag)) {
         security_control(c, ev->apdu, ev->len);
         dg_security_ciphered(c, ev);
         c->stash = 1;

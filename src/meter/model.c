@@ -298,6 +298,8 @@ static int load_link(loader *ld, const xmlNode *n)
     if (attr_uint(ld, n, "max-pdu", 0xFFFF, 1024, &v)) return -1;
     if (v && v < 64) return fail(ld, n, "max-pdu below 64");
     l->max_pdu = (uint16_t)v;
+    if (attr_uint(ld, n, "gbt-window", 63, 0, &v)) return -1;
+    l->gbt_window = (uint8_t)v;
     if (attr_uint(ld, n, "server-logical", 0x3FFF, 1, &v)) return -1;
     l->server_logical = (uint16_t)v;
     if (attr_uint(ld, n, "server-physical", 0x3FFF, 0, &v)) return -1;
@@ -613,6 +615,11 @@ ds_meter *ds_meter_load(const char *path, char *err, size_t errsz)
 void ds_meter_get_link(const ds_meter *m, ds_meter_link *out)
 {
     *out = m->link;
+}
+
+void ds_meter_set_gbt_window(ds_meter *m, uint8_t window)
+{
+    m->link.gbt_window = window > DS_GBT_WINDOW ? DS_GBT_WINDOW : window;
 }
 
 void ds_meter_set_time(ds_meter *m, int64_t unix_seconds)

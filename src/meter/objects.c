@@ -290,7 +290,9 @@ static int meter_accept(void *user, int client_sap, const ds_association *aarq, 
     out->security_suite = as->suite;
     out->security_policy = as->policy;
     out->own_title = as->has_title ? as->server_title : NULL;
-    out->conformance = as->conformance;
+    /* general block transfer is offered only with a window (gbt-window, --gbt-window) */
+    out->gbt_window = m->link.gbt_window;
+    out->conformance = m->link.gbt_window ? as->conformance | DS_CONFORMANCE_GBT : as->conformance & ~DS_CONFORMANCE_GBT;
     out->max_pdu = m->link.max_pdu;
     out->first_ic = as->ic;
     return 0;

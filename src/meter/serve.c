@@ -157,6 +157,7 @@ static void on_link_event(void *user, const ds_conn_event *ev)
         /* an APDU the association cannot take is answered by it (exception, AARE rejected) or
            dropped; the link stays */
         ds_assoc_receive(s->assoc, ev->data, ev->len);
+        ds_conn_release_turn(s->conn, now_ms()); /* nothing to answer (a GBT block mid-stream) */
         keep_ic(s);
         break;
     case DS_CONN_EV_DISCONNECTED:

@@ -43,8 +43,12 @@ static ds_block_stream *stream_for(ds_block_stream pair[2], ds_link_addr sender)
     for (int i = 0; i < 2; i++)
         if (pair[i].join.open && pair[i].sender == sender) return &pair[i];
     for (int i = 0; i < 2; i++)
-        if (!pair[i].join.open && pair[i].join.highest && pair[i].sender == sender) /* all else starts afresh */
-            return fresh_stream(&pair[i], sender, pair[i].join.highest);
+        if (!pair[i].join.open && (pair[i].join.highest || pair[i].join.start_at) && pair[i].sender == sender) {
+            uint32_t start_at = pair[i].join.start_at; /* all else starts afresh */
+            ds_block_stream *s = fresh_stream(&pair[i], sender, pair[i].join.highest);
+            s->join.start_at = start_at;
+            return s;
+        }
     return fresh_stream(pair[0].join.open ? &pair[1] : &pair[0], sender, 0);
 }
 
@@ -122,6 +126,15 @@ static int gbt(ds_blocks *b, ds_emit *e, ds_link_addr sender, const uint8_t *a, 
     if (ds_cur_uint(&c, 1, &control) || ds_cur_uint(&c, 2, &number) || ds_cur_uint(&c, 2, &ack) ||
         ds_cur_len(&c, &len, NULL) || ds_cur_bytes(&c, len, &data))
         return 1; /* malformed: the walker has said so */
+    if (len == 0) {
+        /* an acknowledgement (REFERENCE.md 10.3: block data empty, BNA = the last block taken):
+         * no block to join; its number is of its sender's counter, so that sender's next data
+         * block may start a transfer after it */
+        ds_block_stream *s = stream_for(b->gbt, sender);
+        if (!s->join.open) s->join.start_at = (uint32_t)number + 1;
+        ds_emit_comment(e, "general block transfer: acknowledges block %lu", (unsigned long)ack);
+        return 1;
+    }
     block_whole done;
     if (add_block(stream_for(b->gbt, sender), e, "general block transfer", (uint32_t)number,
                   (int)(control >> 7), data, len, offset, &done) != 1)

@@ -3,7 +3,8 @@
 # the wrapper and on a pseudo-terminal with HDLC (max info 128): the clock, the +A register's
 # value and scaler/unit, the load profile by range in blocks (the client offers a max PDU of
 # 512), a remote disconnect with integer(0) refused to the LOW client 17 and done for the
-# HLS-GMAC client 1 with ciphering. Each transcript decodes without an error diagnostic.
+# HLS-GMAC client 1 with ciphering; the profile again with general block transfer (run and
+# emulate --gbt-window) over both. Each transcript decodes without an error diagnostic.
 # Every wait is bounded (timeout 30 on each command, 5 s for the emulator's first line); the
 # emulators are stopped by their process ids at the end.
 #
@@ -108,6 +109,39 @@ case $LISTEN in
         run pty-gmac 0 --serial "$TMP/meter.pty" $GMAC "$S/disconnect.xml"
         ;;
     *) fail "emulate --pty: $(head -2 "$TMP/pty.emu")" ;;
+esac
+
+# ---- general block transfer: the profile read with --gbt-window 3 and a max PDU of 256
+# against emulate --gbt-window 5, over TCP and over HDLC: the 1031 bytes of the profile (with
+# the get-response header, 1035) come in GBT blocks of 256 - 10 = 246 bytes: 5 blocks, block 1
+# alone (the client's window is not known yet), then 2..4 streamed in the client's window of 3,
+# then 5; the client acknowledges each window (2 acknowledgements). No service-specific block.
+gbt_reads() {
+    name=$1
+    n=$(grep -c '<Structure Qty="02" >' "$TMP/$name.out")
+    if [ "$n" = 50 ]; then pass; else fail "$name: $n two-element structures, want 50"; fi
+    if grep -q '<Reassembled Blocks="GeneralBlockTransfer"' "$TMP/$name.dec" &&
+        [ "$(grep -c 'general block transfer: acknowledges block' "$TMP/$name.dec")" -ge 2 ] &&
+        ! grep -q 'GetResponsewithDataBlock' "$TMP/$name.dec"; then pass
+    else fail "$name: the profile did not come in acknowledged GBT blocks"; fi
+}
+start gbt-tcp --tcp 0 --gbt-window 5
+PORT=$(echo "$LISTEN" | sed -n 's/^listening on tcp 127\.0\.0\.1:\([0-9]*\).*/\1/p')
+if [ -z "$PORT" ]; then
+    fail "emulate --tcp 0 --gbt-window 5: no listening line: $(head -2 "$TMP/gbt-tcp.emu")"
+else
+    run tcp-gbt-read 0 --tcp 127.0.0.1:$PORT --max-pdu 256 --gbt-window 3 "$S/emulate-read.xml"
+    gbt_reads tcp-gbt-read
+    if grep -q 'conformance 0x2' "$TMP/tcp-gbt-read.err"; then pass
+    else fail "tcp-gbt-read: general-block-transfer not negotiated: $(grep associated "$TMP/tcp-gbt-read.err")"; fi
+fi
+start gbt-pty --pty "$TMP/gbt.pty" --max-info 128 --gbt-window 5
+case $LISTEN in
+    "listening on pty $TMP/gbt.pty"*)
+        run pty-gbt-read 0 --serial "$TMP/gbt.pty" --max-pdu 256 --gbt-window 3 "$S/emulate-read.xml"
+        gbt_reads pty-gbt-read
+        ;;
+    *) fail "emulate --pty --gbt-window 5: $(head -2 "$TMP/gbt-pty.emu")" ;;
 esac
 
 echo "run_emulate: $passed passed, $failed failed"

@@ -5,6 +5,8 @@
 #   - a whole image transfer of IMAGE_BYTES bytes in the model's 256-byte blocks, verified and
 #     activated, the stored image byte-identical (cmp) to the file; over HDLC every block's
 #     ACTION (about 280 bytes) takes more than one I-frame of 128 bytes of information;
+#   - the same with general block transfer (--gbt-window 8 on both sides) against a copy of the
+#     model with a max PDU of 128, over TCP and HDLC: the ACTIONs streamed in GBT blocks;
 #   - the same with block 2 refused once with hardware-fault (--refuse-block 2) and verify
 #     answered temporary-failure three times (--verify-busy 3);
 #   - interrupted: the emulator drops the link on a block chosen at random (--reset-after-blocks
@@ -228,6 +230,58 @@ case $LISTEN in
         ;;
     *) fail "emulate --pty: $(head -2 "$TMP/pty.emu")" ;;
 esac
+
+# ---- general block transfer with streaming (emulate and run --gbt-window 8) ----
+# The model's copy with a max PDU of 128: a block's ciphered ACTION (280 bytes plain, 301 with
+# the glo ciphering: tag, 3-byte length, SC, IC and a 12-byte tag around it) is longer, so it
+# goes in GBT blocks of 128 - 10 = 118 bytes: 3 blocks, the first two with the streaming bit
+# (control 48 = STR and window 8), the last with last-block (88). The first image block's
+# ACTION sends GBT block 1 alone (the meter's window is not known yet), then 2 (streamed) and 3;
+# every later ACTION streams its 3 blocks in one go, but the last image block's (12 bytes) fits
+# one PDU: 1 + 2 * (957 - 2) = 1911 blocks with control 48, and no pblock.
+sed 's/max-pdu="1024"/max-pdu="128"/' "$MODEL" >"$TMP/meter-pdu128.xml"
+gbt_image() {
+    name=$1
+    if grep -q 'sent in general block transfer blocks' "$TMP/$name.err"; then pass
+    else fail "$name: the ACTIONs not said to go in GBT blocks: $(grep 'block size' "$TMP/$name.err")"; fi
+    streamed=$(grep -c '<BlockControl Value="48" />' "$TMP/$name.dec")
+    blocks=$(( (IMAGE_BYTES + 255) / 256 ))
+    if [ "$streamed" -eq $(( 1 + 2 * (blocks - 2) )) ] && ! grep -q 'PBlock' "$TMP/$name.dec"; then pass
+    else fail "$name: $streamed streamed GBT blocks for $blocks image blocks (or pblocks seen)"; fi
+    # the decoder joins each direction's blocks apart (client 1 and server 1 share their
+    # addresses: the transcript's direction tells them apart) and takes acknowledgements as such
+    if ! grep -q 'gbt\.' "$TMP/$name.decerr"; then pass
+    else fail "$name: $(grep 'gbt\.' "$TMP/$name.decerr" | head -1)"; fi
+}
+SAVED_MODEL=$MODEL
+MODEL=$TMP/meter-pdu128.xml
+mkdir -p "$TMP/store-gbt-tcp" "$TMP/store-gbt-pty"
+start gbt-tcp --tcp 0 --gbt-window 8 --store-images "$TMP/store-gbt-tcp"
+PORT=$(tcp_port)
+if [ -z "$PORT" ]; then
+    fail "emulate --tcp 0 --gbt-window 8: no listening line: $(head -2 "$TMP/gbt-tcp.emu")"
+else
+    # shellcheck disable=SC2086
+    run tcp-gbt-image 0 --tcp 127.0.0.1:$PORT --gbt-window 8 $GMAC "$TMP/image.xml"
+    stored tcp-gbt-image "$TMP/store-gbt-tcp"
+    gbt_image tcp-gbt-image
+    # diagnose pairs the joined ciphered ACTIONs with their answers, no block is too large
+    "$BIN" diagnose --ek $EK --ak $AK "$TMP/tcp-gbt-image.log" >"$TMP/tcp-gbt-image.diag" 2>&1
+    if grep -q 'findings: 0 error(s), 0 warning(s)' "$TMP/tcp-gbt-image.diag" &&
+        grep -q '957 block(s) sent' "$TMP/tcp-gbt-image.diag"; then pass
+    else fail "tcp-gbt-image: diagnose: $(grep -m2 'findings\|^error\|^warning' "$TMP/tcp-gbt-image.diag")"; fi
+fi
+start gbt-pty --pty "$TMP/gbt.pty" --max-info 128 --gbt-window 8 --store-images "$TMP/store-gbt-pty"
+case $LISTEN in
+    "listening on pty $TMP/gbt.pty"*)
+        # shellcheck disable=SC2086
+        run pty-gbt-image 0 --serial "$TMP/gbt.pty" --max-info 128 --gbt-window 8 $GMAC "$TMP/image.xml"
+        stored pty-gbt-image "$TMP/store-gbt-pty"
+        gbt_image pty-gbt-image
+        ;;
+    *) fail "emulate --pty --gbt-window 8: $(head -2 "$TMP/gbt-pty.emu")" ;;
+esac
+MODEL=$SAVED_MODEL
 
 echo "run_image: $passed passed, $failed failed"
 [ "$failed" = 0 ]

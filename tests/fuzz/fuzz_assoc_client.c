@@ -2,7 +2,8 @@
  *
  * Byte 0 picks the scene: bits 0-2 what the client waits for (an AARE for no security, LLS,
  * HLS-SHA256 and HLS-GMAC; the answer to reply_to_HLS_authentication; a GET, a long SET in
- * blocks, an ACTION; the RLRE), bit 3 ciphering with fixed keys, bit 7 the server role instead
+ * blocks, an ACTION; the RLRE), bit 3 ciphering with fixed keys, bit 6 general block transfer
+ * negotiated (window 3; a server starts associated with it), bit 7 the server role instead
  * (its objects answer everything with errors or a long value). The rest is a sequence of APDUs,
  * each a 2-byte big-endian length and its bytes, given one after the other to
  * ds_assoc_receive; what the machine sends goes nowhere. Nothing the peer sends may crash,
@@ -129,7 +130,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     s.dedicated = (data[0] >> 4) & 1;
     s.general_ciphering = (data[0] >> 5) & 1;
     s.own_title = server ? SERVER_TITLE : CLIENT_TITLE;
-    s.conformance = 0x00FE1F;
+    int gbt = (data[0] >> 6) & 1;
+    s.conformance = gbt ? 0x00FE1F | DS_CONFORMANCE_GBT : 0x00FE1F;
+    s.gbt_window = gbt ? 3 : 0;
     s.max_pdu = 256;
     s.first_ic = 1;
     s.max_values = 4096;
@@ -138,8 +141,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!as) return 0;
     static const uint8_t CHALLENGE[16] = "0123456789ABCDEF";
     ds_assoc_set_challenge(as, CHALLENGE, sizeof CHALLENGE);
-    if (server) ds_assoc_serve(as, &OBJECTS, 1);
-    else client_scene(as, scene);
+    if (server) {
+        ds_assoc_serve(as, &OBJECTS, 1);
+        if (gbt) ds_assoc_assume_open(as, 128); /* GBT paths without an AARQ proposing it */
+    } else client_scene(as, scene);
     size_t at = 1;
     while (at + 2 <= size) {
         size_t n = (size_t)data[at] << 8 | data[at + 1];

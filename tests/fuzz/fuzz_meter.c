@@ -1,6 +1,7 @@
 /* Fuzz target: the emulator's request handler. The input's first byte picks the path:
  *   0  APDUs (each prefixed with a 2-byte length) to a server association machine over the
- *      meter's objects, after an AARQ of the public client (byte 1 odd: the LOW client);
+ *      meter's objects, after an AARQ (byte 1 bit 0: the LOW client, else the public one; bit 1:
+ *      general-block-transfer proposed with a max PDU of 256, which the meter offers);
  *   1  raw bytes to an HDLC server link, whose APDUs go to the association as in emulate;
  *   2  the same over the wrapper;
  *   3  one A-XDR value (after a 2-byte class id, 6-byte OBIS, attribute byte) given as SET
@@ -19,7 +20,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char MODEL[] =
-    "<meter><link max-pdu=\"512\"/>"
+    "<meter><link max-pdu=\"512\" gbt-window=\"4\"/>"
     "<association client=\"16\"/>"
     "<association client=\"17\" mechanism=\"low\" password=\"12345678\" attributes=\"read-write\" methods=\"access\"/>"
     "<object class=\"15\" obis=\"0.0.40.0.0.255\"/>"
@@ -37,14 +38,29 @@ static const char MODEL[] =
     "</Array></attribute><rows count=\"40\" start=\"2026-12-01T00:00:00\" period=\"900\" increment=\"10\"/></object>"
     "</meter>";
 
-static const uint8_t AARQ_PUBLIC[] = {0x60, 0x1D, 0xA1, 0x09, 0x06, 0x07, 0x60, 0x85, 0x74, 0x05, 0x08, 0x01,
-                                      0x01, 0xBE, 0x10, 0x04, 0x0E, 0x01, 0x00, 0x00, 0x00, 0x06, 0x5F, 0x1F,
-                                      0x04, 0x00, 0x00, 0x7E, 0x1F, 0x04, 0xB0};
-static const uint8_t AARQ_LOW[] = {0x60, 0x36, 0xA1, 0x09, 0x06, 0x07, 0x60, 0x85, 0x74, 0x05, 0x08, 0x01, 0x01,
-                                   0x8A, 0x02, 0x07, 0x80, 0x8B, 0x07, 0x60, 0x85, 0x74, 0x05, 0x08, 0x02, 0x01,
-                                   0xAC, 0x0A, 0x80, 0x08, '1', '2', '3', '4', '5', '6', '7', '8',
-                                   0xBE, 0x10, 0x04, 0x0E, 0x01, 0x00, 0x00, 0x00, 0x06, 0x5F, 0x1F, 0x04, 0x00,
-                                   0x00, 0x7E, 0x1F, 0x04, 0xB0};
+/* The AARQs of the public (16) and LOW (17) clients, built once (aarq()): conformance 0x007E1F
+ * and a max PDU of 1200, or with general-block-transfer proposed and a max PDU of 256, so that
+ * the meter (gbt-window 4) answers the profile in GBT blocks and takes GBT requests. */
+static uint8_t AARQS[4][128];
+static size_t AARQ_LEN[4];
+
+static void build_aarqs(void)
+{
+    for (int i = 0; i < 4; i++) {
+        int low = i & 1, gbt = i >> 1;
+        ds_association a;
+        memset(&a, 0, sizeof a);
+        a.context = 1;
+        a.mechanism = low ? 1 : -1;
+        a.auth = low ? (const uint8_t *)"12345678" : NULL;
+        a.auth_len = low ? 8 : 0;
+        a.dlms_version = 6;
+        a.conformance = gbt ? 0x007E1F | DS_CONFORMANCE_GBT : 0x007E1F;
+        a.max_pdu = gbt ? 256 : 1200;
+        char err[100];
+        if (ds_build_aarq(&a, AARQS[i], sizeof AARQS[i], &AARQ_LEN[i], err, sizeof err)) abort();
+    }
+}
 
 static ds_meter *meter;
 static ds_server_objects objects;
@@ -87,6 +103,7 @@ static void on_link(void *user, const ds_conn_event *ev)
     if (ev->kind == DS_CONN_EV_APDU) {
         if (!p->assoc) p->assoc = new_assoc(to_link, p, ds_conn_peer_address(p->conn));
         if (p->assoc) ds_assoc_receive(p->assoc, ev->data, ev->len);
+        ds_conn_release_turn(p->conn, p->now); /* as emulate does: nothing to answer */
     } else if (ev->kind == DS_CONN_EV_DISCONNECTED) {
         ds_assoc_free(p->assoc);
         p->assoc = NULL;
@@ -95,11 +112,10 @@ static void on_link(void *user, const ds_conn_event *ev)
 
 static void apdus(const uint8_t *d, size_t n)
 {
-    int low = n > 0 && (d[0] & 1);
-    ds_assoc *as = new_assoc(to_nowhere, NULL, low ? 17 : 16);
+    int pick = n > 0 ? d[0] & 3 : 0; /* bit 0: the LOW client; bit 1: GBT proposed */
+    ds_assoc *as = new_assoc(to_nowhere, NULL, pick & 1 ? 17 : 16);
     if (!as) return;
-    if (low) ds_assoc_receive(as, AARQ_LOW, sizeof AARQ_LOW);
-    else ds_assoc_receive(as, AARQ_PUBLIC, sizeof AARQ_PUBLIC);
+    ds_assoc_receive(as, AARQS[pick], AARQ_LEN[pick]);
     size_t at = n > 0 ? 1 : 0;
     while (at + 2 <= n) {
         size_t len = (size_t)d[at] << 8 | d[at + 1];
@@ -163,6 +179,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         meter = ds_meter_load_memory(MODEL, sizeof MODEL - 1, "fuzz", err, sizeof err);
         if (!meter) abort();
         ds_meter_set_time(meter, 1796558400);
+        build_aarqs();
         ds_meter_objects(meter, &objects);
     }
     if (size < 1) return 0;

@@ -168,12 +168,16 @@ static int m_action(void *user, int client_sap, const ds_cosem_ref *ref, const d
                     ds_value **ret)
 {
     (void)user;
-    (void)a;
-    (void)ret;
     if (same(ref, 1, DATA, 1)) { /* a long parameter: 1000 bytes i & FF, whole after the pblocks */
         if (!params || params->tag != DS_DATA_OCTET_STRING || params->len != 1000) return 12;
         for (size_t i = 0; i < 1000; i++)
             if (params->bytes[i] != (uint8_t)i) return 12;
+        return 0;
+    }
+    if (same(ref, 1, DATA, 3)) { /* a long return: 1000 bytes i & FF */
+        uint8_t big[1000];
+        for (size_t i = 0; i < sizeof big; i++) big[i] = (uint8_t)i;
+        *ret = ds_value_new_bytes(a, DS_DATA_OCTET_STRING, big, sizeof big);
         return 0;
     }
     if (!same(ref, 70, DISCONNECT, 1) && !same(ref, 70, DISCONNECT, 2)) return 4;
@@ -564,6 +568,22 @@ START_TEST(ciphered)
 END_TEST
 
 /* Blocks both ways, plain: a long GET answer asked for block by block, a long SET sent in blocks */
+/* What a machine sent (its trace): how many APDUs, the longest, and how many
+ * action-response-with-pblock (C7 02). */
+static struct {
+    unsigned count, pblocks;
+    size_t longest;
+} SENT;
+
+static void count_sent(void *user, int sent, const uint8_t *plain, size_t len)
+{
+    (void)user;
+    if (!sent) return;
+    SENT.count++;
+    if (len > SENT.longest) SENT.longest = len;
+    if (len > 1 && plain[0] == 0xC7 && plain[1] == 0x02) SENT.pblocks++;
+}
+
 START_TEST(blocks)
 {
     ds_assoc_settings cs = base(DS_ASSOC_CLIENT, 0, NULL), ss = base(DS_ASSOC_SERVER, 0, NULL);
@@ -595,6 +615,30 @@ START_TEST(blocks)
         ds_value_arena_free(a);
         r = run(&p, req2, n2);
         ck_assert_msg(r->status == DS_ASSOC_OK, "%s / %s", ds_assoc_error(p.client), ds_assoc_error(p.server));
+    }
+    /* every APDU the server sends fits the client's max PDU: counted, and the longest kept */
+    ds_assoc_set_trace(p.server, count_sent, NULL);
+    SENT.count = SENT.longest = SENT.pblocks = 0;
+    /* an ACTION whose return (a 1000-byte octet string) is longer than the client's 128: in
+       action-response-with-pblock pieces, joined into one action-response-normal: C7 01 C1,
+       result 00, return parameters present 01, data 00, 09 82 03E8 and the 1000 bytes = 1010 */
+    {
+        ds_value_arena *a = ds_value_arena_new(16, 256);
+        uint8_t req3[64];
+        size_t n3;
+        char err[128];
+        ds_cosem_ref ref = {1, {0, 0, 96, 1, 0, 255}, 3};
+        ck_assert_int_eq(ds_build_action_request_normal(0xC1, &ref, ds_value_new_int(a, DS_DATA_INTEGER, 0), req3,
+                                                        sizeof req3, &n3, err, sizeof err), 0);
+        ds_value_arena_free(a);
+        r = run(&p, req3, n3);
+        ck_assert_msg(r->status == DS_ASSOC_OK, "%s / %s", ds_assoc_error(p.client), ds_assoc_error(p.server));
+        ck_assert_uint_eq(r->answer_len, 1010);
+        ck_assert_uint_eq(r->answer[0], 0xC7);
+        ck_assert_uint_eq(r->answer[1], 0x01);
+        for (size_t i = 0; i < 1000; i++) ck_assert_uint_eq(r->answer[10 + i], (uint8_t)i);
+        ck_assert_uint_ge(SENT.pblocks, 9); /* 1004 bytes of Data in blocks of 128 - 24 = 104 */
+        ck_assert_uint_le(SENT.longest, 128);
     }
     /* selective access by entry: rows 3..5 (to_entry inclusive) */
     uint8_t req[128];
@@ -926,6 +970,124 @@ START_TEST(corpus_server)
 }
 END_TEST
 
+
+/* ---- general block transfer ---- */
+
+/* A queue push that drops one GBT data block: the nth (from 1) taken by this queue. GBT APDUs
+ * are told by their tag (0xE0) and data blocks from acknowledgements by their length (an
+ * acknowledgement is E0 control BN(2) BNA(2) 00: 7 bytes). */
+typedef struct dropper {
+    queue *q;
+    unsigned seen, drop_at, dropped, acks;
+} dropper;
+
+static int drop_push(void *user, const uint8_t *apdu, size_t len)
+{
+    dropper *d = user;
+    if (len && apdu[0] == 0xE0) {
+        if (len == 7) d->acks++;
+        else if (++d->seen == d->drop_at) {
+            d->dropped++;
+            return 0;
+        }
+    }
+    return q_push(d->q, apdu, len);
+}
+
+/* Both machines offer GBT (client window 4, server window 3: each streams 3) with max PDUs of 128: the long
+ * GET answer, SET and ACTION go in GBT blocks, one block each way is lost and asked for again
+ * (the receiver's acknowledgement at the window's end names the last block taken in order).
+ * _i = 1: the same ciphered (glo, suite 0, HLS-GMAC): the ciphered APDU goes in the blocks. */
+START_TEST(general_block_transfer)
+{
+    int cipher_it = _i == 1;
+    keys_suite(0);
+    ds_assoc_settings cs = base(DS_ASSOC_CLIENT, cipher_it ? 5 : 0, NULL), ss = base(DS_ASSOC_SERVER, cipher_it ? 5 : 0, NULL);
+    if (cipher_it) {
+        with_keys(&cs, 0x0C, CLIENT_TITLE);
+        with_keys(&ss, 0x0C, SERVER_TITLE);
+    }
+    cs.conformance |= DS_CONFORMANCE_GBT;
+    ss.conformance |= DS_CONFORMANCE_GBT;
+    cs.max_pdu = ss.max_pdu = 128;
+    cs.gbt_window = 4;
+    ss.gbt_window = 3;
+    memset(&M, 0, sizeof M);
+    M.settings = ss;
+    q_clear(&TO_SERVER);
+    q_clear(&TO_CLIENT);
+    dropper to_server = {&TO_SERVER, 0, 0, 0, 0}, to_client = {&TO_CLIENT, 0, 0, 0, 0};
+    pair p;
+    p.client = ds_assoc_new(&cs, drop_push, &to_server);
+    p.server = ds_assoc_new(&ss, drop_push, &to_client);
+    ck_assert_ptr_nonnull(p.client);
+    ck_assert_ptr_nonnull(p.server);
+    ds_assoc_serve(p.server, &OBJECTS, ciphered ? 1 : 16);
+    ck_assert_msg(open_pair(&p)->status == DS_ASSOC_OK, "%s / %s", ds_assoc_error(p.client), ds_assoc_error(p.server));
+    ck_assert_uint_ne(ds_assoc_negotiated_conformance(p.client) & DS_CONFORMANCE_GBT, 0);
+    /* the profile: 4 + 4203 bytes of get-response-normal (more when ciphered), 118 bytes a
+       block: 36 blocks or more. The server streams min(its window 3, the client's 4): block 1
+       alone (the client's window not known yet), then 2..4: the 3rd is lost inside that window,
+       the client's acknowledgement at block 4 says 2, and 3 and 4 come again */
+    to_client.drop_at = 3;
+    const ds_assoc_result *r = get(&p, 7, PROFILE, 2);
+    ck_assert_msg(r->status == DS_ASSOC_OK, "%s / %s", ds_assoc_error(p.client), ds_assoc_error(p.server));
+    ck_assert_uint_eq(r->answer_len, 4 + 4203);
+    ck_assert_uint_eq(to_client.dropped, 1);
+    ck_assert_uint_ge(to_client.seen, 37);  /* 36 blocks and the lost one again */
+    ck_assert_uint_ge(to_server.acks, 12);  /* one acknowledgement per window of 3 */
+    /* the 1000-byte SET: the client streams up to the server's window of 3; its 2nd block lost */
+    to_server.seen = 0;
+    to_server.drop_at = 2;
+    uint8_t big[1000];
+    for (size_t i = 0; i < sizeof big; i++) big[i] = (uint8_t)i;
+    r = set_bytes(&p, big, sizeof big);
+    ck_assert_msg(r->status == DS_ASSOC_OK, "%s / %s", ds_assoc_error(p.client), ds_assoc_error(p.server));
+    ck_assert_uint_eq(to_server.dropped, 1);
+    ck_assert_uint_eq(M.stored_len, 1000);
+    ck_assert_int_eq(memcmp(M.stored, big, 1000), 0);
+    ck_assert_uint_eq(r->answer[0], 0xC5); /* the set-response, joined from its GBT block */
+    /* the 1000-byte ACTION parameter (the object checks every byte), no loss */
+    to_server.drop_at = 0;
+    {
+        ds_value_arena *a = ds_value_arena_new(16, 4096);
+        static uint8_t req2[2048];
+        size_t n2;
+        char err[128];
+        ds_cosem_ref ref = {1, {0, 0, 96, 1, 0, 255}, 1};
+        ck_assert_int_eq(ds_build_action_request_normal(0xC1, &ref, ds_value_new_bytes(a, DS_DATA_OCTET_STRING, big, sizeof big),
+                                                        req2, sizeof req2, &n2, err, sizeof err), 0);
+        ds_value_arena_free(a);
+        r = run(&p, req2, n2);
+        ck_assert_msg(r->status == DS_ASSOC_OK, "%s / %s", ds_assoc_error(p.client), ds_assoc_error(p.server));
+    }
+    /* short services still go as they are */
+    r = get(&p, 8, CLOCK, 2);
+    ck_assert_int_eq(r->status, DS_ASSOC_OK);
+    free_pair(&p);
+}
+END_TEST
+
+/* GBT is used only when both sides have it: a server that does not offer it answers in the
+ * service's blocks even to a client that proposes it */
+START_TEST(gbt_not_offered)
+{
+    ds_assoc_settings cs = base(DS_ASSOC_CLIENT, 0, NULL), ss = base(DS_ASSOC_SERVER, 0, NULL);
+    cs.conformance |= DS_CONFORMANCE_GBT;
+    cs.gbt_window = 4;
+    cs.max_pdu = ss.max_pdu = 128;
+    pair p = make_pair(&cs, &ss, 16);
+    ck_assert_int_eq(open_pair(&p)->status, DS_ASSOC_OK);
+    ck_assert_uint_eq(ds_assoc_negotiated_conformance(p.client) & DS_CONFORMANCE_GBT, 0);
+    ck_assert_int_eq(ds_assoc_request(p.client, (const uint8_t[]){0xC0, 0x01, 0xC1, 0x00, 0x07, 1, 0, 99, 1, 0, 255, 2, 0}, 13), 0);
+    pump(&p);
+    const ds_assoc_result *r = ds_assoc_last_result(p.client);
+    ck_assert_int_eq(r->status, DS_ASSOC_OK);
+    ck_assert_uint_eq(r->answer_len, 4 + 4203);
+    free_pair(&p);
+}
+END_TEST
+
 static Suite *assoc_suite(void)
 {
     Suite *s = suite_create("assoc");
@@ -938,6 +1100,8 @@ static Suite *assoc_suite(void)
     tcase_add_test(t, blocks);
     tcase_add_test(t, errors);
     tcase_add_test(t, policy_and_replay);
+    tcase_add_loop_test(t, general_block_transfer, 0, 2);
+    tcase_add_test(t, gbt_not_offered);
     suite_add_tcase(s, t);
     TCase *c = tcase_create("corpus");
     tcase_add_test(c, corpus_client);

@@ -26,6 +26,8 @@ typedef struct side {
     int apdus;
     const uint8_t *auto_reply; /* answered at once from inside the APDU event */
     size_t auto_reply_len;
+    int auto_replies;          /* how many times (0: once) */
+    int release_turn;          /* server: gives the turn back after each APDU (ds_conn_release_turn) */
     int frames_out;
 } side;
 
@@ -46,7 +48,9 @@ static void on_event(void *user, const ds_conn_event *ev)
         memcpy(s->apdu, ev->data, ev->len);
         s->apdu_len = ev->len;
         s->apdus++;
-        if (s->auto_reply) ck_assert_int_eq(ds_conn_send_apdu(s->c, s->auto_reply, s->auto_reply_len, 0), 0);
+        for (int i = 0; s->auto_reply && i < (s->auto_replies ? s->auto_replies : 1); i++)
+            ck_assert_int_eq(ds_conn_send_apdu(s->c, s->auto_reply, s->auto_reply_len, 0), 0);
+        if (s->release_turn) ds_conn_release_turn(s->c, 0);
         break;
     case DS_CONN_EV_FRAME_OUT: s->frames_out++; break;
     case DS_CONN_EV_FRAME_IN: break;
@@ -321,6 +325,52 @@ START_TEST(test_hdlc_short_and_long)
     disconnect_pair(&p);
     ck_assert_int_eq(p.sv.disconnected, 1);
     ck_assert_int_eq(p.cl.errors + p.sv.errors, 0);
+    pair_free(&p);
+}
+END_TEST
+
+/* Several APDUs given at once (a general block transfer stream) over HDLC, window 1: the link
+ * queues them. Server to client: the first goes at once, each further one when the client polls
+ * (ds_conn_poll); client to server: each goes when the server gives the turn back at once with RR
+ * (ds_conn_release_turn), with no wait for the response timeout (1000 ms). */
+START_TEST(test_hdlc_queued_stream)
+{
+    pair p;
+    hdlc_pair(&p, 128, 1, 1);
+    connect_pair(&p);
+    static uint8_t req[20], block[200];
+    fill(req, sizeof req, 0xC0);
+    fill(block, sizeof block, 0xE0);
+    p.sv.auto_reply = block;
+    p.sv.auto_reply_len = sizeof block;
+    p.sv.auto_replies = 3;
+    ck_assert_int_eq(ds_conn_send_apdu(p.cl.c, req, sizeof req, p.now), 0);
+    run(&p);
+    ck_assert_int_eq(p.cl.apdus, 1); /* the others wait for a poll */
+    p.sv.auto_reply = NULL;
+    for (int i = 0; i < 10 && p.cl.apdus < 3; i++) {
+        ck_assert_int_eq(ds_conn_poll(p.cl.c, p.now), 0);
+        run(&p);
+    }
+    ck_assert_int_eq(p.cl.apdus, 3);
+    ck_assert_mem_eq(p.cl.apdu, block, sizeof block);
+    /* the client streams three APDUs given in a row */
+    p.sv.release_turn = 1;
+    int before = p.sv.apdus;
+    uint64_t start = p.now;
+    for (int i = 0; i < 3; i++) ck_assert_int_eq(ds_conn_send_apdu(p.cl.c, block, sizeof block, p.now), 0);
+    for (int round = 0; round < 100 && move(&p, 0) + move(&p, 1); round++) {
+    } /* the bytes move; the clock stands still */
+    ck_assert_int_eq(p.sv.apdus, before + 3);
+    ck_assert_uint_eq(p.now, start);
+    /* the last one's answer, fetched by the client's poll */
+    p.sv.release_turn = 0;
+    ck_assert_int_eq(ds_conn_send_apdu(p.sv.c, req, sizeof req, p.now), 0);
+    int got = p.cl.apdus;
+    run(&p);
+    ck_assert_int_eq(p.cl.apdus, got + 1);
+    ck_assert_int_eq(p.cl.errors + p.sv.errors, 0);
+    disconnect_pair(&p);
     pair_free(&p);
 }
 END_TEST
@@ -777,6 +827,7 @@ static Suite *conn_suite(void)
     tcase_add_test(tc, test_wrapper_bytes);
     tcase_add_test(tc, test_hdlc_short_and_long);
     tcase_add_test(tc, test_hdlc_window);
+    tcase_add_test(tc, test_hdlc_queued_stream);
     tcase_add_test(tc, test_hdlc_negotiated_info);
     tcase_add_test(tc, test_fault_dropped);
     tcase_add_test(tc, test_fault_fcs);

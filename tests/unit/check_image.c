@@ -312,7 +312,7 @@ static int transfer(int resume)
     im.signature_len = IM.signature_len;
     memcpy(im.signature, IM.signature, sizeof im.signature);
     im.reconnect = IM.reconnect;
-    image_io io = {NULL, call, pause_ms, say, ds_assoc_peer_max_pdu(CLIENT), NULL, 0, 3, 20, 10, reconnect};
+    image_io io = {NULL, call, pause_ms, say, ds_assoc_peer_max_pdu(CLIENT), NULL, 0, 3, 20, 10, reconnect, 0};
     return image_transfer(&io, &im);
 }
 
@@ -347,7 +347,7 @@ END_TEST
 START_TEST(hardware_fault_always)
 {
     M.fault_block = 2;
-    image_io io = {NULL, call, pause_ms, say, 1024, NULL, 0, 1, 20, 10, reconnect}; /* one try: no retry */
+    image_io io = {NULL, call, pause_ms, say, 1024, NULL, 0, 1, 20, 10, reconnect, 0}; /* one try: no retry */
     ds_run_image im;
     memset(&im, 0, sizeof im);
     snprintf(im.file, sizeof im.file, "%s", PATH);
