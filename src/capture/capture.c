@@ -22,6 +22,7 @@
 #include "capture/tcp_reasm.h"
 #include "dlmscope/capture.h"
 #include "link/llc.h"
+#include "util/fmt.h"
 
 #define DLMS_PORT_FIRST 4059
 #define DLMS_PORT_LAST 4069
@@ -444,6 +445,12 @@ static void take_packet(capture *cap, const ds_pkt *pk)
     else udp_packet(cap, c, side, pk);
 }
 
+/* v < 100 as two decimal digits (every packet has its microseconds written) */
+static void put_2digits(char *o, unsigned v)
+{
+    memcpy(o, DS_DEC_PAIRS + 2 * v, 2);
+}
+
 /* The packet's time as ISO 8601 UTC with microseconds. The date and time of day are formatted
  * only when the second changes (most packets share theirs with the one before). */
 static void set_timestamp(capture *cap, const struct timeval *tv)
@@ -459,9 +466,11 @@ static void set_timestamp(capture *cap, const struct timeval *tv)
             return;
         }
     }
-    unsigned long us = (unsigned long)tv->tv_usec % 1000000u;
+    unsigned us = (unsigned)((unsigned long)tv->tv_usec % 1000000u);
     ts[19] = '.';
-    for (int i = 25; i >= 20; i--, us /= 10) ts[i] = (char)('0' + us % 10);
+    put_2digits(ts + 20, us / 10000);
+    put_2digits(ts + 22, us / 100 % 100);
+    put_2digits(ts + 24, us % 100);
     ts[26] = 'Z';
     ts[27] = '\0';
 }

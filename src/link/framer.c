@@ -510,6 +510,18 @@ static void cut_raw_record(ds_framer *fr)
     fr->discard = 1;
 }
 
+/* The closing flag of the last frame, kept as a possible opening flag (and all that is pending),
+ * followed by a piece that opens with a flag of its own: "7E 7E" is fill, which process() would
+ * skip silently (ds_try_hdlc: DS_TRY_FLAG). Dropped here, the piece is scanned where it lies
+ * instead of being copied in behind the flag: a capture's TCP segments mostly hold a frame each. */
+static void drop_fill_flag(ds_framer *fr, const uint8_t *data, size_t len)
+{
+    if (len == 0 || data[0] != DS_HDLC_FLAG || pending(fr) != 1 || fr->record != DS_REC_FRAMED || fr->discard) return;
+    if (!fr->has_spare_flag || fr->spare_flag_off != ds_framer_off(fr, fr->pos) || fr->buf[fr->pos] != DS_HDLC_FLAG)
+        return;
+    fr->pos++;
+}
+
 void ds_framer_feed(ds_framer *fr, const uint8_t *data, size_t len, uint64_t offset, const ds_meta *meta)
 {
     if (!fr || !data) return;
@@ -518,6 +530,7 @@ void ds_framer_feed(ds_framer *fr, const uint8_t *data, size_t len, uint64_t off
         fr->cur_line = meta->line;
         fr->line_bytes += len;
     }
+    drop_fill_flag(fr, data, len);
     while (len > 0 && !fr->discard) {
         if (pending(fr) == 0) {
             fr->pos = fr->len = 0;
