@@ -223,6 +223,12 @@ static void add_segment(ds_decoder *d, ds_reasm_slot *s, const uint8_t *key, siz
     if (!s) {
         int evicted;
         s = ds_reasm_start(&d->reasm, key, key_len, offset, &evicted);
+        if (!s) {
+            ds_report_abs(e, DS_D_FRAME_SEGMENT, DS_SEV_ERROR, offset,
+                          "out of memory gathering segments; shown but not reassembled");
+            emit_segment(d, p, n);
+            return;
+        }
         if (evicted)
             ds_report_abs(e, DS_D_FRAME_SEGMENT, DS_SEV_WARNING, offset,
                           "too many conversations with unfinished segments; the oldest was given up");
@@ -495,7 +501,7 @@ void ds_decoder_end(ds_decoder *d)
 {
     ds_framer_flush(d->framer);
     ds_framer_flush(d->other_side);
-    for (int i = 0; i < DS_REASM_SLOTS; i++) {
+    for (int i = 0; d->reasm.slot && i < DS_REASM_SLOTS; i++) {
         ds_reasm_slot *s = &d->reasm.slot[i];
         if (!s->active) continue;
         /* Not an error in the bytes: the capture simply stops before the APDU does (a single

@@ -10,7 +10,8 @@ void ds_reasm_init(ds_reasm *r)
 
 void ds_reasm_free(ds_reasm *r)
 {
-    for (int i = 0; i < DS_REASM_SLOTS; i++) ds_buf_free(&r->slot[i].data);
+    for (int i = 0; r->slot && i < DS_REASM_SLOTS; i++) ds_buf_free(&r->slot[i].data);
+    free(r->slot);
     memset(r, 0, sizeof *r);
 }
 
@@ -31,6 +32,7 @@ ds_reasm_slot *ds_reasm_start(ds_reasm *r, const uint8_t *key, size_t key_len, u
 {
     ds_reasm_slot *victim = NULL;
     *evicted = 0;
+    if (!r->slot && !(r->slot = calloc(DS_REASM_SLOTS, sizeof *r->slot))) return NULL;
     for (int i = 0; i < DS_REASM_SLOTS && !victim; i++)
         if (!r->slot[i].active) victim = &r->slot[i];
     if (victim) {
@@ -63,5 +65,8 @@ void ds_reasm_release(ds_reasm *r, ds_reasm_slot *s)
 {
     if (s->active) r->active--;
     s->active = 0;
-    ds_buf_reset(&s->data); /* the buffer is kept: the next conversation reuses it */
+    ds_buf_reset(&s->data); /* the buffer is kept while other conversations gather: one may reuse it */
+    /* none gathers: the slots and their buffers go (a capture holds thousands of decoders, each
+     * of which reassembles now and then) */
+    if (r->active == 0) ds_reasm_free(r);
 }

@@ -15,7 +15,7 @@ enum { DS_REC_UNDECIDED, DS_REC_FRAMED, DS_REC_RAW };
 /* A piece is scanned where it lies; the store only holds what a piece left unfinished (one
  * frame, or a raw or undecided record) plus the bytes copied in behind it (copy_size). The
  * largest of those is a raw record, so BUF_MAX bounds it. */
-#define BUF_MIN 4096u
+#define BUF_MIN 256u  /* a capture's framer mostly holds a flag or a frame: thousands are open at once */
 #define BUF_MAX ((size_t)DS_RAW_MAX)
 #define TOP_UP 512u  /* see copy_size() */
 
@@ -70,6 +70,8 @@ void ds_framer_free(ds_framer *fr)
 {
     if (!fr) return;
     free(fr->store);
+    free(fr->marks);
+    free(fr->unstuffed);
     free(fr);
 }
 
@@ -102,6 +104,18 @@ static void prune_marks(ds_framer *fr, uint64_t oldest)
     fr->nmarks -= keep;
 }
 
+/* Room for twice as many marks, at most DS_META_MARKS; as it was when memory runs out. */
+static void grow_marks(ds_framer *fr)
+{
+    size_t cap = fr->marks_cap ? 2 * fr->marks_cap : 2;
+    if (cap > DS_META_MARKS) cap = DS_META_MARKS;
+    if (cap <= fr->marks_cap) return;
+    ds_meta_mark *m = realloc(fr->marks, cap * sizeof *m);
+    if (!m) return;
+    fr->marks = m;
+    fr->marks_cap = cap;
+}
+
 static void add_mark(ds_framer *fr, uint64_t offset, const ds_meta *meta)
 {
     if (!meta) meta = &no_meta;
@@ -109,7 +123,11 @@ static void add_mark(ds_framer *fr, uint64_t offset, const ds_meta *meta)
     uint64_t oldest = pending(fr) ? ds_framer_off(fr, fr->pos) : offset;
     if (fr->garbage_len && fr->garbage_off < oldest) oldest = fr->garbage_off;
     prune_marks(fr, oldest);
-    if (fr->nmarks == DS_META_MARKS) fr->nmarks--;  /* very many lines inside one frame: merge the newest */
+    if (fr->nmarks == fr->marks_cap) grow_marks(fr);
+    if (fr->nmarks == fr->marks_cap) { /* very many lines inside one frame: merge the newest */
+        if (fr->marks_cap == 0) return; /* out of memory: the bytes go without their meta */
+        fr->nmarks--;
+    }
     fr->marks[fr->nmarks].offset = offset;
     fr->marks[fr->nmarks].meta = *meta;
     fr->nmarks++;

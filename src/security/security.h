@@ -43,7 +43,8 @@ typedef struct ds_security {
     const ds_keyring *keys;          /* borrowed; NULL: nothing is deciphered */
     int verify;                      /* check tags (off with --no-verify) */
     int show_keys;                   /* write key values found in deciphered APDUs */
-    ds_session sessions[DS_SESSIONS];
+    ds_session *sessions[DS_SESSIONS]; /* allocated as conversations appear (most captures
+                                        * hold one per connection): NULL until then */
     ds_session *current;
     uint64_t clock;
     int depth;                       /* nesting of deciphered views */
