@@ -26,9 +26,10 @@
 
 #define DLMS_PORT_FIRST 4059
 #define DLMS_PORT_LAST 4069
-#define ENDPOINT_TEXT 56
+#define ENDPOINT_TEXT 56 /* "[" + 39 + "]:" + 5 + NUL, rounded up */
+#define TRIM_ABOVE 512 /* live connections above which idle decoders give memory back */
 #define READ_BUFFER (256u << 10) /* stdio buffer of the capture file */
-#define HEAD_MAX 64       /* a SNRM and the start of the AARQ frame after it */  /* "[" + 39 + "]:" + 5 + NUL, rounded up */
+#define HEAD_MAX 64       /* a SNRM and the start of the AARQ frame after it */
 
 typedef struct endpoint {
     uint8_t addr[16];
@@ -194,6 +195,9 @@ static void feed(conn *c, int side, const uint8_t *p, size_t n, uint64_t offset)
     m.from = c->name[side];
     m.to = c->name[1 - side];
     ds_decoder_feed_side(c->dec, side, p, n, offset, &m);
+    /* with this many connections at once, a decoder's buffers for the segments of its next APDU
+     * are worth less than the memory: given back after each use (below, kept for speed) */
+    if (c->cap->live > TRIM_ABOVE) ds_decoder_trim(c->dec);
 }
 
 static void on_tcp_data(void *user, const uint8_t *p, size_t n, uint64_t offset)

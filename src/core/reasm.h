@@ -29,8 +29,10 @@ typedef struct ds_reasm_slot {
 } ds_reasm_slot;
 
 typedef struct ds_reasm {
-    ds_reasm_slot *slot;    /* DS_REASM_SLOTS of them, allocated with the first segment: most
-                             * decoders (a capture's thousands of connections) never need them */
+    ds_reasm_slot *slot;    /* nslots of them, at most DS_REASM_SLOTS, one more allocated each
+                             * time all are in use: a capture's thousands of connections gather
+                             * one conversation each, when they gather at all */
+    size_t nslots;
     uint64_t clock;
     size_t active;          /* slots in use: most frames are looked up while none is */
 } ds_reasm;

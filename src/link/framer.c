@@ -21,31 +21,29 @@ enum { DS_REC_UNDECIDED, DS_REC_FRAMED, DS_REC_RAW };
 
 static const ds_meta no_meta;
 
-/* Bytes that can begin a frame of the kinds looked for. Everything else is garbage without
- * a closer look, which lets the scanner cross noise at memory speed. (E5, which has no check,
- * is only looked at right after a frame: see process().) */
-static int may_begin_frame(const ds_framer *fr, uint8_t b)
-{
-    switch (fr->kind) {
-    case DS_LINK_HDLC: return b == DS_HDLC_FLAG;
-    case DS_LINK_MBUS: return b == 0x68 || b == DS_MBUS_SHORT_START;
-    case DS_LINK_WRAPPER: return b == 0x00;
-    default: return b == DS_HDLC_FLAG || b == 0x68 || b == DS_MBUS_SHORT_START || b == 0x00;
-    }
-}
+/* Bytes that can begin a frame of the kinds looked for, as tables of 256: everything else is
+ * garbage without a closer look, which lets the scanner cross noise at memory speed. (E5, which
+ * has no check, is only looked at right after a frame: see process().) Only these four bytes are
+ * ever set (find_start() relies on it). Shared by every framer of a kind: a capture holds
+ * thousands of framers. */
+static const uint8_t STARTS_HDLC[256] = {[DS_HDLC_FLAG] = 1};
+static const uint8_t STARTS_MBUS[256] = {[0x68] = 1, [DS_MBUS_SHORT_START] = 1};
+static const uint8_t STARTS_WRAPPER[256] = {[0x00] = 1};
+static const uint8_t STARTS_ANY[256] = {[DS_HDLC_FLAG] = 1, [0x68] = 1, [DS_MBUS_SHORT_START] = 1, [0x00] = 1};
 
 int ds_framer_is_sync(uint8_t b)
 {
     return b == DS_HDLC_FLAG || b == 0x68 || b == DS_MBUS_SHORT_START || b == 0x00 || b == DS_MBUS_ACK_CHAR;
 }
 
-/* The table of may_begin_frame(). Only these four bytes are ever set (find_start() relies
- * on it). */
 static void set_starts(ds_framer *fr)
 {
-    static const uint8_t candidates[] = {DS_HDLC_FLAG, 0x68, DS_MBUS_SHORT_START, 0x00};
-    for (size_t i = 0; i < sizeof candidates; i++)
-        fr->starts[candidates[i]] = (uint8_t)may_begin_frame(fr, candidates[i]);
+    switch (fr->kind) {
+    case DS_LINK_HDLC: fr->starts = STARTS_HDLC; break;
+    case DS_LINK_MBUS: fr->starts = STARTS_MBUS; break;
+    case DS_LINK_WRAPPER: fr->starts = STARTS_WRAPPER; break;
+    default: fr->starts = STARTS_ANY; break;
+    }
 }
 
 static void set_record_had_checked_frame(ds_framer *fr, int v)
@@ -107,7 +105,7 @@ static void prune_marks(ds_framer *fr, uint64_t oldest)
 /* Room for twice as many marks, at most DS_META_MARKS; as it was when memory runs out. */
 static void grow_marks(ds_framer *fr)
 {
-    size_t cap = fr->marks_cap ? 2 * fr->marks_cap : 2;
+    size_t cap = fr->marks_cap ? 2 * fr->marks_cap : 1;
     if (cap > DS_META_MARKS) cap = DS_META_MARKS;
     if (cap <= fr->marks_cap) return;
     ds_meta_mark *m = realloc(fr->marks, cap * sizeof *m);

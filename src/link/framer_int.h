@@ -83,7 +83,7 @@ struct ds_framer {
     size_t nmarks, marks_cap;
 
     uint8_t *unstuffed;  /* DS_HDLC_MAX_LEN bytes, allocated for the first stuffed frame */
-    uint8_t starts[256];  /* 1 for the bytes that may begin a frame (see set_starts) */
+    const uint8_t *starts; /* 256 entries, 1 for the bytes that may begin a frame (see set_starts) */
 };
 
 /* Reports a diagnostic belonging to the next frame (garbage seen so far is

@@ -420,7 +420,7 @@ static void write_mix(const frame_mix *m, uint64_t reps, int as_log, const char 
 /* ---- workload (5): the frames of (2) in a capture, over many TCP connections ------------------- */
 
 #define PCAP_CONNECTIONS 64  /* connections open at once; their packets take turns */
-#define MANY_CONNECTIONS 10000 /* (8): as many open at once, for the peak RSS */
+#define MANY_CONNECTIONS 10000 /* (9): as many open at once, for the peak RSS */
 #define PCAP_HEADERS (14 + 20 + 20) /* Ethernet, IPv4, TCP */
 
 static void be16_at(uint8_t *p, unsigned v)
@@ -893,7 +893,7 @@ int main(int argc, char **argv)
                              *const out5 = BENCH_DIR "/w5-out.xml", *const out6 = BENCH_DIR "/w6-out.xml";
     uint64_t pcap_frames =
         write_capture(&mix, (uint64_t)((double)(1ull << 30) * scale), PCAP_CONNECTIONS, pcap_in, pcap_bin);
-    static const char *const many_in = BENCH_DIR "/w8-many.pcap", *const out8 = BENCH_DIR "/w8-out.xml";
+    static const char *const many_in = BENCH_DIR "/w9-many.pcap", *const out8 = BENCH_DIR "/w9-out.xml";
     uint64_t many_frames =
         write_capture(&mix, (uint64_t)((double)(1ull << 28) * scale), MANY_CONNECTIONS, many_in, NULL);
 
@@ -904,7 +904,7 @@ int main(int argc, char **argv)
                      {.name = "5 decode pcap TCP", .frames = pcap_frames},
                      {.name = "6 same frames binary", .frames = pcap_frames},
                      {.name = "7 diagnose binary (2)", .frames = bin_frames},
-                     {.name = "8 pcap 10,000 conns", .frames = many_frames}};
+                     {.name = "9 pcap 10,000 conns", .frames = many_frames}};
     char *a1[] = {tool, "decode", "--hex", (char *)log_in, NULL};
     run_workload(&w[0], a1, log_in, xml1, err, 0, runs);
     char *a2[] = {tool, "decode", "--binary", (char *)bin_in, NULL};
@@ -960,7 +960,7 @@ int main(int argc, char **argv)
            "Workload (5) is a pcap (about 1 GB at scale 1) of those frames, one per TCP segment, each sent\n"
            "on %d connections in turn; (6) is the same frames in the same order as a binary dump.\n"
            "Workload (7) is `diagnose` over the input of (2) (its output: the summary and findings).\n"
-           "Workload (8) is a pcap of the frames of (5) on %d connections in turn, all open at once\n"
+           "Workload (9) is a pcap of the frames of (5) on %d connections in turn, all open at once\n"
            "(every one has sent and received before the first ends): its peak RSS is the figure.\n"
            "Start-up: median wall time of %d runs decoding one frame: %.2f ms\n",
            PCAP_CONNECTIONS, MANY_CONNECTIONS, STARTUP_RUNS, start_ms);
