@@ -37,9 +37,13 @@ MISSING := $(call missing_pkgs,$(DEPS))
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla
 BASE_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) -Iinclude -Isrc \
                $(shell pkg-config --cflags libxml-2.0 2>/dev/null)
+# dlopen() and pthread_once() (src/capture/pcap_load.c) live in libdl and libpthread before
+# glibc 2.34, in libc since: linked only when a program calling them does not link without
+DL_LIBS := $(shell printf '\043include <dlfcn.h>\n\043include <pthread.h>\nstatic pthread_once_t once = PTHREAD_ONCE_INIT;\nstatic void nothing(void) {}\nint main(void) { pthread_once(&once, nothing); return dlopen("", RTLD_NOW) == 0; }\n' | \
+             $(CC) -x c - -o /dev/null 2>/dev/null || echo -ldl -lpthread)
 LIBS    := $(shell pkg-config --libs libxml-2.0 2>/dev/null) \
            $(shell pkg-config --libs mbedcrypto 2>/dev/null || echo -lmbedcrypto) \
-           -lm
+           -lm $(DL_LIBS)
 # libpcap is not linked: src/capture/pcap_load.c loads it when a capture is read (its headers
 # are still needed to build, hence libpcap-dev above)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lpthread -lm)
@@ -243,8 +247,8 @@ install: all
 	install -m 644 include/dlmscope/*.h $(DESTDIR)$(PREFIX)/include/dlmscope/
 	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	$(if $(wildcard man/*.5),install -m 644 man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/)
-	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: libdlmscope\nDescription: DLMS/COSEM frame translator and protocol analyzer\nVersion: %s\nRequires.private: libxml-2.0\nLibs: -L$${libdir} -ldlmscope\nLibs.private: -lmbedcrypto -lm\nCflags: -I$${includedir}\n' \
-	  '$(PREFIX)' '$(VERSION)' > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libdlmscope.pc
+	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: libdlmscope\nDescription: DLMS/COSEM frame translator and protocol analyzer\nVersion: %s\nRequires.private: libxml-2.0\nLibs: -L$${libdir} -ldlmscope\nLibs.private: -lmbedcrypto -lm%s\nCflags: -I$${includedir}\n' \
+	  '$(PREFIX)' '$(VERSION)' '$(if $(DL_LIBS), $(DL_LIBS))' > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libdlmscope.pc
 
 clean:
 	rm -rf build

@@ -49,7 +49,7 @@ static void load(void)
         !find(lib, "pcap_freecode", &a.freecode, err, errlen) || !find(lib, "pcap_geterr", &a.geterr, err, errlen) ||
         !find(lib, "pcap_datalink", &a.datalink, err, errlen) ||
         !find(lib, "pcap_datalink_val_to_name", &a.datalink_val_to_name, err, errlen) ||
-        !find(lib, "pcap_next_ex", &a.next_ex, err, errlen) || !find(lib, "pcap_close", &a.close, err, errlen)) {
+        !find(lib, "pcap_loop", &a.loop, err, errlen) || !find(lib, "pcap_close", &a.close, err, errlen)) {
         dlclose(lib);
         return;
     }

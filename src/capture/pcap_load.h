@@ -17,7 +17,7 @@ typedef struct ds_pcap_api {
     char *(*geterr)(pcap_t *);
     int (*datalink)(pcap_t *);
     const char *(*datalink_val_to_name)(int);
-    int (*next_ex)(pcap_t *, struct pcap_pkthdr **, const u_char **);
+    int (*loop)(pcap_t *, int, pcap_handler, u_char *);
     void (*close)(pcap_t *);
 } ds_pcap_api;
 

@@ -238,6 +238,12 @@ static void add_segment(ds_decoder *d, ds_reasm_slot *s, const uint8_t *key, siz
     if (!s) {
         int evicted;
         s = ds_reasm_start(&d->reasm, key, key_len, offset, &evicted);
+        if (!s) {
+            ds_report_abs(e, DS_D_FRAME_SEGMENT, DS_SEV_ERROR, offset,
+                          "out of memory gathering segments; shown but not reassembled");
+            emit_segment(d, p, n);
+            return;
+        }
         if (evicted)
             ds_report_abs(e, DS_D_FRAME_SEGMENT, DS_SEV_WARNING, offset,
                           "too many conversations with unfinished segments; the oldest was given up");
@@ -501,6 +507,11 @@ void ds_decoder_resync_side(ds_decoder *d, int side)
     ds_framer_resync(side == 0 ? d->framer : d->other_side);
 }
 
+void ds_decoder_trim(ds_decoder *d)
+{
+    if (d && !ds_reasm_gathering(&d->reasm)) ds_reasm_free(&d->reasm);
+}
+
 ds_pending ds_decoder_pending(const ds_decoder *d)
 {
     return ds_framer_pending(d->framer);
@@ -510,7 +521,7 @@ void ds_decoder_end(ds_decoder *d)
 {
     ds_framer_flush(d->framer);
     ds_framer_flush(d->other_side);
-    for (int i = 0; i < DS_REASM_SLOTS; i++) {
+    for (size_t i = 0; i < d->reasm.nslots; i++) {
         ds_reasm_slot *s = &d->reasm.slot[i];
         if (!s->active) continue;
         /* Not an error in the bytes: the capture simply stops before the APDU does (a single

@@ -29,7 +29,10 @@ typedef struct ds_reasm_slot {
 } ds_reasm_slot;
 
 typedef struct ds_reasm {
-    ds_reasm_slot slot[DS_REASM_SLOTS];
+    ds_reasm_slot *slot;    /* nslots of them, at most DS_REASM_SLOTS, one more allocated each
+                             * time all are in use: a capture's thousands of connections gather
+                             * one conversation each, when they gather at all */
+    size_t nslots;
     uint64_t clock;
     size_t active;          /* slots in use: most frames are looked up while none is */
 } ds_reasm;
@@ -44,7 +47,7 @@ static inline int ds_reasm_gathering(const ds_reasm *r)
 /* The active slot for key, or NULL. */
 ds_reasm_slot *ds_reasm_find(ds_reasm *r, const uint8_t *key, size_t key_len);
 /* A fresh slot for key (reusing an idle one, or evicting the least recently used:
- * *evicted is set to 1 then). */
+ * *evicted is set to 1 then); NULL when memory runs out. */
 ds_reasm_slot *ds_reasm_start(ds_reasm *r, const uint8_t *key, size_t key_len, uint64_t offset, int *evicted);
 /* Appends bytes; returns -1 when the slot would exceed DS_REASM_MAX or memory runs out. */
 int ds_reasm_append(ds_reasm *r, ds_reasm_slot *s, const uint8_t *p, size_t n);

@@ -15,37 +15,35 @@ enum { DS_REC_UNDECIDED, DS_REC_FRAMED, DS_REC_RAW };
 /* A piece is scanned where it lies; the store only holds what a piece left unfinished (one
  * frame, or a raw or undecided record) plus the bytes copied in behind it (copy_size). The
  * largest of those is a raw record, so BUF_MAX bounds it. */
-#define BUF_MIN 4096u
+#define BUF_MIN 256u  /* a capture's framer mostly holds a flag or a frame: thousands are open at once */
 #define BUF_MAX ((size_t)DS_RAW_MAX)
 #define TOP_UP 512u  /* see copy_size() */
 
 static const ds_meta no_meta;
 
-/* Bytes that can begin a frame of the kinds looked for. Everything else is garbage without
- * a closer look, which lets the scanner cross noise at memory speed. (E5, which has no check,
- * is only looked at right after a frame: see process().) */
-static int may_begin_frame(const ds_framer *fr, uint8_t b)
-{
-    switch (fr->kind) {
-    case DS_LINK_HDLC: return b == DS_HDLC_FLAG;
-    case DS_LINK_MBUS: return b == 0x68 || b == DS_MBUS_SHORT_START;
-    case DS_LINK_WRAPPER: return b == 0x00;
-    default: return b == DS_HDLC_FLAG || b == 0x68 || b == DS_MBUS_SHORT_START || b == 0x00;
-    }
-}
+/* Bytes that can begin a frame of the kinds looked for, as tables of 256: everything else is
+ * garbage without a closer look, which lets the scanner cross noise at memory speed. (E5, which
+ * has no check, is only looked at right after a frame: see process().) Only these four bytes are
+ * ever set (find_start() relies on it). Shared by every framer of a kind: a capture holds
+ * thousands of framers. */
+static const uint8_t STARTS_HDLC[256] = {[DS_HDLC_FLAG] = 1};
+static const uint8_t STARTS_MBUS[256] = {[0x68] = 1, [DS_MBUS_SHORT_START] = 1};
+static const uint8_t STARTS_WRAPPER[256] = {[0x00] = 1};
+static const uint8_t STARTS_ANY[256] = {[DS_HDLC_FLAG] = 1, [0x68] = 1, [DS_MBUS_SHORT_START] = 1, [0x00] = 1};
 
 int ds_framer_is_sync(uint8_t b)
 {
     return b == DS_HDLC_FLAG || b == 0x68 || b == DS_MBUS_SHORT_START || b == 0x00 || b == DS_MBUS_ACK_CHAR;
 }
 
-/* The table of may_begin_frame(). Only these four bytes are ever set (find_start() relies
- * on it). */
 static void set_starts(ds_framer *fr)
 {
-    static const uint8_t candidates[] = {DS_HDLC_FLAG, 0x68, DS_MBUS_SHORT_START, 0x00};
-    for (size_t i = 0; i < sizeof candidates; i++)
-        fr->starts[candidates[i]] = (uint8_t)may_begin_frame(fr, candidates[i]);
+    switch (fr->kind) {
+    case DS_LINK_HDLC: fr->starts = STARTS_HDLC; break;
+    case DS_LINK_MBUS: fr->starts = STARTS_MBUS; break;
+    case DS_LINK_WRAPPER: fr->starts = STARTS_WRAPPER; break;
+    default: fr->starts = STARTS_ANY; break;
+    }
 }
 
 static void set_record_had_checked_frame(ds_framer *fr, int v)
@@ -70,6 +68,8 @@ void ds_framer_free(ds_framer *fr)
 {
     if (!fr) return;
     free(fr->store);
+    free(fr->marks);
+    free(fr->unstuffed);
     free(fr);
 }
 
@@ -102,6 +102,18 @@ static void prune_marks(ds_framer *fr, uint64_t oldest)
     fr->nmarks -= keep;
 }
 
+/* Room for twice as many marks, at most DS_META_MARKS; as it was when memory runs out. */
+static void grow_marks(ds_framer *fr)
+{
+    size_t cap = fr->marks_cap ? 2 * fr->marks_cap : 1;
+    if (cap > DS_META_MARKS) cap = DS_META_MARKS;
+    if (cap <= fr->marks_cap) return;
+    ds_meta_mark *m = realloc(fr->marks, cap * sizeof *m);
+    if (!m) return;
+    fr->marks = m;
+    fr->marks_cap = cap;
+}
+
 static void add_mark(ds_framer *fr, uint64_t offset, const ds_meta *meta)
 {
     if (!meta) meta = &no_meta;
@@ -109,7 +121,11 @@ static void add_mark(ds_framer *fr, uint64_t offset, const ds_meta *meta)
     uint64_t oldest = pending(fr) ? ds_framer_off(fr, fr->pos) : offset;
     if (fr->garbage_len && fr->garbage_off < oldest) oldest = fr->garbage_off;
     prune_marks(fr, oldest);
-    if (fr->nmarks == DS_META_MARKS) fr->nmarks--;  /* very many lines inside one frame: merge the newest */
+    if (fr->nmarks == fr->marks_cap) grow_marks(fr);
+    if (fr->nmarks == fr->marks_cap) { /* very many lines inside one frame: merge the newest */
+        if (fr->marks_cap == 0) return; /* out of memory: the bytes go without their meta */
+        fr->nmarks--;
+    }
     fr->marks[fr->nmarks].offset = offset;
     fr->marks[fr->nmarks].meta = *meta;
     fr->nmarks++;
@@ -510,6 +526,18 @@ static void cut_raw_record(ds_framer *fr)
     fr->discard = 1;
 }
 
+/* The closing flag of the last frame, kept as a possible opening flag (and all that is pending),
+ * followed by a piece that opens with a flag of its own: "7E 7E" is fill, which process() would
+ * skip silently (ds_try_hdlc: DS_TRY_FLAG). Dropped here, the piece is scanned where it lies
+ * instead of being copied in behind the flag: a capture's TCP segments mostly hold a frame each. */
+static void drop_fill_flag(ds_framer *fr, const uint8_t *data, size_t len)
+{
+    if (len == 0 || data[0] != DS_HDLC_FLAG || pending(fr) != 1 || fr->record != DS_REC_FRAMED || fr->discard) return;
+    if (!fr->has_spare_flag || fr->spare_flag_off != ds_framer_off(fr, fr->pos) || fr->buf[fr->pos] != DS_HDLC_FLAG)
+        return;
+    fr->pos++;
+}
+
 void ds_framer_feed(ds_framer *fr, const uint8_t *data, size_t len, uint64_t offset, const ds_meta *meta)
 {
     if (!fr || !data) return;
@@ -518,6 +546,7 @@ void ds_framer_feed(ds_framer *fr, const uint8_t *data, size_t len, uint64_t off
         fr->cur_line = meta->line;
         fr->line_bytes += len;
     }
+    drop_fill_flag(fr, data, len);
     while (len > 0 && !fr->discard) {
         if (pending(fr) == 0) {
             fr->pos = fr->len = 0;

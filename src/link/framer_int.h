@@ -79,11 +79,11 @@ struct ds_framer {
     ds_raw_start_fn raw_start_fn;
     uint8_t garbage_head[DS_GARBAGE_SHOWN];  /* the first bytes of the current run, to show them */
 
-    ds_meta_mark marks[DS_META_MARKS];
-    size_t nmarks;
+    ds_meta_mark *marks; /* grown as needed, to DS_META_MARKS: a capture's framer holds one or two */
+    size_t nmarks, marks_cap;
 
-    uint8_t unstuffed[DS_HDLC_MAX_LEN + 2];
-    uint8_t starts[256];  /* 1 for the bytes that may begin a frame (see set_starts) */
+    uint8_t *unstuffed;  /* DS_HDLC_MAX_LEN bytes, allocated for the first stuffed frame */
+    const uint8_t *starts; /* 256 entries, 1 for the bytes that may begin a frame (see set_starts) */
 };
 
 /* Reports a diagnostic belonging to the next frame (garbage seen so far is

@@ -2,6 +2,7 @@
  * HCS/FCS checks, the 7D 7E abort, optional 7D un-stuffing, truncation. */
 #include "link/framer_int.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include "link/crc16.h"
 
@@ -155,6 +156,7 @@ static ds_try_result try_unstuffed(ds_framer *fr, size_t p, size_t avail, int fi
     }
     size_t span = (size_t)(end - (s + 1));
     if (!memchr(s + 1, DS_HDLC_ESCAPE, span)) return DS_TRY_NOT_FRAME;
+    if (!fr->unstuffed && !(fr->unstuffed = malloc(DS_HDLC_MAX_LEN))) return DS_TRY_NOT_FRAME; /* out of memory */
     size_t n = 0;
     for (size_t i = 0; i < span; i++) {
         uint8_t b = s[1 + i];

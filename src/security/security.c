@@ -25,7 +25,7 @@
 
 void ds_security_init(ds_security *s, const ds_keyring *keys, int verify, int show_keys)
 {
-    memset(s, 0, offsetof(ds_security, sessions)); /* the sessions are cleared as they are handed out */
+    memset(s, 0, sizeof *s);
     s->keys = keys;
     s->verify = verify;
     s->show_keys = show_keys;
@@ -55,10 +55,14 @@ static void session_reset(ds_session *ss)
 
 void ds_security_free(ds_security *s)
 {
-    for (int i = 0; i < s->used; i++) ds_blocks_free(&s->sessions[i].blocks);
-    /* the dedicated keys learned and the HLS secret */
-    mbedtls_platform_zeroize(s->sessions, (size_t)s->used * sizeof s->sessions[0]);
-    s->used = 0;
+    for (int i = 0; i < DS_SESSIONS; i++) {
+        ds_session *ss = s->sessions[i];
+        if (!ss) continue;
+        ds_blocks_free(&ss->blocks);
+        mbedtls_platform_zeroize(ss, sizeof *ss); /* the dedicated key learned */
+        free(ss);
+        s->sessions[i] = NULL;
+    }
     s->current = NULL;
     mbedtls_platform_zeroize(s->hls_secret, sizeof s->hls_secret);
 }
@@ -77,21 +81,32 @@ void ds_security_select(ds_security *s, const ds_conversation *c, ds_link_addr s
         cur->last_use = ++s->clock;
         return;
     }
-    ds_session *oldest = &s->sessions[0];
-    for (int i = 0; i < s->used; i++) {
-        ds_session *ss = &s->sessions[i];
+    ds_session *oldest = NULL;
+    int unused = -1;
+    for (int i = 0; i < DS_SESSIONS; i++) {
+        ds_session *ss = s->sessions[i];
+        if (!ss) {
+            if (unused < 0) unused = i;
+            continue;
+        }
         if (is_session_of(ss, c)) {
             ss->last_use = ++s->clock;
             s->current = ss;
             return;
         }
-        if (!ss->active || (oldest->active && ss->last_use < oldest->last_use)) oldest = ss;
+        if (!oldest || ss->last_use < oldest->last_use) oldest = ss;
     }
-    if (s->used < DS_SESSIONS && (s->used == 0 || oldest->active)) { /* a slot not used yet */
-        oldest = &s->sessions[s->used++];
-        memset(oldest, 0, sizeof *oldest);
+    /* a new conversation: in a slot of its own while there is one, else the least recently used
+     * one is forgotten (as it is when memory runs out) */
+    if (unused >= 0) {
+        ds_session *fresh = malloc(sizeof *fresh);
+        if (fresh) {
+            memset(fresh, 0, sizeof *fresh);
+            s->sessions[unused] = oldest = fresh;
+        }
     }
-    /* a new conversation: the least recently used one is forgotten */
+    s->current = oldest;
+    if (!oldest) return; /* out of memory before any session: nothing is learned */
     session_reset(oldest);
     oldest->active = 1;
     oldest->id = *c;

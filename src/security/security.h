@@ -46,6 +46,8 @@ typedef struct ds_security {
     const ds_keyring *keys;          /* borrowed; NULL: nothing is deciphered */
     int verify;                      /* check tags (off with --no-verify) */
     int show_keys;                   /* write key values found in deciphered APDUs */
+    ds_session *sessions[DS_SESSIONS]; /* allocated as conversations appear (most captures
+                                        * hold one per connection): NULL until then */
     ds_session *current;
     uint64_t clock;
     int depth;                       /* nesting of deciphered views */
@@ -56,10 +58,6 @@ typedef struct ds_security {
     const uint8_t *client_pub, *server_pub; /* HLS mechanism 7 public keys (borrowed) */
     size_t client_pub_len, server_pub_len;
     ds_link_addr sender;             /* link address of the current frame's sender, 0: none */
-    /* sessions[0..used) have been handed out; the rest are not even cleared (a decoder of one APDU
-     * uses one), so the struct ends with them */
-    int used;
-    ds_session sessions[DS_SESSIONS];
 } ds_security;
 
 void ds_security_init(ds_security *s, const ds_keyring *keys, int verify, int show_keys);

@@ -146,20 +146,53 @@ static inline __attribute__((always_inline)) int one_attr_tag_fast(xml_sink *x, 
     return 1;
 }
 
-/* A tag with attributes, `end` closing it (" >\n" or " />\n"): in one pass when there is one
- * attribute whose value needs no escaping, else piece by piece with escaping. */
+/* Most attributes one start tag gets in one pass (a frame envelope has five: len, Direction,
+ * Time, From, To); a tag with more goes piece by piece. */
+#define FAST_ATTRS_MAX 8
+
+/* A start tag with attributes whose values need no escaping (said plain, or found so by a scan)
+ * and whose pieces are short, in one pass, `end` closing it as in one_attr_tag_fast(): the same
+ * bytes as put_start_with_attrs() would write. Returns 0 when the caller must take another way. */
+static int attrs_tag_fast(xml_sink *x, const char *name, size_t nlen, const ds_attr *attrs, size_t nattrs,
+                          const char *end, size_t end_len)
+{
+    size_t alen[FAST_ATTRS_MAX], vlen[FAST_ATTRS_MAX];
+    size_t ind = 2 * (size_t)x->st.indent;
+    if (nattrs > FAST_ATTRS_MAX || ind > DS_PIECE_MAX || nlen > DS_PIECE_MAX) return 0;
+    size_t need = ind + 1 + nlen + end_len;
+    for (size_t i = 0; i < nattrs; i++) {
+        const ds_attr *a = &attrs[i];
+        alen[i] = ds_attr_name_len(a);
+        vlen[i] = ds_attr_value_len(a);
+        if (alen[i] > DS_PIECE_MAX || vlen[i] > DS_PIECE_MAX) return 0;
+        if (!(a->flags & DS_TEXT_PLAIN) &&
+            ds_xml_plain_run((const unsigned char *)ds_attr_value(a), vlen[i]) != vlen[i])
+            return 0;
+        need += 1 + alen[i] + 2 + vlen[i] + 1;
+    }
+    ds_wbuf *w = &x->st.w;
+    if (!ds_wbuf_fits(w, need)) return 0;
+    char *o = ds_put_indent32(ds_wbuf_tail(w), ind);
+    *o++ = '<';
+    o = ds_put_upto32(o, name, nlen);
+    for (size_t i = 0; i < nattrs; i++) {
+        *o++ = ' ';
+        o = ds_put_upto32(o, attrs[i].name, alen[i]);
+        memcpy(o, "=\"", 2);
+        o = ds_put_upto32(o + 2, ds_attr_value(&attrs[i]), vlen[i]);
+        *o++ = '"';
+    }
+    memcpy(o, end, 4);
+    ds_wbuf_commit(w, o + end_len);
+    return 1;
+}
+
+/* A tag with attributes, `end` closing it (" >\n" or " />\n"): in one pass when every value
+ * needs no escaping and the line fits the block, else piece by piece with escaping. */
 static void __attribute__((noinline)) put_attrs_tag(xml_sink *x, const char *name, size_t nlen, const ds_attr *attrs,
                                                      size_t nattrs, const char *end, size_t end_len)
 {
-    if (nattrs == 1) {
-        ds_attr a = attrs[0];
-        size_t vlen = ds_attr_value_len(&a);
-        if (ds_xml_plain_run((const unsigned char *)ds_attr_value(&a), vlen) == vlen) {
-            a = (ds_attr){.name = a.name, .value = a.value, .flags = DS_ATTR_SIZED | DS_TEXT_PLAIN,
-                          .name_len = (unsigned)ds_attr_name_len(&a), .value_len = vlen};
-            if (one_attr_tag_fast(x, name, nlen, &a, end, end_len)) return;
-        }
-    }
+    if (attrs_tag_fast(x, name, nlen, attrs, nattrs, end, end_len)) return;
     put_start_with_attrs(x, name, nlen, attrs, nattrs);
     ds_wbuf_write(&x->st.w, end, end_len);
 }

@@ -420,6 +420,7 @@ static void write_mix(const frame_mix *m, uint64_t reps, int as_log, const char 
 /* ---- workload (5): the frames of (2) in a capture, over many TCP connections ------------------- */
 
 #define PCAP_CONNECTIONS 64  /* connections open at once; their packets take turns */
+#define MANY_CONNECTIONS 10000 /* (9): as many open at once, for the peak RSS */
 #define PCAP_HEADERS (14 + 20 + 20) /* Ethernet, IPv4, TCP */
 
 static void be16_at(uint8_t *p, unsigned v)
@@ -463,28 +464,32 @@ static size_t tcp_packet(uint8_t *out, unsigned c, int from_client, uint32_t seq
 
 static void write_mix(const frame_mix *m, uint64_t reps, int as_log, const char *path);
 
-/* A pcap of about `size` bytes (whole passes through the mix): the binary frames of the mix,
- * each sent on every one of PCAP_CONNECTIONS connections in turn (seen mid-stream: no SYN), one
- * frame per segment; and the same frames as a binary dump, each connection's sequence after the
- * other (the same frames and sequences, so the same decoding work). Returns the frame count. */
-static uint64_t write_capture(const frame_mix *m, uint64_t size, const char *pcap_path, const char *bin_path)
+/* A pcap of about `size` bytes: the binary frames of the mix, each sent on every one of `conns`
+ * connections in turn (seen mid-stream: no SYN, and never ended: all are open at once), one frame
+ * per segment. With bin_path, whole passes through the mix, and the same frames as a binary dump,
+ * each connection's sequence after the other (the same frames and sequences, so the same decoding
+ * work); without, it stops at the first frame past `size` once every connection has sent and
+ * received (two frames). Returns the frame count. */
+static uint64_t write_capture(const frame_mix *m, uint64_t size, unsigned conns, const char *pcap_path,
+                              const char *bin_path)
 {
     FILE *f = xfopen(pcap_path, "wb");
     static const uint8_t HEADER[24] = {0xD4, 0xC3, 0xB2, 0xA1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0,
                                        0xFF, 0xFF, 0, 0, 1, 0, 0, 0};
     xfwrite(HEADER, sizeof HEADER, f, pcap_path);
-    static uint32_t seq[PCAP_CONNECTIONS][2];
-    for (unsigned c = 0; c < PCAP_CONNECTIONS; c++) {
+    uint32_t (*seq)[2] = xmalloc(conns * sizeof *seq);
+    for (unsigned c = 0; c < conns; c++) {
         seq[c][0] = 1000u + c * 7919u;
         seq[c][1] = 0xFFFFF000u + c; /* some wrap around 2^32 */
     }
     uint8_t pkt[16 + PCAP_HEADERS + MAX_FRAME_LEN];
-    uint64_t written = sizeof HEADER, frames = 0, us = 0, rounds = 0;
+    uint64_t written = sizeof HEADER, frames = 0, us = 0, rounds = 0, sent = 0;
     for (; written < size; rounds++) {
         for (size_t i = 0; i < m->count; i++) {
             const frame *fr = &m->f[i];
             if (fr->wrapper) continue;
-            for (unsigned c = 0; c < PCAP_CONNECTIONS; c++) {
+            if (!bin_path && written >= size && sent >= 2) goto done;
+            for (unsigned c = 0; c < conns; c++) {
                 int dir = fr->tx ? 0 : 1;
                 size_t n = tcp_packet(pkt + 16, c, fr->tx, seq[c][dir], seq[c][1 - dir], fr->b, fr->n);
                 seq[c][dir] += (uint32_t)fr->n;
@@ -496,10 +501,13 @@ static uint64_t write_capture(const frame_mix *m, uint64_t size, const char *pca
                 written += 16 + n;
                 frames++;
             }
+            sent++;
         }
     }
+done:
     xfclose(f, pcap_path);
-    write_mix(m, rounds * PCAP_CONNECTIONS, 0, bin_path);
+    free(seq);
+    if (bin_path) write_mix(m, rounds * conns, 0, bin_path);
     return frames;
 }
 
@@ -883,15 +891,20 @@ int main(int argc, char **argv)
 
     static const char *const pcap_in = BENCH_DIR "/w5-tcp.pcap", *const pcap_bin = BENCH_DIR "/w6-same.bin",
                              *const out5 = BENCH_DIR "/w5-out.xml", *const out6 = BENCH_DIR "/w6-out.xml";
-    uint64_t pcap_frames = write_capture(&mix, (uint64_t)((double)(1ull << 30) * scale), pcap_in, pcap_bin);
+    uint64_t pcap_frames =
+        write_capture(&mix, (uint64_t)((double)(1ull << 30) * scale), PCAP_CONNECTIONS, pcap_in, pcap_bin);
+    static const char *const many_in = BENCH_DIR "/w9-many.pcap", *const out8 = BENCH_DIR "/w9-out.xml";
+    uint64_t many_frames =
+        write_capture(&mix, (uint64_t)((double)(1ull << 28) * scale), MANY_CONNECTIONS, many_in, NULL);
 
-    workload w[7] = {{.name = "1 decode hex log", .frames = frames},
+    workload w[8] = {{.name = "1 decode hex log", .frames = frames},
                      {.name = "2 decode binary HDLC", .frames = bin_frames},
                      {.name = "3 scan random bytes", .frames = 0},
                      {.name = "4 encode XML of (1)", .frames = 0},
                      {.name = "5 decode pcap TCP", .frames = pcap_frames},
                      {.name = "6 same frames binary", .frames = pcap_frames},
-                     {.name = "7 diagnose binary (2)", .frames = bin_frames}};
+                     {.name = "7 diagnose binary (2)", .frames = bin_frames},
+                     {.name = "9 pcap 10,000 conns", .frames = many_frames}};
     char *a1[] = {tool, "decode", "--hex", (char *)log_in, NULL};
     run_workload(&w[0], a1, log_in, xml1, err, 0, runs);
     char *a2[] = {tool, "decode", "--binary", (char *)bin_in, NULL};
@@ -919,6 +932,9 @@ int main(int argc, char **argv)
     char *a7[] = {tool, "diagnose", "--binary", (char *)bin_in, NULL};
     run_workload(&w[6], a7, bin_in, out7, err, 1, runs);
     if (!keep) remove_file(out7);
+    char *a8[] = {tool, "decode", (char *)many_in, NULL};
+    run_workload(&w[7], a8, many_in, out8, err, 0, runs);
+    if (!keep) remove_file(out8);
     double start_ms = startup_ms(tool, &mix);
     size_t value_apdus;
     double value_rate = values_rate(scale < 1 ? 0.2 : 1.0, &value_apdus);
@@ -935,7 +951,7 @@ int main(int argc, char **argv)
     if (serial_baud > serial_worst) serial_worst = serial_baud;
     if (serial_baud_untold > serial_worst) serial_worst = serial_baud_untold;
 
-    print_table(w, 7);
+    print_table(w, 8);
     printf("\nMB = 10^6 bytes (RSS: MiB); frames = input frames ((4): hex lines written); RSS = peak of the\n"
            "child (wait4 ru_maxrss); base s = fread input + fwrite as many output bytes, same run; seconds and\n"
            "base s are the fastest of BENCH_RUNS runs each, after sync(); ratio =\n"
@@ -944,8 +960,10 @@ int main(int argc, char **argv)
            "Workload (5) is a pcap (about 1 GB at scale 1) of those frames, one per TCP segment, each sent\n"
            "on %d connections in turn; (6) is the same frames in the same order as a binary dump.\n"
            "Workload (7) is `diagnose` over the input of (2) (its output: the summary and findings).\n"
+           "Workload (9) is a pcap of the frames of (5) on %d connections in turn, all open at once\n"
+           "(every one has sent and received before the first ends): its peak RSS is the figure.\n"
            "Start-up: median wall time of %d runs decoding one frame: %.2f ms\n",
-           PCAP_CONNECTIONS, STARTUP_RUNS, start_ms);
+           PCAP_CONNECTIONS, MANY_CONNECTIONS, STARTUP_RUNS, start_ms);
     printf("Values: the %zu APDUs of the mix's client session decoded to values and encoded back (in process,\n"
            "each checked to come back exactly): %.0f APDUs/s\n",
            value_apdus, value_rate);
@@ -965,7 +983,7 @@ int main(int argc, char **argv)
     all &= target("serial inference, 1 MB, slowest case", serial_worst, "s", 1, 2);
     all &= target("(5) pcap time / (6) same frames binary", safe_div(w[4].run.seconds, w[5].run.seconds), "", 1, 1.25);
     all &= target("(7) diagnose speed / (2) decode speed", safe_div(w[1].run.seconds, w[6].run.seconds), "", 0, 0.5);
-    for (size_t i = 0; i < 7; i++) {
+    for (size_t i = 0; i < 8; i++) {
         char what[64];
         snprintf(what, sizeof what, "peak RSS %s", w[i].name);
         all &= target(what, w[i].run.max_rss_kb / 1024.0, "MB", 1, 64);
@@ -974,7 +992,7 @@ int main(int argc, char **argv)
     printf("%s\n", all ? "all targets met" : "some targets NOT met");
 
     if (!keep) {
-        const char *const files[] = {log_in, bin_in, rnd_in, xml1, hex4, err, pcap_in, pcap_bin};
+        const char *const files[] = {log_in, bin_in, rnd_in, xml1, hex4, err, pcap_in, pcap_bin, many_in};
         for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) remove_file(files[i]);
     } else {
         printf("files kept in %s/ (BENCH_KEEP=1)\n", BENCH_DIR);

@@ -780,6 +780,54 @@ START_TEST(pieces_give_identical_results)
 }
 END_TEST
 
+/* A piece per frame, each with both its flags (a capture's TCP segments): the closing flag
+ * kept from the piece before and the next piece's opening flag are fill, dropped without a word,
+ * and the pieces give what the whole stream gives. A piece after them that opens with noise, a
+ * piece of flags only and one that shares the kept flag (it begins with the frame format byte)
+ * go the same ways as in the whole stream too. */
+START_TEST(frame_per_piece_with_own_flags)
+{
+    static const char *const frames[] = {"CS-u9n-snrm", "CS-u9n-ua", "HAN-NO-kaifa-list1-0x7E", "CS-u9n-ua-4byte-addr"};
+    static uint8_t buf[8192];
+    size_t at[16], n = 0, k = 0;
+    for (size_t i = 0; i < sizeof frames / sizeof frames[0]; i++) {
+        at[k++] = n;
+        n += test_corpus(frames[i], buf + n, sizeof buf - n);
+        ck_assert_uint_eq(buf[at[k - 1]], 0x7E);
+        ck_assert_uint_eq(buf[n - 1], 0x7E);
+    }
+    static const uint8_t flags_only[] = {0x7E, 0x7E, 0x7E}, noise[] = {0x7E, 0x11, 0x22, 0x33};
+    at[k++] = n;
+    memcpy(buf + n, flags_only, sizeof flags_only);
+    n += sizeof flags_only;
+    at[k++] = n;
+    memcpy(buf + n, noise, sizeof noise);
+    n += sizeof noise;
+    /* the UA again, after its own flag, then sharing its closing flag with a second UA */
+    at[k++] = n;
+    size_t ua = test_corpus("CS-u9n-ua", buf + n, sizeof buf - n);
+    n += ua;
+    at[k++] = n;
+    memcpy(buf + n, buf + n - ua + 1, ua - 1);
+    n += ua - 1;
+    at[k] = n;
+
+    collect whole, pieces;
+    run(&whole, DS_LINK_AUTO, buf, n, 0, 0);
+    ck_assert_uint_ge(whole.nframes, 6);
+    memset(&pieces, 0, sizeof pieces);
+    ds_framer *fr = ds_framer_new(DS_LINK_AUTO, on_frame, on_diag, &pieces);
+    ds_meta meta;
+    memset(&meta, 0, sizeof meta);
+    for (size_t i = 0; i < k; i++) ds_framer_feed(fr, buf + at[i], at[i + 1] - at[i], at[i], &meta);
+    ds_framer_flush(fr);
+    ds_framer_free(fr);
+    assert_same(&whole, &pieces, 0);
+    collect_free(&whole);
+    collect_free(&pieces);
+}
+END_TEST
+
 START_TEST(gbt_three_frames_and_meta)
 {
     static uint8_t buf[4096];
@@ -1666,6 +1714,7 @@ static Suite *link_suite(void)
     tcase_add_test(t, hdlc_resynchronise);
     tcase_add_test(t, hdlc_invalid_address_is_not_a_frame);
     tcase_add_test(t, false_starts_before_good_frames);
+    tcase_add_test(t, frame_per_piece_with_own_flags);
     tcase_add_loop_test(t, pieces_give_identical_results, 0,
                         (int)(sizeof piece_vectors / sizeof piece_vectors[0]));
     tcase_add_test(t, gbt_three_frames_and_meta);

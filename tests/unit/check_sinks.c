@@ -628,6 +628,65 @@ START_TEST(xml_comment_long_texts)
 }
 END_TEST
 
+/* XML attribute values that need no escaping: printable ASCII and DEL, but " & < >. */
+static size_t plain_run_reference(const unsigned char *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n && p[i] >= 0x20 && p[i] <= 0x7F && p[i] != '"' && p[i] != '&' && p[i] != '<' && p[i] != '>') i++;
+    return i;
+}
+
+/* The 16-bytes-at-a-time scan of attribute values gives the byte-wise answer at every length
+ * around the block size (the last block overlaps), with the bad byte anywhere. */
+START_TEST(xml_plain_run_matches_bytewise)
+{
+    static const unsigned char ALPHABET[] = {'"', '&', '<', '>', ' ', '~', 0x7F, 0x80, 0x1F, 0xFF, '\t', 0x00};
+    uint32_t seed = 777;
+    unsigned char text[80];
+    for (int round = 0; round < 200000; round++) {
+        seed = seed * 1103515245u + 12345u;
+        size_t n = (seed >> 16) % 70;
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned r = seed >> 16;
+            /* mostly plain, so that long plain runs end at every position */
+            text[i] = (r % 64) ? (unsigned char)('0' + r % 60) : ALPHABET[(r / 64) % sizeof ALPHABET];
+        }
+        ck_assert_msg(ds_xml_plain_run(text, n) == plain_run_reference(text, n), "round %d", round);
+    }
+}
+END_TEST
+
+/* Several attributes in one start tag: written in one pass when all are plain, else piece by
+ * piece (escaping, a value longer than the one-pass pieces); the bytes are the same shape. */
+START_TEST(xml_several_attributes_escaped_or_long)
+{
+    capture c;
+    ds_sink *s = capture_start(&c, ds_xml_sink_new);
+    open_plain(s, "A");
+    ds_attr plain[3] = {DS_ATTR_PLAIN("len", "1E", 2), DS_ATTR("Time", "2026-01-02T03:04:05.000001Z"),
+                        DS_ATTR("From", "10.1.0.0:40000")};
+    s->open(s, "HDLC", sizeof "HDLC" - 1, plain, 3, DS_OPEN_FLAT);
+    s->close(s, "HDLC", sizeof "HDLC" - 1);
+    ds_attr escaped[2] = {DS_ATTR_PLAIN("len", "1E", 2), DS_ATTR("Time", "a<b\"c")};
+    s->open(s, "HDLC", sizeof "HDLC" - 1, escaped, 2, DS_OPEN_FLAT);
+    s->close(s, "HDLC", sizeof "HDLC" - 1);
+    ds_attr longer[2] = {DS_ATTR("From", "[2001:db8:85a3::8a2e:370:7334]:4059"), DS_ATTR("To", "[::1]:4059")};
+    s->leaf_attrs(s, "X", sizeof "X" - 1, longer, 2);
+    s->close(s, "A", sizeof "A" - 1);
+    const char *out = capture_end(&c, s);
+    ck_assert_str_eq(out,
+        "<A>\n"
+        "  <HDLC len=\"1E\" Time=\"2026-01-02T03:04:05.000001Z\" From=\"10.1.0.0:40000\" >\n"
+        "  </HDLC>\n"
+        "  <HDLC len=\"1E\" Time=\"a&lt;b&quot;c\" >\n"
+        "  </HDLC>\n"
+        "  <X From=\"[2001:db8:85a3::8a2e:370:7334]:4059\" To=\"[::1]:4059\" />\n"
+        "</A>\n");
+    capture_free(&c);
+}
+END_TEST
+
 /* The block-wise check of comment texts gives the byte-wise answer on random texts made of the
  * bytes that matter ('-', DEL, controls, non-ASCII, plain letters), at every length around the
  * block size. */
@@ -1156,6 +1215,8 @@ static Suite *sinks_suite(void)
     tcase_add_test(xml, xml_brief_example);
     tcase_add_test(xml, xml_shapes);
     tcase_add_test(xml, xml_several_attributes_and_flat_inside_indented);
+    tcase_add_test(xml, xml_several_attributes_escaped_or_long);
+    tcase_add_test(xml, xml_plain_run_matches_bytewise);
     tcase_add_test(xml, xml_without_document);
     tcase_add_test(xml, xml_unbalanced_close_is_dropped);
     tcase_add_test(xml, xml_deep_nesting);
