@@ -277,7 +277,12 @@ static int make_link(runner *r, ds_conn_framing framing)
     cs.server_logical = (uint16_t)r->s->server_logical;
     cs.server_physical = (uint16_t)r->s->server_physical;
     cs.max_info_tx = cs.max_info_rx = (uint16_t)r->s->max_info;
-    cs.response_timeout_ms = (uint32_t)(r->s->timeout_ms > 3000 ? 3000 : r->s->timeout_ms);
+    /* HDLC: the retries fit inside the step's timeout. The wrapper sends nothing again (TCP
+       does that): its link waits as long as the step. */
+    if (framing == DS_CONN_HDLC)
+        cs.response_timeout_ms = ds_conn_retry_interval((uint32_t)r->s->timeout_ms, 0);
+    else
+        cs.response_timeout_ms = (uint32_t)(r->s->timeout_ms > 3000 ? 3000 : r->s->timeout_ms);
     r->conn = ds_conn_new(&cs, on_link, r);
     if (!r->conn) return -1;
     if (r->dry) {
