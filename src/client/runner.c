@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "apdu/apdu_tags.h"
 #include "client/image.h"
 #include "client/script.h"
 #include "dlmscope/assoc.h"
@@ -42,6 +43,11 @@ typedef struct runner {
     size_t inbox_len[INBOX_MAX];
     size_t in_head, in_tail;
     int connected, disconnected, broken;
+    /* a step that timed out: its answer may still come, and is then set aside with one message
+       instead of being taken for the answer to what follows (the release) */
+    size_t late_step;
+    long late_line;
+    const char *late_name;
     char link_error[300];
     ds_decoder *dec;
     ds_sink *sink;
@@ -183,11 +189,28 @@ static void show(void *user, int sent, const uint8_t *plain, size_t len)
 
 /* ---- moving bytes ---- */
 
+/* After a step timed out, the next answer that is not the RLRE (the one thing asked since) is
+ * that step's, late: said once, and not given to the association machine. */
+static int late_answer(runner *r, const uint8_t *apdu, size_t len)
+{
+    if (!r->late_step || !len || apdu[0] == DS_APDU_TAG_RLRE) return 0;
+    if (ds_apdu_tag(apdu[0])->role == DS_APDU_UNSOLICITED) return 0;
+    say(r, "the answer to step %zu (line %ld, <%s>) arrived after its timeout; ignored", r->late_step, r->late_line,
+        r->late_name);
+    r->late_step = 0;
+    return 1;
+}
+
 static void deliver_inbox(runner *r)
 {
     while (r->in_head != r->in_tail) {
         size_t i = r->in_head % INBOX_MAX;
         r->in_head++;
+        if (late_answer(r, r->inbox[i], r->inbox_len[i])) {
+            free(r->inbox[i]);
+            r->inbox[i] = NULL;
+            continue;
+        }
         if (ds_assoc_receive(r->as, r->inbox[i], r->inbox_len[i]) && ds_assoc_error(r->as)[0])
             say(r, "%s", ds_assoc_error(r->as));
         free(r->inbox[i]);
@@ -561,7 +584,12 @@ static int run_steps(runner *r, ds_run_script *sc)
         if (w) {
             ds_assoc_abandon(r->as);
             if (w == -1) say(r, "step %zu (line %ld, <%s>): the link broke", i + 1, st->line, st->name);
-            else say(r, "step %zu (line %ld, <%s>): no answer within %d ms", i + 1, st->line, st->name, r->s->timeout_ms);
+            else {
+                say(r, "step %zu (line %ld, <%s>): no answer within %d ms", i + 1, st->line, st->name, r->s->timeout_ms);
+                r->late_step = i + 1;
+                r->late_line = st->line;
+                r->late_name = st->name;
+            }
             return 2;
         }
         const ds_assoc_result *res = ds_assoc_last_result(r->as);
