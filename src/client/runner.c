@@ -363,8 +363,17 @@ static int make_assoc(runner *r, char *err, size_t errlen)
         return snprintf(err, errlen, "ciphering and HLS 5-7 need the client's system title (--client-title)"), -1;
     if (s->mechanism == 5 && (!s->keys.ek.set || !s->keys.ak.set))
         return snprintf(err, errlen, "high-gmac needs --ek and --ak"), -1;
-    if (s->mechanism == 7) return snprintf(err, errlen, "high-ecdsa: run takes no signing keys yet"), -1;
-    if (s->mechanism >= 1 && s->mechanism != 5 && !s->secret_len)
+    if (s->mechanism == 7 && (!s->sign_key.set || !s->server_sign_key.set))
+        return snprintf(err, errlen, "high-ecdsa needs --private-key (the client's) and --server-public-key (the meter's)"), -1;
+    if (s->mechanism == 7 && s->sign_key.len + s->sign_key.len + 1 != s->server_sign_key.len)
+        return snprintf(err, errlen, "high-ecdsa: --private-key and --server-public-key are on different curves"), -1;
+    if (s->mechanism == 7) {
+        a.ecdsa_priv = s->sign_key.bytes;
+        a.ecdsa_priv_len = s->sign_key.len;
+        a.peer_pub = s->server_sign_key.bytes;
+        a.peer_pub_len = s->server_sign_key.len;
+    }
+    if (s->mechanism >= 1 && s->mechanism != 5 && s->mechanism != 7 && !s->secret_len)
         return snprintf(err, errlen, "this authentication needs --password or --hls-secret"), -1;
     r->as = ds_assoc_new(&a, to_link, r);
     if (!r->as) return snprintf(err, errlen, "out of memory"), -1;
