@@ -133,6 +133,12 @@ static void on_link(void *user, const ds_conn_event *ev)
         r->in_tail++;
         break;
     case DS_CONN_EV_ERROR:
+        /* the frame just written to the transcript failed its check: it stays there as it came
+           (decode reports it), and this says that the link dropped it */
+        if (r->transcript && ev->code && !strcmp(ev->code, "link.fcs"))
+            fputs("# the frame above failed its frame check (link.fcs): dropped by the link, which recovers by "
+                  "retransmission\n",
+                  r->transcript);
         snprintf(r->link_error, sizeof r->link_error, "%s: %s", ev->code ? ev->code : "link", ev->message ? ev->message : "");
         if (ev->broken) r->broken = 1;
         say(r, "link %s%s", r->link_error, ev->broken ? " (the link is down)" : "");

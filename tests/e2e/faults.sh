@@ -13,8 +13,9 @@
 #         answer, when it comes during the release, is named once as late and ignored); a link reset:
 #         exit 2 with "in flight: no answer to the 13-byte get-request".
 # Each transcript decodes without an error diagnostic, except the corrupted-FCS runs: there the
-# transcript holds the corrupted frame as it came, and decode must report it, as exactly one
-# frame.fcs error and no other.
+# transcript holds the corrupted frame as it came, marked by a "# ... (link.fcs)" comment line
+# after it, and decode must report it, as exactly one frame.fcs error and no other (the
+# injected fault is the only diagnostic).
 #
 # Expected values (worked out by hand from emulate-read.xml and the model, as in
 # run_emulate.sh): 50 two-element structures in the output of a whole run. Frames are counted
@@ -117,6 +118,11 @@ else
         if [ "$DEC_RC" = 1 ] && [ "$(grep -ci 'error' "$TMP/hdlc-fcs-$nth.decerr")" = 1 ] &&
             grep -q 'error frame.fcs' "$TMP/hdlc-fcs-$nth.decerr"; then pass
         else fail "hdlc-fcs-$nth: want exactly one frame.fcs error from decode: $(cat "$TMP/hdlc-fcs-$nth.decerr")"; fi
+        # the transcript keeps the corrupted frame as it came and says, in a comment line right
+        # after its block, that the link dropped it
+        if [ "$(grep -c '^# the frame above failed its frame check (link.fcs)' "$TMP/hdlc-fcs-$nth.log")" = 1 ] &&
+            grep -B1 '^# the frame above failed' "$TMP/hdlc-fcs-$nth.log" | head -1 | grep -q '^--$'; then pass
+        else fail "hdlc-fcs-$nth: the transcript does not mark the dropped frame"; fi
     done
     faulty hdlc-delay 0 hdlc delay down 3 3500
     clean hdlc-delay
