@@ -13,7 +13,6 @@
  * With fault injection or the link-speed model on (ds_emulate_options), each frame is counted (dropped, corrupted) and queued with the time it is due: the line is
  * modelled, never slept on; poll wakes for the first frame due. */
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -393,11 +392,8 @@ static int open_pty(server *srv, char *where, size_t wsz, char *err, size_t errs
 static int open_serial(server *srv, char *where, size_t wsz, char *err, size_t errsz)
 {
     if (ds_serial_target_describe(srv->o->path, where, wsz, err, errsz)) return -1;
-    srv->listen_fd = ds_serial_target_open(srv->o->path, err, errsz);
-    if (srv->listen_fd < 0) return -1;
-    int fl = fcntl(srv->listen_fd, F_GETFL);
-    if (fl >= 0) fcntl(srv->listen_fd, F_SETFL, fl | O_NONBLOCK);
-    return 0;
+    srv->listen_fd = ds_serial_target_open(srv->o->path, err, errsz); /* non-blocking, as all of transport.h's */
+    return srv->listen_fd < 0 ? -1 : 0;
 }
 
 /* ---- the loop ---- */
