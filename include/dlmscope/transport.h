@@ -1,8 +1,10 @@
 /* Transports: the thin layer of descriptors under the link machines of conn.h, for `dlmscope
  * run` and `dlmscope emulate`. TCP (connect with a timeout, listen, accept), UDP (a socket
- * connected to its peer), serial ports (opened with serial.h's termios settings) and
- * pseudo-terminals reachable under a symlink; then ds_conn_pump, which moves bytes between one
- * descriptor and one ds_conn until something happens or a deadline passes.
+ * connected to its peer, or a server's bound socket answering each sender), serial ports
+ * (opened with serial.h's termios settings) and pseudo-terminals reachable under a symlink;
+ * then ds_conn_pump, which moves bytes between one descriptor and one ds_conn until something
+ * happens or a deadline passes, and, for a program that polls many descriptors itself (the
+ * emulator), reads and writes that never wait.
  *
  * Every descriptor returned is non-blocking and close-on-exec. Every wait has a timeout.
  * Errors come back as -1 with a message naming the address or device and what failed. */
