@@ -74,6 +74,17 @@ typedef struct ds_conn_params {
     uint8_t window_tx, window_rx;
 } ds_conn_params;
 
+/* The floor of ds_conn_retry_interval: sends closer together than this would only crowd a slow
+ * line. */
+#define DS_CONN_MIN_RETRY_INTERVAL_MS 200u
+
+/* The response timeout for a link whose caller gives up on a step after step_timeout_ms: the
+ * first send and its max_retries sends again (0 = the default 3) all fit inside the step,
+ * step_timeout_ms / (max_retries + 1), at least DS_CONN_MIN_RETRY_INTERVAL_MS and at most the
+ * default 3000 ms. (With min(step, 3000) instead, a step of 3 s or less would give up exactly
+ * when its first retry went out, and nothing would be recoverable.) */
+uint32_t ds_conn_retry_interval(uint32_t step_timeout_ms, uint8_t max_retries);
+
 /* NULL on bad settings (an address that does not fit its field) or no memory. All buffers are
  * allocated here, bounded by the settings (besides the copies of queued APDUs, at most 64);
  * nothing is allocated per byte afterwards. A server

@@ -32,6 +32,7 @@ typedef enum {
 #define DS_D_FRAME_STUFFED        "frame.stuffed"        /* 7D byte stuffing was undone */
 #define DS_D_FRAME_SEGMENT        "frame.segment"        /* reassembly problem */
 #define DS_D_FRAME_NOT_DLMS       "frame.not-dlms"       /* valid frame, payload is not DLMS */
+#define DS_D_LINK_RETRANSMISSION  "link.retransmission"  /* an HDLC I frame sent again: not decoded twice */
 #define DS_D_APDU_TRUNCATED       "apdu.truncated"
 #define DS_D_APDU_TRAILING        "apdu.trailing-bytes"
 #define DS_D_APDU_INVALID_CHOICE  "apdu.invalid-choice"

@@ -48,6 +48,8 @@ typedef struct ds_run_settings {
     ds_keyset keys;                   /* ek, ak, dk */
     uint8_t client_title[8];
     int has_client_title;
+    ds_ec_key sign_key;               /* high-ecdsa: the client's own private signing key */
+    ds_ec_key server_sign_key;        /* high-ecdsa: the meter's public signing key */
     int security_policy;              /* 0 none, 1 authenticated, 2 encrypted, 3 both; -1: 3 with ek */
     int security_suite;
     int dedicated, general_ciphering;
@@ -75,8 +77,9 @@ void ds_run_settings_init(ds_run_settings *s);
  * it; names are compared without case, '-' and '_' (HdlcTcp = hdlc-tcp), and Gurux's names
  * are taken too (Authentication None/Low/High/HighMd5/HighSha1/HighGmac/HighSha256/HighEcdsa,
  * ClientAddress, ServerAddress, Password, BlockCipherKey, AuthenticationKey, SystemTitle,
- * InvocationCounter, Security, InterfaceType ...). 0, or -1 with a message in err (keys and
- * passwords are never repeated in it). */
+ * InvocationCounter, Security, InterfaceType ...); PrivateKey and ServerPublicKey (high-ecdsa)
+ * take hex or the name of a hex or PEM file (keys.h ds_ec_key_load). 0, or -1 with a message in
+ * err (keys and passwords are never repeated in it). */
 int ds_run_setting(ds_run_settings *s, const char *name, const char *value, char *err, size_t errlen);
 
 typedef struct ds_run_script ds_run_script;

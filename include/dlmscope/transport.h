@@ -1,8 +1,10 @@
 /* Transports: the thin layer of descriptors under the link machines of conn.h, for `dlmscope
  * run` and `dlmscope emulate`. TCP (connect with a timeout, listen, accept), UDP (a socket
- * connected to its peer), serial ports (opened with serial.h's termios settings) and
- * pseudo-terminals reachable under a symlink; then ds_conn_pump, which moves bytes between one
- * descriptor and one ds_conn until something happens or a deadline passes.
+ * connected to its peer, or a server's bound socket answering each sender), serial ports
+ * (opened with serial.h's termios settings) and pseudo-terminals reachable under a symlink;
+ * then ds_conn_pump, which moves bytes between one descriptor and one ds_conn until something
+ * happens or a deadline passes, and, for a program that polls many descriptors itself (the
+ * emulator), reads and writes that never wait.
  *
  * Every descriptor returned is non-blocking and close-on-exec. Every wait has a timeout.
  * Errors come back as -1 with a message naming the address or device and what failed. */
@@ -56,6 +58,37 @@ int ds_udp_bind(const char *host, uint16_t port, uint16_t *bound_port, char *err
  * to its sender, so that the datagram and the ones after it can be read and answered with
  * ds_conn_pump. 0, -2 on timeout, or -1 with a message; peer (may be NULL) gets its address. */
 int ds_udp_accept_peer(int fd, int timeout_ms, char *peer, size_t peer_len, char *err, size_t err_len);
+
+/* A UDP server answers many senders on one bound socket (ds_udp_bind): each datagram comes
+ * with its sender's address, kept opaque here (a struct sockaddr_storage fits in addr). */
+typedef struct ds_udp_peer {
+    uint8_t addr[128];
+    uint32_t len;
+} ds_udp_peer;
+
+/* Reads one datagram without waiting: its length (a datagram may be empty: 0 with *got 1),
+ * 0 with *got 0 when none is waiting, or -1 on an error. from gets the sender. */
+long ds_udp_recv_from(int fd, uint8_t *buf, size_t cap, ds_udp_peer *from, int *got);
+/* Sends one datagram to peer without waiting: 0, or -1 (a full socket buffer drops the datagram
+ * as the network could: errno EAGAIN). */
+int ds_udp_send_to(int fd, const uint8_t *p, size_t n, const ds_udp_peer *peer);
+/* 1 when a and b are the same sender. */
+int ds_udp_peer_equal(const ds_udp_peer *a, const ds_udp_peer *b);
+
+/* A non-blocking stream (socket, pty master, serial port) read and written by a program that
+ * polls many descriptors itself: no call here waits. */
+typedef enum ds_io_result {
+    DS_IO_AGAIN = 0,   /* nothing now (read) or no room now (write) */
+    DS_IO_CLOSED = -1  /* the peer closed the stream, or it failed (errno says, 0 when closed) */
+} ds_io_result;
+/* Reads what is there: the count (> 0), DS_IO_AGAIN or DS_IO_CLOSED. */
+long ds_fd_read_some(int fd, uint8_t *buf, size_t cap);
+/* Writes what fits now (a socket without SIGPIPE): the count (>= 0), or DS_IO_CLOSED. */
+long ds_fd_write_some(int fd, const uint8_t *p, size_t n);
+
+/* "serial DEVICE BAUD:DPS" for a serial target as ds_serial_target_open reads it, for the
+ * "listening on" line. 0, or -1 with a message. */
+int ds_serial_target_describe(const char *target, char *buf, size_t len, char *err, size_t err_len);
 
 /* "DEVICE" or "DEVICE:BAUD:DPS" (serial.h's ds_serial_target_parse; without settings 9600 8N1)
  * opened with ds_serial_open. Returns the descriptor, or -1 with a message. */

@@ -39,6 +39,10 @@ void ds_cmd_run_usage(FILE *out)
             "  --ek HEX, --ak HEX     block cipher and authentication keys (ciphering, high-gmac)\n"
             "  --dk HEX               a dedicated key: ded-ciphering after the association\n"
             "  --client-title HEX     the client's system title (8 bytes)\n"
+            "  --private-key KEY      high-ecdsa: the client's private signing key (P-256/P-384):\n"
+            "                         hex, or a file with hex or a PEM key\n"
+            "  --server-public-key KEY  high-ecdsa: the meter's public signing key (04||X||Y or\n"
+            "                         X||Y in hex, or a file with hex or a PEM key)\n"
             "  --security KIND        none, authentication, encryption, authentication-encryption\n"
             "                         (default: authentication-encryption when --ek is given)\n"
             "  --suite N              security suite 0, 1 or 2\n"
@@ -91,6 +95,7 @@ int ds_cmd_run(int argc, char **argv)
         {"password", required_argument, 0, 'P'}, {"hls-secret", required_argument, 0, 0},
         {"ek", required_argument, 0, 0},         {"ak", required_argument, 0, 0},
         {"dk", required_argument, 0, 0},         {"client-title", required_argument, 0, 0},
+        {"private-key", required_argument, 0, 0}, {"server-public-key", required_argument, 0, 0},
         {"security", required_argument, 0, 0},   {"suite", required_argument, 0, 0},
         {"ic", required_argument, 0, 0},         {"ic-file", required_argument, 0, 0},
         {"transcript", required_argument, 0, 0}, {"dry-run", no_argument, 0, 0},

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "apdu/apdu_tags.h"
 #include "client/image.h"
 #include "client/script.h"
 #include "dlmscope/assoc.h"
@@ -42,6 +43,11 @@ typedef struct runner {
     size_t inbox_len[INBOX_MAX];
     size_t in_head, in_tail;
     int connected, disconnected, broken;
+    /* a step that timed out: its answer may still come, and is then set aside with one message
+       instead of being taken for the answer to what follows (the release) */
+    size_t late_step;
+    long late_line;
+    const char *late_name;
     char link_error[300];
     ds_decoder *dec;
     ds_sink *sink;
@@ -156,6 +162,12 @@ static void on_link(void *user, const ds_conn_event *ev)
         r->in_tail++;
         break;
     case DS_CONN_EV_ERROR:
+        /* the frame just written to the transcript failed its check: it stays there as it came
+           (decode reports it), and this says that the link dropped it */
+        if (r->transcript && ev->code && !strcmp(ev->code, "link.fcs"))
+            fputs("# the frame above failed its frame check (link.fcs): dropped by the link, which recovers by "
+                  "retransmission\n",
+                  r->transcript);
         snprintf(r->link_error, sizeof r->link_error, "%s: %s", ev->code ? ev->code : "link", ev->message ? ev->message : "");
         if (ev->broken) r->broken = 1;
         say(r, "link %s%s", r->link_error, ev->broken ? " (the link is down)" : "");
@@ -215,11 +227,28 @@ static void show(void *user, int sent, const uint8_t *plain, size_t len)
 
 /* ---- moving bytes ---- */
 
+/* After a step timed out, the next answer that is not the RLRE (the one thing asked since) is
+ * that step's, late: said once, and not given to the association machine. */
+static int late_answer(runner *r, const uint8_t *apdu, size_t len)
+{
+    if (!r->late_step || !len || apdu[0] == DS_APDU_TAG_RLRE) return 0;
+    if (ds_apdu_tag(apdu[0])->role == DS_APDU_UNSOLICITED) return 0;
+    say(r, "the answer to step %zu (line %ld, <%s>) arrived after its timeout; ignored", r->late_step, r->late_line,
+        r->late_name);
+    r->late_step = 0;
+    return 1;
+}
+
 static void deliver_inbox(runner *r)
 {
     while (r->in_head != r->in_tail) {
         size_t i = r->in_head % INBOX_MAX;
         r->in_head++;
+        if (late_answer(r, r->inbox[i], r->inbox_len[i])) {
+            free(r->inbox[i]);
+            r->inbox[i] = NULL;
+            continue;
+        }
         if (ds_assoc_receive(r->as, r->inbox[i], r->inbox_len[i]) && ds_assoc_error(r->as)[0])
             say(r, "%s", ds_assoc_error(r->as));
         free(r->inbox[i]);
@@ -313,7 +342,12 @@ static int make_link(runner *r, ds_conn_framing framing)
     cs.server_physical = (uint16_t)r->s->server_physical;
     cs.max_info_tx = cs.max_info_rx = (uint16_t)r->s->max_info;
     cs.window_tx = cs.window_rx = (uint8_t)r->s->window;
-    cs.response_timeout_ms = (uint32_t)(r->s->timeout_ms > 3000 ? 3000 : r->s->timeout_ms);
+    /* HDLC: the retries fit inside the step's timeout. The wrapper sends nothing again (TCP
+       does that): its link waits as long as the step. */
+    if (framing == DS_CONN_HDLC)
+        cs.response_timeout_ms = ds_conn_retry_interval((uint32_t)r->s->timeout_ms, 0);
+    else
+        cs.response_timeout_ms = (uint32_t)(r->s->timeout_ms > 3000 ? 3000 : r->s->timeout_ms);
     r->conn = ds_conn_new(&cs, on_link, r);
     if (!r->conn) return -1;
     if (r->dry) {
@@ -376,8 +410,17 @@ static int make_assoc(runner *r, char *err, size_t errlen)
         return snprintf(err, errlen, "ciphering and HLS 5-7 need the client's system title (--client-title)"), -1;
     if (s->mechanism == 5 && (!s->keys.ek.set || !s->keys.ak.set))
         return snprintf(err, errlen, "high-gmac needs --ek and --ak"), -1;
-    if (s->mechanism == 7) return snprintf(err, errlen, "high-ecdsa: run takes no signing keys yet"), -1;
-    if (s->mechanism >= 1 && s->mechanism != 5 && !s->secret_len)
+    if (s->mechanism == 7 && (!s->sign_key.set || !s->server_sign_key.set))
+        return snprintf(err, errlen, "high-ecdsa needs --private-key (the client's) and --server-public-key (the meter's)"), -1;
+    if (s->mechanism == 7 && s->sign_key.len + s->sign_key.len + 1 != s->server_sign_key.len)
+        return snprintf(err, errlen, "high-ecdsa: --private-key and --server-public-key are on different curves"), -1;
+    if (s->mechanism == 7) {
+        a.ecdsa_priv = s->sign_key.bytes;
+        a.ecdsa_priv_len = s->sign_key.len;
+        a.peer_pub = s->server_sign_key.bytes;
+        a.peer_pub_len = s->server_sign_key.len;
+    }
+    if (s->mechanism >= 1 && s->mechanism != 5 && s->mechanism != 7 && !s->secret_len)
         return snprintf(err, errlen, "this authentication needs --password or --hls-secret"), -1;
     r->as = ds_assoc_new(&a, to_link, r);
     if (!r->as) return snprintf(err, errlen, "out of memory"), -1;
@@ -653,7 +696,12 @@ static int run_step(runner *r, ds_run_step *st, size_t i)
     if (w) {
         ds_assoc_abandon(r->as);
         if (w == -1) say(r, "step %zu (line %ld, <%s>): the link broke", i + 1, st->line, st->name);
-        else say(r, "step %zu (line %ld, <%s>): no answer within %d ms", i + 1, st->line, st->name, r->s->timeout_ms);
+        else {
+            say(r, "step %zu (line %ld, <%s>): no answer within %d ms", i + 1, st->line, st->name, r->s->timeout_ms);
+            r->late_step = i + 1;
+            r->late_line = st->line;
+            r->late_name = st->name;
+        }
         return 2;
     }
     const ds_assoc_result *res = ds_assoc_last_result(r->as);

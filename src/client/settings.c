@@ -210,6 +210,13 @@ int ds_run_setting(ds_run_settings *s, const char *name, const char *value, char
         s->has_client_title = 1;
         return 0;
     }
+    if (is(n, "privatekey") || is(n, "serverpublickey")) {
+        int own = is(n, "privatekey");
+        char kerr[200];
+        if (ds_ec_key_load(v, own, own ? &s->sign_key : &s->server_sign_key, kerr, sizeof kerr))
+            return fail(err, errlen, "%s", kerr);
+        return 0;
+    }
     if (is(n, "ic") || is(n, "invocationcounter")) {
         if (number(v, 0xFFFFFFFFul, &x)) return fail(err, errlen, "invocation counter '%s'", v);
         s->ic = (uint32_t)x;

@@ -45,6 +45,14 @@ static void fill_defaults(ds_conn_settings *s)
                                  : (s->server_logical < 0x80 && s->server_physical < 0x80) ? 2 : 4;
 }
 
+uint32_t ds_conn_retry_interval(uint32_t step_timeout_ms, uint8_t max_retries)
+{
+    uint32_t sends = (max_retries ? max_retries : DEFAULT_RETRIES) + 1u;
+    uint32_t interval = step_timeout_ms / sends;
+    if (interval < DS_CONN_MIN_RETRY_INTERVAL_MS) interval = DS_CONN_MIN_RETRY_INTERVAL_MS;
+    return interval > DEFAULT_TIMEOUT_MS ? DEFAULT_TIMEOUT_MS : interval;
+}
+
 void conn_event(ds_conn *c, ds_conn_event_kind kind, const uint8_t *data, size_t len)
 {
     ds_conn_event ev = {.kind = kind, .data = data, .len = len};

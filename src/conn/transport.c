@@ -344,6 +344,61 @@ int ds_udp_accept_peer(int fd, int timeout_ms, char *peer, size_t peer_len, char
     return 0;
 }
 
+int ds_udp_peer_equal(const ds_udp_peer *a, const ds_udp_peer *b)
+{
+    return a->len == b->len && memcmp(a->addr, b->addr, a->len) == 0;
+}
+
+long ds_udp_recv_from(int fd, uint8_t *buf, size_t cap, ds_udp_peer *from, int *got)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    *got = 0;
+    ssize_t n;
+    do n = recvfrom(fd, buf, cap, 0, (struct sockaddr *)&ss, &sl);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+    _Static_assert(sizeof ss <= sizeof from->addr, "ds_udp_peer holds a sockaddr_storage");
+    memset(from, 0, sizeof *from);
+    memcpy(from->addr, &ss, sl);
+    from->len = (uint32_t)sl;
+    *got = 1;
+    return (long)n;
+}
+
+int ds_udp_send_to(int fd, const uint8_t *p, size_t n, const ds_udp_peer *peer)
+{
+    ssize_t w;
+    do w = sendto(fd, p, n, 0, (const struct sockaddr *)(const void *)peer->addr, (socklen_t)peer->len);
+    while (w < 0 && errno == EINTR);
+    return w < 0 ? -1 : 0;
+}
+
+/* ---- streams polled by their user ------------------------------------------------------------- */
+
+long ds_fd_read_some(int fd, uint8_t *buf, size_t cap)
+{
+    for (;;) {
+        ssize_t n = read(fd, buf, cap);
+        if (n > 0) return (long)n;
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return DS_IO_AGAIN;
+        if (n == 0 || errno == EIO) errno = 0; /* a pty master reads EIO once the other side is closed */
+        return DS_IO_CLOSED;
+    }
+}
+
+long ds_fd_write_some(int fd, const uint8_t *p, size_t n)
+{
+    for (;;) {
+        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+        if (w < 0 && errno == ENOTSOCK) w = write(fd, p, n);
+        if (w >= 0) return (long)w;
+        if (errno == EINTR) continue;
+        return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : DS_IO_CLOSED;
+    }
+}
+
 /* ---- serial and pty -------------------------------------------------------------------------- */
 
 int ds_serial_target_open(const char *target, char *err, size_t err_len)
@@ -360,6 +415,17 @@ int ds_serial_target_open(const char *target, char *err, size_t err_len)
         return -1;
     }
     return fd;
+}
+
+int ds_serial_target_describe(const char *target, char *buf, size_t len, char *err, size_t err_len)
+{
+    char device[512], settings[64];
+    ds_serial_settings s;
+    int has_settings = 0;
+    ds_serial_settings_init(&s);
+    if (ds_serial_target_parse(target, device, sizeof device, &s, &has_settings, err, err_len)) return -1;
+    snprintf(buf, len, "serial %s %s", device, ds_serial_settings_format(&s, settings, sizeof settings));
+    return 0;
 }
 
 static int make_link(ds_pty *p, const char *link_path, char *err, size_t err_len)

@@ -10,6 +10,7 @@
 #include "apdu/apdu.h"
 #include "apdu/axdr.h"
 #include "core/reasm.h"
+#include "core/retx.h"
 #include "dlmscope/decoder.h"
 #include "dlmscope/keys.h"
 #include "dlmscope/dlmscope.h"
@@ -25,6 +26,7 @@ struct ds_decoder {
     ds_framer *framer;
     ds_framer *other_side;  /* side 1 of two-sided input (ds_decoder_feed_side); NULL until used */
     ds_reasm reasm;
+    ds_retx retx;           /* the last I frame of each HDLC sender: retransmissions */
     ds_security security;
     ds_stats stats;
     /* the caller's APDU callback (ds_decoder_on_apdu) and what it needs */
@@ -276,6 +278,43 @@ static size_t hdlc_reasm_key(const ds_hdlc_info *h, uint8_t key[static DS_REASM_
     return k + h->src.len;
 }
 
+/* The other direction's key of an HDLC conversation: source and destination swapped. */
+static size_t hdlc_reverse_key(const ds_hdlc_info *h, uint8_t key[static DS_REASM_KEY_MAX])
+{
+    size_t k = 0;
+    key[k++] = DS_LINK_HDLC;
+    memcpy(key + k, h->src.raw, h->src.len);
+    k += h->src.len;
+    memcpy(key + k, h->dst.raw, h->dst.len);
+    return k + h->dst.len;
+}
+
+/* An I frame sent again (same N(S) and information field as the sender's previous one: its
+ * acknowledgement was late or lost) carries nothing new: decoding or reassembling it again would
+ * show the APDU twice, or double a segment. Its bytes are shown undecoded, with a note. Only on
+ * a link set up in the trace (retx.h): SNRM or UA starts N(S) over for both sides, DISC, DM
+ * or FRMR end it. Returns 1 for a repeat. */
+static int hdlc_retransmission(ds_decoder *d, const ds_frame *f)
+{
+    const ds_hdlc_info *h = &f->u.hdlc;
+    uint8_t key[DS_REASM_KEY_MAX];
+    size_t k = hdlc_reasm_key(h, key);
+    int setup = h->type == DS_HDLC_SNRM || h->type == DS_HDLC_UA;
+    if (setup || h->type == DS_HDLC_DISC || h->type == DS_HDLC_DM || h->type == DS_HDLC_FRMR) {
+        void (*mark)(ds_retx *, const uint8_t *, size_t) = setup ? ds_retx_arm : ds_retx_forget;
+        mark(&d->retx, key, k);
+        k = hdlc_reverse_key(h, key);
+        mark(&d->retx, key, k);
+        return 0;
+    }
+    if (h->type != DS_HDLC_I || !ds_retx_is_repeat(&d->retx, key, k, h->ns, f->info, f->info_len)) return 0;
+    ds_report_abs(&d->emit, DS_D_LINK_RETRANSMISSION, DS_SEV_INFO, f->offset,
+                  "I frame N(S)=%d sent again with the same %zu-byte information field; not decoded twice", h->ns,
+                  f->info_len);
+    if (!d->opt.pdu_only) ds_emit_hex(&d->emit, "Undecoded", f->info, f->info_len);
+    return 1;
+}
+
 /* Segments are shown as their information field exactly as on the wire (the first keeps its
  * LLC), so that they re-encode byte for byte; the reassembled APDU is shown without LLC. An
  * unsegmented APDU is shown without its LLC; a PDU whose LLC is not the usual one for its
@@ -382,6 +421,8 @@ static void on_frame(void *user, const ds_frame *f)
     int enveloped = !d->opt.pdu_only && ds_envelope_open(e, f) == 0;
     if (!f->checks_ok || !f->complete) {
         broken_frame_body(d, f);
+    } else if (f->kind == DS_LINK_HDLC && hdlc_retransmission(d, f)) {
+        /* an I frame sent again: shown undecoded, with a note */
     } else if (enveloped && ds_envelope_body(e, f)) {
         /* a frame without APDU (SNRM, UA, RR, DISC, ...): the envelope wrote it */
     } else if (f->kind == DS_LINK_HDLC) {
@@ -441,6 +482,7 @@ ds_decoder *ds_decoder_new(const ds_options *opt, ds_sink *sink, ds_diag_fn diag
     else ds_options_init(&d->opt);
     ds_emit_init(&d->emit, sink, &d->opt, diag_fn, diag_user);
     ds_reasm_init(&d->reasm);
+    ds_retx_init(&d->retx);
     security_from_options(&d->security, &d->opt);
     /* always on: block reassembly needs no keys; deciphering and HLS checks only act with them */
     ds_security_attach(&d->security, &d->emit);

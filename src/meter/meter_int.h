@@ -44,6 +44,8 @@ typedef struct meter_assoc {
     uint8_t policy;                /* ds_assoc_settings.security_policy */
     uint8_t server_title[DS_TITLE_LEN];
     int has_title;
+    ds_ec_key sign_key;            /* high-ecdsa: the meter's private signing key */
+    ds_ec_key client_sign_key;     /* high-ecdsa: the client's public signing key */
     uint8_t attr_mode, method_mode;/* defaults for objects without an <access> for this client */
     uint32_t conformance;
     uint32_t ic;                   /* the invocation counter: first one sent, and the value of a

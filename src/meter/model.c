@@ -219,6 +219,21 @@ static int parse_security(loader *ld, const xmlNode *n, uint8_t *out)
     return 0;
 }
 
+/* high-ecdsa: the meter's private signing key and the client's public one, both on one curve. */
+static int parse_ec_keys(loader *ld, const xmlNode *n, meter_assoc *as)
+{
+    const char *priv = ds_x_attr(n, "private-key"), *pub = ds_x_attr(n, "client-public-key");
+    char kerr[200];
+    if (priv && ds_ec_key_load(priv, 1, &as->sign_key, kerr, sizeof kerr)) return fail(ld, n, "private-key: %s", kerr);
+    if (pub && ds_ec_key_load(pub, 0, &as->client_sign_key, kerr, sizeof kerr))
+        return fail(ld, n, "client-public-key: %s", kerr);
+    if (as->mechanism == 7 && (!priv || !pub))
+        return fail(ld, n, "mechanism high-ecdsa needs private-key=\"...\" (the meter's) and client-public-key=\"...\"");
+    if (priv && pub && as->sign_key.len * 2 + 1 != as->client_sign_key.len)
+        return fail(ld, n, "private-key and client-public-key are on different curves");
+    return 0;
+}
+
 static int load_association(loader *ld, const xmlNode *n)
 {
     ds_meter *m = ld->m;
@@ -267,6 +282,7 @@ static int load_association(loader *ld, const xmlNode *n)
             return fail(ld, n, "server-title: 16 hex digits expected");
         as->has_title = 1;
     }
+    if (parse_ec_keys(ld, n, as)) return -1;
     if ((as->has_keys || as->mechanism >= 5) && !as->has_title)
         return fail(ld, n, "ciphering and mechanisms 5 to 7 need server-title=\"...\"");
     if (parse_mode(ld, n, "attributes", 0, METER_READ, &as->attr_mode)) return -1;

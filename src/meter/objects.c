@@ -290,6 +290,12 @@ static int meter_accept(void *user, int client_sap, const ds_association *aarq, 
     out->security_suite = as->suite;
     out->security_policy = as->policy;
     out->own_title = as->has_title ? as->server_title : NULL;
+    if (as->mechanism == 7) {
+        out->ecdsa_priv = as->sign_key.bytes;
+        out->ecdsa_priv_len = as->sign_key.len;
+        out->peer_pub = as->client_sign_key.bytes;
+        out->peer_pub_len = as->client_sign_key.len;
+    }
     /* general block transfer is offered only with a window (gbt-window, --gbt-window) */
     out->gbt_window = m->link.gbt_window;
     out->conformance = m->link.gbt_window ? as->conformance | DS_CONFORMANCE_GBT : as->conformance & ~DS_CONFORMANCE_GBT;

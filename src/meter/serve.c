@@ -3,33 +3,24 @@
  * Each client is a session: its own link machine (conn.h, server role, any client address) and
  * its own association machine (assoc.h, server role) that asks the meter's objects. TCP gives
  * one session per connection; UDP one per sender address; a pseudo-terminal or a serial line
- * one session on the one descriptor. Bytes go in with ds_conn_recv, answers come out with
- * ds_conn_output; every wait is bounded: poll wakes for the links' own deadlines (retransmission,
+ * one session on the one descriptor. The descriptors are the transport layer's (transport.h:
+ * listening, accepting, datagrams by sender, the pty, the serial port, reads and writes that
+ * never wait). Bytes go in with ds_conn_recv; answers come out frame by frame, as the link
+ * machine reports each one it queues (DS_CONN_EV_FRAME_OUT); every wait is bounded: poll wakes for the links' own deadlines (retransmission,
  * inactivity) and at least every POLL_MS to see the stop flag. A client that stays silent for
  * idle_timeout_ms is dropped.
  *
- * With fault injection or the link-speed model on (ds_emulate_options), the output is cut into
- * frames; each is counted (dropped, corrupted) and queued with the time it is due: the line is
+ * With fault injection or the link-speed model on (ds_emulate_options), each frame is counted (dropped, corrupted) and queued with the time it is due: the line is
  * modelled, never slept on; poll wakes for the first frame due. */
-#define _DEFAULT_SOURCE /* cfmakeraw */
-#define _XOPEN_SOURCE 700 /* posix_openpt, grantpt, unlockpt, ptsname */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <termios.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "dlmscope/conn.h"
-#include "dlmscope/serial.h"
+#include "dlmscope/transport.h"
 #include "meter/meter_int.h"
 
 #define POLL_MS 200
@@ -37,6 +28,7 @@
 #define OUT_MAX (1u << 20)     /* bytes waiting for a slow client before it is dropped */
 #define DEFAULT_CLIENTS 64
 #define DEFAULT_IDLE_MS 120000
+#define LOOPBACK "127.0.0.1"
 
 typedef struct session session;
 
@@ -46,8 +38,8 @@ typedef struct server {
     ds_server_objects objects;
     ds_conn_settings link;
     int listen_fd;               /* TCP listener, UDP socket, pty master or serial fd */
-    int pty_slave;               /* pty: the slave side kept open so the master never reads EIO */
-    char pty_link[512];
+    ds_pty pty;                  /* --pty: the pseudo-terminal and its link */
+    int has_pty;
     session **sessions;
     size_t max_sessions;
     /* fault injection */
@@ -68,17 +60,14 @@ typedef struct queued_frame {
 struct session {
     server *srv;
     int fd;                      /* TCP: its socket; others: the shared descriptor */
-    struct sockaddr_storage peer;/* UDP: the sender */
-    socklen_t peer_len;
+    ds_udp_peer peer;            /* UDP: the sender */
     ds_conn *conn;
     ds_assoc *assoc;
     uint8_t *out;                /* bytes to write (a stream's backlog) */
     size_t out_len;
     uint64_t last_ms;
     int dead;
-    /* shaped output: bytes not yet cut into frames, frames not yet due */
-    uint8_t *staged;
-    size_t staged_len;
+    /* shaped output: frames not yet due */
     queued_frame *queue, *queue_tail;
     size_t queued_bytes;
     uint64_t line_free_ms;       /* when the modelled line has sent all queued frames */
@@ -87,22 +76,7 @@ struct session {
 
 static uint64_t now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static int fail(char *err, size_t errsz, const char *what)
-{
-    if (errsz) snprintf(err, errsz, "%s: %s", what, strerror(errno));
-    return -1;
-}
-
-static void set_nonblocking(int fd)
-{
-    int fl = fcntl(fd, F_GETFL);
-    if (fl >= 0) fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-    fcntl(fd, F_SETFD, FD_CLOEXEC);
+    return ds_clock_ms();
 }
 
 /* ---- a session: link + association ---- */
@@ -145,10 +119,15 @@ static int start_assoc(session *s)
     return 0;
 }
 
+static void frame_out(session *s, const uint8_t *p, size_t n);
+
 static void on_link_event(void *user, const ds_conn_event *ev)
 {
     session *s = user;
     switch (ev->kind) {
+    case DS_CONN_EV_FRAME_OUT:
+        frame_out(s, ev->data, ev->len);
+        break;
     case DS_CONN_EV_APDU:
         if (!s->assoc && start_assoc(s)) {
             s->dead = 1;
@@ -203,7 +182,6 @@ static void session_free(session *s)
     drop_assoc(s);
     ds_conn_free(s->conn);
     clear_queue(s);
-    free(s->staged);
     free(s->out);
     free(s);
 }
@@ -231,30 +209,15 @@ static int backlog_add(session *s, const uint8_t *p, size_t n)
     return 0;
 }
 
+/* One frame to the client: a datagram of its own over UDP (one wrapper frame per datagram),
+ * the stream's backlog otherwise. */
 static void deliver(session *s, const uint8_t *p, size_t n)
 {
     if (!is_stream(s->srv)) {
-        if (sendto(s->fd, p, n, 0, (struct sockaddr *)&s->peer, s->peer_len) < 0 && errno != EAGAIN) s->dead = 1;
+        if (ds_udp_send_to(s->fd, p, n, &s->peer) < 0 && errno != EAGAIN && errno != EWOULDBLOCK) s->dead = 1;
         return;
     }
     if (backlog_add(s, p, n)) s->dead = 1;
-}
-
-/* The length of the frame at the start of p (REFERENCE.md §2): HDLC the format field's length
- * + the two flags, the wrapper its 8-byte header + length; 0 while incomplete. Bytes that are
- * no frame (the link machine makes none) go as one piece. */
-static size_t frame_length(const server *srv, const uint8_t *p, size_t n)
-{
-    size_t total;
-    if (srv->link.framing == DS_CONN_HDLC) {
-        if (n < 3) return 0;
-        if (p[0] != 0x7E) return n;
-        total = (((size_t)p[1] & 0x07) << 8 | p[2]) + 2;
-    } else {
-        if (n < 8) return 0;
-        total = 8 + ((size_t)p[6] << 8 | p[7]);
-    }
-    return total <= n ? total : 0;
 }
 
 /* One frame the meter sends: counted, perhaps dropped or corrupted, then queued for when the
@@ -294,34 +257,27 @@ static void shape_frame(session *s, const uint8_t *p, size_t n, uint64_t now)
     s->queued_bytes += n;
 }
 
-/* Cuts what the link queued into frames and releases the frames that are due. */
-static void shape_output(session *s, uint64_t now)
+/* While the meter is silent (rebooting after an activation), what the link makes is lost. */
+static int silent(const server *srv, uint64_t now)
 {
-    uint8_t chunk[IO_CHUNK];
-    size_t n;
-    while ((n = ds_conn_output(s->conn, chunk, sizeof chunk)) > 0) {
-        if (s->staged_len + n > OUT_MAX) {
-            s->dead = 1;
-            return;
-        }
-        uint8_t *p = realloc(s->staged, s->staged_len + n);
-        if (!p) {
-            s->dead = 1;
-            return;
-        }
-        s->staged = p;
-        memcpy(s->staged + s->staged_len, chunk, n);
-        s->staged_len += n;
-    }
-    size_t off = 0, len;
-    while ((len = frame_length(s->srv, s->staged + off, s->staged_len - off)) > 0) {
-        shape_frame(s, s->staged + off, len, now);
-        off += len;
-    }
-    if (off) {
-        memmove(s->staged, s->staged + off, s->staged_len - off);
-        s->staged_len -= off;
-    }
+    return srv->activation_seen && now < srv->silent_until;
+}
+
+/* A whole frame the link machine queued (DS_CONN_EV_FRAME_OUT): the frames come one by one
+ * from the machine that made them, so nothing here reads a frame's length again. */
+static void frame_out(session *s, const uint8_t *p, size_t n)
+{
+    uint64_t now = now_ms();
+    if (s->dead || silent(s->srv, now)) return;
+    if (shaping(s->srv->o))
+        shape_frame(s, p, n, now);
+    else
+        deliver(s, p, n);
+}
+
+/* Releases the shaped frames that are due. */
+static void release_due(session *s, uint64_t now)
+{
     while (s->queue && s->queue->due_ms <= now && !s->dead) {
         queued_frame *f = s->queue;
         s->queue = f->next;
@@ -332,40 +288,25 @@ static void shape_output(session *s, uint64_t now)
     }
 }
 
-/* While the meter is silent (rebooting after an activation), what the link makes is lost. */
-static int silent(const server *srv, uint64_t now)
+/* The link's output queue holds the same bytes as the frames frame_out took: it is emptied. */
+static void discard_link_output(session *s)
 {
-    return srv->activation_seen && now < srv->silent_until;
+    uint8_t chunk[IO_CHUNK];
+    while (ds_conn_output(s->conn, chunk, sizeof chunk) > 0) continue;
 }
 
-/* Moves what the link queued into the session's backlog, then writes as much as the
- * descriptor takes (a datagram per output for UDP). */
+/* Releases what is due, then writes as much of the backlog as the descriptor takes. */
 static void session_flush(session *s)
 {
-    server *srv = s->srv;
-    uint8_t chunk[IO_CHUNK];
-    size_t n;
-    uint64_t now = now_ms();
-    if (silent(srv, now)) {
-        while (ds_conn_output(s->conn, chunk, sizeof chunk) > 0) continue;
-    } else if (shaping(srv->o)) {
-        shape_output(s, now);
-    } else {
-        while ((n = ds_conn_output(s->conn, chunk, sizeof chunk)) > 0) {
-            /* one wrapper frame per datagram: the link queues whole frames, and one APDU's frame
-               fits a chunk unless it is longer, then it goes in pieces as TCP would */
-            deliver(s, chunk, n);
-            if (s->dead) return;
-        }
-    }
-    while (s->out_len) {
-        ssize_t w = srv->o->transport == DS_EMULATE_TCP || srv->o->transport == DS_EMULATE_HDLC_TCP
-                        ? send(s->fd, s->out, s->out_len, MSG_NOSIGNAL)
-                        : write(s->fd, s->out, s->out_len);
-        if (w < 0) {
-            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) s->dead = 1;
+    discard_link_output(s);
+    release_due(s, now_ms());
+    while (s->out_len && !s->dead) {
+        long w = ds_fd_write_some(s->fd, s->out, s->out_len);
+        if (w == DS_IO_CLOSED) {
+            s->dead = 1;
             return;
         }
+        if (w == 0) return; /* no room now: poll waits for POLLOUT */
         memmove(s->out, s->out + w, s->out_len - (size_t)w);
         s->out_len -= (size_t)w;
     }
@@ -378,9 +319,10 @@ static void after_request(session *s, uint64_t now)
     server *srv = s->srv;
     const ds_emulate_options *o = srv->o;
     if (o->reset_after_blocks && !srv->reset_done && srv->m->image_blocks_taken >= o->reset_after_blocks) {
-        uint8_t chunk[IO_CHUNK];
         srv->reset_done = 1;
-        while (ds_conn_output(s->conn, chunk, sizeof chunk) > 0) continue;
+        discard_link_output(s);
+        clear_queue(s);
+        s->out_len = 0;
         s->dead = 1;
     }
     if (o->silent_after_activate_ms && srv->m->image_activated && !srv->activation_seen) {
@@ -422,94 +364,37 @@ static void remove_session(server *srv, size_t i)
     srv->sessions[i] = NULL;
 }
 
-static int listen_socket(server *srv, int type, char *where, size_t wsz, char *err, size_t errsz)
+static int open_socket(server *srv, char *where, size_t wsz, char *err, size_t errsz)
 {
-    int fd = socket(AF_INET, type, 0);
-    if (fd < 0) return fail(err, errsz, "socket");
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (srv->o->port < 0 || srv->o->port > 65535) {
-        close(fd);
-        if (errsz) snprintf(err, errsz, "port %d: use 0 to 65535", srv->o->port);
+    const ds_emulate_options *o = srv->o;
+    if (o->port < 0 || o->port > 65535) {
+        if (errsz) snprintf(err, errsz, "port %d: use 0 to 65535", o->port);
         return -1;
     }
-    a.sin_port = htons((uint16_t)srv->o->port);
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) || (type == SOCK_STREAM && listen(fd, 64))) {
-        char what[64];
-        snprintf(what, sizeof what, "127.0.0.1:%d", srv->o->port);
-        close(fd);
-        return fail(err, errsz, what);
-    }
-    socklen_t len = sizeof a;
-    getsockname(fd, (struct sockaddr *)&a, &len);
-    set_nonblocking(fd);
-    const char *kind = srv->o->transport == DS_EMULATE_UDP ? "udp" : srv->o->transport == DS_EMULATE_TCP ? "tcp" : "hdlc-tcp";
-    snprintf(where, wsz, "%s 127.0.0.1:%u", kind, ntohs(a.sin_port));
-    srv->listen_fd = fd;
+    uint16_t port = 0;
+    int udp = o->transport == DS_EMULATE_UDP;
+    srv->listen_fd = udp ? ds_udp_bind(LOOPBACK, (uint16_t)o->port, &port, err, errsz)
+                         : ds_tcp_listen(LOOPBACK, (uint16_t)o->port, &port, err, errsz);
+    if (srv->listen_fd < 0) return -1;
+    const char *kind = udp ? "udp" : o->transport == DS_EMULATE_TCP ? "tcp" : "hdlc-tcp";
+    snprintf(where, wsz, "%s " LOOPBACK ":%u", kind, (unsigned)port);
     return 0;
 }
 
 static int open_pty(server *srv, char *where, size_t wsz, char *err, size_t errsz)
 {
-    int master = posix_openpt(O_RDWR | O_NOCTTY);
-    if (master < 0) return fail(err, errsz, "posix_openpt");
-    if (grantpt(master) || unlockpt(master)) {
-        close(master);
-        return fail(err, errsz, "pty");
-    }
-    const char *slave = ptsname(master);
-    int hold = slave ? open(slave, O_RDWR | O_NOCTTY) : -1;
-    if (hold < 0) {
-        close(master);
-        return fail(err, errsz, "pty slave");
-    }
-    struct termios t;
-    if (!tcgetattr(hold, &t)) {
-        cfmakeraw(&t);
-        tcsetattr(hold, TCSANOW, &t);
-    }
-    /* the link: an existing symlink is replaced, any other file left alone */
-    struct stat st;
-    if (!lstat(srv->o->path, &st)) {
-        if (!S_ISLNK(st.st_mode)) {
-            close(hold);
-            close(master);
-            if (errsz) snprintf(err, errsz, "%s: exists and is not a symlink", srv->o->path);
-            return -1;
-        }
-        unlink(srv->o->path);
-    }
-    if (symlink(slave, srv->o->path)) {
-        close(hold);
-        close(master);
-        return fail(err, errsz, srv->o->path);
-    }
-    snprintf(srv->pty_link, sizeof srv->pty_link, "%s", srv->o->path);
-    set_nonblocking(master);
-    srv->listen_fd = master;
-    srv->pty_slave = hold;
-    snprintf(where, wsz, "pty %s (%s)", srv->o->path, slave);
+    if (ds_pty_open(&srv->pty, srv->o->path, err, errsz)) return -1;
+    srv->has_pty = 1;
+    srv->listen_fd = srv->pty.master;
+    snprintf(where, wsz, "pty %s (%s)", srv->o->path, srv->pty.slave_name);
     return 0;
 }
 
 static int open_serial(server *srv, char *where, size_t wsz, char *err, size_t errsz)
 {
-    ds_serial_settings ss;
-    char device[512];
-    ds_serial_settings_init(&ss);
-    int has_settings = 0;
-    if (ds_serial_target_parse(srv->o->path, device, sizeof device, &ss, &has_settings, err, errsz)) return -1;
-    int fd = ds_serial_open(device, &ss, err, errsz);
-    if (fd < 0) return -1;
-    set_nonblocking(fd);
-    srv->listen_fd = fd;
-    char text[64];
-    snprintf(where, wsz, "serial %s %s", device, ds_serial_settings_format(&ss, text, sizeof text));
-    return 0;
+    if (ds_serial_target_describe(srv->o->path, where, wsz, err, errsz)) return -1;
+    srv->listen_fd = ds_serial_target_open(srv->o->path, err, errsz); /* non-blocking, as all of transport.h's */
+    return srv->listen_fd < 0 ? -1 : 0;
 }
 
 /* ---- the loop ---- */
@@ -517,11 +402,8 @@ static int open_serial(server *srv, char *where, size_t wsz, char *err, size_t e
 static void accept_tcp(server *srv)
 {
     for (;;) {
-        int fd = accept(srv->listen_fd, NULL, NULL);
+        int fd = ds_tcp_accept(srv->listen_fd, 0, NULL, 0, NULL, 0);
         if (fd < 0) return;
-        set_nonblocking(fd);
-        int one = 1;
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         session *s = session_new(srv, fd);
         if (!s || add_session(srv, s)) { /* full: the client is turned away */
             session_free(s);
@@ -530,16 +412,15 @@ static void accept_tcp(server *srv)
     }
 }
 
-static session *udp_session(server *srv, const struct sockaddr_storage *peer, socklen_t len)
+static session *udp_session(server *srv, const ds_udp_peer *peer)
 {
     for (size_t i = 0; i < srv->max_sessions; i++) {
         session *s = srv->sessions[i];
-        if (s && s->peer_len == len && !memcmp(&s->peer, peer, len)) return s;
+        if (s && ds_udp_peer_equal(&s->peer, peer)) return s;
     }
     session *s = session_new(srv, srv->listen_fd);
     if (!s) return NULL;
-    memcpy(&s->peer, peer, len);
-    s->peer_len = len;
+    s->peer = *peer;
     if (add_session(srv, s)) {
         session_free(s);
         return NULL;
@@ -551,11 +432,11 @@ static void read_udp(server *srv)
 {
     uint8_t buf[65536];
     for (;;) {
-        struct sockaddr_storage peer;
-        socklen_t len = sizeof peer;
-        ssize_t n = recvfrom(srv->listen_fd, buf, sizeof buf, 0, (struct sockaddr *)&peer, &len);
-        if (n < 0) return;
-        session *s = udp_session(srv, &peer, len);
+        ds_udp_peer peer;
+        int got;
+        long n = ds_udp_recv_from(srv->listen_fd, buf, sizeof buf, &peer, &got);
+        if (n < 0 || !got) return;
+        session *s = udp_session(srv, &peer);
         if (s) session_input(s, buf, (size_t)n);
     }
 }
@@ -563,13 +444,14 @@ static void read_udp(server *srv)
 static void read_stream(session *s)
 {
     uint8_t buf[IO_CHUNK];
-    for (int rounds = 0; rounds < 64 && !s->dead; rounds++) {
-        ssize_t n = read(s->fd, buf, sizeof buf);
+    for (int rounds = 0; rounds < 64 && !s->dead; rounds++) { /* bounded: one busy peer does not starve the rest */
+        long n = ds_fd_read_some(s->fd, buf, sizeof buf);
         if (n > 0) {
             session_input(s, buf, (size_t)n);
             continue;
         }
-        if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != EIO))
+        /* the one line of a pty or serial port stays open whatever happened to the other side */
+        if (n == DS_IO_CLOSED)
             s->dead = s->srv->o->transport == DS_EMULATE_TCP || s->srv->o->transport == DS_EMULATE_HDLC_TCP;
         return;
     }
@@ -658,7 +540,6 @@ int ds_emulate_run(ds_meter *m, const ds_emulate_options *o, char *err, size_t e
     srv.m = m;
     srv.o = o;
     srv.listen_fd = -1;
-    srv.pty_slave = -1;
     srv.max_sessions = o->max_clients > 0 ? (size_t)o->max_clients : DEFAULT_CLIENTS;
     if (srv.max_sessions > DEFAULT_CLIENTS * 64 - 1) srv.max_sessions = DEFAULT_CLIENTS * 64 - 1;
     if (single_stream(&srv)) srv.max_sessions = 1;
@@ -677,8 +558,8 @@ int ds_emulate_run(ds_meter *m, const ds_emulate_options *o, char *err, size_t e
     int rc;
     switch (o->transport) {
     case DS_EMULATE_TCP:
-    case DS_EMULATE_HDLC_TCP: rc = listen_socket(&srv, SOCK_STREAM, where, sizeof where, err, errsz); break;
-    case DS_EMULATE_UDP: rc = listen_socket(&srv, SOCK_DGRAM, where, sizeof where, err, errsz); break;
+    case DS_EMULATE_HDLC_TCP:
+    case DS_EMULATE_UDP: rc = open_socket(&srv, where, sizeof where, err, errsz); break;
     case DS_EMULATE_PTY: rc = open_pty(&srv, where, sizeof where, err, errsz); break;
     case DS_EMULATE_SERIAL: rc = open_serial(&srv, where, sizeof where, err, errsz); break;
     default:
@@ -691,7 +572,10 @@ int ds_emulate_run(ds_meter *m, const ds_emulate_options *o, char *err, size_t e
     if (!srv.sessions || !fds) {
         free(srv.sessions);
         free(fds);
-        close(srv.listen_fd);
+        if (srv.has_pty)
+            ds_pty_close(&srv.pty);
+        else
+            close(srv.listen_fd);
         if (errsz) snprintf(err, errsz, "out of memory");
         return -1;
     }
@@ -708,8 +592,9 @@ int ds_emulate_run(ds_meter *m, const ds_emulate_options *o, char *err, size_t e
         if (srv.sessions[i]) remove_session(&srv, i);
     free(srv.sessions);
     free(fds);
-    close(srv.listen_fd);
-    if (srv.pty_slave >= 0) close(srv.pty_slave);
-    if (srv.pty_link[0]) unlink(srv.pty_link);
+    if (srv.has_pty)
+        ds_pty_close(&srv.pty);
+    else
+        close(srv.listen_fd);
     return rc;
 }

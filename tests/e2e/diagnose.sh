@@ -99,7 +99,9 @@ has image-block-too-large 'the 280-byte APDU is larger than the negotiated max P
 has image-block-too-large '"block": 0, "block_length": 256, "apdu_length": 280, "max_pdu": 128, "image_block_size": 256, "frames": 3'
 
 case_ link-echo 0 "link.echo warning 2" "$D/link-echo.hex"
-case_ link-sequence 1 "link.sequence error 5; link.retransmission warning 6; service.no-answer warning 5" \
+# frame 6 repeats frame 5 unchanged: the decoder does not take it for a second get-request, so
+# frame 7 answers the one request (no service.no-answer)
+case_ link-sequence 1 "link.sequence error 5; link.retransmission warning 6" \
     "$D/link-sequence.hex"
 has link-sequence 'I frame with N(S)=2 where 1 was expected'
 case_ link-frmr 1 "link.frmr error 4; service.no-answer warning 3" "$D/link-frmr.hex"

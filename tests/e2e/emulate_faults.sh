@@ -18,7 +18,11 @@
 #   --baud 300 --turnaround-ms 50: the 6 action answers are 8 + 5 = 13 bytes each, 78 bytes
 #     = 780 bits at 300 baud = 2600 ms, plus 6 turnarounds of 50 ms: at least 2900 ms;
 #   --silent-after-activate 3000: the release after the activation and the next association
-#     (each waited for 1 s) get no answer; 1.5 s later (past the 3000 ms) one does, status 6.
+#     (each waited for 1 s) get no answer; 1.5 s later (past the 3000 ms) one does, status 6;
+#   HDLC (--hdlc-tcp), --drop-frame 3: frame 1 is the UA, 2 the AARE, 3 the answer to initiate;
+#     with --timeout 2 the client's retries come every 2000 / 4 = 500 ms, so the first one
+#     (the I-frame sent again, answered again) recovers it well inside the step: exit 0 in
+#     less than 2 s, and the transcript decodes without an error diagnostic.
 #
 # Usage: tests/e2e/emulate_faults.sh BIN
 E2E_NAME=emulate_faults
@@ -29,16 +33,18 @@ S=$ROOT/testdata/run
 PIDS=
 trap 'for p in $PIDS; do kill "$p" 2>/dev/null; done; rm -rf "$TMP"' EXIT INT TERM
 
-# start NAME ARGS...: an emulator on a free TCP port; sets PORT (empty when it did not start)
+# start NAME ARGS...: an emulator on a free TCP port (the wrapper, or HDLC when KIND=hdlc-tcp);
+# sets PORT (empty when it did not start)
+KIND=tcp
 start() {
     name=$1
     shift
-    "$BIN" emulate --model "$MODEL" --tcp 0 "$@" >"$TMP/$name.emu" 2>&1 &
+    "$BIN" emulate --model "$MODEL" --$KIND 0 "$@" >"$TMP/$name.emu" 2>&1 &
     EMU=$!
     PIDS="$PIDS $EMU"
     PORT=
     for _ in $(seq 50); do
-        PORT=$(sed -n 's/^listening on tcp 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$TMP/$name.emu")
+        PORT=$(sed -n "s/^listening on $KIND 127\\.0\\.0\\.1:\\([0-9]*\\).*/\\1/p" "$TMP/$name.emu" 2>/dev/null)
         [ -n "$PORT" ] && break
         sleep 0.1
     done
@@ -55,7 +61,7 @@ stop() {
 run() {
     name=$1 want=$2 script=$3
     shift 3
-    $TIMEOUT "$BIN" run --tcp "127.0.0.1:$PORT" "$@" "$S/$script" >"$TMP/$name.out" 2>"$TMP/$name.err"
+    $TIMEOUT "$BIN" run --$KIND "127.0.0.1:$PORT" "$@" "$S/$script" >"$TMP/$name.out" 2>"$TMP/$name.err"
     rc=$?
     if [ "$rc" != "$want" ]; then fail "$name: exit $rc, want $want: $(tail -2 "$TMP/$name.err")"
     elif sanitizer_report "$TMP/$name.err"; then fail "$name: sanitizer report"
@@ -128,6 +134,18 @@ sleep 1.5
 run silent-back 0 image-progress.xml
 if grep -q '<Enum Value="06" />' "$TMP/silent-back.out"; then pass; else fail "silent: status is not 6 after the reboot"; fi
 stop silent
+
+# ---- HDLC: a dropped answer recovered inside a 2 s step ----
+KIND=hdlc-tcp
+start hdlc-drop --drop-frame 3
+t0=$(ms)
+run hdlc-drop 0 image-small.xml --timeout 2 --transcript "$TMP/hdlc-drop.log"
+t=$(($(ms) - t0))
+if [ "$t" -lt 2000 ]; then pass; else fail "hdlc-drop: $t ms, want less than the 2000 ms step"; fi
+if "$BIN" decode "$TMP/hdlc-drop.log" >/dev/null 2>"$TMP/hdlc-drop.dec" && ! grep -q 'error' "$TMP/hdlc-drop.dec"
+then pass; else fail "hdlc-drop: the transcript: $(head -3 "$TMP/hdlc-drop.dec")"; fi
+stop hdlc-drop
+KIND=tcp
 
 echo "emulate_faults: $passed passed, $failed failed"
 [ "$failed" = 0 ]

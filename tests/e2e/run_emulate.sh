@@ -16,6 +16,11 @@
 #   so the answer comes in get-response-with-datablock pieces.
 #   disconnect: client 17's association calls no method (action-result 3, read-write-denied:
 #   exit 1); client 1 may (exit 0).
+#   HLS-ECDSA: client 2 (mechanism 7, P-256 test keys of testdata/emulate/ecdsa-*.pem): with the
+#   right keys, as PEM files on the command line or hex in <Settings>, the clock is read (exit
+#   0) and decode, given both public keys, says that f(StoC) and f(CtoS) verify; with the
+#   meter's private key in place of the client's, the meter refuses the reply_to_HLS (exit 2);
+#   with no key, a usage error (exit 2) before any connection.
 #
 # Usage: tests/e2e/run_emulate.sh BIN
 E2E_NAME=run_emulate
@@ -26,6 +31,11 @@ S=$ROOT/testdata/run
 EK=000102030405060708090A0B0C0D0E0F
 AK=D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF
 GMAC="-c 1 -a HighGmac --ek $EK --ak $AK --client-title 4D4D4D0000000001"
+# the HLS-ECDSA test keys (P-256, testdata/emulate/ecdsa-client.pem and the meter's of meter.xml)
+CLIENT_PRIV=1E04CA73187869FDD22207F88BDCC5714EB590C7801FD6A1C0F9D9A868CA3625
+CLIENT_PUB=049BD986316F74EC89BC425FF1596304F34C88B4B4C5D2489F9B17AB4FB3DBFC268CCBF3D3FE4AB943E8540C657FB8636ED1E5C993BE8939D8B435B3EA1CEFFDB3
+METER_PRIV=2DB477ABF819585F4880F6E817859F6E2DBFAAE0419DAC7281054D72740CB014
+METER_PUB=041694B341648E7B91C16742000E4F45A965FB0A65D8A725C3420A301283EE1BC8D8627DC40CE271B8453BC6D3610C70F4853FC763648E92977912F2713D669F75
 PIDS=
 trap 'for p in $PIDS; do kill "$p" 2>/dev/null; done; rm -rf "$TMP"' EXIT INT TERM
 
@@ -95,6 +105,27 @@ else
     run tcp-gmac-again 0 --tcp 127.0.0.1:$PORT $GMAC --ic-file "$TMP/ic" "$S/disconnect.xml"
     ic2=$(cat "$TMP/ic" 2>/dev/null)
     if [ -n "$ic1" ] && [ -n "$ic2" ] && [ "$ic2" -gt "$ic1" ]; then pass; else fail "ic-file: $ic1 then $ic2"; fi
+    # HLS-ECDSA, the keys as PEM files
+    E=$ROOT/testdata/emulate
+    run tcp-ecdsa 0 --tcp 127.0.0.1:$PORT -c 2 -a high-ecdsa --client-title 4445534300000001 \
+        --private-key "$E/ecdsa-client.pem" --server-public-key "$E/ecdsa-meter.pub.pem" "$S/get-clock.xml"
+    "$BIN" decode --client-public-key "$CLIENT_PUB" --server-public-key "$METER_PUB" "$TMP/tcp-ecdsa.log" \
+        >"$TMP/tcp-ecdsa.sig" 2>&1
+    if grep -q "client's f(StoC) verifies" "$TMP/tcp-ecdsa.sig" && grep -q "server's f(CtoS) verifies" "$TMP/tcp-ecdsa.sig" &&
+        grep -q '<OctetString Value="07EA' "$TMP/tcp-ecdsa.out"; then pass
+    else fail "tcp-ecdsa: the signatures do not verify or no clock: $(grep -i 'hls\|error' "$TMP/tcp-ecdsa.sig" | head -3)"; fi
+    if grep -qi "$CLIENT_PRIV" "$TMP/tcp-ecdsa.out" "$TMP/tcp-ecdsa.err" "$TMP/tcp-ecdsa.log"; then fail "tcp-ecdsa: the private key is printed"
+    else pass; fi
+    # the same, the keys in hex in <Settings>
+    run tcp-ecdsa-settings 0 --tcp 127.0.0.1:$PORT "$S/settings-ecdsa.xml"
+    # the wrong private key: the meter does not take the client's f(StoC)
+    run tcp-ecdsa-wrong 2 --tcp 127.0.0.1:$PORT "$S/settings-ecdsa.xml" --private-key "$METER_PRIV"
+    if grep -q 'association' "$TMP/tcp-ecdsa-wrong.err"; then pass; else fail "tcp-ecdsa-wrong: $(tail -1 "$TMP/tcp-ecdsa-wrong.err")"; fi
+    $TIMEOUT "$BIN" run --tcp 127.0.0.1:$PORT -c 2 -a high-ecdsa --client-title 4445534300000001 "$S/get-clock.xml" \
+        >/dev/null 2>"$TMP/ecdsa-nokey.err"
+    rc=$?
+    if [ "$rc" = 2 ] && grep -q 'high-ecdsa needs --private-key' "$TMP/ecdsa-nokey.err"; then pass
+    else fail "ecdsa without keys: exit $rc: $(cat "$TMP/ecdsa-nokey.err")"; fi
 fi
 
 # ---- a pseudo-terminal with HDLC, max info 128 ----

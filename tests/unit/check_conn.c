@@ -576,6 +576,50 @@ START_TEST(test_fault_retries_exhausted)
 }
 END_TEST
 
+static int drop_first_answer(int dir, int index)
+{
+    (void)index;
+    if (dir != 1 || fault_fired) return 0;
+    fault_fired = 1;
+    return 1;
+}
+
+/* A step that gives up after 2 s: its link's retries fit inside it, so a dropped answer is
+ * recovered before the step's time is up (with min(2 s, 3 s) the first retry would have gone
+ * out exactly when the step gave up). */
+START_TEST(test_retry_interval_fits_the_step)
+{
+    ck_assert_uint_eq(ds_conn_retry_interval(2000, 0), 500);  /* 4 sends: 0, 500, 1000, 1500 */
+    ck_assert_uint_eq(ds_conn_retry_interval(2000, 1), 1000);
+    ck_assert_uint_eq(ds_conn_retry_interval(5000, 0), 1250);
+    ck_assert_uint_eq(ds_conn_retry_interval(60000, 0), 3000); /* the default at most */
+    ck_assert_uint_eq(ds_conn_retry_interval(300, 0), DS_CONN_MIN_RETRY_INTERVAL_MS);
+    ck_assert_uint_eq(ds_conn_retry_interval(0, 0), DS_CONN_MIN_RETRY_INTERVAL_MS);
+
+    for (int dir = 0; dir < 2; dir++) {
+        pair p;
+        ds_conn_settings cs = settings(DS_CONN_CLIENT, DS_CONN_HDLC), ss = settings(DS_CONN_SERVER, DS_CONN_HDLC);
+        cs.response_timeout_ms = ds_conn_retry_interval(2000, 0);
+        pair_init(&p, &cs, &ss);
+        connect_pair(&p);
+        fault_fired = 0;
+        fault_dir = dir;
+        fault_index = p.sent[dir];
+        fault_kind = 1;
+        p.fault = dir == 1 ? drop_first_answer : one_fault; /* the answer, or the request, lost once */
+        uint64_t start = p.now;
+        exchange(&p, 13, 20);
+        ck_assert(fault_fired);
+        ck_assert_uint_eq(p.now - start, 500); /* recovered by the first retry */
+        ck_assert_uint_lt(p.now - start, 2000);
+        ck_assert_int_eq(p.cl.broken, 0);
+        p.fault = NULL;
+        exchange(&p, 13, 20);
+        pair_free(&p);
+    }
+}
+END_TEST
+
 START_TEST(test_frmr_and_garbage)
 {
     pair p;
@@ -835,6 +879,7 @@ static Suite *conn_suite(void)
     tcase_add_test(tc, test_fault_noise);
     tcase_add_test(tc, test_fault_link_reset);
     tcase_add_test(tc, test_fault_retries_exhausted);
+    tcase_add_test(tc, test_retry_interval_fits_the_step);
     tcase_add_test(tc, test_frmr_and_garbage);
     tcase_add_test(tc, test_max_apdu);
     tcase_add_test(tc, test_hdlc_server_bytes);

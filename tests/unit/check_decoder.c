@@ -227,6 +227,77 @@ START_TEST(mbus_telegrams_reassembled_and_order_checked)
 }
 END_TEST
 
+/* A link set up in the trace (SNRM, UA), then a segmented answer whose middle segment came
+ * twice (the client's RR poll went out before the late segment arrived, and the meter sent
+ * it again): the repeat is shown undecoded with a link.retransmission note (info) and the
+ * APDU is reassembled once, without trailing bytes. */
+static size_t link_setup(uint8_t *buf)
+{
+    size_t w = hdlc(buf, SERVER, 2, CLIENT, 1, 0x93, 0, NULL, 0); /* SNRM */
+    return w + hdlc(buf + w, CLIENT, 1, SERVER, 2, 0x73, 0, NULL, 0); /* UA */
+}
+
+START_TEST(hdlc_retransmitted_segment_not_doubled)
+{
+    uint8_t seg[512], buf[1024];
+    size_t ends[5];
+    segmented_exchange(seg, ends);
+    size_t w = link_setup(buf);
+    memcpy(buf + w, seg, ends[2]); /* I N(S)=0, RR, I N(S)=1 */
+    w += ends[2];
+    w += hdlc(buf + w, SERVER, 2, CLIENT, 1, 0x51, 0, NULL, 0); /* the client polls again: RR N(R)=1 */
+    size_t repeat = w;
+    memcpy(buf + w, seg + ends[1], ends[2] - ends[1]); /* I N(S)=1 again, the same bytes */
+    w += ends[2] - ends[1];
+    memcpy(buf + w, seg + ends[2], ends[4] - ends[2]); /* RR N(R)=2, the last segment */
+    w += ends[4] - ends[2];
+    run r = decode_bytes(buf, w, 0, 0);
+    char want[64];
+    snprintf(want, sizeof want, "link.retransmission@%zu ", repeat);
+    ck_assert_str_eq(r.codes, want);
+    ck_assert_int_eq((int)r.stats.apdus, 1);
+    ck_assert_ptr_nonnull(strstr(r.xml, "<Undecoded Value=\"0B0C0D0E0F101112131415161718191A1B1C1D1E\" />"));
+    ck_assert_ptr_nonnull(strstr(r.xml, "<OctetString Value=\"000102030405060708090A0B0C0D0E0F10111213141516171819"
+                                        "1A1B1C1D1E1F2021222324252627\" />"));
+    free(r.xml);
+    /* byte by byte, the same */
+    run one = decode_bytes(buf, w, 1, 0);
+    ck_assert_str_eq(one.codes, want);
+    free(one.xml);
+}
+END_TEST
+
+/* Without a link set up in the trace, N(S) may not count (a meter pushing I frames without a
+ * link): two equal frames are two APDUs. After DISC and a new SNRM/UA, N(S) starts over: the
+ * same first frame again is new. */
+START_TEST(hdlc_repeat_only_on_a_followed_link)
+{
+    static const uint8_t PUSH[] = {0xE6, 0xE7, 0x00, 0x0F, 0x00, 0x00, 0x00, 0x01, 0x00, 0x11, 0x2A};
+    uint8_t buf[512];
+    size_t w = hdlc(buf, CLIENT, 1, SERVER, 2, 0x10, 0, PUSH, sizeof PUSH);
+    w += hdlc(buf + w, CLIENT, 1, SERVER, 2, 0x10, 0, PUSH, sizeof PUSH);
+    run r = decode_bytes(buf, w, 0, 1);
+    ck_assert_str_eq(r.codes, "");
+    ck_assert_int_eq((int)r.stats.apdus, 2);
+    free(r.xml);
+
+    w = link_setup(buf);
+    w += hdlc(buf + w, CLIENT, 1, SERVER, 2, 0x10, 0, PUSH, sizeof PUSH);
+    size_t repeat = w;
+    w += hdlc(buf + w, CLIENT, 1, SERVER, 2, 0x10, 0, PUSH, sizeof PUSH);
+    w += hdlc(buf + w, SERVER, 2, CLIENT, 1, 0x53, 0, NULL, 0); /* DISC */
+    w += hdlc(buf + w, CLIENT, 1, SERVER, 2, 0x73, 0, NULL, 0); /* UA */
+    w += link_setup(buf + w);
+    w += hdlc(buf + w, CLIENT, 1, SERVER, 2, 0x10, 0, PUSH, sizeof PUSH); /* N(S)=0 of the new link */
+    r = decode_bytes(buf, w, 0, 1);
+    char want[64];
+    snprintf(want, sizeof want, "link.retransmission@%zu ", repeat);
+    ck_assert_str_eq(r.codes, want);
+    ck_assert_int_eq((int)r.stats.apdus, 2);
+    free(r.xml);
+}
+END_TEST
+
 static Suite *decoder_suite(void)
 {
     Suite *s = suite_create("decoder");
@@ -236,6 +307,8 @@ static Suite *decoder_suite(void)
     tcase_add_test(t, segments_of_two_directions_do_not_mix);
     tcase_add_test(t, unfinished_segments_at_end_are_not_an_error);
     tcase_add_test(t, mbus_telegrams_reassembled_and_order_checked);
+    tcase_add_test(t, hdlc_retransmitted_segment_not_doubled);
+    tcase_add_test(t, hdlc_repeat_only_on_a_followed_link);
     suite_add_tcase(s, t);
     return s;
 }

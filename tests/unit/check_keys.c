@@ -445,6 +445,87 @@ START_TEST(env_keys)
 }
 END_TEST
 
+/* ds_ec_key_load: the HLS-ECDSA keys of `run`, as hex or in a file (hex or PEM). The keys are
+ * test keys made with openssl for this test (testdata/emulate/ecdsa-client.pem, the meter's
+ * public key of ecdsa-meter.pub.pem); the hex values were printed from the same PEM files by
+ * another program (Python's cryptography), not by the code under test. */
+#define CLIENT_D "1E04CA73187869FDD22207F88BDCC5714EB590C7801FD6A1C0F9D9A868CA3625"
+#define CLIENT_Q                                                                                                    \
+    "049BD986316F74EC89BC425FF1596304F34C88B4B4C5D2489F9B17AB4FB3DBFC268CCBF3D3FE4AB943E8540C657FB8636ED1E5C993BE" \
+    "8939D8B435B3EA1CEFFDB3"
+#define METER_Q                                                                                                     \
+    "041694B341648E7B91C16742000E4F45A965FB0A65D8A725C3420A301283EE1BC8D8627DC40CE271B8453BC6D3610C70F4853FC76364" \
+    "8E92977912F2713D669F75"
+static const char CLIENT_SEC1_PEM[] = "-----BEGIN EC PRIVATE KEY-----\n"
+                                      "MHcCAQEEIB4EynMYeGn90iIH+IvcxXFOtZDHgB/WocD52ahoyjYloAoGCCqGSM49\n"
+                                      "AwEHoUQDQgAEm9mGMW907Im8Ql/xWWME80yItLTF0kifmxerT7Pb/CaMy/PT/kq5\n"
+                                      "Q+hUDGV/uGNu0eXJk76JOdi0NbPqHO/9sw==\n"
+                                      "-----END EC PRIVATE KEY-----\n";
+static const char CLIENT_PKCS8_PEM[] = "-----BEGIN PRIVATE KEY-----\n"
+                                       "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgHgTKcxh4af3SIgf4\n"
+                                       "i9zFcU61kMeAH9ahwPnZqGjKNiWhRANCAASb2YYxb3TsibxCX/FZYwTzTIi0tMXS\n"
+                                       "SJ+bF6tPs9v8JozL89P+SrlD6FQMZX+4Y27R5cmTvok52LQ1s+oc7/2z\n"
+                                       "-----END PRIVATE KEY-----\n";
+static const char METER_PUB_PEM[] = "-----BEGIN PUBLIC KEY-----\n"
+                                    "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEFpSzQWSOe5HBZ0IADk9FqWX7CmXY\n"
+                                    "pyXDQgowEoPuG8jYYn3EDOJxuEU7xtNhDHD0hT/HY2SOkpd5EvJxPWafdQ==\n"
+                                    "-----END PUBLIC KEY-----\n";
+
+static void expect_key(const ds_ec_key *k, const char *hex)
+{
+    uint8_t want[DS_EC_KEY_MAX];
+    int n = ds_hex_to_bytes(hex, want, sizeof want);
+    ck_assert(k->set);
+    ck_assert_uint_eq(k->len, (size_t)n);
+    ck_assert_mem_eq(k->bytes, want, (size_t)n);
+}
+
+static const char *pem_file(const char *name, const char *text)
+{
+    return write_file(name, text, strlen(text));
+}
+
+START_TEST(ec_key_load)
+{
+    ds_ec_key k;
+    char err[200];
+    memset(&k, 0, sizeof k);
+    ck_assert_int_eq(ds_ec_key_load(CLIENT_D, 1, &k, err, sizeof err), 0);
+    expect_key(&k, CLIENT_D);
+    ck_assert_int_eq(ds_ec_key_load(pem_file("c.pem", CLIENT_SEC1_PEM), 1, &k, err, sizeof err), 0);
+    expect_key(&k, CLIENT_D);
+    ck_assert_int_eq(ds_ec_key_load(pem_file("c8.pem", CLIENT_PKCS8_PEM), 1, &k, err, sizeof err), 0);
+    expect_key(&k, CLIENT_D);
+    /* a private key's PEM gives its public key where a public one is asked */
+    ck_assert_int_eq(ds_ec_key_load(pem_file("c.pem", CLIENT_SEC1_PEM), 0, &k, err, sizeof err), 0);
+    expect_key(&k, CLIENT_Q);
+    ck_assert_int_eq(ds_ec_key_load(pem_file("m.pem", METER_PUB_PEM), 0, &k, err, sizeof err), 0);
+    expect_key(&k, METER_Q);
+    ck_assert_int_eq(ds_ec_key_load(METER_Q, 0, &k, err, sizeof err), 0);
+    expect_key(&k, METER_Q);
+    /* hex in a file, with its newline */
+    ck_assert_int_eq(ds_ec_key_load(pem_file("d.hex", CLIENT_D "\n"), 1, &k, err, sizeof err), 0);
+    expect_key(&k, CLIENT_D);
+    remove_made();
+
+    /* refused, *out left alone, and the key never in the message */
+    ds_ec_key before = k;
+    ck_assert_int_eq(ds_ec_key_load("0102", 1, &k, err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "32 bytes"));
+    ck_assert_int_eq(ds_ec_key_load(pem_file("m.pem", METER_PUB_PEM), 1, &k, err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "public key where the private key"));
+    ck_assert_int_eq(ds_ec_key_load(pem_file("b.pem", "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n"), 1,
+                                    &k, err, sizeof err),
+                     -1);
+    ck_assert_ptr_nonnull(strstr(err, "not a PEM"));
+    ck_assert_int_eq(ds_ec_key_load("", 0, &k, err, sizeof err), -1);
+    ck_assert_int_eq(ds_ec_key_load(CLIENT_D "00", 1, &k, err, sizeof err), -1);
+    ck_assert_ptr_null(strstr(err, "1E04CA"));
+    ck_assert_mem_eq(&k, &before, sizeof k);
+    remove_made();
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("keys");
@@ -456,6 +537,7 @@ int main(void)
     tcase_add_test(tc, bad_keys_errors);
     tcase_add_test(tc, ec_keys);
     tcase_add_test(tc, ec_key_errors);
+    tcase_add_test(tc, ec_key_load);
     tcase_add_test(tc, titles);
     tcase_add_test(tc, key_file_good);
     tcase_add_test(tc, key_file_errors);

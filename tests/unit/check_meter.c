@@ -472,6 +472,16 @@ START_TEST(model_errors)
     refused("<meter>\n<association client=\"17\" mechanism=\"low\"/></meter>", "t.xml:2: mechanism low needs password");
     refused("<meter>\n<association client=\"1\" mechanism=\"high-gmac\" ek=\"0011\"/></meter>", "t.xml:2: ek: 32 or 64 hex");
     refused("<meter>\n<association client=\"1\" mechanism=\"medium\"/></meter>", "t.xml:2: mechanism=\"medium\"");
+    refused("<meter>\n<association client=\"2\" mechanism=\"high-ecdsa\" server-title=\"4755520000000001\"/></meter>",
+            "t.xml:2: mechanism high-ecdsa needs private-key");
+    refused("<meter>\n<association client=\"2\" mechanism=\"high-ecdsa\" server-title=\"4755520000000001\" private-key=\"0102\" "
+            "client-public-key=\"04\"/></meter>",
+            "t.xml:2: private-key: the private key is a P-256 scalar");
+    refused("<meter>\n<association client=\"2\" mechanism=\"high-ecdsa\" server-title=\"4755520000000001\" "
+            "private-key=\"" "2DB477ABF819585F4880F6E817859F6E2DBFAAE0419DAC7281054D72740CB0142DB477ABF819585F4880F6E817859F6E\" "
+            "client-public-key=\"" "049BD986316F74EC89BC425FF1596304F34C88B4B4C5D2489F9B17AB4FB3DBFC268CCBF3D3FE4AB943E8540C657FB8636"
+            "ED1E5C993BE8939D8B435B3EA1CEFFDB3\"/></meter>",
+            "t.xml:2: private-key and client-public-key are on different curves");
     refused("<meter>\n" ASSOC16 ASSOC16 "</meter>", "t.xml:3: a second association for client 16");
     refused("<meter>\n" ASSOC16 "<link max-info=\"9000\"/></meter>", "t.xml:3: max-info=");
     refused("<meter>\n" ASSOC16 "<object class=\"1\" obis=\"0.0.1.0.0.255\">\n<access client=\"17\" attribute=\"2\" mode=\"read\"/></object></meter>",

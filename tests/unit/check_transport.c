@@ -334,6 +334,90 @@ START_TEST(test_pty)
 }
 END_TEST
 
+/* A UDP server's view: datagrams from two senders on one bound socket, told apart by their
+ * address, answered one by one; nothing waiting reads as "none" without blocking. */
+START_TEST(test_udp_by_sender)
+{
+    char err[256] = "", where[64];
+    uint16_t port = 0;
+    int srv = ds_udp_bind("127.0.0.1", 0, &port, err, sizeof err);
+    ck_assert_msg(srv >= 0, "%s", err);
+    snprintf(where, sizeof where, "127.0.0.1:%u", (unsigned)port);
+    int a = ds_udp_connect(where, err, sizeof err), b = ds_udp_connect(where, err, sizeof err);
+    ck_assert(a >= 0 && b >= 0);
+    uint8_t buf[64];
+    ds_udp_peer pa, pb;
+    int got = 1;
+    ck_assert_int_eq(ds_udp_recv_from(srv, buf, sizeof buf, &pa, &got), 0);
+    ck_assert_int_eq(got, 0);
+    ck_assert_int_eq(write(a, "AA", 2), 2);
+    ck_assert_int_eq(write(b, "B", 1), 1);
+    struct pollfd pfd = {.fd = srv, .events = POLLIN};
+    ck_assert_int_eq(poll(&pfd, 1, 2000), 1);
+    ck_assert_int_eq(ds_udp_recv_from(srv, buf, sizeof buf, &pa, &got), 2);
+    ck_assert_int_eq(got, 1);
+    ck_assert_int_eq(poll(&pfd, 1, 2000), 1);
+    ck_assert_int_eq(ds_udp_recv_from(srv, buf, sizeof buf, &pb, &got), 1);
+    ck_assert_int_eq(buf[0], 'B');
+    ck_assert(!ds_udp_peer_equal(&pa, &pb));
+    ck_assert(ds_udp_peer_equal(&pa, &pa));
+    ck_assert_int_eq(ds_udp_send_to(srv, (const uint8_t *)"xyz", 3, &pb), 0);
+    pfd.fd = b;
+    ck_assert_int_eq(poll(&pfd, 1, 2000), 1);
+    ck_assert_int_eq(read(b, buf, sizeof buf), 3);
+    ck_assert_int_eq(memcmp(buf, "xyz", 3), 0);
+    /* a did not get b's answer */
+    ck_assert_int_eq(ds_fd_read_some(a, buf, sizeof buf), DS_IO_AGAIN);
+    close(a);
+    close(b);
+    close(srv);
+}
+END_TEST
+
+/* The reads and writes of a program that polls itself: nothing waits, a closed peer is told. */
+START_TEST(test_read_write_some)
+{
+    char err[256] = "", where[64], peer[64];
+    uint16_t port = 0;
+    int lfd = ds_tcp_listen("127.0.0.1", 0, &port, err, sizeof err);
+    ck_assert_msg(lfd >= 0, "%s", err);
+    ck_assert_int_eq(ds_tcp_accept(lfd, 0, NULL, 0, err, sizeof err), -2); /* nobody yet: no wait */
+    snprintf(where, sizeof where, "127.0.0.1:%u", (unsigned)port);
+    int fc = ds_tcp_connect(where, 2000, err, sizeof err);
+    ck_assert_msg(fc >= 0, "%s", err);
+    int fs = ds_tcp_accept(lfd, 2000, peer, sizeof peer, err, sizeof err);
+    ck_assert_msg(fs >= 0, "%s", err);
+    uint8_t buf[16];
+    ck_assert_int_eq(ds_fd_read_some(fs, buf, sizeof buf), DS_IO_AGAIN);
+    ck_assert_int_eq(ds_fd_write_some(fc, (const uint8_t *)"hello", 5), 5);
+    struct pollfd pfd = {.fd = fs, .events = POLLIN};
+    ck_assert_int_eq(poll(&pfd, 1, 2000), 1);
+    ck_assert_int_eq(ds_fd_read_some(fs, buf, sizeof buf), 5);
+    close(fc);
+    ck_assert_int_eq(poll(&pfd, 1, 2000), 1);
+    ck_assert_int_eq(ds_fd_read_some(fs, buf, sizeof buf), DS_IO_CLOSED);
+    /* writing to a closed peer ends in DS_IO_CLOSED, without SIGPIPE ending the test */
+    long w = 0;
+    for (int i = 0; i < 100 && w >= 0; i++) w = ds_fd_write_some(fs, (const uint8_t *)"x", 1);
+    ck_assert_int_eq(w, DS_IO_CLOSED);
+    close(fs);
+    close(lfd);
+}
+END_TEST
+
+START_TEST(test_serial_describe)
+{
+    char where[128], err[256] = "";
+    ck_assert_int_eq(ds_serial_target_describe("/dev/ttyUSB0:19200:8E1", where, sizeof where, err, sizeof err), 0);
+    ck_assert_str_eq(where, "serial /dev/ttyUSB0 19200:8E1");
+    ck_assert_int_eq(ds_serial_target_describe("/dev/ttyS1", where, sizeof where, err, sizeof err), 0);
+    ck_assert_str_eq(where, "serial /dev/ttyS1 9600:8N1");
+    /* a device path may hold colons: settings come from the end only when both fields are settings */
+    ck_assert_int_eq(ds_serial_target_describe("/dev/ttyS1:fast", where, sizeof where, err, sizeof err), 0);
+    ck_assert_str_eq(where, "serial /dev/ttyS1:fast 9600:8N1");
+}
+END_TEST
+
 static Suite *transport_suite(void)
 {
     Suite *s = suite_create("transport");
@@ -346,6 +430,9 @@ static Suite *transport_suite(void)
     tcase_add_test(tc, test_serve_ready);
     tcase_add_test(tc, test_udp);
     tcase_add_test(tc, test_pty);
+    tcase_add_test(tc, test_udp_by_sender);
+    tcase_add_test(tc, test_read_write_some);
+    tcase_add_test(tc, test_serial_describe);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,0 +1,73 @@
+/* The last I frame of each sender, to recognise a retransmission (retx.h). */
+#include "core/retx.h"
+
+#include <string.h>
+
+void ds_retx_init(ds_retx *r)
+{
+    memset(r, 0, sizeof *r);
+}
+
+/* FNV-1a: two different information fields with one N(S) and one length are told apart */
+static uint64_t hash_bytes(const uint8_t *p, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 0x100000001b3ull;
+    return h;
+}
+
+static ds_retx_slot *find(ds_retx *r, const uint8_t *key, size_t key_len)
+{
+    for (size_t i = 0; i < DS_RETX_SENDERS; i++)
+        if (r->slot[i].key_len == key_len && memcmp(r->slot[i].key, key, key_len) == 0) return &r->slot[i];
+    return NULL;
+}
+
+/* A free slot, else the one seen longest ago. */
+static ds_retx_slot *take(ds_retx *r)
+{
+    ds_retx_slot *oldest = &r->slot[0];
+    for (size_t i = 0; i < DS_RETX_SENDERS; i++) {
+        if (!r->slot[i].key_len) return &r->slot[i];
+        if (r->slot[i].used < oldest->used) oldest = &r->slot[i];
+    }
+    return oldest;
+}
+
+void ds_retx_arm(ds_retx *r, const uint8_t *key, size_t key_len)
+{
+    if (key_len == 0 || key_len > DS_REASM_KEY_MAX) return;
+    ds_retx_slot *s = find(r, key, key_len);
+    if (!s) {
+        s = take(r);
+        memcpy(s->key, key, key_len);
+        s->key_len = key_len;
+    }
+    s->ns = -1;
+    s->len = 0;
+    s->hash = 0;
+    s->used = ++r->clock;
+}
+
+int ds_retx_is_repeat(ds_retx *r, const uint8_t *key, size_t key_len, int ns, const uint8_t *info, size_t len)
+{
+    if (key_len == 0 || key_len > DS_REASM_KEY_MAX) return 0;
+    uint64_t hash = hash_bytes(info, len);
+    ds_retx_slot *s = find(r, key, key_len);
+    if (s && s->ns == ns && s->len == len && s->hash == hash) {
+        s->used = ++r->clock;
+        return 1;
+    }
+    if (!s) return 0; /* no link set up in the trace: N(S) may not count */
+    s->ns = ns;
+    s->len = len;
+    s->hash = hash;
+    s->used = ++r->clock;
+    return 0;
+}
+
+void ds_retx_forget(ds_retx *r, const uint8_t *key, size_t key_len)
+{
+    ds_retx_slot *s = find(r, key, key_len);
+    if (s) s->key_len = 0;
+}
