@@ -13,6 +13,7 @@
 
 #include "diagnose/uart.h"
 #include "link/checked.h"
+#include "dlmscope/frame.h"
 #include "link/framer_int.h"
 #include "link/hdlc.h"
 #include "link/iec21.h"
@@ -335,13 +336,27 @@ static double entropy_bits(const uint8_t *p, size_t n, size_t hist[256])
 
 /* Frame starts whose structure is there but whose checks fail: 68 L L 68 with a bad checksum or
  * stop byte (chance gives such a header once in 16 MB), or 7E A. L whose closing flag stands
- * where L says but whose FCS fails (once in 2 MB of noise: three are asked for). The first
- * offset goes to *at. */
+ * where L says but whose FCS fails. Chance gives the latter once in 2 MB of noise, so three
+ * are asked for, or one that chance cannot explain: its header check (HCS) good, or a whole
+ * frame of LONE_FRAME_MIN bytes or more that is most of the capture (a single damaged push).
+ * The first offset goes to *at. */
 #define HDLC_NEAR_MISSES 3
 
-static int find_near_miss(const uint8_t *p, size_t n, uint64_t *at)
+/* An HDLC frame at s of content length len whose header and HCS hold (the FCS failed). */
+static int hdlc_header_holds(const uint8_t *s, size_t len)
+{
+    ds_hdlc_info h;
+    ds_hdlc_layout lay;
+    if (ds_hdlc_parse_header(s + 1, len, &h, &lay) != DS_HDLC_HDR_OK || !lay.has_hcs) return 0;
+    if (len < lay.header_len + 2) return 0;
+    const uint8_t *hcs = s + 1 + lay.header_len;
+    return ds_crc16_x25(s + 1, lay.header_len) == (unsigned)(hcs[0] | hcs[1] << 8);
+}
+
+static size_t find_near_miss(const uint8_t *p, size_t n, uint64_t *at)
 {
     size_t hdlc = 0;
+    int alone = 0;
     uint64_t first_hdlc = 0;
     for (size_t i = 0; i + 4 <= n; i++) {
         if (p[i] == MBUS_LONG_START && p[i + 3] == MBUS_LONG_START && p[i + 1] == p[i + 2] && p[i + 1] >= 3 &&
@@ -352,13 +367,16 @@ static int find_near_miss(const uint8_t *p, size_t n, uint64_t *at)
         if (p[i] == DS_HDLC_FLAG && (p[i + 1] & 0xF0u) == 0xA0u) {
             size_t len = (size_t)((p[i + 1] & 0x07u) << 8 | p[i + 2]);
             if (len >= DS_HDLC_MIN_LEN && i + len + 1 < n && p[i + len + 1] == DS_HDLC_FLAG &&
-                ds_probe_hdlc(p + i, n - i) != DS_PROBE_FRAME && hdlc++ == 0)
-                first_hdlc = i;
+                ds_probe_hdlc(p + i, n - i) != DS_PROBE_FRAME) {
+                if (hdlc++ == 0) first_hdlc = i;
+                alone |= hdlc_header_holds(p + i, len) ||
+                         (len + 2 >= LONE_FRAME_MIN && (double)(len + 2) >= LONE_FRAME_SHARE * (double)n);
+            }
         }
     }
-    if (hdlc < HDLC_NEAR_MISSES) return 0;
+    if (hdlc < HDLC_NEAR_MISSES && !alone) return 0;
     *at = first_hdlc;
-    return 1;
+    return hdlc;
 }
 
 /* ---- what a receiver can deliver at all --------------------------------------------------
@@ -501,7 +519,8 @@ static void no_frames_verdict(ds_serial_inference *out, const uint8_t *p, size_t
     /* the entropy of n bytes drawn evenly falls short of 8 bits by about 255 / (2 n ln 2) */
     double corrected = n ? out->entropy + 255.0 / (2.0 * (double)n * log(2.0)) : 0;
     uint64_t at;
-    if (find_near_miss(p, n, &at)) {
+    size_t near_misses = find_near_miss(p, n, &at);
+    if (near_misses) {
         out->verdict = DS_SERIAL_NEAR_MISS;
         out->code = DS_D_SERIAL_NEAR_MISS;
         out->near_miss_offset = at;
@@ -512,9 +531,10 @@ static void no_frames_verdict(ds_serial_inference *out, const uint8_t *p, size_t
                      p[at + 1], p[at + 2], (unsigned long long)at);
         else
             snprintf(out->why, sizeof out->why,
-                     "HDLC frames (the first at offset %llu, 7E %02X %02X) whose closing flag stands where their "
-                     "length says but whose FCS is wrong, and no setting tried gives frames with good checks",
-                     (unsigned long long)at, p[at + 1], p[at + 2]);
+                     "%s at offset %llu (7E %02X %02X) whose closing flag stands where its length says but whose FCS "
+                     "is wrong, and no setting tried gives frames with good checks",
+                     near_misses > 1 ? "HDLC frames, the first" : "an HDLC frame", (unsigned long long)at, p[at + 1],
+                     p[at + 2]);
     } else if (n >= 512 && corrected >= 7.8) {
         out->verdict = DS_SERIAL_RANDOM;
         out->code = DS_D_SERIAL_RANDOM;
@@ -525,10 +545,17 @@ static void no_frames_verdict(ds_serial_inference *out, const uint8_t *p, size_t
     } else {
         out->verdict = DS_SERIAL_NOT_DLMS;
         out->code = DS_D_SERIAL_NOT_DLMS;
-        snprintf(out->why, sizeof out->why,
-                 "%zu flag or start bytes (7E, 68, STX) in %zu bytes, no frame with good checks, and no setting "
-                 "tried gives any",
-                 out->flag_bytes, n);
+        if (out->flag_bytes == 0)
+            snprintf(out->why, sizeof out->why,
+                     "no flag or start byte (7E, 68, STX) at all in %zu bytes, and no setting tried gives frames with "
+                     "good checks",
+                     n);
+        else
+            snprintf(out->why, sizeof out->why,
+                     "%zu flag or start bytes (7E, 68, STX) in %zu bytes, but no frame around them (no 7E A. L with "
+                     "its closing flag where L says, no 68 L L 68)%s, and no setting tried gives frames with good "
+                     "checks",
+                     out->flag_bytes, n, n >= 512 ? ", and a byte histogram far from that of random data" : "");
     }
 }
 

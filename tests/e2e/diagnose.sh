@@ -132,7 +132,7 @@ case_ session-with-pushes 0 "" "$TMP/session-with-pushes.log"
 
 # ---- corpus streams (testdata/corpus/README.md) ----
 case_ corpus-dm 0 "link.dm warning 1" "$C/CS-gurux-dm-4byte.hex"
-case_ corpus-bad-fcs 1 "link.fcs error 1; input.no-frames error 0; serial.not-dlms warning 0" "$C/BRK-gurux-bad-fcs-4byte.hex"
+case_ corpus-bad-fcs 1 "link.fcs error 1; input.no-frames error 0; serial.near-miss warning 0" "$C/BRK-gurux-bad-fcs-4byte.hex"
 case_ corpus-truncated 1 "link.truncated error 1; input.no-frames error 0; serial.not-dlms warning 0" "$C/BRK-amshan-truncated.hex"
 case_ corpus-exception 1 "service.unanswered-response warning 1; app.exception error 1" "$C/CS-gosem-exception-response.hex"
 has corpus-exception '"state_error": "ServiceNotAllowed", "service_error": "ServiceNotSupported"'
