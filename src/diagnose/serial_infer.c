@@ -353,17 +353,22 @@ static int hdlc_header_holds(const uint8_t *s, size_t len)
     return ds_crc16_x25(s + 1, lay.header_len) == (unsigned)(hcs[0] | hcs[1] << 8);
 }
 
+/* How many near misses chance cannot explain in n bytes: at_least, and more as the capture
+ * grows, eight times the number chance makes (one in 2 MB for HDLC, one in 16 MB for M-Bus). */
+static size_t near_misses_needed(size_t n, size_t chance_bytes, size_t at_least)
+{
+    return at_least + (size_t)(8.0 * (double)n / (double)chance_bytes + 0.5);
+}
+
 static size_t find_near_miss(const uint8_t *p, size_t n, uint64_t *at)
 {
-    size_t hdlc = 0;
+    size_t hdlc = 0, mbus = 0;
     int alone = 0;
-    uint64_t first_hdlc = 0;
+    uint64_t first_hdlc = 0, first_mbus = 0;
     for (size_t i = 0; i + 4 <= n; i++) {
         if (p[i] == MBUS_LONG_START && p[i + 3] == MBUS_LONG_START && p[i + 1] == p[i + 2] && p[i + 1] >= 3 &&
-            ds_probe_mbus(p + i, n - i) != DS_PROBE_FRAME) {
-            *at = i;
-            return 1;
-        }
+            ds_probe_mbus(p + i, n - i) != DS_PROBE_FRAME && mbus++ == 0)
+            first_mbus = i;
         if (p[i] == DS_HDLC_FLAG && (p[i + 1] & 0xF0u) == 0xA0u) {
             size_t len = (size_t)((p[i + 1] & 0x07u) << 8 | p[i + 2]);
             if (len >= DS_HDLC_MIN_LEN && i + len + 1 < n && p[i + len + 1] == DS_HDLC_FLAG &&
@@ -374,7 +379,11 @@ static size_t find_near_miss(const uint8_t *p, size_t n, uint64_t *at)
             }
         }
     }
-    if (hdlc < HDLC_NEAR_MISSES && !alone) return 0;
+    if (mbus && mbus >= near_misses_needed(n, (size_t)16 << 20, 1)) {
+        *at = first_mbus;
+        return mbus;
+    }
+    if (!alone && hdlc < near_misses_needed(n, (size_t)2 << 20, HDLC_NEAR_MISSES)) return 0;
     *at = first_hdlc;
     return hdlc;
 }
@@ -747,10 +756,10 @@ static long sample_pos(int j, unsigned k, int m) { return j + (long)((2u * k * (
 
 /* From sender bit p0 (read as prev), where the next falling edges fall (added to to[]): a
  * space after a mark. */
-static void next_edges(const fast_model *fm, long p0, int prev, double *to)
+static void next_edges(const fast_model *fm, long p0, int prev, double weight, double *to)
 {
     int L = fm->phases;
-    double prev_one = prev, left = 1;
+    double prev_one = prev, left = weight;
     for (long p = p0 + 1; left > 1e-12 && p < p0 + 4 * L; p++) {
         int c = (int)(p % L);
         double zero = bit_chance(fm, c, 0);
@@ -763,7 +772,13 @@ static void next_edges(const fast_model *fm, long p0, int prev, double *to)
 }
 
 /* The chain for a receiver at rx and a sender k times faster at tx, with fm->q set. */
-static void fast_model_build(fast_model *fm, const ds_serial_settings *rx, unsigned k)
+/* Receivers differ in where they look for the next start edge after a framing error or a
+ * start bit that reads mark: from the sample on, after a mark (uart.c), or at once, so that the
+ * space read as the stop bit may be the next start bit (as a 16550 resynchronises). Both are
+ * tried. */
+typedef enum fast_resync { FAST_AFTER_MARK = 0, FAST_AT_ONCE = 1 } fast_resync;
+
+static void fast_model_build(fast_model *fm, const ds_serial_settings *rx, unsigned k, fast_resync resync)
 {
     int L = fm->phases;
     int stop_m = 1 + rx->data_bits + (rx->parity != DS_PARITY_NONE);
@@ -777,9 +792,20 @@ static void fast_model_build(fast_model *fm, const ds_serial_settings *rx, unsig
         for (int i = 0; i < 8; i++) fm->cls[j][i] = (uint8_t)(sample_pos(j, k, 1 + i) % L);
         long s = sample_pos(j, k, stop_m);
         fm->stop_one[j] = bit_chance(fm, (int)(s % L), 1);
-        for (int v = 0; v <= 1; v++) next_edges(fm, s, v, fm->edge[v][j]);
-        /* the start sample reads mark: no character, the receiver looks on from there */
-        next_edges(fm, sample_pos(j, k, 0), 1, glitch[j]);
+        next_edges(fm, s, 1, 1.0, fm->edge[1][j]);
+        if (resync == FAST_AT_ONCE && k % 2 == 0) {
+            /* the stop sample fell on the first bit of a space: an edge there, when the bit before
+             * it was a mark */
+            double mark_before = bit_chance(fm, (int)((s - 1) % L), 1);
+            fm->edge[0][j][s % L] += mark_before;
+            next_edges(fm, s, 0, 1 - mark_before, fm->edge[0][j]);
+        } else {
+            next_edges(fm, s, 0, 1.0, fm->edge[0][j]);
+        }
+        /* the start sample reads mark: no character, the receiver looks on (from the start edge, or
+         * from the sample) */
+        if (resync == FAST_AT_ONCE) next_edges(fm, j, 0, 1.0, glitch[j]);
+        else next_edges(fm, sample_pos(j, k, 0), 1, 1.0, glitch[j]);
     }
     /* from an edge at phase j, the phase of the character the receiver does take */
     for (int j = 0; j < L; j++) {
@@ -857,8 +883,8 @@ static double fast_loglik(const fast_model *fm, const uint8_t *p, size_t n, int 
  * capture's own share). */
 #define FAST_ROUNDS 2
 
-static double fast_fit(const ds_serial_settings *rx, const ds_serial_settings *tx, unsigned k, double q0,
-                       double zeros, const uint8_t *p, size_t n)
+static double fast_fit(const ds_serial_settings *rx, const ds_serial_settings *tx, unsigned k, fast_resync resync,
+                       double q0, double zeros, const uint8_t *p, size_t n)
 {
     fast_model fm;
     memset(&fm, 0, sizeof fm);
@@ -868,14 +894,14 @@ static double fast_fit(const ds_serial_settings *rx, const ds_serial_settings *t
     double best = -INFINITY;
     for (int round = 0; round < FAST_ROUNDS; round++) {
         double ones[FAST_MAX_PHASES] = {0}, seen[FAST_MAX_PHASES] = {0};
-        fast_model_build(&fm, rx, k);
+        fast_model_build(&fm, rx, k, resync);
         double ll = fast_loglik(&fm, p, n, rx->data_bits, zeros, ones, seen);
         if (ll > best) best = ll;
         for (int c = 0; c < fm.phases; c++)
             if (seen[c] >= 1) fm.q[c] = (ones[c] + 0.5) / (seen[c] + 1);
         fast_fix_frame_bits(&fm, tx);
     }
-    fast_model_build(&fm, rx, k);
+    fast_model_build(&fm, rx, k, resync);
     double ll = fast_loglik(&fm, p, n, rx->data_bits, zeros, NULL, NULL);
     return ll > best ? ll : best;
 }
@@ -944,7 +970,11 @@ static int faster_sender_verdict(ds_serial_inference *out, const uint8_t *p, siz
             settings_of(&h->sender, rx.baud * FAST_RATIOS[r], TX_FORMATS[f].data_bits, TX_FORMATS[f].parity);
             if (!ds_uart_bit_ticks(h->sender.baud)) continue;
             h->ratio = FAST_RATIOS[r];
-            h->evidence = fast_fit(&rx, &h->sender, FAST_RATIOS[r], q, zeros, p, n) - null_ll;
+            h->evidence = -INFINITY;
+            for (int rs = FAST_AFTER_MARK; rs <= FAST_AT_ONCE; rs++) {
+                double e = fast_fit(&rx, &h->sender, FAST_RATIOS[r], (fast_resync)rs, q, zeros, p, n) - null_ll;
+                if (e > h->evidence) h->evidence = e;
+            }
             if (fast_better(h, best)) best = h;
             nh++;
         }
