@@ -721,7 +721,7 @@ static const unsigned FAST_RATIOS[] = {2, 3, 4, 6, 8, 12, 16};
 #define N_FAST_RATIOS (sizeof FAST_RATIOS / sizeof FAST_RATIOS[0])
 #define FAST_MAX_PHASES 12       /* bits of a sender character: 8E1 is 11 */
 #define FAST_MIN_BYTES 48u
-#define FAST_PREFIX (16u * 1024u) /* bytes scored: enough for any verdict, bounded time */
+#define FAST_PREFIX (8u * 1024u)  /* bytes scored: enough for any verdict, bounded time */
 #define FAST_MIN_BITS 48.0        /* likelihood ratio (bits) a ratio must reach */
 #define FAST_PER_BYTE 0.02        /* ... and per byte of the capture */
 #define FAST_ALTERNATIVE 0.5      /* a ratio with this share of the best's evidence is named too */
@@ -730,6 +730,8 @@ static const unsigned FAST_RATIOS[] = {2, 3, 4, 6, 8, 12, 16};
 
 typedef struct fast_model {
     int phases;                                   /* bits of the sender's character */
+    int inverted;                                 /* the line is read upside down */
+    double restart[FAST_MAX_PHASES];              /* the first character's phase after an idle line */
     double q[FAST_MAX_PHASES];                    /* per bit of the sender's character: P(one) */
     uint8_t cls[FAST_MAX_PHASES][8];              /* per phase and data bit: the sender bit sampled */
     double start_ok[FAST_MAX_PHASES];             /* the start sample reads space */
@@ -747,8 +749,8 @@ static double bit_chance(const fast_model *fm, int c, int v) { return v ? fm->q[
 static void fast_fix_frame_bits(fast_model *fm, const ds_serial_settings *tx)
 {
     int first_stop = 1 + tx->data_bits + (tx->parity != DS_PARITY_NONE);
-    fm->q[0] = 0;
-    for (int c = first_stop; c < fm->phases; c++) fm->q[c] = 1;
+    fm->q[0] = fm->inverted ? 1 : 0;
+    for (int c = first_stop; c < fm->phases; c++) fm->q[c] = fm->inverted ? 0 : 1;
 }
 
 /* The sender bit a receiver k times slower samples for its m-th bit, from an edge at phase j. */
@@ -824,6 +826,14 @@ static void fast_model_build(fast_model *fm, const ds_serial_settings *rx, unsig
         for (int j = 0; j < L; j++)
             for (int m = 0; m < L; m++)
                 for (int m2 = 0; m2 < L; m2++) fm->next[v][j][m2] += fm->edge[v][j][m] * fm->taken[m][m2];
+    /* after an idle line the first edge is the start bit's; read inverted, the start bit is the
+     * first mark and the edge the first data bit that falls after it */
+    double first[FAST_MAX_PHASES] = {0};
+    if (fm->inverted) next_edges(fm, 0, 1, 1.0, first);
+    else first[0] = 1;
+    memset(fm->restart, 0, sizeof fm->restart);
+    for (int m = 0; m < L; m++)
+        for (int m2 = 0; m2 < L; m2++) fm->restart[m2] += first[m] * fm->taken[m][m2];
 }
 
 /* The chance of one byte's data bits under phase j (the receiver's bits beyond its data bits
@@ -843,7 +853,7 @@ static double fast_loglik(const fast_model *fm, const uint8_t *p, size_t n, int 
 {
     int L = fm->phases;
     double alpha[FAST_MAX_PHASES], nalpha[FAST_MAX_PHASES], post[FAST_MAX_PHASES];
-    for (int j = 0; j < L; j++) alpha[j] = fm->taken[0][j]; /* the capture starts after an idle line */
+    for (int j = 0; j < L; j++) alpha[j] = fm->restart[j]; /* the capture starts after an idle line */
     double ll = 0;
     for (size_t t = 0; t < n; t++) {
         memset(nalpha, 0, sizeof nalpha);
@@ -860,7 +870,7 @@ static double fast_loglik(const fast_model *fm, const uint8_t *p, size_t n, int 
                 total += w;
                 post[j] += w;
                 for (int m = 0; m < L; m++)
-                    nalpha[m] += w * ((1 - FAST_RESTART) * fm->next[v][j][m] + FAST_RESTART * fm->taken[0][m]);
+                    nalpha[m] += w * ((1 - FAST_RESTART) * fm->next[v][j][m] + FAST_RESTART * fm->restart[m]);
             }
         }
         if (total <= 0) return -INFINITY;
@@ -883,12 +893,13 @@ static double fast_loglik(const fast_model *fm, const uint8_t *p, size_t n, int 
  * capture's own share). */
 #define FAST_ROUNDS 2
 
-static double fast_fit(const ds_serial_settings *rx, const ds_serial_settings *tx, unsigned k, fast_resync resync,
-                       double q0, double zeros, const uint8_t *p, size_t n)
+static double fast_fit(const ds_serial_settings *rx, const ds_serial_settings *tx, unsigned k, int inverted,
+                       fast_resync resync, double q0, double zeros, const uint8_t *p, size_t n)
 {
     fast_model fm;
     memset(&fm, 0, sizeof fm);
     fm.phases = ds_uart_char_bits(tx);
+    fm.inverted = inverted;
     for (int c = 0; c < fm.phases; c++) fm.q[c] = q0;
     fast_fix_frame_bits(&fm, tx);
     double best = -INFINITY;
@@ -939,14 +950,73 @@ static double bitwise_loglik(const uint8_t *p, size_t n, double *mean_share, dou
 }
 
 typedef struct fast_hyp {
-    ds_serial_settings sender;
-    unsigned ratio;
+    ds_serial_settings receiver, sender;
+    unsigned ratio;    /* sender baud / receiver baud */
+    int inverted;
     double evidence;   /* bits over the bitwise model */
 } fast_hyp;
 
+/* Scores one hypothesis under both resynchronisations. */
+static void fast_score(fast_hyp *h, double q, double zeros, double null_ll, const uint8_t *p, size_t n)
+{
+    h->evidence = -INFINITY;
+    for (int rs = FAST_AFTER_MARK; rs <= FAST_AT_ONCE; rs++) {
+        double e = fast_fit(&h->receiver, &h->sender, h->ratio, h->inverted, (fast_resync)rs, q, zeros, p, n) - null_ll;
+        if (e > h->evidence) h->evidence = e;
+    }
+}
+
+/* The same chain explains two other ways of losing bits at the capture's own rate: an inverted
+ * line (its start bits read as marks, its stop bits and idle as spaces: the port takes data
+ * edges for start bits), and 8N1 read by a port that expects a parity bit (it reads the stop bit
+ * as the parity bit and the next start bit as its stop bit: a framing error, then it waits for a
+ * later edge). Both are scored with the faster senders. */
+static size_t same_rate_hypotheses(const ds_serial_settings *told, fast_hyp *h)
+{
+    size_t k = 0;
+    ds_serial_settings rx;
+    if (told) rx = *told;
+    else settings_of(&rx, 9600, 8, DS_PARITY_NONE);
+    h[k] = (fast_hyp){.receiver = rx, .sender = rx, .ratio = 1, .inverted = 1};
+    k++;
+    if (!told) settings_of(&rx, 9600, 8, DS_PARITY_EVEN); /* a port expecting parity, not told */
+    if (rx.parity != DS_PARITY_NONE && rx.data_bits == 8) {
+        h[k] = (fast_hyp){.receiver = rx, .ratio = 1};
+        settings_of(&h[k].sender, rx.baud, 8, DS_PARITY_NONE);
+        k++;
+    }
+    return k;
+}
+
 static int fast_better(const fast_hyp *a, const fast_hyp *b) { return !b || a->evidence > b->evidence; }
 
-/* 1 when a faster sender explains the capture (out is filled), 0 when none does. */
+static void fast_why(ds_serial_inference *out, const fast_hyp *best, size_t n)
+{
+    char rx[DS_SERIAL_SETTINGS_TEXT], tx[DS_SERIAL_SETTINGS_TEXT];
+    ds_serial_settings_format(&best->receiver, rx, sizeof rx);
+    ds_serial_settings_format(&best->sender, tx, sizeof tx);
+    if (best->inverted)
+        snprintf(out->why, sizeof out->why,
+                 "no setting gives frames with good checks, but the bits of the bytes (%zu) fall as an inverted line "
+                 "leaves them: its start bits read as marks and its stop bits as spaces, the port taking data edges "
+                 "for start bits (%.0f bits of evidence); the bits it skipped are lost",
+                 n, best->evidence);
+    else if (best->ratio == 1)
+        snprintf(out->why, sizeof out->why,
+                 "no setting gives frames with good checks, but the bits of the bytes (%zu) fall as %s read at %s "
+                 "leaves them: the stop bit read as the parity bit and the next start bit as the stop bit, a framing "
+                 "error at most characters (%.0f bits of evidence); the bits the port skipped are lost",
+                 n, strchr(tx, ':') + 1, strchr(rx, ':') + 1, best->evidence);
+    else
+        snprintf(out->why, sizeof out->why,
+                 "no setting gives frames with good checks, but the bits of the bytes (%zu) fall as a sender %u times "
+                 "faster than the capture leaves them, its start and stop bits read where its character frame puts "
+                 "them (%.0f bits of evidence); the bits in between are lost",
+                 n, best->ratio, best->evidence);
+}
+
+/* 1 when a faster sender, an inverted line or a missing parity bit explains the capture (out is
+ * filled), 0 when none does. */
 static int faster_sender_verdict(ds_serial_inference *out, const uint8_t *p, size_t n, const ds_serial_settings *told)
 {
     if (n < FAST_MIN_BYTES || (told && told->data_bits < 8)) return 0;
@@ -961,46 +1031,42 @@ static int faster_sender_verdict(ds_serial_inference *out, const uint8_t *p, siz
         int data_bits;
         ds_parity parity;
     } TX_FORMATS[] = {{8, DS_PARITY_NONE}, {8, DS_PARITY_EVEN}};
-    fast_hyp all[N_FAST_RATIOS * 2];
+    fast_hyp all[N_FAST_RATIOS * 2 + 2];
     size_t nh = 0;
-    const fast_hyp *best = NULL;
     for (size_t r = 0; r < N_FAST_RATIOS; r++)
         for (size_t f = 0; f < 2; f++) {
             fast_hyp *h = &all[nh];
+            *h = (fast_hyp){.receiver = rx, .ratio = FAST_RATIOS[r]};
             settings_of(&h->sender, rx.baud * FAST_RATIOS[r], TX_FORMATS[f].data_bits, TX_FORMATS[f].parity);
-            if (!ds_uart_bit_ticks(h->sender.baud)) continue;
-            h->ratio = FAST_RATIOS[r];
-            h->evidence = -INFINITY;
-            for (int rs = FAST_AFTER_MARK; rs <= FAST_AT_ONCE; rs++) {
-                double e = fast_fit(&rx, &h->sender, FAST_RATIOS[r], (fast_resync)rs, q, zeros, p, n) - null_ll;
-                if (e > h->evidence) h->evidence = e;
-            }
-            if (fast_better(h, best)) best = h;
-            nh++;
+            if (ds_uart_bit_ticks(h->sender.baud)) nh++;
         }
+    nh += same_rate_hypotheses(told, all + nh);
+    const fast_hyp *best = NULL;
+    for (size_t i = 0; i < nh; i++) {
+        fast_score(&all[i], q, zeros, null_ll, p, n);
+        if (fast_better(&all[i], best)) best = &all[i];
+    }
     if (!best || best->evidence < FAST_MIN_BITS || best->evidence < FAST_PER_BYTE * (double)n) return 0;
     hypothesis h = {0};
-    h.receiver = rx;
+    h.receiver = best->receiver;
     h.sender = best->sender;
+    h.inverted = best->inverted;
     verdict_of(out, &h);
     out->statistical = 1;
     /* 4, 8, 12 and 16 read the same bits of a character that follows an idle line: one of them
      * is never named alone */
     int family = best->ratio % 4 == 0;
-    for (size_t i = 0; i < nh; i++) {
+    for (size_t i = 0; i < nh && best->ratio > 1; i++) {
         const fast_hyp *a = &all[i];
         int close = a->evidence >= (1 - FAST_ALTERNATIVE) * best->evidence;
-        if (a->sender.baud == best->sender.baud || !(close || (family && a->ratio % 4 == 0))) continue;
+        if (a->ratio == 1 || a->sender.baud == best->sender.baud || !(close || (family && a->ratio % 4 == 0)))
+            continue;
         int dup = 0;
         for (size_t k = 0; k < out->n_other_bauds; k++) dup |= out->other_bauds[k] == a->sender.baud;
         if (!dup && out->n_other_bauds < sizeof out->other_bauds / sizeof out->other_bauds[0])
             out->other_bauds[out->n_other_bauds++] = a->sender.baud;
     }
-    snprintf(out->why, sizeof out->why,
-             "no setting gives frames with good checks, but the bits of the bytes (%zu) fall as a sender %u times "
-             "faster than the capture leaves them, its start and stop bits read where its character frame puts them "
-             "(%.0f bits of evidence); the bits in between are lost",
-             n, best->ratio, best->evidence);
+    fast_why(out, best, n);
     return 1;
 }
 

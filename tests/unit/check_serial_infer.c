@@ -375,6 +375,63 @@ START_TEST(sender_much_faster_from_a_long_capture)
 }
 END_TEST
 
+/* ---- bits lost at the capture's own rate ----------------------------------------------------------- */
+
+/* An inverted line read at the right rate: the port sees the start bits as marks and the stop
+ * bits and idle as spaces, and takes data edges for start bits; the same chain as a faster
+ * sender's (ratio 1, the character frame's fixed bits upside down) names it from ten pushes of
+ * the Kaifa M-Bus and Kamstrup HDLC vectors. (The other two vectors' plain content leaves too
+ * little: serial.not-dlms, never a wrong setting, as lost_bits_give_no_wrong_answer checks.) */
+START_TEST(inverted_line_is_named)
+{
+    const char *const files[] = {MBUS[0], HDLC[1]};
+    for (size_t f = 0; f < 2; f++) {
+        vector v;
+        load(files[f], &v);
+        capture c = simulate(&v, 10, "2400:8N1", "2400:8N1", 1, DS_UART_KEEP);
+        for (int told = 0; told <= 1; told++) {
+            ds_serial_inference r;
+            infer(&c, told ? "2400:8N1" : NULL, &r);
+            char text[1024];
+            text_of(&r, text, sizeof text);
+            ck_assert_msg(strcmp(r.code, DS_D_SERIAL_INVERTED) == 0, "%s: %s", files[f], text);
+            ck_assert_int_eq(r.inverted, 1);
+            ck_assert_int_eq(r.statistical, 1);
+            ck_assert_ptr_null(r.recovered);
+            ck_assert_ptr_nonnull(strstr(text, "with the line inverted"));
+            ds_serial_inference_free(&r);
+        }
+        free(c.b);
+    }
+}
+END_TEST
+
+/* 8N1 read by a port that expects a parity bit (8E1, 8O1): it reads the stop bit as the parity
+ * bit and the next start bit as its stop bit, a framing error, then waits for a later edge. The
+ * sender's setting (8N1) is named from ten pushes of the two Kaifa M-Bus vectors. */
+START_TEST(eight_n1_read_with_parity_is_named)
+{
+    static const char *const RX[] = {"2400:8E1", "2400:8O1"};
+    for (size_t f = 0; f < 2; f++)
+        for (size_t k = 0; k < 2; k++) {
+            vector v;
+            load(MBUS[f], &v);
+            capture c = simulate(&v, 10, "2400:8N1", RX[k], 0, DS_UART_KEEP);
+            ds_serial_inference r;
+            infer(&c, RX[k], &r);
+            char text[1024];
+            text_of(&r, text, sizeof text);
+            ck_assert_msg(strcmp(r.code, DS_D_SERIAL_PARITY_MISMATCH) == 0, "%s at %s: %s", MBUS[f], RX[k], text);
+            ck_assert_int_eq(r.sender.parity, DS_PARITY_NONE);
+            ck_assert_int_eq(r.sender.data_bits, 8);
+            ck_assert_uint_eq(r.sender.baud, 2400);
+            ck_assert_ptr_nonnull(strstr(text, "Hint: set the port to 2400:8N1"));
+            ds_serial_inference_free(&r);
+            free(c.b);
+        }
+}
+END_TEST
+
 /* ---- what is not found is not made up ---------------------------------------------------------- */
 
 /* A sender faster than the receiver, or an inverted line, leaves bytes from which the bits the
@@ -583,7 +640,7 @@ static Suite *suite(void)
 {
     Suite *s = suite_create("serial_infer");
     TCase *tc = tcase_create("core");
-    tcase_set_timeout(tc, 120);
+    tcase_set_timeout(tc, 600);
     tcase_add_test(tc, right_settings_are_ok);
     tcase_add_test(tc, kaifa_ma309_at_8n1_points_at_parity);
     tcase_add_test(tc, parity_read_without_inpck_is_ok);
@@ -594,6 +651,8 @@ static Suite *suite(void)
     tcase_add_test(tc, sender_faster_names_the_rate);
     tcase_add_test(tc, sender_twice_as_fast_is_named_alone);
     tcase_add_test(tc, sender_much_faster_from_a_long_capture);
+    tcase_add_test(tc, inverted_line_is_named);
+    tcase_add_test(tc, eight_n1_read_with_parity_is_named);
     tcase_add_test(tc, lost_bits_give_no_wrong_answer);
     tcase_add_test(tc, random_bytes_are_never_a_setting_problem);
     tcase_add_test(tc, damaged_mbus_is_a_near_miss);
