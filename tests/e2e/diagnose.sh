@@ -217,6 +217,16 @@ has serial-mbus-slow-untold "set the port to the capture's rate times 2/1"
 serial_ serial-hdlc-slow 1 "serial.baud-mismatch error 0" --serial 2400:8N1 --binary "$S/hdlc-push-9600-read-2400.bin"
 has serial-hdlc-slow '"sender_settings": "9600:8N1", "ratio": "4/1"'
 has serial-hdlc-slow 'try 9600, 19200, 28800, 38400'
+# 8N1 read by a port expecting parity: an M-Bus push (corpus HAN-AT-tinetz-kaifa-ma309-mbus) sent ten
+# times at 2400 8N1, read at 2400 8E1. The port reads the stop bit as the parity bit and the next
+# start bit as its stop bit (a framing error), then waits for a later edge: bits are lost, and the
+# pattern of those edges names the sender's 8N1.
+serial_ serial-8n1-as-8e1 1 "serial.parity-mismatch error 0" --serial 2400:8E1 --binary "$S/mbus-push-8n1-read-8e1.bin"
+has serial-8n1-as-8e1 '"capture_settings": "2400:8E1", "capture_settings_known": true, "sender_settings": "2400:8N1", "ratio": "1/1"'
+has serial-8n1-as-8e1 'set the port to 2400:8N1'
+# not told: the port expecting parity is among those tried
+serial_ serial-8n1-as-8e1-untold 1 "serial.parity-mismatch error 0" --binary "$S/mbus-push-8n1-read-8e1.bin"
+has serial-8n1-as-8e1-untold ':8E1", "capture_settings_known": false'
 # Recoverable bits: an IEC 62056-21 readout (58 bytes) sent three times at 300 7E1, read at 300 8N1:
 # each character's parity bit is read as data bit 7 and nothing is lost, so the 174 bytes re-read at
 # 7E1 are the readout three times, shown decoded below the finding.
