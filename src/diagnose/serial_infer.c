@@ -847,11 +847,22 @@ static double byte_given_phase(const fast_model *fm, int j, unsigned b, int data
 
 /* log2 of the capture's likelihood under the chain (forward algorithm, scaled). When ones and
  * seen are given, the data bits are counted per sender bit, each byte by the chance of each
- * phase given the bytes so far (to set fm->q again). */
+ * phase given the bytes so far (to set fm->q again). The emission does not depend on the stop
+ * sample (bytes keep no trace of it), so both of its ways are one step matrix. */
 static double fast_loglik(const fast_model *fm, const uint8_t *p, size_t n, int data_bits, double zeros,
                           double *ones, double *seen)
 {
     int L = fm->phases;
+    static const double KEEP_ON = 1 - FAST_RESTART;
+    double step[FAST_MAX_PHASES][FAST_MAX_PHASES];
+    for (int j = 0; j < L; j++)
+        for (int m = 0; m < L; m++)
+            step[j][m] = KEEP_ON * ((1 - fm->stop_one[j]) * fm->next[0][j][m] + fm->stop_one[j] * fm->next[1][j][m]);
+    double emit[FAST_MAX_PHASES][256];
+    for (int j = 0; j < L; j++)
+        for (unsigned b = 0; b < 256; b++)
+            emit[j][b] = (1 - zeros) * ((1 - FAST_IDLE) * byte_given_phase(fm, j, b, data_bits) + FAST_IDLE / 256.0) +
+                         (b == 0 ? zeros : 0);
     double alpha[FAST_MAX_PHASES], nalpha[FAST_MAX_PHASES], post[FAST_MAX_PHASES];
     for (int j = 0; j < L; j++) alpha[j] = fm->restart[j]; /* the capture starts after an idle line */
     double ll = 0;
@@ -859,19 +870,11 @@ static double fast_loglik(const fast_model *fm, const uint8_t *p, size_t n, int 
         memset(nalpha, 0, sizeof nalpha);
         double total = 0;
         for (int j = 0; j < L; j++) {
-            post[j] = 0;
-            if (alpha[j] <= 0) continue;
-            double bits = byte_given_phase(fm, j, p[t], data_bits);
-            for (int v = 0; v <= 1; v++) {
-                double pv = v ? fm->stop_one[j] : 1 - fm->stop_one[j];
-                if (pv <= 0) continue;
-                double e = (1 - zeros) * ((1 - FAST_IDLE) * bits + FAST_IDLE / 256.0) + (p[t] == 0 ? zeros : 0);
-                double w = alpha[j] * pv * e;
-                total += w;
-                post[j] += w;
-                for (int m = 0; m < L; m++)
-                    nalpha[m] += w * ((1 - FAST_RESTART) * fm->next[v][j][m] + FAST_RESTART * fm->restart[m]);
-            }
+            double w = alpha[j] * emit[j][p[t]];
+            post[j] = w;
+            if (w <= 0) continue;
+            total += w;
+            for (int m = 0; m < L; m++) nalpha[m] += w * step[j][m];
         }
         if (total <= 0) return -INFINITY;
         ll += log2(total);
@@ -881,8 +884,12 @@ static double fast_loglik(const fast_model *fm, const uint8_t *p, size_t n, int 
                     ones[fm->cls[j][i]] += post[j] / total * (double)((p[t] >> i) & 1u);
                     seen[fm->cls[j][i]] += post[j] / total;
                 }
+        /* a new frame at any character: the restart phases, with the rest of the weight */
         double norm = 0;
-        for (int m = 0; m < L; m++) norm += nalpha[m];
+        for (int m = 0; m < L; m++) {
+            nalpha[m] += FAST_RESTART * total * fm->restart[m];
+            norm += nalpha[m];
+        }
         for (int m = 0; m < L; m++) alpha[m] = nalpha[m] / norm;
     }
     return ll;
