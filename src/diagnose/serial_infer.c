@@ -4,7 +4,11 @@
  * setting; the line is rebuilt as the receiver sampled it, sampled again by a UART at the
  * sender's setting (diagnose/uart.c), and the result is scanned with the link layer's own frame
  * checks (HDLC FCS, M-Bus checksum and stop byte, IEC 62056-21 BCC). Frames with good checks
- * are the only evidence a hypothesis gets: chance cannot make two of them, nor a long one. */
+ * are the first evidence a hypothesis gets: chance cannot make two of them, nor a long one.
+ * Where bits were lost no frame comes back; then the byte values a receiver can deliver (the
+ * alphabets below) and the bits a faster sender's, an inverted line's or a parity-less
+ * sender's character frame forces (the chains below) are weighed instead, and named as
+ * statistical. */
 #include "dlmscope/serial_infer.h"
 
 #include <math.h>
@@ -872,18 +876,23 @@ static double fast_loglik(const fast_model *fm, const uint8_t *p, size_t n, int 
         for (int j = 0; j < L; j++) {
             double w = alpha[j] * emit[j][p[t]];
             post[j] = w;
-            if (w <= 0) continue;
+            if (w <= 1e-300) continue;
             total += w;
             for (int m = 0; m < L; m++) nalpha[m] += w * step[j][m];
         }
         if (total <= 0) return -INFINITY;
         ll += log2(total);
-        if (ones)
-            for (int j = 0; j < L; j++)
-                for (int i = 0; i < data_bits && post[j] > 0; i++) {
-                    ones[fm->cls[j][i]] += post[j] / total * (double)((p[t] >> i) & 1u);
-                    seen[fm->cls[j][i]] += post[j] / total;
+        if (ones) {
+            double inv = 1 / total;
+            for (int j = 0; j < L; j++) {
+                double pj = post[j] * inv;
+                if (pj < 1e-6) continue; /* too unlikely a phase to move the shares */
+                for (int i = 0; i < data_bits; i++) {
+                    seen[fm->cls[j][i]] += pj;
+                    if ((p[t] >> i) & 1u) ones[fm->cls[j][i]] += pj;
                 }
+            }
+        }
         /* a new frame at any character: the restart phases, with the rest of the weight */
         double norm = 0;
         for (int m = 0; m < L; m++) {
@@ -984,6 +993,7 @@ static size_t same_rate_hypotheses(const ds_serial_settings *told, fast_hyp *h)
     ds_serial_settings rx;
     if (told) rx = *told;
     else settings_of(&rx, 9600, 8, DS_PARITY_NONE);
+    if (!ds_uart_bit_ticks(rx.baud)) return 0; /* no UART runs at it: nothing to name */
     h[k] = (fast_hyp){.receiver = rx, .sender = rx, .ratio = 1, .inverted = 1};
     k++;
     if (!told) settings_of(&rx, 9600, 8, DS_PARITY_EVEN); /* a port expecting parity, not told */
