@@ -725,7 +725,7 @@ static const unsigned FAST_RATIOS[] = {2, 3, 4, 6, 8, 12, 16};
 #define N_FAST_RATIOS (sizeof FAST_RATIOS / sizeof FAST_RATIOS[0])
 #define FAST_MAX_PHASES 12       /* bits of a sender character: 8E1 is 11 */
 #define FAST_MIN_BYTES 48u
-#define FAST_PREFIX (8u * 1024u)  /* bytes scored: enough for any verdict, bounded time */
+#define FAST_PREFIX (4u * 1024u)  /* bytes scored: enough for any verdict, bounded time */
 #define FAST_MIN_BITS 48.0        /* likelihood ratio (bits) a ratio must reach */
 #define FAST_PER_BYTE 0.02        /* ... and per byte of the capture */
 #define FAST_ALTERNATIVE 0.5      /* a ratio with this share of the best's evidence is named too */
@@ -777,13 +777,14 @@ static void next_edges(const fast_model *fm, long p0, int prev, double weight, d
     }
 }
 
-/* The chain for a receiver at rx and a sender k times faster at tx, with fm->q set. */
 /* Receivers differ in where they look for the next start edge after a framing error or a
  * start bit that reads mark: from the sample on, after a mark (uart.c), or at once, so that the
  * space read as the stop bit may be the next start bit (as a 16550 resynchronises). Both are
  * tried. */
 typedef enum fast_resync { FAST_AFTER_MARK = 0, FAST_AT_ONCE = 1 } fast_resync;
 
+/* The chain for a receiver at rx and a sender k times faster (k = 1: at the same rate), with
+ * fm->q, fm->phases and fm->inverted set. */
 static void fast_model_build(fast_model *fm, const ds_serial_settings *rx, unsigned k, fast_resync resync)
 {
     int L = fm->phases;
