@@ -6,7 +6,10 @@
  * 16 and their inverses, the usual rates 300 ... 115200, 8N1/8E1/8O1/7E1/7O1, inverted
  * polarity), and scores each by the HDLC, M-Bus and IEC 62056-21 frames with good checksums
  * it then holds. The best hypothesis is the answer, with its evidence; when no hypothesis
- * gives frames the bytes are looked at for why they are not DLMS at all. */
+ * gives frames, the byte values a mis-set receiver can deliver, and the bits a sender 2 to 16
+ * times faster, an inverted line or 8N1 read with a parity bit leaves (statistical: nothing
+ * recovered), may still name the setting; otherwise the bytes are looked at for why they are
+ * not DLMS at all. */
 #ifndef DLMSCOPE_SERIAL_INFER_H
 #define DLMSCOPE_SERIAL_INFER_H
 

@@ -1,11 +1,14 @@
 /* dlmscope diagnose: what went wrong in a trace, in words. Reads what decode reads (the same
  * options and inputs, through cli.h), decodes into no output, and lets the library's diagnoser
  * watch: a summary per conversation, then the findings; or the findings as JSON lines. */
+#define _GNU_SOURCE /* fopencookie: standard input kept while it is decoded, for the serial inference */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "dlmscope/dlmscope.h"
@@ -131,16 +134,97 @@ static int check_files(char **files, int nfiles)
 
 /* ---- wrong serial settings: the inference over an input without valid frames ---------------- */
 
+/* Standard input from a pipe is gone once decoded: while it is, its first SERIAL_SCAN_MAX bytes
+ * are kept (and can be read again from the start, so that a capture piped in is still told by
+ * its first bytes), for the inference to read afterwards. Bounded: the rest passes through. */
+typedef struct stdin_tee {
+    uint8_t *buf;
+    size_t n;       /* bytes kept: the first ones read */
+    size_t pos;     /* the reading position in the stream */
+    int overflow;   /* more than SERIAL_SCAN_MAX were read */
+    int fd;
+} stdin_tee;
+
+static ssize_t tee_read(void *cookie, char *out, size_t size)
+{
+    stdin_tee *t = cookie;
+    if (t->pos < t->n) {
+        size_t k = t->n - t->pos < size ? t->n - t->pos : size;
+        memcpy(out, t->buf + t->pos, k);
+        t->pos += k;
+        return (ssize_t)k;
+    }
+    ssize_t r;
+    do r = read(t->fd, out, size);
+    while (r < 0 && errno == EINTR);
+    if (r <= 0) return r;
+    if (!t->overflow && t->pos == t->n) {
+        size_t keep = (size_t)r < SERIAL_SCAN_MAX - t->n ? (size_t)r : SERIAL_SCAN_MAX - t->n;
+        memcpy(t->buf + t->n, out, keep);
+        t->n += keep;
+        t->overflow = keep < (size_t)r;
+    }
+    t->pos += (size_t)r;
+    return r;
+}
+
+/* Back to a position among the bytes kept, as long as nothing beyond them was read. */
+static int tee_seek(void *cookie, off64_t *off, int whence)
+{
+    stdin_tee *t = cookie;
+    off64_t to = whence == SEEK_SET ? *off : whence == SEEK_CUR ? (off64_t)t->pos + *off : -1;
+    if (to < 0 || (uint64_t)to > t->n || t->pos > t->n) return -1;
+    t->pos = (size_t)to;
+    *off = to;
+    return 0;
+}
+
+static int tee_close(void *cookie)
+{
+    (void)cookie; /* the descriptor and the bytes kept are the caller's */
+    return 0;
+}
+
+static int reads_stdin(char **files, int nfiles)
+{
+    for (int i = 0; i < nfiles; i++)
+        if (!strcmp(files[i], "-")) return 1;
+    return nfiles == 0;
+}
+
+/* Standard input as a FILE that keeps what it reads, when it is a pipe (a file is read again
+ * from its start instead); NULL otherwise or on no memory. */
+static FILE *tee_stdin(stdin_tee *t)
+{
+    memset(t, 0, sizeof *t);
+    t->fd = fileno(stdin);
+    if (t->fd < 0 || lseek(t->fd, 0, SEEK_CUR) >= 0 || errno != ESPIPE) return NULL;
+    t->buf = malloc(SERIAL_SCAN_MAX);
+    if (!t->buf) return NULL;
+    cookie_io_functions_t io = {.read = tee_read, .seek = tee_seek, .close = tee_close};
+    FILE *f = fopencookie(t, "rb", io);
+    if (!f) {
+        free(t->buf);
+        t->buf = NULL;
+    }
+    return f;
+}
+
 /* The first SERIAL_SCAN_MAX bytes the input delivers (hex or log text turned into its bytes, a
  * binary dump as it is), read again from the start; NULL for a capture (not a serial line), a
  * pipe already read, or no memory. */
-static uint8_t *input_bytes(const char *path, ds_input_mode mode, size_t *n)
+static uint8_t *input_bytes(const char *path, ds_input_mode mode, const stdin_tee *tee, size_t *n)
 {
     *n = 0;
     FILE *in = stdin;
     if (path && strcmp(path, "-") != 0) in = fopen(path, "rb");
-    else if (fseek(stdin, 0, SEEK_SET) != 0) return NULL; /* a pipe: its bytes are gone */
+    else if (tee->buf) in = fmemopen(tee->buf, tee->n ? tee->n : 1, "rb"); /* a pipe: the bytes kept */
+    else if (fseek(stdin, 0, SEEK_SET) != 0) return NULL;
     if (!in) return NULL;
+    if (in != stdin && tee->buf && tee->n == 0) {
+        fclose(in);
+        return NULL;
+    }
     uint8_t magic[4];
     size_t got = fread(magic, 1, sizeof magic, in);
     uint8_t *buf = NULL;
@@ -230,12 +314,13 @@ static void serial_finding(report *r, const ds_decode_args *a, const char *file,
 }
 
 /* Each input (not a capture) without valid frames: which setting would have given frames. */
-static void infer_serial(report *r, const ds_decode_args *a, const serial_told *told, char **files, int nfiles)
+static void infer_serial(report *r, const ds_decode_args *a, const serial_told *told, const stdin_tee *tee,
+                         char **files, int nfiles)
 {
     for (int i = 0; i < (nfiles ? nfiles : 1); i++) {
         const char *path = nfiles ? files[i] : NULL;
         size_t n;
-        uint8_t *bytes = a->pcap ? NULL : input_bytes(path, a->mode, &n);
+        uint8_t *bytes = a->pcap ? NULL : input_bytes(path, a->mode, tee, &n);
         if (!bytes) continue;
         ds_serial_inference inf;
         if (ds_serial_infer(bytes, n, told->known ? &told->settings : NULL, &inf) == 0) {
@@ -270,10 +355,19 @@ static int diagnose(ds_decode_args *a, const serial_told *told, char **files, in
         a->diag_fn = ds_diagnoser_diag;
         a->diag_user = g;
         /* what does not decode is a finding; only a bad filter or the like ends as usage (2) */
+        /* standard input read through a tee that keeps its first bytes (a pipe cannot be read twice) */
+        stdin_tee tee = {0};
+        FILE *kept = NULL, *real_stdin = stdin;
+        if (!a->pcap && reads_stdin(files, nfiles) && (kept = tee_stdin(&tee)) != NULL) stdin = kept;
         int rc = read_inputs(a, files, nfiles);
+        if (kept) {
+            stdin = real_stdin;
+            fclose(kept);
+        }
         ds_diagnoser_end(g);
         /* no or few valid frames (input.no-frames): the bytes may tell which setting was wrong */
-        if (rc != DS_EXIT_USAGE && ds_diagnoser_no_frames(g)) infer_serial(&r, a, told, files, nfiles);
+        if (rc != DS_EXIT_USAGE && ds_diagnoser_no_frames(g)) infer_serial(&r, a, told, &tee, files, nfiles);
+        free(tee.buf);
         if (!r.json) write_text_report(g, &r);
         status = rc == DS_EXIT_USAGE ? DS_EXIT_USAGE
                  : count_of(g, &r, DS_SEV_ERROR) ? DS_EXIT_UNDECODABLE : DS_EXIT_OK;

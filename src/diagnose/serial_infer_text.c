@@ -74,19 +74,31 @@ static void message(out_text *o, const ds_serial_inference *r)
     if (r->recovered) put(o, "; %zu bytes recovered from the bits", r->recovered_len);
 }
 
+/* The sender faster than the capture: its bits between the receiver's samples are gone. */
+static int sender_faster(const ds_serial_inference *r) { return r->sender.baud > r->receiver.baud; }
+
 static void hint(out_text *o, const ds_serial_inference *r)
 {
     char tx[DS_SERIAL_SETTINGS_TEXT];
     ds_serial_settings_format(&r->sender, tx, sizeof tx);
+    /* rates found against a capture rate only assumed hold as ratios */
+    int assumed = r->verdict == DS_SERIAL_BAUD && !r->receiver_known;
     if (is_setting_verdict(r) && r->n_other_bauds) {
         put(o, "the sender's rate cannot be told from these bytes: try %lu", r->sender.baud);
         for (size_t i = 0; i < r->n_other_bauds; i++) put(o, ", %lu", r->other_bauds[i]);
+        if (assumed) put(o, " if the capture was at %lu (the same ratios to its rate otherwise)", r->receiver.baud);
         put(o, " (dlmscope listen --probe tries them)");
         return;
     }
     if (is_setting_verdict(r)) {
-        put(o, "set the port to %s%s and capture again", tx, r->inverted ? " with the line inverted" : "");
-        if (r->statistical) put(o, " (the bytes lost to framing errors cannot be recovered from this capture)");
+        if (assumed)
+            put(o, "set the port to the capture's rate times %u/%u (%s if the capture was at %lu)%s and capture again",
+                r->ratio_num, r->ratio_den, tx, r->receiver.baud, r->inverted ? " with the line inverted" : "");
+        else put(o, "set the port to %s%s and capture again", tx, r->inverted ? " with the line inverted" : "");
+        if (r->statistical && sender_faster(r))
+            put(o, " (the sender's bits between the port's samples cannot be recovered from this capture)");
+        else if (r->statistical)
+            put(o, " (the bytes lost to framing errors cannot be recovered from this capture)");
         return;
     }
     switch (r->verdict) {

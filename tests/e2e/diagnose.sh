@@ -188,7 +188,7 @@ case_ session-with-pushes 0 "" "$TMP/session-with-pushes.log"
 
 # ---- corpus streams (testdata/corpus/README.md) ----
 case_ corpus-dm 0 "link.dm warning 1" "$C/CS-gurux-dm-4byte.hex"
-case_ corpus-bad-fcs 1 "link.fcs error 1; input.no-frames error 0; serial.not-dlms warning 0" "$C/BRK-gurux-bad-fcs-4byte.hex"
+case_ corpus-bad-fcs 1 "link.fcs error 1; input.no-frames error 0; serial.near-miss warning 0" "$C/BRK-gurux-bad-fcs-4byte.hex"
 case_ corpus-truncated 1 "link.truncated error 1; input.no-frames error 0; serial.not-dlms warning 0" "$C/BRK-amshan-truncated.hex"
 case_ corpus-exception 1 "service.unanswered-response warning 1; app.exception error 1" "$C/CS-gosem-exception-response.hex"
 has corpus-exception '"state_error": "ServiceNotAllowed", "service_error": "ServiceNotSupported"'
@@ -250,6 +250,39 @@ has serial-hdlc-ratio '"ratio": "1/4"'
 "$BIN" diagnose --json --binary - <"$S/hdlc-push-2400-read-9600.bin" >"$TMP/serial-stdin.json" 2>&1
 has serial-stdin '"code": "serial.baud-mismatch"'
 has serial-stdin '"file": "(stdin)"'
+# ... and so is a pipe, which cannot: its first bytes are kept while it is decoded
+cat "$S/hdlc-push-2400-read-9600.bin" | $TIMEOUT "$BIN" diagnose --json --binary - >"$TMP/serial-pipe.json" 2>&1
+has serial-pipe '"code": "serial.baud-mismatch"'
+has serial-pipe '"file": "(stdin)"'
+has serial-pipe '"ratio": "1/4"'
+# The sender faster than the port: an M-Bus push (corpus HAN-AT-netznoe-kaifa-ma309-mbus) sent ten
+# times at 4800 8N1, read at 2400 8N1 (Linux's default: bad characters kept). Each byte spans two
+# sender characters; the one read after an idle line has bit 3 on the first one's stop bit. The
+# bits in between are lost: the rate is named from that pattern, nothing is recovered.
+serial_ serial-mbus-slow 1 "serial.baud-mismatch error 0" --serial 2400:8N1 --binary "$S/mbus-push-4800-read-2400.bin"
+has serial-mbus-slow '"capture_settings": "2400:8N1", "capture_settings_known": true, "sender_settings": "4800:8N1", "ratio": "2/1"'
+has serial-mbus-slow '"recovered_bytes": 0'
+has serial-mbus-slow '2 times faster than the capture'
+has serial-mbus-slow 'set the port to 4800:8N1'
+serial_ serial-mbus-slow-untold 1 "serial.baud-mismatch error 0" --binary "$S/mbus-push-4800-read-2400.bin"
+has serial-mbus-slow-untold '"ratio": "2/1"'
+has serial-mbus-slow-untold "set the port to the capture's rate times 2/1"
+# An HDLC push (corpus HAN-NO-kaifa-list2) sent twenty times at 9600 8N1, read at 2400 8N1: 4 times
+# faster, which reads the same bits as 8, 12 and 16 times after an idle line: 9600 is named with
+# the others of that family to try.
+serial_ serial-hdlc-slow 1 "serial.baud-mismatch error 0" --serial 2400:8N1 --binary "$S/hdlc-push-9600-read-2400.bin"
+has serial-hdlc-slow '"sender_settings": "9600:8N1", "ratio": "4/1"'
+has serial-hdlc-slow 'try 9600, 19200, 28800, 38400'
+# 8N1 read by a port expecting parity: an M-Bus push (corpus HAN-AT-tinetz-kaifa-ma309-mbus) sent ten
+# times at 2400 8N1, read at 2400 8E1. The port reads the stop bit as the parity bit and the next
+# start bit as its stop bit (a framing error), then waits for a later edge: bits are lost, and the
+# pattern of those edges names the sender's 8N1.
+serial_ serial-8n1-as-8e1 1 "serial.parity-mismatch error 0" --serial 2400:8E1 --binary "$S/mbus-push-8n1-read-8e1.bin"
+has serial-8n1-as-8e1 '"capture_settings": "2400:8E1", "capture_settings_known": true, "sender_settings": "2400:8N1", "ratio": "1/1"'
+has serial-8n1-as-8e1 'set the port to 2400:8N1'
+# not told: the port expecting parity is among those tried
+serial_ serial-8n1-as-8e1-untold 1 "serial.parity-mismatch error 0" --binary "$S/mbus-push-8n1-read-8e1.bin"
+has serial-8n1-as-8e1-untold ':8E1", "capture_settings_known": false'
 # Recoverable bits: an IEC 62056-21 readout (58 bytes) sent three times at 300 7E1, read at 300 8N1:
 # each character's parity bit is read as data bit 7 and nothing is lost, so the 174 bytes re-read at
 # 7E1 are the readout three times, shown decoded below the finding.
