@@ -1,8 +1,8 @@
 #!/bin/sh
 # `make bench`: the image transfer's figures (tests/bench/README.md, "Image transfer").
 # A whole <ImageTransfer> (verified and activated) of IMAGE_BYTES bytes (default 244,748, the
-# seed's size, in the model's 256-byte blocks but for GBT) by `dlmscope run --stats` against `dlmscope
-# emulate` (testdata/emulate/meter.xml, HDLC over loopback TCP, max info 128, the management
+# seed's size, in the model's 256-byte blocks but for GBT) by `dlmscope run --stats` against
+# `dlmscope emulate` (testdata/emulate/meter.xml, HDLC over loopback TCP, max info 128, the management
 # client: HLS-GMAC, every APDU ciphered), in three ways:
 #   - HDLC window 1, block by block;
 #   - HDLC window 7, the largest window the emulator offers;
