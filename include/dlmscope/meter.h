@@ -43,6 +43,8 @@ typedef struct ds_meter_link {
 void ds_meter_get_link(const ds_meter *m, ds_meter_link *out);
 /* Offers general block transfer in every association with this window (1..63), or not (0). */
 void ds_meter_set_gbt_window(ds_meter *m, uint8_t window);
+/* The server's max receive PDU size (64..65535) instead of the model's. */
+void ds_meter_set_max_pdu(ds_meter *m, uint16_t max_pdu);
 
 /* The meter's clock: 0 (the default) follows the real clock; otherwise the meter's "now" is
  * this Unix time and stays there (for tests). */
@@ -52,6 +54,7 @@ void ds_meter_set_time(ds_meter *m, int64_t unix_seconds);
 typedef struct ds_meter_image_options {
     uint32_t max_image_size;     /* image_transfer_initiate refuses a larger image; 0 = 16 MiB */
     const char *store_dir;       /* a verified image is written to DIR/IDENTIFIER; NULL: kept in memory */
+    uint32_t block_size;         /* image_block_size (attribute 2) instead of the model's; 0 = the model's */
     int verify_fails;            /* 1: verification ends in verification-failed (4) */
     uint32_t verify_delay_ms;    /* verification takes this long: status 2, image_verify temporary-failure */
     int activate_fails;          /* 1: activation ends in activation-failed (7) */

@@ -42,12 +42,17 @@ void ds_cmd_emulate_usage(FILE *out)
             "  --window N           HDLC window, 1..7 (default: the model's, 1)\n"
             "  --gbt-window N       offer general block transfer, streaming up to N blocks\n"
             "                       (1..63); 0: not offered (default: the model's, 0)\n"
+            "  --max-pdu N          the meter's max receive PDU size, 64..65535 (default: the\n"
+            "                       model's, 1024); longer APDUs come in GBT blocks or pblocks\n"
             "  --max-clients N      clients served at once over TCP or UDP (default 64)\n"
             "  --idle SECONDS       drop a client silent this long (default 120)\n"
             "\n"
             "Image transfer (class 18):\n"
             "  --store-images DIR   write each verified image to DIR/IDENTIFIER (hex when not plain)\n"
             "  --max-image BYTES    refuse larger images at image_transfer_initiate (default 16777216)\n"
+            "  --image-block-size N image_block_size (attribute 2), 1..65535 bytes (default: the\n"
+            "                       model's, 256); a block's ACTION longer than the max PDU comes\n"
+            "                       in general block transfer blocks or pblocks\n"
             "  --verify-delay-ms MS verification takes MS (status 2, image_verify temporary-failure)\n"
             "  --verify-fail        verification ends in verification failed (4)\n"
             "  --activate-delay-ms MS  activation takes MS (status 5, image_activate temporary-failure)\n"
@@ -97,14 +102,15 @@ static void print_ready(void *user, const char *where)
 enum { OPT_MODEL = 256, OPT_TCP, OPT_UDP, OPT_HDLC_TCP, OPT_PTY, OPT_SERIAL, OPT_MAX_INFO, OPT_WINDOW,
        OPT_MAX_CLIENTS, OPT_IDLE, OPT_STORE_IMAGES, OPT_MAX_IMAGE, OPT_VERIFY_DELAY, OPT_VERIFY_FAIL,
        OPT_ACTIVATE_DELAY, OPT_ACTIVATE_FAIL, OPT_REFUSE_BLOCK, OPT_VERIFY_BUSY, OPT_IMAGE_SIGNATURE, OPT_DROP_FRAME, OPT_CORRUPT_FRAME, OPT_DELAY_MS,
-       OPT_RESET_AFTER_BLOCKS, OPT_SILENT_AFTER_ACTIVATE, OPT_BAUD, OPT_TURNAROUND_MS, OPT_GBT_WINDOW };
+       OPT_RESET_AFTER_BLOCKS, OPT_SILENT_AFTER_ACTIVATE, OPT_BAUD, OPT_TURNAROUND_MS, OPT_GBT_WINDOW,
+       OPT_IMAGE_BLOCK_SIZE, OPT_MAX_PDU };
 
 static const struct option LONG_OPTIONS[] = {
     {"model", required_argument, NULL, OPT_MODEL},       {"tcp", required_argument, NULL, OPT_TCP},
     {"udp", required_argument, NULL, OPT_UDP},           {"hdlc-tcp", required_argument, NULL, OPT_HDLC_TCP},
     {"pty", required_argument, NULL, OPT_PTY},           {"serial", required_argument, NULL, OPT_SERIAL},
     {"max-info", required_argument, NULL, OPT_MAX_INFO}, {"window", required_argument, NULL, OPT_WINDOW},
-    {"gbt-window", required_argument, NULL, OPT_GBT_WINDOW},
+    {"gbt-window", required_argument, NULL, OPT_GBT_WINDOW}, {"max-pdu", required_argument, NULL, OPT_MAX_PDU},
     {"max-clients", required_argument, NULL, OPT_MAX_CLIENTS}, {"idle", required_argument, NULL, OPT_IDLE},
     {"store-images", required_argument, NULL, OPT_STORE_IMAGES}, {"max-image", required_argument, NULL, OPT_MAX_IMAGE},
     {"verify-delay-ms", required_argument, NULL, OPT_VERIFY_DELAY}, {"verify-fail", no_argument, NULL, OPT_VERIFY_FAIL},
@@ -112,6 +118,7 @@ static const struct option LONG_OPTIONS[] = {
     {"activate-fail", no_argument, NULL, OPT_ACTIVATE_FAIL}, {"refuse-block", required_argument, NULL, OPT_REFUSE_BLOCK},
     {"verify-busy", required_argument, NULL, OPT_VERIFY_BUSY},
     {"image-signature", required_argument, NULL, OPT_IMAGE_SIGNATURE},
+    {"image-block-size", required_argument, NULL, OPT_IMAGE_BLOCK_SIZE},
     {"drop-frame", required_argument, NULL, OPT_DROP_FRAME}, {"corrupt-frame", required_argument, NULL, OPT_CORRUPT_FRAME},
     {"delay-ms", required_argument, NULL, OPT_DELAY_MS},
     {"reset-after-blocks", required_argument, NULL, OPT_RESET_AFTER_BLOCKS},
@@ -128,6 +135,12 @@ static int image_option(int c, const char *arg, ds_meter_image_options *img)
     case OPT_MAX_IMAGE:
         if (parse_int(arg, 1, 0x7FFFFFFFL, &v)) return usage_error("--max-image takes 1..2147483647 bytes: ", arg);
         img->max_image_size = (uint32_t)v;
+        return 0;
+    case OPT_IMAGE_BLOCK_SIZE:
+        /* the client's limit: a block of up to 65535 bytes (its ACTION goes in GBT blocks or
+         * pblocks when longer than the max PDU) */
+        if (parse_int(arg, 1, 65535, &v)) return usage_error("--image-block-size takes 1..65535 bytes: ", arg);
+        img->block_size = (uint32_t)v;
         return 0;
     case OPT_VERIFY_DELAY:
     case OPT_ACTIVATE_DELAY:
@@ -205,6 +218,7 @@ int ds_cmd_emulate(int argc, char **argv)
     const char *model = NULL;
     int transports = 0;
     int gbt_window = -1; /* -1: the model's */
+    long max_pdu = 0;    /* 0: the model's */
     long v;
     ds_meter_image_options img;
     memset(&img, 0, sizeof img);
@@ -244,6 +258,9 @@ int ds_cmd_emulate(int argc, char **argv)
             if (parse_int(optarg, 0, 63, &v)) return usage_error("--gbt-window takes 0..63: ", optarg);
             gbt_window = (int)v;
             break;
+        case OPT_MAX_PDU:
+            if (parse_int(optarg, 64, 65535, &max_pdu)) return usage_error("--max-pdu takes 64..65535: ", optarg);
+            break;
         case OPT_MAX_CLIENTS:
             if (parse_int(optarg, 1, 4000, &v)) return usage_error("--max-clients takes 1..4000: ", optarg);
             o.max_clients = (int)v;
@@ -269,6 +286,7 @@ int ds_cmd_emulate(int argc, char **argv)
     }
     ds_meter_set_image_options(m, &img);
     if (gbt_window >= 0) ds_meter_set_gbt_window(m, (uint8_t)gbt_window);
+    if (max_pdu) ds_meter_set_max_pdu(m, (uint16_t)max_pdu);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_stop_signal; /* no SA_RESTART: poll returns at once */

@@ -1,7 +1,7 @@
 /* Image transfer (class 18, REFERENCE.md §8.6 and §10.4): the image a client sends block by
  * block, what the meter tells of its progress, verification and activation.
  *
- *   a2 image_block_size: the model's value (default 256), fixed while the meter runs;
+ *   a2 image_block_size: the model's value (default 256) or the option's, fixed while the meter runs;
  *   a3 image_transferred_blocks_status: one bit per block of the image being transferred,
  *      block 0 the most significant bit of the first byte (the GX order, §10.4);
  *   a4 image_first_not_transferred_block_number: the lowest block not yet received (the reading
@@ -60,9 +60,11 @@ static meter_image *image_of(meter_object *o)
     return o->image;
 }
 
-static uint32_t block_size_of(const meter_object *o)
+static uint32_t block_size_of(const ds_meter *m, const meter_object *o)
 {
-    /* the model's a2; finish_object checked that it is a double-long-unsigned above 0 */
+    /* emulate --image-block-size, else the model's a2; finish_object checked that it is a
+     * double-long-unsigned above 0 */
+    if (m->image_opts.block_size) return m->image_opts.block_size;
     const meter_value *v = &o->attr[2];
     if (!v->p || v->len != 5) return 256;
     return (uint32_t)v->p[1] << 24 | (uint32_t)v->p[2] << 16 | (uint32_t)v->p[3] << 8 | v->p[4];
@@ -193,7 +195,7 @@ int meter_image_get(ds_meter *m, meter_object *o, uint8_t id, ds_value_arena *a,
 {
     if (id == 2) {
         /* the block size initiate uses, also when the model gives none */
-        *out = ds_value_new_uint(a, DS_DATA_DOUBLE_LONG_UNSIGNED, block_size_of(o));
+        *out = ds_value_new_uint(a, DS_DATA_DOUBLE_LONG_UNSIGNED, block_size_of(m, o));
         return *out ? METER_OK : METER_TEMPORARY_FAILURE;
     }
     if (id != 3 && id != 4 && id != 6 && id != 7) return DS_METER_NOT_MINE;
@@ -227,7 +229,7 @@ static int initiate(ds_meter *m, meter_object *o, meter_image *img, const ds_val
     if (!transfer_enabled(o)) return METER_OTHER_REASON;
     /* an image the meter has no room for, or none at all: refused before anything changes */
     if (size->u == 0 || size->u > limit || ident->len > IMAGE_ID_MAX) return METER_OTHER_REASON;
-    uint32_t bs = block_size_of(o);
+    uint32_t bs = block_size_of(m, o);
     uint32_t n_blocks = (uint32_t)((size->u + bs - 1) / bs);
     uint8_t *data = malloc(size->u);
     uint8_t *bitmap = calloc((n_blocks + 7) / 8, 1);

@@ -1,13 +1,17 @@
 #!/bin/sh
 # `make bench`: the image transfer's figures (tests/bench/README.md, "Image transfer").
 # A whole <ImageTransfer> (verified and activated) of IMAGE_BYTES bytes (default 244,748, the
-# seed's size, in the model's 256-byte blocks) by `dlmscope run --stats` against `dlmscope
-# emulate` (testdata/emulate/meter.xml, HDLC over loopback TCP, max info 128, the management
+# seed's size, in the model's 256-byte blocks but for GBT) by `dlmscope run --stats` against
+# `dlmscope emulate` (testdata/emulate/meter.xml, HDLC over loopback TCP, max info 128, the management
 # client: HLS-GMAC, every APDU ciphered), in three ways:
 #   - HDLC window 1, block by block;
 #   - HDLC window 7, the largest window the emulator offers;
-#   - general block transfer with streaming (run and emulate --gbt-window GBT_WINDOW, default 7;
-#     "n/a (no GBT)" when either command refuses the option).
+#   - general block transfer with streaming: run --window 7 --gbt-window GBT_WINDOW against a
+#     meter that offers GBT_WINDOW (default 7), a max PDU of GBT_MAX_PDU (default 893: one GBT
+#     block fills one HDLC window of 7 x 128 bytes with the 3-byte LLC header) and image blocks
+#     of GBT_BLOCK bytes (default 4096), larger than the max PDU so that each block's ACTION is
+#     streamed in GBT blocks (emulate --gbt-window, --max-pdu, --image-block-size); "n/a (no
+#     GBT)" when either command refuses --gbt-window.
 # From the --stats line (bytes and frames each way, round trips: turns of the line to the
 # meter) it prints the wire bytes per image byte, the round trips, the modelled time at
 # 9600 baud with a 50 ms turnaround and its lower bound, then the goal check. The model:
@@ -26,6 +30,8 @@ E2E_NAME=bench_image
 MODEL=$ROOT/testdata/emulate/meter.xml
 IMAGE_BYTES=${IMAGE_BYTES:-244748}
 GBT_WINDOW=${GBT_WINDOW:-7}
+GBT_BLOCK=${GBT_BLOCK:-4096}
+GBT_MAX_PDU=${GBT_MAX_PDU:-893}
 BAUD=9600
 TURN_MS=50
 GMAC="-c 1 -a HighGmac --ek 000102030405060708090A0B0C0D0E0F --ak D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF --client-title 4D4D4D0000000001"
@@ -81,8 +87,9 @@ row() {
 }
 
 echo
-echo "Image transfer: $IMAGE_BYTES bytes in 256-byte blocks, verified and activated; HDLC over loopback TCP,"
-echo "max info 128, HLS-GMAC (every APDU ciphered). Model: $BAUD baud, 10 bits a byte, $TURN_MS ms a round trip."
+echo "Image transfer: $IMAGE_BYTES bytes, verified and activated, in 256-byte blocks (GBT: $GBT_BLOCK-byte blocks,"
+echo "max PDU $GBT_MAX_PDU); HDLC over loopback TCP, max info 128, HLS-GMAC (every APDU ciphered)."
+echo "Model: $BAUD baud, 10 bits a byte, $TURN_MS ms a round trip."
 printf "%-26s %9s %7s %13s %7s %9s %8s %6s\n" "way" "wire B" "B/img B" "frames out/in" "trips" "model s" "bound s" "ratio"
 status=0
 row w1 "HDLC window 1" "--window 1" "" || status=1
@@ -91,7 +98,8 @@ gbt=0
 if "$BIN" run --gbt-window "$GBT_WINDOW" --help >/dev/null 2>&1 &&
     "$BIN" emulate --gbt-window "$GBT_WINDOW" --help >/dev/null 2>&1; then
     gbt=1
-    row gbt "GBT streaming, window $GBT_WINDOW" "--window 7 --gbt-window $GBT_WINDOW" "--gbt-window $GBT_WINDOW" || status=1
+    row gbt "GBT streaming, window $GBT_WINDOW" "--window 7 --gbt-window $GBT_WINDOW" \
+        "--gbt-window $GBT_WINDOW --max-pdu $GBT_MAX_PDU --image-block-size $GBT_BLOCK" || status=1
 else
     printf "%-26s %s\n" "GBT streaming" "n/a (no GBT)"
 fi

@@ -24,7 +24,7 @@ usage_case() {
     else pass; fi
 }
 
-for opt in --model --tcp --udp --hdlc-tcp --pty --serial --max-info --window --max-clients --idle --help; do
+for opt in --model --tcp --udp --hdlc-tcp --pty --serial --max-info --window --max-pdu --image-block-size --max-clients --idle --help; do
     if "$BIN" emulate --help | grep -q -- "$opt"; then pass; else fail "emulate --help does not name $opt"; fi
 done
 if "$BIN" help emulate | grep -q "listening on"; then pass; else fail "dlmscope help emulate"; fi
@@ -35,6 +35,10 @@ usage_case two-transports 2 "give one transport" --model "$MODEL" --tcp 0 --udp 
 usage_case bad-port 2 "not a port (0..65535): 70000" --model "$MODEL" --tcp 70000
 usage_case bad-max-info 2 "--max-info takes 32..2030: 16" --model "$MODEL" --max-info 16
 usage_case bad-window 2 "--window takes 1..7: 8" --model "$MODEL" --window 8
+usage_case bad-max-pdu 2 "--max-pdu takes 64..65535: 63" --model "$MODEL" --max-pdu 63
+usage_case big-max-pdu 2 "--max-pdu takes 64..65535: 65536" --model "$MODEL" --max-pdu 65536
+usage_case zero-block 2 "--image-block-size takes 1..65535 bytes: 0" --model "$MODEL" --image-block-size 0
+usage_case big-block 2 "--image-block-size takes 1..65535 bytes: 65536" --model "$MODEL" --image-block-size 65536
 usage_case stray 2 "unexpected argument: extra" --model "$MODEL" extra
 usage_case missing-model 1 "/nonexistent/meter.xml: No such file" --model /nonexistent/meter.xml
 printf '<meter>\n  <association client="16"/>\n  <object class="3" obis="1.0.1.8.0.255">\n    <attribute id="3"><UInt8 Value="1"/></attribute>\n  </object>\n</meter>\n' >"$TMP/bad.xml"

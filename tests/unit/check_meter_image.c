@@ -341,6 +341,32 @@ START_TEST(default_block_size)
 }
 END_TEST
 
+/* emulate --image-block-size: attribute 2 and initiate take the option's size instead of the
+ * model's 4 (10 bytes in blocks of 5 = 2 blocks, a 4-byte block refused); 0 is the model's again.
+ * emulate --max-pdu: the link's max PDU, never below the model's lower limit of 64. */
+START_TEST(block_size_and_max_pdu_options)
+{
+    opts.block_size = 5;
+    ds_meter_set_image_options(m, &opts);
+    get_is(2, "06 00000005");
+    ck_assert_int_eq(initiate_ab10(), 0);
+    get_is(3, "04 02 00");
+    ck_assert_int_eq(act(2, "02 02 06 00000000 09 04 AABBCCDD"), 250);
+    ck_assert_int_eq(act(2, "02 02 06 00000000 09 05 AABBCCDD11"), 0);
+    get_is(3, "04 02 80");
+    opts.block_size = 0;
+    ds_meter_set_image_options(m, &opts);
+    get_is(2, "06 00000004");
+    ds_meter_link link;
+    ds_meter_set_max_pdu(m, 893);
+    ds_meter_get_link(m, &link);
+    ck_assert_uint_eq(link.max_pdu, 893);
+    ds_meter_set_max_pdu(m, 10);
+    ds_meter_get_link(m, &link);
+    ck_assert_uint_eq(link.max_pdu, 64);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("meter_image");
@@ -355,6 +381,7 @@ int main(void)
     tcase_add_test(t, fault_options);
     tcase_add_test(t, stored_images);
     tcase_add_test(t, default_block_size);
+    tcase_add_test(t, block_size_and_max_pdu_options);
     suite_add_tcase(s, t);
     SRunner *r = srunner_create(s);
     srunner_run_all(r, CK_NORMAL);
