@@ -131,6 +131,8 @@ int ds_value_decode_data(ds_value_arena *a, const uint8_t *p, size_t n, size_t *
 /* ---- values -> bytes ---- */
 
 /* Writes the APDU (a DS_VALUE_APDU tree) into buf, never more than cap bytes; *len = bytes written.
+ * buf NULL: nothing is written, *len = the bytes it takes (a value that cannot be written is
+ * refused all the same).
  * Returns 0, or -1 with a message naming the field's path in err (a value of the wrong kind, too
  * long for its length form, an unknown choice, too many elements, or buf too small). */
 int ds_value_encode_apdu(const ds_value *apdu, uint8_t *buf, size_t cap, size_t *len, char *err, size_t errsz);

@@ -90,7 +90,41 @@ static int put(venc *w, const uint8_t *p, size_t n)
     return 0;
 }
 
-static int put_u8(venc *w, uint8_t b) { return put(w, &b, 1); }
+static int put_u8(venc *w, uint8_t b)
+{
+    if (w->buf && !w->failed && w->len < w->cap) { /* most bytes go one at a time: no call */
+        w->buf[w->len++] = b;
+        return 0;
+    }
+    return put(w, &b, 1);
+}
+
+/* Measuring what a part writes: the same walk without a buffer, on the same writer (the path
+ * stays for messages); measure_end() gives the size and puts the writer back. */
+typedef struct mark {
+    uint8_t *buf;
+    size_t len;
+    int stopped, depth;
+} mark;
+
+static mark measure_begin(venc *w)
+{
+    mark m = {w->buf, w->len, w->stopped, w->depth};
+    w->buf = NULL;
+    w->len = 0;
+    w->stopped = 0;
+    return m;
+}
+
+static size_t measure_end(venc *w, mark m)
+{
+    size_t n = w->len;
+    w->buf = m.buf;
+    w->len = m.len;
+    w->stopped = m.stopped;
+    w->depth = m.depth;
+    return n;
+}
 
 static int put_uint(venc *w, uint64_t v, size_t size)
 {
@@ -284,14 +318,10 @@ static int compact_content(venc *w, const ds_value *v)
     if (!desc || !contents || desc->kind != DS_VALUE_TYPE || desc->count != 1)
         return refuse(w, "a compact array needs a ContentsDescription of one type and ArrayContents");
     if (type_description(w, desc->child)) return -1;
-    venc m = *w;
-    m.buf = NULL;
-    m.len = 0;
-    if (compact_elements(&m, desc->child, contents)) {
-        w->failed = 1;
-        return -1;
-    }
-    if (put_len(w, m.len, contents->len_bytes)) return -1;
+    mark m = measure_begin(w);
+    int rc = compact_elements(w, desc->child, contents);
+    size_t n = measure_end(w, m);
+    if (rc || put_len(w, n, contents->len_bytes)) return -1;
     return compact_elements(w, desc->child, contents);
 }
 
@@ -385,15 +415,10 @@ static int seq_of(venc *w, const ds_field *f, const ds_value *v)
 static int tlv(venc *w, uint8_t tag, const ds_field *body, const ds_value *v)
 {
     int stopped = w->stopped;
-    venc m = *w;
-    m.buf = NULL;
-    m.len = 0;
-    m.stopped = 0;
-    if (children(&m, body, v)) {
-        w->failed = 1;
-        return -1;
-    }
-    if (put_u8(w, tag) || put_len(w, m.len, v->len_bytes)) return -1;
+    mark m = measure_begin(w);
+    int measured = children(w, body, v);
+    size_t n = measure_end(w, m);
+    if (measured || put_u8(w, tag) || put_len(w, n, v->len_bytes)) return -1;
     w->stopped = 0;
     int rc = children(w, body, v);
     w->stopped = stopped;
@@ -419,14 +444,10 @@ static int ber_fields(venc *w, const ds_field *f, const ds_value *v)
 
 static int ber_seq(venc *w, const ds_field *f, const ds_value *v)
 {
-    venc m = *w;
-    m.buf = NULL;
-    m.len = 0;
-    if (ber_fields(&m, f, v)) {
-        w->failed = 1;
-        return -1;
-    }
-    if (put_len(w, m.len, v->len_bytes)) return -1;
+    mark m = measure_begin(w);
+    int rc = ber_fields(w, f, v);
+    size_t n = measure_end(w, m);
+    if (rc || put_len(w, n, v->len_bytes)) return -1;
     return ber_fields(w, f, v);
 }
 
@@ -437,7 +458,7 @@ static int rest(venc *w, const ds_field *f, const ds_value *v)
         if (!fits(v->u, 4)) return refuse(w, "%llu does not fit 4 bytes", (unsigned long long)v->u);
         size_t n = 1;
         while (n < 4 && (v->u >> (8 * n))) n++;
-        if (v->len > n && v->len <= 4) n = v->len;
+        if (v->len > n && v->len <= 5) n = v->len; /* 5: a 4-byte value with its high bit set */
         return put_uint(w, v->u, n);
     }
     case SK_REST_ENUM:
@@ -533,7 +554,9 @@ static int apdu(venc *w, const ds_value *v)
 
 static void start(venc *w, uint8_t *buf, size_t cap, char *err, size_t errsz)
 {
-    memset(w, 0, sizeof *w);
+    /* not the path: only the steps below depth are read */
+    w->failed = w->stopped = w->depth = 0;
+    w->len = 0;
     w->buf = buf;
     w->cap = buf ? cap : 0;
     w->err = err;
@@ -544,8 +567,7 @@ static void start(venc *w, uint8_t *buf, size_t cap, char *err, size_t errsz)
 int ds_value_encode_apdu(const ds_value *v, uint8_t *buf, size_t cap, size_t *len, char *err, size_t errsz)
 {
     venc w;
-    static uint8_t none;
-    start(&w, buf ? buf : &none, buf ? cap : 0, err, errsz);
+    start(&w, buf, cap, err, errsz);
     int rc = apdu(&w, v);
     if (len) *len = rc ? 0 : w.len;
     return rc;
@@ -554,8 +576,7 @@ int ds_value_encode_apdu(const ds_value *v, uint8_t *buf, size_t cap, size_t *le
 int ds_value_encode_data(const ds_value *v, uint8_t *buf, size_t cap, size_t *len, char *err, size_t errsz)
 {
     venc w;
-    static uint8_t none;
-    start(&w, buf ? buf : &none, buf ? cap : 0, err, errsz);
+    start(&w, buf, cap, err, errsz);
     int rc = data(&w, v);
     if (len) *len = rc ? 0 : w.len;
     return rc;
