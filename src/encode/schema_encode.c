@@ -481,30 +481,12 @@ static int xv_conformance(xv *x, const ds_field *f, xmlNode **cur, const xmlNode
     return 0;
 }
 
-/* A Data element: axdr_encode.c reads it; its bytes become the Data value (raw bytes when an
- * <Undecoded> in it took the rest of the APDU). */
+/* A Data element: axdr_encode.c reads it into a Data value (raw bytes when an <Undecoded> in it
+ * took the rest of the APDU). */
 static int xv_data(xv *x, const ds_field *f, xmlNode **cur, const xmlNode *parent, ds_value *vp)
 {
     xmlNode *n = take(x->enc, f, cur, parent);
-    if (!n) return -1;
-    ds_buf *tmp = &x->scratch;
-    ds_buf_reset(tmp);
-    int rc = ds_axdr_encode(x->enc, n, tmp);
-    if (rc == 0 && tmp->failed) rc = ds_enc_fail(x->enc, n, "encoded size exceeds %u bytes", (unsigned)DS_BUF_MAX);
-    if (rc == 0 && x->enc->stopped) {
-        ds_value *r = xv_node(x, n, vp, DS_VALUE_RAW, NULL);
-        if (!r || ds_value_set_bytes(x->a, r, tmp->p, tmp->len)) rc = r ? no_room(x, n) : -1;
-    } else if (rc == 0) {
-        ds_value *d = NULL;
-        size_t used = 0;
-        ds_diag diag;
-        int bad = ds_value_decode_data(x->a, tmp->p, tmp->len, &used, &d, &diag);
-        if (bad || used != tmp->len)
-            rc = ds_enc_fail(x->enc, n, "<%s>: %s", ds_x_name(n), bad ? diag.message : "not one value");
-        else
-            ds_value_link(vp, d);
-    }
-    return rc;
+    return n ? ds_axdr_read_value(x->enc, n, x->a, &x->scratch, vp) : -1;
 }
 
 static int xv_apdu_field(xv *x, const ds_field *f, xmlNode **cur, const xmlNode *parent, ds_value *vp)
