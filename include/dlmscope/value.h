@@ -27,6 +27,18 @@
  *                            element type); child 2: GROUP "ArrayContents" whose children are
  *                            the elements as Data nodes (written without their tags).
  *
+ * Raw bytes (DS_VALUE_RAW, what the XML calls <Undecoded>): bytes a decoder could not read, kept
+ * so that they encode back as they came. Where a field (or a list item, or a Data element) is
+ * expected, a RAW value holds the rest of its scope, tags included: it is written as it is and
+ * nothing more is written in that scope (the scope is the APDU, or the BER field it is in).
+ *   CHOICE flagged DS_VALUE_UNCHOSEN, child RAW   the choice's tag could not be read: the bytes
+ *                                                 stand for tag and body
+ *   named BER choice, UNCHOSEN, child RAW         the whole TLV as it is (no stop)
+ *   RAW among the TAGGED fields of a BER sequence one field as it is (no stop)
+ *   compact-array DATA, child RAW                 all its bytes after the type tag
+ * A LIST or an array/structure that raw bytes cut short carries DS_VALUE_CUT_SHORT with u = the
+ * count its length announced (the items are not all there); ds_value_cut_short() sets it.
+ *
  * Memory: every node and every byte string lives in an arena with caller-given limits; nothing
  * is allocated beyond them (the call that would is refused with a message). One call frees it. */
 #ifndef DLMSCOPE_VALUE_H
@@ -56,7 +68,8 @@ typedef enum ds_value_kind {
     DS_VALUE_TAGGED,     /* a BER TLV: tag; children = the fields of its value */
     DS_VALUE_BITS,       /* a BER bit string: bytes = unused-bits count byte + the bits; u = bit count */
     DS_VALUE_OID,        /* an object identifier: bytes = its BER content */
-    DS_VALUE_TYPE        /* a compact-array type description (see above) */
+    DS_VALUE_TYPE,       /* a compact-array type description (see above) */
+    DS_VALUE_RAW         /* bytes no description read (an <Undecoded>): written as they are; see below */
 } ds_value_kind;
 
 /* A-XDR Data types (Green Book Data CHOICE tags) */
@@ -73,6 +86,7 @@ enum {
 /* value flags */
 #define DS_VALUE_UNCHOSEN 0x01 /* a CHOICE (or BER choice, nested APDU) without an alternative yet */
 #define DS_VALUE_DEFAULT  0x02 /* a CHOICE whose alternative is the description's default */
+#define DS_VALUE_CUT_SHORT 0x04 /* a LIST or Data array/structure ended by raw bytes: u = the count announced */
 
 typedef struct ds_value ds_value;
 struct ds_value {
@@ -117,6 +131,8 @@ int ds_value_decode_data(ds_value_arena *a, const uint8_t *p, size_t n, size_t *
 /* ---- values -> bytes ---- */
 
 /* Writes the APDU (a DS_VALUE_APDU tree) into buf, never more than cap bytes; *len = bytes written.
+ * buf NULL: nothing is written, *len = the bytes it takes (a value that cannot be written is
+ * refused all the same).
  * Returns 0, or -1 with a message naming the field's path in err (a value of the wrong kind, too
  * long for its length form, an unknown choice, too many elements, or buf too small). */
 int ds_value_encode_apdu(const ds_value *apdu, uint8_t *buf, size_t cap, size_t *len, char *err, size_t errsz);
@@ -195,6 +211,10 @@ ds_value *ds_value_new_data(ds_value_arena *a, uint8_t type);          /* null, 
 ds_value *ds_value_new_uint(ds_value_arena *a, uint8_t type, uint64_t u); /* unsigned, enum, bcd, boolean */
 ds_value *ds_value_new_int(ds_value_arena *a, uint8_t type, int64_t i);
 ds_value *ds_value_new_bytes(ds_value_arena *a, uint8_t type, const uint8_t *p, size_t n); /* strings, dates, floats */
+/* Raw bytes (see above): a copy of p[0..n) in the arena, or NULL. */
+ds_value *ds_value_new_raw(ds_value_arena *a, const uint8_t *p, size_t n);
+/* Marks a LIST or Data array/structure as cut short by raw bytes, announcing `count` items. */
+void ds_value_cut_short(ds_value *container, uint64_t count);
 /* Appends child to an array, structure or list; returns 0. */
 int ds_value_append(ds_value *container, ds_value *child);
 

@@ -139,7 +139,7 @@ size_t ds_value_len_size(size_t n)
 /* A node that a path looks through: a field without a name that holds others. */
 static int transparent(const ds_value *v)
 {
-    return !v->name && v->kind != DS_VALUE_DATA && v->kind != DS_VALUE_TYPE;
+    return !v->name && v->kind != DS_VALUE_DATA && v->kind != DS_VALUE_TYPE && v->kind != DS_VALUE_RAW;
 }
 
 static ds_value *find_name(const ds_value *node, const char *name, size_t n)
@@ -535,6 +535,20 @@ ds_value *ds_value_new_bytes(ds_value_arena *a, uint8_t type, const uint8_t *p, 
     if (!v || ds_value_set_bytes(a, v, p, n)) return NULL;
     if (type == DS_DATA_BIT_STRING) v->u = 8 * n;
     return v;
+}
+
+ds_value *ds_value_new_raw(ds_value_arena *a, const uint8_t *p, size_t n)
+{
+    ds_value *v = ds_value_node(a, DS_VALUE_RAW, NULL);
+    if (!v || ds_value_set_bytes(a, v, p, n)) return NULL;
+    return v;
+}
+
+void ds_value_cut_short(ds_value *container, uint64_t count)
+{
+    if (!container) return;
+    container->flags |= DS_VALUE_CUT_SHORT;
+    container->u = count;
 }
 
 int ds_value_append(ds_value *container, ds_value *child)

@@ -5,7 +5,10 @@
  * that does not fit its field is refused with a message that starts with the field's path
  * ("GetRequest/GetRequestNormal/AttributeDescriptor/InstanceId: ..."). BER lengths (and a
  * compact array's content length) need the size of what follows first: a measuring pass of the
- * same walk, without a buffer, gives it. */
+ * same walk, without a buffer, gives it.
+ *
+ * Raw bytes (DS_VALUE_RAW) are written as they are and stop their scope (w->stopped): nothing more
+ * is written until the APDU, or the BER field the bytes are in, ends; see value.h. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,6 +30,7 @@ typedef struct venc {
     char *err;
     size_t errsz;
     int failed;
+    int stopped;       /* raw bytes took the rest of the scope */
     path_step path[PATH_MAX_DEPTH];
     int depth;
 } venc;
@@ -86,7 +90,41 @@ static int put(venc *w, const uint8_t *p, size_t n)
     return 0;
 }
 
-static int put_u8(venc *w, uint8_t b) { return put(w, &b, 1); }
+static int put_u8(venc *w, uint8_t b)
+{
+    if (w->buf && !w->failed && w->len < w->cap) { /* most bytes go one at a time: no call */
+        w->buf[w->len++] = b;
+        return 0;
+    }
+    return put(w, &b, 1);
+}
+
+/* Measuring what a part writes: the same walk without a buffer, on the same writer (the path
+ * stays for messages); measure_end() gives the size and puts the writer back. */
+typedef struct mark {
+    uint8_t *buf;
+    size_t len;
+    int stopped, depth;
+} mark;
+
+static mark measure_begin(venc *w)
+{
+    mark m = {w->buf, w->len, w->stopped, w->depth};
+    w->buf = NULL;
+    w->len = 0;
+    w->stopped = 0;
+    return m;
+}
+
+static size_t measure_end(venc *w, mark m)
+{
+    size_t n = w->len;
+    w->buf = m.buf;
+    w->len = m.len;
+    w->stopped = m.stopped;
+    w->depth = m.depth;
+    return n;
+}
 
 static int put_uint(venc *w, uint64_t v, size_t size)
 {
@@ -111,7 +149,8 @@ static const char *kind_name(ds_value_kind k)
 {
     static const char *const NAMES[] = {"?", "number", "signed number", "bytes", "enumerated", "bare",
                                         "group", "optional", "choice", "list", "data", "conformance",
-                                        "APDU", "BER field", "bit string", "object identifier", "type"};
+                                        "APDU", "BER field", "bit string", "object identifier", "type",
+                                        "raw bytes"};
     return (unsigned)k < sizeof NAMES / sizeof NAMES[0] ? NAMES[k] : "?";
 }
 
@@ -119,6 +158,32 @@ static int expect(venc *w, const ds_value *v, ds_value_kind kind)
 {
     if (!v) return refuse(w, "missing (a %s value is needed)", kind_name(kind));
     if (v->kind != kind) return refuse(w, "a %s value where a %s value is needed", kind_name(v->kind), kind_name(kind));
+    return 0;
+}
+
+/* Raw bytes where a field, item or element is expected: the rest of the scope. */
+static int raw_rest(venc *w, const ds_value *v)
+{
+    if (v->len && !v->bytes) return refuse(w, "no bytes");
+    if (put(w, v->bytes, v->len)) return -1;
+    w->stopped = 1;
+    return 0;
+}
+
+static int is_raw(const ds_value *v) { return v && v->kind == DS_VALUE_RAW; }
+
+/* A choice whose alternative is not known, holding raw bytes (its tag could not be read). */
+static int raw_choice(const ds_value *v) { return (v->flags & DS_VALUE_UNCHOSEN) && is_raw(v->child); }
+
+/* The count a list or container announces: its items, or what it said when raw bytes cut it short. */
+static int announced(venc *w, const ds_value *v, size_t items, size_t *count)
+{
+    if (!(v->flags & DS_VALUE_CUT_SHORT)) {
+        *count = items;
+        return 0;
+    }
+    if (v->u > 0xFFFFFFFFu) return refuse(w, "an announced count of %llu is beyond 4 bytes", (unsigned long long)v->u);
+    *count = (size_t)v->u;
     return 0;
 }
 
@@ -180,9 +245,10 @@ static int counted_content(venc *w, const ds_value *v, int bits)
 
 static int container_content(venc *w, const ds_value *v)
 {
-    if (put_len(w, v->count, v->len_bytes)) return -1;
+    size_t count = 0;
+    if (announced(w, v, v->count, &count) || put_len(w, count, v->len_bytes)) return -1;
     size_t i = 0;
-    for (const ds_value *c = v->child; c; c = c->next, i++) {
+    for (const ds_value *c = v->child; c && !w->stopped; c = c->next, i++) {
         if (push(w, NULL, i) || data(w, c)) return -1;
         pop(w);
     }
@@ -252,19 +318,16 @@ static int compact_content(venc *w, const ds_value *v)
     if (!desc || !contents || desc->kind != DS_VALUE_TYPE || desc->count != 1)
         return refuse(w, "a compact array needs a ContentsDescription of one type and ArrayContents");
     if (type_description(w, desc->child)) return -1;
-    venc m = *w;
-    m.buf = NULL;
-    m.len = 0;
-    if (compact_elements(&m, desc->child, contents)) {
-        w->failed = 1;
-        return -1;
-    }
-    if (put_len(w, m.len, contents->len_bytes)) return -1;
+    mark m = measure_begin(w);
+    int rc = compact_elements(w, desc->child, contents);
+    size_t n = measure_end(w, m);
+    if (rc || put_len(w, n, contents->len_bytes)) return -1;
     return compact_elements(w, desc->child, contents);
 }
 
 static int data(venc *w, const ds_value *v)
 {
+    if (is_raw(v)) return raw_rest(w, v);
     if (expect(w, v, DS_VALUE_DATA)) return -1;
     ds_axdr_form form = ds_axdr_type_form(v->tag);
     if (form == DS_AXDR_NONE) return refuse(w, "unknown data type 0x%02X", v->tag);
@@ -274,7 +337,7 @@ static int data(venc *w, const ds_value *v)
     case DS_AXDR_COUNTED: return counted_content(w, v, 0);
     case DS_AXDR_BITS: return counted_content(w, v, 1);
     case DS_AXDR_CONTAINER: return container_content(w, v);
-    case DS_AXDR_COMPACT: return compact_content(w, v);
+    case DS_AXDR_COMPACT: return is_raw(v->child) ? raw_rest(w, v->child) : compact_content(w, v);
     default: return 0;
     }
 }
@@ -284,10 +347,16 @@ static int data(venc *w, const ds_value *v)
 static int field(venc *w, const ds_field *f, const ds_value *v);
 static int apdu(venc *w, const ds_value *v);
 
-/* The fields of list l from the values starting at *v; *v moves past them. */
+/* The fields of list l from the values starting at *v; *v moves past them. Raw bytes in place of
+ * a field end the list (and the scope). */
 static int list(venc *w, const ds_field *l, const ds_value **v)
 {
-    for (; l && l->kind != SK_END; l++) {
+    for (; l && l->kind != SK_END && !w->stopped; l++) {
+        if (is_raw(*v)) {
+            if (raw_rest(w, *v)) return -1;
+            *v = (*v)->next;
+            return 0;
+        }
         if (!*v) {
             if (l->name) push(w, l->name, 0);
             return refuse(w, "missing (the description has a field here)");
@@ -298,17 +367,23 @@ static int list(venc *w, const ds_field *l, const ds_value **v)
     return 0;
 }
 
-/* A whole field list from a node's children: no value left over. */
+/* A whole field list from a node's children: no value left over (but raw bytes after the fields:
+ * what followed an APDU carried in a field). */
 static int children(venc *w, const ds_field *l, const ds_value *parent)
 {
     const ds_value *v = parent->child;
     if (list(w, l, &v)) return -1;
-    if (v) return refuse(w, "more values than the description has fields");
+    if (!w->stopped && is_raw(v)) {
+        if (raw_rest(w, v)) return -1;
+        v = v->next;
+    }
+    if (v) return refuse(w, w->stopped ? "values after raw bytes" : "more values than the description has fields");
     return 0;
 }
 
 static int choice(venc *w, const ds_field *f, const ds_value *v)
 {
+    if (raw_choice(v)) return children(w, NULL, v);
     if (v->flags & DS_VALUE_UNCHOSEN) return refuse(w, "no alternative chosen");
     int is_default;
     const ds_field *body = ds_value_alt_body(f, v->tag, &is_default);
@@ -321,34 +396,43 @@ static int seq_of(venc *w, const ds_field *f, const ds_value *v)
 {
     size_t k = 0;
     for (const ds_field *s = f->sub; s && s->kind != SK_END; s++) k++;
-    if (k == 0 || v->count % k) return refuse(w, "%zu values do not make whole items of %zu field(s)", v->count, k);
-    if (put_len(w, v->count / k, v->len_bytes)) return -1;
+    int cut = (v->flags & DS_VALUE_CUT_SHORT) != 0;
+    if (k == 0 || (!cut && v->count % k))
+        return refuse(w, "%zu values do not make whole items of %zu field(s)", v->count, k);
+    size_t count = 0;
+    if (announced(w, v, v->count / k, &count) || put_len(w, count, v->len_bytes)) return -1;
     const ds_value *c = v->child;
-    for (size_t i = 0; c; i++) {
+    for (size_t i = 0; c && !w->stopped; i++) {
         if (push(w, NULL, i) || list(w, f->sub, &c)) return -1;
         pop(w);
     }
+    if (c) return refuse(w, "values after raw bytes");
     return 0;
 }
 
-/* A TLV: tag, the length of what body writes from the values, the value. */
+/* A TLV: tag, the length of what body writes from the values, the value. A BER field is a scope
+ * of its own: raw bytes in it stop it, not what follows it. */
 static int tlv(venc *w, uint8_t tag, const ds_field *body, const ds_value *v)
 {
-    venc m = *w;
-    m.buf = NULL;
-    m.len = 0;
-    if (children(&m, body, v)) {
-        w->failed = 1;
-        return -1;
-    }
-    if (put_u8(w, tag) || put_len(w, m.len, v->len_bytes)) return -1;
-    return children(w, body, v);
+    int stopped = w->stopped;
+    mark m = measure_begin(w);
+    int measured = children(w, body, v);
+    size_t n = measure_end(w, m);
+    if (measured || put_u8(w, tag) || put_len(w, n, v->len_bytes)) return -1;
+    w->stopped = 0;
+    int rc = children(w, body, v);
+    w->stopped = stopped;
+    return rc;
 }
 
 /* The TLVs of a BER sequence, in the order of the values. */
 static int ber_fields(venc *w, const ds_field *f, const ds_value *v)
 {
     for (const ds_value *t = v->child; t; t = t->next) {
+        if (is_raw(t)) { /* a field no description read, as it is */
+            if (put(w, t->bytes, t->len)) return -1;
+            continue;
+        }
         if (expect(w, t, DS_VALUE_TAGGED)) return -1;
         int is_default;
         const ds_field *body = ds_value_alt_body(f, t->tag, &is_default);
@@ -360,14 +444,10 @@ static int ber_fields(venc *w, const ds_field *f, const ds_value *v)
 
 static int ber_seq(venc *w, const ds_field *f, const ds_value *v)
 {
-    venc m = *w;
-    m.buf = NULL;
-    m.len = 0;
-    if (ber_fields(&m, f, v)) {
-        w->failed = 1;
-        return -1;
-    }
-    if (put_len(w, m.len, v->len_bytes)) return -1;
+    mark m = measure_begin(w);
+    int rc = ber_fields(w, f, v);
+    size_t n = measure_end(w, m);
+    if (rc || put_len(w, n, v->len_bytes)) return -1;
     return ber_fields(w, f, v);
 }
 
@@ -378,7 +458,7 @@ static int rest(venc *w, const ds_field *f, const ds_value *v)
         if (!fits(v->u, 4)) return refuse(w, "%llu does not fit 4 bytes", (unsigned long long)v->u);
         size_t n = 1;
         while (n < 4 && (v->u >> (8 * n))) n++;
-        if (v->len > n && v->len <= 4) n = v->len;
+        if (v->len > n && v->len <= 5) n = v->len; /* 5: a 4-byte value with its high bit set */
         return put_uint(w, v->u, n);
     }
     case SK_REST_ENUM:
@@ -438,6 +518,7 @@ static int field_body(venc *w, const ds_field *f, const ds_value *v)
     case SK_BER_TLV:
         return tlv(w, f->tag, f->sub, v);
     case SK_BER_CHOICE: {
+        if (raw_choice(v)) return put(w, v->child->bytes, v->child->len); /* the whole TLV as it is */
         if (v->flags & DS_VALUE_UNCHOSEN) return refuse(w, "no alternative chosen");
         int is_default;
         const ds_field *body = ds_value_alt_body(f, v->tag, &is_default);
@@ -467,12 +548,15 @@ static int apdu(venc *w, const ds_value *v)
     if (!f) return refuse(w, "0x%02X is not the tag of an APDU", v->tag);
     if (!v->child) return refuse(w, "the APDU has no fields");
     if (v->child->next) return refuse(w, "more values than the APDU has fields");
+    w->stopped = 0; /* raw bytes in it stop the APDU carrying it too */
     return put_u8(w, v->tag) || field(w, f, v->child) ? -1 : 0;
 }
 
 static void start(venc *w, uint8_t *buf, size_t cap, char *err, size_t errsz)
 {
-    memset(w, 0, sizeof *w);
+    /* not the path: only the steps below depth are read */
+    w->failed = w->stopped = w->depth = 0;
+    w->len = 0;
     w->buf = buf;
     w->cap = buf ? cap : 0;
     w->err = err;
@@ -483,8 +567,7 @@ static void start(venc *w, uint8_t *buf, size_t cap, char *err, size_t errsz)
 int ds_value_encode_apdu(const ds_value *v, uint8_t *buf, size_t cap, size_t *len, char *err, size_t errsz)
 {
     venc w;
-    static uint8_t none;
-    start(&w, buf ? buf : &none, buf ? cap : 0, err, errsz);
+    start(&w, buf, cap, err, errsz);
     int rc = apdu(&w, v);
     if (len) *len = rc ? 0 : w.len;
     return rc;
@@ -493,8 +576,7 @@ int ds_value_encode_apdu(const ds_value *v, uint8_t *buf, size_t cap, size_t *le
 int ds_value_encode_data(const ds_value *v, uint8_t *buf, size_t cap, size_t *len, char *err, size_t errsz)
 {
     venc w;
-    static uint8_t none;
-    start(&w, buf ? buf : &none, buf ? cap : 0, err, errsz);
+    start(&w, buf, cap, err, errsz);
     int rc = data(&w, v);
     if (len) *len = rc ? 0 : w.len;
     return rc;

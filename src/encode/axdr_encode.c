@@ -26,6 +26,7 @@
 #include <strings.h>
 
 #include "apdu/axdr.h"
+#include "apdu/value_int.h"
 
 typedef enum value_kind {
     VK_BARE,       /* None, DontCare: the tag alone */
@@ -611,6 +612,159 @@ static int encode_compact(ds_enc *enc, const xmlNode *node, ds_buf *out)
     }
     leave(enc);
     return r;
+}
+
+/* ---- into values ------------------------------------------------------------------------------ */
+
+/* The same reading as encode_value, into a Data value: leaves are read by the code above into
+ * `scratch` (their content bytes) and kept as the value's number or bytes; containers hold their
+ * elements; a compact array is read to bytes and decoded. */
+
+typedef struct vread {
+    ds_enc *enc;
+    ds_value_arena *a;
+    ds_buf *scratch;
+} vread;
+
+static int value_room(vread *r, const xmlNode *node)
+{
+    return ds_enc_fail(r->enc, node, "<%s>: %s", ds_x_name(node), ds_value_arena_error(r->a));
+}
+
+/* The content after an A-XDR length at p[0..n): *k = the length's bytes. */
+static size_t after_length(const uint8_t *p, size_t n, size_t *k)
+{
+    *k = n && (p[0] & 0x80) ? 1 + (size_t)(p[0] & 0x7F) : 1;
+    return n >= *k ? n - *k : 0;
+}
+
+static uint64_t big_endian(const uint8_t *p, size_t n)
+{
+    uint64_t u = 0;
+    for (size_t i = 0; i < n; i++) u = u << 8 | p[i];
+    return u;
+}
+
+static int read_value(vread *r, const xmlNode *node, ds_value *parent);
+
+/* Bytes the decoder could not read: raw bytes, and the rest of the APDU is in them. */
+static int raw_value(vread *r, const xmlNode *node, ds_value *parent)
+{
+    ds_value *raw = ds_value_node(r->a, DS_VALUE_RAW, NULL);
+    const char *v = raw ? ds_enc_need_value(r->enc, node) : NULL;
+    if (!raw) return value_room(r, node);
+    if (!v) return -1;
+    ds_buf_reset(r->scratch);
+    if (ds_enc_hex(r->enc, node, v, -1, r->scratch)) return -1;
+    if (ds_value_set_bytes(r->a, raw, r->scratch->p, r->scratch->len)) return value_room(r, node);
+    ds_value_link(parent, raw);
+    r->enc->stopped = 1;
+    return 0;
+}
+
+static int read_container(vread *r, const xmlNode *node, ds_value *v)
+{
+    ds_enc *enc = r->enc;
+    const xmlNode *cut = undecoded_child(node);
+    size_t count = ds_x_count(node);
+    int shortened = cut_short(node);
+    if (shortened && ds_enc_qty(enc, node, &count)) return -1;
+    if (count > DS_BUF_MAX)
+        return ds_enc_fail(enc, node, "<%s>: %zu elements do not fit", ds_x_name(node), count);
+    if (shortened || cut) ds_value_cut_short(v, count); /* the count is not that of the elements there */
+    if (enter(enc, node)) return -1;
+    ds_enc_note_count(enc, node, ds_x_attr(node, "Qty"), count);
+    int rc = 0;
+    for (xmlNode *child = ds_x_first(node); child && !rc && !enc->stopped; child = ds_x_next(child))
+        rc = child == cut ? raw_value(r, child, v) : read_value(r, child, v);
+    leave(enc);
+    return rc;
+}
+
+/* A leaf: its content bytes as encode_simple writes them, kept as the value's fields. */
+static int read_simple(vread *r, const xmlNode *node, const data_type *t, ds_value *v)
+{
+    ds_buf *b = r->scratch;
+    ds_buf_reset(b);
+    if (encode_simple(r->enc, node, t, b) || check_out(r->enc, node, b)) return -1;
+    size_t k;
+    switch (t->kind) {
+    case VK_BOOLEAN:
+        v->u = b->len ? b->p[0] : 0;
+        return 0;
+    case VK_UINT:
+        v->u = big_endian(b->p, b->len);
+        v->i = (int64_t)(v->u & INT64_MAX);
+        return 0;
+    case VK_SINT: {
+        uint64_t u = big_endian(b->p, b->len);
+        size_t bits = 8 * b->len;
+        if (bits && bits < 64 && (u >> (bits - 1)) & 1) u |= ~(uint64_t)0 << bits; /* sign-extended */
+        v->u = u;
+        v->i = (int64_t)u;
+        return 0;
+    }
+    case VK_BITS: {
+        size_t n = after_length(b->p, b->len, &k);
+        v->u = k == 1 ? b->p[0] : big_endian(b->p + 1, k - 1);
+        return ds_value_set_bytes(r->a, v, b->p + k, n) ? value_room(r, node) : 0;
+    }
+    case VK_OCTETS: case VK_TEXT: {
+        size_t n = after_length(b->p, b->len, &k);
+        return ds_value_set_bytes(r->a, v, b->p + k, n) ? value_room(r, node) : 0;
+    }
+    default: /* fixed-size bytes: floats, dates */
+        return ds_value_set_bytes(r->a, v, b->p, b->len) ? value_room(r, node) : 0;
+    }
+}
+
+/* A compact array: read to bytes by encode_compact, then decoded (its elements are values of
+ * the description's types). */
+static int read_compact(vread *r, const xmlNode *node, ds_value *parent)
+{
+    const xmlNode *cut = undecoded_child(node);
+    if (cut) {
+        ds_value *v = ds_value_node(r->a, DS_VALUE_DATA, NULL);
+        if (!v) return value_room(r, node);
+        v->tag = DS_T_COMPACT_ARRAY;
+        ds_value_link(parent, v);
+        return raw_value(r, cut, v);
+    }
+    ds_buf *b = r->scratch;
+    ds_buf_reset(b);
+    ds_buf_byte(b, DS_T_COMPACT_ARRAY);
+    if (encode_compact(r->enc, node, b) || check_out(r->enc, node, b)) return -1;
+    ds_value *v = NULL;
+    size_t used = 0;
+    ds_diag diag;
+    int bad = ds_value_decode_data(r->a, b->p, b->len, &used, &v, &diag);
+    if (bad || used != b->len) return ds_enc_fail(r->enc, node, "<%s>: %s", ds_x_name(node), bad ? diag.message : "not one value");
+    ds_value_link(parent, v);
+    return 0;
+}
+
+static int read_value(vread *r, const xmlNode *node, ds_value *parent)
+{
+    data_type room;
+    const data_type *t = find_type(node, &room);
+    if (!t) return ds_enc_fail(r->enc, node, "<%s> is not a known data type", ds_x_name(node));
+    if (t->kind == VK_COMPACT) return read_compact(r, node, parent);
+    ds_value *v = ds_value_node(r->a, DS_VALUE_DATA, NULL);
+    if (!v) return value_room(r, node);
+    v->tag = t->tag;
+    ds_value_link(parent, v);
+    switch (t->kind) {
+    case VK_BARE: return 0;
+    case VK_CONTAINER: return read_container(r, node, v);
+    default: return read_simple(r, node, t, v);
+    }
+}
+
+int ds_axdr_read_value(ds_enc *enc, const xmlNode *node, ds_value_arena *a, ds_buf *scratch, ds_value *parent)
+{
+    if (!node) return ds_enc_fail(enc, NULL, "missing data element");
+    vread r = {enc, a, scratch};
+    return read_value(&r, node, parent);
 }
 
 /* ---- entry point ------------------------------------------------------------------------------ */

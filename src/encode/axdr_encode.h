@@ -12,6 +12,7 @@
 
 #include <libxml/tree.h>
 
+#include "dlmscope/value.h"
 #include "encode/enc.h"
 #include "util/buf.h"
 
@@ -21,6 +22,12 @@ int ds_axdr_is_data(const xmlNode *node);
 /* Appends the A-XDR encoding (type tag included) of the Data element `node` to out.
  * 0 ok; -1 after ds_enc_fail() (out may then hold a partial encoding). */
 int ds_axdr_encode(ds_enc *enc, const xmlNode *node, ds_buf *out);
+
+/* Reads the Data element `node` into a Data value appended to parent's children (in arena a;
+ * scratch: a buffer for the leaves' bytes). The same reading as ds_axdr_encode: an <Undecoded>
+ * becomes raw bytes (and sets enc->stopped), a container it cut short keeps its Qty. 0, or -1
+ * after ds_enc_fail(). */
+int ds_axdr_read_value(ds_enc *enc, const xmlNode *node, ds_value_arena *a, ds_buf *scratch, ds_value *parent);
 
 /* The count a container announced (its Qty, in the document's number convention), for one
  * whose items an <Undecoded> cut short. */

@@ -1,5 +1,6 @@
 /* A-XDR Data encoding from XML: every type in hex and decimal mode, compact
- * arrays, Gurux spellings, and every error path with its XML line.
+ * arrays, Gurux spellings, and every error path with its XML line; each case also read into a
+ * Data value and written by value_encode.c (the APDU encoder's path), which must agree.
  * Expected bytes are computed by hand from REFERENCE.md §4 (tags, lengths,
  * compact-array layout) and GURUX-XML.md §5 (value notation). */
 #include <check.h>
@@ -14,6 +15,35 @@ static ds_enc E;
 static ds_buf B;
 static char HEXOUT[1 << 16];
 
+/* The other reading of the same element: into a Data value (ds_axdr_read_value, what the APDU
+ * encoder uses), written by value_encode.c. It must give the same bytes, or fail with the same
+ * message at the same line. */
+static void same_through_values(xmlDoc *doc, int decimal, int r)
+{
+    ds_enc e;
+    ds_enc_init(&e, decimal);
+    ds_value_arena *a = ds_value_arena_new(100000, 1 << 20);
+    ds_buf scratch;
+    ds_buf_init(&scratch);
+    ds_value holder = {0};
+    int rv = ds_axdr_read_value(&e, xmlDocGetRootElement(doc), a, &scratch, &holder);
+    ck_assert_int_eq(e.depth, 0);
+    if (r) {
+        ck_assert_msg(rv == -1, "values: no error where the bytes had \"%s\"", E.error);
+        ck_assert_str_eq(e.error, E.error);
+        ck_assert_int_eq(e.error_line, E.error_line);
+    } else {
+        ck_assert_msg(rv == 0, "values: %s (line %ld)", e.error, e.error_line);
+        static uint8_t out[1 << 16];
+        size_t n = 0;
+        char err[256];
+        ck_assert_msg(ds_value_encode_data(holder.child, out, sizeof out, &n, err, sizeof err) == 0, "%s", err);
+        ck_assert_msg(n == B.len && memcmp(out, B.p, n) == 0, "values: other bytes (%zu, want %zu)", n, B.len);
+    }
+    ds_buf_free(&scratch);
+    ds_value_arena_free(a);
+}
+
 /* Parses xml, encodes its root element; the bytes go to B (and HEXOUT as hex). */
 static int encode_xml(const char *xml, int decimal)
 {
@@ -23,6 +53,7 @@ static int encode_xml(const char *xml, int decimal)
     ds_buf_free(&B);
     ds_buf_init(&B);
     int r = ds_axdr_encode(&E, xmlDocGetRootElement(doc), &B);
+    same_through_values(doc, decimal, r);
     xmlFreeDoc(doc);
     size_t n = 0;
     for (size_t i = 0; i < B.len && n + 3 < sizeof HEXOUT; i++) n += (size_t)sprintf(HEXOUT + n, "%02X", B.p[i]);

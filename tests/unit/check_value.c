@@ -624,6 +624,115 @@ START_TEST(arena_limits)
 }
 END_TEST
 
+/* ---- raw bytes (an <Undecoded> of the XML) --------------------------------------------------------- */
+
+static ds_value *decode_hex(const char *hex)
+{
+    uint8_t in[256];
+    size_t n = test_unhex(hex, in, sizeof in);
+    ds_value *v = NULL;
+    ds_diag d;
+    ck_assert_msg(ds_value_decode_apdu(A, in, n, &v, &d) == 0, "%s: %s", hex, d.message);
+    return v;
+}
+
+static ds_value *raw_hex(const char *hex)
+{
+    uint8_t b[64];
+    size_t n = test_unhex(hex, b, sizeof b);
+    ds_value *r = ds_value_new_raw(A, b, n);
+    ck_assert_ptr_nonnull(r);
+    return r;
+}
+
+static void expect_apdu(const ds_value *v, const char *hex)
+{
+    uint8_t buf[256];
+    size_t n = 0;
+    char err[256];
+    ck_assert_msg(ds_value_encode_apdu(v, buf, sizeof buf, &n, err, sizeof err) == 0, "%s", err);
+    expect_bytes(buf, n, hex);
+}
+
+/* Expected bytes: the APDU up to the raw bytes, as value_encode writes fields (REFERENCE.md §4),
+ * then the raw bytes as they are, then nothing more of their scope. */
+START_TEST(raw_bytes_end_their_scope)
+{
+    /* an array of 3 announced, cut short after its first element: the count stays 3 */
+    ds_value *v = decode_hex("C4 01 C1 00 01 03 11 05 11 06 11 07");
+    ds_value *arr = ds_value_data(v);
+    arr->child->next = raw_hex("11 06 FF");
+    arr->count = 2;
+    ds_value_cut_short(arr, 3);
+    expect_apdu(v, "C4 01 C1 00 01 03 11 05 11 06 FF");
+    arr->flags &= (uint8_t)~DS_VALUE_CUT_SHORT; /* not cut short: the count is the elements there */
+    expect_apdu(v, "C4 01 C1 00 01 02 11 05 11 06 FF");
+
+    /* a SEQUENCE OF (get-response-with-list) cut short in its second item, 3 announced */
+    v = decode_hex("C4 03 C1 02 00 11 05 00 11 06");
+    ds_value *list = ds_value_find(v, "GetResponse/GetResponseWithList/Result");
+    ck_assert_int_eq(list->kind, DS_VALUE_LIST);
+    list->child->next = raw_hex("00 11");
+    ds_value_cut_short(list, 3);
+    expect_apdu(v, "C4 03 C1 03 00 11 05 00 11");
+    list->child->next->next = raw_hex("00"); /* nothing may follow the raw bytes */
+    expect_refusal(v, "values after raw bytes");
+
+    /* raw bytes in a named group end the APDU: the optional after the group is not written, and
+     * a value left for it is refused */
+    v = decode_hex("C3 01 C1 00 03 01 00 01 08 00 FF 02 00");
+    ds_value *md = ds_value_find(v, "ActionRequest/ActionRequestNormal/MethodDescriptor");
+    ds_value *inst = ds_value_find(md, "InstanceId");
+    inst->next = raw_hex("02 FF");
+    expect_refusal(v, "values after raw bytes");
+    md->next = NULL;
+    expect_apdu(v, "C3 01 C1 00 03 01 00 01 08 00 FF 02 FF");
+
+    /* a choice whose tag could not be read: the raw bytes are tag and body */
+    v = ds_value_new_apdu(A, 0xC4);
+    ds_value *resp = ds_value_find(v, "GetResponse");
+    ck_assert(resp->flags & DS_VALUE_UNCHOSEN);
+    resp->child = NULL;
+    ds_value_append(resp, raw_hex("09 01 02"));
+    expect_apdu(v, "C4 09 01 02");
+
+    /* a compact array the decoder could not read: all its bytes after the type tag */
+    ds_value *ca = ds_value_new_data(A, DS_DATA_COMPACT_ARRAY);
+    ds_value_append(ca, raw_hex("01 02 03"));
+    uint8_t buf[16];
+    size_t n = 0;
+    char err[128];
+    ck_assert_int_eq(ds_value_encode_data(ca, buf, sizeof buf, &n, err, sizeof err), 0);
+    expect_bytes(buf, n, "13 01 02 03");
+}
+END_TEST
+
+/* In BER, a field is a scope of its own: raw bytes in a field or for a whole field stop nothing
+ * after it. The AARQ is the one of association_builders (hand-checked there). */
+START_TEST(raw_bytes_in_ber_fields)
+{
+    static const char AARQ[] = "60 1D A1 09 06 07 60 85 74 05 08 01 01 BE 10 04 0E 01 00 00 00 06 5F 1F 04 00 00 7E 1F 04 B0";
+    ds_value *v = decode_hex(AARQ);
+    ds_value *seq = v->child;
+    ck_assert_int_eq(seq->kind, DS_VALUE_GROUP);
+    ds_value *context = seq->child;
+    ck_assert_int_eq(context->kind, DS_VALUE_TAGGED);
+    ck_assert_uint_eq(context->tag, 0xA1);
+    /* the whole application-context field as raw bytes */
+    ds_value *raw = raw_hex("A1 09 06 07 60 85 74 05 08 01 01");
+    raw->next = context->next;
+    seq->child = raw;
+    expect_apdu(v, AARQ);
+    /* the content of the field as raw bytes: its length is measured over them, and the
+     * user-information field after it is still written */
+    seq->child = context;
+    context->child = raw_hex("06 07 60 85 74 05 08 01 01");
+    expect_apdu(v, AARQ);
+    context->child = raw_hex("06 02 60 85");
+    expect_apdu(v, "60 18 A1 04 06 02 60 85 BE 10 04 0E 01 00 00 00 06 5F 1F 04 00 00 7E 1F 04 B0");
+}
+END_TEST
+
 /* ---- every APDU of the test data (tests/e2e/values.sh gives the list) ---------------------------------- */
 
 static size_t errors_of_xml_decoder(const uint8_t *p, size_t n)
@@ -710,6 +819,8 @@ int main(void)
     tcase_add_test(t, lenient_join_says_what_came);
     tcase_add_test(t, refusals_name_the_field);
     tcase_add_test(t, arena_limits);
+    tcase_add_test(t, raw_bytes_end_their_scope);
+    tcase_add_test(t, raw_bytes_in_ber_fields);
     suite_add_tcase(s, t);
     t = tcase_create("corpus");
     tcase_set_timeout(t, 300);
