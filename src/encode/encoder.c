@@ -831,6 +831,7 @@ static void encoder_free(encoder *x)
     ds_buf_free(&x->pending.queue);
     ds_buf_free(&x->held);
     if (x->null_sink) ds_sink_destroy(x->null_sink);
+    ds_apdu_encode_release();
 }
 
 static int finish(encoder *x, ds_encode_stats *stats)

@@ -729,8 +729,16 @@ static int write_values(ds_enc *enc, const xmlNode *node, const ds_value *apdu, 
 }
 
 /* One arena kept from APDU to APDU (its first block stays): an encode takes it, or a new one when
- * it is in use, and gives it back reset. */
-static ds_value_arena *spare_arena;
+ * it is in use, and gives it back reset. One per thread, so that threads encoding at once never
+ * share it; released when an encoding run ends (ds_apdu_encode_release), so nothing outlives the
+ * library call. */
+static _Thread_local ds_value_arena *spare_arena;
+
+void ds_apdu_encode_release(void)
+{
+    ds_value_arena_free(spare_arena);
+    spare_arena = NULL;
+}
 
 int ds_apdu_encode(ds_enc *enc, const xmlNode *node, ds_buf *out)
 {

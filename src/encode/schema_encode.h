@@ -15,5 +15,7 @@ int ds_apdu_is_element(const xmlNode *node);
 int ds_apdu_is_name(const char *name);
 /* Encodes an APDU element (tag byte included). 0 or -1 with the error in enc. */
 int ds_apdu_encode(ds_enc *enc, const xmlNode *node, ds_buf *out);
+/* Frees the arena this thread keeps from one ds_apdu_encode to the next (the end of a run). */
+void ds_apdu_encode_release(void);
 
 #endif
