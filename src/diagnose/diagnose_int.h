@@ -193,6 +193,7 @@ struct dg_conv {
     int has_wrapper;
     ds_hdlc_params snrm, ua;
     int has_snrm, has_ua;
+    ds_direction snrm_dir;     /* the client's direction in the trace (SNRM), for equal addresses */
     int link_up;               /* between the UA that answered an SNRM and DISC/UA or DM */
     dg_seq seq[2];
     uint64_t last_wire_hash;
