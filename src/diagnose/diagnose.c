@@ -684,6 +684,7 @@ void ds_diagnoser_free(ds_diagnoser *g)
     if (!g) return;
     for (size_t i = 0; i < g->nconvs; i++) {
         dg_image_free(&g->convs[i]->image);
+        dg_service_free(g->convs[i]);
         free(g->convs[i]);
     }
     free(g->convs);
