@@ -114,6 +114,29 @@ START_TEST(image_block_numbers_out_of_range)
 }
 END_TEST
 
+/* An image of 16 bytes in 8-byte blocks; block 0's ACTION in two parameter blocks (action-request-
+ * with-first-pblock C3 04, answered next-pblock C7 04, then with-pblock C3 06 with the last-block
+ * flag), block 1's in one: the parameter structure{double-long-unsigned 0, octet-string(8)} split
+ * after its octet-string tag (IEC 62056-5-3 DataBlock-SA: last-block, block-number, raw-data) */
+START_TEST(image_block_in_pblocks)
+{
+    static const char *const PBLOCKS[] = {
+        "C301C1001200002C0000FF01010202090246310600000010",
+        "C701C10000",
+        "C304C1001200002C0000FF0200000000010802020600000000 09",
+        "C704C100000001",
+        "C306C10100000002 09 080102030405060708",
+        "C701C10000",
+        "C301C1001200002C0000FF02010202060000000109081112131415161718",
+        "C701C10000",
+    };
+    seen s = diagnose_records(PBLOCKS, 8);
+    ck_assert_str_eq(s.codes, "image.block-size-not-read@1 image.transfer@8 ");
+    ck_assert_msg(strstr(s.fields, "image.transfer: identifier=F1 size=16 blocks_sent=2 blocks_acknowledged=2") != NULL,
+                  "%s", s.fields);
+}
+END_TEST
+
 /* An HDLC trace (testdata/diagnose/link-sequence.hex's frames) fed at once and a byte at a time */
 static seen diagnose_stream(const uint8_t *p, size_t n, size_t piece)
 {
@@ -424,6 +447,7 @@ static Suite *diagnose_suite(void)
     tcase_add_test(t, a_mismatch_and_its_cause_are_one_finding);
     tcase_add_test(t, a_key_that_reads_as_text);
     tcase_add_test(t, hdlc_sides_with_one_address_byte);
+    tcase_add_test(t, image_block_in_pblocks);
     suite_add_tcase(s, t);
     return s;
 }
