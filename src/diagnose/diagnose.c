@@ -129,9 +129,39 @@ static uint64_t addr_key(const ds_hdlc_addr *a)
     return (uint64_t)a->len << 32 | a->packed;
 }
 
-static dg_seq *seq_of(dg_conv *c, const ds_hdlc_addr *a, int make)
+static ds_direction opposite(ds_direction d)
+{
+    switch (d) {
+    case DS_DIR_TX: return DS_DIR_RX;
+    case DS_DIR_RX: return DS_DIR_TX;
+    case DS_DIR_TO_SERVER: return DS_DIR_TO_CLIENT;
+    case DS_DIR_TO_CLIENT: return DS_DIR_TO_SERVER;
+    default: return DS_DIR_UNKNOWN;
+    }
+}
+
+/* The station whose counts a frame's sender keeps. Client SAP 1 and a one-byte server address 1
+ * are the same address byte (03): with equal source and destination only the trace's direction
+ * tells the two sides apart, so it is part of the key (the decoder does the same). */
+static uint64_t station_key(const ds_hdlc_addr *a, const ds_hdlc_info *h, ds_direction dir)
 {
     uint64_t k = addr_key(a);
+    if (addr_key(&h->src) == addr_key(&h->dst) && dir != DS_DIR_UNKNOWN) k |= (uint64_t)dir << 40;
+    return k;
+}
+
+static uint64_t sender_key(const ds_frame *f)
+{
+    return station_key(&f->u.hdlc.src, &f->u.hdlc, f->meta.dir);
+}
+
+static uint64_t receiver_key(const ds_frame *f)
+{
+    return station_key(&f->u.hdlc.dst, &f->u.hdlc, opposite(f->meta.dir));
+}
+
+static dg_seq *seq_of(dg_conv *c, uint64_t k, int make)
+{
     for (int i = 0; i < 2; i++)
         if (c->seq[i].used && c->seq[i].addr == k) return &c->seq[i];
     if (!make) return NULL;
@@ -170,10 +200,11 @@ static void learn_addresses(dg_conv *c, const ds_hdlc_info *h)
     }
 }
 
-static void nr_check(dg_conv *c, const ds_hdlc_info *h)
+static void nr_check(dg_conv *c, const ds_frame *f)
 {
+    const ds_hdlc_info *h = &f->u.hdlc;
     if (h->nr < 0) return;
-    dg_seq *me = seq_of(c, &h->src, 1);
+    dg_seq *me = seq_of(c, sender_key(f), 1);
     dg_seq *other = &c->seq[me == &c->seq[0] ? 1 : 0];
     if (!other->used || other->expect < 0 || other->acked < 0) {
         if (other->used) other->acked = h->nr;
@@ -197,7 +228,7 @@ static void nr_check(dg_conv *c, const ds_hdlc_info *h)
 static void ns_check(dg_conv *c, const ds_frame *f)
 {
     const ds_hdlc_info *h = &f->u.hdlc;
-    dg_seq *s = seq_of(c, &h->src, 1);
+    dg_seq *s = seq_of(c, sender_key(f), 1);
     uint64_t hash = hash_bytes(f->info, f->info_len);
     if (s->expect >= 0 && h->ns != s->expect) {
         dg_finding b;
@@ -280,6 +311,7 @@ static void hdlc_frame(dg_conv *c, const ds_frame *f)
     case DS_HDLC_SNRM:
         c->has_snrm = 1;
         c->snrm = h->params;
+        c->snrm_dir = f->meta.dir;
         c->has_ua = 0;
         break;
     case DS_HDLC_UA:
@@ -291,8 +323,8 @@ static void hdlc_frame(dg_conv *c, const ds_frame *f)
             c->has_ua = 1;
             c->link_up = c->has_snrm;
             c->ua = h->params;
-            seq_of(c, &h->src, 1);
-            seq_of(c, &h->dst, 1);
+            seq_of(c, sender_key(f), 1);
+            seq_of(c, receiver_key(f), 1);
             seq_reset(c);
             c->end = DG_END_OPEN;
         }
@@ -305,20 +337,23 @@ static void hdlc_frame(dg_conv *c, const ds_frame *f)
     case DS_HDLC_I:
         if (on_the_link(c, h)) {
             ns_check(c, f);
-            nr_check(c, h);
+            nr_check(c, f);
         }
         break;
     case DS_HDLC_RR:
     case DS_HDLC_RNR:
     case DS_HDLC_REJ:
-        if (on_the_link(c, h)) nr_check(c, h);
+        if (on_the_link(c, h)) nr_check(c, f);
         break;
     default: break;
     }
     c->last_was_disc = h->type == DS_HDLC_DISC;
     /* the information field against the UA's max info of the sender's direction (default 128) */
     if ((h->type == DS_HDLC_I || h->type == DS_HDLC_UI) && on_the_link(c, h)) {
-        int from_client = addr_key(&h->src) == addr_key(&c->client);
+        int from_client = addr_key(&h->src) != addr_key(&h->dst) || f->meta.dir == DS_DIR_UNKNOWN ||
+                                  c->snrm_dir == DS_DIR_UNKNOWN
+                              ? addr_key(&h->src) == addr_key(&c->client)
+                              : f->meta.dir == c->snrm_dir;
         uint32_t max = from_client ? (c->ua.has_max_info_rx ? c->ua.max_info_rx : 128)
                                    : (c->ua.has_max_info_tx ? c->ua.max_info_tx : 128);
         if (f->info_len > max) {
@@ -652,6 +687,7 @@ void ds_diagnoser_free(ds_diagnoser *g)
     if (!g) return;
     for (size_t i = 0; i < g->nconvs; i++) {
         dg_image_free(&g->convs[i]->image);
+        dg_service_free(g->convs[i]);
         free(g->convs[i]);
     }
     free(g->convs);

@@ -68,6 +68,7 @@
 
 #define DG_PENDING_MAX 8        /* open requests kept per conversation */
 #define DG_IMAGE_BLOCKS_MAX (1u << 16) /* block numbers tracked per transfer (8 KiB per bitmap) */
+#define DG_PBLOCK_MAX (1u << 20) /* bytes of an ACTION's joined pblocks (the decoder's limit too) */
 #define DG_ID_MAX 64            /* bytes of an image identifier kept */
 #define DG_IC_SENDERS_MAX 8     /* invocation counters kept per conversation (sender and key) */
 
@@ -121,6 +122,11 @@ typedef struct dg_image {
     unsigned initiates;
     uint64_t initiate_frame;
     uint8_t *sent, *acked;      /* bitmaps of DG_IMAGE_BLOCKS_MAX bits, made on the first block */
+    /* blocks the meter said it holds (attribute 3 or 4 read back): a resumed transfer does not
+     * send them again; made with the other two */
+    uint8_t *stored;
+    uint64_t blocks_stored;
+    uint64_t stored_before_first;  /* blocks_stored when the trace's first block was sent */
     uint64_t blocks_sent, blocks_acked, blocks_repeated, blocks_failed;
     int64_t max_block;          /* highest block number sent, -1 none */
     size_t max_block_len, max_block_apdu;
@@ -193,6 +199,7 @@ struct dg_conv {
     int has_wrapper;
     ds_hdlc_params snrm, ua;
     int has_snrm, has_ua;
+    ds_direction snrm_dir;     /* the client's direction in the trace (SNRM), for equal addresses */
     int link_up;               /* between the UA that answered an SNRM and DISC/UA or DM */
     dg_seq seq[2];
     uint64_t last_wire_hash;
@@ -233,6 +240,13 @@ struct dg_conv {
     uint32_t services[256];    /* APDUs per tag */
     dg_request pending[DG_PENDING_MAX];
     size_t npending;
+    /* an ACTION request sent in parameter blocks (action-request-with-first-pblock, then
+     * -with-pblock): the method of the first block, and the blocks' raw data joined (allocated
+     * as blocks come, at most DG_PBLOCK_MAX bytes) */
+    int pblock_has_ref;
+    dg_request pblock_ref;
+    int pblock_join_used;
+    ds_block_join pblock_join;
     dg_end end;
     uint64_t end_frame;
     dg_image image;
@@ -271,6 +285,8 @@ void dg_security_keys(ds_diagnoser *g, dg_conv *c);
 void dg_service_apdu(dg_conv *c, const ds_apdu_event *ev);
 void dg_service_flush_stash(dg_conv *c);
 void dg_service_end(dg_conv *c);
+/* Frees what the services keep (the pblocks being joined) */
+void dg_service_free(dg_conv *c);
 /* "get 1/0.0.44.0.0.255/2" of a request */
 void dg_ref_text(const dg_request *r, char *out, size_t size);
 const char *dg_data_access_name(uint32_t v);

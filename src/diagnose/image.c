@@ -36,12 +36,23 @@ static void set_bit(uint8_t *map, uint64_t n)
     if (map && n < DG_IMAGE_BLOCKS_MAX) map[n >> 3] |= (uint8_t)(1u << (n & 7));
 }
 
+static int maps(dg_image *im);
+
+/* A block the meter says it holds (bit i of image_transferred_blocks_status, i from 0) */
+static void set_stored(dg_image *im, uint64_t i)
+{
+    if (bit(im->stored, i)) return;
+    set_bit(im->stored, i);
+    im->blocks_stored++;
+}
+
 static int maps(dg_image *im)
 {
     if (im->sent) return 0;
     im->sent = calloc(1, DG_IMAGE_BLOCKS_MAX / 8);
     im->acked = calloc(1, DG_IMAGE_BLOCKS_MAX / 8);
-    if (im->sent && im->acked) return 0;
+    im->stored = calloc(1, DG_IMAGE_BLOCKS_MAX / 8);
+    if (im->sent && im->acked && im->stored) return 0;
     dg_image_free(im);
     return -1;
 }
@@ -50,13 +61,16 @@ void dg_image_free(dg_image *im)
 {
     free(im->sent);
     free(im->acked);
-    im->sent = im->acked = NULL;
+    free(im->stored);
+    im->sent = im->acked = im->stored = NULL;
 }
 
 static void restart(dg_image *im)
 {
     if (im->sent) memset(im->sent, 0, DG_IMAGE_BLOCKS_MAX / 8);
     if (im->acked) memset(im->acked, 0, DG_IMAGE_BLOCKS_MAX / 8);
+    if (im->stored) memset(im->stored, 0, DG_IMAGE_BLOCKS_MAX / 8);
+    im->blocks_stored = im->stored_before_first = 0;
     im->blocks_sent = im->blocks_acked = im->blocks_repeated = im->blocks_failed = 0;
     im->max_block = im->failed_block = -1;
     im->max_block_len = im->max_block_apdu = 0;
@@ -180,6 +194,7 @@ static void block(dg_conv *c, dg_request *r, const ds_value *apdu, size_t apdu_l
     } else if (bit(im->sent, n)) {
         im->blocks_repeated++; /* a retry after an error or a lost answer */
     }
+    if (im->blocks_sent == 0) im->stored_before_first = im->blocks_stored;
     set_bit(im->sent, n);
     im->blocks_sent++;
     if ((int64_t)n > im->max_block) im->max_block = (int64_t)n;
@@ -209,7 +224,7 @@ static void missing(dg_conv *c)
     char list[120] = "";
     size_t used = 0;
     for (uint64_t i = 0; i < expected; i++) {
-        if (bit(map, i)) continue;
+        if (bit(map, i) || bit(im->stored, i)) continue;
         if (count < 8 && used < sizeof list - 24)
             used += (size_t)snprintf(list + used, sizeof list - used, "%s%llu", count ? ", " : "", (unsigned long long)i);
         count++;
@@ -315,9 +330,18 @@ static void got_attribute(dg_conv *c, uint8_t attr, const ds_value *apdu)
         else if (d->u == 2 || d->u == 5) dg_hint(&b, "still running: read the status again later");
         dg_num(&b, "status", d->u);
         dg_emit(&b);
+    } else if (attr == ATTR_FIRST_NOT_TRANSFERRED && d->tag == DS_DATA_DOUBLE_LONG_UNSIGNED) {
+        /* the blocks before it are in the meter */
+        if (maps(im)) return;
+        for (uint64_t i = 0; i < d->u && i < DG_IMAGE_BLOCKS_MAX; i++) set_stored(im, i);
     } else if (attr == ATTR_BLOCKS_STATUS && d->tag == DS_DATA_BIT_STRING) {
         uint64_t bits = d->u, set = 0;
-        for (uint64_t i = 0; i < bits && i / 8 < d->len; i++) set += (d->bytes[i / 8] >> (7 - i % 8)) & 1;
+        if (maps(im)) return;
+        for (uint64_t i = 0; i < bits && i / 8 < d->len; i++) {
+            int on = (d->bytes[i / 8] >> (7 - i % 8)) & 1;
+            set += (uint64_t)on;
+            if (on) set_stored(im, i);
+        }
         dg_finding b;
         dg_begin(&b, c, DG_IMAGE_BLOCKS_STATUS, DS_SEV_INFO);
         char about[160] = "";
@@ -371,15 +395,20 @@ void dg_image_end(dg_conv *c)
     id_text(im, id, sizeof id);
     dg_finding b;
     dg_begin(&b, c, DG_IMAGE_TRANSFER, DS_SEV_INFO);
-    dg_message(&b, "image transfer: identifier %s, size %s%llu, %llu block(s) sent, %llu acknowledged, %llu failed",
+    char resumed[120] = "";
+    if (!im->initiates && im->stored_before_first)
+        snprintf(resumed, sizeof resumed, "; resumed without image_transfer_initiate: %llu block(s) already in the meter",
+                 (unsigned long long)im->stored_before_first);
+    dg_message(&b, "image transfer: identifier %s, size %s%llu, %llu block(s) sent, %llu acknowledged, %llu failed%s",
                im->id_len ? id : "(not seen)", im->has_size ? "" : "unknown ", (unsigned long long)im->size,
                (unsigned long long)im->blocks_sent, (unsigned long long)im->blocks_acked,
-               (unsigned long long)im->blocks_failed);
+               (unsigned long long)im->blocks_failed, resumed);
     dg_str(&b, "identifier", id);
     if (im->has_size) dg_num(&b, "size", im->size);
     if (im->has_block_size) dg_num(&b, "block_size", im->block_size);
     dg_num(&b, "blocks_sent", im->blocks_sent);
     dg_num(&b, "blocks_acknowledged", im->blocks_acked);
     dg_num(&b, "initiates", im->initiates);
+    if (im->stored_before_first) dg_num(&b, "blocks_in_meter_before", im->stored_before_first);
     dg_emit(&b);
 }

@@ -1,7 +1,9 @@
 /* Requests and their answers: which request an answer belongs to, the association (AARQ/AARE),
  * and every error result in words with its usual cause. The result names are the decoder's
  * (apdu/enums.c); this file adds what they mean and what to do. */
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "apdu/apdu_tags.h"
@@ -194,6 +196,52 @@ static void method_parameter(dg_conv *c, const dg_request *r, const ds_value *ap
     dg_emit(&b);
 }
 
+/* An ACTION request in parameter blocks: the first block names the method, the later ones only
+ * carry on its raw data. Each block request takes the first one's method (so that an answer or
+ * an exception in between is said of it); once the last block is in, the joined bytes are the
+ * method's parameter (one A-XDR Data), and an image_block_transfer is counted with that last
+ * request, whose answer is the method's result. 1 when v was such a block. */
+static int action_pblock(dg_conv *c, dg_request *r, const ds_apdu_event *ev)
+{
+    const ds_value *pb = ds_value_find_any(ev->value, "PBlock");
+    if (!pb) return 0;
+    const ds_value *last = ds_value_find_any(pb, "LastBlock"), *num = ds_value_find_any(pb, "BlockNumber");
+    const ds_value *raw = ds_value_find_any(pb, "RawData");
+    if (r->has_ref) {
+        c->pblock_ref = *r;
+        c->pblock_has_ref = 1;
+    } else if (c->pblock_has_ref) {
+        r->has_ref = 1;
+        r->class_id = c->pblock_ref.class_id;
+        memcpy(r->obis, c->pblock_ref.obis, sizeof r->obis);
+        r->id = c->pblock_ref.id;
+    }
+    if (!last || !num || !raw || num->u > UINT32_MAX) return 1;
+    if (!c->pblock_join_used) ds_block_join_init_growing(&c->pblock_join, DG_PBLOCK_MAX), c->pblock_join_used = 1;
+    ds_block_step st = ds_block_join_take(&c->pblock_join, (uint32_t)num->u, last->u != 0, raw->bytes, raw->len);
+    if (st.outcome != DS_BLOCK_COMPLETE) return 1;
+    uint8_t *whole = NULL;
+    size_t n = ds_block_join_detach(&c->pblock_join, &whole);
+    c->pblock_has_ref = 0;
+    if (r->has_ref && r->class_id == CLASS_IMAGE_TRANSFER && whole) {
+        /* the parameter's nodes cannot outnumber its bytes */
+        ds_value_arena *a = ds_value_arena_new(n + 1, n + 1);
+        ds_value *param = NULL;
+        size_t used = 0;
+        if (a && ds_value_decode_data(a, whole, n, &used, &param, NULL) == 0 && param)
+            dg_image_request(c, r, param, ev->len);
+        ds_value_arena_free(a);
+    }
+    free(whole);
+    return 1;
+}
+
+void dg_service_free(dg_conv *c)
+{
+    if (c->pblock_join_used) ds_block_join_free(&c->pblock_join);
+    c->pblock_join_used = 0;
+}
+
 static void request(dg_conv *c, uint8_t tag, const ds_apdu_event *ev, int invoke)
 {
     dg_request r;
@@ -207,12 +255,15 @@ static void request(dg_conv *c, uint8_t tag, const ds_apdu_event *ev, int invoke
     if (v && ds_value_class_id(v, &r.class_id) == 0 && ds_value_instance_id(v, r.obis) == 0 &&
         ds_value_attribute_id(v, &r.id) == 0)
         r.has_ref = 1;
-    if (r.has_ref && tag == DS_APDU_TAG_ACTION_REQUEST && r.class_id == CLASS_DISCONNECT_CONTROL &&
+    if (v && tag == DS_APDU_TAG_ACTION_REQUEST && action_pblock(c, &r, ev)) {
+        /* counted when its last block is in */
+    } else if (r.has_ref && tag == DS_APDU_TAG_ACTION_REQUEST && r.class_id == CLASS_DISCONNECT_CONTROL &&
         (r.id == 1 || r.id == 2) && !disconnect_param_ok(v)) {
         r.param_bad = 1;
         method_parameter(c, &r, v);
+    } else if (r.has_ref && r.class_id == CLASS_IMAGE_TRANSFER) {
+        dg_image_request(c, &r, v, ev->len);
     }
-    if (r.has_ref && r.class_id == CLASS_IMAGE_TRANSFER) dg_image_request(c, &r, v, ev->len);
     if (v) {
         uint32_t iip;
         /* an unconfirmed get/set/action waits for nothing */

@@ -27,6 +27,14 @@
 #     --continue-on-error runs it (exit 1 both ways);
 #   - variables: a value read earlier expected and written back, and given to a method of
 #     another type: refused when it runs, no ACTION of class 70 (0046) in the transcript (exit 1).
+#   - the same model without GBT: each block's ACTION goes in parameter blocks (action-request-
+#     with-first-pblock, then -with-pblock);
+#   - `diagnose` of each transfer's transcript: the summary (identifier, size, blocks sent and
+#     acknowledged, failed) and no finding but the faults injected: block 2 refused (one error,
+#     958 sent), verify busy (three temporary-failure), the cut link (the last block unanswered,
+#     the rest missing), the silent meter (no-answer warnings only); the resumed run counts the
+#     blocks the meter had (attribute 3); over HDLC client SAP 1 and server 1 share the address
+#     byte, and each side's sequence numbers are still kept apart (no link.sequence).
 # --stats (over the pty) says what the transcript holds. Each transcript decodes without an error diagnostic. Every command is bounded (timeout 30,
 # 5 s for the emulator's first line); the emulators are stopped by their process ids.
 #
@@ -96,7 +104,31 @@ stored() {
     if grep -q "image: $blocks/$blocks blocks" "$TMP/$name.err"; then pass; else fail "$name: not $blocks blocks"; fi
 }
 
+# diagnosed NAME ERRORS WARNINGS TEXT...: `diagnose` of the transcript counts ERRORS errors and
+# WARNINGS warnings ("-": any number, every one service.no-answer) and says each TEXT (fixed
+# strings: the image transfer's summary, the faults the emulator injected)
+diagnosed() {
+    name=$1 errors=$2 warnings=$3
+    shift 3
+    "$BIN" diagnose --ek $EK --ak $AK "$TMP/$name.log" >"$TMP/$name.diag" 2>&1
+    counts=$(grep -m1 '^findings:' "$TMP/$name.diag")
+    case $warnings in
+        -) ok=$(grep '^warning ' "$TMP/$name.diag" | grep -vc '^warning service\.no-answer ')
+           case $counts in "findings: $errors error(s), "*) ;; *) ok=1 ;; esac ;;
+        *) case $counts in "findings: $errors error(s), $warnings warning(s)"*) ok=0 ;; *) ok=1 ;; esac ;;
+    esac
+    if [ "$ok" = 0 ]; then pass
+    else fail "$name: diagnose: '$counts', want $errors error(s), $warnings warning(s): $(grep -m2 '^error\|^warning' "$TMP/$name.diag")"; fi
+    for text in "$@"; do
+        if grep -qF -- "$text" "$TMP/$name.diag"; then pass
+        else fail "$name: diagnose does not say '$text': $(grep -m1 'image transfer:' "$TMP/$name.diag")"; fi
+    done
+}
+
 tcp_port() { echo "$LISTEN" | sed -n 's/^listening on tcp 127\.0\.0\.1:\([0-9]*\).*/\1/p'; }
+
+blocks=$(( (IMAGE_BYTES + 255) / 256 ))
+SUMMARY="image transfer: identifier fw-2.0, size $IMAGE_BYTES, $blocks block(s) sent, $blocks acknowledged, 0 failed"
 
 # ---- TCP with the wrapper ----
 mkdir -p "$TMP/store-tcp" "$TMP/store-faults"
@@ -133,6 +165,7 @@ else
     # shellcheck disable=SC2086
     run tcp-image 0 --tcp 127.0.0.1:$PORT $GMAC "$TMP/image.xml"
     stored tcp-image "$TMP/store-tcp"
+    diagnosed tcp-image 0 0 "$SUMMARY" "image_verify answered Success (0)" "image_activate answered Success (0)"
 fi
 
 start faults --tcp 0 --store-images "$TMP/store-faults" --refuse-block 2 --verify-busy 3
@@ -147,6 +180,11 @@ else
     else fail "tcp-faults: block 2 not refused and sent again"; fi
     if [ "$(grep -c 'verify answered temporary-failure' "$TMP/tcp-faults.err")" = 3 ]; then pass
     else fail "tcp-faults: verify not answered temporary-failure three times"; fi
+    # the refused block is the one error; block 2 sent twice, acknowledged once
+    diagnosed tcp-faults 1 0 "error image.block-failed" "image block 2 answered with HardwareFault (1)" \
+        "$((blocks + 1)) block(s) sent, $blocks acknowledged, 1 failed"
+    if [ "$(grep -c 'image_verify answered TemporaryFailure (2)' "$TMP/tcp-faults.diag")" = 3 ]; then pass
+    else fail "tcp-faults: diagnose does not say verify was answered temporary-failure three times"; fi
 fi
 
 # image_actions NAME METHOD: the image transfer ACTIONs (class 18) of METHOD in the decoded transcript
@@ -156,7 +194,6 @@ image_actions() {
 }
 
 # ---- resume after the link is cut at a random block ----
-blocks=$(( (IMAGE_BYTES + 255) / 256 ))
 CUT=$(awk -v b="$blocks" 'BEGIN { srand(); n = 2 + int(rand() * (b - 3)); print (n < 2 ? 2 : n) }')
 mkdir -p "$TMP/store-resume"
 start resume --tcp 0 --store-images "$TMP/store-resume" --reset-after-blocks "$CUT"
@@ -176,6 +213,13 @@ else
     sent=$(image_actions resume-again 2)
     if [ "$sent" = $(( blocks - CUT )) ] && [ "$(image_actions resume-cut 2)" = "$CUT" ]; then pass
     else fail "resume (cut at block $CUT): $(image_actions resume-cut 2) blocks before the cut, $sent after, want $CUT and $(( blocks - CUT ))"; fi
+    # the cut: the last block sent has no answer, the rest are missing; the second run sends only
+    # the blocks the meter lacks (attribute 3 read back) and nothing is missing
+    diagnosed resume-cut 1 1 "action-request (class 18 0.0.44.0.0.255 method 2) got no answer before the trace ends" \
+        "$(( blocks - CUT + 1 )) of the image's $blocks block(s) were never acknowledged" \
+        "image transfer: identifier fw-2.0, size $IMAGE_BYTES, $CUT block(s) sent, $(( CUT - 1 )) acknowledged, 0 failed"
+    diagnosed resume-again 0 0 \
+        "$(( blocks - CUT )) block(s) sent, $(( blocks - CUT )) acknowledged, 0 failed; resumed without image_transfer_initiate: $CUT block(s) already in the meter"
 fi
 
 # ---- reconnect after activate; the identifier in hex; the signature of attribute 7 ----
@@ -199,6 +243,9 @@ XML
         grep -q 'image: activation successful (attribute 6 = 6)' "$TMP/reboot.err" &&
         cmp -s "$TMP/store-reboot/fw-small" "$TMP/small.bin"; then pass
     else fail "reboot: not reconnected and confirmed: $(tail -3 "$TMP/reboot.err")"; fi
+    # the meter's silence after activate: requests without an answer, nothing else
+    diagnosed reboot 0 - "image transfer: identifier fw-small, size 3000, 12 block(s) sent, 12 acknowledged, 0 failed" \
+        "image_transfer_status read back: image activation successful (6)" "warning service.no-answer"
 fi
 # the emulator of the typed steps gives no signature in attribute 7
 PORT=$(echo "$PIDS" >/dev/null; sed -n 's/^listening on tcp 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$TMP/tcp.emu")
@@ -209,6 +256,8 @@ if [ -n "$PORT" ]; then
     if grep -q 'image: signature mismatch: attribute 7 gives 0 byte(s) , Signature is 2 byte(s) FFFF' "$TMP/badsig.err" &&
         ! grep -q 'image: activated' "$TMP/badsig.err" && [ "$(image_actions badsig 4)" = 0 ]; then pass
     else fail "badsig: mismatch not reported or activated all the same: $(tail -2 "$TMP/badsig.err")"; fi
+    diagnosed badsig 0 0 "image transfer: identifier fw-small, size 3000, 12 block(s) sent, 12 acknowledged, 0 failed"
+    if ! grep -q 'image_activate' "$TMP/badsig.diag"; then pass; else fail "badsig: diagnose saw an activate"; fi
 fi
 
 # ---- a pseudo-terminal with HDLC, max info 128 ----
@@ -219,6 +268,8 @@ case $LISTEN in
         # shellcheck disable=SC2086
         run pty-image 0 --serial "$TMP/meter.pty" --max-info 128 --stats $GMAC "$TMP/image.xml"
         stored pty-image "$TMP/store-pty"
+        # client SAP 1 and server 1 share the address byte 03: each side's N(S)/N(R) kept apart
+        diagnosed pty-image 0 0 "$SUMMARY"
         # a block's ACTION does not fit one frame: more I-frames to the meter than blocks
         frames=$(grep -c '^>' "$TMP/pty-image.log")
         if [ "$frames" -gt $(( 2 * (IMAGE_BYTES / 256) )) ]; then pass
@@ -270,10 +321,7 @@ else
     stored tcp-gbt-image "$TMP/store-gbt-tcp"
     gbt_image tcp-gbt-image
     # diagnose pairs the joined ciphered ACTIONs with their answers, no block is too large
-    "$BIN" diagnose --ek $EK --ak $AK "$TMP/tcp-gbt-image.log" >"$TMP/tcp-gbt-image.diag" 2>&1
-    if grep -q 'findings: 0 error(s), 0 warning(s)' "$TMP/tcp-gbt-image.diag" &&
-        grep -q '957 block(s) sent' "$TMP/tcp-gbt-image.diag"; then pass
-    else fail "tcp-gbt-image: diagnose: $(grep -m2 'findings\|^error\|^warning' "$TMP/tcp-gbt-image.diag")"; fi
+    diagnosed tcp-gbt-image 0 0 "$SUMMARY"
 fi
 start gbt-pty --pty "$TMP/gbt.pty" --max-info 128 --gbt-window 8 --store-images "$TMP/store-gbt-pty"
 case $LISTEN in
@@ -282,9 +330,27 @@ case $LISTEN in
         run pty-gbt-image 0 --serial "$TMP/gbt.pty" --max-info 128 --gbt-window 8 $GMAC "$TMP/image.xml"
         stored pty-gbt-image "$TMP/store-gbt-pty"
         gbt_image pty-gbt-image
+        diagnosed pty-gbt-image 0 0 "$SUMMARY"
         ;;
     *) fail "emulate --pty --gbt-window 8: $(head -2 "$TMP/gbt-pty.emu")" ;;
 esac
+# ---- without GBT the same model's ACTIONs go in parameter blocks (block transfer with action) ----
+# Each image block's ACTION is sent as action-request-with-first-pblock and -with-pblock requests
+# (each answered action-response-next-pblock), the last answered with the method's result:
+# diagnose joins the pblocks and counts the block with its last one.
+mkdir -p "$TMP/store-pblock"
+start pblock --tcp 0 --store-images "$TMP/store-pblock"
+PORT=$(tcp_port)
+if [ -z "$PORT" ]; then
+    fail "emulate --tcp 0 (max PDU 128): no listening line: $(head -2 "$TMP/pblock.emu")"
+else
+    # shellcheck disable=SC2086
+    run tcp-pblock-image 0 --tcp 127.0.0.1:$PORT $GMAC "$TMP/image.xml"
+    stored tcp-pblock-image "$TMP/store-pblock"
+    if grep -q '<ActionRequestWithFirstBlock>' "$TMP/tcp-pblock-image.dec"; then pass
+    else fail "tcp-pblock-image: no action-request-with-first-pblock in the transcript"; fi
+    diagnosed tcp-pblock-image 0 0 "$SUMMARY"
+fi
 MODEL=$SAVED_MODEL
 
 # ---- the bench's GBT way (tests/bench/image.sh): a block larger than the max PDU ----

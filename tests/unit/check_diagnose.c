@@ -114,6 +114,29 @@ START_TEST(image_block_numbers_out_of_range)
 }
 END_TEST
 
+/* An image of 16 bytes in 8-byte blocks; block 0's ACTION in two parameter blocks (action-request-
+ * with-first-pblock C3 04, answered next-pblock C7 04, then with-pblock C3 06 with the last-block
+ * flag), block 1's in one: the parameter structure{double-long-unsigned 0, octet-string(8)} split
+ * after its octet-string tag (IEC 62056-5-3 DataBlock-SA: last-block, block-number, raw-data) */
+START_TEST(image_block_in_pblocks)
+{
+    static const char *const PBLOCKS[] = {
+        "C301C1001200002C0000FF01010202090246310600000010",
+        "C701C10000",
+        "C304C1001200002C0000FF0200000000010802020600000000 09",
+        "C704C100000001",
+        "C306C10100000002 09 080102030405060708",
+        "C701C10000",
+        "C301C1001200002C0000FF02010202060000000109081112131415161718",
+        "C701C10000",
+    };
+    seen s = diagnose_records(PBLOCKS, 8);
+    ck_assert_str_eq(s.codes, "image.block-size-not-read@1 image.transfer@8 ");
+    ck_assert_msg(strstr(s.fields, "image.transfer: identifier=F1 size=16 blocks_sent=2 blocks_acknowledged=2") != NULL,
+                  "%s", s.fields);
+}
+END_TEST
+
 /* An HDLC trace (testdata/diagnose/link-sequence.hex's frames) fed at once and a byte at a time */
 static seen diagnose_stream(const uint8_t *p, size_t n, size_t piece)
 {
@@ -309,6 +332,106 @@ START_TEST(a_key_that_reads_as_text)
 }
 END_TEST
 
+/* ---- HDLC: client SAP 1 and server 1 both have the address byte 03 ---- */
+
+typedef struct hdlc_rec {
+    uint8_t control;
+    const char *info_hex; /* NULL: no information field */
+    ds_direction dir;
+} hdlc_rec;
+
+/* One HDLC frame, destination and source 03 (format type 3, HCS and FCS as ds_crc16_x25 gives
+ * them, low byte first): its length into *n */
+static void hdlc_frame_03(const hdlc_rec *r, uint8_t *out, size_t *n)
+{
+    size_t info_len = 0;
+    uint8_t *info = r->info_hex ? ds_hex_parse_text(r->info_hex, strlen(r->info_hex), &info_len) : NULL;
+    size_t i = 0;
+    out[i++] = 0x7E;
+    size_t len = 2 + 2 + 1 + 2 + (info ? 2 + info_len : 0); /* format, dst, src, control, HCS, info, FCS */
+    if (!info) len = 2 + 2 + 1 + 2;
+    out[i++] = (uint8_t)(0xA0 | (len >> 8));
+    out[i++] = (uint8_t)len;
+    out[i++] = 0x03;
+    out[i++] = 0x03;
+    out[i++] = r->control;
+    if (info) {
+        uint16_t hcs = ds_crc16_x25(out + 1, i - 1);
+        out[i++] = (uint8_t)hcs;
+        out[i++] = (uint8_t)(hcs >> 8);
+        memcpy(out + i, info, info_len);
+        i += info_len;
+    }
+    uint16_t fcs = ds_crc16_x25(out + 1, i - 1);
+    out[i++] = (uint8_t)fcs;
+    out[i++] = (uint8_t)(fcs >> 8);
+    out[i++] = 0x7E;
+    *n = i;
+    free(info);
+}
+
+static seen diagnose_hdlc(const hdlc_rec *recs, size_t n)
+{
+    seen s;
+    memset(&s, 0, sizeof s);
+    ds_diagnoser *g = ds_diagnoser_new(collect, &s);
+    ck_assert_ptr_nonnull(g);
+    ds_options opt;
+    ds_options_init(&opt);
+    opt.link = DS_LINK_HDLC;
+    ds_diagnoser_options(g, &opt);
+    ds_sink *sink = ds_null_sink_new();
+    ds_decoder *d = ds_decoder_new(&opt, sink, ds_diagnoser_diag, g);
+    ck_assert_ptr_nonnull(d);
+    uint64_t offset = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t frame[300];
+        size_t len = 0;
+        hdlc_frame_03(&recs[i], frame, &len);
+        ds_meta meta = {0};
+        meta.dir = recs[i].dir;
+        ds_decoder_boundary(d);
+        ds_decoder_feed(d, frame, len, offset, &meta);
+        offset += len;
+    }
+    ds_decoder_end(d);
+    ds_decoder_free(d);
+    ds_sink_destroy(sink);
+    ds_diagnoser_end(g);
+    ds_diagnoser_free(g);
+    return s;
+}
+
+/* I frame control byte: N(R) in bits 7-5, P/F, N(S) in bits 3-1 */
+#define I_CTRL(ns, nr) ((uint8_t)((nr) << 5 | 0x10 | (ns) << 1))
+/* LLC and get-request of the clock's time (class 8, 0.0.1.0.0.255, attribute 2); its answer */
+#define GET_TIME "E6E600C001C100080000010000FF0200"
+#define GOT_TIME "E6E700C401C1000904DEADBEEF"
+#define GOT_TIME2 "E6E700C401C1000904CAFEF00D"
+
+START_TEST(hdlc_sides_with_one_address_byte)
+{
+    /* SNRM and UA, then two request/answer turns: each side counts N(S) 0, 1 and acknowledges
+     * the other's frames; only the trace's direction tells client from server */
+    const hdlc_rec ok[] = {
+        {0x93, NULL, DS_DIR_TX},           {0x73, NULL, DS_DIR_RX},
+        {I_CTRL(0, 0), GET_TIME, DS_DIR_TX}, {I_CTRL(0, 1), GOT_TIME, DS_DIR_RX},
+        {I_CTRL(1, 1), GET_TIME, DS_DIR_TX}, {I_CTRL(1, 2), GOT_TIME, DS_DIR_RX},
+    };
+    seen s = diagnose_hdlc(ok, sizeof ok / sizeof ok[0]);
+    ck_assert_msg(strstr(s.codes, "link.") == NULL, "%s", s.codes);
+    /* the server counting wrongly (N(S) 0 again with another answer) is still said */
+    const hdlc_rec bad[] = {
+        {0x93, NULL, DS_DIR_TX},           {0x73, NULL, DS_DIR_RX},
+        {I_CTRL(0, 0), GET_TIME, DS_DIR_TX}, {I_CTRL(0, 1), GOT_TIME, DS_DIR_RX},
+        {I_CTRL(1, 1), GET_TIME, DS_DIR_TX}, {I_CTRL(0, 2), GOT_TIME2, DS_DIR_RX},
+    };
+    s = diagnose_hdlc(bad, sizeof bad / sizeof bad[0]);
+    ck_assert_str_eq(s.codes, "link.sequence@6 ");
+    ck_assert_ptr_nonnull(strstr(s.fields, "link.sequence: expected=1 ns=0;"));
+}
+END_TEST
+
 static Suite *diagnose_suite(void)
 {
     Suite *s = suite_create("diagnose");
@@ -325,6 +448,8 @@ static Suite *diagnose_suite(void)
     tcase_add_test(t, right_keys_say_nothing);
     tcase_add_test(t, a_mismatch_and_its_cause_are_one_finding);
     tcase_add_test(t, a_key_that_reads_as_text);
+    tcase_add_test(t, hdlc_sides_with_one_address_byte);
+    tcase_add_test(t, image_block_in_pblocks);
     suite_add_tcase(s, t);
     return s;
 }
