@@ -1,5 +1,4 @@
 /* dlmscope decode: bytes in, XML or JSON out. */
-#define _GNU_SOURCE /* fopencookie: a pipe's first bytes handed back to libpcap */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -9,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/pipe_replay.h"
 #include "dlmscope/dlmscope.h"
 
 /* The command whose options are being read (decode, diagnose): messages name it */
@@ -164,34 +164,6 @@ static size_t take_first_bytes(int fd, uint8_t *p, size_t n)
     return got;
 }
 
-/* A pipe's stream again from its start: the bytes taken, then the rest of the descriptor. */
-typedef struct taken_stream {
-    const uint8_t *first;
-    size_t n, pos;
-    int fd;
-} taken_stream;
-
-static ssize_t taken_read(void *cookie, char *buf, size_t size)
-{
-    taken_stream *t = cookie;
-    if (t->pos < t->n) {
-        size_t k = t->n - t->pos < size ? t->n - t->pos : size;
-        memcpy(buf, t->first + t->pos, k);
-        t->pos += k;
-        return (ssize_t)k;
-    }
-    for (;;) {
-        ssize_t r = read(t->fd, buf, size);
-        if (r >= 0 || errno != EINTR) return r;
-    }
-}
-
-static int taken_close(void *cookie)
-{
-    (void)cookie; /* the descriptor is the caller's */
-    return 0;
-}
-
 /* A capture or not, told by its first bytes; a pipe's are read and given back (a capture needs
  * no --pcap on a pipe). */
 static int decode_input(FILE *in, const char *name, ds_decode_args *a, ds_sink *sink)
@@ -204,9 +176,8 @@ static int decode_input(FILE *in, const char *name, ds_decode_args *a, ds_sink *
     if (a->mode == DS_INPUT_AUTO && ftell(in) < 0 && fileno(in) >= 0) { /* a pipe, terminal or socket */
         n = take_first_bytes(fileno(in), first, sizeof first);
         if (ds_capture_magic(first, n)) {
-            taken_stream t = {first, n, 0, fileno(in)};
-            cookie_io_functions_t io = {.read = taken_read, .close = taken_close};
-            FILE *whole = fopencookie(&t, "rb", io);
+            ds_pipe_replay t = {.buf = first, .n = n, .cap = n, .fd = fileno(in)};
+            FILE *whole = ds_pipe_replay_open(&t);
             if (!whole) {
                 fprintf(stderr, "dlmscope: %s: %s\n", name, strerror(errno));
                 return DS_EXIT_UNDECODABLE;

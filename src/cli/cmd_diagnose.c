@@ -1,7 +1,6 @@
 /* dlmscope diagnose: what went wrong in a trace, in words. Reads what decode reads (the same
  * options and inputs, through cli.h), decodes into no output, and lets the library's diagnoser
  * watch: a summary per conversation, then the findings; or the findings as JSON lines. */
-#define _GNU_SOURCE /* fopencookie: standard input kept while it is decoded, for the serial inference */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -11,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/pipe_replay.h"
 #include "dlmscope/dlmscope.h"
 #include "dlmscope/serial_infer.h"
 
@@ -137,53 +137,7 @@ static int check_files(char **files, int nfiles)
 /* Standard input from a pipe is gone once decoded: while it is, its first SERIAL_SCAN_MAX bytes
  * are kept (and can be read again from the start, so that a capture piped in is still told by
  * its first bytes), for the inference to read afterwards. Bounded: the rest passes through. */
-typedef struct stdin_tee {
-    uint8_t *buf;
-    size_t n;       /* bytes kept: the first ones read */
-    size_t pos;     /* the reading position in the stream */
-    int overflow;   /* more than SERIAL_SCAN_MAX were read */
-    int fd;
-} stdin_tee;
-
-static ssize_t tee_read(void *cookie, char *out, size_t size)
-{
-    stdin_tee *t = cookie;
-    if (t->pos < t->n) {
-        size_t k = t->n - t->pos < size ? t->n - t->pos : size;
-        memcpy(out, t->buf + t->pos, k);
-        t->pos += k;
-        return (ssize_t)k;
-    }
-    ssize_t r;
-    do r = read(t->fd, out, size);
-    while (r < 0 && errno == EINTR);
-    if (r <= 0) return r;
-    if (!t->overflow && t->pos == t->n) {
-        size_t keep = (size_t)r < SERIAL_SCAN_MAX - t->n ? (size_t)r : SERIAL_SCAN_MAX - t->n;
-        memcpy(t->buf + t->n, out, keep);
-        t->n += keep;
-        t->overflow = keep < (size_t)r;
-    }
-    t->pos += (size_t)r;
-    return r;
-}
-
-/* Back to a position among the bytes kept, as long as nothing beyond them was read. */
-static int tee_seek(void *cookie, off64_t *off, int whence)
-{
-    stdin_tee *t = cookie;
-    off64_t to = whence == SEEK_SET ? *off : whence == SEEK_CUR ? (off64_t)t->pos + *off : -1;
-    if (to < 0 || (uint64_t)to > t->n || t->pos > t->n) return -1;
-    t->pos = (size_t)to;
-    *off = to;
-    return 0;
-}
-
-static int tee_close(void *cookie)
-{
-    (void)cookie; /* the descriptor and the bytes kept are the caller's */
-    return 0;
-}
+typedef ds_pipe_replay stdin_tee;
 
 static int reads_stdin(char **files, int nfiles)
 {
@@ -201,8 +155,8 @@ static FILE *tee_stdin(stdin_tee *t)
     if (t->fd < 0 || lseek(t->fd, 0, SEEK_CUR) >= 0 || errno != ESPIPE) return NULL;
     t->buf = malloc(SERIAL_SCAN_MAX);
     if (!t->buf) return NULL;
-    cookie_io_functions_t io = {.read = tee_read, .seek = tee_seek, .close = tee_close};
-    FILE *f = fopencookie(t, "rb", io);
+    t->cap = SERIAL_SCAN_MAX;
+    FILE *f = ds_pipe_replay_open(t);
     if (!f) {
         free(t->buf);
         t->buf = NULL;
