@@ -3,6 +3,7 @@
 # Run from the top of the source tree. Usage: pcap.sh BIN
 #   - a pcapng, the other link types and IPv6 give the same frames as the pcap golden output
 #   - the APDUs decoded from a capture are those of the same wrapped bytes decoded from hex
+#   - HDLC over TCP split, reordered or with a segment lost: the frames sent come back (encode)
 #   - stdin, --pcap on a pipe, --filter (and a bad one), --port, --any-port, fragments, a cut file
 BIN=${1:?usage: pcap.sh BIN}
 pass=0
@@ -45,6 +46,15 @@ run pcapng-reordered 0 $KEYS $P/wrapper-tcp-reordered.pcapng
 same pcapng-reordered $G/pcap-wrapper-tcp-reordered.xml
 run pcapng-hdlc 0 $P/hdlc-tcp.pcapng
 same pcapng-hdlc $G/pcap-hdlc-tcp.xml
+for v in split reordered dropped; do
+    want=0
+    [ $v = dropped ] && want=1
+    run pcapng-hdlc-$v $want --diagnostics=json $P/hdlc-tcp-$v.pcapng
+    same pcapng-hdlc-$v $G/pcap-hdlc-tcp-$v.xml
+done
+count pcapng-hdlc-dropped-gap 1 '"code": "tcp.gap", "severity": "error", "offset": 16,' "$tmp/pcapng-hdlc-dropped.err"
+run pcapng-udp 0 $(cat $G/pcap-wrapper-udp.args) $P/wrapper-udp.pcapng
+same pcapng-udp $G/pcap-wrapper-udp.xml
 run sll2 0 $KEYS $P/wrapper-tcp-sll2.pcap
 same sll2 $G/pcap-wrapper-tcp.xml
 run null 0 $KEYS $P/wrapper-tcp-null.pcap
@@ -75,6 +85,15 @@ same hex "$tmp/stripped.xml"
 grep '^CS-u9n-' $P/streams.txt | cut -d' ' -f2 >"$tmp/hdlc.want"
 "$BIN" decode $G/pcap-hdlc-tcp.in | "$BIN" encode >"$tmp/hdlc.got" 2>"$tmp/hdlc.err"
 if cmp -s "$tmp/hdlc.want" "$tmp/hdlc.got"; then ok; else bad "hdlc round trip: frames differ from streams.txt"; fi
+# HDLC frames cut mid-frame, or reordered, repeated and overlapping: the frames sent, byte for byte
+for v in split reordered; do
+    "$BIN" decode $G/pcap-hdlc-tcp-$v.in | "$BIN" encode >"$tmp/hdlc-$v.got" 2>/dev/null
+    if cmp -s "$tmp/hdlc.want" "$tmp/hdlc-$v.got"; then ok; else bad "hdlc $v round trip: frames differ from streams.txt"; fi
+done
+# a segment of the UA lost: the UA is cut, and every other frame is the one sent
+"$BIN" decode $G/pcap-hdlc-tcp-dropped.in 2>/dev/null | "$BIN" encode 2>/dev/null | sed 2d >"$tmp/hdlc-dropped.got"
+sed 2d "$tmp/hdlc.want" >"$tmp/hdlc-dropped.want"
+if cmp -s "$tmp/hdlc-dropped.want" "$tmp/hdlc-dropped.got"; then ok; else bad "hdlc dropped: the frames around the lost segment differ from streams.txt"; fi
 for v in reordered split; do
     "$BIN" decode $G/pcap-wrapper-tcp-$v.in | "$BIN" encode >"$tmp/$v.got" 2>/dev/null
 done
