@@ -53,7 +53,8 @@ for v in split reordered dropped; do
     same pcapng-hdlc-$v $G/pcap-hdlc-tcp-$v.xml
 done
 count pcapng-hdlc-dropped-gap 1 '"code": "tcp.gap", "severity": "error", "offset": 16,' "$tmp/pcapng-hdlc-dropped.err"
-run pcapng-udp 0 $(cat $G/pcap-wrapper-udp.args) $P/wrapper-udp.pcapng
+UDPKEYS=$(cat $G/pcap-wrapper-udp.args)
+run pcapng-udp 0 $UDPKEYS $P/wrapper-udp.pcapng
 same pcapng-udp $G/pcap-wrapper-udp.xml
 run sll2 0 $KEYS $P/wrapper-tcp-sll2.pcap
 same sll2 $G/pcap-wrapper-tcp.xml
