@@ -372,6 +372,20 @@ def udp_push():
     return [(T0 * 1000000 + 500000, link("sll", ip_packet(src, dst, 17, data)))]
 
 
+def udp_session(order):
+    """The gosem session in wrapper datagrams, one APDU each, IPv6 [2001:db8::1]:50001 <->
+    [2001:db8::2]:4059 on Ethernet; order lists the indexes in GOSEM to send (repeats allowed)."""
+    cli, srv = ip6("2001:db8::1"), ip6("2001:db8::2")
+    out = []
+    for k, i in enumerate(order):
+        side = i % 2
+        src, dst = (cli, srv) if side == 0 else (srv, cli)
+        sport, dport = (50001, 4059) if side == 0 else (4059, 50001)
+        data = udp_header(src, dst, sport, dport, wrapped(GOSEM[i], side))
+        out.append((T0 * 1000000 + 1234 * (k + 4), link("ethernet", ip_packet(src, dst, 17, data))))
+    return out
+
+
 def main():
     outdir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "golden")
     cases = {
@@ -386,6 +400,9 @@ def main():
         "pcap-hdlc-tcp-reordered": ("vlan", hdlc_reordered()),
         "pcap-hdlc-tcp-dropped": ("vlan", hdlc_dropped()),
         "pcap-wrapper-udp": ("sll", udp_push()),
+        "pcap-wrapper-udp-session": ("ethernet", udp_session([0, 1, 2, 3, 4, 5])),
+        "pcap-wrapper-udp-reordered": ("ethernet", udp_session([0, 1, 3, 2, 2, 4, 5])),
+        "pcap-wrapper-udp-dropped": ("ethernet", udp_session([0, 1, 3, 4, 5])),
         "pcap-hls-gmac": ("ethernet", hls_session()),
     }
     for name, (kind, packets) in cases.items():
@@ -411,6 +428,7 @@ def main():
     write_pcap(os.path.join(HERE, "fragments.pcap"), 1, fragments())
     write_pcap(os.path.join(HERE, "wrapper-tcp-ipv6-null.pcap"), 0,
                gosem_session("null", cli="2001:db8::1", srv="2001:db8::2"))
+    write_pcapng(os.path.join(HERE, "wrapper-udp-reordered.pcapng"), 1, udp_session([0, 1, 3, 2, 2, 4, 5]))
     # last, as its IPv4 identification number would shift those of the captures above
     write_pcapng(os.path.join(HERE, "wrapper-udp.pcapng"), LINKTYPE["sll"], udp_push())
 

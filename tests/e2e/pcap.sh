@@ -64,6 +64,15 @@ run ipv6-null 0 $KEYS $P/wrapper-tcp-ipv6-null.pcap
 sed 's/\[2001:db8::1\]/10.0.0.1/g; s/\[2001:db8::2\]/10.0.0.2/g' "$tmp/ipv6-null.xml" >"$tmp/ipv6-as-v4.xml"
 if cmp -s "$tmp/ipv6-as-v4.xml" $G/pcap-wrapper-tcp.xml; then ok; else bad "ipv6-null: differs beyond the addresses"; fi
 
+# wrapper over UDP: the session in datagrams gives the frames of the TCP session; a pcapng of
+# the reordered and repeated datagrams gives the pcap's output
+run udp-session 0 $KEYS $G/pcap-wrapper-udp-session.in
+sed 's/\[2001:db8::1\]/10.0.0.1/g; s/\[2001:db8::2\]/10.0.0.2/g' "$tmp/udp-session.xml" >"$tmp/udp-as-tcp.xml"
+if cmp -s "$tmp/udp-as-tcp.xml" $G/pcap-wrapper-tcp.xml; then ok; else bad "udp-session: differs from the TCP session beyond the addresses"; fi
+run pcapng-udp-reordered 0 --diagnostics=json $KEYS $P/wrapper-udp-reordered.pcapng
+same pcapng-udp-reordered $G/pcap-wrapper-udp-reordered.xml
+count pcapng-udp-replay 1 '"code": "cipher.ic-replay", "severity": "warning", "offset": 160,' "$tmp/pcapng-udp-reordered.err"
+
 # a connection seen without its handshake and ended by an RST decodes the same
 run midstream 0 $KEYS $P/wrapper-tcp-midstream.pcap
 same midstream $G/pcap-wrapper-tcp.xml
