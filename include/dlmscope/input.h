@@ -36,7 +36,8 @@ typedef struct ds_meta {
     uint64_t line;                    /* 1-based line of text input; 0 for binary */
     /* Capture input: the sender and the receiver as "addr:port" ("[v6addr]:port"); NULL
      * otherwise. Borrowed: they stay valid while the decoder may still deliver these bytes.
-     * Plain text only (hex digits, '.', ':', '[', ']'): the writers copy them as they are. */
+     * Plain text only (hex digits, '.', ':', '[', ']'): the writers copy them as they are.
+     * With them set, timestamp is the capture's ISO 8601 time, plain text too. */
     const char *from, *to;
 } ds_meta;
 

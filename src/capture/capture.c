@@ -80,8 +80,8 @@ struct capture {
     conn *oldest, *newest;
     size_t live;
     uint64_t packet;         /* 1-based number of the packet being read */
-    char timestamp[DS_TIMESTAMP_MAX];
-    int ts_valid;            /* timestamp[0..19) holds the date and time of ts_second */
+    ds_meta meta;            /* of the bytes fed: the packet's time (set_timestamp), line 0 */
+    int ts_valid;            /* meta.timestamp[0..19) holds the date and time of ts_second */
     long ts_second;
     size_t waiting_total;    /* bytes waiting beyond holes in all connections */
     ds_stats stats;
@@ -188,13 +188,11 @@ static ds_direction direction_of(const conn *c, int side)
 static void feed(conn *c, int side, const uint8_t *p, size_t n, uint64_t offset)
 {
     learn_server(c, side, p, n);
-    ds_meta m;
-    memset(&m, 0, sizeof m);
-    m.dir = direction_of(c, side);
-    memcpy(m.timestamp, c->cap->timestamp, sizeof m.timestamp);
-    m.from = c->name[side];
-    m.to = c->name[1 - side];
-    ds_decoder_feed_side(c->dec, side, p, n, offset, &m);
+    ds_meta *m = &c->cap->meta; /* its timestamp is the packet's (set_timestamp), line 0 */
+    m->dir = direction_of(c, side);
+    m->from = c->name[side];
+    m->to = c->name[1 - side];
+    ds_decoder_feed_side(c->dec, side, p, n, offset, m);
     /* with this many connections at once, a decoder's buffers for the segments of its next APDU
      * are worth less than the memory: given back after each use (below, kept for speed) */
     if (c->cap->live > TRIM_ABOVE) ds_decoder_trim(c->dec);
@@ -459,11 +457,11 @@ static void put_2digits(char *o, unsigned v)
  * only when the second changes (most packets share theirs with the one before). */
 static void set_timestamp(capture *cap, const struct timeval *tv)
 {
-    char *ts = cap->timestamp;
+    char *ts = cap->meta.timestamp;
     if (!cap->ts_valid || tv->tv_sec != cap->ts_second) {
         time_t t = (time_t)tv->tv_sec;
         struct tm tm;
-        cap->ts_valid = gmtime_r(&t, &tm) && strftime(ts, sizeof cap->timestamp, "%Y-%m-%dT%H:%M:%S", &tm) == 19;
+        cap->ts_valid = gmtime_r(&t, &tm) && strftime(ts, sizeof cap->meta.timestamp, "%Y-%m-%dT%H:%M:%S", &tm) == 19;
         cap->ts_second = tv->tv_sec;
         if (!cap->ts_valid) {
             ts[0] = '\0';

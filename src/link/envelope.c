@@ -196,8 +196,11 @@ int ds_envelope_open(ds_emit *e, const ds_frame *f)
     size_t n = 1;
     const char *dir = ds_envelope_direction_name(f->meta.dir);
     if (dir) attrs[n++] = (ds_attr)DS_ATTR_PLAIN("Direction", dir, strlen(dir));
-    if (f->meta.timestamp[0]) /* text of the input: measured here, scanned by the writer */
-        attrs[n++] = (ds_attr){"Time", f->meta.timestamp, DS_ATTR_SIZED, sizeof "Time" - 1, strlen(f->meta.timestamp)};
+    if (f->meta.timestamp[0]) { /* text of the input: scanned by the writer, but a capture's own is plain */
+        unsigned plain = f->meta.from && f->meta.to ? DS_TEXT_PLAIN : 0;
+        attrs[n++] = (ds_attr){"Time", f->meta.timestamp, DS_ATTR_SIZED | plain, sizeof "Time" - 1,
+                               strlen(f->meta.timestamp)};
+    }
     if (f->meta.from && f->meta.to) {
         /* plain by contract (ds_meta): written as they are */
         attrs[n++] = (ds_attr)DS_ATTR_PLAIN("From", f->meta.from, strlen(f->meta.from));

@@ -118,6 +118,16 @@ static void add_mark(ds_framer *fr, uint64_t offset, const ds_meta *meta)
 {
     if (!meta) meta = &no_meta;
     if (fr->nmarks > 0 && meta_equal(&fr->marks[fr->nmarks - 1].meta, meta)) return;
+    if (!pending(fr) && !fr->garbage_len && fr->marks_cap > 0 && meta->line == 0 &&
+        (fr->nmarks == 0 || fr->marks[fr->nmarks - 1].meta.line == 0)) {
+        /* binary bytes with nothing held (a capture's piece per packet): the frames and
+         * diagnostics to come are at offset or after, so this mark is the only one needed,
+         * set without a pruning pass (text keeps the general way: its lines are reported) */
+        fr->marks[0].offset = offset;
+        fr->marks[0].meta = *meta;
+        fr->nmarks = 1;
+        return;
+    }
     uint64_t oldest = pending(fr) ? ds_framer_off(fr, fr->pos) : offset;
     if (fr->garbage_len && fr->garbage_off < oldest) oldest = fr->garbage_off;
     prune_marks(fr, oldest);

@@ -202,25 +202,28 @@ def gosem_session(kind="ethernet", size=None, cli="10.0.0.1", srv="10.0.0.2"):
     return t.out
 
 
+def send_shuffled(t, side, data):
+    """data in 7-byte segments sent pairwise swapped, every third one twice, and (when data is
+    long enough) one longer segment over bytes 3..16, which two earlier segments already carried."""
+    base = t.seq[side]
+    pieces = t.pieces(side, data, 7)
+    order = []
+    for k in range(0, len(pieces), 2):
+        order += pieces[k:k + 2][::-1]
+    for k, p in enumerate(order):
+        t.send_pieces(side, [p])
+        if k % 3 == 0:
+            t.send_pieces(side, [p])  # retransmission
+        if k == 4:
+            t.send_pieces(side, [(base + 3, data[3:17])])  # overlaps the first two pieces
+
+
 def gosem_reordered():
-    """7-byte segments; in each message the segments go pairwise swapped, every third one
-    is sent twice, and one longer segment overlaps two that were already sent."""
+    """Each message as send_shuffled sends it."""
     t = Tcp("10.0.0.1", "10.0.0.2", 50001, 4059, "ethernet", [T0 * 1000000])
     t.open()
     for i, name in enumerate(GOSEM):
-        side = i % 2
-        data = wrapped(name, side)
-        base = t.seq[side]
-        pieces = t.pieces(side, data, 7)
-        order = []
-        for k in range(0, len(pieces), 2):
-            order += pieces[k:k + 2][::-1]
-        for k, p in enumerate(order):
-            t.send_pieces(side, [p])
-            if k % 3 == 0:
-                t.send_pieces(side, [p])  # retransmission
-            if k == 4:
-                t.send_pieces(side, [(base + 3, data[3:17])])  # overlaps the first two pieces
+        send_shuffled(t, i % 2, wrapped(name, i % 2))
     t.close()
     return t.out
 
@@ -285,6 +288,48 @@ def hdlc_session():
     return t.out
 
 
+HDLC = [(0, "CS-u9n-snrm"), (1, "CS-u9n-ua"), (0, "CS-u9n-aarq-iframe"), (1, "CS-u9n-aare-iframe")]
+
+
+def hdlc_connection():
+    """The connection of hdlc_session: IPv6, 802.1ad + 802.1Q tags, meter on TCP port 4061."""
+    return Tcp("2001:db8::1", "2001:db8::2", 50010, 4061, "vlan", [T0 * 1000000])
+
+
+def hdlc_split():
+    """Every HDLC frame in 5-byte segments: flags, header, HCS, information and FCS are cut apart."""
+    t = hdlc_connection()
+    t.open()
+    for side, name in HDLC:
+        t.send(side, S[name], 5)
+    t.close()
+    return t.out
+
+
+def hdlc_reordered():
+    """Every HDLC frame as send_shuffled sends it: swapped, retransmitted and overlapping segments."""
+    t = hdlc_connection()
+    t.open()
+    for side, name in HDLC:
+        send_shuffled(t, side, S[name])
+    t.close()
+    return t.out
+
+
+def hdlc_dropped():
+    """16-byte segments; the second segment of the UA (its bytes 16..31) is lost, so the UA cannot
+    decode; the AARE that follows on the same side must."""
+    t = hdlc_connection()
+    t.open()
+    for side, name in HDLC:
+        pieces = t.pieces(side, S[name], 16)
+        if name == "CS-u9n-ua":
+            del pieces[1]
+        t.send_pieces(side, pieces)
+    t.close()
+    return t.out
+
+
 HLS = ["HLS-aarq-titled", "HLS-aare-titled", "HLS-reply-to-hls", "HLS-reply-response"]
 
 
@@ -327,6 +372,20 @@ def udp_push():
     return [(T0 * 1000000 + 500000, link("sll", ip_packet(src, dst, 17, data)))]
 
 
+def udp_session(order):
+    """The gosem session in wrapper datagrams, one APDU each, IPv6 [2001:db8::1]:50001 <->
+    [2001:db8::2]:4059 on Ethernet; order lists the indexes in GOSEM to send (repeats allowed)."""
+    cli, srv = ip6("2001:db8::1"), ip6("2001:db8::2")
+    out = []
+    for k, i in enumerate(order):
+        side = i % 2
+        src, dst = (cli, srv) if side == 0 else (srv, cli)
+        sport, dport = (50001, 4059) if side == 0 else (4059, 50001)
+        data = udp_header(src, dst, sport, dport, wrapped(GOSEM[i], side))
+        out.append((T0 * 1000000 + 1234 * (k + 4), link("ethernet", ip_packet(src, dst, 17, data))))
+    return out
+
+
 def main():
     outdir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "golden")
     cases = {
@@ -337,17 +396,25 @@ def main():
         "pcap-wrapper-tcp-coalesced": ("ethernet", gosem_coalesced()),
         "pcap-two-connections": ("raw", two_connections()),
         "pcap-hdlc-tcp": ("vlan", hdlc_session()),
+        "pcap-hdlc-tcp-split": ("vlan", hdlc_split()),
+        "pcap-hdlc-tcp-reordered": ("vlan", hdlc_reordered()),
+        "pcap-hdlc-tcp-dropped": ("vlan", hdlc_dropped()),
         "pcap-wrapper-udp": ("sll", udp_push()),
+        "pcap-wrapper-udp-session": ("ethernet", udp_session([0, 1, 2, 3, 4, 5])),
+        "pcap-wrapper-udp-reordered": ("ethernet", udp_session([0, 1, 3, 2, 2, 4, 5])),
+        "pcap-wrapper-udp-dropped": ("ethernet", udp_session([0, 1, 3, 4, 5])),
         "pcap-hls-gmac": ("ethernet", hls_session()),
     }
     for name, (kind, packets) in cases.items():
-        if name == "pcap-hdlc-tcp":  # big-endian writer, nanosecond timestamps
+        if name.startswith("pcap-hdlc-tcp"):  # big-endian writer, nanosecond timestamps
             write_pcap(os.path.join(outdir, name + ".in"), LINKTYPE[kind], packets, ">", True)
         else:
             write_pcap(os.path.join(outdir, name + ".in"), LINKTYPE[kind], packets)
     write_pcapng(os.path.join(HERE, "wrapper-tcp.pcapng"), 1, gosem_session())
     write_pcapng(os.path.join(HERE, "wrapper-tcp-reordered.pcapng"), 1, gosem_reordered())
     write_pcapng(os.path.join(HERE, "hdlc-tcp.pcapng"), 1, hdlc_session())
+    for variant, packets in (("split", hdlc_split()), ("reordered", hdlc_reordered()), ("dropped", hdlc_dropped())):
+        write_pcapng(os.path.join(HERE, "hdlc-tcp-%s.pcapng" % variant), 1, packets)
     # the other link types, one each, for the same session (tests/e2e/pcap.sh compares them)
     for kind in ("sll2", "null"):
         write_pcap(os.path.join(HERE, "wrapper-tcp-%s.pcap" % kind), LINKTYPE[kind], gosem_session(kind))
@@ -361,6 +428,9 @@ def main():
     write_pcap(os.path.join(HERE, "fragments.pcap"), 1, fragments())
     write_pcap(os.path.join(HERE, "wrapper-tcp-ipv6-null.pcap"), 0,
                gosem_session("null", cli="2001:db8::1", srv="2001:db8::2"))
+    write_pcapng(os.path.join(HERE, "wrapper-udp-reordered.pcapng"), 1, udp_session([0, 1, 3, 2, 2, 4, 5]))
+    # last, as its IPv4 identification number would shift those of the captures above
+    write_pcapng(os.path.join(HERE, "wrapper-udp.pcapng"), LINKTYPE["sll"], udp_push())
 
 
 if __name__ == "__main__":

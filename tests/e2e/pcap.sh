@@ -3,6 +3,7 @@
 # Run from the top of the source tree. Usage: pcap.sh BIN
 #   - a pcapng, the other link types and IPv6 give the same frames as the pcap golden output
 #   - the APDUs decoded from a capture are those of the same wrapped bytes decoded from hex
+#   - HDLC over TCP split, reordered or with a segment lost: the frames sent come back (encode)
 #   - stdin, --pcap on a pipe, --filter (and a bad one), --port, --any-port, fragments, a cut file
 BIN=${1:?usage: pcap.sh BIN}
 pass=0
@@ -45,6 +46,16 @@ run pcapng-reordered 0 $KEYS $P/wrapper-tcp-reordered.pcapng
 same pcapng-reordered $G/pcap-wrapper-tcp-reordered.xml
 run pcapng-hdlc 0 $P/hdlc-tcp.pcapng
 same pcapng-hdlc $G/pcap-hdlc-tcp.xml
+for v in split reordered dropped; do
+    want=0
+    [ $v = dropped ] && want=1
+    run pcapng-hdlc-$v $want --diagnostics=json $P/hdlc-tcp-$v.pcapng
+    same pcapng-hdlc-$v $G/pcap-hdlc-tcp-$v.xml
+done
+count pcapng-hdlc-dropped-gap 1 '"code": "tcp.gap", "severity": "error", "offset": 16,' "$tmp/pcapng-hdlc-dropped.err"
+UDPKEYS=$(cat $G/pcap-wrapper-udp.args)
+run pcapng-udp 0 $UDPKEYS $P/wrapper-udp.pcapng
+same pcapng-udp $G/pcap-wrapper-udp.xml
 run sll2 0 $KEYS $P/wrapper-tcp-sll2.pcap
 same sll2 $G/pcap-wrapper-tcp.xml
 run null 0 $KEYS $P/wrapper-tcp-null.pcap
@@ -52,6 +63,15 @@ same null $G/pcap-wrapper-tcp.xml
 run ipv6-null 0 $KEYS $P/wrapper-tcp-ipv6-null.pcap
 sed 's/\[2001:db8::1\]/10.0.0.1/g; s/\[2001:db8::2\]/10.0.0.2/g' "$tmp/ipv6-null.xml" >"$tmp/ipv6-as-v4.xml"
 if cmp -s "$tmp/ipv6-as-v4.xml" $G/pcap-wrapper-tcp.xml; then ok; else bad "ipv6-null: differs beyond the addresses"; fi
+
+# wrapper over UDP: the session in datagrams gives the frames of the TCP session; a pcapng of
+# the reordered and repeated datagrams gives the pcap's output
+run udp-session 0 $KEYS $G/pcap-wrapper-udp-session.in
+sed 's/\[2001:db8::1\]/10.0.0.1/g; s/\[2001:db8::2\]/10.0.0.2/g' "$tmp/udp-session.xml" >"$tmp/udp-as-tcp.xml"
+if cmp -s "$tmp/udp-as-tcp.xml" $G/pcap-wrapper-tcp.xml; then ok; else bad "udp-session: differs from the TCP session beyond the addresses"; fi
+run pcapng-udp-reordered 0 --diagnostics=json $KEYS $P/wrapper-udp-reordered.pcapng
+same pcapng-udp-reordered $G/pcap-wrapper-udp-reordered.xml
+count pcapng-udp-replay 1 '"code": "cipher.ic-replay", "severity": "warning", "offset": 160,' "$tmp/pcapng-udp-reordered.err"
 
 # a connection seen without its handshake and ended by an RST decodes the same
 run midstream 0 $KEYS $P/wrapper-tcp-midstream.pcap
@@ -75,6 +95,15 @@ same hex "$tmp/stripped.xml"
 grep '^CS-u9n-' $P/streams.txt | cut -d' ' -f2 >"$tmp/hdlc.want"
 "$BIN" decode $G/pcap-hdlc-tcp.in | "$BIN" encode >"$tmp/hdlc.got" 2>"$tmp/hdlc.err"
 if cmp -s "$tmp/hdlc.want" "$tmp/hdlc.got"; then ok; else bad "hdlc round trip: frames differ from streams.txt"; fi
+# HDLC frames cut mid-frame, or reordered, repeated and overlapping: the frames sent, byte for byte
+for v in split reordered; do
+    "$BIN" decode $G/pcap-hdlc-tcp-$v.in | "$BIN" encode >"$tmp/hdlc-$v.got" 2>/dev/null
+    if cmp -s "$tmp/hdlc.want" "$tmp/hdlc-$v.got"; then ok; else bad "hdlc $v round trip: frames differ from streams.txt"; fi
+done
+# a segment of the UA lost: the UA is cut, and every other frame is the one sent
+"$BIN" decode $G/pcap-hdlc-tcp-dropped.in 2>/dev/null | "$BIN" encode 2>/dev/null | sed 2d >"$tmp/hdlc-dropped.got"
+sed 2d "$tmp/hdlc.want" >"$tmp/hdlc-dropped.want"
+if cmp -s "$tmp/hdlc-dropped.want" "$tmp/hdlc-dropped.got"; then ok; else bad "hdlc dropped: the frames around the lost segment differ from streams.txt"; fi
 for v in reordered split; do
     "$BIN" decode $G/pcap-wrapper-tcp-$v.in | "$BIN" encode >"$tmp/$v.got" 2>/dev/null
 done
