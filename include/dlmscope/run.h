@@ -57,6 +57,9 @@ typedef struct ds_run_settings {
     uint32_t ic;                      /* the first invocation counter */
     int has_ic;
     char ic_file[DS_RUN_TEXT_MAX];    /* read the IC from it before, write the next one after */
+    int ic_from_meter;                /* read the meter's frame counter first, as the public client
+                                         (16, no security): the run starts at its value + 1 */
+    uint8_t ic_obis[6];               /* that frame counter object (class 1), default 0.0.43.1.0.255 */
     char transcript[DS_RUN_TEXT_MAX]; /* the conversation, as `decode` reads it */
     int dry_run;
     int decimal;                      /* the script's numbers: 1 decimal (default), 0 hex */

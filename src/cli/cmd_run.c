@@ -48,6 +48,9 @@ void ds_cmd_run_usage(FILE *out)
             "  --suite N              security suite 0, 1 or 2\n"
             "  --ic N, --ic-file FILE the first invocation counter; the file is read first and\n"
             "                         written with the next one after the run\n"
+            "  --ic-from-meter[=OBIS] first read the meter's frame counter (class 1, default\n"
+            "                         0.0.43.1.0.255, attribute 2) as the public client 16 without\n"
+            "                         security, and start at its value + 1 (never below --ic-file's)\n"
             "Output:\n"
             "  --transcript FILE      the conversation with times and directions, as decode reads it\n"
             "  --dry-run              print what would be sent (XML and hex frames), connect to nothing\n"
@@ -98,6 +101,7 @@ int ds_cmd_run(int argc, char **argv)
         {"private-key", required_argument, 0, 0}, {"server-public-key", required_argument, 0, 0},
         {"security", required_argument, 0, 0},   {"suite", required_argument, 0, 0},
         {"ic", required_argument, 0, 0},         {"ic-file", required_argument, 0, 0},
+        {"ic-from-meter", optional_argument, 0, 0},
         {"transcript", required_argument, 0, 0}, {"dry-run", no_argument, 0, 0},
         {"hex", no_argument, 0, 0},              {"decimal", no_argument, 0, 0},
         {"timeout", required_argument, 0, 0},    {"max-pdu", required_argument, 0, 0},

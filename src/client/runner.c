@@ -469,6 +469,8 @@ static int image_call(void *user, const uint8_t *apdu, size_t len, const ds_asso
 }
 
 static int associate(runner *r);
+static void release(runner *r);
+static void disconnect(runner *r);
 
 /* The link, the association and the transport of the run dropped, without a word to the
  * meter (which is gone); the IC carries on. */
@@ -549,6 +551,129 @@ static int run_image(runner *r, const ds_run_step *st)
     int rc = image_transfer(&io, st->image);
     r->quiet = 0;
     return rc;
+}
+
+/* ---- --ic-from-meter: the meter's frame counter, read first as the public client ---- */
+
+static void obis_text(const uint8_t o[6], char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%u.%u.%u.%u.%u.%u", o[0], o[1], o[2], o[3], o[4], o[5]);
+}
+
+/* The public client's settings: SAP 16, no authentication, no ciphering, no IC file; the
+ * transport and the meter's address are the run's. */
+static void public_settings(const ds_run_settings *s, ds_run_settings *pub)
+{
+    *pub = *s;
+    pub->client_sap = 16;
+    pub->mechanism = 0;
+    memset(pub->secret, 0, sizeof pub->secret);
+    pub->secret_len = 0;
+    memset(&pub->keys, 0, sizeof pub->keys);
+    memset(&pub->sign_key, 0, sizeof pub->sign_key);
+    pub->security_policy = 0;
+    pub->dedicated = pub->general_ciphering = 0;
+    pub->gbt_window = 0;
+    pub->ic_file[0] = '\0';
+}
+
+/* The counter from the GET's answer: an unsigned number below 2^32 - 1 (value + 1 must fit).
+ * 0, or -1 with why. */
+static int counter_value(const ds_assoc_result *res, uint32_t *value, char *why, size_t cap)
+{
+    if (res->status != DS_ASSOC_OK)
+        return snprintf(why, cap, "the GET was answered with an error (result %lu)", (unsigned long)res->result), -1;
+    ds_value_arena *a = ds_value_arena_new(4096, 1u << 16);
+    ds_value *tree = NULL;
+    ds_diag d;
+    memset(&d, 0, sizeof d);
+    const ds_value *v = a && !ds_value_decode_apdu(a, res->answer, res->answer_len, &tree, &d) ? ds_value_data(tree) : NULL;
+    int rc = -1;
+    if (!v) snprintf(why, cap, "the answer carries no value");
+    else if (v->tag != DS_DATA_DOUBLE_LONG_UNSIGNED && v->tag != DS_DATA_LONG64_UNSIGNED &&
+             v->tag != DS_DATA_LONG_UNSIGNED && v->tag != DS_DATA_UNSIGNED)
+        snprintf(why, cap, "the value is of type %u, not an unsigned number", v->tag);
+    else if (v->u >= 0xFFFFFFFFull)
+        snprintf(why, cap, "the counter is at its end (%llu): the key must be changed", (unsigned long long)v->u);
+    else {
+        *value = (uint32_t)v->u;
+        rc = 0;
+    }
+    ds_value_arena_free(a);
+    return rc;
+}
+
+/* Associates as r->s says (the public client), GETs the counter, releases and disconnects.
+ * 0, or -1 with why. */
+static int public_read(runner *r, ds_conn_framing framing, uint32_t *value, char *why, size_t cap)
+{
+    char err[400] = "";
+    if (make_assoc(r, err, sizeof err) || make_link(r, framing))
+        return snprintf(why, cap, "%s", err[0] ? err : "out of memory"), -1;
+    ds_conn_open(r->conn, ds_clock_ms());
+    int w = wait_for(r, is_connected);
+    if (w) return snprintf(why, cap, "the link did not come up: %s", w == -1 ? r->link_error : "no answer in time"), -1;
+    if (associate(r)) return snprintf(why, cap, "the public client was not associated"), -1;
+    ds_cosem_ref ref = {1, {0}, 2};
+    memcpy(ref.instance, r->s->ic_obis, 6);
+    uint8_t apdu[32];
+    size_t len = 0;
+    if (ds_build_get_request_normal(DS_IIP_DEFAULT, &ref, apdu, sizeof apdu, &len, err, sizeof err))
+        return snprintf(why, cap, "%s", err), -1;
+    if (ds_assoc_request(r->as, apdu, len)) return snprintf(why, cap, "the GET was not sent: %s", ds_assoc_error(r->as)), -1;
+    w = wait_for(r, is_answered);
+    if (w) {
+        ds_assoc_abandon(r->as);
+        return snprintf(why, cap, "the GET: %s", w == -1 ? "the link broke" : "no answer in time"), -1;
+    }
+    int rc = counter_value(ds_assoc_last_result(r->as), value, why, cap);
+    release(r);
+    disconnect(r);
+    return rc;
+}
+
+/* Reads the counter, then sets the run's first IC to value + 1, never below the one the run
+ * would start at otherwise (the IC file's, or --ic). The public association's link goes; over
+ * HDLC the line stays for the run's own SNRM, the wrapper's connection is made again (a meter
+ * may drop it after the RLRE). 0, or 2 said why. */
+static int read_ic_from_meter(runner *r, ds_conn_framing framing)
+{
+    const ds_run_settings *own = r->s;
+    char obis[32], why[500] = "";
+    obis_text(own->ic_obis, obis, sizeof obis);
+    ds_run_settings *pub = malloc(sizeof *pub);
+    if (!pub) return say(r, "out of memory"), 2;
+    public_settings(own, pub);
+    say(r, "reading the invocation counter from the meter: client 16, no security, GET 1/%s/2", obis);
+    r->s = pub;
+    r->quiet = 1;
+    uint32_t value = 0;
+    int rc = public_read(r, framing, &value, why, sizeof why);
+    r->s = own;
+    r->quiet = 0;
+    memset(pub, 0, sizeof *pub);
+    free(pub);
+    int fd = r->fd;
+    if (framing == DS_CONN_HDLC) r->fd = -1;
+    drop_connection(r);
+    r->has_next_ic = 0;
+    if (framing == DS_CONN_HDLC) r->fd = fd;
+    if (rc) {
+        say(r, "invocation counter not read from the meter (client 16, %s attribute 2): %s", obis, why);
+        return 2;
+    }
+    uint32_t stored = own->ic;
+    if (read_ic_file(own, &stored)) stored = own->ic; /* make_assoc says what is wrong with the file */
+    r->next_ic = value + 1 > stored ? value + 1 : stored;
+    r->has_next_ic = 1;
+    say(r, "invocation counter read from the meter: %lu; the run starts at %lu%s", (unsigned long)value,
+        (unsigned long)r->next_ic, r->next_ic > value + 1 ? " (the stored one, higher)" : "");
+    if (framing == DS_CONN_WRAPPER) {
+        char err[400] = "";
+        ds_conn_framing again;
+        if (open_transport(r, &again, err, sizeof err)) return say(r, "%s", err), 2;
+    }
+    return 0;
 }
 
 /* ---- <Expect> ---- */
@@ -831,8 +956,26 @@ int ds_run_script_execute(ds_run_script *sc, const ds_run_settings *s, FILE *out
         runner_free(&r);
         return 2;
     }
-    if (make_printer(&r) || make_assoc(&r, err, sizeof err) || (!unframed && make_link(&r, framing))) {
+    /* the association's settings are checked before anything goes to the meter */
+    if (make_printer(&r) || make_assoc(&r, err, sizeof err)) {
         say(&r, "%s", err[0] ? err : "out of memory");
+        runner_free(&r);
+        return 2;
+    }
+    if (s->ic_from_meter) {
+        char obis[32];
+        obis_text(s->ic_obis, obis, sizeof obis);
+        ds_assoc_free(r.as);
+        r.as = NULL;
+        if (r.dry) say(&r, "would read the invocation counter from the meter first: client 16, no security, GET 1/%s/2, release", obis);
+        if ((!r.dry && read_ic_from_meter(&r, framing)) || make_assoc(&r, err, sizeof err)) {
+            if (err[0]) say(&r, "%s", err);
+            runner_free(&r);
+            return 2;
+        }
+    }
+    if (!unframed && make_link(&r, framing)) {
+        say(&r, "out of memory");
         runner_free(&r);
         return 2;
     }

@@ -24,6 +24,8 @@ void ds_run_settings_init(ds_run_settings *s)
     s->max_info = 128;
     s->window = 1;
     s->ic = 1;
+    static const uint8_t FRAME_COUNTER[6] = {0, 0, 43, 1, 0, 255};
+    memcpy(s->ic_obis, FRAME_COUNTER, 6);
 }
 
 #define fail ds_fail /* util/fail.h: the one helper, under the short name used here */
@@ -63,6 +65,35 @@ static int flag(const char *v)
     char t[16];
     squeeze(v, t, sizeof t);
     return !(is(t, "0") || is(t, "false") || is(t, "no") || is(t, "off"));
+}
+
+/* An OBIS code: six numbers 0..255, each after '.', '-', ':' or '*' (1.0.1.8.0.255, 1-0:1.8.0*255). */
+static int obis_of(const char *v, uint8_t out[6])
+{
+    for (int i = 0; i < 6; i++) {
+        char *end;
+        if (!isdigit((unsigned char)*v)) return -1;
+        errno = 0;
+        unsigned long x = strtoul(v, &end, 10);
+        if (errno || x > 255) return -1;
+        out[i] = (uint8_t)x;
+        if (i == 5) return *end ? -1 : 0;
+        if (!*end || !strchr(".-:*", *end)) return -1;
+        v = end + 1;
+    }
+    return -1;
+}
+
+/* IcFromMeter: true/false, or the frame counter object's OBIS code (true with it). */
+static int ic_from_meter_of(ds_run_settings *s, const char *v, char *err, size_t errlen)
+{
+    if (v && strchr(v, '.')) {
+        if (obis_of(v, s->ic_obis)) return fail(err, errlen, "IcFromMeter '%s': true, false or an OBIS code (0.0.43.1.0.255)", v);
+        s->ic_from_meter = 1;
+        return 0;
+    }
+    s->ic_from_meter = flag(v);
+    return 0;
 }
 
 static int hex_bytes(const char *v, uint8_t *out, size_t cap, size_t *len)
@@ -223,6 +254,7 @@ int ds_run_setting(ds_run_settings *s, const char *name, const char *value, char
         s->has_ic = 1;
         return 0;
     }
+    if (is(n, "icfrommeter")) return ic_from_meter_of(s, value, err, errlen);
     if (is(n, "icfile")) return snprintf(s->ic_file, sizeof s->ic_file, "%s", v) >= (int)sizeof s->ic_file ? fail(err, errlen, "file name too long") : 0;
     if (is(n, "transcript")) return snprintf(s->transcript, sizeof s->transcript, "%s", v) >= (int)sizeof s->transcript ? fail(err, errlen, "file name too long") : 0;
     if (is(n, "security") || is(n, "securitypolicy")) {

@@ -4,7 +4,8 @@
 # value and scaler/unit, the load profile by range in blocks (the client offers a max PDU of
 # 512), a remote disconnect with integer(0) refused to the LOW client 17 and done for the
 # HLS-GMAC client 1 with ciphering; the profile again with general block transfer (run and
-# emulate --gbt-window) over both. Each transcript decodes without an error diagnostic.
+# emulate --gbt-window) over both; --ic-from-meter (issue 15) over TCP and HDLC over TCP.
+# Each transcript decodes without an error diagnostic.
 # Every wait is bounded (timeout 30 on each command, 5 s for the emulator's first line); the
 # emulators are stopped by their process ids at the end.
 #
@@ -85,6 +86,50 @@ reads() {
     else fail "$name: the clock's and the rows' date-times are missing"; fi
 }
 
+# client_ics NAME: the invocation counters of the client's (title 4D4D4D0000000001) ciphered
+# APDUs in the decoded transcript, in decimal, one a line, in order
+client_ics() {
+    sed -n 's/.*InvocationCounter="\([0-9A-Fa-f]*\)" SystemTitle="4D4D4D0000000001".*/\1/p' "$TMP/$1.dec" |
+        while read -r h; do printf '%d\n' "0x$h"; done
+}
+
+# ic_from_meter PREFIX ARGS...: --ic-from-meter twice in a row against the same emulator
+# (issue 15). Each run reads the frame counter as the public client 16 (a plain GET of
+# 0.0.43.1.0.255 attribute 2 in the transcript), says the value and starts at value + 1; the
+# second run's first IC is above every IC of the first (no IC used twice); --ic-file with a
+# higher stored counter is not lowered; a frame counter object the meter does not have is a
+# clear failure (exit 2, the GET's result 4 object-undefined named); --dry-run only says it.
+ic_from_meter() {
+    p=$1
+    shift
+    # shellcheck disable=SC2086
+    run "$p-icm1" 0 "$@" $GMAC --ic-from-meter "$S/disconnect.xml"
+    # shellcheck disable=SC2086
+    run "$p-icm2" 0 "$@" $GMAC --ic-from-meter "$S/disconnect.xml"
+    for n in $p-icm1 $p-icm2; do
+        v=$(sed -n 's/.*invocation counter read from the meter: \([0-9]*\); the run starts at \([0-9]*\)$/\1 \2/p' "$TMP/$n.err")
+        first=$(client_ics "$n" | head -1)
+        if [ -n "$v" ] && [ "${v#* }" = $((${v% *} + 1)) ] && [ "$first" = "${v#* }" ] &&
+            grep -q '<InstanceId Value="00002B0100FF" />' "$TMP/$n.dec"; then pass
+        else fail "$n: read '$v', first IC '$first': $(grep 'invocation' "$TMP/$n.err")"; fi
+    done
+    last1=$(client_ics "$p-icm1" | tail -1)
+    first2=$(client_ics "$p-icm2" | head -1)
+    if [ -n "$last1" ] && [ -n "$first2" ] && [ "$first2" -gt "$last1" ]; then pass
+    else fail "$p: the second run starts at IC '$first2', the first ended at '$last1'"; fi
+    echo 100000 >"$TMP/$p-icfile"
+    # shellcheck disable=SC2086
+    run "$p-icm-stored" 0 "$@" $GMAC --ic-from-meter --ic-file "$TMP/$p-icfile" "$S/disconnect.xml"
+    if grep -q 'the run starts at 100000 (the stored one, higher)' "$TMP/$p-icm-stored.err" &&
+        [ "$(client_ics "$p-icm-stored" | head -1)" = 100000 ] && [ "$(cat "$TMP/$p-icfile")" -gt 100000 ]; then pass
+    else fail "$p-icm-stored: the stored IC was lowered: $(grep 'invocation' "$TMP/$p-icm-stored.err")"; fi
+    # shellcheck disable=SC2086
+    run "$p-icm-none" 2 "$@" $GMAC --ic-from-meter=0.0.43.1.9.255 "$S/disconnect.xml"
+    if grep -q 'invocation counter not read from the meter (client 16, 0.0.43.1.9.255 attribute 2): .*(result 4)' \
+        "$TMP/$p-icm-none.err" && ! grep -q 'step 1' "$TMP/$p-icm-none.err"; then pass
+    else fail "$p-icm-none: $(tail -1 "$TMP/$p-icm-none.err")"; fi
+}
+
 # ---- TCP with the wrapper ----
 start tcp --tcp 0
 PORT=$(echo "$LISTEN" | sed -n 's/^listening on tcp 127\.0\.0\.1:\([0-9]*\).*/\1/p')
@@ -105,6 +150,7 @@ else
     run tcp-gmac-again 0 --tcp 127.0.0.1:$PORT $GMAC --ic-file "$TMP/ic" "$S/disconnect.xml"
     ic2=$(cat "$TMP/ic" 2>/dev/null)
     if [ -n "$ic1" ] && [ -n "$ic2" ] && [ "$ic2" -gt "$ic1" ]; then pass; else fail "ic-file: $ic1 then $ic2"; fi
+    ic_from_meter tcp --tcp "127.0.0.1:$PORT"
     # HLS-ECDSA, the keys as PEM files
     E=$ROOT/testdata/emulate
     run tcp-ecdsa 0 --tcp 127.0.0.1:$PORT -c 2 -a high-ecdsa --client-title 4445534300000001 \
@@ -141,6 +187,40 @@ case $LISTEN in
         ;;
     *) fail "emulate --pty: $(head -2 "$TMP/pty.emu")" ;;
 esac
+
+# ---- HDLC over TCP: --ic-from-meter's public association and the run's on one line ----
+start hdlc --hdlc-tcp 0
+PORT=$(echo "$LISTEN" | sed -n 's/^listening on hdlc-tcp 127\.0\.0\.1:\([0-9]*\).*/\1/p')
+if [ -z "$PORT" ]; then
+    fail "emulate --hdlc-tcp 0: no listening line: $(head -2 "$TMP/hdlc.emu")"
+else
+    ic_from_meter hdlc --hdlc-tcp "127.0.0.1:$PORT"
+    if [ "$(grep -c '^ *<Snrm>' "$TMP/hdlc-icm2.dec")" = 2 ]; then pass
+    else fail "hdlc-icm2: not two SNRMs on the one line"; fi
+fi
+# shellcheck disable=SC2086
+$TIMEOUT "$BIN" run --dry-run $GMAC --ic-from-meter "$S/disconnect.xml" >/dev/null 2>"$TMP/icm-dry.err"
+rc=$?
+if [ "$rc" = 0 ] && grep -q 'would read the invocation counter from the meter first: client 16, no security, GET 1/0.0.43.1.0.255/2' \
+    "$TMP/icm-dry.err"; then pass
+else fail "ic-from-meter dry run: exit $rc: $(cat "$TMP/icm-dry.err")"; fi
+
+# IcFromMeter in <Settings>: an OBIS code in either spelling means true; a bad one is refused
+cat >"$TMP/icm-settings.xml" <<EOF
+<Messages><Settings><IcFromMeter Value="1-0:43.1.3*255" /></Settings>
+$(sed -n '/<ActionRequest>/,/<\/ActionRequest>/p' "$S/disconnect.xml")
+</Messages>
+EOF
+# shellcheck disable=SC2086
+$TIMEOUT "$BIN" run --dry-run $GMAC "$TMP/icm-settings.xml" >/dev/null 2>"$TMP/icm-settings.err"
+rc=$?
+if [ "$rc" = 0 ] && grep -q 'GET 1/1.0.43.1.3.255/2' "$TMP/icm-settings.err"; then pass
+else fail "IcFromMeter in <Settings>: exit $rc: $(cat "$TMP/icm-settings.err")"; fi
+# shellcheck disable=SC2086
+$TIMEOUT "$BIN" run --dry-run $GMAC --ic-from-meter=0.0.43.1.0.256 "$S/disconnect.xml" >/dev/null 2>"$TMP/icm-bad.err"
+rc=$?
+if [ "$rc" = 2 ] && grep -q "IcFromMeter '0.0.43.1.0.256': true, false or an OBIS code" "$TMP/icm-bad.err"; then pass
+else fail "--ic-from-meter with a bad OBIS code: exit $rc: $(cat "$TMP/icm-bad.err")"; fi
 
 # ---- general block transfer: the profile read with --gbt-window 3 and a max PDU of 256
 # against emulate --gbt-window 5, over TCP and over HDLC: the 1031 bytes of the profile (with
