@@ -226,24 +226,26 @@ static void show_whole_undecoded(ds_emit *e, const block_whole *s, const char *l
 }
 
 /* The whole of a GET datablock transfer: one Data (the answer to get-request-normal), or the
- * results of a get-request-with-list (REFERENCE.md: GET block transfer). When the with-list
- * request is not in the input, bytes that are such a list rather than one Data are left
- * undecoded with a comment: nothing says they are wrong. */
+ * results of a get-request-with-list (REFERENCE.md: GET block transfer), shown so when the
+ * with-list request was seen and the count agrees. Bytes that are such a list rather than one
+ * Data, with no request to say so, are left undecoded with a comment: nothing says they are wrong. */
 static void show_get_whole(ds_emit *e, const block_whole *s)
 {
     const char *label = "GetResponsewithDataBlock";
     if (s->list_field && is_list_of_results(s, s->list_count)) show_whole_data(e, s, label);
-    else if (s->list_field)
-        show_whole_undecoded(e, s, label, "the data blocks answer a get-request-with-list but are not its list of results: not decoded");
     else if (!is_one_data(s) && is_list_of_results(s, 0))
         show_whole_undecoded(e, s, label, "the data blocks are not one A-XDR Data but look like the results of a "
                                           "get-request-with-list, which is not in the input: not decoded");
-    else show_whole_data(e, s, label);
+    else {
+        block_whole one = *s;
+        one.list_field = NULL;
+        show_whole_data(e, &one, label);
+    }
 }
 
 /* A get-request: with-list (C0 03 IIP count ...) is noted for its answer's datablocks; normal
  * (C0 01) forgets it; next (C0 02) keeps it. Not consumed: the APDU decodes as usual. */
-static void note_get_request(ds_blocks *b, ds_link_addr sender, const uint8_t *a, size_t n)
+static void note_get_request(ds_blocks *b, const uint8_t *a, size_t n)
 {
     if (a[1] == 0x01) b->get_list_pending = 0;
     if (a[1] != 0x03) return;
@@ -252,7 +254,6 @@ static void note_get_request(ds_blocks *b, ds_link_addr sender, const uint8_t *a
     c.pos = 3;
     size_t count;
     b->get_list_pending = !ds_cur_len(&c, &count, NULL);
-    b->get_list_requester = sender;
     b->get_list_count = b->get_list_pending ? count : 0;
 }
 
@@ -273,8 +274,9 @@ static int get_block(ds_blocks *b, ds_emit *e, ds_link_addr sender, const uint8_
         return 1;
     }
     if (ds_cur_len(&c, &len, NULL) || ds_cur_bytes(&c, len, &raw)) return 1;
-    if (number == 1) { /* a transfer starts: does it answer a with-list request from the other side? */
-        int list = b->get_list_pending && b->get_list_requester != sender;
+    if (number == 1) { /* a transfer starts: does it answer a with-list request? (hex records have no
+                          * addresses, so the request's sender is not compared) */
+        int list = b->get_list_pending;
         s->list_field = list ? get_result_list_field() : NULL;
         s->list_count = list ? b->get_list_count : 0;
     }
@@ -439,7 +441,7 @@ int ds_blocks_on_apdu(ds_blocks *b, ds_emit *e, ds_link_addr sender, const uint8
     if (n >= 1 && apdu[0] == 0xE0) return gbt(b, e, sender, apdu, n, offset);
     if (n < 3) return 0; /* the handlers below start reading after tag, choice and invoke-id */
     if (apdu[0] == DS_APDU_TAG_GET_REQUEST) {
-        note_get_request(b, sender, apdu, n);
+        note_get_request(b, apdu, n);
         return 0;
     }
     if (apdu[0] == 0xC4 && apdu[1] == 0x02) return get_block(b, e, sender, apdu, n, offset);

@@ -49,7 +49,6 @@ typedef struct ds_blocks {
     /* the last get-request seen was with-list (C0 03): who sent it and its count of descriptors,
      * so that its answer in datablocks shows as that many Get-Data-Result */
     int get_list_pending;
-    ds_link_addr get_list_requester;
     size_t get_list_count;
 } ds_blocks;
 
