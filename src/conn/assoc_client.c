@@ -27,6 +27,7 @@ static void begin(ds_assoc *as, as_wait wait, uint8_t tag)
     as->result.request_tag = tag;
     as->wait = wait;
     as->request_tag = tag;
+    as->request_list = 0;
     as->joining = 0;
     as->block_count = 0;
     as->long_action = 0;
@@ -271,6 +272,17 @@ static int start_long_set(ds_assoc *as, const ds_value *apdu)
     return send_set_block(as);
 }
 
+/* A get-request-with-list's count of descriptors (its answer has as many results); else 0. */
+static size_t with_list_count(const ds_value *tree)
+{
+    const ds_value *body = tree && tree->tag == DS_APDU_TAG_GET_REQUEST ? tree->child : NULL;
+    if (!body || body->kind != DS_VALUE_CHOICE || body->tag != 3) return 0;
+    const ds_value *list = ds_value_find_any(tree, "AttributeDescriptorList");
+    size_t count = 0;
+    for (const ds_value *item = list ? list->child : NULL; item; item = item->next) count++;
+    return count;
+}
+
 int ds_assoc_request(ds_assoc *as, const uint8_t *apdu, size_t len)
 {
     if (client_only(as)) return -1;
@@ -292,6 +304,7 @@ int ds_assoc_request(ds_assoc *as, const uint8_t *apdu, size_t len)
     size_t n = as_encode(as, tree);
     if (!n) return -1;
     begin(as, AS_WAIT_SERVICE, apdu[0]);
+    as->request_list = with_list_count(tree);
     as_gbt_reset(as);
     size_t limit = as->peer_max_pdu - (as->ciphered ? AS_CIPHER_OVERHEAD : 0);
     /* Too long for the server: in general block transfer when it is negotiated (as_send cuts
@@ -358,10 +371,42 @@ static uint32_t first_error_in_list(const ds_value *apdu)
     return 0;
 }
 
+/* The long with-list GET is complete: the joined data is the answer's SEQUENCE OF Get-Data-Result
+ * (REFERENCE.md: GET block transfer), answered as the get-response-with-list it makes, checked by
+ * the decoder and against the request's count of descriptors. */
+static int finish_long_get_list(ds_assoc *as)
+{
+    size_t head = as_with_list_header(as->iip, as->answer, as->apdu_cap);
+    if (!head || as->join.len > as->apdu_cap - head) {
+        as_fail(as, "the joined results (%zu bytes) are too long to show as one get-response-with-list", as->join.len);
+        return finish(as, DS_ASSOC_OK, 0, NULL, 0);
+    }
+    memcpy(as->answer + head, as->data, as->join.len);
+    size_t n = head + as->join.len;
+    ds_value *tree = as_decode(as, as->answer, n);
+    if (!tree) {
+        char why[AS_ERROR_MAX];
+        memcpy(why, as->error, sizeof why);
+        as_fail(as, "the joined blocks are not a list of results: %s", why);
+        return finish(as, DS_ASSOC_MISMATCH, 0, NULL, 0), -1;
+    }
+    const ds_value *list = ds_value_find_any(tree, "Result");
+    size_t count = 0;
+    for (const ds_value *item = list ? list->child : NULL; item; item = item->next) count++;
+    if (count != as->request_list) {
+        as_fail(as, "%zu results joined for %zu attributes asked", count, as->request_list);
+        return finish(as, DS_ASSOC_MISMATCH, 0, as->answer, n), -1;
+    }
+    uint32_t result = first_error_in_list(tree);
+    if (result) as_fail(as, "get-response-with-list: result %lu", (unsigned long)result);
+    return finish(as, result ? DS_ASSOC_ERROR_ANSWER : DS_ASSOC_OK, result, as->answer, n);
+}
+
 /* The long GET (or ACTION return) is complete: the Data joined from the blocks, answered as one
  * get-response-normal (action-response-normal with the Data as return parameters). */
 static int finish_long_get(ds_assoc *as)
 {
+    if (as->request_tag == DS_APDU_TAG_GET_REQUEST && as->request_list) return finish_long_get_list(as);
     ds_value_arena_reset(as->arena);
     ds_value *data = NULL;
     size_t used = 0;

@@ -78,6 +78,7 @@ struct ds_assoc {
     /* client */
     as_wait wait;
     uint8_t request_tag;                 /* plain tag of the pending request */
+    size_t request_list;                 /* a get-request-with-list's count of descriptors; else 0 */
     uint8_t invoke_id;                   /* the pending request's invoke id (low 4 bits) */
     uint8_t iip;                         /* its invoke-id-and-priority byte */
     uint8_t next_invoke;
@@ -117,6 +118,10 @@ struct ds_assoc {
     size_t gbt_in_len;
     uint8_t *gbt_blk;                    /* one block APDU being built */
 };
+
+/* The bytes before the results in a get-response-with-list with this invoke-id-and-priority, built
+ * into buf: their count, 0 when the builder cannot (assoc_server.c; the client uses it too). */
+size_t as_with_list_header(uint8_t iip, uint8_t *buf, size_t cap);
 
 /* shared (assoc.c) */
 int as_fail(ds_assoc *as, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

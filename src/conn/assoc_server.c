@@ -217,6 +217,38 @@ static int send_get_block(ds_assoc *as)
     return as_send(as, as->tx, p.len, 1);
 }
 
+/* The bytes before the results in a get-response-with-list: what the builder writes for an empty
+ * list, less the empty list's one count byte. 0 when the builder says otherwise. */
+size_t as_with_list_header(uint8_t iip, uint8_t *buf, size_t cap)
+{
+    size_t n = 0;
+    char err[200];
+    if (ds_build_get_response_with_list(iip, NULL, NULL, 0, buf, cap, &n, err, sizeof err) || n < 2 || buf[n - 1] != 0)
+        return 0;
+    return n - 1;
+}
+
+/* A with-list answer (encoded in as->tx, n bytes) longer than the client takes and no GBT: its
+ * results (the SEQUENCE OF Get-Data-Result) go as the raw data of get-response-with-datablock
+ * blocks, asked for one by one (REFERENCE.md: GET block transfer). */
+static int answer_get_list(ds_assoc *as, uint8_t iip, size_t n)
+{
+    size_t limit = as->peer_max_pdu - (as->ciphered ? AS_CIPHER_OVERHEAD : 0);
+    if (n <= limit || as->gbt) return as_send(as, as->tx, n, 1); /* GBT: as_send cuts it */
+    uint8_t head[16];
+    size_t skip = as_with_list_header(iip, head, sizeof head);
+    if (!skip || skip >= n || n - skip > AS_DATA_MAX || memcmp(head, as->tx, skip))
+        return as_fail(as, "get-response-with-list: cannot take its results apart");
+    memcpy(as->data, as->tx + skip, n - skip);
+    as->data_len = n - skip;
+    as->get_iip = iip;
+    as->block_size = as_block_size(as);
+    as->block_count = (uint32_t)((as->data_len + as->block_size - 1) / as->block_size);
+    as->block_next = 1;
+    as->get_running = 1;
+    return send_get_block(as);
+}
+
 static int answer_get(ds_assoc *as, uint8_t iip, int result, const ds_value *data)
 {
     size_t n = 0;
@@ -267,6 +299,7 @@ static int on_get(ds_assoc *as, const ds_value *tree, uint8_t form, uint8_t iip)
         return send_get_block(as);
     }
     /* with-list: one Get-Data-Result per descriptor */
+    as->get_running = 0;
     const ds_value *list = ds_value_find_any(tree, "AttributeDescriptorList");
     ds_value *apdu;
     ds_value *g = answer_form(as, DS_APDU_TAG_GET_RESPONSE, 3, "GetResponseWithList", &apdu, iip);
@@ -282,7 +315,9 @@ static int on_get(ds_assoc *as, const ds_value *tree, uint8_t form, uint8_t iip)
         if (r || !out) as_set_u(c, "DataAccessError", (uint64_t)(r ? r : DAR_OTHER));
         else if (ds_value_set_data(as->arena, c, out)) return send_tree(as, NULL);
     }
-    return send_tree(as, apdu);
+    size_t n = g ? as_encode(as, apdu) : 0;
+    if (!n) return send_exception(as, STATE_SERVICE_NOT_ALLOWED, SERVICE_OTHER_REASON);
+    return answer_get_list(as, iip, n);
 }
 
 /* ---- SET ---- */

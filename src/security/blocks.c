@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "apdu/apdu.h"
+#include "apdu/apdu_tags.h"
 #include "apdu/axdr.h"
 #include "apdu/schema.h"
 #include "util/cursor.h"
@@ -23,6 +24,7 @@ void ds_blocks_free(ds_blocks *b)
         stream_free(&b->action_req[i]);
         stream_free(&b->action_resp[i]);
     }
+    b->get_list_pending = 0;
 }
 
 /* A stream for this sender, starting afresh; a sender's highest block number is kept when given. */
@@ -176,6 +178,85 @@ static void show_whole_data(ds_emit *e, const block_whole *s, const char *label)
     ds_emit_close(e, "Reassembled");
 }
 
+static int is_one_data(const block_whole *s);
+
+/* The results of a get-response-with-list (its SEQUENCE OF Get-Data-Result), found in the APDU
+ * table rather than written again: what a with-list answer's datablocks carry. */
+static const ds_field *get_result_list_field(void)
+{
+    const ds_field *f = ds_apdu_lookup(DS_APDU_TAG_GET_RESPONSE);
+    if (!f || f->kind != SK_CHOICE || !f->alts) return NULL;
+    for (const ds_alt *a = f->alts; a->body; a++) {
+        if (a->tag != 3 || a->body[0].kind != SK_GROUP) continue;
+        for (const ds_field *g = a->body[0].sub; g && g->kind != SK_END; g++)
+            if (g->kind == SK_SEQ_OF) return g;
+    }
+    return NULL;
+}
+
+/* Whether the whole is exactly a SEQUENCE OF Get-Data-Result (count, then per result 00 Data or
+ * 01 data-access-result), of `count` results when count is not 0. */
+static int is_list_of_results(const block_whole *s, size_t count)
+{
+    ds_cursor c;
+    ds_cur_init(&c, s->bytes, s->len);
+    size_t n;
+    if (ds_cur_len(&c, &n, NULL) || n == 0 || (count && n != count)) return 0;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t choice, dar;
+        if (ds_cur_u8(&c, &choice)) return 0;
+        if (choice == 0 ? ds_axdr_skip(&c, 0) != 0 : (choice != 1 || ds_cur_u8(&c, &dar))) return 0;
+    }
+    return ds_cur_left(&c) == 0;
+}
+
+/* A whole shown as bytes only, with why, under the same <Reassembled> view. */
+static void show_whole_undecoded(ds_emit *e, const block_whole *s, const char *label, const char *why)
+{
+    ds_attr attrs[1] = {DS_ATTR("Blocks", label)};
+    if (ds_emit_open_attrs(e, "Reassembled", attrs, 1) != 0) return;
+    ds_emit_comment(e, "%s", why);
+    ds_cursor whole;
+    ds_cur_init(&whole, s->bytes, s->len);
+    uint64_t saved = e->base;
+    e->base = s->first_offset;
+    ds_emit_undecoded(e, &whole);
+    e->base = saved;
+    ds_emit_close(e, "Reassembled");
+}
+
+/* The whole of a GET datablock transfer: one Data (the answer to get-request-normal), or the
+ * results of a get-request-with-list (REFERENCE.md: GET block transfer), shown so when the
+ * with-list request was seen and the count agrees. Bytes that are such a list rather than one
+ * Data, with no request to say so, are left undecoded with a comment: nothing says they are wrong. */
+static void show_get_whole(ds_emit *e, const block_whole *s)
+{
+    const char *label = "GetResponsewithDataBlock";
+    if (s->list_field && is_list_of_results(s, s->list_count)) show_whole_data(e, s, label);
+    else if (!is_one_data(s) && is_list_of_results(s, 0))
+        show_whole_undecoded(e, s, label, "the data blocks are not one A-XDR Data but look like the results of a "
+                                          "get-request-with-list, which is not in the input: not decoded");
+    else {
+        block_whole one = *s;
+        one.list_field = NULL;
+        show_whole_data(e, &one, label);
+    }
+}
+
+/* A get-request: with-list (C0 03 IIP count ...) is noted for its answer's datablocks; normal
+ * (C0 01) forgets it; next (C0 02) keeps it. Not consumed: the APDU decodes as usual. */
+static void note_get_request(ds_blocks *b, const uint8_t *a, size_t n)
+{
+    if (a[1] == 0x01) b->get_list_pending = 0;
+    if (a[1] != 0x03) return;
+    ds_cursor c;
+    ds_cur_init(&c, a, n);
+    c.pos = 3;
+    size_t count;
+    b->get_list_pending = !ds_cur_len(&c, &count, NULL);
+    b->get_list_count = b->get_list_pending ? count : 0;
+}
+
 /* GET response with datablock: C4 02 IIP last(1) number(4) 00 len raw (01 DAR ends the transfer). */
 static int get_block(ds_blocks *b, ds_emit *e, ds_link_addr sender, const uint8_t *a, size_t n,
                      uint64_t offset)
@@ -193,9 +274,15 @@ static int get_block(ds_blocks *b, ds_emit *e, ds_link_addr sender, const uint8_
         return 1;
     }
     if (ds_cur_len(&c, &len, NULL) || ds_cur_bytes(&c, len, &raw)) return 1;
+    if (number == 1) { /* a transfer starts: does it answer a with-list request? (hex records have no
+                          * addresses, so the request's sender is not compared) */
+        int list = b->get_list_pending;
+        s->list_field = list ? get_result_list_field() : NULL;
+        s->list_count = list ? b->get_list_count : 0;
+    }
     block_whole done;
     if (add_block(s, e, "data", (uint32_t)number, last != 0, raw, len, offset, &done) != 1) return 1;
-    show_whole_data(e, &done, "GetResponsewithDataBlock");
+    show_get_whole(e, &done);
     free(done.bytes);
     return 1;
 }
@@ -353,6 +440,10 @@ int ds_blocks_on_apdu(ds_blocks *b, ds_emit *e, ds_link_addr sender, const uint8
 {
     if (n >= 1 && apdu[0] == 0xE0) return gbt(b, e, sender, apdu, n, offset);
     if (n < 3) return 0; /* the handlers below start reading after tag, choice and invoke-id */
+    if (apdu[0] == DS_APDU_TAG_GET_REQUEST) {
+        note_get_request(b, apdu, n);
+        return 0;
+    }
     if (apdu[0] == 0xC4 && apdu[1] == 0x02) return get_block(b, e, sender, apdu, n, offset);
     if (apdu[0] == 0xC1 && (apdu[1] == 0x02 || apdu[1] == 0x03 || apdu[1] == 0x05))
         return set_block(b, e, sender, apdu, n, offset);

@@ -46,6 +46,10 @@ typedef struct ds_blocks {
     ds_block_stream set[2];          /* SET request datablocks */
     ds_block_stream action_req[2];   /* ACTION request pblocks */
     ds_block_stream action_resp[2];  /* ACTION response pblocks */
+    /* the last get-request seen was with-list (C0 03): who sent it and its count of descriptors,
+     * so that its answer in datablocks shows as that many Get-Data-Result */
+    int get_list_pending;
+    size_t get_list_count;
 } ds_blocks;
 
 /* Drops every transfer in progress (the streams can be used again afterwards). */

@@ -2,9 +2,10 @@
  *
  * Byte 0 picks the scene: bits 0-2 what the client waits for (an AARE for no security, LLS,
  * HLS-SHA256 and HLS-GMAC; the answer to reply_to_HLS_authentication; a GET, a long SET in
- * blocks, an ACTION; the RLRE), bit 3 ciphering with fixed keys, bit 6 general block transfer
- * negotiated (window 3; a server starts associated with it), bit 7 the server role instead
- * (its objects answer everything with errors or a long value). The rest is a sequence of APDUs,
+ * blocks, an ACTION; the RLRE), bit 3 ciphering with fixed keys, bit 4 (scene 4) a with-list GET
+ * of two attributes instead of a normal one, bit 6 general block transfer negotiated (window 3;
+ * a server starts associated with it), bit 7 the server role instead (its objects answer
+ * everything with errors or a long value). The rest is a sequence of APDUs,
  * each a 2-byte big-endian length and its bytes, given one after the other to
  * ds_assoc_receive; what the machine sends goes nowhere. Nothing the peer sends may crash,
  * hang, leak or read out of bounds. */
@@ -80,7 +81,7 @@ static int act_any(void *user, int client_sap, const ds_cosem_ref *ref, const ds
 static const ds_server_objects OBJECTS = {NULL, accept_all, get_long, set_any, act_any};
 
 /* A client waiting for what scene asks. */
-static void client_scene(ds_assoc *as, int scene)
+static void client_scene(ds_assoc *as, int scene, int with_list)
 {
     uint8_t req[2048];
     size_t n = 0;
@@ -94,7 +95,13 @@ static void client_scene(ds_assoc *as, int scene)
     ds_value_arena *a = ds_value_arena_new(8, 2048);
     if (!a) return;
     switch (scene) {
-    case 4: ds_build_get_request_normal(0xC1, &clock, req, sizeof req, &n, err, sizeof err); break;
+    case 4:
+        if (with_list) { /* its answer in datablocks is joined into a list of results */
+            const ds_cosem_ref refs[2] = {clock, clock};
+            ds_build_get_request_with_list(0xC1, refs, 2, req, sizeof req, &n, err, sizeof err);
+        } else
+            ds_build_get_request_normal(0xC1, &clock, req, sizeof req, &n, err, sizeof err);
+        break;
     case 5: { /* longer than 128: set-request with datablocks */
         static const uint8_t FILL[400];
         ds_build_set_request_normal(0xC1, &clock, ds_value_new_bytes(a, DS_DATA_OCTET_STRING, FILL, sizeof FILL), req,
@@ -144,7 +151,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (server) {
         ds_assoc_serve(as, &OBJECTS, 1);
         if (gbt) ds_assoc_assume_open(as, 128); /* GBT paths without an AARQ proposing it */
-    } else client_scene(as, scene);
+    } else client_scene(as, scene, (data[0] >> 4) & 1);
     size_t at = 1;
     while (at + 2 <= size) {
         size_t n = (size_t)data[at] << 8 | data[at + 1];
@@ -153,7 +160,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (n) ds_assoc_receive(as, data + at, n);
         at += n;
         /* a client whose service completed asks for the next one of the same scene */
-        if (!server && !ds_assoc_busy(as) && scene >= 4 && scene <= 6 && ds_assoc_is_open(as)) client_scene(as, scene);
+        if (!server && !ds_assoc_busy(as) && scene >= 4 && scene <= 6 && ds_assoc_is_open(as)) client_scene(as, scene, (data[0] >> 4) & 1);
     }
     ds_assoc_free(as);
     return 0;

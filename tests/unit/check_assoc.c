@@ -571,7 +571,7 @@ END_TEST
 /* What a machine sent (its trace): how many APDUs, the longest, and how many
  * action-response-with-pblock (C7 02). */
 static struct {
-    unsigned count, pblocks;
+    unsigned count, pblocks, datablocks; /* datablocks: get-response-with-datablock (C4 02) */
     size_t longest;
 } SENT;
 
@@ -582,6 +582,7 @@ static void count_sent(void *user, int sent, const uint8_t *plain, size_t len)
     SENT.count++;
     if (len > SENT.longest) SENT.longest = len;
     if (len > 1 && plain[0] == 0xC7 && plain[1] == 0x02) SENT.pblocks++;
+    if (len > 1 && plain[0] == 0xC4 && plain[1] == 0x02) SENT.datablocks++;
 }
 
 START_TEST(blocks)
@@ -1068,6 +1069,54 @@ START_TEST(general_block_transfer)
 }
 END_TEST
 
+/* The with-list GET of `n` bytes answered to a client that takes `client_max`, without GBT: the
+ * joined answer copied into out (*out_len), what the server sent counted in SENT. */
+static void with_list_answer(uint16_t client_max, const uint8_t *req, size_t n, uint8_t *out, size_t cap,
+                            size_t *out_len)
+{
+    ds_assoc_settings cs = base(DS_ASSOC_CLIENT, 0, NULL), ss = base(DS_ASSOC_SERVER, 0, NULL);
+    cs.max_pdu = client_max;
+    ss.max_pdu = 1024;
+    pair p = make_pair(&cs, &ss, 16);
+    ck_assert_int_eq(open_pair(&p)->status, DS_ASSOC_OK);
+    ds_assoc_set_trace(p.server, count_sent, NULL);
+    memset(&SENT, 0, sizeof SENT);
+    const ds_assoc_result *r = run(&p, req, n);
+    ck_assert_msg(r->status == DS_ASSOC_ERROR_ANSWER && r->result == 4, "%s / %s", ds_assoc_error(p.client),
+                  ds_assoc_error(p.server));
+    ck_assert_uint_le(r->answer_len, cap);
+    memcpy(out, r->answer, r->answer_len);
+    *out_len = r->answer_len;
+    free_pair(&p);
+}
+
+/* Issue 15: a get-response-with-list longer than the client's max PDU, no GBT: the server sends
+ * its SEQUENCE OF Get-Data-Result as the raw data of get-response-with-datablock blocks
+ * (REFERENCE.md: GET block transfer), the client joins them into the same get-response-with-list
+ * a client with room for it gets whole. The request: the profile (4203 bytes of Data), the clock
+ * and an undefined object (its result: data-access-result 4). */
+START_TEST(with_list_in_blocks)
+{
+    uint8_t req[64];
+    size_t n = test_unhex("C003C103 0007 0100630100FF 02 00 0008 0000010000FF 02 00 0001 010203040506 02 00", req,
+                          sizeof req);
+    static uint8_t whole[8192], joined[8192];
+    size_t whole_len, joined_len;
+    with_list_answer(0xFFFF, req, n, whole, sizeof whole, &whole_len);
+    ck_assert_uint_eq(SENT.datablocks, 0);
+    /* C4 03 C1, 03 results: 00 + the profile's 4203 bytes, 00 + the clock 09 0C <12>, 01 04 */
+    ck_assert_uint_eq(whole_len, 4 + 1 + 4203 + 1 + 14 + 2);
+    ck_assert_uint_eq(whole[1], 0x03);
+    for (unsigned client_max = 128; client_max <= 256; client_max += 128) {
+        with_list_answer((uint16_t)client_max, req, n, joined, sizeof joined, &joined_len);
+        ck_assert_uint_le(SENT.longest, client_max);
+        ck_assert_uint_ge(SENT.datablocks, (unsigned)(whole_len / client_max));
+        ck_assert_uint_eq(joined_len, whole_len);
+        ck_assert_int_eq(memcmp(joined, whole, whole_len), 0);
+    }
+}
+END_TEST
+
 /* GBT is used only when both sides have it: a server that does not offer it answers in the
  * service's blocks even to a client that proposes it */
 START_TEST(gbt_not_offered)
@@ -1102,6 +1151,7 @@ static Suite *assoc_suite(void)
     tcase_add_test(t, policy_and_replay);
     tcase_add_loop_test(t, general_block_transfer, 0, 2);
     tcase_add_test(t, gbt_not_offered);
+    tcase_add_test(t, with_list_in_blocks);
     suite_add_tcase(s, t);
     TCase *c = tcase_create("corpus");
     tcase_add_test(c, corpus_client);

@@ -290,6 +290,47 @@ START_TEST(with_list_whole_not_a_list)
 }
 END_TEST
 
+/* Issue 15: a get-request-with-list answered in datablocks; the joined data is the answer's
+ * SEQUENCE OF Get-Data-Result (REFERENCE.md: GET block transfer): 02 results, 00 + octet-string
+ * 09 04 01020304, 01 + data-access-result 04, split 5 + 5 */
+#define GET_LIST_REQ "C003C102" "0008 0000010000FF 02 00" "0003 0100010800FF 02 00"
+#define GET_LIST_1 "C402C1 00 00000001 00 05 0200090401"
+#define GET_LIST_2 "C402C1 01 00000002 00 05 0203040104"
+
+START_TEST(get_with_list_blocks_reassembled)
+{
+    static const char *const SEEN[] = {GET_LIST_REQ, GET_LIST_1, "C002C1 00000001", GET_LIST_2};
+    run r = decode(SEEN, 4);
+    ck_assert_str_eq(r.codes, "");
+    ck_assert_ptr_nonnull(strstr(r.xml, "<Reassembled Blocks=\"GetResponsewithDataBlock\" >\n"
+                                        "  <Result Qty=\"02\" >\n"
+                                        "    <Data>\n"
+                                        "      <OctetString Value=\"01020304\" />\n"
+                                        "    </Data>\n"
+                                        "    <DataAccessError Value=\"UndefinedObject\" />\n"
+                                        "  </Result>\n"
+                                        "</Reassembled>"));
+    free(r.xml);
+    /* the request not in the input: left undecoded, no diagnostic */
+    static const char *const UNSEEN[] = {GET_LIST_1, GET_LIST_2};
+    r = decode(UNSEEN, 2);
+    ck_assert_str_eq(r.codes, "");
+    ck_assert_ptr_nonnull(strstr(r.xml, "<Reassembled Blocks=\"GetResponsewithDataBlock\" >\n"
+                                        "  <Undecoded Value=\"02000904010203040104\" />\n"
+                                        "</Reassembled>"));
+    free(r.xml);
+    /* a get-request-normal after the with-list one: its answer in blocks is one Data again */
+    static const char *const AFTER[] = {GET_LIST_REQ, "C001C1 0008 0000010000FF 02 00", "C402C100000000010003090401",
+                                        "C402C101000000020003020304"};
+    r = decode(AFTER, 4);
+    ck_assert_str_eq(r.codes, "");
+    ck_assert_ptr_nonnull(strstr(r.xml, "<Reassembled Blocks=\"GetResponsewithDataBlock\" >\n"
+                                        "  <OctetString Value=\"01020304\" />\n"
+                                        "</Reassembled>"));
+    free(r.xml);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("blocks");
@@ -306,6 +347,7 @@ int main(void)
     tcase_add_test(t, action_response_pblocks_reassembled);
     tcase_add_test(t, with_list_blocks_reassembled);
     tcase_add_test(t, with_list_whole_not_a_list);
+    tcase_add_test(t, get_with_list_blocks_reassembled);
     suite_add_tcase(s, t);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
