@@ -68,6 +68,10 @@ typedef struct ds_assoc_settings {
     const uint8_t *ecdsa_priv; size_t ecdsa_priv_len; /* mechanism 7: own signing key */
     const uint8_t *peer_pub; size_t peer_pub_len;     /* mechanism 7: peer's public key */
     size_t max_values;            /* arena bound for one APDU's values; 0 = a sensible default */
+    /* server role: the highest invocation counter this client used in earlier associations (a
+     * meter keeps it, as its security setup does): a ciphered request at or below it is a replay */
+    int has_peer_ic_floor;
+    uint32_t peer_ic_floor;
     uint8_t gbt_window;           /* general block transfer: 0 not proposed (client) / offered (server);
                                      1..63 proposed/offered, and the blocks this side takes in one stream */
 } ds_assoc_settings;
@@ -150,6 +154,9 @@ void ds_assoc_abandon(ds_assoc *as);
 void ds_assoc_assume_open(ds_assoc *as, uint16_t peer_max_pdu);
 /* Both roles: the invocation counter the next ciphered APDU will carry (to store after a run). */
 uint32_t ds_assoc_next_ic(const ds_assoc *as);
+/* Both roles: 1 with the highest invocation counter seen from the peer under the global key, 0
+ * when none was seen (a server keeps it for the client's next association). */
+int ds_assoc_peer_last_ic(const ds_assoc *as, uint32_t *ic);
 
 /* Both roles: each plain APDU as it is sent (sent = 1, before ciphering) or received (sent = 0,
  * after deciphering), for printing. */

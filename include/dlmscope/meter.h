@@ -45,6 +45,10 @@ void ds_meter_get_link(const ds_meter *m, ds_meter_link *out);
 void ds_meter_set_gbt_window(ds_meter *m, uint8_t window);
 /* The server's max receive PDU size (64..65535) instead of the model's. */
 void ds_meter_set_max_pdu(ds_meter *m, uint16_t max_pdu);
+/* 1: remember the highest invocation counter each client used, from one association and
+ * connection to the next, and refuse a ciphered request at or below it as a replay (as a meter's
+ * security setup does); 0 (the default): each association starts afresh. */
+void ds_meter_set_keep_client_ic(ds_meter *m, int keep);
 
 /* The meter's clock: 0 (the default) follows the real clock; otherwise the meter's "now" is
  * this Unix time and stays there (for tests). */

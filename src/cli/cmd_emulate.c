@@ -44,6 +44,9 @@ void ds_cmd_emulate_usage(FILE *out)
             "                       (1..63); 0: not offered (default: the model's, 0)\n"
             "  --max-pdu N          the meter's max receive PDU size, 64..65535 (default: the\n"
             "                       model's, 1024); longer APDUs come in GBT blocks or pblocks\n"
+            "  --keep-client-ic     remember each client's highest invocation counter from one\n"
+            "                       association to the next; a ciphered request at or below it\n"
+            "                       is refused as a replay, as a meter does (default: afresh)\n"
             "  --max-clients N      clients served at once over TCP or UDP (default 64)\n"
             "  --idle SECONDS       drop a client silent this long (default 120)\n"
             "\n"
@@ -103,7 +106,7 @@ enum { OPT_MODEL = 256, OPT_TCP, OPT_UDP, OPT_HDLC_TCP, OPT_PTY, OPT_SERIAL, OPT
        OPT_MAX_CLIENTS, OPT_IDLE, OPT_STORE_IMAGES, OPT_MAX_IMAGE, OPT_VERIFY_DELAY, OPT_VERIFY_FAIL,
        OPT_ACTIVATE_DELAY, OPT_ACTIVATE_FAIL, OPT_REFUSE_BLOCK, OPT_VERIFY_BUSY, OPT_IMAGE_SIGNATURE, OPT_DROP_FRAME, OPT_CORRUPT_FRAME, OPT_DELAY_MS,
        OPT_RESET_AFTER_BLOCKS, OPT_SILENT_AFTER_ACTIVATE, OPT_BAUD, OPT_TURNAROUND_MS, OPT_GBT_WINDOW,
-       OPT_IMAGE_BLOCK_SIZE, OPT_MAX_PDU };
+       OPT_IMAGE_BLOCK_SIZE, OPT_MAX_PDU, OPT_KEEP_CLIENT_IC };
 
 static const struct option LONG_OPTIONS[] = {
     {"model", required_argument, NULL, OPT_MODEL},       {"tcp", required_argument, NULL, OPT_TCP},
@@ -111,6 +114,7 @@ static const struct option LONG_OPTIONS[] = {
     {"pty", required_argument, NULL, OPT_PTY},           {"serial", required_argument, NULL, OPT_SERIAL},
     {"max-info", required_argument, NULL, OPT_MAX_INFO}, {"window", required_argument, NULL, OPT_WINDOW},
     {"gbt-window", required_argument, NULL, OPT_GBT_WINDOW}, {"max-pdu", required_argument, NULL, OPT_MAX_PDU},
+    {"keep-client-ic", no_argument, NULL, OPT_KEEP_CLIENT_IC},
     {"max-clients", required_argument, NULL, OPT_MAX_CLIENTS}, {"idle", required_argument, NULL, OPT_IDLE},
     {"store-images", required_argument, NULL, OPT_STORE_IMAGES}, {"max-image", required_argument, NULL, OPT_MAX_IMAGE},
     {"verify-delay-ms", required_argument, NULL, OPT_VERIFY_DELAY}, {"verify-fail", no_argument, NULL, OPT_VERIFY_FAIL},
@@ -219,6 +223,7 @@ int ds_cmd_emulate(int argc, char **argv)
     int transports = 0;
     int gbt_window = -1; /* -1: the model's */
     long max_pdu = 0;    /* 0: the model's */
+    int keep_client_ic = 0;
     long v;
     ds_meter_image_options img;
     memset(&img, 0, sizeof img);
@@ -261,6 +266,7 @@ int ds_cmd_emulate(int argc, char **argv)
         case OPT_MAX_PDU:
             if (parse_int(optarg, 64, 65535, &max_pdu)) return usage_error("--max-pdu takes 64..65535: ", optarg);
             break;
+        case OPT_KEEP_CLIENT_IC: keep_client_ic = 1; break;
         case OPT_MAX_CLIENTS:
             if (parse_int(optarg, 1, 4000, &v)) return usage_error("--max-clients takes 1..4000: ", optarg);
             o.max_clients = (int)v;
@@ -287,6 +293,7 @@ int ds_cmd_emulate(int argc, char **argv)
     ds_meter_set_image_options(m, &img);
     if (gbt_window >= 0) ds_meter_set_gbt_window(m, (uint8_t)gbt_window);
     if (max_pdu) ds_meter_set_max_pdu(m, (uint16_t)max_pdu);
+    ds_meter_set_keep_client_ic(m, keep_client_ic);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_stop_signal; /* no SA_RESTART: poll returns at once */

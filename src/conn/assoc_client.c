@@ -355,6 +355,14 @@ void ds_assoc_assume_open(ds_assoc *as, uint16_t peer_max_pdu)
 }
 
 uint32_t ds_assoc_next_ic(const ds_assoc *as) { return as->ic.next; }
+
+int ds_assoc_peer_last_ic(const ds_assoc *as, uint32_t *ic)
+{
+    int peer = as->s.role == DS_ASSOC_SERVER ? DS_IC_CLIENT : DS_IC_SERVER;
+    if (!as->ic.seen[peer]) return 0;
+    *ic = as->ic.last[peer];
+    return 1;
+}
 const ds_assoc_result *ds_assoc_last_result(const ds_assoc *as) { return &as->result; }
 
 /* Any error result in a with-list answer's results (data-access-result or action-result). */

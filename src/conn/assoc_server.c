@@ -144,6 +144,13 @@ static int on_aarq(ds_assoc *as, const ds_value *tree)
     as_take_settings(as, &chosen);
     memcpy(as->ic.seen, seen.seen, sizeof seen.seen);
     memcpy(as->ic.last, seen.last, sizeof seen.last);
+    /* nor does a new link: what the meter remembers of this client's counter, which the AARQ's
+       ciphered initiate (read below) must already be above */
+    if (chosen.has_peer_ic_floor &&
+        (!as->ic.seen[DS_IC_CLIENT] || as->ic.last[DS_IC_CLIENT] < chosen.peer_ic_floor)) {
+        as->ic.seen[DS_IC_CLIENT] = 1;
+        as->ic.last[DS_IC_CLIENT] = chosen.peer_ic_floor;
+    }
     as->conformance = 0;
     if (diag) return refuse(as, &aarq, (uint8_t)diag, "the meter does not accept this client");
     int ciphered_context = aarq.context == 3 || aarq.context == 4;

@@ -50,6 +50,8 @@ typedef struct meter_assoc {
     uint32_t conformance;
     uint32_t ic;                   /* the invocation counter: first one sent, and the value of a
                                       frame counter object that names this association */
+    int has_client_ic;             /* the highest IC this client sent in an earlier association: */
+    uint32_t client_ic;            /* its next ciphered request must be above it */
     long line;
 } meter_assoc;
 
@@ -99,6 +101,7 @@ struct ds_meter {
     size_t n_assocs;
     ds_meter_link link;
     int64_t fixed_now;             /* 0: the real clock */
+    int keep_client_ic;            /* ds_meter_set_keep_client_ic */
     int64_t fixed_mono_ms;         /* 0: the monotonic clock */
     /* image transfer: the options, and what the fault options and the serving loop count */
     ds_meter_image_options image_opts;

@@ -643,6 +643,11 @@ void ds_meter_set_max_pdu(ds_meter *m, uint16_t max_pdu)
     m->link.max_pdu = max_pdu < 64 ? 64 : max_pdu; /* the model's lower limit */
 }
 
+void ds_meter_set_keep_client_ic(ds_meter *m, int keep)
+{
+    m->keep_client_ic = keep != 0;
+}
+
 void ds_meter_set_time(ds_meter *m, int64_t unix_seconds)
 {
     m->fixed_now = unix_seconds;

@@ -100,7 +100,11 @@ static ds_value *logical_name(const meter_object *o, ds_value_arena *a)
 static int frame_counter_get(const ds_meter *m, const meter_object *o, ds_value_arena *a, ds_value **out)
 {
     const meter_assoc *as = meter_find_assoc(m, o->frame_counter_of);
-    *out = ds_value_new_uint(a, DS_DATA_DOUBLE_LONG_UNSIGNED, as ? as->ic : 0);
+    /* a client that reads it starts above it (REFERENCE: value + 1), so it covers the last IC
+       the client used as well as the meter's own next one */
+    uint32_t v = as ? as->ic : 0;
+    if (as && as->has_client_ic && as->client_ic > v) v = as->client_ic;
+    *out = ds_value_new_uint(a, DS_DATA_DOUBLE_LONG_UNSIGNED, v);
     return *out ? METER_OK : METER_TEMPORARY_FAILURE;
 }
 
@@ -301,6 +305,8 @@ static int meter_accept(void *user, int client_sap, const ds_association *aarq, 
     out->conformance = m->link.gbt_window ? as->conformance | DS_CONFORMANCE_GBT : as->conformance & ~DS_CONFORMANCE_GBT;
     out->max_pdu = m->link.max_pdu;
     out->first_ic = as->ic;
+    out->has_peer_ic_floor = m->keep_client_ic && as->has_client_ic;
+    out->peer_ic_floor = as->client_ic;
     return 0;
 }
 

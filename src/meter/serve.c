@@ -95,6 +95,11 @@ static void keep_ic(session *s)
     meter_assoc *as = meter_find_assoc(s->srv->m, ds_conn_peer_address(s->conn));
     uint32_t next = ds_assoc_next_ic(s->assoc);
     if (as && next > as->ic) as->ic = next;
+    uint32_t seen;
+    if (as && ds_assoc_peer_last_ic(s->assoc, &seen) && (!as->has_client_ic || seen > as->client_ic)) {
+        as->has_client_ic = 1;
+        as->client_ic = seen;
+    }
 }
 
 static void drop_assoc(session *s)

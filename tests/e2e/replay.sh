@@ -26,13 +26,15 @@ KEYS="--ek $EK --ak $AK --client-title 4D4D4D0000000001"
 PIDS=
 trap 'for p in $PIDS; do kill "$p" 2>/dev/null; done; rm -rf "$TMP"' EXIT INT TERM
 
-# start NAME: an emulator on loopback TCP; sets PORT (empty when it did not start)
+# start NAME [OPTIONS]: an emulator on loopback TCP; sets PORT (empty when it did not start)
 start() {
-    "$BIN" emulate --model "$MODEL" --tcp 0 >"$TMP/$1.emu" 2>&1 &
+    name=$1
+    shift
+    "$BIN" emulate --model "$MODEL" --tcp 0 "$@" >"$TMP/$name.emu" 2>&1 &
     PIDS="$PIDS $!"
     PORT=
     for _ in $(seq 50); do
-        PORT=$(head -1 "$TMP/$1.emu" | sed -n 's/^listening on tcp 127\.0\.0\.1:\([0-9]*\).*/\1/p')
+        PORT=$(head -1 "$TMP/$name.emu" | sed -n 's/^listening on tcp 127\.0\.0\.1:\([0-9]*\).*/\1/p')
         [ -n "$PORT" ] && break
         sleep 0.1
     done
@@ -58,7 +60,9 @@ ics() {
         while read -r h; do printf '%d\n' "0x$h"; done
 }
 
-start first
+# the first emulator remembers each client's counter between associations, as a meter does:
+# the replay against it must use fresh counters, and a run that starts over at 1 is refused
+start first --keep-client-ic
 if [ -z "$PORT" ]; then
     fail "emulate --tcp 0: no listening line: $(head -2 "$TMP/first.emu")"
 else
@@ -94,6 +98,13 @@ else
     done
     if [ "$(grep -c '^<GetResponse>' "$TMP/replay-fresh.out" 2>/dev/null)" = 4 ]; then pass
     else fail "replay-fresh: not four answers"; fi
+    # counters used before, against the meter that remembers them: refused as a replay
+    # shellcheck disable=SC2086
+    $TIMEOUT "$BIN" run --tcp 127.0.0.1:"$FIRST" --ic 1 "$TMP/replay.xml" $KEYS >"$TMP/reused.out" 2>"$TMP/reused.err"
+    rc=$?
+    if [ "$rc" = 2 ] && grep -q 'association refused\|replay\|invocation' "$TMP/reused.err" &&
+        ! grep -q '^<GetResponse>' "$TMP/reused.out"; then pass
+    else fail "a run starting over at IC 1 against --keep-client-ic: exit $rc: $(tail -2 "$TMP/reused.err")"; fi
 
     # without keys: nothing deciphered, each named
     $TIMEOUT "$BIN" script-from "$TMP/capture.log" >"$TMP/nokeys.xml" 2>"$TMP/nokeys.err"

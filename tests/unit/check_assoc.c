@@ -759,6 +759,35 @@ START_TEST(policy_and_replay)
 }
 END_TEST
 
+/* A meter that remembers a client's counter between associations (has_peer_ic_floor): a new
+ * association whose ciphered initiate is not above it is refused, one above it is taken, and the
+ * server reports the highest counter it saw (what the meter keeps for the next time). */
+START_TEST(ic_floor_from_earlier_associations)
+{
+    keys_suite(0);
+    ds_assoc_settings cs = base(DS_ASSOC_CLIENT, 5, NULL), ss = base(DS_ASSOC_SERVER, 5, NULL);
+    with_keys(&cs, 0x0C, CLIENT_TITLE);
+    with_keys(&ss, 0x0C, SERVER_TITLE);
+    cs.first_ic = 100;
+    ss.has_peer_ic_floor = 1;
+    ss.peer_ic_floor = 100; /* the client used 100 before: starting there again is a replay */
+    pair p = make_pair(&cs, &ss, 1);
+    ck_assert_int_ne(open_pair(&p)->status, DS_ASSOC_OK);
+    ck_assert_msg(strstr(ds_assoc_error(p.server), "replay") != NULL, "%s", ds_assoc_error(p.server));
+    free_pair(&p);
+
+    cs.first_ic = 101;
+    p = make_pair(&cs, &ss, 1);
+    ck_assert_msg(open_pair(&p)->status == DS_ASSOC_OK, "%s / %s", ds_assoc_error(p.client), ds_assoc_error(p.server));
+    ck_assert_int_eq(get(&p, 8, CLOCK, 2)->status, DS_ASSOC_OK);
+    uint32_t seen = 0;
+    ck_assert_int_eq(ds_assoc_peer_last_ic(p.server, &seen), 1);
+    ck_assert_uint_gt(seen, 101); /* the initiate (101), the HLS reply and the GET after it */
+    ck_assert_uint_eq(seen + 1, ds_assoc_next_ic(p.client));
+    free_pair(&p);
+}
+END_TEST
+
 /* ---- the corpus ---- */
 
 static size_t corpus(const char *name, uint8_t *out, size_t cap)
@@ -1149,6 +1178,7 @@ static Suite *assoc_suite(void)
     tcase_add_test(t, blocks);
     tcase_add_test(t, errors);
     tcase_add_test(t, policy_and_replay);
+    tcase_add_test(t, ic_floor_from_earlier_associations);
     tcase_add_loop_test(t, general_block_transfer, 0, 2);
     tcase_add_test(t, gbt_not_offered);
     tcase_add_test(t, with_list_in_blocks);
