@@ -235,6 +235,18 @@ size_t as_with_list_header(uint8_t iip, uint8_t *buf, size_t cap)
     return n - 1;
 }
 
+/* as->data[0..data_len) goes to the client in get-response-with-datablock blocks, the first now,
+ * the others as get-request-next asks for them */
+static int start_get_blocks(ds_assoc *as, uint8_t iip)
+{
+    as->get_iip = iip;
+    as->block_size = as_block_size(as);
+    as->block_count = (uint32_t)((as->data_len + as->block_size - 1) / as->block_size);
+    as->block_next = 1;
+    as->get_running = 1;
+    return send_get_block(as);
+}
+
 /* A with-list answer (encoded in as->tx, n bytes) longer than the client takes and no GBT: its
  * results (the SEQUENCE OF Get-Data-Result) go as the raw data of get-response-with-datablock
  * blocks, asked for one by one (REFERENCE.md: GET block transfer). */
@@ -248,12 +260,7 @@ static int answer_get_list(ds_assoc *as, uint8_t iip, size_t n)
         return as_fail(as, "get-response-with-list: cannot take its results apart");
     memcpy(as->data, as->tx + skip, n - skip);
     as->data_len = n - skip;
-    as->get_iip = iip;
-    as->block_size = as_block_size(as);
-    as->block_count = (uint32_t)((as->data_len + as->block_size - 1) / as->block_size);
-    as->block_next = 1;
-    as->get_running = 1;
-    return send_get_block(as);
+    return start_get_blocks(as, iip);
 }
 
 static int answer_get(ds_assoc *as, uint8_t iip, int result, const ds_value *data)
@@ -276,12 +283,7 @@ static int answer_get(ds_assoc *as, uint8_t iip, int result, const ds_value *dat
         !ds_build_get_response_normal(iip, data, 0, as->tx, as->apdu_cap, &n, err, sizeof err) && n <= limit)
         return as_send(as, as->tx, n, 1);
     /* longer than the client takes: the encoded Data in blocks, asked for one by one */
-    as->get_iip = iip;
-    as->block_size = as_block_size(as);
-    as->block_count = (uint32_t)((as->data_len + as->block_size - 1) / as->block_size);
-    as->block_next = 1;
-    as->get_running = 1;
-    return send_get_block(as);
+    return start_get_blocks(as, iip);
 }
 
 static int on_get(ds_assoc *as, const ds_value *tree, uint8_t form, uint8_t iip)
