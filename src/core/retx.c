@@ -8,11 +8,20 @@ void ds_retx_init(ds_retx *r)
     memset(r, 0, sizeof *r);
 }
 
-/* FNV-1a: two different information fields with one N(S) and one length are told apart */
+/* FNV-1a over 8-byte words (then the bytes left), mixed after each word: two different
+ * information fields with one N(S) and one length are told apart, at an eighth of the cost of
+ * going byte by byte (this runs on every I frame of a followed link) */
 static uint64_t hash_bytes(const uint8_t *p, size_t n)
 {
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 0x100000001b3ull;
+    uint64_t h = 0xcbf29ce484222325ull ^ n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, sizeof w);
+        h = (h ^ w) * 0x100000001b3ull;
+        h ^= h >> 29;
+    }
+    for (; i < n; i++) h = (h ^ p[i]) * 0x100000001b3ull;
     return h;
 }
 
@@ -52,13 +61,13 @@ void ds_retx_arm(ds_retx *r, const uint8_t *key, size_t key_len)
 int ds_retx_is_repeat(ds_retx *r, const uint8_t *key, size_t key_len, int ns, const uint8_t *info, size_t len)
 {
     if (key_len == 0 || key_len > DS_REASM_KEY_MAX) return 0;
-    uint64_t hash = hash_bytes(info, len);
     ds_retx_slot *s = find(r, key, key_len);
-    if (s && s->ns == ns && s->len == len && s->hash == hash) {
+    if (!s) return 0; /* no link set up in the trace: N(S) may not count */
+    uint64_t hash = hash_bytes(info, len);
+    if (s->ns == ns && s->len == len && s->hash == hash) {
         s->used = ++r->clock;
         return 1;
     }
-    if (!s) return 0; /* no link set up in the trace: N(S) may not count */
     s->ns = ns;
     s->len = len;
     s->hash = hash;
