@@ -438,17 +438,21 @@ static int action_response_block(ds_blocks *b, ds_emit *e, ds_link_addr sender,
 int ds_blocks_on_apdu(ds_blocks *b, ds_emit *e, ds_link_addr sender, const uint8_t *apdu,
                       size_t n, uint64_t offset)
 {
-    if (n >= 1 && apdu[0] == 0xE0) return gbt(b, e, sender, apdu, n, offset);
+    if (n >= 1 && apdu[0] == DS_APDU_TAG_GENERAL_BLOCK_TRANSFER) return gbt(b, e, sender, apdu, n, offset);
     if (n < 3) return 0; /* the handlers below start reading after tag, choice and invoke-id */
-    if (apdu[0] == DS_APDU_TAG_GET_REQUEST) {
-        note_get_request(b, apdu, n);
-        return 0;
+    /* the CHOICE numbers of the block forms (REFERENCE §4: get-response-with-datablock 2,
+     * set-request-with-first-datablock 2, -with-datablock 3, -with-list-and-first-datablock 5,
+     * action-request-next-pblock 4, -with-first-pblock 5, -with-list-and-first-pblock 6,
+     * action-response-with-pblock 2) */
+    uint8_t form = apdu[1];
+    switch (apdu[0]) {
+    case DS_APDU_TAG_GET_REQUEST: note_get_request(b, apdu, n); return 0;
+    case DS_APDU_TAG_GET_RESPONSE: return form == 2 ? get_block(b, e, sender, apdu, n, offset) : 0;
+    case DS_APDU_TAG_SET_REQUEST:
+        return form == 2 || form == 3 || form == 5 ? set_block(b, e, sender, apdu, n, offset) : 0;
+    case DS_APDU_TAG_ACTION_REQUEST:
+        return form >= 4 && form <= 6 ? action_request_block(b, e, sender, apdu, n, offset) : 0;
+    case DS_APDU_TAG_ACTION_RESPONSE: return form == 2 ? action_response_block(b, e, sender, apdu, n, offset) : 0;
+    default: return 0;
     }
-    if (apdu[0] == 0xC4 && apdu[1] == 0x02) return get_block(b, e, sender, apdu, n, offset);
-    if (apdu[0] == 0xC1 && (apdu[1] == 0x02 || apdu[1] == 0x03 || apdu[1] == 0x05))
-        return set_block(b, e, sender, apdu, n, offset);
-    if (apdu[0] == 0xC3 && (apdu[1] == 0x04 || apdu[1] == 0x05 || apdu[1] == 0x06))
-        return action_request_block(b, e, sender, apdu, n, offset);
-    if (apdu[0] == 0xC7 && apdu[1] == 0x02) return action_response_block(b, e, sender, apdu, n, offset);
-    return 0;
 }
