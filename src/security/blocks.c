@@ -440,10 +440,10 @@ int ds_blocks_on_apdu(ds_blocks *b, ds_emit *e, ds_link_addr sender, const uint8
 {
     if (n >= 1 && apdu[0] == DS_APDU_TAG_GENERAL_BLOCK_TRANSFER) return gbt(b, e, sender, apdu, n, offset);
     if (n < 3) return 0; /* the handlers below start reading after tag, choice and invoke-id */
-    /* the CHOICE numbers of the block forms (REFERENCE §4: get-response-with-datablock 2,
-     * set-request-with-first-datablock 2, -with-datablock 3, -with-list-and-first-datablock 5,
-     * action-request-next-pblock 4, -with-first-pblock 5, -with-list-and-first-pblock 6,
-     * action-response-with-pblock 2) */
+    /* the CHOICE numbers of the block forms (REFERENCE §4, the table of service forms):
+     * get-response-with-datablock 2; set-request-with-first-datablock 2, -with-datablock 3,
+     * -with-list-and-first-datablock 5; action-request-with-first-pblock 4,
+     * -with-list-and-first-pblock 5, -with-pblock 6; action-response-with-pblock 2 */
     uint8_t form = apdu[1];
     switch (apdu[0]) {
     case DS_APDU_TAG_GET_REQUEST: note_get_request(b, apdu, n); return 0;
