@@ -60,7 +60,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/check_*.c))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 HEADERS  := $(shell find include src -name '*.h')
 
-.PHONY: all deps check check-release check-asan demo fuzz install clean bench
+.PHONY: all deps check check-release check-asan demo fuzz install clean bench serial-matrix
 
 all: deps build/release/dlmscope build/release/libdlmscope.a build/release/libdlmscope.so
 
@@ -228,6 +228,14 @@ fuzz: deps
 build/release/dlmscope-bench: tests/bench/bench.c build/release/libdlmscope.a
 	@mkdir -p $(dir $@)
 	$(CC) $(RELEASE_CFLAGS) $< -o $@ build/release/libdlmscope.a $(LIBS)
+
+# the wrong-serial-settings matrix (issue 14): a report of which mis-settings are named, not a test
+build/release/dlmscope-serial-matrix: tests/bench/serial_matrix.c build/release/libdlmscope.a
+	@mkdir -p $(dir $@)
+	$(CC) $(RELEASE_CFLAGS) $< -o $@ build/release/libdlmscope.a $(LIBS)
+
+serial-matrix: build/release/dlmscope-serial-matrix
+	@build/release/dlmscope-serial-matrix
 
 bench: build/release/dlmscope build/release/dlmscope-bench
 	@build/release/dlmscope-bench build/release/dlmscope

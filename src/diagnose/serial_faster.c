@@ -1,0 +1,403 @@
+/* A sender faster than the receiver, found from the bits its character frame forces
+ * (diagnose/serial_infer_int.h). */
+#include "diagnose/serial_infer_int.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diagnose/uart.h"
+
+/* ---- a sender faster than the receiver: the bits its start and stop bits force -----------
+ *
+ * A receiver k times slower than the sender samples one sender bit in k, each at a whole
+ * number of sender bits after its start edge (half a receiver bit, then whole ones): its
+ * character spans about k sender characters. Which sender bits it samples depends only on the
+ * phase of its start edge in the sender's character (the sender's start bit, or a falling edge
+ * between data bits). Samples on a sender's start bit read 0 and on a stop bit 1, whatever
+ * the data; the others read data bits. And the next start edge is the first falling edge after
+ * the stop sample, so each phase leads to the next ones with probabilities that the same
+ * character frame sets (the start bit of the next sender character is the latest).
+ *
+ * That is a hidden Markov chain over the phase for each ratio: the capture's likelihood under
+ * it (each data bit of the sender's character with its own share of ones, fitted to the bytes
+ * in two rounds of expectation-maximisation; a frame restarting at phase 0 now and then; a
+ * byte now and then from an idle line; 00 bytes at the capture's share of them) is set
+ * against the likelihood of the bytes as 00 at that share or else independent bits, each
+ * position with its own share of ones (which random bytes, text, program code and any
+ * byte-wise structure fit better). A ratio counts when it explains the capture FAST_MIN_BITS
+ * bits better (random bytes score about 0.2 bit per byte worse, text and binaries worse
+ * still). The data bits themselves are lost: nothing is recovered. 4, 8, 12 and 16 force the
+ * same bits after an idle line and are told apart only by the rarer phases: when one of them
+ * wins, the others are named as alternatives, as is any ratio with half the best's evidence.
+ * Tried with the corpus pushes (tests/unit/check_serial_infer.c): 2 and 4 are found from ten
+ * pushes; 8, 12 and 16 need more, and go unnamed (serial.not-dlms) rather than wrong on
+ * shorter captures. A port that zeroes bad characters (INPCK) leaves too little. */
+
+static const unsigned FAST_RATIOS[] = {2, 3, 4, 6, 8, 12, 16};
+#define N_FAST_RATIOS (sizeof FAST_RATIOS / sizeof FAST_RATIOS[0])
+#define FAST_MAX_PHASES 12       /* bits of a sender character: 8E1 is 11 */
+#define FAST_MIN_BYTES 48u
+#define FAST_PREFIX (4u * 1024u)  /* bytes scored: enough for any verdict, bounded time */
+#define FAST_MIN_BITS 48.0        /* likelihood ratio (bits) a ratio must reach */
+#define FAST_PER_BYTE 0.02        /* ... and per byte of the capture */
+#define FAST_ALTERNATIVE 0.5      /* a ratio with this share of the best's evidence is named too */
+#define FAST_RESTART 0.02         /* a new frame (phase 0) at any character */
+#define FAST_IDLE 0.05            /* a byte that fits no phase (idle line, a gap inside a frame) */
+
+typedef struct fast_model {
+    int phases;                                   /* bits of the sender's character */
+    int inverted;                                 /* the line is read upside down */
+    double restart[FAST_MAX_PHASES];              /* the first character's phase after an idle line */
+    double q[FAST_MAX_PHASES];                    /* per bit of the sender's character: P(one) */
+    uint8_t cls[FAST_MAX_PHASES][8];              /* per phase and data bit: the sender bit sampled */
+    double start_ok[FAST_MAX_PHASES];             /* the start sample reads space */
+    double stop_one[FAST_MAX_PHASES];             /* the stop sample reads mark */
+    double edge[2][FAST_MAX_PHASES][FAST_MAX_PHASES]; /* [stop value][phase][phase of the next edge] */
+    double taken[FAST_MAX_PHASES][FAST_MAX_PHASES];   /* [edge phase][phase of the character taken] */
+    double next[2][FAST_MAX_PHASES][FAST_MAX_PHASES]; /* [stop value][phase][next character's phase] */
+} fast_model;
+
+/* The chance that bit c of the sender's character reads v: its start bit is a space, its stop
+ * bits marks, its data and parity bits ones with their own share (plain DLMS has more zeros in
+ * its high bits than in its low ones). */
+static double bit_chance(const fast_model *fm, int c, int v) { return v ? fm->q[c] : 1 - fm->q[c]; }
+
+static void fast_fix_frame_bits(fast_model *fm, const ds_serial_settings *tx)
+{
+    int first_stop = 1 + tx->data_bits + (tx->parity != DS_PARITY_NONE);
+    fm->q[0] = fm->inverted ? 1 : 0;
+    for (int c = first_stop; c < fm->phases; c++) fm->q[c] = fm->inverted ? 0 : 1;
+}
+
+/* The sender bit a receiver k times slower samples for its m-th bit, from an edge at phase j. */
+static long sample_pos(int j, unsigned k, int m) { return j + (long)((2u * k * (unsigned)m + k) / 2u); }
+
+/* From sender bit p0 (read as prev), where the next falling edges fall (added to to[]): a
+ * space after a mark. */
+static void next_edges(const fast_model *fm, long p0, int prev, double weight, double *to)
+{
+    int L = fm->phases;
+    double prev_one = prev, left = weight;
+    for (long p = p0 + 1; left > 1e-12 && p < p0 + 4 * L; p++) {
+        int c = (int)(p % L);
+        double zero = bit_chance(fm, c, 0);
+        to[c] += left * prev_one * zero;
+        /* no edge here: the bit is a one, or a zero after a zero */
+        double one = left * bit_chance(fm, c, 1), zero_after_zero = left * (1 - prev_one) * zero;
+        left = one + zero_after_zero;
+        prev_one = left > 0 ? one / left : 0;
+    }
+}
+
+/* Receivers differ in where they look for the next start edge after a framing error or a
+ * start bit that reads mark: from the sample on, after a mark (uart.c), or at once, so that the
+ * space read as the stop bit may be the next start bit (as a 16550 resynchronises). Both are
+ * tried. */
+typedef enum fast_resync { FAST_AFTER_MARK = 0, FAST_AT_ONCE = 1 } fast_resync;
+
+/* The chain for a receiver at rx and a sender k times faster (k = 1: at the same rate), with
+ * fm->q, fm->phases and fm->inverted set. */
+static void fast_model_build(fast_model *fm, const ds_serial_settings *rx, unsigned k, fast_resync resync)
+{
+    int L = fm->phases;
+    int stop_m = 1 + rx->data_bits + (rx->parity != DS_PARITY_NONE);
+    double glitch[FAST_MAX_PHASES][FAST_MAX_PHASES];
+    memset(glitch, 0, sizeof glitch);
+    memset(fm->edge, 0, sizeof fm->edge);
+    memset(fm->taken, 0, sizeof fm->taken);
+    memset(fm->next, 0, sizeof fm->next);
+    for (int j = 0; j < L; j++) {
+        fm->start_ok[j] = bit_chance(fm, (int)(sample_pos(j, k, 0) % L), 0);
+        for (int i = 0; i < 8; i++) fm->cls[j][i] = (uint8_t)(sample_pos(j, k, 1 + i) % L);
+        long s = sample_pos(j, k, stop_m);
+        fm->stop_one[j] = bit_chance(fm, (int)(s % L), 1);
+        next_edges(fm, s, 1, 1.0, fm->edge[1][j]);
+        if (resync == FAST_AT_ONCE && k % 2 == 0) {
+            /* the stop sample fell on the first bit of a space: an edge there, when the bit before
+             * it was a mark */
+            double mark_before = bit_chance(fm, (int)((s - 1) % L), 1);
+            fm->edge[0][j][s % L] += mark_before;
+            next_edges(fm, s, 0, 1 - mark_before, fm->edge[0][j]);
+        } else {
+            next_edges(fm, s, 0, 1.0, fm->edge[0][j]);
+        }
+        /* the start sample reads mark: no character, the receiver looks on (from the start edge, or
+         * from the sample) */
+        if (resync == FAST_AT_ONCE) next_edges(fm, j, 0, 1.0, glitch[j]);
+        else next_edges(fm, sample_pos(j, k, 0), 1, 1.0, glitch[j]);
+    }
+    /* from an edge at phase j, the phase of the character the receiver does take */
+    for (int j = 0; j < L; j++) {
+        double at[FAST_MAX_PHASES] = {0}, nat[FAST_MAX_PHASES];
+        at[j] = 1;
+        for (int round = 0; round < 4 * L; round++) {
+            memset(nat, 0, sizeof nat);
+            for (int m = 0; m < L; m++) {
+                fm->taken[j][m] += at[m] * fm->start_ok[m];
+                for (int m2 = 0; m2 < L; m2++) nat[m2] += at[m] * (1 - fm->start_ok[m]) * glitch[m][m2];
+            }
+            memcpy(at, nat, sizeof at);
+        }
+    }
+    for (int v = 0; v <= 1; v++)
+        for (int j = 0; j < L; j++)
+            for (int m = 0; m < L; m++)
+                for (int m2 = 0; m2 < L; m2++) fm->next[v][j][m2] += fm->edge[v][j][m] * fm->taken[m][m2];
+    /* after an idle line the first edge is the start bit's; read inverted, the start bit is the
+     * first mark and the edge the first data bit that falls after it */
+    double first[FAST_MAX_PHASES] = {0};
+    if (fm->inverted) next_edges(fm, 0, 1, 1.0, first);
+    else first[0] = 1;
+    memset(fm->restart, 0, sizeof fm->restart);
+    for (int m = 0; m < L; m++)
+        for (int m2 = 0; m2 < L; m2++) fm->restart[m2] += first[m] * fm->taken[m][m2];
+}
+
+/* The chance of one byte's data bits under phase j (the receiver's bits beyond its data bits
+ * read as 0). */
+static double byte_given_phase(const fast_model *fm, int j, unsigned b, int data_bits)
+{
+    double p = 1;
+    for (int i = 0; i < data_bits && p > 0; i++) p *= bit_chance(fm, fm->cls[j][i], (int)((b >> i) & 1u));
+    return p;
+}
+
+/* log2 of the capture's likelihood under the chain (forward algorithm, scaled). When ones and
+ * seen are given, the data bits are counted per sender bit, each byte by the chance of each
+ * phase given the bytes so far (to set fm->q again). The emission does not depend on the stop
+ * sample (bytes keep no trace of it), so both of its ways are one step matrix. */
+static double fast_loglik(const fast_model *fm, const uint8_t *p, size_t n, int data_bits, double zeros,
+                          double *ones, double *seen)
+{
+    int L = fm->phases;
+    static const double KEEP_ON = 1 - FAST_RESTART;
+    double step[FAST_MAX_PHASES][FAST_MAX_PHASES];
+    for (int j = 0; j < L; j++)
+        for (int m = 0; m < L; m++)
+            step[j][m] = KEEP_ON * ((1 - fm->stop_one[j]) * fm->next[0][j][m] + fm->stop_one[j] * fm->next[1][j][m]);
+    double emit[FAST_MAX_PHASES][256];
+    for (int j = 0; j < L; j++)
+        for (unsigned b = 0; b < 256; b++)
+            emit[j][b] = (1 - zeros) * ((1 - FAST_IDLE) * byte_given_phase(fm, j, b, data_bits) + FAST_IDLE / 256.0) +
+                         (b == 0 ? zeros : 0);
+    double alpha[FAST_MAX_PHASES], nalpha[FAST_MAX_PHASES], post[FAST_MAX_PHASES];
+    for (int j = 0; j < L; j++) alpha[j] = fm->restart[j]; /* the capture starts after an idle line */
+    double ll = 0;
+    for (size_t t = 0; t < n; t++) {
+        memset(nalpha, 0, sizeof nalpha);
+        double total = 0;
+        for (int j = 0; j < L; j++) {
+            double w = alpha[j] * emit[j][p[t]];
+            post[j] = w;
+            if (w <= 1e-300) continue;
+            total += w;
+            for (int m = 0; m < L; m++) nalpha[m] += w * step[j][m];
+        }
+        if (total <= 0) return -INFINITY;
+        ll += log2(total);
+        if (ones) {
+            double inv = 1 / total;
+            for (int j = 0; j < L; j++) {
+                double pj = post[j] * inv;
+                if (pj < 1e-6) continue; /* too unlikely a phase to move the shares */
+                for (int i = 0; i < data_bits; i++) {
+                    seen[fm->cls[j][i]] += pj;
+                    if ((p[t] >> i) & 1u) ones[fm->cls[j][i]] += pj;
+                }
+            }
+        }
+        /* a new frame at any character: the restart phases, with the rest of the weight */
+        double norm = 0;
+        for (int m = 0; m < L; m++) {
+            nalpha[m] += FAST_RESTART * total * fm->restart[m];
+            norm += nalpha[m];
+        }
+        for (int m = 0; m < L; m++) alpha[m] = nalpha[m] / norm;
+    }
+    return ll;
+}
+
+/* The best likelihood of the chain for a ratio: the share of ones of each data bit of the
+ * sender's character set from the bytes (a few rounds of expectation-maximisation, from the
+ * capture's own share). */
+#define FAST_ROUNDS 2
+
+static double fast_fit(const ds_serial_settings *rx, const ds_serial_settings *tx, unsigned k, int inverted,
+                       fast_resync resync, double q0, double zeros, const uint8_t *p, size_t n)
+{
+    fast_model fm;
+    memset(&fm, 0, sizeof fm);
+    fm.phases = ds_uart_char_bits(tx);
+    fm.inverted = inverted;
+    for (int c = 0; c < fm.phases; c++) fm.q[c] = q0;
+    fast_fix_frame_bits(&fm, tx);
+    double best = -INFINITY;
+    for (int round = 0; round < FAST_ROUNDS; round++) {
+        double ones[FAST_MAX_PHASES] = {0}, seen[FAST_MAX_PHASES] = {0};
+        fast_model_build(&fm, rx, k, resync);
+        double ll = fast_loglik(&fm, p, n, rx->data_bits, zeros, ones, seen);
+        if (ll > best) best = ll;
+        for (int c = 0; c < fm.phases; c++)
+            if (seen[c] >= 1) fm.q[c] = (ones[c] + 0.5) / (seen[c] + 1);
+        fast_fix_frame_bits(&fm, tx);
+    }
+    fast_model_build(&fm, rx, k, resync);
+    double ll = fast_loglik(&fm, p, n, rx->data_bits, zeros, NULL, NULL);
+    return ll > best ? ll : best;
+}
+
+/* log2 of the likelihood of the bytes under the model they are set against: a byte is 00 with
+ * the capture's share of 00 bytes (a port that zeroes bad characters, or data full of zeros),
+ * and otherwise independent bits, each position with its own share of ones among the other
+ * bytes. The share of ones of all the bytes goes to *mean_share. */
+static double bitwise_loglik(const uint8_t *p, size_t n, double *mean_share, double *zero_share)
+{
+    size_t ones[8] = {0}, zeros = 0;
+    for (size_t i = 0; i < n; i++) {
+        zeros += p[i] == 0;
+        for (int b = 0; b < 8; b++) ones[b] += (p[i] >> b) & 1u;
+    }
+    double all = 0, share[8];
+    size_t rest = n - zeros;
+    for (int b = 0; b < 8; b++) {
+        all += (double)ones[b];
+        share[b] = rest ? ((double)ones[b] + 0.5) / ((double)rest + 1) : 0.5;
+    }
+    *mean_share = all / (8.0 * (double)n);
+    double z = (double)zeros / (double)n;
+    *zero_share = z;
+    double ll = 0, p00 = 1;
+    for (int b = 0; b < 8; b++) {
+        p00 *= 1 - share[b];
+        if (ones[b]) ll += (double)ones[b] * log2(share[b]);
+        if (rest > ones[b]) ll += (double)(rest - ones[b]) * log2(1 - share[b]);
+    }
+    /* the other bytes had their bits counted as if no byte could be 00: close enough */
+    if (rest) ll += (double)rest * log2(1 - z);
+    if (zeros) ll += (double)zeros * log2(z + (1 - z) * p00);
+    return ll;
+}
+
+typedef struct fast_hyp {
+    ds_serial_settings receiver, sender;
+    unsigned ratio;    /* sender baud / receiver baud */
+    int inverted;
+    double evidence;   /* bits over the bitwise model */
+} fast_hyp;
+
+/* Scores one hypothesis under both resynchronisations. */
+static void fast_score(fast_hyp *h, double q, double zeros, double null_ll, const uint8_t *p, size_t n)
+{
+    h->evidence = -INFINITY;
+    for (int rs = FAST_AFTER_MARK; rs <= FAST_AT_ONCE; rs++) {
+        double e = fast_fit(&h->receiver, &h->sender, h->ratio, h->inverted, (fast_resync)rs, q, zeros, p, n) - null_ll;
+        if (e > h->evidence) h->evidence = e;
+    }
+}
+
+/* The same chain explains two other ways of losing bits at the capture's own rate: an inverted
+ * line (its start bits read as marks, its stop bits and idle as spaces: the port takes data
+ * edges for start bits), and 8N1 read by a port that expects a parity bit (it reads the stop bit
+ * as the parity bit and the next start bit as its stop bit: a framing error, then it waits for a
+ * later edge). Both are scored with the faster senders. */
+static size_t same_rate_hypotheses(const ds_serial_settings *told, fast_hyp *h)
+{
+    size_t k = 0;
+    ds_serial_settings rx;
+    if (told) rx = *told;
+    else si_settings_of(&rx, 9600, 8, DS_PARITY_NONE);
+    if (!ds_uart_bit_ticks(rx.baud)) return 0; /* no UART runs at it: nothing to name */
+    h[k] = (fast_hyp){.receiver = rx, .sender = rx, .ratio = 1, .inverted = 1};
+    k++;
+    if (!told) si_settings_of(&rx, 9600, 8, DS_PARITY_EVEN); /* a port expecting parity, not told */
+    if (rx.parity != DS_PARITY_NONE && rx.data_bits == 8) {
+        h[k] = (fast_hyp){.receiver = rx, .ratio = 1};
+        si_settings_of(&h[k].sender, rx.baud, 8, DS_PARITY_NONE);
+        k++;
+    }
+    return k;
+}
+
+static int fast_better(const fast_hyp *a, const fast_hyp *b) { return !b || a->evidence > b->evidence; }
+
+static void fast_why(ds_serial_inference *out, const fast_hyp *best, size_t n)
+{
+    char rx[DS_SERIAL_SETTINGS_TEXT], tx[DS_SERIAL_SETTINGS_TEXT];
+    ds_serial_settings_format(&best->receiver, rx, sizeof rx);
+    ds_serial_settings_format(&best->sender, tx, sizeof tx);
+    if (best->inverted)
+        snprintf(out->why, sizeof out->why,
+                 "no setting gives frames with good checks, but the bits of the bytes (%zu) fall as an inverted line "
+                 "leaves them: its start bits read as marks and its stop bits as spaces, the port taking data edges "
+                 "for start bits (%.0f bits of evidence); the bits it skipped are lost",
+                 n, best->evidence);
+    else if (best->ratio == 1)
+        snprintf(out->why, sizeof out->why,
+                 "no setting gives frames with good checks, but the bits of the bytes (%zu) fall as %s read at %s "
+                 "leaves them: the stop bit read as the parity bit and the next start bit as the stop bit, a framing "
+                 "error at most characters (%.0f bits of evidence); the bits the port skipped are lost",
+                 n, strchr(tx, ':') + 1, strchr(rx, ':') + 1, best->evidence);
+    else
+        snprintf(out->why, sizeof out->why,
+                 "no setting gives frames with good checks, but the bits of the bytes (%zu) fall as a sender %u times "
+                 "faster than the capture leaves them, its start and stop bits read where its character frame puts "
+                 "them (%.0f bits of evidence); the bits in between are lost",
+                 n, best->ratio, best->evidence);
+}
+
+/* 1 when a faster sender, an inverted line or a missing parity bit explains the capture (out is
+ * filled), 0 when none does. */
+int si_faster_sender_verdict(ds_serial_inference *out, const uint8_t *p, size_t n, const ds_serial_settings *told)
+{
+    if (n < FAST_MIN_BYTES || (told && told->data_bits < 8)) return 0;
+    if (n > FAST_PREFIX) n = FAST_PREFIX;
+    ds_serial_settings rx;
+    if (told) rx = *told;
+    else si_settings_of(&rx, 9600, 8, DS_PARITY_NONE);
+    double q, zeros;
+    double null_ll = bitwise_loglik(p, n, &q, &zeros);
+    if (q <= 0.01 || q >= 0.99) return 0; /* all 00 or FF: the alphabet tells that, or nothing does */
+    static const struct {
+        int data_bits;
+        ds_parity parity;
+    } TX_FORMATS[] = {{8, DS_PARITY_NONE}, {8, DS_PARITY_EVEN}};
+    fast_hyp all[N_FAST_RATIOS * 2 + 2];
+    size_t nh = 0;
+    for (size_t r = 0; r < N_FAST_RATIOS; r++)
+        for (size_t f = 0; f < 2; f++) {
+            fast_hyp *h = &all[nh];
+            *h = (fast_hyp){.receiver = rx, .ratio = FAST_RATIOS[r]};
+            si_settings_of(&h->sender, rx.baud * FAST_RATIOS[r], TX_FORMATS[f].data_bits, TX_FORMATS[f].parity);
+            if (ds_uart_bit_ticks(h->sender.baud)) nh++;
+        }
+    nh += same_rate_hypotheses(told, all + nh);
+    const fast_hyp *best = NULL;
+    for (size_t i = 0; i < nh; i++) {
+        fast_score(&all[i], q, zeros, null_ll, p, n);
+        if (fast_better(&all[i], best)) best = &all[i];
+    }
+    if (!best || best->evidence < FAST_MIN_BITS || best->evidence < FAST_PER_BYTE * (double)n) return 0;
+    hypothesis h = {0};
+    h.receiver = best->receiver;
+    h.sender = best->sender;
+    h.inverted = best->inverted;
+    si_verdict_of(out, &h);
+    out->statistical = 1;
+    /* 4, 8, 12 and 16 read the same bits of a character that follows an idle line: one of them
+     * is never named alone */
+    int family = best->ratio % 4 == 0;
+    for (size_t i = 0; i < nh && best->ratio > 1; i++) {
+        const fast_hyp *a = &all[i];
+        int close = a->evidence >= (1 - FAST_ALTERNATIVE) * best->evidence;
+        if (a->ratio == 1 || a->sender.baud == best->sender.baud || !(close || (family && a->ratio % 4 == 0)))
+            continue;
+        int dup = 0;
+        for (size_t k = 0; k < out->n_other_bauds; k++) dup |= out->other_bauds[k] == a->sender.baud;
+        if (!dup && out->n_other_bauds < sizeof out->other_bauds / sizeof out->other_bauds[0])
+            out->other_bauds[out->n_other_bauds++] = a->sender.baud;
+    }
+    fast_why(out, best, n);
+    return 1;
+}
+

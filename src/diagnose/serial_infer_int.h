@@ -1,0 +1,50 @@
+/* Inside the wrong-serial-settings inference (include/dlmscope/serial_infer.h): what its three
+ * parts share.
+ *
+ * serial_infer.c     hypotheses scored by the frames with good checks they give, the verdict,
+ *                    and why bytes are not DLMS when nothing explains them
+ * serial_alphabet.c  the byte values a mis-set receiver can deliver at all (statistical)
+ * serial_faster.c    a sender faster than the receiver: the bits its character frame forces
+ *                    (statistical) */
+#ifndef DS_DIAGNOSE_SERIAL_INFER_INT_H
+#define DS_DIAGNOSE_SERIAL_INFER_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "dlmscope/serial_infer.h"
+
+#define MBUS_LONG_START 0x68u
+#define MBUS_STOP 0x16u
+
+typedef struct frame_count {
+    size_t frames, bytes, longest;
+} frame_count;
+
+typedef struct hypothesis {
+    ds_serial_settings receiver, sender;
+    int inverted;
+    frame_count fc;
+    size_t resampled;  /* bytes the sender-side UART delivered */
+} hypothesis;
+
+typedef struct hyp_list {
+    hypothesis *h;
+    size_t n, cap;
+} hyp_list;
+
+void si_settings_of(ds_serial_settings *s, unsigned long baud, int data_bits, ds_parity parity);
+int si_same_frame_format(const ds_serial_settings *a, const ds_serial_settings *b);
+/* How far a hypothesis is from the capture's setting: among equal evidence the nearest wins. */
+int si_distance(const hypothesis *h);
+/* The setting verdict (code, sender, ratio) that h names. */
+void si_verdict_of(ds_serial_inference *out, const hypothesis *h);
+/* The byte histogram of p into hist, and its entropy in bits per byte. */
+double si_entropy_bits(const uint8_t *p, size_t n, size_t hist[256]);
+
+/* The alphabets of every hypothesis (serial_alphabet.c): 1 when one explains the capture (out
+ * is filled), 0 when none does, -1 on no memory. */
+int si_statistical_verdict(ds_serial_inference *out, const hyp_list *hl, const uint8_t *p, size_t n);
+/* A sender 2 to 16 times faster (serial_faster.c): the same returns. */
+int si_faster_sender_verdict(ds_serial_inference *out, const uint8_t *p, size_t n, const ds_serial_settings *told);
+
+#endif
