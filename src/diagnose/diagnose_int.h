@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include "dlmscope/cipher.h"
+#include "dlmscope/decoder.h"
 #include "dlmscope/diagnose.h"
 #include "dlmscope/frame.h"
 #include "dlmscope/input.h"
@@ -217,9 +218,10 @@ struct dg_conv {
     unsigned associations;
     int has_aarq, has_aare;
     int context, mechanism;
-    int has_conf_proposed, has_conf_negotiated;
-    uint32_t conf_proposed, conf_negotiated;
-    unsigned max_pdu_client, max_pdu_server;
+    /* the xDLMS negotiation (conformance, max PDU sizes) as the decoder's session of this
+     * conversation saw it, taken at each APDU: one reading of the InitiateRequest/Response for
+     * decode and diagnose */
+    ds_negotiated xdlms;
     int assoc_result, assoc_diag;
     const char *key_problem;   /* the code of the last hls.* or cipher.* diagnostic, NULL none */
     int sc_seen;

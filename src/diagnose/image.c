@@ -129,8 +129,9 @@ static void initiate(dg_conv *c, const ds_value *apdu)
  * trace, the client's own budget (the AARQ's proposed size); 0 when neither was seen. */
 static unsigned pdu_limit(const dg_conv *c, const char **what)
 {
-    *what = c->max_pdu_server ? "the negotiated max PDU size" : "the client's proposed max PDU size (no AARE seen)";
-    return c->max_pdu_server ? c->max_pdu_server : c->max_pdu_client;
+    const ds_negotiated *ng = &c->xdlms;
+    *what = ng->negotiated_max_pdu ? "the negotiated max PDU size" : "the client's proposed max PDU size (no AARE seen)";
+    return ng->negotiated_max_pdu ? ng->negotiated_max_pdu : ng->proposed_max_pdu;
 }
 
 static void too_large(dg_conv *c, uint64_t number, size_t len, size_t apdu_len)
@@ -139,7 +140,7 @@ static void too_large(dg_conv *c, uint64_t number, size_t len, size_t apdu_len)
     const char *limit_name;
     unsigned limit = pdu_limit(c, &limit_name);
     /* with general block transfer negotiated, a longer APDU goes in GBT blocks (REFERENCE.md 10.3) */
-    int gbt = c->has_conf_negotiated && (c->conf_negotiated & DS_CONFORMANCE_GBT);
+    int gbt = c->xdlms.has_negotiated && (c->xdlms.negotiated_conformance & DS_CONFORMANCE_GBT);
     int over_pdu = limit && apdu_len > limit && !gbt;
     int over_size = im->has_block_size && len > im->block_size;
     if (!over_pdu && !over_size) return;

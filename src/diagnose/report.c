@@ -85,15 +85,16 @@ static void association(const dg_conv *c, FILE *out)
         }
         if (c->associations > 1) fprintf(out, "; %u associations, the last shown", c->associations);
         fprintf(out, "\n");
-        if (c->has_conf_negotiated || c->has_conf_proposed) {
+        const ds_negotiated *ng = &c->xdlms;
+        if (ng->has_negotiated || ng->has_proposed) {
             fprintf(out, "  conformance: ");
-            conformance(c->has_conf_negotiated ? c->conf_negotiated : c->conf_proposed, out);
-            fprintf(out, "%s\n", c->has_conf_negotiated ? " (negotiated)" : " (proposed; no AARE)");
+            conformance(ng->has_negotiated ? ng->negotiated_conformance : ng->proposed_conformance, out);
+            fprintf(out, "%s\n", ng->has_negotiated ? " (negotiated)" : " (proposed; no AARE)");
         }
-        fprintf(out, "  max PDU size: client %s", c->max_pdu_client ? "" : "not seen");
-        if (c->max_pdu_client) fprintf(out, "%u", c->max_pdu_client);
-        fprintf(out, ", negotiated (server) %s", c->max_pdu_server ? "" : "not seen");
-        if (c->max_pdu_server) fprintf(out, "%u", c->max_pdu_server);
+        fprintf(out, "  max PDU size: client %s", ng->proposed_max_pdu ? "" : "not seen");
+        if (ng->proposed_max_pdu) fprintf(out, "%u", ng->proposed_max_pdu);
+        fprintf(out, ", negotiated (server) %s", ng->negotiated_max_pdu ? "" : "not seen");
+        if (ng->negotiated_max_pdu) fprintf(out, "%u", ng->negotiated_max_pdu);
         fprintf(out, "\n");
     }
     if (c->sc_seen) {
@@ -150,7 +151,7 @@ static void image(const dg_conv *c, FILE *out)
     if (im->max_block_len)
         fprintf(out, "    largest block %zu bytes in a %zu-byte APDU, carried in %llu frame(s)%s\n", im->max_block_len,
                 im->max_block_apdu, (unsigned long long)im->max_block_frames,
-                c->max_pdu_server ? (im->max_block_apdu <= c->max_pdu_server ? ", fits the negotiated max PDU"
+                c->xdlms.negotiated_max_pdu ? (im->max_block_apdu <= c->xdlms.negotiated_max_pdu ? ", fits the negotiated max PDU"
                                                                               : ", larger than the negotiated max PDU")
                                   : "");
     if (im->verify_result >= 0) fprintf(out, "    verify: %s\n", dg_action_result_name((uint32_t)im->verify_result));

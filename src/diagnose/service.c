@@ -405,15 +405,9 @@ static void association_request(dg_conv *c, const ds_apdu_event *ev)
     c->has_aarq = 1;
     c->has_aare = 0;
     c->assoc_result = c->assoc_diag = -1;
-    c->has_conf_negotiated = 0;
-    c->max_pdu_server = 0;
     const ds_value *ctx = ds_value_find_any(v, "ApplicationContextName");
     c->context = ctx && ctx->len > 0 && ctx->bytes ? ctx->bytes[ctx->len - 1] : -1;
     c->mechanism = ev->session->mechanism;
-    const ds_value *conf = ds_value_find_any(v, "ProposedConformance");
-    if (conf) c->has_conf_proposed = 1, c->conf_proposed = (uint32_t)conf->u;
-    const ds_value *pdu = ds_value_find_any(v, "ProposedMaxPduSize");
-    if (pdu) c->max_pdu_client = (unsigned)pdu->u;
     c->end = DG_END_OPEN;
 }
 
@@ -425,10 +419,6 @@ static void association_response(dg_conv *c, const ds_value *v)
     const ds_value *prov = ds_value_find_any(v, "ACSEServiceProvider");
     c->assoc_result = res ? (int)res->u : -1;
     c->assoc_diag = user ? (int)user->u : -1;
-    const ds_value *conf = ds_value_find_any(v, "NegotiatedConformance");
-    if (conf) c->has_conf_negotiated = 1, c->conf_negotiated = (uint32_t)conf->u;
-    const ds_value *pdu = ds_value_find_any(v, "NegotiatedMaxPduSize");
-    if (pdu) c->max_pdu_server = (unsigned)pdu->u;
     if (c->context < 0) {
         const ds_value *ctx = ds_value_find_any(v, "ApplicationContextName");
         if (ctx && ctx->len > 0 && ctx->bytes) c->context = ctx->bytes[ctx->len - 1];
@@ -497,19 +487,8 @@ static void handle(dg_conv *c, uint8_t tag, const ds_apdu_event *ev)
     if (tag == DS_APDU_TAG_AARQ) {
         dg_security_association(c);
         if (ev->value) association_request(c, ev);
-    } else if (tag == DS_APDU_TAG_INITIATE_REQUEST && ev->value) {
-        /* the plaintext of a ciphered AARQ's user-information */
-        const ds_value *conf = ds_value_find_any(ev->value, "ProposedConformance");
-        const ds_value *pdu = ds_value_find_any(ev->value, "ProposedMaxPduSize");
-        if (conf) c->has_conf_proposed = 1, c->conf_proposed = (uint32_t)conf->u;
-        if (pdu) c->max_pdu_client = (unsigned)pdu->u;
-        return;
-    } else if (tag == DS_APDU_TAG_INITIATE_RESPONSE && ev->value) {
-        const ds_value *conf = ds_value_find_any(ev->value, "NegotiatedConformance");
-        const ds_value *pdu = ds_value_find_any(ev->value, "NegotiatedMaxPduSize");
-        if (conf) c->has_conf_negotiated = 1, c->conf_negotiated = (uint32_t)conf->u;
-        if (pdu) c->max_pdu_server = (unsigned)pdu->u;
-        return;
+    } else if (tag == DS_APDU_TAG_INITIATE_REQUEST || tag == DS_APDU_TAG_INITIATE_RESPONSE) {
+        return; /* the plaintext of a ciphered AARQ's or AARE's user-information: the session has it */
     }
     /* a request that does not decode is not waited for: bytes that only look like one (noise
      * on a line at the wrong setting) would make false no-answer findings; its diagnostic says
@@ -562,6 +541,7 @@ void dg_service_flush_stash(dg_conv *c)
 void dg_service_apdu(dg_conv *c, const ds_apdu_event *ev)
 {
     if (ev->len == 0) return;
+    c->xdlms = ev->session->negotiated;
     uint8_t tag = ev->apdu[0];
     if (ev->source == DS_APDU_FROM_DECIPHERED && c->stash && ev->offset == c->stash_offset) {
         c->stash = 0; /* the plaintext is here: it is the one to pair */
