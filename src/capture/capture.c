@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -551,7 +552,12 @@ static FILE *own_stream(FILE *in)
     }
     /* libpcap freads each packet header and payload: with stdio's default buffer (a file's
      * block, 4 KiB) that is one read() per few packets */
-    if (own) setvbuf(own, NULL, _IOFBF, READ_BUFFER);
+    if (own) {
+        setvbuf(own, NULL, _IOFBF, READ_BUFFER);
+        /* the stream is this reader's alone (one thread reads it): without stdio's lock around
+         * each of libpcap's two freads per packet */
+        __fsetlocking(own, FSETLOCKING_BYCALLER);
+    }
     return own;
 }
 

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "util/copy.h"
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -117,17 +119,19 @@ static void grow_marks(ds_framer *fr)
 static void add_mark(ds_framer *fr, uint64_t offset, const ds_meta *meta)
 {
     if (!meta) meta = &no_meta;
-    if (fr->nmarks > 0 && meta_equal(&fr->marks[fr->nmarks - 1].meta, meta)) return;
     if (!pending(fr) && !fr->garbage_len && fr->marks_cap > 0 && meta->line == 0 &&
         (fr->nmarks == 0 || fr->marks[fr->nmarks - 1].meta.line == 0)) {
         /* binary bytes with nothing held (a capture's piece per packet): the frames and
          * diagnostics to come are at offset or after, so this mark is the only one needed,
-         * set without a pruning pass (text keeps the general way: its lines are reported) */
+         * set without a pruning pass (text keeps the general way: its lines are reported).
+         * Before the comparison below: a capture's pieces differ in their time, and one mark
+         * answers for every offset whether the meta changed or not */
         fr->marks[0].offset = offset;
         fr->marks[0].meta = *meta;
         fr->nmarks = 1;
         return;
     }
+    if (fr->nmarks > 0 && meta_equal(&fr->marks[fr->nmarks - 1].meta, meta)) return;
     uint64_t oldest = pending(fr) ? ds_framer_off(fr, fr->pos) : offset;
     if (fr->garbage_len && fr->garbage_off < oldest) oldest = fr->garbage_off;
     prune_marks(fr, oldest);
@@ -496,7 +500,7 @@ static void scan_in_place(ds_framer *fr, const uint8_t *data, size_t len)
     fr->buf = fr->store;
     fr->pos = 0;
     fr->len = rest;
-    if (rest) memcpy(fr->store, tail, rest);
+    ds_copy_short((char *)fr->store, tail, rest); /* mostly one byte: a closing flag kept */
 }
 
 /* Text input, a new line of the same record: does the record go on over it? A frame that is
