@@ -62,6 +62,7 @@ struct conn {
     uint64_t udp_offset[2];
     side_ctx ctx[2];
     char name[2][ENDPOINT_TEXT];
+    uint16_t name_len[2];
     int server;              /* the side that is the server, -1 while unknown */
     int server_from_apdu;    /* learned from an AARQ/AARE: the port no longer decides */
     int fin[2];
@@ -193,6 +194,8 @@ static void feed(conn *c, int side, const uint8_t *p, size_t n, uint64_t offset)
     m->dir = direction_of(c, side);
     m->from = c->name[side];
     m->to = c->name[1 - side];
+    m->from_len = c->name_len[side];
+    m->to_len = c->name_len[1 - side];
     ds_decoder_feed_side(c->dec, side, p, n, offset, m);
     /* with this many connections at once, a decoder's buffers for the segments of its next APDU
      * are worth less than the memory: given back after each use (below, kept for speed) */
@@ -242,17 +245,19 @@ static size_t key_hash(const capture *cap, const conn_key *k)
     return (size_t)(h ^ h >> 31) & (cap->nbuckets - 1);
 }
 
-static void endpoint_text(char *out, int ip_version, const endpoint *e)
+/* Writes the endpoint's text; returns its length. */
+static uint16_t endpoint_text(char *out, int ip_version, const endpoint *e)
 {
     const uint8_t *a = e->addr;
     if (ip_version == 4) {
         snprintf(out, ENDPOINT_TEXT, "%u.%u.%u.%u:%u", a[0], a[1], a[2], a[3], e->port);
-        return;
+    } else {
+        /* the text people and tools compare addresses by: RFC 5952's short form */
+        char text[DS_IPV6_TEXT];
+        ds_pkt_ipv6_text(a, text);
+        snprintf(out, ENDPOINT_TEXT, "[%s]:%u", text, e->port);
     }
-    /* the text people and tools compare addresses by: RFC 5952's short form */
-    char text[DS_IPV6_TEXT];
-    ds_pkt_ipv6_text(a, text);
-    snprintf(out, ENDPOINT_TEXT, "[%s]:%u", text, e->port);
+    return (uint16_t)strlen(out);
 }
 
 static void lru_unlink(capture *cap, conn *c)
@@ -351,7 +356,7 @@ static conn *new_conn(capture *cap, const conn_key *k)
     for (int side = 0; side < 2; side++) {
         c->ctx[side] = (side_ctx){c, side};
         ds_tcp_stream_init(&c->tcp[side], cap->copt.max_waiting);
-        endpoint_text(c->name[side], k->ip_version, &k->e[side]);
+        c->name_len[side] = endpoint_text(c->name[side], k->ip_version, &k->e[side]);
     }
     int dlms0 = is_dlms_port(cap, k->e[0].port), dlms1 = is_dlms_port(cap, k->e[1].port);
     if (dlms0 != dlms1) c->server = dlms0 ? 0 : 1;
@@ -497,16 +502,18 @@ static void set_timestamp(capture *cap, const struct timeval *tv)
         cap->ts_second = tv->tv_sec;
         if (!cap->ts_valid) {
             ts[0] = '\0';
+            cap->meta.timestamp_len = 0;
             return;
         }
+        ts[19] = '.'; /* the digits between are each packet's own */
+        ts[26] = 'Z';
+        ts[27] = '\0';
+        cap->meta.timestamp_len = 27;
     }
     unsigned us = (unsigned)((unsigned long)tv->tv_usec % 1000000u);
-    ts[19] = '.';
     put_2digits(ts + 20, us / 10000);
     put_2digits(ts + 22, us / 100 % 100);
     put_2digits(ts + 24, us % 100);
-    ts[26] = 'Z';
-    ts[27] = '\0';
 }
 
 static void one_packet(capture *cap, int linktype, const struct pcap_pkthdr *h, const uint8_t *data)

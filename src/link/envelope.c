@@ -205,15 +205,16 @@ int ds_envelope_open(ds_emit *e, const ds_frame *f)
     size_t n = 1;
     known_name dir = direction_name(f->meta.dir);
     if (dir.text) attrs[n++] = (ds_attr)DS_ATTR_PLAIN("Direction", dir.text, dir.len);
-    if (f->meta.timestamp[0]) { /* text of the input: scanned by the writer, but a capture's own is plain */
-        unsigned plain = f->meta.from && f->meta.to ? DS_TEXT_PLAIN : 0;
-        attrs[n++] = (ds_attr){"Time", f->meta.timestamp, DS_ATTR_SIZED | plain, sizeof "Time" - 1,
-                               strlen(f->meta.timestamp)};
+    const ds_meta *m = &f->meta;
+    if (m->timestamp[0]) { /* text of the input: scanned by the writer, but a capture's own is plain */
+        unsigned plain = m->from && m->to ? DS_TEXT_PLAIN : 0;
+        attrs[n++] = (ds_attr){"Time", m->timestamp, DS_ATTR_SIZED | plain, sizeof "Time" - 1,
+                               m->timestamp_len ? m->timestamp_len : strlen(m->timestamp)};
     }
-    if (f->meta.from && f->meta.to) {
+    if (m->from && m->to) {
         /* plain by contract (ds_meta): written as they are */
-        attrs[n++] = (ds_attr)DS_ATTR_PLAIN("From", f->meta.from, strlen(f->meta.from));
-        attrs[n++] = (ds_attr)DS_ATTR_PLAIN("To", f->meta.to, strlen(f->meta.to));
+        attrs[n++] = (ds_attr)DS_ATTR_PLAIN("From", m->from, m->from_len ? m->from_len : strlen(m->from));
+        attrs[n++] = (ds_attr)DS_ATTR_PLAIN("To", m->to, m->to_len ? m->to_len : strlen(m->to));
     }
     if (ds_emit_open_flat_len(e, name->text, name->len, attrs, n) != 0) return -1;
     char num[NUM_MAX];
