@@ -6,8 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "util/copy.h"
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -423,6 +421,11 @@ static void process(ds_framer *fr, int final)
         if (r == DS_TRY_NEED_MORE && !final) return;
         if (r == DS_TRY_DONE && consumed > 0 && consumed <= pending(fr)) {
             fr->pos += consumed;
+            /* Only the frame's closing flag left (a capture's segment, mostly): it waits for what
+             * follows, as ds_try_hdlc() would say on the next turn, without the dispatch */
+            if (pending(fr) == 1 && !final && fr->buf[fr->pos] == DS_HDLC_FLAG && fr->record == DS_REC_FRAMED &&
+                (fr->kind == DS_LINK_AUTO || fr->kind == DS_LINK_HDLC) && !ack_here(fr))
+                return;
             continue;
         }
         int spare = fr->has_spare_flag && fr->spare_flag_off == ds_framer_off(fr, fr->pos);
@@ -500,7 +503,8 @@ static void scan_in_place(ds_framer *fr, const uint8_t *data, size_t len)
     fr->buf = fr->store;
     fr->pos = 0;
     fr->len = rest;
-    ds_copy_short((char *)fr->store, tail, rest); /* mostly one byte: a closing flag kept */
+    if (rest == 1) fr->store[0] = tail[0]; /* mostly: the closing flag kept */
+    else if (rest) memcpy(fr->store, tail, rest);
 }
 
 /* Text input, a new line of the same record: does the record go on over it? A frame that is

@@ -170,10 +170,22 @@ static int attrs_tag_fast(xml_sink *x, const char *name, size_t nlen, const ds_a
     *o++ = '<';
     o = ds_put_upto32(o, name, nlen);
     for (const ds_attr *a = attrs; a < attrs + nattrs; a++) {
-        size_t alen = ds_attr_name_len(a), vlen = ds_attr_value_len(a);
-        const char *v = ds_attr_value(a);
+        size_t alen, vlen;
+        const char *v;
+        if ((a->flags & (DS_ATTR_SIZED | DS_TEXT_PLAIN)) == (DS_ATTR_SIZED | DS_TEXT_PLAIN) && a->value) {
+            /* the program's own (an envelope's are): lengths said, nothing to scan */
+            alen = a->name_len;
+            vlen = a->value_len;
+            v = a->value;
+        } else {
+            alen = ds_attr_name_len(a);
+            vlen = ds_attr_value_len(a);
+            v = ds_attr_value(a);
+            if (vlen <= DS_PIECE_MAX && !(a->flags & DS_TEXT_PLAIN) &&
+                ds_xml_plain_run((const unsigned char *)v, vlen) != vlen)
+                return 0;
+        }
         if (alen > DS_PIECE_MAX || vlen > DS_PIECE_MAX) return 0;
-        if (!(a->flags & DS_TEXT_PLAIN) && ds_xml_plain_run((const unsigned char *)v, vlen) != vlen) return 0;
         *o++ = ' ';
         o = ds_put_upto32(o, a->name, alen);
         memcpy(o, "=\"", 2);
