@@ -61,6 +61,7 @@ struct conn {
     ds_tcp_stream tcp[2];
     uint64_t udp_offset[2];
     side_ctx ctx[2];
+    ds_tcp_out out[2];       /* where each side's reassembled bytes and gaps go (ctx) */
     char name[2][ENDPOINT_TEXT];
     uint16_t name_len[2];
     int server;              /* the side that is the server, -1 while unknown */
@@ -219,11 +220,6 @@ static void on_tcp_gap(void *user, uint64_t offset, uint64_t missing)
            (unsigned long long)missing, c->name[s->side], c->name[1 - s->side], (unsigned long long)c->cap->packet);
 }
 
-static ds_tcp_out tcp_out(conn *c, int side)
-{
-    ds_tcp_out o = {on_tcp_data, on_tcp_gap, &c->ctx[side]};
-    return o;
-}
 
 /* ---- the connection table ---------------------------------------------------------------------- */
 
@@ -292,8 +288,7 @@ static void close_conn(capture *cap, conn *c)
 {
     cap->waiting_total -= c->tcp[0].waiting_bytes + c->tcp[1].waiting_bytes;
     for (int side = 0; side < 2; side++) {
-        ds_tcp_out o = tcp_out(c, side);
-        ds_tcp_stream_flush(&c->tcp[side], &o);
+        ds_tcp_stream_flush(&c->tcp[side], &c->out[side]);
     }
     ds_decoder_end(c->dec);
     add_stats(&cap->stats, ds_decoder_stats(c->dec));
@@ -355,6 +350,7 @@ static conn *new_conn(capture *cap, const conn_key *k)
     c->server = -1;
     for (int side = 0; side < 2; side++) {
         c->ctx[side] = (side_ctx){c, side};
+        c->out[side] = (ds_tcp_out){on_tcp_data, on_tcp_gap, &c->ctx[side]};
         ds_tcp_stream_init(&c->tcp[side], cap->copt.max_waiting);
         c->name_len[side] = endpoint_text(c->name[side], k->ip_version, &k->e[side]);
     }
@@ -409,8 +405,7 @@ static void account_waiting(capture *cap, conn *c, size_t before)
     cap->waiting_total += after - before; /* wraps back when it shrank: unsigned arithmetic */
     for (int side = 0; side < 2 && cap->waiting_total > DS_CAPTURE_WAITING_TOTAL; side++) {
         size_t had = c->tcp[side].waiting_bytes;
-        ds_tcp_out o = tcp_out(c, side);
-        ds_tcp_stream_flush(&c->tcp[side], &o);
+        ds_tcp_stream_flush(&c->tcp[side], &c->out[side]);
         cap->waiting_total -= had;
     }
 }
@@ -421,12 +416,9 @@ static void tcp_packet(capture *cap, conn *c, int side, const ds_pkt *pk)
     unsigned flags = pk->tcp_flags & (DS_TCP_SYN | DS_TCP_FIN);
     if ((pk->tcp_flags & DS_TCP_SYN) && !(pk->tcp_flags & 0x10u) && !c->server_from_apdu)
         c->server = 1 - side; /* a SYN without ACK opens the connection: its sender is the client */
-    ds_tcp_out o = tcp_out(c, side);
-    ds_tcp_stream_segment(&c->tcp[side], pk->seq, flags, pk->payload, pk->len, pk->wire_len, &o);
-    if (pk->tcp_flags & 0x10u) { /* the peer's bytes this acknowledges were received: a hole there is the capture's */
-        ds_tcp_out peer = tcp_out(c, 1 - side);
-        ds_tcp_stream_ack(&c->tcp[1 - side], pk->ack, &peer);
-    }
+    ds_tcp_stream_segment(&c->tcp[side], pk->seq, flags, pk->payload, pk->len, pk->wire_len, &c->out[side]);
+    if (pk->tcp_flags & 0x10u) /* the peer's bytes this acknowledges were received: a hole there is the capture's */
+        ds_tcp_stream_ack(&c->tcp[1 - side], pk->ack, &c->out[1 - side]);
     account_waiting(cap, c, before);
     if (pk->tcp_flags & DS_TCP_RST) {
         close_conn(cap, c);

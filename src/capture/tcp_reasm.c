@@ -131,13 +131,8 @@ static void give_up_acked(ds_tcp_stream *s, const ds_tcp_out *out)
     while (s->acked && s->waiting && ahead(s, s->ack_seq) > 0) skip_hole(s, out);
 }
 
-void ds_tcp_stream_ack(ds_tcp_stream *s, uint32_t ack, const ds_tcp_out *out)
+void ds_tcp_stream_give_up_acked(ds_tcp_stream *s, const ds_tcp_out *out)
 {
-    if (!s->started) return;
-    if (!s->acked || (int32_t)(ack - s->ack_seq) > 0) {
-        s->acked = 1;
-        s->ack_seq = ack;
-    }
     give_up_acked(s, out);
 }
 
