@@ -39,6 +39,10 @@ typedef struct ds_meta {
      * Plain text only (hex digits, '.', ':', '[', ']'): the writers copy them as they are.
      * With them set, timestamp is the capture's ISO 8601 time, plain text too. */
     const char *from, *to;
+    /* The lengths of timestamp, from and to when the input knows them (a capture: every frame
+     * writes them, and measuring them cost three strlen calls a frame); 0: measured where
+     * needed. An input that sets one keeps it right whenever its text changes. */
+    uint16_t timestamp_len, from_len, to_len;
 } ds_meta;
 
 typedef enum {

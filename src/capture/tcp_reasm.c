@@ -92,6 +92,12 @@ static void give_up_acked(ds_tcp_stream *s, const ds_tcp_out *out);
 void ds_tcp_stream_segment(ds_tcp_stream *s, uint32_t seq, unsigned flags, const uint8_t *p, size_t n,
                            size_t wire_len, const ds_tcp_out *out)
 {
+    if (s->started && !s->waiting && seq == s->next_seq && !(flags & DS_TCP_SYN) && n == wire_len && n) {
+        /* the common case, as the general way below would take it: the next bytes in order,
+         * whole, nothing waiting beyond a hole */
+        deliver(s, p, n, out);
+        return;
+    }
     uint32_t data_seq = seq + ((flags & DS_TCP_SYN) ? 1u : 0u); /* a SYN takes one sequence number */
     if (!s->started) {
         s->started = 1;
@@ -125,13 +131,8 @@ static void give_up_acked(ds_tcp_stream *s, const ds_tcp_out *out)
     while (s->acked && s->waiting && ahead(s, s->ack_seq) > 0) skip_hole(s, out);
 }
 
-void ds_tcp_stream_ack(ds_tcp_stream *s, uint32_t ack, const ds_tcp_out *out)
+void ds_tcp_stream_give_up_acked(ds_tcp_stream *s, const ds_tcp_out *out)
 {
-    if (!s->started) return;
-    if (!s->acked || (int32_t)(ack - s->ack_seq) > 0) {
-        s->acked = 1;
-        s->ack_seq = ack;
-    }
     give_up_acked(s, out);
 }
 

@@ -46,9 +46,20 @@ void ds_tcp_stream_init(ds_tcp_stream *s, size_t cap);
  * the rest, reported as a gap at once when the segment is the next expected one). */
 void ds_tcp_stream_segment(ds_tcp_stream *s, uint32_t seq, unsigned flags, const uint8_t *p, size_t n,
                            size_t wire_len, const ds_tcp_out *out);
+/* The part of ds_tcp_stream_ack() for segments waiting beyond a hole. */
+void ds_tcp_stream_give_up_acked(ds_tcp_stream *s, const ds_tcp_out *out);
 /* The peer acknowledged every byte before `ack`: a hole below it reached the peer but not the
- * capture, so it is given up at once instead of being waited for. */
-void ds_tcp_stream_ack(ds_tcp_stream *s, uint32_t ack, const ds_tcp_out *out);
+ * capture, so it is given up at once instead of being waited for. Inline: every packet of a
+ * capture acknowledges, and mostly nothing waits. */
+static inline void ds_tcp_stream_ack(ds_tcp_stream *s, uint32_t ack, const ds_tcp_out *out)
+{
+    if (!s->started) return;
+    if (!s->acked || (int32_t)(ack - s->ack_seq) > 0) {
+        s->acked = 1;
+        s->ack_seq = ack;
+    }
+    if (s->waiting) ds_tcp_stream_give_up_acked(s, out);
+}
 /* Gives up every hole: what waits is delivered after its gap reports. */
 void ds_tcp_stream_flush(ds_tcp_stream *s, const ds_tcp_out *out);
 void ds_tcp_stream_free(ds_tcp_stream *s);

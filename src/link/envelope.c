@@ -26,15 +26,24 @@ static size_t fmt_num_len(const ds_emit *e, char *buf, uint64_t v)
     return e->opt->decimal ? ds_fmt_udec(buf, v) : ds_fmt_uhex(buf, v, 1);
 }
 
+/* The Direction attribute's values with their lengths (every frame of a capture has one). */
+static const known_name DIRECTION_NAMES[] = {
+    [DS_DIR_UNKNOWN] = {NULL, 0},
+    [DS_DIR_TX] = NAME("TX"),
+    [DS_DIR_RX] = NAME("RX"),
+    [DS_DIR_TO_SERVER] = NAME("ToServer"),
+    [DS_DIR_TO_CLIENT] = NAME("ToClient"),
+};
+
+static known_name direction_name(ds_direction d)
+{
+    if ((size_t)d >= sizeof DIRECTION_NAMES / sizeof DIRECTION_NAMES[0]) return DIRECTION_NAMES[DS_DIR_UNKNOWN];
+    return DIRECTION_NAMES[d];
+}
+
 const char *ds_envelope_direction_name(ds_direction d)
 {
-    switch (d) {
-    case DS_DIR_TX: return "TX";
-    case DS_DIR_RX: return "RX";
-    case DS_DIR_TO_SERVER: return "ToServer";
-    case DS_DIR_TO_CLIENT: return "ToClient";
-    default: return NULL;
-    }
+    return direction_name(d).text;
 }
 
 /* Gurux counts from the opening flag to the end of the information field
@@ -194,17 +203,18 @@ int ds_envelope_open(ds_emit *e, const ds_frame *f)
     char len[NUM_MAX];
     ds_attr attrs[5] = {DS_ATTR_PLAIN("len", len, fmt_num_len(e, len, frame_len_attr(f)))};
     size_t n = 1;
-    const char *dir = ds_envelope_direction_name(f->meta.dir);
-    if (dir) attrs[n++] = (ds_attr)DS_ATTR_PLAIN("Direction", dir, strlen(dir));
-    if (f->meta.timestamp[0]) { /* text of the input: scanned by the writer, but a capture's own is plain */
-        unsigned plain = f->meta.from && f->meta.to ? DS_TEXT_PLAIN : 0;
-        attrs[n++] = (ds_attr){"Time", f->meta.timestamp, DS_ATTR_SIZED | plain, sizeof "Time" - 1,
-                               strlen(f->meta.timestamp)};
+    known_name dir = direction_name(f->meta.dir);
+    if (dir.text) attrs[n++] = (ds_attr)DS_ATTR_PLAIN("Direction", dir.text, dir.len);
+    const ds_meta *m = &f->meta;
+    if (m->timestamp[0]) { /* text of the input: scanned by the writer, but a capture's own is plain */
+        unsigned plain = m->from && m->to ? DS_TEXT_PLAIN : 0;
+        attrs[n++] = (ds_attr){"Time", m->timestamp, DS_ATTR_SIZED | plain, sizeof "Time" - 1,
+                               m->timestamp_len ? m->timestamp_len : strlen(m->timestamp)};
     }
-    if (f->meta.from && f->meta.to) {
+    if (m->from && m->to) {
         /* plain by contract (ds_meta): written as they are */
-        attrs[n++] = (ds_attr)DS_ATTR_PLAIN("From", f->meta.from, strlen(f->meta.from));
-        attrs[n++] = (ds_attr)DS_ATTR_PLAIN("To", f->meta.to, strlen(f->meta.to));
+        attrs[n++] = (ds_attr)DS_ATTR_PLAIN("From", m->from, m->from_len ? m->from_len : strlen(m->from));
+        attrs[n++] = (ds_attr)DS_ATTR_PLAIN("To", m->to, m->to_len ? m->to_len : strlen(m->to));
     }
     if (ds_emit_open_flat_len(e, name->text, name->len, attrs, n) != 0) return -1;
     char num[NUM_MAX];

@@ -117,17 +117,19 @@ static void grow_marks(ds_framer *fr)
 static void add_mark(ds_framer *fr, uint64_t offset, const ds_meta *meta)
 {
     if (!meta) meta = &no_meta;
-    if (fr->nmarks > 0 && meta_equal(&fr->marks[fr->nmarks - 1].meta, meta)) return;
     if (!pending(fr) && !fr->garbage_len && fr->marks_cap > 0 && meta->line == 0 &&
         (fr->nmarks == 0 || fr->marks[fr->nmarks - 1].meta.line == 0)) {
         /* binary bytes with nothing held (a capture's piece per packet): the frames and
          * diagnostics to come are at offset or after, so this mark is the only one needed,
-         * set without a pruning pass (text keeps the general way: its lines are reported) */
+         * set without a pruning pass (text keeps the general way: its lines are reported).
+         * Before the comparison below: a capture's pieces differ in their time, and one mark
+         * answers for every offset whether the meta changed or not */
         fr->marks[0].offset = offset;
         fr->marks[0].meta = *meta;
         fr->nmarks = 1;
         return;
     }
+    if (fr->nmarks > 0 && meta_equal(&fr->marks[fr->nmarks - 1].meta, meta)) return;
     uint64_t oldest = pending(fr) ? ds_framer_off(fr, fr->pos) : offset;
     if (fr->garbage_len && fr->garbage_off < oldest) oldest = fr->garbage_off;
     prune_marks(fr, oldest);
@@ -419,6 +421,11 @@ static void process(ds_framer *fr, int final)
         if (r == DS_TRY_NEED_MORE && !final) return;
         if (r == DS_TRY_DONE && consumed > 0 && consumed <= pending(fr)) {
             fr->pos += consumed;
+            /* Only the frame's closing flag left (a capture's segment, mostly): it waits for what
+             * follows, as ds_try_hdlc() would say on the next turn, without the dispatch */
+            if (pending(fr) == 1 && !final && fr->buf[fr->pos] == DS_HDLC_FLAG && fr->record == DS_REC_FRAMED &&
+                (fr->kind == DS_LINK_AUTO || fr->kind == DS_LINK_HDLC) && !ack_here(fr))
+                return;
             continue;
         }
         int spare = fr->has_spare_flag && fr->spare_flag_off == ds_framer_off(fr, fr->pos);
@@ -496,7 +503,8 @@ static void scan_in_place(ds_framer *fr, const uint8_t *data, size_t len)
     fr->buf = fr->store;
     fr->pos = 0;
     fr->len = rest;
-    if (rest) memcpy(fr->store, tail, rest);
+    if (rest == 1) fr->store[0] = tail[0]; /* mostly: the closing flag kept */
+    else if (rest) memcpy(fr->store, tail, rest);
 }
 
 /* Text input, a new line of the same record: does the record go on over it? A frame that is

@@ -149,37 +149,47 @@ static inline __attribute__((always_inline)) int one_attr_tag_fast(xml_sink *x, 
 /* Most attributes one start tag gets in one pass (a frame envelope has five: len, Direction,
  * Time, From, To); a tag with more goes piece by piece. */
 #define FAST_ATTRS_MAX 8
+/* The most a one-pass tag can take: indentation, '<' and name, each attribute as ' ' name '="'
+ * value '"', and the end (" />\n"), every piece at most DS_PIECE_MAX. Reserved before the
+ * pieces are measured, so that they are checked and copied in one loop. */
+#define FAST_TAG_ROOM (2 * DS_PIECE_MAX + 1 + FAST_ATTRS_MAX * (2 * DS_PIECE_MAX + 4) + 4)
 
 /* A start tag with attributes whose values need no escaping (said plain, or found so by a scan)
  * and whose pieces are short, in one pass, `end` closing it as in one_attr_tag_fast(): the same
- * bytes as put_start_with_attrs() would write. Returns 0 when the caller must take another way. */
+ * bytes as put_start_with_attrs() would write. Nothing is committed until the whole tag is
+ * written, so an attribute found unfit half way leaves the block as it was. Returns 0 when the
+ * caller must take another way. */
 static int attrs_tag_fast(xml_sink *x, const char *name, size_t nlen, const ds_attr *attrs, size_t nattrs,
                           const char *end, size_t end_len)
 {
-    size_t alen[FAST_ATTRS_MAX], vlen[FAST_ATTRS_MAX];
-    size_t ind = 2 * (size_t)x->st.indent;
-    if (nattrs > FAST_ATTRS_MAX || ind > DS_PIECE_MAX || nlen > DS_PIECE_MAX) return 0;
-    size_t need = ind + 1 + nlen + end_len;
-    for (size_t i = 0; i < nattrs; i++) {
-        const ds_attr *a = &attrs[i];
-        alen[i] = ds_attr_name_len(a);
-        vlen[i] = ds_attr_value_len(a);
-        if (alen[i] > DS_PIECE_MAX || vlen[i] > DS_PIECE_MAX) return 0;
-        if (!(a->flags & DS_TEXT_PLAIN) &&
-            ds_xml_plain_run((const unsigned char *)ds_attr_value(a), vlen[i]) != vlen[i])
-            return 0;
-        need += 1 + alen[i] + 2 + vlen[i] + 1;
-    }
     ds_wbuf *w = &x->st.w;
-    if (!ds_wbuf_fits(w, need)) return 0;
+    size_t ind = 2 * (size_t)x->st.indent;
+    if (nattrs > FAST_ATTRS_MAX || ind > DS_PIECE_MAX || nlen > DS_PIECE_MAX || !ds_wbuf_fits(w, FAST_TAG_ROOM))
+        return 0;
     char *o = ds_put_indent32(ds_wbuf_tail(w), ind);
     *o++ = '<';
     o = ds_put_upto32(o, name, nlen);
-    for (size_t i = 0; i < nattrs; i++) {
+    for (const ds_attr *a = attrs; a < attrs + nattrs; a++) {
+        size_t alen, vlen;
+        const char *v;
+        if ((a->flags & (DS_ATTR_SIZED | DS_TEXT_PLAIN)) == (DS_ATTR_SIZED | DS_TEXT_PLAIN) && a->value) {
+            /* the program's own (an envelope's are): lengths said, nothing to scan */
+            alen = a->name_len;
+            vlen = a->value_len;
+            v = a->value;
+        } else {
+            alen = ds_attr_name_len(a);
+            vlen = ds_attr_value_len(a);
+            v = ds_attr_value(a);
+            if (vlen <= DS_PIECE_MAX && !(a->flags & DS_TEXT_PLAIN) &&
+                ds_xml_plain_run((const unsigned char *)v, vlen) != vlen)
+                return 0;
+        }
+        if (alen > DS_PIECE_MAX || vlen > DS_PIECE_MAX) return 0;
         *o++ = ' ';
-        o = ds_put_upto32(o, attrs[i].name, alen[i]);
+        o = ds_put_upto32(o, a->name, alen);
         memcpy(o, "=\"", 2);
-        o = ds_put_upto32(o + 2, ds_attr_value(&attrs[i]), vlen[i]);
+        o = ds_put_upto32(o + 2, v, vlen);
         *o++ = '"';
     }
     memcpy(o, end, 4);
