@@ -159,8 +159,10 @@ void ds_decoder_feed_side(ds_decoder *d, int side, const uint8_t *data, size_t l
 void ds_decoder_boundary_side(ds_decoder *d, int side);
 /* Bytes of a side were lost (a TCP gap): see ds_framer_resync(). */
 void ds_decoder_resync_side(ds_decoder *d, int side);
-/* Gives back the memory kept for what may come (segment reassembly buffers) while nothing is
- * unfinished in it: for a caller that holds many decoders at once (a capture's connections). */
+/* Gives back the memory kept for what may come while nothing is unfinished in it (segment
+ * reassembly buffers, the framers' buffers, block streams, the sessions of conversations that
+ * have learned nothing): for a caller that holds many decoders at once (a capture's
+ * connections). What is decoded afterwards is the same. */
 void ds_decoder_trim(ds_decoder *d);
 /* What the framing holds unfinished (see ds_framer_pending()). */
 ds_pending ds_decoder_pending(const ds_decoder *d);

@@ -125,6 +125,10 @@ void ds_framer_flush(ds_framer *fr);
  * DS_LINK_AUTO the following bytes are searched for frames (garbage reported), never taken as a
  * raw APDU because of their first byte, which is any byte of a frame cut in two. */
 void ds_framer_resync(ds_framer *fr);
+/* Gives back buffer room the framer holds for what may come (beyond a few bytes pending, the
+ * store of unfinished bytes; the copy of a garbage run once reported; the unstuffing buffer):
+ * for a caller holding many framers at once. Between feeds only; what is found is the same. */
+void ds_framer_trim(ds_framer *fr);
 void ds_framer_free(ds_framer *fr);
 
 /* What the framer holds unfinished. A live reader asks it after a silence: a frame begun is

@@ -57,7 +57,7 @@ static void session_view(const ds_decoder *d, ds_session_view *v)
     v->has_server_title = s->has_server_title;
     memcpy(v->client_title, s->client_title, sizeof v->client_title);
     memcpy(v->server_title, s->server_title, sizeof v->server_title);
-    v->has_dedicated_key = s->dedicated.set;
+    v->has_dedicated_key = s->dedicated != NULL;
     v->mechanism = s->mechanism;
     for (int i = 0; i < 4 && i < (int)DS_IC_SENDERS; i++) {
         v->ic_seen[i] = s->ic.seen[i];
@@ -551,7 +551,12 @@ void ds_decoder_resync_side(ds_decoder *d, int side)
 
 void ds_decoder_trim(ds_decoder *d)
 {
-    if (d && !ds_reasm_gathering(&d->reasm)) ds_reasm_free(&d->reasm);
+    if (!d) return;
+    if (!ds_reasm_gathering(&d->reasm)) ds_reasm_free(&d->reasm);
+    ds_retx_trim(&d->retx);
+    ds_security_trim(&d->security);
+    ds_framer_trim(d->framer);
+    ds_framer_trim(d->other_side);
 }
 
 ds_pending ds_decoder_pending(const ds_decoder *d)
@@ -589,6 +594,7 @@ void ds_decoder_free(ds_decoder *d)
     ds_framer_free(d->framer);
     ds_framer_free(d->other_side);
     ds_reasm_free(&d->reasm);
+    ds_retx_free(&d->retx);
     ds_security_free(&d->security);
     ds_value_arena_free(d->values);
     free(d);

@@ -1,11 +1,26 @@
 /* The last I frame of each sender, to recognise a retransmission (retx.h). */
 #include "core/retx.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 void ds_retx_init(ds_retx *r)
 {
     memset(r, 0, sizeof *r);
+}
+
+void ds_retx_free(ds_retx *r)
+{
+    free(r->slot);
+    r->slot = NULL;
+    r->nslots = 0;
+}
+
+void ds_retx_trim(ds_retx *r)
+{
+    for (size_t i = 0; i < r->nslots; i++)
+        if (r->slot[i].key_len) return;
+    ds_retx_free(r);
 }
 
 /* FNV-1a over 8-byte words (then the bytes left), mixed after each word: two different
@@ -27,18 +42,27 @@ static uint64_t hash_bytes(const uint8_t *p, size_t n)
 
 static ds_retx_slot *find(ds_retx *r, const uint8_t *key, size_t key_len)
 {
-    for (size_t i = 0; i < DS_RETX_SENDERS; i++)
+    for (size_t i = 0; i < r->nslots; i++)
         if (r->slot[i].key_len == key_len && memcmp(r->slot[i].key, key, key_len) == 0) return &r->slot[i];
     return NULL;
 }
 
-/* A free slot, else the one seen longest ago. */
+/* A free slot, else a new one while there are fewer than DS_RETX_SENDERS, else the one seen
+ * longest ago; NULL when memory runs out before any (the link is then not followed). */
 static ds_retx_slot *take(ds_retx *r)
 {
-    ds_retx_slot *oldest = &r->slot[0];
-    for (size_t i = 0; i < DS_RETX_SENDERS; i++) {
+    ds_retx_slot *oldest = NULL;
+    for (size_t i = 0; i < r->nslots; i++) {
         if (!r->slot[i].key_len) return &r->slot[i];
-        if (r->slot[i].used < oldest->used) oldest = &r->slot[i];
+        if (!oldest || r->slot[i].used < oldest->used) oldest = &r->slot[i];
+    }
+    if (r->nslots < DS_RETX_SENDERS) {
+        ds_retx_slot *more = realloc(r->slot, (r->nslots + 1) * sizeof *more);
+        if (more) {
+            r->slot = more;
+            memset(&more[r->nslots], 0, sizeof *more);
+            return &more[r->nslots++];
+        }
     }
     return oldest;
 }
@@ -48,7 +72,7 @@ void ds_retx_arm(ds_retx *r, const uint8_t *key, size_t key_len)
     if (key_len == 0 || key_len > DS_REASM_KEY_MAX) return;
     ds_retx_slot *s = find(r, key, key_len);
     if (!s) {
-        s = take(r);
+        if (!(s = take(r))) return;
         memcpy(s->key, key, key_len);
         s->key_len = key_len;
     }

@@ -26,11 +26,17 @@ typedef struct ds_retx_slot {
 } ds_retx_slot;
 
 typedef struct ds_retx {
-    ds_retx_slot slot[DS_RETX_SENDERS];
+    ds_retx_slot *slot;            /* nslots of them, one more each time a link is set up while all
+                                    * are taken, to DS_RETX_SENDERS: a capture's thousands of
+                                    * decoders follow one link each, or none */
+    size_t nslots;
     uint64_t clock;
 } ds_retx;
 
 void ds_retx_init(ds_retx *r);
+void ds_retx_free(ds_retx *r);
+/* Gives the slots back when no link is followed (for many decoders open at once). */
+void ds_retx_trim(ds_retx *r);
 /* The link of the sender `key` was set up (SNRM, UA): its I frames are followed from now on. */
 void ds_retx_arm(ds_retx *r, const uint8_t *key, size_t key_len);
 /* An I frame of the sender `key`: 1 when its link is followed and it repeats that sender's

@@ -70,6 +70,7 @@ void ds_framer_free(ds_framer *fr)
     free(fr->store);
     free(fr->marks);
     free(fr->unstuffed);
+    free(fr->garbage_head);
     free(fr);
 }
 
@@ -177,8 +178,8 @@ static void flush_garbage(ds_framer *fr)
     plain_diag(fr, DS_D_FRAME_GARBAGE, DS_SEV_ERROR, fr->garbage_off, 0,
                "%zu byte%s at offset %llu start no frame; skipped", n, n == 1 ? "" : "s",
                (unsigned long long)fr->garbage_off);
-    if (fr->garbage_fn)
-        fr->garbage_fn(fr->user, fr->garbage_head, n < DS_GARBAGE_SHOWN ? n : DS_GARBAGE_SHOWN, n, fr->garbage_off);
+    size_t shown = !fr->garbage_head ? 0 : n < DS_GARBAGE_SHOWN ? n : DS_GARBAGE_SHOWN;
+    if (fr->garbage_fn) fr->garbage_fn(fr->user, fr->garbage_head, shown, n, fr->garbage_off);
 }
 
 void ds_framer_set_garbage_fn(ds_framer *fr, ds_garbage_fn fn)
@@ -195,7 +196,8 @@ static void add_garbage_run(ds_framer *fr, size_t i, size_t n)
         fr->garbage_off = offset;
         fr->garbage_len = 0;
     }
-    if (fr->garbage_len < DS_GARBAGE_SHOWN) {
+    if (!fr->garbage_head) fr->garbage_head = malloc(DS_GARBAGE_SHOWN); /* NULL: the run is only counted */
+    if (fr->garbage_head && fr->garbage_len < DS_GARBAGE_SHOWN) {
         size_t keep = DS_GARBAGE_SHOWN - fr->garbage_len;
         if (keep > n) keep = n;
         memcpy(fr->garbage_head + fr->garbage_len, fr->buf + i, keep);
@@ -640,6 +642,39 @@ void ds_framer_flush(ds_framer *fr)
     fr->buf_off += fr->len;
     fr->pos = fr->len = 0;
     start_record(fr);
+}
+
+/* What a trimmed store keeps: a closing flag left as a possible opening one, a frame's first
+ * bytes; more is kept as it is (its frame is under way and will need the room). */
+#define TRIM_KEEP 32u
+
+void ds_framer_trim(ds_framer *fr)
+{
+    if (!fr) return;
+    if (!fr->garbage_len) {
+        free(fr->garbage_head);
+        fr->garbage_head = NULL;
+    }
+    free(fr->unstuffed); /* used within one frame's reading only */
+    fr->unstuffed = NULL;
+    size_t rest = pending(fr);
+    if (fr->cap <= TRIM_KEEP || rest > TRIM_KEEP || fr->buf != fr->store) return;
+    /* the pending bytes to the front, as make_space does, then the store shrinks to them */
+    if (rest) memmove(fr->store, fr->store + fr->pos, rest);
+    fr->buf_off += fr->pos;
+    fr->len = rest;
+    fr->pos = 0;
+    if (!rest) {
+        free(fr->store);
+        fr->store = NULL;
+        fr->cap = 0;
+    } else {
+        uint8_t *smaller = realloc(fr->store, TRIM_KEEP);
+        if (!smaller) return; /* the bigger store stays */
+        fr->store = smaller;
+        fr->cap = TRIM_KEEP;
+    }
+    fr->buf = fr->store;
 }
 
 void ds_framer_resync(ds_framer *fr)

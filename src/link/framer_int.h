@@ -77,7 +77,8 @@ struct ds_framer {
     size_t garbage_len;
     ds_garbage_fn garbage_fn;
     ds_raw_start_fn raw_start_fn;
-    uint8_t garbage_head[DS_GARBAGE_SHOWN];  /* the first bytes of the current run, to show them */
+    uint8_t *garbage_head; /* DS_GARBAGE_SHOWN bytes, allocated for the first garbage run: the first
+                            * bytes of the current run, to show them; NULL: none (or no memory) */
 
     ds_meta_mark *marks; /* grown as needed, to DS_META_MARKS: a capture's framer holds one or two */
     size_t nmarks, marks_cap;

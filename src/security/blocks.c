@@ -15,16 +15,47 @@ static void stream_free(ds_block_stream *s)
     memset(s, 0, sizeof *s);
 }
 
+static void pair_free(ds_block_stream **pair)
+{
+    if (!*pair) return;
+    for (int i = 0; i < 2; i++) stream_free(&(*pair)[i]);
+    free(*pair);
+    *pair = NULL;
+}
+
 void ds_blocks_free(ds_blocks *b)
 {
-    for (int i = 0; i < 2; i++) {
-        stream_free(&b->gbt[i]);
-        stream_free(&b->get[i]);
-        stream_free(&b->set[i]);
-        stream_free(&b->action_req[i]);
-        stream_free(&b->action_resp[i]);
-    }
+    pair_free(&b->gbt);
+    pair_free(&b->get);
+    pair_free(&b->set);
+    pair_free(&b->action_req);
+    pair_free(&b->action_resp);
     b->get_list_pending = 0;
+}
+
+/* A stream that would start afresh, whoever sends next: nothing gathered or remembered. */
+static int stream_idle(const ds_block_stream *s)
+{
+    return !s->join.open && !s->join.out && !s->join.highest && !s->join.start_at;
+}
+
+static void pair_trim(ds_block_stream **pair)
+{
+    if (*pair && stream_idle(&(*pair)[0]) && stream_idle(&(*pair)[1])) pair_free(pair);
+}
+
+void ds_blocks_trim(ds_blocks *b)
+{
+    pair_trim(&b->gbt);
+    pair_trim(&b->get);
+    pair_trim(&b->set);
+    pair_trim(&b->action_req);
+    pair_trim(&b->action_resp);
+}
+
+int ds_blocks_empty(const ds_blocks *b)
+{
+    return !b->gbt && !b->get && !b->set && !b->action_req && !b->action_resp && !b->get_list_pending;
 }
 
 /* A stream for this sender, starting afresh; a sender's highest block number is kept when given. */
@@ -39,9 +70,11 @@ static ds_block_stream *fresh_stream(ds_block_stream *s, ds_link_addr sender, ui
 
 /* The stream of this sender (or a free one); the older direction's stream is reused last. A
  * sender's ended transfer is found again too: its highest block number tells a block that goes
- * back. */
-static ds_block_stream *stream_for(ds_block_stream pair[2], ds_link_addr sender)
+ * back. The pair is allocated with its kind's first block; NULL when memory runs out. */
+static ds_block_stream *stream_for(ds_block_stream **pairp, ds_link_addr sender)
 {
+    if (!*pairp && !(*pairp = calloc(2, sizeof **pairp))) return NULL;
+    ds_block_stream *pair = *pairp;
     for (int i = 0; i < 2; i++)
         if (pair[i].join.open && pair[i].sender == sender) return &pair[i];
     for (int i = 0; i < 2; i++)
@@ -52,6 +85,15 @@ static ds_block_stream *stream_for(ds_block_stream pair[2], ds_link_addr sender)
             return s;
         }
     return fresh_stream(pair[0].join.open ? &pair[1] : &pair[0], sender, 0);
+}
+
+/* No memory for a kind's streams: the block is shown as it came, its transfer not gathered.
+ * Returns 1: the APDU was a block. */
+static int no_room(ds_emit *e, const char *what)
+{
+    ds_report(e, DS_D_INPUT_TOO_LARGE, DS_SEV_ERROR, 0, "out of memory for the %s blocks: they are not gathered",
+              what);
+    return 1;
 }
 
 /* A completed transfer, owning its bytes (free them), and what its stream knew of it. */
@@ -132,14 +174,16 @@ static int gbt(ds_blocks *b, ds_emit *e, ds_link_addr sender, const uint8_t *a, 
         /* an acknowledgement (REFERENCE.md 10.3: block data empty, BNA = the last block taken):
          * no block to join; its number is of its sender's counter, so that sender's next data
          * block may start a transfer after it */
-        ds_block_stream *s = stream_for(b->gbt, sender);
-        if (!s->join.open) s->join.start_at = (uint32_t)number + 1;
+        ds_block_stream *s = stream_for(&b->gbt, sender);
+        if (s && !s->join.open) s->join.start_at = (uint32_t)number + 1;
         ds_emit_comment(e, "general block transfer: acknowledges block %lu", (unsigned long)ack);
         return 1;
     }
+    ds_block_stream *s = stream_for(&b->gbt, sender);
+    if (!s) return no_room(e, "general block transfer");
     block_whole done;
-    if (add_block(stream_for(b->gbt, sender), e, "general block transfer", (uint32_t)number,
-                  (int)(control >> 7), data, len, offset, &done) != 1)
+    if (add_block(s, e, "general block transfer", (uint32_t)number, (int)(control >> 7), data, len, offset,
+                  &done) != 1)
         return 1;
     ds_attr attrs[1] = {DS_ATTR("Blocks", "GeneralBlockTransfer")};
     if (ds_emit_open_attrs(e, "Reassembled", attrs, 1) == 0) {
@@ -268,7 +312,8 @@ static int get_block(ds_blocks *b, ds_emit *e, ds_link_addr sender, const uint8_
     const uint8_t *raw;
     c.pos = 3;
     if (ds_cur_uint(&c, 1, &last) || ds_cur_uint(&c, 4, &number) || ds_cur_uint(&c, 1, &choice)) return 1;
-    ds_block_stream *s = stream_for(b->get, sender);
+    ds_block_stream *s = stream_for(&b->get, sender);
+    if (!s) return no_room(e, "data");
     if (choice != 0) { /* an error instead of data: the transfer is over */
         ds_block_join_abandon(&s->join);
         return 1;
@@ -372,7 +417,8 @@ static int set_block(ds_blocks *b, ds_emit *e, ds_link_addr sender, const uint8_
     ds_cursor c;
     ds_cur_init(&c, a, n);
     c.pos = 3;
-    ds_block_stream *s = stream_for(b->set, sender);
+    ds_block_stream *s = stream_for(&b->set, sender);
+    if (!s) return no_room(e, "set data");
     if (a[1] == 0x02) {
         uint8_t has_selection, selector;
         const uint8_t *descriptor;
@@ -406,7 +452,8 @@ static int action_request_block(ds_blocks *b, ds_emit *e, ds_link_addr sender,
     ds_cur_init(&c, a, n);
     c.pos = 3;
     const uint8_t *descriptor;
-    ds_block_stream *s = stream_for(b->action_req, sender);
+    ds_block_stream *s = stream_for(&b->action_req, sender);
+    if (!s) return no_room(e, "action parameter");
     if (a[1] == 0x04) {
         if (ds_cur_bytes(&c, 9, &descriptor)) return 1;
         s->list_field = NULL;
@@ -430,8 +477,9 @@ static int action_response_block(ds_blocks *b, ds_emit *e, ds_link_addr sender,
     ds_cursor c;
     ds_cur_init(&c, a, n);
     c.pos = 3;
-    data_block_sa(stream_for(b->action_resp, sender), e, &c, "action return", "ActionResponseWithPBlock",
-                  0, offset);
+    ds_block_stream *s = stream_for(&b->action_resp, sender);
+    if (!s) return no_room(e, "action return");
+    data_block_sa(s, e, &c, "action return", "ActionResponseWithPBlock", 0, offset);
     return 1;
 }
 

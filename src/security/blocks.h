@@ -40,20 +40,27 @@ typedef struct ds_block_stream {
     size_t list_count;
 } ds_block_stream;
 
+/* Each kind's pair of streams (one per direction) is allocated with the first block of that
+ * kind: most conversations see no block at all, and those that do mostly see one kind. */
 typedef struct ds_blocks {
-    ds_block_stream gbt[2];          /* one per direction */
-    ds_block_stream get[2];          /* GET datablocks, one per direction */
-    ds_block_stream set[2];          /* SET request datablocks */
-    ds_block_stream action_req[2];   /* ACTION request pblocks */
-    ds_block_stream action_resp[2];  /* ACTION response pblocks */
+    ds_block_stream *gbt;            /* [2], one per direction; NULL: none yet */
+    ds_block_stream *get;            /* [2], GET datablocks */
+    ds_block_stream *set;            /* [2], SET request datablocks */
+    ds_block_stream *action_req;     /* [2], ACTION request pblocks */
+    ds_block_stream *action_resp;    /* [2], ACTION response pblocks */
     /* the last get-request seen was with-list (C0 03): who sent it and its count of descriptors,
      * so that its answer in datablocks shows as that many Get-Data-Result */
     int get_list_pending;
     size_t get_list_count;
 } ds_blocks;
 
-/* Drops every transfer in progress (the streams can be used again afterwards). */
+/* Drops every transfer in progress and the streams (b can be used again afterwards). */
 void ds_blocks_free(ds_blocks *b);
+/* Frees the pairs of streams that hold nothing: no transfer in progress, no block number or start
+ * remembered from one that ended (those tell a later block that goes back). */
+void ds_blocks_trim(ds_blocks *b);
+/* 1 when b holds nothing at all (no pair of streams, no with-list request pending). */
+int ds_blocks_empty(const ds_blocks *b);
 /* Looks at every decoded APDU; returns 1 when it was a block of one of the kinds handled. */
 int ds_blocks_on_apdu(ds_blocks *b, ds_emit *e, ds_link_addr sender, const uint8_t *apdu, size_t n,
                       uint64_t offset);

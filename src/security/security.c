@@ -46,25 +46,65 @@ void ds_security_set_hls2_method(ds_security *s, ds_hls2_method m)
     s->hls2_method = m == DS_HLS2_AES_ECB ? DS_HLS_MECH2_AES_ECB : DS_HLS_MECH2_NONE;
 }
 
-static void session_reset(ds_session *ss)
+static void free_zeroized(void *p, size_t n)
+{
+    if (!p) return;
+    mbedtls_platform_zeroize(p, n);
+    free(p);
+}
+
+/* Everything the session learned is given back, its dedicated key wiped. */
+static void session_clear(ds_session *ss)
 {
     ds_blocks_free(&ss->blocks);
-    mbedtls_platform_zeroize(ss, sizeof *ss); /* a forgotten conversation's dedicated key */
+    free_zeroized(ss->dedicated, sizeof *ss->dedicated);
+    free_zeroized(ss->ctos, ss->ctos_len);
+    free_zeroized(ss->stoc, ss->stoc_len);
+    mbedtls_platform_zeroize(ss, sizeof *ss);
+}
+
+static void session_reset(ds_session *ss)
+{
+    session_clear(ss);
     ss->mechanism = -1;
+}
+
+static void session_free(ds_security *s, int i)
+{
+    ds_session *ss = s->sessions[i];
+    if (s->current == ss) s->current = NULL;
+    session_clear(ss);
+    free(ss);
+    s->sessions[i] = NULL;
 }
 
 void ds_security_free(ds_security *s)
 {
+    for (int i = 0; i < DS_SESSIONS; i++)
+        if (s->sessions[i]) session_free(s, i);
+    s->current = NULL;
+    mbedtls_platform_zeroize(s->hls_secret, sizeof s->hls_secret);
+}
+
+/* Nothing learned: the session is as ds_security_select would make it afresh. */
+static int session_is_blank(const ds_session *ss)
+{
+    static const ds_ic_counters NO_IC;
+    static const ds_negotiated NOTHING_NEGOTIATED;
+    return !ss->has_client_title && !ss->has_server_title && !ss->dedicated && ss->mechanism == -1 && !ss->ctos &&
+           !ss->stoc && !ss->hls_pending && ds_blocks_empty(&ss->blocks) &&
+           memcmp(&ss->ic, &NO_IC, sizeof NO_IC) == 0 &&
+           memcmp(&ss->negotiated, &NOTHING_NEGOTIATED, sizeof NOTHING_NEGOTIATED) == 0;
+}
+
+void ds_security_trim(ds_security *s)
+{
     for (int i = 0; i < DS_SESSIONS; i++) {
         ds_session *ss = s->sessions[i];
         if (!ss) continue;
-        ds_blocks_free(&ss->blocks);
-        mbedtls_platform_zeroize(ss, sizeof *ss); /* the dedicated key learned */
-        free(ss);
-        s->sessions[i] = NULL;
+        ds_blocks_trim(&ss->blocks);
+        if (session_is_blank(ss)) session_free(s, i);
     }
-    s->current = NULL;
-    mbedtls_platform_zeroize(s->hls_secret, sizeof s->hls_secret);
 }
 
 static int is_session_of(const ds_session *ss, const ds_conversation *c)
@@ -124,11 +164,27 @@ static void keep_title(int *has, uint8_t *dst, const uint8_t *p, size_t n)
 }
 
 /* A challenge longer than HLS accepts is not kept: the exchange then cannot be checked,
- * rather than checked against a cut challenge. */
-static void keep_challenge(uint8_t *dst, size_t *len, const uint8_t *p, size_t n)
+ * rather than checked against a cut challenge. Kept at its own size (8 to 64 bytes mostly);
+ * when memory runs out it is not kept either. */
+static void keep_challenge(uint8_t **dst, size_t *len, const uint8_t *p, size_t n)
 {
-    *len = n <= DS_CHALLENGE_MAX ? n : 0;
-    if (*len) memcpy(dst, p, n);
+    free_zeroized(*dst, *len);
+    *dst = NULL;
+    *len = 0;
+    if (n == 0 || n > DS_CHALLENGE_MAX || !(*dst = malloc(n))) return;
+    memcpy(*dst, p, n);
+    *len = n;
+}
+
+/* The dedicated key of an InitiateRequest (16 or 32 bytes), replacing the one learned before. */
+static void keep_dedicated_key(ds_session *ss, const uint8_t *p, size_t n)
+{
+    if (n != 16 && n != 32) return;
+    if (!ss->dedicated && !(ss->dedicated = malloc(sizeof *ss->dedicated))) return;
+    memset(ss->dedicated, 0, sizeof *ss->dedicated);
+    memcpy(ss->dedicated->bytes, p, n);
+    ss->dedicated->len = n;
+    ss->dedicated->set = 1;
 }
 
 /* The last n bytes of p (n <= 4) as a big-endian number: a conformance block's 24 bits after its
@@ -190,22 +246,15 @@ static void observe(void *user, int what, const uint8_t *p, size_t n)
     switch (what) {
     case DS_OBS_CALLING_TITLE: keep_title(&ss->has_client_title, ss->client_title, p, n); break;
     case DS_OBS_RESPONDING_TITLE: keep_title(&ss->has_server_title, ss->server_title, p, n); break;
-    case DS_OBS_DEDICATED_KEY:
-        if (n == 16 || n == 32) {
-            memset(&ss->dedicated, 0, sizeof ss->dedicated);
-            memcpy(ss->dedicated.bytes, p, n);
-            ss->dedicated.len = n;
-            ss->dedicated.set = 1;
-        }
-        break;
+    case DS_OBS_DEDICATED_KEY: keep_dedicated_key(ss, p, n); break;
     case DS_OBS_MECHANISM: {
         /* 2.16.756.5.8.2.M is 60 85 74 05 08 02 M: any other OID names no DLMS mechanism */
         static const uint8_t MECHANISM_ARCS[6] = {0x60, 0x85, 0x74, 0x05, 0x08, 0x02};
         if (n == 7 && memcmp(p, MECHANISM_ARCS, sizeof MECHANISM_ARCS) == 0) ss->mechanism = p[6];
         break;
     }
-    case DS_OBS_CTOS: keep_challenge(ss->ctos, &ss->ctos_len, p, n); break;
-    case DS_OBS_STOC: keep_challenge(ss->stoc, &ss->stoc_len, p, n); break;
+    case DS_OBS_CTOS: keep_challenge(&ss->ctos, &ss->ctos_len, p, n); break;
+    case DS_OBS_STOC: keep_challenge(&ss->stoc, &ss->stoc_len, p, n); break;
     default: observe_initiate(&ss->negotiated, what, p, n); break;
     }
 }
@@ -246,7 +295,7 @@ static int other_title(const ds_security *s, int from_client, uint8_t out[DS_TIT
 static ds_keyset keys_for(const ds_security *s, const uint8_t title[DS_TITLE_LEN])
 {
     ds_keyset ks = *ds_keyring_lookup(s->keys, title);
-    if (s->current && s->current->dedicated.set) ks.dk = s->current->dedicated;
+    if (s->current && s->current->dedicated) ks.dk = *s->current->dedicated;
     return ks;
 }
 
@@ -663,9 +712,9 @@ static void check_hls(ds_security *s, ds_emit *e, int server_side, const uint8_t
     memset(&hints, 0, sizeof hints);
     hints.ek_text = ks->ek.text;
     hints.ak_text = ks->ak.text;
-    if (s->current->dedicated.set) {
-        hints.other_ek = s->current->dedicated.bytes;
-        hints.other_ek_len = s->current->dedicated.len;
+    if (s->current->dedicated) {
+        hints.other_ek = s->current->dedicated->bytes;
+        hints.other_ek_len = s->current->dedicated->len;
         hints.other_ek_is_dedicated = 1;
     }
     char cause[200];

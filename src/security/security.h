@@ -26,16 +26,19 @@ typedef struct ds_conversation {
     ds_link_addr low, high;
 } ds_conversation;
 
+/* What is learned of one conversation. A capture holds thousands of connections at once, each
+ * with a few conversations, so what only some conversations learn (a dedicated key, the HLS
+ * challenges, block transfers) is allocated when learned, at its size: most hold none of it. */
 typedef struct ds_session {
     int active;
     ds_conversation id;
     uint64_t last_use;
     int has_client_title, has_server_title;
     uint8_t client_title[DS_TITLE_LEN], server_title[DS_TITLE_LEN];
-    ds_key dedicated;                /* learned from a deciphered InitiateRequest */
+    ds_key *dedicated;               /* learned from a deciphered InitiateRequest; NULL: none */
     ds_ic_counters ic;               /* the last IC seen per sender and key (dlmscope/cipher.h) */
     int mechanism;                   /* authentication mechanism of the AARQ, -1 unknown */
-    uint8_t ctos[DS_CHALLENGE_MAX], stoc[DS_CHALLENGE_MAX];
+    uint8_t *ctos, *stoc;            /* the challenges, ctos_len and stoc_len bytes; NULL: none */
     size_t ctos_len, stoc_len;
     int hls_pending;                 /* a reply_to_HLS_authentication awaits its answer */
     ds_blocks blocks;                /* GBT and datablock reassembly */
@@ -65,6 +68,10 @@ void ds_security_init(ds_security *s, const ds_keyring *keys, int verify, int sh
  * address of this frame's sender (0: none). */
 void ds_security_select(ds_security *s, const ds_conversation *c, ds_link_addr sender);
 void ds_security_free(ds_security *s);
+/* Gives back what no conversation needs between frames: block streams with nothing in progress
+ * or remembered, and the sessions that have learned nothing (one is made again, the same, when
+ * its conversation goes on). For many decoders open at once; call between frames only. */
+void ds_security_trim(ds_security *s);
 /* Learns the HDLC parameters of the current session from a frame (SNRM, and the UA that answers
  * it); call after ds_security_select. Frames that failed their checks are passed over. */
 void ds_security_on_frame(ds_security *s, const ds_frame *f);

@@ -882,6 +882,41 @@ static void run_workload(workload *w, char *const argv[], const char *in, const 
     }
 }
 
+/* BENCH_ONLY: which workload alone, 0 for all. Only (9) can run alone: its input is made by itself
+ * and it is the one whose size (its peak RSS) matters at BENCH_SCALE=1 more than its time. */
+static int env_only(void)
+{
+    const char *s = getenv("BENCH_ONLY");
+    if (!s || !*s) return 0;
+    if (strcmp(s, "9") != 0) die("BENCH_ONLY must be 9 (the only workload that runs alone), got '%s'", s);
+    return 9;
+}
+
+/* Workload (9) alone: its input, its runs, its row and its target. */
+static int run_many_only(const frame_mix *mix, double scale, int runs, int keep, const char *tool)
+{
+    static const char *const many_in = BENCH_DIR "/w9-many.pcap", *const out9 = BENCH_DIR "/w9-out.xml",
+                             *const err = BENCH_DIR "/stderr.txt";
+    printf("dlmscope bench: BENCH_SCALE=%g, BENCH_RUNS=%d, BENCH_ONLY=9\n", scale, runs);
+    fflush(stdout);
+    workload w = {.name = "9 pcap 10,000 conns"};
+    w.frames = write_capture(mix, (uint64_t)((double)(1ull << 28) * scale), MANY_CONNECTIONS, many_in, NULL);
+    char *a9[] = {(char *)tool, "decode", (char *)many_in, NULL};
+    run_workload(&w, a9, many_in, out9, err, 0, runs);
+    print_table(&w, 1);
+    printf("\ntargets (one core):\n");
+    int met = target("peak RSS 9 pcap 10,000 conns", w.run.max_rss_kb / 1024.0, "MB", 1, 64);
+    if (!keep) {
+        remove_file(out9);
+        remove_file(many_in);
+        remove_file(err);
+    } else {
+        printf("files kept in %s/ (BENCH_KEEP=1)\n", BENCH_DIR);
+    }
+    printf("%s\n", met ? "all targets met" : "some targets NOT met");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     char *tool = argc > 1 ? argv[1] : "build/release/dlmscope";
@@ -897,6 +932,7 @@ int main(int argc, char **argv)
     static frame_mix mix;
     build_mix(&mix);
     check_mix(tool, &mix);
+    if (env_only() == 9) return run_many_only(&mix, scale, runs, keep, tool);
 
     uint64_t per_rep = mix_log_bytes(&mix);
     uint64_t reps = (uint64_t)(100e6 * scale / (double)per_rep + 0.5);

@@ -45,6 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             meta.dir = (at / piece) & 1 ? DS_DIR_RX : DS_DIR_TX;
             if (data[0] & 16) ds_decoder_boundary(d);
             ds_decoder_feed(d, data + at, n, at - 2, &meta);
+            if (data[0] & 32) ds_decoder_trim(d); /* as a capture with many connections does */
         }
         ds_decoder_end(d);
         ds_decoder_free(d);

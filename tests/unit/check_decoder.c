@@ -1,6 +1,7 @@
 /* The pipeline: framing + reassembly + APDU decoding, driven through the public API.
  * Frames are built here with their FCS so that segment layouts can be varied freely. */
 #include <check.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +10,7 @@
 
 typedef struct run {
     char *xml;
-    char codes[1024];
+    char codes[16384];
     ds_stats stats;
 } run;
 
@@ -20,8 +21,9 @@ static void collect(void *user, const ds_diag *d)
     snprintf(r->codes + n, sizeof r->codes - n, "%s@%llu ", d->code, (unsigned long long)d->offset);
 }
 
-/* Decodes `len` bytes fed in pieces of `piece` bytes (0 = all at once). */
-static run decode_bytes(const uint8_t *p, size_t len, size_t piece, int pdu_only)
+/* Decodes `len` bytes fed in pieces of `piece` bytes (0 = all at once); trim: ds_decoder_trim
+ * after every piece, as a capture with many connections does. */
+static run decode_pieces(const uint8_t *p, size_t len, size_t piece, int pdu_only, int trim)
 {
     run r;
     memset(&r, 0, sizeof r);
@@ -40,6 +42,7 @@ static run decode_bytes(const uint8_t *p, size_t len, size_t piece, int pdu_only
     for (size_t off = 0; off < len; off += piece) {
         size_t n = len - off < piece ? len - off : piece;
         ds_decoder_feed(d, p + off, n, off, &meta);
+        if (trim) ds_decoder_trim(d);
     }
     ds_decoder_end(d);
     r.stats = *ds_decoder_stats(d);
@@ -47,6 +50,30 @@ static run decode_bytes(const uint8_t *p, size_t len, size_t piece, int pdu_only
     ds_decoder_free(d);
     ds_sink_destroy(sink);
     fclose(out);
+    return r;
+}
+
+/* Two long outputs the same, else where they part (the whole texts are too long for a message). */
+static void assert_same(const char *got, const char *want)
+{
+    size_t i = 0;
+    while (got[i] && got[i] == want[i]) i++;
+    size_t from = i > 60 ? i - 60 : 0;
+    ck_assert_msg(got[i] == want[i], "differ at %zu: got ...%.120s... want ...%.120s...", i, got + from, want + from);
+}
+
+/* As decode_pieces without trimming; each input is decoded again trimmed after every piece and
+ * after every byte: the output must be the same (what is given back is only what holds nothing). */
+static run decode_bytes(const uint8_t *p, size_t len, size_t piece, int pdu_only)
+{
+    run r = decode_pieces(p, len, piece, pdu_only, 0);
+    size_t pieces[2] = {piece, 1};
+    for (int i = 0; i < 2; i++) {
+        run t = decode_pieces(p, len, pieces[i], pdu_only, 1);
+        assert_same(t.xml, r.xml);
+        assert_same(t.codes, r.codes);
+        free(t.xml);
+    }
     return r;
 }
 
@@ -298,6 +325,125 @@ START_TEST(hdlc_repeat_only_on_a_followed_link)
 }
 END_TEST
 
+/* Garbage runs longer and shorter than the part of a run that is shown, around and between
+ * frames and cut by the pieces: decode_bytes compares them trimmed after every byte (the copy
+ * of a run under way is kept, a reported one given back). */
+START_TEST(garbage_runs_across_pieces_trimmed)
+{
+    static uint8_t buf[4096];
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    size_t w = 0;
+    size_t runs[3] = {700, 5, 300};
+    for (int k = 0; k < 3; k++) {
+        for (size_t i = 0; i < runs[k]; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            uint8_t b = (uint8_t)x;
+            buf[w++] = b == 0x7E || b == 0x68 || b == 0x10 || b == 0x00 || b == 0xE5 ? 0x55 : b; /* no frame start */
+        }
+        size_t ends[5];
+        w += segmented_exchange(buf + w, ends);
+    }
+    run r = decode_bytes(buf, w, 97, 0);
+    ck_assert_ptr_nonnull(strstr(r.codes, "frame.garbage"));
+    ck_assert_int_eq((int)r.stats.apdus, 3);
+    free(r.xml);
+}
+END_TEST
+
+/* Files decoded one after the other by one decoder, as `dlmscope decode` reads them (records
+ * from the reader), each chunk fed `piece` bytes at a time (0: whole), ds_decoder_trim after
+ * every piece when trim. */
+static run decode_files(const char *const *paths, size_t count, const ds_options *opt, size_t piece, int trim)
+{
+    run r;
+    memset(&r, 0, sizeof r);
+    size_t size = 0;
+    FILE *out = open_memstream(&r.xml, &size);
+    ds_sink *sink = ds_xml_sink_new(out);
+    ds_decoder *d = ds_decoder_new(opt, sink, collect, &r);
+    ck_assert_ptr_nonnull(d);
+    sink->begin_document(sink);
+    uint64_t base = 0; /* the files follow each other in one stream */
+    for (size_t i = 0; i < count; i++) {
+        FILE *in = fopen(paths[i], "rb");
+        ck_assert_msg(in != NULL, "%s", paths[i]);
+        ds_reader *rd = ds_reader_new(in, DS_INPUT_HEX, collect, &r);
+        ds_chunk c;
+        uint64_t end = base;
+        while (ds_reader_next(rd, &c) > 0) {
+            if (c.record_start) ds_decoder_boundary(d);
+            size_t step = piece ? piece : c.len;
+            for (size_t off = 0; off < c.len; off += step) {
+                size_t n = c.len - off < step ? c.len - off : step;
+                ds_decoder_feed(d, c.data + off, n, base + c.offset + off, &c.meta);
+                if (trim) ds_decoder_trim(d);
+            }
+            end = base + c.offset + c.len;
+        }
+        ds_decoder_boundary(d);
+        base = end;
+        ds_reader_free(rd);
+        fclose(in);
+    }
+    ds_decoder_end(d);
+    r.stats = *ds_decoder_stats(d);
+    sink->end_document(sink);
+    ds_decoder_free(d);
+    ds_sink_destroy(sink);
+    fclose(out);
+    return r;
+}
+
+static void set_key(ds_keyring *kr, char which, const char *hex)
+{
+    char err[200];
+    ck_assert_msg(ds_keyring_set(kr, NULL, which, hex, err, sizeof err) == 0, "%s", err);
+}
+
+/* The whole corpus in one stream (one decoder: conversations come and go, HLS and ciphered
+ * associations with the corpus' keys, block transfers, pushes), and an HLS exchange whose
+ * check needs the challenges of the association kept: trimming after every byte gives back
+ * only what holds nothing, so the output is the same. */
+START_TEST(trimming_after_every_byte_changes_nothing)
+{
+    glob_t g;
+    ck_assert_int_eq(glob("testdata/corpus/*.hex", 0, NULL, &g), 0);
+    ck_assert_uint_gt(g.gl_pathc, 50);
+    ds_keyring *kr = ds_keyring_new();
+    set_key(kr, 'e', "000102030405060708090A0B0C0D0E0F");
+    set_key(kr, 'a', "D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF");
+    ds_options opt;
+    ds_options_init(&opt);
+    opt.keys = kr;
+    const char *const *paths = (const char *const *)g.gl_pathv;
+    run whole = decode_files(paths, g.gl_pathc, &opt, 0, 0);
+    ck_assert_uint_gt(whole.stats.apdus, 50);
+    ck_assert_ptr_nonnull(strstr(whole.xml, "<Decrypted"));
+    ck_assert_ptr_nonnull(strstr(whole.xml, "<Reassembled"));
+    run trimmed = decode_files(paths, g.gl_pathc, &opt, 1, 1);
+    assert_same(trimmed.xml, whole.xml);
+    assert_same(trimmed.codes, whole.codes);
+    free(whole.xml);
+    free(trimmed.xml);
+    globfree(&g);
+    ds_keyring_free(kr);
+
+    static const uint8_t SECRET[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+    ds_options_init(&opt);
+    opt.hls_secret = SECRET;
+    opt.hls_secret_len = sizeof SECRET;
+    static const char *const HLS2[] = {"testdata/security/hls2-fips197.hex"};
+    whole = decode_files(HLS2, 1, &opt, 0, 0);
+    trimmed = decode_files(HLS2, 1, &opt, 1, 1);
+    ck_assert_ptr_nonnull(strstr(trimmed.xml, "HLS mechanism 2: the client's f(StoC) verifies"));
+    ck_assert_ptr_nonnull(strstr(trimmed.xml, "HLS mechanism 2: the server's f(CtoS) verifies"));
+    assert_same(trimmed.xml, whole.xml);
+    assert_same(trimmed.codes, whole.codes);
+    free(whole.xml);
+    free(trimmed.xml);
+}
+END_TEST
+
 static Suite *decoder_suite(void)
 {
     Suite *s = suite_create("decoder");
@@ -309,6 +455,8 @@ static Suite *decoder_suite(void)
     tcase_add_test(t, mbus_telegrams_reassembled_and_order_checked);
     tcase_add_test(t, hdlc_retransmitted_segment_not_doubled);
     tcase_add_test(t, hdlc_repeat_only_on_a_followed_link);
+    tcase_add_test(t, trimming_after_every_byte_changes_nothing);
+    tcase_add_test(t, garbage_runs_across_pieces_trimmed);
     suite_add_tcase(s, t);
     return s;
 }
