@@ -43,6 +43,18 @@ typedef enum ds_serial_verdict {
     DS_SERIAL_RANDOM          /* serial.random */
 } ds_serial_verdict;
 
+/* Another setting that explains the bytes exactly as well as the one named (statistical): a
+ * port that zeroes bad characters (INPCK) turns every character of a sender with the other
+ * parity into 00, as a receiver ten times faster or more turns every character of any sender
+ * into 00 (a break). */
+typedef struct ds_serial_alternative {
+    ds_serial_verdict verdict;       /* a setting verdict */
+    const char *code;                /* DS_D_SERIAL_* */
+    ds_serial_settings receiver, sender;
+    int inverted;
+    int receiver_zeroes_errors;
+} ds_serial_alternative;
+
 typedef struct ds_serial_inference {
     ds_serial_verdict verdict;
     const char *code;                /* DS_D_SERIAL_* */
@@ -63,6 +75,10 @@ typedef struct ds_serial_inference {
                                         as well (a receiver 10 times faster or more sees only
                                         00 whatever the rate) */
     size_t n_other_bauds;
+    ds_serial_alternative alternatives[4]; /* statistical: settings of another kind or frame
+                                        format that explain the bytes as well (the bytes
+                                        cannot tell them apart; the hint says how to) */
+    size_t n_alternatives;
 
     /* evidence */
     size_t frames;                   /* frames with good checksums under the best hypothesis */

@@ -475,11 +475,21 @@ static int keep_recovered(ds_serial_inference *out, const hypothesis *h, const u
     return 0;
 }
 
-static int all_below_128(const uint8_t *p, size_t n)
+/* A capture whose bytes all lie below 80 is taken as from a receiver of 7 data bits, unless it
+ * holds too few values to say so: all 00 (a break, or a port that zeroes bad characters) or a
+ * handful of values is what 8-bit receivers deliver from many mis-set senders too. */
+#define SEVEN_BIT_MIN_VALUES 8
+
+static int seven_bit_capture(const uint8_t *p, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
+    uint8_t seen[128] = {0};
+    unsigned values = 0;
+    for (size_t i = 0; i < n; i++) {
         if (p[i] & 0x80u) return 0;
-    return 1;
+        values += !seen[p[i]];
+        seen[p[i]] = 1;
+    }
+    return values >= SEVEN_BIT_MIN_VALUES;
 }
 
 /* M-Bus frames that a 7-bit receiver left with good 7-bit checks: the sender sends 8 data bits. */
@@ -511,7 +521,7 @@ int ds_serial_infer(const uint8_t *p, size_t n, const ds_serial_settings *receiv
     out->sender = out->receiver;
     out->ratio_num = out->ratio_den = 1;
 
-    int seven = receiver ? receiver->data_bits < 8 : n >= 64 && all_below_128(p, n);
+    int seven = receiver ? receiver->data_bits < 8 : n >= 64 && seven_bit_capture(p, n);
     frame_count as_is, seven_bit_mbus = {0};
     count_frames(p, n, seven ? SEVEN_BIT_TELEGRAMS : EIGHT_BIT_FRAMES, &as_is);
     if (seven) count_frames(p, n, SEVEN_BIT_MBUS, &seven_bit_mbus);
