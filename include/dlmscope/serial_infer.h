@@ -8,7 +8,9 @@
  * it then holds. The best hypothesis is the answer, with its evidence; when no hypothesis
  * gives frames, the byte values a mis-set receiver can deliver, and the bits a sender 2 to 16
  * times faster, an inverted line or 8N1 read with a parity bit leaves (statistical: nothing
- * recovered), may still name the setting; otherwise the bytes are looked at for why they are
+ * recovered), may still name the setting (with the other settings that explain the bytes
+ * exactly as well, when there are: all 00 is a much slower sender or the other parity read
+ * by a port that zeroes bad characters); otherwise the bytes are looked at for why they are
  * not DLMS at all. */
 #ifndef DLMSCOPE_SERIAL_INFER_H
 #define DLMSCOPE_SERIAL_INFER_H

@@ -16,7 +16,13 @@
  * (a receiver 4 times faster: 00, 78, 80 and F8). The set is found by sending random bytes
  * with idle gaps of any length through the pair of settings; a capture whose bytes all lie in
  * a small set is evidence for the hypotheses that make that set, weighed as the bits its
- * values save against any byte at all (log2(256 / size) per byte). */
+ * values save against any byte at all (log2(256 / size) per byte).
+ *
+ * Different mis-settings can make the same set: all 00 comes from a receiver ten times faster
+ * or more than the sender (breaks) and from a port that zeroes bad characters reading a
+ * sender with the other parity (or, the capture's setting unknown, the reverse pair). The
+ * nearest hypothesis is named, the other rates and the other kinds that weigh exactly as much
+ * are listed (other_bauds, alternatives), and the hint says how to tell them apart. */
 
 #define ALPHA_SYNTH_BYTES 1500u
 #define ALPHA_MAX_SIZE 160u      /* a bigger set tells too little */
