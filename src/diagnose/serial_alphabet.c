@@ -61,7 +61,8 @@ static unsigned set_size(const alpha_set *set)
  * use is given up early: most hypotheses make one. */
 #define ALPHA_PIECE 100u
 
-static int synth_alphabet(const hypothesis *h, ds_uart_error_policy policy, ds_uart_line *line, alpha_set *set)
+static int synth_alphabet(const hypothesis *h, ds_uart_error_policy policy, unsigned max_useful, ds_uart_line *line,
+                          alpha_set *set)
 {
     uint64_t bit = ds_uart_bit_ticks(h->sender.baud);
     uint32_t x = 0x9E3779B9u;
@@ -77,7 +78,7 @@ static int synth_alphabet(const hypothesis *h, ds_uart_error_policy policy, ds_u
         }
         if (ds_uart_line_add(line, 1, 20 * bit) != 0) return -1;
         if (ds_uart_receive(line, &h->receiver, h->inverted, policy, mark_byte, set) < 0) return -1;
-        if (set_size(set) > ALPHA_MAX_SIZE) break;
+        if (set_size(set) > max_useful) break;
     }
     return 0;
 }
@@ -116,27 +117,37 @@ static void weigh_alphabet(alpha_hyp *a, const alpha_set *set, const size_t hist
     a->evidence = (double)covered * per_value - 8.0 * (double)missed;
 }
 
+/* The biggest set that can still count for a capture of this many distinct values (see
+ * weigh_alphabet): the synthesis stops once its set is bigger, the answer unchanged. */
+static unsigned max_useful_size(const hypothesis *h, unsigned distinct)
+{
+    double deliverable = (double)(1u << h->receiver.data_bits);
+    double size = distinct ? deliverable / pow(2.0, ALPHA_DISTINCT_EVIDENCE / distinct) : 0;
+    if (size < ALPHA_SMALL) return ALPHA_SMALL;
+    return size > ALPHA_MAX_SIZE ? ALPHA_MAX_SIZE : (unsigned)size + 1u;
+}
+
+/* One hypothesis weighed. */
+static int weigh_one(alpha_hyp *a, const size_t hist[256], size_t n, ds_uart_line *line)
+{
+    unsigned distinct = 0;
+    for (int b = 0; b < 256; b++) distinct += hist[b] != 0;
+    alpha_set set;
+    if (synth_alphabet(&a->h, a->policy, max_useful_size(&a->h, distinct), line, &set) != 0) return -1;
+    weigh_alphabet(a, &set, hist, n);
+    return 0;
+}
+
 /* The evidence of every hypothesis under both port policies, at [2 * i + policy]. */
 static int weigh_all(const hyp_list *hl, const size_t hist[256], size_t n, ds_uart_line *line, alpha_hyp *all)
 {
-    alpha_set set;
     for (size_t i = 0; i < hl->n; i++)
         for (int pol = DS_UART_KEEP; pol <= DS_UART_ZERO; pol++) {
             alpha_hyp *a = &all[2 * i + (size_t)pol];
             a->h = hl->h[i];
             a->policy = (ds_uart_error_policy)pol;
-            if (synth_alphabet(&a->h, a->policy, line, &set) != 0) return -1;
-            weigh_alphabet(a, &set, hist, n);
+            if (weigh_one(a, hist, n, line) != 0) return -1;
         }
-    return 0;
-}
-
-/* One more hypothesis weighed alone. */
-static int weigh_one(alpha_hyp *a, const size_t hist[256], size_t n, ds_uart_line *line)
-{
-    alpha_set set;
-    if (synth_alphabet(&a->h, a->policy, line, &set) != 0) return -1;
-    weigh_alphabet(a, &set, hist, n);
     return 0;
 }
 
