@@ -595,7 +595,7 @@ int ds_serial_infer(const uint8_t *p, size_t n, const ds_serial_settings *receiv
         if (keep_recovered(out, best, p, n) != 0) goto nomem_list;
     } else if (convincing(&seven_bit_mbus, n) && seven_bit_mbus.bytes >= seven_bit_hdlc.bytes) {
         seven_bit_verdict(out, &seven_bit_mbus, SEVEN_BIT_MBUS);
-    } else if (convincing(&seven_bit_hdlc, n)) {
+    } else if (seven_bit_hdlc.frames >= 2) { /* checked by their headers only: never one alone */
         seven_bit_verdict(out, &seven_bit_hdlc, SEVEN_BIT_HDLC);
     } else {
         int rc = si_statistical_verdict(out, &hl, p, n);
