@@ -30,7 +30,7 @@ typedef struct ds_finding_field {
     int is_number;
 } ds_finding_field;
 
-#define DS_FINDING_FIELDS_MAX 8
+#define DS_FINDING_FIELDS_MAX 9
 
 typedef struct ds_finding {
     const char *code;          /* "link.fcs", "app.action-result", ... (static text) */

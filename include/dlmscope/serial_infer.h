@@ -8,7 +8,9 @@
  * it then holds. The best hypothesis is the answer, with its evidence; when no hypothesis
  * gives frames, the byte values a mis-set receiver can deliver, and the bits a sender 2 to 16
  * times faster, an inverted line or 8N1 read with a parity bit leaves (statistical: nothing
- * recovered), may still name the setting; otherwise the bytes are looked at for why they are
+ * recovered), may still name the setting (with the other settings that explain the bytes
+ * exactly as well, when there are: all 00 is a much slower sender or the other parity read
+ * by a port that zeroes bad characters); otherwise the bytes are looked at for why they are
  * not DLMS at all. */
 #ifndef DLMSCOPE_SERIAL_INFER_H
 #define DLMSCOPE_SERIAL_INFER_H
@@ -43,6 +45,18 @@ typedef enum ds_serial_verdict {
     DS_SERIAL_RANDOM          /* serial.random */
 } ds_serial_verdict;
 
+/* Another setting that explains the bytes exactly as well as the one named (statistical): a
+ * port that zeroes bad characters (INPCK) turns every character of a sender with the other
+ * parity into 00, as a receiver ten times faster or more turns every character of any sender
+ * into 00 (a break). */
+typedef struct ds_serial_alternative {
+    ds_serial_verdict verdict;       /* a setting verdict */
+    const char *code;                /* DS_D_SERIAL_* */
+    ds_serial_settings receiver, sender;
+    int inverted;
+    int receiver_zeroes_errors;
+} ds_serial_alternative;
+
 typedef struct ds_serial_inference {
     ds_serial_verdict verdict;
     const char *code;                /* DS_D_SERIAL_* */
@@ -63,6 +77,10 @@ typedef struct ds_serial_inference {
                                         as well (a receiver 10 times faster or more sees only
                                         00 whatever the rate) */
     size_t n_other_bauds;
+    ds_serial_alternative alternatives[4]; /* statistical: settings of another kind or frame
+                                        format that explain the bytes as well (the bytes
+                                        cannot tell them apart; the hint says how to) */
+    size_t n_alternatives;
 
     /* evidence */
     size_t frames;                   /* frames with good checksums under the best hypothesis */

@@ -230,9 +230,27 @@ static void write_recovered(const ds_decode_args *a, const ds_serial_inference *
     if (mem) fclose(mem);
 }
 
+/* The other settings that explain the bytes as well, as "SENDER read at CAPTURE" and a note
+ * when that port zeroes bad characters, separated by "; ". */
+static void format_alternatives(const ds_serial_inference *inf, char *buf, size_t len)
+{
+    size_t used = 0;
+    for (size_t i = 0; i < inf->n_alternatives && used < len; i++) {
+        const ds_serial_alternative *alt = &inf->alternatives[i];
+        char rx[DS_SERIAL_SETTINGS_TEXT], tx[DS_SERIAL_SETTINGS_TEXT];
+        int k = snprintf(buf + used, len - used, "%s%s read at %s%s%s", i ? "; " : "",
+                         ds_serial_settings_format(&alt->sender, tx, sizeof tx),
+                         ds_serial_settings_format(&alt->receiver, rx, sizeof rx), alt->inverted ? ", inverted" : "",
+                         alt->receiver_zeroes_errors ? " zeroing bad characters" : "");
+        if (k < 0) break;
+        used += (size_t)k;
+    }
+}
+
 static void serial_finding(report *r, const ds_decode_args *a, const char *file, const ds_serial_inference *inf)
 {
-    char message[1024], hint[1024], rx[DS_SERIAL_SETTINGS_TEXT], tx[DS_SERIAL_SETTINGS_TEXT], ratio[32];
+    char message[2048], hint[2048], rx[DS_SERIAL_SETTINGS_TEXT], tx[DS_SERIAL_SETTINGS_TEXT], ratio[32];
+    char alternatives[4 * 80] = "";
     char frames[24], recovered[24];
     ds_serial_inference_message(inf, message, sizeof message);
     ds_serial_inference_hint(inf, hint, sizeof hint);
@@ -253,6 +271,10 @@ static void serial_finding(report *r, const ds_decode_args *a, const char *file,
     }
     fields[k++] = (ds_finding_field){"frames", frames, 1};
     fields[k++] = (ds_finding_field){"recovered_bytes", recovered, 1};
+    if (inf->n_alternatives) {
+        format_alternatives(inf, alternatives, sizeof alternatives);
+        fields[k++] = (ds_finding_field){"alternatives", alternatives, 0};
+    }
     int sev = ds_serial_inference_severity(inf);
     ds_finding f = {.code = inf->code ? inf->code : DS_D_SERIAL_NOT_DLMS,
                     .severity = (ds_severity)sev,

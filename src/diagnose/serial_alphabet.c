@@ -16,7 +16,13 @@
  * (a receiver 4 times faster: 00, 78, 80 and F8). The set is found by sending random bytes
  * with idle gaps of any length through the pair of settings; a capture whose bytes all lie in
  * a small set is evidence for the hypotheses that make that set, weighed as the bits its
- * values save against any byte at all (log2(256 / size) per byte). */
+ * values save against any byte at all (log2(256 / size) per byte).
+ *
+ * Different mis-settings can make the same set: all 00 comes from a receiver ten times faster
+ * or more than the sender (breaks) and from a port that zeroes bad characters reading a
+ * sender with the other parity (or, the capture's setting unknown, the reverse pair). The
+ * nearest hypothesis is named, the other rates and the other kinds that weigh exactly as much
+ * are listed (other_bauds, alternatives), and the hint says how to tell them apart. */
 
 #define ALPHA_SYNTH_BYTES 1500u
 #define ALPHA_MAX_SIZE 160u      /* a bigger set tells too little */
@@ -55,7 +61,8 @@ static unsigned set_size(const alpha_set *set)
  * use is given up early: most hypotheses make one. */
 #define ALPHA_PIECE 100u
 
-static int synth_alphabet(const hypothesis *h, ds_uart_error_policy policy, ds_uart_line *line, alpha_set *set)
+static int synth_alphabet(const hypothesis *h, ds_uart_error_policy policy, unsigned max_useful, ds_uart_line *line,
+                          alpha_set *set)
 {
     uint64_t bit = ds_uart_bit_ticks(h->sender.baud);
     uint32_t x = 0x9E3779B9u;
@@ -71,7 +78,7 @@ static int synth_alphabet(const hypothesis *h, ds_uart_error_policy policy, ds_u
         }
         if (ds_uart_line_add(line, 1, 20 * bit) != 0) return -1;
         if (ds_uart_receive(line, &h->receiver, h->inverted, policy, mark_byte, set) < 0) return -1;
-        if (set_size(set) > ALPHA_MAX_SIZE) break;
+        if (set_size(set) > max_useful) break;
     }
     return 0;
 }
@@ -110,6 +117,161 @@ static void weigh_alphabet(alpha_hyp *a, const alpha_set *set, const size_t hist
     a->evidence = (double)covered * per_value - 8.0 * (double)missed;
 }
 
+/* The biggest set that can still count for a capture of this many distinct values (see
+ * weigh_alphabet): the synthesis stops once its set is bigger, the answer unchanged. */
+static unsigned max_useful_size(const hypothesis *h, unsigned distinct)
+{
+    double deliverable = (double)(1u << h->receiver.data_bits);
+    double size = distinct ? deliverable / pow(2.0, ALPHA_DISTINCT_EVIDENCE / distinct) : 0;
+    if (size < ALPHA_SMALL) return ALPHA_SMALL;
+    return size > ALPHA_MAX_SIZE ? ALPHA_MAX_SIZE : (unsigned)size + 1u;
+}
+
+/* One hypothesis weighed. */
+static int weigh_one(alpha_hyp *a, const size_t hist[256], size_t n, ds_uart_line *line)
+{
+    unsigned distinct = 0;
+    for (int b = 0; b < 256; b++) distinct += hist[b] != 0;
+    alpha_set set;
+    if (synth_alphabet(&a->h, a->policy, max_useful_size(&a->h, distinct), line, &set) != 0) return -1;
+    weigh_alphabet(a, &set, hist, n);
+    return 0;
+}
+
+/* The evidence of every hypothesis under both port policies, at [2 * i + policy]. */
+static int weigh_all(const hyp_list *hl, const size_t hist[256], size_t n, ds_uart_line *line, alpha_hyp *all)
+{
+    for (size_t i = 0; i < hl->n; i++)
+        for (int pol = DS_UART_KEEP; pol <= DS_UART_ZERO; pol++) {
+            alpha_hyp *a = &all[2 * i + (size_t)pol];
+            a->h = hl->h[i];
+            a->policy = (ds_uart_error_policy)pol;
+            if (weigh_one(a, hist, n, line) != 0) return -1;
+        }
+    return 0;
+}
+
+static int counts(const alpha_hyp *a) { return a->evidence >= ALPHA_MIN_EVIDENCE; }
+static int ties(const alpha_hyp *a, const alpha_hyp *b) { return a->evidence > b->evidence - 1e-9; }
+
+/* Among equal evidence: a receiver that keeps bad characters (the common case), then the
+ * hypothesis nearest to the capture's setting. */
+static int alpha_better(const alpha_hyp *a, const alpha_hyp *b)
+{
+    if (!b || a->evidence > b->evidence + 1e-9) return 1;
+    if (!ties(a, b)) return 0;
+    if (a->policy != b->policy) return a->policy < b->policy;
+    return si_distance(&a->h) < si_distance(&b->h);
+}
+
+static void add_other_baud(ds_serial_inference *out, unsigned long baud)
+{
+    for (size_t k = 0; k < out->n_other_bauds; k++)
+        if (out->other_bauds[k] == baud) return;
+    if (baud != out->sender.baud && out->n_other_bauds < sizeof out->other_bauds / sizeof out->other_bauds[0])
+        out->other_bauds[out->n_other_bauds++] = baud;
+}
+
+/* A receiver 12 times faster (9600 read at 115200, a usual pair) also sees only 00: when the
+ * bytes are all 00 from a slower sender, that rate is weighed too (it is not among the ratios
+ * enumerated). */
+#define SLOW_PAIR_RATIO 12u
+
+static int add_slow_pair(ds_serial_inference *out, const alpha_hyp *best, const size_t hist[256], size_t n,
+                         ds_uart_line *line)
+{
+    unsigned long rbaud = best->h.receiver.baud;
+    if (best->size != 1 || best->only != 0 || rbaud % SLOW_PAIR_RATIO) return 0;
+    alpha_hyp a = *best;
+    a.h.sender.baud = rbaud / SLOW_PAIR_RATIO;
+    if (!ds_uart_bit_ticks(a.h.sender.baud)) return 0;
+    if (weigh_one(&a, hist, n, line) != 0) return -1;
+    if (counts(&a) && ties(&a, best)) add_other_baud(out, a.h.sender.baud);
+    return 0;
+}
+
+/* The verdict a hypothesis names, as an alternative. */
+static void alternative_of(ds_serial_alternative *alt, const alpha_hyp *a)
+{
+    ds_serial_inference v;
+    memset(&v, 0, sizeof v);
+    si_verdict_of(&v, &a->h);
+    alt->verdict = v.verdict;
+    alt->code = v.code;
+    alt->receiver = a->h.receiver;
+    alt->sender = a->h.sender;
+    alt->inverted = a->h.inverted;
+    alt->receiver_zeroes_errors = a->policy == DS_UART_ZERO;
+}
+
+/* The same answer as one already given: the same kind, frame formats and polarity (a baud
+ * mismatch is the same answer whatever the formats: the other rates are listed apart). */
+static int same_answer(const ds_serial_alternative *a, const ds_serial_alternative *b)
+{
+    if (a->verdict != b->verdict) return 0;
+    if (a->verdict == DS_SERIAL_BAUD) return 1;
+    return a->inverted == b->inverted && si_same_frame_format(&a->receiver, &b->receiver) &&
+           si_same_frame_format(&a->sender, &b->sender);
+}
+
+static void add_alternative(ds_serial_inference *out, const ds_serial_alternative *main, const alpha_hyp *a)
+{
+    ds_serial_alternative alt;
+    alternative_of(&alt, a);
+    /* another rate is listed with the rates when there are any */
+    if (same_answer(&alt, main) || (alt.verdict == DS_SERIAL_BAUD && out->n_other_bauds)) return;
+    for (size_t k = 0; k < out->n_alternatives; k++)
+        if (same_answer(&alt, &out->alternatives[k])) return;
+    if (out->n_alternatives < sizeof out->alternatives / sizeof out->alternatives[0])
+        out->alternatives[out->n_alternatives++] = alt;
+}
+
+/* A parity mismatch found against a receiver of unknown setting has its mirror (the receiver
+ * with the sender's parity, the sender with the receiver's): the bytes of a port that zeroes
+ * bad characters cannot tell which side is even. The common receivers tried hold no odd one,
+ * so the mirror is weighed here. */
+static int add_mirrors(ds_serial_inference *out, const ds_serial_alternative *main, const alpha_hyp *best,
+                       const size_t hist[256], size_t n, ds_uart_line *line)
+{
+    size_t listed = out->n_alternatives;
+    for (size_t k = 0; k <= listed; k++) {
+        const ds_serial_alternative *from = k < listed ? &out->alternatives[k] : main;
+        if (from->verdict != DS_SERIAL_PARITY || from->inverted || from->sender.baud != from->receiver.baud) continue;
+        alpha_hyp a = *best;
+        a.h.receiver = from->sender;
+        a.h.sender = from->receiver;
+        a.h.inverted = 0;
+        a.policy = from->receiver_zeroes_errors ? DS_UART_ZERO : DS_UART_KEEP;
+        if (weigh_one(&a, hist, n, line) != 0) return -1;
+        if (counts(&a) && ties(&a, best)) add_alternative(out, main, &a);
+    }
+    return 0;
+}
+
+/* What the bytes cannot tell apart from the answer: other rates in the same frame format, and
+ * other kinds of mis-setting (see ds_serial_alternative). */
+static int list_equals(ds_serial_inference *out, const alpha_hyp *all, size_t nall, const alpha_hyp *best,
+                       const size_t hist[256], size_t n, ds_uart_line *line)
+{
+    for (size_t i = 0; i < nall; i++) {
+        const alpha_hyp *a = &all[i];
+        const hypothesis *h = &a->h;
+        if (a->policy != best->policy || h->sender.baud == best->h.sender.baud ||
+            !si_same_frame_format(&h->sender, &best->h.sender) || h->inverted != best->h.inverted ||
+            !si_same_frame_format(&h->receiver, &best->h.receiver) || h->receiver.baud != best->h.receiver.baud)
+            continue;
+        if (ties(a, best)) add_other_baud(out, h->sender.baud);
+    }
+    if (add_slow_pair(out, best, hist, n, line) != 0) return -1;
+    ds_serial_alternative main;
+    alternative_of(&main, best);
+    for (size_t i = 0; i < nall; i++) {
+        const alpha_hyp *a = &all[i];
+        if (counts(a) && ties(a, best) && a->h.receiver.baud == best->h.receiver.baud) add_alternative(out, &main, a);
+    }
+    return out->receiver_known ? 0 : add_mirrors(out, &main, best, hist, n, line);
+}
+
 /* The alphabets of every hypothesis, with a receiver that keeps or zeroes bad characters. 1
  * when one explains the capture (out is filled), 0 when none does, -1 on no memory. */
 int si_statistical_verdict(ds_serial_inference *out, const hyp_list *hl, const uint8_t *p, size_t n)
@@ -118,98 +280,57 @@ int si_statistical_verdict(ds_serial_inference *out, const hyp_list *hl, const u
     (void)si_entropy_bits(p, n, hist);
     unsigned distinct = 0;
     for (int b = 0; b < 256; b++) distinct += hist[b] != 0;
-    if (n == 0 || distinct > ALPHA_MAX_SIZE) return 0; /* no set that tells anything holds them */
+    if (n == 0 || distinct > ALPHA_MAX_SIZE || hl->n == 0) return 0; /* no set that tells anything holds them */
+    size_t nall = 2 * hl->n;
+    alpha_hyp *all = malloc(nall * sizeof *all);
+    if (!all) return -1;
     ds_uart_line line;
     ds_uart_line_init(&line);
-    alpha_hyp best = {0}, cur;
-    alpha_set set;
-    int found = 0;
-    for (size_t i = 0; i < hl->n; i++)
-        for (int pol = DS_UART_KEEP; pol <= DS_UART_ZERO; pol++) {
-            cur.h = hl->h[i];
-            cur.policy = (ds_uart_error_policy)pol;
-            if (synth_alphabet(&cur.h, cur.policy, &line, &set) != 0) {
-                ds_uart_line_free(&line);
-                return -1;
-            }
-            weigh_alphabet(&cur, &set, hist, n);
-            if (cur.evidence < ALPHA_MIN_EVIDENCE) continue;
-            /* among equal evidence: a receiver that keeps bad characters (the common case), then
-             * the hypothesis nearest to the capture's setting */
-            int wins = !found || cur.evidence > best.evidence + 1e-9 ||
-                       (cur.evidence > best.evidence - 1e-9 &&
-                        (cur.policy < best.policy ||
-                         (cur.policy == best.policy && si_distance(&cur.h) < si_distance(&best.h))));
-            if (wins) {
-                best = cur;
-                found = 1;
-            }
-        }
-    if (!found) {
-        ds_uart_line_free(&line);
-        return 0;
-    }
+    int rc = -1;
+    if (weigh_all(hl, hist, n, &line, all) != 0) goto done;
+    const alpha_hyp *best = NULL;
+    for (size_t i = 0; i < nall; i++)
+        if (counts(&all[i]) && alpha_better(&all[i], best)) best = &all[i];
+    rc = 0;
+    if (!best) goto done;
     /* One value only (00) from a port that checks parity: a sender at the capture's rate with the
      * other parity, read by a port that zeroes bad characters, explains it exactly as well as a
      * much slower sender. The nearer setting is named, the rate is listed as the alternative. */
     unsigned long slow_alternative = 0;
-    if (best.size == 1 && best.h.sender.baud != best.h.receiver.baud && best.h.receiver.parity != DS_PARITY_NONE) {
+    if (best->size == 1 && best->h.sender.baud != best->h.receiver.baud && best->h.receiver.parity != DS_PARITY_NONE) {
         for (size_t i = 0; i < hl->n; i++) {
-            const hypothesis *h = &hl->h[i];
+            const alpha_hyp *a = &all[2 * i + DS_UART_ZERO];
+            const hypothesis *h = &a->h;
             if (h->inverted || h->sender.baud != h->receiver.baud || h->sender.parity == h->receiver.parity ||
                 h->sender.data_bits != h->receiver.data_bits)
                 continue;
-            cur.h = *h;
-            cur.policy = DS_UART_ZERO;
-            if (synth_alphabet(&cur.h, cur.policy, &line, &set) != 0) {
-                ds_uart_line_free(&line);
-                return -1;
-            }
-            weigh_alphabet(&cur, &set, hist, n);
-            if (cur.evidence > best.evidence - 1e-9) {
-                slow_alternative = best.h.sender.baud;
-                best = cur;
+            if (ties(a, best)) {
+                slow_alternative = best->h.sender.baud;
+                best = a;
                 break;
             }
         }
     }
-    /* the other sender rates that explain the bytes as well, in the same frame format */
-    for (size_t i = 0; i < hl->n && out->n_other_bauds < sizeof out->other_bauds / sizeof out->other_bauds[0]; i++) {
-        const hypothesis *h = &hl->h[i];
-        if (h->sender.baud == best.h.sender.baud || !si_same_frame_format(&h->sender, &best.h.sender) ||
-            h->inverted != best.h.inverted || !si_same_frame_format(&h->receiver, &best.h.receiver) ||
-            h->receiver.baud != best.h.receiver.baud)
-            continue;
-        cur.h = *h;
-        cur.policy = best.policy;
-        if (synth_alphabet(&cur.h, cur.policy, &line, &set) != 0) {
-            ds_uart_line_free(&line);
-            return -1;
-        }
-        weigh_alphabet(&cur, &set, hist, n);
-        int dup = 0;
-        for (size_t k = 0; k < out->n_other_bauds; k++) dup |= out->other_bauds[k] == h->sender.baud;
-        if (!dup && cur.evidence > best.evidence - 1e-9) out->other_bauds[out->n_other_bauds++] = h->sender.baud;
-    }
-    for (size_t k = 0; slow_alternative && k < out->n_other_bauds; k++)
-        if (out->other_bauds[k] == slow_alternative) slow_alternative = 0;
-    if (slow_alternative && out->n_other_bauds < sizeof out->other_bauds / sizeof out->other_bauds[0])
-        out->other_bauds[out->n_other_bauds++] = slow_alternative;
-    ds_uart_line_free(&line);
-    si_verdict_of(out, &best.h);
+    si_verdict_of(out, &best->h);
+    rc = -1;
+    if (list_equals(out, all, nall, best, hist, n, &line) != 0) goto done;
+    rc = 1;
+    if (slow_alternative) add_other_baud(out, slow_alternative);
     out->statistical = 1;
-    out->receiver_zeroes_errors = best.policy == DS_UART_ZERO;
-    const char *zeroing = best.policy == DS_UART_ZERO ? " that reads bad characters as 00" : "";
-    if (best.size == 1)
+    out->receiver_zeroes_errors = best->policy == DS_UART_ZERO;
+    const char *zeroing = best->policy == DS_UART_ZERO ? " that reads bad characters as 00" : "";
+    if (best->size == 1)
         snprintf(out->why, sizeof out->why,
                  "no setting gives frames with good checks, but every byte (%zu) is %02X, the only value a receiver "
                  "at the capture's setting%s delivers from this sender, whatever it sends (%.0f bits of evidence)",
-                 n, best.only, zeroing, best.evidence);
+                 n, best->only, zeroing, best->evidence);
     else
         snprintf(out->why, sizeof out->why,
                  "no setting gives frames with good checks, but every byte (%zu) is one of the %u values a receiver "
                  "at the capture's setting%s can deliver from this sender, whatever it sends (%.0f bits of evidence)",
-                 n, best.size, zeroing, best.evidence);
-    return 1;
+                 n, best->size, zeroing, best->evidence);
+done:
+    ds_uart_line_free(&line);
+    free(all);
+    return rc;
 }
-

@@ -60,9 +60,10 @@ static size_t seven_bit_mbus_at(const uint8_t *s, size_t avail)
 }
 
 /* Which frames count. A receiver of 7 data bits cannot deliver HDLC or M-Bus bytes whole: from
- * it only IEC 62056-21 telegrams count as frames, and M-Bus frames by what is left of their
- * checks (seven_bit_mbus_at) are counted apart, as evidence without recovery. */
-typedef enum frame_kinds { EIGHT_BIT_FRAMES, SEVEN_BIT_TELEGRAMS, SEVEN_BIT_MBUS } frame_kinds;
+ * it only IEC 62056-21 telegrams count as frames, and M-Bus and HDLC frames by what is left of
+ * their checks (seven_bit_mbus_at, si_seven_bit_hdlc_at) are counted apart, as evidence without
+ * recovery. */
+typedef enum frame_kinds { EIGHT_BIT_FRAMES, SEVEN_BIT_TELEGRAMS, SEVEN_BIT_MBUS, SEVEN_BIT_HDLC } frame_kinds;
 
 static void count_frames(const uint8_t *p, size_t n, frame_kinds kinds, frame_count *fc)
 {
@@ -73,7 +74,8 @@ static void count_frames(const uint8_t *p, size_t n, frame_kinds kinds, frame_co
         size_t len;
         if (kinds == EIGHT_BIT_FRAMES) len = ds_checked_frame_at(p + i, n - i);
         else if (kinds == SEVEN_BIT_TELEGRAMS) len = b == DS_IEC21_STX ? ds_iec21_telegram_len(p + i, n - i) : 0;
-        else len = b == MBUS_LONG_START ? seven_bit_mbus_at(p + i, n - i) : 0;
+        else if (kinds == SEVEN_BIT_MBUS) len = b == MBUS_LONG_START ? seven_bit_mbus_at(p + i, n - i) : 0;
+        else len = b == DS_HDLC_FLAG ? si_seven_bit_hdlc_at(p + i, n - i) : 0;
         if (!len) continue;
         fc->frames++;
         fc->bytes += len;
@@ -475,15 +477,26 @@ static int keep_recovered(ds_serial_inference *out, const hypothesis *h, const u
     return 0;
 }
 
-static int all_below_128(const uint8_t *p, size_t n)
+/* A capture whose bytes all lie below 80 is taken as from a receiver of 7 data bits, unless it
+ * holds too few values to say so: all 00 (a break, or a port that zeroes bad characters) or a
+ * handful of values is what 8-bit receivers deliver from many mis-set senders too. */
+#define SEVEN_BIT_MIN_VALUES 8
+
+static int seven_bit_capture(const uint8_t *p, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
+    uint8_t seen[128] = {0};
+    unsigned values = 0;
+    for (size_t i = 0; i < n; i++) {
         if (p[i] & 0x80u) return 0;
-    return 1;
+        values += !seen[p[i]];
+        seen[p[i]] = 1;
+    }
+    return values >= SEVEN_BIT_MIN_VALUES;
 }
 
-/* M-Bus frames that a 7-bit receiver left with good 7-bit checks: the sender sends 8 data bits. */
-static void seven_bit_verdict(ds_serial_inference *out, const frame_count *fc)
+/* M-Bus or HDLC frames that a 7-bit receiver left with good 7-bit checks: the sender sends 8
+ * data bits. */
+static void seven_bit_verdict(ds_serial_inference *out, const frame_count *fc, frame_kinds kind)
 {
     if (!out->receiver_known) {
         out->receiver.data_bits = 7;
@@ -496,10 +509,17 @@ static void seven_bit_verdict(ds_serial_inference *out, const frame_count *fc)
     out->code = DS_D_SERIAL_DATA_BITS_MISMATCH;
     out->frames = fc->frames;
     out->frame_bytes = fc->bytes;
-    snprintf(out->why, sizeof out->why,
-             "%zu M-Bus frames whose start, length, stop byte and the low 7 bits of the checksum hold, with bit 7 "
-             "of every byte missing: the sender sends 8 data bits (its parity cannot be told from these bytes)",
-             fc->frames);
+    if (kind == SEVEN_BIT_MBUS)
+        snprintf(out->why, sizeof out->why,
+                 "%zu M-Bus frames whose start, length, stop byte and the low 7 bits of the checksum hold, with bit 7 "
+                 "of every byte missing: the sender sends 8 data bits (its parity cannot be told from these bytes)",
+                 fc->frames);
+    else
+        snprintf(out->why, sizeof out->why,
+                 "%zu HDLC frames whose flags, format, length and header check (HCS) hold with bit 7 of each byte "
+                 "set back, bit 7 of every byte missing: the sender sends 8 data bits (its parity cannot be told "
+                 "from these bytes)",
+                 fc->frames);
 }
 
 int ds_serial_infer(const uint8_t *p, size_t n, const ds_serial_settings *receiver, ds_serial_inference *out)
@@ -511,10 +531,13 @@ int ds_serial_infer(const uint8_t *p, size_t n, const ds_serial_settings *receiv
     out->sender = out->receiver;
     out->ratio_num = out->ratio_den = 1;
 
-    int seven = receiver ? receiver->data_bits < 8 : n >= 64 && all_below_128(p, n);
-    frame_count as_is, seven_bit_mbus = {0};
+    int seven = receiver ? receiver->data_bits < 8 : n >= 64 && seven_bit_capture(p, n);
+    frame_count as_is, seven_bit_mbus = {0}, seven_bit_hdlc = {0};
     count_frames(p, n, seven ? SEVEN_BIT_TELEGRAMS : EIGHT_BIT_FRAMES, &as_is);
-    if (seven) count_frames(p, n, SEVEN_BIT_MBUS, &seven_bit_mbus);
+    if (seven) {
+        count_frames(p, n, SEVEN_BIT_MBUS, &seven_bit_mbus);
+        count_frames(p, n, SEVEN_BIT_HDLC, &seven_bit_hdlc);
+    }
     out->frames_as_captured = as_is.frames;
 
     hyp_list hl = {0};
@@ -570,8 +593,10 @@ int ds_serial_infer(const uint8_t *p, size_t n, const ds_serial_settings *receiv
                  "captured; %zu hypotheses tried",
                  best->fc.frames, best->fc.bytes, as_is.frames, out->hypotheses);
         if (keep_recovered(out, best, p, n) != 0) goto nomem_list;
-    } else if (convincing(&seven_bit_mbus, n)) {
-        seven_bit_verdict(out, &seven_bit_mbus);
+    } else if (convincing(&seven_bit_mbus, n) && seven_bit_mbus.bytes >= seven_bit_hdlc.bytes) {
+        seven_bit_verdict(out, &seven_bit_mbus, SEVEN_BIT_MBUS);
+    } else if (seven_bit_hdlc.frames >= 2) { /* checked by their headers only: never one alone */
+        seven_bit_verdict(out, &seven_bit_hdlc, SEVEN_BIT_HDLC);
     } else {
         int rc = si_statistical_verdict(out, &hl, p, n);
         if (rc == 0 && !seven) rc = si_faster_sender_verdict(out, p, n, receiver);

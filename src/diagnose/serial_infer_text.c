@@ -54,6 +54,44 @@ static const char *what_is_wrong(const ds_serial_inference *r)
     }
 }
 
+/* The other settings that explain the bytes as well (ds_serial_alternative). */
+static void alternatives_message(out_text *o, const ds_serial_inference *r)
+{
+    int zeroing_parity = 0;
+    for (size_t i = 0; i < r->n_alternatives; i++) {
+        const ds_serial_alternative *a = &r->alternatives[i];
+        char rx[DS_SERIAL_SETTINGS_TEXT], tx[DS_SERIAL_SETTINGS_TEXT];
+        ds_serial_settings_format(&a->receiver, rx, sizeof rx);
+        ds_serial_settings_format(&a->sender, tx, sizeof tx);
+        put(o, "%s", i ? ", or " : "; the bytes are explained as well by ");
+        if (a->verdict == DS_SERIAL_BAUD) put(o, "another rate (%s read at %s)", tx, rx);
+        else if (a->verdict == DS_SERIAL_INVERTED) put(o, "an inverted line (captured at %s)", rx);
+        else
+            put(o, "the %s (captured at %s%s, sent at %s)", a->verdict == DS_SERIAL_PARITY ? "parity" : "data bits", rx,
+                a->receiver_zeroes_errors ? " by a port that zeroes bad characters" : "", tx);
+        zeroing_parity |= a->verdict == DS_SERIAL_PARITY && a->receiver_zeroes_errors;
+    }
+    if (zeroing_parity)
+        put(o, ": a port that zeroes bad characters (INPCK) turns every character of a sender with the other "
+               "parity into 00, as a receiver ten times faster or more does with any sender");
+}
+
+/* How to tell the alternatives apart. */
+static void alternatives_hint(out_text *o, const ds_serial_inference *r)
+{
+    if (!r->n_alternatives) return;
+    put(o, "; nor can these bytes tell the kind: try also");
+    int zeroing = r->receiver_zeroes_errors;
+    for (size_t i = 0; i < r->n_alternatives; i++) {
+        char tx[DS_SERIAL_SETTINGS_TEXT];
+        put(o, "%s %s", i ? "," : "", ds_serial_settings_format(&r->alternatives[i].sender, tx, sizeof tx));
+        zeroing |= r->alternatives[i].receiver_zeroes_errors;
+    }
+    if (zeroing)
+        put(o, ", and capture with INPCK off (stty -inpck) to tell them apart: a wrong parity's bytes then arrive "
+               "whole, while a much slower sender still gives only 00");
+}
+
 static void message(out_text *o, const ds_serial_inference *r)
 {
     char rx[DS_SERIAL_SETTINGS_TEXT], tx[DS_SERIAL_SETTINGS_TEXT];
@@ -72,12 +110,13 @@ static void message(out_text *o, const ds_serial_inference *r)
         put(o, " explain the bytes as well");
     }
     if (r->recovered) put(o, "; %zu bytes recovered from the bits", r->recovered_len);
+    alternatives_message(o, r);
 }
 
 /* The sender faster than the capture: its bits between the receiver's samples are gone. */
 static int sender_faster(const ds_serial_inference *r) { return r->sender.baud > r->receiver.baud; }
 
-static void hint(out_text *o, const ds_serial_inference *r)
+static void setting_hint(out_text *o, const ds_serial_inference *r)
 {
     char tx[DS_SERIAL_SETTINGS_TEXT];
     ds_serial_settings_format(&r->sender, tx, sizeof tx);
@@ -117,6 +156,12 @@ static void hint(out_text *o, const ds_serial_inference *r)
                "back: try dlmscope listen --probe");
         break;
     }
+}
+
+static void hint(out_text *o, const ds_serial_inference *r)
+{
+    setting_hint(o, r);
+    alternatives_hint(o, r);
 }
 
 int ds_serial_inference_text(const ds_serial_inference *r, char *buf, size_t len)
@@ -163,7 +208,7 @@ static void put_json_string(out_text *o, const char *s)
 static void put_part_as_json(out_text *o, void (*part)(out_text *, const ds_serial_inference *),
                              const ds_serial_inference *r)
 {
-    char tmp[1024];
+    char tmp[2048];
     out_text t = {tmp, sizeof tmp, 0};
     part(&t, r);
     put_json_string(o, tmp);
@@ -188,6 +233,19 @@ int ds_serial_inference_json(const ds_serial_inference *r, char *buf, size_t len
             r->ratio_num, r->ratio_den, r->inverted ? "true" : "false", r->statistical ? "true" : "false");
     put(&o, ",\"frames\":%zu,\"frame_bytes\":%zu,\"frames_as_captured\":%zu,\"hypotheses\":%zu", r->frames,
         r->frame_bytes, r->frames_as_captured, r->hypotheses);
+    if (r->n_alternatives) {
+        put(&o, ",\"alternatives\":[");
+        for (size_t i = 0; i < r->n_alternatives; i++) {
+            const ds_serial_alternative *a = &r->alternatives[i];
+            ds_serial_settings_format(&a->receiver, rx, sizeof rx);
+            ds_serial_settings_format(&a->sender, tx, sizeof tx);
+            put(&o, "%s{\"code\":\"%s\",\"capture_settings\":\"%s\",\"sender_settings\":\"%s\",\"inverted\":%s,"
+                    "\"zeroes_bad_characters\":%s}",
+                i ? "," : "", a->code, rx, tx, a->inverted ? "true" : "false",
+                a->receiver_zeroes_errors ? "true" : "false");
+        }
+        put(&o, "]");
+    }
     if (r->recovered) put(&o, ",\"recovered_bytes\":%zu", r->recovered_len);
     if (r->verdict == DS_SERIAL_NEAR_MISS) put(&o, ",\"offset\":%llu", (unsigned long long)r->near_miss_offset);
     if (r->verdict == DS_SERIAL_RANDOM || r->verdict == DS_SERIAL_NOT_DLMS)
