@@ -87,6 +87,7 @@ struct capture {
     int ts_valid;            /* meta.timestamp[0..19) holds the date and time of ts_second */
     long ts_second;
     size_t waiting_total;    /* bytes waiting beyond holes in all connections */
+    char us_digits[1000][4]; /* "000Z" to "999Z": three digits of the microseconds and the 'Z' after them */
     ds_stats stats;
 };
 
@@ -416,7 +417,14 @@ static void tcp_packet(capture *cap, conn *c, int side, const ds_pkt *pk)
     unsigned flags = pk->tcp_flags & (DS_TCP_SYN | DS_TCP_FIN);
     if ((pk->tcp_flags & DS_TCP_SYN) && !(pk->tcp_flags & 0x10u) && !c->server_from_apdu)
         c->server = 1 - side; /* a SYN without ACK opens the connection: its sender is the client */
-    ds_tcp_stream_segment(&c->tcp[side], pk->seq, flags, pk->payload, pk->len, pk->wire_len, &c->out[side]);
+    ds_tcp_stream *s = &c->tcp[side];
+    if (ds_tcp_stream_in_order(s, pk->seq, flags, pk->len, pk->wire_len)) {
+        /* most packets: their bytes straight to the decoder, as on_tcp_data() would be called */
+        feed(c, side, pk->payload, pk->len, s->offset);
+        ds_tcp_stream_delivered(s, pk->len);
+    } else {
+        ds_tcp_stream_segment(s, pk->seq, flags, pk->payload, pk->len, pk->wire_len, &c->out[side]);
+    }
     if (pk->tcp_flags & 0x10u) /* the peer's bytes this acknowledges were received: a hole there is the capture's */
         ds_tcp_stream_ack(&c->tcp[1 - side], pk->ack, &c->out[1 - side]);
     account_waiting(cap, c, before);
@@ -454,9 +462,10 @@ static int wanted(const capture *cap, const ds_pkt *pk)
     return cap->copt.any_port || is_dlms_port(cap, pk->sport) || is_dlms_port(cap, pk->dport);
 }
 
+/* Whether a packet is DLMS traffic is asked only of one that no connection takes: a
+ * connection is made for wanted packets only, and its key holds the ports that decided it. */
 static void take_packet(capture *cap, const ds_pkt *pk)
 {
-    if (!wanted(cap, pk)) return;
     conn_key k;
     int side = key_of(pk, &k);
     conn *c = find_conn(cap, &k);
@@ -464,6 +473,7 @@ static void take_packet(capture *cap, const ds_pkt *pk)
         close_conn(cap, c);
         c = NULL;
     }
+    if (!c && !wanted(cap, pk)) return;
     if (!c) c = new_conn(cap, &k);
     if (!c) {
         report(cap, DS_D_CAPTURE_READ, DS_SEV_ERROR, cap->packet, "packet %llu: out of memory for a connection",
@@ -476,10 +486,13 @@ static void take_packet(capture *cap, const ds_pkt *pk)
     else udp_packet(cap, c, side, pk);
 }
 
-/* v < 100 as two decimal digits (every packet has its microseconds written) */
-static void put_2digits(char *o, unsigned v)
+static void make_us_digits(capture *cap)
 {
-    memcpy(o, DS_DEC_PAIRS + 2 * v, 2);
+    for (unsigned v = 0; v < 1000; v++) {
+        cap->us_digits[v][0] = (char)('0' + v / 100);
+        memcpy(cap->us_digits[v] + 1, DS_DEC_PAIRS + 2 * (v % 100), 2);
+        cap->us_digits[v][3] = 'Z';
+    }
 }
 
 /* The packet's time as ISO 8601 UTC with microseconds. The date and time of day are formatted
@@ -502,10 +515,11 @@ static void set_timestamp(capture *cap, const struct timeval *tv)
         ts[27] = '\0';
         cap->meta.timestamp_len = 27;
     }
-    unsigned us = (unsigned)((unsigned long)tv->tv_usec % 1000000u);
-    put_2digits(ts + 20, us / 10000);
-    put_2digits(ts + 22, us / 100 % 100);
-    put_2digits(ts + 24, us % 100);
+    /* every packet's microseconds: two stores of four bytes from a table, the first's 'Z'
+     * overwritten by the second's first digit, the second's the one at ts[26] */
+    unsigned us = (unsigned)((unsigned long)tv->tv_usec % 1000000u), ms = us / 1000;
+    memcpy(ts + 20, cap->us_digits[ms], 4);
+    memcpy(ts + 23, cap->us_digits[us - 1000 * ms], 4);
 }
 
 static void one_packet(capture *cap, int linktype, const struct pcap_pkthdr *h, const uint8_t *data)
@@ -679,6 +693,7 @@ int ds_decode_capture(FILE *in, const ds_capture_options *copt, const ds_options
     cap.sink = sink;
     cap.diag_fn = diag_fn;
     cap.diag_user = diag_user;
+    make_us_digits(&cap);
     const ds_pcap_api *pcap = ds_pcap_load(err, errlen);
     if (!pcap) return -1;
     capture_file cf;
