@@ -164,10 +164,10 @@ static int sent_by_client(const uint8_t *p, size_t n, int *wait)
     return tag_sent_by_client(tag);
 }
 
-/* The start of each side's stream is kept (HEAD_MAX bytes) until it says who sent it. */
-static void learn_server(conn *c, int side, const uint8_t *p, size_t n)
+/* The start of each side's stream is kept (HEAD_MAX bytes) until it says who sent it. Out of
+ * line: after the first packets of a side it is never needed, and feed() stays small. */
+static void __attribute__((noinline)) learn_server_from_head(conn *c, int side, const uint8_t *p, size_t n)
 {
-    if (c->server_from_apdu || c->head_done[side]) return;
     size_t take = HEAD_MAX - c->head_len[side];
     if (take > n) take = n;
     memcpy(c->head[side] + c->head_len[side], p, take);
@@ -179,6 +179,11 @@ static void learn_server(conn *c, int side, const uint8_t *p, size_t n)
     if (client < 0) return;
     c->server = client ? 1 - side : side;
     c->server_from_apdu = 1;
+}
+
+static void learn_server(conn *c, int side, const uint8_t *p, size_t n)
+{
+    if (!c->server_from_apdu && !c->head_done[side]) learn_server_from_head(c, side, p, n);
 }
 
 static ds_direction direction_of(const conn *c, int side)
