@@ -416,20 +416,30 @@ static void account_waiting(capture *cap, conn *c, size_t before)
     }
 }
 
+/* Most packets: the next data in order, no SYN, FIN or RST, nothing waiting beyond a hole either
+ * way (so no waiting bytes to account and no close to consider). Their bytes go straight to the
+ * decoder and the acknowledgement is taken, which is all the general way below would do.
+ * Returns 0 when the general way must take the packet. */
+static int tcp_packet_in_order(conn *c, int side, const ds_pkt *pk)
+{
+    ds_tcp_stream *s = &c->tcp[side], *peer = &c->tcp[1 - side];
+    if ((pk->tcp_flags & (DS_TCP_SYN | DS_TCP_FIN | DS_TCP_RST)) || peer->waiting || (c->fin[0] && c->fin[1]) ||
+        !ds_tcp_stream_in_order(s, pk->seq, 0, pk->len, pk->wire_len))
+        return 0;
+    feed(c, side, pk->payload, pk->len, s->offset);
+    ds_tcp_stream_delivered(s, pk->len);
+    if (pk->tcp_flags & 0x10u) ds_tcp_stream_ack(peer, pk->ack, &c->out[1 - side]);
+    return 1;
+}
+
 static void tcp_packet(capture *cap, conn *c, int side, const ds_pkt *pk)
 {
+    if (tcp_packet_in_order(c, side, pk)) return;
     size_t before = c->tcp[0].waiting_bytes + c->tcp[1].waiting_bytes;
     unsigned flags = pk->tcp_flags & (DS_TCP_SYN | DS_TCP_FIN);
     if ((pk->tcp_flags & DS_TCP_SYN) && !(pk->tcp_flags & 0x10u) && !c->server_from_apdu)
         c->server = 1 - side; /* a SYN without ACK opens the connection: its sender is the client */
-    ds_tcp_stream *s = &c->tcp[side];
-    if (ds_tcp_stream_in_order(s, pk->seq, flags, pk->len, pk->wire_len)) {
-        /* most packets: their bytes straight to the decoder, as on_tcp_data() would be called */
-        feed(c, side, pk->payload, pk->len, s->offset);
-        ds_tcp_stream_delivered(s, pk->len);
-    } else {
-        ds_tcp_stream_segment(s, pk->seq, flags, pk->payload, pk->len, pk->wire_len, &c->out[side]);
-    }
+    ds_tcp_stream_segment(&c->tcp[side], pk->seq, flags, pk->payload, pk->len, pk->wire_len, &c->out[side]);
     if (pk->tcp_flags & 0x10u) /* the peer's bytes this acknowledges were received: a hole there is the capture's */
         ds_tcp_stream_ack(&c->tcp[1 - side], pk->ack, &c->out[1 - side]);
     account_waiting(cap, c, before);

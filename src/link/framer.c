@@ -488,7 +488,7 @@ static inline __attribute__((always_inline)) void scan_in_place(ds_framer *fr, c
     fr->len = len;
     process(fr, 0);
     size_t rest = pending(fr);
-    grow_store(fr, rest);
+    if (fr->cap < rest) grow_store(fr, rest); /* mostly the store holds the rest: no call */
     if (fr->cap < rest) {
         /* Only when memory runs out: say so, and settle the rest where it is (a cut frame is
          * reported truncated), as the copying path does. */
