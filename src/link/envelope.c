@@ -193,14 +193,6 @@ static void raw_comment(ds_emit *e, const ds_frame *f)
     if (f->meta.from && f->meta.to) ds_emit_comment(e, "from %s to %s", f->meta.from, f->meta.to);
 }
 
-/* From and To of a capture's frame, plain by contract (ds_meta): written as they are */
-static inline size_t endpoint_attrs(ds_attr *attrs, size_t n, const ds_meta *m)
-{
-    attrs[n++] = (ds_attr)DS_ATTR_PLAIN("From", m->from, m->from_len ? m->from_len : strlen(m->from));
-    attrs[n++] = (ds_attr)DS_ATTR_PLAIN("To", m->to, m->to_len ? m->to_len : strlen(m->to));
-    return n;
-}
-
 int ds_envelope_open(ds_emit *e, const ds_frame *f)
 {
     const known_name *name = element_name(f->kind);
@@ -214,17 +206,15 @@ int ds_envelope_open(ds_emit *e, const ds_frame *f)
     known_name dir = direction_name(f->meta.dir);
     if (dir.text) attrs[n++] = (ds_attr)DS_ATTR_PLAIN("Direction", dir.text, dir.len);
     const ds_meta *m = &f->meta;
-    if (m->timestamp[0]) {
-        size_t ts_len = m->timestamp_len ? m->timestamp_len : strlen(m->timestamp);
-        if (m->from && m->to) {
-            /* a capture's: its time and the endpoints are plain by contract (ds_meta) */
-            attrs[n++] = (ds_attr)DS_ATTR_PLAIN("Time", m->timestamp, ts_len);
-            n = endpoint_attrs(attrs, n, m);
-        } else { /* text of the input: scanned by the writer */
-            attrs[n++] = (ds_attr){"Time", m->timestamp, DS_ATTR_SIZED, sizeof "Time" - 1, ts_len};
-        }
-    } else if (m->from && m->to) {
-        n = endpoint_attrs(attrs, n, m);
+    if (m->timestamp[0]) { /* text of the input: scanned by the writer, but a capture's own is plain */
+        unsigned plain = m->from && m->to ? DS_TEXT_PLAIN : 0;
+        attrs[n++] = (ds_attr){"Time", m->timestamp, DS_ATTR_SIZED | plain, sizeof "Time" - 1,
+                               m->timestamp_len ? m->timestamp_len : strlen(m->timestamp)};
+    }
+    if (m->from && m->to) {
+        /* plain by contract (ds_meta): written as they are */
+        attrs[n++] = (ds_attr)DS_ATTR_PLAIN("From", m->from, m->from_len ? m->from_len : strlen(m->from));
+        attrs[n++] = (ds_attr)DS_ATTR_PLAIN("To", m->to, m->to_len ? m->to_len : strlen(m->to));
     }
     if (ds_emit_open_flat_len(e, name->text, name->len, attrs, n) != 0) return -1;
     char num[NUM_MAX];
