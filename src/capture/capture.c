@@ -47,6 +47,14 @@ typedef struct conn_key {
 typedef struct capture capture;
 typedef struct conn conn;
 
+/* What a side's bytes tell the decoder besides their time (ds_meta): the same for every packet
+ * until the server is learned, so set then (set_server) instead of worked out a packet. */
+typedef struct side_meta {
+    ds_direction dir;
+    const char *from, *to;
+    uint16_t from_len, to_len;
+} side_meta;
+
 typedef struct side_ctx {
     conn *c;
     int side;  /* 0: sent by e[0], 1: sent by e[1] */
@@ -64,7 +72,7 @@ struct conn {
     ds_tcp_out out[2];       /* where each side's reassembled bytes and gaps go (ctx) */
     char name[2][ENDPOINT_TEXT];
     uint16_t name_len[2];
-    int server;              /* the side that is the server, -1 while unknown */
+    side_meta meta[2];       /* each side's direction (set_server: which side is the server) and endpoints */
     int server_from_apdu;    /* learned from an AARQ/AARE: the port no longer decides */
     int fin[2];
     uint8_t head[2][HEAD_MAX];  /* the first bytes of each side, until they tell who sent them */
@@ -87,6 +95,7 @@ struct capture {
     int ts_valid;            /* meta.timestamp[0..19) holds the date and time of ts_second */
     long ts_second;
     size_t waiting_total;    /* bytes waiting beyond holes in all connections */
+    char us_digits[1000][4]; /* "000Z" to "999Z": three digits of the microseconds and the 'Z' after them */
     ds_stats stats;
 };
 
@@ -163,10 +172,17 @@ static int sent_by_client(const uint8_t *p, size_t n, int *wait)
     return tag_sent_by_client(tag);
 }
 
-/* The start of each side's stream is kept (HEAD_MAX bytes) until it says who sent it. */
-static void learn_server(conn *c, int side, const uint8_t *p, size_t n)
+/* server: the side that is the server, -1 while unknown */
+static void set_server(conn *c, int server)
 {
-    if (c->server_from_apdu || c->head_done[side]) return;
+    for (int side = 0; side < 2; side++)
+        c->meta[side].dir = server < 0 ? DS_DIR_UNKNOWN : side == server ? DS_DIR_TO_CLIENT : DS_DIR_TO_SERVER;
+}
+
+/* The start of each side's stream is kept (HEAD_MAX bytes) until it says who sent it. Out of
+ * line: after the first packets of a side it is never needed, and feed() stays small. */
+static void __attribute__((noinline)) learn_server_from_head(conn *c, int side, const uint8_t *p, size_t n)
+{
     size_t take = HEAD_MAX - c->head_len[side];
     if (take > n) take = n;
     memcpy(c->head[side] + c->head_len[side], p, take);
@@ -176,14 +192,13 @@ static void learn_server(conn *c, int side, const uint8_t *p, size_t n)
     if (wait && c->head_len[side] < HEAD_MAX) return;
     c->head_done[side] = 1;
     if (client < 0) return;
-    c->server = client ? 1 - side : side;
+    set_server(c, client ? 1 - side : side);
     c->server_from_apdu = 1;
 }
 
-static ds_direction direction_of(const conn *c, int side)
+static void learn_server(conn *c, int side, const uint8_t *p, size_t n)
 {
-    if (c->server < 0) return DS_DIR_UNKNOWN;
-    return side == c->server ? DS_DIR_TO_CLIENT : DS_DIR_TO_SERVER;
+    if (!c->server_from_apdu && !c->head_done[side]) learn_server_from_head(c, side, p, n);
 }
 
 /* ---- bytes into a connection's decoder --------------------------------------------------------- */
@@ -192,11 +207,12 @@ static void feed(conn *c, int side, const uint8_t *p, size_t n, uint64_t offset)
 {
     learn_server(c, side, p, n);
     ds_meta *m = &c->cap->meta; /* its timestamp is the packet's (set_timestamp), line 0 */
-    m->dir = direction_of(c, side);
-    m->from = c->name[side];
-    m->to = c->name[1 - side];
-    m->from_len = c->name_len[side];
-    m->to_len = c->name_len[1 - side];
+    const side_meta *sm = &c->meta[side];
+    m->dir = sm->dir;
+    m->from = sm->from;
+    m->to = sm->to;
+    m->from_len = sm->from_len;
+    m->to_len = sm->to_len;
     ds_decoder_feed_side(c->dec, side, p, n, offset, m);
     /* with this many connections at once, a decoder's buffers for the segments of its next APDU
      * are worth less than the memory: given back after each use (below, kept for speed) */
@@ -223,7 +239,7 @@ static void on_tcp_gap(void *user, uint64_t offset, uint64_t missing)
 
 /* ---- the connection table ---------------------------------------------------------------------- */
 
-static size_t key_hash(const capture *cap, const conn_key *k)
+static inline __attribute__((always_inline)) size_t key_hash(const capture *cap, const conn_key *k)
 {
     /* the ports and the last 8 bytes of each address (all of an IPv4 address) tell connections
      * apart well enough for a bucket; the key comparison decides */
@@ -347,15 +363,17 @@ static conn *new_conn(capture *cap, const conn_key *k)
     }
     c->key = *k;
     c->cap = cap;
-    c->server = -1;
     for (int side = 0; side < 2; side++) {
         c->ctx[side] = (side_ctx){c, side};
         c->out[side] = (ds_tcp_out){on_tcp_data, on_tcp_gap, &c->ctx[side]};
         ds_tcp_stream_init(&c->tcp[side], cap->copt.max_waiting);
         c->name_len[side] = endpoint_text(c->name[side], k->ip_version, &k->e[side]);
     }
+    for (int side = 0; side < 2; side++)
+        c->meta[side] = (side_meta){DS_DIR_UNKNOWN, c->name[side], c->name[1 - side], c->name_len[side],
+                                    c->name_len[1 - side]};
     int dlms0 = is_dlms_port(cap, k->e[0].port), dlms1 = is_dlms_port(cap, k->e[1].port);
-    if (dlms0 != dlms1) c->server = dlms0 ? 0 : 1;
+    set_server(c, dlms0 != dlms1 ? (dlms0 ? 0 : 1) : -1);
     size_t h = key_hash(cap, k);
     c->hnext = cap->buckets[h];
     cap->buckets[h] = c;
@@ -410,12 +428,29 @@ static void account_waiting(capture *cap, conn *c, size_t before)
     }
 }
 
+/* Most packets: the next data in order, no SYN, FIN or RST, nothing waiting beyond a hole either
+ * way (so no waiting bytes to account and no close to consider). Their bytes go straight to the
+ * decoder and the acknowledgement is taken, which is all the general way below would do.
+ * Returns 0 when the general way must take the packet. */
+static int tcp_packet_in_order(conn *c, int side, const ds_pkt *pk)
+{
+    ds_tcp_stream *s = &c->tcp[side], *peer = &c->tcp[1 - side];
+    if ((pk->tcp_flags & (DS_TCP_SYN | DS_TCP_FIN | DS_TCP_RST)) || peer->waiting || (c->fin[0] && c->fin[1]) ||
+        !ds_tcp_stream_in_order(s, pk->seq, 0, pk->len, pk->wire_len))
+        return 0;
+    feed(c, side, pk->payload, pk->len, s->offset);
+    ds_tcp_stream_delivered(s, pk->len);
+    if (pk->tcp_flags & 0x10u) ds_tcp_stream_ack(peer, pk->ack, &c->out[1 - side]);
+    return 1;
+}
+
 static void tcp_packet(capture *cap, conn *c, int side, const ds_pkt *pk)
 {
+    if (tcp_packet_in_order(c, side, pk)) return;
     size_t before = c->tcp[0].waiting_bytes + c->tcp[1].waiting_bytes;
     unsigned flags = pk->tcp_flags & (DS_TCP_SYN | DS_TCP_FIN);
     if ((pk->tcp_flags & DS_TCP_SYN) && !(pk->tcp_flags & 0x10u) && !c->server_from_apdu)
-        c->server = 1 - side; /* a SYN without ACK opens the connection: its sender is the client */
+        set_server(c, 1 - side); /* a SYN without ACK opens the connection: its sender is the client */
     ds_tcp_stream_segment(&c->tcp[side], pk->seq, flags, pk->payload, pk->len, pk->wire_len, &c->out[side]);
     if (pk->tcp_flags & 0x10u) /* the peer's bytes this acknowledges were received: a hole there is the capture's */
         ds_tcp_stream_ack(&c->tcp[1 - side], pk->ack, &c->out[1 - side]);
@@ -454,9 +489,10 @@ static int wanted(const capture *cap, const ds_pkt *pk)
     return cap->copt.any_port || is_dlms_port(cap, pk->sport) || is_dlms_port(cap, pk->dport);
 }
 
+/* Whether a packet is DLMS traffic is asked only of one that no connection takes: a
+ * connection is made for wanted packets only, and its key holds the ports that decided it. */
 static void take_packet(capture *cap, const ds_pkt *pk)
 {
-    if (!wanted(cap, pk)) return;
     conn_key k;
     int side = key_of(pk, &k);
     conn *c = find_conn(cap, &k);
@@ -464,6 +500,7 @@ static void take_packet(capture *cap, const ds_pkt *pk)
         close_conn(cap, c);
         c = NULL;
     }
+    if (!c && !wanted(cap, pk)) return;
     if (!c) c = new_conn(cap, &k);
     if (!c) {
         report(cap, DS_D_CAPTURE_READ, DS_SEV_ERROR, cap->packet, "packet %llu: out of memory for a connection",
@@ -476,10 +513,13 @@ static void take_packet(capture *cap, const ds_pkt *pk)
     else udp_packet(cap, c, side, pk);
 }
 
-/* v < 100 as two decimal digits (every packet has its microseconds written) */
-static void put_2digits(char *o, unsigned v)
+static void make_us_digits(capture *cap)
 {
-    memcpy(o, DS_DEC_PAIRS + 2 * v, 2);
+    for (unsigned v = 0; v < 1000; v++) {
+        cap->us_digits[v][0] = (char)('0' + v / 100);
+        memcpy(cap->us_digits[v] + 1, DS_DEC_PAIRS + 2 * (v % 100), 2);
+        cap->us_digits[v][3] = 'Z';
+    }
 }
 
 /* The packet's time as ISO 8601 UTC with microseconds. The date and time of day are formatted
@@ -502,10 +542,13 @@ static void set_timestamp(capture *cap, const struct timeval *tv)
         ts[27] = '\0';
         cap->meta.timestamp_len = 27;
     }
-    unsigned us = (unsigned)((unsigned long)tv->tv_usec % 1000000u);
-    put_2digits(ts + 20, us / 10000);
-    put_2digits(ts + 22, us / 100 % 100);
-    put_2digits(ts + 24, us % 100);
+    /* every packet's microseconds: two stores of four bytes from a table, the first's 'Z'
+     * overwritten by the second's first digit, the second's the one at ts[26] */
+    unsigned long usec = (unsigned long)tv->tv_usec;
+    if (usec >= 1000000u) usec %= 1000000u; /* never from libpcap: no division a packet for it */
+    unsigned us = (unsigned)usec, ms = us / 1000;
+    memcpy(ts + 20, cap->us_digits[ms], 4);
+    memcpy(ts + 23, cap->us_digits[us - 1000 * ms], 4);
 }
 
 static void one_packet(capture *cap, int linktype, const struct pcap_pkthdr *h, const uint8_t *data)
@@ -679,6 +722,7 @@ int ds_decode_capture(FILE *in, const ds_capture_options *copt, const ds_options
     cap.sink = sink;
     cap.diag_fn = diag_fn;
     cap.diag_user = diag_user;
+    make_us_digits(&cap);
     const ds_pcap_api *pcap = ds_pcap_load(err, errlen);
     if (!pcap) return -1;
     capture_file cf;

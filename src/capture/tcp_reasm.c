@@ -28,8 +28,7 @@ static void deliver(ds_tcp_stream *s, const uint8_t *p, size_t n, const ds_tcp_o
 {
     if (n == 0) return;
     if (out && out->data) out->data(out->user, p, n, s->offset);
-    s->next_seq += (uint32_t)n;
-    s->offset += n;
+    ds_tcp_stream_delivered(s, n);
 }
 
 /* Bytes [seq, seq+n) where seq may lie before next_seq: only the part not yet delivered goes. */
@@ -92,7 +91,7 @@ static void give_up_acked(ds_tcp_stream *s, const ds_tcp_out *out);
 void ds_tcp_stream_segment(ds_tcp_stream *s, uint32_t seq, unsigned flags, const uint8_t *p, size_t n,
                            size_t wire_len, const ds_tcp_out *out)
 {
-    if (s->started && !s->waiting && seq == s->next_seq && !(flags & DS_TCP_SYN) && n == wire_len && n) {
+    if (ds_tcp_stream_in_order(s, seq, flags, n, wire_len)) {
         /* the common case, as the general way below would take it: the next bytes in order,
          * whole, nothing waiting beyond a hole */
         deliver(s, p, n, out);

@@ -46,6 +46,21 @@ void ds_tcp_stream_init(ds_tcp_stream *s, size_t cap);
  * the rest, reported as a gap at once when the segment is the next expected one). */
 void ds_tcp_stream_segment(ds_tcp_stream *s, uint32_t seq, unsigned flags, const uint8_t *p, size_t n,
                            size_t wire_len, const ds_tcp_out *out);
+/* Whether a segment is the common case that ds_tcp_stream_segment() delivers at once: the next
+ * bytes in order, whole, nothing waiting beyond a hole. A caller may then hand p[0..n) on
+ * itself, at stream offset s->offset, and call ds_tcp_stream_delivered(): the same as
+ * ds_tcp_stream_segment() with its ds_tcp_out, without the call and the callback a packet. */
+static inline int ds_tcp_stream_in_order(const ds_tcp_stream *s, uint32_t seq, unsigned flags, size_t n,
+                                         size_t wire_len)
+{
+    return s->started && !s->waiting && seq == s->next_seq && !(flags & DS_TCP_SYN) && n == wire_len && n;
+}
+/* After bytes that ds_tcp_stream_in_order() allowed were handed on: the stream goes on past them. */
+static inline void ds_tcp_stream_delivered(ds_tcp_stream *s, size_t n)
+{
+    s->next_seq += (uint32_t)n;
+    s->offset += n;
+}
 /* The part of ds_tcp_stream_ack() for segments waiting beyond a hole. */
 void ds_tcp_stream_give_up_acked(ds_tcp_stream *s, const ds_tcp_out *out);
 /* The peer acknowledged every byte before `ack`: a hole below it reached the peer but not the

@@ -25,6 +25,7 @@ struct ds_decoder {
     ds_emit emit;
     ds_framer *framer;
     ds_framer *other_side;  /* side 1 of two-sided input (ds_decoder_feed_side); NULL until used */
+    int side0_raw_start;    /* side 0's framer told may_start_apdu (once: nothing unsets it) */
     ds_reasm reasm;
     ds_retx retx;           /* the last I frame of each HDLC sender: retransmissions */
     ds_security security;
@@ -513,12 +514,13 @@ void ds_decoder_boundary(ds_decoder *d)
     ds_framer_flush(d->framer);
 }
 
-/* The framer of a side, made on first use; NULL when memory ran out. Both read binary bytes:
- * an unframed record is an APDU only when its first byte can begin one. */
-static ds_framer *side_framer(ds_decoder *d, int side)
+/* The first use of a side: side 1's framer made (NULL when memory ran out), and each told once
+ * that they read binary bytes: an unframed record is an APDU only when its first byte can begin one. */
+static ds_framer *__attribute__((noinline)) side_framer_first(ds_decoder *d, int side)
 {
     if (side == 0) {
         ds_framer_set_raw_start_fn(d->framer, may_start_apdu);
+        d->side0_raw_start = 1;
         return d->framer;
     }
     if (!d->other_side) {
@@ -530,11 +532,25 @@ static ds_framer *side_framer(ds_decoder *d, int side)
     return d->other_side;
 }
 
+static void __attribute__((noinline)) feed_side_first(ds_decoder *d, int side, const uint8_t *data, size_t len,
+                                                       uint64_t offset, const ds_meta *meta)
+{
+    ds_framer *fr = side_framer_first(d, side);
+    if (!fr) return;
+    d->stats.bytes += len;
+    ds_framer_feed(fr, data, len, offset, meta);
+}
+
+/* A capture feeds every packet: once the side is set up, its framer is fed without a call of
+ * its own (a jump to ds_framer_feed, no register saved). */
 void ds_decoder_feed_side(ds_decoder *d, int side, const uint8_t *data, size_t len, uint64_t offset,
                           const ds_meta *meta)
 {
-    ds_framer *fr = side_framer(d, side);
-    if (!fr) return;
+    ds_framer *fr = side == 0 ? (d->side0_raw_start ? d->framer : NULL) : d->other_side;
+    if (!fr) {
+        feed_side_first(d, side, data, len, offset, meta);
+        return;
+    }
     d->stats.bytes += len;
     ds_framer_feed(fr, data, len, offset, meta);
 }

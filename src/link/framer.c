@@ -483,14 +483,14 @@ static size_t copy_size(const ds_framer *fr, size_t len)
  * unfinished (a frame cut by the piece's end, a raw record) is copied into the store: the
  * same as copying all of it in first, as a piece that fits the buffer would be, without the
  * copy. buf_off is already the stream offset of data[0]. */
-static void scan_in_place(ds_framer *fr, const uint8_t *data, size_t len)
+static inline __attribute__((always_inline)) void scan_in_place(ds_framer *fr, const uint8_t *data, size_t len)
 {
     fr->buf = data;
     fr->pos = 0;
     fr->len = len;
     process(fr, 0);
     size_t rest = pending(fr);
-    grow_store(fr, rest);
+    if (fr->cap < rest) grow_store(fr, rest); /* mostly the store holds the rest: no call */
     if (fr->cap < rest) {
         /* Only when memory runs out: say so, and settle the rest where it is (a cut frame is
          * reported truncated), as the copying path does. */
@@ -550,7 +550,7 @@ static void cut_raw_record(ds_framer *fr)
  * followed by a piece that opens with a flag of its own: "7E 7E" is fill, which process() would
  * skip silently (ds_try_hdlc: DS_TRY_FLAG). Dropped here, the piece is scanned where it lies
  * instead of being copied in behind the flag: a capture's TCP segments mostly hold a frame each. */
-static void drop_fill_flag(ds_framer *fr, const uint8_t *data, size_t len)
+static inline __attribute__((always_inline)) void drop_fill_flag(ds_framer *fr, const uint8_t *data, size_t len)
 {
     if (len == 0 || data[0] != DS_HDLC_FLAG || pending(fr) != 1 || fr->record != DS_REC_FRAMED || fr->discard) return;
     if (!fr->has_spare_flag || fr->spare_flag_off != ds_framer_off(fr, fr->pos) || fr->buf[fr->pos] != DS_HDLC_FLAG)
@@ -558,9 +558,28 @@ static void drop_fill_flag(ds_framer *fr, const uint8_t *data, size_t len)
     fr->pos++;
 }
 
+/* A binary piece (meta->line 0) that starts with nothing pending once a kept closing flag is
+ * dropped, nothing held as garbage and the one mark a binary piece needs: scanned where it lies,
+ * as the loop of ds_framer_feed() would (add_mark()'s first case, then scan_in_place()), without
+ * its checks for text lines and raw records. A capture's packet mostly. Returns 0 when the
+ * general way must take it. */
+static int feed_binary_piece(ds_framer *fr, const uint8_t *data, size_t len, uint64_t offset, const ds_meta *meta)
+{
+    if (len == 0 || len > BUF_MAX || fr->discard || fr->garbage_len || fr->marks_cap == 0) return 0;
+    drop_fill_flag(fr, data, len);
+    if (pending(fr) != 0 || (fr->nmarks != 0 && fr->marks[fr->nmarks - 1].meta.line != 0)) return 0;
+    fr->buf_off = offset;
+    fr->marks[0].offset = offset;
+    fr->marks[0].meta = *meta;
+    fr->nmarks = 1;
+    scan_in_place(fr, data, len);
+    return 1;
+}
+
 void ds_framer_feed(ds_framer *fr, const uint8_t *data, size_t len, uint64_t offset, const ds_meta *meta)
 {
     if (!fr || !data) return;
+    if (meta && meta->line == 0 && feed_binary_piece(fr, data, len, offset, meta)) return;
     if (meta && meta->line != 0) {
         if (fr->cur_line != 0 && meta->line != fr->cur_line) line_break(fr);
         fr->cur_line = meta->line;
