@@ -169,7 +169,8 @@ static int attrs_tag_fast(xml_sink *x, const char *name, size_t nlen, const ds_a
     char *o = ds_put_indent32(ds_wbuf_tail(w), ind);
     *o++ = '<';
     o = ds_put_upto32(o, name, nlen);
-    for (const ds_attr *a = attrs; a < attrs + nattrs; a++) {
+    for (size_t i = 0; i < nattrs; i++) { /* attrs may be NULL when nattrs is 0: no pointer sum */
+        const ds_attr *a = &attrs[i];
         size_t alen, vlen;
         const char *v;
         if ((a->flags & (DS_ATTR_SIZED | DS_TEXT_PLAIN)) == (DS_ATTR_SIZED | DS_TEXT_PLAIN) && a->value) {
