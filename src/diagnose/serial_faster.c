@@ -22,17 +22,25 @@
  * That is a hidden Markov chain over the phase for each ratio: the capture's likelihood under
  * it (each data bit of the sender's character with its own share of ones, fitted to the bytes
  * in two rounds of expectation-maximisation; a frame restarting at phase 0 now and then; a
- * byte now and then from an idle line; 00 bytes at the capture's share of them) is set
- * against the likelihood of the bytes as 00 at that share or else independent bits, each
- * position with its own share of ones (which random bytes, text, program code and any
- * byte-wise structure fit better). A ratio counts when it explains the capture FAST_MIN_BITS
- * bits better (random bytes score about 0.2 bit per byte worse, text and binaries worse
- * still). The data bits themselves are lost: nothing is recovered. 4, 8, 12 and 16 force the
- * same bits after an idle line and are told apart only by the rarer phases: when one of them
- * wins, the others are named as alternatives, as is any ratio with half the best's evidence.
- * Tried with the corpus pushes (tests/unit/check_serial_infer.c): 2 and 4 are found from ten
- * pushes; 8, 12 and 16 need more, and go unnamed (serial.not-dlms) rather than wrong on
- * shorter captures. A port that zeroes bad characters (INPCK) leaves too little. */
+ * byte now and then from an idle line; 00 bytes at a share fitted with the bits) is set
+ * against the likelihood of the bytes as 00 at the capture's share or else independent bits,
+ * each position with its own share of ones (which random bytes, text, program code and any
+ * byte-wise structure fit better). A port that zeroes bad characters (INPCK) is a second
+ * emission: 00 where the stop sample reads space or the parity sample does not match, and
+ * both depend on the phase as the data bits do (tried when the capture has 5 % of 00 bytes).
+ * Not told the receiver's setting, 8N1 and 8E1 receivers are both tried (M-Bus and IEC
+ * 62056-21 ports expect a parity bit). A ratio counts when it explains the capture
+ * FAST_MIN_BITS bits better (FAST_MIN_BITS_UNTOLD when not told: twice the hypotheses), and
+ * FAST_MARGIN better than any other kind of loss (an inverted line, a missing parity bit),
+ * else nothing is named: the margins between these are a few bits on short or zero-heavy
+ * captures. Random bytes score about 0.2 bit per byte worse, text and binaries worse still.
+ * The data bits themselves are lost: nothing is recovered. 4, 8, 12 and 16 force the same bits
+ * after an idle line and are told apart only by the rarer phases: when one of them wins, the
+ * others are named as alternatives, as is any ratio within FAST_MARGIN or with half the best's
+ * evidence. Tried with the corpus pushes (make serial-matrix): 2 and 4 are found from ten
+ * pushes, through a zeroing port too for most vectors; 8, 12 and 16 mostly go unnamed
+ * (serial.not-dlms) rather than wrong: the sender's bits are far from independent (runs of
+ * 00 bytes), which this chain does not model, and what it leaves is a few bits per capture. */
 
 static const unsigned FAST_RATIOS[] = {2, 3, 4, 6, 8, 12, 16};
 #define N_FAST_RATIOS (sizeof FAST_RATIOS / sizeof FAST_RATIOS[0])
