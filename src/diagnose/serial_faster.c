@@ -46,7 +46,7 @@ static const unsigned FAST_RATIOS[] = {2, 3, 4, 6, 8, 12, 16};
 #define N_FAST_RATIOS (sizeof FAST_RATIOS / sizeof FAST_RATIOS[0])
 #define FAST_MAX_PHASES 12       /* bits of a sender character: 8E1 is 11 */
 #define FAST_MIN_BYTES 48u
-#define FAST_PREFIX (4u * 1024u)  /* bytes scored: enough for any verdict, bounded time */
+#define FAST_PREFIX (2u * 1024u)  /* bytes scored: enough for any verdict, bounded time */
 #define FAST_MIN_BITS 48.0        /* likelihood ratio (bits) a ratio must reach */
 #define FAST_MIN_BITS_UNTOLD 60.0 /* ... when the receiver's setting is not told */
 #define FAST_PER_BYTE 0.02        /* ... and per byte of the capture */
@@ -54,6 +54,8 @@ static const unsigned FAST_RATIOS[] = {2, 3, 4, 6, 8, 12, 16};
 #define FAST_ALTERNATIVE 0.5      /* a ratio with this share of the best's evidence is named too */
 #define FAST_RESTART 0.02         /* a new frame (phase 0) at any character */
 #define FAST_ZEROING_SHARE 0.05 /* 00 bytes from which a port that zeroes bad characters is tried */
+#define FAST_ZEROING_TRIES 4      /* ... for this many faster senders */
+#define N_FAST_HYPS (N_FAST_RATIOS * 4 + 2)
 #define FAST_IDLE 0.05            /* a byte that fits no phase (idle line, a gap inside a frame) */
 
 typedef struct fast_model {
@@ -230,10 +232,14 @@ static double fast_loglik(const fast_model *fm, fast_emission *em, const uint8_t
     static const double KEEP_ON = 1 - FAST_RESTART;
     fast_emission_build(em, fm, data_bits, zeros);
     const fast_emission *e = em;
-    double step[2][FAST_MAX_PHASES][FAST_MAX_PHASES];
-    for (int v = 0; v <= 1; v++)
-        for (int j = 0; j < L; j++)
-            for (int m = 0; m < L; m++) step[v][j][m] = KEEP_ON * fm->next[v][j][m];
+    /* step[v]: after a stop sample that read v; step[2]: either, by its chance (the bytes of a
+     * port that keeps bad characters do not tell; nor the 00 of one that zeroes them) */
+    double step[3][FAST_MAX_PHASES][FAST_MAX_PHASES];
+    for (int j = 0; j < L; j++)
+        for (int m = 0; m < L; m++) {
+            for (int v = 0; v <= 1; v++) step[v][j][m] = KEEP_ON * fm->next[v][j][m];
+            step[2][j][m] = (1 - fm->stop_one[j]) * step[0][j][m] + fm->stop_one[j] * step[1][j][m];
+        }
     double alpha[FAST_MAX_PHASES], nalpha[FAST_MAX_PHASES], post[FAST_MAX_PHASES];
     for (int j = 0; j < L; j++) alpha[j] = fm->restart[j]; /* the capture starts after an idle line */
     double ll = 0;
@@ -241,12 +247,20 @@ static double fast_loglik(const fast_model *fm, fast_emission *em, const uint8_t
         unsigned b = p[t];
         memset(nalpha, 0, sizeof nalpha);
         double total = 0;
+        /* a port that zeroes bad characters delivers anything but 00 only after a good stop
+         * sample; otherwise the byte does not tell what the stop sample read */
+        int after = fm->zeroing && b != 0 ? 1 : 2;
         for (int j = 0; j < L; j++) {
             double w0 = alpha[j] * e->emit[0][j][b], w1 = alpha[j] * e->emit[1][j][b];
             post[j] = alpha[j];
             if (w0 + w1 <= 1e-300) continue;
             total += w0 + w1;
-            for (int m = 0; m < L; m++) nalpha[m] += w0 * step[0][j][m] + w1 * step[1][j][m];
+            if (fm->zeroing && b == 0) {
+                for (int m = 0; m < L; m++) nalpha[m] += w0 * step[0][j][m] + w1 * step[1][j][m];
+            } else {
+                double w = w0 + w1;
+                for (int m = 0; m < L; m++) nalpha[m] += w * step[after][j][m];
+            }
         }
         if (total <= 0) return -INFINITY;
         ll += log2(total);
@@ -341,18 +355,45 @@ typedef struct fast_hyp {
     unsigned ratio;    /* sender baud / receiver baud */
     int inverted;
     double evidence;   /* bits over the bitwise model */
+    fast_resync resync; /* the resynchronisation that gave it */
 } fast_hyp;
 
-/* Scores one hypothesis under both resynchronisations. */
+/* Scores one hypothesis, a port that keeps bad characters, under both resynchronisations. */
 static void fast_score(fast_hyp *h, fast_emission *em, double q, double zeros, double null_ll, const uint8_t *p,
                        size_t n)
 {
     h->evidence = -INFINITY;
-    for (int zeroing = 0; zeroing <= (zeros >= FAST_ZEROING_SHARE && h->ratio > 1); zeroing++)
-        for (int rs = FAST_AFTER_MARK; rs <= FAST_AT_ONCE; rs++) {
-            double e = fast_fit(em, &h->receiver, &h->sender, h->ratio, h->inverted, zeroing, (fast_resync)rs, q, zeros, p,
-                                n) -
-                       null_ll;
+    for (int rs = FAST_AFTER_MARK; rs <= FAST_AT_ONCE; rs++) {
+        double e = fast_fit(em, &h->receiver, &h->sender, h->ratio, h->inverted, 0, (fast_resync)rs, q, zeros, p, n) -
+                   null_ll;
+        if (e > h->evidence) {
+            h->evidence = e;
+            h->resync = (fast_resync)rs;
+        }
+    }
+}
+
+/* A port that zeroes bad characters, for the faster senders that a keeping port's chain ranks
+ * first (FAST_ZEROING_TRIES of them per receiver format, with the resynchronisation it chose):
+ * the bytes' 00s follow the same phases, so the ranking holds well enough, and trying every
+ * one would double the time. */
+static void fast_score_zeroing(fast_hyp *all, size_t nh, fast_emission *em, double q, double zeros, double null_ll,
+                               const uint8_t *p, size_t n)
+{
+    double kept[N_FAST_HYPS];
+    for (size_t i = 0; i < nh; i++) kept[i] = all[i].evidence;
+    for (int parity = 0; parity <= 1; parity++)
+        for (int t = 0; t < FAST_ZEROING_TRIES; t++) {
+            size_t top = nh;
+            for (size_t i = 0; i < nh; i++)
+                if (all[i].ratio > 1 && (all[i].receiver.parity != DS_PARITY_NONE) == parity && kept[i] > -INFINITY &&
+                    (top == nh || kept[i] > kept[top]))
+                    top = i;
+            if (top == nh) break;
+            kept[top] = -INFINITY;
+            fast_hyp *h = &all[top];
+            double e =
+                fast_fit(em, &h->receiver, &h->sender, h->ratio, h->inverted, 1, h->resync, q, zeros, p, n) - null_ll;
             if (e > h->evidence) h->evidence = e;
         }
 }
@@ -435,11 +476,13 @@ int si_faster_sender_verdict(ds_serial_inference *out, const uint8_t *p, size_t 
     ds_serial_settings rxs[2] = {rx, rx};
     size_t n_rx = 1;
     if (!told) si_settings_of(&rxs[n_rx++], rx.baud, 8, DS_PARITY_EVEN);
-    fast_hyp all[N_FAST_RATIOS * 4 + 2];
+    fast_hyp all[N_FAST_HYPS];
     size_t nh = 0;
     for (size_t x = 0; x < n_rx; x++)
         for (size_t r = 0; r < N_FAST_RATIOS; r++)
             for (size_t f = 0; f < 2; f++) {
+                /* a port set to 8E1 serves 8E1 senders (M-Bus, IEC 62056-21) */
+                if (rxs[x].parity != DS_PARITY_NONE && TX_FORMATS[f].parity == DS_PARITY_NONE) continue;
                 fast_hyp *h = &all[nh];
                 *h = (fast_hyp){.receiver = rxs[x], .ratio = FAST_RATIOS[r]};
                 si_settings_of(&h->sender, rx.baud * FAST_RATIOS[r], TX_FORMATS[f].data_bits, TX_FORMATS[f].parity);
@@ -449,10 +492,10 @@ int si_faster_sender_verdict(ds_serial_inference *out, const uint8_t *p, size_t 
     fast_emission *em = malloc(sizeof *em); /* 72 KB: not on the stack */
     if (!em) return -1;
     const fast_hyp *best = NULL;
-    for (size_t i = 0; i < nh; i++) {
-        fast_score(&all[i], em, q, zeros, null_ll, p, n);
+    for (size_t i = 0; i < nh; i++) fast_score(&all[i], em, q, zeros, null_ll, p, n);
+    if (zeros >= FAST_ZEROING_SHARE) fast_score_zeroing(all, nh, em, q, zeros, null_ll, p, n);
+    for (size_t i = 0; i < nh; i++)
         if (fast_better(&all[i], best)) best = &all[i];
-    }
     free(em);
     /* not told, twice the hypotheses are tried (two receiver formats): a higher bar */
     double min_bits = told ? FAST_MIN_BITS : FAST_MIN_BITS_UNTOLD;
