@@ -22,35 +22,56 @@
  * That is a hidden Markov chain over the phase for each ratio: the capture's likelihood under
  * it (each data bit of the sender's character with its own share of ones, fitted to the bytes
  * in two rounds of expectation-maximisation; a frame restarting at phase 0 now and then; a
- * byte now and then from an idle line; 00 bytes at the capture's share of them) is set
- * against the likelihood of the bytes as 00 at that share or else independent bits, each
- * position with its own share of ones (which random bytes, text, program code and any
- * byte-wise structure fit better). A ratio counts when it explains the capture FAST_MIN_BITS
- * bits better (random bytes score about 0.2 bit per byte worse, text and binaries worse
- * still). The data bits themselves are lost: nothing is recovered. 4, 8, 12 and 16 force the
- * same bits after an idle line and are told apart only by the rarer phases: when one of them
- * wins, the others are named as alternatives, as is any ratio with half the best's evidence.
- * Tried with the corpus pushes (tests/unit/check_serial_infer.c): 2 and 4 are found from ten
- * pushes; 8, 12 and 16 need more, and go unnamed (serial.not-dlms) rather than wrong on
- * shorter captures. A port that zeroes bad characters (INPCK) leaves too little. */
+ * byte now and then from an idle line; 00 bytes at the capture's share) is set against the
+ * likelihood of the bytes as 00 at the capture's share or else independent bits,
+ * each position with its own share of ones (which random bytes, text, program code and any
+ * byte-wise structure fit better). A port that zeroes bad characters (INPCK) is a second
+ * emission: 00 where the stop sample reads space or the parity sample does not match, and
+ * both depend on the phase as the data bits do (tried when the capture has 5 % of 00 bytes,
+ * for the four ratios that the keeping port's chain ranks first: the ranking holds, and trying
+ * all would double the time; its shares fitted to the data bits alone, and set against bits
+ * whose shares differ after a 00, which tables of a program fit: against the plain bits the
+ * zeroing chain passes for them). A ratio counts when it explains the capture
+ * FAST_MIN_BITS bits better (FAST_MIN_BITS_UNTOLD when not told), and
+ * FAST_MARGIN better than any other kind of loss (an inverted line, a missing parity bit),
+ * else nothing is named: the margins between these are a few bits on short or zero-heavy
+ * captures. Random bytes score about 0.2 bit per byte worse, text and binaries worse still.
+ * The data bits themselves are lost: nothing is recovered. 4, 8, 12 and 16 force the same bits
+ * after an idle line and are told apart only by the rarer phases: when one of them wins, the
+ * others are named as alternatives, as is any ratio within FAST_MARGIN or with half the best's
+ * evidence. Tried with the corpus pushes (make serial-matrix): 2 and 4 are found from ten
+ * pushes of most vectors, through a zeroing port too; 8, 12 and 16, and most three-push
+ * captures, go unnamed (serial.not-dlms) rather than wrong: the phase is nearly new at each
+ * character (over 2 of its 3.3 bits, measured on random data), so a byte tells little, and
+ * the true ratio's lead over the others stays within the noise of the fitted shares. (A
+ * sender model with 00 characters, which pin the next phase to the start bit, was tried: it
+ * fitted the corpus vectors worse.) */
 
 static const unsigned FAST_RATIOS[] = {2, 3, 4, 6, 8, 12, 16};
 #define N_FAST_RATIOS (sizeof FAST_RATIOS / sizeof FAST_RATIOS[0])
 #define FAST_MAX_PHASES 12       /* bits of a sender character: 8E1 is 11 */
 #define FAST_MIN_BYTES 48u
-#define FAST_PREFIX (4u * 1024u)  /* bytes scored: enough for any verdict, bounded time */
+#define FAST_PREFIX (2u * 1024u)  /* bytes scored: enough for any verdict, bounded time */
 #define FAST_MIN_BITS 48.0        /* likelihood ratio (bits) a ratio must reach */
+#define FAST_MIN_BITS_UNTOLD 60.0 /* ... when the receiver's setting is not told */
 #define FAST_PER_BYTE 0.02        /* ... and per byte of the capture */
+#define FAST_MARGIN 16.0          /* bits a verdict must beat any other kind of loss by */
 #define FAST_ALTERNATIVE 0.5      /* a ratio with this share of the best's evidence is named too */
 #define FAST_RESTART 0.02         /* a new frame (phase 0) at any character */
+#define FAST_ZEROING_SHARE 0.05 /* 00 bytes from which a port that zeroes bad characters is tried */
+#define FAST_ZEROING_TRIES 4      /* ... for this many faster senders */
+#define N_FAST_HYPS (N_FAST_RATIOS * 2 + 2)
 #define FAST_IDLE 0.05            /* a byte that fits no phase (idle line, a gap inside a frame) */
 
 typedef struct fast_model {
     int phases;                                   /* bits of the sender's character */
     int inverted;                                 /* the line is read upside down */
+    int zeroing;                                  /* the port delivers 00 for a bad character */
+    int rx_parity;                                /* the receiver samples a parity bit */
+    ds_parity parity;                             /* ... of this kind */
     double restart[FAST_MAX_PHASES];              /* the first character's phase after an idle line */
     double q[FAST_MAX_PHASES];                    /* per bit of the sender's character: P(one) */
-    uint8_t cls[FAST_MAX_PHASES][8];              /* per phase and data bit: the sender bit sampled */
+    uint8_t cls[FAST_MAX_PHASES][9];              /* per phase and data bit (then parity): the sender bit sampled */
     double start_ok[FAST_MAX_PHASES];             /* the start sample reads space */
     double stop_one[FAST_MAX_PHASES];             /* the stop sample reads mark */
     double edge[2][FAST_MAX_PHASES][FAST_MAX_PHASES]; /* [stop value][phase][phase of the next edge] */
@@ -101,7 +122,9 @@ typedef enum fast_resync { FAST_AFTER_MARK = 0, FAST_AT_ONCE = 1 } fast_resync;
 static void fast_model_build(fast_model *fm, const ds_serial_settings *rx, unsigned k, fast_resync resync)
 {
     int L = fm->phases;
-    int stop_m = 1 + rx->data_bits + (rx->parity != DS_PARITY_NONE);
+    fm->rx_parity = rx->parity != DS_PARITY_NONE;
+    fm->parity = rx->parity;
+    int stop_m = 1 + rx->data_bits + fm->rx_parity;
     double glitch[FAST_MAX_PHASES][FAST_MAX_PHASES];
     memset(glitch, 0, sizeof glitch);
     memset(fm->edge, 0, sizeof fm->edge);
@@ -109,7 +132,8 @@ static void fast_model_build(fast_model *fm, const ds_serial_settings *rx, unsig
     memset(fm->next, 0, sizeof fm->next);
     for (int j = 0; j < L; j++) {
         fm->start_ok[j] = bit_chance(fm, (int)(sample_pos(j, k, 0) % L), 0);
-        for (int i = 0; i < 8; i++) fm->cls[j][i] = (uint8_t)(sample_pos(j, k, 1 + i) % L);
+        for (int i = 0; i < rx->data_bits + fm->rx_parity && i < 9; i++)
+            fm->cls[j][i] = (uint8_t)(sample_pos(j, k, 1 + i) % L);
         long s = sample_pos(j, k, stop_m);
         fm->stop_one[j] = bit_chance(fm, (int)(s % L), 1);
         next_edges(fm, s, 1, 1.0, fm->edge[1][j]);
@@ -163,47 +187,97 @@ static double byte_given_phase(const fast_model *fm, int j, unsigned b, int data
     return p;
 }
 
+/* What the port delivers for one character, as chances: emit[v][j][b] the byte b with the stop
+ * sample reading v from an edge at phase j, and data[j][b] the part of it the sender's data
+ * bits explain (to fit fm->q). A byte is now and then from an idle line (FAST_IDLE), or 00 at
+ * share zeros (data full of zeros); otherwise its bits are the samples. A port that keeps bad
+ * characters delivers the samples whatever the stop sample reads; one that zeroes them
+ * delivers 00 when the stop sample reads space or the parity sample does not match, and those
+ * depend on the phase as the data bits do. */
+typedef struct fast_emission {
+    double emit[2][FAST_MAX_PHASES][256];
+    double data[FAST_MAX_PHASES][256];
+} fast_emission;
+
+static void fast_emission_build(fast_emission *e, const fast_model *fm, int data_bits, double zeros)
+{
+    for (int j = 0; j < fm->phases; j++) {
+        double stop1 = fm->stop_one[j], bad = 1;
+        for (unsigned b = 0; b < 256; b++) {
+            double pb = byte_given_phase(fm, j, b, data_bits);
+            if (fm->zeroing && fm->rx_parity)
+                pb *= bit_chance(fm, fm->cls[j][data_bits], ds_uart_parity_bit(b, data_bits, fm->parity));
+            e->data[j][b] = (1 - zeros) * (1 - FAST_IDLE) * pb;
+            bad -= pb;
+        }
+        for (unsigned b = 0; b < 256; b++) {
+            double base = e->data[j][b] + (1 - zeros) * FAST_IDLE / 256.0 + (b == 0 ? zeros : 0);
+            if (!fm->zeroing) {
+                e->emit[1][j][b] = stop1 * base;
+                e->emit[0][j][b] = (1 - stop1) * base;
+            } else {
+                /* a parity error with a good stop sample is a 00 too */
+                if (b == 0 && fm->rx_parity) base += (1 - zeros) * (1 - FAST_IDLE) * (bad > 0 ? bad : 0);
+                e->emit[1][j][b] = stop1 * base;
+                e->emit[0][j][b] = b == 0 ? 1 - stop1 : 0;
+                e->data[j][b] *= stop1;
+            }
+        }
+    }
+}
+
 /* log2 of the capture's likelihood under the chain (forward algorithm, scaled). When ones and
  * seen are given, the data bits are counted per sender bit, each byte by the chance of each
- * phase given the bytes so far (to set fm->q again). The emission does not depend on the stop
- * sample (bytes keep no trace of it), so both of its ways are one step matrix. */
-static double fast_loglik(const fast_model *fm, const uint8_t *p, size_t n, int data_bits, double zeros,
-                          double *ones, double *seen)
+ * phase given the bytes so far (to set fm->q again), and *zeros_seen gets the weight of the
+ * 00 bytes that the share of zeros explains (to set it again). */
+static double fast_loglik(const fast_model *fm, fast_emission *em, const uint8_t *p, size_t n, int data_bits,
+                          double zeros, double *ones, double *seen, double *zeros_seen)
 {
     int L = fm->phases;
     static const double KEEP_ON = 1 - FAST_RESTART;
-    double step[FAST_MAX_PHASES][FAST_MAX_PHASES];
+    fast_emission_build(em, fm, data_bits, zeros);
+    const fast_emission *e = em;
+    /* step[v]: after a stop sample that read v; step[2]: either, by its chance (the bytes of a
+     * port that keeps bad characters do not tell; nor the 00 of one that zeroes them) */
+    double step[3][FAST_MAX_PHASES][FAST_MAX_PHASES];
     for (int j = 0; j < L; j++)
-        for (int m = 0; m < L; m++)
-            step[j][m] = KEEP_ON * ((1 - fm->stop_one[j]) * fm->next[0][j][m] + fm->stop_one[j] * fm->next[1][j][m]);
-    double emit[FAST_MAX_PHASES][256];
-    for (int j = 0; j < L; j++)
-        for (unsigned b = 0; b < 256; b++)
-            emit[j][b] = (1 - zeros) * ((1 - FAST_IDLE) * byte_given_phase(fm, j, b, data_bits) + FAST_IDLE / 256.0) +
-                         (b == 0 ? zeros : 0);
+        for (int m = 0; m < L; m++) {
+            for (int v = 0; v <= 1; v++) step[v][j][m] = KEEP_ON * fm->next[v][j][m];
+            step[2][j][m] = (1 - fm->stop_one[j]) * step[0][j][m] + fm->stop_one[j] * step[1][j][m];
+        }
     double alpha[FAST_MAX_PHASES], nalpha[FAST_MAX_PHASES], post[FAST_MAX_PHASES];
     for (int j = 0; j < L; j++) alpha[j] = fm->restart[j]; /* the capture starts after an idle line */
     double ll = 0;
     for (size_t t = 0; t < n; t++) {
+        unsigned b = p[t];
         memset(nalpha, 0, sizeof nalpha);
         double total = 0;
+        /* a port that zeroes bad characters delivers anything but 00 only after a good stop
+         * sample; otherwise the byte does not tell what the stop sample read */
+        int after = fm->zeroing && b != 0 ? 1 : 2;
         for (int j = 0; j < L; j++) {
-            double w = alpha[j] * emit[j][p[t]];
-            post[j] = w;
-            if (w <= 1e-300) continue;
-            total += w;
-            for (int m = 0; m < L; m++) nalpha[m] += w * step[j][m];
+            double w0 = alpha[j] * e->emit[0][j][b], w1 = alpha[j] * e->emit[1][j][b];
+            post[j] = alpha[j];
+            if (w0 + w1 <= 1e-300) continue;
+            total += w0 + w1;
+            if (fm->zeroing && b == 0) {
+                for (int m = 0; m < L; m++) nalpha[m] += w0 * step[0][j][m] + w1 * step[1][j][m];
+            } else {
+                double w = w0 + w1;
+                for (int m = 0; m < L; m++) nalpha[m] += w * step[after][j][m];
+            }
         }
         if (total <= 0) return -INFINITY;
         ll += log2(total);
         if (ones) {
             double inv = 1 / total;
             for (int j = 0; j < L; j++) {
-                double pj = post[j] * inv;
+                double pj = post[j] * (fm->zeroing ? e->data[j][b] : e->emit[0][j][b] + e->emit[1][j][b]) * inv;
+                if (b == 0) *zeros_seen += post[j] * zeros * (fm->zeroing ? fm->stop_one[j] : 1) * inv;
                 if (pj < 1e-6) continue; /* too unlikely a phase to move the shares */
                 for (int i = 0; i < data_bits; i++) {
                     seen[fm->cls[j][i]] += pj;
-                    if ((p[t] >> i) & 1u) ones[fm->cls[j][i]] += pj;
+                    if ((b >> i) & 1u) ones[fm->cls[j][i]] += pj;
                 }
             }
         }
@@ -219,64 +293,94 @@ static double fast_loglik(const fast_model *fm, const uint8_t *p, size_t n, int 
 }
 
 /* The best likelihood of the chain for a ratio: the share of ones of each data bit of the
- * sender's character set from the bytes (a few rounds of expectation-maximisation, from the
- * capture's own share). */
+ * sender's character and the share of 00 bytes set from the bytes (a few rounds of
+ * expectation-maximisation, from the capture's own shares). */
 #define FAST_ROUNDS 2
 
-static double fast_fit(const ds_serial_settings *rx, const ds_serial_settings *tx, unsigned k, int inverted,
-                       fast_resync resync, double q0, double zeros, const uint8_t *p, size_t n)
+static double fast_fit(fast_emission *em, const ds_serial_settings *rx, const ds_serial_settings *tx, unsigned k,
+                       int inverted, int zeroing, fast_resync resync, double q0, double zeros, const uint8_t *p, size_t n)
 {
     fast_model fm;
     memset(&fm, 0, sizeof fm);
     fm.phases = ds_uart_char_bits(tx);
     fm.inverted = inverted;
+    fm.zeroing = zeroing;
     for (int c = 0; c < fm.phases; c++) fm.q[c] = q0;
     fast_fix_frame_bits(&fm, tx);
     double best = -INFINITY;
     for (int round = 0; round < FAST_ROUNDS; round++) {
-        double ones[FAST_MAX_PHASES] = {0}, seen[FAST_MAX_PHASES] = {0};
+        double ones[FAST_MAX_PHASES] = {0}, seen[FAST_MAX_PHASES] = {0}, zeros_seen = 0;
         fast_model_build(&fm, rx, k, resync);
-        double ll = fast_loglik(&fm, p, n, rx->data_bits, zeros, ones, seen);
+        double ll = fast_loglik(&fm, em, p, n, rx->data_bits, zeros, ones, seen, &zeros_seen);
         if (ll > best) best = ll;
         for (int c = 0; c < fm.phases; c++)
             if (seen[c] >= 1) fm.q[c] = (ones[c] + 0.5) / (seen[c] + 1);
         fast_fix_frame_bits(&fm, tx);
+        if (zeroing) zeros = (zeros_seen + 0.5) / ((double)n + 1);
     }
     fast_model_build(&fm, rx, k, resync);
-    double ll = fast_loglik(&fm, p, n, rx->data_bits, zeros, NULL, NULL);
+    double ll = fast_loglik(&fm, em, p, n, rx->data_bits, zeros, NULL, NULL, NULL);
     return ll > best ? ll : best;
 }
 
-/* log2 of the likelihood of the bytes under the model they are set against: a byte is 00 with
- * the capture's share of 00 bytes (a port that zeroes bad characters, or data full of zeros),
- * and otherwise independent bits, each position with its own share of ones among the other
- * bytes. The share of ones of all the bytes goes to *mean_share. */
-static double bitwise_loglik(const uint8_t *p, size_t n, double *mean_share, double *zero_share)
+/* The bits of a set of bytes (those whose predecessor is 00, or is not, or all: after = 1, 0,
+ * -1): ll the log2 of their likelihood as 00 at their share, else independent bits, each
+ * position with its own share of ones among the other bytes. */
+typedef struct bit_counts {
+    size_t n, zeros, ones[8];
+} bit_counts;
+
+static void count_bits(const uint8_t *p, size_t n, int after, bit_counts *c)
 {
-    size_t ones[8] = {0}, zeros = 0;
+    memset(c, 0, sizeof *c);
     for (size_t i = 0; i < n; i++) {
-        zeros += p[i] == 0;
-        for (int b = 0; b < 8; b++) ones[b] += (p[i] >> b) & 1u;
+        if (after >= 0 && (i > 0 && p[i - 1] == 0) != after) continue;
+        c->n++;
+        c->zeros += p[i] == 0;
+        for (int b = 0; b < 8; b++) c->ones[b] += (p[i] >> b) & 1u;
     }
-    double all = 0, share[8];
-    size_t rest = n - zeros;
-    for (int b = 0; b < 8; b++) {
-        all += (double)ones[b];
-        share[b] = rest ? ((double)ones[b] + 0.5) / ((double)rest + 1) : 0.5;
-    }
-    *mean_share = all / (8.0 * (double)n);
-    double z = (double)zeros / (double)n;
-    *zero_share = z;
+}
+
+static double bits_loglik(const bit_counts *c)
+{
+    if (!c->n) return 0;
+    size_t rest = c->n - c->zeros;
     double ll = 0, p00 = 1;
     for (int b = 0; b < 8; b++) {
-        p00 *= 1 - share[b];
-        if (ones[b]) ll += (double)ones[b] * log2(share[b]);
-        if (rest > ones[b]) ll += (double)(rest - ones[b]) * log2(1 - share[b]);
+        double share = rest ? ((double)c->ones[b] + 0.5) / ((double)rest + 1) : 0.5;
+        p00 *= 1 - share;
+        if (c->ones[b]) ll += (double)c->ones[b] * log2(share);
+        if (rest > c->ones[b]) ll += (double)(rest - c->ones[b]) * log2(1 - share);
     }
-    /* the other bytes had their bits counted as if no byte could be 00: close enough */
-    if (rest) ll += (double)rest * log2(1 - z);
-    if (zeros) ll += (double)zeros * log2(z + (1 - z) * p00);
+    /* 00 at share zx, else the bits (00 among them too): zx set so that 00 comes at the bytes'
+     * share z, the best fit, as the chains fit theirs */
+    double z = (double)c->zeros / (double)c->n;
+    double zx = p00 < 1 && z > p00 ? (z - p00) / (1 - p00) : 0;
+    if (rest) ll += (double)rest * log2(1 - zx);
+    if (c->zeros) ll += (double)c->zeros * log2(zx + (1 - zx) * p00);
     return ll;
+}
+
+/* log2 of the likelihood of the bytes under the model they are set against: the bits as above.
+ * *runs_ll gets the better of that and (when better by more than its nine more shares cost)
+ * the same with one set of shares after a 00 and one after any other byte, which tables of a
+ * program and other runs of 00 fit: a zeroing port's chain, whose 00s follow the phases, is set
+ * against it (against the plain bits it passes for such tables). The share of ones and of 00
+ * of all the bytes go to *mean_share and *zero_share. */
+static double bitwise_loglik(const uint8_t *p, size_t n, double *mean_share, double *zero_share, double *runs_ll)
+{
+    bit_counts all, after_zero, after_other;
+    count_bits(p, n, -1, &all);
+    double ones = 0;
+    for (int b = 0; b < 8; b++) ones += (double)all.ones[b];
+    *mean_share = ones / (8.0 * (double)n);
+    *zero_share = (double)all.zeros / (double)n;
+    count_bits(p, n, 1, &after_zero);
+    count_bits(p, n, 0, &after_other);
+    double plain = bits_loglik(&all);
+    double by_zero = bits_loglik(&after_zero) + bits_loglik(&after_other) - 9 * 0.5 * log2((double)n);
+    *runs_ll = by_zero > plain ? by_zero : plain;
+    return plain;
 }
 
 typedef struct fast_hyp {
@@ -284,16 +388,47 @@ typedef struct fast_hyp {
     unsigned ratio;    /* sender baud / receiver baud */
     int inverted;
     double evidence;   /* bits over the bitwise model */
+    fast_resync resync; /* the resynchronisation that gave it */
 } fast_hyp;
 
-/* Scores one hypothesis under both resynchronisations. */
-static void fast_score(fast_hyp *h, double q, double zeros, double null_ll, const uint8_t *p, size_t n)
+/* Scores one hypothesis, a port that keeps bad characters, under both resynchronisations. */
+static void fast_score(fast_hyp *h, fast_emission *em, double q, double zeros, double null_ll, const uint8_t *p,
+                       size_t n)
 {
     h->evidence = -INFINITY;
     for (int rs = FAST_AFTER_MARK; rs <= FAST_AT_ONCE; rs++) {
-        double e = fast_fit(&h->receiver, &h->sender, h->ratio, h->inverted, (fast_resync)rs, q, zeros, p, n) - null_ll;
-        if (e > h->evidence) h->evidence = e;
+        double e = fast_fit(em, &h->receiver, &h->sender, h->ratio, h->inverted, 0, (fast_resync)rs, q, zeros, p, n) -
+                   null_ll;
+        if (e > h->evidence) {
+            h->evidence = e;
+            h->resync = (fast_resync)rs;
+        }
     }
+}
+
+/* A port that zeroes bad characters, for the faster senders that a keeping port's chain ranks
+ * first (FAST_ZEROING_TRIES of them per receiver format, with the resynchronisation it chose):
+ * the bytes' 00s follow the same phases, so the ranking holds well enough, and trying every
+ * one would double the time. */
+static void fast_score_zeroing(fast_hyp *all, size_t nh, fast_emission *em, double q, double zeros, double null_ll,
+                               const uint8_t *p, size_t n)
+{
+    double kept[N_FAST_HYPS];
+    for (size_t i = 0; i < nh; i++) kept[i] = all[i].evidence;
+    for (int parity = 0; parity <= 1; parity++) /* per receiver format */
+        for (int t = 0; t < FAST_ZEROING_TRIES; t++) {
+            size_t top = nh;
+            for (size_t i = 0; i < nh; i++)
+                if (all[i].ratio > 1 && (all[i].receiver.parity != DS_PARITY_NONE) == parity && kept[i] > -INFINITY &&
+                    (top == nh || kept[i] > kept[top]))
+                    top = i;
+            if (top == nh) break;
+            kept[top] = -INFINITY;
+            fast_hyp *h = &all[top];
+            double e =
+                fast_fit(em, &h->receiver, &h->sender, h->ratio, h->inverted, 1, h->resync, q, zeros, p, n) - null_ll;
+            if (e > h->evidence) h->evidence = e;
+        }
 }
 
 /* The same chain explains two other ways of losing bits at the capture's own rate: an inverted
@@ -317,6 +452,14 @@ static size_t same_rate_hypotheses(const ds_serial_settings *told, fast_hyp *h)
         k++;
     }
     return k;
+}
+
+/* The same verdict: both a faster sender (at any ratio: the alternatives are named), or both
+ * the same loss at the capture's rate. */
+static int fast_same_kind(const fast_hyp *a, const fast_hyp *b)
+{
+    if (a->ratio > 1 || b->ratio > 1) return a->ratio > 1 && b->ratio > 1;
+    return a->inverted == b->inverted;
 }
 
 static int fast_better(const fast_hyp *a, const fast_hyp *b) { return !b || a->evidence > b->evidence; }
@@ -356,13 +499,14 @@ int si_faster_sender_verdict(ds_serial_inference *out, const uint8_t *p, size_t 
     if (told) rx = *told;
     else si_settings_of(&rx, 9600, 8, DS_PARITY_NONE);
     double q, zeros;
-    double null_ll = bitwise_loglik(p, n, &q, &zeros);
+    double runs_ll;
+    double null_ll = bitwise_loglik(p, n, &q, &zeros, &runs_ll);
     if (q <= 0.01 || q >= 0.99) return 0; /* all 00 or FF: the alphabet tells that, or nothing does */
     static const struct {
         int data_bits;
         ds_parity parity;
     } TX_FORMATS[] = {{8, DS_PARITY_NONE}, {8, DS_PARITY_EVEN}};
-    fast_hyp all[N_FAST_RATIOS * 2 + 2];
+    fast_hyp all[N_FAST_HYPS];
     size_t nh = 0;
     for (size_t r = 0; r < N_FAST_RATIOS; r++)
         for (size_t f = 0; f < 2; f++) {
@@ -372,12 +516,21 @@ int si_faster_sender_verdict(ds_serial_inference *out, const uint8_t *p, size_t 
             if (ds_uart_bit_ticks(h->sender.baud)) nh++;
         }
     nh += same_rate_hypotheses(told, all + nh);
+    fast_emission *em = malloc(sizeof *em); /* 72 KB: not on the stack */
+    if (!em) return -1;
     const fast_hyp *best = NULL;
-    for (size_t i = 0; i < nh; i++) {
-        fast_score(&all[i], q, zeros, null_ll, p, n);
+    for (size_t i = 0; i < nh; i++) fast_score(&all[i], em, q, zeros, null_ll, p, n);
+    if (zeros >= FAST_ZEROING_SHARE) fast_score_zeroing(all, nh, em, q, zeros, runs_ll, p, n);
+    for (size_t i = 0; i < nh; i++)
         if (fast_better(&all[i], best)) best = &all[i];
-    }
-    if (!best || best->evidence < FAST_MIN_BITS || best->evidence < FAST_PER_BYTE * (double)n) return 0;
+    free(em);
+    /* not told, the receiver's own setting is a guess too: a higher bar */
+    double min_bits = told ? FAST_MIN_BITS : FAST_MIN_BITS_UNTOLD;
+    if (!best || best->evidence < min_bits || best->evidence < FAST_PER_BYTE * (double)n) return 0;
+    /* another kind of loss (an inverted line, a missing parity bit, a faster sender) nearly as
+     * good: the bits do not tell them apart, and naming one would be a guess */
+    for (size_t i = 0; i < nh; i++)
+        if (!fast_same_kind(&all[i], best) && all[i].evidence > best->evidence - FAST_MARGIN) return 0;
     hypothesis h = {0};
     h.receiver = best->receiver;
     h.sender = best->sender;
@@ -385,11 +538,12 @@ int si_faster_sender_verdict(ds_serial_inference *out, const uint8_t *p, size_t 
     si_verdict_of(out, &h);
     out->statistical = 1;
     /* 4, 8, 12 and 16 read the same bits of a character that follows an idle line: one of them
-     * is never named alone */
+     * is never named alone; nor is one that any other ratio explains nearly as well */
     int family = best->ratio % 4 == 0;
     for (size_t i = 0; i < nh && best->ratio > 1; i++) {
         const fast_hyp *a = &all[i];
-        int close = a->evidence >= (1 - FAST_ALTERNATIVE) * best->evidence;
+        int close = a->evidence >= (1 - FAST_ALTERNATIVE) * best->evidence ||
+                    a->evidence > best->evidence - FAST_MARGIN;
         if (a->ratio == 1 || a->sender.baud == best->sender.baud || !(close || (family && a->ratio % 4 == 0)))
             continue;
         int dup = 0;
