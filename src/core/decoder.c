@@ -268,26 +268,28 @@ static void add_segment(ds_decoder *d, ds_reasm_slot *s, const uint8_t *key, siz
 
 /* ---- per link ------------------------------------------------------------------------------------ */
 
-/* The conversation of an HDLC frame for reassembly: its direction counts. */
-static size_t hdlc_reasm_key(const ds_hdlc_info *h, uint8_t key[static DS_REASM_KEY_MAX])
+/* The key of one direction of an HDLC conversation, from `to` and `from` addresses: for
+ * reassembly its direction counts. */
+static size_t hdlc_key(const ds_hdlc_addr *to, const ds_hdlc_addr *from, uint8_t key[static DS_REASM_KEY_MAX])
 {
     size_t k = 0;
     key[k++] = DS_LINK_HDLC;
-    memcpy(key + k, h->dst.raw, h->dst.len);
-    k += h->dst.len;
-    memcpy(key + k, h->src.raw, h->src.len);
-    return k + h->src.len;
+    memcpy(key + k, to->raw, to->len);
+    k += to->len;
+    memcpy(key + k, from->raw, from->len);
+    return k + from->len;
+}
+
+/* The conversation of an HDLC frame for reassembly. */
+static size_t hdlc_reasm_key(const ds_hdlc_info *h, uint8_t key[static DS_REASM_KEY_MAX])
+{
+    return hdlc_key(&h->dst, &h->src, key);
 }
 
 /* The other direction's key of an HDLC conversation: source and destination swapped. */
 static size_t hdlc_reverse_key(const ds_hdlc_info *h, uint8_t key[static DS_REASM_KEY_MAX])
 {
-    size_t k = 0;
-    key[k++] = DS_LINK_HDLC;
-    memcpy(key + k, h->src.raw, h->src.len);
-    k += h->src.len;
-    memcpy(key + k, h->dst.raw, h->dst.len);
-    return k + h->dst.len;
+    return hdlc_key(&h->src, &h->dst, key);
 }
 
 /* An I frame sent again (same N(S) and information field as the sender's previous one: its

@@ -60,10 +60,10 @@ static const unsigned long RX_BAUDS[] = {9600, 2400, 115200, 19200, 4800, 38400,
  * 128 to the sum). The length of such a frame at s, or 0. */
 static size_t seven_bit_mbus_at(const uint8_t *s, size_t avail)
 {
-    if (avail < 4 || s[0] != MBUS_LONG_START || s[3] != MBUS_LONG_START || s[1] != s[2]) return 0;
+    if (avail < 4 || s[0] != DS_MBUS_LONG_START || s[3] != DS_MBUS_LONG_START || s[1] != s[2]) return 0;
     for (unsigned high = 0; high <= 0x80u; high += 0x80u) {
         size_t l = (size_t)(s[1] | high);
-        if (l < 3 || avail < l + MBUS_OVERHEAD || s[l + 5] != MBUS_STOP) continue;
+        if (l < 3 || avail < l + MBUS_OVERHEAD || s[l + 5] != DS_MBUS_STOP) continue;
         unsigned sum = 0;
         for (size_t i = 0; i < l; i++) sum += s[4 + i];
         if (((sum ^ s[4 + l]) & 0x7Fu) == 0) return l + MBUS_OVERHEAD;
@@ -82,11 +82,11 @@ static void count_frames(const uint8_t *p, size_t n, frame_kinds kinds, frame_co
     memset(fc, 0, sizeof *fc);
     for (size_t i = 0; i < n; i++) {
         uint8_t b = p[i];
-        if (b != DS_HDLC_FLAG && b != MBUS_LONG_START && b != DS_IEC21_STX) continue;
+        if (b != DS_HDLC_FLAG && b != DS_MBUS_LONG_START && b != DS_IEC21_STX) continue;
         size_t len;
         if (kinds == EIGHT_BIT_FRAMES) len = ds_checked_frame_at(p + i, n - i);
         else if (kinds == SEVEN_BIT_TELEGRAMS) len = b == DS_IEC21_STX ? ds_iec21_telegram_len(p + i, n - i) : 0;
-        else if (kinds == SEVEN_BIT_MBUS) len = b == MBUS_LONG_START ? seven_bit_mbus_at(p + i, n - i) : 0;
+        else if (kinds == SEVEN_BIT_MBUS) len = b == DS_MBUS_LONG_START ? seven_bit_mbus_at(p + i, n - i) : 0;
         else len = b == DS_HDLC_FLAG ? si_seven_bit_hdlc_at(p + i, n - i) : 0;
         if (!len) continue;
         fc->frames++;
@@ -369,7 +369,7 @@ static size_t find_near_miss(const uint8_t *p, size_t n, uint64_t *at)
     int alone = 0;
     uint64_t first_hdlc = 0, first_mbus = 0;
     for (size_t i = 0; i + 4 <= n; i++) {
-        if (p[i] == MBUS_LONG_START && p[i + 3] == MBUS_LONG_START && p[i + 1] == p[i + 2] && p[i + 1] >= 3 &&
+        if (p[i] == DS_MBUS_LONG_START && p[i + 3] == DS_MBUS_LONG_START && p[i + 1] == p[i + 2] && p[i + 1] >= 3 &&
             ds_probe_mbus(p + i, n - i) != DS_PROBE_FRAME && mbus++ == 0)
             first_mbus = i;
         if (p[i] == DS_HDLC_FLAG && (p[i + 1] & 0xF0u) == 0xA0u) {
@@ -425,7 +425,7 @@ static void no_frames_verdict(ds_serial_inference *out, const uint8_t *p, size_t
 {
     size_t hist[256];
     out->entropy = si_entropy_bits(p, n, hist);
-    out->flag_bytes = hist[DS_HDLC_FLAG] + hist[MBUS_LONG_START] + hist[DS_IEC21_STX];
+    out->flag_bytes = hist[DS_HDLC_FLAG] + hist[DS_MBUS_LONG_START] + hist[DS_IEC21_STX];
     /* the entropy of n bytes drawn evenly falls short of 8 bits by about 255 / (2 n ln 2) */
     double corrected = n ? out->entropy + 255.0 / (2.0 * (double)n * log(2.0)) : 0;
     uint64_t at;
@@ -434,7 +434,7 @@ static void no_frames_verdict(ds_serial_inference *out, const uint8_t *p, size_t
         out->verdict = DS_SERIAL_NEAR_MISS;
         out->code = DS_D_SERIAL_NEAR_MISS;
         out->near_miss_offset = at;
-        if (p[at] == MBUS_LONG_START)
+        if (p[at] == DS_MBUS_LONG_START)
             snprintf(out->why, sizeof out->why,
                      "an M-Bus header 68 %02X %02X 68 at offset %llu, but its checksum or stop byte is wrong, and no "
                      "setting tried gives frames with good checks",

@@ -14,8 +14,7 @@
 #include <stdint.h>
 #include "dlmscope/serial_infer.h"
 
-#define MBUS_LONG_START 0x68u
-#define MBUS_STOP 0x16u
+#include "link/framer_int.h" /* DS_MBUS_LONG_START, DS_MBUS_STOP */
 
 typedef struct frame_count {
     size_t frames, bytes, longest;

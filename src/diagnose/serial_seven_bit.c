@@ -21,7 +21,6 @@
 #include "link/hdlc.h"
 #include "link/llc.h"
 
-#define HDLC_FLAG 0x7Eu
 #define FORMAT_TYPE_A 0xA0u
 #define MAX_ADDRESS_BYTES 4u
 /* the header bytes whose bit 7 may be set back before the HCS tells too little */
@@ -64,7 +63,7 @@ static size_t address_len(const uint8_t *a, size_t avail)
  * length byte leaves: its length with both flags, or 0. */
 static size_t frame_with_length(const uint8_t *s, size_t avail, size_t len)
 {
-    if (len < DS_HDLC_MIN_LEN || len + 2 > avail || s[len + 1] != HDLC_FLAG) return 0;
+    if (len < DS_HDLC_MIN_LEN || len + 2 > avail || s[len + 1] != DS_HDLC_FLAG) return 0;
     /* the content: format, addresses, control, HCS; the format's bit 7 is known (type A) */
     uint8_t c[2 + 2 * MAX_ADDRESS_BYTES + 1 + 2];
     c[0] = (uint8_t)(s[1] | FORMAT_TYPE_A);
@@ -81,7 +80,7 @@ static size_t frame_with_length(const uint8_t *s, size_t avail, size_t len)
 
 size_t si_seven_bit_hdlc_at(const uint8_t *s, size_t avail)
 {
-    if (avail < 3 || s[0] != HDLC_FLAG || (s[1] & 0xF0u) != (FORMAT_TYPE_A & 0x7Fu)) return 0;
+    if (avail < 3 || s[0] != DS_HDLC_FLAG || (s[1] & 0xF0u) != (FORMAT_TYPE_A & 0x7Fu)) return 0;
     size_t len = (size_t)(s[1] & 0x07u) << 8 | s[2];
     size_t got = frame_with_length(s, avail, len);
     return got ? got : frame_with_length(s, avail, len | 0x80u);

@@ -6,11 +6,11 @@
 
 #include "apdu/apdu_tags.h"
 #include "link/envelope.h"
+#include "link/framer_int.h" /* the M-Bus start and stop bytes */
 #include "link/hdlc.h"
 #include "link/llc.h"
 
 #define WRAPPER_HEADER 8u
-#define MBUS_STOP 0x16u
 #define MBUS_PUSH_CONTROL 0x53u /* SND_UD */
 #define MBUS_BROADCAST 0xFFu
 #define HDLC_FIXED 7u   /* FMT(2) + CTRL + FCS(2) + the two flags */
@@ -378,7 +378,7 @@ static int encode_mbus(ds_enc *enc, const xmlNode *env, ds_apdu_encode_fn apdu_f
         return ds_buf_append(out, &ack, 1) ? ds_enc_fail(enc, env, "<WiredMBus>: output too large") : 0;
     }
     if (rc == 0 && bare && have_c && have_a) { /* short frame 10 C A CS 16 */
-        const uint8_t frame[5] = {0x10, c_field, a_field, (uint8_t)(c_field + a_field), MBUS_STOP};
+        const uint8_t frame[5] = {DS_MBUS_SHORT_START, c_field, a_field, (uint8_t)(c_field + a_field), DS_MBUS_STOP};
         ds_buf_free(&payload);
         return ds_buf_append(out, frame, sizeof frame) ? ds_enc_fail(enc, env, "<WiredMBus>: output too large") : 0;
     }
@@ -398,13 +398,13 @@ static int encode_mbus(ds_enc *enc, const xmlNode *env, ds_apdu_encode_fn apdu_f
     if (rc == 0 && (payload.failed || mbus_l_field(user_len, &l)))
         rc = ds_enc_fail(enc, env, "<WiredMBus>: %zu user bytes do not fit in one telegram", user_len);
     if (rc == 0) {
-        uint8_t head[9] = {0x68, l, l, 0x68, c_field, a_field, ci, stsap, dtsap};
+        uint8_t head[9] = {DS_MBUS_LONG_START, l, l, DS_MBUS_LONG_START, c_field, a_field, ci, stsap, dtsap};
         size_t head_len = have_s ? 9u : 7u;
         size_t start = out->len;
         unsigned sum = 0;
         for (size_t i = 4; i < head_len; i++) sum += head[i];
         for (size_t i = 0; i < payload.len; i++) sum += payload.p[i];
-        uint8_t tail[2] = {(uint8_t)sum, MBUS_STOP};
+        uint8_t tail[2] = {(uint8_t)sum, DS_MBUS_STOP};
         info->has_next = has_next;
         info->body_offset = start + head_len;
         info->body_len = payload.len;

@@ -5,7 +5,6 @@
 #include "link/hdlc.h"
 #include "link/iec21.h"
 
-#define MBUS_LONG_START 0x68u
 #define MBUS_OVERHEAD 6u /* 68 L L 68 .. CS 16 */
 
 size_t ds_checked_frame_at(const uint8_t *s, size_t avail)
@@ -15,7 +14,7 @@ size_t ds_checked_frame_at(const uint8_t *s, size_t avail)
         if (avail < 3 || ds_probe_hdlc(s, avail) != DS_PROBE_FRAME) return 0;
         return (size_t)((s[1] & 0x07u) << 8 | s[2]) + 2;
     }
-    if (s[0] == MBUS_LONG_START) {
+    if (s[0] == DS_MBUS_LONG_START) {
         if (avail < 4 || ds_probe_mbus(s, avail) != DS_PROBE_FRAME) return 0;
         return (size_t)s[1] + MBUS_OVERHEAD;
     }

@@ -114,6 +114,8 @@ ds_probe_result ds_probe_mbus(const uint8_t *s, size_t avail);
 
 #define DS_MBUS_ACK_CHAR 0xE5u
 #define DS_MBUS_SHORT_START 0x10u
+#define DS_MBUS_LONG_START 0x68u
+#define DS_MBUS_STOP 0x16u
 
 /* Readers: the bytes at buffer index p (avail of them pending) start with
  * the framing's first byte. final: no more bytes will come for this record. */

@@ -5,8 +5,6 @@
 
 #include <string.h>
 
-#define MBUS_START 0x68u
-#define MBUS_STOP 0x16u
 #define MBUS_OVERHEAD 6u      /* 68 L L 68 ... CS 16 */
 #define MBUS_MIN_L 3u         /* C A CI */
 #define MBUS_DLMS_MIN_L 5u    /* C A CI STSAP DTSAP */
@@ -38,7 +36,7 @@ static uint8_t checksum(const uint8_t *s, size_t user_len)
 
 static int checksum_ok(const uint8_t *s, size_t user_len) { return checksum(s, user_len) == s[4 + user_len]; }
 
-static int stop_ok(const uint8_t *s, size_t user_len) { return s[5 + user_len] == MBUS_STOP; }
+static int stop_ok(const uint8_t *s, size_t user_len) { return s[5 + user_len] == DS_MBUS_STOP; }
 
 /* Delivers a frame of user_len user bytes (C..last data byte), of which the
  * buffer holds `have` frame bytes. */
@@ -96,7 +94,7 @@ ds_try_result ds_try_mbus(ds_framer *fr, size_t p, size_t avail, int final, size
 {
     const uint8_t *s = fr->buf + p;
     if (avail < 4) return final ? DS_TRY_NOT_FRAME : DS_TRY_NEED_MORE;
-    if (s[1] != s[2] || s[3] != MBUS_START) return DS_TRY_NOT_FRAME;
+    if (s[1] != s[2] || s[3] != DS_MBUS_LONG_START) return DS_TRY_NOT_FRAME;
     size_t l = s[1];
     int plain_cs = 0, plain_stop = 0;
     if (l >= MBUS_MIN_L) {
@@ -144,10 +142,10 @@ ds_probe_result ds_probe_mbus(const uint8_t *s, size_t avail)
 {
     if (s[0] == DS_MBUS_SHORT_START) {
         if (avail < MBUS_SHORT_LEN) return DS_PROBE_MAYBE;
-        return (uint8_t)(s[1] + s[2]) == s[3] && s[4] == MBUS_STOP ? DS_PROBE_FRAME : DS_PROBE_NO;
+        return (uint8_t)(s[1] + s[2]) == s[3] && s[4] == DS_MBUS_STOP ? DS_PROBE_FRAME : DS_PROBE_NO;
     }
     if (avail < 4) return DS_PROBE_MAYBE;
-    if (s[1] != s[2] || s[3] != MBUS_START || s[1] < MBUS_MIN_L) return DS_PROBE_NO;
+    if (s[1] != s[2] || s[3] != DS_MBUS_LONG_START || s[1] < MBUS_MIN_L) return DS_PROBE_NO;
     size_t l = s[1];
     if (avail < l + MBUS_OVERHEAD) return DS_PROBE_MAYBE;
     return checksum_ok(s, l) && stop_ok(s, l) ? DS_PROBE_FRAME : DS_PROBE_NO;
