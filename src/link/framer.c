@@ -27,13 +27,13 @@ static const ds_meta no_meta;
  * ever set (find_start() relies on it). Shared by every framer of a kind: a capture holds
  * thousands of framers. */
 static const uint8_t STARTS_HDLC[256] = {[DS_HDLC_FLAG] = 1};
-static const uint8_t STARTS_MBUS[256] = {[0x68] = 1, [DS_MBUS_SHORT_START] = 1};
+static const uint8_t STARTS_MBUS[256] = {[DS_MBUS_LONG_START] = 1, [DS_MBUS_SHORT_START] = 1};
 static const uint8_t STARTS_WRAPPER[256] = {[0x00] = 1};
-static const uint8_t STARTS_ANY[256] = {[DS_HDLC_FLAG] = 1, [0x68] = 1, [DS_MBUS_SHORT_START] = 1, [0x00] = 1};
+static const uint8_t STARTS_ANY[256] = {[DS_HDLC_FLAG] = 1, [DS_MBUS_LONG_START] = 1, [DS_MBUS_SHORT_START] = 1, [0x00] = 1};
 
 int ds_framer_is_sync(uint8_t b)
 {
-    return b == DS_HDLC_FLAG || b == 0x68 || b == DS_MBUS_SHORT_START || b == 0x00 || b == DS_MBUS_ACK_CHAR;
+    return b == DS_HDLC_FLAG || b == DS_MBUS_LONG_START || b == DS_MBUS_SHORT_START || b == 0x00 || b == DS_MBUS_ACK_CHAR;
 }
 
 static void set_starts(ds_framer *fr)
@@ -103,6 +103,15 @@ static void prune_marks(ds_framer *fr, uint64_t oldest)
     fr->nmarks -= keep;
 }
 
+/* Binary bytes with nothing held: every frame and diagnostic to come is at offset or after, so
+ * one mark answers for all of them (the caller knows there is room for one). */
+static void only_mark(ds_framer *fr, uint64_t offset, const ds_meta *meta)
+{
+    fr->marks[0].offset = offset;
+    fr->marks[0].meta = *meta;
+    fr->nmarks = 1;
+}
+
 /* Room for twice as many marks, at most DS_META_MARKS; as it was when memory runs out. */
 static void grow_marks(ds_framer *fr)
 {
@@ -125,9 +134,7 @@ static void add_mark(ds_framer *fr, uint64_t offset, const ds_meta *meta)
          * set without a pruning pass (text keeps the general way: its lines are reported).
          * Before the comparison below: a capture's pieces differ in their time, and one mark
          * answers for every offset whether the meta changed or not */
-        fr->marks[0].offset = offset;
-        fr->marks[0].meta = *meta;
-        fr->nmarks = 1;
+        only_mark(fr, offset, meta);
         return;
     }
     if (fr->nmarks > 0 && meta_equal(&fr->marks[fr->nmarks - 1].meta, meta)) return;
@@ -270,7 +277,7 @@ static int search_frame(ds_framer *fr, int final)
         uint8_t b = fr->buf[i];
         ds_probe_result r;
         if (b == DS_HDLC_FLAG) r = ds_probe_hdlc(fr->buf + i, end - i);
-        else if (b == 0x68 || b == DS_MBUS_SHORT_START) r = ds_probe_mbus(fr->buf + i, end - i);
+        else if (b == DS_MBUS_LONG_START || b == DS_MBUS_SHORT_START) r = ds_probe_mbus(fr->buf + i, end - i);
         else continue;
         if (r == DS_PROBE_FRAME) return 1;
         if (r == DS_PROBE_MAYBE && !final) {
@@ -302,9 +309,9 @@ static void decide_record(ds_framer *fr, int final)
     int framed = 0;
     if (s[0] == DS_HDLC_FLAG) {
         framed = 1;
-    } else if (s[0] == 0x68) {
+    } else if (s[0] == DS_MBUS_LONG_START) {
         need = 4;
-        framed = avail >= 4 && s[1] == s[2] && s[3] == 0x68;
+        framed = avail >= 4 && s[1] == s[2] && s[3] == DS_MBUS_LONG_START;
     } else if (s[0] == 0x00) {
         need = avail >= 2 && s[1] == 0x01 ? 8 : 2;
         framed = avail >= 8 && s[1] == 0x01 && (s[6] | s[7]) != 0;
@@ -342,7 +349,7 @@ static ds_try_result scan_one(ds_framer *fr, size_t p, size_t avail, int final, 
     if (b == DS_HDLC_FLAG && (k == DS_LINK_AUTO || k == DS_LINK_HDLC))
         return ds_try_hdlc(fr, p, avail, final, consumed);
     int mbus = k == DS_LINK_AUTO || k == DS_LINK_MBUS;
-    if (b == 0x68 && mbus) return ds_try_mbus(fr, p, avail, final, consumed);
+    if (b == DS_MBUS_LONG_START && mbus) return ds_try_mbus(fr, p, avail, final, consumed);
     if (b == DS_MBUS_SHORT_START && mbus) return ds_try_mbus_short(fr, p, avail, final, consumed);
     if (b == DS_MBUS_ACK_CHAR && mbus) return ds_try_mbus_ack(fr, p, avail, final, consumed);
     if (b == 0x00 && (k == DS_LINK_WRAPPER || k == DS_LINK_AUTO)) return ds_try_wrapper(fr, p, avail, final, consumed);
@@ -360,11 +367,11 @@ static size_t find_start(const uint8_t *buf, size_t i, size_t end, const uint8_t
 {
     if (i < end && starts[buf[i]]) return i; /* the common case between frames: no noise at all */
 #if defined(__SSE2__)
-    const __m128i flag = _mm_set1_epi8((char)DS_HDLC_FLAG), mbus = _mm_set1_epi8(0x68);
+    const __m128i flag = _mm_set1_epi8((char)DS_HDLC_FLAG), mbus = _mm_set1_epi8((char)DS_MBUS_LONG_START);
     const __m128i zero = _mm_setzero_si128(), one = _mm_set1_epi8(0x01);
     const __m128i short_start = _mm_set1_epi8((char)DS_MBUS_SHORT_START), stop = _mm_set1_epi8(0x16);
     const __m128i use_flag = _mm_set1_epi8(starts[DS_HDLC_FLAG] ? -1 : 0);
-    const __m128i use_mbus = _mm_set1_epi8(starts[0x68] ? -1 : 0), use_zero = _mm_set1_epi8(starts[0x00] ? -1 : 0);
+    const __m128i use_mbus = _mm_set1_epi8(starts[DS_MBUS_LONG_START] ? -1 : 0), use_zero = _mm_set1_epi8(starts[0x00] ? -1 : 0);
     const __m128i use_short = _mm_set1_epi8(starts[DS_MBUS_SHORT_START] ? -1 : 0);
     for (; end - i >= 20; i += 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(buf + i));
@@ -569,9 +576,7 @@ static int feed_binary_piece(ds_framer *fr, const uint8_t *data, size_t len, uin
     drop_fill_flag(fr, data, len);
     if (pending(fr) != 0 || (fr->nmarks != 0 && fr->marks[fr->nmarks - 1].meta.line != 0)) return 0;
     fr->buf_off = offset;
-    fr->marks[0].offset = offset;
-    fr->marks[0].meta = *meta;
-    fr->nmarks = 1;
+    only_mark(fr, offset, meta);
     scan_in_place(fr, data, len);
     return 1;
 }
