@@ -17,7 +17,7 @@ static const char *const CODES[] = {
     DG_APP_METHOD_PARAMETER, DG_ASSOC_REJECTED, DG_IMAGE_TRANSFER, DG_IMAGE_BLOCK_SIZE_NOT_READ,
     DG_IMAGE_BLOCK_TOO_LARGE, DG_IMAGE_INITIATE_REPEATED, DG_IMAGE_MISSING_BLOCK, DG_IMAGE_REPEATED_BLOCK,
     DG_IMAGE_BLOCK_FAILED, DG_IMAGE_VERIFY, DG_IMAGE_ACTIVATE, DG_IMAGE_STATUS, DG_IMAGE_BLOCKS_STATUS,
-    DG_INPUT_NO_FRAMES, DG_SECURITY_HLS_MISMATCH, DG_SECURITY_AUTH_TAG_MISMATCH, DG_SECURITY_IC_REPEATED,
+    DG_INPUT_NO_FRAMES, DG_INPUT_CUT_SHORT, DG_SECURITY_HLS_MISMATCH, DG_SECURITY_AUTH_TAG_MISMATCH, DG_SECURITY_IC_REPEATED,
     DG_SECURITY_IC_DECREASING, DG_SECURITY_NO_KEY, DG_SECURITY_KEY_LOOKS_ASCII, DG_SECURITY_NO_TITLE,
     DG_SECURITY_TOO_SHORT, DG_SECURITY_UNSUPPORTED, DG_SECURITY_KEY_UNWRAP, DG_SECURITY_KEY_AGREEMENT,
     DG_SECURITY_SIGNATURE_MISMATCH, DG_SECURITY_SIGNATURE_UNCHECKED,
@@ -451,6 +451,52 @@ static int wants_values(void *user, const uint8_t *apdu, size_t n, int source)
            apdu[0] == DS_APDU_TAG_INITIATE_RESPONSE;
 }
 
+/* How many bytes (1 to CUT_SHORT_MAX) added at the end make the APDU decode whole, or 0. Zeros
+ * are added: a zero is a valid null-data, a valid length and a valid digit of any number, so an
+ * APDU that is right but for its missing last bytes decodes with them. Random bytes almost never
+ * do: every tag, choice and length before the end must fit. */
+#define CUT_SHORT_MAX 8
+#define CUT_SHORT_APDU_MAX 65536 /* the test copies the APDU: larger records are not tried */
+
+static unsigned apdu_missing_bytes(const uint8_t *apdu, size_t n)
+{
+    if (n == 0 || n > CUT_SHORT_APDU_MAX) return 0;
+    uint8_t *padded = calloc(1, n + CUT_SHORT_MAX);
+    /* the tree cannot have more nodes than the bytes it was read from */
+    ds_value_arena *a = ds_value_arena_new(n + CUT_SHORT_MAX + 1, n + CUT_SHORT_MAX + 1);
+    unsigned missing = 0;
+    if (padded && a) {
+        memcpy(padded, apdu, n);
+        for (unsigned k = 1; k <= CUT_SHORT_MAX && !missing; k++) {
+            ds_value_arena_reset(a);
+            if (ds_value_decode_apdu(a, padded, n + k, NULL, NULL) == 0) missing = k;
+        }
+    }
+    ds_value_arena_free(a);
+    free(padded);
+    return missing;
+}
+
+/* A raw record (a hex line read as one APDU) that is a DLMS APDU with its last bytes lost: a
+ * truncated paste or log line. It is DLMS, so it does not count against the input as a frame
+ * that is not (input.no-frames, and the look at serial settings that follows it). */
+static void raw_record_cut_short(dg_conv *c, const ds_apdu_event *ev)
+{
+    unsigned missing = apdu_missing_bytes(ev->apdu, ev->len);
+    if (!missing) return;
+    c->cut_short++;
+    dg_finding b;
+    dg_begin(&b, c, DG_INPUT_CUT_SHORT, DS_SEV_WARNING);
+    dg_at(&b, ev->frame, ev->offset);
+    dg_message(&b, "the %s of %zu byte(s) decodes whole with %u byte(s) added at its end: it was cut short",
+               ds_apdu_tag(ev->apdu[0])->service ? ds_apdu_tag(ev->apdu[0])->service : "APDU", ev->len, missing);
+    dg_hint(&b, "the record lost its last byte(s): a paste or log line cut off, or a frame that broke off; "
+                "take the bytes again from their source");
+    dg_num(&b, "missing", missing);
+    dg_num(&b, "apdu_length", ev->len);
+    dg_emit(&b);
+}
+
 static void on_apdu(void *user, const ds_apdu_event *ev)
 {
     dg_conv *c = user;
@@ -460,6 +506,8 @@ static void on_apdu(void *user, const ds_apdu_event *ev)
         if (!ev->value_error && !c->raw_bad) {
             c->good_frames++;
             c->raw_counted = 1;
+        } else if (ev->value_error && ev->len > 0) {
+            raw_record_cut_short(c, ev);
         }
         c->raw_pending = 0;
     }
@@ -658,7 +706,8 @@ void ds_diagnoser_end(ds_diagnoser *g)
     for (size_t i = 0; i < g->nconvs; i++) {
         conv_end(g->convs[i]);
         frames += g->convs[i]->frames;
-        good += g->convs[i]->good_frames;
+        /* a record cut short is a DLMS APDU: damaged, but no sign of a wrong serial setting */
+        good += g->convs[i]->good_frames + g->convs[i]->cut_short;
         bytes += g->convs[i]->bytes;
     }
     /* "few": fewer than one frame in two good, and not one good frame per kilobyte */

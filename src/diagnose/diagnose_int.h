@@ -53,6 +53,7 @@
 #define DG_IMAGE_STATUS "image.status"
 #define DG_IMAGE_BLOCKS_STATUS "image.blocks-status"
 #define DG_INPUT_NO_FRAMES "input.no-frames"
+#define DG_INPUT_CUT_SHORT "input.cut-short"
 #define DG_SECURITY_HLS_MISMATCH "security.hls-mismatch"
 #define DG_SECURITY_AUTH_TAG_MISMATCH "security.auth-tag-mismatch"
 #define DG_SECURITY_IC_REPEATED "security.ic-repeated"
@@ -188,6 +189,7 @@ struct dg_conv {
     char endpoints[2][64];     /* a capture's two ends ("addr:port"), from the first frame */
     /* link */
     uint64_t frames, good_frames, bytes;
+    uint64_t cut_short;        /* raw records whose APDU decodes whole with a few bytes added: DLMS, damaged */
     int raw_pending;           /* a raw record whose APDU has not come yet: valid only if it decodes */
     int raw_counted;           /* the current raw record was counted valid (an error after its APDU undoes it) */
     int raw_bad;               /* an error came on the current raw record: it is not valid (random bytes

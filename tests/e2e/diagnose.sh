@@ -190,6 +190,18 @@ case_ session-with-pushes 0 "" "$TMP/session-with-pushes.log"
 case_ corpus-dm 0 "link.dm warning 1" "$C/CS-gurux-dm-4byte.hex"
 case_ corpus-bad-fcs 1 "link.fcs error 1; input.no-frames error 0; serial.near-miss warning 0" "$C/BRK-gurux-bad-fcs-4byte.hex"
 case_ corpus-truncated 1 "link.truncated error 1; input.no-frames error 0; serial.not-dlms warning 0" "$C/BRK-amshan-truncated.hex"
+# raw APDUs that lost their last byte (by hand: C4 02 C1 .. 00 82 04 9E announces 1182 bytes of raw data
+# with 1181 left; 21 30 announces 48 bytes with 47 left): DLMS cut short, not a wrong serial setting
+case_ corpus-cut-short 1 "data.bad-length error 1; input.cut-short warning 1; service.unanswered-response warning 1" \
+    "$C/BRK-u9n-get-response-bad-length.hex"
+has corpus-cut-short '"message": "the get-response of 1193 byte(s) decodes whole with 1 byte(s) added at its end: it was cut short"'
+has corpus-cut-short '"missing": 1, "apdu_length": 1193'
+hasnt corpus-cut-short '"code": "serial.'
+hasnt corpus-cut-short 'input.no-frames'
+case_ corpus-initreq-cut-short 1 "apdu.truncated error 1; input.cut-short warning 1; service.no-answer warning 1" \
+    "$C/BRK-gb-glo-initreq-truncated.hex"
+has corpus-initreq-cut-short '"missing": 1, "apdu_length": 49'
+hasnt corpus-initreq-cut-short '"code": "serial.'
 case_ corpus-exception 1 "service.unanswered-response warning 1; app.exception error 1" "$C/CS-gosem-exception-response.hex"
 has corpus-exception '"state_error": "ServiceNotAllowed", "service_error": "ServiceNotSupported"'
 case_ corpus-cse 1 "service.unanswered-response warning 1; app.confirmed-service-error error 1" \
