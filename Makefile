@@ -234,6 +234,11 @@ build/release/dlmscope-serial-matrix: tests/bench/serial_matrix.c build/release/
 	@mkdir -p $(dir $@)
 	$(CC) $(RELEASE_CFLAGS) $< -o $@ build/release/libdlmscope.a $(LIBS)
 
+# the matrix's false-verdict guard: chunks of program files must get no setting verdict
+build/release/dlmscope-serial-programs: tests/bench/serial_programs.c build/release/libdlmscope.a
+	@mkdir -p $(dir $@)
+	$(CC) $(RELEASE_CFLAGS) $< -o $@ build/release/libdlmscope.a $(LIBS)
+
 serial-matrix: build/release/dlmscope-serial-matrix
 	@build/release/dlmscope-serial-matrix
 
