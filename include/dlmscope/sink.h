@@ -104,6 +104,13 @@ struct ds_sink {
     void (*flush)(ds_sink *s);
     /* A frame begins: its elements follow. May be NULL (the XML writers need nothing). */
     void (*frame_begin)(ds_sink *s, const ds_sink_frame *f);
+    /* open() of an element whose attributes after the first nhead are also given as the text an
+     * XML writer writes for them (run, run_len: ` Direction="ToServer" Time="..." From="a"
+     * To="b"`, a capture's frame envelope, its From and To made once per connection side by
+     * ds_xml_attrs_run()): an XML writer copies run instead of writing them one by one. May be
+     * NULL (the writers that are not the Gurux XML one): open() is called with them all. */
+    void (*open_run)(ds_sink *s, const char *name, size_t name_len, const ds_attr *attrs, size_t nhead,
+                     const char *run, size_t run_len, unsigned flags);
 };
 
 /* Gurux simple-XML writer on a stdio stream (not closed by the sink). */

@@ -99,6 +99,10 @@ static inline void ds_emit_check_plain(const char *text, size_t len, unsigned fl
  * deep; the container is then NOT opened and must not be closed. */
 /* children written at this element's indentation (frame envelopes, <PDU>) */
 int ds_emit_open_flat_len(ds_emit *e, const char *name, size_t name_len, const ds_attr *attrs, size_t nattrs);
+/* ds_emit_open_flat_len() where attrs[nhead..nattrs) are also given as the XML text run: passed
+ * to the sink's open_run when it has one (ds_sink.open_run). */
+int ds_emit_open_flat_run(ds_emit *e, const char *name, size_t name_len, const ds_attr *attrs, size_t nhead,
+                          size_t nattrs, const char *run, size_t run_len);
 int ds_emit_open_attrs_len(ds_emit *e, const char *name, size_t name_len, const ds_attr *attrs, size_t nattrs);
 int ds_emit_open_qty_len(ds_emit *e, const char *name, size_t name_len, uint64_t qty);  /* Qty="h2" or decimal */
 

@@ -193,6 +193,36 @@ static void raw_comment(ds_emit *e, const ds_frame *f)
     if (f->meta.from && f->meta.to) ds_emit_comment(e, "from %s to %s", f->meta.from, f->meta.to);
 }
 
+/* A capture's frame: Direction, Time, From and To as the XML writers write them (ds_sink.open_run),
+ * composed from the text the capture made once per connection side (ds_meta.from_to_xml) and the
+ * words before the time, fixed per direction; every frame of a capture has them all. */
+#define ENVELOPE_RUN_MAX 512 /* the words before the time (32), the time (32), '"', From and To */
+#define DIR_TIME(lit) NAME(" Direction=\"" lit "\" Time=\"")
+static const known_name DIRECTION_TIME_RUNS[] = {
+    [DS_DIR_UNKNOWN] = NAME(" Time=\""),
+    [DS_DIR_TX] = DIR_TIME("TX"),
+    [DS_DIR_RX] = DIR_TIME("RX"),
+    [DS_DIR_TO_SERVER] = DIR_TIME("ToServer"),
+    [DS_DIR_TO_CLIENT] = DIR_TIME("ToClient"),
+};
+
+/* The run's length, 0 when the frame's attributes are not a capture's (they go one by one). out
+ * holds ENVELOPE_RUN_MAX bytes. */
+static size_t capture_run(char *out, const ds_meta *m)
+{
+    size_t ts_len = m->timestamp_len;
+    if (!m->from_to_xml || !m->from || !m->to || ts_len == 0 || ts_len > 32 || !m->timestamp[0] ||
+        (size_t)m->dir >= sizeof DIRECTION_TIME_RUNS / sizeof DIRECTION_TIME_RUNS[0] ||
+        m->from_to_xml_len > ENVELOPE_RUN_MAX - 64)
+        return 0;
+    known_name head = DIRECTION_TIME_RUNS[m->dir];
+    char *o = ds_put_upto32(out, head.text, head.len);
+    o = ds_put_upto32(o, m->timestamp, ts_len);
+    *o++ = '"';
+    o = ds_put_pieces16(o, m->from_to_xml, m->from_to_xml_len);
+    return (size_t)(o - out);
+}
+
 int ds_envelope_open(ds_emit *e, const ds_frame *f)
 {
     const known_name *name = element_name(f->kind);
@@ -216,7 +246,11 @@ int ds_envelope_open(ds_emit *e, const ds_frame *f)
         attrs[n++] = (ds_attr)DS_ATTR_PLAIN("From", m->from, m->from_len ? m->from_len : strlen(m->from));
         attrs[n++] = (ds_attr)DS_ATTR_PLAIN("To", m->to, m->to_len ? m->to_len : strlen(m->to));
     }
-    if (ds_emit_open_flat_len(e, name->text, name->len, attrs, n) != 0) return -1;
+    char run[ENVELOPE_RUN_MAX];
+    size_t run_len = capture_run(run, m);
+    if (run_len ? ds_emit_open_flat_run(e, name->text, name->len, attrs, 1, n, run, run_len)
+                : ds_emit_open_flat_len(e, name->text, name->len, attrs, n))
+        return -1;
     char num[NUM_MAX];
     switch (f->kind) {
     case DS_LINK_HDLC:

@@ -153,18 +153,24 @@ static inline __attribute__((always_inline)) int one_attr_tag_fast(xml_sink *x, 
  * value '"', and the end (" />\n"), every piece at most DS_PIECE_MAX. Reserved before the
  * pieces are measured, so that they are checked and copied in one loop. */
 #define FAST_TAG_ROOM (2 * DS_PIECE_MAX + 1 + FAST_ATTRS_MAX * (2 * DS_PIECE_MAX + 4) + 4)
+/* The longest text of attributes written before (ds_sink.open_run) that a one-pass tag copies. */
+#define FAST_RUN_MAX 512u
 
 /* A start tag with attributes whose values need no escaping (said plain, or found so by a scan)
  * and whose pieces are short, in one pass, `end` closing it as in one_attr_tag_fast(): the same
  * bytes as put_start_with_attrs() would write. Nothing is committed until the whole tag is
- * written, so an attribute found unfit half way leaves the block as it was. Returns 0 when the
- * caller must take another way. */
-static int attrs_tag_fast(xml_sink *x, const char *name, size_t nlen, const ds_attr *attrs, size_t nattrs,
-                          const char *end, size_t end_len)
+ * written, so an attribute found unfit half way leaves the block as it was. The run after them
+ * (ds_sink.open_run: attributes written before) is copied as it is. Returns 0 when
+ * the caller must take another way. */
+static inline __attribute__((always_inline)) int attrs_run_tag_fast(xml_sink *x, const char *name, size_t nlen,
+                                                                    const ds_attr *attrs, size_t nattrs,
+                                                                    const char *run, size_t run_len,
+                                                                    const char *end, size_t end_len)
 {
     ds_wbuf *w = &x->st.w;
     size_t ind = 2 * (size_t)x->st.indent;
-    if (nattrs > FAST_ATTRS_MAX || ind > DS_PIECE_MAX || nlen > DS_PIECE_MAX || !ds_wbuf_fits(w, FAST_TAG_ROOM))
+    if (nattrs > FAST_ATTRS_MAX || ind > DS_PIECE_MAX || nlen > DS_PIECE_MAX || run_len > FAST_RUN_MAX ||
+        !ds_wbuf_fits(w, FAST_TAG_ROOM + run_len))
         return 0;
     char *o = ds_put_indent32(ds_wbuf_tail(w), ind);
     *o++ = '<';
@@ -193,9 +199,17 @@ static int attrs_tag_fast(xml_sink *x, const char *name, size_t nlen, const ds_a
         o = ds_put_upto32(o + 2, v, vlen);
         *o++ = '"';
     }
+    o = ds_put_pieces16(o, run, run_len);
     memcpy(o, end, 4);
     ds_wbuf_commit(w, o + end_len);
     return 1;
+}
+
+/* attrs_run_tag_fast() without a run. */
+static int attrs_tag_fast(xml_sink *x, const char *name, size_t nlen, const ds_attr *attrs, size_t nattrs,
+                          const char *end, size_t end_len)
+{
+    return attrs_run_tag_fast(x, name, nlen, attrs, nattrs, NULL, 0, end, end_len);
 }
 
 /* A tag with attributes, `end` closing it (" >\n" or " />\n"): in one pass when every value
@@ -235,6 +249,25 @@ static void xml_open(ds_sink *s, const char *name, size_t nlen, const ds_attr *a
         return;
     }
     l->v[l->depth++] = flat;  /* room checked above */
+    if (!flat) x->st.indent++;
+}
+
+/* A frame envelope of a capture: len, then Direction, Time, From and To as one run of text, From
+ * and To made once per connection side (ds_sink.open_run). */
+static void xml_open_run(ds_sink *s, const char *name, size_t nlen, const ds_attr *attrs, size_t nhead,
+                         const char *run, size_t run_len, unsigned flags)
+{
+    xml_sink *x = xml_of(s);
+    unsigned char flat = (flags & DS_OPEN_FLAT) != 0;
+    if (ds_levels_push(&x->st.levels, flat) != 0) {
+        x->st.w.error = 1;  /* out of memory: stop, the error is reported by ds_sink_error */
+        return;
+    }
+    if (!attrs_run_tag_fast(x, name, nlen, attrs, nhead, run, run_len, " >\n", 3)) {
+        put_start_with_attrs(x, name, nlen, attrs, nhead);
+        ds_wbuf_write(&x->st.w, run, run_len);
+        ds_wbuf_write(&x->st.w, " >\n", 3);
+    }
     if (!flat) x->st.indent++;
 }
 
@@ -400,6 +433,7 @@ ds_sink *ds_xml_sink_new(FILE *out)
     x->base.begin_document = xml_begin_document;
     x->base.end_document = xml_end_document;
     x->base.open = xml_open;
+    x->base.open_run = xml_open_run;
     x->base.close = xml_close;
     x->base.leaf = xml_leaf;
     x->base.leaf_attrs = xml_leaf_attrs;
