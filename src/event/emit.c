@@ -99,6 +99,7 @@ static void check_run(const ds_attr *attrs, size_t nattrs, const char *run, size
 {
 #ifdef DS_CHECK_CONTRACTS
     char made[512];
+    if (nattrs == 0) return; /* not made: the sink copies the run (ds_emit_takes_run) */
     if (ds_xml_attrs_run(made, sizeof made, attrs, nattrs) != run_len || memcmp(made, run, run_len) != 0) {
         fprintf(stderr, "dlmscope: internal error: an attribute run is not its attributes' text\n");
         abort();

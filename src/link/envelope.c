@@ -223,19 +223,13 @@ static size_t capture_run(char *out, const ds_meta *m)
     return (size_t)(o - out);
 }
 
-int ds_envelope_open(ds_emit *e, const ds_frame *f)
+/* Direction, Time, From and To after attrs[0] (len) as the input says them; returns how many
+ * attributes attrs then holds. */
+static inline __attribute__((always_inline)) size_t meta_attrs(ds_attr *attrs, const ds_meta *m)
 {
-    const known_name *name = element_name(f->kind);
-    if (!name) {
-        raw_comment(e, f);
-        return 0;
-    }
-    char len[NUM_MAX];
-    ds_attr attrs[5] = {DS_ATTR_PLAIN("len", len, fmt_num_len(e, len, frame_len_attr(f)))};
     size_t n = 1;
-    known_name dir = direction_name(f->meta.dir);
+    known_name dir = direction_name(m->dir);
     if (dir.text) attrs[n++] = (ds_attr)DS_ATTR_PLAIN("Direction", dir.text, dir.len);
-    const ds_meta *m = &f->meta;
     if (m->timestamp[0]) { /* text of the input: scanned by the writer, but a capture's own is plain */
         unsigned plain = m->from && m->to ? DS_TEXT_PLAIN : 0;
         attrs[n++] = (ds_attr){"Time", m->timestamp, DS_ATTR_SIZED | plain, sizeof "Time" - 1,
@@ -246,11 +240,39 @@ int ds_envelope_open(ds_emit *e, const ds_frame *f)
         attrs[n++] = (ds_attr)DS_ATTR_PLAIN("From", m->from, m->from_len ? m->from_len : strlen(m->from));
         attrs[n++] = (ds_attr)DS_ATTR_PLAIN("To", m->to, m->to_len ? m->to_len : strlen(m->to));
     }
+    return n;
+}
+
+/* A capture's envelope opened with its run (ds_emit_open_flat_run); -2 when it has none. */
+static inline __attribute__((always_inline)) int open_with_run(ds_emit *e, const known_name *name, ds_attr *attrs,
+                                                             const ds_meta *m)
+{
     char run[ENVELOPE_RUN_MAX];
     size_t run_len = capture_run(run, m);
-    if (run_len ? ds_emit_open_flat_run(e, name->text, name->len, attrs, 1, n, run, run_len)
-                : ds_emit_open_flat_len(e, name->text, name->len, attrs, n))
+    if (!run_len) return -2;
+    /* the attributes the run stands for are made only for a writer that takes them one by one,
+     * and to check the run against them */
+    size_t n = ds_emit_takes_run(e) && !DS_EMIT_CHECKS ? 1 : meta_attrs(attrs, m);
+    return ds_emit_open_flat_run(e, name->text, name->len, attrs, 1, n, run, run_len);
+}
+
+int ds_envelope_open(ds_emit *e, const ds_frame *f)
+{
+    const known_name *name = element_name(f->kind);
+    if (!name) {
+        raw_comment(e, f);
+        return 0;
+    }
+    char len[NUM_MAX];
+    ds_attr attrs[5] = {DS_ATTR_PLAIN("len", len, fmt_num_len(e, len, frame_len_attr(f)))};
+    const ds_meta *m = &f->meta;
+    if (__builtin_expect(m->from_to_xml != NULL, 0)) { /* a capture's: the other inputs' way kept straight */
+        int opened = open_with_run(e, name, attrs, m);
+        if (opened == -2) opened = ds_emit_open_flat_len(e, name->text, name->len, attrs, meta_attrs(attrs, m));
+        if (opened != 0) return -1;
+    } else if (ds_emit_open_flat_len(e, name->text, name->len, attrs, meta_attrs(attrs, m)) != 0) {
         return -1;
+    }
     char num[NUM_MAX];
     switch (f->kind) {
     case DS_LINK_HDLC:
