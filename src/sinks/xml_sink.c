@@ -81,6 +81,9 @@ static inline __attribute__((always_inline)) void put_tag_line(xml_sink *x, cons
     if (!put_tag_line_fast(x, open, open_len, name, nlen)) put_tag_line_slow(x, open, open_len, name, nlen);
 }
 
+/* The longest text of attributes written before (ds_sink.open_run) that a one-pass tag copies. */
+#define FAST_RUN_MAX 512u
+
 static void xml_begin_document(ds_sink *s)
 {
     xml_sink *x = xml_of(s);
@@ -120,18 +123,20 @@ static void put_start_with_attrs(xml_sink *x, const char *name, size_t nlen, con
 }
 
 /* A start tag with one attribute, <Array Qty="02" >, <HDLC len="1E" > or <ConformanceBit
- * Name="Get" />, in one pass and no call, for a value said to be plain (DS_TEXT_PLAIN). `end`
- * is " >\n" or " />\n": four bytes are copied (the first's NUL included), a byte past end_len
- * lands in the slack. Returns 0 when the caller must take another way. */
-static inline __attribute__((always_inline)) int one_attr_tag_fast(xml_sink *x, const char *name, size_t nlen,
-                                                                   const ds_attr *a, const char *end,
-                                                                   size_t end_len)
+ * Name="Get" />, in one pass and no call, for a value said to be plain (DS_TEXT_PLAIN), then the
+ * run of attributes written before when there is one (ds_sink.open_run: a capture's envelope).
+ * `end` is " >\n" or " />\n": four bytes are copied (the first's NUL included), a byte past
+ * end_len lands in the slack. Returns 0 when the caller must take another way. */
+static inline __attribute__((always_inline)) int one_attr_run_tag_fast(xml_sink *x, const char *name, size_t nlen,
+                                                                       const ds_attr *a, const char *run,
+                                                                       size_t run_len, const char *end,
+                                                                       size_t end_len)
 {
     ds_wbuf *w = &x->st.w;
     if (!(a->flags & DS_TEXT_PLAIN)) return 0;
     size_t ind = 2 * (size_t)x->st.indent, alen = ds_attr_name_len(a), vlen = ds_attr_value_len(a);
     if (ind > DS_PIECE_MAX || nlen > DS_PIECE_MAX || alen > DS_PIECE_MAX || vlen > DS_PIECE_MAX ||
-        !ds_wbuf_fits(w, ind + 1 + nlen + 1 + alen + 2 + vlen + 1 + end_len))
+        run_len > FAST_RUN_MAX || !ds_wbuf_fits(w, ind + 1 + nlen + 1 + alen + 2 + vlen + 1 + run_len + end_len))
         return 0;
     char *o = ds_put_indent32(ds_wbuf_tail(w), ind);
     *o++ = '<';
@@ -141,9 +146,17 @@ static inline __attribute__((always_inline)) int one_attr_tag_fast(xml_sink *x, 
     memcpy(o, "=\"", 2);
     o = ds_put_upto32(o + 2, ds_attr_value(a), vlen);
     *o++ = '"';
+    if (run_len) o = ds_put_pieces16(o, run, run_len);
     memcpy(o, end, 4);
     ds_wbuf_commit(w, o + end_len);
     return 1;
+}
+
+static inline __attribute__((always_inline)) int one_attr_tag_fast(xml_sink *x, const char *name, size_t nlen,
+                                                                   const ds_attr *a, const char *end,
+                                                                   size_t end_len)
+{
+    return one_attr_run_tag_fast(x, name, nlen, a, NULL, 0, end, end_len);
 }
 
 /* Most attributes one start tag gets in one pass (a frame envelope has five: len, Direction,
@@ -153,8 +166,6 @@ static inline __attribute__((always_inline)) int one_attr_tag_fast(xml_sink *x, 
  * value '"', and the end (" />\n"), every piece at most DS_PIECE_MAX. Reserved before the
  * pieces are measured, so that they are checked and copied in one loop. */
 #define FAST_TAG_ROOM (2 * DS_PIECE_MAX + 1 + FAST_ATTRS_MAX * (2 * DS_PIECE_MAX + 4) + 4)
-/* The longest text of attributes written before (ds_sink.open_run) that a one-pass tag copies. */
-#define FAST_RUN_MAX 512u
 
 /* A start tag with attributes whose values need no escaping (said plain, or found so by a scan)
  * and whose pieces are short, in one pass, `end` closing it as in one_attr_tag_fast(): the same
@@ -263,7 +274,9 @@ static void xml_open_run(ds_sink *s, const char *name, size_t nlen, const ds_att
         x->st.w.error = 1;  /* out of memory: stop, the error is reported by ds_sink_error */
         return;
     }
-    if (!attrs_run_tag_fast(x, name, nlen, attrs, nhead, run, run_len, " >\n", 3)) {
+    int written = nhead == 1 ? one_attr_run_tag_fast(x, name, nlen, attrs, run, run_len, " >\n", 3)
+                             : attrs_run_tag_fast(x, name, nlen, attrs, nhead, run, run_len, " >\n", 3);
+    if (!written) {
         put_start_with_attrs(x, name, nlen, attrs, nhead);
         ds_wbuf_write(&x->st.w, run, run_len);
         ds_wbuf_write(&x->st.w, " >\n", 3);
