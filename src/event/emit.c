@@ -94,13 +94,20 @@ int ds_emit_open_flat_len(ds_emit *e, const char *name, size_t name_len, const d
     return 0;
 }
 
-/* A run of attributes is the very text the XML writers write for them (ds_xml_attrs_run). */
-static void check_run(const ds_attr *attrs, size_t nattrs, const char *run, size_t run_len)
+/* A run of attributes, its pieces joined, is the very text the XML writers write for them
+ * (ds_xml_attrs_run). */
+static void check_run(const ds_attr *attrs, size_t nattrs, const ds_attr_run *run)
 {
 #ifdef DS_CHECK_CONTRACTS
-    char made[512];
+    char made[512], joined[512];
     if (nattrs == 0) return; /* not made: the sink copies the run (ds_emit_takes_run) */
-    if (ds_xml_attrs_run(made, sizeof made, attrs, nattrs) != run_len || memcmp(made, run, run_len) != 0) {
+    size_t made_len = ds_xml_attrs_run(made, sizeof made, attrs, nattrs), len = 0;
+    for (size_t i = 0; i < DS_ATTR_RUN_PIECES; i++) {
+        if (run->len[i] > sizeof joined - len || (i < DS_ATTR_RUN_PIECES - 1 && run->len[i] > 32)) abort();
+        memcpy(joined + len, run->text[i], run->len[i]);
+        len += run->len[i];
+    }
+    if (made_len != len || memcmp(made, joined, len) != 0) {
         fprintf(stderr, "dlmscope: internal error: an attribute run is not its attributes' text\n");
         abort();
     }
@@ -108,17 +115,16 @@ static void check_run(const ds_attr *attrs, size_t nattrs, const char *run, size
     (void)attrs;
     (void)nattrs;
     (void)run;
-    (void)run_len;
 #endif
 }
 
 int ds_emit_open_flat_run(ds_emit *e, const char *name, size_t name_len, const ds_attr *attrs, size_t nhead,
-                          size_t nattrs, const char *run, size_t run_len)
+                          size_t nattrs, const ds_attr_run *run)
 {
     check_attrs(attrs, nattrs);
-    check_run(attrs + nhead, nattrs - nhead, run, run_len);
+    check_run(attrs + nhead, nattrs - nhead, run);
     if (ds_emit_enter(e)) return -1;
-    if (e->sink->open_run) e->sink->open_run(e->sink, name, name_len, attrs, nhead, run, run_len, DS_OPEN_FLAT);
+    if (e->sink->open_run) e->sink->open_run(e->sink, name, name_len, attrs, nhead, run, DS_OPEN_FLAT);
     else e->sink->open(e->sink, name, name_len, attrs, nattrs, DS_OPEN_FLAT);
     return 0;
 }

@@ -104,7 +104,7 @@ int ds_emit_open_flat_len(ds_emit *e, const char *name, size_t name_len, const d
  * to its open(). attrs[nhead..nattrs), when made (nattrs > nhead), are checked against the run in
  * the builds with DS_CHECK_CONTRACTS. */
 int ds_emit_open_flat_run(ds_emit *e, const char *name, size_t name_len, const ds_attr *attrs, size_t nhead,
-                          size_t nattrs, const char *run, size_t run_len);
+                          size_t nattrs, const ds_attr_run *run);
 int ds_emit_open_attrs_len(ds_emit *e, const char *name, size_t name_len, const ds_attr *attrs, size_t nattrs);
 int ds_emit_open_qty_len(ds_emit *e, const char *name, size_t name_len, uint64_t qty);  /* Qty="h2" or decimal */
 

@@ -196,7 +196,6 @@ static void raw_comment(ds_emit *e, const ds_frame *f)
 /* A capture's frame: Direction, Time, From and To as the XML writers write them (ds_sink.open_run),
  * composed from the text the capture made once per connection side (ds_meta.from_to_xml) and the
  * words before the time, fixed per direction; every frame of a capture has them all. */
-#define ENVELOPE_RUN_MAX 512 /* the words before the time (32), the time (32), '"', From and To */
 #define DIR_TIME(lit) NAME(" Direction=\"" lit "\" Time=\"")
 static const known_name DIRECTION_TIME_RUNS[] = {
     [DS_DIR_UNKNOWN] = NAME(" Time=\""),
@@ -206,21 +205,16 @@ static const known_name DIRECTION_TIME_RUNS[] = {
     [DS_DIR_TO_CLIENT] = DIR_TIME("ToClient"),
 };
 
-/* The run's length, 0 when the frame's attributes are not a capture's (they go one by one). out
- * holds ENVELOPE_RUN_MAX bytes. */
-static size_t capture_run(char *out, const ds_meta *m)
+/* The run's pieces: 0 when the frame's attributes are not a capture's (they go one by one). */
+static int capture_run(ds_attr_run *run, const ds_meta *m)
 {
     size_t ts_len = m->timestamp_len;
     if (!m->from_to_xml || !m->from || !m->to || ts_len == 0 || ts_len > 32 || !m->timestamp[0] ||
-        (size_t)m->dir >= sizeof DIRECTION_TIME_RUNS / sizeof DIRECTION_TIME_RUNS[0] ||
-        m->from_to_xml_len > ENVELOPE_RUN_MAX - 64)
+        (size_t)m->dir >= sizeof DIRECTION_TIME_RUNS / sizeof DIRECTION_TIME_RUNS[0])
         return 0;
     known_name head = DIRECTION_TIME_RUNS[m->dir];
-    char *o = ds_put_upto32(out, head.text, head.len);
-    o = ds_put_upto32(o, m->timestamp, ts_len);
-    *o++ = '"';
-    o = ds_put_pieces16(o, m->from_to_xml, m->from_to_xml_len);
-    return (size_t)(o - out);
+    *run = (ds_attr_run){{head.text, m->timestamp, "\"", m->from_to_xml}, {head.len, ts_len, 1, m->from_to_xml_len}};
+    return 1;
 }
 
 /* Direction, Time, From and To after attrs[0] (len) as the input says them; returns how many
@@ -247,13 +241,12 @@ static inline __attribute__((always_inline)) size_t meta_attrs(ds_attr *attrs, c
 static inline __attribute__((always_inline)) int open_with_run(ds_emit *e, const known_name *name, ds_attr *attrs,
                                                              const ds_meta *m)
 {
-    char run[ENVELOPE_RUN_MAX];
-    size_t run_len = capture_run(run, m);
-    if (!run_len) return -2;
+    ds_attr_run run;
+    if (!capture_run(&run, m)) return -2;
     /* the attributes the run stands for are made only for a writer that takes them one by one,
      * and to check the run against them */
     size_t n = ds_emit_takes_run(e) && !DS_EMIT_CHECKS ? 1 : meta_attrs(attrs, m);
-    return ds_emit_open_flat_run(e, name->text, name->len, attrs, 1, n, run, run_len);
+    return ds_emit_open_flat_run(e, name->text, name->len, attrs, 1, n, &run);
 }
 
 int ds_envelope_open(ds_emit *e, const ds_frame *f)

@@ -81,8 +81,10 @@ static inline __attribute__((always_inline)) void put_tag_line(xml_sink *x, cons
     if (!put_tag_line_fast(x, open, open_len, name, nlen)) put_tag_line_slow(x, open, open_len, name, nlen);
 }
 
-/* The longest text of attributes written before (ds_sink.open_run) that a one-pass tag copies. */
+/* The longest last piece of a run of attributes written before (ds_sink.open_run) that a one-pass
+ * tag copies, and the room a run takes at most (its first three pieces are short). */
 #define FAST_RUN_MAX 512u
+#define FAST_RUN_ROOM (3 * DS_PIECE_MAX + FAST_RUN_MAX)
 
 static void xml_begin_document(ds_sink *s)
 {
@@ -128,15 +130,17 @@ static void put_start_with_attrs(xml_sink *x, const char *name, size_t nlen, con
  * `end` is " >\n" or " />\n": four bytes are copied (the first's NUL included), a byte past
  * end_len lands in the slack. Returns 0 when the caller must take another way. */
 static inline __attribute__((always_inline)) int one_attr_run_tag_fast(xml_sink *x, const char *name, size_t nlen,
-                                                                       const ds_attr *a, const char *run,
-                                                                       size_t run_len, const char *end,
-                                                                       size_t end_len)
+                                                                       const ds_attr *a, const ds_attr_run *run,
+                                                                       const char *end, size_t end_len)
 {
     ds_wbuf *w = &x->st.w;
     if (!(a->flags & DS_TEXT_PLAIN)) return 0;
     size_t ind = 2 * (size_t)x->st.indent, alen = ds_attr_name_len(a), vlen = ds_attr_value_len(a);
     if (ind > DS_PIECE_MAX || nlen > DS_PIECE_MAX || alen > DS_PIECE_MAX || vlen > DS_PIECE_MAX ||
-        run_len > FAST_RUN_MAX || !ds_wbuf_fits(w, ind + 1 + nlen + 1 + alen + 2 + vlen + 1 + run_len + end_len))
+        !ds_wbuf_fits(w, ind + 1 + nlen + 1 + alen + 2 + vlen + 1 + end_len + (run ? FAST_RUN_ROOM : 0)))
+        return 0;
+    if (run && (run->len[0] > DS_PIECE_MAX || run->len[1] > DS_PIECE_MAX || run->len[2] > DS_PIECE_MAX ||
+                run->len[3] > FAST_RUN_MAX))
         return 0;
     char *o = ds_put_indent32(ds_wbuf_tail(w), ind);
     *o++ = '<';
@@ -146,7 +150,12 @@ static inline __attribute__((always_inline)) int one_attr_run_tag_fast(xml_sink 
     memcpy(o, "=\"", 2);
     o = ds_put_upto32(o + 2, ds_attr_value(a), vlen);
     *o++ = '"';
-    if (run_len) o = ds_put_pieces16(o, run, run_len);
+    if (run) {
+        o = ds_put_upto32(o, run->text[0], run->len[0]);
+        o = ds_put_upto32(o, run->text[1], run->len[1]);
+        o = ds_put_upto32(o, run->text[2], run->len[2]);
+        o = ds_put_pieces16(o, run->text[3], run->len[3]);
+    }
     memcpy(o, end, 4);
     ds_wbuf_commit(w, o + end_len);
     return 1;
@@ -156,7 +165,7 @@ static inline __attribute__((always_inline)) int one_attr_tag_fast(xml_sink *x, 
                                                                    const ds_attr *a, const char *end,
                                                                    size_t end_len)
 {
-    return one_attr_run_tag_fast(x, name, nlen, a, NULL, 0, end, end_len);
+    return one_attr_run_tag_fast(x, name, nlen, a, NULL, end, end_len);
 }
 
 /* Most attributes one start tag gets in one pass (a frame envelope has five: len, Direction,
@@ -170,18 +179,14 @@ static inline __attribute__((always_inline)) int one_attr_tag_fast(xml_sink *x, 
 /* A start tag with attributes whose values need no escaping (said plain, or found so by a scan)
  * and whose pieces are short, in one pass, `end` closing it as in one_attr_tag_fast(): the same
  * bytes as put_start_with_attrs() would write. Nothing is committed until the whole tag is
- * written, so an attribute found unfit half way leaves the block as it was. The run after them
- * (ds_sink.open_run: attributes written before) is copied as it is. Returns 0 when
- * the caller must take another way. */
-static inline __attribute__((always_inline)) int attrs_run_tag_fast(xml_sink *x, const char *name, size_t nlen,
-                                                                    const ds_attr *attrs, size_t nattrs,
-                                                                    const char *run, size_t run_len,
-                                                                    const char *end, size_t end_len)
+ * written, so an attribute found unfit half way leaves the block as it was. Returns 0 when the
+ * caller must take another way. */
+static int attrs_tag_fast(xml_sink *x, const char *name, size_t nlen, const ds_attr *attrs, size_t nattrs,
+                          const char *end, size_t end_len)
 {
     ds_wbuf *w = &x->st.w;
     size_t ind = 2 * (size_t)x->st.indent;
-    if (nattrs > FAST_ATTRS_MAX || ind > DS_PIECE_MAX || nlen > DS_PIECE_MAX || run_len > FAST_RUN_MAX ||
-        !ds_wbuf_fits(w, FAST_TAG_ROOM + run_len))
+    if (nattrs > FAST_ATTRS_MAX || ind > DS_PIECE_MAX || nlen > DS_PIECE_MAX || !ds_wbuf_fits(w, FAST_TAG_ROOM))
         return 0;
     char *o = ds_put_indent32(ds_wbuf_tail(w), ind);
     *o++ = '<';
@@ -210,18 +215,11 @@ static inline __attribute__((always_inline)) int attrs_run_tag_fast(xml_sink *x,
         o = ds_put_upto32(o + 2, v, vlen);
         *o++ = '"';
     }
-    o = ds_put_pieces16(o, run, run_len);
     memcpy(o, end, 4);
     ds_wbuf_commit(w, o + end_len);
     return 1;
 }
 
-/* attrs_run_tag_fast() without a run. */
-static int attrs_tag_fast(xml_sink *x, const char *name, size_t nlen, const ds_attr *attrs, size_t nattrs,
-                          const char *end, size_t end_len)
-{
-    return attrs_run_tag_fast(x, name, nlen, attrs, nattrs, NULL, 0, end, end_len);
-}
 
 /* A tag with attributes, `end` closing it (" >\n" or " />\n"): in one pass when every value
  * needs no escaping and the line fits the block, else piece by piece with escaping. */
@@ -263,10 +261,10 @@ static void xml_open(ds_sink *s, const char *name, size_t nlen, const ds_attr *a
     if (!flat) x->st.indent++;
 }
 
-/* A frame envelope of a capture: len, then Direction, Time, From and To as one run of text, From
- * and To made once per connection side (ds_sink.open_run). */
+/* A frame envelope of a capture: len, then Direction, Time, From and To as a run of text in
+ * pieces, From and To made once per connection side (ds_sink.open_run). */
 static void xml_open_run(ds_sink *s, const char *name, size_t nlen, const ds_attr *attrs, size_t nhead,
-                         const char *run, size_t run_len, unsigned flags)
+                         const ds_attr_run *run, unsigned flags)
 {
     xml_sink *x = xml_of(s);
     unsigned char flat = (flags & DS_OPEN_FLAT) != 0;
@@ -274,11 +272,9 @@ static void xml_open_run(ds_sink *s, const char *name, size_t nlen, const ds_att
         x->st.w.error = 1;  /* out of memory: stop, the error is reported by ds_sink_error */
         return;
     }
-    int written = nhead == 1 ? one_attr_run_tag_fast(x, name, nlen, attrs, run, run_len, " >\n", 3)
-                             : attrs_run_tag_fast(x, name, nlen, attrs, nhead, run, run_len, " >\n", 3);
-    if (!written) {
+    if (nhead != 1 || !one_attr_run_tag_fast(x, name, nlen, attrs, run, " >\n", 3)) {
         put_start_with_attrs(x, name, nlen, attrs, nhead);
-        ds_wbuf_write(&x->st.w, run, run_len);
+        for (size_t i = 0; i < DS_ATTR_RUN_PIECES; i++) ds_wbuf_write(&x->st.w, run->text[i], run->len[i]);
         ds_wbuf_write(&x->st.w, " >\n", 3);
     }
     if (!flat) x->st.indent++;

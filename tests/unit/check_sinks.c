@@ -405,14 +405,14 @@ START_TEST(xml_without_document)
 }
 END_TEST
 
-/* A capture's envelope: open_run with the attributes after the first given as one run writes the
- * very bytes open() writes with them all, in one pass and when the run is too long for it. */
-static const char *open_both_ways(capture *c, const ds_attr *attrs, size_t nattrs, int with_run, const char *run,
-                                  size_t run_len)
+/* A capture's envelope: open_run with the attributes after the first given as a run of text in
+ * pieces writes the very bytes open() writes with them all, in one pass and when the run is too
+ * long for it. */
+static const char *open_both_ways(capture *c, const ds_attr *attrs, size_t nattrs, const ds_attr_run *run)
 {
     ds_sink *s = capture_start(c, ds_xml_sink_new);
     s->begin_document(s);
-    if (with_run) s->open_run(s, "HDLC", 4, attrs, 1, run, run_len, DS_OPEN_FLAT);
+    if (run) s->open_run(s, "HDLC", 4, attrs, 1, run, DS_OPEN_FLAT);
     else s->open(s, "HDLC", 4, attrs, nattrs, DS_OPEN_FLAT);
     leaf(s, "FrameType", "10");
     s->close(s, "HDLC", 4);
@@ -422,26 +422,30 @@ static const char *open_both_ways(capture *c, const ds_attr *attrs, size_t nattr
 
 START_TEST(xml_open_run_same_as_open)
 {
-    static char long_from[300];
+    static char long_from[700];
     memset(long_from, '1', sizeof long_from - 1);
     const char *froms[] = {"10.0.0.1:4059", "[2001:db8::1]:4059", long_from};
     for (size_t k = 0; k < sizeof froms / sizeof froms[0]; k++) {
         ds_attr attrs[5] = {DS_ATTR_PLAIN("len", "1E", 2), DS_ATTR_PLAIN("Direction", "ToServer", 8),
                             DS_ATTR_PLAIN("Time", "2026-12-07T06:00:00.123456Z", 27),
                             DS_ATTR_PLAIN("From", froms[k], strlen(froms[k])), DS_ATTR_PLAIN("To", "10.0.0.2:50000", 14)};
-        char run[1024];
-        size_t run_len = ds_xml_attrs_run(run, sizeof run, attrs + 1, 4);
-        ck_assert_uint_gt(run_len, 0);
-        capture a, b;
-        const char *plain = open_both_ways(&a, attrs, 5, 0, NULL, 0);
-        const char *with_run = open_both_ways(&b, attrs, 5, 1, run, run_len);
-        ck_assert_str_eq(with_run, plain);
+        char text[1024];
+        size_t len = ds_xml_attrs_run(text, sizeof text, attrs + 1, 4);
+        ck_assert_uint_gt(len, 40);
+        /* all of it in the last piece, and cut in four as the envelope cuts it */
+        ds_attr_run whole = {{"", "", "", text}, {0, 0, 0, len}};
+        ds_attr_run cut = {{text, text + 10, text + 30, text + 31}, {10, 20, 1, len - 31}};
+        capture a, b, c;
+        const char *plain = open_both_ways(&a, attrs, 5, NULL);
+        ck_assert_str_eq(open_both_ways(&b, attrs, 5, &whole), plain);
+        ck_assert_str_eq(open_both_ways(&c, attrs, 5, &cut), plain);
         if (k == 0)
             ck_assert_str_eq(plain, "<Messages>\n<HDLC len=\"1E\" Direction=\"ToServer\" Time=\"2026-12-07T06:00:00.123456Z\" "
                                     "From=\"10.0.0.1:4059\" To=\"10.0.0.2:50000\" >\n<FrameType Value=\"10\" />\n"
                                     "</HDLC>\n</Messages>\n");
         capture_free(&a);
         capture_free(&b);
+        capture_free(&c);
     }
     /* a value that needs escaping, or a run that does not fit: no run (written one by one) */
     ds_attr amp[1] = {DS_ATTR("From", "a&b")};
