@@ -13,7 +13,9 @@
  * enumerated). A signature found right after such an end byte (or at the capture's first
  * byte) at two frame starts or more, where chance would put it (at the capture's own byte
  * shares, over every signature and hypothesis tried) less than once in 2^24, names the
- * inversion; nothing is recovered (statistical).
+ * inversion; nothing is recovered (statistical). The signatures and frame ends do not depend
+ * on the capture (nor on the rate): they are worked out once per process (pthread_once), so a
+ * capture costs only the search.
  *
  * Tried on the serial matrix (tests/bench/serial_matrix.c): inverted 8N1 and 8E1 captures
  * named 44 of 64 (10 before), none wrong. The same search for a sender 2 to 16 times faster
@@ -23,6 +25,7 @@
 #include "diagnose/serial_infer_int.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +41,6 @@ typedef struct signature {
     uint8_t b[SIG_MAX];
     uint8_t len;
     uint16_t from;   /* the first frame start that gives it */
-    uint32_t count;
 } signature;
 
 /* The frame starts tried: the bytes a frame format fixes, L enumerated. */
@@ -110,10 +112,10 @@ typedef struct sig_hyp {
     ds_uart_error_policy policy;
     signature *sig;      /* distinct, sorted */
     size_t n;
+    uint8_t *ends;       /* bit v: a frame can end (before an idle line) on the byte v */
     double evidence;     /* bits: -log2 of the chance of what was found */
     const signature *best;
-    size_t candidates;
-    uint8_t ends[32];    /* bit v: a frame can end (before an idle line) on the byte v */
+    size_t best_count, candidates;
 } sig_hyp;
 
 static int sig_cmp(const void *a, const void *b)
@@ -149,20 +151,17 @@ static void keep_distinct(sig_hyp *sh)
 }
 
 /* Every frame start through a pair of hypotheses that differ in the port's policy only (the
- * keeping one first); their distinct signatures of SIG_MIN characters or more. */
+ * keeping one first); their distinct signatures of SIG_MIN characters or more, into their sig
+ * (room for N_FRAME_STARTS). */
 static int signatures_of(sig_hyp pair[2], ds_uart_line *l)
 {
-    for (int p = 0; p < 2; p++) {
-        pair[p].sig = malloc(N_FRAME_STARTS * sizeof *pair[p].sig);
-        if (!pair[p].sig) return -1;
-        pair[p].n = 0;
-    }
+    pair[0].n = pair[1].n = 0;
     for (unsigned t = 0; t < N_FRAME_STARTS; t++) {
         uint8_t st[8];
         collect k;
         if (signature_of(l, st, frame_start(t, st), &pair[0].h, &k) != 0) return -1;
         for (int p = 0; p < 2; p++) {
-            signature s = {{0}, (uint8_t)k.n, (uint16_t)t, 0};
+            signature s = {{0}, (uint8_t)k.n, (uint16_t)t};
             for (size_t j = 0; j < k.n; j++) s.b[j] = as_delivered(k.b[j], k.flags[j], pair[p].policy);
             if (informative(&s) >= SIG_MIN) pair[p].sig[pair[p].n++] = s;
         }
@@ -198,8 +197,8 @@ static void note_last(void *user, const ds_uart_char *c)
 static int frame_ends_of(sig_hyp pair[2], ds_uart_line *l)
 {
     const hypothesis *h = &pair[0].h;
-    memset(pair[0].ends, 0, sizeof pair[0].ends);
-    memset(pair[1].ends, 0, sizeof pair[1].ends);
+    memset(pair[0].ends, 0, 32);
+    memset(pair[1].ends, 0, 32);
     uint64_t tbit = ds_uart_bit_ticks(h->sender.baud), rbit = ds_uart_bit_ticks(h->receiver.baud);
     uint64_t idle = 24 * (tbit > rbit ? tbit : rbit);
     for (size_t e = 0; e < sizeof END_BYTES; e++)
@@ -247,36 +246,36 @@ static int weigh(sig_hyp *sh, const uint8_t *p, size_t n, const double log2_shar
         while (k < sh->n && sh->sig[k].b[0] < b) k++;
         first[b] = k;
     }
-    size_t *last = calloc(sh->n ? sh->n : 1, sizeof *last);
+    size_t *count = calloc(2 * (sh->n ? sh->n : 1), sizeof *count), *last = count + sh->n;
     sh->candidates = 0;
     sh->evidence = 0;
-    for (size_t k = 0; k < sh->n; k++) sh->sig[k].count = 0;
     sh->best = NULL;
-    if (!last) return -1;
+    if (!count) return -1;
     for (size_t i = 0; i < n; i++) {
         if (!anywhere && !at_frame_start(sh, p, i)) continue;
         sh->candidates++;
         for (size_t k = first[p[i]]; k < first[p[i] + 1u]; k++) {
-            signature *s = &sh->sig[k];
+            const signature *s = &sh->sig[k];
             if (i + s->len > n || memcmp(p + i, s->b, s->len) != 0) continue;
-            if (s->count && i < last[k] + SIG_GAP) continue;
-            s->count++;
+            if (count[k] && i < last[k] + SIG_GAP) continue;
+            count[k]++;
             last[k] = i;
         }
     }
-    free(last);
     for (size_t k = 0; k < sh->n; k++) {
         const signature *s = &sh->sig[k];
-        if (s->count < SIG_STARTS) continue;
+        if (count[k] < SIG_STARTS) continue;
         double l2 = 0;
         for (size_t j = 0; j < s->len; j++)
             if (s->b[j]) l2 += log2_share[s->b[j]];
-        double bits = -(log2_choose(sh->candidates, s->count) + (double)s->count * l2 + log2((double)sh->n));
+        double bits = -(log2_choose(sh->candidates, count[k]) + (double)count[k] * l2 + log2((double)sh->n));
         if (!sh->best || bits > sh->evidence) {
             sh->evidence = bits;
             sh->best = s;
+            sh->best_count = count[k];
         }
     }
+    free(count);
     return 0;
 }
 
@@ -285,26 +284,77 @@ static int weigh(sig_hyp *sh, const uint8_t *p, size_t n, const double log2_shar
  * zeroing bad characters. (A sender 2 to 16 times faster and a parity mismatch were tried the
  * same way, with the frame ends found as the inverted line's break is: signatures of two bytes
  * other than 00 named wrong settings in 5 of the matrix's 640 captures, and of three bytes
- * none right that the other parts did not name already.) */
+ * none right that the other parts did not name already.)
+ *
+ * Their signatures and frame ends are the same at every rate (a bit is a whole, even number of
+ * ticks at every usual rate and the models scale with it: checked from 300 to 115200 Bd), so
+ * they are worked out once, at TABLE_BAUD, for receivers of 8 data bits and 1 stop bit. */
 static const ds_parity TX_PARITIES[] = {DS_PARITY_NONE, DS_PARITY_EVEN, DS_PARITY_ODD};
 #define N_TX (sizeof TX_PARITIES / sizeof TX_PARITIES[0])
 #define MAX_SIG_HYPS (2 * N_TX * 2)
+#define TABLE_BAUD 9600ul
 
+typedef struct sig_table {
+    signature sig[N_FRAME_STARTS];
+    size_t n;
+    uint8_t ends[32];
+} sig_table;
+
+static sig_table TABLES[N_TX][N_TX][2]; /* receiver parity, sender parity, policy */
+static int tables_built;                /* 1, or -1 on no memory */
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+
+static void pair_of(sig_hyp pair[2], size_t rx_parity, size_t tx_parity, unsigned long baud)
+{
+    for (int pol = DS_UART_KEEP; pol <= DS_UART_ZERO; pol++) {
+        sig_hyp *sh = &pair[pol];
+        memset(sh, 0, sizeof *sh);
+        si_settings_of(&sh->h.receiver, baud, 8, TX_PARITIES[rx_parity]);
+        si_settings_of(&sh->h.sender, baud, 8, TX_PARITIES[tx_parity]);
+        sh->h.inverted = 1;
+        sh->policy = (ds_uart_error_policy)pol;
+        sh->sig = TABLES[rx_parity][tx_parity][pol].sig;
+        sh->n = TABLES[rx_parity][tx_parity][pol].n;
+        sh->ends = TABLES[rx_parity][tx_parity][pol].ends;
+    }
+}
+
+static void build_tables(void)
+{
+    ds_uart_line l;
+    ds_uart_line_init(&l);
+    tables_built = 1;
+    for (size_t r = 0; r < N_TX; r++)
+        for (size_t t = 0; t < N_TX; t++) {
+            sig_hyp pair[2];
+            pair_of(pair, r, t, TABLE_BAUD);
+            if (signatures_of(pair, &l) != 0 || frame_ends_of(pair, &l) != 0) tables_built = -1;
+            for (int pol = 0; pol < 2; pol++) TABLES[r][t][pol].n = pair[pol].n;
+        }
+    ds_uart_line_free(&l);
+}
+
+static int parity_index(ds_parity p, size_t *index)
+{
+    for (size_t i = 0; i < N_TX; i++)
+        if (TX_PARITIES[i] == p) {
+            *index = i;
+            return 1;
+        }
+    return 0;
+}
+
+/* The hypotheses against the receiver; 0 when it is not one the tables hold. */
 static size_t enumerate_sig(sig_hyp *out, const ds_serial_settings *receiver, const ds_serial_settings *told)
 {
     size_t n = 0;
     for (int rf = 0; rf < (told ? 1 : 2); rf++) {
         ds_serial_settings rx = *receiver;
         if (!told) si_settings_of(&rx, receiver->baud, 8, rf ? DS_PARITY_EVEN : DS_PARITY_NONE);
-        for (size_t t = 0; t < N_TX; t++)
-            for (int pol = DS_UART_KEEP; pol <= DS_UART_ZERO; pol++) {
-                sig_hyp *sh = &out[n++];
-                memset(sh, 0, sizeof *sh);
-                sh->h.receiver = rx;
-                si_settings_of(&sh->h.sender, rx.baud, 8, TX_PARITIES[t]);
-                sh->h.inverted = 1;
-                sh->policy = (ds_uart_error_policy)pol;
-            }
+        size_t r;
+        if (rx.data_bits != 8 || rx.stop_bits != 1 || !parity_index(rx.parity, &r) || !ds_uart_bit_ticks(rx.baud))
+            return 0;
+        for (size_t t = 0; t < N_TX; t++, n += 2) pair_of(&out[n], r, t, rx.baud);
     }
     return n;
 }
@@ -320,37 +370,20 @@ int si_signature_verdict(ds_serial_inference *out, const uint8_t *p, size_t n, c
     (void)si_entropy_bits(p, w, hist);
     double log2_share[256];
     for (int b = 0; b < 256; b++) log2_share[b] = log2(((double)hist[b] + 0.5) / ((double)w + 128.0));
+    if (pthread_once(&tables_once, build_tables) != 0 || tables_built < 0) return -1;
     sig_hyp hyps[MAX_SIG_HYPS];
     size_t nh = enumerate_sig(hyps, &out->receiver, told);
-    ds_uart_line l;
-    ds_uart_line_init(&l);
-    int rc = 0;
     sig_hyp *best = NULL;
-    for (size_t i = 0; i + 1 < nh && rc == 0; i += 2) {
-        sig_hyp *pair = &hyps[i];
-        if (signatures_of(pair, &l) != 0 || weigh(&pair[0], p, w, log2_share, 1) != 0 ||
-            weigh(&pair[1], p, w, log2_share, 1) != 0) {
-            rc = -1;
-            break;
-        }
-        /* the frame ends cost more to work out than the signatures: only where these repeat */
-        if (!pair[0].best && !pair[1].best) continue;
-        if (frame_ends_of(pair, &l) != 0) {
-            rc = -1;
-            break;
-        }
-        for (int k = 0; k < 2; k++) {
-            if (!pair[k].best) continue;
-            if (weigh(&pair[k], p, w, log2_share, 0) != 0) {
-                rc = -1;
-                break;
-            }
-            pair[k].evidence -= log2((double)nh);
-            if (pair[k].best && (!best || pair[k].evidence > best->evidence)) best = &pair[k];
-        }
+    for (size_t i = 0; i < nh; i++) {
+        /* the frame starts after any byte first (cheap): most hypotheses stop there */
+        if (weigh(&hyps[i], p, w, log2_share, 1) != 0) return -1;
+        if (!hyps[i].best) continue;
+        if (weigh(&hyps[i], p, w, log2_share, 0) != 0) return -1;
+        hyps[i].evidence -= log2((double)nh);
+        if (hyps[i].best && (!best || hyps[i].evidence > best->evidence)) best = &hyps[i];
     }
     if (best && best->evidence < SIG_MIN_BITS) best = NULL;
-    if (rc == 0 && best) {
+    if (best) {
         si_verdict_of(out, &best->h);
         out->statistical = 1;
         out->receiver_zeroes_errors = best->policy == DS_UART_ZERO;
@@ -363,11 +396,9 @@ int si_signature_verdict(ds_serial_inference *out, const uint8_t *p, size_t n, c
                  "no setting gives frames with good checks, but %u frame starts read as%s, which is what a receiver "
                  "at the capture's setting%s delivers from the opening %s of %s frame sent inverted (%.0f bits of "
                  "evidence)",
-                 best->best->count, sig, best->policy == DS_UART_ZERO ? " that reads bad characters as 00" : "",
+                 (unsigned)best->best_count, sig, best->policy == DS_UART_ZERO ? " that reads bad characters as 00" : "",
                  sl == 4 ? "68 L L 68" : "7E A. L", sl == 4 ? "an M-Bus" : "an HDLC", best->evidence);
-        rc = 1;
+        return 1;
     }
-    for (size_t i = 0; i < nh; i++) free(hyps[i].sig);
-    ds_uart_line_free(&l);
-    return rc;
+    return 0;
 }

@@ -564,7 +564,10 @@ START_TEST(inverted_line_is_named_by_its_frame_starts)
     } cases[] = {{"testdata/corpus/HAN-AT-tinetz-kaifa-ma309-mbus.hex", "2400:8N1", DS_UART_KEEP, "68 L L 68"},
                  {"testdata/corpus/HAN-AT-tinetz-kaifa-ma309-mbus.hex", "2400:8E1", DS_UART_KEEP, "68 L L 68"},
                  {"testdata/corpus/HAN-AT-netznoe-kaifa-ma309-mbus.hex", "2400:8N1", DS_UART_ZERO, "68 L L 68"},
-                 {"testdata/corpus/HAN-DK-kamstrup-list.hex", "2400:8N1", DS_UART_KEEP, "7E A. L"}};
+                 {"testdata/corpus/HAN-DK-kamstrup-list.hex", "2400:8N1", DS_UART_KEEP, "7E A. L"},
+                 /* the signatures are worked out once, at 9600 Bd: other rates read the same */
+                 {"testdata/corpus/HAN-AT-tinetz-kaifa-ma309-mbus.hex", "115200:8N1", DS_UART_KEEP, "68 L L 68"},
+                 {"testdata/corpus/HAN-AT-tinetz-kaifa-ma309-mbus.hex", "300:8E1", DS_UART_KEEP, "68 L L 68"}};
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         vector v;
         load(cases[k].file, &v);
@@ -578,7 +581,7 @@ START_TEST(inverted_line_is_named_by_its_frame_starts)
             ck_assert_int_eq(r.inverted, 1);
             ck_assert_int_eq(r.statistical, 1);
             ck_assert_int_eq(r.sender.baud, r.receiver.baud);
-            if (told) ck_assert_int_eq(r.sender.baud, 2400);
+            if (told) ck_assert_int_eq(r.sender.baud, settings(cases[k].setting).baud);
             ck_assert_ptr_null(r.recovered);
             ck_assert_ptr_nonnull(strstr(text, "with the line inverted"));
             ck_assert_msg(strstr(r.why, "3 frame starts") && strstr(r.why, cases[k].opening), "%s", r.why);
