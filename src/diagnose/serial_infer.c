@@ -8,7 +8,8 @@
  * Where bits were lost no frame comes back; then the byte values a receiver can deliver (the
  * alphabets in serial_alphabet.c) and the bits a faster sender's, an inverted line's or a
  * parity-less sender's character frame forces (the chains in serial_faster.c) are weighed
- * instead, and named as statistical.
+ * instead, and last the first characters an inverted line delivers from each frame after its
+ * idle break (serial_signature.c), and named as statistical.
  *
  * Why nothing is recovered where bits were lost, even when the receiver sampled faster: between
  * two characters the receiver sat waiting for an edge, and the bytes keep no time, so the
@@ -612,6 +613,7 @@ int ds_serial_infer(const uint8_t *p, size_t n, const ds_serial_settings *receiv
     } else {
         int rc = si_statistical_verdict(out, &hl, p, n);
         if (rc == 0 && !seven) rc = si_faster_sender_verdict(out, p, n, receiver);
+        if (rc == 0 && !seven) rc = si_signature_verdict(out, p, n, receiver);
         if (rc < 0) goto nomem_list;
         if (rc == 0) no_frames_verdict(out, p, n);
     }

@@ -6,7 +6,9 @@
  * serial_alphabet.c  the byte values a mis-set receiver can deliver at all (statistical)
  * serial_faster.c    a sender faster than the receiver: the bits its character frame forces
  *                    (statistical)
- * serial_seven_bit.c what a receiver of 7 data bits leaves of 8-bit HDLC frames */
+ * serial_seven_bit.c what a receiver of 7 data bits leaves of 8-bit HDLC frames
+ * serial_signature.c the characters a mis-set receiver delivers from the first bytes of a
+ *                    frame after an idle line, found at frame starts (statistical) */
 #ifndef DS_DIAGNOSE_SERIAL_INFER_INT_H
 #define DS_DIAGNOSE_SERIAL_INFER_INT_H
 
@@ -46,6 +48,10 @@ double si_entropy_bits(const uint8_t *p, size_t n, size_t hist[256]);
 int si_statistical_verdict(ds_serial_inference *out, const hyp_list *hl, const uint8_t *p, size_t n);
 /* A sender 2 to 16 times faster (serial_faster.c): the same returns. */
 int si_faster_sender_verdict(ds_serial_inference *out, const uint8_t *p, size_t n, const ds_serial_settings *told);
+
+/* The frame starts a hypothesis predicts, found in the capture (serial_signature.c): the same
+ * returns. */
+int si_signature_verdict(ds_serial_inference *out, const uint8_t *p, size_t n, const ds_serial_settings *told);
 
 /* An HDLC frame at s as a receiver of 7 data bits leaves it (serial_seven_bit.c): flags, format,
  * length and header check hold with bit 7 of each byte set back. Its length, or 0. */
