@@ -239,6 +239,11 @@ build/release/dlmscope-serial-programs: tests/bench/serial_programs.c build/rele
 	@mkdir -p $(dir $@)
 	$(CC) $(RELEASE_CFLAGS) $< -o $@ build/release/libdlmscope.a $(LIBS)
 
+# bytes that are not DLMS (program files cut in chunks) and the setting verdicts they get: a report
+build/release/dlmscope-serial-chunks: tests/bench/serial_chunks.c build/release/libdlmscope.a
+	@mkdir -p $(dir $@)
+	$(CC) $(RELEASE_CFLAGS) $< -o $@ build/release/libdlmscope.a $(LIBS)
+
 serial-matrix: build/release/dlmscope-serial-matrix
 	@build/release/dlmscope-serial-matrix
 

@@ -72,7 +72,8 @@ typedef struct ds_serial_inference {
     unsigned ratio_num, ratio_den;   /* sender baud / receiver baud, lowest terms */
     int statistical;                 /* found from the byte values the capture holds, not from
                                         frames: nothing can be recovered */
-    int receiver_zeroes_errors;      /* statistical: the capture's port turned characters with a
+    int receiver_zeroes_errors;      /* statistical, or from the chains of frames a 7E1 port left
+                                        of 8-bit ones: the capture's port turned characters with a
                                         framing or parity error into 00 (termios INPCK) */
     unsigned long other_bauds[8];    /* statistical: other sender rates that explain the bytes
                                         as well (a receiver 10 times faster or more sees only
