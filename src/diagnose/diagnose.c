@@ -83,6 +83,8 @@ void dg_hint_add(dg_finding *b, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(b->hint + n, sizeof b->hint - n, fmt, ap);
     va_end(ap);
+    /* a sentence after another begins with a capital (the hints are written to stand alone) */
+    if (n && b->hint[n] >= 'a' && b->hint[n] <= 'z') b->hint[n] = (char)(b->hint[n] - 'a' + 'A');
 }
 
 void dg_num(dg_finding *b, const char *key, uint64_t v)

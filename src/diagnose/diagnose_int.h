@@ -303,6 +303,8 @@ void dg_image_request(dg_conv *c, dg_request *r, const ds_value *apdu, size_t ap
 /* Its answer: result 0 success, else the data-access or action result; v the response */
 void dg_image_response(dg_conv *c, const dg_request *r, uint32_t result, const ds_value *apdu);
 void dg_image_end(dg_conv *c);
+/* Adds to an initiate's refusal (app.action-result) what the result means at that step */
+void dg_image_initiate_cause(dg_finding *b, uint32_t result);
 void dg_image_free(dg_image *im);
 const char *dg_image_status_name(int v);
 

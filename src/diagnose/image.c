@@ -290,6 +290,21 @@ static void block_answer(dg_conv *c, const dg_request *r, uint32_t result)
     dg_emit(&b);
 }
 
+/* image_transfer_initiate is answered by service.c's app.action-result; the step gives the cause.
+ * Hardware-fault and temporary-failure mean something else here than at a block. */
+void dg_image_initiate_cause(dg_finding *b, uint32_t result)
+{
+    if (result == RESULT_HARDWARE_FAULT)
+        dg_hint_add(b, "Usual cause here: the meter will not start this transfer: image transfer disabled "
+                       "(image_transfer_enabled, attribute 5, is FALSE), an image larger than its storage, or an "
+                       "identifier it does not take; read attributes 5 and 6 (image_transfer_status) before "
+                       "trying again.");
+    else if (result == RESULT_TEMPORARY_FAILURE)
+        dg_hint_add(b, "Usual cause here: the meter is preparing its image storage (erasing flash) or still busy "
+                       "with an earlier transfer: wait, then read image_transfer_status (attribute 6): transfer initiated "
+                       "(1) means block 0 can be sent, anything else that the initiate is to be sent again.");
+}
+
 static void step_answer(dg_conv *c, const char *code, const char *what, uint32_t result, int *slot)
 {
     *slot = (int)result;

@@ -288,6 +288,8 @@ static void usual_cause(dg_conv *c, dg_finding *b, const dg_request *r, uint32_t
                            "are normally open only to an HLS association (e.g. the management client with HLS-GMAC); "
                            "associate with HLS to operate the disconnector.",
                         c->mechanism == 1 ? "LOW" : "without authentication", c->mechanism);
+    } else if (r->class_id == CLASS_IMAGE_TRANSFER && r->tag == DS_APDU_TAG_ACTION_REQUEST && r->id == 1) {
+        dg_image_initiate_cause(b, result);
     } else if ((result == 3 || result == 13) && c->mechanism >= 0 && c->mechanism <= 1) {
         dg_hint_add(b, "This association is %s: the object may need HLS.",
                     c->mechanism == 1 ? "LOW" : "without authentication");

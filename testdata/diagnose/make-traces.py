@@ -302,3 +302,31 @@ write("noise.hex", """
 synthetic (make-traces.py): 8 lines of 24 to 17 bytes of noise (an LCG with a fixed seed), each beginning with C1:
 no valid frame or APDU at all.
 """, lines)
+
+# 12. initiate refused: first temporary-failure (2), then, initiated again, hardware-fault (1); no block sent
+write("image-initiate-failed.hex", """
+synthetic (make-traces.py): image_block_size read (64), image_transfer_initiate "IMG1" size 192 answered
+temporary-failure (2), initiated again at once and answered hardware-fault (1); no block is sent.
+""", raw(session(
+    [("TX", GET_BLOCK_SIZE), ("RX", get_resp(dlu(64)))],
+    [("TX", initiate(b"IMG1", 192)), ("RX", action_resp(2))],
+    [("TX", initiate(b"IMG1", 192)), ("RX", action_resp(1))])))
+
+# 13. a whole transfer verified, then activate answered temporary-failure (2), the status read back
+#     says activation initiated (5), activate again answered hardware-fault (1), status activation failed (7)
+ACTIVATE = action(18, OBIS_IMAGE, 4, b"\x0F\x00")
+write("image-activate.hex", """
+synthetic (make-traces.py): image transfer, block size 64, size 192, blocks 0 to 2 acknowledged, verify
+answered success; image_activate answered temporary-failure (2), image_transfer_status read back 5
+(activation initiated), image_activate again answered hardware-fault (1), status read back 7 (activation failed).
+""", raw(session(
+    [("TX", GET_BLOCK_SIZE), ("RX", get_resp(dlu(64)))],
+    [("TX", initiate(b"IMG1", 192)), ("RX", OK)],
+    [("TX", block(0, 64)), ("RX", OK)],
+    [("TX", block(1, 64)), ("RX", OK)],
+    [("TX", block(2, 64)), ("RX", OK)],
+    [("TX", VERIFY), ("RX", OK)],
+    [("TX", ACTIVATE), ("RX", action_resp(2))],
+    [("TX", GET_STATUS), ("RX", get_resp(b"\x16\x05"))],
+    [("TX", ACTIVATE), ("RX", action_resp(1))],
+    [("TX", GET_STATUS), ("RX", get_resp(b"\x16\x07"))])))

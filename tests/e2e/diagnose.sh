@@ -91,6 +91,26 @@ has image-hardware-fault 'image block 2 answered with HardwareFault (1)'
 has image-hardware-fault "Read image_transferred_blocks_status (attribute 3) and see whether block 1's bit is set"
 has image-hardware-fault 'block 1 (before the one that failed) is set: it was stored'
 
+# initiate refused, temporary-failure then hardware-fault: app.action-result with what each means at
+# that step (the transfer does not start: no block, so no image.missing-block)
+case_ image-initiate-failed 1 "app.action-result error 6; app.action-result error 8; image.transfer info 10" \
+    "$D/image-initiate-failed.hex"
+has image-initiate-failed 'Usual cause here: the meter is preparing its image storage (erasing flash)'
+has image-initiate-failed 'transfer initiated (1) means block 0 can be sent'
+has image-initiate-failed 'Usual cause here: the meter will not start this transfer: image transfer disabled (image_transfer_enabled, attribute 5, is FALSE)'
+has image-initiate-failed '"class_id": 18, "obis": "0.0.44.0.0.255", "method": 1'
+# verify success, activate temporary-failure (still running: info), status 5, activate hardware-fault, status 7
+case_ image-activate 1 "image.verify info 14; image.activate info 16; image.status info 18; image.activate error 20;
+    image.status error 22; image.transfer info 24" "$D/image-activate.hex"
+has image-activate 'image_activate answered TemporaryFailure (2)'
+has image-activate 'until it says activation successful or failed'
+has image-activate 'image_activate answered HardwareFault (1)'
+has image-activate 'image_transfer_status read back: image activation failed (7)'
+hasnt image-activate 'app.action-result'
+summary_activate=$($TIMEOUT "$BIN" diagnose "$D/image-activate.hex" 2>&1)
+if printf '%s\n' "$summary_activate" | grep -qxF "    activate: HardwareFault"; then pass
+else fail "image-activate: no 'activate: HardwareFault' line in the summary"; fi
+
 # 256-byte blocks: 280-byte APDUs in 3 HDLC frames (frames 9-13 carry block 0): normal with max PDU 1024,
 # too large with 128
 case_ image-block-split 0 "image.transfer info 24" "$D/image-block-split.hex"
@@ -157,6 +177,15 @@ has tag-keys-swapped 'likely cause: the authentication tag verifies with the EK 
 case_ no-key 0 "service.no-answer warning 1; security.no-key warning 1" "$C/SEC-GB-glo-get-request.hex"
 has no-key '1 ciphered APDU(s) were not read: no key was given for them'
 has no-key '"apdus": 1, "first_frame": 1'
+# the request's tag fails (wrong AK), then the meter answers exception-response service-not-allowed /
+# deciphering-error (D8 01 05): the key problem is named as the usual cause, the sentences of the hint
+# each begin with a capital
+{ echo "TX: $(sed '/^#/d' "$C/SEC-GB-glo-get-request.hex")"; echo "RX: D80105"; } >"$TMP/key-exception.hex"
+case_ key-exception 1 "security.auth-tag-mismatch error 1; app.exception error 2" \
+    $GBEK --ak D0D1D2D3D4D5D6D7D8D9DADBDCDDDE00 $GBT "$TMP/key-exception.hex"
+has key-exception '"state_error": "ServiceNotAllowed", "service_error": "DecipheringError"'
+has key-exception 'Usual cause here: a key problem shown before it (security.auth-tag-mismatch).'
+has key-exception 'after the release). The meter could not decipher or authenticate the request'
 # keys but no title (the trace has no AARQ)
 case_ no-title 1 "security.no-title error 1; service.no-answer warning 1" $GBEK $GBAK "$C/SEC-GB-glo-get-request.hex"
 # The replayed request (testdata/diagnose/ic-replay.hex): the Green Book request twice, then one with IC
