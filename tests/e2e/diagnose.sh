@@ -360,6 +360,22 @@ while read -r code; do
     if grep -q "^\.B $(echo "$code" | sed 's/-/\\\\-/g')\$" man/dlmscope-diagnose.1; then pass
     else fail "--list-codes: $code has no entry in man/dlmscope-diagnose.1"; fi
 done <"$TMP/codes"
+# and each entry says the usual fix or cause ("Fix:" or "Usual cause"), as issue 14 asks; the serial.*
+# entries name the settings to use in their own words
+python3 - "$TMP/codes" man/dlmscope-diagnose.1 >"$TMP/codes-without-fix" <<'PY'
+import re, sys
+codes = open(sys.argv[1]).read().split()
+entries = {}
+for e in re.split(r"\n\.TP\n", open(sys.argv[2]).read()):
+    m = re.match(r"\.B (\S+)\n(.*)", e, re.S)
+    if m:
+        entries[m.group(1).replace("\\-", "-")] = re.split(r"\n\.(?:SH|SS) ", m.group(2))[0]
+for c in codes:
+    if not c.startswith("serial.") and not re.search(r"Fix:|Usual cause", entries.get(c, "")):
+        print(c)
+PY
+if [ ! -s "$TMP/codes-without-fix" ]; then pass
+else fail "man/dlmscope-diagnose.1: no fix or usual cause for $(tr '\n' ' ' <"$TMP/codes-without-fix")"; fi
 # and the sources make no code that --list-codes leaves out
 for code in $(sed -n 's/^#define DG_[A-Z_]* "\(.*\)"$/\1/p' src/diagnose/diagnose_int.h); do
     if grep -qx -- "$code" "$TMP/codes"; then pass; else fail "$code is not listed by --list-codes"; fi
