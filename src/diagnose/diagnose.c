@@ -182,7 +182,7 @@ static dg_seq *seq_of(dg_conv *c, uint64_t k, int make)
 static void seq_reset(dg_conv *c)
 {
     for (int i = 0; i < 2; i++)
-        if (c->seq[i].used) c->seq[i].expect = 0, c->seq[i].acked = 0, c->seq[i].last_len = 0;
+        if (c->seq[i].used) c->seq[i].expect = 0, c->seq[i].acked = 0, c->seq[i].last_len = 0, c->seq[i].last_ns = -1;
 }
 
 /* The client and server addresses: the SNRM's source is the client; without one the sender of
@@ -216,8 +216,13 @@ static void nr_check(dg_conv *c, const ds_frame *f)
     if (got > window) {
         dg_finding b;
         dg_begin(&b, c, DG_LINK_SEQUENCE, DS_SEV_ERROR);
-        dg_message(&b, "%s frame acknowledges N(R)=%d, but the other side has sent only up to N(S)=%d",
-                   ds_hdlc_type_name(h->type), h->nr, (other->expect + 7) & 7);
+        /* last_ns < 0: nothing sent since SNRM/UA, where "up to N(S)=7" would mislead */
+        if (other->last_ns < 0)
+            dg_message(&b, "%s frame acknowledges N(R)=%d, but the other side has sent no I frame since the link "
+                           "was set up (SNRM/UA)", ds_hdlc_type_name(h->type), h->nr);
+        else
+            dg_message(&b, "%s frame acknowledges N(R)=%d, but the other side has sent only up to N(S)=%d",
+                       ds_hdlc_type_name(h->type), h->nr, (other->expect + 7) & 7);
         dg_hint(&b, "a frame is missing from the trace, or one side lost count (a reset without SNRM/UA); the link "
                     "usually breaks down here: set it up again with DISC and SNRM");
         dg_num(&b, "nr", (uint64_t)h->nr);

@@ -330,3 +330,21 @@ answered success; image_activate answered temporary-failure (2), image_transfer_
     [("TX", GET_STATUS), ("RX", get_resp(b"\x16\x05"))],
     [("TX", ACTIVATE), ("RX", action_resp(1))],
     [("TX", GET_STATUS), ("RX", get_resp(b"\x16\x07"))])))
+
+# 14. a header damaged: the get-request's HCS has its first byte changed (E6 70 -> E7 70) but
+#     the FCS is computed over the damaged frame, so the frame is found and only its HCS fails; the
+#     answer then acknowledges N(R)=1, an I frame the server never got
+def damaged_hcs(frame):
+    body = bytearray(frame[1:-3])
+    hcs_at = 2 + len(SERVER) + len(CLIENT) + 1
+    body[hcs_at] ^= 0x01
+    return b"\x7E" + bytes(body) + crc16_x25(bytes(body)) + b"\x7E"
+
+
+write("link-hcs.hex", """
+synthetic (make-traces.py): SNRM/UA; the get-request's I frame N(S)=0 with a wrong HCS (its first byte
+XORed with 01; the FCS computed over the damaged frame, so only the HCS fails); the answer N(S)=0 N(R)=1
+acknowledges a frame the server did not take.
+""", ["TX: " + hexline(snrm), "RX: " + hexline(ua),
+      "TX: " + hexline(damaged_hcs(hdlc(SERVER, CLIENT, i_control(0, 0), g1))),
+      "RX: " + hexline(hdlc(CLIENT, SERVER, i_control(0, 1), r1))])

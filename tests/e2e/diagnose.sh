@@ -124,6 +124,11 @@ case_ link-echo 0 "link.echo warning 2" "$D/link-echo.hex"
 case_ link-sequence 1 "link.sequence error 5; link.retransmission warning 6" \
     "$D/link-sequence.hex"
 has link-sequence 'I frame with N(S)=2 where 1 was expected'
+# a damaged header (HCS wrong, FCS right over the damaged bytes): link.hcs; the answer acknowledges a frame
+# the other side never delivered, said as such (not "only up to N(S)=7")
+case_ link-hcs 1 "link.hcs error 3; link.sequence error 4; service.unanswered-response warning 4" "$D/link-hcs.hex"
+has link-hcs 'header check sequence 70E7 does not match the header (computed 70E6)'
+has link-hcs 'I frame acknowledges N(R)=1, but the other side has sent no I frame since the link was set up (SNRM/UA)'
 case_ link-frmr 1 "link.frmr error 4; service.no-answer warning 3" "$D/link-frmr.hex"
 has link-frmr 'rejected control byte 0x10; Y: information field too long'
 case_ invoke-id 1 "service.invoke-id-mismatch error 2" "$D/invoke-id.hex"
