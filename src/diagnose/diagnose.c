@@ -278,6 +278,8 @@ static void frmr(dg_conv *c, const ds_frame *f)
                 "the meter does not know, or an N(R) it did not expect. Set the link up again (DISC, SNRM) and "
                 "keep frames within the UA's max info");
     dg_emit(&b);
+    c->refusal_frame = c->frame;
+    c->refusal = "FRMR";
 }
 
 static void dm(dg_conv *c)
@@ -293,6 +295,8 @@ static void dm(dg_conv *c)
         dg_hint(&b, "the meter answers DM to an I frame outside a link (its inactivity timeout ended the link; send "
                     "SNRM again), or to an SNRM it will not take (wrong server or client address, or another "
                     "client holds the port)");
+        c->refusal_frame = c->frame;
+        c->refusal = "DM";
     }
     dg_emit(&b);
     c->end = DG_END_DM;

@@ -210,6 +210,8 @@ struct dg_conv {
     ds_direction last_dir;
     int has_last_wire;
     int last_was_disc;
+    uint64_t refusal_frame;    /* the last FRMR or DM (not after DISC), 0 none: a request before it was refused */
+    const char *refusal;       /* "FRMR" or "DM" */
     uint64_t segments;         /* segmented frames of the APDU being gathered */
     uint64_t apdu_frames;      /* frames the APDU being handled came in */
     /* a ciphered APDU waiting to see whether its plaintext follows */

@@ -91,6 +91,10 @@ static void no_answer(dg_conv *c, const dg_request *r, const char *why, ds_sever
     dg_hint(&b, "the meter did not answer in time or its answer was lost: a timeout shorter than the meter's "
                 "answer time, a request it silently drops (wrong address, ciphered with wrong keys, outside an "
                 "association), or a link that broke down");
+    /* the link's refusal after the request is its answer, in HDLC's terms */
+    if (c->refusal && c->refusal_frame > r->frame)
+        dg_hint_add(&b, "Usual cause here: the link refused it: %s at frame %llu (see link.%s).", c->refusal,
+                    (unsigned long long)c->refusal_frame, c->refusal[0] == 'F' ? "frmr" : "dm");
     if (r->invoke >= 0) dg_num(&b, "invoke_id", (uint64_t)r->invoke);
     add_ref_fields(&b, r);
     dg_emit(&b);

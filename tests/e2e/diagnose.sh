@@ -131,6 +131,8 @@ has link-hcs 'header check sequence 70E7 does not match the header (computed 70E
 has link-hcs 'I frame acknowledges N(R)=1, but the other side has sent no I frame since the link was set up (SNRM/UA)'
 case_ link-frmr 1 "link.frmr error 4; service.no-answer warning 3" "$D/link-frmr.hex"
 has link-frmr 'rejected control byte 0x10; Y: information field too long'
+# the request's answer was the FRMR: the no-answer finding names it as the usual cause
+has link-frmr 'Usual cause here: the link refused it: FRMR at frame 4 (see link.frmr).'
 case_ invoke-id 1 "service.invoke-id-mismatch error 2" "$D/invoke-id.hex"
 has invoke-id '"time": "10:00:00.250"'
 has invoke-id '"invoke_id": 2, "request_invoke_id": 1, "request_frame": 1'
