@@ -404,6 +404,22 @@ static const char *acse_hint(int diag)
     }
 }
 
+/* The security control of a ciphered xDLMS initiate in the AARQ's or AARE's user-information: the
+ * first byte of its value (the decoder does not hand it over as an APDU of its own). */
+static void user_information_security(dg_conv *c, const ds_value *v)
+{
+    static const char *const names[] = {"glo_InitiateRequest", "ded_InitiateRequest", "glo_InitiateResponse",
+                                        "ded_InitiateResponse"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const ds_value *u = ds_value_find_any(v, names[i]);
+        if (u && u->bytes && u->len > 0) {
+            c->sc = u->bytes[0];
+            c->sc_seen = 1;
+            return;
+        }
+    }
+}
+
 static void association_request(dg_conv *c, const ds_apdu_event *ev)
 {
     const ds_value *v = ev->value;
@@ -415,6 +431,7 @@ static void association_request(dg_conv *c, const ds_apdu_event *ev)
     c->context = ctx && ctx->len > 0 && ctx->bytes ? ctx->bytes[ctx->len - 1] : -1;
     c->mechanism = ev->session->mechanism;
     c->end = DG_END_OPEN;
+    user_information_security(c, v);
 }
 
 static void association_response(dg_conv *c, const ds_value *v)
@@ -425,6 +442,7 @@ static void association_response(dg_conv *c, const ds_value *v)
     const ds_value *prov = ds_value_find_any(v, "ACSEServiceProvider");
     c->assoc_result = res ? (int)res->u : -1;
     c->assoc_diag = user ? (int)user->u : -1;
+    user_information_security(c, v);
     if (c->context < 0) {
         const ds_value *ctx = ds_value_find_any(v, "ApplicationContextName");
         if (ctx && ctx->len > 0 && ctx->bytes) c->context = ctx->bytes[ctx->len - 1];

@@ -413,6 +413,13 @@ summary split "$D/image-block-split.hex"
 line split "  image transfer: identifier IMG2, size 512, block size 256 (read before initiate), 1 initiate(s), 2 block(s) sent, 2 acknowledged, 0 repeated, 0 failed"
 line split "    largest block 256 bytes in a 280-byte APDU, carried in 3 frame(s), fits the negotiated max PDU"
 line split "  association: context LN, mechanism Low (1), accepted"
+# a ciphered association (corpus: gosem AARQ and AARE with glo-initiate in the user-information, security
+# control 30, no keys): the summary's security line has the suite and policy of the user-information
+{ echo "TX: $(sed '/^#/d' "$C/SEC-gosem-aarq-glo.hex")"; echo "RX: $(sed '/^#/d' "$C/SEC-gosem-aare-glo.hex")"; } \
+    >"$TMP/glo-assoc.hex"
+summary glo-assoc "$TMP/glo-assoc.hex"
+line glo-assoc "  association: context LN_WITH_CIPHERING, mechanism Low (1), accepted"
+line glo-assoc "  security: suite 0, authenticated and encrypted (security control 0x30)"
 summary low "$D/disconnect-low.hex"
 line low "error app.action-result at frame 4 (offset 114, line 6): action-response: ReadWriteDenied (3) for class 70 0.0.96.3.10.255 method 1"
 line low "  ended: released (RLRQ/RLRE) (frame 6)"
