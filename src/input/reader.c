@@ -176,9 +176,13 @@ static void report_no_data(ds_reader *r)
 {
     if (r->no_data_said || r->offset > 0 || r->error) return;
     r->no_data_said = 1;
+    int empty = r->mode == DS_INPUT_BINARY || r->line_no == 0;
+    /* said of the whole input, not of its last line: line 0 (none), so no "line N" is printed */
+    uint64_t last_line = r->line_no;
+    r->line_no = 0;
     reader_report(r, DS_D_INPUT_NO_DATA, DS_SEV_ERROR, 0, "%s",
-                  r->mode == DS_INPUT_BINARY || r->line_no == 0 ? "the input is empty: no DLMS data"
-                                                                 : "no hex bytes in the input: no DLMS data");
+                  empty ? "the input is empty: no DLMS data" : "no hex bytes in the input: no DLMS data");
+    r->line_no = last_line;
 }
 
 /* ---- character sources ------------------------------------------------------------------------- */

@@ -571,6 +571,7 @@ START_TEST(unread_hex_and_no_data_reported)
     ck_assert_uint_eq(res.diags[0].line, 2);
     ck_assert_str_eq(res.diags[1].code, "input.no-data");
     ck_assert_int_eq(res.diags[1].severity, DS_SEV_ERROR);
+    ck_assert_uint_eq(res.diags[1].line, 0); /* the whole input's, not its last line's */
     free_result(&res);
     /* an empty input says so as well; an input with bytes does not */
     read_text("", &res);
