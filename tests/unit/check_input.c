@@ -870,6 +870,26 @@ START_TEST(binary_with_nul_bytes)
 }
 END_TEST
 
+/* A file of one byte 0xE5 (the M-Bus acknowledgement) is binary: a UTF-8 lead byte that the
+ * whole input cuts short is not the start of a character (it was read as text without hex:
+ * input.no-data). Text that ends in a whole UTF-8 character stays text. */
+START_TEST(binary_lone_e5)
+{
+    static const uint8_t ack[] = {0xE5};
+    FILE *f = file_with(ack, sizeof ack);
+    result res;
+    drain(f, DS_INPUT_AUTO, &res);
+    fclose(f);
+    ck_assert_int_eq(res.mode, DS_INPUT_BINARY);
+    assert_bytes(&res, ack, sizeof ack);
+    ck_assert_uint_eq(res.ndiags, 0);
+    free_result(&res);
+    read_text("7E A0 07 03 21 93 0F 01 7E \xC3\xA9\n", &res);
+    ck_assert_int_eq(res.mode, DS_INPUT_HEX);
+    free_result(&res);
+}
+END_TEST
+
 START_TEST(binary_random_bytes)
 {
     size_t n = 200000;
@@ -1339,6 +1359,7 @@ static Suite *input_suite(void)
     tcase_add_test(edges, very_long_prose_line_skipped);
     tcase_add_test(edges, long_line_stops_at_trailing_text);
     tcase_add_test(edges, binary_with_nul_bytes);
+    tcase_add_test(edges, binary_lone_e5);
     tcase_add_test(edges, binary_random_bytes);
     tcase_add_test(edges, forced_modes);
     tcase_add_test(edges, mode_before_and_bad_arguments);
