@@ -51,6 +51,7 @@ typedef enum {
 #define DS_D_CAPTURE_BAD_PACKET   "capture.bad-packet"   /* a link, IP, TCP or UDP header that does not fit */
 #define DS_D_CAPTURE_SNAPLEN      "capture.snaplen"      /* a datagram cut short by the capture's snaplen */
 #define DS_D_CAPTURE_EVICTED      "capture.evicted"      /* a connection dropped for a newer one */
+#define DS_D_CAPTURE_NO_DLMS      "capture.no-dlms"      /* no TCP or UDP packet of DLMS traffic at all */
 #define DS_D_CAPTURE_READ         "capture.read"         /* the capture file breaks off or is damaged */
 
 #define DS_DIAG_MESSAGE_MAX 240

@@ -102,6 +102,9 @@ struct capture {
     size_t waiting_total;    /* bytes waiting beyond holes in all connections */
     char us_digits[1000][4]; /* "000Z" to "999Z": three digits of the microseconds and the 'Z' after them */
     ds_stats stats;
+    uint64_t conns_made;     /* connections ever made: none means no DLMS traffic was seen */
+    uint64_t skipped;        /* TCP and UDP packets on no DLMS port (without --any-port) */
+    uint16_t skipped_ports[2]; /* the first of them: its source and destination ports */
 };
 
 /* ---- diagnostics of the capture itself --------------------------------------------------------- */
@@ -516,8 +519,14 @@ static void take_packet(capture *cap, const ds_pkt *pk)
         close_conn(cap, c);
         c = NULL;
     }
-    if (!c && !wanted(cap, pk)) return;
-    if (!c) c = new_conn(cap, &k);
+    if (!c && !wanted(cap, pk)) {
+        if (cap->skipped++ == 0) {
+            cap->skipped_ports[0] = pk->sport;
+            cap->skipped_ports[1] = pk->dport;
+        }
+        return;
+    }
+    if (!c && (c = new_conn(cap, &k)) != NULL) cap->conns_made++;
     if (!c) {
         report(cap, DS_D_CAPTURE_READ, DS_SEV_ERROR, cap->packet, "packet %llu: out of memory for a connection",
                (unsigned long long)cap->packet);
@@ -723,6 +732,26 @@ static int read_packets(const ds_pcap_api *pcap, capture *cap, pcap_t *pc)
     return 0;
 }
 
+/* A capture that gave no connection at all is said to hold no DLMS data (as input.no-data says
+ * of a text input), with the way out when its traffic is on a port that is not a DLMS one. */
+static void report_no_dlms(capture *cap)
+{
+    if (cap->conns_made) return;
+    if (cap->skipped)
+        report(cap, DS_D_CAPTURE_NO_DLMS, DS_SEV_ERROR, 0,
+               "no packet to or from a DLMS port (%d-%d%s) in the capture: no DLMS data; %llu TCP/UDP "
+               "packet(s) on other ports (the first from port %u to port %u): name the meter's port with "
+               "--port N, or try --any-port",
+               DLMS_PORT_FIRST, DLMS_PORT_LAST, cap->copt.nports ? " or --port" : "",
+               (unsigned long long)cap->skipped, cap->skipped_ports[0], cap->skipped_ports[1]);
+    else if (cap->copt.filter && cap->packet == 0)
+        report(cap, DS_D_CAPTURE_NO_DLMS, DS_SEV_ERROR, 0, "--filter took no packet of the capture: no DLMS data");
+    else
+        report(cap, DS_D_CAPTURE_NO_DLMS, DS_SEV_ERROR, 0,
+               "no TCP or UDP packet among the capture's %llu packet(s): no DLMS data",
+               (unsigned long long)cap->packet);
+}
+
 int ds_decode_capture(FILE *in, const ds_capture_options *copt, const ds_options *opt, ds_sink *sink,
                       ds_diag_fn diag_fn, void *diag_user, ds_stats *stats_out, char *err, size_t errlen)
 {
@@ -765,6 +794,7 @@ int ds_decode_capture(FILE *in, const ds_capture_options *copt, const ds_options
     }
     read_packets(pcap, &cap, pc);
     while (cap.oldest) close_conn(&cap, cap.oldest);
+    report_no_dlms(&cap);
     free(cap.buckets);
     close_capture(pcap, &cf);
     if (stats_out) *stats_out = cap.stats;

@@ -176,9 +176,13 @@ static void report_no_data(ds_reader *r)
 {
     if (r->no_data_said || r->offset > 0 || r->error) return;
     r->no_data_said = 1;
+    int empty = r->mode == DS_INPUT_BINARY || r->line_no == 0;
+    /* said of the whole input, not of its last line: line 0 (none), so no "line N" is printed */
+    uint64_t last_line = r->line_no;
+    r->line_no = 0;
     reader_report(r, DS_D_INPUT_NO_DATA, DS_SEV_ERROR, 0, "%s",
-                  r->mode == DS_INPUT_BINARY || r->line_no == 0 ? "the input is empty: no DLMS data"
-                                                                 : "no hex bytes in the input: no DLMS data");
+                  empty ? "the input is empty: no DLMS data" : "no hex bytes in the input: no DLMS data");
+    r->line_no = last_line;
 }
 
 /* ---- character sources ------------------------------------------------------------------------- */
@@ -310,8 +314,9 @@ static int text_getc(ds_reader *r)
 /* ---- sniffing ---------------------------------------------------------------------------------- */
 
 /* Length of a valid UTF-8 sequence at p[0..n), 0 when invalid. A sequence cut
- * by the end of the sample counts as valid. */
-static size_t utf8_length(const uint8_t *p, size_t n)
+ * by the end of the sample counts as valid, unless the sample is the whole input (a lone
+ * 0xE5, the M-Bus acknowledgement, is a binary byte, not the start of a character). */
+static size_t utf8_length(const uint8_t *p, size_t n, int whole)
 {
     size_t need;
     if (p[0] >= 0xC2 && p[0] <= 0xDF) need = 1;
@@ -319,20 +324,20 @@ static size_t utf8_length(const uint8_t *p, size_t n)
     else if (p[0] >= 0xF0 && p[0] <= 0xF4) need = 3;
     else return 0;
     for (size_t j = 1; j <= need; j++) {
-        if (j >= n) return n;
+        if (j >= n) return whole ? 0 : n;
         if ((p[j] & 0xC0) != 0x80) return 0;
     }
     return need + 1;
 }
 
-static int looks_binary(const uint8_t *p, size_t n)
+static int looks_binary(const uint8_t *p, size_t n, int whole)
 {
     size_t odd = 0;
     for (size_t i = 0; i < n; i++) {
         uint8_t c = p[i];
         if (c == 0) return 1;
         if (c >= 0x80) {
-            size_t len = utf8_length(p + i, n - i);
+            size_t len = utf8_length(p + i, n - i, whole);
             if (len == 0) odd++;
             else i += len - 1;
         } else if ((c < 0x20 && !ds_hex_is_space(c) && c != 0x1B) || c == 0x7F) {
@@ -367,7 +372,8 @@ static void start(ds_reader *r)
     while (r->live == 1 && !r->in_done && r->ahead_len < LIVE_SNIFF && !memchr(r->ahead, '\n', r->ahead_len) &&
            !memchr(r->ahead, '\r', r->ahead_len))
         r->ahead_len += read_block(r, r->ahead + r->ahead_len, sizeof r->ahead - r->ahead_len);
-    r->mode = looks_binary(r->ahead, r->ahead_len) ? DS_INPUT_BINARY : DS_INPUT_HEX;
+    int whole = r->mem ? r->mem_pos == r->mem_len : r->in_done;
+    r->mode = looks_binary(r->ahead, r->ahead_len, whole) ? DS_INPUT_BINARY : DS_INPUT_HEX;
 }
 
 /* ---- chunks ------------------------------------------------------------------------------------ */

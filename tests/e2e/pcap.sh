@@ -135,9 +135,13 @@ run bad-filter 2 --filter "tcp port banana" $G/pcap-two-connections.in
 has bad-filter "bad --filter 'tcp port banana'" "$tmp/bad-filter.err"
 count bad-filter-nothing 0 '<WRAPPER' "$tmp/bad-filter.xml"
 
-# ports: 5000 is not a DLMS port until named
-run port-default 0 $KEYS $P/wrapper-tcp-port5000.pcap
+# ports: 5000 is not a DLMS port until named; a capture with no DLMS traffic says so, with the
+# way out, and its exit status says so too (as input.no-data for text)
+run port-default 1 $KEYS $P/wrapper-tcp-port5000.pcap
 count port-default 0 '<WRAPPER' "$tmp/port-default.xml"
+has port-default-said "error capture.no-dlms at offset 0: no packet to or from a DLMS port (4059-4069) in the capture: no DLMS data; 12 TCP/UDP packet(s) on other ports (the first from port 50001 to port 5000): name the meter's port with --port N, or try --any-port" "$tmp/port-default.err"
+run filter-none 1 --filter "host 192.0.2.99" $P/wrapper-tcp.pcapng
+has filter-none-said "error capture.no-dlms at offset 0: --filter took no packet of the capture: no DLMS data" "$tmp/filter-none.err"
 run port-5000 0 $KEYS --port 5000 $P/wrapper-tcp-port5000.pcap
 sed 's/:5000"/:4059"/' "$tmp/port-5000.xml" >"$tmp/port-as-4059.xml"
 if cmp -s "$tmp/port-as-4059.xml" $G/pcap-wrapper-tcp.xml; then ok; else bad "port-5000: differs beyond the port"; fi

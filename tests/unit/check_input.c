@@ -571,6 +571,7 @@ START_TEST(unread_hex_and_no_data_reported)
     ck_assert_uint_eq(res.diags[0].line, 2);
     ck_assert_str_eq(res.diags[1].code, "input.no-data");
     ck_assert_int_eq(res.diags[1].severity, DS_SEV_ERROR);
+    ck_assert_uint_eq(res.diags[1].line, 0); /* the whole input's, not its last line's */
     free_result(&res);
     /* an empty input says so as well; an input with bytes does not */
     read_text("", &res);
@@ -865,6 +866,26 @@ START_TEST(binary_with_nul_bytes)
     assert_bytes(&res, frame, sizeof frame);
     ck_assert_uint_eq(res.chunks[0].meta.line, 0);
     ck_assert_int_eq(res.chunks[0].record_start, 1);
+    free_result(&res);
+}
+END_TEST
+
+/* A file of one byte 0xE5 (the M-Bus acknowledgement) is binary: a UTF-8 lead byte that the
+ * whole input cuts short is not the start of a character (it was read as text without hex:
+ * input.no-data). Text that ends in a whole UTF-8 character stays text. */
+START_TEST(binary_lone_e5)
+{
+    static const uint8_t ack[] = {0xE5};
+    FILE *f = file_with(ack, sizeof ack);
+    result res;
+    drain(f, DS_INPUT_AUTO, &res);
+    fclose(f);
+    ck_assert_int_eq(res.mode, DS_INPUT_BINARY);
+    assert_bytes(&res, ack, sizeof ack);
+    ck_assert_uint_eq(res.ndiags, 0);
+    free_result(&res);
+    read_text("7E A0 07 03 21 93 0F 01 7E \xC3\xA9\n", &res);
+    ck_assert_int_eq(res.mode, DS_INPUT_HEX);
     free_result(&res);
 }
 END_TEST
@@ -1338,6 +1359,7 @@ static Suite *input_suite(void)
     tcase_add_test(edges, very_long_prose_line_skipped);
     tcase_add_test(edges, long_line_stops_at_trailing_text);
     tcase_add_test(edges, binary_with_nul_bytes);
+    tcase_add_test(edges, binary_lone_e5);
     tcase_add_test(edges, binary_random_bytes);
     tcase_add_test(edges, forced_modes);
     tcase_add_test(edges, mode_before_and_bad_arguments);
