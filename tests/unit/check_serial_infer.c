@@ -873,6 +873,26 @@ START_TEST(program_like_code_is_no_setting_problem)
 }
 END_TEST
 
+/* Runs of FF (program code: -1 immediates, negative call offsets) are bytes no faster sender
+ * leaves: a capture the chain names a twice-as-fast sender from gets no such verdict once
+ * program code with them is pasted into it. */
+START_TEST(runs_of_ff_bar_a_faster_sender_verdict)
+{
+    vector v;
+    load(HDLC[1], &v);
+    capture c = simulate(&v, 10, "4800:8N1", "2400:8N1", 0, DS_UART_KEEP);
+    ds_serial_inference r;
+    infer(&c, "2400:8N1", &r);
+    ck_assert_int_eq(r.verdict, DS_SERIAL_BAUD); /* as sent: named */
+    ds_serial_inference_free(&r);
+    static const uint8_t CODE[] = {0x48, 0xC7, 0xC0, 0xFF, 0xFF, 0xFF, 0xFF}; /* mov rax, -1 */
+    for (size_t at = 100; at + sizeof CODE < c.n; at += 300) memcpy(c.b + at, CODE, sizeof CODE);
+    static const char *const RX[] = {"2400:8N1", NULL};
+    assert_no_setting(c.b, c.n, RX, 2, "a faster sender's capture with program code pasted in");
+    free(c.b);
+}
+END_TEST
+
 /* ---- the finding as text and JSON ----------------------------------------------------------------- */
 
 START_TEST(finding_text_and_json)
@@ -933,6 +953,7 @@ static Suite *suite(void)
     tcase_add_test(tc, p1_telegrams_are_no_setting_problem);
     tcase_add_test(tc, modbus_rtu_is_no_setting_problem);
     tcase_add_test(tc, program_like_code_is_no_setting_problem);
+    tcase_add_test(tc, runs_of_ff_bar_a_faster_sender_verdict);
     tcase_add_test(tc, finding_text_and_json);
     suite_add_tcase(s, tc);
     return s;
