@@ -16,7 +16,8 @@
  * not. Every setting verdict is graded: true when it names the setting used (as the matrix
  * grades), false otherwise (as-is: always false), and counted as statistical (no frame with good
  * checks) or with frames; a capture of 00 bytes only is counted apart (all00: it holds nothing
- * of what was sent, whatever the stream). Should print no false verdict. Not a unit test.
+ * of what was sent, whatever the stream), and the serial.not-dlms findings whose reason is
+ * printable text apart among the others (text). Should print no false verdict. Not a unit test.
  * Usage: dlmscope-serial-negatives [-v]   (-v prints every false verdict) */
 #include <stdio.h>
 #include <stdlib.h>
@@ -334,7 +335,7 @@ static int all_zero(const uint8_t *b, size_t n)
 }
 
 typedef struct tally {
-    unsigned inferences, zeros, false_stat, false_frames, true_stat, true_frames, ok, other;
+    unsigned text, inferences, zeros, false_stat, false_frames, true_stat, true_frames, ok, other;
 } tally;
 
 int main(int argc, char **argv)
@@ -343,8 +344,8 @@ int main(int argc, char **argv)
     static stream st[7];
     void (*const make[7])(stream *) = {make_p1, make_iec21, make_modbus, make_nmea, make_log, make_deflate, make_random};
     tally all = {0};
-    printf("%-8s %6s %5s %5s | %11s %11s | %11s %11s | %4s %5s\n", "class", "bytes", "runs", "all00", "false stat", "false frm",
-           "true stat", "true frm", "ok", "other");
+    printf("%-8s %6s %5s %5s | %11s %11s | %11s %11s | %4s %5s %5s\n", "class", "bytes", "runs", "all00", "false stat", "false frm",
+           "true stat", "true frm", "ok", "other", "text");
     for (int c = 0; c < 7; c++) {
         stream *s = &st[c];
         memset(s, 0, sizeof *s);
@@ -383,16 +384,18 @@ int main(int argc, char **argv)
                         t.ok++;
                     } else {
                         t.other++;
+                        t.text += r.verdict == DS_SERIAL_NOT_DLMS && strstr(r.why, "printable text") != NULL;
                     }
                     ds_serial_inference_free(&r);
                     free(b);
                 }
         }
-        printf("%-8s %6zu %5u %5u | %11u %11u | %11u %11u | %4u %5u\n", s->name, s->n, t.inferences, t.zeros, t.false_stat,
-               t.false_frames, t.true_stat, t.true_frames, t.ok, t.other);
+        printf("%-8s %6zu %5u %5u | %11u %11u | %11u %11u | %4u %5u %5u\n", s->name, s->n, t.inferences, t.zeros, t.false_stat,
+               t.false_frames, t.true_stat, t.true_frames, t.ok, t.other, t.text);
         fflush(stdout);
         all.inferences += t.inferences;
         all.zeros += t.zeros;
+        all.text += t.text;
         all.false_stat += t.false_stat;
         all.false_frames += t.false_frames;
         all.true_stat += t.true_stat;
@@ -400,7 +403,7 @@ int main(int argc, char **argv)
         all.ok += t.ok;
         all.other += t.other;
     }
-    printf("%-8s %6s %5u %5u | %11u %11u | %11u %11u | %4u %5u\n", "total", "", all.inferences, all.zeros, all.false_stat,
-           all.false_frames, all.true_stat, all.true_frames, all.ok, all.other);
+    printf("%-8s %6s %5u %5u | %11u %11u | %11u %11u | %4u %5u %5u\n", "total", "", all.inferences, all.zeros, all.false_stat,
+           all.false_frames, all.true_stat, all.true_frames, all.ok, all.other, all.text);
     return 0;
 }

@@ -744,6 +744,7 @@ START_TEST(text_is_not_dlms)
     ck_assert_int_eq(ds_serial_infer(b, n, NULL, &r), 0);
     ck_assert_str_eq(r.code, DS_D_SERIAL_NOT_DLMS);
     ck_assert_uint_eq(r.flag_bytes, n / strlen(line)); /* the 'h' (68, an M-Bus start) of each line */
+    ck_assert_ptr_nonnull(strstr(r.why, "printable text")); /* and the reason says what they are */
     ds_serial_inference_free(&r);
     ck_assert_int_eq(ds_serial_infer(b, 0, NULL, &r), 0); /* nothing at all */
     ck_assert_str_eq(r.code, DS_D_SERIAL_NOT_DLMS);
