@@ -18,7 +18,8 @@
  * checks) or with frames; a capture of 00 bytes only is counted apart (all00: it holds nothing
  * of what was sent, whatever the stream), and the serial.not-dlms findings whose reason is
  * printable text apart among the others (text). Should print no false verdict. Not a unit test.
- * Usage: dlmscope-serial-negatives [-v]   (-v prints every false verdict) */
+ * Usage: dlmscope-serial-negatives [-v]   (-v prints every false verdict, every true one and
+ * every printable-text reason) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -374,6 +375,9 @@ int main(int argc, char **argv)
                         unsigned *cell = right ? (r.statistical ? &t.true_stat : &t.true_frames)
                                                : (r.statistical ? &t.false_stat : &t.false_frames);
                         (*cell)++;
+                        if (verbose && right)
+                            printf("  true %s %s %s %s: %s%s\n", s->name, m->name, pol ? "zero" : "keep",
+                                   told ? "told" : "untold", r.code, r.statistical ? " (statistical)" : " (frames)");
                         if (!right && verbose) {
                             char text[1400];
                             ds_serial_inference_text(&r, text, sizeof text);
@@ -384,7 +388,10 @@ int main(int argc, char **argv)
                         t.ok++;
                     } else {
                         t.other++;
-                        t.text += r.verdict == DS_SERIAL_NOT_DLMS && strstr(r.why, "printable text") != NULL;
+                        int text = r.verdict == DS_SERIAL_NOT_DLMS && strstr(r.why, "printable text") != NULL;
+                        t.text += text;
+                        if (verbose && text) printf("  text %s %s %s %s\n", s->name, m->name, pol ? "zero" : "keep",
+                                                    told ? "told" : "untold");
                     }
                     ds_serial_inference_free(&r);
                     free(b);
