@@ -245,6 +245,11 @@ build/release/dlmscope-serial-negatives: tests/bench/serial_negatives.c build/re
 	@mkdir -p $(dir $@)
 	$(CC) $(RELEASE_CFLAGS) $< -o $@ build/release/libdlmscope.a $(LIBS) -lz
 
+# bytes that are not DLMS (program files cut in chunks) and the setting verdicts they get: a report
+build/release/dlmscope-serial-chunks: tests/bench/serial_chunks.c build/release/libdlmscope.a
+	@mkdir -p $(dir $@)
+	$(CC) $(RELEASE_CFLAGS) $< -o $@ build/release/libdlmscope.a $(LIBS)
+
 serial-matrix: build/release/dlmscope-serial-matrix
 	@build/release/dlmscope-serial-matrix
 

@@ -43,6 +43,12 @@ typedef struct ds_meta {
      * writes them, and measuring them cost three strlen calls a frame); 0: measured where
      * needed. An input that sets one keeps it right whenever its text changes. */
     uint16_t timestamp_len, from_len, to_len;
+    /* With from and to: their From and To attributes as the XML writers write them
+     * (` From="a" To="b"`, ds_xml_attrs_run), made once by the input for all the bytes that
+     * share from and to, so that a writer copies them in one piece a frame (ds_sink.open_run);
+     * NULL: the attributes are written one by one. Borrowed like from and to. */
+    const char *from_to_xml;
+    uint16_t from_to_xml_len;
 } ds_meta;
 
 typedef enum {

@@ -6,9 +6,10 @@
  * 16 and their inverses, the usual rates 300 ... 115200, 8N1/8E1/8O1/7E1/7O1, inverted
  * polarity), and scores each by the HDLC, M-Bus and IEC 62056-21 frames with good checksums
  * it then holds. The best hypothesis is the answer, with its evidence; when no hypothesis
- * gives frames, the byte values a mis-set receiver can deliver, and the bits a sender 2 to 16
- * times faster, an inverted line or 8N1 read with a parity bit leaves (statistical: nothing
- * recovered), may still name the setting (with the other settings that explain the bytes
+ * gives frames, the byte values a mis-set receiver can deliver, the bits a sender 2 to 16
+ * times faster, an inverted line or 8N1 read with a parity bit leaves, and the first characters
+ * an inverted line delivers from each frame (statistical: nothing recovered), may still name
+ * the setting (with the other settings that explain the bytes
  * exactly as well, when there are: all 00 is a much slower sender or the other parity read
  * by a port that zeroes bad characters); otherwise the bytes are looked at for why they are
  * not DLMS at all. */
@@ -71,7 +72,8 @@ typedef struct ds_serial_inference {
     unsigned ratio_num, ratio_den;   /* sender baud / receiver baud, lowest terms */
     int statistical;                 /* found from the byte values the capture holds, not from
                                         frames: nothing can be recovered */
-    int receiver_zeroes_errors;      /* statistical: the capture's port turned characters with a
+    int receiver_zeroes_errors;      /* statistical, or from the chains of frames a 7E1 port left
+                                        of 8-bit ones: the capture's port turned characters with a
                                         framing or parity error into 00 (termios INPCK) */
     unsigned long other_bauds[8];    /* statistical: other sender rates that explain the bytes
                                         as well (a receiver 10 times faster or more sees only

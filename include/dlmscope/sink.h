@@ -59,6 +59,14 @@ static inline size_t ds_attr_value_len(const ds_attr *a)
 }
 static inline const char *ds_attr_value(const ds_attr *a) { return a->value ? a->value : ""; }
 
+/* Attributes as the XML writers write them, in DS_ATTR_RUN_PIECES pieces of text joined in
+ * order (ds_sink.open_run); the first three are short (at most 32 bytes each), any may be empty. */
+#define DS_ATTR_RUN_PIECES 4
+typedef struct ds_attr_run {
+    const char *text[DS_ATTR_RUN_PIECES];
+    size_t len[DS_ATTR_RUN_PIECES];
+} ds_attr_run;
+
 typedef struct ds_sink ds_sink;
 
 /* What the decoder knows about a frame before its elements: given to frame_begin(). */
@@ -104,6 +112,14 @@ struct ds_sink {
     void (*flush)(ds_sink *s);
     /* A frame begins: its elements follow. May be NULL (the XML writers need nothing). */
     void (*frame_begin)(ds_sink *s, const ds_sink_frame *f);
+    /* open() of an element whose attributes after the first nhead are also given as the text an
+     * XML writer writes for them (run: a capture's frame envelope, ` Direction="ToServer" Time="`,
+     * the time, `"` and ` From="a" To="b"`, the last made once per connection side by
+     * ds_xml_attrs_run()): an XML writer copies run's pieces instead of writing those attributes
+     * one by one. May be NULL (the writers that are not the Gurux XML one): open() is called with
+     * them all. */
+    void (*open_run)(ds_sink *s, const char *name, size_t name_len, const ds_attr *attrs, size_t nhead,
+                     const ds_attr_run *run, unsigned flags);
 };
 
 /* Gurux simple-XML writer on a stdio stream (not closed by the sink). */

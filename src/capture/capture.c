@@ -23,11 +23,13 @@
 #include "capture/tcp_reasm.h"
 #include "dlmscope/capture.h"
 #include "link/llc.h"
+#include "sinks/xml_text.h"
 #include "util/fmt.h"
 
 #define DLMS_PORT_FIRST 4059
 #define DLMS_PORT_LAST 4069
 #define ENDPOINT_TEXT 56 /* "[" + 39 + "]:" + 5 + NUL, rounded up */
+#define FROM_TO_XML (2 * ENDPOINT_TEXT + 16) /* ` From="` a `" To="` b `"` */
 #define TRIM_ABOVE 512 /* live connections above which idle decoders give memory back */
 #define READ_BUFFER (256u << 10) /* stdio buffer of the capture file */
 #define HEAD_MAX 64       /* a SNRM and the start of the AARQ frame after it */
@@ -53,6 +55,8 @@ typedef struct side_meta {
     ds_direction dir;
     const char *from, *to;
     uint16_t from_len, to_len;
+    const char *from_to_xml; /* the conn's from_to_xml of the side, NULL when not made */
+    uint16_t from_to_xml_len;
 } side_meta;
 
 typedef struct side_ctx {
@@ -73,6 +77,7 @@ struct conn {
     char name[2][ENDPOINT_TEXT];
     uint16_t name_len[2];
     side_meta meta[2];       /* each side's direction (set_server: which side is the server) and endpoints */
+    char from_to_xml[2][FROM_TO_XML]; /* each side's From and To as the XML writers write them */
     int server_from_apdu;    /* learned from an AARQ/AARE: the port no longer decides */
     int fin[2];
     uint8_t head[2][HEAD_MAX];  /* the first bytes of each side, until they tell who sent them */
@@ -213,6 +218,8 @@ static void feed(conn *c, int side, const uint8_t *p, size_t n, uint64_t offset)
     m->to = sm->to;
     m->from_len = sm->from_len;
     m->to_len = sm->to_len;
+    m->from_to_xml = sm->from_to_xml;
+    m->from_to_xml_len = sm->from_to_xml_len;
     ds_decoder_feed_side(c->dec, side, p, n, offset, m);
     /* with this many connections at once, a decoder's buffers for the segments of its next APDU
      * are worth less than the memory: given back after each use (below, kept for speed) */
@@ -369,9 +376,18 @@ static conn *new_conn(capture *cap, const conn_key *k)
         ds_tcp_stream_init(&c->tcp[side], cap->copt.max_waiting);
         c->name_len[side] = endpoint_text(c->name[side], k->ip_version, &k->e[side]);
     }
-    for (int side = 0; side < 2; side++)
-        c->meta[side] = (side_meta){DS_DIR_UNKNOWN, c->name[side], c->name[1 - side], c->name_len[side],
-                                    c->name_len[1 - side]};
+    for (int side = 0; side < 2; side++) {
+        side_meta *sm = &c->meta[side];
+        *sm = (side_meta){DS_DIR_UNKNOWN, c->name[side], c->name[1 - side], c->name_len[side], c->name_len[1 - side],
+                          NULL, 0};
+        /* every frame of the side writes these two: their text is made once here */
+        ds_attr from_to[2] = {DS_ATTR_PLAIN("From", sm->from, sm->from_len), DS_ATTR_PLAIN("To", sm->to, sm->to_len)};
+        size_t len = ds_xml_attrs_run(c->from_to_xml[side], FROM_TO_XML, from_to, 2);
+        if (len) {
+            sm->from_to_xml = c->from_to_xml[side];
+            sm->from_to_xml_len = (uint16_t)len;
+        }
+    }
     int dlms0 = is_dlms_port(cap, k->e[0].port), dlms1 = is_dlms_port(cap, k->e[1].port);
     set_server(c, dlms0 != dlms1 ? (dlms0 ? 0 : 1) : -1);
     size_t h = key_hash(cap, k);

@@ -8,7 +8,8 @@
  * Where bits were lost no frame comes back; then the byte values a receiver can deliver (the
  * alphabets in serial_alphabet.c) and the bits a faster sender's, an inverted line's or a
  * parity-less sender's character frame forces (the chains in serial_faster.c) are weighed
- * instead, and named as statistical.
+ * instead, and last the first characters an inverted line delivers from each frame after its
+ * idle break (serial_signature.c), and named as statistical.
  *
  * Why nothing is recovered where bits were lost, even when the receiver sampled faster: between
  * two characters the receiver sat waiting for an edge, and the bytes keep no time, so the
@@ -75,7 +76,14 @@ static size_t seven_bit_mbus_at(const uint8_t *s, size_t avail)
  * it only IEC 62056-21 telegrams count as frames, and M-Bus and HDLC frames by what is left of
  * their checks (seven_bit_mbus_at, si_seven_bit_hdlc_at) are counted apart, as evidence without
  * recovery. */
-typedef enum frame_kinds { EIGHT_BIT_FRAMES, SEVEN_BIT_TELEGRAMS, SEVEN_BIT_MBUS, SEVEN_BIT_HDLC } frame_kinds;
+typedef enum frame_kinds {
+    EIGHT_BIT_FRAMES,
+    SEVEN_BIT_TELEGRAMS,
+    SEVEN_BIT_MBUS,
+    SEVEN_BIT_HDLC,
+    SEVEN_BIT_ZEROED_MBUS, /* chains of frames a 7E1 port that zeroes bad characters left (not counted here) */
+    SEVEN_BIT_ZEROED_HDLC
+} frame_kinds;
 
 static void count_frames(const uint8_t *p, size_t n, frame_kinds kinds, frame_count *fc)
 {
@@ -541,7 +549,16 @@ static void seven_bit_verdict(ds_serial_inference *out, const frame_count *fc, f
     out->code = DS_D_SERIAL_DATA_BITS_MISMATCH;
     out->frames = fc->frames;
     out->frame_bytes = fc->bytes;
-    if (kind == SEVEN_BIT_MBUS)
+    if (kind == SEVEN_BIT_ZEROED_MBUS || kind == SEVEN_BIT_ZEROED_HDLC) {
+        out->receiver_zeroes_errors = 1;
+        snprintf(out->why, sizeof out->why,
+                 "%zu %s frames back to back (%zu bytes) as a port of 7 data bits that zeroes bad characters leaves "
+                 "8-bit ones: %s, the bytes of odd weight 00: the sender sends 8 data bits (its parity cannot be told "
+                 "from these bytes)",
+                 fc->frames, kind == SEVEN_BIT_ZEROED_HDLC ? "HDLC" : "M-Bus", fc->bytes,
+                 kind == SEVEN_BIT_ZEROED_HDLC ? "flags, format and length where they belong"
+                                               : "68 and 16 read 00, the length twice where they say");
+    } else if (kind == SEVEN_BIT_MBUS)
         snprintf(out->why, sizeof out->why,
                  "%zu M-Bus frames whose start, length, stop byte and the low 7 bits of the checksum hold, with bit 7 "
                  "of every byte missing: the sender sends 8 data bits (its parity cannot be told from these bytes)",
@@ -564,7 +581,8 @@ int ds_serial_infer(const uint8_t *p, size_t n, const ds_serial_settings *receiv
     out->ratio_num = out->ratio_den = 1;
 
     int seven = receiver ? receiver->data_bits < 8 : n >= 64 && seven_bit_capture(p, n);
-    frame_count as_is, seven_bit_mbus = {0}, seven_bit_hdlc = {0};
+    frame_count as_is, seven_bit_mbus = {0}, seven_bit_hdlc = {0}, zeroed;
+    int zeroed_rc, zeroed_hdlc;
     count_frames(p, n, seven ? SEVEN_BIT_TELEGRAMS : EIGHT_BIT_FRAMES, &as_is);
     if (seven) {
         count_frames(p, n, SEVEN_BIT_MBUS, &seven_bit_mbus);
@@ -629,9 +647,14 @@ int ds_serial_infer(const uint8_t *p, size_t n, const ds_serial_settings *receiv
         seven_bit_verdict(out, &seven_bit_mbus, SEVEN_BIT_MBUS);
     } else if (seven_bit_hdlc.frames >= 2) { /* checked by their headers only: never one alone */
         seven_bit_verdict(out, &seven_bit_hdlc, SEVEN_BIT_HDLC);
+    } else if (seven && (!receiver || receiver->parity == DS_PARITY_EVEN) &&
+               (zeroed_rc = si_seven_bit_zeroed_chain(p, n, &zeroed, &zeroed_hdlc)) != 0) {
+        if (zeroed_rc < 0) goto nomem_list;
+        seven_bit_verdict(out, &zeroed, zeroed_hdlc ? SEVEN_BIT_ZEROED_HDLC : SEVEN_BIT_ZEROED_MBUS);
     } else {
         int rc = si_statistical_verdict(out, &hl, p, n);
         if (rc == 0 && !seven) rc = si_faster_sender_verdict(out, p, n, receiver);
+        if (rc == 0 && !seven) rc = si_signature_verdict(out, p, n, receiver);
         if (rc < 0) goto nomem_list;
         if (rc == 0) no_frames_verdict(out, p, n);
     }

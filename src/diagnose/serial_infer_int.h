@@ -6,7 +6,10 @@
  * serial_alphabet.c  the byte values a mis-set receiver can deliver at all (statistical)
  * serial_faster.c    a sender faster than the receiver: the bits its character frame forces
  *                    (statistical)
- * serial_seven_bit.c what a receiver of 7 data bits leaves of 8-bit HDLC frames */
+ * serial_seven_bit.c what a receiver of 7 data bits leaves of 8-bit HDLC frames, and of HDLC
+ *                    and M-Bus frames when it zeroes bad characters
+ * serial_signature.c the characters a mis-set receiver delivers from the first bytes of a
+ *                    frame after an idle line, found at frame starts (statistical) */
 #ifndef DS_DIAGNOSE_SERIAL_INFER_INT_H
 #define DS_DIAGNOSE_SERIAL_INFER_INT_H
 
@@ -47,8 +50,16 @@ int si_statistical_verdict(ds_serial_inference *out, const hyp_list *hl, const u
 /* A sender 2 to 16 times faster (serial_faster.c): the same returns. */
 int si_faster_sender_verdict(ds_serial_inference *out, const uint8_t *p, size_t n, const ds_serial_settings *told);
 
+/* The frame starts a hypothesis predicts, found in the capture (serial_signature.c): the same
+ * returns. */
+int si_signature_verdict(ds_serial_inference *out, const uint8_t *p, size_t n, const ds_serial_settings *told);
+
 /* An HDLC frame at s as a receiver of 7 data bits leaves it (serial_seven_bit.c): flags, format,
  * length and header check hold with bit 7 of each byte set back. Its length, or 0. */
 size_t si_seven_bit_hdlc_at(const uint8_t *s, size_t avail);
+/* 8-bit frames as a 7E1 receiver that zeroes bad characters leaves them (serial_seven_bit.c):
+ * the longest-weighing chain of HDLC or M-Bus frames back to back into fc (*hdlc says which).
+ * 1 when it weighs enough to name the setting, 0 when not, -1 on no memory. */
+int si_seven_bit_zeroed_chain(const uint8_t *p, size_t n, frame_count *fc, int *hdlc);
 
 #endif

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "sinks/xml_text.h"
 #include "util/fmt.h"
 
 void ds_emit_init(ds_emit *e, ds_sink *sink, const ds_options *opt, ds_diag_fn fn, void *user)
@@ -90,6 +91,41 @@ int ds_emit_open_flat_len(ds_emit *e, const char *name, size_t name_len, const d
     check_attrs(attrs, nattrs);
     if (ds_emit_enter(e)) return -1;
     e->sink->open(e->sink, name, name_len, attrs, nattrs, DS_OPEN_FLAT);
+    return 0;
+}
+
+/* A run of attributes, its pieces joined, is the very text the XML writers write for them
+ * (ds_xml_attrs_run). */
+static void check_run(const ds_attr *attrs, size_t nattrs, const ds_attr_run *run)
+{
+#ifdef DS_CHECK_CONTRACTS
+    char made[512], joined[512];
+    if (nattrs == 0) return; /* not made: the sink copies the run (ds_emit_takes_run) */
+    size_t made_len = ds_xml_attrs_run(made, sizeof made, attrs, nattrs), len = 0;
+    for (size_t i = 0; i < DS_ATTR_RUN_PIECES; i++) {
+        if (run->len[i] > sizeof joined - len || (i < DS_ATTR_RUN_PIECES - 1 && run->len[i] > 32)) abort();
+        memcpy(joined + len, run->text[i], run->len[i]);
+        len += run->len[i];
+    }
+    if (made_len != len || memcmp(made, joined, len) != 0) {
+        fprintf(stderr, "dlmscope: internal error: an attribute run is not its attributes' text\n");
+        abort();
+    }
+#else
+    (void)attrs;
+    (void)nattrs;
+    (void)run;
+#endif
+}
+
+int ds_emit_open_flat_run(ds_emit *e, const char *name, size_t name_len, const ds_attr *attrs, size_t nhead,
+                          size_t nattrs, const ds_attr_run *run)
+{
+    check_attrs(attrs, nattrs);
+    check_run(attrs + nhead, nattrs - nhead, run);
+    if (ds_emit_enter(e)) return -1;
+    if (e->sink->open_run) e->sink->open_run(e->sink, name, name_len, attrs, nhead, run, DS_OPEN_FLAT);
+    else e->sink->open(e->sink, name, name_len, attrs, nattrs, DS_OPEN_FLAT);
     return 0;
 }
 

@@ -99,6 +99,12 @@ static inline void ds_emit_check_plain(const char *text, size_t len, unsigned fl
  * deep; the container is then NOT opened and must not be closed. */
 /* children written at this element's indentation (frame envelopes, <PDU>) */
 int ds_emit_open_flat_len(ds_emit *e, const char *name, size_t name_len, const ds_attr *attrs, size_t nattrs);
+/* ds_emit_open_flat_len() where the attributes after attrs[0..nhead) are also given as the XML
+ * text run: passed to the sink's open_run when it has one (ds_sink.open_run), else attrs[0..nattrs)
+ * to its open(). attrs[nhead..nattrs), when made (nattrs > nhead), are checked against the run in
+ * the builds with DS_CHECK_CONTRACTS. */
+int ds_emit_open_flat_run(ds_emit *e, const char *name, size_t name_len, const ds_attr *attrs, size_t nhead,
+                          size_t nattrs, const ds_attr_run *run);
 int ds_emit_open_attrs_len(ds_emit *e, const char *name, size_t name_len, const ds_attr *attrs, size_t nattrs);
 int ds_emit_open_qty_len(ds_emit *e, const char *name, size_t name_len, uint64_t qty);  /* Qty="h2" or decimal */
 
@@ -115,6 +121,17 @@ static inline unsigned ds_emit_number_flags(const ds_emit *e)
 {
     return e->opt->decimal ? DS_TEXT_PLAIN | DS_LEAF_NUMBER : DS_TEXT_PLAIN;
 }
+
+/* 1 in the builds that check the library's internal promises (DS_CHECK_CONTRACTS). */
+#ifdef DS_CHECK_CONTRACTS
+#define DS_EMIT_CHECKS 1
+#else
+#define DS_EMIT_CHECKS 0
+#endif
+
+/* Whether the sink copies a run of attribute text (ds_sink.open_run) instead of taking them one
+ * by one: a caller then need not make the attributes the run stands for. */
+static inline int ds_emit_takes_run(const ds_emit *e) { return e->sink->open_run != NULL; }
 
 /* One more level of nesting, or -1 (reported) when that is too deep. */
 static inline int ds_emit_enter(ds_emit *e)

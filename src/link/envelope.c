@@ -193,19 +193,37 @@ static void raw_comment(ds_emit *e, const ds_frame *f)
     if (f->meta.from && f->meta.to) ds_emit_comment(e, "from %s to %s", f->meta.from, f->meta.to);
 }
 
-int ds_envelope_open(ds_emit *e, const ds_frame *f)
+/* A capture's frame: Direction, Time, From and To as the XML writers write them (ds_sink.open_run),
+ * composed from the text the capture made once per connection side (ds_meta.from_to_xml) and the
+ * words before the time, fixed per direction; every frame of a capture has them all. */
+#define DIR_TIME(lit) NAME(" Direction=\"" lit "\" Time=\"")
+static const known_name DIRECTION_TIME_RUNS[] = {
+    [DS_DIR_UNKNOWN] = NAME(" Time=\""),
+    [DS_DIR_TX] = DIR_TIME("TX"),
+    [DS_DIR_RX] = DIR_TIME("RX"),
+    [DS_DIR_TO_SERVER] = DIR_TIME("ToServer"),
+    [DS_DIR_TO_CLIENT] = DIR_TIME("ToClient"),
+};
+
+/* The run's pieces: 0 when the frame's attributes are not a capture's (they go one by one). */
+static int capture_run(ds_attr_run *run, const ds_meta *m)
 {
-    const known_name *name = element_name(f->kind);
-    if (!name) {
-        raw_comment(e, f);
+    size_t ts_len = m->timestamp_len;
+    if (!m->from_to_xml || !m->from || !m->to || ts_len == 0 || ts_len > 32 || !m->timestamp[0] ||
+        (size_t)m->dir >= sizeof DIRECTION_TIME_RUNS / sizeof DIRECTION_TIME_RUNS[0])
         return 0;
-    }
-    char len[NUM_MAX];
-    ds_attr attrs[5] = {DS_ATTR_PLAIN("len", len, fmt_num_len(e, len, frame_len_attr(f)))};
+    known_name head = DIRECTION_TIME_RUNS[m->dir];
+    *run = (ds_attr_run){{head.text, m->timestamp, "\"", m->from_to_xml}, {head.len, ts_len, 1, m->from_to_xml_len}};
+    return 1;
+}
+
+/* Direction, Time, From and To after attrs[0] (len) as the input says them; returns how many
+ * attributes attrs then holds. */
+static inline __attribute__((always_inline)) size_t meta_attrs(ds_attr *attrs, const ds_meta *m)
+{
     size_t n = 1;
-    known_name dir = direction_name(f->meta.dir);
+    known_name dir = direction_name(m->dir);
     if (dir.text) attrs[n++] = (ds_attr)DS_ATTR_PLAIN("Direction", dir.text, dir.len);
-    const ds_meta *m = &f->meta;
     if (m->timestamp[0]) { /* text of the input: scanned by the writer, but a capture's own is plain */
         unsigned plain = m->from && m->to ? DS_TEXT_PLAIN : 0;
         attrs[n++] = (ds_attr){"Time", m->timestamp, DS_ATTR_SIZED | plain, sizeof "Time" - 1,
@@ -216,7 +234,38 @@ int ds_envelope_open(ds_emit *e, const ds_frame *f)
         attrs[n++] = (ds_attr)DS_ATTR_PLAIN("From", m->from, m->from_len ? m->from_len : strlen(m->from));
         attrs[n++] = (ds_attr)DS_ATTR_PLAIN("To", m->to, m->to_len ? m->to_len : strlen(m->to));
     }
-    if (ds_emit_open_flat_len(e, name->text, name->len, attrs, n) != 0) return -1;
+    return n;
+}
+
+/* A capture's envelope opened with its run (ds_emit_open_flat_run); -2 when it has none. */
+static inline __attribute__((always_inline)) int open_with_run(ds_emit *e, const known_name *name, ds_attr *attrs,
+                                                             const ds_meta *m)
+{
+    ds_attr_run run;
+    if (!capture_run(&run, m)) return -2;
+    /* the attributes the run stands for are made only for a writer that takes them one by one,
+     * and to check the run against them */
+    size_t n = ds_emit_takes_run(e) && !DS_EMIT_CHECKS ? 1 : meta_attrs(attrs, m);
+    return ds_emit_open_flat_run(e, name->text, name->len, attrs, 1, n, &run);
+}
+
+int ds_envelope_open(ds_emit *e, const ds_frame *f)
+{
+    const known_name *name = element_name(f->kind);
+    if (!name) {
+        raw_comment(e, f);
+        return 0;
+    }
+    char len[NUM_MAX];
+    ds_attr attrs[5] = {DS_ATTR_PLAIN("len", len, fmt_num_len(e, len, frame_len_attr(f)))};
+    const ds_meta *m = &f->meta;
+    if (__builtin_expect(m->from_to_xml != NULL, 0)) { /* a capture's: the other inputs' way kept straight */
+        int opened = open_with_run(e, name, attrs, m);
+        if (opened == -2) opened = ds_emit_open_flat_len(e, name->text, name->len, attrs, meta_attrs(attrs, m));
+        if (opened != 0) return -1;
+    } else if (ds_emit_open_flat_len(e, name->text, name->len, attrs, meta_attrs(attrs, m)) != 0) {
+        return -1;
+    }
     char num[NUM_MAX];
     switch (f->kind) {
     case DS_LINK_HDLC:

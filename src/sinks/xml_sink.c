@@ -81,6 +81,11 @@ static inline __attribute__((always_inline)) void put_tag_line(xml_sink *x, cons
     if (!put_tag_line_fast(x, open, open_len, name, nlen)) put_tag_line_slow(x, open, open_len, name, nlen);
 }
 
+/* The longest last piece of a run of attributes written before (ds_sink.open_run) that a one-pass
+ * tag copies, and the room a run takes at most (its first three pieces are short). */
+#define FAST_RUN_MAX 512u
+#define FAST_RUN_ROOM (3 * DS_PIECE_MAX + FAST_RUN_MAX)
+
 static void xml_begin_document(ds_sink *s)
 {
     xml_sink *x = xml_of(s);
@@ -120,18 +125,22 @@ static void put_start_with_attrs(xml_sink *x, const char *name, size_t nlen, con
 }
 
 /* A start tag with one attribute, <Array Qty="02" >, <HDLC len="1E" > or <ConformanceBit
- * Name="Get" />, in one pass and no call, for a value said to be plain (DS_TEXT_PLAIN). `end`
- * is " >\n" or " />\n": four bytes are copied (the first's NUL included), a byte past end_len
- * lands in the slack. Returns 0 when the caller must take another way. */
-static inline __attribute__((always_inline)) int one_attr_tag_fast(xml_sink *x, const char *name, size_t nlen,
-                                                                   const ds_attr *a, const char *end,
-                                                                   size_t end_len)
+ * Name="Get" />, in one pass and no call, for a value said to be plain (DS_TEXT_PLAIN), then the
+ * run of attributes written before when there is one (ds_sink.open_run: a capture's envelope).
+ * `end` is " >\n" or " />\n": four bytes are copied (the first's NUL included), a byte past
+ * end_len lands in the slack. Returns 0 when the caller must take another way. */
+static inline __attribute__((always_inline)) int one_attr_run_tag_fast(xml_sink *x, const char *name, size_t nlen,
+                                                                       const ds_attr *a, const ds_attr_run *run,
+                                                                       const char *end, size_t end_len)
 {
     ds_wbuf *w = &x->st.w;
     if (!(a->flags & DS_TEXT_PLAIN)) return 0;
     size_t ind = 2 * (size_t)x->st.indent, alen = ds_attr_name_len(a), vlen = ds_attr_value_len(a);
     if (ind > DS_PIECE_MAX || nlen > DS_PIECE_MAX || alen > DS_PIECE_MAX || vlen > DS_PIECE_MAX ||
-        !ds_wbuf_fits(w, ind + 1 + nlen + 1 + alen + 2 + vlen + 1 + end_len))
+        !ds_wbuf_fits(w, ind + 1 + nlen + 1 + alen + 2 + vlen + 1 + end_len + (run ? FAST_RUN_ROOM : 0)))
+        return 0;
+    if (run && (run->len[0] > DS_PIECE_MAX || run->len[1] > DS_PIECE_MAX || run->len[2] > DS_PIECE_MAX ||
+                run->len[3] > FAST_RUN_MAX))
         return 0;
     char *o = ds_put_indent32(ds_wbuf_tail(w), ind);
     *o++ = '<';
@@ -141,9 +150,22 @@ static inline __attribute__((always_inline)) int one_attr_tag_fast(xml_sink *x, 
     memcpy(o, "=\"", 2);
     o = ds_put_upto32(o + 2, ds_attr_value(a), vlen);
     *o++ = '"';
+    if (run) {
+        o = ds_put_upto32(o, run->text[0], run->len[0]);
+        o = ds_put_upto32(o, run->text[1], run->len[1]);
+        o = ds_put_upto32(o, run->text[2], run->len[2]);
+        o = ds_put_pieces16(o, run->text[3], run->len[3]);
+    }
     memcpy(o, end, 4);
     ds_wbuf_commit(w, o + end_len);
     return 1;
+}
+
+static inline __attribute__((always_inline)) int one_attr_tag_fast(xml_sink *x, const char *name, size_t nlen,
+                                                                   const ds_attr *a, const char *end,
+                                                                   size_t end_len)
+{
+    return one_attr_run_tag_fast(x, name, nlen, a, NULL, end, end_len);
 }
 
 /* Most attributes one start tag gets in one pass (a frame envelope has five: len, Direction,
@@ -198,6 +220,7 @@ static int attrs_tag_fast(xml_sink *x, const char *name, size_t nlen, const ds_a
     return 1;
 }
 
+
 /* A tag with attributes, `end` closing it (" >\n" or " />\n"): in one pass when every value
  * needs no escaping and the line fits the block, else piece by piece with escaping. */
 static void __attribute__((noinline)) put_attrs_tag(xml_sink *x, const char *name, size_t nlen, const ds_attr *attrs,
@@ -235,6 +258,25 @@ static void xml_open(ds_sink *s, const char *name, size_t nlen, const ds_attr *a
         return;
     }
     l->v[l->depth++] = flat;  /* room checked above */
+    if (!flat) x->st.indent++;
+}
+
+/* A frame envelope of a capture: len, then Direction, Time, From and To as a run of text in
+ * pieces, From and To made once per connection side (ds_sink.open_run). */
+static void xml_open_run(ds_sink *s, const char *name, size_t nlen, const ds_attr *attrs, size_t nhead,
+                         const ds_attr_run *run, unsigned flags)
+{
+    xml_sink *x = xml_of(s);
+    unsigned char flat = (flags & DS_OPEN_FLAT) != 0;
+    if (ds_levels_push(&x->st.levels, flat) != 0) {
+        x->st.w.error = 1;  /* out of memory: stop, the error is reported by ds_sink_error */
+        return;
+    }
+    if (nhead != 1 || !one_attr_run_tag_fast(x, name, nlen, attrs, run, " >\n", 3)) {
+        put_start_with_attrs(x, name, nlen, attrs, nhead);
+        for (size_t i = 0; i < DS_ATTR_RUN_PIECES; i++) ds_wbuf_write(&x->st.w, run->text[i], run->len[i]);
+        ds_wbuf_write(&x->st.w, " >\n", 3);
+    }
     if (!flat) x->st.indent++;
 }
 
@@ -400,6 +442,7 @@ ds_sink *ds_xml_sink_new(FILE *out)
     x->base.begin_document = xml_begin_document;
     x->base.end_document = xml_end_document;
     x->base.open = xml_open;
+    x->base.open_run = xml_open_run;
     x->base.close = xml_close;
     x->base.leaf = xml_leaf;
     x->base.leaf_attrs = xml_leaf_attrs;

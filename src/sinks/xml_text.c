@@ -146,6 +146,27 @@ void ds_xml_attr(ds_wbuf *w, const char *attr, const char *value, size_t len)
     ds_wbuf_putc(w, '"');
 }
 
+size_t ds_xml_attrs_run(char *out, size_t cap, const ds_attr *attrs, size_t n)
+{
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *v = ds_attr_value(&attrs[i]);
+        size_t nlen = ds_attr_name_len(&attrs[i]), vlen = ds_attr_value_len(&attrs[i]);
+        /* only values that ds_xml_attr() writes as they are: the run is then its very bytes */
+        if (ds_xml_plain_run((const unsigned char *)v, vlen) != vlen) return 0;
+        if (cap - len < 1 + nlen + 2 + vlen + 1) return 0;
+        out[len++] = ' ';
+        memcpy(out + len, attrs[i].name, nlen);
+        len += nlen;
+        memcpy(out + len, "=\"", 2);
+        len += 2;
+        memcpy(out + len, v, vlen);
+        len += vlen;
+        out[len++] = '"';
+    }
+    return len;
+}
+
 /* ---- comments ----------------------------------------------------------------- */
 
 typedef struct comment_state {

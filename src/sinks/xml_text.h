@@ -33,6 +33,11 @@ int ds_xml_writable(const unsigned char *p, size_t n);
 void ds_xml_escaped(ds_wbuf *w, const unsigned char *p, size_t n);
 /* ` attr="value"`, or ` attrHex="HEX"` when the value cannot be XML text. */
 void ds_xml_attr(ds_wbuf *w, const char *attr, const char *value, size_t len);
+/* The attributes as ds_xml_attr() writes them (` a="v"` each) into out, for a caller that gives
+ * the same ones for many elements (a capture's From and To per connection side: ds_meta
+ * from_to_xml). Returns the length; 0 when they do not fit in cap or a value needs escaping
+ * (they are then written one by one). */
+size_t ds_xml_attrs_run(char *out, size_t cap, const ds_attr *attrs, size_t n);
 /* 1 when text can be a comment's content as it is: ASCII 0x20..0x7F, no "--", no '-' at the end.
  * The first checks 16 bytes at a time where the machine allows; the second byte by byte (the
  * reference the first is tested against). */

@@ -60,4 +60,16 @@ static inline char *ds_put(char *o, const void *src, size_t n)
     return o + n;
 }
 
+/* Copies n bytes, n of any size but mostly a few dozen (a run of attributes made before), in
+ * 16-byte pieces without a call; the last piece overlaps the one before it, so no byte outside
+ * [src, src + n) is read nor outside [o, o + n) written. Returns the end of the copy. */
+static inline char *ds_put_pieces16(char *o, const void *src, size_t n)
+{
+    const char *s = (const char *)src;
+    if (n < 16) return ds_put_upto32(o, s, n);
+    for (size_t i = 0; i + 16 < n; i += 16) memcpy(o + i, s + i, 16);
+    memcpy(o + n - 16, s + n - 16, 16);
+    return o + n;
+}
+
 #endif

@@ -405,6 +405,63 @@ START_TEST(xml_without_document)
 }
 END_TEST
 
+/* A capture's envelope: open_run with the attributes after the first given as a run of text in
+ * pieces writes the very bytes open() writes with them all, in one pass and when the run is too
+ * long for it. */
+static const char *open_both_ways(capture *c, const ds_attr *attrs, size_t nattrs, const ds_attr_run *run)
+{
+    ds_sink *s = capture_start(c, ds_xml_sink_new);
+    s->begin_document(s);
+    if (run) s->open_run(s, "HDLC", 4, attrs, 1, run, DS_OPEN_FLAT);
+    else s->open(s, "HDLC", 4, attrs, nattrs, DS_OPEN_FLAT);
+    leaf(s, "FrameType", "10");
+    s->close(s, "HDLC", 4);
+    s->end_document(s);
+    return capture_end(c, s);
+}
+
+START_TEST(xml_open_run_same_as_open)
+{
+    static char long_from[700];
+    memset(long_from, '1', sizeof long_from - 1);
+    const char *froms[] = {"10.0.0.1:4059", "[2001:db8::1]:4059", long_from};
+    for (size_t k = 0; k < sizeof froms / sizeof froms[0]; k++) {
+        ds_attr attrs[5] = {DS_ATTR_PLAIN("len", "1E", 2), DS_ATTR_PLAIN("Direction", "ToServer", 8),
+                            DS_ATTR_PLAIN("Time", "2026-12-07T06:00:00.123456Z", 27),
+                            DS_ATTR_PLAIN("From", froms[k], strlen(froms[k])), DS_ATTR_PLAIN("To", "10.0.0.2:50000", 14)};
+        char text[1024];
+        size_t len = ds_xml_attrs_run(text, sizeof text, attrs + 1, 4);
+        ck_assert_uint_gt(len, 40);
+        /* all of it in the last piece, and cut in four as the envelope cuts it */
+        ds_attr_run whole = {{"", "", "", text}, {0, 0, 0, len}};
+        ds_attr_run cut = {{text, text + 10, text + 30, text + 31}, {10, 20, 1, len - 31}};
+        capture a, b, c;
+        const char *plain = open_both_ways(&a, attrs, 5, NULL);
+        ck_assert_str_eq(open_both_ways(&b, attrs, 5, &whole), plain);
+        ck_assert_str_eq(open_both_ways(&c, attrs, 5, &cut), plain);
+        if (k == 0)
+            ck_assert_str_eq(plain, "<Messages>\n<HDLC len=\"1E\" Direction=\"ToServer\" Time=\"2026-12-07T06:00:00.123456Z\" "
+                                    "From=\"10.0.0.1:4059\" To=\"10.0.0.2:50000\" >\n<FrameType Value=\"10\" />\n"
+                                    "</HDLC>\n</Messages>\n");
+        capture_free(&a);
+        capture_free(&b);
+        capture_free(&c);
+    }
+    /* a value that needs escaping, or a run that does not fit: no run (written one by one) */
+    ds_attr amp[1] = {DS_ATTR("From", "a&b")};
+    char small[8];
+    ck_assert_uint_eq(ds_xml_attrs_run(small, sizeof small, amp, 1), 0);
+    ds_attr fine[1] = {DS_ATTR_PLAIN("To", "1.2.3.4:5", 9)};
+    ck_assert_uint_eq(ds_xml_attrs_run(small, sizeof small, fine, 1), 0);
+    /* the writers that are not the Gurux XML one take all the attributes through open() */
+    capture j;
+    ds_sink *js = capture_start(&j, ds_json_sink_new);
+    ck_assert_ptr_null(js->open_run);
+    capture_end(&j, js);
+    capture_free(&j);
+}
+END_TEST
+
 START_TEST(xml_unbalanced_close_is_dropped)
 {
     capture c;
@@ -1233,6 +1290,7 @@ static Suite *sinks_suite(void)
     tcase_add_test(xml, xml_long_values);
     tcase_add_test(xml, names_by_length_and_plain_text);
     tcase_add_test(xml, xml_random_input_is_well_formed);
+    tcase_add_test(xml, xml_open_run_same_as_open);
     suite_add_tcase(s, xml);
 
     TCase *err = tcase_create("errors");
