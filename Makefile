@@ -239,6 +239,12 @@ build/release/dlmscope-serial-programs: tests/bench/serial_programs.c build/rele
 	@mkdir -p $(dir $@)
 	$(CC) $(RELEASE_CFLAGS) $< -o $@ build/release/libdlmscope.a $(LIBS)
 
+# the same guard on other protocols (P1, IEC 62056-21, Modbus, NMEA, text, deflate, cipher) sent
+# through the matrix's mis-settings: false setting verdicts per class
+build/release/dlmscope-serial-negatives: tests/bench/serial_negatives.c build/release/libdlmscope.a
+	@mkdir -p $(dir $@)
+	$(CC) $(RELEASE_CFLAGS) $< -o $@ build/release/libdlmscope.a $(LIBS) -lz
+
 # bytes that are not DLMS (program files cut in chunks) and the setting verdicts they get: a report
 build/release/dlmscope-serial-chunks: tests/bench/serial_chunks.c build/release/libdlmscope.a
 	@mkdir -p $(dir $@)

@@ -39,7 +39,8 @@
  * of 60 to 1200 bytes, uniform, sparse and 00-heavy), most program chunks worse still; but x86
  * code with runs of FF and 00 and tables of 16-bit values fit a chain whose phases alternate
  * (up to 153 bits at ratio 6 and 133 at 8E1 on 1500-byte chunks of /usr/bin: see
- * tests/bench/serial_programs.c and its README section), and those already pass the bars.
+ * tests/bench/serial_programs.c and its README section), and those already pass the bars;
+ * they are barred instead by their runs of FF, which no faster sender leaves (longest_ff_run).
  * The data bits themselves are lost: nothing is recovered. 4, 8, 12 and 16 force the same bits
  * after an idle line and are told apart only by the rarer phases: when one of them wins, the
  * others are named as alternatives, as is any ratio within FAST_MARGIN or with half the best's
@@ -79,6 +80,7 @@ static const unsigned FAST_RATIOS[] = {2, 3, 4, 6, 8, 12, 16};
 #define FAST_ZEROING_SHARE 0.05 /* 00 bytes from which a port that zeroes bad characters is tried */
 #define FAST_ZEROING_TRIES 4      /* ... for this many faster senders */
 #define N_FAST_HYPS (N_FAST_RATIOS * 2 + 2)
+#define FAST_MAX_FF_RUN 3         /* FF bytes in a row that no faster sender leaves (longest_ff_run) */
 #define FAST_IDLE 0.05            /* a byte that fits no phase (idle line, a gap inside a frame) */
 
 typedef struct fast_model {
@@ -507,6 +509,22 @@ static void fast_why(ds_serial_inference *out, const fast_hyp *best, size_t n)
                  n, best->ratio, best->evidence);
 }
 
+/* The longest run of FF bytes in p. A sender k >= 2 times faster puts a start bit (a space) in
+ * every 10 or 11 of its bits, and a receiver's nine samples after its own start span 9k of them:
+ * an FF needs every sample to miss those spaces, and the next character needs a new falling
+ * edge. Measured (make serial-matrix, tests/bench/serial_negatives.c): no capture of a faster
+ * sender, of DLMS or of other protocols, held two FF in a row; program code (-1 immediates,
+ * negative call offsets) holds runs of 3 to 6. An inverted line does leave runs (up to 4). */
+static size_t longest_ff_run(const uint8_t *p, size_t n)
+{
+    size_t run = 0, longest = 0;
+    for (size_t i = 0; i < n; i++) {
+        run = p[i] == 0xFFu ? run + 1 : 0;
+        if (run > longest) longest = run;
+    }
+    return longest;
+}
+
 /* 1 when a faster sender, an inverted line or a missing parity bit explains the capture (out is
  * filled), 0 when none does. */
 int si_faster_sender_verdict(ds_serial_inference *out, const uint8_t *p, size_t n, const ds_serial_settings *told)
@@ -545,6 +563,8 @@ int si_faster_sender_verdict(ds_serial_inference *out, const uint8_t *p, size_t 
     /* not told, the receiver's own setting is a guess too: a higher bar */
     double min_bits = told ? FAST_MIN_BITS : FAST_MIN_BITS_UNTOLD;
     if (!best || best->evidence < min_bits || best->evidence < FAST_PER_BYTE * (double)n) return 0;
+    /* bytes no faster sender leaves: the bits are of another kind (program code) */
+    if (best->ratio > 1 && longest_ff_run(p, n) >= FAST_MAX_FF_RUN) return 0;
     /* another kind of loss (an inverted line, a missing parity bit, a faster sender) nearly as
      * good: the bits do not tell them apart, and naming one would be a guess */
     for (size_t i = 0; i < nh; i++)

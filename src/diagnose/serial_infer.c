@@ -429,6 +429,19 @@ void si_verdict_of(ds_serial_inference *out, const hypothesis *h)
     }
 }
 
+/* Bytes read as printable text: a text protocol read at its own setting (a mis-set port
+ * scatters its bits over all 256 values: the mis-set captures the faster-sender chain named in
+ * make serial-matrix and tests/bench/serial_negatives.c held 9 to 49 % printable bytes). */
+#define TEXT_MIN_BYTES 64u
+#define TEXT_SHARE 0.95
+
+static size_t printable_bytes(const uint8_t *p, size_t n)
+{
+    size_t text = 0;
+    for (size_t i = 0; i < n; i++) text += (p[i] >= 0x20 && p[i] < 0x7F) || p[i] == '\r' || p[i] == '\n' || p[i] == '\t';
+    return text;
+}
+
 static void no_frames_verdict(ds_serial_inference *out, const uint8_t *p, size_t n)
 {
     size_t hist[256];
@@ -463,7 +476,14 @@ static void no_frames_verdict(ds_serial_inference *out, const uint8_t *p, size_t
     } else {
         out->verdict = DS_SERIAL_NOT_DLMS;
         out->code = DS_D_SERIAL_NOT_DLMS;
-        if (out->flag_bytes == 0)
+        size_t text = printable_bytes(p, n);
+        if (n >= TEXT_MIN_BYTES && (double)text >= TEXT_SHARE * (double)n)
+            snprintf(out->why, sizeof out->why,
+                     "%.0f %% of the %zu bytes are printable text (letters, digits, CR LF), as a text protocol sends (an "
+                     "IEC 62056-21 readout, DSMR P1, NMEA, a console): not DLMS binary frames, and no setting tried gives "
+                     "frames with good checks",
+                     100.0 * (double)text / (double)n, n);
+        else if (out->flag_bytes == 0)
             snprintf(out->why, sizeof out->why,
                      "no flag or start byte (7E, 68, STX) at all in %zu bytes, and no setting tried gives frames with "
                      "good checks",

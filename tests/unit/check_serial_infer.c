@@ -878,10 +878,153 @@ START_TEST(text_is_not_dlms)
     ck_assert_int_eq(ds_serial_infer(b, n, NULL, &r), 0);
     ck_assert_str_eq(r.code, DS_D_SERIAL_NOT_DLMS);
     ck_assert_uint_eq(r.flag_bytes, n / strlen(line)); /* the 'h' (68, an M-Bus start) of each line */
+    ck_assert_ptr_nonnull(strstr(r.why, "printable text")); /* and the reason says what they are */
     ds_serial_inference_free(&r);
     ck_assert_int_eq(ds_serial_infer(b, 0, NULL, &r), 0); /* nothing at all */
     ck_assert_str_eq(r.code, DS_D_SERIAL_NOT_DLMS);
     ds_serial_inference_free(&r);
+}
+END_TEST
+
+/* ---- other protocols and program code: no setting verdict (tests/bench/serial_negatives.c) ---- */
+
+static uint32_t lcg_next(uint32_t *x)
+{
+    *x = *x * 1103515245u + 12345u;
+    return *x >> 8;
+}
+
+/* CRC-16 with polynomial 8005 reflected: DSMR P1's (init 0) and Modbus RTU's (init FFFF) */
+static uint16_t crc16_a001(const uint8_t *p, size_t n, uint16_t crc)
+{
+    for (size_t i = 0; i < n; i++) {
+        crc ^= p[i];
+        for (int k = 0; k < 8; k++) crc = (uint16_t)(crc & 1u ? (crc >> 1) ^ 0xA001u : crc >> 1);
+    }
+    return crc;
+}
+
+/* No setting verdict for b, told each of rx (NULL: not told). */
+static void assert_no_setting(const uint8_t *b, size_t n, const char *const *rx, size_t nrx, const char *what)
+{
+    for (size_t k = 0; k < nrx; k++) {
+        ds_serial_inference r;
+        ds_serial_settings s;
+        if (rx[k]) s = settings(rx[k]);
+        ck_assert_int_eq(ds_serial_infer(b, n, rx[k] ? &s : NULL, &r), 0);
+        char text[1400];
+        text_of(&r, text, sizeof text);
+        ck_assert_msg(!is_setting_verdict(r.verdict), "%s told %s: %s", what, rx[k] ? rx[k] : "nothing", text);
+        ds_serial_inference_free(&r);
+    }
+}
+
+START_TEST(p1_telegrams_are_no_setting_problem)
+{
+    char b[4096];
+    size_t n = 0;
+    uint32_t x = 7;
+    for (int t = 0; t < 3; t++) {
+        char *tg = b + n;
+        int len = snprintf(tg, sizeof b - n,
+                           "/ISK5\\2M550T-1012\r\n\r\n1-3:0.2.8(50)\r\n0-0:1.0.0(2612071%02d000W)\r\n"
+                           "1-0:1.8.1(%06u.%03u*kWh)\r\n1-0:1.8.2(001234.567*kWh)\r\n0-0:96.14.0(0002)\r\n"
+                           "1-0:1.7.0(00.%03u*kW)\r\n1-0:32.7.0(23%u.0*V)\r\n1-0:31.7.0(00%u*A)\r\n"
+                           "0-1:24.2.1(2612071%02d0000W)(01234.%03u*m3)\r\n!",
+                           t, 4321 + t, lcg_next(&x) % 1000, lcg_next(&x) % 1000, lcg_next(&x) % 10,
+                           lcg_next(&x) % 10, t, lcg_next(&x) % 1000);
+        ck_assert_int_gt(len, 0);
+        uint16_t crc = crc16_a001((const uint8_t *)tg, (size_t)len, 0);
+        n += (size_t)len;
+        n += (size_t)snprintf(b + n, sizeof b - n, "%04X\r\n", crc);
+    }
+    static const char *const RX[] = {NULL, "115200:8N1", "9600:8N1"};
+    assert_no_setting((const uint8_t *)b, n, RX, 3, "P1 telegrams");
+}
+END_TEST
+
+START_TEST(modbus_rtu_is_no_setting_problem)
+{
+    uint8_t b[2048];
+    size_t n = 0;
+    uint32_t x = 3;
+    for (int t = 0; t < 40 && n + 40 < sizeof b; t++) {
+        uint8_t q = (uint8_t)(2 + lcg_next(&x) % 8), *req = b + n;
+        req[0] = (uint8_t)(1 + t % 3);
+        req[1] = 3; /* read holding registers */
+        req[2] = (uint8_t)(lcg_next(&x) % 4);
+        req[3] = (uint8_t)(lcg_next(&x) % 64);
+        req[4] = 0;
+        req[5] = q;
+        uint16_t c = crc16_a001(req, 6, 0xFFFFu);
+        req[6] = (uint8_t)c;
+        req[7] = (uint8_t)(c >> 8);
+        n += 8;
+        uint8_t *rsp = b + n;
+        rsp[0] = req[0];
+        rsp[1] = 3;
+        rsp[2] = (uint8_t)(2 * q);
+        for (unsigned i = 0; i < 2u * q; i++) rsp[3 + i] = (uint8_t)(i % 2 ? lcg_next(&x) : lcg_next(&x) % 3);
+        c = crc16_a001(rsp, 3 + 2u * q, 0xFFFFu);
+        rsp[3 + 2 * q] = (uint8_t)c;
+        rsp[4 + 2 * q] = (uint8_t)(c >> 8);
+        n += 5 + 2u * q;
+    }
+    static const char *const RX[] = {NULL, "9600:8E1", "9600:8N1", "2400:8N1"};
+    assert_no_setting(b, n, RX, 4, "Modbus RTU");
+}
+END_TEST
+
+/* x86-64-like code: -1 immediates and negative call offsets give runs of FF, displacements and
+ * small immediates runs of 00 */
+START_TEST(program_like_code_is_no_setting_problem)
+{
+    static const uint8_t OPS[][8] = {
+        {7, 0x48, 0xC7, 0xC0, 0xFF, 0xFF, 0xFF, 0xFF}, /* mov rax, -1 */
+        {5, 0xE8, 0x00, 0x00, 0xFF, 0xFF},             /* call back: bytes 2..3 random */
+        {7, 0x48, 0x8B, 0x05, 0x00, 0x00, 0x00, 0x00}, /* mov rax, [rip + d]: bytes 4..5 random */
+        {4, 0x48, 0x83, 0xC4, 0x08},                   /* add rsp, 8 */
+        {2, 0x31, 0xC0},                               /* xor eax, eax */
+        {4, 0x85, 0xC0, 0x74, 0x00},                   /* test eax, eax; jz: byte 4 random */
+        {1, 0xC3},                                     /* ret */
+        {5, 0x0F, 0x1F, 0x44, 0x00, 0x00},             /* nop */
+        {3, 0x89, 0xC7, 0x90},                         /* mov edi, eax; nop */
+        {5, 0xBF, 0x01, 0x00, 0x00, 0x00},             /* mov edi, 1 */
+    };
+    uint8_t b[1500];
+    size_t n = 0;
+    uint32_t x = 11;
+    while (n < sizeof b) {
+        const uint8_t *op = OPS[lcg_next(&x) % (sizeof OPS / sizeof OPS[0])];
+        uint8_t ins[8];
+        memcpy(ins, op + 1, op[0]);
+        if (op[1] == 0xE8) ins[1] = (uint8_t)lcg_next(&x), ins[2] = (uint8_t)lcg_next(&x);
+        if (op[2] == 0x8B) ins[3] = (uint8_t)lcg_next(&x), ins[4] = (uint8_t)(lcg_next(&x) % 4);
+        if (op[1] == 0x85) ins[3] = (uint8_t)(lcg_next(&x) % 64);
+        for (size_t i = 0; i < op[0] && n < sizeof b; i++) b[n++] = ins[i];
+    }
+    static const char *const RX[] = {NULL, "2400:8N1", "9600:8N1", "9600:8E1"};
+    assert_no_setting(b, n, RX, 4, "program-like code");
+}
+END_TEST
+
+/* Runs of FF (program code: -1 immediates, negative call offsets) are bytes no faster sender
+ * leaves: a capture the chain names a twice-as-fast sender from gets no such verdict once
+ * program code with them is pasted into it. */
+START_TEST(runs_of_ff_bar_a_faster_sender_verdict)
+{
+    vector v;
+    load(HDLC[1], &v);
+    capture c = simulate(&v, 10, "4800:8N1", "2400:8N1", 0, DS_UART_KEEP);
+    ds_serial_inference r;
+    infer(&c, "2400:8N1", &r);
+    ck_assert_int_eq(r.verdict, DS_SERIAL_BAUD); /* as sent: named */
+    ds_serial_inference_free(&r);
+    static const uint8_t CODE[] = {0x48, 0xC7, 0xC0, 0xFF, 0xFF, 0xFF, 0xFF}; /* mov rax, -1 */
+    for (size_t at = 100; at + sizeof CODE < c.n; at += 300) memcpy(c.b + at, CODE, sizeof CODE);
+    static const char *const RX[] = {"2400:8N1", NULL};
+    assert_no_setting(c.b, c.n, RX, 2, "a faster sender's capture with program code pasted in");
+    free(c.b);
 }
 END_TEST
 
@@ -945,6 +1088,10 @@ static Suite *suite(void)
     tcase_add_test(tc, damaged_hdlc_is_a_near_miss);
     tcase_add_test(tc, flag_structure_in_noise_is_no_near_miss);
     tcase_add_test(tc, text_is_not_dlms);
+    tcase_add_test(tc, p1_telegrams_are_no_setting_problem);
+    tcase_add_test(tc, modbus_rtu_is_no_setting_problem);
+    tcase_add_test(tc, program_like_code_is_no_setting_problem);
+    tcase_add_test(tc, runs_of_ff_bar_a_faster_sender_verdict);
     tcase_add_test(tc, finding_text_and_json);
     suite_add_tcase(s, tc);
     return s;
