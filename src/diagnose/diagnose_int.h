@@ -242,6 +242,8 @@ struct dg_conv {
     int has_sec_diag;          /* the offset of the APDU of the last security diagnostic */
     uint64_t sec_diag_offset;
     uint64_t ciphered_unread, unread_first_frame, unread_first_offset; /* ciphered APDUs not read without a diagnostic */
+    uint64_t initiate_read_frame; /* the frame whose ciphered AARQ/AARE initiate was deciphered */
+    int initiate_read;
     /* services */
     uint32_t services[256];    /* APDUs per tag */
     dg_request pending[DG_PENDING_MAX];
@@ -283,6 +285,8 @@ void dg_security_ciphered(dg_conv *c, const ds_apdu_event *ev);
 void dg_security_association(dg_conv *c);
 /* A ciphered APDU whose plaintext did not follow */
 void dg_security_unread(dg_conv *c, uint64_t offset);
+/* The ciphered xDLMS initiate of an AARQ or AARE (frame, offset) not deciphered with no key given */
+void dg_security_unread_initiate(dg_conv *c, uint64_t frame, uint64_t offset);
 void dg_security_end(dg_conv *c);
 /* The keys given that read as text, once per diagnoser */
 void dg_security_keys(ds_diagnoser *g, dg_conv *c);

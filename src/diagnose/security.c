@@ -340,6 +340,14 @@ void dg_security_unread(dg_conv *c, uint64_t offset)
     if (c->ciphered_unread++ == 0) c->unread_first_frame = c->frame, c->unread_first_offset = offset;
 }
 
+/* The decoder does not hand an AARQ's or AARE's ciphered initiate over as an APDU of its own, so
+ * it is counted here; only without keys: with keys given, a failure has the decoder's diagnostic. */
+void dg_security_unread_initiate(dg_conv *c, uint64_t frame, uint64_t offset)
+{
+    if (c->g->keys) return;
+    if (c->ciphered_unread++ == 0) c->unread_first_frame = frame, c->unread_first_offset = offset;
+}
+
 void dg_security_end(dg_conv *c)
 {
     if (c->ciphered_unread == 0) return;

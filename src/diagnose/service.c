@@ -405,9 +405,11 @@ static const char *acse_hint(int diag)
 }
 
 /* The security control of a ciphered xDLMS initiate in the AARQ's or AARE's user-information: the
- * first byte of its value (the decoder does not hand it over as an APDU of its own). */
-static void user_information_security(dg_conv *c, const ds_value *v)
+ * first byte of its value (the decoder does not hand it over as an APDU of its own). Its plaintext,
+ * when the keys read it, came just before (handle()); else it is a ciphered APDU not read. */
+static void user_information_security(dg_conv *c, const ds_apdu_event *ev)
 {
+    const ds_value *v = ev->value;
     static const char *const names[] = {"glo_InitiateRequest", "ded_InitiateRequest", "glo_InitiateResponse",
                                         "ded_InitiateResponse"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
@@ -415,6 +417,8 @@ static void user_information_security(dg_conv *c, const ds_value *v)
         if (u && u->bytes && u->len > 0) {
             c->sc = u->bytes[0];
             c->sc_seen = 1;
+            if (!(c->initiate_read && c->initiate_read_frame == ev->frame))
+                dg_security_unread_initiate(c, ev->frame, ev->offset); /* at the AARQ or AARE */
             return;
         }
     }
@@ -431,18 +435,19 @@ static void association_request(dg_conv *c, const ds_apdu_event *ev)
     c->context = ctx && ctx->len > 0 && ctx->bytes ? ctx->bytes[ctx->len - 1] : -1;
     c->mechanism = ev->session->mechanism;
     c->end = DG_END_OPEN;
-    user_information_security(c, v);
+    user_information_security(c, ev);
 }
 
-static void association_response(dg_conv *c, const ds_value *v)
+static void association_response(dg_conv *c, const ds_apdu_event *ev)
 {
+    const ds_value *v = ev->value;
     c->has_aare = 1;
     const ds_value *res = ds_value_find_any(v, "AssociationResult");
     const ds_value *user = ds_value_find_any(v, "ACSEServiceUser");
     const ds_value *prov = ds_value_find_any(v, "ACSEServiceProvider");
     c->assoc_result = res ? (int)res->u : -1;
     c->assoc_diag = user ? (int)user->u : -1;
-    user_information_security(c, v);
+    user_information_security(c, ev);
     if (c->context < 0) {
         const ds_value *ctx = ds_value_find_any(v, "ApplicationContextName");
         if (ctx && ctx->len > 0 && ctx->bytes) c->context = ctx->bytes[ctx->len - 1];
@@ -484,7 +489,7 @@ static void response(dg_conv *c, uint8_t tag, const ds_apdu_event *ev, int invok
         return;
     }
     if (tag == DS_APDU_TAG_AARE) {
-        association_response(c, v);
+        association_response(c, ev);
         return;
     }
     if (tag == DS_APDU_TAG_RLRE) {
@@ -512,7 +517,9 @@ static void handle(dg_conv *c, uint8_t tag, const ds_apdu_event *ev)
         dg_security_association(c);
         if (ev->value) association_request(c, ev);
     } else if (tag == DS_APDU_TAG_INITIATE_REQUEST || tag == DS_APDU_TAG_INITIATE_RESPONSE) {
-        return; /* the plaintext of a ciphered AARQ's or AARE's user-information: the session has it */
+        /* the plaintext of a ciphered AARQ's or AARE's user-information: the session has it */
+        if (ev->source == DS_APDU_FROM_DECIPHERED) c->initiate_read = 1, c->initiate_read_frame = ev->frame;
+        return;
     }
     /* a request that does not decode is not waited for: bytes that only look like one (noise
      * on a line at the wrong setting) would make false no-answer findings; its diagnostic says

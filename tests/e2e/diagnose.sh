@@ -420,6 +420,11 @@ line split "  association: context LN, mechanism Low (1), accepted"
 summary glo-assoc "$TMP/glo-assoc.hex"
 line glo-assoc "  association: context LN_WITH_CIPHERING, mechanism Low (1), accepted"
 line glo-assoc "  security: suite 0, authenticated and encrypted (security control 0x30)"
+# ... and, without keys, its two ciphered initiates are ciphered APDUs not read (with the keys they are read)
+line glo-assoc "warning security.no-key at frame 1 (offset 0): 2 ciphered APDU(s) were not read: no key was given for them (the first in frame 1)"
+"$BIN" diagnose --ek 00112233445566778899AABBCCDDEEFF --ak 00112233445566778899AABBCCDDEEFF "$TMP/glo-assoc.hex" >"$TMP/glo-keys.txt" 2>&1
+if grep -q "security.no-key" "$TMP/glo-keys.txt"; then fail "glo-assoc with keys: security.no-key"; else pass; fi
+if grep -q "services: initiateRequest 1, initiateResponse 1, AARQ 1, AARE 1" "$TMP/glo-keys.txt"; then pass; else fail "glo-assoc with keys: the initiates were not read"; fi
 summary low "$D/disconnect-low.hex"
 line low "error app.action-result at frame 4 (offset 114, line 6): action-response: ReadWriteDenied (3) for class 70 0.0.96.3.10.255 method 1"
 line low "  ended: released (RLRQ/RLRE) (frame 6)"
