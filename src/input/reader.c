@@ -801,7 +801,11 @@ static void apply_line(ds_reader *r, const line_result *res)
         r->serial_run = 0;
         memset(&r->meta, 0, sizeof r->meta);
         r->pending_start = 1;
-        r->time_only_line = 0;
+        /* a time before words (GXDLMSDirector's trace writes the time, what it does, then the
+         * "TX:\t" line of its bytes: "14:02:10 Send SNRM request.") is the time of that line, as a
+         * line holding only a time is */
+        r->time_only_line = pf->has_time;
+        if (r->time_only_line) memcpy(r->meta.timestamp, pf->timestamp, sizeof r->meta.timestamp);
         forget_dump(r);
         if (res->hex_in_text) report_unread_hex(r);
         break;

@@ -551,10 +551,12 @@ START_TEST(director_time_line_gives_its_time)
     /* "12:34" alone (no seconds) stays colon-separated hex */
     ASSERT_BYTES(&res, 0x7E, 0x01, 0x7E, 0x02, 0x12, 0x34);
     ck_assert_uint_eq(res.nchunks, 3);
+    /* the time before "Send SNRM request." is the TX entry's (OnTrace writes time, text, then TX:) */
     ck_assert_int_eq(res.chunks[0].meta.dir, DS_DIR_TX);
-    ck_assert_str_eq(res.chunks[0].meta.timestamp, "");
+    ck_assert_str_eq(res.chunks[0].meta.timestamp, "14:02:10");
     ck_assert_int_eq(res.chunks[1].meta.dir, DS_DIR_RX);
     ck_assert_str_eq(res.chunks[1].meta.timestamp, "14:02:10");
+    ck_assert_str_eq(res.chunks[2].meta.timestamp, "14:02:10"); /* the RX entry's time goes on */
     ck_assert_uint_eq(res.ndiags, 0);
     free_result(&res);
 }
