@@ -220,7 +220,6 @@ static int attrs_tag_fast(xml_sink *x, const char *name, size_t nlen, const ds_a
     return 1;
 }
 
-
 /* A tag with attributes, `end` closing it (" >\n" or " />\n"): in one pass when every value
  * needs no escaping and the line fits the block, else piece by piece with escaping. */
 static void __attribute__((noinline)) put_attrs_tag(xml_sink *x, const char *name, size_t nlen, const ds_attr *attrs,
