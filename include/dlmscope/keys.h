@@ -86,8 +86,8 @@ const ds_keyset *ds_keyring_lookup(const ds_keyring *kr, const uint8_t *title);
 /* A public signing key in hex, as the key file's signpub= takes it (04||X||Y or X||Y, P-256 or
  * P-384); *out is kept as 04||X||Y. 0, or -1 with err. */
 int ds_ec_public_key_parse(const char *text, ds_ec_key *out, char *err, size_t errlen);
-/* An ECDSA key for HLS mechanism 7 (`run --private-key`, `--server-public-key`): arg is hex
- * (a private key: the bare scalar, 32 bytes on P-256 or 48 on P-384; a public key: as
+/* An ECDSA key for HLS mechanism 7 (`run --signing-key`, `--server-public-key`; the model's
+ * signing-key=, client-public-key=): arg is hex (a private key: the bare scalar, 32 bytes on P-256 or 48 on P-384; a public key: as
  * ds_ec_public_key_parse), or the name of a file that holds such hex or a PEM key
  * (BEGIN EC PRIVATE KEY or PRIVATE KEY for a private key; BEGIN PUBLIC KEY for a public one, or
  * a private key's PEM, whose public key is taken), P-256 or P-384. Nothing of the key goes into

@@ -25,6 +25,9 @@ typedef struct ds_meter ds_meter;
 ds_meter *ds_meter_load(const char *path, char *err, size_t errsz);
 ds_meter *ds_meter_load_memory(const char *xml, size_t len, const char *name, char *err, size_t errsz);
 void ds_meter_free(ds_meter *m);
+/* What the loader warns about in a model it took (an attribute under an old name), one
+ * "file:line: message" a line; "" when nothing. */
+const char *ds_meter_warnings(const ds_meter *m);
 
 /* The callbacks of dlmscope/assoc.h answered by this meter (objects->user = m). */
 void ds_meter_objects(ds_meter *m, ds_server_objects *objects);

@@ -80,9 +80,12 @@ void ds_run_settings_init(ds_run_settings *s);
  * it; names are compared without case, '-' and '_' (HdlcTcp = hdlc-tcp), and Gurux's names
  * are taken too (Authentication None/Low/High/HighMd5/HighSha1/HighGmac/HighSha256/HighEcdsa,
  * ClientAddress, ServerAddress, Password, BlockCipherKey, AuthenticationKey, SystemTitle,
- * InvocationCounter, Security, InterfaceType ...); PrivateKey and ServerPublicKey (high-ecdsa)
+ * InvocationCounter, Security, InterfaceType ...); SigningKey and ServerPublicKey (high-ecdsa)
  * take hex or the name of a hex or PEM file (keys.h ds_ec_key_load). 0, or -1 with a message in
- * err (keys and passwords are never repeated in it). */
+ * err (keys and passwords are never repeated in it), or DS_RUN_SETTING_OLD_NAME: taken, but the
+ * name is an old one (PrivateKey, now SigningKey: decode's --private-key is another key) and err
+ * says which name to use; the caller shows it as a warning. */
+#define DS_RUN_SETTING_OLD_NAME 1
 int ds_run_setting(ds_run_settings *s, const char *name, const char *value, char *err, size_t errlen);
 
 typedef struct ds_run_script ds_run_script;
@@ -92,6 +95,9 @@ typedef struct ds_run_script ds_run_script;
  * does not encode, with its line). */
 ds_run_script *ds_run_script_load(const char *path, ds_run_settings *s, char *err, size_t errlen);
 size_t ds_run_script_steps(const ds_run_script *sc);
+/* What the loader warns about (settings under an old name, with their lines), one warning a
+ * line; "" when nothing. */
+const char *ds_run_script_warnings(const ds_run_script *sc);
 void ds_run_script_free(ds_run_script *sc);
 
 /* Runs it: connects, associates, sends each request and writes each answer to out in the

@@ -27,6 +27,10 @@ void ds_cmd_diagnose_usage(FILE *out);
 int ds_cmd_script_from(int argc, char **argv);
 void ds_cmd_script_from_usage(FILE *out);
 
+/* Each line of lines (a library's gathered warnings) on stderr as "dlmscope COMMAND: warning:
+ * WHERE: LINE" (without "WHERE: " when where is NULL). */
+void ds_cli_warn_lines(const char *command, const char *where, const char *lines);
+
 /* ---- the key options (cmd_keys.c): one parser for every command that takes keys ---- */
 
 /* getopt_long values of the key options, above any command's own. */

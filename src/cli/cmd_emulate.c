@@ -290,6 +290,7 @@ int ds_cmd_emulate(int argc, char **argv)
         fprintf(stderr, "dlmscope emulate: %s\n", err);
         return DS_EXIT_UNDECODABLE;
     }
+    ds_cli_warn_lines("emulate", NULL, ds_meter_warnings(m));
     ds_meter_set_image_options(m, &img);
     if (gbt_window >= 0) ds_meter_set_gbt_window(m, (uint8_t)gbt_window);
     if (max_pdu) ds_meter_set_max_pdu(m, (uint16_t)max_pdu);
@@ -309,5 +310,6 @@ int ds_cmd_emulate(int argc, char **argv)
         fprintf(stderr, "dlmscope emulate: %s\n", err);
         return DS_EXIT_UNDECODABLE;
     }
+    ds_cli_warn_lines("emulate", NULL, ds_meter_warnings(m));
     return DS_EXIT_OK;
 }

@@ -39,8 +39,9 @@ void ds_cmd_run_usage(FILE *out)
             "  --ek HEX, --ak HEX     block cipher and authentication keys (ciphering, high-gmac)\n"
             "  --dk HEX               a dedicated key: ded-ciphering after the association\n"
             "  --client-title HEX     the client's system title (8 bytes)\n"
-            "  --private-key KEY      high-ecdsa: the client's private signing key (P-256/P-384):\n"
-            "                         hex, or a file with hex or a PEM key\n"
+            "  --signing-key KEY      high-ecdsa: the client's private ECDSA signing key (P-256/P-384):\n"
+            "                         hex, or a file with hex or a PEM key (old name: --private-key,\n"
+            "                         which in decode is a key-agreement key)\n"
             "  --server-public-key KEY  high-ecdsa: the meter's public signing key (04||X||Y or\n"
             "                         X||Y in hex, or a file with hex or a PEM key)\n"
             "  --security KIND        none, authentication, encryption, authentication-encryption\n"
@@ -74,11 +75,16 @@ typedef struct pair {
     const char *name, *value;
 } pair;
 
-static int apply(ds_run_settings *s, const pair *p, size_t n)
+/* The options into the settings; an option under an old name is warned about when warn (the
+ * options are applied twice, around the script, and warned about once). */
+static int apply(ds_run_settings *s, const pair *p, size_t n, int warn)
 {
     char err[300];
     for (size_t i = 0; i < n; i++) {
-        if (ds_run_setting(s, p[i].name, p[i].value, err, sizeof err)) {
+        int rc = ds_run_setting(s, p[i].name, p[i].value, err, sizeof err);
+        if (rc == DS_RUN_SETTING_OLD_NAME) {
+            if (warn) fprintf(stderr, "dlmscope run: warning: --%s: %s\n", p[i].name, err);
+        } else if (rc) {
             fprintf(stderr, "dlmscope run: --%s: %s\n", p[i].name, err);
             return -1;
         }
@@ -98,7 +104,8 @@ int ds_cmd_run(int argc, char **argv)
         {"password", required_argument, 0, 'P'}, {"hls-secret", required_argument, 0, 0},
         {"ek", required_argument, 0, 0},         {"ak", required_argument, 0, 0},
         {"dk", required_argument, 0, 0},         {"client-title", required_argument, 0, 0},
-        {"private-key", required_argument, 0, 0}, {"server-public-key", required_argument, 0, 0},
+        {"signing-key", required_argument, 0, 0}, {"server-public-key", required_argument, 0, 0},
+        {"private-key", required_argument, 0, 0}, /* the old name of --signing-key */
         {"security", required_argument, 0, 0},   {"suite", required_argument, 0, 0},
         {"ic", required_argument, 0, 0},         {"ic-file", required_argument, 0, 0},
         {"ic-from-meter", optional_argument, 0, 0},
@@ -145,15 +152,16 @@ int ds_cmd_run(int argc, char **argv)
     ds_run_settings s;
     ds_run_settings_init(&s);
     /* the command line before the script (how its numbers read) and after (it wins over <Settings>) */
-    if (apply(&s, opts, n)) return DS_EXIT_USAGE;
+    if (apply(&s, opts, n, 1)) return DS_EXIT_USAGE;
     char err[400];
     ds_run_script *sc = ds_run_script_load(argv[optind], &s, err, sizeof err);
     if (!sc) {
         fprintf(stderr, "dlmscope run: %s\n", err);
         return DS_EXIT_USAGE;
     }
+    ds_cli_warn_lines("run", argv[optind], ds_run_script_warnings(sc));
     int rc = DS_EXIT_USAGE;
-    if (!apply(&s, opts, n)) rc = ds_run_script_execute(sc, &s, stdout, stderr);
+    if (!apply(&s, opts, n, 0)) rc = ds_run_script_execute(sc, &s, stdout, stderr);
     ds_run_script_free(sc);
     memset(&s, 0, sizeof s); /* the keys and the password */
     fflush(stdout);

@@ -411,9 +411,9 @@ static int make_assoc(runner *r, char *err, size_t errlen)
     if (s->mechanism == 5 && (!s->keys.ek.set || !s->keys.ak.set))
         return snprintf(err, errlen, "high-gmac needs --ek and --ak"), -1;
     if (s->mechanism == 7 && (!s->sign_key.set || !s->server_sign_key.set))
-        return snprintf(err, errlen, "high-ecdsa needs --private-key (the client's) and --server-public-key (the meter's)"), -1;
+        return snprintf(err, errlen, "high-ecdsa needs --signing-key (the client's) and --server-public-key (the meter's)"), -1;
     if (s->mechanism == 7 && s->sign_key.len + s->sign_key.len + 1 != s->server_sign_key.len)
-        return snprintf(err, errlen, "high-ecdsa: --private-key and --server-public-key are on different curves"), -1;
+        return snprintf(err, errlen, "high-ecdsa: --signing-key and --server-public-key are on different curves"), -1;
     if (s->mechanism == 7) {
         a.ecdsa_priv = s->sign_key.bytes;
         a.ecdsa_priv_len = s->sign_key.len;

@@ -22,6 +22,22 @@
 
 size_t ds_run_script_steps(const ds_run_script *sc) { return sc ? sc->count : 0; }
 
+const char *ds_run_script_warnings(const ds_run_script *sc) { return sc ? sc->warnings : ""; }
+
+/* One more warning line, when it fits whole. */
+static void add_warning(ds_run_script *sc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add_warning(ds_run_script *sc, const char *fmt, ...)
+{
+    char line[400];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    size_t used = strlen(sc->warnings);
+    if (n < 0 || (size_t)n >= sizeof line || used + (size_t)n + 2 > sizeof sc->warnings) return;
+    snprintf(sc->warnings + used, sizeof sc->warnings - used, "%s\n", line);
+}
+
 void ds_run_script_free(ds_run_script *sc)
 {
     if (!sc) return;
@@ -54,7 +70,7 @@ static int metadata(const char *name)
     return !strcasecmp(name, "Description") || !strcasecmp(name, "Error") || !strcasecmp(name, "ErrorUrl");
 }
 
-static int apply_settings(xmlNode *settings, ds_run_settings *s, char *err, size_t errlen)
+static int apply_settings(ds_run_script *sc, xmlNode *settings, ds_run_settings *s, char *err, size_t errlen)
 {
     for (xmlNode *c = settings->children; c; c = c->next) {
         if (c->type != XML_ELEMENT_NODE) continue;
@@ -62,7 +78,9 @@ static int apply_settings(xmlNode *settings, ds_run_settings *s, char *err, size
         char why[300];
         int rc = ds_run_setting(s, (const char *)c->name, v ? (const char *)v : "", why, sizeof why);
         xmlFree(v);
-        if (rc) return fail(err, errlen, "line %ld: <Settings>: %s", (long)xmlGetLineNo(c), why);
+        if (rc == DS_RUN_SETTING_OLD_NAME)
+            add_warning(sc, "line %ld: <Settings>: <%s>: %s", (long)xmlGetLineNo(c), (const char *)c->name, why);
+        else if (rc) return fail(err, errlen, "line %ld: <Settings>: %s", (long)xmlGetLineNo(c), why);
     }
     return 0;
 }
@@ -538,7 +556,7 @@ ds_run_script *ds_run_script_load(const char *path, ds_run_settings *s, char *er
     int bad = 0;
     for (xmlNode *n = root->children; n && !bad; n = n->next)
         if (n->type == XML_ELEMENT_NODE && !strcasecmp((const char *)n->name, "Settings"))
-            bad = apply_settings(n, s, err, errlen) != 0;
+            bad = apply_settings(sc, n, s, err, errlen) != 0;
     loader L = {doc, sc, s, numbers ? !xmlStrcasecmp(numbers, (const xmlChar *)"decimal") : s->decimal, 0, err, errlen};
     if (!bad) bad = load_children(&L, root, 0) != 0;
     xmlFree(numbers);

@@ -56,6 +56,8 @@ struct ds_run_script {
     ds_run_step *steps;
     size_t count, cap;
     size_t skipped;    /* association and link requests left to the machines */
+    char warnings[1024]; /* ds_run_script_warnings: lines, each ending in '\n'; the last ones
+                            that do not fit are left out */
 };
 
 #endif

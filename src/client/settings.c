@@ -241,12 +241,18 @@ int ds_run_setting(ds_run_settings *s, const char *name, const char *value, char
         s->has_client_title = 1;
         return 0;
     }
-    if (is(n, "privatekey") || is(n, "serverpublickey")) {
-        int own = is(n, "privatekey");
+    if (is(n, "signingkey") || is(n, "privatekey") || is(n, "serverpublickey")) {
+        int own = !is(n, "serverpublickey");
         char kerr[200];
         if (ds_ec_key_load(v, own, own ? &s->sign_key : &s->server_sign_key, kerr, sizeof kerr))
             return fail(err, errlen, "%s", kerr);
-        return 0;
+        /* decode's --private-key is the recipient's key-agreement key: the same name for this
+           signing key let a command line pasted from one command into the other take a wrong
+           key silently, so the old name still works but says so */
+        if (!is(n, "privatekey")) return 0;
+        fail(err, errlen, "the old name of --signing-key (<SigningKey> in <Settings>): the client's ECDSA signing key "
+                          "of high-ecdsa, not the key-agreement key of decode's --private-key");
+        return DS_RUN_SETTING_OLD_NAME;
     }
     if (is(n, "ic") || is(n, "invocationcounter")) {
         if (number(v, 0xFFFFFFFFul, &x)) return fail(err, errlen, "invocation counter '%s'", v);

@@ -109,6 +109,7 @@ struct ds_meter {
     int image_refused_done;        /* the refused block has been refused */
     uint32_t image_blocks_taken;   /* blocks accepted since the meter started */
     int image_activated;           /* an image was activated */
+    char warnings[1024];           /* ds_meter_warnings: lines, each ending in '\n' */
 };
 
 /* ---- model.c ---- */

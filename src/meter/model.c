@@ -219,18 +219,47 @@ static int parse_security(loader *ld, const xmlNode *n, uint8_t *out)
     return 0;
 }
 
+/* One more warning line for ds_meter_warnings, when it fits whole. */
+static void warn(loader *ld, const xmlNode *node, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void warn(loader *ld, const xmlNode *node, const char *fmt, ...)
+{
+    char msg[300], line[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    int n = snprintf(line, sizeof line, "%s:%ld: %s\n", ld->name, node ? (long)xmlGetLineNo(node) : 0L, msg);
+    size_t used = strlen(ld->m->warnings);
+    if (n < 0 || (size_t)n >= sizeof line || used + (size_t)n + 1 > sizeof ld->m->warnings) return;
+    memcpy(ld->m->warnings + used, line, (size_t)n + 1);
+}
+
+/* The meter's private signing key: signing-key="...", or private-key="..." (its old name, which
+ * still works but is warned about: elsewhere a private key is a key-agreement key). NULL when
+ * neither is given, or both (said in ld). */
+static const char *signing_key_attr(loader *ld, const xmlNode *n, int *both)
+{
+    const char *key = ds_x_attr(n, "signing-key"), *old = ds_x_attr(n, "private-key");
+    *both = key && old;
+    if (*both) return fail(ld, n, "signing-key and private-key (its old name) together: give one"), NULL;
+    if (old) warn(ld, n, "private-key is the old name of signing-key (the meter's ECDSA signing key): say signing-key");
+    return key ? key : old;
+}
+
 /* high-ecdsa: the meter's private signing key and the client's public one, both on one curve. */
 static int parse_ec_keys(loader *ld, const xmlNode *n, meter_assoc *as)
 {
-    const char *priv = ds_x_attr(n, "private-key"), *pub = ds_x_attr(n, "client-public-key");
+    int both;
+    const char *priv = signing_key_attr(ld, n, &both), *pub = ds_x_attr(n, "client-public-key");
     char kerr[200];
-    if (priv && ds_ec_key_load(priv, 1, &as->sign_key, kerr, sizeof kerr)) return fail(ld, n, "private-key: %s", kerr);
+    if (both) return -1;
+    if (priv && ds_ec_key_load(priv, 1, &as->sign_key, kerr, sizeof kerr)) return fail(ld, n, "signing-key: %s", kerr);
     if (pub && ds_ec_key_load(pub, 0, &as->client_sign_key, kerr, sizeof kerr))
         return fail(ld, n, "client-public-key: %s", kerr);
     if (as->mechanism == 7 && (!priv || !pub))
-        return fail(ld, n, "mechanism high-ecdsa needs private-key=\"...\" (the meter's) and client-public-key=\"...\"");
+        return fail(ld, n, "mechanism high-ecdsa needs signing-key=\"...\" (the meter's) and client-public-key=\"...\"");
     if (priv && pub && as->sign_key.len * 2 + 1 != as->client_sign_key.len)
-        return fail(ld, n, "private-key and client-public-key are on different curves");
+        return fail(ld, n, "signing-key and client-public-key are on different curves");
     return 0;
 }
 
@@ -626,6 +655,11 @@ ds_meter *ds_meter_load(const char *path, char *err, size_t errsz)
     }
     free(buf);
     return m;
+}
+
+const char *ds_meter_warnings(const ds_meter *m)
+{
+    return m->warnings;
 }
 
 void ds_meter_get_link(const ds_meter *m, ds_meter_link *out)

@@ -29,6 +29,16 @@ expect help "decode" "$tmp/out"
 check decode-help 0 "$BIN" decode --help
 expect decode-help "--diagnostics" "$tmp/out"
 check help-cmd 0 "$BIN" help decode
+# --private-key is decode's key-agreement key; run's signing key is --signing-key, and run's
+# --private-key is said to be its old name
+expect decode-help "--private-key HEX    the recipient's key-agreement private key" "$tmp/out"
+expect decode-help "signing key (run's --signing-key, ECDSA, for HLS mechanism 7)" "$tmp/out"
+check run-help 0 "$BIN" run --help
+expect run-help "--signing-key KEY      high-ecdsa: the client's private ECDSA signing key" "$tmp/out"
+expect run-help "(old name: --private-key," "$tmp/out"
+check diagnose-help 0 "$BIN" diagnose --help
+expect diagnose-help "--private-key (the" "$tmp/out"
+expect diagnose-help "key-agreement key, not run's --signing-key)" "$tmp/out"
 check no-command 2 "$BIN"
 check unknown-command 2 "$BIN" frobnicate
 check unknown-option 2 "$BIN" decode --frobnicate

@@ -46,6 +46,17 @@ usage_case bad-model 1 "bad.xml:4: attribute 3 (scaler_unit) of class 3: the val
 printf '<meter>\n  <association client="16">\n</meter>\n' >"$TMP/malformed.xml"
 usage_case malformed-model 1 "malformed.xml:4: not well-formed XML: Premature end of data" --model "$TMP/malformed.xml"
 usage_case serial-missing 1 "/nonexistent/ttyUSB9" --model "$MODEL" --serial /nonexistent/ttyUSB9:9600:8N1
+# the example model names the meter's key signing-key: no warning
+if grep -q 'warning' "$TMP/serial-missing.err"; then fail "emulate serial-missing: a warning: $(head -1 "$TMP/serial-missing.err")"
+else pass; fi
+# the meter's ECDSA signing key under its old name private-key (elsewhere a key-agreement key):
+# the model is taken, with one warning naming signing-key and the line (that of the end of the
+# <association> start tag, as in every model message); the missing serial port then ends it
+sed 's/ signing-key="/ private-key="/' "$MODEL" >"$TMP/old-key.xml"
+usage_case old-key-name 1 "dlmscope emulate: warning: $TMP/old-key.xml:23: private-key is the old name of signing-key (the meter's ECDSA signing key): say signing-key" \
+    --model "$TMP/old-key.xml" --serial /nonexistent/ttyUSB9:9600:8N1
+if [ "$(grep -c 'warning' "$TMP/old-key-name.err")" = 1 ] && grep -q '/nonexistent/ttyUSB9' "$TMP/old-key-name.err"; then pass
+else fail "emulate old-key-name: not one warning, then the serial port: $(cat "$TMP/old-key-name.err")"; fi
 # the example model is well-formed XML too
 if xmllint --noout "$MODEL" 2>/dev/null; then pass; else fail "xmllint: $MODEL"; fi
 

@@ -22,7 +22,9 @@
 #   right keys, as PEM files on the command line or hex in <Settings>, the clock is read (exit
 #   0) and decode, given both public keys, says that f(StoC) and f(CtoS) verify; with the
 #   meter's private key in place of the client's, the meter refuses the reply_to_HLS (exit 2);
-#   with no key, a usage error (exit 2) before any connection.
+#   with no key, a usage error (exit 2) before any connection. The client's key under its old
+#   name (--private-key, <PrivateKey>) is taken the same (the same exit status) with one warning
+#   naming --signing-key; under the new names there is no warning.
 #
 # Usage: tests/e2e/run_emulate.sh BIN
 E2E_NAME=run_emulate
@@ -71,6 +73,20 @@ run() {
     else pass; fi
     if grep -qi "$EK\|$AK" "$TMP/$name.out" "$TMP/$name.err" "$TMP/$name.log"; then fail "$name: a key is printed"
     else pass; fi
+}
+
+# no_warning NAME: the run warned about nothing
+no_warning() {
+    if grep -q 'warning' "$TMP/$1.err"; then fail "$1: a warning: $(grep warning "$TMP/$1.err" | head -1)"; else pass; fi
+}
+
+# old_name_warning NAME TEXT: the run warned once, in one line starting with TEXT, and that line
+# says which key it is
+old_name_warning() {
+    if [ "$(grep -c 'warning' "$TMP/$1.err")" = 1 ] && grep -qF "$2" "$TMP/$1.err" &&
+        grep -q "the client's ECDSA signing key of high-ecdsa, not the key-agreement key of decode's --private-key$" \
+            "$TMP/$1.err"; then pass
+    else fail "$1: not one warning '$2...': $(grep warning "$TMP/$1.err" | head -2)"; fi
 }
 
 # reads NAME: the answers of emulate-read.xml
@@ -168,7 +184,8 @@ else
     # HLS-ECDSA, the keys as PEM files
     E=$ROOT/testdata/emulate
     run tcp-ecdsa 0 --tcp 127.0.0.1:$PORT -c 2 -a high-ecdsa --client-title 4445534300000001 \
-        --private-key "$E/ecdsa-client.pem" --server-public-key "$E/ecdsa-meter.pub.pem" "$S/get-clock.xml"
+        --signing-key "$E/ecdsa-client.pem" --server-public-key "$E/ecdsa-meter.pub.pem" "$S/get-clock.xml"
+    no_warning tcp-ecdsa
     "$BIN" decode --client-public-key "$CLIENT_PUB" --server-public-key "$METER_PUB" "$TMP/tcp-ecdsa.log" \
         >"$TMP/tcp-ecdsa.sig" 2>&1
     if grep -q "client's f(StoC) verifies" "$TMP/tcp-ecdsa.sig" && grep -q "server's f(CtoS) verifies" "$TMP/tcp-ecdsa.sig" &&
@@ -176,15 +193,30 @@ else
     else fail "tcp-ecdsa: the signatures do not verify or no clock: $(grep -i 'hls\|error' "$TMP/tcp-ecdsa.sig" | head -3)"; fi
     if grep -qi "$CLIENT_PRIV" "$TMP/tcp-ecdsa.out" "$TMP/tcp-ecdsa.err" "$TMP/tcp-ecdsa.log"; then fail "tcp-ecdsa: the private key is printed"
     else pass; fi
-    # the same, the keys in hex in <Settings>
+    # --private-key, the old name of --signing-key: the same key taken, with one warning that
+    # names the new option
+    run tcp-ecdsa-old 0 --tcp 127.0.0.1:$PORT -c 2 -a high-ecdsa --client-title 4445534300000001 \
+        --private-key "$E/ecdsa-client.pem" --server-public-key "$E/ecdsa-meter.pub.pem" "$S/get-clock.xml"
+    old_name_warning tcp-ecdsa-old "dlmscope run: warning: --private-key: the old name of --signing-key "
+    if grep -q '<OctetString Value="07EA' "$TMP/tcp-ecdsa-old.out"; then pass; else fail "tcp-ecdsa-old: no clock"; fi
+    # the same, the keys in hex in <Settings> (SigningKey)
     run tcp-ecdsa-settings 0 --tcp 127.0.0.1:$PORT "$S/settings-ecdsa.xml"
-    # the wrong private key: the meter does not take the client's f(StoC)
-    run tcp-ecdsa-wrong 2 --tcp 127.0.0.1:$PORT "$S/settings-ecdsa.xml" --private-key "$METER_PRIV"
+    no_warning tcp-ecdsa-settings
+    # <PrivateKey>, the old name in <Settings>: taken, the warning gives the script's line
+    sed 's/<SigningKey /<PrivateKey /' "$S/settings-ecdsa.xml" >"$TMP/settings-ecdsa-old.xml"
+    run tcp-ecdsa-settings-old 0 --tcp 127.0.0.1:$PORT "$TMP/settings-ecdsa-old.xml"
+    old_name_warning tcp-ecdsa-settings-old \
+        "dlmscope run: warning: $TMP/settings-ecdsa-old.xml: line 11: <Settings>: <PrivateKey>: the old name of --signing-key "
+    # the wrong signing key (the command line wins over <Settings>): the meter does not take the
+    # client's f(StoC); under the old name the exit status is the same
+    run tcp-ecdsa-wrong 2 --tcp 127.0.0.1:$PORT "$S/settings-ecdsa.xml" --signing-key "$METER_PRIV"
     if grep -q 'association' "$TMP/tcp-ecdsa-wrong.err"; then pass; else fail "tcp-ecdsa-wrong: $(tail -1 "$TMP/tcp-ecdsa-wrong.err")"; fi
+    run tcp-ecdsa-wrong-old 2 --tcp 127.0.0.1:$PORT "$S/settings-ecdsa.xml" --private-key "$METER_PRIV"
+    old_name_warning tcp-ecdsa-wrong-old "dlmscope run: warning: --private-key: the old name of --signing-key "
     $TIMEOUT "$BIN" run --tcp 127.0.0.1:$PORT -c 2 -a high-ecdsa --client-title 4445534300000001 "$S/get-clock.xml" \
         >/dev/null 2>"$TMP/ecdsa-nokey.err"
     rc=$?
-    if [ "$rc" = 2 ] && grep -q 'high-ecdsa needs --private-key' "$TMP/ecdsa-nokey.err"; then pass
+    if [ "$rc" = 2 ] && grep -q 'high-ecdsa needs --signing-key' "$TMP/ecdsa-nokey.err"; then pass
     else fail "ecdsa without keys: exit $rc: $(cat "$TMP/ecdsa-nokey.err")"; fi
 fi
 

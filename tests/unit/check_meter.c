@@ -4,6 +4,7 @@
  * Expected bytes are worked out by hand from REFERENCE.md (A-XDR §4, classes §8, results §7.1)
  * and the values of testdata/emulate/meter.xml; times from Python's calendar.timegm. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -444,6 +445,12 @@ END_TEST
 
 /* ---- models that are refused, and access modes ---- */
 
+/* The P-256 test keys of testdata/emulate/meter.xml's HLS-ECDSA client. */
+#define ECDSA_METER_PRIV "2DB477ABF819585F4880F6E817859F6E2DBFAAE0419DAC7281054D72740CB014"
+#define ECDSA_CLIENT_PUB                                                                                     \
+    "049BD986316F74EC89BC425FF1596304F34C88B4B4C5D2489F9B17AB4FB3DBFC268CCBF3D3FE4AB943E8540C657FB8636ED1E5C9" \
+    "93BE8939D8B435B3EA1CEFFDB3"
+
 static void refused(const char *xml, const char *message)
 {
     char e[512];
@@ -473,15 +480,19 @@ START_TEST(model_errors)
     refused("<meter>\n<association client=\"1\" mechanism=\"high-gmac\" ek=\"0011\"/></meter>", "t.xml:2: ek: 32 or 64 hex");
     refused("<meter>\n<association client=\"1\" mechanism=\"medium\"/></meter>", "t.xml:2: mechanism=\"medium\"");
     refused("<meter>\n<association client=\"2\" mechanism=\"high-ecdsa\" server-title=\"4755520000000001\"/></meter>",
-            "t.xml:2: mechanism high-ecdsa needs private-key");
-    refused("<meter>\n<association client=\"2\" mechanism=\"high-ecdsa\" server-title=\"4755520000000001\" private-key=\"0102\" "
+            "t.xml:2: mechanism high-ecdsa needs signing-key");
+    refused("<meter>\n<association client=\"2\" mechanism=\"high-ecdsa\" server-title=\"4755520000000001\" signing-key=\"0102\" "
             "client-public-key=\"04\"/></meter>",
-            "t.xml:2: private-key: the private key is a P-256 scalar");
+            "t.xml:2: signing-key: the private key is a P-256 scalar");
     refused("<meter>\n<association client=\"2\" mechanism=\"high-ecdsa\" server-title=\"4755520000000001\" "
-            "private-key=\"" "2DB477ABF819585F4880F6E817859F6E2DBFAAE0419DAC7281054D72740CB0142DB477ABF819585F4880F6E817859F6E\" "
+            "signing-key=\"" "2DB477ABF819585F4880F6E817859F6E2DBFAAE0419DAC7281054D72740CB0142DB477ABF819585F4880F6E817859F6E\" "
             "client-public-key=\"" "049BD986316F74EC89BC425FF1596304F34C88B4B4C5D2489F9B17AB4FB3DBFC268CCBF3D3FE4AB943E8540C657FB8636"
             "ED1E5C993BE8939D8B435B3EA1CEFFDB3\"/></meter>",
-            "t.xml:2: private-key and client-public-key are on different curves");
+            "t.xml:2: signing-key and client-public-key are on different curves");
+    refused("<meter>\n<association client=\"2\" mechanism=\"high-ecdsa\" server-title=\"4755520000000001\" "
+            "signing-key=\"" ECDSA_METER_PRIV "\" private-key=\"" ECDSA_METER_PRIV "\" "
+            "client-public-key=\"" ECDSA_CLIENT_PUB "\"/></meter>",
+            "t.xml:2: signing-key and private-key (its old name) together: give one");
     refused("<meter>\n" ASSOC16 ASSOC16 "</meter>", "t.xml:3: a second association for client 16");
     refused("<meter>\n" ASSOC16 "<link max-info=\"9000\"/></meter>", "t.xml:3: max-info=");
     refused("<meter>\n" ASSOC16 "<object class=\"1\" obis=\"0.0.1.0.0.255\">\n<access client=\"17\" attribute=\"2\" mode=\"read\"/></object></meter>",
@@ -489,6 +500,38 @@ START_TEST(model_errors)
     refused("<meter>\n" ASSOC16 "<object class=\"7\" obis=\"1.0.99.1.0.255\"><rows count=\"3\" start=\"2026-12-01T00:00:00\"/></object></meter>",
             "capture_objects");
     refused("<meter>\n" ASSOC16 "<thing/></meter>", "t.xml:3: <thing> in <meter>");
+}
+END_TEST
+
+/* The meter's signing key under its name, signing-key, loads without a warning; under the old
+ * name private-key (elsewhere the name of a key-agreement key) it loads the same key, which the
+ * association then signs with, and the loader says which name to use, with the line. */
+START_TEST(ecdsa_signing_key_names)
+{
+    static const char *const NAMES[] = {"signing-key", "private-key"};
+    for (int old = 0; old < 2; old++) {
+        char xml[512], why[512];
+        snprintf(xml, sizeof xml,
+                 "<meter>\n<association client=\"2\" mechanism=\"high-ecdsa\" server-title=\"4755520000000001\"\n"
+                 "%s=\"" ECDSA_METER_PRIV "\" client-public-key=\"" ECDSA_CLIENT_PUB "\"/></meter>",
+                 NAMES[old]);
+        ds_meter *mm = ds_meter_load_memory(xml, strlen(xml), "t.xml", why, sizeof why);
+        ck_assert_msg(mm != NULL, "%s: %s", NAMES[old], why);
+        ds_server_objects o;
+        ds_meter_objects(mm, &o);
+        ds_assoc_settings s;
+        ds_association q = aarq(1, 7, NULL);
+        ck_assert_int_eq(o.accept(o.user, 2, &q, &s), 0);
+        ck_assert_uint_eq(s.ecdsa_priv_len, 32);
+        ck_assert_uint_eq(s.ecdsa_priv[0], 0x2D);
+        ck_assert_uint_eq(s.ecdsa_priv[31], 0x14);
+        if (old)
+            ck_assert_str_eq(ds_meter_warnings(mm), "t.xml:3: private-key is the old name of signing-key "
+                                                    "(the meter's ECDSA signing key): say signing-key\n");
+        else
+            ck_assert_str_eq(ds_meter_warnings(mm), "");
+        ds_meter_free(mm);
+    }
 }
 END_TEST
 
@@ -536,6 +579,7 @@ int main(void)
     tcase_add_test(t, association_ln);
     tcase_add_test(t, accept_associations);
     tcase_add_test(t, model_errors);
+    tcase_add_test(t, ecdsa_signing_key_names);
     tcase_add_test(t, access_modes);
     suite_add_tcase(s, t);
     SRunner *r = srunner_create(s);
