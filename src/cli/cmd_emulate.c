@@ -310,6 +310,5 @@ int ds_cmd_emulate(int argc, char **argv)
         fprintf(stderr, "dlmscope emulate: %s\n", err);
         return DS_EXIT_UNDECODABLE;
     }
-    ds_cli_warn_lines("emulate", NULL, ds_meter_warnings(m));
     return DS_EXIT_OK;
 }
