@@ -235,12 +235,13 @@ static void warn(loader *ld, const xmlNode *node, const char *fmt, ...)
 }
 
 /* The meter's private signing key: signing-key="...", or private-key="..." (its old name, which
- * still works but is warned about: elsewhere a private key is a key-agreement key). NULL when
- * neither is given, or both (said in ld). */
-static const char *signing_key_attr(loader *ld, const xmlNode *n, int *both)
+ * still works but is warned about: elsewhere a private key is a key-agreement key); *name is the
+ * one given, for messages. NULL when neither is given, or both (said in ld). */
+static const char *signing_key_attr(loader *ld, const xmlNode *n, int *both, const char **name)
 {
     const char *key = ds_x_attr(n, "signing-key"), *old = ds_x_attr(n, "private-key");
     *both = key && old;
+    *name = old ? "private-key" : "signing-key";
     if (*both) return fail(ld, n, "signing-key and private-key (its old name) together: give one"), NULL;
     if (old) warn(ld, n, "private-key is the old name of signing-key (the meter's ECDSA signing key): say signing-key");
     return key ? key : old;
@@ -250,16 +251,16 @@ static const char *signing_key_attr(loader *ld, const xmlNode *n, int *both)
 static int parse_ec_keys(loader *ld, const xmlNode *n, meter_assoc *as)
 {
     int both;
-    const char *priv = signing_key_attr(ld, n, &both), *pub = ds_x_attr(n, "client-public-key");
+    const char *name, *priv = signing_key_attr(ld, n, &both, &name), *pub = ds_x_attr(n, "client-public-key");
     char kerr[200];
     if (both) return -1;
-    if (priv && ds_ec_key_load(priv, 1, &as->sign_key, kerr, sizeof kerr)) return fail(ld, n, "signing-key: %s", kerr);
+    if (priv && ds_ec_key_load(priv, 1, &as->sign_key, kerr, sizeof kerr)) return fail(ld, n, "%s: %s", name, kerr);
     if (pub && ds_ec_key_load(pub, 0, &as->client_sign_key, kerr, sizeof kerr))
         return fail(ld, n, "client-public-key: %s", kerr);
     if (as->mechanism == 7 && (!priv || !pub))
         return fail(ld, n, "mechanism high-ecdsa needs signing-key=\"...\" (the meter's) and client-public-key=\"...\"");
     if (priv && pub && as->sign_key.len * 2 + 1 != as->client_sign_key.len)
-        return fail(ld, n, "signing-key and client-public-key are on different curves");
+        return fail(ld, n, "%s and client-public-key are on different curves", name);
     return 0;
 }
 

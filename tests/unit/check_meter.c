@@ -493,6 +493,10 @@ START_TEST(model_errors)
             "signing-key=\"" ECDSA_METER_PRIV "\" private-key=\"" ECDSA_METER_PRIV "\" "
             "client-public-key=\"" ECDSA_CLIENT_PUB "\"/></meter>",
             "t.xml:2: signing-key and private-key (its old name) together: give one");
+    /* under the old name, the messages say the name the model gives */
+    refused("<meter>\n<association client=\"2\" mechanism=\"high-ecdsa\" server-title=\"4755520000000001\" private-key=\"0102\" "
+            "client-public-key=\"04\"/></meter>",
+            "t.xml:2: private-key: the private key is a P-256 scalar");
     refused("<meter>\n" ASSOC16 ASSOC16 "</meter>", "t.xml:3: a second association for client 16");
     refused("<meter>\n" ASSOC16 "<link max-info=\"9000\"/></meter>", "t.xml:3: max-info=");
     refused("<meter>\n" ASSOC16 "<object class=\"1\" obis=\"0.0.1.0.0.255\">\n<access client=\"17\" attribute=\"2\" mode=\"read\"/></object></meter>",
