@@ -158,6 +158,17 @@ uint32_t ds_assoc_next_ic(const ds_assoc *as);
  * when none was seen (a server keeps it for the client's next association). */
 int ds_assoc_peer_last_ic(const ds_assoc *as, uint32_t *ic);
 
+/* Both roles, general block transfer: a stream of the peer's blocks is unfinished (blocks came,
+ * its last block not yet). The caller keeps the time: when no APDU came from the peer for a
+ * while (the client: a quarter of its answer timeout) it calls ds_assoc_gbt_quiet, which sends
+ * the acknowledgement of the last block taken in order again, so that the peer sends the rest
+ * again (a lost last block, or a lost acknowledgement, has nothing else to set this off). 0;
+ * -1 with the error set once DS_ASSOC_GBT_RETRIES such acknowledgements in a row brought no
+ * block: the stream is given up (a client's service still waits: ds_assoc_abandon ends it). */
+#define DS_ASSOC_GBT_RETRIES 3
+int ds_assoc_gbt_receiving(const ds_assoc *as);
+int ds_assoc_gbt_quiet(ds_assoc *as);
+
 /* Both roles: each plain APDU as it is sent (sent = 1, before ciphering) or received (sent = 0,
  * after deciphering), for printing. */
 typedef void (*ds_assoc_trace_fn)(void *user, int sent, const uint8_t *plain, size_t len);

@@ -276,10 +276,39 @@ static int is_connected(runner *r) { return r->connected; }
 static int is_disconnected(runner *r) { return r->disconnected; }
 static int is_answered(runner *r) { return !ds_assoc_busy(r->as); }
 
-/* Pumps until done, the link breaks or the timeout passes: 0, -1 broken, -2 timeout. */
+/* How long the meter's general block transfer stream may stay quiet before its last block
+ * before the last block taken is acknowledged again: the link's rule for its retries
+ * (ds_conn_retry_interval), so DS_ASSOC_GBT_RETRIES of them and the giving up fit in the answer
+ * timeout, and come before the link's own wait (at most 3000 ms a try) runs out. */
+static uint64_t gbt_quiet_ms(const runner *r)
+{
+    return ds_conn_retry_interval((uint32_t)r->s->timeout_ms, DS_ASSOC_GBT_RETRIES);
+}
+
+/* The meter's GBT stream quiet since *heard_ms (its last block lost, or our acknowledgement):
+ * the last block taken in order is acknowledged again, so that the meter sends the rest again.
+ * 0, or -1 when the machine gave the stream up. */
+static int ask_gbt_again(runner *r, uint64_t *heard_ms)
+{
+    uint64_t now = ds_clock_ms();
+    if (!r->as || !ds_assoc_gbt_receiving(r->as) || now < *heard_ms + gbt_quiet_ms(r)) return 0;
+    *heard_ms = now;
+    if (ds_assoc_gbt_quiet(r->as)) {
+        say(r, "%s", ds_assoc_error(r->as));
+        return -1;
+    }
+    say(r, "general block transfer: the meter's blocks stopped before the last one for %llu ms: the last block "
+           "taken acknowledged again",
+        (unsigned long long)gbt_quiet_ms(r));
+    return 0;
+}
+
+/* Pumps until done, the link breaks or the timeout passes: 0, -1 broken, -2 timeout (or a
+ * general block transfer given up: the machine's error said). */
 static int wait_for(runner *r, done_fn done)
 {
     uint64_t deadline = ds_clock_ms() + (uint64_t)r->s->timeout_ms;
+    uint64_t heard = ds_clock_ms();
     while (!done(r)) {
         if (r->broken) return -1;
         if (r->dry) {
@@ -287,8 +316,13 @@ static int wait_for(runner *r, done_fn done)
             return done(r) ? 0 : -2;
         }
         if (ds_clock_ms() >= deadline) return -2;
-        if (ds_conn_pump(r->conn, r->fd, deadline) == DS_PUMP_CLOSED) r->broken = 1;
+        uint64_t until = deadline;
+        if (r->as && ds_assoc_gbt_receiving(r->as) && heard + gbt_quiet_ms(r) < until) until = heard + gbt_quiet_ms(r);
+        size_t came = r->in_tail;
+        if (ds_conn_pump(r->conn, r->fd, until) == DS_PUMP_CLOSED) r->broken = 1;
+        if (r->in_tail != came) heard = ds_clock_ms();
         deliver_inbox(r);
+        if (ask_gbt_again(r, &heard)) return -2;
         /* a service still waits and the link is quiet: the server holds the next block of a
          * general block transfer stream, which over HDLC it sends only when polled */
         if (r->as && ds_assoc_busy(r->as)) ds_conn_poll(r->conn, ds_clock_ms());

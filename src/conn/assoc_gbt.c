@@ -13,7 +13,17 @@
  * BNA is the last block taken in order. The blocks after BNA go again: so a lost block is asked
  * for again at the end of its window. Blocks already taken are dropped. The last block ends the
  * stream and is answered by the service's answer (or acknowledged when a block before it is
- * missing). */
+ * missing).
+ *
+ * A stream that goes quiet before its last block (the last block lost, or the block that ends a
+ * window, or our acknowledgement of it) has no window end left to answer: the caller, which
+ * keeps the time, says so (ds_assoc_gbt_quiet) and the receiver sends the acknowledgement of the
+ * last block taken in order again, so the sender sends the rest again: the same recovery as at a
+ * window's end (REFERENCE.md 10.3: "the sender drops blocks <= BNA from its queue and sends the
+ * others again"). Only the receiver acts on silence: the sender of a last block has nothing to
+ * wait for (the service's answer, or nothing, follows), and every other loss leaves the receiver
+ * waiting, so one side asking is enough and no two re-sends cross. At most AS_GBT_QUIET_ACKS such
+ * acknowledgements in a row bring no block: then the stream is given up with an error. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +32,8 @@
 
 /* GBT APDU header: tag, control, two numbers, a length of up to 3 bytes */
 #define GBT_HEADER 10u
+/* Acknowledgements sent again into a quiet stream before it is given up */
+#define AS_GBT_QUIET_ACKS DS_ASSOC_GBT_RETRIES
 
 /* The buffers only an association that uses GBT needs: whole APDUs of up to AS_APDU_MAX bytes
  * (tx, ctx, rx and answer grown; the blocks' own buffers). realloc keeps what they hold (the
@@ -65,6 +77,8 @@ void as_gbt_reset(ds_assoc *as)
     as->gbt_sending = 0;
     as->gbt_in_len = 0;
     as->gbt_answer_in_gbt = 0;
+    as->gbt_receiving = 0;
+    as->gbt_quiet_acks = 0;
 }
 
 static uint8_t own_window(const ds_assoc *as)
@@ -179,7 +193,9 @@ int as_gbt_receive(ds_assoc *as, const uint8_t *apdu, size_t n)
     as->gbt_sending = 0; /* the peer sends: it took all of ours */
     int end_of_window = (control & DS_GBT_LAST) || !(control & DS_GBT_STREAMING);
     if (number <= as->gbt_peer_bn) return 0; /* a block taken already */
+    as->gbt_receiving = 1;
     if (number != as->gbt_peer_bn + 1) return end_of_window ? send_ack(as) : 0; /* one is missing */
+    as->gbt_quiet_acks = 0;
     if (d->len > AS_APDU_MAX - as->gbt_in_len) {
         as->gbt_in_len = 0;
         return as_fail(as, "general block transfer: the joined APDU exceeds %u bytes", AS_APDU_MAX);
@@ -187,6 +203,31 @@ int as_gbt_receive(ds_assoc *as, const uint8_t *apdu, size_t n)
     memcpy(as->gbt_in + as->gbt_in_len, d->bytes, d->len);
     as->gbt_in_len += d->len;
     as->gbt_peer_bn = number;
-    if (control & DS_GBT_LAST) return deliver(as);
+    if (control & DS_GBT_LAST) {
+        as->gbt_receiving = 0;
+        return deliver(as);
+    }
     return end_of_window ? send_ack(as) : 0;
+}
+
+int ds_assoc_gbt_receiving(const ds_assoc *as)
+{
+    return as->gbt && as->gbt_receiving;
+}
+
+int ds_assoc_gbt_quiet(ds_assoc *as)
+{
+    if (!ds_assoc_gbt_receiving(as)) return 0;
+    if (as->gbt_quiet_acks >= AS_GBT_QUIET_ACKS) {
+        unsigned acks = as->gbt_quiet_acks;
+        as->gbt_receiving = 0;
+        as->gbt_quiet_acks = 0;
+        as->gbt_in_len = 0;
+        return as_fail(as,
+                       "general block transfer: nothing came after the peer's block %u, though it was acknowledged "
+                       "again %u times: the stream is given up",
+                       as->gbt_peer_bn, acks);
+    }
+    as->gbt_quiet_acks++;
+    return send_ack(as);
 }

@@ -114,6 +114,8 @@ struct ds_assoc {
     size_t gbt_out_len, gbt_block;
     uint16_t gbt_first, gbt_last;        /* the block numbers it goes in */
     int gbt_sending;
+    int gbt_receiving;                   /* a stream of the peer's is unfinished: its last block not taken */
+    unsigned gbt_quiet_acks;             /* acknowledgements sent again since the peer's last block came */
     uint8_t *gbt_in;                     /* the peer's blocks joined (AS_APDU_MAX) */
     size_t gbt_in_len;
     uint8_t *gbt_blk;                    /* one block APDU being built */

@@ -35,6 +35,7 @@
 #define DG_SERVICE_NO_ANSWER "service.no-answer"
 #define DG_SERVICE_UNANSWERED "service.unanswered-response"
 #define DG_SERVICE_INVOKE_ID "service.invoke-id-mismatch"
+#define DG_SERVICE_LATE_ANSWER "service.late-answer"
 #define DG_APP_DATA_ACCESS "app.data-access-result"
 #define DG_APP_ACTION "app.action-result"
 #define DG_APP_EXCEPTION "app.exception"
@@ -90,6 +91,12 @@ typedef struct dg_seq {
 typedef struct dg_request {
     uint8_t tag;       /* the plain request tag (C0, C1, C3, 60, 62, 05, ...) */
     int invoke;        /* 0..15, -1 unknown (ciphered without keys, ACSE) */
+    int iip;           /* the whole invoke-id-and-priority byte (priority b7, service class b6), -1 unknown */
+    /* given up (no answer before the next request): that request's frame and invoke-id, and
+       whether it was this one sent again */
+    uint64_t next_frame;
+    int next_invoke;
+    int sent_again;
     uint64_t frame, offset;
     int has_ref;
     uint16_t class_id;
@@ -248,6 +255,10 @@ struct dg_conv {
     uint32_t services[256];    /* APDUs per tag */
     dg_request pending[DG_PENDING_MAX];
     size_t npending;
+    /* requests given up (no answer before the next request) with a known invoke-id, oldest
+     * first: an answer that comes later with one of their invoke-ids is a late answer */
+    dg_request given_up[DG_PENDING_MAX];
+    size_t ngiven_up;
     /* an ACTION request sent in parameter blocks (action-request-with-first-pblock, then
      * -with-pblock): the method of the first block, and the blocks' raw data joined (allocated
      * as blocks come, at most DG_PBLOCK_MAX bytes) */

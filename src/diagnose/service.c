@@ -14,6 +14,7 @@
 #define CLASS_IMAGE_TRANSFER 18
 #define IIP_CONFIRMED 0x40  /* invoke-id-and-priority: service-class bit, 1 = confirmed */
 #define IIP_INVOKE_ID 0x0F
+#define IIP_PRIORITY 0x80   /* 1 = high; the server copies it with the invoke-id (REFERENCE.md 10.3) */
 
 const char *dg_data_access_name(uint32_t v)
 {
@@ -100,10 +101,37 @@ static void no_answer(dg_conv *c, const dg_request *r, const char *why, ds_sever
     dg_emit(&b);
 }
 
+/* The same request again: same service and, where both name one, the same object and attribute
+ * or method (a retry after a timeout) */
+static int same_request(const dg_request *a, const dg_request *b)
+{
+    if (a->tag != b->tag || a->has_ref != b->has_ref) return 0;
+    return !a->has_ref ||
+           (a->class_id == b->class_id && memcmp(a->obis, b->obis, sizeof a->obis) == 0 && a->id == b->id);
+}
+
+/* A request given up when `next` was sent is kept (the oldest dropped past DG_PENDING_MAX), so
+ * that its answer, if it comes after all, is known by its invoke-id as a late one */
+static void give_up(dg_conv *c, const dg_request *old, const dg_request *next)
+{
+    if (old->invoke < 0) return;
+    if (c->ngiven_up == DG_PENDING_MAX) {
+        memmove(&c->given_up[0], &c->given_up[1], (DG_PENDING_MAX - 1) * sizeof c->given_up[0]);
+        c->ngiven_up--;
+    }
+    dg_request *g = &c->given_up[c->ngiven_up++];
+    *g = *old;
+    g->next_frame = next->frame;
+    g->next_invoke = next->invoke;
+    g->sent_again = same_request(old, next);
+}
+
 static void add_pending(dg_conv *c, const dg_request *r)
 {
-    for (size_t i = 0; i < c->npending; i++)
+    for (size_t i = 0; i < c->npending; i++) {
         no_answer(c, &c->pending[i], "before the next request", DS_SEV_WARNING);
+        give_up(c, &c->pending[i], r);
+    }
     c->npending = 0;
     c->pending[c->npending++] = *r;
 }
@@ -114,21 +142,102 @@ static void drop_pending(dg_conv *c, size_t i)
     c->npending--;
 }
 
-/* The request an answer belongs to (copied to *out and removed); 0 none. An answer with another
- * invoke-id than its request's is said here. */
-static int take_pending(dg_conv *c, uint8_t resp_tag, int invoke, dg_request *out)
+/* Does a request of this tag take an answer of the service t (exception-response and
+ * confirmed-service-error answer any)? */
+static int answered_by(const dg_request *r, const ds_apdu_tag_info *t, int any)
+{
+    return any || r->tag == t->answers;
+}
+
+/* The outstanding request an answer with this invoke-id belongs to: one with the same
+ * invoke-id-and-priority byte first, then the same invoke-id, and an unknown id on either side
+ * matches; c->npending when none */
+static size_t pending_by_invoke(const dg_conv *c, const ds_apdu_tag_info *t, int any, int invoke, int iip)
+{
+    size_t same_id = c->npending;
+    for (size_t i = 0; i < c->npending; i++) {
+        const dg_request *p = &c->pending[i];
+        if (!answered_by(p, t, any)) continue;
+        if (invoke < 0 || p->invoke < 0) return i;
+        if (iip >= 0 && p->iip == iip) return i;
+        if (p->invoke == invoke && same_id == c->npending) same_id = i;
+    }
+    return same_id;
+}
+
+/* The server copies the priority bit with the invoke-id (REFERENCE.md 10.3): an answer paired by
+ * its invoke-id whose priority is not the request's is said (a warning: it is still the answer) */
+static void priority_not_copied(dg_conv *c, const ds_apdu_tag_info *t, int iip, const dg_request *r)
+{
+    if (iip < 0 || r->iip < 0 || ((iip ^ r->iip) & IIP_PRIORITY) == 0) return;
+    dg_finding b;
+    dg_begin(&b, c, DG_SERVICE_INVOKE_ID, DS_SEV_WARNING);
+    dg_message(&b, "%s with invoke-id-and-priority 0x%02X answers a request with 0x%02X (frame %llu): the invoke-id "
+                   "is the request's, the priority (%s) is not",
+               t->service ? t->service : "response", (unsigned)iip, (unsigned)r->iip, (unsigned long long)r->frame,
+               iip & IIP_PRIORITY ? "high" : "normal");
+    dg_hint(&b, "the meter should copy the invoke-id and the priority bit of the request into its answer; a client "
+                "that checks the whole byte will drop this answer");
+    dg_num(&b, "invoke_id", (uint64_t)(iip & IIP_INVOKE_ID));
+    dg_num(&b, "request_invoke_id", (uint64_t)r->invoke);
+    dg_num(&b, "request_frame", r->frame);
+    dg_emit(&b);
+}
+
+/* An answer whose invoke-id is that of a request given up earlier (no answer came before the next
+ * request): the late answer to it. That request is copied to *out and forgotten; 1, or 0 when
+ * none has the invoke-id. */
+static int late_answer(dg_conv *c, const ds_apdu_tag_info *t, int any, int invoke, dg_request *out)
+{
+    if (invoke < 0) return 0;
+    size_t i = 0;
+    while (i < c->ngiven_up && !(answered_by(&c->given_up[i], t, any) && c->given_up[i].invoke == invoke)) i++;
+    if (i == c->ngiven_up) return 0;
+    *out = c->given_up[i];
+    memmove(&c->given_up[i], &c->given_up[i + 1], (c->ngiven_up - i - 1) * sizeof c->given_up[0]);
+    c->ngiven_up--;
+    char ref[80];
+    dg_ref_text(out, ref, sizeof ref);
+    const char *req = ds_apdu_tag(out->tag)->service;
+    dg_finding b;
+    dg_begin(&b, c, DG_SERVICE_LATE_ANSWER, DS_SEV_WARNING);
+    dg_message(&b, "%s with invoke-id %d is the late answer to the %s (%s) of frame %llu, given up when %s was sent "
+                   "at frame %llu",
+               t->service ? t->service : "response", invoke, req ? req : "request", ref,
+               (unsigned long long)out->frame, out->sent_again ? "the same request" : "the next request",
+               (unsigned long long)out->next_frame);
+    dg_hint(&b, "the meter answered after the client stopped waiting: a client timeout shorter than the meter's "
+                "answer time (lengthen it); a client must drop an answer whose invoke-id is not the one it waits for");
+    if (out->next_invoke == invoke)
+        dg_hint_add(&b, "The request of frame %llu has the same invoke-id, so which of the two answers is the late "
+                        "one cannot be told from the trace: a client should give each request its own invoke-id.",
+                    (unsigned long long)out->next_frame);
+    dg_num(&b, "invoke_id", (uint64_t)invoke);
+    dg_num(&b, "request_frame", out->frame);
+    dg_num(&b, "next_request_frame", out->next_frame);
+    add_ref_fields(&b, out);
+    dg_emit(&b);
+    return 1;
+}
+
+/* The request an answer belongs to (copied to *out and removed); 0 none. By invoke-id (and
+ * priority) where both carry one: an outstanding request with it, else a request given up
+ * earlier (a late answer, said here), else the outstanding request of that service with another
+ * invoke-id (the mismatch said here). invoke: the answer's invoke-id, iip its whole
+ * invoke-id-and-priority byte (GET/SET/ACTION); -1 when it has none. */
+static int take_pending(dg_conv *c, uint8_t resp_tag, int invoke, int iip, dg_request *out)
 {
     const ds_apdu_tag_info *t = ds_apdu_tag(resp_tag);
     int any = resp_tag == DS_APDU_TAG_EXCEPTION_RESPONSE || resp_tag == DS_APDU_TAG_CONFIRMED_SERVICE_ERROR;
-    size_t found = c->npending;
-    for (size_t i = 0; i < c->npending; i++) {
-        if (!any && c->pending[i].tag != t->answers) continue;
-        if (found == c->npending) found = i;
-        if (invoke < 0 || c->pending[i].invoke < 0 || c->pending[i].invoke == invoke) {
-            found = i;
-            break;
-        }
+    size_t found = pending_by_invoke(c, t, any, invoke, iip);
+    if (found < c->npending) {
+        *out = c->pending[found];
+        drop_pending(c, found);
+        priority_not_copied(c, t, iip, out);
+        return 1;
     }
+    if (late_answer(c, t, any, invoke, out)) return 1;
+    for (found = 0; found < c->npending && !answered_by(&c->pending[found], t, any); found++) continue;
     if (found == c->npending) {
         dg_finding b;
         dg_begin(&b, c, DG_SERVICE_UNANSWERED, DS_SEV_WARNING);
@@ -141,20 +250,30 @@ static int take_pending(dg_conv *c, uint8_t resp_tag, int invoke, dg_request *ou
     }
     *out = c->pending[found];
     drop_pending(c, found);
-    if (invoke >= 0 && out->invoke >= 0 && out->invoke != invoke) {
-        dg_finding b;
-        dg_begin(&b, c, DG_SERVICE_INVOKE_ID, DS_SEV_ERROR);
-        dg_message(&b, "%s with invoke-id %d answers a request with invoke-id %d (frame %llu)",
-                   t->service ? t->service : "response", invoke, out->invoke, (unsigned long long)out->frame);
-        dg_hint(&b, "the answer belongs to another (earlier) request: the client gave up waiting and sent a new "
-                    "one, so request and answer are out of step; a client should drop answers whose invoke-id "
-                    "is not the one it waits for");
-        dg_num(&b, "invoke_id", (uint64_t)invoke);
-        dg_num(&b, "request_invoke_id", (uint64_t)out->invoke);
-        dg_num(&b, "request_frame", out->frame);
-        dg_emit(&b);
-    }
+    dg_finding b;
+    dg_begin(&b, c, DG_SERVICE_INVOKE_ID, DS_SEV_ERROR);
+    dg_message(&b, "%s with invoke-id %d answers a request with invoke-id %d (frame %llu)",
+               t->service ? t->service : "response", invoke, out->invoke, (unsigned long long)out->frame);
+    dg_hint(&b, "the answer belongs to another (earlier) request: the client gave up waiting and sent a new "
+                "one, so request and answer are out of step; a client should drop answers whose invoke-id "
+                "is not the one it waits for");
+    dg_num(&b, "invoke_id", (uint64_t)invoke);
+    dg_num(&b, "request_invoke_id", (uint64_t)out->invoke);
+    dg_num(&b, "request_frame", out->frame);
+    dg_emit(&b);
     return 1;
+}
+
+/* The invoke-id-and-priority byte of a GET/SET/ACTION request or answer (the short form);
+ * -1 for the others (ACCESS and the notifications have the long form) and when absent */
+static int iip_of(uint8_t tag, const ds_value *apdu)
+{
+    uint32_t iip;
+    int short_form = tag == DS_APDU_TAG_GET_REQUEST || tag == DS_APDU_TAG_SET_REQUEST ||
+                     tag == DS_APDU_TAG_ACTION_REQUEST || tag == DS_APDU_TAG_GET_RESPONSE ||
+                     tag == DS_APDU_TAG_SET_RESPONSE || tag == DS_APDU_TAG_ACTION_RESPONSE;
+    if (!short_form || !apdu || ds_value_invoke_id(apdu, &iip) || iip > 0xFF) return -1;
+    return (int)iip;
 }
 
 static int invoke_of(const ds_value *apdu)
@@ -252,6 +371,7 @@ static void request(dg_conv *c, uint8_t tag, const ds_apdu_event *ev, int invoke
     memset(&r, 0, sizeof r);
     r.tag = tag;
     r.invoke = invoke;
+    r.iip = invoke < 0 ? -1 : iip_of(tag, ev->value);
     r.frame = c->frame;
     r.offset = ev->offset;
     r.image_block = -1;
@@ -478,7 +598,7 @@ static void association_response(dg_conv *c, const ds_apdu_event *ev)
 static void response(dg_conv *c, uint8_t tag, const ds_apdu_event *ev, int invoke)
 {
     dg_request r;
-    int have = take_pending(c, tag, invoke, &r);
+    int have = take_pending(c, tag, invoke, invoke < 0 ? -1 : iip_of(tag, ev->value), &r);
     const ds_value *v = ev->value;
     if (tag == DS_APDU_TAG_EXCEPTION_RESPONSE) {
         exception(c, v, have ? &r : NULL);

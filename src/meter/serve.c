@@ -28,6 +28,10 @@
 #define OUT_MAX (1u << 20)     /* bytes waiting for a slow client before it is dropped */
 #define DEFAULT_CLIENTS 64
 #define DEFAULT_IDLE_MS 120000
+/* A client's general block transfer stream quiet this long before its last block: the meter
+ * acknowledges the last block it took again (ds_assoc_gbt_quiet), so the client sends the rest
+ * again. Below the client's usual 5 s answer timeout, with room for the retries. */
+#define GBT_QUIET_MS 1000
 #define LOOPBACK "127.0.0.1"
 
 typedef struct session session;
@@ -66,6 +70,7 @@ struct session {
     uint8_t *out;                /* bytes to write (a stream's backlog) */
     size_t out_len;
     uint64_t last_ms;
+    uint64_t gbt_asked_ms;       /* when its quiet GBT stream was last acknowledged again */
     int dead;
     /* shaped output: frames not yet due */
     queued_frame *queue, *queue_tail;
@@ -467,7 +472,20 @@ static int single_stream(const server *srv)
     return srv->o->transport == DS_EMULATE_PTY || srv->o->transport == DS_EMULATE_SERIAL;
 }
 
-/* Time passes for every session: link deadlines, idle clients, dead ones. */
+/* The client's GBT stream quiet for GBT_QUIET_MS (since its last bytes, or since the last
+ * acknowledgement sent again) before its last block: the last block taken is acknowledged
+ * again. When the association gives the stream up its request is dropped; the client's own
+ * timeout ends its wait. */
+static void ask_gbt_again(session *s, uint64_t now)
+{
+    if (!s->assoc || !ds_assoc_gbt_receiving(s->assoc)) return;
+    uint64_t since = s->last_ms > s->gbt_asked_ms ? s->last_ms : s->gbt_asked_ms;
+    if (now < since + GBT_QUIET_MS) return;
+    s->gbt_asked_ms = now;
+    ds_assoc_gbt_quiet(s->assoc);
+}
+
+/* Time passes for every session: link deadlines, GBT streams gone quiet, idle clients, dead ones. */
 static void tick_sessions(server *srv, uint64_t now)
 {
     uint32_t idle = srv->o->idle_timeout_ms ? srv->o->idle_timeout_ms : DEFAULT_IDLE_MS;
@@ -475,6 +493,7 @@ static void tick_sessions(server *srv, uint64_t now)
         session *s = srv->sessions[i];
         if (!s) continue;
         if (ds_conn_next_deadline(s->conn) <= now && ds_conn_tick(s->conn, now) < 0) s->dead = 1;
+        ask_gbt_again(s, now);
         session_flush(s);
         if (!single_stream(srv) && now - s->last_ms > idle && !s->queue) s->dead = 1;
         if (s->before_reboot && !silent(srv, now)) s->dead = 1; /* the reboot ended its link */

@@ -348,3 +348,38 @@ acknowledges a frame the server did not take.
 """, ["TX: " + hexline(snrm), "RX: " + hexline(ua),
       "TX: " + hexline(damaged_hcs(hdlc(SERVER, CLIENT, i_control(0, 0), g1))),
       "RX: " + hexline(hdlc(CLIENT, SERVER, i_control(0, 1), r1))])
+
+# 15-18. requests sent again after a timeout and the answers that come late (REFERENCE §7.5 the
+#     invoke-id-and-priority byte: b3..b0 invoke-id, b6 service class, b7 priority; §10.3 the server
+#     copies the invoke-id and the priority flag into its answer). Times as a client with a 5 s
+#     timeout would log them.
+clock_data = bytes.fromhex("090C07E7020F0311371500800000")
+energy = bytes.fromhex("0100010800FF")
+write("late-answer.hex", """
+synthetic (make-traces.py): get-request (clock) with invoke-id 1 (C1) unanswered for 5 s, sent again with
+invoke-id 2 (C2); then the answer with invoke-id 1 (late, to the first) and the answer with invoke-id 2.
+""", ["TX: 10:00:00.000 " + hexline(get(8, clock, 2, iip=0xC1)),
+      "TX: 10:00:05.000 " + hexline(get(8, clock, 2, iip=0xC2)),
+      "RX: 10:00:05.300 " + hexline(get_resp(clock_data, iip=0xC1)),
+      "RX: 10:00:05.350 " + hexline(get_resp(clock_data, iip=0xC2))])
+write("late-answer-same-id.hex", """
+synthetic (make-traces.py): get-request (clock) with invoke-id 1 (C1) unanswered for 5 s, sent again with
+the same invoke-id 1 (a client that keeps id 1); then two answers with invoke-id 1.
+""", ["TX: 10:00:00.000 " + hexline(get(8, clock, 2, iip=0xC1)),
+      "TX: 10:00:05.000 " + hexline(get(8, clock, 2, iip=0xC1)),
+      "RX: 10:00:05.300 " + hexline(get_resp(clock_data, iip=0xC1)),
+      "RX: 10:00:05.350 " + hexline(get_resp(clock_data, iip=0xC1))])
+write("late-answer-other.hex", """
+synthetic (make-traces.py): get-request (register, class 3 1.0.1.8.0.255 attribute 2) with invoke-id 1 (C1)
+unanswered for 5 s; the client goes on with another request, the clock with invoke-id 2 (C2); then the
+register's late answer, invoke-id 1 with data-access-result 4 (object-undefined), and the clock's answer
+with invoke-id 2.
+""", ["TX: 10:00:00.000 " + hexline(get(3, energy, 2, iip=0xC1)),
+      "TX: 10:00:05.000 " + hexline(get(8, clock, 2, iip=0xC2)),
+      "RX: 10:00:05.300 " + hexline(bytes.fromhex("C401C10104")),
+      "RX: 10:00:05.350 " + hexline(get_resp(clock_data, iip=0xC2))])
+write("priority-not-copied.hex", """
+synthetic (make-traces.py): get-request (clock) with invoke-id-and-priority C1 (high priority, confirmed,
+invoke-id 1), answered with 41 (the same invoke-id and service class, normal priority).
+""", ["TX: 10:00:00.000 " + hexline(get(8, clock, 2, iip=0xC1)),
+      "RX: 10:00:00.250 " + hexline(get_resp(clock_data, iip=0x41))])

@@ -136,6 +136,24 @@ has link-frmr 'Usual cause here: the link refused it: FRMR at frame 4 (see link.
 case_ invoke-id 1 "service.invoke-id-mismatch error 2" "$D/invoke-id.hex"
 has invoke-id '"time": "10:00:00.250"'
 has invoke-id '"invoke_id": 2, "request_invoke_id": 1, "request_frame": 1'
+# a request sent again after a timeout: the answer with the first one's invoke-id is its late answer
+# (before: an invoke-id mismatch at 3 that took the retry, and the retry's answer at 4 unanswered)
+case_ late-answer 0 "service.no-answer warning 1; service.late-answer warning 3" "$D/late-answer.hex"
+has late-answer 'invoke-id 1 is the late answer to the get-request (class 8 0.0.1.0.0.255 attribute 2) of frame 1, given up when the same request was sent at frame 2'
+has late-answer '"invoke_id": 1, "request_frame": 1, "next_request_frame": 2'
+hasnt late-answer 'cannot be told'
+# sent again with the same invoke-id: the first answer goes to the retry, the second is the late one,
+# with a word that the trace cannot tell which (before: service.unanswered-response at 4)
+case_ late-answer-same-id 0 "service.no-answer warning 1; service.late-answer warning 4" "$D/late-answer-same-id.hex"
+has late-answer-same-id 'The request of frame 2 has the same invoke-id, so which of the two answers is the late one cannot be told'
+# the client went on with another request: the late answer's result is said of its own request
+case_ late-answer-other 1 "service.no-answer warning 1; service.late-answer warning 3; app.data-access-result error 3" \
+    "$D/late-answer-other.hex"
+has late-answer-other 'given up when the next request was sent at frame 2'
+has late-answer-other 'get-response: UndefinedObject (4) for class 3 1.0.1.8.0.255 attribute 2'
+# the priority bit not copied into the answer (C1 answered with 41): paired, said as a warning
+case_ priority-not-copied 0 "service.invoke-id-mismatch warning 2" "$D/priority-not-copied.hex"
+has priority-not-copied 'invoke-id-and-priority 0x41 answers a request with 0xC1 (frame 1): the invoke-id is the request'
 
 # noise taken as raw records (8 lines, 164 bytes; the reader joins some lines it takes for wrapped ones),
 # none decodes: the input as a whole has no valid frame

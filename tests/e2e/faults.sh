@@ -12,6 +12,9 @@
 #         beyond --timeout 2: exit 2, "no answer within 2000 ms" for that step (the delayed
 #         answer, when it comes during the release, is named once as late and ignored); a link reset:
 #         exit 2 with "in flight: no answer to the 13-byte get-request".
+#   general block transfer over the wrapper: the last block of a stream lost, down (the
+#         profile) and up (a long SET): the receiver acknowledges again and the exchange ends
+#         ok; the last block held beyond the client's retries: exit 2 with the stream given up.
 # Each transcript decodes without an error diagnostic, except the corrupted-FCS runs: there the
 # transcript holds the corrupted frame as it came, marked by a "# ... (link.fcs)" comment line
 # after it, and decode must report it, as exactly one frame.fcs error and no other (the
@@ -169,6 +172,58 @@ else
     if grep -q 'does not take an APDU' "$TMP/wrapper-reset.err"; then fail "wrapper-reset: a release tried over the broken link"
     else pass; fi
 fi
+
+# ---- general block transfer over the wrapper: the last block of a stream lost ----
+# Nothing ends the stream's window any more, so the receiver acknowledges the last block it took
+# again once the stream is quiet (REFERENCE.md 10.3: the sender sends the blocks after BNA
+# again); the client after 5000 / 4 = 1250 ms (the link's retry interval), the meter after
+# 1000 ms; at most 3 times, then the stream is given up with an error.
+# Down: the profile (1035 bytes with its header) to a client taking 512 comes in GBT blocks of
+# 502: 3 blocks, block 1 alone (down frame 5), then 2 and 3 in the client's window of 3 (frames
+# 6 and 7, the last). Frame 7 dropped: the client acknowledges block 2 again, block 3 comes
+# again, every step is ok. Frame 7 held 6 s with --timeout 2: the client's 3 acknowledgements
+# (every 500 ms) bring nothing (the meter's block 3 again is held too), and at 2000 ms the stream
+# is given up with that said: exit 2, no hang.
+start gbt --tcp 0 --gbt-window 5
+if [ -z "$PORT" ]; then
+    fail "emulate --tcp 0 --gbt-window 5: no listening line: $(head -2 "$TMP/gbt.emu")"
+else
+    faulty gbt-last-down 0 wrapper drop down 7 "" --gbt-window 3
+    clean gbt-last-down
+    whole gbt-last-down
+    says gbt-last-down "general block transfer: the meter's blocks stopped before the last one for 1250 ms: the last block taken acknowledged again"
+    # block 2 streamed (no window end): its only acknowledgement is the one sent on the quiet
+    if [ "$(grep -c 'general block transfer: acknowledges block 2' "$TMP/gbt-last-down.dec")" = 1 ]; then pass
+    else fail "gbt-last-down: want block 2 acknowledged once in the transcript"; fi
+    faulty gbt-last-never 2 wrapper delay down 7 6000 --gbt-window 3 --timeout 2
+    clean gbt-last-never
+    says gbt-last-never "general block transfer: nothing came after the peer's block 2, though it was acknowledged again 3 times: the stream is given up"
+    says gbt-last-never 'step 4 (line 37, <GetRequest>): no answer within 2000 ms'
+    if [ "$(grep -c 'the last block taken acknowledged again' "$TMP/gbt-last-never.err")" = 3 ]; then pass
+    else fail "gbt-last-never: want 3 acknowledgements sent again: $(cat "$TMP/gbt-last-never.err")"; fi
+fi
+# Up: testdata/run/set-long.xml's SET of 318 bytes to a meter taking 128 goes in GBT blocks of
+# 118: block 1 alone (up frame 2), then 2 and 3 in the meter's window of 5 (frames 3 and 4, the
+# last). Frame 4 dropped: after 1000 ms the meter acknowledges block 2 again, block 3 comes
+# again, the SET is done and the 300 bytes are read back. (The client's transcript holds block 3
+# twice: decode warns gbt.out-of-order for the second, a warning only.)
+sed 's/max-pdu="1024"/max-pdu="128"/' "$MODEL" >"$TMP/meter-pdu128.xml"
+SAVED_MODEL=$MODEL SAVED_SCRIPT=$SCRIPT
+MODEL=$TMP/meter-pdu128.xml SCRIPT=$ROOT/testdata/run/set-long.xml
+start gbt-up --tcp 0 --gbt-window 5
+if [ -z "$PORT" ]; then
+    fail "emulate --tcp 0 --gbt-window 5 (max PDU 128): no listening line: $(head -2 "$TMP/gbt-up.emu")"
+else
+    faulty gbt-last-up 0 wrapper drop up 4 "" --gbt-window 3
+    clean gbt-last-up
+    says gbt-last-up 'step 1 (line 13, <SetRequest>): ok'
+    long=$(awk 'BEGIN { for (i = 0; i < 300; i++) printf "%02X", i % 256 }')
+    if grep -q "<OctetString Value=\"$long\" />" "$TMP/gbt-last-up.out"; then pass
+    else fail "gbt-last-up: the 300 bytes set are not read back"; fi
+    if grep -q 'general block transfer: acknowledges block 2' "$TMP/gbt-last-up.dec"; then pass
+    else fail "gbt-last-up: the meter did not acknowledge block 2 again"; fi
+fi
+MODEL=$SAVED_MODEL SCRIPT=$SAVED_SCRIPT
 
 echo "faults: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -1009,6 +1009,7 @@ END_TEST
 typedef struct dropper {
     queue *q;
     unsigned seen, drop_at, dropped, acks;
+    int drop_last;  /* the next data block with the last-block bit (control b7) is lost too */
 } dropper;
 
 static int drop_push(void *user, const uint8_t *apdu, size_t len)
@@ -1016,7 +1017,8 @@ static int drop_push(void *user, const uint8_t *apdu, size_t len)
     dropper *d = user;
     if (len && apdu[0] == 0xE0) {
         if (len == 7) d->acks++;
-        else if (++d->seen == d->drop_at) {
+        else if (++d->seen == d->drop_at || (d->drop_last && len > 1 && (apdu[1] & 0x80))) {
+            d->drop_last = 0;
             d->dropped++;
             return 0;
         }
@@ -1046,7 +1048,7 @@ START_TEST(general_block_transfer)
     M.settings = ss;
     q_clear(&TO_SERVER);
     q_clear(&TO_CLIENT);
-    dropper to_server = {&TO_SERVER, 0, 0, 0, 0}, to_client = {&TO_CLIENT, 0, 0, 0, 0};
+    dropper to_server = {&TO_SERVER, 0, 0, 0, 0, 0}, to_client = {&TO_CLIENT, 0, 0, 0, 0, 0};
     pair p;
     p.client = ds_assoc_new(&cs, drop_push, &to_server);
     p.server = ds_assoc_new(&ss, drop_push, &to_client);
@@ -1146,6 +1148,146 @@ START_TEST(with_list_in_blocks)
 }
 END_TEST
 
+/* Two machines with GBT as in general_block_transfer (windows 4 and 3, max PDUs 128), plain,
+ * each sending through a dropper. */
+static pair gbt_pair(dropper *to_server, dropper *to_client)
+{
+    ds_assoc_settings cs = base(DS_ASSOC_CLIENT, 0, NULL), ss = base(DS_ASSOC_SERVER, 0, NULL);
+    cs.conformance |= DS_CONFORMANCE_GBT;
+    ss.conformance |= DS_CONFORMANCE_GBT;
+    cs.max_pdu = ss.max_pdu = 128;
+    cs.gbt_window = 4;
+    ss.gbt_window = 3;
+    memset(&M, 0, sizeof M);
+    M.settings = ss;
+    q_clear(&TO_SERVER);
+    q_clear(&TO_CLIENT);
+    *to_server = (dropper){&TO_SERVER, 0, 0, 0, 0, 0};
+    *to_client = (dropper){&TO_CLIENT, 0, 0, 0, 0, 0};
+    pair p;
+    p.client = ds_assoc_new(&cs, drop_push, to_server);
+    p.server = ds_assoc_new(&ss, drop_push, to_client);
+    ck_assert_ptr_nonnull(p.client);
+    ck_assert_ptr_nonnull(p.server);
+    ds_assoc_serve(p.server, &OBJECTS, 16);
+    ck_assert_msg(open_pair(&p)->status == DS_ASSOC_OK, "%s / %s", ds_assoc_error(p.client), ds_assoc_error(p.server));
+    ck_assert_uint_ne(ds_assoc_negotiated_conformance(p.client) & DS_CONFORMANCE_GBT, 0);
+    return p;
+}
+
+/* The last block of a stream lost (the one with the last-block bit): nothing ends a window any
+ * more, so the receiver waits until its caller says the stream went quiet; then it acknowledges
+ * the last block it took in order (BNA) again and the sender sends the rest again (REFERENCE.md
+ * 10.3). Both roles: the server's long GET answer (the client receives), the client's long SET
+ * (the server receives). Nothing is sent by a machine that receives no stream. */
+START_TEST(gbt_last_block_lost)
+{
+    dropper to_server, to_client;
+    pair p = gbt_pair(&to_server, &to_client);
+    ck_assert_int_eq(ds_assoc_gbt_receiving(p.client), 0);
+    ck_assert_int_eq(ds_assoc_gbt_quiet(p.client), 0);
+    ck_assert_uint_eq(TO_SERVER.tail - TO_SERVER.head, 0);
+    /* the profile: 36 blocks or more, the last lost */
+    to_client.drop_last = 1;
+    ck_assert_int_eq(ds_assoc_request(p.client, (const uint8_t[]){0xC0, 0x01, 0xC1, 0x00, 0x07, 1, 0, 99, 1, 0, 255, 2, 0}, 13), 0);
+    pump(&p);
+    ck_assert_uint_eq(to_client.dropped, 1);
+    ck_assert_int_eq(ds_assoc_busy(p.client), 1);
+    ck_assert_int_eq(ds_assoc_gbt_receiving(p.client), 1);
+    unsigned acks = to_server.acks;
+    ck_assert_int_eq(ds_assoc_gbt_quiet(p.client), 0);
+    ck_assert_uint_eq(to_server.acks, acks + 1);
+    pump(&p);
+    const ds_assoc_result *r = ds_assoc_last_result(p.client);
+    ck_assert_msg(r->done && r->status == DS_ASSOC_OK, "%s / %s", ds_assoc_error(p.client), ds_assoc_error(p.server));
+    ck_assert_uint_eq(r->answer_len, 4 + 4203);
+    ck_assert_int_eq(ds_assoc_gbt_receiving(p.client), 0);
+    /* the 1000-byte SET: 9 blocks of 118, the last lost; the server asks again */
+    uint8_t big[1000];
+    for (size_t i = 0; i < sizeof big; i++) big[i] = (uint8_t)(i * 7);
+    ds_value_arena *a = ds_value_arena_new(16, 4096);
+    ds_cosem_ref ref = {1, {0, 0, 96, 1, 0, 255}, 2};
+    static uint8_t req[2048];
+    size_t n;
+    char err[128];
+    ck_assert_int_eq(ds_build_set_request_normal(0xC1, &ref, ds_value_new_bytes(a, DS_DATA_OCTET_STRING, big, sizeof big),
+                                                 req, sizeof req, &n, err, sizeof err), 0);
+    ds_value_arena_free(a);
+    to_server.drop_last = 1;
+    ck_assert_int_eq(ds_assoc_request(p.client, req, n), 0);
+    pump(&p);
+    ck_assert_uint_eq(to_server.dropped, 1);
+    ck_assert_int_eq(ds_assoc_busy(p.client), 1);
+    ck_assert_int_eq(ds_assoc_gbt_receiving(p.server), 1);
+    acks = to_client.acks;
+    ck_assert_int_eq(ds_assoc_gbt_quiet(p.server), 0);
+    ck_assert_uint_eq(to_client.acks, acks + 1);
+    pump(&p);
+    r = ds_assoc_last_result(p.client);
+    ck_assert_msg(r->done && r->status == DS_ASSOC_OK, "%s / %s", ds_assoc_error(p.client), ds_assoc_error(p.server));
+    ck_assert_uint_eq(M.stored_len, 1000);
+    ck_assert_int_eq(memcmp(M.stored, big, 1000), 0);
+    ck_assert_int_eq(ds_assoc_gbt_receiving(p.server), 0);
+    free_pair(&p);
+}
+END_TEST
+
+/* A sender that never answers: the receiver acknowledges again DS_ASSOC_GBT_RETRIES times, then
+ * gives the stream up with an error that says so, and sends nothing more. _i = 0: the client
+ * receives (the server's last block lost, every acknowledgement lost too); 1: the server. The
+ * association is still usable afterwards. */
+START_TEST(gbt_quiet_bounded)
+{
+    dropper to_server, to_client;
+    pair p = gbt_pair(&to_server, &to_client);
+    int client_receives = _i == 0;
+    ds_assoc *receiver = client_receives ? p.client : p.server;
+    dropper *acks_to = client_receives ? &to_server : &to_client;
+    queue *lost = client_receives ? &TO_SERVER : &TO_CLIENT;
+    if (client_receives) {
+        to_client.drop_last = 1;
+        ck_assert_int_eq(ds_assoc_request(p.client, (const uint8_t[]){0xC0, 0x01, 0xC1, 0x00, 0x07, 1, 0, 99, 1, 0, 255, 2, 0}, 13), 0);
+    } else {
+        uint8_t big[400];
+        memset(big, 0x5A, sizeof big);
+        to_server.drop_last = 1;
+        {
+            ds_value_arena *a = ds_value_arena_new(16, 4096);
+            ds_cosem_ref ref = {1, {0, 0, 96, 1, 0, 255}, 2};
+            static uint8_t req[1024];
+            size_t n;
+            char err[128];
+            ck_assert_int_eq(ds_build_set_request_normal(0xC1, &ref, ds_value_new_bytes(a, DS_DATA_OCTET_STRING, big, sizeof big),
+                                                         req, sizeof req, &n, err, sizeof err), 0);
+            ds_value_arena_free(a);
+            ck_assert_int_eq(ds_assoc_request(p.client, req, n), 0);
+        }
+    }
+    pump(&p);
+    ck_assert_int_eq(ds_assoc_gbt_receiving(receiver), 1);
+    unsigned acks = acks_to->acks;
+    for (int k = 0; k < DS_ASSOC_GBT_RETRIES; k++) {
+        ck_assert_int_eq(ds_assoc_gbt_quiet(receiver), 0);
+        q_clear(lost); /* the peer never hears it */
+    }
+    ck_assert_uint_eq(acks_to->acks, acks + DS_ASSOC_GBT_RETRIES);
+    ck_assert_int_eq(ds_assoc_gbt_quiet(receiver), -1);
+    ck_assert_msg(strstr(ds_assoc_error(receiver), "acknowledged again 3 times: the stream is given up") != NULL, "%s",
+                  ds_assoc_error(receiver));
+    ck_assert_int_eq(ds_assoc_gbt_receiving(receiver), 0);
+    ck_assert_int_eq(ds_assoc_gbt_quiet(receiver), 0); /* given up: nothing more is sent */
+    ck_assert_uint_eq(acks_to->acks, acks + DS_ASSOC_GBT_RETRIES);
+    /* the client's caller gives up its request (its timeout); the next request is served */
+    ck_assert_int_eq(ds_assoc_busy(p.client), 1);
+    ds_assoc_abandon(p.client);
+    q_clear(&TO_SERVER);
+    q_clear(&TO_CLIENT);
+    const ds_assoc_result *r = get(&p, 8, CLOCK, 2);
+    ck_assert_msg(r->status == DS_ASSOC_OK, "%s / %s", ds_assoc_error(p.client), ds_assoc_error(p.server));
+    free_pair(&p);
+}
+END_TEST
+
 /* GBT is used only when both sides have it: a server that does not offer it answers in the
  * service's blocks even to a client that proposes it */
 START_TEST(gbt_not_offered)
@@ -1180,6 +1322,8 @@ static Suite *assoc_suite(void)
     tcase_add_test(t, policy_and_replay);
     tcase_add_test(t, ic_floor_from_earlier_associations);
     tcase_add_loop_test(t, general_block_transfer, 0, 2);
+    tcase_add_test(t, gbt_last_block_lost);
+    tcase_add_loop_test(t, gbt_quiet_bounded, 0, 2);
     tcase_add_test(t, gbt_not_offered);
     tcase_add_test(t, with_list_in_blocks);
     suite_add_tcase(s, t);
