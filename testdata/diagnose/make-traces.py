@@ -348,3 +348,22 @@ acknowledges a frame the server did not take.
 """, ["TX: " + hexline(snrm), "RX: " + hexline(ua),
       "TX: " + hexline(damaged_hcs(hdlc(SERVER, CLIENT, i_control(0, 0), g1))),
       "RX: " + hexline(hdlc(CLIENT, SERVER, i_control(0, 1), r1))])
+
+
+# 15. a header damaged on the line: the same HCS byte changed, the FCS as the sender computed it over
+#     the good bytes, so both checks fail (line noise in a header mostly does this: the FCS covers the
+#     header and its HCS); the frame stands where one is due, between the UA and the answer
+def damaged_on_the_line(frame):
+    body = bytearray(frame[1:-1])
+    body[2 + len(SERVER) + len(CLIENT) + 1] ^= 0x01
+    return b"\x7E" + bytes(body) + b"\x7E"
+
+
+write("link-hcs-fcs.hex", """
+synthetic (make-traces.py), from link-hcs.hex: the get-request's I frame N(S)=0 with its HCS's first byte
+XORed with 01 and the FCS left as sent (over the good bytes), so both checks fail: one frame damaged in its
+header (link.hcs, saying the FCS fails too), not garbage; the answer N(S)=0 N(R)=1 then acknowledges a frame
+the server did not take.
+""", ["TX: " + hexline(snrm), "RX: " + hexline(ua),
+      "TX: " + hexline(damaged_on_the_line(hdlc(SERVER, CLIENT, i_control(0, 0), g1))),
+      "RX: " + hexline(hdlc(CLIENT, SERVER, i_control(0, 1), r1))])

@@ -129,6 +129,13 @@ has link-sequence 'I frame with N(S)=2 where 1 was expected'
 case_ link-hcs 1 "link.hcs error 3; link.sequence error 4; service.unanswered-response warning 4" "$D/link-hcs.hex"
 has link-hcs 'header check sequence 70E7 does not match the header (computed 70E6)'
 has link-hcs 'I frame acknowledges N(R)=1, but the other side has sent no I frame since the link was set up (SNRM/UA)'
+# the same HCS byte damaged with the FCS left as sent: both checks fail. The frame stands where one is
+# due (after the UA, closed at its line's end), so it is one damaged frame (frame 3), not 27 bytes of
+# frame.garbage; the answer is then frame 4
+case_ link-hcs-fcs 1 "link.hcs error 3; link.sequence error 4; service.unanswered-response warning 4" "$D/link-hcs-fcs.hex"
+has link-hcs-fcs 'header check sequence 70E7 does not match the header (computed 70E6); the frame check sequence fails too (1A60, computed E287)'
+has link-hcs-fcs '"code": "link.hcs", "severity": "error", "conversation": 1, "frame": 3, "offset": 27'
+hasnt link-hcs-fcs 'frame.garbage'
 case_ link-frmr 1 "link.frmr error 4; service.no-answer warning 3" "$D/link-frmr.hex"
 has link-frmr 'rejected control byte 0x10; Y: information field too long'
 # the request's answer was the FRMR: the no-answer finding names it as the usual cause
