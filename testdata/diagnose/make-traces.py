@@ -367,3 +367,28 @@ the server did not take.
 """, ["TX: " + hexline(snrm), "RX: " + hexline(ua),
       "TX: " + hexline(damaged_on_the_line(hdlc(SERVER, CLIENT, i_control(0, 0), g1))),
       "RX: " + hexline(hdlc(CLIENT, SERVER, i_control(0, 1), r1))])
+
+
+# 16. a block sent again after the meter acknowledged it: block size 64 read, size 192 (3 blocks),
+#     blocks 0, 1, 1 again and 2, each acknowledged; verify answered success
+write("image-repeated-block.hex", """
+synthetic (make-traces.py), as image-missing-block.hex: image_block_size read (64), initiate "IMG1" size 192
+(3 blocks), blocks 0 and 1 acknowledged, block 1 sent again (frame 11) and acknowledged again, block 2
+acknowledged, verify answered success.
+""", raw(session(
+    [("TX", GET_BLOCK_SIZE), ("RX", get_resp(dlu(64)))],
+    [("TX", initiate(b"IMG1", 192)), ("RX", OK)],
+    [("TX", block(0, 64)), ("RX", OK)],
+    [("TX", block(1, 64)), ("RX", OK)],
+    [("TX", block(1, 64)), ("RX", OK)],
+    [("TX", block(2, 64)), ("RX", OK)],
+    [("TX", VERIFY), ("RX", OK)])))
+
+# 17. DM right after a request: the AARQ sent in an I frame (N(S)=0 N(R)=0) without SNRM/UA first; a
+#     server in disconnected mode answers DM (control 1F: DM with the F bit; REFERENCE §2 frame types
+#     and the link state table: NDM, an AARQ in an I frame, DM)
+write("link-dm.hex", """
+synthetic (make-traces.py), frames as link-frmr.hex: no SNRM/UA; the AARQ (LOW, as disconnect-low.hex) in
+an I frame N(S)=0 N(R)=0, answered by DM (control 1F): the meter has no link with this client.
+""", ["TX: " + hexline(hdlc(SERVER, CLIENT, i_control(0, 0), LLC_REQ + aarq_low())),
+      "RX: " + hexline(hdlc(CLIENT, SERVER, 0x1F))])

@@ -111,6 +111,15 @@ summary_activate=$($TIMEOUT "$BIN" diagnose "$D/image-activate.hex" 2>&1)
 if printf '%s\n' "$summary_activate" | grep -qxF "    activate: HardwareFault"; then pass
 else fail "image-activate: no 'activate: HardwareFault' line in the summary"; fi
 
+# block 1 sent again (frame 11) after the meter acknowledged it: image.repeated-block (info: exit 0)
+case_ image-repeated-block 0 "image.repeated-block info 11; image.verify info 16; image.transfer info 18" \
+    "$D/image-repeated-block.hex"
+has image-repeated-block '"code": "image.repeated-block", "severity": "info", "conversation": 1, "frame": 11,'
+has image-repeated-block 'image block 1 sent again although the meter acknowledged it'
+has image-repeated-block 'the client did not see the acknowledgement (timeout) or restarted without reading image_first_not_transferred_block_number'
+has image-repeated-block '"block": 1}'
+has image-repeated-block '4 block(s) sent, 3 acknowledged, 0 failed'
+
 # 256-byte blocks: 280-byte APDUs in 3 HDLC frames (frames 9-13 carry block 0): normal with max PDU 1024,
 # too large with 128
 case_ image-block-split 0 "image.transfer info 24" "$D/image-block-split.hex"
@@ -140,6 +149,14 @@ case_ link-frmr 1 "link.frmr error 4; service.no-answer warning 3" "$D/link-frmr
 has link-frmr 'rejected control byte 0x10; Y: information field too long'
 # the request's answer was the FRMR: the no-answer finding names it as the usual cause
 has link-frmr 'Usual cause here: the link refused it: FRMR at frame 4 (see link.frmr).'
+# the AARQ in an I frame without SNRM/UA, answered by DM: link.dm at frame 2, and the request's
+# no-answer finding names the DM as the usual cause
+case_ link-dm 0 "link.dm warning 2; service.no-answer warning 1" "$D/link-dm.hex"
+has link-dm 'DM (disconnected mode): the meter has no link with this client and refuses the frame'
+has link-dm 'the meter answers DM to an I frame outside a link'
+has link-dm 'send SNRM again'
+has link-dm 'AARQ got no answer before the trace ends'
+has link-dm 'Usual cause here: the link refused it: DM at frame 2 (see link.dm).'
 case_ invoke-id 1 "service.invoke-id-mismatch error 2" "$D/invoke-id.hex"
 has invoke-id '"time": "10:00:00.250"'
 has invoke-id '"invoke_id": 2, "request_invoke_id": 1, "request_frame": 1'
