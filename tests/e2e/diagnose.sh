@@ -127,6 +127,20 @@ case_ image-block-too-large 1 "image.block-too-large error 13; image.transfer in
 has image-block-too-large 'the 280-byte APDU is larger than the negotiated max PDU size of 128; it was split over 3 HDLC frames'
 has image-block-too-large '"block": 0, "block_length": 256, "apdu_length": 280, "max_pdu": 128, "image_block_size": 256, "frames": 3'
 
+# short-name read and write refused with confirmed-service-error, each with the cause REFERENCE gives
+# for its service and error: the short name (definition), the access rights (access), the max PDU
+# (pdu-size), no association (service-unsupported after the release at frame 10)
+case_ cse-short-name 1 "app.confirmed-service-error error 4; app.confirmed-service-error error 6;
+    app.confirmed-service-error error 8; app.confirmed-service-error error 12" "$D/cse-short-name.hex"
+has cse-short-name '"service": "read", "error": "ObjectUndefined"'
+has cse-short-name 'attribute n of the object with base name B is B + 8*(n-1), method m is B + the class'"'"'s first method offset + 8*(m-1)'
+has cse-short-name '"service": "write", "error": "ObjectAccessInvalid"'
+has cse-short-name 'do not allow the write: its access_mode in the object list'"'"'s access_rights must be 2, 3, 5 or 6'
+has cse-short-name '"service": "write", "error": "PduSize"'
+has cse-short-name 'the request is longer than the server-max-receive-pdu-size of the InitiateResponse'
+has cse-short-name '"service": "initiateError", "error": "ServiceUnsupported"'
+has cse-short-name 'Usual cause here: the association was released before it (frame 10).'
+
 case_ link-echo 0 "link.echo warning 2" "$D/link-echo.hex"
 # frame 6 repeats frame 5 unchanged: the decoder does not take it for a second get-request, so
 # frame 7 answers the one request (no service.no-answer)
@@ -267,6 +281,7 @@ has corpus-exception '"state_error": "ServiceNotAllowed", "service_error": "Serv
 case_ corpus-cse 1 "service.unanswered-response warning 1; app.confirmed-service-error error 1" \
     "$C/CS-gosem-confirmed-service-error.hex"
 has corpus-cse '"service": "initiateError", "error": "DlmsVersionTooLow"'
+has corpus-cse 'the DLMS version proposed in the InitiateRequest is below 6: propose version 6'
 case_ corpus-appctx 1 "service.unanswered-response warning 1; assoc.rejected error 1" "$C/CS-GB-aare-rejected-appctx.hex"
 has corpus-appctx '"result": "rejected-permanent", "diagnostic": "application-context-name-not-supported"'
 case_ corpus-auth 1 "service.unanswered-response warning 1; assoc.rejected error 1" "$C/CS-gosem-aare-auth-failure.hex"
