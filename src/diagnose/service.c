@@ -482,6 +482,54 @@ static void exception(dg_conv *c, const ds_value *v, const dg_request *r)
     dg_emit(&b);
 }
 
+/* ConfirmedServiceError's services (REFERENCE 7.3: only these three are used in DLMS) */
+#define CSE_READ 5
+#define CSE_WRITE 6
+/* its ServiceError tags */
+#define CSE_ERR_APPLICATION_REFERENCE 0
+#define CSE_ERR_SERVICE 3
+#define CSE_ERR_DEFINITION 4
+#define CSE_ERR_ACCESS 5
+#define CSE_ERR_INITIATE 6
+
+/* The initiate error's values, with what REFERENCE gives as their cause (the xDLMS refusal of the
+ * AARE, user-information 0E 01 06 x; a client-max-receive-pdu-size below 64, 0 included, for GX) */
+static void initiate_error_hint(dg_finding *b, uint64_t value)
+{
+    switch (value) {
+    case 1: dg_hint(b, "the DLMS version proposed in the InitiateRequest is below 6: propose version 6"); return;
+    case 2:
+        dg_hint(b, "the conformance block proposed and the meter's have no service in common: propose the services "
+                   "the meter offers");
+        return;
+    case 3:
+        dg_hint(b, "the client-max-receive-pdu-size proposed in the InitiateRequest is below the meter's minimum "
+                   "(64 for Gurux's server, which refuses 0 too): propose a larger one");
+        return;
+    default:
+        dg_hint(b, "the meter refuses the association's xDLMS part: DLMS version (6), conformance the meter does "
+                   "not offer, or a max PDU size below its minimum; with ciphering, a wrong key or title also "
+                   "ends here (the InitiateRequest cannot be deciphered)");
+        if (value == 0) dg_hint_add(b, "Gurux's server gives this value (other) for a client it does not know.");
+    }
+}
+
+/* A short-name read or write refused: the short name or the access rights (REFERENCE 3.4, 8.5) */
+static void read_write_hint(dg_finding *b, uint32_t service, uint32_t err_tag, uint64_t value)
+{
+    if (err_tag == CSE_ERR_DEFINITION)
+        dg_hint(b, "the short name is not an attribute or method of an object the meter has: attribute n of the "
+                   "object with base name B is B + 8*(n-1), method m is B + the class's first method offset + "
+                   "8*(m-1); take the base names from the meter's object list");
+    else if (err_tag == CSE_ERR_ACCESS && (value == 1 || value == 2))
+        dg_hint(b, "the access rights this association has to the object do not allow the %s: its access_mode in "
+                   "the object list's access_rights must be %s (0 no access, 1 read, 2 write, 3 read-write, 4 to 6 "
+                   "the same authenticated)",
+                service == CSE_READ ? "read" : "write", service == CSE_READ ? "1, 3, 4 or 6" : "2, 3, 5 or 6");
+    else
+        dg_hint(b, "the meter refuses the service (short-name read/write or initiate)");
+}
+
 static void confirmed_service_error(dg_conv *c, const ds_value *cse)
 {
     const ds_value *svc = ds_value_find_any(cse, "Service");
@@ -489,18 +537,31 @@ static void confirmed_service_error(dg_conv *c, const ds_value *cse)
     const ds_value *val = err ? err->child : NULL;
     const char *sname = svc ? ds_enum_name(DS_CSE_SERVICE, (uint32_t)svc->u) : NULL;
     const char *ename = val && val->kind == DS_VALUE_ENUM ? ds_value_enum_name(val) : NULL;
+    uint32_t service = svc ? (uint32_t)svc->u : 0, tag = err ? err->tag : UINT32_MAX;
+    uint64_t value = val && val->kind == DS_VALUE_ENUM ? val->u : UINT64_MAX;
     dg_finding b;
     dg_begin(&b, c, DG_APP_CSE, DS_SEV_ERROR);
     dg_message(&b, "confirmed-service-error: service %s, error %s", sname ? sname : "unknown",
                ename ? ename : "unknown");
-    if (err && err->tag == 6)
-        dg_hint(&b, "the meter refuses the association's xDLMS part: DLMS version (6), conformance the meter does "
-                    "not offer, or a max PDU size below its minimum; with ciphering, a wrong key or title also "
-                    "ends here (the InitiateRequest cannot be deciphered)");
-    else if (err && err->tag == 0 && val && val->u == 6)
+    if (tag == CSE_ERR_INITIATE) {
+        initiate_error_hint(&b, value);
+    } else if (tag == CSE_ERR_APPLICATION_REFERENCE && value == 6) {
         dg_hint(&b, "deciphering error: the meter could not decipher the request (wrong EK/AK or system title)");
-    else
+    } else if (tag == CSE_ERR_SERVICE && value == 1) {
+        dg_hint(&b, "the request is longer than the server-max-receive-pdu-size of the InitiateResponse (the "
+                    "longest APDU the client may send): send shorter requests, or in blocks where block transfer "
+                    "was negotiated");
+    } else if (tag == CSE_ERR_SERVICE && value == 2) {
+        dg_hint(&b, "the meter does not take this service here: Gurux's server answers so (0E 01 03 02) to a "
+                    "short-name request sent before the association exists; associate (AARQ) first");
+        if (c->end == DG_END_RELEASED || c->end == DG_END_REJECTED)
+            dg_hint_add(&b, "Usual cause here: the association was %s before it (frame %llu).",
+                        c->end == DG_END_RELEASED ? "released" : "refused", (unsigned long long)c->end_frame);
+    } else if (service == CSE_READ || service == CSE_WRITE) {
+        read_write_hint(&b, service, tag, value);
+    } else {
         dg_hint(&b, "the meter refuses the service (short-name read/write or initiate)");
+    }
     dg_str(&b, "service", sname ? sname : "unknown");
     dg_str(&b, "error", ename ? ename : "unknown");
     dg_emit(&b);

@@ -245,6 +245,7 @@ void ds_framer_deliver(ds_framer *fr, ds_frame *f)
 {
     flush_garbage(fr);
     fr->after_frame_off = f->offset + f->wire_len;
+    fr->hdlc_open_off = fr->after_frame_off;
     if (f->kind == DS_LINK_HDLC || f->kind == DS_LINK_MBUS) set_record_had_checked_frame(fr, 1);
     f->number = ++fr->delivered;
     if (fr->frame_fn) fr->frame_fn(fr->user, f);
@@ -439,6 +440,9 @@ static void process(ds_framer *fr, int final)
         }
         int spare = fr->has_spare_flag && fr->spare_flag_off == ds_framer_off(fr, fr->pos);
         if (r != DS_TRY_FLAG && !spare) add_garbage_run(fr, fr->pos, 1);
+        /* fill flags after a frame: a frame may still open right after them (see hdlc_open_off) */
+        if (r == DS_TRY_FLAG && (spare || ds_framer_off(fr, fr->pos) == fr->hdlc_open_off))
+            fr->hdlc_open_off = ds_framer_off(fr, fr->pos) + 1;
         fr->pos++;
     }
 }
@@ -529,6 +533,9 @@ static int record_goes_on(const ds_framer *fr)
     switch (fr->record) {
     case DS_REC_FRAMED: {
         uint8_t b = fr->buf[fr->pos];  /* a closing flag, or E5 waiting for its follower */
+        /* a whole HDLC frame with both checks failing, waiting to see what follows it: the
+         * line's end is what follows (a frame per line) */
+        if (fr->wait_follower && fr->wait_follower_off == ds_framer_off(fr, fr->pos)) return 0;
         return n > 1 || (b != DS_HDLC_FLAG && b != DS_MBUS_ACK_CHAR);
     }
     case DS_REC_RAW: return 1;
@@ -649,6 +656,8 @@ static void start_record(ds_framer *fr)
     fr->discard = 0;
     set_record_had_checked_frame(fr, 0);
     fr->after_frame_off = fr->buf_off;
+    fr->hdlc_open_off = fr->buf_off;
+    fr->wait_follower = 0;
     fr->search_off = fr->buf_off;
     fr->search_maybe = 0;
     fr->cur_line = 0;

@@ -54,6 +54,15 @@ struct ds_framer {
      * only places where the unchecked single character E5 is taken as an M-Bus frame. */
     uint64_t after_frame_off;
 
+    /* Where an HDLC frame whose HCS and FCS both fail may still be taken as one damaged frame
+     * (hdlc_read.c): the stream offset after the last frame and the fill flags after it, or of the
+     * record's first byte. A candidate that is one frame when bytes after it show what follows
+     * waits for them (wait_follower, at wait_follower_off), and a text line's end then ends the
+     * record instead of carrying it on (framer.c, record_goes_on). */
+    uint64_t hdlc_open_off;
+    int wait_follower;
+    uint64_t wait_follower_off;
+
     /* A record that does not begin with a frame is searched for a checked one before it is
      * taken as a raw APDU: search_off is where the search goes on, search_maybe says that it
      * stopped at a frame start that needs more bytes to be told. */

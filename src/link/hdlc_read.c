@@ -95,11 +95,17 @@ static void deliver(ds_framer *fr, hdlc_read *r, int hcs, int fcs, int closing, 
         ds_framer_frame_diag(fr, DS_D_FRAME_STUFFED, DS_SEV_INFO, f->offset,
                              "7D byte stuffing undone (%zu bytes on the wire, %zu unstuffed)", r->wire_len,
                              h->frame_len + 2);
-    if (h->hcs_ok == 0)
+    if (h->hcs_ok == 0 && fcs == 0) /* one damage, mostly: the FCS covers the header and its HCS */
+        ds_framer_frame_diag(fr, DS_D_FRAME_HCS, DS_SEV_ERROR, content_off(fr, r, r->lay.header_len),
+                             "header check sequence %04X does not match the header (computed %04X); the frame "
+                             "check sequence fails too (%04X, computed %04X)",
+                             le16(r->content + r->lay.header_len), ds_crc16_x25(r->content, r->lay.header_len),
+                             le16(r->content + h->frame_len - 2), ds_crc16_x25(r->content, h->frame_len - 2));
+    else if (h->hcs_ok == 0)
         ds_framer_frame_diag(fr, DS_D_FRAME_HCS, DS_SEV_ERROR, content_off(fr, r, r->lay.header_len),
                              "header check sequence %04X does not match the header (computed %04X)",
                              le16(r->content + r->lay.header_len), ds_crc16_x25(r->content, r->lay.header_len));
-    if (fcs == 0)
+    else if (fcs == 0)
         ds_framer_frame_diag(fr, DS_D_FRAME_FCS, DS_SEV_ERROR, content_off(fr, r, h->frame_len - 2),
                              "frame check sequence %04X does not match the frame (computed %04X)",
                              le16(r->content + h->frame_len - 2), ds_crc16_x25(r->content, h->frame_len - 2));
@@ -234,6 +240,34 @@ static ds_try_result try_truncated(ds_framer *fr, size_t p, size_t avail, size_t
 
 static ds_try_result try_whole(ds_framer *fr, size_t p, size_t avail, int final, size_t len, size_t *consumed);
 
+/* A frame of len content bytes at buffer index p, closed by a flag where its length says, whose
+ * HCS and FCS both fail. Nothing in its bytes vouches for a frame: in noise, 7E A. with a 7E where
+ * the length points happens every few thousand flags. Where it stands is what tells: it opens
+ * where a frame is due (the record's start, or right after the last frame and its fill flags) and
+ * closes where the record ends or the next frame begins (7E, or the format byte A0-AF after a
+ * shared flag), and no good frame starts inside it. Such bytes are one frame damaged on the way
+ * (mostly in its header, which breaks both checks), reported as such rather than as garbage.
+ * DS_TRY_DONE: take it; DS_TRY_NEED_MORE: the byte after the closing flag is still to come;
+ * DS_TRY_NOT_FRAME: resynchronise as for noise. */
+static ds_try_result where_one_frame_stands(ds_framer *fr, size_t p, size_t avail, int final, size_t len)
+{
+    const uint8_t *s = fr->buf + p;
+    uint64_t at = ds_framer_off(fr, p);
+    int opens_where_due = at == fr->hdlc_open_off || (fr->has_spare_flag && fr->spare_flag_off == at);
+    if (!opens_where_due) return DS_TRY_NOT_FRAME;
+    if (avail < len + 3) {
+        if (!final) {
+            fr->wait_follower = 1;
+            fr->wait_follower_off = at;
+            return DS_TRY_NEED_MORE;
+        }
+        /* the record ends with the closing flag */
+    } else if (s[len + 2] != DS_HDLC_FLAG && (s[len + 2] & 0xF0u) != 0xA0u) {
+        return DS_TRY_NOT_FRAME;
+    }
+    return good_frame_ahead(fr, p + 1, p + len + 1) ? DS_TRY_NOT_FRAME : DS_TRY_DONE;
+}
+
 ds_try_result ds_try_hdlc(ds_framer *fr, size_t p, size_t avail, int final, size_t *consumed)
 {
     const uint8_t *s = fr->buf + p;
@@ -273,9 +307,10 @@ __attribute__((noinline)) static ds_try_result try_whole(ds_framer *fr, size_t p
         }
         if (final && avail < len + 2) return try_truncated(fr, p, avail, consumed);
         if (hdr != DS_HDLC_HDR_OK || closing != 1) return DS_TRY_NOT_FRAME;  /* resynchronise */
-        /* Both checks failing means nothing vouches for these bytes being a frame: in
-         * noise, 7E A. with a 7E where the length points happens every few thousand flags. */
-        if (hcs == 0) return DS_TRY_NOT_FRAME;
+        if (hcs == 0) {
+            ds_try_result placed = where_one_frame_stands(fr, p, avail, final, len);
+            if (placed != DS_TRY_DONE) return placed;
+        }
     }
     /* A byte standing where the closing flag belongs goes with the frame; a
      * closing flag stays: it may be the opening flag of the next frame. */

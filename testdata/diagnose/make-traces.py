@@ -64,8 +64,8 @@ OBIS_IMAGE = bytes.fromhex("00002C0000FF")     # 0.0.44.0.0.255, image transfer
 OBIS_DISCONNECT = bytes.fromhex("000060030AFF")  # 0.0.96.3.10.255, disconnect control
 
 
-def aarq_low(password=b"12345678"):
-    ctx = bytes.fromhex("A109060760857405080101")          # LN, no ciphering
+def aarq_low(password=b"12345678", context=1):
+    ctx = bytes.fromhex("A1090607608574050801") + bytes([context])  # 1 LN, 2 SN, no ciphering
     req = bytes.fromhex("8A020780")                        # sender-acse-requirements: authentication
     mech = bytes.fromhex("8B0760857405080201")             # mechanism 1 (LOW)
     auth = bytes([0xAC, len(password) + 2, 0x80, len(password)]) + password
@@ -77,12 +77,13 @@ def aarq_low(password=b"12345678"):
     return bytes([0x60, len(body)]) + body
 
 
-def aare(result=0, diag=0, max_pdu=0x0400):
-    ctx = bytes.fromhex("A109060760857405080101")
+def aare(result=0, diag=0, max_pdu=0x0400, context=1):
+    ctx = bytes.fromhex("A1090607608574050801") + bytes([context])
     res = bytes([0xA2, 0x03, 0x02, 0x01, result])
     src = bytes([0xA3, 0x05, 0xA1, 0x03, 0x02, 0x01, diag])
     # InitiateResponse: 08, no quality, version 6, conformance, max PDU, VAA name 0007
-    ini = bytes.fromhex("0800065F1F0400001E1D") + max_pdu.to_bytes(2, "big") + bytes.fromhex("0007")
+    vaa = bytes.fromhex("0007" if context == 1 else "FA00")   # VAA name: LN 0007, SN FA00 (REFERENCE §5)
+    ini = bytes.fromhex("0800065F1F0400001E1D") + max_pdu.to_bytes(2, "big") + vaa
     ui = bytes([0xBE, len(ini) + 2, 0x04, len(ini)]) + ini
     body = ctx + res + src + ui
     return bytes([0x61, len(body)]) + body
@@ -383,3 +384,75 @@ synthetic (make-traces.py): get-request (clock) with invoke-id-and-priority C1 (
 invoke-id 1), answered with 41 (the same invoke-id and service class, normal priority).
 """, ["TX: 10:00:00.000 " + hexline(get(8, clock, 2, iip=0xC1)),
       "RX: 10:00:00.250 " + hexline(get_resp(clock_data, iip=0x41))])
+
+# 19. a header damaged on the line: the same HCS byte changed, the FCS as the sender computed it over
+#     the good bytes, so both checks fail (line noise in a header mostly does this: the FCS covers the
+#     header and its HCS); the frame stands where one is due, between the UA and the answer
+def damaged_on_the_line(frame):
+    body = bytearray(frame[1:-1])
+    body[2 + len(SERVER) + len(CLIENT) + 1] ^= 0x01
+    return b"\x7E" + bytes(body) + b"\x7E"
+
+
+write("link-hcs-fcs.hex", """
+synthetic (make-traces.py), from link-hcs.hex: the get-request's I frame N(S)=0 with its HCS's first byte
+XORed with 01 and the FCS left as sent (over the good bytes), so both checks fail: one frame damaged in its
+header (link.hcs, saying the FCS fails too), not garbage; the answer N(S)=0 N(R)=1 then acknowledges a frame
+the server did not take.
+""", ["TX: " + hexline(snrm), "RX: " + hexline(ua),
+      "TX: " + hexline(damaged_on_the_line(hdlc(SERVER, CLIENT, i_control(0, 0), g1))),
+      "RX: " + hexline(hdlc(CLIENT, SERVER, i_control(0, 1), r1))])
+
+
+# 20. a block sent again after the meter acknowledged it: block size 64 read, size 192 (3 blocks),
+#     blocks 0, 1, 1 again and 2, each acknowledged; verify answered success
+write("image-repeated-block.hex", """
+synthetic (make-traces.py), as image-missing-block.hex: image_block_size read (64), initiate "IMG1" size 192
+(3 blocks), blocks 0 and 1 acknowledged, block 1 sent again (frame 11) and acknowledged again, block 2
+acknowledged, verify answered success.
+""", raw(session(
+    [("TX", GET_BLOCK_SIZE), ("RX", get_resp(dlu(64)))],
+    [("TX", initiate(b"IMG1", 192)), ("RX", OK)],
+    [("TX", block(0, 64)), ("RX", OK)],
+    [("TX", block(1, 64)), ("RX", OK)],
+    [("TX", block(1, 64)), ("RX", OK)],
+    [("TX", block(2, 64)), ("RX", OK)],
+    [("TX", VERIFY), ("RX", OK)])))
+
+# 21. DM right after a request: the AARQ sent in an I frame (N(S)=0 N(R)=0) without SNRM/UA first; a
+#     server in disconnected mode answers DM (control 1F: DM with the F bit; REFERENCE §2 frame types
+#     and the link state table: NDM, an AARQ in an I frame, DM)
+write("link-dm.hex", """
+synthetic (make-traces.py), frames as link-frmr.hex: no SNRM/UA; the AARQ (LOW, as disconnect-low.hex) in
+an I frame N(S)=0 N(R)=0, answered by DM (control 1F): the meter has no link with this client.
+""", ["TX: " + hexline(hdlc(SERVER, CLIENT, i_control(0, 0), LLC_REQ + aarq_low())),
+      "RX: " + hexline(hdlc(CLIENT, SERVER, 0x1F))])
+
+
+# 22. confirmed-service-error answers to short-name requests (REFERENCE §3.4 readRequest 05 / writeRequest 06,
+#     VAS choice 2 variable-name int16; §7.3 0E service error-tag value): an SN association (context 2, VAA
+#     FA00, max PDU 128), a read of a short name the meter does not have (0E 05 04 01: read, definition,
+#     object-undefined), a write of Association SN's object_list (base name FA00, attribute 2 = FA08) refused
+#     (0E 06 05 02: write, access, object-access-invalid), a write of 200 bytes over the max PDU 128
+#     (0E 06 03 01: write, service, pdu-size); after the release a read answered as Gurux's server answers
+#     an SN request outside an association (0E 01 03 02: service, service-unsupported)
+def sn_read(short_name):
+    return bytes([0x05, 0x01, 0x02]) + short_name.to_bytes(2, "big")
+
+
+def sn_write(short_name, data):
+    return bytes([0x06, 0x01, 0x02]) + short_name.to_bytes(2, "big") + b"\x01" + data
+
+
+write("cse-short-name.hex", """
+synthetic (make-traces.py): SN association (LOW, application context 2, AARE VAA name FA00, max PDU 128);
+a readRequest of short name 1234 answered read/definition/object-undefined; a writeRequest of FA08
+(Association SN object_list) answered write/access/object-access-invalid; a writeRequest of 6008 with a
+200-byte octet-string answered write/service/pdu-size; the release; a readRequest of FA08 answered
+initiateError/service/service-unsupported, as Gurux's server answers outside an association.
+""", raw([("TX", aarq_low(context=2)), ("RX", aare(max_pdu=0x0080, context=2)),
+          ("TX", sn_read(0x1234)), ("RX", bytes.fromhex("0E050401")),
+          ("TX", sn_write(0xFA08, b"\x01\x00")), ("RX", bytes.fromhex("0E060502")),
+          ("TX", sn_write(0x6008, octets(bytes(200)))), ("RX", bytes.fromhex("0E060301")),
+          ("TX", RLRQ), ("RX", RLRE),
+          ("TX", sn_read(0xFA08)), ("RX", bytes.fromhex("0E010302"))]))

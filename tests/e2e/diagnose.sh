@@ -111,12 +111,35 @@ summary_activate=$($TIMEOUT "$BIN" diagnose "$D/image-activate.hex" 2>&1)
 if printf '%s\n' "$summary_activate" | grep -qxF "    activate: HardwareFault"; then pass
 else fail "image-activate: no 'activate: HardwareFault' line in the summary"; fi
 
+# block 1 sent again (frame 11) after the meter acknowledged it: image.repeated-block (info: exit 0)
+case_ image-repeated-block 0 "image.repeated-block info 11; image.verify info 16; image.transfer info 18" \
+    "$D/image-repeated-block.hex"
+has image-repeated-block '"code": "image.repeated-block", "severity": "info", "conversation": 1, "frame": 11,'
+has image-repeated-block 'image block 1 sent again although the meter acknowledged it'
+has image-repeated-block 'the client did not see the acknowledgement (timeout) or restarted without reading image_first_not_transferred_block_number'
+has image-repeated-block '"block": 1}'
+has image-repeated-block '4 block(s) sent, 3 acknowledged, 0 failed'
+
 # 256-byte blocks: 280-byte APDUs in 3 HDLC frames (frames 9-13 carry block 0): normal with max PDU 1024,
 # too large with 128
 case_ image-block-split 0 "image.transfer info 24" "$D/image-block-split.hex"
 case_ image-block-too-large 1 "image.block-too-large error 13; image.transfer info 24" "$D/image-block-too-large.hex"
 has image-block-too-large 'the 280-byte APDU is larger than the negotiated max PDU size of 128; it was split over 3 HDLC frames'
 has image-block-too-large '"block": 0, "block_length": 256, "apdu_length": 280, "max_pdu": 128, "image_block_size": 256, "frames": 3'
+
+# short-name read and write refused with confirmed-service-error, each with the cause REFERENCE gives
+# for its service and error: the short name (definition), the access rights (access), the max PDU
+# (pdu-size), no association (service-unsupported after the release at frame 10)
+case_ cse-short-name 1 "app.confirmed-service-error error 4; app.confirmed-service-error error 6;
+    app.confirmed-service-error error 8; app.confirmed-service-error error 12" "$D/cse-short-name.hex"
+has cse-short-name '"service": "read", "error": "ObjectUndefined"'
+has cse-short-name 'attribute n of the object with base name B is B + 8*(n-1), method m is B + the class'"'"'s first method offset + 8*(m-1)'
+has cse-short-name '"service": "write", "error": "ObjectAccessInvalid"'
+has cse-short-name 'do not allow the write: its access_mode in the object list'"'"'s access_rights must be 2, 3, 5 or 6'
+has cse-short-name '"service": "write", "error": "PduSize"'
+has cse-short-name 'the request is longer than the server-max-receive-pdu-size of the InitiateResponse'
+has cse-short-name '"service": "initiateError", "error": "ServiceUnsupported"'
+has cse-short-name 'Usual cause here: the association was released before it (frame 10).'
 
 case_ link-echo 0 "link.echo warning 2" "$D/link-echo.hex"
 # frame 6 repeats frame 5 unchanged: the decoder does not take it for a second get-request, so
@@ -129,10 +152,25 @@ has link-sequence 'I frame with N(S)=2 where 1 was expected'
 case_ link-hcs 1 "link.hcs error 3; link.sequence error 4; service.unanswered-response warning 4" "$D/link-hcs.hex"
 has link-hcs 'header check sequence 70E7 does not match the header (computed 70E6)'
 has link-hcs 'I frame acknowledges N(R)=1, but the other side has sent no I frame since the link was set up (SNRM/UA)'
+# the same HCS byte damaged with the FCS left as sent: both checks fail. The frame stands where one is
+# due (after the UA, closed at its line's end), so it is one damaged frame (frame 3), not 27 bytes of
+# frame.garbage; the answer is then frame 4
+case_ link-hcs-fcs 1 "link.hcs error 3; link.sequence error 4; service.unanswered-response warning 4" "$D/link-hcs-fcs.hex"
+has link-hcs-fcs 'header check sequence 70E7 does not match the header (computed 70E6); the frame check sequence fails too (1A60, computed E287)'
+has link-hcs-fcs '"code": "link.hcs", "severity": "error", "conversation": 1, "frame": 3, "offset": 27'
+hasnt link-hcs-fcs 'frame.garbage'
 case_ link-frmr 1 "link.frmr error 4; service.no-answer warning 3" "$D/link-frmr.hex"
 has link-frmr 'rejected control byte 0x10; Y: information field too long'
 # the request's answer was the FRMR: the no-answer finding names it as the usual cause
 has link-frmr 'Usual cause here: the link refused it: FRMR at frame 4 (see link.frmr).'
+# the AARQ in an I frame without SNRM/UA, answered by DM: link.dm at frame 2, and the request's
+# no-answer finding names the DM as the usual cause
+case_ link-dm 0 "link.dm warning 2; service.no-answer warning 1" "$D/link-dm.hex"
+has link-dm 'DM (disconnected mode): the meter has no link with this client and refuses the frame'
+has link-dm 'the meter answers DM to an I frame outside a link'
+has link-dm 'send SNRM again'
+has link-dm 'AARQ got no answer before the trace ends'
+has link-dm 'Usual cause here: the link refused it: DM at frame 2 (see link.dm).'
 case_ invoke-id 1 "service.invoke-id-mismatch error 2" "$D/invoke-id.hex"
 has invoke-id '"time": "10:00:00.250"'
 has invoke-id '"invoke_id": 2, "request_invoke_id": 1, "request_frame": 1'
@@ -261,6 +299,7 @@ has corpus-exception '"state_error": "ServiceNotAllowed", "service_error": "Serv
 case_ corpus-cse 1 "service.unanswered-response warning 1; app.confirmed-service-error error 1" \
     "$C/CS-gosem-confirmed-service-error.hex"
 has corpus-cse '"service": "initiateError", "error": "DlmsVersionTooLow"'
+has corpus-cse 'the DLMS version proposed in the InitiateRequest is below 6: propose version 6'
 case_ corpus-appctx 1 "service.unanswered-response warning 1; assoc.rejected error 1" "$C/CS-GB-aare-rejected-appctx.hex"
 has corpus-appctx '"result": "rejected-permanent", "diagnostic": "application-context-name-not-supported"'
 case_ corpus-auth 1 "service.unanswered-response warning 1; assoc.rejected error 1" "$C/CS-gosem-aare-auth-failure.hex"

@@ -12,6 +12,7 @@ typedef struct seen {
     char fields[4096];         /* "code: key=value ...;" of every finding */
     size_t n;
     int no_frames;
+    char last_hint[1024];      /* the hint of the last finding */
 } seen;
 
 static void collect(void *user, const ds_finding *f)
@@ -27,6 +28,7 @@ static void collect(void *user, const ds_finding *f)
     }
     len = strlen(s->fields);
     snprintf(s->fields + len, sizeof s->fields - len, ";");
+    snprintf(s->last_hint, sizeof s->last_hint, "%s", f->hint ? f->hint : "");
     s->n++;
 }
 
@@ -432,6 +434,39 @@ START_TEST(hdlc_sides_with_one_address_byte)
 }
 END_TEST
 
+/* A confirmed-service-error alone (0E service error-tag value, REFERENCE 7.3): the hint says the
+ * cause REFERENCE gives for the pair, and the general words where it gives none */
+static void cse_hint_has(const char *hex, const char *words)
+{
+    const char *const rec[] = {"C001C100080000010000FF0200", hex}; /* a get-request, the answer */
+    seen s = diagnose_records(rec, 2);
+    ck_assert_msg(strstr(s.codes, "app.confirmed-service-error@2 ") != NULL, "%s: %s", hex, s.codes);
+    ck_assert_msg(strstr(s.last_hint, words) != NULL, "%s: '%s' not in '%s'", hex, words, s.last_hint);
+}
+
+START_TEST(confirmed_service_error_hints)
+{
+    /* initiate (step 2d of the association: user-information 0E 01 06 x) */
+    cse_hint_has("0E010601", "the DLMS version proposed in the InitiateRequest is below 6");
+    cse_hint_has("0E010602", "the conformance block proposed and the meter's have no service in common");
+    cse_hint_has("0E010603", "client-max-receive-pdu-size proposed in the InitiateRequest is below the meter's minimum (64");
+    cse_hint_has("0E010600", "for a client it does not know");
+    cse_hint_has("0E010604", "the meter refuses the association's xDLMS part");
+    /* application-reference deciphering-error, service pdu-size and service-unsupported */
+    cse_hint_has("0E050006", "the meter could not decipher the request");
+    cse_hint_has("0E060301", "longer than the server-max-receive-pdu-size of the InitiateResponse");
+    cse_hint_has("0E010302", "to a short-name request sent before the association exists");
+    /* read and write: definition (the short name), access 1 and 2 (the access rights) */
+    cse_hint_has("0E050401", "attribute n of the object with base name B is B + 8*(n-1)");
+    cse_hint_has("0E060403", "attribute n of the object with base name B is B + 8*(n-1)");
+    cse_hint_has("0E050501", "do not allow the read: its access_mode in the object list's access_rights must be 1, 3, 4 or 6");
+    cse_hint_has("0E060502", "do not allow the write: its access_mode in the object list's access_rights must be 2, 3, 5 or 6");
+    /* no cause given by REFERENCE: the general words */
+    cse_hint_has("0E050503", "the meter refuses the service (short-name read/write or initiate)");
+    cse_hint_has("0E050101", "the meter refuses the service (short-name read/write or initiate)");
+}
+END_TEST
+
 static Suite *diagnose_suite(void)
 {
     Suite *s = suite_create("diagnose");
@@ -450,6 +485,7 @@ static Suite *diagnose_suite(void)
     tcase_add_test(t, a_key_that_reads_as_text);
     tcase_add_test(t, hdlc_sides_with_one_address_byte);
     tcase_add_test(t, image_block_in_pblocks);
+    tcase_add_test(t, confirmed_service_error_hints);
     suite_add_tcase(s, t);
     return s;
 }

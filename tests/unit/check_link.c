@@ -780,6 +780,95 @@ START_TEST(pieces_give_identical_results)
 }
 END_TEST
 
+/* The get-request I frame of testdata/diagnose/link-hcs-fcs.hex: its HCS's first byte changed
+ * (E6 -> E7) and its FCS as sent over the good bytes, so both checks fail. */
+#define BOTH_BAD "7EA01A02232110E770E6E600C001C100080000010000FF0200601A7E"
+#define GOOD_UA "7EA00721037301407E"
+
+/* Feeds b whole, then in pieces of 1 to 9 bytes: the pieces give what the whole gives. */
+static void run_whole_and_pieces(collect *c, ds_link_kind kind, const uint8_t *b, size_t n)
+{
+    run(c, kind, b, n, 0, 0);
+    for (size_t piece = 1; piece < 10; piece++) {
+        collect p;
+        run(&p, kind, b, n, piece, 0);
+        assert_same(c, &p, 0);
+        collect_free(&p);
+    }
+}
+
+/* A frame whose HCS and FCS both fail is one damaged frame where it stands where a frame is due
+ * (the record's start, or right after a frame and its fill flags) and ends where the record ends
+ * or another frame begins: one frame.hcs saying that the FCS fails too, and the frame delivered
+ * with its checks. Elsewhere nothing vouches for it (noise has such candidates): garbage, and
+ * a good frame inside it is found. */
+START_TEST(hdlc_both_checks_bad_where_a_frame_stands)
+{
+    collect c;
+    uint8_t b[256];
+    /* at the record's start, then a UA after its own flag */
+    size_t n = test_unhex(BOTH_BAD GOOD_UA, b, sizeof b);
+    run_whole_and_pieces(&c, DS_LINK_AUTO, b, n);
+    ck_assert_uint_eq(c.nframes, 2);
+    ck_assert_uint_eq(c.ndiags, 1);
+    assert_diag(&c, 0, "frame.hcs", DS_SEV_ERROR, 7, 1); /* the HCS after 7E A0 1A 02 23 21 10 */
+    ck_assert_ptr_nonnull(strstr(c.diags[0].message, "header check sequence 70E7 does not match the header (computed 70E6)"));
+    ck_assert_ptr_nonnull(strstr(c.diags[0].message, "the frame check sequence fails too (1A60, computed E287)"));
+    const ds_frame *f = &frame_at(&c, 0)->f;
+    ck_assert_int_eq(f->complete, 1);
+    ck_assert_int_eq(f->checks_ok, 0);
+    ck_assert_int_eq(f->u.hdlc.hcs_ok, 0);
+    ck_assert_int_eq(f->u.hdlc.fcs_ok, 0);
+    ck_assert_int_eq(f->u.hdlc.type, DS_HDLC_I);
+    ck_assert_uint_eq(f->wire_len, 28);
+    ck_assert_uint_eq(f->info_len, 16); /* E6 E6 00 C0 01 C1 ... 02 00 */
+    ck_assert_uint_eq(frame_at(&c, 1)->f.offset, 28);
+    ck_assert_int_eq(frame_at(&c, 1)->f.checks_ok, 1);
+    collect_free(&c);
+
+    /* after a UA, sharing its closing flag; then after fill flags; alone at the end of the record */
+    n = test_unhex(GOOD_UA "A01A02232110E770E6E600C001C100080000010000FF0200601A7E7E7E" BOTH_BAD, b, sizeof b);
+    run_whole_and_pieces(&c, DS_LINK_AUTO, b, n);
+    ck_assert_uint_eq(c.nframes, 3);
+    ck_assert_uint_eq(c.ndiags, 2);
+    assert_diag(&c, 0, "frame.hcs", DS_SEV_ERROR, 8 + 7, 2);
+    assert_diag(&c, 1, "frame.hcs", DS_SEV_ERROR, 8 + 28 + 2 + 7, 3);
+    ck_assert_uint_eq(frame_at(&c, 1)->f.offset, 8);
+    ck_assert_uint_eq(frame_at(&c, 2)->f.offset, 8 + 28 + 2);
+    collect_free(&c);
+
+    /* after bytes that are no frame: nothing says a frame is due there, so it is garbage up to
+     * the UA (forced HDLC: in auto mode the record would be taken for an APDU) */
+    n = test_unhex("112233" BOTH_BAD GOOD_UA, b, sizeof b);
+    run_whole_and_pieces(&c, DS_LINK_HDLC, b, n);
+    ck_assert_uint_eq(c.nframes, 1);
+    ck_assert_uint_eq(c.ndiags, 1);
+    assert_diag(&c, 0, "frame.garbage", DS_SEV_ERROR, 0, 0);
+    ck_assert_uint_eq(frame_at(&c, 0)->f.offset, 3 + 28);
+    collect_free(&c);
+
+    /* followed by a byte that begins no frame: garbage too */
+    n = test_unhex(BOTH_BAD "55" GOOD_UA, b, sizeof b);
+    run_whole_and_pieces(&c, DS_LINK_AUTO, b, n);
+    ck_assert_uint_eq(c.nframes, 1);
+    ck_assert_uint_eq(c.ndiags, 1);
+    assert_diag(&c, 0, "frame.garbage", DS_SEV_ERROR, 0, 0);
+    ck_assert_uint_eq(frame_at(&c, 0)->f.offset, 29);
+    collect_free(&c);
+
+    /* a good frame inside the candidate (the UA, its closing flag replaced by the candidate's
+     * FCS 00 00): the UA is what the bytes hold, the rest still decodes */
+    n = test_unhex("7EA01202232110 0000 7EA0072103730140 0000 7E", b, sizeof b);
+    ck_assert_uint_ne(ds_crc16_x25(b + 1, 6), 0); /* the HCS 00 00 is wrong */
+    run_whole_and_pieces(&c, DS_LINK_AUTO, b, n);
+    ck_assert_uint_eq(c.nframes, 1);
+    ck_assert_uint_eq(frame_at(&c, 0)->f.offset, 9);
+    ck_assert_int_eq(frame_at(&c, 0)->f.u.hdlc.type, DS_HDLC_UA);
+    ck_assert_int_eq(frame_at(&c, 0)->f.u.hdlc.fcs_ok, 1);
+    collect_free(&c);
+}
+END_TEST
+
 /* A piece per frame, each with both its flags (a capture's TCP segments): the closing flag
  * kept from the piece before and the next piece's opening flag are fill, dropped without a word,
  * and the pieces give what the whole stream gives. A piece after them that opens with noise, a
@@ -1707,6 +1796,7 @@ static Suite *link_suite(void)
     tcase_add_test(t, hdlc_truncated_vectors);
     tcase_add_test(t, hdlc_abort_sequence);
     tcase_add_test(t, hdlc_bad_fcs_delivered);
+    tcase_add_test(t, hdlc_both_checks_bad_where_a_frame_stands);
     tcase_add_test(t, hdlc_missing_closing_flag);
     tcase_add_test(t, hdlc_stuffed);
     tcase_add_test(t, hdlc_shared_flag_and_garbage);
