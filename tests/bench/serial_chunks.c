@@ -29,7 +29,7 @@
  *   -s MIN      only files of at least MIN bytes
  *   -n MAX      at most MAX files cut
  *   -r N        also N chunks of pseudo-random bytes (a fixed seed: the same every run)
- *   -v          print each setting verdict (and with -d each chunk in which frames were found)
+ *   -v          print each setting verdict (and with -d each chunk not inferred)
  * e.g. build/release/dlmscope-serial-chunks -e 3 /usr/bin   (every 3rd program, 1500 bytes
  * from its middle, untold and told 2400:8N1) */
 #include <dirent.h>
@@ -66,7 +66,7 @@ typedef struct plan {
 } plan;
 
 typedef struct tally {
-    unsigned long named, cut, chunks, uniform, inferences, held_frames;
+    unsigned long named, cut, chunks, uniform, inferences, not_inferred;
     unsigned long verdicts[TRANSFORMS][TOLD_MAX], on_uniform, by_kind[DS_SERIAL_RANDOM + 1];
 } tally;
 
@@ -108,7 +108,8 @@ static int list_dir(file_list *l, const char *dir, int every_name)
         if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
         rc = list_add(l, dir, e->d_name);
         struct stat st;
-        if (rc == 0 && !every_name && (lstat(l->path[l->n - 1], &st) != 0 || !S_ISREG(st.st_mode))) free(l->path[--l->n]);
+        int regular = rc == 0 && lstat(l->path[l->n - 1], &st) == 0 && S_ISREG(st.st_mode);
+        if (rc == 0 && !every_name && !regular) free(l->path[--l->n]);
     }
     closedir(d);
     qsort(l->path + first, l->n - first, sizeof *l->path, by_name);
@@ -174,34 +175,32 @@ static void ignore_finding(void *user, const ds_finding *f)
 }
 
 /* The bytes the input reader (auto mode: hex or log text turned into its bytes, binary as is)
- * makes of in, at most DIAGNOSE_SCAN_MAX; NULL when none. */
+ * makes of in, at most DIAGNOSE_SCAN_MAX as dlmscope diagnose takes; NULL when none. */
 static uint8_t *reader_bytes(FILE *in, size_t *n)
 {
-    *n = 0;
-    ds_reader *rd = ds_reader_new(in, DS_INPUT_AUTO, NULL, NULL);
-    uint8_t *buf = NULL;
-    size_t cap = 0;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    ds_reader *rd = out ? ds_reader_new(in, DS_INPUT_AUTO, NULL, NULL) : NULL;
     ds_chunk c;
-    while (rd && *n < DIAGNOSE_SCAN_MAX && ds_reader_next(rd, &c) == 1) {
-        size_t take = c.len < DIAGNOSE_SCAN_MAX - *n ? c.len : DIAGNOSE_SCAN_MAX - *n;
-        if (*n + take > cap) {
-            size_t want = cap ? cap : 4096;
-            while (want < *n + take) want *= 2;
-            uint8_t *grown = realloc(buf, want);
-            if (!grown) break;
-            buf = grown;
-            cap = want;
-        }
-        memcpy(buf + *n, c.data, take);
-        *n += take;
+    while (rd && len < DIAGNOSE_SCAN_MAX && ds_reader_next(rd, &c) == 1) {
+        fwrite(c.data, 1, c.len < DIAGNOSE_SCAN_MAX - len ? c.len : DIAGNOSE_SCAN_MAX - len, out);
+        fflush(out); /* brings len up to date */
     }
     ds_reader_free(rd);
-    return buf;
+    if (out) fclose(out);
+    *n = len;
+    if (len == 0) {
+        free(buf);
+        return NULL;
+    }
+    return (uint8_t *)buf;
 }
 
 /* As `dlmscope diagnose FILE` does with a file holding b: decoded and diagnosed first, inferred
  * only when the diagnoser found no or few valid frames (and the bytes are not a capture's).
- * 1: inferred into out; 0: not inferred (frames found); -1: no memory. */
+ * 1: inferred into out; 0: not inferred (frames found, a capture, or no bytes from the reader);
+ * -1: no memory. */
 static int infer_as_diagnose(const uint8_t *b, size_t n, const ds_serial_settings *told, ds_serial_inference *out)
 {
     if (ds_capture_magic(b, n)) return 0;
@@ -259,8 +258,8 @@ static int judge_chunk(const plan *p, tally *t, const uint8_t *raw, uint8_t *b, 
                                                : ds_serial_infer(b, p->chunk, told, &r) == 0;
             if (inferred < 0) return -1;
             if (!inferred) {
-                t->held_frames++;
-                if (p->verbose) printf("%s @%llu %s %s: not inferred, the diagnoser found frames\n", name,
+                t->not_inferred++;
+                if (p->verbose) printf("%s @%llu %s %s: not inferred (frames found or no bytes read)\n", name,
                                        (unsigned long long)offset, TRANSFORM_NAME[tr], p->told_name[k]);
                 continue;
             }
@@ -379,7 +378,8 @@ static void print_report(const plan *p, const tally *t)
     printf("chunks of %zu bytes: %lu judged, %lu of one byte value%s\n", p->chunk, t->chunks,
            t->uniform, p->skip_uniform ? " skipped" : " among them");
     printf("inferences: %lu", t->inferences);
-    if (p->through_diagnose) printf(" (%lu not made: the diagnoser found frames)", t->held_frames);
+    if (p->through_diagnose)
+        printf(" (%lu not made, as by dlmscope diagnose: frames found or no bytes read)", t->not_inferred);
     printf("\nsetting verdicts, by the setting told:\n  %-11s", "");
     for (size_t k = 0; k < p->n_told; k++) printf(" %9s", p->told_name[k]);
     printf("\n");
@@ -402,7 +402,8 @@ static int usage(const char *argv0)
 {
     fprintf(stderr,
             "usage: %s [-c SIZE] [-p middle|at:OFFSET|spread:MAX] [-t untold,BAUD:DPS,...] [-z] [-u] [-d]\n"
-            "       [-l LIST] [-L] [-e N[:K]] [-s MIN] [-n MAX] [-r N] [-v] FILE|DIR...  (see tests/bench/serial_chunks.c)\n",
+            "       [-l LIST] [-L] [-e N[:K]] [-s MIN] [-n MAX] [-r N] [-v] FILE|DIR...\n"
+            "(the options: tests/bench/serial_chunks.c)\n",
             argv0);
     return 2;
 }
