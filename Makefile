@@ -234,18 +234,14 @@ build/release/dlmscope-serial-matrix: tests/bench/serial_matrix.c build/release/
 	@mkdir -p $(dir $@)
 	$(CC) $(RELEASE_CFLAGS) $< -o $@ build/release/libdlmscope.a $(LIBS)
 
-# the matrix's false-verdict guard: chunks of program files must get no setting verdict
-build/release/dlmscope-serial-programs: tests/bench/serial_programs.c build/release/libdlmscope.a
-	@mkdir -p $(dir $@)
-	$(CC) $(RELEASE_CFLAGS) $< -o $@ build/release/libdlmscope.a $(LIBS)
-
 # the same guard on other protocols (P1, IEC 62056-21, Modbus, NMEA, text, deflate, cipher) sent
 # through the matrix's mis-settings: false setting verdicts per class
 build/release/dlmscope-serial-negatives: tests/bench/serial_negatives.c build/release/libdlmscope.a
 	@mkdir -p $(dir $@)
 	$(CC) $(RELEASE_CFLAGS) $< -o $@ build/release/libdlmscope.a $(LIBS) -lz
 
-# bytes that are not DLMS (program files cut in chunks) and the setting verdicts they get: a report
+# the matrix's false-verdict guard: bytes that are not DLMS (program files cut in chunks) must get
+# no setting verdict; a report of those they get (directly or as `dlmscope diagnose` does)
 build/release/dlmscope-serial-chunks: tests/bench/serial_chunks.c build/release/libdlmscope.a
 	@mkdir -p $(dir $@)
 	$(CC) $(RELEASE_CFLAGS) $< -o $@ build/release/libdlmscope.a $(LIBS)
