@@ -39,7 +39,7 @@
  * of 60 to 1200 bytes, uniform, sparse and 00-heavy), most program chunks worse still; but x86
  * code with runs of FF and 00 and tables of 16-bit values fit a chain whose phases alternate
  * (up to 153 bits at ratio 6 and 133 at 8E1 on 1500-byte chunks of /usr/bin: see
- * tests/bench/serial_programs.c and its README section), and those already pass the bars;
+ * tests/bench/serial_chunks.c and its README section), and those already pass the bars;
  * they are barred instead by their runs of FF, which no faster sender leaves (longest_ff_run).
  * The data bits themselves are lost: nothing is recovered. 4, 8, 12 and 16 force the same bits
  * after an idle line and are told apart only by the rarer phases: when one of them wins, the
