@@ -42,10 +42,11 @@
  * set (at most 0.5 % of their bytes outside) held at most 18 values besides 00, all at 97 % 00 or
  * more (tables of a few values in padding), and at most 12 with a 00 share within the bounds;
  * those that fit the even set at most 10, and none of 8 or more within the bounds. The bar
- * counts 00 too, at log2(256 / 129) bits a value: 12.9 bits for the most of those chunks, 23.8
- * and 31.7 for the two HDLC vectors. 7O1 read at 8N1 also gives bytes of odd weight only, but never 00 (data 00 is sent
- * with parity 1: 80), which the lower bound keeps out. The HDLC skeleton that survives (00 00 L
- * with L of odd weight, a 00 where L says) was not needed and is not counted. */
+ * counts 00 too, at log2(256 / 129) bits a value: 12.9 bits for the richest of those chunks
+ * within the bounds, 23.8 and 31.7 for the two HDLC vectors. 7O1 read at 8N1 also gives bytes of
+ * odd weight only, but never 00 (data 00 is sent with parity 1: 80), which the lower bound keeps
+ * out. The HDLC skeleton that survives (00 00 L with L of odd weight, a 00 where L says) was not
+ * needed and is not counted. */
 
 #define ALPHA_SYNTH_BYTES 1500u
 #define ALPHA_MAX_SIZE 160u      /* a bigger set tells too little */
@@ -126,7 +127,8 @@ static int synth_alphabet(const hypothesis *h, ds_uart_error_policy policy, unsi
 #define ZEROED_SHARE_MIN 0.25
 #define ZEROED_SHARE_MAX 0.90
 
-/* A sender at the receiver's rate whose frame format differs, on an upright line. */
+/* A sender at the rate of a receiver of 8 data bits, on an upright line: its frame format
+ * differs (the capture's own setting is no hypothesis). */
 static int same_rate_format_mismatch(const hypothesis *h)
 {
     return !h->inverted && h->sender.baud == h->receiver.baud && h->receiver.data_bits == 8;
@@ -382,12 +384,12 @@ int si_statistical_verdict(ds_serial_inference *out, const hyp_list *hl, const u
     out->receiver_zeroes_errors = best->policy == DS_UART_ZERO;
     const char *zeroing = best->policy == DS_UART_ZERO ? " that reads bad characters as 00" : "";
     if (best->one_weight) {
+        const char *weight = best->size == 129 ? "odd" : "even"; /* 00 and 128 odd, or 128 even (00 one) */
         snprintf(out->why, sizeof out->why,
-                 "no setting gives frames with good checks, but every byte (%zu) is 00 or of %s weight, %.0f %% of them "
-                 "00, %u values: what a receiver at the capture's setting%s delivers from this sender (%.0f bits of "
-                 "evidence)",
-                 n, best->size == 129 ? "odd" : "even", /* 00 and 128 of odd weight, or 128 of even weight */ 100.0 * (double)hist[0] / (double)n, distinct, zeroing,
-                 best->evidence);
+                 "no setting gives frames with good checks, but every byte (%zu) is 00 or of %s weight, %.0f %% of "
+                 "them 00, %u values: what a receiver at the capture's setting%s delivers from this sender (%.0f bits "
+                 "of evidence)",
+                 n, weight, 100.0 * (double)hist[0] / (double)n, distinct, zeroing, best->evidence);
     } else if (best->size == 1)
         snprintf(out->why, sizeof out->why,
                  "no setting gives frames with good checks, but every byte (%zu) is %02X, the only value a receiver "
