@@ -156,6 +156,88 @@ START_TEST(kaifa_ma309_at_8n1_points_at_parity)
 }
 END_TEST
 
+/* The HDLC pushes of Kaifa (Norway) and Kamstrup (Denmark) sent at 8E1 and read at 8N1 by a port
+ * that zeroes bad characters: the flags (7E), the format byte (A0) and every byte of even weight
+ * read 00 (71 and 62 % of the bytes), the others arrive whole (23 and 31 values of odd weight):
+ * too few distinct values for the 40 bits asked of a set of 129, but a capture of 00 and the
+ * bytes of one weight, 00 a large share, is what a zeroing port makes of a sender with the other
+ * parity (serial_alphabet.c). The mirror, 8O1 read so, leaves 00 and the bytes of even weight,
+ * which 7E1 read at 8N1 delivers too: the two are named together, never another setting. */
+START_TEST(zeroed_hdlc_pushes_point_at_parity)
+{
+    for (int f = 0; f < 2; f++) {
+        vector v;
+        load(HDLC[f], &v);
+        for (int reps = 3; reps <= 10; reps += 7) {
+            capture c = simulate(&v, reps, "2400:8E1", "2400:8N1", 0, DS_UART_ZERO);
+            capture m = simulate(&v, reps, "2400:8O1", "2400:8N1", 0, DS_UART_ZERO);
+            for (int told = 0; told <= 1; told++) {
+                ds_serial_inference r;
+                infer(&c, told ? "2400:8N1" : NULL, &r);
+                char text[1400];
+                text_of(&r, text, sizeof text);
+                ck_assert_msg(strcmp(r.code, DS_D_SERIAL_PARITY_MISMATCH) == 0, "%s: %s", HDLC[f], text);
+                ck_assert_int_eq(r.sender.parity, DS_PARITY_EVEN);
+                ck_assert_int_eq(r.sender.data_bits, 8);
+                ck_assert_int_eq(r.receiver.parity, DS_PARITY_NONE);
+                ck_assert_int_eq(r.receiver_zeroes_errors, 1);
+                ck_assert_int_eq(r.statistical, 1);
+                ck_assert_uint_eq(r.n_alternatives, 0);
+                if (told) ck_assert_ptr_nonnull(strstr(text, "sent at 2400:8E1"));
+                ds_serial_inference_free(&r);
+
+                infer(&m, told ? "2400:8N1" : NULL, &r);
+                text_of(&r, text, sizeof text);
+                int odd = r.verdict == DS_SERIAL_PARITY && r.sender.parity == DS_PARITY_ODD && r.receiver_zeroes_errors;
+                int seven_e1 = r.verdict == DS_SERIAL_DATA_BITS && r.sender.data_bits == 7 &&
+                               r.sender.parity == DS_PARITY_EVEN && !r.receiver_zeroes_errors;
+                ck_assert_msg(odd || seven_e1, "%s 8O1: %s", HDLC[f], text); /* named: one of the two */
+                for (size_t k = 0; k < r.n_alternatives; k++) {
+                    const ds_serial_alternative *a = &r.alternatives[k];
+                    odd |= a->verdict == DS_SERIAL_PARITY && a->sender.parity == DS_PARITY_ODD &&
+                           a->sender.data_bits == 8 && a->receiver_zeroes_errors;
+                }
+                ck_assert_msg(odd, "%s 8O1: %s", HDLC[f], text);
+                ds_serial_inference_free(&r);
+            }
+            free(c.b);
+            free(m.b);
+        }
+    }
+}
+END_TEST
+
+/* 7O1 read at 8N1 also leaves only bytes of odd weight, but no 00 (data 00 is sent with parity 1:
+ * 80): text so read, of 23 distinct values, is not taken for a zeroing port reading 8E1. */
+START_TEST(odd_weight_text_without_00_is_no_zeroing_port)
+{
+    const char *line = "temperature=21.5 humidity=40 ok\r\n";
+    vector v;
+    v.n = 0;
+    while (v.n + strlen(line) <= 1200) {
+        memcpy(v.b + v.n, line, strlen(line));
+        v.n += strlen(line);
+    }
+    for (int pol = DS_UART_KEEP; pol <= DS_UART_ZERO; pol++) {
+        capture c = simulate(&v, 1, "2400:7O1", "2400:8N1", 0, (ds_uart_error_policy)pol);
+        size_t zeros = 0;
+        for (size_t i = 0; i < c.n; i++) zeros += c.b[i] == 0;
+        ck_assert_uint_eq(zeros, 0);
+        for (int told = 0; told <= 1; told++) {
+            ds_serial_inference r;
+            infer(&c, told ? "2400:8N1" : NULL, &r);
+            char text[1400];
+            text_of(&r, text, sizeof text);
+            ck_assert_msg(!r.receiver_zeroes_errors, "%s", text);
+            if (is_setting_verdict(r.verdict))
+                ck_assert_msg(r.sender.data_bits == 7 && r.sender.parity == DS_PARITY_ODD, "%s", text);
+            ds_serial_inference_free(&r);
+        }
+        free(c.b);
+    }
+}
+END_TEST
+
 /* Without INPCK the same port passes the data bytes unchanged (the framing errors leave no trace
  * in the bytes): the frames are good as captured, and nothing is claimed. */
 START_TEST(parity_read_without_inpck_is_ok)
@@ -1065,6 +1147,8 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, right_settings_are_ok);
     tcase_add_test(tc, kaifa_ma309_at_8n1_points_at_parity);
+    tcase_add_test(tc, zeroed_hdlc_pushes_point_at_parity);
+    tcase_add_test(tc, odd_weight_text_without_00_is_no_zeroing_port);
     tcase_add_test(tc, parity_read_without_inpck_is_ok);
     tcase_add_test(tc, seven_e1_read_as_8n1_is_recovered);
     tcase_add_test(tc, eight_n1_read_as_7e1);
