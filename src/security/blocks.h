@@ -38,6 +38,11 @@ typedef struct ds_block_stream {
      * SEQUENCE OF Data) and how many descriptors it had; NULL for a single value */
     const struct ds_field *list_field;
     size_t list_count;
+    /* GBT: the blocks the peer's acknowledgement asked for again (REFERENCE.md 10.3: the sender
+     * sends the blocks after BNA again), resend_next up to resend_last, and that BNA; 0: none.
+     * Kept while the stream's transfer is ended, like join.highest: the copies sent again are
+     * told from blocks out of order by them. */
+    uint32_t resend_next, resend_last, resend_ack;
 } ds_block_stream;
 
 /* Each kind's pair of streams (one per direction) is allocated with the first block of that
