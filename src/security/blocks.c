@@ -184,9 +184,10 @@ static void expect_resend(ds_block_stream *peer, uint32_t ack)
     peer->resend_ack = ack;
 }
 
-/* Whether block `number` is the copy the peer's acknowledgement asked for next; the re-sends
- * asked for end with the last of them or with any other block (disorder is then told as ever).
- * Not a copy when the open transfer takes it as its next block: it is joined as usual. */
+/* Whether block `number` is the copy the peer's acknowledgement asked for next, to be passed
+ * over; the re-sends asked for end with the last of them or with any other block (disorder is
+ * then told as ever). The block the open transfer takes next (its first copy was lost before
+ * the input) is named too, but joined as usual. */
 static int sent_again(ds_block_stream *s, ds_emit *e, uint32_t number)
 {
     if (!s->resend_next) return 0;
@@ -194,13 +195,53 @@ static int sent_again(ds_block_stream *s, ds_emit *e, uint32_t number)
         s->resend_next = s->resend_last = s->resend_ack = 0;
         return 0;
     }
-    if (s->join.open && number == s->join.next) {
-        s->resend_next = number < s->resend_last ? number + 1 : 0;
-        return 0;
-    }
     ds_emit_comment(e, "general block transfer block %lu sent again, as the acknowledgement of block %lu asked",
                     (unsigned long)number, (unsigned long)s->resend_ack);
     s->resend_next = number < s->resend_last ? number + 1 : 0;
+    return !(s->join.open && number == s->join.next);
+}
+
+/* A held gap that no copy filled: the transfer is given up, as a gap always was. */
+static void report_gap(ds_block_stream *s, ds_emit *e)
+{
+    if (!s->gap_number) return;
+    ds_report_abs(e, "gbt.missing-block", DS_SEV_ERROR, s->gap_offset,
+                  "general block transfer block %lu arrived where %lu was expected, and %lu was not sent again: "
+                  "%zu byte(s) gathered so far are dropped", (unsigned long)s->gap_number,
+                  (unsigned long)s->join.next, (unsigned long)s->join.next, s->join.len);
+    ds_block_join_abandon(&s->join);
+    s->gap_number = 0;
+}
+
+static void report_gaps(ds_blocks *b, ds_emit *e)
+{
+    for (int i = 0; b->gbt && i < 2; i++) report_gap(&b->gbt[i], e);
+}
+
+void ds_blocks_end(ds_blocks *b, ds_emit *e) { report_gaps(b, e); }
+
+/* Block `number` against the stream's open transfer and its held gap: a block past the one
+ * expected is held (the receiver may ask for the missing one), as are the window's later blocks
+ * before that acknowledgement; the copy asked for of the missing block ends the gap (it is then
+ * joined); anything else reports the gap. Returns 1 when the block is held, not joined. */
+static int held_for_gap(ds_block_stream *s, ds_emit *e, uint32_t number, uint64_t offset)
+{
+    ds_block_join *j = &s->join;
+    if (j->open && !s->gap_number && number > j->next && number != 1) {
+        s->gap_number = number;
+        s->gap_offset = offset;
+    } else if (!s->gap_number) {
+        return 0;
+    } else if (s->resend_next && s->resend_next == number && number <= j->next) {
+        if (number == j->next) s->gap_number = 0; /* the missing block, sent again */
+        return 0;
+    } else if (s->resend_next || number <= j->next) {
+        report_gap(s, e);
+        return 0;
+    }
+    if (number > j->highest) j->highest = number;
+    ds_emit_comment(e, "general block transfer block %lu where %lu was expected: held until %lu is sent again",
+                    (unsigned long)number, (unsigned long)j->next, (unsigned long)j->next);
     return 1;
 }
 
@@ -209,7 +250,8 @@ static int sent_again(ds_block_stream *s, ds_emit *e, uint32_t number)
  * A block lost on the way is asked for again by its receiver's acknowledgement (BNA = the last
  * block taken in order) and sent again with the blocks after it: a transcript of the sender holds
  * both copies, one of the receiver a gap and then the copies. The copies after such an
- * acknowledgement from the other direction are told from real disorder (sent_again). A lost
+ * acknowledgement from the other direction are told from real disorder (sent_again); a gap is
+ * held until that acknowledgement and the copy fill it, or reported (held_for_gap). A lost
  * FIRST block cannot be told: nothing announces a stream, so the receiver's later blocks look
  * like an input that starts in the middle of a transfer (DS_BLOCK_NO_START), and an
  * acknowledgement of block 0 after an ended transfer cannot be told from one that begins the
@@ -238,7 +280,7 @@ static int gbt(ds_blocks *b, ds_emit *e, ds_link_addr sender, const uint8_t *a, 
     }
     ds_block_stream *s = stream_for(&b->gbt, sender);
     if (!s) return no_room(e, "general block transfer");
-    if (sent_again(s, e, (uint32_t)number)) return 1;
+    if (held_for_gap(s, e, (uint32_t)number, offset) || sent_again(s, e, (uint32_t)number)) return 1;
     block_whole done;
     if (add_block(s, e, "general block transfer", (uint32_t)number, (int)(control >> 7), data, len, offset,
                   &done) != 1)
@@ -545,6 +587,7 @@ int ds_blocks_on_apdu(ds_blocks *b, ds_emit *e, ds_link_addr sender, const uint8
                       size_t n, uint64_t offset)
 {
     if (n >= 1 && apdu[0] == DS_APDU_TAG_GENERAL_BLOCK_TRANSFER) return gbt(b, e, sender, apdu, n, offset);
+    report_gaps(b, e); /* the exchange went on without the missing block */
     if (n < 3) return 0; /* the handlers below start reading after tag, choice and invoke-id */
     /* the CHOICE numbers of the block forms (REFERENCE §4, the table of service forms):
      * get-response-with-datablock 2; set-request-with-first-datablock 2, -with-datablock 3,
