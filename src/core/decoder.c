@@ -595,6 +595,7 @@ void ds_decoder_end(ds_decoder *d)
                         s->data.len);
         ds_reasm_release(&d->reasm, s);
     }
+    ds_security_end(&d->security, &d->emit);
     if (d->opt.decoder_hook) d->opt.decoder_hook(d->opt.decoder_hook_user, d, 1);
 }
 

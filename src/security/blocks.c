@@ -36,7 +36,7 @@ void ds_blocks_free(ds_blocks *b)
 /* A stream that would start afresh, whoever sends next: nothing gathered or remembered. */
 static int stream_idle(const ds_block_stream *s)
 {
-    return !s->join.open && !s->join.out && !s->join.highest && !s->join.start_at;
+    return !s->join.open && !s->join.out && !s->join.highest && !s->join.start_at && !s->resend_next;
 }
 
 static void pair_trim(ds_block_stream **pair)
@@ -68,9 +68,10 @@ static ds_block_stream *fresh_stream(ds_block_stream *s, ds_link_addr sender, ui
     return s;
 }
 
-/* The stream of this sender (or a free one); the older direction's stream is reused last. A
- * sender's ended transfer is found again too: its highest block number tells a block that goes
- * back. The pair is allocated with its kind's first block; NULL when memory runs out. */
+/* The stream of this sender (or a free one); the older direction's stream is reused last, an
+ * idle one first. A sender's ended transfer is found again too: its highest block number tells a
+ * block that goes back, its re-sends asked for tell a copy sent again. The pair is allocated with
+ * its kind's first block; NULL when memory runs out. */
 static ds_block_stream *stream_for(ds_block_stream **pairp, ds_link_addr sender)
 {
     if (!*pairp && !(*pairp = calloc(2, sizeof **pairp))) return NULL;
@@ -78,13 +79,17 @@ static ds_block_stream *stream_for(ds_block_stream **pairp, ds_link_addr sender)
     for (int i = 0; i < 2; i++)
         if (pair[i].join.open && pair[i].sender == sender) return &pair[i];
     for (int i = 0; i < 2; i++)
-        if (!pair[i].join.open && (pair[i].join.highest || pair[i].join.start_at) && pair[i].sender == sender) {
-            uint32_t start_at = pair[i].join.start_at; /* all else starts afresh */
-            ds_block_stream *s = fresh_stream(&pair[i], sender, pair[i].join.highest);
-            s->join.start_at = start_at;
+        if (!pair[i].join.open && !stream_idle(&pair[i]) && pair[i].sender == sender) {
+            ds_block_stream kept = pair[i]; /* the numbers are kept, all else starts afresh */
+            ds_block_stream *s = fresh_stream(&pair[i], sender, kept.join.highest);
+            s->join.start_at = kept.join.start_at;
+            s->resend_next = kept.resend_next;
+            s->resend_last = kept.resend_last;
+            s->resend_ack = kept.resend_ack;
             return s;
         }
-    return fresh_stream(pair[0].join.open ? &pair[1] : &pair[0], sender, 0);
+    int free_slot = pair[0].join.open || (stream_idle(&pair[1]) && !stream_idle(&pair[0]));
+    return fresh_stream(&pair[free_slot], sender, 0);
 }
 
 /* No memory for a kind's streams: the block is shown as it came, its transfer not gathered.
@@ -157,7 +162,100 @@ static int add_block(ds_block_stream *s, ds_emit *e, const char *what, uint32_t 
     return 1;
 }
 
-/* GBT: E0 control(1) number(2) ack(2) len data; control b7 = last block. */
+/* The stream of the other direction, which an acknowledgement from `sender` answers; NULL when
+ * there is none (an input that does not tell the directions apart has one sender only). */
+static ds_block_stream *peer_stream(ds_block_stream *pair, ds_link_addr sender)
+{
+    if (!pair) return NULL;
+    for (int i = 0; i < 2; i++)
+        if (pair[i].sender != sender && !stream_idle(&pair[i])) return &pair[i];
+    return NULL;
+}
+
+/* An acknowledgement of block `ack` from the other side: the peer's blocks after it that the
+ * input holds (its highest) are to come again (REFERENCE.md 10.3: the sender drops blocks <= BNA
+ * and sends the others again). BNA 0 asks for block 1 again, which only a transfer still open
+ * can take as a copy: after an ended one, block 1 starts the next transfer. */
+static void expect_resend(ds_block_stream *peer, uint32_t ack)
+{
+    if (!peer || peer->join.highest <= ack || (ack == 0 && !peer->join.open)) return;
+    peer->resend_next = ack + 1;
+    peer->resend_last = peer->join.highest;
+    peer->resend_ack = ack;
+}
+
+/* Whether block `number` is the copy the peer's acknowledgement asked for next, to be passed
+ * over; the re-sends asked for end with the last of them or with any other block (disorder is
+ * then told as ever). The block the open transfer takes next (its first copy was lost before
+ * the input) is named too, but joined as usual. */
+static int sent_again(ds_block_stream *s, ds_emit *e, uint32_t number)
+{
+    if (!s->resend_next) return 0;
+    if (number != s->resend_next) {
+        s->resend_next = s->resend_last = s->resend_ack = 0;
+        return 0;
+    }
+    ds_emit_comment(e, "general block transfer block %lu sent again, as the acknowledgement of block %lu asked",
+                    (unsigned long)number, (unsigned long)s->resend_ack);
+    s->resend_next = number < s->resend_last ? number + 1 : 0;
+    return !(s->join.open && number == s->join.next);
+}
+
+/* A held gap that no copy filled: the transfer is given up, as a gap always was. */
+static void report_gap(ds_block_stream *s, ds_emit *e)
+{
+    if (!s->gap_number) return;
+    ds_report_abs(e, "gbt.missing-block", DS_SEV_ERROR, s->gap_offset,
+                  "general block transfer block %lu arrived where %lu was expected, and %lu was not sent again: "
+                  "%zu byte(s) gathered so far are dropped", (unsigned long)s->gap_number,
+                  (unsigned long)s->join.next, (unsigned long)s->join.next, s->join.len);
+    ds_block_join_abandon(&s->join);
+    s->gap_number = 0;
+}
+
+static void report_gaps(ds_blocks *b, ds_emit *e)
+{
+    for (int i = 0; b->gbt && i < 2; i++) report_gap(&b->gbt[i], e);
+}
+
+void ds_blocks_end(ds_blocks *b, ds_emit *e) { report_gaps(b, e); }
+
+/* Block `number` against the stream's open transfer and its held gap: a block past the one
+ * expected is held (the receiver may ask for the missing one), as are the window's later blocks
+ * before that acknowledgement; the copy asked for of the missing block ends the gap (it is then
+ * joined); anything else reports the gap. Returns 1 when the block is held, not joined. */
+static int held_for_gap(ds_block_stream *s, ds_emit *e, uint32_t number, uint64_t offset)
+{
+    ds_block_join *j = &s->join;
+    if (j->open && !s->gap_number && number > j->next && number != 1) {
+        s->gap_number = number;
+        s->gap_offset = offset;
+    } else if (!s->gap_number) {
+        return 0;
+    } else if (s->resend_next && s->resend_next == number && number <= j->next) {
+        if (number == j->next) s->gap_number = 0; /* the missing block, sent again */
+        return 0;
+    } else if (s->resend_next || number <= j->next) {
+        report_gap(s, e);
+        return 0;
+    }
+    if (number > j->highest) j->highest = number;
+    ds_emit_comment(e, "general block transfer block %lu where %lu was expected: held until %lu is sent again",
+                    (unsigned long)number, (unsigned long)j->next, (unsigned long)j->next);
+    return 1;
+}
+
+/* GBT: E0 control(1) number(2) ack(2) len data; control b7 = last block.
+ *
+ * A block lost on the way is asked for again by its receiver's acknowledgement (BNA = the last
+ * block taken in order) and sent again with the blocks after it: a transcript of the sender holds
+ * both copies, one of the receiver a gap and then the copies. The copies after such an
+ * acknowledgement from the other direction are told from real disorder (sent_again); a gap is
+ * held until that acknowledgement and the copy fill it, or reported (held_for_gap). A lost
+ * FIRST block cannot be told: nothing announces a stream, so the receiver's later blocks look
+ * like an input that starts in the middle of a transfer (DS_BLOCK_NO_START), and an
+ * acknowledgement of block 0 after an ended transfer cannot be told from one that begins the
+ * next. */
 static int gbt(ds_blocks *b, ds_emit *e, ds_link_addr sender, const uint8_t *a, size_t n,
                uint64_t offset)
 {
@@ -174,6 +272,7 @@ static int gbt(ds_blocks *b, ds_emit *e, ds_link_addr sender, const uint8_t *a, 
         /* an acknowledgement (REFERENCE.md 10.3: block data empty, BNA = the last block taken):
          * no block to join; its number is of its sender's counter, so that sender's next data
          * block may start a transfer after it */
+        expect_resend(peer_stream(b->gbt, sender), (uint32_t)ack);
         ds_block_stream *s = stream_for(&b->gbt, sender);
         if (s && !s->join.open) s->join.start_at = (uint32_t)number + 1;
         ds_emit_comment(e, "general block transfer: acknowledges block %lu", (unsigned long)ack);
@@ -181,6 +280,7 @@ static int gbt(ds_blocks *b, ds_emit *e, ds_link_addr sender, const uint8_t *a, 
     }
     ds_block_stream *s = stream_for(&b->gbt, sender);
     if (!s) return no_room(e, "general block transfer");
+    if (held_for_gap(s, e, (uint32_t)number, offset) || sent_again(s, e, (uint32_t)number)) return 1;
     block_whole done;
     if (add_block(s, e, "general block transfer", (uint32_t)number, (int)(control >> 7), data, len, offset,
                   &done) != 1)
@@ -487,6 +587,7 @@ int ds_blocks_on_apdu(ds_blocks *b, ds_emit *e, ds_link_addr sender, const uint8
                       size_t n, uint64_t offset)
 {
     if (n >= 1 && apdu[0] == DS_APDU_TAG_GENERAL_BLOCK_TRANSFER) return gbt(b, e, sender, apdu, n, offset);
+    report_gaps(b, e); /* the exchange went on without the missing block */
     if (n < 3) return 0; /* the handlers below start reading after tag, choice and invoke-id */
     /* the CHOICE numbers of the block forms (REFERENCE §4, the table of service forms):
      * get-response-with-datablock 2; set-request-with-first-datablock 2, -with-datablock 3,

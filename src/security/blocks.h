@@ -38,6 +38,17 @@ typedef struct ds_block_stream {
      * SEQUENCE OF Data) and how many descriptors it had; NULL for a single value */
     const struct ds_field *list_field;
     size_t list_count;
+    /* GBT: the blocks the peer's acknowledgement asked for again (REFERENCE.md 10.3: the sender
+     * sends the blocks after BNA again), resend_next up to resend_last, and that BNA; 0: none.
+     * Kept while the stream's transfer is ended, like join.highest: the copies sent again are
+     * told from blocks out of order by them. */
+    uint32_t resend_next, resend_last, resend_ack;
+    /* GBT: a block past the one expected (a gap) in an open transfer, held rather than reported:
+     * the receiver's acknowledgement of the block before the missing one asks for it again, and
+     * its copy goes on with the gathered bytes. gap_number: the block that came (0: none held),
+     * gap_offset: where; reported as gbt.missing-block once anything else comes (or the input ends). */
+    uint32_t gap_number;
+    uint64_t gap_offset;
 } ds_block_stream;
 
 /* Each kind's pair of streams (one per direction) is allocated with the first block of that
@@ -61,6 +72,8 @@ void ds_blocks_free(ds_blocks *b);
 void ds_blocks_trim(ds_blocks *b);
 /* 1 when b holds nothing at all (no pair of streams, no with-list request pending). */
 int ds_blocks_empty(const ds_blocks *b);
+/* The input ended: a gap held in a GBT transfer (no copy of the missing block came) is reported. */
+void ds_blocks_end(ds_blocks *b, ds_emit *e);
 /* Looks at every decoded APDU; returns 1 when it was a block of one of the kinds handled. */
 int ds_blocks_on_apdu(ds_blocks *b, ds_emit *e, ds_link_addr sender, const uint8_t *apdu, size_t n,
                       uint64_t offset);

@@ -107,6 +107,12 @@ void ds_security_trim(ds_security *s)
     }
 }
 
+void ds_security_end(ds_security *s, ds_emit *e)
+{
+    for (int i = 0; i < DS_SESSIONS; i++)
+        if (s->sessions[i]) ds_blocks_end(&s->sessions[i]->blocks, e);
+}
+
 static int is_session_of(const ds_session *ss, const ds_conversation *c)
 {
     return ss->active && ss->id.low == c->low && ss->id.high == c->high && ss->id.kind == c->kind;

@@ -72,6 +72,9 @@ void ds_security_free(ds_security *s);
  * or remembered, and the sessions that have learned nothing (one is made again, the same, when
  * its conversation goes on). For many decoders open at once; call between frames only. */
 void ds_security_trim(ds_security *s);
+/* The input ended: what the sessions still hold unfinished and must say now is said (a GBT gap
+ * held for a copy that never came). */
+void ds_security_end(ds_security *s, ds_emit *e);
 /* Learns the HDLC parameters of the current session from a frame (SNRM, and the UA that answers
  * it); call after ds_security_select. Frames that failed their checks are passed over. */
 void ds_security_on_frame(ds_security *s, const ds_frame *f);

@@ -14,7 +14,11 @@
 #         exit 2 with "in flight: no answer to the 13-byte get-request".
 #   general block transfer over the wrapper: the last block of a stream lost, down (the
 #         profile) and up (a long SET): the receiver acknowledges again and the exchange ends
-#         ok; the last block held beyond the client's retries: exit 2 with the stream given up.
+#         ok; the last block held beyond the client's retries: exit 2 with the stream given up;
+#         up, the last block or one inside the window lost: the client's transcript holds the
+#         blocks sent again, which decode names as asked for, with no gbt.* diagnostic; down,
+#         a block inside the window lost: the client's transcript holds the gap, then the
+#         copies, and decode joins the profile once with no gbt.* diagnostic.
 # Each transcript decodes without an error diagnostic, except the corrupted-FCS runs: there the
 # transcript holds the corrupted frame as it came, marked by a "# ... (link.fcs)" comment line
 # after it, and decode must report it, as exactly one frame.fcs error and no other (the
@@ -94,6 +98,22 @@ whole() {
     n=$(grep -c '<Structure Qty="02" >' "$TMP/$1.out")
     if [ "$n" = 50 ] && grep -q '<UInt32 Value="0001E240" />' "$TMP/$1.out"; then pass
     else fail "$1: $n two-element structures, want 50, or the register is missing"; fi
+}
+
+# resent NAME WHOLE TEXT...: the transcript's GBT blocks sent again decode with a comment TEXT
+# each (once) and no gbt.* diagnostic, and the APDU the blocks carry (its element WHOLE) is shown
+# whole once
+resent() {
+    name=$1 whole=$2
+    shift 2
+    for text in "$@"; do
+        if [ "$(grep -c "<!--general block transfer $text-->" "$TMP/$name.dec")" = 1 ]; then pass
+        else fail "$name: want one comment '$text' in the decoded transcript"; fi
+    done
+    if grep -q 'gbt\.' "$TMP/$name.decerr"; then fail "$name: $(grep 'gbt\.' "$TMP/$name.decerr" | head -1)"
+    else pass; fi
+    n=$(grep -A1 '<Reassembled Blocks="GeneralBlockTransfer" >' "$TMP/$name.dec" | grep -c "$whole")
+    if [ "$n" = 1 ]; then pass; else fail "$name: $whole shown whole $n times, want 1"; fi
 }
 
 # says NAME TEXT: the client's messages say TEXT
@@ -195,6 +215,15 @@ else
     # block 2 streamed (no window end): its only acknowledgement is the one sent on the quiet
     if [ "$(grep -c 'general block transfer: acknowledges block 2' "$TMP/gbt-last-down.dec")" = 1 ]; then pass
     else fail "gbt-last-down: want block 2 acknowledged once in the transcript"; fi
+    # frame 6 (block 2, inside the window) dropped: the client takes 3 where 2 was expected and
+    # acknowledges block 1; the meter sends 2 and 3 again. The client's transcript holds the gap,
+    # then the copies: decode holds the gap (no gbt.missing-block) and joins the profile once.
+    faulty gbt-mid-down 0 wrapper drop down 6 "" --gbt-window 3
+    clean gbt-mid-down
+    whole gbt-mid-down
+    resent gbt-mid-down '<GetResponse>' 'block 3 where 2 was expected: held until 2 is sent again' \
+        'block 2 sent again, as the acknowledgement of block 1 asked' \
+        'block 3 sent again, as the acknowledgement of block 1 asked'
     faulty gbt-last-never 2 wrapper delay down 7 6000 --gbt-window 3 --timeout 2
     clean gbt-last-never
     says gbt-last-never "general block transfer: nothing came after the peer's block 2, though it was acknowledged again 3 times: the stream is given up"
@@ -205,8 +234,11 @@ fi
 # Up: testdata/run/set-long.xml's SET of 318 bytes to a meter taking 128 goes in GBT blocks of
 # 118: block 1 alone (up frame 2), then 2 and 3 in the meter's window of 5 (frames 3 and 4, the
 # last). Frame 4 dropped: after 1000 ms the meter acknowledges block 2 again, block 3 comes
-# again, the SET is done and the 300 bytes are read back. (The client's transcript holds block 3
-# twice: decode warns gbt.out-of-order for the second, a warning only.)
+# again, the SET is done and the 300 bytes are read back. The client's transcript holds block 3
+# twice, the second after the meter's acknowledgement of block 2 (from the other direction, BNA 2
+# < 3): decode says it was sent again as asked, with no warning, and shows the SET once.
+# Frame 3 (block 2) dropped: the meter, having taken 1 and not 2, acknowledges block 1 when 3
+# comes (the window's last); blocks 2 and 3 come again, both said to be sent again as asked.
 sed 's/max-pdu="1024"/max-pdu="128"/' "$MODEL" >"$TMP/meter-pdu128.xml"
 SAVED_MODEL=$MODEL SAVED_SCRIPT=$SCRIPT
 MODEL=$TMP/meter-pdu128.xml SCRIPT=$ROOT/testdata/run/set-long.xml
@@ -222,6 +254,12 @@ else
     else fail "gbt-last-up: the 300 bytes set are not read back"; fi
     if grep -q 'general block transfer: acknowledges block 2' "$TMP/gbt-last-up.dec"; then pass
     else fail "gbt-last-up: the meter did not acknowledge block 2 again"; fi
+    resent gbt-last-up '<SetRequest>' 'block 3 sent again, as the acknowledgement of block 2 asked'
+    faulty gbt-mid-up 0 wrapper drop up 3 "" --gbt-window 3
+    clean gbt-mid-up
+    says gbt-mid-up 'step 1 (line 13, <SetRequest>): ok'
+    resent gbt-mid-up '<SetRequest>' 'block 2 sent again, as the acknowledgement of block 1 asked' \
+        'block 3 sent again, as the acknowledgement of block 1 asked'
 fi
 MODEL=$SAVED_MODEL SCRIPT=$SAVED_SCRIPT
 

@@ -366,6 +366,134 @@ START_TEST(get_with_list_blocks_reassembled)
 }
 END_TEST
 
+/* GBT blocks sent again (REFERENCE.md 10.3: the receiver acknowledges BNA = the last block taken
+ * in order, the sender sends the blocks after it again), in wrapper frames so that the two
+ * directions are told apart: the client (wPort 0x10) sends the blocks, the meter (wPort 1)
+ * acknowledges (E0 81 BN BNA 00: block data empty). Frames are built here from the APDU. */
+static char frames[8][128];
+
+static const char *wrapped(int slot, int from_client, const char *apdu)
+{
+    snprintf(frames[slot], sizeof frames[slot], "0001%s%04zX%s", from_client ? "00100001" : "00010010",
+             strlen(apdu) / 2, apdu);
+    return frames[slot];
+}
+
+/* set-response-normal C5 01 C1 00 in 4 blocks of one byte, then the meter's acknowledgements */
+#define GBT_B1 "E04000010000" "01C5"
+#define GBT_B2 "E04000020000" "0101"
+#define GBT_B3 "E04000030000" "01C1"
+#define GBT_B4_LAST "E0C000040000" "0100"
+#define GBT_ACK1 "E08100010001" "00"
+#define GBT_ACK3 "E08100020003" "00"
+#define GBT_WHOLE "<Reassembled Blocks=\"GeneralBlockTransfer\" >\n  <SetResponse>"
+
+/* how many times the whole is shown */
+static int wholes(const char *xml)
+{
+    int n = 0;
+    for (const char *p = xml; (p = strstr(p, GBT_WHOLE)); p++) n++;
+    return n;
+}
+
+START_TEST(gbt_blocks_sent_again_as_asked)
+{
+    /* the sender's transcript, block 2 lost on the way: blocks 1 to 3, the acknowledgement of
+     * block 1, blocks 2 and 3 again, then the last: no diagnostic, the whole once */
+    const char *const MID[] = {wrapped(0, 1, GBT_B1), wrapped(1, 1, GBT_B2),   wrapped(2, 1, GBT_B3),
+                               wrapped(3, 0, GBT_ACK1), wrapped(4, 1, GBT_B2), wrapped(5, 1, GBT_B3),
+                               wrapped(6, 1, GBT_B4_LAST)};
+    run r = decode(MID, 7);
+    ck_assert_str_eq(r.codes, "");
+    ck_assert_int_eq(wholes(r.xml), 1);
+    ck_assert_ptr_nonnull(strstr(r.xml, "<Result Value=\"Success\" />"));
+    free(r.xml);
+    /* the last block lost: the transfer had ended in the sender's transcript; the acknowledgement
+     * of block 3 asks for block 4 again, which is no second whole and no warning */
+    const char *const LAST[] = {wrapped(0, 1, GBT_B1), wrapped(1, 1, GBT_B2), wrapped(2, 1, GBT_B3),
+                                wrapped(3, 1, GBT_B4_LAST), wrapped(4, 0, GBT_ACK3), wrapped(5, 1, GBT_B4_LAST)};
+    r = decode(LAST, 6);
+    ck_assert_str_eq(r.codes, "");
+    ck_assert_int_eq(wholes(r.xml), 1);
+    free(r.xml);
+}
+END_TEST
+
+/* What is not a copy asked for keeps its warning: with no acknowledgement, with one from the
+ * sender's own direction, or a block other than the next one asked for. */
+START_TEST(gbt_blocks_again_unasked_still_warned)
+{
+    const char *const UNASKED[] = {wrapped(0, 1, GBT_B1), wrapped(1, 1, GBT_B2), wrapped(2, 1, GBT_B3),
+                                   wrapped(3, 1, GBT_B4_LAST), wrapped(4, 1, GBT_B4_LAST)};
+    run r = decode(UNASKED, 5);
+    ck_assert_str_eq(r.codes, "gbt.out-of-order ");
+    free(r.xml);
+    const char *const OWN_ACK[] = {wrapped(0, 1, GBT_B1), wrapped(1, 1, GBT_B2), wrapped(2, 1, GBT_B3),
+                                   wrapped(3, 1, GBT_ACK1), wrapped(4, 1, GBT_B2)};
+    r = decode(OWN_ACK, 5);
+    ck_assert_str_eq(r.codes, "gbt.repeated-block ");
+    free(r.xml);
+    /* block 1 acknowledged: 2 must come first; 3 then 2 is disorder, and the copies asked for end
+     * with it */
+    const char *const SKIP[] = {wrapped(0, 1, GBT_B1), wrapped(1, 1, GBT_B2), wrapped(2, 1, GBT_B3),
+                                wrapped(3, 0, GBT_ACK1), wrapped(4, 1, GBT_B3), wrapped(5, 1, GBT_B2)};
+    r = decode(SKIP, 6);
+    ck_assert_str_eq(r.codes, "gbt.repeated-block gbt.repeated-block ");
+    free(r.xml);
+    /* the copies asked for end with the last of them: block 3 once more is repeated */
+    const char *const EXTRA[] = {wrapped(0, 1, GBT_B1), wrapped(1, 1, GBT_B2), wrapped(2, 1, GBT_B3),
+                                 wrapped(3, 0, GBT_ACK1), wrapped(4, 1, GBT_B2), wrapped(5, 1, GBT_B3),
+                                 wrapped(6, 1, GBT_B3), wrapped(7, 1, GBT_B4_LAST)};
+    r = decode(EXTRA, 8);
+    ck_assert_str_eq(r.codes, "gbt.repeated-block ");
+    ck_assert_int_eq(wholes(r.xml), 1);
+    free(r.xml);
+}
+END_TEST
+
+/* The receiver's transcript: block 2 lost before the input, so block 3 comes where 2 was
+ * expected. The gap is held (not reported) until the receiver's acknowledgement of block 1 asks
+ * for 2 again and it comes: the transfer goes on with the bytes gathered and completes once. A
+ * gap no copy fills is still gbt.missing-block, said once anything else comes or the input ends. */
+START_TEST(gbt_gap_filled_by_blocks_sent_again)
+{
+    const char *const FILLED[] = {wrapped(0, 1, GBT_B1),   wrapped(1, 1, GBT_B3), wrapped(2, 0, GBT_ACK1),
+                                  wrapped(3, 1, GBT_B2),   wrapped(4, 1, GBT_B3), wrapped(5, 1, GBT_B4_LAST)};
+    run r = decode(FILLED, 6);
+    ck_assert_str_eq(r.codes, "");
+    ck_assert_int_eq(wholes(r.xml), 1);
+    ck_assert_ptr_nonnull(strstr(r.xml, "<Result Value=\"Success\" />"));
+    free(r.xml);
+    /* blocks 2 and 3 lost of a window 2..4: 4 (the last) is held too, then 2, 3, 4 again */
+    const char *const WINDOW[] = {wrapped(0, 1, GBT_B1),   wrapped(1, 1, GBT_B4_LAST), wrapped(2, 0, GBT_ACK1),
+                                  wrapped(3, 1, GBT_B2),   wrapped(4, 1, GBT_B3),      wrapped(5, 1, GBT_B4_LAST)};
+    r = decode(WINDOW, 6);
+    ck_assert_str_eq(r.codes, "");
+    ck_assert_int_eq(wholes(r.xml), 1);
+    free(r.xml);
+    /* no acknowledgement: block 2 after 3 is disorder, and the gap is reported first */
+    const char *const LATE[] = {wrapped(0, 1, GBT_B1), wrapped(1, 1, GBT_B3), wrapped(2, 1, GBT_B2)};
+    r = decode(LATE, 3);
+    ck_assert_str_eq(r.codes, "gbt.missing-block gbt.out-of-order ");
+    ck_assert_int_eq(wholes(r.xml), 0);
+    free(r.xml);
+    /* the exchange goes on with another APDU (a release request): the gap is reported then */
+    const char *const MOVED_ON[] = {wrapped(0, 1, GBT_B1), wrapped(1, 1, GBT_B3), wrapped(2, 1, "6200")};
+    r = decode(MOVED_ON, 3);
+    ck_assert_str_eq(r.codes, "gbt.missing-block ");
+    const char *gap = strstr(r.xml, "gbt.missing-block");
+    ck_assert_ptr_nonnull(gap);
+    ck_assert_ptr_nonnull(strstr(r.xml, "<ReleaseRequest"));
+    ck_assert_ptr_null(strstr(gap, "<ReleaseRequest")); /* said with the release request, after it */
+    free(r.xml);
+    /* the input ends with the gap held */
+    const char *const ENDS[] = {wrapped(0, 1, GBT_B1), wrapped(1, 1, GBT_B3)};
+    r = decode(ENDS, 2);
+    ck_assert_str_eq(r.codes, "gbt.missing-block ");
+    free(r.xml);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("blocks");
@@ -374,6 +502,9 @@ int main(void)
     tcase_add_test(t, gbt_blocks_reassembled);
     tcase_add_test(t, gbt_inside_gbt);
     tcase_add_test(t, missing_and_repeated_blocks);
+    tcase_add_test(t, gbt_blocks_sent_again_as_asked);
+    tcase_add_test(t, gbt_blocks_again_unasked_still_warned);
+    tcase_add_test(t, gbt_gap_filled_by_blocks_sent_again);
     tcase_add_test(t, set_data_blocks_reassembled);
     tcase_add_test(t, set_first_block_with_selective_access);
     tcase_add_test(t, set_missing_and_repeated_blocks);
