@@ -92,6 +92,14 @@ static void alternatives_hint(out_text *o, const ds_serial_inference *r)
                "whole, while a much slower sender still gives only 00");
 }
 
+/* The frame format of a settings text ("8E1" of "2400:8E1"): what a verdict at the capture's own
+ * rate names when that rate was not told, so that no assumed rate reads as a finding. */
+static const char *frame_format(const char *settings)
+{
+    const char *colon = strchr(settings, ':');
+    return colon ? colon + 1 : settings;
+}
+
 static void message(out_text *o, const ds_serial_inference *r)
 {
     char rx[DS_SERIAL_SETTINGS_TEXT], tx[DS_SERIAL_SETTINGS_TEXT];
@@ -102,6 +110,9 @@ static void message(out_text *o, const ds_serial_inference *r)
     if (r->verdict == DS_SERIAL_BAUD && !r->receiver_known)
         put(o, "; the sender's rate is %u/%u of the capture's (%lu if the capture was at %lu)", r->ratio_num,
             r->ratio_den, r->sender.baud, r->receiver.baud);
+    else if (!r->receiver_known && r->sender.baud == r->receiver.baud)
+        put(o, "; captured at %s, sent at %s, both at the capture's rate (not told: %lu assumed)", frame_format(rx),
+            frame_format(tx), r->receiver.baud);
     else put(o, "; captured at %s, sent at %s", rx, tx);
     if (r->inverted && r->verdict != DS_SERIAL_INVERTED) put(o, ", inverted");
     if (r->n_other_bauds) {
@@ -121,7 +132,7 @@ static void setting_hint(out_text *o, const ds_serial_inference *r)
     char tx[DS_SERIAL_SETTINGS_TEXT];
     ds_serial_settings_format(&r->sender, tx, sizeof tx);
     /* rates found against a capture rate only assumed hold as ratios */
-    int assumed = r->verdict == DS_SERIAL_BAUD && !r->receiver_known;
+    int assumed = !r->receiver_known;
     if (is_setting_verdict(r) && r->n_other_bauds) {
         put(o, "the sender's rate cannot be told from these bytes: try %lu", r->sender.baud);
         for (size_t i = 0; i < r->n_other_bauds; i++) put(o, ", %lu", r->other_bauds[i]);
@@ -130,7 +141,10 @@ static void setting_hint(out_text *o, const ds_serial_inference *r)
         return;
     }
     if (is_setting_verdict(r)) {
-        if (assumed)
+        if (assumed && r->sender.baud == r->receiver.baud)
+            put(o, "set the port to %s at the capture's rate (%s if the capture was at %lu)%s and capture again",
+                frame_format(tx), tx, r->receiver.baud, r->inverted ? " with the line inverted" : "");
+        else if (assumed)
             put(o, "set the port to the capture's rate times %u/%u (%s if the capture was at %lu)%s and capture again",
                 r->ratio_num, r->ratio_den, tx, r->receiver.baud, r->inverted ? " with the line inverted" : "");
         else put(o, "set the port to %s%s and capture again", tx, r->inverted ? " with the line inverted" : "");
