@@ -304,6 +304,12 @@ case_ corpus-appctx 1 "service.unanswered-response warning 1; assoc.rejected err
 has corpus-appctx '"result": "rejected-permanent", "diagnostic": "application-context-name-not-supported"'
 case_ corpus-auth 1 "service.unanswered-response warning 1; assoc.rejected error 1" "$C/CS-gosem-aare-auth-failure.hex"
 has corpus-auth 'authentication-failure'
+# the same AARE with its diagnostic changed by hand from authentication-failure (13) to
+# authentication-required (14), rejected: the hint asks for a higher authentication level
+sed '/^#/d; s/A10302010D/A10302010E/' "$C/CS-gosem-aare-auth-failure.hex" >"$TMP/aare-auth-required.hex"
+case_ aare-auth-required 1 "service.unanswered-response warning 1; assoc.rejected error 1" "$TMP/aare-auth-required.hex"
+has aare-auth-required '"result": "rejected-permanent", "diagnostic": "authentication-required"'
+has aare-auth-required 'needs a higher authentication level (e.g. HLS instead of LOW or none)'
 case_ corpus-dar 1 "service.unanswered-response warning 1; app.data-access-result error 1" "$C/CS-gosem-get-response-dar.hex"
 has corpus-dar '"result": "InconsistentClass", "result_value": 9'
 case_ corpus-not-dlms 1 "frame.not-dlms error 1" "$C/BRK-gurux-nexerror-nondlms.hex"
@@ -342,6 +348,9 @@ hasnt serial-kaifa 'is not the tag of a DLMS APDU'
 serial_ serial-kaifa-untold 1 "serial.parity-mismatch error 0" "$S/kaifa-ma309-8e1-read-8n1.hex"
 has serial-kaifa-untold '"capture_settings_known": false'
 has serial-kaifa-untold ':8E1", "ratio": "1/1"'
+# ... and the words name the parity at the capture's rate, not at the rate assumed as if it were told
+has serial-kaifa-untold "set the port to 8E1 at the capture's rate ("
+hasnt serial-kaifa-untold 'set the port to 9600:8E1'
 # An HDLC push (corpus HAN-NO-kaifa-list2) sent at 2400 8N1, read at 9600 8N1: a port 4 times
 # faster sees the start bit and 1.5 data bits of each character, so only 00 78 80 F8 arrive
 # (worked out by hand: bits 0-2 are the start bit, bits 3-6 one data bit, bit 7 the next).
@@ -462,7 +471,10 @@ line demo "  framing: HDLC; 8 frame(s), 8 valid; 228 byte(s)"
 line demo "  addresses: client 16, server 145 (logical 1, physical 17)"
 line demo "  HDLC parameters: SNRM proposes max info TX 128 RX 128, window TX 1 RX 1 (defaults: no parameters sent); UA negotiates max info TX 154 RX 154, window TX 1 RX 1"
 line demo "  association: context LN, mechanism none, accepted"
+# the AARE's conformance 00 1E 1D (by hand, bit 0 the first): bits 11-14 and 19, 20, 21, 23
+line demo "  conformance: BlockTransferWithGetOrRead BlockTransferWithSetOrWrite BlockTransferWithAction MultipleReferences Get Set SelectiveAccess Action (negotiated)"
 line demo "  max PDU size: client 65535, negotiated (server) 1224"
+line demo "  security: no ciphered APDU"
 line demo "  services: AARQ 1, AARE 1, get-request 1, get-response 1"
 line demo "  ended: link disconnected (DISC/UA) (frame 8)"
 line demo "findings: 0 error(s), 0 warning(s), 0 info"
