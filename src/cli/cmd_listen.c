@@ -335,6 +335,22 @@ static void print_finding(void *user, const ds_finding *f)
     else if (a->diag == DIAG_TEXT) ds_finding_write_text(stderr, &live);
 }
 
+/* No valid frames on the port: the wrong-setting inference of diagnose reads the bytes afterwards
+ * (it tries every hypothesis over them, which a live reader does not hold), so say how to get it.
+ * settings: the port's, as text. Text mode only: the JSON lines on stderr stay JSON. */
+static void say_how_to_infer_settings(const listen_args *a, const char *settings)
+{
+    if (a->raw)
+        fprintf(stderr, "dlmscope listen: %s: no valid frames at %s: for the setting that would give them, run "
+                        "dlmscope diagnose --serial %s %s, or try dlmscope listen --probe %s\n",
+                a->device, settings, settings, a->raw, a->device);
+    else
+        fprintf(stderr, "dlmscope listen: %s: no valid frames at %s: for the setting that would give them, listen "
+                        "again with --raw FILE and run dlmscope diagnose --serial %s FILE, or try dlmscope listen "
+                        "--probe %s\n",
+                a->device, settings, settings, a->device);
+}
+
 /* Everything after the port is open: the opening, the request, the reading, the summary. */
 static int listen_on(listen_args *a, int fd, FILE *raw, ds_sink *sink)
 {
@@ -393,6 +409,7 @@ static int listen_on(listen_args *a, int fd, FILE *raw, ds_sink *sink)
     if (g) {
         ds_diagnoser_end(g);
         ds_diagnoser_write_summary(g, stderr);
+        if (ds_diagnoser_no_frames(g) && a->diag == DIAG_TEXT) say_how_to_infer_settings(a, text);
         if (ds_diagnoser_count(g, DS_SEV_ERROR) && status == DS_EXIT_OK) status = DS_EXIT_UNDECODABLE;
         ds_diagnoser_free(g);
     }

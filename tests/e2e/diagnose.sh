@@ -525,6 +525,16 @@ if [ -n "$PTYW" ]; then
     if grep -qF '"code": "image.block-too-large", "severity": "error", "conversation": 1, "frame": 13, "offset": 585, "line": 0,' \
         "$TMP/big-json.err"; then pass; else fail "listen --diagnose --diagnostics=json: no line-less image.block-too-large"; fi
     if sanitizer_report "$TMP/big.err"; then fail "listen --diagnose: sanitizer report"; else pass; fi
+    if grep -q "no valid frames at" "$TMP/big.err"; then fail "listen --diagnose: valid frames said to be none"; else pass; fi
+    # the Kaifa seed's bytes (2400 8E1 read at 2400 8N1) on the port: no valid frame, so listen says how
+    # to have the setting inferred; diagnose --serial on its raw log then names the parity
+    sed '/^#/d' "$S/kaifa-ma309-8e1-read-8n1.hex" >"$TMP/kaifa-live.hex"
+    "$PTYW" "$TMP/kaifa-live.hex" "$TMP/kaifa-live.sent" -- "$BIN" listen @PTY@ --diagnose --serial 2400:8N1 \
+        --timeout 1 --raw "$TMP/kaifa-live.raw" -o "$TMP/kaifa-live.xml" 2>"$TMP/kaifa-live.err"
+    if grep -qF "no valid frames at 2400:8N1: for the setting that would give them, run dlmscope diagnose --serial 2400:8N1 $TMP/kaifa-live.raw, or try dlmscope listen --probe" \
+        "$TMP/kaifa-live.err"; then pass; else fail "listen --diagnose: no word on the serial inference: $(tail -2 "$TMP/kaifa-live.err")"; fi
+    serial_ serial-kaifa-live 1 "serial.parity-mismatch error 0" --serial 2400:8N1 "$TMP/kaifa-live.raw"
+    has serial-kaifa-live '"sender_settings": "2400:8E1"'
 fi
 
 echo "diagnose: $passed passed, $failed failed"
