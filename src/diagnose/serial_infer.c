@@ -457,8 +457,8 @@ static void no_frames_verdict(ds_serial_inference *out, const uint8_t *p, size_t
         out->near_miss_offset = at;
         if (p[at] == DS_MBUS_LONG_START)
             snprintf(out->why, sizeof out->why,
-                     "an M-Bus header 68 %02X %02X 68 at offset %llu, but its checksum or stop byte is wrong, and no "
-                     "setting tried gives frames with good checks",
+                     "an M-Bus header 68 %02X %02X 68 at offset %llu, but its length or checksum is wrong (no stop byte "
+                     "16 where the length says, or a bad sum), and no setting tried gives frames with good checks",
                      p[at + 1], p[at + 2], (unsigned long long)at);
         else
             snprintf(out->why, sizeof out->why,

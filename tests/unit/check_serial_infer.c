@@ -955,6 +955,28 @@ START_TEST(damaged_mbus_is_a_near_miss)
 }
 END_TEST
 
+/* The same push with the length of each of its two frames told one short (68 F9 F9 68 for a frame
+ * of FA bytes, and the second frame's likewise): no stop byte 16 where the lengths say, a near
+ * miss at the first, and the reason says it may be the length. */
+START_TEST(mbus_header_with_a_wrong_length_is_a_near_miss)
+{
+    vector v;
+    load(MBUS[0], &v);
+    ck_assert(v.b[0] == 0x68 && v.b[3] == 0x68 && v.b[1] == 0xFA && v.b[2] == 0xFA);
+    size_t second = (size_t)v.b[1] + 6;
+    ck_assert(second + 4 < v.n && v.b[second] == 0x68 && v.b[second + 3] == 0x68);
+    v.b[1] = v.b[2] = (uint8_t)(v.b[1] - 1);
+    v.b[second + 1] = v.b[second + 2] = (uint8_t)(v.b[second + 1] - 1);
+    capture c = {v.b, v.n};
+    ds_serial_inference r;
+    infer(&c, "2400:8N1", &r);
+    ck_assert_str_eq(r.code, DS_D_SERIAL_NEAR_MISS);
+    ck_assert_uint_eq(r.near_miss_offset, 0);
+    ck_assert_msg(strstr(r.why, "68 F9 F9 68 at offset 0, but its length or checksum is wrong"), "%s", r.why);
+    ds_serial_inference_free(&r);
+}
+END_TEST
+
 /* HDLC frames whose closing flag is where their length says, each with one payload byte
  * changed (FCS wrong): a near miss at the first. One damaged frame alone is one too (a frame
  * with a bad check at the right settings is not a setting problem: serial.near-miss, not
@@ -1230,6 +1252,7 @@ static Suite *suite(void)
     tcase_add_test(tc, lost_bits_give_no_wrong_answer);
     tcase_add_test(tc, random_bytes_are_never_a_setting_problem);
     tcase_add_test(tc, damaged_mbus_is_a_near_miss);
+    tcase_add_test(tc, mbus_header_with_a_wrong_length_is_a_near_miss);
     tcase_add_test(tc, damaged_hdlc_is_a_near_miss);
     tcase_add_test(tc, flag_structure_in_noise_is_no_near_miss);
     tcase_add_test(tc, text_is_not_dlms);
