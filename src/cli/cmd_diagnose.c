@@ -52,6 +52,7 @@ typedef struct report {
     FILE *out;        /* JSON lines go straight here */
     FILE *findings;   /* text: findings wait here until the summary is written */
     uint64_t serial_counts[3]; /* the serial findings, made here, by severity */
+    char setting_code[48];     /* the first serial finding that names a wrong setting, or "" */
 } report;
 
 /* --serial: the receiver's setting, when told */
@@ -86,6 +87,13 @@ static uint64_t count_of(const ds_diagnoser *g, const report *r, ds_severity s)
 static void write_text_report(const ds_diagnoser *g, report *r)
 {
     ds_diagnoser_write_summary(g, r->out);
+    /* the summary is of the bytes as captured: where they were read at a wrong setting, its
+       framing line (a wrapper or HDLC frame found in them by chance) is not the meter's */
+    if (r->setting_code[0])
+        fprintf(r->out,
+                "serial: a wrong setting was found (%s, below): the framing above and the frame findings come from "
+                "the bytes as the mis-set port delivered them, not from the meter's frames\n",
+                r->setting_code);
     fprintf(r->out, "findings: %llu error(s), %llu warning(s), %llu info\n",
             (unsigned long long)count_of(g, r, DS_SEV_ERROR), (unsigned long long)count_of(g, r, DS_SEV_WARNING),
             (unsigned long long)count_of(g, r, DS_SEV_INFO));
@@ -286,6 +294,7 @@ static void serial_finding(report *r, const ds_decode_args *a, const char *file,
                     .fields = fields,
                     .nfields = k};
     r->serial_counts[sev]++;
+    if (is_setting(inf) && !r->setting_code[0]) snprintf(r->setting_code, sizeof r->setting_code, "%s", f.code);
     on_finding(r, &f);
     if (!r->json && r->findings && inf->recovered && inf->recovered_len) write_recovered(a, inf, r->findings);
 }
@@ -317,7 +326,7 @@ static int diagnose(ds_decode_args *a, const serial_told *told, char **files, in
         fprintf(stderr, "dlmscope diagnose: --standard-xml has no meaning here\n");
         return DS_EXIT_USAGE;
     }
-    report r = {a->json, NULL, NULL, {0, 0, 0}};
+    report r = {a->json, NULL, NULL, {0, 0, 0}, ""};
     r.out = open_output(a->output);
     if (!r.out) return DS_EXIT_USAGE;
     if (!r.json && !(r.findings = tmpfile())) {

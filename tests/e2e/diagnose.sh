@@ -494,6 +494,14 @@ line glo-assoc "warning security.no-key at frame 1 (offset 0): 2 ciphered APDU(s
 "$BIN" diagnose --ek 00112233445566778899AABBCCDDEEFF --ak 00112233445566778899AABBCCDDEEFF "$TMP/glo-assoc.hex" >"$TMP/glo-keys.txt" 2>&1
 if grep -q "security.no-key" "$TMP/glo-keys.txt"; then fail "glo-assoc with keys: security.no-key"; else pass; fi
 if grep -q "services: initiateRequest 1, initiateResponse 1, AARQ 1, AARE 1" "$TMP/glo-keys.txt"; then pass; else fail "glo-assoc with keys: the initiates were not read"; fi
+# a wrong setting named: the summary (of the bytes as captured) says its framing is not the meter's (the
+# Kaifa seed read at 8N1 holds a chance wrapper header: 00 01 00 00 00 29 5B 00 at offset 19); random bytes
+# (serial.random, no setting) get no such line
+summary kaifa-text --serial 2400:8N1 "$S/kaifa-ma309-8e1-read-8n1.hex"
+line kaifa-text "serial: a wrong setting was found (serial.parity-mismatch, below): the framing above and the frame findings come from the bytes as the mis-set port delivered them, not from the meter's frames"
+summary random-text "$S/random-4k.bin"
+if grep -q "^serial: " "$TMP/random-text.txt"; then fail "random-text: a wrong-setting line for random bytes"; else pass; fi
+if grep -q "serial.random" "$TMP/random-text.txt"; then pass; else fail "random-text: no serial.random"; fi
 summary low "$D/disconnect-low.hex"
 line low "error app.action-result at frame 4 (offset 114, line 6): action-response: ReadWriteDenied (3) for class 70 0.0.96.3.10.255 method 1"
 line low "  ended: released (RLRQ/RLRE) (frame 6)"
