@@ -430,7 +430,8 @@ static void on_frame(void *user, const ds_frame *f)
     /* a raw record has no check of its own: it counts as valid once its APDU decodes (on_apdu) */
     if (f->checks_ok && f->complete && f->kind != DS_LINK_RAW) c->good_frames++;
     c->raw_pending = f->kind == DS_LINK_RAW;
-    c->raw_counted = c->raw_bad = 0;
+    c->raw_counted = c->raw_bad = c->raw_undecoded = 0;
+    c->raw_end = f->info_offset + f->info_len;
     c->apdu_frames = c->segments + 1;
     echo_check(c, f);
     if (f->kind == DS_LINK_HDLC) {
@@ -491,10 +492,10 @@ static unsigned apdu_missing_bytes(const uint8_t *apdu, size_t n)
 /* A raw record (a hex line read as one APDU) that is a DLMS APDU with its last bytes lost: a
  * truncated paste or log line. It is DLMS, so it does not count against the input as a frame
  * that is not (input.no-frames, and the look at serial settings that follows it). */
-static void raw_record_cut_short(dg_conv *c, const ds_apdu_event *ev)
+static int raw_record_cut_short(dg_conv *c, const ds_apdu_event *ev)
 {
     unsigned missing = apdu_missing_bytes(ev->apdu, ev->len);
-    if (!missing) return;
+    if (!missing) return 0;
     c->cut_short++;
     dg_finding b;
     dg_begin(&b, c, DG_INPUT_CUT_SHORT, DS_SEV_WARNING);
@@ -506,6 +507,26 @@ static void raw_record_cut_short(dg_conv *c, const ds_apdu_event *ev)
     dg_num(&b, "missing", missing);
     dg_num(&b, "apdu_length", ev->len);
     dg_emit(&b);
+    return 1;
+}
+
+/* Whether a raw record's APDU is DLMS: it decodes whole and fills the record (counted as a valid
+ * frame), it is one cut short, or only its last byte is wrong (the fields before it all fit, as
+ * random bytes almost never do; it is not counted valid). A record has no check of its own, so
+ * anything else is bytes that only begin with an APDU tag (1 random byte in 8 or so is one): a
+ * request, answer or association made of it would be noise, so it is only counted as an APDU
+ * that did not decode. An APDU in a frame with good checks is what was sent, and still takes
+ * part however it decodes. */
+static int raw_record_is_dlms(dg_conv *c, const ds_apdu_event *ev)
+{
+    int fills_record = ev->offset + ev->len >= c->raw_end;
+    if (!ev->value_error && !c->raw_bad && fills_record) {
+        c->good_frames++;
+        c->raw_counted = 1;
+        return 1;
+    }
+    if (c->raw_bad && c->raw_error_offset + 1 >= c->raw_end) return 1;
+    return ev->value_error && ev->len > 0 && raw_record_cut_short(c, ev);
 }
 
 static void on_apdu(void *user, const ds_apdu_event *ev)
@@ -513,14 +534,14 @@ static void on_apdu(void *user, const ds_apdu_event *ev)
     dg_conv *c = user;
     c->g->current = c;
     dg_security_flush(c->g);
+    if (c->raw_undecoded) return; /* a plaintext deciphered from such a record */
     if (c->raw_pending && ev->source == DS_APDU_FROM_FRAME) {
-        if (!ev->value_error && !c->raw_bad) {
-            c->good_frames++;
-            c->raw_counted = 1;
-        } else if (ev->value_error && ev->len > 0) {
-            raw_record_cut_short(c, ev);
-        }
         c->raw_pending = 0;
+        if (!raw_record_is_dlms(c, ev)) {
+            c->raw_undecoded = 1;
+            c->undecoded++;
+            return;
+        }
     }
     dg_service_apdu(c, ev);
 }
@@ -667,6 +688,7 @@ void ds_diagnoser_diag(void *user, const ds_diag *d)
     int malformed = !security || !strcmp(code, "cipher.too-short");
     if (c && malformed && d->severity == DS_SEV_ERROR && d->frame == c->frame && (c->raw_pending || c->raw_counted)) {
         if (c->raw_counted) c->good_frames--;
+        if (!c->raw_bad) c->raw_error_offset = d->offset;
         c->raw_counted = 0;
         c->raw_bad = 1;
     }

@@ -201,6 +201,10 @@ struct dg_conv {
     int raw_counted;           /* the current raw record was counted valid (an error after its APDU undoes it) */
     int raw_bad;               /* an error came on the current raw record: it is not valid (random bytes
                                   taken for an APDU with trailing bytes are not a frame) */
+    uint64_t raw_error_offset; /* where the first error of the current raw record is (with raw_bad) */
+    uint64_t raw_end;          /* the stream offset just after the current raw record */
+    int raw_undecoded;         /* the current raw record's APDU is not DLMS: its APDUs are not services */
+    uint64_t undecoded;        /* raw records whose APDU did not decode (not cut short): not in services[] */
     unsigned kinds;            /* 1 << ds_link_kind seen */
     int has_hdlc_addr;
     ds_hdlc_addr client, server;

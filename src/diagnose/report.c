@@ -123,7 +123,9 @@ static void services(const dg_conv *c, FILE *out)
         fprintf(out, "%s %s %u", any ? "," : "", n ? n : "unknown", c->services[t]);
         any = 1;
     }
-    fprintf(out, "%s\n", any ? "" : " none");
+    fprintf(out, "%s", any ? "" : " none");
+    if (c->undecoded) fprintf(out, "; %llu APDU(s) did not decode", (unsigned long long)c->undecoded);
+    fprintf(out, "\n");
 }
 
 static void image(const dg_conv *c, FILE *out)

@@ -456,3 +456,28 @@ initiateError/service/service-unsupported, as Gurux's server answers outside an 
           ("TX", sn_write(0x6008, octets(bytes(200)))), ("RX", bytes.fromhex("0E060301")),
           ("TX", RLRQ), ("RX", RLRE),
           ("TX", sn_read(0xFA08)), ("RX", bytes.fromhex("0E010302"))]))
+
+
+# 23. binary noise (1 KiB each, written as bytes, not hex lines) from the LCG of case 11, behind a first
+#     byte that makes the input look like DLMS: an APDU tag (61 AARE, 0E confirmedServiceError, 21
+#     glo-initiateRequest) makes the file one raw APDU record, 7E A0 a bogus HDLC start, 68 a bogus
+#     M-Bus start. Random bytes with a tag in front (about 1 random file in 8) are no APDU: no request,
+#     answer or association is to be made of them; only input.no-frames and serial.random.
+def lcg_bytes(seed, n):
+    out = []
+    for _ in range(n):
+        seed = (seed * 1103515245 + 12345) & 0x7FFFFFFF
+        out.append(seed >> 16 & 0xFF)
+    return bytes(out)
+
+
+def write_noise(name, first, seed):
+    with open(os.path.join(HERE, name), "wb") as f:
+        f.write(first + lcg_bytes(seed, 1024 - len(first)))
+
+
+write_noise("noise-aare.bin", b"\x61", 1)
+write_noise("noise-cse.bin", b"\x0E", 1)
+write_noise("noise-glo.bin", b"\x21", 3)   # its glo-initiateRequest ends early: 1000 bytes after it
+write_noise("noise-hdlc.bin", b"\x7E\xA0", 1)
+write_noise("noise-mbus.bin", b"\x68", 1)

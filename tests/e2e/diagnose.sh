@@ -200,6 +200,28 @@ if [ $? = 1 ]; then pass; else fail "noise: exit status is not 1"; fi
 has noise '"code": "input.no-frames", "severity": "error"'
 has noise '"valid_frames": 0, "bytes": 164'
 hasnt noise 'service.no-answer'
+# 1 KiB of LCG noise behind a byte that makes it look like DLMS (make-traces.py, case 23): an APDU tag
+# makes the file one raw record whose APDU does not decode (or, 21, ends 1000 bytes early); it is no
+# request, answer or association (before: service.unanswered-response and "services: AARE 1" for 61,
+# app.confirmed-service-error for 0E, service.no-answer for 21), only input.no-frames and serial.random.
+# 7E A0 and 68 (a bogus HDLC or M-Bus start) hold no frame at all.
+case_ noise-aare 1 "apdu.bad-length error 1; input.no-frames error 0; serial.random warning 0" "$D/noise-aare.bin"
+case_ noise-cse 1 "apdu.invalid-choice error 1; input.no-frames error 0; serial.random warning 0" "$D/noise-cse.bin"
+case_ noise-glo 1 "apdu.trailing-bytes error 1; input.no-frames error 0; serial.random warning 0" "$D/noise-glo.bin"
+case_ noise-hdlc 1 "frame.garbage error 0; input.no-frames error 0; serial.random warning 0" "$D/noise-hdlc.bin"
+case_ noise-mbus 1 "frame.garbage error 0; input.no-frames error 0; serial.random warning 0" "$D/noise-mbus.bin"
+for n in aare cse glo hdlc mbus; do
+    has noise-$n '"valid_frames": 0, "bytes": 1024'
+    for absent in '"code": "service.' '"code": "app.' '"code": "assoc.' '"code": "security.'; do hasnt noise-$n "$absent"; done
+    $TIMEOUT "$BIN" diagnose "$D/noise-$n.bin" >"$TMP/noise-$n.txt" 2>&1
+    if grep -qE 'services: [^n]|association: [^n]' "$TMP/noise-$n.txt"; then
+        fail "noise-$n: the summary names a service or an association"; grep -E 'services|association' "$TMP/noise-$n.txt"
+    else pass; fi
+done
+for n in aare cse glo; do
+    if grep -qxF '  services: none; 1 APDU(s) did not decode' "$TMP/noise-$n.txt"; then pass
+    else fail "noise-$n: no 'services: none; 1 APDU(s) did not decode'"; fi
+done
 
 # f(StoC) mismatch with the keys typed as ASCII (testdata/security/make-key-mistakes.py): the decoder's
 # hls.stoc-mismatch and the hls.cause after it are one security.hls-mismatch, its cause in words, hint and field
