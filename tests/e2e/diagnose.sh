@@ -318,6 +318,12 @@ has corpus-initreq-cut-short '"missing": 1, "apdu_length": 49'
 hasnt corpus-initreq-cut-short '"code": "serial.'
 case_ corpus-exception 1 "service.unanswered-response warning 1; app.exception error 1" "$C/CS-gosem-exception-response.hex"
 has corpus-exception '"state_error": "ServiceNotAllowed", "service_error": "ServiceNotSupported"'
+# C7 01 C1 01 01 02: an action-response whose last byte is no Get-Data-Result choice; the fields before it
+# all fit, so it is still an action-response (noise-*.bin fail far before their end)
+case_ corpus-action-last-byte 1 "apdu.invalid-choice error 1; service.unanswered-response warning 1;
+    app.action-result error 1; input.no-frames error 0; serial.not-dlms warning 0" \
+    "$C/CS-gosem-disconnect-action-response-fail.hex"
+has corpus-action-last-byte 'action-response: HardwareFault (1)'
 case_ corpus-cse 1 "service.unanswered-response warning 1; app.confirmed-service-error error 1" \
     "$C/CS-gosem-confirmed-service-error.hex"
 has corpus-cse '"service": "initiateError", "error": "DlmsVersionTooLow"'
