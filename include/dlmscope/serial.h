@@ -103,6 +103,12 @@ void ds_listener_note(ds_listener *l, const char *text);
  * frames (ds_decoder_end is left to the caller, which owns the decoder). */
 ds_listen_end ds_listener_run(ds_listener *l);
 uint64_t ds_listener_bytes_received(const ds_listener *l);
+/* Keeps a copy of the first max bytes received (none unless asked), for a look at them after the
+ * run (listen --diagnose infers the serial settings from them when they held no valid frame).
+ * Memory: max bytes, taken here. 0, or -1 on no memory (nothing is kept then). */
+int ds_listener_keep_received(ds_listener *l, size_t max);
+/* The bytes kept so far (at most the max asked for), owned by the listener; NULL when none. */
+const uint8_t *ds_listener_kept(const ds_listener *l, size_t *n);
 void ds_listener_free(ds_listener *l);
 
 /* ---- IEC 62056-21 mode E ----------------------------------------------------------------------- */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "dlmscope/dlmscope.h"
+#include "dlmscope/serial_infer.h"
 
 #define DS_EXIT_OK 0
 #define DS_EXIT_UNDECODABLE 1
@@ -30,6 +31,16 @@ void ds_cmd_script_from_usage(FILE *out);
 /* Each line of lines (a library's gathered warnings) on stderr as "dlmscope COMMAND: warning:
  * WHERE: LINE" (without "WHERE: " when where is NULL). */
 void ds_cli_warn_lines(const char *command, const char *where, const char *lines);
+
+/* ---- the serial inference as a finding (serial_finding.c): diagnose and listen --diagnose ---- */
+
+typedef void (*ds_cli_finding_fn)(void *user, const ds_finding *f);
+
+/* The inference names a wrong setting (baud, parity, data bits, polarity). */
+int ds_cli_serial_is_setting(const ds_serial_inference *inf);
+/* The inference as a finding, with the fields dlmscope-diagnose(1) lists for its code (file: the
+ * input, or listen's device), handed to emit. Returns its severity (a ds_severity). */
+int ds_cli_serial_finding(const ds_serial_inference *inf, const char *file, ds_cli_finding_fn emit, void *user);
 
 /* ---- the key options (cmd_keys.c): one parser for every command that takes keys ---- */
 

@@ -16,6 +16,10 @@
 
 #define DEVICE_MAX 512
 #define SEND_MAX (1u << 20) /* a request file larger than this is refused */
+/* --diagnose keeps the first bytes received for the serial inference when none held a valid
+ * frame: it scores every setting on its first 3 KiB and the best few on all it is given, whose
+ * verdict is clear long before this (diagnose of a file takes up to 4 MiB; live memory stays small). */
+#define INFER_KEEP_MAX ((size_t)64 << 10)
 
 static volatile sig_atomic_t stop_requested;
 
@@ -335,20 +339,34 @@ static void print_finding(void *user, const ds_finding *f)
     else if (a->diag == DIAG_TEXT) ds_finding_write_text(stderr, &live);
 }
 
-/* No valid frames on the port: the wrong-setting inference of diagnose reads the bytes afterwards
- * (it tries every hypothesis over them, which a live reader does not hold), so say how to get it.
- * settings: the port's, as text. Text mode only: the JSON lines on stderr stay JSON. */
-static void say_how_to_infer_settings(const listen_args *a, const char *settings)
+/* No valid frames on the port: the wrong-setting inference of diagnose, on the first bytes it
+ * gave, read as received at the port's settings (told or the default: known either way). The
+ * finding goes where the others went. Its severity, or -1 when there was nothing to infer from. */
+static int infer_settings(const listen_args *a, const ds_listener *l)
 {
-    if (a->raw)
-        fprintf(stderr, "dlmscope listen: %s: no valid frames at %s: for the setting that would give them, run "
-                        "dlmscope diagnose --serial %s %s, or try dlmscope listen --probe %s\n",
-                a->device, settings, settings, a->raw, a->device);
-    else
-        fprintf(stderr, "dlmscope listen: %s: no valid frames at %s: for the setting that would give them, listen "
-                        "again with --raw FILE and run dlmscope diagnose --serial %s FILE, or try dlmscope listen "
-                        "--probe %s\n",
-                a->device, settings, settings, a->device);
+    size_t n;
+    const uint8_t *bytes = ds_listener_kept(l, &n);
+    if (!bytes || n == 0) return -1;
+    ds_serial_inference inf;
+    if (ds_serial_infer(bytes, n, &a->serial, &inf) != 0) {
+        fprintf(stderr, "dlmscope listen: out of memory for the serial inference\n");
+        return -1;
+    }
+    int sev = ds_cli_serial_finding(&inf, a->device, print_finding, (void *)a);
+    ds_serial_inference_free(&inf);
+    return sev;
+}
+
+/* No valid frames: where the setting that would give them is said, and --probe, which tries the
+ * settings on the port itself. settings: the port's, as text. Text mode only: the JSON lines on
+ * stderr stay JSON. */
+static void say_how_to_find_settings(const listen_args *a, const char *settings, int inferred)
+{
+    fprintf(stderr, "dlmscope listen: %s: no valid frames at %s: %s, or try dlmscope listen --probe %s\n", a->device,
+            settings,
+            inferred ? "for the setting that would give them, see the serial finding above"
+                     : "no bytes came to infer the setting from",
+            a->device);
 }
 
 /* Everything after the port is open: the opening, the request, the reading, the summary. */
@@ -361,6 +379,10 @@ static int listen_on(listen_args *a, int fd, FILE *raw, ds_sink *sink)
     ds_decoder *d = ds_decoder_new(&a->opt, sink, g ? ds_diagnoser_diag : print_diag, g ? (void *)g : (void *)a);
     ds_listen_config cfg = {fd, a->timeout_ms, a->gap_ms, raw, &stop_requested, a->device};
     ds_listener *l = d ? ds_listener_new(&cfg, d, sink) : NULL;
+    if (l && g && ds_listener_keep_received(l, INFER_KEEP_MAX) != 0) {
+        ds_listener_free(l);
+        l = NULL;
+    }
     if (!l) {
         fprintf(stderr, "dlmscope: out of memory\n");
         ds_decoder_free(d);
@@ -408,9 +430,11 @@ static int listen_on(listen_args *a, int fd, FILE *raw, ds_sink *sink)
             seconds_since(&t0), ran ? ", ended by " : "", ran ? end_reason(end) : "");
     if (g) {
         ds_diagnoser_end(g);
+        int serial_sev = ds_diagnoser_no_frames(g) ? infer_settings(a, l) : -1;
         ds_diagnoser_write_summary(g, stderr);
-        if (ds_diagnoser_no_frames(g) && a->diag == DIAG_TEXT) say_how_to_infer_settings(a, text);
-        if (ds_diagnoser_count(g, DS_SEV_ERROR) && status == DS_EXIT_OK) status = DS_EXIT_UNDECODABLE;
+        if (ds_diagnoser_no_frames(g) && a->diag == DIAG_TEXT) say_how_to_find_settings(a, text, serial_sev >= 0);
+        if ((ds_diagnoser_count(g, DS_SEV_ERROR) || serial_sev == DS_SEV_ERROR) && status == DS_EXIT_OK)
+            status = DS_EXIT_UNDECODABLE;
         ds_diagnoser_free(g);
     }
     ds_listener_free(l);

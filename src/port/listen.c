@@ -38,6 +38,8 @@ struct ds_listener {
     ds_direction run_dir;
     uint64_t run_line;        /* the line of the run's first block header */
     int gap_armed;            /* bytes came since the last silence was looked at */
+    uint8_t *kept;            /* the first bytes received, when asked (ds_listener_keep_received) */
+    size_t kept_len, kept_max;
 };
 
 static long long now_ms(void)
@@ -82,7 +84,34 @@ ds_listener *ds_listener_new(const ds_listen_config *cfg, ds_decoder *d, ds_sink
 
 void ds_listener_free(ds_listener *l)
 {
+    if (l) free(l->kept);
     free(l);
+}
+
+int ds_listener_keep_received(ds_listener *l, size_t max)
+{
+    uint8_t *buf = max ? malloc(max) : NULL;
+    if (max && !buf) return -1;
+    free(l->kept);
+    l->kept = buf;
+    l->kept_len = 0;
+    l->kept_max = max;
+    return 0;
+}
+
+const uint8_t *ds_listener_kept(const ds_listener *l, size_t *n)
+{
+    *n = l->kept_len;
+    return l->kept;
+}
+
+/* The received bytes up to the bound asked for; the rest only go by. */
+static void keep(ds_listener *l, const uint8_t *p, size_t n)
+{
+    size_t room = l->kept_max - l->kept_len;
+    size_t take = n < room ? n : room;
+    if (take) memcpy(l->kept + l->kept_len, p, take);
+    l->kept_len += take;
 }
 
 uint64_t ds_listener_bytes_received(const ds_listener *l)
@@ -137,6 +166,7 @@ static void take_burst(ds_listener *l, const uint8_t *p, size_t n, ds_direction 
     snprintf(meta.timestamp, sizeof meta.timestamp, "%s", when);
     meta.line = l->run_line;
     ds_decoder_feed(l->d, p, n, l->offset, &meta);
+    if (dir == DS_DIR_RX) keep(l, p, n);
     l->offset += n;
     l->count[dir] += n;
     ds_sink_flush(l->sink);

@@ -562,13 +562,33 @@ if [ -n "$PTYW" ]; then
         "$TMP/big-json.err"; then pass; else fail "listen --diagnose --diagnostics=json: no line-less image.block-too-large"; fi
     if sanitizer_report "$TMP/big.err"; then fail "listen --diagnose: sanitizer report"; else pass; fi
     if grep -q "no valid frames at" "$TMP/big.err"; then fail "listen --diagnose: valid frames said to be none"; else pass; fi
-    # the Kaifa seed's bytes (2400 8E1 read at 2400 8N1) on the port: no valid frame, so listen says how
-    # to have the setting inferred; diagnose --serial on its raw log then names the parity
+    # valid frames on the port: no serial inference, in text or JSON
+    if grep -q "serial\." "$TMP/big.err" "$TMP/big-json.err"; then fail "listen --diagnose: a serial finding for valid frames"
+    else pass; fi
+    # the Kaifa seed's bytes (2400 8E1 read at 2400 8N1) on the port: no valid frame, so listen infers
+    # the setting itself from the bytes it kept (the finding of diagnose, exit 1), still points at
+    # --probe; diagnose --serial on its raw log names the same parity
     sed '/^#/d' "$S/kaifa-ma309-8e1-read-8n1.hex" >"$TMP/kaifa-live.hex"
     "$PTYW" "$TMP/kaifa-live.hex" "$TMP/kaifa-live.sent" -- "$BIN" listen @PTY@ --diagnose --serial 2400:8N1 \
         --timeout 1 --raw "$TMP/kaifa-live.raw" -o "$TMP/kaifa-live.xml" 2>"$TMP/kaifa-live.err"
-    if grep -qF "no valid frames at 2400:8N1: for the setting that would give them, run dlmscope diagnose --serial 2400:8N1 $TMP/kaifa-live.raw, or try dlmscope listen --probe" \
-        "$TMP/kaifa-live.err"; then pass; else fail "listen --diagnose: no word on the serial inference: $(tail -2 "$TMP/kaifa-live.err")"; fi
+    rc=$?
+    if [ "$rc" = 1 ]; then pass; else fail "listen --diagnose kaifa: exit $rc, want 1"; fi
+    for want in "error serial.parity-mismatch (offset 0): the capture's parity is not the sender's" \
+        "captured at 2400:8N1, sent at 2400:8E1" "  hint: set the port to 2400:8E1 and capture again" \
+        "no valid frames at 2400:8N1: for the setting that would give them, see the serial finding above, or try dlmscope listen --probe"; do
+        if grep -qF -- "$want" "$TMP/kaifa-live.err"; then pass
+        else fail "listen --diagnose kaifa: no '$want': $(tail -2 "$TMP/kaifa-live.err")"; fi
+    done
+    if sanitizer_report "$TMP/kaifa-live.err"; then fail "listen --diagnose kaifa: sanitizer report"; else pass; fi
+    "$PTYW" "$TMP/kaifa-live.hex" "$TMP/kaifa-live.sent" -- "$BIN" listen @PTY@ --diagnose --diagnostics=json \
+        --serial 2400:8N1 --timeout 1 -o "$TMP/kaifa-live.xml" 2>"$TMP/kaifa-live-json.err"
+    rc=$?
+    if [ "$rc" = 1 ]; then pass; else fail "listen --diagnose --diagnostics=json kaifa: exit $rc, want 1"; fi
+    for want in '"code": "serial.parity-mismatch", "severity": "error"' \
+        '"capture_settings": "2400:8N1", "capture_settings_known": true, "sender_settings": "2400:8E1", "ratio": "1/1", "inverted": false'; do
+        if grep -qF -- "$want" "$TMP/kaifa-live-json.err"; then pass
+        else fail "listen --diagnose --diagnostics=json kaifa: no '$want'"; fi
+    done
     serial_ serial-kaifa-live 1 "serial.parity-mismatch error 0" --serial 2400:8N1 "$TMP/kaifa-live.raw"
     has serial-kaifa-live '"sender_settings": "2400:8E1"'
 fi
