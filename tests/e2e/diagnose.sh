@@ -589,6 +589,15 @@ if [ -n "$PTYW" ]; then
         if grep -qF -- "$want" "$TMP/kaifa-live-json.err"; then pass
         else fail "listen --diagnose --diagnostics=json kaifa: no '$want'"; fi
     done
+    # the copy it infers from is bounded: 80 plays of the seed (72000 bytes) are looked at as 64 KiB
+    # (about 13 s: ptywriter paces its chunks)
+    for i in $(seq 80); do cat "$TMP/kaifa-live.hex"; done >"$TMP/kaifa-long.hex"
+    "$PTYW" "$TMP/kaifa-long.hex" "$TMP/kaifa-long.sent" -- "$BIN" listen @PTY@ --diagnose --serial 2400:8N1 \
+        --timeout 1 -o "$TMP/kaifa-long.xml" 2>"$TMP/kaifa-long.err"
+    if grep -qF "72000 bytes received" "$TMP/kaifa-long.err" &&
+        grep -qF "error serial.parity-mismatch (offset 0): the capture's parity is not the sender's: no setting gives frames with good checks, but every byte (65536) is" \
+            "$TMP/kaifa-long.err"; then pass
+    else fail "listen --diagnose: the inference did not read the first 64 KiB of 72000 bytes"; fi
     serial_ serial-kaifa-live 1 "serial.parity-mismatch error 0" --serial 2400:8N1 "$TMP/kaifa-live.raw"
     has serial-kaifa-live '"sender_settings": "2400:8E1"'
 fi
