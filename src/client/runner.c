@@ -276,8 +276,8 @@ static int is_connected(runner *r) { return r->connected; }
 static int is_disconnected(runner *r) { return r->disconnected; }
 static int is_answered(runner *r) { return !ds_assoc_busy(r->as); }
 
-/* How long the meter's general block transfer stream may stay quiet before its last block
- * before the last block taken is acknowledged again: the link's rule for its retries
+/* How long the meter's general block transfer stream may stay quiet, its last block not yet
+ * come, before the last block taken is acknowledged again: the link's rule for its retries
  * (ds_conn_retry_interval), so DS_ASSOC_GBT_RETRIES of them and the giving up fit in the answer
  * timeout, and come before the link's own wait (at most 3000 ms a try) runs out. */
 static uint64_t gbt_quiet_ms(const runner *r)

@@ -24,20 +24,6 @@ size_t ds_run_script_steps(const ds_run_script *sc) { return sc ? sc->count : 0;
 
 const char *ds_run_script_warnings(const ds_run_script *sc) { return sc ? sc->warnings : ""; }
 
-/* One more warning line, when it fits whole. */
-static void add_warning(ds_run_script *sc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void add_warning(ds_run_script *sc, const char *fmt, ...)
-{
-    char line[400];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    size_t used = strlen(sc->warnings);
-    if (n < 0 || (size_t)n >= sizeof line || used + (size_t)n + 2 > sizeof sc->warnings) return;
-    snprintf(sc->warnings + used, sizeof sc->warnings - used, "%s\n", line);
-}
-
 void ds_run_script_free(ds_run_script *sc)
 {
     if (!sc) return;
@@ -79,7 +65,8 @@ static int apply_settings(ds_run_script *sc, xmlNode *settings, ds_run_settings 
         int rc = ds_run_setting(s, (const char *)c->name, v ? (const char *)v : "", why, sizeof why);
         xmlFree(v);
         if (rc == DS_RUN_SETTING_OLD_NAME)
-            add_warning(sc, "line %ld: <Settings>: <%s>: %s", (long)xmlGetLineNo(c), (const char *)c->name, why);
+            ds_add_line(sc->warnings, sizeof sc->warnings, "line %ld: <Settings>: <%s>: %s", (long)xmlGetLineNo(c),
+                        (const char *)c->name, why);
         else if (rc) return fail(err, errlen, "line %ld: <Settings>: %s", (long)xmlGetLineNo(c), why);
     }
     return 0;

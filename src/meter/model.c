@@ -18,6 +18,7 @@
 #include "encode/enc.h"
 #include "meter/meter_int.h"
 #include "util/buf.h"
+#include "util/fail.h"
 
 typedef struct loader {
     ds_meter *m;
@@ -219,21 +220,6 @@ static int parse_security(loader *ld, const xmlNode *n, uint8_t *out)
     return 0;
 }
 
-/* One more warning line for ds_meter_warnings, when it fits whole. */
-static void warn(loader *ld, const xmlNode *node, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void warn(loader *ld, const xmlNode *node, const char *fmt, ...)
-{
-    char msg[300], line[400];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    int n = snprintf(line, sizeof line, "%s:%ld: %s\n", ld->name, node ? (long)xmlGetLineNo(node) : 0L, msg);
-    size_t used = strlen(ld->m->warnings);
-    if (n < 0 || (size_t)n >= sizeof line || used + (size_t)n + 1 > sizeof ld->m->warnings) return;
-    memcpy(ld->m->warnings + used, line, (size_t)n + 1);
-}
-
 /* The meter's private signing key: signing-key="...", or private-key="..." (its old name, which
  * still works but is warned about: elsewhere a private key is a key-agreement key); *name is the
  * one given, for messages. NULL when neither is given, or both (said in ld). */
@@ -243,7 +229,9 @@ static const char *signing_key_attr(loader *ld, const xmlNode *n, int *both, con
     *both = key && old;
     *name = old ? "private-key" : "signing-key";
     if (*both) return fail(ld, n, "signing-key and private-key (its old name) together: give one"), NULL;
-    if (old) warn(ld, n, "private-key is the old name of signing-key (the meter's ECDSA signing key): say signing-key");
+    if (old)
+        ds_add_line(ld->m->warnings, sizeof ld->m->warnings, "%s:%ld: %s", ld->name, (long)xmlGetLineNo(n),
+                    "private-key is the old name of signing-key (the meter's ECDSA signing key): say signing-key");
     return key ? key : old;
 }
 
